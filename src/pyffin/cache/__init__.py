@@ -1,0 +1,32 @@
+"""pyffin's shared, crash-safe cache (DESIGN §2).
+
+- :class:`Cache` owns the root, the cache-wide lock, temporary directories and archives;
+- :class:`CacheBucket` names every top-level directory and documents its layout;
+- :class:`CacheShard` / :class:`CacheEntry` are directories and files inside a bucket;
+- :mod:`pyffin.cache.fs` has the atomic-write primitives, :mod:`pyffin.cache.lock` the locks,
+  :mod:`pyffin.cache.keys` the stable hashes used in paths.
+
+This package sits at the bottom of pyffin: it imports only :mod:`pyffin.errors` and
+:mod:`pyffin.log`.
+"""
+
+from pyffin.cache.buckets import CacheBucket
+from pyffin.cache.core import ARCHIVE_POINTER_SUFFIX, Cache, CacheEntry, CacheShard
+from pyffin.cache.fs import write_atomic
+from pyffin.cache.keys import digest, index_parts, normalize_url, path_key, url_key
+from pyffin.cache.lock import FileLock
+
+__all__ = [
+    "ARCHIVE_POINTER_SUFFIX",
+    "Cache",
+    "CacheBucket",
+    "CacheEntry",
+    "CacheShard",
+    "FileLock",
+    "digest",
+    "index_parts",
+    "normalize_url",
+    "path_key",
+    "url_key",
+    "write_atomic",
+]

@@ -1,0 +1,107 @@
+"""The cache buckets: every top-level directory of the cache, named once, here.
+
+A bucket's directory name carries its format version (``simple-v0``); bump it on any incompatible
+change of the bucket's layout or records, and ``pyffin cache prune`` removes the old one. Each
+member's docstring documents its on-disk layout; ``<index>`` is ``pypi`` for the default index and
+``index/<hash(url)>`` for any other (see :func:`pyffin.cache.keys.index_parts`).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class CacheBucket(enum.Enum):
+    """A top-level directory of the cache; see each member's docstring for its layout."""
+
+    _value_: str
+    _package_globs: tuple[str, ...]
+
+    def __new__(cls, dirname: str, package_globs: tuple[str, ...], doc: str) -> CacheBucket:
+        member = object.__new__(cls)
+        member._value_ = dirname
+        member._package_globs = package_globs
+        member.__doc__ = doc
+        return member
+
+    SIMPLE = (
+        "simple-v0",
+        ("pypi/{name}.*", "index/*/{name}.*"),
+        """Parsed simple-API pages, one record per project and index.
+
+        ``simple-v0/<index>/<name>.<ext>``: the project's files grouped by version, filenames
+        already parsed, next to the HTTP cache policy of the page they came from.
+        """,
+    )
+    WHEELS = (
+        "wheels-v0",
+        ("pypi/{name}", "index/*/{name}", "url/*/{name}", "path/*/{name}"),
+        """Wheel metadata and pointers to unzipped wheels.
+
+        ``wheels-v0/<index>/<name>/<wheel-stem>.<ext>``: the parsed core metadata of one wheel
+        (from its ``.metadata`` file, a range read or the full download) with its HTTP cache
+        policy. ``wheels-v0/<index>/<name>/<wheel-stem>.archive``: the id of the unzipped wheel in
+        ``archive-v0``. Wheels by URL or path use ``url/<hash(url)>`` / ``path/<hash(path)>``
+        in place of ``<index>``.
+        """,
+    )
+    SDISTS = (
+        "sdists-v0",
+        ("pypi/{name}", "index/*/{name}", "url/*/{name}", "path/*/{name}", "git/*/*/{name}"),
+        """Source distributions and the wheels built from them, keyed by source.
+
+        ``sdists-v0/<source>/<name>/<revision>/``, where ``<source>`` is ``pypi``,
+        ``index/<hash(index)>``, ``url/<hash(url)>``, ``git/<hash(repo)>/<commit>`` or
+        ``path/<hash(path)>``. A revision directory holds the sdist's freshness record, its
+        ``metadata``, the built wheels and one manifest (wheel filename → metadata), written
+        atomically; a build of the shard holds ``.lock`` in it.
+        """,
+    )
+    GIT = (
+        "git-v0",
+        (),
+        """Git sources fetched with the ``git`` command line.
+
+        ``git-v0/db/<hash(repo)>/``: a bare repository; ``git-v0/checkouts/<hash(repo)>/<commit>/``:
+        one checkout per commit; ``git-v0/locks/<hash(repo)>.lock``: the inter-process lock held
+        while fetching or checking out that repository.
+        """,
+    )
+    ARCHIVE = (
+        "archive-v0",
+        (),
+        """Unzipped wheels, immutable once in place.
+
+        ``archive-v0/<id>/``: the files of one wheel, built in a temporary directory and renamed
+        here in one step. Nothing refers to an archive by path: other buckets hold ``*.archive``
+        pointer files with its id. ``pyffin cache prune`` removes archives no pointer names.
+        """,
+    )
+    INTERPRETER = (
+        "interpreter-v0",
+        (),
+        """What pyffin learned by querying an interpreter.
+
+        ``interpreter-v0/<hash(executable)>.<ext>``: markers, tags, paths and version of one
+        interpreter, valid while the executable's modification time is unchanged.
+        """,
+    )
+    BUILDS = (
+        "builds-v0",
+        (),
+        """Temporary build environments for source distributions.
+
+        ``builds-v0/<random>/``: an isolated virtual environment, removed after the build.
+        """,
+    )
+
+    @property
+    def dirname(self) -> str:
+        """The bucket's directory name inside the cache root, format version included."""
+        return self._value_
+
+    @property
+    def package_globs(self) -> tuple[str, ...]:
+        """Glob patterns (relative to the bucket, ``{name}`` = normalized project name) of the
+        entries that belong to one project; ``pyffin cache clean NAME`` removes them."""
+        return self._package_globs

@@ -1,0 +1,153 @@
+"""Crash-safe file-system primitives: atomic writes and tree removal.
+
+A file is written to a temporary name in its own directory and renamed over the target with
+``os.replace``; a reader sees the old content or the new, never a mix, and a process killed
+mid-write leaves only a ``.<name>.tmp-<token>`` file that ``pyffin cache prune`` removes.
+No ``fsync``: the invariant is about processes that die, not about power loss, and syncing every
+record would cost more than a warm command should spend.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+#: Marker in the names of temporary files and directories; prune removes what carries it.
+TEMP_MARKER = ".tmp-"
+
+
+def token() -> str:
+    """A short random token for unique temporary names."""
+    return os.urandom(8).hex()
+
+
+def temp_sibling(path: Path) -> Path:
+    """A fresh temporary name next to ``path`` (same directory, so same file system)."""
+    return path.with_name(f".{path.name}{TEMP_MARKER}{token()}")
+
+
+def is_temp_name(name: str) -> bool:
+    return TEMP_MARKER in name
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, creating parent directories as needed."""
+    tmp = temp_sibling(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o644)
+    try:
+        with open(fd, "wb", closefd=True) as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_if_exists(path: Path) -> bytes | None:
+    """The content of ``path``, or ``None`` when it does not exist."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+class Usage:
+    """Files and bytes counted while measuring or removing a tree."""
+
+    __slots__ = ("bytes", "files")
+
+    def __init__(self, files: int = 0, bytes: int = 0) -> None:
+        self.files = files
+        self.bytes = bytes
+
+    def add(self, other: Usage) -> None:
+        self.files += other.files
+        self.bytes += other.bytes
+
+    def __repr__(self) -> str:
+        return f"Usage(files={self.files}, bytes={self.bytes})"
+
+
+def measure(path: Path, seen_inodes: set[tuple[int, int]] | None = None) -> Usage:
+    """Count the files under ``path`` (or ``path`` itself) and their bytes.
+
+    Hard links are counted once per ``seen_inodes`` set: unzipped wheels are hard-linked into
+    environments and, by some tools, within the cache.
+    """
+    usage = Usage()
+    seen = set() if seen_inodes is None else seen_inodes
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return usage
+    if not stat.S_ISDIR(st.st_mode):
+        _count(usage, st, seen)
+        return usage
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            try:
+                _count(usage, os.lstat(os.path.join(dirpath, name)), seen)
+            except FileNotFoundError:
+                continue
+    return usage
+
+
+def _count(usage: Usage, st: os.stat_result, seen: set[tuple[int, int]]) -> None:
+    usage.files += 1
+    key = (st.st_dev, st.st_ino)
+    if st.st_nlink > 1:
+        if key in seen:
+            return
+        seen.add(key)
+    usage.bytes += st.st_size
+
+
+def remove(path: Path) -> Usage:
+    """Remove a file, link or directory tree; return what it held. Missing paths are fine.
+
+    Read-only files and directories (some wheels ship them) are made writable first.
+    """
+    usage = measure(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return usage
+    if stat.S_ISDIR(st.st_mode):
+        import shutil
+
+        shutil.rmtree(path, onerror=_make_writable_and_retry)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    return usage
+
+
+def _make_writable_and_retry(func: object, path: str, exc_info: object) -> None:
+    parent = os.path.dirname(path)
+    try:
+        os.chmod(parent, stat.S_IRWXU)
+        if not os.path.islink(path) and os.path.exists(path):
+            os.chmod(path, stat.S_IRWXU)
+    except OSError:
+        pass
+    if os.path.isdir(path) and not os.path.islink(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,134 @@
+"""Inter-process file locks (``fcntl.flock``), shared or exclusive.
+
+A lock lives on an open file descriptor, so it is released when the process dies, however it
+dies: a ``kill -9`` never leaves a stale lock behind. The lock file itself is never deleted while
+the cache is in use, so every process locks the same inode.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from pyffin import log
+from pyffin.errors import LockError
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int, shared: bool, blocking: bool) -> bool:
+        # msvcrt has no shared locks; degrade a shared lock to "no lock" rather than
+        # serializing every command on Windows.
+        if shared:
+            return True
+        mode = msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK
+        try:
+            msvcrt.locking(fd, mode, 1)
+        except OSError:
+            if blocking:
+                raise
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass
+
+else:
+    import fcntl
+
+    def _lock(fd: int, shared: bool, blocking: bool) -> bool:
+        op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        if not blocking:
+            op |= fcntl.LOCK_NB
+        try:
+            fcntl.flock(fd, op)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class FileLock:
+    """A lock on ``path``, taken shared or exclusive, waited for with a message.
+
+    ``what`` names the thing protected ("the cache", "the build of foo-1.0.tar.gz"); it appears
+    in the message printed while waiting.
+    """
+
+    __slots__ = ("_fd", "path", "shared", "what")
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        self.what = what
+        self.shared = False
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, *, shared: bool = False, wait_hint: str = "") -> FileLock:
+        """Take the lock, blocking until it is free; say what we wait for when we must."""
+        if self._fd is not None:
+            raise LockError(f"lock on {self.what} is already held by this process")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except FileNotFoundError:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise LockError(f"cannot open the lock file {self.path}: {e.strerror}") from e
+        try:
+            if not _lock(fd, shared, blocking=False):
+                suffix = f" {wait_hint}" if wait_hint else ""
+                log.info(f"Waiting for another pyffin process to release {self.what} "
+                         f"(lock: {self.path}).{suffix}")
+                _lock(fd, shared, blocking=True)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        self.shared = shared
+        return self
+
+    def try_acquire(self, *, shared: bool = False) -> bool:
+        """Take the lock if it is free right now; return whether it was taken."""
+        if self._fd is not None:
+            raise LockError(f"lock on {self.what} is already held by this process")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        if not _lock(fd, shared, blocking=False):
+            os.close(fd)
+            return False
+        self._fd = fd
+        self.shared = shared
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                _unlock(fd)
+            finally:
+                os.close(fd)
+
+    def __enter__(self) -> FileLock:
+        if self._fd is None:
+            self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

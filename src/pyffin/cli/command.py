@@ -1,0 +1,54 @@
+"""What every command gets: the :class:`Command` shape and the per-invocation
+:class:`Context` (console, cache settings)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pyffin.cli.console import Console
+
+if TYPE_CHECKING:
+    from pyffin.cache import Cache
+
+
+class Context:
+    """Settings shared by every command and the resources it opened (closed by ``main``)."""
+
+    def __init__(self, console: Console, *, cache_dir: str | None, no_cache: bool) -> None:
+        self.console = console
+        self.cache_dir = cache_dir
+        self.no_cache = no_cache
+        self._cache: Cache | None = None
+
+    def cache_location(self) -> Cache:
+        """The configured cache, not yet opened (no directory created, no lock taken)."""
+        if self._cache is None:
+            from pyffin.cache import Cache
+
+            self._cache = Cache.from_settings(self.cache_dir, no_cache=self.no_cache)
+        return self._cache
+
+    def cache(self) -> Cache:
+        """The configured cache, created if needed, with the shared cache lock held."""
+        return self.cache_location().init()
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace, Context], int]
+
+
+class Command:
+    """A command's argument definitions, its body and its long description."""
+
+    __slots__ = ("configure", "description", "run")
+
+    def __init__(self, configure: Configure, run: Run, description: str) -> None:
+        self.configure = configure
+        self.run = run
+        self.description = description

@@ -1,0 +1,126 @@
+"""``pyffin cache dir|clean|prune|size``."""
+
+from __future__ import annotations
+
+import argparse
+
+from pyffin.cli.command import Command, Context
+from pyffin.cli.console import format_bytes
+from pyffin.errors import UsageError
+
+
+def _configure_dir(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _run_dir(args: argparse.Namespace, ctx: Context) -> int:
+    ctx.console.out(str(ctx.cache_location().root))
+    return 0
+
+
+def _configure_clean(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE",
+                        help="Remove only these packages' entries (default: everything)")
+    _add_force(parser)
+
+
+def _run_clean(args: argparse.Namespace, ctx: Context) -> int:
+    from pyffin.cache import maintenance
+
+    cache = ctx.cache_location()
+    console = ctx.console
+    if not cache.root.is_dir():
+        console.note(f"No cache found at: {cache.root}")
+        return 0
+    for name in args.packages:
+        _check_name(name)
+    lock = cache.exclusive_lock(force=args.force)
+    try:
+        if not args.packages:
+            console.note(f"Clearing cache at: {cache.root}")
+            usage = maintenance.clean_all(cache)
+            console.note(f"Removed {_files(usage.files)} ({format_bytes(usage.bytes)})")
+            return 0
+        for name in args.packages:
+            usage = maintenance.clean_package(cache, name)
+            if usage.files:
+                console.note(f"Removed {_files(usage.files)} for {name} "
+                             f"({format_bytes(usage.bytes)})")
+            else:
+                console.note(f"No cache entries found for {name}")
+    finally:
+        if lock is not None:
+            lock.release()
+    return 0
+
+
+def _configure_prune(parser: argparse.ArgumentParser) -> None:
+    _add_force(parser)
+
+
+def _run_prune(args: argparse.Namespace, ctx: Context) -> int:
+    from pyffin.cache import maintenance
+
+    cache = ctx.cache_location()
+    console = ctx.console
+    if not cache.root.is_dir():
+        console.note(f"No cache found at: {cache.root}")
+        return 0
+    lock = cache.exclusive_lock(force=args.force)
+    try:
+        console.note(f"Pruning cache at: {cache.root}")
+        usage = maintenance.prune(cache)
+    finally:
+        if lock is not None:
+            lock.release()
+    if usage.files:
+        console.note(f"Removed {_files(usage.files)} ({format_bytes(usage.bytes)})")
+    else:
+        console.note("No unused entries found")
+    return 0
+
+
+def _configure_size(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bytes", action="store_true",
+                        help="Print the size as a number of bytes")
+
+
+def _run_size(args: argparse.Namespace, ctx: Context) -> int:
+    from pyffin.cache import maintenance
+
+    usage = maintenance.size(ctx.cache_location())
+    ctx.console.out(str(usage.bytes) if args.bytes else format_bytes(usage.bytes))
+    return 0
+
+
+def _add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="Do not wait for other pyffin processes using the cache")
+
+
+def _check_name(name: str) -> None:
+    from pyffin.cache.keys import normalize_name
+
+    try:
+        normalize_name(name)
+    except ValueError:
+        raise UsageError(f"invalid package name {name!r}: expected a project name such as "
+                         "'requests'") from None
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+DIR = Command(_configure_dir, _run_dir, "Print the path of pyffin's cache directory.")
+CLEAN = Command(
+    _configure_clean, _run_clean,
+    "Remove every entry of the cache, or the entries of the given packages. Waits until no other "
+    "pyffin process uses the cache, unless --force is given.",
+)
+PRUNE = Command(
+    _configure_prune, _run_prune,
+    "Remove what no command can use any more: unzipped wheels nothing points to, buckets of old "
+    "format versions, build environments and temporary files left by interrupted runs.",
+)
+SIZE = Command(_configure_size, _run_size, "Print the total size of the cache.")

@@ -1,0 +1,113 @@
+"""Terminal output: results on stdout, messages on stderr, colour when wanted."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from pyffin import log
+
+_STYLES = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "cyan": "36",
+    "error": "1;31",
+    "warning": "1;33",
+    "hint": "1;36",
+}
+
+
+def use_color(choice: str, stream: TextIO) -> bool:
+    """Resolve ``--color auto|always|never`` for ``stream``; ``auto`` honours ``NO_COLOR``,
+    ``FORCE_COLOR``, ``TERM=dumb`` and whether the stream is a terminal."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Console:
+    """Where a command writes: ``out`` for results (stdout), ``note``/``warn``/``error`` for
+    messages (stderr). ``quiet`` > 0 hides notes, > 1 hides warnings too; ``verbose`` shows
+    debug messages and the causes of errors."""
+
+    def __init__(self, *, quiet: int = 0, verbose: int = 0, color: str = "auto",
+                 stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.quiet = quiet
+        self.verbose = verbose
+        self.color = use_color(color, self.stderr)
+        self.color_out = use_color(color, self.stdout)
+
+    @property
+    def log_level(self) -> int:
+        if self.verbose:
+            return log.DEBUG
+        if self.quiet > 1:
+            return log.WARNING + 10  # nothing below an error
+        if self.quiet:
+            return log.WARNING
+        return log.INFO
+
+    def style(self, text: str, style: str, *, stream: TextIO | None = None) -> str:
+        enabled = self.color_out if stream is self.stdout else self.color
+        if not enabled:
+            return text
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"
+
+    def out(self, text: str = "") -> None:
+        """A result line on stdout (shown even with ``-q``: it is what was asked for)."""
+        self.stdout.write(text + "\n")
+
+    def note(self, text: str) -> None:
+        """A progress or summary line on stderr; hidden by ``-q``."""
+        if not self.quiet:
+            self.stderr.write(text + "\n")
+
+    def warn(self, text: str) -> None:
+        if self.quiet < 2:
+            self.stderr.write(f"{self.style('warning', 'warning')}: {text}\n")
+
+    def debug(self, text: str) -> None:
+        if self.verbose:
+            self.stderr.write(self.style(f"DEBUG {text}", "dim") + "\n")
+
+    def error(self, text: str, *, causes: list[str] | None = None,
+              hint: str | None = None) -> None:
+        self.stderr.write(f"{self.style('error', 'error')}: {text}\n")
+        for cause in causes or ():
+            self.stderr.write(f"  {self.style('Caused by', 'red')}: {cause}\n")
+        if hint:
+            self.stderr.write(f"{self.style('hint', 'hint')}: {hint}\n")
+
+    def sink(self, level: int, message: str) -> None:
+        """The :mod:`pyffin.log` sink: route library messages to the right stream."""
+        if level >= log.WARNING:
+            self.warn(message)
+        elif level >= log.INFO:
+            self.note(message)
+        else:
+            self.debug(message)
+
+
+def format_bytes(n: int) -> str:
+    """Human-readable size in binary units, as uv prints it: ``1.2MiB``."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{n}B" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

@@ -1,0 +1,194 @@
+"""Entry point of the ``pyffin`` command: global options, dispatch, errors and exit codes.
+
+Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments).
+Errors are one line (``error: ...``); ``-v`` adds their causes, and for an unexpected exception
+(a bug) the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from pyffin import __version__, log
+from pyffin.cli import registry
+from pyffin.cli.console import Console
+
+#: Global options that take a value (needed to find the command words in ``argv``).
+_VALUE_OPTIONS = frozenset({"--cache-dir", "--color"})
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Global options")
+    group.add_argument("-q", "--quiet", action="count", default=0,
+                       help="Print less output (-qq: not even warnings)")
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="Print more output: debug messages, causes of errors")
+    group.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="When to use colours (default: auto; NO_COLOR disables)")
+    group.add_argument("--cache-dir", metavar="DIR",
+                       help="Path to the cache directory [env: PYFFIN_CACHE_DIR]")
+    group.add_argument("--no-cache", action="store_true",
+                       default=_env_flag("PYFFIN_NO_CACHE"),
+                       help="Use a temporary cache, removed when the command ends "
+                            "[env: PYFFIN_NO_CACHE]")
+    group.add_argument("--version", action="version", version=f"pyffin {__version__}",
+                       help="Print the version and exit")
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Find the command words in ``argv``; return them and the remaining arguments."""
+    words: list[str] = []
+    rest: list[str] = []
+    expect_value = False
+    for i, arg in enumerate(argv):
+        if expect_value:
+            rest.append(arg)
+            expect_value = False
+            continue
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg.startswith("-"):
+            rest.append(arg)
+            expect_value = arg in _VALUE_OPTIONS
+            continue
+        candidate = (*words, arg)
+        if candidate in registry.COMMANDS:
+            words.append(arg)
+            rest.extend(argv[i + 1:])
+            break
+        if not words and arg in registry.GROUPS:
+            words.append(arg)
+            continue
+        rest.extend(argv[i:])
+        break
+    return tuple(words), rest
+
+
+def _top_parser(prog: str, summaries: dict[str, str], description: str) -> argparse.ArgumentParser:
+    width = max((len(name) for name in summaries), default=0) + 2
+    listing = "\n".join(f"  {name:<{width}}{summary}" for name, summary in summaries.items())
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        usage=f"{prog} [OPTIONS] <COMMAND>",
+        description=description,
+        epilog=f"Commands:\n{listing}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_global_options(parser)
+    parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``pyffin`` command line with ``argv`` (default: ``sys.argv[1:]``)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    words, rest = _split_command(args_list)
+
+    spec = registry.COMMANDS.get(words)
+    if spec is None:
+        return _no_command(words, rest)
+
+    import importlib
+
+    module_name, _, attribute = spec.target.partition(":")
+    command = getattr(importlib.import_module(module_name), attribute)
+    parser = argparse.ArgumentParser(prog="pyffin " + " ".join(words),
+                                     description=command.description)
+    command.configure(parser)
+    add_global_options(parser)
+    args = parser.parse_args(rest)
+    return _run(command, args)
+
+
+def _no_command(words: tuple[str, ...], rest: list[str]) -> int:
+    """``pyffin``, ``pyffin --help``, ``pyffin <group>`` or an unknown command."""
+    if words:
+        group = words[0]
+        summaries = {name: spec.summary for name, spec in registry.subcommands(group).items()}
+        parser = _top_parser(f"pyffin {group}", summaries, registry.GROUPS[group])
+    else:
+        parser = _top_parser(
+            "pyffin", registry.top_level(),
+            f"pyffin {__version__}: a fast Python package resolver and installer.",
+        )
+    args = parser.parse_args(rest)
+    if args.command is not None:
+        known = ", ".join(sorted(registry.subcommands(words[0]) if words else registry.top_level()))
+        parser.error(f"unrecognized command {args.command!r} (expected one of: {known})")
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _run(command: object, args: argparse.Namespace) -> int:
+    from pyffin.cli.command import Command, Context
+    from pyffin.errors import PyffinError
+
+    assert isinstance(command, Command)
+    console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
+    log.configure(console.sink, console.log_level)
+    context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache)
+    _exit_cleanly_on_sigterm()
+    try:
+        return command.run(args, context)
+    except PyffinError as e:
+        console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
+        return e.exit_code
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``pyffin pip freeze | head``): not an error worth a message.
+        _silence_stdout()
+        return 1
+    except Exception as e:  # a bug: say so in one line, the traceback only with -v
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        console.error(f"pyffin crashed: {type(e).__name__}: {e}",
+                      hint="this is a bug; run again with -v for the traceback and report it")
+        return 1
+    finally:
+        context.close()
+
+
+def _causes(error: BaseException) -> list[str]:
+    causes: list[str] = []
+    seen: set[int] = {id(error)}
+    current = error.__cause__ or error.__context__
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        causes.append(str(current) or type(current).__name__)
+        current = current.__cause__ or current.__context__
+    return causes
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks (lock release, removal of a
+    ``--no-cache`` directory) run, as they do for Ctrl-C."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (pyffin called from a library user's thread)
+        pass
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,42 @@
+"""The command registry: every command's path, summary and where its code lives.
+
+Only this table is read at start-up; a command's module is imported when that command runs.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CommandSpec(NamedTuple):
+    #: ``"module:attribute"`` of the :class:`pyffin.cli.command.Command` object.
+    target: str
+    summary: str
+
+
+#: Top-level groups that only hold subcommands, with their summaries.
+GROUPS: dict[str, str] = {
+    "cache": "Manage pyffin's cache",
+}
+
+COMMANDS: dict[tuple[str, ...], CommandSpec] = {
+    ("cache", "dir"): CommandSpec("pyffin.cli.commands.cache:DIR", "Show the cache directory"),
+    ("cache", "clean"): CommandSpec(
+        "pyffin.cli.commands.cache:CLEAN", "Remove all cache entries, or those of some packages"
+    ),
+    ("cache", "prune"): CommandSpec(
+        "pyffin.cli.commands.cache:PRUNE", "Remove unused entries and leftovers from the cache"
+    ),
+    ("cache", "size"): CommandSpec("pyffin.cli.commands.cache:SIZE", "Show the cache's size"),
+}
+
+
+def subcommands(group: str) -> dict[str, CommandSpec]:
+    return {path[1]: spec for path, spec in COMMANDS.items() if len(path) == 2 and path[0] == group}
+
+
+def top_level() -> dict[str, str]:
+    """Names and summaries of everything callable directly after ``pyffin``."""
+    entries = {path[0]: spec.summary for path, spec in COMMANDS.items() if len(path) == 1}
+    entries.update(GROUPS)
+    return dict(sorted(entries.items()))

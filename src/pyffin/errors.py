@@ -1,0 +1,42 @@
+"""The one exception hierarchy of pyffin.
+
+Every error meant for a user derives from :class:`PyffinError`. The CLI prints its message as one
+line (and the chain of causes with ``-v``) and exits with :attr:`PyffinError.exit_code`; anything
+else that escapes is a bug and is reported as such.
+"""
+
+from __future__ import annotations
+
+
+class PyffinError(Exception):
+    """Base class of every error pyffin reports to a user."""
+
+    #: Process exit status when this error ends a command.
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: An optional suggestion printed after the message ("hint: ...").
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(PyffinError):
+    """The command line or a configuration value is invalid."""
+
+    exit_code = 2
+
+
+class NotSupportedError(PyffinError):
+    """The request is valid but pyffin does not support it (yet)."""
+
+
+class CacheError(PyffinError):
+    """The cache could not be read, written or locked."""
+
+
+class LockError(CacheError):
+    """An inter-process lock could not be taken."""

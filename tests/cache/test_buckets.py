@@ -1,0 +1,25 @@
+"""Every bucket is named once, carries a format version and documents its layout."""
+
+from __future__ import annotations
+
+import re
+
+from pyffin.cache import CacheBucket
+
+
+def test_bucket_names_are_versioned_and_unique() -> None:
+    names = [bucket.dirname for bucket in CacheBucket]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert re.fullmatch(r"[a-z]+-v\d+", name), name
+
+
+def test_each_bucket_documents_its_layout() -> None:
+    for bucket in CacheBucket:
+        assert bucket.__doc__ and bucket.dirname in bucket.__doc__, bucket
+
+
+def test_package_globs_name_the_package() -> None:
+    for bucket in CacheBucket:
+        for pattern in bucket.package_globs:
+            assert "{name}" in pattern and not pattern.startswith("/")

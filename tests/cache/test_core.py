@@ -1,0 +1,209 @@
+"""``Cache``, shards and entries: where things go, how they are written and read back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyffin import log
+from pyffin.cache import ARCHIVE_POINTER_SUFFIX, Cache, CacheBucket, write_atomic
+from pyffin.cache.core import CACHE_DIR_ENV
+from pyffin.errors import CacheError
+
+
+def test_init_creates_the_root_with_cachedir_tag_and_gitignore(tmp_path: Path) -> None:
+    root = tmp_path / "a" / "b"
+    with Cache(root):
+        assert (root / "CACHEDIR.TAG").read_bytes().startswith(
+            b"Signature: 8a477f597d28d172789f06886806bc55")
+        assert (root / ".gitignore").read_text() == "*\n"
+
+
+def test_root_comes_from_flag_then_env_then_platform(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "env"))
+    assert Cache.from_settings(tmp_path / "flag").root == tmp_path / "flag"
+    assert Cache.from_settings().root == tmp_path / "env"
+    monkeypatch.delenv(CACHE_DIR_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert Cache.from_settings().root == tmp_path / "xdg" / "pyffin"
+
+
+def test_relative_cache_dir_is_made_absolute(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Cache.from_settings("rel").root == tmp_path / "rel"
+
+
+def test_no_cache_root_is_removed_on_close() -> None:
+    cache = Cache.from_settings(no_cache=True).init()
+    cache.entry(CacheBucket.SIMPLE, "pypi", "x.bin").write(b"data")
+    assert cache.root.is_dir()
+    cache.close()
+    assert not cache.root.exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_no_cache_root_is_removed_on_ctrl_c_and_sigterm(signum: int) -> None:
+    code = (
+        "import time\n"
+        "from pyffin.cli.main import _exit_cleanly_on_sigterm\n"
+        "from pyffin.cache import Cache\n"
+        "_exit_cleanly_on_sigterm()\n"
+        "c = Cache.from_settings(no_cache=True).init()\n"
+        "print(c.root, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    root = Path(proc.stdout.readline().strip())
+    assert root.is_dir()
+    proc.send_signal(signum)
+    proc.communicate(timeout=30)
+    assert not root.exists()
+
+
+def test_entry_paths_are_built_from_bucket_and_parts(cache: Cache) -> None:
+    entry = cache.entry(CacheBucket.SIMPLE, "index", "abc", "flask.bin")
+    assert entry.path == cache.root / "simple-v0" / "index" / "abc" / "flask.bin"
+    shard = cache.shard(CacheBucket.SDISTS, "pypi", "flask")
+    assert shard.entry("manifest").path == cache.root / "sdists-v0" / "pypi" / "flask" / "manifest"
+    assert shard.shard("rev1").path == shard.path / "rev1"
+
+
+@pytest.mark.parametrize("bad", ["..", ".", "", "a/b", "a\\b", "x\0y"])
+def test_path_components_cannot_escape_the_bucket(cache: Cache, bad: str) -> None:
+    with pytest.raises(CacheError, match="invalid cache path component"):
+        cache.entry(CacheBucket.SIMPLE, bad, "x")
+    with pytest.raises(CacheError):
+        cache.shard(CacheBucket.SIMPLE, "pypi", bad)
+
+
+def test_write_then_read(cache: Cache) -> None:
+    entry = cache.entry(CacheBucket.SIMPLE, "pypi", "flask.bin")
+    assert entry.read() is None
+    entry.write(b"one")
+    entry.write(b"two")
+    assert entry.read() == b"two"
+    assert os.listdir(entry.dir) == ["flask.bin"]  # no temporary file left behind
+
+
+def test_failed_write_leaves_old_content_and_no_temp_file(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "record"
+    write_atomic(target, b"old")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["record"]
+
+
+def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "r", b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r").stat().st_mode & 0o777 == 0o644
+
+
+def _decode(data: bytes) -> str:
+    if not data.startswith(b"v1:"):
+        raise ValueError("bad magic")
+    return data[3:].decode()
+
+
+def test_missing_or_corrupt_records_are_misses_with_one_warning(
+        cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    messages: list[tuple[int, str]] = []
+    monkeypatch.setattr(log, "_warned", set())
+    log.configure(lambda level, msg: messages.append((level, msg)), log.DEBUG)
+    try:
+        good = cache.entry(CacheBucket.SIMPLE, "pypi", "good.bin")
+        good.write(b"v1:hello")
+        assert cache.read_record(good, _decode) == "hello"
+        missing = cache.entry(CacheBucket.SIMPLE, "pypi", "none.bin")
+        assert cache.read_record(missing, _decode) is None
+        assert messages == []
+
+        for i, garbage in enumerate([b"", b"v0:old format", b"\xff\xfe\x00"]):
+            bad = cache.entry(CacheBucket.SIMPLE, "pypi", f"bad{i}.bin")
+            bad.write(garbage)
+            assert cache.read_record(bad, _decode) is None
+    finally:
+        log.configure(None)
+    warnings = [m for level, m in messages if level == log.WARNING]
+    assert len(warnings) == 1 and "unreadable cache entry" in warnings[0]
+
+
+def test_persist_moves_a_directory_into_archives_behind_a_pointer(cache: Cache) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo-1.0-py3-none-any.archive")
+    with cache.temp_dir() as tmp:
+        (tmp / "demo").mkdir()
+        (tmp / "demo" / "__init__.py").write_text("x = 1\n")
+        archive = cache.persist(tmp, pointer)
+    assert archive.parent == cache.bucket(CacheBucket.ARCHIVE)
+    assert (archive / "demo" / "__init__.py").read_text() == "x = 1\n"
+    assert cache.archive(pointer) == archive
+    assert list((cache.root / ".tmp").iterdir()) == []
+
+
+def test_replacing_an_archive_keeps_the_old_one_for_running_installs(cache: Cache) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo.archive")
+    archives = []
+    for content in ("1", "2"):
+        with cache.temp_dir() as tmp:
+            (tmp / "f").write_text(content)
+            archives.append(cache.persist(tmp, pointer))
+    assert cache.archive(pointer) == archives[1]
+    assert archives[0].is_dir() and archives[0] != archives[1]
+
+
+def test_pointer_to_a_missing_or_garbled_archive_is_a_miss(cache: Cache) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo.archive")
+    assert cache.archive(pointer) is None
+    pointer.write(b"0" * 20)
+    assert cache.archive(pointer) is None
+    pointer.write(b"../../etc")
+    assert cache.archive(pointer) is None
+
+
+def test_pointers_must_be_recognizable(cache: Cache) -> None:
+    with cache.temp_dir() as tmp, pytest.raises(CacheError, match=ARCHIVE_POINTER_SUFFIX):
+        cache.persist(tmp, cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo.bin"))
+
+
+def test_unpersisted_temp_dirs_are_removed(cache: Cache) -> None:
+    with pytest.raises(RuntimeError), cache.temp_dir() as tmp:
+        (tmp / "partial").write_text("x")
+        raise RuntimeError("unzip failed")
+    assert not tmp.exists()
+
+
+def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> None:
+    from pyffin.cache import record
+
+    payload = ("flask", [("3.1.0", {"py3": None})], 1, b"\x00")
+    data = record.dumps("simple", 1, payload)
+    assert record.loads(data, "simple", 1) == payload
+    for bad_schema, bad_version, blob in [
+        ("wheel", 1, data),
+        ("simple", 2, data),
+        ("simple", 1, data[: len(data) - 3]),
+        ("simple", 1, b""),
+        ("simple", 1, b"garbage"),
+    ]:
+        with pytest.raises(record.RecordError):
+            record.loads(blob, bad_schema, bad_version)

@@ -1,0 +1,63 @@
+"""Cache keys are stable and identify a URL or path regardless of its spelling."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pyffin.cache.keys import digest, index_parts, normalize_name, normalize_url, path_key, url_key
+
+
+def test_digest_is_stable_across_runs_and_platforms() -> None:
+    # A changed digest would silently orphan every user's cache: pin it.
+    assert digest("https://example.org/simple") == "ef2d4162b1cf5369"
+    assert len(digest("")) == 16
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://Example.ORG/simple/",
+        "https://example.org:443/simple",
+        "HTTPS://user:secret@example.org/simple#frag",
+        "  https://example.org/simple  ",
+    ],
+)
+def test_equivalent_urls_share_a_key(url: str) -> None:
+    assert normalize_url(url) == "https://example.org/simple"
+    assert url_key(url) == url_key("https://example.org/simple")
+
+
+def test_different_urls_get_different_keys() -> None:
+    assert url_key("https://example.org/simple") != url_key("https://example.org/other")
+    assert url_key("https://example.org:8443/simple") != url_key("https://example.org/simple")
+    assert url_key("http://example.org/simple") != url_key("https://example.org/simple")
+
+
+def test_credentials_never_reach_the_normalized_url() -> None:
+    assert "secret" not in normalize_url("https://user:secret@example.org/simple")
+
+
+def test_pypi_has_a_readable_shard_and_other_indexes_are_hashed() -> None:
+    assert index_parts("https://pypi.org/simple/") == ("pypi",)
+    assert index_parts("http://127.0.0.1:8000/simple") == (
+        "index", url_key("http://127.0.0.1:8000/simple"))
+
+
+def test_path_key_uses_the_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert path_key("pkg") == path_key(tmp_path / "pkg")
+    assert path_key("pkg") == path_key(f"{tmp_path}{os.sep}pkg{os.sep}")
+
+
+@pytest.mark.parametrize("name,expected", [("Foo_Bar", "foo-bar"), ("a.b--c", "a-b-c"), ("x", "x")])
+def test_normalize_name(name: str, expected: str) -> None:
+    assert normalize_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["", "../etc", "a/b", "-a", "a b", ".."])
+def test_invalid_names_cannot_become_paths(name: str) -> None:
+    with pytest.raises(ValueError, match="not a valid project name"):
+        normalize_name(name)

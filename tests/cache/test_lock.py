@@ -1,0 +1,96 @@
+"""Inter-process locks: commands share the cache; clean and prune wait for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyffin import log
+from pyffin.cache import FileLock
+from tests.cache.conftest import start_worker, wait_for_line
+from tests.support.cli import spawn
+
+
+def test_shared_locks_coexist_and_exclude_an_exclusive_one(tmp_path: Path) -> None:
+    path = tmp_path / ".lock"
+    a, b, c = FileLock(path, "x"), FileLock(path, "x"), FileLock(path, "x")
+    assert a.try_acquire(shared=True)
+    assert b.try_acquire(shared=True)
+    assert not c.try_acquire(shared=False)
+    a.release()
+    b.release()
+    assert c.try_acquire(shared=False)
+    assert not a.try_acquire(shared=True)
+    c.release()
+
+
+def test_waiting_says_what_for(tmp_path: Path) -> None:
+    path = tmp_path / ".lock"
+    holder = start_worker("hold-shared", tmp_path, stdin=True)
+    wait_for_line(holder, "locked")
+    messages: list[str] = []
+    log.configure(lambda level, msg: messages.append(msg))
+    try:
+        import threading
+
+        lock = FileLock(path, "the cache")
+        done = threading.Event()
+
+        def take() -> None:
+            lock.acquire(shared=False)
+            done.set()
+
+        t = threading.Thread(target=take)
+        t.start()
+        while not messages and not done.is_set():
+            t.join(0.01)
+        assert not done.is_set()
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        t.join(60)
+        assert done.is_set()
+        lock.release()
+    finally:
+        log.configure(None)
+        holder.wait()
+    assert "Waiting for another pyffin process to release the cache" in messages[0]
+    assert str(path) in messages[0]
+
+
+def test_cache_clean_waits_for_a_command_holding_the_shared_lock(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    holder = start_worker("hold-shared", root, stdin=True)
+    wait_for_line(holder, "locked")
+    (root / "simple-v0").mkdir()
+    (root / "simple-v0" / "flask.bin").write_bytes(b"x")
+
+    clean = spawn(["cache", "clean", "--cache-dir", root])
+    assert clean.stderr is not None
+    line = clean.stderr.readline()
+    assert "Waiting for another pyffin process to release the cache" in line
+    assert clean.poll() is None  # still waiting: nothing removed while the holder runs
+    assert (root / "simple-v0" / "flask.bin").exists()
+
+    assert holder.stdin is not None
+    holder.stdin.write("\n")
+    holder.stdin.close()
+    holder.wait()
+    _, err = clean.communicate(timeout=60)
+    assert clean.returncode == 0, err
+    assert "Removed 1 file" in err
+    assert not (root / "simple-v0").exists()
+
+
+def test_cache_clean_force_does_not_wait(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    holder = start_worker("hold-shared", root, stdin=True)
+    wait_for_line(holder, "locked")
+    try:
+        clean = spawn(["cache", "clean", "--force", "--cache-dir", root])
+        _, err = clean.communicate(timeout=60)
+        assert clean.returncode == 0, err
+        assert "Waiting" not in err
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait()

@@ -1,0 +1,159 @@
+"""The command line's global behaviour: help, version, exit codes, errors, colour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyffin import __version__
+from pyffin.cli import registry
+from pyffin.cli.command import Command, Context
+from pyffin.cli.console import Console, format_bytes, use_color
+from pyffin.errors import PyffinError, UsageError
+from tests.support.cli import pyffin, run
+
+
+def test_version() -> None:
+    result = pyffin("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"pyffin {__version__}"
+
+
+def test_help_lists_commands_without_importing_them() -> None:
+    result = run(["--help"])
+    assert result.returncode == 0
+    assert "cache" in result.stdout and "--cache-dir" in result.stdout
+
+
+def test_no_command_shows_help_and_is_a_usage_error() -> None:
+    result = pyffin()
+    assert result.returncode == 2
+    assert "Commands:" in result.stderr
+
+
+def test_group_without_subcommand_lists_its_commands() -> None:
+    result = pyffin("cache")
+    assert result.returncode == 2
+    for name in ("dir", "clean", "prune", "size"):
+        assert name in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], ["cache", "frobnicate"],
+                                  ["cache", "dir", "--bogus"],
+                                  ["--color", "sometimes", "cache", "dir"]])
+def test_usage_errors_exit_2(argv: list[str]) -> None:
+    result = pyffin(*argv)
+    assert result.returncode == 2
+    assert "error" in result.stderr
+
+
+def test_global_options_go_before_or_after_the_command(tmp_path: Path) -> None:
+    before = pyffin("--cache-dir", tmp_path / "c", "-q", "cache", "dir")
+    after = pyffin("cache", "dir", "-q", "--cache-dir", tmp_path / "c")
+    assert before.stdout == after.stdout == f"{tmp_path / 'c'}\n"
+
+
+def test_the_command_modules_are_imported_lazily() -> None:
+    code = ("import sys; from pyffin.cli.main import main; main(['cache', 'dir']); "
+            "print(sorted(m for m in sys.modules if m.startswith('pyffin.cli.commands.')))")
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "['pyffin.cli.commands.cache']"
+
+
+def _failing(error: BaseException) -> Command:
+    def run(args: object, ctx: Context) -> int:
+        raise error
+
+    return Command(lambda parser: None, run, "test command")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fake_command(monkeypatch: pytest.MonkeyPatch) -> list[Command]:
+    """Register ``pyffin test-fail`` running the command in the returned one-element list."""
+    holder: list[Command] = []
+    import sys
+    import types
+
+    module = types.ModuleType("pyffin_test_commands")
+    monkeypatch.setitem(sys.modules, "pyffin_test_commands", module)
+    monkeypatch.setitem(registry.COMMANDS, ("test-fail",),
+                        registry.CommandSpec("pyffin_test_commands:COMMAND", "fails"))
+
+    class Proxy:
+        def __getattr__(self, name: str) -> object:
+            return holder[0]
+
+    module.__getattr__ = Proxy().__getattr__  # type: ignore[method-assign]
+    return holder
+
+
+def test_errors_print_one_line_and_exit_1(fake_command: list[Command]) -> None:
+    try:
+        try:
+            raise OSError("connection refused")
+        except OSError as e:
+            raise PyffinError("failed to fetch flask", hint="check the index URL") from e
+    except PyffinError as error:
+        fake_command.append(_failing(error))
+    result = pyffin("test-fail")
+    assert result.returncode == 1
+    assert result.stderr == "error: failed to fetch flask\nhint: check the index URL\n"
+    assert "Traceback" not in result.stderr
+
+    verbose = pyffin("test-fail", "-v")
+    assert "Caused by: connection refused" in verbose.stderr
+
+
+def test_usage_errors_raised_by_commands_exit_2(fake_command: list[Command]) -> None:
+    fake_command.append(_failing(UsageError("bad flag value")))
+    result = pyffin("test-fail")
+    assert (result.returncode, result.stderr) == (2, "error: bad flag value\n")
+
+
+def test_bugs_are_one_line_without_v_and_a_traceback_with_it(fake_command: list[Command]) -> None:
+    fake_command.append(_failing(KeyError("oops")))
+    result = pyffin("test-fail")
+    assert result.returncode == 1
+    assert "pyffin crashed: KeyError" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_color_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert use_color("auto", Tty())
+    assert not use_color("auto", io.StringIO())
+    assert use_color("always", io.StringIO())
+    assert not use_color("never", Tty())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_color("auto", Tty())
+    err = Tty()
+    Console(color="always", stderr=err).error("boom")
+    assert "\x1b[" in err.getvalue()
+
+
+def test_quiet_hides_notes_and_qq_hides_warnings() -> None:
+    import io
+
+    for quiet, expected in [(0, "note\nwarning: warn\n"), (1, "warning: warn\n"), (2, "")]:
+        err = io.StringIO()
+        console = Console(quiet=quiet, color="never", stderr=err)
+        console.note("note")
+        console.warn("warn")
+        assert err.getvalue() == expected
+
+
+@pytest.mark.parametrize("n,text", [(0, "0B"), (1023, "1023B"), (1024, "1.0KiB"),
+                                    (1536 * 1024, "1.5MiB"), (5 * 1024**3, "5.0GiB")])
+def test_format_bytes(n: int, text: str) -> None:
+    assert format_bytes(n) == text
