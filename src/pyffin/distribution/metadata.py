@@ -1,0 +1,73 @@
+"""Core metadata (``METADATA`` / ``PKG-INFO``), reduced to what resolving and installing need.
+
+Parsed once, from the ``.metadata`` file, a range read, a download or a build, then cached as a
+record: a warm run never parses e-mail headers again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyffin.errors import PyffinError
+
+
+class MetadataError(PyffinError):
+    """A distribution's core metadata is missing, malformed or does not match its name."""
+
+
+@dataclass(frozen=True, slots=True)
+class CoreMetadata:
+    """Name, version and dependency fields of one distribution's core metadata.
+
+    Requirement and specifier strings are kept as written; the resolver parses the ones it
+    needs (``packaging`` is costly to run over every field of every candidate).
+    """
+
+    name: str
+    version: str
+    requires_dist: tuple[str, ...] = ()
+    requires_python: str | None = None
+    provides_extra: tuple[str, ...] = ()
+    #: ``Dynamic`` fields (Metadata 2.2+); in a PKG-INFO they mean "ask the backend".
+    dynamic: tuple[str, ...] = ()
+    metadata_version: str = "2.1"
+
+    RECORD_SCHEMA = "core-metadata"
+    RECORD_VERSION = 1
+
+    def to_record(self) -> tuple[object, ...]:
+        return (self.name, self.version, self.requires_dist, self.requires_python,
+                self.provides_extra, self.dynamic, self.metadata_version)
+
+    @classmethod
+    def from_record(cls, data: Any) -> CoreMetadata:
+        """Rebuild from :meth:`to_record`; raises on a record of another shape."""
+        name, version, requires_dist, requires_python, provides_extra, dynamic, mv = data
+        return cls(str(name), str(version), tuple(requires_dist), requires_python,
+                   tuple(provides_extra), tuple(dynamic), str(mv))
+
+    @classmethod
+    def parse(cls, data: bytes | str, *, source: str) -> CoreMetadata:
+        """Parse ``METADATA``/``PKG-INFO`` text; ``source`` names the file in errors."""
+        from packaging.metadata import parse_email
+
+        try:
+            raw, _unparsed = parse_email(data)
+        except Exception as e:  # parse_email raises on undecodable bytes
+            raise MetadataError(f"cannot parse the core metadata of {source}: {e}") from e
+        name = raw.get("name")
+        version = raw.get("version")
+        if not name:
+            raise MetadataError(f"the core metadata of {source} has no Name")
+        if not version:
+            raise MetadataError(f"the core metadata of {source} has no Version")
+        return cls(
+            name=name,
+            version=version,
+            requires_dist=tuple(raw.get("requires_dist", ())),
+            requires_python=raw.get("requires_python") or None,
+            provides_extra=tuple(raw.get("provides_extra", ())),
+            dynamic=tuple(d.lower() for d in raw.get("dynamic", ())),
+            metadata_version=raw.get("metadata_version", "1.0"),
+        )
