@@ -39,8 +39,9 @@ def pyffin(*args: str | os.PathLike[str], cache_dir: Path | None = None) -> Resu
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child ``pyffin``: no colour, no user configuration leaking in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYFFIN_", "PIP_"))}
+    """The environment for a child ``pyffin``: this process's (which the autouse fixture in
+    ``tests/conftest.py`` has isolated from the machine's configuration), without colour."""
+    env = dict(os.environ)
     env["NO_COLOR"] = "1"
     env.update(extra or {})
     return env

@@ -7,7 +7,7 @@ record: a warm run never parses e-mail headers again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pyffin.errors import PyffinError
 
@@ -33,8 +33,8 @@ class CoreMetadata:
     dynamic: tuple[str, ...] = ()
     metadata_version: str = "2.1"
 
-    RECORD_SCHEMA = "core-metadata"
-    RECORD_VERSION = 1
+    RECORD_SCHEMA: ClassVar[str] = "core-metadata"
+    RECORD_VERSION: ClassVar[int] = 1
 
     def to_record(self) -> tuple[object, ...]:
         return (self.name, self.version, self.requires_dist, self.requires_python,

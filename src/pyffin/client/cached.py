@@ -1,0 +1,163 @@
+"""``CachedClient``: HTTP answers transformed into exactly what the caller needs, stored next to
+the response's cache policy, and served from the cache while fresh (the seed's central idea).
+
+The caller chooses the cache entry and the record type; only the transformed payload is stored,
+so a warm run decodes one small record instead of re-parsing HTML, JSON or zip files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+from pyffin import log
+from pyffin.cache import record
+from pyffin.client.auth import redact
+from pyffin.client.errors import HttpStatusError, OfflineError
+from pyffin.client.policy import CachePolicy
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pyffin.cache import Cache, CacheEntry
+    from pyffin.client.http import HttpClient, Response
+
+
+class Record(Protocol):
+    """A payload type the cached client can store: plain-data conversion plus a schema name
+    and version (bump the version on any change of the shape)."""
+
+    RECORD_SCHEMA: ClassVar[str]
+    RECORD_VERSION: ClassVar[int]
+
+    def to_record(self) -> Any: ...
+
+    @classmethod
+    def from_record(cls, data: Any) -> Self: ...
+
+
+R = TypeVar("R", bound=Record)
+
+
+class Refresh:
+    """``--refresh`` / ``--refresh-package``: entries last validated before the command started
+    count as stale for all packages, or for the named ones."""
+
+    __slots__ = ("all", "packages", "timestamp")
+
+    def __init__(self, *, all: bool = False, packages: Iterable[str] = (),
+                 timestamp: float | None = None) -> None:
+        from pyffin.cache.keys import normalize_name
+
+        self.all = all
+        self.packages = frozenset(normalize_name(p) for p in packages)
+        self.timestamp = time.time() if timestamp is None else timestamp
+
+    def forces(self, package: str | None, validated_at: float) -> bool:
+        """Must an entry of ``package`` validated at ``validated_at`` be revalidated?"""
+        if validated_at >= self.timestamp:
+            return False
+        if self.all:
+            return True
+        return package is not None and package in self.packages
+
+
+class CachedClient:
+    """HTTP GET through the cache, following RFC 9111 for a private cache."""
+
+    def __init__(self, cache: Cache, http: HttpClient | Callable[[], HttpClient], *,
+                 refresh: Refresh | None = None, offline: bool = False) -> None:
+        self.cache = cache
+        self._http = http
+        self.refresh = refresh or Refresh()
+        self.offline = offline
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client, created on first network use (importing urllib3 is expensive)."""
+        if callable(self._http):
+            self._http = self._http()
+        return self._http
+
+    def get(self, url: str, entry: CacheEntry, transform: Callable[[Response], R],
+            record_type: type[R], *, headers: Mapping[str, str] | None = None,
+            package: str | None = None) -> R:
+        """The payload for ``url``: from ``entry`` while fresh, else fetched (conditionally
+        when a stored payload exists) and transformed by ``transform``.
+
+        ``package`` (a normalized name) makes ``--refresh-package`` apply to this entry.
+        Statuses other than 200 and 304 raise :class:`HttpStatusError` (a 404 included) and
+        store nothing.
+        """
+
+        def fetch(conditional: Mapping[str, str]) -> tuple[Response, R | None]:
+            request_headers = dict(headers or {})
+            request_headers.update(conditional)
+            response = self.http.get(url, request_headers)
+            if response.status == 304 and conditional:
+                return response, None
+            if response.status != 200:
+                shown = redact(url)
+                raise HttpStatusError(f"{shown} answered HTTP {response.status}", url=shown,
+                                      status=response.status)
+            return response, transform(response)
+
+        return self.fetch(url, entry, record_type, fetch, package=package)
+
+    def fetch(self, url: str, entry: CacheEntry, record_type: type[R],
+              fetch: Callable[[Mapping[str, str]], tuple[Response, R | None]], *,
+              package: str | None = None) -> R:
+        """Like :meth:`get`, with the requests made by ``fetch``: it receives the conditional
+        headers to send (empty when nothing is stored) and returns the response that carries
+        the cache policy with the value, or ``(304 response, None)`` when not modified. Used
+        when one value takes several requests (range reads of a remote zip)."""
+        schema = f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
+        stored = self.cache.read_record(entry, lambda data: _decode(data, schema, record_type))
+        if stored is not None:
+            policy, value = stored
+            if self.offline:
+                return value
+            if policy.is_fresh(time.time()) and not self.refresh.forces(
+                    package, policy.response_time):
+                return value
+            response, new_value = fetch(policy.revalidation_headers())
+            if new_value is None:
+                log.debug(f"Not modified: {redact(url)}")
+                new_policy = policy.revalidated(
+                    response.status, response.headers, request_time=response.request_time,
+                    response_time=response.response_time)
+                if new_policy.is_storable():
+                    entry.write(_encode(schema, record_type.RECORD_VERSION, new_policy,
+                                        value.to_record()))
+                return value
+            log.debug(f"Modified: {redact(url)}")
+        else:
+            if self.offline:
+                shown = redact(url)
+                raise OfflineError(f"{shown} is not in the cache and pyffin is offline",
+                                   url=shown, hint="drop --offline to allow network access")
+            response, new_value = fetch({})
+            assert new_value is not None, "fetch returned no value for an unconditional request"
+        if url.startswith("file:"):
+            return new_value  # local files are read afresh every time: nothing to revalidate
+        policy = CachePolicy.from_response(
+            response.status, response.headers, request_time=response.request_time,
+            response_time=response.response_time,
+            authenticated=self.http.credentials.authorization(url) is not None)
+        if policy.is_storable():
+            entry.write(_encode(schema, record_type.RECORD_VERSION, policy,
+                                new_value.to_record()))
+        else:
+            entry.remove()
+        return new_value
+
+
+def _encode(schema: str, version: int, policy: CachePolicy, payload: Any) -> bytes:
+    return record.dumps(schema, version, (policy.to_record(), payload))
+
+
+def _decode(data: bytes, schema: str, record_type: type[R]) -> tuple[CachePolicy, R]:
+    loaded: Any = record.loads(data, schema, record_type.RECORD_VERSION)
+    policy_data, payload = loaded
+    return CachePolicy.from_record(tuple(policy_data)), record_type.from_record(payload)

@@ -1,0 +1,46 @@
+"""Errors of the network layer; every message names the (redacted) URL at fault."""
+
+from __future__ import annotations
+
+from pyffin.errors import PyffinError
+
+
+class NetworkError(PyffinError):
+    """A request failed: connection, timeout, TLS, HTTP status, or a bad response body."""
+
+    def __init__(self, message: str, *, url: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        #: The redacted URL of the request.
+        self.url = url
+
+
+class ConnectError(NetworkError):
+    """The server could not be reached (refused, DNS, reset)."""
+
+
+class RequestTimeout(NetworkError):
+    """The server did not answer within the timeout."""
+
+
+class TlsError(NetworkError):
+    """The TLS handshake failed (untrusted certificate, protocol mismatch)."""
+
+
+class HttpStatusError(NetworkError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, *, url: str, status: int, hint: str | None = None) -> None:
+        super().__init__(message, url=url, hint=hint)
+        self.status = status
+
+
+class AuthenticationError(HttpStatusError):
+    """401 or 403: credentials are missing or refused."""
+
+
+class OfflineError(NetworkError):
+    """``--offline`` and the cache cannot answer."""
+
+
+class HashMismatchError(NetworkError):
+    """Downloaded bytes do not match the hash the index or the user gave."""

@@ -1,0 +1,471 @@
+"""``RegistryClient``: the projects and wheel metadata of package indexes and find-links.
+
+Indexes are asked in priority order — ``--extra-index-url`` values first, then ``--index-url``
+— and, with the default ``first-index`` strategy, the first index that knows a project is the
+only one used for it (uv's rule, against dependency confusion); ``unsafe-best-match`` merges
+every index. ``--find-links`` locations (a directory, or an HTML page of links) are always
+merged in. Results are memoized per process and fetched at most once even when several threads
+ask at the same time.
+
+Wheel metadata comes from, in order: the PEP 658 ``.metadata`` file when the index advertises
+one (its hash verified), HTTP range requests for the wheel's ``METADATA`` member, or a full
+download (kept in the cache for the install). The parsed result is cached under
+``wheels-v0/<index>/<name>/<wheel-stem>.rec``: a warm run reads no zip and parses no e-mail
+headers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from pyffin import log
+from pyffin.cache import CacheBucket, index_parts, path_key, url_key
+from pyffin.cache.keys import normalize_name
+from pyffin.client.auth import redact
+from pyffin.client.cached import CachedClient
+from pyffin.client.errors import HashMismatchError, HttpStatusError, OfflineError
+from pyffin.client.http import Response
+from pyffin.client.simple import (
+    ACCEPT,
+    IndexFile,
+    PageBuilder,
+    SimplePage,
+    parse_html,
+    parse_page,
+)
+from pyffin.distribution.metadata import CoreMetadata, MetadataError
+from pyffin.errors import PyffinError, UsageError
+
+PYPI_SIMPLE = "https://pypi.org/simple"
+INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
+#: The file extension of pyffin records in the cache.
+RECORD_EXT = ".rec"
+
+T = TypeVar("T")
+
+
+class PackageNotFoundError(PyffinError):
+    """No index and no find-links location knows the project."""
+
+    def __init__(self, name: str, sources: Sequence[str]) -> None:
+        asked = ", ".join(redact(s) for s in sources) or "no index (--no-index)"
+        super().__init__(f"{name} was not found in the package registry (asked: {asked})")
+        self.name = name
+        self.sources = tuple(sources)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexLocations:
+    """Where projects are looked up."""
+
+    index_url: str = PYPI_SIMPLE
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    strategy: str = "first-index"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in INDEX_STRATEGIES:
+            raise UsageError(f"invalid index strategy {self.strategy!r} "
+                             f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
+
+    def indexes(self) -> tuple[str, ...]:
+        """Index URLs in priority order."""
+        if self.no_index:
+            return ()
+        ordered: list[str] = []
+        for url in (*self.extra_index_urls, self.index_url):
+            if url not in ordered:
+                ordered.append(url)
+        return tuple(ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPage:
+    """The files of a project at one source (an index URL or a find-links location)."""
+
+    source: str
+    page: SimplePage
+    #: ``True`` for a find-links location (files are local or linked from a flat page).
+    flat: bool = False
+
+
+class _FlatIndex:
+    """A ``--find-links`` location's files grouped by project (cached for pages)."""
+
+    RECORD_SCHEMA: ClassVar[str] = "flat-index"
+    RECORD_VERSION: ClassVar[int] = 1
+
+    def __init__(self, projects: dict[str, SimplePage]) -> None:
+        self.projects = projects
+
+    def to_record(self) -> Any:
+        return {name: page.to_record() for name, page in self.projects.items()}
+
+    @classmethod
+    def from_record(cls, data: Any) -> _FlatIndex:
+        return cls({name: SimplePage.from_record(page) for name, page in data.items()})
+
+
+class _LocalMetadata:
+    """Metadata of a local wheel, valid while the file's size and mtime are unchanged."""
+
+    RECORD_SCHEMA: ClassVar[str] = "local-metadata"
+    RECORD_VERSION: ClassVar[int] = 1
+
+    def __init__(self, stamp: tuple[int, int], metadata: CoreMetadata) -> None:
+        self.stamp = stamp
+        self.metadata = metadata
+
+    def to_record(self) -> Any:
+        return (self.stamp, self.metadata.to_record())
+
+    @classmethod
+    def from_record(cls, data: Any) -> _LocalMetadata:
+        stamp, metadata = data
+        return cls((int(stamp[0]), int(stamp[1])), CoreMetadata.from_record(metadata))
+
+
+class _Memo:
+    """Per-process results keyed by anything, computed once even under concurrent callers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[object, Future[Any]] = {}
+
+    def get(self, key: object, compute: Callable[[], T],
+            submit: Callable[[Callable[[], T]], Future[T]] | None = None) -> Future[T]:
+        with self._lock:
+            future = self._futures.get(key)
+            if future is not None:
+                return future
+            if submit is not None:
+                future = submit(compute)
+                self._futures[key] = future
+                return future
+            future = Future()
+            self._futures[key] = future
+        try:
+            future.set_result(compute())
+        except BaseException as e:
+            future.set_exception(e)
+        return future
+
+
+class RegistryClient:
+    """Projects and wheel metadata from the configured indexes and find-links locations."""
+
+    def __init__(self, cached: CachedClient, locations: IndexLocations | None = None) -> None:
+        self.cached = cached
+        self.cache = cached.cache
+        self.locations = locations or IndexLocations()
+        self._projects = _Memo()
+        self._metadata = _Memo()
+        self._flat = _Memo()
+
+    # ------------------------------------------------------------------------ projects
+    def project(self, name: str) -> list[ProjectPage]:
+        """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
+        return self._projects.get(normalize_name(name), lambda: self._fetch_project(name)).result()
+
+    def prefetch_project(self, name: str) -> Future[list[ProjectPage]]:
+        """Start fetching ``name``'s pages in the I/O pool; the future is shared."""
+        key = normalize_name(name)
+        return self._projects.get(key, lambda: self._fetch_project(name), self._submit)
+
+    def _submit(self, fn: Callable[[], T]) -> Future[T]:
+        return self.cached.http.executor.submit(fn)
+
+    def _fetch_project(self, name: str) -> list[ProjectPage]:
+        normalized = normalize_name(name)
+        pages: list[ProjectPage] = []
+        asked: list[str] = []
+        for index in self.locations.indexes():
+            asked.append(index)
+            page = self._index_page(index, normalized)
+            if page is not None:
+                pages.append(ProjectPage(index, page))
+                if self.locations.strategy == "first-index":
+                    break
+        for location in self.locations.find_links:
+            asked.append(location)
+            flat = self._flat_index(location)
+            page = flat.projects.get(normalized)
+            if page is not None:
+                pages.append(ProjectPage(location, page, flat=True))
+        if not pages:
+            raise PackageNotFoundError(name, asked)
+        return pages
+
+    def _index_page(self, index: str, name: str) -> SimplePage | None:
+        url = f"{index.rstrip('/')}/{name}/"
+        entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}")
+        try:
+            return self.cached.get(
+                url, entry,
+                lambda response: parse_page(name, response.url, response.content,
+                                            response.headers.get("content-type")),
+                SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+                package=name)
+        except HttpStatusError as e:
+            if e.status in (404, 410):
+                log.debug(f"{name} is not on {redact(index)} (HTTP {e.status})")
+                return None
+            raise
+        except OfflineError:
+            raise OfflineError(
+                f"{name} is not in the cache for {redact(index)} and pyffin is offline",
+                url=redact(url), hint="drop --offline to allow network access") from None
+
+    def _flat_index(self, location: str) -> _FlatIndex:
+        return self._flat.get(("flat", location), lambda: self._read_flat(location)).result()
+
+    def _read_flat(self, location: str) -> _FlatIndex:
+        path = _local_path(location)
+        if path is not None:
+            if not os.path.isdir(path):
+                if os.path.isfile(path) and path.endswith((".html", ".htm")):
+                    return self._flat_page(f"file://{os.path.abspath(path)}")
+                raise UsageError(f"the --find-links location {location} does not exist")
+            return _flat_directory(path)
+        return self._flat_page(location)
+
+    def _flat_page(self, url: str) -> _FlatIndex:
+        entry = self.cache.entry(CacheBucket.SIMPLE, "flat", f"{url_key(url)}{RECORD_EXT}")
+
+        def transform(response: Response) -> _FlatIndex:
+            from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+            builders: dict[str, PageBuilder] = {}
+            text = response.content.decode("utf-8", "replace")
+            for file in parse_html(response.url, text):
+                try:
+                    if file.filename.endswith(".whl"):
+                        project = parse_wheel_filename(file.filename)[0]
+                    else:
+                        project = parse_sdist_filename(file.filename)[0]
+                except ValueError:
+                    continue
+                builders.setdefault(project, PageBuilder(project, redact(url))).add(file)
+            return _FlatIndex({n: b.page() for n, b in builders.items()})
+
+        return self.cached.get(url, entry, transform, _FlatIndex)
+
+    # ------------------------------------------------------------------------ metadata
+    def wheel_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
+        """The core metadata of a wheel listed on ``page``."""
+        key = (page.source, file.url)
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file)).result()
+
+    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile) -> Future[CoreMetadata]:
+        key = (page.source, file.url)
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit)
+
+    def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
+        local = _local_path(file.url)
+        if local is not None:
+            return self._local_wheel_metadata(local, file.filename)
+        stem = file.filename[: -len(".whl")]
+        parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
+        entry = self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
+                                 f"{stem}{RECORD_EXT}")
+        if file.core_metadata is not None:
+            return self.cached.get(
+                file.url + ".metadata", entry,
+                lambda response: _checked_metadata(
+                    response.content, file, file.url + ".metadata", file.core_metadata or ()),
+                CoreMetadata, package=page.page.name)
+        return self.cached.fetch(
+            file.url, entry, CoreMetadata,
+            lambda conditional: self._metadata_by_range(file, conditional, parts, page),
+            package=page.page.name)
+
+    def _metadata_by_range(self, file: IndexFile, conditional: Mapping[str, str],
+                           parts: tuple[str, ...], page: ProjectPage,
+                           ) -> tuple[Response, CoreMetadata | None]:
+        from pyffin.client import remote_zip
+
+        http = self.cached.http
+        headers = {"Range": f"bytes=-{remote_zip.TAIL}", **conditional}
+        first = http.get(file.url, headers)
+        if first.status == 304 and conditional:
+            return first, None
+        if first.status == 206:
+
+            def fetch(start: int, end: int) -> bytes:
+                response = http.get(file.url, {"Range": f"bytes={start}-{end - 1}"})
+                if response.status != 206:
+                    raise HttpStatusError(
+                        f"{redact(file.url)} answered HTTP {response.status} to a range request",
+                        url=redact(file.url), status=response.status)
+                return response.content
+
+            found = remote_zip.read_member(first, fetch, _metadata_member_finder(file.filename))
+            if found is None:
+                raise MetadataError(f"the wheel {file.filename} has no .dist-info/METADATA")
+            log.debug(f"Read the metadata of {file.filename} with range requests")
+            return first, _checked_metadata(found[1], file, file.url, ())
+        if first.status != 200:
+            raise HttpStatusError(f"{redact(file.url)} answered HTTP {first.status}",
+                                  url=redact(file.url), status=first.status)
+        # The server ignored Range: this is the whole wheel. Check it and keep it for install.
+        _verify_hashes(first.content, file.hashes, file.url)
+        self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, file.filename).write(
+            first.content)
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(first.content)) as zf:
+            member = _metadata_member_finder(file.filename)(zf.namelist())
+            if member is None:
+                raise MetadataError(f"the wheel {file.filename} has no .dist-info/METADATA")
+            return first, _checked_metadata(zf.read(member), file, file.url, ())
+
+    def _local_wheel_metadata(self, path: str, filename: str) -> CoreMetadata:
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            raise PyffinError(f"cannot read {path}: {e.strerror}") from e
+        stamp = (st.st_mtime_ns, st.st_size)
+        from packaging.utils import parse_wheel_filename
+
+        name = parse_wheel_filename(filename)[0]
+        entry = self.cache.entry(CacheBucket.WHEELS, "path", path_key(path), name,
+                                 f"{filename[:-4]}{RECORD_EXT}")
+        from pyffin.cache import record
+
+        cached = self.cache.read_record(entry, lambda data: _LocalMetadata.from_record(
+            record.loads(data, _LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION)))
+        if cached is not None and cached.stamp == stamp:
+            return cached.metadata
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                member = _metadata_member_finder(filename)(zf.namelist())
+                if member is None:
+                    raise MetadataError(f"the wheel {path} has no .dist-info/METADATA")
+                metadata = _checked_metadata(zf.read(member), None, path, (), filename=filename)
+        except zipfile.BadZipFile as e:
+            raise MetadataError(f"{path} is not a valid wheel: {e}") from e
+        entry.write(record.dumps(_LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION,
+                                 _LocalMetadata(stamp, metadata).to_record()))
+        return metadata
+
+
+def _local_path(location: str) -> str | None:
+    """The local path of a ``file://`` URL or a plain path; ``None`` for remote URLs."""
+    if location.startswith("file:"):
+        return unquote(urlsplit(location).path)
+    if "://" in location:
+        return None
+    return os.path.abspath(os.path.expanduser(location))
+
+
+def _flat_directory(path: str) -> _FlatIndex:
+    from pathlib import Path
+
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    builders: dict[str, PageBuilder] = {}
+    for entry in sorted(os.scandir(path), key=lambda e: e.name):
+        if not entry.is_file():
+            continue
+        try:
+            if entry.name.endswith(".whl"):
+                project = parse_wheel_filename(entry.name)[0]
+            elif entry.name.endswith((".tar.gz", ".zip")):
+                project = parse_sdist_filename(entry.name)[0]
+            else:
+                continue
+        except ValueError:
+            log.debug(f"Skipping {entry.name} in {path}: not a distribution filename")
+            continue
+        file = IndexFile(entry.name, Path(entry.path).absolute().as_uri(), (), None, None, None,
+                         entry.stat().st_size, None)
+        builders.setdefault(project, PageBuilder(project, path)).add(file)
+    return _FlatIndex({name: builder.page() for name, builder in builders.items()})
+
+
+def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    name = parse_wheel_filename(filename)[0]
+
+    def find(names: list[str]) -> str | None:
+        candidates = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        for candidate in candidates:
+            dist_info = candidate.split("/")[0][: -len(".dist-info")]
+            if canonicalize_name(dist_info.rpartition("-")[0]) == name:
+                return candidate
+        return candidates[0] if len(candidates) == 1 else None
+
+    return find
+
+
+def _verify_hashes(data: bytes, hashes: Sequence[tuple[str, str]], url: str) -> None:
+    import hashlib
+
+    for algorithm, expected in hashes:
+        if algorithm not in hashlib.algorithms_guaranteed:
+            continue
+        actual = hashlib.new(algorithm, data).hexdigest()
+        if actual != expected:
+            raise HashMismatchError(
+                f"hash mismatch for {redact(url)}: expected {algorithm}:{expected}, "
+                f"got {algorithm}:{actual}", url=redact(url))
+        return
+
+
+def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
+                      hashes: Sequence[tuple[str, str]], *, filename: str | None = None,
+                      ) -> CoreMetadata:
+    """Parse metadata, verify its hash, and check that it describes the wheel it came with."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.version import InvalidVersion, Version
+
+    _verify_hashes(data, hashes, url)
+    wheel = filename or (file.filename if file else url)
+    metadata = CoreMetadata.parse(data, source=redact(url))
+    name, version, _, _ = parse_wheel_filename(wheel)
+    try:
+        same_version = Version(metadata.version) == version
+    except InvalidVersion:
+        same_version = False
+    if canonicalize_name(metadata.name) != name or not same_version:
+        raise MetadataError(
+            f"the metadata of {wheel} describes {metadata.name} {metadata.version}, "
+            f"but the filename says {name} {version}")
+    return metadata
+
+
+def connect(cache: Any, settings: Any = None, *, offline: bool = False,
+            refresh: Any = None) -> RegistryClient:
+    """A registry client for ``settings`` (:class:`pyffin.settings.IndexSettings`, already
+    merged), sharing one lazily created HTTP client."""
+    from pyffin.client.cached import Refresh
+    from pyffin.client.http import HttpClient, HttpSettings
+    from pyffin.settings import IndexSettings
+
+    settings = settings or IndexSettings()
+    assert isinstance(settings, IndexSettings)
+    locations = IndexLocations(
+        index_url=settings.index_url or PYPI_SIMPLE,
+        extra_index_urls=settings.extra_index_urls or (),
+        find_links=settings.find_links or (),
+        no_index=bool(settings.no_index),
+        strategy=settings.index_strategy or "first-index",
+    )
+    cached = CachedClient(
+        cache,
+        lambda: HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert)),
+        refresh=refresh if isinstance(refresh, Refresh) else None,
+        offline=offline,
+    )
+    return RegistryClient(cached, locations)

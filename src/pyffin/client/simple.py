@@ -1,0 +1,345 @@
+"""PEP 503 (HTML) and PEP 691 (JSON) project pages, parsed into :class:`SimplePage`.
+
+The cached form of a page is what resolution needs, grouped by version with filenames already
+parsed: ``version → (wheels, sdists)``. Files are kept as plain tuples and turned into
+:class:`IndexFile` objects only when one is looked at, so loading a page of thousands of files
+from the cache costs one ``marshal.loads``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import unquote, urljoin
+
+from pyffin import log
+from pyffin.client.auth import redact, strip_credentials
+from pyffin.errors import PyffinError
+
+#: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
+ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+          "text/html;q=0.01")
+_JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+_HASH_ALGORITHMS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512",
+                              "blake2b", "blake2s", "sha3_224", "sha3_256", "sha3_384",
+                              "sha3_512"})
+
+
+class IndexPageError(PyffinError):
+    """An index page could not be parsed."""
+
+
+Hashes = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFile:
+    """One file of a project as an index lists it."""
+
+    filename: str
+    #: Absolute URL, without credentials.
+    url: str
+    #: ``(algorithm, hex digest)`` pairs, sorted.
+    hashes: Hashes
+    requires_python: str | None
+    #: ``None``: not yanked; otherwise the reason (``""`` when none was given).
+    yanked: str | None
+    #: Upload time as a POSIX timestamp (PEP 700), when the index says.
+    upload_time: float | None
+    size: int | None
+    #: PEP 658/714 metadata file: ``None`` when not served, else its hashes (maybe empty).
+    core_metadata: Hashes | None
+
+    def hash(self, algorithm: str = "sha256") -> str | None:
+        for name, digest in self.hashes:
+            if name == algorithm:
+                return digest
+        return None
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        return (self.filename, self.url, self.hashes, self.requires_python, self.yanked,
+                self.upload_time, self.size, self.core_metadata)
+
+    @classmethod
+    def from_tuple(cls, data: Any) -> IndexFile:
+        f, u, h, rp, y, t, s, m = data
+        return cls(f, u, tuple(map(tuple, h)), rp, y, t, s,
+                   None if m is None else tuple(map(tuple, m)))
+
+
+@dataclass(frozen=True, slots=True)
+class WheelEntry:
+    """A wheel file with its parsed filename: compatible tags and build tag."""
+
+    file: IndexFile
+    tags: tuple[str, ...]
+    build: str
+
+
+class SimplePage:
+    """The files of one project on one index, grouped by normalized version string.
+
+    ``versions[v] = (wheels, sdists)`` where a wheel is ``(*file_tuple, tags, build)`` and an
+    sdist is a file tuple; see :class:`IndexFile` for the tuple layout.
+    """
+
+    RECORD_SCHEMA: ClassVar[str] = "simple-page"
+    RECORD_VERSION: ClassVar[int] = 1
+
+    __slots__ = ("name", "versions")
+
+    def __init__(self, name: str, versions: dict[str, tuple[list[Any], list[Any]]]) -> None:
+        self.name = name
+        self.versions = versions
+
+    def to_record(self) -> Any:
+        return (self.name, self.versions)
+
+    @classmethod
+    def from_record(cls, data: Any) -> SimplePage:
+        name, versions = data
+        if not isinstance(name, str) or not isinstance(versions, dict):
+            raise ValueError("malformed simple page record")
+        return cls(name, versions)
+
+    def wheels(self, version: str) -> Iterator[WheelEntry]:
+        for row in self.versions.get(version, ((), ()))[0]:
+            yield WheelEntry(IndexFile.from_tuple(row[:8]), tuple(row[8]), row[9])
+
+    def sdists(self, version: str) -> Iterator[IndexFile]:
+        for row in self.versions.get(version, ((), ()))[1]:
+            yield IndexFile.from_tuple(row)
+
+    def files(self) -> Iterator[IndexFile]:
+        for wheels, sdists in self.versions.values():
+            for row in wheels:
+                yield IndexFile.from_tuple(row[:8])
+            for row in sdists:
+                yield IndexFile.from_tuple(row)
+
+    def __len__(self) -> int:
+        return sum(len(w) + len(s) for w, s in self.versions.values())
+
+    def __repr__(self) -> str:
+        return f"SimplePage({self.name!r}, {len(self.versions)} versions, {len(self)} files)"
+
+
+class PageBuilder:
+    """Collects files of one project, parsing and grouping their filenames."""
+
+    def __init__(self, name: str, source: str) -> None:
+        from packaging.utils import canonicalize_name
+
+        self.name = canonicalize_name(name)
+        self.source = source
+        self.versions: dict[str, tuple[list[Any], list[Any]]] = {}
+
+    def add(self, file: IndexFile) -> None:
+        from packaging.utils import (
+            InvalidSdistFilename,
+            InvalidWheelFilename,
+            parse_sdist_filename,
+            parse_wheel_filename,
+        )
+
+        filename = file.filename
+        try:
+            if filename.endswith(".whl"):
+                name, version, build, tags = parse_wheel_filename(filename)
+                key = str(version)
+                row = (*file.to_tuple(), tuple(sorted(str(t) for t in tags)),
+                       "".join(map(str, build)) if build else "")
+                bucket = 0
+            elif filename.endswith((".tar.gz", ".zip")):
+                name, version = parse_sdist_filename(filename)
+                key = str(version)
+                row = file.to_tuple()
+                bucket = 1
+            else:
+                log.debug(f"Skipping {filename} on {self.source}: not a wheel or an sdist")
+                return
+        except (InvalidWheelFilename, InvalidSdistFilename) as e:
+            log.debug(f"Skipping {filename} on {self.source}: {e}")
+            return
+        if name != self.name:
+            log.debug(f"Skipping {filename} on {self.source}: not a file of {self.name}")
+            return
+        self.versions.setdefault(key, ([], []))[bucket].append(row)
+
+    def page(self) -> SimplePage:
+        return SimplePage(self.name, self.versions)
+
+
+def parse_page(name: str, url: str, content: bytes, content_type: str | None) -> SimplePage:
+    """Parse a project page fetched from ``url`` (the final URL, after redirects)."""
+    builder = PageBuilder(name, redact(url))
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media == _JSON_TYPE or (not media and content.lstrip()[:1] == b"{"):
+        for file in parse_json(url, content):
+            builder.add(file)
+    else:
+        for file in parse_html(url, _decode(url, content, content_type)):
+            builder.add(file)
+    return builder.page()
+
+
+def _decode(url: str, content: bytes, content_type: str | None) -> str:
+    charset = "utf-8"
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"')
+    try:
+        return content.decode(charset)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise IndexPageError(f"the index page {redact(url)} is not valid {charset}: {e}") from e
+
+
+def _parse_hashes(value: str | None) -> Hashes:
+    """``sha256=abc`` (a URL fragment or a PEP 658 attribute) → ``(("sha256", "abc"),)``."""
+    if not value:
+        return ()
+    algorithm, sep, digest = value.partition("=")
+    algorithm = algorithm.lower()
+    if not sep or algorithm not in _HASH_ALGORITHMS or not digest:
+        return ()
+    return ((algorithm, digest.lower()),)
+
+
+def _upload_time(value: object) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _file_url(base: str, href: str) -> tuple[str, Hashes]:
+    """The absolute URL (without credentials and fragment) of a link, and the hash in its
+    fragment. Most links on real indexes are absolute without userinfo: keep that path cheap,
+    it runs once per file of every page fetched."""
+    without_fragment, _, fragment = href.partition("#")
+    if not without_fragment.startswith(("https://", "http://")):
+        without_fragment = urljoin(base, without_fragment)
+    if "@" in without_fragment.partition("//")[2].partition("/")[0]:
+        without_fragment = strip_credentials(without_fragment)
+    return without_fragment, _parse_hashes(fragment)
+
+
+def _filename(url: str) -> str:
+    name = url.partition("?")[0].rpartition("/")[2]
+    return unquote(name) if "%" in name else name
+
+
+_TAG_RE = re.compile(r"<(a|base)\s([^>]*)>", re.IGNORECASE)
+_ATTR_RE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _attributes(text: str) -> dict[str, str | None]:
+    attrs: dict[str, str | None] = {}
+    for match in _ATTR_RE.finditer(text):
+        name = match.group(1).lower()
+        if name in attrs:
+            continue
+        value = match.group(2)
+        if value is None:
+            value = match.group(3)
+        if value is None:
+            value = match.group(4)
+        if value is not None and "&" in value:
+            value = html.unescape(value)
+        attrs[name] = value
+    return attrs
+
+
+def parse_html(url: str, text: str) -> Iterator[IndexFile]:
+    """The files linked from a PEP 503 page (also a ``--find-links`` page).
+
+    Tags are found with regular expressions rather than :mod:`html.parser`: index pages are
+    machine-written lists of anchors, and this is several times faster on pages of thousands of
+    files. Comments are removed first; attribute values are HTML-unescaped.
+    """
+    if "<!--" in text:
+        text = _COMMENT_RE.sub("", text)
+    page_base = url
+    anchors: list[dict[str, str | None]] = []
+    for match in _TAG_RE.finditer(text):
+        attrs = _attributes(match.group(2))
+        if match.group(1).lower() == "a":
+            anchors.append(attrs)
+        elif attrs.get("href") and page_base is url:
+            page_base = urljoin(url, attrs["href"] or "")
+    for attrs in anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        file_url, hashes = _file_url(page_base, href)
+        metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        advertised = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
+        core_metadata: Hashes | None = None
+        if advertised and (metadata_attr or "").lower() != "false":
+            core_metadata = _parse_hashes(metadata_attr)
+        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
+        yield IndexFile(
+            filename=_filename(file_url),
+            url=file_url,
+            hashes=hashes,
+            requires_python=attrs.get("data-requires-python") or None,
+            yanked=yanked,
+            upload_time=None,
+            size=None,
+            core_metadata=core_metadata,
+        )
+
+
+def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
+    """The files of a PEP 691 JSON page."""
+    import json
+
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise IndexPageError(f"the index page {redact(url)} is not valid JSON: {e}") from e
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise IndexPageError(f"the index page {redact(url)} is not a PEP 691 project page "
+                             "(no 'files' list)")
+    api_version = str(data.get("meta", {}).get("api-version", "1.0"))
+    if not api_version.startswith("1."):
+        raise IndexPageError(f"the index page {redact(url)} uses simple API version "
+                             f"{api_version}; pyffin supports 1.x")
+    for entry in data["files"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            raise IndexPageError(f"the index page {redact(url)} has a file without a URL")
+        file_url, fragment_hashes = _file_url(url, entry["url"])
+        raw_hashes = entry.get("hashes") or {}
+        hashes = tuple(sorted((str(k).lower(), str(v).lower()) for k, v in raw_hashes.items()
+                              if str(k).lower() in _HASH_ALGORITHMS)) or fragment_hashes
+        metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
+        core_metadata: Hashes | None
+        if metadata is False or metadata is None:
+            core_metadata = None
+        elif isinstance(metadata, dict):
+            core_metadata = tuple(sorted((str(k).lower(), str(v).lower())
+                                         for k, v in metadata.items()))
+        else:
+            core_metadata = ()
+        yanked = entry.get("yanked", False)
+        size = entry.get("size")
+        yield IndexFile(
+            filename=str(entry.get("filename") or _filename(file_url)),
+            url=file_url,
+            hashes=hashes,
+            requires_python=entry.get("requires-python") or None,
+            yanked=None if yanked is False or yanked is None else
+            (yanked if isinstance(yanked, str) else ""),
+            upload_time=_upload_time(entry.get("upload-time")),
+            size=size if isinstance(size, int) else None,
+            core_metadata=core_metadata,
+        )

@@ -1,0 +1,186 @@
+"""``CachedClient``: warm answers need no request; stale ones are revalidated (DESIGN §3).
+Every claim is checked by counting the requests the local index server received."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+
+from pyffin.cache import Cache, CacheBucket, CacheEntry
+from pyffin.client.cached import CachedClient, Refresh
+from pyffin.client.errors import HttpStatusError, OfflineError
+from pyffin.client.http import HttpClient, HttpSettings, Response
+from pyffin.errors import PyffinError
+from tests.support.dists import WheelSpec
+from tests.support.index import IndexServer
+
+PAGE = "/simple/foo/"
+
+
+class Body:
+    """A trivial record: the page's length and how often it was transformed."""
+
+    RECORD_SCHEMA: ClassVar[str] = "test-body"
+    RECORD_VERSION: ClassVar[int] = 1
+    transforms = 0
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def to_record(self) -> Any:
+        return self.text
+
+    @classmethod
+    def from_record(cls, data: Any) -> Body:
+        return cls(str(data))
+
+
+def transform(response: Response) -> Body:
+    Body.transforms += 1
+    return Body(response.content.decode())
+
+
+@pytest.fixture
+def server(index_server: IndexServer) -> IndexServer:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    return index_server
+
+
+@pytest.fixture
+def cache(tmp_path: Any) -> Iterator[Cache]:
+    with Cache(tmp_path / "cache") as c:
+        yield c
+
+
+def make_client(cache: Cache, **kwargs: Any) -> CachedClient:
+    return CachedClient(cache, lambda: HttpClient(HttpSettings(retries=0)), **kwargs)
+
+
+def entry(cache: Cache) -> CacheEntry:
+    return cache.entry(CacheBucket.SIMPLE, "test", "foo.rec")
+
+
+def get(client: CachedClient, server: IndexServer, package: str | None = "foo") -> Body:
+    return client.get(server.url + PAGE, entry(client.cache), transform, Body, package=package)
+
+
+def test_a_fresh_entry_is_served_without_a_request(server: IndexServer, cache: Cache) -> None:
+    first = get(make_client(cache), server)
+    assert server.count(PAGE) == 1
+    second = get(make_client(cache), server)  # a new process would do the same
+    assert second.text == first.text
+    assert server.count(PAGE) == 1
+
+
+def test_a_stale_entry_is_revalidated_and_a_304_keeps_the_data(server: IndexServer,
+                                                               cache: Cache) -> None:
+    server.set_max_age(0)
+    first = get(make_client(cache), server)
+    transforms = Body.transforms
+    second = get(make_client(cache), server)
+    assert second.text == first.text
+    assert server.count(PAGE) == 2
+    revalidation = server.request_log[-1].headers
+    assert "if-none-match" in revalidation and "if-modified-since" in revalidation
+    assert Body.transforms == transforms  # not parsed again
+
+
+def test_a_304_rewrites_the_policy(server: IndexServer, cache: Cache) -> None:
+    server.set_max_age(0)
+    get(make_client(cache), server)
+    server.set_max_age(600)
+    get(make_client(cache), server)  # 304 with max-age=600: now fresh for ten minutes
+    get(make_client(cache), server)
+    assert server.count(PAGE) == 2
+
+
+def test_a_changed_etag_replaces_the_data(server: IndexServer, cache: Cache) -> None:
+    server.set_max_age(0)
+    first = get(make_client(cache), server)
+    server.add_wheel(WheelSpec("foo", "2.0"))
+    second = get(make_client(cache), server)
+    assert "foo-2.0" in second.text and "foo-2.0" not in first.text
+    server.set_max_age(600)
+    assert get(make_client(cache), server).text == second.text  # stored
+
+
+def test_refresh_revalidates_fresh_entries_once_per_command(server: IndexServer,
+                                                            cache: Cache) -> None:
+    get(make_client(cache), server)
+    client = make_client(cache, refresh=Refresh(all=True))
+    get(client, server)
+    get(client, server)  # validated during this command: fresh again
+    assert server.count(PAGE) == 2
+
+
+def test_refresh_package_only_touches_that_package(server: IndexServer, cache: Cache) -> None:
+    get(make_client(cache), server)
+    get(make_client(cache, refresh=Refresh(packages=["bar"])), server)
+    assert server.count(PAGE) == 1
+    get(make_client(cache, refresh=Refresh(packages=["Foo"])), server)
+    assert server.count(PAGE) == 2
+
+
+def test_offline_answers_from_the_cache_even_when_stale(server: IndexServer,
+                                                       cache: Cache) -> None:
+    server.set_max_age(0)
+    first = get(make_client(cache), server)
+    assert get(make_client(cache, offline=True), server).text == first.text
+    assert server.count(PAGE) == 1
+
+
+def test_offline_miss_is_a_clear_error(server: IndexServer, cache: Cache) -> None:
+    with pytest.raises(OfflineError, match="is not in the cache and pyffin is offline"):
+        get(make_client(cache, offline=True), server)
+    assert server.count() == 0
+
+
+@pytest.mark.parametrize("cache_control", ["no-store", "private, max-age=600"])
+def test_responses_that_may_not_be_stored_are_not(server: IndexServer, cache: Cache,
+                                                  cache_control: str) -> None:
+    server.set_cache_control(cache_control)
+    url = server.url.replace("http://", "http://user:pw@") + PAGE
+    client = make_client(cache)
+    client.get(url, entry(cache), transform, Body)
+    client.get(url, entry(cache), transform, Body)
+    assert server.count(PAGE) == 2
+    assert not entry(cache).path.exists()
+
+
+def test_a_corrupt_entry_is_a_miss(server: IndexServer, cache: Cache) -> None:
+    get(make_client(cache), server)
+    data = entry(cache).read()
+    assert data is not None
+    entry(cache).write(data[: len(data) // 2])
+    assert "foo-1.0" in get(make_client(cache), server).text
+    assert server.count(PAGE) == 2
+
+
+def test_errors_store_nothing(server: IndexServer, cache: Cache) -> None:
+    server.fail(PAGE, 404)
+    with pytest.raises(HttpStatusError) as info:
+        get(make_client(cache), server)
+    assert info.value.status == 404
+
+    def broken(response: Response) -> Body:
+        raise PyffinError("cannot parse")
+
+    server.clear_faults()
+    with pytest.raises(PyffinError, match="cannot parse"):
+        make_client(cache).get(server.url + PAGE, entry(cache), broken, Body)
+    assert not entry(cache).path.exists()
+
+
+def test_the_http_client_is_not_created_for_a_warm_hit(server: IndexServer,
+                                                       cache: Cache) -> None:
+    get(make_client(cache), server)
+    made: list[int] = []
+
+    def factory() -> HttpClient:
+        made.append(1)
+        return HttpClient()
+
+    get(CachedClient(cache, factory), server)
+    assert made == []

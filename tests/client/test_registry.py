@@ -1,0 +1,228 @@
+"""``RegistryClient``: which index answers for a project, find-links, and wheel metadata by
+``.metadata`` file, range requests or download — counted on the local index server."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyffin.cache import Cache, CacheBucket, index_parts
+from pyffin.client.errors import AuthenticationError, HashMismatchError, OfflineError
+from pyffin.client.registry import PackageNotFoundError, RegistryClient, connect
+from pyffin.distribution.metadata import MetadataError
+from pyffin.settings import IndexSettings
+from tests.support.dists import WheelSpec, build_wheel
+from tests.support.index import IndexServer
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Cache]:
+    with Cache(tmp_path / "cache") as c:
+        yield c
+
+
+def client(cache: Cache, *indexes: IndexServer, offline: bool = False,
+           **settings: Any) -> RegistryClient:
+    if indexes:
+        settings.setdefault("index_url", indexes[0].index_url)
+        settings.setdefault("extra_index_urls", tuple(s.index_url for s in indexes[1:]))
+    return connect(cache, IndexSettings(**settings), offline=offline)
+
+
+@pytest.fixture
+def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    with IndexServer(dist_dir=tmp_path_factory.mktemp("second")) as server:
+        yield server
+
+
+def versions(registry: RegistryClient, name: str) -> dict[str, list[str]]:
+    return {p.source: sorted(p.page.versions) for p in registry.project(name)}
+
+
+def test_extra_index_comes_first_and_the_first_that_knows_a_project_wins(
+        cache: Cache, index_server: IndexServer, second_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    second_server.add_wheel(WheelSpec("foo", "9.0"))
+    second_server.add_wheel(WheelSpec("bar", "1.0"))
+    index_server.add_wheel(WheelSpec("baz", "1.0"))
+    registry = client(cache, index_server, second_server)
+    assert versions(registry, "foo") == {second_server.index_url: ["9.0"]}
+    assert index_server.count("/simple/foo/") == 0
+    assert versions(registry, "baz") == {index_server.index_url: ["1.0"]}
+    assert second_server.count("/simple/baz/") == 1  # asked first, 404
+
+
+def test_unsafe_best_match_merges_every_index(cache: Cache, index_server: IndexServer,
+                                              second_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    second_server.add_wheel(WheelSpec("foo", "9.0"))
+    registry = client(cache, index_server, second_server, index_strategy="unsafe-best-match")
+    assert versions(registry, "foo") == {second_server.index_url: ["9.0"],
+                                         index_server.index_url: ["1.0"]}
+
+
+def test_not_found_names_every_index_asked(cache: Cache, index_server: IndexServer,
+                                           second_server: IndexServer, tmp_path: Path) -> None:
+    registry = client(cache, index_server, second_server, find_links=(str(tmp_path),))
+    with pytest.raises(PackageNotFoundError) as info:
+        registry.project("nothere")
+    message = str(info.value)
+    assert message.startswith("nothere was not found in the package registry (asked: ")
+    for where in (index_server.index_url, second_server.index_url, str(tmp_path)):
+        assert where in message
+
+
+def test_an_authentication_failure_names_the_index(cache: Cache,
+                                                   index_server: IndexServer) -> None:
+    index_server.fail("/simple/foo/", 403)
+    with pytest.raises(AuthenticationError, match="/simple/foo/ refused access"):
+        client(cache, index_server).project("foo")
+
+
+def test_names_are_normalized(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("Foo.Bar_baz", "1.0"))
+    assert versions(client(cache, index_server), "FOO_bar.Baz") == {
+        index_server.index_url: ["1.0"]}
+    assert index_server.count("/simple/foo-bar-baz/") == 1
+
+
+def test_find_links_directory_with_no_index(cache: Cache, dist_dir: Path) -> None:
+    build_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]), dist_dir)
+    (dist_dir / "notes.txt").write_text("not a distribution")
+    registry = client(cache, no_index=True, find_links=(str(dist_dir),))
+    [page] = registry.project("foo")
+    assert page.flat and sorted(page.page.versions) == ["1.0"]
+    wheel = next(page.page.wheels("1.0")).file
+    assert registry.wheel_metadata(page, wheel).requires_dist == ("bar",)
+
+
+def test_find_links_html_page(cache: Cache, index_server: IndexServer, tmp_path: Path) -> None:
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    links = tmp_path / "links.html"
+    links.write_text(f'<a href="{index_server.file_url(wheel.name)}">{wheel.name}</a>')
+    registry = client(cache, no_index=True, find_links=(links.as_uri(),))
+    [page] = registry.project("foo")
+    meta = registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert (meta.name, meta.version) == ("foo", "1.0")
+
+
+def test_file_index_laid_out_as_simple_name_index_html(cache: Cache, tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    wheel = build_wheel(WheelSpec("foo", "1.0"), files)
+    project = tmp_path / "simple" / "foo"
+    project.mkdir(parents=True)
+    (project / "index.html").write_text(f'<a href="../../files/{wheel.name}">{wheel.name}</a>')
+    registry = client(cache, index_url=(tmp_path / "simple").as_uri())
+    [page] = registry.project("foo")
+    assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).version == "1.0"
+    with pytest.raises(PackageNotFoundError):
+        registry.project("bar")
+
+
+def test_metadata_from_the_pep658_file(cache: Cache, index_server: IndexServer) -> None:
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar>=2"],
+                                             requires_python=">=3.8", extras=["x"]))
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    meta = registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert meta.requires_dist == ("bar>=2",) and meta.requires_python == ">=3.8"
+    assert meta.provides_extra == ("x",)
+    assert index_server.count(f"/files/{wheel.name}.metadata") == 1
+    assert index_server.count(f"/files/{wheel.name}") == 0
+
+
+def test_a_metadata_file_with_the_wrong_hash_is_refused(cache: Cache,
+                                                        index_server: IndexServer) -> None:
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.corrupt(f"/files/{wheel.name}.metadata")
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(HashMismatchError, match=rf"hash mismatch for .*{wheel.name}.metadata"):
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+
+
+def test_metadata_by_range_requests(cache: Cache, index_server: IndexServer) -> None:
+    index_server.metadata_files = False
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).requires_dist == (
+        "bar",)
+    requests = [r for r in index_server.request_log if r.path == f"/files/{wheel.name}"]
+    assert [r.headers.get("range") for r in requests] == ["bytes=-65536"]
+    assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), "foo",
+                           wheel.name).path.exists()
+
+
+def test_range_reads_of_a_large_wheel_fetch_only_parts(cache: Cache,
+                                                       index_server: IndexServer) -> None:
+    index_server.metadata_files = False
+    rng = random.Random(0)
+    big = {f"foo/data{i}.bin": rng.randbytes(100_000) for i in range(20)}  # incompressible
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0", files=big))
+    assert wheel.stat().st_size > 1_000_000
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).version == "1.0"
+    ranges = [r.headers.get("range") for r in index_server.request_log
+              if r.path == f"/files/{wheel.name}"]
+    assert ranges == ["bytes=-65536"]  # the central directory and METADATA sit at the end
+
+
+def test_a_server_that_ignores_range_gives_a_full_download_kept_for_install(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.metadata_files = False
+    index_server.ranges = False
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == "foo"
+    kept = cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), "foo",
+                       wheel.name)
+    assert kept.read() == wheel.read_bytes()
+
+
+def test_metadata_must_match_the_filename(cache: Cache, index_server: IndexServer,
+                                          dist_dir: Path) -> None:
+    bad = build_wheel(WheelSpec("foo", "1.0"), dist_dir,
+                      metadata_override="Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n")
+    index_server.add_file(bad, metadata="Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n")
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(MetadataError, match=r"describes evil 1\.0, but the filename says foo 1\.0"):
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+
+
+def test_a_warm_second_run_makes_no_request(cache: Cache, index_server: IndexServer) -> None:
+    index_server.metadata_files = False
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    for _ in range(2):
+        registry = client(cache, index_server)
+        [page] = registry.project("foo")
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert index_server.count() == 2  # the page and one range request, both on the first run
+
+
+def test_offline_miss_names_the_project_and_the_index(cache: Cache,
+                                                      index_server: IndexServer) -> None:
+    with pytest.raises(OfflineError, match=r"foo is not in the cache for http://127\.0\.0\.1"):
+        client(cache, index_server, offline=True).project("foo")
+
+
+def test_concurrent_lookups_make_one_request(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.delay("/simple/foo/", 0.2)
+    registry = client(cache, index_server)
+    threads = [threading.Thread(target=registry.project, args=("foo",)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    futures = [registry.prefetch_project("foo") for _ in range(4)]
+    for t in threads:
+        t.join()
+    assert all(f.result()[0].page.name == "foo" for f in futures)
+    assert index_server.count("/simple/foo/") == 1

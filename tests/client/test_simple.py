@@ -1,0 +1,130 @@
+"""Parsing PEP 503 HTML and PEP 691 JSON project pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pyffin.client.simple import IndexPageError, parse_page
+
+URL = "https://example.org/simple/foo/"
+SHA = "a" * 64
+
+
+def html(*anchors: str, head: str = "") -> bytes:
+    return (f"<!DOCTYPE html><html><head>{head}</head><body>" + "".join(anchors)
+            + "</body></html>").encode()
+
+
+def test_html_links_are_resolved_and_grouped_by_version() -> None:
+    page = parse_page("Foo", URL, html(
+        f'<a href="../../files/foo-1.0-py3-none-any.whl#sha256={SHA}">foo-1.0</a>',
+        '<a href="https://cdn.example.org/foo-1.0.tar.gz">foo-1.0.tar.gz</a>',
+        '<a href="foo-2.0rc1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl">x</a>',
+    ), "text/html")
+    assert page.name == "foo"
+    assert sorted(page.versions) == ["1.0", "2.0rc1"]
+    wheel = next(page.wheels("1.0"))
+    assert wheel.file.url == "https://example.org/files/foo-1.0-py3-none-any.whl"
+    assert wheel.file.hash() == SHA
+    assert wheel.tags == ("py3-none-any",)
+    sdist = next(page.sdists("1.0"))
+    assert sdist.url == "https://cdn.example.org/foo-1.0.tar.gz" and sdist.hashes == ()
+    compressed = next(page.wheels("2.0rc1"))
+    assert compressed.tags == ("cp311-cp311-manylinux2014_x86_64",
+                               "cp311-cp311-manylinux_2_17_x86_64")
+
+
+def test_html_attributes() -> None:
+    page = parse_page("foo", URL, html(
+        '<a href="foo-1.0.tar.gz" data-requires-python="&gt;=3.8,&lt;4" data-yanked="">a</a>',
+        '<a href="foo-1.1.tar.gz" data-yanked="broken build">a</a>',
+        f'<a href="foo-1.2-py3-none-any.whl" data-dist-info-metadata="sha256={SHA}">a</a>',
+        '<a href="foo-1.3-py3-none-any.whl" data-core-metadata="true">a</a>',
+        '<a href="foo-1.4-py3-none-any.whl">a</a>',
+    ), "text/html; charset=utf-8")
+    f10 = next(page.sdists("1.0"))
+    assert f10.requires_python == ">=3.8,<4" and f10.yanked == ""
+    assert next(page.sdists("1.1")).yanked == "broken build"
+    assert next(page.wheels("1.2")).file.core_metadata == (("sha256", SHA),)
+    assert next(page.wheels("1.3")).file.core_metadata == ()
+    assert next(page.wheels("1.4")).file.core_metadata is None
+    assert next(page.wheels("1.4")).file.yanked is None
+
+
+def test_base_tag_and_credentials_are_handled() -> None:
+    page = parse_page("foo", URL, html(
+        '<a href="foo-1.0.tar.gz">a</a>',
+        head='<base href="https://user:secret@mirror.example.org/pkgs/">'), "text/html")
+    assert next(page.sdists("1.0")).url == "https://mirror.example.org/pkgs/foo-1.0.tar.gz"
+
+
+def test_unparsable_and_foreign_files_are_skipped() -> None:
+    page = parse_page("foo", URL, html(
+        '<a href="foo-1.0.exe">a</a>', '<a href="foo-latest.tar.gz">a</a>',
+        '<a href="bar-1.0.tar.gz">a</a>', '<a href="foo-1.0-py3-none-any.whl.metadata">a</a>',
+        '<a>no href</a>', '<a href="foo-1.0.zip">a</a>'), "text/html")
+    assert list(page.versions) == ["1.0"]
+    assert [f.filename for f in page.files()] == ["foo-1.0.zip"]
+
+
+def json_page(files: list[dict[str, object]], version: str = "1.1") -> bytes:
+    return json.dumps({"meta": {"api-version": version}, "name": "foo",
+                       "files": files}).encode()
+
+
+def test_json_files() -> None:
+    page = parse_page("foo", URL, json_page([
+        {"filename": "foo-1.0-py3-none-any.whl", "url": "../../files/foo-1.0-py3-none-any.whl",
+         "hashes": {"sha256": SHA.upper(), "md5": "b" * 32}, "requires-python": ">=3.9",
+         "yanked": "bad", "core-metadata": {"sha256": SHA}, "size": 123,
+         "upload-time": "2024-01-02T03:04:05.123456Z"},
+        {"filename": "foo-1.0.tar.gz", "url": "https://files.example.org/foo-1.0.tar.gz",
+         "hashes": {}, "yanked": True, "dist-info-metadata": True},
+        {"filename": "foo-2.0.tar.gz", "url": "foo-2.0.tar.gz", "hashes": {},
+         "yanked": False},
+    ]), "application/vnd.pypi.simple.v1+json")
+    wheel = next(page.wheels("1.0")).file
+    assert wheel.url == "https://example.org/files/foo-1.0-py3-none-any.whl"
+    assert wheel.hashes == (("md5", "b" * 32), ("sha256", SHA))
+    assert (wheel.requires_python, wheel.yanked, wheel.size) == (">=3.9", "bad", 123)
+    assert wheel.core_metadata == (("sha256", SHA),)
+    assert wheel.upload_time == pytest.approx(1704164645.123456)
+    sdist = next(page.sdists("1.0"))
+    assert sdist.yanked == "" and sdist.core_metadata == ()
+    assert next(page.sdists("2.0")).yanked is None
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"{not json", "is not valid JSON"),
+    (b'{"meta": {"api-version": "1.0"}}', "no 'files' list"),
+    (json_page([], version="2.0"), "simple API version 2.0"),
+    (json_page([{"filename": "foo-1.0.tar.gz"}]), "a file without a URL"),
+])
+def test_malformed_json_pages_are_errors_naming_the_url(content: bytes, message: str) -> None:
+    with pytest.raises(IndexPageError, match=message) as info:
+        parse_page("foo", URL, content, "application/vnd.pypi.simple.v1+json")
+    assert URL in str(info.value)
+
+
+def test_non_utf8_html_is_an_error() -> None:
+    with pytest.raises(IndexPageError, match="not valid utf-8"):
+        parse_page("foo", URL, b"<a href='foo-1.0.tar.gz'>\xff\xfe</a>", "text/html")
+
+
+def test_declared_charset_is_honoured() -> None:
+    page = parse_page("foo", URL, '<a href="foo-1.0.tar.gz">é</a>'.encode("latin-1"),
+                      "text/html; charset=latin-1")
+    assert list(page.versions) == ["1.0"]
+
+
+def test_page_record_round_trip() -> None:
+    from pyffin.cache import record
+    from pyffin.client.simple import SimplePage
+
+    anchor = f'<a href="foo-1.0-py3-none-any.whl#sha256={SHA}">a</a>'
+    page = parse_page("foo", URL, html(anchor), "text/html")
+    data = record.dumps(SimplePage.RECORD_SCHEMA, 1, page.to_record())
+    again = SimplePage.from_record(record.loads(data, SimplePage.RECORD_SCHEMA, 1))
+    assert list(again.files()) == list(page.files())
