@@ -1,0 +1,38 @@
+"""What users ask for: requirements files, ``pyproject.toml`` dependencies, constraints,
+overrides and command-line requirements, read as pip (and ``uv pip``) read them into typed records
+for the resolver and the installer.
+
+* :func:`read_requirements` merges every source of a command into a :class:`RequirementsSpec`;
+* :func:`parse_requirements_file` reads one requirements file;
+* :func:`parse_requirement` reads one requirement string (a command-line argument).
+
+The file format is described in :mod:`pyffin.requirements.txt`, the single-line forms in
+:mod:`pyffin.requirements.requirement`. Bad input raises :class:`RequirementsError` naming the
+file and line; valid input pyffin cannot handle yet raises
+:class:`~pyffin.errors.NotSupportedError`.
+"""
+
+from pyffin.requirements.errors import RequirementsError
+from pyffin.requirements.read import parse_requirements_file, read_requirements
+from pyffin.requirements.requirement import parse_requirement
+from pyffin.requirements.types import (
+    COMMAND_LINE,
+    STDIN,
+    Location,
+    RequirementEntry,
+    RequirementsSpec,
+    normalize_name,
+)
+
+__all__ = [
+    "COMMAND_LINE",
+    "STDIN",
+    "Location",
+    "RequirementEntry",
+    "RequirementsError",
+    "RequirementsSpec",
+    "normalize_name",
+    "parse_requirement",
+    "parse_requirements_file",
+    "read_requirements",
+]

@@ -1,0 +1,150 @@
+"""Dependencies declared statically in a ``pyproject.toml`` ``[project]`` table (PEP 621).
+
+A project whose dependencies are dynamic (or that has no ``[project]`` table) needs a build to
+tell them; that is not supported yet and says so. A relative path in a ``name @ ./path``
+dependency is taken relative to the ``pyproject.toml``'s directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+from pyffin.errors import NotSupportedError
+from pyffin.requirements.collect import Collector, Kind
+from pyffin.requirements.errors import RequirementsError, not_supported
+from pyffin.requirements.requirement import parse_requirement
+from pyffin.requirements.types import Location, RequirementEntry, normalize_name
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
+
+
+def read_pyproject(collector: Collector, path: str, kind: Kind, *, extras: Collection[str] = (),
+                   all_extras: bool = False) -> frozenset[str]:
+    """Add the project's dependencies, and those of ``extras`` (normalized names) that it
+    defines (all of them with ``all_extras``), to ``collector``; return the extras it defines.
+
+    Extras the project does not define are left to the caller to report: with several
+    ``pyproject.toml`` sources, an extra only needs to exist in one of them.
+    """
+    project = _load(path).get("project")
+    if not isinstance(project, dict):
+        raise _needs_build(path, "it has no [project] table")
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        raise RequirementsError(f"{path}: [project] has no name")
+    dynamic = project.get("dynamic", [])
+    if "dependencies" in dynamic:
+        raise _needs_build(path, "its [project] dependencies are dynamic")
+    optional = _optional_dependencies(path, project.get("optional-dependencies", {}))
+    if (extras or all_extras) and "optional-dependencies" in dynamic:
+        raise _needs_build(path, "its [project] optional-dependencies are dynamic")
+    selected = list(optional) if all_extras else [extra for extra in extras if extra in optional]
+    dependencies = _strings(path, "dependencies", project.get("dependencies", []))
+    groups: dict[str | None, list[str]] = {None: dependencies}
+    groups.update(optional.items())
+    _Expander(collector, path, kind, normalize_name(name), groups).add(selected)
+    return frozenset(optional)
+
+
+def _needs_build(path: str, reason: str) -> NotSupportedError:
+    return not_supported(None, "reading dependencies from a pyproject.toml with dynamic "
+                         f"dependencies is not supported yet: {path}: {reason} (needs a build)")
+
+
+def _load(path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # the declared dependency on Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        with open(path, "rb") as file:
+            table: dict[str, Any] = tomllib.load(file)
+    except FileNotFoundError:
+        raise RequirementsError(f"pyproject.toml not found: {path}") from None
+    except OSError as e:
+        raise RequirementsError(f"cannot read {path}: {e.strerror or e}") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise RequirementsError(f"{path}: invalid TOML: {e}") from e
+    return table
+
+
+def _strings(path: str, key: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RequirementsError(f"{path}: [project] {key} must be a list of strings")
+    return value
+
+
+def _optional_dependencies(path: str, value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise RequirementsError(f"{path}: [project] optional-dependencies must be a table")
+    return {normalize_name(extra): _strings(path, f"optional-dependencies.{extra}", items)
+            for extra, items in value.items()}
+
+
+class _Expander:
+    """Adds dependency groups; ``project[extra]`` naming the project itself adds that extra's
+    group instead (``all = ["project[test,docs]"]``), under the referring line's marker."""
+
+    def __init__(self, collector: Collector, path: str, kind: Kind, project: str,
+                 groups: dict[str | None, list[str]]) -> None:
+        self.collector = collector
+        self.path = path
+        self.kind = kind
+        self.project = project
+        self.groups = groups
+        self.location = Location(path)
+        self.base = os.path.dirname(os.path.abspath(path))
+        self.seen: set[tuple[str | None, str]] = set()
+
+    def add(self, extras: Collection[str]) -> None:
+        pending: list[tuple[str | None, Marker | None]] = [(None, None)]
+        pending += [(extra, None) for extra in extras]
+        while pending:
+            group, marker = pending.pop(0)
+            if (group, str(marker)) in self.seen:
+                continue
+            self.seen.add((group, str(marker)))
+            for text in self.groups[group]:
+                entry = parse_requirement(text, self.location, origin=self.path,
+                                          working_dir=self.base)
+                if entry.requirement is None:
+                    raise RequirementsError(f"{self.path}: dependency {text!r} does not name a "
+                                            "project (write 'name @ url')")
+                combined = _both(marker, entry.marker)
+                if entry.name == self.project and entry.url is None:
+                    for extra in entry.extras:
+                        extra = normalize_name(extra)
+                        if extra not in self.groups:
+                            raise RequirementsError(f"{self.path}: {text!r} refers to extra "
+                                                    f"{extra!r}, which the project does not "
+                                                    "define")
+                        pending.append((extra, combined))
+                    continue
+                if combined is not entry.marker:
+                    entry = _with_marker(entry, combined)
+                self.collector.add(entry, self.kind, text)
+
+
+def _both(outer: Marker | None, inner: Marker | None) -> Marker | None:
+    if outer is None:
+        return inner
+    if inner is None:
+        return outer
+    from packaging.markers import Marker
+
+    return Marker(f"({outer}) and ({inner})")
+
+
+def _with_marker(entry: RequirementEntry, marker: Marker | None) -> RequirementEntry:
+    from dataclasses import replace
+
+    from packaging.requirements import Requirement
+
+    assert entry.requirement is not None  # unnamed dependencies were rejected
+    requirement = Requirement(str(entry.requirement))
+    requirement.marker = marker
+    return replace(entry, requirement=requirement, marker=marker)

@@ -1,0 +1,338 @@
+"""pip's requirements-file format.
+
+Reading a file, as pip does:
+
+1. Decode: a UTF-8/16/32 byte-order mark wins, then a PEP 263 ``coding:`` comment on one of the
+   first two lines, else UTF-8 (pip's last resort, the locale's encoding, is not used: a file
+   that is not UTF-8 is an error naming the line).
+2. Join lines ending in ``\\`` with the next one; a comment line is never continued, and it ends
+   a continuation (the joined line takes the first line's number).
+3. Strip comments: ``#`` at the start of a line or after whitespace (``url#sha256=...`` and
+   ``url#egg=name`` keep theirs), then blank lines.
+4. Expand ``${NAME}`` (uppercase letters, digits, ``_``) from the environment; unset or empty
+   variables stay as written.
+5. Split the line at its first word that starts with ``-``: before it, a requirement (see
+   :mod:`pyffin.requirements.requirement`) with per-requirement options (``--hash``); without
+   one, an option line (``-r``, ``-c``, ``-e``, index options). Options take their value as
+   ``-r file``, ``-rfile``, ``--requirement file`` or ``--requirement=file``; long options may
+   be abbreviated while unambiguous (as optparse allows).
+
+Nested ``-r``/``-c`` files are relative to the including file; every other relative path to the
+working directory, except ``--find-links`` directories, which are taken relative to the file
+when they exist there (pip's rule). Inside a constraints or overrides file, ``-r`` includes more
+of the same kind (pip would read them as requirements); ``-c`` always reads constraints.
+
+pip options pyffin accepts but ignores, with a warning naming the line: ``--prefer-binary``,
+``--trusted-host``, ``--use-feature``, ``--global-option`` and ``--config-settings``/``-C``.
+Any other option is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import TextIO
+
+from pyffin import log
+from pyffin.requirements.collect import FLAGS, Collector, Kind
+from pyffin.requirements.errors import RequirementsError, invalid, not_supported
+from pyffin.requirements.requirement import parse_requirement
+from pyffin.requirements.types import STDIN, Location
+
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+# Patterns off the common path stay strings, compiled (and cached) by ``re`` on first use.
+_ENV_VAR = r"\$\{([A-Z0-9_]+)\}"
+_CODING = rb"coding[:=]\s*([-\w.]+)"
+_HEX = r"[0-9a-f]+"
+_REMOTE_FILE = r"(?i:https?|file|ftp):"
+
+# Checked in this order: the UTF-32 LE mark starts with the UTF-16 LE one.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+#: Every option of a requirements file, and whether it takes a value.
+_OPTIONS = {
+    "--requirement": True, "--constraint": True, "--editable": True, "--index-url": True,
+    "--extra-index-url": True, "--find-links": True, "--no-index": False, "--no-binary": True,
+    "--only-binary": True, "--pre": False, "--require-hashes": False, "--hash": True,
+    "--prefer-binary": False, "--trusted-host": True, "--use-feature": True,
+    "--global-option": True, "--config-settings": True,
+}
+_SHORT = {"-r": "--requirement", "-c": "--constraint", "-e": "--editable", "-i": "--index-url",
+          "-f": "--find-links", "-C": "--config-settings"}
+_IGNORED = frozenset({"--prefer-binary", "--trusted-host", "--use-feature", "--global-option",
+                      "--config-settings"})
+_HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+Options = list[tuple[str, str]]
+
+
+class TxtReader:
+    """Reads requirements files (and their nested ``-r``/``-c`` files) into a collector."""
+
+    def __init__(self, collector: Collector, *, working_dir: str | None = None,
+                 stdin: TextIO | None = None) -> None:
+        self.collector = collector
+        self.working_dir = working_dir
+        self._stdin = stdin
+        self._stdin_read = False
+        #: The files being read, outermost first, as (identity, path as shown) for cycles.
+        self._stack: list[tuple[str, str]] = []
+
+    def read(self, path: str, kind: Kind, included_from: Location | None = None) -> None:
+        """Read file ``path`` (``-``: standard input) as entries of ``kind``."""
+        key = path if path == STDIN else os.path.realpath(path)
+        if any(key == open_key for open_key, _ in self._stack):
+            chain = " -> ".join([shown for _, shown in self._stack] + [path])
+            raise invalid(included_from, f"requirements files include each other: {chain}")
+        text = self._read_stdin(included_from) if path == STDIN else _load(path, included_from)
+        self.collector.add_source(path)
+        origin = f"{FLAGS[kind]} {path}"
+        self._stack.append((key, path))
+        try:
+            for number, line in logical_lines(text):
+                self._line(line, Location(path, number), kind, origin)
+        finally:
+            self._stack.pop()
+
+    def _read_stdin(self, included_from: Location | None) -> str:
+        if self._stdin_read:
+            raise invalid(included_from, "standard input (-) can be read only once")
+        self._stdin_read = True
+        if self._stdin is None:
+            import sys
+
+            return sys.stdin.read()
+        return self._stdin.read()
+
+    def _line(self, line: str, location: Location, kind: Kind, origin: str) -> None:
+        tokens = line.split()
+        count = next((i for i, token in enumerate(tokens) if token.startswith("-")), len(tokens))
+        options = _parse_options(tokens[count:], location, line)
+        if count:
+            text = " ".join(tokens[:count])
+            self._requirement_line(text, options, location, kind, origin, line)
+        else:
+            self._option_line(options, location, kind, origin, line)
+
+    def _requirement_line(self, text: str, options: Options, location: Location, kind: Kind,
+                          origin: str, line: str) -> None:
+        hashes = []
+        for name, value in options:
+            if name == "--hash":
+                hashes.append(_normalize_hash(value, location, line))
+            elif name in _IGNORED:
+                _warn_ignored(name, location)
+            else:
+                log.warn(f"{location}: {name} has no effect on a requirement line; ignored")
+        entry = parse_requirement(text, location, hashes=tuple(hashes), origin=origin,
+                                  working_dir=self.working_dir)
+        self.collector.add(entry, kind, text)
+
+    def _option_line(self, options: Options, location: Location, kind: Kind, origin: str,
+                     line: str) -> None:
+        collector = self.collector
+        for name, value in options:
+            if name == "--requirement":
+                self._include(value, kind, location)
+            elif name == "--constraint":
+                self._include(value, "constraint", location)
+            elif name == "--editable":
+                entry = parse_requirement(value, location, editable=True, origin=origin,
+                                          working_dir=self.working_dir)
+                collector.add(entry, kind, value)
+            elif name == "--index-url":
+                collector.index_url = value
+            elif name == "--extra-index-url":
+                collector.add_extra_index_url(value)
+            elif name == "--find-links":
+                collector.add_find_links(self._find_links(value, location.path))
+            elif name == "--no-index":
+                collector.no_index = True
+            elif name in ("--no-binary", "--only-binary"):
+                collector.format_control(name, value, location, line)
+            elif name == "--pre":
+                collector.pre = True
+            elif name == "--require-hashes":
+                collector.require_hashes = True
+            elif name == "--hash":
+                log.warn(f"{location}: --hash applies only to a requirement (not an editable) "
+                         "on the same line; ignored")
+            else:
+                _warn_ignored(name, location)
+
+    def _include(self, value: str, kind: Kind, location: Location) -> None:
+        if re.match(_REMOTE_FILE, value):
+            raise not_supported(location, f"reading requirements files from URLs is not "
+                                f"supported yet: {value}")
+        if os.path.basename(value) in ("pyproject.toml", "setup.py", "setup.cfg"):
+            raise not_supported(location, f"including {value} from a requirements file is not "
+                                "supported yet; pass it as a source of its own")
+        if value != STDIN and location.path != STDIN:
+            value = os.path.normpath(os.path.join(os.path.dirname(location.path), value))
+        self.read(value, kind, location)
+
+    def _find_links(self, value: str, path: str) -> str:
+        """A ``--find-links`` URL as written; a local path made absolute (pip's rule: relative
+        to the requirements file if it exists there, else to the working directory)."""
+        if re.match(_REMOTE_FILE, value):
+            return value
+        working_dir = self.working_dir or os.getcwd()
+        if path != STDIN:
+            beside = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+            if os.path.exists(beside):
+                return os.path.normpath(beside)
+        return os.path.normpath(os.path.join(working_dir, value))
+
+
+def logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a requirements file with continuations joined, comments removed
+    and ``${VARS}`` expanded, each with the number of its first physical line."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        is_comment = raw.lstrip().startswith("#")
+        if raw.endswith("\\") and not is_comment:
+            if not pending:
+                first = number
+            pending.append(raw.rstrip("\\"))
+            continue
+        if pending:
+            # The space keeps a comment line a comment once joined.
+            pending.append(" " + raw if is_comment else raw)
+            number, raw = first, "".join(pending)
+            pending = []
+        line = _clean(raw)
+        if line:
+            yield number, line
+    if pending:
+        line = _clean("".join(pending))
+        if line:
+            yield first, line
+
+
+def _clean(line: str) -> str:
+    if "#" in line:
+        line = _COMMENT_RE.sub("", line)
+    line = line.strip()
+    if "${" in line:
+        line = re.sub(_ENV_VAR, _expand, line)
+    return line
+
+
+def _expand(match: re.Match[str]) -> str:
+    return os.environ.get(match.group(1)) or match.group(0)
+
+
+def _load(path: str, included_from: Location | None) -> str:
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        where = f" (included from {included_from})" if included_from is not None else ""
+        raise RequirementsError(f"requirements file not found: {path}{where}") from None
+    except OSError as e:
+        raise invalid(included_from, f"cannot read requirements file {path}: "
+                      f"{e.strerror or e}") from e
+    return decode(data, path)
+
+
+def decode(data: bytes, path: str) -> str:
+    """The text of requirements file ``path`` (see the module docstring for the rules)."""
+    encoding = "utf-8"
+    for bom, bom_encoding in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom):], bom_encoding
+            break
+    else:
+        for line in data.split(b"\n", 2)[:2]:
+            declared = re.search(_CODING, line) if line.startswith(b"#") else None
+            if declared is not None:
+                encoding = declared.group(1).decode("ascii")
+                break
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise RequirementsError(f"{path}: unknown encoding {encoding!r} declared") from None
+    except UnicodeDecodeError as e:
+        number = data.count(b"\n", 0, e.start) + 1
+        raise RequirementsError(
+            f"{path}:{number}: the file is not valid {encoding} (byte 0x{data[e.start]:02x}); "
+            "save it as UTF-8 or declare its encoding on its first line "
+            "(# -*- coding: latin-1 -*-)") from None
+
+
+def _parse_options(tokens: list[str], location: Location, line: str) -> Options:
+    """``(long option name, value)`` pairs (``""`` for a flag) of an option string."""
+    if not tokens:
+        return []
+    joined = " ".join(tokens)
+    if '"' in joined or "'" in joined or "\\" in joined:
+        import shlex
+
+        try:
+            tokens = shlex.split(joined)
+        except ValueError as e:
+            raise invalid(location, f"cannot split the options: {e}", line) from e
+    options: Options = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        value: str | None
+        if token.startswith("--"):
+            name, equals, value = token.partition("=")
+            name = _long_option(name, location, line)
+            if not equals:
+                value = None
+        elif token.startswith("-") and token[:2] in _SHORT:
+            name, value = _SHORT[token[:2]], token[2:] or None
+        elif token.startswith("-"):
+            raise invalid(location, f"unknown option {token}", line)
+        else:
+            raise invalid(location, f"unexpected argument {token!r} after the options", line)
+        if not _OPTIONS[name]:
+            if value is not None:
+                raise invalid(location, f"option {name} does not take a value", line)
+            value = ""
+        elif value is None:
+            if index == len(tokens):
+                raise invalid(location, f"option {name} needs a value", line)
+            value = tokens[index]
+            index += 1
+        options.append((name, value))
+    return options
+
+
+def _long_option(name: str, location: Location, line: str) -> str:
+    if name in _OPTIONS:
+        return name
+    candidates = [option for option in _OPTIONS if option.startswith(name)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        raise invalid(location, f"ambiguous option {name} (could be {', '.join(candidates)})",
+                      line)
+    raise invalid(location, f"unknown option {name}", line)
+
+
+def _normalize_hash(value: str, location: Location, line: str) -> str:
+    algorithm, colon, digest = value.partition(":")
+    if not colon or not digest:
+        raise invalid(location, f"invalid --hash {value!r}: expected algorithm:hexdigest, "
+                      "e.g. --hash=sha256:<64 hex digits>", line)
+    algorithm, digest = algorithm.lower(), digest.lower()
+    length = _HASH_LENGTHS.get(algorithm)
+    if length is None:
+        raise invalid(location, f"unsupported hash algorithm {algorithm!r} in --hash "
+                      "(use sha256, sha384 or sha512)", line)
+    if len(digest) != length or not re.fullmatch(_HEX, digest):
+        raise invalid(location, f"invalid {algorithm} digest in --hash: expected {length} "
+                      "hexadecimal digits", line)
+    return f"{algorithm}:{digest}"
+
+
+def _warn_ignored(option: str, location: Location) -> None:
+    log.warn(f"{location}: {option} is not supported by pyffin; ignored")
+

@@ -1,0 +1,127 @@
+"""The records the requirement readers return: where a line came from, one requirement, and the
+merged specification of every source a command was given."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+
+#: :attr:`Location.path` of a requirement given as a command-line argument.
+COMMAND_LINE = "<command line>"
+#: :attr:`Location.path` of a requirements file read from standard input.
+STDIN = "-"
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def normalize_name(name: str) -> str:
+    """The PEP 503 normal form of a project or extra name (``Foo.Bar_baz`` -> ``foo-bar-baz``)."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A line of a requirements source, as the user named it (``reqs/base.txt``, ``-``)."""
+
+    path: str
+    #: 1-based line number; 0 when the source has no lines to point at (command line, TOML).
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementEntry:
+    """One requirement as the user wrote it, with its direct reference resolved.
+
+    ``requirement`` is ``None`` for an *unnamed* requirement (``./pkg``, ``https://host/x.zip``,
+    ``-e ./pkg``): its name is known only once it is built; :meth:`with_name` then names it.
+    ``extras`` and ``marker`` always hold the entry's extras and marker, also when it is unnamed.
+    """
+
+    requirement: Requirement | None
+    #: The direct reference: ``file:///abs/path`` for local paths and archives, other URLs
+    #: (``https://...``, ``git+https://...@rev#subdirectory=x``) kept as written.
+    url: str | None = None
+    editable: bool = False
+    #: Allowed hashes, normalized to ``algorithm:hexdigest`` (lowercase).
+    hashes: tuple[str, ...] = ()
+    location: Location | None = None
+    #: What brought this requirement in, for ``# via`` annotations: ``-r requirements.in``,
+    #: ``-c constraints.txt``, ``--override overrides.txt``, ``pyproject.toml``.
+    origin: str | None = None
+    extras: tuple[str, ...] = ()
+    marker: Marker | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The PEP 503-normalized project name, or ``None`` for an unnamed requirement."""
+        return None if self.requirement is None else normalize_name(self.requirement.name)
+
+    def with_name(self, name: str) -> RequirementEntry:
+        """This unnamed entry named ``name`` (found by building it): ``name[extras] @ url``."""
+        from packaging.requirements import Requirement
+
+        if self.url is None:
+            raise ValueError("only a requirement with a URL can be named after the fact")
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        marker = f" ; {self.marker}" if self.marker is not None else ""
+        requirement = Requirement(f"{name}{extras} @ {self.url}{marker}")
+        return RequirementEntry(requirement, self.url, self.editable, self.hashes, self.location,
+                                self.origin, self.extras, self.marker)
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementsSpec:
+    """Everything read from a command's requirement sources, merged in the order given.
+
+    Editable requirements stay in :attr:`requirements` (flagged :attr:`RequirementEntry.editable`)
+    so that the order of the user's lines is kept; :attr:`editables` selects them.
+    """
+
+    requirements: tuple[RequirementEntry, ...] = ()
+    constraints: tuple[RequirementEntry, ...] = ()
+    #: Entries that replace every dependency on the same name (``--override``).
+    overrides: tuple[RequirementEntry, ...] = ()
+    #: The last ``--index-url`` given, or ``None`` for the default index.
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    #: URLs and absolute local paths.
+    find_links: tuple[str, ...] = ()
+    #: ``--no-index``: use no index at all, only :attr:`find_links`.
+    no_index: bool = False
+    #: Normalized names, or ``":all:"``, per pip's ``--no-binary``/``--only-binary`` rules.
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    pre: bool = False
+    #: ``--require-hashes``: every requirement must carry hashes (the installer checks).
+    require_hashes: bool = False
+    #: The files read, including nested ones, in reading order (for a compiled file's header).
+    sources: tuple[str, ...] = ()
+
+    @property
+    def editables(self) -> tuple[RequirementEntry, ...]:
+        return tuple(entry for entry in self.requirements if entry.editable)
+
+    def allows_wheel(self, name: str) -> bool:
+        """Whether a wheel may be used for project ``name`` (pip's format control: a name beats
+        ``:all:``, ``--only-binary`` beats ``--no-binary``)."""
+        name = normalize_name(name)
+        if name in self.only_binary:
+            return True
+        if name in self.no_binary:
+            return False
+        return ":all:" in self.only_binary or ":all:" not in self.no_binary
+
+    def allows_sdist(self, name: str) -> bool:
+        """Whether project ``name`` may be built from a source distribution."""
+        name = normalize_name(name)
+        if name in self.only_binary:
+            return False
+        return name in self.no_binary or ":all:" not in self.only_binary

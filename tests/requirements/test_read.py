@@ -1,0 +1,89 @@
+"""All sources of a command merged into one specification: files, command-line arguments,
+standard input, constraints and overrides."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pyffin.requirements import (
+    Location,
+    RequirementsError,
+    parse_requirements_file,
+    read_requirements,
+)
+
+from .conftest import Write
+
+MakeProject = Callable[..., Path]
+
+
+def test_command_line_requirements_and_editables(project: Path,
+                                                 make_project: MakeProject) -> None:
+    make_project("pkg")
+    spec = read_requirements(requirements=["flask>=2", "./pkg"], editables=["./pkg"])
+    assert [(entry.name, entry.editable) for entry in spec.requirements] == [
+        ("flask", False), (None, False), (None, True)]
+    assert spec.requirements[0].location == Location("<command line>")
+    assert str(spec.requirements[0].location) == "<command line>"
+    assert spec.sources == ()
+
+
+def test_invalid_command_line_requirement(project: Path) -> None:
+    with pytest.raises(RequirementsError, match=r"^invalid requirement 'flask>=>2': "):
+        read_requirements(requirements=["flask>=>2"])
+
+
+def test_sources_are_merged_in_order(write: Write) -> None:
+    write("a.txt", "-i https://a/simple\n--extra-index-url https://x/simple\nflask\n")
+    write("b.txt", "-i https://b/simple\n--extra-index-url https://y/simple\nattrs\n")
+    write("c.txt", "idna<4\n")
+    write("o.txt", "urllib3==1.26.18\n")
+    spec = read_requirements(["a.txt", "b.txt"], requirements=["click"], constraints=["c.txt"],
+                             overrides=["o.txt"])
+    assert [entry.name for entry in spec.requirements] == ["click", "flask", "attrs"]
+    assert [entry.name for entry in spec.constraints] == ["idna"]
+    assert [(entry.name, entry.origin) for entry in spec.overrides] == [
+        ("urllib3", "--override o.txt")]
+    assert spec.index_url == "https://b/simple"
+    assert spec.extra_index_urls == ("https://x/simple", "https://y/simple")
+    assert spec.sources == ("a.txt", "b.txt", "c.txt", "o.txt")
+
+
+def test_overrides_must_name_a_project(write: Write, make_project: MakeProject) -> None:
+    make_project("pkg")
+    write("o.txt", "./pkg\n")
+    with pytest.raises(RequirementsError, match=r"^o\.txt:1: overrides must name a project"):
+        read_requirements(overrides=["o.txt"])
+
+
+def test_standard_input(write: Write) -> None:
+    write("base.txt", "attrs\n")
+    spec = read_requirements(["-"], stdin=io.StringIO("flask\n-r base.txt\n"))
+    assert [(entry.name, str(entry.location)) for entry in spec.requirements] == [
+        ("flask", "-:1"), ("attrs", "base.txt:1")]
+    assert spec.requirements[0].origin == "-r -"
+    assert spec.sources == ("-", "base.txt")
+
+
+def test_standard_input_is_read_only_once(write: Write) -> None:
+    write("requirements.txt", "-r -\n")
+    with pytest.raises(RequirementsError, match=r"^requirements.txt:1: standard input \(-\) "
+                                                r"can be read only once"):
+        read_requirements(["-", "requirements.txt"], stdin=io.StringIO("flask\n"))
+
+
+def test_working_dir_anchors_relative_paths(write: Write, project: Path,
+                                            make_project: MakeProject) -> None:
+    make_project("sub/pkg")
+    write("requirements.txt", "./pkg\n")
+    spec = parse_requirements_file("requirements.txt", working_dir=project / "sub")
+    assert spec.requirements[0].url == (project / "sub" / "pkg").as_uri()
+
+
+def test_pathlib_paths_are_accepted(write: Write) -> None:
+    path = write("requirements.txt", "flask\n")
+    assert read_requirements([path]).sources == (str(path),)
