@@ -51,7 +51,7 @@ def spawn(args: Sequence[str | os.PathLike[str]], *, env: Mapping[str, str] | No
           **kwargs: object) -> subprocess.Popen[str]:
     """Start ``python -m pyffin ARGS`` as a child process with text pipes."""
     return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "pyffin", *map(os.fspath, args)],
+        [sys.executable, "-m", "pyffin", *[os.fspath(a) for a in args]],
         env=child_env(env),
         text=True,
         stdout=subprocess.PIPE,
@@ -64,7 +64,7 @@ def run(args: Sequence[str | os.PathLike[str]], *, env: Mapping[str, str] | None
         input: str | None = None, timeout: float = 120) -> Result:
     """Run ``python -m pyffin ARGS`` as a child process and wait for it."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pyffin", *map(os.fspath, args)],
+        [sys.executable, "-m", "pyffin", *[os.fspath(a) for a in args]],
         env=child_env(env), text=True, capture_output=True, input=input, timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)

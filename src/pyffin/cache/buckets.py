@@ -29,8 +29,9 @@ class CacheBucket(enum.Enum):
         ("pypi/{name}.*", "index/*/{name}.*"),
         """Parsed simple-API pages, one record per project and index.
 
-        ``simple-v0/<index>/<name>.<ext>``: the project's files grouped by version, filenames
+        ``simple-v0/<index>/<name>.rec``: the project's files grouped by version, filenames
         already parsed, next to the HTTP cache policy of the page they came from.
+        ``simple-v0/flat/<hash(url)>.rec``: a ``--find-links`` HTML page, grouped by project.
         """,
     )
     WHEELS = (
@@ -38,11 +39,12 @@ class CacheBucket(enum.Enum):
         ("pypi/{name}", "index/*/{name}", "url/*/{name}", "path/*/{name}"),
         """Wheel metadata and pointers to unzipped wheels.
 
-        ``wheels-v0/<index>/<name>/<wheel-stem>.<ext>``: the parsed core metadata of one wheel
+        ``wheels-v0/<index>/<name>/<wheel-stem>.rec``: the parsed core metadata of one wheel
         (from its ``.metadata`` file, a range read or the full download) with its HTTP cache
         policy. ``wheels-v0/<index>/<name>/<wheel-stem>.archive``: the id of the unzipped wheel in
-        ``archive-v0``. Wheels by URL or path use ``url/<hash(url)>`` / ``path/<hash(path)>``
-        in place of ``<index>``.
+        ``archive-v0``; ``<wheel filename>``: a wheel kept after a full download. Wheels from a
+        ``--find-links`` page use ``url/<hash(page)>`` in place of ``<index>``; local wheels
+        ``path/<hash(path)>``, with their metadata valid while the file's size and mtime hold.
         """,
     )
     SDISTS = (
@@ -82,7 +84,7 @@ class CacheBucket(enum.Enum):
         (),
         """What pyffin learned by querying an interpreter.
 
-        ``interpreter-v0/<hash(executable)>.<ext>``: markers, tags, paths and version of one
+        ``interpreter-v0/<hash(executable)>.bin``: markers, tags, paths and version of one
         interpreter, valid while the executable's modification time is unchanged.
         """,
     )

@@ -17,9 +17,14 @@ class CommandSpec(NamedTuple):
 #: Top-level groups that only hold subcommands, with their summaries.
 GROUPS: dict[str, str] = {
     "cache": "Manage pyffin's cache",
+    "pip": "pip-compatible commands: compile, sync, install, uninstall, freeze, list, show, check",
 }
 
 COMMANDS: dict[tuple[str, ...], CommandSpec] = {
+    ("pip", "compile"): CommandSpec(
+        "pyffin.cli.commands.pip_compile:COMPILE",
+        "Compile requirements into a pinned requirements.txt",
+    ),
     ("cache", "dir"): CommandSpec("pyffin.cli.commands.cache:DIR", "Show the cache directory"),
     ("cache", "clean"): CommandSpec(
         "pyffin.cli.commands.cache:CLEAN", "Remove all cache entries, or those of some packages"
@@ -28,6 +33,7 @@ COMMANDS: dict[tuple[str, ...], CommandSpec] = {
         "pyffin.cli.commands.cache:PRUNE", "Remove unused entries and leftovers from the cache"
     ),
     ("cache", "size"): CommandSpec("pyffin.cli.commands.cache:SIZE", "Show the cache's size"),
+    ("venv",): CommandSpec("pyffin.cli.commands.venv:VENV", "Create a virtual environment"),
 }
 
 

@@ -1,0 +1,74 @@
+"""``pyffin venv [PATH]``: create a virtual environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+
+from pyffin.cli.command import Command, Context
+from pyffin.errors import NotSupportedError
+
+_SAFE_SHELL_WORD_RE = re.compile(r"[\w@%+=:,./-]+")
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default=".venv", metavar="PATH",
+                        help="Where to create the environment (default: .venv)")
+    parser.add_argument("-p", "--python", metavar="PYTHON",
+                        help="The interpreter to base it on: a version (3.12), an executable "
+                             "name (python3.12, pypy3) or a path")
+    parser.add_argument("--prompt", metavar="PROMPT",
+                        help="The prompt shown while the environment is active (default: the "
+                             "directory's name; '.' means the current directory's name)")
+    parser.add_argument("--system-site-packages", action="store_true",
+                        help="Give the environment access to the interpreter's site-packages")
+    parser.add_argument("--clear", action="store_true",
+                        help="Replace PATH even when it is a directory that is not a virtual "
+                             "environment")
+    parser.add_argument("--seed", action="store_true",
+                        help="Install pip, setuptools and wheel into the environment "
+                             "(not supported yet)")
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.seed:
+        raise NotSupportedError("--seed is not supported yet")
+    from pyffin.interpreter.discovery import find_interpreter
+    from pyffin.venv import create
+
+    console = ctx.console
+    # A new environment is based on a system interpreter: an active or nearby venv is skipped
+    # (an explicit --python path to one is fine: its base interpreter is used).
+    interpreter = find_interpreter(args.python, system=True, cache=ctx.cache())
+    console.note(f"Using {interpreter.implementation_display} {interpreter.version_str} "
+                 f"interpreter at: {interpreter.sys_executable}")
+    prompt = args.prompt
+    if prompt == ".":
+        prompt = os.path.basename(os.getcwd())
+    console.note(f"Creating virtual environment at: {args.path}")
+    create(args.path, interpreter, prompt=prompt,
+           system_site_packages=args.system_site_packages, clear=args.clear)
+    console.note(f"Activate with: {_activation_command(args.path)}")
+    return 0
+
+
+def _activation_command(path: str) -> str:
+    """How the user's shell (``$SHELL``) activates the environment at ``path``."""
+    shell = os.path.basename(os.environ.get("SHELL", ""))
+    script = {"fish": "activate.fish", "csh": "activate.csh", "tcsh": "activate.csh"}.get(
+        shell, "activate")
+    return f"source {_shell_quote(os.path.join(path, 'bin', script))}"
+
+
+def _shell_quote(text: str) -> str:
+    if _SAFE_SHELL_WORD_RE.fullmatch(text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+VENV = Command(
+    _configure, _run,
+    "Create a virtual environment at PATH (default: .venv) for the interpreter --python asks "
+    "for, or the first Python on PATH. An existing virtual environment there is replaced.",
+)

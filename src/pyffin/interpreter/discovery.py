@@ -1,0 +1,273 @@
+"""Find the interpreter a command works with.
+
+Order, for ``find_interpreter(request)``:
+
+1. a request that is a path (``/usr/bin/python3``, ``.venv``, ``venv/bin/python``): that
+   executable, or the python of that environment directory, and nothing else;
+2. unless ``system``: the active virtual environment (``VIRTUAL_ENV``), the active conda
+   environment (``CONDA_PREFIX``), a ``.venv`` in the current directory or its nearest parent
+   that has one;
+3. ``PATH``, directory by directory: ``python3`` then ``python`` (for a version request
+   ``python3.12``, ``python3``, ``python``; for PyPy ``pypy3.10``, ``pypy3``, ``pypy``), skipping
+   virtual environments when ``system``.
+
+A request that names a version or an implementation (``3.12``, ``3.12.1``, ``python3.12``,
+``cpython3.12``, ``cp312``, ``pypy3``, ``pypy@3.10``) takes the first interpreter of 2.-3. that
+matches; any other word is a path when it exists, else an executable name looked up on
+``PATH``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyffin import log
+from pyffin.errors import UsageError
+from pyffin.interpreter.errors import InterpreterError, InterpreterNotFound
+from pyffin.interpreter.model import Interpreter
+from pyffin.interpreter.query import interpreter_at
+
+if TYPE_CHECKING:
+    from pyffin.cache import Cache
+
+_WINDOWS = sys.platform == "win32"
+_BIN = "Scripts" if _WINDOWS else "bin"
+_EXE = ".exe" if _WINDOWS else ""
+_VERSION_REQUEST_RE = re.compile(
+    r"(?:(?P<impl>python|cpython|cp|pypy|pp)[@-]?)?(?P<version>\d+(?:\.\d+){0,2})?",
+    re.IGNORECASE,
+)
+_IMPLEMENTATIONS = {"python": None, "cpython": "cpython", "cp": "cpython", "pypy": "pypy",
+                    "pp": "pypy"}
+
+
+@dataclass(frozen=True, slots=True)
+class PythonRequest:
+    """What ``--python`` asked for: a path, an executable name, or an implementation and/or
+    version prefix (all ``None``/empty: any interpreter)."""
+
+    path: Path | None = None
+    name: str | None = None
+    implementation: str | None = None
+    version: tuple[int, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> PythonRequest:
+        """Parse a ``--python`` value; raises :class:`~pyffin.errors.UsageError` if empty."""
+        text = text.strip()
+        if not text:
+            raise UsageError("empty --python request: expected a version such as 3.12, "
+                             "an executable name or a path")
+        if os.sep in text or (os.altsep and os.altsep in text) or text.startswith((".", "~")):
+            return cls(path=Path(os.path.abspath(os.path.expanduser(text))))
+        match = _VERSION_REQUEST_RE.fullmatch(text)
+        if match and (match["impl"] or match["version"]):
+            implementation = _IMPLEMENTATIONS[(match["impl"] or "python").lower()]
+            digits = match["version"] or ""
+            if digits and "." not in digits and len(digits) > 1:  # cp312, 312
+                version: tuple[int, ...] = (int(digits[0]), int(digits[1:]))
+            else:
+                version = tuple(int(part) for part in digits.split(".")) if digits else ()
+            return cls(implementation=implementation, version=version)
+        if os.path.exists(text):  # a bare name of something in the current directory
+            return cls(path=Path(os.path.abspath(text)))
+        return cls(name=text)
+
+    def matches(self, interpreter: Interpreter) -> bool:
+        if self.implementation and interpreter.implementation_name != self.implementation:
+            return False
+        return interpreter.version[:len(self.version)] == self.version
+
+    def executable_names(self) -> list[str]:
+        """Names to look for in each ``PATH`` directory, most specific first."""
+        if self.name is not None:
+            return [self.name]
+        stem = "pypy" if self.implementation == "pypy" else "python"
+        names = []
+        if len(self.version) >= 2:
+            names.append(f"{stem}{self.version[0]}.{self.version[1]}")
+        names += [f"{stem}3" if not self.version else f"{stem}{self.version[0]}", stem]
+        return [name + _EXE for name in names]
+
+    def __str__(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        if self.name is not None:
+            return self.name
+        name = {"cpython": "CPython", "pypy": "PyPy"}.get(self.implementation or "", "Python")
+        return f"{name} {'.'.join(map(str, self.version))}".rstrip()
+
+
+def find_interpreter(request: str | None = None, *, system: bool = False,
+                     cache: Cache | None) -> Interpreter:
+    """The interpreter ``request`` (a ``--python`` value) asks for, or the default one.
+
+    ``system`` skips virtual environments. Raises :class:`InterpreterNotFound` with the places
+    searched, :class:`InterpreterError` when an explicitly named interpreter cannot be used.
+    """
+    parsed = PythonRequest.parse(request) if request is not None else PythonRequest()
+    if parsed.path is not None:
+        return interpreter_at(_executable_at(parsed.path), cache=cache)
+    return _search(parsed, system=system, cache=cache)
+
+
+def find_environment(python: str | None = None, *, system: bool = False,
+                     break_system_packages: bool = False, cache: Cache | None) -> Interpreter:
+    """The environment an install command changes.
+
+    Without ``python``: the active or nearby virtual (or conda) environment; a system
+    interpreter only with ``system`` (which also skips virtual environments). An explicit
+    ``python`` is used as given, as uv does. An interpreter whose stdlib carries a PEP 668
+    ``EXTERNALLY-MANAGED`` marker also needs ``break_system_packages``.
+    """
+    if python is not None:
+        interpreter = find_interpreter(python, system=system, cache=cache)
+    elif system:
+        interpreter = find_interpreter(None, system=True, cache=cache)
+    else:
+        try:
+            interpreter = _search(PythonRequest(), system=False, cache=cache,
+                                  environments_only=True)
+        except InterpreterNotFound:
+            message = "No virtual environment found; run `pyffin venv` to create one"
+            try:
+                fallback = find_interpreter(None, system=True, cache=cache)
+            except InterpreterError:
+                raise InterpreterNotFound(message) from None
+            raise InterpreterError(
+                f"{message}, or pass --system to install into {fallback.sys_executable}"
+            ) from None
+    if interpreter.externally_managed and not break_system_packages:
+        message = "\n".join(f"  {line}" if line else ""
+                            for line in interpreter.externally_managed.splitlines())
+        raise InterpreterError(
+            f"The interpreter at {interpreter.prefix} is externally managed, and indicates the "
+            f"following:\n\n{message}\n\nConsider creating a virtual environment with "
+            "`pyffin venv`.",
+            hint="pass --break-system-packages to install into it anyway",
+        )
+    return interpreter
+
+
+# ------------------------------------------------------------------------------- searching
+def _search(request: PythonRequest, *, system: bool, cache: Cache | None,
+            environments_only: bool = False) -> Interpreter:
+    """The first interpreter of the discovery order that satisfies ``request``."""
+    skipped: list[str] = []
+    seen: set[Path] = set()
+    sources = _environments() if not system else iter(())
+    if not environments_only:
+        sources = _chain(sources, _on_path(request.executable_names()))
+    for source, executable in sources:
+        if executable in seen:
+            continue
+        seen.add(executable)
+        if system and _in_venv(executable):
+            continue
+        try:
+            interpreter = interpreter_at(executable, cache=cache)
+        except InterpreterError as e:
+            log.debug(f"Skipping {executable} ({source}): {e}")
+            skipped.append(str(e))
+            continue
+        if system and interpreter.is_venv:
+            continue
+        if not request.matches(interpreter):
+            skipped.append(f"{executable}: {interpreter.implementation_display} "
+                           f"{interpreter.version_str}")
+            continue
+        return interpreter
+    raise InterpreterNotFound(_not_found_message(request, system, environments_only, skipped))
+
+
+def _chain(*iterators: Iterator[tuple[str, Path]]) -> Iterator[tuple[str, Path]]:
+    for iterator in iterators:
+        yield from iterator
+
+
+def _environments() -> Iterator[tuple[str, Path]]:
+    """The pythons of the active virtual environment, conda environment and nearest
+    ``.venv``, in that order."""
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        value = os.environ.get(variable)
+        if not value:
+            continue
+        executable = _environment_python(Path(value))
+        if executable is None:
+            log.warn_once(f"Ignoring {variable}={value}: no Python executable in it")
+            continue
+        yield f"{variable}", executable
+    try:
+        cwd = Path.cwd()
+    except OSError:
+        return
+    for directory in (cwd, *cwd.parents):
+        venv = directory / ".venv"
+        if (venv / "pyvenv.cfg").is_file():
+            executable = _environment_python(venv)
+            if executable is not None:
+                yield f"{venv}", executable
+            return
+
+
+def _on_path(names: list[str]) -> Iterator[tuple[str, Path]]:
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not directory:
+            continue
+        for name in names:
+            candidate = Path(os.path.abspath(os.path.join(directory, name)))
+            if _is_executable(candidate):
+                yield "PATH", candidate
+
+
+def _environment_python(root: Path) -> Path | None:
+    for name in ("python", "python3"):
+        candidate = root / _BIN / (name + _EXE)
+        if _is_executable(candidate):
+            return Path(os.path.abspath(candidate))
+    return None
+
+
+def _executable_at(path: Path) -> Path:
+    """The executable a path request names: the file itself or an environment's python."""
+    if path.is_dir():
+        executable = _environment_python(path)
+        if executable is None:
+            raise InterpreterNotFound(f"No interpreter found in {path}: it is a directory "
+                                      f"without {_BIN}/python{_EXE}")
+        return executable
+    if not path.exists():
+        raise InterpreterNotFound(f"No interpreter found at {path}: no such file or directory")
+    return path
+
+
+def _in_venv(executable: Path) -> bool:
+    """Whether an executable lives in a virtual environment (without querying it)."""
+    return (executable.parent.parent / "pyvenv.cfg").is_file() or (
+        executable.parent / "pyvenv.cfg").is_file()
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _not_found_message(request: PythonRequest, system: bool, environments_only: bool,
+                       skipped: list[str]) -> str:
+    what = "virtual environment" if environments_only else (
+        "Python interpreter" if request == PythonRequest() else f"interpreter for {request}")
+    places = []
+    if not system:
+        places.append("VIRTUAL_ENV, CONDA_PREFIX, .venv in the current directory and its "
+                      "parents")
+    if not environments_only:
+        places.append(f"{', '.join(request.executable_names())} on PATH")
+    message = f"No {what} found (searched {'; '.join(places)})"
+    if skipped:
+        message += "; skipped:\n" + "\n".join(f"  {line}" for line in skipped)
+    return message

@@ -1,0 +1,5 @@
+"""Virtual environments: :func:`create` writes one directly, without running ``venv``."""
+
+from pyffin.venv.creation import VenvError, create
+
+__all__ = ["VenvError", "create"]

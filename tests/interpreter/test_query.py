@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.markers import default_environment
+from packaging.tags import sys_tags
+
+from pyffin.cache import Cache, CacheBucket, path_key
+from pyffin.interpreter import (
+    Interpreter,
+    InterpreterError,
+    InterpreterNotFound,
+    interpreter_at,
+    query,
+)
+from tests.interpreter.conftest import BASE_PYTHON, FakeProbe, pyenv_python
+
+
+def test_the_running_interpreter_as_the_probe_sees_it(cache: Cache) -> None:
+    interpreter = interpreter_at(sys.executable, cache=cache)
+    assert interpreter.executable == Path(os.path.abspath(sys.executable))
+    assert interpreter.sys_executable == Path(sys.executable)
+    assert interpreter.version == tuple(sys.version_info[:3])
+    assert interpreter.implementation_name == sys.implementation.name
+    assert interpreter.prefix == Path(sys.prefix)
+    assert interpreter.base_prefix == Path(sys.base_prefix)
+    assert interpreter.is_venv == (sys.prefix != sys.base_prefix)
+    assert interpreter.scheme.purelib == Path(sysconfig.get_paths()["purelib"])
+    assert interpreter.scheme.scripts == Path(sysconfig.get_paths()["scripts"])
+    assert sysconfig.get_paths()["purelib"] in interpreter.site_packages
+    assert interpreter.platform == sysconfig.get_platform()
+    assert interpreter.pointer_size == (64 if sys.maxsize > 2**32 else 32)
+    # The base is a real interpreter, never a venv's own python nor a symlink.
+    assert interpreter.base_executable == Path(os.path.realpath(interpreter.base_executable))
+    assert not (interpreter.base_executable.parent.parent / "pyvenv.cfg").exists()
+
+
+def test_markers_are_the_pep_508_environment(cache: Cache) -> None:
+    interpreter = interpreter_at(sys.executable, cache=cache)
+    assert interpreter.markers == dict(default_environment())
+
+
+def test_tags_equal_packaging_sys_tags_in_order(cache: Cache) -> None:
+    interpreter = interpreter_at(sys.executable, cache=cache)
+    assert list(interpreter.tags) == [str(tag) for tag in sys_tags()]
+
+
+def test_a_venv_reports_its_own_prefix_scheme_and_the_base_interpreter(
+    cache: Cache, tmp_path: Path, make_venv: Callable[[Path], Path]
+) -> None:
+    python = make_venv(tmp_path / "env")
+    interpreter = interpreter_at(python, cache=cache)
+    assert interpreter.is_venv
+    assert interpreter.prefix == tmp_path / "env"
+    assert interpreter.executable == python
+    assert interpreter.scheme.purelib == tmp_path / "env" / interpreter.venv_layout.purelib
+    assert interpreter.scheme.headers == (
+        tmp_path / "env" / "include" / "site" / f"python{interpreter.python_version}")
+    assert interpreter.site_packages == (str(interpreter.scheme.purelib),)
+    assert interpreter.base_executable == BASE_PYTHON
+    assert interpreter.externally_managed is None
+
+
+def test_a_second_lookup_spawns_no_process(cache: Cache, fake_probe: FakeProbe) -> None:
+    first = interpreter_at(sys.executable, cache=cache)
+    second = interpreter_at(sys.executable, cache=cache)
+    assert fake_probe.calls == [Path(os.path.abspath(sys.executable))]
+    assert second == first
+
+
+def test_the_record_is_stored_under_the_hash_of_the_path(cache: Cache,
+                                                         fake_probe: FakeProbe) -> None:
+    interpreter_at(sys.executable, cache=cache)
+    entry = cache.entry(CacheBucket.INTERPRETER, f"{path_key(sys.executable)}.bin")
+    assert entry.read() is not None
+
+
+def test_a_changed_link_or_target_invalidates_the_record(
+    cache: Cache, fake_probe: FakeProbe, tmp_path: Path
+) -> None:
+    target = tmp_path / "real-python"
+    target.write_bytes(b"\x7fELF not really")
+    link = tmp_path / "python"
+    link.symlink_to(target)
+    interpreter_at(link, cache=cache)
+    interpreter_at(link, cache=cache)
+    assert len(fake_probe.calls) == 1
+
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    interpreter_at(link, cache=cache)
+    assert len(fake_probe.calls) == 2
+
+    link.unlink()
+    link.symlink_to(target)  # a new link (a venv made again) with the same target
+    interpreter_at(link, cache=cache)
+    assert len(fake_probe.calls) == 3
+
+
+def test_an_unreadable_record_is_a_miss(cache: Cache, fake_probe: FakeProbe) -> None:
+    interpreter_at(sys.executable, cache=cache)
+    cache.entry(CacheBucket.INTERPRETER, f"{path_key(sys.executable)}.bin").write(b"garbage")
+    assert interpreter_at(sys.executable, cache=cache).version == tuple(sys.version_info[:3])
+    assert len(fake_probe.calls) == 2
+
+
+def test_record_round_trip(real_facts: dict[str, Any]) -> None:
+    interpreter = query.from_facts(Path("/x/bin/python"), real_facts)
+    assert Interpreter.from_record(interpreter.to_record()) == interpreter
+
+
+def test_a_wrapper_script_is_asked_every_time_and_resolves_to_the_real_interpreter(
+    cache: Cache, fake_probe: FakeProbe, tmp_path: Path
+) -> None:
+    script = tmp_path / "python"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    script.chmod(0o755)
+    real = Path(os.path.abspath(sys.executable))
+    fake_probe.reported[script] = real
+    first = interpreter_at(script, cache=cache)
+    interpreter_at(script, cache=cache)
+    assert first.executable == real
+    assert fake_probe.calls == [script, script]
+    # ...and the real interpreter it reported is cached under its own path.
+    interpreter_at(real, cache=cache)
+    assert fake_probe.calls == [script, script]
+
+
+def test_missing_and_failing_interpreters_are_clear_errors(cache: Cache, tmp_path: Path) -> None:
+    with pytest.raises(InterpreterNotFound, match="no such file"):
+        interpreter_at(tmp_path / "nope", cache=cache)
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'Unknown option: -I' >&2\nexit 2\n")
+    broken.chmod(0o755)
+    with pytest.raises(InterpreterError, match=r"exit status 2\): Unknown option: -I") as info:
+        interpreter_at(broken, cache=cache)
+    assert info.value.hint is not None and "3.8" in info.value.hint
+
+
+def test_pythons_older_than_3_8_are_refused(cache: Cache, fake_probe: FakeProbe) -> None:
+    fake_probe.versions[Path(os.path.abspath(sys.executable))] = (3, 7, 16)
+    with pytest.raises(InterpreterError, match=r"3\.7\.16 .* not supported: .* 3\.8 or newer"):
+        interpreter_at(sys.executable, cache=cache)
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.13"])
+def test_the_probe_runs_on_other_pythons(cache: Cache, version: str) -> None:
+    python = pyenv_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    interpreter = interpreter_at(python, cache=cache)
+    assert interpreter.python_version == version
+    assert interpreter.tags[-1] == "py30-none-any"
+    assert f"cp{version.replace('.', '')}-abi3-{interpreter.tags[0].split('-')[2]}" in (
+        interpreter.tags)
+
+
+def test_the_probe_prints_the_sentinel_pyffin_looks_for() -> None:
+    source = (Path(query.__file__).parent / "probe.py").read_text()
+    assert f'SENTINEL = "{query.PROBE_SENTINEL}"' in source
+
+
+@pytest.mark.skipif(not sysconfig.get_platform().startswith("linux-"), reason="Linux only")
+def test_a_manylinux_module_in_the_environment_limits_manylinux_tags(
+    cache: Cache, tmp_path: Path, make_venv: Callable[[Path], Path]
+) -> None:
+    python = make_venv(tmp_path / "env")
+    interpreter = interpreter_at(python, cache=cache)
+    if not any("manylinux_2_18" in tag for tag in interpreter.tags):
+        pytest.skip("glibc older than 2.18")
+    (tmp_path / "env" / interpreter.venv_layout.purelib).mkdir(parents=True)
+    (tmp_path / "env" / interpreter.venv_layout.purelib / "_manylinux.py").write_text(
+        "def manylinux_compatible(major, minor, arch):\n    return minor <= 17\n")
+    limited = query.from_facts(python, query.run_probe(python))
+    manylinux = [tag for tag in limited.tags if "manylinux" in tag]
+    assert manylinux[0].split("-")[2].startswith("manylinux_2_17_")
+    assert len(limited.tags) < len(interpreter.tags)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyffin.interpreter import Interpreter
+from tests.support.cli import pyffin
+
+
+@pytest.fixture(autouse=True)
+def _shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHELL", "/bin/bash")
+
+
+def test_creates_an_environment_and_says_how_to_activate_it(
+    tmp_path: Path, cache_dir: Path, interpreter: Interpreter
+) -> None:
+    target = tmp_path / "env"
+    result = pyffin("venv", target, "--python", sys.executable, cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Using CPython {interpreter.version_str} interpreter at: {interpreter.sys_executable}",
+        f"Creating virtual environment at: {target}",
+        f"Activate with: source {target}/bin/activate",
+    ]
+    assert (target / "pyvenv.cfg").is_file()
+
+
+def test_the_default_path_is_dot_venv_and_prompt_dot_is_the_directory_name(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "my project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SHELL", "/usr/bin/fish")
+    result = pyffin("venv", "-p", sys.executable, "--prompt", ".", cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    assert result.stderr.splitlines()[1:] == [
+        "Creating virtual environment at: .venv",
+        "Activate with: source .venv/bin/activate.fish",
+    ]
+    assert "prompt = my project\n" in (project / ".venv" / "pyvenv.cfg").read_text()
+
+
+def test_paths_that_need_quoting_are_quoted(tmp_path: Path, cache_dir: Path) -> None:
+    target = tmp_path / "it's here"
+    result = pyffin("venv", target, "-p", sys.executable, cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    assert result.stderr.splitlines()[-1] == (
+        "Activate with: source '" + str(target).replace("'", "'\"'\"'") + "/bin/activate'")
+
+
+def test_system_site_packages_flag(tmp_path: Path, cache_dir: Path) -> None:
+    result = pyffin("venv", tmp_path / "env", "-p", sys.executable, "--system-site-packages",
+                    cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    assert "include-system-site-packages = true\n" in (
+        tmp_path / "env" / "pyvenv.cfg").read_text()
+
+
+def test_a_non_empty_directory_needs_clear(tmp_path: Path, cache_dir: Path) -> None:
+    target = tmp_path / "src"
+    target.mkdir()
+    (target / "main.py").write_text("")
+    result = pyffin("venv", target, "-p", sys.executable, cache_dir=cache_dir)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"error: The directory {target} exists and is not a virtual environment; pass --clear "
+        "to replace it")
+    assert (target / "main.py").exists()
+
+    result = pyffin("venv", target, "-p", sys.executable, "--clear", cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    assert not (target / "main.py").exists()
+
+
+def test_seed_is_not_supported_yet(tmp_path: Path, cache_dir: Path) -> None:
+    result = pyffin("venv", tmp_path / "env", "--seed", cache_dir=cache_dir)
+    assert result.returncode == 1
+    assert result.stderr == "error: --seed is not supported yet\n"
+    assert not (tmp_path / "env").exists()
+
+
+def test_an_unknown_interpreter_is_an_error(tmp_path: Path, cache_dir: Path) -> None:
+    result = pyffin("venv", tmp_path / "env", "-p", tmp_path / "nope" / "python",
+                    cache_dir=cache_dir)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: No interpreter found at {tmp_path / 'nope' / 'python'}: no such file or "
+        "directory\n")
+
+
+def test_venv_is_listed_in_the_help() -> None:
+    result = pyffin("--help")
+    assert "venv" in result.stdout + result.stderr
+    assert "Create a virtual environment" in result.stdout + result.stderr

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyffin import __version__
+from pyffin.cache import Cache
+from pyffin.errors import NotSupportedError
+from pyffin.interpreter import Interpreter, interpreter_at
+from pyffin.venv import VenvError, activation, create
+from tests.interpreter.conftest import pyenv_python
+
+
+def _run_python(executable: Path, code: str) -> Any:
+    proc = subprocess.run([str(executable), "-c", code], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _foreign_site_packages(sys_path: list[str], root: Path) -> list[str]:
+    """The site-packages directories on ``sys_path`` that are not the venv's own."""
+    return [entry for entry in sys_path if entry.endswith(("site-packages", "dist-packages"))
+            and not entry.startswith(str(root))]
+
+
+def _config(root: Path) -> dict[str, str]:
+    lines = (root / "pyvenv.cfg").read_text().splitlines()
+    return dict(line.split(" = ", 1) for line in lines)
+
+
+def test_layout(tmp_path: Path, interpreter: Interpreter) -> None:
+    root = create(tmp_path / "env", interpreter)
+    assert root == tmp_path / "env"
+    major, minor = interpreter.version[:2]
+    assert _config(root) == {
+        "home": str(interpreter.base_executable.parent),
+        "implementation": "CPython",
+        "version_info": interpreter.version_str,
+        "include-system-site-packages": "false",
+        "pyffin": __version__,
+    }
+    bin_dir = root / "bin"
+    assert os.readlink(bin_dir / "python") == str(interpreter.base_executable)
+    assert (bin_dir / "python3").resolve() == interpreter.base_executable.resolve()
+    assert (bin_dir / f"python{major}.{minor}").resolve() == interpreter.base_executable.resolve()
+    assert (root / interpreter.venv_layout.purelib).is_dir()
+    assert os.readlink(root / "lib64") == "lib"
+    assert (root / ".gitignore").read_text().endswith("*\n")
+    for script in ("activate", "activate.fish", "activate.csh", "activate.ps1"):
+        assert f"'{root}'" in (bin_dir / script).read_text()
+
+
+@pytest.mark.parametrize("version", ["current", "3.8", "3.12"])
+def test_the_environment_works(tmp_path: Path, cache: Cache, interpreter: Interpreter,
+                               version: str) -> None:
+    if version != "current":
+        python = pyenv_python(version)
+        if python is None:
+            pytest.skip(f"no Python {version} on this machine")
+        interpreter = interpreter_at(python, cache=cache)
+    root = create(tmp_path / "env", interpreter)
+    major, minor = interpreter.version[:2]
+    for name in ("python", "python3", f"python{major}.{minor}"):
+        prefix, base_prefix, path = _run_python(
+            root / "bin" / name,
+            "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.path]))")
+        assert prefix == str(root)
+        assert base_prefix == str(interpreter.base_prefix)
+        assert str(root / interpreter.venv_layout.purelib) in path
+        assert not _foreign_site_packages(path, root)
+    assert interpreter_at(root / "bin" / "python", cache=cache).is_venv
+
+
+def test_a_venv_made_from_a_venv_points_to_the_base_interpreter(
+    tmp_path: Path, cache: Cache, interpreter: Interpreter
+) -> None:
+    first = create(tmp_path / "first", interpreter)
+    inner = interpreter_at(first / "bin" / "python", cache=cache)
+    second = create(tmp_path / "second", inner)
+    assert os.readlink(second / "bin" / "python") == str(interpreter.base_executable)
+    assert _run_python(second / "bin" / "python",
+                       "import json, sys; print(json.dumps(sys.prefix))") == str(second)
+
+
+def test_system_site_packages_and_prompt(tmp_path: Path, interpreter: Interpreter) -> None:
+    root = create(tmp_path / "env", interpreter, prompt="my project",
+                  system_site_packages=True)
+    config = _config(root)
+    assert config["include-system-site-packages"] == "true"
+    assert config["prompt"] == "my project"
+    assert "VIRTUAL_ENV_PROMPT='my project'" in (root / "bin" / "activate").read_text()
+    path = _run_python(root / "bin" / "python", "import json, sys; print(json.dumps(sys.path))")
+    assert _foreign_site_packages(path, root)
+    with pytest.raises(VenvError, match="single line"):
+        create(tmp_path / "other", interpreter, prompt="two\nlines")
+
+
+def test_the_default_prompt_is_the_directory_name(tmp_path: Path,
+                                                  interpreter: Interpreter) -> None:
+    root = create(tmp_path / "my-env", interpreter)
+    assert "prompt" not in _config(root)
+    assert "VIRTUAL_ENV_PROMPT='my-env'" in (root / "bin" / "activate").read_text()
+
+
+def test_an_existing_environment_is_replaced_without_leftovers(tmp_path: Path,
+                                                               interpreter: Interpreter) -> None:
+    root = create(tmp_path / "env", interpreter)
+    (root / interpreter.venv_layout.purelib / "old.py").write_text("")
+    create(tmp_path / "env", interpreter)
+    assert not (root / interpreter.venv_layout.purelib / "old.py").exists()
+    assert (root / "pyvenv.cfg").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env"]
+
+
+def test_an_empty_directory_is_used_in_place(tmp_path: Path, interpreter: Interpreter,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "env").mkdir()
+    inode = (tmp_path / "env").stat().st_ino
+    monkeypatch.chdir(tmp_path / "env")  # `pyffin venv .` must not pull the rug from the shell
+    assert (create(".", interpreter) / "pyvenv.cfg").is_file()
+    assert (tmp_path / "env").stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env"]
+    assert _run_python(tmp_path / "env" / "bin" / "python",
+                       "import json, sys; print(json.dumps(sys.prefix))") == str(tmp_path / "env")
+
+
+def test_other_existing_things_need_clear(tmp_path: Path, interpreter: Interpreter) -> None:
+    target = tmp_path / "project"
+    target.mkdir()
+    (target / "important.txt").write_text("keep me")
+    with pytest.raises(VenvError) as info:
+        create(target, interpreter)
+    assert str(info.value) == (f"The directory {target} exists and is not a virtual "
+                               "environment; pass --clear to replace it")
+    assert (target / "important.txt").read_text() == "keep me"
+
+    create(target, interpreter, clear=True)
+    assert not (target / "important.txt").exists()
+    assert (target / "pyvenv.cfg").is_file()
+
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    with pytest.raises(VenvError, match=f"The file {a_file} exists"):
+        create(a_file, interpreter)
+    assert (create(a_file, interpreter, clear=True) / "pyvenv.cfg").is_file()
+
+
+def test_a_failed_build_leaves_the_old_environment_and_nothing_else(
+    tmp_path: Path, interpreter: Interpreter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = create(tmp_path / "env", interpreter)
+    before = (root / "pyvenv.cfg").read_text()
+
+    def fail(*args: object, **kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(activation, "render", fail)
+    with pytest.raises(VenvError, match=f"at {root}: No space left on device"):
+        create(tmp_path / "env", interpreter)
+    assert (root / "pyvenv.cfg").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env"]
+
+
+def test_a_failed_swap_puts_the_old_environment_back(
+    tmp_path: Path, interpreter: Interpreter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = create(tmp_path / "env", interpreter)
+    marker = root / interpreter.venv_layout.purelib / "old.py"
+    marker.write_text("")
+    real_rename = os.rename
+    renames: list[str] = []
+
+    def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        renames.append(os.fspath(src))
+        if len(renames) == 2:  # the new environment into place
+            raise OSError(5, "Input/output error")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(VenvError, match="Input/output error"):
+        create(tmp_path / "env", interpreter)
+    assert marker.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env"]
+
+
+def test_a_symlinked_target_keeps_the_link(tmp_path: Path, interpreter: Interpreter) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert create(tmp_path / "link", interpreter) == tmp_path / "real"
+    assert (tmp_path / "link").is_symlink()
+    assert (tmp_path / "link" / "pyvenv.cfg").is_file()
+
+
+def test_windows_is_not_supported_yet(tmp_path: Path, interpreter: Interpreter,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "win32")
+    with pytest.raises(NotSupportedError, match="on Windows is not supported yet"):
+        create(tmp_path / "env", interpreter)
+    assert not (tmp_path / "env").exists()
