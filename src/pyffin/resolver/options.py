@@ -1,0 +1,42 @@
+"""How the solver picks among the versions it may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+#: ``highest``: newest first; ``lowest``: oldest first; ``lowest-direct``: oldest first for the
+#: packages the user requires directly, newest for the rest (uv's ``--resolution``).
+ResolutionMode: TypeAlias = Literal["highest", "lowest", "lowest-direct"]
+
+#: uv's ``--prerelease``:
+#:
+#: * ``disallow``: never a pre-release;
+#: * ``allow``: pre-releases compete with final releases by version;
+#: * ``if-necessary``: final releases first, a pre-release only when no final release in the
+#:   allowed range will do (the pre-releases stay in the candidate set, which keeps what the
+#:   solver learns true);
+#: * ``explicit``: pre-releases allowed for the packages whose direct requirement, constraint or
+#:   override names one (``foo>=2.0b1``), none for any other;
+#: * ``if-necessary-or-explicit`` (default): ``explicit`` for those packages, ``if-necessary`` for
+#:   the rest.
+PrereleaseMode: TypeAlias = Literal[
+    "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"
+]
+
+RESOLUTION_MODES: tuple[ResolutionMode, ...] = ("highest", "lowest", "lowest-direct")
+PRERELEASE_MODES: tuple[PrereleaseMode, ...] = (
+    "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverOptions:
+    """Candidate selection policy of one resolution."""
+
+    resolution: ResolutionMode = "highest"
+    prerelease: PrereleaseMode = "if-necessary-or-explicit"
+    #: Ignore every preference (``--upgrade``).
+    upgrade: bool = False
+    #: Ignore the preferences of these normalized names (``--upgrade-package``).
+    upgrade_packages: frozenset[str] = frozenset()

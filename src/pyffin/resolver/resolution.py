@@ -1,0 +1,49 @@
+"""The result of a resolution: pinned packages and who required them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from packaging.version import Version
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPackage:
+    """One pinned package and its place in the dependency graph."""
+
+    #: Normalized (PEP 503), as uv prints it.
+    name: str
+    version: Version
+    #: Extras of it that the resolution uses (normalized, sorted).
+    extras: tuple[str, ...] = ()
+    #: The packages that depend on it (normalized, sorted).
+    dependents: tuple[str, ...] = ()
+    #: Where the user asked for it: ``-r requirements.in``, ``-c constraints.txt``, ...
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Every package of a solution, by normalized name, sorted."""
+
+    packages: Mapping[str, ResolvedPackage]
+
+    def __iter__(self) -> Iterator[ResolvedPackage]:
+        return iter(self.packages.values())
+
+    def __len__(self) -> int:
+        return len(self.packages)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.packages
+
+    def __getitem__(self, name: str) -> ResolvedPackage:
+        return self.packages[name]
+
+    def pins(self) -> dict[str, Version]:
+        """``{name: version}`` of every package."""
+        return {name: package.version for name, package in self.packages.items()}

@@ -1,0 +1,242 @@
+"""Resolve requirements into pinned versions: pyffin's entry point onto nab-resolver's PubGrub.
+
+Decision: build on nab-resolver 0.0.23 rather than a PubGrub core of pyffin's own. Evidence:
+
+* answers: 150 random small universes (``tests/resolver/test_oracle.py``) agree with brute
+  force (a solution exactly when one exists, and every solution valid), and every
+  backtracking, cycle and explanation case of ``tests/resolver`` resolves as expected;
+* speed, measured on a synthetic warm-data graph (150 packages, 10-80 versions each, 1-6
+  requirements per version with markers, extras and ranges; CPU time, 2-core machine under
+  load): 111 packages without conflicts in ~30 ms; with 13-16 conflicts (~575 decisions) in
+  75-90 ms. About 60 % of that is nab's unit propagation and decision queue, the rest this
+  package's provider (requirement parsing, candidate selection). A core of our own in Python
+  would pay the same per-step costs;
+* explanations: its derivation trees carry everything a uv-style report needs
+  (:mod:`pyffin.resolver.report` renders them; nab's own text is not used);
+* the known cost is PubGrub's: a learned single-version clause backjumps to the root, so a
+  linear chain of N single-version packages ending in a failure replays O(N²) decisions
+  (N=50: 0.17 s, N=200: 1.8 s). Real graphs are shallow; uv shares the algorithm.
+
+The solver core stays behind :class:`~pyffin.resolver.provider.Provider`, which owns candidate
+selection, so replacing the core would not touch callers.
+
+Direct URL requirements (``name @ url``) are not supported yet: they raise
+:class:`~pyffin.errors.NotSupportedError`. The provider is ready for them: a source would offer the
+URL's single candidate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from nab_resolver.errors import ResolutionError, ResolutionTerminatedError
+from nab_resolver.resolver import Resolver
+from nab_resolver.types import RootRequirement
+
+from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.resolver.dependencies import (
+    Dependency,
+    DependencyError,
+    MarkerEvaluator,
+    from_requirement,
+)
+from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
+from pyffin.resolver.options import ResolverOptions
+from pyffin.resolver.provider import Provider, split_key
+from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prerelease
+from pyffin.resolver.resolution import Resolution, ResolvedPackage
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from nab_resolver.resolver import ResolverProvider, Solution
+    from packaging.version import Version
+
+    from pyffin.resolver.dependencies import DirectRequirement
+    from pyffin.resolver.source import PackageSource
+
+_DEFAULT_OPTIONS = ResolverOptions()
+
+
+def resolve(
+    requirements: Sequence[DirectRequirement],
+    source: PackageSource,
+    markers: Mapping[str, str],
+    options: ResolverOptions = _DEFAULT_OPTIONS,
+    *,
+    constraints: Sequence[DirectRequirement] = (),
+    overrides: Sequence[DirectRequirement] = (),
+    preferences: Mapping[str, Version] | None = None,
+) -> Resolution:
+    """Pin a version of every package ``requirements`` need on the target ``markers`` describe.
+
+    ``markers`` is the target's PEP 508 environment; its ``python_full_version`` is the Python
+    every Requires-Python must admit. ``constraints`` only restrict packages something else
+    requires; ``overrides`` replace every requirement on their package, transitive ones included;
+    ``preferences`` (normalized name -> version, e.g. from an existing output file) are tried first
+    unless ``options.upgrade``/``options.upgrade_packages`` say otherwise.
+
+    Raises :class:`~pyffin.resolver.errors.NoSolutionError` with an explanation when the
+    requirements cannot all hold, and lets the source's errors propagate.
+    """
+    evaluator = MarkerEvaluator(markers)
+    python = _target_python(markers)
+    direct = _active(requirements, evaluator)
+    constraint_deps = _active(constraints, evaluator)
+    override_deps = _active(overrides, evaluator, keep_inactive=True)
+
+    overrides_by_name: dict[str, list[Dependency]] = {}
+    for dependency, _origin in override_deps:
+        overrides_by_name.setdefault(dependency.name, []).append(dependency)
+    constraint_ranges: dict[str, VersionSet] = {}
+    for dependency, _origin in constraint_deps:
+        previous = constraint_ranges.get(dependency.name, FULL)
+        constraint_ranges[dependency.name] = previous & dependency.versions
+
+    # A root requirement's origin (opaque to nab) is its position, so explanations can list
+    # requirements in the order the user wrote them.
+    roots: list[RootRequirement[str, Version]] = []
+    for dependency, _origin in direct:
+        for replacement in _override(dependency, overrides_by_name, evaluator):
+            for key in _keys(replacement):
+                roots.append(RootRequirement(key, replacement.versions, len(roots)))
+
+    pinning = [d for d, _ in direct] + [d for d, _ in constraint_deps]
+    provider = Provider(
+        source,
+        markers=evaluator,
+        python=python,
+        options=options,
+        direct=frozenset(d.name for d, _ in direct),
+        explicit_prereleases=frozenset(
+            d.name for d, _ in (*direct, *constraint_deps, *override_deps)
+            if mentions_prerelease(d.clauses)),
+        allowed_yanks=_exact_pins(pinning),
+        constraints=constraint_ranges,
+        overrides=overrides_by_name,
+        preferences=preferences or {},
+    )
+    for root in roots:
+        provider.discover(root.package)
+
+    # The provider works on nab's concrete Range, narrower than the protocol it is typed against.
+    resolver: Resolver[str, Version] = Resolver(
+        cast("ResolverProvider[str, Version]", provider), format_range=format_range)
+    try:
+        solution = resolver.solve(roots)
+    except ResolutionTerminatedError as e:
+        raise ResolutionLimitError(f"the resolver gave up: {e}") from None
+    except ResolutionError as e:
+        from pyffin.resolver.report import explain
+
+        if e.incompatibility is None:  # pragma: no cover - nab proves every failure it reports
+            raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
+        explanation, hints = explain(e.incompatibility, provider)
+        raise NoSolutionError(explanation, hints) from None
+    origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
+    return _resolution(solution, origins)
+
+
+def _target_python(markers: Mapping[str, str]) -> Version:
+    from packaging.version import InvalidVersion, Version
+
+    text = markers.get("python_full_version", "")
+    try:
+        return Version(text.rstrip("+"))
+    except InvalidVersion:
+        raise PyffinError(
+            f"the target environment has no valid python_full_version: {text!r}") from None
+
+
+def _active(
+    requirements: Sequence[DirectRequirement],
+    evaluator: MarkerEvaluator,
+    *,
+    keep_inactive: bool = False,
+) -> list[tuple[Dependency, str]]:
+    """Parse direct requirements, dropping those whose marker excludes the target."""
+    active = []
+    for direct in requirements:
+        try:
+            dependency = from_requirement(direct.requirement)
+            if not keep_inactive and dependency.marker is not None and not evaluator.evaluate(
+                    dependency.marker):
+                continue
+        except DependencyError as e:
+            raise PyffinError(f"{direct.origin}: {e}") from None
+        if dependency.url is not None:
+            raise NotSupportedError(
+                f"direct URL requirements are not supported yet: {dependency.text} "
+                f"({direct.origin})")
+        active.append((dependency, direct.origin))
+    return active
+
+
+def _override(dependency: Dependency, overrides: Mapping[str, Sequence[Dependency]],
+              evaluator: MarkerEvaluator) -> list[Dependency]:
+    replacements = overrides.get(dependency.name)
+    if replacements is None:
+        return [dependency]
+    return [
+        _with_extras(replacement, dependency.extras)
+        for replacement in replacements
+        if replacement.marker is None or evaluator.evaluate(replacement.marker)
+    ]
+
+
+def _with_extras(dependency: Dependency, extras: tuple[str, ...]) -> Dependency:
+    from dataclasses import replace
+
+    return replace(dependency, extras=tuple(sorted({*dependency.extras, *extras})))
+
+
+def _keys(dependency: Dependency) -> list[str]:
+    """The solver packages a requirement names: its extras, else the project itself."""
+    if dependency.extras:
+        return [f"{dependency.name}[{extra}]" for extra in dependency.extras]
+    return [dependency.name]
+
+
+def _exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Version]]:
+    """The versions pinned with ``==``/``===`` (which may then be yanked ones)."""
+    from packaging.version import InvalidVersion, Version
+
+    pins: dict[str, set[Version]] = {}
+    for dependency in dependencies:
+        for operator, text in dependency.clauses:
+            if operator in ("==", "===") and not text.endswith(".*"):
+                try:
+                    pins.setdefault(dependency.name, set()).add(Version(text))
+                except InvalidVersion:
+                    continue
+    return {name: frozenset(versions) for name, versions in pins.items()}
+
+
+def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, str]]) -> Resolution:
+    versions: dict[str, Version] = {}
+    extras: dict[str, set[str]] = {}
+    for package, version in solution.pins.items():
+        name, extra = split_key(package)
+        versions[name] = version
+        if extra is not None:
+            extras.setdefault(name, set()).add(extra)
+    dependents: dict[str, set[str]] = {}
+    for parent, child in solution.edges:
+        parent_name, child_name = split_key(parent)[0], split_key(child)[0]
+        if parent_name != child_name:
+            dependents.setdefault(child_name, set()).add(parent_name)
+    origins_by_name: dict[str, list[str]] = {}
+    for name, origin in origins:
+        listed = origins_by_name.setdefault(name, [])
+        if origin not in listed:
+            listed.append(origin)
+    return Resolution({
+        name: ResolvedPackage(
+            name,
+            versions[name],
+            tuple(sorted(extras.get(name, ()))),
+            tuple(sorted(dependents.get(name, ()))),
+            tuple(origins_by_name.get(name, ())),
+        )
+        for name in sorted(versions)
+    })

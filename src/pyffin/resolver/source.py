@@ -1,0 +1,67 @@
+"""What the solver asks of the outside world: the :class:`PackageSource` protocol.
+
+Everything that does I/O (index pages, metadata, builds) lives behind a source; the solver core
+stays pure. A source is free to fetch in a thread pool: the solver announces what it will need
+(:meth:`PackageSource.prefetch_candidates`, :meth:`PackageSource.prefetch`) as soon as it knows,
+asks :meth:`PackageSource.is_ready` to prefer deciding packages whose data has arrived, and blocks
+(in :meth:`PackageSource.candidates` / :meth:`PackageSource.metadata`) only when it must decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from pyffin.distribution.metadata import CoreMetadata
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One version the index offers for a project, as far as the index page tells."""
+
+    version: Version
+    #: PEP 592: skipped unless a direct requirement or constraint pins exactly this version.
+    yanked: bool = False
+    #: The index's ``data-requires-python`` (lets the solver skip a version without its metadata).
+    requires_python: str | None = None
+
+
+class PackageSource(Protocol):
+    """Versions and metadata of projects, for one target environment.
+
+    :meth:`candidates` and :meth:`metadata` are required; the hints have no-op defaults, which a
+    source inherits by subclassing this protocol explicitly.
+    """
+
+    def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        """Every version usable on the target, in any order (blocking).
+
+        The source has already dropped what the target cannot use: files whose tags do not fit,
+        versions newer than ``--exclude-newer``, sdist-only versions under ``--only-binary``.
+        Raises :class:`~pyffin.resolver.errors.PackageNotFoundError` when no index has ``name``.
+        """
+        ...
+
+    def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
+        """The core metadata of one version (blocking).
+
+        May raise any :class:`~pyffin.errors.PyffinError` (a build that failed, a format not
+        supported yet); the solver lets it propagate unchanged.
+        """
+        ...
+
+    def prefetch_candidates(self, name: NormalizedName) -> None:
+        """Hint: ``candidates(name)`` will be needed; start fetching it (must not block)."""
+
+    def prefetch(self, name: NormalizedName, version: Version) -> None:
+        """Hint: ``metadata(name, version)`` is likely needed; start fetching it (never blocks)."""
+
+    def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
+        """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
+        return True

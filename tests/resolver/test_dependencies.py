@@ -1,0 +1,71 @@
+"""Requires-Dist parsing (a fast path that must agree with ``packaging``) and markers."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.requirements import Requirement
+
+from pyffin.resolver.dependencies import (
+    DependencyError,
+    MarkerEvaluator,
+    canonical_name,
+    from_requirement,
+    parse_dependency,
+)
+from tests.resolver.memory import TARGET
+
+REQUIREMENTS = [
+    "idna",
+    "Charset_Normalizer<4,>=2",
+    "urllib3 (>=1.21.1,<3)",
+    "PySocks!=1.5.7,>=1.5.6; extra == 'socks'",
+    "requests[security, socks]>=2.0 ; python_version >= '3.8'",
+    "foo[bar]==1.0.*",
+    "zope.interface~=5.4",
+    "typing-extensions>=4.0; python_version < \"3.11\" and platform_system == 'Linux'",
+    "pkg ==1.0+local",
+    "name[]",
+]
+
+
+@pytest.mark.parametrize("text", REQUIREMENTS)
+def test_the_fast_parser_reads_what_packaging_reads(text: str) -> None:
+    parsed = parse_dependency(text)
+    expected = from_requirement(Requirement(text))
+    assert parsed.name == expected.name
+    assert parsed.extras == expected.extras
+    assert parsed.versions == expected.versions
+    assert (parsed.marker is None) == (expected.marker is None)
+
+
+def test_names_and_extras_are_normalized() -> None:
+    dependency = parse_dependency("Flask_SQLAlchemy[Async.IO]>=3")
+    assert dependency.name == "flask-sqlalchemy"
+    assert dependency.extras == ("async-io",)
+    assert canonical_name("Zope.Interface") == "zope-interface"
+
+
+def test_a_url_requirement_keeps_its_url() -> None:
+    dependency = parse_dependency("foo @ https://example.com/foo-1.0.tar.gz")
+    assert dependency.name == "foo"
+    assert dependency.url == "https://example.com/foo-1.0.tar.gz"
+
+
+@pytest.mark.parametrize("text", ["foo>=", "foo (>=1.0", "-foo", "foo>=1.0;", "foo===bar"])
+def test_invalid_requirements_name_the_text(text: str) -> None:
+    with pytest.raises(DependencyError, match="foo"):
+        parse_dependency(text)
+
+
+def test_markers_are_evaluated_against_the_target_with_the_extra() -> None:
+    markers = MarkerEvaluator(TARGET)
+    assert markers.evaluate("python_version >= '3.8'")
+    assert not markers.evaluate("sys_platform == 'win32'")
+    assert markers.evaluate("extra == 'socks'", "socks")
+    assert not markers.evaluate("extra == 'socks'")
+    assert markers.evaluate("extra == 'Socks_Proxy'", "socks-proxy")
+
+
+def test_an_invalid_marker_is_an_error() -> None:
+    with pytest.raises(DependencyError, match="invalid marker"):
+        MarkerEvaluator(TARGET).evaluate("python_version >>> '3'")

@@ -1,0 +1,229 @@
+"""Unsatisfiable requirements are explained in full, uv-style sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nab_resolver.ranges import Range
+from nab_resolver.root import ROOT
+from nab_resolver.types import Incompatibility, IncompatibilityCause, Term
+from packaging.version import Version
+
+from pyffin.resolver.options import ResolverOptions
+from pyffin.resolver.ranges import FULL, VersionSet
+from pyffin.resolver.report import explain
+from tests.resolver.memory import Release, failure
+
+
+def test_a_simple_conflict() -> None:
+    universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"1.0": [], "2.0": []}}
+    assert failure(universe, "a==1.0", "b<2.0") == (
+        "Because a==1.0 depends on b>=2.0 and you require b<2.0, we can conclude that a==1.0 "
+        "cannot be used.\n"
+        "And because you require a==1.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_two_pins_of_one_package() -> None:
+    assert failure({"a": {"1.0": [], "2.0": []}}, "a==1.0", "a==2.0") == (
+        "Because you require a==1.0 and a==2.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_a_transitive_conflict() -> None:
+    universe = {"a": {"1.0": ["b>=1.0"]}, "b": {"1.0": ["c>=2.0"]}, "c": {"1.0": [], "2.0": []}}
+    assert failure(universe, "a", "c<2.0") == (
+        "Because only b==1.0 is available and a==1.0 depends on b>=1.0, we can conclude that "
+        "a==1.0 depends on b==1.0.\n"
+        "And because only a==1.0 is available and b==1.0 depends on c>=2.0, we can conclude that "
+        "all versions of a depend on c>=2.0.\n"
+        "And because you require a and c<2.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_no_version_in_the_required_range() -> None:
+    assert failure({"a": {"1.0": [], "1.5": []}}, "a>=2.0") == (
+        "Because only a<=1.5 is available and you require a>=2.0, we can conclude that your "
+        "requirements are unsatisfiable.")
+    assert failure({"a": {"1.0": [], "1.5": [], "3.0": []}}, "a>=2.0,<3") == (
+        "Because only a<=1.5 | ==3.0 are available and you require a>=2.0,<3, we can conclude "
+        "that your requirements are unsatisfiable.")
+
+
+def test_a_package_no_index_has() -> None:
+    assert failure({}, "c") == (
+        "Because c was not found in the package registry and you require c, we can conclude that "
+        "your requirements are unsatisfiable.\n\n"
+        "hint: `c`: looked in the test index")
+
+
+def test_a_transitive_package_no_index_has() -> None:
+    assert failure({"a": {"1.0": ["c>=1.0"]}}, "a") == (
+        "Because only a==1.0 is available and a==1.0 depends on c>=1.0, we can conclude that all "
+        "versions of a depend on c>=1.0.\n"
+        "And because c was not found in the package registry and you require a, we can conclude "
+        "that your requirements are unsatisfiable.\n\n"
+        "hint: `c`: looked in the test index")
+
+
+def test_requires_python_excluding_the_target() -> None:
+    universe = {"foo": {"1.0": [], "2.0": Release(python=">=3.12")}}
+    assert failure(universe, "foo==2.0") == (
+        "Because the target Python version (3.11.7) does not satisfy Python>=3.12 and foo==2.0 "
+        "depends on Python>=3.12, we can conclude that foo==2.0 cannot be used.\n"
+        "And because you require foo==2.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_requires_python_found_only_in_the_metadata() -> None:
+    universe = {"foo": {"1.0": Release(metadata_python=">= 3.13"),
+                        "1.1": Release(metadata_python=">= 3.13")}}
+    assert failure(universe, "foo") == (
+        "Because the target Python version (3.11.7) does not satisfy Python>=3.13 and "
+        "foo>=1.0,<=1.1 depends on Python>=3.13, we can conclude that foo>=1.0,<=1.1 cannot be "
+        "used.\n"
+        "And because only foo>=1.0,<=1.1 is available and you require foo, we can conclude that "
+        "your requirements are unsatisfiable.")
+
+
+def test_a_conflict_through_an_extra() -> None:
+    universe = {"a": {"1.0": Release(["b>=2.0; extra == 'x'"], extras=["x"])},
+                "b": {"1.0": [], "2.0": []}}
+    assert failure(universe, "a[x]", "b<2.0") == (
+        "Because only a[x]==1.0 is available and a[x]==1.0 depends on b>=2.0, we can conclude "
+        "that all versions of a[x] depend on b>=2.0.\n"
+        "And because you require a[x] and b<2.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_a_constraint_against_a_requirement() -> None:
+    universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"1.0": [], "2.0": []}}
+    assert failure(universe, "a", constraints=["b<2.0"]) == (
+        "Because only a==1.0 is available and a==1.0 depends on b>=2.0, we can conclude that all "
+        "versions of a depend on b>=2.0.\n"
+        "And because your constraints require b<2.0 and you require a, we can conclude that your "
+        "requirements are unsatisfiable.")
+
+
+def test_an_override_that_names_a_missing_version() -> None:
+    universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"2.0": []}}
+    assert failure(universe, "a", overrides=["b==1.0"]) == (
+        "Because only a==1.0 is available and a==1.0 depends on b==1.0, we can conclude that all "
+        "versions of a depend on b==1.0.\n"
+        "And because there is no version of b==1.0 and you require a, we can conclude that your "
+        "requirements are unsatisfiable.")
+
+
+def test_only_a_prerelease_would_do_but_prereleases_are_disallowed() -> None:
+    options = ResolverOptions(prerelease="disallow")
+    assert failure({"a": {"1.0": [], "2.1b1": []}}, "a>=2.0", options=options) == (
+        "Because only a==1.0 is available and you require a>=2.0, we can conclude that your "
+        "requirements are unsatisfiable.\n\n"
+        "hint: Pre-releases are available for `a` in the requested range (e.g., 2.1b1), but "
+        "pre-releases weren't enabled (try: `--prerelease=allow`)")
+
+
+def test_only_yanked_versions() -> None:
+    universe = {"a": {"1.0": Release(yanked=True), "1.1": Release(yanked=True)}}
+    assert failure(universe, "a") == (
+        "Because only a>=1.0,<=1.1 is available and a>=1.0,<=1.1 were yanked, we can conclude "
+        "that all versions of a cannot be used.\n"
+        "And because you require a, we can conclude that your requirements are unsatisfiable.")
+    assert failure({"a": {"0.9": [], "1.0": Release(yanked=True)}}, "a>=1.0") == (
+        "Because only a<=1.0 is available and a==1.0 was yanked, we can conclude that a>=1.0 "
+        "cannot be used.\n"
+        "And because you require a>=1.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_a_chain_of_conclusions() -> None:
+    universe = {"foo": {"1.0.0": ["bar>=2.0.0,<3"]}, "bar": {"2.0.0": ["baz>=3.0.0,<4"]},
+                "baz": {"1.0.0": [], "3.0.0": []}}
+    assert failure(universe, "foo>=1.0.0,<2", "baz>=1.0.0,<2") == (
+        "Because only bar==2.0.0 is available and foo==1.0.0 depends on bar>=2.0.0,<3, we can "
+        "conclude that foo==1.0.0 depends on bar==2.0.0.\n"
+        "And because only foo==1.0.0 is available and bar==2.0.0 depends on baz>=3.0.0,<4, we can "
+        "conclude that foo>=1.0.0,<2 depends on baz>=3.0.0,<4.\n"
+        "And because you require foo>=1.0.0,<2 and baz>=1.0.0,<2, we can conclude that your "
+        "requirements are unsatisfiable.")
+
+
+def test_a_conclusion_reused_later_is_numbered() -> None:
+    universe = {
+        "foo": {"1.0.0": ["a>=1.0.0,<2", "b>=1.0.0,<2"], "1.1.0": ["x>=1.0.0,<2", "y>=1.0.0,<2"]},
+        "a": {"1.0.0": ["b>=2.0.0,<3"]}, "b": {"1.0.0": [], "2.0.0": []},
+        "x": {"1.0.0": ["y>=2.0.0,<3"]}, "y": {"1.0.0": [], "2.0.0": []},
+    }
+    assert failure(universe, "foo>=1.0.0,<2") == (
+        "Because only a==1.0.0 is available and a==1.0.0 depends on b>=2.0.0,<3, we can conclude "
+        "that a>=1.0.0,<2 depends on b>=2.0.0,<3.\n"
+        "And because foo==1.0.0 depends on b>=1.0.0,<2, we can conclude that a>=1.0.0,<2 and "
+        "foo==1.0.0 are incompatible.\n"
+        "And because foo==1.0.0 depends on a>=1.0.0,<2 and only foo==1.0.0 | ==1.1.0 are "
+        "available, we can conclude that foo>=1.0.0,!=1.1.0,<2 cannot be used. (1)\n"
+        "\n"
+        "Because only x==1.0.0 is available and x==1.0.0 depends on y>=2.0.0,<3, we can conclude "
+        "that x>=1.0.0,<2 depends on y>=2.0.0,<3.\n"
+        "And because foo==1.1.0 depends on y>=1.0.0,<2 and x>=1.0.0,<2, we can conclude that "
+        "foo==1.1.0 cannot be used.\n"
+        "And because we know from (1) that foo>=1.0.0,!=1.1.0,<2 cannot be used, we can conclude "
+        "that foo>=1.0.0,<2 cannot be used.\n"
+        "And because you require foo>=1.0.0,<2, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_the_error_keeps_explanation_and_hints_apart() -> None:
+    from pyffin.resolver.errors import NoSolutionError
+    from tests.resolver.memory import pins
+
+    try:
+        pins({}, "c")
+    except NoSolutionError as e:
+        assert e.explanation.startswith("Because c was not found")
+        assert e.hints == ("`c`: looked in the test index",)
+    else:  # pragma: no cover
+        raise AssertionError("expected NoSolutionError")
+
+
+def test_a_project_without_any_usable_version() -> None:
+    assert failure({"c": {}}, "c") == (
+        "Because there are no versions of c and you require c, we can conclude that your "
+        "requirements are unsatisfiable.")
+
+
+class _Facts:
+    python = Version("3.11.7")
+
+    def available(self, name: str) -> list[Version]:
+        return [Version("1.0")]
+
+    def hidden_prereleases(self, name: str, version_range: VersionSet) -> list[Version]:
+        return []
+
+
+def test_an_explanation_thousands_of_steps_deep_is_written() -> None:
+    # p0 -> p1 -> ... -> pN, and pN has no version: each step derives "p_i cannot be used".
+    depth = 3000
+    one: VersionSet = Range.singleton(Version("1.0"))
+    derived: Incompatibility[Any, Any] = Incompatibility(
+        [Term(f"p{depth}", FULL)], IncompatibilityCause.NO_VERSIONS)
+    for i in reversed(range(depth)):
+        dependency: Incompatibility[Any, Any] = Incompatibility(
+            [Term(f"p{i}", one), Term(f"p{i + 1}", FULL, positive=False)],
+            IncompatibilityCause.DEPENDENCY)
+        derived = Incompatibility([Term(f"p{i}", one)], IncompatibilityCause.DERIVED,
+                                  derived, dependency)
+    root: Incompatibility[Any, Any] = Incompatibility(
+        [Term(ROOT, one), Term("p0", FULL, positive=False)], IncompatibilityCause.ROOT)
+    final: Incompatibility[Any, Any] = Incompatibility([Term(ROOT, one)],
+                                                      IncompatibilityCause.DERIVED, derived, root)
+    explanation, hints = explain(final, _Facts())
+    lines = explanation.splitlines()
+    assert len(lines) == depth // 2 + 1  # two dependencies per "And because" step
+    assert lines[0] == ("Because there are no versions of p3000 and p2999==1.0 depends on p3000, "
+                        "we can conclude that p2999==1.0 cannot be used.")
+    assert lines[1] == ("And because p2998==1.0 depends on p2999 and p2997==1.0 depends on "
+                        "p2998, we can conclude that p2997==1.0 cannot be used.")
+    assert lines[-1] == ("And because p0==1.0 depends on p1 and you require p0, we can conclude "
+                         "that your requirements are unsatisfiable.")
+    assert hints == ()

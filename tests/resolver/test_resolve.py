@@ -1,0 +1,253 @@
+"""What ``resolve`` picks: candidate order, pre-releases, yanks, Requires-Python, extras, markers,
+cycles, preferences, constraints, overrides, the dependency graph, and what it asks the source."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.version import Version
+
+from pyffin.distribution.metadata import MetadataError
+from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.resolver.options import ResolverOptions
+from tests.resolver.memory import TARGET, MemorySource, Release, pins, solve
+
+FLASK = {
+    "flask": {"3.0.0": ["werkzeug>=3.0", "jinja2>=3.1", "click>=8.1", "blinker>=1.6"],
+              "3.1.0": ["werkzeug>=3.1", "jinja2>=3.1.2", "click>=8.1.3", "blinker>=1.9",
+                        "importlib-metadata>=3.6; python_version < '3.10'",
+                        "asgiref>=3.2; extra == 'async'"]},
+    "werkzeug": {"3.0.6": ["markupsafe>=2.1.1"], "3.1.3": ["markupsafe>=2.1.1"]},
+    "jinja2": {"3.1.4": ["markupsafe>=2.0"], "3.1.5": ["markupsafe>=2.0"]},
+    "markupsafe": {"2.1.5": [], "3.0.2": []},
+    "click": {"8.1.7": [], "8.1.8": []},
+    "blinker": {"1.8.2": [], "1.9.0": []},
+    "importlib-metadata": {"8.5.0": []},
+    "asgiref": {"3.8.1": []},
+}
+
+
+def lowest(**kwargs: object) -> ResolverOptions:
+    return ResolverOptions(resolution="lowest", **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_newest_compatible_versions_are_pinned() -> None:
+    assert pins(FLASK, "flask") == {
+        "blinker": "1.9.0", "click": "8.1.8", "flask": "3.1.0", "jinja2": "3.1.5",
+        "markupsafe": "3.0.2", "werkzeug": "3.1.3"}
+
+
+def test_no_requirements_resolve_to_nothing() -> None:
+    assert pins(FLASK) == {}
+
+
+def test_markers_are_evaluated_for_the_target() -> None:
+    old = dict(TARGET, python_version="3.9", python_full_version="3.9.18")
+    assert "importlib-metadata" in pins(FLASK, "flask", markers=old)
+    assert "importlib-metadata" not in pins(FLASK, "flask")
+    assert pins(FLASK, "click; sys_platform == 'win32'") == {}
+
+
+def test_an_extra_adds_its_requirements_and_is_recorded_but_not_pinned_apart() -> None:
+    resolution = solve(FLASK, "flask[async]")
+    assert resolution["asgiref"].version == Version("3.8.1")
+    assert resolution["flask"].extras == ("async",)
+    assert resolution["asgiref"].dependents == ("flask",)
+    assert "flask[async]" not in resolution
+
+
+def test_lowest_picks_the_oldest_versions() -> None:
+    assert pins(FLASK, "flask", options=lowest()) == {
+        "blinker": "1.8.2", "click": "8.1.7", "flask": "3.0.0", "jinja2": "3.1.4",
+        "markupsafe": "2.1.5", "werkzeug": "3.0.6"}
+
+
+def test_lowest_direct_picks_the_oldest_direct_and_newest_transitive_versions() -> None:
+    options = ResolverOptions(resolution="lowest-direct")
+    assert pins(FLASK, "flask", "click", options=options) == {
+        "blinker": "1.9.0", "click": "8.1.7", "flask": "3.0.0", "jinja2": "3.1.5",
+        "markupsafe": "3.0.2", "werkzeug": "3.1.3"}
+
+
+PRE = {"a": {"1.0": [], "2.0b1": [], "2.0b2": []}, "b": {"0.9b1": [], "1.0": []},
+       "c": {"1.0a1": []}, "d": {"1.0": ["a>=1.5"]}}
+
+
+@pytest.mark.parametrize("mode, requirement, expected", [
+    ("if-necessary-or-explicit", "a", "1.0"),
+    ("if-necessary-or-explicit", "a>=2.0b1", "2.0b2"),  # a direct specifier names a pre-release
+    ("if-necessary-or-explicit", "a>=1.5", "2.0b2"),  # only pre-releases satisfy it
+    ("if-necessary-or-explicit", "c", "1.0a1"),  # only pre-releases exist
+    ("if-necessary", "a>=1.5", "2.0b2"),
+    ("allow", "a", "2.0b2"),
+    ("explicit", "a>=2.0b1", "2.0b2"),
+])
+def test_prerelease_modes_choose_like_uv(mode: str, requirement: str, expected: str) -> None:
+    name = requirement[0]
+    options = ResolverOptions(prerelease=mode)  # type: ignore[arg-type]
+    assert pins(PRE, requirement, options=options)[name] == expected
+
+
+def test_if_necessary_prefers_a_final_release_when_one_satisfies() -> None:
+    assert pins(PRE, "b", options=ResolverOptions(prerelease="if-necessary"))["b"] == "1.0"
+
+
+def test_a_transitive_prerelease_is_used_when_nothing_else_satisfies() -> None:
+    assert pins(PRE, "d")["a"] == "2.0b2"
+
+
+@pytest.mark.parametrize("mode", ["disallow", "explicit"])
+def test_disallowed_prereleases_are_never_chosen(mode: str) -> None:
+    options = ResolverOptions(prerelease=mode)  # type: ignore[arg-type]
+    assert pins(PRE, "a", options=options)["a"] == "1.0"
+    with pytest.raises(PyffinError, match="unsatisfiable"):
+        pins(PRE, "c", options=options)
+
+
+YANKED = {"a": {"1.0": [], "1.1": Release(yanked=True)}}
+
+
+def test_yanked_versions_are_skipped() -> None:
+    assert pins(YANKED, "a") == {"a": "1.0"}
+
+
+def test_a_yanked_version_pinned_exactly_is_used() -> None:
+    assert pins(YANKED, "a==1.1") == {"a": "1.1"}
+    assert pins(YANKED, "a===1.1") == {"a": "1.1"}
+    assert pins(YANKED, "a", constraints=["a==1.1"]) == {"a": "1.1"}
+
+
+def test_versions_whose_requires_python_excludes_the_target_are_skipped() -> None:
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12"),
+                      "1.5": Release(metadata_python=">=3.12")}}
+    assert pins(universe, "a") == {"a": "1.0"}
+    newer = dict(TARGET, python_full_version="3.12.1", python_version="3.12")
+    assert pins(universe, "a", markers=newer) == {"a": "2.0"}
+
+
+def test_an_index_requires_python_spares_fetching_the_metadata() -> None:
+    source = MemorySource({"a": {"1.0": [], "2.0": Release(python=">=3.12")}})
+    pins(source, "a")
+    assert ("metadata", "a", "2.0") not in source.calls
+
+
+def test_dependency_cycles_resolve() -> None:
+    universe = {"a": {"1.0": ["b"]}, "b": {"1.0": ["a"]}}
+    resolution = solve(universe, "a")
+    assert resolution.pins() == {"a": Version("1.0"), "b": Version("1.0")}
+    assert resolution["a"].dependents == ("b",)
+    assert resolution["b"].dependents == ("a",)
+
+
+def test_a_package_may_depend_on_itself_and_on_its_own_extras() -> None:
+    universe = {"foo": {"1.0": Release(["foo", "foo[a]; extra == 'all'", "bar; extra == 'a'"],
+                                       extras=["a", "all"])},
+                "bar": {"1.0": []}}
+    assert pins(universe, "foo") == {"foo": "1.0"}
+    resolution = solve(universe, "foo[all]")
+    assert resolution.pins() == {"bar": Version("1.0"), "foo": Version("1.0")}
+    assert resolution["foo"].extras == ("a", "all")
+
+
+def test_a_requirement_on_an_extra_and_on_the_package_agree_on_one_version() -> None:
+    universe = {"a": {"1.0": Release(["c; extra == 'x'"], extras=["x"]),
+                      "2.0": Release(["c; extra == 'x'"], extras=["x"])},
+                "b": {"1.0": ["a[x]"]}, "c": {"1.0": []}}
+    assert pins(universe, "a<2", "b") == {"a": "1.0", "b": "1.0", "c": "1.0"}
+
+
+def test_preferences_are_kept_when_allowed() -> None:
+    preferences = {"click": "8.1.7", "markupsafe": "2.1.5", "blinker": "1.0"}
+    resolved = pins(FLASK, "flask", preferences=preferences)
+    assert (resolved["click"], resolved["markupsafe"]) == ("8.1.7", "2.1.5")
+    assert resolved["blinker"] == "1.9.0"  # 1.0 is not offered
+
+
+def test_a_preference_outside_the_requirement_is_ignored() -> None:
+    assert pins(FLASK, "click>8.1.7", preferences={"click": "8.1.7"}) == {"click": "8.1.8"}
+
+
+def test_upgrade_ignores_preferences() -> None:
+    preferences = {"click": "8.1.7", "markupsafe": "2.1.5"}
+    resolved = pins(FLASK, "flask", preferences=preferences,
+                    options=ResolverOptions(upgrade=True))
+    assert (resolved["click"], resolved["markupsafe"]) == ("8.1.8", "3.0.2")
+    resolved = pins(FLASK, "flask", preferences=preferences,
+                    options=ResolverOptions(upgrade_packages=frozenset({"click"})))
+    assert (resolved["click"], resolved["markupsafe"]) == ("8.1.8", "2.1.5")
+
+
+def test_constraints_restrict_versions_but_add_no_package() -> None:
+    assert pins(FLASK, "flask", constraints=["click<8.1.8", "asgiref==3.8.1"])["click"] == "8.1.7"
+    assert "asgiref" not in pins(FLASK, "flask", constraints=["asgiref==3.8.1"])
+    assert pins(FLASK, "click", constraints=["click<9; sys_platform == 'win32'"]) == {
+        "click": "8.1.8"}
+
+
+def test_overrides_replace_every_requirement_on_a_package() -> None:
+    universe = {"a": {"1.0": ["b<1.0"]}, "b": {"0.5": [], "2.0": []}}
+    assert pins(universe, "a", "b>=1", overrides=["b==2.0"]) == {"a": "1.0", "b": "2.0"}
+    assert pins(universe, "a", overrides=["b; sys_platform == 'win32'"]) == {"a": "1.0"}
+    resolution = solve(universe, "a", overrides=["b==2.0"])
+    assert resolution["b"].origins == ("--override overrides.txt",)
+    assert resolution["b"].dependents == ("a",)
+
+
+def test_the_graph_records_dependents_and_origins() -> None:
+    resolution = solve(FLASK, "flask", "markupsafe", constraints=["click<9"])
+    assert resolution["flask"].origins == ("-r requirements.in",)
+    assert resolution["flask"].dependents == ()
+    assert resolution["markupsafe"].origins == ("-r requirements.in",)
+    assert resolution["markupsafe"].dependents == ("jinja2", "werkzeug")
+    assert resolution["click"].origins == ("-c constraints.txt",)
+    assert resolution["click"].dependents == ("flask",)
+    assert list(resolution.packages) == sorted(resolution.packages)
+
+
+def test_direct_url_requirements_are_not_supported_yet() -> None:
+    with pytest.raises(NotSupportedError, match="direct URL requirements are not supported yet"):
+        pins(FLASK, "flask @ https://example.com/flask-3.1.0-py3-none-any.whl")
+    universe = {"a": {"1.0": ["b @ https://example.com/b.tar.gz"]}}
+    with pytest.raises(NotSupportedError, match=r"b @ https://example.com/b.tar.gz \(required by"):
+        pins(universe, "a")
+
+
+def test_metadata_for_another_project_or_version_is_an_error() -> None:
+    with pytest.raises(MetadataError, match=r"is for another project: b 1\.0"):
+        pins({"a": {"1.0": Release(metadata_name="b")}}, "a")
+    with pytest.raises(MetadataError, match=r"is for version '1\.1'"):
+        pins({"a": {"1.0": Release(metadata_version="1.1")}}, "a")
+
+
+def test_an_invalid_requires_dist_names_the_distribution() -> None:
+    with pytest.raises(MetadataError, match=r"a==1.0 declares invalid requirement 'b>='"):
+        pins({"a": {"1.0": ["b>="]}}, "a")
+
+
+def test_errors_of_the_source_propagate_unchanged() -> None:
+    error = NotSupportedError("building source distributions is not supported yet: a-1.0.tar.gz")
+    source = MemorySource({"a": {"1.0": []}}, errors={("a", "1.0"): error})
+    with pytest.raises(NotSupportedError) as raised:
+        pins(source, "a")
+    assert raised.value is error
+
+
+def test_dependencies_are_announced_before_they_are_needed() -> None:
+    source = MemorySource(FLASK)
+    pins(source, "flask")
+    calls = source.calls
+    for name in ("werkzeug", "jinja2", "click", "blinker", "markupsafe"):
+        announced = calls.index(("prefetch_candidates", name, None))
+        assert announced < calls.index(("candidates", name, None))
+    assert calls.index(("prefetch", "click", "8.1.8")) < calls.index(("metadata", "click", "8.1.8"))
+
+
+def test_packages_whose_data_arrived_are_decided_first() -> None:
+    universe = {"root": {"1.0": ["slow", "fast"]}, "slow": {"1.0": []}, "fast": {"1.0": []}}
+    source = MemorySource(universe, slow={"slow"})
+    pins(source, "root")
+    decided = [name for kind, name, _ in source.calls if kind == "metadata"]
+    assert decided == ["root", "fast", "slow"]
+    source = MemorySource(universe)
+    pins(source, "root")
+    assert [name for kind, name, _ in source.calls if kind == "metadata"] == [
+        "root", "slow", "fast"]
