@@ -106,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command.configure(parser)
     add_global_options(parser)
     args = parser.parse_args(rest)
+    args.argv = rest  # the command's own arguments, e.g. for the header of compiled output
     return _run(command, args)
 
 

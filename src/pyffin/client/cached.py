@@ -80,6 +80,21 @@ class CachedClient:
             self._http = self._http()
         return self._http
 
+    def cached(self, url: str, entry: CacheEntry, record_type: type[R], *,
+               package: str | None = None) -> R | None:
+        """The stored payload if it can be used without the network (fresh, or offline);
+        ``None`` otherwise. Lets callers answer warm lookups in the calling thread and send
+        only real network work to the I/O pool."""
+        schema = f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
+        stored = self.cache.read_record(entry, lambda data: _decode(data, schema, record_type))
+        if stored is None:
+            return None
+        policy, value = stored
+        if self.offline or (policy.is_fresh(time.time())
+                            and not self.refresh.forces(package, policy.response_time)):
+            return value
+        return None
+
     def get(self, url: str, entry: CacheEntry, transform: Callable[[Response], R],
             record_type: type[R], *, headers: Mapping[str, str] | None = None,
             package: str | None = None) -> R:

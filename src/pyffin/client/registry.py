@@ -25,7 +25,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pyffin import log
-from pyffin.cache import CacheBucket, index_parts, path_key, url_key
+from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import normalize_name
 from pyffin.client.auth import redact
 from pyffin.client.cached import CachedClient
@@ -140,7 +140,21 @@ class _Memo:
         self._futures: dict[object, Future[Any]] = {}
 
     def get(self, key: object, compute: Callable[[], T],
-            submit: Callable[[Callable[[], T]], Future[T]] | None = None) -> Future[T]:
+            submit: Callable[[Callable[[], T]], Future[T]] | None = None,
+            fast: Callable[[], T | None] | None = None) -> Future[T]:
+        """The memoized future for ``key``. ``submit`` runs ``compute`` in a pool; ``fast``,
+        tried first in the calling thread, answers without ``compute`` when it can."""
+        with self._lock:
+            future = self._futures.get(key)
+            if future is not None:
+                return future
+        if fast is not None:
+            value = fast()
+            if value is not None:
+                done: Future[T] = Future()
+                done.set_result(value)
+                with self._lock:
+                    return self._futures.setdefault(key, done)
         with self._lock:
             future = self._futures.get(key)
             if future is not None:
@@ -175,9 +189,27 @@ class RegistryClient:
         return self._projects.get(normalize_name(name), lambda: self._fetch_project(name)).result()
 
     def prefetch_project(self, name: str) -> Future[list[ProjectPage]]:
-        """Start fetching ``name``'s pages in the I/O pool; the future is shared."""
+        """Start fetching ``name``'s pages in the I/O pool; the future is shared. Pages the
+        cache can answer are read right away, in this thread: handing a warm lookup to a
+        thread costs more than the lookup."""
         key = normalize_name(name)
-        return self._projects.get(key, lambda: self._fetch_project(name), self._submit)
+        return self._projects.get(key, lambda: self._fetch_project(name), self._submit,
+                                  fast=lambda: self._cached_project(key))
+
+    def _cached_project(self, name: str) -> list[ProjectPage] | None:
+        """``name``'s pages if the cache has all of them fresh (first-index: the first index's
+        page; find-links are local or cached pages), else ``None``."""
+        if self.locations.find_links or self.locations.strategy != "first-index":
+            return None
+        indexes = self.locations.indexes()
+        if not indexes:
+            return None
+        index = indexes[0]
+        page = self.cached.cached(
+            f"{index.rstrip('/')}/{name}/",
+            self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}"),
+            SimplePage, package=name)
+        return None if page is None else [ProjectPage(index, page)]
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:
         return self.cached.http.executor.submit(fn)
@@ -264,17 +296,30 @@ class RegistryClient:
         return self._metadata.get(key, lambda: self._fetch_metadata(page, file)).result()
 
     def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile) -> Future[CoreMetadata]:
+        """Start fetching a wheel's metadata in the I/O pool (answered at once from the cache
+        when it can be)."""
         key = (page.source, file.url)
-        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit)
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit,
+                                  fast=lambda: self._cached_metadata(page, file))
+
+    def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
+        parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
+        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
+                                f"{file.filename[: -len('.whl')]}{RECORD_EXT}")
+
+    def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
+        if file.url.startswith("file:") or "://" not in file.url:
+            return None
+        url = file.url + ".metadata" if file.core_metadata is not None else file.url
+        return self.cached.cached(url, self._metadata_entry(page, file), CoreMetadata,
+                                  package=page.page.name)
 
     def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
         local = _local_path(file.url)
         if local is not None:
             return self._local_wheel_metadata(local, file.filename)
-        stem = file.filename[: -len(".whl")]
         parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
-        entry = self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
-                                 f"{stem}{RECORD_EXT}")
+        entry = self._metadata_entry(page, file)
         if file.core_metadata is not None:
             return self.cached.get(
                 file.url + ".metadata", entry,

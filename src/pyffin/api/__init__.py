@@ -1,0 +1,38 @@
+"""pyffin's Python API: the operations of the command line, usable without it.
+
+::
+
+    import pyffin
+
+    result = pyffin.compile(["requirements.in"])
+    print(result.to_requirements_txt())
+
+Functions are imported on first use, so ``import pyffin`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyffin.api.resolving import CompileResult, compile
+    from pyffin.api.session import Session
+    from pyffin.api.target import Target
+
+__all__ = ["CompileResult", "Session", "Target", "compile"]
+
+_LAZY = {
+    "compile": "pyffin.api.resolving",
+    "CompileResult": "pyffin.api.resolving",
+    "Session": "pyffin.api.session",
+    "Target": "pyffin.api.target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyffin.api' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,246 @@
+"""``pyffin.compile``: requirements in, a pinned resolution out (``pyffin pip compile``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from pyffin.errors import NotSupportedError, UsageError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pyffin.api.session import Session
+    from pyffin.api.target import Target
+    from pyffin.requirements import RequirementEntry, RequirementsSpec
+    from pyffin.resolver import DirectRequirement, Resolution
+    from pyffin.resolver.index_source import IndexSource
+    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.settings import IndexSettings
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """A resolution and what is needed to write it out."""
+
+    resolution: Resolution
+    target: Target
+    spec: RequirementsSpec
+    #: ``name -> ["sha256:…", …]`` when hashes were asked for.
+    hashes: dict[str, list[str]] | None
+    index_settings: IndexSettings
+    #: Seconds spent resolving (for the summary line).
+    elapsed: float
+    sources: tuple[str, ...] = field(default=())
+
+    def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
+                            annotation_style: str = "split", emit_index_url: bool = False,
+                            emit_find_links: bool = False,
+                            no_emit_packages: Iterable[str] = ()) -> str:
+        from pyffin.cache.keys import normalize_name
+        from pyffin.client.auth import strip_credentials
+        from pyffin.resolver import format_requirements
+
+        if annotation_style not in ("split", "line"):
+            raise UsageError(f"invalid annotation style {annotation_style!r} "
+                             "(expected split or line)")
+        settings = self.index_settings
+        index_url = None
+        extra: list[str] = []
+        if emit_index_url and not settings.no_index:
+            index_url = strip_credentials(settings.index_url or "https://pypi.org/simple")
+            extra = [strip_credentials(u) for u in settings.extra_index_urls or ()]
+        return format_requirements(
+            self.resolution,
+            header_command=header_command,
+            annotate=annotate,
+            annotation_style=annotation_style,  # type: ignore[arg-type]
+            hashes=self.hashes,
+            index_url=index_url,
+            extra_index_urls=extra,
+            find_links=list(settings.find_links or ()) if emit_find_links else (),
+            no_emit_packages=frozenset(normalize_name(n) for n in no_emit_packages),
+        )
+
+
+def compile(  # the public name mirrors `pyffin pip compile`
+    sources: Sequence[str | Path] = (),
+    *,
+    requirements: Sequence[str] = (),
+    constraints: Sequence[str | Path] = (),
+    overrides: Sequence[str | Path] = (),
+    extras: Sequence[str] = (),
+    all_extras: bool = False,
+    session: Session | None = None,
+    python: str | None = None,
+    python_version: str | None = None,
+    python_platform: str | None = None,
+    resolution: ResolutionMode = "highest",
+    prerelease: PrereleaseMode | None = None,
+    exclude_newer: str | None = None,
+    only_binary: Iterable[str] = (),
+    no_binary: Iterable[str] = (),
+    no_build: bool = False,
+    upgrade: bool = False,
+    upgrade_packages: Iterable[str] = (),
+    preferences_from: str | Path | None = None,
+    generate_hashes: bool = False,
+    stdin: TextIO | None = None,
+) -> CompileResult:
+    """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``-`` for ``stdin``) and
+    ``requirements`` (strings) into pinned versions for the target.
+
+    ``preferences_from`` names an existing output file whose pins are kept unless ``upgrade``
+    or ``upgrade_packages`` say otherwise. Raises
+    :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
+    """
+    from pyffin.api.session import Session
+    from pyffin.api.target import make_target
+    from pyffin.interpreter import find_interpreter
+    from pyffin.requirements import read_requirements
+    from pyffin.resolver import ResolverOptions, resolve
+    from pyffin.resolver.index_source import BinaryPolicy, IndexSource
+
+    started = time.perf_counter()
+    session = session or Session()
+    spec = read_requirements(
+        [str(s) for s in sources], requirements=requirements,
+        constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
+        extras=extras, all_extras=all_extras, stdin=stdin)
+    if not spec.requirements:
+        raise UsageError("no requirements given: pass requirements files or package names")
+    interpreter = None
+    if python_platform is None or python_version is None:
+        interpreter = find_interpreter(python, cache=session.cache)
+    target = make_target(interpreter, python_version=python_version,
+                         python_platform=python_platform)
+    registry = session.registry(_spec_index_settings(spec))
+    binary = BinaryPolicy(
+        no_binary=frozenset(_names(no_binary)) | frozenset(_names(spec.no_binary)),
+        only_binary=frozenset(_names(only_binary)) | frozenset(_names(spec.only_binary)),
+        no_build=no_build)
+    source = IndexSource(registry, tags=target.tags, binary=binary,
+                         exclude_newer=parse_exclude_newer(exclude_newer))
+    options = ResolverOptions(
+        resolution=resolution,
+        prerelease=prerelease or ("allow" if spec.pre else "if-necessary-or-explicit"),
+        upgrade=upgrade,
+        upgrade_packages=frozenset(_names(upgrade_packages)),
+    )
+    preferences = _preferences(preferences_from) if not upgrade else {}
+    result = resolve(
+        _direct(spec.requirements), source, target.markers, options,
+        constraints=_direct(spec.constraints), overrides=_direct(spec.overrides),
+        preferences=preferences)
+    hashes = _hashes(result, source) if generate_hashes else None
+    assert session.index_settings is not None
+    return CompileResult(result, target, spec, hashes, session.index_settings,
+                         time.perf_counter() - started, tuple(spec.sources))
+
+
+def _names(names: Iterable[str]) -> list[str]:
+    from pyffin.cache.keys import normalize_name
+
+    return [name if name in (":all:", ":none:") else normalize_name(name) for name in names]
+
+
+def _spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
+    from pyffin.settings import IndexSettings
+
+    return IndexSettings(
+        index_url=spec.index_url,
+        extra_index_urls=tuple(spec.extra_index_urls) or None,
+        find_links=tuple(spec.find_links) or None,
+        no_index=True if spec.no_index else None,
+    )
+
+
+def _direct(entries: Sequence[RequirementEntry]) -> list[DirectRequirement]:
+    from pyffin.resolver import DirectRequirement
+
+    direct: list[DirectRequirement] = []
+    for entry in entries:
+        if entry.editable:
+            raise NotSupportedError(f"editable requirements are not supported yet: "
+                                    f"{entry.url} ({entry.location})")
+        if entry.requirement is None or entry.url is not None:
+            where = f" ({entry.location})" if entry.location else ""
+            raise NotSupportedError(f"direct URL and path requirements are not supported yet: "
+                                    f"{entry.url}{where}")
+        direct.append(DirectRequirement(entry.requirement, entry.origin or "-r <command line>"))
+    return direct
+
+
+def parse_exclude_newer(value: str | None) -> float | None:
+    """``--exclude-newer``: an RFC 3339 timestamp, or a date meaning midnight at its start in
+    the local time zone (as uv reads it)."""
+    if value is None:
+        return None
+    from datetime import datetime
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.fromisoformat(text).astimezone().timestamp()
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"invalid --exclude-newer {value!r}: expected a date (2024-03-01) or "
+                         "an RFC 3339 timestamp (2024-03-01T00:00:00Z)") from None
+    return (parsed if parsed.tzinfo else parsed.astimezone()).timestamp()
+
+
+def _preferences(path: str | Path | None) -> dict[str, Version]:
+    """Pins of an existing output file: ``name==version`` lines only."""
+    if path is None or str(path) == "-" or not Path(path).is_file():
+        return {}
+    from pyffin.requirements import parse_requirements_file
+
+    preferences: dict[str, Version] = {}
+    for entry in parse_requirements_file(path).requirements:
+        if entry.requirement is None or entry.name is None:
+            continue
+        specifiers = list(entry.requirement.specifier)
+        if len(specifiers) == 1 and specifiers[0].operator in ("==", "==="):
+            from packaging.version import InvalidVersion, Version
+
+            try:
+                preferences[entry.name] = Version(specifiers[0].version)
+            except InvalidVersion:
+                continue
+    return preferences
+
+
+def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]:
+    """``sha256`` of every file of each pinned version that suits the target."""
+    hashes: dict[str, list[str]] = {}
+    for package in resolution:
+        digests: set[str] = set()
+        for dist in source.files(package.name, package.version).usable:
+            digest = dist.file.hash("sha256") or _compute_sha256(source, dist.file.url)
+            digests.add(f"sha256:{digest}")
+        hashes[package.name] = sorted(digests)
+    return hashes
+
+
+def _compute_sha256(source: IndexSource, url: str) -> str:
+    """The sha256 of a file the index lists without a hash: read or download it."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    if url.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        with open(unquote(urlsplit(url).path), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def reset() -> None:
+        nonlocal digest
+        digest = hashlib.sha256()
+
+    source.registry.cached.http.stream(url, lambda chunk: digest.update(chunk), reset)
+    return digest.hexdigest()

@@ -1,0 +1,187 @@
+"""``pyffin pip compile``: requirements in, pinned ``requirements.txt`` out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyffin.cli.command import Command, Context
+from pyffin.cli.options import add_cache_options, add_index_options, session
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("src_file", nargs="*", metavar="SRC_FILE",
+                        help="requirements.in, requirements.txt or pyproject.toml files "
+                             "(- for standard input)")
+    parser.add_argument("-o", "--output-file", metavar="FILE",
+                        help="Write the result to FILE (atomically) as well as to stdout; its "
+                             "pins are kept as preferences")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                        help="Constrain versions with the requirements in FILE")
+    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+                        help="Override the versions of dependencies with the requirements in "
+                             "FILE")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
+                        help="Include this optional dependency group of a pyproject.toml")
+    parser.add_argument("--all-extras", action="store_true",
+                        help="Include every optional dependency group")
+
+    resolution = parser.add_argument_group("Resolution options")
+    resolution.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
+                            default="highest", help="Which versions to prefer (default: highest)")
+    resolution.add_argument("--prerelease", choices=(
+        "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
+        help="When to consider pre-releases (default: if-necessary-or-explicit)")
+    resolution.add_argument("--pre", action="store_true",
+                            help="Allow pre-releases (pip's spelling of --prerelease allow)")
+    resolution.add_argument("--exclude-newer", metavar="DATE",
+                            help="Ignore files uploaded after DATE (2024-03-01 or an RFC 3339 "
+                                 "timestamp)")
+    resolution.add_argument("-U", "--upgrade", action="store_true",
+                            help="Ignore the pins of the existing output file")
+    resolution.add_argument("-P", "--upgrade-package", action="append", default=[],
+                            metavar="NAME", help="Ignore the existing pin of NAME")
+    resolution.add_argument("--only-binary", action="append", default=[], metavar="NAME",
+                            help="Use only wheels for NAME (:all: for every package)")
+    resolution.add_argument("--no-binary", action="append", default=[], metavar="NAME",
+                            help="Use only source distributions for NAME (:all: for every "
+                                 "package)")
+    resolution.add_argument("--no-build", action="store_true",
+                            help="Never build source distributions")
+
+    target = parser.add_argument_group("Target options")
+    target.add_argument("-p", "--python", metavar="PYTHON",
+                        help="The interpreter to resolve for (path, 3.12, python3.12, pypy3)")
+    target.add_argument("--python-version", metavar="VERSION",
+                        help="Resolve for this Python version (3.12 or 3.12.1)")
+    target.add_argument("--python-platform", metavar="PLATFORM",
+                        help="Resolve for another platform (x86_64-manylinux_2_28, "
+                             "aarch64-apple-darwin, windows, linux, macos)")
+
+    output = parser.add_argument_group("Output options")
+    output.add_argument("--generate-hashes", action="store_true",
+                        help="Add --hash lines for every file of each pin that fits the target")
+    output.add_argument("--annotation-style", choices=("split", "line"), default="split",
+                        help="How to write '# via' annotations (default: split)")
+    output.add_argument("--no-annotate", action="store_true",
+                        help="Leave out '# via' annotations")
+    output.add_argument("--no-header", action="store_true", help="Leave out the header")
+    output.add_argument("--emit-index-url", action="store_true",
+                        help="Write --index-url and --extra-index-url lines")
+    output.add_argument("--emit-find-links", action="store_true",
+                        help="Write --find-links lines")
+    output.add_argument("--no-emit-package", action="append", default=[], metavar="NAME",
+                        help="Leave NAME out of the output")
+    output.add_argument("--custom-compile-command", metavar="COMMAND",
+                        default=None, help="The command to show in the header "
+                                           "[env: PYFFIN_CUSTOM_COMPILE_COMMAND]")
+    add_index_options(parser)
+    add_cache_options(parser)
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
+    import pyffin.api as api
+    from pyffin.cache.fs import write_atomic
+    from pyffin.errors import UsageError
+    from pyffin.resolver import NoSolutionError
+
+    if not args.src_file:
+        raise UsageError("no requirements given: pass requirements files "
+                         "(pyffin pip compile requirements.in)")
+    if args.pre and args.prerelease not in (None, "allow"):
+        raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    try:
+        result = api.compile(
+            args.src_file,
+            constraints=args.constraint,
+            overrides=args.override,
+            extras=args.extra,
+            all_extras=args.all_extras,
+            session=session(args, ctx),
+            python=args.python,
+            python_version=args.python_version,
+            python_platform=args.python_platform,
+            resolution=args.resolution,
+            prerelease="allow" if args.pre else args.prerelease,
+            exclude_newer=args.exclude_newer,
+            only_binary=args.only_binary,
+            no_binary=args.no_binary,
+            no_build=args.no_build,
+            upgrade=args.upgrade,
+            upgrade_packages=args.upgrade_package,
+            preferences_from=args.output_file,
+            generate_hashes=args.generate_hashes,
+            stdin=sys.stdin,
+        )
+    except NoSolutionError as e:
+        explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
+        raise NoSolutionError(f"No solution found when resolving dependencies:\n{explanation}",
+                              ) from None
+    text = result.to_requirements_txt(
+        header_command=None if args.no_header else header_command(args),
+        annotate=not args.no_annotate,
+        annotation_style=args.annotation_style,
+        emit_index_url=args.emit_index_url,
+        emit_find_links=args.emit_find_links,
+        no_emit_packages=args.no_emit_package,
+    )
+    if args.output_file and args.output_file != "-":
+        from pathlib import Path
+
+        write_atomic(Path(args.output_file), text.encode("utf-8"))
+    count = len(result.resolution)
+    ctx.console.note(f"Resolved {count} package{'s' if count != 1 else ''} in "
+                     f"{format_duration(result.elapsed)}")
+    if not ctx.console.quiet or not args.output_file:
+        ctx.console.stdout.write(text)
+    return 0
+
+
+def header_command(args: argparse.Namespace) -> str:
+    """The command shown in the output's header: ``--custom-compile-command``, else this
+    command with the arguments that shape the output (no cache, verbosity or colour flags; no
+    credentials)."""
+    import os
+
+    custom = args.custom_compile_command or os.environ.get("PYFFIN_CUSTOM_COMPILE_COMMAND")
+    if custom:
+        return str(custom)
+    from pyffin.client.auth import redact
+
+    skip_with_value = {"--cache-dir", "--color", "--refresh-package"}
+    skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "--refresh", "--offline",
+            "--no-config", "-qq", "-vv"}
+    shown: list[str] = []
+    argv = list(getattr(args, "argv", []))
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name = arg.split("=", 1)[0]
+        if name in skip:
+            i += 1
+            continue
+        if name in skip_with_value:
+            i += 1 if "=" in arg else 2
+            continue
+        shown.append(redact(arg) if "://" in arg else arg)
+        i += 1
+    return "pyffin pip compile " + " ".join(_quote(a) for a in shown) if shown else \
+        "pyffin pip compile"
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+def format_duration(seconds: float) -> str:
+    """``40ms`` / ``1.52s``, as uv prints durations."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"
+
+
+COMPILE = Command(_configure, _run,
+                  "Compile requirements (requirements.in, pyproject.toml) into a pinned "
+                  "requirements.txt.")

@@ -1,0 +1,64 @@
+"""Option groups shared by several commands, and turning them into library objects."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyffin.api.session import Session
+    from pyffin.cli.command import Context
+
+
+def add_index_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Index options")
+    group.add_argument("-i", "--index-url", metavar="URL",
+                       help="The package index (default: https://pypi.org/simple) "
+                            "[env: PYFFIN_INDEX_URL]")
+    group.add_argument("--extra-index-url", action="append", metavar="URL",
+                       help="Extra package indexes, searched before --index-url "
+                            "[env: PYFFIN_EXTRA_INDEX_URL]")
+    group.add_argument("-f", "--find-links", action="append", metavar="PATH_OR_URL",
+                       help="Directories or HTML pages of links to look for distributions in "
+                            "[env: PYFFIN_FIND_LINKS]")
+    group.add_argument("--no-index", action="store_true", default=None,
+                       help="Ignore every index; use --find-links only [env: PYFFIN_NO_INDEX]")
+    group.add_argument("--index-strategy", choices=("first-index", "unsafe-best-match"),
+                       help="first-index (default): use only the first index that has a "
+                            "project; unsafe-best-match: consider every index")
+    group.add_argument("--no-config", action="store_true",
+                       help="Ignore every configuration file, pyffin's and pip's "
+                            "[env: PYFFIN_NO_CONFIG]")
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Cache options")
+    group.add_argument("--offline", action="store_true",
+                       default=_env_flag("PYFFIN_OFFLINE"),
+                       help="Use only the cache; never the network [env: PYFFIN_OFFLINE]")
+    group.add_argument("--refresh", action="store_true",
+                       help="Revalidate every cached entry with the server")
+    group.add_argument("--refresh-package", action="append", default=[], metavar="NAME",
+                       help="Revalidate the cached entries of this package")
+
+
+def _env_flag(name: str) -> bool:
+    import os
+
+    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def session(args: argparse.Namespace, ctx: Context) -> Session:
+    """A :class:`~pyffin.api.session.Session` from the index and cache options."""
+    from pyffin.api.session import Session
+    from pyffin.settings import IndexSettings
+
+    flags = IndexSettings(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
+        find_links=tuple(args.find_links) if args.find_links else None,
+        no_index=args.no_index,
+        index_strategy=args.index_strategy,
+    )
+    return Session(ctx.cache(), index=flags, no_config=args.no_config, offline=args.offline,
+                   refresh=args.refresh, refresh_packages=args.refresh_package)

@@ -1,0 +1,56 @@
+"""``pyffin.compile``: the Python API behind ``pyffin pip compile``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+import pyffin.api
+from pyffin.cache import Cache
+from pyffin.errors import UsageError
+from pyffin.resolver import NoSolutionError
+from pyffin.settings import IndexSettings
+from tests.support.dists import WheelSpec
+from tests.support.index import IndexServer
+
+
+@pytest.fixture
+def session(tmp_path: Path, index_server: IndexServer) -> pyffin.api.Session:
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib<2"]))
+    index_server.add_wheel(WheelSpec("lib", "1.5"))
+    index_server.add_wheel(WheelSpec("lib", "2.0"))
+    return pyffin.api.Session(Cache(tmp_path / "cache"),
+                              index=IndexSettings(index_url=index_server.index_url),
+                              no_config=True)
+
+
+def test_compile_returns_a_typed_resolution(session: pyffin.api.Session) -> None:
+    result = pyffin.api.compile(requirements=["app"], session=session)
+    assert result.resolution.pins() == {"app": Version("1.0"), "lib": Version("1.5")}
+    assert result.resolution["lib"].dependents == ("app",)
+    assert "lib==1.5\n    # via app\n" in result.to_requirements_txt()
+    assert result.target.markers["python_version"]
+
+
+def test_compile_raises_typed_errors(session: pyffin.api.Session) -> None:
+    with pytest.raises(NoSolutionError, match="unsatisfiable"):
+        pyffin.api.compile(requirements=["app", "lib>=2"], session=session)
+    with pytest.raises(UsageError, match="no requirements given"):
+        pyffin.api.compile(session=session)
+
+
+def test_the_api_is_reexported_lazily() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, pyffin.api; assert 'pyffin.resolver' not in sys.modules; "
+            "pyffin.api.compile; assert 'pyffin.api.resolving' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pyffin_compile_is_the_api_function() -> None:
+    import pyffin as top
+
+    assert top.compile is pyffin.api.compile
