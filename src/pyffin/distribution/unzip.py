@@ -1,0 +1,473 @@
+"""Unzip a wheel into a directory, validating it on the way (DESIGN §5).
+
+The directory becomes an immutable archive in the cache (``archive-v0/<id>``) that installs
+link from, so every check happens here, once: member names that could escape the directory,
+symbolic links, the ``.dist-info`` directory, ``WHEEL``, ``METADATA`` against the filename, and
+every file against its ``RECORD`` line (hashed while extracting). Installs trust an archive.
+
+Also home of the small wheel-format helpers that both unzipping and installing need (RECORD
+lines, e-mail style headers, name normalization), kept here so the distribution layer needs
+nothing from the installer above it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from binascii import b2a_base64
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyffin import log
+from pyffin.errors import PyffinError
+
+if TYPE_CHECKING:
+    import zipfile
+
+__all__ = [
+    "DATA_KEYS",
+    "InvalidWheelError",
+    "RecordEntry",
+    "UnzipError",
+    "UnzippedWheel",
+    "dist_stem_matches",
+    "encode_digest",
+    "format_record_line",
+    "is_valid_name",
+    "normalize_name",
+    "parse_record",
+    "read_headers",
+    "unzip_wheel",
+    "versions_equal",
+]
+
+
+class UnzipError(PyffinError):
+    """A wheel could not be unzipped (an I/O error, or an invalid wheel)."""
+
+
+class InvalidWheelError(UnzipError):
+    """A wheel is malformed or hostile; the message names the wheel and the entry at fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnzippedWheel:
+    """A wheel unzipped and validated by :func:`unzip_wheel`."""
+
+    #: The directory the wheel was unzipped into.
+    path: Path
+    #: The wheel's filename (``foo-1.0-py3-none-any.whl``).
+    filename: str
+    #: Name and version as ``METADATA`` gives them (they match the filename).
+    name: str
+    version: str
+    #: The ``{name}-{version}.dist-info`` directory name, relative to :attr:`path`.
+    dist_info: str
+
+
+# ---------------------------------------------------------------------------- wheel format
+
+#: The ``{name}-{version}.data/<key>/`` subdirectories a wheel may have (PEP 427).
+DATA_KEYS = frozenset({"purelib", "platlib", "scripts", "data", "headers"})
+
+_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_SEPARATORS_RE = re.compile(r"[-_.]+")
+#: RECORD hash algorithms accepted: the spec requires sha256 or stronger.
+_HASHES = frozenset({"sha256", "sha384", "sha512"})
+#: Files of the dist-info directory that RECORD cannot hash (itself and its signatures).
+_UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
+#: Members up to this size are read in one call; bigger ones are streamed in chunks this big.
+_CHUNK = 1 << 20
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalized project name (``Foo_Bar`` -> ``foo-bar``)."""
+    return _SEPARATORS_RE.sub("-", name).lower()
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether ``name`` is a valid project name (PEP 508): never a path, never ``..``."""
+    return bool(_NAME_RE.match(name))
+
+
+def versions_equal(a: str, b: str) -> bool:
+    """Whether two version strings are the same PEP 440 version (``1.0`` == ``1.0.0``)."""
+    if a == b:
+        return True
+    from packaging.version import InvalidVersion, Version
+
+    def parse(text: str) -> Version | None:
+        # Filenames and directory names escape "-" as "_" (PEP 427).
+        for candidate in (text, text.replace("_", "-")):
+            try:
+                return Version(candidate)
+            except InvalidVersion:
+                pass
+        return None
+
+    va, vb = parse(a), parse(b)
+    return va is not None and va == vb
+
+
+def dist_stem_matches(stem: str, name: str, version: str) -> bool:
+    """Whether ``stem`` (of ``{name}-{version}.dist-info``) names ``name`` ``version``.
+
+    Escaped names hold no ``-``, but legacy tools wrote unescaped names and versions, so every
+    split point is tried against the expected pair.
+    """
+    if stem == f"{name}-{version}":
+        return True
+    wanted = normalize_name(name)
+    start = 0
+    while (i := stem.find("-", start)) != -1:
+        if normalize_name(stem[:i]) == wanted and versions_equal(stem[i + 1:], version):
+            return True
+        start = i + 1
+    return False
+
+
+def read_headers(data: bytes, wanted: Iterable[str]) -> dict[str, str]:
+    """The first value of each header in ``wanted`` (lower-case names) of an e-mail style file
+    (``METADATA``, ``WHEEL``, ``PKG-INFO``), without the cost of :mod:`email`.
+
+    Reading stops at the first blank line (the body); continuation lines are ignored, which is
+    right for the single-line fields asked for here.
+    """
+    keys = set(wanted)
+    found: dict[str, str] = {}
+    end = data.find(b"\n\n")  # METADATA may carry a long description after the headers
+    if end != -1:
+        data = data[:end]
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        if not line:
+            break
+        if line[0] in " \t":
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if sep and key in keys and key not in found:
+            found[key] = value.strip()
+            if len(found) == len(keys):
+                break
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEntry:
+    """One line of a ``RECORD``: a ``/``-separated path, ``algo=digest`` hash and size."""
+
+    path: str
+    hash: str | None
+    size: int | None
+
+
+def parse_record(
+    data: bytes, *, source: str, error: type[PyffinError] = InvalidWheelError
+) -> list[RecordEntry]:
+    """Parse ``RECORD`` (CSV); ``source`` names the file in errors, raised as ``error``.
+
+    Lines without quotes (nearly all) are split by hand: the :mod:`csv` module is only imported
+    for a line that needs it.
+    """
+    entries: list[RecordEntry] = []
+    text = data.decode("utf-8", "surrogateescape")
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if '"' in line:
+            import csv
+
+            fields = next(csv.reader([line]))
+        else:
+            fields = line.rsplit(",", 2)
+        if len(fields) != 3 or not fields[0]:
+            raise error(f"{source}, line {lineno}: expected 'path,hash,size': {line!r}")
+        path, digest, size = fields
+        try:
+            size_value = int(size) if size else None
+        except ValueError:
+            raise error(f"{source}, line {lineno}: invalid size {size!r}") from None
+        entries.append(RecordEntry(path, digest or None, size_value))
+    return entries
+
+
+def format_record_line(path: str, hash: str | None, size: int | None) -> str:
+    """One RECORD line as :mod:`csv` would write it (quoting only what needs it)."""
+    if any(c in path for c in ',"\r\n'):
+        path = '"' + path.replace('"', '""') + '"'
+    return f"{path},{hash or ''},{'' if size is None else size}\n"
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def encode_digest(digest: bytes) -> str:
+    """A digest in RECORD form: URL-safe base64 without padding."""
+    return b2a_base64(digest, newline=False).rstrip(b"=").decode("ascii").translate(_URLSAFE)
+
+
+# --------------------------------------------------------------------------------- unzipping
+
+
+def _parse_filename(filename: str) -> tuple[str, str]:
+    """Name and version from a wheel filename (PEP 427)."""
+    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
+    if len(parts) not in (5, 6) or not all(parts):
+        raise InvalidWheelError(
+            f"invalid wheel filename {filename!r}: expected "
+            "'{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl'"
+        )
+    return parts[0], parts[1]
+
+
+def _member_problem(name: str, mode: int) -> str | None:
+    """Why the zip member ``name`` must not be extracted, or ``None`` if it is fine."""
+    if name.startswith("/"):
+        return "is an absolute path"
+    if "\\" in name:
+        return "contains a backslash"
+    if name[1:2] == ":" and name[0].isalpha():
+        return "starts with a drive letter"
+    parts = name.split("/")
+    if name.endswith("/"):
+        parts.pop()
+    for part in parts:
+        if part == "..":
+            return "has a '..' component"
+        if part in ("", "."):
+            return "has an empty or '.' component"
+    kind = mode & 0o170000
+    if kind == 0o120000:
+        return "is a symbolic link"
+    if kind not in (0, 0o100000, 0o040000):
+        return "is not a regular file"
+    return None
+
+
+class _Unzipper:
+    """One unzip: the wheel's name for messages, the destination and the directories made."""
+
+    def __init__(self, zf: zipfile.ZipFile, dest: Path, filename: str) -> None:
+        self.zf = zf
+        self.dest = os.fspath(dest)
+        self.filename = filename
+        self.created: set[str] = {""}
+
+    def error(self, message: str) -> InvalidWheelError:
+        return InvalidWheelError(f"invalid wheel {self.filename}: {message}")
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        try:
+            return self.zf.read(info)
+        except _zip_errors() as e:
+            raise self.error(f"cannot read {info.filename!r}: {e}") from e
+
+    def makedirs(self, parent: str) -> None:
+        """Create ``parent`` (relative, ``/``-separated) and its missing ancestors, each once."""
+        missing = []
+        while parent not in self.created:
+            missing.append(parent)
+            parent = parent.rpartition("/")[0]
+        for rel in reversed(missing):
+            try:
+                os.mkdir(os.path.join(self.dest, rel))
+            except FileExistsError:
+                pass  # a file of that name is caught when a member is written below it
+            self.created.add(rel)
+
+    def extract(self, info: zipfile.ZipInfo, algo: str) -> tuple[bytes, int]:
+        """Write ``info`` below the destination; return its digest and size."""
+        name = info.filename
+        parent = name.rpartition("/")[0]
+        if parent not in self.created:
+            self.makedirs(parent)
+        mode = 0o755 if (info.external_attr >> 16) & 0o111 else 0o644
+        # Imported here, not at the top: scanning an environment needs these helpers but no
+        # hashing, and hashlib (OpenSSL) costs milliseconds to import.
+        import hashlib
+
+        hasher = hashlib.sha256() if algo == "sha256" else hashlib.new(algo)
+        try:
+            fd = os.open(os.path.join(self.dest, name),
+                         os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+        except (FileExistsError, IsADirectoryError, NotADirectoryError):
+            raise self.error(f"{name!r} conflicts with another entry of the archive") from None
+        size = 0
+        try:
+            if info.file_size <= _CHUNK:
+                data = self.read(info)
+                hasher.update(data)
+                size = len(data)
+                _write_all(fd, data)
+            else:
+                try:
+                    with self.zf.open(info) as src:
+                        while chunk := src.read(_CHUNK):
+                            hasher.update(chunk)
+                            size += len(chunk)
+                            _write_all(fd, chunk)
+                except _zip_errors() as e:
+                    raise self.error(f"cannot read {name!r}: {e}") from e
+        finally:
+            os.close(fd)
+        return hasher.digest(), size
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _zip_errors() -> tuple[type[BaseException], ...]:
+    """What reading a corrupt or unsupported member raises (zipfile, zlib, bz2, lzma)."""
+    import zipfile
+    import zlib
+
+    return (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
+def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> UnzippedWheel:
+    """Extract the wheel at ``wheel`` into the empty directory ``dest``, validating it.
+
+    ``filename`` is the wheel's real filename when ``wheel`` is a temporary download. Raises
+    :class:`InvalidWheelError` naming the wheel and the entry at fault; after an error ``dest``
+    holds partial content that the caller discards (it is never persisted).
+    """
+    import zipfile
+
+    filename = filename or wheel.name
+    fname_name, fname_version = _parse_filename(filename)
+    try:
+        zf = zipfile.ZipFile(wheel)
+    except zipfile.BadZipFile as e:
+        raise InvalidWheelError(f"invalid wheel {filename}: not a zip archive ({e})") from e
+    except OSError as e:
+        raise UnzipError(f"cannot read the wheel {filename}: {e}") from e
+    with zf:
+        unzipper = _Unzipper(zf, dest, filename)
+        files, dist_info, record = _validate(unzipper, fname_name, fname_version)
+        for info, (algo, expected, size) in files:
+            try:
+                digest, written = unzipper.extract(info, algo)
+            except OSError as e:
+                raise UnzipError(f"cannot unzip {filename} into {dest}: {e}") from e
+            # Some wheels in the wild write hex digests: the same hash, so accepted.
+            if expected is not None and expected not in (encode_digest(digest), digest.hex()):
+                raise unzipper.error(
+                    f"the {algo} hash of {info.filename!r} does not match RECORD")
+            if size is not None and written != size:
+                raise unzipper.error(
+                    f"{info.filename!r} has {written} bytes but RECORD says {size}")
+    return UnzippedWheel(dest, filename, record[0], record[1], dist_info)
+
+
+_Expected = tuple[str, str | None, int | None]  # algorithm, digest, size from RECORD
+
+
+def _validate(
+    unzipper: _Unzipper, fname_name: str, fname_version: str
+) -> tuple[list[tuple[zipfile.ZipInfo, _Expected]], str, tuple[str, str]]:
+    """Check everything the central directory and the dist-info files tell before extracting:
+    return the members to extract with what RECORD expects of each, the dist-info directory
+    name, and METADATA's name and version."""
+    error = unzipper.error
+    members: dict[str, zipfile.ZipInfo] = {}
+    dist_infos: set[str] = set()
+    for info in unzipper.zf.infolist():
+        name = info.filename
+        problem = _member_problem(name, info.external_attr >> 16)
+        if problem:
+            raise error(f"entry {name!r} {problem}")
+        if name.endswith("/"):
+            continue  # directories are created as their files need them
+        if name in members:
+            raise error(f"entry {name!r} appears twice in the archive")
+        members[name] = info
+        top, sep, _rest = name.partition("/")
+        if sep and top.endswith(".dist-info"):
+            dist_infos.add(top)
+
+    if len(dist_infos) != 1:
+        found = ", ".join(sorted(dist_infos)) or "none"
+        raise error(f"expected exactly one .dist-info directory, found {found}")
+    dist_info = dist_infos.pop()
+    if not dist_stem_matches(dist_info[: -len(".dist-info")], fname_name, fname_version):
+        raise error(f"entry {dist_info!r} does not match the filename's "
+                    f"name and version ({fname_name} {fname_version})")
+
+    def member(basename: str) -> zipfile.ZipInfo:
+        info = members.get(f"{dist_info}/{basename}")
+        if info is None:
+            raise error(f"entry {dist_info}/{basename} is missing")
+        return info
+
+    wheel_info = read_headers(unzipper.read(member("WHEEL")), ["wheel-version"])
+    _check_wheel_version(unzipper, wheel_info.get("wheel-version"), f"{dist_info}/WHEEL")
+    metadata = read_headers(unzipper.read(member("METADATA")), ["name", "version"])
+    name, version = metadata.get("name", ""), metadata.get("version", "")
+    where = f"entry {dist_info}/METADATA"
+    if not is_valid_name(name) or normalize_name(name) != normalize_name(fname_name):
+        raise error(f"{where} names the project {name!r}, but the filename names {fname_name!r}")
+    if not versions_equal(version, fname_version):
+        raise error(f"{where} has version {version!r}, but the filename has {fname_version!r}")
+
+    record_name = f"{dist_info}/RECORD"
+    expected: dict[str, _Expected] = {}
+    for entry in parse_record(unzipper.read(member("RECORD")),
+                              source=f"{unzipper.filename}: {record_name}"):
+        expected[entry.path] = _expected_of(unzipper, entry)
+
+    _check_data_dir(unzipper, members, f"{dist_info[: -len('.dist-info')]}.data/")
+    unhashed = {f"{dist_info}/{name}" for name in _UNHASHED}
+    files: list[tuple[zipfile.ZipInfo, _Expected]] = []
+    for path, info in members.items():
+        want = expected.pop(path, None)
+        if path in unhashed:
+            continue
+        if want is None:
+            raise error(f"entry {path!r} is not listed in RECORD")
+        if want[1] is None:
+            raise error(f"entry {path!r} has no hash in RECORD")
+        files.append((info, want))
+    for path in expected:
+        if path not in unhashed and not path.endswith("/"):  # some tools list directories
+            raise error(f"RECORD lists {path!r}, which is not in the archive")
+    for path in unhashed:
+        if path in members:
+            files.append((members[path], ("sha256", None, None)))
+    return files, dist_info, (name, version)
+
+
+def _expected_of(unzipper: _Unzipper, entry: RecordEntry) -> _Expected:
+    if entry.hash is None:
+        return ("sha256", None, entry.size)
+    algo, sep, digest = entry.hash.partition("=")
+    if not sep or algo not in _HASHES:
+        raise unzipper.error(f"RECORD entry for {entry.path!r} has an unsupported hash "
+                             f"{entry.hash!r} (expected sha256, sha384 or sha512)")
+    return (algo, digest.rstrip("="), entry.size)
+
+
+def _check_wheel_version(unzipper: _Unzipper, value: str | None, where: str) -> None:
+    major, _, minor = (value or "").partition(".")
+    if not (major.isdigit() and minor.isdigit()):
+        raise unzipper.error(f"entry {where} has no valid Wheel-Version (got {value!r})")
+    if int(major) != 1:
+        raise unzipper.error(f"entry {where} has Wheel-Version {value}; only 1.x is supported")
+    if int(minor) > 0:
+        log.warn_once(f"Installing {unzipper.filename} of a newer Wheel-Version ({value})",
+                      key=f"wheel-version-{value}")
+
+
+def _check_data_dir(unzipper: _Unzipper, members: dict[str, zipfile.ZipInfo], prefix: str) -> None:
+    """Every file of the ``.data`` directory must be below one of :data:`DATA_KEYS`."""
+    for path in members:
+        if path.startswith(prefix):
+            key, sep, _rest = path[len(prefix):].partition("/")
+            if not sep or key not in DATA_KEYS:
+                raise unzipper.error(
+                    f"entry {path!r} is not in one of the .data directories "
+                    f"({', '.join(sorted(DATA_KEYS))})")

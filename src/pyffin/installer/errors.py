@@ -1,0 +1,17 @@
+"""Errors of installing, uninstalling and compiling."""
+
+from __future__ import annotations
+
+from pyffin.errors import PyffinError
+
+
+class InstallError(PyffinError):
+    """A distribution could not be installed; the message names it and the file at fault."""
+
+
+class UninstallError(PyffinError):
+    """A distribution could not be (safely) uninstalled; the message names it and says why."""
+
+
+class BytecodeError(PyffinError):
+    """Compiling bytecode failed for a reason other than an error in the compiled code."""

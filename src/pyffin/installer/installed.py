@@ -1,0 +1,276 @@
+"""What an environment has installed: ``.dist-info``, legacy ``.egg-info`` and ``.egg-link``.
+
+:func:`scan` is the first step of every sync, including the no-op one, so it reads directory
+names only (one ``scandir`` per site-packages directory): names and versions come from
+``{name}-{version}.dist-info`` and ``{name}-{version}(-pyX.Y)?.egg-info``. Everything else —
+metadata, RECORD, INSTALLER, ``direct_url.json`` — is read when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pyffin import log
+from pyffin.distribution.unzip import RecordEntry, normalize_name, parse_record, read_headers
+from pyffin.installer.errors import UninstallError
+
+if TYPE_CHECKING:
+    from pyffin.distribution.metadata import CoreMetadata
+
+Kind = Literal["dist-info", "egg-info", "egg-link"]
+
+#: A version-looking start: what follows the name in an unescaped, ambiguous directory name.
+_VERSION_START_RE = re.compile(r"v?\d")
+#: The interpreter (and platform) suffix of an ``.egg-info`` name: ``-py3.11``.
+_PY_SUFFIX_RE = re.compile(r"-py\d+(\.\d+)*(-[^-]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledDistribution:
+    """One installed distribution. ``name`` and ``version`` are spelled as on disk (escaped or
+    not); compare names with :attr:`normalized_name`."""
+
+    name: str
+    version: str
+    #: The ``.dist-info``/``.egg-info`` directory (an ``.egg-info`` may be a file, written by
+    #: distutils) or the ``.egg-link`` file.
+    path: Path
+    kind: Kind = "dist-info"
+
+    @property
+    def normalized_name(self) -> str:
+        return normalize_name(self.name)
+
+    @property
+    def label(self) -> str:
+        """``name version`` for messages."""
+        return f"{self.name} {self.version}"
+
+    def metadata(self) -> CoreMetadata:
+        """The core metadata (``METADATA`` / ``PKG-INFO``); :class:`MetadataError` if absent."""
+        from pyffin.distribution.metadata import CoreMetadata, MetadataError
+
+        path = self._metadata_path()
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise MetadataError(f"cannot read the metadata of {self.label} ({path}): "
+                                f"{e.strerror}") from e
+        return CoreMetadata.parse(data, source=str(path))
+
+    def _metadata_path(self) -> Path:
+        if self.kind == "dist-info":
+            return self.path / "METADATA"
+        if self.kind == "egg-info":
+            return self.path / "PKG-INFO" if self.path.is_dir() else self.path
+        egg_info = _linked_egg_info(self.path, self.name)
+        return (egg_info or self.path) / "PKG-INFO"
+
+    @property
+    def requested(self) -> bool:
+        """Whether the user asked for it (PEP 376 ``REQUESTED``); legacy installs: ``False``."""
+        return self.kind == "dist-info" and (self.path / "REQUESTED").exists()
+
+    @property
+    def installer(self) -> str:
+        """The first line of ``INSTALLER`` (``pip``, ``pyffin``, ...), ``""`` when unknown."""
+        if self.kind != "dist-info":
+            return ""
+        try:
+            text = (self.path / "INSTALLER").read_text("utf-8", "replace")
+        except OSError:
+            return ""
+        return text.partition("\n")[0].strip()
+
+    def direct_url(self) -> dict[str, Any] | None:
+        """``direct_url.json`` (PEP 610): where a URL/path/VCS install came from, else ``None``.
+
+        A malformed file is reported and treated as absent.
+        """
+        if self.kind != "dist-info":
+            return None
+        path = self.path / "direct_url.json"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        import json
+
+        try:
+            value = json.loads(data)
+        except ValueError as e:
+            log.warn(f"Ignoring the malformed {path}: {e}")
+            return None
+        if not isinstance(value, dict):
+            log.warn(f"Ignoring the malformed {path}: not a JSON object")
+            return None
+        return value
+
+    def record(self) -> list[RecordEntry] | None:
+        """The files this distribution installed, relative to :attr:`path`'s parent (so
+        scripts read ``../../../bin/x``); ``None`` when it has no file list.
+
+        That is RECORD for a dist-info and ``installed-files.txt`` for an egg-info (whose
+        paths, relative to the egg-info directory, are rewritten). An egg-link has none.
+        """
+        if self.kind == "dist-info":
+            path = self.path / "RECORD"
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                return None
+            return parse_record(data, source=str(path), error=UninstallError)
+        if self.kind == "egg-link" or not self.path.is_dir():
+            return None
+        try:
+            text = (self.path / "installed-files.txt").read_text("utf-8", "surrogateescape")
+        except FileNotFoundError:
+            return None
+        base = self.path.name
+        entries = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line:
+                rel = line if posixpath.isabs(line) else posixpath.normpath(f"{base}/{line}")
+                entries.append(RecordEntry(rel, None, None))
+        return entries
+
+    def egg_link_target(self) -> Path | None:
+        """The project directory an ``.egg-link`` points at (its first line)."""
+        if self.kind != "egg-link":
+            return None
+        try:
+            text = self.path.read_text("utf-8", "surrogateescape")
+        except OSError:
+            return None
+        first = text.partition("\n")[0].strip()
+        return Path(first) if first else None
+
+
+def scan(site_packages: Sequence[Path]) -> list[InstalledDistribution]:
+    """Every distribution installed in the ``site_packages`` directories (missing ones are
+    skipped, a directory given twice is read once), sorted by normalized name then path.
+
+    Reads no file except for the rare names that hold no version (an ``.egg-link``, an
+    unversioned ``.egg-info``): those read their metadata's ``Version``.
+    """
+    found: list[InstalledDistribution] = []
+    seen: set[str] = set()
+    for directory in site_packages:
+        key = os.path.normcase(os.path.abspath(directory))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            it = os.scandir(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with it:
+            for entry in it:
+                dist = _from_entry(entry)
+                if dist is not None:
+                    found.append(dist)
+    found.sort(key=lambda d: (d.normalized_name, str(d.path)))
+    return found
+
+
+def _from_entry(entry: os.DirEntry[str]) -> InstalledDistribution | None:
+    name = entry.name
+    if name.startswith("."):
+        return None
+    if name.endswith(".dist-info"):
+        if not entry.is_dir():
+            return None
+        return _named(Path(entry.path), name[: -len(".dist-info")], "dist-info", "METADATA")
+    if name.endswith(".egg-info"):
+        # setuptools writes {name}-{version}-py{X.Y}.egg-info ("-" escaped in name and version)
+        stem = _PY_SUFFIX_RE.sub("", name[: -len(".egg-info")])
+        metadata = "PKG-INFO" if entry.is_dir() else ""
+        return _named(Path(entry.path), stem, "egg-info", metadata)
+    if name.endswith(".egg-link"):
+        path = Path(entry.path)
+        dist_name = name[: -len(".egg-link")]
+        target = _linked_egg_info(path, dist_name)
+        version = _version_from(target / "PKG-INFO") if target is not None else None
+        # A broken link (no readable PKG-INFO) still lists, so a sync can remove it.
+        return InstalledDistribution(dist_name, version or "0", path, "egg-link")
+    return None
+
+
+def _named(path: Path, stem: str, kind: Kind, metadata: str) -> InstalledDistribution | None:
+    """Split ``{name}-{version}``; unescaped names may hold ``-`` too, so the version starts
+    at the first ``-`` followed by a digit. No version at all: ask the metadata file."""
+    name, sep, version = stem.partition("-")
+    if sep and _VERSION_START_RE.match(version):
+        return InstalledDistribution(name, version, path, kind)
+    i = stem.find("-")
+    while i != -1:
+        if _VERSION_START_RE.match(stem, i + 1):
+            return InstalledDistribution(stem[:i], stem[i + 1:], path, kind)
+        i = stem.find("-", i + 1)
+    version_read = _version_from(path / metadata if metadata else path)
+    if version_read is None:
+        log.warn_once(f"Ignoring {path}: its name has no version and it has no readable "
+                      "metadata")
+        return None
+    return InstalledDistribution(stem, version_read, path, kind)
+
+
+def _version_from(metadata: Path) -> str | None:
+    try:
+        data = metadata.read_bytes()
+    except OSError:
+        return None
+    return read_headers(data, ["version"]).get("version") or None
+
+
+def _linked_egg_info(egg_link: Path, name: str) -> Path | None:
+    """The ``.egg-info`` directory of the project an ``.egg-link`` points at."""
+    try:
+        first = egg_link.read_text("utf-8", "surrogateescape").partition("\n")[0].strip()
+    except OSError:
+        return None
+    if not first:
+        return None
+    project = egg_link.parent / first
+    wanted = normalize_name(name)
+    try:
+        with os.scandir(project) as it:
+            for entry in it:
+                stem, dot, ext = entry.name.rpartition(".")
+                if (dot and ext == "egg-info" and entry.is_dir()
+                        and normalize_name(stem.split("-")[0]) == wanted):
+                    return Path(entry.path)
+    except OSError:
+        return None
+    return None
+
+
+def owners(paths: Sequence[str], site_packages: Sequence[Path], *,
+           exclude: str = "") -> dict[str, str]:
+    """Which installed distribution (``name version``) records each of ``paths`` (absolute).
+
+    Reads every RECORD: only for messages about conflicts, never on a normal install.
+    ``exclude`` is a distribution directory name to skip (the one being installed).
+    """
+    wanted = {os.path.normpath(p) for p in paths}
+    result: dict[str, str] = {}
+    for dist in scan(site_packages):
+        if dist.path.name == exclude:
+            continue
+        try:
+            entries = dist.record()
+        except UninstallError:
+            continue
+        base = dist.path.parent
+        for entry in entries or ():
+            full = os.path.normpath(os.path.join(base, entry.path))
+            if full in wanted:
+                result.setdefault(full, dist.label)
+    return {p: result[os.path.normpath(p)] for p in paths if os.path.normpath(p) in result}

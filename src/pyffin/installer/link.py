@@ -1,0 +1,503 @@
+"""Install an unzipped wheel (an archive of the cache) into an environment (DESIGN §5, §7).
+
+The archive's files are linked into the scheme's directories in one tight loop: each target
+directory is created once, each file is one ``link``/``copy``/``clone``/``symlink`` call, and
+RECORD hashes come from the archive's RECORD (checked when it was unzipped) instead of reading
+every file again. What an install generates — launchers, scripts with a ``#!python`` line, the
+dist-info's RECORD, INSTALLER, REQUESTED and ``direct_url.json`` — is written, never linked, so
+no archive file is ever changed through a link.
+
+The dist-info directory is assembled under a temporary name and renamed into place last: a
+``.dist-info`` directory in site-packages is always complete, so an interrupted install leaves
+files that the next install of the distribution replaces, never a half-recorded distribution.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pyffin import log
+from pyffin.distribution.unzip import (
+    DATA_KEYS,
+    RecordEntry,
+    is_valid_name,
+    parse_record,
+    read_headers,
+)
+from pyffin.errors import NotSupportedError
+from pyffin.installer import scripts
+from pyffin.installer.errors import InstallError
+from pyffin.installer.installed import InstalledDistribution
+from pyffin.installer.record import format_record, hash_bytes, hash_file
+
+if TYPE_CHECKING:
+    from pyffin.interpreter.scheme import Scheme
+
+LinkMode = Literal["hardlink", "copy", "clone", "symlink"]
+LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "copy", "clone", "symlink")
+
+#: Files of the archive's dist-info that the install writes itself (or drops: signatures of
+#: the archive's RECORD do not sign the installed one).
+_GENERATED = frozenset({"RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER", "REQUESTED",
+                        "direct_url.json"})
+#: ``link`` errors that mean "this file system cannot hardlink here": copy instead.
+_NO_HARDLINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP,
+                          errno.ENOTSUP})
+#: ``ioctl(FICLONE)`` errors that mean "no reflinks here": copy instead.
+_NO_CLONE = frozenset({errno.EXDEV, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL,
+                       errno.ENOTTY, errno.EPERM, errno.ENOSYS})
+_FICLONE = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
+_OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+_HARDLINK_FALLBACK = (
+    "Failed to hardlink files; falling back to full copy. This may lead to degraded "
+    "performance. If the cache and the target environment are on different file systems, "
+    "use --link-mode=copy to suppress this warning."
+)
+_CLONE_FALLBACK = (
+    "Failed to clone files; falling back to full copy. This may lead to degraded performance. "
+    "Use --link-mode=copy or a file system with reflinks (btrfs, XFS, APFS) to suppress "
+    "this warning."
+)
+
+
+def install_wheel(
+    archive: Path,
+    scheme: Scheme,
+    *,
+    python: str,
+    link_mode: LinkMode = "hardlink",
+    installer: str = "pyffin",
+    requested: bool = False,
+    direct_url: Mapping[str, object] | None = None,
+) -> InstalledDistribution:
+    """Install the unzipped wheel ``archive`` into the environment described by ``scheme``.
+
+    ``python`` is the target interpreter's path, written into the shebang of scripts. Raises
+    :class:`InstallError` naming the distribution and the file at fault.
+    """
+    if link_mode not in LINK_MODES:
+        raise InstallError(f"unknown link mode {link_mode!r} (expected one of "
+                           f"{', '.join(LINK_MODES)})")
+    install = None
+    try:
+        install = _Install(archive, scheme, python, link_mode)
+        return install.run(installer, requested, direct_url)
+    except OSError as e:
+        what = install.label if install is not None else os.fspath(archive)
+        raise InstallError(f"cannot install {what}: {e}") from e
+
+
+class _Install:
+    """The state of one install: where things go, what was written, what RECORD will say."""
+
+    def __init__(self, archive: Path, scheme: Scheme, python: str, link_mode: LinkMode) -> None:
+        self.archive = os.path.abspath(archive)
+        self.scheme = scheme
+        self.python = python
+        self.dist_info = _find_dist_info(self.archive)
+        info_dir = os.path.join(self.archive, self.dist_info)
+        meta = read_headers(_read(info_dir, "METADATA"), ["name", "version"])
+        self.name, self.version = meta.get("name", ""), meta.get("version", "")
+        if not (is_valid_name(self.name) and self.version):
+            raise InstallError(f"{info_dir}/METADATA has no valid Name and Version")
+        wheel = read_headers(_read(info_dir, "WHEEL"), ["root-is-purelib"])
+        purelib = wheel.get("root-is-purelib", "").lower() == "true"
+        self.root = os.fspath(scheme.purelib if purelib else scheme.platlib)
+        self.source_record = {
+            e.path: e for e in parse_record(_read(info_dir, "RECORD"),
+                                            source=f"{info_dir}/RECORD", error=InstallError)
+        }
+        self.linker = _Linker(link_mode)
+        #: (path in the archive, path for RECORD) of every linked file.
+        self.linked: list[tuple[str, str]] = []
+        #: RECORD entries of written (not linked) files.
+        self.written: list[RecordEntry] = []
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def run(self, installer: str, requested: bool,
+            direct_url: Mapping[str, object] | None) -> InstalledDistribution:
+        # Everything that can be refused is checked before the first file is written.
+        entry_points = self.read_entry_points()
+        if entry_points and os.name == "nt":
+            raise NotSupportedError(f"cannot install {self.label}: entry point launchers for "
+                                    "Windows (.exe) are not supported yet")
+        launchers = [(entry.name, scripts.launcher(entry, self.python))
+                     for entry in entry_points]
+        data_name = self.dist_info[: -len(".dist-info")] + ".data"
+        data_keys = self.data_keys(os.path.join(self.archive, data_name))
+        self.linker.ensure_dir(self.root)
+        with os.scandir(self.archive) as it:
+            top = sorted(it, key=lambda e: e.name)
+        for entry in top:
+            if entry.name in (self.dist_info, data_name):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                self.link_tree(entry.path, os.path.join(self.root, entry.name),
+                               entry.name + "/", entry.name + "/")
+            else:
+                self.link_file(entry, os.path.join(self.root, entry.name), entry.name, entry.name)
+        for key in data_keys:
+            self.install_data(data_name, key)
+        if launchers:
+            dst_dir = os.fspath(self.scheme.scripts)
+            self.linker.ensure_dir(dst_dir)
+            for name, content in launchers:
+                self.write(dst_dir + os.sep + name, content, executable=True)
+        dist = self.install_dist_info(installer, requested, direct_url)
+        if self.linker.replaced:
+            _warn_replaced(self, self.linker.replaced)
+        return dist
+
+    def read_entry_points(self) -> list[scripts.EntryPointScript]:
+        path = os.path.join(self.archive, self.dist_info, "entry_points.txt")
+        try:
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8")
+        except FileNotFoundError:
+            return []
+        except UnicodeDecodeError as e:
+            raise InstallError(f"cannot install {self.label}: {path} is not UTF-8 ({e})") from e
+        return scripts.parse_entry_points(text, source=path)
+
+    def data_keys(self, data_dir: str) -> list[str]:
+        """The ``.data/<key>`` directories, each checked to be one the scheme knows."""
+        try:
+            with os.scandir(data_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if entry.name not in DATA_KEYS or not entry.is_dir(follow_symlinks=False):
+                raise InstallError(f"cannot install {self.label}: {entry.path} is not one of "
+                                   f"the .data directories ({', '.join(sorted(DATA_KEYS))})")
+        return [entry.name for entry in entries]
+
+    # ------------------------------------------------------------------------------ payload
+    def link_tree(self, src_dir: str, dst_dir: str, archive_rel: str, record_rel: str) -> None:
+        """Link every file below ``src_dir`` into ``dst_dir``; ``archive_rel``/``record_rel``
+        are the directory's paths (ending in ``/``) in the archive's and the new RECORD."""
+        self.linker.ensure_dir(dst_dir)
+        subdirs = []
+        with os.scandir(src_dir) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(entry)
+                else:
+                    name = entry.name
+                    self.link_file(entry, dst_dir + os.sep + name, archive_rel + name,
+                                   record_rel + name)
+        for entry in subdirs:
+            name = entry.name
+            self.link_tree(entry.path, dst_dir + os.sep + name, archive_rel + name + "/",
+                           record_rel + name + "/")
+
+    def link_file(self, entry: os.DirEntry[str], dst: str, archive_rel: str,
+                  record_rel: str) -> None:
+        if not entry.is_file(follow_symlinks=False):
+            raise InstallError(f"cannot install {self.label}: {entry.path} in the unzipped "
+                               "wheel is not a regular file")
+        self.linker.place(entry.path, dst)
+        self.linked.append((archive_rel, record_rel))
+
+    def install_data(self, data_name: str, key: str) -> None:
+        """The ``.data/<key>/`` tree, into its scheme directory."""
+        src = os.path.join(self.archive, data_name, key)
+        archive_rel = f"{data_name}/{key}/"
+        if key == "scripts":
+            self.install_scripts(src, os.fspath(self.scheme.scripts), archive_rel)
+            return
+        target = os.fspath(
+            self.scheme.headers / self.name if key == "headers" else getattr(self.scheme, key))
+        self.link_tree(src, target, archive_rel, self.record_dir(target))
+
+    def install_scripts(self, src_dir: str, dst_dir: str, archive_rel: str) -> None:
+        """``.data/scripts``: ``#!python`` scripts get the target's shebang (so are written,
+        not linked); every script is made executable."""
+        self.linker.ensure_dir(dst_dir)
+        with os.scandir(src_dir) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            dst = dst_dir + os.sep + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                self.install_scripts(entry.path, dst, archive_rel + entry.name + "/")
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                raise InstallError(f"cannot install {self.label}: {entry.path} in the unzipped "
+                                   "wheel is not a regular file")
+            with open(entry.path, "rb") as f:
+                data = f.read()
+            rewritten = scripts.rewrite_python_shebang(data, self.python)
+            if rewritten is not None:
+                self.write(dst, rewritten, executable=True)
+            elif entry.stat().st_mode & 0o111:
+                self.link_file(entry, dst, archive_rel + entry.name, self.record_path(dst))
+            else:  # a link would share (and chmod) the archive's file: copy it instead
+                self.write(dst, data, executable=True)
+
+    # ---------------------------------------------------------------------------- dist-info
+    def install_dist_info(self, installer: str, requested: bool,
+                          direct_url: Mapping[str, object] | None) -> InstalledDistribution:
+        """Assemble the dist-info under a temporary name, write RECORD, rename it into place."""
+        final = os.path.join(self.root, self.dist_info)
+        temp = os.path.join(self.root, f".{self.dist_info}.tmp-{os.urandom(6).hex()}")
+        src_dir = os.path.join(self.archive, self.dist_info)
+        try:
+            self.link_dist_info(src_dir, temp, self.dist_info + "/")
+            self.write_dist_info(temp, installer, requested, direct_url)
+            _rename_into_place(temp, final, self.label)
+        except BaseException:
+            _remove_tree(temp)
+            raise
+        return InstalledDistribution(self.name, self.version, Path(final), "dist-info")
+
+    def link_dist_info(self, src_dir: str, dst_dir: str, rel: str) -> None:
+        self.linker.ensure_dir(dst_dir)
+        with os.scandir(src_dir) as it:
+            for entry in it:
+                if rel == self.dist_info + "/" and entry.name in _GENERATED:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    self.link_dist_info(entry.path, dst_dir + os.sep + entry.name,
+                                        rel + entry.name + "/")
+                else:
+                    self.link_file(entry, dst_dir + os.sep + entry.name, rel + entry.name,
+                                   rel + entry.name)
+
+    def write_dist_info(self, temp: str, installer: str, requested: bool,
+                        direct_url: Mapping[str, object] | None) -> None:
+        rel = self.dist_info + "/"
+        extra: list[tuple[str, bytes]] = [("INSTALLER", installer.encode("utf-8") + b"\n")]
+        if requested:
+            extra.append(("REQUESTED", b""))
+        if direct_url is not None:
+            import json
+
+            extra.append(("direct_url.json", json.dumps(dict(direct_url)).encode("utf-8")))
+        for name, data in extra:
+            _write_new(os.path.join(temp, name), data, 0o644)
+            self.written.append(RecordEntry(rel + name, hash_bytes(data), len(data)))
+        entries = []
+        for archive_rel, record_rel in self.linked:
+            source = self.source_record.get(archive_rel)
+            if source is not None and source.hash is not None and source.size is not None:
+                entries.append(RecordEntry(record_rel, source.hash, source.size))
+            else:  # an archive not made by unzip_wheel: hash the file
+                digest, size = hash_file(os.path.join(self.archive, archive_rel))
+                entries.append(RecordEntry(record_rel, digest, size))
+        entries.extend(self.written)
+        entries.append(RecordEntry(rel + "RECORD", None, None))
+        _write_new(os.path.join(temp, "RECORD"), format_record(entries), 0o644)
+
+    # -------------------------------------------------------------------------------- helpers
+    def write(self, dst: str, data: bytes, *, executable: bool) -> None:
+        """Write a generated file (replacing one another distribution installed)."""
+        mode = 0o755 if executable else 0o644
+        try:
+            _write_new(dst, data, mode)
+        except FileExistsError:
+            _replace_with(dst, lambda tmp: _write_new(tmp, data, mode))
+            self.linker.replaced.append(dst)
+        self.written.append(RecordEntry(self.record_path(dst), hash_bytes(data), len(data)))
+
+    def record_dir(self, path: str) -> str:
+        """The directory ``path`` as a RECORD path prefix: ``""`` or ``"rel/"``."""
+        rel = self.record_path(path)
+        return "" if rel == "." else rel + "/"
+
+    def record_path(self, path: str) -> str:
+        """``path`` as RECORD spells it: relative to the dist-info's parent, ``/``-separated."""
+        rel = os.path.relpath(path, self.root)
+        return rel if os.sep == "/" else rel.replace(os.sep, "/")
+
+
+class _Linker:
+    """Puts files in place by one link mode, falling back to copying where it cannot."""
+
+    def __init__(self, mode: LinkMode) -> None:
+        self.op: Callable[[str, str], None] = {
+            "hardlink": self.hardlink, "copy": _copy, "clone": self.clone,
+            "symlink": os.symlink,
+        }[mode]
+        #: Target directories known to exist.
+        self.created: set[str] = set()
+        #: Targets that existed and were replaced.
+        self.replaced: list[str] = []
+
+    def ensure_dir(self, path: str) -> None:
+        if path in self.created:
+            return
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            if not os.path.isdir(path):
+                raise InstallError(f"cannot create the directory {path}: a file is in the way"
+                                   ) from None
+        except FileNotFoundError:  # a scheme directory that does not exist yet
+            os.makedirs(path, exist_ok=True)
+        self.created.add(path)
+
+    def place(self, src: str, dst: str) -> None:
+        try:
+            self.op(src, dst)
+        except FileExistsError:
+            if os.path.isdir(dst) and not os.path.islink(dst):
+                raise InstallError(f"cannot install {dst}: a directory is in the way") from None
+            _replace_with(dst, lambda tmp: self.op(src, tmp))
+            self.replaced.append(dst)
+
+    def hardlink(self, src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError as e:
+            if e.errno not in _NO_HARDLINK:
+                raise
+            if e.errno != errno.EMLINK:  # EMLINK: only this file has too many links
+                log.warn_once(_HARDLINK_FALLBACK, key="hardlink-fallback")
+                self.op = _copy
+            _copy(src, dst)
+
+    def clone(self, src: str, dst: str) -> None:
+        if sys.platform != "linux":
+            log.warn_once(_CLONE_FALLBACK, key="clone-fallback")
+            self.op = _copy
+            _copy(src, dst)
+            return
+        import fcntl
+
+        def clone_or_copy(fd_in: int, fd_out: int, size: int) -> None:
+            try:
+                fcntl.ioctl(fd_out, _FICLONE, fd_in)
+            except OSError as e:
+                if e.errno not in _NO_CLONE:
+                    raise
+                log.warn_once(_CLONE_FALLBACK, key="clone-fallback")
+                self.op = _copy
+                _copy_data(fd_in, fd_out, size)
+
+        _copy(src, dst, clone_or_copy)
+
+
+def _copy(src: str, dst: str,
+          transfer: Callable[[int, int, int], None] | None = None) -> None:
+    """Copy ``src`` to the new file ``dst`` (keeping its permission bits) with ``transfer``."""
+    fd_in = os.open(src, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd_in)
+        fd_out = os.open(dst, _OPEN_NEW, st.st_mode & 0o777)
+        try:
+            (transfer or _copy_data)(fd_in, fd_out, st.st_size)
+        except BaseException:
+            os.close(fd_out)
+            os.unlink(dst)
+            raise
+        os.close(fd_out)
+    finally:
+        os.close(fd_in)
+
+
+def _copy_data(fd_in: int, fd_out: int, size: int) -> None:
+    """Copy ``size`` bytes in the kernel where it can (``copy_file_range``), else by reads."""
+    copy_range = getattr(os, "copy_file_range", None)
+    offset = 0
+    if copy_range is not None:
+        try:
+            while offset < size:
+                n = copy_range(fd_in, fd_out, size - offset)
+                if n == 0:
+                    break
+                offset += n
+            return
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+    os.lseek(fd_in, offset, os.SEEK_SET)
+    while chunk := os.read(fd_in, 1 << 20):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd_out, view):]
+
+
+def _write_new(path: str, data: bytes, mode: int) -> None:
+    """Create ``path`` (it must not exist) holding ``data``."""
+    fd = os.open(path, _OPEN_NEW, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _replace_with(dst: str, create: Callable[[str], None]) -> None:
+    """Replace the existing file ``dst`` atomically by what ``create`` makes at a temp name."""
+    tmp = f"{dst}.pyffin-tmp-{os.urandom(6).hex()}"
+    create(tmp)
+    try:
+        os.replace(tmp, dst)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _rename_into_place(temp: str, final: str, label: str) -> None:
+    """Rename the finished dist-info ``temp`` to ``final``, replacing a stale one there."""
+    try:
+        os.rename(temp, final)
+        return
+    except OSError as e:
+        if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    log.warn(f"Replacing the existing {os.path.basename(final)} while installing {label}")
+    old = f"{final}.pyffin-old-{os.urandom(6).hex()}"
+    os.rename(final, old)
+    os.rename(temp, final)
+    _remove_tree(old)
+
+
+def _remove_tree(path: str) -> None:
+    if os.path.lexists(path):
+        from pyffin.cache.fs import remove
+
+        remove(Path(path))
+
+
+def _find_dist_info(archive: str) -> str:
+    with os.scandir(archive) as it:
+        found = [e.name for e in it if e.name.endswith(".dist-info") and e.is_dir()]
+    if len(found) != 1:
+        raise InstallError(f"{archive} is not an unzipped wheel: expected one .dist-info "
+                           f"directory, found {', '.join(sorted(found)) or 'none'}")
+    return found[0]
+
+
+def _read(directory: str, name: str) -> bytes:
+    path = os.path.join(directory, name)
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise InstallError(f"{path} is missing; the unzipped wheel is incomplete") from None
+
+
+def _warn_replaced(install: _Install, replaced: list[str]) -> None:
+    """Say which files of other distributions the install replaced, grouped by owner."""
+    from pyffin.installer.installed import owners
+
+    by_owner: dict[str, list[str]] = {}
+    scheme = install.scheme
+    found = owners(replaced, [scheme.purelib, scheme.platlib], exclude=install.dist_info)
+    for path in replaced:
+        by_owner.setdefault(found.get(path, ""), []).append(path)
+    for owner, paths in by_owner.items():
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        whose = f"installed by {owner}" if owner else "that no installed distribution records"
+        log.warn(f"Installing {install.label} replaced {len(paths)} file(s) {whose}: {shown}")

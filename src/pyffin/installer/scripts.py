@@ -1,0 +1,107 @@
+"""Scripts an install writes: entry-point launchers and the shebang of the target interpreter."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from pyffin.errors import NotSupportedError
+from pyffin.installer.errors import InstallError
+
+#: Longest ``#!`` line the kernel honours (distlib's limits: Linux truncates at 127 bytes).
+_MAX_SHEBANG = 512 if sys.platform == "darwin" else 127
+#: Characters that would need escaping inside the ``/bin/sh`` trampoline's double quotes.
+_UNQUOTABLE = ('"', "$", "`", "\\", "\n", "\r", "'''")
+#: The entry point groups that become scripts.
+SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPointScript:
+    """A ``console_scripts``/``gui_scripts`` entry: ``name = module:attr.path``."""
+
+    name: str
+    module: str
+    attr: str
+
+
+def shebang(python: str) -> bytes:
+    """The first line(s) of a script run by ``python``.
+
+    A path that is too long for the kernel or holds whitespace gets the ``/bin/sh`` trampoline
+    that pip and distlib use: the same lines are a shell ``exec`` of the interpreter and, to
+    Python, a string literal it ignores.
+    """
+    exe = os.fsencode(python)
+    if len(exe) + 3 <= _MAX_SHEBANG and not any(c in exe for c in b" \t"):
+        return b"#!" + exe + b"\n"
+    if any(c in python for c in _UNQUOTABLE):
+        raise NotSupportedError(
+            f"cannot write a script launcher for the interpreter {python!r}: its path is too "
+            "long for '#!' or has spaces, and has characters the /bin/sh launcher cannot quote "
+            "(not supported yet)")
+    return b"#!/bin/sh\n'''exec' \"" + exe + b'" "$0" "$@"\n' + b"' '''\n"
+
+
+def _is_dotted_identifier(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def parse_entry_points(text: str, *, source: str) -> list[EntryPointScript]:
+    """The scripts of ``entry_points.txt`` (an INI file; only the script groups are read).
+
+    Names and targets are checked because they become a file name and Python source: a name is
+    one path component and a target is ``module:attr`` made of identifiers.
+    """
+    scripts: list[EntryPointScript] = []
+    group: str | None = None
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line[0] == "[" and line[-1] == "]":
+            group = line[1:-1].strip()
+            continue
+        if group not in SCRIPT_GROUPS:
+            continue
+        name, sep, value = (part.strip() for part in line.partition("="))
+        target = value.partition("[")[0].strip()  # "mod:func [extra]": extras do not matter here
+        module, colon, attr = (part.strip() for part in target.partition(":"))
+        where = f"{source}, line {lineno}"
+        if (not sep or not name or name in (".", "..") or name.startswith("-")
+                or any(c in name for c in "/\\\0")):
+            raise InstallError(f"{where}: invalid script name {name!r}")
+        if not (colon and _is_dotted_identifier(module) and _is_dotted_identifier(attr)):
+            raise InstallError(f"{where}: the entry point {name!r} must be 'module:function', "
+                               f"got {value!r}")
+        scripts.append(EntryPointScript(name, module, attr))
+    return scripts
+
+
+def launcher(entry: EntryPointScript, python: str) -> bytes:
+    """The launcher script for ``entry``: import the module, call the function, exit with its
+    result. ``sys.argv[0]`` loses the ``-script.pyw``/``.exe`` suffixes of Windows launchers, as
+    pip's does."""
+    top = entry.attr.partition(".")[0]
+    body = (
+        "# -*- coding: utf-8 -*-\n"
+        "import sys\n"
+        f"from {entry.module} import {top}\n"
+        'if __name__ == "__main__":\n'
+        '    if sys.argv[0].endswith("-script.pyw"):\n'
+        "        sys.argv[0] = sys.argv[0][:-11]\n"
+        '    elif sys.argv[0].endswith(".exe"):\n'
+        "        sys.argv[0] = sys.argv[0][:-4]\n"
+        f"    sys.exit({entry.attr}())\n"
+    )
+    return shebang(python) + body.encode("utf-8")
+
+
+def rewrite_python_shebang(data: bytes, python: str) -> bytes | None:
+    """``data`` with a ``#!python``/``#!pythonw`` first line replaced by the target
+    interpreter's shebang; ``None`` when the script does not start with one."""
+    if not data.startswith(b"#!python"):
+        return None
+    end = data.find(b"\n")
+    return shebang(python) + (b"" if end == -1 else data[end + 1:])

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyffin.distribution.metadata import MetadataError
+from pyffin.distribution.unzip import RecordEntry
+from pyffin.installer.installed import InstalledDistribution, owners, scan
+from tests.installer.conftest import Install
+from tests.installer.envs import Env
+from tests.support.dists import WheelSpec
+
+
+def names(dists: list[InstalledDistribution]) -> list[tuple[str, str, str]]:
+    return [(d.name, d.version, d.kind) for d in dists]
+
+
+def test_scan_reads_names_and_versions_from_directory_names_alone(tmp_path: Path) -> None:
+    # Empty directories: nothing to read, so the scan cannot have read anything.
+    for name in ["foo_bar-1.0.dist-info", "Django-4.2rc1.dist-info", "zope.interface-6.0.dist-info",
+                 "legacy-name-2.0.dist-info", "old_pkg-0.9-py3.11.egg-info",
+                 "plat_pkg-1.2-py3.11-linux-x86_64.egg-info"]:
+        (tmp_path / name).mkdir()
+    # Things that are not distributions.
+    for name in ["foo_bar", ".foo-1.0.dist-info.tmp-123", "__pycache__"]:
+        (tmp_path / name).mkdir()
+    (tmp_path / "six.py").write_text("")
+    (tmp_path / "distutils-precedence.pth").write_text("")
+
+    found = scan([tmp_path])
+
+    assert names(found) == [
+        ("Django", "4.2rc1", "dist-info"),
+        ("foo_bar", "1.0", "dist-info"),
+        ("legacy-name", "2.0", "dist-info"),
+        ("old_pkg", "0.9", "egg-info"),
+        ("plat_pkg", "1.2", "egg-info"),
+        ("zope.interface", "6.0", "dist-info"),
+    ]
+    assert [d.normalized_name for d in found][:3] == ["django", "foo-bar", "legacy-name"]
+    assert found[1].path == tmp_path / "foo_bar-1.0.dist-info"
+
+
+def test_scan_reads_the_version_when_the_name_has_none(tmp_path: Path) -> None:
+    (tmp_path / "unversioned.egg-info").mkdir()
+    (tmp_path / "unversioned.egg-info" / "PKG-INFO").write_text("Name: unversioned\nVersion: 3\n")
+    (tmp_path / "distutils_pkg-1.0-py3.11.egg-info").write_text("Name: distutils-pkg\n")
+
+    assert names(scan([tmp_path])) == [("distutils_pkg", "1.0", "egg-info"),
+                                       ("unversioned", "3", "egg-info")]
+
+
+def test_scan_reports_a_directory_it_cannot_name(tmp_path: Path, messages: list[str]) -> None:
+    (tmp_path / "broken.dist-info").mkdir()
+
+    assert scan([tmp_path]) == []
+    assert messages == [f"Ignoring {tmp_path / 'broken.dist-info'}: its name has no version "
+                        "and it has no readable metadata"]
+
+
+def test_scan_finds_develop_egg_links(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "My_Proj.egg-info").mkdir(parents=True)
+    (project / "My_Proj.egg-info" / "PKG-INFO").write_text("Name: my-proj\nVersion: 0.3\n")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "my-proj.egg-link").write_text(f"{project}\n.\n")
+
+    (dist,) = scan([site])
+
+    assert names([dist]) == [("my-proj", "0.3", "egg-link")]
+    assert dist.egg_link_target() == project
+    assert dist.metadata().version == "0.3"
+    assert dist.record() is None
+
+
+def test_scan_skips_missing_and_repeated_directories(tmp_path: Path) -> None:
+    (tmp_path / "a-1.0.dist-info").mkdir()
+
+    found = scan([tmp_path / "missing", tmp_path, tmp_path / "." ])
+
+    assert names(found) == [("a", "1.0", "dist-info")]
+
+
+def test_accessors_read_the_installed_files(env: Env, install: Install) -> None:
+    install(WheelSpec("pkg", "2.0", requires_dist=["dep>=1"]), requested=True,
+            direct_url={"url": "https://example.com/pkg.whl", "archive_info": {}})
+
+    (dist,) = scan([env.site_packages])
+
+    assert dist.metadata().requires_dist == ("dep>=1",)
+    assert dist.requested and dist.installer == "pyffin"
+    assert dist.direct_url() == {"url": "https://example.com/pkg.whl", "archive_info": {}}
+    record = dist.record()
+    assert record is not None
+    assert RecordEntry("pkg-2.0.dist-info/RECORD", None, None) in record
+    assert {e.path for e in record} >= {"pkg/__init__.py", "pkg-2.0.dist-info/METADATA"}
+
+
+def test_a_malformed_direct_url_is_reported_and_ignored(tmp_path: Path,
+                                                       messages: list[str]) -> None:
+    info = tmp_path / "a-1.0.dist-info"
+    info.mkdir()
+    (info / "direct_url.json").write_text("{not json")
+
+    assert InstalledDistribution("a", "1.0", info).direct_url() is None
+    assert messages and "Ignoring the malformed" in messages[0]
+
+
+def test_missing_metadata_is_a_metadata_error(tmp_path: Path) -> None:
+    info = tmp_path / "a-1.0.dist-info"
+    info.mkdir()
+
+    with pytest.raises(MetadataError, match=r"cannot read the metadata of a 1\.0"):
+        InstalledDistribution("a", "1.0", info).metadata()
+
+
+def test_egg_info_file_lists_are_relative_to_site_packages(tmp_path: Path) -> None:
+    info = tmp_path / "old-1.0-py3.11.egg-info"
+    info.mkdir()
+    (info / "installed-files.txt").write_text("../old/__init__.py\nPKG-INFO\n../../../../bin/old\n")
+
+    record = InstalledDistribution("old", "1.0", info, "egg-info").record()
+
+    assert record is not None
+    assert [e.path for e in record] == ["old/__init__.py", "old-1.0-py3.11.egg-info/PKG-INFO",
+                                        "../../../bin/old"]
+
+
+def test_owners_names_the_distribution_recording_a_path(env: Env, install: Install) -> None:
+    install(WheelSpec("one", "1.0"))
+    install(WheelSpec("two", "1.0"))
+    path = str(env.site_packages / "two" / "__init__.py")
+
+    assert owners([path, "/elsewhere"], [env.site_packages]) == {path: "two 1.0"}
+    assert owners([path], [env.site_packages], exclude="two-1.0.dist-info") == {}
