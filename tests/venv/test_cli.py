@@ -7,6 +7,7 @@ import pytest
 
 from pyffin.interpreter import Interpreter
 from tests.support.cli import pyffin
+from tests.support.index import IndexServer
 
 
 @pytest.fixture(autouse=True)
@@ -77,11 +78,24 @@ def test_a_non_empty_directory_needs_clear(tmp_path: Path, cache_dir: Path) -> N
     assert not (target / "main.py").exists()
 
 
-def test_seed_is_not_supported_yet(tmp_path: Path, cache_dir: Path) -> None:
-    result = pyffin("venv", tmp_path / "env", "--seed", cache_dir=cache_dir)
-    assert result.returncode == 1
-    assert result.stderr == "error: --seed is not supported yet\n"
-    assert not (tmp_path / "env").exists()
+def test_seed_installs_pip_setuptools_and_wheel_with_pyffin(
+        tmp_path: Path, cache_dir: Path, index_server: IndexServer) -> None:
+    import subprocess
+
+    from tests.support.dists import WheelSpec
+    from tests.support.wheels import bundled_wheels
+
+    for wheel in bundled_wheels():  # the pip and setuptools wheels ensurepip carries
+        index_server.add_file(wheel)
+    index_server.add_wheel(WheelSpec("wheel", "0.45.0"))
+    env = tmp_path / "env"
+    result = pyffin("venv", env, "--seed", "--python", sys.executable, "--index-url",
+                    index_server.index_url, cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    assert " + pip==" in result.stderr and " + wheel==0.45.0" in result.stderr
+    listed = subprocess.run([env / "bin" / "python", "-m", "pip", "list", "--format", "freeze"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "wheel==0.45.0" in listed and "setuptools==" in listed
 
 
 def test_an_unknown_interpreter_is_an_error(tmp_path: Path, cache_dir: Path) -> None:

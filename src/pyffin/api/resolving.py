@@ -102,7 +102,6 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.interpreter import find_interpreter
     from pyffin.requirements import read_requirements
     from pyffin.resolver import ResolverOptions, resolve
-    from pyffin.resolver.index_source import BinaryPolicy, IndexSource
 
     started = time.perf_counter()
     session = session or Session()
@@ -117,37 +116,49 @@ def compile(  # the public name mirrors `pyffin pip compile`
         interpreter = find_interpreter(python, cache=session.cache)
     target = make_target(interpreter, python_version=python_version,
                          python_platform=python_platform)
-    registry = session.registry(_spec_index_settings(spec))
-    binary = BinaryPolicy(
-        no_binary=frozenset(_names(no_binary)) | frozenset(_names(spec.no_binary)),
-        only_binary=frozenset(_names(only_binary)) | frozenset(_names(spec.only_binary)),
-        no_build=no_build)
-    source = IndexSource(registry, tags=target.tags, binary=binary,
-                         exclude_newer=parse_exclude_newer(exclude_newer))
+    source = index_source(session, spec, target.tags, no_binary=no_binary,
+                          only_binary=only_binary, no_build=no_build,
+                          exclude_newer=exclude_newer)
     options = ResolverOptions(
         resolution=resolution,
         prerelease=prerelease or ("allow" if spec.pre else "if-necessary-or-explicit"),
         upgrade=upgrade,
-        upgrade_packages=frozenset(_names(upgrade_packages)),
+        upgrade_packages=frozenset(normalized_names(upgrade_packages)),
     )
     preferences = _preferences(preferences_from) if not upgrade else {}
     result = resolve(
-        _direct(spec.requirements), source, target.markers, options,
-        constraints=_direct(spec.constraints), overrides=_direct(spec.overrides),
-        preferences=preferences)
+        direct_requirements(spec.requirements), source, target.markers, options,
+        constraints=direct_requirements(spec.constraints),
+        overrides=direct_requirements(spec.overrides), preferences=preferences)
     hashes = _hashes(result, source) if generate_hashes else None
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources))
 
 
-def _names(names: Iterable[str]) -> list[str]:
+def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], *,
+                 no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
+                 no_build: bool = False, exclude_newer: str | None = None,
+                 no_deps: bool = False) -> IndexSource:
+    """The package source for ``spec``: its index options merged into the session's settings,
+    the binary flags of the command and of the requirements files combined."""
+    from pyffin.resolver.index_source import BinaryPolicy, IndexSource
+
+    binary = BinaryPolicy(
+        no_binary=frozenset(normalized_names([*no_binary, *spec.no_binary])),
+        only_binary=frozenset(normalized_names([*only_binary, *spec.only_binary])),
+        no_build=no_build)
+    return IndexSource(session.registry(spec_index_settings(spec)), tags=tags, binary=binary,
+                       exclude_newer=parse_exclude_newer(exclude_newer), no_deps=no_deps)
+
+
+def normalized_names(names: Iterable[str]) -> list[str]:
     from pyffin.cache.keys import normalize_name
 
     return [name if name in (":all:", ":none:") else normalize_name(name) for name in names]
 
 
-def _spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
+def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
     from pyffin.settings import IndexSettings
 
     return IndexSettings(
@@ -158,7 +169,7 @@ def _spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
     )
 
 
-def _direct(entries: Sequence[RequirementEntry]) -> list[DirectRequirement]:
+def direct_requirements(entries: Sequence[RequirementEntry]) -> list[DirectRequirement]:
     from pyffin.resolver import DirectRequirement
 
     direct: list[DirectRequirement] = []

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 class Context:
     """Settings shared by every command and the resources it opened (closed by ``main``)."""
 
-    def __init__(self, console: Console, *, cache_dir: str | None, no_cache: bool) -> None:
+    def __init__(self, console: Console, *, cache_dir: str | None, no_cache: bool,
+                 no_config: bool = False) -> None:
         self.console = console
         self.cache_dir = cache_dir
         self.no_cache = no_cache
+        #: ``--no-config``: ignore pyffin's and pip's configuration files.
+        self.no_config = no_config
         self._cache: Cache | None = None
 
     def cache_location(self) -> Cache:

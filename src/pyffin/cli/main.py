@@ -34,6 +34,10 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
                        default=_env_flag("PYFFIN_NO_CACHE"),
                        help="Use a temporary cache, removed when the command ends "
                             "[env: PYFFIN_NO_CACHE]")
+    group.add_argument("--no-config", action="store_true",
+                       default=_env_flag("PYFFIN_NO_CONFIG"),
+                       help="Ignore every configuration file, pyffin's and pip's "
+                            "[env: PYFFIN_NO_CONFIG]")
     group.add_argument("--version", action="version", version=f"pyffin {__version__}",
                        help="Print the version and exit")
 
@@ -136,7 +140,8 @@ def _run(command: object, args: argparse.Namespace) -> int:
     assert isinstance(command, Command)
     console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
     log.configure(console.sink, console.log_level)
-    context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache)
+    context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,
+                      no_config=args.no_config)
     _exit_cleanly_on_sigterm()
     try:
         return command.run(args, context)

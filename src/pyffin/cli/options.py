@@ -26,9 +26,6 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--index-strategy", choices=("first-index", "unsafe-best-match"),
                        help="first-index (default): use only the first index that has a "
                             "project; unsafe-best-match: consider every index")
-    group.add_argument("--no-config", action="store_true",
-                       help="Ignore every configuration file, pyffin's and pip's "
-                            "[env: PYFFIN_NO_CONFIG]")
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -60,5 +57,5 @@ def session(args: argparse.Namespace, ctx: Context) -> Session:
         no_index=args.no_index,
         index_strategy=args.index_strategy,
     )
-    return Session(ctx.cache(), index=flags, no_config=args.no_config, offline=args.offline,
+    return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package)

@@ -25,6 +25,27 @@ COMMANDS: dict[tuple[str, ...], CommandSpec] = {
         "pyffin.cli.commands.pip_compile:COMPILE",
         "Compile requirements into a pinned requirements.txt",
     ),
+    ("pip", "sync"): CommandSpec(
+        "pyffin.cli.commands.pip_install:SYNC",
+        "Make an environment match requirements files exactly",
+    ),
+    ("pip", "install"): CommandSpec(
+        "pyffin.cli.commands.pip_install:INSTALL", "Install packages into an environment"
+    ),
+    ("pip", "uninstall"): CommandSpec(
+        "pyffin.cli.commands.pip_uninstall:UNINSTALL", "Uninstall packages from an environment"
+    ),
+    ("pip", "freeze"): CommandSpec(
+        "pyffin.cli.commands.pip_inspect:FREEZE", "List installed packages as requirements"
+    ),
+    ("pip", "list"): CommandSpec("pyffin.cli.commands.pip_inspect:LIST",
+                                 "List installed packages"),
+    ("pip", "show"): CommandSpec("pyffin.cli.commands.pip_inspect:SHOW",
+                                 "Show information about installed packages"),
+    ("pip", "check"): CommandSpec(
+        "pyffin.cli.commands.pip_inspect:CHECK",
+        "Check that installed packages have compatible dependencies",
+    ),
     ("cache", "dir"): CommandSpec("pyffin.cli.commands.cache:DIR", "Show the cache directory"),
     ("cache", "clean"): CommandSpec(
         "pyffin.cli.commands.cache:CLEAN", "Remove all cache entries, or those of some packages"

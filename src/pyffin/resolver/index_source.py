@@ -86,6 +86,7 @@ class IndexSource:
         binary: BinaryPolicy | None = None,
         exclude_newer: float | None = None,
         sdist_metadata: SdistMetadata | None = None,
+        no_deps: bool = False,
     ) -> None:
         self.registry = registry
         #: Tag → priority (lower is preferred), in the target's order.
@@ -93,6 +94,8 @@ class IndexSource:
         self.binary = binary or BinaryPolicy()
         self.exclude_newer = exclude_newer
         self._sdist_metadata = sdist_metadata
+        #: ``--no-deps`` / ``pip sync``: versions are chosen for the requirements alone.
+        self.no_deps = no_deps
         self._lock = threading.Lock()
         self._versions: dict[str, dict[Version, VersionFiles]] = {}
         self._metadata_futures: dict[tuple[str, Version], Future[CoreMetadata]] = {}
@@ -106,7 +109,12 @@ class IndexSource:
         ]
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
-        return self._metadata_future(name, version, submit=False).result()
+        metadata = self._metadata_future(name, version, submit=False).result()
+        if self.no_deps:
+            from dataclasses import replace
+
+            return replace(metadata, requires_dist=())
+        return metadata
 
     def prefetch_candidates(self, name: NormalizedName) -> None:
         self.registry.prefetch_project(name)

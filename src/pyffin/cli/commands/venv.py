@@ -7,7 +7,10 @@ import os
 import re
 
 from pyffin.cli.command import Command, Context
-from pyffin.errors import NotSupportedError
+from pyffin.cli.options import add_cache_options, add_index_options, session
+
+#: What ``--seed`` installs, as virtualenv does.
+SEED_PACKAGES = ("pip", "setuptools", "wheel")
 
 _SAFE_SHELL_WORD_RE = re.compile(r"[\w@%+=:,./-]+")
 
@@ -27,13 +30,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Replace PATH even when it is a directory that is not a virtual "
                              "environment")
     parser.add_argument("--seed", action="store_true",
-                        help="Install pip, setuptools and wheel into the environment "
-                             "(not supported yet)")
+                        help="Install pip, setuptools and wheel into the environment")
+    add_index_options(parser)
+    add_cache_options(parser)
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
-    if args.seed:
-        raise NotSupportedError("--seed is not supported yet")
     from pyffin.interpreter.discovery import find_interpreter
     from pyffin.venv import create
 
@@ -47,10 +49,22 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if prompt == ".":
         prompt = os.path.basename(os.getcwd())
     console.note(f"Creating virtual environment at: {args.path}")
-    create(args.path, interpreter, prompt=prompt,
-           system_site_packages=args.system_site_packages, clear=args.clear)
+    root = create(args.path, interpreter, prompt=prompt,
+                  system_site_packages=args.system_site_packages, clear=args.clear)
+    if args.seed:
+        _seed(args, ctx, root)
     console.note(f"Activate with: {_activation_command(args.path)}")
     return 0
+
+
+def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str]) -> None:
+    """Install pip, setuptools and wheel with pyffin itself (``--seed``)."""
+    import pyffin.api.install as api
+    from pyffin.cli.commands.pip_install import report
+
+    result = api.install(requirements=list(SEED_PACKAGES), session=session(args, ctx),
+                         python=os.path.join(root, "bin", "python"))
+    report(ctx, result)
 
 
 def _activation_command(path: str) -> str:

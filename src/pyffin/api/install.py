@@ -1,0 +1,463 @@
+"""``pyffin.install``, ``pyffin.sync``, ``pyffin.uninstall``: change an environment.
+
+An operation finds the environment, reads the requirements, and — when the environment
+already satisfies them — stops there, without network and without resolving. Otherwise it
+resolves (``sync``: each requirement alone, as pip-sync and uv do; ``install``: with
+dependencies, preferring what is installed), plans, fetches what the cache lacks (in parallel),
+and changes the environment under its lock: removals first, then links.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from pyffin import log
+from pyffin.errors import NotSupportedError, PyffinError, UsageError
+
+if TYPE_CHECKING:
+    from pyffin.api.session import Session
+    from pyffin.cache import FileLock
+    from pyffin.distribution.database import FetchReporter
+    from pyffin.installer.installed import InstalledDistribution
+    from pyffin.installer.link import LinkMode
+    from pyffin.installer.plan import InstallPlan, Wanted
+    from pyffin.interpreter import Interpreter
+    from pyffin.requirements import RequirementEntry, RequirementsSpec
+    from pyffin.resolver.index_source import IndexSource
+    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+
+
+class HashRequirementError(PyffinError):
+    """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
+
+
+@dataclass
+class InstallResult:
+    """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
+
+    environment: Interpreter
+    #: ``(name, version)`` pairs, sorted.
+    installed: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    #: Packages checked and found satisfying (no change needed).
+    audited: int = 0
+    resolved: int | None = None
+    #: Wheels fetched into the cache (downloaded and unzipped).
+    prepared: int = 0
+    dry_run: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResolveOptions:
+    """How versions are chosen (the resolver's flags)."""
+
+    resolution: ResolutionMode = "highest"
+    prerelease: PrereleaseMode | None = None
+    exclude_newer: str | None = None
+    only_binary: tuple[str, ...] = ()
+    no_binary: tuple[str, ...] = ()
+    no_build: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeOptions:
+    """How the environment is changed."""
+
+    reinstall: bool = False
+    reinstall_packages: tuple[str, ...] = ()
+    link_mode: LinkMode = "hardlink"
+    compile_bytecode: bool = False
+    dry_run: bool = False
+    require_hashes: bool = False
+
+
+# --------------------------------------------------------------------------------- public
+def install(
+    sources: Sequence[str | Path] = (),
+    *,
+    requirements: Sequence[str] = (),
+    editables: Sequence[str] = (),
+    constraints: Sequence[str | Path] = (),
+    overrides: Sequence[str | Path] = (),
+    extras: Sequence[str] = (),
+    all_extras: bool = False,
+    session: Session | None = None,
+    python: str | None = None,
+    system: bool = False,
+    break_system_packages: bool = False,
+    upgrade: bool = False,
+    upgrade_packages: Iterable[str] = (),
+    no_deps: bool = False,
+    resolve_options: ResolveOptions = ResolveOptions(),
+    change: ChangeOptions = ChangeOptions(),
+    reporter: FetchReporter | None = None,
+    stdin: TextIO | None = None,
+) -> InstallResult:
+    """Install requirements (files, ``requirements`` strings) and their dependencies."""
+    return _Operation(session, python, system, break_system_packages, change, reporter).run(
+        sources=sources, requirements=requirements, editables=editables,
+        constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
+        sync=False, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
+        resolve_options=resolve_options, stdin=stdin)
+
+
+def sync(
+    sources: Sequence[str | Path] = (),
+    *,
+    constraints: Sequence[str | Path] = (),
+    session: Session | None = None,
+    python: str | None = None,
+    system: bool = False,
+    break_system_packages: bool = False,
+    resolve_options: ResolveOptions = ResolveOptions(),
+    change: ChangeOptions = ChangeOptions(),
+    reporter: FetchReporter | None = None,
+    stdin: TextIO | None = None,
+) -> InstallResult:
+    """Make the environment contain exactly the given requirements (no dependencies are
+    added; everything else is removed)."""
+    return _Operation(session, python, system, break_system_packages, change, reporter).run(
+        sources=sources, constraints=constraints, sync=True, no_deps=True,
+        resolve_options=resolve_options, stdin=stdin)
+
+
+def uninstall(
+    packages: Sequence[str] = (),
+    *,
+    sources: Sequence[str | Path] = (),
+    session: Session | None = None,
+    python: str | None = None,
+    system: bool = False,
+    break_system_packages: bool = False,
+    dry_run: bool = False,
+) -> InstallResult:
+    """Remove packages (names, or the requirements of files) from the environment; names that
+    are not installed are skipped with a warning."""
+    from pyffin.installer.installed import scan
+    from pyffin.installer.uninstall import uninstall as remove
+    from pyffin.requirements import read_requirements
+
+    started = time.perf_counter()
+    operation = _Operation(session, python, system, break_system_packages,
+                           ChangeOptions(dry_run=dry_run), None)
+    env = operation.environment()
+    spec = read_requirements([str(s) for s in sources], requirements=packages)
+    names = [entry.name for entry in spec.requirements]
+    if any(name is None for name in names):
+        raise UsageError("uninstall needs package names, not URLs or paths")
+    installed = {d.normalized_name: d for d in scan([Path(p) for p in env.site_packages])}
+    doomed: list[InstalledDistribution] = []
+    for name in dict.fromkeys(n for n in names if n is not None):
+        dist = installed.get(name)
+        if dist is None:
+            log.warn(f"Skipping {name} as it is not installed")
+        else:
+            doomed.append(dist)
+    result = InstallResult(env, dry_run=dry_run)
+    result.removed = sorted((d.normalized_name, d.version) for d in doomed)
+    if not dry_run and doomed:
+        with operation.locked(env):
+            for dist in doomed:
+                remove(dist, env.scheme)
+    result.timings["uninstall"] = time.perf_counter() - started
+    return result
+
+
+# ------------------------------------------------------------------------------ internals
+class _Operation:
+    def __init__(self, session: Session | None, python: str | None, system: bool,
+                 break_system_packages: bool, change: ChangeOptions,
+                 reporter: FetchReporter | None) -> None:
+        from pyffin.api.session import Session
+
+        self.session = session or Session()
+        self.python = python
+        self.system = system
+        self.break_system_packages = break_system_packages
+        self.change = change
+        self.reporter = reporter
+
+    def environment(self) -> Interpreter:
+        from pyffin.interpreter import find_environment
+
+        return find_environment(self.python, system=self.system,
+                                break_system_packages=self.break_system_packages,
+                                cache=self.session.cache)
+
+    def locked(self, env: Interpreter) -> FileLock:
+        """The environment's lock: one process changes an environment at a time. It lives in
+        the temporary directory, keyed by the environment's real path, so an environment
+        holds nothing but what was installed (and a system prefix needs no write access)."""
+        import tempfile
+
+        from pyffin.cache import FileLock, digest
+
+        key = digest(os.path.realpath(env.prefix))
+        return FileLock(Path(tempfile.gettempdir()) / f"pyffin-env-{key}.lock",
+                        f"the environment at {env.prefix}")
+
+    def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
+            sync: bool, no_deps: bool, resolve_options: ResolveOptions,
+            stdin: TextIO | None, requirements: Sequence[str] = (),
+            editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
+            extras: Sequence[str] = (), all_extras: bool = False, upgrade: bool = False,
+            upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
+        from pyffin.installer.installed import scan
+        from pyffin.requirements import read_requirements
+
+        started = time.perf_counter()
+        env = self.environment()
+        spec = read_requirements(
+            [str(s) for s in sources], requirements=requirements, editables=editables,
+            constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
+            extras=extras, all_extras=all_extras, stdin=stdin)
+        if not spec.requirements:
+            raise UsageError("no requirements given: pass package names or requirements files")
+        for entry in spec.requirements:
+            if entry.editable or entry.url is not None or entry.requirement is None:
+                raise NotSupportedError(
+                    "direct URL, path and editable requirements are not supported yet: "
+                    f"{entry.url} ({entry.location or 'command line'})")
+        hash_mode = self.change.require_hashes or spec.require_hashes or any(
+            entry.hashes for entry in spec.requirements)
+        installed = scan([Path(p) for p in env.site_packages])
+        result = InstallResult(env, dry_run=self.change.dry_run)
+
+        if not (upgrade or upgrade_packages or self.change.reinstall
+                or self.change.reinstall_packages) and not spec.overrides:
+            audited = (_already_synced(spec, installed, env) if sync
+                       else _already_installed(spec, installed, env))
+            if audited is not None:
+                result.audited = audited
+                result.timings["audit"] = time.perf_counter() - started
+                return result
+
+        wanted, source = self._resolve(spec, env, installed, resolve_options, no_deps=no_deps,
+                                       upgrade=upgrade, upgrade_packages=upgrade_packages,
+                                       hash_mode=hash_mode)
+        result.resolved = len(wanted)
+        result.timings["resolve"] = time.perf_counter() - started
+        from pyffin.installer.plan import make_plan
+
+        plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
+                         reinstall_packages={_normalize(n) for n in
+                                             self.change.reinstall_packages})
+        result.installed = sorted((w.name, w.version) for w in plan.to_install)
+        result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
+        result.audited = len(plan.kept)
+        if self.change.dry_run or plan.is_noop:
+            return result
+        hashes = _required_hashes(spec) if hash_mode else {}
+        self._apply(plan, env, source, result, hashes)
+        return result
+
+    def _resolve(self, spec: RequirementsSpec, env: Interpreter,
+                 installed: Sequence[InstalledDistribution], options: ResolveOptions, *,
+                 no_deps: bool, upgrade: bool, upgrade_packages: tuple[str, ...],
+                 hash_mode: bool) -> tuple[list[Wanted], IndexSource]:
+        from packaging.version import InvalidVersion, Version
+
+        from pyffin.api.resolving import direct_requirements, index_source, normalized_names
+        from pyffin.installer.plan import Wanted
+        from pyffin.resolver import ResolverOptions, resolve
+
+        if hash_mode:
+            _check_hash_mode(spec)
+        source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
+                              only_binary=options.only_binary, no_build=options.no_build,
+                              exclude_newer=options.exclude_newer, no_deps=no_deps)
+        preferences: dict[str, Version] = {}
+        if not upgrade:
+            for dist in installed:
+                try:
+                    preferences[dist.normalized_name] = Version(dist.version)
+                except InvalidVersion:
+                    continue
+        resolver_options = ResolverOptions(
+            resolution=options.resolution,
+            prerelease=options.prerelease or ("allow" if spec.pre else
+                                              "if-necessary-or-explicit"),
+            upgrade=upgrade, upgrade_packages=frozenset(normalized_names(upgrade_packages)))
+        resolution = resolve(direct_requirements(spec.requirements), source, env.markers,
+                             resolver_options, constraints=direct_requirements(spec.constraints),
+                             overrides=direct_requirements(spec.overrides),
+                             preferences=preferences)
+        direct = {entry.name for entry in spec.requirements}
+        if hash_mode:
+            missing = sorted(p.name for p in resolution if p.name not in direct)
+            if missing:
+                raise HashRequirementError(
+                    "in --require-hashes mode every package must be listed with its hashes; "
+                    f"these dependencies are not: {', '.join(missing)}")
+        wanted: list[Wanted] = []
+        for package in resolution:
+            best = source.files(package.name, package.version).best
+            if not best.is_wheel:
+                raise NotSupportedError(f"building source distributions is not supported yet: "
+                                        f"{best.file.filename}")
+            wanted.append(Wanted(package.name, str(package.version),
+                                 requested=package.name in direct, source=best))
+        return wanted, source
+
+    def _apply(self, plan: InstallPlan, env: Interpreter, source: IndexSource,
+               result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
+        from pyffin.distribution.database import WheelDatabase
+        from pyffin.installer.link import install_wheel
+        from pyffin.installer.uninstall import uninstall as remove
+
+        database = WheelDatabase(self.session.cache, source.registry, self.reporter)
+        started = time.perf_counter()
+        archives: dict[str, Path] = {}
+        pending = []
+        for item in sorted(plan.to_install, key=lambda w: -(w.source.file.size or 0)):
+            required = hashes.get(item.name, ())
+            cached = database.cached(item.source.page, item.source.file)
+            if cached is not None and not required:
+                archives[item.name] = cached
+            else:
+                pending.append((item, database.submit(item.source.page, item.source.file,
+                                                      required_hashes=required)))
+        for item, future in pending:
+            archives[item.name] = future.result()
+        result.prepared = len(pending)
+        result.timings["prepare"] = time.perf_counter() - started
+
+        with self.locked(env):
+            started = time.perf_counter()
+            for dist in plan.to_remove:
+                remove(dist, env.scheme)
+            result.timings["uninstall"] = time.perf_counter() - started
+            started = time.perf_counter()
+            python = os.fspath(env.sys_executable)
+            for item in sorted(plan.to_install, key=lambda w: w.name):
+                install_wheel(archives[item.name], env.scheme, python=python,
+                              link_mode=self.change.link_mode, requested=item.requested,
+                              direct_url=item.direct_url)
+            result.timings["install"] = time.perf_counter() - started
+        if self.change.compile_bytecode:
+            from pyffin.installer.bytecode import compile_bytecode
+
+            started = time.perf_counter()
+            compile_bytecode([Path(p) for p in dict.fromkeys(
+                (env.scheme.purelib, env.scheme.platlib))], python)
+            result.timings["bytecode"] = time.perf_counter() - started
+
+
+def _normalize(name: str) -> str:
+    from pyffin.cache.keys import normalize_name
+
+    return normalize_name(name)
+
+
+# ------------------------------------------------------------------------------ fast paths
+def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
+                    env: Interpreter) -> int | None:
+    """For ``sync``: the number of packages when the environment is exactly the pinned
+    requirements (no network, no resolution), else ``None``."""
+    wanted: dict[str, str] = {}
+    markers = None
+    for entry in spec.requirements:
+        pin = _exact_pin(entry)
+        if pin is None or entry.hashes:
+            return None
+        if entry.marker is not None:
+            if markers is None:
+                from pyffin.resolver.dependencies import MarkerEvaluator
+
+                markers = MarkerEvaluator(env.markers)
+            if not markers.evaluate(str(entry.marker)):
+                continue
+        assert entry.name is not None
+        wanted[entry.name] = pin
+    if spec.constraints or len(installed) != len(wanted):
+        return None
+    from pyffin.distribution.unzip import versions_equal
+
+    for dist in installed:
+        pin = wanted.get(dist.normalized_name)
+        if pin is None or dist.kind == "egg-link" or not versions_equal(dist.version, pin) \
+                or dist.direct_url() is not None:
+            return None
+    return len(installed)
+
+
+def _exact_pin(entry: RequirementEntry) -> str | None:
+    requirement = entry.requirement
+    if requirement is None or entry.url is not None or entry.editable:
+        return None
+    specifiers = list(requirement.specifier)
+    if len(specifiers) != 1 or specifiers[0].operator != "==" or "*" in specifiers[0].version:
+        return None
+    return specifiers[0].version
+
+
+def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
+                       env: Interpreter) -> int | None:
+    """For ``install``: the number of packages checked when the installed distributions
+    satisfy every requirement and, by their own metadata, every dependency; else ``None``."""
+    from packaging.version import InvalidVersion, Version
+
+    from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator, parse_dependency
+
+    by_name = {d.normalized_name: d for d in installed}
+    markers = MarkerEvaluator(env.markers)
+    constraints: dict[str, list[str]] = {}
+    for entry in spec.constraints:
+        if entry.requirement is not None and entry.name is not None:
+            constraints.setdefault(entry.name, []).append(str(entry.requirement))
+    todo: list[tuple[str, str]] = [(str(e.requirement), "") for e in spec.requirements]
+    seen: set[tuple[str, str]] = set()
+    checked: set[str] = set()
+    try:
+        while todo:
+            text, extra = todo.pop()
+            if (text, extra) in seen:
+                continue
+            seen.add((text, extra))
+            dependency = parse_dependency(text)
+            if dependency.marker is not None and not markers.evaluate(dependency.marker, extra):
+                continue
+            if dependency.url is not None:
+                return None
+            dist = by_name.get(dependency.name)
+            if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
+                return None
+            version = Version(dist.version)
+            if version not in dependency.versions:
+                return None
+            for constraint in constraints.get(dependency.name, ()):
+                if version not in parse_dependency(constraint).versions:
+                    return None
+            if dependency.name not in checked or dependency.extras:
+                checked.add(dependency.name)
+                requires = dist.metadata().requires_dist
+                for extra_name in ("", *dependency.extras):
+                    todo.extend((r, extra_name) for r in requires)
+    except (DependencyError, InvalidVersion, PyffinError):
+        return None  # anything unclear: let the resolver decide
+    return len(checked)
+
+
+# --------------------------------------------------------------------------------- hashes
+def _check_hash_mode(spec: RequirementsSpec) -> None:
+    problems = []
+    for entry in spec.requirements:
+        if _exact_pin(entry) is None:
+            problems.append(f"{entry.requirement} ({entry.location}) is not pinned with ==")
+        elif not entry.hashes:
+            problems.append(f"{entry.requirement} ({entry.location}) has no --hash")
+    if problems:
+        raise HashRequirementError(
+            "in --require-hashes mode every requirement must be pinned with == and have "
+            "hashes:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _required_hashes(spec: RequirementsSpec) -> dict[str, tuple[str, ...]]:
+    return {entry.name: tuple(entry.hashes) for entry in spec.requirements
+            if entry.name is not None}

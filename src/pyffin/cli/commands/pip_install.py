@@ -1,0 +1,207 @@
+"""``pyffin pip install`` and ``pyffin pip sync``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from pyffin.cli.command import Command, Context
+from pyffin.cli.options import add_cache_options, add_index_options, session
+
+if TYPE_CHECKING:
+    from pyffin.api.install import ChangeOptions, InstallResult, ResolveOptions
+
+
+def _environment_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Environment options")
+    group.add_argument("-p", "--python", metavar="PYTHON",
+                       help="The environment's interpreter (path, 3.12, python3.12); default: "
+                            "the active or nearest virtual environment")
+    group.add_argument("--system", action="store_true",
+                       help="Install into the system interpreter (no virtual environment)")
+    group.add_argument("--break-system-packages", action="store_true",
+                       help="Allow installing into an EXTERNALLY-MANAGED interpreter (PEP 668)")
+
+
+def _change_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Installer options")
+    group.add_argument("--reinstall", action="store_true",
+                       help="Reinstall every package, even those already installed")
+    group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
+                       help="Reinstall NAME even if it is already installed")
+    group.add_argument("--link-mode", choices=("hardlink", "copy", "clone", "symlink"),
+                       default="hardlink",
+                       help="How files get from the cache into the environment "
+                            "(default: hardlink; falls back to copy across file systems)")
+    group.add_argument("--compile-bytecode", "--compile", action="store_true",
+                       help="Compile .py files to bytecode after installing")
+    group.add_argument("--dry-run", action="store_true",
+                       help="Show what would change, change nothing")
+    group.add_argument("--require-hashes", action="store_true",
+                       help="Require a matching --hash for every package (pip's hash-checking "
+                            "mode; on by itself when a requirement has --hash)")
+
+
+def _resolve_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Resolution options")
+    group.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
+                       default="highest", help="Which versions to prefer (default: highest)")
+    group.add_argument("--prerelease", choices=(
+        "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
+        help="When to consider pre-releases (default: if-necessary-or-explicit)")
+    group.add_argument("--pre", action="store_true", help="Allow pre-releases")
+    group.add_argument("--exclude-newer", metavar="DATE",
+                       help="Ignore files uploaded after DATE")
+    group.add_argument("--only-binary", action="append", default=[], metavar="NAME",
+                       help="Use only wheels for NAME (:all: for every package)")
+    group.add_argument("--no-binary", action="append", default=[], metavar="NAME",
+                       help="Use only source distributions for NAME (:all: for every package)")
+    group.add_argument("--no-build", action="store_true",
+                       help="Never build source distributions")
+
+
+def _configure_install(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE",
+                        help="Packages to install (PEP 508 requirements)")
+    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                        help="Install the requirements in FILE (- for standard input)")
+    parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
+                        help="Install a local project in editable mode")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                        help="Constrain versions with the requirements in FILE")
+    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+                        help="Override dependency versions with the requirements in FILE")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
+                        help="Include this optional dependency group of a pyproject.toml")
+    parser.add_argument("--all-extras", action="store_true",
+                        help="Include every optional dependency group")
+    parser.add_argument("-U", "--upgrade", action="store_true",
+                        help="Upgrade packages to the newest allowed versions")
+    parser.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
+                        help="Upgrade NAME, keep the rest as installed")
+    parser.add_argument("--no-deps", action="store_true",
+                        help="Install the given packages without their dependencies")
+    _environment_options(parser)
+    _change_options(parser)
+    _resolve_options(parser)
+    add_index_options(parser)
+    add_cache_options(parser)
+
+
+def _configure_sync(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("src_file", nargs="+", metavar="SRC_FILE",
+                        help="requirements.txt files (- for standard input)")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                        help="Constrain versions with the requirements in FILE")
+    _environment_options(parser)
+    _change_options(parser)
+    _resolve_options(parser)
+    add_index_options(parser)
+    add_cache_options(parser)
+
+
+def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
+    from pyffin.api.install import ChangeOptions, ResolveOptions
+    from pyffin.errors import UsageError
+
+    if args.pre and args.prerelease not in (None, "allow"):
+        raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    return (
+        ResolveOptions(resolution=args.resolution,
+                       prerelease="allow" if args.pre else args.prerelease,
+                       exclude_newer=args.exclude_newer, only_binary=tuple(args.only_binary),
+                       no_binary=tuple(args.no_binary), no_build=args.no_build),
+        ChangeOptions(reinstall=args.reinstall,
+                      reinstall_packages=tuple(args.reinstall_package),
+                      link_mode=args.link_mode, compile_bytecode=args.compile_bytecode,
+                      dry_run=args.dry_run, require_hashes=args.require_hashes),
+    )
+
+
+def _run_install(args: argparse.Namespace, ctx: Context) -> int:
+    import pyffin.api.install as api
+    from pyffin.cli.progress import DownloadProgress
+
+    resolve_options, change = _options(args)
+    progress = DownloadProgress(ctx.console)
+    try:
+        result = api.install(
+            args.requirement, requirements=args.packages, editables=args.editable,
+            constraints=args.constraint, overrides=args.override, extras=args.extra,
+            all_extras=args.all_extras, session=session(args, ctx), python=args.python,
+            system=args.system, break_system_packages=args.break_system_packages,
+            upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
+            resolve_options=resolve_options, change=change, reporter=progress, stdin=sys.stdin)
+    finally:
+        progress.finish()
+    report(ctx, result)
+    return 0
+
+
+def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
+    import pyffin.api.install as api
+    from pyffin.cli.progress import DownloadProgress
+
+    resolve_options, change = _options(args)
+    progress = DownloadProgress(ctx.console)
+    try:
+        result = api.sync(
+            args.src_file, constraints=args.constraint, session=session(args, ctx),
+            python=args.python, system=args.system,
+            break_system_packages=args.break_system_packages, resolve_options=resolve_options,
+            change=change, reporter=progress, stdin=sys.stdin)
+    finally:
+        progress.finish()
+    report(ctx, result)
+    return 0
+
+
+def report(ctx: Context, result: InstallResult) -> None:
+    """uv's summary: what was resolved, prepared, removed, installed, and the changes."""
+    from pyffin.cli.commands.pip_compile import format_duration
+
+    note = ctx.console.note
+    t = result.timings
+
+    def count(n: int) -> str:
+        return f"{n} package{'s' if n != 1 else ''}"
+
+    if result.resolved is None and not result.installed and not result.removed:
+        note(f"Audited {count(result.audited)} in {format_duration(t.get('audit', 0))}")
+        return
+    if result.resolved is not None:
+        note(f"Resolved {count(result.resolved)} in {format_duration(t.get('resolve', 0))}")
+    if result.dry_run:
+        if not result.installed and not result.removed:
+            note(f"Audited {count(result.audited)}")
+        if result.removed:
+            note(f"Would uninstall {count(len(result.removed))}")
+        if result.installed:
+            note(f"Would install {count(len(result.installed))}")
+    else:
+        if result.prepared:
+            note(f"Prepared {count(result.prepared)} in "
+                 f"{format_duration(t.get('prepare', 0))}")
+        if result.removed:
+            note(f"Uninstalled {count(len(result.removed))} in "
+                 f"{format_duration(t.get('uninstall', 0))}")
+        if result.installed:
+            note(f"Installed {count(len(result.installed))} in "
+                 f"{format_duration(t.get('install', 0))}")
+        if not result.installed and not result.removed:
+            note(f"Audited {count(result.audited)} in "
+                 f"{format_duration(t.get('resolve', 0))}")
+    changes = [(name, 0, version) for name, version in result.removed]
+    changes += [(name, 1, version) for name, version in result.installed]
+    for name, added, version in sorted(changes):
+        sign = ctx.console.style("+", "green") if added else ctx.console.style("-", "red")
+        note(f" {sign} {name}=={version}")
+
+
+INSTALL = Command(_configure_install, _run_install,
+                  "Install packages, requirements files or pyproject.toml dependencies into an "
+                  "environment, with their dependencies.")
+SYNC = Command(_configure_sync, _run_sync,
+               "Make an environment contain exactly the packages of requirements files: "
+               "install what is missing, remove everything else. Dependencies are not added.")

@@ -1,0 +1,43 @@
+"""``pyffin pip uninstall``."""
+
+from __future__ import annotations
+
+import argparse
+
+from pyffin.cli.command import Command, Context
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="Packages to uninstall")
+    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                        help="Uninstall the packages named in FILE")
+    parser.add_argument("-p", "--python", metavar="PYTHON",
+                        help="The environment's interpreter")
+    parser.add_argument("--system", action="store_true",
+                        help="Uninstall from the system interpreter")
+    parser.add_argument("--break-system-packages", action="store_true",
+                        help="Allow changing an EXTERNALLY-MANAGED interpreter (PEP 668)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="Show what would be removed, remove nothing")
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
+    import pyffin.api.install as api
+    from pyffin.api.session import Session
+    from pyffin.cli.commands.pip_install import report
+    from pyffin.errors import UsageError
+
+    if not args.packages and not args.requirement:
+        raise UsageError("nothing to uninstall: pass package names or -r FILE")
+    result = api.uninstall(args.packages, sources=args.requirement,
+                           session=Session(ctx.cache()), python=args.python, system=args.system,
+                           break_system_packages=args.break_system_packages,
+                           dry_run=args.dry_run)
+    if not result.removed:
+        ctx.console.note("No packages to uninstall")
+        return 0
+    report(ctx, result)
+    return 0
+
+
+UNINSTALL = Command(_configure, _run, "Uninstall packages from an environment.")

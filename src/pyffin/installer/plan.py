@@ -1,0 +1,88 @@
+"""The install plan: what an environment keeps, gets and loses to match what was resolved.
+
+For each wanted distribution: already installed and satisfying (kept), or to install — then
+either unzipped in the cache already (only linked) or to fetch, which the caller decides with
+the wheel database. Installed distributions of another version, or that must be reinstalled,
+are removed first; with ``sync``, so is everything that was not asked for (extraneous).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyffin.distribution.unzip import versions_equal
+from pyffin.installer.installed import InstalledDistribution
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A distribution the environment must contain after the operation."""
+
+    #: PEP 503 normalized.
+    name: str
+    version: str
+    #: The direct requirement named it (``REQUESTED`` is written).
+    requested: bool = False
+    #: PEP 610 ``direct_url.json`` for URL/path/VCS sources; ``None`` from an index.
+    direct_url: Mapping[str, Any] | None = None
+    #: Whatever the caller needs to fetch it (the chosen file).
+    source: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallPlan:
+    """The changes that turn the environment into the wanted set."""
+
+    kept: tuple[InstalledDistribution, ...]
+    to_install: tuple[Wanted, ...]
+    #: Installed distributions to remove: replaced ones first, then extraneous ones.
+    to_remove: tuple[InstalledDistribution, ...]
+    extraneous: tuple[InstalledDistribution, ...] = ()
+
+    @property
+    def is_noop(self) -> bool:
+        return not self.to_install and not self.to_remove
+
+
+def make_plan(
+    wanted: Sequence[Wanted],
+    installed: Sequence[InstalledDistribution],
+    *,
+    sync: bool = False,
+    reinstall: bool = False,
+    reinstall_packages: Collection[str] = (),
+) -> InstallPlan:
+    """Compare ``wanted`` with ``installed`` (see the module docstring)."""
+    by_name: dict[str, list[InstalledDistribution]] = {}
+    for dist in installed:
+        by_name.setdefault(dist.normalized_name, []).append(dist)
+    kept: list[InstalledDistribution] = []
+    to_install: list[Wanted] = []
+    replaced: list[InstalledDistribution] = []
+    for item in wanted:
+        present = by_name.pop(item.name, [])
+        keep = None
+        if not (reinstall or item.name in reinstall_packages):
+            keep = next((d for d in present if _satisfies(d, item)), None)
+        if keep is not None:
+            kept.append(keep)
+            replaced.extend(d for d in present if d is not keep)  # duplicates of a broken env
+        else:
+            to_install.append(item)
+            replaced.extend(present)
+    extraneous = [d for dists in by_name.values() for d in dists] if sync else []
+    return InstallPlan(tuple(kept), tuple(to_install), tuple(replaced + extraneous),
+                       tuple(extraneous))
+
+
+def _satisfies(dist: InstalledDistribution, item: Wanted) -> bool:
+    """Same version, and from the same kind of source: a URL install does not satisfy an index
+    requirement, nor the reverse (uv's rule), and an egg-link never satisfies."""
+    if dist.kind == "egg-link" or not versions_equal(dist.version, item.version):
+        return False
+    installed_url = dist.direct_url()
+    if item.direct_url is None:
+        return installed_url is None
+    return installed_url is not None and installed_url.get("url") == item.direct_url.get("url")

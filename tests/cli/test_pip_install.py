@@ -1,0 +1,379 @@
+"""``pyffin pip install|sync|uninstall|freeze|list|show|check`` end to end: real virtual
+environments filled from the local index, then imported, run and inspected."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import Result, pyffin
+from tests.support.dists import WheelSpec
+from tests.support.index import IndexServer
+
+APP = WheelSpec(
+    "app", "1.0", requires_dist=["lib>=1"],
+    files={"app/__init__.py": "import lib\ndef main():\n    print('app', lib.VALUE)\n"},
+    entry_points={"console_scripts": {"app": "app:main"}, "gui_scripts": {"app-gui": "app:main"}},
+)
+LIB = WheelSpec(
+    "lib", "1.0",
+    files={"lib/__init__.py": "VALUE = 1\n"},
+    data={"scripts": {"lib-tool": "#!python\nimport lib\nprint('tool', lib.VALUE)\n"},
+          "data": {"share/lib/lib.conf": "conf\n"},
+          "headers": {"lib.h": "/* header */\n"}},
+)
+
+
+@pytest.fixture
+def index(index_server: IndexServer) -> IndexServer:
+    index_server.add_wheel(APP)
+    index_server.add_wheel(LIB)
+    index_server.add_wheel(WheelSpec("lib", "2.0", files={"lib/__init__.py": "VALUE = 2\n"}))
+    index_server.add_wheel(WheelSpec("other", "1.0"))
+    return index_server
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    env = tmp_path / "env"
+    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
+    assert result.returncode == 0, result
+    return env
+
+
+def run(command: str, index: IndexServer, venv: Path, *args: str | Path,
+        cache: Path | None = None) -> Result:
+    cache = cache or venv.parent / "cache"
+    return pyffin("pip", command, *args, "--python", venv / "bin" / "python",
+                  "--index-url", index.index_url, "--cache-dir", cache)
+
+
+def inspect(command: str, venv: Path, *args: str) -> Result:
+    return pyffin("pip", command, *args, "--python", venv / "bin" / "python")
+
+
+def site_packages(venv: Path) -> Path:
+    [path] = (venv / "lib").glob("python3.*/site-packages")
+    return path
+
+
+def tree(venv: Path) -> set[str]:
+    return {str(p.relative_to(venv)) for p in venv.rglob("*")}
+
+
+def python(venv: Path, code: str) -> str:
+    return subprocess.run([venv / "bin" / "python", "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_install_links_packages_scripts_and_data(index: IndexServer, venv: Path) -> None:
+    result = run("install", index, venv, "app")
+    assert result.returncode == 0, result
+    assert "Resolved 2 packages in " in result.stderr
+    assert "Prepared 2 packages in " in result.stderr
+    assert "Installed 2 packages in " in result.stderr
+    assert result.stderr.endswith(" + app==1.0\n + lib==2.0\n")
+    assert subprocess.run([venv / "bin" / "app"], capture_output=True, text=True,
+                          check=True).stdout == "app 2\n"
+    assert (venv / "bin" / "app-gui").is_file()
+    dist_info = site_packages(venv) / "app-1.0.dist-info"
+    assert (dist_info / "INSTALLER").read_text() == "pyffin\n"
+    assert (dist_info / "REQUESTED").exists()
+    assert not (site_packages(venv) / "lib-2.0.dist-info" / "REQUESTED").exists()
+
+
+def test_data_directories_of_a_wheel(index: IndexServer, venv: Path) -> None:
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    tool = venv / "bin" / "lib-tool"
+    assert tool.read_text().startswith(f"#!{venv / 'bin' / 'python'}")
+    assert subprocess.run([tool], capture_output=True, text=True, check=True).stdout == "tool 1\n"
+    assert (venv / "share" / "lib" / "lib.conf").read_text() == "conf\n"
+    assert list((venv / "include" / "site").glob("python3.*/lib/lib.h"))
+
+
+def test_the_real_pip_of_the_environment_lists_and_checks_what_pyffin_installed(
+        index: IndexServer, venv: Path) -> None:
+    from tests.support.wheels import bundled_pip
+
+    index.add_file(bundled_pip())
+    assert run("install", index, venv, "app", "pip").returncode == 0
+    pip = [venv / "bin" / "python", "-m", "pip"]
+    listed = subprocess.run([*pip, "list", "--format", "json"], capture_output=True, text=True,
+                            check=True).stdout
+    assert {"name": "app", "version": "1.0"} in json.loads(listed)
+    subprocess.run([*pip, "check"], capture_output=True, text=True, check=True)
+    files = subprocess.run([*pip, "show", "-f", "lib"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "lib/__init__.py" in files
+
+
+def test_a_satisfied_install_needs_no_network_and_no_resolution(index: IndexServer,
+                                                                 venv: Path) -> None:
+    run("install", index, venv, "app")
+    index.reset_counts()
+    result = run("install", index, venv, "app", "lib>=2")
+    assert result.returncode == 0, result
+    assert result.stderr.startswith("Audited 2 packages in ")
+    assert index.count() == 0
+
+
+def test_a_wheel_unzipped_in_the_cache_is_never_downloaded_again(index: IndexServer,
+                                                                 tmp_path: Path) -> None:
+    cache = tmp_path / "shared-cache"
+    for name in ("one", "two"):
+        env = tmp_path / name
+        pyffin("venv", env, "--python", sys.executable, "--cache-dir", cache)
+        assert run("install", index, env, "app", cache=cache).returncode == 0
+    downloads = [r.path for r in index.request_log if r.path.endswith(".whl")]
+    assert sorted(downloads) == ["/files/app-1.0-py3-none-any.whl",
+                                 "/files/lib-2.0-py3-none-any.whl"]
+
+
+def test_sync_installs_exactly_the_listed_packages(index: IndexServer, venv: Path,
+                                                   tmp_path: Path) -> None:
+    run("install", index, venv, "app", "other")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\nother==1.0\n")
+    result = run("sync", index, venv, requirements)
+    assert result.returncode == 0, result
+    assert result.stderr.endswith(" - app==1.0\n - lib==2.0\n + lib==1.0\n")
+    assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
+    index.reset_counts()
+    again = run("sync", index, venv, requirements)
+    assert again.stderr.startswith("Audited 2 packages in ")
+    assert index.count() == 0
+
+
+def test_sync_does_not_add_dependencies(index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("app\n")
+    assert run("sync", index, venv, requirements).returncode == 0
+    assert inspect("freeze", venv).stdout == "app==1.0\n"
+    check = inspect("check", venv)
+    assert check.returncode == 1
+    assert check.stdout == ("Found 1 incompatibility\n"
+                            "The package `app` requires `lib>=1`, but it's not installed\n")
+
+
+def test_uninstall_leaves_the_tree_as_it_was(index: IndexServer, venv: Path) -> None:
+    before = tree(venv)
+    assert run("install", index, venv, "app", "--compile-bytecode").returncode == 0
+    assert list(site_packages(venv).glob("app/__pycache__/*.pyc"))
+    result = inspect("uninstall", venv, "app", "lib")
+    assert result.returncode == 0, result
+    assert result.stderr.endswith(" - app==1.0\n - lib==2.0\n")
+    assert tree(venv) == before
+
+
+def test_uninstall_skips_what_is_not_installed(venv: Path) -> None:
+    result = inspect("uninstall", venv, "nothere")
+    assert result.returncode == 0
+    assert "warning: Skipping nothere as it is not installed" in result.stderr
+
+
+def test_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
+    before = tree(venv)
+    result = run("install", index, venv, "app", "--dry-run")
+    assert result.returncode == 0
+    assert "Would install 2 packages" in result.stderr
+    assert tree(venv) == before
+
+
+def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:
+    run("install", index, venv, "lib==1.0")
+    kept = run("install", index, venv, "lib")
+    assert kept.stderr.startswith("Audited 1 package")
+    upgraded = run("install", index, venv, "lib", "--upgrade")
+    assert upgraded.stderr.endswith(" - lib==1.0\n + lib==2.0\n")
+    again = run("install", index, venv, "lib", "--reinstall-package", "lib")
+    assert again.stderr.endswith(" - lib==2.0\n + lib==2.0\n")
+    no_deps = run("install", index, venv, "app", "--no-deps", "--reinstall")
+    assert no_deps.stderr.endswith(" + app==1.0\n")
+
+
+@pytest.mark.parametrize("mode", ["copy", "symlink", "hardlink"])
+def test_link_modes(index: IndexServer, venv: Path, mode: str) -> None:
+    assert run("install", index, venv, "lib", "--link-mode", mode).returncode == 0
+    module = site_packages(venv) / "lib" / "__init__.py"
+    assert module.is_symlink() == (mode == "symlink")
+    assert (module.lstat().st_nlink > 1) == (mode == "hardlink")
+    assert python(venv, "import lib; print(lib.VALUE)") == "2\n"
+
+
+def sha256_of(index: IndexServer, filename: str) -> str:
+    from urllib.request import urlopen
+
+    with urlopen(index.file_url(filename)) as response:
+        return hashlib.sha256(response.read()).hexdigest()
+
+
+def test_hash_checking_mode(index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    digest = sha256_of(index, "lib-1.0-py3-none-any.whl")
+    good = tmp_path / "good.txt"
+    good.write_text(f"lib==1.0 --hash=sha256:{digest}\n")
+    assert run("install", index, venv, "-r", good).returncode == 0
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"other==1.0 --hash=sha256:{'0' * 64}\n")
+    result = run("install", index, venv, "-r", bad)
+    assert result.returncode == 1
+    assert "hash mismatch for other-1.0-py3-none-any.whl" in result.stderr
+    assert "sha256:" + "0" * 64 in result.stderr
+    unpinned = tmp_path / "unpinned.txt"
+    unpinned.write_text("lib\n")
+    result = run("install", index, venv, "-r", unpinned, "--require-hashes", "--reinstall")
+    assert result.returncode == 1 and "is not pinned with ==" in result.stderr
+    deps = tmp_path / "deps.txt"
+    app_digest = sha256_of(index, "app-1.0-py3-none-any.whl")
+    deps.write_text(f"app==1.0 --hash=sha256:{app_digest}\n")
+    result = run("install", index, venv, "-r", deps)
+    assert result.returncode == 1
+    assert "these dependencies are not: lib" in result.stderr
+
+
+def test_a_corrupt_download_is_refused_and_nothing_changes(index: IndexServer,
+                                                           venv: Path) -> None:
+    before = tree(venv)
+    index.corrupt("/files/lib-2.0-py3-none-any.whl")
+    result = run("install", index, venv, "lib")
+    assert result.returncode == 1
+    assert "hash mismatch for lib-2.0-py3-none-any.whl" in result.stderr
+    assert tree(venv) == before
+
+
+def test_a_hostile_wheel_is_refused_and_nothing_changes(index_server: IndexServer, venv: Path,
+                                                        dist_dir: Path) -> None:
+    from tests.support.dists import build_wheel
+
+    index_server.add_file(build_wheel(WheelSpec("evil", "1.0"), dist_dir,
+                                      raw_entries={"../../../escape.py": b"boom"}))
+    before = tree(venv)
+    result = run("install", index_server, venv, "evil")
+    assert result.returncode == 1
+    assert "evil-1.0-py3-none-any.whl" in result.stderr and "../../../escape.py" in result.stderr
+    assert tree(venv) == before
+    assert not (venv.parent / "escape.py").exists()
+
+
+def test_without_a_virtual_environment_system_is_needed(index: IndexServer, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = pyffin("pip", "install", "lib", "--index-url", index.index_url)
+    assert result.returncode == 1
+    assert "No virtual environment found; run `pyffin venv` to create one, or pass --system" \
+        in result.stderr
+
+
+def test_unknown_package(index: IndexServer, venv: Path) -> None:
+    result = run("install", index, venv, "nothere")
+    assert result.returncode == 1
+    assert "nothere was not found in the package registry" in result.stderr
+
+
+def test_freeze_list_and_show(index: IndexServer, venv: Path) -> None:
+    run("install", index, venv, "app")
+    assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\n"
+    assert inspect("list", venv).stdout == (
+        "Package Version\n"
+        "------- -------\n"
+        "app     1.0\n"
+        "lib     2.0\n")
+    assert json.loads(inspect("list", venv, "--format", "json").stdout) == [
+        {"name": "app", "version": "1.0"}, {"name": "lib", "version": "2.0"}]
+    assert inspect("list", venv, "--format", "freeze").stdout == "app==1.0\nlib==2.0\n"
+    shown = inspect("show", venv, "lib", "-f").stdout
+    assert "Name: lib\nVersion: 2.0\n" in shown
+    assert f"Location: {site_packages(venv)}\n" in shown
+    assert "Required-by: app\n" in shown and "  lib/__init__.py\n" in shown
+    missing = inspect("show", venv, "nothere")
+    assert missing.returncode == 1 and "not found: nothere" in missing.stderr
+    check = inspect("check", venv)
+    assert check.returncode == 0 and check.stdout == "All installed packages are compatible\n"
+
+
+WORKER = """
+import sys
+from pyffin.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_four_processes_install_into_four_venvs_from_one_cold_cache(index: IndexServer,
+                                                                    tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    envs = [tmp_path / f"env{i}" for i in range(4)]
+    for env in envs:
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "venv-cache").returncode == 0
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "pyffin", "pip", "install", "app", "other", "--python",
+         env / "bin" / "python", "--index-url", index.index_url, "--cache-dir", cache],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env())
+        for env in envs]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    for env in envs:
+        assert inspect("freeze", env).stdout == "app==1.0\nlib==2.0\nother==1.0\n"
+        assert python(env, "import app, lib; print(lib.VALUE)") == "2\n"
+
+
+def _child_env() -> dict[str, str]:
+    from tests.support.cli import child_env
+
+    return child_env()
+
+
+KILLED_INSTALL = """
+import os, signal, sys
+import pyffin.installer.link as link
+real = link.install_wheel
+count = [0]
+def install_wheel(*args, **kwargs):
+    count[0] += 1
+    if count[0] == 2:  # the first package is in, the second half-way: die like kill -9
+        import pyffin.api.install  # noqa
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+link.install_wheel = install_wheel
+from pyffin.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_killed_install_is_repaired_by_the_next_sync(index: IndexServer, venv: Path,
+                                                       tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("app==1.0\nlib==2.0\nother==1.0\n")
+    args = ["pip", "sync", str(requirements), "--python", str(venv / "bin" / "python"),
+            "--index-url", index.index_url, "--cache-dir", str(tmp_path / "cache")]
+    killed = subprocess.run([sys.executable, "-c", KILLED_INSTALL, *args], capture_output=True,
+                            text=True, env=_child_env())
+    assert killed.returncode == -9
+    result = pyffin(*args)
+    assert result.returncode == 0, result
+    assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\nother==1.0\n"
+    assert inspect("check", venv).returncode == 0
+    assert subprocess.run([venv / "bin" / "app"], capture_output=True, text=True,
+                          check=True).stdout == "app 2\n"
+    assert os.path.exists(venv / "bin" / "app")
+
+
+def test_two_processes_installing_into_one_environment_take_turns(index: IndexServer,
+                                                                  venv: Path) -> None:
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "pyffin", "pip", "install", *packages, "--python",
+         venv / "bin" / "python", "--index-url", index.index_url, "--cache-dir",
+         venv.parent / "cache"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env())
+        for packages in (["app"], ["other", "lib==2.0"])]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\nother==1.0\n"
+    assert inspect("check", venv).returncode == 0
