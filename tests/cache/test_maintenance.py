@@ -104,3 +104,15 @@ def test_removing_read_only_trees_works(cache: Cache) -> None:
     archive.chmod(0o555)
     maintenance.clean_package(cache, "ro")
     assert not archive.exists()
+
+
+def test_prune_keeps_files_that_merely_look_temporary(cache: Cache) -> None:
+    checkout = cache.shard(CacheBucket.GIT, "checkouts", "0123456789abcdef", "c0ffee").path
+    checkout.mkdir(parents=True)
+    (checkout / ".config.tmp-0123456789abcdef").write_text("a file of the project")
+    source = cache.shard(CacheBucket.SDISTS, "pypi", "foo", "rev").path
+    source.mkdir(parents=True)
+    (source / "notes.tmp-draft").write_text("a file of the sdist")
+    maintenance.prune(cache)
+    assert (checkout / ".config.tmp-0123456789abcdef").exists()
+    assert (source / "notes.tmp-draft").exists()

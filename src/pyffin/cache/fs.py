@@ -10,6 +10,7 @@ record would cost more than a warm command should spend.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -27,8 +28,13 @@ def temp_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_MARKER}{token()}")
 
 
+_TEMP_NAME_RE = re.compile(r"^\..+\.tmp-[0-9a-f]{16}$")
+
+
 def is_temp_name(name: str) -> bool:
-    return TEMP_MARKER in name
+    """Whether ``name`` is one of :func:`temp_sibling`'s names (exactly: a project file that
+    merely contains ``.tmp-`` is not one)."""
+    return TEMP_MARKER in name and _TEMP_NAME_RE.match(name) is not None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -75,7 +75,9 @@ def prune(cache: Cache) -> fs.Usage:
 
     referenced: set[str] = set()
     for bucket in CacheBucket:
-        if bucket in (CacheBucket.ARCHIVE, CacheBucket.BUILDS):
+        # Archives and git databases/checkouts are built in temporary directories and renamed
+        # in whole: they never hold pyffin's temporary files, and walking them would be slow.
+        if bucket in (CacheBucket.ARCHIVE, CacheBucket.BUILDS, CacheBucket.GIT):
             continue
         for dirpath, _dirnames, filenames in os.walk(cache.bucket(bucket)):
             for filename in filenames:
