@@ -68,6 +68,8 @@ class MemorySource(PackageSource):
     slow: set[str] = field(default_factory=set)
     #: ``metadata(name, version)`` raises this instead of answering.
     errors: dict[tuple[str, str], Exception] = field(default_factory=dict)
+    #: Direct references: URL -> the version of the universe it stands for.
+    urls: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._releases = {
@@ -109,6 +111,11 @@ class MemorySource(PackageSource):
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         return name not in self.slow
+
+    def pin_url(self, name: NormalizedName, url: str) -> None:
+        self.calls.append(("pin_url", name, url))
+        version = Version(self.urls[url])
+        self._candidates[name] = [c for c in self._candidates[name] if c.version == version]
 
 
 def direct(*texts: str, origin: str = "-r requirements.in") -> list[DirectRequirement]:

@@ -9,6 +9,7 @@ from packaging.version import Version
 from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.resolver.options import ResolverOptions
+from pyffin.resolver.output import format_requirements
 from tests.resolver.memory import TARGET, MemorySource, Release, pins, solve
 
 FLASK = {
@@ -203,12 +204,46 @@ def test_the_graph_records_dependents_and_origins() -> None:
     assert list(resolution.packages) == sorted(resolution.packages)
 
 
-def test_direct_url_requirements_are_not_supported_yet() -> None:
-    with pytest.raises(NotSupportedError, match="direct URL requirements are not supported yet"):
-        pins(FLASK, "flask @ https://example.com/flask-3.1.0-py3-none-any.whl")
-    universe = {"a": {"1.0": ["b @ https://example.com/b.tar.gz"]}}
-    with pytest.raises(NotSupportedError, match=r"b @ https://example.com/b.tar.gz \(required by"):
+URL = "https://example.com/b-1.0.tar.gz"
+
+
+def test_a_direct_url_requirement_is_the_only_candidate_of_its_package() -> None:
+    source = MemorySource({"a": {"1.0": ["b>=1"]}, "b": {"1.0": [], "2.0": []}},
+                          urls={URL: "1.0"})
+    resolution = solve(source, "a", f"b @ {URL}")
+    assert ("pin_url", "b", URL) in source.calls
+    assert resolution.pins() == {"a": Version("1.0"), "b": Version("1.0")}
+    assert resolution["b"].url == URL and resolution["a"].url is None
+
+
+def test_a_url_dependency_needs_the_same_url_as_a_direct_requirement() -> None:
+    universe = {"a": {"1.0": [f"b @ {URL}"]}, "b": {"1.0": []}}
+    with pytest.raises(NotSupportedError, match=r"a==1\.0 depends on b @ https://example.com/"
+                                                r"b-1\.0\.tar\.gz, a direct URL"):
         pins(universe, "a")
+    source = MemorySource(universe, urls={URL: "1.0"})
+    assert solve(source, "a", f"b @ {URL}")["b"].url == URL
+
+
+def test_two_urls_for_one_package_are_an_error() -> None:
+    other = "https://example.com/b-2.0.tar.gz"
+    source = MemorySource({"b": {"1.0": [], "2.0": []}}, urls={URL: "1.0", other: "2.0"})
+    with pytest.raises(PyffinError, match="b is required from two different places"):
+        solve(source, f"b @ {URL}", f"b @ {other}")
+
+
+def test_git_urls_compare_without_their_revision() -> None:
+    from pyffin.resolver.dependencies import same_url
+
+    assert same_url("git+https://h/r.git@main#egg=b", "git+https://h/r.git@0123abc")
+    assert not same_url("git+https://h/r.git@main#subdirectory=x", "git+https://h/r.git@main")
+    assert not same_url("https://h/b-1.0.tar.gz", "https://h/b-2.0.tar.gz")
+
+
+def test_url_pins_are_written_as_direct_references() -> None:
+    source = MemorySource({"b": {"1.0": []}}, urls={URL: "1.0"})
+    text = format_requirements(solve(source, f"b @ {URL}"), annotate=False)
+    assert text == f"b @ {URL}\n"
 
 
 def test_metadata_for_another_project_or_version_is_an_error() -> None:

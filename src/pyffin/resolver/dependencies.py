@@ -174,3 +174,20 @@ def _parse_marker(text: str) -> Marker:
         return Marker(text)
     except InvalidMarker as e:
         raise DependencyError(f"invalid marker {text!r}: {e}") from None
+
+
+def same_url(a: str, b: str) -> bool:
+    """Whether two direct references name the same distribution. Git URLs compare without
+    their revision (a requirement pinned to the commit a branch resolved to is the same
+    source), everything else as written, without the ``egg=`` fragment."""
+
+    def key(url: str) -> str:
+        base, _, fragment = url.strip().partition("#")
+        parts = [p for p in fragment.split("&") if p and not p.startswith("egg=")]
+        if base.startswith("git+"):
+            head, _, tail = base.rpartition("@")
+            if "/" not in tail and head.count("/") >= 2:
+                base = head
+        return base + ("#" + "&".join(sorted(parts)) if parts else "")
+
+    return key(a) == key(b)

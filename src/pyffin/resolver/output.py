@@ -70,7 +70,8 @@ def format_requirements(
 
 def _entry(package: ResolvedPackage, digests: Sequence[str],
            style: AnnotationStyle | None) -> list[str]:
-    pin = f"{package.name}=={package.version}"
+    pin = (f"{package.name} @ {package.url}" if package.url is not None
+           else f"{package.name}=={package.version}")
     if digests:
         pin += "".join(f" \\\n    --hash={digest}" for digest in digests)
     sources = [*package.origins, *package.dependents]

@@ -19,8 +19,13 @@ from packaging.version import InvalidVersion, Version
 
 from pyffin import log
 from pyffin.distribution.metadata import MetadataError
-from pyffin.errors import NotSupportedError
-from pyffin.resolver.dependencies import DependencyError, canonical_name, parse_dependency
+from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.resolver.dependencies import (
+    DependencyError,
+    canonical_name,
+    parse_dependency,
+    same_url,
+)
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.ranges import FULL, VersionSet, singleton_version
 
@@ -96,8 +101,10 @@ class Provider(BaseProvider[str, Version]):
         constraints: Mapping[str, VersionSet],
         overrides: Mapping[str, Sequence[Dependency]],
         preferences: Mapping[str, Version],
+        urls: Mapping[str, str] | None = None,
     ) -> None:
         self._source = source
+        self._urls = urls or {}
         self._markers = markers
         self._python = python
         self._options = options
@@ -429,9 +436,16 @@ class Provider(BaseProvider[str, Version]):
     def _add_one(self, dependencies: dict[str, VersionSet], package: str, name: str,
                  version: Version, dependency: Dependency, extras: tuple[str, ...]) -> None:
         if dependency.url is not None:
-            raise NotSupportedError(
-                f"direct URL requirements are not supported yet: {dependency.text} "
-                f"(required by {name}=={version})")
+            known = self._urls.get(dependency.name)
+            if known is None:
+                raise NotSupportedError(
+                    f"{name}=={version} depends on {dependency.text}, a direct URL; give the "
+                    f"same requirement directly (pyffin follows URL dependencies only when a "
+                    f"direct requirement names the URL)")
+            if not same_url(known, dependency.url):
+                raise PyffinError(
+                    f"{dependency.name} is required from two different places: {known} (a "
+                    f"direct requirement) and {dependency.url} (by {name}=={version})")
         keys = [f"{dependency.name}[{extra}]" for extra in sorted(set(extras))]
         if not keys:
             if dependency.name == name:

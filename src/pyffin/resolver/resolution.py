@@ -24,6 +24,8 @@ class ResolvedPackage:
     dependents: tuple[str, ...] = ()
     #: Where the user asked for it: ``-r requirements.in``, ``-c constraints.txt``, ...
     origins: tuple[str, ...] = ()
+    #: The direct reference it comes from (``name @ url``), ``None`` from an index.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,10 @@ Decision: build on nab-resolver 0.0.23 rather than a PubGrub core of pyffin's ow
 The solver core stays behind :class:`~pyffin.resolver.provider.Provider`, which owns candidate
 selection, so replacing the core would not touch callers.
 
-Direct URL requirements (``name @ url``) are not supported yet: they raise
+Direct URL requirements (``name @ url``) pin their package to the one distribution at the URL:
+the source offers it as the only candidate (:meth:`PackageSource.pin_url`). A dependency may
+name a URL only when a direct requirement names the same one (uv's rule), so a package never
+silently comes from two places. Any other URL dependency raises
 :class:`~pyffin.errors.NotSupportedError`. The provider is ready for them: a source would offer the
 URL's single candidate.
 """
@@ -33,12 +36,13 @@ from nab_resolver.errors import ResolutionError, ResolutionTerminatedError
 from nab_resolver.resolver import Resolver
 from nab_resolver.types import RootRequirement
 
-from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.errors import PyffinError
 from pyffin.resolver.dependencies import (
     Dependency,
     DependencyError,
     MarkerEvaluator,
     from_requirement,
+    same_url,
 )
 from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
@@ -81,9 +85,12 @@ def resolve(
     """
     evaluator = MarkerEvaluator(markers)
     python = _target_python(markers)
-    direct = _active(requirements, evaluator)
-    constraint_deps = _active(constraints, evaluator)
-    override_deps = _active(overrides, evaluator, keep_inactive=True)
+    urls: dict[str, str] = {}
+    direct = _active(requirements, evaluator, urls)
+    constraint_deps = _active(constraints, evaluator, urls)
+    override_deps = _active(overrides, evaluator, urls, keep_inactive=True)
+    for name, url in urls.items():
+        source.pin_url(name, url)  # type: ignore[arg-type]
 
     overrides_by_name: dict[str, list[Dependency]] = {}
     for dependency, _origin in override_deps:
@@ -115,6 +122,7 @@ def resolve(
         constraints=constraint_ranges,
         overrides=overrides_by_name,
         preferences=preferences or {},
+        urls=urls,
     )
     for root in roots:
         provider.discover(root.package)
@@ -134,7 +142,7 @@ def resolve(
         explanation, hints = explain(e.incompatibility, provider)
         raise NoSolutionError(explanation, hints) from None
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
-    return _resolution(solution, origins)
+    return _resolution(solution, origins, urls)
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:
@@ -151,10 +159,12 @@ def _target_python(markers: Mapping[str, str]) -> Version:
 def _active(
     requirements: Sequence[DirectRequirement],
     evaluator: MarkerEvaluator,
+    urls: dict[str, str],
     *,
     keep_inactive: bool = False,
 ) -> list[tuple[Dependency, str]]:
-    """Parse direct requirements, dropping those whose marker excludes the target."""
+    """Parse direct requirements, dropping those whose marker excludes the target; direct
+    references are recorded in ``urls`` (by name) and stripped from the dependency."""
     active = []
     for direct in requirements:
         try:
@@ -165,9 +175,14 @@ def _active(
         except DependencyError as e:
             raise PyffinError(f"{direct.origin}: {e}") from None
         if dependency.url is not None:
-            raise NotSupportedError(
-                f"direct URL requirements are not supported yet: {dependency.text} "
-                f"({direct.origin})")
+            known = urls.setdefault(dependency.name, dependency.url)
+            if not same_url(known, dependency.url):
+                raise PyffinError(
+                    f"{dependency.name} is required from two different places: {known} and "
+                    f"{dependency.url} ({direct.origin})")
+            from dataclasses import replace
+
+            dependency = replace(dependency, url=None)
         active.append((dependency, direct.origin))
     return active
 
@@ -212,7 +227,8 @@ def _exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Versi
     return {name: frozenset(versions) for name, versions in pins.items()}
 
 
-def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, str]]) -> Resolution:
+def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, str]],
+                urls: Mapping[str, str]) -> Resolution:
     versions: dict[str, Version] = {}
     extras: dict[str, set[str]] = {}
     for package, version in solution.pins.items():
@@ -237,6 +253,7 @@ def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, s
             tuple(sorted(extras.get(name, ()))),
             tuple(sorted(dependents.get(name, ()))),
             tuple(origins_by_name.get(name, ())),
+            urls.get(name),
         )
         for name in sorted(versions)
     })

@@ -65,3 +65,11 @@ class PackageSource(Protocol):
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
         return True
+
+    def pin_url(self, name: NormalizedName, url: str) -> None:
+        """Use the distribution at ``url`` as the only candidate of ``name`` (a direct
+        reference: ``name @ url``, a local path, a git repository). Called before solving."""
+        from pyffin.errors import NotSupportedError
+
+        raise NotSupportedError(f"direct URL requirements are not supported by this source: "
+                                f"{name} @ {url}")
