@@ -1,0 +1,222 @@
+"""Unpack source archives (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar``, ``.zip``) safely.
+
+Every entry is checked before anything is written, so a hostile archive is refused whole rather
+than half unpacked: no absolute names, no ``..`` component, no link whose target leaves the
+directory, nothing but regular files, directories and links. Tar archives are then extracted
+with ``tarfile``'s ``data`` filter where the interpreter has it (3.12, and 3.10.12 / 3.11.4
+backports) as a second line of defence; without it, the checks here stand alone and permission
+bits are reduced the way the filter would.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyffin.build.errors import ArchiveError, UnsafeArchiveError
+from pyffin.errors import NotSupportedError
+
+if TYPE_CHECKING:
+    import tarfile
+    import zipfile
+
+#: Filename endings of the supported archives, with the ``tarfile`` mode that reads each.
+_TAR_MODES = {
+    ".tar.gz": "r:gz", ".tgz": "r:gz",
+    ".tar.bz2": "r:bz2", ".tbz": "r:bz2",
+    ".tar.xz": "r:xz", ".txz": "r:xz",
+    ".tar": "r:",
+}
+
+
+def is_archive(filename: str) -> bool:
+    """Whether ``filename`` ends like a source archive this module can unpack."""
+    lowered = filename.lower()
+    return lowered.endswith(".zip") or lowered.endswith(tuple(_TAR_MODES))
+
+
+def unpack_archive(archive: Path, dest: Path) -> None:
+    """Unpack ``archive`` into the directory ``dest`` (created; it must not hold anything).
+
+    Raises :class:`UnsafeArchiveError` naming the first hostile entry before writing anything,
+    :class:`ArchiveError` for an unreadable archive, :class:`NotSupportedError` for an unknown
+    format.
+    """
+    lowered = archive.name.lower()
+    mode = next((m for suffix, m in _TAR_MODES.items() if lowered.endswith(suffix)), None)
+    if mode is None and not lowered.endswith(".zip"):
+        raise NotSupportedError(
+            f"unsupported source archive format: {archive.name} (expected .tar.gz, .tar.bz2, "
+            ".tar.xz, .tar or .zip)"
+        )
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        if any(dest.iterdir()):
+            raise ArchiveError(f"cannot unpack {archive.name} into {dest}: it is not empty")
+        if mode is None:
+            _unzip(archive, dest)
+        else:
+            _untar(archive, dest, mode)
+    except OSError as e:
+        raise ArchiveError(f"cannot unpack {archive}: {e.strerror or e}") from e
+
+
+def checked_name(archive: Path, name: str) -> str:
+    """``name`` normalized, or :class:`UnsafeArchiveError` when it could leave the directory."""
+    if "\0" in name:
+        raise UnsafeArchiveError(f"{archive.name}: entry {name!r} has a NUL byte in its name")
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchiveError(f"{archive.name}: entry {name!r} has an absolute path")
+    parts = name.replace("\\", "/").split("/")
+    if ".." in parts:
+        raise UnsafeArchiveError(f"{archive.name}: entry {name!r} has a '..' component")
+    return posixpath.normpath(name)
+
+
+def _escapes(path: str) -> bool:
+    """Whether the normalized relative ``path`` points outside its root."""
+    return path == ".." or path.startswith("../") or posixpath.isabs(path)
+
+
+def _check_link_target(archive: Path, entry: str, name: str, target: str) -> None:
+    """Refuse a symbolic link at ``name`` whose ``target`` leaves the archive's directory."""
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+    if posixpath.isabs(target) or _escapes(resolved):
+        raise UnsafeArchiveError(
+            f"{archive.name}: entry {entry!r} is a link to {target!r}, outside the archive"
+        )
+
+
+def _check_not_under_links(archive: Path, names: list[str], links: set[str]) -> None:
+    """Refuse entries placed through another entry that is a link.
+
+    The link checks are lexical: ``a -> .`` followed by ``a/l -> ..`` passes them, yet ``a/l``
+    really points one level up. No sdist needs to write through its own links, so this is
+    refused outright instead of resolving links while unpacking.
+    """
+    if not links:
+        return
+    for name in names:
+        parent = posixpath.dirname(name)
+        while parent:
+            if parent in links:
+                raise UnsafeArchiveError(
+                    f"{archive.name}: entry {name!r} is placed through the link {parent!r}"
+                )
+            parent = posixpath.dirname(parent)
+
+
+# --------------------------------------------------------------------------------------- tar
+
+def _untar(archive: Path, dest: Path, mode: str) -> None:
+    import tarfile
+
+    try:
+        with tarfile.open(archive, mode) as tf:  # type: ignore[call-overload]
+            members: list[tarfile.TarInfo] = tf.getmembers()
+            names = [_check_tar_member(archive, member) for member in members]
+            # A hard link's target must not be reached through a link either.
+            targets = [posixpath.normpath(m.linkname) for m in members if m.islnk()]
+            _check_not_under_links(archive, names + targets, {
+                name for name, member in zip(names, members, strict=True) if member.issym()
+            })
+            if hasattr(tarfile, "data_filter"):
+                try:
+                    tf.extractall(dest, members=members, filter="data")
+                except tarfile.FilterError as e:
+                    raise UnsafeArchiveError(f"{archive.name}: {e}") from e
+            else:  # pragma: no cover - only interpreters without the backported filter
+                for member in members:
+                    member.mode = _sanitized_mode(member)
+                tf.extractall(dest, members=members)
+    except (tarfile.TarError, EOFError, ValueError) as e:  # ValueError: bad gzip/xz data
+        raise ArchiveError(f"cannot read the source archive {archive}: {e}") from e
+
+
+def _check_tar_member(archive: Path, member: tarfile.TarInfo) -> str:
+    """The member's normalized name, or :class:`UnsafeArchiveError`."""
+    name = checked_name(archive, member.name)
+    if member.isdir() or member.isreg():
+        return name
+    if member.issym():
+        _check_link_target(archive, member.name, name, member.linkname)
+        return name
+    if member.islnk():
+        # A hard link names another member, relative to the archive's root.
+        target = member.linkname
+        if target.startswith(("/", "\\")) or ".." in target.replace("\\", "/").split("/"):
+            raise UnsafeArchiveError(
+                f"{archive.name}: entry {member.name!r} is a hard link to {target!r}, outside "
+                "the archive"
+            )
+        return name
+    kind = ("a character device" if member.ischr() else "a block device" if member.isblk()
+            else "a FIFO" if member.isfifo() else "not a regular file")
+    raise UnsafeArchiveError(f"{archive.name}: entry {member.name!r} is {kind}")
+
+
+def _sanitized_mode(member: tarfile.TarInfo) -> int:
+    # What the data filter keeps: no set-id bits, no group/other write, owner can read/write.
+    if member.isdir():
+        return 0o755
+    return (member.mode & 0o755) | 0o600
+
+
+# --------------------------------------------------------------------------------------- zip
+
+def _unzip(archive: Path, dest: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            links = {info.filename: _link_target(archive, zf, info) for info in infos
+                     if stat.S_ISLNK(info.external_attr >> 16)}
+            names = [_check_zip_member(archive, info, links) for info in infos]
+            _check_not_under_links(archive, names, {
+                name for name, info in zip(names, infos, strict=True) if info.filename in links
+            })
+            for name, info in zip(names, infos, strict=True):
+                target = dest / name
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if info.filename in links:
+                    os.symlink(links[info.filename], target)
+                    continue
+                with zf.open(info) as src, open(target, "wb") as out:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+                if (info.external_attr >> 16) & 0o111:  # keep scripts (configure...) runnable
+                    os.chmod(target, 0o755)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
+        raise ArchiveError(f"cannot read the source archive {archive}: {e}") from e
+
+
+def _link_target(archive: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    # A zip stores a symbolic link (Unix mode S_IFLNK) as a member holding the target's name.
+    try:
+        return zf.read(info).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ArchiveError(f"{archive.name}: link {info.filename!r} has an undecodable target") \
+            from e
+
+
+def _check_zip_member(archive: Path, info: zipfile.ZipInfo, links: dict[str, str]) -> str:
+    """The member's normalized name, or :class:`UnsafeArchiveError`."""
+    name = checked_name(archive, info.filename)
+    if name == ".":
+        raise UnsafeArchiveError(f"{archive.name}: entry {info.filename!r} has no name")
+    if info.filename in links:
+        _check_link_target(archive, info.filename, name, links[info.filename])
+        return name
+    # 0: made on a system that records no Unix mode (e.g. Windows).
+    if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG, stat.S_IFDIR):
+        raise UnsafeArchiveError(
+            f"{archive.name}: entry {info.filename!r} is not a regular file, directory or link"
+        )
+    return name

@@ -1,0 +1,260 @@
+"""Source archives are unpacked safely and resolve to one project directory."""
+
+from __future__ import annotations
+
+import io
+import stat
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from pyffin.build import (
+    ArchiveError,
+    InvalidSourceTree,
+    UnsafeArchiveError,
+    prepare_source,
+    unpack_archive,
+)
+from pyffin.errors import NotSupportedError
+from tests.support.dists import SdistSpec, build_sdist, write_source_tree
+
+# ------------------------------------------------------------------------------ good archives
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_an_sdist_unpacks_to_its_single_top_level_directory(
+        tmp_path: Path, fmt: Literal["tar.gz", "zip"]) -> None:
+    sdist = build_sdist(SdistSpec("foo", "1.0", format=fmt), tmp_path / "dists")
+
+    tree = prepare_source(sdist, tmp_path / "src")
+
+    assert tree.root == tmp_path / "src" / "foo-1.0"
+    assert (tree.root / "pyproject.toml").is_file()
+    assert tree.origin == f"foo-1.0.{fmt}"
+    assert tree.is_sdist
+
+
+@pytest.mark.parametrize(("suffix", "mode"), [(".tar.bz2", "w:bz2"), (".tar.xz", "w:xz")])
+def test_bzip2_and_xz_tarballs_unpack(tmp_path: Path, suffix: str, mode: str) -> None:
+    archive = tmp_path / f"foo-1.0{suffix}"
+    _tar(archive, [_file("foo-1.0/setup.py", b"")], mode=mode)
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert (tree.root / "setup.py").is_file()
+
+
+def test_a_directory_is_used_in_place(tmp_path: Path) -> None:
+    project = write_source_tree(SdistSpec("foo", "1.0"), tmp_path / "project")
+
+    tree = prepare_source(project, tmp_path / "unused")
+
+    assert tree.root == project
+    assert tree.origin == str(project)
+    assert not tree.is_sdist  # its PKG-INFO, if any, is not trusted
+    assert not (tmp_path / "unused").exists()
+
+
+def test_subdirectory_selects_a_project_inside_the_archive(tmp_path: Path) -> None:
+    archive = tmp_path / "master.zip"
+    _zip(archive, {"repo-main/README": b"", "repo-main/libs/foo/setup.py": b""})
+
+    tree = prepare_source(archive, tmp_path / "src", subdirectory="libs/foo",
+                          origin="https://example.com/master.zip")
+
+    assert tree.root == tmp_path / "src" / "repo-main" / "libs" / "foo"
+    assert tree.origin == "https://example.com/master.zip"
+
+
+@pytest.mark.parametrize("subdirectory", ["../outside", "/etc", "missing"])
+def test_subdirectory_must_exist_inside_the_source(tmp_path: Path, subdirectory: str) -> None:
+    (tmp_path / "outside").mkdir()
+    project = write_source_tree(SdistSpec("foo", "1.0"), tmp_path / "project")
+
+    with pytest.raises(InvalidSourceTree, match="subdirectory"):
+        prepare_source(project, tmp_path / "unused", subdirectory=subdirectory)
+
+
+def test_a_directory_without_project_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+
+    with pytest.raises(InvalidSourceTree, match=r"neither pyproject\.toml nor setup\.py"):
+        prepare_source(tmp_path / "empty", tmp_path / "src")
+
+
+def test_an_archive_needs_a_single_top_level_directory(tmp_path: Path) -> None:
+    archive = tmp_path / "flat-1.0.tar.gz"
+    _tar(archive, [_file("setup.py", b""), _file("flat/__init__.py", b"")])
+
+    with pytest.raises(ArchiveError, match=r"single top-level directory.*flat, setup\.py"):
+        prepare_source(archive, tmp_path / "src")
+
+
+def test_a_corrupt_archive_is_an_error_naming_it(tmp_path: Path) -> None:
+    archive = tmp_path / "foo-1.0.tar.gz"
+    archive.write_bytes(b"\x1f\x8b not really gzip")
+
+    with pytest.raises(ArchiveError, match=r"foo-1\.0\.tar\.gz"):
+        prepare_source(archive, tmp_path / "src")
+
+
+def test_an_unknown_archive_format_is_not_supported(tmp_path: Path) -> None:
+    archive = tmp_path / "foo-1.0.rar"
+    archive.write_bytes(b"Rar!")
+
+    with pytest.raises(NotSupportedError, match=r"foo-1\.0\.rar"):
+        unpack_archive(archive, tmp_path / "src")
+    with pytest.raises(InvalidSourceTree, match="neither a directory nor a source archive"):
+        prepare_source(archive, tmp_path / "src")
+
+
+def test_unpacking_needs_an_empty_directory(tmp_path: Path) -> None:
+    sdist = build_sdist(SdistSpec("foo", "1.0"), tmp_path / "dists")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "leftover").write_text("")
+
+    with pytest.raises(ArchiveError, match="not empty"):
+        prepare_source(sdist, tmp_path / "src")
+
+
+def test_zip_executable_bits_survive(tmp_path: Path) -> None:
+    archive = tmp_path / "foo-1.0.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("foo-1.0/configure")
+        info.external_attr = (stat.S_IFREG | 0o755) << 16
+        zf.writestr(info, b"#!/bin/sh\n")
+        zf.writestr("foo-1.0/setup.py", b"")
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert (tree.root / "configure").stat().st_mode & 0o111
+
+
+def test_links_inside_the_archive_are_kept(tmp_path: Path) -> None:
+    archive = tmp_path / "foo-1.0.tar.gz"
+    _tar(archive, [_file("foo-1.0/setup.py", b""), _file("foo-1.0/docs/README", b"hi"),
+                   _symlink("foo-1.0/README", "docs/README")])
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert (tree.root / "README").is_symlink()
+    assert (tree.root / "README").read_bytes() == b"hi"
+
+
+# --------------------------------------------------------------------------- hostile archives
+
+def _file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def _symlink(name: str, target: str) -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.SYMTYPE
+    info.linkname = target
+    return info, None
+
+
+def _hardlink(name: str, target: str) -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.LNKTYPE
+    info.linkname = target
+    return info, None
+
+
+def _special(name: str, kind: bytes) -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.devmajor, info.devminor = 1, 3
+    return info, None
+
+
+def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]],
+         mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as tf:  # type: ignore[call-overload]
+        for info, data in members:
+            tf.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def _zip(path: Path, members: dict[str, bytes], links: dict[str, str] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        for name, target in (links or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, target)
+    return path
+
+
+GOOD = [_file("evil-1.0/setup.py", b"")]
+
+HOSTILE_TARS = {
+    "parent traversal": ([*GOOD, _file("evil-1.0/../../evil.txt", b"x")],
+                         "'..' component"),
+    "absolute path": ([*GOOD, _file("/tmp/pyffin-evil.txt", b"x")], "absolute path"),
+    "symlink to /etc/passwd": ([*GOOD, _symlink("evil-1.0/passwd", "/etc/passwd")],
+                               "link to '/etc/passwd'"),
+    "relative symlink out": ([*GOOD, _symlink("evil-1.0/up", "../../..")], "outside"),
+    "hard link to /etc/passwd": ([*GOOD, _hardlink("evil-1.0/passwd", "/etc/passwd")],
+                                 "hard link"),
+    "character device": ([*GOOD, _special("evil-1.0/null", tarfile.CHRTYPE)],
+                         "character device"),
+    "block device": ([*GOOD, _special("evil-1.0/sda", tarfile.BLKTYPE)], "block device"),
+    "fifo": ([*GOOD, _special("evil-1.0/pipe", tarfile.FIFOTYPE)], "FIFO"),
+    # Each link stays inside on its own; together 'evil-1.0/here/up' points one level above.
+    "link through a link": ([*GOOD, _symlink("evil-1.0/here", "."),
+                             _symlink("evil-1.0/here/up", ".."),
+                             _file("evil-1.0/here/up/escaped.txt", b"x")],
+                            "through the link"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_TARS))
+def test_hostile_tar_entries_are_refused_before_anything_is_written(tmp_path: Path,
+                                                                    case: str) -> None:
+    members, reason = HOSTILE_TARS[case]
+    archive = _tar(tmp_path / "evil-1.0.tar.gz", members)
+    outside = tmp_path / "work"
+    dest = outside / "src"
+
+    with pytest.raises(UnsafeArchiveError, match=reason) as caught:
+        prepare_source(archive, dest)
+
+    assert "evil-1.0.tar.gz" in str(caught.value)
+    assert not any(dest.iterdir())
+    assert sorted(p.name for p in outside.iterdir()) == ["src"]
+    assert not Path("/tmp/pyffin-evil.txt").exists()
+
+
+HOSTILE_ZIPS = {
+    "parent traversal": ({"evil-1.0/setup.py": b"", "evil-1.0/../../evil.txt": b"x"}, {},
+                         "'..' component"),
+    "absolute path": ({"evil-1.0/setup.py": b"", "/tmp/pyffin-evil.txt": b"x"}, {},
+                      "absolute path"),
+    "symlink out": ({"evil-1.0/setup.py": b""}, {"evil-1.0/passwd": "/etc/passwd"},
+                    "link to '/etc/passwd'"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_ZIPS))
+def test_hostile_zip_entries_are_refused_before_anything_is_written(tmp_path: Path,
+                                                                    case: str) -> None:
+    members, links, reason = HOSTILE_ZIPS[case]
+    archive = _zip(tmp_path / "evil-1.0.zip", members, links)
+    outside = tmp_path / "work"
+    dest = outside / "src"
+
+    with pytest.raises(UnsafeArchiveError, match=reason) as caught:
+        prepare_source(archive, dest)
+
+    assert "evil-1.0.zip" in str(caught.value)
+    assert not any(dest.iterdir())
+    assert sorted(p.name for p in outside.iterdir()) == ["src"]
+    assert not Path("/tmp/pyffin-evil.txt").exists()
