@@ -116,3 +116,17 @@ def test_prune_keeps_files_that_merely_look_temporary(cache: Cache) -> None:
     maintenance.prune(cache)
     assert (checkout / ".config.tmp-0123456789abcdef").exists()
     assert (source / "notes.tmp-draft").exists()
+
+
+def test_clean_package_finds_source_revisions_by_their_name_file(cache: Cache) -> None:
+    for kind, parts in [("url", ("url", "0123456789abcdef", "rev1")),
+                        ("git", ("git", "0123456789abcdef", "c0ffee", "fedcba9876543210")),
+                        ("path", ("path", "0123456789abcdef", "stamp"))]:
+        shard = cache.shard(CacheBucket.SDISTS, *parts)
+        shard.entry("NAME").write(b"flask")
+        shard.entry("metadata.rec").write(kind.encode())
+    other = cache.shard(CacheBucket.SDISTS, "url", "fedcba9876543210", "rev")
+    other.entry("NAME").write(b"click")
+    usage = maintenance.clean_package(cache, "flask")
+    assert usage.files == 6
+    assert other.entry("NAME").read() == b"click"

@@ -93,12 +93,11 @@ def test_metadata_of_a_wheel(cache: Cache, index_server: IndexServer) -> None:
     assert src.metadata(name("foo"), Version("1.0")).requires_dist == ("bar",)
 
 
-def test_an_sdist_only_version_is_not_supported_yet(cache: Cache,
-                                                    index_server: IndexServer) -> None:
+def test_an_sdist_needs_a_builder(cache: Cache, index_server: IndexServer) -> None:
     index_server.add_sdist(SdistSpec("foo", "1.0"))
     src = source(cache, index_server)
     with pytest.raises(NotSupportedError, match="building source distributions is not supported "
-                                                r"yet: foo-1\.0\.tar\.gz"):
+                                                r"here: foo-1\.0\.tar\.gz"):
         src.metadata(name("foo"), Version("1.0"))
 
 

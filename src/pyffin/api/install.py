@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
-from pyffin.errors import NotSupportedError, PyffinError, UsageError
+from pyffin.errors import PyffinError, UsageError
 
 if TYPE_CHECKING:
+    from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.cache import FileLock
     from pyffin.distribution.database import FetchReporter
@@ -96,11 +97,13 @@ def install(
     no_deps: bool = False,
     resolve_options: ResolveOptions = ResolveOptions(),
     change: ChangeOptions = ChangeOptions(),
+    build: BuildOptions | None = None,
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings) and their dependencies."""
-    return _Operation(session, python, system, break_system_packages, change, reporter).run(
+    return _Operation(session, python, system, break_system_packages, change, reporter,
+                      build).run(
         sources=sources, requirements=requirements, editables=editables,
         constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
         sync=False, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
@@ -117,12 +120,14 @@ def sync(
     break_system_packages: bool = False,
     resolve_options: ResolveOptions = ResolveOptions(),
     change: ChangeOptions = ChangeOptions(),
+    build: BuildOptions | None = None,
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
     added; everything else is removed)."""
-    return _Operation(session, python, system, break_system_packages, change, reporter).run(
+    return _Operation(session, python, system, break_system_packages, change, reporter,
+                      build).run(
         sources=sources, constraints=constraints, sync=True, no_deps=True,
         resolve_options=resolve_options, stdin=stdin)
 
@@ -173,10 +178,11 @@ def uninstall(
 class _Operation:
     def __init__(self, session: Session | None, python: str | None, system: bool,
                  break_system_packages: bool, change: ChangeOptions,
-                 reporter: FetchReporter | None) -> None:
+                 reporter: FetchReporter | None, build: BuildOptions | None = None) -> None:
         from pyffin.api.session import Session
 
         self.session = session or Session()
+        self.build = build
         self.python = python
         self.system = system
         self.break_system_packages = break_system_packages
@@ -219,11 +225,6 @@ class _Operation:
             extras=extras, all_extras=all_extras, stdin=stdin)
         if not spec.requirements:
             raise UsageError("no requirements given: pass package names or requirements files")
-        for entry in spec.requirements:
-            if entry.editable or entry.url is not None or entry.requirement is None:
-                raise NotSupportedError(
-                    "direct URL, path and editable requirements are not supported yet: "
-                    f"{entry.url} ({entry.location or 'command line'})")
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)
         installed = scan([Path(p) for p in env.site_packages])
@@ -263,15 +264,26 @@ class _Operation:
                  hash_mode: bool) -> tuple[list[Wanted], IndexSource]:
         from packaging.version import InvalidVersion, Version
 
-        from pyffin.api.resolving import direct_requirements, index_source, normalized_names
+        from pyffin.api.building import name_entries, source_distributions
+        from pyffin.api.resolving import (
+            direct_requirements,
+            index_source,
+            normalized_names,
+            spec_index_settings,
+        )
         from pyffin.installer.plan import Wanted
         from pyffin.resolver import ResolverOptions, resolve
 
         if hash_mode:
             _check_hash_mode(spec)
+        self.session.registry(spec_index_settings(spec))
+        builds = source_distributions(self.session, env, self.build)
+        entries = name_entries(spec.requirements, builds)
         source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
                               only_binary=options.only_binary, no_build=options.no_build,
-                              exclude_newer=options.exclude_newer, no_deps=no_deps)
+                              exclude_newer=options.exclude_newer, no_deps=no_deps,
+                              sources=builds,
+                              editables=[e.url for e in entries if e.editable and e.url])
         preferences: dict[str, Version] = {}
         if not upgrade:
             for dist in installed:
@@ -284,11 +296,11 @@ class _Operation:
             prerelease=options.prerelease or ("allow" if spec.pre else
                                               "if-necessary-or-explicit"),
             upgrade=upgrade, upgrade_packages=frozenset(normalized_names(upgrade_packages)))
-        resolution = resolve(direct_requirements(spec.requirements), source, env.markers,
+        resolution = resolve(direct_requirements(entries), source, env.markers,
                              resolver_options, constraints=direct_requirements(spec.constraints),
                              overrides=direct_requirements(spec.overrides),
                              preferences=preferences)
-        direct = {entry.name for entry in spec.requirements}
+        direct = {entry.name for entry in entries}
         if hash_mode:
             missing = sorted(p.name for p in resolution if p.name not in direct)
             if missing:
@@ -298,30 +310,36 @@ class _Operation:
         wanted: list[Wanted] = []
         for package in resolution:
             best = source.files(package.name, package.version).best
-            if not best.is_wheel:
-                raise NotSupportedError(f"building source distributions is not supported yet: "
-                                        f"{best.file.filename}")
+            direct_url = None
+            if best.direct is not None:
+                commit = (builds.git_commit(best.direct) if best.direct.git is not None
+                          else None)
+                direct_url = best.direct.direct_url(commit=commit,
+                                                    sha256=dict(best.direct.hashes).get("sha256"))
             wanted.append(Wanted(package.name, str(package.version),
-                                 requested=package.name in direct, source=best))
+                                 requested=package.name in direct, direct_url=direct_url,
+                                 source=best))
         return wanted, source
 
     def _apply(self, plan: InstallPlan, env: Interpreter, source: IndexSource,
                result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
-        from pyffin.distribution.database import WheelDatabase
+        from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.installer.link import install_wheel
         from pyffin.installer.uninstall import uninstall as remove
 
-        database = WheelDatabase(self.session.cache, source.registry, self.reporter)
+        database = DistributionDatabase(
+            WheelDatabase(self.session.cache, source.registry, self.reporter), source.sources)
         started = time.perf_counter()
         archives: dict[str, Path] = {}
         pending = []
-        for item in sorted(plan.to_install, key=lambda w: -(w.source.file.size or 0)):
+        # Largest downloads first; builds start alongside them, not after.
+        for item in sorted(plan.to_install, key=lambda w: -w.source.size):
             required = hashes.get(item.name, ())
-            cached = database.cached(item.source.page, item.source.file)
+            cached = database.cached(item.source)
             if cached is not None and not required:
                 archives[item.name] = cached
             else:
-                pending.append((item, database.submit(item.source.page, item.source.file,
+                pending.append((item, database.submit(item.source, item.name,
                                                       required_hashes=required)))
         for item, future in pending:
             archives[item.name] = future.result()

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from pyffin.errors import NotSupportedError, UsageError
+from pyffin.errors import UsageError
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.api.target import Target
+    from pyffin.distribution.sdist import SourceDistributions
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
@@ -88,6 +90,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     upgrade_packages: Iterable[str] = (),
     preferences_from: str | Path | None = None,
     generate_hashes: bool = False,
+    build: BuildOptions | None = None,
     stdin: TextIO | None = None,
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``-`` for ``stdin``) and
@@ -97,6 +100,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     or ``upgrade_packages`` say otherwise. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
+    from pyffin.api.building import name_entries, source_distributions
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
@@ -116,9 +120,16 @@ def compile(  # the public name mirrors `pyffin pip compile`
         interpreter = find_interpreter(python, cache=session.cache)
     target = make_target(interpreter, python_version=python_version,
                          python_platform=python_platform)
+    session.registry(spec_index_settings(spec))
+    # Sources are built with the interpreter found; for another platform there is none to
+    # build with, and building fails with a clear error.
+    builds = (source_distributions(session, interpreter, build)
+              if interpreter is not None and python_platform is None else None)
+    entries = name_entries(spec.requirements, builds)
     source = index_source(session, spec, target.tags, no_binary=no_binary,
                           only_binary=only_binary, no_build=no_build,
-                          exclude_newer=exclude_newer)
+                          exclude_newer=exclude_newer, sources=builds,
+                          editables=[e.url for e in entries if e.editable and e.url])
     options = ResolverOptions(
         resolution=resolution,
         prerelease=prerelease or ("allow" if spec.pre else "if-necessary-or-explicit"),
@@ -127,9 +138,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
     )
     preferences = _preferences(preferences_from) if not upgrade else {}
     result = resolve(
-        direct_requirements(spec.requirements), source, target.markers, options,
+        direct_requirements(entries), source, target.markers, options,
         constraints=direct_requirements(spec.constraints),
         overrides=direct_requirements(spec.overrides), preferences=preferences)
+    result = _pin_git_commits(result, source)
     hashes = _hashes(result, source) if generate_hashes else None
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
@@ -139,7 +151,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
 def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], *,
                  no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
                  no_build: bool = False, exclude_newer: str | None = None,
-                 no_deps: bool = False) -> IndexSource:
+                 no_deps: bool = False, sources: SourceDistributions | None = None,
+                 editables: Iterable[str] = ()) -> IndexSource:
     """The package source for ``spec``: its index options merged into the session's settings,
     the binary flags of the command and of the requirements files combined."""
     from pyffin.resolver.index_source import BinaryPolicy, IndexSource
@@ -149,7 +162,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
         only_binary=frozenset(normalized_names([*only_binary, *spec.only_binary])),
         no_build=no_build)
     return IndexSource(session.registry(spec_index_settings(spec)), tags=tags, binary=binary,
-                       exclude_newer=parse_exclude_newer(exclude_newer), no_deps=no_deps)
+                       exclude_newer=parse_exclude_newer(exclude_newer), no_deps=no_deps,
+                       sources=sources, editables=editables)
 
 
 def normalized_names(names: Iterable[str]) -> list[str]:
@@ -174,15 +188,31 @@ def direct_requirements(entries: Sequence[RequirementEntry]) -> list[DirectRequi
 
     direct: list[DirectRequirement] = []
     for entry in entries:
-        if entry.editable:
-            raise NotSupportedError(f"editable requirements are not supported yet: "
-                                    f"{entry.url} ({entry.location})")
-        if entry.requirement is None or entry.url is not None:
+        if entry.requirement is None:
             where = f" ({entry.location})" if entry.location else ""
-            raise NotSupportedError(f"direct URL and path requirements are not supported yet: "
-                                    f"{entry.url}{where}")
+            raise UsageError(f"a requirement without a name cannot be used here: "
+                             f"{entry.url}{where}")
         direct.append(DirectRequirement(entry.requirement, entry.origin or "-r <command line>"))
     return direct
+
+
+def _pin_git_commits(resolution: Resolution, source: IndexSource) -> Resolution:
+    """Git requirements are written pinned to the commit their revision resolved to."""
+    from dataclasses import replace
+
+    from pyffin.resolver import Resolution as ResolutionType
+
+    if source.sources is None or not any(
+            p.url and p.url.startswith("git+") for p in resolution):
+        return resolution
+    packages = dict(resolution.packages)
+    for name, package in packages.items():
+        dist = source.pinned.get(name)
+        if dist is None or dist.direct is None or dist.direct.git is None:
+            continue
+        commit = source.sources.git_commit(dist.direct)
+        packages[name] = replace(package, url=dist.direct.git.with_rev(commit).url)
+    return ResolutionType(packages)
 
 
 def parse_exclude_newer(value: str | None) -> float | None:
@@ -230,7 +260,14 @@ def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]
     for package in resolution:
         digests: set[str] = set()
         for dist in source.files(package.name, package.version).usable:
-            digest = dist.file.hash("sha256") or _compute_sha256(source, dist.file.url)
+            if dist.file is not None:
+                digest = dist.file.hash("sha256") or _compute_sha256(source, dist.file.url)
+            elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
+                    not dist.direct.is_directory:
+                url = dist.direct.url.partition("#")[0]
+                digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
+            else:
+                continue  # a git checkout or a directory has no archive to hash
             digests.add(f"sha256:{digest}")
         hashes[package.name] = sorted(digests)
     return hashes

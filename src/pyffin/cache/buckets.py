@@ -49,14 +49,19 @@ class CacheBucket(enum.Enum):
     )
     SDISTS = (
         "sdists-v0",
-        ("pypi/{name}", "index/*/{name}", "url/*/{name}", "path/*/{name}", "git/*/*/{name}"),
-        """Source distributions and the wheels built from them, keyed by source.
+        ("pypi/{name}", "index/*/{name}", "url/*/{name}"),
+        """Source distributions and what is built from them, keyed by source: ``sdists-v0/``.
 
-        ``sdists-v0/<source>/<name>/<revision>/``, where ``<source>`` is ``pypi``,
-        ``index/<hash(index)>``, ``url/<hash(url)>``, ``git/<hash(repo)>/<commit>`` or
-        ``path/<hash(path)>``. A revision directory holds the sdist's freshness record, its
-        ``metadata``, the built wheels and one manifest (wheel filename → metadata), written
-        atomically; a build of the shard holds ``.lock`` in it.
+        One *revision* directory per source:
+        ``<pypi|index/<hash(index)>|url/<hash(page)>>/<name>/<sha256[:16]>/`` for an index's
+        sdist (content-addressed by the index's hash); ``url/<hash(url)>/<revision>/`` for a
+        direct URL, with ``url/<hash(url)>/revision.rec`` naming the current revision next to
+        the archive's HTTP cache policy; ``git/<hash(repo)>/<commit>/<hash(subdirectory)>/``;
+        ``path/<hash(path)>/<stamp>/`` for local directories and archives, the stamp hashing
+        the mtimes of ``pyproject.toml``, ``setup.py`` and ``setup.cfg`` (or the archive's).
+        A revision holds the downloaded archive, ``metadata.rec``, ``manifest.rec`` (built
+        wheel filename → metadata, written atomically), the built wheels, ``editable/``,
+        ``NAME`` (the project, for ``cache clean NAME``) and ``.lock``, held while building.
         """,
     )
     GIT = (

@@ -49,6 +49,7 @@ def clean_package(cache: Cache, name: str) -> fs.Usage:
         base = cache.bucket(bucket)
         for pattern in bucket.package_globs:
             doomed.extend(base.glob(pattern.format(name=normalized)))
+    doomed.extend(_named_revisions(cache, normalized))
     archive_ids = set(_pointed_archives(doomed))
     usage = fs.Usage()
     for path in doomed:
@@ -57,6 +58,16 @@ def clean_package(cache: Cache, name: str) -> fs.Usage:
     for archive_id in archive_ids:
         usage.add(fs.remove(archives / archive_id))
     return usage
+
+
+def _named_revisions(cache: Cache, name: str) -> Iterable[Path]:
+    """Source revisions whose ``NAME`` file says ``name`` (their paths carry no name: a URL,
+    git repository or directory is named only once built)."""
+    base = cache.bucket(CacheBucket.SDISTS)
+    for pattern in ("url/*/*/NAME", "git/*/*/*/NAME", "path/*/*/NAME"):
+        for marker in base.glob(pattern):
+            if fs.read_if_exists(marker) == name.encode():
+                yield marker.parent
 
 
 def prune(cache: Cache) -> fs.Usage:

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.cli.command import Context
 
@@ -59,3 +60,21 @@ def session(args: argparse.Namespace, ctx: Context) -> Session:
     )
     return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package)
+
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Build options")
+    group.add_argument("-C", "--config-setting", action="append", default=[],
+                       metavar="KEY=VALUE",
+                       help="Settings for the build backend (PEP 517 config_settings)")
+    group.add_argument("--no-build-isolation", action="store_true",
+                       help="Build in the target environment itself, with the build "
+                            "requirements already installed there")
+
+
+def build_options(args: argparse.Namespace) -> BuildOptions:
+    from pyffin.api.building import BuildOptions
+    from pyffin.build import parse_config_settings
+
+    return BuildOptions(isolated=not args.no_build_isolation,
+                        config_settings=parse_config_settings(args.config_setting))

@@ -134,10 +134,14 @@ class HttpClient:
         return response
 
     def stream(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None], *,
-               headers: Mapping[str, str] | None = None) -> Response:
+               headers: Mapping[str, str] | None = None, not_modified: bool = False
+               ) -> Response:
         """GET ``url`` and feed the body to ``sink`` chunk by chunk; ``reset`` is called before
-        a retry so the sink can start over. Raises for any status but 200/206."""
+        a retry so the sink can start over. Raises for any status but 200/206 (and 304 with
+        ``not_modified``, the answer to a conditional request)."""
         response = self._request(url, headers, sink, reset)
+        if not_modified and response.status == 304:
+            return response
         if response.status not in (200, 206):
             raise HttpStatusError(f"failed to download {redact(url)}: HTTP {response.status}",
                                   url=redact(url), status=response.status)

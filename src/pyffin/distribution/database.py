@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import ProjectPage, RegistryClient
     from pyffin.client.simple import IndexFile
+    from pyffin.distribution.artifact import Distribution
+    from pyffin.distribution.sdist import SourceDistributions
 
 
 class FetchReporter(Protocol):
@@ -234,10 +236,78 @@ def _check_hashes(actual: dict[str, str], file: IndexFile, required: Sequence[st
             f"  but the file has sha256:{actual.get('sha256')}", url=shown)
 
 
-def largest_first(items: Sequence[tuple[ProjectPage, IndexFile]]
-                  ) -> list[tuple[ProjectPage, IndexFile]]:
-    """Downloads in the order that finishes soonest: the largest start first."""
-    return sorted(items, key=lambda item: -(item[1].size or 0))
 
 
-Callback = Callable[[str], None]
+class DistributionDatabase:
+    """Fetch and build: any :class:`~pyffin.distribution.artifact.Distribution` to an unzipped
+    wheel in the cache. Wheels are downloaded (:class:`WheelDatabase`), sources are built
+    (:class:`~pyffin.distribution.sdist.SourceDistributions`) — in the same I/O pool, so a
+    build starts without waiting for the largest download, and builds stay bounded by
+    ``PYFFIN_CONCURRENT_BUILDS`` inside the builder."""
+
+    def __init__(self, wheels: WheelDatabase, sources: SourceDistributions | None) -> None:
+        self.wheels = wheels
+        self.sources = sources
+
+    def cached(self, dist: Distribution) -> Path | None:
+        """The unzipped wheel of an index wheel, if the cache has it (no building)."""
+        if dist.is_wheel and dist.page is not None and dist.file is not None:
+            return self.wheels.cached(dist.page, dist.file)
+        return None
+
+    def submit(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
+               ) -> Future[Path]:
+        """The unzipped wheel of ``dist`` (a project called ``name``), in the I/O pool."""
+        if dist.is_wheel:
+            assert dist.page is not None and dist.file is not None
+            return self.wheels.submit(dist.page, dist.file, required_hashes=required_hashes)
+        import contextvars
+
+        future: Future[Path] = Future()
+        context = contextvars.copy_context()  # carries the chain of builds (cycle detection)
+
+        def run() -> None:
+            try:
+                future.set_result(self._build(dist, name, required_hashes))
+            except BaseException as e:
+                future.set_exception(e)
+
+        self.wheels.registry.cached.http.executor.submit(context.run, run)
+        return future
+
+    def archive(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
+                ) -> Path:
+        """Like :meth:`submit`, in this thread."""
+        if dist.is_wheel:
+            assert dist.page is not None and dist.file is not None
+            return self.wheels.fetch(dist.page, dist.file, required_hashes=required_hashes)
+        return self._build(dist, name, required_hashes)
+
+    def _build(self, dist: Distribution, name: str, required_hashes: Sequence[str]) -> Path:
+        if self.sources is None:
+            from pyffin.errors import NotSupportedError
+
+            raise NotSupportedError(f"building {dist.label} is not supported here")
+        if dist.direct is not None:
+            wheel = self.sources.direct_wheel(dist.direct)
+        else:
+            assert dist.page is not None and dist.file is not None
+            if required_hashes:
+                sha256 = dist.file.hash("sha256")
+                if sha256 is None or f"sha256:{sha256}" not in required_hashes:
+                    raise HashMismatchError(
+                        f"cannot verify {dist.file.filename} against the required hashes: the "
+                        "index gives no matching sha256 for it", url=redact(dist.file.url))
+            wheel = self.sources.registry_wheel(dist.page, dist.file)
+        return self.wheels.fetch(*built_wheel_page(name, wheel))
+
+
+def built_wheel_page(name: str, wheel: Path) -> tuple[ProjectPage, IndexFile]:
+    """A one-file page for a wheel on disk (one pyffin built), so the wheel database unzips it
+    like any other local wheel."""
+    from pyffin.client.registry import ProjectPage
+    from pyffin.client.simple import IndexFile, SimplePage
+
+    file = IndexFile(wheel.name, wheel.absolute().as_uri(), (), None, None, None,
+                     wheel.stat().st_size, None)
+    return ProjectPage(str(wheel.parent), SimplePage(name, {}), flat=True), file

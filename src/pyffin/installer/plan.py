@@ -78,11 +78,21 @@ def make_plan(
 
 
 def _satisfies(dist: InstalledDistribution, item: Wanted) -> bool:
-    """Same version, and from the same kind of source: a URL install does not satisfy an index
-    requirement, nor the reverse (uv's rule), and an egg-link never satisfies."""
+    """Same version, and from the same source: a URL install does not satisfy an index
+    requirement, nor the reverse (uv's rule); an egg-link never satisfies; a local directory
+    installed without ``-e`` is always reinstalled (its files may have changed, as pip does)."""
     if dist.kind == "egg-link" or not versions_equal(dist.version, item.version):
         return False
     installed_url = dist.direct_url()
     if item.direct_url is None:
         return installed_url is None
-    return installed_url is not None and installed_url.get("url") == item.direct_url.get("url")
+    if installed_url is None or installed_url.get("url") != item.direct_url.get("url"):
+        return False
+    dir_info = item.direct_url.get("dir_info")
+    if dir_info is not None:
+        return bool(dir_info.get("editable")) and bool(
+            installed_url.get("dir_info", {}).get("editable"))
+    if "vcs_info" in item.direct_url:
+        installed_commit = installed_url.get("vcs_info", {}).get("commit_id")
+        return bool(installed_commit == item.direct_url["vcs_info"].get("commit_id"))
+    return True

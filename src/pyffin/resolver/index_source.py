@@ -10,13 +10,14 @@ when the solver hints that it will need it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyffin import log
 from pyffin.client import registry as registry_module
+from pyffin.distribution.artifact import Distribution
 from pyffin.errors import NotSupportedError
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.source import Candidate
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from pyffin.client.registry import ProjectPage, RegistryClient
     from pyffin.client.simple import IndexFile
     from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.distribution.sources import DirectSource
 
 #: ``:all:`` in ``--no-binary`` / ``--only-binary`` means every package (pip's spelling).
 ALL = ":all:"
@@ -56,23 +59,11 @@ class BinaryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class Distribution:
-    """The file pyffin would use for one version: a wheel or an sdist, and where it is listed."""
-
-    page: ProjectPage
-    file: IndexFile
-    is_wheel: bool
-
-
-@dataclass(frozen=True, slots=True)
 class VersionFiles:
     """What one version offers the target: its best file, and every usable file (for hashes)."""
 
     best: Distribution
     usable: tuple[Distribution, ...]
-
-
-SdistMetadata = Callable[[Distribution], "CoreMetadata"]
 
 
 class IndexSource:
@@ -85,7 +76,8 @@ class IndexSource:
         tags: Sequence[str],
         binary: BinaryPolicy | None = None,
         exclude_newer: float | None = None,
-        sdist_metadata: SdistMetadata | None = None,
+        sources: SourceDistributions | None = None,
+        editables: Iterable[str] = (),
         no_deps: bool = False,
     ) -> None:
         self.registry = registry
@@ -93,7 +85,12 @@ class IndexSource:
         self._tag_rank = {tag: i for i, tag in enumerate(tags)}
         self.binary = binary or BinaryPolicy()
         self.exclude_newer = exclude_newer
-        self._sdist_metadata = sdist_metadata
+        #: Builds metadata and wheels of sdists and direct sources; ``None``: not supported.
+        self.sources = sources
+        #: Direct references (URLs, as the requirements give them) to install as editable.
+        self.editables = frozenset(editables)
+        #: Direct references pinned with :meth:`pin_url`, by name.
+        self.pinned: dict[str, Distribution] = {}
         #: ``--no-deps`` / ``pip sync``: versions are chosen for the requirements alone.
         self.no_deps = no_deps
         self._lock = threading.Lock()
@@ -104,9 +101,36 @@ class IndexSource:
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         return [
             Candidate(version, yanked=_yanked(files),
-                      requires_python=files.best.file.requires_python)
+                      requires_python=files.best.file.requires_python
+                      if files.best.file is not None else None)
             for version, files in self.versions(name).items()
         ]
+
+    def pin_url(self, name: NormalizedName, url: str) -> None:
+        """Make the distribution at ``url`` the only candidate of ``name``: its metadata is
+        read (or built) now, to learn its version."""
+        from packaging.version import InvalidVersion, Version
+
+        from pyffin.distribution.metadata import MetadataError
+        from pyffin.distribution.sources import parse_direct
+
+        direct = parse_direct(url, editable=url in self.editables)
+        dist = _direct_distribution(name, direct)
+        metadata = self._direct_metadata(dist)
+        if canonicalize(metadata.name) != name:
+            raise MetadataError(f"{_shown(url)} is {metadata.name} {metadata.version}, not "
+                                f"{name}")
+        try:
+            version = Version(metadata.version)
+        except InvalidVersion:
+            raise MetadataError(f"{_shown(url)} has an invalid version "
+                                f"{metadata.version!r}") from None
+        done: Future[CoreMetadata] = Future()
+        done.set_result(metadata)
+        with self._lock:
+            self.pinned[name] = dist
+            self._versions[name] = {version: VersionFiles(dist, (dist,))}
+            self._metadata_futures[(name, version)] = done
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
         metadata = self._metadata_future(name, version, submit=False).result()
@@ -182,7 +206,8 @@ class IndexSource:
                 collected.setdefault(version, ranked)
         result: dict[Version, VersionFiles] = {}
         for version, ranked in collected.items():
-            ranked.sort(key=lambda item: (item[0], item[1].file.yanked is not None))
+            ranked.sort(key=lambda item: (item[0], item[1].file is not None
+                                          and item[1].file.yanked is not None))
             result[version] = VersionFiles(ranked[0][1], tuple(d for _, d in ranked))
         return result
 
@@ -194,6 +219,7 @@ class IndexSource:
             return future
         best = self.files(name, version).best
         if best.is_wheel:
+            assert best.page is not None and best.file is not None
             if submit:
                 future = self.registry.prefetch_wheel_metadata(best.page, best.file)
             else:
@@ -212,16 +238,57 @@ class IndexSource:
             return self._metadata_futures.setdefault(key, future)
 
     def _sdist(self, dist: Distribution) -> CoreMetadata:
-        if self._sdist_metadata is None:
+        if self.sources is None:
             raise NotSupportedError(
-                f"building source distributions is not supported yet: {dist.file.filename} "
-                "is the only usable file of this version",
+                f"building source distributions is not supported here: {dist.label} is the "
+                "only usable file of this version",
                 hint="pass --only-binary :all: to use only versions that have wheels")
-        return self._sdist_metadata(dist)
+        assert dist.page is not None and dist.file is not None
+        return self.sources.registry_metadata(dist.page, dist.file)
+
+    def _direct_metadata(self, dist: Distribution) -> CoreMetadata:
+        if dist.is_wheel:
+            assert dist.page is not None and dist.file is not None
+            return self.registry.wheel_metadata(dist.page, dist.file)
+        if self.sources is None:
+            raise NotSupportedError(f"building {dist.label} is not supported here")
+        assert dist.direct is not None
+        return self.sources.direct_metadata(dist.direct)
+
+
+def _direct_distribution(name: str, direct: DirectSource) -> Distribution:
+    """A direct reference as a :class:`Distribution`; a wheel gets a one-file page so the
+    registry client and wheel database treat it like any other wheel."""
+    if not direct.is_wheel:
+        return Distribution(None, None, False, direct)
+    from pyffin.client.registry import ProjectPage
+    from pyffin.client.simple import IndexFile, SimplePage
+
+    if direct.path is not None:
+        from pathlib import Path
+
+        file_url = Path(direct.path).absolute().as_uri()
+    else:
+        file_url = direct.url.partition("#")[0]
+    file = IndexFile(direct.filename, file_url, direct.hashes, None, None, None, None, None)
+    page = ProjectPage(file_url.rpartition("/")[0], SimplePage(name, {}), flat=True)
+    return Distribution(page, file, True, direct)
+
+
+def canonicalize(name: str) -> str:
+    from pyffin.cache.keys import normalize_name
+
+    return normalize_name(name)
+
+
+def _shown(url: str) -> str:
+    from pyffin.client.auth import redact
+
+    return redact(url)
 
 
 def _yanked(files: VersionFiles) -> bool:
-    return all(d.file.yanked is not None for d in files.usable)
+    return all(d.file is not None and d.file.yanked is not None for d in files.usable)
 
 
 def _too_new(file: IndexFile, cutoff: float | None) -> bool:

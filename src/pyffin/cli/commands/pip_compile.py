@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from pyffin.cli.command import Command, Context
-from pyffin.cli.options import add_cache_options, add_index_options, session
+from pyffin.cli.options import (
+    add_build_options,
+    add_cache_options,
+    add_index_options,
+    build_options,
+    session,
+)
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +81,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--custom-compile-command", metavar="COMMAND",
                         default=None, help="The command to show in the header "
                                            "[env: PYFFIN_CUSTOM_COMPILE_COMMAND]")
+    add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
 
@@ -111,6 +118,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             upgrade_packages=args.upgrade_package,
             preferences_from=args.output_file,
             generate_hashes=args.generate_hashes,
+            build=build_options(args),
             stdin=sys.stdin,
         )
     except NoSolutionError as e:

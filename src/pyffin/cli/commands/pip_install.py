@@ -7,7 +7,13 @@ import sys
 from typing import TYPE_CHECKING
 
 from pyffin.cli.command import Command, Context
-from pyffin.cli.options import add_cache_options, add_index_options, session
+from pyffin.cli.options import (
+    add_build_options,
+    add_cache_options,
+    add_index_options,
+    build_options,
+    session,
+)
 
 if TYPE_CHECKING:
     from pyffin.api.install import ChangeOptions, InstallResult, ResolveOptions
@@ -85,6 +91,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     _environment_options(parser)
     _change_options(parser)
     _resolve_options(parser)
+    add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
 
@@ -97,6 +104,7 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
     _environment_options(parser)
     _change_options(parser)
     _resolve_options(parser)
+    add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
 
@@ -132,7 +140,8 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             all_extras=args.all_extras, session=session(args, ctx), python=args.python,
             system=args.system, break_system_packages=args.break_system_packages,
             upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
-            resolve_options=resolve_options, change=change, reporter=progress, stdin=sys.stdin)
+            resolve_options=resolve_options, change=change, build=build_options(args),
+            reporter=progress, stdin=sys.stdin)
     finally:
         progress.finish()
     report(ctx, result)
@@ -150,7 +159,7 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
             args.src_file, constraints=args.constraint, session=session(args, ctx),
             python=args.python, system=args.system,
             break_system_packages=args.break_system_packages, resolve_options=resolve_options,
-            change=change, reporter=progress, stdin=sys.stdin)
+            change=change, build=build_options(args), reporter=progress, stdin=sys.stdin)
     finally:
         progress.finish()
     report(ctx, result)

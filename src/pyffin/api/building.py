@@ -1,0 +1,109 @@
+"""Building from source inside an operation: the :class:`~pyffin.build.BuildContext` that
+installs build requirements with pyffin's own resolver and installer, and the factory of the
+:class:`~pyffin.distribution.sdist.SourceDistributions` an operation uses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyffin.api.session import Session
+    from pyffin.build import BuildEnvironment
+    from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.interpreter import Interpreter
+    from pyffin.requirements import RequirementEntry
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """``--no-build-isolation`` and ``-C/--config-setting``."""
+
+    isolated: bool = True
+    config_settings: Mapping[str, str | list[str]] = field(default_factory=dict)
+
+
+class InstallingBuildContext:
+    """Resolves build requirements for the build environment's interpreter and installs them
+    into it, building any that have no wheel through the same machinery."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sources: SourceDistributions | None = None
+
+    def install_requirements(self, requirements: Sequence[str], environment: BuildEnvironment,
+                             *, purpose: str) -> None:
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        from pyffin.build import BuildError
+        from pyffin.distribution.database import DistributionDatabase, WheelDatabase
+        from pyffin.installer.link import install_wheel
+        from pyffin.resolver import DirectRequirement, resolve
+        from pyffin.resolver.index_source import IndexSource
+
+        direct = []
+        for text in requirements:
+            try:
+                direct.append(DirectRequirement(Requirement(text), purpose))
+            except InvalidRequirement as e:
+                raise BuildError(f"invalid requirement {text!r} in the {purpose}: {e}") from None
+        interpreter = environment.interpreter
+        registry = self.session.registry()
+        source = IndexSource(registry, tags=interpreter.tags, sources=self.sources)
+        resolution = resolve(direct, source, interpreter.markers)
+        database = DistributionDatabase(WheelDatabase(self.session.cache, registry),
+                                        self.sources)
+        pending = [(package.name, database.submit(
+            source.files(package.name, package.version).best, package.name))
+            for package in resolution]
+        python = os.fspath(environment.python)
+        for _name, future in pending:
+            install_wheel(future.result(), environment.scheme, python=python,
+                          link_mode="hardlink")
+
+
+def source_distributions(session: Session, interpreter: Interpreter,
+                         options: BuildOptions | None = None) -> SourceDistributions:
+    """The source distributions of an operation that targets ``interpreter``."""
+    from pyffin.build import SourceBuilder
+    from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.git import GitSource
+
+    options = options or BuildOptions()
+    context = InstallingBuildContext(session)
+    sources = SourceDistributions(
+        session.cache, session.registry(), tags=interpreter.tags,
+        builder=lambda: SourceBuilder(cache=session.cache, interpreter=interpreter,
+                                      context=context, isolated=options.isolated,
+                                      config_settings=dict(options.config_settings) or None),
+        git=lambda: GitSource(session.cache, offline=session.offline))
+    context.sources = sources
+    return sources
+
+
+def name_entries(entries: Sequence[RequirementEntry],
+                 sources: SourceDistributions | None) -> list[RequirementEntry]:
+    """Requirements with a name: unnamed ones (``./pkg``, ``https://host/master.zip``) are
+    named from their wheel filename or their (built) metadata."""
+    from pyffin.errors import NotSupportedError
+
+    named = []
+    for entry in entries:
+        if entry.requirement is not None or entry.url is None:
+            named.append(entry)
+            continue
+        from pyffin.distribution.sources import parse_direct
+
+        direct = parse_direct(entry.url, editable=entry.editable)
+        if direct.is_wheel:
+            from packaging.utils import parse_wheel_filename
+
+            name = str(parse_wheel_filename(direct.filename)[0])
+        elif sources is None:
+            raise NotSupportedError(f"building {entry.url} is not supported here")
+        else:
+            name = sources.direct_metadata(direct).name
+        named.append(entry.with_name(name))
+    return named

@@ -1,0 +1,33 @@
+"""``Distribution``: the one file (or source) pyffin uses for a pinned version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyffin.client.registry import ProjectPage
+    from pyffin.client.simple import IndexFile
+    from pyffin.distribution.sources import DirectSource
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A wheel or sdist listed on an index page (``page`` and ``file``), or a direct reference
+    (``direct``: a URL, git repository or local path; ``file`` set for wheels)."""
+
+    page: ProjectPage | None
+    file: IndexFile | None
+    is_wheel: bool
+    direct: DirectSource | None = None
+
+    @property
+    def label(self) -> str:
+        if self.direct is not None:
+            return self.direct.filename or self.direct.url
+        assert self.file is not None
+        return self.file.filename
+
+    @property
+    def size(self) -> int:
+        return (self.file.size or 0) if self.file is not None else 0

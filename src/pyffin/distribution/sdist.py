@@ -1,0 +1,495 @@
+"""Source distributions: metadata and wheels built from them, cached by source (DESIGN §4).
+
+Every source has a *revision* directory in ``sdists-v0``; what is built from a source lives in
+its revision, so built wheels stay tied to the freshness of their source:
+
+- registry sdists: ``<pypi|index/<hash>>/<name>/<sha256[:16]>/`` — the index's hash names the
+  content, so a revision never changes;
+- URLs: ``url/<hash(url)>/<revision>/`` — the HTTP freshness of the archive decides: fresh or
+  not modified → the same revision; changed → a new revision, built again;
+- git: ``git/<hash(repository)>/<commit>/<hash(subdirectory)>/`` — a commit never changes;
+- local paths: ``path/<hash(path)>/<stamp>/`` — the stamp hashes the mtimes of
+  ``pyproject.toml``, ``setup.py`` and ``setup.cfg`` (of an archive: its mtime and size), so
+  touching them makes a new revision.
+
+A revision holds ``metadata.rec`` (core metadata), ``manifest.rec`` (built wheel filename →
+its metadata, written atomically), the built wheels, ``NAME`` (for ``cache clean NAME``) and,
+for downloaded sources, the archive itself. Metadata comes from the sources without building
+when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else from the backend. Builds of one
+revision hold its ``.lock``: two processes never build the same thing at once, and the second
+finds the first one's wheel. Within a process, a build in flight is shared by every caller.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pyffin import log
+from pyffin.cache import CacheBucket, CacheShard, digest, index_parts, path_key, record, url_key
+from pyffin.client.auth import redact
+from pyffin.distribution.metadata import CoreMetadata, MetadataError
+
+if TYPE_CHECKING:
+    from pyffin.build import SourceBuilder, SourceTree
+    from pyffin.cache import Cache, CacheEntry
+    from pyffin.client.cached import Record
+    from pyffin.client.http import Response
+    from pyffin.client.registry import ProjectPage, RegistryClient
+    from pyffin.client.simple import IndexFile
+    from pyffin.distribution.sources import DirectSource
+    from pyffin.git import GitSource
+
+T = TypeVar("T")
+R = TypeVar("R", bound="Record")
+
+_ARCHIVE_MAGIC = ((b"PK\x03\x04", ".zip"), (b"\x1f\x8b", ".tar.gz"), (b"BZh", ".tar.bz2"),
+                  (b"\xfd7zXZ\x00", ".tar.xz"))
+_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
+_STAMPED_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+class _Manifest:
+    """Built wheels of a revision: filename → core metadata."""
+
+    RECORD_SCHEMA: ClassVar[str] = "sdist-manifest"
+    RECORD_VERSION: ClassVar[int] = 1
+
+    def __init__(self, wheels: dict[str, CoreMetadata]) -> None:
+        self.wheels = wheels
+
+    def to_record(self) -> Any:
+        return {name: metadata.to_record() for name, metadata in self.wheels.items()}
+
+    @classmethod
+    def from_record(cls, data: Any) -> _Manifest:
+        return cls({str(k): CoreMetadata.from_record(v) for k, v in data.items()})
+
+
+class _Revision:
+    """The current revision of a URL source: its id and the archive's filename."""
+
+    RECORD_SCHEMA: ClassVar[str] = "sdist-revision"
+    RECORD_VERSION: ClassVar[int] = 1
+
+    def __init__(self, id: str, filename: str) -> None:
+        self.id = id
+        self.filename = filename
+
+    def to_record(self) -> Any:
+        return (self.id, self.filename)
+
+    @classmethod
+    def from_record(cls, data: Any) -> _Revision:
+        revision_id, filename = data
+        return cls(str(revision_id), str(filename))
+
+
+class _Source:
+    """A revision directory and how to get the source tree it was made from."""
+
+    def __init__(self, shard: CacheShard, origin: str, *, archive: Path | None = None,
+                 directory: Path | None = None, subdirectory: str | None = None,
+                 is_sdist: bool = True) -> None:
+        self.shard = shard
+        self.origin = origin
+        self.archive = archive
+        self.directory = directory
+        self.subdirectory = subdirectory
+        self.is_sdist = is_sdist
+
+
+class SourceDistributions:
+    """Metadata and wheels of sources, built as needed and cached by source."""
+
+    def __init__(self, cache: Cache, registry: RegistryClient, *, tags: Sequence[str],
+                 builder: Callable[[], SourceBuilder], git: Callable[[], GitSource]) -> None:
+        self.cache = cache
+        self.registry = registry
+        self._tag_rank = {tag: i for i, tag in enumerate(tags)}
+        self._builder_factory = builder
+        self._builder: SourceBuilder | None = None
+        self._git_factory = git
+        self._git: GitSource | None = None
+        self._lock = threading.Lock()
+        self._inflight: dict[tuple[str, str], Future[Any]] = {}
+        self._commits: dict[str, str] = {}
+
+    # ------------------------------------------------------------------------- public
+    def registry_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
+        source = self._registry_source(page, file)
+        return self._once(source, "metadata", lambda: self._metadata(source, page.page.name))
+
+    def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
+        source = self._registry_source(page, file)
+        return self._once(source, "wheel", lambda: self._wheel(source, page.page.name))
+
+    def direct_metadata(self, direct: DirectSource) -> CoreMetadata:
+        source = self._direct_source(direct)
+        kind = "editable-metadata" if direct.editable else "metadata"
+        return self._once(source, kind, lambda: self._metadata(source, None,
+                                                               editable=direct.editable))
+
+    def direct_wheel(self, direct: DirectSource) -> Path:
+        source = self._direct_source(direct)
+        if direct.editable:
+            return self._once(source, "editable", lambda: self._editable(source))
+        return self._once(source, "wheel", lambda: self._wheel(source, None))
+
+    def git_commit(self, direct: DirectSource) -> str:
+        """The commit a git source resolves to (once per process)."""
+        assert direct.git is not None
+        commit = self._commits.get(direct.url)
+        if commit is None:
+            commit = self.git.resolve(direct.git)
+            with self._lock:
+                commit = self._commits.setdefault(direct.url, commit)
+        return commit
+
+    @property
+    def git(self) -> GitSource:
+        if self._git is None:
+            self._git = self._git_factory()
+        return self._git
+
+    @property
+    def builder(self) -> SourceBuilder:
+        if self._builder is None:
+            self._builder = self._builder_factory()
+        return self._builder
+
+    # ------------------------------------------------------------------------ sources
+    def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
+        sha256 = file.hash("sha256")
+        key = sha256[:16] if sha256 else digest(file.url)
+        parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
+        shard = self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
+        archive = shard.path / file.filename
+        if not archive.is_file():
+            local = _local_path(file.url)
+            if local is not None:
+                return _Source(shard, file.filename, archive=Path(local))
+            self._download(file.url, archive, file.hashes)
+        return _Source(shard, file.filename, archive=archive)
+
+    def _direct_source(self, direct: DirectSource) -> _Source:
+        if direct.kind == "git":
+            assert direct.git is not None
+            commit = self.git_commit(direct)
+            shard = self.cache.shard(CacheBucket.SDISTS, "git", direct.git.repository_key,
+                                     commit, digest(direct.subdirectory or ""))
+            directory = self.git.source_dir(direct.git, commit)
+            return _Source(shard, f"{redact(direct.url)} ({commit[:12]})", directory=directory,
+                           is_sdist=False)
+        if direct.kind == "path":
+            assert direct.path is not None
+            path = Path(direct.path)
+            stamp = _stamp(path, direct.subdirectory)
+            shard = self.cache.shard(CacheBucket.SDISTS, "path", path_key(path), stamp)
+            if path.is_dir():
+                return _Source(shard, str(path), directory=path,
+                               subdirectory=direct.subdirectory, is_sdist=False)
+            return _Source(shard, str(path), archive=path, subdirectory=direct.subdirectory)
+        if direct.kind == "sdist-url":
+            return self._url_source(direct)
+        raise AssertionError(f"not a source distribution: {direct.url}")
+
+    def _url_source(self, direct: DirectSource) -> _Source:
+        """A URL archive: its HTTP freshness decides whether the last revision still holds."""
+        base = direct.url.partition("#")[0]
+        root = self.cache.shard(CacheBucket.SDISTS, "url", url_key(base))
+        entry = root.entry("revision.rec")
+
+        def fetch(conditional: Any) -> tuple[Response, _Revision | None]:
+            revision_id = os.urandom(8).hex()
+            shard = root.shard(revision_id)
+            filename = direct.filename or "source"
+            target = shard.path / filename
+            response = self._download(base, target, direct.hashes, headers=conditional)
+            if response.status == 304:
+                return response, None
+            if not filename.endswith(_ARCHIVE_SUFFIXES):
+                target = _rename_by_magic(target)
+            log.debug(f"New revision {revision_id} of {redact(base)}")
+            return response, _Revision(revision_id, target.name)
+
+        revision = self.registry.cached.fetch(base, entry, _Revision, fetch)
+        shard = root.shard(revision.id)
+        archive = shard.path / revision.filename
+        if not archive.is_file():  # revision record without its archive: fetch afresh
+            entry.remove()
+            return self._url_source(direct)
+        return _Source(shard, redact(base), archive=archive, subdirectory=direct.subdirectory)
+
+    # ------------------------------------------------------------------ metadata, wheels
+    def _metadata(self, source: _Source, name: str | None, *, editable: bool = False
+                  ) -> CoreMetadata:
+        entry = source.shard.entry("editable-metadata.rec" if editable else "metadata.rec")
+        cached = self._read(entry, CoreMetadata)
+        if cached is not None:
+            return cached
+        from pyffin.build import check_cycle
+
+        check_cycle(source.origin)
+        with source.shard.lock(f"the build of {source.origin}"):
+            cached = self._read(entry, CoreMetadata)
+            if cached is not None:
+                return cached
+            with self.cache.temp_dir() as tmp:
+                tree = self._tree(source, tmp / "source")
+                from pyffin.build import static_metadata
+
+                metadata = None if editable else static_metadata(tree)
+                if metadata is None:
+                    built = self.builder.build_metadata(tree, tmp / "metadata",
+                                                        editable=editable)
+                    metadata = built.read()
+                    if built.wheel is not None and not editable:
+                        self._keep_wheel(source, built.wheel, metadata)
+                else:
+                    log.debug(f"Read the metadata of {source.origin} without building")
+            _check_name(metadata, name, source.origin)
+            entry.write(_dumps(metadata))
+            source.shard.entry("NAME").write(_normalize(metadata.name).encode())
+        return metadata
+
+    def _wheel(self, source: _Source, name: str | None) -> Path:
+        found = self._compatible_wheel(source)
+        if found is not None:
+            return found
+        from pyffin.build import check_cycle
+
+        check_cycle(source.origin)
+        with source.shard.lock(f"the build of {source.origin}"):
+            found = self._compatible_wheel(source)  # another process may have built it
+            if found is not None:
+                return found
+            with self.cache.temp_dir() as tmp:
+                tree = self._tree(source, tmp / "source")
+                wheel = self.builder.build_wheel(tree, tmp / "wheel")
+                metadata = _wheel_metadata(wheel)
+                _check_name(metadata, name, source.origin)
+                kept = self._keep_wheel(source, wheel, metadata)
+            source.shard.entry("NAME").write(_normalize(metadata.name).encode())
+            if self._read(source.shard.entry("metadata.rec"), CoreMetadata) is None:
+                source.shard.entry("metadata.rec").write(_dumps(metadata))
+            return kept
+
+    def _editable(self, source: _Source) -> Path:
+        """An editable wheel (PEP 660) of a local directory, cached per revision."""
+        shard = source.shard.shard("editable")
+        existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
+        if existing:
+            return existing[0]
+        with source.shard.lock(f"the build of {source.origin}"):
+            existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
+            if existing:
+                return existing[0]
+            with self.cache.temp_dir() as tmp:
+                tree = self._tree(source, tmp / "source")
+                wheel = self.builder.build_editable(tree, tmp / "wheel")
+                shard.path.mkdir(parents=True, exist_ok=True)
+                target = shard.path / wheel.name
+                os.replace(wheel, target)
+            return target
+
+    def _compatible_wheel(self, source: _Source) -> Path | None:
+        manifest = self._read(source.shard.entry("manifest.rec"), _Manifest)
+        if manifest is None:
+            return None
+        best: tuple[int, Path] | None = None
+        for filename in manifest.wheels:
+            rank = self._wheel_rank(filename)
+            path = source.shard.path / filename
+            if rank is not None and path.is_file() and (best is None or rank < best[0]):
+                best = (rank, path)
+        return None if best is None else best[1]
+
+    def _wheel_rank(self, filename: str) -> int | None:
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            return None
+        ranks = [self._tag_rank[str(t)] for t in tags if str(t) in self._tag_rank]
+        return min(ranks) if ranks else None
+
+    def _keep_wheel(self, source: _Source, wheel: Path, metadata: CoreMetadata) -> Path:
+        """Move a built wheel into the revision and record it in the manifest (atomically)."""
+        source.shard.path.mkdir(parents=True, exist_ok=True)
+        target = source.shard.path / wheel.name
+        if target.exists():
+            # Another build of this very revision finished first; it may hide a bug, so say so.
+            log.warn(f"Replacing the existing built wheel {target} (built again from "
+                     f"{source.origin})")
+        os.replace(wheel, target)
+        entry = source.shard.entry("manifest.rec")
+        manifest = self._read(entry, _Manifest) or _Manifest({})
+        manifest.wheels[wheel.name] = metadata
+        entry.write(record.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
+                                 manifest.to_record()))
+        return target
+
+    # -------------------------------------------------------------------------- helpers
+    def _tree(self, source: _Source, into: Path) -> SourceTree:
+        from pyffin.build import SourceTree, prepare_source
+
+        if source.directory is not None:
+            tree = prepare_source(source.directory, into, subdirectory=source.subdirectory,
+                                  origin=source.origin)
+            # A git checkout or local directory is not an sdist: its PKG-INFO is not trusted.
+            return SourceTree(tree.root, tree.origin, is_sdist=False)
+        assert source.archive is not None
+        return prepare_source(source.archive, into, subdirectory=source.subdirectory,
+                              origin=source.origin)
+
+    def _download(self, url: str, target: Path, hashes: Iterable[tuple[str, str]], *,
+                  headers: Any = None) -> Response:
+        """Stream ``url`` into ``target`` (atomically), checking ``hashes`` before the file
+        becomes visible; a 304 answer to ``headers`` writes nothing."""
+        import hashlib
+
+        from pyffin.client.errors import HashMismatchError
+
+        expected = list(hashes)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{os.urandom(8).hex()}")
+        state: dict[str, Any] = {}
+
+        def reset() -> None:
+            if "file" in state:
+                state["file"].close()
+            state["file"] = open(tmp, "wb")  # noqa: SIM115 - closed below
+            state["hashers"] = {a: hashlib.new(a) for a, _ in expected}
+
+        def sink(chunk: bytes) -> None:
+            state["file"].write(chunk)
+            for hasher in state["hashers"].values():
+                hasher.update(chunk)
+
+        reset()
+        try:
+            response = self.registry.cached.http.stream(url, sink, reset, headers=headers,
+                                                        not_modified=True)
+            state["file"].close()
+            if response.status == 304:
+                os.unlink(tmp)
+                return response
+            for algorithm, value in expected:
+                actual = state["hashers"][algorithm].hexdigest()
+                if actual != value:
+                    raise HashMismatchError(
+                        f"hash mismatch for {redact(url)}: expected {algorithm}:{value}, got "
+                        f"{algorithm}:{actual}", url=redact(url))
+            os.replace(tmp, target)
+            return response
+        except BaseException:
+            state["file"].close()
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    def _read(self, entry: CacheEntry, record_type: type[R]) -> R | None:
+        return self.cache.read_record(entry, lambda data: record_type.from_record(
+            record.loads(data, record_type.RECORD_SCHEMA, record_type.RECORD_VERSION)))
+
+    def _once(self, source: _Source, kind: str, compute: Callable[[], T]) -> T:
+        """Run ``compute`` once per process for this revision and kind; other threads wait."""
+        key = (os.fspath(source.shard.path), kind)
+        with self._lock:
+            future = self._inflight.get(key)
+            owner = future is None
+            if owner:
+                future = self._inflight[key] = Future()
+        assert future is not None
+        if not owner:
+            if not future.done():
+                from pyffin.build import check_cycle
+
+                check_cycle(source.origin)
+            return future.result()  # type: ignore[no-any-return]
+        try:
+            value = compute()
+        except BaseException as e:
+            future.set_exception(e)
+            with self._lock:
+                del self._inflight[key]  # a later caller may try again
+            raise
+        future.set_result(value)
+        return value
+
+
+def _dumps(metadata: CoreMetadata) -> bytes:
+    return record.dumps(CoreMetadata.RECORD_SCHEMA, CoreMetadata.RECORD_VERSION,
+                        metadata.to_record())
+
+
+def _normalize(name: str) -> str:
+    from pyffin.cache.keys import normalize_name
+
+    return normalize_name(name)
+
+
+def _check_name(metadata: CoreMetadata, name: str | None, origin: str) -> None:
+    if name is not None and _normalize(metadata.name) != name:
+        raise MetadataError(f"the source {origin} builds {metadata.name} {metadata.version}, "
+                            f"not {name}")
+
+
+def _wheel_metadata(wheel: Path) -> CoreMetadata:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        members = [n for n in zf.namelist()
+                   if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(members) != 1:
+            raise MetadataError(f"the built wheel {wheel.name} has no single .dist-info/METADATA")
+        return CoreMetadata.parse(zf.read(members[0]), source=wheel.name)
+
+
+def _stamp(path: Path, subdirectory: str | None) -> str:
+    """What makes a new revision of a local source: the build files' mtimes (a directory), or
+    the archive's mtime and size."""
+    parts = [subdirectory or ""]
+    if path.is_dir():
+        root = path / subdirectory if subdirectory else path
+        for name in _STAMPED_FILES:
+            try:
+                parts.append(f"{name}:{os.stat(root / name).st_mtime_ns}")
+            except FileNotFoundError:
+                parts.append(f"{name}:-")
+    else:
+        st = os.stat(path)
+        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    return digest("|".join(parts))
+
+
+def _rename_by_magic(path: Path) -> Path:
+    """Give a downloaded archive with an unhelpful name (``download?id=3``) the suffix its
+    content says, so it can be unpacked."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    for magic, suffix in _ARCHIVE_MAGIC:
+        if head.startswith(magic):
+            target = path.with_name(f"source{suffix}")
+            os.replace(path, target)
+            return target
+    from pyffin.build import ArchiveError
+
+    raise ArchiveError(f"{path.name} is not a source archive this frontend can unpack "
+                       "(.tar.gz, .zip, .tar.bz2, .tar.xz)")
+
+
+def _local_path(url: str) -> str | None:
+    if url.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        return unquote(urlsplit(url).path)
+    return None

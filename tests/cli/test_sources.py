@@ -1,0 +1,324 @@
+"""Source distributions, direct URLs, git and local paths end to end (issue 6): they resolve,
+build once, install, and rebuild exactly when their source changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import Result, child_env, pyffin
+from tests.support.dists import SdistSpec, WheelSpec, build_sdist, write_source_tree
+from tests.support.index import IndexServer
+
+
+@pytest.fixture
+def backend_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "backend.log"
+    monkeypatch.setenv("PYFFIN_TEST_BACKEND_LOG", str(log))
+    return log
+
+
+def hooks(log: Path, name: str | None = None) -> list[str]:
+    """The backend hooks called so far (for ``name``)."""
+    if not log.exists():
+        return []
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    return [c["hook"] for c in calls if name is None or c["name"] == name]
+
+
+def builds(log: Path, name: str | None = None) -> int:
+    return sum(1 for h in hooks(log, name) if h in ("build_wheel", "build_editable"))
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    env = tmp_path / "env"
+    assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                  tmp_path / "cache").returncode == 0
+    return env
+
+
+def install(venv: Path, *args: str | Path, index: IndexServer | None = None) -> Result:
+    extra: list[str | Path] = ["--index-url", index.index_url] if index else ["--no-index"]
+    return pyffin("pip", "install", *args, "--python", venv / "bin" / "python", *extra,
+                  "--cache-dir", venv.parent / "cache")
+
+
+def compile_(tmp_path: Path, text: str, *args: str | Path,
+             index: IndexServer | None = None) -> Result:
+    source = tmp_path / "requirements.in"
+    source.write_text(text)
+    extra: list[str | Path] = ["--index-url", index.index_url] if index else ["--no-index"]
+    return pyffin("pip", "compile", source, *extra, "--cache-dir", tmp_path / "cache",
+                  "--no-header", "--no-annotate", *args)
+
+
+def python(venv: Path, code: str) -> str:
+    return subprocess.run([venv / "bin" / "python", "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def freeze(venv: Path) -> str:
+    return pyffin("pip", "freeze", "--python", venv / "bin" / "python").stdout
+
+
+# ---------------------------------------------------------------------------- registry sdists
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_registry_sdists_resolve_install_and_build_once(
+        index_server: IndexServer, venv: Path, backend_log: Path, fmt: str) -> None:
+    index_server.add_sdist(SdistSpec("lib", "1.0", format=fmt,  # type: ignore[arg-type]
+                                     files={"lib/__init__.py": "VALUE = 'built'\n"}))
+    index_server.add_sdist(SdistSpec("app", "1.0", requires_dist=["lib"], dynamic=["Requires-Dist"],
+                                     static_pyproject=False, format=fmt))  # type: ignore[arg-type]
+    result = install(venv, "app", index=index_server)
+    assert result.returncode == 0, result
+    assert result.stderr.endswith(" + app==1.0\n + lib==1.0\n")
+    assert python(venv, "import lib; print(lib.VALUE)") == "built\n"
+    # lib's PKG-INFO (Metadata 2.2, nothing dynamic) is enough; app's dynamic dependencies need
+    # its backend's prepare_metadata hook.
+    assert "prepare_metadata_for_build_wheel" not in hooks(backend_log, "lib")
+    assert "prepare_metadata_for_build_wheel" in hooks(backend_log, "app")
+    assert builds(backend_log) == 2
+
+    other = venv.parent / "other"
+    pyffin("venv", other, "--python", sys.executable, "--cache-dir", venv.parent / "cache")
+    again = install(other, "app", index=index_server)
+    assert again.returncode == 0, again
+    assert builds(backend_log) == 2  # built wheels are reused from the cache
+    assert index_server.count(f"/files/lib-1.0.{fmt}") == 1
+
+
+def test_a_failing_build_shows_the_backend_output(index_server: IndexServer, venv: Path) -> None:
+    index_server.add_sdist(SdistSpec("broken", "1.0", fail_build="the compiler exploded"))
+    result = install(venv, "broken", index=index_server)
+    assert result.returncode == 1
+    assert "broken-1.0.tar.gz" in result.stderr
+    assert "the compiler exploded" in result.stderr
+    assert "Traceback (most recent call last)" not in result.stderr.split("the compiler")[0]
+
+
+def test_no_build_refuses_sdists(index_server: IndexServer, venv: Path) -> None:
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    result = install(venv, "lib", "--no-build", index=index_server)
+    assert result.returncode == 1
+
+
+def test_a_hostile_sdist_is_refused_and_nothing_is_written_outside(
+        index_server: IndexServer, venv: Path, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    payload = io.BytesIO()
+    with tarfile.open(fileobj=payload, mode="w:gz") as tar:
+        for name, data in [("evil-1.0/PKG-INFO", b"Metadata-Version: 2.1\nName: evil\n"
+                                                  b"Version: 1.0\n"),
+                           ("evil-1.0/../../escaped.txt", b"boom")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    archive = tmp_path / "evil-1.0.tar.gz"
+    archive.write_bytes(payload.getvalue())
+    index_server.add_file(archive)
+    result = install(venv, "evil", index=index_server)
+    assert result.returncode == 1
+    assert "evil-1.0.tar.gz" in result.stderr and "escaped.txt" in result.stderr
+    assert not list(tmp_path.rglob("escaped.txt"))
+
+
+def test_two_processes_resolving_one_sdist_build_it_once(index_server: IndexServer,
+                                                        tmp_path: Path, backend_log: Path) -> None:
+    index_server.add_sdist(SdistSpec("lib", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    (tmp_path / "r.in").write_text("lib\n")
+    args = [sys.executable, "-m", "pyffin", "pip", "compile", str(tmp_path / "r.in"),
+            "--index-url", index_server.index_url, "--cache-dir", str(tmp_path / "cache")]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=child_env()) for _ in range(2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert "lib==1.0" in out
+    assert hooks(backend_log, "lib").count("prepare_metadata_for_build_wheel") == 1
+
+
+def test_build_requirements_are_installed_by_pyffin(index_server: IndexServer, venv: Path,
+                                                    backend_log: Path) -> None:
+    # A build requirement that is itself only an sdist goes through the same machinery.
+    index_server.add_sdist(SdistSpec("helper", "1.0"))
+    index_server.add_sdist(SdistSpec("app", "1.0", build_requires=["helper"]))
+    result = install(venv, "app", index=index_server)
+    assert result.returncode == 0, result
+    assert freeze(venv) == "app==1.0\n"  # helper went into the build environment only
+    assert builds(backend_log, "helper") == 1
+
+
+def test_a_build_dependency_cycle_is_reported(index_server: IndexServer, venv: Path) -> None:
+    index_server.add_sdist(SdistSpec("a", "1.0", build_requires=["b"]))
+    index_server.add_sdist(SdistSpec("b", "1.0", build_requires=["a"]))
+    result = install(venv, "a", index=index_server)
+    assert result.returncode == 1
+    assert "build dependency cycle" in result.stderr
+
+
+# ------------------------------------------------------------------------------- direct URLs
+def test_url_sdists_with_any_filename(index_server: IndexServer, venv: Path,
+                                      backend_log: Path) -> None:
+    archive = build_sdist(SdistSpec("lib", "1.0", filename="master.zip", format="zip",
+                                    files={"lib/__init__.py": "VALUE = 'url'\n"}),
+                          venv.parent / "archives")
+    index_server.add_file(archive, project="lib")
+    url = index_server.file_url("master.zip")
+    result = install(venv, f"lib @ {url}")
+    assert result.returncode == 0, result
+    assert python(venv, "import lib; print(lib.VALUE)") == "url\n"
+    [dist_info] = (venv / "lib").glob("python3.*/site-packages/lib-1.0.dist-info")
+    direct_url = json.loads((dist_info / "direct_url.json").read_text())
+    assert direct_url["url"] == url and "archive_info" in direct_url
+    assert freeze(venv) == f"lib @ {url}\n"
+
+
+def test_a_url_sdist_is_rebuilt_when_it_changes_upstream(index_server: IndexServer,
+                                                         tmp_path: Path,
+                                                         backend_log: Path) -> None:
+    index_server.set_max_age(0)  # every use revalidates with the server
+    spec = SdistSpec("lib", "1.0", dynamic=["Requires-Dist"], static_pyproject=False)
+    index_server.add_sdist(spec)
+    url = index_server.file_url("lib-1.0.tar.gz")
+    assert compile_(tmp_path, f"lib @ {url}\n").returncode == 0
+    assert compile_(tmp_path, f"lib @ {url}\n").returncode == 0  # 304: same revision
+    assert hooks(backend_log, "lib").count("prepare_metadata_for_build_wheel") == 1
+    index_server.replace_file(build_sdist(SdistSpec("lib", "1.0", requires_dist=["extra"],
+                                                    dynamic=["Requires-Dist"],
+                                                    static_pyproject=False),
+                                          tmp_path / "new"))
+    index_server.add_wheel(WheelSpec("extra", "1.0"))
+    changed = compile_(tmp_path, f"lib @ {url}\n", index=index_server)
+    assert changed.returncode == 0, changed
+    assert "extra==1.0" in changed.stdout
+    assert hooks(backend_log, "lib").count("prepare_metadata_for_build_wheel") == 2
+
+
+def test_a_url_with_a_wrong_hash_is_refused_before_unpacking(index_server: IndexServer,
+                                                             tmp_path: Path) -> None:
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    url = index_server.file_url("lib-1.0.tar.gz") + "#sha256=" + "0" * 64
+    result = compile_(tmp_path, f"lib @ {url}\n")
+    assert result.returncode == 1 and "hash mismatch" in result.stderr
+    assert not list((tmp_path / "cache").rglob("PKG-INFO"))
+
+
+def test_wheels_by_url_and_path(index_server: IndexServer, venv: Path, tmp_path: Path,
+                                dist_dir: Path) -> None:
+    wheel = index_server.add_wheel(WheelSpec("lib", "1.0"))
+    local = index_server.add_wheel(WheelSpec("other", "2.0"))
+    compiled = compile_(tmp_path, f"lib @ {index_server.file_url(wheel.name)}\n{local}\n")
+    assert compiled.returncode == 0, compiled
+    assert compiled.stdout == (f"lib @ {index_server.file_url(wheel.name)}\n"
+                               f"other @ {local.as_uri()}\n")
+    assert install(venv, f"lib @ {index_server.file_url(wheel.name)}", str(local)
+                   ).returncode == 0
+    assert python(venv, "import lib, other; print('ok')") == "ok\n"
+
+
+# ----------------------------------------------------------------------------------------- git
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+                                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+                          ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    write_source_tree(SdistSpec("gitpkg", "1.0", files={"gitpkg/__init__.py": "V = 1\n"}),
+                      root / "sub")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "one")
+    git(root, "tag", "v1")
+    (root / "sub" / "gitpkg" / "__init__.py").write_text("V = 2\n")
+    git(root, "commit", "-q", "-am", "two")
+    return root
+
+
+def test_git_requirements_resolve_to_a_pinned_commit_and_install(repo: Path, tmp_path: Path,
+                                                                 venv: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    first = git(repo, "rev-parse", "v1")
+    url = f"git+{repo.as_uri()}@main#subdirectory=sub"
+    compiled = compile_(tmp_path, f"gitpkg @ {url}\n")
+    assert compiled.returncode == 0, compiled
+    assert compiled.stdout == f"gitpkg @ git+{repo.as_uri()}@{head}#subdirectory=sub\n"
+    assert install(venv, f"gitpkg @ git+{repo.as_uri()}@v1#subdirectory=sub").returncode == 0
+    assert python(venv, "import gitpkg; print(gitpkg.V)") == "1\n"
+    [dist_info] = (venv / "lib").glob("python3.*/site-packages/gitpkg-1.0.dist-info")
+    record = json.loads((dist_info / "direct_url.json").read_text())
+    assert record["vcs_info"] == {"vcs": "git", "commit_id": first, "requested_revision": "v1"}
+    assert record["subdirectory"] == "sub"
+    assert install(venv, f"gitpkg @ git+{repo.as_uri()}@{head}#subdirectory=sub"
+                   ).returncode == 0
+    assert python(venv, "import gitpkg; print(gitpkg.V)") == "2\n"
+
+
+# ------------------------------------------------------------------------ local paths, editables
+def test_local_directories_and_editables(tmp_path: Path, venv: Path, backend_log: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0",
+                                          files={"local/__init__.py": "V = 1\n"}),
+                                tmp_path / "local")
+    result = install(venv, str(project))
+    assert result.returncode == 0, result
+    assert python(venv, "import local; print(local.V)") == "1\n"
+    editable = install(venv, "-e", str(project))
+    assert editable.returncode == 0, editable
+    (project / "local" / "__init__.py").write_text("V = 2\n")
+    assert python(venv, "import local; print(local.V)") == "2\n"  # the source, not a copy
+    [dist_info] = (venv / "lib").glob("python3.*/site-packages/local-1.0.dist-info")
+    record = json.loads((dist_info / "direct_url.json").read_text())
+    assert record == {"url": project.as_uri(), "dir_info": {"editable": True}}
+    assert freeze(venv) == f"-e {project}\n"
+    assert json.loads(pyffin("pip", "list", "--format", "json", "--python",
+                             venv / "bin" / "python").stdout) == [
+        {"name": "local", "version": "1.0", "editable_project_location": str(project)}]
+
+
+def test_touching_pyproject_rebuilds_a_local_project(tmp_path: Path, backend_log: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", dynamic=["Requires-Dist"],
+                                          static_pyproject=False), tmp_path / "local")
+    for _ in range(2):
+        assert compile_(tmp_path, f"{project}\n").returncode == 0
+    assert hooks(backend_log, "local").count("prepare_metadata_for_build_wheel") == 1
+    stat = (project / "pyproject.toml").stat()
+    os.utime(project / "pyproject.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert compile_(tmp_path, f"{project}\n").returncode == 0
+    assert hooks(backend_log, "local").count("prepare_metadata_for_build_wheel") == 2
+
+
+def test_config_settings_reach_the_backend(tmp_path: Path, venv: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
+    result = install(venv, str(project), "-C", "mode=fast", "-C", "flag=1")
+    assert result.returncode == 0, result
+    [record] = (venv / "lib").glob("python3.*/site-packages/local-1.0.dist-info/"
+                                   "pyffin_test_backend.json")
+    assert json.loads(record.read_text())["config_settings"] == {"mode": "fast", "flag": "1"}
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("backend", ["setuptools", "hatchling"])
+def test_real_backends_from_the_public_index(tmp_path: Path, venv: Path, backend: str) -> None:
+    project = tmp_path / f"real-{backend}"
+    (project / "realpkg").mkdir(parents=True)
+    (project / "realpkg" / "__init__.py").write_text("V = 'real'\n")
+    build_backend = {"setuptools": "setuptools.build_meta", "hatchling": "hatchling.build"}
+    (project / "pyproject.toml").write_text(
+        f'[build-system]\nrequires = ["{backend}"]\nbuild-backend = "{build_backend[backend]}"\n'
+        '[project]\nname = "realpkg"\nversion = "0.1"\ndependencies = []\n')
+    result = pyffin("pip", "install", project, "--python", venv / "bin" / "python",
+                    "--index-url", "https://pypi.org/simple", "--cache-dir", tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert python(venv, "import realpkg; print(realpkg.V)") == "real\n"
