@@ -20,11 +20,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyffin.errors import UsageError
+from pyffin.records import record
 
 #: Settings pyffin reads from configuration; each maps to the flag of the same name.
 INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "index-strategy")
@@ -39,7 +39,7 @@ class ConfigError(UsageError):
     """A configuration file or variable is invalid."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IndexSettings:
     """Index options as given at one level; ``None`` means "not set here"."""
 

@@ -6,23 +6,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.api.session import Session
-    from pyffin.build import BuildEnvironment
+    from pyffin.build import BuildEnvironment, SourceBuilder
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.git import GitSource
     from pyffin.interpreter import Interpreter
     from pyffin.requirements import RequirementEntry
 
 
-@dataclass(frozen=True)
+@record
 class BuildOptions:
     """``--no-build-isolation`` and ``-C/--config-setting``."""
 
     isolated: bool = True
-    config_settings: Mapping[str, str | list[str]] = field(default_factory=dict)
+    config_settings: Mapping[str, str | list[str]] | None = None
 
 
 class InstallingBuildContext:
@@ -35,18 +37,17 @@ class InstallingBuildContext:
 
     def install_requirements(self, requirements: Sequence[str], environment: BuildEnvironment,
                              *, purpose: str) -> None:
-        from packaging.requirements import InvalidRequirement, Requirement
-
         from pyffin.build import BuildError
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.installer.link import install_wheel
+        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
         from pyffin.resolver import DirectRequirement, resolve
         from pyffin.resolver.index_source import IndexSource
 
         direct = []
         for text in requirements:
             try:
-                direct.append(DirectRequirement(Requirement(text), purpose))
+                direct.append(DirectRequirement(parse_requirement(text), purpose))
             except InvalidRequirement as e:
                 raise BuildError(f"invalid requirement {text!r} in the {purpose}: {e}") from None
         interpreter = environment.interpreter
@@ -67,18 +68,26 @@ class InstallingBuildContext:
 def source_distributions(session: Session, interpreter: Interpreter,
                          options: BuildOptions | None = None) -> SourceDistributions:
     """The source distributions of an operation that targets ``interpreter``."""
-    from pyffin.build import SourceBuilder
     from pyffin.distribution.sdist import SourceDistributions
-    from pyffin.git import GitSource
 
-    options = options or BuildOptions()
+    settings = options or BuildOptions()
     context = InstallingBuildContext(session)
-    sources = SourceDistributions(
-        session.cache, session.registry(), tags=interpreter.tags,
-        builder=lambda: SourceBuilder(cache=session.cache, interpreter=interpreter,
-                                      context=context, isolated=options.isolated,
-                                      config_settings=dict(options.config_settings) or None),
-        git=lambda: GitSource(session.cache, offline=session.offline))
+
+    # The builder and git are imported only when something is actually built or fetched.
+    def builder() -> SourceBuilder:
+        from pyffin.build import SourceBuilder
+
+        return SourceBuilder(cache=session.cache, interpreter=interpreter, context=context,
+                             isolated=settings.isolated,
+                             config_settings=dict(settings.config_settings or {}) or None)
+
+    def git() -> GitSource:
+        from pyffin.git import GitSource
+
+        return GitSource(session.cache, offline=session.offline)
+
+    sources = SourceDistributions(session.cache, session.registry(), tags=interpreter.tags,
+                                  builder=builder, git=git)
     context.sources = sources
     return sources
 

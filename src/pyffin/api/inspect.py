@@ -3,9 +3,10 @@ nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.api.session import Session
@@ -49,7 +50,7 @@ def freeze_line(dist: InstalledDistribution) -> str:
     return f"{dist.name}=={dist.version}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """A dependency of an installed distribution that the environment does not satisfy."""
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
 from pyffin.errors import PyffinError, UsageError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions
@@ -37,24 +37,27 @@ class HashRequirementError(PyffinError):
     """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
 
 
-@dataclass
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
-    environment: Interpreter
-    #: ``(name, version)`` pairs, sorted.
-    installed: list[tuple[str, str]] = field(default_factory=list)
-    removed: list[tuple[str, str]] = field(default_factory=list)
-    #: Packages checked and found satisfying (no change needed).
-    audited: int = 0
-    resolved: int | None = None
-    #: Wheels fetched into the cache (downloaded and unzipped).
-    prepared: int = 0
-    dry_run: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
+    __slots__ = ("audited", "dry_run", "environment", "installed", "prepared", "removed",
+                 "resolved", "timings")
+
+    def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
+        self.environment = environment
+        #: ``(name, version)`` pairs, sorted.
+        self.installed: list[tuple[str, str]] = []
+        self.removed: list[tuple[str, str]] = []
+        #: Packages checked and found satisfying (no change needed).
+        self.audited = 0
+        self.resolved: int | None = None
+        #: Wheels fetched into the cache (downloaded and unzipped, or built).
+        self.prepared = 0
+        self.dry_run = dry_run
+        self.timings: dict[str, float] = {}
 
 
-@dataclass(frozen=True)
+@record
 class ResolveOptions:
     """How versions are chosen (the resolver's flags)."""
 
@@ -66,7 +69,7 @@ class ResolveOptions:
     no_build: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class ChangeOptions:
     """How the environment is changed."""
 
@@ -76,6 +79,10 @@ class ChangeOptions:
     compile_bytecode: bool = False
     dry_run: bool = False
     require_hashes: bool = False
+
+
+DEFAULT_RESOLVE = ResolveOptions()
+DEFAULT_CHANGE = ChangeOptions()
 
 
 # --------------------------------------------------------------------------------- public
@@ -95,8 +102,8 @@ def install(
     upgrade: bool = False,
     upgrade_packages: Iterable[str] = (),
     no_deps: bool = False,
-    resolve_options: ResolveOptions = ResolveOptions(),
-    change: ChangeOptions = ChangeOptions(),
+    resolve_options: ResolveOptions = DEFAULT_RESOLVE,
+    change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,
@@ -118,8 +125,8 @@ def sync(
     python: str | None = None,
     system: bool = False,
     break_system_packages: bool = False,
-    resolve_options: ResolveOptions = ResolveOptions(),
-    change: ChangeOptions = ChangeOptions(),
+    resolve_options: ResolveOptions = DEFAULT_RESOLVE,
+    change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin.errors import UsageError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pyffin.settings import IndexSettings
 
 
-@dataclass(frozen=True)
+@record
 class CompileResult:
     """A resolution and what is needed to write it out."""
 
@@ -36,7 +36,7 @@ class CompileResult:
     index_settings: IndexSettings
     #: Seconds spent resolving (for the summary line).
     elapsed: float
-    sources: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = ()
 
     def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
                             annotation_style: str = "split", emit_index_url: bool = False,
@@ -198,8 +198,7 @@ def direct_requirements(entries: Sequence[RequirementEntry]) -> list[DirectRequi
 
 def _pin_git_commits(resolution: Resolution, source: IndexSource) -> Resolution:
     """Git requirements are written pinned to the commit their revision resolved to."""
-    from dataclasses import replace
-
+    from pyffin.records import replace
     from pyffin.resolver import Resolution as ResolutionType
 
     if source.sources is None or not any(

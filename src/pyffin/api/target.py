@@ -6,16 +6,16 @@ interpreter's markers (uv's rule), ``--python-platform`` describes another machi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyffin.errors import UsageError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.interpreter import Interpreter
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """What a resolution targets."""
 
@@ -39,9 +39,9 @@ def parse_python_version(text: str) -> tuple[int, ...]:
 def make_target(interpreter: Interpreter | None, *, python_version: str | None = None,
                 python_platform: str | None = None) -> Target:
     """The target of a resolution: ``interpreter``, as changed by the two flags."""
-    from pyffin.interpreter import tags as tag_module
-
     if python_platform is not None:
+        from pyffin.interpreter import tags as tag_module
+
         if python_version is not None:
             version = parse_python_version(python_version)
         elif interpreter is not None:
@@ -57,6 +57,8 @@ def make_target(interpreter: Interpreter | None, *, python_version: str | None =
     if python_version is None:
         return Target(dict(interpreter.markers), interpreter.tags,
                       f"{interpreter.implementation_display} {interpreter.version_str}")
+    from pyffin.interpreter import tags as tag_module
+
     version = parse_python_version(python_version)
     markers = dict(interpreter.markers)
     full = ".".join(map(str, version)) if len(version) == 3 else f"{version[0]}.{version[1]}.0"

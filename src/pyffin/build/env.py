@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin import log
 from pyffin.cache import CacheBucket, fs
+from pyffin.records import replace
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache

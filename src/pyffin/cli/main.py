@@ -16,6 +16,35 @@ from pyffin import __version__, log
 from pyffin.cli import registry
 from pyffin.cli.console import Console
 
+_terminal_width: int | None = None
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter with the terminal width looked up once: argparse builds a
+    formatter for every ``add_argument`` call, and each one imports :mod:`shutil` and asks the
+    terminal for its size — a measurable share of a warm command's start-up."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         width if width is not None else _Formatter.terminal_width())
+
+    @staticmethod
+    def terminal_width() -> int:
+        global _terminal_width
+        if _terminal_width is None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(2).columns
+            except (ValueError, OSError):
+                columns = 80
+            _terminal_width = max(columns - 2, 40)
+        return _terminal_width
+
+
+class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
+    pass
+
+
 #: Global options that take a value (needed to find the command words in ``argv``).
 _VALUE_OPTIONS = frozenset({"--cache-dir", "--color"})
 
@@ -84,7 +113,7 @@ def _top_parser(prog: str, summaries: dict[str, str], description: str) -> argpa
         usage=f"{prog} [OPTIONS] <COMMAND>",
         description=description,
         epilog=f"Commands:\n{listing}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawFormatter,
     )
     add_global_options(parser)
     parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
@@ -106,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     module_name, _, attribute = spec.target.partition(":")
     command = getattr(importlib.import_module(module_name), attribute)
     parser = argparse.ArgumentParser(prog="pyffin " + " ".join(words),
-                                     description=command.description)
+                                     description=command.description,
+                                     formatter_class=_Formatter)
     command.configure(parser)
     add_global_options(parser)
     args = parser.parse_args(rest)

@@ -72,7 +72,10 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
                             "requirements already installed there")
 
 
-def build_options(args: argparse.Namespace) -> BuildOptions:
+def build_options(args: argparse.Namespace) -> BuildOptions | None:
+    """``None`` for the defaults, so a command that builds nothing imports nothing for it."""
+    if not args.config_setting and not args.no_build_isolation:
+        return None
     from pyffin.api.building import BuildOptions
     from pyffin.build import parse_config_settings
 

@@ -5,13 +5,17 @@ Only this table is read at start-up; a command's module is imported when that co
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
+class CommandSpec:
+    """Where a command's code lives (``"module:attribute"`` of its
+    :class:`pyffin.cli.command.Command`) and its one-line summary. A plain class: this table is
+    read at every start-up."""
 
-class CommandSpec(NamedTuple):
-    #: ``"module:attribute"`` of the :class:`pyffin.cli.command.Command` object.
-    target: str
-    summary: str
+    __slots__ = ("summary", "target")
+
+    def __init__(self, target: str, summary: str) -> None:
+        self.target = target
+        self.summary = summary
 
 
 #: Top-level groups that only hold subcommands, with their summaries.

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pyffin import __version__, log
@@ -36,10 +36,12 @@ from pyffin.client.errors import (
     TlsError,
 )
 from pyffin.errors import UsageError
+from pyffin.futures import Future
 
 if TYPE_CHECKING:
     import urllib3
 
+T = TypeVar("T")
 USER_AGENT = f"pyffin/{__version__}"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 1 << 18
@@ -124,6 +126,19 @@ class HttpClient:
                     self._executor = ThreadPoolExecutor(
                         max_workers=self.settings.concurrency, thread_name_prefix="pyffin-io")
         return self._executor
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
+        future: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn())
+            except BaseException as e:
+                future.set_exception(e)
+
+        self.executor.submit(run)
+        return future
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url`` and read the whole body; retry transient failures. Any final status is

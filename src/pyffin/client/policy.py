@@ -8,7 +8,8 @@ The policy is stored next to the transformed payload, as a plain tuple (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from pyffin.records import record
 
 # Status codes that are cacheable by default (RFC 9110 §15.1) and so allow heuristic freshness.
 _HEURISTICALLY_CACHEABLE = frozenset({200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501})
@@ -56,7 +57,7 @@ def _seconds(value: str | None) -> float | None:
     return float(max(seconds, 0))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CachePolicy:
     """What a stored response's headers say about reusing it.
 
@@ -184,9 +185,9 @@ class CachePolicy:
             "last_modified_time": (fresh.last_modified_time if fresh.last_modified
                                    else self.last_modified_time),
         }
-        from dataclasses import replace
+        from pyffin.records import replace
 
-        return replace(fresh, **keep_validators)  # type: ignore[arg-type]
+        return replace(fresh, **keep_validators)
 
     # ------------------------------------------------------------------------------ record
     def to_record(self) -> tuple[object, ...]:

@@ -19,9 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pyffin import log
@@ -30,7 +28,6 @@ from pyffin.cache.keys import normalize_name
 from pyffin.client.auth import redact
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HashMismatchError, HttpStatusError, OfflineError
-from pyffin.client.http import Response
 from pyffin.client.simple import (
     ACCEPT,
     IndexFile,
@@ -41,6 +38,11 @@ from pyffin.client.simple import (
 )
 from pyffin.distribution.metadata import CoreMetadata, MetadataError
 from pyffin.errors import PyffinError, UsageError
+from pyffin.futures import Future
+from pyffin.records import record
+
+if TYPE_CHECKING:
+    from pyffin.client.http import Response
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
@@ -60,7 +62,7 @@ class PackageNotFoundError(PyffinError):
         self.sources = tuple(sources)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IndexLocations:
     """Where projects are looked up."""
 
@@ -69,11 +71,6 @@ class IndexLocations:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     strategy: str = "first-index"
-
-    def __post_init__(self) -> None:
-        if self.strategy not in INDEX_STRATEGIES:
-            raise UsageError(f"invalid index strategy {self.strategy!r} "
-                             f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
 
     def indexes(self) -> tuple[str, ...]:
         """Index URLs in priority order."""
@@ -86,7 +83,7 @@ class IndexLocations:
         return tuple(ordered)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProjectPage:
     """The files of a project at one source (an index URL or a find-links location)."""
 
@@ -151,10 +148,8 @@ class _Memo:
         if fast is not None:
             value = fast()
             if value is not None:
-                done: Future[T] = Future()
-                done.set_result(value)
                 with self._lock:
-                    return self._futures.setdefault(key, done)
+                    return self._futures.setdefault(key, Future.of(value))
         with self._lock:
             future = self._futures.get(key)
             if future is not None:
@@ -179,6 +174,9 @@ class RegistryClient:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
+        if self.locations.strategy not in INDEX_STRATEGIES:
+            raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
+                             f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
         self._projects = _Memo()
         self._metadata = _Memo()
         self._flat = _Memo()
@@ -212,7 +210,7 @@ class RegistryClient:
         return None if page is None else [ProjectPage(index, page)]
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:
-        return self.cached.http.executor.submit(fn)
+        return self.cached.http.submit(fn)
 
     def _fetch_project(self, name: str) -> list[ProjectPage]:
         normalized = normalize_name(name)
@@ -495,10 +493,15 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
     """A registry client for ``settings`` (:class:`pyffin.settings.IndexSettings`, already
     merged), sharing one lazily created HTTP client."""
     from pyffin.client.cached import Refresh
-    from pyffin.client.http import HttpClient, HttpSettings
     from pyffin.settings import IndexSettings
 
     settings = settings or IndexSettings()
+
+    def http() -> Any:
+        from pyffin.client.http import HttpClient, HttpSettings
+
+        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert))
+
     assert isinstance(settings, IndexSettings)
     locations = IndexLocations(
         index_url=settings.index_url or PYPI_SIMPLE,
@@ -509,7 +512,7 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
     )
     cached = CachedClient(
         cache,
-        lambda: HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert)),
+        http,
         refresh=refresh if isinstance(refresh, Refresh) else None,
         offline=offline,
     )

@@ -8,16 +8,15 @@ from the cache costs one ``marshal.loads``.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import unquote, urljoin
 
 from pyffin import log
 from pyffin.client.auth import redact, strip_credentials
 from pyffin.errors import PyffinError
+from pyffin.records import record
 
 #: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -35,7 +34,7 @@ class IndexPageError(PyffinError):
 Hashes = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IndexFile:
     """One file of a project as an index lists it."""
 
@@ -70,7 +69,7 @@ class IndexFile:
                    None if m is None else tuple(map(tuple, m)))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WheelEntry:
     """A wheel file with its parsed filename: compatible tags and build tag."""
 
@@ -254,6 +253,8 @@ def _attributes(text: str) -> dict[str, str | None]:
         if value is None:
             value = match.group(4)
         if value is not None and "&" in value:
+            import html
+
             value = html.unescape(value)
         attrs[name] = value
     return attrs

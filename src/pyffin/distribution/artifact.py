@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.client.registry import ProjectPage
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from pyffin.distribution.sources import DirectSource
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Distribution:
     """A wheel or sdist listed on an index page (``page`` and ``file``), or a direct reference
     (``direct``: a URL, git repository or local path; ``file`` set for wheels)."""

@@ -16,7 +16,6 @@ import hashlib
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
@@ -24,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts, url_key
 from pyffin.client.auth import redact
 from pyffin.client.errors import HashMismatchError
+from pyffin.futures import Future
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache

@@ -6,17 +6,17 @@ record: a warm run never parses e-mail headers again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pyffin.errors import PyffinError
+from pyffin.records import record
 
 
 class MetadataError(PyffinError):
     """A distribution's core metadata is missing, malformed or does not match its name."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoreMetadata:
     """Name, version and dependency fields of one distribution's core metadata.
 

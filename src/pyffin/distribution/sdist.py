@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -33,6 +32,7 @@ from pyffin import log
 from pyffin.cache import CacheBucket, CacheShard, digest, index_parts, path_key, record, url_key
 from pyffin.client.auth import redact
 from pyffin.distribution.metadata import CoreMetadata, MetadataError
+from pyffin.futures import Future
 
 if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree

@@ -4,11 +4,11 @@ path — and the PEP 610 ``direct_url.json`` that records it in the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pyffin.errors import UsageError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.git import GitUrl
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 Kind = Literal["wheel-url", "sdist-url", "git", "path"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DirectSource:
     """One direct reference, parsed.
 

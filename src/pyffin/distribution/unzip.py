@@ -16,12 +16,12 @@ import os
 import re
 from binascii import b2a_base64
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin import log
 from pyffin.errors import PyffinError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     import zipfile
@@ -52,7 +52,7 @@ class InvalidWheelError(UnzipError):
     """A wheel is malformed or hostile; the message names the wheel and the entry at fault."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnzippedWheel:
     """A wheel unzipped and validated by :func:`unzip_wheel`."""
 
@@ -154,7 +154,7 @@ def read_headers(data: bytes, wanted: Iterable[str]) -> dict[str, str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RecordEntry:
     """One line of a ``RECORD``: a ``/``-separated path, ``algo=digest`` hash and size."""
 

@@ -12,13 +12,13 @@ import os
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pyffin import log
 from pyffin.distribution.unzip import RecordEntry, normalize_name, parse_record, read_headers
 from pyffin.installer.errors import UninstallError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.distribution.metadata import CoreMetadata
@@ -31,7 +31,7 @@ _VERSION_START_RE = re.compile(r"v?\d")
 _PY_SUFFIX_RE = re.compile(r"-py\d+(\.\d+)*(-[^-]+)*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InstalledDistribution:
     """One installed distribution. ``name`` and ``version`` are spelled as on disk (escaped or
     not); compare names with :attr:`normalized_name`."""

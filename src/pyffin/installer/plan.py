@@ -9,14 +9,14 @@ are removed first; with ``sync``, so is everything that was not asked for (extra
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pyffin.distribution.unzip import versions_equal
 from pyffin.installer.installed import InstalledDistribution
+from pyffin.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Wanted:
     """A distribution the environment must contain after the operation."""
 
@@ -28,10 +28,10 @@ class Wanted:
     #: PEP 610 ``direct_url.json`` for URL/path/VCS sources; ``None`` from an index.
     direct_url: Mapping[str, Any] | None = None
     #: Whatever the caller needs to fetch it (the chosen file).
-    source: Any = field(default=None, compare=False)
+    source: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InstallPlan:
     """The changes that turn the environment into the wanted set."""
 

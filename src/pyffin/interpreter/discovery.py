@@ -23,7 +23,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from pyffin.errors import UsageError
 from pyffin.interpreter.errors import InterpreterError, InterpreterNotFound
 from pyffin.interpreter.model import Interpreter
 from pyffin.interpreter.query import interpreter_at
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
@@ -47,7 +47,7 @@ _IMPLEMENTATIONS = {"python": None, "cpython": "cpython", "cp": "cpython", "pypy
                     "pp": "pypy"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PythonRequest:
     """What ``--python`` asked for: a path, an executable name, or an implementation and/or
     version prefix (all ``None``/empty: any interpreter)."""

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pyffin.interpreter.scheme import Scheme
+from pyffin.records import record, replace
 
 _DISPLAY_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interpreter:
     """A queried interpreter: its paths, version, marker environment, tags and install scheme.
 
@@ -34,7 +34,7 @@ class Interpreter:
     #: ``sys.implementation.name``: ``cpython``, ``pypy``...
     implementation_name: str
     #: Every PEP 508 environment marker, computed by the interpreter itself.
-    markers: dict[str, str] = field(hash=False)
+    markers: dict[str, str]
     #: Compatible wheel tags, best first (``cp311-cp311-manylinux_2_36_x86_64``...).
     tags: tuple[str, ...]
     #: Where an installation into this environment puts each kind of file.

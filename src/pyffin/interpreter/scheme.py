@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from pyffin.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Scheme:
     """The directories of one environment that a wheel's files are installed into.
 

@@ -19,7 +19,7 @@ from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.types import Location, RequirementEntry, normalize_name
 
 if TYPE_CHECKING:
-    from packaging.markers import Marker
+    from pyffin.requirements.pep508 import Marker
 
 
 def read_pyproject(collector: Collector, path: str, kind: Kind, *, extras: Collection[str] = (),
@@ -134,17 +134,16 @@ def _both(outer: Marker | None, inner: Marker | None) -> Marker | None:
         return inner
     if inner is None:
         return outer
-    from packaging.markers import Marker
+    from pyffin.requirements.pep508 import Marker
 
-    return Marker(f"({outer}) and ({inner})")
+    return Marker.parse(f"({outer}) and ({inner})")
 
 
 def _with_marker(entry: RequirementEntry, marker: Marker | None) -> RequirementEntry:
-    from dataclasses import replace
-
-    from packaging.requirements import Requirement
+    from pyffin.records import replace
+    from pyffin.requirements.pep508 import parse_requirement
 
     assert entry.requirement is not None  # unnamed dependencies were rejected
-    requirement = Requirement(str(entry.requirement))
+    requirement = parse_requirement(str(entry.requirement))
     requirement.marker = marker
     return replace(entry, requirement=requirement, marker=marker)

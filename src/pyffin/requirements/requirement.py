@@ -27,8 +27,7 @@ from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.types import Location, RequirementEntry, normalize_name
 
 if TYPE_CHECKING:
-    from packaging.markers import Marker
-    from packaging.requirements import Requirement
+    from pyffin.requirements.pep508 import Marker, Requirement
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _CLAUSE = r"[<>!=~]=?\s*[A-Za-z0-9.*+!_-]+"
@@ -102,20 +101,13 @@ def path_to_url(path: str) -> str:
 def _simple_requirement(name: str, specifier: str | None) -> Requirement | None:
     """A :class:`Requirement` equal to ``Requirement(name + specifier)``, or ``None`` if
     ``specifier`` is invalid (the full parser then reports it)."""
-    from packaging.requirements import Requirement
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from pyffin.requirements import pep508
 
-    try:
-        specifier_set = SpecifierSet(specifier or "")
-    except InvalidSpecifier:
+    clauses = tuple(pep508.Specifier(op, version)
+                    for op, version in pep508.CLAUSE_RE.findall(specifier or ""))
+    if not pep508.valid_clauses(clauses):
         return None
-    requirement = Requirement.__new__(Requirement)
-    requirement.name = name
-    requirement.url = None
-    requirement.extras = set()
-    requirement.specifier = specifier_set
-    requirement.marker = None
-    return requirement
+    return pep508.Requirement(name, specifier=pep508.SpecifierSet(clauses))
 
 
 class _Parser:
@@ -151,10 +143,10 @@ class _Parser:
                                 extras, marker)
 
     def _parse_pep508(self, hashes: tuple[str, ...], origin: str | None) -> RequirementEntry:
-        from packaging.requirements import InvalidRequirement, Requirement
+        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
 
         try:
-            requirement = Requirement(self.text)
+            requirement = parse_requirement(self.text)
         except InvalidRequirement as e:
             raise self._error(f"invalid requirement {self.text!r}: {e}", show=False) from e
         url = requirement.url
@@ -193,10 +185,10 @@ class _Parser:
         body = self.text[:separator[0]].strip()
         if not marker_text:
             return body, None
-        from packaging.markers import InvalidMarker, Marker
+        from pyffin.requirements.pep508 import InvalidMarker, Marker
 
         try:
-            return body, Marker(marker_text)
+            return body, Marker.parse(marker_text)
         except InvalidMarker as e:
             raise self._error(f"invalid marker {marker_text!r}: {e}", show=False) from e
 
@@ -290,10 +282,10 @@ class _Parser:
         return name
 
     def _requirement(self, text: str, marker: Marker | None) -> Requirement:
-        from packaging.requirements import InvalidRequirement, Requirement
+        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
 
         try:
-            requirement = Requirement(text)
+            requirement = parse_requirement(text)
         except InvalidRequirement as e:  # e.g. a space in the URL
             raise self._error(f"invalid requirement {self.text!r}: {e}", show=False) from e
         requirement.marker = marker

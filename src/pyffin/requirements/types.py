@@ -4,12 +4,12 @@ merged specification of every source a command was given."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pyffin.records import record
+
 if TYPE_CHECKING:
-    from packaging.markers import Marker
-    from packaging.requirements import Requirement
+    from pyffin.requirements.pep508 import Marker, Requirement
 
 #: :attr:`Location.path` of a requirement given as a command-line argument.
 COMMAND_LINE = "<command line>"
@@ -24,7 +24,7 @@ def normalize_name(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     """A line of a requirements source, as the user named it (``reqs/base.txt``, ``-``)."""
 
@@ -36,7 +36,7 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RequirementEntry:
     """One requirement as the user wrote it, with its direct reference resolved.
 
@@ -66,18 +66,18 @@ class RequirementEntry:
 
     def with_name(self, name: str) -> RequirementEntry:
         """This unnamed entry named ``name`` (found by building it): ``name[extras] @ url``."""
-        from packaging.requirements import Requirement
+        from pyffin.requirements.pep508 import parse_requirement
 
         if self.url is None:
             raise ValueError("only a requirement with a URL can be named after the fact")
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
         marker = f" ; {self.marker}" if self.marker is not None else ""
-        requirement = Requirement(f"{name}{extras} @ {self.url}{marker}")
+        requirement = parse_requirement(f"{name}{extras} @ {self.url}{marker}")
         return RequirementEntry(requirement, self.url, self.editable, self.hashes, self.location,
                                 self.origin, self.extras, self.marker)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RequirementsSpec:
     """Everything read from a command's requirement sources, merged in the order given.
 

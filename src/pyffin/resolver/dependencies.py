@@ -1,32 +1,31 @@
 """Requirements as the solver reads them: direct ones with their origin, and ``Requires-Dist``.
 
-``packaging.requirements.Requirement`` costs ~35 µs per string and ~95 µs with a marker; a
-resolution of 150 packages parses close to a thousand ``Requires-Dist`` strings, so the common
-PEP 508 shapes (``name[extras] (specifiers) ; marker``) go through one regular expression here and
-anything else falls back to ``packaging``, which also gives the error for invalid input. Markers
-are parsed once per distinct text and their results cached per extra.
+A resolution of 150 packages parses close to a thousand ``Requires-Dist`` strings: the common
+shapes go through :func:`pyffin.requirements.pep508.split_requirement` (one regular expression)
+and keep their marker as text, parsed once per distinct text the first time it is evaluated, its
+results cached per extra; anything else goes through the full parser (and ``packaging``), which
+also words the error for invalid input.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pyffin.records import record
 from pyffin.resolver.ranges import SpecifierError, VersionSet, specifiers_range
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from packaging.markers import Marker
-    from packaging.requirements import Requirement
+    from pyffin.requirements.pep508 import Marker, Requirement
 
 
 class DependencyError(ValueError):
     """An invalid requirement or marker; the caller names the distribution that declared it."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DirectRequirement:
     """A requirement the user wrote, and where (``-r requirements.in``, ``-c constraints.txt``)."""
 
@@ -35,7 +34,7 @@ class DirectRequirement:
     origin: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dependency:
     """One parsed requirement: normalized name and extras, specifier clauses, marker text."""
 
@@ -52,12 +51,6 @@ class Dependency:
     versions: VersionSet
 
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_REQUIREMENT = re.compile(
-    rf"\s*(?P<name>{_NAME})\s*(?:\[(?P<extras>[^\]]*)\])?\s*(?P<rest>[^;@]*?)\s*(?:;(?P<marker>.*))?"
-)
-_CLAUSE = re.compile(r"\s*(===|~=|==|!=|<=|>=|<|>)\s*([A-Za-z0-9_.*+!-]+)\s*")
-_EXTRA = re.compile(_NAME)
 _SEPARATORS = re.compile(r"[-_.]+")
 
 
@@ -79,43 +72,26 @@ def parse_dependency(text: str) -> Dependency:
 
 
 def _parse_fast(text: str) -> Dependency | None:
-    match = _REQUIREMENT.fullmatch(text)
-    if match is None:
+    from pyffin.requirements.pep508 import split_requirement
+
+    parts = split_requirement(text)
+    if parts is None:
         return None
-    extras: tuple[str, ...] = ()
-    if match["extras"] is not None:
-        names = [part.strip() for part in match["extras"].split(",")]
-        if not all(_EXTRA.fullmatch(part) for part in names if part) or "" in names[:-1]:
-            return None
-        extras = tuple(sorted({canonical_name(part) for part in names if part}))
-    rest = match["rest"]
-    if rest.startswith("(") and rest.endswith(")"):
-        rest = rest[1:-1]
-    clauses: list[tuple[str, str]] = []
-    if rest.strip():
-        for part in rest.split(","):
-            clause = _CLAUSE.fullmatch(part)
-            if clause is None:
-                return None
-            clauses.append((clause[1], clause[2]))
-    marker = match["marker"]
-    if marker is not None:
-        marker = marker.strip()
-        if not marker:
-            return None
+    name, extras, specifiers, marker = parts
+    clauses = tuple((s.operator, s.version) for s in specifiers)
     try:
         versions = specifiers_range(clauses)
     except SpecifierError:
-        return None  # let packaging word the error
-    return Dependency(canonical_name(match["name"]), extras, tuple(clauses), marker, None, text,
-                      versions)
+        return None  # let the full parser word the error
+    return Dependency(canonical_name(name), tuple(sorted({canonical_name(e) for e in extras})),
+                      clauses, marker, None, text, versions)
 
 
 def _parse_slow(text: str) -> Dependency:
-    from packaging.requirements import InvalidRequirement, Requirement
+    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
 
     try:
-        requirement = Requirement(text)
+        requirement = parse_requirement(text)
     except InvalidRequirement as e:
         raise DependencyError(f"invalid requirement {text!r}: {e}") from None
     return from_requirement(requirement)
@@ -168,10 +144,10 @@ class MarkerEvaluator:
 
 
 def _parse_marker(text: str) -> Marker:
-    from packaging.markers import InvalidMarker, Marker
+    from pyffin.requirements.pep508 import InvalidMarker, Marker
 
     try:
-        return Marker(text)
+        return Marker.parse(text)
     except InvalidMarker as e:
         raise DependencyError(f"invalid marker {text!r}: {e}") from None
 

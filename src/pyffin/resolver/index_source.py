@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyffin import log
 from pyffin.client import registry as registry_module
 from pyffin.distribution.artifact import Distribution
 from pyffin.errors import NotSupportedError
+from pyffin.futures import Future
+from pyffin.records import record
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.source import Candidate
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ALL = ":all:"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BinaryPolicy:
     """``--no-binary``, ``--only-binary`` and ``--no-build`` (pip's semantics: a package named
     in both, or ``:all:`` in one and the name in the other, follows the named one)."""
@@ -58,7 +58,7 @@ class BinaryPolicy:
         return not (name in self.only_binary or ALL in self.only_binary)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VersionFiles:
     """What one version offers the target: its best file, and every usable file (for hashes)."""
 
@@ -125,8 +125,7 @@ class IndexSource:
         except InvalidVersion:
             raise MetadataError(f"{_shown(url)} has an invalid version "
                                 f"{metadata.version!r}") from None
-        done: Future[CoreMetadata] = Future()
-        done.set_result(metadata)
+        done = Future.of(metadata)
         with self._lock:
             self.pinned[name] = dist
             self._versions[name] = {version: VersionFiles(dist, (dist,))}
@@ -135,7 +134,7 @@ class IndexSource:
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
         metadata = self._metadata_future(name, version, submit=False).result()
         if self.no_deps:
-            from dataclasses import replace
+            from pyffin.records import replace
 
             return replace(metadata, requires_dist=())
         return metadata

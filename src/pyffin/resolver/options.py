@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, TypeAlias
+
+from pyffin.records import record
 
 #: ``highest``: newest first; ``lowest``: oldest first; ``lowest-direct``: oldest first for the
 #: packages the user requires directly, newest for the rest (uv's ``--resolution``).
@@ -30,7 +31,7 @@ PRERELEASE_MODES: tuple[PrereleaseMode, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolverOptions:
     """Candidate selection policy of one resolution."""
 

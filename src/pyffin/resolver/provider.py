@@ -9,7 +9,6 @@ not found, a constraint, none in range) as incompatibilities, so the explanation
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias, cast
 
 from nab_resolver.ranges import Range
@@ -20,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from pyffin import log
 from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.records import record
 from pyffin.resolver.dependencies import (
     DependencyError,
     canonical_name,
@@ -71,7 +71,7 @@ class Unavailable(Incompatibility[str, Version]):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProjectVersions:
     """What the index offers for one project, and the order the provider tries it in."""
 
@@ -499,11 +499,20 @@ def _extras(metadata: CoreMetadata) -> set[str]:
 
 def _python_fits(requires_python: str, python: Version) -> bool:
     """Whether the target Python satisfies a Requires-Python text (an invalid one: yes, warned)."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from pyffin.requirements.pep508 import CLAUSE_RE
+    from pyffin.resolver.ranges import SpecifierError, specifiers_range
 
+    clauses = []
+    for part in requires_python.split(","):
+        match = CLAUSE_RE.fullmatch(part.strip())
+        if match is None:
+            if part.strip():
+                log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
+                return True
+            continue
+        clauses.append((match.group(1), match.group(2)))
     try:
-        specifiers = SpecifierSet(requires_python)
-    except InvalidSpecifier:
+        return python in specifiers_range(clauses)
+    except SpecifierError:
         log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
         return True
-    return specifiers.contains(python, prereleases=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedPackage:
     """One pinned package and its place in the dependency graph."""
 
@@ -28,7 +29,7 @@ class ResolvedPackage:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolution:
     """Every package of a solution, by normalized name, sorted."""
 

@@ -180,7 +180,7 @@ def _active(
                 raise PyffinError(
                     f"{dependency.name} is required from two different places: {known} and "
                     f"{dependency.url} ({direct.origin})")
-            from dataclasses import replace
+            from pyffin.records import replace
 
             dependency = replace(dependency, url=None)
         active.append((dependency, direct.origin))
@@ -200,7 +200,7 @@ def _override(dependency: Dependency, overrides: Mapping[str, Sequence[Dependenc
 
 
 def _with_extras(dependency: Dependency, extras: tuple[str, ...]) -> Dependency:
-    from dataclasses import replace
+    from pyffin.records import replace
 
     return replace(dependency, extras=tuple(sorted({*dependency.extras, *extras})))
 

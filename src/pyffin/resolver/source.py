@@ -9,8 +9,9 @@ asks :meth:`PackageSource.is_ready` to prefer deciding packages whose data has a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from pyffin.distribution.metadata import CoreMetadata
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """One version the index offers for a project, as far as the index page tells."""
 

@@ -1,0 +1,457 @@
+"""PEP 508 requirements and markers, read and evaluated without ``packaging`` on the common path.
+
+Importing ``packaging.requirements`` or ``packaging.markers`` costs more than a warm ``pyffin``
+command may spend in all (they pull in ``dataclasses``, ``inspect``, ``ast``, ``logging``,
+``subprocess``...), and nearly every requirement and marker a resolution meets has one of a few
+simple shapes. Those shapes are parsed here with regular expressions and evaluated directly
+(PEP 508 and PEP 440 semantics); anything else goes to ``packaging``, which also words the errors
+for invalid input. ``tests/requirements/test_pep508.py`` checks both paths agree.
+
+The types mirror the parts of ``packaging``'s that pyffin uses: :class:`Requirement` (``name``,
+``extras``, ``specifier``, ``marker``, ``url``, ``str()``), :class:`SpecifierSet` (iterable of
+:class:`Specifier` with ``operator`` and ``version``), :class:`Marker` (``evaluate()``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pyffin.records import record
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+
+class InvalidRequirement(ValueError):
+    """Not a valid PEP 508 requirement (``packaging``'s message, with its caret)."""
+
+
+class InvalidMarker(ValueError):
+    """Not a valid PEP 508 marker."""
+
+
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_OPERATOR = r"===|~=|==|!=|<=|>=|<|>"
+_CLAUSE = rf"(?:{_OPERATOR})\s*[A-Za-z0-9_.*+!-]+"
+_CLAUSES = rf"{_CLAUSE}(?:\s*,\s*{_CLAUSE})*"
+# name [extras] (clauses) or clauses ; marker -- everything but ``name @ url``.
+_REQUIREMENT_RE = re.compile(
+    rf"\s*({_NAME})\s*(?:\[\s*((?:{_NAME}\s*(?:,\s*{_NAME}\s*)*)?)\])?\s*"
+    rf"(?:\(\s*({_CLAUSES})\s*\)|({_CLAUSES}))?\s*(?:;\s*(.*\S))?\s*"
+)
+CLAUSE_RE = re.compile(rf"({_OPERATOR})\s*([A-Za-z0-9_.*+!-]+)")
+_SEPARATORS_RE = re.compile(r"[-_.]+")
+
+
+def canonicalize(name: str) -> str:
+    return _SEPARATORS_RE.sub("-", name).lower()
+
+
+@record
+class Specifier:
+    """One version clause: ``operator`` and ``version`` as written."""
+
+    operator: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.operator}{self.version}"
+
+
+@record
+class SpecifierSet:
+    """The version clauses of a requirement; all must hold."""
+
+    clauses: tuple[Specifier, ...] = ()
+
+    def __iter__(self) -> Iterator[Specifier]:
+        return iter(self.clauses)
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+    def __str__(self) -> str:
+        return ",".join(sorted(str(clause) for clause in self.clauses))
+
+
+@record(frozen=False)
+class Requirement:
+    """A parsed PEP 508 requirement."""
+
+    name: str
+    extras: frozenset[str] = frozenset()
+    specifier: SpecifierSet = SpecifierSet()
+    marker: Marker | None = None
+    url: str | None = None
+
+    def __str__(self) -> str:
+        text = self.name
+        if self.extras:
+            text += f"[{','.join(sorted(self.extras))}]"
+        if self.specifier:
+            text += str(self.specifier)
+        if self.url is not None:
+            text += f" @ {self.url}"
+            if self.marker is not None:
+                text += " "
+        if self.marker is not None:
+            text += f"; {self.marker}"
+        return text
+
+
+def split_requirement(text: str) -> tuple[str, tuple[str, ...], tuple[Specifier, ...], str | None
+                                        ] | None:
+    """The parts of a requirement in one of the common shapes — name, extras (as written),
+    clauses (versions valid), marker text (not parsed) — or ``None`` for any other text."""
+    match = _REQUIREMENT_RE.fullmatch(text)
+    if match is None:
+        return None
+    name, extras, parenthesized, bare, marker_text = match.groups()
+    specifiers = tuple(Specifier(op, version) for op, version in
+                       CLAUSE_RE.findall(parenthesized or bare or ""))
+    if not valid_clauses(specifiers):
+        return None
+    extra_names = tuple(e.strip() for e in (extras or "").split(",") if e.strip())
+    return name, extra_names, specifiers, marker_text
+
+
+def parse_requirement(text: str) -> Requirement:
+    """Parse ``text``; raises :class:`InvalidRequirement`."""
+    parts = split_requirement(text)
+    if parts is not None:
+        name, extras, specifiers, marker_text = parts
+        try:
+            marker = Marker.parse(marker_text) if marker_text else None
+        except InvalidMarker:
+            pass  # packaging words the error
+        else:
+            return Requirement(name, frozenset(extras), SpecifierSet(specifiers), marker)
+    return _parse_slow(text)
+
+
+def valid_clauses(specifiers: tuple[Specifier, ...]) -> bool:
+    """Clauses whose versions parse (``packaging`` words the error for the others)."""
+    if not specifiers:
+        return True
+    from packaging.version import InvalidVersion, Version
+
+    for clause in specifiers:
+        version = clause.version
+        if version.endswith(".*"):
+            if clause.operator not in ("==", "!="):
+                return False
+            version = version[:-2]
+        if clause.operator == "===":
+            continue
+        try:
+            parsed = Version(version)
+        except InvalidVersion:
+            return False
+        if clause.operator == "~=" and len(parsed.release) < 2:
+            return False
+        if parsed.local is not None and clause.operator not in ("==", "!="):
+            return False
+    return True
+
+
+def _parse_slow(text: str) -> Requirement:
+    from packaging.requirements import InvalidRequirement as PackagingInvalid
+    from packaging.requirements import Requirement as PackagingRequirement
+
+    try:
+        parsed = PackagingRequirement(text)
+    except PackagingInvalid as e:
+        raise InvalidRequirement(str(e)) from None
+    return Requirement(
+        parsed.name,
+        frozenset(parsed.extras),
+        SpecifierSet(tuple(Specifier(s.operator, s.version) for s in parsed.specifier)),
+        Marker(str(parsed.marker), None) if parsed.marker is not None else None,
+        parsed.url,
+    )
+
+
+# --------------------------------------------------------------------------------- markers
+_VARIABLES = {
+    "implementation_version", "platform_python_implementation", "implementation_name",
+    "python_full_version", "platform_release", "platform_version", "platform_machine",
+    "platform_system", "python_version", "sys_platform", "os_name", "extra",
+    # Legacy spellings packaging still accepts.
+    "os.name", "sys.platform", "platform.version", "platform.machine",
+    "platform.python_implementation", "python_implementation",
+}
+_ALIASES = {"os.name": "os_name", "sys.platform": "sys_platform",
+            "platform.version": "platform_version", "platform.machine": "platform_machine",
+            "platform.python_implementation": "platform_python_implementation",
+            "python_implementation": "platform_python_implementation"}
+_TOKEN_RE = re.compile(
+    r"\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<op>===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)"
+    r"|(?P<bool>and\b|or\b)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<var>[a-z_]+(?:\.[a-z_]+)?))",
+)
+_VERSION_OPERATORS = frozenset({"===", "==", "!=", "<=", ">=", "~=", "<", ">"})
+
+# A parsed marker: ("and"|"or", left, right), ("group", inner) for a parenthesized part, or
+# ("cmp", lhs, op, rhs) where lhs/rhs are ("var", name) or ("str", value).
+Node = tuple[Any, ...]
+
+
+@record
+class Marker:
+    """A PEP 508 environment marker: its text, and (when it has one of the shapes parsed here)
+    its syntax tree; ``None`` means ``packaging`` evaluates it."""
+
+    text: str
+    tree: Node | None
+
+    @classmethod
+    def parse(cls, text: str) -> Marker:
+        """Parse ``text``; raises :class:`InvalidMarker` for what ``packaging`` refuses too."""
+        text = text.strip()
+        tree = _MarkerParser(text).parse()
+        if tree is None:
+            from packaging.markers import InvalidMarker as PackagingInvalid
+            from packaging.markers import Marker as PackagingMarker
+
+            try:
+                PackagingMarker(text)
+            except PackagingInvalid as e:
+                raise InvalidMarker(str(e)) from None
+        return cls(text, tree)
+
+    def __str__(self) -> str:
+        """The marker in ``packaging``'s normal form (double quotes, redundant parentheses
+        dropped), so both paths write markers the same way."""
+        return self.text if self.tree is None else _format(self.tree)
+
+    def evaluate(self, environment: Mapping[str, str]) -> bool:
+        """Whether the marker holds in ``environment`` (with an ``extra`` key, ``""`` if
+        none). Raises ``ValueError`` for a comparison PEP 508 leaves undefined."""
+        if self.tree is not None:
+            result = _evaluate(self.tree, environment)
+            if result is not None:
+                return result
+        from packaging.markers import Marker as PackagingMarker
+
+        return bool(PackagingMarker(self.text).evaluate(dict(environment)))
+
+
+class _MarkerParser:
+    """Recursive descent over the common marker grammar; ``None`` for anything else."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        while position < len(text):
+            match = _TOKEN_RE.match(text, position)
+            if match is None or match.end() == position:
+                self.tokens = []
+                self.failed = True
+                return
+            kind = match.lastgroup
+            assert kind is not None
+            self.tokens.append((kind, " ".join(match.group(kind).split())))
+            position = match.end()
+            while position < len(text) and text[position].isspace():
+                position += 1
+        self.failed = False
+        self.index = 0
+
+    def parse(self) -> Node | None:
+        if self.failed or not self.tokens:
+            return None
+        try:
+            node = self._or()
+        except _Unsupported:
+            return None
+        return node if self.index == len(self.tokens) else None
+
+    def _peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def _take(self, kind: str) -> str:
+        token = self._peek()
+        if token is None or token[0] != kind:
+            raise _Unsupported
+        self.index += 1
+        return token[1]
+
+    def _or(self) -> Node:
+        node = self._and()
+        while self._peek() == ("bool", "or"):
+            self.index += 1
+            node = ("or", node, self._and())
+        return node
+
+    def _and(self) -> Node:
+        node = self._atom()
+        while self._peek() == ("bool", "and"):
+            self.index += 1
+            node = ("and", node, self._atom())
+        return node
+
+    def _atom(self) -> Node:
+        token = self._peek()
+        if token is not None and token[0] == "lp":
+            self.index += 1
+            node = self._or()
+            self._take("rp")
+            return ("group", node)
+        lhs = self._value()
+        op = self._take("op")
+        rhs = self._value()
+        if (lhs[0] == "var") == (rhs[0] == "var"):
+            raise _Unsupported  # two variables or two strings: packaging's business
+        return ("cmp", lhs, op, rhs)
+
+    def _value(self) -> tuple[str, str]:
+        token = self._peek()
+        if token is None:
+            raise _Unsupported
+        self.index += 1
+        kind, value = token
+        if kind == "str":
+            return ("str", value[1:-1])
+        if kind == "var" and value in _VARIABLES:
+            return ("var", _ALIASES.get(value, value))
+        raise _Unsupported
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _evaluate(node: Node, environment: Mapping[str, str]) -> bool | None:
+    """The value of ``node``; ``None`` when a comparison needs ``packaging``'s judgement."""
+    kind = node[0]
+    if kind == "group":
+        return _evaluate(node[1], environment)
+    if kind == "and":
+        left = _evaluate(node[1], environment)
+        if left is False:
+            return False
+        right = _evaluate(node[2], environment)
+        return None if left is None or right is None else right
+    if kind == "or":
+        left = _evaluate(node[1], environment)
+        if left is True:
+            return True
+        right = _evaluate(node[2], environment)
+        return None if left is None or right is None else right
+    lhs: tuple[str, str] = node[1]
+    op: str = node[2]
+    rhs: tuple[str, str] = node[3]
+    variable = lhs[1] if lhs[0] == "var" else rhs[1]
+    if variable not in environment:
+        return None  # packaging raises UndefinedEnvironmentName: let it
+    lhs_value: str = environment[variable] if lhs[0] == "var" else lhs[1]
+    rhs_value: str = environment[variable] if rhs[0] == "var" else rhs[1]
+    if variable == "extra":
+        # PEP 685: extras compare normalized.
+        lhs_value, rhs_value = canonicalize(lhs_value), canonicalize(rhs_value)
+    if op in ("in", "not in"):
+        return (lhs_value in rhs_value) == (op == "in")
+    if op in _VERSION_OPERATORS:
+        verdict = _version_compare(lhs_value, op, rhs_value)
+        if verdict is not None:
+            return verdict
+    if op == "==":
+        return lhs_value == rhs_value
+    if op == "!=":
+        return lhs_value != rhs_value
+    return None
+
+
+def _format(node: Node) -> str:
+    kind = node[0]
+    if kind == "group":
+        inner = node[1]
+        return _format(inner) if inner[0] in ("cmp", "group") else f"({_format(inner)})"
+    if kind in ("and", "or"):
+        return f"{_format(node[1])} {kind} {_format(node[2])}"
+    _, lhs, op, rhs = node
+    extra = ("var", "extra") in (lhs, rhs)
+    return " ".join((_format_value(lhs, extra), op, _format_value(rhs, extra)))
+
+
+def _format_value(value: tuple[str, str], extra: bool) -> str:
+    if value[0] == "var":
+        return value[1]
+    # packaging writes the value compared with ``extra`` normalized (PEP 685).
+    return f'"{canonicalize(value[1]) if extra else value[1]}"'
+
+
+def _version_compare(left: str, op: str, right: str) -> bool | None:
+    """PEP 440 comparison of ``left`` against the specifier ``op right`` (pre-releases
+    allowed, as in markers); ``None`` when either side is not a version."""
+    from packaging.version import InvalidVersion, Version
+
+    if op == "===":
+        return left.lower() == right.lower()
+    wildcard = right.endswith(".*")
+    if wildcard and op not in ("==", "!="):
+        return None
+    try:
+        spec = Version(right[:-2] if wildcard else right)
+        candidate = Version(left)
+    except InvalidVersion:
+        return None
+    if op in ("==", "!="):
+        if wildcard:
+            matched = spec.local is None and _prefix_match(candidate, spec)
+        elif spec.local is None:
+            matched = _public(candidate) == spec
+        else:
+            matched = candidate == spec
+        return matched if op == "==" else not matched
+    public = _public(candidate)
+    if op == "<=":
+        return public <= spec
+    if op == ">=":
+        return public >= spec
+    if op == "<":
+        # A pre-release of the specified (final) version is not "less than" it (PEP 440).
+        return public < spec and not (not spec.is_prerelease and candidate.is_prerelease
+                                      and _same_base(candidate, spec))
+    if op == ">":
+        # Nor is a post-release of it "greater than" it (a local version of it is not greater
+        # by comparing public versions).
+        if not spec.is_postrelease and candidate.is_postrelease and _same_base(candidate, spec):
+            return False
+        return public > spec
+    if op == "~=":
+        if len(spec.release) < 2:
+            return None
+        prefix = Version(".".join(map(str, spec.release[:-1])))
+        return public >= spec and _prefix_match(candidate, prefix)
+    return None
+
+
+def _same_base(a: Version, b: Version) -> bool:
+    from packaging.version import Version as VersionType
+
+    return VersionType(a.base_version) == VersionType(b.base_version)
+
+
+def _public(version: Version) -> Version:
+    if version.local is None:
+        return version
+    from packaging.version import Version as VersionType
+
+    return VersionType(version.public)
+
+
+def _prefix_match(candidate: Version, prefix: Version) -> bool:
+    """``candidate`` matches ``prefix.*`` (PEP 440 prefix matching, zero-padded)."""
+    if candidate.epoch != prefix.epoch:
+        return False
+    wanted = prefix.release
+    release = candidate.release + (0,) * max(0, len(wanted) - len(candidate.release))
+    if release[:len(wanted)] != wanted:
+        return False
+    # A prefix that names a pre/post/dev release must match it too.
+    if prefix.pre is not None or prefix.post is not None or prefix.dev is not None:
+        return (candidate.pre, candidate.post, candidate.dev) == (prefix.pre, prefix.post,
+                                                                   prefix.dev)
+    return True

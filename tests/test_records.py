@@ -1,0 +1,92 @@
+"""``@record``: what the hot-path record classes rely on."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from pyffin.records import record, replace
+
+
+@record
+class Point:
+    x: int
+    y: int = 0
+    label: str | None = None
+    KIND: ClassVar[str] = "point"
+
+    @property
+    def norm(self) -> int:
+        return abs(self.x) + abs(self.y)
+
+    @classmethod
+    def origin(cls) -> Point:
+        return cls(0)
+
+
+@record(frozen=False)
+class Counter:
+    count: int = 0
+
+
+def test_init_defaults_and_positional_or_keyword() -> None:
+    assert Point(1) == Point(x=1, y=0, label=None)
+    assert Point(1, 2, "a").label == "a"
+    with pytest.raises(TypeError):
+        Point()  # type: ignore[call-arg]
+
+
+def test_equality_hash_and_repr() -> None:
+    assert Point(1, 2) == Point(1, 2) and Point(1, 2) != Point(2, 1)
+    assert Point(1) != (1, 0, None)  # type: ignore[comparison-overlap]
+    assert len({Point(1, 2), Point(1, 2)}) == 1
+    assert repr(Point(1, 2)) == "Point(x=1, y=2, label=None)"
+
+
+def test_frozen_and_slotted() -> None:
+    p = Point(1)
+    with pytest.raises(AttributeError, match="frozen"):
+        p.x = 2  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        p.other = 1  # type: ignore[attr-defined]
+    assert not hasattr(p, "__dict__")
+
+
+def test_methods_properties_and_class_constants_survive() -> None:
+    assert Point(3, -4).norm == 7
+    assert Point.origin() == Point(0)
+    assert Point.KIND == "point" and "KIND" not in Point.__slots__  # type: ignore[attr-defined]
+
+
+def test_mutable_records() -> None:
+    c = Counter()
+    c.count += 1
+    assert c == Counter(1)
+    with pytest.raises(TypeError):
+        hash(c)
+
+
+def test_replace() -> None:
+    assert replace(Point(1, 2), y=5) == Point(1, 5)
+    with pytest.raises(TypeError, match="no field 'z'"):
+        replace(Point(1), z=1)
+
+
+def test_mutable_defaults_and_field_order_are_refused() -> None:
+    with pytest.raises(TypeError, match="mutable default"):
+        @record
+        class Bad:
+            items: list[int] = []
+
+    with pytest.raises(TypeError, match="without a default follows"):
+        @record
+        class Worse:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
+def test_match_args() -> None:
+    match Point(1, 2):
+        case Point(x, y):
+            assert (x, y) == (1, 2)
