@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +16,8 @@ _SEPARATORS_RE = re.compile(r"[-_.]+")
 
 def digest(text: str) -> str:
     """A stable 16-hex-digit key for ``text``: the same on every platform and Python version."""
+    import hashlib  # not at import time: a warm command may hash nothing
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -111,3 +111,10 @@ def format_bytes(n: int) -> str:
             return f"{n}B" if unit == "B" else f"{value:.1f}{unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def format_duration(seconds: float) -> str:
+    """``40ms`` / ``1.52s``, as uv prints durations."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"

@@ -6,6 +6,7 @@ record: a warm run never parses e-mail headers again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pyffin.errors import PyffinError
@@ -49,13 +50,23 @@ class CoreMetadata:
 
     @classmethod
     def parse(cls, data: bytes | str, *, source: str) -> CoreMetadata:
-        """Parse ``METADATA``/``PKG-INFO`` text; ``source`` names the file in errors."""
-        from packaging.metadata import parse_email
+        """Parse ``METADATA``/``PKG-INFO`` text; ``source`` names the file in errors.
 
-        try:
-            raw, _unparsed = parse_email(data)
-        except Exception as e:  # parse_email raises on undecodable bytes
-            raise MetadataError(f"cannot parse the core metadata of {source}: {e}") from e
+        Plain UTF-8 headers (what wheels carry) are read here; anything unusual — other
+        encodings, folded values in the fields read — goes to ``packaging.metadata``, whose
+        import (the whole :mod:`email` package) a no-op install should not pay for.
+        """
+        simple = _read_simple(data)
+        raw: Mapping[str, Any]
+        if simple is not None:
+            raw = simple
+        else:
+            from packaging.metadata import parse_email
+
+            try:
+                raw, _unparsed = parse_email(data)
+            except Exception as e:  # parse_email raises on undecodable bytes
+                raise MetadataError(f"cannot parse the core metadata of {source}: {e}") from e
         name = raw.get("name")
         version = raw.get("version")
         if not name:
@@ -71,3 +82,43 @@ class CoreMetadata:
             dynamic=tuple(d.lower() for d in raw.get("dynamic", ())),
             metadata_version=raw.get("metadata_version", "1.0"),
         )
+
+
+#: Header name → the key ``packaging.metadata.parse_email`` uses, for the fields read here.
+_SINGLE = {"name": "name", "version": "version", "requires-python": "requires_python",
+           "metadata-version": "metadata_version"}
+_MULTIPLE = {"requires-dist": "requires_dist", "provides-extra": "provides_extra",
+             "dynamic": "dynamic"}
+
+
+def _read_simple(data: bytes | str) -> dict[str, Any] | None:
+    """The fields pyffin uses, when the headers are plain (else ``None``)."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    else:
+        text = data
+    raw: dict[str, Any] = {}
+    wanted: str | None = None
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if not line:
+            break  # the body (the long description) starts
+        if line[0] in " \t":
+            if wanted is not None:
+                return None  # a folded value in a field we read: let packaging unfold it
+            continue
+        header, sep, value = line.partition(":")
+        if not sep:
+            return None
+        key = header.strip().lower()
+        wanted = None
+        if key in _SINGLE:
+            raw.setdefault(_SINGLE[key], value.strip())
+            wanted = key
+        elif key in _MULTIPLE:
+            raw.setdefault(_MULTIPLE[key], []).append(value.strip())
+            wanted = key
+    return raw

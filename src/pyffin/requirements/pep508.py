@@ -37,7 +37,7 @@ _OPERATOR = r"===|~=|==|!=|<=|>=|<|>"
 _CLAUSE = rf"(?:{_OPERATOR})\s*[A-Za-z0-9_.*+!-]+"
 _CLAUSES = rf"{_CLAUSE}(?:\s*,\s*{_CLAUSE})*"
 # name [extras] (clauses) or clauses ; marker -- everything but ``name @ url``.
-_REQUIREMENT_RE = re.compile(
+_REQUIREMENT_PATTERN = (
     rf"\s*({_NAME})\s*(?:\[\s*((?:{_NAME}\s*(?:,\s*{_NAME}\s*)*)?)\])?\s*"
     rf"(?:\(\s*({_CLAUSES})\s*\)|({_CLAUSES}))?\s*(?:;\s*(.*\S))?\s*"
 )
@@ -105,7 +105,7 @@ def split_requirement(text: str) -> tuple[str, tuple[str, ...], tuple[Specifier,
                                         ] | None:
     """The parts of a requirement in one of the common shapes — name, extras (as written),
     clauses (versions valid), marker text (not parsed) — or ``None`` for any other text."""
-    match = _REQUIREMENT_RE.fullmatch(text)
+    match = re.fullmatch(_REQUIREMENT_PATTERN, text)
     if match is None:
         return None
     name, extras, parenthesized, bare, marker_text = match.groups()
@@ -186,10 +186,18 @@ _ALIASES = {"os.name": "os_name", "sys.platform": "sys_platform",
             "platform.version": "platform_version", "platform.machine": "platform_machine",
             "platform.python_implementation": "platform_python_implementation",
             "python_implementation": "platform_python_implementation"}
-_TOKEN_RE = re.compile(
+_TOKEN_PATTERN = (
     r"\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<op>===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)"
-    r"|(?P<bool>and\b|or\b)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<var>[a-z_]+(?:\.[a-z_]+)?))",
+    r"|(?P<bool>and\b|or\b)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<var>[a-z_]+(?:\.[a-z_]+)?))"
 )
+
+
+def _token_re() -> re.Pattern[str]:
+    # Compiled on first use (``re`` caches it): a warm command with no marker to read never
+    # pays for it.
+    return re.compile(_TOKEN_PATTERN)
+
+
 _VERSION_OPERATORS = frozenset({"===", "==", "!=", "<=", ">=", "~=", "<", ">"})
 
 # A parsed marker: ("and"|"or", left, right), ("group", inner) for a parenthesized part, or
@@ -244,7 +252,7 @@ class _MarkerParser:
         self.tokens: list[tuple[str, str]] = []
         position = 0
         while position < len(text):
-            match = _TOKEN_RE.match(text, position)
+            match = _token_re().match(text, position)
             if match is None or match.end() == position:
                 self.tokens = []
                 self.failed = True

@@ -89,6 +89,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api as api
     from pyffin.cache.fs import write_atomic
+    from pyffin.cli.console import format_duration
     from pyffin.errors import UsageError
     from pyffin.resolver import NoSolutionError
 
@@ -181,13 +182,6 @@ def _quote(arg: str) -> str:
     import shlex
 
     return shlex.quote(arg)
-
-
-def format_duration(seconds: float) -> str:
-    """``40ms`` / ``1.52s``, as uv prints durations."""
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    return f"{seconds:.2f}s"
 
 
 COMPILE = Command(_configure, _run,

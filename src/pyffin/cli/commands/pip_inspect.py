@@ -146,7 +146,7 @@ def _run_check(args: argparse.Namespace, ctx: Context) -> int:
     import time
 
     from pyffin.api.inspect import check
-    from pyffin.cli.commands.pip_compile import format_duration
+    from pyffin.cli.console import format_duration
 
     started = time.perf_counter()
     checked, problems = check(_env(args, ctx))

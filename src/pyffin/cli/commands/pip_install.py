@@ -168,7 +168,7 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
 
 def report(ctx: Context, result: InstallResult) -> None:
     """uv's summary: what was resolved, prepared, removed, installed, and the changes."""
-    from pyffin.cli.commands.pip_compile import format_duration
+    from pyffin.cli.console import format_duration
 
     note = ctx.console.note
     t = result.timings
