@@ -67,10 +67,15 @@ def test_a_venv_reports_its_own_prefix_scheme_and_the_base_interpreter(
     assert interpreter.externally_managed is None
 
 
+#: The interpreter running the tests itself, not a venv's link to it (venvs of a known base
+#: interpreter are derived from it, see the last test).
+BASE = Path(os.path.realpath(sys.executable))
+
+
 def test_a_second_lookup_spawns_no_process(cache: Cache, fake_probe: FakeProbe) -> None:
-    first = interpreter_at(sys.executable, cache=cache)
-    second = interpreter_at(sys.executable, cache=cache)
-    assert fake_probe.calls == [Path(os.path.abspath(sys.executable))]
+    first = interpreter_at(BASE, cache=cache)
+    second = interpreter_at(BASE, cache=cache)
+    assert fake_probe.calls == [BASE]
     assert second == first
 
 
@@ -104,9 +109,9 @@ def test_a_changed_link_or_target_invalidates_the_record(
 
 
 def test_an_unreadable_record_is_a_miss(cache: Cache, fake_probe: FakeProbe) -> None:
-    interpreter_at(sys.executable, cache=cache)
-    cache.entry(CacheBucket.INTERPRETER, f"{path_key(sys.executable)}.bin").write(b"garbage")
-    assert interpreter_at(sys.executable, cache=cache).version == tuple(sys.version_info[:3])
+    interpreter_at(BASE, cache=cache)
+    cache.entry(CacheBucket.INTERPRETER, f"{path_key(BASE)}.bin").write(b"garbage")
+    assert interpreter_at(BASE, cache=cache).version == tuple(sys.version_info[:3])
     assert len(fake_probe.calls) == 2
 
 
@@ -144,9 +149,9 @@ def test_missing_and_failing_interpreters_are_clear_errors(cache: Cache, tmp_pat
 
 
 def test_pythons_older_than_3_8_are_refused(cache: Cache, fake_probe: FakeProbe) -> None:
-    fake_probe.versions[Path(os.path.abspath(sys.executable))] = (3, 7, 16)
+    fake_probe.versions[BASE] = (3, 7, 16)
     with pytest.raises(InterpreterError, match=r"3\.7\.16 .* not supported: .* 3\.8 or newer"):
-        interpreter_at(sys.executable, cache=cache)
+        interpreter_at(BASE, cache=cache)
 
 
 @pytest.mark.parametrize("version", ["3.8", "3.13"])
@@ -181,3 +186,27 @@ def test_a_manylinux_module_in_the_environment_limits_manylinux_tags(
     manylinux = [tag for tag in limited.tags if "manylinux" in tag]
     assert manylinux[0].split("-")[2].startswith("manylinux_2_17_")
     assert len(limited.tags) < len(interpreter.tags)
+
+
+def test_a_venv_of_a_known_base_is_derived_without_a_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys as _sys
+
+    from pyffin.cache import Cache
+    from pyffin.interpreter import query
+
+    env = tmp_path / "env"
+    subprocess.run([_sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / "bin" / "python"
+    probed = query.from_facts(python, query.run_probe(python))
+    with Cache(tmp_path / "cache") as cache:
+        query.interpreter_at(os.path.realpath(python), cache=cache)  # the base, cached
+        calls: list[Path] = []
+        real_probe = query.run_probe
+        monkeypatch.setattr(query, "run_probe", lambda p: calls.append(p) or real_probe(p))
+        derived = query.interpreter_at(python, cache=cache)
+    assert calls == []
+    for field in ("sys_executable", "prefix", "scheme", "site_packages", "markers", "tags",
+                  "version", "is_venv", "externally_managed", "implementation_name"):
+        assert getattr(derived, field) == getattr(probed, field), field

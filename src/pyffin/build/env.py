@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from pyffin import log
 from pyffin.cache import CacheBucket, fs
-from pyffin.records import replace
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
@@ -99,10 +98,4 @@ def shared_environment(interpreter: Interpreter) -> BuildEnvironment:
 
 
 def _venv_interpreter(base: Interpreter, root: Path) -> Interpreter:
-    scheme = base.venv_scheme(root)
-    python = scheme.scripts / "python"
-    return replace(
-        base, executable=python, sys_executable=python, prefix=root, scheme=scheme,
-        site_packages=tuple(dict.fromkeys((str(scheme.purelib), str(scheme.platlib)))),
-        is_venv=True, externally_managed=None,
-    )
+    return base.in_venv(root)

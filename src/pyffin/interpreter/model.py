@@ -71,6 +71,18 @@ class Interpreter:
                       scripts=root / layout.scripts, data=root / layout.data,
                       headers=root / layout.headers)
 
+    def in_venv(self, root: Path, python: Path | None = None) -> Interpreter:
+        """This (base) interpreter as seen from a virtual environment at ``root`` made from it:
+        the same markers and tags, the environment's prefix, scheme and site-packages."""
+        scheme = self.venv_scheme(root)
+        python = python or scheme.scripts / "python"
+        return replace(
+            self, executable=python, sys_executable=python, prefix=root, scheme=scheme,
+            base_prefix=self.base_prefix, base_exec_prefix=self.base_exec_prefix,
+            site_packages=tuple(dict.fromkeys((str(scheme.purelib), str(scheme.platlib)))),
+            is_venv=True, externally_managed=None,
+        )
+
     def found_at(self, executable: Path) -> Interpreter:
         """The same interpreter, found at another path (a link to it)."""
         return self if executable == self.executable else replace(self, executable=executable)

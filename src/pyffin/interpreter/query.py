@@ -96,11 +96,47 @@ def _cached_query(path: Path, cache: Cache | None) -> Interpreter:
         record = cache.read_record(entry, _decoder(path))
         if record is not None and record[0] == stamp:
             return record[1]
-    interpreter = from_facts(path, run_probe(path))
+    interpreter = _venv_of_known_base(path, cache)
+    if interpreter is None:
+        interpreter = from_facts(path, run_probe(path))
     if cache is not None:
         # Stamp taken before the query: a change during it makes the next lookup query again.
         _write(path, stamp, interpreter, cache)
     return interpreter
+
+
+def _venv_of_known_base(path: Path, cache: Cache | None) -> Interpreter | None:
+    """A virtual environment's interpreter, derived from its base interpreter's (cached)
+    facts without starting a process: a venv's ``bin/python`` links to the base interpreter
+    and differs from it only in prefix, scheme and site-packages. ``None`` when ``path`` is
+    not such a link (copies, unknown layouts are queried)."""
+    root = path.parent.parent
+    config = _read_pyvenv_cfg(root / "pyvenv.cfg")
+    if config is None or not path.is_symlink():
+        return None
+    real = Path(os.path.realpath(path))
+    if real == path or not real.is_file() or _kind(real) != "binary":
+        return None
+    base = _cached_query(real, cache)
+    version = config.get("version_info") or config.get("version")
+    if base.is_venv or (version is not None and version != base.version_str) or \
+            path.parent != base.venv_scheme(root).scripts:
+        return None
+    log.debug(f"{path} is a virtual environment of {real}: using its facts")
+    return base.in_venv(root, path)
+
+
+def _read_pyvenv_cfg(path: Path) -> dict[str, str] | None:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    config = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            config[key.strip().lower()] = value.strip()
+    return config
 
 
 def _store(path: Path, interpreter: Interpreter, cache: Cache) -> None:
