@@ -207,13 +207,14 @@ class _Operation:
         """The environment's lock: one process changes an environment at a time. It lives in
         the temporary directory, keyed by the environment's real path, so an environment
         holds nothing but what was installed (and a system prefix needs no write access)."""
-        import tempfile
-
         from pyffin.cache import FileLock, digest
 
+        # TMPDIR as tempfile.gettempdir() would pick it, without importing tempfile (and with
+        # it shutil and random) on every install.
+        temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") \
+            or "/tmp"
         key = digest(os.path.realpath(env.prefix))
-        return FileLock(Path(tempfile.gettempdir()) / f"pyffin-env-{key}.lock",
-                        f"the environment at {env.prefix}")
+        return FileLock(Path(temp) / f"pyffin-env-{key}.lock", f"the environment at {env.prefix}")
 
     def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,

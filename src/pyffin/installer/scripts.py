@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 
 from pyffin.errors import NotSupportedError
 from pyffin.installer.errors import InstallError
+from pyffin.records import record
 
 #: Longest ``#!`` line the kernel honours (distlib's limits: Linux truncates at 127 bytes).
 _MAX_SHEBANG = 512 if sys.platform == "darwin" else 127
@@ -17,7 +17,7 @@ _UNQUOTABLE = ('"', "$", "`", "\\", "\n", "\r", "'''")
 SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryPointScript:
     """A ``console_scripts``/``gui_scripts`` entry: ``name = module:attr.path``."""
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin.installer.errors import UninstallError
 from pyffin.installer.installed import InstalledDistribution, scan
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.interpreter.scheme import Scheme
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 _EXTENSION_SUFFIXES = (".so", ".pyd")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UninstallResult:
     """What an uninstall removed, as absolute paths (strings: a large distribution removes
     thousands of files, and building as many :class:`Path` objects would cost more than the
