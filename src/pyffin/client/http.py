@@ -113,7 +113,7 @@ class HttpClient:
         self.credentials = credentials or Credentials()
         self._semaphore = threading.BoundedSemaphore(self.settings.concurrency)
         self._lock = threading.Lock()
-        self._pools: dict[str | None, urllib3.PoolManager] = {}
+        self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
         self._executor: ThreadPoolExecutor | None = None
 
     # ----------------------------------------------------------------------------- public
@@ -258,23 +258,24 @@ class HttpClient:
         bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
         if proxy and bypass(parts.hostname or "", proxies):
             proxy = None
-        pool = self._pools.get(proxy)
+        # TLS is set up only for HTTPS: loading the system trust store costs ~0.5 s here, and
+        # a local or plain-HTTP index never needs it.
+        key = (proxy, parts.scheme == "https" or bool(proxy and proxy.startswith("https")))
+        pool = self._pools.get(key)
         if pool is None:
             with self._lock:
-                pool = self._pools.get(proxy)
+                pool = self._pools.get(key)
                 if pool is None:
-                    pool = self._make_pool(proxy)
-                    self._pools[proxy] = pool
+                    pool = self._make_pool(*key)
+                    self._pools[key] = pool
         return pool
 
-    def _make_pool(self, proxy: str | None) -> urllib3.PoolManager:
+    def _make_pool(self, proxy: str | None, tls: bool) -> urllib3.PoolManager:
         import urllib3
 
-        kwargs: dict[str, Any] = {
-            "num_pools": 16,
-            "maxsize": self.settings.concurrency,
-            "ssl_context": self._ssl_context(),
-        }
+        kwargs: dict[str, Any] = {"num_pools": 16, "maxsize": self.settings.concurrency}
+        if tls:
+            kwargs["ssl_context"] = self._ssl_context()
         if proxy:
             return urllib3.ProxyManager(proxy, **kwargs)
         return urllib3.PoolManager(**kwargs)
