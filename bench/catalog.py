@@ -1,0 +1,108 @@
+"""Names, labels and descriptions of the tools and scenarios (shared by runner and report)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+#: Tools in the order they run within a round and appear in tables.
+TOOLS: tuple[str, ...] = ("pip", "uv", "pyffin")
+
+TOOL_LABELS: dict[str, str] = {"pip": "pip / pip-tools", "uv": "uv", "pyffin": "pyffin"}
+
+
+class Scenario(NamedTuple):
+    label: str
+    #: What is timed and what is prepared (untimed) before each run.
+    description: str
+    #: The pyffin operation it needs ("compile", "install", "sync", "venv").
+    operation: str
+    #: Counts as a warm scenario for the "10x faster than pip" target.
+    warm: bool
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "resolve-warm": Scenario(
+        "resolve warm",
+        "compile the set's `.in` to a pinned file; the tool's cache is filled by one untimed "
+        "warm-up run; the output file is removed before each run",
+        "compile",
+        True,
+    ),
+    "resolve-cold": Scenario(
+        "resolve cold",
+        "compile the set's `.in`; the tool's cache directory is removed before each run",
+        "compile",
+        False,
+    ),
+    "install-warm": Scenario(
+        "install warm",
+        "install the pinned `.txt` into a fresh venv; the cache is filled by one untimed "
+        "warm-up install",
+        "install",
+        True,
+    ),
+    "install-cold": Scenario(
+        "install cold",
+        "install the pinned `.txt` into a fresh venv; the cache is removed before each run",
+        "install",
+        False,
+    ),
+    "noop-install": Scenario(
+        "no-op install",
+        "install the pinned `.txt` again into a venv that already has all of it",
+        "install",
+        True,
+    ),
+    "noop-sync": Scenario(
+        "no-op sync",
+        "sync a venv that already matches the pinned `.txt` (pip column: pip-sync, whose target "
+        "venv must contain pip, so that venv is made with pip)",
+        "sync",
+        True,
+    ),
+    "venv": Scenario(
+        "create venv",
+        "create a venv (pip column: `python -m venv --without-pip`); the directory is removed "
+        "before each run; one untimed warm-up",
+        "venv",
+        False,
+    ),
+    "public-resolve-warm": Scenario(
+        "resolve warm (pypi.org)",
+        "as *resolve warm*, against https://pypi.org/simple (latest versions, not the pins)",
+        "compile",
+        True,
+    ),
+    "public-resolve-cold": Scenario(
+        "resolve cold (pypi.org)",
+        "as *resolve cold*, against https://pypi.org/simple (latest versions, not the pins)",
+        "compile",
+        False,
+    ),
+}
+
+#: Scenarios run on every benchmark set (``venv`` and the public ones are run separately).
+SET_SCENARIOS: tuple[str, ...] = (
+    "resolve-warm",
+    "resolve-cold",
+    "install-warm",
+    "install-cold",
+    "noop-install",
+    "noop-sync",
+)
+PUBLIC_SCENARIOS: tuple[str, ...] = ("public-resolve-warm", "public-resolve-cold")
+SCALING_SCENARIOS: tuple[str, ...] = ("resolve-warm", "install-warm")
+SCALING_SIZES: tuple[int, ...] = (10, 50, 150)
+
+#: The pseudo set under which venv creation is recorded.
+VENV_SET = "venv"
+
+
+def scaling_set(size: int) -> str:
+    return f"scale-{size}"
+
+
+def scaling_size(set_name: str) -> int | None:
+    """The package count of a scaling set name, None for other sets."""
+    prefix, _, count = set_name.partition("-")
+    return int(count) if prefix == "scale" and count.isdigit() else None

@@ -1,0 +1,420 @@
+"""One benchmark run, inside the tools venv: mirror, checks, scenarios, results, report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.tags import Tag, sys_tags
+
+from bench import CHARTS_DIR, DATA_DIR, REPO_ROOT, REPORT, RESULTS, TOOLS_VENV, BenchError
+from bench.catalog import (
+    PUBLIC_SCENARIOS,
+    SCALING_SCENARIOS,
+    SCALING_SIZES,
+    SCENARIOS,
+    SET_SCENARIOS,
+    TOOLS,
+    VENV_SET,
+    scaling_set,
+    scaling_size,
+)
+from bench.check import CheckCase, check_mirror, serving
+from bench.mirror import PYPI_SIMPLE, IndexPlan, Mirror
+from bench.report import format_range, format_seconds, write_report
+from bench.results import Machine, Measurement, Results, dump, load, merge_checks
+from bench.scenarios import Runner, Target
+from bench.sets import (
+    SDIST_ONLY,
+    SET_NAMES,
+    BenchSet,
+    Pin,
+    closed_order,
+    load_set,
+    write_requirements,
+)
+from bench.tools import ENVIRONMENT_NOTE, Toolbox, clean_env, remove, venv_python
+
+Log = Callable[[str], None]
+
+#: Sets drawn on for the scaling subsets.
+SCALING_SOURCES = ("medium", "large")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What this invocation measures."""
+
+    #: Every set loaded (the measured ones, plus the sources of the scaling subsets).
+    sets: dict[str, BenchSet]
+    measured: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    scaling: bool
+    public: bool
+    quick: bool
+    repeat: int | None
+
+    def repeats(self, set_name: str) -> int:
+        """Timed runs per scenario: fewer where one run takes long."""
+        if self.repeat is not None:
+            return self.repeat
+        if self.quick:
+            return 3
+        return 3 if set_name == "large" or scaling_size(set_name) is not None else 5
+
+
+def select(args: argparse.Namespace) -> Selection:
+    measured: list[str] = ["small"] if args.quick else (args.sets or list(SET_NAMES))
+    scenarios: list[str] = args.scenarios or [*SET_SCENARIOS, "venv"]
+    _validate(measured, scenarios)
+    scaling = not (args.quick or args.no_scaling)
+    needed = dict.fromkeys([*measured, *(SCALING_SOURCES if scaling else ())])
+    return Selection(
+        sets={name: load_set(args.sets_dir, name) for name in needed},
+        measured=tuple(measured),
+        scenarios=tuple(scenarios),
+        scaling=scaling,
+        public=bool(args.public_index),
+        quick=bool(args.quick),
+        repeat=args.repeat,
+    )
+
+
+def run(args: argparse.Namespace, argv: Sequence[str], *, log: Log) -> None:
+    started = time.perf_counter()
+    selection = select(args)
+    toolbox, versions = _tools(log)
+    mirror = Mirror(DATA_DIR / "mirror", log)
+    supported = frozenset(sys_tags())
+    plans = _plans(mirror, selection, toolbox, supported, log)
+    findings = _check(mirror, plans, supported, selection, toolbox, versions, log)
+    bench_started = time.perf_counter()
+    measurements, set_sizes = _measure(selection, toolbox, mirror, plans, supported, log)
+    bench_time = time.perf_counter() - bench_started
+
+    mirror_mb = mirror.size() / 1e6
+    results = Results(
+        machine=_machine(),
+        versions={**versions, "pyffin": f"{versions.get('pyffin', '?')} ({_git_state()})"},
+        settings=_settings(argv, selection),
+        measurements=tuple(measurements),
+        checks=merge_checks(
+            [f"mirror check: {f}" for f in findings],
+            [f"mirror: {mirror_mb:.0f} MB on disk in bench/.data/mirror"],
+        ),
+        set_sizes=set_sizes,
+    )
+    dump(results, RESULTS)
+    _publish(results, log)
+    log(
+        f"done: scenarios took {bench_time:.0f} s, the whole run "
+        f"{time.perf_counter() - started:.0f} s; mirror {mirror_mb:.0f} MB; wrote "
+        f"{RESULTS.relative_to(REPO_ROOT)} and {REPORT.relative_to(REPO_ROOT)}"
+    )
+
+
+def _tools(log: Log) -> tuple[Toolbox, dict[str, str]]:
+    # The tools venv's python is the benchmark interpreter: the same CPython as its base, but
+    # it starts without the base's site-packages (whose .pth files may slow every start).
+    toolbox = Toolbox(TOOLS_VENV, venv_python(TOOLS_VENV))
+    toolbox.check_present()
+    toolbox = toolbox.detect_pyffin()
+    versions = toolbox.versions()
+    implemented = ", ".join(toolbox.pyffin_help) or "none of compile, install, sync, venv yet"
+    log(f"tools: {', '.join(f'{n} {v}' for n, v in versions.items())}")
+    log(f"pyffin implements: {implemented}")
+    log(f"environment: {ENVIRONMENT_NOTE}")
+    return toolbox, versions
+
+
+def _check(
+    mirror: Mirror,
+    plans: Sequence[IndexPlan],
+    supported: frozenset[Tag],
+    selection: Selection,
+    toolbox: Toolbox,
+    versions: Mapping[str, str],
+    log: Log,
+) -> list[str]:
+    """Resolve each measured set against the mirror with every resolver (see bench.check)."""
+    log("mirror check: resolving each set against the mirror")
+    resolvers = {
+        tool: versions["pip-tools" if tool == "pip" else tool]
+        for tool in TOOLS
+        if toolbox.supports(tool, "compile")
+    }
+    passed = _Remembered(mirror.root / "checked.txt")
+    findings = check_mirror(
+        mirror,
+        plans,
+        supported,
+        [CheckCase(_index_of(name), selection.sets[name]) for name in selection.measured],
+        toolbox,
+        resolvers,
+        work=DATA_DIR / "work",
+        remembered=passed.has,
+        remember=passed.add,
+        log=log,
+    )
+    for finding in findings:
+        log(f"mirror check: {finding}")
+    return findings
+
+
+def _measure(
+    selection: Selection,
+    toolbox: Toolbox,
+    mirror: Mirror,
+    plans: Sequence[IndexPlan],
+    supported: frozenset[Tag],
+    log: Log,
+) -> tuple[list[Measurement], dict[str, int]]:
+    """Every scenario of the selection; returns the measurements and each set's size."""
+    runner = Runner(toolbox, TOOLS, work_dir=DATA_DIR / "work", cache_dir=DATA_DIR / "cache")
+    remove(DATA_DIR / "work")
+    runner.clear_caches()
+    measurements: list[Measurement] = []
+    sizes = {name: len(selection.sets[name].pins) for name in selection.measured}
+
+    def measure(target: Target, scenario: str) -> None:
+        results = runner.run(target, scenario, selection.repeats(target.name))
+        measurements.extend(results)
+        log(_summary(target.name, scenario, results))
+
+    with serving(mirror, plans, supported) as (servers, _):
+
+        def local(bench_set: BenchSet, index: str) -> Target:
+            server = servers[index]
+            expected = {p.name: p.version for p in bench_set.pins}
+            return Target(
+                bench_set.name,
+                bench_set.requirements_in,
+                bench_set.pinned,
+                server.index_url,
+                expected,
+                server.take_misses,
+            )
+
+        for name in selection.measured:
+            target = local(selection.sets[name], _index_of(name))
+            for scenario in (s for s in SET_SCENARIOS if s in selection.scenarios):
+                measure(target, scenario)
+        if "venv" in selection.scenarios:
+            # Only the venv path matters here; no requirements, no index.
+            none = Path(os.devnull)
+            measure(Target(VENV_SET, none, none, servers["main"].index_url, None), "venv")
+        if selection.scaling:
+            order = closed_order([selection.sets[s] for s in SCALING_SOURCES])
+            for size in SCALING_SIZES:
+                name = scaling_set(size)
+                path = write_requirements(order[:size], DATA_DIR / "sets" / f"{name}.txt")
+                subset = BenchSet(name, path, path, tuple(order[:size]), {}, ())
+                sizes[name] = len(subset.pins)
+                for scenario in SCALING_SCENARIOS:
+                    measure(local(subset, "main"), scenario)
+        if selection.public:
+            for name in (n for n in selection.measured if n != "sdist"):
+                bench_set = selection.sets[name]
+                public = Target(
+                    name, bench_set.requirements_in, bench_set.pinned, PYPI_SIMPLE, None
+                )
+                for scenario in PUBLIC_SCENARIOS:
+                    measure(public, scenario)
+    # The venvs and caches of a large run take gigabytes; the next run starts afresh anyway.
+    remove(DATA_DIR / "work")
+    runner.clear_caches()
+    return measurements, sizes
+
+
+def report_only(*, log: Log) -> None:
+    """Rewrite the report and charts from the last run's results."""
+    _publish(load(RESULTS), log)
+    log(f"wrote {REPORT.relative_to(REPO_ROOT)}")
+
+
+def _publish(results: Results, log: Log) -> None:
+    try:
+        from bench.chart import write_charts
+
+        charts = write_charts(results, CHARTS_DIR, "bench")
+    except ImportError as exc:
+        log(f"charts skipped: {exc}")
+        charts = {}
+    write_report(results, REPORT, charts)
+
+
+def _validate(set_names: Sequence[str], scenarios: Sequence[str]) -> None:
+    unknown = [s for s in set_names if s not in SET_NAMES]
+    if unknown:
+        raise BenchError(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(SET_NAMES)}")
+    allowed = [*SET_SCENARIOS, "venv"]
+    unknown = [s for s in scenarios if s not in allowed]
+    if unknown:
+        raise BenchError(
+            f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(allowed)}"
+        )
+
+
+def _index_of(set_name: str) -> str:
+    return "sdist" if set_name == "sdist" else "main"
+
+
+def _plans(
+    mirror: Mirror, selection: Selection, toolbox: Toolbox, supported: frozenset[Tag], log: Log
+) -> list[IndexPlan]:
+    """The main index (wheels of every set but sdist) and, if needed, the sdist-only index."""
+    sets = selection.sets
+    main = IndexPlan("main", {})
+    main = main.with_pins(p for name, s in sets.items() if name != "sdist" for p in s.pins)
+    plans = [main]
+    if "sdist" in selection.measured:
+        sdist = IndexPlan("sdist", {}, SDIST_ONLY).with_pins(sets["sdist"].pins)
+        listings = mirror.prepare(sdist, supported)
+        sdists = [name for p in SDIST_ONLY for name in listings[p].served]
+        build = mirror.build_pins(sdists, lambda reqs: _resolve_public(toolbox, reqs))
+        log(f"mirror: the sdist index also serves the build requirements {_pins(build)}")
+        plans.append(sdist.with_pins(build))
+    return plans
+
+
+def _pins(pins: Sequence[Pin]) -> str:
+    return ", ".join(sorted({str(p) for p in pins}))
+
+
+def _resolve_public(toolbox: Toolbox, requirements: list[str]) -> list[Pin]:
+    """Resolve build requirements against PyPI with uv (wheels only, for this interpreter)."""
+    command = [
+        str(toolbox.bin("uv")),
+        "pip",
+        "compile",
+        "-",
+        "--index-url",
+        PYPI_SIMPLE,
+        "--no-config",
+        "--python",
+        str(toolbox.python),
+        "--no-header",
+        "--no-annotate",
+        "--no-build",
+        "-q",
+        "--cache-dir",
+        str(DATA_DIR / "cache" / "mirror-uv"),
+    ]
+    proc = subprocess.run(
+        command,
+        input="\n".join(requirements) + "\n",
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"cannot resolve build requirements {requirements}: {proc.stderr}")
+    pins = []
+    for line in proc.stdout.splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep:
+            pins.append(Pin(name, version))
+    return pins
+
+
+def _summary(set_name: str, scenario: str, results: Sequence[Measurement]) -> str:
+    parts = []
+    for m in results:
+        if m.ok:
+            text = f"{format_seconds(m.median)} ({format_range(m.min, m.max)})"
+            text += " [!]" if m.note else ""
+        else:
+            text = "n/a" if m.status == "unsupported" else f"FAILED: {m.note[:300]}"
+        parts.append(f"{m.tool} {text}")
+    return f"{set_name:<9} {SCENARIOS[scenario].label:<24} " + " | ".join(parts)
+
+
+def _machine() -> Machine:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return Machine(
+        cpu_count=os.cpu_count() or 0,
+        cpu_model=model,
+        python=python,
+        platform=platform.platform(),
+        date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def _git_state() -> str:
+    def git(*args: str) -> str:
+        proc = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=False
+        )
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    dirty = git("status", "--porcelain", "--", "src", "pyproject.toml")
+    return f"working tree at {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+def _settings(argv: Sequence[str], selection: Selection) -> dict[str, str]:
+    repeats = ", ".join(f"{name} {selection.repeats(name)}" for name in selection.measured)
+    if selection.scaling:
+        repeats += f", scaling {selection.repeats(scaling_set(SCALING_SIZES[0]))}"
+    return {
+        "invocation": " ".join(["python -m bench", *argv]),
+        "index": "a local mirror of PyPI on 127.0.0.1 (tests.support.index.IndexServer): PEP "
+        "691 JSON and HTML pages listing every file of every version up to the pinned one, "
+        "PEP 658 metadata, ETag/Last-Modified, `Cache-Control: max-age=600` on pages and "
+        "immutable files, as PyPI sends; the sdist set uses a second index that serves "
+        "python-dateutil, six, termcolor and tomli-w as sdists only, plus their build "
+        "backends",
+        "same terms": "the same index URL, interpreter and kind of fresh venv for every tool; "
+        "each tool has its own cache directory (`$DATA/cache/<tool>`)",
+        "environment": ENVIRONMENT_NOTE,
+        "pip's HTTP cache": "pip, pip-compile and pip-sync get `--trusted-host 127.0.0.1`: pip "
+        "caches nothing it fetches from a plain-HTTP index otherwise, while PyPI (HTTPS) is "
+        "cached",
+        "bytecode": "no tool compiles bytecode: pip and pip-sync with `--no-compile`, uv and "
+        "pyffin by default",
+        "interpreter": f"{platform.python_implementation()} {platform.python_version()}, the "
+        "target of every resolve and the base of every venv; commands name it by the tools "
+        "venv's python (`$PYTHON`), which starts without the base installation's "
+        "site-packages and its .pth files",
+        "venvs": "install runs go into a fresh `python -m venv --without-pip` venv made "
+        "untimed before each run; pip installs into it with `pip --python`, uv and pyffin with "
+        "`--python`",
+        "repeats": f"timed runs per scenario: {repeats}; tools alternate run by run "
+        "(pip, uv, pyffin, pip, uv, …)",
+        "tools": "installed in their own venv (`$DATA/tools`): the latest pip, pip-tools and uv "
+        "from PyPI, pyffin non-editable from the working tree, all byte-compiled",
+    }
+
+
+class _Remembered:
+    """A set of strings kept in a text file (mirror checks that passed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def has(self, key: str) -> bool:
+        try:
+            return key in self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return False
+
+    def add(self, key: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as out:
+            out.write(key + "\n")

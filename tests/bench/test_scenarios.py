@@ -1,0 +1,90 @@
+"""The runner: alternation, warm-ups, unsupported and failing tools, with stand-in tools."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.results import FAILED, OK, UNSUPPORTED
+from bench.scenarios import Runner, Target
+from bench.tools import Toolbox
+
+
+def fake_tool(path: Path, body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+@pytest.fixture
+def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("BENCH_TEST_LOG", str(log))
+    return log
+
+
+def make_runner(tmp_path: Path, tools: tuple[str, ...], uv_exit: int = 0) -> Runner:
+    bin_dir = tmp_path / "tools" / "bin"
+    # The stand-in pip-compile logs how many entries its cache holds, then fills it.
+    fake_tool(
+        bin_dir / "pip-compile",
+        'while [ $# -gt 0 ]; do [ "$1" = --cache-dir ] && cache=$2; shift; done\n'
+        'echo "pip $(ls "$cache" 2>/dev/null | wc -l)" >> "$BENCH_TEST_LOG"\n'
+        'mkdir -p "$cache/http"',
+    )
+    fake_tool(bin_dir / "uv", f'echo uv >> "$BENCH_TEST_LOG"; echo boom; exit {uv_exit}')
+    fake_tool(bin_dir / "pyffin", "exit 2")
+    toolbox = Toolbox(tmp_path / "tools", Path(sys.executable))
+    return Runner(toolbox, tools, work_dir=tmp_path / "work", cache_dir=tmp_path / "cache")
+
+
+def target(tmp_path: Path) -> Target:
+    requirements = tmp_path / "small.in"
+    requirements.write_text("flask\n")
+    return Target("small", requirements, requirements, "http://127.0.0.1:1/simple/", None)
+
+
+def test_tools_alternate_run_by_run_after_one_warm_up_each(tmp_path: Path, calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip", "uv"))
+    results = runner.run(target(tmp_path), "resolve-warm", repeat=3)
+    assert [line.split()[0] for line in calls.read_text().splitlines()] == [
+        "pip", "uv",  # warm-ups
+        "pip", "uv", "pip", "uv", "pip", "uv",
+    ]  # fmt: skip
+    assert [(m.tool, m.status, len(m.times)) for m in results] == [("pip", OK, 3), ("uv", OK, 3)]
+    assert results[1].command.startswith("$TOOLS/bin/uv pip compile")
+    assert "--index-url $INDEX" in results[1].command
+
+
+def test_a_cold_run_starts_without_the_tools_cache(tmp_path: Path, calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip",))
+    (runner.cache("pip") / "http").mkdir(parents=True)
+    runner.run(target(tmp_path), "resolve-cold", repeat=2)
+    assert calls.read_text().splitlines() == ["pip 0", "pip 0"]
+
+
+def test_a_warm_run_keeps_the_cache_its_warm_up_filled(tmp_path: Path, calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip",))
+    runner.run(target(tmp_path), "resolve-warm", repeat=2)
+    assert calls.read_text().splitlines() == ["pip 0", "pip 1", "pip 1"]
+
+
+def test_an_unimplemented_pyffin_command_is_reported_not_run(tmp_path: Path, calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip", "pyffin"))
+    pip, pyffin = runner.run(target(tmp_path), "resolve-warm", repeat=1)
+    assert pyffin.status == UNSUPPORTED
+    assert pyffin.times == ()
+    assert pyffin.command.startswith("$TOOLS/bin/pyffin pip compile")
+    assert pip.status == OK
+
+
+def test_a_failing_tool_gets_no_number_and_the_others_go_on(tmp_path: Path, calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip", "uv"), uv_exit=3)
+    pip, uv = runner.run(target(tmp_path), "resolve-cold", repeat=2)
+    assert uv.status == FAILED
+    assert uv.times == ()
+    assert uv.note == "uv pip compile exited 3: boom"
+    assert (pip.status, len(pip.times)) == (OK, 2)
+    assert calls.read_text().split() == ["pip", "0", "uv", "pip", "0"]
