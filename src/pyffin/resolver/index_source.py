@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyffin import log
 from pyffin.client import registry as registry_module
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.client.simple import IndexFile
     from pyffin.distribution.metadata import CoreMetadata
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.distribution.sources import DirectSource
@@ -58,12 +57,60 @@ class BinaryPolicy:
         return not (name in self.only_binary or ALL in self.only_binary)
 
 
-@record
 class VersionFiles:
-    """What one version offers the target: its best file, and every usable file (for hashes)."""
+    """What one version offers the target: its usable files, best first.
 
-    best: Distribution
-    usable: tuple[Distribution, ...]
+    Kept as the page's raw rows (see :class:`~pyffin.client.simple.SimplePage`) and turned into
+    :class:`Distribution` objects only when asked: a resolution looks at every version of every
+    project (tens of thousands of files for some) but at the files of very few.
+    """
+
+    __slots__ = ("_best", "_rows", "_usable")
+
+    def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
+        #: ``(page, is_wheel, row)``, best first.
+        self._rows = rows
+        self._best: Distribution | None = None
+        self._usable: tuple[Distribution, ...] | None = None
+
+    @classmethod
+    def of(cls, dist: Distribution) -> VersionFiles:
+        """The files of a version that is one distribution (a direct reference)."""
+        files = cls([])
+        files._best = dist
+        files._usable = (dist,)
+        return files
+
+    @property
+    def best(self) -> Distribution:
+        if self._best is None:
+            page, is_wheel, row = self._rows[0]
+            self._best = _distribution(page, is_wheel, row)
+        return self._best
+
+    @property
+    def usable(self) -> tuple[Distribution, ...]:
+        if self._usable is None:
+            self._usable = tuple(_distribution(p, w, row) for p, w, row in self._rows)
+        return self._usable
+
+    @property
+    def yanked(self) -> bool:
+        """PEP 592: every usable file is yanked."""
+        if not self._rows:
+            return False
+        return all(row[4] is not None for _, _, row in self._rows)
+
+    @property
+    def requires_python(self) -> str | None:
+        """The index's Requires-Python of the best file."""
+        return self._rows[0][2][3] if self._rows else None
+
+
+def _distribution(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
+    from pyffin.client.simple import IndexFile
+
+    return Distribution(page, IndexFile.from_tuple(row[:8]), is_wheel)
 
 
 class IndexSource:
@@ -100,9 +147,7 @@ class IndexSource:
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         return [
-            Candidate(version, yanked=_yanked(files),
-                      requires_python=files.best.file.requires_python
-                      if files.best.file is not None else None)
+            Candidate(version, yanked=files.yanked, requires_python=files.requires_python)
             for version, files in self.versions(name).items()
         ]
 
@@ -128,7 +173,7 @@ class IndexSource:
         done = Future.of(metadata)
         with self._lock:
             self.pinned[name] = dist
-            self._versions[name] = {version: VersionFiles(dist, (dist,))}
+            self._versions[name] = {version: VersionFiles.of(dist)}
             self._metadata_futures[(name, version)] = done
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
@@ -174,26 +219,36 @@ class IndexSource:
 
     def _usable_versions(self, name: str, pages: Iterable[ProjectPage]
                          ) -> dict[Version, VersionFiles]:
+        """The versions the target can use, from the pages' raw rows (no objects per file:
+        this loop sees every file of every version)."""
         from packaging.version import InvalidVersion, Version
 
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
         rank = self._tag_rank
+        no_wheel = len(rank)
         cutoff = self.exclude_newer
-        collected: dict[Version, list[tuple[int, Distribution]]] = {}
+        result: dict[Version, VersionFiles] = {}
+        seen: set[str] = set()
         for page in pages:
-            for version_str in page.page.versions:
-                ranked: list[tuple[int, Distribution]] = []
+            for version_str, (wheel_rows, sdist_rows) in page.page.versions.items():
+                if version_str in seen:
+                    continue  # the first page that offers a version wins it (index priority)
+                ranked: list[tuple[int, bool, Any]] = []
                 if wheels_ok:
-                    for wheel in page.page.wheels(version_str):
-                        best_tag = min((rank[t] for t in wheel.tags if t in rank), default=None)
-                        if best_tag is None or _too_new(wheel.file, cutoff):
-                            continue
-                        ranked.append((best_tag, Distribution(page, wheel.file, True)))
+                    for row in wheel_rows:
+                        best = no_wheel
+                        for tag in row[8]:
+                            tag_rank = rank.get(tag)
+                            if tag_rank is not None and tag_rank < best:
+                                best = tag_rank
+                        if best < no_wheel and not (cutoff is not None and row[5] is not None
+                                                    and row[5] > cutoff):
+                            ranked.append((best, True, row))
                 if sdists_ok:
-                    for sdist in page.page.sdists(version_str):
-                        if not _too_new(sdist, cutoff):
-                            ranked.append((len(rank), Distribution(page, sdist, False)))
+                    for row in sdist_rows:
+                        if not (cutoff is not None and row[5] is not None and row[5] > cutoff):
+                            ranked.append((no_wheel, False, row))
                 if not ranked:
                     continue
                 try:
@@ -201,13 +256,9 @@ class IndexSource:
                 except InvalidVersion:
                     log.debug(f"Skipping {name} {version_str}: not a valid version")
                     continue
-                # The first page that offers a version wins it (index priority).
-                collected.setdefault(version, ranked)
-        result: dict[Version, VersionFiles] = {}
-        for version, ranked in collected.items():
-            ranked.sort(key=lambda item: (item[0], item[1].file is not None
-                                          and item[1].file.yanked is not None))
-            result[version] = VersionFiles(ranked[0][1], tuple(d for _, d in ranked))
+                seen.add(version_str)
+                ranked.sort(key=lambda item: (item[0], item[2][4] is not None))
+                result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
         return result
 
     def _metadata_future(self, name: str, version: Version, *, submit: bool
@@ -284,14 +335,6 @@ def _shown(url: str) -> str:
     from pyffin.client.auth import redact
 
     return redact(url)
-
-
-def _yanked(files: VersionFiles) -> bool:
-    return all(d.file is not None and d.file.yanked is not None for d in files.usable)
-
-
-def _too_new(file: IndexFile, cutoff: float | None) -> bool:
-    return cutoff is not None and file.upload_time is not None and file.upload_time > cutoff
 
 
 def _redacted(text: str) -> str:
