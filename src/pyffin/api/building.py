@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin.records import record
@@ -37,9 +38,13 @@ class InstallingBuildContext:
 
     def install_requirements(self, requirements: Sequence[str], environment: BuildEnvironment,
                              *, purpose: str) -> None:
+        from packaging.version import InvalidVersion, Version
+
         from pyffin.build import BuildError
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
+        from pyffin.installer.installed import scan
         from pyffin.installer.link import install_wheel
+        from pyffin.installer.uninstall import uninstall
         from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
         from pyffin.resolver import DirectRequirement, resolve
         from pyffin.resolver.index_source import IndexSource
@@ -51,18 +56,34 @@ class InstallingBuildContext:
             except InvalidRequirement as e:
                 raise BuildError(f"invalid requirement {text!r} in the {purpose}: {e}") from None
         interpreter = environment.interpreter
+        # The backend's extra requirements join what is already in the environment: prefer
+        # those versions, and never leave two versions of one project side by side.
+        installed = {d.normalized_name: d for d in scan(
+            [Path(p) for p in interpreter.site_packages])}
+        preferences = {}
+        for name, dist in installed.items():
+            try:
+                preferences[name] = Version(dist.version)
+            except InvalidVersion:
+                continue
         registry = self.session.registry()
         source = IndexSource(registry, tags=interpreter.tags, sources=self.sources)
-        resolution = resolve(direct, source, interpreter.markers)
+        resolution = resolve(direct, source, interpreter.markers, preferences=preferences)
         database = DistributionDatabase(WheelDatabase(self.session.cache, registry),
                                         self.sources)
-        pending = [(package.name, database.submit(
-            source.files(package.name, package.version).best, package.name))
-            for package in resolution]
+        pending = []
+        for package in resolution:
+            present = installed.get(package.name)
+            if present is not None and preferences.get(package.name) == package.version:
+                continue
+            pending.append((present, package.name, database.submit(
+                source.files(package.name, package.version).best, package.name)))
         python = os.fspath(environment.python)
-        for _name, future in pending:
-            install_wheel(future.result(), environment.scheme, python=python,
-                          link_mode="hardlink")
+        for present, _name, future in pending:
+            archive = future.result()
+            if present is not None:
+                uninstall(present, environment.scheme)
+            install_wheel(archive, environment.scheme, python=python, link_mode="hardlink")
 
 
 def source_distributions(session: Session, interpreter: Interpreter,
