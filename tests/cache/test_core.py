@@ -95,6 +95,18 @@ def test_write_then_read(cache: Cache) -> None:
     assert os.listdir(entry.dir) == ["flask.bin"]  # no temporary file left behind
 
 
+def test_stamps_tell_the_versions_of_an_entry_apart(cache: Cache) -> None:
+    entry = cache.entry(CacheBucket.SIMPLE, "pypi", "flask.bin")
+    assert entry.stamp() is None and entry.read_stamped() is None
+    first = entry.write(b"same")
+    assert entry.stamp() == first
+    assert entry.read_stamped() == (b"same", first)
+    second = entry.write(b"same")  # same bytes, new file: another version
+    assert second != first
+    assert entry.stamp() == second
+    assert cache.read_stamped_record(entry, bytes.upper) == (b"SAME", second)
+
+
 def test_failed_write_leaves_old_content_and_no_temp_file(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "record"

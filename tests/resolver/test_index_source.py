@@ -11,8 +11,9 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from pyffin.cache import Cache
-from pyffin.client.registry import connect
+from pyffin.cache import Cache, CacheBucket
+from pyffin.client.cached import Refresh
+from pyffin.client.registry import RegistryClient, connect
 from pyffin.errors import NotSupportedError
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.index_source import BinaryPolicy, IndexSource
@@ -118,3 +119,109 @@ def test_prefetch_makes_data_ready(cache: Cache, index_server: IndexServer) -> N
     src.metadata(name("foo"), Version("1.0"))
     assert src.is_ready(name("foo"), Version("1.0"))
     assert index_server.count("/files/foo-1.0-py3-none-any.whl.metadata") == 1
+
+
+# ---------------------------------------------------------------- the usable-versions summary
+class PageReads:
+    """Counts how often sources ask the registry for pages (each ask decodes a page)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        for method in ("project", "prefetch_project"):
+            original = getattr(RegistryClient, method)
+
+            def counted(client: RegistryClient, project: str, _original: Any = original) -> Any:
+                self.count += 1
+                return _original(client, project)
+
+            monkeypatch.setattr(RegistryClient, method, counted)
+
+
+def summary_files(cache: Cache) -> list[Path]:
+    return sorted(cache.bucket(CacheBucket.SIMPLE).glob("*/*/foo.*.rec"))
+
+
+def test_a_later_source_answers_from_the_summary_without_the_page(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0", requires_python=">=3.12"), yanked="broken")
+    index_server.add_wheel(WheelSpec("foo", "2.0", requires_dist=["bar"]))
+    index_server.add_sdist(SdistSpec("foo", "3.0"))
+    first = source(cache, index_server)
+    expected = sorted(first.candidates(name("foo")), key=lambda c: c.version)
+    first.metadata(name("foo"), Version("2.0"))
+    assert len(summary_files(cache)) == 1
+
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server)
+    second.prefetch_candidates(name("foo"))
+    assert second.is_ready(name("foo"), None)
+    assert sorted(second.candidates(name("foo")), key=lambda c: c.version) == expected
+    assert second.metadata(name("foo"), Version("2.0")).requires_dist == ("bar",)
+    assert reads.count == 0
+    # A file itself needs the page: it is read then, once.
+    assert second.files("foo", Version("3.0")).best.file.filename == "foo-3.0.tar.gz"
+    assert second.files("foo", Version("1.0")).best.file.yanked == "broken"
+    assert reads.count == 1
+
+
+def test_each_target_has_its_own_summary(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["cp311-cp311-manylinux_2_17_x86_64"]))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    pure = IndexSource(connect(cache, IndexSettings(index_url=index_server.index_url)),
+                       tags=("py3-none-any",))
+    assert versions(pure, "foo") == ["1.0"]
+    no_binary = source(cache, index_server, binary=BinaryPolicy(no_binary=frozenset({"foo"})))
+    assert versions(no_binary, "foo") == []
+    assert len(summary_files(cache)) == 3
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_a_summary_of_a_replaced_page_file_is_ignored(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    first = source(cache, index_server)
+    assert versions(first, "foo") == ["1.0"]
+    # Another process wrote the page again (same policy, new file): the summary no longer
+    # speaks for it.
+    single = first.registry.single_page_entry("foo")
+    assert single is not None
+    page = single[1]
+    page.write(page.path.read_bytes())
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    assert reads.count == 1
+    # ... and the source that read the page summarized it afresh.
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    assert reads.count == 1
+
+
+def test_a_stale_page_is_revalidated_despite_its_summary(cache: Cache,
+                                                         index_server: IndexServer) -> None:
+    index_server.set_max_age(0)
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_refresh_ignores_the_summary(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]  # fresh: from the cache
+    refreshed = IndexSource(connect(cache, IndexSettings(index_url=index_server.index_url),
+                                    refresh=Refresh(packages=["foo"])), tags=TAGS)
+    assert versions(refreshed, "foo") == ["1.0", "2.0"]
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_find_links_make_no_summary(cache: Cache, index_server: IndexServer,
+                                    tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    links = tmp_path / "links"
+    links.mkdir()
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url,
+                                            find_links=(str(links),)))
+    assert versions(IndexSource(registry, tags=TAGS), "foo") == ["1.0"]
+    assert summary_files(cache) == []

@@ -31,6 +31,9 @@ class CacheBucket(enum.Enum):
 
         ``simple-v0/<index>/<name>.rec``: the project's files grouped by version, filenames
         already parsed, next to the HTTP cache policy of the page they came from.
+        ``simple-v0/<index>/<name>.<hash(target)>.rec``: the versions one target (tags, binary
+        policy, exclude-newer) can use, each with its best file; tied to the stamp and policy
+        of the page file it was derived from, and ignored once that file changes.
         ``simple-v0/flat/<hash(url)>.rec``: a ``--find-links`` HTML page, grouped by project.
         """,
     )

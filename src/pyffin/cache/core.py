@@ -58,13 +58,26 @@ class CacheEntry:
     def path(self) -> Path:
         return self.dir / self.name
 
+    @property
+    def path_str(self) -> str:
+        """The path as a string (cheaper than :attr:`path` where a key is all that's needed)."""
+        return os.path.join(self.dir, self.name)
+
     def read(self) -> bytes | None:
         """The entry's bytes, or ``None`` when there is no such entry."""
         return fs.read_if_exists(self.path)
 
-    def write(self, data: bytes) -> None:
-        """Replace the entry's content atomically."""
-        fs.write_atomic(self.path, data)
+    def read_stamped(self) -> tuple[bytes, fs.FileStamp] | None:
+        """The entry's bytes and the stamp of the file they came from."""
+        return fs.read_stamped(self.path)
+
+    def stamp(self) -> fs.FileStamp | None:
+        """The stamp of the entry's current file (see :data:`~pyffin.cache.fs.FileStamp`)."""
+        return fs.stamp(self.path_str)
+
+    def write(self, data: bytes) -> fs.FileStamp:
+        """Replace the entry's content atomically; returns the stamp of the file written."""
+        return fs.write_atomic(self.path, data)
 
     def remove(self) -> None:
         try:
@@ -203,11 +216,18 @@ class Cache:
     def read_record(self, entry: CacheEntry, decode: Callable[[bytes], T]) -> T | None:
         """Decode ``entry``; a missing entry is ``None``, and so is a truncated or undecodable
         one (a cache miss, with one warning per process, never a crash)."""
-        data = entry.read()
-        if data is None:
+        stored = self.read_stamped_record(entry, decode)
+        return None if stored is None else stored[0]
+
+    def read_stamped_record(self, entry: CacheEntry, decode: Callable[[bytes], T]
+                            ) -> tuple[T, fs.FileStamp] | None:
+        """:meth:`read_record`, with the stamp of the file the record was read from."""
+        stored = entry.read_stamped()
+        if stored is None:
             return None
+        data, stamp = stored
         try:
-            return decode(data)
+            return decode(data), stamp
         except Exception as e:  # any decoder error means the record is unusable
             log.warn_once(
                 f"Ignoring an unreadable cache entry {entry.path} ({type(e).__name__}: {e}); "

@@ -17,6 +17,22 @@ from pathlib import Path
 #: Marker in the names of temporary files and directories; prune removes what carries it.
 TEMP_MARKER = ".tmp-"
 
+#: What tells one version of a cache file from another: ``(mtime_ns, size, inode)``. Files are
+#: replaced whole, never changed in place, so a new version is a new inode.
+FileStamp = tuple[int, int, int]
+
+
+def stamp_of(st: os.stat_result) -> FileStamp:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def stamp(path: str | Path) -> FileStamp | None:
+    """The stamp of the file at ``path``, or ``None`` when there is none."""
+    try:
+        return stamp_of(os.stat(path))
+    except OSError:
+        return None
+
 
 def token() -> str:
     """A short random token for unique temporary names."""
@@ -37,8 +53,10 @@ def is_temp_name(name: str) -> bool:
     return TEMP_MARKER in name and _TEMP_NAME_RE.match(name) is not None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, creating parent directories as needed."""
+def write_atomic(path: Path, data: bytes) -> FileStamp:
+    """Write ``data`` to ``path`` atomically, creating parent directories as needed; the stamp
+    is that of the file written (a rename keeps it), even if another writer replaced it
+    since."""
     tmp = temp_sibling(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
@@ -49,7 +67,10 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with open(fd, "wb", closefd=True) as f:
             f.write(data)
+            f.flush()
+            written = stamp_of(os.fstat(fd))
         os.replace(tmp, path)
+        return written
     except BaseException:
         try:
             os.unlink(tmp)
@@ -63,6 +84,16 @@ def read_if_exists(path: Path) -> bytes | None:
     try:
         with open(path, "rb") as f:
             return f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def read_stamped(path: Path) -> tuple[bytes, FileStamp] | None:
+    """The content of ``path`` and the stamp of the file it was read from, or ``None`` when
+    there is no such file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(), stamp_of(os.fstat(f.fileno()))
     except (FileNotFoundError, NotADirectoryError):
         return None
 

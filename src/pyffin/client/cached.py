@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from pyffin.cache import Cache, CacheEntry
+    from pyffin.cache.fs import FileStamp
     from pyffin.client.http import HttpClient, Response
 
 
@@ -72,6 +73,9 @@ class CachedClient:
         self._http = http
         self.refresh = refresh or Refresh()
         self.offline = offline
+        #: The cache policy and file stamp of what this client last read or wrote at each
+        #: entry (by path): records derived from a response are tied to both.
+        self.seen: dict[str, tuple[CachePolicy, FileStamp]] = {}
 
     @property
     def http(self) -> HttpClient:
@@ -80,20 +84,22 @@ class CachedClient:
             self._http = self._http()
         return self._http
 
-    def cached(self, url: str, entry: CacheEntry, record_type: type[R], *,
+    def cached(self, entry: CacheEntry, record_type: type[R], *,
                package: str | None = None) -> R | None:
         """The stored payload if it can be used without the network (fresh, or offline);
         ``None`` otherwise. Lets callers answer warm lookups in the calling thread and send
         only real network work to the I/O pool."""
-        schema = f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
-        stored = self.cache.read_record(entry, lambda data: _decode(data, schema, record_type))
+        stored = self._read(entry, record_type)
         if stored is None:
             return None
         policy, value = stored
-        if self.offline or (policy.is_fresh(time.time())
-                            and not self.refresh.forces(package, policy.response_time)):
-            return value
-        return None
+        return value if self.usable_without_network(policy, package) else None
+
+    def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
+        """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or
+        offline) — for records derived from a cached response."""
+        return self.offline or (policy.is_fresh(time.time())
+                                and not self.refresh.forces(package, policy.response_time))
 
     def get(self, url: str, entry: CacheEntry, transform: Callable[[Response], R],
             record_type: type[R], *, headers: Mapping[str, str] | None = None,
@@ -127,14 +133,10 @@ class CachedClient:
         headers to send (empty when nothing is stored) and returns the response that carries
         the cache policy with the value, or ``(304 response, None)`` when not modified. Used
         when one value takes several requests (range reads of a remote zip)."""
-        schema = f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
-        stored = self.cache.read_record(entry, lambda data: _decode(data, schema, record_type))
+        stored = self._read(entry, record_type)
         if stored is not None:
             policy, value = stored
-            if self.offline:
-                return value
-            if policy.is_fresh(time.time()) and not self.refresh.forces(
-                    package, policy.response_time):
+            if self.usable_without_network(policy, package):
                 return value
             response, new_value = fetch(policy.revalidation_headers())
             if new_value is None:
@@ -143,8 +145,7 @@ class CachedClient:
                     response.status, response.headers, request_time=response.request_time,
                     response_time=response.response_time)
                 if new_policy.is_storable():
-                    entry.write(_encode(schema, record_type.RECORD_VERSION, new_policy,
-                                        value.to_record()))
+                    self._write(entry, record_type, new_policy, value)
                 return value
             log.debug(f"Modified: {redact(url)}")
         else:
@@ -161,11 +162,30 @@ class CachedClient:
             response_time=response.response_time,
             authenticated=self.http.credentials.authorization(url) is not None)
         if policy.is_storable():
-            entry.write(_encode(schema, record_type.RECORD_VERSION, policy,
-                                new_value.to_record()))
+            self._write(entry, record_type, policy, new_value)
         else:
             entry.remove()
         return new_value
+
+    def _read(self, entry: CacheEntry, record_type: type[R]) -> tuple[CachePolicy, R] | None:
+        schema = _schema(record_type)
+        stored = self.cache.read_stamped_record(
+            entry, lambda data: _decode(data, schema, record_type))
+        if stored is None:
+            return None
+        (policy, value), stamp = stored
+        self.seen[entry.path_str] = (policy, stamp)
+        return policy, value
+
+    def _write(self, entry: CacheEntry, record_type: type[R], policy: CachePolicy,
+               value: R) -> None:
+        stamp = entry.write(_encode(_schema(record_type), record_type.RECORD_VERSION, policy,
+                                    value.to_record()))
+        self.seen[entry.path_str] = (policy, stamp)
+
+
+def _schema(record_type: type[Record]) -> str:
+    return f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
 
 
 def _encode(schema: str, version: int, policy: CachePolicy, payload: Any) -> bytes:

@@ -194,19 +194,32 @@ class RegistryClient:
         return self._projects.get(key, lambda: self._fetch_project(name), self._submit,
                                   fast=lambda: self._cached_project(key))
 
-    def _cached_project(self, name: str) -> list[ProjectPage] | None:
-        """``name``'s pages if the cache has all of them fresh (first-index: the first index's
-        page; find-links are local or cached pages), else ``None``."""
+    def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
+        """The index and cache entry of ``name``'s only page, when the configuration makes one
+        page the whole story (first-index, no find-links); else ``None``."""
         if self.locations.find_links or self.locations.strategy != "first-index":
             return None
         indexes = self.locations.indexes()
         if not indexes:
             return None
         index = indexes[0]
-        page = self.cached.cached(
-            f"{index.rstrip('/')}/{name}/",
-            self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}"),
-            SimplePage, package=name)
+        return index, self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
+                                       f"{name}{RECORD_EXT}")
+
+    def cached_metadata_for(self, index: str, name: str, filename: str) -> CoreMetadata | None:
+        """A wheel's metadata straight from the cache, by index, project and filename (no
+        page needed), if it is there and usable without the network."""
+        entry = self._wheel_metadata_entry(index_parts(index), name, filename)
+        return self.cached.cached(entry, CoreMetadata, package=name)
+
+    def _cached_project(self, name: str) -> list[ProjectPage] | None:
+        """``name``'s pages if one page is the whole story and the cache has it fresh, else
+        ``None``."""
+        single = self.single_page_entry(name)
+        if single is None:
+            return None
+        index, entry = single
+        page = self.cached.cached(entry, SimplePage, package=name)
         return None if page is None else [ProjectPage(index, page)]
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:
@@ -302,14 +315,17 @@ class RegistryClient:
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
         parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
-        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
-                                f"{file.filename[: -len('.whl')]}{RECORD_EXT}")
+        return self._wheel_metadata_entry(parts, page.page.name, file.filename)
+
+    def _wheel_metadata_entry(self, parts: tuple[str, ...], project: str,
+                              filename: str) -> CacheEntry:
+        return self.cache.entry(CacheBucket.WHEELS, *parts, project,
+                                f"{filename[: -len('.whl')]}{RECORD_EXT}")
 
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:
             return None
-        url = file.url + ".metadata" if file.core_metadata is not None else file.url
-        return self.cached.cached(url, self._metadata_entry(page, file), CoreMetadata,
+        return self.cached.cached(self._metadata_entry(page, file), CoreMetadata,
                                   package=page.page.name)
 
     def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:

@@ -10,10 +10,12 @@ when the solver hints that it will need it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
+from pyffin.cache import digest
+from pyffin.cache import record as cache_record
 from pyffin.client import registry as registry_module
 from pyffin.distribution.artifact import Distribution
 from pyffin.errors import NotSupportedError
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
+    from pyffin.cache import CacheEntry
     from pyffin.client.registry import ProjectPage, RegistryClient
     from pyffin.distribution.metadata import CoreMetadata
     from pyffin.distribution.sdist import SourceDistributions
@@ -65,13 +68,36 @@ class VersionFiles:
     project (tens of thousands of files for some) but at the files of very few.
     """
 
-    __slots__ = ("_best", "_rows", "_usable")
+    __slots__ = ("_best", "_load", "_rows", "_usable", "_version", "summary")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first.
         self._rows = rows
         self._best: Distribution | None = None
         self._usable: tuple[Distribution, ...] | None = None
+        #: From a cached summary: ``(yanked, requires_python, best filename, best is a
+        #: wheel)``; the rows come from ``_load(_version)`` when a file is needed.
+        self.summary: tuple[bool, str | None, str, bool] | None = None
+        self._load: Callable[[Version], VersionFiles] | None = None
+        self._version: Version | None = None
+
+    @classmethod
+    def summarized(cls, summary: tuple[bool, str | None, str, bool], version: Version,
+                   load: Callable[[Version], VersionFiles]) -> VersionFiles:
+        """Files known by their summary only; ``load(version)`` reads the page when a file is
+        needed (one loader per project: no closure per version)."""
+        files = cls([])
+        files.summary = summary
+        files._version = version
+        files._load = load
+        return files
+
+    def _loaded(self) -> VersionFiles:
+        if self._load is not None:
+            assert self._version is not None
+            full = self._load(self._version)
+            self._rows, self._load = full._rows, None
+        return self
 
     @classmethod
     def of(cls, dist: Distribution) -> VersionFiles:
@@ -84,19 +110,22 @@ class VersionFiles:
     @property
     def best(self) -> Distribution:
         if self._best is None:
-            page, is_wheel, row = self._rows[0]
+            page, is_wheel, row = self._loaded()._rows[0]
             self._best = _distribution(page, is_wheel, row)
         return self._best
 
     @property
     def usable(self) -> tuple[Distribution, ...]:
         if self._usable is None:
-            self._usable = tuple(_distribution(p, w, row) for p, w, row in self._rows)
+            rows = self._loaded()._rows
+            self._usable = tuple(_distribution(p, w, row) for p, w, row in rows)
         return self._usable
 
     @property
     def yanked(self) -> bool:
         """PEP 592: every usable file is yanked."""
+        if self.summary is not None:
+            return self.summary[0]
         if not self._rows:
             return False
         return all(row[4] is not None for _, _, row in self._rows)
@@ -104,7 +133,19 @@ class VersionFiles:
     @property
     def requires_python(self) -> str | None:
         """The index's Requires-Python of the best file."""
+        if self.summary is not None:
+            return self.summary[1]
         return self._rows[0][2][3] if self._rows else None
+
+    def summarize(self) -> tuple[bool, str | None, str, bool]:
+        _page, is_wheel, row = self._rows[0]
+        return (self.yanked, self.requires_python, row[0], is_wheel)
+
+
+#: The usable-versions summary: ``(page stamp, page cache policy, rows)``, a row being
+#: ``(version, yanked, requires_python, best filename, best is a wheel)``.
+_SUMMARY_SCHEMA = "usable-versions"
+_SUMMARY_VERSION = 1
 
 
 def _distribution(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
@@ -142,6 +183,10 @@ class IndexSource:
         self.no_deps = no_deps
         self._lock = threading.Lock()
         self._versions: dict[str, dict[Version, VersionFiles]] = {}
+        self._full: dict[str, dict[Version, VersionFiles]] = {}
+        self._summary_index: dict[str, str] = {}
+        self._summary_tried: set[str] = set()
+        self._target_key: str | None = None
         self._metadata_futures: dict[tuple[str, Version], Future[CoreMetadata]] = {}
 
     # ---------------------------------------------------------------- PackageSource protocol
@@ -185,7 +230,8 @@ class IndexSource:
         return metadata
 
     def prefetch_candidates(self, name: NormalizedName) -> None:
-        self.registry.prefetch_project(name)
+        if not self._from_summary(name):
+            self.registry.prefetch_project(name)
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
         if name in self._versions:
@@ -193,7 +239,8 @@ class IndexSource:
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
-            return name in self._versions or self.registry.prefetch_project(name).done()
+            return (name in self._versions or self._from_summary(name)
+                    or self.registry.prefetch_project(name).done())
         future = self._metadata_futures.get((name, version))
         return future is not None and future.done()
 
@@ -202,6 +249,46 @@ class IndexSource:
         """Every usable version of ``name`` with its files (memoized)."""
         found = self._versions.get(name)
         if found is None:
+            if self._from_summary(name):
+                return self._versions[name]
+            found = self._versions_from_pages(name)
+            with self._lock:
+                found = self._versions.setdefault(name, found)
+        return found
+
+    def _from_summary(self, name: str) -> bool:
+        """Whether ``name``'s versions are known now from this target's summary, which is
+        asked once per project: with one, its page need not be fetched or decoded."""
+        if name in self._versions:
+            return True
+        if name in self._summary_tried:
+            return False
+        self._summary_tried.add(name)
+        found = self._summarized_versions(name)
+        if found is None:
+            return False
+        with self._lock:
+            self._versions.setdefault(name, found)
+        return True
+
+    def _versions_from_pages(self, name: str) -> dict[Version, VersionFiles]:
+        found = self._full_versions(name)
+        entries = self._summary_entries(name)
+        seen = None if entries is None else self.registry.cached.seen.get(entries[1].path_str)
+        if entries is not None and seen is not None:
+            # Keep what this target can use next to the page, tied to the page file it came
+            # from and its policy: a warm resolve then reads a few bytes per project instead
+            # of decoding its page.
+            policy, stamp = seen
+            rows = [(str(version), *files.summarize()) for version, files in found.items()]
+            entries[2].write(cache_record.dumps(_SUMMARY_SCHEMA, _SUMMARY_VERSION,
+                                                (stamp, policy.to_record(), rows)))
+        return found
+
+    def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
+        """The usable versions from the decoded pages (memoized)."""
+        full = self._full.get(name)
+        if full is None:
             try:
                 pages = self.registry.project(name)
             except registry_module.PackageNotFoundError as e:
@@ -209,9 +296,55 @@ class IndexSource:
                 detail = (f"not found on {_redacted(asked)}" if asked
                           else "no index was asked (--no-index without --find-links)")
                 raise PackageNotFoundError(name, detail) from None
-            found = self._usable_versions(name, pages)
-            with self._lock:
-                found = self._versions.setdefault(name, found)
+            full = self._full[name] = self._usable_versions(name, pages)
+        return full
+
+    def _summary_entries(self, name: str) -> tuple[str, CacheEntry, CacheEntry] | None:
+        """The index, page entry and summary entry of ``name`` for this target, when one page
+        is the whole story."""
+        single = self.registry.single_page_entry(name)
+        if single is None:
+            return None
+        index, page_entry = single
+        if self._target_key is None:
+            self._target_key = digest("\n".join(self._tag_rank))
+        key = digest(f"{self._target_key}|{self.binary.wheels_allowed(name)}|"
+                     f"{self.binary.sdists_allowed(name)}|{self.exclude_newer}")
+        return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
+
+    def _summarized_versions(self, name: str) -> dict[Version, VersionFiles] | None:
+        """The usable versions from this target's summary of the page, when it still
+        describes the page file and the page is usable without the network."""
+        entries = self._summary_entries(name)
+        if entries is None:
+            return None
+        index, page_entry, summary_entry = entries
+        stored = self.registry.cache.read_record(
+            summary_entry,
+            lambda data: cache_record.loads(data, _SUMMARY_SCHEMA, _SUMMARY_VERSION))
+        if stored is None:
+            return None
+        stored_tuple: Any = stored
+        stamp, policy_data, rows = stored_tuple
+        if tuple(stamp) != page_entry.stamp():
+            return None
+        from pyffin.client.policy import CachePolicy
+
+        if not self.registry.cached.usable_without_network(
+                CachePolicy.from_record(tuple(policy_data)), name):
+            return None
+        from packaging.version import Version
+
+        def load(version: Version) -> VersionFiles:
+            return self._full_versions(name)[version]
+
+        found: dict[Version, VersionFiles] = {}
+        summarized = VersionFiles.summarized
+        for version_str, yanked, requires_python, filename, is_wheel in rows:
+            version = Version(version_str)
+            found[version] = summarized((yanked, requires_python, filename, is_wheel), version,
+                                        load)
+        self._summary_index[name] = index
         return found
 
     def files(self, name: str, version: Version) -> VersionFiles:
@@ -267,7 +400,14 @@ class IndexSource:
         future = self._metadata_futures.get(key)
         if future is not None:
             return future
-        best = self.files(name, version).best
+        files = self.files(name, version)
+        if files.summary is not None and files.summary[3] and name in self._summary_index:
+            cached = self.registry.cached_metadata_for(self._summary_index[name], name,
+                                                       files.summary[2])
+            if cached is not None:
+                with self._lock:
+                    return self._metadata_futures.setdefault(key, Future.of(cached))
+        best = files.best
         if best.is_wheel:
             assert best.page is not None and best.file is not None
             if submit:
