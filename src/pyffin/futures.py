@@ -9,9 +9,11 @@ through one of these.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 
 class Future(Generic[T]):
@@ -48,3 +50,33 @@ class Future(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
+
+
+def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: int) -> list[T]:
+    """``[fn(item) for item in items]`` on up to ``workers`` threads (for work that waits on
+    system calls, which release the GIL). Every item is attempted; if any raised, the error
+    of the first such item in ``items`` order is raised once all are done."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    results: list[Future[T]] = [Future() for _ in items]
+    next_index = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                return
+            try:
+                results[index].set_result(fn(items[index]))
+            except BaseException as e:  # handed to the caller below
+                results[index].set_exception(e)
+
+    threads = [threading.Thread(target=work, daemon=True)
+               for _ in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [future.result() for future in results]

@@ -206,6 +206,40 @@ def test_link_modes(index: IndexServer, venv: Path, mode: str) -> None:
     assert python(venv, "import lib; print(lib.VALUE)") == "2\n"
 
 
+def test_wheels_installed_side_by_side_share_a_namespace(index_server: IndexServer,
+                                                        venv: Path) -> None:
+    names = [f"part{i}" for i in range(8)]
+    for name in names:
+        index_server.add_wheel(WheelSpec(name, "1.0", files={f"ns/{name}/__init__.py":
+                                                            f"NAME = {name!r}\n"}))
+    result = run("install", index_server, venv, *names)
+    assert result.returncode == 0, result
+    assert "replaced" not in result.stderr
+    modules = ", ".join(f"ns.{n}" for n in names)
+    assert python(venv, f"import {modules}; print(*(m.NAME for m in [{modules}]))"
+                  ) == " ".join(names) + "\n"
+    assert inspect("check", venv).returncode == 0
+    for name in names:
+        record = (site_packages(venv) / f"{name}-1.0.dist-info" / "RECORD").read_text()
+        assert f"ns/{name}/__init__.py," in record
+
+
+def test_a_file_shipped_by_two_wheels_is_reported_once(index_server: IndexServer,
+                                                       venv: Path) -> None:
+    for name in ("first", "second"):
+        index_server.add_wheel(WheelSpec(name, "1.0", files={"ns/shared.txt": f"{name}\n",
+                                                             f"{name}.py": ""}))
+    result = run("install", index_server, venv, "first", "second")
+    assert result.returncode == 0, result
+    [warning] = [line for line in result.stderr.splitlines() if "replaced" in line]
+    shared = site_packages(venv) / "ns" / "shared.txt"
+    # Which copy stays is not defined; the warning names the other distribution.
+    winner = shared.read_text().strip()
+    loser = {"first", "second"} - {winner}
+    assert warning == (f"warning: Installing {winner} 1.0 replaced 1 file(s) installed by "
+                       f"{loser.pop()} 1.0: {shared}")
+
+
 def sha256_of(index: IndexServer, filename: str) -> str:
     from urllib.request import urlopen
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyffin.installer.errors import InstallError
-from pyffin.installer.link import install_wheel
+from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
 from pyffin.installer.record import hash_file
 from pyffin.interpreter.scheme import Scheme
 from tests.installer.conftest import Install
@@ -217,6 +217,19 @@ def test_replacing_another_distributions_file_warns_naming_both(
     assert (env.site_packages / "shared/x.py").read_text() == "A = 2\n"
     assert messages == [f"Installing second 2.0 replaced 1 file(s) installed by first 1.0: "
                         f"{env.site_packages / 'shared/x.py'}"]
+
+
+def test_a_batch_collects_replaced_files_and_warns_when_asked(
+        env: Env, install: Install, messages: list[str]) -> None:
+    replaced: list[ReplacedFiles] = []
+    install(WheelSpec("second", "2.0", files={"shared/x.py": "A = 2\n"}), replaced=replaced)
+    install(WheelSpec("first", "1.0", files={"shared/x.py": "A = 1\n"}), replaced=replaced)
+
+    path = str(env.site_packages / "shared/x.py")
+    assert replaced == [ReplacedFiles("first 1.0", "first-1.0.dist-info", (path,))]
+    assert messages == []
+    warn_replaced(env.scheme, replaced)
+    assert messages == [f"Installing first 1.0 replaced 1 file(s) installed by second 2.0: {path}"]
 
 
 def test_reinstalling_replaces_the_dist_info(env: Env, install: Install,

@@ -157,10 +157,19 @@ def test_a_later_source_answers_from_the_summary_without_the_page(
     assert second.is_ready(name("foo"), None)
     assert sorted(second.candidates(name("foo")), key=lambda c: c.version) == expected
     assert second.metadata(name("foo"), Version("2.0")).requires_dist == ("bar",)
+    # The summary knows each version's best file ...
+    best = second.files("foo", Version("1.0")).best
+    original = first.files("foo", Version("1.0")).best
+    assert best.page is not None and original.page is not None
+    assert (best.page.source, best.page.page.name, best.page.flat, best.file, best.is_wheel) \
+        == (original.page.source, original.page.page.name, original.page.flat, original.file,
+            original.is_wheel)
+    assert best.file is not None and best.file.yanked == "broken"
+    assert second.files("foo", Version("3.0")).best.label == "foo-3.0.tar.gz"
     assert reads.count == 0
-    # A file itself needs the page: it is read then, once.
-    assert second.files("foo", Version("3.0")).best.file.filename == "foo-3.0.tar.gz"
-    assert second.files("foo", Version("1.0")).best.file.yanked == "broken"
+    # ... and every file of a version needs the page: it is read then, once.
+    assert len(second.files("foo", Version("2.0")).usable) == 1
+    assert len(second.files("foo", Version("3.0")).usable) == 1
     assert reads.count == 1
 
 

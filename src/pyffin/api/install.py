@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
 
+#: Wheels linked at once: enough to keep the file system busy, few enough that the Python
+#: parts of each install do not just queue for the GIL.
+_INSTALL_THREADS = 4
+
 
 class HashRequirementError(PyffinError):
     """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
@@ -332,7 +336,8 @@ class _Operation:
     def _apply(self, plan: InstallPlan, env: Interpreter, source: IndexSource,
                result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
-        from pyffin.installer.link import install_wheel
+        from pyffin.futures import run_in_threads
+        from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
         database = DistributionDatabase(
@@ -361,10 +366,21 @@ class _Operation:
             result.timings["uninstall"] = time.perf_counter() - started
             started = time.perf_counter()
             python = os.fspath(env.sys_executable)
-            for item in sorted(plan.to_install, key=lambda w: w.name):
-                install_wheel(archives[item.name], env.scheme, python=python,
-                              link_mode=self.change.link_mode, requested=item.requested,
-                              direct_url=item.direct_url)
+            replaced: list[ReplacedFiles] = []
+
+            def install(item: Wanted) -> object:
+                return install_wheel(archives[item.name], env.scheme, python=python,
+                                     link_mode=self.change.link_mode, requested=item.requested,
+                                     direct_url=item.direct_url, replaced=replaced)
+
+            # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side
+            # by side. When two wheels ship the same file, which copy stays is not defined
+            # (as with uv); the one that came second warns, once every RECORD is in place.
+            try:
+                run_in_threads(install, sorted(plan.to_install, key=lambda w: w.name),
+                               workers=_INSTALL_THREADS)
+            finally:
+                warn_replaced(env.scheme, replaced)
             result.timings["install"] = time.perf_counter() - started
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode

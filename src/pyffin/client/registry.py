@@ -206,12 +206,6 @@ class RegistryClient:
         return index, self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
                                        f"{name}{RECORD_EXT}")
 
-    def cached_metadata_for(self, index: str, name: str, filename: str) -> CoreMetadata | None:
-        """A wheel's metadata straight from the cache, by index, project and filename (no
-        page needed), if it is there and usable without the network."""
-        entry = self._wheel_metadata_entry(index_parts(index), name, filename)
-        return self.cached.cached(entry, CoreMetadata, package=name)
-
     def _cached_project(self, name: str) -> list[ProjectPage] | None:
         """``name``'s pages if one page is the whole story and the cache has it fresh, else
         ``None``."""
@@ -315,12 +309,8 @@ class RegistryClient:
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
         parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
-        return self._wheel_metadata_entry(parts, page.page.name, file.filename)
-
-    def _wheel_metadata_entry(self, parts: tuple[str, ...], project: str,
-                              filename: str) -> CacheEntry:
-        return self.cache.entry(CacheBucket.WHEELS, *parts, project,
-                                f"{filename[: -len('.whl')]}{RECORD_EXT}")
+        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
+                                f"{file.filename[: -len('.whl')]}{RECORD_EXT}")
 
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:

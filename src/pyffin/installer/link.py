@@ -18,6 +18,7 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -75,10 +76,14 @@ def install_wheel(
     installer: str = "pyffin",
     requested: bool = False,
     direct_url: Mapping[str, object] | None = None,
+    replaced: list[ReplacedFiles] | None = None,
 ) -> InstalledDistribution:
     """Install the unzipped wheel ``archive`` into the environment described by ``scheme``.
 
-    ``python`` is the target interpreter's path, written into the shebang of scripts. Raises
+    ``python`` is the target interpreter's path, written into the shebang of scripts. Files of
+    other distributions that the install overwrites are reported in a warning; when
+    ``replaced`` is given they are added to it instead, for :func:`warn_replaced` once a batch
+    of installs (whose owners may be installing side by side) is complete. Raises
     :class:`InstallError` naming the distribution and the file at fault.
     """
     if link_mode not in LINK_MODES:
@@ -87,10 +92,47 @@ def install_wheel(
     install = None
     try:
         install = _Install(archive, scheme, python, link_mode)
-        return install.run(installer, requested, direct_url)
+        dist = install.run(installer, requested, direct_url)
     except OSError as e:
         what = install.label if install is not None else os.fspath(archive)
         raise InstallError(f"cannot install {what}: {e}") from e
+    if install.linker.replaced:
+        found = ReplacedFiles(install.label, install.dist_info, tuple(install.linker.replaced))
+        if replaced is None:
+            warn_replaced(scheme, [found])
+        else:
+            replaced.append(found)
+    return dist
+
+
+@dataclass(frozen=True)
+class ReplacedFiles:
+    """Files that the install of one distribution overwrote."""
+
+    #: The distribution installed, as ``name version``.
+    label: str
+    #: Its ``.dist-info`` directory name (not an owner of the files it replaced).
+    dist_info: str
+    #: The absolute paths overwritten.
+    paths: tuple[str, ...]
+
+
+def warn_replaced(scheme: Scheme, replaced: list[ReplacedFiles]) -> None:
+    """Say which files of which other distributions each install replaced."""
+    from pyffin.installer.installed import owners
+
+    for install in replaced:
+        found = owners(install.paths, [scheme.purelib, scheme.platlib],
+                       exclude=install.dist_info)
+        by_owner: dict[str, list[str]] = {}
+        for path in install.paths:
+            by_owner.setdefault(found.get(path, ""), []).append(path)
+        for owner, paths in by_owner.items():
+            shown = ", ".join(paths[:3])
+            if len(paths) > 3:
+                shown += f" and {len(paths) - 3} more"
+            whose = f"installed by {owner}" if owner else "that no installed distribution records"
+            log.warn(f"Installing {install.label} replaced {len(paths)} file(s) {whose}: {shown}")
 
 
 class _Install:
@@ -152,10 +194,7 @@ class _Install:
             self.linker.ensure_dir(dst_dir)
             for name, content in launchers:
                 self.write(dst_dir + os.sep + name, content, executable=True)
-        dist = self.install_dist_info(installer, requested, direct_url)
-        if self.linker.replaced:
-            _warn_replaced(self, self.linker.replaced)
-        return dist
+        return self.install_dist_info(installer, requested, direct_url)
 
     def read_entry_points(self) -> list[scripts.EntryPointScript]:
         path = os.path.join(self.archive, self.dist_info, "entry_points.txt")
@@ -486,18 +525,3 @@ def _read(directory: str, name: str) -> bytes:
             return f.read()
     except FileNotFoundError:
         raise InstallError(f"{path} is missing; the unzipped wheel is incomplete") from None
-
-
-def _warn_replaced(install: _Install, replaced: list[str]) -> None:
-    """Say which files of other distributions the install replaced, grouped by owner."""
-    from pyffin.installer.installed import owners
-
-    by_owner: dict[str, list[str]] = {}
-    scheme = install.scheme
-    found = owners(replaced, [scheme.purelib, scheme.platlib], exclude=install.dist_info)
-    for path in replaced:
-        by_owner.setdefault(found.get(path, ""), []).append(path)
-    for owner, paths in by_owner.items():
-        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-        whose = f"installed by {owner}" if owner else "that no installed distribution records"
-        log.warn(f"Installing {install.label} replaced {len(paths)} file(s) {whose}: {shown}")

@@ -65,39 +65,33 @@ class VersionFiles:
 
     Kept as the page's raw rows (see :class:`~pyffin.client.simple.SimplePage`) and turned into
     :class:`Distribution` objects only when asked: a resolution looks at every version of every
-    project (tens of thousands of files for some) but at the files of very few.
+    project (tens of thousands of files for some) but at the files of very few. Read from a
+    summary (see :meth:`IndexSource.versions`), a version knows only its best file until all
+    of them are needed.
     """
 
-    __slots__ = ("_best", "_load", "_rows", "_usable", "_version", "summary")
+    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "summary")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first.
         self._rows = rows
         self._best: Distribution | None = None
         self._usable: tuple[Distribution, ...] | None = None
-        #: From a cached summary: ``(yanked, requires_python, best filename, best is a
-        #: wheel)``; the rows come from ``_load(_version)`` when a file is needed.
-        self.summary: tuple[bool, str | None, str, bool] | None = None
-        self._load: Callable[[Version], VersionFiles] | None = None
+        #: From a cached summary: ``(yanked, requires_python, best file's row, best is a
+        #: wheel)``; the other rows come from ``_from`` when they are needed.
+        self.summary: Summary | None = None
+        self._from: _SummarizedPage | None = None
         self._version: Version | None = None
 
     @classmethod
-    def summarized(cls, summary: tuple[bool, str | None, str, bool], version: Version,
-                   load: Callable[[Version], VersionFiles]) -> VersionFiles:
-        """Files known by their summary only; ``load(version)`` reads the page when a file is
-        needed (one loader per project: no closure per version)."""
+    def summarized(cls, summary: Summary, version: Version,
+                   page: _SummarizedPage) -> VersionFiles:
+        """Files known by their summary: the page is read only when every file is needed."""
         files = cls([])
         files.summary = summary
         files._version = version
-        files._load = load
+        files._from = page
         return files
-
-    def _loaded(self) -> VersionFiles:
-        if self._load is not None:
-            assert self._version is not None
-            full = self._load(self._version)
-            self._rows, self._load = full._rows, None
-        return self
 
     @classmethod
     def of(cls, dist: Distribution) -> VersionFiles:
@@ -110,15 +104,21 @@ class VersionFiles:
     @property
     def best(self) -> Distribution:
         if self._best is None:
-            page, is_wheel, row = self._loaded()._rows[0]
-            self._best = _distribution(page, is_wheel, row)
+            if self.summary is not None and self._from is not None:
+                self._best = _distribution(self._from.page, self.summary[3], self.summary[2])
+            else:
+                page, is_wheel, row = self._rows[0]
+                self._best = _distribution(page, is_wheel, row)
         return self._best
 
     @property
     def usable(self) -> tuple[Distribution, ...]:
         if self._usable is None:
-            rows = self._loaded()._rows
-            self._usable = tuple(_distribution(p, w, row) for p, w, row in rows)
+            if self._from is not None:
+                assert self._version is not None
+                self._rows = self._from.load(self._version)._rows
+                self._from = None
+            self._usable = tuple(_distribution(p, w, row) for p, w, row in self._rows)
         return self._usable
 
     @property
@@ -137,15 +137,31 @@ class VersionFiles:
             return self.summary[1]
         return self._rows[0][2][3] if self._rows else None
 
-    def summarize(self) -> tuple[bool, str | None, str, bool]:
+    def summarize(self) -> Summary:
         _page, is_wheel, row = self._rows[0]
-        return (self.yanked, self.requires_python, row[0], is_wheel)
+        return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel)
+
+
+#: A version as a summary keeps it: ``(yanked, requires_python, best file's row (see
+#: :meth:`~pyffin.client.simple.IndexFile.from_tuple`), best is a wheel)``.
+Summary = tuple[bool, "str | None", tuple[Any, ...], bool]
+
+
+class _SummarizedPage:
+    """What the versions read from one summary share: a stand-in for the page (distributions
+    use only its source and project name) and how to read the real one."""
+
+    __slots__ = ("load", "page")
+
+    def __init__(self, page: ProjectPage, load: Callable[[Version], VersionFiles]) -> None:
+        self.page = page
+        self.load = load
 
 
 #: The usable-versions summary: ``(page stamp, page cache policy, rows)``, a row being
-#: ``(version, yanked, requires_python, best filename, best is a wheel)``.
+#: ``(version, *Summary)``.
 _SUMMARY_SCHEMA = "usable-versions"
-_SUMMARY_VERSION = 1
+_SUMMARY_VERSION = 2
 
 
 def _distribution(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
@@ -184,7 +200,6 @@ class IndexSource:
         self._lock = threading.Lock()
         self._versions: dict[str, dict[Version, VersionFiles]] = {}
         self._full: dict[str, dict[Version, VersionFiles]] = {}
-        self._summary_index: dict[str, str] = {}
         self._summary_tried: set[str] = set()
         self._target_key: str | None = None
         self._metadata_futures: dict[tuple[str, Version], Future[CoreMetadata]] = {}
@@ -335,16 +350,19 @@ class IndexSource:
             return None
         from packaging.version import Version
 
+        from pyffin.client.registry import ProjectPage
+        from pyffin.client.simple import SimplePage
+
         def load(version: Version) -> VersionFiles:
             return self._full_versions(name)[version]
 
+        page = _SummarizedPage(ProjectPage(index, SimplePage(name, {})), load)
         found: dict[Version, VersionFiles] = {}
         summarized = VersionFiles.summarized
-        for version_str, yanked, requires_python, filename, is_wheel in rows:
+        for version_str, yanked, requires_python, best, is_wheel in rows:
             version = Version(version_str)
-            found[version] = summarized((yanked, requires_python, filename, is_wheel), version,
-                                        load)
-        self._summary_index[name] = index
+            found[version] = summarized((yanked, requires_python, best, is_wheel), version,
+                                        page)
         return found
 
     def files(self, name: str, version: Version) -> VersionFiles:
@@ -400,14 +418,7 @@ class IndexSource:
         future = self._metadata_futures.get(key)
         if future is not None:
             return future
-        files = self.files(name, version)
-        if files.summary is not None and files.summary[3] and name in self._summary_index:
-            cached = self.registry.cached_metadata_for(self._summary_index[name], name,
-                                                       files.summary[2])
-            if cached is not None:
-                with self._lock:
-                    return self._metadata_futures.setdefault(key, Future.of(cached))
-        best = files.best
+        best = self.files(name, version).best
         if best.is_wheel:
             assert best.page is not None and best.file is not None
             if submit:
