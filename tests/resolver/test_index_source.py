@@ -205,6 +205,21 @@ def test_a_summary_of_a_replaced_page_file_is_ignored(
     assert reads.count == 1
 
 
+def test_a_summary_holds_versions_of_one_packaging_release(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import packaging
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "1.0.post1"))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
+    # The summary keeps pickled Version objects: another packaging release has its own.
+    monkeypatch.setattr(packaging, "__version__", "0.0-another")
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
+    assert reads.count == 1
+    assert len(summary_files(cache)) == 2
+
+
 def test_a_stale_page_is_revalidated_despite_its_summary(cache: Cache,
                                                          index_server: IndexServer) -> None:
     index_server.set_max_age(0)

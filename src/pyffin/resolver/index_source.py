@@ -158,10 +158,12 @@ class _SummarizedPage:
         self.load = load
 
 
-#: The usable-versions summary: ``(page stamp, page cache policy, rows)``, a row being
-#: ``(version, *Summary)``.
+#: The usable-versions summary: ``(page stamp, page cache policy, rows, versions)``, a row
+#: being ``(version, *Summary)`` in ascending version order and ``versions`` those versions as
+#: pickled ``Version`` objects with their sort keys computed: unpickling them is several times
+#: cheaper than parsing (the summary's key includes packaging's version, whose objects they are).
 _SUMMARY_SCHEMA = "usable-versions"
-_SUMMARY_VERSION = 2
+_SUMMARY_VERSION = 3
 
 
 def _distribution(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
@@ -201,11 +203,17 @@ class IndexSource:
         self._versions: dict[str, dict[Version, VersionFiles]] = {}
         self._full: dict[str, dict[Version, VersionFiles]] = {}
         self._summary_tried: set[str] = set()
+        #: Candidates made with a summary's versions, ascending.
+        self._candidates: dict[str, list[Candidate]] = {}
         self._target_key: str | None = None
         self._metadata_futures: dict[tuple[str, Version], Future[CoreMetadata]] = {}
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        if self._from_summary(name):
+            made = self._candidates.get(name)
+            if made is not None:
+                return made
         return [
             Candidate(version, yanked=files.yanked, requires_python=files.requires_python)
             for version, files in self.versions(name).items()
@@ -279,11 +287,13 @@ class IndexSource:
         if name in self._summary_tried:
             return False
         self._summary_tried.add(name)
-        found = self._summarized_versions(name)
-        if found is None:
+        summarized = self._summarized_versions(name)
+        if summarized is None:
             return False
+        found, candidates = summarized
         with self._lock:
-            self._versions.setdefault(name, found)
+            if self._versions.setdefault(name, found) is found:
+                self._candidates[name] = candidates
         return True
 
     def _versions_from_pages(self, name: str) -> dict[Version, VersionFiles]:
@@ -294,10 +304,16 @@ class IndexSource:
             # Keep what this target can use next to the page, tied to the page file it came
             # from and its policy: a warm resolve then reads a few bytes per project instead
             # of decoding its page.
+            import pickle
+
             policy, stamp = seen
-            rows = [(str(version), *files.summarize()) for version, files in found.items()]
-            entries[2].write(cache_record.dumps(_SUMMARY_SCHEMA, _SUMMARY_VERSION,
-                                                (stamp, policy.to_record(), rows)))
+            versions = sorted(found)
+            for version in versions:
+                hash(version)  # computes the sort key, which is pickled with the version
+            rows = [(str(version), *found[version].summarize()) for version in versions]
+            entries[2].write(cache_record.dumps(
+                _SUMMARY_SCHEMA, _SUMMARY_VERSION,
+                (stamp, policy.to_record(), rows, pickle.dumps(versions, protocol=5))))
         return found
 
     def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
@@ -322,14 +338,17 @@ class IndexSource:
             return None
         index, page_entry = single
         if self._target_key is None:
-            self._target_key = digest("\n".join(self._tag_rank))
+            from packaging import __version__ as packaging_version
+
+            self._target_key = digest("\n".join([packaging_version, *self._tag_rank]))
         key = digest(f"{self._target_key}|{self.binary.wheels_allowed(name)}|"
                      f"{self.binary.sdists_allowed(name)}|{self.exclude_newer}")
         return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
 
-    def _summarized_versions(self, name: str) -> dict[Version, VersionFiles] | None:
-        """The usable versions from this target's summary of the page, when it still
-        describes the page file and the page is usable without the network."""
+    def _summarized_versions(self, name: str
+                             ) -> tuple[dict[Version, VersionFiles], list[Candidate]] | None:
+        """The usable versions (and their candidates) from this target's summary of the page,
+        when it still describes the page file and the page is usable without the network."""
         entries = self._summary_entries(name)
         if entries is None:
             return None
@@ -340,7 +359,7 @@ class IndexSource:
         if stored is None:
             return None
         stored_tuple: Any = stored
-        stamp, policy_data, rows = stored_tuple
+        stamp, policy_data, rows, pickled = stored_tuple
         if tuple(stamp) != page_entry.stamp():
             return None
         from pyffin.client.policy import CachePolicy
@@ -348,22 +367,28 @@ class IndexSource:
         if not self.registry.cached.usable_without_network(
                 CachePolicy.from_record(tuple(policy_data)), name):
             return None
-        from packaging.version import Version
+        import pickle
 
         from pyffin.client.registry import ProjectPage
         from pyffin.client.simple import SimplePage
+
+        versions = pickle.loads(pickled)
+        if len(versions) != len(rows):
+            return None
 
         def load(version: Version) -> VersionFiles:
             return self._full_versions(name)[version]
 
         page = _SummarizedPage(ProjectPage(index, SimplePage(name, {})), load)
         found: dict[Version, VersionFiles] = {}
+        candidates: list[Candidate] = []
         summarized = VersionFiles.summarized
-        for version_str, yanked, requires_python, best, is_wheel in rows:
-            version = Version(version_str)
+        for version, (_, yanked, requires_python, best, is_wheel) in zip(versions, rows,
+                                                                          strict=True):
             found[version] = summarized((yanked, requires_python, best, is_wheel), version,
                                         page)
-        return found
+            candidates.append(Candidate(version, yanked=yanked, requires_python=requires_python))
+        return found, candidates
 
     def files(self, name: str, version: Version) -> VersionFiles:
         return self.versions(name)[version]
