@@ -112,6 +112,9 @@ class MemorySource(PackageSource):
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         return name not in self.slow
 
+    def resolution_done(self) -> None:
+        self.calls.append(("resolution_done", "", None))
+
     def pin_url(self, name: NormalizedName, url: str) -> None:
         self.calls.append(("pin_url", name, url))
         version = Version(self.urls[url])

@@ -41,7 +41,10 @@ def name(text: str) -> NormalizedName:
 
 
 def versions(src: IndexSource, project: str) -> list[str]:
-    return sorted(str(c.version) for c in src.candidates(name(project)))
+    """The versions of ``project``, as a resolution that asked only for them would leave it."""
+    found = sorted(str(c.version) for c in src.candidates(name(project)))
+    src.resolution_done()
+    return found
 
 
 def test_only_versions_with_a_usable_file_are_candidates(cache: Cache,
@@ -149,6 +152,9 @@ def test_a_later_source_answers_from_the_summary_without_the_page(
     first = source(cache, index_server)
     expected = sorted(first.candidates(name("foo")), key=lambda c: c.version)
     first.metadata(name("foo"), Version("2.0"))
+    # Summaries are written once the resolution is over, not while pages are being fetched.
+    assert summary_files(cache) == []
+    first.resolution_done()
     assert len(summary_files(cache)) == 1
 
     reads = PageReads(monkeypatch)

@@ -8,6 +8,7 @@ from packaging.version import Version
 
 from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.resolver.errors import NoSolutionError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.output import format_requirements
 from tests.resolver.memory import TARGET, MemorySource, Release, pins, solve
@@ -105,6 +106,17 @@ def test_disallowed_prereleases_are_never_chosen(mode: str) -> None:
 
 
 YANKED = {"a": {"1.0": [], "1.1": Release(yanked=True)}}
+
+
+def test_the_source_hears_when_the_resolution_is_over() -> None:
+    done = ("resolution_done", "", None)
+    solved = MemorySource({"a": {"1.0": []}})
+    solve(solved, "a")
+    assert solved.calls[-1] == done and solved.calls.count(done) == 1
+    failed = MemorySource({"a": {"1.0": []}})
+    with pytest.raises(NoSolutionError):
+        solve(failed, "a>=5")
+    assert failed.calls[-1] == done and failed.calls.count(done) == 1
 
 
 def test_yanked_versions_are_skipped() -> None:

@@ -205,6 +205,9 @@ class IndexSource:
         self._summary_tried: set[str] = set()
         #: Candidates made with a summary's versions, ascending.
         self._candidates: dict[str, list[Candidate]] = {}
+        #: Summaries to write (see :meth:`save_summaries`): entry, page stamp, page policy
+        #: record, usable versions.
+        self._unsaved: list[tuple[CacheEntry, Any, Any, dict[Version, VersionFiles]]] = []
         self._target_key: str | None = None
         self._metadata_futures: dict[tuple[str, Version], Future[CoreMetadata]] = {}
 
@@ -301,20 +304,33 @@ class IndexSource:
         entries = self._summary_entries(name)
         seen = None if entries is None else self.registry.cached.seen.get(entries[1].path_str)
         if entries is not None and seen is not None:
-            # Keep what this target can use next to the page, tied to the page file it came
-            # from and its policy: a warm resolve then reads a few bytes per project instead
-            # of decoding its page.
-            import pickle
-
             policy, stamp = seen
+            with self._lock:
+                self._unsaved.append((entries[2], stamp, policy.to_record(), found))
+        return found
+
+    def resolution_done(self) -> None:
+        self.save_summaries()
+
+    def save_summaries(self) -> None:
+        """Keep what this target can use of each page read since the last call next to the
+        page, tied to the page file it came from and its policy: a warm resolve then reads a
+        few bytes per project instead of decoding its page.
+
+        Called once the resolution is over: while pages are still being fetched and parsed in
+        the I/O threads, each write would wait for the GIL at every system call."""
+        import pickle
+
+        with self._lock:
+            unsaved, self._unsaved = self._unsaved, []
+        for entry, stamp, policy, found in unsaved:
             versions = sorted(found)
             for version in versions:
                 hash(version)  # computes the sort key, which is pickled with the version
             rows = [(str(version), *found[version].summarize()) for version in versions]
-            entries[2].write(cache_record.dumps(
+            entry.write(cache_record.dumps(
                 _SUMMARY_SCHEMA, _SUMMARY_VERSION,
-                (stamp, policy.to_record(), rows, pickle.dumps(versions, protocol=5))))
-        return found
+                (stamp, policy, rows, pickle.dumps(versions, protocol=5))))
 
     def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
         """The usable versions from the decoded pages (memoized)."""

@@ -141,6 +141,8 @@ def resolve(
             raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
         explanation, hints = explain(e.incompatibility, provider)
         raise NoSolutionError(explanation, hints) from None
+    finally:
+        source.resolution_done()
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
     return _resolution(solution, origins, urls)
 

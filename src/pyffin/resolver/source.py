@@ -67,6 +67,10 @@ class PackageSource(Protocol):
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
         return True
 
+    def resolution_done(self) -> None:
+        """Hint: the solver asks nothing more (it found a solution or failed); work the
+        source deferred so as not to slow the resolution down may be done now."""
+
     def pin_url(self, name: NormalizedName, url: str) -> None:
         """Use the distribution at ``url`` as the only candidate of ``name`` (a direct
         reference: ``name @ url``, a local path, a git repository). Called before solving."""
