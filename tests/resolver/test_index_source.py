@@ -226,6 +226,18 @@ def test_a_summary_holds_versions_of_one_packaging_release(
     assert len(summary_files(cache)) == 2
 
 
+def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.cache import record
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    [summary] = summary_files(cache)
+    stored: Any = record.loads(summary.read_bytes(), "usable-versions", 3)
+    stamp, policy, rows, _pickled = stored
+    summary.write_bytes(record.dumps("usable-versions", 3, (stamp, policy, rows, b"garbage")))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+
+
 def test_a_stale_page_is_revalidated_despite_its_summary(cache: Cache,
                                                          index_server: IndexServer) -> None:
     index_server.set_max_age(0)

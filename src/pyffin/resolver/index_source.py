@@ -388,8 +388,11 @@ class IndexSource:
         from pyffin.client.registry import ProjectPage
         from pyffin.client.simple import SimplePage
 
-        versions = pickle.loads(pickled)
-        if len(versions) != len(rows):
+        try:
+            versions = pickle.loads(pickled)
+        except Exception:  # a damaged record is a miss, like any other
+            return None
+        if not isinstance(versions, list) or len(versions) != len(rows):
             return None
 
         def load(version: Version) -> VersionFiles:
