@@ -127,3 +127,18 @@ def test_invalid_markers() -> None:
 ])
 def test_markers_print_like_packaging(marker: str) -> None:
     assert str(Marker.parse(marker)) == str(PackagingMarker(marker))
+
+
+@pytest.mark.parametrize(("marker", "extra", "expected"), [
+    ('extra == "fast"', "", False),
+    ('extra == "fast"', "Fast", True),
+    ('python_version < "3.9" and extra == "fast"', "fast", 'python_version < "3.9"'),
+    ('python_version < "3.9" and extra == "fast"', "", False),
+    ('(extra == "a" or extra == "b") and os_name == "nt"', "b", 'os_name == "nt"'),
+    ('extra == "a" or os_name == "nt"', "", 'os_name == "nt"'),
+    ('extra == "a" or os_name == "nt"', "a", True),
+    ('python_version > "3"', "x", 'python_version > "3"'),
+])
+def test_a_marker_with_its_extra_known(marker: str, extra: str, expected: bool | str) -> None:
+    reduced = Marker.parse(marker).with_extra(extra)
+    assert (reduced if isinstance(reduced, bool) else str(reduced)) == expected

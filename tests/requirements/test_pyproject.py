@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pyffin.distribution.metadata import CoreMetadata
 from pyffin.errors import NotSupportedError
 from pyffin.requirements import RequirementsError, RequirementsSpec, read_requirements
 
@@ -154,3 +155,45 @@ def test_setup_files_are_not_supported_yet(write: Write, name: str) -> None:
     with pytest.raises(NotSupportedError, match=rf"reading dependencies from {name} is not "
                                                 r"supported yet \(needs a build\)"):
         read_requirements([name])
+
+
+# ------------------------------------------------------------- projects that need a build
+BUILT = CoreMetadata("My_Project", "1.0", requires_dist=(
+    "flask>=2", 'tomli; python_version < "3.11"', 'pytest>=8; extra == "test"',
+    'coverage; extra == "Test" and sys_platform == "linux"', 'my-project[test]; extra == "all"',
+    'sphinx; extra == "docs" or extra == "all"'), provides_extra=("Test", "docs", "all"))
+
+
+@pytest.mark.parametrize("name", ["setup.py", "setup.cfg", "pyproject.toml"])
+def test_a_project_that_needs_a_build_is_read_from_its_backend(write: Write, name: str) -> None:
+    write(name, '[project]\nname = "x"\ndynamic = ["dependencies"]\n'
+          if name == "pyproject.toml" else "")
+    asked: list[str] = []
+
+    def build(path: str, spec: RequirementsSpec) -> CoreMetadata:
+        asked.append(path)
+        assert spec.index_url == "https://example.invalid/simple"  # read before building
+        return BUILT
+
+    write("index.txt", "--index-url https://example.invalid/simple\n")
+    spec = read_requirements([name, "index.txt"], build_project=build)
+    assert asked == [name]
+    assert requirements(spec) == ["flask>=2", 'tomli; python_version < "3.11"']
+    assert {entry.origin for entry in spec.requirements} == {name}
+    assert name in spec.sources
+
+
+def test_extras_of_a_built_project_lose_their_extra_markers(write: Write) -> None:
+    write("setup.py", "")
+    spec = read_requirements(["setup.py"], extras=["all"],
+                             build_project=lambda path, spec: BUILT)
+    assert requirements(spec) == [
+        "flask>=2", 'tomli; python_version < "3.11"', "sphinx", "pytest>=8",
+        'coverage; sys_platform == "linux"']
+    with pytest.raises(RequirementsError, match="unknown extra 'nope'"):
+        read_requirements(["setup.py"], extras=["nope"], build_project=lambda path, spec: BUILT)
+
+
+def test_setup_py_must_exist(project: Path) -> None:
+    with pytest.raises(RequirementsError, match=r"setup\.py not found: sub/setup\.py"):
+        read_requirements(["sub/setup.py"], build_project=lambda path, spec: BUILT)

@@ -29,6 +29,7 @@ class Collector:
         self.pre = False
         self.require_hashes = False
         self.sources: list[str] = []
+        self.requires_python: list[tuple[str, str]] = []
 
     def add(self, entry: RequirementEntry, kind: Kind, text: str) -> None:
         """Add ``entry`` (parsed from ``text``); constraints and overrides must name a project."""
@@ -93,4 +94,5 @@ class Collector:
             pre=self.pre,
             require_hashes=self.require_hashes,
             sources=tuple(self.sources),
+            requires_python=tuple(self.requires_python),
         )

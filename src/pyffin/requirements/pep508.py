@@ -244,6 +244,43 @@ class Marker:
 
         return bool(PackagingMarker(self.text).evaluate(dict(environment)))
 
+    def with_extra(self, extra: str) -> bool | Marker:
+        """The marker once ``extra`` is known (``""``: no extra): ``True`` or ``False`` when
+        that settles it, else what is left to evaluate (comparisons of ``extra`` removed).
+        Raises ``ValueError`` for a marker of a shape only ``packaging`` reads that compares
+        ``extra``."""
+        if self.tree is None:
+            if "extra" in self.text:
+                raise ValueError(f"cannot select extras by the marker {self.text!r}")
+            return self
+        reduced = _with_extra(self.tree, canonicalize(extra))
+        if isinstance(reduced, bool):
+            return reduced
+        return Marker.parse(_format(reduced))
+
+
+def _with_extra(node: Node, extra: str) -> bool | Node:
+    kind = node[0]
+    if kind == "group":
+        inner = _with_extra(node[1], extra)
+        return inner if isinstance(inner, bool) else ("group", inner)
+    if kind in ("and", "or"):
+        left, right = _with_extra(node[1], extra), _with_extra(node[2], extra)
+        absorbing = kind == "or"  # True absorbs an "or", False an "and"
+        if left is absorbing or right is absorbing:
+            return absorbing
+        if isinstance(left, bool):
+            return right
+        if isinstance(right, bool):
+            return left
+        return (kind, left, right)
+    if ("var", "extra") not in (node[1], node[3]):
+        return node
+    result = _evaluate(node, {"extra": extra})
+    if result is None:
+        raise ValueError(f"cannot select extras by the marker {_format(node)!r}")
+    return result
+
 
 class _MarkerParser:
     """Recursive descent over the common marker grammar; ``None`` for anything else."""

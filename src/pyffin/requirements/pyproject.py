@@ -1,16 +1,18 @@
-"""Dependencies declared statically in a ``pyproject.toml`` ``[project]`` table (PEP 621).
+"""A project's dependencies: declared statically in a ``pyproject.toml`` ``[project]`` table
+(PEP 621), or reported by its build backend.
 
 A project whose dependencies are dynamic (or that has no ``[project]`` table) needs a build to
-tell them; that is not supported yet and says so. A relative path in a ``name @ ./path``
-dependency is taken relative to the ``pyproject.toml``'s directory.
+tell them: :func:`read_pyproject` raises :class:`NeedsBuild`, and the caller that can build
+passes the backend's answer to :func:`add_built_project`. A relative path in a
+``name @ ./path`` dependency is taken relative to the ``pyproject.toml``'s directory.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pyffin.errors import NotSupportedError
 from pyffin.requirements.collect import Collector, Kind
@@ -22,6 +24,21 @@ if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Marker
 
 
+class NeedsBuild(NotSupportedError):
+    """The project's dependencies are known only to its build backend."""
+
+
+class ProjectMetadata(Protocol):
+    """What a build backend reports about a project (a ``CoreMetadata`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def requires_dist(self) -> Sequence[str]: ...
+    @property
+    def provides_extra(self) -> Sequence[str]: ...
+
+
 def read_pyproject(collector: Collector, path: str, kind: Kind, *, extras: Collection[str] = (),
                    all_extras: bool = False) -> frozenset[str]:
     """Add the project's dependencies, and those of ``extras`` (normalized names) that it
@@ -30,7 +47,7 @@ def read_pyproject(collector: Collector, path: str, kind: Kind, *, extras: Colle
     Extras the project does not define are left to the caller to report: with several
     ``pyproject.toml`` sources, an extra only needs to exist in one of them.
     """
-    project = _load(path).get("project")
+    project = load_toml(path).get("project")
     if not isinstance(project, dict):
         raise _needs_build(path, "it has no [project] table")
     name = project.get("name")
@@ -50,12 +67,52 @@ def read_pyproject(collector: Collector, path: str, kind: Kind, *, extras: Colle
     return frozenset(optional)
 
 
-def _needs_build(path: str, reason: str) -> NotSupportedError:
-    return not_supported(None, "reading dependencies from a pyproject.toml with dynamic "
-                         f"dependencies is not supported yet: {path}: {reason} (needs a build)")
+def _needs_build(path: str, reason: str) -> NeedsBuild:
+    return NeedsBuild("reading dependencies from a pyproject.toml with dynamic dependencies is "
+                      f"not supported yet: {path}: {reason} (needs a build)")
 
 
-def _load(path: str) -> dict[str, Any]:
+def add_built_project(collector: Collector, path: str, kind: Kind, metadata: ProjectMetadata,
+                      *, extras: Collection[str] = (), all_extras: bool = False
+                      ) -> frozenset[str]:
+    """Add the dependencies the build backend reported for the project of ``path`` (a
+    ``pyproject.toml``, ``setup.py`` or ``setup.cfg``), and those of the ``extras`` it defines;
+    return the extras it defines (normalized)."""
+    from pyffin.requirements.pep508 import InvalidRequirement
+    from pyffin.requirements.pep508 import parse_requirement as parse_pep508
+
+    defined = [normalize_name(extra) for extra in metadata.provides_extra]
+    groups: dict[str | None, list[str]] = {None: []}
+    groups.update((extra, []) for extra in defined)
+    for text in metadata.requires_dist:
+        try:
+            requirement = parse_pep508(text)
+        except InvalidRequirement as e:
+            raise RequirementsError(f"{path}: the build backend reported an invalid "
+                                    f"dependency {text!r}: {e}") from None
+        marker = requirement.marker
+        try:
+            # Each dependency goes to the base set or to the extras whose marker admits it,
+            # with the ``extra`` comparisons taken out of its marker.
+            for extra in (None, *defined):
+                if marker is None:
+                    reduced: bool | Marker = extra is None
+                else:
+                    reduced = marker.with_extra(extra or "")
+                    if extra is not None and marker.with_extra("") is not False:
+                        reduced = False  # already in the base set
+                if reduced is False:
+                    continue
+                requirement.marker = None if reduced is True else reduced
+                groups[extra].append(str(requirement))
+        except ValueError as e:
+            raise not_supported(None, f"{path}: {e}") from None
+    selected = defined if all_extras else [extra for extra in extras if extra in groups]
+    _Expander(collector, path, kind, normalize_name(metadata.name), groups).add(selected)
+    return frozenset(defined)
+
+
+def load_toml(path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # the declared dependency on Python < 3.11

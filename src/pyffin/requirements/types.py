@@ -104,6 +104,9 @@ class RequirementsSpec:
     require_hashes: bool = False
     #: The files read, including nested ones, in reading order (for a compiled file's header).
     sources: tuple[str, ...] = ()
+    #: ``(source, specifier)``: the Python versions a source admits (a PEP 723 script's
+    #: ``requires-python``), for the operation to check against its target.
+    requires_python: tuple[tuple[str, str], ...] = ()
 
     @property
     def editables(self) -> tuple[RequirementEntry, ...]:
