@@ -91,6 +91,26 @@ def test_exclude_newer_drops_later_uploads(cache: Cache, index_server: IndexServ
     assert versions(source(cache, index_server, exclude_newer=cutoff), "foo") == ["1.0"]
 
 
+def test_a_package_cutoff_wins_over_the_default(cache: Cache, index_server: IndexServer
+                                                 ) -> None:
+    for project in ("foo", "bar"):
+        index_server.add_wheel(WheelSpec(project, "1.0"),
+                               upload_time=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        index_server.add_wheel(WheelSpec(project, "2.0"),
+                               upload_time=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    cutoff = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
+    later = datetime(2025, 6, 1, tzinfo=timezone.utc).timestamp()
+    src = source(cache, index_server, exclude_newer=cutoff,
+                 exclude_newer_packages={"foo": later})
+    assert (versions(src, "foo"), versions(src, "bar")) == (["1.0", "2.0"], ["1.0"])
+    # A package's cutoff set to none lifts the default for it alone.
+    src = source(cache, index_server, exclude_newer=cutoff, exclude_newer_packages={"bar": None})
+    assert (versions(src, "foo"), versions(src, "bar")) == (["1.0"], ["1.0", "2.0"])
+    # Only a package cutoff: the other packages have none.
+    src = source(cache, index_server, exclude_newer_packages={"bar": cutoff})
+    assert (versions(src, "foo"), versions(src, "bar")) == (["1.0", "2.0"], ["1.0"])
+
+
 def test_metadata_of_a_wheel(cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
     src = source(cache, index_server)
@@ -190,6 +210,35 @@ def test_each_target_has_its_own_summary(cache: Cache, index_server: IndexServer
     assert versions(no_binary, "foo") == []
     assert len(summary_files(cache)) == 3
     assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_a_package_cutoff_has_its_own_summary(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"),
+                           upload_time=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    index_server.add_wheel(WheelSpec("foo", "2.0"),
+                           upload_time=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    cutoff = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    assert versions(source(cache, index_server, exclude_newer_packages={"foo": cutoff}),
+                    "foo") == ["1.0"]
+    assert len(summary_files(cache)) == 2
+    # Another package's cutoff leaves foo's summary as it was.
+    assert versions(source(cache, index_server, exclude_newer_packages={"bar": cutoff}),
+                    "foo") == ["1.0", "2.0"]
+    assert len(summary_files(cache)) == 2
+
+
+def test_without_summaries_none_is_read_or_written(cache: Cache, index_server: IndexServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    [summary] = summary_files(cache)
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server, summaries=False), "foo") == ["1.0"]
+    assert reads.count == 1  # the page, not the summary
+    summary.unlink()
+    assert versions(source(cache, index_server, summaries=False), "foo") == ["1.0"]
+    assert summary_files(cache) == []
 
 
 def test_a_summary_of_a_replaced_page_file_is_ignored(

@@ -10,7 +10,7 @@ when the solver hints that it will need it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
@@ -185,12 +185,19 @@ class IndexSource:
         sources: SourceDistributions | None = None,
         editables: Iterable[str] = (),
         no_deps: bool = False,
+        exclude_newer_packages: Mapping[str, float | None] | None = None,
+        summaries: bool = True,
     ) -> None:
         self.registry = registry
         #: Tag → priority (lower is preferred), in the target's order.
         self._tag_rank = {tag: i for i, tag in enumerate(tags)}
         self.binary = binary or BinaryPolicy()
         self.exclude_newer = exclude_newer
+        #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
+        self.exclude_newer_packages = exclude_newer_packages or {}
+        #: Whether usable-versions summaries are read and written (not for a cutoff that
+        #: moves with the clock: each run would write summaries no later run reads).
+        self.summaries = summaries
         #: Builds metadata and wheels of sdists and direct sources; ``None``: not supported.
         self.sources = sources
         #: Direct references (URLs, as the requirements give them) to install as editable.
@@ -346,9 +353,16 @@ class IndexSource:
             full = self._full[name] = self._usable_versions(name, pages)
         return full
 
+    def cutoff(self, name: str) -> float | None:
+        """The upload-time cutoff for ``name``'s files (``None``: none)."""
+        packages = self.exclude_newer_packages
+        return packages.get(name, self.exclude_newer)
+
     def _summary_entries(self, name: str) -> tuple[str, CacheEntry, CacheEntry] | None:
         """The index, page entry and summary entry of ``name`` for this target, when one page
         is the whole story."""
+        if not self.summaries:
+            return None
         single = self.registry.single_page_entry(name)
         if single is None:
             return None
@@ -358,7 +372,7 @@ class IndexSource:
 
             self._target_key = digest("\n".join([packaging_version, *self._tag_rank]))
         key = digest(f"{self._target_key}|{self.binary.wheels_allowed(name)}|"
-                     f"{self.binary.sdists_allowed(name)}|{self.exclude_newer}")
+                     f"{self.binary.sdists_allowed(name)}|{self.cutoff(name)}")
         return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
 
     def _summarized_versions(self, name: str
@@ -422,7 +436,7 @@ class IndexSource:
         sdists_ok = self.binary.sdists_allowed(name)
         rank = self._tag_rank
         no_wheel = len(rank)
-        cutoff = self.exclude_newer
+        cutoff = self.cutoff(name)
         result: dict[Version, VersionFiles] = {}
         seen: set[str] = set()
         for page in pages:
