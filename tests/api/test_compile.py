@@ -54,3 +54,16 @@ def test_pyffin_compile_is_the_api_function() -> None:
     import pyffin as top
 
     assert top.compile is pyffin.api.compile
+
+
+def test_compile_takes_groups_scripts_and_no_deps(session: pyffin.api.Session, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[dependency-groups]\ndev = ["app"]\n')
+    assert pyffin.api.compile(groups=["dev"], session=session).resolution.pins() == {
+        "app": Version("1.0"), "lib": Version("1.5")}
+    assert pyffin.api.compile(groups=["dev"], no_deps=True,
+                              session=session).resolution.pins() == {"app": Version("1.0")}
+    (tmp_path / "tool.py").write_text('# /// script\n# dependencies = ["lib"]\n# ///\n')
+    assert pyffin.api.compile(["tool.py"], session=session).resolution.pins() == {
+        "lib": Version("2.0")}

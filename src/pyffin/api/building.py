@@ -9,15 +9,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pyffin.errors import PyffinError
 from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.build import BuildEnvironment, SourceBuilder
+    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.git import GitSource
     from pyffin.interpreter import Interpreter
-    from pyffin.requirements import RequirementEntry
+    from pyffin.requirements import RequirementEntry, RequirementsSpec
 
 
 @record
@@ -137,3 +139,51 @@ def name_entries(entries: Sequence[RequirementEntry],
             name = sources.direct_metadata(direct).name
         named.append(entry.with_name(name))
     return named
+
+
+class ProjectMetadataError(PyffinError):
+    """A project given as a requirements source (``setup.py``, ``setup.cfg``, a dynamic
+    ``pyproject.toml``) could not report its metadata."""
+
+
+class LazySources:
+    """An operation's :class:`SourceDistributions`, made when first needed: also while the
+    requirements are read, when a source is a project whose dependencies only its build backend
+    can tell (:meth:`project_metadata`, a :data:`~pyffin.requirements.read.ProjectBuilder`)."""
+
+    def __init__(self, session: Session, interpreter: Interpreter | None,
+                 options: BuildOptions | None) -> None:
+        self.session = session
+        self.interpreter = interpreter
+        self.options = options
+        self._sources: SourceDistributions | None = None
+
+    def get(self) -> SourceDistributions | None:
+        """``None`` when there is no interpreter to build with."""
+        if self._sources is None and self.interpreter is not None:
+            self._sources = source_distributions(self.session, self.interpreter, self.options)
+        return self._sources
+
+    def project_metadata(self, path: str, spec: RequirementsSpec) -> CoreMetadata:
+        """The metadata of the project ``path`` (its ``setup.py``, ``setup.cfg`` or
+        ``pyproject.toml``) belongs to, from its backend's PEP 517 metadata hook; ``spec`` is
+        what was read so far (its index options serve the build requirements)."""
+        from pyffin.api.resolving import spec_index_settings
+        from pyffin.distribution.sources import parse_direct
+        from pyffin.errors import NotSupportedError
+
+        self.session.registry(spec_index_settings(spec))
+        sources = self.get()
+        if sources is None:
+            raise NotSupportedError(f"reading the dependencies of {path} needs a build, and "
+                                    "there is no interpreter to build with (--python-platform)")
+        directory = Path(path).absolute().parent
+        try:
+            return sources.direct_metadata(parse_direct(directory.as_uri()))
+        except NotSupportedError:
+            raise
+        except PyffinError as e:
+            raise ProjectMetadataError(
+                f"{path}: the project cannot report its metadata (its build backend's "
+                f"prepare_metadata_for_build_wheel hook, PEP 517), so its dependencies are "
+                f"unknown: {e}", hint=e.hint) from e

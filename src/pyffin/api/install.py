@@ -20,7 +20,8 @@ from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from pyffin.api.building import BuildOptions
+    from pyffin.api.building import BuildOptions, LazySources
+    from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import FileLock
     from pyffin.distribution.database import FetchReporter
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter import Interpreter
-    from pyffin.requirements import RequirementEntry, RequirementsSpec
+    from pyffin.requirements import GroupSelection, RequirementEntry, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
 
@@ -68,6 +69,8 @@ class ResolveOptions:
     resolution: ResolutionMode = "highest"
     prerelease: PrereleaseMode | None = None
     exclude_newer: str | None = None
+    #: ``NAME=DATE`` values of ``--exclude-newer-package``.
+    exclude_newer_packages: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
     no_binary: tuple[str, ...] = ()
     no_build: bool = False
@@ -99,6 +102,10 @@ def install(
     overrides: Sequence[str | Path] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
+    groups: Sequence[str] = (),
+    only_groups: Sequence[str] = (),
+    all_groups: bool = False,
+    no_groups: Sequence[str] = (),
     session: Session | None = None,
     python: str | None = None,
     system: bool = False,
@@ -112,11 +119,15 @@ def install(
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,
 ) -> InstallResult:
-    """Install requirements (files, ``requirements`` strings) and their dependencies."""
+    """Install requirements (files, ``requirements`` strings, dependency groups) and their
+    dependencies. Sources are read as :func:`pyffin.compile` reads them."""
+    from pyffin.requirements import GroupSelection
+
     return _Operation(session, python, system, break_system_packages, change, reporter,
                       build).run(
         sources=sources, requirements=requirements, editables=editables,
         constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
+        groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
         sync=False, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
         resolve_options=resolve_options, stdin=stdin)
 
@@ -125,6 +136,10 @@ def sync(
     sources: Sequence[str | Path] = (),
     *,
     constraints: Sequence[str | Path] = (),
+    groups: Sequence[str] = (),
+    only_groups: Sequence[str] = (),
+    all_groups: bool = False,
+    no_groups: Sequence[str] = (),
     session: Session | None = None,
     python: str | None = None,
     system: bool = False,
@@ -137,9 +152,12 @@ def sync(
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
     added; everything else is removed)."""
+    from pyffin.requirements import GroupSelection
+
     return _Operation(session, python, system, break_system_packages, change, reporter,
                       build).run(
         sources=sources, constraints=constraints, sync=True, no_deps=True,
+        groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
         resolve_options=resolve_options, stdin=stdin)
 
 
@@ -199,6 +217,7 @@ class _Operation:
         self.break_system_packages = break_system_packages
         self.change = change
         self.reporter = reporter
+        self.sources: LazySources | None = None
 
     def environment(self) -> Interpreter:
         from pyffin.interpreter import find_environment
@@ -224,19 +243,31 @@ class _Operation:
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,
             stdin: TextIO | None, requirements: Sequence[str] = (),
             editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
-            extras: Sequence[str] = (), all_extras: bool = False, upgrade: bool = False,
+            extras: Sequence[str] = (), all_extras: bool = False,
+            groups: GroupSelection | None = None, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
+        from pyffin.api.building import LazySources
+        from pyffin.api.exclude_newer import parse_exclude_newer
+        from pyffin.api.resolving import check_requires_python
+        from pyffin.api.target import make_target
         from pyffin.installer.installed import scan
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
+        cutoffs = parse_exclude_newer(resolve_options.exclude_newer,
+                                      resolve_options.exclude_newer_packages)
         env = self.environment()
+        self.sources = LazySources(self.session, env, self.build)
         spec = read_requirements(
             [str(s) for s in sources], requirements=requirements, editables=editables,
             constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
-            extras=extras, all_extras=all_extras, stdin=stdin)
+            extras=extras, all_extras=all_extras, groups=groups, stdin=stdin,
+            build_project=self.sources.project_metadata)
         if not spec.requirements:
             raise UsageError("no requirements given: pass package names or requirements files")
+        if spec.requires_python:
+            check_requires_python(spec, make_target(env), hint="choose an environment whose "
+                                  "Python it admits with --python")
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)
         installed = scan([Path(p) for p in env.site_packages])
@@ -253,7 +284,7 @@ class _Operation:
 
         wanted, source = self._resolve(spec, env, installed, resolve_options, no_deps=no_deps,
                                        upgrade=upgrade, upgrade_packages=upgrade_packages,
-                                       hash_mode=hash_mode)
+                                       hash_mode=hash_mode, cutoffs=cutoffs)
         result.resolved = len(wanted)
         result.timings["resolve"] = time.perf_counter() - started
         from pyffin.installer.plan import make_plan
@@ -273,10 +304,10 @@ class _Operation:
     def _resolve(self, spec: RequirementsSpec, env: Interpreter,
                  installed: Sequence[InstalledDistribution], options: ResolveOptions, *,
                  no_deps: bool, upgrade: bool, upgrade_packages: tuple[str, ...],
-                 hash_mode: bool) -> tuple[list[Wanted], IndexSource]:
+                 hash_mode: bool, cutoffs: ExcludeNewer) -> tuple[list[Wanted], IndexSource]:
         from packaging.version import InvalidVersion, Version
 
-        from pyffin.api.building import name_entries, source_distributions
+        from pyffin.api.building import name_entries
         from pyffin.api.resolving import (
             direct_requirements,
             index_source,
@@ -289,11 +320,13 @@ class _Operation:
         if hash_mode:
             _check_hash_mode(spec)
         self.session.registry(spec_index_settings(spec))
-        builds = source_distributions(self.session, env, self.build)
+        assert self.sources is not None
+        builds = self.sources.get()
+        assert builds is not None
         entries = name_entries(spec.requirements, builds)
         source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
                               only_binary=options.only_binary, no_build=options.no_build,
-                              exclude_newer=options.exclude_newer, no_deps=no_deps,
+                              exclude_newer=cutoffs, no_deps=no_deps,
                               sources=builds,
                               editables=[e.url for e in entries if e.editable and e.url])
         preferences: dict[str, Version] = {}

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from pyffin.errors import UsageError
+from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.api.building import BuildOptions
+    from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.api.target import Target
     from pyffin.distribution.sdist import SourceDistributions
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
     from pyffin.settings import IndexSettings
+
+
+class RequiresPythonError(PyffinError):
+    """The target's Python version is not one a requirements source admits."""
 
 
 @record
@@ -76,6 +81,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
     overrides: Sequence[str | Path] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
+    groups: Sequence[str] = (),
+    only_groups: Sequence[str] = (),
+    all_groups: bool = False,
+    no_groups: Sequence[str] = (),
     session: Session | None = None,
     python: str | None = None,
     python_version: str | None = None,
@@ -83,9 +92,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
     exclude_newer: str | None = None,
+    exclude_newer_packages: Iterable[str] = (),
     only_binary: Iterable[str] = (),
     no_binary: Iterable[str] = (),
     no_build: bool = False,
+    no_deps: bool = False,
     upgrade: bool = False,
     upgrade_packages: Iterable[str] = (),
     preferences_from: str | Path | None = None,
@@ -93,42 +104,52 @@ def compile(  # the public name mirrors `pyffin pip compile`
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
 ) -> CompileResult:
-    """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``-`` for ``stdin``) and
-    ``requirements`` (strings) into pinned versions for the target.
+    """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
+    ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
+    pinned versions for the target.
 
+    ``groups`` (``NAME`` or ``path/to/pyproject.toml:NAME``), ``only_groups``, ``all_groups``
+    and ``no_groups`` select PEP 735 dependency groups. ``no_deps`` pins the requirements
+    alone, without their dependencies. ``exclude_newer`` and ``exclude_newer_packages``
+    (``NAME=DATE``) are read as :mod:`pyffin.api.exclude_newer` describes.
     ``preferences_from`` names an existing output file whose pins are kept unless ``upgrade``
     or ``upgrade_packages`` say otherwise. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
-    from pyffin.api.building import name_entries, source_distributions
+    from pyffin.api.building import LazySources, name_entries
+    from pyffin.api.exclude_newer import parse_exclude_newer
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
-    from pyffin.requirements import read_requirements
+    from pyffin.requirements import GroupSelection, read_requirements
     from pyffin.resolver import ResolverOptions, resolve
 
     started = time.perf_counter()
     session = session or Session()
-    spec = read_requirements(
-        [str(s) for s in sources], requirements=requirements,
-        constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
-        extras=extras, all_extras=all_extras, stdin=stdin)
-    if not spec.requirements:
-        raise UsageError("no requirements given: pass requirements files or package names")
+    cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
     interpreter = None
     if python_platform is None or python_version is None:
         interpreter = find_interpreter(python, cache=session.cache)
     target = make_target(interpreter, python_version=python_version,
                          python_platform=python_platform)
-    session.registry(spec_index_settings(spec))
     # Sources are built with the interpreter found; for another platform there is none to
     # build with, and building fails with a clear error.
-    builds = (source_distributions(session, interpreter, build)
-              if interpreter is not None and python_platform is None else None)
+    lazy = LazySources(session, interpreter if python_platform is None else None, build)
+    spec = read_requirements(
+        [str(s) for s in sources], requirements=requirements,
+        constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
+        extras=extras, all_extras=all_extras,
+        groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
+        stdin=stdin, build_project=lazy.project_metadata)
+    if not spec.requirements:
+        raise UsageError("no requirements given: pass requirements files or package names")
+    check_requires_python(spec, target)
+    session.registry(spec_index_settings(spec))
+    builds = lazy.get()
     entries = name_entries(spec.requirements, builds)
     source = index_source(session, spec, target.tags, no_binary=no_binary,
                           only_binary=only_binary, no_build=no_build,
-                          exclude_newer=exclude_newer, sources=builds,
+                          exclude_newer=cutoffs, no_deps=no_deps, sources=builds,
                           editables=[e.url for e in entries if e.editable and e.url])
     options = ResolverOptions(
         resolution=resolution,
@@ -150,7 +171,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
 def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], *,
                  no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
-                 no_build: bool = False, exclude_newer: str | None = None,
+                 no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
                  no_deps: bool = False, sources: SourceDistributions | None = None,
                  editables: Iterable[str] = ()) -> IndexSource:
     """The package source for ``spec``: its index options merged into the session's settings,
@@ -161,9 +182,29 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
         no_binary=frozenset(normalized_names([*no_binary, *spec.no_binary])),
         only_binary=frozenset(normalized_names([*only_binary, *spec.only_binary])),
         no_build=no_build)
+    cutoffs = exclude_newer
     return IndexSource(session.registry(spec_index_settings(spec)), tags=tags, binary=binary,
-                       exclude_newer=parse_exclude_newer(exclude_newer), no_deps=no_deps,
-                       sources=sources, editables=editables)
+                       exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
+                       sources=sources, editables=editables,
+                       exclude_newer_packages=cutoffs.packages if cutoffs else None,
+                       summaries=not (cutoffs and cutoffs.relative))
+
+
+def check_requires_python(spec: RequirementsSpec, target: Target, *,
+                          hint: str = "choose another interpreter with --python, or a version "
+                                      "with --python-version") -> None:
+    """A source that declares the Python versions it runs on (a PEP 723 script's
+    ``requires-python``) must admit the target's."""
+    if not spec.requires_python:
+        return
+    from packaging.specifiers import SpecifierSet
+
+    version = target.markers.get("python_full_version") or target.markers["python_version"]
+    for source, specifier in spec.requires_python:
+        if not SpecifierSet(specifier).contains(version, prereleases=True):
+            raise RequiresPythonError(
+                f"{source} requires Python {specifier} (requires-python), but the target is "
+                f"{target.description}", hint=hint)
 
 
 def normalized_names(names: Iterable[str]) -> list[str]:
@@ -212,24 +253,6 @@ def _pin_git_commits(resolution: Resolution, source: IndexSource) -> Resolution:
         commit = source.sources.git_commit(dist.direct)
         packages[name] = replace(package, url=dist.direct.git.with_rev(commit).url)
     return ResolutionType(packages)
-
-
-def parse_exclude_newer(value: str | None) -> float | None:
-    """``--exclude-newer``: an RFC 3339 timestamp, or a date meaning midnight at its start in
-    the local time zone (as uv reads it)."""
-    if value is None:
-        return None
-    from datetime import datetime
-
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return datetime.fromisoformat(text).astimezone().timestamp()
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"invalid --exclude-newer {value!r}: expected a date (2024-03-01) or "
-                         "an RFC 3339 timestamp (2024-03-01T00:00:00Z)") from None
-    return (parsed if parsed.tzinfo else parsed.astimezone()).timestamp()
 
 
 def _preferences(path: str | Path | None) -> dict[str, Version]:

@@ -81,3 +81,27 @@ def build_options(args: argparse.Namespace) -> BuildOptions | None:
 
     return BuildOptions(isolated=not args.no_build_isolation,
                         config_settings=parse_config_settings(args.config_setting))
+
+
+def add_group_options(parser: argparse.ArgumentParser) -> None:
+    """PEP 735 dependency groups (pip 25.1's ``--group`` and uv's companions)."""
+    group = parser.add_argument_group("Dependency group options")
+    group.add_argument("--group", action="append", default=[], metavar="[PATH:]NAME",
+                       help="Include a dependency group of ./pyproject.toml (or of the one "
+                            "pyproject.toml given as a source), or of PATH:NAME")
+    group.add_argument("--only-group", action="append", default=[], metavar="[PATH:]NAME",
+                       help="Include a dependency group, leaving out the project's own "
+                            "dependencies")
+    group.add_argument("--all-groups", action="store_true",
+                       help="Include every dependency group")
+    group.add_argument("--no-group", action="append", default=[], metavar="NAME",
+                       help="Leave out this dependency group (wins over --group and "
+                            "--all-groups)")
+
+
+#: Help of ``--exclude-newer`` and ``--exclude-newer-package``.
+EXCLUDE_NEWER_HELP = ("Ignore files uploaded after DATE: a date (2024-03-01, that day "
+                      "included), an RFC 3339 timestamp, a duration before now (7 days, "
+                      "1 week, P7D) or false")
+EXCLUDE_NEWER_PACKAGE_HELP = ("Ignore files of NAME uploaded after DATE (any --exclude-newer "
+                              "value); wins over --exclude-newer for NAME")

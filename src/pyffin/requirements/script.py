@@ -59,10 +59,15 @@ def read_script_metadata(path: str, text: str) -> ScriptMetadata | None:
         return None
     first = matches[0]
     line = _line_of(text, first.start())
-    if len(matches) > 1:
-        raise RequirementsError(f"{path}:{_line_of(text, matches[1].start())}: a second "
-                                f"'# /// script' block (the first starts at line {line}); a "
-                                "script has at most one")
+    # Two blocks with only comment lines between them read as one (it ends at the last
+    # "# ///"): an opening line inside the block is a second block all the same.
+    inner = [offset for offset in _line_offsets(first.group(), first.start())[1:]
+             if text.startswith(_OPENING + "\n", offset)]
+    if len(matches) > 1 or inner:
+        second = inner[0] if inner else matches[1].start()
+        raise RequirementsError(f"{path}:{_line_of(text, second)}: a second '# /// script' "
+                                f"block (the first starts at line {line}); a script has at "
+                                "most one")
     content = "".join(
         part[2:] if part.startswith("# ") else part[1:]
         for part in first.group("content").splitlines(keepends=True))
@@ -91,6 +96,14 @@ def _check_unclosed(path: str, text: str, matches: list[re.Match[str]]) -> None:
                           "must start with '#' (empty lines too)")
             raise RequirementsError(f"{path}:{number}: unclosed '# /// script' block: {detail}")
         offset += len(line) + 1
+
+
+def _line_offsets(block: str, start: int) -> list[int]:
+    """Where each line of ``block`` (found at ``start``) begins in the text."""
+    offsets = [start]
+    for line in block.split("\n")[:-1]:
+        offsets.append(offsets[-1] + len(line) + 1)
+    return offsets
 
 
 def _line_of(text: str, offset: int) -> int:

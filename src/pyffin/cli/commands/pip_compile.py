@@ -7,8 +7,11 @@ import sys
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
+    EXCLUDE_NEWER_HELP,
+    EXCLUDE_NEWER_PACKAGE_HELP,
     add_build_options,
     add_cache_options,
+    add_group_options,
     add_index_options,
     build_options,
     session,
@@ -17,8 +20,9 @@ from pyffin.cli.options import (
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("src_file", nargs="*", metavar="SRC_FILE",
-                        help="requirements.in, requirements.txt or pyproject.toml files "
-                             "(- for standard input)")
+                        help="requirements.in / requirements.txt files, pyproject.toml, "
+                             "setup.py or setup.cfg of a project, PEP 723 scripts (*.py), or - "
+                             "for standard input")
     parser.add_argument("-o", "--output-file", metavar="FILE",
                         help="Write the result to FILE (atomically) as well as to stdout; its "
                              "pins are kept as preferences")
@@ -31,6 +35,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Include this optional dependency group of a pyproject.toml")
     parser.add_argument("--all-extras", action="store_true",
                         help="Include every optional dependency group")
+    parser.add_argument("--no-deps", action="store_true",
+                        help="Pin only the listed requirements, not their dependencies")
+    add_group_options(parser)
 
     resolution = parser.add_argument_group("Resolution options")
     resolution.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
@@ -40,9 +47,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="When to consider pre-releases (default: if-necessary-or-explicit)")
     resolution.add_argument("--pre", action="store_true",
                             help="Allow pre-releases (pip's spelling of --prerelease allow)")
-    resolution.add_argument("--exclude-newer", metavar="DATE",
-                            help="Ignore files uploaded after DATE (2024-03-01 or an RFC 3339 "
-                                 "timestamp)")
+    resolution.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
+    resolution.add_argument("--exclude-newer-package", action="append", default=[],
+                            metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
     resolution.add_argument("-U", "--upgrade", action="store_true",
                             help="Ignore the pins of the existing output file")
     resolution.add_argument("-P", "--upgrade-package", action="append", default=[],
@@ -93,7 +100,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.errors import UsageError
     from pyffin.resolver import NoSolutionError
 
-    if not args.src_file:
+    if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")
     if args.pre and args.prerelease not in (None, "allow"):
@@ -105,6 +112,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             overrides=args.override,
             extras=args.extra,
             all_extras=args.all_extras,
+            groups=args.group,
+            only_groups=args.only_group,
+            all_groups=args.all_groups,
+            no_groups=args.no_group,
             session=session(args, ctx),
             python=args.python,
             python_version=args.python_version,
@@ -112,9 +123,11 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             resolution=args.resolution,
             prerelease="allow" if args.pre else args.prerelease,
             exclude_newer=args.exclude_newer,
+            exclude_newer_packages=args.exclude_newer_package,
             only_binary=args.only_binary,
             no_binary=args.no_binary,
             no_build=args.no_build,
+            no_deps=args.no_deps,
             upgrade=args.upgrade,
             upgrade_packages=args.upgrade_package,
             preferences_from=args.output_file,

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
+    EXCLUDE_NEWER_HELP,
+    EXCLUDE_NEWER_PACKAGE_HELP,
     add_build_options,
     add_cache_options,
+    add_group_options,
     add_index_options,
     build_options,
     session,
@@ -57,8 +60,9 @@ def _resolve_options(parser: argparse.ArgumentParser) -> None:
         "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
         help="When to consider pre-releases (default: if-necessary-or-explicit)")
     group.add_argument("--pre", action="store_true", help="Allow pre-releases")
-    group.add_argument("--exclude-newer", metavar="DATE",
-                       help="Ignore files uploaded after DATE")
+    group.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
+    group.add_argument("--exclude-newer-package", action="append", default=[],
+                       metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
     group.add_argument("--only-binary", action="append", default=[], metavar="NAME",
                        help="Use only wheels for NAME (:all: for every package)")
     group.add_argument("--no-binary", action="append", default=[], metavar="NAME",
@@ -71,7 +75,9 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packages", nargs="*", metavar="PACKAGE",
                         help="Packages to install (PEP 508 requirements)")
     parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                        help="Install the requirements in FILE (- for standard input)")
+                        help="Install the requirements in FILE: a requirements file, a "
+                             "project's pyproject.toml, setup.py or setup.cfg, a PEP 723 "
+                             "script, or - for standard input")
     parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
                         help="Install a local project in editable mode")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
@@ -88,6 +94,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
                         help="Upgrade NAME, keep the rest as installed")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install the given packages without their dependencies")
+    add_group_options(parser)
     _environment_options(parser)
     _change_options(parser)
     _resolve_options(parser)
@@ -97,10 +104,12 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_sync(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("src_file", nargs="+", metavar="SRC_FILE",
-                        help="requirements.txt files (- for standard input)")
+    parser.add_argument("src_file", nargs="*", metavar="SRC_FILE",
+                        help="requirements.txt files, PEP 723 scripts (*.py), or - for "
+                             "standard input")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
+    add_group_options(parser)
     _environment_options(parser)
     _change_options(parser)
     _resolve_options(parser)
@@ -118,7 +127,9 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
     return (
         ResolveOptions(resolution=args.resolution,
                        prerelease="allow" if args.pre else args.prerelease,
-                       exclude_newer=args.exclude_newer, only_binary=tuple(args.only_binary),
+                       exclude_newer=args.exclude_newer,
+                       exclude_newer_packages=tuple(args.exclude_newer_package),
+                       only_binary=tuple(args.only_binary),
                        no_binary=tuple(args.no_binary), no_build=args.no_build),
         ChangeOptions(reinstall=args.reinstall,
                       reinstall_packages=tuple(args.reinstall_package),
@@ -137,7 +148,9 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
         result = api.install(
             args.requirement, requirements=args.packages, editables=args.editable,
             constraints=args.constraint, overrides=args.override, extras=args.extra,
-            all_extras=args.all_extras, session=session(args, ctx), python=args.python,
+            all_extras=args.all_extras, groups=args.group, only_groups=args.only_group,
+            all_groups=args.all_groups, no_groups=args.no_group, session=session(args, ctx),
+            python=args.python,
             system=args.system, break_system_packages=args.break_system_packages,
             upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
             resolve_options=resolve_options, change=change, build=build_options(args),
@@ -152,11 +165,18 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api.install as api
     from pyffin.cli.progress import DownloadProgress
 
+    if not args.src_file and not (args.group or args.only_group or args.all_groups):
+        from pyffin.errors import UsageError
+
+        raise UsageError("no requirements given: pass requirements files "
+                         "(pyffin pip sync requirements.txt)")
     resolve_options, change = _options(args)
     progress = DownloadProgress(ctx.console)
     try:
         result = api.sync(
-            args.src_file, constraints=args.constraint, session=session(args, ctx),
+            args.src_file, constraints=args.constraint, groups=args.group,
+            only_groups=args.only_group, all_groups=args.all_groups, no_groups=args.no_group,
+            session=session(args, ctx),
             python=args.python, system=args.system,
             break_system_packages=args.break_system_packages, resolve_options=resolve_options,
             change=change, build=build_options(args), reporter=progress, stdin=sys.stdin)
