@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pyffin.errors import UsageError
+from pyffin.errors import NotSupportedError, UsageError
 from pyffin.requirements import (
     GroupSelection,
     RequirementsError,
@@ -197,3 +197,14 @@ def test_a_group_requirement_must_name_a_project(write: Write, project: Path) ->
     (project / "lib" / "setup.py").write_text("")
     with pytest.raises(RequirementsError, match="does not name a project"):
         read(groups=("dev",))
+
+
+def test_groups_of_a_pyproject_that_describes_no_package(write: Write) -> None:
+    write("pyproject.toml", '[dependency-groups]\ndev = ["ruff"]\n')
+    assert read("pyproject.toml", groups=("dev",)) == ["ruff"]
+    # Without groups from it, it still needs a build to say what it depends on.
+    with pytest.raises(NotSupportedError, match="it has no \\[project\\] table"):
+        read("pyproject.toml")
+    write("setup.py", "")
+    with pytest.raises(NotSupportedError, match="it has no \\[project\\] table"):
+        read("pyproject.toml", groups=("dev",))

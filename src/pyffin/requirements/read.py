@@ -103,6 +103,8 @@ def read_requirements(
                     defined |= read_pyproject(collector, path, kind, extras=wanted.keys(),
                                               all_extras=all_extras)
                 except NeedsBuild:
+                    if kind == "requirement" and _only_groups(path, selected):
+                        continue  # a project that is no package: its groups are all it has
                     if build_project is None:
                         raise
                     pending.append((path, kind))
@@ -134,6 +136,20 @@ def read_requirements(
                                   all_extras)
     _check_extras(wanted, defined, projects, all_extras)
     return collector.spec()
+
+
+def _only_groups(path: str, selected: dict[str, tuple[list[str] | None, bool]]) -> bool:
+    """Whether ``path`` is a ``pyproject.toml`` that groups are selected from and that
+    describes no package: no ``[project]`` or ``[build-system]`` table, no ``setup.py`` or
+    ``setup.cfg`` beside it (PEP 735 groups need no package)."""
+    from pyffin.requirements.pyproject import load_toml
+
+    if not any(same_file(path, chosen) for chosen in selected):
+        return False
+    document = load_toml(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    return "project" not in document and "build-system" not in document and not any(
+        os.path.exists(os.path.join(directory, name)) for name in ("setup.py", "setup.cfg"))
 
 
 def _read_script(collector: Collector, path: str, kind: Kind, text: str | None) -> None:
