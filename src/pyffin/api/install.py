@@ -219,6 +219,14 @@ class _Operation:
         self.reporter = reporter
         self.sources: LazySources | None = None
 
+    def lazy_sources(self, env: Interpreter) -> LazySources:
+        """The operation's source distributions (made on first use)."""
+        if self.sources is None:
+            from pyffin.api.building import LazySources
+
+            self.sources = LazySources(self.session, env, self.build)
+        return self.sources
+
     def environment(self) -> Interpreter:
         from pyffin.interpreter import find_environment
 
@@ -246,26 +254,29 @@ class _Operation:
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
-        from pyffin.api.building import LazySources
-        from pyffin.api.exclude_newer import parse_exclude_newer
-        from pyffin.api.resolving import check_requires_python
-        from pyffin.api.target import make_target
         from pyffin.installer.installed import scan
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
-        cutoffs = parse_exclude_newer(resolve_options.exclude_newer,
-                                      resolve_options.exclude_newer_packages)
+        cutoffs = None
+        if resolve_options.exclude_newer or resolve_options.exclude_newer_packages:
+            from pyffin.api.exclude_newer import parse_exclude_newer
+
+            cutoffs = parse_exclude_newer(resolve_options.exclude_newer,
+                                          resolve_options.exclude_newer_packages)
         env = self.environment()
-        self.sources = LazySources(self.session, env, self.build)
         spec = read_requirements(
             [str(s) for s in sources], requirements=requirements, editables=editables,
             constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
             extras=extras, all_extras=all_extras, groups=groups, stdin=stdin,
-            build_project=self.sources.project_metadata)
+            build_project=lambda path, spec: self.lazy_sources(env).project_metadata(path,
+                                                                                     spec))
         if not spec.requirements:
             raise UsageError("no requirements given: pass package names or requirements files")
         if spec.requires_python:
+            from pyffin.api.resolving import check_requires_python
+            from pyffin.api.target import make_target
+
             check_requires_python(spec, make_target(env), hint="choose an environment whose "
                                   "Python it admits with --python")
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
@@ -304,7 +315,8 @@ class _Operation:
     def _resolve(self, spec: RequirementsSpec, env: Interpreter,
                  installed: Sequence[InstalledDistribution], options: ResolveOptions, *,
                  no_deps: bool, upgrade: bool, upgrade_packages: tuple[str, ...],
-                 hash_mode: bool, cutoffs: ExcludeNewer) -> tuple[list[Wanted], IndexSource]:
+                 hash_mode: bool, cutoffs: ExcludeNewer | None
+                 ) -> tuple[list[Wanted], IndexSource]:
         from packaging.version import InvalidVersion, Version
 
         from pyffin.api.building import name_entries
@@ -320,9 +332,8 @@ class _Operation:
         if hash_mode:
             _check_hash_mode(spec)
         self.session.registry(spec_index_settings(spec))
-        assert self.sources is not None
-        builds = self.sources.get()
-        assert builds is not None
+        builds = self.lazy_sources(env).get()
+        assert builds is not None  # an environment has an interpreter
         entries = name_entries(spec.requirements, builds)
         source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
                               only_binary=options.only_binary, no_build=options.no_build,

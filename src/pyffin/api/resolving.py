@@ -117,7 +117,6 @@ def compile(  # the public name mirrors `pyffin pip compile`
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api.building import LazySources, name_entries
-    from pyffin.api.exclude_newer import parse_exclude_newer
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
@@ -126,7 +125,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
     started = time.perf_counter()
     session = session or Session()
-    cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
+    exclude_newer_packages = tuple(exclude_newer_packages)
+    cutoffs = None
+    if exclude_newer is not None or exclude_newer_packages:
+        from pyffin.api.exclude_newer import parse_exclude_newer
+
+        cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
     interpreter = None
     if python_platform is None or python_version is None:
         interpreter = find_interpreter(python, cache=session.cache)

@@ -15,12 +15,12 @@ file and line; valid input pyffin cannot handle yet raises
 """
 
 from pyffin.requirements.errors import RequirementsError
-from pyffin.requirements.groups import GroupSelection
 from pyffin.requirements.read import parse_requirements_file, read_requirements
 from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.types import (
     COMMAND_LINE,
     STDIN,
+    GroupSelection,
     Location,
     RequirementEntry,
     RequirementsSpec,

@@ -36,24 +36,6 @@ _VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORE
 
 
 @record
-class GroupSelection:
-    """The ``--group``, ``--only-group``, ``--all-groups`` and ``--no-group`` options.
-
-    ``groups`` and ``only_groups`` hold the values as given (``NAME`` or ``PATH:NAME``);
-    ``only_groups`` also leaves out the project dependencies of the ``pyproject.toml`` files the
-    groups come from. ``no_groups`` names groups to leave out of every selection.
-    """
-
-    groups: tuple[str, ...] = ()
-    only_groups: tuple[str, ...] = ()
-    all_groups: bool = False
-    no_groups: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.groups or self.only_groups or self.all_groups)
-
-
-@record
 class GroupRequest:
     """One ``--group`` value: a normalized group name and the file named with it, if any."""
 

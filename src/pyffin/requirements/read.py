@@ -9,18 +9,12 @@ from typing import TYPE_CHECKING, TextIO
 from pyffin.errors import UsageError
 from pyffin.requirements.collect import Collector, Kind
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
-from pyffin.requirements.groups import (
-    GroupSelection,
-    default_group_file,
-    parse_group_option,
-    same_file,
-)
 from pyffin.requirements.requirement import parse_requirement
-from pyffin.requirements.script import has_script_block
 from pyffin.requirements.txt import TxtReader, _load
 from pyffin.requirements.types import (
     COMMAND_LINE,
     STDIN,
+    GroupSelection,
     Location,
     RequirementsSpec,
     normalize_name,
@@ -81,7 +75,8 @@ def read_requirements(
                          "extras: --extra and --all-extras cannot be combined with it")
     pyprojects = [os.fspath(p) for p in paths if os.path.basename(os.fspath(p)) ==
                   "pyproject.toml"]
-    selected = _selected_groups(selection, pyprojects, cwd)
+    # Groups are read only when asked for: a plain install never imports their code.
+    selected = _selected_groups(selection, pyprojects, cwd) if selection else {}
     skipped = [path for path, (_, only) in selected.items() if only]
     defined: set[str] = set()
     projects: list[str] = []
@@ -94,7 +89,7 @@ def read_requirements(
             filename = os.path.basename(path)
             if filename == "pyproject.toml":
                 collector.add_source(path)
-                if kind == "requirement" and any(same_file(path, s) for s in skipped):
+                if kind == "requirement" and skipped and _among(path, skipped):
                     continue  # --only-group: the project itself is left out
                 from pyffin.requirements.pyproject import NeedsBuild, read_pyproject
 
@@ -122,6 +117,8 @@ def read_requirements(
                 _read_script(collector, path, kind, None)
             elif path != STDIN and "." not in filename and os.path.isfile(path):
                 # As uv: a file without extension is a script if it has a script block.
+                from pyffin.requirements.script import has_script_block
+
                 text = _load(path, None)
                 if has_script_block(text):
                     _read_script(collector, path, kind, text)
@@ -129,7 +126,8 @@ def read_requirements(
                     reader.read(path, kind)
             else:
                 reader.read(path, kind)
-    _add_groups(collector, selected, _excluded_groups(selection))
+    if selected:
+        _add_groups(collector, selected, _excluded_groups(selection))
     for path, kind in pending:
         assert build_project is not None
         defined |= _built_project(collector, path, kind, build_project, wanted.keys(),
@@ -144,7 +142,7 @@ def _only_groups(path: str, selected: dict[str, tuple[list[str] | None, bool]]) 
     ``setup.cfg`` beside it (PEP 735 groups need no package)."""
     from pyffin.requirements.pyproject import load_toml
 
-    if not any(same_file(path, chosen) for chosen in selected):
+    if not selected or not _among(path, list(selected)):
         return False
     document = load_toml(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -177,10 +175,18 @@ def _read_script(collector: Collector, path: str, kind: Kind, text: str | None) 
         collector.requires_python.append((path, metadata.requires_python))
 
 
+def _among(path: str, paths: list[str]) -> bool:
+    from pyffin.requirements.groups import same_file
+
+    return any(same_file(path, other) for other in paths)
+
+
 def _selected_groups(selection: GroupSelection, pyprojects: list[str], cwd: str | None
                      ) -> dict[str, tuple[list[str] | None, bool]]:
     """``pyproject.toml`` path -> (normalized group names, ``None`` for all of them; whether
     ``--only-group`` chose them)."""
+    from pyffin.requirements.groups import default_group_file, parse_group_option, same_file
+
     if selection.only_groups and (selection.groups or selection.all_groups):
         raise UsageError("--only-group cannot be combined with --group or --all-groups")
     selected: dict[str, tuple[list[str] | None, bool]] = {}
@@ -206,6 +212,8 @@ def _selected_groups(selection: GroupSelection, pyprojects: list[str], cwd: str 
 
 def _excluded_groups(selection: GroupSelection) -> list[str]:
     """``--no-group`` names (plain names: they apply to every file)."""
+    from pyffin.requirements.groups import parse_group_option
+
     excluded = []
     for text in selection.no_groups:
         request = parse_group_option(text, "--no-group")

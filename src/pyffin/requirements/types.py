@@ -128,3 +128,21 @@ class RequirementsSpec:
         if name in self.only_binary:
             return False
         return name in self.no_binary or ":all:" not in self.only_binary
+
+
+@record
+class GroupSelection:
+    """The ``--group``, ``--only-group``, ``--all-groups`` and ``--no-group`` options.
+
+    ``groups`` and ``only_groups`` hold the values as given (``NAME`` or ``PATH:NAME``);
+    ``only_groups`` also leaves out the project dependencies of the ``pyproject.toml`` files the
+    groups come from. ``no_groups`` names groups to leave out of every selection.
+    """
+
+    groups: tuple[str, ...] = ()
+    only_groups: tuple[str, ...] = ()
+    all_groups: bool = False
+    no_groups: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.only_groups or self.all_groups)
