@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,7 +23,7 @@ from pyffin.records import record
 if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
-    from pyffin.cache import FileLock
+    from pyffin.cache import Cache, FileLock
     from pyffin.distribution.database import FetchReporter
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
@@ -167,7 +168,9 @@ def uninstall(
     names = [entry.name for entry in spec.requirements]
     if any(name is None for name in names):
         raise UsageError("uninstall needs package names, not URLs or paths")
-    installed = {d.normalized_name: d for d in scan([Path(p) for p in env.site_packages])}
+    debris: list[str] = []
+    installed = {d.normalized_name: d
+                 for d in scan([Path(p) for p in env.site_packages], debris=debris)}
     doomed: list[InstalledDistribution] = []
     for name in dict.fromkeys(n for n in names if n is not None):
         dist = installed.get(name)
@@ -177,8 +180,8 @@ def uninstall(
             doomed.append(dist)
     result = InstallResult(env, dry_run=dry_run)
     result.removed = sorted((d.normalized_name, d.version) for d in doomed)
-    if not dry_run and doomed:
-        with operation.locked(env):
+    if not dry_run and (doomed or debris):
+        with operation.locked(env, debris):
             for dist in doomed:
                 remove(dist, env.scheme)
     result.timings["uninstall"] = time.perf_counter() - started
@@ -205,20 +208,29 @@ class _Operation:
 
         return find_environment(self.python, system=self.system,
                                 break_system_packages=self.break_system_packages,
-                                cache=self.session.cache)
+                                cache=self.session.cache, announce=self._announce)
 
-    def locked(self, env: Interpreter) -> FileLock:
-        """The environment's lock: one process changes an environment at a time. It lives in
-        the temporary directory, keyed by the environment's real path, so an environment
-        holds nothing but what was installed (and a system prefix needs no write access)."""
-        from pyffin.cache import FileLock, digest
+    def _announce(self, env: Interpreter) -> None:
+        """Say which environment is changed, as uv does: not for ``./.venv`` (the default)
+        or an environment inside the cache (a build's)."""
+        root = Path(os.path.abspath(env.prefix))
+        cwd = Path(os.getcwd())
+        if root == cwd / ".venv" or root.is_relative_to(self.session.cache.root):
+            return
+        shown = str(root.relative_to(cwd)) if root.is_relative_to(cwd) else str(root)
+        log.info(f"Using Python {env.version_str} environment at: {shown}")
 
-        # TMPDIR as tempfile.gettempdir() would pick it, without importing tempfile (and with
-        # it shutil and random) on every install.
-        temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") \
-            or "/tmp"
-        key = digest(os.path.realpath(env.prefix))
-        return FileLock(Path(temp) / f"pyffin-env-{key}.lock", f"the environment at {env.prefix}")
+    @contextmanager
+    def locked(self, env: Interpreter, debris: Sequence[str] = ()) -> Iterator[None]:
+        """Hold the environment's lock (one process changes an environment at a time), having
+        removed what installs that died left behind: ``debris`` seen by the scan, and in the
+        scheme's directories."""
+        from pyffin.installer import debris as leftovers
+
+        with environment_lock(env, self.session.cache):
+            leftovers.remove(debris)
+            leftovers.sweep(env.scheme)
+            yield
 
     def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,
@@ -239,7 +251,8 @@ class _Operation:
             raise UsageError("no requirements given: pass package names or requirements files")
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)
-        installed = scan([Path(p) for p in env.site_packages])
+        debris: list[str] = []
+        installed = scan([Path(p) for p in env.site_packages], debris=debris)
         result = InstallResult(env, dry_run=self.change.dry_run)
 
         if not (upgrade or upgrade_packages or self.change.reinstall
@@ -247,6 +260,9 @@ class _Operation:
             audited = (_already_synced(spec, installed, env) if sync
                        else _already_installed(spec, installed, env))
             if audited is not None:
+                if debris and not self.change.dry_run:
+                    with self.locked(env, debris):
+                        pass
                 result.audited = audited
                 result.timings["audit"] = time.perf_counter() - started
                 return result
@@ -267,7 +283,7 @@ class _Operation:
         if self.change.dry_run or plan.is_noop:
             return result
         hashes = _required_hashes(spec) if hash_mode else {}
-        self._apply(plan, env, source, result, hashes)
+        self._apply(plan, env, source, result, hashes, debris)
         return result
 
     def _resolve(self, spec: RequirementsSpec, env: Interpreter,
@@ -334,10 +350,11 @@ class _Operation:
         return wanted, source
 
     def _apply(self, plan: InstallPlan, env: Interpreter, source: IndexSource,
-               result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
+               result: InstallResult, hashes: Mapping[str, tuple[str, ...]],
+               debris: Sequence[str]) -> None:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.futures import run_in_threads
-        from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
+        from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
         database = DistributionDatabase(
@@ -359,26 +376,36 @@ class _Operation:
         result.prepared = len(pending)
         result.timings["prepare"] = time.perf_counter() - started
 
-        with self.locked(env):
+        python = os.fspath(env.sys_executable)
+        to_install = sorted(plan.to_install, key=lambda w: w.name)
+
+        def prepare(item: Wanted) -> PreparedWheel:
+            return prepare_wheel(archives[item.name], env.scheme, python=python,
+                                 link_mode=self.change.link_mode)
+
+        # Every wheel is checked before the environment is touched: a refused one (a script
+        # named python, say) leaves the environment as it was, old versions included.
+        prepared = dict(zip([w.name for w in to_install],
+                            run_in_threads(prepare, to_install, workers=_INSTALL_THREADS),
+                            strict=True))
+        with self.locked(env, debris):
             started = time.perf_counter()
             for dist in plan.to_remove:
                 remove(dist, env.scheme)
             result.timings["uninstall"] = time.perf_counter() - started
             started = time.perf_counter()
-            python = os.fspath(env.sys_executable)
             replaced: list[ReplacedFiles] = []
 
             def install(item: Wanted) -> object:
-                return install_wheel(archives[item.name], env.scheme, python=python,
-                                     link_mode=self.change.link_mode, requested=item.requested,
-                                     direct_url=item.direct_url, replaced=replaced)
+                return prepared[item.name].install(requested=item.requested,
+                                                   direct_url=item.direct_url,
+                                                   replaced=replaced)
 
             # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side
             # by side. When two wheels ship the same file, which copy stays is not defined
             # (as with uv); the one that came second warns, once every RECORD is in place.
             try:
-                run_in_threads(install, sorted(plan.to_install, key=lambda w: w.name),
-                               workers=_INSTALL_THREADS)
+                run_in_threads(install, to_install, workers=_INSTALL_THREADS)
             finally:
                 warn_replaced(env.scheme, replaced)
             result.timings["install"] = time.perf_counter() - started
@@ -389,6 +416,26 @@ class _Operation:
             compile_bytecode([Path(p) for p in dict.fromkeys(
                 (env.scheme.purelib, env.scheme.platlib))], python)
             result.timings["bytecode"] = time.perf_counter() - started
+
+
+def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
+    """The lock of the environment ``env`` (not yet taken): ``.lock`` in a virtual
+    environment's root — the file uv locks, so the two tools never change one environment at
+    once — else, for a system interpreter or an environment we cannot write to, a lock in the
+    cache keyed by the environment's real path."""
+    from pyffin.cache import CacheBucket, FileLock, digest
+
+    what = f"the environment at {env.prefix}"
+    if env.is_venv and os.access(env.prefix, os.W_OK):
+        return FileLock(Path(env.prefix) / ".lock", what)
+    key = digest(os.path.realpath(env.prefix))
+    if cache.temporary:
+        # --no-cache: a per-process cache would exclude no one; the temporary directory is
+        # shared (the lock file is opened without following links).
+        temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") \
+            or "/tmp"
+        return FileLock(Path(temp) / f"pyffin-env-{key}.lock", what)
+    return FileLock(cache.entry(CacheBucket.INTERPRETER, f"{key}.lock").path, what)
 
 
 def _normalize(name: str) -> str:
