@@ -318,3 +318,34 @@ def test_a_wheel_with_a_script_named_like_the_interpreter_changes_nothing(
     assert freeze(env) == "lib==1.0\n"
     assert os.readlink(env / "bin" / "python") == python
     assert (env / "bin" / f"python{VERSION}").is_symlink()
+
+
+def test_syncs_that_waited_for_the_lock_plan_from_what_is_installed_then(
+        index: IndexServer, tmp_path: Path) -> None:
+    from pyffin.cache import FileLock
+    from tests.support.cli import spawn
+
+    cache = tmp_path / "cache"
+    env = make_venv(tmp_path / "env", cache)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\nother==1.0\n")
+    assert pip("sync", index, cache, requirements, "--python", env).returncode == 0
+    requirements.write_text("lib==1.0\n")
+    # Two syncs that both remove `other` queue behind a lock held here. Each must decide what
+    # to remove once it holds the lock: the second then finds `other` gone already.
+    lock = FileLock(env / ".lock", "the environment").acquire()
+    try:
+        procs = [spawn(["pip", "sync", requirements, "--python", env, "--index-url",
+                        index.index_url, "--cache-dir", cache]) for _ in range(2)]
+        for proc in procs:
+            assert proc.stderr is not None
+            line = proc.stderr.readline()
+            while line and "Waiting for another pyffin process" not in line:
+                line = proc.stderr.readline()
+            assert line, "the sync did not wait for the lock"
+    finally:
+        lock.release()
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert freeze(env) == "lib==1.0\n"

@@ -156,6 +156,7 @@ def uninstall(
 ) -> InstallResult:
     """Remove packages (names, or the requirements of files) from the environment; names that
     are not installed are skipped with a warning."""
+    from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
     from pyffin.installer.uninstall import uninstall as remove
     from pyffin.requirements import read_requirements
@@ -168,20 +169,21 @@ def uninstall(
     names = [entry.name for entry in spec.requirements]
     if any(name is None for name in names):
         raise UsageError("uninstall needs package names, not URLs or paths")
-    debris: list[str] = []
-    installed = {d.normalized_name: d
-                 for d in scan([Path(p) for p in env.site_packages], debris=debris)}
-    doomed: list[InstalledDistribution] = []
-    for name in dict.fromkeys(n for n in names if n is not None):
-        dist = installed.get(name)
-        if dist is None:
-            log.warn(f"Skipping {name} as it is not installed")
-        else:
-            doomed.append(dist)
-    result = InstallResult(env, dry_run=dry_run)
-    result.removed = sorted((d.normalized_name, d.version) for d in doomed)
-    if not dry_run and (doomed or debris):
-        with operation.locked(env, debris):
+    with operation.locked(env):
+        debris: list[str] = []
+        installed = {d.normalized_name: d
+                     for d in scan([Path(p) for p in env.site_packages], debris=debris)}
+        doomed: list[InstalledDistribution] = []
+        for name in dict.fromkeys(n for n in names if n is not None):
+            dist = installed.get(name)
+            if dist is None:
+                log.warn(f"Skipping {name} as it is not installed")
+            else:
+                doomed.append(dist)
+        result = InstallResult(env, dry_run=dry_run)
+        result.removed = sorted((d.normalized_name, d.version) for d in doomed)
+        if not dry_run:
+            leftovers.remove(debris)
             for dist in doomed:
                 remove(dist, env.scheme)
     result.timings["uninstall"] = time.perf_counter() - started
@@ -221,15 +223,14 @@ class _Operation:
         log.info(f"Using Python {env.version_str} environment at: {shown}")
 
     @contextmanager
-    def locked(self, env: Interpreter, debris: Sequence[str] = ()) -> Iterator[None]:
-        """Hold the environment's lock (one process changes an environment at a time), having
-        removed what installs that died left behind: ``debris`` seen by the scan, and in the
-        scheme's directories."""
-        from pyffin.installer import debris as leftovers
-
+    def locked(self, env: Interpreter) -> Iterator[None]:
+        """Hold the environment's lock for the whole operation, from reading what is installed
+        to the last change (as uv): a plan made without it could remove what another process
+        removed or reinstalled meanwhile. A dry run changes nothing and takes no lock."""
+        if self.change.dry_run:
+            yield
+            return
         with environment_lock(env, self.session.cache):
-            leftovers.remove(debris)
-            leftovers.sweep(env.scheme)
             yield
 
     def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
@@ -238,7 +239,6 @@ class _Operation:
             editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
             extras: Sequence[str] = (), all_extras: bool = False, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
-        from pyffin.installer.installed import scan
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
@@ -249,10 +249,23 @@ class _Operation:
             extras=extras, all_extras=all_extras, stdin=stdin)
         if not spec.requirements:
             raise UsageError("no requirements given: pass package names or requirements files")
+        with self.locked(env):
+            return self._run_locked(
+                env, spec, started, sync=sync, no_deps=no_deps, resolve_options=resolve_options,
+                upgrade=upgrade, upgrade_packages=upgrade_packages)
+
+    def _run_locked(self, env: Interpreter, spec: RequirementsSpec, started: float, *,
+                    sync: bool, no_deps: bool, resolve_options: ResolveOptions, upgrade: bool,
+                    upgrade_packages: tuple[str, ...]) -> InstallResult:
+        from pyffin.installer import debris as leftovers
+        from pyffin.installer.installed import scan
+
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)
         debris: list[str] = []
         installed = scan([Path(p) for p in env.site_packages], debris=debris)
+        if debris and not self.change.dry_run:
+            leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
 
         if not (upgrade or upgrade_packages or self.change.reinstall
@@ -260,9 +273,6 @@ class _Operation:
             audited = (_already_synced(spec, installed, env) if sync
                        else _already_installed(spec, installed, env))
             if audited is not None:
-                if debris and not self.change.dry_run:
-                    with self.locked(env, debris):
-                        pass
                 result.audited = audited
                 result.timings["audit"] = time.perf_counter() - started
                 return result
@@ -283,7 +293,7 @@ class _Operation:
         if self.change.dry_run or plan.is_noop:
             return result
         hashes = _required_hashes(spec) if hash_mode else {}
-        self._apply(plan, env, source, result, hashes, debris)
+        self._apply(plan, env, source, result, hashes)
         return result
 
     def _resolve(self, spec: RequirementsSpec, env: Interpreter,
@@ -350,10 +360,10 @@ class _Operation:
         return wanted, source
 
     def _apply(self, plan: InstallPlan, env: Interpreter, source: IndexSource,
-               result: InstallResult, hashes: Mapping[str, tuple[str, ...]],
-               debris: Sequence[str]) -> None:
+               result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.futures import run_in_threads
+        from pyffin.installer import debris
         from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
@@ -388,27 +398,26 @@ class _Operation:
         prepared = dict(zip([w.name for w in to_install],
                             run_in_threads(prepare, to_install, workers=_INSTALL_THREADS),
                             strict=True))
-        with self.locked(env, debris):
-            started = time.perf_counter()
-            for dist in plan.to_remove:
-                remove(dist, env.scheme)
-            result.timings["uninstall"] = time.perf_counter() - started
-            started = time.perf_counter()
-            replaced: list[ReplacedFiles] = []
+        debris.sweep(env.scheme)  # the scripts directory's and the prefix's too
+        started = time.perf_counter()
+        for dist in plan.to_remove:
+            remove(dist, env.scheme)
+        result.timings["uninstall"] = time.perf_counter() - started
+        started = time.perf_counter()
+        replaced: list[ReplacedFiles] = []
 
-            def install(item: Wanted) -> object:
-                return prepared[item.name].install(requested=item.requested,
-                                                   direct_url=item.direct_url,
-                                                   replaced=replaced)
+        def install(item: Wanted) -> object:
+            return prepared[item.name].install(requested=item.requested,
+                                               direct_url=item.direct_url, replaced=replaced)
 
-            # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side
-            # by side. When two wheels ship the same file, which copy stays is not defined
-            # (as with uv); the one that came second warns, once every RECORD is in place.
-            try:
-                run_in_threads(install, to_install, workers=_INSTALL_THREADS)
-            finally:
-                warn_replaced(env.scheme, replaced)
-            result.timings["install"] = time.perf_counter() - started
+        # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
+        # side. When two wheels ship the same file, which copy stays is not defined (as with
+        # uv); the one that came second warns, once every RECORD is in place.
+        try:
+            run_in_threads(install, to_install, workers=_INSTALL_THREADS)
+        finally:
+            warn_replaced(env.scheme, replaced)
+        result.timings["install"] = time.perf_counter() - started
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
 
