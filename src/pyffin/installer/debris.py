@@ -26,8 +26,9 @@ from pyffin import log
 if TYPE_CHECKING:
     from pyffin.interpreter.scheme import Scheme
 
-_DEBRIS_RE = re.compile(
-    r"^\..+\.dist-info\.tmp-[0-9a-f]{12}$|\.pyffin-(?:tmp|old)-[0-9a-f]{12}$")
+_DEBRIS_PATTERN = r"^\..+\.dist-info\.tmp-[0-9a-f]{12}$|\.pyffin-(?:tmp|old)-[0-9a-f]{12}$"
+#: Compiled on first use: every sync scans site-packages, and almost none finds a candidate.
+_debris_re: re.Pattern[str] | None = None
 
 
 def token() -> str:
@@ -43,7 +44,12 @@ def temp_file(directory: str) -> str:
 
 def is_debris(name: str) -> bool:
     """Whether ``name`` is one of the installer's temporary names."""
-    return ("pyffin-" in name or name.startswith(".")) and _DEBRIS_RE.search(name) is not None
+    global _debris_re
+    if "pyffin-" not in name and not name.startswith("."):
+        return False
+    if _debris_re is None:
+        _debris_re = re.compile(_DEBRIS_PATTERN)
+    return _debris_re.search(name) is not None
 
 
 def directories(scheme: Scheme) -> list[str]:
