@@ -25,7 +25,7 @@ from pyffin.cache.fs import is_temp_name
 from pyffin.distribution.unzip import parse_record
 from pyffin.installer.debris import is_debris
 from pyffin.installer.record import hash_file
-from tests.support.cli import pyffin, run, spawn
+from tests.support.cli import pyffin, spawn
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
 
@@ -110,13 +110,13 @@ def soak(index: IndexServer, tmp_path: Path, *, venvs: int, rounds: int | None,
             done += 1
 
     final = requirements[0]
-    for env in envs:
-        result = run(sync_args(env, final))
+    for env in envs:  # (in this process from here on: no process start-up to wait for)
+        result = pyffin(*sync_args(env, final))
         assert result.returncode == 0, result
-        again = run(sync_args(env, final))
+        again = pyffin(*sync_args(env, final))
         assert again.returncode == 0 and f"Audited {len(SETS[0])} packages in" in again.stderr, \
             again
-        freeze = run(["pip", "freeze", "--python", env])
+        freeze = pyffin("pip", "freeze", "--python", env)
         assert freeze.stdout.splitlines() == sorted(SETS[0]), freeze
         _check_records(env)
         _check_no_debris(env)
@@ -159,7 +159,7 @@ def _check_no_debris(env: Path) -> None:
 def _check_cache(cache: Path) -> None:
     """After ``cache prune`` (the documented remover of killed runs' leftovers), no temporary
     file or directory remains anywhere in the cache."""
-    prune = run(["cache", "prune", "--cache-dir", cache])
+    prune = pyffin("cache", "prune", "--cache-dir", cache)
     assert prune.returncode == 0, prune
     leftovers = []
     for dirpath, dirnames, filenames in os.walk(cache):
@@ -170,9 +170,9 @@ def _check_cache(cache: Path) -> None:
     assert not temp.exists() or not list(temp.iterdir())
     # MERGE(issue 12): `pyffin cache verify` comes from the safety-input branch. Once both are
     # merged this runs it; until then the cache has no such command and the check is skipped.
-    verify_help = run(["cache", "verify", "--help"])
+    verify_help = pyffin("cache", "verify", "--help")
     if verify_help.returncode == 0:
-        verify = run(["cache", "verify", "--cache-dir", cache])
+        verify = pyffin("cache", "verify", "--cache-dir", cache)
         assert verify.returncode == 0, verify
 
 
