@@ -161,6 +161,17 @@ def test_every_mutating_command_names_its_environment_unless_quiet(
         f"Using Python {FULL_VERSION} environment at: {env}")
 
 
+def test_a_removed_working_directory_shows_the_absolute_path(
+        index: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = make_venv(tmp_path / "env", tmp_path / "cache")
+    (tmp_path / "gone").mkdir()
+    monkeypatch.chdir(tmp_path / "gone")
+    (tmp_path / "gone").rmdir()
+    result = pip("uninstall", index, tmp_path / "cache", "lib", "--python", env / "bin" / "python")
+    assert result.returncode == 0, result
+    assert result.stderr.splitlines()[0] == f"Using Python {FULL_VERSION} environment at: {env}"
+
+
 def test_the_default_dot_venv_is_not_announced(index: IndexServer, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     make_venv(tmp_path / ".venv", tmp_path / "cache")

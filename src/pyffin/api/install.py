@@ -216,10 +216,14 @@ class _Operation:
         """Say which environment is changed, as uv does: not for ``./.venv`` (the default)
         or an environment inside the cache (a build's)."""
         root = Path(os.path.abspath(env.prefix))
-        cwd = Path(os.getcwd())
-        if root == cwd / ".venv" or root.is_relative_to(self.session.cache.root):
+        try:
+            cwd: Path | None = Path(os.getcwd())
+        except OSError:  # the working directory was removed
+            cwd = None
+        if (cwd is not None and root == cwd / ".venv") or root.is_relative_to(
+                self.session.cache.root):
             return
-        shown = str(root.relative_to(cwd)) if root.is_relative_to(cwd) else str(root)
+        shown = root.relative_to(cwd) if cwd is not None and root.is_relative_to(cwd) else root
         log.info(f"Using Python {env.version_str} environment at: {shown}")
 
     @contextmanager
