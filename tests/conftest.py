@@ -24,7 +24,7 @@ def _isolated_configuration(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("PYFFIN_CACHE_DIR", str(Path(home) / "cache"))
     monkeypatch.setenv("NETRC", str(Path(home) / "netrc"))
     monkeypatch.setenv("NO_COLOR", "1")
-    # Environment locks (and builds' scratch files) go to TMPDIR: keep them with the test.
+    # Scratch files (and --no-cache environment locks) go to TMPDIR: keep them with the test.
     (home / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(home / "tmp"))
     for proxy in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",

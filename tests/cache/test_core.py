@@ -24,6 +24,14 @@ def test_init_creates_the_root_with_cachedir_tag_and_gitignore(tmp_path: Path) -
         assert (root / ".gitignore").read_text() == "*\n"
 
 
+def test_a_cache_dir_in_an_existing_directory_keeps_its_gitignore(tmp_path: Path) -> None:
+    # --cache-dir naming a project by mistake must not make git ignore the whole project.
+    (tmp_path / ".gitignore").write_text("build/\n")
+    with Cache(tmp_path):
+        assert (tmp_path / "CACHEDIR.TAG").is_file()
+    assert (tmp_path / ".gitignore").read_text() == "build/\n"
+
+
 def test_root_comes_from_flag_then_env_then_platform(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "env"))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from pyffin import log
 from pyffin.cache import FileLock
+from pyffin.errors import LockError
 from tests.cache.conftest import start_worker, wait_for_line
 from tests.support.cli import spawn
 
@@ -94,3 +98,26 @@ def test_cache_clean_force_does_not_wait(tmp_path: Path) -> None:
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait()
+
+
+def test_a_symlink_planted_at_the_lock_path_is_an_error_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    planted = tmp_path / ".lock"
+    planted.symlink_to(victim)
+    for take in (lambda lock: lock.acquire(), lambda lock: lock.try_acquire()):
+        with pytest.raises(LockError, match=f"the lock file {planted} is a symbolic link"):
+            take(FileLock(planted, "x"))
+    dangling = tmp_path / "other.lock"
+    dangling.symlink_to(tmp_path / "created-by-root")
+    with pytest.raises(LockError, match="is a symbolic link"):
+        FileLock(dangling, "x").acquire()
+    assert victim.read_text() == "precious"
+    assert not (tmp_path / "created-by-root").exists()
+
+
+def test_a_lock_path_that_is_not_a_regular_file_is_an_error(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".lock")
+    with pytest.raises(LockError, match="is not a regular file"):
+        FileLock(tmp_path / ".lock", "x").acquire()
+

@@ -211,6 +211,50 @@ def test_quiet_with_output_file_prints_nothing(tmp_path: Path, index: IndexServe
     assert "util==1.0" in (tmp_path / "out.txt").read_text()
 
 
+def test_dash_output_file_is_stdout_even_when_quiet(tmp_path: Path, index: IndexServer) -> None:
+    result = compile_(tmp_path, index, "util\n", "-q", "-o", "-")
+    assert pins(result) == ["util==1.0"] and result.stderr == ""
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_symlinked_output_file_updates_the_link_target(tmp_path: Path,
+                                                           index: IndexServer) -> None:
+    (tmp_path / "pins").mkdir()
+    real = tmp_path / "pins" / "requirements.txt"
+    real.write_text("util==1.0\n")
+    link = tmp_path / "requirements.txt"
+    link.symlink_to(real)
+    result = compile_(tmp_path, index, "util\nlib\n", "-o", link)
+    assert result.returncode == 0, result
+    assert link.is_symlink()
+    assert pins(Result(0, real.read_text(), "")) == ["lib==2.0", "util==1.0"]
+
+
+def test_a_fifo_output_file_is_written_not_replaced(tmp_path: Path, index: IndexServer) -> None:
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    result = compile_(tmp_path, index, "util\n", "-q", "-o", fifo)
+    reader.join(timeout=30)
+    assert result.returncode == 0, result
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert pins(Result(0, received[0], "")) == ["util==1.0"]
+
+
+def test_an_output_file_that_is_a_directory_is_a_clear_error(tmp_path: Path,
+                                                              index: IndexServer) -> None:
+    (tmp_path / "out").mkdir()
+    result = compile_(tmp_path, index, "util\n", "-o", tmp_path / "out")
+    assert result.returncode == 1
+    assert result.stderr.endswith(f"error: cannot write {tmp_path / 'out'}: it is a directory\n")
+
+
 def test_offline(tmp_path: Path, index: IndexServer) -> None:
     cold = compile_(tmp_path, index, "app\n", "--offline")
     assert cold.returncode == 1

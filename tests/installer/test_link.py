@@ -275,6 +275,49 @@ def test_refuses_hostile_entry_points(env: Env, tmp_path: Path, entry_points: di
     assert not (tmp_path / "env" / "evil").exists()
 
 
+@pytest.mark.parametrize(
+    ("fields", "entry"),
+    [
+        ({"entry_points": {"console_scripts": {"python": "bad:main"}}}, "the entry point 'python'"),
+        ({"entry_points": {"console_scripts": {"python3": "bad:main"}}},
+         "the entry point 'python3'"),
+        ({"entry_points": {"gui_scripts": {"pythonw": "bad:main"}}}, "the entry point 'pythonw'"),
+        ({"entry_points": {"console_scripts": {"activate": "bad:main"}}},
+         "the entry point 'activate'"),
+        ({"data": {"scripts": {"python3.11": "#!/bin/sh\n"}}}, "bad-1.0.data/scripts/python3.11"),
+        ({"data": {"scripts": {"Activate.ps1": "x\n"}}}, "bad-1.0.data/scripts/Activate.ps1"),
+        ({"data": {"scripts": {"activate_this.py": "x\n"}}},
+         "bad-1.0.data/scripts/activate_this.py"),
+        ({"data": {"data": {"bin/python": "#!/bin/sh\n"}}}, "bad-1.0.data/data/bin/python"),
+        ({"data": {"data": {"bin/deactivate": "x\n"}}}, "bad-1.0.data/data/bin/deactivate"),
+        ({"data": {"data": {"Scripts/python.exe": "x"}}}, "bad-1.0.data/data/Scripts/python.exe"),
+        ({"data": {"data": {"pyvenv.cfg": "home = /evil\n"}}}, "bad-1.0.data/data/pyvenv.cfg"),
+    ],
+)
+def test_refuses_scripts_that_would_replace_the_environments_own(
+        env: Env, tmp_path: Path, fields: dict[str, object], entry: str) -> None:
+    spec = WheelSpec("bad", "1.0", files={"bad/__init__.py": "def main(): pass\n"},
+                     **fields)  # type: ignore[arg-type]
+    before = env.tree()
+    python_before = os.readlink(env.scheme.scripts / "python")
+
+    with pytest.raises(InstallError) as info:
+        install_wheel(unzipped(spec, tmp_path / "a"), env.scheme, python=env.python)
+
+    assert str(info.value) == (
+        f"cannot install bad 1.0: {entry} would replace the environment's own interpreter, "
+        "activation script or configuration; refusing to install it")
+    assert env.tree() == before  # refused before anything was written
+    assert os.readlink(env.scheme.scripts / "python") == python_before
+
+
+def test_scripts_with_names_like_python_but_not_one_install(env: Env, install: Install) -> None:
+    install(WheelSpec("ok", "1.0", entry_points={"console_scripts": {"python-ok": "ok:x",
+                                                                     "ipython": "ok:y"}}))
+    assert (env.scheme.scripts / "python-ok").is_file()
+    assert (env.scheme.scripts / "ipython").is_file()
+
+
 def test_refuses_an_archive_with_an_unknown_data_directory(env: Env, tmp_path: Path) -> None:
     archive = unzipped(WheelSpec("bad", "1.0"), tmp_path / "a")
     (archive / "bad-1.0.data" / "etc").mkdir(parents=True)

@@ -6,6 +6,7 @@ from pyffin.errors import NotSupportedError
 from pyffin.installer.errors import InstallError
 from pyffin.installer.scripts import (
     EntryPointScript,
+    is_reserved,
     launcher,
     parse_entry_points,
     rewrite_python_shebang,
@@ -79,3 +80,21 @@ def test_python_shebangs_are_rewritten_and_others_kept() -> None:
     assert rewrite_python_shebang(b"#!pythonw -u\r\nprint()\n", "/p") == b"#!/p\nprint()\n"
     assert rewrite_python_shebang(b"#!python", "/p") == b"#!/p\n"
     assert rewrite_python_shebang(b"#!/bin/sh\necho\n", "/p") is None
+
+
+@pytest.mark.parametrize("name", [
+    "python", "python3", "python3.12", "python3.13t", "pythonw", "python.exe", "pypy", "pypy3",
+    "pypy3.10", "Python3", "activate", "activate.fish", "activate.csh", "activate.ps1",
+    "Activate.ps1", "activate.bat", "activate.nu", "activate_this.py", "deactivate",
+    "deactivate.bat",
+])
+def test_names_of_the_environments_own_scripts_are_reserved(name: str) -> None:
+    assert is_reserved(name)
+
+
+@pytest.mark.parametrize("name", [
+    "pip", "python-app", "pythonista", "py", "ipython", "python3-config", "activator",
+    "my-activate", "pytest",
+])
+def test_other_script_names_are_not_reserved(name: str) -> None:
+    assert not is_reserved(name)

@@ -181,6 +181,48 @@ def test_environment_is_a_venv_or_needs_system(
     assert find_environment(cache=cache).executable == venv
 
 
+def test_a_version_request_for_an_environment_finds_virtual_environments_only(
+    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
+    monkeypatch: pytest.MonkeyPatch, make_venv: Callable[[Path], Path],
+    make_python: Callable[..., Path],
+) -> None:
+    # As uv: `pip install --python 3.11` never lands in a system interpreter by accident.
+    system311 = make_python(tmp_path / "usr" / "bin", "python3.11")
+    fake_probe.versions[system311] = (3, 11, 7)
+    _path(monkeypatch, tmp_path / "usr" / "bin")
+    for request in ("3.11", "python3.11"):
+        with pytest.raises(InterpreterNotFound) as info:
+            find_environment(request, cache=cache)
+        assert str(info.value) == (
+            f"No virtual environment found for {PythonRequest.parse(request)}; run `pyffin "
+            "venv` to create an environment, or pass --system to install into a non-virtual "
+            "environment")
+    assert find_environment("3.11", system=True, cache=cache).executable == system311
+    # A path names the interpreter explicitly: it is used as given, as uv does.
+    assert find_environment(str(system311), cache=cache).executable == system311
+
+    # A virtual environment on PATH (not active) matches.
+    env311 = make_venv(tmp_path / "env311")
+    fake_probe.versions[env311] = (3, 11, 7)
+    _path(monkeypatch, tmp_path / "usr" / "bin", env311.parent)
+    assert find_environment("3.11", cache=cache).executable == env311
+    assert find_environment("3.11", system=True, cache=cache).executable == system311
+
+
+def test_the_environment_found_is_announced_before_it_is_refused(
+    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
+    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
+) -> None:
+    fake_probe.externally_managed = "Use apt."
+    system = make_python(tmp_path / "usr" / "bin")
+    _path(monkeypatch, tmp_path / "usr" / "bin")
+    announced: list[Path] = []
+    with pytest.raises(InterpreterError, match="externally managed"):
+        find_environment(system=True, cache=cache,
+                         announce=lambda interpreter: announced.append(interpreter.executable))
+    assert announced == [system]
+
+
 def test_an_externally_managed_environment_needs_break_system_packages(
     place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
     monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],

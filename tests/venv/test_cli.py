@@ -62,20 +62,45 @@ def test_system_site_packages_flag(tmp_path: Path, cache_dir: Path) -> None:
         tmp_path / "env" / "pyvenv.cfg").read_text()
 
 
-def test_a_non_empty_directory_needs_clear(tmp_path: Path, cache_dir: Path) -> None:
+@pytest.mark.parametrize("flags", [[], ["--clear"], ["--allow-existing"]])
+def test_a_directory_that_is_not_an_environment_is_refused(
+        tmp_path: Path, cache_dir: Path, flags: list[str]) -> None:
     target = tmp_path / "src"
     target.mkdir()
     (target / "main.py").write_text("")
+    result = pyffin("venv", target, "-p", sys.executable, *flags, cache_dir=cache_dir)
+    assert result.returncode == 1
+    action = "clear" if flags == ["--clear"] else "write into"
+    assert result.stderr.splitlines()[-2:] == [
+        f"error: The directory {target} exists and is not a virtual environment: pyffin does "
+        f"not {action} it",
+        "hint: --clear and --allow-existing apply only to a virtual environment (a directory "
+        "with pyvenv.cfg); choose another path, or empty it first"]
+    assert sorted(p.name for p in target.iterdir()) == ["main.py"]
+
+
+def test_an_existing_environment_needs_clear_or_allow_existing(
+        tmp_path: Path, cache_dir: Path) -> None:
+    target = tmp_path / "env"
+    assert pyffin("venv", target, "-p", sys.executable, cache_dir=cache_dir).returncode == 0
+    (target / "kept").write_text("")
     result = pyffin("venv", target, "-p", sys.executable, cache_dir=cache_dir)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        f"error: The directory {target} exists and is not a virtual environment; pass --clear "
-        "to replace it")
-    assert (target / "main.py").exists()
-
-    result = pyffin("venv", target, "-p", sys.executable, "--clear", cache_dir=cache_dir)
-    assert result.returncode == 0, result
-    assert not (target / "main.py").exists()
+    assert result.stderr.splitlines()[-2:] == [
+        f"error: A virtual environment already exists at {target}",
+        "hint: pass --clear to replace it, or --allow-existing to update it in place "
+        "(installed packages stay)"]
+    assert (target / "kept").exists()
+    both = pyffin("venv", target, "-p", sys.executable, "--clear", "--allow-existing",
+                  cache_dir=cache_dir)
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    updated = pyffin("venv", target, "-p", sys.executable, "--allow-existing",
+                     cache_dir=cache_dir)
+    assert updated.returncode == 0, updated
+    assert (target / "kept").exists()
+    cleared = pyffin("venv", target, "-p", sys.executable, "--clear", cache_dir=cache_dir)
+    assert cleared.returncode == 0, cleared
+    assert not (target / "kept").exists() and (target / "pyvenv.cfg").is_file()
 
 
 def test_seed_installs_pip_setuptools_and_wheel_with_pyffin(

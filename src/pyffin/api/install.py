@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
-    from pyffin.cache import FileLock
+    from pyffin.cache import Cache, FileLock
     from pyffin.distribution.database import FetchReporter
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
@@ -173,6 +174,7 @@ def uninstall(
 ) -> InstallResult:
     """Remove packages (names, or the requirements of files) from the environment; names that
     are not installed are skipped with a warning."""
+    from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
     from pyffin.installer.uninstall import uninstall as remove
     from pyffin.requirements import read_requirements
@@ -185,18 +187,21 @@ def uninstall(
     names = [entry.name for entry in spec.requirements]
     if any(name is None for name in names):
         raise UsageError("uninstall needs package names, not URLs or paths")
-    installed = {d.normalized_name: d for d in scan([Path(p) for p in env.site_packages])}
-    doomed: list[InstalledDistribution] = []
-    for name in dict.fromkeys(n for n in names if n is not None):
-        dist = installed.get(name)
-        if dist is None:
-            log.warn(f"Skipping {name} as it is not installed")
-        else:
-            doomed.append(dist)
-    result = InstallResult(env, dry_run=dry_run)
-    result.removed = sorted((d.normalized_name, d.version) for d in doomed)
-    if not dry_run and doomed:
-        with operation.locked(env):
+    with operation.locked(env):
+        debris: list[str] = []
+        installed = {d.normalized_name: d
+                     for d in scan([Path(p) for p in env.site_packages], debris=debris)}
+        doomed: list[InstalledDistribution] = []
+        for name in dict.fromkeys(n for n in names if n is not None):
+            dist = installed.get(name)
+            if dist is None:
+                log.warn(f"Skipping {name} as it is not installed")
+            else:
+                doomed.append(dist)
+        result = InstallResult(env, dry_run=dry_run)
+        result.removed = sorted((d.normalized_name, d.version) for d in doomed)
+        if not dry_run:
+            leftovers.remove(debris)
             for dist in doomed:
                 remove(dist, env.scheme)
     result.timings["uninstall"] = time.perf_counter() - started
@@ -232,20 +237,32 @@ class _Operation:
 
         return find_environment(self.python, system=self.system,
                                 break_system_packages=self.break_system_packages,
-                                cache=self.session.cache)
+                                cache=self.session.cache, announce=self._announce)
 
-    def locked(self, env: Interpreter) -> FileLock:
-        """The environment's lock: one process changes an environment at a time. It lives in
-        the temporary directory, keyed by the environment's real path, so an environment
-        holds nothing but what was installed (and a system prefix needs no write access)."""
-        from pyffin.cache import FileLock, digest
+    def _announce(self, env: Interpreter) -> None:
+        """Say which environment is changed, as uv does: not for ``./.venv`` (the default)
+        or an environment inside the cache (a build's)."""
+        root = Path(os.path.abspath(env.prefix))
+        try:
+            cwd: Path | None = Path(os.getcwd())
+        except OSError:  # the working directory was removed
+            cwd = None
+        if (cwd is not None and root == cwd / ".venv") or root.is_relative_to(
+                self.session.cache.root):
+            return
+        shown = root.relative_to(cwd) if cwd is not None and root.is_relative_to(cwd) else root
+        log.info(f"Using Python {env.version_str} environment at: {shown}")
 
-        # TMPDIR as tempfile.gettempdir() would pick it, without importing tempfile (and with
-        # it shutil and random) on every install.
-        temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") \
-            or "/tmp"
-        key = digest(os.path.realpath(env.prefix))
-        return FileLock(Path(temp) / f"pyffin-env-{key}.lock", f"the environment at {env.prefix}")
+    @contextmanager
+    def locked(self, env: Interpreter) -> Iterator[None]:
+        """Hold the environment's lock for the whole operation, from reading what is installed
+        to the last change (as uv): a plan made without it could remove what another process
+        removed or reinstalled meanwhile. A dry run changes nothing and takes no lock."""
+        if self.change.dry_run:
+            yield
+            return
+        with environment_lock(env, self.session.cache):
+            yield
 
     def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,
@@ -254,7 +271,6 @@ class _Operation:
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
-        from pyffin.installer.installed import scan
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
@@ -279,9 +295,24 @@ class _Operation:
 
             check_requires_python(spec, make_target(env), hint="choose an environment whose "
                                   "Python it admits with --python")
+        with self.locked(env):
+            return self._run_locked(
+                env, spec, started, sync=sync, no_deps=no_deps, resolve_options=resolve_options,
+                upgrade=upgrade, upgrade_packages=upgrade_packages, cutoffs=cutoffs)
+
+    def _run_locked(self, env: Interpreter, spec: RequirementsSpec, started: float, *,
+                    sync: bool, no_deps: bool, resolve_options: ResolveOptions, upgrade: bool,
+                    upgrade_packages: tuple[str, ...], cutoffs: ExcludeNewer | None
+                    ) -> InstallResult:
+        from pyffin.installer import debris as leftovers
+        from pyffin.installer.installed import scan
+
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)
-        installed = scan([Path(p) for p in env.site_packages])
+        debris: list[str] = []
+        installed = scan([Path(p) for p in env.site_packages], debris=debris)
+        if debris and not self.change.dry_run:
+            leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
 
         if not (upgrade or upgrade_packages or self.change.reinstall
@@ -381,7 +412,8 @@ class _Operation:
                result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.futures import run_in_threads
-        from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
+        from pyffin.installer import debris
+        from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
         database = DistributionDatabase(
@@ -403,29 +435,38 @@ class _Operation:
         result.prepared = len(pending)
         result.timings["prepare"] = time.perf_counter() - started
 
-        with self.locked(env):
-            started = time.perf_counter()
-            for dist in plan.to_remove:
-                remove(dist, env.scheme)
-            result.timings["uninstall"] = time.perf_counter() - started
-            started = time.perf_counter()
-            python = os.fspath(env.sys_executable)
-            replaced: list[ReplacedFiles] = []
+        python = os.fspath(env.sys_executable)
+        to_install = sorted(plan.to_install, key=lambda w: w.name)
 
-            def install(item: Wanted) -> object:
-                return install_wheel(archives[item.name], env.scheme, python=python,
-                                     link_mode=self.change.link_mode, requested=item.requested,
-                                     direct_url=item.direct_url, replaced=replaced)
+        def prepare(item: Wanted) -> PreparedWheel:
+            return prepare_wheel(archives[item.name], env.scheme, python=python,
+                                 link_mode=self.change.link_mode)
 
-            # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side
-            # by side. When two wheels ship the same file, which copy stays is not defined
-            # (as with uv); the one that came second warns, once every RECORD is in place.
-            try:
-                run_in_threads(install, sorted(plan.to_install, key=lambda w: w.name),
-                               workers=_INSTALL_THREADS)
-            finally:
-                warn_replaced(env.scheme, replaced)
-            result.timings["install"] = time.perf_counter() - started
+        # Every wheel is checked before the environment is touched: a refused one (a script
+        # named python, say) leaves the environment as it was, old versions included.
+        prepared = dict(zip([w.name for w in to_install],
+                            run_in_threads(prepare, to_install, workers=_INSTALL_THREADS),
+                            strict=True))
+        debris.sweep(env.scheme)  # the scripts directory's and the prefix's too
+        started = time.perf_counter()
+        for dist in plan.to_remove:
+            remove(dist, env.scheme)
+        result.timings["uninstall"] = time.perf_counter() - started
+        started = time.perf_counter()
+        replaced: list[ReplacedFiles] = []
+
+        def install(item: Wanted) -> object:
+            return prepared[item.name].install(requested=item.requested,
+                                               direct_url=item.direct_url, replaced=replaced)
+
+        # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
+        # side. When two wheels ship the same file, which copy stays is not defined (as with
+        # uv); the one that came second warns, once every RECORD is in place.
+        try:
+            run_in_threads(install, to_install, workers=_INSTALL_THREADS)
+        finally:
+            warn_replaced(env.scheme, replaced)
+        result.timings["install"] = time.perf_counter() - started
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
 
@@ -433,6 +474,26 @@ class _Operation:
             compile_bytecode([Path(p) for p in dict.fromkeys(
                 (env.scheme.purelib, env.scheme.platlib))], python)
             result.timings["bytecode"] = time.perf_counter() - started
+
+
+def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
+    """The lock of the environment ``env`` (not yet taken): ``.lock`` in a virtual
+    environment's root — the file uv locks, so the two tools never change one environment at
+    once — else, for a system interpreter or an environment we cannot write to, a lock in the
+    cache keyed by the environment's real path."""
+    from pyffin.cache import CacheBucket, FileLock, digest
+
+    what = f"the environment at {env.prefix}"
+    if env.is_venv and os.access(env.prefix, os.W_OK):
+        return FileLock(Path(env.prefix) / ".lock", what)
+    key = digest(os.path.realpath(env.prefix))
+    if cache.temporary:
+        # --no-cache: a per-process cache would exclude no one; the temporary directory is
+        # shared (the lock file is opened without following links).
+        temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") \
+            or "/tmp"
+        return FileLock(Path(temp) / f"pyffin-env-{key}.lock", what)
+    return FileLock(cache.entry(CacheBucket.INTERPRETER, f"{key}.lock").path, what)
 
 
 def _normalize(name: str) -> str:

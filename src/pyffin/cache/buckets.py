@@ -94,6 +94,8 @@ class CacheBucket(enum.Enum):
 
         ``interpreter-v0/<hash(executable)>.bin``: markers, tags, paths and version of one
         interpreter, valid while the executable's modification time is unchanged.
+        ``interpreter-v0/<hash(prefix)>.lock``: the lock of a system interpreter's environment
+        (a virtual environment keeps its lock in its own root, ``.lock``).
         """,
     )
     BUILDS = (

@@ -173,8 +173,9 @@ class Cache:
             self.root.mkdir(parents=True, exist_ok=True)
             tag = self.root / "CACHEDIR.TAG"
             if not tag.exists():
+                # --cache-dir may name a directory of the user's: add, never replace.
+                _create_if_absent(self.root / ".gitignore", b"*\n")
                 fs.write_atomic(tag, _CACHEDIR_TAG)
-                fs.write_atomic(self.root / ".gitignore", b"*\n")
         except OSError as e:
             raise CacheError(f"cannot create the cache directory {self.root}: "
                              f"{e.strerror or e}") from e
@@ -289,6 +290,16 @@ class Cache:
         self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.root / LOCK_FILENAME, "the cache")
         return lock.acquire(shared=False, wait_hint="Use --force to skip the wait.")
+
+
+def _create_if_absent(path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                     0o644)
+    except FileExistsError:
+        return
+    with open(fd, "wb") as f:
+        f.write(data)
 
 
 def is_archive_id(name: str) -> bool:

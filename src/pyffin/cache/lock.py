@@ -3,11 +3,18 @@
 A lock lives on an open file descriptor, so it is released when the process dies, however it
 dies: a ``kill -9`` never leaves a stale lock behind. The lock file itself is never deleted while
 the cache is in use, so every process locks the same inode.
+
+Lock files are opened with ``O_NOFOLLOW``: one may live where others can write (an
+environment, a shared directory), and a symbolic link planted at its path must not make a
+privileged pyffin create or open the file it points to. Anything but a regular file there is an
+error, not followed. ``O_CLOEXEC`` keeps the descriptor (and so the lock) out of the builds and
+interpreters pyffin starts.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -56,6 +63,34 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+_OPEN_FLAGS = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0))
+
+
+def open_lock_file(path: Path) -> int:
+    """Open (creating it, and its directory, if needed) the lock file at ``path``; raises
+    :class:`LockError` when it cannot, or when something other than a regular file is there."""
+    try:
+        try:
+            fd = os.open(path, _OPEN_FLAGS, 0o666)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, _OPEN_FLAGS, 0o666)
+    except OSError as e:
+        if os.path.islink(path):
+            raise LockError(f"the lock file {path} is a symbolic link; pyffin does not follow "
+                            "links there: remove it") from e
+        raise LockError(f"cannot open the lock file {path}: {e.strerror or e}") from e
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        mode = 0
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise LockError(f"the lock file {path} is not a regular file: remove it")
+    return fd
+
+
 class FileLock:
     """A lock on ``path``, taken shared or exclusive, waited for with a message.
 
@@ -79,13 +114,7 @@ class FileLock:
         """Take the lock, blocking until it is free; say what we wait for when we must."""
         if self._fd is not None:
             raise LockError(f"lock on {self.what} is already held by this process")
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        except FileNotFoundError:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as e:
-            raise LockError(f"cannot open the lock file {self.path}: {e.strerror}") from e
+        fd = open_lock_file(self.path)
         try:
             if not _lock(fd, shared, blocking=False):
                 suffix = f" {wait_hint}" if wait_hint else ""
@@ -103,8 +132,7 @@ class FileLock:
         """Take the lock if it is free right now; return whether it was taken."""
         if self._fd is not None:
             raise LockError(f"lock on {self.what} is already held by this process")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = open_lock_file(self.path)
         if not _lock(fd, shared, blocking=False):
             os.close(fd)
             return False

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pyffin import log
 from pyffin.distribution.unzip import RecordEntry, normalize_name, parse_record, read_headers
+from pyffin.installer.debris import is_debris
 from pyffin.installer.errors import UninstallError
 from pyffin.records import record
 
@@ -153,12 +154,15 @@ class InstalledDistribution:
         return Path(first) if first else None
 
 
-def scan(site_packages: Sequence[Path]) -> list[InstalledDistribution]:
+def scan(site_packages: Sequence[Path], *,
+         debris: list[str] | None = None) -> list[InstalledDistribution]:
     """Every distribution installed in the ``site_packages`` directories (missing ones are
     skipped, a directory given twice is read once), sorted by normalized name then path.
 
     Reads no file except for the rare names that hold no version (an ``.egg-link``, an
-    unversioned ``.egg-info``): those read their metadata's ``Version``.
+    unversioned ``.egg-info``): those read their metadata's ``Version``. The paths of
+    leftovers of interrupted installs (:mod:`pyffin.installer.debris`) seen on the way are
+    added to ``debris`` when it is given.
     """
     found: list[InstalledDistribution] = []
     seen: set[str] = set()
@@ -176,6 +180,8 @@ def scan(site_packages: Sequence[Path]) -> list[InstalledDistribution]:
                 dist = _from_entry(entry)
                 if dist is not None:
                     found.append(dist)
+                elif debris is not None and is_debris(entry.name):
+                    debris.append(entry.path)
     found.sort(key=lambda d: (d.normalized_name, str(d.path)))
     return found
 

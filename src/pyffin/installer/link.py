@@ -31,7 +31,7 @@ from pyffin.distribution.unzip import (
     read_headers,
 )
 from pyffin.errors import NotSupportedError
-from pyffin.installer import scripts
+from pyffin.installer import debris, scripts
 from pyffin.installer.errors import InstallError
 from pyffin.installer.installed import InstalledDistribution
 from pyffin.installer.record import format_record, hash_bytes, hash_file
@@ -86,23 +86,60 @@ def install_wheel(
     of installs (whose owners may be installing side by side) is complete. Raises
     :class:`InstallError` naming the distribution and the file at fault.
     """
+    return prepare_wheel(archive, scheme, python=python, link_mode=link_mode).install(
+        installer=installer, requested=requested, direct_url=direct_url, replaced=replaced)
+
+
+def prepare_wheel(archive: Path, scheme: Scheme, *, python: str,
+                  link_mode: LinkMode = "hardlink") -> PreparedWheel:
+    """Read the unzipped wheel ``archive`` and check everything about it that can be refused
+    (its metadata, entry points, ``.data`` directories, scripts that would replace the
+    environment's interpreter or activation scripts), writing nothing: a batch of wheels is
+    prepared in full before the environment is touched, so a refused wheel leaves it as it
+    was. Raises :class:`InstallError` naming the distribution and the entry at fault."""
     if link_mode not in LINK_MODES:
         raise InstallError(f"unknown link mode {link_mode!r} (expected one of "
                            f"{', '.join(LINK_MODES)})")
     install = None
     try:
         install = _Install(archive, scheme, python, link_mode)
-        dist = install.run(installer, requested, direct_url)
+        install.check()
     except OSError as e:
         what = install.label if install is not None else os.fspath(archive)
         raise InstallError(f"cannot install {what}: {e}") from e
-    if install.linker.replaced:
-        found = ReplacedFiles(install.label, install.dist_info, tuple(install.linker.replaced))
-        if replaced is None:
-            warn_replaced(scheme, [found])
-        else:
-            replaced.append(found)
-    return dist
+    return PreparedWheel(install)
+
+
+class PreparedWheel:
+    """A wheel checked by :func:`prepare_wheel`, ready to be linked (once)."""
+
+    __slots__ = ("_install",)
+
+    def __init__(self, install: _Install) -> None:
+        self._install = install
+
+    @property
+    def label(self) -> str:
+        """``name version``."""
+        return self._install.label
+
+    def install(self, *, installer: str = "pyffin", requested: bool = False,
+                direct_url: Mapping[str, object] | None = None,
+                replaced: list[ReplacedFiles] | None = None) -> InstalledDistribution:
+        """Link the wheel into the environment; see :func:`install_wheel`."""
+        install = self._install
+        try:
+            dist = install.run(installer, requested, direct_url)
+        except OSError as e:
+            raise InstallError(f"cannot install {install.label}: {e}") from e
+        if install.linker.replaced:
+            found = ReplacedFiles(install.label, install.dist_info,
+                                  tuple(install.linker.replaced))
+            if replaced is None:
+                warn_replaced(install.scheme, [found])
+            else:
+                replaced.append(found)
+        return dist
 
 
 @dataclass(frozen=True)
@@ -155,44 +192,77 @@ class _Install:
             e.path: e for e in parse_record(_read(info_dir, "RECORD"),
                                             source=f"{info_dir}/RECORD", error=InstallError)
         }
-        self.linker = _Linker(link_mode)
+        self.linker = _Linker(link_mode, debris.directories(scheme))
         #: (path in the archive, path for RECORD) of every linked file.
         self.linked: list[tuple[str, str]] = []
         #: RECORD entries of written (not linked) files.
         self.written: list[RecordEntry] = []
+        self.data_name = self.dist_info[: -len(".dist-info")] + ".data"
+        self.entry_points: list[scripts.EntryPointScript] = []
+        self.launchers: list[tuple[str, bytes]] = []
+        self.data_keys: list[str] = []
 
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
 
-    def run(self, installer: str, requested: bool,
-            direct_url: Mapping[str, object] | None) -> InstalledDistribution:
-        # Everything that can be refused is checked before the first file is written.
-        entry_points = self.read_entry_points()
-        if entry_points and os.name == "nt":
+    def check(self) -> None:
+        """Everything that can be refused, checked before the first file is written."""
+        self.entry_points = self.read_entry_points()
+        if self.entry_points and os.name == "nt":
             raise NotSupportedError(f"cannot install {self.label}: entry point launchers for "
                                     "Windows (.exe) are not supported yet")
-        launchers = [(entry.name, scripts.launcher(entry, self.python))
-                     for entry in entry_points]
-        data_name = self.dist_info[: -len(".dist-info")] + ".data"
-        data_keys = self.data_keys(os.path.join(self.archive, data_name))
+        self.launchers = [(entry.name, scripts.launcher(entry, self.python))
+                          for entry in self.entry_points]
+        self.data_keys = self.read_data_keys(os.path.join(self.archive, self.data_name))
+        self.check_reserved_scripts()
+
+    def check_reserved_scripts(self) -> None:
+        """Refuse scripts that would replace the environment's interpreter (``bin/python``)
+        or activation scripts: one such file bricks the environment."""
+        found = [f"the entry point {entry.name!r}" for entry in self.entry_points
+                 if scripts.is_reserved(entry.name)]
+        data = os.path.join(self.archive, self.data_name)
+        rel = f"{self.data_name}/"
+        if "scripts" in self.data_keys:
+            found += [rel + "scripts/" + name for name in _names(os.path.join(data, "scripts"))
+                      if scripts.is_reserved(name)]
+        if "data" in self.data_keys:
+            scripts_dir = os.path.normcase(os.path.abspath(self.scheme.scripts))
+            for sub in _names(os.path.join(data, "data")):
+                lowered = sub.lower()
+                if lowered == "pyvenv.cfg":
+                    found.append(f"{rel}data/{sub}")
+                elif lowered in ("bin", "scripts") or os.path.normcase(
+                        os.path.join(os.path.abspath(self.scheme.data), sub)) == scripts_dir:
+                    found += [f"{rel}data/{sub}/{name}"
+                              for name in _names(os.path.join(data, "data", sub))
+                              if scripts.is_reserved(name)]
+        if found:
+            raise InstallError(
+                f"cannot install {self.label}: {', '.join(found)} would replace the "
+                "environment's own interpreter, activation script or configuration; "
+                "refusing to install it")
+
+    def run(self, installer: str, requested: bool,
+            direct_url: Mapping[str, object] | None) -> InstalledDistribution:
         self.linker.ensure_dir(self.root)
         with os.scandir(self.archive) as it:
             top = sorted(it, key=lambda e: e.name)
         for entry in top:
-            if entry.name in (self.dist_info, data_name):
+            if entry.name in (self.dist_info, self.data_name):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 self.link_tree(entry.path, os.path.join(self.root, entry.name),
                                entry.name + "/", entry.name + "/")
             else:
                 self.link_file(entry, os.path.join(self.root, entry.name), entry.name, entry.name)
-        for key in data_keys:
-            self.install_data(data_name, key)
-        if launchers:
+        for key in self.data_keys:
+            self.install_data(self.data_name, key)
+        if self.launchers:
             dst_dir = os.fspath(self.scheme.scripts)
             self.linker.ensure_dir(dst_dir)
-            for name, content in launchers:
+            for name, content in self.launchers:
                 self.write(dst_dir + os.sep + name, content, executable=True)
         return self.install_dist_info(installer, requested, direct_url)
 
@@ -207,7 +277,7 @@ class _Install:
             raise InstallError(f"cannot install {self.label}: {path} is not UTF-8 ({e})") from e
         return scripts.parse_entry_points(text, source=path)
 
-    def data_keys(self, data_dir: str) -> list[str]:
+    def read_data_keys(self, data_dir: str) -> list[str]:
         """The ``.data/<key>`` directories, each checked to be one the scheme knows."""
         try:
             with os.scandir(data_dir) as it:
@@ -287,7 +357,7 @@ class _Install:
                           direct_url: Mapping[str, object] | None) -> InstalledDistribution:
         """Assemble the dist-info under a temporary name, write RECORD, rename it into place."""
         final = os.path.join(self.root, self.dist_info)
-        temp = os.path.join(self.root, f".{self.dist_info}.tmp-{os.urandom(6).hex()}")
+        temp = os.path.join(self.root, f".{self.dist_info}.tmp-{debris.token()}")
         src_dir = os.path.join(self.archive, self.dist_info)
         try:
             self.link_dist_info(src_dir, temp, self.dist_info + "/")
@@ -343,8 +413,7 @@ class _Install:
         try:
             _write_new(dst, data, mode)
         except FileExistsError:
-            _replace_with(dst, lambda tmp: _write_new(tmp, data, mode))
-            self.linker.replaced.append(dst)
+            self.linker.replace(dst, lambda tmp: _write_new(tmp, data, mode))
         self.written.append(RecordEntry(self.record_path(dst), hash_bytes(data), len(data)))
 
     def record_dir(self, path: str) -> str:
@@ -361,7 +430,9 @@ class _Install:
 class _Linker:
     """Puts files in place by one link mode, falling back to copying where it cannot."""
 
-    def __init__(self, mode: LinkMode) -> None:
+    def __init__(self, mode: LinkMode, temp_dirs: list[str]) -> None:
+        #: Where temporary files go (:mod:`pyffin.installer.debris`), most specific first.
+        self.temp_dirs = [(d, d + os.sep) for d in temp_dirs]
         self.op: Callable[[str, str], None] = {
             "hardlink": self.hardlink, "copy": _copy, "clone": self.clone,
             "symlink": os.symlink,
@@ -390,8 +461,21 @@ class _Linker:
         except FileExistsError:
             if os.path.isdir(dst) and not os.path.islink(dst):
                 raise InstallError(f"cannot install {dst}: a directory is in the way") from None
-            _replace_with(dst, lambda tmp: self.op(src, tmp))
-            self.replaced.append(dst)
+            self.replace(dst, lambda tmp: self.op(src, tmp))
+
+    def replace(self, dst: str, create: Callable[[str], None]) -> None:
+        """Replace the existing file ``dst`` atomically by what ``create`` makes at a temporary
+        name: at the top of its scheme directory, where a sweep finds it if we die."""
+        directory = next((d for d, prefix in self.temp_dirs if dst.startswith(prefix)),
+                         os.path.dirname(dst))
+        try:
+            _replace_with(dst, create, debris.temp_file(directory))
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+            # That directory is on another file system (a mount below the prefix).
+            _replace_with(dst, create, debris.temp_file(os.path.dirname(dst)))
+        self.replaced.append(dst)
 
     def hardlink(self, src: str, dst: str) -> None:
         try:
@@ -476,9 +560,8 @@ def _write_new(path: str, data: bytes, mode: int) -> None:
         os.close(fd)
 
 
-def _replace_with(dst: str, create: Callable[[str], None]) -> None:
-    """Replace the existing file ``dst`` atomically by what ``create`` makes at a temp name."""
-    tmp = f"{dst}.pyffin-tmp-{os.urandom(6).hex()}"
+def _replace_with(dst: str, create: Callable[[str], None], tmp: str) -> None:
+    """Replace the existing file ``dst`` atomically by what ``create`` makes at ``tmp``."""
     create(tmp)
     try:
         os.replace(tmp, dst)
@@ -496,7 +579,7 @@ def _rename_into_place(temp: str, final: str, label: str) -> None:
         if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
             raise
     log.warn(f"Replacing the existing {os.path.basename(final)} while installing {label}")
-    old = f"{final}.pyffin-old-{os.urandom(6).hex()}"
+    old = f"{final}.pyffin-old-{debris.token()}"
     os.rename(final, old)
     os.rename(temp, final)
     _remove_tree(old)
@@ -507,6 +590,13 @@ def _remove_tree(path: str) -> None:
         from pyffin.cache.fs import remove
 
         remove(Path(path))
+
+
+def _names(directory: str) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _find_dist_info(archive: str) -> str:

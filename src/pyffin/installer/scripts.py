@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from pyffin.errors import NotSupportedError
@@ -15,6 +16,21 @@ _MAX_SHEBANG = 512 if sys.platform == "darwin" else 127
 _UNQUOTABLE = ('"', "$", "`", "\\", "\n", "\r", "'''")
 #: The entry point groups that become scripts.
 SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
+#: Names in an environment's scripts directory that belong to the environment itself: its
+#: interpreters and activation scripts (any case: some file systems ignore it).
+_RESERVED_RE = re.compile(
+    r"(?:python|pypy|graalpy)w?(?:\d+(?:\.\d+)*t?)?(?:\.exe)?"
+    r"|activate(?:\..*)?|activate_this\.py|deactivate(?:\..*)?",
+    re.IGNORECASE,
+)
+
+
+def is_reserved(name: str) -> bool:
+    """Whether a script called ``name`` would replace one of the environment's interpreters
+    (``python``, ``python3.12``, ``pythonw``, ``pypy3``...) or activation scripts
+    (``activate``, ``activate.fish``, ``Activate.ps1``, ``activate_this.py``,
+    ``deactivate``...)."""
+    return _RESERVED_RE.fullmatch(name) is not None
 
 
 @record

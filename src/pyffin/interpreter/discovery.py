@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,16 +118,30 @@ def find_interpreter(request: str | None = None, *, system: bool = False,
 
 
 def find_environment(python: str | None = None, *, system: bool = False,
-                     break_system_packages: bool = False, cache: Cache | None) -> Interpreter:
-    """The environment an install command changes.
+                     break_system_packages: bool = False, cache: Cache | None,
+                     announce: Callable[[Interpreter], None] | None = None) -> Interpreter:
+    """The environment an install command changes, as uv chooses it.
 
-    Without ``python``: the active or nearby virtual (or conda) environment; a system
-    interpreter only with ``system`` (which also skips virtual environments). An explicit
-    ``python`` is used as given, as uv does. An interpreter whose stdlib carries a PEP 668
-    ``EXTERNALLY-MANAGED`` marker also needs ``break_system_packages``.
+    Without ``system``, only a virtual (or the active conda) environment: the active or nearby
+    one, or — for a version or name request (``3.12``, ``python3.12``) — the first virtual
+    environment among the discovered interpreters that matches. A ``python`` that is a path
+    names its interpreter explicitly and is used as given, virtual or not (as uv does).
+    ``system`` skips virtual environments and finds a system interpreter. An interpreter whose
+    stdlib carries a PEP 668 ``EXTERNALLY-MANAGED`` marker also needs
+    ``break_system_packages``. ``announce`` is called with the interpreter found, before that
+    last check (so the user sees which one was refused).
     """
-    if python is not None:
+    request = PythonRequest.parse(python) if python is not None else None
+    if request is not None and (system or request.path is not None):
         interpreter = find_interpreter(python, system=system, cache=cache)
+    elif request is not None:
+        try:
+            interpreter = _search(request, system=False, cache=cache, virtual_only=True)
+        except InterpreterNotFound:
+            raise InterpreterNotFound(
+                f"No virtual environment found for {request}; run `pyffin venv` to create an "
+                "environment, or pass --system to install into a non-virtual environment"
+            ) from None
     elif system:
         interpreter = find_interpreter(None, system=True, cache=cache)
     else:
@@ -143,6 +157,8 @@ def find_environment(python: str | None = None, *, system: bool = False,
             raise InterpreterError(
                 f"{message}, or pass --system to install into {fallback.sys_executable}"
             ) from None
+    if announce is not None:
+        announce(interpreter)
     if interpreter.externally_managed and not break_system_packages:
         message = "\n".join(f"  {line}" if line else ""
                             for line in interpreter.externally_managed.splitlines())
@@ -157,8 +173,9 @@ def find_environment(python: str | None = None, *, system: bool = False,
 
 # ------------------------------------------------------------------------------- searching
 def _search(request: PythonRequest, *, system: bool, cache: Cache | None,
-            environments_only: bool = False) -> Interpreter:
-    """The first interpreter of the discovery order that satisfies ``request``."""
+            environments_only: bool = False, virtual_only: bool = False) -> Interpreter:
+    """The first interpreter of the discovery order that satisfies ``request``;
+    ``virtual_only``: the first virtual environment (or the active conda environment)."""
     skipped: list[str] = []
     seen: set[Path] = set()
     sources = _environments() if not system else iter(())
@@ -170,13 +187,17 @@ def _search(request: PythonRequest, *, system: bool, cache: Cache | None,
         seen.add(executable)
         if system and _in_venv(executable):
             continue
+        conda = source == "CONDA_PREFIX"
+        if virtual_only and not conda and not _in_venv(executable):
+            continue
         try:
             interpreter = interpreter_at(executable, cache=cache)
         except InterpreterError as e:
             log.debug(f"Skipping {executable} ({source}): {e}")
             skipped.append(str(e))
             continue
-        if system and interpreter.is_venv:
+        if (system and interpreter.is_venv) or (virtual_only and not conda
+                                                 and not interpreter.is_venv):
             continue
         if not request.matches(interpreter):
             skipped.append(f"{executable}: {interpreter.implementation_display} "

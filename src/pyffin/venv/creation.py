@@ -1,15 +1,27 @@
 """Create a virtual environment by writing it directly (no ``python -m venv`` process).
 
+What may be at the target path decides what happens, and nothing that is not a virtual
+environment is ever removed or written into:
+
+- nothing, or an empty directory: the environment is created (an empty directory is kept, as
+  it may be a shell's working directory: the entries move into it, ``pyvenv.cfg`` last);
+- a virtual environment (a directory with ``pyvenv.cfg``): refused, unless ``clear`` (it is
+  replaced) or ``allow_existing`` (its own files — ``pyvenv.cfg``, interpreter links,
+  activation scripts — are rewritten, installed packages stay);
+- anything else (a project, a home directory, ``/``, a file): refused, whatever the flags.
+
 The environment is built in a temporary directory next to the target and renamed into place,
-so the target path holds either the old environment, nothing, or the complete new one: a crash
-leaves at most a hidden ``.<name>.tmp-*`` / ``.<name>.old-*`` directory beside it. An existing
-empty directory is kept (it may be a shell's working directory): the entries move into it, and
-``pyvenv.cfg``, which makes it a venv, comes last.
+so the target holds the old environment, nothing, or the complete new one. A process killed
+mid-way leaves at most ``.<name>.tmp-<hex>`` / ``.<name>.old-<hex>`` beside it; each is
+``flock``-ed by its maker while in use, and the next ``create`` at that path removes the ones
+no live process holds.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Literal
@@ -20,7 +32,10 @@ from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.interpreter.model import Interpreter
 from pyffin.venv import activation
 
-_TargetState = Literal["absent", "empty", "replace"]
+_TargetState = Literal["absent", "empty", "replace", "update"]
+#: Files of a venv's root that ``allow_existing`` keeps when they exist (the user may have
+#: edited them).
+_KEPT_IF_PRESENT = frozenset({".gitignore", "CACHEDIR.TAG"})
 
 
 class VenvError(PyffinError):
@@ -36,69 +51,169 @@ _CACHEDIR_TAG = (
 
 
 def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: str | None = None,
-           system_site_packages: bool = False, clear: bool = False) -> Path:
+           system_site_packages: bool = False, clear: bool = False,
+           allow_existing: bool = False) -> Path:
     """Create a virtual environment at ``path`` for ``interpreter`` (its base interpreter when
     it is itself a venv) and return its absolute path.
 
-    An existing virtual environment at ``path`` is replaced, an empty directory is used; any
-    other existing file or directory is refused unless ``clear``. ``prompt`` defaults to the
-    directory's name.
+    An existing virtual environment at ``path`` is replaced with ``clear``, updated in place
+    with ``allow_existing``, refused otherwise; an empty directory is used; anything else is
+    refused (see the module's documentation). ``prompt`` defaults to the directory's name.
     """
     if sys.platform == "win32":
         raise NotSupportedError("creating virtual environments on Windows is not supported yet")
+    if clear and allow_existing:
+        raise VenvError("clear and allow_existing exclude each other")
     if prompt is not None and ("\n" in prompt or "\r" in prompt):
         raise VenvError(f"invalid prompt {prompt!r}: it must be a single line")
-    target = Path(os.path.abspath(path))
-    if target.is_symlink():  # replace what the link points to, keep the link
-        target = Path(os.path.realpath(target))
-    state = _check_target(target, clear=clear)
+    target = _resolve(Path(os.path.abspath(path)))
+    state = _check_target(target, clear=clear, allow_existing=allow_existing)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise VenvError(f"cannot create the directory {target.parent}: {e.strerror}") from e
+    _remove_debris(target)
     staging = target.with_name(f".{target.name}{fs.TEMP_MARKER}{fs.token()}")
+    held: list[int] = []
     try:
-        _build(staging, target, interpreter, prompt=prompt,
-               system_site_packages=system_site_packages)
-        _move_into_place(staging, target, state=state)
+        if state in ("replace", "update"):
+            # Wait for an install into the environment to finish before changing it.
+            from pyffin.cache import FileLock
+
+            lock = FileLock(target / ".lock", f"the environment at {target}")
+            lock.acquire()
+        else:
+            lock = None
+        try:
+            staging.mkdir()
+            held.append(_lock_dir(staging))
+            _build(staging, target, interpreter, prompt=prompt,
+                   system_site_packages=system_site_packages)
+            _move_into_place(staging, target, state=state, held=held)
+        finally:
+            if lock is not None:
+                lock.release()
     except OSError as e:
         raise VenvError(f"cannot create the virtual environment at {target}: "
                         f"{e.strerror or e}") from e
     finally:
         if os.path.lexists(staging):
             fs.remove(staging)
+        for fd in held:
+            os.close(fd)
     return target
 
 
-def _check_target(target: Path, *, clear: bool) -> _TargetState:
-    """What is at ``target``: ``absent``, ``empty`` (a directory) or ``replace`` (a venv, or
-    anything else when ``clear``); raises if what is there may not be replaced."""
+def _resolve(target: Path) -> Path:
+    """``target``, or what it links to: a link to an environment (or an empty directory) is
+    kept and its target used; a dangling link is refused."""
+    if not target.is_symlink():
+        return target
+    real = Path(os.path.realpath(target))
+    if not os.path.lexists(real) or real.is_symlink():
+        raise VenvError(f"{target} is a symbolic link to {real}, which does not exist: "
+                        "pyffin does not create an environment through it")
+    return real
+
+
+def _check_target(target: Path, *, clear: bool, allow_existing: bool) -> _TargetState:
+    """What is at ``target`` and what may be done with it; raises when nothing may."""
     try:
-        is_dir = target.is_dir()
-        if not is_dir and not os.path.lexists(target):
-            return "absent"
-        if is_dir:
-            with os.scandir(target) as entries:
-                if next(entries, None) is None:
-                    return "empty"
-            if (target / "pyvenv.cfg").is_file():
-                return "replace"
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return "absent"
     except OSError as e:
         raise VenvError(f"cannot inspect {target}: {e.strerror}") from e
+    import stat
+
+    if not stat.S_ISDIR(st.st_mode):
+        raise VenvError(f"A file exists at {target}: it is not a virtual environment, and "
+                        "pyffin does not replace it", hint="choose another path")
+    try:
+        with os.scandir(target) as entries:
+            empty = next(entries, None) is None
+        is_venv = (target / "pyvenv.cfg").is_file()
+    except OSError as e:
+        raise VenvError(f"cannot inspect {target}: {e.strerror}") from e
+    if empty:
+        return "empty"
+    if not is_venv or _is_precious(target):
+        action = "clear" if clear else "write into"
+        raise VenvError(
+            f"The directory {target} exists and is not a virtual environment: pyffin does not "
+            f"{action} it",
+            hint="--clear and --allow-existing apply only to a virtual environment (a "
+                 "directory with pyvenv.cfg); choose another path, or empty it first")
     if clear:
         return "replace"
-    kind = "directory" if is_dir else "file"
-    raise VenvError(
-        f"The {kind} {target} exists and is not a virtual environment; pass --clear to "
-        "replace it",
-    )
+    if allow_existing:
+        return "update"
+    raise VenvError(f"A virtual environment already exists at {target}",
+                    hint="pass --clear to replace it, or --allow-existing to update it in "
+                         "place (installed packages stay)")
+
+
+def _is_precious(target: Path) -> bool:
+    """The file system's root or the user's home: never an environment to clear, whatever
+    file is in it."""
+    real = os.path.realpath(target)
+    home = os.path.expanduser("~")
+    return real == os.path.realpath(target.anchor) or (home != "~"
+                                                      and os.path.realpath(home) == real)
+
+
+def _lock_dir(path: Path) -> int:
+    """Hold an exclusive ``flock`` on the directory ``path`` (so a concurrent
+    :func:`_remove_debris` leaves it alone); returns the descriptor to close."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW
+                 | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _remove_debris(target: Path) -> None:
+    """Remove what killed runs of :func:`create` left beside ``target``: its temporary and
+    replaced directories that no live process holds."""
+    import fcntl
+
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(?:tmp|old)-[0-9a-f]{16}")
+    try:
+        with os.scandir(target.parent) as it:
+            found = [Path(e.path) for e in it
+                     if pattern.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for path in found:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW
+                         | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its maker is alive
+            log.debug(f"Removing {path}, left by an interrupted `pyffin venv`")
+            try:
+                fs.remove(path)
+            except OSError as e:
+                log.warn(f"cannot remove {path}, left by an interrupted `pyffin venv`: "
+                         f"{e.strerror or e}")
+        finally:
+            os.close(fd)
 
 
 def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | None,
            system_site_packages: bool) -> None:
-    """Write the environment meant for ``target`` into ``root``."""
+    """Write the environment meant for ``target`` into the (new, empty) directory ``root``."""
     scheme = interpreter.venv_scheme(root)
-    root.mkdir()
     for directory in dict.fromkeys((scheme.scripts, scheme.purelib, scheme.platlib)):
         directory.mkdir(parents=True, exist_ok=True)
     if _wants_lib64(interpreter, root):
@@ -146,19 +261,31 @@ def _write(path: Path, text: str) -> None:
         f.write(text)
 
 
-def _move_into_place(staging: Path, target: Path, *, state: _TargetState) -> None:
+def _move_into_place(staging: Path, target: Path, *, state: _TargetState,
+                     held: list[int]) -> None:
     if state == "absent":
         os.rename(staging, target)
         return
     if state == "empty":
         # Keep the user's directory (it may be their shell's working directory): move the
         # entries in, pyvenv.cfg last, so it is a venv only once it is complete.
-        for name in sorted(os.listdir(staging), key=lambda name: name == "pyvenv.cfg"):
-            os.rename(staging / name, target / name)
-        os.rmdir(staging)
+        _move_entries(staging, target)
         return
+    if state == "update":
+        _merge(staging, target, top=True)
+        return
+    held.append(_lock_dir(target))  # the old environment stays ours until it is gone
     old = target.with_name(f".{target.name}.old-{fs.token()}")
-    os.rename(target, old)
+    try:
+        os.rename(target, old)
+    except OSError as e:
+        if e.errno not in (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM):
+            raise
+        # A mount point (a container's volume) or an undeletable parent: clear it in place.
+        for child in os.listdir(target):
+            fs.remove(target / child)
+        _move_entries(staging, target)
+        return
     try:
         os.rename(staging, target)
     except OSError:
@@ -168,3 +295,36 @@ def _move_into_place(staging: Path, target: Path, *, state: _TargetState) -> Non
         fs.remove(old)
     except OSError as e:
         log.warn(f"cannot remove the replaced environment, now at {old}: {e.strerror or e}")
+
+
+def _move_entries(staging: Path, target: Path) -> None:
+    for name in sorted(os.listdir(staging), key=lambda name: name == "pyvenv.cfg"):
+        os.rename(staging / name, target / name)
+
+
+def _merge(staging: Path, target: Path, *, top: bool) -> None:
+    """Move what ``staging`` holds into the existing environment ``target``: new entries are
+    renamed in, files and links replace theirs atomically, directories merge; pyvenv.cfg
+    comes last."""
+    import stat
+
+    for name in sorted(os.listdir(staging), key=lambda name: name == "pyvenv.cfg"):
+        src, dst = staging / name, target / name
+        try:
+            dst_mode: int | None = os.lstat(dst).st_mode
+        except FileNotFoundError:
+            dst_mode = None
+        src_is_dir = stat.S_ISDIR(os.lstat(src).st_mode)
+        if dst_mode is None:
+            os.rename(src, dst)
+        elif top and name in _KEPT_IF_PRESENT:
+            continue
+        elif src_is_dir and stat.S_ISDIR(dst_mode):
+            _merge(src, dst, top=False)
+        elif not src_is_dir and not stat.S_ISDIR(dst_mode):
+            os.replace(src, dst)
+        elif stat.S_ISLNK(os.lstat(src).st_mode) and stat.S_ISDIR(dst_mode):
+            continue  # lib64: a real directory where we make a link; keep it
+        else:
+            raise VenvError(f"cannot update the virtual environment at {target}: {dst} is "
+                            f"{'a directory' if stat.S_ISDIR(dst_mode) else 'not a directory'}")

@@ -24,8 +24,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "setup.py or setup.cfg of a project, PEP 723 scripts (*.py), or - "
                              "for standard input")
     parser.add_argument("-o", "--output-file", metavar="FILE",
-                        help="Write the result to FILE (atomically) as well as to stdout; its "
-                             "pins are kept as preferences")
+                        help="Write the result to FILE as well as to stdout (- for stdout "
+                             "only); its pins are kept as preferences. A regular file is "
+                             "replaced atomically, a link's target is written, a device or "
+                             "FIFO is written in place")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
     parser.add_argument("--override", action="append", default=[], metavar="FILE",
@@ -95,7 +97,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api as api
-    from pyffin.cache.fs import write_atomic
     from pyffin.cli.console import format_duration
     from pyffin.errors import UsageError
     from pyffin.resolver import NoSolutionError
@@ -147,14 +148,16 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         emit_find_links=args.emit_find_links,
         no_emit_packages=args.no_emit_package,
     )
-    if args.output_file and args.output_file != "-":
-        from pathlib import Path
+    to_stdout = args.output_file in (None, "-")
+    if not to_stdout:
+        from pyffin.fs import write_user_file
 
-        write_atomic(Path(args.output_file), text.encode("utf-8"))
+        # A link is followed, a device or FIFO written in place: never replaced by a file.
+        write_user_file(args.output_file, text.encode("utf-8"))
     count = len(result.resolution)
     ctx.console.note(f"Resolved {count} package{'s' if count != 1 else ''} in "
                      f"{format_duration(result.elapsed)}")
-    if not ctx.console.quiet or not args.output_file:
+    if to_stdout or not ctx.console.quiet:
         ctx.console.stdout.write(text)
     return 0
 

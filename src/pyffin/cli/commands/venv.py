@@ -26,9 +26,14 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "directory's name; '.' means the current directory's name)")
     parser.add_argument("--system-site-packages", action="store_true",
                         help="Give the environment access to the interpreter's site-packages")
-    parser.add_argument("--clear", action="store_true",
-                        help="Replace PATH even when it is a directory that is not a virtual "
-                             "environment")
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument("--clear", action="store_true",
+                          help="Replace the virtual environment at PATH (a directory that is "
+                               "not one is never cleared)")
+    existing.add_argument("--allow-existing", action="store_true",
+                          help="Update the virtual environment at PATH in place: rewrite its "
+                               "configuration, interpreter links and activation scripts, keep "
+                               "its packages")
     parser.add_argument("--seed", action="store_true",
                         help="Install pip, setuptools and wheel into the environment")
     add_index_options(parser)
@@ -50,7 +55,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         prompt = os.path.basename(os.getcwd())
     console.note(f"Creating virtual environment at: {args.path}")
     root = create(args.path, interpreter, prompt=prompt,
-                  system_site_packages=args.system_site_packages, clear=args.clear)
+                  system_site_packages=args.system_site_packages, clear=args.clear,
+                  allow_existing=args.allow_existing)
     if args.seed:
         _seed(args, ctx, root)
     console.note(f"Activate with: {_activation_command(args.path)}")
@@ -84,5 +90,7 @@ def _shell_quote(text: str) -> str:
 VENV = Command(
     _configure, _run,
     "Create a virtual environment at PATH (default: .venv) for the interpreter --python asks "
-    "for, or the first Python on PATH. An existing virtual environment there is replaced.",
+    "for, or the first Python on PATH. PATH must not exist or be an empty directory; an "
+    "existing virtual environment there is replaced with --clear or updated with "
+    "--allow-existing; anything else is never touched.",
 )

@@ -1,0 +1,119 @@
+"""File helpers for paths a user names (``-o FILE``, ``pyffin venv PATH``): write what was
+asked for, and nothing else.
+
+The cache's own files are written by :mod:`pyffin.cache.fs`, which may rename over anything in
+its tree. A user's path is different: it may be a symbolic link to the file that matters, a
+device (``/dev/null``, ``/dev/stdout``), a FIFO another program reads, or a file hard-linked
+elsewhere. :func:`write_user_file` replaces the *content* the path leads to and never the
+thing itself.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from pyffin.errors import PyffinError
+
+
+class WriteError(PyffinError):
+    """A file the user named cannot be written."""
+
+
+def write_user_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Make the file ``path`` leads to hold ``data``.
+
+    - A symbolic link is followed: its final target is replaced, the link stays a link.
+    - A character device, FIFO or socket is written in place (it cannot be replaced, and
+      renaming over ``/dev/null`` as root would turn the device into a regular file).
+    - A regular file is replaced atomically (a temporary file in its directory, renamed over
+      it), keeping its owner and permission bits; a file with other hard links (so every
+      name sees the new content), owned by another user (when we are not root) or in a
+      directory we cannot create files in is rewritten in place instead.
+    - A missing file is created (atomically, with the default permissions), and its parent
+      directories with it.
+
+    Raises :class:`WriteError` naming ``path`` on failure; nothing is changed then, except
+    for an in-place write that failed part-way.
+    """
+    shown = os.fspath(path)
+    target = os.path.realpath(shown)
+    try:
+        st: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise WriteError(f"cannot write {shown}: {e.strerror or e}") from e
+    try:
+        if st is None:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _replace(target, data, None)
+        elif stat.S_ISLNK(st.st_mode):  # realpath gave up: a loop
+            raise WriteError(f"cannot write {shown}: too many levels of symbolic links")
+        elif stat.S_ISDIR(st.st_mode):
+            raise WriteError(f"cannot write {shown}: it is a directory")
+        elif not stat.S_ISREG(st.st_mode):
+            _write_in_place(target, data, truncate=False)
+        elif st.st_nlink > 1 or not _can_keep_owner(st):
+            _write_in_place(target, data, truncate=True)
+        else:
+            try:
+                _replace(target, data, st)
+            except PermissionError:  # the file is writable but its directory is not
+                _write_in_place(target, data, truncate=True)
+    except OSError as e:
+        raise WriteError(f"cannot write {shown}: {e.strerror or e}") from e
+
+
+def _write_in_place(target: str, data: bytes, *, truncate: bool) -> None:
+    flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    if truncate:
+        flags |= os.O_TRUNC
+    fd = os.open(target, flags)
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _can_keep_owner(st: os.stat_result) -> bool:
+    """Whether a replacement can belong to the file's owner: ours, or we are root."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is None or geteuid() in (0, st.st_uid)
+
+
+def _replace(target: str, data: bytes, st: os.stat_result | None) -> None:
+    directory, name = os.path.split(target)
+    tmp = os.path.join(directory, f".{name}.tmp-{os.urandom(8).hex()}")
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    fd = os.open(tmp, flags, 0o666)
+    try:
+        try:
+            _write_all(fd, data)
+            if st is not None:
+                _copy_owner_and_mode(fd, st)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _copy_owner_and_mode(fd: int, st: os.stat_result) -> None:
+    if hasattr(os, "fchown"):
+        try:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except OSError:  # a group we are not in: the group becomes ours, as with any editor
+            pass
+    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
