@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Result, pyffin
-from tests.support.dists import WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec, write_source_tree
 from tests.support.index import IndexServer
 
 APP = WheelSpec(
@@ -411,3 +411,19 @@ def test_two_processes_installing_into_one_environment_take_turns(index: IndexSe
         assert proc.returncode == 0, err
     assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\nother==1.0\n"
     assert inspect("check", venv).returncode == 0
+
+
+def test_installs_go_on_after_a_local_project_changes_version(index: IndexServer, venv: Path,
+                                                              tmp_path: Path) -> None:
+    """The installed version (0.1.0) is a preference the source no longer offers once the
+    project says 0.2.0: it is not used, and nothing crashes."""
+    project = tmp_path / "demo"
+    write_source_tree(SdistSpec("demo", "0.1.0", requires_dist=["lib"]), project)
+    assert run("install", index, venv, project).returncode == 0
+    write_source_tree(SdistSpec("demo", "0.2.0", requires_dist=["lib"]), project)
+    stat = (project / "pyproject.toml").stat()
+    os.utime(project / "pyproject.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    result = run("install", index, venv, project, "other")
+    assert result.returncode == 0, result
+    assert " - demo==0.1.0\n + demo==0.2.0\n" in result.stderr
+    assert run("install", index, venv, project, "app").returncode == 0
