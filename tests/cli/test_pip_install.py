@@ -413,6 +413,28 @@ def test_two_processes_installing_into_one_environment_take_turns(index: IndexSe
     assert inspect("check", venv).returncode == 0
 
 
+def test_sync_of_no_requirements_changes_nothing_unless_allowed(index: IndexServer, venv: Path,
+                                                                tmp_path: Path) -> None:
+    """As uv: a warning, exit 0, the environment untouched; ``--allow-empty-requirements``
+    empties it."""
+    run("install", index, venv, "app")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    result = run("sync", index, venv, empty)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == (
+        f"warning: Requirements file `{empty}` does not contain any dependencies\n"
+        "No requirements found (hint: use `--allow-empty-requirements` to clear the "
+        "environment)\n")
+    assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\n"
+    emptied = run("sync", index, venv, empty, "--allow-empty-requirements")
+    assert emptied.returncode == 0, emptied
+    assert emptied.stderr.endswith(" - app==1.0\n - lib==2.0\n")
+    assert inspect("freeze", venv).stdout == ""
+    again = run("sync", index, venv, empty, "--allow-empty-requirements")
+    assert again.returncode == 0 and "Audited 0 packages" in again.stderr
+
+
 def test_installs_go_on_after_a_local_project_changes_version(index: IndexServer, venv: Path,
                                                               tmp_path: Path) -> None:
     """The installed version (0.1.0) is a preference the source no longer offers once the

@@ -41,6 +41,11 @@ class HashRequirementError(PyffinError):
     """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
 
 
+class EmptyRequirementsError(UsageError):
+    """``sync`` was given no requirement at all: it would empty the environment, which needs
+    ``allow_empty``."""
+
+
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
@@ -134,13 +139,15 @@ def sync(
     build: BuildOptions | None = None,
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,
+    allow_empty: bool = False,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
-    added; everything else is removed)."""
+    added; everything else is removed). Sources without any requirement raise
+    :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed."""
     return _Operation(session, python, system, break_system_packages, change, reporter,
                       build).run(
         sources=sources, constraints=constraints, sync=True, no_deps=True,
-        resolve_options=resolve_options, stdin=stdin)
+        resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
 
 
 def uninstall(
@@ -225,7 +232,7 @@ class _Operation:
             stdin: TextIO | None, requirements: Sequence[str] = (),
             editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
             extras: Sequence[str] = (), all_extras: bool = False, upgrade: bool = False,
-            upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
+            upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False) -> InstallResult:
         from pyffin.installer.installed import scan
         from pyffin.requirements import read_requirements
 
@@ -235,7 +242,14 @@ class _Operation:
             [str(s) for s in sources], requirements=requirements, editables=editables,
             constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
             extras=extras, all_extras=all_extras, stdin=stdin)
-        if not spec.requirements:
+        if not spec.requirements and sync:
+            for path in sources:
+                log.warn(f"Requirements file `{path}` does not contain any dependencies")
+            if not allow_empty:
+                raise EmptyRequirementsError(
+                    "no requirements found", hint="use --allow-empty-requirements to clear the "
+                    "environment")
+        elif not spec.requirements:
             raise UsageError("no requirements given: pass package names or requirements files")
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)

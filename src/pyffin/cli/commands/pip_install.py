@@ -101,6 +101,9 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
                         help="requirements.txt files (- for standard input)")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
+    parser.add_argument("--allow-empty-requirements", action="store_true",
+                        help="Allow requirements files without any requirement: the environment "
+                             "is emptied")
     _environment_options(parser)
     _change_options(parser)
     _resolve_options(parser)
@@ -159,7 +162,13 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
             args.src_file, constraints=args.constraint, session=session(args, ctx),
             python=args.python, system=args.system,
             break_system_packages=args.break_system_packages, resolve_options=resolve_options,
-            change=change, build=build_options(args), reporter=progress, stdin=sys.stdin)
+            change=change, build=build_options(args), reporter=progress, stdin=sys.stdin,
+            allow_empty=args.allow_empty_requirements)
+    except api.EmptyRequirementsError:
+        # As uv: nothing to do is not a failure, and emptying the environment needs asking.
+        ctx.console.note("No requirements found (hint: use `--allow-empty-requirements` to "
+                         "clear the environment)")
+        return 0
     finally:
         progress.finish()
     report(ctx, result)
