@@ -18,6 +18,7 @@ same setting below it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,6 +34,9 @@ _PYFFIN_KEYS = frozenset({*INDEX_KEYS, "cert"})
 GLOBAL_PIP_CONF = Path("/etc/pip.conf")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
+#: PEP 508 project names.
+_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
 class ConfigError(UsageError):
@@ -74,6 +78,19 @@ def _bool(value: str, where: str) -> bool:
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(value.split())
+
+
+def parse_names(value: str, *, binary: bool = False) -> list[str]:
+    """Project names separated by commas or spaces (pip's ``--only-binary six,idna``);
+    ``binary`` also admits ``:all:`` and ``:none:``. ``ValueError`` names a bad one."""
+    names = [name for name in _LIST_SEPARATORS.split(value) if name]
+    for name in names:
+        if binary and name in (":all:", ":none:"):
+            continue
+        if not _NAME_RE.match(name):
+            expected = " (or :all:, :none:)" if binary else ""
+            raise ValueError(f"{name!r} is not a valid package name{expected}")
+    return names
 
 
 def from_environment(environ: Mapping[str, str], prefix: str) -> IndexSettings:

@@ -294,8 +294,8 @@ class _Operation:
         from pyffin.api.resolving import (
             direct_requirements,
             index_source,
-            normalized_names,
             spec_index_settings,
+            upgrade_requests,
         )
         from pyffin.installer.plan import Wanted
         from pyffin.resolver import ResolverOptions, resolve
@@ -317,13 +317,15 @@ class _Operation:
                     preferences[dist.normalized_name] = Version(dist.version)
                 except InvalidVersion:
                     continue
+        upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
         resolver_options = ResolverOptions(
             resolution=options.resolution,
             prerelease=options.prerelease or ("allow" if spec.pre else
                                               "if-necessary-or-explicit"),
-            upgrade=upgrade, upgrade_packages=frozenset(normalized_names(upgrade_packages)))
+            upgrade=upgrade, upgrade_packages=upgrade_names)
         resolution = resolve(direct_requirements(entries), source, env.markers,
-                             resolver_options, constraints=direct_requirements(spec.constraints),
+                             resolver_options,
+                             constraints=direct_requirements(spec.constraints) + upgrade_bounds,
                              overrides=direct_requirements(spec.overrides),
                              preferences=preferences)
         direct = {entry.name for entry in entries}

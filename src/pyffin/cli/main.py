@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pyffin import __version__, log
 from pyffin.cli import registry
@@ -43,6 +44,43 @@ class _Formatter(argparse.HelpFormatter):
 
 class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
     pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse without prefix abbreviations (``--exclude`` is not ``--exclude-editable``),
+    whose usage errors are one line with a hint instead of the whole usage text."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)  # type: ignore[arg-type]
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: None = None) -> argparse.Namespace:
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            self._unexpected(unknown[0])
+        return parsed
+
+    def error(self, message: str) -> NoReturn:
+        self._fail(message)
+
+    def _unexpected(self, arg: str) -> NoReturn:
+        if not arg.startswith("-") or arg == "-":
+            self._fail(f"unexpected argument {arg!r}")
+        import difflib
+
+        option = arg.partition("=")[0]
+        known = [s for action in self._actions for s in action.option_strings
+                 if s.startswith("--")]
+        # The start of an option (argparse's abbreviations, which are off), else a near miss.
+        close = [s for s in known if s.startswith(option)][:1] or \
+            difflib.get_close_matches(option, known, n=1, cutoff=0.7)
+        self._fail(f"unexpected option {option!r}",
+                   f"did you mean {close[0]!r}?" if close else None)
+
+    def _fail(self, message: str, suggestion: str | None = None) -> NoReturn:
+        see = f"see '{self.prog} --help'"
+        Console().error(message, hint=f"{suggestion} ({see})" if suggestion else see)
+        raise SystemExit(2)
 
 
 #: Global options that take a value (needed to find the command words in ``argv``).
@@ -108,7 +146,7 @@ def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
 def _top_parser(prog: str, summaries: dict[str, str], description: str) -> argparse.ArgumentParser:
     width = max((len(name) for name in summaries), default=0) + 2
     listing = "\n".join(f"  {name:<{width}}{summary}" for name, summary in summaries.items())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog,
         usage=f"{prog} [OPTIONS] <COMMAND>",
         description=description,
@@ -134,9 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     module_name, _, attribute = spec.target.partition(":")
     command = getattr(importlib.import_module(module_name), attribute)
-    parser = argparse.ArgumentParser(prog="pyffin " + " ".join(words),
-                                     description=command.description,
-                                     formatter_class=_Formatter)
+    parser = _Parser(prog="pyffin " + " ".join(words), description=command.description,
+                     formatter_class=_Formatter)
     command.configure(parser)
     add_global_options(parser)
     args = parser.parse_args(rest)

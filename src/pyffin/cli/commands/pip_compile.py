@@ -10,7 +10,10 @@ from pyffin.cli.options import (
     add_build_options,
     add_cache_options,
     add_index_options,
+    binary_names,
     build_options,
+    package_names,
+    requirement_spec,
     session,
 )
 
@@ -46,12 +49,17 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     resolution.add_argument("-U", "--upgrade", action="store_true",
                             help="Ignore the pins of the existing output file")
     resolution.add_argument("-P", "--upgrade-package", action="append", default=[],
-                            metavar="NAME", help="Ignore the existing pin of NAME")
-    resolution.add_argument("--only-binary", action="append", default=[], metavar="NAME",
-                            help="Use only wheels for NAME (:all: for every package)")
-    resolution.add_argument("--no-binary", action="append", default=[], metavar="NAME",
-                            help="Use only source distributions for NAME (:all: for every "
+                            metavar="NAME", type=requirement_spec,
+                            help="Ignore the existing pin of NAME; a version specifier bounds "
+                                 "the upgrade ('six<1.17')")
+    resolution.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
+                            type=binary_names,
+                            help="Use only wheels for NAME (comma-separated; :all: for every "
                                  "package)")
+    resolution.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
+                            type=binary_names,
+                            help="Use only source distributions for NAME (comma-separated; "
+                                 ":all: for every package)")
     resolution.add_argument("--no-build", action="store_true",
                             help="Never build source distributions")
 
@@ -76,8 +84,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Write --index-url and --extra-index-url lines")
     output.add_argument("--emit-find-links", action="store_true",
                         help="Write --find-links lines")
-    output.add_argument("--no-emit-package", action="append", default=[], metavar="NAME",
-                        help="Leave NAME out of the output")
+    output.add_argument("--no-emit-package", "--unsafe-package", action="extend", default=[],
+                        metavar="NAME", type=package_names,
+                        help="Leave NAME out of the output (comma-separated)")
     output.add_argument("--custom-compile-command", metavar="COMMAND",
                         default=None, help="The command to show in the header "
                                            "[env: PYFFIN_CUSTOM_COMPILE_COMMAND]")

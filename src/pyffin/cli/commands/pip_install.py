@@ -11,7 +11,10 @@ from pyffin.cli.options import (
     add_build_options,
     add_cache_options,
     add_index_options,
+    binary_names,
     build_options,
+    package_name,
+    requirement_spec,
     session,
 )
 
@@ -35,7 +38,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--reinstall", action="store_true",
                        help="Reinstall every package, even those already installed")
     group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
-                       help="Reinstall NAME even if it is already installed")
+                       type=package_name, help="Reinstall NAME even if it is already installed")
     group.add_argument("--link-mode", choices=("hardlink", "copy", "clone", "symlink"),
                        default="hardlink",
                        help="How files get from the cache into the environment "
@@ -59,10 +62,14 @@ def _resolve_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--pre", action="store_true", help="Allow pre-releases")
     group.add_argument("--exclude-newer", metavar="DATE",
                        help="Ignore files uploaded after DATE")
-    group.add_argument("--only-binary", action="append", default=[], metavar="NAME",
-                       help="Use only wheels for NAME (:all: for every package)")
-    group.add_argument("--no-binary", action="append", default=[], metavar="NAME",
-                       help="Use only source distributions for NAME (:all: for every package)")
+    group.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
+                       type=binary_names,
+                       help="Use only wheels for NAME (comma-separated; :all: for every "
+                            "package)")
+    group.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
+                       type=binary_names,
+                       help="Use only source distributions for NAME (comma-separated; :all: "
+                            "for every package)")
     group.add_argument("--no-build", action="store_true",
                        help="Never build source distributions")
 
@@ -85,7 +92,9 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-U", "--upgrade", action="store_true",
                         help="Upgrade packages to the newest allowed versions")
     parser.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
-                        help="Upgrade NAME, keep the rest as installed")
+                        type=requirement_spec,
+                        help="Upgrade NAME, keep the rest as installed; a version specifier "
+                             "bounds the upgrade ('six<1.17')")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install the given packages without their dependencies")
     _environment_options(parser)
