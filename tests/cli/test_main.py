@@ -189,3 +189,26 @@ def test_short_flags_still_combine_without_abbreviations(tmp_path: Path) -> None
     result = pyffin("cache", "dir", "-qq", "--cache-dir", tmp_path)
     assert (result.returncode, result.stdout) == (0, f"{tmp_path}\n")
 
+
+
+def test_a_compile_whose_reader_goes_away_exits_0(tmp_path: Path) -> None:
+    """``pyffin pip compile r.in | head -1``: the reader has what it wanted, as with uv."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.cli import child_env
+    from tests.support.dists import WheelSpec, build_wheel
+
+    build_wheel(WheelSpec("six", "1.0"), tmp_path / "wheels")
+    (tmp_path / "r.in").write_text("six\n")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pyffin", "pip", "compile", tmp_path / "r.in", "--no-index",
+             "-f", tmp_path / "wheels", "--cache-dir", tmp_path / "cache", "-q"],
+            stdout=write, stderr=subprocess.PIPE, env=child_env(), timeout=60)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (0, b"")

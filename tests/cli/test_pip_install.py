@@ -325,7 +325,7 @@ def test_freeze_list_and_show(index: IndexServer, venv: Path) -> None:
     assert f"Location: {site_packages(venv)}\n" in shown
     assert "Required-by: app\n" in shown and "  lib/__init__.py\n" in shown
     missing = inspect("show", venv, "nothere")
-    assert missing.returncode == 1 and "not found: nothere" in missing.stderr
+    assert missing.returncode == 1 and "not found for: nothere" in missing.stderr
     check = inspect("check", venv)
     assert check.returncode == 0 and check.stdout == "All installed packages are compatible\n"
 

@@ -211,7 +211,9 @@ def _run(command: object, args: argparse.Namespace) -> int:
                       no_config=args.no_config)
     _exit_cleanly_on_sigterm()
     try:
-        return command.run(args, context)
+        code = command.run(args, context)
+        sys.stdout.flush()  # here, so a reader that went away is noticed below
+        return code
     except PyffinError as e:
         console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
         return e.exit_code
@@ -219,9 +221,10 @@ def _run(command: object, args: argparse.Namespace) -> int:
         console.error("interrupted")
         return 130
     except BrokenPipeError:
-        # The reader went away (``pyffin pip freeze | head``): not an error worth a message.
+        # The reader went away (``pyffin pip freeze | head``): it has what it wanted, so this
+        # is a success, as for uv.
         _silence_stdout()
-        return 1
+        return 0
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
         if args.verbose:
             import traceback
