@@ -190,7 +190,6 @@ def test_short_flags_still_combine_without_abbreviations(tmp_path: Path) -> None
     assert (result.returncode, result.stdout) == (0, f"{tmp_path}\n")
 
 
-
 def test_a_compile_whose_reader_goes_away_exits_0(tmp_path: Path) -> None:
     """``pyffin pip compile r.in | head -1``: the reader has what it wanted, as with uv."""
     import os

@@ -449,3 +449,20 @@ def test_installs_go_on_after_a_local_project_changes_version(index: IndexServer
     assert result.returncode == 0, result
     assert " - demo==0.1.0\n + demo==0.2.0\n" in result.stderr
     assert run("install", index, venv, project, "app").returncode == 0
+
+
+def test_a_synced_environment_meeting_its_constraints_needs_no_network(
+        index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    """A pip.conf may give constraints to every command: a no-op sync stays a no-op."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==2.0\nother==1.0\n")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib>=2\nunrelated<1\nother<1; sys_platform == 'win32'\n")
+    assert run("sync", index, venv, requirements).returncode == 0
+    index.reset_counts()
+    result = run("sync", index, venv, requirements, "-c", constraints)
+    assert result.stderr.startswith("Audited 2 packages in ")
+    assert index.count() == 0
+    constraints.write_text("lib<2\n")
+    result = run("sync", index, venv, requirements, "-c", constraints)
+    assert result.returncode == 1 and "lib<2" in result.stderr

@@ -433,7 +433,7 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
                 continue
         assert entry.name is not None
         wanted[entry.name] = pin
-    if spec.constraints or len(installed) != len(wanted):
+    if len(installed) != len(wanted) or not _pins_meet_constraints(wanted, spec, env):
         return None
     from pyffin.distribution.unzip import versions_equal
 
@@ -443,6 +443,30 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
                 or dist.direct_url() is not None:
             return None
     return len(installed)
+
+
+def _pins_meet_constraints(wanted: Mapping[str, str], spec: RequirementsSpec,
+                           env: Interpreter) -> bool:
+    """Whether every pin satisfies the constraints (a ``pip.conf`` may give some to every
+    command), judged without resolving; anything unclear is ``False``."""
+    environment = None
+    for entry in spec.constraints:
+        requirement = entry.requirement
+        if requirement is None or requirement.url is not None:
+            return False
+        pin = wanted.get(entry.name or "")
+        if pin is None:
+            continue  # a constraint on another package adds nothing
+        if requirement.marker is not None:
+            environment = environment or {**env.markers, "extra": ""}
+            try:
+                if not requirement.marker.evaluate(environment):
+                    continue
+            except ValueError:
+                return False
+        if not requirement.specifier.admits(pin):
+            return False
+    return True
 
 
 def _exact_pin(entry: RequirementEntry) -> str | None:

@@ -14,16 +14,13 @@ if TYPE_CHECKING:
 def add_index_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Index options")
     group.add_argument("-i", "--index-url", metavar="URL",
-                       help="The package index (default: https://pypi.org/simple) "
-                            "[env: PYFFIN_INDEX_URL]")
+                       help="The package index (default: https://pypi.org/simple)")
     group.add_argument("--extra-index-url", action="append", metavar="URL",
-                       help="Extra package indexes, searched before --index-url "
-                            "[env: PYFFIN_EXTRA_INDEX_URL]")
+                       help="Extra package indexes, searched before --index-url")
     group.add_argument("-f", "--find-links", action="append", metavar="PATH_OR_URL",
-                       help="Directories or HTML pages of links to look for distributions in "
-                            "[env: PYFFIN_FIND_LINKS]")
+                       help="Directories or HTML pages of links to look for distributions in")
     group.add_argument("--no-index", action="store_true", default=None,
-                       help="Ignore every index; use --find-links only [env: PYFFIN_NO_INDEX]")
+                       help="Ignore every index; use --find-links only")
     group.add_argument("--index-strategy", choices=("first-index", "unsafe-best-match"),
                        help="first-index (default): use only the first index that has a "
                             "project; unsafe-best-match: consider every index")
@@ -32,18 +29,11 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Cache options")
     group.add_argument("--offline", action="store_true",
-                       default=_env_flag("PYFFIN_OFFLINE"),
-                       help="Use only the cache; never the network [env: PYFFIN_OFFLINE]")
+                       help="Use only the cache; never the network")
     group.add_argument("--refresh", action="store_true",
                        help="Revalidate every cached entry with the server")
     group.add_argument("--refresh-package", action="append", default=[], metavar="NAME",
                        type=package_name, help="Revalidate the cached entries of this package")
-
-
-def _env_flag(name: str) -> bool:
-    import os
-
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
 # ------------------------------------------------------------------ values of package options
@@ -111,7 +101,8 @@ def session(args: argparse.Namespace, ctx: Context) -> Session:
         index_strategy=args.index_strategy,
     )
     return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
-                   refresh=args.refresh, refresh_packages=args.refresh_package)
+                   refresh=args.refresh, refresh_packages=args.refresh_package,
+                   configuration=ctx.configuration)
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:

@@ -88,8 +88,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME", type=package_names,
                         help="Leave NAME out of the output (comma-separated)")
     output.add_argument("--custom-compile-command", metavar="COMMAND",
-                        default=None, help="The command to show in the header "
-                                           "[env: PYFFIN_CUSTOM_COMPILE_COMMAND]")
+                        help="The command to show in the header")
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
@@ -105,7 +104,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if not args.src_file:
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")
-    if args.pre and args.prerelease not in (None, "allow"):
+    if args.pre and args.prerelease not in (None, "allow") \
+            and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     try:
         result = api.compile(
@@ -159,9 +159,7 @@ def header_command(args: argparse.Namespace) -> str:
     """The command shown in the output's header: ``--custom-compile-command``, else this
     command with the arguments that shape the output (no cache, verbosity or colour flags; no
     credentials)."""
-    import os
-
-    custom = args.custom_compile_command or os.environ.get("PYFFIN_CUSTOM_COMPILE_COMMAND")
+    custom = args.custom_compile_command
     if custom:
         return str(custom)
     from pyffin.client.auth import redact

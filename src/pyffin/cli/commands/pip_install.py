@@ -125,7 +125,8 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
     from pyffin.api.install import ChangeOptions, ResolveOptions
     from pyffin.errors import UsageError
 
-    if args.pre and args.prerelease not in (None, "allow"):
+    if args.pre and args.prerelease not in (None, "allow") \
+            and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     return (
         ResolveOptions(resolution=args.resolution,
