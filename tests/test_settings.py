@@ -1,19 +1,33 @@
-"""Configuration precedence: flags > PYFFIN_* > requirements files > pyffin.toml >
-user config > PIP_* > pip.conf files; ``--no-config`` ignores every file."""
+"""Configuration precedence: flags > PYFFIN_* > requirements files (index settings) >
+pyffin.toml > user config > PIP_* > pip.conf files; ``--no-config`` ignores every file; a file
+read only for settings never stops a command."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from pyffin import settings
+from pyffin import log, settings
 from pyffin.settings import (
+    SETTINGS,
     ConfigError,
+    Configuration,
     IndexSettings,
     pip_config_files,
     resolve_index_settings,
 )
+
+
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """pyffin's warnings, with the once-per-process memory reset for the test."""
+    captured: list[str] = []
+    monkeypatch.setattr(log, "_warned", set())
+    monkeypatch.setattr(log, "_sink", lambda level, message: captured.append(message))
+    monkeypatch.setattr(log, "_level", log.WARNING)
+    return captured
 
 
 @pytest.fixture
@@ -113,7 +127,8 @@ def test_pyffin_toml_wins_over_pip(project: Path, monkeypatch: pytest.MonkeyPatc
 def test_tool_pyffin_in_pyproject(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         '[project]\nname = "x"\n[tool.pyffin]\nno-index = true\nfind-links = "./wheels"\n')
-    assert resolve() == IndexSettings(find_links=("./wheels",), no_index=True)
+    # Relative paths are the configuration file's, wherever the command runs.
+    assert resolve() == IndexSettings(find_links=(str(project / "wheels"),), no_index=True)
 
 
 def test_user_pyffin_config_is_below_the_project(project: Path, tmp_path: Path,
@@ -151,21 +166,107 @@ def test_no_config_ignores_files_but_not_environment(project: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("text,message", [
-    ('index-urll = "x"\n', "unknown setting 'index-urll'"),
-    ("index-url = 3\n", "invalid 'index-url'"),
-    ('no-index = "yes"\n', "invalid 'no-index'"),
-    ("index-url = \n", "cannot read the configuration file"),
+    ('index-urll = "x"\n', "Ignoring the unknown setting 'index-urll' in {path} (did you mean "
+                            "'index-url'?)"),
+    ("index-url = 3\n", "Ignoring 'index-url' in {path}: expected a string"),
+    ('no-index = "yes"\n', "Ignoring 'no-index' in {path}: expected true or false"),
+    ('link-mode = "hard"\n', "Ignoring 'link-mode' in {path}: invalid value 'hard' (expected "
+                             "one of: hardlink, copy, clone, symlink)"),
+    ('[pip]\nonly-binary = "six<1"\n', "Ignoring 'only-binary' in {path}: 'six<1' is not a "
+                                       "valid package name (or :all:, :none:)"),
 ])
-def test_bad_pyffin_config_names_the_file(project: Path, text: str, message: str) -> None:
-    (project / "pyffin.toml").write_text(text)
-    with pytest.raises(ConfigError, match=message) as info:
-        resolve()
-    assert "pyffin.toml" in str(info.value)
+def test_a_bad_setting_is_skipped_with_a_warning_naming_the_file(
+        project: Path, warnings: list[str], text: str, message: str) -> None:
+    path = project / "pyffin.toml"
+    path.write_text('find-links = "/wheels"\n' + text)
+    assert resolve() == IndexSettings(find_links=("/wheels",))  # the rest still applies
+    assert warnings == [message.format(path=path)]
 
 
-def test_bad_pip_boolean_names_the_file(project: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    conf = write_pip_conf(tmp_path / "pip.conf", "[global]\nno-index = perhaps\n")
+@pytest.mark.parametrize("name", ["pyffin.toml", "pyproject.toml"])
+def test_a_broken_file_is_skipped_with_one_warning(project: Path, warnings: list[str],
+                                                  name: str) -> None:
+    (project / "pyffin.toml").write_text('index-url = "https://parent/simple"\n')
+    broken = project / "sub" / name
+    broken.write_text("[tool.pyffin]\nindex-url = \n")
+    assert resolve().index_url == "https://parent/simple"
+    assert resolve().index_url == "https://parent/simple"
+    [warning] = warnings
+    assert warning.startswith(f"Ignoring the configuration file {broken}: Invalid value")
+
+
+def test_a_pyproject_that_does_not_mention_pyffin_is_not_parsed(
+        project: Path, warnings: list[str]) -> None:
+    (project / "pyproject.toml").write_text("[project\nname = ")
+    assert resolve() == IndexSettings()
+    assert warnings == []
+
+
+def test_bad_pip_config_is_skipped_with_a_warning(project: Path, tmp_path: Path,
+                                                  warnings: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = write_pip_conf(tmp_path / "pip.conf",
+                          "[global]\nno-index = perhaps\nindex-url = https://i/simple\n")
     monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
-    with pytest.raises(ConfigError, match=r"invalid boolean 'perhaps' in no-index in .*pip.conf"):
+    assert resolve() == IndexSettings(index_url="https://i/simple")
+    assert warnings == [f"Ignoring no-index in {conf} [global]: invalid boolean 'perhaps' "
+                        "(expected true or false)"]
+    conf.write_text("no section\n")
+    assert resolve() == IndexSettings()
+    assert warnings[-1].startswith(f"Ignoring pip's configuration file {conf}: ")
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("PYFFIN_NO_INDEX", "perhaps", "invalid boolean 'perhaps'"),
+    ("PIP_NO_INDEX", "perhaps", "invalid boolean 'perhaps'"),
+    ("PYFFIN_INDEX_STRATEGY", "best", "invalid value 'best' (expected one of: first-index, "
+                                      "unsafe-best-match)"),
+])
+def test_a_bad_environment_variable_is_a_usage_error(project: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     name: str, value: str, message: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=rf"^invalid value for {name}: {re.escape(message)}"):
         resolve()
+
+
+# --------------------------------------------------------------------- settings other than index
+def test_every_level_of_a_setting_in_order(project: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def constraint() -> tuple[object, str] | None:
+        found = Configuration(cwd=Path.cwd()).get("constraint")
+        return None if found is None else (found.value, found.origin)
+
+    assert constraint() is None
+    conf = write_pip_conf(tmp_path / "pip.conf", "[global]\nconstraint = a.txt\n  b.txt\n"
+                                                 "[install]\nconstraint = c.txt d.txt\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    assert constraint() == (["c.txt", "d.txt"], f"{conf} [install]")
+    monkeypatch.setenv("PIP_CONSTRAINT", "/e.txt /f.txt")
+    assert constraint() == (["/e.txt", "/f.txt"], "PIP_CONSTRAINT")
+    user = tmp_path / "xdg" / "pyffin" / "pyffin.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text('constraint = "user.txt"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert constraint() == ([str(user.parent / "user.txt")], str(user))
+    (project / "pyproject.toml").write_text('[tool.pyffin.pip]\nconstraint = ["c/p.txt"]\n')
+    assert constraint() == ([str(project / "c" / "p.txt")], str(project / "pyproject.toml"))
+    monkeypatch.setenv("PYFFIN_CONSTRAINT", "x.txt y.txt")
+    assert constraint() == (["x.txt", "y.txt"], "PYFFIN_CONSTRAINT")
+
+
+def test_pip_configuration_gives_only_what_pip_has(project: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = write_pip_conf(tmp_path / "pip.conf", "[global]\nlink-mode = copy\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    monkeypatch.setenv("PIP_OFFLINE", "1")
+    configuration = Configuration(cwd=Path.cwd())
+    assert configuration.get("link-mode") is None
+    assert configuration.get("offline") is None
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.key)
+def test_every_setting_has_a_mechanical_environment_twin(setting: settings.Setting) -> None:
+    assert setting.env == "PYFFIN_" + setting.key.upper().replace("-", "_")
+    assert setting.option == "--" + setting.key
+    assert (setting.kind == "choice") == bool(setting.choices)

@@ -1,42 +1,153 @@
-"""Where settings come from, in order of precedence:
+"""Where settings come from: one table (:data:`SETTINGS`) names every configurable option once —
+its flag ``--KEY``, its environment twin ``PYFFIN_KEY``, its key in ``pyffin.toml`` /
+``[tool.pyffin]`` and its type — and :class:`Configuration` reads every level of it.
 
-1. command-line flags (and ``PYFFIN_*`` environment variables, their twins);
-2. options inside the requirements files being read (``-i``, ``--extra-index-url``, ``-f``,
-   ``--no-index``);
-3. ``pyffin.toml`` or ``[tool.pyffin]`` in ``pyproject.toml`` (the nearest of the current
-   directory and its parents), then the user's ``~/.config/pyffin/pyffin.toml``;
-4. **pip's own configuration**: ``PIP_INDEX_URL``, ``PIP_EXTRA_INDEX_URL``, ``PIP_FIND_LINKS``,
-   ``PIP_NO_INDEX``, ``PIP_CERT`` and the ``pip.conf`` files pip reads (``[global]`` then
-   ``[install]``; ``PIP_CONFIG_FILE``, and ``PIP_CONFIG_FILE=/dev/null`` to read none), so a pip
-   user's setup works unchanged.
+In order of precedence:
+
+1. command-line flags;
+2. ``PYFFIN_*`` environment variables;
+3. for the index settings only: the options inside the requirements files being read (``-i``,
+   ``--extra-index-url``, ``-f``, ``--no-index``);
+4. ``pyffin.toml`` or ``[tool.pyffin]`` in ``pyproject.toml`` (the nearest of the current
+   directory and its parents), then the user's ``~/.config/pyffin/pyffin.toml``. Keys go at the
+   top level or in a ``[pip]`` table, which wins (as in uv's ``uv.toml``);
+5. **pip's own configuration**, for the settings pip has too (index URLs, find-links,
+   ``no-index``, ``cert``, ``constraint``): ``PIP_*`` variables, then the ``pip.conf`` files pip
+   reads (``[global]`` then ``[install]``; ``PIP_CONFIG_FILE``, and ``PIP_CONFIG_FILE=/dev/null``
+   to read none), so a pip user's setup works unchanged.
 
 ``--no-config`` (or ``PYFFIN_NO_CONFIG=1``) ignores every configuration file, pyffin's and pip's;
 environment variables still apply. A value set at a higher level replaces, never merges with, the
-same setting below it.
+same setting below it. A bad environment variable is a usage error; a configuration file is only
+read for settings, so a file that cannot be parsed, an unknown key or a bad value is a warning
+(naming the file and the problem) and the rest is used.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pyffin import log
 from pyffin.errors import UsageError
 from pyffin.records import record
 
-#: Settings pyffin reads from configuration; each maps to the flag of the same name.
-INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "index-strategy")
-_PYFFIN_KEYS = frozenset({*INDEX_KEYS, "cert"})
 #: pip's site-wide configuration file on POSIX systems (a constant so tests can move it).
 GLOBAL_PIP_CONF = Path("/etc/pip.conf")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
+#: PEP 508 project names.
+_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
 class ConfigError(UsageError):
     """A configuration file or variable is invalid."""
+
+
+#: How a setting's value is written: ``bool`` (``1/true/yes/on``, ``0/false/no/off``),
+#: ``string``, ``choice`` (one of :attr:`Setting.choices`), ``list`` (whitespace-separated in a
+#: variable, a list in TOML), ``names`` (project names, comma- or space-separated) and
+#: ``binary`` (names, ``:all:`` or ``:none:``, as pip's ``--only-binary``).
+Kind = Literal["bool", "string", "choice", "list", "names", "binary"]
+
+
+@record
+class Setting:
+    """One configurable option."""
+
+    key: str
+    kind: Kind
+    #: One line for the README's table.
+    summary: str
+    choices: tuple[str, ...] = ()
+    #: pip's configuration has it too (``PIP_<KEY>`` and ``pip.conf``).
+    pip: bool = False
+    #: An index setting: merged with the requirements files' own options (by the session).
+    index: bool = False
+    #: Relative paths given in a pyffin configuration file are taken from the file's directory.
+    paths: bool = False
+    #: Whether ``--KEY`` exists (``cert`` is configuration only).
+    flag: bool = True
+
+    @property
+    def option(self) -> str:
+        return "--" + self.key
+
+    @property
+    def env(self) -> str:
+        return "PYFFIN_" + self.key.upper().replace("-", "_")
+
+    @property
+    def pip_env(self) -> str:
+        return "PIP_" + self.key.upper().replace("-", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # index
+    Setting("index-url", "string", "the package index", pip=True, index=True),
+    Setting("extra-index-url", "list", "extra package indexes", pip=True, index=True),
+    Setting("find-links", "list", "directories or pages of links to distributions", pip=True,
+            index=True, paths=True),
+    Setting("no-index", "bool", "ignore every index", pip=True, index=True),
+    Setting("index-strategy", "choice", "which indexes a project's versions come from",
+            choices=("first-index", "unsafe-best-match"), index=True),
+    Setting("cert", "string", "CA bundle for HTTPS", pip=True, index=True, paths=True,
+            flag=False),
+    # inputs
+    Setting("constraint", "list", "constraints files", pip=True, paths=True),
+    Setting("override", "list", "overrides files", paths=True),
+    # resolution
+    Setting("resolution", "choice", "which versions to prefer",
+            choices=("highest", "lowest", "lowest-direct")),
+    Setting("prerelease", "choice", "when to consider pre-releases",
+            choices=("disallow", "allow", "if-necessary", "explicit",
+                     "if-necessary-or-explicit")),
+    Setting("exclude-newer", "string", "ignore files uploaded after this date"),
+    Setting("only-binary", "binary", "use only wheels for these packages"),
+    Setting("no-binary", "binary", "use only source distributions for these packages"),
+    Setting("no-build", "bool", "never build source distributions"),
+    Setting("no-build-isolation", "bool", "build in the target environment"),
+    # environment
+    Setting("python", "string", "the interpreter or environment to use"),
+    Setting("system", "bool", "use the system interpreter"),
+    Setting("break-system-packages", "bool", "allow changing an EXTERNALLY-MANAGED interpreter"),
+    # installer
+    Setting("link-mode", "choice", "how files get from the cache into the environment",
+            choices=("hardlink", "copy", "clone", "symlink")),
+    Setting("compile-bytecode", "bool", "compile .py files after installing"),
+    Setting("require-hashes", "bool", "require a --hash for every requirement"),
+    Setting("allow-empty-requirements", "bool", "let sync of no requirements empty the "
+            "environment"),
+    # compile output
+    Setting("generate-hashes", "bool", "write --hash lines"),
+    Setting("annotation-style", "choice", "how to write '# via' annotations",
+            choices=("split", "line")),
+    Setting("no-annotate", "bool", "leave out '# via' annotations"),
+    Setting("no-header", "bool", "leave out the header"),
+    Setting("emit-index-url", "bool", "write --index-url lines"),
+    Setting("emit-find-links", "bool", "write --find-links lines"),
+    Setting("no-emit-package", "names", "leave these packages out of the output"),
+    Setting("custom-compile-command", "string", "the command shown in the header"),
+    # cache and network
+    Setting("cache-dir", "string", "the cache directory", paths=True),
+    Setting("no-cache", "bool", "use a temporary cache"),
+    Setting("offline", "bool", "never use the network"),
+)
+
+BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+
+
+@record
+class Found:
+    """A setting's value and where it came from (a variable's name or a file's path)."""
+
+    value: Any
+    origin: str
 
 
 @record
@@ -58,58 +169,233 @@ class IndexSettings:
         ))
 
 
+#: The :class:`IndexSettings` field of each index setting.
+_INDEX_FIELDS = {"index-url": "index_url", "extra-index-url": "extra_index_urls",
+                 "find-links": "find_links", "no-index": "no_index",
+                 "index-strategy": "index_strategy", "cert": "cert"}
+
+
 def _values(settings: IndexSettings) -> tuple[Any, ...]:
-    return (settings.index_url, settings.extra_index_urls, settings.find_links,
-            settings.no_index, settings.index_strategy, settings.cert)
+    return tuple(getattr(settings, field) for field in _INDEX_FIELDS.values())
 
 
-def _bool(value: str, where: str) -> bool:
+# ------------------------------------------------------------------------------------ values
+def parse_bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:
         return False
-    raise ConfigError(f"invalid boolean {value!r} in {where} (expected true or false)")
+    raise ValueError(f"invalid boolean {value!r} (expected true or false)")
 
 
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(value.split())
+def parse_names(value: str, *, binary: bool = False) -> list[str]:
+    """Project names separated by commas or spaces (pip's ``--only-binary six,idna``);
+    ``binary`` also admits ``:all:`` and ``:none:``. ``ValueError`` names a bad one."""
+    names = [name for name in _LIST_SEPARATORS.split(value) if name]
+    for name in names:
+        if binary and name in (":all:", ":none:"):
+            continue
+        if not _NAME_RE.match(name):
+            expected = " (or :all:, :none:)" if binary else ""
+            raise ValueError(f"{name!r} is not a valid package name{expected}")
+    return names
 
 
-def from_environment(environ: Mapping[str, str], prefix: str) -> IndexSettings:
-    """``<PREFIX>INDEX_URL`` and friends (``PYFFIN_`` or ``PIP_``); lists are
-    whitespace-separated."""
+def from_string(setting: Setting, text: str) -> Any:
+    """The value of ``setting`` written as a string (a variable, a ``pip.conf`` entry);
+    ``ValueError`` says what is wrong with it."""
+    kind = setting.kind
+    if kind == "bool":
+        return parse_bool(text)
+    if kind == "list":
+        return text.split()
+    if kind in ("names", "binary"):
+        return parse_names(text, binary=kind == "binary")
+    text = text.strip()
+    if kind == "choice" and text not in setting.choices:
+        raise ValueError(f"invalid value {text!r} (expected one of: "
+                         f"{', '.join(setting.choices)})")
+    return text
 
-    def get(key: str) -> str | None:
-        value = environ.get(prefix + key)
-        return value if value is not None and value.strip() != "" else None
 
-    no_index = get("NO_INDEX")
-    extra = get("EXTRA_INDEX_URL")
-    find_links = get("FIND_LINKS")
-    return IndexSettings(
-        index_url=get("INDEX_URL"),
-        extra_index_urls=_split(extra) if extra else None,
-        find_links=_split(find_links) if find_links else None,
-        no_index=_bool(no_index, prefix + "NO_INDEX") if no_index else None,
-        index_strategy=get("INDEX_STRATEGY") if prefix == "PYFFIN_" else None,
-        cert=get("CERT") if prefix == "PIP_" else None,
-    )
+def from_toml(setting: Setting, value: object) -> Any:
+    """The value of ``setting`` as a TOML file gives it; ``ValueError`` if it has the wrong
+    type."""
+    kind = setting.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
+    if kind in ("list", "names", "binary"):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise ValueError("expected a string or a list of strings")
+        if kind == "list":
+            return list(items)
+        return [name for item in items for name in parse_names(item, binary=kind == "binary")]
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return from_string(setting, value)
+
+
+def _relative_to(base: Path, value: Any) -> Any:
+    """Relative paths of a pyffin configuration file, taken from the file's directory."""
+    if isinstance(value, list):
+        return [_relative_to(base, v) for v in value]
+    if isinstance(value, str) and "://" not in value and not os.path.isabs(
+            os.path.expanduser(value)):
+        return os.path.normpath(base / value)
+    return value
+
+
+# ----------------------------------------------------------------------------- configuration
+Layer = dict[str, Found]
+
+
+class Configuration:
+    """Every level of configuration below the flags, each read the first time a setting is
+    looked up there: ``PYFFIN_*`` variables, the project's and the user's pyffin file, ``PIP_*``
+    variables and ``pip.conf`` files."""
+
+    def __init__(self, *, no_config: bool = False, cwd: Path | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        try:
+            no_config = no_config or parse_bool(self.environ.get("PYFFIN_NO_CONFIG", ""))
+        except ValueError as e:
+            raise ConfigError(f"invalid value for PYFFIN_NO_CONFIG: {e}") from None
+        self.no_config = no_config
+        self.cwd = cwd
+        self._loaded: dict[str, Layer] = {}
+        #: Where each index setting of the last :meth:`index_settings` came from.
+        self.index_origins: dict[str, Found] = {}
+
+    def get(self, key: str) -> Found | None:
+        """The value of the setting ``key`` at the highest level that sets it."""
+        for layer in self._layers(BY_KEY[key]):
+            found = layer.get(key)
+            if found is not None:
+                return found
+        return None
+
+    def index_settings(self, flags: IndexSettings,
+                       requirements: IndexSettings | None = None) -> IndexSettings:
+        """The index settings of every level merged, the requirements files' own options below
+        the flags and ``PYFFIN_*`` variables. :attr:`index_origins` says where each came from."""
+        values: dict[str, Any] = {}
+        self.index_origins = {}
+        for key, field in _INDEX_FIELDS.items():
+            setting = BY_KEY[key]
+            value = getattr(flags, field)
+            origin = setting.option
+            if value is None:
+                found = self._lookup(setting, requirements, field)
+                if found is not None:
+                    value, origin = found.value, found.origin
+            if value is not None:
+                values[field] = tuple(value) if isinstance(value, list) else value
+                self.index_origins[key] = Found(values[field], origin)
+        return IndexSettings(**values)
+
+    def _lookup(self, setting: Setting, requirements: IndexSettings | None,
+                field: str) -> Found | None:
+        layers = self._layers(setting)
+        found = next(layers).get(setting.key)  # the PYFFIN_* variables
+        if found is not None:
+            return found
+        value = getattr(requirements, field) if requirements is not None else None
+        if value is not None:
+            return Found(value, "the requirements files")
+        for layer in layers:
+            found = layer.get(setting.key)
+            if found is not None:
+                return found
+        return None
+
+    def _layers(self, setting: Setting) -> Iterator[Layer]:
+        yield self._layer("env", self._environment)
+        if not self.no_config:
+            yield self._layer("project", self._project)
+            yield self._layer("user", self._user)
+        if setting.pip:
+            yield self._layer("pip-env", self._pip_environment)
+            if not self.no_config:
+                yield self._layer("pip-files", self._pip_files)
+
+    def _layer(self, name: str, load: Callable[[], Layer]) -> Layer:
+        layer = self._loaded.get(name)
+        if layer is None:
+            layer = self._loaded[name] = load()
+        return layer
+
+    # ------------------------------------------------------------------------------ levels
+    def _environment(self) -> Layer:
+        return self._variables(SETTINGS, lambda s: s.env)
+
+    def _pip_environment(self) -> Layer:
+        return self._variables([s for s in SETTINGS if s.pip], lambda s: s.pip_env)
+
+    def _variables(self, settings: Sequence[Setting],
+                   name_of: Callable[[Setting], str]) -> Layer:
+        layer: Layer = {}
+        for setting in settings:
+            name = name_of(setting)
+            text = self.environ.get(name)
+            if text is None or text.strip() == "":
+                continue
+            try:
+                layer[setting.key] = Found(from_string(setting, text), name)
+            except ValueError as e:
+                raise ConfigError(f"invalid value for {name}: {e}") from None
+        return layer
+
+    def _project(self) -> Layer:
+        start = self.cwd
+        if start is None:
+            try:
+                start = Path.cwd()
+            except OSError:  # the working directory was removed: no project around it
+                return {}
+        found = find_project_config(start)
+        return _table_layer(*found) if found is not None else {}
+
+    def _user(self) -> Layer:
+        path = user_config_path(self.environ)
+        if not path.is_file():
+            return {}
+        data = _read_toml(path)
+        return _table_layer(path, data) if data is not None else {}
+
+    def _pip_files(self) -> Layer:
+        return read_pip_files(pip_config_files(self.environ))
 
 
 # ----------------------------------------------------------------------------- pyffin files
 def find_project_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest ``pyffin.toml``, or ``pyproject.toml`` with a ``[tool.pyffin]`` table."""
+    """The nearest ``pyffin.toml``, or ``pyproject.toml`` with a ``[tool.pyffin]`` table; a file
+    that cannot be read is skipped with a warning."""
     for directory in (start, *start.parents):
         candidate = directory / "pyffin.toml"
         if candidate.is_file():
-            return candidate, _load_toml(candidate)
+            data = _read_toml(candidate)
+            if data is not None:
+                return candidate, data
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            data = _load_toml(pyproject)
-            table = data.get("tool", {}).get("pyffin")
-            if isinstance(table, dict):
-                return pyproject, table
+        try:
+            raw = pyproject.read_bytes()
+        except OSError:  # absent (the usual case), a directory, unreadable
+            continue
+        # Most projects' pyproject.toml has no pyffin table: no need to parse those.
+        if b"pyffin" not in raw:
+            continue
+        data = _read_toml(pyproject, raw)
+        tool = data.get("tool") if data is not None else None
+        table = tool.get("pyffin") if isinstance(tool, dict) else None
+        if isinstance(table, dict):
+            return pyproject, table
+        if table is not None:
+            log.warn_once(f"Ignoring [tool.pyffin] in {pyproject}: it is not a table")
     return None
 
 
@@ -118,60 +404,57 @@ def user_config_path(environ: Mapping[str, str]) -> Path:
     return Path(base) / "pyffin" / "pyffin.toml"
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, raw: bytes | None = None) -> dict[str, Any] | None:
+    """A TOML file's table; ``None`` (and a warning) when it cannot be read."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10
         import tomli as tomllib
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"cannot read the configuration file {path}: {e}") from e
+        if raw is None:
+            raw = path.read_bytes()
+        return tomllib.loads(raw.decode("utf-8"))
+    except OSError as e:
+        problem = e.strerror or str(e)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        problem = str(e)
+    log.warn_once(f"Ignoring the configuration file {path}: {problem}")
+    return None
 
 
-def from_pyffin_table(table: Mapping[str, Any], where: str) -> IndexSettings:
-    """Index settings of a ``pyffin.toml`` / ``[tool.pyffin]`` table (or its ``[pip]``
-    sub-table, which wins over the top level, as in uv)."""
-    merged: dict[str, Any] = {}
-    for scope in (table, table.get("pip", {})):
-        if not isinstance(scope, dict):
-            raise ConfigError(f"invalid [pip] table in {where}: expected a table")
+def _table_layer(path: Path, table: Mapping[str, Any]) -> Layer:
+    """The settings of a ``pyffin.toml`` / ``[tool.pyffin]`` table; its ``[pip]`` table wins over
+    the top level. Unknown keys and bad values are warned about and skipped."""
+    layer: Layer = {}
+    pip = table.get("pip", {})
+    if not isinstance(pip, dict):
+        log.warn_once(f"Ignoring 'pip' in {path}: expected a table")
+        pip = {}
+    for scope in (table, pip):
         for key, value in scope.items():
             if key == "pip" and scope is table:
                 continue
-            if key not in _PYFFIN_KEYS:
-                known = ", ".join(sorted(_PYFFIN_KEYS))
-                raise ConfigError(f"unknown setting {key!r} in {where} (known: {known})")
-            merged[key] = value
+            setting = BY_KEY.get(key)
+            if setting is None:
+                log.warn_once(f"Ignoring the unknown setting {key!r} in {path}"
+                              f"{_did_you_mean(key, BY_KEY)}")
+                continue
+            try:
+                parsed = from_toml(setting, value)
+            except ValueError as e:
+                log.warn_once(f"Ignoring {key!r} in {path}: {e}")
+                continue
+            if setting.paths:
+                parsed = _relative_to(path.parent, parsed)
+            layer[key] = Found(parsed, str(path))
+    return layer
 
-    def string(key: str) -> str | None:
-        value = merged.get(key)
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(f"invalid {key!r} in {where}: expected a string")
-        return value
 
-    def strings(key: str) -> tuple[str, ...] | None:
-        value = merged.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"invalid {key!r} in {where}: expected a list of strings")
-        return tuple(value)
+def _did_you_mean(word: str, choices: Mapping[str, object] | Sequence[str]) -> str:
+    import difflib
 
-    no_index = merged.get("no-index")
-    if no_index is not None and not isinstance(no_index, bool):
-        raise ConfigError(f"invalid 'no-index' in {where}: expected true or false")
-    return IndexSettings(
-        index_url=string("index-url"),
-        extra_index_urls=strings("extra-index-url"),
-        find_links=strings("find-links"),
-        no_index=no_index,
-        index_strategy=string("index-strategy"),
-        cert=string("cert"),
-    )
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # -------------------------------------------------------------------------------- pip files
@@ -205,10 +488,11 @@ def pip_config_files(environ: Mapping[str, str]) -> list[Path]:
     return files
 
 
-def from_pip_files(paths: Sequence[Path]) -> IndexSettings:
-    """Index settings from pip configuration files (later files win; ``[install]`` wins over
-    ``[global]`` within a file)."""
-    result = IndexSettings()
+def read_pip_files(paths: Sequence[Path]) -> Layer:
+    """The settings pip shares with pyffin, from pip configuration files (later files win;
+    ``[install]`` wins over ``[global]`` within a file). Values are taken as pip takes them:
+    lists are whitespace-separated, relative paths are the current directory's."""
+    layer: Layer = {}
     for path in paths:
         if not path.is_file():
             continue
@@ -218,28 +502,21 @@ def from_pip_files(paths: Sequence[Path]) -> IndexSettings:
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError) as e:
-            raise ConfigError(f"cannot parse pip's configuration file {path}: {e}") from e
+            log.warn_once(f"Ignoring pip's configuration file {path}: {e}")
+            continue
         for section in ("global", "install"):
             if not parser.has_section(section):
                 continue
-            values = dict(parser.items(section))
-
-            def get(key: str, values: dict[str, str] = values) -> str | None:
-                value = values.get(key)
-                return value.strip() if value is not None and value.strip() else None
-
-            extra = get("extra-index-url")
-            find_links = get("find-links")
-            no_index = get("no-index")
             where = f"{path} [{section}]"
-            result = IndexSettings(
-                index_url=get("index-url"),
-                extra_index_urls=_split(extra) if extra else None,
-                find_links=_split(find_links) if find_links else None,
-                no_index=_bool(no_index, f"no-index in {where}") if no_index else None,
-                cert=get("cert"),
-            ).over(result)
-    return result
+            for key, text in parser.items(section):
+                setting = BY_KEY.get(key)
+                if setting is None or not setting.pip or not text.strip():
+                    continue
+                try:
+                    layer[key] = Found(from_string(setting, text), where)
+                except ValueError as e:
+                    log.warn_once(f"Ignoring {key} in {where}: {e}")
+    return layer
 
 
 # ----------------------------------------------------------------------------------- resolve
@@ -250,21 +527,23 @@ def resolve_index_settings(
     no_config: bool = False,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    configuration: Configuration | None = None,
 ) -> IndexSettings:
     """Merge every level (see the module docstring) into one :class:`IndexSettings`."""
-    env = os.environ if environ is None else environ
-    no_config = no_config or _bool(env.get("PYFFIN_NO_CONFIG", ""), "PYFFIN_NO_CONFIG")
-    result = flags.over(from_environment(env, "PYFFIN_"))
-    if requirements is not None:
-        result = result.over(requirements)
-    if not no_config:
-        project = find_project_config(cwd or Path.cwd())
-        if project is not None:
-            result = result.over(from_pyffin_table(project[1], str(project[0])))
-        user = user_config_path(env)
-        if user.is_file():
-            result = result.over(from_pyffin_table(_load_toml(user), str(user)))
-    result = result.over(from_environment(env, "PIP_"))
-    if not no_config:
-        result = result.over(from_pip_files(pip_config_files(env)))
-    return result
+    if configuration is None:
+        configuration = Configuration(no_config=no_config, cwd=cwd, environ=environ)
+    return configuration.index_settings(flags, requirements)
+
+
+def markdown_table() -> str:
+    """The README's table of settings, from :data:`SETTINGS`."""
+    lines = ["| flag | environment | `pyffin.toml` key | type | what |",
+             "|---|---|---|---|---|"]
+    for setting in SETTINGS:
+        kind = {"choice": " \\| ".join(setting.choices),
+                "binary": "names, `:all:`, `:none:`"}.get(setting.kind, setting.kind)
+        flag = f"`{setting.option}`" if setting.flag else ""
+        pip = f" (pip: `{setting.pip_env}`, `{setting.key}`)" if setting.pip else ""
+        lines.append(f"| {flag} | `{setting.env}` | `{setting.key}` | {kind} | "
+                     f"{setting.summary}{pip} |")
+    return "\n".join(lines) + "\n"

@@ -157,3 +157,57 @@ def test_quiet_hides_notes_and_qq_hides_warnings() -> None:
                                     (1536 * 1024, "1.5MiB"), (5 * 1024**3, "5.0GiB")])
 def test_format_bytes(n: int, text: str) -> None:
     assert format_bytes(n) == text
+
+
+@pytest.mark.parametrize("argv,error,hint", [
+    (["pip", "list", "--exclud-editable"], "unexpected option '--exclud-editable'",
+     "did you mean '--exclude-editable'? (see 'pyffin pip list --help')"),
+    # No prefix abbreviations: --exclude is not taken for --exclude-editable.
+    (["pip", "list", "--exclude", "six"], "unexpected option '--exclude'",
+     "did you mean '--exclude-editable'? (see 'pyffin pip list --help')"),
+    (["cache", "dir", "--bogus=1"], "unexpected option '--bogus'",
+     "see 'pyffin cache dir --help'"),
+    (["pip", "freeze", "six"], "unexpected argument 'six'", "see 'pyffin pip freeze --help'"),
+    (["pip", "list", "--format", "jsn"],
+     "argument --format: invalid choice: 'jsn' (choose from 'columns', 'freeze', 'json')",
+     "see 'pyffin pip list --help'"),
+    (["cache", "dir", "--colour", "never"], "unexpected option '--colour'",
+     "did you mean '--color'? (see 'pyffin cache dir --help')"),
+    (["--colour", "never", "cache", "dir"], "unexpected option '--colour'",
+     "did you mean '--color'? (see 'pyffin --help')"),
+    (["pip", "frobnicate"],
+     "unrecognized command 'frobnicate' (expected one of: check, compile, freeze, install, list, "
+     "show, sync, uninstall)", "see 'pyffin pip --help'"),
+])
+def test_a_usage_error_is_one_line_and_a_hint(argv: list[str], error: str, hint: str) -> None:
+    result = pyffin(*argv)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: {error}\nhint: {hint}\n"
+
+
+def test_short_flags_still_combine_without_abbreviations(tmp_path: Path) -> None:
+    result = pyffin("cache", "dir", "-qq", "--cache-dir", tmp_path)
+    assert (result.returncode, result.stdout) == (0, f"{tmp_path}\n")
+
+
+def test_a_compile_whose_reader_goes_away_exits_0(tmp_path: Path) -> None:
+    """``pyffin pip compile r.in | head -1``: the reader has what it wanted, as with uv."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.cli import child_env
+    from tests.support.dists import WheelSpec, build_wheel
+
+    build_wheel(WheelSpec("six", "1.0"), tmp_path / "wheels")
+    (tmp_path / "r.in").write_text("six\n")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pyffin", "pip", "compile", tmp_path / "r.in", "--no-index",
+             "-f", tmp_path / "wheels", "--cache-dir", tmp_path / "cache", "-q"],
+            stdout=write, stderr=subprocess.PIPE, env=child_env(), timeout=60)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (0, b"")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Result, pyffin
-from tests.support.dists import WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec, write_source_tree
 from tests.support.index import IndexServer
 
 APP = WheelSpec(
@@ -332,7 +332,7 @@ def test_freeze_list_and_show(index: IndexServer, venv: Path) -> None:
     assert f"Location: {site_packages(venv)}\n" in shown
     assert "Required-by: app\n" in shown and "  lib/__init__.py\n" in shown
     missing = inspect("show", venv, "nothere")
-    assert missing.returncode == 1 and "not found: nothere" in missing.stderr
+    assert missing.returncode == 1 and "not found for: nothere" in missing.stderr
     check = inspect("check", venv)
     assert check.returncode == 0 and check.stdout == "All installed packages are compatible\n"
 
@@ -418,3 +418,58 @@ def test_two_processes_installing_into_one_environment_take_turns(index: IndexSe
         assert proc.returncode == 0, err
     assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\nother==1.0\n"
     assert inspect("check", venv).returncode == 0
+
+
+def test_sync_of_no_requirements_changes_nothing_unless_allowed(index: IndexServer, venv: Path,
+                                                                tmp_path: Path) -> None:
+    """As uv: a warning, exit 0, the environment untouched; ``--allow-empty-requirements``
+    empties it."""
+    run("install", index, venv, "app")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    result = run("sync", index, venv, empty)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == (
+        f"warning: Requirements file `{empty}` does not contain any dependencies\n"
+        "No requirements found (hint: use `--allow-empty-requirements` to clear the "
+        "environment)\n")
+    assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\n"
+    emptied = run("sync", index, venv, empty, "--allow-empty-requirements")
+    assert emptied.returncode == 0, emptied
+    assert emptied.stderr.endswith(" - app==1.0\n - lib==2.0\n")
+    assert inspect("freeze", venv).stdout == ""
+    again = run("sync", index, venv, empty, "--allow-empty-requirements")
+    assert again.returncode == 0 and "Audited 0 packages" in again.stderr
+
+
+def test_installs_go_on_after_a_local_project_changes_version(index: IndexServer, venv: Path,
+                                                              tmp_path: Path) -> None:
+    """The installed version (0.1.0) is a preference the source no longer offers once the
+    project says 0.2.0: it is not used, and nothing crashes."""
+    project = tmp_path / "demo"
+    write_source_tree(SdistSpec("demo", "0.1.0", requires_dist=["lib"]), project)
+    assert run("install", index, venv, project).returncode == 0
+    write_source_tree(SdistSpec("demo", "0.2.0", requires_dist=["lib"]), project)
+    stat = (project / "pyproject.toml").stat()
+    os.utime(project / "pyproject.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    result = run("install", index, venv, project, "other")
+    assert result.returncode == 0, result
+    assert " - demo==0.1.0\n + demo==0.2.0\n" in result.stderr
+    assert run("install", index, venv, project, "app").returncode == 0
+
+
+def test_a_synced_environment_meeting_its_constraints_needs_no_network(
+        index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    """A pip.conf may give constraints to every command: a no-op sync stays a no-op."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==2.0\nother==1.0\n")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib>=2\nunrelated<1\nother<1; sys_platform == 'win32'\n")
+    assert run("sync", index, venv, requirements).returncode == 0
+    index.reset_counts()
+    result = run("sync", index, venv, requirements, "-c", constraints)
+    assert summary(result).startswith("Audited 2 packages in ")
+    assert index.count() == 0
+    constraints.write_text("lib<2\n")
+    result = run("sync", index, venv, requirements, "-c", constraints)
+    assert result.returncode == 1 and "lib<2" in result.stderr

@@ -175,6 +175,15 @@ def test_preferences_are_kept_when_allowed() -> None:
     assert resolved["blinker"] == "1.9.0"  # 1.0 is not offered
 
 
+def test_a_preference_the_source_does_not_offer_is_never_asked_for() -> None:
+    """An installed version of a local project whose version has since changed (0.1.0
+    installed, the source now builds 0.2.0): the pin is simply not used."""
+    source = MemorySource({"demo": {"0.2.0": ["six"]}, "six": {"1.0": []}})
+    assert pins(source, "demo", preferences={"demo": "0.1.0", "six": "1.0"}) == {
+        "demo": "0.2.0", "six": "1.0"}
+    assert not [call for call in source.calls if call[1:] == ("demo", "0.1.0")]
+
+
 def test_a_preference_outside_the_requirement_is_ignored() -> None:
     assert pins(FLASK, "click>8.1.7", preferences={"click": "8.1.7"}) == {"click": "8.1.8"}
 

@@ -4,7 +4,7 @@ nothing."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyffin.records import record
 
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.interpreter import Interpreter
+    from pyffin.resolver.dependencies import MarkerEvaluator
 
 
 def environment(session: Session | None = None, *, python: str | None = None,
@@ -38,16 +39,34 @@ def installed(env: Interpreter) -> list[InstalledDistribution]:
 
 
 def freeze_line(dist: InstalledDistribution) -> str:
-    """``name==version``, ``name @ url`` for a URL install, ``-e path`` for an editable."""
+    """``name==version``, ``name @ url`` for a URL install, ``-e path`` for an editable. The
+    name is the normalized project name (``charset-normalizer``), as uv prints it, never the
+    escaped spelling of the ``.dist-info`` directory (``charset_normalizer``)."""
     direct = dist.direct_url()
     if direct is not None and isinstance(direct.get("url"), str):
-        if direct.get("dir_info", {}).get("editable"):
-            from urllib.parse import unquote, urlsplit
+        location = editable_location(dist, direct)
+        if location is not None:
+            return f"-e {location}"
+        return f"{dist.normalized_name} @ {direct['url']}"
+    return f"{dist.normalized_name}=={dist.version}"
 
-            url = direct["url"]
-            return f"-e {unquote(urlsplit(url).path) if url.startswith('file:') else url}"
-        return f"{dist.name} @ {direct['url']}"
-    return f"{dist.name}=={dist.version}"
+
+def editable_location(dist: InstalledDistribution,
+                      direct: dict[str, Any] | None = None) -> str | None:
+    """The project directory of an editable install (its ``direct_url.json`` URL for one that is
+    not a local path), else ``None``."""
+    if direct is None:
+        direct = dist.direct_url()
+    if direct is None or not direct.get("dir_info", {}).get("editable"):
+        return None
+    url = direct.get("url")
+    if not isinstance(url, str):
+        return None
+    if url.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        return unquote(urlsplit(url).path)
+    return url
 
 
 @record
@@ -99,17 +118,39 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
     return len(dists), problems
 
 
-def required_by(env: Interpreter, name: str) -> list[str]:
-    """The installed distributions that depend on ``name`` (normalized)."""
+def dependencies(dist: InstalledDistribution, markers: MarkerEvaluator) -> list[str] | None:
+    """The normalized names ``dist`` requires in this environment, sorted: its ``Requires-Dist``
+    whose markers hold with no extra (what uv's ``pip show`` lists). ``None`` when its metadata
+    cannot be read; requirements that do not parse are left out."""
+    from pyffin.distribution.metadata import MetadataError
     from pyffin.resolver.dependencies import DependencyError, parse_dependency
 
+    try:
+        requires_dist = dist.metadata().requires_dist
+    except MetadataError:
+        return None
+    names = set()
+    for text in requires_dist:
+        try:
+            dependency = parse_dependency(text)
+            if dependency.marker is None or markers.evaluate(dependency.marker):
+                names.add(dependency.name)
+        except DependencyError:
+            continue
+    return sorted(names)
+
+
+def required_by(env: Interpreter, name: str) -> list[str]:
+    """The installed distributions that need ``name`` (normalized) in this environment: their
+    requirement on it has no marker, or one that holds here without any extra. A requirement
+    only under an extra does not count: which extras were asked for is not recorded."""
+    from pyffin.resolver.dependencies import MarkerEvaluator
+
+    markers = MarkerEvaluator(env.markers)
     result = []
     for dist in installed(env):
-        for text in dist.metadata().requires_dist:
-            try:
-                if parse_dependency(text).name == name:
-                    result.append(dist.normalized_name)
-                    break
-            except DependencyError:
-                continue
-    return result
+        if dist.normalized_name == name:
+            continue
+        if name in (dependencies(dist, markers) or ()):
+            result.append(dist.normalized_name)
+    return sorted(set(result))

@@ -43,6 +43,11 @@ class HashRequirementError(PyffinError):
     """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
 
 
+class EmptyRequirementsError(UsageError):
+    """``sync`` was given no requirement at all: it would empty the environment, which needs
+    ``allow_empty``."""
+
+
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
@@ -150,16 +155,18 @@ def sync(
     build: BuildOptions | None = None,
     reporter: FetchReporter | None = None,
     stdin: TextIO | None = None,
+    allow_empty: bool = False,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
-    added; everything else is removed)."""
+    added; everything else is removed). Sources without any requirement raise
+    :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed."""
     from pyffin.requirements import GroupSelection
 
     return _Operation(session, python, system, break_system_packages, change, reporter,
                       build).run(
         sources=sources, constraints=constraints, sync=True, no_deps=True,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
-        resolve_options=resolve_options, stdin=stdin)
+        resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
 
 
 def uninstall(
@@ -270,7 +277,7 @@ class _Operation:
             editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
-            upgrade_packages: tuple[str, ...] = ()) -> InstallResult:
+            upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False) -> InstallResult:
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
@@ -280,15 +287,31 @@ class _Operation:
 
             cutoffs = parse_exclude_newer(resolve_options.exclude_newer,
                                           resolve_options.exclude_newer_packages)
-        env = self.environment()
+        # As uv: the requirements are read before the environment is looked for (and
+        # announced); only a project read through its build backend needs it sooner.
+        found: list[Interpreter] = []
+
+        def environment() -> Interpreter:
+            if not found:
+                found.append(self.environment())
+            return found[0]
+
         spec = read_requirements(
             [str(s) for s in sources], requirements=requirements, editables=editables,
             constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
             extras=extras, all_extras=all_extras, groups=groups, stdin=stdin,
-            build_project=lambda path, spec: self.lazy_sources(env).project_metadata(path,
-                                                                                     spec))
-        if not spec.requirements:
+            build_project=lambda path, spec: self.lazy_sources(environment()).project_metadata(
+                path, spec))
+        if not spec.requirements and sync:
+            for path in sources:
+                log.warn(f"Requirements file `{path}` does not contain any dependencies")
+            if not allow_empty:
+                raise EmptyRequirementsError(
+                    "no requirements found", hint="use --allow-empty-requirements to clear the "
+                    "environment")
+        elif not spec.requirements:
             raise UsageError("no requirements given: pass package names or requirements files")
+        env = environment()
         if spec.requires_python:
             from pyffin.api.resolving import check_requires_python
             from pyffin.api.target import make_target
@@ -354,8 +377,8 @@ class _Operation:
         from pyffin.api.resolving import (
             direct_requirements,
             index_source,
-            normalized_names,
             spec_index_settings,
+            upgrade_requests,
         )
         from pyffin.installer.plan import Wanted
         from pyffin.resolver import ResolverOptions, resolve
@@ -378,13 +401,15 @@ class _Operation:
                     preferences[dist.normalized_name] = Version(dist.version)
                 except InvalidVersion:
                     continue
+        upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
         resolver_options = ResolverOptions(
             resolution=options.resolution,
             prerelease=options.prerelease or ("allow" if spec.pre else
                                               "if-necessary-or-explicit"),
-            upgrade=upgrade, upgrade_packages=frozenset(normalized_names(upgrade_packages)))
+            upgrade=upgrade, upgrade_packages=upgrade_names)
         resolution = resolve(direct_requirements(entries), source, env.markers,
-                             resolver_options, constraints=direct_requirements(spec.constraints),
+                             resolver_options,
+                             constraints=direct_requirements(spec.constraints) + upgrade_bounds,
                              overrides=direct_requirements(spec.overrides),
                              preferences=preferences)
         direct = {entry.name for entry in entries}
@@ -522,7 +547,7 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
                 continue
         assert entry.name is not None
         wanted[entry.name] = pin
-    if spec.constraints or len(installed) != len(wanted):
+    if len(installed) != len(wanted) or not _pins_meet_constraints(wanted, spec, env):
         return None
     from pyffin.distribution.unzip import versions_equal
 
@@ -532,6 +557,30 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
                 or dist.direct_url() is not None:
             return None
     return len(installed)
+
+
+def _pins_meet_constraints(wanted: Mapping[str, str], spec: RequirementsSpec,
+                           env: Interpreter) -> bool:
+    """Whether every pin satisfies the constraints (a ``pip.conf`` may give some to every
+    command), judged without resolving; anything unclear is ``False``."""
+    environment = None
+    for entry in spec.constraints:
+        requirement = entry.requirement
+        if requirement is None or requirement.url is not None:
+            return False
+        pin = wanted.get(entry.name or "")
+        if pin is None:
+            continue  # a constraint on another package adds nothing
+        if requirement.marker is not None:
+            environment = environment or {**env.markers, "extra": ""}
+            try:
+                if not requirement.marker.evaluate(environment):
+                    continue
+            except ValueError:
+                return False
+        if not requirement.specifier.admits(pin):
+            return False
+    return True
 
 
 def _exact_pin(entry: RequirementEntry) -> str | None:

@@ -155,16 +155,17 @@ def compile(  # the public name mirrors `pyffin pip compile`
                           only_binary=only_binary, no_build=no_build,
                           exclude_newer=cutoffs, no_deps=no_deps, sources=builds,
                           editables=[e.url for e in entries if e.editable and e.url])
+    upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
     options = ResolverOptions(
         resolution=resolution,
         prerelease=prerelease or ("allow" if spec.pre else "if-necessary-or-explicit"),
         upgrade=upgrade,
-        upgrade_packages=frozenset(normalized_names(upgrade_packages)),
+        upgrade_packages=upgrade_names,
     )
     preferences = _preferences(preferences_from) if not upgrade else {}
     result = resolve(
         direct_requirements(entries), source, target.markers, options,
-        constraints=direct_requirements(spec.constraints),
+        constraints=direct_requirements(spec.constraints) + upgrade_bounds,
         overrides=direct_requirements(spec.overrides), preferences=preferences)
     result = _pin_git_commits(result, source)
     hashes = _hashes(result, source) if generate_hashes else None
@@ -215,6 +216,34 @@ def normalized_names(names: Iterable[str]) -> list[str]:
     from pyffin.cache.keys import normalize_name
 
     return [name if name in (":all:", ":none:") else normalize_name(name) for name in names]
+
+
+def upgrade_requests(upgrade_packages: Iterable[str],
+                     ) -> tuple[frozenset[str], list[DirectRequirement]]:
+    """``--upgrade-package`` values: the names whose pins are ignored, and the bounds some of
+    them carry (``six<1.17``), which constrain the upgrade, as uv and pip-tools read them."""
+    from pyffin.cache.keys import normalize_name
+
+    names: set[str] = set()
+    bounds: list[DirectRequirement] = []
+    for text in upgrade_packages:
+        try:
+            names.add(normalize_name(text.strip()))  # the usual case: a bare name
+            continue
+        except ValueError:
+            pass
+        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+        from pyffin.resolver import DirectRequirement
+
+        try:
+            requirement = parse_requirement(text)
+        except InvalidRequirement as e:
+            raise UsageError(f"invalid --upgrade-package {text!r}: {e}") from None
+        if requirement.url:
+            raise UsageError(f"invalid --upgrade-package {text!r}: a URL cannot be upgraded")
+        names.add(normalize_name(requirement.name))
+        bounds.append(DirectRequirement(requirement, "--upgrade-package"))
+    return frozenset(names), bounds
 
 
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:

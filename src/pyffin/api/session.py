@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
-    from pyffin.settings import IndexSettings
+    from pyffin.settings import Configuration, IndexSettings
 
 
 class Session:
     """Shared resources of an operation.
 
-    ``index`` holds the index settings given explicitly (flags); configuration files, pip's
-    configuration and the requirements files' own options are merged in by
-    :meth:`registry`. ``refresh`` is ``True`` for ``--refresh``; ``refresh_packages`` names
-    packages for ``--refresh-package``.
+    ``index`` holds the index settings given explicitly (flags); the environment, configuration
+    files, pip's configuration and the requirements files' own options are merged in by
+    :meth:`registry` (from ``configuration``, else a fresh read of them). ``refresh`` is
+    ``True`` for ``--refresh``; ``refresh_packages`` names packages for ``--refresh-package``.
     """
 
     def __init__(
@@ -32,6 +32,7 @@ class Session:
         refresh: bool = False,
         refresh_packages: Iterable[str] = (),
         cwd: Path | None = None,
+        configuration: Configuration | None = None,
     ) -> None:
         from pyffin.cache import Cache
         from pyffin.settings import IndexSettings
@@ -43,6 +44,8 @@ class Session:
         self.refresh = refresh
         self.refresh_packages = tuple(refresh_packages)
         self.cwd = cwd
+        #: The configuration levels below the flags (read once, shared with the CLI's).
+        self.configuration = configuration
         self._registry: RegistryClient | None = None
         self.index_settings: IndexSettings | None = None
 
@@ -52,12 +55,28 @@ class Session:
         if self._registry is None:
             from pyffin.client.cached import Refresh
             from pyffin.client.registry import connect
-            from pyffin.settings import resolve_index_settings
+            from pyffin.settings import Configuration
 
-            self.index_settings = resolve_index_settings(
-                self.index, requirements=requirements, no_config=self.no_config, cwd=self.cwd)
+            if self.configuration is None:
+                self.configuration = Configuration(no_config=self.no_config, cwd=self.cwd)
+            self.index_settings = self.configuration.index_settings(self.index, requirements)
+            _report_origins(self.configuration)
             refresh = Refresh(all=self.refresh, packages=self.refresh_packages) if (
                 self.refresh or self.refresh_packages) else None
             self._registry = connect(self.cache, self.index_settings, offline=self.offline,
                                      refresh=refresh)
         return self._registry
+
+
+def _report_origins(configuration: Configuration) -> None:
+    """At ``-v``: where each index setting came from (a flag, a variable, a file)."""
+    from pyffin import log
+
+    if not log.enabled(log.DEBUG):
+        return
+    from pyffin.client.auth import redact
+
+    for key, found in configuration.index_origins.items():
+        values = found.value if isinstance(found.value, tuple) else (found.value,)
+        shown = " ".join(redact(v) if isinstance(v, str) else str(v) for v in values)
+        log.debug(f"Using {key} {shown} from {found.origin}")

@@ -11,18 +11,21 @@ from pyffin.cli.console import Console
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
+    from pyffin.settings import Configuration
 
 
 class Context:
     """Settings shared by every command and the resources it opened (closed by ``main``)."""
 
     def __init__(self, console: Console, *, cache_dir: str | None, no_cache: bool,
-                 no_config: bool = False) -> None:
+                 no_config: bool = False, configuration: Configuration | None = None) -> None:
         self.console = console
         self.cache_dir = cache_dir
         self.no_cache = no_cache
         #: ``--no-config``: ignore pyffin's and pip's configuration files.
         self.no_config = no_config
+        #: The levels below the flags: environment, configuration files, pip's configuration.
+        self.configuration = configuration
         self._cache: Cache | None = None
 
     def cache_location(self) -> Cache:

@@ -11,10 +11,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from pyffin import __version__, log
 from pyffin.cli import registry
 from pyffin.cli.console import Console
+
+if TYPE_CHECKING:
+    from pyffin.cli.command import Command
+    from pyffin.cli.config import Bound
 
 _terminal_width: int | None = None
 
@@ -45,6 +50,43 @@ class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse without prefix abbreviations (``--exclude`` is not ``--exclude-editable``),
+    whose usage errors are one line with a hint instead of the whole usage text."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)  # type: ignore[arg-type]
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: None = None) -> argparse.Namespace:
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            self._unexpected(unknown[0])
+        return parsed
+
+    def error(self, message: str) -> NoReturn:
+        self._fail(message)
+
+    def _unexpected(self, arg: str) -> NoReturn:
+        if not arg.startswith("-") or arg == "-":
+            self._fail(f"unexpected argument {arg!r}")
+        import difflib
+
+        option = arg.partition("=")[0]
+        known = [s for action in self._actions for s in action.option_strings
+                 if s.startswith("--")]
+        # The start of an option (argparse's abbreviations, which are off), else a near miss.
+        close = [s for s in known if s.startswith(option)][:1] or \
+            difflib.get_close_matches(option, known, n=1, cutoff=0.7)
+        self._fail(f"unexpected option {option!r}",
+                   f"did you mean {close[0]!r}?" if close else None)
+
+    def _fail(self, message: str, suggestion: str | None = None) -> NoReturn:
+        see = f"see '{self.prog} --help'"
+        Console().error(message, hint=f"{suggestion} ({see})" if suggestion else see)
+        raise SystemExit(2)
+
+
 #: Global options that take a value (needed to find the command words in ``argv``).
 _VALUE_OPTIONS = frozenset({"--cache-dir", "--color"})
 
@@ -57,22 +99,14 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
                        help="Print more output: debug messages, causes of errors")
     group.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="When to use colours (default: auto; NO_COLOR disables)")
-    group.add_argument("--cache-dir", metavar="DIR",
-                       help="Path to the cache directory [env: PYFFIN_CACHE_DIR]")
+    group.add_argument("--cache-dir", metavar="DIR", help="Path to the cache directory")
     group.add_argument("--no-cache", action="store_true",
-                       default=_env_flag("PYFFIN_NO_CACHE"),
-                       help="Use a temporary cache, removed when the command ends "
-                            "[env: PYFFIN_NO_CACHE]")
+                       help="Use a temporary cache, removed when the command ends")
     group.add_argument("--no-config", action="store_true",
-                       default=_env_flag("PYFFIN_NO_CONFIG"),
                        help="Ignore every configuration file, pyffin's and pip's "
                             "[env: PYFFIN_NO_CONFIG]")
     group.add_argument("--version", action="version", version=f"pyffin {__version__}",
                        help="Print the version and exit")
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
 def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
@@ -108,7 +142,7 @@ def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
 def _top_parser(prog: str, summaries: dict[str, str], description: str) -> argparse.ArgumentParser:
     width = max((len(name) for name in summaries), default=0) + 2
     listing = "\n".join(f"  {name:<{width}}{summary}" for name, summary in summaries.items())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog,
         usage=f"{prog} [OPTIONS] <COMMAND>",
         description=description,
@@ -116,6 +150,9 @@ def _top_parser(prog: str, summaries: dict[str, str], description: str) -> argpa
         formatter_class=_RawFormatter,
     )
     add_global_options(parser)
+    from pyffin.cli.config import bind
+
+    bind(parser)  # for the [env: ...] notes in the help
     parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -126,22 +163,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     words, rest = _split_command(args_list)
 
-    spec = registry.COMMANDS.get(words)
-    if spec is None:
+    if words not in registry.COMMANDS:
         return _no_command(words, rest)
-
-    import importlib
-
-    module_name, _, attribute = spec.target.partition(":")
-    command = getattr(importlib.import_module(module_name), attribute)
-    parser = argparse.ArgumentParser(prog="pyffin " + " ".join(words),
-                                     description=command.description,
-                                     formatter_class=_Formatter)
-    command.configure(parser)
-    add_global_options(parser)
+    command, parser, bound = command_parser(words)
     args = parser.parse_args(rest)
     args.argv = rest  # the command's own arguments, e.g. for the header of compiled output
-    return _run(command, args)
+    return _run(command, args, bound)
+
+
+def command_parser(words: tuple[str, ...]) -> tuple[Command, argparse.ArgumentParser, Bound]:
+    """The command ``words`` names (its module imported now), its argument parser, and its
+    options that have configuration twins."""
+    import importlib
+
+    from pyffin.cli.config import bind
+
+    module_name, _, attribute = registry.COMMANDS[words].target.partition(":")
+    command: Command = getattr(importlib.import_module(module_name), attribute)
+    parser = _Parser(prog="pyffin " + " ".join(words), description=command.description,
+                     formatter_class=_Formatter)
+    command.configure(parser)
+    add_global_options(parser)
+    return command, parser, bind(parser)
 
 
 def _no_command(words: tuple[str, ...], rest: list[str]) -> int:
@@ -163,18 +206,24 @@ def _no_command(words: tuple[str, ...], rest: list[str]) -> int:
     return 2
 
 
-def _run(command: object, args: argparse.Namespace) -> int:
-    from pyffin.cli.command import Command, Context
+def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
+    from pyffin.cli.command import Context
+    from pyffin.cli.config import apply
     from pyffin.errors import PyffinError
+    from pyffin.settings import Configuration
 
-    assert isinstance(command, Command)
     console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
     log.configure(console.sink, console.log_level)
-    context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,
-                      no_config=args.no_config)
+    context: Context | None = None
     _exit_cleanly_on_sigterm()
     try:
-        return command.run(args, context)
+        configuration = Configuration(no_config=args.no_config)
+        apply(args, bound, configuration)
+        context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,
+                          no_config=configuration.no_config, configuration=configuration)
+        code = command.run(args, context)
+        sys.stdout.flush()  # here, so a reader that went away is noticed below
+        return code
     except PyffinError as e:
         console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
         return e.exit_code
@@ -182,9 +231,10 @@ def _run(command: object, args: argparse.Namespace) -> int:
         console.error("interrupted")
         return 130
     except BrokenPipeError:
-        # The reader went away (``pyffin pip freeze | head``): not an error worth a message.
+        # The reader went away (``pyffin pip freeze | head``): it has what it wanted, so this
+        # is a success, as for uv.
         _silence_stdout()
-        return 1
+        return 0
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
         if args.verbose:
             import traceback
@@ -194,7 +244,8 @@ def _run(command: object, args: argparse.Namespace) -> int:
                       hint="this is a bug; run again with -v for the traceback and report it")
         return 1
     finally:
-        context.close()
+        if context is not None:
+            context.close()
 
 
 def _causes(error: BaseException) -> list[str]:

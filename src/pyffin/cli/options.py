@@ -14,16 +14,13 @@ if TYPE_CHECKING:
 def add_index_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Index options")
     group.add_argument("-i", "--index-url", metavar="URL",
-                       help="The package index (default: https://pypi.org/simple) "
-                            "[env: PYFFIN_INDEX_URL]")
+                       help="The package index (default: https://pypi.org/simple)")
     group.add_argument("--extra-index-url", action="append", metavar="URL",
-                       help="Extra package indexes, searched before --index-url "
-                            "[env: PYFFIN_EXTRA_INDEX_URL]")
+                       help="Extra package indexes, searched before --index-url")
     group.add_argument("-f", "--find-links", action="append", metavar="PATH_OR_URL",
-                       help="Directories or HTML pages of links to look for distributions in "
-                            "[env: PYFFIN_FIND_LINKS]")
+                       help="Directories or HTML pages of links to look for distributions in")
     group.add_argument("--no-index", action="store_true", default=None,
-                       help="Ignore every index; use --find-links only [env: PYFFIN_NO_INDEX]")
+                       help="Ignore every index; use --find-links only")
     group.add_argument("--index-strategy", choices=("first-index", "unsafe-best-match"),
                        help="first-index (default): use only the first index that has a "
                             "project; unsafe-best-match: consider every index")
@@ -32,18 +29,63 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Cache options")
     group.add_argument("--offline", action="store_true",
-                       default=_env_flag("PYFFIN_OFFLINE"),
-                       help="Use only the cache; never the network [env: PYFFIN_OFFLINE]")
+                       help="Use only the cache; never the network")
     group.add_argument("--refresh", action="store_true",
                        help="Revalidate every cached entry with the server")
     group.add_argument("--refresh-package", action="append", default=[], metavar="NAME",
-                       help="Revalidate the cached entries of this package")
+                       type=package_name, help="Revalidate the cached entries of this package")
 
 
-def _env_flag(name: str) -> bool:
-    import os
+# ------------------------------------------------------------------ values of package options
+def package_name(value: str) -> str:
+    """argparse ``type`` of an option naming one package."""
+    names = _names(value, binary=False)
+    if len(names) != 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a package name (give the option "
+                                         "once for each package)")
+    return names[0]
 
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+
+def package_names(value: str) -> list[str]:
+    """argparse ``type`` of an option naming packages, comma-separated as pip writes them
+    (``--no-emit-package six,idna``)."""
+    return _names(value, binary=False)
+
+
+def binary_names(value: str) -> list[str]:
+    """argparse ``type`` of ``--only-binary``/``--no-binary``: names, ``:all:`` or ``:none:``,
+    comma-separated."""
+    return _names(value, binary=True)
+
+
+def _names(value: str, *, binary: bool) -> list[str]:
+    from pyffin.settings import parse_names
+
+    try:
+        names = parse_names(value, binary=binary)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e) if "," not in value else
+                                         f"invalid value {value!r}: {e}") from None
+    if not names:
+        raise argparse.ArgumentTypeError("expected package names")
+    return names
+
+
+def requirement_spec(value: str) -> str:
+    """argparse ``type`` of ``-P/--upgrade-package``: a name, or a name with a version
+    specifier (``'six<1.17'``, as uv and pip-tools take it)."""
+    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+
+    try:
+        requirement = parse_requirement(value)
+    except InvalidRequirement as e:
+        reason = str(e).splitlines()[0]  # the rest draws a caret under the text
+        raise argparse.ArgumentTypeError(f"{value!r} is not a package name or requirement: "
+                                         f"{reason}") from None
+    if requirement.url:
+        raise argparse.ArgumentTypeError(f"{value!r}: a URL cannot be upgraded, only a "
+                                         "package name with an optional version specifier")
+    return value
 
 
 def session(args: argparse.Namespace, ctx: Context) -> Session:
@@ -59,7 +101,8 @@ def session(args: argparse.Namespace, ctx: Context) -> Session:
         index_strategy=args.index_strategy,
     )
     return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
-                   refresh=args.refresh, refresh_packages=args.refresh_package)
+                   refresh=args.refresh, refresh_packages=args.refresh_package,
+                   configuration=ctx.configuration)
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:

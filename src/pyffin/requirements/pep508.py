@@ -75,6 +75,15 @@ class SpecifierSet:
     def __str__(self) -> str:
         return ",".join(sorted(str(clause) for clause in self.clauses))
 
+    def admits(self, version: str) -> bool | None:
+        """Whether ``version`` satisfies every clause (pre-releases included, as for a pin);
+        ``None`` when that cannot be told (a version that does not parse)."""
+        for clause in self.clauses:
+            holds = _version_compare(version, clause.operator, clause.version)
+            if not holds:
+                return holds
+        return True
+
 
 @record(frozen=False)
 class Requirement:

@@ -342,12 +342,17 @@ class Provider(BaseProvider[str, Version]):
 
     def _preferred(self, name: str, package: str) -> list[Version]:
         """Versions to try before the policy's order: the version the base package or another
-        extra of it was decided at (``foo[x]`` must agree with ``foo``), then the user's pin."""
+        extra of it was decided at (``foo[x]`` must agree with ``foo``), then the user's pin.
+
+        A pin the source does not offer (an installed version of a local project whose version
+        has since changed, a release deleted from the index) is not used: the source is never
+        asked about a version it does not have."""
         versions = [self._decisions[key] for key in self._keys.get(name, ())
                     if key != package and key in self._decisions]
         options = self._options
         preferred = self._preferences.get(name)
-        if preferred is not None and not options.upgrade and name not in options.upgrade_packages:
+        if preferred is not None and not options.upgrade and name not in options.upgrade_packages \
+                and preferred in self.project(name).by_version:
             versions.append(preferred)
         return versions
 

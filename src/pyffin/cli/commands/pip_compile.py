@@ -13,7 +13,10 @@ from pyffin.cli.options import (
     add_cache_options,
     add_group_options,
     add_index_options,
+    binary_names,
     build_options,
+    package_names,
+    requirement_spec,
     session,
 )
 
@@ -55,12 +58,17 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     resolution.add_argument("-U", "--upgrade", action="store_true",
                             help="Ignore the pins of the existing output file")
     resolution.add_argument("-P", "--upgrade-package", action="append", default=[],
-                            metavar="NAME", help="Ignore the existing pin of NAME")
-    resolution.add_argument("--only-binary", action="append", default=[], metavar="NAME",
-                            help="Use only wheels for NAME (:all: for every package)")
-    resolution.add_argument("--no-binary", action="append", default=[], metavar="NAME",
-                            help="Use only source distributions for NAME (:all: for every "
+                            metavar="NAME", type=requirement_spec,
+                            help="Ignore the existing pin of NAME; a version specifier bounds "
+                                 "the upgrade ('six<1.17')")
+    resolution.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
+                            type=binary_names,
+                            help="Use only wheels for NAME (comma-separated; :all: for every "
                                  "package)")
+    resolution.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
+                            type=binary_names,
+                            help="Use only source distributions for NAME (comma-separated; "
+                                 ":all: for every package)")
     resolution.add_argument("--no-build", action="store_true",
                             help="Never build source distributions")
 
@@ -85,11 +93,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Write --index-url and --extra-index-url lines")
     output.add_argument("--emit-find-links", action="store_true",
                         help="Write --find-links lines")
-    output.add_argument("--no-emit-package", action="append", default=[], metavar="NAME",
-                        help="Leave NAME out of the output")
+    output.add_argument("--no-emit-package", "--unsafe-package", action="extend", default=[],
+                        metavar="NAME", type=package_names,
+                        help="Leave NAME out of the output (comma-separated)")
     output.add_argument("--custom-compile-command", metavar="COMMAND",
-                        default=None, help="The command to show in the header "
-                                           "[env: PYFFIN_CUSTOM_COMPILE_COMMAND]")
+                        help="The command to show in the header")
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
@@ -104,7 +112,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")
-    if args.pre and args.prerelease not in (None, "allow"):
+    if args.pre and args.prerelease not in (None, "allow") \
+            and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     try:
         result = api.compile(
@@ -166,9 +175,7 @@ def header_command(args: argparse.Namespace) -> str:
     """The command shown in the output's header: ``--custom-compile-command``, else this
     command with the arguments that shape the output (no cache, verbosity or colour flags; no
     credentials)."""
-    import os
-
-    custom = args.custom_compile_command or os.environ.get("PYFFIN_CUSTOM_COMPILE_COMMAND")
+    custom = args.custom_compile_command
     if custom:
         return str(custom)
     from pyffin.client.auth import redact

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from pyffin.cli.command import Command, Context
+
+if TYPE_CHECKING:
+    from pyffin.installer.installed import InstalledDistribution
 
 
 def _environment(parser: argparse.ArgumentParser) -> None:
@@ -51,26 +55,22 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_list(args: argparse.Namespace, ctx: Context) -> int:
-    from pyffin.api.inspect import installed
+    from pyffin.api.inspect import editable_location, installed
 
     rows = []
     for dist in installed(_env(args, ctx)):
-        direct = dist.direct_url() or {}
-        editable = bool(direct.get("dir_info", {}).get("editable"))
+        location = editable_location(dist)
+        editable = location is not None
         if (args.editable and not editable) or (args.exclude_editable and editable):
             continue
-        location = None
-        if editable and isinstance(direct.get("url"), str):
-            from urllib.parse import unquote, urlsplit
-
-            location = unquote(urlsplit(direct["url"]).path)
-        rows.append((dist.name, dist.version, location))
+        rows.append((dist.normalized_name, dist.version, location))
     out = ctx.console.out
     if args.format == "json":
         import json
 
         out(json.dumps([{"name": n, "version": v, **({"editable_project_location": loc}
-                                                       if loc else {})} for n, v, loc in rows]))
+                                                       if loc else {})} for n, v, loc in rows],
+                       separators=(",", ":")))  # compact, as uv writes it
     elif args.format == "freeze":
         for name, version, _ in rows:
             out(f"{name}=={version}")
@@ -90,51 +90,73 @@ def _run_list(args: argparse.Namespace, ctx: Context) -> int:
 
 # --------------------------------------------------------------------------------- show
 def _configure_show(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("packages", nargs="+", metavar="PACKAGE", help="Packages to show")
+    from pyffin.cli.options import package_name
+
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE", type=package_name,
+                        help="Packages to show")
     parser.add_argument("-f", "--files", action="store_true",
                         help="List the files of each package")
     _environment(parser)
 
 
 def _run_show(args: argparse.Namespace, ctx: Context) -> int:
-    from pyffin.api.inspect import installed, required_by
-    from pyffin.cache.keys import normalize_name
-    from pyffin.resolver.dependencies import DependencyError, parse_dependency
+    """uv's ``pip show``: the packages sorted by name, what each requires in this environment
+    and what requires it (requirements only under an extra do not count, as with uv)."""
+    if not args.packages:
+        ctx.console.warn("Please provide a package name or names.")
+        return 1
+    from pyffin.api.inspect import dependencies, editable_location, installed
+    from pyffin.resolver.dependencies import MarkerEvaluator, canonical_name
 
     env = _env(args, ctx)
-    by_name = {d.normalized_name: d for d in installed(env)}
+    dists = installed(env)
+    by_name: dict[str, list[InstalledDistribution]] = {}
+    for dist in dists:
+        by_name.setdefault(dist.normalized_name, []).append(dist)
+    wanted = sorted({canonical_name(name) for name in args.packages})
+    missing = [name for name in wanted if name not in by_name]
+    if missing:
+        ctx.console.warn(f"Package(s) not found for: {', '.join(missing)}")
+    shown = [dist for name in wanted for dist in by_name.get(name, ())]
+    if not shown:
+        return 1
+    markers = MarkerEvaluator(env.markers)
+    requires: dict[str, list[str]] = {}
+    for dist in shown:
+        names = dependencies(dist, markers)
+        if names is not None:
+            requires[dist.normalized_name] = names
+    if requires:  # Required-by needs every other distribution's requirements
+        for dist in dists:
+            if dist.normalized_name not in requires:
+                names = dependencies(dist, markers)
+                if names:
+                    requires[dist.normalized_name] = names
     out = ctx.console.out
-    missing = []
-    first = True
-    for name in args.packages:
-        dist = by_name.get(normalize_name(name))
-        if dist is None:
-            missing.append(name)
-            continue
-        if not first:
+    for i, dist in enumerate(shown):
+        if i:
             out("---")
-        first = False
-        metadata = dist.metadata()
-        requires = []
-        for text in metadata.requires_dist:
-            try:
-                dependency = parse_dependency(text)
-            except DependencyError:
-                continue
-            if dependency.marker is None or "extra" not in dependency.marker:
-                requires.append(dependency.name)
-        out(f"Name: {metadata.name}")
-        out(f"Version: {metadata.version}")
+        name = dist.normalized_name
+        out(f"Name: {name}")
+        out(f"Version: {dist.version}")
         out(f"Location: {dist.path.parent}")
-        out(f"Requires: {', '.join(sorted(set(requires)))}")
-        out(f"Required-by: {', '.join(required_by(env, dist.normalized_name))}")
+        location = editable_location(dist)
+        if location is not None and "://" not in location:
+            out(f"Editable project location: {location}")
+        names = requires.get(name)
+        if names is not None:
+            out(_field("Requires", names))
+            out(_field("Required-by", sorted(other for other, needs in requires.items()
+                                             if other != name and name in needs)))
         if args.files:
             out("Files:")
             for entry in dist.record() or ():
                 out(f"  {entry.path}")
-    for name in missing:
-        ctx.console.warn(f"Package(s) not found: {name}")
-    return 1 if missing and first else 0
+    return 0
+
+
+def _field(label: str, names: list[str]) -> str:
+    return f"{label}: {', '.join(names)}" if names else f"{label}:"
 
 
 # -------------------------------------------------------------------------------- check

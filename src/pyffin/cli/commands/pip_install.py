@@ -14,7 +14,10 @@ from pyffin.cli.options import (
     add_cache_options,
     add_group_options,
     add_index_options,
+    binary_names,
     build_options,
+    package_name,
+    requirement_spec,
     session,
 )
 
@@ -38,7 +41,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--reinstall", action="store_true",
                        help="Reinstall every package, even those already installed")
     group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
-                       help="Reinstall NAME even if it is already installed")
+                       type=package_name, help="Reinstall NAME even if it is already installed")
     group.add_argument("--link-mode", choices=("hardlink", "copy", "clone", "symlink"),
                        default="hardlink",
                        help="How files get from the cache into the environment "
@@ -63,10 +66,14 @@ def _resolve_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
     group.add_argument("--exclude-newer-package", action="append", default=[],
                        metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
-    group.add_argument("--only-binary", action="append", default=[], metavar="NAME",
-                       help="Use only wheels for NAME (:all: for every package)")
-    group.add_argument("--no-binary", action="append", default=[], metavar="NAME",
-                       help="Use only source distributions for NAME (:all: for every package)")
+    group.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
+                       type=binary_names,
+                       help="Use only wheels for NAME (comma-separated; :all: for every "
+                            "package)")
+    group.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
+                       type=binary_names,
+                       help="Use only source distributions for NAME (comma-separated; :all: "
+                            "for every package)")
     group.add_argument("--no-build", action="store_true",
                        help="Never build source distributions")
 
@@ -91,7 +98,9 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-U", "--upgrade", action="store_true",
                         help="Upgrade packages to the newest allowed versions")
     parser.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
-                        help="Upgrade NAME, keep the rest as installed")
+                        type=requirement_spec,
+                        help="Upgrade NAME, keep the rest as installed; a version specifier "
+                             "bounds the upgrade ('six<1.17')")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install the given packages without their dependencies")
     add_group_options(parser)
@@ -110,6 +119,9 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
     add_group_options(parser)
+    parser.add_argument("--allow-empty-requirements", action="store_true",
+                        help="Allow requirements files without any requirement: the environment "
+                             "is emptied")
     _environment_options(parser)
     _change_options(parser)
     _resolve_options(parser)
@@ -122,7 +134,8 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
     from pyffin.api.install import ChangeOptions, ResolveOptions
     from pyffin.errors import UsageError
 
-    if args.pre and args.prerelease not in (None, "allow"):
+    if args.pre and args.prerelease not in (None, "allow") \
+            and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     return (
         ResolveOptions(resolution=args.resolution,
@@ -179,7 +192,13 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
             session=session(args, ctx),
             python=args.python, system=args.system,
             break_system_packages=args.break_system_packages, resolve_options=resolve_options,
-            change=change, build=build_options(args), reporter=progress, stdin=sys.stdin)
+            change=change, build=build_options(args), reporter=progress, stdin=sys.stdin,
+            allow_empty=args.allow_empty_requirements)
+    except api.EmptyRequirementsError:
+        # As uv: nothing to do is not a failure, and emptying the environment needs asking.
+        ctx.console.note("No requirements found (hint: use `--allow-empty-requirements` to "
+                         "clear the environment)")
+        return 0
     finally:
         progress.finish()
     report(ctx, result)
