@@ -100,7 +100,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     or ``upgrade_packages`` say otherwise. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
-    from pyffin.api.building import name_entries, source_distributions
+    from pyffin.api.building import (
+        build_interpreter_finder,
+        name_entries,
+        source_distributions,
+    )
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
@@ -121,10 +125,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
     target = make_target(interpreter, python_version=python_version,
                          python_platform=python_platform)
     session.registry(spec_index_settings(spec))
-    # Sources are built with the interpreter found; for another platform there is none to
-    # build with, and building fails with a clear error.
-    builds = (source_distributions(session, interpreter, build)
-              if interpreter is not None and python_platform is None else None)
+    # What no wheel tells comes from sources, built (when their metadata is not static) by an
+    # interpreter of the target's Python version, found only if something is built; for
+    # another platform too, as uv: the metadata hook of a pure-Python project gives what it
+    # gives there.
+    builds = source_distributions(session, build_interpreter_finder(
+        session, python=python, python_version=python_version, default=interpreter), build)
     entries = name_entries(spec.requirements, builds)
     source = index_source(session, spec, target.tags, no_binary=no_binary,
                           only_binary=only_binary, no_build=no_build,
