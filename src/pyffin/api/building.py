@@ -47,7 +47,7 @@ class InstallingBuildContext:
         from pyffin.installer.link import install_wheel
         from pyffin.installer.uninstall import uninstall
         from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
-        from pyffin.resolver import DirectRequirement, resolve
+        from pyffin.resolver import DirectRequirement, NoSolutionError, resolve
         from pyffin.resolver.index_source import IndexSource
 
         direct = []
@@ -69,7 +69,14 @@ class InstallingBuildContext:
                 continue
         registry = self.session.registry()
         source = IndexSource(registry, tags=interpreter.tags, sources=self.sources)
-        resolution = resolve(direct, source, interpreter.markers, preferences=preferences)
+        try:
+            resolution = resolve(direct, source, interpreter.markers, preferences=preferences)
+        except NoSolutionError as e:
+            # Said as what it is: this source cannot be built (not "the requirements fail").
+            from textwrap import indent
+
+            raise BuildError(f"cannot resolve the {purpose}:\n{indent(str(e), '  ')}"
+                             ) from None
         database = DistributionDatabase(WheelDatabase(self.session.cache, registry),
                                         self.sources)
         pending = []
