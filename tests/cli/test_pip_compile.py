@@ -135,6 +135,27 @@ def test_python_version_and_platform_targets(tmp_path: Path, index_server: Index
     assert linux.returncode == 1
 
 
+def test_newest_releases_for_a_newer_python_cost_no_download_and_no_build(
+        tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "backend.log"
+    monkeypatch.setenv("PYFFIN_TEST_BACKEND_LOG", str(log))
+    s = index_server
+    s.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib", "tool"]))
+    s.add_wheel(WheelSpec("app", "2.0", requires_dist=["lib", "tool"], requires_python=">=3.13"))
+    s.add_wheel(WheelSpec("lib", "2.0"))
+    # Newest lib is an sdist for Python 3.13+: the index's data-requires-python says so.
+    s.add_sdist(SdistSpec("lib", "3.0", requires_python=">=3.13", dynamic=["Requires-Dist"],
+                          static_pyproject=False))
+    s.add_wheel(WheelSpec("tool", "1.0"))
+    # Newest tool says it only in its metadata (PEP 658), not on the page.
+    s.add_wheel(WheelSpec("tool", "2.0", requires_python=">=3.13"), requires_python="")
+    result = compile_(tmp_path, s, "app\n", "--python-version", "3.12")
+    assert pins(result) == ["app==1.0", "lib==2.0", "tool==1.0"]
+    files = [r.path for r in s.request_log if r.path.startswith("/files/")]
+    assert files and all(path.endswith(".metadata") for path in files), files
+    assert not log.exists()  # no backend ran
+
+
 def test_binary_options(tmp_path: Path, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("lib", "1.0"))
     index_server.add_sdist(SdistSpec("lib", "2.0"))

@@ -8,9 +8,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.interpreter.conftest import pyenv_python
 from tests.support.cli import Result, child_env, pyffin
 from tests.support.dists import SdistSpec, WheelSpec, build_sdist, write_source_tree
 from tests.support.index import IndexServer
@@ -23,12 +25,16 @@ def backend_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def hooks(log: Path, name: str | None = None) -> list[str]:
-    """The backend hooks called so far (for ``name``)."""
+def calls(log: Path) -> list[dict[str, Any]]:
+    """The backend hook calls so far, as the test backend logs them."""
     if not log.exists():
         return []
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
-    return [c["hook"] for c in calls if name is None or c["name"] == name]
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def hooks(log: Path, name: str | None = None) -> list[str]:
+    """The backend hooks called so far (for ``name``)."""
+    return [c["hook"] for c in calls(log) if name is None or c["name"] == name]
 
 
 def builds(log: Path, name: str | None = None) -> int:
@@ -163,6 +169,152 @@ def test_a_build_dependency_cycle_is_reported(index_server: IndexServer, venv: P
     result = install(venv, "a", index=index_server)
     assert result.returncode == 1
     assert "build dependency cycle" in result.stderr
+
+
+# ------------------------------------------------------------ metadata without building (issue 18)
+def unbuildable(name: str, version: str, requires_dist: list[str]) -> SdistSpec:
+    """An sdist whose metadata only its backend knows and whose backend cannot even be set
+    up here (like an old scipy needing Fortran, or gssapi needing krb5-config)."""
+    return SdistSpec(name, version, requires_dist=requires_dist, dynamic=["Requires-Dist"],
+                     static_pyproject=False, build_requires=["missing-build-tool"],
+                     fail_build="needs a Fortran compiler")
+
+
+def sdist_requests(index: IndexServer) -> list[str]:
+    return [r.path for r in index.request_log if r.path.endswith((".tar.gz", ".zip"))]
+
+
+def test_a_version_installed_from_its_sdist_resolves_from_another_wheel_without_building(
+        index_server: IndexServer, tmp_path: Path, venv: Path, backend_log: Path) -> None:
+    # native 1.0 offers this machine only its sdist, but wheels for other Pythons and
+    # platforms: uv reads one of those wheels' metadata, and so does pyffin.
+    index_server.add_wheel(WheelSpec("native", "1.0", tags=["cp310-cp310-macosx_11_0_arm64"],
+                                     requires_dist=["helper"]))
+    index_server.add_wheel(WheelSpec("native", "1.0", tags=["cp310-cp310-win_amd64"],
+                                     requires_dist=["helper"]))
+    index_server.add_sdist(unbuildable("native", "1.0", ["helper"]))
+    index_server.add_wheel(WheelSpec("helper", "1.0"))
+    result = compile_(tmp_path, "native\n", index=index_server)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines() == ["helper==1.0", "native==1.0"]
+    assert hooks(backend_log) == []
+    assert sdist_requests(index_server) == []
+    # Installing it is another matter: that builds the sdist (which fails here), and only then.
+    installed = install(venv, "native", index=index_server)
+    assert installed.returncode == 1
+    assert "cannot resolve the build requirements of native-1.0.tar.gz" in installed.stderr
+    assert sdist_requests(index_server) == ["/files/native-1.0.tar.gz"]
+
+
+def test_an_older_candidate_without_a_usable_wheel_is_judged_by_another_wheel(
+        index_server: IndexServer, tmp_path: Path, backend_log: Path) -> None:
+    # dep is decided first (2.0); lib 2.0 wants dep<2, so lib 1.0 is tried: its sdist cannot be
+    # built, but its macOS wheel tells that it wants dep<1, so the solver goes back to dep 1.0.
+    # uv 0.13.9 against this index: dep==1.0, lib==2.0.
+    index_server.add_wheel(WheelSpec("dep", "1.0"))
+    index_server.add_wheel(WheelSpec("dep", "2.0"))
+    index_server.add_wheel(WheelSpec("lib", "2.0", requires_dist=["dep<2"]))
+    index_server.add_wheel(WheelSpec("lib", "1.0", tags=["cp310-cp310-macosx_11_0_arm64"],
+                                     requires_dist=["dep<1"]))
+    index_server.add_sdist(unbuildable("lib", "1.0", ["dep<1"]))
+    result = compile_(tmp_path, "dep\nlib\n", index=index_server)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines() == ["dep==1.0", "lib==2.0"]
+    assert hooks(backend_log) == []
+    assert sdist_requests(index_server) == []
+
+
+@pytest.mark.xfail(strict=True, reason="needs the provider to make a version whose metadata "
+                   "cannot be built unusable instead of failing (resolver-core, issue 18)")
+def test_an_older_candidate_whose_sdist_cannot_be_built_is_set_aside(
+        index_server: IndexServer, tmp_path: Path) -> None:
+    # As above, but lib 1.0 has no wheel at all: its metadata cannot be had, so it cannot be
+    # chosen, and the solver goes on (uv 0.13.9 stops with "Failed to build lib==1.0").
+    index_server.add_wheel(WheelSpec("dep", "1.0"))
+    index_server.add_wheel(WheelSpec("dep", "2.0"))
+    index_server.add_wheel(WheelSpec("lib", "2.0", requires_dist=["dep<2"]))
+    index_server.add_sdist(unbuildable("lib", "1.0", ["dep<1"]))
+    result = compile_(tmp_path, "dep\nlib\n", index=index_server)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines() == ["dep==1.0", "lib==2.0"]
+
+
+@pytest.fixture
+def docs_site(index_server: IndexServer) -> IndexServer:
+    """A documentation tool whose plugins are pure-Python sdist-only releases (like
+    mkdocs-exclude 1.0.2 or werkzeug 3.0.1 for some targets), and a native dependency whose
+    newest release has wheels for Linux only."""
+    s = index_server
+    s.add_wheel(WheelSpec("site-tool", "1.0", requires_dist=[
+        "exclude-plugin", "werk>=2", "native", 'colorama; sys_platform == "win32"']))
+    # Metadata 2.1 and dynamic dependencies: only the backend's metadata hook can tell.
+    s.add_sdist(SdistSpec("exclude-plugin", "1.0", requires_dist=["docs-core>=1"],
+                          metadata_version="2.1", static_pyproject=False))
+    s.add_wheel(WheelSpec("docs-core", "1.0"))
+    s.add_wheel(WheelSpec("docs-core", "1.1"))
+    s.add_wheel(WheelSpec("werk", "3.0.0", requires_dist=["markup>=2"]))
+    s.add_sdist(SdistSpec("werk", "3.0.1", requires_dist=["markup>=2.1"]))  # static PKG-INFO
+    s.add_wheel(WheelSpec("markup", "2.0"))
+    s.add_wheel(WheelSpec("markup", "2.1"))
+    for tags in (["cp312-cp312-manylinux_2_17_x86_64"], ["cp312-cp312-macosx_11_0_arm64"],
+                 ["cp312-cp312-win_amd64"]):
+        s.add_wheel(WheelSpec("native", "1.0", tags=tags))
+    s.add_wheel(WheelSpec("native", "2.0", tags=["cp312-cp312-manylinux_2_17_x86_64"],
+                          requires_dist=["helper"]))
+    s.add_sdist(unbuildable("native", "2.0", ["helper"]))
+    s.add_wheel(WheelSpec("helper", "1.0"))
+    s.add_wheel(WheelSpec("colorama", "0.4"))
+    return s
+
+
+# What uv 0.13.9 answers against the docs_site index (`uv pip compile --python-version 3.12
+# --python-platform <platform>`).
+UV_DOCS_SITE = {
+    "macos": ["docs-core==1.1", "exclude-plugin==1.0", "helper==1.0", "markup==2.1",
+              "native==2.0", "site-tool==1.0", "werk==3.0.1"],
+    "windows": ["colorama==0.4", "docs-core==1.1", "exclude-plugin==1.0", "helper==1.0",
+                "markup==2.1", "native==2.0", "site-tool==1.0", "werk==3.0.1"],
+}
+
+
+@pytest.mark.parametrize("platform", sorted(UV_DOCS_SITE))
+def test_other_platforms_read_sdist_metadata_as_uv_does(
+        docs_site: IndexServer, tmp_path: Path, backend_log: Path, platform: str) -> None:
+    result = compile_(tmp_path, "site-tool\n", "--python-version", "3.12",
+                      "--python-platform", platform, index=docs_site)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines() == UV_DOCS_SITE[platform]
+    # Static metadata where there is some, the metadata hook (run here) where there is not,
+    # another wheel's metadata for native 2.0; nothing built.
+    assert hooks(backend_log) == ["get_requires_for_build_wheel",
+                                  "prepare_metadata_for_build_wheel"]
+    assert hooks(backend_log, "exclude-plugin") == hooks(backend_log)
+    assert builds(backend_log) == 0
+
+
+@pytest.mark.skipif(pyenv_python("3.12") is None, reason="needs a pyenv Python 3.12")
+def test_sources_are_built_by_an_interpreter_of_the_target_python_version(
+        docs_site: IndexServer, tmp_path: Path, backend_log: Path) -> None:
+    result = compile_(tmp_path, "exclude-plugin\n", "--python-version", "3.12",
+                      index=docs_site)
+    assert result.returncode == 0, result
+    assert "not available" not in result.stderr
+    assert {call["python"] for call in calls(backend_log)} == {"3.12"}
+
+
+def test_without_an_interpreter_of_the_target_version_the_host_builds_with_a_warning(
+        docs_site: IndexServer, tmp_path: Path, backend_log: Path) -> None:
+    result = compile_(tmp_path, "exclude-plugin\n", "--python-version", "3.99",
+                      index=docs_site)
+    assert result.returncode == 0, result
+    host = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert "warning: The requested Python version 3.99 is not available; CPython " \
+           f"{host}" in result.stderr
+    assert "will be used to build dependencies instead" in result.stderr
+    assert {call["python"] for call in calls(backend_log)} == {host}
+    # Nothing to build, nothing to say.
+    quiet = compile_(tmp_path, "werk\n", "--python-version", "3.99", index=docs_site)
+    assert quiet.returncode == 0 and "not available" not in quiet.stderr
 
 
 # ------------------------------------------------------------------------------- direct URLs

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from pyffin.cache import Cache
-from pyffin.interpreter import InterpreterNotFound, find_interpreter, interpreter_at
+from pyffin.interpreter import (
+    InterpreterNotFound,
+    find_build_interpreter,
+    find_interpreter,
+    interpreter_at,
+)
 from pyffin.interpreter.pyenv import is_shim, resolve_shim
 from tests.interpreter.conftest import BASE_PYTHON, FakeProbe
 
@@ -158,3 +163,29 @@ def test_only_pyenv_shims_count_as_shims(pyenv: FakePyenv, tmp_path: Path) -> No
     assert is_shim(pyenv.shim("python3"))
     assert not is_shim(wrapper)
     assert not is_shim(BASE_PYTHON)
+
+
+def test_a_build_interpreter_may_be_a_pyenv_version_that_is_not_selected(
+    pyenv: FakePyenv, cache: Cache, fake_probe: FakeProbe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pyenv.shim("python3")
+    pyenv.shim("python3.12")
+    monkeypatch.setenv("PATH", str(pyenv.root / "shims"))
+    versions = pyenv.root / "versions"
+    fake_probe.versions.update({versions / "3.11.7/bin/python3": (3, 11, 7),
+                                versions / "3.12.0/bin/python3.12": (3, 12, 0),
+                                versions / "3.12.1/bin/python3.12": (3, 12, 1)})
+    # pyenv selects 3.11.7 here: the python3.12 shim runs nothing, discovery finds no 3.12 ...
+    with pytest.raises(InterpreterNotFound):
+        find_interpreter("3.12", cache=cache)
+    # ... but sources built for a 3.12 target get the newest 3.12 release pyenv installed
+    # (never a pre-release), or the exact one asked for.
+    found = find_build_interpreter((3, 12), cache=cache)
+    assert found is not None and found.executable == versions / "3.12.1/bin/python3.12"
+    found = find_build_interpreter((3, 12, 0), cache=cache)
+    assert found is not None and found.executable == versions / "3.12.0/bin/python3.12"
+    # The one discovery finds comes first; a version nobody installed is None.
+    found = find_build_interpreter((3, 11), cache=cache)
+    assert found is not None and found.executable == versions / "3.11.7/bin/python3"
+    assert find_build_interpreter((3, 13), cache=cache) is None
+    assert not pyenv.ran.exists()

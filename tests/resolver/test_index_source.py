@@ -11,11 +11,14 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from pyffin.build import BuildError
 from pyffin.cache import Cache, CacheBucket
 from pyffin.client.cached import Refresh
 from pyffin.client.registry import RegistryClient, connect
+from pyffin.distribution.metadata import CoreMetadata, MetadataError
 from pyffin.errors import NotSupportedError
 from pyffin.resolver.errors import PackageNotFoundError
+from pyffin.resolver.index_source import _SUMMARY_VERSION as SUMMARY_VERSION
 from pyffin.resolver.index_source import BinaryPolicy, IndexSource
 from pyffin.settings import IndexSettings
 from tests.support.dists import SdistSpec, WheelSpec
@@ -281,9 +284,10 @@ def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) ->
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     [summary] = summary_files(cache)
-    stored: Any = record.loads(summary.read_bytes(), "usable-versions", 3)
+    stored: Any = record.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
     stamp, policy, rows, _pickled = stored
-    summary.write_bytes(record.dumps("usable-versions", 3, (stamp, policy, rows, b"garbage")))
+    summary.write_bytes(record.dumps("usable-versions", SUMMARY_VERSION,
+                                     (stamp, policy, rows, b"garbage")))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
 
 
@@ -316,3 +320,176 @@ def test_find_links_make_no_summary(cache: Cache, index_server: IndexServer,
                                             find_links=(str(links),)))
     assert versions(IndexSource(registry, tags=TAGS), "foo") == ["1.0"]
     assert summary_files(cache) == []
+
+
+# ----------------------------------------------------------- metadata without building (issue 18)
+class CountingSources:
+    """Stands in for :class:`~pyffin.distribution.sdist.SourceDistributions`: records what the
+    source asks of it and answers from ``metadata`` (what a build would give)."""
+
+    def __init__(self, metadata: CoreMetadata | None = None) -> None:
+        self.metadata = metadata
+        self.cached: CoreMetadata | None = None
+        self.built: list[str] = []
+        self.looked_up: list[str] = []
+
+    def registry_metadata(self, page: Any, file: Any) -> CoreMetadata:
+        self.built.append(file.filename)
+        if self.metadata is None:
+            raise BuildError(f"{file.filename} does not build here")
+        return self.metadata
+
+    def cached_registry_metadata(self, page: Any, file: Any) -> CoreMetadata | None:
+        self.looked_up.append(file.filename)
+        return self.cached
+
+
+def distribution_requests(server: IndexServer) -> list[str]:
+    """The paths of distribution files (not ``.metadata`` files) the server was asked for."""
+    return [r.path for r in server.request_log
+            if r.path.startswith("/files/") and not r.path.endswith(".metadata")]
+
+
+def test_a_version_installed_from_its_sdist_reads_the_metadata_of_another_wheel(
+        cache: Cache, index_server: IndexServer) -> None:
+    # Like scipy 1.10.1 for a cp312 target: wheels for other Pythons and platforms, and an
+    # sdist that cannot be built here. uv reads one of those wheels' metadata; so does pyffin.
+    index_server.add_wheel(WheelSpec("foo", "1.0", tags=["cp310-cp310-macosx_11_0_arm64"],
+                                     requires_dist=["bar>=2"]))
+    index_server.add_sdist(SdistSpec("foo", "1.0", fail_build="needs Fortran"))
+    sources = CountingSources()
+    src = source(cache, index_server, sources=sources)
+    assert versions(src, "foo") == ["1.0"]  # still a candidate: installable by building
+    files = src.files("foo", Version("1.0"))
+    assert files.best.label == "foo-1.0.tar.gz"
+    assert [d.label for d in files.usable] == ["foo-1.0.tar.gz"]
+    assert src.metadata(name("foo"), Version("1.0")).requires_dist == ("bar>=2",)
+    assert sources.built == []
+    assert distribution_requests(index_server) == []
+    assert index_server.count(
+        "/files/foo-1.0-cp310-cp310-macosx_11_0_arm64.whl.metadata") == 1
+
+
+def test_the_stand_in_is_the_wheel_nearest_to_the_target(cache: Cache,
+                                                         index_server: IndexServer) -> None:
+    old = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    new = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    for tags in (["py2-none-any"], ["cp310-cp310-manylinux_2_17_x86_64"],
+                 ["cp311-cp311-win_amd64"], ["cp311-cp311-macosx_11_0_arm64"]):
+        index_server.add_wheel(WheelSpec("foo", "1.0", tags=tags), upload_time=old)
+    index_server.add_wheel(WheelSpec("foo", "1.0", tags=["py311-none-any"]), upload_time=new)
+    index_server.add_sdist(SdistSpec("foo", "1.0"), upload_time=old)
+
+    def stand_in(**kwargs: Any) -> str | None:
+        src = source(cache, index_server, **kwargs)
+        found = src.stand_in(src.files("foo", Version("1.0")))
+        return None if found is None else found.label
+
+    # Right Python and ABI on another platform first (the first listed among equals) ...
+    assert stand_in(exclude_newer=datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()) == \
+        "foo-1.0-cp311-cp311-win_amd64.whl"
+    # ... a wheel the target could install but --no-binary keeps out stands in best ...
+    assert stand_in(binary=BinaryPolicy(no_binary=frozenset({"foo"}))) == \
+        "foo-1.0-py311-none-any.whl"
+    # ... and when the target can install a wheel, no stand-in is needed.
+    assert stand_in() is None
+
+
+def test_without_a_stand_in_python_tags_count_before_none(cache: Cache,
+                                                         index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0", tags=["py2-none-any"]))
+    index_server.add_wheel(WheelSpec("foo", "1.0", tags=["cp311-cp311m-win32"]))
+    index_server.add_sdist(SdistSpec("foo", "1.0"))
+    src = source(cache, index_server)
+    found = src.stand_in(src.files("foo", Version("1.0")))
+    assert found is not None and found.label == "foo-1.0-cp311-cp311m-win32.whl"
+    index_server.add_sdist(SdistSpec("bar", "1.0"))
+    assert src.stand_in(src.files("bar", Version("1.0"))) is None
+
+
+def test_a_broken_stand_in_falls_back_to_the_sdist(cache: Cache,
+                                                   index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0", tags=["cp27-cp27mu-manylinux1_x86_64"]),
+                           metadata="not metadata at all")
+    index_server.add_sdist(SdistSpec("foo", "1.0"))
+    sources = CountingSources(CoreMetadata("foo", "1.0", requires_dist=("built",)))
+    src = source(cache, index_server, sources=sources)
+    versions(src, "foo")
+    assert src.metadata(name("foo"), Version("1.0")).requires_dist == ("built",)
+    assert sources.built == ["foo-1.0.tar.gz"]
+
+
+def test_a_prefetch_never_downloads_or_builds_an_sdist(cache: Cache,
+                                                       index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("foo", "1.0", fail_build="boom"))
+    sources = CountingSources()
+    src = source(cache, index_server, sources=sources)
+    versions(src, "foo")
+    src.prefetch(name("foo"), Version("1.0"))
+    assert sources.looked_up == ["foo-1.0.tar.gz"] and sources.built == []
+    assert distribution_requests(index_server) == []
+    # Nothing is in flight: the solver need not wait for it.
+    assert src.is_ready(name("foo"), Version("1.0"))
+    # When the solver does need that version, its sdist is read (and here fails, then).
+    with pytest.raises(BuildError, match="does not build here"):
+        src.metadata(name("foo"), Version("1.0"))
+    assert sources.built == ["foo-1.0.tar.gz"]
+
+
+def test_a_prefetch_answers_from_metadata_already_read_from_the_sdist(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("foo", "1.0"))
+    sources = CountingSources()
+    sources.cached = CoreMetadata("foo", "1.0", requires_dist=("cached",))
+    src = source(cache, index_server, sources=sources)
+    versions(src, "foo")
+    src.prefetch(name("foo"), Version("1.0"))
+    assert src.is_ready(name("foo"), Version("1.0"))
+    assert src.metadata(name("foo"), Version("1.0")).requires_dist == ("cached",)
+    assert sources.built == []
+
+
+def test_a_failed_prefetch_surfaces_only_when_the_version_is_needed(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0"), metadata="Name: foo\n")  # no Version
+    src = source(cache, index_server)
+    versions(src, "foo")
+    src.prefetch(name("foo"), Version("2.0"))  # fails in the pool, silently
+    assert src.metadata(name("foo"), Version("1.0")).version == "1.0"
+    with pytest.raises(MetadataError, match="no Version"):
+        src.metadata(name("foo"), Version("2.0"))
+
+
+def test_ctrl_c_while_reading_metadata_is_not_kept(cache: Cache, index_server: IndexServer,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    src = source(cache, index_server)
+    versions(src, "foo")
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RegistryClient, "wheel_metadata", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            src.metadata(name("foo"), Version("1.0"))
+    assert src.metadata(name("foo"), Version("1.0")).version == "1.0"
+
+
+def test_the_summary_keeps_the_stand_in(cache: Cache, index_server: IndexServer,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0", tags=["cp310-cp310-macosx_11_0_arm64"],
+                                     requires_dist=["bar"]))
+    index_server.add_sdist(SdistSpec("foo", "1.0"))
+    index_server.add_sdist(SdistSpec("foo", "2.0"))
+    first = source(cache, index_server)
+    assert first.metadata(name("foo"), Version("1.0")).requires_dist == ("bar",)
+    first.resolution_done()
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server, sources=CountingSources())
+    assert versions(second, "foo") == ["1.0", "2.0"]
+    assert second.metadata(name("foo"), Version("1.0")).requires_dist == ("bar",)
+    assert second.stand_in(second.files("foo", Version("2.0"))) is None
+    assert reads.count == 0
+    assert distribution_requests(index_server) == []

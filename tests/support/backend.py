@@ -16,7 +16,8 @@ Behaviour the tests rely on:
   read from ``<cwd>/_backend/spec.json``.
 * Every hook prints ``pyffin_test_backend: <hook> for <name> <version> config_settings=<json>``
   to stderr and, if ``$PYFFIN_TEST_BACKEND_LOG`` names a file, appends one JSON object per call
-  to it (``hook``, ``name``, ``version``, ``config_settings``, ``cwd``) so tests can count builds.
+  to it (``hook``, ``name``, ``version``, ``config_settings``, ``cwd``, ``python``: the
+  ``major.minor`` version of the interpreter running the hook) so tests can count builds.
 * Built wheels (regular and editable) contain ``<dist-info>/pyffin_test_backend.json`` with the
   hook name and the ``config_settings`` it received.
 * If ``fail_build`` is set in the spec, ``build_wheel``/``build_editable`` print the message to
@@ -209,6 +210,7 @@ def _announce(hook: str, spec: Mapping[str, Any], config_settings: Any) -> None:
             "version": spec["version"],
             "config_settings": config_settings or {},
             "cwd": os.getcwd(),
+            "python": "{}.{}".format(*sys.version_info[:2]),
         }
         with open(log, "a", encoding="utf-8") as f:
             f.write(json.dumps(event, sort_keys=True) + "\n")

@@ -5,7 +5,8 @@ installs build requirements with pyffin's own resolver and installer, and the fa
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,7 @@ class InstallingBuildContext:
         from pyffin.installer.link import install_wheel
         from pyffin.installer.uninstall import uninstall
         from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
-        from pyffin.resolver import DirectRequirement, resolve
+        from pyffin.resolver import DirectRequirement, NoSolutionError, resolve
         from pyffin.resolver.index_source import IndexSource
 
         direct = []
@@ -70,7 +71,14 @@ class InstallingBuildContext:
                 continue
         registry = self.session.registry()
         source = IndexSource(registry, tags=interpreter.tags, sources=self.sources)
-        resolution = resolve(direct, source, interpreter.markers, preferences=preferences)
+        try:
+            resolution = resolve(direct, source, interpreter.markers, preferences=preferences)
+        except NoSolutionError as e:
+            # Said as what it is: this source cannot be built (not "the requirements fail").
+            from textwrap import indent
+
+            raise BuildError(f"cannot resolve the {purpose}:\n{indent(str(e), '  ')}"
+                             ) from None
         database = DistributionDatabase(WheelDatabase(self.session.cache, registry),
                                         self.sources)
         pending = []
@@ -88,20 +96,23 @@ class InstallingBuildContext:
             install_wheel(archive, environment.scheme, python=python, link_mode="hardlink")
 
 
-def source_distributions(session: Session, interpreter: Interpreter,
+def source_distributions(session: Session,
+                         interpreter: Interpreter | Callable[[], Interpreter],
                          options: BuildOptions | None = None) -> SourceDistributions:
-    """The source distributions of an operation that targets ``interpreter``."""
+    """The source distributions of an operation whose sources are built with ``interpreter``
+    (or with the one a callable finds, the first time something must be built)."""
     from pyffin.distribution.sdist import SourceDistributions
 
     settings = options or BuildOptions()
     context = InstallingBuildContext(session)
+    build_interpreter = _once(interpreter) if callable(interpreter) else (lambda: interpreter)
 
     # The builder and git are imported only when something is actually built or fetched.
     def builder() -> SourceBuilder:
         from pyffin.build import SourceBuilder
 
-        return SourceBuilder(cache=session.cache, interpreter=interpreter, context=context,
-                             isolated=settings.isolated,
+        return SourceBuilder(cache=session.cache, interpreter=build_interpreter(),
+                             context=context, isolated=settings.isolated,
                              config_settings=dict(settings.config_settings or {}) or None)
 
     def git() -> GitSource:
@@ -109,10 +120,60 @@ def source_distributions(session: Session, interpreter: Interpreter,
 
         return GitSource(session.cache, offline=session.offline)
 
-    sources = SourceDistributions(session.cache, session.registry(), tags=interpreter.tags,
-                                  builder=builder, git=git)
+    sources = SourceDistributions(session.cache, session.registry(),
+                                  tags=lambda: build_interpreter().tags, builder=builder,
+                                  git=git)
     context.sources = sources
     return sources
+
+
+def build_interpreter_finder(session: Session, *, python: str | None,
+                             python_version: str | None, default: Interpreter | None
+                             ) -> Callable[[], Interpreter]:
+    """How a resolution for a target finds the interpreter its sources are built with.
+
+    ``--python`` names it (and ``default`` is that one). Otherwise, with ``--python-version``,
+    an interpreter of that version (see :func:`~pyffin.interpreter.find_build_interpreter`):
+    a backend run by another Python may compute other metadata, or refuse to run. When this
+    machine has none, the default interpreter builds, with a warning (as uv does).
+    """
+
+    def find() -> Interpreter:
+        from pyffin import log
+        from pyffin.interpreter import find_build_interpreter, find_interpreter
+
+        if python is not None or python_version is None:
+            return default or find_interpreter(python, cache=session.cache)
+        from pyffin.api.target import parse_python_version
+
+        version = parse_python_version(python_version)
+        found = (find_build_interpreter(version, cache=session.cache) or default
+                 or find_interpreter(None, cache=session.cache))
+        if found.version[:len(version)] != version:
+            log.warn_once(
+                f"The requested Python version {python_version} is not available; "
+                f"{found.implementation_display} {found.version_str} at {found.executable} "
+                "will be used to build dependencies instead")
+        else:
+            log.debug(f"Building sources with {found.implementation_display} "
+                      f"{found.version_str} at {found.executable}")
+        return found
+
+    return find
+
+
+def _once(find: Callable[[], Interpreter]) -> Callable[[], Interpreter]:
+    """``find``, called at most once (by whichever thread first needs it)."""
+    lock = threading.Lock()
+    found: list[Interpreter] = []
+
+    def get() -> Interpreter:
+        with lock:
+            if not found:
+                found.append(find())
+            return found[0]
+
+    return get
 
 
 def name_entries(entries: Sequence[RequirementEntry],
@@ -151,7 +212,8 @@ class LazySources:
     requirements are read, when a source is a project whose dependencies only its build backend
     can tell (:meth:`project_metadata`, a :data:`~pyffin.requirements.read.ProjectBuilder`)."""
 
-    def __init__(self, session: Session, interpreter: Interpreter | None,
+    def __init__(self, session: Session,
+                 interpreter: Interpreter | Callable[[], Interpreter] | None,
                  options: BuildOptions | None) -> None:
         self.session = session
         self.interpreter = interpreter

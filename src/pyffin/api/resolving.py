@@ -116,7 +116,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     or ``upgrade_packages`` say otherwise. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
-    from pyffin.api.building import LazySources, name_entries
+    from pyffin.api.building import LazySources, build_interpreter_finder, name_entries
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
@@ -136,9 +136,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
         interpreter = find_interpreter(python, cache=session.cache)
     target = make_target(interpreter, python_version=python_version,
                          python_platform=python_platform)
-    # Sources are built with the interpreter found; for another platform there is none to
-    # build with, and building fails with a clear error.
-    lazy = LazySources(session, interpreter if python_platform is None else None, build)
+    # What no wheel tells comes from sources, built (when their metadata is not static) by an
+    # interpreter of the target's Python version, found only if something is built; for
+    # another platform too, as uv: the metadata hook of a pure-Python project gives what it
+    # gives there.
+    lazy = LazySources(session, build_interpreter_finder(
+        session, python=python, python_version=python_version, default=interpreter), build)
     spec = read_requirements(
         [str(s) for s in sources], requirements=requirements,
         constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],

@@ -106,11 +106,15 @@ class _Source:
 class SourceDistributions:
     """Metadata and wheels of sources, built as needed and cached by source."""
 
-    def __init__(self, cache: Cache, registry: RegistryClient, *, tags: Sequence[str],
+    def __init__(self, cache: Cache, registry: RegistryClient, *,
+                 tags: Sequence[str] | Callable[[], Sequence[str]],
                  builder: Callable[[], SourceBuilder], git: Callable[[], GitSource]) -> None:
         self.cache = cache
         self.registry = registry
-        self._tag_rank = {tag: i for i, tag in enumerate(tags)}
+        #: The tags of the interpreter wheels are built for (the target's, or those of the
+        #: interpreter found to build with, known only once something is built).
+        self._tags = tags
+        self._tag_rank_memo: dict[str, int] | None = None
         self._builder_factory = builder
         self._builder: SourceBuilder | None = None
         self._git_factory = git
@@ -121,8 +125,16 @@ class SourceDistributions:
 
     # ------------------------------------------------------------------------- public
     def registry_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
+        cached = self.cached_registry_metadata(page, file)
+        if cached is not None:
+            return cached
         source = self._registry_source(page, file)
         return self._once(source, "metadata", lambda: self._metadata(source, page.page.name))
+
+    def cached_registry_metadata(self, page: ProjectPage, file: IndexFile
+                                 ) -> CoreMetadata | None:
+        """The metadata of an index sdist if the cache has it (no download, no build)."""
+        return self._read(self._registry_shard(page, file).entry("metadata.rec"), CoreMetadata)
 
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
@@ -163,11 +175,14 @@ class SourceDistributions:
         return self._builder
 
     # ------------------------------------------------------------------------ sources
-    def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
+    def _registry_shard(self, page: ProjectPage, file: IndexFile) -> CacheShard:
         sha256 = file.hash("sha256")
         key = sha256[:16] if sha256 else digest(file.url)
         parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
-        shard = self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
+        return self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
+
+    def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
+        shard = self._registry_shard(page, file)
         archive = shard.path / file.filename
         if not archive.is_file():
             local = _local_path(file.url)
@@ -316,7 +331,8 @@ class SourceDistributions:
             tags = parse_wheel_filename(filename)[3]
         except InvalidWheelFilename:
             return None
-        ranks = [self._tag_rank[str(t)] for t in tags if str(t) in self._tag_rank]
+        rank = self._tag_rank
+        ranks = [rank[str(t)] for t in tags if str(t) in rank]
         return min(ranks) if ranks else None
 
     def _keep_wheel(self, source: _Source, wheel: Path, metadata: CoreMetadata) -> Path:
@@ -336,6 +352,13 @@ class SourceDistributions:
         return target
 
     # -------------------------------------------------------------------------- helpers
+    @property
+    def _tag_rank(self) -> dict[str, int]:
+        if self._tag_rank_memo is None:
+            tags = self._tags() if callable(self._tags) else self._tags
+            self._tag_rank_memo = {tag: i for i, tag in enumerate(tags)}
+        return self._tag_rank_memo
+
     def _tree(self, source: _Source, into: Path) -> SourceTree:
         from pyffin.build import SourceTree, prepare_source
 

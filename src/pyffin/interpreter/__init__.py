@@ -1,14 +1,20 @@
 """Python interpreters: discovery, querying (cached) and their markers and wheel tags.
 
 - :func:`find_interpreter` / :func:`find_environment`: which interpreter a command uses
-  (:mod:`pyffin.interpreter.discovery`);
+  (:mod:`pyffin.interpreter.discovery`); :func:`find_build_interpreter`: one of a given
+  Python version to build sources with;
 - :func:`interpreter_at`: what an interpreter is, queried once and cached while its executable is
   unchanged (:mod:`pyffin.interpreter.query`);
 - :class:`Interpreter`: the record (:mod:`pyffin.interpreter.model`);
 - :mod:`pyffin.interpreter.tags`: wheel tags from explicit facts, also for other targets.
 """
 
-from pyffin.interpreter.discovery import PythonRequest, find_environment, find_interpreter
+from pyffin.interpreter.discovery import (
+    PythonRequest,
+    find_build_interpreter,
+    find_environment,
+    find_interpreter,
+)
 from pyffin.interpreter.errors import InterpreterError, InterpreterNotFound
 from pyffin.interpreter.model import Interpreter
 from pyffin.interpreter.query import interpreter_at
@@ -20,6 +26,7 @@ __all__ = [
     "InterpreterNotFound",
     "PythonRequest",
     "Scheme",
+    "find_build_interpreter",
     "find_environment",
     "find_interpreter",
     "interpreter_at",

@@ -292,3 +292,53 @@ def _not_found_message(request: PythonRequest, system: bool, environments_only: 
     if skipped:
         message += "; skipped:\n" + "\n".join(f"  {line}" for line in skipped)
     return message
+
+
+# ----------------------------------------------------------------------- build interpreters
+def find_build_interpreter(version: tuple[int, ...], *, cache: Cache | None
+                           ) -> Interpreter | None:
+    """An interpreter of Python ``version`` (``(3, 12)`` or ``(3, 12, 1)``) to build sources
+    with for a target of that version, or ``None`` when this machine has none.
+
+    The discovery order for that version (exactly, then without its patch number, as uv), then
+    the versions pyenv installed, even those it does not select here: with pyenv's global
+    version 3.11, ``python3.12`` on ``PATH`` is a shim that runs nothing, but
+    ``$PYENV_ROOT/versions/3.12.1/bin/python3.12`` is there (uv would download a Python
+    instead; pyffin never does).
+    """
+    requests = [PythonRequest(version=version)]
+    if len(version) > 2:
+        requests.append(PythonRequest(version=version[:2]))
+    for request in requests:
+        try:
+            return _search(request, system=False, cache=cache)
+        except InterpreterError as e:  # InterpreterNotFound included
+            log.debug(f"No {request} found by discovery: {str(e).splitlines()[0]}")
+    for request in requests:
+        for executable in _pyenv_installed(request.version):
+            try:
+                interpreter = interpreter_at(executable, cache=cache)
+            except InterpreterError as e:
+                log.debug(f"Skipping {executable}: {e}")
+                continue
+            if request.matches(interpreter):
+                return interpreter
+    return None
+
+
+def _pyenv_installed(version: tuple[int, ...]) -> Iterator[Path]:
+    """``python<major>.<minor>`` of the newest installed pyenv version that matches
+    ``version``, in each pyenv root in view (``PYENV_ROOT``, those of the shims on ``PATH``)."""
+    from pyffin.interpreter import pyenv
+
+    roots: list[Path] = []
+    if os.environ.get("PYENV_ROOT"):
+        roots.append(Path(os.environ["PYENV_ROOT"]))
+    for _source, executable in _on_path(["python3" + _EXE]):
+        if pyenv.is_shim(executable):
+            roots.append(pyenv.pyenv_root(executable))
+    program = f"python{version[0]}.{version[1]}{_EXE}"
+    for root in dict.fromkeys(roots):
+        directory = pyenv.version_dir(root, ".".join(map(str, version)))
+        if directory is not None and _is_executable(directory / _BIN / program):
+            yield directory / _BIN / program

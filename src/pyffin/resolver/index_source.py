@@ -3,8 +3,17 @@ client — package indexes and find-links, for one target environment.
 
 It decides which files of a version the target can use (wheel tags, ``--only-binary``,
 ``--no-binary``, ``--no-build``, ``--exclude-newer``), which one is best (the wheel whose tag the
-target prefers most, else the sdist), and fetches that file's metadata, in the I/O thread pool
-when the solver hints that it will need it.
+target prefers most, else the sdist), and fetches that version's metadata, in the I/O thread
+pool when the solver hints that it will need it.
+
+Metadata comes without building whenever it can, in uv's order: the ``.metadata`` file (PEP 658,
+else a range read) of the best wheel; for a version the target installs from its sdist, that of
+a wheel for another Python or platform (a *stand-in*: by the spec's intent every file of a
+version has the same metadata, as uv assumes); then the sdist's static metadata, its backend's
+``prepare_metadata_for_build_wheel`` hook, and only then a build (see
+:class:`~pyffin.distribution.sdist.SourceDistributions`). A prefetch (a version the solver has
+not chosen yet) fetches only wheel metadata: it never downloads or builds an sdist, and what
+fails is kept in its future, raised only if the solver asks for that version.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from pyffin.cache import digest
 from pyffin.cache import record as cache_record
 from pyffin.client import registry as registry_module
 from pyffin.distribution.artifact import Distribution
-from pyffin.errors import NotSupportedError
+from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.futures import Future
 from pyffin.records import record
 from pyffin.resolver.errors import PackageNotFoundError
@@ -70,7 +79,8 @@ class VersionFiles:
     of them are needed.
     """
 
-    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "summary")
+    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "others", "stand_in_row",
+                 "summary")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first.
@@ -78,10 +88,16 @@ class VersionFiles:
         self._best: Distribution | None = None
         self._usable: tuple[Distribution, ...] | None = None
         #: From a cached summary: ``(yanked, requires_python, best file's row, best is a
-        #: wheel)``; the other rows come from ``_from`` when they are needed.
+        #: wheel, stand-in row)``; the other rows come from ``_from`` when they are needed.
         self.summary: Summary | None = None
         self._from: _SummarizedPage | None = None
         self._version: Version | None = None
+        #: When the best file is an sdist: the page and rows of the version's wheels the
+        #: target cannot install, one of which may lend its metadata (see
+        #: :meth:`IndexSource.stand_in`).
+        self.others: tuple[ProjectPage, list[Any]] | None = None
+        #: The chosen stand-in wheel's row (``None``: none), once known.
+        self.stand_in_row: Any = _UNKNOWN
 
     @classmethod
     def summarized(cls, summary: Summary, version: Version,
@@ -91,6 +107,8 @@ class VersionFiles:
         files.summary = summary
         files._version = version
         files._from = page
+        files.others = (page.page, [])
+        files.stand_in_row = summary[4]
         return files
 
     @classmethod
@@ -137,14 +155,18 @@ class VersionFiles:
             return self.summary[1]
         return self._rows[0][2][3] if self._rows else None
 
-    def summarize(self) -> Summary:
+    def summarize(self, stand_in: tuple[Any, ...] | None) -> Summary:
         _page, is_wheel, row = self._rows[0]
-        return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel)
+        return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel, stand_in)
 
 
 #: A version as a summary keeps it: ``(yanked, requires_python, best file's row (see
-#: :meth:`~pyffin.client.simple.IndexFile.from_tuple`), best is a wheel)``.
-Summary = tuple[bool, "str | None", tuple[Any, ...], bool]
+#: :meth:`~pyffin.client.simple.IndexFile.from_tuple`), best is a wheel, the stand-in wheel's
+#: row or None)``.
+Summary = tuple[bool, "str | None", tuple[Any, ...], bool, "tuple[Any, ...] | None"]
+
+#: :attr:`VersionFiles.stand_in_row` not looked for yet.
+_UNKNOWN: Any = object()
 
 
 class _SummarizedPage:
@@ -163,7 +185,7 @@ class _SummarizedPage:
 #: pickled ``Version`` objects with their sort keys computed: unpickling them is several times
 #: cheaper than parsing (the summary's key includes packaging's version, whose objects they are).
 _SUMMARY_SCHEMA = "usable-versions"
-_SUMMARY_VERSION = 3
+_SUMMARY_VERSION = 4
 
 
 def _distribution(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
@@ -216,7 +238,17 @@ class IndexSource:
         #: record, usable versions.
         self._unsaved: list[tuple[CacheEntry, Any, Any, dict[Version, VersionFiles]]] = []
         self._target_key: str | None = None
+        #: Metadata asked for (or known), by version: a failure is kept like a result.
         self._metadata_futures: dict[tuple[str, Version], Future[CoreMetadata]] = {}
+        #: Wheel metadata fetches started by :meth:`prefetch`.
+        self._prefetched: dict[tuple[str, Version], Future[CoreMetadata]] = {}
+        #: Versions :meth:`prefetch` left alone (only their sdist could tell: no download or
+        #: build on speculation); there is nothing to wait for.
+        self._declined: set[tuple[str, Version]] = set()
+        #: Tag → how near it comes to the target (see :meth:`_affinity`).
+        self._affinities: dict[str, int] = {}
+        self._pythons: frozenset[str] | None = None
+        self._python_abis: frozenset[tuple[str, str]] = frozenset()
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -255,7 +287,17 @@ class IndexSource:
             self._metadata_futures[(name, version)] = done
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
-        metadata = self._metadata_future(name, version, submit=False).result()
+        key = (name, version)
+        future = self._metadata_futures.get(key)
+        if future is None:
+            future = Future()
+            try:
+                future.set_result(self._read_metadata(name, version))
+            except Exception as e:  # kept: asking again gives the same answer (Ctrl-C is not)
+                future.set_exception(e)
+            with self._lock:
+                future = self._metadata_futures.setdefault(key, future)
+        metadata = future.result()
         if self.no_deps:
             from pyffin.records import replace
 
@@ -267,15 +309,45 @@ class IndexSource:
             self.registry.prefetch_project(name)
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
-        if name in self._versions:
-            self._metadata_future(name, version, submit=True)
+        """Start fetching the metadata of a version the solver will probably choose, if a
+        wheel's metadata tells it (that of the best wheel, else of a stand-in): in the I/O
+        pool, its failure kept for :meth:`metadata`. An sdist-only version is answered from
+        the cache or left for :meth:`metadata`: speculation never downloads or builds one."""
+        key = (name, version)
+        if (name not in self._versions or key in self._metadata_futures
+                or key in self._prefetched or key in self._declined):
+            return
+        files = self._versions[name].get(version)
+        if files is None:
+            return
+        best = files.best
+        wheel = best if best.is_wheel else self.stand_in(files)
+        if wheel is not None:
+            assert wheel.page is not None and wheel.file is not None
+            future = self.registry.prefetch_wheel_metadata(wheel.page, wheel.file)
+            with self._lock:
+                self._prefetched.setdefault(key, future)
+            return
+        cached = None
+        if self.sources is not None and best.direct is None:
+            assert best.page is not None and best.file is not None
+            cached = self.sources.cached_registry_metadata(best.page, best.file)
+        with self._lock:
+            if cached is not None:
+                self._metadata_futures.setdefault(key, Future.of(cached))
+            else:
+                self._declined.add(key)
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
             return (name in self._versions or self._from_summary(name)
                     or self.registry.prefetch_project(name).done())
-        future = self._metadata_futures.get((name, version))
-        return future is not None and future.done()
+        key = (name, version)
+        future = self._metadata_futures.get(key) or self._prefetched.get(key)
+        if future is not None:
+            return future.done()
+        # Nothing in flight would make it sooner: waiting for more would not help.
+        return key in self._declined
 
     # ------------------------------------------------------------------------ the rest
     def versions(self, name: str) -> dict[Version, VersionFiles]:
@@ -334,7 +406,12 @@ class IndexSource:
             versions = sorted(found)
             for version in versions:
                 hash(version)  # computes the sort key, which is pickled with the version
-            rows = [(str(version), *found[version].summarize()) for version in versions]
+            rows = []
+            for version in versions:
+                files = found[version]
+                stand_in = self.stand_in_row(files)
+                rows.append((str(version), *files.summarize(
+                    None if stand_in is None else tuple(stand_in[:8]))))
             entry.write(cache_record.dumps(
                 _SUMMARY_SCHEMA, _SUMMARY_VERSION,
                 (stamp, policy, rows, pickle.dumps(versions, protocol=5))))
@@ -416,10 +493,10 @@ class IndexSource:
         found: dict[Version, VersionFiles] = {}
         candidates: list[Candidate] = []
         summarized = VersionFiles.summarized
-        for version, (_, yanked, requires_python, best, is_wheel) in zip(versions, rows,
-                                                                          strict=True):
-            found[version] = summarized((yanked, requires_python, best, is_wheel), version,
-                                        page)
+        for version, (_, yanked, requires_python, best, is_wheel, stand_in) in zip(
+                versions, rows, strict=True):
+            found[version] = summarized((yanked, requires_python, best, is_wheel, stand_in),
+                                        version, page)
             candidates.append(Candidate(version, yanked=yanked, requires_python=requires_python))
         return found, candidates
 
@@ -467,34 +544,83 @@ class IndexSource:
                     continue
                 seen.add(version_str)
                 ranked.sort(key=lambda item: (item[0], item[2][4] is not None))
-                result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
+                files = result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
+                if not ranked[0][1] and wheel_rows:
+                    files.others = (page, wheel_rows)
         return result
 
-    def _metadata_future(self, name: str, version: Version, *, submit: bool
-                         ) -> Future[CoreMetadata]:
-        key = (name, version)
-        future = self._metadata_futures.get(key)
-        if future is not None:
-            return future
-        best = self.files(name, version).best
+    # ----------------------------------------------------------------------- stand-ins
+    def stand_in(self, files: VersionFiles) -> Distribution | None:
+        """The wheel whose metadata stands for a version the target installs from its sdist:
+        one for another Python or platform (or one ``--no-binary`` keeps from installing).
+
+        uv's choice: the wheel that comes nearest to the target (right Python and ABI, wrong
+        platform; then right Python; then any), the first listed among equals; wheels
+        uploaded after ``--exclude-newer`` do not count. ``None``: the version has no such
+        wheel, or its best file is a wheel."""
+        row = self.stand_in_row(files)
+        if row is None:
+            return None
+        assert files.others is not None
+        return _distribution(files.others[0], True, row)
+
+    def stand_in_row(self, files: VersionFiles) -> Any:
+        """The raw row of :meth:`stand_in` (memoized on ``files``)."""
+        row = files.stand_in_row
+        if row is not _UNKNOWN:
+            return row
+        if files.others is None:
+            row = None
+        else:
+            cutoff = self.exclude_newer
+            best_score = -1
+            row = None
+            for candidate in files.others[1]:
+                if cutoff is not None and candidate[5] is not None and candidate[5] > cutoff:
+                    continue
+                score = max((self._affinity(tag) for tag in candidate[8]), default=0) * 2 + (
+                    candidate[4] is None)  # not yanked first, among equals
+                if score > best_score:
+                    best_score, row = score, candidate
+        files.stand_in_row = row
+        return row
+
+    def _affinity(self, tag: str) -> int:
+        """How near a wheel tag comes to the target: 4 it is one of the target's, 3 the Python
+        and ABI are the target's, 2 the Python is, 1 neither (uv's ``IncompatibleTag``
+        order)."""
+        affinity = self._affinities.get(tag)
+        if affinity is None:
+            if self._pythons is None:
+                pairs = [t.split("-")[:2] for t in self._tag_rank]
+                self._python_abis = frozenset((p, a) for p, a in pairs)
+                self._pythons = frozenset(p for p, _ in pairs)
+            python, abi = [*tag.split("-"), ""][:2]
+            if tag in self._tag_rank:
+                affinity = 4
+            elif (python, abi) in self._python_abis:
+                affinity = 3
+            else:
+                affinity = 2 if python in self._pythons else 1
+            self._affinities[tag] = affinity
+        return affinity
+
+    def _read_metadata(self, name: str, version: Version) -> CoreMetadata:
+        """The metadata of a version, by the cheapest way that can tell (see the module)."""
+        files = self.files(name, version)
+        best = files.best
         if best.is_wheel:
             assert best.page is not None and best.file is not None
-            if submit:
-                future = self.registry.prefetch_wheel_metadata(best.page, best.file)
-            else:
-                future = Future()
-                try:
-                    future.set_result(self.registry.wheel_metadata(best.page, best.file))
-                except BaseException as e:
-                    future.set_exception(e)
-        else:
-            future = Future()
+            return self.registry.wheel_metadata(best.page, best.file)  # joins a prefetch
+        stand_in = self.stand_in(files)
+        if stand_in is not None:
+            assert stand_in.page is not None and stand_in.file is not None
             try:
-                future.set_result(self._sdist(best))
-            except BaseException as e:
-                future.set_exception(e)
-        with self._lock:
-            return self._metadata_futures.setdefault(key, future)
+                return self.registry.wheel_metadata(stand_in.page, stand_in.file)
+            except PyffinError as e:
+                log.debug(f"No metadata of {name} {version} from {stand_in.label} ({e}): "
+                          f"reading {best.label} instead")
+        return self._sdist(best)
 
     def _sdist(self, dist: Distribution) -> CoreMetadata:
         if self.sources is None:
