@@ -280,6 +280,19 @@ def test_a_corrupt_download_is_refused_and_nothing_changes(index: IndexServer,
     assert tree(venv) == before
 
 
+@pytest.mark.parametrize("algorithm", ["sha512", "sha384"])
+def test_a_wheel_listed_only_with_a_wrong_sha512_or_sha384_is_refused(
+        index: IndexServer, venv: Path, algorithm: str) -> None:
+    size = len(hashlib.new(algorithm).hexdigest())
+    index.set_hashes("other-1.0-py3-none-any.whl", {algorithm: "0" * size})
+    before = tree(venv)
+    result = run("install", index, venv, "other")
+    assert result.returncode == 1, result
+    assert "hash mismatch for other-1.0-py3-none-any.whl" in result.stderr
+    assert f"the index says {algorithm}:" in result.stderr
+    assert tree(venv) == before
+
+
 def test_a_hostile_wheel_is_refused_and_nothing_changes(index_server: IndexServer, venv: Path,
                                                         dist_dir: Path) -> None:
     from tests.support.dists import build_wheel

@@ -53,6 +53,20 @@ def test_html_attributes() -> None:
     assert next(page.wheels("1.4")).file.yanked is None
 
 
+def test_hashes_in_fragments_and_attributes_of_any_algorithm_are_kept() -> None:
+    page = parse_page("foo", URL, html(
+        f'<a href="foo-1.0.tar.gz#sha512={"B" * 128}&egg=foo">a</a>',
+        f'<a href="foo-1.1.tar.gz#egg=foo&blake3={"c" * 64}">a</a>',
+        '<a href="foo-1.2.tar.gz#egg=foo&subdirectory=src">a</a>',
+        f'<a href="foo-1.3-py3-none-any.whl" data-core-metadata="sha999={"d" * 40}">a</a>',
+    ), "text/html")
+    assert next(page.sdists("1.0")).hashes == (("sha512", "b" * 128),)
+    # An algorithm pyffin cannot compute stays listed: a file is not unhashed because of it.
+    assert next(page.sdists("1.1")).hashes == (("blake3", "c" * 64),)
+    assert next(page.sdists("1.2")).hashes == ()
+    assert next(page.wheels("1.3")).file.core_metadata == (("sha999", "d" * 40),)
+
+
 def test_base_tag_and_credentials_are_handled() -> None:
     page = parse_page("foo", URL, html(
         '<a href="foo-1.0.tar.gz">a</a>',

@@ -99,6 +99,17 @@ class _File:
     yanked: bool | str
     upload_time: datetime | None  # None: the time it was stored
     modified: float = 0.0  # Last-Modified timestamp, set when stored
+    # The hashes the pages list (None: the sha256 of the data / of the metadata).
+    hashes: dict[str, str] | None = None
+    metadata_hashes: dict[str, str] | None = None
+
+    def listed_hashes(self) -> dict[str, str]:
+        return {"sha256": self.sha256} if self.hashes is None else self.hashes
+
+    def listed_metadata_hashes(self) -> dict[str, str]:
+        if self.metadata_hashes is not None:
+            return self.metadata_hashes
+        return {"sha256": hashlib.sha256(self.metadata or b"").hexdigest()}
 
 
 @dataclass
@@ -385,6 +396,16 @@ class IndexServer:
             self._store(dist)
         return path
 
+    def set_hashes(self, filename: str, hashes: dict[str, str] | None = None, *,
+                   metadata: dict[str, str] | None = None) -> None:
+        """List ``filename`` (and its ``.metadata`` file) with these hashes instead of the
+        sha256 of the content: any algorithms, right or wrong; ``{}`` lists none."""
+        with self._lock:
+            dist = self._files[filename]
+            dist.hashes = hashes
+            dist.metadata_hashes = metadata
+            self._project_modified[dist.project] = self._root_modified = self._tick()
+
     def remove_file(self, filename: str) -> None:
         with self._lock:
             project = self._files.pop(filename).project
@@ -579,16 +600,17 @@ def _html_document(title: str, links: str) -> bytes:
 
 
 def _anchor(f: _File, with_metadata: bool) -> str:
-    attrs = [f'href="../../files/{quote(f.filename)}#sha256={f.sha256}"']
+    fragment = "&".join(f"{a}={d}" for a, d in f.listed_hashes().items())
+    attrs = [f'href="../../files/{quote(f.filename)}{"#" if fragment else ""}{fragment}"']
     if f.requires_python:
         attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
     if f.yanked is not False:
         reason = f.yanked if isinstance(f.yanked, str) else ""
         attrs.append(f'data-yanked="{html.escape(reason)}"')
     if with_metadata and f.metadata is not None:
-        digest = hashlib.sha256(f.metadata).hexdigest()
-        attrs.append(f'data-dist-info-metadata="sha256={digest}"')
-        attrs.append(f'data-core-metadata="sha256={digest}"')
+        value = "&".join(f"{a}={d}" for a, d in f.listed_metadata_hashes().items()) or "true"
+        attrs.append(f'data-dist-info-metadata="{value}"')
+        attrs.append(f'data-core-metadata="{value}"')
     return f"    <a {' '.join(attrs)}>{html.escape(f.filename)}</a><br/>\n"
 
 
@@ -597,12 +619,12 @@ def _project_json(project: str, files: list[_File], with_metadata: bool) -> dict
     for f in files:
         metadata: dict[str, str] | bool = False
         if with_metadata and f.metadata is not None:
-            metadata = {"sha256": hashlib.sha256(f.metadata).hexdigest()}
+            metadata = f.listed_metadata_hashes() or True
         entries.append(
             {
                 "filename": f.filename,
                 "url": f"../../files/{quote(f.filename)}",
-                "hashes": {"sha256": f.sha256},
+                "hashes": f.listed_hashes(),
                 "requires-python": f.requires_python,
                 "yanked": f.yanked,
                 "core-metadata": metadata,

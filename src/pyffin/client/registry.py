@@ -27,7 +27,7 @@ from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import normalize_name
 from pyffin.client.auth import redact
 from pyffin.client.cached import CachedClient
-from pyffin.client.errors import HashMismatchError, HttpStatusError, OfflineError
+from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import (
     ACCEPT,
     IndexFile,
@@ -459,17 +459,20 @@ def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
 
 
 def _verify_hashes(data: bytes, hashes: Sequence[tuple[str, str]], url: str) -> None:
-    import hashlib
+    """Check ``data`` against the strongest of ``hashes`` pyffin can compute."""
+    from pyffin.client import hashes as h
 
-    for algorithm, expected in hashes:
-        if algorithm not in hashlib.algorithms_guaranteed:
-            continue
-        actual = hashlib.new(algorithm, data).hexdigest()
-        if actual != expected:
-            raise HashMismatchError(
-                f"hash mismatch for {redact(url)}: expected {algorithm}:{expected}, "
-                f"got {algorithm}:{actual}", url=redact(url))
-        return
+    shown = redact(url)
+    what = _filename_of(url)
+    expected = h.to_verify(hashes, what=what, url=shown, strict=False)
+    if expected:
+        digests = h.Digests(h.algorithms(expected))
+        digests.update(data)
+        h.check(digests.hexdigests(), expected, (), what=what, url=shown)
+
+
+def _filename_of(url: str) -> str:
+    return unquote(url.partition("#")[0].partition("?")[0].rpartition("/")[2]) or url
 
 
 def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
