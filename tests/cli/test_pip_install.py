@@ -293,6 +293,21 @@ def test_a_wheel_listed_only_with_a_wrong_sha512_or_sha384_is_refused(
     assert tree(venv) == before
 
 
+def test_a_wheel_whose_metadata_file_lies_about_its_dependencies_is_refused(
+        index_server: IndexServer, venv: Path, dist_dir: Path) -> None:
+    from tests.support.dists import build_wheel
+
+    index_server.add_file(build_wheel(WheelSpec("app", "1.0", requires_dist=["lib"]), dist_dir),
+                          metadata="Metadata-Version: 2.1\nName: app\nVersion: 1.0\n")
+    index_server.add_wheel(LIB)
+    before = tree(venv)
+    result = run("install", index_server, venv, "app")
+    assert result.returncode == 1, result
+    assert "the METADATA of app-1.0-py3-none-any.whl" in result.stderr
+    assert "Requires-Dist: the wheel has ['lib']" in result.stderr
+    assert tree(venv) == before
+
+
 def test_a_hostile_wheel_is_refused_and_nothing_changes(index_server: IndexServer, venv: Path,
                                                         dist_dir: Path) -> None:
     from tests.support.dists import build_wheel

@@ -16,6 +16,7 @@ from pyffin.client.errors import HashMismatchError
 from pyffin.client.registry import ProjectPage, RegistryClient, connect
 from pyffin.client.simple import IndexFile
 from pyffin.distribution.database import WheelDatabase
+from pyffin.distribution.metadata import MetadataError
 from pyffin.settings import IndexSettings
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -140,4 +141,53 @@ def test_a_wheel_of_a_local_index_is_checked_too(cache: Cache, foo: Path,
     file = replace(file, hashes=(("sha384", "0" * 96),))
     client = connect(cache, IndexSettings(no_index=True))
     with pytest.raises(HashMismatchError, match="the index says sha384:"):
+        WheelDatabase(cache, client).fetch(page, file)
+
+
+def sidecar(name: str, version: str, *requires: str) -> str:
+    return "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+                    *(f"Requires-Dist: {r}\n" for r in requires)])
+
+
+def test_a_metadata_file_that_disagrees_with_the_wheel_is_refused_once_the_wheel_is_in_hand(
+        cache: Cache, index_server: IndexServer, make_wheel: Any) -> None:
+    index_server.add_file(make_wheel("foo", "1.0", requires_dist=["bar>=1"]),
+                          metadata=sidecar("foo", "1.0", "baz"))
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    assert client.wheel_metadata(page, file).requires_dist == ("baz",)  # what resolving saw
+    with pytest.raises(MetadataError, match=rf"the METADATA of {WHEEL} from .* disagrees with "
+                                            r"its .metadata file on the index \(Requires-Dist\): "
+                                            r"Requires-Dist: the wheel has \['bar>=1'\], its "
+                                            r".metadata file on the index has \['baz'\]"):
+        WheelDatabase(cache, client).fetch(page, file)
+    assert not list(cache.bucket(CacheBucket.ARCHIVE).glob("*"))
+
+
+def test_the_comparison_is_of_parsed_fields_not_of_text(
+        cache: Cache, index_server: IndexServer, make_wheel: Any) -> None:
+    index_server.add_file(
+        make_wheel("foo", "1.0", requires_dist=["bar>=1,<2", 'baz; extra == "x"'],
+                   extras=["x"]),
+        metadata=sidecar("Foo", "1.0.0", 'baz ; extra=="x"', "bar <2, >=1")
+        + "Provides-Extra: x\n")
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    client.wheel_metadata(page, file)
+    WheelDatabase(cache, client).fetch(page, file)
+
+
+@pytest.mark.parametrize("field, sidecar_text", [
+    ("Requires-Python", sidecar("foo", "1.0") + "Requires-Python: >=3.99\n"),
+    ("Provides-Extra", sidecar("foo", "1.0") + "Provides-Extra: more\n"),
+], ids=["requires-python", "provides-extra"])
+def test_requires_python_and_extras_are_compared_too(
+        cache: Cache, index_server: IndexServer, make_wheel: Any, field: str,
+        sidecar_text: str) -> None:
+    # (A sidecar with another name or version is refused as soon as it is read.)
+    index_server.add_file(make_wheel("foo", "1.0"), metadata=sidecar_text)
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    client.wheel_metadata(page, file)
+    with pytest.raises(MetadataError, match=rf"\({field}\)"):
         WheelDatabase(cache, client).fetch(page, file)

@@ -166,6 +166,18 @@ class _Memo:
             future.set_exception(e)
         return future
 
+    def peek(self, key: object) -> Any:
+        """The value computed for ``key``, or ``None`` when there is none (yet, or it
+        failed)."""
+        with self._lock:
+            future = self._futures.get(key)
+        if future is None or not future.done():
+            return None
+        try:
+            return future.result()
+        except BaseException:
+            return None
+
 
 class RegistryClient:
     """Projects and wheel metadata from the configured indexes and find-links locations."""
@@ -306,6 +318,16 @@ class RegistryClient:
         key = (page.source, file.url)
         return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit,
                                   fast=lambda: self._cached_metadata(page, file))
+
+    def known_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
+        """The metadata this process already used for a wheel (or, failing that, the cache's
+        record of it, however old), without any request; ``None`` when there is none."""
+        found = self._metadata.peek((page.source, file.url))
+        if isinstance(found, CoreMetadata):
+            return found
+        if file.url.startswith("file:") or "://" not in file.url:
+            return None
+        return self.cached.stored(self._metadata_entry(page, file), CoreMetadata)
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
         parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))

@@ -133,8 +133,36 @@ class WheelDatabase:
             hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
             unzipped = tmp / "unzipped"
             unzipped.mkdir()
-            unzip_wheel(wheel, unzipped, filename=file.filename)
+            result = unzip_wheel(wheel, unzipped, filename=file.filename)
+            self._check_metadata(page, file, result.metadata)
             return self.cache.persist(unzipped, pointer)
+
+    def _check_metadata(self, page: ProjectPage, file: IndexFile, data: bytes) -> None:
+        """The wheel's own METADATA must say what the metadata the resolver used said (a PEP
+        658 ``.metadata`` file, or a range read of another copy): else the environment would
+        get dependencies its wheel does not declare."""
+        used = self.registry.known_metadata(page, file)
+        if used is None:
+            return
+        from pyffin.distribution.metadata import (
+            CoreMetadata,
+            MetadataError,
+            differences,
+            field_value,
+        )
+
+        own = CoreMetadata.parse(data, source=file.filename)
+        fields = differences(own, used)
+        if not fields:
+            return
+        where = ("its .metadata file on the index" if file.core_metadata is not None
+                 else "the metadata read before it was downloaded")
+        details = "; ".join(f"{f}: the wheel has {field_value(own, f)}, {where} has "
+                            f"{field_value(used, f)}" for f in fields)
+        raise MetadataError(
+            f"the METADATA of {file.filename} from {redact(file.url)} disagrees with {where} "
+            f"({', '.join(fields)}): {details}",
+            hint="the index serves inconsistent files; ask its maintainers to fix them")
 
     def _kept_download(self, page: ProjectPage, file: IndexFile) -> Path | None:
         """A full download kept when a server ignored range requests for the metadata."""

@@ -65,6 +65,8 @@ class UnzippedWheel:
     version: str
     #: The ``{name}-{version}.dist-info`` directory name, relative to :attr:`path`.
     dist_info: str
+    #: The bytes of its ``METADATA`` (read anyway to check the name and version).
+    metadata: bytes = b""
 
 
 # ---------------------------------------------------------------------------- wheel format
@@ -348,7 +350,7 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
         raise UnzipError(f"cannot read the wheel {filename}: {e}") from e
     with zf:
         unzipper = _Unzipper(zf, dest, filename)
-        files, dist_info, record = _validate(unzipper, fname_name, fname_version)
+        files, dist_info, record, metadata = _validate(unzipper, fname_name, fname_version)
         for info, (algo, expected, size) in files:
             try:
                 digest, written = unzipper.extract(info, algo)
@@ -361,7 +363,7 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
             if size is not None and written != size:
                 raise unzipper.error(
                     f"{info.filename!r} has {written} bytes but RECORD says {size}")
-    return UnzippedWheel(dest, filename, record[0], record[1], dist_info)
+    return UnzippedWheel(dest, filename, record[0], record[1], dist_info, metadata)
 
 
 _Expected = tuple[str, str | None, int | None]  # algorithm, digest, size from RECORD
@@ -369,10 +371,10 @@ _Expected = tuple[str, str | None, int | None]  # algorithm, digest, size from R
 
 def _validate(
     unzipper: _Unzipper, fname_name: str, fname_version: str
-) -> tuple[list[tuple[zipfile.ZipInfo, _Expected]], str, tuple[str, str]]:
+) -> tuple[list[tuple[zipfile.ZipInfo, _Expected]], str, tuple[str, str], bytes]:
     """Check everything the central directory and the dist-info files tell before extracting:
     return the members to extract with what RECORD expects of each, the dist-info directory
-    name, and METADATA's name and version."""
+    name, METADATA's name and version, and METADATA itself."""
     error = unzipper.error
     members: dict[str, zipfile.ZipInfo] = {}
     dist_infos: set[str] = set()
@@ -406,7 +408,8 @@ def _validate(
 
     wheel_info = read_headers(unzipper.read(member("WHEEL")), ["wheel-version"])
     _check_wheel_version(unzipper, wheel_info.get("wheel-version"), f"{dist_info}/WHEEL")
-    metadata = read_headers(unzipper.read(member("METADATA")), ["name", "version"])
+    metadata_bytes = unzipper.read(member("METADATA"))
+    metadata = read_headers(metadata_bytes, ["name", "version"])
     name, version = metadata.get("name", ""), metadata.get("version", "")
     where = f"entry {dist_info}/METADATA"
     if not is_valid_name(name) or normalize_name(name) != normalize_name(fname_name):
@@ -438,7 +441,7 @@ def _validate(
     for path in unhashed:
         if path in members:
             files.append((members[path], ("sha256", None, None)))
-    return files, dist_info, (name, version)
+    return files, dist_info, (name, version), metadata_bytes
 
 
 def _expected_of(unzipper: _Unzipper, entry: RecordEntry) -> _Expected:
