@@ -219,3 +219,14 @@ def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> N
     ]:
         with pytest.raises(record.RecordError):
             record.loads(blob, bad_schema, bad_version)
+
+
+def test_a_record_with_any_one_byte_changed_is_refused() -> None:
+    from pyffin.cache import record
+
+    data = record.dumps("simple", 1, ("foo", ["foo-1.0-py3-none-any.whl", 1.5, None]))
+    for position in range(len(data)):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x04
+        with pytest.raises(record.RecordError):
+            record.loads(bytes(damaged), "simple", 1)

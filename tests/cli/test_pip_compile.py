@@ -291,3 +291,19 @@ def test_metadata_that_does_not_match_is_an_error(tmp_path: Path, index_server: 
 
 def test_no_requirements_is_a_usage_error(tmp_path: Path) -> None:
     assert pyffin("pip", "compile").returncode == 2
+
+
+def test_a_cached_page_with_a_flipped_byte_is_fetched_again(tmp_path: Path,
+                                                             index: IndexServer) -> None:
+    assert compile_(tmp_path, index, "util\n").returncode == 0
+    [page] = (tmp_path / "cache" / "simple-v0").rglob("util.rec")
+    data = bytearray(page.read_bytes())
+    # "util-1.0-py3-none-any.whl" becomes "util-1.0!py3-none-any.whl": still a string.
+    where = data.index(b"util-1.0-py3") + len("util-1.0")
+    data[where] = ord("!")
+    page.write_bytes(bytes(data))
+    index.reset_counts()
+    result = compile_(tmp_path, index, "util\n")
+    assert result.returncode == 0, result
+    assert pins(result) == ["util==1.0"]
+    assert index.count("/simple/util/") == 1
