@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -189,6 +190,51 @@ def test_pointer_to_a_missing_or_garbled_archive_is_a_miss(cache: Cache) -> None
     pointer.write(b"0" * 20)
     assert cache.archive(pointer) is None
     pointer.write(b"../../etc")
+    assert cache.archive(pointer) is None
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "grown", "directory removed"])
+def test_an_archive_that_lost_or_changed_the_size_of_a_file_is_a_miss(
+        cache: Cache, damage: str) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo-1.0-py3-none-any.archive")
+    with cache.temp_dir() as tmp:
+        (tmp / "demo").mkdir()
+        (tmp / "demo" / "__init__.py").write_text("x = 1\n")
+        (tmp / "demo" / "data.txt").write_text("data\n")
+        archive = cache.persist(tmp, pointer)
+    target = archive / "demo" / "data.txt"
+    if damage == "deleted":
+        target.unlink()
+    elif damage == "truncated":
+        target.write_bytes(b"da")
+    elif damage == "grown":
+        with open(target, "ab") as f:
+            f.write(b"more")
+    else:
+        import shutil
+
+        shutil.rmtree(archive / "demo")
+    messages: list[str] = []
+    log.configure(lambda level, message: messages.append(message), log.WARNING)
+    try:
+        assert cache.archive(pointer) is None
+    finally:
+        log.configure(None)
+    problem = {"deleted": r"demo/data\.txt is missing",
+               "truncated": r"demo/data\.txt has 2 bytes instead of 5",
+               "grown": r"demo/data\.txt has 9 bytes instead of 5",
+               "directory removed": r"demo/\S+ is missing"}[damage]
+    [message] = messages
+    assert re.fullmatch(rf"The unzipped wheel demo-1\.0-py3-none-any in the cache is damaged "
+                        rf"\({problem}\); unzipping it again", message)
+
+
+def test_a_pointer_of_the_old_format_is_a_miss(cache: Cache) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo.archive")
+    with cache.temp_dir() as tmp:
+        (tmp / "f").write_text("x")
+        archive = cache.persist(tmp, pointer)
+    pointer.write(archive.name.encode())  # only the id: nothing to check the archive against
     assert cache.archive(pointer) is None
 
 

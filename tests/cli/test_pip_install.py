@@ -308,6 +308,24 @@ def test_a_wheel_whose_metadata_file_lies_about_its_dependencies_is_refused(
     assert tree(venv) == before
 
 
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_damaged_archive_in_the_cache_is_unzipped_again_before_linking(
+        index: IndexServer, venv: Path, tmp_path: Path, damage: str) -> None:
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    [module] = (venv.parent / "cache" / "archive-v0").glob("*/lib/__init__.py")
+    if damage == "deleted":
+        module.unlink()
+    else:
+        module.write_bytes(b"")
+    other = tmp_path / "other"
+    assert pyffin("venv", other, "--python", sys.executable).returncode == 0
+    result = run("install", index, other, "lib==1.0", cache=venv.parent / "cache")
+    assert result.returncode == 0, result
+    assert "The unzipped wheel lib-1.0-py3-none-any" in result.stderr
+    assert "is damaged (lib/__init__.py" in result.stderr
+    assert python(other, "import lib; print(lib.VALUE)") == "1\n"
+
+
 def test_a_hostile_wheel_is_refused_and_nothing_changes(index_server: IndexServer, venv: Path,
                                                         dist_dir: Path) -> None:
     from tests.support.dists import build_wheel

@@ -18,7 +18,7 @@ from pyffin.cache.core import (
     LOCK_FILENAME,
     TEMP_DIRNAME,
     Cache,
-    is_archive_id,
+    decode_pointer,
 )
 from pyffin.cache.keys import normalize_name
 
@@ -130,8 +130,6 @@ def _pointed_archives(paths: Iterable[Path]) -> Iterable[str]:
             continue
         for pointer in pointers:
             data = fs.read_if_exists(pointer)
-            if data is None:
-                continue
-            archive_id = data.decode("ascii", "replace").strip()
-            if is_archive_id(archive_id):
-                yield archive_id
+            parsed = None if data is None else decode_pointer(data)
+            if parsed is not None:
+                yield parsed[0]

@@ -135,7 +135,7 @@ class WheelDatabase:
             unzipped.mkdir()
             result = unzip_wheel(wheel, unzipped, filename=file.filename)
             self._check_metadata(page, file, result.metadata)
-            return self.cache.persist(unzipped, pointer)
+            return self.cache.persist(unzipped, pointer, result.files)
 
     def _check_metadata(self, page: ProjectPage, file: IndexFile, data: bytes) -> None:
         """The wheel's own METADATA must say what the metadata the resolver used said (a PEP

@@ -67,6 +67,8 @@ class UnzippedWheel:
     dist_info: str
     #: The bytes of its ``METADATA`` (read anyway to check the name and version).
     metadata: bytes = b""
+    #: Every file written: its ``/``-separated path and size (what the archive must hold).
+    files: tuple[tuple[str, int], ...] = ()
 
 
 # ---------------------------------------------------------------------------- wheel format
@@ -348,6 +350,7 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
         raise InvalidWheelError(f"invalid wheel {filename}: not a zip archive ({e})") from e
     except OSError as e:
         raise UnzipError(f"cannot read the wheel {filename}: {e}") from e
+    written_files: list[tuple[str, int]] = []
     with zf:
         unzipper = _Unzipper(zf, dest, filename)
         files, dist_info, record, metadata = _validate(unzipper, fname_name, fname_version)
@@ -363,7 +366,9 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
             if size is not None and written != size:
                 raise unzipper.error(
                     f"{info.filename!r} has {written} bytes but RECORD says {size}")
-    return UnzippedWheel(dest, filename, record[0], record[1], dist_info, metadata)
+            written_files.append((info.filename, written))
+    return UnzippedWheel(dest, filename, record[0], record[1], dist_info, metadata,
+                         tuple(written_files))
 
 
 _Expected = tuple[str, str | None, int | None]  # algorithm, digest, size from RECORD
