@@ -55,3 +55,24 @@ def loads(data: bytes, schema: str, version: int) -> object:
         return marshal.loads(body)
     except (EOFError, ValueError, TypeError) as e:
         raise RecordError(f"corrupt {schema} record: {e}") from None
+
+
+def check(data: bytes) -> str | None:
+    """What is wrong with a record of any schema (``pyffin cache verify``): ``None`` when its
+    header is well formed, its checksum matches and its payload unmarshals."""
+    header, newline, _ = data[:256].partition(b"\n")
+    fields = header.split(b" ")
+    if not newline or len(fields) != 5 or fields[0] != _MAGIC:
+        return "not a pyffin record"
+    schema = fields[1].decode("ascii", "replace")
+    try:
+        version = int(fields[2])
+    except ValueError:
+        return "not a pyffin record"
+    if fields[3] != b"%d" % marshal.version:
+        return f"written by a Python whose marshal format is {fields[3].decode('ascii', 'replace')}"
+    try:
+        loads(data, schema, version)
+    except RecordError as e:
+        return str(e)
+    return None

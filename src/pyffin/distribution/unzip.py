@@ -479,3 +479,67 @@ def _check_data_dir(unzipper: _Unzipper, members: dict[str, zipfile.ZipInfo], pr
                 raise unzipper.error(
                     f"entry {path!r} is not in one of the .data directories "
                     f"({', '.join(sorted(DATA_KEYS))})")
+
+
+def check_unzipped(root: Path) -> list[str]:
+    """What is wrong with an unzipped wheel (an archive of the cache), checked against its own
+    RECORD: missing files, files whose hash or size differs, files RECORD does not list.
+    Every file is read and hashed: this is ``pyffin cache verify``, not the install path."""
+    import hashlib
+
+    try:
+        with os.scandir(root) as it:
+            dist_infos = sorted(e.name for e in it
+                                if e.name.endswith(".dist-info") and e.is_dir())
+    except OSError as e:
+        return [f"cannot read it: {e.strerror or e}"]
+    if len(dist_infos) != 1:
+        return [f"expected one .dist-info directory, found {', '.join(dist_infos) or 'none'}"]
+    dist_info = dist_infos[0]
+    try:
+        with open(root / dist_info / "RECORD", "rb") as f:
+            entries = parse_record(f.read(), source=f"{dist_info}/RECORD")
+    except FileNotFoundError:
+        return [f"{dist_info}/RECORD is missing"]
+    except (OSError, InvalidWheelError) as e:
+        return [f"cannot read {dist_info}/RECORD: {e}"]
+    problems: list[str] = []
+    listed = {f"{dist_info}/{name}" for name in _UNHASHED}
+    for entry in entries:
+        path = entry.path
+        listed.add(path)
+        if path in (f"{dist_info}/{name}" for name in _UNHASHED) or path.endswith("/"):
+            continue
+        if _member_problem(path, 0) is not None:
+            problems.append(f"RECORD lists {path!r}, which is not a path inside the archive")
+            continue
+        algo, _, expected = (entry.hash or "").partition("=")
+        if algo not in _HASHES:
+            problems.append(f"RECORD gives {path} no usable hash")
+            continue
+        hasher = hashlib.new(algo)
+        size = 0
+        try:
+            with open(root / path, "rb") as f:
+                while chunk := f.read(_CHUNK):
+                    hasher.update(chunk)
+                    size += len(chunk)
+        except FileNotFoundError:
+            problems.append(f"{path} is missing")
+            continue
+        except OSError as e:
+            problems.append(f"cannot read {path}: {e.strerror or e}")
+            continue
+        digest = hasher.digest()
+        if expected.rstrip("=") not in (encode_digest(digest), digest.hex()):
+            problems.append(f"{path} does not match its {algo} hash in RECORD")
+        elif entry.size is not None and entry.size != size:
+            problems.append(f"{path} has {size} bytes but RECORD says {entry.size}")
+    base = os.fspath(root)
+    for dirpath, _dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(dirpath, base)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in sorted(filenames):
+            if prefix + name not in listed:
+                problems.append(f"{prefix + name} is not listed in RECORD")
+    return problems
