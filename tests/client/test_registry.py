@@ -253,3 +253,18 @@ def test_concurrent_lookups_make_one_request(cache: Cache, index_server: IndexSe
         t.join()
     assert all(f.result()[0].page.name == "foo" for f in futures)
     assert index_server.count("/simple/foo/") == 1
+
+
+def test_a_metadata_member_larger_than_the_limit_is_refused_unread(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+        dist_dir: Path) -> None:
+    monkeypatch.setenv("PYFFIN_MAX_PAGE_BYTES", "100000")
+    index_server.metadata_files = False
+    huge = "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n\n" + "x" * 200_000
+    index_server.add_file(build_wheel(WheelSpec("foo", "1.0"), dist_dir,
+                                      metadata_override=huge))
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(MetadataError, match=r"foo-1\.0\.dist-info/METADATA in .* would "
+                                            r"decompress to \d+ bytes, more than the 100000"):
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)

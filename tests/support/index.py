@@ -292,6 +292,7 @@ class IndexServer:
         self._root_modified = self._tick()
         self._cache_control: dict[str, str | None] = {"/": f"max-age={max_age}"}
         self._faults: dict[tuple[str, str], _Fault] = {}
+        self._canned: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self._dist_dir = dist_dir
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._httpd: _HTTPServer | None = None
@@ -502,9 +503,21 @@ class IndexServer:
         """Serve different bytes of the same length (validators unchanged)."""
         self._set_fault("corrupt", path, 0, times)
 
+    def trickle(self, path: str, seconds_per_byte: float, times: int | None = None) -> None:
+        """Send the headers at once, then the body one byte every ``seconds_per_byte``."""
+        self._set_fault("trickle", path, seconds_per_byte, times)
+
+    def respond(self, path: str, body: bytes, headers: dict[str, str] | None = None,
+                status: int = 200) -> None:
+        """Answer ``path`` with exactly this status, headers and body (until
+        :meth:`clear_faults`): hostile pages, encodings, ``Retry-After``..."""
+        with self._lock:
+            self._canned[path] = (status, dict(headers or {}), body)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._canned.clear()
 
     def set_cache_control(self, value: str | None, prefix: str = "/") -> None:
         """Cache-Control for paths under ``prefix`` (longest prefix wins); None: no header.
@@ -704,6 +717,12 @@ class _Handler(BaseHTTPRequestHandler):
         if status is not None:
             self._send_error(int(status), f"injected failure for {path}")
             return
+        with index._lock:
+            canned = index._canned.get(path)
+        if canned is not None:
+            code, headers, body = canned
+            self._send(code, {"Content-Length": str(len(body)), **headers}, body)
+            return
 
         if path == "/simple":
             self._redirect(path, "/simple/")
@@ -809,6 +828,14 @@ class _Handler(BaseHTTPRequestHandler):
             if nbytes is not None:
                 self._send(status, headers, body[: int(nbytes)])
                 self.close_connection = True
+                return
+            interval = index._take_fault("trickle", path)
+            if interval is not None:
+                self._send(status, headers, b"")
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(interval)
                 return
         self._send(status, headers, body)
 

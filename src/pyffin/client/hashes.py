@@ -67,8 +67,20 @@ def to_verify(hashes: Hashes, *, what: str, url: str, strict: bool) -> list[tupl
                                             hint=f"pyffin computes {', '.join(STRENGTH)}")
             log.warn(f"C{message[1:]}; using it unverified")
         return []
+    return _chosen(given, chosen)
+
+
+def _chosen(given: list[tuple[str, str]], chosen: tuple[str, str]) -> list[tuple[str, str]]:
     named = key(given)
     return [chosen] if named is None or named == chosen else [chosen, named]
+
+
+def verifiable(hashes: Hashes) -> list[tuple[str, str]]:
+    """What :func:`to_verify` would check, without a word about what cannot be (for bytes
+    that may turn out not to need checking)."""
+    given = list(hashes)
+    chosen = strongest(given)
+    return [] if chosen is None else _chosen(given, chosen)
 
 
 def algorithms(expected: Iterable[tuple[str, str]], required: Sequence[str] = ()) -> set[str]:

@@ -322,6 +322,9 @@ def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
         data = json.loads(content)
     except (ValueError, UnicodeDecodeError) as e:
         raise IndexPageError(f"the index page {redact(url)} is not valid JSON: {e}") from e
+    except RecursionError:  # nesting deeper than any page needs: hostile or broken
+        raise IndexPageError(f"the index page {redact(url)} is not a PEP 691 project page "
+                             "(its JSON is nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise IndexPageError(f"the index page {redact(url)} is not a PEP 691 project page "
                              "(no 'files' list)")

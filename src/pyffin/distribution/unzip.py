@@ -254,15 +254,23 @@ class _Unzipper:
     """One unzip: the wheel's name for messages, the destination and the directories made."""
 
     def __init__(self, zf: zipfile.ZipFile, dest: Path, filename: str) -> None:
+        from pyffin.settings import max_page_bytes
+
         self.zf = zf
         self.dest = os.fspath(dest)
         self.filename = filename
         self.created: set[str] = {""}
+        #: The most a member read into memory (METADATA, WHEEL, RECORD) may decompress to.
+        self.limit = max_page_bytes()
 
     def error(self, message: str) -> InvalidWheelError:
         return InvalidWheelError(f"invalid wheel {self.filename}: {message}")
 
-    def read(self, info: zipfile.ZipInfo) -> bytes:
+    def read(self, info: zipfile.ZipInfo, *, bounded: bool = True) -> bytes:
+        """A member read into memory (``zipfile`` reads no more than its declared size)."""
+        if bounded and info.file_size > self.limit:
+            raise self.error(f"{info.filename!r} would decompress to {info.file_size} bytes, "
+                             f"more than the {self.limit} allowed (PYFFIN_MAX_PAGE_BYTES)")
         try:
             return self.zf.read(info)
         except _zip_errors() as e:
@@ -301,7 +309,7 @@ class _Unzipper:
         size = 0
         try:
             if info.file_size <= _CHUNK:
-                data = self.read(info)
+                data = self.read(info, bounded=False)
                 hasher.update(data)
                 size = len(data)
                 _write_all(fd, data)
