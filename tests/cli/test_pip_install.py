@@ -457,3 +457,18 @@ def test_two_processes_installing_into_one_environment_take_turns(index: IndexSe
         assert proc.returncode == 0, err
     assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\nother==1.0\n"
     assert inspect("check", venv).returncode == 0
+
+
+def test_a_remote_index_cannot_make_pyffin_install_a_local_file(
+        index_server: IndexServer, venv: Path, dist_dir: Path) -> None:
+    from tests.support.dists import build_wheel
+
+    local = build_wheel(WheelSpec("evil", "1.0"), dist_dir)
+    index_server.respond("/simple/evil/", f'<a href="{local.as_uri()}">{local.name}</a>'.encode(),
+                         {"Content-Type": "text/html"})
+    before = tree(venv)
+    result = run("install", index_server, venv, "evil")
+    assert result.returncode == 1, result
+    assert f"Ignoring the link to {local.as_uri()} on {index_server.index_url}evil/" \
+        in result.stderr
+    assert tree(venv) == before

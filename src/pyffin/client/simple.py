@@ -245,6 +245,33 @@ def _file_url(base: str, href: str) -> tuple[str, Hashes]:
     return without_fragment, _parse_hashes(fragment, fragment=True)
 
 
+_WEB = ("https://", "http://")
+
+
+class _LinkPolicy:
+    """Which links a page may make: a page fetched over HTTP(S) only links to HTTP(S) URLs
+    (else a remote index could make pyffin read, and install, any file of this machine); a
+    local page (``file://``, a find-links directory's index) may also link to local files.
+    Refused links are skipped, and said once per page."""
+
+    __slots__ = ("refused", "remote", "url")
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.remote = url.startswith(_WEB)
+        self.refused = 0
+
+    def allows(self, link: str) -> bool:
+        if link.startswith(_WEB) or (not self.remote and link.startswith("file:")):
+            return True
+        self.refused += 1
+        if self.refused == 1:
+            log.warn(f"Ignoring the link to {redact(link)} on {redact(self.url)}: "
+                     + ("a remote page may only link to http(s) URLs" if self.remote
+                        else "only http(s) and file URLs can be fetched"))
+        return False
+
+
 def _filename(url: str) -> str:
     name = url.partition("?")[0].rpartition("/")[2]
     return unquote(name) if "%" in name else name
@@ -291,11 +318,14 @@ def parse_html(url: str, text: str) -> Iterator[IndexFile]:
             anchors.append(attrs)
         elif attrs.get("href") and page_base is url:
             page_base = urljoin(url, attrs["href"] or "")
+    policy = _LinkPolicy(url)
     for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
         file_url, hashes = _file_url(page_base, href)
+        if not policy.allows(file_url):
+            continue
         metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
         advertised = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
         core_metadata: Hashes | None = None
@@ -332,10 +362,13 @@ def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
     if not api_version.startswith("1."):
         raise IndexPageError(f"the index page {redact(url)} uses simple API version "
                              f"{api_version}; pyffin supports 1.x")
+    policy = _LinkPolicy(url)
     for entry in data["files"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             raise IndexPageError(f"the index page {redact(url)} has a file without a URL")
         file_url, fragment_hashes = _file_url(url, entry["url"])
+        if not policy.allows(file_url):
+            continue
         raw_hashes = entry.get("hashes") or {}
         hashes = (tuple(sorted((str(k).lower(), str(v).lower()) for k, v in raw_hashes.items()
                                if _HASH_NAME_RE.match(str(k).lower())))
