@@ -276,3 +276,36 @@ def test_a_record_with_any_one_byte_changed_is_refused() -> None:
         damaged[position] ^= 0x04
         with pytest.raises(record.RecordError):
             record.loads(bytes(damaged), "simple", 1)
+
+
+def test_an_atomic_write_whose_directory_is_removed_meanwhile_makes_it_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from pyffin.cache import fs
+
+    target = tmp_path / "bucket" / "shard" / "entry.rec"
+    real_replace = os.replace
+    removed: list[bool] = []
+
+    def replace(src: str, dst: str) -> None:
+        if not removed:  # `pyffin cache clean --force` strikes between write and rename
+            removed.append(True)
+            shutil.rmtree(tmp_path / "bucket")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    fs.write_atomic(target, b"data")
+    assert target.read_bytes() == b"data" and removed
+    assert [p.name for p in target.parent.iterdir()] == ["entry.rec"]
+
+
+def test_a_vanished_cache_file_is_told_apart_from_other_missing_files(tmp_path: Path) -> None:
+    from pyffin.cache.core import CacheChangedError, changed_error
+
+    root = tmp_path / "cache"
+    inside = FileNotFoundError(2, "No such file or directory", str(root / "simple-v0" / "x"))
+    found = changed_error(root, inside)
+    assert isinstance(found, CacheChangedError)
+    assert found.hint and "cache clean --force" in found.hint
+    assert changed_error(root, FileNotFoundError(2, "gone", str(tmp_path / "other"))) is None

@@ -472,3 +472,99 @@ def test_a_remote_index_cannot_make_pyffin_install_a_local_file(
     assert f"Ignoring the link to {local.as_uri()} on {index_server.index_url}evil/" \
         in result.stderr
     assert tree(venv) == before
+
+
+# ------------------------------------------------ the cache cleaned while an install runs
+def _clean_once(monkeypatch: pytest.MonkeyPatch, cache: Path, target: object, name: str,
+                *, after: bool = False) -> None:
+    """Make ``target.name`` run ``pyffin cache clean --force`` (in effect) the first time it
+    is called: before the call, or right after it returns."""
+    from pyffin.cache import Cache, maintenance
+
+    original = getattr(target, name)
+    done: list[bool] = []
+
+    def clean() -> None:
+        if not done:
+            done.append(True)
+            maintenance.clean_all(Cache(cache))
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        if not after:
+            clean()
+        value = original(*args, **kwargs)
+        if after:
+            clean()
+        return value
+
+    monkeypatch.setattr(target, name, wrapper)
+
+
+@pytest.mark.parametrize("point", ["download", "unzip", "persist", "found in the cache"])
+def test_an_install_whose_cache_entries_vanish_fetches_them_again(
+        index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch, point: str) -> None:
+    from pyffin.cache import core
+    from pyffin.distribution import database, unzip
+
+    cache = venv.parent / "cache"
+    if point == "found in the cache":  # between finding the archive and linking it
+        other = venv.parent / "other"
+        assert pyffin("venv", other, "--python", sys.executable).returncode == 0
+        assert run("install", index, other, "lib==1.0").returncode == 0
+        _clean_once(monkeypatch, cache, database.WheelDatabase, "cached", after=True)
+    else:
+        target, name = {
+            "download": (database.WheelDatabase, "_download"),
+            "unzip": (unzip, "unzip_wheel"),
+            "persist": (core.Cache, "persist"),
+        }[point]
+        _clean_once(monkeypatch, cache, target, name)
+    result = run("install", index, venv, "lib==1.0")
+    assert result.returncode == 0, result
+    assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
+
+
+def test_an_archive_that_vanishes_while_it_is_linked_is_a_clear_error(
+        index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.installer import link
+
+    _clean_once(monkeypatch, venv.parent / "cache", link, "install_wheel")
+    result = run("install", index, venv, "lib==1.0")
+    assert result.returncode == 1, result
+    assert "the unzipped wheel of lib 1.0 vanished from the cache while it was being " \
+           "installed" in result.stderr
+    assert "crashed" not in result.stderr
+    monkeypatch.undo()
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
+
+
+def test_installs_racing_cache_clean_force_never_crash(index_server: IndexServer,
+                                                       tmp_path: Path) -> None:
+    """Real processes: whatever instant the cache vanishes at, an install finishes or fails
+    with a clear error, and the next one, left alone, succeeds."""
+    import time
+
+    from pyffin.cache import Cache, maintenance
+    from tests.support.cli import spawn
+
+    for n in range(6):
+        index_server.add_wheel(WheelSpec(
+            f"p{n}", "1.0", requires_dist=[f"p{n + 1}"] if n < 5 else [],
+            files={f"p{n}/m{i}.py": "x = 1\n" for i in range(20)}))
+    cache = tmp_path / "cache"
+    for round_ in range(4):
+        env = tmp_path / f"env{round_}"
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      cache).returncode == 0
+        args = ["pip", "install", "p0", "--python", env / "bin" / "python", "--index-url",
+                index_server.index_url, "--cache-dir", cache]
+        proc = spawn(args)
+        while proc.poll() is None:
+            maintenance.clean_all(Cache(cache))
+            time.sleep(0.003 * round_)
+        _out, err = proc.communicate()
+        assert "crashed" not in err and "Traceback" not in err, err
+        assert proc.returncode == 0 or "error: " in err, err
+        again = pyffin(*args)
+        assert again.returncode == 0, again

@@ -337,6 +337,7 @@ class _Operation:
                result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.futures import run_in_threads
+        from pyffin.installer.errors import InstallError
         from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
@@ -356,6 +357,10 @@ class _Operation:
                                                       required_hashes=required)))
         for item, future in pending:
             archives[item.name] = future.result()
+        for item in plan.to_install:  # removed since it was found (`cache clean --force`)?
+            if not archives[item.name].is_dir():
+                archives[item.name] = database.archive(item.source, item.name,
+                                                       required_hashes=hashes.get(item.name, ()))
         result.prepared = len(pending)
         result.timings["prepare"] = time.perf_counter() - started
 
@@ -369,9 +374,22 @@ class _Operation:
             replaced: list[ReplacedFiles] = []
 
             def install(item: Wanted) -> object:
-                return install_wheel(archives[item.name], env.scheme, python=python,
-                                     link_mode=self.change.link_mode, requested=item.requested,
-                                     direct_url=item.direct_url, replaced=replaced)
+                archive = archives[item.name]
+                try:
+                    return install_wheel(archive, env.scheme, python=python,
+                                         link_mode=self.change.link_mode,
+                                         requested=item.requested,
+                                         direct_url=item.direct_url, replaced=replaced)
+                except InstallError as e:
+                    if archive.is_dir():
+                        raise
+                    from pyffin.cache.core import CacheChangedError
+
+                    raise CacheChangedError(
+                        f"the unzipped wheel of {item.name} {item.version} vanished from the "
+                        f"cache while it was being installed ({archive})",
+                        hint="was `pyffin cache clean --force` run meanwhile? Run the command "
+                             "again: it finishes the install") from e
 
             # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side
             # by side. When two wheels ship the same file, which copy stays is not defined

@@ -18,7 +18,7 @@ from pyffin import log
 from pyffin.cache import fs, record
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.lock import FileLock
-from pyffin.errors import CacheError
+from pyffin.errors import CacheError, PyffinError
 
 T = TypeVar("T")
 
@@ -36,6 +36,30 @@ _CACHEDIR_TAG = (
     b"# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 _ARCHIVE_ID_RE = re.compile(r"^[0-9a-f]{20,64}$")
+
+
+class CacheChangedError(CacheError):
+    """Something pyffin was working on in the cache vanished (another process cleaned it)."""
+
+
+def changed_error(root: Path, error: FileNotFoundError) -> CacheChangedError | None:
+    """A :class:`CacheChangedError` for ``error`` when the file it names is inside the cache
+    at ``root`` (so it vanished because another process cleaned the cache), else ``None``."""
+    for name in (error.filename, error.filename2):
+        if name is None:
+            continue
+        try:
+            inside = Path(os.path.abspath(os.fsdecode(name))).is_relative_to(root)
+        except (TypeError, ValueError):
+            continue
+        if inside:
+            changed = CacheChangedError(
+                f"the cache at {root} changed while pyffin was using it: "
+                f"{os.fsdecode(name)} vanished",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command again")
+            changed.__cause__ = error
+            return changed
+    return None
 
 
 def default_cache_dir() -> Path:
@@ -239,13 +263,23 @@ class Cache:
     # ----------------------------------------------------------------------------- archives
     @contextmanager
     def temp_dir(self) -> Iterator[Path]:
-        """A temporary directory on the cache's file system, removed unless persisted."""
+        """A temporary directory on the cache's file system, removed unless persisted.
+
+        An error raised after the directory vanished (``pyffin cache clean --force`` ran
+        meanwhile) becomes a :class:`CacheChangedError`, which callers may answer by starting
+        over."""
         parent = self.root / TEMP_DIRNAME
-        parent.mkdir(parents=True, exist_ok=True)
         path = parent / fs.token()
-        path.mkdir()
+        fs.ensure_dir(path)
         try:
             yield path
+        except (OSError, PyffinError) as e:  # an unzip or a build error, say
+            if isinstance(e, CacheChangedError) or os.path.isdir(path):
+                raise
+            raise CacheChangedError(
+                f"the cache at {self.root} changed while pyffin was using it: {path} vanished",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command again",
+            ) from e
         finally:
             if path.exists():
                 fs.remove(path)
@@ -266,10 +300,16 @@ class Cache:
         if files is None:
             files = list_files(src)
         archives = self.bucket(CacheBucket.ARCHIVE)
-        archives.mkdir(parents=True, exist_ok=True)
+        fs.ensure_dir(archives)
         archive_id = os.urandom(10).hex()
         target = archives / archive_id
-        os.rename(src, target)
+        try:
+            os.rename(src, target)
+        except FileNotFoundError:
+            if not src.is_dir():
+                raise
+            fs.ensure_dir(archives)  # removed since (`cache clean`)
+            os.rename(src, target)
         pointer.write(encode_pointer(archive_id, files))
         return target
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts, url_key
 from pyffin.client import hashes
 from pyffin.client.auth import redact
@@ -92,7 +93,7 @@ class WheelDatabase:
         key = os.fspath(pointer.path)
         with self._lock:
             future = self._inflight.get(key)
-            if future is not None:
+            if future is not None and not _vanished(future):
                 return future
             future = Future()
             self._inflight[key] = future
@@ -111,10 +112,24 @@ class WheelDatabase:
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
                required_hashes: Sequence[str]) -> Path:
+        from pyffin.cache.core import CacheChangedError
+
+        try:
+            return self._fetch_once(page, file, pointer, required_hashes)
+        except CacheChangedError as e:
+            # Another process cleaned the cache under this one (`cache clean --force`): what
+            # was downloaded or unzipped is gone, so start over, once.
+            log.warn(f"The cache changed while {file.filename} was being prepared ({e}); "
+                     "fetching it again")
+            return self._fetch_once(page, file, pointer, required_hashes)
+
+    def _fetch_once(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
+                    required_hashes: Sequence[str]) -> Path:
         archive = self.cache.archive(pointer)
         if archive is not None and _satisfies(required_hashes, file):
             return archive
-        from pyffin.distribution.unzip import unzip_wheel
+        from pyffin.cache.core import CacheChangedError
+        from pyffin.distribution.unzip import UnzipError, unzip_wheel
 
         shown = redact(file.url)
         expected = hashes.to_verify(file.hashes, what=file.filename, url=shown,
@@ -126,7 +141,12 @@ class WheelDatabase:
             if local is not None or kept is not None:
                 wheel = Path(local) if local is not None else kept
                 assert wheel is not None
-                actual = hashes.read_file(wheel, algorithms) if algorithms else {}
+                try:
+                    actual = hashes.read_file(wheel, algorithms) if algorithms else {}
+                except OSError as e:
+                    if kept is not None:
+                        raise CacheChangedError(f"the kept download {kept} vanished") from e
+                    raise UnzipError(f"cannot read the wheel {wheel}: {e.strerror or e}") from e
             else:
                 wheel = tmp / file.filename
                 actual = self._download(file, wheel, algorithms)
@@ -218,6 +238,16 @@ class _Download:
         self.handle.close()
 
 
+def _vanished(future: Future[Path]) -> bool:
+    """Whether a finished fetch's archive is gone since (the cache was cleaned)."""
+    if not future.done():
+        return False
+    try:
+        return not future.result().is_dir()
+    except BaseException:
+        return False
+
+
 def _local_path(url: str) -> str | None:
     if url.startswith("file:"):
         return unquote(urlsplit(url).path)
@@ -294,6 +324,12 @@ class DistributionDatabase:
             if required_hashes:
                 _check_sdist_hashes(dist.file, required_hashes)
             wheel = self.sources.registry_wheel(dist.page, dist.file)
+        if not wheel.is_file():
+            from pyffin.cache.core import CacheChangedError
+
+            raise CacheChangedError(
+                f"the wheel built from {dist.label} vanished from the cache ({wheel})",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command again")
         return self.wheels.fetch(*built_wheel_page(name, wheel))
 
 
