@@ -32,9 +32,31 @@ def strongest(hashes: Hashes) -> tuple[str, str] | None:
     best: tuple[int, str, str] | None = None
     for algorithm, digest in hashes:
         rank = _RANK.get(algorithm)
-        if rank is not None and (best is None or rank < best[0]):
+        if rank is not None and (best is None or rank < best[0]) and _computable(algorithm):
             best = (rank, algorithm, digest)
     return None if best is None else (best[1], best[2])
+
+
+_unavailable: set[str] | None = None
+
+
+def _computable(algorithm: str) -> bool:
+    """Whether this interpreter's ``hashlib`` offers ``algorithm`` (an OpenSSL in FIPS mode
+    may lack md5 or sha1); found out once per process, the first time a hash other than
+    sha256 is considered."""
+    global _unavailable
+    if algorithm == "sha256":
+        return True
+    if _unavailable is None:
+        import hashlib
+
+        _unavailable = set()
+        for name in STRENGTH:
+            try:
+                hashlib.new(name)
+            except ValueError:
+                _unavailable.add(name)
+    return algorithm not in _unavailable
 
 
 def key(hashes: Hashes) -> tuple[str, str] | None:
