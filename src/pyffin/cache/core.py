@@ -384,17 +384,27 @@ def decode_pointer(data: bytes) -> tuple[str, list[tuple[str, int]]] | None:
 
 def check_files(root: Path, files: Sequence[tuple[str, int]]) -> str | None:
     """What is wrong with the archive at ``root``, given the files it must hold: ``None``
-    when every file is there at its size."""
-    base = os.fspath(root) + os.sep
-    for path, size in files:
-        try:
-            found = os.stat(base + path).st_size
-        except OSError:
-            return MISSING_ARCHIVE if not os.path.isdir(root) else f"{path} is missing"
-        if found != size:
-            return f"{path} has {found} bytes instead of {size}"
-    if not files and not os.path.isdir(root):
+    when every file is there at its size. One ``stat`` per file, relative to the archive's
+    directory where the platform allows (no path walk from ``/`` for each file)."""
+    relative = os.stat in os.supports_dir_fd
+    try:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
+    except OSError:
         return MISSING_ARCHIVE
+    if fd is None and not os.path.isdir(root):
+        return MISSING_ARCHIVE
+    base = "" if relative else os.fspath(root) + os.sep
+    try:
+        for path, size in files:
+            try:
+                found = os.stat(base + path, dir_fd=fd).st_size
+            except OSError:
+                return f"{path} is missing"
+            if found != size:
+                return f"{path} has {found} bytes instead of {size}"
+    finally:
+        if fd is not None:
+            os.close(fd)
     return None
 
 
