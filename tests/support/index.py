@@ -25,7 +25,10 @@ Every successful response carries ``Cache-Control`` (``max-age=600`` unless conf
 
 Faults are keyed by the exact, unquoted request path without query (``"/simple/foo/"``,
 ``"/files/foo-1.0-py3-none-any.whl"``) and apply to the next ``times`` requests (``None`` means
-until :meth:`IndexServer.clear_faults`). Every request is recorded in
+until :meth:`IndexServer.clear_faults`): :meth:`~IndexServer.fail`, ``delay``, ``truncate``,
+``corrupt``, ``trickle`` (a byte at a time), and :meth:`~IndexServer.respond` (exact status,
+headers and body: hostile pages, gzip bombs, ``Retry-After``). :meth:`~IndexServer.set_hashes`
+lists a file with any hashes, right or wrong. Every request is recorded in
 :attr:`IndexServer.request_log` and counted by :meth:`IndexServer.count`.
 
 ``python -m tests.support.index DIR [--port N]`` serves every distribution file under DIR.
