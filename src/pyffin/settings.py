@@ -371,6 +371,37 @@ class Configuration:
         return read_pip_files(pip_config_files(self.environ))
 
 
+# ------------------------------------------------------------------------ numeric variables
+#: ``PYFFIN_MAX_PAGE_BYTES``: the most bytes an index page, a metadata file or any other
+#: response read into memory may decode to (gzip included). Real pages stay below a few tens
+#: of MB; the bound stops a hostile or broken server (a gzip bomb) long before memory runs out.
+MAX_PAGE_BYTES_ENV = "PYFFIN_MAX_PAGE_BYTES"
+DEFAULT_MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+
+def env_number(name: str, default: float, *, integer: bool = False,
+               environ: Mapping[str, str] | None = None) -> float:
+    """The non-negative number in the environment variable ``name`` (``default`` when unset
+    or empty); :class:`ConfigError` naming the variable when it is not one."""
+    raw = (os.environ if environ is None else environ).get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        raise ConfigError(f"invalid value for {name}: {raw!r} (expected a number)") from None
+    if value < 0 or value != value:  # NaN
+        raise ConfigError(f"invalid value for {name}: {raw!r} (must not be negative)")
+    return value
+
+
+def max_page_bytes(environ: Mapping[str, str] | None = None) -> int:
+    """``PYFFIN_MAX_PAGE_BYTES`` (0 or unset: the default)."""
+    value = int(env_number(MAX_PAGE_BYTES_ENV, DEFAULT_MAX_PAGE_BYTES, integer=True,
+                           environ=environ))
+    return value or DEFAULT_MAX_PAGE_BYTES
+
+
 # ----------------------------------------------------------------------------- pyffin files
 def find_project_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest ``pyffin.toml``, or ``pyproject.toml`` with a ``[tool.pyffin]`` table; a file

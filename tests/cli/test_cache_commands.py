@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pyffin.cache import Cache, CacheBucket
+from pyffin.client.registry import connect
+from pyffin.distribution.database import WheelDatabase
+from pyffin.settings import IndexSettings
 from tests.support.cli import pyffin, run
+from tests.support.dists import WheelSpec
+from tests.support.index import IndexServer
 
 
 def _fill(root: Path) -> None:
@@ -84,3 +91,79 @@ def test_size_human_and_bytes(tmp_path: Path) -> None:
     exact = int(pyffin("cache", "size", "--bytes", cache_dir=root).stdout)
     assert exact >= 151
     assert pyffin("cache", "size", cache_dir=root).stdout.strip().endswith("B")
+
+
+# ------------------------------------------------------------------------------------ verify
+def _fill_from(index: IndexServer, root: Path) -> Path:
+    """A cache holding a real page, metadata record and unzipped wheel; the archive's path."""
+    index.add_wheel(WheelSpec("foo", "1.0", files={"foo/__init__.py": "VALUE = 1\n",
+                                                   "foo/data.txt": "data\n"}))
+    with Cache(root) as cache:
+        registry = connect(cache, IndexSettings(index_url=index.index_url))
+        [page] = registry.project("foo")
+        file = next(page.page.wheels("1.0")).file
+        registry.wheel_metadata(page, file)
+        return WheelDatabase(cache, registry).fetch(page, file)
+
+
+def test_verify_a_sound_cache(tmp_path: Path, index_server: IndexServer) -> None:
+    root = tmp_path / "c"
+    _fill_from(index_server, root)
+    result = pyffin("cache", "verify", cache_dir=root)
+    assert result.returncode == 0, result
+    assert "Checked 2 records and 1 unzipped wheel" in result.stderr  # page, metadata
+    assert "No problems found" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["record", "changed", "missing", "extra", "pointer"])
+def test_verify_finds_what_is_broken_and_repair_removes_it(
+        tmp_path: Path, index_server: IndexServer, damage: str) -> None:
+    root = tmp_path / "c"
+    archive = _fill_from(index_server, root)
+    [page] = (root / "simple-v0").rglob("foo.rec")
+    [pointer] = (root / "wheels-v0").rglob("*.archive")
+    if damage == "record":
+        data = bytearray(page.read_bytes())
+        data[-5] ^= 1
+        page.write_bytes(bytes(data))
+        expected, gone = f"{page}: corrupt simple-page", [page]
+    elif damage == "changed":  # same size: only hashing finds it
+        (archive / "foo" / "data.txt").write_text("DATA\n")
+        expected, gone = "foo/data.txt does not match its sha256 hash in RECORD", [pointer,
+                                                                                   archive]
+    elif damage == "missing":
+        (archive / "foo" / "data.txt").unlink()
+        expected, gone = "foo/data.txt is missing", [pointer, archive]
+    elif damage == "extra":
+        (archive / "foo" / "planted.py").write_text("import os\n")
+        expected, gone = "foo/planted.py is not listed in RECORD", [pointer, archive]
+    else:
+        pointer.write_bytes(b"garbage")
+        expected, gone = f"{pointer}: not a readable archive pointer", [pointer]
+    result = pyffin("cache", "verify", cache_dir=root)
+    assert result.returncode == 1, result
+    assert expected in result.stderr
+    assert "Found 1 problem; run `pyffin cache verify --repair`" in result.stderr
+    assert all(path.exists() for path in gone)
+
+    repaired = pyffin("cache", "verify", "--repair", cache_dir=root)
+    assert repaired.returncode == 0, repaired
+    assert "to repair 1 problem" in repaired.stderr
+    assert not any(path.exists() for path in gone)
+    again = pyffin("cache", "verify", cache_dir=root)
+    assert again.returncode == 0 and "No problems found" in again.stderr, again
+    # What was removed is simply fetched again.
+    assert (_fill_from_again(index_server, root) / "foo" / "data.txt").read_text() == "data\n"
+
+
+def _fill_from_again(index: IndexServer, root: Path) -> Path:
+    with Cache(root) as cache:
+        registry = connect(cache, IndexSettings(index_url=index.index_url))
+        [page] = registry.project("foo")
+        return WheelDatabase(cache, registry).fetch(page, next(page.page.wheels("1.0")).file)
+
+
+def test_verify_of_a_missing_cache(tmp_path: Path) -> None:
+    result = pyffin("cache", "verify", cache_dir=tmp_path / "none")
+    assert result.returncode == 0 and "No cache found" in result.stderr
+    assert not (tmp_path / "none").exists()

@@ -438,6 +438,7 @@ class _Operation:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.futures import run_in_threads
         from pyffin.installer import debris
+        from pyffin.installer.errors import InstallError
         from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
@@ -457,6 +458,10 @@ class _Operation:
                                                       required_hashes=required)))
         for item, future in pending:
             archives[item.name] = future.result()
+        for item in plan.to_install:  # removed since it was found (`cache clean --force`)?
+            if not archives[item.name].is_dir():
+                archives[item.name] = database.archive(item.source, item.name,
+                                                       required_hashes=hashes.get(item.name, ()))
         result.prepared = len(pending)
         result.timings["prepare"] = time.perf_counter() - started
 
@@ -481,8 +486,20 @@ class _Operation:
         replaced: list[ReplacedFiles] = []
 
         def install(item: Wanted) -> object:
-            return prepared[item.name].install(requested=item.requested,
-                                               direct_url=item.direct_url, replaced=replaced)
+            archive = archives[item.name]
+            try:
+                return prepared[item.name].install(requested=item.requested,
+                                                   direct_url=item.direct_url, replaced=replaced)
+            except InstallError as e:
+                if archive.is_dir():
+                    raise
+                from pyffin.cache.core import CacheChangedError
+
+                raise CacheChangedError(
+                    f"the unzipped wheel of {item.name} {item.version} vanished from the "
+                    f"cache while it was being installed ({archive})",
+                    hint="was `pyffin cache clean --force` run meanwhile? Run the command "
+                         "again: it finishes the install") from e
 
         # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
         # side. When two wheels ship the same file, which copy stays is not defined (as with

@@ -1,24 +1,25 @@
-"""Cache maintenance behind ``pyffin cache clean|prune|size``.
+"""Cache maintenance behind ``pyffin cache clean|prune|size|verify``.
 
-``clean`` and ``prune`` run under the exclusive cache lock (the caller takes it), so no other
-pyffin process is reading or writing while entries disappear.
+``clean``, ``prune`` and ``verify --repair`` run under the exclusive cache lock (the caller takes
+it), so no other pyffin process is reading or writing while entries disappear.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pyffin.cache import fs
+from pyffin.cache import fs, record
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import (
     ARCHIVE_POINTER_SUFFIX,
     LOCK_FILENAME,
     TEMP_DIRNAME,
     Cache,
-    is_archive_id,
+    check_files,
+    decode_pointer,
 )
 from pyffin.cache.keys import normalize_name
 
@@ -130,8 +131,96 @@ def _pointed_archives(paths: Iterable[Path]) -> Iterable[str]:
             continue
         for pointer in pointers:
             data = fs.read_if_exists(pointer)
-            if data is None:
-                continue
-            archive_id = data.decode("ascii", "replace").strip()
-            if is_archive_id(archive_id):
-                yield archive_id
+            parsed = None if data is None else decode_pointer(data)
+            if parsed is not None:
+                yield parsed[0]
+
+
+# ------------------------------------------------------------------------------------ verify
+#: Buckets whose files include records (``*.rec``; the interpreter bucket's ``*.bin``).
+_RECORD_BUCKETS = (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.SDISTS)
+
+
+class Problem:
+    """Something broken in the cache: the path at fault, what is wrong, and what a repair
+    removes (the path, and for a pointer its archive too)."""
+
+    __slots__ = ("path", "reason", "remove")
+
+    def __init__(self, path: Path, reason: str, remove: tuple[Path, ...]) -> None:
+        self.path = path
+        self.reason = reason
+        self.remove = remove
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self.path)!r}, {self.reason!r})"
+
+
+class Verification:
+    """What :func:`verify` checked and found."""
+
+    __slots__ = ("archives", "problems", "records", "unreferenced")
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.archives = 0
+        #: Archives no pointer names (``prune`` removes them; nothing uses them).
+        self.unreferenced = 0
+        self.problems: list[Problem] = []
+
+
+def verify(cache: Cache, check_archive: Callable[[Path], list[str]]) -> Verification:
+    """Check that every record of the cache decodes and every archive a pointer names holds
+    what its pointer lists and what its wheel's RECORD says (``check_archive`` hashes its
+    files: the distribution layer knows wheels)."""
+    found = Verification()
+    if not cache.root.is_dir():
+        return found
+    referenced: set[str] = set()
+    archives = cache.bucket(CacheBucket.ARCHIVE)
+    for bucket in (*_RECORD_BUCKETS, CacheBucket.INTERPRETER):
+        for dirpath, _dirnames, filenames in os.walk(cache.bucket(bucket)):
+            for filename in sorted(filenames):
+                path = Path(dirpath, filename)
+                if fs.is_temp_name(filename):
+                    continue
+                if filename.endswith(ARCHIVE_POINTER_SUFFIX):
+                    _verify_pointer(path, archives, check_archive, found, referenced)
+                elif filename.endswith(".rec") or bucket is CacheBucket.INTERPRETER:
+                    found.records += 1
+                    data = fs.read_if_exists(path)
+                    problem = None if data is None else record.check(data)
+                    if problem is not None:
+                        found.problems.append(Problem(path, problem, (path,)))
+    if archives.is_dir():
+        found.unreferenced = sum(1 for child in archives.iterdir()
+                                 if child.name not in referenced)
+    return found
+
+
+def _verify_pointer(path: Path, archives: Path, check_archive: Callable[[Path], list[str]],
+                    found: Verification, referenced: set[str]) -> None:
+    data = fs.read_if_exists(path)
+    parsed = None if data is None else decode_pointer(data)
+    if parsed is None:
+        found.problems.append(Problem(path, "not a readable archive pointer", (path,)))
+        return
+    archive_id, files = parsed
+    referenced.add(archive_id)
+    archive = archives / archive_id
+    found.archives += 1
+    problem = check_files(archive, files)
+    problems = [problem] if problem is not None else check_archive(archive)
+    for reason in problems:
+        found.problems.append(Problem(path, f"its archive {archive_id}: {reason}",
+                                      (path, archive)))
+
+
+def repair(problems: Iterable[Problem]) -> fs.Usage:
+    """Remove what ``problems`` name (the caller holds the exclusive cache lock): the next
+    command fetches, unzips or builds it again."""
+    usage = fs.Usage()
+    for problem in problems:
+        for path in problem.remove:
+            usage.add(fs.remove(path))
+    return usage

@@ -235,17 +235,29 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         # is a success, as for uv.
         _silence_stdout()
         return 0
+    except FileNotFoundError as e:
+        # Not a bug when what vanished was in the cache: another process cleaned it.
+        changed = context.cache_changed(e) if context is not None else None
+        if changed is None:
+            return _crashed(console, e, args.verbose)
+        console.error(changed.message, causes=_causes(changed) if args.verbose else None,
+                      hint=changed.hint)
+        return changed.exit_code
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
-        if args.verbose:
-            import traceback
-
-            traceback.print_exc()
-        console.error(f"pyffin crashed: {type(e).__name__}: {e}",
-                      hint="this is a bug; run again with -v for the traceback and report it")
-        return 1
+        return _crashed(console, e, args.verbose)
     finally:
         if context is not None:
             context.close()
+
+
+def _crashed(console: Console, e: Exception, verbose: int) -> int:
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    console.error(f"pyffin crashed: {type(e).__name__}: {e}",
+                  hint="this is a bug; run again with -v for the traceback and report it")
+    return 1
 
 
 def _causes(error: BaseException) -> list[str]:

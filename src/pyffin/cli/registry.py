@@ -58,6 +58,9 @@ COMMANDS: dict[tuple[str, ...], CommandSpec] = {
         "pyffin.cli.commands.cache:PRUNE", "Remove unused entries and leftovers from the cache"
     ),
     ("cache", "size"): CommandSpec("pyffin.cli.commands.cache:SIZE", "Show the cache's size"),
+    ("cache", "verify"): CommandSpec(
+        "pyffin.cli.commands.cache:VERIFY", "Check the cache for damaged entries (and remove them)"
+    ),
     ("venv",): CommandSpec("pyffin.cli.commands.venv:VENV", "Create a virtual environment"),
 }
 

@@ -1,4 +1,4 @@
-"""``pyffin cache dir|clean|prune|size``."""
+"""``pyffin cache dir|clean|prune|size|verify``."""
 
 from __future__ import annotations
 
@@ -93,6 +93,56 @@ def _run_size(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _configure_verify(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repair", action="store_true",
+                        help="Remove what is broken (waits until no other pyffin process uses "
+                             "the cache); later commands fetch it again")
+
+
+def _run_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from pyffin.cache import maintenance
+    from pyffin.distribution.unzip import check_unzipped
+
+    cache = ctx.cache_location()
+    console = ctx.console
+    if not cache.root.is_dir():
+        console.note(f"No cache found at: {cache.root}")
+        return 0
+    # Checking shares the cache with running commands (the shared lock, released when the
+    # command ends); repairing waits for them to finish.
+    lock = cache.exclusive_lock() if args.repair else None
+    if lock is None:
+        cache.init()
+    try:
+        console.note(f"Verifying cache at: {cache.root}")
+        found = maintenance.verify(cache, check_unzipped)
+        for problem in found.problems:
+            console.warn(f"{problem.path}: {problem.reason}")
+        console.note(f"Checked {_count(found.records, 'record')} and "
+                     f"{_count(found.archives, 'unzipped wheel')}")
+        if found.unreferenced:
+            console.note(f"{_count(found.unreferenced, 'unzipped wheel')} no longer used "
+                         "(`pyffin cache prune` removes them)")
+        if not found.problems:
+            console.note("No problems found")
+            return 0
+        if not args.repair:
+            console.note(f"Found {_count(len(found.problems), 'problem')}; run "
+                         "`pyffin cache verify --repair` to remove what is broken")
+            return 1
+        usage = maintenance.repair(found.problems)
+        console.note(f"Removed {_files(usage.files)} ({format_bytes(usage.bytes)}) to repair "
+                     f"{_count(len(found.problems), 'problem')}")
+        return 0
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
 def _add_force(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="Do not wait for other pyffin processes using the cache")
@@ -124,3 +174,10 @@ PRUNE = Command(
     "format versions, build environments and temporary files left by interrupted runs.",
 )
 SIZE = Command(_configure_size, _run_size, "Print the total size of the cache.")
+VERIFY = Command(
+    _configure_verify, _run_verify,
+    "Check that every record of the cache decodes and that every unzipped wheel holds exactly "
+    "the files its RECORD lists, with their hashes. Exit status 1 when something is broken; "
+    "--repair removes it (later commands fetch it again) and waits until no other pyffin "
+    "process uses the cache.",
+)
