@@ -50,6 +50,27 @@ def test_clean_everything(tmp_path: Path) -> None:
     assert not (root / "simple-v0").exists() and (root / "CACHEDIR.TAG").exists()
 
 
+def test_clean_and_prune_never_remove_what_is_not_pyffins(tmp_path: Path) -> None:
+    """``--cache-dir`` may name a directory of the user's (a project, a home directory): only
+    pyffin's buckets and temporary files go, the user's files stay and are named."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "a.py").write_text("print('mine')\n")
+    (root / "notes-v1").mkdir()  # looks like a bucket of some version, but not one of pyffin's
+    (root / "notes-v1" / "todo.txt").write_text("keep\n")
+    (root / ".git").mkdir()
+    _fill(root)
+    result = pyffin("cache", "clean", cache_dir=root)
+    assert result.returncode == 0, result
+    assert "Removed 4 files" in result.stderr
+    assert "Left 3 entries that are not pyffin's" in result.stderr
+    assert (root / "a.py").read_text() == "print('mine')\n"
+    assert (root / "notes-v1" / "todo.txt").exists() and (root / ".git").is_dir()
+    assert not (root / "simple-v0").exists()
+    assert pyffin("cache", "prune", cache_dir=root).returncode == 0
+    assert (root / "a.py").exists() and (root / "notes-v1" / "todo.txt").exists()
+
+
 def test_clean_one_package(tmp_path: Path) -> None:
     root = tmp_path / "c"
     _fill(root)

@@ -25,16 +25,40 @@ from pyffin.cache.keys import normalize_name
 
 #: Root entries that identify the directory as a cache and must outlive ``clean``.
 _KEEP = frozenset({LOCK_FILENAME, "CACHEDIR.TAG", ".gitignore"})
-_BUCKET_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*?-v-?\d+$")
+#: A bucket directory of any format version: ``<name>-v<N>``.
+_BUCKET_NAME_RE = re.compile(r"^(?P<base>[a-z][a-z0-9-]*?)-v(?P<version>-?\d+)$")
+
+
+def _is_own(name: str) -> bool:
+    """Whether a root entry is pyffin's: a bucket (of this or another format version of a known
+    bucket) or its temporary directory. ``--cache-dir`` may name a directory that also holds
+    the user's files; those are never pyffin's to remove."""
+    if name == TEMP_DIRNAME:
+        return True
+    match = _BUCKET_NAME_RE.match(name)
+    return match is not None and match.group("base") in _bucket_bases()
+
+
+def _bucket_bases() -> frozenset[str]:
+    return frozenset(bucket.dirname.rpartition("-v")[0] for bucket in CacheBucket)
+
+
+def foreign_entries(cache: Cache) -> list[Path]:
+    """Entries of the cache root that are not pyffin's (``clean`` leaves them in place)."""
+    if not cache.root.is_dir():
+        return []
+    return [child for child in sorted(cache.root.iterdir())
+            if child.name not in _KEEP and not _is_own(child.name)]
 
 
 def clean_all(cache: Cache) -> fs.Usage:
-    """Remove every entry of the cache (its marker files and lock stay)."""
+    """Remove every entry of the cache: its buckets and temporary files. Its marker files and
+    lock stay, and so does anything else in the directory (see :func:`foreign_entries`)."""
     usage = fs.Usage()
     if not cache.root.is_dir():
         return usage
     for child in sorted(cache.root.iterdir()):
-        if child.name not in _KEEP:
+        if _is_own(child.name):
             usage.add(fs.remove(child))
     return usage
 
@@ -82,7 +106,8 @@ def prune(cache: Cache) -> fs.Usage:
 
     current = {bucket.dirname for bucket in CacheBucket}
     for child in sorted(cache.root.iterdir()):
-        if child.is_dir() and _BUCKET_NAME_RE.match(child.name) and child.name not in current:
+        if child.is_dir() and _is_own(child.name) and child.name not in current \
+                and child.name != TEMP_DIRNAME:
             usage.add(fs.remove(child))
 
     referenced: set[str] = set()

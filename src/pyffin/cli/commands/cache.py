@@ -40,6 +40,12 @@ def _run_clean(args: argparse.Namespace, ctx: Context) -> int:
             console.note(f"Clearing cache at: {cache.root}")
             usage = maintenance.clean_all(cache)
             console.note(f"Removed {_files(usage.files)} ({format_bytes(usage.bytes)})")
+            foreign = maintenance.foreign_entries(cache)
+            if foreign:
+                shown = ", ".join(p.name for p in foreign[:5]) + (", ..." if len(foreign) > 5
+                                                                  else "")
+                console.warn(f"Left {len(foreign)} entries that are not pyffin's in "
+                             f"{cache.root}: {shown}")
             return 0
         for name in args.packages:
             usage = maintenance.clean_package(cache, name)
