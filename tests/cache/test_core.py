@@ -259,11 +259,11 @@ def test_unpersisted_temp_dirs_are_removed(cache: Cache) -> None:
 
 
 def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> None:
-    from pyffin.cache import record
+    from pyffin.cache import codec
 
     payload = ("flask", [("3.1.0", {"py3": None})], 1, b"\x00")
-    data = record.dumps("simple", 1, payload)
-    assert record.loads(data, "simple", 1) == payload
+    data = codec.dumps("simple", 1, payload)
+    assert codec.loads(data, "simple", 1) == payload
     for bad_schema, bad_version, blob in [
         ("wheel", 1, data),
         ("simple", 2, data),
@@ -271,19 +271,19 @@ def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> N
         ("simple", 1, b""),
         ("simple", 1, b"garbage"),
     ]:
-        with pytest.raises(record.RecordError):
-            record.loads(blob, bad_schema, bad_version)
+        with pytest.raises(codec.RecordError):
+            codec.loads(blob, bad_schema, bad_version)
 
 
 def test_a_record_with_any_one_byte_changed_is_refused() -> None:
-    from pyffin.cache import record
+    from pyffin.cache import codec
 
-    data = record.dumps("simple", 1, ("foo", ["foo-1.0-py3-none-any.whl", 1.5, None]))
+    data = codec.dumps("simple", 1, ("foo", ["foo-1.0-py3-none-any.whl", 1.5, None]))
     for position in range(len(data)):
         damaged = bytearray(data)
         damaged[position] ^= 0x04
-        with pytest.raises(record.RecordError):
-            record.loads(bytes(damaged), "simple", 1)
+        with pytest.raises(codec.RecordError):
+            codec.loads(bytes(damaged), "simple", 1)
 
 
 def test_an_atomic_write_whose_directory_is_removed_meanwhile_makes_it_again(

@@ -16,7 +16,7 @@ from pyffin.client.errors import HashMismatchError
 from pyffin.client.registry import ProjectPage, RegistryClient, connect
 from pyffin.client.simple import IndexFile
 from pyffin.distribution.database import WheelDatabase
-from pyffin.distribution.metadata import MetadataError
+from pyffin.models.metadata import MetadataError
 from pyffin.settings import IndexSettings
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -121,7 +121,7 @@ def test_a_hash_pyffin_cannot_compute_is_a_warning_and_an_error_in_hash_checking
 
 def test_a_direct_url_is_checked_against_its_fragment(cache: Cache, index_server: IndexServer,
                                                       foo: Path) -> None:
-    from pyffin.distribution.sources import parse_direct
+    from pyffin.models.direct import parse_direct
     from pyffin.resolver.index_source import _direct_distribution
 
     url = f"{index_server.file_url(WHEEL)}#sha3_512={'0' * 128}"

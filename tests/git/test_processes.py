@@ -7,7 +7,8 @@ import signal
 from pathlib import Path
 
 from pyffin.cache import Cache, CacheBucket, maintenance
-from pyffin.git import GitSource, parse_git_url
+from pyffin.git import GitSource
+from pyffin.models.git_url import parse_git_url
 from tests.git.conftest import Origin, start_worker
 
 N_PROCESSES = 4

@@ -13,8 +13,9 @@ import pytest
 
 from pyffin import log
 from pyffin.cache import Cache, CacheBucket
-from pyffin.git import GitError, GitSource, parse_git_url
+from pyffin.git import GitError, GitSource
 from pyffin.git.command import GitCommand, scrub
+from pyffin.models.git_url import parse_git_url
 from tests.git.conftest import Origin
 from tests.git.repos import git
 

@@ -33,8 +33,8 @@ from pyffin.errors import UsageError
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
-    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.interpreter.model import Interpreter
+    from pyffin.models.metadata import CoreMetadata
 
 #: ``wheel`` (PEP 517) or ``editable`` (PEP 660): which family of hooks a build calls.
 BuildKind = Literal["wheel", "editable"]
@@ -72,7 +72,7 @@ class BuiltMetadata:
 
     def read(self) -> CoreMetadata:
         """The parsed ``METADATA`` of :attr:`dist_info`."""
-        from pyffin.distribution.metadata import CoreMetadata, MetadataError
+        from pyffin.models.metadata import CoreMetadata, MetadataError
 
         path = self.dist_info / "METADATA"
         try:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pyffin.build.errors import InvalidBuildSystem
 from pyffin.build.source import SourceTree
 from pyffin.build.system import load_pyproject
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
+from pyffin.models.metadata import CoreMetadata, MetadataError
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement

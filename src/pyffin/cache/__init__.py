@@ -10,7 +10,7 @@ This package sits at the bottom of pyffin: it imports only :mod:`pyffin.errors` 
 :mod:`pyffin.log`.
 """
 
-from pyffin.cache import record
+from pyffin.cache import codec
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import ARCHIVE_POINTER_SUFFIX, Cache, CacheEntry, CacheShard
 from pyffin.cache.fs import write_atomic
@@ -24,11 +24,11 @@ __all__ = [
     "CacheEntry",
     "CacheShard",
     "FileLock",
+    "codec",
     "digest",
     "index_parts",
     "normalize_url",
     "path_key",
-    "record",
     "url_key",
     "write_atomic",
 ]

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from pyffin import log
-from pyffin.cache import fs, record
+from pyffin.cache import codec, fs
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.lock import FileLock
 from pyffin.errors import CacheError, PyffinError
@@ -374,17 +374,17 @@ MISSING_ARCHIVE = "the archive is missing"
 
 def encode_pointer(archive_id: str, files: Sequence[tuple[str, int]]) -> bytes:
     """A pointer's content: the archive's id and its files' paths and sizes."""
-    return record.dumps(_POINTER_SCHEMA, _POINTER_VERSION,
-                        (archive_id, [path for path, _ in files], [size for _, size in files]))
+    return codec.dumps(_POINTER_SCHEMA, _POINTER_VERSION,
+                       (archive_id, [path for path, _ in files], [size for _, size in files]))
 
 
 def decode_pointer(data: bytes) -> tuple[str, list[tuple[str, int]]] | None:
     """The archive id and files a pointer names; ``None`` for a damaged pointer, or one
     written before pointers listed their files (the wheel is unzipped again)."""
     try:
-        loaded: Any = record.loads(data, _POINTER_SCHEMA, _POINTER_VERSION)
+        loaded: Any = codec.loads(data, _POINTER_SCHEMA, _POINTER_VERSION)
         archive_id, paths, sizes = loaded
-    except (record.RecordError, TypeError, ValueError):
+    except (codec.RecordError, TypeError, ValueError):
         return None
     if not (isinstance(archive_id, str) and _ARCHIVE_ID_RE.match(archive_id)
             and isinstance(paths, list) and isinstance(sizes, list)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pyffin.cache import fs, record
+from pyffin.cache import codec, fs
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import (
     ARCHIVE_POINTER_SUFFIX,
@@ -214,7 +214,7 @@ def verify(cache: Cache, check_archive: Callable[[Path], list[str]]) -> Verifica
                 elif filename.endswith(".rec") or bucket is CacheBucket.INTERPRETER:
                     found.records += 1
                     data = fs.read_if_exists(path)
-                    problem = None if data is None else record.check(data)
+                    problem = None if data is None else codec.check(data)
                     if problem is not None:
                         found.problems.append(Problem(path, problem, (path,)))
     if archives.is_dir():

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from pyffin import log
-from pyffin.cache import record
+from pyffin.cache import codec
 from pyffin.client.auth import redact
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.policy import CachePolicy
@@ -194,10 +194,10 @@ def _schema(record_type: type[Record]) -> str:
 
 
 def _encode(schema: str, version: int, policy: CachePolicy, payload: Any) -> bytes:
-    return record.dumps(schema, version, (policy.to_record(), payload))
+    return codec.dumps(schema, version, (policy.to_record(), payload))
 
 
 def _decode(data: bytes, schema: str, record_type: type[R]) -> tuple[CachePolicy, R]:
-    loaded: Any = record.loads(data, schema, record_type.RECORD_VERSION)
+    loaded: Any = codec.loads(data, schema, record_type.RECORD_VERSION)
     policy_data, payload = loaded
     return CachePolicy.from_record(tuple(policy_data)), record_type.from_record(payload)

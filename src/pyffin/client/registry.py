@@ -36,9 +36,9 @@ from pyffin.client.simple import (
     parse_html,
     parse_page,
 )
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future
+from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -427,10 +427,10 @@ class RegistryClient:
         name = parse_wheel_filename(filename)[0]
         entry = self.cache.entry(CacheBucket.WHEELS, "path", path_key(path), name,
                                  f"{filename[:-4]}{RECORD_EXT}")
-        from pyffin.cache import record
+        from pyffin.cache import codec
 
         cached = self.cache.read_record(entry, lambda data: _LocalMetadata.from_record(
-            record.loads(data, _LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION)))
+            codec.loads(data, _LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION)))
         if cached is not None and cached.stamp == stamp:
             return cached.metadata
         import zipfile
@@ -447,8 +447,8 @@ class RegistryClient:
                 metadata = _checked_metadata(data, None, path, (), filename=filename)
         except zipfile.BadZipFile as e:
             raise MetadataError(f"{path} is not a valid wheel: {e}") from e
-        entry.write(record.dumps(_LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION,
-                                 _LocalMetadata(stamp, metadata).to_record()))
+        entry.write(codec.dumps(_LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION,
+                                _LocalMetadata(stamp, metadata).to_record()))
         return metadata
 
 

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import ProjectPage, RegistryClient
     from pyffin.client.simple import IndexFile
-    from pyffin.distribution.artifact import Distribution
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.models.dist import Distribution
 
 
 class FetchReporter(Protocol):
@@ -164,7 +164,7 @@ class WheelDatabase:
         used = self.registry.known_metadata(page, file)
         if used is None:
             return
-        from pyffin.distribution.metadata import (
+        from pyffin.models.metadata import (
             CoreMetadata,
             MetadataError,
             differences,
@@ -268,7 +268,7 @@ def _satisfies(required_hashes: Sequence[str], file: IndexFile) -> bool:
 
 
 class DistributionDatabase:
-    """Fetch and build: any :class:`~pyffin.distribution.artifact.Distribution` to an unzipped
+    """Fetch and build: any :class:`~pyffin.models.dist.Distribution` to an unzipped
     wheel in the cache. Wheels are downloaded (:class:`WheelDatabase`), sources are built
     (:class:`~pyffin.distribution.sdist.SourceDistributions`) — in the same I/O pool, so a
     build starts without waiting for the largest download, and builds stay bounded by

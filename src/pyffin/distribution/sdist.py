@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pyffin import log
-from pyffin.cache import CacheBucket, CacheShard, digest, index_parts, path_key, record, url_key
+from pyffin.cache import CacheBucket, CacheShard, codec, digest, index_parts, path_key, url_key
 from pyffin.client.auth import redact
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
 from pyffin.futures import Future
+from pyffin.models.metadata import CoreMetadata, MetadataError
 
 if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from pyffin.client.http import Response
     from pyffin.client.registry import ProjectPage, RegistryClient
     from pyffin.client.simple import IndexFile
-    from pyffin.distribution.sources import DirectSource
     from pyffin.git import GitSource
+    from pyffin.models.direct import DirectSource
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")
@@ -351,8 +351,8 @@ class SourceDistributions:
         entry = source.shard.entry("manifest.rec")
         manifest = self._read(entry, _Manifest) or _Manifest({})
         manifest.wheels[wheel.name] = metadata
-        entry.write(record.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
-                                 manifest.to_record()))
+        entry.write(codec.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
+                                manifest.to_record()))
         return target
 
     # -------------------------------------------------------------------------- helpers
@@ -422,7 +422,7 @@ class SourceDistributions:
 
     def _read(self, entry: CacheEntry, record_type: type[R]) -> R | None:
         return self.cache.read_record(entry, lambda data: record_type.from_record(
-            record.loads(data, record_type.RECORD_SCHEMA, record_type.RECORD_VERSION)))
+            codec.loads(data, record_type.RECORD_SCHEMA, record_type.RECORD_VERSION)))
 
     def _once(self, source: _Source, kind: str, compute: Callable[[], T]) -> T:
         """Run ``compute`` once per process for this revision and kind; other threads wait."""
@@ -451,8 +451,8 @@ class SourceDistributions:
 
 
 def _dumps(metadata: CoreMetadata) -> bytes:
-    return record.dumps(CoreMetadata.RECORD_SCHEMA, CoreMetadata.RECORD_VERSION,
-                        metadata.to_record())
+    return codec.dumps(CoreMetadata.RECORD_SCHEMA, CoreMetadata.RECORD_VERSION,
+                       metadata.to_record())
 
 
 def _normalize(name: str) -> str:

@@ -32,7 +32,7 @@ from pyffin import log
 from pyffin.cache import Cache, CacheBucket, FileLock
 from pyffin.git.command import GitCommand, GitCommandError, find_git
 from pyffin.git.errors import GitError
-from pyffin.git.url import GitUrl
+from pyffin.models.git_url import GitUrl
 
 #: Every branch, every tag and the remote's default branch.
 _ALL_REFSPECS = (

@@ -22,7 +22,7 @@ from pyffin.installer.errors import UninstallError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.models.metadata import CoreMetadata
 
 Kind = Literal["dist-info", "egg-info", "egg-link"]
 
@@ -55,7 +55,7 @@ class InstalledDistribution:
 
     def metadata(self) -> CoreMetadata:
         """The core metadata (``METADATA`` / ``PKG-INFO``); :class:`MetadataError` if absent."""
-        from pyffin.distribution.metadata import CoreMetadata, MetadataError
+        from pyffin.models.metadata import CoreMetadata, MetadataError
 
         path = self._metadata_path()
         try:

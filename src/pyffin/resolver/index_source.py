@@ -23,12 +23,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
-from pyffin.cache import digest
-from pyffin.cache import record as cache_record
+from pyffin.cache import codec, digest
 from pyffin.client import registry as registry_module
-from pyffin.distribution.artifact import Distribution
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.futures import Future
+from pyffin.models.dist import Distribution
 from pyffin.records import record
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.source import Candidate
@@ -39,9 +38,9 @@ if TYPE_CHECKING:
 
     from pyffin.cache import CacheEntry
     from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.distribution.sdist import SourceDistributions
-    from pyffin.distribution.sources import DirectSource
+    from pyffin.models.direct import DirectSource
+    from pyffin.models.metadata import CoreMetadata
 
 #: ``:all:`` in ``--no-binary`` / ``--only-binary`` means every package (pip's spelling).
 ALL = ":all:"
@@ -266,8 +265,8 @@ class IndexSource:
         read (or built) now, to learn its version."""
         from packaging.version import InvalidVersion, Version
 
-        from pyffin.distribution.metadata import MetadataError
-        from pyffin.distribution.sources import parse_direct
+        from pyffin.models.direct import parse_direct
+        from pyffin.models.metadata import MetadataError
 
         direct = parse_direct(url, editable=url in self.editables)
         dist = _direct_distribution(name, direct)
@@ -412,7 +411,7 @@ class IndexSource:
                 stand_in = self.stand_in_row(files)
                 rows.append((str(version), *files.summarize(
                     None if stand_in is None else tuple(stand_in[:8]))))
-            entry.write(cache_record.dumps(
+            entry.write(codec.dumps(
                 _SUMMARY_SCHEMA, _SUMMARY_VERSION,
                 (stamp, policy, rows, pickle.dumps(versions, protocol=5))))
 
@@ -462,7 +461,7 @@ class IndexSource:
         index, page_entry, summary_entry = entries
         stored = self.registry.cache.read_record(
             summary_entry,
-            lambda data: cache_record.loads(data, _SUMMARY_SCHEMA, _SUMMARY_VERSION))
+            lambda data: codec.loads(data, _SUMMARY_SCHEMA, _SUMMARY_VERSION))
         if stored is None:
             return None
         stored_tuple: Any = stored

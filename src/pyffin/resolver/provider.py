@@ -17,8 +17,8 @@ from nab_resolver.types import Incompatibility, IncompatibilityCause, Term
 from packaging.version import InvalidVersion, Version
 
 from pyffin import log
-from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.models.metadata import MetadataError
 from pyffin.records import record
 from pyffin.resolver.dependencies import (
     DependencyError,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
-    from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.models.metadata import CoreMetadata
     from pyffin.resolver.dependencies import Dependency, MarkerEvaluator
     from pyffin.resolver.options import ResolverOptions
     from pyffin.resolver.source import Candidate, PackageSource

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from pyffin.errors import PyffinError
-from pyffin.git import GitUrl, GitUrlError, parse_git_url
+from pyffin.git import GitUrlError
+from pyffin.models.git_url import GitUrl, parse_git_url
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pyffin.errors import UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from pyffin.git import GitUrl
+    from pyffin.models.git_url import GitUrl
 
 Kind = Literal["wheel-url", "sdist-url", "git", "path"]
 
@@ -83,7 +83,7 @@ def parse_direct(url: str, *, editable: bool = False) -> DirectSource:
     from pyffin.client.hashes import STRENGTH
 
     if url.startswith("git+"):
-        from pyffin.git import parse_git_url
+        from pyffin.models.git_url import parse_git_url
 
         git = parse_git_url(url)
         return DirectSource("git", url, git=git, subdirectory=git.subdirectory, editable=editable)
