@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.cache.keys import digest, index_parts, normalize_name, normalize_url, path_key, url_key
+from pyffin.cache.keys import digest, index_parts, normalize_name, path_key, url_key
+from pyffin.models.urls import normalize_url
 
 
 def test_digest_is_stable_across_runs_and_platforms() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.client.auth import Credentials, redact, strip_credentials
+from pyffin.client.auth import Credentials
 from pyffin.client.errors import (
     AuthenticationError,
     ConnectError,
@@ -27,6 +27,7 @@ from pyffin.client.errors import (
     TlsError,
 )
 from pyffin.client.http import HttpClient, HttpSettings
+from pyffin.models.urls import redact, strip_credentials
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
 

@@ -168,7 +168,7 @@ def test_declared_charset_is_honoured() -> None:
 
 def test_page_record_round_trip() -> None:
     from pyffin.cache import codec
-    from pyffin.client.simple import SimplePage
+    from pyffin.models.files import SimplePage
 
     anchor = f'<a href="foo-1.0-py3-none-any.whl#sha256={SHA}">a</a>'
     page = parse_page("foo", URL, html(anchor), "text/html")

@@ -13,9 +13,9 @@ import pytest
 from pyffin import log
 from pyffin.cache import Cache, CacheBucket
 from pyffin.client.errors import HashMismatchError
-from pyffin.client.registry import ProjectPage, RegistryClient, connect
-from pyffin.client.simple import IndexFile
+from pyffin.client.registry import RegistryClient, connect
 from pyffin.distribution.database import WheelDatabase
+from pyffin.models.files import IndexFile, ProjectPage
 from pyffin.models.metadata import MetadataError
 from pyffin.settings import IndexSettings
 from tests.support.dists import WheelSpec

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.distribution.unzip import (
+from pyffin.distribution.unzip import unzip_wheel
+from pyffin.models.wheel import (
     InvalidWheelError,
     UnzipError,
     dist_stem_matches,
     parse_record,
     read_headers,
-    unzip_wheel,
     versions_equal,
 )
 from tests.support.dists import WheelSpec, build_wheel, record_hash, wheel_metadata

@@ -16,10 +16,11 @@ from pyffin.cache import Cache, CacheBucket
 from pyffin.client.cached import Refresh
 from pyffin.client.registry import RegistryClient, connect
 from pyffin.errors import NotSupportedError
+from pyffin.models.format_control import BinaryPolicy
 from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.index_source import _SUMMARY_VERSION as SUMMARY_VERSION
-from pyffin.resolver.index_source import BinaryPolicy, IndexSource
+from pyffin.resolver.index_source import IndexSource
 from pyffin.settings import IndexSettings
 from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer

@@ -566,7 +566,7 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
         wanted[entry.name] = pin
     if len(installed) != len(wanted) or not _pins_meet_constraints(wanted, spec, env):
         return None
-    from pyffin.distribution.unzip import versions_equal
+    from pyffin.models.wheel import versions_equal
 
     for dist in installed:
         pin = wanted.get(dist.normalized_name)

@@ -48,7 +48,7 @@ class CompileResult:
                             emit_find_links: bool = False,
                             no_emit_packages: Iterable[str] = ()) -> str:
         from pyffin.cache.keys import normalize_name
-        from pyffin.client.auth import strip_credentials
+        from pyffin.models.urls import strip_credentials
         from pyffin.resolver import format_requirements
 
         if annotation_style not in ("split", "line"):
@@ -184,7 +184,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  editables: Iterable[str] = ()) -> IndexSource:
     """The package source for ``spec``: its index options merged into the session's settings,
     the binary flags of the command and of the requirements files combined."""
-    from pyffin.resolver.index_source import BinaryPolicy, IndexSource
+    from pyffin.models.format_control import BinaryPolicy
+    from pyffin.resolver.index_source import IndexSource
 
     binary = BinaryPolicy(
         no_binary=frozenset(normalized_names([*no_binary, *spec.no_binary])),

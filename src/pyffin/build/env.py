@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyffin import log
-from pyffin.cache import CacheBucket, fs
+from pyffin import fs, log
+from pyffin.cache import CacheBucket
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache

@@ -14,7 +14,7 @@ from pyffin.cache import codec
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import ARCHIVE_POINTER_SUFFIX, Cache, CacheEntry, CacheShard
 from pyffin.cache.fs import write_atomic
-from pyffin.cache.keys import digest, index_parts, normalize_url, path_key, url_key
+from pyffin.cache.keys import digest, index_parts, path_key, url_key
 from pyffin.cache.lock import FileLock
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "codec",
     "digest",
     "index_parts",
-    "normalize_url",
     "path_key",
     "url_key",
     "write_atomic",

@@ -19,6 +19,7 @@ from pyffin.cache import codec, fs
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.lock import FileLock
 from pyffin.errors import CacheError, PyffinError
+from pyffin.fs import remove, token
 
 T = TypeVar("T")
 
@@ -212,7 +213,7 @@ class Cache:
         self._lock.release()
         self._initialized = False
         if self.temporary and self.root.exists():
-            fs.remove(self.root)
+            remove(self.root)
 
     def __enter__(self) -> Cache:
         return self.init()
@@ -270,7 +271,7 @@ class Cache:
         meanwhile) becomes a :class:`CacheChangedError`, which callers may answer by starting
         over."""
         parent = self.root / TEMP_DIRNAME
-        path = parent / fs.token()
+        path = parent / token()
         fs.ensure_dir(path)
         try:
             yield path
@@ -283,7 +284,7 @@ class Cache:
             ) from e
         finally:
             if path.exists():
-                fs.remove(path)
+                remove(path)
 
     def persist(self, src: Path, pointer: CacheEntry,
                 files: Sequence[tuple[str, int]] | None = None) -> Path:

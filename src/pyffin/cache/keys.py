@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit, urlunsplit
+
+from pyffin.models.urls import normalize_url
 
 #: The index whose entries live under ``pypi/`` instead of ``index/<hash>/``.
 PYPI_SIMPLE_URL = "https://pypi.org/simple"
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _SEPARATORS_RE = re.compile(r"[-_.]+")
 
@@ -19,23 +19,6 @@ def digest(text: str) -> str:
     import hashlib  # not at import time: a warm command may hash nothing
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def normalize_url(url: str) -> str:
-    """The canonical form of ``url`` for keying: lower-case scheme and host, no credentials,
-    no default port, no fragment, no trailing slash."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
 def url_key(url: str) -> str:

@@ -22,6 +22,7 @@ from pyffin.cache.core import (
     decode_pointer,
 )
 from pyffin.cache.keys import normalize_name
+from pyffin.fs import Usage, measure, remove
 
 #: Root entries that identify the directory as a cache and must outlive ``clean``.
 _KEEP = frozenset({LOCK_FILENAME, "CACHEDIR.TAG", ".gitignore"})
@@ -51,19 +52,19 @@ def foreign_entries(cache: Cache) -> list[Path]:
             if child.name not in _KEEP and not _is_own(child.name)]
 
 
-def clean_all(cache: Cache) -> fs.Usage:
+def clean_all(cache: Cache) -> Usage:
     """Remove every entry of the cache: its buckets and temporary files. Its marker files and
     lock stay, and so does anything else in the directory (see :func:`foreign_entries`)."""
-    usage = fs.Usage()
+    usage = Usage()
     if not cache.root.is_dir():
         return usage
     for child in sorted(cache.root.iterdir()):
         if _is_own(child.name):
-            usage.add(fs.remove(child))
+            usage.add(remove(child))
     return usage
 
 
-def clean_package(cache: Cache, name: str) -> fs.Usage:
+def clean_package(cache: Cache, name: str) -> Usage:
     """Remove one project's entries from every bucket, and the archives they pointed to.
 
     Raises ``ValueError`` when ``name`` is not a valid project name.
@@ -76,12 +77,12 @@ def clean_package(cache: Cache, name: str) -> fs.Usage:
             doomed.extend(base.glob(pattern.format(name=normalized)))
     doomed.extend(_named_revisions(cache, normalized))
     archive_ids = set(_pointed_archives(doomed))
-    usage = fs.Usage()
+    usage = Usage()
     for path in doomed:
-        usage.add(fs.remove(path))
+        usage.add(remove(path))
     archives = cache.bucket(CacheBucket.ARCHIVE)
     for archive_id in archive_ids:
-        usage.add(fs.remove(archives / archive_id))
+        usage.add(remove(archives / archive_id))
     return usage
 
 
@@ -95,10 +96,10 @@ def _named_revisions(cache: Cache, name: str) -> Iterable[Path]:
                 yield marker.parent
 
 
-def prune(cache: Cache) -> fs.Usage:
+def prune(cache: Cache) -> Usage:
     """Remove what no one can use: temporary leftovers of killed runs, archives no pointer
     names, build environments, and buckets of old format versions."""
-    usage = fs.Usage()
+    usage = Usage()
     if not cache.root.is_dir():
         return usage
     usage.add(_remove_children(cache.root / TEMP_DIRNAME))
@@ -108,7 +109,7 @@ def prune(cache: Cache) -> fs.Usage:
     for child in sorted(cache.root.iterdir()):
         if child.is_dir() and _is_own(child.name) and child.name not in current \
                 and child.name != TEMP_DIRNAME:
-            usage.add(fs.remove(child))
+            usage.add(remove(child))
 
     referenced: set[str] = set()
     for bucket in CacheBucket:
@@ -120,7 +121,7 @@ def prune(cache: Cache) -> fs.Usage:
             for filename in filenames:
                 path = Path(dirpath, filename)
                 if fs.is_temp_name(filename):
-                    usage.add(fs.remove(path))
+                    usage.add(remove(path))
                 elif filename.endswith(ARCHIVE_POINTER_SUFFIX):
                     referenced.update(_pointed_archives([path]))
 
@@ -128,20 +129,20 @@ def prune(cache: Cache) -> fs.Usage:
     if archives.is_dir():
         for child in sorted(archives.iterdir()):
             if child.name not in referenced:
-                usage.add(fs.remove(child))
+                usage.add(remove(child))
     return usage
 
 
-def size(cache: Cache) -> fs.Usage:
+def size(cache: Cache) -> Usage:
     """The files in the cache and their bytes (hard links counted once)."""
-    return fs.measure(cache.root)
+    return measure(cache.root)
 
 
-def _remove_children(path: Path) -> fs.Usage:
-    usage = fs.Usage()
+def _remove_children(path: Path) -> Usage:
+    usage = Usage()
     if path.is_dir():
         for child in sorted(path.iterdir()):
-            usage.add(fs.remove(child))
+            usage.add(remove(child))
     return usage
 
 
@@ -241,11 +242,11 @@ def _verify_pointer(path: Path, archives: Path, check_archive: Callable[[Path], 
                                       (path, archive)))
 
 
-def repair(problems: Iterable[Problem]) -> fs.Usage:
+def repair(problems: Iterable[Problem]) -> Usage:
     """Remove what ``problems`` name (the caller holds the exclusive cache lock): the next
     command fetches, unzips or builds it again."""
-    usage = fs.Usage()
+    usage = Usage()
     for problem in problems:
         for path in problem.remove:
-            usage.add(fs.remove(path))
+            usage.add(remove(path))
     return usage

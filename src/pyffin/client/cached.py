@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from pyffin import log
 from pyffin.cache import codec
-from pyffin.client.auth import redact
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.policy import CachePolicy
+from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
-from pyffin import __version__, log
-from pyffin.client.auth import Credentials, redact, strip_credentials
+from pyffin import log
+from pyffin._version import __version__
+from pyffin.client.auth import Credentials
 from pyffin.client.errors import (
     AuthenticationError,
     ConnectError,
@@ -49,6 +50,7 @@ from pyffin.client.errors import (
 )
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future
+from pyffin.models.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
     import urllib3

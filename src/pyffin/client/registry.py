@@ -25,20 +25,14 @@ from urllib.parse import unquote, urlsplit
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import normalize_name
-from pyffin.client.auth import redact
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.simple import (
-    ACCEPT,
-    IndexFile,
-    PageBuilder,
-    SimplePage,
-    parse_html,
-    parse_page,
-)
+from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future
+from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.urls import redact
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -83,16 +77,6 @@ class IndexLocations:
             if url not in ordered:
                 ordered.append(url)
         return tuple(ordered)
-
-
-@record
-class ProjectPage:
-    """The files of a project at one source (an index URL or a find-links location)."""
-
-    source: str
-    page: SimplePage
-    #: ``True`` for a find-links location (files are local or linked from a flat page).
-    flat: bool = False
 
 
 class _FlatIndex:

@@ -23,16 +23,16 @@ from urllib.parse import unquote, urlsplit
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts, url_key
 from pyffin.client import hashes
-from pyffin.client.auth import redact
 from pyffin.client.errors import HashMismatchError
 from pyffin.futures import Future
+from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
-    from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.client.simple import IndexFile
+    from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.models.dist import Distribution
+    from pyffin.models.files import IndexFile, ProjectPage
 
 
 class FetchReporter(Protocol):
@@ -129,7 +129,8 @@ class WheelDatabase:
         if archive is not None and _satisfies(required_hashes, file):
             return archive
         from pyffin.cache.core import CacheChangedError
-        from pyffin.distribution.unzip import UnzipError, unzip_wheel
+        from pyffin.distribution.unzip import unzip_wheel
+        from pyffin.models.wheel import UnzipError
 
         shown = redact(file.url)
         expected = hashes.to_verify(file.hashes, what=file.filename, url=shown,
@@ -347,8 +348,7 @@ def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None
 def built_wheel_page(name: str, wheel: Path) -> tuple[ProjectPage, IndexFile]:
     """A one-file page for a wheel on disk (one pyffin built), so the wheel database unzips it
     like any other local wheel."""
-    from pyffin.client.registry import ProjectPage
-    from pyffin.client.simple import IndexFile, SimplePage
+    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 
     file = IndexFile(wheel.name, wheel.absolute().as_uri(), (), None, None, None,
                      wheel.stat().st_size, None)

@@ -30,19 +30,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheShard, codec, digest, index_parts, path_key, url_key
-from pyffin.client.auth import redact
 from pyffin.futures import Future
 from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree
     from pyffin.cache import Cache, CacheEntry
     from pyffin.client.cached import Record
     from pyffin.client.http import Response
-    from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.client.simple import IndexFile
+    from pyffin.client.registry import RegistryClient
     from pyffin.git import GitSource
     from pyffin.models.direct import DirectSource
+    from pyffin.models.files import IndexFile, ProjectPage
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pyffin import log
-from pyffin.distribution.unzip import RecordEntry, normalize_name, parse_record, read_headers
 from pyffin.installer.debris import is_debris
 from pyffin.installer.errors import UninstallError
+from pyffin.models.names import normalize_name
+from pyffin.models.wheel import RecordEntry, parse_record, read_headers
 from pyffin.records import record
 
 if TYPE_CHECKING:

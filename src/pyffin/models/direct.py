@@ -52,7 +52,7 @@ class DirectSource:
     def direct_url(self, *, commit: str | None = None, sha256: str | None = None
                    ) -> dict[str, Any]:
         """The PEP 610 record of an install from this source (no credentials)."""
-        from pyffin.client.auth import strip_credentials
+        from pyffin.models.urls import strip_credentials
 
         record: dict[str, Any]
         if self.git is not None:
@@ -80,7 +80,7 @@ class DirectSource:
 def parse_direct(url: str, *, editable: bool = False) -> DirectSource:
     """Classify the direct reference ``url`` (``file://`` for local paths, as the requirements
     reader writes them)."""
-    from pyffin.client.hashes import STRENGTH
+    from pyffin.models.files import STRENGTH
 
     if url.startswith("git+"):
         from pyffin.models.git_url import parse_git_url

@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pyffin.cache.keys import digest, url_key
-from pyffin.client.auth import redact
 from pyffin.git.errors import GitUrlError
+from pyffin.models.urls import redact
 
 _SCHEMES = frozenset({"https", "http", "ssh", "git", "file"})
 _HASH_KEYS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
