@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pyffin import log
 from pyffin.errors import UsageError
+from pyffin.models.names import is_valid_name
 from pyffin.records import record
 
 #: pip's site-wide configuration file on POSIX systems (a constant so tests can move it).
@@ -41,7 +42,6 @@ GLOBAL_PIP_CONF = Path("/etc/pip.conf")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 #: PEP 508 project names.
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -196,7 +196,7 @@ def parse_names(value: str, *, binary: bool = False) -> list[str]:
     for name in names:
         if binary and name in (":all:", ":none:"):
             continue
-        if not _NAME_RE.match(name):
+        if not is_valid_name(name):
             expected = " (or :all:, :none:)" if binary else ""
             raise ValueError(f"{name!r} is not a valid package name{expected}")
     return names

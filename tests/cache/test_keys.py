@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.cache.keys import digest, index_parts, normalize_name, path_key, url_key
+from pyffin.cache.keys import digest, index_parts, path_key, url_key
 from pyffin.models.urls import normalize_url
 
 
@@ -51,14 +51,3 @@ def test_path_key_uses_the_absolute_path(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     assert path_key("pkg") == path_key(tmp_path / "pkg")
     assert path_key("pkg") == path_key(f"{tmp_path}{os.sep}pkg{os.sep}")
-
-
-@pytest.mark.parametrize("name,expected", [("Foo_Bar", "foo-bar"), ("a.b--c", "a-b-c"), ("x", "x")])
-def test_normalize_name(name: str, expected: str) -> None:
-    assert normalize_name(name) == expected
-
-
-@pytest.mark.parametrize("name", ["", "../etc", "a/b", "-a", "a b", ".."])
-def test_invalid_names_cannot_become_paths(name: str) -> None:
-    with pytest.raises(ValueError, match="not a valid project name"):
-        normalize_name(name)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
 from pyffin.errors import PyffinError, UsageError
+from pyffin.models.names import checked_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -355,7 +356,7 @@ class _Operation:
         from pyffin.installer.plan import make_plan
 
         plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
-                         reinstall_packages={_normalize(n) for n in
+                         reinstall_packages={checked_name(n) for n in
                                              self.change.reinstall_packages})
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
@@ -536,12 +537,6 @@ def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
             or "/tmp"
         return FileLock(Path(temp) / f"pyffin-env-{key}.lock", what)
     return FileLock(cache.entry(CacheBucket.INTERPRETER, f"{key}.lock").path, what)
-
-
-def _normalize(name: str) -> str:
-    from pyffin.cache.keys import normalize_name
-
-    return normalize_name(name)
 
 
 # ------------------------------------------------------------------------------ fast paths

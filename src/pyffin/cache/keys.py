@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 
 from pyffin.models.urls import normalize_url
 
 #: The index whose entries live under ``pypi/`` instead of ``index/<hash>/``.
 PYPI_SIMPLE_URL = "https://pypi.org/simple"
 
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_SEPARATORS_RE = re.compile(r"[-_.]+")
 
 
 def digest(text: str) -> str:
@@ -37,14 +34,3 @@ def index_parts(index_url: str) -> tuple[str, ...]:
     if normalized == PYPI_SIMPLE_URL:
         return ("pypi",)
     return ("index", digest(normalized))
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 normalization of a project name, as used in cache paths.
-
-    Raises ``ValueError`` for a string that is not a valid project name, so a name can never
-    carry a path separator or ``..`` into the cache.
-    """
-    if not _NAME_RE.match(name):
-        raise ValueError(f"not a valid project name: {name!r}")
-    return _SEPARATORS_RE.sub("-", name).lower()

@@ -21,8 +21,8 @@ from pyffin.cache.core import (
     check_files,
     decode_pointer,
 )
-from pyffin.cache.keys import normalize_name
 from pyffin.fs import Usage, measure, remove
+from pyffin.models.names import checked_name
 
 #: Root entries that identify the directory as a cache and must outlive ``clean``.
 _KEEP = frozenset({LOCK_FILENAME, "CACHEDIR.TAG", ".gitignore"})
@@ -69,7 +69,7 @@ def clean_package(cache: Cache, name: str) -> Usage:
 
     Raises ``ValueError`` when ``name`` is not a valid project name.
     """
-    normalized = normalize_name(name)
+    normalized = checked_name(name)
     doomed: list[Path] = []
     for bucket in CacheBucket:
         base = cache.bucket(bucket)

@@ -49,10 +49,10 @@ class Refresh:
 
     def __init__(self, *, all: bool = False, packages: Iterable[str] = (),
                  timestamp: float | None = None) -> None:
-        from pyffin.cache.keys import normalize_name
+        from pyffin.models.names import checked_name
 
         self.all = all
-        self.packages = frozenset(normalize_name(p) for p in packages)
+        self.packages = frozenset(checked_name(p) for p in packages)
         self.timestamp = time.time() if timestamp is None else timestamp
 
     def forces(self, package: str | None, validated_at: float) -> bool:

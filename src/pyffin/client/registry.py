@@ -24,7 +24,6 @@ from urllib.parse import unquote, urlsplit
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
-from pyffin.cache.keys import normalize_name
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
@@ -32,6 +31,7 @@ from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.names import checked_name, normalize_name
 from pyffin.models.urls import redact
 from pyffin.records import record
 
@@ -182,13 +182,13 @@ class RegistryClient:
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
-        return self._projects.get(normalize_name(name), lambda: self._fetch_project(name)).result()
+        return self._projects.get(checked_name(name), lambda: self._fetch_project(name)).result()
 
     def prefetch_project(self, name: str) -> Future[list[ProjectPage]]:
         """Start fetching ``name``'s pages in the I/O pool; the future is shared. Pages the
         cache can answer are read right away, in this thread: handing a warm lookup to a
         thread costs more than the lookup."""
-        key = normalize_name(name)
+        key = checked_name(name)
         return self._projects.get(key, lambda: self._fetch_project(name), self._submit,
                                   fast=lambda: self._cached_project(key))
 
@@ -218,7 +218,7 @@ class RegistryClient:
         return self.cached.http.submit(fn)
 
     def _fetch_project(self, name: str) -> list[ProjectPage]:
-        normalized = normalize_name(name)
+        normalized = checked_name(name)
         pages: list[ProjectPage] = []
         asked: list[str] = []
         for index in self.locations.indexes():
@@ -530,7 +530,7 @@ def _flat_directory(path: str) -> _FlatIndex:
 
 
 def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
-    from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.utils import parse_wheel_filename
 
     name = parse_wheel_filename(filename)[0]
 
@@ -538,7 +538,7 @@ def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
         candidates = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
         for candidate in candidates:
             dist_info = candidate.split("/")[0][: -len(".dist-info")]
-            if canonicalize_name(dist_info.rpartition("-")[0]) == name:
+            if normalize_name(dist_info.rpartition("-")[0]) == name:
                 return candidate
         return candidates[0] if len(candidates) == 1 else None
 
@@ -566,7 +566,7 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
                       hashes: Sequence[tuple[str, str]], *, filename: str | None = None,
                       ) -> CoreMetadata:
     """Parse metadata, verify its hash, and check that it describes the wheel it came with."""
-    from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.utils import parse_wheel_filename
     from packaging.version import InvalidVersion, Version
 
     _verify_hashes(data, hashes, url)
@@ -577,7 +577,7 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
         same_version = Version(metadata.version) == version
     except InvalidVersion:
         same_version = False
-    if canonicalize_name(metadata.name) != name or not same_version:
+    if normalize_name(metadata.name) != name or not same_version:
         raise MetadataError(
             f"the metadata of {wheel} describes {metadata.name} {metadata.version}, "
             f"but the filename says {name} {version}")

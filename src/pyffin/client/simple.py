@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin
 from pyffin import log
 from pyffin.errors import PyffinError
 from pyffin.models.files import Hashes, IndexFile, SimplePage
+from pyffin.models.names import normalize_name
 from pyffin.models.urls import redact, strip_credentials
 
 #: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
@@ -36,9 +37,7 @@ class PageBuilder:
     """Collects files of one project, parsing and grouping their filenames."""
 
     def __init__(self, name: str, source: str) -> None:
-        from packaging.utils import canonicalize_name
-
-        self.name = canonicalize_name(name)
+        self.name = normalize_name(name)
         self.source = source
         self.versions: dict[str, tuple[list[Any], list[Any]]] = {}
 

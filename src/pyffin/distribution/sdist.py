@@ -32,6 +32,7 @@ from pyffin import log
 from pyffin.cache import CacheBucket, CacheShard, codec, digest, index_parts, path_key, url_key
 from pyffin.futures import Future
 from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.names import checked_name
 from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
@@ -273,7 +274,7 @@ class SourceDistributions:
                     log.debug(f"Read the metadata of {source.origin} without building")
             _check_name(metadata, name, source.origin)
             entry.write(_dumps(metadata))
-            source.shard.entry("NAME").write(_normalize(metadata.name).encode())
+            source.shard.entry("NAME").write(checked_name(metadata.name).encode())
         return metadata
 
     def _wheel(self, source: _Source, name: str | None) -> Path:
@@ -293,7 +294,7 @@ class SourceDistributions:
                 metadata = _wheel_metadata(wheel)
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
-            source.shard.entry("NAME").write(_normalize(metadata.name).encode())
+            source.shard.entry("NAME").write(checked_name(metadata.name).encode())
             if self._read(source.shard.entry("metadata.rec"), CoreMetadata) is None:
                 source.shard.entry("metadata.rec").write(_dumps(metadata))
             return kept
@@ -455,14 +456,8 @@ def _dumps(metadata: CoreMetadata) -> bytes:
                        metadata.to_record())
 
 
-def _normalize(name: str) -> str:
-    from pyffin.cache.keys import normalize_name
-
-    return normalize_name(name)
-
-
 def _check_name(metadata: CoreMetadata, name: str | None, origin: str) -> None:
-    if name is not None and _normalize(metadata.name) != name:
+    if name is not None and checked_name(metadata.name) != name:
         raise MetadataError(f"the source {origin} builds {metadata.name} {metadata.version}, "
                             f"not {name}")
 

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from pyffin.models.names import checked_name
 from pyffin.records import record
 
 #: ``:all:`` in ``--no-binary`` / ``--only-binary`` means every package (pip's spelling).
@@ -19,6 +22,13 @@ class BinaryPolicy:
     only_binary: frozenset[str] = frozenset()
     no_build: bool = False
 
+    @classmethod
+    def of(cls, no_binary: Iterable[str] = (), only_binary: Iterable[str] = (), *,
+           no_build: bool = False) -> BinaryPolicy:
+        """The policy of names as given (any spelling; ``:all:`` and ``:none:`` kept);
+        ``ValueError`` for a string that is not a project name."""
+        return cls(_names(no_binary), _names(only_binary), no_build)
+
     def wheels_allowed(self, name: str) -> bool:
         if name in self.only_binary:
             return True
@@ -30,3 +40,7 @@ class BinaryPolicy:
         if name in self.no_binary:
             return True
         return not (name in self.only_binary or ALL in self.only_binary)
+
+
+def _names(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(name if name in (ALL, ":none:") else checked_name(name) for name in names)

@@ -15,10 +15,11 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyffin.errors import NotSupportedError
+from pyffin.models.names import normalize_name
 from pyffin.requirements.collect import Collector, Kind
 from pyffin.requirements.errors import RequirementsError, not_supported
 from pyffin.requirements.requirement import parse_requirement
-from pyffin.requirements.types import Location, RequirementEntry, normalize_name
+from pyffin.requirements.types import Location, RequirementEntry
 
 if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Marker

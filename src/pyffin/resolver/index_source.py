@@ -29,6 +29,7 @@ from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.futures import Future
 from pyffin.models.dist import Distribution
 from pyffin.models.format_control import BinaryPolicy
+from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.source import Candidate
 
@@ -246,7 +247,7 @@ class IndexSource:
         direct = parse_direct(url, editable=url in self.editables)
         dist = _direct_distribution(name, direct)
         metadata = self._direct_metadata(dist)
-        if canonicalize(metadata.name) != name:
+        if checked_name(metadata.name) != name:
             raise MetadataError(f"{_shown(url)} is {metadata.name} {metadata.version}, not "
                                 f"{name}")
         try:
@@ -630,12 +631,6 @@ def _direct_distribution(name: str, direct: DirectSource) -> Distribution:
     file = IndexFile(direct.filename, file_url, direct.hashes, None, None, None, None, None)
     page = ProjectPage(file_url.rpartition("/")[0], SimplePage(name, {}), flat=True)
     return Distribution(page, file, True, direct)
-
-
-def canonicalize(name: str) -> str:
-    from pyffin.cache.keys import normalize_name
-
-    return normalize_name(name)
 
 
 def _shown(url: str) -> str:
