@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.cache.keys import digest, index_parts, path_key, url_key
+from pyffin.cache.keys import digest, index_parts, path_key, repository_key, url_key
+from pyffin.models.git_url import parse_git_url
 from pyffin.models.urls import normalize_url
 
 
@@ -51,3 +52,13 @@ def test_path_key_uses_the_absolute_path(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     assert path_key("pkg") == path_key(tmp_path / "pkg")
     assert path_key("pkg") == path_key(f"{tmp_path}{os.sep}pkg{os.sep}")
+
+
+@pytest.mark.parametrize(("url", "key"), [
+    ("git+https://user:pw@GitHub.com/org/repo.git@main", "bdb72e6e68b80f9e"),
+    ("git+git@github.com:org/repo.git", "0450f4be9e8a432a"),
+    ("git+file:///tmp/r.git", "9b3139f96cdb7944"),
+])
+def test_a_git_repository_keeps_its_key(url: str, key: str) -> None:
+    # The keys of caches written by earlier versions: a change here orphans every git checkout.
+    assert repository_key(parse_git_url(url)) == key

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from pyffin.models.urls import normalize_url
+
+if TYPE_CHECKING:
+    from pyffin.models.git_url import GitUrl
 
 #: The index whose entries live under ``pypi/`` instead of ``index/<hash>/``.
 PYPI_SIMPLE_URL = "https://pypi.org/simple"
@@ -21,6 +25,12 @@ def digest(text: str) -> str:
 def url_key(url: str) -> str:
     """The cache key of a URL; URLs that differ only in form share it."""
     return digest(normalize_url(url))
+
+
+def repository_key(url: GitUrl) -> str:
+    """The cache key of a git repository (see
+    :attr:`~pyffin.models.git_url.GitUrl.canonical_repository`)."""
+    return digest(url.canonical_repository)
 
 
 def path_key(path: str | os.PathLike[str]) -> str:

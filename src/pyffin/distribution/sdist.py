@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheShard, codec, digest, index_parts, path_key, url_key
+from pyffin.cache.keys import repository_key
 from pyffin.futures import Future
 from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.models.names import checked_name
@@ -200,7 +201,7 @@ class SourceDistributions:
         if direct.kind == "git":
             assert direct.git is not None
             commit = self.git_commit(direct)
-            shard = self.cache.shard(CacheBucket.SDISTS, "git", direct.git.repository_key,
+            shard = self.cache.shard(CacheBucket.SDISTS, "git", repository_key(direct.git),
                                      commit, digest(direct.subdirectory or ""))
             directory = self.git.source_dir(direct.git, commit)
             return _Source(shard, f"{redact(direct.url)} ({commit[:12]})", directory=directory,

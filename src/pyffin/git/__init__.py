@@ -8,7 +8,7 @@ The URLs themselves (:func:`~pyffin.models.git_url.parse_git_url`,
 :class:`~pyffin.models.git_url.GitUrl`) are shared vocabulary: :mod:`pyffin.models.git_url`.
 """
 
-from pyffin.git.errors import GitError, GitUrlError
+from pyffin.git.errors import GitError
 from pyffin.git.source import GitSource, is_commit_hash
 
-__all__ = ["GitError", "GitSource", "GitUrlError", "is_commit_hash"]
+__all__ = ["GitError", "GitSource", "is_commit_hash"]
