@@ -437,17 +437,15 @@ def user_config_path(environ: Mapping[str, str]) -> Path:
 
 def _read_toml(path: Path, raw: bytes | None = None) -> dict[str, Any] | None:
     """A TOML file's table; ``None`` (and a warning) when it cannot be read."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10
-        import tomli as tomllib
+    from pyffin import toml
+
     try:
         if raw is None:
             raw = path.read_bytes()
-        return tomllib.loads(raw.decode("utf-8"))
+        return toml.loads(raw.decode("utf-8"))
     except OSError as e:
         problem = e.strerror or str(e)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+    except (UnicodeDecodeError, toml.TOMLDecodeError) as e:
         problem = str(e)
     log.warn_once(f"Ignoring the configuration file {path}: {problem}")
     return None
