@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.cache.keys import digest, index_parts, path_key, repository_key, url_key
+from pyffin.cache.keys import (
+    digest,
+    index_parts,
+    path_key,
+    repository_key,
+    source_parts,
+    url_key,
+)
+from pyffin.models.files import ProjectPage, SimplePage
 from pyffin.models.git_url import parse_git_url
 from pyffin.models.urls import normalize_url
 
@@ -62,3 +70,12 @@ def test_path_key_uses_the_absolute_path(tmp_path: Path, monkeypatch: pytest.Mon
 def test_a_git_repository_keeps_its_key(url: str, key: str) -> None:
     # The keys of caches written by earlier versions: a change here orphans every git checkout.
     assert repository_key(parse_git_url(url)) == key
+
+
+def test_a_pages_files_are_keyed_by_its_index_or_its_find_links_location() -> None:
+    page = SimplePage("foo", {})
+    assert source_parts(ProjectPage("https://pypi.org/simple/", page)) == ("pypi",)
+    assert source_parts(ProjectPage("https://example.org/simple", page)) == \
+        index_parts("https://example.org/simple")
+    assert source_parts(ProjectPage("https://example.org/links", page, flat=True)) == \
+        ("url", url_key("https://example.org/links"))

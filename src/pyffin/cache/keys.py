@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pyffin.models.urls import normalize_url
 
 if TYPE_CHECKING:
+    from pyffin.models.files import ProjectPage
     from pyffin.models.git_url import GitUrl
 
 #: The index whose entries live under ``pypi/`` instead of ``index/<hash>/``.
@@ -44,3 +45,9 @@ def index_parts(index_url: str) -> tuple[str, ...]:
     if normalized == PYPI_SIMPLE_URL:
         return ("pypi",)
     return ("index", digest(normalized))
+
+
+def source_parts(page: ProjectPage) -> tuple[str, ...]:
+    """The path components naming where a page's files come from inside a bucket: its index
+    (:func:`index_parts`), or ``url/<hash>`` for a find-links location."""
+    return ("url", url_key(page.source)) if page.flat else index_parts(page.source)

@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyffin import log
 from pyffin.cache import codec
+from pyffin.cache.codec import Cacheable
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.policy import CachePolicy
 from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
     from pyffin.cache import Cache, CacheEntry
     from pyffin.cache.fs import FileStamp
     from pyffin.client.http import HttpClient, Response
 
 
-class Record(Protocol):
-    """A payload type the cached client can store: plain-data conversion plus a schema name
-    and version (bump the version on any change of the shape)."""
-
-    RECORD_SCHEMA: ClassVar[str]
-    RECORD_VERSION: ClassVar[int]
-
-    def to_record(self) -> Any: ...
-
-    @classmethod
-    def from_record(cls, data: Any) -> Self: ...
-
-
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=Cacheable)
 
 
 class Refresh:
@@ -189,7 +175,7 @@ class CachedClient:
         self.seen[entry.path_str] = (policy, stamp)
 
 
-def _schema(record_type: type[Record]) -> str:
+def _schema(record_type: type[Cacheable]) -> str:
     return f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
 
 

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
+from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
@@ -316,7 +317,7 @@ class RegistryClient:
         return self.cached.stored(self._metadata_entry(page, file), CoreMetadata)
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
-        parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
+        parts = source_parts(page)
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
                                 f"{file.filename[: -len('.whl')]}{RECORD_EXT}")
 
@@ -330,7 +331,7 @@ class RegistryClient:
         local = _local_path(file.url)
         if local is not None:
             return self._local_wheel_metadata(local, file.filename)
-        parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
+        parts = source_parts(page)
         entry = self._metadata_entry(page, file)
         if file.core_metadata is not None:
             return self.cached.get(

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pyffin import log
-from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts, url_key
+from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts
+from pyffin.cache.keys import source_parts
 from pyffin.client import hashes
 from pyffin.client.errors import HashMismatchError
 from pyffin.futures import Future
@@ -71,7 +72,7 @@ class WheelDatabase:
             # A local file may change under the same name: its path and stamp key the entry.
             return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{local}|{stamp}"),
                                     page.page.name, f"{stem}.archive")
-        parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
+        parts = source_parts(page)
         named = hashes.key(file.hashes)
         name = f"{stem}-{named[1][:16]}.archive" if named else f"{stem}.archive"
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pyffin import log
-from pyffin.cache import CacheBucket, CacheShard, codec, digest, index_parts, path_key, url_key
-from pyffin.cache.keys import repository_key
+from pyffin.cache import CacheBucket, CacheShard, codec, digest, path_key, url_key
+from pyffin.cache.keys import repository_key, source_parts
 from pyffin.futures import Future
 from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.models.names import checked_name
@@ -39,7 +39,7 @@ from pyffin.models.urls import redact
 if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree
     from pyffin.cache import Cache, CacheEntry
-    from pyffin.client.cached import Record
+    from pyffin.cache.codec import Cacheable
     from pyffin.client.http import Response
     from pyffin.client.registry import RegistryClient
     from pyffin.git import GitSource
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from pyffin.models.files import IndexFile, ProjectPage
 
 T = TypeVar("T")
-R = TypeVar("R", bound="Record")
+R = TypeVar("R", bound="Cacheable")
 
 _ARCHIVE_MAGIC = ((b"PK\x03\x04", ".zip"), (b"\x1f\x8b", ".tar.gz"), (b"BZh", ".tar.bz2"),
                   (b"\xfd7zXZ\x00", ".tar.xz"))
@@ -184,7 +184,7 @@ class SourceDistributions:
 
         named = hashes.key(file.hashes)
         key = named[1][:16] if named else digest(file.url)
-        parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
+        parts = source_parts(page)
         return self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
 
     def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
