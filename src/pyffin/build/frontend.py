@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -30,6 +29,7 @@ from pyffin.build.hooks import ConfigSettings, HookCaller
 from pyffin.build.source import SourceTree
 from pyffin.build.system import BuildSystem, read_build_system
 from pyffin.errors import UsageError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
@@ -58,7 +58,7 @@ def parse_config_settings(items: Iterable[str]) -> dict[str, str | list[str]]:
     return settings
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuiltMetadata:
     """A ``.dist-info`` directory made by a backend, and the wheel built to get it, if any.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyffin.build.errors import InvalidBuildSystem
 from pyffin.build.source import SourceTree
+from pyffin.records import record
 
 #: The backend and requirements pip assumes without ``build-backend`` (PEP 517's "legacy
 #: behaviour": run ``setup.py`` through setuptools' backend that emulates it).
@@ -21,7 +21,7 @@ _DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _BACKEND_RE = re.compile(rf"^{_DOTTED}(?::{_DOTTED})?$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildSystem:
     """How to build a source tree: its build requirements and the backend to call."""
 

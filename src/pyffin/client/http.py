@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -51,6 +50,7 @@ from pyffin.client.errors import (
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future
 from pyffin.models.urls import redact, strip_credentials
+from pyffin.records import record
 
 if TYPE_CHECKING:
     import urllib3
@@ -65,7 +65,7 @@ _CHUNK = 1 << 18
 _DEADLINE_BYTES_PER_SECOND = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HttpSettings:
     timeout: float = 30.0
     retries: int = 3
@@ -100,7 +100,7 @@ class HttpSettings:
         )
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Response:
     """A complete response (status, lower-case headers, body) and when it was requested."""
 

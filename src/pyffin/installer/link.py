@@ -18,7 +18,6 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -37,6 +36,7 @@ from pyffin.models.wheel import (
     parse_record,
     read_headers,
 )
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.interpreter.scheme import Scheme
@@ -144,7 +144,7 @@ class PreparedWheel:
         return dist
 
 
-@dataclass(frozen=True)
+@record
 class ReplacedFiles:
     """Files that the install of one distribution overwrote."""
 

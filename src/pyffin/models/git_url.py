@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pyffin.errors import PyffinError
 from pyffin.models.urls import normalize_url, redact
+from pyffin.records import record, replace
 
 
 class GitUrlError(PyffinError):
@@ -38,7 +38,7 @@ _SCP_PASSWORD_RE = re.compile(r"^([^@/:]*):[^@/]*@")
 _REV_RE = re.compile(r"^(?!-)(?!.*\.\.)(?!.*@\{)[^\x00-\x20\x7f~^:?*\[\\]+$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitUrl:
     """A parsed ``git+`` URL. ``str()`` shows it with its password redacted."""
 
