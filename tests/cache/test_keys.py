@@ -46,10 +46,6 @@ def test_different_urls_get_different_keys() -> None:
     assert url_key("http://example.org/simple") != url_key("https://example.org/simple")
 
 
-def test_credentials_never_reach_the_normalized_url() -> None:
-    assert "secret" not in normalize_url("https://user:secret@example.org/simple")
-
-
 def test_pypi_has_a_readable_shard_and_other_indexes_are_hashed() -> None:
     assert index_parts("https://pypi.org/simple/") == ("pypi",)
     assert index_parts("http://127.0.0.1:8000/simple") == (
