@@ -87,7 +87,7 @@ def _can_keep_owner(st: os.stat_result) -> bool:
 
 def _replace(target: str, data: bytes, st: os.stat_result | None) -> None:
     directory, name = os.path.split(target)
-    tmp = os.path.join(directory, f".{name}.tmp-{os.urandom(8).hex()}")
+    tmp = os.path.join(directory, f".{name}.tmp-{token()}")
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
              | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     fd = os.open(tmp, flags, 0o666)

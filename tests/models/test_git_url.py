@@ -1,5 +1,5 @@
 """Parsing ``git+`` URLs: every form pip accepts, the revision split off correctly, fragments,
-the repository's cache key and redaction."""
+the repository's identity (which keys the cache) and redaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``git+`` requirement URLs, as pip and PEP 440 direct references write them, and their cache key.
+"""``git+`` requirement URLs, as pip and PEP 440 direct references write them, and the identity
+of the repository they name (which keys its cache entries).
 
 Accepted forms (``[...]`` is optional):
 
