@@ -8,7 +8,6 @@ once, and the installer, which reads installed distributions and writes their ``
 
 from __future__ import annotations
 
-import hashlib
 import os
 from binascii import b2a_base64
 from collections.abc import Iterable
@@ -159,11 +158,15 @@ def encode_digest(digest: bytes) -> str:
 
 def hash_bytes(data: bytes) -> str:
     """The RECORD hash field of ``data``: ``sha256=<urlsafe base64 without padding>``."""
+    import hashlib  # not at import time: reading installed distributions hashes nothing
+
     return "sha256=" + encode_digest(hashlib.sha256(data).digest())
 
 
 def hash_file(path: str) -> tuple[str, int]:
     """The RECORD hash field and size of the file at ``path``."""
+    import hashlib
+
     hasher = hashlib.sha256()
     size = 0
     with open(path, "rb") as f:
