@@ -317,3 +317,24 @@ def test_a_vanished_cache_file_is_told_apart_from_other_missing_files(tmp_path: 
     assert isinstance(found, CacheChangedError)
     assert found.hint and "cache clean --force" in found.hint
     assert changed_error(root, FileNotFoundError(2, "gone", str(tmp_path / "other"))) is None
+
+
+def test_a_directory_removed_between_mkdir_and_its_check_is_made_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Path.mkdir(exist_ok=True) raises FileExistsError when the directory exists at mkdir
+    # (another process made it) and is gone when it checks (`cache clean --force` removed it).
+    from pyffin.cache import fs
+
+    target = tmp_path / ".tmp" / "work"
+    real_mkdir = os.mkdir
+    raced: list[str] = []
+
+    def mkdir(path: str | os.PathLike[str], mode: int = 0o777) -> None:
+        if os.fspath(path) == str(tmp_path / ".tmp") and not raced:
+            raced.append(os.fspath(path))
+            raise FileExistsError(17, "File exists", os.fspath(path))
+        real_mkdir(path, mode)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    fs.ensure_dir(target)
+    assert target.is_dir() and raced

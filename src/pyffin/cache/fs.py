@@ -56,13 +56,14 @@ _TRIES = 3
 
 def ensure_dir(path: Path) -> None:
     """``mkdir -p``, even while another process removes the tree (``Path.mkdir`` gives up
-    when a parent it just made is removed before the child is)."""
+    when a parent it just made is removed before the child is, and raises
+    ``FileExistsError`` when a directory another process made is removed before it checks)."""
     for attempt in range(_TRIES):
         try:
             path.mkdir(parents=True, exist_ok=True)
             return
-        except FileNotFoundError:
-            if attempt + 1 == _TRIES:
+        except (FileNotFoundError, FileExistsError):
+            if attempt + 1 == _TRIES or (path.exists() and not path.is_dir()):
                 raise
 
 
