@@ -51,6 +51,8 @@ class Console:
         self.verbose = verbose
         self.color = use_color(color, self.stderr)
         self.color_out = use_color(color, self.stdout)
+        #: ``False`` for ``--no-progress``: no progress bars (messages stay).
+        self.progress = True
 
     @property
     def log_level(self) -> int:

@@ -38,7 +38,7 @@ def _environment_options(parser: argparse.ArgumentParser) -> None:
 
 def _change_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Installer options")
-    group.add_argument("--reinstall", action="store_true",
+    group.add_argument("--reinstall", "--force-reinstall", action="store_true",
                        help="Reinstall every package, even those already installed")
     group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
                        type=package_name, help="Reinstall NAME even if it is already installed")
@@ -81,15 +81,18 @@ def _resolve_options(parser: argparse.ArgumentParser) -> None:
 def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packages", nargs="*", metavar="PACKAGE",
                         help="Packages to install (PEP 508 requirements)")
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+    parser.add_argument("-r", "--requirement", "--requirements", action="append", default=[],
+                        metavar="FILE",
                         help="Install the requirements in FILE: a requirements file, a "
                              "project's pyproject.toml, setup.py or setup.cfg, a PEP 723 "
                              "script, or - for standard input")
     parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
                         help="Install a local project in editable mode")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+    parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
+                        metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
-    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+    parser.add_argument("--override", "--overrides", action="append", default=[],
+                        metavar="FILE",
                         help="Override dependency versions with the requirements in FILE")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
                         help="Include this optional dependency group of a pyproject.toml")
@@ -116,7 +119,8 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("src_file", nargs="*", metavar="SRC_FILE",
                         help="requirements.txt files, PEP 723 scripts (*.py), or - for "
                              "standard input")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+    parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
+                        metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
     add_group_options(parser)
     parser.add_argument("--allow-empty-requirements", action="store_true",

@@ -9,7 +9,8 @@ from pyffin.cli.command import Command, Context
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="Packages to uninstall")
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+    parser.add_argument("-r", "--requirement", "--requirements", action="append", default=[],
+                        metavar="FILE",
                         help="Uninstall the packages named in FILE")
     parser.add_argument("-p", "--python", metavar="PYTHON",
                         help="The environment's interpreter")
@@ -19,6 +20,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Allow changing an EXTERNALLY-MANAGED interpreter (PEP 668)")
     parser.add_argument("--dry-run", action="store_true",
                         help="Show what would be removed, remove nothing")
+    # pip's: pyffin never asks for confirmation.
+    parser.add_argument("-y", "--yes", action="store_true", help=argparse.SUPPRESS)
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
