@@ -11,6 +11,7 @@ from pyffin import log
 _STYLES = {
     "bold": "1",
     "dim": "2",
+    "italic": "3",
     "red": "31",
     "green": "32",
     "yellow": "33",
