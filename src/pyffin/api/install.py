@@ -476,10 +476,16 @@ class _Operation:
         result.timings["prepare"] = time.perf_counter() - started
 
         python = os.fspath(env.sys_executable)
+        launcher_python = python
+        if env.is_venv:
+            from pyffin.venv import is_relocatable
+
+            if is_relocatable(env.prefix):  # scripts run the interpreter beside them
+                launcher_python = os.path.relpath(python, env.scheme.scripts)
         to_install = sorted(plan.to_install, key=lambda w: w.name)
 
         def prepare(item: Wanted) -> PreparedWheel:
-            return prepare_wheel(archives[item.name], env.scheme, python=python,
+            return prepare_wheel(archives[item.name], env.scheme, python=launcher_python,
                                  link_mode=self.change.link_mode)
 
         # Every wheel is checked before the environment is touched: a refused one (a script
