@@ -80,9 +80,9 @@ def _exclude(parser: argparse.ArgumentParser) -> None:
 
 
 def _excluded(args: argparse.Namespace) -> set[str]:
-    from pyffin.resolver.dependencies import canonical_name
+    from pyffin.cache.keys import normalize_name
 
-    return {canonical_name(name) for name in args.exclude}
+    return {normalize_name(name) for name in args.exclude}
 
 
 def _strict(parser: argparse.ArgumentParser) -> None:
