@@ -244,7 +244,8 @@ def _configure_tree(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-d", "--depth", type=_depth, default=255, metavar="DEPTH",
                         help="How deep to draw the tree (default: 255)")
     parser.add_argument("--prune", action="append", default=[], metavar="NAME",
-                        type=package_name, help="Leave NAME and what only it needs out")
+                        type=package_name,
+                        help="Leave NAME out of the tree (what it needs is still shown)")
     parser.add_argument("--package", action="append", default=[], metavar="NAME",
                         type=package_name,
                         help="Draw only NAME's tree (repeatable)")
