@@ -88,7 +88,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: Global options that take a value (needed to find the command words in ``argv``).
-_VALUE_OPTIONS = frozenset({"--cache-dir", "--color"})
+_VALUE_OPTIONS = frozenset({"--cache-dir", "--color", "--config-file"})
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -100,11 +100,19 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="When to use colours (default: auto; NO_COLOR disables)")
     group.add_argument("--cache-dir", metavar="DIR", help="Path to the cache directory")
-    group.add_argument("--no-cache", action="store_true",
+    group.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true",
                        help="Use a temporary cache, removed when the command ends")
-    group.add_argument("--no-config", action="store_true",
+    group.add_argument("--no-config", "--isolated", action="store_true",
                        help="Ignore every configuration file, pyffin's and pip's "
                             "[env: PYFFIN_NO_CONFIG]")
+    group.add_argument("--config-file", metavar="FILE",
+                       help="Read settings from this pyffin.toml instead of looking for one "
+                            "[env: PYFFIN_CONFIG_FILE]")
+    group.add_argument("--no-progress", action="store_true",
+                       help="Hide progress bars")
+    # pip's: pyffin never checks for a newer version of itself.
+    group.add_argument("--disable-pip-version-check", action="store_true",
+                       help=argparse.SUPPRESS)
     group.add_argument("--version", action="version", version=f"pyffin {__version__}",
                        help="Print the version and exit")
 
@@ -217,8 +225,11 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     context: Context | None = None
     _exit_cleanly_on_sigterm()
     try:
-        configuration = Configuration(no_config=args.no_config)
+        configuration = Configuration(
+            no_config=args.no_config,
+            config_file=args.config_file or os.environ.get("PYFFIN_CONFIG_FILE") or None)
         apply(args, bound, configuration)
+        console.progress = not args.no_progress
         context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,
                           no_config=configuration.no_config, configuration=configuration)
         code = command.run(args, context)

@@ -18,7 +18,8 @@ class DownloadProgress:
     def __init__(self, console: Console) -> None:
         self.console = console
         stream = console.stderr
-        self.live = bool(getattr(stream, "isatty", lambda: False)()) and not console.quiet
+        self.live = bool(getattr(stream, "isatty", lambda: False)()) and not console.quiet \
+            and console.progress
         self._lock = threading.Lock()
         self._total_files = 0
         self._done_files = 0

@@ -37,7 +37,7 @@ from pyffin.client.simple import (
     parse_page,
 )
 from pyffin.distribution.metadata import CoreMetadata, MetadataError
-from pyffin.errors import PyffinError, UsageError
+from pyffin.errors import NotSupportedError, PyffinError, UsageError
 from pyffin.futures import Future
 from pyffin.records import record
 
@@ -188,6 +188,13 @@ class RegistryClient:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
+        if self.locations.strategy == "unsafe-first-match":
+            # uv's: every index's versions, those of the first index tried first. The order in
+            # which versions are tried is the resolver's; it only knows "highest first".
+            raise NotSupportedError(
+                "--index-strategy unsafe-first-match is not supported yet",
+                hint="use unsafe-best-match (every index, highest version first) or "
+                     "first-index")
         if self.locations.strategy not in INDEX_STRATEGIES:
             raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
