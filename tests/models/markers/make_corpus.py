@@ -43,8 +43,8 @@ def compile_universal(uv: str, args: list[str], requirements: str, floor: str) -
         env["UV_PYTHON_DOWNLOADS"] = "never"
         result = subprocess.run(
             [uv, "pip", "compile", "--universal", "--python-version", floor, "--no-header",
-             "--no-annotate", "--no-python-downloads", "--cache-dir", f"{scratch}/cache",
-             *args, str(source)], capture_output=True, text=True, env=env, check=False)
+             "--no-python-downloads", "--cache-dir", f"{scratch}/cache", *args, source.name],
+            capture_output=True, text=True, env=env, cwd=scratch, check=False)
     if result.returncode:
         sys.exit(result.stderr)
     return result.stdout
@@ -56,8 +56,9 @@ def single(uv: str, markers: list[str], floor: str) -> list[str]:
         for index in range(len(markers)):
             build_wheel(WheelSpec(f"m{index}", "1.0"), Path(wheels))
         requirements = "".join(f"m{i} ; {m}\n" for i, m in enumerate(markers))
-        output = compile_universal(uv, ["--offline", "--no-index", "--find-links", wheels],
-                                   requirements, floor)
+        output = compile_universal(
+            uv, ["--no-annotate", "--offline", "--no-index", "--find-links", wheels],
+            requirements, floor)
     pins = {}
     for line in output.splitlines():
         match = re.fullmatch(r"m(\d+)==1\.0(?: ; (.*))?", line)
@@ -98,19 +99,37 @@ def generated(uv: str) -> None:
               "(make_corpus.py generated)", rows)
 
 
+#: Output files of ``graph``: name -> (graph, floor, extra uv arguments).
+GRAPH_OUTPUTS = {
+    "graph-3.9.txt": ("graph.json", "3.9", ["--no-annotate"]),
+    "graph-3.8.txt": ("graph.json", "3.8", ["--no-annotate"]),
+    "graph-3.9-annotated.txt": ("graph.json", "3.9", []),
+    "graph-3.9-line.txt": ("graph.json", "3.9", ["--annotation-style", "line"]),
+    "forked-3.9.txt": ("forked.json", "3.9", []),
+    "forked-3.9-hashes.txt": ("forked.json", "3.9", ["--generate-hashes", "--annotation-style",
+                                                     "line"]),
+}
+
+
 def graph(uv: str) -> None:
-    spec = json.loads((DATA / "graph.json").read_text())
-    with IndexServer() as server:
-        for name, requires in spec["packages"].items():
-            extras = sorted({m for r in requires for m in re.findall(r"extra == '([^']+)'", r)})
-            server.add_wheel(WheelSpec(name, "1.0", requires_dist=requires, extras=extras))
-        for floor in ("3.9", "3.8"):
-            output = compile_universal(uv, ["--index-url", server.index_url],
-                                       "\n".join(spec["requirements"]) + "\n", floor)
-            path = DATA / f"graph-{floor}.txt"
-            path.write_text(f"# {version(uv)}: graph.json, --universal --python-version "
-                            f"{floor} (make_corpus.py graph)\n{output}")
-            print(f"wrote {path}")
+    for output_name, (graph_name, floor, extra) in GRAPH_OUTPUTS.items():
+        spec = json.loads((DATA / graph_name).read_text())
+        with IndexServer() as server:
+            for key, requires in spec["packages"].items():
+                name, _, release = key.partition("==")
+                extras = sorted({m for r in requires
+                                 for m in re.findall(r"extra == '([^']+)'", r)})
+                server.add_wheel(WheelSpec(name, release or "1.0", requires_dist=requires,
+                                           extras=extras))
+            output = compile_universal(
+                uv, ["--index-url", server.index_url, *extra],
+                "\n".join(spec["requirements"]) + "\n", floor)
+            # The index's port changes from run to run.
+            output = output.replace(server.index_url, "http://127.0.0.1/simple/")
+        path = DATA / output_name
+        path.write_text(f"# {version(uv)}: {graph_name}, --universal --python-version {floor} "
+                        f"{' '.join(extra)} (make_corpus.py graph)\n{output}")
+        print(f"wrote {path}")
 
 
 def main() -> None:

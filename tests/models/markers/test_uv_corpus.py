@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pyffin.models.markers import Marker, _algebra
+from tests.models.markers.graph import reachability
 
 DATA = Path(__file__).parent / "data"
 
@@ -85,38 +86,12 @@ def test_pins_of_a_graph_carry_uvs_markers(floor: str) -> None:
     # Without forks, a pin is needed where some path to it is: the disjunction over its
     # parents (and the extras requested of it) of the parent's marker and the edge's.
     spec = json.loads((DATA / "graph.json").read_text())
-    needed: dict[tuple[str, str | None], Marker] = {}
-    pending = []
-    for line in spec["requirements"]:
-        name, extras, marker = _split(line)
-        pending += [((name, extra), marker) for extra in [None, *extras]]
-    while pending:
-        node, marker = pending.pop()
-        before = needed.get(node, Marker.FALSE)
-        now = before | marker
-        if now == before:
-            continue
-        needed[node] = now
-        name, extra = node
-        for requirement in spec["packages"][name]:
-            dependency, extras, edge = _split(requirement, extra)
-            pending += [((dependency, e), now & edge) for e in [None, *extras]]
-    expected = {name: written(marker, floor) for (name, extra), marker in needed.items()
-                if extra is None and written(marker, floor) != "<false>"}
+    markers, _ = reachability(spec["requirements"], spec["packages"])
+    expected = {name: written(marker, floor) for name, marker in markers.items()
+                if written(marker, floor) != "<false>"}
     uv = {}
     for line in (DATA / f"graph-{floor}.txt").read_text().splitlines():
         match = re.fullmatch(r"([a-z0-9-]+)==1\.0(?: ; (.*))?", line)
         if match:
             uv[match.group(1)] = match.group(2) or "<true>"
     assert expected == uv
-
-
-def _split(requirement: str, extra: str | None = None) -> tuple[str, list[str], Marker]:
-    """Name, requested extras and marker of ``requirement`` (its marker decided for the
-    ``extra`` of the requiring node)."""
-    head, _, marker_text = requirement.partition(";")
-    match = re.fullmatch(r"\s*([a-z0-9-]+)(?:\[([a-z,]+)\])?\s*", head)
-    assert match is not None
-    marker = Marker.parse(marker_text) if marker_text.strip() else Marker.TRUE
-    extras = match.group(2).split(",") if match.group(2) else []
-    return match.group(1), extras, marker.with_extras([extra] if extra else [])
