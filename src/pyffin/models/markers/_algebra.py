@@ -322,6 +322,12 @@ def _maybe_negated(x: int, children: Children) -> Children:
     return _negated(_nodes[(x >> 1) - 1][0], children) if x & 1 else children
 
 
+def possible(x: int) -> int:
+    """``x`` without the impossible platform combinations (computed without the exclusion
+    check, which would otherwise decide on its own which part to keep)."""
+    return _conjoin(x, exclusions() ^ 1, False)
+
+
 def impossible(x: int) -> bool:
     """Whether ``x`` holds only in impossible platform combinations. The exclusion check of
     :func:`conjunction` only applies where both sides start with a platform variable (as in

@@ -260,12 +260,14 @@ def _clause_node(clause: Sequence[Term]) -> int:
 
 def _expand(dnf: list[Clause], x: int) -> None:
     """Drop the terms and clauses the marker does not need (step 2 of the module docstring)."""
-    outside = x ^ 1
+    # Where the marker is false, impossible combinations aside: a term goes when the rest of
+    # its clause is disjoint from it.
+    outside = a.possible(x ^ 1)
     for clause in dnf:
         index = 0
         while index < len(clause):
             rest = clause[:index] + clause[index + 1:]
-            if a.impossible(a.conjunction(_clause_node(rest), outside)):
+            if a.disjoint(_clause_node(rest), outside):
                 del clause[index]
             else:
                 index += 1
