@@ -313,20 +313,27 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
 
 
 def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]:
-    """``sha256`` of every file of each pinned version that suits the target."""
+    """``sha256`` of every file of each pinned release, for every platform and Python (so a
+    hashed lock made here installs anywhere), as uv writes them: the index's hashes of all the
+    release's files but those ``--exclude-newer`` leaves out; a file the index lists without a
+    hash is read (or downloaded) only if it is the one this target uses."""
     hashes: dict[str, list[str]] = {}
     for package in resolution:
         digests: set[str] = set()
-        for dist in source.files(package.name, package.version).usable:
+        chosen = source.files(package.name, package.version).best
+        for dist in source.release_files(package.name, package.version):
             if dist.file is not None:
-                digest = dist.file.hash("sha256") or _compute_sha256(source, dist.file.url)
+                digest = dist.file.hash("sha256")
+                if digest is None and dist.file.url == (chosen.file and chosen.file.url):
+                    digest = _compute_sha256(source, dist.file.url)
             elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
                     not dist.direct.is_directory:
                 url = dist.direct.url.partition("#")[0]
                 digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
             else:
                 continue  # a git checkout or a directory has no archive to hash
-            digests.add(f"sha256:{digest}")
+            if digest is not None:
+                digests.add(f"sha256:{digest}")
         hashes[package.name] = sorted(digests)
     return hashes
 

@@ -503,6 +503,36 @@ class IndexSource:
     def files(self, name: str, version: Version) -> VersionFiles:
         return self.versions(name)[version]
 
+    def release_files(self, name: str, version: Version) -> list[Distribution]:
+        """Every file of a pinned version on the page that offers it, whatever the target
+        (other platforms and Pythons, yanked files, those ``--only-binary`` / ``--no-binary``
+        leave out), but not those uploaded after the ``--exclude-newer`` cutoff: what uv
+        hashes for ``--generate-hashes``. A direct reference is its one file."""
+        files = self.files(name, version)
+        best = files.best
+        if best.page is None:
+            return [best]
+        page = files.usable[0].page  # usable files have their page
+        assert page is not None
+        rows = page.page.versions.get(str(version))
+        if rows is None:  # not the key the page grouped it under: look for it
+            from packaging.version import InvalidVersion, Version
+
+            for key, found in page.page.versions.items():
+                try:
+                    if Version(key) == version:
+                        rows = found
+                        break
+                except InvalidVersion:
+                    continue
+        if rows is None:
+            return list(files.usable)
+        cutoff = self.cutoff(name)
+        wheels, sdists = rows
+        return [_distribution(page, is_wheel, row)
+                for is_wheel, group in ((True, wheels), (False, sdists)) for row in group
+                if cutoff is None or row[5] is None or row[5] <= cutoff]
+
     def _usable_versions(self, name: str, pages: Iterable[ProjectPage]
                          ) -> dict[Version, VersionFiles]:
         """The versions the target can use, from the pages' raw rows (no objects per file:

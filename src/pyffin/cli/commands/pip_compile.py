@@ -83,7 +83,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
     output = parser.add_argument_group("Output options")
     output.add_argument("--generate-hashes", action="store_true",
-                        help="Add --hash lines for every file of each pin that fits the target")
+                        help="Add --hash lines for every file of each pinned release")
     output.add_argument("--annotation-style", choices=("split", "line"), default="split",
                         help="How to write '# via' annotations (default: split)")
     output.add_argument("--no-annotate", action="store_true",
