@@ -400,3 +400,72 @@ def test_metadata_that_does_not_match_is_an_error(tmp_path: Path, index_server: 
 
 def test_no_requirements_is_a_usage_error(tmp_path: Path) -> None:
     assert pyffin("pip", "compile").returncode == 2
+
+
+# ------------------------------------------------------------------ direct references as written
+@pytest.fixture
+def projects(tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+             dist_dir: Path) -> IndexServer:
+    """In the working directory: ``proj`` (demo, needs lib), ``sub/other`` (other, needs demo)
+    and ``d/lib-1.0.tar.gz``; on the index: lib and app (needs lib)."""
+    from tests.support.dists import build_sdist, write_source_tree
+
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib"]))
+    write_source_tree(SdistSpec("demo", "1.0", requires_dist=["lib"]), tmp_path / "proj")
+    write_source_tree(SdistSpec("other", "2.0", requires_dist=["demo"]), tmp_path / "sub/other")
+    (tmp_path / "d").mkdir()
+    sdist = build_sdist(SdistSpec("lib", "1.0"), dist_dir)
+    (tmp_path / "d" / sdist.name).write_bytes(sdist.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    return index_server
+
+
+# Each output is uv 0.13.9's, byte for byte.
+@pytest.mark.parametrize(("requirements", "expected"), [
+    ("-e ./proj\n", "-e ./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("-e proj/\n", "-e proj/\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("-e file:./proj\n", "-e file:./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("-e ./proj[x]\n", "-e ./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("./proj\n", "./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("demo @ ./proj\n", "./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ('demo[x] @ ./proj ; python_version > "3"\n',
+     "./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("demo @ file:./proj\n",
+     "demo @ file:./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    # Editables first, by what was written; then the rest by name.
+    ("app\n-e ./sub/other\n-e ./proj\n",
+     "-e ./proj\n    # via\n    #   -r req.in\n    #   other\n-e ./sub/other\n"
+     "    # via -r req.in\napp==1.0\n    # via -r req.in\nlib==1.0\n    # via\n    #   app\n"
+     "    #   demo\n"),
+    ("./proj\n./sub/other\n",
+     "./proj\n    # via\n    #   -r req.in\n    #   other\nlib==1.0\n    # via demo\n"
+     "./sub/other\n    # via -r req.in\n"),
+    ("lib @ ./d/lib-1.0.tar.gz\n", "./d/lib-1.0.tar.gz\n    # via -r req.in\n"),
+])
+def test_direct_references_are_written_as_given(projects: IndexServer, requirements: str,
+                                                expected: str) -> None:
+    Path("req.in").write_text(requirements)
+    result = pyffin("pip", "compile", "req.in", "--index-url", projects.index_url,
+                    "--no-config", "--no-header", "--cache-dir", "cache")
+    assert result.stdout == expected, result
+
+
+def test_absolute_references_stay_absolute(projects: IndexServer, tmp_path: Path) -> None:
+    Path("req.in").write_text(f"{tmp_path}/proj\n-e file://{tmp_path}/sub/other\n")
+    result = pyffin("pip", "compile", "req.in", "--index-url", projects.index_url,
+                    "--no-config", "--no-header", "--no-annotate", "--cache-dir", "cache")
+    assert result.stdout == f"-e file://{tmp_path}/sub/other\n{tmp_path}/proj\nlib==1.0\n"
+
+
+def test_a_compiled_editable_installs_as_editable(projects: IndexServer, tmp_path: Path) -> None:
+    Path("req.in").write_text("-e ./proj\n")
+    assert pyffin("pip", "compile", "req.in", "-o", "req.txt", "--index-url",
+                  projects.index_url, "--no-config", "--cache-dir", "cache").returncode == 0
+    assert pyffin("venv", "env", "--python", sys.executable, "--cache-dir", "cache"
+                  ).returncode == 0
+    synced = pyffin("pip", "sync", "req.txt", "--python", "env/bin/python", "--index-url",
+                    projects.index_url, "--no-config", "--cache-dir", "cache")
+    assert synced.returncode == 0, synced
+    freeze = pyffin("pip", "freeze", "--python", "env/bin/python")
+    assert freeze.stdout == f"-e {tmp_path / 'proj'}\nlib==1.0\n"

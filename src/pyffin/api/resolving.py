@@ -70,7 +70,46 @@ class CompileResult:
             extra_index_urls=extra,
             find_links=list(settings.find_links or ()) if emit_find_links else (),
             no_emit_packages=frozenset(normalize_name(n) for n in no_emit_packages),
+            written=self.written(),
         )
+
+    def written(self) -> dict[str, str]:
+        """The pins to write as the user wrote their direct reference (see
+        :func:`written_requirement`), by name."""
+        from pyffin.resolver.dependencies import same_url
+
+        entries = [e for e in (*self.spec.requirements, *self.spec.constraints,
+                               *self.spec.overrides) if e.url is not None and e.given]
+        written: dict[str, str] = {}
+        for package in self.resolution:
+            if package.url is None:
+                continue
+            for entry in entries:
+                if entry.url is not None and same_url(entry.url, package.url):
+                    text = written_requirement(package.name, entry)
+                    if text is not None:
+                        written[package.name] = text
+                    break
+        return written
+
+
+def written_requirement(name: str, entry: RequirementEntry) -> str | None:
+    """How a compiled file writes a pin from a direct reference, as uv does: an editable as
+    ``-e`` and its reference as given; a local path as given (``./pkg``, relative paths stay
+    relative); a ``file:`` URL as ``name @ file:…`` as given. ``None``: the resolution's URL
+    (remote URLs, git pinned to its commit)."""
+    from pyffin.requirements.requirement import url_scheme
+
+    given = entry.given
+    if given is None or entry.url is None:
+        return None
+    if entry.editable:
+        return f"-e {given}"
+    if not entry.url.startswith("file:"):
+        return None
+    if url_scheme(given) is None:
+        return given  # a path: a requirements file may name a project by its path
+    return f"{name} @ {given}"
 
 
 def compile(  # the public name mirrors `pyffin pip compile`
