@@ -460,6 +460,47 @@ def test_config_settings_reach_the_backend(tmp_path: Path, venv: Path) -> None:
     assert json.loads(record.read_text())["config_settings"] == {"mode": "fast", "flag": "1"}
 
 
+def installed_settings(venv: Path, name: str) -> Any:
+    [record] = (venv / "lib").glob(f"python3.*/site-packages/{name}-1.0.dist-info/"
+                                   "pyffin_test_backend.json")
+    return json.loads(record.read_text())["config_settings"]
+
+
+def test_built_wheels_are_kept_per_config_settings_and_isolation(
+        index_server: IndexServer, tmp_path: Path, backend_log: Path) -> None:
+    """A wheel built with other -C settings, or without isolation, is another wheel; the
+    same options find the one built before."""
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
+    runs: list[tuple[list[str], Any]] = [
+        (["-C", "mode=fast"], {"mode": "fast"}),
+        (["-C", "mode=slow"], {"mode": "slow"}),
+        ([], {}),
+        (["--no-build-isolation"], {}),
+        (["-C", "mode=fast"], {"mode": "fast"}),  # built before: reused
+    ]
+    for i, (options, expected) in enumerate(runs):
+        env = tmp_path / f"env{i}"
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "cache").returncode == 0
+        result = install(env, "lib", str(project), *options, index=index_server)
+        assert result.returncode == 0, result
+        assert installed_settings(env, "lib") == expected
+        assert installed_settings(env, "local") == expected
+    assert builds(backend_log, "lib") == builds(backend_log, "local") == 4
+
+
+def test_metadata_from_the_backend_is_kept_per_config_settings(tmp_path: Path,
+                                                               backend_log: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", dynamic=["Requires-Dist"],
+                                          static_pyproject=False), tmp_path / "local")
+    for options in (["-C", "a=1"], ["-C", "a=2"], ["-C", "a=1"], []):
+        assert compile_(tmp_path, f"{project}\n", *options).returncode == 0
+    prepared = [c["config_settings"] for c in calls(backend_log)
+                if c["hook"] == "prepare_metadata_for_build_wheel"]
+    assert prepared == [{"a": "1"}, {"a": "2"}, {}]
+
+
 @pytest.mark.network
 @pytest.mark.parametrize("backend", ["setuptools", "hatchling"])
 def test_real_backends_from_the_public_index(tmp_path: Path, venv: Path, backend: str) -> None:

@@ -30,6 +30,19 @@ class BuildOptions:
     isolated: bool = True
     config_settings: Mapping[str, str | list[str]] | None = None
 
+    @property
+    def key(self) -> str:
+        """What keys the metadata and wheels built with these options in the cache: ``""``
+        for the defaults, else a hash of the settings and the isolation mode."""
+        if self.isolated and not self.config_settings:
+            return ""
+        import json
+
+        from pyffin.cache import digest
+
+        return digest(json.dumps([self.isolated, dict(self.config_settings or {})],
+                                 sort_keys=True))
+
 
 class InstallingBuildContext:
     """Resolves build requirements for the build environment's interpreter and installs them
@@ -122,7 +135,7 @@ def source_distributions(session: Session,
 
     sources = SourceDistributions(session.cache, session.registry(),
                                   tags=lambda: build_interpreter().tags, builder=builder,
-                                  git=git)
+                                  git=git, build_key=settings.key)
     context.sources = sources
     return sources
 

@@ -14,7 +14,10 @@ its revision, so built wheels stay tied to the freshness of their source:
 
 A revision holds ``metadata.rec`` (core metadata), ``manifest.rec`` (built wheel filename →
 its metadata, written atomically), the built wheels, ``NAME`` (for ``cache clean NAME``) and,
-for downloaded sources, the archive itself. Metadata comes from the sources without building
+for downloaded sources, the archive itself. What a build makes depends on how it was built:
+with ``-C/--config-settings`` or without build isolation, the metadata, manifest and wheels
+live in ``build-<hash of those options>/`` inside the revision instead, so a build with other
+settings never reuses them. Metadata comes from the sources without building
 when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else from the backend. Builds of one
 revision hold its ``.lock``: two processes never build the same thing at once, and the second
 finds the first one's wheel. Within a process, a build in flight is shared by every caller.
@@ -95,7 +98,10 @@ class _Source:
     def __init__(self, shard: CacheShard, origin: str, *, archive: Path | None = None,
                  directory: Path | None = None, subdirectory: str | None = None,
                  is_sdist: bool = True) -> None:
+        #: The revision (archive, ``NAME``, the build lock).
         self.shard = shard
+        #: Where what is built from it lives (see :meth:`SourceDistributions.built_shard`).
+        self.built = shard
         self.origin = origin
         self.archive = archive
         self.directory = directory
@@ -108,8 +114,11 @@ class SourceDistributions:
 
     def __init__(self, cache: Cache, registry: RegistryClient, *,
                  tags: Sequence[str] | Callable[[], Sequence[str]],
-                 builder: Callable[[], SourceBuilder], git: Callable[[], GitSource]) -> None:
+                 builder: Callable[[], SourceBuilder], git: Callable[[], GitSource],
+                 build_key: str = "") -> None:
         self.cache = cache
+        #: The build options (config settings, isolation) as a key; ``""`` for the defaults.
+        self.build_key = build_key
         self.registry = registry
         #: The tags of the interpreter wheels are built for (the target's, or those of the
         #: interpreter found to build with, known only once something is built).
@@ -134,7 +143,8 @@ class SourceDistributions:
     def cached_registry_metadata(self, page: ProjectPage, file: IndexFile
                                  ) -> CoreMetadata | None:
         """The metadata of an index sdist if the cache has it (no download, no build)."""
-        return self._read(self._registry_shard(page, file).entry("metadata.rec"), CoreMetadata)
+        shard = self.built_shard(self._registry_shard(page, file))
+        return self._read(shard.entry("metadata.rec"), CoreMetadata)
 
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
@@ -175,6 +185,14 @@ class SourceDistributions:
         return self._builder
 
     # ------------------------------------------------------------------------ sources
+    def built_shard(self, revision: CacheShard) -> CacheShard:
+        """Where what is built from ``revision`` with this instance's build options lives."""
+        return revision.shard(f"build-{self.build_key}") if self.build_key else revision
+
+    def _keyed(self, source: _Source) -> _Source:
+        source.built = self.built_shard(source.shard)
+        return source
+
     def _registry_shard(self, page: ProjectPage, file: IndexFile) -> CacheShard:
         sha256 = file.hash("sha256")
         key = sha256[:16] if sha256 else digest(file.url)
@@ -187,11 +205,14 @@ class SourceDistributions:
         if not archive.is_file():
             local = _local_path(file.url)
             if local is not None:
-                return _Source(shard, file.filename, archive=Path(local))
+                return self._keyed(_Source(shard, file.filename, archive=Path(local)))
             self._download(file.url, archive, file.hashes)
-        return _Source(shard, file.filename, archive=archive)
+        return self._keyed(_Source(shard, file.filename, archive=archive))
 
     def _direct_source(self, direct: DirectSource) -> _Source:
+        return self._keyed(self._unkeyed_direct_source(direct))
+
+    def _unkeyed_direct_source(self, direct: DirectSource) -> _Source:
         if direct.kind == "git":
             assert direct.git is not None
             commit = self.git_commit(direct)
@@ -243,7 +264,7 @@ class SourceDistributions:
     # ------------------------------------------------------------------ metadata, wheels
     def _metadata(self, source: _Source, name: str | None, *, editable: bool = False
                   ) -> CoreMetadata:
-        entry = source.shard.entry("editable-metadata.rec" if editable else "metadata.rec")
+        entry = source.built.entry("editable-metadata.rec" if editable else "metadata.rec")
         cached = self._read(entry, CoreMetadata)
         if cached is not None:
             return cached
@@ -290,13 +311,13 @@ class SourceDistributions:
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
             source.shard.entry("NAME").write(_normalize(metadata.name).encode())
-            if self._read(source.shard.entry("metadata.rec"), CoreMetadata) is None:
-                source.shard.entry("metadata.rec").write(_dumps(metadata))
+            if self._read(source.built.entry("metadata.rec"), CoreMetadata) is None:
+                source.built.entry("metadata.rec").write(_dumps(metadata))
             return kept
 
     def _editable(self, source: _Source) -> Path:
         """An editable wheel (PEP 660) of a local directory, cached per revision."""
-        shard = source.shard.shard("editable")
+        shard = source.built.shard("editable")
         existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
         if existing:
             return existing[0]
@@ -313,13 +334,13 @@ class SourceDistributions:
             return target
 
     def _compatible_wheel(self, source: _Source) -> Path | None:
-        manifest = self._read(source.shard.entry("manifest.rec"), _Manifest)
+        manifest = self._read(source.built.entry("manifest.rec"), _Manifest)
         if manifest is None:
             return None
         best: tuple[int, Path] | None = None
         for filename in manifest.wheels:
             rank = self._wheel_rank(filename)
-            path = source.shard.path / filename
+            path = source.built.path / filename
             if rank is not None and path.is_file() and (best is None or rank < best[0]):
                 best = (rank, path)
         return None if best is None else best[1]
@@ -337,14 +358,14 @@ class SourceDistributions:
 
     def _keep_wheel(self, source: _Source, wheel: Path, metadata: CoreMetadata) -> Path:
         """Move a built wheel into the revision and record it in the manifest (atomically)."""
-        source.shard.path.mkdir(parents=True, exist_ok=True)
-        target = source.shard.path / wheel.name
+        source.built.path.mkdir(parents=True, exist_ok=True)
+        target = source.built.path / wheel.name
         if target.exists():
             # Another build of this very revision finished first; it may hide a bug, so say so.
             log.warn(f"Replacing the existing built wheel {target} (built again from "
                      f"{source.origin})")
         os.replace(wheel, target)
-        entry = source.shard.entry("manifest.rec")
+        entry = source.built.entry("manifest.rec")
         manifest = self._read(entry, _Manifest) or _Manifest({})
         manifest.wheels[wheel.name] = metadata
         entry.write(record.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
@@ -425,7 +446,7 @@ class SourceDistributions:
 
     def _once(self, source: _Source, kind: str, compute: Callable[[], T]) -> T:
         """Run ``compute`` once per process for this revision and kind; other threads wait."""
-        key = (os.fspath(source.shard.path), kind)
+        key = (os.fspath(source.built.path), kind)
         with self._lock:
             future = self._inflight.get(key)
             owner = future is None
