@@ -451,6 +451,53 @@ def test_touching_pyproject_rebuilds_a_local_project(tmp_path: Path, backend_log
     assert hooks(backend_log, "local").count("prepare_metadata_for_build_wheel") == 2
 
 
+@pytest.mark.parametrize("option", [["--reinstall"], ["--reinstall-package", "local"],
+                                    ["--refresh"], ["--refresh-package", "local"]])
+def test_reinstall_or_refresh_rebuilds_an_edited_local_project(
+        tmp_path: Path, venv: Path, backend_log: Path, option: list[str]) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", files={"local/__init__.py": "V = 1\n"}),
+                                tmp_path / "local")
+    assert install(venv, str(project)).returncode == 0
+    (project / "local" / "__init__.py").write_text("V = 2\n")
+    # Not one of its cache keys (pyproject.toml, setup.py, setup.cfg): the wheel built before
+    # is still the project's, as uv has it.
+    assert install(venv, str(project)).returncode == 0
+    assert python(venv, "import local; print(local.V)") == "1\n"
+    assert builds(backend_log, "local") == 1
+    again = install(venv, str(project), *option)
+    assert again.returncode == 0, again
+    assert python(venv, "import local; print(local.V)") == "2\n"
+    assert builds(backend_log, "local") == 2
+    assert "Replacing the existing built wheel" not in again.stderr
+
+
+def test_reinstall_rebuilds_an_editable_project(tmp_path: Path, venv: Path,
+                                                backend_log: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
+    assert install(venv, "-e", str(project)).returncode == 0
+    assert install(venv, "-e", str(project), "--reinstall").returncode == 0
+    assert hooks(backend_log, "local").count("build_editable") == 2
+    assert len(list((tmp_path / "cache").glob("sdists-v0/path/*/*/editable/*.whl"))) == 1
+
+
+@pytest.mark.parametrize("table", ["pyffin", "uv"])
+@pytest.mark.parametrize("key", ['"local/*.py"', '{ file = "local/**/*.py" }'])
+def test_cache_keys_name_what_rebuilds_a_local_project(
+        tmp_path: Path, venv: Path, backend_log: Path, table: str, key: str) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", files={"local/__init__.py": "V = 1\n"}),
+                                tmp_path / "local")
+    with open(project / "pyproject.toml", "a") as f:
+        f.write(f"\n[tool.{table}]\ncache-keys = [{key}]\n")
+    assert install(venv, str(project)).returncode == 0
+    assert install(venv, str(project)).returncode == 0
+    assert builds(backend_log, "local") == 1
+    (project / "local" / "__init__.py").write_text("V = 2\n")
+    result = install(venv, str(project))
+    assert result.returncode == 0 and result.stderr.count("warning") == 0, result
+    assert python(venv, "import local; print(local.V)") == "2\n"
+    assert builds(backend_log, "local") == 2
+
+
 def test_config_settings_reach_the_backend(tmp_path: Path, venv: Path) -> None:
     project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
     result = install(venv, str(project), "-C", "mode=fast", "-C", "flag=1")

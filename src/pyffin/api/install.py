@@ -236,7 +236,9 @@ class _Operation:
         if self.sources is None:
             from pyffin.api.building import LazySources
 
-            self.sources = LazySources(self.session, env, self.build)
+            self.sources = LazySources(self.session, env, self.build,
+                                       reinstall=self.change.reinstall,
+                                       reinstall_packages=self.change.reinstall_packages)
         return self.sources
 
     def environment(self) -> Interpreter:

@@ -8,9 +8,11 @@ its revision, so built wheels stay tied to the freshness of their source:
 - URLs: ``url/<hash(url)>/<revision>/`` — the HTTP freshness of the archive decides: fresh or
   not modified → the same revision; changed → a new revision, built again;
 - git: ``git/<hash(repository)>/<commit>/<hash(subdirectory)>/`` — a commit never changes;
-- local paths: ``path/<hash(path)>/<stamp>/`` — the stamp hashes the mtimes of
-  ``pyproject.toml``, ``setup.py`` and ``setup.cfg`` (of an archive: its mtime and size), so
-  touching them makes a new revision.
+- local paths: ``path/<hash(path)>/<stamp>/`` — the stamp hashes what the project's cache keys
+  name (by default the mtimes of ``pyproject.toml``, ``setup.py`` and ``setup.cfg``; see
+  :mod:`.cache_keys`; of an archive: its mtime and size), so touching them makes a new
+  revision. ``--refresh``, ``--reinstall`` and their ``-package`` forms build a local
+  project again in any case (what was built before the command started is not used).
 
 A revision holds ``metadata.rec`` (core metadata), ``manifest.rec`` (built wheel filename →
 its metadata, written atomically), the built wheels, ``NAME`` (for ``cache clean NAME``) and,
@@ -40,7 +42,7 @@ from pyffin.futures import Future
 if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree
     from pyffin.cache import Cache, CacheEntry
-    from pyffin.client.cached import Record
+    from pyffin.client.cached import Record, Refresh
     from pyffin.client.http import Response
     from pyffin.client.registry import ProjectPage, RegistryClient
     from pyffin.client.simple import IndexFile
@@ -53,7 +55,6 @@ R = TypeVar("R", bound="Record")
 _ARCHIVE_MAGIC = ((b"PK\x03\x04", ".zip"), (b"\x1f\x8b", ".tar.gz"), (b"BZh", ".tar.bz2"),
                   (b"\xfd7zXZ\x00", ".tar.xz"))
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
-_STAMPED_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 class _Manifest:
@@ -97,7 +98,9 @@ class _Source:
 
     def __init__(self, shard: CacheShard, origin: str, *, archive: Path | None = None,
                  directory: Path | None = None, subdirectory: str | None = None,
-                 is_sdist: bool = True) -> None:
+                 is_sdist: bool = True, local: bool = False) -> None:
+        #: A local directory or archive (``--refresh`` / ``--reinstall`` build it again).
+        self.local = local
         #: The revision (archive, ``NAME``, the build lock).
         self.shard = shard
         #: Where what is built from it lives (see :meth:`SourceDistributions.built_shard`).
@@ -119,6 +122,12 @@ class SourceDistributions:
         self.cache = cache
         #: The build options (config settings, isolation) as a key; ``""`` for the defaults.
         self.build_key = build_key
+        #: Local projects to build again whatever was built before (``--refresh``,
+        #: ``--reinstall`` and their ``-package`` forms); ``None``: none.
+        self.rebuild: Refresh | None = None
+        #: What this instance built (:attr:`_Source.built` path, ``metadata``,
+        #: ``editable-metadata``, ``wheel`` or ``editable``): never built again.
+        self._rebuilt: set[tuple[str, str]] = set()
         self.registry = registry
         #: The tags of the interpreter wheels are built for (the target's, or those of the
         #: interpreter found to build with, known only once something is built).
@@ -228,8 +237,9 @@ class SourceDistributions:
             shard = self.cache.shard(CacheBucket.SDISTS, "path", path_key(path), stamp)
             if path.is_dir():
                 return _Source(shard, str(path), directory=path,
-                               subdirectory=direct.subdirectory, is_sdist=False)
-            return _Source(shard, str(path), archive=path, subdirectory=direct.subdirectory)
+                               subdirectory=direct.subdirectory, is_sdist=False, local=True)
+            return _Source(shard, str(path), archive=path, subdirectory=direct.subdirectory,
+                           local=True)
         if direct.kind == "sdist-url":
             return self._url_source(direct)
         raise AssertionError(f"not a source distribution: {direct.url}")
@@ -264,16 +274,17 @@ class SourceDistributions:
     # ------------------------------------------------------------------ metadata, wheels
     def _metadata(self, source: _Source, name: str | None, *, editable: bool = False
                   ) -> CoreMetadata:
-        entry = source.built.entry("editable-metadata.rec" if editable else "metadata.rec")
+        kind = "editable-metadata" if editable else "metadata"
+        entry = source.built.entry(f"{kind}.rec")
         cached = self._read(entry, CoreMetadata)
-        if cached is not None:
+        if cached is not None and not self._stale(source, cached.name, kind):
             return cached
         from pyffin.build import check_cycle
 
         check_cycle(source.origin)
         with source.shard.lock(f"the build of {source.origin}"):
             cached = self._read(entry, CoreMetadata)
-            if cached is not None:
+            if cached is not None and not self._stale(source, cached.name, kind):
                 return cached
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
@@ -290,6 +301,7 @@ class SourceDistributions:
                     log.debug(f"Read the metadata of {source.origin} without building")
             _check_name(metadata, name, source.origin)
             entry.write(_dumps(metadata))
+            self._rebuilt.add((os.fspath(source.built.path), kind))
             source.shard.entry("NAME").write(_normalize(metadata.name).encode())
         return metadata
 
@@ -311,26 +323,39 @@ class SourceDistributions:
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
             source.shard.entry("NAME").write(_normalize(metadata.name).encode())
-            if self._read(source.built.entry("metadata.rec"), CoreMetadata) is None:
+            known = self._read(source.built.entry("metadata.rec"), CoreMetadata)
+            if known is None or self._stale(source, known.name, "metadata"):
                 source.built.entry("metadata.rec").write(_dumps(metadata))
+                self._rebuilt.add((os.fspath(source.built.path), "metadata"))
             return kept
 
     def _editable(self, source: _Source) -> Path:
         """An editable wheel (PEP 660) of a local directory, cached per revision."""
         shard = source.built.shard("editable")
-        existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
-        if existing:
-            return existing[0]
+
+        def existing() -> Path | None:
+            wheels = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
+            if not wheels or self._stale(source, _wheel_name(wheels[0].name), "editable"):
+                return None
+            return wheels[0]
+
+        found = existing()
+        if found is not None:
+            return found
         with source.shard.lock(f"the build of {source.origin}"):
-            existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
-            if existing:
-                return existing[0]
+            found = existing()
+            if found is not None:
+                return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
                 wheel = self.builder.build_editable(tree, tmp / "wheel")
                 shard.path.mkdir(parents=True, exist_ok=True)
+                for old in shard.path.glob("*.whl"):  # one rebuilt over it (--reinstall)
+                    if old.name != wheel.name:
+                        old.unlink()
                 target = shard.path / wheel.name
                 os.replace(wheel, target)
+            self._rebuilt.add((os.fspath(source.built.path), "editable"))
             return target
 
     def _compatible_wheel(self, source: _Source) -> Path | None:
@@ -338,7 +363,9 @@ class SourceDistributions:
         if manifest is None:
             return None
         best: tuple[int, Path] | None = None
-        for filename in manifest.wheels:
+        for filename, metadata in manifest.wheels.items():
+            if self._stale(source, metadata.name, "wheel"):
+                continue
             rank = self._wheel_rank(filename)
             path = source.built.path / filename
             if rank is not None and path.is_file() and (best is None or rank < best[0]):
@@ -360,11 +387,12 @@ class SourceDistributions:
         """Move a built wheel into the revision and record it in the manifest (atomically)."""
         source.built.path.mkdir(parents=True, exist_ok=True)
         target = source.built.path / wheel.name
-        if target.exists():
+        if target.exists() and not self._stale(source, metadata.name, "wheel"):
             # Another build of this very revision finished first; it may hide a bug, so say so.
             log.warn(f"Replacing the existing built wheel {target} (built again from "
                      f"{source.origin})")
         os.replace(wheel, target)
+        self._rebuilt.add((os.fspath(source.built.path), "wheel"))
         entry = source.built.entry("manifest.rec")
         manifest = self._read(entry, _Manifest) or _Manifest({})
         manifest.wheels[wheel.name] = metadata
@@ -373,6 +401,16 @@ class SourceDistributions:
         return target
 
     # -------------------------------------------------------------------------- helpers
+    def _stale(self, source: _Source, name: str, kind: str) -> bool:
+        """Whether what was built before (``kind``, see :attr:`_rebuilt`) from the local
+        ``source`` (project ``name``) must be built again: ``--refresh`` / ``--reinstall``
+        asked, and this instance has not built it yet."""
+        rebuild = self.rebuild
+        if (rebuild is None or not source.local
+                or (os.fspath(source.built.path), kind) in self._rebuilt):
+            return False
+        return rebuild.all or _normalize(name) in rebuild.packages
+
     @property
     def _tag_rank(self) -> dict[str, int]:
         if self._tag_rank_memo is None:
@@ -481,6 +519,10 @@ def _normalize(name: str) -> str:
     return normalize_name(name)
 
 
+def _wheel_name(filename: str) -> str:
+    return filename.partition("-")[0]
+
+
 def _check_name(metadata: CoreMetadata, name: str | None, origin: str) -> None:
     if name is not None and _normalize(metadata.name) != name:
         raise MetadataError(f"the source {origin} builds {metadata.name} {metadata.version}, "
@@ -499,16 +541,14 @@ def _wheel_metadata(wheel: Path) -> CoreMetadata:
 
 
 def _stamp(path: Path, subdirectory: str | None) -> str:
-    """What makes a new revision of a local source: the build files' mtimes (a directory), or
-    the archive's mtime and size."""
+    """What makes a new revision of a local source: what the project's cache keys name (a
+    directory: by default the build files' mtimes, see :mod:`.cache_keys`), or the archive's
+    mtime and size."""
     parts = [subdirectory or ""]
     if path.is_dir():
-        root = path / subdirectory if subdirectory else path
-        for name in _STAMPED_FILES:
-            try:
-                parts.append(f"{name}:{os.stat(root / name).st_mtime_ns}")
-            except FileNotFoundError:
-                parts.append(f"{name}:-")
+        from pyffin.distribution.cache_keys import cache_key_stamp
+
+        parts += cache_key_stamp(path / subdirectory if subdirectory else path)
     else:
         st = os.stat(path)
         parts.append(f"{st.st_mtime_ns}:{st.st_size}")
