@@ -76,6 +76,8 @@ class _Runner:
                  extra_environ: Mapping[str, str] | None = None) -> None:
         import subprocess
 
+        from pyffin.interrupt import run
+
         environ = {**self._environ, **(extra_environ or {})}
         self.command, self.output = cmd, ""
         limit, slots = _build_slots()
@@ -84,8 +86,9 @@ class _Runner:
                       f"{self._what}")
             slots.acquire()
         try:
-            result = subprocess.run(cmd, cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+            # In a process group of its own, killed as a whole on Ctrl-C (see pyffin.interrupt).
+            result = run(cmd, cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         finally:
             slots.release()
         self.output = result.stdout.decode("utf-8", errors="replace")

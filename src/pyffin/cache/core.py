@@ -241,12 +241,15 @@ class Cache:
     @contextmanager
     def temp_dir(self) -> Iterator[Path]:
         """A temporary directory on the cache's file system, removed unless persisted."""
+        from pyffin.interrupt import temporary
+
         parent = self.root / TEMP_DIRNAME
         parent.mkdir(parents=True, exist_ok=True)
         path = parent / fs.token()
         path.mkdir()
         try:
-            yield path
+            with temporary(path):  # removed even if its thread is still busy at Ctrl-C
+                yield path
         finally:
             if path.exists():
                 fs.remove(path)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pyffin import __version__, log
 from pyffin.cli import registry
@@ -215,7 +215,7 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
     log.configure(console.sink, console.log_level)
     context: Context | None = None
-    _exit_cleanly_on_sigterm()
+    restore_signals = _stop_everything_on_signals()
     try:
         configuration = Configuration(no_config=args.no_config)
         apply(args, bound, configuration)
@@ -228,6 +228,9 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
         return e.exit_code
     except KeyboardInterrupt:
+        from pyffin.interrupt import interrupt
+
+        interrupt()  # also when it was not the signal handler's (a library's own handler)
         console.error("interrupted")
         return 130
     except BrokenPipeError:
@@ -244,8 +247,28 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
                       hint="this is a bug; run again with -v for the traceback and report it")
         return 1
     finally:
+        from pyffin.interrupt import interrupted
+
+        if interrupted():
+            _wind_down()
         if context is not None:
             context.close()
+        restore_signals()
+
+
+def _wind_down() -> None:
+    """After Ctrl-C: give the threads a moment to stop (their children are killed, their
+    downloads stop at the next chunk) and clean up after them, then remove what they left."""
+    from pyffin.futures import wait_for_pools
+    from pyffin.interrupt import clean_up
+
+    if not wait_for_pools(_WIND_DOWN_SECONDS):
+        log.debug("Some work did not stop in time; leaving it behind")
+    clean_up()
+
+
+#: How long an interrupted command waits for its threads to stop.
+_WIND_DOWN_SECONDS = 1.0
 
 
 def _causes(error: BaseException) -> list[str]:
@@ -259,18 +282,39 @@ def _causes(error: BaseException) -> list[str]:
     return causes
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks (lock release, removal of a
-    ``--no-cache`` directory) run, as they do for Ctrl-C."""
+def _stop_everything_on_signals() -> Callable[[], None]:
+    """Ctrl-C and SIGTERM stop the work of every thread and kill every child process (see
+    :mod:`pyffin.interrupt`), then raise ``KeyboardInterrupt`` (exit 130) or ``SystemExit``
+    (128 + the signal) in the main thread, so that ``finally`` blocks (lock release, removal
+    of a ``--no-cache`` directory) run. Returns what puts the previous handlers back (pyffin
+    may run inside another program)."""
     import signal
 
-    def handler(signum: int, frame: object) -> None:
+    from pyffin.interrupt import interrupt, reset
+
+    reset()  # an interruption of an earlier command in this process is over
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupt()
+        raise KeyboardInterrupt
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        interrupt()
         raise SystemExit(128 + signum)
 
+    previous: dict[int, Any] = {}
     try:
-        signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, on_sigterm)
     except ValueError:  # not the main thread (pyffin called from a library user's thread)
         pass
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
 
 
 def _silence_stdout() -> None:

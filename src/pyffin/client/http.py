@@ -19,7 +19,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
@@ -36,7 +35,8 @@ from pyffin.client.errors import (
     TlsError,
 )
 from pyffin.errors import UsageError
-from pyffin.futures import Future
+from pyffin.futures import Future, ThreadPool
+from pyffin.interrupt import Interrupted, check, interrupted, sleep
 
 if TYPE_CHECKING:
     import urllib3
@@ -114,30 +114,23 @@ class HttpClient:
         self._semaphore = threading.BoundedSemaphore(self.settings.concurrency)
         self._lock = threading.Lock()
         self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ThreadPool | None = None
 
     # ----------------------------------------------------------------------------- public
     @property
-    def executor(self) -> ThreadPoolExecutor:
-        """The process's I/O thread pool (created on first use)."""
+    def executor(self) -> ThreadPool:
+        """The process's I/O thread pool (created on first use; daemon threads, so that an
+        interrupted command does not wait for them)."""
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(
-                        max_workers=self.settings.concurrency, thread_name_prefix="pyffin-io")
+                    self._executor = ThreadPool(self.settings.concurrency, "pyffin-io")
         return self._executor
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
         future: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(fn())
-            except BaseException as e:
-                future.set_exception(e)
-
-        self.executor.submit(run)
+        self.executor.submit(future.run, fn)
         return future
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -164,7 +157,7 @@ class HttpClient:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown()
             self._executor = None
         for pool in self._pools.values():
             pool.clear()
@@ -188,6 +181,7 @@ class HttpClient:
 
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
+            check()
             try:
                 with self._semaphore:
                     return self._attempt(clean_url, shown, request_headers, sink)
@@ -197,7 +191,7 @@ class HttpClient:
                 delay = self.settings.backoff * (2 ** attempt) * (1 + random.random() / 2)
                 log.debug(f"Retrying {shown} in {delay:.2f}s after: {retry.error}")
                 reset()
-                time.sleep(delay)
+                sleep(delay)
         raise AssertionError("unreachable")
 
     def _attempt(self, url: str, shown: str, headers: dict[str, str],
@@ -240,6 +234,8 @@ class HttpClient:
             else:
                 try:
                     for chunk in raw.stream(_CHUNK):
+                        if interrupted():  # Ctrl-C: stop between chunks
+                            raise Interrupted()
                         sink(chunk)
                 except Exception as e:
                     raise _classify(e, shown, reading=True) from e

@@ -454,10 +454,13 @@ class SourceDistributions:
             for hasher in state["hashers"].values():
                 hasher.update(chunk)
 
+        from pyffin.interrupt import temporary
+
         reset()
         try:
-            response = self.registry.cached.http.stream(url, sink, reset, headers=headers,
-                                                        not_modified=True)
+            with temporary(tmp):
+                response = self.registry.cached.http.stream(url, sink, reset, headers=headers,
+                                                            not_modified=True)
             state["file"].close()
             if response.status == 304:
                 os.unlink(tmp)
@@ -487,6 +490,8 @@ class SourceDistributions:
         key = (os.fspath(source.built.path), kind)
         with self._lock:
             future = self._inflight.get(key)
+            if future is not None and future.interrupted():
+                future = None
             owner = future is None
             if owner:
                 future = self._inflight[key] = Future()
@@ -498,14 +503,13 @@ class SourceDistributions:
                 check_cycle(source.origin)
             return future.result()  # type: ignore[no-any-return]
         try:
-            value = compute()
-        except BaseException as e:
-            future.set_exception(e)
-            with self._lock:
-                del self._inflight[key]  # a later caller may try again
-            raise
-        future.set_result(value)
-        return value
+            future.run(compute)  # waiters get an interruption as Interrupted; it goes on here
+        finally:
+            if future.failed():
+                with self._lock:
+                    if self._inflight.get(key) is future:
+                        del self._inflight[key]  # a later caller may try again
+        return future.result()  # type: ignore[no-any-return]
 
 
 def _dumps(metadata: CoreMetadata) -> bytes:
