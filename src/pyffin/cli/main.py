@@ -1,8 +1,9 @@
 """Entry point of the ``pyffin`` command: global options, dispatch, errors and exit codes.
 
-Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments).
-Errors are one line (``error: ...``); ``-v`` adds their causes, and for an unexpected exception
-(a bug) the traceback.
+Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments)
+or an unexpected exception (a bug, said as such, with where it happened), 130 when interrupted
+(Ctrl-C), 128 + N for signal N (SIGTERM). Errors are one line (``error: ...``); ``-v`` adds their
+causes, and for an unexpected exception the traceback.
 """
 
 from __future__ import annotations
@@ -238,14 +239,22 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         # is a success, as for uv.
         _silence_stdout()
         return 0
+    except OSError as e:  # the system refused something pyffin did not expect to fail
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        console.error(_os_error(e), hint=None if args.verbose else
+                      "run again with -v for the traceback")
+        return 2
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
         if args.verbose:
             import traceback
 
             traceback.print_exc()
-        console.error(f"pyffin crashed: {type(e).__name__}: {e}",
+        console.error(f"pyffin crashed: {_unexpected(e)}",
                       hint="this is a bug; run again with -v for the traceback and report it")
-        return 1
+        return 2
     finally:
         from pyffin.interrupt import interrupted
 
@@ -269,6 +278,32 @@ def _wind_down() -> None:
 
 #: How long an interrupted command waits for its threads to stop.
 _WIND_DOWN_SECONDS = 1.0
+
+
+def _unexpected(error: BaseException) -> str:
+    """An unexpected exception in one line that says what and where: ``KeyError: 'x' (at
+    pyffin/resolver/provider.py:120, in versions)``."""
+    text = str(error)
+    what = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    tb = error.__traceback__
+    if tb is None:
+        return what
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    filename = code.co_filename.replace(os.sep, "/")
+    marker = filename.rfind("/pyffin/")
+    where = filename[marker + 1:] if marker >= 0 else filename
+    return f"{what} (at {where}:{tb.tb_lineno}, in {code.co_name})"
+
+
+def _os_error(error: OSError) -> str:
+    """``Permission denied: /path`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    message = error.strerror or str(error) or type(error).__name__
+    paths = [p for p in (error.filename, error.filename2) if p is not None]
+    if paths:
+        message += ": " + " -> ".join(os.fsdecode(p) for p in paths)
+    return message
 
 
 def _causes(error: BaseException) -> list[str]:
