@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.interpreter.conftest import pyenv_python
-from tests.support.cli import Result, child_env, pyffin
+from tests.support.cli import Result, child_env, pyffin, run
 from tests.support.dists import SdistSpec, WheelSpec, build_sdist, write_source_tree
 from tests.support.index import IndexServer
 
@@ -106,6 +106,39 @@ def test_a_failing_build_shows_the_backend_output(index_server: IndexServer, ven
     assert "broken-1.0.tar.gz" in result.stderr
     assert "the compiler exploded" in result.stderr
     assert "Traceback (most recent call last)" not in result.stderr.split("the compiler")[0]
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-q"], ["-qq"]])
+def test_backend_output_and_warnings_are_not_shown_when_a_build_succeeds(
+        index_server: IndexServer, venv: Path, verbosity: list[str]) -> None:
+    """Backends talk a lot (setuptools warns of its deprecations dozens of times): as uv,
+    only a failure or -v shows it."""
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    # A child process: in this one, pytest would catch what the warnings module prints.
+    result = run(["pip", "install", "lib", "--python", venv / "bin" / "python", "--index-url",
+                  index_server.index_url, "--cache-dir", venv.parent / "cache", *verbosity],
+                 env={"PYFFIN_TEST_BACKEND_NOISE": "3"})
+    assert result.returncode == 0, result
+    assert "noise" not in result.stderr and "warning" not in result.stderr.lower(), result
+    assert "noise" not in result.stdout
+
+
+def test_backend_output_and_warnings_are_shown_with_v_and_on_failure(
+        index_server: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYFFIN_TEST_BACKEND_NOISE", "2")
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    index_server.add_sdist(SdistSpec("broken", "1.0", fail_build="the compiler exploded"))
+    verbose = install(venv, "lib", "-v", index=index_server)
+    assert verbose.returncode == 0, verbose
+    for text in ("noise 1 on stdout", "noise 1 on stderr", "warning: pyffin_test_backend: "
+                 "warning 1"):
+        assert text in verbose.stderr
+    assert "BuildBackendWarning" not in verbose.stderr
+    # A hook that fails writes no answer, so its warnings are lost (pyproject_hooks records
+    # them in the hook's process); what it printed is shown.
+    failed = install(venv, "broken", index=index_server)
+    assert failed.returncode == 1
+    assert "noise 1 on stderr" in failed.stderr.split("backend output")[1]
 
 
 def test_no_build_refuses_sdists(index_server: IndexServer, venv: Path) -> None:
