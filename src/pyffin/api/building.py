@@ -143,6 +143,7 @@ def source_distributions(session: Session,
     sources = SourceDistributions(session.cache, session.registry(),
                                   tags=lambda: build_interpreter().tags, builder=builder,
                                   git=git, build_key=settings.key)
+    sources.reporter = session.reporter
     if session.refresh or session.refresh_packages or reinstall or reinstall_packages:
         sources.rebuild = Refresh(all=session.refresh or reinstall,
                                   packages=[*session.refresh_packages, *reinstall_packages])

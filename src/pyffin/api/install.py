@@ -25,11 +25,11 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import Cache, FileLock
-    from pyffin.distribution.database import FetchReporter
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter import Interpreter
+    from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementEntry, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
@@ -122,7 +122,7 @@ def install(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
@@ -153,7 +153,7 @@ def sync(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
     allow_empty: bool = False,
 ) -> InstallResult:
@@ -219,10 +219,12 @@ def uninstall(
 class _Operation:
     def __init__(self, session: Session | None, python: str | None, system: bool,
                  break_system_packages: bool, change: ChangeOptions,
-                 reporter: FetchReporter | None, build: BuildOptions | None = None) -> None:
+                 reporter: Reporter | None, build: BuildOptions | None = None) -> None:
         from pyffin.api.session import Session
 
         self.session = session or Session()
+        if reporter is not None and self.session.reporter is None:
+            self.session.reporter = reporter  # hears the resolution and builds too
         self.build = build
         self.python = python
         self.system = system

@@ -234,7 +234,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
                        sources=sources, editables=editables,
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
-                       summaries=not (cutoffs and cutoffs.relative))
+                       summaries=not (cutoffs and cutoffs.relative),
+                       reporter=session.reporter)
 
 
 def check_requires_python(spec: RequirementsSpec, target: Target, *,

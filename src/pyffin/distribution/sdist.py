@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from pyffin.client.simple import IndexFile
     from pyffin.distribution.sources import DirectSource
     from pyffin.git import GitSource
+    from pyffin.reporting import Reporter
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")
@@ -101,6 +103,8 @@ class _Source:
                  is_sdist: bool = True, local: bool = False) -> None:
         #: A local directory or archive (``--refresh`` / ``--reinstall`` build it again).
         self.local = local
+        #: What a progress display calls it: ``name==version``, else where it comes from.
+        self.label = origin
         #: The revision (archive, ``NAME``, the build lock).
         self.shard = shard
         #: Where what is built from it lives (see :meth:`SourceDistributions.built_shard`).
@@ -125,6 +129,8 @@ class SourceDistributions:
         #: Local projects to build again whatever was built before (``--refresh``,
         #: ``--reinstall`` and their ``-package`` forms); ``None``: none.
         self.rebuild: Refresh | None = None
+        #: Hears when builds start and end (see :mod:`pyffin.reporting`).
+        self.reporter: Reporter | None = None
         #: What this instance built (:attr:`_Source.built` path, ``metadata``,
         #: ``editable-metadata``, ``wheel`` or ``editable``): never built again.
         self._rebuilt: set[tuple[str, str]] = set()
@@ -214,9 +220,12 @@ class SourceDistributions:
         if not archive.is_file():
             local = _local_path(file.url)
             if local is not None:
-                return self._keyed(_Source(shard, file.filename, archive=Path(local)))
-            self._download(file.url, archive, file.hashes)
-        return self._keyed(_Source(shard, file.filename, archive=archive))
+                archive = Path(local)
+            else:
+                self._download(file.url, archive, file.hashes)
+        source = self._keyed(_Source(shard, file.filename, archive=archive))
+        source.label = _release(page.page.name, file.filename)
+        return source
 
     def _direct_source(self, direct: DirectSource) -> _Source:
         return self._keyed(self._unkeyed_direct_source(direct))
@@ -292,8 +301,9 @@ class SourceDistributions:
 
                 metadata = None if editable else static_metadata(tree)
                 if metadata is None:
-                    built = self.builder.build_metadata(tree, tmp / "metadata",
-                                                        editable=editable)
+                    with self._reporting(source):
+                        built = self.builder.build_metadata(tree, tmp / "metadata",
+                                                            editable=editable)
                     metadata = built.read()
                     if built.wheel is not None and not editable:
                         self._keep_wheel(source, built.wheel, metadata)
@@ -318,7 +328,8 @@ class SourceDistributions:
                 return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
-                wheel = self.builder.build_wheel(tree, tmp / "wheel")
+                with self._reporting(source):
+                    wheel = self.builder.build_wheel(tree, tmp / "wheel")
                 metadata = _wheel_metadata(wheel)
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
@@ -348,7 +359,8 @@ class SourceDistributions:
                 return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
-                wheel = self.builder.build_editable(tree, tmp / "wheel")
+                with self._reporting(source):
+                    wheel = self.builder.build_editable(tree, tmp / "wheel")
                 shard.path.mkdir(parents=True, exist_ok=True)
                 for old in shard.path.glob("*.whl"):  # one rebuilt over it (--reinstall)
                     if old.name != wheel.name:
@@ -401,6 +413,18 @@ class SourceDistributions:
         return target
 
     # -------------------------------------------------------------------------- helpers
+    @contextmanager
+    def _reporting(self, source: _Source) -> Iterator[None]:
+        reporter = self.reporter
+        if reporter is None:
+            yield
+            return
+        reporter.on_build_start(source.label)
+        try:
+            yield
+        finally:
+            reporter.on_build_done(source.label)
+
     def _stale(self, source: _Source, name: str, kind: str) -> bool:
         """Whether what was built before (``kind``, see :attr:`_rebuilt`) from the local
         ``source`` (project ``name``) must be built again: ``--refresh`` / ``--reinstall``
@@ -521,6 +545,16 @@ def _normalize(name: str) -> str:
     from pyffin.cache.keys import normalize_name
 
     return normalize_name(name)
+
+
+def _release(name: str, filename: str) -> str:
+    """``name==version`` of an index's sdist, else its filename."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    try:
+        return f"{name}=={parse_sdist_filename(filename)[1]}"
+    except InvalidSdistFilename:
+        return filename
 
 
 def _wheel_name(filename: str) -> str:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pyffin.distribution.metadata import CoreMetadata
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.distribution.sources import DirectSource
+    from pyffin.reporting import Reporter
 
 #: ``:all:`` in ``--no-binary`` / ``--only-binary`` means every package (pip's spelling).
 ALL = ":all:"
@@ -209,8 +210,12 @@ class IndexSource:
         no_deps: bool = False,
         exclude_newer_packages: Mapping[str, float | None] | None = None,
         summaries: bool = True,
+        reporter: Reporter | None = None,
     ) -> None:
         self.registry = registry
+        #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
+        self.reporter = reporter
+        self._reported: set[str] = set()
         #: Tag → priority (lower is preferred), in the target's order.
         self._tag_rank = {tag: i for i, tag in enumerate(tags)}
         self.binary = binary or BinaryPolicy()
@@ -252,6 +257,8 @@ class IndexSource:
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        if self.reporter is not None and not self._reported:
+            self.reporter.on_resolve_progress(0)  # the resolution starts
         if self._from_summary(name):
             made = self._candidates.get(name)
             if made is not None:
@@ -287,6 +294,9 @@ class IndexSource:
             self._metadata_futures[(name, version)] = done
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
+        if self.reporter is not None and name not in self._reported:
+            self._reported.add(name)
+            self.reporter.on_resolve_progress(len(self._reported))
         key = (name, version)
         future = self._metadata_futures.get(key)
         if future is None:
@@ -389,6 +399,8 @@ class IndexSource:
         return found
 
     def resolution_done(self) -> None:
+        if self.reporter is not None:
+            self.reporter.on_resolve_done()
         self.save_summaries()
 
     def save_summaries(self) -> None:

@@ -115,6 +115,9 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    from pyffin.cli.progress import Progress
+
+    progress = Progress(ctx.console)
     try:
         result = api.compile(
             args.src_file,
@@ -126,7 +129,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             only_groups=args.only_group,
             all_groups=args.all_groups,
             no_groups=args.no_group,
-            session=session(args, ctx),
+            session=session(args, ctx, reporter=progress),
             python=args.python,
             python_version=args.python_version,
             python_platform=args.python_platform,
@@ -149,6 +152,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
         raise NoSolutionError(f"No solution found when resolving dependencies:\n{explanation}",
                               ) from None
+    finally:
+        progress.finish()
     text = result.to_requirements_txt(
         header_command=None if args.no_header else header_command(args),
         annotate=not args.no_annotate,
