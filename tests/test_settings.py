@@ -220,7 +220,7 @@ def test_bad_pip_config_is_skipped_with_a_warning(project: Path, tmp_path: Path,
     ("PYFFIN_NO_INDEX", "perhaps", "invalid boolean 'perhaps'"),
     ("PIP_NO_INDEX", "perhaps", "invalid boolean 'perhaps'"),
     ("PYFFIN_INDEX_STRATEGY", "best", "invalid value 'best' (expected one of: first-index, "
-                                      "unsafe-best-match)"),
+                                      "unsafe-first-match, unsafe-best-match)"),
 ])
 def test_a_bad_environment_variable_is_a_usage_error(project: Path,
                                                      monkeypatch: pytest.MonkeyPatch,

@@ -144,6 +144,23 @@ def test_links_inside_the_archive_are_kept(tmp_path: Path) -> None:
     assert (tree.root / "README").read_bytes() == b"hi"
 
 
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_links_through_links_that_stay_inside_are_kept(tmp_path: Path, fmt: str) -> None:
+    files = {"foo-1.0/setup.py": b"", "foo-1.0/docs/README": b"hi"}
+    links = {"foo-1.0/manual": "docs", "foo-1.0/README": "manual/../manual/README",
+             "foo-1.0/docs/self": "../docs"}
+    archive = tmp_path / f"foo-1.0.{fmt}"
+    if fmt == "zip":
+        _zip(archive, files, links)
+    else:
+        _tar(archive, [*(_file(n, d) for n, d in files.items()),
+                       *(_symlink(n, t) for n, t in links.items())])
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert (tree.root / "README").read_bytes() == b"hi"
+
+
 # --------------------------------------------------------------------------- hostile archives
 
 def _file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes | None]:
@@ -213,6 +230,15 @@ HOSTILE_TARS = {
                              _symlink("evil-1.0/here/up", ".."),
                              _file("evil-1.0/here/up/escaped.txt", b"x")],
                             "through the link"),
+    # Each link stays inside when read alone; 'c' resolves through 'b' to the root's parent.
+    "chain of links": ([*GOOD, _symlink("evil-1.0/b", ".."), _symlink("evil-1.0/c", "b/..")],
+                       "resolves outside the archive"),
+    "chain of links, listed in reverse": ([*GOOD, _symlink("evil-1.0/c", "d/x/../.."),
+                                           _symlink("evil-1.0/d", "e"),
+                                           _symlink("evil-1.0/e", "..")],
+                                          "resolves outside the archive"),
+    "loop of links": ([*GOOD, _symlink("evil-1.0/p", "q"), _symlink("evil-1.0/q", "p/x")],
+                      "loop of links"),
 }
 
 
@@ -240,6 +266,11 @@ HOSTILE_ZIPS = {
                       "absolute path"),
     "symlink out": ({"evil-1.0/setup.py": b""}, {"evil-1.0/passwd": "/etc/passwd"},
                     "link to '/etc/passwd'"),
+    "chain of links": ({"evil-1.0/setup.py": b""}, {"evil-1.0/b": "..", "evil-1.0/c": "b/.."},
+                       "resolves outside the archive"),
+    "longer chain of links": ({"evil-1.0/setup.py": b""},
+                              {"evil-1.0/c": "d/x/../..", "evil-1.0/d": "e", "evil-1.0/e": ".."},
+                              "resolves outside the archive"),
 }
 
 

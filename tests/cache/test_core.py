@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -200,6 +201,51 @@ def test_pointer_to_a_missing_or_garbled_archive_is_a_miss(cache: Cache) -> None
     assert cache.archive(pointer) is None
 
 
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "grown", "directory removed"])
+def test_an_archive_that_lost_or_changed_the_size_of_a_file_is_a_miss(
+        cache: Cache, damage: str) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo-1.0-py3-none-any.archive")
+    with cache.temp_dir() as tmp:
+        (tmp / "demo").mkdir()
+        (tmp / "demo" / "__init__.py").write_text("x = 1\n")
+        (tmp / "demo" / "data.txt").write_text("data\n")
+        archive = cache.persist(tmp, pointer)
+    target = archive / "demo" / "data.txt"
+    if damage == "deleted":
+        target.unlink()
+    elif damage == "truncated":
+        target.write_bytes(b"da")
+    elif damage == "grown":
+        with open(target, "ab") as f:
+            f.write(b"more")
+    else:
+        import shutil
+
+        shutil.rmtree(archive / "demo")
+    messages: list[str] = []
+    log.configure(lambda level, message: messages.append(message), log.WARNING)
+    try:
+        assert cache.archive(pointer) is None
+    finally:
+        log.configure(None)
+    problem = {"deleted": r"demo/data\.txt is missing",
+               "truncated": r"demo/data\.txt has 2 bytes instead of 5",
+               "grown": r"demo/data\.txt has 9 bytes instead of 5",
+               "directory removed": r"demo/\S+ is missing"}[damage]
+    [message] = messages
+    assert re.fullmatch(rf"The unzipped wheel demo-1\.0-py3-none-any in the cache is damaged "
+                        rf"\({problem}\); unzipping it again", message)
+
+
+def test_a_pointer_of_the_old_format_is_a_miss(cache: Cache) -> None:
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo.archive")
+    with cache.temp_dir() as tmp:
+        (tmp / "f").write_text("x")
+        archive = cache.persist(tmp, pointer)
+    pointer.write(archive.name.encode())  # only the id: nothing to check the archive against
+    assert cache.archive(pointer) is None
+
+
 def test_pointers_must_be_recognizable(cache: Cache) -> None:
     with cache.temp_dir() as tmp, pytest.raises(CacheError, match=ARCHIVE_POINTER_SUFFIX):
         cache.persist(tmp, cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo.bin"))
@@ -227,3 +273,47 @@ def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> N
     ]:
         with pytest.raises(record.RecordError):
             record.loads(blob, bad_schema, bad_version)
+
+
+def test_a_record_with_any_one_byte_changed_is_refused() -> None:
+    from pyffin.cache import record
+
+    data = record.dumps("simple", 1, ("foo", ["foo-1.0-py3-none-any.whl", 1.5, None]))
+    for position in range(len(data)):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x04
+        with pytest.raises(record.RecordError):
+            record.loads(bytes(damaged), "simple", 1)
+
+
+def test_an_atomic_write_whose_directory_is_removed_meanwhile_makes_it_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from pyffin.cache import fs
+
+    target = tmp_path / "bucket" / "shard" / "entry.rec"
+    real_replace = os.replace
+    removed: list[bool] = []
+
+    def replace(src: str, dst: str) -> None:
+        if not removed:  # `pyffin cache clean --force` strikes between write and rename
+            removed.append(True)
+            shutil.rmtree(tmp_path / "bucket")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    fs.write_atomic(target, b"data")
+    assert target.read_bytes() == b"data" and removed
+    assert [p.name for p in target.parent.iterdir()] == ["entry.rec"]
+
+
+def test_a_vanished_cache_file_is_told_apart_from_other_missing_files(tmp_path: Path) -> None:
+    from pyffin.cache.core import CacheChangedError, changed_error
+
+    root = tmp_path / "cache"
+    inside = FileNotFoundError(2, "No such file or directory", str(root / "simple-v0" / "x"))
+    found = changed_error(root, inside)
+    assert isinstance(found, CacheChangedError)
+    assert found.hint and "cache clean --force" in found.hint
+    assert changed_error(root, FileNotFoundError(2, "gone", str(tmp_path / "other"))) is None

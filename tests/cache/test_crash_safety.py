@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from pyffin.cache import Cache, CacheBucket, maintenance
+from pyffin.cache.core import decode_pointer
 from tests.cache.conftest import start_worker, wait_for_line
 from tests.cache.workers import ENTRY_NAMES, check_record, make_record
 
@@ -108,5 +109,6 @@ def test_kill_at_random_instants_leaves_a_usable_cache(tmp_path: Path) -> None:
         maintenance.prune(cache)
         assert _all_temp_files(root) == []
         assert list((root / ".tmp").iterdir()) == []
-        referenced = {p.read_text() for p in cache.bucket(CacheBucket.WHEELS).rglob("*.archive")}
+        referenced = {decode_pointer(p.read_bytes())[0]  # type: ignore[index]
+                      for p in cache.bucket(CacheBucket.WHEELS).rglob("*.archive")}
         assert {p.name for p in cache.bucket(CacheBucket.ARCHIVE).iterdir()} == referenced

@@ -184,9 +184,9 @@ def test_format_bytes(n: int, text: str) -> None:
 @pytest.mark.parametrize("argv,error,hint", [
     (["pip", "list", "--exclud-editable"], "unexpected option '--exclud-editable'",
      "did you mean '--exclude-editable'? (see 'pyffin pip list --help')"),
-    # No prefix abbreviations: --exclude is not taken for --exclude-editable.
-    (["pip", "list", "--exclude", "six"], "unexpected option '--exclude'",
-     "did you mean '--exclude-editable'? (see 'pyffin pip list --help')"),
+    # No prefix abbreviations: --edit is not taken for --editable.
+    (["pip", "list", "--edit"], "unexpected option '--edit'",
+     "did you mean '--editable'? (see 'pyffin pip list --help')"),
     (["cache", "dir", "--bogus=1"], "unexpected option '--bogus'",
      "see 'pyffin cache dir --help'"),
     (["pip", "freeze", "six"], "unexpected argument 'six'", "see 'pyffin pip freeze --help'"),
@@ -199,7 +199,7 @@ def test_format_bytes(n: int, text: str) -> None:
      "did you mean '--color'? (see 'pyffin --help')"),
     (["pip", "frobnicate"],
      "unrecognized command 'frobnicate' (expected one of: check, compile, freeze, install, list, "
-     "show, sync, uninstall)", "see 'pyffin pip --help'"),
+     "show, sync, tree, uninstall)", "see 'pyffin pip --help'"),
 ])
 def test_a_usage_error_is_one_line_and_a_hint(argv: list[str], error: str, hint: str) -> None:
     result = pyffin(*argv)

@@ -402,6 +402,45 @@ def test_no_requirements_is_a_usage_error(tmp_path: Path) -> None:
     assert pyffin("pip", "compile").returncode == 2
 
 
+def test_a_cached_page_with_a_flipped_byte_is_fetched_again(tmp_path: Path,
+                                                             index: IndexServer) -> None:
+    assert compile_(tmp_path, index, "util\n").returncode == 0
+    [page] = (tmp_path / "cache" / "simple-v0").rglob("util.rec")
+    data = bytearray(page.read_bytes())
+    # "util-1.0-py3-none-any.whl" becomes "util-1.0!py3-none-any.whl": still a string.
+    where = data.index(b"util-1.0-py3") + len("util-1.0")
+    data[where] = ord("!")
+    page.write_bytes(bytes(data))
+    index.reset_counts()
+    result = compile_(tmp_path, index, "util\n")
+    assert result.returncode == 0, result
+    assert pins(result) == ["util==1.0"]
+    assert index.count("/simple/util/") == 1
+
+
+def test_a_page_nested_too_deeply_is_a_clear_error(tmp_path: Path, index: IndexServer) -> None:
+    deep = b'{"meta": {"api-version": "1.1"}, "files": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    index.respond("/simple/deep/", deep, {"Content-Type": "application/vnd.pypi.simple.v1+json"})
+    result = compile_(tmp_path, index, "deep\n")
+    assert result.returncode == 1, result
+    assert f"the index page {index.index_url}deep/ is not a PEP 691 project page" in result.stderr
+    assert "crashed" not in result.stderr
+
+
+def test_a_page_that_inflates_past_the_limit_is_a_clear_error(
+        tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    monkeypatch.setenv("PYFFIN_MAX_PAGE_BYTES", str(1 << 20))
+    index.respond("/simple/bomb/", gzip.compress(b" " * (8 << 20), compresslevel=1),
+                  {"Content-Encoding": "gzip", "Content-Type": "text/html"})
+    result = compile_(tmp_path, index, "bomb\n")
+    assert result.returncode == 1, result
+    assert (f"the response of {index.index_url}bomb/ is larger than 1048576 bytes"
+            in result.stderr)
+    assert "PYFFIN_MAX_PAGE_BYTES" in result.stderr
+
+
 # ------------------------------------------------------------------ direct references as written
 @pytest.fixture
 def projects(tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,

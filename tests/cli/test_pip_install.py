@@ -189,7 +189,7 @@ def test_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
     result = run("install", index, venv, "app", "--dry-run")
     assert result.returncode == 0
     assert "Would install 2 packages" in result.stderr
-    assert tree(venv) == before
+    assert tree(venv) - {".lock"} == before
 
 
 def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:
@@ -285,6 +285,52 @@ def test_a_corrupt_download_is_refused_and_nothing_changes(index: IndexServer,
     assert result.returncode == 1
     assert "hash mismatch for lib-2.0-py3-none-any.whl" in result.stderr
     assert tree(venv) - {".lock"} == before
+
+
+@pytest.mark.parametrize("algorithm", ["sha512", "sha384"])
+def test_a_wheel_listed_only_with_a_wrong_sha512_or_sha384_is_refused(
+        index: IndexServer, venv: Path, algorithm: str) -> None:
+    size = len(hashlib.new(algorithm).hexdigest())
+    index.set_hashes("other-1.0-py3-none-any.whl", {algorithm: "0" * size})
+    before = tree(venv)
+    result = run("install", index, venv, "other")
+    assert result.returncode == 1, result
+    assert "hash mismatch for other-1.0-py3-none-any.whl" in result.stderr
+    assert f"the index says {algorithm}:" in result.stderr
+    assert tree(venv) - {".lock"} == before
+
+
+def test_a_wheel_whose_metadata_file_lies_about_its_dependencies_is_refused(
+        index_server: IndexServer, venv: Path, dist_dir: Path) -> None:
+    from tests.support.dists import build_wheel
+
+    index_server.add_file(build_wheel(WheelSpec("app", "1.0", requires_dist=["lib"]), dist_dir),
+                          metadata="Metadata-Version: 2.1\nName: app\nVersion: 1.0\n")
+    index_server.add_wheel(LIB)
+    before = tree(venv)
+    result = run("install", index_server, venv, "app")
+    assert result.returncode == 1, result
+    assert "the METADATA of app-1.0-py3-none-any.whl" in result.stderr
+    assert "Requires-Dist: the wheel has ['lib']" in result.stderr
+    assert tree(venv) - {".lock"} == before
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_damaged_archive_in_the_cache_is_unzipped_again_before_linking(
+        index: IndexServer, venv: Path, tmp_path: Path, damage: str) -> None:
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    [module] = (venv.parent / "cache" / "archive-v0").glob("*/lib/__init__.py")
+    if damage == "deleted":
+        module.unlink()
+    else:
+        module.write_bytes(b"")
+    other = tmp_path / "other"
+    assert pyffin("venv", other, "--python", sys.executable).returncode == 0
+    result = run("install", index, other, "lib==1.0", cache=venv.parent / "cache")
+    assert result.returncode == 0, result
+    assert "The unzipped wheel lib-1.0-py3-none-any" in result.stderr
+    assert "is damaged (lib/__init__.py" in result.stderr
+    assert python(other, "import lib; print(lib.VALUE)") == "1\n"
 
 
 def test_a_hostile_wheel_is_refused_and_nothing_changes(index_server: IndexServer, venv: Path,
@@ -473,3 +519,114 @@ def test_a_synced_environment_meeting_its_constraints_needs_no_network(
     constraints.write_text("lib<2\n")
     result = run("sync", index, venv, requirements, "-c", constraints)
     assert result.returncode == 1 and "lib<2" in result.stderr
+
+
+def test_a_remote_index_cannot_make_pyffin_install_a_local_file(
+        index_server: IndexServer, venv: Path, dist_dir: Path) -> None:
+    from tests.support.dists import build_wheel
+
+    local = build_wheel(WheelSpec("evil", "1.0"), dist_dir)
+    index_server.respond("/simple/evil/", f'<a href="{local.as_uri()}">{local.name}</a>'.encode(),
+                         {"Content-Type": "text/html"})
+    before = tree(venv)
+    result = run("install", index_server, venv, "evil")
+    assert result.returncode == 1, result
+    assert f"Ignoring the link to {local.as_uri()} on {index_server.index_url}evil/" \
+        in result.stderr
+    assert tree(venv) - {".lock"} == before
+
+
+# ------------------------------------------------ the cache cleaned while an install runs
+def _clean_once(monkeypatch: pytest.MonkeyPatch, cache: Path, target: object, name: str,
+                *, after: bool = False) -> None:
+    """Make ``target.name`` run ``pyffin cache clean --force`` (in effect) the first time it
+    is called: before the call, or right after it returns."""
+    from pyffin.cache import Cache, maintenance
+
+    original = getattr(target, name)
+    done: list[bool] = []
+
+    def clean() -> None:
+        if not done:
+            done.append(True)
+            maintenance.clean_all(Cache(cache))
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        if not after:
+            clean()
+        value = original(*args, **kwargs)
+        if after:
+            clean()
+        return value
+
+    monkeypatch.setattr(target, name, wrapper)
+
+
+@pytest.mark.parametrize("point", ["download", "unzip", "persist", "found in the cache"])
+def test_an_install_whose_cache_entries_vanish_fetches_them_again(
+        index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch, point: str) -> None:
+    from pyffin.cache import core
+    from pyffin.distribution import database, unzip
+
+    cache = venv.parent / "cache"
+    if point == "found in the cache":  # between finding the archive and linking it
+        other = venv.parent / "other"
+        assert pyffin("venv", other, "--python", sys.executable).returncode == 0
+        assert run("install", index, other, "lib==1.0").returncode == 0
+        _clean_once(monkeypatch, cache, database.WheelDatabase, "cached", after=True)
+    else:
+        target, name = {
+            "download": (database.WheelDatabase, "_download"),
+            "unzip": (unzip, "unzip_wheel"),
+            "persist": (core.Cache, "persist"),
+        }[point]
+        _clean_once(monkeypatch, cache, target, name)
+    result = run("install", index, venv, "lib==1.0")
+    assert result.returncode == 0, result
+    assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
+
+
+def test_an_archive_that_vanishes_while_it_is_linked_is_a_clear_error(
+        index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.installer import link
+
+    _clean_once(monkeypatch, venv.parent / "cache", link.PreparedWheel, "install")
+    result = run("install", index, venv, "lib==1.0")
+    assert result.returncode == 1, result
+    assert "the unzipped wheel of lib 1.0 vanished from the cache while it was being " \
+           "installed" in result.stderr
+    assert "crashed" not in result.stderr
+    monkeypatch.undo()
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
+
+
+def test_installs_racing_cache_clean_force_never_crash(index_server: IndexServer,
+                                                       tmp_path: Path) -> None:
+    """Real processes: whatever instant the cache vanishes at, an install finishes or fails
+    with a clear error, and the next one, left alone, succeeds."""
+    import time
+
+    from pyffin.cache import Cache, maintenance
+    from tests.support.cli import spawn
+
+    for n in range(6):
+        index_server.add_wheel(WheelSpec(
+            f"p{n}", "1.0", requires_dist=[f"p{n + 1}"] if n < 5 else [],
+            files={f"p{n}/m{i}.py": "x = 1\n" for i in range(20)}))
+    cache = tmp_path / "cache"
+    for round_ in range(4):
+        env = tmp_path / f"env{round_}"
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      cache).returncode == 0
+        args = ["pip", "install", "p0", "--python", env / "bin" / "python", "--index-url",
+                index_server.index_url, "--cache-dir", cache]
+        proc = spawn(args)
+        while proc.poll() is None:
+            maintenance.clean_all(Cache(cache))
+            time.sleep(0.003 * round_)
+        _out, err = proc.communicate()
+        assert "crashed" not in err and "Traceback" not in err, err
+        assert proc.returncode == 0 or "error: " in err, err
+        again = pyffin(*args)
+        assert again.returncode == 0, again

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import socket
 import ssl
 import subprocess
 import threading
+import time
+import tracemalloc
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,7 +21,9 @@ from pyffin.client.errors import (
     AuthenticationError,
     ConnectError,
     HttpStatusError,
+    NetworkError,
     RequestTimeout,
+    ResponseTooLargeError,
     TlsError,
 )
 from pyffin.client.http import HttpClient, HttpSettings
@@ -240,3 +245,163 @@ def test_ssl_cert_file_is_trusted(tls_server: tuple[str, Path],
     url, cert = tls_server
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     assert HttpClient(HttpSettings.from_env()).get(url).content == b"via proxy"
+
+
+# ------------------------------------------------------------------ retries and deadlines
+def test_retries_back_off_over_a_few_seconds_with_jitter(server: IndexServer) -> None:
+    slept: list[float] = []
+    http = HttpClient(HttpSettings(retries=3), Credentials(use_netrc=False), sleep=slept.append)
+    server.fail("/simple/foo/", 503, times=3)
+    assert http.get(server.index_url + "foo/").status == 200
+    assert len(slept) == 3
+    for attempt, delay in enumerate(slept):  # 1 s, 2 s, 4 s, each ±50 %
+        assert 0.5 * 2 ** attempt <= delay <= 1.5 * 2 ** attempt
+    assert 3.5 <= sum(slept) <= 10.5
+
+
+@pytest.mark.parametrize(("retry_after", "expected"), [("5", 5.0), ("3600", 60.0)])
+def test_retry_after_is_honoured_up_to_a_minute(server: IndexServer, retry_after: str,
+                                                expected: float) -> None:
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        server.clear_faults()  # the outage is over
+
+    server.respond("/simple/foo/", b"busy", {"Retry-After": retry_after}, status=503)
+    http = HttpClient(HttpSettings(retries=1), Credentials(use_netrc=False), sleep=sleep)
+    assert http.get(server.index_url + "foo/").status == 200
+    assert slept == [expected]
+
+
+def test_retry_after_as_an_http_date() -> None:
+    from email.utils import formatdate
+
+    from pyffin.client.http import _retry_after
+
+    assert 25 <= (_retry_after(formatdate(time.time() + 30, usegmt=True)) or 0) <= 30
+    assert _retry_after("soon") is None and _retry_after(None) is None
+
+
+def test_a_trickling_download_fails_at_the_deadline(server: IndexServer) -> None:
+    path = "/files/foo-1.0-py3-none-any.whl"
+    server.trickle(path, 0.005)
+    now = [0.0]
+
+    def clock() -> float:  # ten seconds pass between two bytes
+        now[0] += 10
+        return now[0]
+
+    http = HttpClient(HttpSettings(deadline=60, retries=3), Credentials(use_netrc=False),
+                      clock=clock, sleep=lambda s: None)
+    with pytest.raises(RequestTimeout, match=r"/files/foo-1\.0-py3-none-any\.whl did not finish "
+                                             r"in \d+ s \(\d bytes received") as info:
+        http.stream(server.url + path, lambda chunk: None, lambda: None)
+    assert info.value.hint and "PYFFIN_HTTP_DEADLINE" in info.value.hint
+    assert server.count(path) == 1  # a server that trickles is not asked again
+
+
+@pytest.mark.parametrize(("rate", "finishes"), [(8192, True), (2048, False)])
+def test_a_large_download_on_a_slow_steady_link_meets_the_deadline(
+        index_server: IndexServer, rate: int, finishes: bool) -> None:
+    import random
+
+    wheel = index_server.add_wheel(WheelSpec("big", "1.0", files={
+        "big/data.bin": random.Random(0).randbytes(1 << 20)}))
+    now = [0.0]
+
+    def sink(chunk: bytes) -> None:  # the bytes arrive at ``rate`` per second
+        now[0] += len(chunk) / rate
+
+    http = HttpClient(HttpSettings(deadline=60, retries=0), clock=lambda: now[0])
+    url = index_server.file_url(wheel.name)
+    if finishes:  # 128 s for 1 MiB, past the 60 s, but steadily above 4 KiB/s
+        http.stream(url, sink, lambda: None)
+        assert now[0] > 120
+    else:
+        with pytest.raises(RequestTimeout, match="did not finish"):
+            http.stream(url, sink, lambda: None)
+
+
+def test_settings_for_deadline_and_page_size_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.errors import UsageError
+
+    assert HttpSettings.from_env().deadline == 300.0
+    assert HttpSettings.from_env().max_page_bytes == 256 * 1024 * 1024
+    monkeypatch.setenv("PYFFIN_HTTP_DEADLINE", "900")
+    monkeypatch.setenv("PYFFIN_MAX_PAGE_BYTES", "1000000")
+    settings = HttpSettings.from_env()
+    assert (settings.deadline, settings.max_page_bytes) == (900.0, 1_000_000)
+    monkeypatch.setenv("PYFFIN_MAX_PAGE_BYTES", "-1")
+    with pytest.raises(UsageError, match="PYFFIN_MAX_PAGE_BYTES"):
+        HttpSettings.from_env()
+
+
+# ------------------------------------------------------------------------ bounded bodies
+@pytest.fixture(scope="module")
+def gzip_bomb() -> bytes:
+    return gzip.compress(b"\0" * (64 << 20), compresslevel=1)  # 64 MiB in ~300 KB
+
+
+def test_a_gzip_bomb_is_stopped_at_the_page_limit(server: IndexServer, gzip_bomb: bytes) -> None:
+    server.respond("/simple/bomb/", gzip_bomb, {"Content-Encoding": "gzip",
+                                               "Content-Type": "text/html"})
+    http = HttpClient(HttpSettings(max_page_bytes=1 << 20, retries=0))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResponseTooLargeError,
+                           match=r"the response of http://127\.0\.0\.1:\d+/simple/bomb/ is "
+                                 r"larger than 1048576 bytes \(decoded\)") as info:
+            http.get(server.index_url + "bomb/")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # the 64 MiB were never held
+    assert info.value.hint and "PYFFIN_MAX_PAGE_BYTES" in info.value.hint
+
+
+def test_a_body_that_does_not_decode_is_a_clear_error(server: IndexServer) -> None:
+    server.respond("/simple/foo/", b"this is not gzip", {"Content-Encoding": "gzip"})
+    http = HttpClient(HttpSettings(retries=0))
+    with pytest.raises(NetworkError, match=r"cannot decode the response of "
+                                           r"http://127\.0\.0\.1:\d+/simple/foo/"):
+        http.get(server.index_url + "foo/")
+
+
+# ------------------------------------------------------------------------- TLS retries
+def test_a_tls_handshake_cut_short_is_retried() -> None:
+    accepted = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            conn.close()  # mid-handshake: the client sees an unexpected EOF
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        http = HttpClient(HttpSettings(timeout=5, retries=2), sleep=lambda s: None)
+        with pytest.raises((TlsError, ConnectError)):
+            http.get(f"https://127.0.0.1:{listener.getsockname()[1]}/x")
+        assert len(accepted) == 3
+    finally:
+        listener.close()
+
+
+def test_a_certificate_that_does_not_verify_is_not_retried() -> None:
+    import urllib3.exceptions
+
+    from pyffin.client.http import _classify, _Retry
+
+    bad_cert = urllib3.exceptions.SSLError(ssl.SSLCertVerificationError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"))
+    assert isinstance(_classify(bad_cert, "https://x/"), TlsError)
+    cut = urllib3.exceptions.SSLError(ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))
+    assert isinstance(_classify(cut, "https://x/"), _Retry)

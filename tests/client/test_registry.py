@@ -146,6 +146,33 @@ def test_a_metadata_file_with_the_wrong_hash_is_refused(cache: Cache,
         registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
 
 
+@pytest.mark.parametrize("json_api", [True, False], ids=["json", "html"])
+def test_a_metadata_file_is_checked_against_the_strongest_hash_listed(
+        cache: Cache, index_server: IndexServer, json_api: bool) -> None:
+    index_server.json_api = json_api
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.set_hashes(wheel.name, metadata={"sha512": "0" * 128})
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(HashMismatchError, match=rf"hash mismatch for {wheel.name}.metadata .*"
+                                                r"the index says sha512:0+"):
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+
+
+def test_a_full_download_for_the_metadata_is_checked_against_the_strongest_hash(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.metadata_files = False
+    index_server.ranges = False
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.set_hashes(wheel.name, {"sha384": "0" * 96})
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(HashMismatchError, match=r"the index says sha384:0+"):
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), "foo",
+                           wheel.name).path.exists()
+
+
 def test_metadata_by_range_requests(cache: Cache, index_server: IndexServer) -> None:
     index_server.metadata_files = False
     wheel = index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
@@ -226,3 +253,18 @@ def test_concurrent_lookups_make_one_request(cache: Cache, index_server: IndexSe
         t.join()
     assert all(f.result()[0].page.name == "foo" for f in futures)
     assert index_server.count("/simple/foo/") == 1
+
+
+def test_a_metadata_member_larger_than_the_limit_is_refused_unread(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+        dist_dir: Path) -> None:
+    monkeypatch.setenv("PYFFIN_MAX_PAGE_BYTES", "100000")
+    index_server.metadata_files = False
+    huge = "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n\n" + "x" * 200_000
+    index_server.add_file(build_wheel(WheelSpec("foo", "1.0"), dist_dir,
+                                      metadata_override=huge))
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(MetadataError, match=r"foo-1\.0\.dist-info/METADATA in .* would "
+                                            r"decompress to \d+ bytes, more than the 100000"):
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)

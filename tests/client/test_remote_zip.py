@@ -31,14 +31,14 @@ def test_a_member_far_from_the_tail_is_fetched_by_range() -> None:
     tail = data[-1000:]
     first = Response("u", 206, {"content-range": f"bytes {len(data) - 1000}-{len(data) - 1}/"
                                                   f"{len(data)}"}, tail, 0, 0)
-    found = read_member(first, fetch, lambda names: "foo-1.0.dist-info/METADATA")
+    found = read_member(first, fetch, lambda names: "foo-1.0.dist-info/METADATA", 1 << 20)
     assert found == ("foo-1.0.dist-info/METADATA", b"Name: foo\nVersion: 1.0\n")
     assert fetched and all(end - start < len(data) // 4 for start, end in fetched)
 
 
 def test_not_a_partial_response() -> None:
     first = Response("u", 200, {}, make_zip(), 0, 0)
-    assert read_member(first, lambda a, b: b"", lambda names: names[0]) is None
+    assert read_member(first, lambda a, b: b"", lambda names: names[0], 1 << 20) is None
 
 
 def test_range_file_reads_across_chunks() -> None:

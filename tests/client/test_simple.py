@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from pyffin import log
 from pyffin.client.simple import IndexPageError, parse_page
 
 URL = "https://example.org/simple/foo/"
@@ -51,6 +52,52 @@ def test_html_attributes() -> None:
     assert next(page.wheels("1.3")).file.core_metadata == ()
     assert next(page.wheels("1.4")).file.core_metadata is None
     assert next(page.wheels("1.4")).file.yanked is None
+
+
+def test_hashes_in_fragments_and_attributes_of_any_algorithm_are_kept() -> None:
+    page = parse_page("foo", URL, html(
+        f'<a href="foo-1.0.tar.gz#sha512={"B" * 128}&egg=foo">a</a>',
+        f'<a href="foo-1.1.tar.gz#egg=foo&blake3={"c" * 64}">a</a>',
+        '<a href="foo-1.2.tar.gz#egg=foo&subdirectory=src">a</a>',
+        f'<a href="foo-1.3-py3-none-any.whl" data-core-metadata="sha999={"d" * 40}">a</a>',
+    ), "text/html")
+    assert next(page.sdists("1.0")).hashes == (("sha512", "b" * 128),)
+    # An algorithm pyffin cannot compute stays listed: a file is not unhashed because of it.
+    assert next(page.sdists("1.1")).hashes == (("blake3", "c" * 64),)
+    assert next(page.sdists("1.2")).hashes == ()
+    assert next(page.wheels("1.3")).file.core_metadata == (("sha999", "d" * 40),)
+
+
+@pytest.mark.parametrize("link", ["file:///etc/evil-1.0-py3-none-any.whl",
+                                  "FILE:///etc/evil-1.0-py3-none-any.whl",
+                                  "ftp://example.org/evil-1.0-py3-none-any.whl"])
+def test_a_remote_page_may_only_link_to_http_urls(link: str) -> None:
+    messages: list[str] = []
+    log.configure(lambda level, message: messages.append(message), log.WARNING)
+    try:
+        html_page = parse_page("evil", URL, html(
+            f'<a href="{link}">x</a>', '<a href="evil-2.0-py3-none-any.whl">y</a>'), "text/html")
+        json_page = parse_page("evil", URL, json.dumps({"meta": {"api-version": "1.0"}, "files": [
+            {"filename": "evil-1.0-py3-none-any.whl", "url": link, "hashes": {}}]}).encode(),
+            "application/vnd.pypi.simple.v1+json")
+        based = parse_page("evil", URL, html('<a href="evil-1.0-py3-none-any.whl">x</a>',
+                                             head='<base href="file:///etc/">'), "text/html")
+    finally:
+        log.configure(None)
+    assert sorted(html_page.versions) == ["2.0"]
+    assert json_page.versions == {} and based.versions == {}
+    assert len(messages) == 3
+    assert messages[0].startswith("Ignoring the link to ")
+    assert f"on {URL}: a remote page may only link to http(s) URLs" in messages[0]
+
+
+def test_a_local_page_may_link_to_local_files() -> None:
+    page = parse_page("foo", "file:///srv/simple/foo/", html(
+        '<a href="foo-1.0-py3-none-any.whl">a</a>',
+        '<a href="file:///srv/wheels/foo-2.0-py3-none-any.whl">b</a>',
+        '<a href="https://example.org/foo-3.0-py3-none-any.whl">c</a>'), "text/html")
+    assert sorted(page.versions) == ["1.0", "2.0", "3.0"]
+    assert next(page.wheels("1.0")).file.url == "file:///srv/simple/foo/foo-1.0-py3-none-any.whl"
 
 
 def test_base_tag_and_credentials_are_handled() -> None:

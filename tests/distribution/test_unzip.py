@@ -375,3 +375,24 @@ def test_versions_compare_by_pep_440() -> None:
     assert versions_equal("1.0_post1", "1.0.post1")
     assert not versions_equal("1.0", "1.0.1")
     assert not versions_equal("not a version", "1.0")
+
+
+def test_a_dist_info_file_larger_than_the_limit_is_refused_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYFFIN_MAX_PAGE_BYTES", "100000")
+    huge = wheel_metadata(SPEC) + "\n" + "x" * 200_000
+    wheel = build_wheel(SPEC, tmp_path / "dists", metadata_override=huge)
+    message = unzip_fails(wheel, tmp_path)
+    assert "'foo_bar-1.0.dist-info/METADATA' would decompress to" in message
+    assert "PYFFIN_MAX_PAGE_BYTES" in message
+
+
+def test_the_files_written_are_listed_with_their_sizes(tmp_path: Path) -> None:
+    wheel = build_wheel(SPEC, tmp_path / "dists")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    unzipped = unzip_wheel(wheel, dest)
+    assert {path: (dest / path).stat().st_size for path, _ in unzipped.files} == dict(
+        unzipped.files)
+    assert {path for path, _ in unzipped.files} == {
+        str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}

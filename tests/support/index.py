@@ -25,7 +25,10 @@ Every successful response carries ``Cache-Control`` (``max-age=600`` unless conf
 
 Faults are keyed by the exact, unquoted request path without query (``"/simple/foo/"``,
 ``"/files/foo-1.0-py3-none-any.whl"``) and apply to the next ``times`` requests (``None`` means
-until :meth:`IndexServer.clear_faults`). Every request is recorded in
+until :meth:`IndexServer.clear_faults`): :meth:`~IndexServer.fail`, ``delay``, ``truncate``,
+``corrupt``, ``trickle`` (a byte at a time), and :meth:`~IndexServer.respond` (exact status,
+headers and body: hostile pages, gzip bombs, ``Retry-After``). :meth:`~IndexServer.set_hashes`
+lists a file with any hashes, right or wrong. Every request is recorded in
 :attr:`IndexServer.request_log` and counted by :meth:`IndexServer.count`.
 
 ``python -m tests.support.index DIR [--port N]`` serves every distribution file under DIR.
@@ -99,6 +102,17 @@ class _File:
     yanked: bool | str
     upload_time: datetime | None  # None: the time it was stored
     modified: float = 0.0  # Last-Modified timestamp, set when stored
+    # The hashes the pages list (None: the sha256 of the data / of the metadata).
+    hashes: dict[str, str] | None = None
+    metadata_hashes: dict[str, str] | None = None
+
+    def listed_hashes(self) -> dict[str, str]:
+        return {"sha256": self.sha256} if self.hashes is None else self.hashes
+
+    def listed_metadata_hashes(self) -> dict[str, str]:
+        if self.metadata_hashes is not None:
+            return self.metadata_hashes
+        return {"sha256": hashlib.sha256(self.metadata or b"").hexdigest()}
 
 
 @dataclass
@@ -281,6 +295,7 @@ class IndexServer:
         self._root_modified = self._tick()
         self._cache_control: dict[str, str | None] = {"/": f"max-age={max_age}"}
         self._faults: dict[tuple[str, str], _Fault] = {}
+        self._canned: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self._dist_dir = dist_dir
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._httpd: _HTTPServer | None = None
@@ -385,6 +400,16 @@ class IndexServer:
             self._store(dist)
         return path
 
+    def set_hashes(self, filename: str, hashes: dict[str, str] | None = None, *,
+                   metadata: dict[str, str] | None = None) -> None:
+        """List ``filename`` (and its ``.metadata`` file) with these hashes instead of the
+        sha256 of the content: any algorithms, right or wrong; ``{}`` lists none."""
+        with self._lock:
+            dist = self._files[filename]
+            dist.hashes = hashes
+            dist.metadata_hashes = metadata
+            self._project_modified[dist.project] = self._root_modified = self._tick()
+
     def remove_file(self, filename: str) -> None:
         with self._lock:
             project = self._files.pop(filename).project
@@ -481,9 +506,21 @@ class IndexServer:
         """Serve different bytes of the same length (validators unchanged)."""
         self._set_fault("corrupt", path, 0, times)
 
+    def trickle(self, path: str, seconds_per_byte: float, times: int | None = None) -> None:
+        """Send the headers at once, then the body one byte every ``seconds_per_byte``."""
+        self._set_fault("trickle", path, seconds_per_byte, times)
+
+    def respond(self, path: str, body: bytes, headers: dict[str, str] | None = None,
+                status: int = 200) -> None:
+        """Answer ``path`` with exactly this status, headers and body (until
+        :meth:`clear_faults`): hostile pages, encodings, ``Retry-After``..."""
+        with self._lock:
+            self._canned[path] = (status, dict(headers or {}), body)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._canned.clear()
 
     def set_cache_control(self, value: str | None, prefix: str = "/") -> None:
         """Cache-Control for paths under ``prefix`` (longest prefix wins); None: no header.
@@ -579,16 +616,17 @@ def _html_document(title: str, links: str) -> bytes:
 
 
 def _anchor(f: _File, with_metadata: bool) -> str:
-    attrs = [f'href="../../files/{quote(f.filename)}#sha256={f.sha256}"']
+    fragment = "&".join(f"{a}={d}" for a, d in f.listed_hashes().items())
+    attrs = [f'href="../../files/{quote(f.filename)}{"#" if fragment else ""}{fragment}"']
     if f.requires_python:
         attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
     if f.yanked is not False:
         reason = f.yanked if isinstance(f.yanked, str) else ""
         attrs.append(f'data-yanked="{html.escape(reason)}"')
     if with_metadata and f.metadata is not None:
-        digest = hashlib.sha256(f.metadata).hexdigest()
-        attrs.append(f'data-dist-info-metadata="sha256={digest}"')
-        attrs.append(f'data-core-metadata="sha256={digest}"')
+        value = "&".join(f"{a}={d}" for a, d in f.listed_metadata_hashes().items()) or "true"
+        attrs.append(f'data-dist-info-metadata="{value}"')
+        attrs.append(f'data-core-metadata="{value}"')
     return f"    <a {' '.join(attrs)}>{html.escape(f.filename)}</a><br/>\n"
 
 
@@ -597,12 +635,12 @@ def _project_json(project: str, files: list[_File], with_metadata: bool) -> dict
     for f in files:
         metadata: dict[str, str] | bool = False
         if with_metadata and f.metadata is not None:
-            metadata = {"sha256": hashlib.sha256(f.metadata).hexdigest()}
+            metadata = f.listed_metadata_hashes() or True
         entries.append(
             {
                 "filename": f.filename,
                 "url": f"../../files/{quote(f.filename)}",
-                "hashes": {"sha256": f.sha256},
+                "hashes": f.listed_hashes(),
                 "requires-python": f.requires_python,
                 "yanked": f.yanked,
                 "core-metadata": metadata,
@@ -623,6 +661,10 @@ def _project_json(project: str, files: list[_File], with_metadata: bool) -> dict
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: when a client opens its 50 connections at
+    # once and the accepting thread is slow to run (a loaded machine), the kernel drops the
+    # extra SYNs and each waits the 1 s retransmit, which shows as a stalled command.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], handler: Callable[..., Any], index: IndexServer
@@ -681,6 +723,12 @@ class _Handler(BaseHTTPRequestHandler):
         status = index._take_fault("fail", path)
         if status is not None:
             self._send_error(int(status), f"injected failure for {path}")
+            return
+        with index._lock:
+            canned = index._canned.get(path)
+        if canned is not None:
+            code, headers, body = canned
+            self._send(code, {"Content-Length": str(len(body)), **headers}, body)
             return
 
         if path == "/simple":
@@ -787,6 +835,14 @@ class _Handler(BaseHTTPRequestHandler):
             if nbytes is not None:
                 self._send(status, headers, body[: int(nbytes)])
                 self.close_connection = True
+                return
+            interval = index._take_fault("trickle", path)
+            if interval is not None:
+                self._send(status, headers, b"")
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(interval)
                 return
         self._send(status, headers, body)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import Cache, FileLock
+    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
@@ -51,8 +52,8 @@ class EmptyRequirementsError(UsageError):
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
-    __slots__ = ("audited", "dry_run", "environment", "installed", "prepared", "removed",
-                 "resolved", "timings")
+    __slots__ = ("audited", "dry_run", "environment", "installed", "metadata", "planned",
+                 "prepared", "removed", "requested_extras", "resolved", "timings")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -66,6 +67,13 @@ class InstallResult:
         self.prepared = 0
         self.dry_run = dry_run
         self.timings: dict[str, float] = {}
+        #: What was (or would be) installed, with the file each comes from: for reports.
+        self.planned: tuple[Wanted, ...] = ()
+        #: The extras the user asked for, by normalized name (pip's report lists them).
+        self.requested_extras: dict[str, tuple[str, ...]] = {}
+        #: The core metadata the resolver read for a planned distribution (``None``: no
+        #: resolution took place).
+        self.metadata: Callable[[Wanted], CoreMetadata] | None = None
 
 
 @record
@@ -232,6 +240,7 @@ class _Operation:
         self.change = change
         self.reporter = reporter
         self.sources: LazySources | None = None
+        self._requested_extras: dict[str, tuple[str, ...]] = {}
 
     def lazy_sources(self, env: Interpreter) -> LazySources:
         """The operation's source distributions (made on first use)."""
@@ -362,6 +371,9 @@ class _Operation:
                          reinstall_packages={_normalize(n) for n in
                                              self.change.reinstall_packages})
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
+        result.planned = plan.to_install
+        result.requested_extras = self._requested_extras
+        result.metadata = lambda wanted: _planned_metadata(source, wanted)
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
         result.audited = len(plan.kept)
         if self.change.dry_run or plan.is_noop:
@@ -393,6 +405,9 @@ class _Operation:
         builds = self.lazy_sources(env).get()
         assert builds is not None  # an environment has an interpreter
         entries = name_entries(spec.requirements, builds)
+        self._requested_extras = {
+            entry.name: tuple(sorted(entry.extras)) for entry in entries
+            if entry.name is not None and entry.extras}
         source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
                               only_binary=options.only_binary, no_build=options.no_build,
                               exclude_newer=cutoffs, no_deps=no_deps,
@@ -442,6 +457,7 @@ class _Operation:
         from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.futures import run_in_threads
         from pyffin.installer import debris
+        from pyffin.installer.errors import InstallError
         from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
         from pyffin.installer.uninstall import uninstall as remove
 
@@ -461,14 +477,24 @@ class _Operation:
                                                       required_hashes=required)))
         for item, future in pending:
             archives[item.name] = future.result()
+        for item in plan.to_install:  # removed since it was found (`cache clean --force`)?
+            if not archives[item.name].is_dir():
+                archives[item.name] = database.archive(item.source, item.name,
+                                                       required_hashes=hashes.get(item.name, ()))
         result.prepared = len(pending)
         result.timings["prepare"] = time.perf_counter() - started
 
         python = os.fspath(env.sys_executable)
+        launcher_python = python
+        if env.is_venv:
+            from pyffin.venv import is_relocatable
+
+            if is_relocatable(env.prefix):  # scripts run the interpreter beside them
+                launcher_python = os.path.relpath(python, env.scheme.scripts)
         to_install = sorted(plan.to_install, key=lambda w: w.name)
 
         def prepare(item: Wanted) -> PreparedWheel:
-            return prepare_wheel(archives[item.name], env.scheme, python=python,
+            return prepare_wheel(archives[item.name], env.scheme, python=launcher_python,
                                  link_mode=self.change.link_mode)
 
         # Every wheel is checked before the environment is touched: a refused one (a script
@@ -485,8 +511,20 @@ class _Operation:
         replaced: list[ReplacedFiles] = []
 
         def install(item: Wanted) -> object:
-            return prepared[item.name].install(requested=item.requested,
-                                               direct_url=item.direct_url, replaced=replaced)
+            archive = archives[item.name]
+            try:
+                return prepared[item.name].install(requested=item.requested,
+                                                   direct_url=item.direct_url, replaced=replaced)
+            except InstallError as e:
+                if archive.is_dir():
+                    raise
+                from pyffin.cache.core import CacheChangedError
+
+                raise CacheChangedError(
+                    f"the unzipped wheel of {item.name} {item.version} vanished from the "
+                    f"cache while it was being installed ({archive})",
+                    hint="was `pyffin cache clean --force` run meanwhile? Run the command "
+                         "again: it finishes the install") from e
 
         # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
         # side. When two wheels ship the same file, which copy stays is not defined (as with
@@ -523,6 +561,14 @@ def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
             or "/tmp"
         return FileLock(Path(temp) / f"pyffin-env-{key}.lock", what)
     return FileLock(cache.entry(CacheBucket.INTERPRETER, f"{key}.lock").path, what)
+
+
+def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:
+    from packaging.version import Version
+
+    from pyffin.resolver.dependencies import canonical_name
+
+    return source.metadata(canonical_name(wanted.name), Version(wanted.version))  # type: ignore[arg-type]
 
 
 def _normalize(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Every entry is checked before anything is written, so a hostile archive is refused whole rather
 than half unpacked: no absolute names, no ``..`` component, no link whose target leaves the
-directory, nothing but regular files, directories and links. Tar archives are then extracted
+directory (resolved as the kernel would, through the archive's other links), nothing but regular
+files, directories and links. Tar archives are then extracted
 with ``tarfile``'s ``data`` filter where the interpreter has it (3.12, and 3.10.12 / 3.11.4
 backports) as a second line of defence; without it, the checks here stand alone and permission
 bits are reduced the way the filter would.
@@ -82,12 +83,69 @@ def _escapes(path: str) -> bool:
 
 
 def _check_link_target(archive: Path, entry: str, name: str, target: str) -> None:
-    """Refuse a symbolic link at ``name`` whose ``target`` leaves the archive's directory."""
+    """Refuse a symbolic link at ``name`` whose ``target`` leaves the archive's directory
+    on its own (see :func:`_check_links` for links followed through other links)."""
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
     if posixpath.isabs(target) or _escapes(resolved):
         raise UnsafeArchiveError(
             f"{archive.name}: entry {entry!r} is a link to {target!r}, outside the archive"
         )
+
+
+#: More links than this on one path is a loop (the kernel's own limit is 40).
+_MAX_LINK_DEPTH = 40
+
+
+class _LinkLoop(Exception):
+    """Resolving a link followed more than :data:`_MAX_LINK_DEPTH` links."""
+
+
+def _check_links(archive: Path, links: dict[str, str]) -> None:
+    """Refuse a symbolic link that resolves outside the extraction root once the archive's
+    other links are followed, as the kernel will follow them: ``b -> ..`` and ``c -> b/..``
+    each stay inside when read alone, yet ``c`` is the root's parent. Every link (normalized
+    name → target) is resolved component by component from the root, ``..`` applied after a
+    link is followed, exactly like path resolution on disk. The same rule for tar and zip."""
+    for name, target in links.items():
+        start = [p for p in posixpath.dirname(name).split("/") if p]
+        try:
+            resolved = _resolve(start, target, links, 0)
+        except _LinkLoop:
+            raise UnsafeArchiveError(
+                f"{archive.name}: entry {name!r} is a link to {target!r} in a loop of links"
+            ) from None
+        if resolved is None:
+            raise UnsafeArchiveError(
+                f"{archive.name}: entry {name!r} is a link to {target!r}, which resolves "
+                "outside the archive through its other links"
+            )
+
+
+def _resolve(parts: list[str], target: str, links: dict[str, str], depth: int
+             ) -> list[str] | None:
+    """The components of ``target`` resolved from the directory ``parts`` (relative to the
+    root), following ``links``; ``None`` when the path leaves the root."""
+    if depth > _MAX_LINK_DEPTH:
+        raise _LinkLoop  # where it leads cannot be told
+    if posixpath.isabs(target):
+        return None
+    parts = list(parts)
+    for component in target.split("/"):
+        if component in ("", "."):
+            continue
+        if component == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(component)
+        link = links.get("/".join(parts))
+        if link is not None:
+            resolved = _resolve(parts[:-1], link, links, depth + 1)
+            if resolved is None:
+                return None
+            parts = resolved
+    return parts
 
 
 def _check_not_under_links(archive: Path, names: list[str], links: set[str]) -> None:
@@ -120,9 +178,10 @@ def _untar(archive: Path, dest: Path, mode: str) -> None:
             names = [_check_tar_member(archive, member) for member in members]
             # A hard link's target must not be reached through a link either.
             targets = [posixpath.normpath(m.linkname) for m in members if m.islnk()]
-            _check_not_under_links(archive, names + targets, {
-                name for name, member in zip(names, members, strict=True) if member.issym()
-            })
+            links = {name: member.linkname
+                     for name, member in zip(names, members, strict=True) if member.issym()}
+            _check_not_under_links(archive, names + targets, set(links))
+            _check_links(archive, links)
             if hasattr(tarfile, "data_filter"):
                 try:
                     tf.extractall(dest, members=members, filter="data")
@@ -176,9 +235,11 @@ def _unzip(archive: Path, dest: Path) -> None:
             links = {info.filename: _link_target(archive, zf, info) for info in infos
                      if stat.S_ISLNK(info.external_attr >> 16)}
             names = [_check_zip_member(archive, info, links) for info in infos]
-            _check_not_under_links(archive, names, {
-                name for name, info in zip(names, infos, strict=True) if info.filename in links
-            })
+            normalized = {name: links[info.filename]
+                          for name, info in zip(names, infos, strict=True)
+                          if info.filename in links}
+            _check_not_under_links(archive, names, set(normalized))
+            _check_links(archive, normalized)
             for name, info in zip(names, infos, strict=True):
                 target = dest / name
                 if info.is_dir():

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pyffin import log
-from pyffin.cache import fs
+from pyffin.cache import fs, record
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.lock import FileLock
-from pyffin.errors import CacheError
+from pyffin.errors import CacheError, PyffinError
 
 T = TypeVar("T")
 
@@ -36,6 +36,30 @@ _CACHEDIR_TAG = (
     b"# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 _ARCHIVE_ID_RE = re.compile(r"^[0-9a-f]{20,64}$")
+
+
+class CacheChangedError(CacheError):
+    """Something pyffin was working on in the cache vanished (another process cleaned it)."""
+
+
+def changed_error(root: Path, error: FileNotFoundError) -> CacheChangedError | None:
+    """A :class:`CacheChangedError` for ``error`` when the file it names is inside the cache
+    at ``root`` (so it vanished because another process cleaned the cache), else ``None``."""
+    for name in (error.filename, error.filename2):
+        if name is None:
+            continue
+        try:
+            inside = Path(os.path.abspath(os.fsdecode(name))).is_relative_to(root)
+        except (TypeError, ValueError):
+            continue
+        if inside:
+            changed = CacheChangedError(
+                f"the cache at {root} changed while pyffin was using it: "
+                f"{os.fsdecode(name)} vanished",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command again")
+            changed.__cause__ = error
+            return changed
+    return None
 
 
 def default_cache_dir() -> Path:
@@ -240,49 +264,84 @@ class Cache:
     # ----------------------------------------------------------------------------- archives
     @contextmanager
     def temp_dir(self) -> Iterator[Path]:
-        """A temporary directory on the cache's file system, removed unless persisted."""
+        """A temporary directory on the cache's file system, removed unless persisted.
+
+        An error raised after the directory vanished (``pyffin cache clean --force`` ran
+        meanwhile) becomes a :class:`CacheChangedError`, which callers may answer by starting
+        over."""
         from pyffin.interrupt import temporary
 
         parent = self.root / TEMP_DIRNAME
-        parent.mkdir(parents=True, exist_ok=True)
         path = parent / fs.token()
-        path.mkdir()
+        fs.ensure_dir(path)
         try:
             with temporary(path):  # removed even if its thread is still busy at Ctrl-C
                 yield path
+        except (OSError, PyffinError) as e:  # an unzip or a build error, say
+            if isinstance(e, CacheChangedError) or os.path.isdir(path):
+                raise
+            raise CacheChangedError(
+                f"the cache at {self.root} changed while pyffin was using it: {path} vanished",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command again",
+            ) from e
         finally:
             if path.exists():
                 fs.remove(path)
 
-    def persist(self, src: Path, pointer: CacheEntry) -> Path:
+    def persist(self, src: Path, pointer: CacheEntry,
+                files: Sequence[tuple[str, int]] | None = None) -> Path:
         """Move the finished directory ``src`` into ``archive-v0/<id>`` in one rename and point
         ``pointer`` at it; return the archive's path.
 
-        An archive is never changed after this: a replaced pointer leaves the old archive for
-        ``prune``, so a concurrent install that still links from it is never disturbed.
+        The pointer also records what the archive must hold: ``files``, every file's
+        ``/``-separated path and size (listed from ``src`` when not given), which
+        :meth:`archive` checks before an archive is used again. An archive is never changed
+        after this: a replaced pointer leaves the old archive for ``prune``, so a concurrent
+        install that still links from it is never disturbed.
         """
         if not pointer.name.endswith(ARCHIVE_POINTER_SUFFIX):
             raise CacheError(f"archive pointer {pointer.path} must end in {ARCHIVE_POINTER_SUFFIX}")
+        if files is None:
+            files = list_files(src)
         archives = self.bucket(CacheBucket.ARCHIVE)
-        archives.mkdir(parents=True, exist_ok=True)
+        fs.ensure_dir(archives)
         archive_id = os.urandom(10).hex()
         target = archives / archive_id
-        os.rename(src, target)
-        pointer.write(archive_id.encode("ascii"))
+        try:
+            os.rename(src, target)
+        except FileNotFoundError:
+            if not src.is_dir():
+                raise
+            fs.ensure_dir(archives)  # removed since (`cache clean`)
+            os.rename(src, target)
+        pointer.write(encode_pointer(archive_id, files))
         return target
 
     def archive(self, pointer: CacheEntry) -> Path | None:
-        """The archive ``pointer`` names, or ``None`` if the pointer or the archive is gone."""
+        """The archive ``pointer`` names, or ``None`` if the pointer or the archive is gone,
+        or the archive lacks a file it had when it was made, or holds it at another size (a
+        file deleted or truncated since: the caller unzips the wheel again).
+
+        The check is one ``stat`` per file, the cheapest that still catches a deleted or
+        truncated file: no file is read (``pyffin cache verify`` hashes them all).
+        """
         data = pointer.read()
         if data is None:
             return None
-        archive_id = data.decode("ascii", "replace").strip()
-        if not _ARCHIVE_ID_RE.match(archive_id):
+        parsed = decode_pointer(data)
+        if parsed is None:
             log.warn_once(f"Ignoring a corrupt archive pointer {pointer.path}",
                           key="corrupt-archive-pointer")
             return None
+        archive_id, files = parsed
         path = self.bucket(CacheBucket.ARCHIVE) / archive_id
-        return path if path.is_dir() else None
+        problem = check_files(path, files)
+        if problem is not None:
+            if problem != MISSING_ARCHIVE:
+                log.warn(f"The unzipped wheel {pointer.name[: -len(ARCHIVE_POINTER_SUFFIX)]} in "
+                         f"the cache is damaged ({problem}); unzipping it again")
+            return None
+        return path
 
     # -------------------------------------------------------------------------------- locks
     def exclusive_lock(self, *, force: bool = False) -> FileLock | None:
@@ -307,3 +366,69 @@ def _create_if_absent(path: Path, data: bytes) -> None:
 
 def is_archive_id(name: str) -> bool:
     return bool(_ARCHIVE_ID_RE.match(name))
+
+
+# ----------------------------------------------------------------------- archive pointers
+_POINTER_SCHEMA = "archive-pointer"
+_POINTER_VERSION = 1
+#: :func:`check_files`' answer when the archive directory itself is gone.
+MISSING_ARCHIVE = "the archive is missing"
+
+
+def encode_pointer(archive_id: str, files: Sequence[tuple[str, int]]) -> bytes:
+    """A pointer's content: the archive's id and its files' paths and sizes."""
+    return record.dumps(_POINTER_SCHEMA, _POINTER_VERSION,
+                        (archive_id, [path for path, _ in files], [size for _, size in files]))
+
+
+def decode_pointer(data: bytes) -> tuple[str, list[tuple[str, int]]] | None:
+    """The archive id and files a pointer names; ``None`` for a damaged pointer, or one
+    written before pointers listed their files (the wheel is unzipped again)."""
+    try:
+        loaded: Any = record.loads(data, _POINTER_SCHEMA, _POINTER_VERSION)
+        archive_id, paths, sizes = loaded
+    except (record.RecordError, TypeError, ValueError):
+        return None
+    if not (isinstance(archive_id, str) and _ARCHIVE_ID_RE.match(archive_id)
+            and isinstance(paths, list) and isinstance(sizes, list)
+            and len(paths) == len(sizes)):
+        return None
+    return archive_id, list(zip(paths, sizes, strict=True))
+
+
+def check_files(root: Path, files: Sequence[tuple[str, int]]) -> str | None:
+    """What is wrong with the archive at ``root``, given the files it must hold: ``None``
+    when every file is there at its size. One ``stat`` per file, relative to the archive's
+    directory where the platform allows (no path walk from ``/`` for each file)."""
+    relative = os.stat in os.supports_dir_fd
+    try:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
+    except OSError:
+        return MISSING_ARCHIVE
+    if fd is None and not os.path.isdir(root):
+        return MISSING_ARCHIVE
+    base = "" if relative else os.fspath(root) + os.sep
+    try:
+        for path, size in files:
+            try:
+                found = os.stat(base + path, dir_fd=fd).st_size
+            except OSError:
+                return f"{path} is missing"
+            if found != size:
+                return f"{path} has {found} bytes instead of {size}"
+    finally:
+        if fd is not None:
+            os.close(fd)
+    return None
+
+
+def list_files(root: Path) -> list[tuple[str, int]]:
+    """Every file below ``root``: its ``/``-separated relative path and size."""
+    found: list[tuple[str, int]] = []
+    base = os.fspath(root)
+    for dirpath, _dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(dirpath, base)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in filenames:
+            found.append((prefix + name, os.lstat(os.path.join(dirpath, name)).st_size))
+    return found

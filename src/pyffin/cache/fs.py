@@ -53,30 +53,56 @@ def is_temp_name(name: str) -> bool:
     return TEMP_MARKER in name and _TEMP_NAME_RE.match(name) is not None
 
 
+#: Tries of an operation whose directory another process removed meanwhile (``pyffin cache
+#: clean --force``): it is made again and the operation repeated.
+_TRIES = 3
+
+
+def ensure_dir(path: Path) -> None:
+    """``mkdir -p``, even while another process removes the tree (``Path.mkdir`` gives up
+    when a parent it just made is removed before the child is)."""
+    for attempt in range(_TRIES):
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            return
+        except FileNotFoundError:
+            if attempt + 1 == _TRIES:
+                raise
+
+
 def write_atomic(path: Path, data: bytes) -> FileStamp:
     """Write ``data`` to ``path`` atomically, creating parent directories as needed; the stamp
     is that of the file written (a rename keeps it), even if another writer replaced it
-    since."""
-    tmp = temp_sibling(path)
+    since. A directory removed under the write (the cache being cleaned) is made again."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o644)
-    try:
-        with open(fd, "wb", closefd=True) as f:
-            f.write(data)
-            f.flush()
-            written = stamp_of(os.fstat(fd))
-        os.replace(tmp, path)
-        return written
-    except BaseException:
+    for attempt in range(_TRIES):
+        last = attempt + 1 == _TRIES
+        tmp = temp_sibling(path)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            fd = os.open(tmp, flags, 0o644)
+        except FileNotFoundError:
+            if last:
+                raise
+            ensure_dir(path.parent)
+            continue
+        try:
+            with open(fd, "wb", closefd=True) as f:
+                f.write(data)
+                f.flush()
+                written = stamp_of(os.fstat(fd))
+            os.replace(tmp, path)
+            return written
+        except FileNotFoundError:
+            if last:
+                raise
+            ensure_dir(path.parent)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    raise AssertionError("unreachable")
 
 
 def read_if_exists(path: Path) -> bytes | None:

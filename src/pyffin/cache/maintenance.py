@@ -1,39 +1,64 @@
-"""Cache maintenance behind ``pyffin cache clean|prune|size``.
+"""Cache maintenance behind ``pyffin cache clean|prune|size|verify``.
 
-``clean`` and ``prune`` run under the exclusive cache lock (the caller takes it), so no other
-pyffin process is reading or writing while entries disappear.
+``clean``, ``prune`` and ``verify --repair`` run under the exclusive cache lock (the caller takes
+it), so no other pyffin process is reading or writing while entries disappear.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pyffin.cache import fs
+from pyffin.cache import fs, record
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import (
     ARCHIVE_POINTER_SUFFIX,
     LOCK_FILENAME,
     TEMP_DIRNAME,
     Cache,
-    is_archive_id,
+    check_files,
+    decode_pointer,
 )
 from pyffin.cache.keys import normalize_name
 
 #: Root entries that identify the directory as a cache and must outlive ``clean``.
 _KEEP = frozenset({LOCK_FILENAME, "CACHEDIR.TAG", ".gitignore"})
-_BUCKET_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*?-v-?\d+$")
+#: A bucket directory of any format version: ``<name>-v<N>``.
+_BUCKET_NAME_RE = re.compile(r"^(?P<base>[a-z][a-z0-9-]*?)-v(?P<version>-?\d+)$")
+
+
+def _is_own(name: str) -> bool:
+    """Whether a root entry is pyffin's: a bucket (of this or another format version of a known
+    bucket) or its temporary directory. ``--cache-dir`` may name a directory that also holds
+    the user's files; those are never pyffin's to remove."""
+    if name == TEMP_DIRNAME:
+        return True
+    match = _BUCKET_NAME_RE.match(name)
+    return match is not None and match.group("base") in _bucket_bases()
+
+
+def _bucket_bases() -> frozenset[str]:
+    return frozenset(bucket.dirname.rpartition("-v")[0] for bucket in CacheBucket)
+
+
+def foreign_entries(cache: Cache) -> list[Path]:
+    """Entries of the cache root that are not pyffin's (``clean`` leaves them in place)."""
+    if not cache.root.is_dir():
+        return []
+    return [child for child in sorted(cache.root.iterdir())
+            if child.name not in _KEEP and not _is_own(child.name)]
 
 
 def clean_all(cache: Cache) -> fs.Usage:
-    """Remove every entry of the cache (its marker files and lock stay)."""
+    """Remove every entry of the cache: its buckets and temporary files. Its marker files and
+    lock stay, and so does anything else in the directory (see :func:`foreign_entries`)."""
     usage = fs.Usage()
     if not cache.root.is_dir():
         return usage
     for child in sorted(cache.root.iterdir()):
-        if child.name not in _KEEP:
+        if _is_own(child.name):
             usage.add(fs.remove(child))
     return usage
 
@@ -70,18 +95,27 @@ def _named_revisions(cache: Cache, name: str) -> Iterable[Path]:
                 yield marker.parent
 
 
-def prune(cache: Cache) -> fs.Usage:
+def prune(cache: Cache, *, ci: bool = False) -> fs.Usage:
     """Remove what no one can use: temporary leftovers of killed runs, archives no pointer
-    names, build environments, and buckets of old format versions."""
+    names, build environments, and buckets of old format versions.
+
+    ``ci`` (uv's ``cache prune --ci``) also drops what is quicker to download again than to
+    save and restore in a CI cache: every downloaded wheel with its metadata and unzipped
+    archive (all of ``wheels-v0``). Wheels built from source stay, with their sources and
+    metadata (``sdists-v0``): their unzipped archives are made again from them when needed.
+    """
     usage = fs.Usage()
     if not cache.root.is_dir():
         return usage
     usage.add(_remove_children(cache.root / TEMP_DIRNAME))
     usage.add(_remove_children(cache.bucket(CacheBucket.BUILDS)))
+    if ci:
+        usage.add(_remove_children(cache.bucket(CacheBucket.WHEELS)))
 
     current = {bucket.dirname for bucket in CacheBucket}
     for child in sorted(cache.root.iterdir()):
-        if child.is_dir() and _BUCKET_NAME_RE.match(child.name) and child.name not in current:
+        if child.is_dir() and _is_own(child.name) and child.name not in current \
+                and child.name != TEMP_DIRNAME:
             usage.add(fs.remove(child))
 
     referenced: set[str] = set()
@@ -111,6 +145,36 @@ def size(cache: Cache) -> fs.Usage:
     return fs.measure(cache.root)
 
 
+def disk_usage(cache: Cache) -> int:
+    """The bytes the cache takes on disk, as ``du -s`` (and ``uv cache size``) count them: the
+    blocks of every file, link and directory, the root included, hard links once."""
+    import stat
+
+    total = 0
+    seen: set[tuple[int, int]] = set()
+
+    def count(st: os.stat_result) -> None:
+        nonlocal total
+        if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                return
+            seen.add(key)
+        total += st.st_blocks * 512
+
+    try:
+        count(os.lstat(cache.root))
+    except OSError:
+        return 0
+    for dirpath, dirnames, filenames in os.walk(cache.root):
+        for name in (*dirnames, *filenames):
+            try:
+                count(os.lstat(os.path.join(dirpath, name)))
+            except OSError:  # removed meanwhile
+                continue
+    return total
+
+
 def _remove_children(path: Path) -> fs.Usage:
     usage = fs.Usage()
     if path.is_dir():
@@ -130,8 +194,96 @@ def _pointed_archives(paths: Iterable[Path]) -> Iterable[str]:
             continue
         for pointer in pointers:
             data = fs.read_if_exists(pointer)
-            if data is None:
-                continue
-            archive_id = data.decode("ascii", "replace").strip()
-            if is_archive_id(archive_id):
-                yield archive_id
+            parsed = None if data is None else decode_pointer(data)
+            if parsed is not None:
+                yield parsed[0]
+
+
+# ------------------------------------------------------------------------------------ verify
+#: Buckets whose files include records (``*.rec``; the interpreter bucket's ``*.bin``).
+_RECORD_BUCKETS = (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.SDISTS)
+
+
+class Problem:
+    """Something broken in the cache: the path at fault, what is wrong, and what a repair
+    removes (the path, and for a pointer its archive too)."""
+
+    __slots__ = ("path", "reason", "remove")
+
+    def __init__(self, path: Path, reason: str, remove: tuple[Path, ...]) -> None:
+        self.path = path
+        self.reason = reason
+        self.remove = remove
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self.path)!r}, {self.reason!r})"
+
+
+class Verification:
+    """What :func:`verify` checked and found."""
+
+    __slots__ = ("archives", "problems", "records", "unreferenced")
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.archives = 0
+        #: Archives no pointer names (``prune`` removes them; nothing uses them).
+        self.unreferenced = 0
+        self.problems: list[Problem] = []
+
+
+def verify(cache: Cache, check_archive: Callable[[Path], list[str]]) -> Verification:
+    """Check that every record of the cache decodes and every archive a pointer names holds
+    what its pointer lists and what its wheel's RECORD says (``check_archive`` hashes its
+    files: the distribution layer knows wheels)."""
+    found = Verification()
+    if not cache.root.is_dir():
+        return found
+    referenced: set[str] = set()
+    archives = cache.bucket(CacheBucket.ARCHIVE)
+    for bucket in (*_RECORD_BUCKETS, CacheBucket.INTERPRETER):
+        for dirpath, _dirnames, filenames in os.walk(cache.bucket(bucket)):
+            for filename in sorted(filenames):
+                path = Path(dirpath, filename)
+                if fs.is_temp_name(filename):
+                    continue
+                if filename.endswith(ARCHIVE_POINTER_SUFFIX):
+                    _verify_pointer(path, archives, check_archive, found, referenced)
+                elif filename.endswith(".rec") or bucket is CacheBucket.INTERPRETER:
+                    found.records += 1
+                    data = fs.read_if_exists(path)
+                    problem = None if data is None else record.check(data)
+                    if problem is not None:
+                        found.problems.append(Problem(path, problem, (path,)))
+    if archives.is_dir():
+        found.unreferenced = sum(1 for child in archives.iterdir()
+                                 if child.name not in referenced)
+    return found
+
+
+def _verify_pointer(path: Path, archives: Path, check_archive: Callable[[Path], list[str]],
+                    found: Verification, referenced: set[str]) -> None:
+    data = fs.read_if_exists(path)
+    parsed = None if data is None else decode_pointer(data)
+    if parsed is None:
+        found.problems.append(Problem(path, "not a readable archive pointer", (path,)))
+        return
+    archive_id, files = parsed
+    referenced.add(archive_id)
+    archive = archives / archive_id
+    found.archives += 1
+    problem = check_files(archive, files)
+    problems = [problem] if problem is not None else check_archive(archive)
+    for reason in problems:
+        found.problems.append(Problem(path, f"its archive {archive_id}: {reason}",
+                                      (path, archive)))
+
+
+def repair(problems: Iterable[Problem]) -> fs.Usage:
+    """Remove what ``problems`` name (the caller holds the exclusive cache lock): the next
+    command fetches, unzips or builds it again."""
+    usage = fs.Usage()
+    for problem in problems:
+        for path in problem.remove:
+            usage.add(fs.remove(path))
+    return usage

@@ -6,8 +6,11 @@ Why ``marshal`` and not msgspec or JSON (measured on this project's machines, a 
 ``marshal`` is built in. A warm command is dominated by start-up, so the import decides. Typed
 record classes convert to and from plain tuples themselves (``to_record``/``from_record``).
 
-The header names the record's schema and its version and the marshal format version; any
-mismatch, truncation or garbage is a :class:`RecordError`, which readers treat as a cache miss.
+The header names the record's schema and its version, the marshal format version and a CRC-32
+of the payload; any mismatch, truncation, garbage or flipped byte is a :class:`RecordError`,
+which readers treat as a cache miss. (A flipped byte inside a string still unmarshals: without
+the checksum it would surface much later as, say, an invalid wheel filename. CRC-32 costs about
+0.25 ms per MB here, a tenth of decoding.)
 Records are trusted exactly as much as the ``.pyc`` files Python itself loads with ``marshal``:
 they live in the user's own cache directory.
 """
@@ -15,27 +18,61 @@ they live in the user's own cache directory.
 from __future__ import annotations
 
 import marshal
+from binascii import crc32
 from typing import Any
 
 _MAGIC = b"PYFN"
+#: Length of the checksum field: eight hex digits and the newline that ends the header.
+_CRC_LENGTH = 9
 
 
 class RecordError(ValueError):
-    """The bytes are not a record of the expected schema and version."""
+    """The bytes are not a record of the expected schema and version, or are damaged."""
 
 
 def dumps(schema: str, version: int, payload: Any) -> bytes:
     """Encode ``payload`` (tuples, lists, dicts, str, bytes, int, float, bool, None)."""
-    header = b"%s %s %d %d\n" % (_MAGIC, schema.encode("ascii"), version, marshal.version)
-    return header + marshal.dumps(payload)
+    body = marshal.dumps(payload)
+    header = b"%s %s %d %d %08x\n" % (_MAGIC, schema.encode("ascii"), version, marshal.version,
+                                      crc32(body))
+    return header + body
 
 
 def loads(data: bytes, schema: str, version: int) -> object:
     """Decode a record written by :func:`dumps` with the same ``schema`` and ``version``."""
-    expected = b"%s %s %d %d\n" % (_MAGIC, schema.encode("ascii"), version, marshal.version)
+    expected = b"%s %s %d %d " % (_MAGIC, schema.encode("ascii"), version, marshal.version)
     if not data.startswith(expected):
         raise RecordError(f"not a {schema} v{version} record")
+    start = len(expected) + _CRC_LENGTH
+    body = memoryview(data)[start:]
     try:
-        return marshal.loads(memoryview(data)[len(expected):])
+        checksum = int(data[len(expected):start - 1], 16)
+    except ValueError:
+        raise RecordError(f"corrupt {schema} record: no checksum") from None
+    if data[start - 1:start] != b"\n" or crc32(body) != checksum:
+        raise RecordError(f"corrupt {schema} record: its checksum does not match")
+    try:
+        return marshal.loads(body)
     except (EOFError, ValueError, TypeError) as e:
         raise RecordError(f"corrupt {schema} record: {e}") from None
+
+
+def check(data: bytes) -> str | None:
+    """What is wrong with a record of any schema (``pyffin cache verify``): ``None`` when its
+    header is well formed, its checksum matches and its payload unmarshals."""
+    header, newline, _ = data[:256].partition(b"\n")
+    fields = header.split(b" ")
+    if not newline or len(fields) != 5 or fields[0] != _MAGIC:
+        return "not a pyffin record"
+    schema = fields[1].decode("ascii", "replace")
+    try:
+        version = int(fields[2])
+    except ValueError:
+        return "not a pyffin record"
+    if fields[3] != b"%d" % marshal.version:
+        return f"written by a Python whose marshal format is {fields[3].decode('ascii', 'replace')}"
+    try:
+        loads(data, schema, version)
+    except RecordError as e:
+        return str(e)
+    return None

@@ -11,6 +11,7 @@ from pyffin.cli.console import Console
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
+    from pyffin.errors import CacheError
     from pyffin.settings import Configuration
 
 
@@ -39,6 +40,15 @@ class Context:
     def cache(self) -> Cache:
         """The configured cache, created if needed, with the shared cache lock held."""
         return self.cache_location().init()
+
+    def cache_changed(self, error: FileNotFoundError) -> CacheError | None:
+        """A clear error for ``error`` when what vanished was in the cache this command uses
+        (another process cleaned it); ``None`` when it was anything else."""
+        if self._cache is None:
+            return None
+        from pyffin.cache.core import changed_error
+
+        return changed_error(self._cache.root, error)
 
     def close(self) -> None:
         if self._cache is not None:

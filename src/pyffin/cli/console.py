@@ -11,6 +11,7 @@ from pyffin import log
 _STYLES = {
     "bold": "1",
     "dim": "2",
+    "italic": "3",
     "red": "31",
     "green": "32",
     "yellow": "33",
@@ -54,6 +55,8 @@ class Console:
         #: A status line on stderr (:class:`pyffin.cli.progress.Progress`), cleared while a
         #: message is written.
         self.status: _Status | None = None
+        #: ``False`` for ``--no-progress``: no progress bars (messages stay).
+        self.progress = True
 
     @property
     def log_level(self) -> int:
@@ -124,13 +127,18 @@ if TYPE_CHECKING:
 
 
 def format_bytes(n: int) -> str:
-    """Human-readable size in binary units, as uv prints it: ``1.2MiB``."""
+    """Human-readable size in binary units, as uv prints it: ``1.2MiB``; a value that would
+    round to ``1024.0`` goes up a unit (``1.0MiB``)."""
+    if n < 1024:
+        return f"{n}B"
     value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{n}B" if unit == "B" else f"{value:.1f}{unit}"
+    unit = "B"
+    for next_unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if 1024 - value > 0.05:
+            break
         value /= 1024
-    raise AssertionError("unreachable")
+        unit = next_unit
+    return f"{value:.1f}{unit}"
 
 
 def format_duration(seconds: float) -> str:

@@ -89,7 +89,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: Global options that take a value (needed to find the command words in ``argv``).
-_VALUE_OPTIONS = frozenset({"--cache-dir", "--color"})
+_VALUE_OPTIONS = frozenset({"--cache-dir", "--color", "--config-file"})
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -101,11 +101,19 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="When to use colours (default: auto; NO_COLOR disables)")
     group.add_argument("--cache-dir", metavar="DIR", help="Path to the cache directory")
-    group.add_argument("--no-cache", action="store_true",
+    group.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true",
                        help="Use a temporary cache, removed when the command ends")
-    group.add_argument("--no-config", action="store_true",
+    group.add_argument("--no-config", "--isolated", action="store_true",
                        help="Ignore every configuration file, pyffin's and pip's "
                             "[env: PYFFIN_NO_CONFIG]")
+    group.add_argument("--config-file", metavar="FILE",
+                       help="Read settings from this pyffin.toml instead of looking for one "
+                            "[env: PYFFIN_CONFIG_FILE]")
+    group.add_argument("--no-progress", action="store_true",
+                       help="Hide progress bars")
+    # pip's: pyffin never checks for a newer version of itself.
+    group.add_argument("--disable-pip-version-check", action="store_true",
+                       help=argparse.SUPPRESS)
     group.add_argument("--version", action="version", version=f"pyffin {__version__}",
                        help="Print the version and exit")
 
@@ -218,8 +226,11 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     context: Context | None = None
     restore_signals = _stop_everything_on_signals()
     try:
-        configuration = Configuration(no_config=args.no_config)
+        configuration = Configuration(
+            no_config=args.no_config,
+            config_file=args.config_file or os.environ.get("PYFFIN_CONFIG_FILE") or None)
         apply(args, bound, configuration)
+        console.progress = not args.no_progress
         context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,
                           no_config=configuration.no_config, configuration=configuration)
         code = command.run(args, context)
@@ -239,7 +250,15 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         # is a success, as for uv.
         _silence_stdout()
         return 0
-    except OSError as e:  # the system refused something pyffin did not expect to fail
+    except OSError as e:
+        # Not a bug when what vanished was in the cache: another process cleaned it.
+        changed = (context.cache_changed(e) if context is not None
+                   and isinstance(e, FileNotFoundError) else None)
+        if changed is not None:
+            console.error(changed.message, causes=_causes(changed) if args.verbose else None,
+                          hint=changed.hint)
+            return changed.exit_code
+        # Else the system refused something pyffin did not expect to fail.
         if args.verbose:
             import traceback
 
@@ -248,13 +267,7 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
                       "run again with -v for the traceback")
         return 2
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
-        if args.verbose:
-            import traceback
-
-            traceback.print_exc()
-        console.error(f"pyffin crashed: {_unexpected(e)}",
-                      hint="this is a bug; run again with -v for the traceback and report it")
-        return 2
+        return _crashed(console, e, args.verbose)
     finally:
         from pyffin.interrupt import interrupted
 
@@ -304,6 +317,17 @@ def _os_error(error: OSError) -> str:
     if paths:
         message += ": " + " -> ".join(os.fsdecode(p) for p in paths)
     return message
+
+
+def _crashed(console: Console, e: Exception, verbose: int) -> int:
+    """A bug: said in one line that says what and where, the traceback only with ``-v``."""
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    console.error(f"pyffin crashed: {_unexpected(e)}",
+                  hint="this is a bug; run again with -v for the traceback and report it")
+    return 2
 
 
 def _causes(error: BaseException) -> list[str]:

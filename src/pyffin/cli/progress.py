@@ -38,7 +38,8 @@ class Progress(Reporter):
         self.console = console
         stream = console.stderr
         isatty = getattr(stream, "isatty", None)
-        self.live = bool(isatty and isatty()) and not console.quiet and not console.verbose
+        self.live = bool(isatty and isatty()) and not console.quiet and not console.verbose \
+            and console.progress
         self._lock = threading.RLock()
         self._resolving: int | None = None
         self._builds: dict[str, int] = {}

@@ -95,6 +95,11 @@ class CachedClient:
         policy, value = stored
         return value if self.usable_without_network(policy, package) else None
 
+    def stored(self, entry: CacheEntry, record_type: type[R]) -> R | None:
+        """The stored payload, fresh or not; ``None`` when there is none."""
+        stored = self._read(entry, record_type)
+        return None if stored is None else stored[1]
+
     def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
         """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or
         offline) — for records derived from a cached response."""

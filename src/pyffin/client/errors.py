@@ -42,5 +42,9 @@ class OfflineError(NetworkError):
     """``--offline`` and the cache cannot answer."""
 
 
+class ResponseTooLargeError(NetworkError):
+    """A response read into memory decodes to more than ``PYFFIN_MAX_PAGE_BYTES``."""
+
+
 class HashMismatchError(NetworkError):
     """Downloaded bytes do not match the hash the index or the user gave."""

@@ -4,12 +4,23 @@ Why threads and not asyncio/httpx (DESIGN §6): urllib3 releases the GIL on sock
 ~0.3-0.5 ms per request here against ~2 ms for httpx's async client, and asyncio alone costs
 ~40 ms of import. urllib3 and TLS are imported on the first real request only.
 
-Retries (``PYFFIN_HTTP_RETRIES``, default 3) with exponential backoff cover connection errors,
-timeouts, 5xx/429 answers and truncated bodies; the concurrency limit
-(``PYFFIN_CONCURRENT_DOWNLOADS``, default 50) bounds requests in flight; ``PYFFIN_HTTP_TIMEOUT``
-(default 30 s) bounds each connect and read. TLS verifies against the system trust store
-(truststore) unless ``SSL_CERT_FILE`` or a configured certificate bundle names a file. Proxies come
-from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``.
+Retries (``PYFFIN_HTTP_RETRIES``, default 3) cover connection errors, timeouts, TLS handshakes
+cut short, 5xx/429 answers and truncated bodies; they back off exponentially from 1 s with
+jitter (about 7 s in all, as uv and pip wait), and honour a ``Retry-After`` of up to a minute,
+so a brief outage does not fail the command. The concurrency limit
+(``PYFFIN_CONCURRENT_DOWNLOADS``, default 50) bounds requests in flight.
+
+Two clocks bound a request. ``PYFFIN_HTTP_TIMEOUT`` (default 30 s) bounds each connect and
+each wait for data: a silent server. ``PYFFIN_HTTP_DEADLINE`` (default 300 s) bounds the whole
+transfer, extended by one second per 4 KiB received: a server that trickles a byte a second is
+abandoned after about five minutes, while a large wheel on a slow but steady link (anything
+averaging 4 KiB/s or more) is never cut off — a fixed total would have to choose between the
+two. Responses read into memory (pages, metadata) may decode to at most
+``PYFFIN_MAX_PAGE_BYTES`` (default 256 MiB), gzip included.
+
+TLS verifies against the system trust store (truststore) unless ``SSL_CERT_FILE`` or a
+configured certificate bundle names a file. Proxies come from
+``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``.
 """
 
 from __future__ import annotations
@@ -32,11 +43,13 @@ from pyffin.client.errors import (
     NetworkError,
     OfflineError,
     RequestTimeout,
+    ResponseTooLargeError,
     TlsError,
 )
-from pyffin.errors import UsageError
+from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
-from pyffin.interrupt import Interrupted, check, interrupted, sleep
+from pyffin.interrupt import Interrupted, check, interrupted
+from pyffin.interrupt import sleep as interruptible_sleep
 
 if TYPE_CHECKING:
     import urllib3
@@ -47,17 +60,8 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 1 << 18
 
 
-def _env_number(name: str, default: float, *, integer: bool = False) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        raise UsageError(f"invalid value for {name}: {raw!r} (expected a number)") from None
-    if value < 0:
-        raise UsageError(f"invalid value for {name}: {raw!r} (must not be negative)")
-    return value
+#: Bytes received that extend a request's deadline by one second (see the module docstring).
+_DEADLINE_BYTES_PER_SECOND = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +73,29 @@ class HttpSettings:
     ca_bundle: str | None = None
     offline: bool = False
     #: Base of the exponential backoff between retries, in seconds.
-    backoff: float = 0.1
+    backoff: float = 1.0
+    #: The longest ``Retry-After`` honoured, in seconds (a longer one is cut to this).
+    retry_after_max: float = 60.0
+    #: Seconds a request may take, plus one per 4 KiB received.
+    deadline: float = 300.0
+    #: The most bytes a response read into memory may decode to.
+    max_page_bytes: int = 256 * 1024 * 1024
 
     @classmethod
     def from_env(cls, *, offline: bool = False, ca_bundle: str | None = None) -> HttpSettings:
-        concurrency = int(_env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True))
+        from pyffin.settings import env_number, max_page_bytes
+
+        concurrency = int(env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True))
         if concurrency < 1:
             raise UsageError("invalid value for PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1")
         return cls(
-            timeout=_env_number("PYFFIN_HTTP_TIMEOUT", 30.0) or 30.0,
-            retries=int(_env_number("PYFFIN_HTTP_RETRIES", 3, integer=True)),
+            timeout=env_number("PYFFIN_HTTP_TIMEOUT", 30.0) or 30.0,
+            retries=int(env_number("PYFFIN_HTTP_RETRIES", 3, integer=True)),
             concurrency=concurrency,
             ca_bundle=os.environ.get("SSL_CERT_FILE") or ca_bundle,
             offline=offline,
+            deadline=env_number("PYFFIN_HTTP_DEADLINE", 300.0) or 300.0,
+            max_page_bytes=max_page_bytes(),
         )
 
 
@@ -98,19 +112,26 @@ class Response:
 
 
 class _Retry(Exception):
-    """Internal: this attempt failed in a way worth retrying."""
+    """Internal: this attempt failed in a way worth retrying (after ``retry_after`` seconds
+    when the server said so)."""
 
-    def __init__(self, error: NetworkError) -> None:
+    def __init__(self, error: NetworkError, retry_after: float | None = None) -> None:
         self.error = error
+        self.retry_after = retry_after
 
 
 class HttpClient:
     """Connection pools, credentials and a thread pool shared by every request of a process."""
 
     def __init__(self, settings: HttpSettings | None = None,
-                 credentials: Credentials | None = None) -> None:
+                 credentials: Credentials | None = None, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = interruptible_sleep) -> None:
         self.settings = settings or HttpSettings.from_env()
         self.credentials = credentials or Credentials()
+        #: The clock of deadlines and the wait between retries (tests give their own).
+        self.clock = clock
+        self.sleep = sleep
         self._semaphore = threading.BoundedSemaphore(self.settings.concurrency)
         self._lock = threading.Lock()
         self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
@@ -135,19 +156,21 @@ class HttpClient:
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url`` and read the whole body; retry transient failures. Any final status is
-        returned (callers decide what a 404 means) except 401/403 and 5xx, which raise."""
-        chunks: list[bytes] = []
-        response = self._request(url, headers, chunks.append, chunks.clear)
-        response.content = b"".join(chunks)
+        returned (callers decide what a 404 means) except 401/403 and 5xx, which raise. A body
+        that decodes to more than ``max_page_bytes`` is a :class:`ResponseTooLargeError`."""
+        body = _Body(self.settings.max_page_bytes, redact(url))
+        response = self._request(url, headers, body.add, body.clear)
+        response.content = b"".join(body.chunks)
         return response
 
     def stream(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None], *,
-               headers: Mapping[str, str] | None = None, not_modified: bool = False
-               ) -> Response:
+               headers: Mapping[str, str] | None = None, not_modified: bool = False,
+               on_status: Callable[[int], None] | None = None) -> Response:
         """GET ``url`` and feed the body to ``sink`` chunk by chunk; ``reset`` is called before
-        a retry so the sink can start over. Raises for any status but 200/206 (and 304 with
-        ``not_modified``, the answer to a conditional request)."""
-        response = self._request(url, headers, sink, reset)
+        a retry so the sink can start over, ``on_status`` with the status before the body.
+        Raises for any status but 200/206 (and 304 with ``not_modified``, the answer to a
+        conditional request)."""
+        response = self._request(url, headers, sink, reset, on_status)
         if not_modified and response.status == 304:
             return response
         if response.status not in (200, 206):
@@ -165,10 +188,11 @@ class HttpClient:
 
     # --------------------------------------------------------------------------- internals
     def _request(self, url: str, headers: Mapping[str, str] | None,
-                 sink: Callable[[bytes], None], reset: Callable[[], None]) -> Response:
+                 sink: Callable[[bytes], None], reset: Callable[[], None],
+                 on_status: Callable[[int], None] | None = None) -> Response:
         shown = redact(url)
         if url.startswith("file:"):
-            return _read_file(url, sink)
+            return _read_file(url, sink, on_status)
         if self.settings.offline:
             raise OfflineError(f"cannot fetch {shown} while offline", url=shown,
                                hint="drop --offline to allow network access")
@@ -184,22 +208,33 @@ class HttpClient:
             check()
             try:
                 with self._semaphore:
-                    return self._attempt(clean_url, shown, request_headers, sink)
+                    return self._attempt(clean_url, shown, request_headers, sink, on_status)
             except _Retry as retry:
                 if attempt + 1 >= attempts:
                     raise retry.error from retry.error.__cause__
-                delay = self.settings.backoff * (2 ** attempt) * (1 + random.random() / 2)
+                delay = self.retry_delay(attempt, retry.retry_after)
                 log.debug(f"Retrying {shown} in {delay:.2f}s after: {retry.error}")
                 reset()
-                sleep(delay)
+                self.sleep(delay)
         raise AssertionError("unreachable")
 
+    def retry_delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt + 1``: exponential from
+        ``backoff`` with ±50 % jitter (so many clients do not come back at once), or the
+        server's ``Retry-After`` when it asks for longer, up to ``retry_after_max``."""
+        delay: float = self.settings.backoff * (2 ** attempt) * (0.5 + random.random())
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.settings.retry_after_max))
+        return delay
+
     def _attempt(self, url: str, shown: str, headers: dict[str, str],
-                 sink: Callable[[bytes], None]) -> Response:
+                 sink: Callable[[bytes], None],
+                 on_status: Callable[[int], None] | None = None) -> Response:
         import urllib3
 
         pool = self._pool_for(url)
         request_time = time.time()
+        started = self.clock()
         try:
             raw = pool.urlopen(
                 "GET", url, headers=headers, preload_content=False, decode_content=True,
@@ -218,7 +253,7 @@ class HttpClient:
                 raw.drain_conn()
                 raise _Retry(HttpStatusError(
                     f"{shown} answered HTTP {status} {raw.reason or ''}".rstrip(),
-                    url=shown, status=status))
+                    url=shown, status=status), _retry_after(response_headers.get("retry-after")))
             if status in (401, 403):
                 raw.drain_conn()
                 raise AuthenticationError(
@@ -232,17 +267,45 @@ class HttpClient:
             if status not in (200, 206):
                 raw.drain_conn()
             else:
-                try:
-                    for chunk in raw.stream(_CHUNK):
-                        if interrupted():  # Ctrl-C: stop between chunks
-                            raise Interrupted()
-                        sink(chunk)
-                except Exception as e:
-                    raise _classify(e, shown, reading=True) from e
+                if on_status is not None:
+                    on_status(status)
+                self._read_body(raw, shown, sink, started)
             return Response(str(final_url), status, response_headers, b"", request_time,
                             time.time())
         finally:
             raw.release_conn()
+
+    def _read_body(self, raw: Any, shown: str, sink: Callable[[bytes], None],
+                   started: float) -> None:
+        """Feed the (decoded) body to ``sink`` as it arrives, within the deadline. ``read1``
+        returns whatever one read of the socket gives, so a server that trickles bytes cannot
+        hold a read open past the deadline."""
+        try:
+            self._read_chunks(raw, shown, sink, started)
+        except BaseException:
+            raw.close()  # what is left unread must not reach the next request on the connection
+            raise
+
+    def _read_chunks(self, raw: Any, shown: str, sink: Callable[[bytes], None],
+                     started: float) -> None:
+        received = 0
+        deadline = self.settings.deadline
+        try:
+            while chunk := raw.read1(_CHUNK):
+                if interrupted():  # Ctrl-C: stop between chunks
+                    raise Interrupted()
+                sink(chunk)
+                received += len(chunk)
+                elapsed = self.clock() - started
+                if elapsed > deadline + received / _DEADLINE_BYTES_PER_SECOND:
+                    raise RequestTimeout(
+                        f"{shown} did not finish in {elapsed:.0f} s ({received} bytes received, "
+                        f"under {_DEADLINE_BYTES_PER_SECOND // 1024} KiB/s)", url=shown,
+                        hint="raise PYFFIN_HTTP_DEADLINE for very slow networks")
+        except PyffinError:
+            raise  # the sink's own verdict, or the deadline: not worth a retry
+        except Exception as e:
+            raise _classify(e, shown, reading=True) from e
 
     def _pool_for(self, url: str) -> urllib3.PoolManager:
         import urllib.request
@@ -305,8 +368,12 @@ def _classify(error: Exception, shown: str, *, reading: bool = False) -> Excepti
     if isinstance(error, u.MaxRetryError) and error.reason is not None:
         reason = error.reason
     if isinstance(reason, u.SSLError):
-        return TlsError(f"TLS error talking to {shown}: {_first_line(reason)}", url=shown,
-                        hint="set SSL_CERT_FILE to a CA bundle if the server uses a private CA")
+        tls = TlsError(f"TLS error talking to {shown}: {_first_line(reason)}", url=shown,
+                       hint="set SSL_CERT_FILE to a CA bundle if the server uses a private CA")
+        return _Retry(tls) if _transient_tls(reason) else tls
+    if isinstance(reason, u.DecodeError):
+        return NetworkError(f"cannot decode the response of {shown} (its Content-Encoding): "
+                            f"{_first_line(reason)}", url=shown)
     if isinstance(reason, u.ResponseError) and "redirect" in str(reason):
         return ConnectError(f"too many redirects fetching {shown}", url=shown)
     if isinstance(reason, (u.NewConnectionError, u.ProxyError)):  # (a ConnectTimeoutError!)
@@ -325,6 +392,72 @@ def _classify(error: Exception, shown: str, *, reading: bool = False) -> Excepti
     return error
 
 
+#: How a TLS handshake cut short by the network reads (the server or a middlebox closed or
+#: reset the connection, or it timed out): worth another try. A certificate that does not
+#: verify, a protocol mismatch or plain HTTP on an HTTPS port is not.
+_TRANSIENT_TLS = ("eof occurred in violation of protocol", "unexpected eof", "unexpected_eof",
+                  "connection reset", "timed out", "connection aborted", "broken pipe")
+
+
+def _transient_tls(error: BaseException) -> bool:
+    import ssl
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return False
+        if isinstance(current, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError,
+                                TimeoutError)):
+            return True
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException) and id(arg) not in seen and _transient_tls(arg):
+                return True
+        current = current.__cause__ or current.__context__
+    text = str(error).lower()
+    return "certificate" not in text and any(marker in text for marker in _TRANSIENT_TLS)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (delay-seconds or an HTTP date), if any."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from pyffin.client.policy import parse_http_date
+
+    when = parse_http_date(value)
+    return None if when is None else max(0.0, when - time.time())
+
+
+class _Body:
+    """The chunks of a body read into memory, refused once they decode to more than
+    ``limit`` bytes."""
+
+    __slots__ = ("chunks", "limit", "shown", "size")
+
+    def __init__(self, limit: int, shown: str) -> None:
+        self.chunks: list[bytes] = []
+        self.limit = limit
+        self.shown = shown
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise ResponseTooLargeError(
+                f"the response of {self.shown} is larger than {self.limit} bytes (decoded)",
+                url=self.shown,
+                hint="raise PYFFIN_MAX_PAGE_BYTES if this server really serves pages that large")
+        self.chunks.append(chunk)
+
+    def clear(self) -> None:
+        self.chunks.clear()
+        self.size = 0
+
+
 def _first_line(error: BaseException) -> str:
     text = (str(error).strip() or type(error).__name__).splitlines()[0]
     # urllib3 prefixes messages with the connection object's repr: drop it.
@@ -333,7 +466,8 @@ def _first_line(error: BaseException) -> str:
     return text
 
 
-def _read_file(url: str, sink: Callable[[bytes], None]) -> Response:
+def _read_file(url: str, sink: Callable[[bytes], None],
+               on_status: Callable[[int], None] | None = None) -> Response:
     """``file://`` URLs: a directory answers with its ``index.html`` (local simple indexes)."""
     parts = urlsplit(url)
     path = unquote(parts.path)
@@ -342,6 +476,8 @@ def _read_file(url: str, sink: Callable[[bytes], None]) -> Response:
     now = time.time()
     try:
         with open(path, "rb") as f:
+            if on_status is not None:
+                on_status(200)
             while chunk := f.read(_CHUNK):
                 sink(chunk)
     except FileNotFoundError:

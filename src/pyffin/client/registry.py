@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pyffin import log
@@ -27,7 +27,7 @@ from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import normalize_name
 from pyffin.client.auth import redact
 from pyffin.client.cached import CachedClient
-from pyffin.client.errors import HashMismatchError, HttpStatusError, OfflineError
+from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import (
     ACCEPT,
     IndexFile,
@@ -37,11 +37,13 @@ from pyffin.client.simple import (
     parse_page,
 )
 from pyffin.distribution.metadata import CoreMetadata, MetadataError
-from pyffin.errors import PyffinError, UsageError
+from pyffin.errors import NotSupportedError, PyffinError, UsageError
 from pyffin.futures import Future
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pyffin.client.http import Response
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -163,6 +165,18 @@ class _Memo:
         future.run(compute)  # an interruption goes on from here, and is not kept
         return future
 
+    def peek(self, key: object) -> Any:
+        """The value computed for ``key``, or ``None`` when there is none (yet, or it
+        failed)."""
+        with self._lock:
+            future = self._futures.get(key)
+        if future is None or not future.done():
+            return None
+        try:
+            return future.result()
+        except BaseException:
+            return None
+
 
 class RegistryClient:
     """Projects and wheel metadata from the configured indexes and find-links locations."""
@@ -171,6 +185,13 @@ class RegistryClient:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
+        if self.locations.strategy == "unsafe-first-match":
+            # uv's: every index's versions, those of the first index tried first. The order in
+            # which versions are tried is the resolver's; it only knows "highest first".
+            raise NotSupportedError(
+                "--index-strategy unsafe-first-match is not supported yet",
+                hint="use unsafe-best-match (every index, highest version first) or "
+                     "first-index")
         if self.locations.strategy not in INDEX_STRATEGIES:
             raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
@@ -304,6 +325,16 @@ class RegistryClient:
         return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit,
                                   fast=lambda: self._cached_metadata(page, file))
 
+    def known_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
+        """The metadata this process already used for a wheel (or, failing that, the cache's
+        record of it, however old), without any request; ``None`` when there is none."""
+        found = self._metadata.peek((page.source, file.url))
+        if isinstance(found, CoreMetadata):
+            return found
+        if file.url.startswith("file:") or "://" not in file.url:
+            return None
+        return self.cached.stored(self._metadata_entry(page, file), CoreMetadata)
+
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
         parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
@@ -335,43 +366,59 @@ class RegistryClient:
     def _metadata_by_range(self, file: IndexFile, conditional: Mapping[str, str],
                            parts: tuple[str, ...], page: ProjectPage,
                            ) -> tuple[Response, CoreMetadata | None]:
-        from pyffin.client import remote_zip
+        from pyffin.client import hashes, remote_zip
 
         http = self.cached.http
+        limit = http.settings.max_page_bytes
+        shown = redact(file.url)
         headers = {"Range": f"bytes=-{remote_zip.TAIL}", **conditional}
-        first = http.get(file.url, headers)
-        if first.status == 304 and conditional:
-            return first, None
-        if first.status == 206:
+        with self.cache.temp_dir() as tmp:
+            # A server that ignores Range sends the whole wheel: it goes to disk, not memory.
+            body = _RangeOrWhole(tmp / "wheel", limit, shown,
+                                 hashes.algorithms(hashes.verifiable(file.hashes)))
+            try:
+                first = http.stream(file.url, body.write, body.reset, headers=headers,
+                                    not_modified=True, on_status=body.start)
+            finally:
+                body.close()
+            if first.status == 304:
+                return first, None
+            if first.status == 206:
+                first.content = body.content()
 
-            def fetch(start: int, end: int) -> bytes:
-                response = http.get(file.url, {"Range": f"bytes={start}-{end - 1}"})
-                if response.status != 206:
-                    raise HttpStatusError(
-                        f"{redact(file.url)} answered HTTP {response.status} to a range request",
-                        url=redact(file.url), status=response.status)
-                return response.content
+                def fetch(start: int, end: int) -> bytes:
+                    response = http.get(file.url, {"Range": f"bytes={start}-{end - 1}"})
+                    if response.status != 206:
+                        raise HttpStatusError(
+                            f"{shown} answered HTTP {response.status} to a range request",
+                            url=shown, status=response.status)
+                    return response.content
 
-            found = remote_zip.read_member(first, fetch, _metadata_member_finder(file.filename))
-            if found is None:
-                raise MetadataError(f"the wheel {file.filename} has no .dist-info/METADATA")
-            log.debug(f"Read the metadata of {file.filename} with range requests")
-            return first, _checked_metadata(found[1], file, file.url, ())
-        if first.status != 200:
-            raise HttpStatusError(f"{redact(file.url)} answered HTTP {first.status}",
-                                  url=redact(file.url), status=first.status)
-        # The server ignored Range: this is the whole wheel. Check it and keep it for install.
-        _verify_hashes(first.content, file.hashes, file.url)
-        self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, file.filename).write(
-            first.content)
-        import io
+                found = remote_zip.read_member(first, fetch,
+                                               _metadata_member_finder(file.filename), limit)
+                if found is None:
+                    raise MetadataError(f"the wheel {file.filename} has no .dist-info/METADATA")
+                log.debug(f"Read the metadata of {file.filename} with range requests")
+                return first, _checked_metadata(found[1], file, file.url, ())
+            # The server ignored Range: this is the whole wheel. Check it and keep it for
+            # install.
+            hashes.check(body.digests.hexdigests(),
+                         hashes.to_verify(file.hashes, what=file.filename, url=shown,
+                                          strict=False), (), what=file.filename, url=shown)
+            kept = self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, file.filename)
+            body.keep(kept)
         import zipfile
 
-        with zipfile.ZipFile(io.BytesIO(first.content)) as zf:
-            member = _metadata_member_finder(file.filename)(zf.namelist())
-            if member is None:
-                raise MetadataError(f"the wheel {file.filename} has no .dist-info/METADATA")
-            return first, _checked_metadata(zf.read(member), file, file.url, ())
+        try:
+            with zipfile.ZipFile(kept.path) as zf:
+                member = _metadata_member_finder(file.filename)(zf.namelist())
+                if member is None:
+                    raise MetadataError(f"the wheel {file.filename} has no .dist-info/METADATA")
+                data = remote_zip.read_bounded(zf, member, limit, file.filename)
+        except zipfile.BadZipFile as e:
+            kept.remove()
+            raise MetadataError(f"{file.filename} from {shown} is not a valid wheel: {e}") from e
+        return first, _checked_metadata(data, file, file.url, ())
 
     def _local_wheel_metadata(self, path: str, filename: str) -> CoreMetadata:
         try:
@@ -392,17 +439,80 @@ class RegistryClient:
             return cached.metadata
         import zipfile
 
+        from pyffin.client.remote_zip import read_bounded
+        from pyffin.settings import max_page_bytes
+
         try:
             with zipfile.ZipFile(path) as zf:
                 member = _metadata_member_finder(filename)(zf.namelist())
                 if member is None:
                     raise MetadataError(f"the wheel {path} has no .dist-info/METADATA")
-                metadata = _checked_metadata(zf.read(member), None, path, (), filename=filename)
+                data = read_bounded(zf, member, max_page_bytes(), path)
+                metadata = _checked_metadata(data, None, path, (), filename=filename)
         except zipfile.BadZipFile as e:
             raise MetadataError(f"{path} is not a valid wheel: {e}") from e
         entry.write(record.dumps(_LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION,
                                  _LocalMetadata(stamp, metadata).to_record()))
         return metadata
+
+
+class _RangeOrWhole:
+    """The body of a suffix range request: kept in memory for a 206 (bounded like any page),
+    streamed to ``path`` and hashed for a 200 — a server that ignores ``Range`` sends the
+    whole wheel, possibly gigabytes."""
+
+    def __init__(self, path: Path, limit: int, shown: str, algorithms: set[str]) -> None:
+        from pyffin.client import hashes
+
+        self.path = path
+        self.limit = limit
+        self.shown = shown
+        self.algorithms = algorithms
+        self.whole = False
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.handle: BinaryIO | None = None
+        self.digests = hashes.Digests(algorithms)
+
+    def start(self, status: int) -> None:
+        self.whole = status == 200
+        if self.whole and self.handle is None:
+            self.handle = open(self.path, "wb")  # noqa: SIM115 - closed by close()
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.handle is not None:
+            self.handle.write(chunk)
+            self.digests.update(chunk)
+            return
+        if self.size > self.limit:
+            from pyffin.client.errors import ResponseTooLargeError
+
+            raise ResponseTooLargeError(
+                f"the response of {self.shown} to a range request is larger than {self.limit} "
+                "bytes", url=self.shown)
+        self.chunks.append(chunk)
+
+    def reset(self) -> None:
+        from pyffin.client import hashes
+
+        self.close()
+        self.handle = None
+        self.chunks.clear()
+        self.size = 0
+        self.digests = hashes.Digests(self.algorithms)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+    def content(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def keep(self, entry: CacheEntry) -> None:
+        """Move the whole wheel to ``entry`` (atomically: same file system)."""
+        entry.dir.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, entry.path)
 
 
 def _local_path(location: str) -> str | None:
@@ -456,17 +566,20 @@ def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
 
 
 def _verify_hashes(data: bytes, hashes: Sequence[tuple[str, str]], url: str) -> None:
-    import hashlib
+    """Check ``data`` against the strongest of ``hashes`` pyffin can compute."""
+    from pyffin.client import hashes as h
 
-    for algorithm, expected in hashes:
-        if algorithm not in hashlib.algorithms_guaranteed:
-            continue
-        actual = hashlib.new(algorithm, data).hexdigest()
-        if actual != expected:
-            raise HashMismatchError(
-                f"hash mismatch for {redact(url)}: expected {algorithm}:{expected}, "
-                f"got {algorithm}:{actual}", url=redact(url))
-        return
+    shown = redact(url)
+    what = _filename_of(url)
+    expected = h.to_verify(hashes, what=what, url=shown, strict=False)
+    if expected:
+        digests = h.Digests(h.algorithms(expected))
+        digests.update(data)
+        h.check(digests.hexdigests(), expected, (), what=what, url=shown)
+
+
+def _filename_of(url: str) -> str:
+    return unquote(url.partition("#")[0].partition("?")[0].rpartition("/")[2]) or url
 
 
 def _checked_metadata(data: bytes, file: IndexFile | None, url: str,

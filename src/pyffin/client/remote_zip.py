@@ -11,8 +11,12 @@ from __future__ import annotations
 import io
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from pyffin.client.http import Response
+
+if TYPE_CHECKING:
+    import zipfile
 
 #: Bytes asked for in the first request, and the least fetched on a later miss.
 TAIL = 64 * 1024
@@ -80,9 +84,10 @@ def content_range_total(headers: Mapping[str, str]) -> int | None:
 
 
 def read_member(first: Response, fetch: Fetch, member: Callable[[list[str]], str | None],
-                ) -> tuple[str, bytes] | None:
+                limit: int) -> tuple[str, bytes] | None:
     """Read the member chosen by ``member`` (given all names) from the zip behind ``first``, the
-    answer to a suffix range request. ``None`` if ``first`` is not a usable 206."""
+    answer to a suffix range request; it may not decompress to more than ``limit`` bytes.
+    ``None`` if ``first`` is not a usable 206."""
     import zipfile
 
     total = content_range_total(first.headers)
@@ -93,4 +98,16 @@ def read_member(first: Response, fetch: Fetch, member: Callable[[list[str]], str
         name = member(zf.namelist())
         if name is None:
             return None
-        return name, zf.read(name)
+        return name, read_bounded(zf, name, limit, first.url)
+
+
+def read_bounded(zf: zipfile.ZipFile, name: str, limit: int, source: str) -> bytes:
+    """The member ``name``, refused when its declared size passes ``limit`` (``zipfile`` reads
+    no more than the declared size, so a zip bomb cannot fill memory)."""
+    size = zf.getinfo(name).file_size
+    if size > limit:
+        from pyffin.distribution.metadata import MetadataError
+
+        raise MetadataError(f"{name} in {source} would decompress to {size} bytes, more than "
+                            f"the {limit} allowed (PYFFIN_MAX_PAGE_BYTES)")
+    return zf.read(name)

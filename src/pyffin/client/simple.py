@@ -22,9 +22,10 @@ from pyffin.records import record
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
           "text/html;q=0.01")
 _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-_HASH_ALGORITHMS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512",
-                              "blake2b", "blake2s", "sha3_224", "sha3_256", "sha3_384",
-                              "sha3_512"})
+_HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+_HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
+#: URL fragment keys that are not hashes.
+_NOT_HASHES = frozenset({"egg", "subdirectory"})
 
 
 class IndexPageError(PyffinError):
@@ -197,15 +198,28 @@ def _decode(url: str, content: bytes, content_type: str | None) -> str:
         raise IndexPageError(f"the index page {redact(url)} is not valid {charset}: {e}") from e
 
 
-def _parse_hashes(value: str | None) -> Hashes:
-    """``sha256=abc`` (a URL fragment or a PEP 658 attribute) → ``(("sha256", "abc"),)``."""
+def _parse_hashes(value: str | None, *, fragment: bool = False) -> Hashes:
+    """``sha256=abc`` (a PEP 658 attribute, or a URL fragment such as ``sha512=…&egg=x``) →
+    ``(("sha256", "abc"),)``.
+
+    Algorithms pyffin cannot compute are kept: a file listed only with those must not pass for
+    a file listed without hashes (see :mod:`pyffin.client.hashes`). In a fragment, a key is a
+    hash when its value is hexadecimal (``egg=`` and ``subdirectory=`` are not).
+    """
     if not value:
         return ()
-    algorithm, sep, digest = value.partition("=")
-    algorithm = algorithm.lower()
-    if not sep or algorithm not in _HASH_ALGORITHMS or not digest:
-        return ()
-    return ((algorithm, digest.lower()),)
+    if value.startswith("sha256=") and "&" not in value and _HEX_RE.match(value[7:]):
+        return (("sha256", value[7:]),)  # nearly every link on real indexes
+    found: list[tuple[str, str]] = []
+    for part in value.split("&") if fragment else (value,):
+        algorithm, sep, digest = part.partition("=")
+        algorithm, digest = algorithm.strip().lower(), digest.strip().lower()
+        if not sep or not digest or not _HASH_NAME_RE.match(algorithm):
+            continue
+        if fragment and (algorithm in _NOT_HASHES or not _HEX_RE.match(digest)):
+            continue
+        found.append((algorithm, digest))
+    return tuple(sorted(found))
 
 
 def _upload_time(value: object) -> float | None:
@@ -228,7 +242,34 @@ def _file_url(base: str, href: str) -> tuple[str, Hashes]:
         without_fragment = urljoin(base, without_fragment)
     if "@" in without_fragment.partition("//")[2].partition("/")[0]:
         without_fragment = strip_credentials(without_fragment)
-    return without_fragment, _parse_hashes(fragment)
+    return without_fragment, _parse_hashes(fragment, fragment=True)
+
+
+_WEB = ("https://", "http://")
+
+
+class _LinkPolicy:
+    """Which links a page may make: a page fetched over HTTP(S) only links to HTTP(S) URLs
+    (else a remote index could make pyffin read, and install, any file of this machine); a
+    local page (``file://``, a find-links directory's index) may also link to local files.
+    Refused links are skipped, and said once per page."""
+
+    __slots__ = ("refused", "remote", "url")
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.remote = url.startswith(_WEB)
+        self.refused = 0
+
+    def allows(self, link: str) -> bool:
+        if link.startswith(_WEB) or (not self.remote and link.startswith("file:")):
+            return True
+        self.refused += 1
+        if self.refused == 1:
+            log.warn(f"Ignoring the link to {redact(link)} on {redact(self.url)}: "
+                     + ("a remote page may only link to http(s) URLs" if self.remote
+                        else "only http(s) and file URLs can be fetched"))
+        return False
 
 
 def _filename(url: str) -> str:
@@ -277,11 +318,14 @@ def parse_html(url: str, text: str) -> Iterator[IndexFile]:
             anchors.append(attrs)
         elif attrs.get("href") and page_base is url:
             page_base = urljoin(url, attrs["href"] or "")
+    policy = _LinkPolicy(url)
     for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
         file_url, hashes = _file_url(page_base, href)
+        if not policy.allows(file_url):
+            continue
         metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
         advertised = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
         core_metadata: Hashes | None = None
@@ -308,6 +352,9 @@ def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
         data = json.loads(content)
     except (ValueError, UnicodeDecodeError) as e:
         raise IndexPageError(f"the index page {redact(url)} is not valid JSON: {e}") from e
+    except RecursionError:  # nesting deeper than any page needs: hostile or broken
+        raise IndexPageError(f"the index page {redact(url)} is not a PEP 691 project page "
+                             "(its JSON is nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise IndexPageError(f"the index page {redact(url)} is not a PEP 691 project page "
                              "(no 'files' list)")
@@ -315,13 +362,17 @@ def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
     if not api_version.startswith("1."):
         raise IndexPageError(f"the index page {redact(url)} uses simple API version "
                              f"{api_version}; pyffin supports 1.x")
+    policy = _LinkPolicy(url)
     for entry in data["files"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             raise IndexPageError(f"the index page {redact(url)} has a file without a URL")
         file_url, fragment_hashes = _file_url(url, entry["url"])
+        if not policy.allows(file_url):
+            continue
         raw_hashes = entry.get("hashes") or {}
-        hashes = tuple(sorted((str(k).lower(), str(v).lower()) for k, v in raw_hashes.items()
-                              if str(k).lower() in _HASH_ALGORITHMS)) or fragment_hashes
+        hashes = (tuple(sorted((str(k).lower(), str(v).lower()) for k, v in raw_hashes.items()
+                               if _HASH_NAME_RE.match(str(k).lower())))
+                  if isinstance(raw_hashes, dict) else ()) or fragment_hashes
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
         core_metadata: Hashes | None
         if metadata is False or metadata is None:

@@ -2,9 +2,10 @@
 
 Each wheel is unzipped once into the cache and then linked into every environment (DESIGN §5).
 A wheel already unzipped is never downloaded again: a pointer file next to its metadata names
-its archive (``wheels-v0/<index>/<name>/<stem>[-<sha256>].archive``). Otherwise the wheel is
-streamed to a temporary file inside the cache while its hashes are computed, checked against the
-index's sha256 and the user's ``--hash`` values, unzipped into a temporary directory (in the
+its archive (``wheels-v0/<index>/<name>/<stem>[-<hash>].archive``, the hash being the index's
+sha256, else its strongest). Otherwise the wheel is streamed to a temporary file inside the cache
+while its hashes are computed, checked against the strongest hash the index (or the URL's
+fragment) gives and the user's ``--hash`` values, unzipped into a temporary directory (in the
 I/O thread that downloaded it: zlib and hashlib release the GIL) and persisted behind the
 pointer. Several downloads run at once, largest first; the same wheel is fetched once per
 process, however many callers ask for it.
@@ -12,7 +13,6 @@ process, however many callers ask for it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts, url_key
+from pyffin.client import hashes
 from pyffin.client.auth import redact
 from pyffin.client.errors import HashMismatchError
 from pyffin.futures import Future
@@ -70,8 +72,8 @@ class WheelDatabase:
             return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{local}|{stamp}"),
                                     page.page.name, f"{stem}.archive")
         parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
-        sha256 = file.hash("sha256")
-        name = f"{stem}-{sha256[:16]}.archive" if sha256 else f"{stem}.archive"
+        named = hashes.key(file.hashes)
+        name = f"{stem}-{named[1][:16]}.archive" if named else f"{stem}.archive"
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
 
     def cached(self, page: ProjectPage, file: IndexFile) -> Path | None:
@@ -91,7 +93,7 @@ class WheelDatabase:
         key = os.fspath(pointer.path)
         with self._lock:
             future = self._inflight.get(key)
-            if future is not None and not future.interrupted():
+            if future is not None and not _vanished(future) and not future.interrupted():
                 return future
             future = Future()
             self._inflight[key] = future
@@ -107,28 +109,77 @@ class WheelDatabase:
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
                required_hashes: Sequence[str]) -> Path:
-        archive = self.cache.archive(pointer)
-        if archive is not None and _satisfies(required_hashes, file.hash("sha256")):
-            return archive
-        from pyffin.distribution.unzip import unzip_wheel
+        from pyffin.cache.core import CacheChangedError
 
+        try:
+            return self._fetch_once(page, file, pointer, required_hashes)
+        except CacheChangedError as e:
+            # Another process cleaned the cache under this one (`cache clean --force`): what
+            # was downloaded or unzipped is gone, so start over, once.
+            log.warn(f"The cache changed while {file.filename} was being prepared ({e}); "
+                     "fetching it again")
+            return self._fetch_once(page, file, pointer, required_hashes)
+
+    def _fetch_once(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
+                    required_hashes: Sequence[str]) -> Path:
+        archive = self.cache.archive(pointer)
+        if archive is not None and _satisfies(required_hashes, file):
+            return archive
+        from pyffin.cache.core import CacheChangedError
+        from pyffin.distribution.unzip import UnzipError, unzip_wheel
+
+        shown = redact(file.url)
+        expected = hashes.to_verify(file.hashes, what=file.filename, url=shown,
+                                    strict=bool(required_hashes))
+        algorithms = hashes.algorithms(expected, required_hashes)
         local = _local_path(file.url)
         kept = self._kept_download(page, file)
         with self.cache.temp_dir() as tmp:
-            if local is not None:
-                wheel = Path(local)
-                _check_hashes(_file_hashes(wheel, required_hashes), file, required_hashes)
-            elif kept is not None:
-                wheel = kept
-                _check_hashes(_file_hashes(wheel, required_hashes), file, required_hashes)
+            if local is not None or kept is not None:
+                wheel = Path(local) if local is not None else kept
+                assert wheel is not None
+                try:
+                    actual = hashes.read_file(wheel, algorithms) if algorithms else {}
+                except OSError as e:
+                    if kept is not None:
+                        raise CacheChangedError(f"the kept download {kept} vanished") from e
+                    raise UnzipError(f"cannot read the wheel {wheel}: {e.strerror or e}") from e
             else:
                 wheel = tmp / file.filename
-                hashes = self._download(file, wheel, required_hashes)
-                _check_hashes(hashes, file, required_hashes)
+                actual = self._download(file, wheel, algorithms)
+            hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
             unzipped = tmp / "unzipped"
             unzipped.mkdir()
-            unzip_wheel(wheel, unzipped, filename=file.filename)
-            return self.cache.persist(unzipped, pointer)
+            result = unzip_wheel(wheel, unzipped, filename=file.filename)
+            self._check_metadata(page, file, result.metadata)
+            return self.cache.persist(unzipped, pointer, result.files)
+
+    def _check_metadata(self, page: ProjectPage, file: IndexFile, data: bytes) -> None:
+        """The wheel's own METADATA must say what the metadata the resolver used said (a PEP
+        658 ``.metadata`` file, or a range read of another copy): else the environment would
+        get dependencies its wheel does not declare."""
+        used = self.registry.known_metadata(page, file)
+        if used is None:
+            return
+        from pyffin.distribution.metadata import (
+            CoreMetadata,
+            MetadataError,
+            differences,
+            field_value,
+        )
+
+        own = CoreMetadata.parse(data, source=file.filename)
+        fields = differences(own, used)
+        if not fields:
+            return
+        where = ("its .metadata file on the index" if file.core_metadata is not None
+                 else "the metadata read before it was downloaded")
+        details = "; ".join(f"{f}: the wheel has {field_value(own, f)}, {where} has "
+                            f"{field_value(used, f)}" for f in fields)
+        raise MetadataError(
+            f"the METADATA of {file.filename} from {redact(file.url)} disagrees with {where} "
+            f"({', '.join(fields)}): {details}",
+            hint="the index serves inconsistent files; ask its maintainers to fix them")
 
     def _kept_download(self, page: ProjectPage, file: IndexFile) -> Path | None:
         """A full download kept when a server ignored range requests for the metadata."""
@@ -138,9 +189,8 @@ class WheelDatabase:
                                  file.filename)
         return entry.path if entry.path.is_file() else None
 
-    def _download(self, file: IndexFile, dest: Path, required_hashes: Sequence[str],
-                  ) -> dict[str, str]:
-        download = _Download(file.filename, dest, _algorithms(required_hashes), self.reporter)
+    def _download(self, file: IndexFile, dest: Path, algorithms: set[str]) -> dict[str, str]:
+        download = _Download(file.filename, dest, algorithms, self.reporter)
         if self.reporter:
             self.reporter.on_fetch_start(file.filename, file.size)
         try:
@@ -149,7 +199,7 @@ class WheelDatabase:
             download.close()
             if self.reporter:
                 self.reporter.on_fetch_done(file.filename)
-        return download.hexdigests()
+        return download.digests.hexdigests()
 
 
 class _Download:
@@ -163,12 +213,11 @@ class _Download:
         self.reporter = reporter
         self.received = 0
         self.handle = open(dest, "wb")  # noqa: SIM115 - closed by close() and on restart
-        self.hashers = {a: hashlib.new(a) for a in algorithms}
+        self.digests = hashes.Digests(algorithms)
 
     def write(self, chunk: bytes) -> None:
         self.handle.write(chunk)
-        for hasher in self.hashers.values():
-            hasher.update(chunk)
+        self.digests.update(chunk)
         self.received += len(chunk)
         if self.reporter:
             self.reporter.on_fetch_progress(self.name, len(chunk))
@@ -177,7 +226,7 @@ class _Download:
         """Start over (the connection broke and the request is retried)."""
         self.handle.close()
         self.handle = open(self.dest, "wb")  # noqa: SIM115
-        self.hashers = {a: hashlib.new(a) for a in self.algorithms}
+        self.digests = hashes.Digests(self.algorithms)
         if self.reporter and self.received:
             self.reporter.on_fetch_progress(self.name, -self.received)
         self.received = 0
@@ -185,8 +234,15 @@ class _Download:
     def close(self) -> None:
         self.handle.close()
 
-    def hexdigests(self) -> dict[str, str]:
-        return {a: h.hexdigest() for a, h in self.hashers.items()}
+
+def _vanished(future: Future[Path]) -> bool:
+    """Whether a finished fetch's archive is gone since (the cache was cleaned)."""
+    if not future.done():
+        return False
+    try:
+        return not future.result().is_dir()
+    except BaseException:
+        return False
 
 
 def _local_path(url: str) -> str | None:
@@ -195,42 +251,15 @@ def _local_path(url: str) -> str | None:
     return None
 
 
-def _algorithms(required_hashes: Sequence[str]) -> set[str]:
-    algorithms = {"sha256"}
-    for value in required_hashes:
-        algorithms.add(value.partition(":")[0])
-    return algorithms
-
-
-def _file_hashes(path: Path, required_hashes: Sequence[str]) -> dict[str, str]:
-    hashers = {a: hashlib.new(a) for a in _algorithms(required_hashes)}
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            for hasher in hashers.values():
-                hasher.update(chunk)
-    return {a: h.hexdigest() for a, h in hashers.items()}
-
-
-def _satisfies(required_hashes: Sequence[str], sha256: str | None) -> bool:
+def _satisfies(required_hashes: Sequence[str], file: IndexFile) -> bool:
     """Can an archive unzipped earlier be trusted for ``required_hashes``? Only when one of
-    them is the sha256 the index gives for the file (the pointer is keyed by that sha256)."""
+    them is the index's hash that keys the archive's pointer (it was verified before the
+    archive was made). A local file may have changed since: it is hashed again."""
     if not required_hashes:
         return True
-    return sha256 is not None and f"sha256:{sha256}" in required_hashes
-
-
-def _check_hashes(actual: dict[str, str], file: IndexFile, required: Sequence[str]) -> None:
-    shown = redact(file.url)
-    expected = file.hash("sha256")
-    if expected is not None and actual.get("sha256") != expected:
-        raise HashMismatchError(
-            f"hash mismatch for {file.filename} from {shown}: the index says "
-            f"sha256:{expected}, the file has sha256:{actual.get('sha256')}", url=shown)
-    if required and not any(f"{a}:{d}" in required for a, d in actual.items()):
-        wanted = "\n".join(f"    {h}" for h in sorted(required))
-        raise HashMismatchError(
-            f"hash mismatch for {file.filename} from {shown}: expected one of\n{wanted}\n"
-            f"  but the file has sha256:{actual.get('sha256')}", url=shown)
+    named = hashes.key(file.hashes)
+    return (named is not None and _local_path(file.url) is None
+            and f"{named[0]}:{named[1]}" in required_hashes)
 
 
 
@@ -287,13 +316,26 @@ class DistributionDatabase:
         else:
             assert dist.page is not None and dist.file is not None
             if required_hashes:
-                sha256 = dist.file.hash("sha256")
-                if sha256 is None or f"sha256:{sha256}" not in required_hashes:
-                    raise HashMismatchError(
-                        f"cannot verify {dist.file.filename} against the required hashes: the "
-                        "index gives no matching sha256 for it", url=redact(dist.file.url))
+                _check_sdist_hashes(dist.file, required_hashes)
             wheel = self.sources.registry_wheel(dist.page, dist.file)
+        if not wheel.is_file():
+            from pyffin.cache.core import CacheChangedError
+
+            raise CacheChangedError(
+                f"the wheel built from {dist.label} vanished from the cache ({wheel})",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command again")
         return self.wheels.fetch(*built_wheel_page(name, wheel))
+
+
+def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None:
+    """Hash-checking mode for an index's sdist: a hash its download is checked against must be
+    among the required ones, for the wheel built from it to be trusted."""
+    shown = redact(file.url)
+    verified = hashes.to_verify(file.hashes, what=file.filename, url=shown, strict=True)
+    if not any(f"{a}:{d}" in required_hashes for a, d in verified):
+        raise HashMismatchError(
+            f"cannot verify {file.filename} against the required hashes: the index gives no "
+            "matching hash for it", url=shown)
 
 
 def built_wheel_page(name: str, wheel: Path) -> tuple[ProjectPage, IndexFile]:

@@ -122,3 +122,74 @@ def _read_simple(data: bytes | str) -> dict[str, Any] | None:
             raw.setdefault(_MULTIPLE[key], []).append(value.strip())
             wanted = key
     return raw
+
+
+def differences(first: CoreMetadata, second: CoreMetadata) -> list[str]:
+    """The fields (``Name``, ``Version``, ``Requires-Dist``, ``Requires-Python``,
+    ``Provides-Extra``) in which two metadata records of one distribution disagree, compared
+    parsed (``foo >= 1`` is ``foo>=1``; order does not matter), not as text."""
+    if first == second:
+        return []
+    found = []
+    from packaging.utils import canonicalize_name
+
+    if canonicalize_name(first.name) != canonicalize_name(second.name):
+        found.append("Name")
+    if not _same_version(first.version, second.version):
+        found.append("Version")
+    if _requirements(first.requires_dist) != _requirements(second.requires_dist):
+        found.append("Requires-Dist")
+    if _specifiers(first.requires_python) != _specifiers(second.requires_python):
+        found.append("Requires-Python")
+    if ({canonicalize_name(e) for e in first.provides_extra}
+            != {canonicalize_name(e) for e in second.provides_extra}):
+        found.append("Provides-Extra")
+    return found
+
+
+def field_value(metadata: CoreMetadata, field: str) -> str:
+    """One field of :func:`differences`, as text for a message."""
+    value: object = {
+        "Name": metadata.name, "Version": metadata.version,
+        "Requires-Dist": list(metadata.requires_dist),
+        "Requires-Python": metadata.requires_python,
+        "Provides-Extra": list(metadata.provides_extra),
+    }[field]
+    return "(none)" if value in (None, []) else str(value)
+
+
+def _same_version(a: str, b: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a.strip() == b.strip()
+
+
+def _requirements(values: tuple[str, ...]) -> list[str]:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    normalized = []
+    for value in values:
+        try:
+            r = Requirement(value)
+        except InvalidRequirement:
+            normalized.append(" ".join(value.split()))
+            continue
+        extras = ",".join(sorted(canonicalize_name(e) for e in r.extras))
+        normalized.append(f"{canonicalize_name(r.name)}[{extras}]{r.url or ''}{r.specifier};"
+                          f"{r.marker or ''}")
+    return sorted(normalized)
+
+
+def _specifiers(value: str | None) -> object:
+    if not value:
+        return None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(value)
+    except InvalidSpecifier:
+        return " ".join(value.split())

@@ -100,7 +100,8 @@ class _Source:
 
     def __init__(self, shard: CacheShard, origin: str, *, archive: Path | None = None,
                  directory: Path | None = None, subdirectory: str | None = None,
-                 is_sdist: bool = True, local: bool = False) -> None:
+                 is_sdist: bool = True, local: bool = False,
+                 hashes: Sequence[tuple[str, str]] = ()) -> None:
         #: A local directory or archive (``--refresh`` / ``--reinstall`` build it again).
         self.local = local
         #: What a progress display calls it: ``name==version``, else where it comes from.
@@ -109,6 +110,8 @@ class _Source:
         self.shard = shard
         #: Where what is built from it lives (see :meth:`SourceDistributions.built_shard`).
         self.built = shard
+        #: Hashes a local archive must have (it is read in place, never downloaded).
+        self.hashes = hashes
         self.origin = origin
         self.archive = archive
         self.directory = directory
@@ -209,8 +212,10 @@ class SourceDistributions:
         return source
 
     def _registry_shard(self, page: ProjectPage, file: IndexFile) -> CacheShard:
-        sha256 = file.hash("sha256")
-        key = sha256[:16] if sha256 else digest(file.url)
+        from pyffin.client import hashes
+
+        named = hashes.key(file.hashes)
+        key = named[1][:16] if named else digest(file.url)
         parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
         return self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
 
@@ -220,10 +225,13 @@ class SourceDistributions:
         if not archive.is_file():
             local = _local_path(file.url)
             if local is not None:
-                archive = Path(local)
+                source = _Source(shard, file.filename, archive=Path(local), hashes=file.hashes)
             else:
                 self._download(file.url, archive, file.hashes)
-        source = self._keyed(_Source(shard, file.filename, archive=archive))
+                source = _Source(shard, file.filename, archive=archive)
+        else:
+            source = _Source(shard, file.filename, archive=archive)
+        source = self._keyed(source)
         source.label = _release(page.page.name, file.filename)
         return source
 
@@ -451,18 +459,21 @@ class SourceDistributions:
             # A git checkout or local directory is not an sdist: its PKG-INFO is not trusted.
             return SourceTree(tree.root, tree.origin, is_sdist=False)
         assert source.archive is not None
+        if source.hashes:
+            _check_local_archive(source.archive, source.hashes)
         return prepare_source(source.archive, into, subdirectory=source.subdirectory,
                               origin=source.origin)
 
-    def _download(self, url: str, target: Path, hashes: Iterable[tuple[str, str]], *,
+    def _download(self, url: str, target: Path, given: Iterable[tuple[str, str]], *,
                   headers: Any = None) -> Response:
-        """Stream ``url`` into ``target`` (atomically), checking ``hashes`` before the file
-        becomes visible; a 304 answer to ``headers`` writes nothing."""
-        import hashlib
+        """Stream ``url`` into ``target`` (atomically), checking the strongest of the ``given``
+        hashes before the file becomes visible; a 304 answer to ``headers`` writes nothing."""
+        from pyffin.client import hashes
 
-        from pyffin.client.errors import HashMismatchError
-
-        expected = list(hashes)
+        shown = redact(url)
+        what = target.name
+        expected = hashes.to_verify(given, what=what, url=shown, strict=False)
+        algorithms = hashes.algorithms(expected)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.urandom(8).hex()}")
         state: dict[str, Any] = {}
@@ -471,12 +482,11 @@ class SourceDistributions:
             if "file" in state:
                 state["file"].close()
             state["file"] = open(tmp, "wb")  # noqa: SIM115 - closed below
-            state["hashers"] = {a: hashlib.new(a) for a, _ in expected}
+            state["digests"] = hashes.Digests(algorithms)
 
         def sink(chunk: bytes) -> None:
             state["file"].write(chunk)
-            for hasher in state["hashers"].values():
-                hasher.update(chunk)
+            state["digests"].update(chunk)
 
         from pyffin.interrupt import temporary
 
@@ -489,12 +499,7 @@ class SourceDistributions:
             if response.status == 304:
                 os.unlink(tmp)
                 return response
-            for algorithm, value in expected:
-                actual = state["hashers"][algorithm].hexdigest()
-                if actual != value:
-                    raise HashMismatchError(
-                        f"hash mismatch for {redact(url)}: expected {algorithm}:{value}, got "
-                        f"{algorithm}:{actual}", url=redact(url))
+            hashes.check(state["digests"].hexdigests(), expected, (), what=what, url=shown)
             os.replace(tmp, target)
             return response
         except BaseException:
@@ -591,6 +596,16 @@ def _stamp(path: Path, subdirectory: str | None) -> str:
         st = os.stat(path)
         parts.append(f"{st.st_mtime_ns}:{st.st_size}")
     return digest("|".join(parts))
+
+
+def _check_local_archive(path: Path, given: Sequence[tuple[str, str]]) -> None:
+    """A local sdist listed with hashes (a ``file://`` index) is checked before it is used."""
+    from pyffin.client import hashes
+
+    expected = hashes.to_verify(given, what=path.name, url=str(path), strict=False)
+    if expected:
+        actual = hashes.read_file(path, hashes.algorithms(expected))
+        hashes.check(actual, expected, (), what=path.name, url=str(path))
 
 
 def _rename_by_magic(path: Path) -> Path:

@@ -80,6 +80,8 @@ class DirectSource:
 def parse_direct(url: str, *, editable: bool = False) -> DirectSource:
     """Classify the direct reference ``url`` (``file://`` for local paths, as the requirements
     reader writes them)."""
+    from pyffin.client.hashes import STRENGTH
+
     if url.startswith("git+"):
         from pyffin.git import parse_git_url
 
@@ -96,7 +98,7 @@ def parse_direct(url: str, *, editable: bool = False) -> DirectSource:
         key, _, value = part.partition("=")
         if key == "subdirectory":
             subdirectory = value
-        elif key in ("sha256", "sha384", "sha512", "md5", "sha1", "sha224"):
+        elif key in STRENGTH:
             hashes.append((key, value.lower()))
         elif key != "egg":
             raise UsageError(f"unknown fragment {key!r} in {url}")

@@ -65,6 +65,10 @@ class UnzippedWheel:
     version: str
     #: The ``{name}-{version}.dist-info`` directory name, relative to :attr:`path`.
     dist_info: str
+    #: The bytes of its ``METADATA`` (read anyway to check the name and version).
+    metadata: bytes = b""
+    #: Every file written: its ``/``-separated path and size (what the archive must hold).
+    files: tuple[tuple[str, int], ...] = ()
 
 
 # ---------------------------------------------------------------------------- wheel format
@@ -250,15 +254,23 @@ class _Unzipper:
     """One unzip: the wheel's name for messages, the destination and the directories made."""
 
     def __init__(self, zf: zipfile.ZipFile, dest: Path, filename: str) -> None:
+        from pyffin.settings import max_page_bytes
+
         self.zf = zf
         self.dest = os.fspath(dest)
         self.filename = filename
         self.created: set[str] = {""}
+        #: The most a member read into memory (METADATA, WHEEL, RECORD) may decompress to.
+        self.limit = max_page_bytes()
 
     def error(self, message: str) -> InvalidWheelError:
         return InvalidWheelError(f"invalid wheel {self.filename}: {message}")
 
-    def read(self, info: zipfile.ZipInfo) -> bytes:
+    def read(self, info: zipfile.ZipInfo, *, bounded: bool = True) -> bytes:
+        """A member read into memory (``zipfile`` reads no more than its declared size)."""
+        if bounded and info.file_size > self.limit:
+            raise self.error(f"{info.filename!r} would decompress to {info.file_size} bytes, "
+                             f"more than the {self.limit} allowed (PYFFIN_MAX_PAGE_BYTES)")
         try:
             return self.zf.read(info)
         except _zip_errors() as e:
@@ -297,7 +309,7 @@ class _Unzipper:
         size = 0
         try:
             if info.file_size <= _CHUNK:
-                data = self.read(info)
+                data = self.read(info, bounded=False)
                 hasher.update(data)
                 size = len(data)
                 _write_all(fd, data)
@@ -346,9 +358,10 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
         raise InvalidWheelError(f"invalid wheel {filename}: not a zip archive ({e})") from e
     except OSError as e:
         raise UnzipError(f"cannot read the wheel {filename}: {e}") from e
+    written_files: list[tuple[str, int]] = []
     with zf:
         unzipper = _Unzipper(zf, dest, filename)
-        files, dist_info, record = _validate(unzipper, fname_name, fname_version)
+        files, dist_info, record, metadata = _validate(unzipper, fname_name, fname_version)
         for info, (algo, expected, size) in files:
             try:
                 digest, written = unzipper.extract(info, algo)
@@ -361,7 +374,9 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
             if size is not None and written != size:
                 raise unzipper.error(
                     f"{info.filename!r} has {written} bytes but RECORD says {size}")
-    return UnzippedWheel(dest, filename, record[0], record[1], dist_info)
+            written_files.append((info.filename, written))
+    return UnzippedWheel(dest, filename, record[0], record[1], dist_info, metadata,
+                         tuple(written_files))
 
 
 _Expected = tuple[str, str | None, int | None]  # algorithm, digest, size from RECORD
@@ -369,10 +384,10 @@ _Expected = tuple[str, str | None, int | None]  # algorithm, digest, size from R
 
 def _validate(
     unzipper: _Unzipper, fname_name: str, fname_version: str
-) -> tuple[list[tuple[zipfile.ZipInfo, _Expected]], str, tuple[str, str]]:
+) -> tuple[list[tuple[zipfile.ZipInfo, _Expected]], str, tuple[str, str], bytes]:
     """Check everything the central directory and the dist-info files tell before extracting:
     return the members to extract with what RECORD expects of each, the dist-info directory
-    name, and METADATA's name and version."""
+    name, METADATA's name and version, and METADATA itself."""
     error = unzipper.error
     members: dict[str, zipfile.ZipInfo] = {}
     dist_infos: set[str] = set()
@@ -406,7 +421,8 @@ def _validate(
 
     wheel_info = read_headers(unzipper.read(member("WHEEL")), ["wheel-version"])
     _check_wheel_version(unzipper, wheel_info.get("wheel-version"), f"{dist_info}/WHEEL")
-    metadata = read_headers(unzipper.read(member("METADATA")), ["name", "version"])
+    metadata_bytes = unzipper.read(member("METADATA"))
+    metadata = read_headers(metadata_bytes, ["name", "version"])
     name, version = metadata.get("name", ""), metadata.get("version", "")
     where = f"entry {dist_info}/METADATA"
     if not is_valid_name(name) or normalize_name(name) != normalize_name(fname_name):
@@ -438,7 +454,7 @@ def _validate(
     for path in unhashed:
         if path in members:
             files.append((members[path], ("sha256", None, None)))
-    return files, dist_info, (name, version)
+    return files, dist_info, (name, version), metadata_bytes
 
 
 def _expected_of(unzipper: _Unzipper, entry: RecordEntry) -> _Expected:
@@ -471,3 +487,67 @@ def _check_data_dir(unzipper: _Unzipper, members: dict[str, zipfile.ZipInfo], pr
                 raise unzipper.error(
                     f"entry {path!r} is not in one of the .data directories "
                     f"({', '.join(sorted(DATA_KEYS))})")
+
+
+def check_unzipped(root: Path) -> list[str]:
+    """What is wrong with an unzipped wheel (an archive of the cache), checked against its own
+    RECORD: missing files, files whose hash or size differs, files RECORD does not list.
+    Every file is read and hashed: this is ``pyffin cache verify``, not the install path."""
+    import hashlib
+
+    try:
+        with os.scandir(root) as it:
+            dist_infos = sorted(e.name for e in it
+                                if e.name.endswith(".dist-info") and e.is_dir())
+    except OSError as e:
+        return [f"cannot read it: {e.strerror or e}"]
+    if len(dist_infos) != 1:
+        return [f"expected one .dist-info directory, found {', '.join(dist_infos) or 'none'}"]
+    dist_info = dist_infos[0]
+    try:
+        with open(root / dist_info / "RECORD", "rb") as f:
+            entries = parse_record(f.read(), source=f"{dist_info}/RECORD")
+    except FileNotFoundError:
+        return [f"{dist_info}/RECORD is missing"]
+    except (OSError, InvalidWheelError) as e:
+        return [f"cannot read {dist_info}/RECORD: {e}"]
+    problems: list[str] = []
+    listed = {f"{dist_info}/{name}" for name in _UNHASHED}
+    for entry in entries:
+        path = entry.path
+        listed.add(path)
+        if path in (f"{dist_info}/{name}" for name in _UNHASHED) or path.endswith("/"):
+            continue
+        if _member_problem(path, 0) is not None:
+            problems.append(f"RECORD lists {path!r}, which is not a path inside the archive")
+            continue
+        algo, _, expected = (entry.hash or "").partition("=")
+        if algo not in _HASHES:
+            problems.append(f"RECORD gives {path} no usable hash")
+            continue
+        hasher = hashlib.new(algo)
+        size = 0
+        try:
+            with open(root / path, "rb") as f:
+                while chunk := f.read(_CHUNK):
+                    hasher.update(chunk)
+                    size += len(chunk)
+        except FileNotFoundError:
+            problems.append(f"{path} is missing")
+            continue
+        except OSError as e:
+            problems.append(f"cannot read {path}: {e.strerror or e}")
+            continue
+        digest = hasher.digest()
+        if expected.rstrip("=") not in (encode_digest(digest), digest.hex()):
+            problems.append(f"{path} does not match its {algo} hash in RECORD")
+        elif entry.size is not None and entry.size != size:
+            problems.append(f"{path} has {size} bytes but RECORD says {entry.size}")
+    base = os.fspath(root)
+    for dirpath, _dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(dirpath, base)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in sorted(filenames):
+            if prefix + name not in listed:
+                problems.append(f"{prefix + name} is not listed in RECORD")
+    return problems

@@ -31,9 +31,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "only); its pins are kept as preferences. A regular file is "
                              "replaced atomically, a link's target is written, a device or "
                              "FIFO is written in place")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+    parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
+                        metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
-    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+    parser.add_argument("--override", "--overrides", action="append", default=[],
+                        metavar="FILE",
                         help="Override the versions of dependencies with the requirements in "
                              "FILE")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
@@ -185,9 +187,10 @@ def header_command(args: argparse.Namespace) -> str:
         return str(custom)
     from pyffin.client.auth import redact
 
-    skip_with_value = {"--cache-dir", "--color", "--refresh-package"}
-    skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "--refresh", "--offline",
-            "--no-config", "-qq", "-vv"}
+    skip_with_value = {"--cache-dir", "--color", "--refresh-package", "--config-file"}
+    skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--no-cache-dir",
+            "--refresh", "--offline", "--no-config", "--isolated", "--no-progress",
+            "--disable-pip-version-check", "-qq", "-vv"}
     shown: list[str] = []
     argv = list(getattr(args, "argv", []))
     i = 0

@@ -1,0 +1,193 @@
+"""The wheel database: what is verified before a wheel becomes an archive of the cache, and
+when an archive of the cache is trusted again."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyffin import log
+from pyffin.cache import Cache, CacheBucket
+from pyffin.client.errors import HashMismatchError
+from pyffin.client.registry import ProjectPage, RegistryClient, connect
+from pyffin.client.simple import IndexFile
+from pyffin.distribution.database import WheelDatabase
+from pyffin.distribution.metadata import MetadataError
+from pyffin.settings import IndexSettings
+from tests.support.dists import WheelSpec
+from tests.support.index import IndexServer
+
+WHEEL = "foo-1.0-py3-none-any.whl"
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Cache]:
+    with Cache(tmp_path / "cache") as c:
+        yield c
+
+
+@pytest.fixture
+def warnings() -> Iterator[list[str]]:
+    messages: list[str] = []
+    log.configure(lambda level, message: messages.append(message), log.WARNING)
+    yield messages
+    log.configure(None)
+
+
+def registry(cache: Cache, server: IndexServer, **settings: Any) -> RegistryClient:
+    return connect(cache, IndexSettings(index_url=server.index_url, **settings))
+
+
+def wheel_of(client: RegistryClient, name: str = "foo", version: str = "1.0",
+             ) -> tuple[ProjectPage, IndexFile]:
+    [page] = client.project(name)
+    return page, next(page.page.wheels(version)).file
+
+
+def digest(path: Path, algorithm: str) -> str:
+    return hashlib.new(algorithm, path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def foo(index_server: IndexServer) -> Path:
+    return index_server.add_wheel(WheelSpec("foo", "1.0"))
+
+
+@pytest.mark.parametrize("json_api", [True, False], ids=["json", "html"])
+@pytest.mark.parametrize("algorithm", ["sha512", "sha384", "blake2b", "sha3_256", "md5"])
+def test_a_wheel_listed_only_with_another_algorithm_is_verified_with_it(
+        cache: Cache, index_server: IndexServer, foo: Path, algorithm: str,
+        json_api: bool) -> None:
+    index_server.json_api = json_api
+    index_server.set_hashes(WHEEL, {algorithm: "0" * len(digest(foo, algorithm))})
+    client = registry(cache, index_server)
+    with pytest.raises(HashMismatchError, match=rf"hash mismatch for {WHEEL} .*"
+                                                rf"the index says {algorithm}:0+, the file has "
+                                                rf"{algorithm}:{digest(foo, algorithm)}"):
+        WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert not list(cache.bucket(CacheBucket.ARCHIVE).glob("*"))
+
+
+def test_the_strongest_of_several_hashes_is_the_one_checked(
+        cache: Cache, index_server: IndexServer, foo: Path, tmp_path: Path) -> None:
+    # A right md5 does not vouch for a file whose sha512 is wrong.
+    index_server.set_hashes(WHEEL, {"md5": digest(foo, "md5"), "sha512": "0" * 128})
+    client = registry(cache, index_server)
+    with pytest.raises(HashMismatchError, match="the index says sha512:"):
+        WheelDatabase(cache, client).fetch(*wheel_of(client))
+    index_server.set_hashes(WHEEL, {"md5": "0" * 32, "sha512": digest(foo, "sha512")})
+    with Cache(tmp_path / "other-cache") as other:
+        client = registry(other, index_server)
+        archive = WheelDatabase(other, client).fetch(*wheel_of(client))
+        assert (archive / "foo-1.0.dist-info" / "METADATA").is_file()
+
+
+def test_a_right_sha512_is_accepted_and_keys_the_archive(cache: Cache, index_server: IndexServer,
+                                                        foo: Path) -> None:
+    index_server.set_hashes(WHEEL, {"sha512": digest(foo, "sha512")})
+    client = registry(cache, index_server)
+    database = WheelDatabase(cache, client)
+    page, file = wheel_of(client)
+    database.fetch(page, file)
+    sha512 = digest(foo, "sha512")
+    assert database.pointer(page, file).name == f"foo-1.0-py3-none-any-{sha512[:16]}.archive"
+    # Hash-checking mode trusts the archive when the user's hash is the one that keys it.
+    required = [f"sha512:{sha512}"]
+    index_server.reset_counts()
+    database.fetch(page, file, required_hashes=required)
+    assert index_server.count(f"/files/{WHEEL}") == 0
+
+
+def test_a_hash_pyffin_cannot_compute_is_a_warning_and_an_error_in_hash_checking_mode(
+        cache: Cache, index_server: IndexServer, foo: Path, warnings: list[str]) -> None:
+    from pyffin.client.hashes import UnverifiableHashError
+
+    index_server.set_hashes(WHEEL, {"sha999": "ab" * 40})
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    with pytest.raises(UnverifiableHashError, match=rf"cannot verify {WHEEL} from .*: it is "
+                                                    r"listed only with hashes pyffin cannot "
+                                                    r"compute \(sha999\)"):
+        WheelDatabase(cache, client).fetch(
+            page, file, required_hashes=[f"sha256:{digest(foo, 'sha256')}"])
+    assert warnings == []
+    WheelDatabase(cache, client).fetch(page, file)
+    assert any(f"Cannot verify {WHEEL}" in w and "using it unverified" in w for w in warnings)
+
+
+def test_a_direct_url_is_checked_against_its_fragment(cache: Cache, index_server: IndexServer,
+                                                      foo: Path) -> None:
+    from pyffin.distribution.sources import parse_direct
+    from pyffin.resolver.index_source import _direct_distribution
+
+    url = f"{index_server.file_url(WHEEL)}#sha3_512={'0' * 128}"
+    dist = _direct_distribution("foo", parse_direct(url))
+    assert dist.page is not None and dist.file is not None
+    client = registry(cache, index_server)
+    with pytest.raises(HashMismatchError, match=r"the index says sha3_512:0+"):
+        WheelDatabase(cache, client).fetch(dist.page, dist.file)
+
+
+def test_a_wheel_of_a_local_index_is_checked_too(cache: Cache, foo: Path,
+                                                 tmp_path: Path) -> None:
+    from pyffin.distribution.database import built_wheel_page
+    from pyffin.records import replace
+
+    page, file = built_wheel_page("foo", foo)
+    file = replace(file, hashes=(("sha384", "0" * 96),))
+    client = connect(cache, IndexSettings(no_index=True))
+    with pytest.raises(HashMismatchError, match="the index says sha384:"):
+        WheelDatabase(cache, client).fetch(page, file)
+
+
+def sidecar(name: str, version: str, *requires: str) -> str:
+    return "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+                    *(f"Requires-Dist: {r}\n" for r in requires)])
+
+
+def test_a_metadata_file_that_disagrees_with_the_wheel_is_refused_once_the_wheel_is_in_hand(
+        cache: Cache, index_server: IndexServer, make_wheel: Any) -> None:
+    index_server.add_file(make_wheel("foo", "1.0", requires_dist=["bar>=1"]),
+                          metadata=sidecar("foo", "1.0", "baz"))
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    assert client.wheel_metadata(page, file).requires_dist == ("baz",)  # what resolving saw
+    with pytest.raises(MetadataError, match=rf"the METADATA of {WHEEL} from .* disagrees with "
+                                            r"its .metadata file on the index \(Requires-Dist\): "
+                                            r"Requires-Dist: the wheel has \['bar>=1'\], its "
+                                            r".metadata file on the index has \['baz'\]"):
+        WheelDatabase(cache, client).fetch(page, file)
+    assert not list(cache.bucket(CacheBucket.ARCHIVE).glob("*"))
+
+
+def test_the_comparison_is_of_parsed_fields_not_of_text(
+        cache: Cache, index_server: IndexServer, make_wheel: Any) -> None:
+    index_server.add_file(
+        make_wheel("foo", "1.0", requires_dist=["bar>=1,<2", 'baz; extra == "x"'],
+                   extras=["x"]),
+        metadata=sidecar("Foo", "1.0.0", 'baz ; extra=="x"', "bar <2, >=1")
+        + "Provides-Extra: x\n")
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    client.wheel_metadata(page, file)
+    WheelDatabase(cache, client).fetch(page, file)
+
+
+@pytest.mark.parametrize("field, sidecar_text", [
+    ("Requires-Python", sidecar("foo", "1.0") + "Requires-Python: >=3.99\n"),
+    ("Provides-Extra", sidecar("foo", "1.0") + "Provides-Extra: more\n"),
+], ids=["requires-python", "provides-extra"])
+def test_requires_python_and_extras_are_compared_too(
+        cache: Cache, index_server: IndexServer, make_wheel: Any, field: str,
+        sidecar_text: str) -> None:
+    # (A sidecar with another name or version is refused as soon as it is read.)
+    index_server.add_file(make_wheel("foo", "1.0"), metadata=sidecar_text)
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    client.wheel_metadata(page, file)
+    with pytest.raises(MetadataError, match=rf"\({field}\)"):
+        WheelDatabase(cache, client).fetch(page, file)
