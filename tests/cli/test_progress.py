@@ -70,14 +70,15 @@ def test_a_terminal_is_told_what_is_happening(tmp_path: Path, index: IndexServer
                                         "    # via dynamic"]
 
 
-@pytest.mark.parametrize("tty", [False, True])
-def test_nothing_is_shown_without_a_terminal_or_with_q(tmp_path: Path, index: IndexServer,
-                                                       tty: bool) -> None:
-    _, stderr = compile_on(tmp_path, index, *(["-q"] if tty else []), tty=tty)
-    if tty:
-        assert stderr == ""
-    else:
-        assert re.fullmatch(r"Resolved 2 packages in \S+\n", stderr), stderr
+@pytest.mark.parametrize("args", [[], ["--no-progress"]])
+def test_nothing_is_shown_without_a_terminal_or_with_no_progress(
+        tmp_path: Path, index: IndexServer, args: list[str]) -> None:
+    _, stderr = compile_on(tmp_path, index, *args, tty=bool(args))
+    assert re.fullmatch(r"Resolved 2 packages in \S+\n", stderr), stderr
+
+
+def test_nothing_at_all_with_q(tmp_path: Path, index: IndexServer) -> None:
+    assert compile_on(tmp_path, index, "-q", tty=True)[1] == ""
 
 
 class Terminal(io.StringIO):
