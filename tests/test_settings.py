@@ -270,3 +270,10 @@ def test_every_setting_has_a_mechanical_environment_twin(setting: settings.Setti
     assert setting.env == "PYFFIN_" + setting.key.upper().replace("-", "_")
     assert setting.option == "--" + setting.key
     assert (setting.kind == "choice") == bool(setting.choices)
+
+
+def test_a_projects_cache_keys_are_not_a_setting(project: Path, warnings: list[str]) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.pyffin]\nindex-url = "https://p/simple"\ncache-keys = ["setup.py"]\n')
+    assert resolve().index_url == "https://p/simple"
+    assert warnings == []

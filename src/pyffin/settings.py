@@ -45,6 +45,11 @@ _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECAS
 _LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
+#: Keys of ``[tool.pyffin]`` that describe the project, not settings of a command
+#: (``cache-keys``: see :mod:`pyffin.distribution.cache_keys`).
+PROJECT_KEYS = frozenset({"cache-keys"})
+
+
 class ConfigError(UsageError):
     """A configuration file or variable is invalid."""
 
@@ -498,6 +503,8 @@ def _table_layer(path: Path, table: Mapping[str, Any]) -> Layer:
         for key, value in scope.items():
             if key == "pip" and scope is table:
                 continue
+            if key in PROJECT_KEYS and scope is table:
+                continue  # a project's own, read when it is built
             setting = BY_KEY.get(key)
             if setting is None:
                 log.warn_once(f"Ignoring the unknown setting {key!r} in {path}"

@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import Cache, FileLock
-    from pyffin.distribution.database import FetchReporter
     from pyffin.distribution.metadata import CoreMetadata
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter import Interpreter
+    from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementEntry, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
@@ -130,7 +130,7 @@ def install(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
@@ -161,7 +161,7 @@ def sync(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
     allow_empty: bool = False,
 ) -> InstallResult:
@@ -227,10 +227,12 @@ def uninstall(
 class _Operation:
     def __init__(self, session: Session | None, python: str | None, system: bool,
                  break_system_packages: bool, change: ChangeOptions,
-                 reporter: FetchReporter | None, build: BuildOptions | None = None) -> None:
+                 reporter: Reporter | None, build: BuildOptions | None = None) -> None:
         from pyffin.api.session import Session
 
         self.session = session or Session()
+        if reporter is not None and self.session.reporter is None:
+            self.session.reporter = reporter  # hears the resolution and builds too
         self.build = build
         self.python = python
         self.system = system
@@ -245,7 +247,9 @@ class _Operation:
         if self.sources is None:
             from pyffin.api.building import LazySources
 
-            self.sources = LazySources(self.session, env, self.build)
+            self.sources = LazySources(self.session, env, self.build,
+                                       reinstall=self.change.reinstall,
+                                       reinstall_packages=self.change.reinstall_packages)
         return self.sources
 
     def environment(self) -> Interpreter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
 
@@ -52,6 +52,9 @@ class Console:
         self.verbose = verbose
         self.color = use_color(color, self.stderr)
         self.color_out = use_color(color, self.stdout)
+        #: A status line on stderr (:class:`pyffin.cli.progress.Progress`), cleared while a
+        #: message is written.
+        self.status: _Status | None = None
         #: ``False`` for ``--no-progress``: no progress bars (messages stay).
         self.progress = True
 
@@ -78,23 +81,32 @@ class Console:
     def note(self, text: str) -> None:
         """A progress or summary line on stderr; hidden by ``-q``."""
         if not self.quiet:
-            self.stderr.write(text + "\n")
+            self._message(text + "\n")
 
     def warn(self, text: str) -> None:
         if self.quiet < 2:
-            self.stderr.write(f"{self.style('warning', 'warning')}: {text}\n")
+            self._message(f"{self.style('warning', 'warning')}: {text}\n")
 
     def debug(self, text: str) -> None:
         if self.verbose:
-            self.stderr.write(self.style(f"DEBUG {text}", "dim") + "\n")
+            self._message(self.style(f"DEBUG {text}", "dim") + "\n")
 
     def error(self, text: str, *, causes: list[str] | None = None,
               hint: str | None = None) -> None:
-        self.stderr.write(f"{self.style('error', 'error')}: {text}\n")
-        for cause in causes or ():
-            self.stderr.write(f"  {self.style('Caused by', 'red')}: {cause}\n")
+        lines = [f"{self.style('error', 'error')}: {text}\n"]
+        lines += [f"  {self.style('Caused by', 'red')}: {cause}\n" for cause in causes or ()]
         if hint:
-            self.stderr.write(f"{self.style('hint', 'hint')}: {hint}\n")
+            lines.append(f"{self.style('hint', 'hint')}: {hint}\n")
+        self._message("".join(lines))
+
+    def _message(self, text: str) -> None:
+        status = self.status
+        if status is None:
+            self.stderr.write(text)
+            return
+        with status.suspended():
+            self.stderr.write(text)
+            self.stderr.flush()
 
     def sink(self, level: int, message: str) -> None:
         """The :mod:`pyffin.log` sink: route library messages to the right stream."""
@@ -104,6 +116,14 @@ class Console:
             self.note(message)
         else:
             self.debug(message)
+
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from typing import Protocol
+
+    class _Status(Protocol):
+        def suspended(self) -> AbstractContextManager[None]: ...
 
 
 def format_bytes(n: int) -> str:

@@ -1,8 +1,9 @@
 """Entry point of the ``pyffin`` command: global options, dispatch, errors and exit codes.
 
-Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments).
-Errors are one line (``error: ...``); ``-v`` adds their causes, and for an unexpected exception
-(a bug) the traceback.
+Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments)
+or an unexpected exception (a bug, said as such, with where it happened), 130 when interrupted
+(Ctrl-C), 128 + N for signal N (SIGTERM). Errors are one line (``error: ...``); ``-v`` adds their
+causes, and for an unexpected exception the traceback.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pyffin import __version__, log
 from pyffin.cli import registry
@@ -223,7 +224,7 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
     log.configure(console.sink, console.log_level)
     context: Context | None = None
-    _exit_cleanly_on_sigterm()
+    restore_signals = _stop_everything_on_signals()
     try:
         configuration = Configuration(
             no_config=args.no_config,
@@ -239,6 +240,9 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
         return e.exit_code
     except KeyboardInterrupt:
+        from pyffin.interrupt import interrupt
+
+        interrupt()  # also when it was not the signal handler's (a library's own handler)
         console.error("interrupted")
         return 130
     except BrokenPipeError:
@@ -246,29 +250,84 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         # is a success, as for uv.
         _silence_stdout()
         return 0
-    except FileNotFoundError as e:
+    except OSError as e:
         # Not a bug when what vanished was in the cache: another process cleaned it.
-        changed = context.cache_changed(e) if context is not None else None
-        if changed is None:
-            return _crashed(console, e, args.verbose)
-        console.error(changed.message, causes=_causes(changed) if args.verbose else None,
-                      hint=changed.hint)
-        return changed.exit_code
+        changed = (context.cache_changed(e) if context is not None
+                   and isinstance(e, FileNotFoundError) else None)
+        if changed is not None:
+            console.error(changed.message, causes=_causes(changed) if args.verbose else None,
+                          hint=changed.hint)
+            return changed.exit_code
+        # Else the system refused something pyffin did not expect to fail.
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        console.error(_os_error(e), hint=None if args.verbose else
+                      "run again with -v for the traceback")
+        return 2
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
         return _crashed(console, e, args.verbose)
     finally:
+        from pyffin.interrupt import interrupted
+
+        if interrupted():
+            _wind_down()
         if context is not None:
             context.close()
+        restore_signals()
+
+
+def _wind_down() -> None:
+    """After Ctrl-C: give the threads a moment to stop (their children are killed, their
+    downloads stop at the next chunk) and clean up after them, then remove what they left."""
+    from pyffin.futures import wait_for_pools
+    from pyffin.interrupt import clean_up
+
+    if not wait_for_pools(_WIND_DOWN_SECONDS):
+        log.debug("Some work did not stop in time; leaving it behind")
+    clean_up()
+
+
+#: How long an interrupted command waits for its threads to stop.
+_WIND_DOWN_SECONDS = 1.0
+
+
+def _unexpected(error: BaseException) -> str:
+    """An unexpected exception in one line that says what and where: ``KeyError: 'x' (at
+    pyffin/resolver/provider.py:120, in versions)``."""
+    text = str(error)
+    what = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    tb = error.__traceback__
+    if tb is None:
+        return what
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    filename = code.co_filename.replace(os.sep, "/")
+    marker = filename.rfind("/pyffin/")
+    where = filename[marker + 1:] if marker >= 0 else filename
+    return f"{what} (at {where}:{tb.tb_lineno}, in {code.co_name})"
+
+
+def _os_error(error: OSError) -> str:
+    """``Permission denied: /path`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    message = error.strerror or str(error) or type(error).__name__
+    paths = [p for p in (error.filename, error.filename2) if p is not None]
+    if paths:
+        message += ": " + " -> ".join(os.fsdecode(p) for p in paths)
+    return message
 
 
 def _crashed(console: Console, e: Exception, verbose: int) -> int:
+    """A bug: said in one line that says what and where, the traceback only with ``-v``."""
     if verbose:
         import traceback
 
         traceback.print_exc()
-    console.error(f"pyffin crashed: {type(e).__name__}: {e}",
+    console.error(f"pyffin crashed: {_unexpected(e)}",
                   hint="this is a bug; run again with -v for the traceback and report it")
-    return 1
+    return 2
 
 
 def _causes(error: BaseException) -> list[str]:
@@ -282,18 +341,39 @@ def _causes(error: BaseException) -> list[str]:
     return causes
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks (lock release, removal of a
-    ``--no-cache`` directory) run, as they do for Ctrl-C."""
+def _stop_everything_on_signals() -> Callable[[], None]:
+    """Ctrl-C and SIGTERM stop the work of every thread and kill every child process (see
+    :mod:`pyffin.interrupt`), then raise ``KeyboardInterrupt`` (exit 130) or ``SystemExit``
+    (128 + the signal) in the main thread, so that ``finally`` blocks (lock release, removal
+    of a ``--no-cache`` directory) run. Returns what puts the previous handlers back (pyffin
+    may run inside another program)."""
     import signal
 
-    def handler(signum: int, frame: object) -> None:
+    from pyffin.interrupt import interrupt, reset
+
+    reset()  # an interruption of an earlier command in this process is over
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupt()
+        raise KeyboardInterrupt
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        interrupt()
         raise SystemExit(128 + signum)
 
+    previous: dict[int, Any] = {}
     try:
-        signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, on_sigterm)
     except ValueError:  # not the main thread (pyffin called from a library user's thread)
         pass
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
 
 
 def _silence_stdout() -> None:

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.cli.command import Context
+    from pyffin.reporting import Reporter
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
@@ -112,8 +113,10 @@ def index_url(value: str) -> str:
     return value
 
 
-def session(args: argparse.Namespace, ctx: Context) -> Session:
-    """A :class:`~pyffin.api.session.Session` from the index and cache options."""
+def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None = None
+            ) -> Session:
+    """A :class:`~pyffin.api.session.Session` from the index and cache options; ``reporter``
+    hears its progress."""
     from pyffin.api.session import Session
     from pyffin.settings import IndexSettings
 
@@ -133,7 +136,7 @@ def session(args: argparse.Namespace, ctx: Context) -> Session:
     )
     return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package,
-                   configuration=ctx.configuration)
+                   configuration=ctx.configuration, reporter=reporter)
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:

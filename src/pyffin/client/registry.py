@@ -145,7 +145,7 @@ class _Memo:
         tried first in the calling thread, answers without ``compute`` when it can."""
         with self._lock:
             future = self._futures.get(key)
-            if future is not None:
+            if future is not None and not future.interrupted():
                 return future
         if fast is not None:
             value = fast()
@@ -154,7 +154,7 @@ class _Memo:
                     return self._futures.setdefault(key, Future.of(value))
         with self._lock:
             future = self._futures.get(key)
-            if future is not None:
+            if future is not None and not future.interrupted():
                 return future
             if submit is not None:
                 future = submit(compute)
@@ -162,10 +162,7 @@ class _Memo:
                 return future
             future = Future()
             self._futures[key] = future
-        try:
-            future.set_result(compute())
-        except BaseException as e:
-            future.set_exception(e)
+        future.run(compute)  # an interruption goes on from here, and is not kept
         return future
 
     def peek(self, key: object) -> Any:

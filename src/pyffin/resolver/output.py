@@ -50,6 +50,7 @@ def format_requirements(
     extra_index_urls: Sequence[str] = (),
     find_links: Sequence[str] = (),
     no_emit_packages: Collection[str] = (),
+    written: Mapping[str, str] | None = None,
 ) -> str:
     """The text of the output file.
 
@@ -58,7 +59,9 @@ def format_requirements(
     to its ``sha256:…`` digests (written sorted, after the pin); ``index_url``,
     ``extra_index_urls`` and ``find_links`` are emitted after the header (``--emit-index-url``,
     ``--emit-find-links``); ``no_emit_packages`` (normalized names) are left out and listed at the
-    end.
+    end. ``written`` maps a normalized name to the text that stands for its pin (a direct
+    reference as the user wrote it: ``-e ./pkg``, ``./dist/x.whl``); editables (``-e …``) come
+    first, sorted by that text, then the rest by name, as uv writes them.
     """
     lines: list[str] = []
     if header_command is not None:
@@ -68,12 +71,19 @@ def format_requirements(
     preamble += [f"--find-links {location}" for location in find_links]
     if preamble:
         lines += [*preamble, ""]
-    for package in resolution:
+    written = written or {}
+    packages = list(resolution)
+    if any(text.startswith("-e ") for text in written.values()):
+        editables = sorted((p for p in packages if written.get(p.name, "").startswith("-e ")),
+                           key=lambda p: written[p.name])
+        packages = editables + [p for p in packages if p not in editables]
+    for package in packages:
         if package.name in no_emit_packages:
             continue
         digests = sorted(hashes.get(f"{package.name}=={package.version}",
                                     hashes.get(package.name, ()))) if hashes is not None else []
-        lines += _entry(package, digests, annotation_style if annotate else None)
+        lines += _entry(package, digests, annotation_style if annotate else None,
+                        written.get(package.name))
     excluded = [name for name in no_emit_packages if name in resolution]
     if excluded:
         lines += ["", _EXCLUDED, *(f"# {name}" for name in excluded)]
@@ -81,9 +91,13 @@ def format_requirements(
 
 
 def _entry(package: ResolvedPackage, digests: Sequence[str],
-           style: AnnotationStyle | None) -> list[str]:
-    pin = (f"{package.name} @ {package.url}" if package.url is not None
-           else f"{package.name}=={package.version}")
+           style: AnnotationStyle | None, written: str | None) -> list[str]:
+    if written is not None:
+        pin = written
+    elif package.url is not None:
+        pin = f"{package.name} @ {package.url}"
+    else:
+        pin = f"{package.name}=={package.version}"
     if package.marker is not None:
         pin += f" ; {package.marker}"
     if digests:

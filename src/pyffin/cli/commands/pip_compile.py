@@ -85,7 +85,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
     output = parser.add_argument_group("Output options")
     output.add_argument("--generate-hashes", action="store_true",
-                        help="Add --hash lines for every file of each pin that fits the target")
+                        help="Add --hash lines for every file of each pinned release")
     output.add_argument("--annotation-style", choices=("split", "line"), default="split",
                         help="How to write '# via' annotations (default: split)")
     output.add_argument("--no-annotate", action="store_true",
@@ -117,6 +117,9 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    from pyffin.cli.progress import Progress
+
+    progress = Progress(ctx.console)
     try:
         result = api.compile(
             args.src_file,
@@ -128,7 +131,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             only_groups=args.only_group,
             all_groups=args.all_groups,
             no_groups=args.no_group,
-            session=session(args, ctx),
+            session=session(args, ctx, reporter=progress),
             python=args.python,
             python_version=args.python_version,
             python_platform=args.python_platform,
@@ -151,6 +154,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
         raise NoSolutionError(f"No solution found when resolving dependencies:\n{explanation}",
                               ) from None
+    finally:
+        progress.finish()
     text = result.to_requirements_txt(
         header_command=None if args.no_header else header_command(args),
         annotate=not args.no_annotate,
