@@ -28,6 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pyffin.records",),
     ("pyffin._version",),
     ("pyffin.toml",),
+    ("pyffin.interrupt",),
+    ("pyffin.reporting",),
     ("pyffin.futures",),
     ("pyffin.fs",),
     ("pyffin.models",),

@@ -52,3 +52,54 @@ def test_every_item_is_attempted_and_the_first_failure_in_order_is_raised() -> N
 def test_one_worker_runs_in_the_calling_thread() -> None:
     caller = threading.get_ident()
     assert run_in_threads(lambda _: threading.get_ident(), [1, 2], workers=1) == [caller] * 2
+
+
+def test_an_interruption_is_not_kept_as_the_outcome() -> None:
+    """A waiter learns the work was interrupted; the interruption goes on in the thread that
+    was doing it, and nothing holds on to the KeyboardInterrupt."""
+    from pyffin.interrupt import Interrupted
+
+    future: Future[int] = Future()
+
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        future.run(interrupted)
+    assert future.interrupted() and future.failed()
+    with pytest.raises(Interrupted):
+        future.result()
+    failed: Future[int] = Future()
+    failed.run(lambda: 1 // 0)  # an error is the outcome, raised to waiters only
+    assert failed.failed() and not failed.interrupted()
+    done: Future[int] = Future()
+    done.run(lambda: 7)
+    assert done.result() == 7 and not done.failed()
+
+
+def test_pool_threads_are_daemons_that_keep_going_after_a_failing_call() -> None:
+    from pyffin.futures import ThreadPool, wait_for_pools
+
+    pool = ThreadPool(2, "test-pool")
+    seen: list[bool] = []
+    release = threading.Event()
+    results: list[Future[int]] = [Future() for _ in range(4)]
+
+    def work(i: int) -> int:
+        seen.append(threading.current_thread().daemon)
+        release.wait(10)
+        if i == 0:
+            raise KeyboardInterrupt  # stays in its own future
+        return i
+
+    for i, future in enumerate(results):
+        pool.submit(future.run, lambda i=i: work(i))
+    assert not wait_for_pools(0.05)  # two calls are running
+    release.set()
+    assert [f.result() for f in results[1:]] == [1, 2, 3]
+    assert wait_for_pools(5)
+    assert [f.interrupted() for f in results] == [True, False, False, False]
+    assert seen == [True] * 4
+    pool.shutdown()
+    with pytest.raises(RuntimeError):
+        pool.submit(print)

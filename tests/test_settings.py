@@ -220,7 +220,7 @@ def test_bad_pip_config_is_skipped_with_a_warning(project: Path, tmp_path: Path,
     ("PYFFIN_NO_INDEX", "perhaps", "invalid boolean 'perhaps'"),
     ("PIP_NO_INDEX", "perhaps", "invalid boolean 'perhaps'"),
     ("PYFFIN_INDEX_STRATEGY", "best", "invalid value 'best' (expected one of: first-index, "
-                                      "unsafe-best-match)"),
+                                      "unsafe-first-match, unsafe-best-match)"),
 ])
 def test_a_bad_environment_variable_is_a_usage_error(project: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
@@ -270,3 +270,10 @@ def test_every_setting_has_a_mechanical_environment_twin(setting: settings.Setti
     assert setting.env == "PYFFIN_" + setting.key.upper().replace("-", "_")
     assert setting.option == "--" + setting.key
     assert (setting.kind == "choice") == bool(setting.choices)
+
+
+def test_a_projects_cache_keys_are_not_a_setting(project: Path, warnings: list[str]) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.pyffin]\nindex-url = "https://p/simple"\ncache-keys = ["setup.py"]\n')
+    assert resolve().index_url == "https://p/simple"
+    assert warnings == []

@@ -1,9 +1,12 @@
-"""``Future``: a result that one thread sets and others wait for.
+"""``Future``: a result that one thread sets and others wait for; ``ThreadPool``: the threads
+that work for the I/O pool.
 
-:class:`concurrent.futures.Future` would do, but importing :mod:`concurrent.futures` pulls in
-:mod:`logging` and more; a warm command, whose results are all ready at once, never needs a pool.
-Work that does go to the I/O pool (:meth:`pyffin.client.http.HttpClient.submit`) reports back
-through one of these.
+:mod:`concurrent.futures` would do, but importing it pulls in :mod:`logging` and more (a warm
+command, whose results are all ready at once, never needs a pool), and its worker threads keep
+the process alive until their work is done: a Ctrl-C would wait for the slowest download or
+build. These threads are daemons: once the command ends (interrupted or not), nothing waits
+for them. Work that does go to the I/O pool (:meth:`pyffin.client.http.HttpClient.submit`)
+reports back through a :class:`Future`.
 """
 
 from __future__ import annotations
@@ -41,8 +44,32 @@ class Future(Generic[T]):
         self._error = error
         self._event.set()
 
+    def run(self, fn: Callable[[], T]) -> None:
+        """Set the result of ``fn()``, or the exception it raised. An interruption
+        (``KeyboardInterrupt``, ``SystemExit``) is not kept as the outcome of the work: waiters
+        get :class:`~pyffin.interrupt.Interrupted`, and the interruption goes on here."""
+        try:
+            value = fn()
+        except Exception as e:
+            self.set_exception(e)
+        except BaseException:
+            from pyffin.interrupt import Interrupted
+
+            self.set_exception(Interrupted())
+            raise
+        else:
+            self.set_result(value)
+
     def done(self) -> bool:
         return self._event.is_set()
+
+    def failed(self) -> bool:
+        """Whether the work is over and raised."""
+        return self._event.is_set() and self._error is not None
+
+    def interrupted(self) -> bool:
+        """Whether the work was interrupted (then it is to be done again, if ever asked)."""
+        return isinstance(self._error, KeyboardInterrupt)
 
     def result(self) -> T:
         """The value, waiting for it; the exception if that is what was set."""
@@ -58,6 +85,8 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
     of the first such item in ``items`` order is raised once all are done."""
     if workers <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
+    from functools import partial
+
     results: list[Future[T]] = [Future() for _ in items]
     next_index = iter(range(len(items)))
     lock = threading.Lock()
@@ -68,10 +97,10 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
                 index = next(next_index, None)
             if index is None:
                 return
-            try:
-                results[index].set_result(fn(items[index]))
-            except BaseException as e:  # handed to the caller below
-                results[index].set_exception(e)
+            try:  # the error is handed to the caller below
+                results[index].run(partial(fn, items[index]))
+            except BaseException:
+                return  # interrupted: the caller is told by the future
 
     threads = [threading.Thread(target=work, daemon=True)
                for _ in range(min(workers, len(items)))]
@@ -80,3 +109,78 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
     for thread in threads:
         thread.join()
     return [future.result() for future in results]
+
+
+class ThreadPool:
+    """Up to ``max_workers`` daemon threads running submitted calls, started as needed (as
+    :class:`concurrent.futures.ThreadPoolExecutor` does). A call reports its outcome through
+    its own :class:`Future`; what it raises is dropped here."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        import queue
+
+        self._max_workers = max_workers
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[Callable[..., object], tuple[object, ...]] | None]
+        self._queue = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._closed = False
+
+    def submit(self, fn: Callable[..., object], *args: object) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the thread pool is shut down")
+            self._queue.put((fn, args))
+            if self._idle.acquire(blocking=False):
+                return  # a waiting thread takes it
+            if self._threads < self._max_workers:
+                self._threads += 1
+                thread = threading.Thread(target=self._work, daemon=True,
+                                          name=f"{self._name}_{self._threads}")
+                thread.start()
+
+    def shutdown(self) -> None:
+        """Drop the calls not started yet; the threads end once their current call does."""
+        import queue
+
+        with self._lock:
+            self._closed = True
+            try:
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            for _ in range(self._threads):
+                self._queue.put(None)
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fn, args = item
+            with _busy:
+                _running[0] += 1
+            try:
+                fn(*args)
+            except BaseException:  # the call reports through its own future
+                pass
+            finally:
+                with _busy:
+                    _running[0] -= 1
+                    _busy.notify_all()
+            del item, fn, args
+            self._idle.release()
+
+
+#: Calls running in any :class:`ThreadPool`, and the condition that says when it changes.
+_running = [0]
+_busy = threading.Condition()
+
+
+def wait_for_pools(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds until no pool thread runs a call; whether none does."""
+    with _busy:
+        return _busy.wait_for(lambda: _running[0] == 0, timeout)

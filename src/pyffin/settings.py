@@ -45,6 +45,11 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 _LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
+#: Keys of ``[tool.pyffin]`` that describe the project, not settings of a command
+#: (``cache-keys``: see :mod:`pyffin.distribution.cache_keys`).
+PROJECT_KEYS = frozenset({"cache-keys"})
+
+
 class ConfigError(UsageError):
     """A configuration file or variable is invalid."""
 
@@ -95,7 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
             index=True, paths=True),
     Setting("no-index", "bool", "ignore every index", pip=True, index=True),
     Setting("index-strategy", "choice", "which indexes a project's versions come from",
-            choices=("first-index", "unsafe-best-match"), index=True),
+            choices=("first-index", "unsafe-first-match", "unsafe-best-match"), index=True),
     Setting("cert", "string", "CA bundle for HTTPS", pip=True, index=True, paths=True,
             flag=False),
     # inputs
@@ -137,6 +142,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache-dir", "string", "the cache directory", paths=True),
     Setting("no-cache", "bool", "use a temporary cache"),
     Setting("offline", "bool", "never use the network"),
+    Setting("no-progress", "bool", "hide progress bars"),
 )
 
 BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
@@ -259,8 +265,12 @@ class Configuration:
     variables and ``pip.conf`` files."""
 
     def __init__(self, *, no_config: bool = False, cwd: Path | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None,
+                 config_file: str | os.PathLike[str] | None = None) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        #: ``--config-file``: read this file instead of looking for pyffin's (as uv's
+        #: ``--config-file``); it is read even with ``no_config``, which still drops pip's.
+        self.config_file = Path(config_file) if config_file is not None else None
         try:
             no_config = no_config or parse_bool(self.environ.get("PYFFIN_NO_CONFIG", ""))
         except ValueError as e:
@@ -270,6 +280,8 @@ class Configuration:
         self._loaded: dict[str, Layer] = {}
         #: Where each index setting of the last :meth:`index_settings` came from.
         self.index_origins: dict[str, Found] = {}
+        if self.config_file is not None:  # named by the user: a bad one fails right away
+            self._layer("file", self._explicit_file)
 
     def get(self, key: str) -> Found | None:
         """The value of the setting ``key`` at the highest level that sets it."""
@@ -315,7 +327,9 @@ class Configuration:
 
     def _layers(self, setting: Setting) -> Iterator[Layer]:
         yield self._layer("env", self._environment)
-        if not self.no_config:
+        if self.config_file is not None:
+            yield self._layer("file", self._explicit_file)
+        elif not self.no_config:
             yield self._layer("project", self._project)
             yield self._layer("user", self._user)
         if setting.pip:
@@ -366,6 +380,30 @@ class Configuration:
             return {}
         data = _read_toml(path)
         return _table_layer(path, data) if data is not None else {}
+
+    def _explicit_file(self) -> Layer:
+        """The file ``--config-file`` names: unlike a file found by looking around, one that
+        is missing or cannot be parsed is an error (unknown keys and bad values still only
+        warn)."""
+        assert self.config_file is not None
+        path = self.config_file
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - exercised on 3.10
+            import tomli as tomllib
+        try:
+            data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        except OSError as e:
+            raise ConfigError(f"cannot read the configuration file {path} (--config-file): "
+                              f"{e.strerror or e}") from None
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"the configuration file {path} (--config-file) is not valid "
+                              f"TOML: {e}") from None
+        if path.name == "pyproject.toml":
+            tool = data.get("tool")
+            table = tool.get("pyffin") if isinstance(tool, dict) else None
+            data = table if isinstance(table, dict) else {}
+        return _table_layer(path.absolute(), data)
 
     def _pip_files(self) -> Layer:
         return read_pip_files(pip_config_files(self.environ))
@@ -463,6 +501,8 @@ def _table_layer(path: Path, table: Mapping[str, Any]) -> Layer:
         for key, value in scope.items():
             if key == "pip" and scope is table:
                 continue
+            if key in PROJECT_KEYS and scope is table:
+                continue  # a project's own, read when it is built
             setting = BY_KEY.get(key)
             if setting is None:
                 log.warn_once(f"Ignoring the unknown setting {key!r} in {path}"

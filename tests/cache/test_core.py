@@ -62,9 +62,9 @@ def test_no_cache_root_is_removed_on_close() -> None:
 def test_no_cache_root_is_removed_on_ctrl_c_and_sigterm(signum: int) -> None:
     code = (
         "import time\n"
-        "from pyffin.cli.main import _exit_cleanly_on_sigterm\n"
+        "from pyffin.cli.main import _stop_everything_on_signals\n"
         "from pyffin.cache import Cache\n"
-        "_exit_cleanly_on_sigterm()\n"
+        "_stop_everything_on_signals()\n"
         "c = Cache.from_settings(no_cache=True).init()\n"
         "print(c.root, flush=True)\n"
         "time.sleep(60)\n"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,10 @@ from pyffin.cache import Cache, CacheBucket
 from pyffin.client.registry import connect
 from pyffin.distribution.database import WheelDatabase
 from pyffin.settings import IndexSettings
-from tests.support.cli import pyffin, run
-from tests.support.dists import WheelSpec
+from tests.support.cli import Result, pyffin, run
+from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
+from tests.support.uv import UV
 
 
 def _fill(root: Path) -> None:
@@ -106,12 +110,117 @@ def test_prune_reports_what_it_removed(tmp_path: Path) -> None:
     assert "Removed 1 file " in result.stderr
 
 
-def test_size_human_and_bytes(tmp_path: Path) -> None:
+def test_size_is_in_bytes_unless_asked_for_human_readable(tmp_path: Path) -> None:
     root = tmp_path / "c"
     _fill(root)
-    exact = int(pyffin("cache", "size", "--bytes", cache_dir=root).stdout)
-    assert exact >= 151
-    assert pyffin("cache", "size", cache_dir=root).stdout.strip().endswith("B")
+    exact = int(pyffin("cache", "size", cache_dir=root).stdout)  # stdout is not a terminal
+    assert exact == _du(root)
+    assert pyffin("cache", "size", "--output-format", "machine", cache_dir=root).stdout == \
+        f"{exact}\n"
+    human = f"{exact / 1024:.1f}KiB\n"
+    assert pyffin("cache", "size", "-H", cache_dir=root).stdout == human
+    assert pyffin("cache", "size", "--human", cache_dir=root).stdout == human
+    assert pyffin("cache", "size", "--output-format", "human", cache_dir=root).stdout == human
+    conflict = pyffin("cache", "size", "-H", "--output-format", "machine", cache_dir=root)
+    assert conflict.returncode == 2
+
+
+def test_size_of_a_missing_cache_is_zero(tmp_path: Path) -> None:
+    assert pyffin("cache", "size", cache_dir=tmp_path / "none").stdout == "0\n"
+    assert pyffin("cache", "size", "-H", cache_dir=tmp_path / "none").stdout == "0B\n"
+    assert not (tmp_path / "none").exists()
+
+
+def test_size_counts_a_hard_linked_file_once(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    _fill(root)
+    before = int(pyffin("cache", "size", cache_dir=root).stdout)
+    (root / "big").write_bytes(b"x" * 100_000)
+    with_file = int(pyffin("cache", "size", cache_dir=root).stdout)
+    (root / "big-link").hardlink_to(root / "big")
+    assert int(pyffin("cache", "size", cache_dir=root).stdout) == with_file > before
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not available")
+def test_size_prints_what_uv_prints(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    _fill(root)
+    (root / "big").write_bytes(b"x" * 3_000_000)
+    for args in ((), ("-H",)):
+        uv = subprocess.run([str(UV), "cache", "size", *args, "--cache-dir", str(root)],
+                            capture_output=True, text=True, timeout=60)
+        assert pyffin("cache", "size", *args, cache_dir=root).stdout == uv.stdout
+
+
+@pytest.mark.parametrize("n,shown", [
+    (0, "0B"), (1023, "1023B"), (1024, "1.0KiB"), (1536, "1.5KiB"),
+    (1048575, "1.0MiB"), (1048524, "1023.9KiB"), (5 * 1024**3, "5.0GiB"),
+])
+def test_human_readable_sizes_round_as_uvs(n: int, shown: str) -> None:
+    from pyffin.cli.console import format_bytes
+
+    assert format_bytes(n) == shown
+
+
+def _du(root: Path) -> int:
+    """``du -s --block-size=1``: what the cache takes on disk."""
+    result = subprocess.run(["du", "-s", "--block-size=1", str(root)], capture_output=True,
+                            text=True, timeout=60)
+    if result.returncode != 0:
+        pytest.skip("no GNU du here")
+    return int(result.stdout.split()[0])
+
+
+# ------------------------------------------------------------------------------- prune --ci
+def test_prune_ci_keeps_built_wheels_and_drops_downloaded_ones(index_server: IndexServer,
+                                                               tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("downloaded", "1.0"))
+    index_server.add_sdist(SdistSpec("built", "1.0"))
+    cache = tmp_path / "cache"
+
+    def install(env: str, *args: str) -> Result:
+        venv = tmp_path / env
+        if not venv.exists():
+            assert pyffin("venv", venv, "--python", sys.executable, cache_dir=cache).returncode \
+                == 0
+        return pyffin("pip", "install", "--python", venv / "bin" / "python", "--index-url",
+                      index_server.index_url, "--no-config", *args, cache_dir=cache)
+
+    assert install("a", "downloaded", "built").returncode == 0
+    [built] = (cache / "sdists-v0").rglob("built-1.0-*.whl")
+    built_inode = built.stat().st_ino
+    archives = set(os.listdir(cache / "archive-v0"))
+    assert len(archives) == 2
+
+    result = pyffin("cache", "prune", "--ci", cache_dir=cache)
+    assert result.returncode == 0, result
+    assert "Removed " in result.stderr
+    assert [p for p in (cache / "wheels-v0").rglob("*") if p.is_file()] == []
+    assert os.listdir(cache / "archive-v0") == []  # nothing points to them any more
+    assert built.stat().st_ino == built_inode  # the built wheel stays, as it was
+
+    # The built wheel is installed without network and without building it again...
+    again = install("b", "built", "--offline")
+    assert again.returncode == 0, again
+    assert [p.stat().st_ino for p in (cache / "sdists-v0").rglob("built-1.0-*.whl")] == [
+        built_inode]
+    # ...the downloaded one must be downloaded again.
+    gone = install("b", "downloaded", "--offline")
+    assert gone.returncode == 1
+    assert install("b", "downloaded").returncode == 0
+
+
+def test_prune_without_ci_keeps_downloaded_wheels(index_server: IndexServer,
+                                                  tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("downloaded", "1.0"))
+    cache = tmp_path / "cache"
+    venv = tmp_path / "env"
+    assert pyffin("venv", venv, "--python", sys.executable, cache_dir=cache).returncode == 0
+    assert pyffin("pip", "install", "--python", venv / "bin" / "python", "--index-url",
+                  index_server.index_url, "--no-config", "downloaded",
+                  cache_dir=cache).returncode == 0
+    assert "No unused entries found" in pyffin("cache", "prune", cache_dir=cache).stderr
+    assert len(os.listdir(cache / "archive-v0")) == 1
 
 
 # ------------------------------------------------------------------------------------ verify

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -117,8 +118,29 @@ def test_usage_errors_raised_by_commands_exit_2(fake_command: list[Command]) -> 
 def test_bugs_are_one_line_without_v_and_a_traceback_with_it(fake_command: list[Command]) -> None:
     fake_command.append(_failing(KeyError("oops")))
     result = pyffin("test-fail")
-    assert result.returncode == 1
-    assert "pyffin crashed: KeyError" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    [line, hint] = result.stderr.splitlines()
+    # What, and where (the innermost frame), so that a report without -v still says something.
+    assert re.fullmatch(r"error: pyffin crashed: KeyError: 'oops' \(at .*test_main\.py:\d+, "
+                        r"in run\)", line), line
+    assert hint == "hint: this is a bug; run again with -v for the traceback and report it"
+    verbose = pyffin("test-fail", "-v")
+    assert verbose.returncode == 2 and "Traceback (most recent call last)" in verbose.stderr
+
+
+def test_an_exception_without_a_message_still_says_what_it_is(
+        fake_command: list[Command]) -> None:
+    fake_command.append(_failing(AssertionError()))
+    result = pyffin("test-fail")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: pyffin crashed: AssertionError (at ")
+
+
+def test_an_unexpected_os_error_is_a_clear_error(fake_command: list[Command]) -> None:
+    fake_command.append(_failing(PermissionError(13, "Permission denied", "/some/file")))
+    result = pyffin("test-fail")
+    assert (result.returncode, result.stderr) == (
+        2, "error: Permission denied: /some/file\nhint: run again with -v for the traceback\n")
 
 
 def test_color_choice(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,9 +184,9 @@ def test_format_bytes(n: int, text: str) -> None:
 @pytest.mark.parametrize("argv,error,hint", [
     (["pip", "list", "--exclud-editable"], "unexpected option '--exclud-editable'",
      "did you mean '--exclude-editable'? (see 'pyffin pip list --help')"),
-    # No prefix abbreviations: --exclude is not taken for --exclude-editable.
-    (["pip", "list", "--exclude", "six"], "unexpected option '--exclude'",
-     "did you mean '--exclude-editable'? (see 'pyffin pip list --help')"),
+    # No prefix abbreviations: --edit is not taken for --editable.
+    (["pip", "list", "--edit"], "unexpected option '--edit'",
+     "did you mean '--editable'? (see 'pyffin pip list --help')"),
     (["cache", "dir", "--bogus=1"], "unexpected option '--bogus'",
      "see 'pyffin cache dir --help'"),
     (["pip", "freeze", "six"], "unexpected argument 'six'", "see 'pyffin pip freeze --help'"),
@@ -177,7 +199,7 @@ def test_format_bytes(n: int, text: str) -> None:
      "did you mean '--color'? (see 'pyffin --help')"),
     (["pip", "frobnicate"],
      "unrecognized command 'frobnicate' (expected one of: check, compile, freeze, install, list, "
-     "show, sync, uninstall)", "see 'pyffin pip --help'"),
+     "show, sync, tree, uninstall)", "see 'pyffin pip --help'"),
 ])
 def test_a_usage_error_is_one_line_and_a_hint(argv: list[str], error: str, hint: str) -> None:
     result = pyffin(*argv)

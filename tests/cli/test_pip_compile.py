@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.cli import Result, pyffin
 from tests.support.dists import SdistSpec, WheelSpec
+from tests.support.fixtures import MakeDist
 from tests.support.index import IndexServer
 
 
@@ -194,17 +195,60 @@ def test_pyproject_with_extras(tmp_path: Path, index: IndexServer) -> None:
     assert unknown.returncode == 1 and "unknown extra 'nope'" in unknown.stderr
 
 
-def test_hashes(tmp_path: Path, index_server: IndexServer) -> None:
+def test_hashes_cover_every_file_of_the_release(tmp_path: Path,
+                                                 index_server: IndexServer) -> None:
+    """As uv: the wheels of every platform and Python, yanked ones and the sdist, whatever
+    --only-binary says (a lock made here must install anywhere); sorted by digest."""
     import hashlib
 
-    wheel = index_server.add_wheel(WheelSpec("lib", "1.0"))
-    other = index_server.add_wheel(WheelSpec("lib", "1.0", tags=["cp311-cp311-win_amd64"]))
-    sdist = index_server.add_sdist(SdistSpec("lib", "1.0"))
-    result = compile_(tmp_path, index_server, "lib\n", "--generate-hashes")
-    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (wheel, sdist)]
-    assert f"lib==1.0 \\\n    --hash=sha256:{min(digests)} \\\n    --hash=sha256:{max(digests)}\n" \
-        in result.stdout
-    assert hashlib.sha256(other.read_bytes()).hexdigest() not in result.stdout
+    old = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    files = [
+        index_server.add_wheel(WheelSpec("lib", "1.0"), upload_time=old),
+        index_server.add_wheel(WheelSpec("lib", "1.0", tags=["cp311-cp311-win_amd64"]),
+                               upload_time=old),
+        index_server.add_wheel(WheelSpec("lib", "1.0", tags=["cp39-cp39-macosx_11_0_arm64"]),
+                               yanked="bad", upload_time=old),
+        index_server.add_sdist(SdistSpec("lib", "1.0"), upload_time=old),
+    ]
+    late = index_server.add_wheel(
+        WheelSpec("lib", "1.0", tags=["cp312-cp312-musllinux_1_1_x86_64"]),
+        upload_time=datetime(2024, 1, 1, tzinfo=timezone.utc))
+
+    def expected(paths: list[Path]) -> str:
+        digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+        return "lib==1.0 \\\n" + " \\\n".join(f"    --hash=sha256:{d}" for d in digests) + "\n"
+
+    result = compile_(tmp_path, index_server, "lib\n", "--generate-hashes", "--no-header",
+                      "--no-annotate")
+    assert result.stdout == expected([*files, late]), result
+    binary = compile_(tmp_path, index_server, "lib\n", "--generate-hashes", "--no-header",
+                      "--no-annotate", "--only-binary", ":all:")
+    assert binary.stdout == result.stdout
+    # Files uploaded after the cutoff are not part of the release as of that date.
+    dated = compile_(tmp_path, index_server, "lib\n", "--generate-hashes", "--no-header",
+                     "--no-annotate", "--exclude-newer", "2022-01-01")
+    assert dated.stdout == expected(files), dated
+    assert not [r for r in index_server.request_log if r.path.startswith("/files/lib-1.0")
+                and not r.path.endswith(".metadata")]  # the index's hashes: no download
+
+
+def test_hashes_of_unhashed_find_links_files(tmp_path: Path, make_wheel: MakeDist,
+                                             make_sdist: MakeDist) -> None:
+    """A directory lists no hashes: as uv, only the file this target uses is read."""
+    import hashlib
+
+    links = tmp_path / "links"
+    links.mkdir()
+    wheel = make_wheel("lib", "1.0")
+    for path in (wheel, make_wheel("lib", "1.0", tags=["cp311-cp311-win_amd64"]),
+                 make_sdist("lib", "1.0")):
+        (links / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "requirements.in").write_text("lib\n")
+    result = pyffin("pip", "compile", tmp_path / "requirements.in", "--no-index", "-f", links,
+                    "--generate-hashes", "--no-header", "--no-annotate", "--no-config",
+                    "--cache-dir", tmp_path / "cache")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert result.stdout == f"lib==1.0 \\\n    --hash=sha256:{digest}\n", result
 
 
 def test_output_options(tmp_path: Path, index: IndexServer) -> None:
@@ -395,3 +439,72 @@ def test_a_page_that_inflates_past_the_limit_is_a_clear_error(
     assert (f"the response of {index.index_url}bomb/ is larger than 1048576 bytes"
             in result.stderr)
     assert "PYFFIN_MAX_PAGE_BYTES" in result.stderr
+
+
+# ------------------------------------------------------------------ direct references as written
+@pytest.fixture
+def projects(tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+             dist_dir: Path) -> IndexServer:
+    """In the working directory: ``proj`` (demo, needs lib), ``sub/other`` (other, needs demo)
+    and ``d/lib-1.0.tar.gz``; on the index: lib and app (needs lib)."""
+    from tests.support.dists import build_sdist, write_source_tree
+
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib"]))
+    write_source_tree(SdistSpec("demo", "1.0", requires_dist=["lib"]), tmp_path / "proj")
+    write_source_tree(SdistSpec("other", "2.0", requires_dist=["demo"]), tmp_path / "sub/other")
+    (tmp_path / "d").mkdir()
+    sdist = build_sdist(SdistSpec("lib", "1.0"), dist_dir)
+    (tmp_path / "d" / sdist.name).write_bytes(sdist.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    return index_server
+
+
+# Each output is uv 0.13.9's, byte for byte.
+@pytest.mark.parametrize(("requirements", "expected"), [
+    ("-e ./proj\n", "-e ./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("-e proj/\n", "-e proj/\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("-e file:./proj\n", "-e file:./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("-e ./proj[x]\n", "-e ./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("./proj\n", "./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("demo @ ./proj\n", "./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ('demo[x] @ ./proj ; python_version > "3"\n',
+     "./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    ("demo @ file:./proj\n",
+     "demo @ file:./proj\n    # via -r req.in\nlib==1.0\n    # via demo\n"),
+    # Editables first, by what was written; then the rest by name.
+    ("app\n-e ./sub/other\n-e ./proj\n",
+     "-e ./proj\n    # via\n    #   -r req.in\n    #   other\n-e ./sub/other\n"
+     "    # via -r req.in\napp==1.0\n    # via -r req.in\nlib==1.0\n    # via\n    #   app\n"
+     "    #   demo\n"),
+    ("./proj\n./sub/other\n",
+     "./proj\n    # via\n    #   -r req.in\n    #   other\nlib==1.0\n    # via demo\n"
+     "./sub/other\n    # via -r req.in\n"),
+    ("lib @ ./d/lib-1.0.tar.gz\n", "./d/lib-1.0.tar.gz\n    # via -r req.in\n"),
+])
+def test_direct_references_are_written_as_given(projects: IndexServer, requirements: str,
+                                                expected: str) -> None:
+    Path("req.in").write_text(requirements)
+    result = pyffin("pip", "compile", "req.in", "--index-url", projects.index_url,
+                    "--no-config", "--no-header", "--cache-dir", "cache")
+    assert result.stdout == expected, result
+
+
+def test_absolute_references_stay_absolute(projects: IndexServer, tmp_path: Path) -> None:
+    Path("req.in").write_text(f"{tmp_path}/proj\n-e file://{tmp_path}/sub/other\n")
+    result = pyffin("pip", "compile", "req.in", "--index-url", projects.index_url,
+                    "--no-config", "--no-header", "--no-annotate", "--cache-dir", "cache")
+    assert result.stdout == f"-e file://{tmp_path}/sub/other\n{tmp_path}/proj\nlib==1.0\n"
+
+
+def test_a_compiled_editable_installs_as_editable(projects: IndexServer, tmp_path: Path) -> None:
+    Path("req.in").write_text("-e ./proj\n")
+    assert pyffin("pip", "compile", "req.in", "-o", "req.txt", "--index-url",
+                  projects.index_url, "--no-config", "--cache-dir", "cache").returncode == 0
+    assert pyffin("venv", "env", "--python", sys.executable, "--cache-dir", "cache"
+                  ).returncode == 0
+    synced = pyffin("pip", "sync", "req.txt", "--python", "env/bin/python", "--index-url",
+                    projects.index_url, "--no-config", "--cache-dir", "cache")
+    assert synced.returncode == 0, synced
+    freeze = pyffin("pip", "freeze", "--python", "env/bin/python")
+    assert freeze.stdout == f"-e {tmp_path / 'proj'}\nlib==1.0\n"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.interpreter.conftest import pyenv_python
-from tests.support.cli import Result, child_env, pyffin
+from tests.support.cli import Result, child_env, pyffin, run
 from tests.support.dists import SdistSpec, WheelSpec, build_sdist, write_source_tree
 from tests.support.index import IndexServer
 
@@ -106,6 +106,39 @@ def test_a_failing_build_shows_the_backend_output(index_server: IndexServer, ven
     assert "broken-1.0.tar.gz" in result.stderr
     assert "the compiler exploded" in result.stderr
     assert "Traceback (most recent call last)" not in result.stderr.split("the compiler")[0]
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-q"], ["-qq"]])
+def test_backend_output_and_warnings_are_not_shown_when_a_build_succeeds(
+        index_server: IndexServer, venv: Path, verbosity: list[str]) -> None:
+    """Backends talk a lot (setuptools warns of its deprecations dozens of times): as uv,
+    only a failure or -v shows it."""
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    # A child process: in this one, pytest would catch what the warnings module prints.
+    result = run(["pip", "install", "lib", "--python", venv / "bin" / "python", "--index-url",
+                  index_server.index_url, "--cache-dir", venv.parent / "cache", *verbosity],
+                 env={"PYFFIN_TEST_BACKEND_NOISE": "3"})
+    assert result.returncode == 0, result
+    assert "noise" not in result.stderr and "warning" not in result.stderr.lower(), result
+    assert "noise" not in result.stdout
+
+
+def test_backend_output_and_warnings_are_shown_with_v_and_on_failure(
+        index_server: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYFFIN_TEST_BACKEND_NOISE", "2")
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    index_server.add_sdist(SdistSpec("broken", "1.0", fail_build="the compiler exploded"))
+    verbose = install(venv, "lib", "-v", index=index_server)
+    assert verbose.returncode == 0, verbose
+    for text in ("noise 1 on stdout", "noise 1 on stderr", "warning: pyffin_test_backend: "
+                 "warning 1"):
+        assert text in verbose.stderr
+    assert "BuildBackendWarning" not in verbose.stderr
+    # A hook that fails writes no answer, so its warnings are lost (pyproject_hooks records
+    # them in the hook's process); what it printed is shown.
+    failed = install(venv, "broken", index=index_server)
+    assert failed.returncode == 1
+    assert "noise 1 on stderr" in failed.stderr.split("backend output")[1]
 
 
 def test_no_build_refuses_sdists(index_server: IndexServer, venv: Path) -> None:
@@ -371,7 +404,7 @@ def test_wheels_by_url_and_path(index_server: IndexServer, venv: Path, tmp_path:
     compiled = compile_(tmp_path, f"lib @ {index_server.file_url(wheel.name)}\n{local}\n")
     assert compiled.returncode == 0, compiled
     assert compiled.stdout == (f"lib @ {index_server.file_url(wheel.name)}\n"
-                               f"other @ {local.as_uri()}\n")
+                               f"{local}\n")  # as given, as uv writes it
     assert install(venv, f"lib @ {index_server.file_url(wheel.name)}", str(local)
                    ).returncode == 0
     assert python(venv, "import lib, other; print('ok')") == "ok\n"
@@ -451,6 +484,53 @@ def test_touching_pyproject_rebuilds_a_local_project(tmp_path: Path, backend_log
     assert hooks(backend_log, "local").count("prepare_metadata_for_build_wheel") == 2
 
 
+@pytest.mark.parametrize("option", [["--reinstall"], ["--reinstall-package", "local"],
+                                    ["--refresh"], ["--refresh-package", "local"]])
+def test_reinstall_or_refresh_rebuilds_an_edited_local_project(
+        tmp_path: Path, venv: Path, backend_log: Path, option: list[str]) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", files={"local/__init__.py": "V = 1\n"}),
+                                tmp_path / "local")
+    assert install(venv, str(project)).returncode == 0
+    (project / "local" / "__init__.py").write_text("V = 2\n")
+    # Not one of its cache keys (pyproject.toml, setup.py, setup.cfg): the wheel built before
+    # is still the project's, as uv has it.
+    assert install(venv, str(project)).returncode == 0
+    assert python(venv, "import local; print(local.V)") == "1\n"
+    assert builds(backend_log, "local") == 1
+    again = install(venv, str(project), *option)
+    assert again.returncode == 0, again
+    assert python(venv, "import local; print(local.V)") == "2\n"
+    assert builds(backend_log, "local") == 2
+    assert "Replacing the existing built wheel" not in again.stderr
+
+
+def test_reinstall_rebuilds_an_editable_project(tmp_path: Path, venv: Path,
+                                                backend_log: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
+    assert install(venv, "-e", str(project)).returncode == 0
+    assert install(venv, "-e", str(project), "--reinstall").returncode == 0
+    assert hooks(backend_log, "local").count("build_editable") == 2
+    assert len(list((tmp_path / "cache").glob("sdists-v0/path/*/*/editable/*.whl"))) == 1
+
+
+@pytest.mark.parametrize("table", ["pyffin", "uv"])
+@pytest.mark.parametrize("key", ['"local/*.py"', '{ file = "local/**/*.py" }'])
+def test_cache_keys_name_what_rebuilds_a_local_project(
+        tmp_path: Path, venv: Path, backend_log: Path, table: str, key: str) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", files={"local/__init__.py": "V = 1\n"}),
+                                tmp_path / "local")
+    with open(project / "pyproject.toml", "a") as f:
+        f.write(f"\n[tool.{table}]\ncache-keys = [{key}]\n")
+    assert install(venv, str(project)).returncode == 0
+    assert install(venv, str(project)).returncode == 0
+    assert builds(backend_log, "local") == 1
+    (project / "local" / "__init__.py").write_text("V = 2\n")
+    result = install(venv, str(project))
+    assert result.returncode == 0 and result.stderr.count("warning") == 0, result
+    assert python(venv, "import local; print(local.V)") == "2\n"
+    assert builds(backend_log, "local") == 2
+
+
 def test_config_settings_reach_the_backend(tmp_path: Path, venv: Path) -> None:
     project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
     result = install(venv, str(project), "-C", "mode=fast", "-C", "flag=1")
@@ -458,6 +538,47 @@ def test_config_settings_reach_the_backend(tmp_path: Path, venv: Path) -> None:
     [record] = (venv / "lib").glob("python3.*/site-packages/local-1.0.dist-info/"
                                    "pyffin_test_backend.json")
     assert json.loads(record.read_text())["config_settings"] == {"mode": "fast", "flag": "1"}
+
+
+def installed_settings(venv: Path, name: str) -> Any:
+    [record] = (venv / "lib").glob(f"python3.*/site-packages/{name}-1.0.dist-info/"
+                                   "pyffin_test_backend.json")
+    return json.loads(record.read_text())["config_settings"]
+
+
+def test_built_wheels_are_kept_per_config_settings_and_isolation(
+        index_server: IndexServer, tmp_path: Path, backend_log: Path) -> None:
+    """A wheel built with other -C settings, or without isolation, is another wheel; the
+    same options find the one built before."""
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
+    runs: list[tuple[list[str], Any]] = [
+        (["-C", "mode=fast"], {"mode": "fast"}),
+        (["-C", "mode=slow"], {"mode": "slow"}),
+        ([], {}),
+        (["--no-build-isolation"], {}),
+        (["-C", "mode=fast"], {"mode": "fast"}),  # built before: reused
+    ]
+    for i, (options, expected) in enumerate(runs):
+        env = tmp_path / f"env{i}"
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "cache").returncode == 0
+        result = install(env, "lib", str(project), *options, index=index_server)
+        assert result.returncode == 0, result
+        assert installed_settings(env, "lib") == expected
+        assert installed_settings(env, "local") == expected
+    assert builds(backend_log, "lib") == builds(backend_log, "local") == 4
+
+
+def test_metadata_from_the_backend_is_kept_per_config_settings(tmp_path: Path,
+                                                               backend_log: Path) -> None:
+    project = write_source_tree(SdistSpec("local", "1.0", dynamic=["Requires-Dist"],
+                                          static_pyproject=False), tmp_path / "local")
+    for options in (["-C", "a=1"], ["-C", "a=2"], ["-C", "a=1"], []):
+        assert compile_(tmp_path, f"{project}\n", *options).returncode == 0
+    prepared = [c["config_settings"] for c in calls(backend_log)
+                if c["hook"] == "prepare_metadata_for_build_wheel"]
+    assert prepared == [{"a": "1"}, {"a": "2"}, {}]
 
 
 @pytest.mark.network

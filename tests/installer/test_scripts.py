@@ -26,6 +26,19 @@ def test_long_or_spaced_paths_get_the_sh_trampoline(python: str) -> None:
     compile(text, "launcher", "exec")  # to Python, the trampoline is a harmless string
 
 
+def test_a_relative_interpreter_is_found_beside_the_script() -> None:
+    """A relocatable environment's launchers, as uv writes them."""
+    text = shebang("python")
+    assert text.decode().splitlines() == [
+        "#!/bin/sh",
+        """'''exec' "$(dirname -- "$(realpath -- "$0")")"/'python' "$0" "$@\"""",
+        "' '''",
+    ]
+    compile(text, "launcher", "exec")
+    with pytest.raises(NotSupportedError, match="relocatable"):
+        shebang("it's/python")
+
+
 def test_paths_the_trampoline_cannot_quote_are_not_supported() -> None:
     with pytest.raises(NotSupportedError, match="not supported yet"):
         shebang('/my "env"/bin/python')

@@ -25,6 +25,12 @@ Behaviour the tests rely on:
 * ``build_editable`` produces a wheel whose only payload is ``__editable__.<dist>.pth`` holding
   the absolute source directory.
 * Output is deterministic: fixed timestamps and ordering, so equal inputs give equal bytes.
+* ``$PYFFIN_TEST_BACKEND_NOISE=N``: every hook prints N lines to stdout and to stderr and
+  emits N ``UserWarning`` warnings (as setuptools' deprecation warnings), for tests of what
+  a frontend shows.
+* ``$PYFFIN_TEST_BACKEND_SLEEP=SECONDS``: every hook, once logged, waits that long in a child
+  process of its own; the log event then also holds ``pid`` (the hook's) and ``sleeper`` (the
+  child's), so tests can interrupt a slow build and check that nothing of it is left running.
 
 The helpers (:func:`core_metadata`, :func:`record_hash`, :func:`write_zip`, ...) are shared with
 ``dists.py`` so both produce the same format.
@@ -50,6 +56,8 @@ BACKEND_MODULE = "pyffin_test_backend"
 BACKEND_DIR = "_backend"
 SPEC_FILE = "spec.json"
 LOG_ENV = "PYFFIN_TEST_BACKEND_LOG"
+NOISE_ENV = "PYFFIN_TEST_BACKEND_NOISE"
+SLEEP_ENV = "PYFFIN_TEST_BACKEND_SLEEP"
 CONFIG_RECORD = "pyffin_test_backend.json"
 
 # Fixed timestamps make archives byte-for-byte reproducible (1980-01-01 is the zip epoch).
@@ -202,6 +210,21 @@ def _announce(hook: str, spec: Mapping[str, Any], config_settings: Any) -> None:
     settings = json.dumps(config_settings or {}, sort_keys=True)
     message = f"{hook} for {spec['name']} {spec['version']} config_settings={settings}"
     print(f"{BACKEND_MODULE}: {message}", file=sys.stderr)
+    noise = int(os.environ.get(NOISE_ENV) or 0)
+    if noise:
+        import warnings
+
+        for i in range(noise):
+            print(f"{BACKEND_MODULE}: noise {i} on stdout")
+            print(f"{BACKEND_MODULE}: noise {i} on stderr", file=sys.stderr)
+            warnings.warn(f"{BACKEND_MODULE}: warning {i}", UserWarning, stacklevel=1)
+    sleeper = None
+    seconds = os.environ.get(SLEEP_ENV)
+    if seconds:
+        import subprocess
+
+        sleeper = subprocess.Popen([sys.executable, "-c",
+                                    f"import time; time.sleep({float(seconds)})"])
     log = os.environ.get(LOG_ENV)
     if log:
         event = {
@@ -212,8 +235,12 @@ def _announce(hook: str, spec: Mapping[str, Any], config_settings: Any) -> None:
             "cwd": os.getcwd(),
             "python": "{}.{}".format(*sys.version_info[:2]),
         }
+        if sleeper is not None:
+            event.update(pid=os.getpid(), sleeper=sleeper.pid)
         with open(log, "a", encoding="utf-8") as f:
             f.write(json.dumps(event, sort_keys=True) + "\n")
+    if sleeper is not None:
+        sleeper.wait()
 
 
 def _fail_if_requested(spec: Mapping[str, Any]) -> None:

@@ -661,6 +661,10 @@ def _project_json(project: str, files: list[_File], with_metadata: bool) -> dict
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: when a client opens its 50 connections at
+    # once and the accepting thread is slow to run (a loaded machine), the kernel drops the
+    # extra SYNs and each waits the 1 s retransmit, which shows as a stalled command.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], handler: Callable[..., Any], index: IndexServer

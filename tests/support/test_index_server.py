@@ -444,3 +444,13 @@ def test_serves_a_directory_from_the_command_line(make_wheel: MakeDist, dist_dir
 def test_served_metadata_parses(served: IndexServer) -> None:
     metadata = Metadata.from_email(fetch(served, WHEEL + ".metadata").body, validate=True)
     assert (metadata.name, str(metadata.requires_python)) == ("foo", "<4,>=3.8")
+
+
+def test_the_listen_backlog_takes_a_clients_connections_at_once() -> None:
+    """pyffin opens up to PYFFIN_CONCURRENT_DOWNLOADS (50) connections at once; a backlog
+    smaller than that drops SYNs whenever the accepting thread lags, and each dropped one
+    costs the client a 1 s retransmit."""
+    from pyffin.client.http import HttpSettings
+    from tests.support.index import _HTTPServer
+
+    assert _HTTPServer.request_queue_size >= HttpSettings().concurrency

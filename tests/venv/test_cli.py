@@ -136,3 +136,29 @@ def test_venv_is_listed_in_the_help() -> None:
     result = pyffin("--help")
     assert "venv" in result.stdout + result.stderr
     assert "Create a virtual environment" in result.stdout + result.stderr
+
+
+def test_relocatable_environments_run_their_scripts_once_moved(
+        tmp_path: Path, cache_dir: Path, index_server: IndexServer) -> None:
+    import shutil
+    import subprocess
+
+    from tests.support.dists import WheelSpec
+
+    index_server.add_wheel(WheelSpec(
+        "tool", "1.0",
+        files={"tool/__init__.py": "import sys\ndef main():\n    print(sys.prefix)\n"},
+        entry_points={"console_scripts": {"tool": "tool:main"}},
+        data={"scripts": {"raw-tool": "#!python\nimport sys\nprint(sys.prefix)\n"}}))
+    env = tmp_path / "env"
+    result = pyffin("venv", env, "--relocatable", "--python", sys.executable,
+                    cache_dir=cache_dir)
+    assert result.returncode == 0, result
+    installed = pyffin("pip", "install", "tool", "--python", env / "bin" / "python",
+                       "--index-url", index_server.index_url, cache_dir=cache_dir)
+    assert installed.returncode == 0, installed
+    moved = Path(shutil.move(env, tmp_path / "moved here"))
+    for script in ("tool", "raw-tool"):
+        run = subprocess.run([moved / "bin" / script], capture_output=True, text=True,
+                             timeout=60)
+        assert run.stdout == f"{moved}\n", run.stderr

@@ -359,3 +359,21 @@ def test_a_venv_killed_mid_way_leaves_a_directory_the_next_one_removes(
                         *flags)
         assert result.returncode == 0, result
         assert sorted(p.name for p in tmp_path.iterdir()) == ["env"]
+
+
+def test_a_relocatable_environment(tmp_path: Path, interpreter: Interpreter) -> None:
+    from pyffin.venv import is_relocatable
+
+    root = create(tmp_path / "env", interpreter, relocatable=True)
+    assert _config(root)["relocatable"] == "true"
+    assert is_relocatable(root)
+    scripts = sorted(p.name for p in (root / "bin").glob("activate*"))
+    # csh cannot tell where a sourced script is: no activate.csh (as with uv).
+    assert scripts == ["activate", "activate.fish", "activate.nu", "activate.ps1",
+                       "activate.xsh", "activate_this.py"]
+    for script in scripts:
+        assert str(root) not in (root / "bin" / script).read_text(), script
+    plain = create(tmp_path / "plain", interpreter)
+    assert not is_relocatable(plain) and "relocatable" not in _config(plain)
+    assert (plain / "bin" / "activate.csh").is_file()
+    assert not is_relocatable(tmp_path / "nowhere")

@@ -30,6 +30,19 @@ class BuildOptions:
     isolated: bool = True
     config_settings: Mapping[str, str | list[str]] | None = None
 
+    @property
+    def key(self) -> str:
+        """What keys the metadata and wheels built with these options in the cache: ``""``
+        for the defaults, else a hash of the settings and the isolation mode."""
+        if self.isolated and not self.config_settings:
+            return ""
+        import json
+
+        from pyffin.cache import digest
+
+        return digest(json.dumps([self.isolated, dict(self.config_settings or {})],
+                                 sort_keys=True))
+
 
 class InstallingBuildContext:
     """Resolves build requirements for the build environment's interpreter and installs them
@@ -98,9 +111,16 @@ class InstallingBuildContext:
 
 def source_distributions(session: Session,
                          interpreter: Interpreter | Callable[[], Interpreter],
-                         options: BuildOptions | None = None) -> SourceDistributions:
+                         options: BuildOptions | None = None, *,
+                         reinstall: bool = False, reinstall_packages: Sequence[str] = ()
+                         ) -> SourceDistributions:
     """The source distributions of an operation whose sources are built with ``interpreter``
-    (or with the one a callable finds, the first time something must be built)."""
+    (or with the one a callable finds, the first time something must be built).
+
+    Local projects are built again, whatever was built before, for ``--refresh`` and
+    ``--reinstall`` (all of them) and for ``--refresh-package`` and ``--reinstall-package``
+    (the named ones), as uv does."""
+    from pyffin.client.cached import Refresh
     from pyffin.distribution.sdist import SourceDistributions
 
     settings = options or BuildOptions()
@@ -122,7 +142,11 @@ def source_distributions(session: Session,
 
     sources = SourceDistributions(session.cache, session.registry(),
                                   tags=lambda: build_interpreter().tags, builder=builder,
-                                  git=git)
+                                  git=git, build_key=settings.key)
+    sources.reporter = session.reporter
+    if session.refresh or session.refresh_packages or reinstall or reinstall_packages:
+        sources.rebuild = Refresh(all=session.refresh or reinstall,
+                                  packages=[*session.refresh_packages, *reinstall_packages])
     context.sources = sources
     return sources
 
@@ -214,16 +238,21 @@ class LazySources:
 
     def __init__(self, session: Session,
                  interpreter: Interpreter | Callable[[], Interpreter] | None,
-                 options: BuildOptions | None) -> None:
+                 options: BuildOptions | None, *, reinstall: bool = False,
+                 reinstall_packages: Sequence[str] = ()) -> None:
         self.session = session
         self.interpreter = interpreter
         self.options = options
+        self.reinstall = reinstall
+        self.reinstall_packages = reinstall_packages
         self._sources: SourceDistributions | None = None
 
     def get(self) -> SourceDistributions | None:
         """``None`` when there is no interpreter to build with."""
         if self._sources is None and self.interpreter is not None:
-            self._sources = source_distributions(self.session, self.interpreter, self.options)
+            self._sources = source_distributions(
+                self.session, self.interpreter, self.options, reinstall=self.reinstall,
+                reinstall_packages=self.reinstall_packages)
         return self._sources
 
     def project_metadata(self, path: str, spec: RequirementsSpec) -> CoreMetadata:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import Cache, FileLock
-    from pyffin.distribution.database import FetchReporter
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter import Interpreter
+    from pyffin.models.metadata import CoreMetadata
+    from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementEntry, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
@@ -52,8 +53,8 @@ class EmptyRequirementsError(UsageError):
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
-    __slots__ = ("audited", "dry_run", "environment", "installed", "prepared", "removed",
-                 "resolved", "timings")
+    __slots__ = ("audited", "dry_run", "environment", "installed", "metadata", "planned",
+                 "prepared", "removed", "requested_extras", "resolved", "timings")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -67,6 +68,13 @@ class InstallResult:
         self.prepared = 0
         self.dry_run = dry_run
         self.timings: dict[str, float] = {}
+        #: What was (or would be) installed, with the file each comes from: for reports.
+        self.planned: tuple[Wanted, ...] = ()
+        #: The extras the user asked for, by normalized name (pip's report lists them).
+        self.requested_extras: dict[str, tuple[str, ...]] = {}
+        #: The core metadata the resolver read for a planned distribution (``None``: no
+        #: resolution took place).
+        self.metadata: Callable[[Wanted], CoreMetadata] | None = None
 
 
 @record
@@ -123,7 +131,7 @@ def install(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
@@ -154,7 +162,7 @@ def sync(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     change: ChangeOptions = DEFAULT_CHANGE,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
     allow_empty: bool = False,
 ) -> InstallResult:
@@ -220,10 +228,12 @@ def uninstall(
 class _Operation:
     def __init__(self, session: Session | None, python: str | None, system: bool,
                  break_system_packages: bool, change: ChangeOptions,
-                 reporter: FetchReporter | None, build: BuildOptions | None = None) -> None:
+                 reporter: Reporter | None, build: BuildOptions | None = None) -> None:
         from pyffin.api.session import Session
 
         self.session = session or Session()
+        if reporter is not None and self.session.reporter is None:
+            self.session.reporter = reporter  # hears the resolution and builds too
         self.build = build
         self.python = python
         self.system = system
@@ -231,13 +241,16 @@ class _Operation:
         self.change = change
         self.reporter = reporter
         self.sources: LazySources | None = None
+        self._requested_extras: dict[str, tuple[str, ...]] = {}
 
     def lazy_sources(self, env: Interpreter) -> LazySources:
         """The operation's source distributions (made on first use)."""
         if self.sources is None:
             from pyffin.api.building import LazySources
 
-            self.sources = LazySources(self.session, env, self.build)
+            self.sources = LazySources(self.session, env, self.build,
+                                       reinstall=self.change.reinstall,
+                                       reinstall_packages=self.change.reinstall_packages)
         return self.sources
 
     def environment(self) -> Interpreter:
@@ -359,6 +372,9 @@ class _Operation:
                          reinstall_packages={checked_name(n) for n in
                                              self.change.reinstall_packages})
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
+        result.planned = plan.to_install
+        result.requested_extras = self._requested_extras
+        result.metadata = lambda wanted: _planned_metadata(source, wanted)
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
         result.audited = len(plan.kept)
         if self.change.dry_run or plan.is_noop:
@@ -390,6 +406,9 @@ class _Operation:
         builds = self.lazy_sources(env).get()
         assert builds is not None  # an environment has an interpreter
         entries = name_entries(spec.requirements, builds)
+        self._requested_extras = {
+            entry.name: tuple(sorted(entry.extras)) for entry in entries
+            if entry.name is not None and entry.extras}
         source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
                               only_binary=options.only_binary, no_build=options.no_build,
                               exclude_newer=cutoffs, no_deps=no_deps,
@@ -467,10 +486,16 @@ class _Operation:
         result.timings["prepare"] = time.perf_counter() - started
 
         python = os.fspath(env.sys_executable)
+        launcher_python = python
+        if env.is_venv:
+            from pyffin.venv import is_relocatable
+
+            if is_relocatable(env.prefix):  # scripts run the interpreter beside them
+                launcher_python = os.path.relpath(python, env.scheme.scripts)
         to_install = sorted(plan.to_install, key=lambda w: w.name)
 
         def prepare(item: Wanted) -> PreparedWheel:
-            return prepare_wheel(archives[item.name], env.scheme, python=python,
+            return prepare_wheel(archives[item.name], env.scheme, python=launcher_python,
                                  link_mode=self.change.link_mode)
 
         # Every wheel is checked before the environment is touched: a refused one (a script
@@ -537,6 +562,14 @@ def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
             or "/tmp"
         return FileLock(Path(temp) / f"pyffin-env-{key}.lock", what)
     return FileLock(cache.entry(CacheBucket.INTERPRETER, f"{key}.lock").path, what)
+
+
+def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:
+    from packaging.version import Version
+
+    from pyffin.models.names import normalize_name
+
+    return source.metadata(normalize_name(wanted.name), Version(wanted.version))
 
 
 # ------------------------------------------------------------------------------ fast paths

@@ -70,7 +70,46 @@ class CompileResult:
             extra_index_urls=extra,
             find_links=list(settings.find_links or ()) if emit_find_links else (),
             no_emit_packages=frozenset(checked_name(n) for n in no_emit_packages),
+            written=self.written(),
         )
+
+    def written(self) -> dict[str, str]:
+        """The pins to write as the user wrote their direct reference (see
+        :func:`written_requirement`), by name."""
+        from pyffin.resolver.dependencies import same_url
+
+        entries = [e for e in (*self.spec.requirements, *self.spec.constraints,
+                               *self.spec.overrides) if e.url is not None and e.given]
+        written: dict[str, str] = {}
+        for package in self.resolution:
+            if package.url is None:
+                continue
+            for entry in entries:
+                if entry.url is not None and same_url(entry.url, package.url):
+                    text = written_requirement(package.name, entry)
+                    if text is not None:
+                        written[package.name] = text
+                    break
+        return written
+
+
+def written_requirement(name: str, entry: RequirementEntry) -> str | None:
+    """How a compiled file writes a pin from a direct reference, as uv does: an editable as
+    ``-e`` and its reference as given; a local path as given (``./pkg``, relative paths stay
+    relative); a ``file:`` URL as ``name @ file:…`` as given. ``None``: the resolution's URL
+    (remote URLs, git pinned to its commit)."""
+    from pyffin.requirements.requirement import url_scheme
+
+    given = entry.given
+    if given is None or entry.url is None:
+        return None
+    if entry.editable:
+        return f"-e {given}"
+    if not entry.url.startswith("file:"):
+        return None
+    if url_scheme(given) is None:
+        return given  # a path: a requirements file may name a project by its path
+    return f"{name} @ {given}"
 
 
 def compile(  # the public name mirrors `pyffin pip compile`
@@ -194,7 +233,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
                        sources=sources, editables=editables,
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
-                       summaries=not (cutoffs and cutoffs.relative))
+                       summaries=not (cutoffs and cutoffs.relative),
+                       reporter=session.reporter)
 
 
 def check_requires_python(spec: RequirementsSpec, target: Target, *,
@@ -306,20 +346,27 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
 
 
 def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]:
-    """``sha256`` of every file of each pinned version that suits the target."""
+    """``sha256`` of every file of each pinned release, for every platform and Python (so a
+    hashed lock made here installs anywhere), as uv writes them: the index's hashes of all the
+    release's files but those ``--exclude-newer`` leaves out; a file the index lists without a
+    hash is read (or downloaded) only if it is the one this target uses."""
     hashes: dict[str, list[str]] = {}
     for package in resolution:
         digests: set[str] = set()
-        for dist in source.files(package.name, package.version).usable:
+        chosen = source.files(package.name, package.version).best
+        for dist in source.release_files(package.name, package.version):
             if dist.file is not None:
-                digest = dist.file.hash("sha256") or _compute_sha256(source, dist.file.url)
+                digest = dist.file.hash("sha256")
+                if digest is None and dist.file.url == (chosen.file and chosen.file.url):
+                    digest = _compute_sha256(source, dist.file.url)
             elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
                     not dist.direct.is_directory:
                 url = dist.direct.url.partition("#")[0]
                 digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
             else:
                 continue  # a git checkout or a directory has no archive to hash
-            digests.add(f"sha256:{digest}")
+            if digest is not None:
+                digests.add(f"sha256:{digest}")
         hashes[package.name] = sorted(digests)
     return hashes
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
+    from pyffin.reporting import Reporter
     from pyffin.settings import Configuration, IndexSettings
 
 
@@ -20,6 +21,7 @@ class Session:
     files, pip's configuration and the requirements files' own options are merged in by
     :meth:`registry` (from ``configuration``, else a fresh read of them). ``refresh`` is
     ``True`` for ``--refresh``; ``refresh_packages`` names packages for ``--refresh-package``.
+    ``reporter`` hears how resolutions and builds progress.
     """
 
     def __init__(
@@ -33,6 +35,7 @@ class Session:
         refresh_packages: Iterable[str] = (),
         cwd: Path | None = None,
         configuration: Configuration | None = None,
+        reporter: Reporter | None = None,
     ) -> None:
         from pyffin.cache import Cache
         from pyffin.settings import IndexSettings
@@ -46,6 +49,8 @@ class Session:
         self.cwd = cwd
         #: The configuration levels below the flags (read once, shared with the CLI's).
         self.configuration = configuration
+        #: Where resolutions and builds report their progress (see :mod:`pyffin.reporting`).
+        self.reporter = reporter
         self._registry: RegistryClient | None = None
         self.index_settings: IndexSettings | None = None
 

@@ -79,12 +79,15 @@ def isolated_environment(cache: Cache, interpreter: Interpreter) -> Iterator[Bui
 
     Raises :class:`~pyffin.errors.NotSupportedError` on Windows (venv creation is POSIX-only).
     """
+    from pyffin.interrupt import temporary
     from pyffin.venv import create
 
     path = cache.shard(CacheBucket.BUILDS, fs.token()).path
-    root = create(path, interpreter, prompt="pyffin-build")
+    with temporary(path):  # removed even if its thread is still busy at Ctrl-C
+        root = create(path, interpreter, prompt="pyffin-build")
     try:
-        yield BuildEnvironment(_venv_interpreter(interpreter, root), isolated=True)
+        with temporary(root):
+            yield BuildEnvironment(_venv_interpreter(interpreter, root), isolated=True)
     finally:
         try:
             fs.remove(root)

@@ -1,10 +1,12 @@
 """Calling a backend's PEP 517 / 660 hooks through ``pyproject_hooks``, one process per hook.
 
-The hook process's output (stdout and stderr, interleaved) is captured: it is shown with
-``-v`` and, when a hook fails, in the error, with the hook, the command and what the source was
-needed by. At most ``PYFFIN_CONCURRENT_BUILDS`` hook processes (default: the CPU count) run at
-once in a process; a slot is held only while a hook runs, never while build requirements are
-installed, so a build that builds its requirements cannot starve itself of slots.
+The hook process's output (stdout and stderr, interleaved) and the warnings the backend raised
+are captured: they are shown with ``-v`` and, when a hook fails, in the error, with the hook,
+the command and what the source was needed by; never otherwise, as uv.
+
+At most ``PYFFIN_CONCURRENT_BUILDS`` hook processes (default: the CPU count) run at once in a
+process; a slot is held only while a hook runs, never while build requirements are installed,
+so a build that builds its requirements cannot starve itself of slots.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class _Runner:
                  extra_environ: Mapping[str, str] | None = None) -> None:
         import subprocess
 
+        from pyffin.interrupt import run
+
         environ = {**self._environ, **(extra_environ or {})}
         self.command, self.output = cmd, ""
         limit, slots = _build_slots()
@@ -84,13 +88,39 @@ class _Runner:
                       f"{self._what}")
             slots.acquire()
         try:
-            result = subprocess.run(cmd, cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+            # In a process group of its own, killed as a whole on Ctrl-C (see pyffin.interrupt).
+            result = run(cmd, cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         finally:
             slots.release()
         self.output = result.stdout.decode("utf-8", errors="replace")
         if result.returncode != 0:
             raise _HookProcessFailed(result.returncode)
+        self.output += _take_warnings(cmd)
+
+
+def _take_warnings(cmd: Sequence[str]) -> str:
+    """The backend's warnings, taken out of the hook's answer as text for its output.
+
+    ``pyproject_hooks`` records the warnings a hook raises and warns them again in the frontend
+    (``BuildBackendWarning``): dozens of lines of setuptools deprecations on pyffin's stderr,
+    even with ``-q``. Like the rest of the backend's output, they belong with ``-v`` or a
+    failure. Its command is ``[python, script, hook, control_dir]``; the answer is
+    ``control_dir/output.json``."""
+    import json
+
+    answer = Path(cmd[-1], "output.json")
+    try:
+        data = json.loads(answer.read_bytes())
+    except (OSError, ValueError):
+        return ""
+    warnings = data.pop("warnings", None) if isinstance(data, dict) else None
+    if not warnings:
+        return ""
+    answer.write_text(json.dumps(data))
+    lines = [f"{w.get('filename')}:{w.get('lineno')}: warning: {w.get('message')}\n"
+             for w in warnings if isinstance(w, dict)]
+    return "".join(lines)
 
 
 class HookCaller:

@@ -67,6 +67,8 @@ class CacheBucket(enum.Enum):
         A revision holds the downloaded archive, ``metadata.rec``, ``manifest.rec`` (built
         wheel filename → metadata, written atomically), the built wheels, ``editable/``,
         ``NAME`` (the project, for ``cache clean NAME``) and ``.lock``, held while building.
+        Built with ``-C/--config-settings`` or ``--no-build-isolation``, the metadata,
+        manifest, wheels and ``editable/`` are in ``build-<hash(options)>/`` of the revision.
         """,
     )
     GIT = (

@@ -270,11 +270,14 @@ class Cache:
         An error raised after the directory vanished (``pyffin cache clean --force`` ran
         meanwhile) becomes a :class:`CacheChangedError`, which callers may answer by starting
         over."""
+        from pyffin.interrupt import temporary
+
         parent = self.root / TEMP_DIRNAME
         path = parent / token()
         fs.ensure_dir(path)
         try:
-            yield path
+            with temporary(path):  # removed even if its thread is still busy at Ctrl-C
+                yield path
         except (OSError, PyffinError) as e:  # an unzip or a build error, say
             if isinstance(e, CacheChangedError) or os.path.isdir(path):
                 raise

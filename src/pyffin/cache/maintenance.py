@@ -96,14 +96,22 @@ def _named_revisions(cache: Cache, name: str) -> Iterable[Path]:
                 yield marker.parent
 
 
-def prune(cache: Cache) -> Usage:
+def prune(cache: Cache, *, ci: bool = False) -> Usage:
     """Remove what no one can use: temporary leftovers of killed runs, archives no pointer
-    names, build environments, and buckets of old format versions."""
+    names, build environments, and buckets of old format versions.
+
+    ``ci`` (uv's ``cache prune --ci``) also drops what is quicker to download again than to
+    save and restore in a CI cache: every downloaded wheel with its metadata and unzipped
+    archive (all of ``wheels-v0``). Wheels built from source stay, with their sources and
+    metadata (``sdists-v0``): their unzipped archives are made again from them when needed.
+    """
     usage = Usage()
     if not cache.root.is_dir():
         return usage
     usage.add(_remove_children(cache.root / TEMP_DIRNAME))
     usage.add(_remove_children(cache.bucket(CacheBucket.BUILDS)))
+    if ci:
+        usage.add(_remove_children(cache.bucket(CacheBucket.WHEELS)))
 
     current = {bucket.dirname for bucket in CacheBucket}
     for child in sorted(cache.root.iterdir()):
@@ -136,6 +144,36 @@ def prune(cache: Cache) -> Usage:
 def size(cache: Cache) -> Usage:
     """The files in the cache and their bytes (hard links counted once)."""
     return measure(cache.root)
+
+
+def disk_usage(cache: Cache) -> int:
+    """The bytes the cache takes on disk, as ``du -s`` (and ``uv cache size``) count them: the
+    blocks of every file, link and directory, the root included, hard links once."""
+    import stat
+
+    total = 0
+    seen: set[tuple[int, int]] = set()
+
+    def count(st: os.stat_result) -> None:
+        nonlocal total
+        if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                return
+            seen.add(key)
+        total += st.st_blocks * 512
+
+    try:
+        count(os.lstat(cache.root))
+    except OSError:
+        return 0
+    for dirpath, dirnames, filenames in os.walk(cache.root):
+        for name in (*dirnames, *filenames):
+            try:
+                count(os.lstat(os.path.join(dirpath, name)))
+            except OSError:  # removed meanwhile
+                continue
+    return total
 
 
 def _remove_children(path: Path) -> Usage:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
 
 _STYLES = {
     "bold": "1",
     "dim": "2",
+    "italic": "3",
     "red": "31",
     "green": "32",
     "yellow": "33",
@@ -51,6 +52,11 @@ class Console:
         self.verbose = verbose
         self.color = use_color(color, self.stderr)
         self.color_out = use_color(color, self.stdout)
+        #: A status line on stderr (:class:`pyffin.cli.progress.Progress`), cleared while a
+        #: message is written.
+        self.status: _Status | None = None
+        #: ``False`` for ``--no-progress``: no progress bars (messages stay).
+        self.progress = True
 
     @property
     def log_level(self) -> int:
@@ -75,23 +81,32 @@ class Console:
     def note(self, text: str) -> None:
         """A progress or summary line on stderr; hidden by ``-q``."""
         if not self.quiet:
-            self.stderr.write(text + "\n")
+            self._message(text + "\n")
 
     def warn(self, text: str) -> None:
         if self.quiet < 2:
-            self.stderr.write(f"{self.style('warning', 'warning')}: {text}\n")
+            self._message(f"{self.style('warning', 'warning')}: {text}\n")
 
     def debug(self, text: str) -> None:
         if self.verbose:
-            self.stderr.write(self.style(f"DEBUG {text}", "dim") + "\n")
+            self._message(self.style(f"DEBUG {text}", "dim") + "\n")
 
     def error(self, text: str, *, causes: list[str] | None = None,
               hint: str | None = None) -> None:
-        self.stderr.write(f"{self.style('error', 'error')}: {text}\n")
-        for cause in causes or ():
-            self.stderr.write(f"  {self.style('Caused by', 'red')}: {cause}\n")
+        lines = [f"{self.style('error', 'error')}: {text}\n"]
+        lines += [f"  {self.style('Caused by', 'red')}: {cause}\n" for cause in causes or ()]
         if hint:
-            self.stderr.write(f"{self.style('hint', 'hint')}: {hint}\n")
+            lines.append(f"{self.style('hint', 'hint')}: {hint}\n")
+        self._message("".join(lines))
+
+    def _message(self, text: str) -> None:
+        status = self.status
+        if status is None:
+            self.stderr.write(text)
+            return
+        with status.suspended():
+            self.stderr.write(text)
+            self.stderr.flush()
 
     def sink(self, level: int, message: str) -> None:
         """The :mod:`pyffin.log` sink: route library messages to the right stream."""
@@ -103,14 +118,27 @@ class Console:
             self.debug(message)
 
 
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from typing import Protocol
+
+    class _Status(Protocol):
+        def suspended(self) -> AbstractContextManager[None]: ...
+
+
 def format_bytes(n: int) -> str:
-    """Human-readable size in binary units, as uv prints it: ``1.2MiB``."""
+    """Human-readable size in binary units, as uv prints it: ``1.2MiB``; a value that would
+    round to ``1024.0`` goes up a unit (``1.0MiB``)."""
+    if n < 1024:
+        return f"{n}B"
     value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{n}B" if unit == "B" else f"{value:.1f}{unit}"
+    unit = "B"
+    for next_unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if 1024 - value > 0.05:
+            break
         value /= 1024
-    raise AssertionError("unreachable")
+        unit = next_unit
+    return f"{value:.1f}{unit}"
 
 
 def format_duration(seconds: float) -> str:

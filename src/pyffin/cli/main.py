@@ -1,8 +1,9 @@
 """Entry point of the ``pyffin`` command: global options, dispatch, errors and exit codes.
 
-Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments).
-Errors are one line (``error: ...``); ``-v`` adds their causes, and for an unexpected exception
-(a bug) the traceback.
+Exit status: 0 on success, 1 when a command fails, 2 for a usage error (bad flags or arguments)
+or an unexpected exception (a bug, said as such, with where it happened), 130 when interrupted
+(Ctrl-C), 128 + N for signal N (SIGTERM). Errors are one line (``error: ...``); ``-v`` adds their
+causes, and for an unexpected exception the traceback.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pyffin import log
 from pyffin._version import __version__
@@ -89,7 +90,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: Global options that take a value (needed to find the command words in ``argv``).
-_VALUE_OPTIONS = frozenset({"--cache-dir", "--color"})
+_VALUE_OPTIONS = frozenset({"--cache-dir", "--color", "--config-file"})
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -101,11 +102,19 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="When to use colours (default: auto; NO_COLOR disables)")
     group.add_argument("--cache-dir", metavar="DIR", help="Path to the cache directory")
-    group.add_argument("--no-cache", action="store_true",
+    group.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true",
                        help="Use a temporary cache, removed when the command ends")
-    group.add_argument("--no-config", action="store_true",
+    group.add_argument("--no-config", "--isolated", action="store_true",
                        help="Ignore every configuration file, pyffin's and pip's "
                             "[env: PYFFIN_NO_CONFIG]")
+    group.add_argument("--config-file", metavar="FILE",
+                       help="Read settings from this pyffin.toml instead of looking for one "
+                            "[env: PYFFIN_CONFIG_FILE]")
+    group.add_argument("--no-progress", action="store_true",
+                       help="Hide progress bars")
+    # pip's: pyffin never checks for a newer version of itself.
+    group.add_argument("--disable-pip-version-check", action="store_true",
+                       help=argparse.SUPPRESS)
     group.add_argument("--version", action="version", version=f"pyffin {__version__}",
                        help="Print the version and exit")
 
@@ -216,10 +225,13 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
     log.configure(console.sink, console.log_level)
     context: Context | None = None
-    _exit_cleanly_on_sigterm()
+    restore_signals = _stop_everything_on_signals()
     try:
-        configuration = Configuration(no_config=args.no_config)
+        configuration = Configuration(
+            no_config=args.no_config,
+            config_file=args.config_file or os.environ.get("PYFFIN_CONFIG_FILE") or None)
         apply(args, bound, configuration)
+        console.progress = not args.no_progress
         context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,
                           no_config=configuration.no_config, configuration=configuration)
         code = command.run(args, context)
@@ -229,6 +241,9 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
         return e.exit_code
     except KeyboardInterrupt:
+        from pyffin.interrupt import interrupt
+
+        interrupt()  # also when it was not the signal handler's (a library's own handler)
         console.error("interrupted")
         return 130
     except BrokenPipeError:
@@ -236,29 +251,84 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         # is a success, as for uv.
         _silence_stdout()
         return 0
-    except FileNotFoundError as e:
+    except OSError as e:
         # Not a bug when what vanished was in the cache: another process cleaned it.
-        changed = context.cache_changed(e) if context is not None else None
-        if changed is None:
-            return _crashed(console, e, args.verbose)
-        console.error(changed.message, causes=_causes(changed) if args.verbose else None,
-                      hint=changed.hint)
-        return changed.exit_code
+        changed = (context.cache_changed(e) if context is not None
+                   and isinstance(e, FileNotFoundError) else None)
+        if changed is not None:
+            console.error(changed.message, causes=_causes(changed) if args.verbose else None,
+                          hint=changed.hint)
+            return changed.exit_code
+        # Else the system refused something pyffin did not expect to fail.
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        console.error(_os_error(e), hint=None if args.verbose else
+                      "run again with -v for the traceback")
+        return 2
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
         return _crashed(console, e, args.verbose)
     finally:
+        from pyffin.interrupt import interrupted
+
+        if interrupted():
+            _wind_down()
         if context is not None:
             context.close()
+        restore_signals()
+
+
+def _wind_down() -> None:
+    """After Ctrl-C: give the threads a moment to stop (their children are killed, their
+    downloads stop at the next chunk) and clean up after them, then remove what they left."""
+    from pyffin.futures import wait_for_pools
+    from pyffin.interrupt import clean_up
+
+    if not wait_for_pools(_WIND_DOWN_SECONDS):
+        log.debug("Some work did not stop in time; leaving it behind")
+    clean_up()
+
+
+#: How long an interrupted command waits for its threads to stop.
+_WIND_DOWN_SECONDS = 1.0
+
+
+def _unexpected(error: BaseException) -> str:
+    """An unexpected exception in one line that says what and where: ``KeyError: 'x' (at
+    pyffin/resolver/provider.py:120, in versions)``."""
+    text = str(error)
+    what = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    tb = error.__traceback__
+    if tb is None:
+        return what
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    filename = code.co_filename.replace(os.sep, "/")
+    marker = filename.rfind("/pyffin/")
+    where = filename[marker + 1:] if marker >= 0 else filename
+    return f"{what} (at {where}:{tb.tb_lineno}, in {code.co_name})"
+
+
+def _os_error(error: OSError) -> str:
+    """``Permission denied: /path`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    message = error.strerror or str(error) or type(error).__name__
+    paths = [p for p in (error.filename, error.filename2) if p is not None]
+    if paths:
+        message += ": " + " -> ".join(os.fsdecode(p) for p in paths)
+    return message
 
 
 def _crashed(console: Console, e: Exception, verbose: int) -> int:
+    """A bug: said in one line that says what and where, the traceback only with ``-v``."""
     if verbose:
         import traceback
 
         traceback.print_exc()
-    console.error(f"pyffin crashed: {type(e).__name__}: {e}",
+    console.error(f"pyffin crashed: {_unexpected(e)}",
                   hint="this is a bug; run again with -v for the traceback and report it")
-    return 1
+    return 2
 
 
 def _causes(error: BaseException) -> list[str]:
@@ -272,18 +342,39 @@ def _causes(error: BaseException) -> list[str]:
     return causes
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks (lock release, removal of a
-    ``--no-cache`` directory) run, as they do for Ctrl-C."""
+def _stop_everything_on_signals() -> Callable[[], None]:
+    """Ctrl-C and SIGTERM stop the work of every thread and kill every child process (see
+    :mod:`pyffin.interrupt`), then raise ``KeyboardInterrupt`` (exit 130) or ``SystemExit``
+    (128 + the signal) in the main thread, so that ``finally`` blocks (lock release, removal
+    of a ``--no-cache`` directory) run. Returns what puts the previous handlers back (pyffin
+    may run inside another program)."""
     import signal
 
-    def handler(signum: int, frame: object) -> None:
+    from pyffin.interrupt import interrupt, reset
+
+    reset()  # an interruption of an earlier command in this process is over
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupt()
+        raise KeyboardInterrupt
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        interrupt()
         raise SystemExit(128 + signum)
 
+    previous: dict[int, Any] = {}
     try:
-        signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, on_sigterm)
     except ValueError:  # not the main thread (pyffin called from a library user's thread)
         pass
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
 
 
 def _silence_stdout() -> None:

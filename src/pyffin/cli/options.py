@@ -9,21 +9,30 @@ if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.cli.command import Context
+    from pyffin.reporting import Reporter
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Index options")
-    group.add_argument("-i", "--index-url", metavar="URL",
+    group.add_argument("-i", "--index-url", "--default-index", metavar="URL",
                        help="The package index (default: https://pypi.org/simple)")
+    group.add_argument("--index", action="append", default=[], metavar="[NAME=]URL",
+                       type=index_url,
+                       help="An index searched before --extra-index-url and --index-url (uv's "
+                            "spelling; the first given is searched first)")
     group.add_argument("--extra-index-url", action="append", metavar="URL",
                        help="Extra package indexes, searched before --index-url")
     group.add_argument("-f", "--find-links", action="append", metavar="PATH_OR_URL",
                        help="Directories or HTML pages of links to look for distributions in")
     group.add_argument("--no-index", action="store_true", default=None,
                        help="Ignore every index; use --find-links only")
-    group.add_argument("--index-strategy", choices=("first-index", "unsafe-best-match"),
+    group.add_argument("--index-strategy",
+                       choices=("first-index", "unsafe-first-match", "unsafe-best-match"),
                        help="first-index (default): use only the first index that has a "
                             "project; unsafe-best-match: consider every index")
+    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
+                       help="pip's: accepted; plain HTTP is allowed to every host (HTTPS "
+                            "certificates are still verified)")
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -88,26 +97,52 @@ def requirement_spec(value: str) -> str:
     return value
 
 
-def session(args: argparse.Namespace, ctx: Context) -> Session:
-    """A :class:`~pyffin.api.session.Session` from the index and cache options."""
+def index_url(value: str) -> str:
+    """argparse ``type`` of uv's ``--index [NAME=]URL``: the URL (a name only matters to uv's
+    ``[tool.uv.sources]``, which pyffin does not read)."""
+    name, sep, url = value.partition("=")
+    if sep and name and ":" not in name:
+        import re
+
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+            raise argparse.ArgumentTypeError(f"invalid index name {name!r} in {value!r} "
+                                             "(letters, digits, '-', '_' and '.' only)")
+        value = url
+    if not value:
+        raise argparse.ArgumentTypeError("expected an index URL or directory")
+    return value
+
+
+def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None = None
+            ) -> Session:
+    """A :class:`~pyffin.api.session.Session` from the index and cache options; ``reporter``
+    hears its progress."""
     from pyffin.api.session import Session
     from pyffin.settings import IndexSettings
 
+    if args.trusted_host:
+        from pyffin import log
+
+        log.debug(f"--trusted-host {' '.join(args.trusted_host)}: plain HTTP is allowed to "
+                  "every host; HTTPS certificates are still verified")
+    # uv's --index comes first, then --extra-index-url, then the default index.
+    extra = [*args.index, *(args.extra_index_url or ())]
     flags = IndexSettings(
         index_url=args.index_url,
-        extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
+        extra_index_urls=tuple(extra) if extra else None,
         find_links=tuple(args.find_links) if args.find_links else None,
         no_index=args.no_index,
         index_strategy=args.index_strategy,
     )
     return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package,
-                   configuration=ctx.configuration)
+                   configuration=ctx.configuration, reporter=reporter)
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Build options")
-    group.add_argument("-C", "--config-setting", action="append", default=[],
+    group.add_argument("-C", "--config-setting", "--config-settings", action="append",
+                       default=[],
                        metavar="KEY=VALUE",
                        help="Settings for the build backend (PEP 517 config_settings)")
     group.add_argument("--no-build-isolation", action="store_true",

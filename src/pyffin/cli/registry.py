@@ -21,7 +21,8 @@ class CommandSpec:
 #: Top-level groups that only hold subcommands, with their summaries.
 GROUPS: dict[str, str] = {
     "cache": "Manage pyffin's cache",
-    "pip": "pip-compatible commands: compile, sync, install, uninstall, freeze, list, show, check",
+    "pip": "pip-compatible commands: compile, sync, install, uninstall, freeze, list, tree, "
+           "show, check",
 }
 
 COMMANDS: dict[tuple[str, ...], CommandSpec] = {
@@ -44,6 +45,8 @@ COMMANDS: dict[tuple[str, ...], CommandSpec] = {
     ),
     ("pip", "list"): CommandSpec("pyffin.cli.commands.pip_inspect:LIST",
                                  "List installed packages"),
+    ("pip", "tree"): CommandSpec("pyffin.cli.commands.pip_inspect:TREE",
+                                 "Show the installed packages as a dependency tree"),
     ("pip", "show"): CommandSpec("pyffin.cli.commands.pip_inspect:SHOW",
                                  "Show information about installed packages"),
     ("pip", "check"): CommandSpec(

@@ -30,7 +30,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -48,7 +47,9 @@ from pyffin.client.errors import (
     TlsError,
 )
 from pyffin.errors import PyffinError, UsageError
-from pyffin.futures import Future
+from pyffin.futures import Future, ThreadPool
+from pyffin.interrupt import Interrupted, check, interrupted
+from pyffin.interrupt import sleep as interruptible_sleep
 from pyffin.models.urls import redact, strip_credentials
 from pyffin.records import record
 
@@ -127,7 +128,7 @@ class HttpClient:
     def __init__(self, settings: HttpSettings | None = None,
                  credentials: Credentials | None = None, *,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = interruptible_sleep) -> None:
         self.settings = settings or HttpSettings.from_env()
         self.credentials = credentials or Credentials()
         #: The clock of deadlines and the wait between retries (tests give their own).
@@ -136,30 +137,23 @@ class HttpClient:
         self._semaphore = threading.BoundedSemaphore(self.settings.concurrency)
         self._lock = threading.Lock()
         self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ThreadPool | None = None
 
     # ----------------------------------------------------------------------------- public
     @property
-    def executor(self) -> ThreadPoolExecutor:
-        """The process's I/O thread pool (created on first use)."""
+    def executor(self) -> ThreadPool:
+        """The process's I/O thread pool (created on first use; daemon threads, so that an
+        interrupted command does not wait for them)."""
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(
-                        max_workers=self.settings.concurrency, thread_name_prefix="pyffin-io")
+                    self._executor = ThreadPool(self.settings.concurrency, "pyffin-io")
         return self._executor
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
         future: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(fn())
-            except BaseException as e:
-                future.set_exception(e)
-
-        self.executor.submit(run)
+        self.executor.submit(future.run, fn)
         return future
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -188,7 +182,7 @@ class HttpClient:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown()
             self._executor = None
         for pool in self._pools.values():
             pool.clear()
@@ -213,6 +207,7 @@ class HttpClient:
 
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
+            check()
             try:
                 with self._semaphore:
                     return self._attempt(clean_url, shown, request_headers, sink, on_status)
@@ -299,6 +294,8 @@ class HttpClient:
         deadline = self.settings.deadline
         try:
             while chunk := raw.read1(_CHUNK):
+                if interrupted():  # Ctrl-C: stop between chunks
+                    raise Interrupted()
                 sink(chunk)
                 received += len(chunk)
                 elapsed = self.clock() - started

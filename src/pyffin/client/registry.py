@@ -28,7 +28,7 @@ from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
-from pyffin.errors import PyffinError, UsageError
+from pyffin.errors import NotSupportedError, PyffinError, UsageError
 from pyffin.futures import Future
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 from pyffin.models.metadata import CoreMetadata, MetadataError
@@ -130,7 +130,7 @@ class _Memo:
         tried first in the calling thread, answers without ``compute`` when it can."""
         with self._lock:
             future = self._futures.get(key)
-            if future is not None:
+            if future is not None and not future.interrupted():
                 return future
         if fast is not None:
             value = fast()
@@ -139,7 +139,7 @@ class _Memo:
                     return self._futures.setdefault(key, Future.of(value))
         with self._lock:
             future = self._futures.get(key)
-            if future is not None:
+            if future is not None and not future.interrupted():
                 return future
             if submit is not None:
                 future = submit(compute)
@@ -147,10 +147,7 @@ class _Memo:
                 return future
             future = Future()
             self._futures[key] = future
-        try:
-            future.set_result(compute())
-        except BaseException as e:
-            future.set_exception(e)
+        future.run(compute)  # an interruption goes on from here, and is not kept
         return future
 
     def peek(self, key: object) -> Any:
@@ -173,6 +170,13 @@ class RegistryClient:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
+        if self.locations.strategy == "unsafe-first-match":
+            # uv's: every index's versions, those of the first index tried first. The order in
+            # which versions are tried is the resolver's; it only knows "highest first".
+            raise NotSupportedError(
+                "--index-strategy unsafe-first-match is not supported yet",
+                hint="use unsafe-best-match (every index, highest version first) or "
+                     "first-index")
         if self.locations.strategy not in INDEX_STRATEGIES:
             raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")

@@ -94,16 +94,13 @@ class WheelDatabase:
         key = os.fspath(pointer.path)
         with self._lock:
             future = self._inflight.get(key)
-            if future is not None and not _vanished(future):
+            if future is not None and not _vanished(future) and not future.interrupted():
                 return future
             future = Future()
             self._inflight[key] = future
 
         def run() -> None:
-            try:
-                future.set_result(self._fetch(page, file, pointer, required_hashes))
-            except BaseException as e:
-                future.set_exception(e)
+            future.run(lambda: self._fetch(page, file, pointer, required_hashes))
 
         if inline:
             run()
@@ -298,10 +295,7 @@ class DistributionDatabase:
         context = contextvars.copy_context()  # carries the chain of builds (cycle detection)
 
         def run() -> None:
-            try:
-                future.set_result(self._build(dist, name, required_hashes))
-            except BaseException as e:
-                future.set_exception(e)
+            future.run(lambda: self._build(dist, name, required_hashes))
 
         self.wheels.registry.cached.http.executor.submit(context.run, run)
         return future

@@ -8,13 +8,18 @@ its revision, so built wheels stay tied to the freshness of their source:
 - URLs: ``url/<hash(url)>/<revision>/`` — the HTTP freshness of the archive decides: fresh or
   not modified → the same revision; changed → a new revision, built again;
 - git: ``git/<hash(repository)>/<commit>/<hash(subdirectory)>/`` — a commit never changes;
-- local paths: ``path/<hash(path)>/<stamp>/`` — the stamp hashes the mtimes of
-  ``pyproject.toml``, ``setup.py`` and ``setup.cfg`` (of an archive: its mtime and size), so
-  touching them makes a new revision.
+- local paths: ``path/<hash(path)>/<stamp>/`` — the stamp hashes what the project's cache keys
+  name (by default the mtimes of ``pyproject.toml``, ``setup.py`` and ``setup.cfg``; see
+  :mod:`.cache_keys`; of an archive: its mtime and size), so touching them makes a new
+  revision. ``--refresh``, ``--reinstall`` and their ``-package`` forms build a local
+  project again in any case (what was built before the command started is not used).
 
 A revision holds ``metadata.rec`` (core metadata), ``manifest.rec`` (built wheel filename →
 its metadata, written atomically), the built wheels, ``NAME`` (for ``cache clean NAME``) and,
-for downloaded sources, the archive itself. Metadata comes from the sources without building
+for downloaded sources, the archive itself. What a build makes depends on how it was built:
+with ``-C/--config-settings`` or without build isolation, the metadata, manifest and wheels
+live in ``build-<hash of those options>/`` inside the revision instead, so a build with other
+settings never reuses them. Metadata comes from the sources without building
 when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else from the backend. Builds of one
 revision hold its ``.lock``: two processes never build the same thing at once, and the second
 finds the first one's wheel. Within a process, a build in flight is shared by every caller.
@@ -24,7 +29,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -40,11 +46,13 @@ if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree
     from pyffin.cache import Cache, CacheEntry
     from pyffin.cache.codec import Cacheable
+    from pyffin.client.cached import Refresh
     from pyffin.client.http import Response
     from pyffin.client.registry import RegistryClient
     from pyffin.git import GitSource
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import IndexFile, ProjectPage
+    from pyffin.reporting import Reporter
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Cacheable")
@@ -52,7 +60,6 @@ R = TypeVar("R", bound="Cacheable")
 _ARCHIVE_MAGIC = ((b"PK\x03\x04", ".zip"), (b"\x1f\x8b", ".tar.gz"), (b"BZh", ".tar.bz2"),
                   (b"\xfd7zXZ\x00", ".tar.xz"))
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
-_STAMPED_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 class _Manifest:
@@ -96,8 +103,16 @@ class _Source:
 
     def __init__(self, shard: CacheShard, origin: str, *, archive: Path | None = None,
                  directory: Path | None = None, subdirectory: str | None = None,
-                 is_sdist: bool = True, hashes: Sequence[tuple[str, str]] = ()) -> None:
+                 is_sdist: bool = True, local: bool = False,
+                 hashes: Sequence[tuple[str, str]] = ()) -> None:
+        #: A local directory or archive (``--refresh`` / ``--reinstall`` build it again).
+        self.local = local
+        #: What a progress display calls it: ``name==version``, else where it comes from.
+        self.label = origin
+        #: The revision (archive, ``NAME``, the build lock).
         self.shard = shard
+        #: Where what is built from it lives (see :meth:`SourceDistributions.built_shard`).
+        self.built = shard
         #: Hashes a local archive must have (it is read in place, never downloaded).
         self.hashes = hashes
         self.origin = origin
@@ -112,8 +127,19 @@ class SourceDistributions:
 
     def __init__(self, cache: Cache, registry: RegistryClient, *,
                  tags: Sequence[str] | Callable[[], Sequence[str]],
-                 builder: Callable[[], SourceBuilder], git: Callable[[], GitSource]) -> None:
+                 builder: Callable[[], SourceBuilder], git: Callable[[], GitSource],
+                 build_key: str = "") -> None:
         self.cache = cache
+        #: The build options (config settings, isolation) as a key; ``""`` for the defaults.
+        self.build_key = build_key
+        #: Local projects to build again whatever was built before (``--refresh``,
+        #: ``--reinstall`` and their ``-package`` forms); ``None``: none.
+        self.rebuild: Refresh | None = None
+        #: Hears when builds start and end (see :mod:`pyffin.reporting`).
+        self.reporter: Reporter | None = None
+        #: What this instance built (:attr:`_Source.built` path, ``metadata``,
+        #: ``editable-metadata``, ``wheel`` or ``editable``): never built again.
+        self._rebuilt: set[tuple[str, str]] = set()
         self.registry = registry
         #: The tags of the interpreter wheels are built for (the target's, or those of the
         #: interpreter found to build with, known only once something is built).
@@ -138,7 +164,8 @@ class SourceDistributions:
     def cached_registry_metadata(self, page: ProjectPage, file: IndexFile
                                  ) -> CoreMetadata | None:
         """The metadata of an index sdist if the cache has it (no download, no build)."""
-        return self._read(self._registry_shard(page, file).entry("metadata.rec"), CoreMetadata)
+        shard = self.built_shard(self._registry_shard(page, file))
+        return self._read(shard.entry("metadata.rec"), CoreMetadata)
 
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
@@ -179,6 +206,14 @@ class SourceDistributions:
         return self._builder
 
     # ------------------------------------------------------------------------ sources
+    def built_shard(self, revision: CacheShard) -> CacheShard:
+        """Where what is built from ``revision`` with this instance's build options lives."""
+        return revision.shard(f"build-{self.build_key}") if self.build_key else revision
+
+    def _keyed(self, source: _Source) -> _Source:
+        source.built = self.built_shard(source.shard)
+        return source
+
     def _registry_shard(self, page: ProjectPage, file: IndexFile) -> CacheShard:
         from pyffin.client import hashes
 
@@ -193,11 +228,20 @@ class SourceDistributions:
         if not archive.is_file():
             local = _local_path(file.url)
             if local is not None:
-                return _Source(shard, file.filename, archive=Path(local), hashes=file.hashes)
-            self._download(file.url, archive, file.hashes)
-        return _Source(shard, file.filename, archive=archive)
+                source = _Source(shard, file.filename, archive=Path(local), hashes=file.hashes)
+            else:
+                self._download(file.url, archive, file.hashes)
+                source = _Source(shard, file.filename, archive=archive)
+        else:
+            source = _Source(shard, file.filename, archive=archive)
+        source = self._keyed(source)
+        source.label = _release(page.page.name, file.filename)
+        return source
 
     def _direct_source(self, direct: DirectSource) -> _Source:
+        return self._keyed(self._unkeyed_direct_source(direct))
+
+    def _unkeyed_direct_source(self, direct: DirectSource) -> _Source:
         if direct.kind == "git":
             assert direct.git is not None
             commit = self.git_commit(direct)
@@ -213,8 +257,9 @@ class SourceDistributions:
             shard = self.cache.shard(CacheBucket.SDISTS, "path", path_key(path), stamp)
             if path.is_dir():
                 return _Source(shard, str(path), directory=path,
-                               subdirectory=direct.subdirectory, is_sdist=False)
-            return _Source(shard, str(path), archive=path, subdirectory=direct.subdirectory)
+                               subdirectory=direct.subdirectory, is_sdist=False, local=True)
+            return _Source(shard, str(path), archive=path, subdirectory=direct.subdirectory,
+                           local=True)
         if direct.kind == "sdist-url":
             return self._url_source(direct)
         raise AssertionError(f"not a source distribution: {direct.url}")
@@ -249,16 +294,17 @@ class SourceDistributions:
     # ------------------------------------------------------------------ metadata, wheels
     def _metadata(self, source: _Source, name: str | None, *, editable: bool = False
                   ) -> CoreMetadata:
-        entry = source.shard.entry("editable-metadata.rec" if editable else "metadata.rec")
+        kind = "editable-metadata" if editable else "metadata"
+        entry = source.built.entry(f"{kind}.rec")
         cached = self._read(entry, CoreMetadata)
-        if cached is not None:
+        if cached is not None and not self._stale(source, cached.name, kind):
             return cached
         from pyffin.build import check_cycle
 
         check_cycle(source.origin)
         with source.shard.lock(f"the build of {source.origin}"):
             cached = self._read(entry, CoreMetadata)
-            if cached is not None:
+            if cached is not None and not self._stale(source, cached.name, kind):
                 return cached
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
@@ -266,8 +312,9 @@ class SourceDistributions:
 
                 metadata = None if editable else static_metadata(tree)
                 if metadata is None:
-                    built = self.builder.build_metadata(tree, tmp / "metadata",
-                                                        editable=editable)
+                    with self._reporting(source):
+                        built = self.builder.build_metadata(tree, tmp / "metadata",
+                                                            editable=editable)
                     metadata = built.read()
                     if built.wheel is not None and not editable:
                         self._keep_wheel(source, built.wheel, metadata)
@@ -275,6 +322,7 @@ class SourceDistributions:
                     log.debug(f"Read the metadata of {source.origin} without building")
             _check_name(metadata, name, source.origin)
             entry.write(_dumps(metadata))
+            self._rebuilt.add((os.fspath(source.built.path), kind))
             source.shard.entry("NAME").write(checked_name(metadata.name).encode())
         return metadata
 
@@ -291,41 +339,58 @@ class SourceDistributions:
                 return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
-                wheel = self.builder.build_wheel(tree, tmp / "wheel")
+                with self._reporting(source):
+                    wheel = self.builder.build_wheel(tree, tmp / "wheel")
                 metadata = _wheel_metadata(wheel)
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
             source.shard.entry("NAME").write(checked_name(metadata.name).encode())
-            if self._read(source.shard.entry("metadata.rec"), CoreMetadata) is None:
-                source.shard.entry("metadata.rec").write(_dumps(metadata))
+            known = self._read(source.built.entry("metadata.rec"), CoreMetadata)
+            if known is None or self._stale(source, known.name, "metadata"):
+                source.built.entry("metadata.rec").write(_dumps(metadata))
+                self._rebuilt.add((os.fspath(source.built.path), "metadata"))
             return kept
 
     def _editable(self, source: _Source) -> Path:
         """An editable wheel (PEP 660) of a local directory, cached per revision."""
-        shard = source.shard.shard("editable")
-        existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
-        if existing:
-            return existing[0]
+        shard = source.built.shard("editable")
+
+        def existing() -> Path | None:
+            wheels = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
+            if not wheels or self._stale(source, _wheel_name(wheels[0].name), "editable"):
+                return None
+            return wheels[0]
+
+        found = existing()
+        if found is not None:
+            return found
         with source.shard.lock(f"the build of {source.origin}"):
-            existing = sorted(shard.path.glob("*.whl")) if shard.path.is_dir() else []
-            if existing:
-                return existing[0]
+            found = existing()
+            if found is not None:
+                return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
-                wheel = self.builder.build_editable(tree, tmp / "wheel")
+                with self._reporting(source):
+                    wheel = self.builder.build_editable(tree, tmp / "wheel")
                 shard.path.mkdir(parents=True, exist_ok=True)
+                for old in shard.path.glob("*.whl"):  # one rebuilt over it (--reinstall)
+                    if old.name != wheel.name:
+                        old.unlink()
                 target = shard.path / wheel.name
                 os.replace(wheel, target)
+            self._rebuilt.add((os.fspath(source.built.path), "editable"))
             return target
 
     def _compatible_wheel(self, source: _Source) -> Path | None:
-        manifest = self._read(source.shard.entry("manifest.rec"), _Manifest)
+        manifest = self._read(source.built.entry("manifest.rec"), _Manifest)
         if manifest is None:
             return None
         best: tuple[int, Path] | None = None
-        for filename in manifest.wheels:
+        for filename, metadata in manifest.wheels.items():
+            if self._stale(source, metadata.name, "wheel"):
+                continue
             rank = self._wheel_rank(filename)
-            path = source.shard.path / filename
+            path = source.built.path / filename
             if rank is not None and path.is_file() and (best is None or rank < best[0]):
                 best = (rank, path)
         return None if best is None else best[1]
@@ -343,14 +408,15 @@ class SourceDistributions:
 
     def _keep_wheel(self, source: _Source, wheel: Path, metadata: CoreMetadata) -> Path:
         """Move a built wheel into the revision and record it in the manifest (atomically)."""
-        source.shard.path.mkdir(parents=True, exist_ok=True)
-        target = source.shard.path / wheel.name
-        if target.exists():
+        source.built.path.mkdir(parents=True, exist_ok=True)
+        target = source.built.path / wheel.name
+        if target.exists() and not self._stale(source, metadata.name, "wheel"):
             # Another build of this very revision finished first; it may hide a bug, so say so.
             log.warn(f"Replacing the existing built wheel {target} (built again from "
                      f"{source.origin})")
         os.replace(wheel, target)
-        entry = source.shard.entry("manifest.rec")
+        self._rebuilt.add((os.fspath(source.built.path), "wheel"))
+        entry = source.built.entry("manifest.rec")
         manifest = self._read(entry, _Manifest) or _Manifest({})
         manifest.wheels[wheel.name] = metadata
         entry.write(codec.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
@@ -358,6 +424,28 @@ class SourceDistributions:
         return target
 
     # -------------------------------------------------------------------------- helpers
+    @contextmanager
+    def _reporting(self, source: _Source) -> Iterator[None]:
+        reporter = self.reporter
+        if reporter is None:
+            yield
+            return
+        reporter.on_build_start(source.label)
+        try:
+            yield
+        finally:
+            reporter.on_build_done(source.label)
+
+    def _stale(self, source: _Source, name: str, kind: str) -> bool:
+        """Whether what was built before (``kind``, see :attr:`_rebuilt`) from the local
+        ``source`` (project ``name``) must be built again: ``--refresh`` / ``--reinstall``
+        asked, and this instance has not built it yet."""
+        rebuild = self.rebuild
+        if (rebuild is None or not source.local
+                or (os.fspath(source.built.path), kind) in self._rebuilt):
+            return False
+        return rebuild.all or checked_name(name) in rebuild.packages
+
     @property
     def _tag_rank(self) -> dict[str, int]:
         if self._tag_rank_memo is None:
@@ -403,10 +491,13 @@ class SourceDistributions:
             state["file"].write(chunk)
             state["digests"].update(chunk)
 
+        from pyffin.interrupt import temporary
+
         reset()
         try:
-            response = self.registry.cached.http.stream(url, sink, reset, headers=headers,
-                                                        not_modified=True)
+            with temporary(tmp):
+                response = self.registry.cached.http.stream(url, sink, reset, headers=headers,
+                                                            not_modified=True)
             state["file"].close()
             if response.status == 304:
                 os.unlink(tmp)
@@ -428,9 +519,11 @@ class SourceDistributions:
 
     def _once(self, source: _Source, kind: str, compute: Callable[[], T]) -> T:
         """Run ``compute`` once per process for this revision and kind; other threads wait."""
-        key = (os.fspath(source.shard.path), kind)
+        key = (os.fspath(source.built.path), kind)
         with self._lock:
             future = self._inflight.get(key)
+            if future is not None and future.interrupted():
+                future = None
             owner = future is None
             if owner:
                 future = self._inflight[key] = Future()
@@ -442,19 +535,32 @@ class SourceDistributions:
                 check_cycle(source.origin)
             return future.result()  # type: ignore[no-any-return]
         try:
-            value = compute()
-        except BaseException as e:
-            future.set_exception(e)
-            with self._lock:
-                del self._inflight[key]  # a later caller may try again
-            raise
-        future.set_result(value)
-        return value
+            future.run(compute)  # waiters get an interruption as Interrupted; it goes on here
+        finally:
+            if future.failed():
+                with self._lock:
+                    if self._inflight.get(key) is future:
+                        del self._inflight[key]  # a later caller may try again
+        return future.result()  # type: ignore[no-any-return]
 
 
 def _dumps(metadata: CoreMetadata) -> bytes:
     return codec.dumps(CoreMetadata.RECORD_SCHEMA, CoreMetadata.RECORD_VERSION,
                        metadata.to_record())
+
+
+def _release(name: str, filename: str) -> str:
+    """``name==version`` of an index's sdist, else its filename."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    try:
+        return f"{name}=={parse_sdist_filename(filename)[1]}"
+    except InvalidSdistFilename:
+        return filename
+
+
+def _wheel_name(filename: str) -> str:
+    return filename.partition("-")[0]
 
 
 def _check_name(metadata: CoreMetadata, name: str | None, origin: str) -> None:
@@ -475,16 +581,14 @@ def _wheel_metadata(wheel: Path) -> CoreMetadata:
 
 
 def _stamp(path: Path, subdirectory: str | None) -> str:
-    """What makes a new revision of a local source: the build files' mtimes (a directory), or
-    the archive's mtime and size."""
+    """What makes a new revision of a local source: what the project's cache keys name (a
+    directory: by default the build files' mtimes, see :mod:`.cache_keys`), or the archive's
+    mtime and size."""
     parts = [subdirectory or ""]
     if path.is_dir():
-        root = path / subdirectory if subdirectory else path
-        for name in _STAMPED_FILES:
-            try:
-                parts.append(f"{name}:{os.stat(root / name).st_mtime_ns}")
-            except FileNotFoundError:
-                parts.append(f"{name}:-")
+        from pyffin.distribution.cache_keys import cache_key_stamp
+
+        parts += cache_key_stamp(path / subdirectory if subdirectory else path)
     else:
         st = os.stat(path)
         parts.append(f"{st.st_mtime_ns}:{st.st_size}")

@@ -67,11 +67,13 @@ class GitCommand:
         argv += [command, *(os.fspath(arg) for arg in args)]
         if log.enabled(log.DEBUG):
             log.debug("Running " + scrub(" ".join(argv)))
+        from pyffin.interrupt import run
+
         try:
-            done = subprocess.run(
-                argv, cwd=cwd, env=self.env, input=input, capture_output=True, text=True,
-                encoding="utf-8", errors="replace",
-                stdin=subprocess.DEVNULL if input is None else None,
+            done = run(  # killed with its children on Ctrl-C (see pyffin.interrupt)
+                argv, cwd=cwd, env=self.env, input=input, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+                stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, own_group=False,
             )
         except OSError as e:
             raise GitError(f"cannot run {self.executable}: {e.strerror or e}") from e
@@ -79,7 +81,7 @@ class GitCommand:
             lines = [line for line in done.stderr.splitlines() if line.strip()]
             detail = scrub("\n".join(lines[-_ERROR_LINES:])) or f"exit status {done.returncode}"
             raise GitCommandError(f"git {command} failed: {detail}", detail)
-        return done.stdout
+        return str(done.stdout)
 
 
 def scrub(text: str) -> str:

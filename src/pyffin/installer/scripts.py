@@ -48,7 +48,18 @@ def shebang(python: str) -> bytes:
     A path that is too long for the kernel or holds whitespace gets the ``/bin/sh`` trampoline
     that pip and distlib use: the same lines are a shell ``exec`` of the interpreter and, to
     Python, a string literal it ignores.
+
+    A relative ``python`` is taken from the script's own directory (a relocatable environment,
+    as uv writes it): the trampoline finds the script's real location and runs the interpreter
+    beside it, so the environment can be moved.
     """
+    if not os.path.isabs(python):
+        if any(c in python for c in ("'", "\n", "\r")):
+            raise NotSupportedError(f"cannot write a relocatable script launcher for the "
+                                    f"interpreter {python!r} (not supported yet)")
+        here = b'"$(dirname -- "$(realpath -- "$0")")"'
+        return (b"#!/bin/sh\n'''exec' " + here + b"/'" + os.fsencode(python)
+                + b"' \"$0\" \"$@\"\n' '''\n")
     exe = os.fsencode(python)
     if len(exe) + 3 <= _MAX_SHEBANG and not any(c in exe for c in b" \t"):
         return b"#!" + exe + b"\n"

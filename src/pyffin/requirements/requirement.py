@@ -128,12 +128,14 @@ class _Parser:
             separator = re.search(_URL_MARKER, text)
             body, marker = self._split_marker(separator and separator.span())
             url = self._resolve_url(body, scheme)
+            given = body
             extras: tuple[str, ...] = ()
         elif self._looks_like_path(text):
             semicolon = text.find(";")
             body, marker = self._split_marker(None if semicolon < 0 else (semicolon, semicolon + 1))
             path, extras = self._split_extras(body)
             url = self._resolve_path(path)
+            given = path
         else:
             return self._parse_pep508(hashes, origin)
         requirement = None
@@ -141,7 +143,7 @@ class _Parser:
         if name is not None:
             requirement = self._requirement(f"{name}{_format_extras(extras)} @ {url}", marker)
         return RequirementEntry(requirement, url, self.editable, hashes, self.location, origin,
-                                extras, marker)
+                                extras, marker, given)
 
     def _parse_pep508(self, hashes: tuple[str, ...], origin: str | None) -> RequirementEntry:
         from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
@@ -150,7 +152,7 @@ class _Parser:
             requirement = parse_requirement(self.text)
         except InvalidRequirement as e:
             raise self._error(f"invalid requirement {self.text!r}: {e}", show=False) from e
-        url = requirement.url
+        url = given = requirement.url
         if url is not None:
             scheme = url_scheme(url)
             url = self._resolve_path(url) if scheme is None else self._resolve_url(url, scheme)
@@ -163,7 +165,7 @@ class _Parser:
             raise self._error("an editable requirement must be a local directory "
                               "(-e ./path or -e name @ file:///path)")
         return RequirementEntry(requirement, url, self.editable, hashes, self.location, origin,
-                                tuple(sorted(requirement.extras)), requirement.marker)
+                                tuple(sorted(requirement.extras)), requirement.marker, given)
 
     def _looks_like_path(self, text: str) -> bool:
         # In ``name @ url`` the separators belong to the URL, and a marker may quote anything.

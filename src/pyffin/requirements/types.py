@@ -50,6 +50,9 @@ class RequirementEntry:
     origin: str | None = None
     extras: tuple[str, ...] = ()
     marker: Marker | None = None
+    #: The direct reference as the user wrote it (``./pkg``, ``file:../x.whl``), which a
+    #: compiled file repeats, as uv and pip-tools do; ``None`` when there is none.
+    given: str | None = None
 
     @property
     def name(self) -> str | None:
@@ -66,7 +69,7 @@ class RequirementEntry:
         marker = f" ; {self.marker}" if self.marker is not None else ""
         requirement = parse_requirement(f"{name}{extras} @ {self.url}{marker}")
         return RequirementEntry(requirement, self.url, self.editable, self.hashes, self.location,
-                                self.origin, self.extras, self.marker)
+                                self.origin, self.extras, self.marker, self.given)
 
 
 @record

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import ProjectPage
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.reporting import Reporter
+
 
 class VersionFiles:
     """What one version offers the target: its usable files, best first.
@@ -184,8 +186,12 @@ class IndexSource:
         no_deps: bool = False,
         exclude_newer_packages: Mapping[str, float | None] | None = None,
         summaries: bool = True,
+        reporter: Reporter | None = None,
     ) -> None:
         self.registry = registry
+        #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
+        self.reporter = reporter
+        self._reported: set[str] = set()
         #: Tag → priority (lower is preferred), in the target's order.
         self._tag_rank = {tag: i for i, tag in enumerate(tags)}
         self.binary = binary or BinaryPolicy()
@@ -227,6 +233,8 @@ class IndexSource:
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        if self.reporter is not None and not self._reported:
+            self.reporter.on_resolve_progress(0)  # the resolution starts
         if self._from_summary(name):
             made = self._candidates.get(name)
             if made is not None:
@@ -262,6 +270,9 @@ class IndexSource:
             self._metadata_futures[(name, version)] = done
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
+        if self.reporter is not None and name not in self._reported:
+            self._reported.add(name)
+            self.reporter.on_resolve_progress(len(self._reported))
         key = (name, version)
         future = self._metadata_futures.get(key)
         if future is None:
@@ -364,6 +375,8 @@ class IndexSource:
         return found
 
     def resolution_done(self) -> None:
+        if self.reporter is not None:
+            self.reporter.on_resolve_done()
         self.save_summaries()
 
     def save_summaries(self) -> None:
@@ -476,6 +489,36 @@ class IndexSource:
 
     def files(self, name: str, version: Version) -> VersionFiles:
         return self.versions(name)[version]
+
+    def release_files(self, name: str, version: Version) -> list[Distribution]:
+        """Every file of a pinned version on the page that offers it, whatever the target
+        (other platforms and Pythons, yanked files, those ``--only-binary`` / ``--no-binary``
+        leave out), but not those uploaded after the ``--exclude-newer`` cutoff: what uv
+        hashes for ``--generate-hashes``. A direct reference is its one file."""
+        files = self.files(name, version)
+        best = files.best
+        if best.page is None:
+            return [best]
+        page = files.usable[0].page  # usable files have their page
+        assert page is not None
+        rows = page.page.versions.get(str(version))
+        if rows is None:  # not the key the page grouped it under: look for it
+            from packaging.version import InvalidVersion, Version
+
+            for key, found in page.page.versions.items():
+                try:
+                    if Version(key) == version:
+                        rows = found
+                        break
+                except InvalidVersion:
+                    continue
+        if rows is None:
+            return list(files.usable)
+        cutoff = self.cutoff(name)
+        wheels, sdists = rows
+        return [_distribution(page, is_wheel, row)
+                for is_wheel, group in ((True, wheels), (False, sdists)) for row in group
+                if cutoff is None or row[5] is None or row[5] <= cutoff]
 
     def _usable_versions(self, name: str, pages: Iterable[ProjectPage]
                          ) -> dict[Version, VersionFiles]:

@@ -11,6 +11,15 @@
 
 Packages come sorted by normalized name; a requirement is padded to 24 columns before a ``line``
 annotation (``click==8.1.8            # via flask``), and lines never end in spaces.
+
+A universal resolution (:class:`~pyffin.resolver.universal.UniversalResolution`) is written the
+same way, as ``uv pip compile --universal`` writes it: one entry per version, sorted by name then
+version, each with the marker where it is needed after ``;`` (none where it always is)::
+
+    numpy==2.0.2 ; python_full_version < '3.10'
+        # via
+        #   -r requirements.in
+        #   pandas
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
 
     from pyffin.resolver.resolution import Resolution, ResolvedPackage
+    from pyffin.resolver.universal import UniversalResolution
 
 #: ``split``: ``# via`` on lines of its own (uv's default); ``line``: one comment after the pin.
 AnnotationStyle: TypeAlias = Literal["split", "line"]
@@ -30,7 +40,7 @@ _EXCLUDED = "# The following packages were excluded from the output:"
 
 
 def format_requirements(
-    resolution: Resolution,
+    resolution: Resolution | UniversalResolution,
     *,
     header_command: str | None = None,
     annotate: bool = True,
@@ -40,14 +50,18 @@ def format_requirements(
     extra_index_urls: Sequence[str] = (),
     find_links: Sequence[str] = (),
     no_emit_packages: Collection[str] = (),
+    written: Mapping[str, str] | None = None,
 ) -> str:
     """The text of the output file.
 
     ``header_command`` is the command to show in the header (none: no header); ``hashes`` maps a
-    normalized name to its ``sha256:…`` digests (written sorted, after the pin); ``index_url``,
+    normalized name (``name==version`` where a universal resolution has several versions of it)
+    to its ``sha256:…`` digests (written sorted, after the pin); ``index_url``,
     ``extra_index_urls`` and ``find_links`` are emitted after the header (``--emit-index-url``,
     ``--emit-find-links``); ``no_emit_packages`` (normalized names) are left out and listed at the
-    end.
+    end. ``written`` maps a normalized name to the text that stands for its pin (a direct
+    reference as the user wrote it: ``-e ./pkg``, ``./dist/x.whl``); editables (``-e …``) come
+    first, sorted by that text, then the rest by name, as uv writes them.
     """
     lines: list[str] = []
     if header_command is not None:
@@ -57,11 +71,19 @@ def format_requirements(
     preamble += [f"--find-links {location}" for location in find_links]
     if preamble:
         lines += [*preamble, ""]
-    for package in resolution:
+    written = written or {}
+    packages = list(resolution)
+    if any(text.startswith("-e ") for text in written.values()):
+        editables = sorted((p for p in packages if written.get(p.name, "").startswith("-e ")),
+                           key=lambda p: written[p.name])
+        packages = editables + [p for p in packages if p not in editables]
+    for package in packages:
         if package.name in no_emit_packages:
             continue
-        digests = sorted(hashes.get(package.name, ())) if hashes is not None else []
-        lines += _entry(package, digests, annotation_style if annotate else None)
+        digests = sorted(hashes.get(f"{package.name}=={package.version}",
+                                    hashes.get(package.name, ()))) if hashes is not None else []
+        lines += _entry(package, digests, annotation_style if annotate else None,
+                        written.get(package.name))
     excluded = [name for name in no_emit_packages if name in resolution]
     if excluded:
         lines += ["", _EXCLUDED, *(f"# {name}" for name in excluded)]
@@ -69,9 +91,15 @@ def format_requirements(
 
 
 def _entry(package: ResolvedPackage, digests: Sequence[str],
-           style: AnnotationStyle | None) -> list[str]:
-    pin = (f"{package.name} @ {package.url}" if package.url is not None
-           else f"{package.name}=={package.version}")
+           style: AnnotationStyle | None, written: str | None) -> list[str]:
+    if written is not None:
+        pin = written
+    elif package.url is not None:
+        pin = f"{package.name} @ {package.url}"
+    else:
+        pin = f"{package.name}=={package.version}"
+    if package.marker is not None:
+        pin += f" ; {package.marker}"
     if digests:
         pin += "".join(f" \\\n    --hash={digest}" for digest in digests)
     sources = [*package.origins, *package.dependents]

@@ -27,6 +27,8 @@ class ResolvedPackage:
     origins: tuple[str, ...] = ()
     #: The direct reference it comes from (``name @ url``), ``None`` from an index.
     url: str | None = None
+    #: Where it is needed, as written after ``;`` (universal resolutions); ``None``: everywhere.
+    marker: str | None = None
 
 
 @record

@@ -54,13 +54,19 @@ _CACHEDIR_TAG = (
 
 def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: str | None = None,
            system_site_packages: bool = False, clear: bool = False,
-           allow_existing: bool = False) -> Path:
+           allow_existing: bool = False, relocatable: bool = False) -> Path:
     """Create a virtual environment at ``path`` for ``interpreter`` (its base interpreter when
     it is itself a venv) and return its absolute path.
 
     An existing virtual environment at ``path`` is replaced with ``clear``, updated in place
     with ``allow_existing``, refused otherwise; an empty directory is used; anything else is
     refused (see the module's documentation). ``prompt`` defaults to the directory's name.
+
+    ``relocatable`` (uv's ``--relocatable``): the activation scripts find the environment from
+    their own location (there is no ``activate.csh``: csh cannot), ``pyvenv.cfg`` says
+    ``relocatable = true``, and pyffin then writes the scripts of packages installed into it
+    to run the interpreter next to them (see :func:`is_relocatable`), so the environment keeps
+    working once moved.
     """
     if sys.platform == "win32":
         raise NotSupportedError("creating virtual environments on Windows is not supported yet")
@@ -90,7 +96,7 @@ def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: st
             staging.mkdir()
             held.append(_lock_dir(staging))
             _build(staging, target, interpreter, prompt=prompt,
-                   system_site_packages=system_site_packages)
+                   system_site_packages=system_site_packages, relocatable=relocatable)
             _move_into_place(staging, target, state=state, held=held)
         finally:
             if lock is not None:
@@ -213,7 +219,7 @@ def _remove_debris(target: Path) -> None:
 
 
 def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | None,
-           system_site_packages: bool) -> None:
+           system_site_packages: bool, relocatable: bool) -> None:
     """Write the environment meant for ``target`` into the (new, empty) directory ``root``."""
     scheme = interpreter.venv_scheme(root)
     for directory in dict.fromkeys((scheme.scripts, scheme.purelib, scheme.platlib)):
@@ -238,16 +244,39 @@ def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | 
     ]
     if prompt is not None:
         config.append(f"prompt = {prompt}")
+    if relocatable:
+        config.append("relocatable = true")
     config.append(f"pyffin = {__version__}")
     _write(root / "pyvenv.cfg", "\n".join(config) + "\n")
     _write(root / ".gitignore", _GITIGNORE)
     _write(root / "CACHEDIR.TAG", _CACHEDIR_TAG)
 
     shown_prompt = prompt if prompt is not None else target.name
-    for name, (template, quote) in activation.SCRIPTS.items():
-        text = activation.render(template, quote, venv=str(target), prompt=shown_prompt,
-                                 bin_name=scheme.scripts.name)
+    site_packages = tuple(dict.fromkeys(
+        os.path.relpath(directory, scheme.scripts) for directory in (scheme.purelib,
+                                                                     scheme.platlib)))
+    for name, script in activation.SCRIPTS.items():
+        if relocatable and script.relocatable is None:
+            continue
+        text = activation.render(script, venv=str(target), prompt=shown_prompt,
+                                 bin_name=scheme.scripts.name, relocatable=relocatable,
+                                 site_packages=site_packages)
         _write(scheme.scripts / name, text)
+
+
+def is_relocatable(prefix: str | os.PathLike[str]) -> bool:
+    """Whether the virtual environment at ``prefix`` was made relocatable (``relocatable =
+    true`` in its ``pyvenv.cfg``, written by ``pyffin venv --relocatable`` or uv's)."""
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep and key.strip().lower() == "relocatable":
+            return value.strip().lower() == "true"
+    return False
 
 
 def _wants_lib64(interpreter: Interpreter, root: Path) -> bool:

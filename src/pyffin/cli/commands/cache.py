@@ -61,6 +61,9 @@ def _run_clean(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _configure_prune(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ci", action="store_true",
+                        help="Also remove downloaded wheels, keeping the wheels built from "
+                             "source: the cache to save between CI runs")
     _add_force(parser)
 
 
@@ -75,7 +78,7 @@ def _run_prune(args: argparse.Namespace, ctx: Context) -> int:
     lock = cache.exclusive_lock(force=args.force)
     try:
         console.note(f"Pruning cache at: {cache.root}")
-        usage = maintenance.prune(cache)
+        usage = maintenance.prune(cache, ci=args.ci)
     finally:
         if lock is not None:
             lock.release()
@@ -87,15 +90,29 @@ def _run_prune(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _configure_size(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bytes", action="store_true",
-                        help="Print the size as a number of bytes")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--output-format", choices=("auto", "human", "machine"),
+                       default="auto",
+                       help="auto (default): human-readable on a terminal, bytes otherwise")
+    shown.add_argument("-H", "--human", "--human-readable", action="store_true",
+                       help="Print the size human-readable (1.2GiB), not in bytes")
+    shown.add_argument("--bytes", action="store_true", help=argparse.SUPPRESS)
 
 
 def _run_size(args: argparse.Namespace, ctx: Context) -> int:
+    """The space the cache takes on disk, as ``uv cache size`` prints it."""
     from pyffin.cache import maintenance
 
-    usage = maintenance.size(ctx.cache_location())
-    ctx.console.out(str(usage.bytes) if args.bytes else format_bytes(usage.bytes))
+    if args.human:
+        human = True
+    elif args.bytes:
+        human = False
+    else:
+        isatty = getattr(ctx.console.stdout, "isatty", None)
+        human = {"human": True, "machine": False}.get(
+            args.output_format, bool(isatty and isatty()))
+    total = maintenance.disk_usage(ctx.cache_location())
+    ctx.console.out(format_bytes(total) if human else str(total))
     return 0
 
 
@@ -177,9 +194,13 @@ CLEAN = Command(
 PRUNE = Command(
     _configure_prune, _run_prune,
     "Remove what no command can use any more: unzipped wheels nothing points to, buckets of old "
-    "format versions, build environments and temporary files left by interrupted runs.",
+    "format versions, build environments and temporary files left by interrupted runs. With "
+    "--ci, also every downloaded wheel (quicker to download again than to restore in CI), "
+    "keeping the wheels built from source.",
 )
-SIZE = Command(_configure_size, _run_size, "Print the total size of the cache.")
+SIZE = Command(_configure_size, _run_size,
+               "Print the space the cache takes on disk: in bytes, or human-readable with -H "
+               "(the default on a terminal).")
 VERIFY = Command(
     _configure_verify, _run_verify,
     "Check that every record of the cache decodes and that every unzipped wheel holds exactly "

@@ -31,9 +31,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "only); its pins are kept as preferences. A regular file is "
                              "replaced atomically, a link's target is written, a device or "
                              "FIFO is written in place")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+    parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
+                        metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
-    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+    parser.add_argument("--override", "--overrides", action="append", default=[],
+                        metavar="FILE",
                         help="Override the versions of dependencies with the requirements in "
                              "FILE")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
@@ -83,7 +85,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
     output = parser.add_argument_group("Output options")
     output.add_argument("--generate-hashes", action="store_true",
-                        help="Add --hash lines for every file of each pin that fits the target")
+                        help="Add --hash lines for every file of each pinned release")
     output.add_argument("--annotation-style", choices=("split", "line"), default="split",
                         help="How to write '# via' annotations (default: split)")
     output.add_argument("--no-annotate", action="store_true",
@@ -115,6 +117,9 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    from pyffin.cli.progress import Progress
+
+    progress = Progress(ctx.console)
     try:
         result = api.compile(
             args.src_file,
@@ -126,7 +131,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             only_groups=args.only_group,
             all_groups=args.all_groups,
             no_groups=args.no_group,
-            session=session(args, ctx),
+            session=session(args, ctx, reporter=progress),
             python=args.python,
             python_version=args.python_version,
             python_platform=args.python_platform,
@@ -149,6 +154,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
         raise NoSolutionError(f"No solution found when resolving dependencies:\n{explanation}",
                               ) from None
+    finally:
+        progress.finish()
     text = result.to_requirements_txt(
         header_command=None if args.no_header else header_command(args),
         annotate=not args.no_annotate,
@@ -180,9 +187,10 @@ def header_command(args: argparse.Namespace) -> str:
         return str(custom)
     from pyffin.models.urls import redact
 
-    skip_with_value = {"--cache-dir", "--color", "--refresh-package"}
-    skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "--refresh", "--offline",
-            "--no-config", "-qq", "-vv"}
+    skip_with_value = {"--cache-dir", "--color", "--refresh-package", "--config-file"}
+    skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--no-cache-dir",
+            "--refresh", "--offline", "--no-config", "--isolated", "--no-progress",
+            "--disable-pip-version-check", "-qq", "-vv"}
     shown: list[str] = []
     argv = list(getattr(args, "argv", []))
     i = 0

@@ -9,6 +9,8 @@ from pyffin.cli.command import Command, Context
 
 if TYPE_CHECKING:
     from pyffin.installer.installed import InstalledDistribution
+    from pyffin.installer.outdated import Latest
+    from pyffin.interpreter import Interpreter
 
 
 def _environment(parser: argparse.ArgumentParser) -> None:
@@ -29,18 +31,117 @@ def _env(args: argparse.Namespace, ctx: Context):  # type: ignore[no-untyped-def
 def _configure_freeze(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude-editable", action="store_true",
                         help="Leave out editable installs")
+    _exclude(parser)
+    _strict(parser)
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help="List only the packages installed in DIR (a site-packages or "
+                             "--target directory; repeatable; a missing one lists nothing)")
+    # pip's: pip leaves out pip (and setuptools, wheel, distribute before Python 3.12) unless
+    # given --all; pyffin lists everything, as uv does.
+    parser.add_argument("--all", action="store_true",
+                        help="Accepted for pip: nothing is ever left out")
     _environment(parser)
 
 
 def _run_freeze(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.api.inspect import freeze_line, installed
 
-    for dist in installed(_env(args, ctx)):
+    env = _env(args, ctx)
+    if args.path:
+        from pathlib import Path
+
+        from pyffin.installer.installed import scan
+
+        dists = sorted(scan([Path(p) for p in args.path if Path(p).is_dir()]),
+                       key=lambda d: d.normalized_name)
+    else:
+        dists = installed(env)
+    excluded = _excluded(args)
+    shown: list[str] = []
+    for dist in dists:
+        if dist.normalized_name in excluded:
+            continue
         line = freeze_line(dist)
         if args.exclude_editable and line.startswith("-e "):
             continue
-        ctx.console.out(line)
+        if not shown or shown[-1] != line:
+            shown.append(line)
+            ctx.console.out(line)
+    _warn_if_inconsistent(args, ctx, env)
     return 0
+
+
+def _exclude(parser: argparse.ArgumentParser) -> None:
+    from pyffin.cli.options import package_names
+
+    parser.add_argument("--exclude", action="extend", default=[], metavar="NAME",
+                        type=package_names,
+                        help="Leave NAME out of the output (comma-separated; repeatable)")
+
+
+def _excluded(args: argparse.Namespace) -> set[str]:
+    from pyffin.models.names import checked_name
+
+    return {checked_name(name) for name in args.exclude}
+
+
+def _strict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strict", action="store_true",
+                        help="Also warn about installed packages whose dependencies are "
+                             "missing or incompatible (as pip check)")
+
+
+def _warn_if_inconsistent(args: argparse.Namespace, ctx: Context, env: Interpreter) -> None:
+    """``--strict``: a warning per problem ``pip check`` would report (uv's ``--strict``:
+    warnings, the exit status stays 0)."""
+    if not args.strict:
+        return
+    from pyffin.api.inspect import check
+
+    for problem in check(env)[1]:
+        ctx.console.warn(str(problem))
+
+
+def _outdated_options(parser: argparse.ArgumentParser, what: str) -> None:
+    from pyffin.cli.options import (
+        EXCLUDE_NEWER_HELP,
+        EXCLUDE_NEWER_PACKAGE_HELP,
+        add_cache_options,
+        add_index_options,
+    )
+
+    parser.add_argument("--outdated", action="store_true", help=what)
+    parser.add_argument("--pre", action="store_true",
+                        help="With --outdated: pre-releases count as newer versions")
+    resolution = parser.add_argument_group("Resolution options (for --outdated)")
+    resolution.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
+    resolution.add_argument("--exclude-newer-package", action="append", default=[],
+                            metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
+    add_index_options(parser)
+    add_cache_options(parser)
+
+
+def _latest(args: argparse.Namespace, ctx: Context, env: Interpreter,
+            names: list[str]) -> dict[str, Latest]:
+    """The newest version the indexes offer for each of ``names`` (``--outdated``); pages
+    are revalidated, as uv does."""
+    if not names:
+        return {}
+    from pyffin.api.exclude_newer import parse_exclude_newer
+    from pyffin.cli.options import session
+    from pyffin.installer.outdated import latest_versions
+
+    cutoffs = parse_exclude_newer(args.exclude_newer, args.exclude_newer_package)
+    packages = cutoffs.packages or {}
+
+    def cutoff(name: str) -> float | None:
+        return packages.get(name, cutoffs.default)
+
+    current = session(args, ctx)
+    current.refresh = True
+    return latest_versions(current.registry(), names, tags=env.tags,
+                           python_version=env.version_str, prereleases=args.pre,
+                           cutoff=cutoff)
 
 
 # --------------------------------------------------------------------------------- list
@@ -51,40 +152,152 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
                         help="List only editable installs")
     parser.add_argument("--exclude-editable", action="store_true",
                         help="Leave out editable installs")
+    _exclude(parser)
+    _strict(parser)
+    _outdated_options(parser, "List only the packages an index has a newer version of, with "
+                              "that version and the kind of its file")
     _environment(parser)
 
 
 def _run_list(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.api.inspect import editable_location, installed
 
+    if args.outdated and args.format == "freeze":
+        from pyffin.errors import UsageError
+
+        raise UsageError("`--outdated` cannot be used with `--format freeze`")
+    env = _env(args, ctx)
+    excluded = _excluded(args)
     rows = []
-    for dist in installed(_env(args, ctx)):
+    for dist in installed(env):
         location = editable_location(dist)
         editable = location is not None
-        if (args.editable and not editable) or (args.exclude_editable and editable):
+        if (args.editable and not editable) or (args.exclude_editable and editable) \
+                or dist.normalized_name in excluded:
             continue
-        rows.append((dist.normalized_name, dist.version, location))
+        rows.append((dist.normalized_name, _shown_version(dist.version), location))
+    latest: dict[str, Latest] = {}
+    if args.outdated:
+        latest = _latest(args, ctx, env, [name for name, _, _ in rows])
+        rows = [row for row in rows if row[0] in latest and _older(row[1], latest[row[0]])]
     out = ctx.console.out
     if args.format == "json":
         import json
 
-        out(json.dumps([{"name": n, "version": v, **({"editable_project_location": loc}
-                                                       if loc else {})} for n, v, loc in rows],
-                       separators=(",", ":")))  # compact, as uv writes it
+        entries = []
+        for name, version, location in rows:
+            entry: dict[str, str] = {"name": name, "version": version}
+            if name in latest:
+                entry["latest_version"] = str(latest[name].version)
+                entry["latest_filetype"] = latest[name].filetype
+            if location:
+                entry["editable_project_location"] = location
+            entries.append(entry)
+        out(json.dumps(entries, separators=(",", ":")))  # compact, as uv writes it
     elif args.format == "freeze":
         for name, version, _ in rows:
             out(f"{name}=={version}")
     elif rows:
-        headers = ("Package", "Version", "Editable project location")
-        with_location = any(loc for _, _, loc in rows)
-        table = [(n, v, loc or "") for n, v, loc in rows]
-        columns = 3 if with_location else 2
-        widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
-        widths = widths[:columns]
-        out(" ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
+        columns = [("Package", [name for name, _, _ in rows]),
+                   ("Version", [version for _, version, _ in rows])]
+        if args.outdated:
+            columns.append(("Latest", [str(latest[name].version) for name, _, _ in rows]))
+            columns.append(("Type", [latest[name].filetype for name, _, _ in rows]))
+        if any(loc for _, _, loc in rows):
+            columns.append(("Editable project location", [loc or "" for _, _, loc in rows]))
+        widths = [max(len(header), *(len(cell) for cell in cells)) for header, cells in columns]
+        out(" ".join(header.ljust(w) for (header, _), w in zip(columns, widths,
+                                                               strict=True)).rstrip())
         out(" ".join("-" * w for w in widths))
-        for row in table:
-            out(" ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+        for i in range(len(rows)):
+            out(" ".join(cells[i].ljust(w) for (_, cells), w in zip(columns, widths,
+                                                                    strict=True)).rstrip())
+    _warn_if_inconsistent(args, ctx, env)
+    return 0
+
+
+def _shown_version(text: str) -> str:
+    """A version as uv shows it: normalized when it parses (``1.0-1`` is ``1.0.post1``)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return str(Version(text))
+    except InvalidVersion:
+        return text
+
+
+def _older(installed: str, latest: Latest) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return latest.version > Version(installed)
+    except InvalidVersion:
+        return False
+
+
+# --------------------------------------------------------------------------------- tree
+def _configure_tree(parser: argparse.ArgumentParser) -> None:
+    from pyffin.cli.options import package_name
+
+    parser.add_argument("--show-version-specifiers", action="store_true",
+                        help="Show the version constraints imposed on each package")
+    parser.add_argument("-d", "--depth", type=_depth, default=255, metavar="DEPTH",
+                        help="How deep to draw the tree (default: 255)")
+    parser.add_argument("--prune", action="append", default=[], metavar="NAME",
+                        type=package_name,
+                        help="Leave NAME out of the tree (what it needs is still shown)")
+    parser.add_argument("--package", action="append", default=[], metavar="NAME",
+                        type=package_name,
+                        help="Draw only NAME's tree (repeatable)")
+    parser.add_argument("--no-dedupe", action="store_true",
+                        help="Repeat the dependencies of a package each time it appears, not "
+                             "only the first (cycles excepted)")
+    parser.add_argument("--invert", "--reverse", action="store_true",
+                        help="Show what depends on each package instead")
+    # uv's: shows lock file sizes in `uv tree`, nothing in `uv pip tree`.
+    parser.add_argument("--show-sizes", action="store_true", help=argparse.SUPPRESS)
+    _strict(parser)
+    _outdated_options(parser, "Show the newest version an index has of each package older "
+                              "than that")
+    _environment(parser)
+
+
+def _depth(value: str) -> int:
+    try:
+        depth = int(value)
+    except ValueError:
+        depth = -1
+    if not 0 <= depth <= 255:
+        raise argparse.ArgumentTypeError(f"invalid depth {value!r}: expected a whole number "
+                                         "from 0 to 255")
+    return depth
+
+
+def _run_tree(args: argparse.Namespace, ctx: Context) -> int:
+    """``uv pip tree``'s output, byte for byte."""
+    from pyffin.api.inspect import installed
+    from pyffin.installer.tree import TreeOptions, footer, render_tree
+
+    env = _env(args, ctx)
+    dists = installed(env)
+    latest = {}
+    if args.outdated:
+        latest = {name: found.version for name, found in _latest(
+            args, ctx, env, [d.normalized_name for d in dists]).items()}
+    options = TreeOptions(depth=args.depth, prune=tuple(args.prune),
+                          packages=tuple(args.package), no_dedupe=args.no_dedupe,
+                          invert=args.invert,
+                          show_version_specifiers=args.show_version_specifiers)
+    console = ctx.console
+    lines = render_tree(dists, env.markers, options, latest,
+                        highlight=lambda text: console.style(text, "hint",
+                                                             stream=console.stdout))
+    for line in lines:
+        console.out(line)
+    note = footer(lines, options)
+    if note is not None:
+        console.out(console.style(note, "italic", stream=console.stdout))
+    _warn_if_inconsistent(args, ctx, env)
     return 0
 
 
@@ -187,6 +400,8 @@ def _run_check(args: argparse.Namespace, ctx: Context) -> int:
 FREEZE = Command(_configure_freeze, _run_freeze,
                  "List installed packages in requirements format.")
 LIST = Command(_configure_list, _run_list, "List installed packages.")
+TREE = Command(_configure_tree, _run_tree,
+               "Show the installed packages as a dependency tree, as uv pip tree does.")
 SHOW = Command(_configure_show, _run_show, "Show information about installed packages.")
 CHECK = Command(_configure_check, _run_check,
                 "Check that installed packages have compatible dependencies.")

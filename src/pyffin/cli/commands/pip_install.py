@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
@@ -23,6 +23,7 @@ from pyffin.cli.options import (
 
 if TYPE_CHECKING:
     from pyffin.api.install import ChangeOptions, InstallResult, ResolveOptions
+    from pyffin.installer.plan import Wanted
 
 
 def _environment_options(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +39,7 @@ def _environment_options(parser: argparse.ArgumentParser) -> None:
 
 def _change_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Installer options")
-    group.add_argument("--reinstall", action="store_true",
+    group.add_argument("--reinstall", "--force-reinstall", action="store_true",
                        help="Reinstall every package, even those already installed")
     group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
                        type=package_name, help="Reinstall NAME even if it is already installed")
@@ -50,6 +51,17 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
                        help="Compile .py files to bytecode after installing")
     group.add_argument("--dry-run", action="store_true",
                        help="Show what would change, change nothing")
+    group.add_argument("--check", action="store_true",
+                       help="Like --dry-run, and exit with status 1 when the environment "
+                            "does not already match (for CI)")
+    group.add_argument("--strict", action="store_true",
+                       help="After installing, check the whole environment as pip check does "
+                            "and exit with status 1 if a package's dependencies are missing "
+                            "or incompatible")
+    group.add_argument("--report", metavar="FILE",
+                       help="Write pip's JSON installation report of what was (or, with "
+                            "--dry-run, would be) installed to FILE (- for stdout)")
+    add_output_format(group)
     group.add_argument("--require-hashes", action="store_true",
                        help="Require a matching --hash for every package (pip's hash-checking "
                             "mode; on by itself when a requirement has --hash)")
@@ -81,15 +93,18 @@ def _resolve_options(parser: argparse.ArgumentParser) -> None:
 def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packages", nargs="*", metavar="PACKAGE",
                         help="Packages to install (PEP 508 requirements)")
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+    parser.add_argument("-r", "--requirement", "--requirements", action="append", default=[],
+                        metavar="FILE",
                         help="Install the requirements in FILE: a requirements file, a "
                              "project's pyproject.toml, setup.py or setup.cfg, a PEP 723 "
                              "script, or - for standard input")
     parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
                         help="Install a local project in editable mode")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+    parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
+                        metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
-    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+    parser.add_argument("--override", "--overrides", action="append", default=[],
+                        metavar="FILE",
                         help="Override dependency versions with the requirements in FILE")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
                         help="Include this optional dependency group of a pyproject.toml")
@@ -116,7 +131,8 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("src_file", nargs="*", metavar="SRC_FILE",
                         help="requirements.txt files, PEP 723 scripts (*.py), or - for "
                              "standard input")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+    parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
+                        metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
     add_group_options(parser)
     parser.add_argument("--allow-empty-requirements", action="store_true",
@@ -147,7 +163,8 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
         ChangeOptions(reinstall=args.reinstall,
                       reinstall_packages=tuple(args.reinstall_package),
                       link_mode=args.link_mode, compile_bytecode=args.compile_bytecode,
-                      dry_run=args.dry_run, require_hashes=args.require_hashes),
+                      dry_run=args.dry_run or args.check,
+                      require_hashes=args.require_hashes),
     )
 
 
@@ -155,6 +172,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api.install as api
     from pyffin.cli.progress import DownloadProgress
 
+    _check_report_target(args)
     resolve_options, change = _options(args)
     progress = DownloadProgress(ctx.console)
     try:
@@ -171,7 +189,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         progress.finish()
     report(ctx, result)
-    return 0
+    return finish(args, ctx, result)
 
 
 def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
@@ -183,6 +201,7 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
 
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip sync requirements.txt)")
+    _check_report_target(args)
     resolve_options, change = _options(args)
     progress = DownloadProgress(ctx.console)
     try:
@@ -202,7 +221,91 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         progress.finish()
     report(ctx, result)
+    return finish(args, ctx, result)
+
+
+def add_output_format(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--output-format", choices=("text", "json"), default="text",
+                       help="json: also print the changes as JSON on stdout, as uv does "
+                            "(default: text)")
+
+
+def finish(args: argparse.Namespace, ctx: Context, result: InstallResult) -> int:
+    """What follows the summary: uv's JSON on stdout, pip's report, the ``--strict`` check;
+    the exit status (1: ``--check`` found changes to make, or ``--strict`` problems)."""
+    if args.output_format == "json":
+        import json
+
+        from pyffin.installer.report import changes_json
+
+        ctx.console.out(json.dumps(changes_json(result.installed, result.removed,
+                                                dry_run=result.dry_run), indent=2))
+    if getattr(args, "report", None):
+        _write_report(args.report, ctx, result)
+    if getattr(args, "check", False):
+        return 1 if result.installed or result.removed else 0
+    if getattr(args, "strict", False) and not result.dry_run:
+        from pyffin.api.inspect import check
+
+        _, problems = check(result.environment)
+        if problems:
+            for problem in problems:
+                ctx.console.warn(str(problem))
+            count = len(problems)
+            ctx.console.error(f"the environment is inconsistent (--strict): {count} "
+                              f"problem{'s' if count != 1 else ''}",
+                              hint="pyffin pip check lists them again")
+            return 1
     return 0
+
+
+def _check_report_target(args: argparse.Namespace) -> None:
+    """Refuse a ``--report`` path that cannot be written before anything is installed."""
+    import os
+
+    if args.report and args.report != "-" and os.path.isdir(args.report):
+        from pyffin.errors import UsageError
+
+        raise UsageError(f"--report {args.report}: it is a directory, not a file")
+
+
+def _write_report(target: str, ctx: Context, result: InstallResult) -> None:
+    """pip's installation report of ``result`` to ``target`` (``-``: stdout)."""
+    import json
+    from pathlib import Path
+
+    from pyffin._version import __version__
+    from pyffin.installer.report import core_metadata_json, installation_report, metadata_json
+
+    installed = {}
+    if not result.dry_run and result.planned:
+        from pyffin.installer.installed import scan
+
+        installed = {d.normalized_name: d for d in scan(
+            [Path(p) for p in result.environment.site_packages])}
+
+    def metadata(wanted: Wanted) -> dict[str, Any]:
+        dist = installed.get(wanted.name)
+        if dist is not None:
+            path = dist.path / "METADATA"
+            try:
+                return metadata_json(path.read_bytes())
+            except OSError:
+                pass
+        if result.metadata is None:
+            return {"name": wanted.name, "version": wanted.version}
+        return core_metadata_json(result.metadata(wanted))
+
+    document = installation_report(result.planned, markers=result.environment.markers,
+                                   metadata=metadata, requested_extras=result.requested_extras,
+                                   version=__version__)
+    text = json.dumps(document, indent=2) + "\n"
+    if target == "-":
+        ctx.console.stdout.write(text)
+        return
+    from pyffin.fs import write_user_file
+
+    write_user_file(target, text.encode("utf-8"))
 
 
 def report(ctx: Context, result: InstallResult) -> None:
@@ -217,12 +320,15 @@ def report(ctx: Context, result: InstallResult) -> None:
 
     if result.resolved is None and not result.installed and not result.removed:
         note(f"Audited {count(result.audited)} in {format_duration(t.get('audit', 0))}")
+        if result.dry_run:
+            note("Would make no changes")
         return
     if result.resolved is not None:
         note(f"Resolved {count(result.resolved)} in {format_duration(t.get('resolve', 0))}")
     if result.dry_run:
         if not result.installed and not result.removed:
             note(f"Audited {count(result.audited)}")
+            note("Would make no changes")
         if result.removed:
             note(f"Would uninstall {count(len(result.removed))}")
         if result.installed:

@@ -9,7 +9,8 @@ from pyffin.cli.command import Command, Context
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="Packages to uninstall")
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+    parser.add_argument("-r", "--requirement", "--requirements", action="append", default=[],
+                        metavar="FILE",
                         help="Uninstall the packages named in FILE")
     parser.add_argument("-p", "--python", metavar="PYTHON",
                         help="The environment's interpreter")
@@ -19,12 +20,17 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Allow changing an EXTERNALLY-MANAGED interpreter (PEP 668)")
     parser.add_argument("--dry-run", action="store_true",
                         help="Show what would be removed, remove nothing")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text",
+                        help="json: also print the changes as JSON on stdout, as pyffin pip "
+                             "install does (default: text)")
+    # pip's: pyffin never asks for confirmation.
+    parser.add_argument("-y", "--yes", action="store_true", help=argparse.SUPPRESS)
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api.install as api
     from pyffin.api.session import Session
-    from pyffin.cli.commands.pip_install import report
+    from pyffin.cli.commands.pip_install import finish, report
     from pyffin.errors import UsageError
 
     if not args.packages and not args.requirement:
@@ -35,9 +41,9 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                            dry_run=args.dry_run)
     if not result.removed:
         ctx.console.note("No packages to uninstall")
-        return 0
-    report(ctx, result)
-    return 0
+    else:
+        report(ctx, result)
+    return finish(args, ctx, result)
 
 
 UNINSTALL = Command(_configure, _run, "Uninstall packages from an environment.")

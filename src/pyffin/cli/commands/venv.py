@@ -36,6 +36,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                                "its packages")
     parser.add_argument("--seed", action="store_true",
                         help="Install pip, setuptools and wheel into the environment")
+    parser.add_argument("--relocatable", action="store_true",
+                        help="Make the environment movable: activation scripts and the scripts "
+                             "of packages installed into it find it from where they are (no "
+                             "activate.csh)")
     add_index_options(parser)
     add_cache_options(parser)
 
@@ -56,7 +60,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     console.note(f"Creating virtual environment at: {args.path}")
     root = create(args.path, interpreter, prompt=prompt,
                   system_site_packages=args.system_site_packages, clear=args.clear,
-                  allow_existing=args.allow_existing)
+                  allow_existing=args.allow_existing, relocatable=args.relocatable)
     if args.seed:
         _seed(args, ctx, root)
     console.note(f"Activate with: {_activation_command(args.path)}")

@@ -1,0 +1,139 @@
+"""Ctrl-C (and SIGTERM): stop the work of every thread and every child process at once.
+
+Only the main thread receives a signal's ``KeyboardInterrupt``. The rest learns of it here:
+:func:`interrupt` (called by the command line's signal handler) sets a flag that downloads
+check between chunks and that :func:`sleep` ends on, and kills the process group of every
+child started through :func:`run` (build backends and whatever they started, git), so nothing
+is left running. Work stopped this way raises :class:`Interrupted`, a ``KeyboardInterrupt``:
+no ``except Exception`` takes it for a failure of what was being done, and a future never
+keeps it as an outcome (see :meth:`pyffin.futures.Future.run`).
+
+Directories and files being made in the cache are registered with :func:`temporary` while
+they are: :func:`clean_up` removes those their owner had no time to remove before the
+process ends.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
+
+_event = threading.Event()
+_lock = threading.Lock()
+_children: set[subprocess.Popen[Any]] = set()
+_temporary: dict[str, int] = {}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped because the command was interrupted (Ctrl-C, SIGTERM)."""
+
+
+def interrupted() -> bool:
+    return _event.is_set()
+
+
+def check() -> None:
+    """Raise :class:`Interrupted` if the command was interrupted."""
+    if _event.is_set():
+        raise Interrupted()
+
+
+def sleep(seconds: float) -> None:
+    """``time.sleep``, cut short (with :class:`Interrupted`) by an interruption."""
+    if _event.wait(seconds):
+        raise Interrupted()
+
+
+def interrupt() -> None:
+    """Stop everything: set the flag and kill every child process group."""
+    _event.set()
+    with _lock:
+        children = list(_children)
+    for child in children:
+        _kill(child)
+
+
+def reset() -> None:
+    """Forget an interruption (for a process that goes on: tests, library users)."""
+    _event.clear()
+
+
+def run(argv: Sequence[str], *, input: Any = None, own_group: bool = True, **kwargs: Any
+        ) -> subprocess.CompletedProcess[Any]:
+    """``subprocess.run(argv, **kwargs)`` (output captured as the arguments say), killed on an
+    interruption, in any thread: then :class:`Interrupted` is raised, whatever the child's
+    exit status. With ``own_group`` the child runs in a session of its own, killed as a whole
+    (with what it started); without, it keeps the terminal (ssh may ask for a passphrase)."""
+    import subprocess
+
+    check()
+    with subprocess.Popen(argv, start_new_session=own_group, **kwargs) as child:
+        with _lock:
+            _children.add(child)
+        try:
+            if _event.is_set():  # interrupted while it started: it was not in the set
+                _kill(child)
+            stdout, stderr = child.communicate(input)
+        except BaseException:
+            _kill(child)
+            raise
+        finally:
+            with _lock:
+                _children.discard(child)
+    check()
+    return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+
+
+def _kill(child: subprocess.Popen[Any]) -> None:
+    import signal
+
+    try:
+        if os.getpgid(child.pid) == child.pid:  # the leader of its own group
+            os.killpg(child.pid, signal.SIGKILL)
+            return
+    except OSError:  # gone already
+        pass
+    try:
+        child.kill()
+    except OSError:
+        pass
+
+
+@contextmanager
+def temporary(path: Path) -> Iterator[None]:
+    """Register ``path`` (a directory or file being made) for :func:`clean_up` meanwhile."""
+    key = os.fspath(path)
+    with _lock:
+        _temporary[key] = _temporary.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        with _lock:
+            count = _temporary.pop(key, 1) - 1
+            if count:
+                _temporary[key] = count
+
+
+def clean_up() -> None:
+    """Remove what is still registered with :func:`temporary` (after an interruption, once
+    the threads had their chance to do it)."""
+    import shutil
+
+    with _lock:
+        paths = list(_temporary)
+        _temporary.clear()
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass

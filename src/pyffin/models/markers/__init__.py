@@ -1,0 +1,212 @@
+"""PEP 508 environment markers as a canonical boolean algebra (what universal resolution needs).
+
+:class:`Marker` is an immutable value. Equivalent markers are equal: ``python_version >= '3.9'
+and python_version < '3.11'`` equals ``python_version in '3.9 3.10'``. ``&``, ``|`` and ``~``
+combine markers; :meth:`~Marker.is_false` tells an unsatisfiable one, :meth:`~Marker.is_disjoint`
+and :meth:`~Marker.implies` compare two. ``str()`` writes the text uv 0.13 writes for the same
+marker, and :meth:`~Marker.simplify_python` first drops what requires-python already says, as uv
+does before writing a pin's marker in ``uv pip compile --universal`` output::
+
+    >>> m = Marker.parse("python_version >= '3.8' and sys_platform == 'win32'")
+    >>> str(m)
+    "python_full_version >= '3.8' and sys_platform == 'win32'"
+    >>> str(m.simplify_python(">=3.9"))
+    "sys_platform == 'win32'"
+
+Meaning follows uv (:mod:`._parse`): versions compare release-only, ``platform_system ==
+'Windows'`` is ``sys_platform == 'win32'``, platform combinations known to be impossible
+(``os_name == 'nt' and sys_platform == 'linux'``) are false. The representation is a decision
+diagram (:mod:`._algebra`); every operation is memoized on interned nodes, so the thousandth use
+of a marker in a resolution is a dictionary lookup. Nodes live for the process; a
+:class:`Marker` pickles by structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pyffin.models.markers import _algebra, _display, _parse
+from pyffin.models.markers._parse import MarkerError
+
+__all__ = ["Marker", "MarkerError"]
+
+
+class Marker:
+    """A PEP 508 marker, canonical: equal markers are equivalent ones."""
+
+    __slots__ = ("_node",)
+    _node: int
+
+    TRUE: Marker
+    FALSE: Marker
+
+    def __init__(self, node: int) -> None:
+        self._node = node
+
+    @classmethod
+    def parse(cls, text: str) -> Marker:
+        """The marker ``text`` (uv's grammar and meaning); raises :class:`MarkerError`."""
+        return cls(_parse.parse(text))
+
+    @classmethod
+    def requires_python(cls, specifiers: str) -> Marker:
+        """The marker that holds exactly for the Python versions ``specifiers`` (a
+        requires-python value such as ``">=3.9,<4"``) allows, release-only."""
+        return cls(_algebra.create((_algebra.VERSION, _algebra.PYTHON_FULL_VERSION),
+                                   _algebra.edges_for(_python_range(specifiers))))
+
+    # ---------------------------------------------------------------------------- algebra
+    def __and__(self, other: Marker) -> Marker:
+        return Marker(_algebra.conjunction(self._node, other._node))
+
+    def __or__(self, other: Marker) -> Marker:
+        return Marker(_algebra.disjunction(self._node, other._node))
+
+    def __invert__(self) -> Marker:
+        return Marker(self._node ^ 1)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Marker) and other._node == self._node
+
+    def __hash__(self) -> int:
+        return hash(self._node)
+
+    def is_true(self) -> bool:
+        """Whether the marker holds in every environment."""
+        return self._node == _algebra.TRUE
+
+    def is_false(self) -> bool:
+        """Whether no environment satisfies the marker."""
+        return self._node == _algebra.FALSE
+
+    def is_disjoint(self, other: Marker) -> bool:
+        """Whether no environment satisfies both markers."""
+        return _algebra.is_disjoint(self._node, other._node)
+
+    def implies(self, other: Marker) -> bool:
+        """Whether every environment satisfying this marker satisfies ``other``."""
+        return _algebra.is_disjoint(self._node, other._node ^ 1)
+
+    # ---------------------------------------------------------------------------- output
+    def __str__(self) -> str:
+        """uv's text for the marker: ``""`` for the always-true marker, ``python_version <
+        '0'`` for the unsatisfiable one."""
+        if self._node == _algebra.TRUE:
+            return ""
+        return _display.to_string(self._node)
+
+    def __repr__(self) -> str:
+        return f"Marker({str(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _rebuild, (_export(self._node),)
+
+    # --------------------------------------------------------------------- restrictions
+    def simplify_python(self, requires_python: str) -> Marker:
+        """The marker where ``requires_python`` (``">=3.9"``) is known to hold: the Python
+        version decisions that only restate it are gone, so the result means the same only
+        where requires-python holds. uv writes markers this way."""
+        allowed = _python_range(requires_python)
+        if not allowed:
+            return Marker.FALSE
+        bounding = (allowed[0][0], allowed[0][1], allowed[-1][2], allowed[-1][3])
+        return Marker(_algebra.simplify_python(self._node, bounding))
+
+    def restrict(self, assumption: Marker) -> Marker:
+        """A marker equal to this one wherever ``assumption`` holds, with the decisions only
+        needed to restate the assumption removed (its value elsewhere is unspecified)."""
+        return Marker(_algebra.restrict(self._node, assumption._node))
+
+    def with_extras(self, extras: Iterable[str]) -> Marker:
+        """The marker once exactly ``extras`` are requested (``extra`` comparisons decided)."""
+        wanted = {_parse._normalize_name(extra) for extra in extras}
+        return Marker(_algebra.restrict_by(
+            self._node, lambda var: var[1] in wanted if var[0] == _algebra.EXTRA else None))
+
+    def without_extras(self) -> Marker:
+        """Where the marker holds for some choice of extras (``extra`` comparisons removed)."""
+        return Marker(_algebra.quantify(self._node, lambda var: var[0] != _algebra.EXTRA))
+
+    def only_extras(self) -> Marker:
+        """The extras for which the marker holds in some environment."""
+        return Marker(_algebra.quantify(self._node, lambda var: var[0] == _algebra.EXTRA))
+
+    def extras(self) -> frozenset[str]:
+        """The (normalized) extras the marker compares."""
+        return frozenset(var[1] for var in _algebra.support(self._node)
+                         if var[0] == _algebra.EXTRA)
+
+    # ------------------------------------------------------------------------- evaluate
+    def evaluate(self, environment: Mapping[str, str], extras: Iterable[str] = ()) -> bool:
+        """Whether the marker holds in ``environment`` (PEP 508 names to values, as
+        ``packaging.markers.default_environment()`` gives) with ``extras`` requested."""
+        wanted = frozenset(_parse._normalize_name(extra) for extra in extras)
+
+        def value_of(var: tuple[Any, ...]) -> Any:
+            kind = var[0]
+            if kind == _algebra.STRING:
+                return environment.get(_algebra.STRING_KEYS[var[1]])
+            if kind == _algebra.VERSION:
+                text = environment.get(_algebra.VERSION_KEYS[var[1]])
+                if text is None and var[1] == _algebra.PYTHON_FULL_VERSION:
+                    text = environment.get("python_version")
+                return None if text is None else _release(text)
+            if kind == _algebra.DARWIN:
+                return _release(environment.get("platform_release", ""))
+            if kind in (_algebra.IN, _algebra.CONTAINS):
+                value = environment.get(_algebra.STRING_KEYS[var[1]])
+                if value is None:
+                    return None
+                return value in var[2] if kind == _algebra.IN else var[2] in value
+            if kind == _algebra.EXTRA:
+                return var[1] in wanted
+            return False  # PEP 751 ``extras``/``dependency_groups``: none outside a lock
+
+        return _algebra.evaluate(self._node, value_of)
+
+
+def _release(text: str) -> tuple[int, ...] | None:
+    spec = _parse._specifier("==", text, allow_wildcard=False)
+    return None if spec is None else _parse._trim(spec[1])
+
+
+def _python_range(specifiers: str) -> list[_algebra.Interval]:
+    """The Python versions ``specifiers`` allows, release-only, as sorted intervals."""
+    allowed: list[_algebra.Interval] = [(None, False, None, False)]
+    for clause in filter(None, (part.strip() for part in specifiers.split(","))):
+        operator = next((op for op in ("===", "~=", "==", "!=", "<=", ">=", "<", ">")
+                         if clause.startswith(op)), None)
+        spec = None if operator in (None, "===") else _parse._specifier(
+            operator, clause[len(operator):].strip())
+        if spec is None:
+            raise MarkerError(f"invalid requires-python {specifiers!r}: {clause!r}")
+        allowed = [overlap for left in allowed for right in _parse._release_range(*spec)
+                   if (overlap := _algebra.intersect(left, right)) is not None]
+    return allowed
+
+
+def _export(node: int) -> Any:
+    if node <= _algebra.FALSE:
+        return node
+    var, children = _algebra.node(node)
+    if _algebra.is_range(var):
+        return var, tuple((*edge[:4], _export(edge[4])) for edge in children)
+    return var, (_export(children[0]), _export(children[1]))
+
+
+def _import(structure: Any) -> int:
+    if isinstance(structure, int):
+        return structure
+    var, children = structure
+    if _algebra.is_range(var):
+        return _algebra.create(var, tuple((*edge[:4], _import(edge[4])) for edge in children))
+    return _algebra.create(var, (_import(children[0]), _import(children[1])))
+
+
+def _rebuild(structure: Any) -> Marker:
+    return Marker(_import(structure))
+
+
+Marker.TRUE = Marker(_algebra.TRUE)
+Marker.FALSE = Marker(_algebra.FALSE)

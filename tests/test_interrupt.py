@@ -1,0 +1,91 @@
+"""``pyffin.interrupt``: what a Ctrl-C in the main thread does to the other threads' work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyffin import interrupt
+
+
+@pytest.fixture(autouse=True)
+def fresh() -> Iterator[None]:
+    interrupt.reset()
+    yield
+    interrupt.reset()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/stat").exists() or \
+        Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_a_child_and_what_it_started_are_killed(tmp_path: Path) -> None:
+    """A build backend's hook process and its own children (a compiler) all stop."""
+    pidfile = tmp_path / "grandchild"
+    script = ("import subprocess, sys, time\n"
+              "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+              f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+              "time.sleep(60)\n")
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            interrupt.run([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        except BaseException as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    grandchild = int(pidfile.read_text())
+    interrupt.interrupt()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], interrupt.Interrupted)
+    deadline = time.monotonic() + 5
+    while alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive(grandchild)
+
+
+def test_nothing_starts_once_interrupted() -> None:
+    interrupt.interrupt()
+    with pytest.raises(interrupt.Interrupted):
+        interrupt.run([sys.executable, "-c", "pass"])
+    with pytest.raises(interrupt.Interrupted):
+        interrupt.sleep(30)
+    with pytest.raises(interrupt.Interrupted):
+        interrupt.check()
+
+
+def test_a_child_runs_normally(tmp_path: Path) -> None:
+    done = interrupt.run([sys.executable, "-c", "print('hi')"], stdout=subprocess.PIPE,
+                         text=True)
+    assert (done.returncode, done.stdout) == (0, "hi\n")
+
+
+def test_what_is_being_made_is_removed_if_its_owner_could_not(tmp_path: Path) -> None:
+    directory, file, finished = tmp_path / "dir", tmp_path / "file", tmp_path / "finished"
+    with interrupt.temporary(finished):
+        finished.mkdir()
+    with interrupt.temporary(directory), interrupt.temporary(file):
+        directory.mkdir()
+        (directory / "x").write_text("x")
+        file.write_text("y")
+        interrupt.clean_up()
+        assert not directory.exists() and not file.exists()
+    assert finished.exists()  # its owner was done with it
