@@ -387,16 +387,14 @@ class Configuration:
         warn)."""
         assert self.config_file is not None
         path = self.config_file
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - exercised on 3.10
-            import tomli as tomllib
+        from pyffin import toml
+
         try:
-            data = tomllib.loads(path.read_bytes().decode("utf-8"))
+            data = toml.loads(path.read_bytes().decode("utf-8"))
         except OSError as e:
             raise ConfigError(f"cannot read the configuration file {path} (--config-file): "
                               f"{e.strerror or e}") from None
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        except (UnicodeDecodeError, toml.TOMLDecodeError) as e:
             raise ConfigError(f"the configuration file {path} (--config-file) is not valid "
                               f"TOML: {e}") from None
         if path.name == "pyproject.toml":

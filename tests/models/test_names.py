@@ -30,3 +30,10 @@ def test_invalid_names_cannot_become_paths(name: str) -> None:
 def test_normalizing_does_not_check() -> None:
     # Extras and names read from metadata are compared, never used as paths: any text goes.
     assert normalize_name("Not A_Name") == "not a-name"
+
+
+def test_a_trailing_newline_is_not_part_of_a_valid_name() -> None:
+    # A regular expression's "$" also matches before a final newline: the check must not.
+    assert not is_valid_name("foo\n")
+    with pytest.raises(ValueError, match="not a valid project name"):
+        checked_name("foo\n")

@@ -22,7 +22,7 @@ else:
     #: A PEP 503 normalized name; made by :func:`normalize_name` and :func:`checked_name`.
     NormalizedName = NewType("NormalizedName", str)
 
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_NAME_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE)
 _SEPARATORS_RE = re.compile(r"[-_.]+")
 
 
@@ -33,12 +33,12 @@ def normalize_name(name: str) -> NormalizedName:
 
 def is_valid_name(name: str) -> bool:
     """Whether ``name`` is a valid project name (PEP 508): never a path, never ``..``."""
-    return bool(_NAME_RE.match(name))
+    return _NAME_RE.fullmatch(name) is not None
 
 
 def checked_name(name: str) -> NormalizedName:
     """:func:`normalize_name` of a name that must be a valid project name (it may end up in a
     cache path); raises ``ValueError`` for anything else."""
-    if not _NAME_RE.match(name):
+    if _NAME_RE.fullmatch(name) is None:
         raise ValueError(f"not a valid project name: {name!r}")
     return normalize_name(name)
