@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 
 from pyffin.cache.fs import is_temp_name
-from pyffin.distribution.unzip import parse_record
 from pyffin.installer.debris import is_debris
-from pyffin.installer.record import hash_file
+from pyffin.models.wheel import hash_file, parse_record
 from tests.support.cli import pyffin, spawn
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer

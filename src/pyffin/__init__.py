@@ -7,11 +7,11 @@ cheap: not even :mod:`typing` is imported; the API is imported on first use.
 
 from __future__ import annotations
 
+from pyffin._version import __version__
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyffin.api import CompileResult, Session, compile
-
-__version__ = "0.1.0.dev0"
 
 __all__ = ["CompileResult", "Session", "__version__", "compile"]
 

@@ -1,5 +1,7 @@
-"""File helpers for paths a user names (``-o FILE``, ``pyffin venv PATH``): write what was
-asked for, and nothing else.
+"""General file helpers: removing and measuring trees (:func:`remove`, :func:`measure`), unique
+temporary names (:func:`token`), and writing a file a user named (:func:`write_user_file`).
+
+Paths a user names (``-o FILE``, ``pyffin venv PATH``) get what was asked for, and nothing else.
 
 The cache's own files are written by :mod:`pyffin.cache.fs`, which may rename over anything in
 its tree. A user's path is different: it may be a symbolic link to the file that matters, a
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 from pyffin.errors import PyffinError
 
@@ -84,7 +87,7 @@ def _can_keep_owner(st: os.stat_result) -> bool:
 
 def _replace(target: str, data: bytes, st: os.stat_result | None) -> None:
     directory, name = os.path.split(target)
-    tmp = os.path.join(directory, f".{name}.tmp-{os.urandom(8).hex()}")
+    tmp = os.path.join(directory, f".{name}.tmp-{token()}")
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
              | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     fd = os.open(tmp, flags, 0o666)
@@ -117,3 +120,100 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def token() -> str:
+    """A short random token for unique temporary names."""
+    return os.urandom(8).hex()
+
+
+class Usage:
+    """Files and bytes counted while measuring or removing a tree."""
+
+    __slots__ = ("bytes", "files")
+
+    def __init__(self, files: int = 0, bytes: int = 0) -> None:
+        self.files = files
+        self.bytes = bytes
+
+    def add(self, other: Usage) -> None:
+        self.files += other.files
+        self.bytes += other.bytes
+
+    def __repr__(self) -> str:
+        return f"Usage(files={self.files}, bytes={self.bytes})"
+
+
+def measure(path: Path, seen_inodes: set[tuple[int, int]] | None = None) -> Usage:
+    """Count the files under ``path`` (or ``path`` itself) and their bytes.
+
+    Hard links are counted once per ``seen_inodes`` set: unzipped wheels are hard-linked into
+    environments and, by some tools, within the cache.
+    """
+    usage = Usage()
+    seen = set() if seen_inodes is None else seen_inodes
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return usage
+    if not stat.S_ISDIR(st.st_mode):
+        _count(usage, st, seen)
+        return usage
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            try:
+                _count(usage, os.lstat(os.path.join(dirpath, name)), seen)
+            except FileNotFoundError:
+                continue
+    return usage
+
+
+def _count(usage: Usage, st: os.stat_result, seen: set[tuple[int, int]]) -> None:
+    usage.files += 1
+    key = (st.st_dev, st.st_ino)
+    if st.st_nlink > 1:
+        if key in seen:
+            return
+        seen.add(key)
+    usage.bytes += st.st_size
+
+
+def remove(path: Path) -> Usage:
+    """Remove a file, link or directory tree; return what it held. Missing paths are fine.
+
+    Read-only files and directories (some wheels ship them) are made writable first.
+    """
+    usage = measure(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return usage
+    if stat.S_ISDIR(st.st_mode):
+        import shutil
+
+        shutil.rmtree(path, onerror=_make_writable_and_retry)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    return usage
+
+
+def _make_writable_and_retry(func: object, path: str, exc_info: object) -> None:
+    parent = os.path.dirname(path)
+    try:
+        os.chmod(parent, stat.S_IRWXU)
+        if not os.path.islink(path) and os.path.exists(path):
+            os.chmod(path, stat.S_IRWXU)
+    except OSError:
+        pass
+    if os.path.isdir(path) and not os.path.islink(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass

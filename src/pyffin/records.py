@@ -8,9 +8,13 @@ run time. ``@record`` builds the same shape — ``__slots__``, ``__init__`` with
 the time, and type checkers treat it as a dataclass (PEP 681 ``dataclass_transform``).
 
 Supported: annotated fields with plain defaults (immutable ones: a list or dict default is an
-error, as in dataclasses), ``ClassVar`` class constants, methods and properties, and
-``@record(frozen=False)`` for a mutable record. Not supported: inheritance between records,
-``field()`` options. :func:`replace` is :func:`dataclasses.replace` for records.
+error, as in dataclasses), ``ClassVar`` class constants, methods and properties,
+``@record(frozen=False)`` for a mutable record, and ``@record(frozen=False, eq=False)`` for
+one compared and hashed by identity (a node of a graph). Not supported: inheritance between
+records, ``field()`` options. :func:`replace` is :func:`dataclasses.replace` for records.
+
+This is the one way to declare a record type in pyffin: ``@dataclass`` is not used in
+``src/`` (``tests/test_records.py`` checks).
 """
 
 from __future__ import annotations
@@ -35,14 +39,14 @@ def record(cls: type[T], /) -> type[T]: ...
 
 @overload
 @dataclass_transform(frozen_default=True)
-def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+def record(*, frozen: bool = True, eq: bool = True) -> Callable[[type[T]], type[T]]: ...
 
 
-def record(cls: Any = None, /, *, frozen: bool = True) -> Any:
+def record(cls: Any = None, /, *, frozen: bool = True, eq: bool = True) -> Any:
     """Make ``cls`` a record (see the module docstring); usable with or without arguments."""
     if cls is None:
-        return lambda c: _build(c, frozen)
-    return _build(cls, frozen)
+        return lambda c: _build(c, frozen, eq)
+    return _build(cls, frozen, eq)
 
 
 def replace(obj: T, /, **changes: Any) -> T:
@@ -63,7 +67,7 @@ def _is_class_var(annotation: object) -> bool:
     return text.startswith(("ClassVar", "typing.ClassVar"))
 
 
-def _build(cls: type[Any], frozen: bool) -> type[Any]:
+def _build(cls: type[Any], frozen: bool, eq: bool = True) -> type[Any]:
     namespace = dict(cls.__dict__)
     annotations = namespace.get("__annotations__", {})
     fields = tuple(name for name, annotation in annotations.items()
@@ -96,13 +100,15 @@ def _build(cls: type[Any], frozen: bool) -> type[Any]:
     exec(compile(source, f"<record {cls.__qualname__}>", "exec"), globals_)
     namespace["__init__"] = globals_["__init__"]
     values = _getter(fields)
-    namespace.setdefault("__eq__", _make_eq(values))
     namespace.setdefault("__repr__", _make_repr(fields))
+    if eq:
+        namespace.setdefault("__eq__", _make_eq(values))
     if frozen:
-        namespace.setdefault("__hash__", lambda self: hash(values(self)))
+        if eq:
+            namespace.setdefault("__hash__", lambda self: hash(values(self)))
         namespace["__setattr__"] = _frozen_setattr
         namespace["__delattr__"] = _frozen_delattr
-    else:
+    elif eq:
         namespace["__hash__"] = None
     metaclass: Any = type(cls)
     built: type[Any] = metaclass(cls.__name__, cls.__bases__, namespace)

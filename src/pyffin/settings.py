@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pyffin import log
 from pyffin.errors import UsageError
+from pyffin.models.names import is_valid_name
 from pyffin.records import record
 
 #: pip's site-wide configuration file on POSIX systems (a constant so tests can move it).
@@ -41,7 +42,6 @@ GLOBAL_PIP_CONF = Path("/etc/pip.conf")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 #: PEP 508 project names.
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -202,7 +202,7 @@ def parse_names(value: str, *, binary: bool = False) -> list[str]:
     for name in names:
         if binary and name in (":all:", ":none:"):
             continue
-        if not _NAME_RE.match(name):
+        if not is_valid_name(name):
             expected = " (or :all:, :none:)" if binary else ""
             raise ValueError(f"{name!r} is not a valid package name{expected}")
     return names
@@ -387,16 +387,14 @@ class Configuration:
         warn)."""
         assert self.config_file is not None
         path = self.config_file
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - exercised on 3.10
-            import tomli as tomllib
+        from pyffin import toml
+
         try:
-            data = tomllib.loads(path.read_bytes().decode("utf-8"))
+            data = toml.loads(path.read_bytes().decode("utf-8"))
         except OSError as e:
             raise ConfigError(f"cannot read the configuration file {path} (--config-file): "
                               f"{e.strerror or e}") from None
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        except (UnicodeDecodeError, toml.TOMLDecodeError) as e:
             raise ConfigError(f"the configuration file {path} (--config-file) is not valid "
                               f"TOML: {e}") from None
         if path.name == "pyproject.toml":
@@ -475,17 +473,15 @@ def user_config_path(environ: Mapping[str, str]) -> Path:
 
 def _read_toml(path: Path, raw: bytes | None = None) -> dict[str, Any] | None:
     """A TOML file's table; ``None`` (and a warning) when it cannot be read."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10
-        import tomli as tomllib
+    from pyffin import toml
+
     try:
         if raw is None:
             raw = path.read_bytes()
-        return tomllib.loads(raw.decode("utf-8"))
+        return toml.loads(raw.decode("utf-8"))
     except OSError as e:
         problem = e.strerror or str(e)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+    except (UnicodeDecodeError, toml.TOMLDecodeError) as e:
         problem = str(e)
     log.warn_once(f"Ignoring the configuration file {path}: {problem}")
     return None

@@ -259,11 +259,11 @@ def test_unpersisted_temp_dirs_are_removed(cache: Cache) -> None:
 
 
 def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> None:
-    from pyffin.cache import record
+    from pyffin.cache import codec
 
     payload = ("flask", [("3.1.0", {"py3": None})], 1, b"\x00")
-    data = record.dumps("simple", 1, payload)
-    assert record.loads(data, "simple", 1) == payload
+    data = codec.dumps("simple", 1, payload)
+    assert codec.loads(data, "simple", 1) == payload
     for bad_schema, bad_version, blob in [
         ("wheel", 1, data),
         ("simple", 2, data),
@@ -271,19 +271,19 @@ def test_records_round_trip_and_reject_other_schemas_versions_and_garbage() -> N
         ("simple", 1, b""),
         ("simple", 1, b"garbage"),
     ]:
-        with pytest.raises(record.RecordError):
-            record.loads(blob, bad_schema, bad_version)
+        with pytest.raises(codec.RecordError):
+            codec.loads(blob, bad_schema, bad_version)
 
 
 def test_a_record_with_any_one_byte_changed_is_refused() -> None:
-    from pyffin.cache import record
+    from pyffin.cache import codec
 
-    data = record.dumps("simple", 1, ("foo", ["foo-1.0-py3-none-any.whl", 1.5, None]))
+    data = codec.dumps("simple", 1, ("foo", ["foo-1.0-py3-none-any.whl", 1.5, None]))
     for position in range(len(data)):
         damaged = bytearray(data)
         damaged[position] ^= 0x04
-        with pytest.raises(record.RecordError):
-            record.loads(bytes(damaged), "simple", 1)
+        with pytest.raises(codec.RecordError):
+            codec.loads(bytes(damaged), "simple", 1)
 
 
 def test_an_atomic_write_whose_directory_is_removed_meanwhile_makes_it_again(
@@ -317,3 +317,24 @@ def test_a_vanished_cache_file_is_told_apart_from_other_missing_files(tmp_path: 
     assert isinstance(found, CacheChangedError)
     assert found.hint and "cache clean --force" in found.hint
     assert changed_error(root, FileNotFoundError(2, "gone", str(tmp_path / "other"))) is None
+
+
+def test_a_directory_removed_between_mkdir_and_its_check_is_made_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Path.mkdir(exist_ok=True) raises FileExistsError when the directory exists at mkdir
+    # (another process made it) and is gone when it checks (`cache clean --force` removed it).
+    from pyffin.cache import fs
+
+    target = tmp_path / ".tmp" / "work"
+    real_mkdir = os.mkdir
+    raced: list[str] = []
+
+    def mkdir(path: str | os.PathLike[str], mode: int = 0o777) -> None:
+        if os.fspath(path) == str(tmp_path / ".tmp") and not raced:
+            raced.append(os.fspath(path))
+            raise FileExistsError(17, "File exists", os.fspath(path))
+        real_mkdir(path, mode)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    fs.ensure_dir(target)
+    assert target.is_dir() and raced

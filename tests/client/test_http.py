@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.client.auth import Credentials, redact, strip_credentials
+from pyffin.client.auth import Credentials
 from pyffin.client.errors import (
     AuthenticationError,
     ConnectError,
@@ -144,13 +144,6 @@ def test_netrc_credentials(server: IndexServer, tmp_path: Path,
     monkeypatch.setenv("NETRC", str(netrc))
     HttpClient(FAST).get(server.index_url + "foo/")
     assert server.request_log[-1].headers["authorization"] == "Basic Ym9iOmh1bnRlcjI="
-
-
-def test_redaction_helpers() -> None:
-    assert redact("https://u:p@h/x") == "https://u:****@h/x"
-    assert redact("https://token@h/x") == "https://****@h/x"
-    assert redact("https://h/x") == "https://h/x"
-    assert strip_credentials("https://u:p@h:8/x") == "https://h:8/x"
 
 
 def test_file_urls_are_read_locally(client: HttpClient, tmp_path: Path) -> None:

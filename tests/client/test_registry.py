@@ -14,7 +14,7 @@ import pytest
 from pyffin.cache import Cache, CacheBucket, index_parts
 from pyffin.client.errors import AuthenticationError, HashMismatchError, OfflineError
 from pyffin.client.registry import PackageNotFoundError, RegistryClient, connect
-from pyffin.distribution.metadata import MetadataError
+from pyffin.models.metadata import MetadataError
 from pyffin.settings import IndexSettings
 from tests.support.dists import WheelSpec, build_wheel
 from tests.support.index import IndexServer

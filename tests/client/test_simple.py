@@ -167,11 +167,11 @@ def test_declared_charset_is_honoured() -> None:
 
 
 def test_page_record_round_trip() -> None:
-    from pyffin.cache import record
-    from pyffin.client.simple import SimplePage
+    from pyffin.cache import codec
+    from pyffin.models.files import SimplePage
 
     anchor = f'<a href="foo-1.0-py3-none-any.whl#sha256={SHA}">a</a>'
     page = parse_page("foo", URL, html(anchor), "text/html")
-    data = record.dumps(SimplePage.RECORD_SCHEMA, 1, page.to_record())
-    again = SimplePage.from_record(record.loads(data, SimplePage.RECORD_SCHEMA, 1))
+    data = codec.dumps(SimplePage.RECORD_SCHEMA, 1, page.to_record())
+    again = SimplePage.from_record(codec.loads(data, SimplePage.RECORD_SCHEMA, 1))
     assert list(again.files()) == list(page.files())

@@ -13,10 +13,11 @@ import pytest
 from pyffin import log
 from pyffin.cache import Cache, CacheBucket
 from pyffin.client.errors import HashMismatchError
-from pyffin.client.registry import ProjectPage, RegistryClient, connect
-from pyffin.client.simple import IndexFile
+from pyffin.client.registry import RegistryClient, connect
 from pyffin.distribution.database import WheelDatabase
-from pyffin.distribution.metadata import MetadataError
+from pyffin.errors import NotSupportedError
+from pyffin.models.files import IndexFile, ProjectPage
+from pyffin.models.metadata import MetadataError
 from pyffin.settings import IndexSettings
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -121,7 +122,7 @@ def test_a_hash_pyffin_cannot_compute_is_a_warning_and_an_error_in_hash_checking
 
 def test_a_direct_url_is_checked_against_its_fragment(cache: Cache, index_server: IndexServer,
                                                       foo: Path) -> None:
-    from pyffin.distribution.sources import parse_direct
+    from pyffin.models.direct import parse_direct
     from pyffin.resolver.index_source import _direct_distribution
 
     url = f"{index_server.file_url(WHEEL)}#sha3_512={'0' * 128}"
@@ -191,3 +192,74 @@ def test_requires_python_and_extras_are_compared_too(
     client.wheel_metadata(page, file)
     with pytest.raises(MetadataError, match=rf"\({field}\)"):
         WheelDatabase(cache, client).fetch(page, file)
+
+
+# ------------------------------------------------------------------- fetch, once per wheel
+def test_a_wheel_asked_for_by_many_threads_is_downloaded_and_unzipped_once(
+        cache: Cache, index_server: IndexServer, foo: Path) -> None:
+    client = registry(cache, index_server)
+    database = WheelDatabase(cache, client)
+    page, file = wheel_of(client)
+    index_server.delay(f"/files/{WHEEL}", 0.1)  # keeps the first download in flight
+    futures = [database.submit(page, file) for _ in range(8)]
+    archives = {future.result() for future in futures}
+    assert len(archives) == 1 and index_server.count(f"/files/{WHEEL}") == 1
+    assert len(list(cache.bucket(CacheBucket.ARCHIVE).iterdir())) == 1
+
+
+def test_an_unzipped_wheel_is_used_from_the_cache_by_the_next_process(
+        cache: Cache, index_server: IndexServer, foo: Path) -> None:
+    client = registry(cache, index_server)
+    archive = WheelDatabase(cache, client).fetch(*wheel_of(client))
+    index_server.reset_counts()
+    client = registry(cache, index_server)
+    database = WheelDatabase(cache, client)
+    assert database.cached(*wheel_of(client)) == archive
+    assert database.fetch(*wheel_of(client)) == archive
+    assert index_server.count(f"/files/{WHEEL}") == 0
+
+
+def test_an_archive_removed_meanwhile_is_fetched_again(cache: Cache, index_server: IndexServer,
+                                                       foo: Path) -> None:
+    from pyffin.fs import remove
+
+    client = registry(cache, index_server)
+    database = WheelDatabase(cache, client)
+    page, file = wheel_of(client)
+    archive = database.fetch(page, file)
+    remove(archive)  # what `pyffin cache clean --force` does under a running process
+    again = database.fetch(page, file)
+    assert again.is_dir() and index_server.count(f"/files/{WHEEL}") == 2
+
+
+# ---------------------------------------------------------------------- fetch and build
+def test_fetch_and_build_turns_any_distribution_into_an_unzipped_wheel(
+        cache: Cache, index_server: IndexServer, foo: Path) -> None:
+    from pyffin.distribution.database import DistributionDatabase
+    from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.models.dist import Distribution
+    from tests.distribution.fakes import FakeBuilder, no_git
+    from tests.support.dists import SdistSpec
+
+    index_server.add_sdist(SdistSpec("bar", "1.0"))
+    client = registry(cache, index_server)
+    builder = FakeBuilder()
+    sources = SourceDistributions(cache, client, tags=("py3-none-any",),
+                                  builder=lambda: builder, git=no_git)
+    database = DistributionDatabase(WheelDatabase(cache, client), sources)
+    [bar_page] = client.project("bar")
+    [bar_sdist] = bar_page.page.sdists("1.0")
+    sdist = Distribution(bar_page, bar_sdist, is_wheel=False)
+    wheel = Distribution(*wheel_of(client), is_wheel=True)
+
+    assert database.cached(sdist) is None  # an sdist is never "cached" without building
+    assert database.cached(wheel) is None
+    built = database.submit(sdist, "bar").result()
+    assert (built / "bar-1.0.dist-info" / "METADATA").is_file() and builder.wheels == 1
+    assert database.archive(sdist, "bar") == built and builder.wheels == 1
+    fetched = database.archive(wheel, "foo")
+    assert database.cached(wheel) == fetched
+
+    without_builder = DistributionDatabase(WheelDatabase(cache, client), None)
+    with pytest.raises(NotSupportedError, match=r"building bar-1\.0\.tar\.gz is not supported"):
+        without_builder.archive(sdist, "bar")

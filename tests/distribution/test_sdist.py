@@ -1,4 +1,8 @@
-"""Source distributions of an index: their download is verified before anything is built."""
+"""Source distributions: metadata and wheels built from them, cached per source revision.
+
+The frontend is a fake (:mod:`tests.distribution.fakes`): what is specified here is what the
+cache keeps — the built-wheel manifest of a revision, which revision a source is at (its HTTP
+freshness, its files' mtimes, the index's hash), and that each thing is built once."""
 
 from __future__ import annotations
 
@@ -11,10 +15,13 @@ import pytest
 
 from pyffin.cache import Cache
 from pyffin.client.errors import HashMismatchError
-from pyffin.client.registry import connect
+from pyffin.client.registry import RegistryClient, connect
 from pyffin.distribution.sdist import SourceDistributions
+from pyffin.models.direct import parse_direct
+from pyffin.models.files import IndexFile, ProjectPage
 from pyffin.settings import IndexSettings
-from tests.support.dists import SdistSpec
+from tests.distribution.fakes import FakeBuilder, no_git
+from tests.support.dists import SdistSpec, build_sdist, write_source_tree
 from tests.support.index import IndexServer
 
 
@@ -60,3 +67,164 @@ def test_a_local_sdist_listed_with_a_hash_is_verified_before_it_is_unpacked(
     [file] = page.page.sdists("1.0")
     with pytest.raises(HashMismatchError, match=rf"hash mismatch for {sdist.name} .*sha512:0+"):
         sources.registry_metadata(page, file)
+
+
+# ----------------------------------------------------------------------- built-wheel manifest
+def sources_for(cache: Cache, server: IndexServer, builder: FakeBuilder,
+                tags: tuple[str, ...] = ("py3-none-any",)) -> SourceDistributions:
+    """A fresh SourceDistributions (and registry client): what a new process starts with."""
+    registry = connect(cache, IndexSettings(index_url=server.index_url))
+    return SourceDistributions(cache, registry, tags=tags, builder=lambda: builder,
+                               git=no_git)
+
+
+def sdist_of(sources: SourceDistributions, name: str = "bar") -> tuple[ProjectPage, IndexFile]:
+    registry: RegistryClient = sources.registry
+    [page] = registry.project(name)
+    [file] = page.page.sdists("1.0")
+    return page, file
+
+
+@pytest.fixture
+def bar(index_server: IndexServer) -> Path:
+    return index_server.add_sdist(SdistSpec("bar", "1.0"))
+
+
+def test_a_built_wheel_is_kept_in_its_revisions_manifest_and_never_built_again(
+        cache: Cache, index_server: IndexServer, bar: Path) -> None:
+    builder = FakeBuilder()
+    wheel = sources_for(cache, index_server, builder).registry_wheel(
+        *sdist_of(sources_for(cache, index_server, builder)))
+    assert builder.wheels == 1
+    manifest = wheel.parent / "manifest.rec"
+    assert manifest.is_file() and wheel.name == "bar-1.0-py3-none-any.whl"
+    assert (wheel.parent / "NAME").read_text() == "bar"
+
+    again = sources_for(cache, index_server, builder)  # another process, same cache
+    assert again.registry_wheel(*sdist_of(again)) == wheel
+    assert builder.wheels == 1
+
+
+def test_a_wheel_built_for_other_tags_is_kept_but_not_used(cache: Cache,
+                                                            index_server: IndexServer,
+                                                            bar: Path) -> None:
+    pure = FakeBuilder()
+    first = sources_for(cache, index_server, pure)
+    pure_wheel = first.registry_wheel(*sdist_of(first))
+
+    linux_tag = "cp312-cp312-linux_x86_64"
+    native = FakeBuilder(tags=[linux_tag])
+    other = sources_for(cache, index_server, native, tags=(linux_tag,))
+    native_wheel = other.registry_wheel(*sdist_of(other))
+    assert native.wheels == 1 and native_wheel.name == f"bar-1.0-{linux_tag}.whl"
+    assert native_wheel.parent == pure_wheel.parent  # one revision, two built wheels
+
+    # Both are in the manifest: each target finds its own, the best-ranked one first.
+    both = sources_for(cache, index_server, FakeBuilder(), tags=(linux_tag, "py3-none-any"))
+    assert both.registry_wheel(*sdist_of(both)) == native_wheel
+    again = sources_for(cache, index_server, pure)
+    assert again.registry_wheel(*sdist_of(again)) == pure_wheel
+    assert pure.wheels == 1
+
+
+def test_a_wheel_in_the_manifest_but_gone_from_disk_is_built_again(
+        cache: Cache, index_server: IndexServer, bar: Path) -> None:
+    builder = FakeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    wheel = sources.registry_wheel(*sdist_of(sources))
+    wheel.unlink()
+    again = sources_for(cache, index_server, builder)
+    assert again.registry_wheel(*sdist_of(again)) == wheel
+    assert wheel.is_file() and builder.wheels == 2
+
+
+def test_one_process_builds_a_revision_once_however_many_threads_ask(
+        cache: Cache, index_server: IndexServer, bar: Path) -> None:
+    import threading
+
+    builder = FakeBuilder()
+    builder.gate = threading.Event()
+    sources = sources_for(cache, index_server, builder)
+    page, file = sdist_of(sources)
+    results: list[Path] = []
+    threads = [threading.Thread(target=lambda: results.append(sources.registry_wheel(page, file)))
+               for _ in range(4)]
+    threads[0].start()
+    assert builder.started.wait(timeout=30)
+    for thread in threads[1:]:
+        thread.start()
+    builder.gate.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert builder.wheels == 1
+    assert len(results) == 4 and len(set(results)) == 1
+
+
+# ------------------------------------------------------------------------------- metadata
+def test_static_metadata_needs_no_build_and_dynamic_metadata_is_built_once(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("bar", "1.0", requires_dist=["dep"]))
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                      static_pyproject=False))
+    builder = FakeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    assert sources.registry_metadata(*sdist_of(sources, "bar")).requires_dist == ("dep",)
+    assert (builder.metadata, builder.wheels) == (0, 0)
+
+    built = sources.registry_metadata(*sdist_of(sources, "baz"))
+    assert built.requires_dist == ("dep-from-the-backend",) and builder.metadata == 1
+    again = sources_for(cache, index_server, builder)
+    assert again.cached_registry_metadata(*sdist_of(again, "baz")) == built
+    assert again.registry_metadata(*sdist_of(again, "baz")) == built
+    assert builder.metadata == 1
+
+
+# ------------------------------------------------------------------------------ freshness
+def test_a_fresh_url_sdist_is_not_even_asked_for_again(cache: Cache,
+                                                      index_server: IndexServer) -> None:
+    sdist = index_server.add_sdist(SdistSpec("bar", "1.0"))
+    direct = parse_direct(index_server.file_url(sdist.name))
+    builder = FakeBuilder()
+    wheel = sources_for(cache, index_server, builder).direct_wheel(direct)
+    assert sources_for(cache, index_server, builder).direct_wheel(direct) == wheel
+    assert index_server.count(f"/files/{sdist.name}") == 1 and builder.wheels == 1
+
+
+def test_a_url_sdist_is_rebuilt_only_when_the_server_says_it_changed(
+        cache: Cache, index_server: IndexServer, tmp_path: Path) -> None:
+    index_server.set_max_age(0, "/files/")  # always stale: every use revalidates
+    sdist = index_server.add_sdist(SdistSpec("bar", "1.0"))
+    direct = parse_direct(index_server.file_url(sdist.name))
+    path = f"/files/{sdist.name}"
+    builder = FakeBuilder()
+    wheel = sources_for(cache, index_server, builder).direct_wheel(direct)
+
+    # Not modified (304): the same revision and its wheel.
+    assert sources_for(cache, index_server, builder).direct_wheel(direct) == wheel
+    assert index_server.count(path) == 2 and builder.wheels == 1
+
+    # Changed upstream: a new revision, built again.
+    changed = build_sdist(SdistSpec("bar", "1.0", files={"bar/__init__.py": "NEW = 1\n"}),
+                          tmp_path / "changed")
+    index_server.replace_file(changed)
+    rebuilt = sources_for(cache, index_server, builder).direct_wheel(direct)
+    assert builder.wheels == 2 and rebuilt.parent != wheel.parent
+
+
+def test_a_local_directory_gets_a_new_revision_when_its_build_files_change(
+        cache: Cache, index_server: IndexServer, tmp_path: Path) -> None:
+    import os
+
+    project = write_source_tree(SdistSpec("bar", "1.0"), tmp_path / "bar")
+    direct = parse_direct(project.as_uri())
+    builder = FakeBuilder()
+    wheel = sources_for(cache, index_server, builder).direct_wheel(direct)
+    assert sources_for(cache, index_server, builder).direct_wheel(direct) == wheel
+    assert builder.wheels == 1
+
+    (project / "bar" / "__init__.py").write_text("X = 2\n")  # not a build file: same revision
+    assert sources_for(cache, index_server, builder).direct_wheel(direct) == wheel
+    st = os.stat(project / "pyproject.toml")
+    os.utime(project / "pyproject.toml", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    rebuilt = sources_for(cache, index_server, builder).direct_wheel(direct)
+    assert builder.wheels == 2 and rebuilt.parent != wheel.parent

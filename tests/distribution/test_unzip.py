@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.distribution.unzip import (
-    InvalidWheelError,
-    UnzipError,
-    dist_stem_matches,
-    parse_record,
-    read_headers,
-    unzip_wheel,
-    versions_equal,
-)
+from pyffin.distribution.unzip import unzip_wheel
+from pyffin.models.wheel import InvalidWheelError, UnzipError
 from tests.support.dists import WheelSpec, build_wheel, record_hash, wheel_metadata
 
 SPEC = WheelSpec(
@@ -332,49 +325,6 @@ def test_refuses_a_member_in_the_way_of_a_directory(tmp_path: Path) -> None:
                         record_overrides={"foo_bar/sub": record_hash(b"")})
 
     assert "conflicts with another entry" in unzip_fails(wheel, tmp_path)
-
-
-# ---------------------------------------------------------------------------------- helpers
-
-
-def test_record_lines_with_commas_are_quoted() -> None:
-    entries = parse_record(b'"a,b.py",sha256=x,1\nc.py,,\n', source="RECORD")
-
-    assert [(e.path, e.hash, e.size) for e in entries] == [("a,b.py", "sha256=x", 1),
-                                                          ("c.py", None, None)]
-
-
-def test_malformed_record_lines_name_the_line() -> None:
-    with pytest.raises(InvalidWheelError, match="RECORD, line 2: invalid size 'x'"):
-        parse_record(b"a.py,,\nb.py,sha256=y,x\n", source="RECORD")
-
-
-def test_headers_stop_at_the_body() -> None:
-    text = b"Name: a\nVersion: 1\n Summary-continued\n\nVersion: 2\n"
-
-    assert read_headers(text, ["version", "name"]) == {"name": "a", "version": "1"}
-
-
-@pytest.mark.parametrize(
-    ("stem", "name", "version", "matches"),
-    [
-        ("foo_bar-1.0", "foo_bar", "1.0", True),
-        ("foo-bar-1.0", "foo_bar", "1.0", True),  # legacy, unescaped
-        ("Foo.Bar-1.0.0", "foo_bar", "1.0", True),
-        ("foo_bar-1.0", "foo_bar", "1.1", False),
-        ("foo-1.0", "foo_bar", "1.0", False),
-    ],
-)
-def test_dist_info_names_match_normalized(stem: str, name: str, version: str,
-                                          matches: bool) -> None:
-    assert dist_stem_matches(stem, name, version) is matches
-
-
-def test_versions_compare_by_pep_440() -> None:
-    assert versions_equal("1.0", "1.0.0")
-    assert versions_equal("1.0_post1", "1.0.post1")
-    assert not versions_equal("1.0", "1.0.1")
-    assert not versions_equal("not a version", "1.0")
 
 
 def test_a_dist_info_file_larger_than_the_limit_is_refused_unread(

@@ -7,7 +7,9 @@ import signal
 from pathlib import Path
 
 from pyffin.cache import Cache, CacheBucket, maintenance
-from pyffin.git import GitSource, parse_git_url
+from pyffin.cache.keys import repository_key
+from pyffin.git import GitSource
+from pyffin.models.git_url import parse_git_url
 from tests.git.conftest import Origin, start_worker
 
 N_PROCESSES = 4
@@ -21,7 +23,7 @@ def test_processes_checking_out_one_repository_at_once_share_one_checkout(
     results = [(worker.wait(timeout=120), *worker.communicate()) for worker in workers]
     for code, _, err in results:
         assert code == 0, err
-    checkouts = root / "git-v0" / "checkouts" / parse_git_url(origin.url).repository_key
+    checkouts = root / "git-v0" / "checkouts" / repository_key(parse_git_url(origin.url))
     assert {out.strip() for _, out, _ in results} == {str(checkouts / origin.v3)}
     assert list(checkouts.iterdir()) == [checkouts / origin.v3]
     assert list((root / ".tmp").iterdir()) == []
@@ -40,7 +42,7 @@ def test_kill_before_the_checkout_is_renamed_leaves_no_checkout_and_the_next_run
     proc.wait()
     url = parse_git_url(origin.url)
     with Cache(root) as cache:
-        final = cache.shard(CacheBucket.GIT, "checkouts", url.repository_key, origin.v3).path
+        final = cache.shard(CacheBucket.GIT, "checkouts", repository_key(url), origin.v3).path
         assert not final.exists()
         assert len(list((root / ".tmp").iterdir())) == 1  # the half-made checkout, for prune
         # the dead process's lock is gone with it: this does not wait

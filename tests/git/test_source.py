@@ -13,8 +13,10 @@ import pytest
 
 from pyffin import log
 from pyffin.cache import Cache, CacheBucket
-from pyffin.git import GitError, GitSource, parse_git_url
+from pyffin.cache.keys import repository_key
+from pyffin.git import GitError, GitSource
 from pyffin.git.command import GitCommand, scrub
+from pyffin.models.git_url import parse_git_url
 from tests.git.conftest import Origin
 from tests.git.repos import git
 
@@ -172,7 +174,7 @@ def test_a_lock_file_left_by_a_killed_git_does_not_block_the_next_fetch(
         cache: Cache, origin: Origin) -> None:
     url = parse_git_url(at(origin, "main"))
     GitSource(cache).resolve(url)
-    db = cache.shard(CacheBucket.GIT, "db", url.repository_key).path
+    db = cache.shard(CacheBucket.GIT, "db", repository_key(url)).path
     (db / "refs" / "remotes" / "origin" / "main.lock").write_text("")
     (db / "packed-refs.lock").write_text("")
     origin.repo.commit({"x.txt": "x\n"})

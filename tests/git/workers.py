@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from pyffin.cache import Cache
-from pyffin.git import GitSource, parse_git_url
+from pyffin.git import GitSource
+from pyffin.models.git_url import parse_git_url
 
 
 def main(argv: list[str]) -> int:

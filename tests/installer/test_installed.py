@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.distribution.metadata import MetadataError
-from pyffin.distribution.unzip import RecordEntry
 from pyffin.installer.installed import InstalledDistribution, owners, scan
+from pyffin.models.metadata import MetadataError
+from pyffin.models.wheel import RecordEntry
 from tests.installer.conftest import Install
 from tests.installer.envs import Env
 from tests.support.dists import WheelSpec

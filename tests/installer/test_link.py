@@ -10,8 +10,8 @@ import pytest
 
 from pyffin.installer.errors import InstallError
 from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
-from pyffin.installer.record import hash_file
 from pyffin.interpreter.scheme import Scheme
+from pyffin.models.wheel import hash_file
 from tests.installer.conftest import Install
 from tests.installer.envs import Env, make_env, unzipped
 from tests.support.dists import WheelSpec

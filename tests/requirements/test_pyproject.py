@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.distribution.metadata import CoreMetadata
 from pyffin.errors import NotSupportedError
+from pyffin.models.metadata import CoreMetadata
 from pyffin.requirements import RequirementsError, RequirementsSpec, read_requirements
 
 from .conftest import Write

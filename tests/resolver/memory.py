@@ -14,7 +14,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from pyffin.distribution.metadata import CoreMetadata
+from pyffin.models.metadata import CoreMetadata
 from pyffin.resolver.dependencies import DirectRequirement
 from pyffin.resolver.errors import NoSolutionError, PackageNotFoundError
 from pyffin.resolver.options import ResolverOptions

@@ -8,7 +8,6 @@ from packaging.requirements import Requirement
 from pyffin.resolver.dependencies import (
     DependencyError,
     MarkerEvaluator,
-    canonical_name,
     from_requirement,
     parse_dependency,
 )
@@ -42,7 +41,6 @@ def test_names_and_extras_are_normalized() -> None:
     dependency = parse_dependency("Flask_SQLAlchemy[Async.IO]>=3")
     assert dependency.name == "flask-sqlalchemy"
     assert dependency.extras == ("async-io",)
-    assert canonical_name("Zope.Interface") == "zope-interface"
 
 
 def test_a_url_requirement_keeps_its_url() -> None:

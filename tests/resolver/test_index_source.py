@@ -15,11 +15,12 @@ from pyffin.build import BuildError
 from pyffin.cache import Cache, CacheBucket
 from pyffin.client.cached import Refresh
 from pyffin.client.registry import RegistryClient, connect
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
 from pyffin.errors import NotSupportedError
+from pyffin.models.format_control import BinaryPolicy
+from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.index_source import _SUMMARY_VERSION as SUMMARY_VERSION
-from pyffin.resolver.index_source import BinaryPolicy, IndexSource
+from pyffin.resolver.index_source import IndexSource
 from pyffin.settings import IndexSettings
 from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
@@ -279,15 +280,15 @@ def test_a_summary_holds_versions_of_one_packaging_release(
 
 
 def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) -> None:
-    from pyffin.cache import record
+    from pyffin.cache import codec
 
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     [summary] = summary_files(cache)
-    stored: Any = record.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
+    stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
     stamp, policy, rows, _pickled = stored
-    summary.write_bytes(record.dumps("usable-versions", SUMMARY_VERSION,
-                                     (stamp, policy, rows, b"garbage")))
+    summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
+                                    (stamp, policy, rows, b"garbage")))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
 
 

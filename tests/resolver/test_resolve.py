@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.models.metadata import MetadataError
 from pyffin.resolver.errors import NoSolutionError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.output import format_requirements

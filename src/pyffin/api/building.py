@@ -16,10 +16,10 @@ from pyffin.records import record
 if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.build import BuildEnvironment, SourceBuilder
-    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.git import GitSource
     from pyffin.interpreter import Interpreter
+    from pyffin.models.metadata import CoreMetadata
     from pyffin.requirements import RequirementEntry, RequirementsSpec
 
 
@@ -211,7 +211,7 @@ def name_entries(entries: Sequence[RequirementEntry],
         if entry.requirement is not None or entry.url is None:
             named.append(entry)
             continue
-        from pyffin.distribution.sources import parse_direct
+        from pyffin.models.direct import parse_direct
 
         direct = parse_direct(entry.url, editable=entry.editable)
         if direct.is_wheel:
@@ -260,8 +260,8 @@ class LazySources:
         ``pyproject.toml``) belongs to, from its backend's PEP 517 metadata hook; ``spec`` is
         what was read so far (its index options serve the build requirements)."""
         from pyffin.api.resolving import spec_index_settings
-        from pyffin.distribution.sources import parse_direct
         from pyffin.errors import NotSupportedError
+        from pyffin.models.direct import parse_direct
 
         self.session.registry(spec_index_settings(spec))
         sources = self.get()

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from pyffin.errors import UsageError
+from pyffin.models.names import is_valid_name, normalize_name
 from pyffin.records import record
 
 _DAY = 86400.0
@@ -48,7 +49,6 @@ _ISO = re.compile(
     r"[Pp](?:(?P<years>\d+)[Yy])?(?:(?P<months>\d+)[Mm])?(?:(?P<weeks>\d+)[Ww])?"
     r"(?:(?P<days>\d+)[Dd])?(?:(?P<time>[Tt])(?:(?P<hours>\d+(?:[.,]\d+)?)[Hh])?"
     r"(?:(?P<minutes>\d+(?:[.,]\d+)?)[Mm])?(?:(?P<seconds>\d+(?:[.,]\d+)?)[Ss])?)?")
-_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _EXPECTED = ("expected a date (2024-03-01), an RFC 3339 timestamp (2024-03-01T00:00:00Z), a "
              "duration (7 days, 1 week, P7D) or false")
 
@@ -75,11 +75,9 @@ def parse_exclude_newer(value: str | None, packages: Iterable[str] = (), *,
     for text in packages:
         name, sep, cutoff_text = text.partition("=")
         name = name.strip()
-        if not sep or not _NAME.fullmatch(name):
+        if not sep or not is_valid_name(name):
             raise UsageError(f"invalid --exclude-newer-package {text!r}: expected NAME=DATE "
                              "(flask=2024-03-01, flask=7 days or flask=false)")
-        from pyffin.requirements import normalize_name
-
         cutoff, moving = parse_cutoff(cutoff_text.strip(), option="--exclude-newer-package",
                                       now=now)
         chosen[normalize_name(name)] = cutoff

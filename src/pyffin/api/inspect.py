@@ -122,7 +122,7 @@ def dependencies(dist: InstalledDistribution, markers: MarkerEvaluator) -> list[
     """The normalized names ``dist`` requires in this environment, sorted: its ``Requires-Dist``
     whose markers hold with no extra (what uv's ``pip show`` lists). ``None`` when its metadata
     cannot be read; requirements that do not parse are left out."""
-    from pyffin.distribution.metadata import MetadataError
+    from pyffin.models.metadata import MetadataError
     from pyffin.resolver.dependencies import DependencyError, parse_dependency
 
     try:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
 from pyffin.errors import PyffinError, UsageError
+from pyffin.models.names import checked_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -25,11 +26,11 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import Cache, FileLock
-    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter import Interpreter
+    from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementEntry, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
@@ -368,7 +369,7 @@ class _Operation:
         from pyffin.installer.plan import make_plan
 
         plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
-                         reinstall_packages={_normalize(n) for n in
+                         reinstall_packages={checked_name(n) for n in
                                              self.change.reinstall_packages})
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
         result.planned = plan.to_install
@@ -566,15 +567,9 @@ def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
 def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:
     from packaging.version import Version
 
-    from pyffin.resolver.dependencies import canonical_name
+    from pyffin.models.names import normalize_name
 
-    return source.metadata(canonical_name(wanted.name), Version(wanted.version))  # type: ignore[arg-type]
-
-
-def _normalize(name: str) -> str:
-    from pyffin.cache.keys import normalize_name
-
-    return normalize_name(name)
+    return source.metadata(normalize_name(wanted.name), Version(wanted.version))
 
 
 # ------------------------------------------------------------------------------ fast paths
@@ -599,7 +594,7 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
         wanted[entry.name] = pin
     if len(installed) != len(wanted) or not _pins_meet_constraints(wanted, spec, env):
         return None
-    from pyffin.distribution.unzip import versions_equal
+    from pyffin.models.wheel import versions_equal
 
     for dist in installed:
         pin = wanted.get(dist.normalized_name)

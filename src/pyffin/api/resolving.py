@@ -47,8 +47,8 @@ class CompileResult:
                             annotation_style: str = "split", emit_index_url: bool = False,
                             emit_find_links: bool = False,
                             no_emit_packages: Iterable[str] = ()) -> str:
-        from pyffin.cache.keys import normalize_name
-        from pyffin.client.auth import strip_credentials
+        from pyffin.models.names import checked_name
+        from pyffin.models.urls import strip_credentials
         from pyffin.resolver import format_requirements
 
         if annotation_style not in ("split", "line"):
@@ -69,7 +69,7 @@ class CompileResult:
             index_url=index_url,
             extra_index_urls=extra,
             find_links=list(settings.find_links or ()) if emit_find_links else (),
-            no_emit_packages=frozenset(normalize_name(n) for n in no_emit_packages),
+            no_emit_packages=frozenset(checked_name(n) for n in no_emit_packages),
             written=self.written(),
         )
 
@@ -223,12 +223,11 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  editables: Iterable[str] = ()) -> IndexSource:
     """The package source for ``spec``: its index options merged into the session's settings,
     the binary flags of the command and of the requirements files combined."""
-    from pyffin.resolver.index_source import BinaryPolicy, IndexSource
+    from pyffin.models.format_control import BinaryPolicy
+    from pyffin.resolver.index_source import IndexSource
 
-    binary = BinaryPolicy(
-        no_binary=frozenset(normalized_names([*no_binary, *spec.no_binary])),
-        only_binary=frozenset(normalized_names([*only_binary, *spec.only_binary])),
-        no_build=no_build)
+    binary = BinaryPolicy.of([*no_binary, *spec.no_binary], [*only_binary, *spec.only_binary],
+                             no_build=no_build)
     cutoffs = exclude_newer
     return IndexSource(session.registry(spec_index_settings(spec)), tags=tags, binary=binary,
                        exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
@@ -255,23 +254,17 @@ def check_requires_python(spec: RequirementsSpec, target: Target, *,
                 f"{target.description}", hint=hint)
 
 
-def normalized_names(names: Iterable[str]) -> list[str]:
-    from pyffin.cache.keys import normalize_name
-
-    return [name if name in (":all:", ":none:") else normalize_name(name) for name in names]
-
-
 def upgrade_requests(upgrade_packages: Iterable[str],
                      ) -> tuple[frozenset[str], list[DirectRequirement]]:
     """``--upgrade-package`` values: the names whose pins are ignored, and the bounds some of
     them carry (``six<1.17``), which constrain the upgrade, as uv and pip-tools read them."""
-    from pyffin.cache.keys import normalize_name
+    from pyffin.models.names import checked_name
 
     names: set[str] = set()
     bounds: list[DirectRequirement] = []
     for text in upgrade_packages:
         try:
-            names.add(normalize_name(text.strip()))  # the usual case: a bare name
+            names.add(checked_name(text.strip()))  # the usual case: a bare name
             continue
         except ValueError:
             pass
@@ -284,7 +277,7 @@ def upgrade_requests(upgrade_packages: Iterable[str],
             raise UsageError(f"invalid --upgrade-package {text!r}: {e}") from None
         if requirement.url:
             raise UsageError(f"invalid --upgrade-package {text!r}: a URL cannot be upgraded")
-        names.add(normalize_name(requirement.name))
+        names.add(checked_name(requirement.name))
         bounds.append(DirectRequirement(requirement, "--upgrade-package"))
     return frozenset(names), bounds
 

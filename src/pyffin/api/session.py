@@ -79,7 +79,7 @@ def _report_origins(configuration: Configuration) -> None:
 
     if not log.enabled(log.DEBUG):
         return
-    from pyffin.client.auth import redact
+    from pyffin.models.urls import redact
 
     for key, found in configuration.index_origins.items():
         values = found.value if isinstance(found.value, tuple) else (found.value,)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyffin import log
-from pyffin.cache import CacheBucket, fs
+from pyffin import fs, log
+from pyffin.cache import CacheBucket
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pyffin.interpreter.scheme import Scheme
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildEnvironment:
     """Where a backend runs, and where its build requirements are installed.
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -30,11 +29,12 @@ from pyffin.build.hooks import ConfigSettings, HookCaller
 from pyffin.build.source import SourceTree
 from pyffin.build.system import BuildSystem, read_build_system
 from pyffin.errors import UsageError
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
-    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.interpreter.model import Interpreter
+    from pyffin.models.metadata import CoreMetadata
 
 #: ``wheel`` (PEP 517) or ``editable`` (PEP 660): which family of hooks a build calls.
 BuildKind = Literal["wheel", "editable"]
@@ -58,7 +58,7 @@ def parse_config_settings(items: Iterable[str]) -> dict[str, str | list[str]]:
     return settings
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuiltMetadata:
     """A ``.dist-info`` directory made by a backend, and the wheel built to get it, if any.
 
@@ -72,7 +72,7 @@ class BuiltMetadata:
 
     def read(self) -> CoreMetadata:
         """The parsed ``METADATA`` of :attr:`dist_info`."""
-        from pyffin.distribution.metadata import CoreMetadata, MetadataError
+        from pyffin.models.metadata import CoreMetadata, MetadataError
 
         path = self.dist_info / "METADATA"
         try:

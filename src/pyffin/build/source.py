@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyffin.build.archive import is_archive, unpack_archive
 from pyffin.build.errors import ArchiveError, InvalidSourceTree
+from pyffin.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceTree:
     """A directory holding a project (``pyproject.toml`` and/or ``setup.py``) to build.
 

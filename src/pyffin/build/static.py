@@ -13,14 +13,14 @@ Anything else needs the backend (``prepare_metadata_for_build_wheel`` or a build
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyffin.build.errors import InvalidBuildSystem
 from pyffin.build.source import SourceTree
 from pyffin.build.system import load_pyproject
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
+from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.names import normalize_name
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 _RESOLVER_FIELDS = frozenset({"requires-dist", "requires-python", "provides-extra"})
 #: Metadata-Version of the metadata made from a ``[project]`` table (normalized extras: 2.3).
 _PYPROJECT_METADATA_VERSION = "2.3"
-_SEPARATORS = re.compile(r"[-_.]+")
 
 
 def static_metadata(tree: SourceTree) -> CoreMetadata | None:
@@ -91,7 +90,7 @@ def _from_pyproject(path: Path) -> CoreMetadata | None:
         raise InvalidBuildSystem(f"{path}: [project] optional-dependencies must be a table")
     extras = []
     for extra, group in optional.items():
-        normalized = _SEPARATORS.sub("-", extra).lower()
+        normalized = normalize_name(extra)
         extras.append(normalized)
         for requirement in _requirements(path, f"optional-dependencies.{extra}", group):
             requires.append(_with_extra_marker(requirement, normalized))

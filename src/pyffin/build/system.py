@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyffin.build.errors import InvalidBuildSystem
 from pyffin.build.source import SourceTree
+from pyffin.records import record
 
 #: The backend and requirements pip assumes without ``build-backend`` (PEP 517's "legacy
 #: behaviour": run ``setup.py`` through setuptools' backend that emulates it).
@@ -22,7 +21,7 @@ _DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _BACKEND_RE = re.compile(rf"^{_DOTTED}(?::{_DOTTED})?$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildSystem:
     """How to build a source tree: its build requirements and the backend to call."""
 
@@ -38,20 +37,12 @@ class BuildSystem:
 
 def load_pyproject(path: Path) -> dict[str, Any] | None:
     """The parsed ``pyproject.toml`` at ``path``, ``None`` if there is none."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # the declared dependency on Python < 3.11
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    from pyffin import toml
+
     try:
-        with open(path, "rb") as f:
-            data: dict[str, Any] = tomllib.load(f)
+        return toml.read(path, InvalidBuildSystem)
     except FileNotFoundError:
         return None
-    except OSError as e:
-        raise InvalidBuildSystem(f"cannot read {path}: {e.strerror or e}") from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InvalidBuildSystem(f"{path}: invalid TOML: {e}") from e
-    return data
 
 
 def read_build_system(tree: SourceTree) -> BuildSystem:

@@ -4,17 +4,18 @@
 - :class:`CacheBucket` names every top-level directory and documents its layout;
 - :class:`CacheShard` / :class:`CacheEntry` are directories and files inside a bucket;
 - :mod:`pyffin.cache.fs` has the atomic-write primitives, :mod:`pyffin.cache.lock` the locks,
-  :mod:`pyffin.cache.keys` the stable hashes used in paths.
+  :mod:`pyffin.cache.keys` the stable hashes used in paths, :mod:`pyffin.cache.codec` the
+  encoding of cache records (:class:`~pyffin.cache.codec.Cacheable`).
 
-This package sits at the bottom of pyffin: it imports only :mod:`pyffin.errors` and
-:mod:`pyffin.log`.
+This package sits low in pyffin (``docs/architecture.md``): it imports only the shared
+vocabulary (:mod:`pyffin.models`) and the foundation modules below it.
 """
 
-from pyffin.cache import record
+from pyffin.cache import codec
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import ARCHIVE_POINTER_SUFFIX, Cache, CacheEntry, CacheShard
 from pyffin.cache.fs import write_atomic
-from pyffin.cache.keys import digest, index_parts, normalize_url, path_key, url_key
+from pyffin.cache.keys import digest, index_parts, path_key, url_key
 from pyffin.cache.lock import FileLock
 
 __all__ = [
@@ -24,11 +25,10 @@ __all__ = [
     "CacheEntry",
     "CacheShard",
     "FileLock",
+    "codec",
     "digest",
     "index_parts",
-    "normalize_url",
     "path_key",
-    "record",
     "url_key",
     "write_atomic",
 ]

@@ -121,3 +121,14 @@ class CacheBucket(enum.Enum):
         """Glob patterns (relative to the bucket, ``{name}`` = normalized project name) of the
         entries that belong to one project; ``pyffin cache clean NAME`` removes them."""
         return self._package_globs
+
+
+def markdown_layout() -> str:
+    """The cache layout section of ``docs/architecture.md``, from the members' docstrings."""
+    import inspect
+
+    parts = []
+    for bucket in CacheBucket:
+        doc = inspect.cleandoc(bucket.__doc__ or "")
+        parts.append(f"### `{bucket.dirname}/` (`CacheBucket.{bucket.name}`)\n\n{doc}\n")
+    return "\n".join(parts)

@@ -15,10 +15,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from pyffin import log
-from pyffin.cache import fs, record
+from pyffin.cache import codec, fs
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.lock import FileLock
 from pyffin.errors import CacheError, PyffinError
+from pyffin.fs import remove, token
 
 T = TypeVar("T")
 
@@ -212,7 +213,7 @@ class Cache:
         self._lock.release()
         self._initialized = False
         if self.temporary and self.root.exists():
-            fs.remove(self.root)
+            remove(self.root)
 
     def __enter__(self) -> Cache:
         return self.init()
@@ -272,7 +273,7 @@ class Cache:
         from pyffin.interrupt import temporary
 
         parent = self.root / TEMP_DIRNAME
-        path = parent / fs.token()
+        path = parent / token()
         fs.ensure_dir(path)
         try:
             with temporary(path):  # removed even if its thread is still busy at Ctrl-C
@@ -286,7 +287,7 @@ class Cache:
             ) from e
         finally:
             if path.exists():
-                fs.remove(path)
+                remove(path)
 
     def persist(self, src: Path, pointer: CacheEntry,
                 files: Sequence[tuple[str, int]] | None = None) -> Path:
@@ -377,17 +378,17 @@ MISSING_ARCHIVE = "the archive is missing"
 
 def encode_pointer(archive_id: str, files: Sequence[tuple[str, int]]) -> bytes:
     """A pointer's content: the archive's id and its files' paths and sizes."""
-    return record.dumps(_POINTER_SCHEMA, _POINTER_VERSION,
-                        (archive_id, [path for path, _ in files], [size for _, size in files]))
+    return codec.dumps(_POINTER_SCHEMA, _POINTER_VERSION,
+                       (archive_id, [path for path, _ in files], [size for _, size in files]))
 
 
 def decode_pointer(data: bytes) -> tuple[str, list[tuple[str, int]]] | None:
     """The archive id and files a pointer names; ``None`` for a damaged pointer, or one
     written before pointers listed their files (the wheel is unzipped again)."""
     try:
-        loaded: Any = record.loads(data, _POINTER_SCHEMA, _POINTER_VERSION)
+        loaded: Any = codec.loads(data, _POINTER_SCHEMA, _POINTER_VERSION)
         archive_id, paths, sizes = loaded
-    except (record.RecordError, TypeError, ValueError):
+    except (codec.RecordError, TypeError, ValueError):
         return None
     if not (isinstance(archive_id, str) and _ARCHIVE_ID_RE.match(archive_id)
             and isinstance(paths, list) and isinstance(sizes, list)

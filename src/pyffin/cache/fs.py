@@ -1,4 +1,4 @@
-"""Crash-safe file-system primitives: atomic writes and tree removal.
+"""Crash-safe file-system primitives of the cache: atomic writes, temporary names, stamps.
 
 A file is written to a temporary name in its own directory and renamed over the target with
 ``os.replace``; a reader sees the old content or the new, never a mix, and a process killed
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
+
+from pyffin.fs import token
 
 #: Marker in the names of temporary files and directories; prune removes what carries it.
 TEMP_MARKER = ".tmp-"
@@ -32,11 +33,6 @@ def stamp(path: str | Path) -> FileStamp | None:
         return stamp_of(os.stat(path))
     except OSError:
         return None
-
-
-def token() -> str:
-    """A short random token for unique temporary names."""
-    return os.urandom(8).hex()
 
 
 def temp_sibling(path: Path) -> Path:
@@ -60,13 +56,14 @@ _TRIES = 3
 
 def ensure_dir(path: Path) -> None:
     """``mkdir -p``, even while another process removes the tree (``Path.mkdir`` gives up
-    when a parent it just made is removed before the child is)."""
+    when a parent it just made is removed before the child is, and raises
+    ``FileExistsError`` when a directory another process made is removed before it checks)."""
     for attempt in range(_TRIES):
         try:
             path.mkdir(parents=True, exist_ok=True)
             return
-        except FileNotFoundError:
-            if attempt + 1 == _TRIES:
+        except (FileNotFoundError, FileExistsError):
+            if attempt + 1 == _TRIES or (path.exists() and not path.is_dir()):
                 raise
 
 
@@ -122,95 +119,3 @@ def read_stamped(path: Path) -> tuple[bytes, FileStamp] | None:
             return f.read(), stamp_of(os.fstat(f.fileno()))
     except (FileNotFoundError, NotADirectoryError):
         return None
-
-
-class Usage:
-    """Files and bytes counted while measuring or removing a tree."""
-
-    __slots__ = ("bytes", "files")
-
-    def __init__(self, files: int = 0, bytes: int = 0) -> None:
-        self.files = files
-        self.bytes = bytes
-
-    def add(self, other: Usage) -> None:
-        self.files += other.files
-        self.bytes += other.bytes
-
-    def __repr__(self) -> str:
-        return f"Usage(files={self.files}, bytes={self.bytes})"
-
-
-def measure(path: Path, seen_inodes: set[tuple[int, int]] | None = None) -> Usage:
-    """Count the files under ``path`` (or ``path`` itself) and their bytes.
-
-    Hard links are counted once per ``seen_inodes`` set: unzipped wheels are hard-linked into
-    environments and, by some tools, within the cache.
-    """
-    usage = Usage()
-    seen = set() if seen_inodes is None else seen_inodes
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return usage
-    if not stat.S_ISDIR(st.st_mode):
-        _count(usage, st, seen)
-        return usage
-    for dirpath, dirnames, filenames in os.walk(path):
-        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            try:
-                _count(usage, os.lstat(os.path.join(dirpath, name)), seen)
-            except FileNotFoundError:
-                continue
-    return usage
-
-
-def _count(usage: Usage, st: os.stat_result, seen: set[tuple[int, int]]) -> None:
-    usage.files += 1
-    key = (st.st_dev, st.st_ino)
-    if st.st_nlink > 1:
-        if key in seen:
-            return
-        seen.add(key)
-    usage.bytes += st.st_size
-
-
-def remove(path: Path) -> Usage:
-    """Remove a file, link or directory tree; return what it held. Missing paths are fine.
-
-    Read-only files and directories (some wheels ship them) are made writable first.
-    """
-    usage = measure(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return usage
-    if stat.S_ISDIR(st.st_mode):
-        import shutil
-
-        shutil.rmtree(path, onerror=_make_writable_and_retry)
-    else:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-    return usage
-
-
-def _make_writable_and_retry(func: object, path: str, exc_info: object) -> None:
-    parent = os.path.dirname(path)
-    try:
-        os.chmod(parent, stat.S_IRWXU)
-        if not os.path.islink(path) and os.path.exists(path):
-            os.chmod(path, stat.S_IRWXU)
-    except OSError:
-        pass
-    if os.path.isdir(path) and not os.path.islink(path):
-        import shutil
-
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass

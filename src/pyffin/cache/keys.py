@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING
+
+from pyffin.models.urls import normalize_url
+
+if TYPE_CHECKING:
+    from pyffin.models.files import ProjectPage
+    from pyffin.models.git_url import GitUrl
 
 #: The index whose entries live under ``pypi/`` instead of ``index/<hash>/``.
 PYPI_SIMPLE_URL = "https://pypi.org/simple"
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_SEPARATORS_RE = re.compile(r"[-_.]+")
 
 
 def digest(text: str) -> str:
@@ -21,26 +23,15 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def normalize_url(url: str) -> str:
-    """The canonical form of ``url`` for keying: lower-case scheme and host, no credentials,
-    no default port, no fragment, no trailing slash."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
-
-
 def url_key(url: str) -> str:
     """The cache key of a URL; URLs that differ only in form share it."""
     return digest(normalize_url(url))
+
+
+def repository_key(url: GitUrl) -> str:
+    """The cache key of a git repository (see
+    :attr:`~pyffin.models.git_url.GitUrl.canonical_repository`)."""
+    return digest(url.canonical_repository)
 
 
 def path_key(path: str | os.PathLike[str]) -> str:
@@ -56,12 +47,7 @@ def index_parts(index_url: str) -> tuple[str, ...]:
     return ("index", digest(normalized))
 
 
-def normalize_name(name: str) -> str:
-    """PEP 503 normalization of a project name, as used in cache paths.
-
-    Raises ``ValueError`` for a string that is not a valid project name, so a name can never
-    carry a path separator or ``..`` into the cache.
-    """
-    if not _NAME_RE.match(name):
-        raise ValueError(f"not a valid project name: {name!r}")
-    return _SEPARATORS_RE.sub("-", name).lower()
+def source_parts(page: ProjectPage) -> tuple[str, ...]:
+    """The path components naming where a page's files come from inside a bucket: its index
+    (:func:`index_parts`), or ``url/<hash>`` for a find-links location."""
+    return ("url", url_key(page.source)) if page.flat else index_parts(page.source)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pyffin.cache import fs, record
+from pyffin.cache import codec, fs
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import (
     ARCHIVE_POINTER_SUFFIX,
@@ -21,7 +21,8 @@ from pyffin.cache.core import (
     check_files,
     decode_pointer,
 )
-from pyffin.cache.keys import normalize_name
+from pyffin.fs import Usage, measure, remove
+from pyffin.models.names import checked_name
 
 #: Root entries that identify the directory as a cache and must outlive ``clean``.
 _KEEP = frozenset({LOCK_FILENAME, "CACHEDIR.TAG", ".gitignore"})
@@ -51,24 +52,24 @@ def foreign_entries(cache: Cache) -> list[Path]:
             if child.name not in _KEEP and not _is_own(child.name)]
 
 
-def clean_all(cache: Cache) -> fs.Usage:
+def clean_all(cache: Cache) -> Usage:
     """Remove every entry of the cache: its buckets and temporary files. Its marker files and
     lock stay, and so does anything else in the directory (see :func:`foreign_entries`)."""
-    usage = fs.Usage()
+    usage = Usage()
     if not cache.root.is_dir():
         return usage
     for child in sorted(cache.root.iterdir()):
         if _is_own(child.name):
-            usage.add(fs.remove(child))
+            usage.add(remove(child))
     return usage
 
 
-def clean_package(cache: Cache, name: str) -> fs.Usage:
+def clean_package(cache: Cache, name: str) -> Usage:
     """Remove one project's entries from every bucket, and the archives they pointed to.
 
     Raises ``ValueError`` when ``name`` is not a valid project name.
     """
-    normalized = normalize_name(name)
+    normalized = checked_name(name)
     doomed: list[Path] = []
     for bucket in CacheBucket:
         base = cache.bucket(bucket)
@@ -76,12 +77,12 @@ def clean_package(cache: Cache, name: str) -> fs.Usage:
             doomed.extend(base.glob(pattern.format(name=normalized)))
     doomed.extend(_named_revisions(cache, normalized))
     archive_ids = set(_pointed_archives(doomed))
-    usage = fs.Usage()
+    usage = Usage()
     for path in doomed:
-        usage.add(fs.remove(path))
+        usage.add(remove(path))
     archives = cache.bucket(CacheBucket.ARCHIVE)
     for archive_id in archive_ids:
-        usage.add(fs.remove(archives / archive_id))
+        usage.add(remove(archives / archive_id))
     return usage
 
 
@@ -95,7 +96,7 @@ def _named_revisions(cache: Cache, name: str) -> Iterable[Path]:
                 yield marker.parent
 
 
-def prune(cache: Cache, *, ci: bool = False) -> fs.Usage:
+def prune(cache: Cache, *, ci: bool = False) -> Usage:
     """Remove what no one can use: temporary leftovers of killed runs, archives no pointer
     names, build environments, and buckets of old format versions.
 
@@ -104,7 +105,7 @@ def prune(cache: Cache, *, ci: bool = False) -> fs.Usage:
     archive (all of ``wheels-v0``). Wheels built from source stay, with their sources and
     metadata (``sdists-v0``): their unzipped archives are made again from them when needed.
     """
-    usage = fs.Usage()
+    usage = Usage()
     if not cache.root.is_dir():
         return usage
     usage.add(_remove_children(cache.root / TEMP_DIRNAME))
@@ -116,7 +117,7 @@ def prune(cache: Cache, *, ci: bool = False) -> fs.Usage:
     for child in sorted(cache.root.iterdir()):
         if child.is_dir() and _is_own(child.name) and child.name not in current \
                 and child.name != TEMP_DIRNAME:
-            usage.add(fs.remove(child))
+            usage.add(remove(child))
 
     referenced: set[str] = set()
     for bucket in CacheBucket:
@@ -128,7 +129,7 @@ def prune(cache: Cache, *, ci: bool = False) -> fs.Usage:
             for filename in filenames:
                 path = Path(dirpath, filename)
                 if fs.is_temp_name(filename):
-                    usage.add(fs.remove(path))
+                    usage.add(remove(path))
                 elif filename.endswith(ARCHIVE_POINTER_SUFFIX):
                     referenced.update(_pointed_archives([path]))
 
@@ -136,13 +137,13 @@ def prune(cache: Cache, *, ci: bool = False) -> fs.Usage:
     if archives.is_dir():
         for child in sorted(archives.iterdir()):
             if child.name not in referenced:
-                usage.add(fs.remove(child))
+                usage.add(remove(child))
     return usage
 
 
-def size(cache: Cache) -> fs.Usage:
+def size(cache: Cache) -> Usage:
     """The files in the cache and their bytes (hard links counted once)."""
-    return fs.measure(cache.root)
+    return measure(cache.root)
 
 
 def disk_usage(cache: Cache) -> int:
@@ -175,11 +176,11 @@ def disk_usage(cache: Cache) -> int:
     return total
 
 
-def _remove_children(path: Path) -> fs.Usage:
-    usage = fs.Usage()
+def _remove_children(path: Path) -> Usage:
+    usage = Usage()
     if path.is_dir():
         for child in sorted(path.iterdir()):
-            usage.add(fs.remove(child))
+            usage.add(remove(child))
     return usage
 
 
@@ -252,7 +253,7 @@ def verify(cache: Cache, check_archive: Callable[[Path], list[str]]) -> Verifica
                 elif filename.endswith(".rec") or bucket is CacheBucket.INTERPRETER:
                     found.records += 1
                     data = fs.read_if_exists(path)
-                    problem = None if data is None else record.check(data)
+                    problem = None if data is None else codec.check(data)
                     if problem is not None:
                         found.problems.append(Problem(path, problem, (path,)))
     if archives.is_dir():
@@ -279,11 +280,11 @@ def _verify_pointer(path: Path, archives: Path, check_archive: Callable[[Path], 
                                       (path, archive)))
 
 
-def repair(problems: Iterable[Problem]) -> fs.Usage:
+def repair(problems: Iterable[Problem]) -> Usage:
     """Remove what ``problems`` name (the caller holds the exclusive cache lock): the next
     command fetches, unzips or builds it again."""
-    usage = fs.Usage()
+    usage = Usage()
     for problem in problems:
         for path in problem.remove:
-            usage.add(fs.remove(path))
+            usage.add(remove(path))
     return usage

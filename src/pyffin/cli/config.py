@@ -66,6 +66,6 @@ def _shown(value: Any) -> str:
 
 
 def _redacted(text: str) -> str:
-    from pyffin.client.auth import redact
+    from pyffin.models.urls import redact
 
     return redact(text)

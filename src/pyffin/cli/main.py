@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pyffin import __version__, log
+from pyffin import log
+from pyffin._version import __version__
 from pyffin.cli import registry
 from pyffin.cli.console import Console
 

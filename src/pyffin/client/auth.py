@@ -1,8 +1,8 @@
 """Credentials for requests: from a URL's userinfo or ``~/.netrc``, keyed by realm.
 
 Credentials never reach the cache, a log line or an error message: URLs are stripped of them
-before they are stored (:func:`strip_credentials`) and redacted before they are shown
-(:func:`redact`).
+before they are stored (:func:`~pyffin.models.urls.strip_credentials`) and redacted before they
+are shown (:func:`~pyffin.models.urls.redact`).
 """
 
 from __future__ import annotations
@@ -10,32 +10,9 @@ from __future__ import annotations
 import base64
 import os
 import threading
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 Realm = tuple[str, str, int | None]
-
-
-def _netloc_without_userinfo(netloc: str) -> str:
-    return netloc.rpartition("@")[2]
-
-
-def strip_credentials(url: str) -> str:
-    """``url`` without its ``user:password@`` part."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=_netloc_without_userinfo(parts.netloc)))
-
-
-def redact(url: str) -> str:
-    """``url`` fit to show: the password (or a lone token) replaced by ``****``."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user, sep, _password = userinfo.partition(":")
-    shown = f"{user}:****" if sep else "****"
-    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
 
 
 def realm(url: str) -> Realm:

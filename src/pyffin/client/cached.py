@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyffin import log
-from pyffin.cache import record
-from pyffin.client.auth import redact
+from pyffin.cache import codec
+from pyffin.cache.codec import Cacheable
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.policy import CachePolicy
+from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
     from pyffin.cache import Cache, CacheEntry
     from pyffin.cache.fs import FileStamp
     from pyffin.client.http import HttpClient, Response
 
 
-class Record(Protocol):
-    """A payload type the cached client can store: plain-data conversion plus a schema name
-    and version (bump the version on any change of the shape)."""
-
-    RECORD_SCHEMA: ClassVar[str]
-    RECORD_VERSION: ClassVar[int]
-
-    def to_record(self) -> Any: ...
-
-    @classmethod
-    def from_record(cls, data: Any) -> Self: ...
-
-
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=Cacheable)
 
 
 class Refresh:
@@ -49,10 +35,10 @@ class Refresh:
 
     def __init__(self, *, all: bool = False, packages: Iterable[str] = (),
                  timestamp: float | None = None) -> None:
-        from pyffin.cache.keys import normalize_name
+        from pyffin.models.names import checked_name
 
         self.all = all
-        self.packages = frozenset(normalize_name(p) for p in packages)
+        self.packages = frozenset(checked_name(p) for p in packages)
         self.timestamp = time.time() if timestamp is None else timestamp
 
     def forces(self, package: str | None, validated_at: float) -> bool:
@@ -189,15 +175,15 @@ class CachedClient:
         self.seen[entry.path_str] = (policy, stamp)
 
 
-def _schema(record_type: type[Record]) -> str:
+def _schema(record_type: type[Cacheable]) -> str:
     return f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
 
 
 def _encode(schema: str, version: int, policy: CachePolicy, payload: Any) -> bytes:
-    return record.dumps(schema, version, (policy.to_record(), payload))
+    return codec.dumps(schema, version, (policy.to_record(), payload))
 
 
 def _decode(data: bytes, schema: str, record_type: type[R]) -> tuple[CachePolicy, R]:
-    loaded: Any = record.loads(data, schema, record_type.RECORD_VERSION)
+    loaded: Any = codec.loads(data, schema, record_type.RECORD_VERSION)
     policy_data, payload = loaded
     return CachePolicy.from_record(tuple(policy_data)), record_type.from_record(payload)

@@ -14,10 +14,8 @@ from collections.abc import Iterable, Sequence
 
 from pyffin import log
 from pyffin.client.errors import HashMismatchError
+from pyffin.models.files import STRENGTH
 
-#: Algorithms pyffin computes, strongest first; the first one a file has is verified.
-STRENGTH = ("sha512", "sha3_512", "blake2b", "sha384", "sha3_384", "sha256", "sha3_256",
-            "blake2s", "sha224", "sha3_224", "sha1", "md5")
 _RANK = {name: rank for rank, name in enumerate(STRENGTH)}
 
 Hashes = Iterable[tuple[str, str]]

@@ -30,12 +30,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
-from pyffin import __version__, log
-from pyffin.client.auth import Credentials, redact, strip_credentials
+from pyffin import log
+from pyffin._version import __version__
+from pyffin.client.auth import Credentials
 from pyffin.client.errors import (
     AuthenticationError,
     ConnectError,
@@ -50,6 +50,8 @@ from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
 from pyffin.interrupt import Interrupted, check, interrupted
 from pyffin.interrupt import sleep as interruptible_sleep
+from pyffin.models.urls import redact, strip_credentials
+from pyffin.records import record
 
 if TYPE_CHECKING:
     import urllib3
@@ -64,7 +66,7 @@ _CHUNK = 1 << 18
 _DEADLINE_BYTES_PER_SECOND = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HttpSettings:
     timeout: float = 30.0
     retries: int = 3
@@ -99,7 +101,7 @@ class HttpSettings:
         )
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Response:
     """A complete response (status, lower-case headers, body) and when it was requested."""
 

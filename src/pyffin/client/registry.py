@@ -24,21 +24,16 @@ from urllib.parse import unquote, urlsplit
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
-from pyffin.cache.keys import normalize_name
-from pyffin.client.auth import redact
+from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.simple import (
-    ACCEPT,
-    IndexFile,
-    PageBuilder,
-    SimplePage,
-    parse_html,
-    parse_page,
-)
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
+from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
 from pyffin.errors import NotSupportedError, PyffinError, UsageError
 from pyffin.futures import Future
+from pyffin.models.files import IndexFile, ProjectPage, SimplePage
+from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.names import checked_name, normalize_name
+from pyffin.models.urls import redact
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -83,16 +78,6 @@ class IndexLocations:
             if url not in ordered:
                 ordered.append(url)
         return tuple(ordered)
-
-
-@record
-class ProjectPage:
-    """The files of a project at one source (an index URL or a find-links location)."""
-
-    source: str
-    page: SimplePage
-    #: ``True`` for a find-links location (files are local or linked from a flat page).
-    flat: bool = False
 
 
 class _FlatIndex:
@@ -202,13 +187,13 @@ class RegistryClient:
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
-        return self._projects.get(normalize_name(name), lambda: self._fetch_project(name)).result()
+        return self._projects.get(checked_name(name), lambda: self._fetch_project(name)).result()
 
     def prefetch_project(self, name: str) -> Future[list[ProjectPage]]:
         """Start fetching ``name``'s pages in the I/O pool; the future is shared. Pages the
         cache can answer are read right away, in this thread: handing a warm lookup to a
         thread costs more than the lookup."""
-        key = normalize_name(name)
+        key = checked_name(name)
         return self._projects.get(key, lambda: self._fetch_project(name), self._submit,
                                   fast=lambda: self._cached_project(key))
 
@@ -238,7 +223,7 @@ class RegistryClient:
         return self.cached.http.submit(fn)
 
     def _fetch_project(self, name: str) -> list[ProjectPage]:
-        normalized = normalize_name(name)
+        normalized = checked_name(name)
         pages: list[ProjectPage] = []
         asked: list[str] = []
         for index in self.locations.indexes():
@@ -336,7 +321,7 @@ class RegistryClient:
         return self.cached.stored(self._metadata_entry(page, file), CoreMetadata)
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
-        parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
+        parts = source_parts(page)
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
                                 f"{file.filename[: -len('.whl')]}{RECORD_EXT}")
 
@@ -350,7 +335,7 @@ class RegistryClient:
         local = _local_path(file.url)
         if local is not None:
             return self._local_wheel_metadata(local, file.filename)
-        parts = index_parts(page.source) if not page.flat else ("url", url_key(page.source))
+        parts = source_parts(page)
         entry = self._metadata_entry(page, file)
         if file.core_metadata is not None:
             return self.cached.get(
@@ -431,10 +416,10 @@ class RegistryClient:
         name = parse_wheel_filename(filename)[0]
         entry = self.cache.entry(CacheBucket.WHEELS, "path", path_key(path), name,
                                  f"{filename[:-4]}{RECORD_EXT}")
-        from pyffin.cache import record
+        from pyffin.cache import codec
 
         cached = self.cache.read_record(entry, lambda data: _LocalMetadata.from_record(
-            record.loads(data, _LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION)))
+            codec.loads(data, _LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION)))
         if cached is not None and cached.stamp == stamp:
             return cached.metadata
         import zipfile
@@ -451,8 +436,8 @@ class RegistryClient:
                 metadata = _checked_metadata(data, None, path, (), filename=filename)
         except zipfile.BadZipFile as e:
             raise MetadataError(f"{path} is not a valid wheel: {e}") from e
-        entry.write(record.dumps(_LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION,
-                                 _LocalMetadata(stamp, metadata).to_record()))
+        entry.write(codec.dumps(_LocalMetadata.RECORD_SCHEMA, _LocalMetadata.RECORD_VERSION,
+                                _LocalMetadata(stamp, metadata).to_record()))
         return metadata
 
 
@@ -550,7 +535,7 @@ def _flat_directory(path: str) -> _FlatIndex:
 
 
 def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
-    from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.utils import parse_wheel_filename
 
     name = parse_wheel_filename(filename)[0]
 
@@ -558,7 +543,7 @@ def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
         candidates = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
         for candidate in candidates:
             dist_info = candidate.split("/")[0][: -len(".dist-info")]
-            if canonicalize_name(dist_info.rpartition("-")[0]) == name:
+            if normalize_name(dist_info.rpartition("-")[0]) == name:
                 return candidate
         return candidates[0] if len(candidates) == 1 else None
 
@@ -586,7 +571,7 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
                       hashes: Sequence[tuple[str, str]], *, filename: str | None = None,
                       ) -> CoreMetadata:
     """Parse metadata, verify its hash, and check that it describes the wheel it came with."""
-    from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.utils import parse_wheel_filename
     from packaging.version import InvalidVersion, Version
 
     _verify_hashes(data, hashes, url)
@@ -597,7 +582,7 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
         same_version = Version(metadata.version) == version
     except InvalidVersion:
         same_version = False
-    if canonicalize_name(metadata.name) != name or not same_version:
+    if normalize_name(metadata.name) != name or not same_version:
         raise MetadataError(
             f"the metadata of {wheel} describes {metadata.name} {metadata.version}, "
             f"but the filename says {name} {version}")

@@ -106,7 +106,7 @@ def read_bounded(zf: zipfile.ZipFile, name: str, limit: int, source: str) -> byt
     no more than the declared size, so a zip bomb cannot fill memory)."""
     size = zf.getinfo(name).file_size
     if size > limit:
-        from pyffin.distribution.metadata import MetadataError
+        from pyffin.models.metadata import MetadataError
 
         raise MetadataError(f"{name} in {source} would decompress to {size} bytes, more than "
                             f"the {limit} allowed (PYFFIN_MAX_PAGE_BYTES)")

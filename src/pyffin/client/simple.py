@@ -1,22 +1,23 @@
-"""PEP 503 (HTML) and PEP 691 (JSON) project pages, parsed into :class:`SimplePage`.
+"""PEP 503 (HTML) and PEP 691 (JSON) project pages, parsed into a
+:class:`~pyffin.models.files.SimplePage`.
 
-The cached form of a page is what resolution needs, grouped by version with filenames already
-parsed: ``version → (wheels, sdists)``. Files are kept as plain tuples and turned into
-:class:`IndexFile` objects only when one is looked at, so loading a page of thousands of files
-from the cache costs one ``marshal.loads``.
+The page types themselves (:class:`~pyffin.models.files.IndexFile`, ``SimplePage``) are shared
+vocabulary and live in :mod:`pyffin.models.files`; this module makes them from what an index
+serves.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import unquote, urljoin
 
 from pyffin import log
-from pyffin.client.auth import redact, strip_credentials
 from pyffin.errors import PyffinError
-from pyffin.records import record
+from pyffin.models.files import Hashes, IndexFile, SimplePage
+from pyffin.models.names import normalize_name
+from pyffin.models.urls import redact, strip_credentials
 
 #: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -32,108 +33,11 @@ class IndexPageError(PyffinError):
     """An index page could not be parsed."""
 
 
-Hashes = tuple[tuple[str, str], ...]
-
-
-@record
-class IndexFile:
-    """One file of a project as an index lists it."""
-
-    filename: str
-    #: Absolute URL, without credentials.
-    url: str
-    #: ``(algorithm, hex digest)`` pairs, sorted.
-    hashes: Hashes
-    requires_python: str | None
-    #: ``None``: not yanked; otherwise the reason (``""`` when none was given).
-    yanked: str | None
-    #: Upload time as a POSIX timestamp (PEP 700), when the index says.
-    upload_time: float | None
-    size: int | None
-    #: PEP 658/714 metadata file: ``None`` when not served, else its hashes (maybe empty).
-    core_metadata: Hashes | None
-
-    def hash(self, algorithm: str = "sha256") -> str | None:
-        for name, digest in self.hashes:
-            if name == algorithm:
-                return digest
-        return None
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (self.filename, self.url, self.hashes, self.requires_python, self.yanked,
-                self.upload_time, self.size, self.core_metadata)
-
-    @classmethod
-    def from_tuple(cls, data: Any) -> IndexFile:
-        f, u, h, rp, y, t, s, m = data
-        return cls(f, u, tuple(map(tuple, h)), rp, y, t, s,
-                   None if m is None else tuple(map(tuple, m)))
-
-
-@record
-class WheelEntry:
-    """A wheel file with its parsed filename: compatible tags and build tag."""
-
-    file: IndexFile
-    tags: tuple[str, ...]
-    build: str
-
-
-class SimplePage:
-    """The files of one project on one index, grouped by normalized version string.
-
-    ``versions[v] = (wheels, sdists)`` where a wheel is ``(*file_tuple, tags, build)`` and an
-    sdist is a file tuple; see :class:`IndexFile` for the tuple layout.
-    """
-
-    RECORD_SCHEMA: ClassVar[str] = "simple-page"
-    RECORD_VERSION: ClassVar[int] = 1
-
-    __slots__ = ("name", "versions")
-
-    def __init__(self, name: str, versions: dict[str, tuple[list[Any], list[Any]]]) -> None:
-        self.name = name
-        self.versions = versions
-
-    def to_record(self) -> Any:
-        return (self.name, self.versions)
-
-    @classmethod
-    def from_record(cls, data: Any) -> SimplePage:
-        name, versions = data
-        if not isinstance(name, str) or not isinstance(versions, dict):
-            raise ValueError("malformed simple page record")
-        return cls(name, versions)
-
-    def wheels(self, version: str) -> Iterator[WheelEntry]:
-        for row in self.versions.get(version, ((), ()))[0]:
-            yield WheelEntry(IndexFile.from_tuple(row[:8]), tuple(row[8]), row[9])
-
-    def sdists(self, version: str) -> Iterator[IndexFile]:
-        for row in self.versions.get(version, ((), ()))[1]:
-            yield IndexFile.from_tuple(row)
-
-    def files(self) -> Iterator[IndexFile]:
-        for wheels, sdists in self.versions.values():
-            for row in wheels:
-                yield IndexFile.from_tuple(row[:8])
-            for row in sdists:
-                yield IndexFile.from_tuple(row)
-
-    def __len__(self) -> int:
-        return sum(len(w) + len(s) for w, s in self.versions.values())
-
-    def __repr__(self) -> str:
-        return f"SimplePage({self.name!r}, {len(self.versions)} versions, {len(self)} files)"
-
-
 class PageBuilder:
     """Collects files of one project, parsing and grouping their filenames."""
 
     def __init__(self, name: str, source: str) -> None:
-        from packaging.utils import canonicalize_name
-
-        self.name = canonicalize_name(name)
+        self.name = normalize_name(name)
         self.source = source
         self.versions: dict[str, tuple[list[Any], list[Any]]] = {}
 

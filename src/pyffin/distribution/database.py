@@ -21,18 +21,19 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pyffin import log
-from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts, url_key
+from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts
+from pyffin.cache.keys import source_parts
 from pyffin.client import hashes
-from pyffin.client.auth import redact
 from pyffin.client.errors import HashMismatchError
 from pyffin.futures import Future
+from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
-    from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.client.simple import IndexFile
-    from pyffin.distribution.artifact import Distribution
+    from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.models.dist import Distribution
+    from pyffin.models.files import IndexFile, ProjectPage
 
 
 class FetchReporter(Protocol):
@@ -71,7 +72,7 @@ class WheelDatabase:
             # A local file may change under the same name: its path and stamp key the entry.
             return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{local}|{stamp}"),
                                     page.page.name, f"{stem}.archive")
-        parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
+        parts = source_parts(page)
         named = hashes.key(file.hashes)
         name = f"{stem}-{named[1][:16]}.archive" if named else f"{stem}.archive"
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
@@ -126,7 +127,8 @@ class WheelDatabase:
         if archive is not None and _satisfies(required_hashes, file):
             return archive
         from pyffin.cache.core import CacheChangedError
-        from pyffin.distribution.unzip import UnzipError, unzip_wheel
+        from pyffin.distribution.unzip import unzip_wheel
+        from pyffin.models.wheel import UnzipError
 
         shown = redact(file.url)
         expected = hashes.to_verify(file.hashes, what=file.filename, url=shown,
@@ -161,7 +163,7 @@ class WheelDatabase:
         used = self.registry.known_metadata(page, file)
         if used is None:
             return
-        from pyffin.distribution.metadata import (
+        from pyffin.models.metadata import (
             CoreMetadata,
             MetadataError,
             differences,
@@ -265,7 +267,7 @@ def _satisfies(required_hashes: Sequence[str], file: IndexFile) -> bool:
 
 
 class DistributionDatabase:
-    """Fetch and build: any :class:`~pyffin.distribution.artifact.Distribution` to an unzipped
+    """Fetch and build: any :class:`~pyffin.models.dist.Distribution` to an unzipped
     wheel in the cache. Wheels are downloaded (:class:`WheelDatabase`), sources are built
     (:class:`~pyffin.distribution.sdist.SourceDistributions`) — in the same I/O pool, so a
     build starts without waiting for the largest download, and builds stay bounded by
@@ -341,8 +343,7 @@ def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None
 def built_wheel_page(name: str, wheel: Path) -> tuple[ProjectPage, IndexFile]:
     """A one-file page for a wheel on disk (one pyffin built), so the wheel database unzips it
     like any other local wheel."""
-    from pyffin.client.registry import ProjectPage
-    from pyffin.client.simple import IndexFile, SimplePage
+    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 
     file = IndexFile(wheel.name, wheel.absolute().as_uri(), (), None, None, None,
                      wheel.stat().st_size, None)

@@ -35,24 +35,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pyffin import log
-from pyffin.cache import CacheBucket, CacheShard, digest, index_parts, path_key, record, url_key
-from pyffin.client.auth import redact
-from pyffin.distribution.metadata import CoreMetadata, MetadataError
+from pyffin.cache import CacheBucket, CacheShard, codec, digest, path_key, url_key
+from pyffin.cache.keys import repository_key, source_parts
 from pyffin.futures import Future
+from pyffin.models.metadata import CoreMetadata, MetadataError
+from pyffin.models.names import checked_name
+from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
     from pyffin.build import SourceBuilder, SourceTree
     from pyffin.cache import Cache, CacheEntry
-    from pyffin.client.cached import Record, Refresh
+    from pyffin.cache.codec import Cacheable
+    from pyffin.client.cached import Refresh
     from pyffin.client.http import Response
-    from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.client.simple import IndexFile
-    from pyffin.distribution.sources import DirectSource
+    from pyffin.client.registry import RegistryClient
     from pyffin.git import GitSource
+    from pyffin.models.direct import DirectSource
+    from pyffin.models.files import IndexFile, ProjectPage
     from pyffin.reporting import Reporter
 
 T = TypeVar("T")
-R = TypeVar("R", bound="Record")
+R = TypeVar("R", bound="Cacheable")
 
 _ARCHIVE_MAGIC = ((b"PK\x03\x04", ".zip"), (b"\x1f\x8b", ".tar.gz"), (b"BZh", ".tar.bz2"),
                   (b"\xfd7zXZ\x00", ".tar.xz"))
@@ -216,7 +219,7 @@ class SourceDistributions:
 
         named = hashes.key(file.hashes)
         key = named[1][:16] if named else digest(file.url)
-        parts = ("url", url_key(page.source)) if page.flat else index_parts(page.source)
+        parts = source_parts(page)
         return self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
 
     def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
@@ -242,7 +245,7 @@ class SourceDistributions:
         if direct.kind == "git":
             assert direct.git is not None
             commit = self.git_commit(direct)
-            shard = self.cache.shard(CacheBucket.SDISTS, "git", direct.git.repository_key,
+            shard = self.cache.shard(CacheBucket.SDISTS, "git", repository_key(direct.git),
                                      commit, digest(direct.subdirectory or ""))
             directory = self.git.source_dir(direct.git, commit)
             return _Source(shard, f"{redact(direct.url)} ({commit[:12]})", directory=directory,
@@ -320,7 +323,7 @@ class SourceDistributions:
             _check_name(metadata, name, source.origin)
             entry.write(_dumps(metadata))
             self._rebuilt.add((os.fspath(source.built.path), kind))
-            source.shard.entry("NAME").write(_normalize(metadata.name).encode())
+            source.shard.entry("NAME").write(checked_name(metadata.name).encode())
         return metadata
 
     def _wheel(self, source: _Source, name: str | None) -> Path:
@@ -341,7 +344,7 @@ class SourceDistributions:
                 metadata = _wheel_metadata(wheel)
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
-            source.shard.entry("NAME").write(_normalize(metadata.name).encode())
+            source.shard.entry("NAME").write(checked_name(metadata.name).encode())
             known = self._read(source.built.entry("metadata.rec"), CoreMetadata)
             if known is None or self._stale(source, known.name, "metadata"):
                 source.built.entry("metadata.rec").write(_dumps(metadata))
@@ -416,8 +419,8 @@ class SourceDistributions:
         entry = source.built.entry("manifest.rec")
         manifest = self._read(entry, _Manifest) or _Manifest({})
         manifest.wheels[wheel.name] = metadata
-        entry.write(record.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
-                                 manifest.to_record()))
+        entry.write(codec.dumps(_Manifest.RECORD_SCHEMA, _Manifest.RECORD_VERSION,
+                                manifest.to_record()))
         return target
 
     # -------------------------------------------------------------------------- helpers
@@ -441,7 +444,7 @@ class SourceDistributions:
         if (rebuild is None or not source.local
                 or (os.fspath(source.built.path), kind) in self._rebuilt):
             return False
-        return rebuild.all or _normalize(name) in rebuild.packages
+        return rebuild.all or checked_name(name) in rebuild.packages
 
     @property
     def _tag_rank(self) -> dict[str, int]:
@@ -512,7 +515,7 @@ class SourceDistributions:
 
     def _read(self, entry: CacheEntry, record_type: type[R]) -> R | None:
         return self.cache.read_record(entry, lambda data: record_type.from_record(
-            record.loads(data, record_type.RECORD_SCHEMA, record_type.RECORD_VERSION)))
+            codec.loads(data, record_type.RECORD_SCHEMA, record_type.RECORD_VERSION)))
 
     def _once(self, source: _Source, kind: str, compute: Callable[[], T]) -> T:
         """Run ``compute`` once per process for this revision and kind; other threads wait."""
@@ -542,14 +545,8 @@ class SourceDistributions:
 
 
 def _dumps(metadata: CoreMetadata) -> bytes:
-    return record.dumps(CoreMetadata.RECORD_SCHEMA, CoreMetadata.RECORD_VERSION,
-                        metadata.to_record())
-
-
-def _normalize(name: str) -> str:
-    from pyffin.cache.keys import normalize_name
-
-    return normalize_name(name)
+    return codec.dumps(CoreMetadata.RECORD_SCHEMA, CoreMetadata.RECORD_VERSION,
+                       metadata.to_record())
 
 
 def _release(name: str, filename: str) -> str:
@@ -567,7 +564,7 @@ def _wheel_name(filename: str) -> str:
 
 
 def _check_name(metadata: CoreMetadata, name: str | None, origin: str) -> None:
-    if name is not None and _normalize(metadata.name) != name:
+    if name is not None and checked_name(metadata.name) != name:
         raise MetadataError(f"the source {origin} builds {metadata.name} {metadata.version}, "
                             f"not {name}")
 

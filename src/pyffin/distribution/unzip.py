@@ -5,51 +5,35 @@ link from, so every check happens here, once: member names that could escape the
 symbolic links, the ``.dist-info`` directory, ``WHEEL``, ``METADATA`` against the filename, and
 every file against its ``RECORD`` line (hashed while extracting). Installs trust an archive.
 
-Also home of the small wheel-format helpers that both unzipping and installing need (RECORD
-lines, e-mail style headers, name normalization), kept here so the distribution layer needs
-nothing from the installer above it.
+The wheel format itself (RECORD lines, headers, filenames) is :mod:`pyffin.models.wheel`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from binascii import b2a_base64
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin import log
-from pyffin.errors import PyffinError
+from pyffin.models.names import is_valid_name, normalize_name
+from pyffin.models.wheel import (
+    DATA_KEYS,
+    InvalidWheelError,
+    RecordEntry,
+    UnzipError,
+    dist_stem_matches,
+    encode_digest,
+    parse_filename,
+    parse_record,
+    read_headers,
+    versions_equal,
+)
 from pyffin.records import record
 
 if TYPE_CHECKING:
     import zipfile
 
-__all__ = [
-    "DATA_KEYS",
-    "InvalidWheelError",
-    "RecordEntry",
-    "UnzipError",
-    "UnzippedWheel",
-    "dist_stem_matches",
-    "encode_digest",
-    "format_record_line",
-    "is_valid_name",
-    "normalize_name",
-    "parse_record",
-    "read_headers",
-    "unzip_wheel",
-    "versions_equal",
-]
-
-
-class UnzipError(PyffinError):
-    """A wheel could not be unzipped (an I/O error, or an invalid wheel)."""
-
-
-class InvalidWheelError(UnzipError):
-    """A wheel is malformed or hostile; the message names the wheel and the entry at fault."""
+__all__ = ["UnzippedWheel", "check_unzipped", "unzip_wheel"]
 
 
 @record
@@ -71,13 +55,6 @@ class UnzippedWheel:
     files: tuple[tuple[str, int], ...] = ()
 
 
-# ---------------------------------------------------------------------------- wheel format
-
-#: The ``{name}-{version}.data/<key>/`` subdirectories a wheel may have (PEP 427).
-DATA_KEYS = frozenset({"purelib", "platlib", "scripts", "data", "headers"})
-
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_SEPARATORS_RE = re.compile(r"[-_.]+")
 #: RECORD hash algorithms accepted: the spec requires sha256 or stronger.
 _HASHES = frozenset({"sha256", "sha384", "sha512"})
 #: Files of the dist-info directory that RECORD cannot hash (itself and its signatures).
@@ -86,144 +63,7 @@ _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 _CHUNK = 1 << 20
 
 
-def normalize_name(name: str) -> str:
-    """PEP 503 normalized project name (``Foo_Bar`` -> ``foo-bar``)."""
-    return _SEPARATORS_RE.sub("-", name).lower()
-
-
-def is_valid_name(name: str) -> bool:
-    """Whether ``name`` is a valid project name (PEP 508): never a path, never ``..``."""
-    return bool(_NAME_RE.match(name))
-
-
-def versions_equal(a: str, b: str) -> bool:
-    """Whether two version strings are the same PEP 440 version (``1.0`` == ``1.0.0``)."""
-    if a == b:
-        return True
-    from packaging.version import InvalidVersion, Version
-
-    def parse(text: str) -> Version | None:
-        # Filenames and directory names escape "-" as "_" (PEP 427).
-        for candidate in (text, text.replace("_", "-")):
-            try:
-                return Version(candidate)
-            except InvalidVersion:
-                pass
-        return None
-
-    va, vb = parse(a), parse(b)
-    return va is not None and va == vb
-
-
-def dist_stem_matches(stem: str, name: str, version: str) -> bool:
-    """Whether ``stem`` (of ``{name}-{version}.dist-info``) names ``name`` ``version``.
-
-    Escaped names hold no ``-``, but legacy tools wrote unescaped names and versions, so every
-    split point is tried against the expected pair.
-    """
-    if stem == f"{name}-{version}":
-        return True
-    wanted = normalize_name(name)
-    start = 0
-    while (i := stem.find("-", start)) != -1:
-        if normalize_name(stem[:i]) == wanted and versions_equal(stem[i + 1:], version):
-            return True
-        start = i + 1
-    return False
-
-
-def read_headers(data: bytes, wanted: Iterable[str]) -> dict[str, str]:
-    """The first value of each header in ``wanted`` (lower-case names) of an e-mail style file
-    (``METADATA``, ``WHEEL``, ``PKG-INFO``), without the cost of :mod:`email`.
-
-    Reading stops at the first blank line (the body); continuation lines are ignored, which is
-    right for the single-line fields asked for here.
-    """
-    keys = set(wanted)
-    found: dict[str, str] = {}
-    end = data.find(b"\n\n")  # METADATA may carry a long description after the headers
-    if end != -1:
-        data = data[:end]
-    for line in data.decode("utf-8", "surrogateescape").splitlines():
-        if not line:
-            break
-        if line[0] in " \t":
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if sep and key in keys and key not in found:
-            found[key] = value.strip()
-            if len(found) == len(keys):
-                break
-    return found
-
-
-@record
-class RecordEntry:
-    """One line of a ``RECORD``: a ``/``-separated path, ``algo=digest`` hash and size."""
-
-    path: str
-    hash: str | None
-    size: int | None
-
-
-def parse_record(
-    data: bytes, *, source: str, error: type[PyffinError] = InvalidWheelError
-) -> list[RecordEntry]:
-    """Parse ``RECORD`` (CSV); ``source`` names the file in errors, raised as ``error``.
-
-    Lines without quotes (nearly all) are split by hand: the :mod:`csv` module is only imported
-    for a line that needs it.
-    """
-    entries: list[RecordEntry] = []
-    text = data.decode("utf-8", "surrogateescape")
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if '"' in line:
-            import csv
-
-            fields = next(csv.reader([line]))
-        else:
-            fields = line.rsplit(",", 2)
-        if len(fields) != 3 or not fields[0]:
-            raise error(f"{source}, line {lineno}: expected 'path,hash,size': {line!r}")
-        path, digest, size = fields
-        try:
-            size_value = int(size) if size else None
-        except ValueError:
-            raise error(f"{source}, line {lineno}: invalid size {size!r}") from None
-        entries.append(RecordEntry(path, digest or None, size_value))
-    return entries
-
-
-def format_record_line(path: str, hash: str | None, size: int | None) -> str:
-    """One RECORD line as :mod:`csv` would write it (quoting only what needs it)."""
-    if any(c in path for c in ',"\r\n'):
-        path = '"' + path.replace('"', '""') + '"'
-    return f"{path},{hash or ''},{'' if size is None else size}\n"
-
-
-_URLSAFE = str.maketrans("+/", "-_")
-
-
-def encode_digest(digest: bytes) -> str:
-    """A digest in RECORD form: URL-safe base64 without padding."""
-    return b2a_base64(digest, newline=False).rstrip(b"=").decode("ascii").translate(_URLSAFE)
-
-
 # --------------------------------------------------------------------------------- unzipping
-
-
-def _parse_filename(filename: str) -> tuple[str, str]:
-    """Name and version from a wheel filename (PEP 427)."""
-    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
-    if len(parts) not in (5, 6) or not all(parts):
-        raise InvalidWheelError(
-            f"invalid wheel filename {filename!r}: expected "
-            "'{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl'"
-        )
-    return parts[0], parts[1]
 
 
 def _member_problem(name: str, mode: int) -> str | None:
@@ -351,7 +191,7 @@ def unzip_wheel(wheel: Path, dest: Path, *, filename: str | None = None) -> Unzi
     import zipfile
 
     filename = filename or wheel.name
-    fname_name, fname_version = _parse_filename(filename)
+    fname_name, fname_version = parse_filename(filename)
     try:
         zf = zipfile.ZipFile(wheel)
     except zipfile.BadZipFile as e:

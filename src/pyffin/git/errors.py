@@ -8,7 +8,3 @@ from pyffin.errors import PyffinError
 class GitError(PyffinError):
     """git is missing, a repository cannot be fetched, or a revision or subdirectory is not in
     it."""
-
-
-class GitUrlError(GitError):
-    """A ``git+`` requirement URL cannot be parsed."""

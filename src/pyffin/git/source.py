@@ -1,10 +1,10 @@
 """``GitSource``: git repositories fetched into the cache and checked out per commit.
 
 Layout (:attr:`CacheBucket.GIT`): ``git-v0/db/<key>/`` is a bare repository per repository key
-(:attr:`GitUrl.repository_key`), ``git-v0/checkouts/<key>/<commit>/`` a checkout of one commit,
-``git-v0/locks/<key>.lock`` the lock held while either is written. Both directories are built
-in a temporary directory and renamed into place, so a killed run leaves nothing half-made at
-their final paths; a checkout is never changed once in place.
+(:func:`~pyffin.cache.keys.repository_key`), ``git-v0/checkouts/<key>/<commit>/`` a checkout
+of one commit, ``git-v0/locks/<key>.lock`` the lock held while either is written. Both
+directories are built in a temporary directory and renamed into place, so a killed run leaves
+nothing half-made at their final paths; a checkout is never changed once in place.
 
 When a fetch happens:
 
@@ -30,9 +30,10 @@ from pathlib import Path
 
 from pyffin import log
 from pyffin.cache import Cache, CacheBucket, FileLock
+from pyffin.cache.keys import repository_key
 from pyffin.git.command import GitCommand, GitCommandError, find_git
 from pyffin.git.errors import GitError
-from pyffin.git.url import GitUrl
+from pyffin.models.git_url import GitUrl
 
 #: Every branch, every tag and the remote's default branch.
 _ALL_REFSPECS = (
@@ -72,7 +73,7 @@ class GitSource:
     # ------------------------------------------------------------------------------- public
     def resolve(self, url: GitUrl) -> str:
         """The full commit hash ``url.rev`` names (the default branch's head without a rev)."""
-        key = url.repository_key
+        key = repository_key(url)
         found = self._resolved.get((key, url.rev))
         if found is not None:
             return found
@@ -96,7 +97,7 @@ class GitSource:
         if not is_commit_hash(commit):
             raise GitError(f"not a full commit hash: {commit!r} (for {url})")
         commit = commit.lower()
-        target = self.cache.shard(CacheBucket.GIT, "checkouts", url.repository_key, commit).path
+        target = self.cache.shard(CacheBucket.GIT, "checkouts", repository_key(url), commit).path
         if target.is_dir():
             return target
         with self._locked(url):
@@ -125,7 +126,7 @@ class GitSource:
     # ------------------------------------------------------------------------------ resolve
     def _resolve_name(self, url: GitUrl) -> str:
         """Fetch if needed and look up a revision that is not a full hash (under the lock)."""
-        key = url.repository_key
+        key = repository_key(url)
         rev = url.rev
         db = self._open_db(url)
         if not self.offline:
@@ -196,9 +197,9 @@ class GitSource:
         except GitCommandError as e:
             # Some servers refuse to send a commit by hash; its branches and tags bring it.
             log.debug(f"Fetching {commit} by hash failed ({e.detail}); fetching all refs")
-            if url.repository_key not in self._fetched:
+            if repository_key(url) not in self._fetched:
                 self._fetch(url, db, _ALL_REFSPECS)
-                self._fetched.add(url.repository_key)
+                self._fetched.add(repository_key(url))
         if not self._has_commit(url, db, commit):
             raise GitError(f"unknown revision {commit!r} in {url.shown_repository}: no such "
                            "commit")
@@ -234,7 +235,7 @@ class GitSource:
 
     def _open_db(self, url: GitUrl) -> Path:
         """The bare database of ``url``'s repository, created if needed (under the lock)."""
-        db = self._db_path(url.repository_key)
+        db = self._db_path(repository_key(url))
         if db.is_dir():
             _remove_stale_git_locks(db)
             return db
@@ -303,7 +304,7 @@ class GitSource:
     def _locked(self, url: GitUrl) -> Iterator[None]:
         """Hold the repository's lock: a thread lock first, so that threads of this process
         queue quietly instead of each waiting on the file lock with a message."""
-        path = self.cache.entry(CacheBucket.GIT, "locks", f"{url.repository_key}.lock").path
+        path = self.cache.entry(CacheBucket.GIT, "locks", f"{repository_key(url)}.lock").path
         with _thread_lock(path), FileLock(path, f"the git repository {url.shown_repository}"):
             yield
 

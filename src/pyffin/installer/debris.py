@@ -68,7 +68,7 @@ def sweep(scheme: Scheme) -> list[str]:
 
 def remove(paths: Iterable[str]) -> list[str]:
     """Remove ``paths`` (debris found earlier; the caller holds the environment's lock)."""
-    from pyffin.cache.fs import remove as remove_tree
+    from pyffin.fs import remove as remove_tree
 
     removed: list[str] = []
     for path in paths:

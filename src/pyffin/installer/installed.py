@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pyffin import log
-from pyffin.distribution.unzip import RecordEntry, normalize_name, parse_record, read_headers
 from pyffin.installer.debris import is_debris
 from pyffin.installer.errors import UninstallError
+from pyffin.models.names import normalize_name
+from pyffin.models.wheel import RecordEntry, parse_record, read_headers
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.models.metadata import CoreMetadata
 
 Kind = Literal["dist-info", "egg-info", "egg-link"]
 
@@ -55,7 +56,7 @@ class InstalledDistribution:
 
     def metadata(self) -> CoreMetadata:
         """The core metadata (``METADATA`` / ``PKG-INFO``); :class:`MetadataError` if absent."""
-        from pyffin.distribution.metadata import CoreMetadata, MetadataError
+        from pyffin.models.metadata import CoreMetadata, MetadataError
 
         path = self._metadata_path()
         try:

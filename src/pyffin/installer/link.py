@@ -18,23 +18,25 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pyffin import log
-from pyffin.distribution.unzip import (
-    DATA_KEYS,
-    RecordEntry,
-    is_valid_name,
-    parse_record,
-    read_headers,
-)
 from pyffin.errors import NotSupportedError
 from pyffin.installer import debris, scripts
 from pyffin.installer.errors import InstallError
 from pyffin.installer.installed import InstalledDistribution
-from pyffin.installer.record import format_record, hash_bytes, hash_file
+from pyffin.models.names import is_valid_name
+from pyffin.models.wheel import (
+    DATA_KEYS,
+    RecordEntry,
+    format_record,
+    hash_bytes,
+    hash_file,
+    parse_record,
+    read_headers,
+)
+from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.interpreter.scheme import Scheme
@@ -142,7 +144,7 @@ class PreparedWheel:
         return dist
 
 
-@dataclass(frozen=True)
+@record
 class ReplacedFiles:
     """Files that the install of one distribution overwrote."""
 
@@ -587,7 +589,7 @@ def _rename_into_place(temp: str, final: str, label: str) -> None:
 
 def _remove_tree(path: str) -> None:
     if os.path.lexists(path):
-        from pyffin.cache.fs import remove
+        from pyffin.fs import remove
 
         remove(Path(path))
 

@@ -19,7 +19,8 @@ from pyffin.records import record
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from pyffin.client.registry import ProjectPage, RegistryClient
+    from pyffin.client.registry import RegistryClient
+    from pyffin.models.files import ProjectPage
 
 
 @record

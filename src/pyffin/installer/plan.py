@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from pyffin.distribution.unzip import versions_equal
 from pyffin.installer.installed import InstalledDistribution
+from pyffin.models.wheel import versions_equal
 from pyffin.records import record
 
 

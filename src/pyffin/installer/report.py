@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pyffin.distribution.metadata import CoreMetadata
     from pyffin.installer.plan import Wanted
+    from pyffin.models.metadata import CoreMetadata
 
 #: The fields of pip's JSON form of core metadata (PEP 566), in pip's order, and whether each
 #: may appear more than once (then its value is a list).

@@ -88,13 +88,14 @@ class _Tree:
     def __init__(self, dists: Sequence[InstalledDistribution], markers: Mapping[str, str],
                  options: TreeOptions, latest: Mapping[str, Version],
                  highlight: Callable[[str], str]) -> None:
-        from pyffin.resolver.dependencies import MarkerEvaluator, canonical_name
+        from pyffin.models.names import normalize_name
+        from pyffin.resolver.dependencies import MarkerEvaluator
 
         self.options = options
         self.latest = latest
         self.highlight = highlight
-        prune = {canonical_name(name) for name in options.prune}
-        wanted = {canonical_name(name) for name in options.packages}
+        prune = {normalize_name(name) for name in options.prune}
+        wanted = {normalize_name(name) for name in options.packages}
         evaluator = MarkerEvaluator(markers)
 
         self.nodes: list[_Node] = []
@@ -210,7 +211,7 @@ def _version(text: str) -> tuple[Version, str]:
 
 def _requirements(dist: InstalledDistribution, evaluator: object) -> list[Dependency]:
     """What ``dist`` requires in this environment (markers evaluated without extras)."""
-    from pyffin.distribution.metadata import MetadataError
+    from pyffin.models.metadata import MetadataError
     from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator, parse_dependency
 
     assert isinstance(evaluator, MarkerEvaluator)

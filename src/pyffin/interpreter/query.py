@@ -149,10 +149,10 @@ def _store(path: Path, interpreter: Interpreter, cache: Cache) -> None:
 
 
 def _write(path: Path, stamp: Stamp, interpreter: Interpreter, cache: Cache) -> None:
-    from pyffin.cache import record
+    from pyffin.cache import codec
 
-    data = record.dumps(Interpreter.RECORD_SCHEMA, Interpreter.RECORD_VERSION,
-                        (stamp, interpreter.to_record()))
+    data = codec.dumps(Interpreter.RECORD_SCHEMA, Interpreter.RECORD_VERSION,
+                       (stamp, interpreter.to_record()))
     try:
         _entry(path, cache).write(data)
     except OSError as e:  # a read-only cache must not stop the command
@@ -168,9 +168,9 @@ def _entry(path: Path, cache: Cache) -> CacheEntry:
 
 def _decoder(path: Path) -> Callable[[bytes], tuple[Stamp, Interpreter]]:
     def decode(data: bytes) -> tuple[Stamp, Interpreter]:
-        from pyffin.cache import record
+        from pyffin.cache import codec
 
-        content: Any = record.loads(data, Interpreter.RECORD_SCHEMA, Interpreter.RECORD_VERSION)
+        content: Any = codec.loads(data, Interpreter.RECORD_SCHEMA, Interpreter.RECORD_VERSION)
         stamp, payload = content
         interpreter = Interpreter.from_record(payload)
         if interpreter.executable != path:  # a hash collision, or a record moved by hand

@@ -24,7 +24,6 @@ from pyffin.requirements.types import (
     Location,
     RequirementEntry,
     RequirementsSpec,
-    normalize_name,
 )
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "RequirementEntry",
     "RequirementsError",
     "RequirementsSpec",
-    "normalize_name",
     "parse_requirement",
     "parse_requirements_file",
     "read_requirements",

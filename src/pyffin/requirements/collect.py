@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pyffin.models.names import normalize_name
 from pyffin.requirements.errors import invalid
-from pyffin.requirements.types import Location, RequirementEntry, RequirementsSpec, normalize_name
+from pyffin.requirements.types import Location, RequirementEntry, RequirementsSpec
 
 #: What a source's entries are: requirements, constraints (``-c``) or overrides (``--override``).
 Kind = Literal["requirement", "constraint", "override"]

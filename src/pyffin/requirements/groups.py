@@ -23,16 +23,13 @@ also has a different ``pyproject.toml``, the bare name is ambiguous and an error
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from pyffin.errors import UsageError
+from pyffin.models.names import is_valid_name, normalize_name
 from pyffin.records import record
 from pyffin.requirements.errors import RequirementsError
-from pyffin.requirements.types import normalize_name
-
-_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
 
 @record
@@ -56,7 +53,7 @@ def parse_group_option(text: str, option: str = "--group") -> GroupRequest:
                              "pyproject.toml file (path/to/pyproject.toml:NAME)")
     else:
         path, name = None, text
-    if not _VALID_NAME.match(name):
+    if not is_valid_name(name):
         raise UsageError(f"invalid {option} {text!r}: {name!r} is not a valid group name "
                          "(letters, digits, '-', '_' and '.', starting and ending with a letter "
                          "or digit)")
@@ -77,7 +74,7 @@ class DependencyGroups:
                 raise RequirementsError(
                     f"{path}: [dependency-groups] defines {self._raw[normalized][0]!r} and "
                     f"{key!r}, which are the same group once normalized ({normalized!r})")
-            if not _VALID_NAME.match(key):
+            if not is_valid_name(key):
                 raise RequirementsError(f"{path}: [dependency-groups] key {key!r} is not a valid "
                                         "group name")
             self._raw[normalized] = (key, value)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pyffin.models.names import normalize_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -42,11 +43,6 @@ _REQUIREMENT_PATTERN = (
     rf"(?:\(\s*({_CLAUSES})\s*\)|({_CLAUSES}))?\s*(?:;\s*(.*\S))?\s*"
 )
 CLAUSE_RE = re.compile(rf"({_OPERATOR})\s*([A-Za-z0-9_.*+!-]+)")
-_SEPARATORS_RE = re.compile(r"[-_.]+")
-
-
-def canonicalize(name: str) -> str:
-    return _SEPARATORS_RE.sub("-", name).lower()
 
 
 @record
@@ -262,7 +258,7 @@ class Marker:
             if "extra" in self.text:
                 raise ValueError(f"cannot select extras by the marker {self.text!r}")
             return self
-        reduced = _with_extra(self.tree, canonicalize(extra))
+        reduced = _with_extra(self.tree, normalize_name(extra))
         if isinstance(reduced, bool):
             return reduced
         return Marker.parse(_format(reduced))
@@ -403,7 +399,7 @@ def _evaluate(node: Node, environment: Mapping[str, str]) -> bool | None:
     rhs_value: str = environment[variable] if rhs[0] == "var" else rhs[1]
     if variable == "extra":
         # PEP 685: extras compare normalized.
-        lhs_value, rhs_value = canonicalize(lhs_value), canonicalize(rhs_value)
+        lhs_value, rhs_value = normalize_name(lhs_value), normalize_name(rhs_value)
     if op in ("in", "not in"):
         return (lhs_value in rhs_value) == (op == "in")
     if op in _VERSION_OPERATORS:
@@ -433,7 +429,7 @@ def _format_value(value: tuple[str, str], extra: bool) -> str:
     if value[0] == "var":
         return value[1]
     # packaging writes the value compared with ``extra`` normalized (PEP 685).
-    return f'"{canonicalize(value[1]) if extra else value[1]}"'
+    return f'"{normalize_name(value[1]) if extra else value[1]}"'
 
 
 def _version_compare(left: str, op: str, right: str) -> bool | None:

@@ -10,15 +10,15 @@ passes the backend's answer to :func:`add_built_project`. A relative path in a
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyffin.errors import NotSupportedError
+from pyffin.models.names import normalize_name
 from pyffin.requirements.collect import Collector, Kind
 from pyffin.requirements.errors import RequirementsError, not_supported
 from pyffin.requirements.requirement import parse_requirement
-from pyffin.requirements.types import Location, RequirementEntry, normalize_name
+from pyffin.requirements.types import Location, RequirementEntry
 
 if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Marker
@@ -113,20 +113,12 @@ def add_built_project(collector: Collector, path: str, kind: Kind, metadata: Pro
 
 
 def load_toml(path: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # the declared dependency on Python < 3.11
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    from pyffin import toml
+
     try:
-        with open(path, "rb") as file:
-            table: dict[str, Any] = tomllib.load(file)
+        return toml.read(path, RequirementsError)
     except FileNotFoundError:
         raise RequirementsError(f"pyproject.toml not found: {path}") from None
-    except OSError as e:
-        raise RequirementsError(f"cannot read {path}: {e.strerror or e}") from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise RequirementsError(f"{path}: invalid TOML: {e}") from e
-    return table
 
 
 def _strings(path: str, key: str, value: object) -> list[str]:

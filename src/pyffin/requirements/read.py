@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin.errors import UsageError
+from pyffin.models.names import normalize_name
 from pyffin.requirements.collect import Collector, Kind
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
@@ -17,7 +18,6 @@ from pyffin.requirements.types import (
     GroupSelection,
     Location,
     RequirementsSpec,
-    normalize_name,
 )
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def read_requirements(
         entry = parse_requirement(text, command_line, editable=True, working_dir=cwd)
         collector.add(entry, "requirement", text)
     reader = TxtReader(collector, working_dir=cwd, stdin=stdin)
-    wanted = {normalize_name(extra): extra for extra in extras}
+    wanted: dict[str, str] = {normalize_name(extra): extra for extra in extras}
     selection = groups or GroupSelection()
     if selection.only_groups and (wanted or all_extras):
         raise UsageError("--only-group leaves out the project's dependencies, and with them its "

@@ -23,8 +23,9 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from pyffin.models.names import normalize_name
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
-from pyffin.requirements.types import Location, RequirementEntry, normalize_name
+from pyffin.requirements.types import Location, RequirementEntry
 
 if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Marker, Requirement

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import Any
 
 from pyffin.records import record
@@ -111,13 +110,11 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def _parse_toml(path: str, content: str, line: int, closing: int) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # the declared dependency on Python < 3.11
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    from pyffin import toml
+
     try:
-        table: dict[str, Any] = tomllib.loads(content)
-    except tomllib.TOMLDecodeError as e:
+        table = toml.loads(content)
+    except toml.TOMLDecodeError as e:
         message = str(e)
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
         if where is None:

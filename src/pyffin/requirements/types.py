@@ -3,9 +3,9 @@ merged specification of every source a command was given."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from pyffin.models.names import normalize_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -15,14 +15,6 @@ if TYPE_CHECKING:
 COMMAND_LINE = "<command line>"
 #: :attr:`Location.path` of a requirements file read from standard input.
 STDIN = "-"
-
-_SEPARATORS = re.compile(r"[-_.]+")
-
-
-def normalize_name(name: str) -> str:
-    """The PEP 503 normal form of a project or extra name (``Foo.Bar_baz`` -> ``foo-bar-baz``)."""
-    return _SEPARATORS.sub("-", name).lower()
-
 
 @record
 class Location:
@@ -99,7 +91,8 @@ class RequirementsSpec:
     find_links: tuple[str, ...] = ()
     #: ``--no-index``: use no index at all, only :attr:`find_links`.
     no_index: bool = False
-    #: Normalized names, or ``":all:"``, per pip's ``--no-binary``/``--only-binary`` rules.
+    #: Normalized names, or ``":all:"``, per pip's ``--no-binary``/``--only-binary`` rules (the
+    #: answer for a package: :class:`~pyffin.models.format_control.BinaryPolicy`).
     no_binary: frozenset[str] = frozenset()
     only_binary: frozenset[str] = frozenset()
     pre: bool = False
@@ -114,23 +107,6 @@ class RequirementsSpec:
     @property
     def editables(self) -> tuple[RequirementEntry, ...]:
         return tuple(entry for entry in self.requirements if entry.editable)
-
-    def allows_wheel(self, name: str) -> bool:
-        """Whether a wheel may be used for project ``name`` (pip's format control: a name beats
-        ``:all:``, ``--only-binary`` beats ``--no-binary``)."""
-        name = normalize_name(name)
-        if name in self.only_binary:
-            return True
-        if name in self.no_binary:
-            return False
-        return ":all:" in self.only_binary or ":all:" not in self.no_binary
-
-    def allows_sdist(self, name: str) -> bool:
-        """Whether project ``name`` may be built from a source distribution."""
-        name = normalize_name(name)
-        if name in self.only_binary:
-            return False
-        return name in self.no_binary or ":all:" not in self.only_binary
 
 
 @record

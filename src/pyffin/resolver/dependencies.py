@@ -9,9 +9,9 @@ also words the error for invalid input.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.ranges import SpecifierError, VersionSet, specifiers_range
 
@@ -51,14 +51,6 @@ class Dependency:
     versions: VersionSet
 
 
-_SEPARATORS = re.compile(r"[-_.]+")
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalization (``Flask_SQLAlchemy`` -> ``flask-sqlalchemy``)."""
-    return _SEPARATORS.sub("-", name).lower()
-
-
 _parsed: dict[str, Dependency] = {}
 
 
@@ -83,7 +75,7 @@ def _parse_fast(text: str) -> Dependency | None:
         versions = specifiers_range(clauses)
     except SpecifierError:
         return None  # let the full parser word the error
-    return Dependency(canonical_name(name), tuple(sorted({canonical_name(e) for e in extras})),
+    return Dependency(normalize_name(name), tuple(sorted({normalize_name(e) for e in extras})),
                       clauses, marker, None, text, versions)
 
 
@@ -105,8 +97,8 @@ def from_requirement(requirement: Requirement) -> Dependency:
     except SpecifierError as e:
         raise DependencyError(f"unsupported specifier in {str(requirement)!r}: {e}") from None
     return Dependency(
-        canonical_name(requirement.name),
-        tuple(sorted({canonical_name(extra) for extra in requirement.extras})),
+        normalize_name(requirement.name),
+        tuple(sorted({normalize_name(extra) for extra in requirement.extras})),
         clauses,
         str(requirement.marker) if requirement.marker is not None else None,
         requirement.url,

@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
-from pyffin.cache import digest
-from pyffin.cache import record as cache_record
+from pyffin.cache import codec, digest
 from pyffin.client import registry as registry_module
-from pyffin.distribution.artifact import Distribution
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.futures import Future
-from pyffin.records import record
+from pyffin.models.dist import Distribution
+from pyffin.models.format_control import BinaryPolicy
+from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.source import Candidate
 
@@ -38,42 +38,18 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.cache import CacheEntry
-    from pyffin.client.registry import ProjectPage, RegistryClient
-    from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
-    from pyffin.distribution.sources import DirectSource
+    from pyffin.models.direct import DirectSource
+    from pyffin.models.files import ProjectPage
+    from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
-
-#: ``:all:`` in ``--no-binary`` / ``--only-binary`` means every package (pip's spelling).
-ALL = ":all:"
-
-
-@record
-class BinaryPolicy:
-    """``--no-binary``, ``--only-binary`` and ``--no-build`` (pip's semantics: a package named
-    in both, or ``:all:`` in one and the name in the other, follows the named one)."""
-
-    no_binary: frozenset[str] = frozenset()
-    only_binary: frozenset[str] = frozenset()
-    no_build: bool = False
-
-    def wheels_allowed(self, name: str) -> bool:
-        if name in self.only_binary:
-            return True
-        return not (name in self.no_binary or ALL in self.no_binary)
-
-    def sdists_allowed(self, name: str) -> bool:
-        if self.no_build:
-            return False
-        if name in self.no_binary:
-            return True
-        return not (name in self.only_binary or ALL in self.only_binary)
 
 
 class VersionFiles:
     """What one version offers the target: its usable files, best first.
 
-    Kept as the page's raw rows (see :class:`~pyffin.client.simple.SimplePage`) and turned into
+    Kept as the page's raw rows (see :class:`~pyffin.models.files.SimplePage`) and turned into
     :class:`Distribution` objects only when asked: a resolution looks at every version of every
     project (tens of thousands of files for some) but at the files of very few. Read from a
     summary (see :meth:`IndexSource.versions`), a version knows only its best file until all
@@ -162,7 +138,7 @@ class VersionFiles:
 
 
 #: A version as a summary keeps it: ``(yanked, requires_python, best file's row (see
-#: :meth:`~pyffin.client.simple.IndexFile.from_tuple`), best is a wheel, the stand-in wheel's
+#: :meth:`~pyffin.models.files.IndexFile.from_tuple`), best is a wheel, the stand-in wheel's
 #: row or None)``.
 Summary = tuple[bool, "str | None", tuple[Any, ...], bool, "tuple[Any, ...] | None"]
 
@@ -190,7 +166,7 @@ _SUMMARY_VERSION = 4
 
 
 def _distribution(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
-    from pyffin.client.simple import IndexFile
+    from pyffin.models.files import IndexFile
 
     return Distribution(page, IndexFile.from_tuple(row[:8]), is_wheel)
 
@@ -273,13 +249,13 @@ class IndexSource:
         read (or built) now, to learn its version."""
         from packaging.version import InvalidVersion, Version
 
-        from pyffin.distribution.metadata import MetadataError
-        from pyffin.distribution.sources import parse_direct
+        from pyffin.models.direct import parse_direct
+        from pyffin.models.metadata import MetadataError
 
         direct = parse_direct(url, editable=url in self.editables)
         dist = _direct_distribution(name, direct)
         metadata = self._direct_metadata(dist)
-        if canonicalize(metadata.name) != name:
+        if checked_name(metadata.name) != name:
             raise MetadataError(f"{_shown(url)} is {metadata.name} {metadata.version}, not "
                                 f"{name}")
         try:
@@ -424,7 +400,7 @@ class IndexSource:
                 stand_in = self.stand_in_row(files)
                 rows.append((str(version), *files.summarize(
                     None if stand_in is None else tuple(stand_in[:8]))))
-            entry.write(cache_record.dumps(
+            entry.write(codec.dumps(
                 _SUMMARY_SCHEMA, _SUMMARY_VERSION,
                 (stamp, policy, rows, pickle.dumps(versions, protocol=5))))
 
@@ -474,7 +450,7 @@ class IndexSource:
         index, page_entry, summary_entry = entries
         stored = self.registry.cache.read_record(
             summary_entry,
-            lambda data: cache_record.loads(data, _SUMMARY_SCHEMA, _SUMMARY_VERSION))
+            lambda data: codec.loads(data, _SUMMARY_SCHEMA, _SUMMARY_VERSION))
         if stored is None:
             return None
         stored_tuple: Any = stored
@@ -488,8 +464,7 @@ class IndexSource:
             return None
         import pickle
 
-        from pyffin.client.registry import ProjectPage
-        from pyffin.client.simple import SimplePage
+        from pyffin.models.files import ProjectPage, SimplePage
 
         try:
             versions = pickle.loads(pickled)
@@ -688,8 +663,7 @@ def _direct_distribution(name: str, direct: DirectSource) -> Distribution:
     registry client and wheel database treat it like any other wheel."""
     if not direct.is_wheel:
         return Distribution(None, None, False, direct)
-    from pyffin.client.registry import ProjectPage
-    from pyffin.client.simple import IndexFile, SimplePage
+    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 
     if direct.path is not None:
         from pathlib import Path
@@ -702,19 +676,13 @@ def _direct_distribution(name: str, direct: DirectSource) -> Distribution:
     return Distribution(page, file, True, direct)
 
 
-def canonicalize(name: str) -> str:
-    from pyffin.cache.keys import normalize_name
-
-    return normalize_name(name)
-
-
 def _shown(url: str) -> str:
-    from pyffin.client.auth import redact
+    from pyffin.models.urls import redact
 
     return redact(url)
 
 
 def _redacted(text: str) -> str:
-    from pyffin.client.auth import redact
+    from pyffin.models.urls import redact
 
     return ", ".join(redact(part.strip()) for part in text.split(","))

@@ -17,15 +17,11 @@ from nab_resolver.types import Incompatibility, IncompatibilityCause, Term
 from packaging.version import InvalidVersion, Version
 
 from pyffin import log
-from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
+from pyffin.models.metadata import MetadataError
+from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.dependencies import (
-    DependencyError,
-    canonical_name,
-    parse_dependency,
-    same_url,
-)
+from pyffin.resolver.dependencies import DependencyError, parse_dependency, same_url
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.ranges import FULL, VersionSet, singleton_version
 
@@ -34,7 +30,7 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
-    from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.models.metadata import CoreMetadata
     from pyffin.resolver.dependencies import Dependency, MarkerEvaluator
     from pyffin.resolver.options import ResolverOptions
     from pyffin.resolver.source import Candidate, PackageSource
@@ -239,7 +235,7 @@ class Provider(BaseProvider[str, Version]):
         metadata = self._metadata.get(key)
         if metadata is None:
             metadata = self._source.metadata(self._typed(name), version)
-            if canonical_name(metadata.name) != name:
+            if normalize_name(metadata.name) != name:
                 raise MetadataError(
                     f"the metadata of {name}=={version} is for another project: "
                     f"{metadata.name} {metadata.version}")
@@ -499,7 +495,7 @@ def _version_of(candidate: Candidate) -> Version:
 
 
 def _extras(metadata: CoreMetadata) -> set[str]:
-    return {canonical_name(extra) for extra in metadata.provides_extra}
+    return {normalize_name(extra) for extra in metadata.provides_extra}
 
 
 def _python_fits(requires_python: str, python: Version) -> bool:

@@ -11,7 +11,6 @@ satisfy Python>=3.12``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
@@ -19,6 +18,7 @@ from nab_resolver.root import ROOT
 from nab_resolver.types import Incompatibility, IncompatibilityCause, Term
 from packaging.version import Version
 
+from pyffin.records import record
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.provider import Unavailable, split_key
 from pyffin.resolver.ranges import (
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 
-@dataclass(eq=False, slots=True)
+@record(frozen=False, eq=False)
 class _External:
     """A fact from outside the derivation, rendered as one clause of a sentence."""
 
@@ -47,7 +47,7 @@ class _External:
     position: int = 0
 
 
-@dataclass(eq=False, slots=True)
+@record(frozen=False, eq=False)
 class _Derived:
     """A conclusion and the two facts or conclusions it came from."""
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
-    from pyffin.distribution.metadata import CoreMetadata
+    from pyffin.models.metadata import CoreMetadata
 
 
 @record

@@ -26,8 +26,10 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from pyffin import __version__, log
-from pyffin.cache import fs
+from pyffin._version import __version__
+from pyffin import log
+from pyffin import fs
+from pyffin.cache.fs import TEMP_MARKER
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.interpreter.model import Interpreter
 from pyffin.venv import activation
@@ -79,7 +81,7 @@ def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: st
     except OSError as e:
         raise VenvError(f"cannot create the directory {target.parent}: {e.strerror}") from e
     _remove_debris(target)
-    staging = target.with_name(f".{target.name}{fs.TEMP_MARKER}{fs.token()}")
+    staging = target.with_name(f".{target.name}{TEMP_MARKER}{fs.token()}")
     held: list[int] = []
     try:
         if state in ("replace", "update"):

@@ -172,10 +172,10 @@ def _add_force(parser: argparse.ArgumentParser) -> None:
 
 
 def _check_name(name: str) -> None:
-    from pyffin.cache.keys import normalize_name
+    from pyffin.models.names import checked_name
 
     try:
-        normalize_name(name)
+        checked_name(name)
     except ValueError:
         raise UsageError(f"invalid package name {name!r}: expected a project name such as "
                          "'requests'") from None

@@ -185,7 +185,7 @@ def header_command(args: argparse.Namespace) -> str:
     custom = args.custom_compile_command
     if custom:
         return str(custom)
-    from pyffin.client.auth import redact
+    from pyffin.models.urls import redact
 
     skip_with_value = {"--cache-dir", "--color", "--refresh-package", "--config-file"}
     skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--no-cache-dir",

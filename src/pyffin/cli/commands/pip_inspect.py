@@ -80,9 +80,9 @@ def _exclude(parser: argparse.ArgumentParser) -> None:
 
 
 def _excluded(args: argparse.Namespace) -> set[str]:
-    from pyffin.cache.keys import normalize_name
+    from pyffin.models.names import checked_name
 
-    return {normalize_name(name) for name in args.exclude}
+    return {checked_name(name) for name in args.exclude}
 
 
 def _strict(parser: argparse.ArgumentParser) -> None:
@@ -319,14 +319,15 @@ def _run_show(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.warn("Please provide a package name or names.")
         return 1
     from pyffin.api.inspect import dependencies, editable_location, installed
-    from pyffin.resolver.dependencies import MarkerEvaluator, canonical_name
+    from pyffin.models.names import normalize_name
+    from pyffin.resolver.dependencies import MarkerEvaluator
 
     env = _env(args, ctx)
     dists = installed(env)
     by_name: dict[str, list[InstalledDistribution]] = {}
     for dist in dists:
         by_name.setdefault(dist.normalized_name, []).append(dist)
-    wanted = sorted({canonical_name(name) for name in args.packages})
+    wanted = sorted({normalize_name(name) for name in args.packages})
     missing = [name for name in wanted if name not in by_name]
     if missing:
         ctx.console.warn(f"Package(s) not found for: {', '.join(missing)}")

@@ -274,7 +274,7 @@ def _write_report(target: str, ctx: Context, result: InstallResult) -> None:
     import json
     from pathlib import Path
 
-    from pyffin import __version__
+    from pyffin._version import __version__
     from pyffin.installer.report import core_metadata_json, installation_report, metadata_json
 
     installed = {}

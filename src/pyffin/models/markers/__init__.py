@@ -28,6 +28,7 @@ from typing import Any
 
 from pyffin.models.markers import _algebra, _display, _parse
 from pyffin.models.markers._parse import MarkerError
+from pyffin.models.names import normalize_name
 
 __all__ = ["Marker", "MarkerError"]
 
@@ -120,7 +121,7 @@ class Marker:
 
     def with_extras(self, extras: Iterable[str]) -> Marker:
         """The marker once exactly ``extras`` are requested (``extra`` comparisons decided)."""
-        wanted = {_parse._normalize_name(extra) for extra in extras}
+        wanted = {normalize_name(extra) for extra in extras}
         return Marker(_algebra.restrict_by(
             self._node, lambda var: var[1] in wanted if var[0] == _algebra.EXTRA else None))
 
@@ -141,7 +142,7 @@ class Marker:
     def evaluate(self, environment: Mapping[str, str], extras: Iterable[str] = ()) -> bool:
         """Whether the marker holds in ``environment`` (PEP 508 names to values, as
         ``packaging.markers.default_environment()`` gives) with ``extras`` requested."""
-        wanted = frozenset(_parse._normalize_name(extra) for extra in extras)
+        wanted = frozenset(normalize_name(extra) for extra in extras)
 
         def value_of(var: tuple[Any, ...]) -> Any:
             kind = var[0]

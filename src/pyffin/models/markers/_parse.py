@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from pyffin.errors import PyffinError
 from pyffin.models.markers import _algebra as a
+from pyffin.models.names import is_valid_name, normalize_name
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,8 +51,6 @@ _INVERTED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=",
 _OPERATOR_CHARS = "<=>~!"
 _VALID_OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">=", "~="})
 _SIMPLE_VERSION = re.compile(r"\d+(?:\.\d+)*")
-_EXTRA_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_SEPARATORS = re.compile(r"[-_.]+")
 _WHITESPACE = " \t\n\r\f\v"
 
 
@@ -197,13 +196,9 @@ def _expression(left: tuple[bool, str], operator: str, right: tuple[bool, str],
             raise parser.error(f"The operator {operator} is not supported with the marker "
                                f"{right_text}, only the `in` and `not in` operators are "
                                "supported")
-        value = _normalize_name(left_text) if _EXTRA_NAME.fullmatch(left_text) else left_text
+        value = normalize_name(left_text) if is_valid_name(left_text) else left_text
         return _boolean((a.LIST, right_text, value), operator == "in")
     return _string(_STRING_KEYS[right_text], _INVERTED[operator], left_text)
-
-
-def _normalize_name(name: str) -> str:
-    return _SEPARATORS.sub("-", name).lower()
 
 
 def _boolean(var: a.Var, positive: bool) -> int:
@@ -213,9 +208,9 @@ def _boolean(var: a.Var, positive: bool) -> int:
 def _extra(operator: str, value: str) -> int | None:
     if operator not in ("==", "!="):
         return None
-    if not _EXTRA_NAME.fullmatch(value):
+    if not is_valid_name(value):
         return a.FALSE  # never matches (uv: an "arbitrary" extra is false)
-    return _boolean((a.EXTRA, _normalize_name(value)), operator == "==")
+    return _boolean((a.EXTRA, normalize_name(value)), operator == "==")
 
 
 def _string(key: int, operator: str, value: str) -> int | None:

@@ -1,4 +1,5 @@
-"""``git+`` requirement URLs, as pip and PEP 440 direct references write them, and their cache key.
+"""``git+`` requirement URLs, as pip and PEP 440 direct references write them, and the identity
+of the repository they name (which keys its cache entries).
 
 Accepted forms (``[...]`` is optional):
 
@@ -17,12 +18,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pyffin.cache.keys import digest, url_key
-from pyffin.client.auth import redact
-from pyffin.git.errors import GitUrlError
+from pyffin.errors import PyffinError
+from pyffin.models.urls import normalize_url, redact
+from pyffin.records import record, replace
+
+
+class GitUrlError(PyffinError):
+    """A ``git+`` requirement URL cannot be parsed."""
+
 
 _SCHEMES = frozenset({"https", "http", "ssh", "git", "file"})
 _HASH_KEYS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
@@ -34,7 +39,7 @@ _SCP_PASSWORD_RE = re.compile(r"^([^@/:]*):[^@/]*@")
 _REV_RE = re.compile(r"^(?!-)(?!.*\.\.)(?!.*@\{)[^\x00-\x20\x7f~^:?*\[\\]+$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitUrl:
     """A parsed ``git+`` URL. ``str()`` shows it with its password redacted."""
 
@@ -63,22 +68,23 @@ class GitUrl:
         return self.repository.startswith("file:")
 
     @property
-    def repository_key(self) -> str:
-        """The cache key of the repository (not of the revision or subdirectory).
+    def canonical_repository(self) -> str:
+        """The repository's identity (not the revision or subdirectory), which keys its cache
+        entries (:func:`pyffin.cache.keys.repository_key`).
 
-        URLs share a key when they differ only in credentials, letter case of scheme or host, a
+        URLs share it when they differ only in credentials, letter case of scheme or host, a
         default port, a trailing ``/`` or (for remote repositories) a ``.git`` suffix, which
         forges ignore. A local repository keeps its ``.git``: ``/r`` and ``/r.git`` are two
-        directories. An scp-like ``host:path`` never shares a key with ``ssh://host/path``: its
+        directories. An scp-like ``host:path`` never shares it with ``ssh://host/path``: its
         path is relative to the login directory.
         """
         scp = _SCP_RE.match(self.repository) if "://" not in self.repository else None
         if scp is not None:
-            return digest(f"scp://{scp['host'].lower()}/{_without_git_suffix(scp['path'])}")
+            return f"scp://{scp['host'].lower()}/{_without_git_suffix(scp['path'])}"
         if self.is_local:
-            return url_key(self.repository)
+            return normalize_url(self.repository)
         parts = urlsplit(self.repository)
-        return url_key(urlunsplit(parts._replace(path=_without_git_suffix(parts.path))))
+        return normalize_url(urlunsplit(parts._replace(path=_without_git_suffix(parts.path))))
 
     def with_rev(self, rev: str | None) -> GitUrl:
         """This URL pinned to ``rev`` (e.g. the resolved commit)."""

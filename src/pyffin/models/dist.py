@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from pyffin.client.registry import ProjectPage
-    from pyffin.client.simple import IndexFile
-    from pyffin.distribution.sources import DirectSource
+    from pyffin.models.direct import DirectSource
+    from pyffin.models.files import IndexFile, ProjectPage
 
 
 @record

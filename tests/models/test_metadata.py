@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from packaging.metadata import parse_email
 
-from pyffin.distribution.metadata import CoreMetadata, MetadataError, _read_simple
+from pyffin.models.metadata import CoreMetadata, MetadataError, _read_simple
 from tests.support.dists import WheelSpec, wheel_metadata
 
 SAMPLES = [

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pyffin.errors import PyffinError
+from pyffin.models.names import normalize_name
 from pyffin.records import record
 
 
@@ -131,9 +132,7 @@ def differences(first: CoreMetadata, second: CoreMetadata) -> list[str]:
     if first == second:
         return []
     found = []
-    from packaging.utils import canonicalize_name
-
-    if canonicalize_name(first.name) != canonicalize_name(second.name):
+    if normalize_name(first.name) != normalize_name(second.name):
         found.append("Name")
     if not _same_version(first.version, second.version):
         found.append("Version")
@@ -141,8 +140,8 @@ def differences(first: CoreMetadata, second: CoreMetadata) -> list[str]:
         found.append("Requires-Dist")
     if _specifiers(first.requires_python) != _specifiers(second.requires_python):
         found.append("Requires-Python")
-    if ({canonicalize_name(e) for e in first.provides_extra}
-            != {canonicalize_name(e) for e in second.provides_extra}):
+    if ({normalize_name(e) for e in first.provides_extra}
+            != {normalize_name(e) for e in second.provides_extra}):
         found.append("Provides-Extra")
     return found
 
@@ -169,7 +168,6 @@ def _same_version(a: str, b: str) -> bool:
 
 def _requirements(values: tuple[str, ...]) -> list[str]:
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
 
     normalized = []
     for value in values:
@@ -178,8 +176,8 @@ def _requirements(values: tuple[str, ...]) -> list[str]:
         except InvalidRequirement:
             normalized.append(" ".join(value.split()))
             continue
-        extras = ",".join(sorted(canonicalize_name(e) for e in r.extras))
-        normalized.append(f"{canonicalize_name(r.name)}[{extras}]{r.url or ''}{r.specifier};"
+        extras = ",".join(sorted(normalize_name(e) for e in r.extras))
+        normalized.append(f"{normalize_name(r.name)}[{extras}]{r.url or ''}{r.specifier};"
                           f"{r.marker or ''}")
     return sorted(normalized)
 

@@ -1,12 +1,12 @@
 """Parsing ``git+`` URLs: every form pip accepts, the revision split off correctly, fragments,
-the repository's cache key and redaction."""
+the repository's identity (which keys the cache) and redaction."""
 
 from __future__ import annotations
 
 import pytest
 
 from pyffin.errors import PyffinError
-from pyffin.git import GitUrl, GitUrlError, parse_git_url
+from pyffin.models.git_url import GitUrl, GitUrlError, parse_git_url
 
 
 @pytest.mark.parametrize(
@@ -83,8 +83,8 @@ def test_with_rev_pins_a_commit() -> None:
     ("git+git@host:org/repo.git@v1", "git+host:org/repo"),
     ("git+file:///abs/repo", "git+file://localhost/abs/repo/@main"),
 ])
-def test_forms_of_one_repository_share_a_key(a: str, b: str) -> None:
-    assert parse_git_url(a).repository_key == parse_git_url(b).repository_key
+def test_forms_of_one_repository_share_an_identity(a: str, b: str) -> None:
+    assert parse_git_url(a).canonical_repository == parse_git_url(b).canonical_repository
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -94,8 +94,8 @@ def test_forms_of_one_repository_share_a_key(a: str, b: str) -> None:
     ("git+file:///abs/repo", "git+file:///abs/repo.git"),
     ("git+git@host:org/repo", "git+ssh://git@host/org/repo"),
 ])
-def test_different_repositories_have_different_keys(a: str, b: str) -> None:
-    assert parse_git_url(a).repository_key != parse_git_url(b).repository_key
+def test_different_repositories_have_different_identities(a: str, b: str) -> None:
+    assert parse_git_url(a).canonical_repository != parse_git_url(b).canonical_repository
 
 
 def test_is_local() -> None:

@@ -11,7 +11,7 @@ from pyffin.errors import UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from pyffin.git import GitUrl
+    from pyffin.models.git_url import GitUrl
 
 Kind = Literal["wheel-url", "sdist-url", "git", "path"]
 
@@ -52,7 +52,7 @@ class DirectSource:
     def direct_url(self, *, commit: str | None = None, sha256: str | None = None
                    ) -> dict[str, Any]:
         """The PEP 610 record of an install from this source (no credentials)."""
-        from pyffin.client.auth import strip_credentials
+        from pyffin.models.urls import strip_credentials
 
         record: dict[str, Any]
         if self.git is not None:
@@ -80,10 +80,10 @@ class DirectSource:
 def parse_direct(url: str, *, editable: bool = False) -> DirectSource:
     """Classify the direct reference ``url`` (``file://`` for local paths, as the requirements
     reader writes them)."""
-    from pyffin.client.hashes import STRENGTH
+    from pyffin.models.files import STRENGTH
 
     if url.startswith("git+"):
-        from pyffin.git import parse_git_url
+        from pyffin.models.git_url import parse_git_url
 
         git = parse_git_url(url)
         return DirectSource("git", url, git=git, subdirectory=git.subdirectory, editable=editable)
