@@ -21,7 +21,7 @@ from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.models.metadata import MetadataError
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.dependencies import DependencyError, parse_dependency, same_url
+from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.ranges import FULL, VersionSet, singleton_version
 
@@ -98,8 +98,12 @@ class Provider(BaseProvider[str, Version]):
         overrides: Mapping[str, Sequence[Dependency]],
         preferences: Mapping[str, Version],
         urls: Mapping[str, str] | None = None,
+        parser: DependencyParser | None = None,
     ) -> None:
         self._source = source
+        #: Parses ``Requires-Dist``; the caller's (a session's) when given, so what one
+        #: resolution parsed serves the next.
+        self._parser = parser or DependencyParser()
         self._urls = urls or {}
         self._markers = markers
         self._python = python
@@ -310,7 +314,8 @@ class Provider(BaseProvider[str, Version]):
     def _fits_python(self, requires_python: str) -> bool:
         fits = self._python_fits.get(requires_python)
         if fits is None:
-            fits = self._python_fits[requires_python] = _python_fits(requires_python, self._python)
+            fits = self._python_fits[requires_python] = _python_fits(
+                requires_python, self._python, self._parser)
         return fits
 
     def _constrain(self, package: str, name: str, version_range: VersionSet) -> VersionSet:
@@ -403,9 +408,10 @@ class Provider(BaseProvider[str, Version]):
         if extra is not None:
             dependencies[name] = Range.singleton(version)
         evaluate = self._markers.evaluate
+        parse = self._parser.parse
         for text in metadata.requires_dist:
             try:
-                dependency = parse_dependency(text)
+                dependency = parse(text)
                 if dependency.marker is None:
                     if extra is not None:
                         continue  # the base package's own
@@ -498,7 +504,7 @@ def _extras(metadata: CoreMetadata) -> set[str]:
     return {normalize_name(extra) for extra in metadata.provides_extra}
 
 
-def _python_fits(requires_python: str, python: Version) -> bool:
+def _python_fits(requires_python: str, python: Version, parser: DependencyParser) -> bool:
     """Whether the target Python satisfies a Requires-Python text (an invalid one: yes, warned)."""
     from pyffin.requirements.pep508 import CLAUSE_RE
     from pyffin.resolver.ranges import SpecifierError, specifiers_range
@@ -513,7 +519,7 @@ def _python_fits(requires_python: str, python: Version) -> bool:
             continue
         clauses.append((match.group(1), match.group(2)))
     try:
-        return python in specifiers_range(clauses)
+        return python in specifiers_range(clauses, parser.ranges)
     except SpecifierError:
         log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
         return True
