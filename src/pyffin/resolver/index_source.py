@@ -374,6 +374,21 @@ class IndexSource:
                 self._unsaved.append((entries[2], stamp, policy.to_record(), found))
         return found
 
+    def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
+        """The best file of a pinned version (the wheel the target prefers most, else the
+        sdist), or its direct source — a git one with the commit it resolved to — without its
+        page's other files (see :meth:`Distribution.without_files`)."""
+        found = self.versions(name).get(version)
+        if found is None:
+            return None
+        dist = found.best.without_files()
+        direct = dist.direct
+        if direct is not None and direct.git is not None and self.sources is not None:
+            from pyffin.records import replace
+
+            dist = replace(dist, commit=self.sources.git_commit(direct))
+        return dist
+
     def resolution_done(self) -> None:
         if self.reporter is not None:
             self.reporter.on_resolve_done()

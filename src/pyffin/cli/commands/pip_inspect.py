@@ -139,7 +139,7 @@ def _latest(args: argparse.Namespace, ctx: Context, env: Interpreter,
 
     current = session(args, ctx)
     current.refresh = True
-    return latest_versions(current.registry(), names, tags=env.tags,
+    return latest_versions(current.registry, names, tags=env.tags,
                            python_version=env.version_str, prereleases=args.pre,
                            cutoff=cutoff)
 
