@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
+from pyffin.build.errors import BuildError, InvalidSourceTree
+from pyffin.client.errors import ConnectError, OfflineError
 from pyffin.distribution.metadata import MetadataError
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.resolver.errors import NoSolutionError
@@ -82,6 +84,11 @@ PRE = {"a": {"1.0": [], "2.0b1": [], "2.0b2": []}, "b": {"0.9b1": [], "1.0": []}
     ("if-necessary", "a>=1.5", "2.0b2"),
     ("allow", "a", "2.0b2"),
     ("explicit", "a>=2.0b1", "2.0b2"),
+    # uv 0.13: naming a pre-release admits pre-releases, but a final release that satisfies
+    # the requirement is still preferred.
+    ("if-necessary-or-explicit", "a>=0.9b1", "1.0"),
+    ("explicit", "a>=0.9b1", "1.0"),
+    ("allow", "a>=0.9b1", "2.0b2"),
 ])
 def test_prerelease_modes_choose_like_uv(mode: str, requirement: str, expected: str) -> None:
     name = requirement[0]
@@ -127,6 +134,22 @@ def test_a_yanked_version_pinned_exactly_is_used() -> None:
     assert pins(YANKED, "a==1.1") == {"a": "1.1"}
     assert pins(YANKED, "a===1.1") == {"a": "1.1"}
     assert pins(YANKED, "a", constraints=["a==1.1"]) == {"a": "1.1"}
+
+
+def test_only_the_lower_bound_of_requires_python_counts_as_in_uv() -> None:
+    # The target is 3.11.7: an upper bound (a guess about future Pythons) is ignored.
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.8,<3.11"),
+                      "3.0": Release(python=">=3.12,<4")}}
+    assert pins(universe, "a") == {"a": "2.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(python="==3.10.*")}}, "a") == {"a": "2.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(metadata_python="<3.11")}}, "a") == {"a": "2.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(python=">3.11.7")}}, "a") == {"a": "1.0"}
+
+
+def test_requires_python_compares_the_targets_release_only() -> None:
+    candidate = dict(TARGET, python_full_version="3.13.0rc1", python_version="3.13")
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.13")}}
+    assert pins(universe, "a", markers=candidate) == {"a": "2.0"}
 
 
 def test_versions_whose_requires_python_excludes_the_target_are_skipped() -> None:
@@ -258,16 +281,48 @@ def test_url_pins_are_written_as_direct_references() -> None:
     assert text == f"b @ {URL}\n"
 
 
-def test_metadata_for_another_project_or_version_is_an_error() -> None:
-    with pytest.raises(MetadataError, match=r"is for another project: b 1\.0"):
-        pins({"a": {"1.0": Release(metadata_name="b")}}, "a")
-    with pytest.raises(MetadataError, match=r"is for version '1\.1'"):
-        pins({"a": {"1.0": Release(metadata_version="1.1")}}, "a")
+def test_a_version_whose_metadata_names_another_project_or_version_is_skipped() -> None:
+    assert pins({"a": {"1.0": [], "2.0": Release(metadata_name="b")}}, "a") == {"a": "1.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(metadata_version="2.1")}}, "a") == {"a": "1.0"}
 
 
-def test_an_invalid_requires_dist_names_the_distribution() -> None:
-    with pytest.raises(MetadataError, match=r"a==1.0 declares invalid requirement 'b>='"):
-        pins({"a": {"1.0": ["b>="]}}, "a")
+def test_a_version_declaring_an_invalid_requirement_is_skipped() -> None:
+    assert pins({"a": {"1.0": ["b"], "2.0": ["b>="]}, "b": {"1.0": []}}, "a") == {
+        "a": "1.0", "b": "1.0"}
+
+
+def test_a_version_whose_marker_cannot_be_evaluated_is_skipped() -> None:
+    universe = {"a": {"1.0": [], "2.0": ["b; python_version ~= '3'"]}, "b": {"1.0": []}}
+    assert pins(universe, "a") == {"a": "1.0"}
+
+
+@pytest.mark.parametrize("error", [
+    MetadataError("no METADATA in a-2.0-py3-none-any.whl"),
+    BuildError("Failed to build a-2.0.tar.gz: the backend's build_wheel hook failed"),
+    InvalidSourceTree("a-2.0.tar.gz has no pyproject.toml or setup.py"),
+])
+def test_a_version_whose_metadata_cannot_be_had_is_skipped(error: PyffinError) -> None:
+    source = MemorySource({"a": {"1.0": [], "2.0": []}}, errors={("a", "2.0"): error})
+    assert pins(source, "a") == {"a": "1.0"}
+
+
+def test_a_failure_of_an_unneeded_version_is_never_seen() -> None:
+    error = BuildError("Failed to build b-1.0.tar.gz")
+    source = MemorySource({"a": {"1.0": ["b"], "2.0": ["b>=2"]}, "b": {"1.0": [], "2.0": []}},
+                          errors={("b", "1.0"): error})
+    assert pins(source, "a") == {"a": "2.0", "b": "2.0"}
+    assert ("metadata", "b", "1.0") not in source.calls
+
+
+@pytest.mark.parametrize("error", [
+    ConnectError("cannot connect", url="https://files.example.com/a-2.0.whl.metadata"),
+    OfflineError("not in the cache (--offline)", url="https://x.example/a-2.0.whl.metadata"),
+])
+def test_network_errors_of_a_needed_version_stay_fatal(error: PyffinError) -> None:
+    source = MemorySource({"a": {"1.0": [], "2.0": []}}, errors={("a", "2.0"): error})
+    with pytest.raises(type(error)) as raised:
+        pins(source, "a")
+    assert raised.value is error
 
 
 def test_errors_of_the_source_propagate_unchanged() -> None:

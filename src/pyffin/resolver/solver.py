@@ -33,7 +33,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from nab_resolver.errors import ResolutionError, ResolutionTerminatedError
-from nab_resolver.resolver import Resolver
 from nab_resolver.types import RootRequirement
 
 from pyffin.errors import PyffinError
@@ -47,6 +46,7 @@ from pyffin.resolver.dependencies import (
 from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import Provider, split_key
+from pyffin.resolver.pubgrub import Solver
 from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prerelease
 from pyffin.resolver.resolution import Resolution, ResolvedPackage
 
@@ -109,6 +109,10 @@ def resolve(
                 roots.append(RootRequirement(key, replacement.versions, len(roots)))
 
     pinning = [d for d, _ in direct] + [d for d, _ in constraint_deps]
+    required: dict[str, VersionSet] = dict(constraint_ranges)
+    for root in roots:
+        name = split_key(root.package)[0]
+        required[name] = required.get(name, FULL) & root.constraint
     provider = Provider(
         source,
         markers=evaluator,
@@ -123,13 +127,13 @@ def resolve(
         overrides=overrides_by_name,
         preferences=preferences or {},
         urls=urls,
+        required=required,
     )
     for root in roots:
         provider.discover(root.package)
 
     # The provider works on nab's concrete Range, narrower than the protocol it is typed against.
-    resolver: Resolver[str, Version] = Resolver(
-        cast("ResolverProvider[str, Version]", provider), format_range=format_range)
+    resolver = Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range)
     try:
         solution = resolver.solve(roots)
     except ResolutionTerminatedError as e:
