@@ -353,3 +353,16 @@ def test_packages_whose_data_arrived_are_decided_first() -> None:
     pins(source, "root")
     assert [name for kind, name, _ in source.calls if kind == "metadata"] == [
         "root", "slow", "fast"]
+
+
+def test_common_mistakes_in_published_requirements_are_repaired_as_uv_does() -> None:
+    universe = {"django-es": {"7.2.2": ["elasticsearch-dsl (>=7.2.0<8.0.0)", "foo!=3.0*"],
+                              "7.2.1": []},
+                "elasticsearch-dsl": {"7.4.0": [], "8.0.0": []}, "foo": {"3.0.1": [], "3.1": []}}
+    assert pins(universe, "django-es") == {"django-es": "7.2.2", "elasticsearch-dsl": "7.4.0",
+                                           "foo": "3.1"}
+
+
+def test_a_requires_python_with_a_common_mistake_is_repaired() -> None:
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12.*")}}
+    assert pins(universe, "a") == {"a": "1.0"}  # >=3.12, not "invalid, so anything goes"

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, urljoin
 
 from pyffin import log
 from pyffin.client.auth import redact, strip_credentials
 from pyffin.errors import PyffinError
 from pyffin.records import record
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 #: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -86,7 +89,9 @@ class SimplePage:
     """
 
     RECORD_SCHEMA: ClassVar[str] = "simple-page"
-    RECORD_VERSION: ClassVar[int] = 1
+    #: 2: legacy sdist names (``pybbox-0.0.5-alpha.zip``) are read; pages parsed before are
+    #: read again.
+    RECORD_VERSION: ClassVar[int] = 2
 
     __slots__ = ("name", "versions")
 
@@ -153,7 +158,13 @@ class PageBuilder:
                        "".join(map(str, build)) if build else "")
                 bucket = 0
             elif filename.endswith((".tar.gz", ".zip")):
-                name, version = parse_sdist_filename(filename)
+                try:
+                    name, version = parse_sdist_filename(filename)
+                except InvalidSdistFilename:
+                    legacy = self._legacy_sdist(filename)
+                    if legacy is None:
+                        raise
+                    name, version = self.name, legacy
                 key = str(version)
                 row = file.to_tuple()
                 bucket = 1
@@ -167,6 +178,26 @@ class PageBuilder:
             log.debug(f"Skipping {filename} on {self.source}: not a file of {self.name}")
             return
         self.versions.setdefault(key, ([], []))[bucket].append(row)
+
+    def _legacy_sdist(self, filename: str) -> Version | None:
+        """The version of a legacy sdist name, read as uv reads it: the project's name, a
+        dash, then a version that normalizes (``pybbox-0.0.5-alpha.zip`` is 0.0.5a0); ``None``
+        when that does not hold."""
+        from packaging.utils import canonicalize_name
+        from packaging.version import InvalidVersion, Version
+
+        stem = filename[:-len(".tar.gz")] if filename.endswith(".tar.gz") else filename[:-4]
+        size = len(self.name)
+        if len(stem) <= size + 1 or stem[size] != "-":
+            return None
+        if canonicalize_name(stem[:size]) != self.name:
+            return None
+        try:
+            version = Version(stem[size + 1:])
+        except InvalidVersion:
+            return None
+        log.debug(f"Reading the legacy sdist name {filename} as version {version}")
+        return version
 
     def page(self) -> SimplePage:
         return SimplePage(self.name, self.versions)

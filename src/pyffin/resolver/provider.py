@@ -830,8 +830,32 @@ def _exclusive_on(known: Sequence[Version], bound: object, inclusive: bool) -> b
 def _python_fits(requires_python: str, python: Version) -> bool:
     """Whether the target Python satisfies a Requires-Python text, as uv judges it: only the
     lower bound counts (``>=3.8,<3.11`` is ``>=3.8``: an upper bound is a guess about Pythons
-    not released yet), against the target's release (``3.13.0rc1`` is ``3.13.0``). An invalid
-    Requires-Python admits every Python, with a warning."""
+    not released yet), against the target's release (``3.13.0rc1`` is ``3.13.0``). A text that
+    does not parse gets uv's repairs (``>=3.6,``); one that still does not admits every Python,
+    with a warning."""
+    from pyffin.requirements.pep508 import repairs
+
+    found = _python_range(requires_python)
+    if found is None:
+        for patched, fixed in repairs(requires_python):
+            found = _python_range(patched)
+            if found is not None:
+                log.warn_once(f"Fixing invalid Requires-Python by {fixed} (before: "
+                              f"`{requires_python}`; after: `{patched}`)")
+                break
+        else:
+            log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
+            return True
+    parts = intervals(found)
+    if not parts or parts[0][0] is NEGATIVE_INFINITY:
+        return True
+    lower, inclusive = parts[0][0], parts[0][1]
+    target = Version(".".join(str(part) for part in python.release[:3]))
+    return bool(target > lower or (inclusive and target == lower))
+
+
+def _python_range(requires_python: str) -> VersionSet | None:
+    """The versions a Requires-Python text admits, or ``None`` if it is not valid."""
     from pyffin.requirements.pep508 import CLAUSE_RE
     from pyffin.resolver.ranges import SpecifierError, specifiers_range
 
@@ -840,17 +864,10 @@ def _python_fits(requires_python: str, python: Version) -> bool:
         match = CLAUSE_RE.fullmatch(part.strip())
         if match is None:
             if part.strip():
-                log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
-                return True
+                return None
             continue
         clauses.append((match.group(1), match.group(2)))
     try:
-        parts = intervals(specifiers_range(clauses))
+        return specifiers_range(clauses)
     except SpecifierError:
-        log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
-        return True
-    if not parts or parts[0][0] is NEGATIVE_INFINITY:
-        return True
-    lower, inclusive = parts[0][0], parts[0][1]
-    target = Version(".".join(str(part) for part in python.release[:3]))
-    return bool(target > lower or (inclusive and target == lower))
+        return None
