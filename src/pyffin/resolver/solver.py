@@ -71,6 +71,7 @@ def resolve(
     constraints: Sequence[DirectRequirement] = (),
     overrides: Sequence[DirectRequirement] = (),
     preferences: Mapping[str, Version] | None = None,
+    stats: dict[str, int] | None = None,
 ) -> Resolution:
     """Pin a version of every package ``requirements`` need on the target ``markers`` describe.
 
@@ -79,6 +80,9 @@ def resolve(
     requires; ``overrides`` replace every requirement on their package, transitive ones included;
     ``preferences`` (normalized name -> version, e.g. from an existing output file) are tried first
     unless ``options.upgrade``/``options.upgrade_packages`` say otherwise.
+
+    ``stats``, when given, receives counts of the work done (decisions, conflicts, clause
+    evaluations, metadata reads, prefetches): tests bound them, ``-v`` may show them.
 
     Raises :class:`~pyffin.resolver.errors.NoSolutionError` with an explanation when the
     requirements cannot all hold, and lets the source's errors propagate.
@@ -147,6 +151,11 @@ def resolve(
         raise NoSolutionError(explanation, hints) from None
     finally:
         source.resolution_done()
+        if stats is not None:
+            solver = resolver.stats
+            stats.update(provider.stats, decisions=solver.decisions, conflicts=solver.conflicts,
+                         backjumps=solver.backjumps, restarts=solver.restarts,
+                         evaluations=resolver.evaluations)
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
     return _resolution(solution, origins, urls)
 
