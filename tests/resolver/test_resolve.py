@@ -166,6 +166,21 @@ def test_an_index_requires_python_spares_fetching_the_metadata() -> None:
     assert ("metadata", "a", "2.0") not in source.calls
 
 
+def test_nothing_the_index_rules_out_is_prefetched() -> None:
+    # Neither the likely-next-version guess nor a batch asks for a version the index page
+    # already excludes (Requires-Python, yanked).
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12"), "3.0": Release(yanked=True)},
+                "b": {f"1.{i}": [f"c=={i}"] for i in range(30)},
+                "c": {**{str(i): Release(python=">=3.12") for i in range(0, 30, 2)},
+                      **{str(i): [] for i in range(1, 30, 2)}}}
+    source = MemorySource(universe)
+    assert pins(source, "a", "b", "c<3") == {"a": "1.0", "b": "1.1", "c": "1"}
+    asked = {(kind, name, version) for kind, name, version in source.calls
+             if kind in ("prefetch", "metadata")}
+    assert not {("prefetch", "a", "2.0"), ("prefetch", "a", "3.0")} & asked
+    assert not {call for call in asked if call[1] == "c" and int(call[2] or 0) % 2 == 0}
+
+
 def test_dependency_cycles_resolve() -> None:
     universe = {"a": {"1.0": ["b"]}, "b": {"1.0": ["a"]}}
     resolution = solve(universe, "a")
