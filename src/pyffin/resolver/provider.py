@@ -51,8 +51,8 @@ if TYPE_CHECKING:
 
 #: Why a version may not be chosen: yanked; its Requires-Python (the text) excludes the target;
 #: its metadata could not be read or declares something invalid (``invalid``); its sdist could
-#: not be built (``build``). The details of the last two are kept apart (see
-#: :meth:`Provider.failure`), so that consecutive versions failing alike read as one run.
+#: not be built (``build``). The details of the last two are kept apart (the facts that state
+#: them carry them), so that consecutive versions failing alike read as one run.
 Unusable: TypeAlias = (tuple[Literal["yanked"], None] | tuple[Literal["python"], str]
                        | tuple[Literal["invalid"], None] | tuple[Literal["build"], None])
 #: How pre-releases take part: not at all, by version, or after every final release.
@@ -244,27 +244,44 @@ class Provider(BaseProvider[str, Version]):
         return ready
 
     def widen_decision(self, package: str, version: Version) -> VersionSet | None:
-        """The interval up to the candidates either side of ``version``, exclusive (inclusive
-        of ``version`` itself at either end of the list, so that no widened range is unbounded
-        and only a real "every version" reads as one).
+        """The interval up to the nearest candidates either side of ``version`` that might
+        still be chosen, exclusive (inclusive of the first or last candidate at either end of
+        the list, so that no widened range is unbounded and only a real "every version" reads
+        as one).
 
-        Sound because no other version there can ever be chosen (none exists), and it makes
-        the facts about neighbouring versions overlap: the dependency clauses of consecutive
-        versions that require the same thing merge into one interval, and so do the ranges the
-        solver rules out, instead of gaining one hole per rejected version.
+        Sound because no other version there can ever be chosen: none exists, or it is known
+        unusable. It makes the facts about neighbouring versions overlap: the dependency
+        clauses of consecutive versions that require the same thing merge into one interval,
+        and so do the ranges the solver rules out, instead of gaining one hole per rejected
+        (or unusable) version.
         """
-        project = self._projects.get(split_key(package)[0])
+        name = split_key(package)[0]
+        project = self._projects.get(name)
         if project is None or len(project.versions) < 2:
             return None
         position = project.index.get(version)
         if position is None:
             return None
         versions = project.versions
-        if position == 0:
-            return Range(((version, True, versions[1], False),))
-        if position == len(versions) - 1:
-            return Range(((versions[position - 1], False, version, True),))
-        return Range(((versions[position - 1], False, versions[position + 1], False),))
+        below, above = position - 1, position + 1
+        while below >= 0 and self._never_chosen(project, below):
+            below -= 1
+        while above < len(versions) and self._never_chosen(project, above):
+            above += 1
+        lower = (versions[below], False) if below >= 0 else (versions[0], True)
+        upper = (versions[above], False) if above < len(versions) else (versions[-1], True)
+        return Range(((*lower, *upper),))
+
+    def _never_chosen(self, project: ProjectVersions, position: int) -> bool:
+        """Whether the candidate at ``position`` is known never to be chosen in this
+        resolution (an unusable version, or a pre-release the policy keeps out)."""
+        if project.policy == "disallow" and project.prerelease[position]:
+            return True
+        candidate = project.candidates[position]
+        known = self._unusable.get((project.name, candidate.version), False)
+        if known is not False:
+            return known is not None
+        return self._index_unusable(project.name, candidate) is not None
 
     def narrow_for_display(self, package: str, constraint: RangeProtocol[Version]
                            ) -> RangeProtocol[Version]:
@@ -319,10 +336,6 @@ class Provider(BaseProvider[str, Version]):
             reason = self._metadata_unusable(name, candidate.version)
         self._unusable[key] = reason
         return reason
-
-    def failure(self, name: str, version: Version) -> str | None:
-        """What went wrong reading the metadata of an ``invalid``/``build`` version."""
-        return self._failures.get((name, version))
 
     def metadata(self, name: str, version: Version) -> CoreMetadata:
         """The core metadata of one version, checked to describe that version."""
