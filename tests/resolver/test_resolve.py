@@ -381,3 +381,22 @@ def test_common_mistakes_in_published_requirements_are_repaired_as_uv_does() -> 
 def test_a_requires_python_with_a_common_mistake_is_repaired() -> None:
     universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12.*")}}
     assert pins(universe, "a") == {"a": "1.0"}  # >=3.12, not "invalid, so anything goes"
+
+
+def test_a_package_that_keeps_causing_conflicts_is_decided_later_as_in_uv() -> None:
+    # ``redis`` (required first) is decided at 8.1.0; every stable kombu[redis] wants <6.5.
+    # uv 0.13.9: after 5 conflicts redis is deprioritized and its decision undone, so kombu is
+    # decided first and redis follows at 6.4.0; without that the walk goes through every kombu
+    # and ends on the pre-release that admits redis 8.
+    kombu = {f"5.{minor}.{patch}": Release(["vine", "redis>=4.5,<6.5; extra == 'redis'"],
+                                           extras=["redis"])
+             for minor in range(7) for patch in range(3)}
+    kombu["5.7.0a1"] = Release(["vine", "redis>=4.5,<9; extra == 'redis'"], extras=["redis"])
+    source = MemorySource({"redis": {"6.4.0": [], "8.1.0": []},
+                           "celery": {"5.6.3": ["kombu[redis]>=5.0"]},
+                           "kombu": kombu, "vine": {"5.1.0": []}})
+    assert pins(source, "redis", "celery") == {
+        "celery": "5.6.3", "kombu": "5.6.2", "redis": "6.4.0", "vine": "5.1.0"}
+    tried = {version for kind, name, version in source.calls
+             if kind == "metadata" and name == "kombu"}
+    assert len(tried) <= 6

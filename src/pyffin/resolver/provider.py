@@ -37,6 +37,7 @@ from pyffin.resolver.dependencies import (
     same_url,
 )
 from pyffin.resolver.errors import PackageNotFoundError
+from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import FULL, VersionSet, intervals, singleton_version, spans
 
 if TYPE_CHECKING:
@@ -61,12 +62,11 @@ PrereleasePolicy: TypeAlias = Literal["disallow", "allow", "prefer-stable"]
 UnavailableKind: TypeAlias = Literal[
     "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build", "files"]
 
-#: uv's threshold: a package whose decisions were undone this many times is decided earlier,
-#: one whose decisions undid others that many times is decided later.
-CONFLICT_THRESHOLD = 5
-
-# Priority categories, most urgent first (uv's ``PubGrubPriority`` in reverse).
-_URL, _SINGLETON, _CONFLICT_EARLY, _CONFLICT_LATE, _UNSPECIFIED = range(5)
+# Priority categories, most urgent first. uv's ``PubGrubPriority`` in its sources (0.12)
+# ranks "conflict late" above "unspecified"; uv 0.13.9, watched with ``RUST_LOG=trace``, decides
+# a package it deprioritized after every other one (``celery[redis]`` before ``redis``), which
+# is the order kept here.
+_URL, _SINGLETON, _CONFLICT_EARLY, _UNSPECIFIED, _CONFLICT_LATE = range(5)
 
 #: The most versions one batch prefetch asks for (uv's).
 BATCH_LIMIT = 50
@@ -167,7 +167,8 @@ class Provider(BaseProvider[str, Version]):
         self._likely: dict[str, tuple[VersionSet, Version | None]] = {}
         self._ready_this_scan: dict[str, bool] = {}
         self._spans: dict[tuple[str, int], tuple[VersionSet, list[tuple[int, int]]]] = {}
-        self._conflict_category: dict[str, int] = {}
+        #: How conflicts reorder packages (shared with the solver, which records them).
+        self.tracker = ConflictTracker()
         self._tried: dict[str, set[Version]] = {}
         self._last_batch: dict[str, int] = {}
         self._prefetched: set[tuple[str, Version]] = set()
@@ -212,9 +213,10 @@ class Provider(BaseProvider[str, Version]):
         conflict_counts: Mapping[str, int],
         culprit_counts: Mapping[str, int] | None = None,
     ) -> tuple[int, int, int]:
-        # uv's order: direct URLs, exact pins, then packages that conflict often (those whose
-        # decisions keep being undone first, those that keep undoing others last), then first
-        # come, first served by name: breadth-first keeps close to uv's choices.
+        # uv's order: direct URLs, exact pins, then projects whose decisions kept being undone,
+        # then those that kept undoing others' (see pubgrub.ConflictTracker; nab's own counts
+        # are not used), then first come, first served by project: breadth-first keeps close to
+        # uv's choices.
         self._hinted_range[package] = version_range
         name, _extra = split_key(package)
         if name in self._urls:
@@ -222,13 +224,9 @@ class Provider(BaseProvider[str, Version]):
         elif singleton_version(version_range) is not None:
             category = _SINGLETON
         else:
-            category = self._conflict_category.get(name, _UNSPECIFIED)
-            if category != _CONFLICT_EARLY:
-                if conflict_counts.get(package, 0) >= CONFLICT_THRESHOLD:
-                    category = self._conflict_category[name] = _CONFLICT_EARLY
-                elif (category == _UNSPECIFIED and culprit_counts is not None
-                      and culprit_counts.get(package, 0) >= CONFLICT_THRESHOLD):
-                    category = self._conflict_category[name] = _CONFLICT_LATE
+            conflicted = self.tracker.category(package)
+            category = (_UNSPECIFIED if conflicted is None
+                        else _CONFLICT_EARLY if conflicted == 0 else _CONFLICT_LATE)
         order = self._names.get(name, len(self._names))
         return category, order, self._discovered.get(package, len(self._discovered))
 

@@ -16,8 +16,16 @@ restarts, when nab widens it (merging dependency clauses in place), and when a r
 empties (an empty range is a subset of everything, which voids the rule, as it voids nab's
 stamps). Awake clauses are visited in nab's order (by index).
 
+Conflicts steer the order packages are decided in as in uv (``ConflictTracker``): in each
+conflict unit propagation meets, the package it was propagating is *affected* and every other
+package of the clause (not the same project: an extra's clause naming its base is not a real
+conflict) is a *culprit*. A package affected 5 times is decided earlier from then on; a culprit
+5 times is decided later and its decision is undone at once, so the packages it kept pushing
+back get decided first. nab's own schemes to the same end (restarts, culprit backjumps after
+30 conflicts) are off: they made different choices than uv.
+
 Everything else is nab's: the loop of :meth:`Solver.solve` is ``Resolver.solve`` with the
-propagation call swapped.
+propagation call swapped and the reprioritisation added.
 """
 
 from __future__ import annotations
@@ -59,14 +67,83 @@ class _Stamps(list[int]):
             self._wake(index)
 
 
-class Solver(Resolver[str, "Version"]):
-    """``nab_resolver.Resolver`` whose unit propagation keeps what it learned across backjumps."""
+#: uv's ``CONFLICT_THRESHOLD``.
+CONFLICT_THRESHOLD = 5
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+def project_of(package: str) -> str:
+    """``flask[async]`` -> ``flask``."""
+    return package.partition("[")[0]
+
+
+class ConflictTracker:
+    """uv's conflict tracking (``ResolverState::record_conflict``): how often each package was
+    affected by a conflict and how often it caused one, and the projects to decide earlier or
+    later because of it (by project, sticky, as uv's ``PubGrubPriorities``)."""
+
+    def __init__(self) -> None:
+        self.affected: dict[str, int] = {}
+        self.culprit: dict[str, int] = {}
+        #: Projects decided earlier (affected often) and later (culprits often).
+        self.early: set[str] = set()
+        self.late: set[str] = set()
+        self._prioritize: list[str] = []
+        self._deprioritize: list[str] = []
+
+    def record(self, affected: str, packages: Sequence[str]) -> None:
+        """A conflict met while propagating ``affected``, in a clause on ``packages``."""
+        real = False
+        for package in packages:
+            if package == affected or project_of(package) == project_of(affected):
+                continue  # an extra copying its base package's obligations
+            real = True
+            count = self.culprit[package] = self.culprit.get(package, 0) + 1
+            if count == CONFLICT_THRESHOLD:
+                self._deprioritize.append(package)
+        if real:
+            count = self.affected[affected] = self.affected.get(affected, 0) + 1
+            if count == CONFLICT_THRESHOLD:
+                self._prioritize.append(affected)
+
+    def reprioritize(self) -> tuple[bool, list[str]]:
+        """Apply what the recorded conflicts ask: whether a priority moved, and the packages
+        newly decided later, whose decisions are to be undone."""
+        moved = bool(self._prioritize or self._deprioritize)
+        for package in self._prioritize:
+            self.early.add(project_of(package))
+            self.late.discard(project_of(package))
+        undo = []
+        for package in self._deprioritize:
+            name = project_of(package)
+            if name not in self.early and name not in self.late:
+                self.late.add(name)
+                undo.append(package)
+        self._prioritize.clear()
+        self._deprioritize.clear()
+        return moved, undo
+
+    def category(self, package: str) -> int | None:
+        """``0`` for a project decided earlier, ``1`` later, ``None`` for neither."""
+        name = project_of(package)
+        return 0 if name in self.early else 1 if name in self.late else None
+
+
+class Solver(Resolver[str, "Version"]):
+    """``nab_resolver.Resolver`` whose unit propagation keeps what it learned across backjumps,
+    and whose conflicts reorder packages as uv's do."""
+
+    # nab's restarts and culprit backjumps, off (see the module docstring).
+    _MAX_RESTARTS = 0
+    TARGETED_BT_MIN_CONFLICTS = 1 << 62
+
+    def __init__(self, *args: Any, tracker: ConflictTracker | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clause_contradicted_at = _Stamps(self._wake)
         #: Clause evaluations done by unit propagation (a measure of its work, for tests).
         self.evaluations = 0
+        #: Shared with the provider, whose priorities read it.
+        self.tracker = tracker or ConflictTracker()
         self._forget()
 
     def _forget(self) -> None:
@@ -106,11 +183,38 @@ class Solver(Resolver[str, "Version"]):
                 changed_package, restart_threshold, restarts_remaining = self._handle_conflict(
                     conflicting, restart_threshold, restarts_remaining)
                 continue
+            undone = self._reprioritize()
+            if undone is not None:
+                changed_package = undone
+                continue
             next_package = choose_package_to_decide(self)
             if next_package is None:
                 return self._build_result()
             changed_package = self._decide_next(next_package)
         raise ResolutionLimitError(f"Resolution exceeded {self.max_iterations} iterations")
+
+    def _reprioritize(self) -> Any | None:
+        """uv's ``reprioritize_conflicts``: new priorities are read at the next decision, and a
+        package newly decided later loses its decision (``backtrack_package``: back to the
+        level before it). The package backtracked, to propagate from, or ``None``."""
+        moved, undo = self.tracker.reprioritize()
+        if not moved:
+            return None
+        self.priority_epoch += 1  # the priorities moved: nab re-reads every key
+        backtracked = None
+        for package in undo:
+            decision = next((entry for entry in self.solution.assignments_for(package)
+                             if entry.is_decision), None)
+            if decision is None or decision.decision_level - 1 < 1:
+                continue
+            target = decision.decision_level - 1
+            if target < self.solution.decision_level:
+                self.solution.backtrack(target)
+                self._wake_above(target)
+                self._seen_level = target
+                self.stats.targeted_backtracks += 1
+                backtracked = package
+        return backtracked
 
     def _wake(self, index: int) -> None:
         level = self._asleep.pop(index, None)
@@ -202,6 +306,10 @@ class Solver(Resolver[str, "Version"]):
                         contradicted_at[index] = epoch
                         continue
                     if state is _CONFLICT:
+                        if package is not ROOT:
+                            self.tracker.record(
+                                package, [term.package for term in incompatibility.terms
+                                          if term.package is not ROOT])
                         return incompatibility
                     if unit is not None:
                         negated = unit.negate()

@@ -137,7 +137,8 @@ def resolve(
         provider.discover(root.package)
 
     # The provider works on nab's concrete Range, narrower than the protocol it is typed against.
-    resolver = Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range)
+    resolver = Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range,
+                      tracker=provider.tracker)
     try:
         solution = resolver.solve(roots)
     except ResolutionTerminatedError as e:
