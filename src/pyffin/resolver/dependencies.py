@@ -75,12 +75,36 @@ class DependencyParser:
 
 def parse_dependency(text: str) -> Dependency:
     """Parse a PEP 508 requirement string; raises :class:`DependencyError`. Texts that recur
-    are better read through a :class:`DependencyParser`."""
+    are better read through a :class:`DependencyParser`.
+
+    Published metadata is read as leniently as uv reads it: a requirement that does not parse
+    gets uv's repairs of common mistakes (``elasticsearch-dsl (>=7.2.0<8.0.0)`` lacks a
+    comma), with a warning, before it is called invalid.
+    """
     return _parse(text, None)
 
 
 def _parse(text: str, memo: RangeMemo | None) -> Dependency:
-    return _parse_fast(text, memo) or _parse_slow(text)
+    try:
+        return _parse_fast(text, memo) or _parse_slow(text)
+    except DependencyError:
+        return _repaired(text, memo)
+
+
+def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
+    from pyffin import log
+    from pyffin.records import replace
+    from pyffin.requirements.pep508 import repairs
+
+    for patched, fixed in repairs(text):
+        try:
+            dependency = _parse_fast(patched, memo) or _parse_slow(patched)
+        except DependencyError:
+            continue
+        log.warn_once(f"Fixing invalid requirement by {fixed} (before: `{text}`; after: "
+                      f"`{patched}`)")
+        return replace(dependency, text=text)
+    return _parse_slow(text)  # raises, with the error of the text as written
 
 
 def _parse_fast(text: str, memo: RangeMemo | None) -> Dependency | None:
