@@ -123,10 +123,10 @@ def test_a_hash_pyffin_cannot_compute_is_a_warning_and_an_error_in_hash_checking
 def test_a_direct_url_is_checked_against_its_fragment(cache: Cache, index_server: IndexServer,
                                                       foo: Path) -> None:
     from pyffin.models.direct import parse_direct
-    from pyffin.resolver.index_source import _direct_distribution
+    from pyffin.resolver.file_selection import direct_distribution
 
     url = f"{index_server.file_url(WHEEL)}#sha3_512={'0' * 128}"
-    dist = _direct_distribution("foo", parse_direct(url))
+    dist = direct_distribution("foo", parse_direct(url))
     assert dist.page is not None and dist.file is not None
     client = registry(cache, index_server)
     with pytest.raises(HashMismatchError, match=r"the index says sha3_512:0+"):

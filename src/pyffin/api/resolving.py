@@ -282,5 +282,5 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
         nonlocal digest
         digest = hashlib.sha256()
 
-    source.registry.cached.http.stream(url, lambda chunk: digest.update(chunk), reset)
+    source.registry.stream(url, lambda chunk: digest.update(chunk), reset)
     return digest.hexdigest()

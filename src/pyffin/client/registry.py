@@ -40,7 +40,9 @@ from pyffin.settings import concurrent_downloads
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pyffin.cache.fs import FileStamp
     from pyffin.client.http import Response
+    from pyffin.client.policy import CachePolicy
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
@@ -213,6 +215,23 @@ class RegistryClient:
         index = indexes[0]
         return index, self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
                                        f"{name}{RECORD_EXT}")
+
+    def page_validity(self, entry: CacheEntry) -> tuple[CachePolicy, FileStamp] | None:
+        """The cache policy and file stamp of the page at ``entry`` (see
+        :meth:`single_page_entry`) as this client last read or wrote it; ``None`` when it did
+        neither. Records derived from the page (a target's summary of it) are tied to both."""
+        return self.cached.last_seen(entry)
+
+    def usable_without_network(self, policy: CachePolicy, name: str) -> bool:
+        """Whether a record derived from a page of ``name`` whose response had ``policy`` may
+        be used as is: fresh and not refreshed (``--refresh``), or offline."""
+        return self.cached.usable_without_network(policy, name)
+
+    def stream(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None],
+               ) -> None:
+        """Download ``url`` (a file an index or find-links page lists) chunk by chunk into
+        ``sink``, with this client's credentials and retries; ``reset`` starts it over."""
+        self.cached.http.stream(url, sink, reset)
 
     def _cached_project(self, name: str) -> list[ProjectPage] | None:
         """``name``'s pages if one page is the whole story and the cache has it fresh, else
