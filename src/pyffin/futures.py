@@ -5,8 +5,10 @@ that work for the I/O pool.
 command, whose results are all ready at once, never needs a pool), and its worker threads keep
 the process alive until their work is done: a Ctrl-C would wait for the slowest download or
 build. These threads are daemons: once the command ends (interrupted or not), nothing waits
-for them. Work that does go to the I/O pool (:meth:`pyffin.client.http.HttpClient.submit`)
-reports back through a :class:`Future`.
+for them. Work that does go to the I/O pool (the session's,
+:attr:`pyffin.api.session.Session.pool`, which
+:meth:`pyffin.client.registry.RegistryClient.submit` uses) reports back through a
+:class:`Future`.
 """
 
 from __future__ import annotations
