@@ -29,7 +29,9 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--index-strategy",
                        choices=("first-index", "unsafe-first-match", "unsafe-best-match"),
                        help="first-index (default): use only the first index that has a "
-                            "project; unsafe-best-match: consider every index")
+                            "project; unsafe-first-match: every index, each index's versions "
+                            "before the next one's; unsafe-best-match: every index, the best "
+                            "version wherever it is")
     group.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
                        help="pip's: accepted; plain HTTP is allowed to every host (HTTPS "
                             "certificates are still verified)")

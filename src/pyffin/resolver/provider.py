@@ -292,6 +292,10 @@ class Provider(BaseProvider[str, Version]):
             if policy == "prefer-stable" and len(final) < len(ordered):
                 final += [c for c in ordered if c.version.is_prerelease]
             order = tuple(final)
+        if any(c.index for c in candidates):
+            # unsafe-first-match: an earlier index's versions first (the sort is stable, so
+            # within an index the order above stays), as uv's candidate selector does.
+            order = tuple(sorted(order, key=_index_of))
         by_version = {candidate.version: candidate for candidate in candidates}
         return ProjectVersions(name, candidates, order, policy, by_version)
 
@@ -492,6 +496,10 @@ class Provider(BaseProvider[str, Version]):
 
 def _version_of(candidate: Candidate) -> Version:
     return candidate.version
+
+
+def _index_of(candidate: Candidate) -> int:
+    return candidate.index
 
 
 def _extras(metadata: CoreMetadata) -> set[str]:
