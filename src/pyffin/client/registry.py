@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import source_parts
+from pyffin.client.auth import KEYRING_PROVIDERS
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
@@ -592,12 +593,27 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
 
     settings = settings or IndexSettings()
 
+    assert isinstance(settings, IndexSettings)
+    keyring = settings.keyring_provider or "disabled"
+    if keyring not in KEYRING_PROVIDERS:
+        raise UsageError(f"invalid keyring provider {keyring!r} (expected one of: "
+                         f"{', '.join(KEYRING_PROVIDERS)})")
+
+    hosts: tuple[Any, ...] = ()
+    if settings.allow_insecure_host:
+        from pyffin.client.http import insecure_hosts
+
+        hosts = insecure_hosts(settings.allow_insecure_host)
+
     def http() -> Any:
+        from pyffin.client.auth import Credentials, Keyring
         from pyffin.client.http import HttpClient, HttpSettings
 
-        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert))
+        credentials = Credentials(keyring=Keyring() if keyring == "subprocess" else None,
+                                  indexes=(*locations.indexes(), *locations.find_links))
+        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert,
+                                                insecure_hosts=hosts), credentials)
 
-    assert isinstance(settings, IndexSettings)
     locations = IndexLocations(
         index_url=settings.index_url or PYPI_SIMPLE,
         extra_index_urls=settings.extra_index_urls or (),
