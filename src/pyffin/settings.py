@@ -7,7 +7,7 @@ In order of precedence:
 1. command-line flags;
 2. ``PYFFIN_*`` environment variables;
 3. for the index settings only: the options inside the requirements files being read (``-i``,
-   ``--extra-index-url``, ``-f``, ``--no-index``);
+   ``--extra-index-url``, ``-f``, ``--no-index``, ``--trusted-host``);
 4. ``pyffin.toml`` or ``[tool.pyffin]`` in ``pyproject.toml`` (the nearest of the current
    directory and its parents), then the user's ``~/.config/pyffin/pyffin.toml``. Keys go at the
    top level or in a ``[pip]`` table, which wins (as in uv's ``uv.toml``);

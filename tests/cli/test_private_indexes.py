@@ -167,6 +167,12 @@ def test_insecure_hosts_from_the_environment_and_pip_conf(
     assert pins(result) == ["app==1.0", "lib==2.0"]
 
 
+def test_trusted_host_in_a_requirements_file(https_index: IndexServer, tmp_path: Path) -> None:
+    # pip's and uv's requirements files may say which host to trust, next to its index.
+    lines = f"-i {https_index.index_url}\n--trusted-host 127.0.0.1\napp\n"
+    assert pins(compile_(tmp_path, requirements=lines)) == ["app==1.0", "lib==2.0"]
+
+
 def test_a_bad_insecure_host_is_a_usage_error(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     result = compile_(tmp_path, "--allow-insecure-host", "host:port")
