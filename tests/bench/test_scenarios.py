@@ -88,3 +88,13 @@ def test_a_failing_tool_gets_no_number_and_the_others_go_on(tmp_path: Path, call
     assert uv.note == "uv pip compile exited 3: boom"
     assert (pip.status, len(pip.times)) == (OK, 2)
     assert calls.read_text().split() == ["pip", "0", "uv", "pip", "0"]
+
+
+def test_an_offline_run_uses_the_cache_an_online_warm_up_filled(tmp_path: Path,
+                                                                  calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip", "uv"))
+    pip, uv = runner.run(target(tmp_path), "resolve-offline", repeat=2)
+    assert pip.status == UNSUPPORTED and pip.note == "pip-compile has no offline mode"
+    assert (uv.status, len(uv.times)) == (OK, 2)
+    assert uv.command.startswith("$TOOLS/bin/uv pip compile") and "--offline" in uv.command
+    assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # warm-up online, 2 offline

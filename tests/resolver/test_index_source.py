@@ -116,7 +116,7 @@ def test_a_package_cutoff_wins_over_the_default(cache: Cache, index_server: Inde
 
 
 @pytest.mark.parametrize("strategy, expected", [
-    # (version, index position): with unsafe-first-match, the first index offering it; the
+    # (version, index rank): with unsafe-first-match, the first index offering it; the
     # find-links count as the first (uv merges them into every index's versions).
     ("unsafe-first-match", [("0.5", 0), ("1.0", 0), ("2.0", 0), ("3.0", 1)]),
     ("unsafe-best-match", [("0.5", 0), ("1.0", 0), ("2.0", 0), ("3.0", 0)]),
@@ -135,7 +135,7 @@ def test_candidates_know_their_index_for_unsafe_first_match(
             index_url=second.index_url, extra_index_urls=(index_server.index_url,),
             find_links=(str(links),), index_strategy=strategy))
         src = IndexSource(registry, tags=TAGS)
-        found = sorted((str(c.version), c.index) for c in src.candidates(name("foo")))
+        found = sorted((str(c.version), c.index_rank) for c in src.candidates(name("foo")))
         assert found == expected
         # 2.0 is on both: the first index's file is the one used.
         best = src.files("foo", Version("2.0")).best
@@ -521,3 +521,47 @@ def test_the_summary_keeps_the_stand_in(cache: Cache, index_server: IndexServer,
     assert second.stand_in(second.files("foo", Version("2.0"))) is None
     assert reads.count == 0
     assert distribution_requests(index_server) == []
+
+
+def test_versions_without_a_usable_file_are_reported_with_what_they_lack(
+        cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.resolver.source import Dropped
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["pp310-pypy310_pp73-manylinux1_x86_64"]))
+    index_server.add_wheel(WheelSpec("foo", "3.0", tags=["cp39-cp39-manylinux_2_17_x86_64",
+                                                         "cp310-cp310-manylinux_2_17_x86_64"]))
+    index_server.add_wheel(WheelSpec("foo", "4.0", tags=["cp311-cp311-win_amd64"]))
+    index_server.add_sdist(SdistSpec("foo", "5.0"))
+    # A CPython 3.11 target accepts cp39 and cp310 as Python tags (with the abi3 ABI only).
+    tags = (*TAGS, "cp310-abi3-manylinux_2_17_x86_64", "cp39-abi3-manylinux_2_17_x86_64")
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
+    src = IndexSource(registry, tags=tags,
+                      binary=BinaryPolicy(only_binary=frozenset({"foo"})))
+    assert versions(src, "foo") == ["1.0"]
+    assert sorted(src.dropped(name("foo")), key=lambda d: d.version) == [
+        Dropped(Version("2.0"), "python-tag", ("pp310",), "cp311"),
+        Dropped(Version("3.0"), "abi-tag", ("cp39", "cp310"), "cp311"),
+        Dropped(Version("4.0"), "platform-tag", ("win_amd64",), "manylinux_2_17_x86_64"),
+        Dropped(Version("5.0"), "no-build", (), "--only-binary foo"),
+    ]
+
+
+def test_a_version_past_exclude_newer_is_not_reported_as_dropped(
+        cache: Cache, index_server: IndexServer) -> None:
+    late = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["cp311-cp311-win_amd64"]),
+                           upload_time=late)
+    src = source(cache, index_server,
+                 exclude_newer=datetime(2029, 1, 1, tzinfo=timezone.utc).timestamp())
+    assert versions(src, "foo") == ["1.0"]
+    assert list(src.dropped(name("foo"))) == []
+
+
+def test_a_legacy_sdist_name_is_a_candidate(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("pybbox", "0.0.5a0", format="zip",
+                                     filename="pybbox-0.0.5-alpha.zip"))
+    src = source(cache, index_server)
+    assert versions(src, "pybbox") == ["0.0.5a0"]
+    assert src.files("pybbox", Version("0.0.5a0")).best.label == "pybbox-0.0.5-alpha.zip"

@@ -75,7 +75,9 @@ class SimplePage:
     """
 
     RECORD_SCHEMA: ClassVar[str] = "simple-page"
-    RECORD_VERSION: ClassVar[int] = 1
+    #: 2: legacy sdist names (``pybbox-0.0.5-alpha.zip``) are read; pages parsed before are
+    #: read again.
+    RECORD_VERSION: ClassVar[int] = 2
 
     __slots__ = ("name", "versions")
 

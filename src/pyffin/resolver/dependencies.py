@@ -55,12 +55,36 @@ _parsed: dict[str, Dependency] = {}
 
 
 def parse_dependency(text: str) -> Dependency:
-    """Parse a PEP 508 requirement string (cached); raises :class:`DependencyError`."""
+    """Parse a PEP 508 requirement string (cached); raises :class:`DependencyError`.
+
+    Published metadata is read as leniently as uv reads it: a requirement that does not parse
+    gets uv's repairs of common mistakes (``elasticsearch-dsl (>=7.2.0<8.0.0)`` lacks a
+    comma), with a warning, before it is called invalid.
+    """
     dependency = _parsed.get(text)
     if dependency is None:
-        dependency = _parse_fast(text) or _parse_slow(text)
+        try:
+            dependency = _parse_fast(text) or _parse_slow(text)
+        except DependencyError:
+            dependency = _repaired(text)
         _parsed[text] = dependency
     return dependency
+
+
+def _repaired(text: str) -> Dependency:
+    from pyffin import log
+    from pyffin.records import replace
+    from pyffin.requirements.pep508 import repairs
+
+    for patched, fixed in repairs(text):
+        try:
+            dependency = _parse_fast(patched) or _parse_slow(patched)
+        except DependencyError:
+            continue
+        log.warn_once(f"Fixing invalid requirement by {fixed} (before: `{text}`; after: "
+                      f"`{patched}`)")
+        return replace(dependency, text=text)
+    return _parse_slow(text)  # raises, with the error of the text as written
 
 
 def _parse_fast(text: str) -> Dependency | None:

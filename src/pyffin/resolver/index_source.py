@@ -28,7 +28,7 @@ from pyffin.client import registry as registry_module
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.futures import Future
 from pyffin.models.dist import Distribution
-from pyffin.models.format_control import BinaryPolicy
+from pyffin.models.format_control import ALL, BinaryPolicy
 from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.source import Candidate
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from pyffin.models.files import ProjectPage
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
+    from pyffin.resolver.source import Dropped
 
 
 class VersionFiles:
@@ -56,7 +57,7 @@ class VersionFiles:
     of them are needed.
     """
 
-    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "index", "others",
+    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "index_rank", "others",
                  "stand_in_row", "summary")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
@@ -75,8 +76,8 @@ class VersionFiles:
         self.others: tuple[ProjectPage, list[Any]] | None = None
         #: The chosen stand-in wheel's row (``None``: none), once known.
         self.stand_in_row: Any = _UNKNOWN
-        #: See :attr:`~pyffin.resolver.source.Candidate.index`.
-        self.index = 0
+        #: See :attr:`~pyffin.resolver.source.Candidate.index_rank`.
+        self.index_rank = 0
 
     @classmethod
     def summarized(cls, summary: Summary, version: Version,
@@ -232,6 +233,8 @@ class IndexSource:
         self._affinities: dict[str, int] = {}
         self._pythons: frozenset[str] | None = None
         self._python_abis: frozenset[tuple[str, str]] = frozenset()
+        #: Versions left out for want of a usable file, by name (see :meth:`dropped`).
+        self._dropped: dict[str, list[Dropped]] = {}
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -243,7 +246,7 @@ class IndexSource:
                 return made
         return [
             Candidate(version, yanked=files.yanked, requires_python=files.requires_python,
-                      index=files.index)
+                      index_rank=files.index_rank)
             for version, files in self.versions(name).items()
         ]
 
@@ -570,6 +573,8 @@ class IndexSource:
                         if not (cutoff is not None and row[5] is not None and row[5] > cutoff):
                             ranked.append((no_wheel, False, row))
                 if not ranked:
+                    self._note_dropped(name, version_str, wheel_rows, sdist_rows, wheels_ok,
+                                       sdists_ok)
                     continue
                 try:
                     version = Version(version_str)
@@ -584,8 +589,75 @@ class IndexSource:
                 if first_match:
                     ranked_files.append((version_str, files))
         for version_str, files in ranked_files:
-            files.index = positions[version_str]
+            files.index_rank = positions[version_str]
         return result
+
+    def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
+        if name in self.pinned:
+            return ()
+        try:
+            usable = self._full_versions(name)
+        except PackageNotFoundError:
+            return ()
+        # A version another index offers usable files of is not dropped.
+        return [d for d in self._dropped.get(name, ()) if d.version not in usable]
+
+    def _note_dropped(self, name: str, version_str: str, wheel_rows: Sequence[Any],
+                      sdist_rows: Sequence[Any], wheels_ok: bool, sdists_ok: bool) -> None:
+        """Remember why no file of a version is usable, for explanations (files past
+        ``--exclude-newer`` do not count: such a version is as good as absent, as in uv)."""
+        from packaging.version import InvalidVersion, Version
+
+        from pyffin.resolver.source import Dropped
+
+        cutoff = self.cutoff(name)
+
+        def current(rows: Sequence[Any]) -> list[Any]:
+            return [row for row in rows
+                    if cutoff is None or row[5] is None or row[5] <= cutoff]
+
+        wheels, sdists = current(wheel_rows), current(sdist_rows)
+        try:
+            version = Version(version_str)
+        except InvalidVersion:
+            return
+        if wheels and wheels_ok:
+            dropped = self._tag_mismatch(version, [tag for row in wheels for tag in row[8]])
+        elif wheels and not sdists:
+            binary = self.binary
+            option = f"--no-binary {name}" if name in binary.no_binary else f"--no-binary {ALL}"
+            dropped = Dropped(version, "no-binary", expected=option)
+        elif sdists and not sdists_ok:
+            binary = self.binary
+            option = ("--no-build" if binary.no_build else f"--only-binary {name}"
+                      if name in binary.only_binary else f"--only-binary {ALL}")
+            dropped = Dropped(version, "no-build", expected=option)
+        else:
+            return
+        self._dropped.setdefault(name, []).append(dropped)
+
+    def _tag_mismatch(self, version: Version, tags: Sequence[str]) -> Dropped:
+        """What the closest of a version's wheel tags lacks for the target (uv's order:
+        Python implementation tag, then ABI tag, then platform tag)."""
+        from pyffin.resolver.source import Dropped
+
+        target = [tag.split("-") for tag in self._tag_rank]
+        pythons = {python for python, _, _ in target}
+        pairs = {(python, abi) for python, abi, _ in target}
+        parts = [tag.split("-") for tag in tags if tag.count("-") == 2]
+        closest = max((2 if (python, abi) in pairs else 1 if python in pythons else 0)
+                      for python, abi, _ in parts) if parts else 0
+        best = target[0] if target else ["", "", ""]
+        # Name a manylinux platform, as uv does, rather than the bare ``linux_x86_64``.
+        best_platform = next((platform for python, abi, platform in target
+                              if platform.startswith("manylinux")), best[2])
+        if closest == 0:
+            return Dropped(version, "python-tag", _natural({p for p, _, _ in parts}), best[0])
+        if closest == 1:
+            abis = {abi for _, abi, _ in parts if abi != "none"}
+            return Dropped(version, "abi-tag", _natural(abis), best[1])
+        platforms = {platform for python, abi, platform in parts if (python, abi) in pairs}
+        return Dropped(version, "platform-tag", _natural(platforms), best_platform)
 
     # ----------------------------------------------------------------------- stand-ins
     def stand_in(self, files: VersionFiles) -> Distribution | None:
@@ -677,6 +749,14 @@ class IndexSource:
             raise NotSupportedError(f"building {dist.label} is not supported here")
         assert dist.direct is not None
         return self.sources.direct_metadata(dist.direct)
+
+
+def _natural(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags in natural order: ``cp39`` before ``cp310``."""
+    import re
+
+    return tuple(sorted(tags, key=lambda tag: [int(part) if part.isdigit() else part
+                                               for part in re.split(r"(\d+)", tag)]))
 
 
 def _direct_distribution(name: str, direct: DirectSource) -> Distribution:

@@ -21,6 +21,7 @@ the provider's business. Boundaries follow PEP 440 (and uv):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -229,6 +230,29 @@ def intervals(version_set: VersionSet) -> tuple[Interval, ...]:
     """The canonical interval list of a range (through its documented pickle state)."""
     state: tuple[tuple[Interval, ...]] = version_set.__getstate__()
     return state[0]
+
+
+def spans(versions: Sequence[Version], version_set: VersionSet) -> list[tuple[int, int]]:
+    """Where ``version_set`` meets ascending ``versions``: half-open index ranges, ascending.
+
+    Two bisections per interval, where testing each version for membership would scan every
+    interval: the solver's ranges gain an interval per rejected version, and a package may
+    offer thousands of versions.
+    """
+    found: list[tuple[int, int]] = []
+    count = len(versions)
+    for lower, lower_inclusive, upper, upper_inclusive in intervals(version_set):
+        if lower is NEGATIVE_INFINITY:
+            start = 0
+        else:
+            start = (bisect_left if lower_inclusive else bisect_right)(versions, lower)
+        if upper is POSITIVE_INFINITY:
+            end = count
+        else:
+            end = (bisect_right if upper_inclusive else bisect_left)(versions, upper)
+        if start < end:
+            found.append((start, end))
+    return found
 
 
 def singleton_version(version_set: VersionSet) -> Version | None:
