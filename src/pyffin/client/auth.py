@@ -24,7 +24,6 @@ not stored when the server calls it ``private``.
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 from collections.abc import Iterable
@@ -37,10 +36,6 @@ Realm = tuple[str, str, int | None]
 #: A username and its password.
 Pair = tuple[str, str]
 
-#: ``--keyring-provider`` values.
-KEYRING_PROVIDERS = ("disabled", "subprocess")
-
-
 def realm(url: str) -> Realm:
     parts = urlsplit(url)
     try:
@@ -52,6 +47,8 @@ def realm(url: str) -> Realm:
 
 def basic(username: str, password: str) -> str:
     """The ``Authorization`` header value of HTTP basic authentication."""
+    import base64
+
     token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
     return f"Basic {token}"
 

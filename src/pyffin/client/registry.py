@@ -26,7 +26,6 @@ from urllib.parse import unquote, urlsplit
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import source_parts
-from pyffin.client.auth import KEYRING_PROVIDERS
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
@@ -595,9 +594,9 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
 
     assert isinstance(settings, IndexSettings)
     keyring = settings.keyring_provider or "disabled"
-    if keyring not in KEYRING_PROVIDERS:
-        raise UsageError(f"invalid keyring provider {keyring!r} (expected one of: "
-                         f"{', '.join(KEYRING_PROVIDERS)})")
+    if keyring not in ("disabled", "subprocess"):
+        raise UsageError(f"invalid keyring provider {keyring!r} (expected disabled or "
+                         "subprocess)")
 
     hosts: tuple[Any, ...] = ()
     if settings.allow_insecure_host:
