@@ -200,7 +200,7 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
 
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
     """The index options the requirements files gave (``-i``, ``--extra-index-url``,
-    ``--find-links``, ``--no-index``)."""
+    ``--find-links``, ``--no-index``, ``--trusted-host``)."""
     from pyffin.settings import IndexSettings
 
     return IndexSettings(
@@ -208,6 +208,7 @@ def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
         extra_index_urls=tuple(spec.extra_index_urls) or None,
         find_links=tuple(spec.find_links) or None,
         no_index=True if spec.no_index else None,
+        allow_insecure_host=tuple(spec.trusted_hosts) or None,
     )
 
 

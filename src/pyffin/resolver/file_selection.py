@@ -35,8 +35,8 @@ class VersionFiles:
     of them are needed.
     """
 
-    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "others", "stand_in_row",
-                 "summary")
+    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "index_rank", "others",
+                 "stand_in_row", "summary")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first.
@@ -54,6 +54,8 @@ class VersionFiles:
         self.others: tuple[ProjectPage, list[Any]] | None = None
         #: The chosen stand-in wheel's row (``None``: none), once known.
         self.stand_in_row: Any = UNKNOWN
+        #: See :attr:`~pyffin.resolver.source.Candidate.index_rank`.
+        self.index_rank = 0
 
     @classmethod
     def summarized(cls, summary: Summary, version: Version,
@@ -148,7 +150,8 @@ class FileSelection:
 
     def __init__(self, tags: Sequence[str], *, binary: BinaryPolicy | None = None,
                  exclude_newer: float | None = None,
-                 exclude_newer_packages: Mapping[str, float | None] | None = None) -> None:
+                 exclude_newer_packages: Mapping[str, float | None] | None = None,
+                 first_match: bool = False) -> None:
         #: Tag → priority (lower is preferred), in the target's order.
         self.tag_rank = {tag: i for i, tag in enumerate(tags)}
         self.binary = binary or BinaryPolicy()
@@ -161,6 +164,9 @@ class FileSelection:
         self._python_abis: frozenset[tuple[str, str]] = frozenset()
         #: Versions left out for want of a usable file, by name (see :meth:`dropped`).
         self._dropped: dict[str, list[Dropped]] = {}
+        #: ``--index-strategy unsafe-first-match``: each version is ranked by the first index
+        #: that offers it (:attr:`VersionFiles.index_rank`).
+        self.first_match = first_match
 
     def cutoff(self, name: str) -> float | None:
         """The upload-time cutoff for ``name``'s files (``None``: none)."""
@@ -211,7 +217,21 @@ class FileSelection:
         cutoff = self.cutoff(name)
         result: dict[Version, VersionFiles] = {}
         seen: set[str] = set()
+        first_match = self.first_match
+        positions: dict[str, int] = {}
+        ranked_files: list[tuple[str, VersionFiles]] = []
+        index_pages = 0
         for page in pages:
+            if first_match:
+                # A version's index: the first index page offering it; find-links count as
+                # the first index (uv merges them into every index's versions).
+                position = 0 if page.flat else index_pages
+                if not page.flat:
+                    index_pages += 1
+                for version_str in page.page.versions:
+                    known = positions.get(version_str)
+                    if known is None or position < known:
+                        positions[version_str] = position
             for version_str, (wheel_rows, sdist_rows) in page.page.versions.items():
                 if version_str in seen:
                     continue  # the first page that offers a version wins it (index priority)
@@ -244,6 +264,10 @@ class FileSelection:
                 files = result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
                 if not ranked[0][1] and wheel_rows:
                     files.others = (page, wheel_rows)
+                if first_match:
+                    ranked_files.append((version_str, files))
+        for version_str, files in ranked_files:
+            files.index_rank = positions[version_str]
         return result
 
     def dropped(self, name: str) -> Sequence[Dropped]:

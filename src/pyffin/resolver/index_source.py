@@ -59,8 +59,10 @@ class IndexSource:
         self.reporter = reporter
         self._reported: set[str] = set()
         #: Which files of each version the target can use, and which is best.
-        self.selection = FileSelection(tags, binary=binary, exclude_newer=exclude_newer,
-                                       exclude_newer_packages=exclude_newer_packages)
+        self.selection = FileSelection(
+            tags, binary=binary, exclude_newer=exclude_newer,
+            exclude_newer_packages=exclude_newer_packages,
+            first_match=registry.locations.strategy == "unsafe-first-match")
         #: The usable-versions summaries read and written; ``None`` without (for a cutoff that
         #: moves with the clock: each run would write summaries no later run reads).
         self.summaries = Summaries(registry, self.selection) if summaries else None
@@ -90,7 +92,8 @@ class IndexSource:
             if made is not None:
                 return made
         return [
-            Candidate(version, yanked=files.yanked, requires_python=files.requires_python)
+            Candidate(version, yanked=files.yanked, requires_python=files.requires_python,
+                      index_rank=files.index_rank)
             for version, files in self.versions(name).items()
         ]
 
