@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from queue import SimpleQueue
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -119,12 +122,12 @@ class ThreadPool:
     its own :class:`Future`; what it raises is dropped here."""
 
     def __init__(self, max_workers: int, name: str) -> None:
-        import queue
-
         self._max_workers = max_workers
         self._name = name
-        self._queue: queue.SimpleQueue[tuple[Callable[..., object], tuple[object, ...]] | None]
-        self._queue = queue.SimpleQueue()
+        # Made with the first call: a warm command owns a pool it never uses, and importing
+        # queue (with heapq) costs about a millisecond.
+        self._queue: SimpleQueue[tuple[Callable[..., object], tuple[object, ...]] | None] | None
+        self._queue = None
         self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._threads = 0
@@ -134,6 +137,10 @@ class ThreadPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the thread pool is shut down")
+            if self._queue is None:
+                import queue
+
+                self._queue = queue.SimpleQueue()
             self._queue.put((fn, args))
             if self._idle.acquire(blocking=False):
                 return  # a waiting thread takes it
@@ -149,6 +156,8 @@ class ThreadPool:
 
         with self._lock:
             self._closed = True
+            if self._queue is None:
+                return  # never used
             try:
                 while True:
                     self._queue.get_nowait()
@@ -158,6 +167,7 @@ class ThreadPool:
                 self._queue.put(None)
 
     def _work(self) -> None:
+        assert self._queue is not None  # a thread starts after the first call is queued
         while True:
             item = self._queue.get()
             if item is None:
