@@ -140,12 +140,6 @@ class Session:
             self._parser = DependencyParser()
         return self._parser
 
-    def close(self) -> None:
-        """Drop the I/O pool's queued work (its threads end with their current task)."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-
 
 def _conflict(used: IndexSettings, used_origins: dict[str, Found], asked: IndexSettings,
               asked_origins: dict[str, Found]) -> IndexConflictError:
