@@ -539,7 +539,7 @@ def check_install_directory(directory: InstallDirectory) -> None:
     what = f"{directory.option} {root}"
     try:
         mode = os.lstat(root).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         parent = root.parent
         while not os.path.lexists(parent) and parent != parent.parent:
             parent = parent.parent
