@@ -281,3 +281,49 @@ def test_the_target_comes_from_the_environment_too(index: IndexServer, tmp_path:
     assert run("install", index, tmp_path, "lib").returncode == 0
     assert (target / "lib" / "__init__.py").is_file()
     assert inspect("freeze").stdout == "lib==1.0\n"
+
+
+def test_an_install_waits_for_the_lock_of_its_target_directory(index: IndexServer,
+                                                               tmp_path: Path) -> None:
+    from pyffin.cache import FileLock
+    from tests.support.cli import spawn
+
+    target = tmp_path / "target"
+    target.mkdir()
+    lock = FileLock(target / ".lock", "the test").acquire()
+    try:
+        proc = spawn(["pip", "install", "lib", "--target", target, "--python", sys.executable,
+                      "--index-url", index.index_url, "--cache-dir", tmp_path / "cache"])
+        assert proc.stderr is not None
+        seen = ""
+        while "Waiting for another pyffin process" not in seen:
+            line = proc.stderr.readline()
+            assert line, seen
+            seen += line
+        assert f"release the --target directory {target} " in seen
+        assert not (target / "lib").exists()
+    finally:
+        lock.release()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert (target / "lib" / "__init__.py").is_file()
+
+
+def test_a_dry_run_makes_no_target_directory(index: IndexServer, tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    result = run("install", index, tmp_path, "--target", target, "app", "--dry-run")
+    assert result.returncode == 0, result
+    assert "Would install 2 packages" in result.stderr
+    assert not target.exists()
+
+
+def test_sync_for_another_platform(native: IndexServer, tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("native==1.0\n")
+    prefix = tmp_path / "prefix"
+    result = run("sync", native, tmp_path, "--prefix", prefix, requirements,
+                 "--python-version", "3.12", "--python-platform", "aarch64-apple-darwin")
+    assert result.returncode == 0, result
+    # Laid out for the interpreter found, as uv does (its venv layout).
+    module = prefix / PREFIX_SITE / "native" / "__init__.py"
+    assert module.read_text() == "PLATFORM = 'mac'\n"
