@@ -327,3 +327,22 @@ def test_sync_for_another_platform(native: IndexServer, tmp_path: Path) -> None:
     # Laid out for the interpreter found, as uv does (its venv layout).
     module = prefix / PREFIX_SITE / "native" / "__init__.py"
     assert module.read_text() == "PLATFORM = 'mac'\n"
+
+
+def test_python_version_without_python_uses_an_interpreter_of_that_version(
+        index: IndexServer, tmp_path: Path) -> None:
+    from tests.interpreter.conftest import pyenv_python
+
+    other = "3.12" if sys.version_info[:2] != (3, 12) else "3.11"
+    if pyenv_python(other) is None:
+        pytest.skip(f"no Python {other} installed by pyenv here")
+    target = tmp_path / "target"
+    result = pyffin("pip", "install", "app", "--target", target, "--python-version", other,
+                    "--index-url", index.index_url, "--cache-dir", tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert result.stderr.startswith(f"Using CPython {other}.")
+    shebang = (target / "bin" / "app").read_text().splitlines()[0]
+    version = subprocess.run([shebang[2:], "-c", "import sys; print(sys.version[:4])"],
+                             capture_output=True, text=True, check=True).stdout
+    assert version == f"{other}\n"
+    assert execute(target / "bin" / "app", pythonpath=target) == "app 1\n"
