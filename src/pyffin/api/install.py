@@ -360,13 +360,13 @@ class _Operation:
                 yield
                 return
             made = _make_directories(directory.root)
-        try:
-            with environment_lock(env, self.session.cache):
+        with environment_lock(env, self.session.cache):
+            try:
                 yield
-        except BaseException:
-            if made:
-                _remove_if_unused(made)
-            raise
+            except BaseException:
+                if made:  # while the lock is held: nobody is installing into it meanwhile
+                    _remove_if_unused(made)
+                raise
 
     def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,
