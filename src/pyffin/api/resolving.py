@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
 
@@ -33,7 +34,8 @@ class RequiresPythonError(PyffinError):
 class CompileResult:
     """A resolution and what is needed to write it out."""
 
-    resolution: Resolution
+    #: A :class:`~pyffin.resolver.universal.UniversalResolution` for ``universal=True``.
+    resolution: Resolution | UniversalResolution
     target: Target
     spec: RequirementsSpec
     #: ``name -> ["sha256:…", …]`` when hashes were asked for.
@@ -142,6 +144,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
     generate_hashes: bool = False,
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
+    universal: bool = False,
+    environments: Sequence[str] = (),
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
     ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
@@ -152,7 +156,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
     alone, without their dependencies. ``exclude_newer`` and ``exclude_newer_packages``
     (``NAME=DATE``) are read as :mod:`pyffin.api.exclude_newer` describes.
     ``preferences_from`` names an existing output file whose pins are kept unless ``upgrade``
-    or ``upgrade_packages`` say otherwise. Raises
+    or ``upgrade_packages`` say otherwise. ``universal`` resolves for every platform and every
+    Python from ``python_version`` (else the interpreter's) on, or for the ``environments``
+    markers (which must not overlap), and pins each version with the marker where it is
+    needed (see :mod:`pyffin.resolver.forks`). Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api.building import LazySources, build_interpreter_finder, name_entries
@@ -163,6 +170,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.resolver import ResolverOptions, resolve
 
     started = time.perf_counter()
+    if universal or environments:
+        from pyffin.api import universal as universal_module
+
+        universal_module.check_no_platform(True, python_platform)
+        universal = True
     session = session or Session()
     exclude_newer_packages = tuple(exclude_newer_packages)
     cutoffs = None
@@ -189,14 +201,20 @@ def compile(  # the public name mirrors `pyffin pip compile`
         stdin=stdin, build_project=lazy.project_metadata)
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
-    check_requires_python(spec, target)
+    requires_python = None
+    if universal:
+        requires_python = universal_module.requires_python(python_version, interpreter)
+    else:
+        check_requires_python(spec, target)
     session.registry(spec_index_settings(spec))
     builds = lazy.get()
     entries = name_entries(spec.requirements, builds)
     source = index_source(session, spec, target.tags, no_binary=no_binary,
                           only_binary=only_binary, no_build=no_build,
                           exclude_newer=cutoffs, no_deps=no_deps, sources=builds,
-                          editables=[e.url for e in entries if e.editable and e.url])
+                          editables=[e.url for e in entries if e.editable and e.url],
+                          universal=None if requires_python is None
+                          else universal_module.lowest_python(requires_python))
     upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
     options = ResolverOptions(
         resolution=resolution,
@@ -205,12 +223,27 @@ def compile(  # the public name mirrors `pyffin pip compile`
         upgrade_packages=upgrade_names,
     )
     preferences = _preferences(preferences_from) if not upgrade else {}
-    result = resolve(
-        direct_requirements(entries), source, target.markers, options,
-        constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-        overrides=direct_requirements(spec.overrides), preferences=preferences)
-    result = _pin_git_commits(result, source)
-    hashes = _hashes(result, source) if generate_hashes else None
+    result: Resolution | UniversalResolution
+    hashes: dict[str, list[str]] | None = None
+    if requires_python is not None:
+        from pyffin.resolver.forks import resolve_universal
+
+        universal_result = universal_module.pin_git_commits(resolve_universal(
+            direct_requirements(entries), source, requires_python, options,
+            environments=environments,
+            constraints=direct_requirements(spec.constraints) + upgrade_bounds,
+            overrides=direct_requirements(spec.overrides), preferences=preferences), source)
+        if generate_hashes:
+            hashes = universal_module.hashes(
+                universal_result, lambda name, version: _release_hashes(source, name, version))
+        result = universal_result
+    else:
+        resolved = _pin_git_commits(resolve(
+            direct_requirements(entries), source, target.markers, options,
+            constraints=direct_requirements(spec.constraints) + upgrade_bounds,
+            overrides=direct_requirements(spec.overrides), preferences=preferences), source)
+        hashes = _hashes(resolved, source) if generate_hashes else None
+        result = resolved
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources))
@@ -220,7 +253,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
                  no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
                  no_deps: bool = False, sources: SourceDistributions | None = None,
-                 editables: Iterable[str] = ()) -> IndexSource:
+                 editables: Iterable[str] = (),
+                 universal: tuple[int, ...] | None = None) -> IndexSource:
     """The package source for ``spec``: its index options merged into the session's settings,
     the binary flags of the command and of the requirements files combined."""
     from pyffin.models.format_control import BinaryPolicy
@@ -234,7 +268,7 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        sources=sources, editables=editables,
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
                        summaries=not (cutoffs and cutoffs.relative),
-                       reporter=session.reporter)
+                       reporter=session.reporter, universal=universal)
 
 
 def check_requires_python(spec: RequirementsSpec, target: Target, *,
@@ -350,25 +384,28 @@ def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]
     hashed lock made here installs anywhere), as uv writes them: the index's hashes of all the
     release's files but those ``--exclude-newer`` leaves out; a file the index lists without a
     hash is read (or downloaded) only if it is the one this target uses."""
-    hashes: dict[str, list[str]] = {}
-    for package in resolution:
-        digests: set[str] = set()
-        chosen = source.files(package.name, package.version).best
-        for dist in source.release_files(package.name, package.version):
-            if dist.file is not None:
-                digest = dist.file.hash("sha256")
-                if digest is None and dist.file.url == (chosen.file and chosen.file.url):
-                    digest = _compute_sha256(source, dist.file.url)
-            elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
-                    not dist.direct.is_directory:
-                url = dist.direct.url.partition("#")[0]
-                digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
-            else:
-                continue  # a git checkout or a directory has no archive to hash
-            if digest is not None:
-                digests.add(f"sha256:{digest}")
-        hashes[package.name] = sorted(digests)
-    return hashes
+    return {package.name: _release_hashes(source, package.name, package.version)
+            for package in resolution}
+
+
+def _release_hashes(source: IndexSource, name: str, version: Version) -> list[str]:
+    """The ``sha256:…`` digests of every file of one release (see :func:`_hashes`)."""
+    digests: set[str] = set()
+    chosen = source.files(name, version).best
+    for dist in source.release_files(name, version):
+        if dist.file is not None:
+            digest = dist.file.hash("sha256")
+            if digest is None and dist.file.url == (chosen.file and chosen.file.url):
+                digest = _compute_sha256(source, dist.file.url)
+        elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
+                not dist.direct.is_directory:
+            url = dist.direct.url.partition("#")[0]
+            digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
+        else:
+            continue  # a git checkout or a directory has no archive to hash
+        if digest is not None:
+            digests.add(f"sha256:{digest}")
+    return sorted(digests)
 
 
 def _compute_sha256(source: IndexSource, url: str) -> str:

@@ -188,8 +188,14 @@ class IndexSource:
         exclude_newer_packages: Mapping[str, float | None] | None = None,
         summaries: bool = True,
         reporter: Reporter | None = None,
+        universal: tuple[int, ...] | None = None,
     ) -> None:
         self.registry = registry
+        #: ``--universal``: the lowest Python (``(3, 9)``) of requires-python. Every wheel a
+        #: Python of it or later may use counts, whatever the platform (see
+        #: :func:`universal_wheel`), and ``tags`` are not used.
+        self.universal = universal
+        self._universal_tags: dict[str, bool] = {}
         #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
         self.reporter = reporter
         self._reported: set[str] = set()
@@ -438,7 +444,8 @@ class IndexSource:
         if self._target_key is None:
             from packaging import __version__ as packaging_version
 
-            self._target_key = digest("\n".join([packaging_version, *self._tag_rank]))
+            target = [f"universal {self.universal}"] if self.universal else list(self._tag_rank)
+            self._target_key = digest("\n".join([packaging_version, *target]))
         key = digest(f"{self._target_key}|{self.binary.wheels_allowed(name)}|"
                      f"{self.binary.sdists_allowed(name)}|{self.cutoff(name)}")
         return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
@@ -532,7 +539,8 @@ class IndexSource:
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
         rank = self._tag_rank
-        no_wheel = len(rank)
+        no_wheel = len(rank) + 1
+        universal = self.universal is not None
         cutoff = self.cutoff(name)
         result: dict[Version, VersionFiles] = {}
         seen: set[str] = set()
@@ -544,10 +552,14 @@ class IndexSource:
                 if wheels_ok:
                     for row in wheel_rows:
                         best = no_wheel
-                        for tag in row[8]:
-                            tag_rank = rank.get(tag)
-                            if tag_rank is not None and tag_rank < best:
-                                best = tag_rank
+                        if universal:
+                            if any(self._universal_tag(tag) for tag in row[8]):
+                                best = 0
+                        else:
+                            for tag in row[8]:
+                                tag_rank = rank.get(tag)
+                                if tag_rank is not None and tag_rank < best:
+                                    best = tag_rank
                         if best < no_wheel and not (cutoff is not None and row[5] is not None
                                                     and row[5] > cutoff):
                             ranked.append((best, True, row))
@@ -570,6 +582,13 @@ class IndexSource:
                 if not ranked[0][1] and wheel_rows:
                     files.others = (page, wheel_rows)
         return result
+
+    def _universal_tag(self, tag: str) -> bool:
+        fits = self._universal_tags.get(tag)
+        if fits is None:
+            assert self.universal is not None
+            fits = self._universal_tags[tag] = universal_wheel(tag, self.universal)
+        return fits
 
     def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
         if name in self.pinned:
@@ -728,6 +747,50 @@ class IndexSource:
             raise NotSupportedError(f"building {dist.label} is not supported here")
         assert dist.direct is not None
         return self.sources.direct_metadata(dist.direct)
+
+
+def universal_wheel(tag: str, python: tuple[int, ...]) -> bool:
+    """Whether a wheel tag (``cp39-cp39-win_amd64``) may serve some Python of ``python`` or
+    later, on any platform: uv's rule for a universal resolution. Python 2 tags never do; a
+    version-specific ABI (``cp38``) or a CPython/PyPy tag without ABI (``cp38-none-any``) must
+    not be older than ``python``; ``abi3``, ``py3``/``py38`` tags (lower bounds) and tags
+    nobody knows do."""
+    python_tag, _, rest = tag.partition("-")
+    abi = rest.partition("-")[0]
+    floor = python[:2]
+
+    def version(text: str) -> tuple[int, ...] | None:
+        import re
+
+        match = re.match(r"[a-z]+(\d+)", text)
+        if match is None:
+            return None
+        digits = match.group(1)
+        return (int(digits[0]), int(digits[1:])) if len(digits) > 1 else (int(digits),)
+
+    if abi.startswith("abi3"):
+        return True
+    if abi == "none":
+        if python_tag.startswith(("py", "cp", "pp", "graalpy", "pyston")):
+            found = version(python_tag)
+            if found is None:
+                return True
+            if found[0] == 2:
+                return False
+            if python_tag.startswith("py") and not python_tag.startswith("pyston"):
+                return True
+            return len(found) < 2 or found >= floor
+        return True
+    if abi.startswith(("cp", "pypy", "pp", "graalpy")):
+        found = version(abi.partition("_")[0])
+        if abi.startswith(("pypy", "pp")) and found is None:
+            return False  # PyPy's ABI without a version: Python 2 (``pypy_41``)
+        if found is None:
+            return True
+        if found[0] == 2:
+            return False
+        return len(found) < 2 or found >= floor
+    return True
 
 
 def _natural(tags: Iterable[str]) -> tuple[str, ...]:

@@ -131,6 +131,8 @@ class Provider(BaseProvider[str, Version]):
         preferences: Mapping[str, Version],
         urls: Mapping[str, str] | None = None,
         required: Mapping[str, VersionSet] | None = None,
+        projects: dict[str, ProjectVersions] | None = None,
+        metadata: dict[tuple[str, Version], CoreMetadata] | None = None,
     ) -> None:
         self._source = source
         self._urls = urls or {}
@@ -146,8 +148,11 @@ class Provider(BaseProvider[str, Version]):
         #: What the direct requirements (and constraints) allow of each name, whatever else
         #: happens: a batch prefetch never goes past it.
         self._required = required or {}
-        self._projects: dict[str, ProjectVersions] = {}
-        self._metadata: dict[tuple[str, Version], CoreMetadata] = {}
+        # What does not depend on the target (the index's versions, checked metadata) may be
+        # shared by the resolutions of one universal resolution's forks.
+        self._projects: dict[str, ProjectVersions] = {} if projects is None else projects
+        self._metadata: dict[tuple[str, Version], CoreMetadata] = (
+            {} if metadata is None else metadata)
         self._unusable: dict[tuple[str, Version], Unusable | None] = {}
         self._failures: dict[tuple[str, Version], str] = {}
         self._python_fits: dict[str, bool] = {}
@@ -415,6 +420,11 @@ class Provider(BaseProvider[str, Version]):
     @property
     def python(self) -> Version:
         return self._python
+
+    @property
+    def python_target(self) -> str:
+        """How explanations name the Python versions resolved for."""
+        return f"the target Python version ({self._python})"
 
     # --- internals ------------------------------------------------------------------------------
 

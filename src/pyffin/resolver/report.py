@@ -71,8 +71,9 @@ class Facts(Protocol):
     """What the explanation needs to know beyond the derivation (the provider knows it)."""
 
     @property
-    def python(self) -> Version:
-        """The target's Python version."""
+    def python_target(self) -> str:
+        """The Python versions resolved for, as a clause names them: ``the target Python
+        version (3.11.7)``."""
         ...
 
     def available(self, name: str) -> list[Version]:
@@ -235,8 +236,7 @@ class _TreeBuilder:
         if fact.kind == "python":
             specifier = "".join(str(fact.detail).split())
             target = _External(
-                f"the target Python version ({self._provider.python}) does not satisfy "
-                f"Python{specifier}")
+                f"{self._provider.python_target} does not satisfy Python{specifier}")
             dependency = _External(_depends_on(package, versions, f"Python{specifier}"))
             return _Derived(f"{_compatible(package, versions)} cannot be used", target, dependency)
         return _External(self._no_versions(package, versions), availability=True)
