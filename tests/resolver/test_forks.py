@@ -166,3 +166,38 @@ def test_a_fork_narrows_its_pythons_to_its_markers() -> None:
         "split (markers: python_full_version < '3.11' and sys_platform == 'linux')")
     assert root.narrowed(Marker.parse("sys_platform == 'win32'")).python == root.python
     assert root.describe() is None
+
+
+def test_a_required_environment_that_would_split_a_fork_is_not_supported_yet(
+        index_server: IndexServer, tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("fast", "1.0", tags=["cp39-cp39-macosx_11_0_arm64"]))
+    index_server.add_wheel(WheelSpec("fast", "2.0", tags=["cp39-cp39-manylinux_2_17_x86_64"]))
+    source = tmp_path / "requirements.in"
+    source.write_text("fast\n")
+    result = pyffin("pip", "compile", "--universal", "--python-version", "3.9",
+                    "--index-url", index_server.index_url, "--required-environment",
+                    "sys_platform == 'darwin' and platform_machine == 'arm64'", source,
+                    cache_dir=tmp_path / "c")
+    assert result.returncode == 1
+    assert "fast==2.0 has no wheel for `platform_machine == 'arm64' and sys_platform == " \
+           "'darwin'`" in result.stderr
+    assert "not supported yet" in result.stderr
+
+
+@pytest.mark.parametrize(("filename", "marker"), [
+    ("x-1.0-py3-none-any.whl", "python_full_version >= '3' and python_full_version < '4'"),
+    ("x-1.0-cp310-cp310-win_amd64.whl",
+     "python_full_version == '3.10.*' and platform_machine == 'AMD64' and "
+     "platform_python_implementation == 'CPython' and sys_platform == 'win32'"),
+    ("x-1.0-cp39-abi3-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+     "python_full_version >= '3.9' and platform_machine == 'aarch64' and "
+     "platform_python_implementation == 'CPython' and sys_platform == 'linux'"),
+    ("x-1.0-py2.py3-none-macosx_10_9_universal2.whl",
+     "python_full_version >= '2' and python_full_version < '4' and ((platform_machine == "
+     "'arm64' and sys_platform == 'darwin') or (platform_machine == 'x86_64' and sys_platform "
+     "== 'darwin'))"),
+])
+def test_a_wheels_tags_say_where_it_installs(filename: str, marker: str) -> None:
+    from pyffin.resolver.forks import implied_marker
+
+    assert str(implied_marker([filename])) == marker

@@ -146,6 +146,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     stdin: TextIO | None = None,
     universal: bool = False,
     environments: Sequence[str] = (),
+    required_environments: Sequence[str] = (),
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
     ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
@@ -159,7 +160,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
     or ``upgrade_packages`` say otherwise. ``universal`` resolves for every platform and every
     Python from ``python_version`` (else the interpreter's) on, or for the ``environments``
     markers (which must not overlap), and pins each version with the marker where it is
-    needed (see :mod:`pyffin.resolver.forks`). Raises
+    needed (see :mod:`pyffin.resolver.forks`); versions without a source distribution must
+    have wheels for those environments and the ``required_environments``. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api.building import LazySources, build_interpreter_finder, name_entries
@@ -170,7 +172,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.resolver import ResolverOptions, resolve
 
     started = time.perf_counter()
-    if universal or environments:
+    if universal or environments or required_environments:
         from pyffin.api import universal as universal_module
 
         universal_module.check_no_platform(True, python_platform)
@@ -230,7 +232,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
         universal_result = universal_module.pin_git_commits(resolve_universal(
             direct_requirements(entries), source, requires_python, options,
-            environments=environments,
+            environments=environments, required_environments=required_environments,
             constraints=direct_requirements(spec.constraints) + upgrade_bounds,
             overrides=direct_requirements(spec.overrides), preferences=preferences), source)
         if generate_hashes:

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from nab_resolver.resolver import ResolverProvider
+    from packaging.utils import NormalizedName
     from packaging.version import Version
 
     from pyffin.models.metadata import CoreMetadata
@@ -145,6 +146,7 @@ class UniversalProvider(Provider):
     def __init__(self, source: PackageSource, *, fork: Fork, requires_python: str,
                  fork_preferences: Mapping[str, Sequence[tuple[Marker, Version]]],
                  marked_constraints: Mapping[str, Sequence[Dependency]],
+                 artifact_environments: Sequence[Marker] = (),
                  **kwargs: Any) -> None:
         from packaging.version import Version
 
@@ -161,6 +163,11 @@ class UniversalProvider(Provider):
         self._applies: dict[tuple[str | None, str | None], Marker | None] = {}
         #: The requirements read of each ``(package, version)``: ``(key, marker)``.
         self.edges: dict[tuple[str, Version], list[tuple[str, Marker]]] = {}
+        self.root_edges: list[tuple[str, Marker]] = []
+        #: Environments a version without a source distribution must have a wheel for
+        #: (uv's ``environments`` and ``required-environments``).
+        self._artifact_environments = [m for m in artifact_environments
+                                       if not m.is_disjoint(fork.marker)]
         self._probing = False
 
     # --- requirements ---------------------------------------------------------------------------
@@ -188,6 +195,7 @@ class UniversalProvider(Provider):
                                                  requirement.position))
                 else:
                     roots.append(RootRequirement(key, requirement.versions, len(direct)))
+        self.root_edges = edges
         return roots, edges
 
     def _read_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
@@ -378,7 +386,56 @@ class UniversalProvider(Provider):
                 if self._probing:
                     return True  # deciding it will split the fork
                 raise Forked(forks)
-        return super()._usable_for(package, name, candidate)
+        if not super()._usable_for(package, name, candidate):
+            return False
+        if self._artifact_environments:
+            missing = self._missing_platform(name, candidate.version)
+            if missing is not None:
+                self._unusable[(name, candidate.version)] = ("platform", str(missing))
+                return False
+        return True
+
+    def _missing_platform(self, name: str, version: Version) -> Marker | None:
+        """An environment of this fork that the version must serve and has no wheel for
+        (uv's ``fork_version_registry``), else ``None``."""
+        filenames = self._source.wheel_filenames(cast("NormalizedName", name), version)
+        if filenames is None:
+            return None
+        implied = implied_marker(filenames)
+        for required in self._artifact_environments:
+            if not implied.is_disjoint(required) or self._relevance(name).is_disjoint(required):
+                continue
+            if not self.fork.marker.is_disjoint(~required):
+                from pyffin.errors import NotSupportedError
+
+                raise NotSupportedError(
+                    f"{name}=={version} has no wheel for `{required}`, an environment this "
+                    f"resolution must serve (--required-environment) only in part: splitting "
+                    f"the resolution there is not supported yet")
+            return required
+        return None
+
+    def _relevance(self, name: str) -> Marker:
+        """Where ``name`` is needed, judged by the requirements read so far (uv's
+        ``find_environments``)."""
+        children: dict[str, list[tuple[str, Marker]]] = {}
+        for (parent, _version), edges in self.edges.items():
+            children.setdefault(parent, []).extend(edges)
+        reach: dict[str, Marker] = {}
+        queue: list[tuple[str, Marker]] = list(self.root_edges)
+        while queue:
+            key, marker = queue.pop()
+            existing = reach.get(key, Marker.FALSE)
+            combined = existing | marker
+            if combined == existing:
+                continue
+            reach[key] = combined
+            queue.extend((child, combined & edge) for child, edge in children.get(key, ()))
+        found = Marker.FALSE
+        for key, marker in reach.items():
+            if split_key(key)[0] == name:
+                found = found | marker
+        return found
 
     def _python_split(self, requires_python: str) -> list[Fork]:
         """The forks for the Pythons below and from the lower bound of ``requires_python``
@@ -469,6 +526,72 @@ def _same_url(name: str, known: str, url: str, where: str) -> None:
                           f"({where})")
 
 
+# --- wheels -----------------------------------------------------------------------------------
+
+#: The ``platform_machine`` values a macOS binary format serves (uv's).
+_MACOS_MACHINES = {
+    "arm64": ("arm64",), "x86_64": ("x86_64",), "i386": ("i386",), "ppc": ("ppc",),
+    "ppc64": ("ppc64",), "intel": ("x86_64", "i386"), "fat": ("x86_64", "ppc"),
+    "fat32": ("x86_64", "i386", "ppc", "ppc64"), "fat64": ("x86_64", "ppc64"),
+    "universal": ("x86_64", "i386", "ppc64", "ppc", "intel"), "universal2": ("x86_64", "arm64"),
+}
+_WINDOWS_MACHINES = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64"}
+_IMPLEMENTATIONS = {"cp": "CPython", "pp": "PyPy", "graalpy": "GraalPy", "pyston": "Pyston"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _wheel_marker(filename: str) -> Marker:
+    """Where a wheel can be installed, from its tags (uv's ``implied_markers``)."""
+    import re
+
+    parts = filename[:-len(".whl")].split("-")
+    pythons, abis, platforms = (part.split(".") for part in parts[-3:])
+    platform = Marker.FALSE
+    for tag in platforms:
+        if tag == "any":
+            platform = Marker.TRUE
+            break
+        text = None
+        if tag in _WINDOWS_MACHINES:
+            text = f"sys_platform == 'win32' and platform_machine == '{_WINDOWS_MACHINES[tag]}'"
+        elif tag.startswith("macosx_"):
+            machines = _MACOS_MACHINES.get(tag.split("_", 3)[-1], ())
+            if machines:
+                either = " or ".join(f"platform_machine == '{m}'" for m in machines)
+                text = f"sys_platform == 'darwin' and ({either})"
+        else:
+            match = re.fullmatch(r"(?:many|musl)linux(?:1|2010|2014|_\d+_\d+)_(.+)|linux_(.+)",
+                                 tag)
+            if match is not None:
+                machine = match.group(1) or match.group(2)
+                text = f"sys_platform == 'linux' and platform_machine == '{machine}'"
+        if text is not None:
+            platform = platform | Marker.parse(text)
+    stable = any(abi.startswith("abi3") for abi in abis)
+    python = Marker.FALSE
+    for tag in pythons:
+        match = re.fullmatch(r"(py|cp|pp|graalpy|pyston)(\d)(\d*)", tag)
+        if tag == "none" or match is None:
+            python = Marker.TRUE
+            break
+        kind, major, minor = match.groups()
+        version = f"{major}.{minor}" if minor else major
+        text = (f"python_version >= '{version}'" if stable
+                else f"python_full_version == '{version}.*'")
+        if kind in _IMPLEMENTATIONS:
+            text += f" and platform_python_implementation == '{_IMPLEMENTATIONS[kind]}'"
+        python = python | Marker.parse(text)
+    return platform & python
+
+
+def implied_marker(filenames: Iterable[str]) -> Marker:
+    """Where some wheel of ``filenames`` can be installed."""
+    found = Marker.FALSE
+    for filename in filenames:
+        found = found | _wheel_marker(filename)
+    return found
+
+
 # --- Python bounds ----------------------------------------------------------------------------
 
 def _lower_after(a: Any, a_inclusive: bool, b: Any, b_inclusive: bool) -> bool:
@@ -557,6 +680,7 @@ def resolve_universal(
     options: ResolverOptions = _DEFAULT_OPTIONS,
     *,
     environments: Sequence[str] = (),
+    required_environments: Sequence[str] = (),
     constraints: Sequence[DirectRequirement] = (),
     overrides: Sequence[DirectRequirement] = (),
     preferences: Mapping[str, Version] | None = None,
@@ -566,7 +690,9 @@ def resolve_universal(
     ``requires_python`` (``">=3.9"``) and, if given, one of the ``environments`` markers
     allow; each pin is written with the marker of the environments that need it.
 
-    ``environments`` must not overlap. The other arguments are those of
+    ``environments`` must not overlap. A version without a source distribution must have a
+    wheel for each of them and each of the ``required_environments`` markers where it is
+    needed (uv's rule). The other arguments are those of
     :func:`~pyffin.resolver.solver.resolve`. Raises
     :class:`~pyffin.resolver.errors.NoSolutionError` naming the fork that has no solution.
     """
@@ -596,6 +722,7 @@ def resolve_universal(
         required[dependency.name] = required.get(dependency.name, FULL) & dependency.versions
 
     start = Fork(Marker.TRUE, python)
+    artifacts = [_environment(text) for text in (*environments, *required_environments)]
     stack = [start]
     if environments:
         stack = [start.narrowed(_environment(text)) for text in environments]
@@ -623,7 +750,8 @@ def resolve_universal(
                 allowed_yanks=exact_pins([*direct, *constraint_deps]),
                 constraints=constraint_ranges, overrides=overrides_by_name,
                 preferences=preferences or {}, urls=urls, required=required,
-                projects=shared_projects, metadata=shared_metadata)
+                projects=shared_projects, metadata=shared_metadata,
+                artifact_environments=artifacts)
             try:
                 result = _solve(provider, direct, totals)
             except Forked as forked:

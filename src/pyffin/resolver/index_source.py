@@ -500,6 +500,16 @@ class IndexSource:
     def files(self, name: str, version: Version) -> VersionFiles:
         return self.versions(name)[version]
 
+    def wheel_filenames(self, name: NormalizedName, version: Version) -> Sequence[str] | None:
+        """The filenames of a version's usable files when they are all wheels (see
+        :meth:`~pyffin.resolver.source.PackageSource.wheel_filenames`)."""
+        filenames = []
+        for dist in self.files(name, version).usable:
+            if not dist.is_wheel or dist.file is None or dist.direct is not None:
+                return None
+            filenames.append(dist.file.filename)
+        return filenames
+
     def release_files(self, name: str, version: Version) -> list[Distribution]:
         """Every file of a pinned version on the page that offers it, whatever the target
         (other platforms and Pythons, yanked files, those ``--only-binary`` / ``--no-binary``

@@ -233,6 +233,10 @@ class _TreeBuilder:
             required = fact.detail
             assert isinstance(required, Range)
             return _External(f"your constraints require {package}{format_range(required)}")
+        if fact.kind == "platform":
+            subject = _compatible(package, versions)
+            has = "has" if _pinned(versions) else "have"
+            return _External(f"{subject} {has} no `{fact.detail}`-compatible wheels")
         if fact.kind == "python":
             specifier = "".join(str(fact.detail).split())
             target = _External(

@@ -90,6 +90,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         action="append", default=[], metavar="MARKER",
                         help="With --universal, resolve only for the environments MARKER "
                              "describes (repeatable; the markers must not overlap)")
+    target.add_argument("--required-environment", "--required-environments",
+                        dest="required_environments", action="append", default=[],
+                        metavar="MARKER",
+                        help="With --universal, require a wheel for the environments MARKER "
+                             "describes of every version without a source distribution "
+                             "(repeatable)")
 
     output = parser.add_argument_group("Output options")
     output.add_argument("--generate-hashes", action="store_true",
@@ -133,6 +139,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                          "'--python-platform <PYTHON_PLATFORM>'")
     if args.environments and not args.universal:
         raise UsageError("--environment needs --universal")
+    if args.required_environments and not args.universal:
+        raise UsageError("--required-environment needs --universal")
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
@@ -170,6 +178,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             stdin=sys.stdin,
             universal=args.universal,
             environments=args.environments,
+            required_environments=args.required_environments,
         )
     except NoSolutionError as e:
         explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
