@@ -149,6 +149,24 @@ def test_responses_that_may_not_be_stored_are_not(server: IndexServer, cache: Ca
     assert not entry(cache).path.exists()
 
 
+def test_a_private_answer_is_kept_unless_credentials_were_sent(server: IndexServer,
+                                                               cache: Cache) -> None:
+    from pyffin.client.auth import Credentials
+    from tests.support.keyring import FakeKeyring
+
+    server.set_cache_control("private, max-age=600")
+    make_client(cache).get(server.url + PAGE, entry(cache), transform, Body)
+    assert entry(cache).path.exists()  # pyffin's cache is a private one
+    entry(cache).remove()
+    # Credentials the keyring gave after a 401 count as much as those of the URL.
+    server.auth = ("user", "pw")
+    keyring = FakeKeyring({(server.url + PAGE, None): ("user", "pw")})
+    client = CachedClient(cache, lambda: HttpClient(
+        HttpSettings(retries=0), Credentials(use_netrc=False, keyring=keyring)))
+    assert client.get(server.url + PAGE, entry(cache), transform, Body).text
+    assert keyring.asked and not entry(cache).path.exists()
+
+
 def test_a_corrupt_entry_is_a_miss(server: IndexServer, cache: Cache) -> None:
     get(make_client(cache), server)
     data = entry(cache).read()

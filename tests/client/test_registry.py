@@ -57,11 +57,15 @@ def test_extra_index_comes_first_and_the_first_that_knows_a_project_wins(
     assert second_server.count("/simple/baz/") == 1  # asked first, 404
 
 
-def test_unsafe_best_match_merges_every_index(cache: Cache, index_server: IndexServer,
-                                              second_server: IndexServer) -> None:
+@pytest.mark.parametrize("strategy", ["unsafe-best-match", "unsafe-first-match"])
+def test_the_unsafe_strategies_read_every_index(cache: Cache, index_server: IndexServer,
+                                                second_server: IndexServer,
+                                                strategy: str) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     second_server.add_wheel(WheelSpec("foo", "9.0"))
-    registry = client(cache, index_server, second_server, index_strategy="unsafe-best-match")
+    registry = client(cache, index_server, second_server, index_strategy=strategy)
+    assert [p.source for p in registry.project("foo")] == [second_server.index_url,
+                                                           index_server.index_url]
     assert versions(registry, "foo") == {second_server.index_url: ["9.0"],
                                          index_server.index_url: ["1.0"]}
 

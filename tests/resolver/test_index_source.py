@@ -115,6 +115,33 @@ def test_a_package_cutoff_wins_over_the_default(cache: Cache, index_server: Inde
     assert (versions(src, "foo"), versions(src, "bar")) == (["1.0", "2.0"], ["1.0"])
 
 
+@pytest.mark.parametrize("strategy, expected", [
+    # (version, index rank): with unsafe-first-match, the first index offering it; the
+    # find-links count as the first (uv merges them into every index's versions).
+    ("unsafe-first-match", [("0.5", 0), ("1.0", 0), ("2.0", 0), ("3.0", 1)]),
+    ("unsafe-best-match", [("0.5", 0), ("1.0", 0), ("2.0", 0), ("3.0", 0)]),
+])
+def test_candidates_know_their_index_for_unsafe_first_match(
+        cache: Cache, index_server: IndexServer, tmp_path_factory: pytest.TempPathFactory,
+        make_wheel: Any, strategy: str, expected: list[tuple[str, int]]) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    links = tmp_path_factory.mktemp("links")
+    (links / make_wheel("foo", "0.5").name).write_bytes(make_wheel("foo", "0.5").read_bytes())
+    with IndexServer(dist_dir=tmp_path_factory.mktemp("second")) as second:
+        second.add_wheel(WheelSpec("foo", "2.0"))
+        second.add_wheel(WheelSpec("foo", "3.0"))
+        registry = connect(cache, IndexSettings(
+            index_url=second.index_url, extra_index_urls=(index_server.index_url,),
+            find_links=(str(links),), index_strategy=strategy))
+        src = IndexSource(registry, tags=TAGS)
+        found = sorted((str(c.version), c.index_rank) for c in src.candidates(name("foo")))
+        assert found == expected
+        # 2.0 is on both: the first index's file is the one used.
+        best = src.files("foo", Version("2.0")).best
+        assert best.page is not None and best.page.source == index_server.index_url
+
+
 def test_metadata_of_a_wheel(cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
     src = source(cache, index_server)

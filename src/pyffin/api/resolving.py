@@ -326,6 +326,7 @@ def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
         extra_index_urls=tuple(spec.extra_index_urls) or None,
         find_links=tuple(spec.find_links) or None,
         no_index=True if spec.no_index else None,
+        allow_insecure_host=tuple(spec.trusted_hosts) or None,
     )
 
 

@@ -151,7 +151,7 @@ class CachedClient:
         policy = CachePolicy.from_response(
             response.status, response.headers, request_time=response.request_time,
             response_time=response.response_time,
-            authenticated=self.http.credentials.authorization(url) is not None)
+            authenticated=response.authenticated)
         if policy.is_storable():
             self._write(entry, record_type, policy, new_value)
         else:

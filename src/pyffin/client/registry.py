@@ -2,10 +2,11 @@
 
 Indexes are asked in priority order — ``--extra-index-url`` values first, then ``--index-url``
 — and, with the default ``first-index`` strategy, the first index that knows a project is the
-only one used for it (uv's rule, against dependency confusion); ``unsafe-best-match`` merges
-every index. ``--find-links`` locations (a directory, or an HTML page of links) are always
-merged in. Results are memoized per process and fetched at most once even when several threads
-ask at the same time.
+only one used for it (uv's rule, against dependency confusion); ``unsafe-best-match`` and
+``unsafe-first-match`` use every index (the resolver then prefers the highest version, or every
+version of an earlier index to any of a later one). ``--find-links`` locations (a directory, or
+an HTML page of links) are always merged in. Results are memoized per process and fetched at
+most once even when several threads ask at the same time.
 
 Wheel metadata comes from, in order: the PEP 658 ``.metadata`` file when the index advertises
 one (its hash verified), HTTP range requests for the wheel's ``METADATA`` member, or a full
@@ -28,7 +29,7 @@ from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
-from pyffin.errors import NotSupportedError, PyffinError, UsageError
+from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 from pyffin.models.metadata import CoreMetadata, MetadataError
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from pyffin.client.http import Response
 
 PYPI_SIMPLE = "https://pypi.org/simple"
-INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
+INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
 #: The file extension of pyffin records in the cache.
 RECORD_EXT = ".rec"
 
@@ -170,13 +171,6 @@ class RegistryClient:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
-        if self.locations.strategy == "unsafe-first-match":
-            # uv's: every index's versions, those of the first index tried first. The order in
-            # which versions are tried is the resolver's; it only knows "highest first".
-            raise NotSupportedError(
-                "--index-strategy unsafe-first-match is not supported yet",
-                hint="use unsafe-best-match (every index, highest version first) or "
-                     "first-index")
         if self.locations.strategy not in INDEX_STRATEGIES:
             raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
@@ -598,12 +592,27 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
 
     settings = settings or IndexSettings()
 
+    assert isinstance(settings, IndexSettings)
+    keyring = settings.keyring_provider or "disabled"
+    if keyring not in ("disabled", "subprocess"):
+        raise UsageError(f"invalid keyring provider {keyring!r} (expected disabled or "
+                         "subprocess)")
+
+    hosts: tuple[Any, ...] = ()
+    if settings.allow_insecure_host:
+        from pyffin.client.http import insecure_hosts
+
+        hosts = insecure_hosts(settings.allow_insecure_host)
+
     def http() -> Any:
+        from pyffin.client.auth import Credentials, Keyring
         from pyffin.client.http import HttpClient, HttpSettings
 
-        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert))
+        credentials = Credentials(keyring=Keyring() if keyring == "subprocess" else None,
+                                  indexes=(*locations.indexes(), *locations.find_links))
+        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert,
+                                                insecure_hosts=hosts), credentials)
 
-    assert isinstance(settings, IndexSettings)
     locations = IndexLocations(
         index_url=settings.index_url or PYPI_SIMPLE,
         extra_index_urls=settings.extra_index_urls or (),

@@ -57,8 +57,8 @@ class VersionFiles:
     of them are needed.
     """
 
-    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "others", "stand_in_row",
-                 "summary")
+    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "index_rank", "others",
+                 "stand_in_row", "summary")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first.
@@ -76,6 +76,8 @@ class VersionFiles:
         self.others: tuple[ProjectPage, list[Any]] | None = None
         #: The chosen stand-in wheel's row (``None``: none), once known.
         self.stand_in_row: Any = _UNKNOWN
+        #: See :attr:`~pyffin.resolver.source.Candidate.index_rank`.
+        self.index_rank = 0
 
     @classmethod
     def summarized(cls, summary: Summary, version: Version,
@@ -249,7 +251,8 @@ class IndexSource:
             if made is not None:
                 return made
         return [
-            Candidate(version, yanked=files.yanked, requires_python=files.requires_python)
+            Candidate(version, yanked=files.yanked, requires_python=files.requires_python,
+                      index_rank=files.index_rank)
             for version, files in self.versions(name).items()
         ]
 
@@ -554,7 +557,21 @@ class IndexSource:
         cutoff = self.cutoff(name)
         result: dict[Version, VersionFiles] = {}
         seen: set[str] = set()
+        first_match = self.registry.locations.strategy == "unsafe-first-match"
+        positions: dict[str, int] = {}
+        ranked_files: list[tuple[str, VersionFiles]] = []
+        index_pages = 0
         for page in pages:
+            if first_match:
+                # A version's index: the first index page offering it; find-links count as
+                # the first index (uv merges them into every index's versions).
+                position = 0 if page.flat else index_pages
+                if not page.flat:
+                    index_pages += 1
+                for version_str in page.page.versions:
+                    known = positions.get(version_str)
+                    if known is None or position < known:
+                        positions[version_str] = position
             for version_str, (wheel_rows, sdist_rows) in page.page.versions.items():
                 if version_str in seen:
                     continue  # the first page that offers a version wins it (index priority)
@@ -591,6 +608,10 @@ class IndexSource:
                 files = result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
                 if not ranked[0][1] and wheel_rows:
                     files.others = (page, wheel_rows)
+                if first_match:
+                    ranked_files.append((version_str, files))
+        for version_str, files in ranked_files:
+            files.index_rank = positions[version_str]
         return result
 
     def _universal_tag(self, tag: str) -> bool:

@@ -115,6 +115,9 @@ class ProjectVersions:
     #: Oldest first (``--resolution lowest``, or ``lowest-direct`` for a direct requirement).
     lowest: bool
     not_found: PackageNotFoundError | None = None
+    #: ``--index-strategy unsafe-first-match``: each candidate's index rank (same order), when
+    #: not all come from the first index (see :attr:`Candidate.index_rank`).
+    index_ranks: tuple[int, ...] | None = None
 
 
 class Provider(BaseProvider[str, Version]):
@@ -446,9 +449,11 @@ class Provider(BaseProvider[str, Version]):
             return ProjectVersions(name, (), (), (), {}, policy, lowest, not_found=e)
         candidates = tuple(sorted(offered, key=_version_of))
         versions = tuple(c.version for c in candidates)
+        ranks = tuple(c.index_rank for c in candidates)
         return ProjectVersions(
             name, candidates, versions, tuple(v.is_prerelease for v in versions),
-            {version: i for i, version in enumerate(versions)}, policy, lowest)
+            {version: i for i, version in enumerate(versions)}, policy, lowest,
+            index_ranks=ranks if any(ranks) else None)
 
     def _policy(self, name: str) -> PrereleasePolicy:
         # uv 0.13: pre-releases are candidates after every final release in range, unless
@@ -549,12 +554,18 @@ class Provider(BaseProvider[str, Version]):
         passes: tuple[bool | None, ...] = (
             (None,) if project.policy == "allow"
             else (False,) if project.policy == "disallow" else (False, True))
-        for wanted in passes:
-            for start, end in (found if project.lowest else reversed(found)):
-                positions = range(start, end) if project.lowest else range(end - 1, start - 1, -1)
-                for i in positions:
-                    if wanted is None or prerelease[i] is wanted:
-                        yield i
+        ranks = project.index_ranks
+        # unsafe-first-match: each index in turn, its pre-releases before the next index's
+        # versions, as uv's candidate selector goes through one index's versions at a time.
+        for rank in (None,) if ranks is None else range(max(ranks) + 1):
+            for wanted in passes:
+                for start, end in (found if project.lowest else reversed(found)):
+                    positions = (range(start, end) if project.lowest
+                                 else range(end - 1, start - 1, -1))
+                    for i in positions:
+                        if ((wanted is None or prerelease[i] is wanted)
+                                and (ranks is None or ranks[i] == rank)):
+                            yield i
 
     def _select(self, project: ProjectVersions, package: str,
                 allowed: VersionSet) -> Version | None:

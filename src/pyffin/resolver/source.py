@@ -31,6 +31,10 @@ class Candidate:
     yanked: bool = False
     #: The index's ``data-requires-python`` (lets the solver skip a version without its metadata).
     requires_python: str | None = None
+    #: With ``--index-strategy unsafe-first-match``, the position of the first index that
+    #: offers this version (``--find-links`` count as the first): every version of an index is
+    #: tried before any of a later one. Always 0 with the other strategies.
+    index_rank: int = 0
 
 
 @record
