@@ -470,6 +470,10 @@ class UniversalProvider(Provider):
     def python_target(self) -> str:
         return f"the requested Python version ({self._requires_python})"
 
+    @property
+    def requires_python(self) -> str | None:
+        return self._requires_python
+
     def _preferred(self, name: str, package: str) -> list[Version]:
         """The decision of the base package or another extra of it first, then the
         preferences: the user's pins and the versions forks already solved chose, those made
@@ -685,6 +689,7 @@ def resolve_universal(
     overrides: Sequence[DirectRequirement] = (),
     preferences: Mapping[str, Version] | None = None,
     stats: dict[str, int] | None = None,
+    current: Mapping[str, str] | None = None,
 ) -> UniversalResolution:
     """Pin versions of every package ``requirements`` need in any environment that
     ``requires_python`` (``">=3.9"``) and, if given, one of the ``environments`` markers
@@ -694,7 +699,9 @@ def resolve_universal(
     wheel for each of them and each of the ``required_environments`` markers where it is
     needed (uv's rule). The other arguments are those of
     :func:`~pyffin.resolver.solver.resolve`. Raises
-    :class:`~pyffin.resolver.errors.NoSolutionError` naming the fork that has no solution.
+    :class:`~pyffin.resolver.errors.NoSolutionError` naming the fork that has no solution;
+    when that fork leaves out ``current`` (this machine's environment markers), a hint says
+    so, as uv's does.
     """
     try:
         [python] = python_interval(requires_python)
@@ -753,7 +760,7 @@ def resolve_universal(
                 projects=shared_projects, metadata=shared_metadata,
                 artifact_environments=artifacts)
             try:
-                result = _solve(provider, direct, totals)
+                result = _solve(provider, direct, totals, current)
             except Forked as forked:
                 log.debug(f"Forking {fork.describe() or 'the resolution'} into "
                           f"{', '.join(str(f.marker) for f in forked.forks)}")
@@ -773,7 +780,7 @@ def resolve_universal(
 
 
 def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
-           totals: dict[str, int]) -> _Solved:
+           totals: dict[str, int], current: Mapping[str, str] | None = None) -> _Solved:
     fork = provider.fork
     roots, root_edges = provider.root_requirements(direct)
     for root in roots:
@@ -790,12 +797,28 @@ def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
         if e.incompatibility is None:  # pragma: no cover - nab proves every failure it reports
             raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
         explanation, hints = explain(e.incompatibility, provider)
-        raise NoSolutionError(explanation, hints, split=fork.describe()) from None
+        raise NoSolutionError(explanation, (*_elsewhere(fork, current), *hints),
+                              split=fork.describe()) from None
     finally:
         for key, value in (*provider.stats.items(), ("decisions", solver.stats.decisions),
                            ("conflicts", solver.stats.conflicts)):
             totals[key] = totals.get(key, 0) + value
     return _Solved(fork, dict(solution.pins), provider.edges, root_edges)
+
+
+def _elsewhere(fork: Fork, current: Mapping[str, str] | None) -> list[str]:
+    """uv's hint when the fork without a solution is not this machine's environment."""
+    if current is None or fork.marker.is_true():
+        return []
+    version = current.get("python_version", "")
+    if fork.marker.is_disjoint(Marker.parse(f"python_version == '{version}'")):
+        return [f"While the active Python version is {version}, the resolution failed for "
+                f"other Python versions supported by your project. Consider limiting your "
+                f"project's supported Python versions using `requires-python`."]
+    if not fork.marker.evaluate(current):
+        return ["The resolution failed for an environment that is not the current one, "
+                "consider limiting the environments with `--environment`."]
+    return []
 
 
 def _direct(requirements: Sequence[DirectRequirement], kind: str,

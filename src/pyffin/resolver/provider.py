@@ -433,6 +433,11 @@ class Provider(BaseProvider[str, Version]):
         """How explanations name the Python versions resolved for."""
         return f"the target Python version ({self._python})"
 
+    @property
+    def requires_python(self) -> str | None:
+        """A universal resolution's requires-python (none here)."""
+        return None
+
     # --- internals ------------------------------------------------------------------------------
 
     @staticmethod

@@ -76,6 +76,12 @@ class Facts(Protocol):
         version (3.11.7)``."""
         ...
 
+    @property
+    def requires_python(self) -> str | None:
+        """The requires-python of a universal resolution (``>=3.9``): a version that needs a
+        newer Python earns uv's hint to narrow it. ``None`` otherwise."""
+        ...
+
     def available(self, name: str) -> list[Version]:
         """The versions of ``name`` that exist as far as the reader is concerned, ascending."""
         ...
@@ -109,6 +115,7 @@ class _TreeBuilder:
         self._not_found: dict[str, PackageNotFoundError] = {}
         self._file_hints: dict[str, str] = {}
         self._failures: dict[str, str] = {}
+        self._python_hint: str | None = None
 
     def convert(self, root: Incompatibility[Any, Any]) -> _External | _Derived:
         """The tree of sentences' parts for ``root``, each cause converted before its use."""
@@ -141,6 +148,8 @@ class _TreeBuilder:
             for name, version in sorted(self._prerelease_hints.items())
         ]
         hints += [f"`{name}`: {error.detail}" for name, error in sorted(self._not_found.items())]
+        if self._python_hint is not None:
+            hints.append(self._python_hint)
         hints += [hint for _, hint in sorted(self._file_hints.items())]
         hints += [f"`{pin}`: {_first_line(message)}"
                   for pin, message in sorted(self._failures.items())[:_MAX_FAILURES]]
@@ -242,6 +251,14 @@ class _TreeBuilder:
             target = _External(
                 f"{self._provider.python_target} does not satisfy Python{specifier}")
             dependency = _External(_depends_on(package, versions, f"Python{specifier}"))
+            requires_python = self._provider.requires_python
+            if requires_python is not None and self._python_hint is None:
+                supports = "support" if _plural(versions) else "supports"
+                self._python_hint = (
+                    f"The `requires-python` value ({requires_python}) includes Python versions "
+                    f"that are not supported by your dependencies (e.g., "
+                    f"{_compatible(package, versions)} only {supports} {specifier}). Consider "
+                    f"using a more restrictive `requires-python` value (like {specifier}).")
             return _Derived(f"{_compatible(package, versions)} cannot be used", target, dependency)
         return _External(self._no_versions(package, versions), availability=True)
 

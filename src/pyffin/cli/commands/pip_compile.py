@@ -181,10 +181,12 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             required_environments=args.required_environments,
         )
     except NoSolutionError as e:
-        explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
+        explanation = "\n".join(f"  {line}" if line else ""
+                                for line in e.explanation.splitlines())
         where = f" for {e.split}" if e.split else ""
         raise NoSolutionError(
-            f"No solution found when resolving dependencies{where}:\n{explanation}") from None
+            f"No solution found when resolving dependencies{where}:\n{explanation}",
+            e.hints) from None
     finally:
         progress.finish()
     text = result.to_requirements_txt(
