@@ -164,6 +164,7 @@ class UniversalProvider(Provider):
         #: The requirements read of each ``(package, version)``: ``(key, marker)``.
         self.edges: dict[tuple[str, Version], list[tuple[str, Marker]]] = {}
         self.root_edges: list[tuple[str, Marker]] = []
+        self._sorted_preferences: dict[str, list[Version]] = {}
         #: Environments a version without a source distribution must have a wheel for
         #: (uv's ``environments`` and ``required-environments``).
         self._artifact_environments = [m for m in artifact_environments
@@ -480,6 +481,15 @@ class UniversalProvider(Provider):
         for environments this fork shares first, then the newest (uv's ``get_preferred``)."""
         versions = [self._decisions[key] for key in self._keys.get(name, ())
                     if key != package and key in self._decisions]
+        preferred = self._sorted_preferences.get(name)
+        if preferred is None:
+            preferred = self._sorted_preferences[name] = self._sort_preferences(name)
+        versions += [version for version in preferred if version not in versions]
+        return versions
+
+    def _sort_preferences(self, name: str) -> list[Version]:
+        """The preferences of ``name``, in the order they are tried (they do not change while
+        the fork is solved)."""
         options = self._options
         entries: list[tuple[bool, Version, bool]] = []
         preferred = self._preferences.get(name)
@@ -489,11 +499,12 @@ class UniversalProvider(Provider):
         for marker, version in self._fork_preferences.get(name, ()):
             entries.append((not self.fork.marker.is_disjoint(marker), version, True))
         if not entries:
-            return versions
+            return []
         project = self.project(name)
         lowest = project.lowest
         entries.sort(key=lambda entry: (entry[0], _Reversed(entry[1]) if lowest else entry[1]),
                      reverse=True)
+        versions: list[Version] = []
         for _matches, version, resolved in entries:
             if version not in project.index or version in versions:
                 continue
