@@ -17,9 +17,10 @@ from tests.support.index import IndexServer
 
 
 def compile_scenario(name: str, index: IndexServer, tmp_path: Path,
-                     monkeypatch: pytest.MonkeyPatch, *extra: str) -> str:
+                     monkeypatch: pytest.MonkeyPatch, *extra: str, served: bool = False) -> str:
     spec = universal_scenarios.load(name)
-    universal_scenarios.serve(index, spec)
+    if not served:
+        universal_scenarios.serve(index, spec)
     universal_scenarios.write_inputs(tmp_path, spec)
     monkeypatch.chdir(tmp_path)
     environments = [a for marker in spec.get("environments", ())
@@ -208,3 +209,19 @@ def test_a_wheels_tags_say_where_it_installs(filename: str, marker: str) -> None
     from pyffin.resolver.forks import implied_marker
 
     assert str(implied_marker([filename])) == marker
+
+
+def test_the_pins_of_the_output_file_are_kept_where_their_marker_holds(
+        index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # uv 0.13.9 keeps both pins (1.26.4 although 2.0.2 would be chosen afresh below 3.10).
+    previous = ("numpy-like==1.26.4 ; python_full_version < '3.10'\n"
+                "numpy-like==2.2.6 ; python_full_version >= '3.10'\n")
+    (tmp_path / "out.txt").write_text(previous)
+    text = compile_scenario("python-forks", index_server, tmp_path, monkeypatch,
+                            "--no-annotate", "-o", "out.txt")
+    assert text == previous
+    upgraded = compile_scenario("python-forks", index_server, tmp_path, monkeypatch,
+                                "--no-annotate", "-o", "out.txt", "-P", "numpy-like",
+                                served=True)
+    assert upgraded == universal_scenarios.expected("python-forks").replace(
+        "    # via -r requirements.in\n", "")

@@ -234,7 +234,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
             direct_requirements(entries), source, requires_python, options,
             environments=environments, required_environments=required_environments,
             constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-            overrides=direct_requirements(spec.overrides), preferences=preferences,
+            overrides=direct_requirements(spec.overrides),
+            preferences=[] if upgrade else universal_module.pinned_preferences(preferences_from),
             current=interpreter.markers if interpreter is not None else None), source)
         if generate_hashes:
             hashes = universal_module.hashes(

@@ -4,6 +4,7 @@ and git commits, per pinned version."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin.errors import UsageError
@@ -31,6 +32,32 @@ def requires_python(python_version: str | None, interpreter: Interpreter | None)
         raise UsageError("no interpreter to take the lowest Python version from: pass "
                          "--python-version")
     return f">={interpreter.version[0]}.{interpreter.version[1]}"
+
+
+def pinned_preferences(path: str | Path | None) -> list[tuple[str, str | None, Version]]:
+    """The pins of an existing output file with the marker of each (``numpy==2.0.2 ;
+    python_full_version < '3.10'``): a universal resolution prefers each where its marker
+    holds, as uv does."""
+    if path is None or str(path) == "-" or not Path(path).is_file():
+        return []
+    from packaging.version import InvalidVersion
+    from packaging.version import Version as ParsedVersion
+
+    from pyffin.requirements import parse_requirements_file
+
+    found = []
+    for entry in parse_requirements_file(path).requirements:
+        if entry.requirement is None or entry.name is None:
+            continue
+        specifiers = list(entry.requirement.specifier)
+        if len(specifiers) == 1 and specifiers[0].operator in ("==", "==="):
+            try:
+                version = ParsedVersion(specifiers[0].version)
+            except InvalidVersion:
+                continue
+            marker = entry.requirement.marker
+            found.append((entry.name, str(marker) if marker is not None else None, version))
+    return found
 
 
 def lowest_python(requires: str) -> tuple[int, ...]:

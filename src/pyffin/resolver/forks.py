@@ -147,6 +147,7 @@ class UniversalProvider(Provider):
                  fork_preferences: Mapping[str, Sequence[tuple[Marker, Version]]],
                  marked_constraints: Mapping[str, Sequence[Dependency]],
                  artifact_environments: Sequence[Marker] = (),
+                 pinned_preferences: Mapping[str, Sequence[tuple[Marker, Version]]] | None = None,
                  **kwargs: Any) -> None:
         from packaging.version import Version
 
@@ -159,6 +160,7 @@ class UniversalProvider(Provider):
         self._requires_python = requires_python
         self._python_marker = Marker.python_between(fork.python)
         self._fork_preferences = fork_preferences
+        self._pinned_preferences = pinned_preferences or {}
         self._marked_constraints = marked_constraints
         self._applies: dict[tuple[str | None, str | None], Marker | None] = {}
         #: The requirements read of each ``(package, version)``: ``(key, marker)``.
@@ -490,12 +492,9 @@ class UniversalProvider(Provider):
     def _sort_preferences(self, name: str) -> list[Version]:
         """The preferences of ``name``, in the order they are tried (they do not change while
         the fork is solved)."""
-        options = self._options
         entries: list[tuple[bool, Version, bool]] = []
-        preferred = self._preferences.get(name)
-        if preferred is not None and not options.upgrade \
-                and name not in options.upgrade_packages:
-            entries.append((True, preferred, False))
+        for marker, version in self._pinned_preferences.get(name, ()):
+            entries.append((not self.fork.marker.is_disjoint(marker), version, False))
         for marker, version in self._fork_preferences.get(name, ()):
             entries.append((not self.fork.marker.is_disjoint(marker), version, True))
         if not entries:
@@ -698,7 +697,7 @@ def resolve_universal(
     required_environments: Sequence[str] = (),
     constraints: Sequence[DirectRequirement] = (),
     overrides: Sequence[DirectRequirement] = (),
-    preferences: Mapping[str, Version] | None = None,
+    preferences: Sequence[tuple[str, str | None, Version]] = (),
     stats: dict[str, int] | None = None,
     current: Mapping[str, str] | None = None,
 ) -> UniversalResolution:
@@ -706,6 +705,9 @@ def resolve_universal(
     ``requires_python`` (``">=3.9"``) and, if given, one of the ``environments`` markers
     allow; each pin is written with the marker of the environments that need it.
 
+    ``preferences`` are the pins of an existing output file, ``(name, marker text, version)``:
+    each is preferred where its marker holds (before the other forks' choices when newer), unless
+    ``options.upgrade``/``options.upgrade_packages`` say otherwise.
     ``environments`` must not overlap. A version without a source distribution must have a
     wheel for each of them and each of the ``required_environments`` markers where it is
     needed (uv's rule). The other arguments are those of
@@ -751,6 +753,15 @@ def resolve_universal(
     shared_projects: dict[str, ProjectVersions] = {}
     shared_metadata: dict[tuple[str, Version], CoreMetadata] = {}
     fork_preferences: dict[str, list[tuple[Marker, Version]]] = {}
+    pinned: dict[str, list[tuple[Marker, Version]]] = {}
+    for name, marker_text, version in preferences:
+        if name in options.upgrade_packages or options.upgrade:
+            continue
+        try:
+            marker = requirement_marker(marker_text, None)
+        except DependencyError:
+            continue  # an unreadable marker in an old output file: no preference
+        pinned.setdefault(normalize_name(name), []).append((marker, version))
     solved: list[_Solved] = []
     totals: dict[str, int] = {}
     try:
@@ -767,7 +778,7 @@ def resolve_universal(
                     if mentions_prerelease(d.clauses)),
                 allowed_yanks=exact_pins([*direct, *constraint_deps]),
                 constraints=constraint_ranges, overrides=overrides_by_name,
-                preferences=preferences or {}, urls=urls, required=required,
+                preferences={}, pinned_preferences=pinned, urls=urls, required=required,
                 projects=shared_projects, metadata=shared_metadata,
                 artifact_environments=artifacts)
             try:
