@@ -21,12 +21,12 @@ def compile_scenario(name: str, index: IndexServer, tmp_path: Path,
     spec = universal_scenarios.load(name)
     if not served:
         universal_scenarios.serve(index, spec)
-    universal_scenarios.write_inputs(tmp_path, spec)
+    options = universal_scenarios.write_inputs(tmp_path, spec)
     monkeypatch.chdir(tmp_path)
     environments = [a for marker in spec.get("environments", ())
                     for a in ("--environment", marker)]
     result = pyffin("pip", "compile", "--universal", "--no-header", "--index-url",
-                    index.index_url, *spec.get("args", []), *environments, *extra,
+                    index.index_url, *spec.get("args", []), *environments, *options, *extra,
                     "requirements.in", cache_dir=tmp_path / "cache")
     assert result.returncode == 0, result.stderr
     return result.stdout

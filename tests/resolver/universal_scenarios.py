@@ -6,6 +6,7 @@ Each ``data/universal/NAME.json`` holds a scenario::
      "args": ["--python-version", "3.9"],      # for both tools
      "environments": ["sys_platform == 'linux'"],   # optional: --environment / uv's
                                                      # [tool.uv] environments
+     "constraints": ["numpy-like<2"], "overrides": [...],  # optional: -c c.txt, --override o.txt
      "packages": {"plotter==1.0": ["numpy-like>=1.20"],          # Requires-Dist only
                   "numpy-like==2.2.6": {"requires": [], "requires_python": ">=3.10",
                                         "wheels": [["cp310-cp310-win_amd64"]],
@@ -63,8 +64,16 @@ def serve(server: IndexServer, spec: dict[str, Any]) -> None:
                              requires_python=requires_python)
 
 
-def write_inputs(directory: Path, spec: dict[str, Any]) -> None:
+def write_inputs(directory: Path, spec: dict[str, Any]) -> list[str]:
+    """Write the scenario's input files; the options that name them."""
     (directory / "requirements.in").write_text("\n".join(spec["requirements"]) + "\n")
+    options = []
+    for key, filename, option in (("constraints", "c.txt", "-c"),
+                                  ("overrides", "o.txt", "--override")):
+        if spec.get(key):
+            (directory / filename).write_text("\n".join(spec[key]) + "\n")
+            options += [option, filename]
+    return options
 
 
 def expected(name: str) -> str:
@@ -77,7 +86,7 @@ def uv_output(uv: str, name: str) -> str:
     with IndexServer() as server, tempfile.TemporaryDirectory() as scratch:
         serve(server, spec)
         directory = Path(scratch)
-        write_inputs(directory, spec)
+        options = write_inputs(directory, spec)
         environments = spec.get("environments", [])
         if environments:  # uv reads them from a project's [tool.uv] only
             listed = ", ".join(json.dumps(marker) for marker in environments)
@@ -88,7 +97,7 @@ def uv_output(uv: str, name: str) -> str:
         result = subprocess.run(
             [uv, "pip", "compile", "--universal", "--no-header", "--no-python-downloads",
              "--cache-dir", f"{scratch}/cache", "--index-url", server.index_url,
-             *spec.get("args", []), "requirements.in"],
+             *spec.get("args", []), *options, "requirements.in"],
             capture_output=True, text=True, env=env, cwd=directory, check=False)
     if result.returncode:
         sys.exit(f"{name}: {result.stderr}")

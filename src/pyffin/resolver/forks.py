@@ -125,12 +125,19 @@ def requirement_marker(text: str | None, extra: str | None) -> Marker:
     """The marker of a requirement once the requiring node's extras are decided: no extra for
     a package itself, exactly ``extra`` for one of its extras, which takes only what the
     extra adds (uv's ``requirements_for_extra``). Raises :class:`DependencyError`."""
+    return _decided(_parsed_marker(text), extra)
+
+
+def _parsed_marker(text: str | None) -> Marker:
     if text is None:
-        return Marker.TRUE if extra is None else Marker.FALSE
+        return Marker.TRUE
     try:
-        marker = Marker.parse(text)
+        return Marker.parse(text)
     except MarkerError as e:
         raise DependencyError(f"invalid marker {text!r}: {e}") from None
+
+
+def _decided(marker: Marker, extra: str | None) -> Marker:
     base = marker.with_extras(())
     if extra is None:
         return base
@@ -182,11 +189,9 @@ class UniversalProvider(Provider):
         requirements: list[_Requirement] = []
         for position, dependency in enumerate(direct):
             try:
-                marker = self._applicable(dependency.marker, None)
+                self._expand(requirements, dependency, None, position)
             except DependencyError as e:
                 raise PyffinError(f"{dependency.text}: {e}") from None
-            if marker is not None:
-                self._expand(requirements, dependency, marker, position)
         kept = self._fork_requirements(requirements)
         roots: list[RootRequirement[str, Version]] = []
         edges: list[tuple[str, Marker]] = []
@@ -207,12 +212,9 @@ class UniversalProvider(Provider):
         requirements: list[_Requirement] = []
         for text in metadata.requires_dist:
             try:
-                dependency = parse_dependency(text)
-                marker = self._applicable(dependency.marker, extra)
+                self._expand(requirements, parse_dependency(text), extra, 0)
             except DependencyError as e:
                 raise MetadataError(f"{name}=={version} declares {e}") from None
-            if marker is not None:
-                self._expand(requirements, dependency, marker, 0)
         dependencies: dict[str, VersionSet] = {}
         if extra is not None:
             dependencies[name] = Range.singleton(version)
@@ -246,34 +248,44 @@ class UniversalProvider(Provider):
         self._applies[key] = marker
         return marker
 
-    def _expand(self, requirements: list[_Requirement], dependency: Dependency, marker: Marker,
-                position: int) -> None:
-        """Add ``dependency`` (or what overrides it) and the constraints with a marker on its
-        name, as uv appends them to the requirement (``constraints_for_requirement``)."""
-        if dependency.url is not None:
-            self._url_dependency(dependency)
+    def _expand(self, requirements: list[_Requirement], dependency: Dependency,
+                extra: str | None, position: int) -> None:
+        """Add ``dependency`` read for ``extra`` where it can hold in this fork, or what
+        overrides it, and the constraints with a marker on its name, as uv does: an override
+        replaces the requirement, marker included (but for the requirement's extra), before its
+        marker is read (``Overrides::apply``); a constraint is added to each requirement on its
+        name under both markers (``constraints_for_requirement``)."""
         replacements = self._overrides.get(dependency.name)
+        added: list[_Requirement] = []
         if replacements is None:
-            requirements.append(_Requirement(dependency.name, dependency.extras,
-                                             dependency.versions, marker, position=position))
+            marker = self._applicable(dependency.marker, extra)
+            if marker is None:
+                return
+            if dependency.url is not None:
+                self._url_dependency(dependency)
+            added.append(_Requirement(dependency.name, dependency.extras, dependency.versions,
+                                      marker, position=position))
         else:
+            original = _parsed_marker(dependency.marker)
+            extras_part = original.only_extras() if original.extras() else Marker.TRUE
             for replacement in replacements:
-                replaced = marker
-                if replacement.marker is not None:
-                    replaced = marker & requirement_marker(replacement.marker, None)
-                    if replaced.is_disjoint(self._python_marker) or replaced.is_disjoint(
-                            self.fork.marker):
-                        continue
-                requirements.append(_Requirement(
+                replaced = _decided(extras_part & _parsed_marker(replacement.marker), extra)
+                if replaced.is_disjoint(self._python_marker) or replaced.is_disjoint(
+                        self.fork.marker):
+                    continue
+                added.append(_Requirement(
                     replacement.name, tuple(sorted({*dependency.extras, *replacement.extras})),
                     replacement.versions, replaced, position=position))
-        for constraint in self._marked_constraints.get(dependency.name, ()):
-            constrained = marker & requirement_marker(constraint.marker, None)
-            if constrained.is_disjoint(self._python_marker) or constrained.is_disjoint(
-                    self.fork.marker):
-                continue
-            requirements.append(_Requirement(dependency.name, (), constraint.versions,
-                                             constrained, constraint=True, position=position))
+        for requirement in added:
+            requirements.append(requirement)
+            for constraint in self._marked_constraints.get(requirement.name, ()):
+                constrained = requirement.marker & requirement_marker(constraint.marker, None)
+                if constrained.is_disjoint(self._python_marker) or constrained.is_disjoint(
+                        self.fork.marker):
+                    continue
+                requirements.append(_Requirement(requirement.name, (), constraint.versions,
+                                                 constrained, constraint=True,
+                                                 position=position))
 
     def _url_dependency(self, dependency: Dependency) -> None:
         known = self._urls.get(dependency.name)
