@@ -207,6 +207,8 @@ _INDEX_FIELDS = {"index-url": "index_url", "extra-index-url": "extra_index_urls"
                  "index-strategy": "index_strategy", "cert": "cert",
                  "allow-insecure-host": "allow_insecure_host",
                  "keyring-provider": "keyring_provider"}
+#: The same, public: the option (without ``--``) of each :class:`IndexSettings` field.
+INDEX_FIELDS: Mapping[str, str] = _INDEX_FIELDS
 
 
 def _values(settings: IndexSettings) -> tuple[Any, ...]:
@@ -475,6 +477,15 @@ def max_page_bytes(environ: Mapping[str, str] | None = None) -> int:
     value = int(env_number(MAX_PAGE_BYTES_ENV, DEFAULT_MAX_PAGE_BYTES, integer=True,
                            environ=environ))
     return value or DEFAULT_MAX_PAGE_BYTES
+
+
+def concurrent_downloads(environ: Mapping[str, str] | None = None) -> int:
+    """``PYFFIN_CONCURRENT_DOWNLOADS`` (default 50): requests in flight at once, and the
+    threads of the I/O pool that makes them."""
+    value = int(env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True, environ=environ))
+    if value < 1:
+        raise ConfigError("invalid value for PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1")
+    return value
 
 
 # ----------------------------------------------------------------------------- pyffin files

@@ -74,6 +74,18 @@ def test_a_fresh_entry_is_served_without_a_request(server: IndexServer, cache: C
     assert server.count(PAGE) == 1
 
 
+def test_the_client_says_what_it_last_read_or_wrote_at_an_entry(server: IndexServer,
+                                                                 cache: Cache) -> None:
+    client = make_client(cache)
+    assert client.last_seen(entry(cache)) is None
+    get(client, server)  # written
+    written = client.last_seen(entry(cache))
+    assert written is not None and written[1] == entry(cache).stamp()
+    reader = make_client(cache)
+    get(reader, server)  # read, fresh
+    assert reader.last_seen(entry(cache)) == written
+
+
 def test_a_stale_entry_is_revalidated_and_a_304_keeps_the_data(server: IndexServer,
                                                                cache: Cache) -> None:
     server.set_max_age(0)

@@ -272,3 +272,27 @@ def test_a_metadata_member_larger_than_the_limit_is_refused_unread(
     with pytest.raises(MetadataError, match=r"foo-1\.0\.dist-info/METADATA in .* would "
                                             r"decompress to \d+ bytes, more than the 100000"):
         registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+
+
+def test_the_state_of_a_page_read_is_public_for_records_derived_from_it(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    registry = client(cache, index_server)
+    single = registry.single_page_entry("foo")
+    assert single is not None and single[0] == index_server.index_url
+    assert registry.page_validity(single[1]) is None  # not read yet
+    registry.project("foo")
+    state = registry.page_validity(single[1])
+    assert state is not None
+    policy, stamp = state
+    assert stamp == single[1].stamp() and registry.usable_without_network(policy, "foo")
+    assert client(cache, index_server, find_links=("/nowhere",)).single_page_entry("foo") is None
+
+
+def test_a_listed_file_streams_through_the_client(cache: Cache, index_server: IndexServer
+                                                  ) -> None:
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    chunks: list[bytes] = []
+    client(cache, index_server).stream(index_server.file_url(wheel.name), chunks.append,
+                                       chunks.clear)
+    assert b"".join(chunks) == wheel.read_bytes()

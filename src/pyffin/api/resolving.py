@@ -7,27 +7,25 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from pyffin.errors import PyffinError, UsageError
+from pyffin.errors import UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from pyffin.api.building import BuildOptions
+    from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
+    from pyffin.api.operations import ResolveOptions
     from pyffin.api.session import Session
     from pyffin.api.target import Target
-    from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.interpreter import Interpreter
+    from pyffin.models.dist import Distribution
     from pyffin.requirements import RequirementEntry, RequirementsSpec
-    from pyffin.resolver import DirectRequirement, Resolution
+    from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
-
-
-class RequiresPythonError(PyffinError):
-    """The target's Python version is not one a requirements source admits."""
 
 
 @record
@@ -164,12 +162,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
     have wheels for those environments and the ``required_environments``. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
-    from pyffin.api.building import LazySources, build_interpreter_finder, name_entries
+    from pyffin.api import operations
+    from pyffin.api.building import LazySources, build_interpreter_finder
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
     from pyffin.requirements import GroupSelection, read_requirements
-    from pyffin.resolver import ResolverOptions, resolve
 
     started = time.perf_counter()
     if universal or environments or required_environments:
@@ -203,163 +201,80 @@ def compile(  # the public name mirrors `pyffin pip compile`
         stdin=stdin, build_project=lazy.project_metadata)
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
-    requires_python = None
+    options = operations.ResolveOptions(
+        resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
+        no_binary=tuple(no_binary), no_build=no_build)
     if universal:
-        requires_python = universal_module.requires_python(python_version, interpreter)
-    else:
-        check_requires_python(spec, target)
-    session.registry(spec_index_settings(spec))
+        return _compile_universal(
+            session, spec, target, interpreter, lazy, cutoffs, started,
+            python_version=python_version, environments=environments,
+            required_environments=required_environments, options=options, upgrade=upgrade,
+            upgrade_packages=upgrade_packages, no_deps=no_deps,
+            preferences_from=preferences_from, generate_hashes=generate_hashes)
+    operations.check_requires_python(spec, target)
+    session.configure(operations.spec_index_settings(spec))
     builds = lazy.get()
-    entries = name_entries(spec.requirements, builds)
-    source = index_source(session, spec, target.tags, no_binary=no_binary,
-                          only_binary=only_binary, no_build=no_build,
-                          exclude_newer=cutoffs, no_deps=no_deps, sources=builds,
-                          editables=[e.url for e in entries if e.editable and e.url],
-                          universal=None if requires_python is None
-                          else universal_module.lowest_python(requires_python))
-    upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
-    options = ResolverOptions(
-        resolution=resolution,
-        prerelease=prerelease or ("allow" if spec.pre else "if-necessary-or-explicit"),
-        upgrade=upgrade,
-        upgrade_packages=upgrade_names,
-    )
-    preferences = _preferences(preferences_from) if not upgrade else {}
-    result: Resolution | UniversalResolution
-    hashes: dict[str, list[str]] | None = None
-    if requires_python is not None:
-        from pyffin.resolver.forks import resolve_universal
-
-        universal_result = universal_module.pin_git_commits(resolve_universal(
-            direct_requirements(entries), source, requires_python, options,
-            environments=environments, required_environments=required_environments,
-            constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-            overrides=direct_requirements(spec.overrides),
-            preferences=[] if upgrade else universal_module.pinned_preferences(preferences_from),
-            current=interpreter.markers if interpreter is not None else None), source)
-        if generate_hashes:
-            hashes = universal_module.hashes(
-                universal_result, lambda name, version: _release_hashes(source, name, version))
-        result = universal_result
-    else:
-        resolved = _pin_git_commits(resolve(
-            direct_requirements(entries), source, target.markers, options,
-            constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-            overrides=direct_requirements(spec.overrides), preferences=preferences), source)
-        hashes = _hashes(resolved, source) if generate_hashes else None
-        result = resolved
+    resolved = operations.resolve(
+        session, spec, markers=target.markers, tags=target.tags, sources=builds,
+        options=options, cutoffs=cutoffs,
+        preferences=None if upgrade else _preferences(preferences_from), upgrade=upgrade,
+        upgrade_packages=upgrade_packages, no_deps=no_deps)
+    result = _pin_git_commits(resolved.resolution)
+    hashes = _hashes(result, resolved.source) if generate_hashes else None
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources))
 
 
-def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], *,
-                 no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
-                 no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
-                 no_deps: bool = False, sources: SourceDistributions | None = None,
-                 editables: Iterable[str] = (),
-                 universal: tuple[int, ...] | None = None) -> IndexSource:
-    """The package source for ``spec``: its index options merged into the session's settings,
-    the binary flags of the command and of the requirements files combined."""
-    from pyffin.models.format_control import BinaryPolicy
-    from pyffin.resolver.index_source import IndexSource
+def _compile_universal(
+    session: Session, spec: RequirementsSpec, target: Target, interpreter: Interpreter | None,
+    lazy: LazySources, cutoffs: ExcludeNewer | None, started: float, *,
+    python_version: str | None, environments: Sequence[str],
+    required_environments: Sequence[str], options: ResolveOptions, upgrade: bool,
+    upgrade_packages: Iterable[str], no_deps: bool, preferences_from: str | Path | None,
+    generate_hashes: bool,
+) -> CompileResult:
+    """:func:`compile`'s universal resolution: for every Python from ``python_version`` (else
+    the interpreter's) on, not the target's alone, so a script's requires-python is not
+    checked against the target."""
+    from pyffin.api import operations
+    from pyffin.api import universal as universal_module
 
-    binary = BinaryPolicy.of([*no_binary, *spec.no_binary], [*only_binary, *spec.only_binary],
-                             no_build=no_build)
-    cutoffs = exclude_newer
-    return IndexSource(session.registry(spec_index_settings(spec)), tags=tags, binary=binary,
-                       exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
-                       sources=sources, editables=editables,
-                       exclude_newer_packages=cutoffs.packages if cutoffs else None,
-                       summaries=not (cutoffs and cutoffs.relative),
-                       reporter=session.reporter, universal=universal)
-
-
-def check_requires_python(spec: RequirementsSpec, target: Target, *,
-                          hint: str = "choose another interpreter with --python, or a version "
-                                      "with --python-version") -> None:
-    """A source that declares the Python versions it runs on (a PEP 723 script's
-    ``requires-python``) must admit the target's."""
-    if not spec.requires_python:
-        return
-    from packaging.specifiers import SpecifierSet
-
-    version = target.markers.get("python_full_version") or target.markers["python_version"]
-    for source, specifier in spec.requires_python:
-        if not SpecifierSet(specifier).contains(version, prereleases=True):
-            raise RequiresPythonError(
-                f"{source} requires Python {specifier} (requires-python), but the target is "
-                f"{target.description}", hint=hint)
+    requires_python = universal_module.requires_python(python_version, interpreter)
+    session.configure(operations.spec_index_settings(spec))
+    builds = lazy.get()
+    resolved = operations.resolve_universal(
+        session, spec, requires_python=requires_python, environments=environments,
+        required_environments=required_environments, tags=target.tags, sources=builds,
+        options=options, cutoffs=cutoffs,
+        preferences=() if upgrade else universal_module.pinned_preferences(preferences_from),
+        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
+        current=interpreter.markers if interpreter is not None else None)
+    source = resolved.source
+    result = universal_module.pin_git_commits(resolved.resolution, source)
+    hashes = None
+    if generate_hashes:
+        hashes = universal_module.hashes(
+            result, lambda name, version: _release_hashes(
+                source, name, version, source.files(name, version).best))
+    assert session.index_settings is not None
+    return CompileResult(result, target, spec, hashes, session.index_settings,
+                         time.perf_counter() - started, tuple(spec.sources))
 
 
-def upgrade_requests(upgrade_packages: Iterable[str],
-                     ) -> tuple[frozenset[str], list[DirectRequirement]]:
-    """``--upgrade-package`` values: the names whose pins are ignored, and the bounds some of
-    them carry (``six<1.17``), which constrain the upgrade, as uv and pip-tools read them."""
-    from pyffin.models.names import checked_name
-
-    names: set[str] = set()
-    bounds: list[DirectRequirement] = []
-    for text in upgrade_packages:
-        try:
-            names.add(checked_name(text.strip()))  # the usual case: a bare name
-            continue
-        except ValueError:
-            pass
-        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
-        from pyffin.resolver import DirectRequirement
-
-        try:
-            requirement = parse_requirement(text)
-        except InvalidRequirement as e:
-            raise UsageError(f"invalid --upgrade-package {text!r}: {e}") from None
-        if requirement.url:
-            raise UsageError(f"invalid --upgrade-package {text!r}: a URL cannot be upgraded")
-        names.add(checked_name(requirement.name))
-        bounds.append(DirectRequirement(requirement, "--upgrade-package"))
-    return frozenset(names), bounds
-
-
-def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
-    from pyffin.settings import IndexSettings
-
-    return IndexSettings(
-        index_url=spec.index_url,
-        extra_index_urls=tuple(spec.extra_index_urls) or None,
-        find_links=tuple(spec.find_links) or None,
-        no_index=True if spec.no_index else None,
-        allow_insecure_host=tuple(spec.trusted_hosts) or None,
-    )
-
-
-def direct_requirements(entries: Sequence[RequirementEntry]) -> list[DirectRequirement]:
-    from pyffin.resolver import DirectRequirement
-
-    direct: list[DirectRequirement] = []
-    for entry in entries:
-        if entry.requirement is None:
-            where = f" ({entry.location})" if entry.location else ""
-            raise UsageError(f"a requirement without a name cannot be used here: "
-                             f"{entry.url}{where}")
-        direct.append(DirectRequirement(entry.requirement, entry.origin or "-r <command line>"))
-    return direct
-
-
-def _pin_git_commits(resolution: Resolution, source: IndexSource) -> Resolution:
+def _pin_git_commits(resolution: Resolution) -> Resolution:
     """Git requirements are written pinned to the commit their revision resolved to."""
     from pyffin.records import replace
     from pyffin.resolver import Resolution as ResolutionType
 
-    if source.sources is None or not any(
-            p.url and p.url.startswith("git+") for p in resolution):
+    if not any(p.url and p.url.startswith("git+") for p in resolution):
         return resolution
     packages = dict(resolution.packages)
     for name, package in packages.items():
-        dist = source.pinned.get(name)
-        if dist is None or dist.direct is None or dist.direct.git is None:
+        dist = package.dist
+        if dist is None or dist.commit is None or dist.direct is None or dist.direct.git is None:
             continue
-        commit = source.sources.git_commit(dist.direct)
-        packages[name] = replace(package, url=dist.direct.git.with_rev(commit).url)
+        packages[name] = replace(package, url=dist.direct.git.with_rev(dist.commit).url)
     return ResolutionType(packages)
 
 
@@ -389,18 +304,20 @@ def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]
     hashed lock made here installs anywhere), as uv writes them: the index's hashes of all the
     release's files but those ``--exclude-newer`` leaves out; a file the index lists without a
     hash is read (or downloaded) only if it is the one this target uses."""
-    return {package.name: _release_hashes(source, package.name, package.version)
+    return {package.name: _release_hashes(source, package.name, package.version, package.dist)
             for package in resolution}
 
 
-def _release_hashes(source: IndexSource, name: str, version: Version) -> list[str]:
-    """The ``sha256:…`` digests of every file of one release (see :func:`_hashes`)."""
+def _release_hashes(source: IndexSource, name: str, version: Version,
+                    chosen: Distribution | None) -> list[str]:
+    """The ``sha256:…`` digests of every file of one release whose ``chosen`` file is the
+    one the target uses (see :func:`_hashes`)."""
     digests: set[str] = set()
-    chosen = source.files(name, version).best
     for dist in source.release_files(name, version):
         if dist.file is not None:
             digest = dist.file.hash("sha256")
-            if digest is None and dist.file.url == (chosen.file and chosen.file.url):
+            if digest is None and chosen is not None and \
+                    dist.file.url == (chosen.file and chosen.file.url):
                 digest = _compute_sha256(source, dist.file.url)
         elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
                 not dist.direct.is_directory:
@@ -430,5 +347,5 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
         nonlocal digest
         digest = hashlib.sha256()
 
-    source.registry.cached.http.stream(url, lambda chunk: digest.update(chunk), reset)
+    source.registry.stream(url, lambda chunk: digest.update(chunk), reset)
     return digest.hexdigest()

@@ -1,4 +1,4 @@
-"""The process-wide HTTP client: urllib3 connection pools used from a thread pool.
+"""The process-wide HTTP client: urllib3 connection pools used from the I/O thread pool.
 
 Why threads and not asyncio/httpx (DESIGN §6): urllib3 releases the GIL on sockets, costs
 ~0.3-0.5 ms per request here against ~2 ms for httpx's async client, and asyncio alone costs
@@ -37,7 +37,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pyffin import log
@@ -54,7 +54,6 @@ from pyffin.client.errors import (
     TlsError,
 )
 from pyffin.errors import PyffinError, UsageError
-from pyffin.futures import Future, ThreadPool
 from pyffin.interrupt import Interrupted, check, interrupted
 from pyffin.interrupt import sleep as interruptible_sleep
 from pyffin.models.urls import redact, strip_credentials
@@ -63,7 +62,6 @@ from pyffin.records import record
 if TYPE_CHECKING:
     import urllib3
 
-T = TypeVar("T")
 USER_AGENT = f"pyffin/{__version__}"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 1 << 18
@@ -99,15 +97,12 @@ class HttpSettings:
     @classmethod
     def from_env(cls, *, offline: bool = False, ca_bundle: str | None = None,
                  insecure_hosts: tuple[InsecureHost, ...] = ()) -> HttpSettings:
-        from pyffin.settings import env_number, max_page_bytes
+        from pyffin.settings import concurrent_downloads, env_number, max_page_bytes
 
-        concurrency = int(env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True))
-        if concurrency < 1:
-            raise UsageError("invalid value for PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1")
         return cls(
             timeout=env_number("PYFFIN_HTTP_TIMEOUT", 30.0) or 30.0,
             retries=int(env_number("PYFFIN_HTTP_RETRIES", 3, integer=True)),
-            concurrency=concurrency,
+            concurrency=concurrent_downloads(),
             ca_bundle=ca_bundle or None,
             ssl_cert_file=os.environ.get("SSL_CERT_FILE") or None,
             ssl_cert_dir=os.environ.get("SSL_CERT_DIR") or None,
@@ -198,7 +193,8 @@ class _Retry(Exception):
 
 
 class HttpClient:
-    """Connection pools, credentials and a thread pool shared by every request of a process."""
+    """Connection pools and credentials shared by every request of a process. It runs in the
+    caller's thread: the I/O pool that runs requests side by side is the session's."""
 
     def __init__(self, settings: HttpSettings | None = None,
                  credentials: Credentials | None = None, *,
@@ -213,26 +209,9 @@ class HttpClient:
         self._lock = threading.Lock()
         #: One pool manager per proxy (``None``: direct).
         self._pools: dict[str | None, urllib3.PoolManager] = {}
-        self._executor: ThreadPool | None = None
         self._contexts: dict[bool, Any] = {}
 
     # ----------------------------------------------------------------------------- public
-    @property
-    def executor(self) -> ThreadPool:
-        """The process's I/O thread pool (created on first use; daemon threads, so that an
-        interrupted command does not wait for them)."""
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    self._executor = ThreadPool(self.settings.concurrency, "pyffin-io")
-        return self._executor
-
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
-        future: Future[T] = Future()
-        self.executor.submit(future.run, fn)
-        return future
-
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url`` and read the whole body; retry transient failures. Any final status is
         returned (callers decide what a 404 means) except 401/403 and 5xx, which raise. A body
@@ -258,9 +237,6 @@ class HttpClient:
         return response
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown()
-            self._executor = None
         for pool in self._pools.values():
             pool.clear()
         self._pools.clear()

@@ -30,17 +30,20 @@ from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
-from pyffin.futures import Future
+from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.models.names import checked_name, normalize_name
 from pyffin.models.urls import redact
 from pyffin.records import record
+from pyffin.settings import concurrent_downloads
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pyffin.cache.fs import FileStamp
     from pyffin.client.http import Response
+    from pyffin.client.policy import CachePolicy
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -167,10 +170,14 @@ class _Memo:
 class RegistryClient:
     """Projects and wheel metadata from the configured indexes and find-links locations."""
 
-    def __init__(self, cached: CachedClient, locations: IndexLocations | None = None) -> None:
+    def __init__(self, cached: CachedClient, locations: IndexLocations | None = None, *,
+                 pool: ThreadPool | None = None) -> None:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
+        #: The I/O thread pool prefetches run in: the session's (see
+        #: :attr:`pyffin.api.session.Session.pool`), else one of this client's own.
+        self.pool = pool if pool is not None else ThreadPool(concurrent_downloads(), "pyffin-io")
         if self.locations.strategy not in INDEX_STRATEGIES:
             raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
@@ -188,7 +195,7 @@ class RegistryClient:
         cache can answer are read right away, in this thread: handing a warm lookup to a
         thread costs more than the lookup."""
         key = checked_name(name)
-        return self._projects.get(key, lambda: self._fetch_project(name), self._submit,
+        return self._projects.get(key, lambda: self._fetch_project(name), self.submit,
                                   fast=lambda: self._cached_project(key))
 
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
@@ -203,6 +210,23 @@ class RegistryClient:
         return index, self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
                                        f"{name}{RECORD_EXT}")
 
+    def page_validity(self, entry: CacheEntry) -> tuple[CachePolicy, FileStamp] | None:
+        """The cache policy and file stamp of the page at ``entry`` (see
+        :meth:`single_page_entry`) as this client last read or wrote it; ``None`` when it did
+        neither. Records derived from the page (a target's summary of it) are tied to both."""
+        return self.cached.last_seen(entry)
+
+    def usable_without_network(self, policy: CachePolicy, name: str) -> bool:
+        """Whether a record derived from a page of ``name`` whose response had ``policy`` may
+        be used as is: fresh and not refreshed (``--refresh``), or offline."""
+        return self.cached.usable_without_network(policy, name)
+
+    def stream(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None],
+               ) -> None:
+        """Download ``url`` (a file an index or find-links page lists) chunk by chunk into
+        ``sink``, with this client's credentials and retries; ``reset`` starts it over."""
+        self.cached.http.stream(url, sink, reset)
+
     def _cached_project(self, name: str) -> list[ProjectPage] | None:
         """``name``'s pages if one page is the whole story and the cache has it fresh, else
         ``None``."""
@@ -213,8 +237,11 @@ class RegistryClient:
         page = self.cached.cached(entry, SimplePage, package=name)
         return None if page is None else [ProjectPage(index, page)]
 
-    def _submit(self, fn: Callable[[], T]) -> Future[T]:
-        return self.cached.http.submit(fn)
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
+        future: Future[T] = Future()
+        self.pool.submit(future.run, fn)
+        return future
 
     def _fetch_project(self, name: str) -> list[ProjectPage]:
         normalized = checked_name(name)
@@ -301,7 +328,7 @@ class RegistryClient:
         """Start fetching a wheel's metadata in the I/O pool (answered at once from the cache
         when it can be)."""
         key = (page.source, file.url)
-        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit,
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self.submit,
                                   fast=lambda: self._cached_metadata(page, file))
 
     def known_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
@@ -584,9 +611,9 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
 
 
 def connect(cache: Any, settings: Any = None, *, offline: bool = False,
-            refresh: Any = None) -> RegistryClient:
+            refresh: Any = None, pool: ThreadPool | None = None) -> RegistryClient:
     """A registry client for ``settings`` (:class:`pyffin.settings.IndexSettings`, already
-    merged), sharing one lazily created HTTP client."""
+    merged), sharing one lazily created HTTP client; its work runs in ``pool``."""
     from pyffin.client.cached import Refresh
     from pyffin.settings import IndexSettings
 
@@ -626,4 +653,4 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
         refresh=refresh if isinstance(refresh, Refresh) else None,
         offline=offline,
     )
-    return RegistryClient(cached, locations)
+    return RegistryClient(cached, locations, pool=pool)

@@ -42,7 +42,7 @@ from pyffin.models.markers import Marker, MarkerError, PythonInterval, python_in
 from pyffin.models.metadata import MetadataError
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.dependencies import DependencyError, from_requirement, parse_dependency
+from pyffin.resolver.dependencies import DependencyError, from_requirement
 from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import Provider, split_key
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.models.metadata import CoreMetadata
-    from pyffin.resolver.dependencies import Dependency, DirectRequirement
+    from pyffin.resolver.dependencies import Dependency, DependencyParser, DirectRequirement
     from pyffin.resolver.provider import ProjectVersions
     from pyffin.resolver.source import Candidate, PackageSource
 
@@ -212,7 +212,7 @@ class UniversalProvider(Provider):
         requirements: list[_Requirement] = []
         for text in metadata.requires_dist:
             try:
-                self._expand(requirements, parse_dependency(text), extra, 0)
+                self._expand(requirements, self._parser.parse(text), extra, 0)
             except DependencyError as e:
                 raise MetadataError(f"{name}=={version} declares {e}") from None
         dependencies: dict[str, VersionSet] = {}
@@ -712,6 +712,7 @@ def resolve_universal(
     preferences: Sequence[tuple[str, str | None, Version]] = (),
     stats: dict[str, int] | None = None,
     current: Mapping[str, str] | None = None,
+    parser: DependencyParser | None = None,
 ) -> UniversalResolution:
     """Pin versions of every package ``requirements`` need in any environment that
     ``requires_python`` (``">=3.9"``) and, if given, one of the ``environments`` markers
@@ -726,8 +727,12 @@ def resolve_universal(
     :func:`~pyffin.resolver.solver.resolve`. Raises
     :class:`~pyffin.resolver.errors.NoSolutionError` naming the fork that has no solution;
     when that fork leaves out ``current`` (this machine's environment markers), a hint says
-    so, as uv's does.
+    so, as uv's does. ``parser`` (a session's) parses ``Requires-Dist`` for every fork;
+    without, the forks share one of their own.
     """
+    from pyffin.resolver.dependencies import DependencyParser
+
+    parser = parser or DependencyParser()
     try:
         [python] = python_interval(requires_python)
     except (MarkerError, ValueError):
@@ -791,7 +796,7 @@ def resolve_universal(
                 allowed_yanks=exact_pins([*direct, *constraint_deps]),
                 constraints=constraint_ranges, overrides=overrides_by_name,
                 preferences={}, pinned_preferences=pinned, urls=urls, required=required,
-                projects=shared_projects, metadata=shared_metadata,
+                projects=shared_projects, metadata=shared_metadata, parser=parser,
                 artifact_environments=artifacts)
             try:
                 result = _solve(provider, direct, totals, current)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
+    from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
 
 
@@ -92,6 +93,12 @@ class PackageSource(Protocol):
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
         return True
+
+    def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
+        """The file (or direct source) the target would install for a pinned version, for the
+        resolution to carry (asked once the solver is done); ``None``: this source does not
+        say (the default)."""
+        return None
 
     def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
         """The versions :meth:`candidates` left out because the target can use none of their
