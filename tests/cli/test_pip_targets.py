@@ -198,10 +198,70 @@ def test_without_a_target_version_another_pythons_wheels_are_refused(native: Ind
     assert not target.exists()  # made for the install, removed when it failed
 
 
+#: An in-tree PEP 517 backend that builds a wheel tagged for the interpreter running it, as one
+#: compiling an extension would.
+NATIVE_BACKEND = """\
+import base64, hashlib, os, sys, sysconfig, zipfile
+
+NAME, VERSION = "compiled", "1.0"
+METADATA = f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n"
+
+
+def _tag():
+    python = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    return f"{python}-{python}-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
+
+
+def prepare_metadata_for_build_wheel(directory, config_settings=None):
+    info = os.path.join(directory, f"{NAME}-{VERSION}.dist-info")
+    os.makedirs(info)
+    with open(os.path.join(info, "METADATA"), "w") as f:
+        f.write(METADATA)
+    return os.path.basename(info)
+
+
+def build_wheel(directory, config_settings=None, metadata_directory=None):
+    info = f"{NAME}-{VERSION}.dist-info"
+    files = {f"{NAME}/__init__.py": "NATIVE = True\\n", f"{info}/METADATA": METADATA,
+             f"{info}/WHEEL": f"Wheel-Version: 1.0\\nRoot-Is-Purelib: false\\nTag: {_tag()}\\n"}
+    record = []
+    filename = f"{NAME}-{VERSION}-{_tag()}.whl"
+    with zipfile.ZipFile(os.path.join(directory, filename), "w") as wheel:
+        for name, text in files.items():
+            data = text.encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(f"{name},sha256={digest.decode()},{len(data)}")
+            wheel.writestr(name, data)
+        wheel.writestr(f"{info}/RECORD", "\\n".join([*record, f"{info}/RECORD,,"]) + "\\n")
+    return filename
+"""
+
+
+def native_sdist(directory: Path) -> Path:
+    """``compiled-1.0.tar.gz``, whose wheel is tagged for the interpreter that builds it."""
+    import io
+    import tarfile
+
+    members = {
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "native_backend"\n'
+                          'backend-path = ["."]\n',
+        "native_backend.py": NATIVE_BACKEND,
+        "PKG-INFO": "Metadata-Version: 2.1\nName: compiled\nVersion: 1.0\n",
+    }
+    path = directory / "compiled-1.0.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"compiled-1.0/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
 def test_a_source_distribution_builds_for_another_platform_only_if_its_wheel_fits(
         index_server: IndexServer, tmp_path: Path) -> None:
     index_server.add_sdist(SdistSpec("pure", "1.0"))
-    index_server.add_sdist(SdistSpec("compiled", "1.0", wheel_tag="native"))
+    index_server.add_file(native_sdist(tmp_path))
     target = tmp_path / "target"
     pure = run("install", index_server, tmp_path, "--target", target, "pure",
                "--python-platform", "windows")

@@ -269,7 +269,7 @@ def _metadata_files(spec: Mapping[str, Any]) -> list[tuple[str, bytes]]:
     )
     files = [
         ("METADATA", metadata.encode("utf-8")),
-        ("WHEEL", wheel_file_text([_wheel_tag(spec)]).encode("utf-8")),
+        ("WHEEL", wheel_file_text(["py3-none-any"]).encode("utf-8")),
     ]
     if spec.get("entry_points"):
         files.append(("entry_points.txt", entry_points_text(spec["entry_points"]).encode()))
@@ -285,24 +285,11 @@ def _build(
 ) -> str:
     record = json.dumps({"hook": hook, "config_settings": config_settings or {}}, sort_keys=True)
     metadata = [*_metadata_files(spec), (CONFIG_RECORD, record.encode("utf-8"))]
-    filename = f"{_stem(spec)}-{_wheel_tag(spec)}.whl"
+    filename = f"{_stem(spec)}-py3-none-any.whl"
     entries = wheel_entries(_distinfo(spec), payload, metadata)
     os.makedirs(wheel_directory, exist_ok=True)  # pip creates it, not every frontend does
     write_zip(os.path.join(wheel_directory, filename), entries)
     return filename
-
-
-def _wheel_tag(spec: Mapping[str, Any]) -> str:
-    """The built wheel's tag: the spec's, where ``native`` is the building interpreter's own
-    (``cp311-cp311-linux_x86_64``), as a backend compiling an extension would make."""
-    tag: str = spec.get("wheel_tag") or "py3-none-any"
-    if tag == "native":
-        import sysconfig
-
-        python = f"cp{sys.version_info[0]}{sys.version_info[1]}"
-        platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
-        tag = f"{python}-{python}-{platform}"
-    return tag
 
 
 def _requires(hook: str, config_settings: Any) -> list[str]:

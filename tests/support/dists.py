@@ -223,8 +223,6 @@ class SdistSpec:
     # Set: building a wheel prints this to stderr and raises.
     fail_build: str | None = None
     filename: str | None = None  # archive filename override, e.g. "master.zip"
-    # The built wheel's tag; "native": the building interpreter's (cp311-cp311-linux_x86_64).
-    wheel_tag: str = "py3-none-any"
 
     @property
     def stem(self) -> str:
@@ -324,7 +322,6 @@ def _source_files(spec: SdistSpec) -> dict[str, bytes]:
         "files": list(files),
         "dynamic_build_requires": spec.dynamic_build_requires,
         "fail_build": spec.fail_build,
-        "wheel_tag": spec.wheel_tag,
     }
     tree: dict[str, bytes] = {}
     if spec.include_pkg_info:
