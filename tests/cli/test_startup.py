@@ -30,6 +30,30 @@ print(json.dumps([code, heavy]), file=sys.stderr)
 """
 
 
+#: All that ``pyffin --version`` and the help of ``pyffin`` and its groups may import: the
+#: command table, and the help written from it (``__future__`` is the annotations import).
+CLI_TABLE = {"__future__", "pyffin", "pyffin._version", "pyffin.cli", "pyffin.cli.main",
+             "pyffin.cli.registry", "pyffin.cli.help"}
+
+TABLE_PROBE = """
+import json, sys
+before = set(sys.modules)
+from pyffin.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps([code, sorted(set(sys.modules) - before)]), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["-h"], [], ["pip", "--help"],
+                                  ["cache"]])
+def test_version_and_help_import_only_the_command_table(args: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-c", TABLE_PROBE, *args], capture_output=True,
+                          text=True, env=child_env())
+    code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == (0 if args and args[-1] in ("--version", "--help", "-h") else 2)
+    assert set(imported) <= CLI_TABLE, sorted(set(imported) - CLI_TABLE)
+
+
 def loaded(args: list[str | Path]) -> list[str]:
     proc = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], input=json.dumps(HEAVY),
                           capture_output=True, text=True, env=child_env())
