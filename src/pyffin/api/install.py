@@ -54,7 +54,7 @@ class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
     __slots__ = ("audited", "dry_run", "environment", "installed", "metadata", "planned",
-                 "prepared", "removed", "requested_extras", "resolved", "timings")
+                 "prepared", "removed", "requested_extras", "resolved", "sources", "timings")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -75,6 +75,8 @@ class InstallResult:
         #: The core metadata the resolver read for a planned distribution (``None``: no
         #: resolution took place).
         self.metadata: Callable[[Wanted], CoreMetadata] | None = None
+        #: The requirement files read, nested ones included (``-``: standard input).
+        self.sources: tuple[str, ...] = ()
 
 
 @record
@@ -351,6 +353,7 @@ class _Operation:
         if debris and not self.change.dry_run:
             leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
+        result.sources = spec.sources
 
         if not (upgrade or upgrade_packages or self.change.reinstall
                 or self.change.reinstall_packages) and not spec.overrides:

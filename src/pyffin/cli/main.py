@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from pyffin._version import __version__
 from pyffin.cli import registry
@@ -62,18 +63,31 @@ def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``pyffin`` command line with ``argv`` (default: ``sys.argv[1:]``)."""
+    started_ns = time.time_ns()
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list == ["--version"]:
         sys.stdout.write(VERSION + "\n")
         return 0
     words, rest = _split_command(args_list)
+    if words in _REPLAYABLE:
+        from pyffin.cli import noop
+
+        code = noop.replay(words, args_list, started_ns)
+        if code is not None:
+            return code
 
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     command, parser, bound = command_parser(words)
     args = parser.parse_args(rest)
     args.argv = rest  # the command's own arguments, e.g. for the header of compiled output
+    args.full_argv = args_list
+    args.started_ns = started_ns
     return _run(command, args, bound)
+
+
+#: Commands a repeated no-op of which is answered from a record (:mod:`pyffin.cli.noop`).
+_REPLAYABLE = (("pip", "install"), ("pip", "sync"))
 
 
 def command_parser(words: tuple[str, ...]) -> tuple[Command, argparse.ArgumentParser, Bound]:

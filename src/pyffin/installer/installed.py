@@ -58,7 +58,7 @@ class InstalledDistribution:
         """The core metadata (``METADATA`` / ``PKG-INFO``); :class:`MetadataError` if absent."""
         from pyffin.models.metadata import CoreMetadata, MetadataError
 
-        path = self._metadata_path()
+        path = self.metadata_path
         try:
             data = path.read_bytes()
         except OSError as e:
@@ -66,7 +66,10 @@ class InstalledDistribution:
                                 f"{e.strerror}") from e
         return CoreMetadata.parse(data, source=str(path))
 
-    def _metadata_path(self) -> Path:
+    @property
+    def metadata_path(self) -> Path:
+        """The file :meth:`metadata` reads (``METADATA``, ``PKG-INFO``, an ``.egg-info``
+        file)."""
         if self.kind == "dist-info":
             return self.path / "METADATA"
         if self.kind == "egg-info":
