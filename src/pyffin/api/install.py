@@ -581,18 +581,17 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
     """For ``sync``: the number of packages when the environment is exactly the pinned
     requirements (no network, no resolution), else ``None``."""
     wanted: dict[str, str] = {}
-    markers = None
+    environment = {**env.markers, "extra": ""}
     for entry in spec.requirements:
         pin = _exact_pin(entry)
         if pin is None or entry.hashes:
             return None
         if entry.marker is not None:
-            if markers is None:
-                from pyffin.resolver.dependencies import MarkerEvaluator
-
-                markers = MarkerEvaluator(env.markers)
-            if not markers.evaluate(str(entry.marker)):
-                continue
+            try:
+                if not entry.marker.evaluate(environment):
+                    continue
+            except ValueError:
+                return None  # a comparison PEP 508 leaves undefined: let the resolver say
         assert entry.name is not None
         wanted[entry.name] = pin
     if len(installed) != len(wanted) or not _pins_meet_constraints(wanted, spec, env):
@@ -644,17 +643,20 @@ def _exact_pin(entry: RequirementEntry) -> str | None:
 def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
                        env: Interpreter) -> int | None:
     """For ``install``: the number of packages checked when the installed distributions
-    satisfy every requirement and, by their own metadata, every dependency; else ``None``."""
-    from packaging.version import InvalidVersion, Version
+    satisfy every requirement and, by their own metadata, every dependency; else ``None``.
 
-    from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator, parse_dependency
+    Read with :mod:`pyffin.requirements.pep508` alone: importing the resolver would cost a
+    no-op more than the check itself."""
+    from pyffin.models.names import normalize_name
+    from pyffin.requirements.pep508 import InvalidMarker, InvalidRequirement, Requirement
+    from pyffin.requirements.pep508 import parse_requirement as parse
 
     by_name = {d.normalized_name: d for d in installed}
-    markers = MarkerEvaluator(env.markers)
-    constraints: dict[str, list[str]] = {}
+    environment = dict(env.markers)
+    constraints: dict[str, list[Requirement]] = {}
     for entry in spec.constraints:
         if entry.requirement is not None and entry.name is not None:
-            constraints.setdefault(entry.name, []).append(str(entry.requirement))
+            constraints.setdefault(entry.name, []).append(entry.requirement)
     todo: list[tuple[str, str]] = [(str(e.requirement), "") for e in spec.requirements]
     seen: set[tuple[str, str]] = set()
     checked: set[str] = set()
@@ -664,26 +666,30 @@ def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDist
             if (text, extra) in seen:
                 continue
             seen.add((text, extra))
-            dependency = parse_dependency(text)
-            if dependency.marker is not None and not markers.evaluate(dependency.marker, extra):
-                continue
-            if dependency.url is not None:
+            requirement = parse(text)
+            if requirement.marker is not None:
+                environment["extra"] = extra
+                if not requirement.marker.evaluate(environment):
+                    continue
+            if requirement.url is not None:
                 return None
-            dist = by_name.get(dependency.name)
+            name = normalize_name(requirement.name)
+            dist = by_name.get(name)
             if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
                 return None
-            version = Version(dist.version)
-            if version not in dependency.versions:
+            if requirement.specifier.admits(dist.version) is not True:
                 return None
-            for constraint in constraints.get(dependency.name, ()):
-                if version not in parse_dependency(constraint).versions:
+            for constraint in constraints.get(name, ()):
+                if constraint.url is not None or \
+                        constraint.specifier.admits(dist.version) is not True:
                     return None
-            if dependency.name not in checked or dependency.extras:
-                checked.add(dependency.name)
+            extras = sorted({normalize_name(e) for e in requirement.extras})
+            if name not in checked or extras:
+                checked.add(name)
                 requires = dist.metadata().requires_dist
-                for extra_name in ("", *dependency.extras):
+                for extra_name in ("", *extras):
                     todo.extend((r, extra_name) for r in requires)
-    except (DependencyError, InvalidVersion, PyffinError):
+    except (InvalidRequirement, InvalidMarker, PyffinError, ValueError):
         return None  # anything unclear: let the resolver decide
     return len(checked)
 
