@@ -659,35 +659,49 @@ def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDist
             constraints.setdefault(entry.name, []).append(entry.requirement)
     todo: list[tuple[str, str]] = [(str(e.requirement), "") for e in spec.requirements]
     seen: set[tuple[str, str]] = set()
-    checked: set[str] = set()
+    parsed: dict[str, Requirement] = {}
+    markers: dict[tuple[str, str], bool] = {}
+    checked: dict[str, str] = {}  # name -> installed version, once it passed every check
     try:
         while todo:
-            text, extra = todo.pop()
-            if (text, extra) in seen:
+            item = todo.pop()
+            if item in seen:
                 continue
-            seen.add((text, extra))
-            requirement = parse(text)
+            seen.add(item)
+            text, extra = item
+            requirement = parsed.get(text)
+            if requirement is None:
+                requirement = parsed[text] = parse(text)
             if requirement.marker is not None:
-                environment["extra"] = extra
-                if not requirement.marker.evaluate(environment):
+                key = (requirement.marker.text, extra)
+                holds = markers.get(key)
+                if holds is None:
+                    environment["extra"] = extra
+                    holds = markers[key] = requirement.marker.evaluate(environment)
+                if not holds:
                     continue
             if requirement.url is not None:
                 return None
             name = normalize_name(requirement.name)
-            dist = by_name.get(name)
-            if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
-                return None
-            if requirement.specifier.admits(dist.version) is not True:
-                return None
-            for constraint in constraints.get(name, ()):
-                if constraint.url is not None or \
-                        constraint.specifier.admits(dist.version) is not True:
+            version = checked.get(name)
+            new = version is None
+            if new:
+                dist = by_name.get(name)
+                if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
                     return None
+                version = dist.version
+                for constraint in constraints.get(name, ()):
+                    if constraint.url is not None or \
+                            constraint.specifier.admits(version) is not True:
+                        return None
+            assert version is not None
+            if requirement.specifier.admits(version) is not True:
+                return None
             extras = sorted({normalize_name(e) for e in requirement.extras})
-            if name not in checked or extras:
-                checked.add(name)
-                requires = dist.metadata().requires_dist
-                for extra_name in ("", *extras):
+            if new or extras:
+                checked[name] = version
+                requires = by_name[name].metadata().requires_dist
+                for extra_name in ("", *extras) if new else extras:
                     todo.extend((r, extra_name) for r in requires)
     except (InvalidRequirement, InvalidMarker, PyffinError, ValueError):
         return None  # anything unclear: let the resolver decide
