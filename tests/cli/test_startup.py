@@ -19,7 +19,7 @@ from tests.support.index import IndexServer
 HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.markers",
          "packaging.metadata", "email.parser", "dataclasses", "inspect", "concurrent.futures",
          "logging", "subprocess", "zipfile", "tarfile", "pyffin.build", "pyffin.git",
-         "pyffin.client.http", "pyffin.interpreter.tags", "shutil")
+         "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib")
 
 PROBE = """
 import json, sys
@@ -55,7 +55,8 @@ def test_version_and_help_import_only_the_command_table(args: list[str]) -> None
 
 
 #: ...and a no-op install or sync has no use for the resolver either.
-NOOP_HEAVY = (*HEAVY, "pyffin.resolver", "nab_resolver", "pyffin.api.resolving")
+NOOP_HEAVY = (*HEAVY, "pyffin.resolver", "nab_resolver", "pyffin.api.resolving", "_hashlib",
+              "platformdirs")
 
 
 def loaded(args: list[str | Path], heavy: tuple[str, ...] = HEAVY) -> list[str]:

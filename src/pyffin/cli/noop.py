@@ -63,6 +63,8 @@ Stamp = tuple[int, int, int, int, int]
 def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
     """Answer ``pyffin pip install|sync ARGV`` from its record: the exit status, or ``None``
     when there is no valid record (the caller runs the command)."""
+    if sys.platform == "win32":
+        return None  # never recorded there (no flock)
     root = _cache_root(argv)
     if root is None:
         return None
@@ -194,10 +196,21 @@ def _cache_root(argv: Sequence[str]) -> str | None:
         return None
     value = value or os.environ.get("PYFFIN_CACHE_DIR") or None
     if value is None:
-        import platformdirs  # as pyffin.cache.core.default_cache_dir
-
-        value = platformdirs.user_cache_dir("pyffin", appauthor=False)
+        value = _default_cache_root()
     return os.path.abspath(os.path.expanduser(value))
+
+
+def _default_cache_root() -> str:
+    """``pyffin.cache.core.default_cache_dir()``, on Linux without importing platformdirs
+    (which costs more than a replay). Were the two ever to differ, :func:`remember` would not
+    record (it writes only where the replay looks), so a replay never answers from a cache the
+    command does not use — though any record would do: the answer depends on no cache entry."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return os.path.join(base if base else os.path.expanduser("~/.cache"), "pyffin")
+    import platformdirs
+
+    return platformdirs.user_cache_dir("pyffin", appauthor=False)
 
 
 # --------------------------------------------------------------------------- the stamps
