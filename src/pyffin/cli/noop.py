@@ -104,6 +104,14 @@ def remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
     when not quiet), ``warned`` whether it printed a warning. Returns whether it recorded."""
     if warned or not _recordable(args, result):
         return False
+    try:
+        return _remember(words, args, ctx, result, lines)
+    except OSError:
+        return False  # a file we cannot stat or a cache we cannot write: nothing remembered
+
+
+def _remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
+              result: InstallResult, lines: Sequence[str]) -> bool:
     root = _cache_root(args.full_argv)
     if root is None or os.path.realpath(root) != os.path.realpath(ctx.cache_location().root):
         return False  # the cache came from a configuration file: a replay would not find it
@@ -126,11 +134,8 @@ def remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
     from pyffin.cache import write_atomic
 
     path = Path(_record_path(root, key))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, b"%s%08x\n" % (_MAGIC, crc32(body)) + body)
-    except OSError:
-        return False  # a cache we cannot write to: nothing remembered, nothing lost
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, b"%s%08x\n" % (_MAGIC, crc32(body)) + body)
     return True
 
 
