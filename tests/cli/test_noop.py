@@ -3,9 +3,9 @@
 removed or changed by pip behind pyffin's back, a ``.pth`` file, installed metadata, the
 requirements, the configuration, the environment variables.
 
-Records are only trusted for files that last changed a moment (``noop._SETTLED_NS``) before the
-run that wrote them, so these tests wait that moment where a real user's next command would
-come later anyway (:func:`settle`).
+Records are only trusted for files that last changed a moment (``pyffin.stamps.SETTLED_NS``)
+before the run that wrote them, so these tests wait that moment where a real user's next
+command would come later anyway (:func:`settle`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from pyffin.cli import noop
+from pyffin.stamps import SETTLED_NS
 from tests.support.cli import Result, pyffin
 from tests.support.dists import WheelSpec, build_wheel
 from tests.support.index import IndexServer
@@ -73,7 +74,7 @@ def run(command: str, index: IndexServer, venv: Path, requirements: Path,
 
 def settle() -> None:
     """Let the environment's files age past the window in which a record is not trusted."""
-    time.sleep(noop._SETTLED_NS / 1e9 + 0.02)
+    time.sleep(SETTLED_NS / 1e9 + 0.02)
 
 
 def recorded(command: str, index: IndexServer, venv: Path, requirements: Path,

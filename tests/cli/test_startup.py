@@ -101,7 +101,7 @@ def test_a_repeated_noop_imports_only_the_command_table_and_its_record_reader(
         index: IndexServer, tmp_path: Path) -> None:
     import time
 
-    from pyffin.cli import noop
+    from pyffin.stamps import SETTLED_NS
 
     env = tmp_path / "env"
     assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
@@ -110,12 +110,13 @@ def test_a_repeated_noop_imports_only_the_command_table_and_its_record_reader(
     args = ["pip", "sync", str(tmp_path / "r.txt"), "-q", "--python", str(env / "bin" / "python"),
             "--index-url", index.index_url, "--cache-dir", str(tmp_path / "cache")]
     assert pyffin(*args).returncode == 0
-    time.sleep(noop._SETTLED_NS / 1e9 + 0.02)  # the environment settles: the next run records
+    time.sleep(SETTLED_NS / 1e9 + 0.02)  # the environment settles: the next run records
     for _ in range(2):
         proc = subprocess.run([sys.executable, "-c", TABLE_PROBE, *args], capture_output=True,
                               text=True, env=child_env())
     code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
     assert code == 0
     pyffin_modules = {m for m in imported if m.startswith("pyffin")}
-    assert pyffin_modules <= CLI_TABLE | {"pyffin.cli.noop"}, sorted(pyffin_modules)
+    assert pyffin_modules <= CLI_TABLE | {"pyffin.cli.noop", "pyffin.stamps"}, \
+        sorted(pyffin_modules)
     assert "argparse" not in imported and "typing" not in imported

@@ -17,8 +17,8 @@ edited ``METADATA`` (whose dependencies ``install`` checks) or requirements or c
 changes its own stamp, and a file replaced with an older modification time (``cp -p``) still
 gets a new change time. What it cannot catch is a change within the file system's timestamp
 granularity of the stamp itself, so a record is only written when every stamped file last changed
-well before the run began (:data:`_SETTLED_NS`: "racily clean" files, in git's words, are never
-trusted); the next run writes it instead.
+well before the run began (:func:`pyffin.stamps.settled`: "racily clean" files, in git's words,
+are never trusted); the next run writes it instead.
 
 Files whose change would not alter the answer (a package's own modules, a ``.pth`` file's
 content) are not stamped: the no-op check never reads them. Anything out of the ordinary — a
@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import os
 import sys
+
+from pyffin.stamps import Stamp, settled, stamp
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,16 +50,8 @@ _DIRECTORY = "noop"
 _MAGIC = b"PYFFIN-NOOP 1 "
 #: The record format and pyffin's version: either changing makes every record a miss.
 _FORMAT = "1"
-#: How long before the run a stamped file must have last changed for its stamp to be trusted:
-#: more than the clock tick of file timestamps (coarse kernel clocks: up to 10 ms)...
-_SETTLED_NS = 100_000_000
-#: ...and, on a file system that keeps whole seconds only (FAT keeps two), more than that.
-_SETTLED_COARSE_NS = 2_100_000_000
 #: Variables that differ between two shells running the same command, without bearing on it.
 _VOLATILE = frozenset({"_", "OLDPWD", "PWD", "SHLVL", "COLUMNS", "LINES"})
-
-#: A stamped path: ``(path, follow symlinks)`` and its stamp (``None``: absent).
-Stamp = tuple[int, int, int, int, int]
 
 
 def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
@@ -84,8 +78,8 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
     if fd is None:
         return None  # someone is changing the environment: run the command, which waits
     try:
-        for (path, follow), stamp in stamps:
-            if _stamp(path, follow) != stamp:
+        for (path, follow), value in stamps:
+            if stamp(path, follow) != value:
                 return None
     finally:
         os.close(fd)  # releases the lock
@@ -121,8 +115,8 @@ def _remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
     if key is None or not env.is_venv or not os.path.isfile(lock):
         return False
     paths = list(_witnesses(words, args, ctx, result))
-    stamps = tuple((path, _stamp(*path)) for path in paths)
-    if not _settled(stamps, args.started_ns):
+    stamps = tuple((path, stamp(*path)) for path in paths)
+    if not all(settled(value, args.started_ns) for _path, value in stamps):
         return False
     payload = (key, lock, stamps, None if args.quiet else tuple(lines), result.audited)
     import marshal
@@ -218,28 +212,7 @@ def _default_cache_root() -> str:
     return platformdirs.user_cache_dir("pyffin", appauthor=False)
 
 
-# --------------------------------------------------------------------------- the stamps
-def _stamp(path: str, follow: bool) -> Stamp | None:
-    try:
-        st = os.stat(path) if follow else os.lstat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
-
-
-def _settled(stamps: Iterable[tuple[tuple[str, bool], Stamp | None]], started_ns: int) -> bool:
-    """Whether every stamped file last changed long enough before ``started_ns`` that a later
-    change cannot share its timestamps."""
-    for _path, stamp in stamps:
-        if stamp is None:
-            continue
-        mtime, ctime = stamp[0], stamp[1]
-        coarse = mtime % 1_000_000_000 == 0 and ctime % 1_000_000_000 == 0
-        if max(mtime, ctime) >= started_ns - (_SETTLED_COARSE_NS if coarse else _SETTLED_NS):
-            return False
-    return True
-
-
+# ------------------------------------------------------------------------------ helpers
 def _now_ns() -> int:
     import time
 
