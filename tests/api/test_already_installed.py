@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from pyffin.api.install import _already_installed
-from pyffin.installer.installed import scan
+from pyffin.installer.installed import InstalledState
 from pyffin.requirements import read_requirements
 
 MARKERS = {"python_version": "3.11", "python_full_version": "3.11.7", "sys_platform": "linux",
@@ -36,7 +36,7 @@ def check(site: Path, *requirements: str, constraints: tuple[str, ...] = ()) -> 
         path.write_text("\n".join(constraints) + "\n")
         spec = read_requirements([], requirements=list(requirements), constraints=[str(path)])
     env = SimpleNamespace(markers=MARKERS)
-    return _already_installed(spec, scan([site]), env)  # type: ignore[arg-type]
+    return _already_installed(spec, InstalledState([site]), env)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.cache import Cache, FileLock
-    from pyffin.installer.installed import InstalledDistribution
+    from pyffin.installer.installed import InstalledDistribution, InstalledState
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter import Interpreter
@@ -344,12 +344,14 @@ class _Operation:
                     upgrade_packages: tuple[str, ...], cutoffs: ExcludeNewer | None
                     ) -> InstallResult:
         from pyffin.installer import debris as leftovers
-        from pyffin.installer.installed import scan
+        from pyffin.installer.installed import InstalledState
 
         hash_mode = self.change.require_hashes or spec.require_hashes or any(
             entry.hashes for entry in spec.requirements)
         debris: list[str] = []
-        installed = scan([Path(p) for p in env.site_packages], debris=debris)
+        state = InstalledState([Path(p) for p in env.site_packages], self.session.cache,
+                               debris=debris)
+        installed = state.distributions
         if debris and not self.change.dry_run:
             leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
@@ -357,8 +359,9 @@ class _Operation:
 
         if not (upgrade or upgrade_packages or self.change.reinstall
                 or self.change.reinstall_packages) and not spec.overrides:
-            audited = (_already_synced(spec, installed, env) if sync
-                       else _already_installed(spec, installed, env))
+            audited = (_already_synced(spec, state, env) if sync
+                       else _already_installed(spec, state, env))
+            state.save()
             if audited is not None:
                 result.audited = audited
                 result.timings["audit"] = time.perf_counter() - started
@@ -576,10 +579,11 @@ def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:
 
 
 # ------------------------------------------------------------------------------ fast paths
-def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
+def _already_synced(spec: RequirementsSpec, state: InstalledState,
                     env: Interpreter) -> int | None:
     """For ``sync``: the number of packages when the environment is exactly the pinned
     requirements (no network, no resolution), else ``None``."""
+    installed = state.distributions
     wanted: dict[str, str] = {}
     environment = {**env.markers, "extra": ""}
     for entry in spec.requirements:
@@ -601,7 +605,7 @@ def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistrib
     for dist in installed:
         pin = wanted.get(dist.normalized_name)
         if pin is None or dist.kind == "egg-link" or not versions_equal(dist.version, pin) \
-                or dist.direct_url() is not None:
+                or state.has_direct_url(dist):
             return None
     return len(installed)
 
@@ -640,7 +644,7 @@ def _exact_pin(entry: RequirementEntry) -> str | None:
     return specifiers[0].version
 
 
-def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
+def _already_installed(spec: RequirementsSpec, state: InstalledState,
                        env: Interpreter) -> int | None:
     """For ``install``: the number of packages checked when the installed distributions
     satisfy every requirement and, by their own metadata, every dependency; else ``None``.
@@ -651,7 +655,7 @@ def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDist
     from pyffin.requirements.pep508 import InvalidMarker, InvalidRequirement, Requirement
     from pyffin.requirements.pep508 import parse_requirement as parse
 
-    by_name = {d.normalized_name: d for d in installed}
+    by_name = {d.normalized_name: d for d in state.distributions}
     environment = dict(env.markers)
     constraints: dict[str, list[Requirement]] = {}
     for entry in spec.constraints:
@@ -687,7 +691,7 @@ def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDist
             new = version is None
             if new:
                 dist = by_name.get(name)
-                if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
+                if dist is None or dist.kind == "egg-link" or state.has_direct_url(dist):
                     return None
                 version = dist.version
                 for constraint in constraints.get(name, ()):
@@ -700,7 +704,7 @@ def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDist
             extras = sorted({normalize_name(e) for e in requirement.extras})
             if new or extras:
                 checked[name] = version
-                requires = by_name[name].metadata().requires_dist
+                requires = state.requires_dist(by_name[name])
                 for extra_name in ("", *extras) if new else extras:
                     todo.extend((r, extra_name) for r in requires)
     except (InvalidRequirement, InvalidMarker, PyffinError, ValueError):
