@@ -277,7 +277,12 @@ def test_the_replay_finds_the_cache_the_command_uses(monkeypatch: pytest.MonkeyP
 
     assert CacheBucket.ENVIRONMENTS.dirname == noop.BUCKET
     monkeypatch.delenv("PYFFIN_CACHE_DIR")
-    assert noop._cache_root([]) == str(Cache.from_settings().root)
+    for xdg in (None, str(tmp_path / "xdg"), "relative/xdg", ""):
+        if xdg is None:
+            monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+        assert noop._cache_root([]) == str(Cache.from_settings().root), xdg
     monkeypatch.setenv("PYFFIN_CACHE_DIR", str(tmp_path / "env-cache"))
     assert noop._cache_root([]) == str(tmp_path / "env-cache")
     assert noop._cache_root(["--cache-dir", "c"]) == os.path.abspath("c")

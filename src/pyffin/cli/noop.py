@@ -200,13 +200,15 @@ def _cache_root(argv: Sequence[str]) -> str | None:
 
 
 def _default_cache_root() -> str:
-    """``pyffin.cache.core.default_cache_dir()``, on Linux without importing platformdirs
-    (which costs more than a replay). Were the two ever to differ, :func:`remember` would not
-    record (it writes only where the replay looks), so a replay never answers from a cache the
-    command does not use — though any record would do: the answer depends on no cache entry."""
+    """``pyffin.cache.core.default_cache_dir()`` (which this module cannot import: it costs
+    more than a replay), on Linux the XDG rule. Were the two ever to differ, :func:`remember`
+    would not record (it writes only where the replay looks), so a replay never answers from a
+    cache the command does not use — though any record would do: the answer depends on no
+    cache entry."""
     if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_CACHE_HOME", "").strip()
-        return os.path.join(base if base else os.path.expanduser("~/.cache"), "pyffin")
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        return os.path.join(base if os.path.isabs(base) else os.path.expanduser("~/.cache"),
+                            "pyffin")
     import platformdirs
 
     return platformdirs.user_cache_dir("pyffin", appauthor=False)
