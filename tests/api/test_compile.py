@@ -69,6 +69,24 @@ def test_compile_takes_groups_scripts_and_no_deps(session: pyffin.api.Session, t
         "lib": Version("2.0")}
 
 
+def test_a_session_keeps_the_indexes_it_was_configured_with(session: pyffin.api.Session,
+                                                            tmp_path: Path) -> None:
+    from pyffin.api.session import IndexConflictError
+
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / f"{name}.in").write_text(f"--find-links {tmp_path / name}\napp\n")
+    first = pyffin.api.compile([tmp_path / "one.in"], session=session)
+    assert first.resolution["app"].version == Version("1.0")
+    # Another requirements file's indexes cannot be used by this session's registry: said,
+    # not silently ignored.
+    with pytest.raises(IndexConflictError, match=f"--find-links {tmp_path / 'two'} .* differs "
+                                                 f"from --find-links {tmp_path / 'one'}"):
+        pyffin.api.compile([tmp_path / "two.in"], session=session)
+    again = pyffin.api.compile([tmp_path / "one.in"], session=session)
+    assert again.resolution["app"].version == Version("1.0")
+
+
 def fresh_session(tmp_path: Path, server: IndexServer) -> pyffin.api.Session:
     return pyffin.api.Session(Cache(tmp_path / "cache"),
                               index=IndexSettings(index_url=server.index_url), no_config=True)

@@ -52,6 +52,8 @@ class Release:
     #: Name and version the metadata claims, when they should disagree with the index.
     metadata_name: str | None = None
     metadata_version: str | None = None
+    #: The rank of the index offering it (``--index-strategy unsafe-first-match``).
+    index: int = 0
 
 
 #: name -> version -> requirements (``Sequence[str]``) or :class:`Release`.
@@ -80,7 +82,7 @@ class MemorySource(PackageSource):
             for name, versions in self.universe.items()
         }
         self._candidates = {
-            name: [Candidate(version, release.yanked, release.python)
+            name: [Candidate(version, release.yanked, release.python, release.index)
                    for version, release in releases.items()]
             for name, releases in self._releases.items()
         }

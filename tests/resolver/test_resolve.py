@@ -112,6 +112,29 @@ def test_disallowed_prereleases_are_never_chosen(mode: str) -> None:
         pins(PRE, "c", options=options)
 
 
+#: With ``--index-strategy unsafe-first-match``: lib 1.0 and 2.0b1 on the first index, 3.0 and
+#: 0.5 on the second; "old" offers only a release that needs Python 4 first.
+FIRST_MATCH = {
+    "lib": {"1.0": [], "2.0b1": [], "3.0": Release(index=1), "0.5": Release(index=1)},
+    "old": {"2.0": Release(python=">=4"), "1.0": Release(index=1)},
+}
+
+
+@pytest.mark.parametrize("requirement, options, expected", [
+    ("lib", ResolverOptions(), "1.0"),  # the first index's newest, not the highest overall
+    ("lib<1", ResolverOptions(), "0.5"),  # nothing on the first index: the second's
+    ("lib>1", ResolverOptions(), "2.0b1"),  # uv: each index's pre-releases before the next's
+    ("lib>1", ResolverOptions(prerelease="disallow"), "3.0"),
+    ("lib", ResolverOptions(resolution="lowest"), "1.0"),
+    ("old", ResolverOptions(), "1.0"),  # the first index's only version does not fit
+])
+def test_unsafe_first_match_tries_each_index_in_turn(requirement: str,
+                                                    options: ResolverOptions,
+                                                    expected: str) -> None:
+    name = requirement[:3]
+    assert pins(FIRST_MATCH, requirement, options=options)[name] == expected
+
+
 YANKED = {"a": {"1.0": [], "1.1": Release(yanked=True)}}
 
 

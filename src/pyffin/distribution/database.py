@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
-    from pyffin.models.dist import Distribution
+    from pyffin.futures import ThreadPool
+    from pyffin.models.dist import BuiltWheel, Distribution
     from pyffin.models.files import IndexFile, ProjectPage
 
 
@@ -50,10 +51,13 @@ class WheelDatabase:
     """Unzipped wheels in the cache, fetched on demand."""
 
     def __init__(self, cache: Cache, registry: RegistryClient,
-                 reporter: FetchReporter | None = None) -> None:
+                 reporter: FetchReporter | None = None, *, pool: ThreadPool | None = None
+                 ) -> None:
         self.cache = cache
         self.registry = registry
         self.reporter = reporter
+        #: The I/O thread pool fetches (and, for :class:`DistributionDatabase`, builds) run in.
+        self.pool = pool if pool is not None else registry.pool
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[Path]] = {}
 
@@ -63,19 +67,23 @@ class WheelDatabase:
         stem = file.filename[: -len(".whl")]
         local = _local_path(file.url)
         if local is not None:
-            try:
-                st = os.stat(local)
-            except OSError:
-                stamp = "missing"
-            else:
-                stamp = f"{st.st_mtime_ns}-{st.st_size}"
-            # A local file may change under the same name: its path and stamp key the entry.
-            return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{local}|{stamp}"),
-                                    page.page.name, f"{stem}.archive")
+            return self._path_pointer(local, page.page.name, stem)
         parts = source_parts(page)
         named = hashes.key(file.hashes)
         name = f"{stem}-{named[1][:16]}.archive" if named else f"{stem}.archive"
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
+
+    def _path_pointer(self, path: str, name: str, stem: str) -> CacheEntry:
+        """Where the archive pointer of a wheel on disk lives: a local file may change under
+        the same name, so its path and stamp key the entry."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamp = "missing"
+        else:
+            stamp = f"{st.st_mtime_ns}-{st.st_size}"
+        return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{path}|{stamp}"), name,
+                                f"{stem}.archive")
 
     def cached(self, page: ProjectPage, file: IndexFile) -> Path | None:
         """The unzipped wheel if the cache has it."""
@@ -91,6 +99,21 @@ class WheelDatabase:
                inline: bool = False) -> Future[Path]:
         """Fetch in the I/O pool (or in this thread with ``inline``); one fetch per wheel."""
         pointer = self.pointer(page, file)
+        return self._once(pointer, lambda: self._fetch(page, file, pointer, required_hashes),
+                          inline=inline)
+
+    def built(self, wheel: BuiltWheel) -> Path:
+        """The unzipped wheel of a wheel pyffin built (blocking; once per process). Nothing
+        is downloaded or verified: it comes from the cache's own build."""
+        path = os.fspath(wheel.path.absolute())
+        pointer = self._path_pointer(path, wheel.name, wheel.filename[: -len(".whl")])
+        return self._once(pointer, lambda: self._unzip_built(wheel, pointer),
+                          inline=True).result()
+
+    def _once(self, pointer: CacheEntry, work: Callable[[], Path], *, inline: bool
+              ) -> Future[Path]:
+        """``work``'s future, shared by every caller that asks for the archive at ``pointer``
+        while it is in flight or done (unless it vanished or was interrupted since)."""
         key = os.fspath(pointer.path)
         with self._lock:
             future = self._inflight.get(key)
@@ -100,13 +123,25 @@ class WheelDatabase:
             self._inflight[key] = future
 
         def run() -> None:
-            future.run(lambda: self._fetch(page, file, pointer, required_hashes))
+            future.run(work)
 
         if inline:
             run()
         else:
-            self.registry.cached.http.executor.submit(run)
+            self.pool.submit(run)
         return future
+
+    def _unzip_built(self, wheel: BuiltWheel, pointer: CacheEntry) -> Path:
+        archive = self.cache.archive(pointer)
+        if archive is not None:
+            return archive
+        from pyffin.distribution.unzip import unzip_wheel
+
+        with self.cache.temp_dir() as tmp:
+            unzipped = tmp / "unzipped"
+            unzipped.mkdir()
+            result = unzip_wheel(wheel.path, unzipped, filename=wheel.filename)
+            return self.cache.persist(unzipped, pointer, result.files)
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
                required_hashes: Sequence[str]) -> Path:
@@ -297,7 +332,7 @@ class DistributionDatabase:
         def run() -> None:
             future.run(lambda: self._build(dist, name, required_hashes))
 
-        self.wheels.registry.cached.http.executor.submit(context.run, run)
+        self.wheels.pool.submit(context.run, run)
         return future
 
     def archive(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
@@ -326,7 +361,9 @@ class DistributionDatabase:
             raise CacheChangedError(
                 f"the wheel built from {dist.label} vanished from the cache ({wheel})",
                 hint="was `pyffin cache clean --force` run meanwhile? Run the command again")
-        return self.wheels.fetch(*built_wheel_page(name, wheel))
+        from pyffin.models.dist import BuiltWheel
+
+        return self.wheels.built(BuiltWheel(name, wheel))
 
 
 def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None:
@@ -338,13 +375,3 @@ def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None
         raise HashMismatchError(
             f"cannot verify {file.filename} against the required hashes: the index gives no "
             "matching hash for it", url=shown)
-
-
-def built_wheel_page(name: str, wheel: Path) -> tuple[ProjectPage, IndexFile]:
-    """A one-file page for a wheel on disk (one pyffin built), so the wheel database unzips it
-    like any other local wheel."""
-    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
-
-    file = IndexFile(wheel.name, wheel.absolute().as_uri(), (), None, None, None,
-                     wheel.stat().st_size, None)
-    return ProjectPage(str(wheel.parent), SimplePage(name, {}), flat=True), file

@@ -125,3 +125,8 @@ class ProjectPage:
     page: SimplePage
     #: ``True`` for a find-links location (files are local or linked from a flat page).
     flat: bool = False
+
+    def without_files(self) -> ProjectPage:
+        """This page with no files: where a project's files are listed, and nothing more (what
+        a chosen distribution keeps of its page)."""
+        return ProjectPage(self.source, SimplePage(self.page.name, {}), self.flat)

@@ -31,7 +31,7 @@ from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.models.metadata import MetadataError
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.dependencies import DependencyError, parse_dependency, same_url
+from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import FULL, VersionSet, intervals, singleton_version, spans
@@ -111,6 +111,9 @@ class ProjectVersions:
     #: Oldest first (``--resolution lowest``, or ``lowest-direct`` for a direct requirement).
     lowest: bool
     not_found: PackageNotFoundError | None = None
+    #: ``--index-strategy unsafe-first-match``: each candidate's index rank (same order), when
+    #: not all come from the first index (see :attr:`Candidate.index_rank`).
+    index_ranks: tuple[int, ...] | None = None
 
 
 class Provider(BaseProvider[str, Version]):
@@ -131,8 +134,12 @@ class Provider(BaseProvider[str, Version]):
         preferences: Mapping[str, Version],
         urls: Mapping[str, str] | None = None,
         required: Mapping[str, VersionSet] | None = None,
+        parser: DependencyParser | None = None,
     ) -> None:
         self._source = source
+        #: Parses ``Requires-Dist``; the caller's (a session's) when given, so what one
+        #: resolution parsed serves the next.
+        self._parser = parser or DependencyParser()
         self._urls = urls or {}
         self._markers = markers
         self._python = python
@@ -432,9 +439,11 @@ class Provider(BaseProvider[str, Version]):
             return ProjectVersions(name, (), (), (), {}, policy, lowest, not_found=e)
         candidates = tuple(sorted(offered, key=_version_of))
         versions = tuple(c.version for c in candidates)
+        ranks = tuple(c.index_rank for c in candidates)
         return ProjectVersions(
             name, candidates, versions, tuple(v.is_prerelease for v in versions),
-            {version: i for i, version in enumerate(versions)}, policy, lowest)
+            {version: i for i, version in enumerate(versions)}, policy, lowest,
+            index_ranks=ranks if any(ranks) else None)
 
     def _policy(self, name: str) -> PrereleasePolicy:
         # uv 0.13: pre-releases are candidates after every final release in range, unless
@@ -452,7 +461,8 @@ class Provider(BaseProvider[str, Version]):
     def _fits_python(self, requires_python: str) -> bool:
         fits = self._python_fits.get(requires_python)
         if fits is None:
-            fits = self._python_fits[requires_python] = _python_fits(requires_python, self._python)
+            fits = self._python_fits[requires_python] = _python_fits(
+                requires_python, self._python, self._parser)
         return fits
 
     def _index_unusable(self, name: str, candidate: Candidate) -> Unusable | None:
@@ -471,7 +481,7 @@ class Provider(BaseProvider[str, Version]):
             if requires_python and not self._fits_python(requires_python):
                 return ("python", requires_python)
             for text in metadata.requires_dist:
-                parse_dependency(text)
+                self._parser.parse(text)
         except DependencyError as e:
             return self._failed(name, version, "invalid", f"declares {e}")
         except MetadataError as e:
@@ -535,12 +545,18 @@ class Provider(BaseProvider[str, Version]):
         passes: tuple[bool | None, ...] = (
             (None,) if project.policy == "allow"
             else (False,) if project.policy == "disallow" else (False, True))
-        for wanted in passes:
-            for start, end in (found if project.lowest else reversed(found)):
-                positions = range(start, end) if project.lowest else range(end - 1, start - 1, -1)
-                for i in positions:
-                    if wanted is None or prerelease[i] is wanted:
-                        yield i
+        ranks = project.index_ranks
+        # unsafe-first-match: each index in turn, its pre-releases before the next index's
+        # versions, as uv's candidate selector goes through one index's versions at a time.
+        for rank in (None,) if ranks is None else range(max(ranks) + 1):
+            for wanted in passes:
+                for start, end in (found if project.lowest else reversed(found)):
+                    positions = (range(start, end) if project.lowest
+                                 else range(end - 1, start - 1, -1))
+                    for i in positions:
+                        if ((wanted is None or prerelease[i] is wanted)
+                                and (ranks is None or ranks[i] == rank)):
+                            yield i
 
     def _select(self, project: ProjectVersions, package: str,
                 allowed: VersionSet) -> Version | None:
@@ -722,9 +738,10 @@ class Provider(BaseProvider[str, Version]):
         if extra is not None:
             dependencies[name] = Range.singleton(version)
         evaluate = self._markers.evaluate
+        parse = self._parser.parse
         for text in metadata.requires_dist:
             try:
-                dependency = parse_dependency(text)
+                dependency = parse(text)
                 if dependency.marker is None:
                     if extra is not None:
                         continue  # the base package's own
@@ -839,7 +856,7 @@ def _exclusive_on(known: Sequence[Version], bound: object, inclusive: bool) -> b
     return position < len(known) and known[position] == bound
 
 
-def _python_fits(requires_python: str, python: Version) -> bool:
+def _python_fits(requires_python: str, python: Version, parser: DependencyParser) -> bool:
     """Whether the target Python satisfies a Requires-Python text, as uv judges it: only the
     lower bound counts (``>=3.8,<3.11`` is ``>=3.8``: an upper bound is a guess about Pythons
     not released yet), against the target's release (``3.13.0rc1`` is ``3.13.0``). A text that
@@ -847,10 +864,10 @@ def _python_fits(requires_python: str, python: Version) -> bool:
     with a warning."""
     from pyffin.requirements.pep508 import repairs
 
-    found = _python_range(requires_python)
+    found = _python_range(requires_python, parser)
     if found is None:
         for patched, fixed in repairs(requires_python):
-            found = _python_range(patched)
+            found = _python_range(patched, parser)
             if found is not None:
                 log.warn_once(f"Fixing invalid Requires-Python by {fixed} (before: "
                               f"`{requires_python}`; after: `{patched}`)")
@@ -866,7 +883,7 @@ def _python_fits(requires_python: str, python: Version) -> bool:
     return bool(target > lower or (inclusive and target == lower))
 
 
-def _python_range(requires_python: str) -> VersionSet | None:
+def _python_range(requires_python: str, parser: DependencyParser) -> VersionSet | None:
     """The versions a Requires-Python text admits, or ``None`` if it is not valid."""
     from pyffin.requirements.pep508 import CLAUSE_RE
     from pyffin.resolver.ranges import SpecifierError, specifiers_range
@@ -880,6 +897,6 @@ def _python_range(requires_python: str) -> VersionSet | None:
             continue
         clauses.append((match.group(1), match.group(2)))
     try:
-        return specifiers_range(clauses)
+        return specifiers_range(clauses, parser.ranges)
     except SpecifierError:
         return None

@@ -139,19 +139,24 @@ def _interval(lower: Any, lower_inclusive: bool, upper: Any, upper_inclusive: bo
     return Range(((lower, lower_inclusive, upper, upper_inclusive),))
 
 
-_cache: dict[tuple[str, str], VersionSet] = {}
+#: Clauses already turned into version sets: see :func:`specifier_range`.
+RangeMemo: TypeAlias = dict[tuple[str, str], VersionSet]
 
 
-def specifier_range(operator: str, version_text: str) -> VersionSet:
+def specifier_range(operator: str, version_text: str, memo: RangeMemo | None = None
+                    ) -> VersionSet:
     """The versions one specifier clause (``">=", "1.0"``) admits, pre-releases included.
 
     Raises :class:`SpecifierError` for clauses PEP 440 forbids (``~=1``, ``<=1.0.*``, ...).
-    Results are cached: the same clauses recur across a resolution.
+    With ``memo`` (owned by a session: the same clauses recur across a resolution), each
+    clause is computed once.
     """
+    if memo is None:
+        return _specifier_range(operator, version_text)
     key = (operator, version_text)
-    cached = _cache.get(key)
+    cached = memo.get(key)
     if cached is None:
-        cached = _cache[key] = _specifier_range(operator, version_text)
+        cached = memo[key] = _specifier_range(operator, version_text)
     return cached
 
 
@@ -202,11 +207,12 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
     return _interval(ReleaseCeiling(version), False, POSITIVE_INFINITY, False)
 
 
-def specifiers_range(clauses: Iterable[tuple[str, str]]) -> VersionSet:
+def specifiers_range(clauses: Iterable[tuple[str, str]], memo: RangeMemo | None = None
+                     ) -> VersionSet:
     """The intersection of several clauses (a comma-separated specifier set); none is everything."""
     result = FULL
     for operator, version in clauses:
-        result = result & specifier_range(operator, version)
+        result = result & specifier_range(operator, version, memo)
     return result
 
 

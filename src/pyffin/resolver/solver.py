@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from nab_resolver.resolver import ResolverProvider, Solution
     from packaging.version import Version
 
-    from pyffin.resolver.dependencies import DirectRequirement
+    from pyffin.resolver.dependencies import DependencyParser, DirectRequirement
     from pyffin.resolver.source import PackageSource
 
 _DEFAULT_OPTIONS = ResolverOptions()
@@ -72,6 +72,7 @@ def resolve(
     overrides: Sequence[DirectRequirement] = (),
     preferences: Mapping[str, Version] | None = None,
     stats: dict[str, int] | None = None,
+    parser: DependencyParser | None = None,
 ) -> Resolution:
     """Pin a version of every package ``requirements`` need on the target ``markers`` describe.
 
@@ -79,7 +80,10 @@ def resolve(
     every Requires-Python must admit. ``constraints`` only restrict packages something else
     requires; ``overrides`` replace every requirement on their package, transitive ones included;
     ``preferences`` (normalized name -> version, e.g. from an existing output file) are tried first
-    unless ``options.upgrade``/``options.upgrade_packages`` say otherwise.
+    unless ``options.upgrade``/``options.upgrade_packages`` say otherwise. ``parser`` keeps
+    what was parsed for the next resolution (a session's); without, this one has its own.
+    Each resolved package carries the distribution the source chose for it
+    (:meth:`~pyffin.resolver.source.PackageSource.distribution`).
 
     ``stats``, when given, receives counts of the work done (decisions, conflicts, clause
     evaluations, metadata reads, prefetches): tests bound them, ``-v`` may show them.
@@ -132,6 +136,7 @@ def resolve(
         preferences=preferences or {},
         urls=urls,
         required=required,
+        parser=parser,
     )
     for root in roots:
         provider.discover(root.package)
@@ -158,7 +163,7 @@ def resolve(
                          backjumps=solver.backjumps, restarts=solver.restarts,
                          evaluations=resolver.evaluations)
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
-    return _resolution(solution, origins, urls)
+    return _resolution(solution, origins, urls, source)
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:
@@ -244,7 +249,7 @@ def _exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Versi
 
 
 def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, str]],
-                urls: Mapping[str, str]) -> Resolution:
+                urls: Mapping[str, str], source: PackageSource) -> Resolution:
     versions: dict[str, Version] = {}
     extras: dict[str, set[str]] = {}
     for package, version in solution.pins.items():
@@ -270,6 +275,7 @@ def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, s
             tuple(sorted(dependents.get(name, ()))),
             tuple(origins_by_name.get(name, ())),
             urls.get(name),
+            dist=source.distribution(name, versions[name]),  # type: ignore[arg-type]
         )
         for name in sorted(versions)
     })

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
+    from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
 
 
@@ -31,6 +32,10 @@ class Candidate:
     yanked: bool = False
     #: The index's ``data-requires-python`` (lets the solver skip a version without its metadata).
     requires_python: str | None = None
+    #: With ``--index-strategy unsafe-first-match``, the position of the first index that
+    #: offers this version (``--find-links`` count as the first): every version of an index is
+    #: tried before any of a later one. Always 0 with the other strategies.
+    index_rank: int = 0
 
 
 @record
@@ -88,6 +93,12 @@ class PackageSource(Protocol):
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
         return True
+
+    def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
+        """The file (or direct source) the target would install for a pinned version, for the
+        resolution to carry (asked once the solver is done); ``None``: this source does not
+        say (the default)."""
+        return None
 
     def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
         """The versions :meth:`candidates` left out because the target can use none of their
