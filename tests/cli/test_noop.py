@@ -63,11 +63,16 @@ def requirements(tmp_path: Path) -> Path:
     return path
 
 
+def attempt(command: str, index: IndexServer, venv: Path, requirements: Path,
+            *args: str | Path) -> Result:
+    source: list[str | Path] = ["-r", requirements] if command == "install" else [requirements]
+    return pyffin("pip", command, *source, "--python", venv / "bin" / "python",
+                  "--index-url", index.index_url, "--cache-dir", venv.parent / "cache", *args)
+
+
 def run(command: str, index: IndexServer, venv: Path, requirements: Path,
         *args: str | Path) -> Result:
-    source: list[str | Path] = ["-r", requirements] if command == "install" else [requirements]
-    result = pyffin("pip", command, *source, "--python", venv / "bin" / "python",
-                    "--index-url", index.index_url, "--cache-dir", venv.parent / "cache", *args)
+    result = attempt(command, index, venv, requirements, *args)
     assert result.returncode == 0, result
     return result
 
@@ -78,13 +83,13 @@ def settle() -> None:
 
 
 def recorded(command: str, index: IndexServer, venv: Path, requirements: Path,
-             replays: list[int | None]) -> None:
+             replays: list[int | None], *args: str | Path) -> None:
     """Run ``command`` until its record is written, then once from the record."""
-    run(command, index, venv, requirements)
+    run(command, index, venv, requirements, *args)
     settle()
-    run(command, index, venv, requirements)
+    run(command, index, venv, requirements, *args)
     replays.clear()
-    run(command, index, venv, requirements)
+    run(command, index, venv, requirements, *args)
     assert replays == [0]
     replays.clear()
 
@@ -233,12 +238,82 @@ def test_a_configuration_file_that_appears_is_seen(
     assert replays == [None]
 
 
-def test_another_environment_variable_is_another_command(
+def test_an_edited_pip_configuration_file_is_seen(
         index: IndexServer, venv: Path, requirements: Path, replays: list[int | None],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    configuration = tmp_path / "pip.conf"
+    configuration.write_text("[global]\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(configuration))
     recorded("sync", index, venv, requirements, replays)
-    monkeypatch.setenv("SOME_SETTING", "1")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib>=2\n")
+    configuration.write_text(f"[global]\nconstraint = {constraints}\n")
+    result = attempt("sync", index, venv, requirements)
+    assert replays == [None]
+    assert result.returncode != 0 and "lib" in result.stderr  # the pin breaks the constraint
+
+
+@pytest.mark.parametrize("command", ["sync", "install"])
+def test_an_edited_constraints_file_is_seen(command: str, index: IndexServer, venv: Path,
+                                            requirements: Path, replays: list[int | None],
+                                            tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib<2\n")
+    recorded(command, index, venv, requirements, replays, "-c", constraints)
+    constraints.write_text("lib>=2\n")
+    result = attempt(command, index, venv, requirements, "-c", constraints)
+    assert replays == [None]
+    assert result.returncode != 0 and "lib" in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["PIP_CONSTRAINT", "PYFFIN_CONSTRAINT"])
+def test_a_constraints_file_named_by_a_variable_is_stamped_too(
+        variable: str, index: IndexServer, venv: Path, requirements: Path,
+        replays: list[int | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib<2\n")
+    monkeypatch.setenv(variable, str(constraints))
+    recorded("sync", index, venv, requirements, replays)
+    constraints.write_text("lib>=2\n")
+    result = attempt("sync", index, venv, requirements)
+    assert replays == [None]
+    assert result.returncode != 0 and "lib" in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["SOME_SETTING", "PIP_CONSTRAINT", "PYFFIN_CONSTRAINT"])
+def test_another_environment_variable_is_another_command(
+        variable: str, index: IndexServer, venv: Path, requirements: Path,
+        replays: list[int | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded("sync", index, venv, requirements, replays)
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib>=2\n")
+    monkeypatch.setenv(variable, str(constraints))
+    result = attempt("sync", index, venv, requirements)
+    assert replays == [None]
+    assert result.returncode == (0 if variable == "SOME_SETTING" else 1), result
+
+
+def test_an_interpreter_replaced_in_the_environment_is_seen(
+        index: IndexServer, venv: Path, requirements: Path, replays: list[int | None],
+        tmp_path: Path) -> None:
+    recorded("sync", index, venv, requirements, replays)
+    # Another interpreter at the same place: here the same one, reached by another link.
+    elsewhere = tmp_path / "another-python"
+    elsewhere.symlink_to(os.path.realpath(venv / "bin" / "python"))
+    (venv / "bin" / "python").unlink()
+    (venv / "bin" / "python").symlink_to(elsewhere)
     run("sync", index, venv, requirements)
+    assert replays == [None]
+
+
+def test_an_edited_pyvenv_cfg_is_seen(index: IndexServer, venv: Path, requirements: Path,
+                                      replays: list[int | None]) -> None:
+    """``pyvenv.cfg`` says which interpreter the environment is of, and whether the system's
+    packages are in it."""
+    recorded("install", index, venv, requirements, replays)
+    with open(venv / "pyvenv.cfg", "a") as file:
+        file.write("# edited\n")
+    run("install", index, venv, requirements)
     assert replays == [None]
 
 
