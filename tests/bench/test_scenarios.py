@@ -109,3 +109,14 @@ def test_start_up_times_the_interpreter_alone_beside_the_tools(tmp_path: Path,
     assert uv.command == "$TOOLS/bin/uv --version"
     assert python.command == "$PYTHON -I -c pass"
     assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # a warm-up, then 2 runs
+
+
+def test_a_universal_compile_passes_its_options_and_pip_has_none(tmp_path: Path) -> None:
+    toolbox = Toolbox(tmp_path / "tools", Path(sys.executable))
+    options = ("--universal", "--python-version", "3.9")
+    command = toolbox.compile("uv", tmp_path / "large.in", tmp_path / "out.txt",
+                              "http://127.0.0.1:1/simple/", tmp_path / "cache", universal=options)
+    assert command[-8:-5] == list(options)
+    assert toolbox.supports_scenario("pip", "universal-warm") == (
+        "pip-compile has no universal mode")
+    assert toolbox.supports_scenario("uv", "universal-cold") is None
