@@ -171,6 +171,20 @@ class SourceDistributions:
         source = self._registry_source(page, file)
         return self._once(source, "wheel", lambda: self._wheel(source, page.page.name))
 
+    def registry_archive(self, page: ProjectPage, file: IndexFile) -> Path:
+        """The archive of an index's sdist: its revision's copy, downloaded (and checked
+        against the index's hash) if the cache lacks it; a local file where it is."""
+        archive = self._registry_source(page, file).archive
+        assert archive is not None
+        return archive
+
+    def direct_archive(self, direct: DirectSource) -> Path:
+        """The archive of an sdist by URL (its current revision's copy) or on disk."""
+        archive = self._unkeyed_direct_source(direct).archive
+        if archive is None:
+            raise AssertionError(f"not an archive: {direct.url}")
+        return archive
+
     def direct_metadata(self, direct: DirectSource) -> CoreMetadata:
         source = self._direct_source(direct)
         kind = "editable-metadata" if direct.editable else "metadata"
