@@ -352,3 +352,22 @@ def test_no_requirements_is_a_usage_error(tmp_path: Path) -> None:
         result = pip(command, tmp_path, None)
         assert result.returncode == 2
         assert "no requirements given" in result.stderr
+
+
+def test_direct_urls_of_wheels_and_sdists(index: IndexServer, tmp_path: Path) -> None:
+    wheel = index.file_url("lib-1.0-py3-none-any.whl")
+    sdist = index.file_url("src-1.0.tar.gz")
+    result = pip("download", tmp_path, index, f"lib @ {wheel}", f"src @ {sdist}", "-d",
+                 tmp_path / "out")
+    assert result.returncode == 0, result
+    for name in ("lib-1.0-py3-none-any.whl", "src-1.0.tar.gz"):
+        assert (tmp_path / "out" / name).read_bytes() == served(index, name)
+
+
+def test_a_missing_build_constraints_file_is_an_error_before_anything_is_done(
+        index: IndexServer, tmp_path: Path) -> None:
+    result = pip("download", tmp_path, index, "lib", "-b", tmp_path / "missing.txt", "-d",
+                 tmp_path / "out")
+    assert result.returncode != 0
+    assert "missing.txt" in result.stderr
+    assert not (tmp_path / "out").exists()

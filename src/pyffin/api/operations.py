@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.resolution import ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
@@ -539,7 +540,7 @@ def save_distributions(
     files = DistributionFiles(session.cache, session.registry, sources, reporter)
     dest.mkdir(parents=True, exist_ok=True)
 
-    def save(package: Any) -> SavedFile:
+    def save(package: ResolvedPackage) -> SavedFile:
         dist = package.dist
         name, version = package.name, str(package.version)
         if dist is None:

@@ -196,6 +196,10 @@ def build_options(args: argparse.Namespace) -> BuildOptions | None:
     from pyffin.build import parse_config_settings
     from pyffin.models.names import checked_name
 
+    if args.build_constraints:  # a missing or broken file is an error even if nothing builds
+        from pyffin.requirements import read_requirements
+
+        read_requirements(constraints=args.build_constraints)
     return BuildOptions(
         isolated=not args.no_build_isolation,
         config_settings=parse_config_settings(args.config_setting),

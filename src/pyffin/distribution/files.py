@@ -82,7 +82,7 @@ class DistributionFiles:
             except (OSError, HashMismatchError) as e:  # damaged: a miss
                 log.warn(f"The cached copy of {file.filename} is damaged ({e}); downloading "
                          "it again")
-        self._download(file.url, entry.path, file.hashes)
+        self._download(file.url, entry.path, file.hashes, size=file.size)
         return entry.path
 
     def _sources(self) -> SourceDistributions:
@@ -90,7 +90,8 @@ class DistributionFiles:
             raise NotSupportedError("fetching source distributions is not supported here")
         return self.sources
 
-    def _download(self, url: str, target: Path, given: hashes.Hashes) -> None:
+    def _download(self, url: str, target: Path, given: hashes.Hashes, *,
+                  size: int | None = None) -> None:
         """Stream ``url`` into ``target`` atomically, checked against the strongest of the
         ``given`` hashes before it appears."""
         shown = redact(url)
@@ -114,7 +115,7 @@ class DistributionFiles:
         from pyffin.interrupt import temporary
 
         if self.reporter:
-            self.reporter.on_fetch_start(target.name, None)
+            self.reporter.on_fetch_start(target.name, size)
         try:
             with temporary(tmp):
                 self.registry.cached.http.stream(url, write, restart)
