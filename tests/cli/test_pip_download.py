@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -371,3 +372,35 @@ def test_a_missing_build_constraints_file_is_an_error_before_anything_is_done(
     assert result.returncode != 0
     assert "missing.txt" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+                                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+                          ).stdout.strip()
+
+
+def test_a_git_source_is_saved_as_a_zip_as_pip_does_and_built_by_wheel(
+        tmp_path: Path, backend_log: Path) -> None:
+    repo = tmp_path / "repo"
+    write_source_tree(SdistSpec("gitpkg", "1.0", files={"gitpkg/__init__.py": "V = 1\n"}),
+                      repo / "sub")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "one")
+    url = f"gitpkg @ git+{repo.as_uri()}@main#subdirectory=sub"
+    result = pip("download", tmp_path, None, url, "-d", tmp_path / "out")
+    assert result.returncode == 0, result
+    archive = tmp_path / "out" / "gitpkg-1.0.zip"
+    with zipfile.ZipFile(archive) as z:
+        names = z.namelist()
+        assert z.read("gitpkg/gitpkg/__init__.py") == b"V = 1\n"
+    assert "gitpkg/pyproject.toml" in names and "gitpkg/gitpkg/" in names
+    assert not any("/.git" in n for n in names)
+    # Made again from the same commit, it is the same file.
+    again = pip("download", tmp_path, None, url, "-d", tmp_path / "out")
+    assert f"File was already downloaded {archive}" in again.stderr
+    result = pip("wheel", tmp_path, None, url, "-w", tmp_path / "w")
+    assert result.returncode == 0, result
+    assert os.listdir(tmp_path / "w") == ["gitpkg-1.0-py3-none-any.whl"]

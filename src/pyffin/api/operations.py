@@ -557,6 +557,11 @@ def save_distributions(
             wheel = _built_wheel(sources, dist)
             sha256 = _checked_digest(wheel, (), (), what=wheel.name)
             return _place(wheel, dest / wheel.name, sha256, name, version, built=True)
+        if dist.direct is not None and dist.direct.kind == "git":
+            with session.cache.temp_dir() as tmp:  # a zip of the checkout, as pip saves it
+                archive = files.git_archive(dist.direct, dist.commit, name, version, tmp)
+                sha256 = _checked_digest(archive, (), required, what=archive.name)
+                return _place(archive, dest / archive.name, sha256, name, version)
         filename = dist.label if dist.direct is None else dist.direct.filename
         expected = _hashes.verifiable(dist.hashes)
         target = dest / filename

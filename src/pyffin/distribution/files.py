@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.database import FetchReporter
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.models.direct import DirectSource
     from pyffin.models.dist import Distribution
 
 
@@ -52,8 +53,8 @@ class DistributionFiles:
             direct = dist.direct
             if direct.kind == "git":
                 raise NotSupportedError(
-                    f"saving the git source {redact(direct.url)} as an archive is not "
-                    "supported yet", hint="pyffin pip wheel builds it into a wheel")
+                    f"the git source {redact(direct.url)} has no archive to check "
+                    "(see git_archive)")
             if direct.kind == "path":
                 assert direct.path is not None
                 return None if direct.is_directory else Path(direct.path)
@@ -84,6 +85,42 @@ class DistributionFiles:
                          "it again")
         self._download(file.url, entry.path, file.hashes, size=file.size)
         return entry.path
+
+    def git_archive(self, direct: DirectSource, commit: str | None, name: str, version: str,
+                    into: Path) -> Path:
+        """A zip of a git source at ``commit`` (its subdirectory, if it names one), as ``pip
+        download`` saves one: ``<name>-<version>.zip`` holding ``<name>/...``, written into
+        ``into``. It is made the same, byte for byte, from the same commit (sorted entries,
+        fixed timestamps), so a copy made before is recognised; ``.git`` is left out, and so
+        is a symbolic link leading out of the checkout."""
+        import stat
+        import zipfile
+
+        sources = self._sources()
+        assert direct.git is not None
+        commit = commit or sources.git_commit(direct)
+        root = sources.git.source_dir(direct.git, commit)
+        real_root = root.resolve()
+        archive = into / f"{name}-{version}.zip"
+        stamp = (1980, 1, 1, 0, 0, 0)
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d != ".git")
+                base = Path(dirpath)
+                for dirname in dirnames:
+                    info = zipfile.ZipInfo(f"{name}/{_relative(base / dirname, root)}/", stamp)
+                    info.external_attr = 0o40755 << 16
+                    z.writestr(info, b"")
+                for filename in sorted(filenames):
+                    path = base / filename
+                    if filename == ".git" or not path.resolve().is_relative_to(real_root):
+                        continue
+                    info = zipfile.ZipInfo(f"{name}/{_relative(path, root)}", stamp)
+                    mode = path.stat().st_mode
+                    info.external_attr = (0o100755 if mode & stat.S_IXUSR else 0o100644) << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    z.writestr(info, path.read_bytes())
+        return archive
 
     def _sources(self) -> SourceDistributions:
         if self.sources is None:
@@ -133,6 +170,10 @@ class DistributionFiles:
         finally:
             if self.reporter:
                 self.reporter.on_fetch_done(target.name)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
 
 
 def _local_path(url: str) -> str | None:
