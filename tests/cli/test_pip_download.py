@@ -139,6 +139,15 @@ def test_a_directory_in_the_way_is_an_error(index: IndexServer, tmp_path: Path) 
     assert "is a directory" in result.stderr
 
 
+def test_a_file_as_the_directory_is_a_usage_error(index: IndexServer, tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("mine")
+    for command, option in (("download", "-d"), ("wheel", "-w")):
+        result = pip(command, tmp_path, index, "lib", option, tmp_path / "out")
+        assert result.returncode == 2
+        assert "out is not a directory: the files cannot be saved there" in result.stderr
+    assert (tmp_path / "out").read_text() == "mine"
+
+
 def test_no_deps_and_requirement_and_constraint_files(index: IndexServer, tmp_path: Path) -> None:
     index.add_wheel(WheelSpec("lib", "2.0"))
     (tmp_path / "r.txt").write_text("app\n")

@@ -13,6 +13,7 @@ could only be computed on this one.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -123,6 +124,8 @@ def _run(build_wheels: bool, sources: Sequence[str | Path], *, dest: str | Path,
                            implementation=implementation, abis=abis, no_deps=no_deps,
                            only_binary=resolve_options.only_binary,
                            no_binary=resolve_options.no_binary)
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise UsageError(f"{os.fspath(dest)} is not a directory: the files cannot be saved there")
     session = session or Session()
     cutoffs = resolve_options.cutoffs()
     interpreter = find_interpreter(python, cache=session.cache)
