@@ -104,13 +104,14 @@ def test_a_damaged_copy_in_the_cache_is_downloaded_again(
 
 
 def test_a_file_already_in_the_directory_is_kept_when_it_is_the_same(
-        index: IndexServer, tmp_path: Path) -> None:
+        index: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     wheel = out / "lib-1.0-py3-none-any.whl"
     wheel.write_bytes(served(index, wheel.name))
     before = wheel.stat()
-    result = pip("download", tmp_path, index, "lib", "-d", out)
+    result = pip("download", tmp_path, index, "lib", "-d", "out")  # shown absolute, as pip
     assert result.returncode == 0, result
     assert f"File was already downloaded {wheel}" in result.stderr
     assert "Saved" not in result.stderr

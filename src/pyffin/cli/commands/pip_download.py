@@ -188,8 +188,10 @@ def _report(ctx: Context, result: DownloadResult) -> None:
         if saved.built and saved.status != "kept":
             note(f"Created wheel for {saved.name}: filename={saved.path.name} "
                  f"size={saved.size} sha256={saved.sha256}")
-        if saved.status == "kept":
-            note(f"File was already downloaded {shown}")
+        if saved.status == "kept":  # pip shows this one's absolute path
+            import os
+
+            note(f"File was already downloaded {os.path.abspath(saved.path)}")
             continue
         if saved.status == "replaced":
             ctx.console.warn(f"Replacing {shown}: the file there is not {saved.name} "
