@@ -234,3 +234,21 @@ def test_require_build_hashes(helper_index: IndexServer, tmp_path: Path,
     result = run("install", tmp_path, helper_index, "needs", "-b", tmp_path / "build.txt",
                  "--require-build-hashes", venv=venv)
     assert result.returncode == 0, result
+
+
+def test_compile_and_sync_take_build_constraints(
+        helper_index: IndexServer, tmp_path: Path, venv: Path) -> None:
+    helper_index.add_sdist(SdistSpec("dyn", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False, build_requires=["helper"]))
+    (tmp_path / "build.txt").write_text("helper<2\n")
+    (tmp_path / "r.in").write_text("dyn\n")
+    result = run("compile", tmp_path, helper_index, tmp_path / "r.in", "-b",
+                 tmp_path / "build.txt")
+    assert result.returncode == 0, result
+    assert fetched(helper_index, "helper-1.0-py3-none-any.whl") == 1
+    (tmp_path / "build.txt").write_text("helper>1\n")
+    (tmp_path / "r.txt").write_text("needs==1.0\n")
+    result = run("sync", tmp_path, helper_index, tmp_path / "r.txt", "-b",
+                 tmp_path / "build.txt", venv=venv)
+    assert result.returncode == 0, result
+    assert fetched(helper_index, "helper-2.0-py3-none-any.whl") == 1
