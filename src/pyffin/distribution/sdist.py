@@ -17,12 +17,14 @@ its revision, so built wheels stay tied to the freshness of their source:
 A revision holds ``metadata.rec`` (core metadata), ``manifest.rec`` (built wheel filename →
 its metadata, written atomically), the built wheels, ``NAME`` (for ``cache clean NAME``) and,
 for downloaded sources, the archive itself. What a build makes depends on how it was built:
-with ``-C/--config-settings`` or without build isolation, the metadata, manifest and wheels
-live in ``build-<hash of those options>/`` inside the revision instead, so a build with other
-settings never reuses them. Metadata comes from the sources without building
-when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else from the backend. Builds of one
-revision hold its ``.lock``: two processes never build the same thing at once, and the second
-finds the first one's wheel. Within a process, a build in flight is shared by every caller.
+with ``-C/--config-settings`` or without build isolation (or a package's own of those:
+``--config-settings-package``, ``--no-build-isolation-package``, see :class:`PackageBuilds`),
+the metadata, manifest and wheels live in ``build-<hash of those options>/`` inside the
+revision instead, so a build with other settings never reuses them. Metadata comes from the
+sources without building when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else
+from the backend. Builds of one revision hold its ``.lock``: two processes never build the same
+thing at once, and the second finds the first one's wheel. Within a process, a build in
+flight is shared by every caller.
 """
 
 from __future__ import annotations
@@ -365,8 +367,8 @@ class SourceDistributions:
                 metadata = None if editable else static_metadata(tree)
                 if metadata is None:
                     with self._reporting(source):
-                        built = self._builder_of(source).build_metadata(tree, tmp / "metadata",
-                                                            editable=editable)
+                        built = self._builder_of(source).build_metadata(
+                            tree, tmp / "metadata", editable=editable)
                     metadata = built.read()
                     if built.wheel is not None and not editable:
                         self._keep_wheel(source, built.wheel, metadata)
