@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.api.target import Target
-    from pyffin.distribution.database import FetchReporter
     from pyffin.interpreter import Interpreter
+    from pyffin.reporting import Reporter
 
 __all__ = ["DownloadResult", "SavedFile", "check_dist_restriction", "download",
            "parse_pip_python_version", "pip_target", "wheel"]
@@ -68,7 +68,7 @@ def download(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     require_hashes: bool = False,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
 ) -> DownloadResult:
     """Resolve ``sources`` (requirements files) and ``requirements`` (strings) and save the
@@ -94,7 +94,7 @@ def wheel(
     resolve_options: ResolveOptions = DEFAULT_RESOLVE,
     require_hashes: bool = False,
     build: BuildOptions | None = None,
-    reporter: FetchReporter | None = None,
+    reporter: Reporter | None = None,
     stdin: TextIO | None = None,
 ) -> DownloadResult:
     """Resolve as :func:`download` does and save a wheel of every package into ``wheel_dir``:
@@ -110,7 +110,7 @@ def _run(build_wheels: bool, sources: Sequence[str | Path], *, dest: str | Path,
          requirements: Sequence[str], constraints: Sequence[str | Path],
          overrides: Sequence[str | Path], session: Session | None, python: str | None,
          no_deps: bool, resolve_options: ResolveOptions, require_hashes: bool,
-         build: BuildOptions | None, reporter: FetchReporter | None, stdin: TextIO | None,
+         build: BuildOptions | None, reporter: Reporter | None, stdin: TextIO | None,
          platforms: Sequence[str] = (), python_version: str | None = None,
          implementation: str | None = None, abis: Sequence[str] = ()) -> DownloadResult:
     from pyffin.api import operations
@@ -127,6 +127,8 @@ def _run(build_wheels: bool, sources: Sequence[str | Path], *, dest: str | Path,
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise UsageError(f"{os.fspath(dest)} is not a directory: the files cannot be saved there")
     session = session or Session()
+    if reporter is not None and session.reporter is None:
+        session.reporter = reporter  # hears the resolution and builds too
     cutoffs = resolve_options.cutoffs()
     interpreter = find_interpreter(python, cache=session.cache)
     target = pip_target(interpreter, platforms=platforms, python_version=python_version,
