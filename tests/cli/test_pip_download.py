@@ -88,6 +88,15 @@ def test_download_takes_what_the_cache_has_instead_of_downloading_it_again(
     assert sorted(os.listdir(tmp_path / "two")) == sorted(os.listdir(tmp_path / "one"))
 
 
+def test_offline_download_from_the_cache(index: IndexServer, tmp_path: Path) -> None:
+    assert pip("download", tmp_path, index, "app", "-d", tmp_path / "one").returncode == 0
+    index.reset_counts()
+    result = pip("download", tmp_path, index, "app", "-d", tmp_path / "two", "--offline")
+    assert result.returncode == 0, result
+    assert index.count() == 0
+    assert sorted(os.listdir(tmp_path / "two")) == sorted(os.listdir(tmp_path / "one"))
+
+
 def test_a_damaged_copy_in_the_cache_is_downloaded_again(
         index: IndexServer, tmp_path: Path) -> None:
     """A damaged copy in the cache is a miss: downloaded again, never saved damaged."""
