@@ -19,7 +19,7 @@ from tests.support.index import IndexServer
 HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.markers",
          "packaging.metadata", "email.parser", "dataclasses", "inspect", "concurrent.futures",
          "logging", "subprocess", "zipfile", "tarfile", "pyffin.build", "pyffin.git",
-         "pyffin.client.http", "pyffin.interpreter.tags", "shutil")
+         "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "isal", "zlib_ng")
 
 PROBE = """
 import json, sys
