@@ -34,6 +34,13 @@ SCENARIOS: dict[str, Scenario] = {
         "compile",
         False,
     ),
+    "resolve-offline": Scenario(
+        "resolve offline",
+        "compile the set's `.in` with `--offline`, from a cache filled by one untimed online "
+        "run; the output file is removed before each run (pip-compile has no offline mode)",
+        "compile",
+        True,
+    ),
     "install-warm": Scenario(
         "install warm",
         "install the pinned `.txt` into a fresh venv; the cache is filled by one untimed "
@@ -89,10 +96,12 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
-#: Scenarios run on every benchmark set (``venv`` and the public ones are run separately).
+#: Scenarios run on every benchmark set (``venv`` and the public ones are run separately;
+#: ``resolve-offline`` only on :data:`OFFLINE_SETS`).
 SET_SCENARIOS: tuple[str, ...] = (
     "resolve-warm",
     "resolve-cold",
+    "resolve-offline",
     "install-warm",
     "install-cold",
     "install-cold-resolved",
@@ -102,6 +111,15 @@ SET_SCENARIOS: tuple[str, ...] = (
 PUBLIC_SCENARIOS: tuple[str, ...] = ("public-resolve-warm", "public-resolve-cold")
 SCALING_SCENARIOS: tuple[str, ...] = ("resolve-warm", "install-warm")
 SCALING_SIZES: tuple[int, ...] = (10, 50, 150)
+
+#: The sets measured offline (issue 18: pyffin was 3-20x uv there).
+OFFLINE_SETS: tuple[str, ...] = ("medium", "large")
+#: The generated set a resolver must walk back through (``tests/support/stress.py``).
+BACKTRACKING_SET = "backtracking"
+BACKTRACKING_SCENARIOS: tuple[str, ...] = ("resolve-cold", "resolve-warm", "resolve-offline")
+#: Versions of its ``sdk``: the walk tries about 560 of them and 1,120 of ``core`` (real
+#: ``boto3`` + ``urllib3<1.25.4``: about 1,400 of each).
+BACKTRACKING_SDKS = 700
 
 #: The pseudo set under which venv creation is recorded.
 VENV_SET = "venv"

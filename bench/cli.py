@@ -37,7 +37,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--sets",
         type=_names,
         default=None,
-        help="comma-separated sets (default: small,medium,large,sdist)",
+        help="comma-separated sets (default: small,medium,large,sdist,backtracking)",
     )
     parser.add_argument(
         "--scenarios",

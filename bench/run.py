@@ -7,7 +7,8 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,10 @@ from packaging.tags import Tag, sys_tags
 
 from bench import CHARTS_DIR, DATA_DIR, REPO_ROOT, REPORT, RESULTS, TOOLS_VENV, BenchError
 from bench.catalog import (
+    BACKTRACKING_SCENARIOS,
+    BACKTRACKING_SDKS,
+    BACKTRACKING_SET,
+    OFFLINE_SETS,
     PUBLIC_SCENARIOS,
     SCALING_SCENARIOS,
     SCALING_SIZES,
@@ -71,13 +76,16 @@ class Selection:
 
 
 def select(args: argparse.Namespace) -> Selection:
-    measured: list[str] = ["small"] if args.quick else (args.sets or list(SET_NAMES))
+    measured: list[str] = (
+        ["small"] if args.quick else (args.sets or [*SET_NAMES, BACKTRACKING_SET])
+    )
     scenarios: list[str] = args.scenarios or [*SET_SCENARIOS, "venv"]
     _validate(measured, scenarios)
     scaling = not (args.quick or args.no_scaling)
     needed = dict.fromkeys([*measured, *(SCALING_SOURCES if scaling else ())])
     return Selection(
-        sets={name: load_set(args.sets_dir, name) for name in needed},
+        # The backtracking set is generated (see _backtracking), not read.
+        sets={name: load_set(args.sets_dir, name) for name in needed if name in SET_NAMES},
         measured=tuple(measured),
         scenarios=tuple(scenarios),
         scaling=scaling,
@@ -155,7 +163,8 @@ def _check(
         mirror,
         plans,
         supported,
-        [CheckCase(_index_of(name), selection.sets[name]) for name in selection.measured],
+        [CheckCase(_index_of(name), selection.sets[name]) for name in selection.measured
+         if name in selection.sets],
         toolbox,
         resolvers,
         work=DATA_DIR / "work",
@@ -181,7 +190,8 @@ def _measure(
     remove(DATA_DIR / "work")
     runner.clear_caches()
     measurements: list[Measurement] = []
-    sizes = {name: len(selection.sets[name].pins) for name in selection.measured}
+    sizes = {name: len(bench_set.pins) for name, bench_set in selection.sets.items()
+             if name in selection.measured}
 
     def measure(target: Target, scenario: str) -> None:
         results = runner.run(target, scenario, selection.repeats(target.name))
@@ -202,10 +212,18 @@ def _measure(
                 server.take_misses,
             )
 
-        for name in selection.measured:
+        for name in (n for n in selection.measured if n in selection.sets):
             target = local(selection.sets[name], _index_of(name))
             for scenario in (s for s in SET_SCENARIOS if s in selection.scenarios):
-                measure(target, scenario)
+                if scenario != "resolve-offline" or name in OFFLINE_SETS:
+                    measure(target, scenario)
+        if BACKTRACKING_SET in selection.measured:
+            with _backtracking(log) as target:
+                assert target.expected is not None
+                sizes[BACKTRACKING_SET] = len(target.expected)
+                for scenario in BACKTRACKING_SCENARIOS:
+                    if scenario in selection.scenarios:
+                        measure(target, scenario)
         if "venv" in selection.scenarios:
             # Only the venv path matters here; no requirements, no index.
             none = Path(os.devnull)
@@ -233,6 +251,29 @@ def _measure(
     return measurements, sizes
 
 
+@contextmanager
+def _backtracking(log: Log) -> Iterator[Target]:
+    """The generated walk-back set (``tests/support/stress.py``) on its own local index: every
+    version a wheel with PEP 658 metadata; ``net<1.25`` + ``sdk`` must walk ``sdk`` and ``core``
+    back through hundreds of versions each."""
+    from tests.support import stress
+    from tests.support.index import IndexServer
+
+    files = DATA_DIR / "backtracking"
+    remove(files)
+    requirements = DATA_DIR / "sets" / f"{BACKTRACKING_SET}.in"
+    requirements.parent.mkdir(parents=True, exist_ok=True)
+    requirements.write_text("net<1.25\nsdk\n")
+    universe = stress.walkback(BACKTRACKING_SDKS)
+    with IndexServer(dist_dir=files) as server:
+        stress.serve(universe, server)
+        count = sum(len(versions) for versions in universe.values())
+        log(f"backtracking: serving {count} generated wheels at {server.index_url}")
+        yield Target(BACKTRACKING_SET, requirements, requirements, server.index_url,
+                     stress.expected_sdk_walkback(BACKTRACKING_SDKS))
+    remove(files)
+
+
 def report_only(*, log: Log) -> None:
     """Rewrite the report and charts from the last run's results."""
     _publish(load(RESULTS), log)
@@ -251,9 +292,10 @@ def _publish(results: Results, log: Log) -> None:
 
 
 def _validate(set_names: Sequence[str], scenarios: Sequence[str]) -> None:
-    unknown = [s for s in set_names if s not in SET_NAMES]
+    known = [*SET_NAMES, BACKTRACKING_SET]
+    unknown = [s for s in set_names if s not in known]
     if unknown:
-        raise BenchError(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(SET_NAMES)}")
+        raise BenchError(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     allowed = [*SET_SCENARIOS, "venv"]
     unknown = [s for s in scenarios if s not in allowed]
     if unknown:

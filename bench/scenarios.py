@@ -84,14 +84,15 @@ class Runner:
         steps: dict[str, _Steps] = {}
         for tool in self.tools:
             steps[tool] = self._steps(target, scenario, tool)
-            if not self.toolbox.supports(tool, operation):
+            impossible = self.toolbox.supports_scenario(tool, scenario)
+            if impossible is not None or not self.toolbox.supports(tool, operation):
                 results[tool] = Measurement(
                     target.name,
                     scenario,
                     tool,
                     UNSUPPORTED,
                     command=self.display(steps[tool].command, target),
-                    note=f"{tool} does not implement {operation} yet",
+                    note=impossible or f"{tool} does not implement {operation} yet",
                 )
                 continue
             progress = _Progress(tool)
@@ -184,6 +185,13 @@ class Runner:
 
         if SCENARIOS[scenario].operation == "compile":
             compile_cmd = tb.compile(tool, target.requirements_in, output, index, cache)
+            if scenario == "resolve-offline":
+                offline = tb.compile(
+                    tool, target.requirements_in, output, index, cache, offline=True
+                )
+                return _Steps(
+                    offline, [drop_output, untimed(compile_cmd)], [drop_output], check_resolved
+                )
             if scenario.endswith("warm"):
                 return _Steps(
                     compile_cmd, [drop_output, untimed(compile_cmd)], [drop_output], check_resolved

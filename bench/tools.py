@@ -169,7 +169,14 @@ class Toolbox:
         return tool != "pyffin" or operation in self.pyffin_help
 
     def compile(
-        self, tool: str, requirements: Path, output: Path, index_url: str, cache: Path
+        self,
+        tool: str,
+        requirements: Path,
+        output: Path,
+        index_url: str,
+        cache: Path,
+        *,
+        offline: bool = False,
     ) -> list[str]:
         if tool == "pip":
             # pip-compile hands --cache-dir on to pip (HTTP cache) and keeps its own there too.
@@ -178,7 +185,14 @@ class Toolbox:
             return [*cmd, "--cache-dir", str(cache), "--strip-extras", "-q"]
         cmd = [str(self.bin(tool)), "pip", "compile", str(requirements), "-o", str(output)]
         cmd += ["--index-url", index_url, *self._no_config(tool, "compile")]
+        cmd += ["--offline"] if offline else []
         return [*cmd, "--cache-dir", str(cache), "--python", str(self.python), "-q"]
+
+    def supports_scenario(self, tool: str, scenario: str) -> str | None:
+        """Why ``tool`` cannot run ``scenario`` whatever pyffin implements, or ``None``."""
+        if scenario == "resolve-offline" and tool == "pip":
+            return "pip-compile has no offline mode"
+        return None
 
     def install(
         self, tool: str, requirements: Path, venv: Path, index_url: str, cache: Path

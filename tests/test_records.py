@@ -67,6 +67,15 @@ def test_mutable_records() -> None:
         hash(c)
 
 
+def test_records_pickle_and_copy() -> None:
+    import copy
+    import pickle
+
+    for value in (Point(1, 2, "a"), Counter(3)):
+        assert pickle.loads(pickle.dumps(value)) == value
+        assert copy.copy(value) == value and copy.deepcopy(value) == value
+
+
 def test_replace() -> None:
     assert replace(Point(1, 2), y=5) == Point(1, 5)
     with pytest.raises(TypeError, match="no field 'z'"):

@@ -113,6 +113,24 @@ def test_pip_environment_variables_win_over_pip_files(project: Path, tmp_path: P
                                       find_links=("/opt/wheels",), no_index=False)
 
 
+def test_pips_names_for_private_index_settings(project: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = write_pip_conf(tmp_path / "pip.conf", "[global]\ntrusted-host = a.example\n"
+                          "  b.example:8443\nkeyring-provider = import\ncert = /etc/ca.pem\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    # pip's "import" and "auto" ask the keyring too: its command line, for pyffin.
+    assert resolve() == IndexSettings(allow_insecure_host=("a.example", "b.example:8443"),
+                                      keyring_provider="subprocess", cert="/etc/ca.pem")
+    monkeypatch.setenv("PIP_TRUSTED_HOST", "c.example")
+    monkeypatch.setenv("PIP_KEYRING_PROVIDER", "disabled")
+    assert resolve() == IndexSettings(allow_insecure_host=("c.example",),
+                                      keyring_provider="disabled", cert="/etc/ca.pem")
+    monkeypatch.setenv("PIP_KEYRING_PROVIDER", "always")
+    with pytest.raises(ConfigError, match="invalid value for PIP_KEYRING_PROVIDER: invalid "
+                                          "value 'always'"):
+        resolve()
+
+
 def test_pyffin_toml_wins_over_pip(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIP_INDEX_URL", "https://pip/simple")
     monkeypatch.setenv("PIP_FIND_LINKS", "/pip-wheels")

@@ -5,15 +5,20 @@ that work for the I/O pool.
 command, whose results are all ready at once, never needs a pool), and its worker threads keep
 the process alive until their work is done: a Ctrl-C would wait for the slowest download or
 build. These threads are daemons: once the command ends (interrupted or not), nothing waits
-for them. Work that does go to the I/O pool (:meth:`pyffin.client.http.HttpClient.submit`)
-reports back through a :class:`Future`.
+for them. Work that does go to the I/O pool (the session's,
+:attr:`pyffin.api.session.Session.pool`, which
+:meth:`pyffin.client.registry.RegistryClient.submit` uses) reports back through a
+:class:`Future`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from queue import SimpleQueue
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -117,12 +122,12 @@ class ThreadPool:
     its own :class:`Future`; what it raises is dropped here."""
 
     def __init__(self, max_workers: int, name: str) -> None:
-        import queue
-
         self._max_workers = max_workers
         self._name = name
-        self._queue: queue.SimpleQueue[tuple[Callable[..., object], tuple[object, ...]] | None]
-        self._queue = queue.SimpleQueue()
+        # Made with the first call: a warm command owns a pool it never uses, and importing
+        # queue (with heapq) costs about a millisecond.
+        self._queue: SimpleQueue[tuple[Callable[..., object], tuple[object, ...]] | None] | None
+        self._queue = None
         self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._threads = 0
@@ -132,6 +137,10 @@ class ThreadPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the thread pool is shut down")
+            if self._queue is None:
+                import queue
+
+                self._queue = queue.SimpleQueue()
             self._queue.put((fn, args))
             if self._idle.acquire(blocking=False):
                 return  # a waiting thread takes it
@@ -147,6 +156,8 @@ class ThreadPool:
 
         with self._lock:
             self._closed = True
+            if self._queue is None:
+                return  # never used
             try:
                 while True:
                     self._queue.get_nowait()
@@ -156,6 +167,7 @@ class ThreadPool:
                 self._queue.put(None)
 
     def _work(self) -> None:
+        assert self._queue is not None  # a thread starts after the first call is queued
         while True:
             item = self._queue.get()
             if item is None:

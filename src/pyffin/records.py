@@ -101,6 +101,9 @@ def _build(cls: type[Any], frozen: bool, eq: bool = True) -> type[Any]:
     namespace["__init__"] = globals_["__init__"]
     values = _getter(fields)
     namespace.setdefault("__repr__", _make_repr(fields))
+    # Pickled as the call that makes it again (the default would set frozen slots one by
+    # one): a resolution, made of records, can be kept (``pickle``) and sent between processes.
+    namespace.setdefault("__reduce__", lambda self: (type(self), values(self)))
     if eq:
         namespace.setdefault("__eq__", _make_eq(values))
     if frozen:

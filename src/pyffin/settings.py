@@ -7,14 +7,15 @@ In order of precedence:
 1. command-line flags;
 2. ``PYFFIN_*`` environment variables;
 3. for the index settings only: the options inside the requirements files being read (``-i``,
-   ``--extra-index-url``, ``-f``, ``--no-index``);
+   ``--extra-index-url``, ``-f``, ``--no-index``, ``--trusted-host``);
 4. ``pyffin.toml`` or ``[tool.pyffin]`` in ``pyproject.toml`` (the nearest of the current
    directory and its parents), then the user's ``~/.config/pyffin/pyffin.toml``. Keys go at the
    top level or in a ``[pip]`` table, which wins (as in uv's ``uv.toml``);
 5. **pip's own configuration**, for the settings pip has too (index URLs, find-links,
-   ``no-index``, ``cert``, ``constraint``): ``PIP_*`` variables, then the ``pip.conf`` files pip
-   reads (``[global]`` then ``[install]``; ``PIP_CONFIG_FILE``, and ``PIP_CONFIG_FILE=/dev/null``
-   to read none), so a pip user's setup works unchanged.
+   ``no-index``, ``cert``, ``trusted-host``, ``keyring-provider``, ``constraint``): ``PIP_*``
+   variables, then the ``pip.conf`` files pip reads (``[global]`` then ``[install]``;
+   ``PIP_CONFIG_FILE``, and ``PIP_CONFIG_FILE=/dev/null`` to read none), so a pip user's setup
+   works unchanged.
 
 ``--no-config`` (or ``PYFFIN_NO_CONFIG=1``) ignores every configuration file, pyffin's and pip's;
 environment variables still apply. A value set at a higher level replaces, never merges with, the
@@ -76,8 +77,12 @@ class Setting:
     index: bool = False
     #: Relative paths given in a pyffin configuration file are taken from the file's directory.
     paths: bool = False
-    #: Whether ``--KEY`` exists (``cert`` is configuration only).
+    #: Whether ``--KEY`` exists.
     flag: bool = True
+    #: pip's name for it, when pip's differs (``trusted-host`` for ``allow-insecure-host``).
+    pip_key: str | None = None
+    #: Values pip's configuration may hold that mean one of ours (pip's value, ours).
+    pip_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def option(self) -> str:
@@ -88,8 +93,13 @@ class Setting:
         return "PYFFIN_" + self.key.upper().replace("-", "_")
 
     @property
+    def pip_name(self) -> str:
+        """The key in ``pip.conf``."""
+        return self.pip_key or self.key
+
+    @property
     def pip_env(self) -> str:
-        return "PIP_" + self.key.upper().replace("-", "_")
+        return "PIP_" + self.pip_name.upper().replace("-", "_")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -101,8 +111,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("no-index", "bool", "ignore every index", pip=True, index=True),
     Setting("index-strategy", "choice", "which indexes a project's versions come from",
             choices=("first-index", "unsafe-first-match", "unsafe-best-match"), index=True),
-    Setting("cert", "string", "CA bundle for HTTPS", pip=True, index=True, paths=True,
-            flag=False),
+    Setting("cert", "string", "CA bundle for HTTPS, instead of the system's trust store",
+            pip=True, index=True, paths=True),
+    Setting("allow-insecure-host", "list", "hosts (`HOST[:PORT]`) whose HTTPS certificates are "
+            "not verified", pip=True, pip_key="trusted-host", index=True),
+    Setting("keyring-provider", "choice", "ask the `keyring` command for credentials",
+            choices=("disabled", "subprocess"), pip=True, index=True,
+            pip_values=(("auto", "subprocess"), ("import", "subprocess"))),
     # inputs
     Setting("constraint", "list", "constraints files", pip=True, paths=True),
     Setting("override", "list", "overrides files", paths=True),
@@ -146,6 +161,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+#: The settings pip has too, by their name in ``pip.conf``.
+BY_PIP_KEY: dict[str, Setting] = {setting.pip_name: setting for setting in SETTINGS if setting.pip}
 
 
 @record
@@ -166,6 +183,8 @@ class IndexSettings:
     no_index: bool | None = None
     index_strategy: str | None = None
     cert: str | None = None
+    allow_insecure_host: tuple[str, ...] | None = None
+    keyring_provider: str | None = None
 
     def over(self, lower: IndexSettings) -> IndexSettings:
         """These settings, with what is unset here taken from ``lower``."""
@@ -178,7 +197,11 @@ class IndexSettings:
 #: The :class:`IndexSettings` field of each index setting.
 _INDEX_FIELDS = {"index-url": "index_url", "extra-index-url": "extra_index_urls",
                  "find-links": "find_links", "no-index": "no_index",
-                 "index-strategy": "index_strategy", "cert": "cert"}
+                 "index-strategy": "index_strategy", "cert": "cert",
+                 "allow-insecure-host": "allow_insecure_host",
+                 "keyring-provider": "keyring_provider"}
+#: The same, public: the option (without ``--``) of each :class:`IndexSettings` field.
+INDEX_FIELDS: Mapping[str, str] = _INDEX_FIELDS
 
 
 def _values(settings: IndexSettings) -> tuple[Any, ...]:
@@ -223,6 +246,14 @@ def from_string(setting: Setting, text: str) -> Any:
         raise ValueError(f"invalid value {text!r} (expected one of: "
                          f"{', '.join(setting.choices)})")
     return text
+
+
+def from_pip_string(setting: Setting, text: str) -> Any:
+    """The value of ``setting`` as pip's configuration writes it: pip's own words for a choice
+    are taken as ours (``keyring-provider = auto`` is pyffin's ``subprocess``)."""
+    if setting.pip_values:
+        text = dict(setting.pip_values).get(text.strip(), text)
+    return from_string(setting, text)
 
 
 def from_toml(setting: Setting, value: object) -> Any:
@@ -345,13 +376,14 @@ class Configuration:
 
     # ------------------------------------------------------------------------------ levels
     def _environment(self) -> Layer:
-        return self._variables(SETTINGS, lambda s: s.env)
+        return self._variables(SETTINGS, lambda s: s.env, from_string)
 
     def _pip_environment(self) -> Layer:
-        return self._variables([s for s in SETTINGS if s.pip], lambda s: s.pip_env)
+        return self._variables([s for s in SETTINGS if s.pip], lambda s: s.pip_env,
+                               from_pip_string)
 
-    def _variables(self, settings: Sequence[Setting],
-                   name_of: Callable[[Setting], str]) -> Layer:
+    def _variables(self, settings: Sequence[Setting], name_of: Callable[[Setting], str],
+                   parse: Callable[[Setting, str], Any]) -> Layer:
         layer: Layer = {}
         for setting in settings:
             name = name_of(setting)
@@ -359,7 +391,7 @@ class Configuration:
             if text is None or text.strip() == "":
                 continue
             try:
-                layer[setting.key] = Found(from_string(setting, text), name)
+                layer[setting.key] = Found(parse(setting, text), name)
             except ValueError as e:
                 raise ConfigError(f"invalid value for {name}: {e}") from None
         return layer
@@ -436,6 +468,15 @@ def max_page_bytes(environ: Mapping[str, str] | None = None) -> int:
     value = int(env_number(MAX_PAGE_BYTES_ENV, DEFAULT_MAX_PAGE_BYTES, integer=True,
                            environ=environ))
     return value or DEFAULT_MAX_PAGE_BYTES
+
+
+def concurrent_downloads(environ: Mapping[str, str] | None = None) -> int:
+    """``PYFFIN_CONCURRENT_DOWNLOADS`` (default 50): requests in flight at once, and the
+    threads of the I/O pool that makes them."""
+    value = int(env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True, environ=environ))
+    if value < 1:
+        raise ConfigError("invalid value for PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1")
+    return value
 
 
 # ----------------------------------------------------------------------------- pyffin files
@@ -576,11 +617,11 @@ def read_pip_files(paths: Sequence[Path]) -> Layer:
                 continue
             where = f"{path} [{section}]"
             for key, text in parser.items(section):
-                setting = BY_KEY.get(key)
-                if setting is None or not setting.pip or not text.strip():
+                setting = BY_PIP_KEY.get(key)
+                if setting is None or not text.strip():
                     continue
                 try:
-                    layer[key] = Found(from_string(setting, text), where)
+                    layer[setting.key] = Found(from_pip_string(setting, text), where)
                 except ValueError as e:
                     log.warn_once(f"Ignoring {key} in {where}: {e}")
     return layer
@@ -610,7 +651,7 @@ def markdown_table() -> str:
         kind = {"choice": " \\| ".join(setting.choices),
                 "binary": "names, `:all:`, `:none:`"}.get(setting.kind, setting.kind)
         flag = f"`{setting.option}`" if setting.flag else ""
-        pip = f" (pip: `{setting.pip_env}`, `{setting.key}`)" if setting.pip else ""
+        pip = f" (pip: `{setting.pip_env}`, `{setting.pip_name}`)" if setting.pip else ""
         lines.append(f"| {flag} | `{setting.env}` | `{setting.key}` | {kind} | "
                      f"{setting.summary}{pip} |")
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from pyffin.cache import Cache
 from pyffin.errors import UsageError
 from pyffin.resolver import NoSolutionError
 from pyffin.settings import IndexSettings
-from tests.support.dists import WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
 
 
@@ -67,3 +67,60 @@ def test_compile_takes_groups_scripts_and_no_deps(session: pyffin.api.Session, t
     (tmp_path / "tool.py").write_text('# /// script\n# dependencies = ["lib"]\n# ///\n')
     assert pyffin.api.compile(["tool.py"], session=session).resolution.pins() == {
         "lib": Version("2.0")}
+
+
+def test_a_session_keeps_the_indexes_it_was_configured_with(session: pyffin.api.Session,
+                                                            tmp_path: Path) -> None:
+    from pyffin.api.session import IndexConflictError
+
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / f"{name}.in").write_text(f"--find-links {tmp_path / name}\napp\n")
+    first = pyffin.api.compile([tmp_path / "one.in"], session=session)
+    assert first.resolution["app"].version == Version("1.0")
+    # Another requirements file's indexes cannot be used by this session's registry: said,
+    # not silently ignored.
+    with pytest.raises(IndexConflictError, match=f"--find-links {tmp_path / 'two'} .* differs "
+                                                 f"from --find-links {tmp_path / 'one'}"):
+        pyffin.api.compile([tmp_path / "two.in"], session=session)
+    again = pyffin.api.compile([tmp_path / "one.in"], session=session)
+    assert again.resolution["app"].version == Version("1.0")
+
+
+def fresh_session(tmp_path: Path, server: IndexServer) -> pyffin.api.Session:
+    return pyffin.api.Session(Cache(tmp_path / "cache"),
+                              index=IndexSettings(index_url=server.index_url), no_config=True)
+
+
+def test_malformed_published_requirements_and_legacy_sdist_names_resolve_as_with_uv(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    # uv 0.13.9 on this index: django-es==7.2.2, elasticsearch-dsl==7.4.0, pybbox==0.0.5a0.
+    index_server.add_wheel(WheelSpec("django-es", "7.2.2", requires_dist=[
+        "elasticsearch-dsl (>=7.2.0<8.0.0)", "pybbox>=0.0.5a0"]))
+    index_server.add_wheel(WheelSpec("django-es", "7.2.1"))
+    index_server.add_wheel(WheelSpec("elasticsearch-dsl", "7.4.0"))
+    index_server.add_wheel(WheelSpec("elasticsearch-dsl", "8.0.0"))
+    index_server.add_sdist(SdistSpec("pybbox", "0.0.5a0", format="zip",
+                                     filename="pybbox-0.0.5-alpha.zip"))
+    result = pyffin.api.compile(requirements=["django-es"],
+                                session=fresh_session(tmp_path, index_server))
+    assert {k: str(v) for k, v in result.resolution.pins().items()} == {
+        "django-es": "7.2.2", "elasticsearch-dsl": "7.4.0", "pybbox": "0.0.5a0"}
+
+
+def test_a_version_without_a_wheel_for_the_target_is_explained_as_uv_does(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    for version in ("2.14.0", "2.15.0"):
+        index_server.add_wheel(WheelSpec("tf", version, tags=[
+            "cp39-cp39-manylinux_2_17_x86_64", "cp310-cp310-manylinux_2_17_x86_64",
+            "cp311-cp311-manylinux_2_17_x86_64"]))
+    with pytest.raises(NoSolutionError) as raised:
+        pyffin.api.compile(requirements=["tf==2.15.0"], python_version="3.12",
+                           python_platform="x86_64-manylinux_2_28",
+                           session=fresh_session(tmp_path, index_server))
+    # Word for word uv 0.13.9's on the same index.
+    assert str(raised.value) == (
+        "Because tf==2.15.0 has no wheels with a matching Python ABI tag (e.g., `cp312`) and you "
+        "require tf==2.15.0, we can conclude that your requirements are unsatisfiable.\n\n"
+        "hint: You require CPython 3.12 (`cp312`), but we only found wheels for `tf` (v2.15.0) "
+        "with the following Python ABI tags: `cp39`, `cp310`, `cp311`")

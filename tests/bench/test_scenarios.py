@@ -102,3 +102,13 @@ def test_an_install_with_the_resolve_cached_starts_from_what_a_compile_left(
     assert pip.status == OK, pip.note
     # Each run: the cache removed, a compile (untimed) fills it, the install finds it.
     assert calls.read_text().splitlines() == ["pip 0", "install 1", "pip 0", "install 1"]
+
+
+def test_an_offline_run_uses_the_cache_an_online_warm_up_filled(tmp_path: Path,
+                                                                  calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip", "uv"))
+    pip, uv = runner.run(target(tmp_path), "resolve-offline", repeat=2)
+    assert pip.status == UNSUPPORTED and pip.note == "pip-compile has no offline mode"
+    assert (uv.status, len(uv.times)) == (OK, 2)
+    assert uv.command.startswith("$TOOLS/bin/uv pip compile") and "--offline" in uv.command
+    assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # warm-up online, 2 offline

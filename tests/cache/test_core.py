@@ -169,6 +169,14 @@ def test_missing_or_corrupt_records_are_misses_with_one_warning(
     assert len(warnings) == 1 and "unreadable cache entry" in warnings[0]
 
 
+def test_an_entry_reads_its_own_record(cache: Cache) -> None:
+    entry = cache.entry(CacheBucket.SIMPLE, "pypi", "good.bin")
+    assert entry.read_record(_decode) is None
+    stamp = entry.write(b"v1:hello")
+    assert entry.read_record(_decode) == "hello"
+    assert entry.read_stamped_record(_decode) == ("hello", stamp)
+
+
 def test_persist_moves_a_directory_into_archives_behind_a_pointer(cache: Cache) -> None:
     pointer = cache.entry(CacheBucket.WHEELS, "pypi", "demo", "demo-1.0-py3-none-any.archive")
     with cache.temp_dir() as tmp:

@@ -257,8 +257,6 @@ def test_an_older_candidate_without_a_usable_wheel_is_judged_by_another_wheel(
     assert sdist_requests(index_server) == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs the provider to make a version whose metadata "
-                   "cannot be built unusable instead of failing (resolver-core, issue 18)")
 def test_an_older_candidate_whose_sdist_cannot_be_built_is_set_aside(
         index_server: IndexServer, tmp_path: Path) -> None:
     # As above, but lib 1.0 has no wheel at all: its metadata cannot be had, so it cannot be

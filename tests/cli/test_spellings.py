@@ -4,6 +4,7 @@ against the local index (issue 16)."""
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from tests.support.cli import Result, pyffin
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
+from tests.support.uv import UV, uv_env
 
 
 @pytest.fixture
@@ -125,10 +127,38 @@ def test_a_bad_index_name_is_a_usage_error(tmp_path: Path) -> None:
     assert "invalid index name 'my index'" in result.stderr
 
 
-def test_unsafe_first_match_is_not_supported_yet(index: IndexServer, tmp_path: Path) -> None:
-    result = compile_(tmp_path, "-i", index.index_url, "--index-strategy", "unsafe-first-match")
-    assert result.returncode == 1
-    assert "unsafe-first-match is not supported yet" in result.stderr
+@pytest.mark.parametrize("strategy, requirement, expected", [
+    ("first-index", "app", ["app==1.0", "lib==2.0"]),
+    ("unsafe-first-match", "app", ["app==1.0", "lib==2.0"]),  # the first index's versions
+    ("unsafe-best-match", "app", ["app==1.0", "lib==3.0"]),
+    ("unsafe-first-match", "app\nlib>2", ["app==1.0", "lib==3.0"]),  # then the next index's
+])
+def test_index_strategies_choose_as_uv(index: IndexServer, other_index: IndexServer,
+                                       tmp_path: Path, strategy: str, requirement: str,
+                                       expected: list[str]) -> None:
+    # --extra-index-url comes first: `index` (lib 1.0, 2.0), then `other_index` (lib 3.0).
+    args = ("-i", other_index.index_url, "--extra-index-url", index.index_url,
+            "--index-strategy", strategy)
+    (tmp_path / "req.in").write_text(requirement + "\n")
+    result = pyffin("pip", "compile", tmp_path / "req.in", "--no-header", "--no-annotate",
+                    "--no-config", *args, cache_dir=tmp_path / "cache")
+    assert pins(result) == expected
+    if UV is not None:
+        uv = subprocess.run([str(UV), "pip", "compile", str(tmp_path / "req.in"), "--no-header",
+                             "--no-annotate", *args, "--cache-dir", str(tmp_path / "uv-cache")],
+                            capture_output=True, text=True, env=uv_env(), timeout=120)
+        assert uv.returncode == 0, uv.stderr
+        assert [line for line in uv.stdout.splitlines() if line] == expected
+
+
+def test_first_index_does_not_look_past_the_first_index(index: IndexServer,
+                                                        other_index: IndexServer,
+                                                        tmp_path: Path) -> None:
+    (tmp_path / "req.in").write_text("lib>2\n")
+    result = pyffin("pip", "compile", tmp_path / "req.in", "--no-config", "-i",
+                    other_index.index_url, "--extra-index-url", index.index_url,
+                    cache_dir=tmp_path / "cache")
+    assert result.returncode == 1 and "lib>2" in result.stderr
 
 
 def test_config_settings_is_config_setting(tmp_path: Path) -> None:
@@ -217,10 +247,11 @@ def test_force_reinstall_is_reinstall(index: IndexServer, venv: Path) -> None:
     assert " - lib==1.0\n + lib==1.0\n" in again.stderr
 
 
-def test_trusted_host_is_accepted(index: IndexServer, venv: Path) -> None:
+def test_trusted_host_is_allow_insecure_host(index: IndexServer, venv: Path) -> None:
+    # pip's name for uv's option (see tests/cli/test_private_indexes.py for HTTPS).
     result = install(venv, index, "lib", "--trusted-host", "127.0.0.1", "-v")
     assert result.returncode == 0, result
-    assert "--trusted-host 127.0.0.1: plain HTTP is allowed" in result.stderr
+    assert "Using allow-insecure-host 127.0.0.1 from --allow-insecure-host" in result.stderr
     assert installed(venv) == ["lib==2.0"]
 
 

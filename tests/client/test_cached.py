@@ -74,6 +74,18 @@ def test_a_fresh_entry_is_served_without_a_request(server: IndexServer, cache: C
     assert server.count(PAGE) == 1
 
 
+def test_the_client_says_what_it_last_read_or_wrote_at_an_entry(server: IndexServer,
+                                                                 cache: Cache) -> None:
+    client = make_client(cache)
+    assert client.last_seen(entry(cache)) is None
+    get(client, server)  # written
+    written = client.last_seen(entry(cache))
+    assert written is not None and written[1] == entry(cache).stamp()
+    reader = make_client(cache)
+    get(reader, server)  # read, fresh
+    assert reader.last_seen(entry(cache)) == written
+
+
 def test_a_stale_entry_is_revalidated_and_a_304_keeps_the_data(server: IndexServer,
                                                                cache: Cache) -> None:
     server.set_max_age(0)
@@ -147,6 +159,24 @@ def test_responses_that_may_not_be_stored_are_not(server: IndexServer, cache: Ca
     client.get(url, entry(cache), transform, Body)
     assert server.count(PAGE) == 2
     assert not entry(cache).path.exists()
+
+
+def test_a_private_answer_is_kept_unless_credentials_were_sent(server: IndexServer,
+                                                               cache: Cache) -> None:
+    from pyffin.client.auth import Credentials
+    from tests.support.keyring import FakeKeyring
+
+    server.set_cache_control("private, max-age=600")
+    make_client(cache).get(server.url + PAGE, entry(cache), transform, Body)
+    assert entry(cache).path.exists()  # pyffin's cache is a private one
+    entry(cache).remove()
+    # Credentials the keyring gave after a 401 count as much as those of the URL.
+    server.auth = ("user", "pw")
+    keyring = FakeKeyring({(server.url + PAGE, None): ("user", "pw")})
+    client = CachedClient(cache, lambda: HttpClient(
+        HttpSettings(retries=0), Credentials(use_netrc=False, keyring=keyring)))
+    assert client.get(server.url + PAGE, entry(cache), transform, Body).text
+    assert keyring.asked and not entry(cache).path.exists()
 
 
 def test_a_corrupt_entry_is_a_miss(server: IndexServer, cache: Cache) -> None:

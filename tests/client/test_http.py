@@ -26,9 +26,11 @@ from pyffin.client.errors import (
     ResponseTooLargeError,
     TlsError,
 )
-from pyffin.client.http import HttpClient, HttpSettings
+from pyffin.client.http import HttpClient, HttpSettings, InsecureHost
+from pyffin.errors import UsageError
 from tests.support.dists import WheelSpec
-from tests.support.index import IndexServer
+from tests.support.index import IndexServer, self_signed_certificate
+from tests.support.keyring import FakeKeyring
 
 FAST = HttpSettings(timeout=5, retries=3, backoff=0.001)
 
@@ -146,6 +148,42 @@ def test_netrc_credentials(server: IndexServer, tmp_path: Path,
     assert server.request_log[-1].headers["authorization"] == "Basic Ym9iOmh1bnRlcjI="
 
 
+def test_a_refused_request_is_sent_again_with_the_keyrings_credentials(
+        server: IndexServer) -> None:
+    server.auth = ("alice", "s3cret")
+    keyring = FakeKeyring({(server.index_url, None): ("alice", "s3cret")})
+    http = HttpClient(FAST, Credentials(use_netrc=False, keyring=keyring,
+                                        indexes=[server.index_url]))
+    response = http.get(server.index_url + "foo/")
+    assert response.status == 200 and response.authenticated
+    assert [r.headers.get("authorization") for r in server.request_log] == [
+        None, "Basic YWxpY2U6czNjcmV0"]
+    # The rest of the realm gets them from the start, and the keyring is not asked again.
+    assert http.get(server.url + "/files/foo-1.0-py3-none-any.whl").status == 200
+    assert server.request_log[-1].headers.get("authorization") == "Basic YWxpY2U6czNjcmV0"
+    assert server.count() == 3 and keyring.asked == [(server.index_url, None)]
+
+
+def test_credentials_the_server_refuses_are_tried_once(server: IndexServer) -> None:
+    server.auth = ("alice", "s3cret")
+    keyring = FakeKeyring({(server.index_url, None): ("alice", "wrong")})
+    http = HttpClient(FAST, Credentials(use_netrc=False, keyring=keyring,
+                                        indexes=[server.index_url]))
+    with pytest.raises(AuthenticationError, match=r"refused access \(HTTP 401\)") as info:
+        http.get(server.index_url + "foo/")
+    assert "wrong" not in str(info.value) and "keyring" in (info.value.hint or "")
+    assert server.count() == 2
+
+
+def test_without_a_keyring_a_refusal_is_final(client: HttpClient, server: IndexServer) -> None:
+    server.auth = ("alice", "s3cret")
+    with pytest.raises(AuthenticationError):
+        client.get(server.index_url + "foo/")
+    assert server.count() == 1
+    response = client.get(server.index_url.replace("http://", "http://alice:s3cret@") + "foo/")
+    assert response.status == 200 and response.authenticated
+
+
 def test_file_urls_are_read_locally(client: HttpClient, tmp_path: Path) -> None:
     (tmp_path / "simple" / "foo").mkdir(parents=True)
     (tmp_path / "simple" / "foo" / "index.html").write_text("<a href='x'>x</a>")
@@ -238,6 +276,94 @@ def test_ssl_cert_file_is_trusted(tls_server: tuple[str, Path],
     url, cert = tls_server
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     assert HttpClient(HttpSettings.from_env()).get(url).content == b"via proxy"
+
+
+@pytest.fixture
+def https_index(tmp_path_factory: pytest.TempPathFactory,
+                tls_certificate: tuple[Path, Path]) -> Iterator[IndexServer]:
+    with IndexServer(tls=tls_certificate, dist_dir=tmp_path_factory.mktemp("tls-files")) as s:
+        s.add_wheel(WheelSpec("foo", "1.0"))
+        yield s
+
+
+def test_cert_names_the_ca_bundle_and_wins_over_ssl_cert_file(
+        https_index: IndexServer, tls_certificate: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, _key = tls_certificate
+    other, _ = self_signed_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    url = https_index.index_url + "foo/"
+    with pytest.raises(TlsError, match="certificate verify failed"):
+        HttpClient(HttpSettings.from_env()).get(url)
+    assert HttpClient(HttpSettings.from_env(ca_bundle=str(cert))).get(url).status == 200
+
+
+def test_ssl_cert_dir_is_trusted(https_index: IndexServer, tls_certificate: tuple[Path, Path],
+                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, _key = tls_certificate
+    subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", str(cert)],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / f"{subject_hash}.0").write_bytes(cert.read_bytes())
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "certs"))
+    assert HttpClient(HttpSettings.from_env()).get(https_index.index_url + "foo/").status == 200
+
+
+def test_a_missing_bundle_is_a_usage_error_naming_it(https_index: IndexServer,
+                                                     tmp_path: Path) -> None:
+    http = HttpClient(HttpSettings(ca_bundle=str(tmp_path / "nope.pem"), retries=0))
+    with pytest.raises(UsageError, match=r"nope\.pem does not exist \(--cert"):
+        http.get(https_index.index_url + "foo/")
+
+
+def test_an_insecure_host_is_not_verified(https_index: IndexServer,
+                                         recwarn: pytest.WarningsRecorder) -> None:
+    port = int(https_index.url.rsplit(":", 1)[1])
+    for allowed in ("127.0.0.1", f"127.0.0.1:{port}", f"https://127.0.0.1:{port}/simple", "*"):
+        http = HttpClient(HttpSettings(insecure_hosts=(InsecureHost.parse(allowed),)))
+        assert http.get(https_index.index_url + "foo/").status == 200, allowed
+    assert not recwarn.list  # no urllib3 warning on each request: the user asked for it
+    for other in (f"127.0.0.1:{port + 1}", "localhost", "http://127.0.0.1"):
+        http = HttpClient(HttpSettings(insecure_hosts=(InsecureHost.parse(other),),
+                                       retries=0))
+        with pytest.raises(TlsError):
+            http.get(https_index.index_url + "foo/")
+
+
+def test_a_redirect_from_an_insecure_host_to_another_is_verified(
+        https_index: IndexServer, tmp_path_factory: pytest.TempPathFactory,
+        tls_certificate: tuple[Path, Path]) -> None:
+    with IndexServer(tls=tls_certificate, dist_dir=tmp_path_factory.mktemp("b")) as other:
+        other.add_wheel(WheelSpec("foo", "2.0"))
+        elsewhere = other.index_url.replace("127.0.0.1", "localhost") + "foo/"
+        https_index.respond("/simple/foo/", b"", {"Location": elsewhere}, status=302)
+        insecure = (InsecureHost.parse("127.0.0.1"),)
+        with pytest.raises(TlsError, match=r"https://127\.0\.0\.1:\d+/simple/foo/"):
+            HttpClient(HttpSettings(insecure_hosts=insecure, retries=0)).get(
+                https_index.index_url + "foo/")
+        both = (*insecure, InsecureHost.parse("localhost"))
+        response = HttpClient(HttpSettings(insecure_hosts=both)).get(
+            https_index.index_url + "foo/")
+        assert response.status == 200 and b"foo-2.0" in response.content
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("example.com", InsecureHost("example.com")),
+    ("Example.COM:8443", InsecureHost("example.com", 8443)),
+    ("https://example.com:8443/simple/", InsecureHost("example.com", 8443, "https")),
+    ("http://10.0.0.1", InsecureHost("10.0.0.1", None, "http")),
+    ("[::1]:8443", InsecureHost("::1", 8443)),
+    ("*", InsecureHost("*")),
+])
+def test_insecure_hosts_are_written_as_uv_writes_them(text: str,
+                                                      expected: InsecureHost) -> None:
+    assert InsecureHost.parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", ":8080", "host:http", "host:99999", "https://"])
+def test_a_bad_insecure_host_says_what_is_wrong(text: str) -> None:
+    with pytest.raises(ValueError, match=r"no host|invalid port"):
+        InsecureHost.parse(text)
 
 
 # ------------------------------------------------------------------ retries and deadlines

@@ -57,11 +57,15 @@ def test_extra_index_comes_first_and_the_first_that_knows_a_project_wins(
     assert second_server.count("/simple/baz/") == 1  # asked first, 404
 
 
-def test_unsafe_best_match_merges_every_index(cache: Cache, index_server: IndexServer,
-                                              second_server: IndexServer) -> None:
+@pytest.mark.parametrize("strategy", ["unsafe-best-match", "unsafe-first-match"])
+def test_the_unsafe_strategies_read_every_index(cache: Cache, index_server: IndexServer,
+                                                second_server: IndexServer,
+                                                strategy: str) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     second_server.add_wheel(WheelSpec("foo", "9.0"))
-    registry = client(cache, index_server, second_server, index_strategy="unsafe-best-match")
+    registry = client(cache, index_server, second_server, index_strategy=strategy)
+    assert [p.source for p in registry.project("foo")] == [second_server.index_url,
+                                                           index_server.index_url]
     assert versions(registry, "foo") == {second_server.index_url: ["9.0"],
                                          index_server.index_url: ["1.0"]}
 
@@ -268,3 +272,27 @@ def test_a_metadata_member_larger_than_the_limit_is_refused_unread(
     with pytest.raises(MetadataError, match=r"foo-1\.0\.dist-info/METADATA in .* would "
                                             r"decompress to \d+ bytes, more than the 100000"):
         registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+
+
+def test_the_state_of_a_page_read_is_public_for_records_derived_from_it(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    registry = client(cache, index_server)
+    single = registry.single_page_entry("foo")
+    assert single is not None and single[0] == index_server.index_url
+    assert registry.page_validity(single[1]) is None  # not read yet
+    registry.project("foo")
+    state = registry.page_validity(single[1])
+    assert state is not None
+    policy, stamp = state
+    assert stamp == single[1].stamp() and registry.usable_without_network(policy, "foo")
+    assert client(cache, index_server, find_links=("/nowhere",)).single_page_entry("foo") is None
+
+
+def test_a_listed_file_streams_through_the_client(cache: Cache, index_server: IndexServer
+                                                  ) -> None:
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    chunks: list[bytes] = []
+    client(cache, index_server).stream(index_server.file_url(wheel.name), chunks.append,
+                                       chunks.clear)
+    assert b"".join(chunks) == wheel.read_bytes()

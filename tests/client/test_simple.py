@@ -175,3 +175,13 @@ def test_page_record_round_trip() -> None:
     data = codec.dumps(SimplePage.RECORD_SCHEMA, 1, page.to_record())
     again = SimplePage.from_record(codec.loads(data, SimplePage.RECORD_SCHEMA, 1))
     assert list(again.files()) == list(page.files())
+
+
+def test_legacy_sdist_names_are_read_as_uv_reads_them() -> None:
+    # The project's name, a dash, and a version that normalizes: only then (uv's rule).
+    page = parse_page("pybbox", URL, html(
+        '<a href="pybbox-0.0.5-alpha.zip">a</a>', '<a href="PyBBox-0.0.6-beta2.tar.gz">a</a>',
+        '<a href="pybbox-0.0.4.tar.gz">a</a>', '<a href="pybbox-extra-1.0.zip">a</a>',
+        '<a href="pybbox-latest-x.tar.gz">a</a>'), "text/html")
+    assert sorted(page.versions) == ["0.0.4", "0.0.5a0", "0.0.6b2"]
+    assert next(page.sdists("0.0.5a0")).filename == "pybbox-0.0.5-alpha.zip"

@@ -125,10 +125,10 @@ def test_a_hash_pyffin_cannot_compute_is_a_warning_and_an_error_in_hash_checking
 def test_a_direct_url_is_checked_against_its_fragment(cache: Cache, index_server: IndexServer,
                                                       foo: Path) -> None:
     from pyffin.models.direct import parse_direct
-    from pyffin.resolver.index_source import _direct_distribution
+    from pyffin.resolver.file_selection import direct_distribution
 
     url = f"{index_server.file_url(WHEEL)}#sha3_512={'0' * 128}"
-    dist = _direct_distribution("foo", parse_direct(url))
+    dist = direct_distribution("foo", parse_direct(url))
     assert dist.page is not None and dist.file is not None
     client = registry(cache, index_server)
     with pytest.raises(HashMismatchError, match=r"the index says sha3_512:0+"):
@@ -137,14 +137,34 @@ def test_a_direct_url_is_checked_against_its_fragment(cache: Cache, index_server
 
 def test_a_wheel_of_a_local_index_is_checked_too(cache: Cache, foo: Path,
                                                  tmp_path: Path) -> None:
-    from pyffin.distribution.database import built_wheel_page
     from pyffin.records import replace
 
-    page, file = built_wheel_page("foo", foo)
+    client = connect(cache, IndexSettings(no_index=True, find_links=(str(foo.parent),)))
+    page, file = wheel_of(client)  # a --find-links directory
+    assert file.url.startswith("file:")
     file = replace(file, hashes=(("sha384", "0" * 96),))
-    client = connect(cache, IndexSettings(no_index=True))
     with pytest.raises(HashMismatchError, match="the index says sha384:"):
         WheelDatabase(cache, client).fetch(page, file)
+
+
+def test_a_built_wheel_is_unzipped_once_and_again_after_it_changes(cache: Cache, foo: Path,
+                                                                    tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from pyffin.models.dist import BuiltWheel
+
+    built = tmp_path / "built" / foo.name
+    built.parent.mkdir()
+    shutil.copy(foo, built)
+    database = WheelDatabase(cache, connect(cache, IndexSettings(no_index=True)))
+    archive = database.built(BuiltWheel("foo", built))
+    assert (archive / "foo-1.0.dist-info" / "METADATA").is_file()
+    assert database.built(BuiltWheel("foo", built)) == archive  # once per process...
+    again = WheelDatabase(cache, connect(cache, IndexSettings(no_index=True)))
+    assert again.built(BuiltWheel("foo", built)) == archive  # ...and per cache
+    os.utime(built, ns=(1, 1))  # rebuilt: another wheel under the same name
+    assert again.built(BuiltWheel("foo", built)) != archive
 
 
 def sidecar(name: str, version: str, *requires: str) -> str:
@@ -313,12 +333,12 @@ def test_a_direct_url_is_hashed_against_record_unless_its_fragment_vouches_for_i
         cache: Cache, index_server: IndexServer, tampered: Path, fragment: bool) -> None:
     from pyffin.models.direct import parse_direct
     from pyffin.models.wheel import InvalidWheelError
-    from pyffin.resolver.index_source import _direct_distribution
+    from pyffin.resolver.file_selection import direct_distribution
 
     url = index_server.file_url(WHEEL)
     if fragment:
         url += f"#sha256={digest(tampered, 'sha256')}"
-    dist = _direct_distribution("foo", parse_direct(url))
+    dist = direct_distribution("foo", parse_direct(url))
     assert dist.page is not None and dist.file is not None
     database = WheelDatabase(cache, registry(cache, index_server))
     if fragment:
@@ -328,13 +348,13 @@ def test_a_direct_url_is_hashed_against_record_unless_its_fragment_vouches_for_i
             database.fetch(dist.page, dist.file)
 
 
-def test_a_local_wheel_is_hashed_against_its_record(cache: Cache, tampered: Path) -> None:
-    from pyffin.distribution.database import built_wheel_page
+def test_a_built_wheel_is_hashed_against_its_record(cache: Cache, tampered: Path) -> None:
+    from pyffin.models.dist import BuiltWheel
     from pyffin.models.wheel import InvalidWheelError
 
     client = connect(cache, IndexSettings(no_index=True))
     with pytest.raises(InvalidWheelError, match="does not match RECORD"):
-        WheelDatabase(cache, client).fetch(*built_wheel_page("foo", tampered))
+        WheelDatabase(cache, client).built(BuiltWheel("foo", tampered))
 
 
 # --------------------------------------------------------- downloads: no copy, bounded memory

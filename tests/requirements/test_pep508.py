@@ -13,6 +13,7 @@ from pyffin.requirements.pep508 import (
     InvalidRequirement,
     Marker,
     parse_requirement,
+    repairs,
 )
 
 REQUIREMENTS = [
@@ -142,3 +143,31 @@ def test_markers_print_like_packaging(marker: str) -> None:
 def test_a_marker_with_its_extra_known(marker: str, extra: str, expected: bool | str) -> None:
     reduced = Marker.parse(marker).with_extra(extra)
     assert (reduced if isinstance(reduced, bool) else str(reduced)) == expected
+
+
+@pytest.mark.parametrize("text, repaired, fixed", [
+    ("elasticsearch-dsl (>=7.2.0<8.0.0)", "elasticsearch-dsl (>=7.2.0,<8.0.0)",
+     "inserting missing comma"),
+    ("foo !=~5.0,>=4.12", "foo !=5.0.*,>=4.12", "replacing invalid tilde with wildcard"),
+    ("foo>=1.9.*", "foo>=1.9",
+     "removing star after comparison operator other than equal and not equal"),
+    ("foo!=3.0*", "foo!=3.0.*", "inserting missing dot"),
+    ("foo>=3.6,", "foo>=3.6", "removing trailing comma"),
+    ("foo>dev", "foo>0.0.0dev", "assuming 0.0.0dev"),
+    ("foo>=9.0.0a1.0", "foo>=9.0.0a1", "removing trailing zero"),
+    ("foo>= 2.7'; python_version >= '3'", "foo>= 2.7; python_version >= '3'",
+     "removing stray quotes"),
+])
+def test_uvs_repairs_of_common_mistakes(text: str, repaired: str, fixed: str) -> None:
+    *_, last = repairs(text)
+    assert last == (repaired, fixed)
+    PackagingRequirement(repaired)  # the repair parses
+
+
+def test_repairs_accumulate_in_uvs_order() -> None:
+    assert list(repairs("foo>=1.9.*,<2,")) == [
+        ("foo>=1.9,<2,", "removing star after comparison operator other than equal and not "
+                         "equal"),
+        ("foo>=1.9,<2", "removing star after comparison operator other than equal and not "
+                        "equal, removing trailing comma"),
+    ]

@@ -269,7 +269,6 @@ def test_binary_format_control_follows_pip(parse: Parse, lines_: list[str],
 
 def test_ignored_options_warn_naming_the_line(parse: Parse, warnings: list[str]) -> None:
     spec = parse("""\
-        --trusted-host host
         --prefer-binary
         --use-feature=truststore
         foo==1.0 --config-settings key=value --global-option=--quiet
@@ -277,13 +276,30 @@ def test_ignored_options_warn_naming_the_line(parse: Parse, warnings: list[str])
         """)
     assert names(spec) == ["foo", "bar"]
     assert warnings == [
-        "requirements.txt:1: --trusted-host is not supported by pyffin; ignored",
-        "requirements.txt:2: --prefer-binary is not supported by pyffin; ignored",
-        "requirements.txt:3: --use-feature is not supported by pyffin; ignored",
+        "requirements.txt:1: --prefer-binary is not supported by pyffin; ignored",
+        "requirements.txt:2: --use-feature is not supported by pyffin; ignored",
+        "requirements.txt:3: --config-settings is not supported by pyffin; ignored",
+        "requirements.txt:3: --global-option is not supported by pyffin; ignored",
         "requirements.txt:4: --config-settings is not supported by pyffin; ignored",
-        "requirements.txt:4: --global-option is not supported by pyffin; ignored",
-        "requirements.txt:5: --config-settings is not supported by pyffin; ignored",
     ]
+
+
+def test_trusted_hosts_are_kept(parse: Parse, warnings: list[str]) -> None:
+    spec = parse("""\
+        --trusted-host internal.example
+        --trusted-host=mirror.example:8443 --trusted-host https://[::1]:8443/simple
+        --trusted-host internal.example
+        """)
+    assert spec.trusted_hosts == ("internal.example", "mirror.example:8443",
+                                  "https://[::1]:8443/simple")
+    assert warnings == []
+
+
+@pytest.mark.parametrize("value", [":8080", "host:port", "[::1", "host:123456"])
+def test_a_bad_trusted_host_names_the_line(parse: Parse, value: str) -> None:
+    with pytest.raises(RequirementsError, match=r"requirements.txt:2: --trusted-host needs "
+                                                r"HOST or HOST:PORT"):
+        parse(f"foo\n--trusted-host {value}\n")
 
 
 def test_file_options_on_a_requirement_line_warn(parse: Parse, warnings: list[str]) -> None:

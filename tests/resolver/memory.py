@@ -20,7 +20,7 @@ from pyffin.resolver.errors import NoSolutionError, PackageNotFoundError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.resolution import Resolution
 from pyffin.resolver.solver import resolve
-from pyffin.resolver.source import Candidate, PackageSource
+from pyffin.resolver.source import Candidate, Dropped, PackageSource
 
 #: CPython 3.11.7 on x86_64 Linux.
 TARGET = {
@@ -52,6 +52,8 @@ class Release:
     #: Name and version the metadata claims, when they should disagree with the index.
     metadata_name: str | None = None
     metadata_version: str | None = None
+    #: The rank of the index offering it (``--index-strategy unsafe-first-match``).
+    index: int = 0
 
 
 #: name -> version -> requirements (``Sequence[str]``) or :class:`Release`.
@@ -70,6 +72,8 @@ class MemorySource(PackageSource):
     errors: dict[tuple[str, str], Exception] = field(default_factory=dict)
     #: Direct references: URL -> the version of the universe it stands for.
     urls: dict[str, str] = field(default_factory=dict)
+    #: Versions the index lists without a file for the target (not candidates).
+    no_files: dict[str, list[Dropped]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._releases = {
@@ -78,7 +82,7 @@ class MemorySource(PackageSource):
             for name, versions in self.universe.items()
         }
         self._candidates = {
-            name: [Candidate(version, release.yanked, release.python)
+            name: [Candidate(version, release.yanked, release.python, release.index)
                    for version, release in releases.items()]
             for name, releases in self._releases.items()
         }
@@ -111,6 +115,10 @@ class MemorySource(PackageSource):
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         return name not in self.slow
+
+    def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
+        self.calls.append(("dropped", name, None))
+        return self.no_files.get(name, [])
 
     def resolution_done(self) -> None:
         self.calls.append(("resolution_done", "", None))

@@ -12,7 +12,18 @@ from packaging.version import Version
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.ranges import FULL, VersionSet
 from pyffin.resolver.report import explain
-from tests.resolver.memory import Release, failure
+from pyffin.resolver.source import Dropped
+from tests.resolver.memory import MemorySource, Release, failure, solve
+
+
+def explanation(source: MemorySource, *requirements: str) -> str:
+    from pyffin.resolver.errors import NoSolutionError
+
+    try:
+        solve(source, *requirements)
+    except NoSolutionError as e:
+        return str(e)
+    raise AssertionError("expected no solution")
 
 
 def test_a_simple_conflict() -> None:
@@ -157,17 +168,15 @@ def test_a_conclusion_reused_later_is_numbered() -> None:
     assert failure(universe, "foo>=1.0.0,<2") == (
         "Because only a==1.0.0 is available and a==1.0.0 depends on b>=2.0.0,<3, we can conclude "
         "that a>=1.0.0,<2 depends on b>=2.0.0,<3.\n"
-        "And because foo==1.0.0 depends on b>=1.0.0,<2, we can conclude that a>=1.0.0,<2 and "
-        "foo==1.0.0 are incompatible.\n"
-        "And because foo==1.0.0 depends on a>=1.0.0,<2 and only foo==1.0.0 | ==1.1.0 are "
-        "available, we can conclude that foo>=1.0.0,!=1.1.0,<2 cannot be used. (1)\n"
+        "And because foo==1.0.0 depends on b>=1.0.0,<2 and a>=1.0.0,<2, we can conclude that "
+        "foo==1.0.0 cannot be used. (1)\n"
         "\n"
         "Because only x==1.0.0 is available and x==1.0.0 depends on y>=2.0.0,<3, we can conclude "
         "that x>=1.0.0,<2 depends on y>=2.0.0,<3.\n"
         "And because foo==1.1.0 depends on y>=1.0.0,<2 and x>=1.0.0,<2, we can conclude that "
         "foo==1.1.0 cannot be used.\n"
-        "And because we know from (1) that foo>=1.0.0,!=1.1.0,<2 cannot be used, we can conclude "
-        "that foo>=1.0.0,<2 cannot be used.\n"
+        "And because we know from (1) that foo==1.0.0 cannot be used, we can conclude that "
+        "foo>=1.0.0,<2 cannot be used.\n"
         "And because you require foo>=1.0.0,<2, we can conclude that your requirements are "
         "unsatisfiable.")
 
@@ -200,6 +209,9 @@ class _Facts:
     def hidden_prereleases(self, name: str, version_range: VersionSet) -> list[Version]:
         return []
 
+    def narrow(self, name: str, versions: VersionSet) -> VersionSet:
+        return versions
+
 
 def test_an_explanation_thousands_of_steps_deep_is_written() -> None:
     # p0 -> p1 -> ... -> pN, and pN has no version: each step derives "p_i cannot be used".
@@ -227,3 +239,70 @@ def test_an_explanation_thousands_of_steps_deep_is_written() -> None:
     assert lines[-1] == ("And because p0==1.0 depends on p1 and you require p0, we can conclude "
                          "that your requirements are unsatisfiable.")
     assert hints == ()
+
+
+def test_versions_whose_metadata_is_invalid_are_named_with_the_reason() -> None:
+    assert failure({"a": {"1.0": ["b>="], "1.1": ["c>="]}}, "a") == (
+        "Because only a>=1.0,<=1.1 is available and a>=1.0,<=1.1 have invalid metadata, we can "
+        "conclude that all versions of a cannot be used.\n"
+        "And because you require a, we can conclude that your requirements are unsatisfiable.\n\n"
+        "hint: `a==1.0`: declares invalid requirement 'b>=': Expected semicolon (after name "
+        "with no version specifier) or end ...\n\n"
+        "hint: `a==1.1`: declares invalid requirement 'c>=': Expected semicolon (after name "
+        "with no version specifier) or end ...")
+
+
+def test_a_version_that_could_not_be_built_is_named_only_when_it_matters() -> None:
+    from pyffin.build.errors import BuildError
+
+    error = BuildError("Failed to build a-2.0.tar.gz: the build_wheel hook failed\n(output)")
+    source = MemorySource({"a": {"1.0": [], "2.0": []}}, errors={("a", "2.0"): error})
+    assert explanation(source, "a>=1.5") == (
+        "Because only a==1.0 | ==2.0 are available and a==2.0 could not be built, we can "
+        "conclude that a>=1.5 cannot be used.\n"
+        "And because you require a>=1.5, we can conclude that your requirements are "
+        "unsatisfiable.\n\n"
+        "hint: `a==2.0`: Failed to build a-2.0.tar.gz: the build_wheel hook failed ...")
+
+
+def test_a_version_without_a_wheel_for_the_target_says_which_tag_is_missing() -> None:
+    dropped = {"tf": [Dropped(Version("2.15.0"), "abi-tag", ("cp39", "cp310", "cp311"), "cp312")]}
+    source = MemorySource({"tf": {"2.14.0": []}}, no_files=dropped)
+    assert explanation(source, "tf==2.15.0") == (
+        "Because tf==2.15.0 has no wheels with a matching Python ABI tag (e.g., `cp312`) and you "
+        "require tf==2.15.0, we can conclude that your requirements are unsatisfiable.\n\n"
+        "hint: You require CPython 3.12 (`cp312`), but we only found wheels for `tf` (v2.15.0) "
+        "with the following Python ABI tags: `cp39`, `cp310`, `cp311`")
+
+
+def test_versions_without_files_for_the_target_merge_into_one_range() -> None:
+    dropped = {"tf": [Dropped(Version(v), "platform-tag", ("win_amd64",), "manylinux_2_28_x86_64")
+                      for v in ("2.14.0", "2.15.0")],
+               "src": [Dropped(Version("1.0"), "no-build", expected="--only-binary :all:")]}
+    source = MemorySource({"tf": {}, "src": {}}, no_files=dropped)
+    assert explanation(source, "tf") == (
+        "Because only tf>=2.14.0,<=2.15.0 is available and tf>=2.14.0,<=2.15.0 have no wheels "
+        "with a matching platform tag (e.g., `manylinux_2_28_x86_64`), we can conclude that all "
+        "versions of tf cannot be used.\n"
+        "And because you require tf, we can conclude that your requirements are "
+        "unsatisfiable.\n\n"
+        "hint: Wheels are available for `tf` (v2.15.0) on the following platform: `win_amd64`")
+    assert explanation(source, "src") == (
+        "Because only src==1.0 is available and src==1.0 has no usable wheels, we can conclude "
+        "that all versions of src cannot be used.\n"
+        "And because you require src, we can conclude that your requirements are "
+        "unsatisfiable.\n\n"
+        "hint: Wheels are required for `src` because building from source is disabled for all "
+        "packages (i.e., with `--only-binary :all:`)")
+
+
+def test_consecutive_versions_read_as_one_range() -> None:
+    # uv: "b>=0.1.50,<=0.1.113 depends on c>=2", not 64 versions joined by "|".
+    universe: dict[str, Any] = {"b": {f"0.1.{i}": ["c>=2"] for i in range(50, 114)},
+                                "c": {"1.0": [], "2.0": []}}
+    universe["b"].update({"0.1.49": [], "0.1.114": ["c>=3"]})
+    assert failure(universe, "b>=0.1.50", "c<2") == (
+        "Because b>=0.1.50,<=0.1.113 depends on c>=2 and b==0.1.114 depends on c>=3, we can "
+        "conclude that b>=0.1.50 depends on c>=2.\n"
+        "And because you require b>=0.1.50 and c<2, we can conclude that your requirements are "
+        "unsatisfiable.")

@@ -12,14 +12,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from pyffin.build import BuildError
-from pyffin.cache import Cache, CacheBucket
-from pyffin.client.cached import Refresh
+from pyffin.cache import Cache
 from pyffin.client.registry import RegistryClient, connect
 from pyffin.errors import NotSupportedError
 from pyffin.models.format_control import BinaryPolicy
 from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.resolver.errors import PackageNotFoundError
-from pyffin.resolver.index_source import _SUMMARY_VERSION as SUMMARY_VERSION
 from pyffin.resolver.index_source import IndexSource
 from pyffin.settings import IndexSettings
 from tests.support.dists import SdistSpec, WheelSpec
@@ -115,6 +113,33 @@ def test_a_package_cutoff_wins_over_the_default(cache: Cache, index_server: Inde
     assert (versions(src, "foo"), versions(src, "bar")) == (["1.0", "2.0"], ["1.0"])
 
 
+@pytest.mark.parametrize("strategy, expected", [
+    # (version, index rank): with unsafe-first-match, the first index offering it; the
+    # find-links count as the first (uv merges them into every index's versions).
+    ("unsafe-first-match", [("0.5", 0), ("1.0", 0), ("2.0", 0), ("3.0", 1)]),
+    ("unsafe-best-match", [("0.5", 0), ("1.0", 0), ("2.0", 0), ("3.0", 0)]),
+])
+def test_candidates_know_their_index_for_unsafe_first_match(
+        cache: Cache, index_server: IndexServer, tmp_path_factory: pytest.TempPathFactory,
+        make_wheel: Any, strategy: str, expected: list[tuple[str, int]]) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    links = tmp_path_factory.mktemp("links")
+    (links / make_wheel("foo", "0.5").name).write_bytes(make_wheel("foo", "0.5").read_bytes())
+    with IndexServer(dist_dir=tmp_path_factory.mktemp("second")) as second:
+        second.add_wheel(WheelSpec("foo", "2.0"))
+        second.add_wheel(WheelSpec("foo", "3.0"))
+        registry = connect(cache, IndexSettings(
+            index_url=second.index_url, extra_index_urls=(index_server.index_url,),
+            find_links=(str(links),), index_strategy=strategy))
+        src = IndexSource(registry, tags=TAGS)
+        found = sorted((str(c.version), c.index_rank) for c in src.candidates(name("foo")))
+        assert found == expected
+        # 2.0 is on both: the first index's file is the one used.
+        best = src.files("foo", Version("2.0")).best
+        assert best.page is not None and best.page.source == index_server.index_url
+
+
 def test_metadata_of_a_wheel(cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
     src = source(cache, index_server)
@@ -148,7 +173,6 @@ def test_prefetch_makes_data_ready(cache: Cache, index_server: IndexServer) -> N
     assert index_server.count("/files/foo-1.0-py3-none-any.whl.metadata") == 1
 
 
-# ---------------------------------------------------------------- the usable-versions summary
 class PageReads:
     """Counts how often sources ask the registry for pages (each ask decodes a page)."""
 
@@ -163,164 +187,6 @@ class PageReads:
 
             monkeypatch.setattr(RegistryClient, method, counted)
 
-
-def summary_files(cache: Cache) -> list[Path]:
-    return sorted(cache.bucket(CacheBucket.SIMPLE).glob("*/*/foo.*.rec"))
-
-
-def test_a_later_source_answers_from_the_summary_without_the_page(
-        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0", requires_python=">=3.12"), yanked="broken")
-    index_server.add_wheel(WheelSpec("foo", "2.0", requires_dist=["bar"]))
-    index_server.add_sdist(SdistSpec("foo", "3.0"))
-    first = source(cache, index_server)
-    expected = sorted(first.candidates(name("foo")), key=lambda c: c.version)
-    first.metadata(name("foo"), Version("2.0"))
-    # Summaries are written once the resolution is over, not while pages are being fetched.
-    assert summary_files(cache) == []
-    first.resolution_done()
-    assert len(summary_files(cache)) == 1
-
-    reads = PageReads(monkeypatch)
-    second = source(cache, index_server)
-    second.prefetch_candidates(name("foo"))
-    assert second.is_ready(name("foo"), None)
-    assert sorted(second.candidates(name("foo")), key=lambda c: c.version) == expected
-    assert second.metadata(name("foo"), Version("2.0")).requires_dist == ("bar",)
-    # The summary knows each version's best file ...
-    best = second.files("foo", Version("1.0")).best
-    original = first.files("foo", Version("1.0")).best
-    assert best.page is not None and original.page is not None
-    assert (best.page.source, best.page.page.name, best.page.flat, best.file, best.is_wheel) \
-        == (original.page.source, original.page.page.name, original.page.flat, original.file,
-            original.is_wheel)
-    assert best.file is not None and best.file.yanked == "broken"
-    assert second.files("foo", Version("3.0")).best.label == "foo-3.0.tar.gz"
-    assert reads.count == 0
-    # ... and every file of a version needs the page: it is read then, once.
-    assert len(second.files("foo", Version("2.0")).usable) == 1
-    assert len(second.files("foo", Version("3.0")).usable) == 1
-    assert reads.count == 1
-
-
-def test_each_target_has_its_own_summary(cache: Cache, index_server: IndexServer) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["cp311-cp311-manylinux_2_17_x86_64"]))
-    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
-    pure = IndexSource(connect(cache, IndexSettings(index_url=index_server.index_url)),
-                       tags=("py3-none-any",))
-    assert versions(pure, "foo") == ["1.0"]
-    no_binary = source(cache, index_server, binary=BinaryPolicy(no_binary=frozenset({"foo"})))
-    assert versions(no_binary, "foo") == []
-    assert len(summary_files(cache)) == 3
-    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
-
-
-def test_a_package_cutoff_has_its_own_summary(cache: Cache, index_server: IndexServer) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0"),
-                           upload_time=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    index_server.add_wheel(WheelSpec("foo", "2.0"),
-                           upload_time=datetime(2025, 1, 1, tzinfo=timezone.utc))
-    cutoff = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
-    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
-    assert versions(source(cache, index_server, exclude_newer_packages={"foo": cutoff}),
-                    "foo") == ["1.0"]
-    assert len(summary_files(cache)) == 2
-    # Another package's cutoff leaves foo's summary as it was.
-    assert versions(source(cache, index_server, exclude_newer_packages={"bar": cutoff}),
-                    "foo") == ["1.0", "2.0"]
-    assert len(summary_files(cache)) == 2
-
-
-def test_without_summaries_none_is_read_or_written(cache: Cache, index_server: IndexServer,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-    [summary] = summary_files(cache)
-    reads = PageReads(monkeypatch)
-    assert versions(source(cache, index_server, summaries=False), "foo") == ["1.0"]
-    assert reads.count == 1  # the page, not the summary
-    summary.unlink()
-    assert versions(source(cache, index_server, summaries=False), "foo") == ["1.0"]
-    assert summary_files(cache) == []
-
-
-def test_a_summary_of_a_replaced_page_file_is_ignored(
-        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    first = source(cache, index_server)
-    assert versions(first, "foo") == ["1.0"]
-    # Another process wrote the page again (same policy, new file): the summary no longer
-    # speaks for it.
-    single = first.registry.single_page_entry("foo")
-    assert single is not None
-    page = single[1]
-    page.write(page.path.read_bytes())
-    reads = PageReads(monkeypatch)
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-    assert reads.count == 1
-    # ... and the source that read the page summarized it afresh.
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-    assert reads.count == 1
-
-
-def test_a_summary_holds_versions_of_one_packaging_release(
-        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import packaging
-
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    index_server.add_wheel(WheelSpec("foo", "1.0.post1"))
-    assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
-    # The summary keeps pickled Version objects: another packaging release has its own.
-    monkeypatch.setattr(packaging, "__version__", "0.0-another")
-    reads = PageReads(monkeypatch)
-    assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
-    assert reads.count == 1
-    assert len(summary_files(cache)) == 2
-
-
-def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) -> None:
-    from pyffin.cache import codec
-
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-    [summary] = summary_files(cache)
-    stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
-    stamp, policy, rows, _pickled = stored
-    summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
-                                    (stamp, policy, rows, b"garbage")))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-
-
-def test_a_stale_page_is_revalidated_despite_its_summary(cache: Cache,
-                                                         index_server: IndexServer) -> None:
-    index_server.set_max_age(0)
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-    index_server.add_wheel(WheelSpec("foo", "2.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
-
-
-def test_refresh_ignores_the_summary(cache: Cache, index_server: IndexServer) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
-    index_server.add_wheel(WheelSpec("foo", "2.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]  # fresh: from the cache
-    refreshed = IndexSource(connect(cache, IndexSettings(index_url=index_server.index_url),
-                                    refresh=Refresh(packages=["foo"])), tags=TAGS)
-    assert versions(refreshed, "foo") == ["1.0", "2.0"]
-    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
-
-
-def test_find_links_make_no_summary(cache: Cache, index_server: IndexServer,
-                                    tmp_path: Path) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0"))
-    links = tmp_path / "links"
-    links.mkdir()
-    registry = connect(cache, IndexSettings(index_url=index_server.index_url,
-                                            find_links=(str(links),)))
-    assert versions(IndexSource(registry, tags=TAGS), "foo") == ["1.0"]
-    assert summary_files(cache) == []
 
 
 # ----------------------------------------------------------- metadata without building (issue 18)
@@ -383,7 +249,7 @@ def test_the_stand_in_is_the_wheel_nearest_to_the_target(cache: Cache,
 
     def stand_in(**kwargs: Any) -> str | None:
         src = source(cache, index_server, **kwargs)
-        found = src.stand_in(src.files("foo", Version("1.0")))
+        found = src.selection.stand_in(src.files("foo", Version("1.0")))
         return None if found is None else found.label
 
     # Right Python and ABI on another platform first (the first listed among equals) ...
@@ -402,10 +268,10 @@ def test_without_a_stand_in_python_tags_count_before_none(cache: Cache,
     index_server.add_wheel(WheelSpec("foo", "1.0", tags=["cp311-cp311m-win32"]))
     index_server.add_sdist(SdistSpec("foo", "1.0"))
     src = source(cache, index_server)
-    found = src.stand_in(src.files("foo", Version("1.0")))
+    found = src.selection.stand_in(src.files("foo", Version("1.0")))
     assert found is not None and found.label == "foo-1.0-cp311-cp311m-win32.whl"
     index_server.add_sdist(SdistSpec("bar", "1.0"))
-    assert src.stand_in(src.files("bar", Version("1.0"))) is None
+    assert src.selection.stand_in(src.files("bar", Version("1.0"))) is None
 
 
 def test_a_broken_stand_in_falls_back_to_the_sdist(cache: Cache,
@@ -491,6 +357,50 @@ def test_the_summary_keeps_the_stand_in(cache: Cache, index_server: IndexServer,
     second = source(cache, index_server, sources=CountingSources())
     assert versions(second, "foo") == ["1.0", "2.0"]
     assert second.metadata(name("foo"), Version("1.0")).requires_dist == ("bar",)
-    assert second.stand_in(second.files("foo", Version("2.0"))) is None
+    assert second.selection.stand_in(second.files("foo", Version("2.0"))) is None
     assert reads.count == 0
     assert distribution_requests(index_server) == []
+
+
+def test_versions_without_a_usable_file_are_reported_with_what_they_lack(
+        cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.resolver.source import Dropped
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["pp310-pypy310_pp73-manylinux1_x86_64"]))
+    index_server.add_wheel(WheelSpec("foo", "3.0", tags=["cp39-cp39-manylinux_2_17_x86_64",
+                                                         "cp310-cp310-manylinux_2_17_x86_64"]))
+    index_server.add_wheel(WheelSpec("foo", "4.0", tags=["cp311-cp311-win_amd64"]))
+    index_server.add_sdist(SdistSpec("foo", "5.0"))
+    # A CPython 3.11 target accepts cp39 and cp310 as Python tags (with the abi3 ABI only).
+    tags = (*TAGS, "cp310-abi3-manylinux_2_17_x86_64", "cp39-abi3-manylinux_2_17_x86_64")
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
+    src = IndexSource(registry, tags=tags,
+                      binary=BinaryPolicy(only_binary=frozenset({"foo"})))
+    assert versions(src, "foo") == ["1.0"]
+    assert sorted(src.dropped(name("foo")), key=lambda d: d.version) == [
+        Dropped(Version("2.0"), "python-tag", ("pp310",), "cp311"),
+        Dropped(Version("3.0"), "abi-tag", ("cp39", "cp310"), "cp311"),
+        Dropped(Version("4.0"), "platform-tag", ("win_amd64",), "manylinux_2_17_x86_64"),
+        Dropped(Version("5.0"), "no-build", (), "--only-binary foo"),
+    ]
+
+
+def test_a_version_past_exclude_newer_is_not_reported_as_dropped(
+        cache: Cache, index_server: IndexServer) -> None:
+    late = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["cp311-cp311-win_amd64"]),
+                           upload_time=late)
+    src = source(cache, index_server,
+                 exclude_newer=datetime(2029, 1, 1, tzinfo=timezone.utc).timestamp())
+    assert versions(src, "foo") == ["1.0"]
+    assert list(src.dropped(name("foo"))) == []
+
+
+def test_a_legacy_sdist_name_is_a_candidate(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("pybbox", "0.0.5a0", format="zip",
+                                     filename="pybbox-0.0.5-alpha.zip"))
+    src = source(cache, index_server)
+    assert versions(src, "pybbox") == ["0.0.5a0"]
+    assert src.files("pybbox", Version("0.0.5a0")).best.label == "pybbox-0.0.5-alpha.zip"

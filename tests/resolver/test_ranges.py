@@ -8,6 +8,7 @@ from packaging.version import Version
 
 from pyffin.resolver.ranges import (
     FULL,
+    RangeMemo,
     SpecifierError,
     format_range,
     mentions_prerelease,
@@ -122,3 +123,14 @@ def test_complements_and_empty_sets_display_readably() -> None:
 def test_a_specifier_naming_a_prerelease_opts_in(clauses: list[tuple[str, str]],
                                                   explicit: bool) -> None:
     assert mentions_prerelease(clauses) is explicit
+
+
+def test_clauses_are_memoized_only_in_the_callers_memo() -> None:
+    memo: RangeMemo = {}
+    assert specifier_range(">=", "1.0", memo) is specifier_range(">=", "1.0", memo)
+    assert list(memo) == [(">=", "1.0")]
+    assert specifiers_range([("<", "2"), (">=", "1.0")], memo) == \
+        specifiers_range([("<", "2"), (">=", "1.0")])
+    assert ("<", "2") in memo
+    # Without one, nothing is kept from call to call (no process-wide state).
+    assert specifier_range(">=", "3.0") is not specifier_range(">=", "3.0")

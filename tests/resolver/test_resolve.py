@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
+from pyffin.build.errors import BuildError, InvalidSourceTree
+from pyffin.client.errors import ConnectError, OfflineError
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.models.metadata import MetadataError
 from pyffin.resolver.errors import NoSolutionError
@@ -82,6 +84,11 @@ PRE = {"a": {"1.0": [], "2.0b1": [], "2.0b2": []}, "b": {"0.9b1": [], "1.0": []}
     ("if-necessary", "a>=1.5", "2.0b2"),
     ("allow", "a", "2.0b2"),
     ("explicit", "a>=2.0b1", "2.0b2"),
+    # uv 0.13: naming a pre-release admits pre-releases, but a final release that satisfies
+    # the requirement is still preferred.
+    ("if-necessary-or-explicit", "a>=0.9b1", "1.0"),
+    ("explicit", "a>=0.9b1", "1.0"),
+    ("allow", "a>=0.9b1", "2.0b2"),
 ])
 def test_prerelease_modes_choose_like_uv(mode: str, requirement: str, expected: str) -> None:
     name = requirement[0]
@@ -103,6 +110,29 @@ def test_disallowed_prereleases_are_never_chosen(mode: str) -> None:
     assert pins(PRE, "a", options=options)["a"] == "1.0"
     with pytest.raises(PyffinError, match="unsatisfiable"):
         pins(PRE, "c", options=options)
+
+
+#: With ``--index-strategy unsafe-first-match``: lib 1.0 and 2.0b1 on the first index, 3.0 and
+#: 0.5 on the second; "old" offers only a release that needs Python 4 first.
+FIRST_MATCH = {
+    "lib": {"1.0": [], "2.0b1": [], "3.0": Release(index=1), "0.5": Release(index=1)},
+    "old": {"2.0": Release(python=">=4"), "1.0": Release(index=1)},
+}
+
+
+@pytest.mark.parametrize("requirement, options, expected", [
+    ("lib", ResolverOptions(), "1.0"),  # the first index's newest, not the highest overall
+    ("lib<1", ResolverOptions(), "0.5"),  # nothing on the first index: the second's
+    ("lib>1", ResolverOptions(), "2.0b1"),  # uv: each index's pre-releases before the next's
+    ("lib>1", ResolverOptions(prerelease="disallow"), "3.0"),
+    ("lib", ResolverOptions(resolution="lowest"), "1.0"),
+    ("old", ResolverOptions(), "1.0"),  # the first index's only version does not fit
+])
+def test_unsafe_first_match_tries_each_index_in_turn(requirement: str,
+                                                    options: ResolverOptions,
+                                                    expected: str) -> None:
+    name = requirement[:3]
+    assert pins(FIRST_MATCH, requirement, options=options)[name] == expected
 
 
 YANKED = {"a": {"1.0": [], "1.1": Release(yanked=True)}}
@@ -129,6 +159,22 @@ def test_a_yanked_version_pinned_exactly_is_used() -> None:
     assert pins(YANKED, "a", constraints=["a==1.1"]) == {"a": "1.1"}
 
 
+def test_only_the_lower_bound_of_requires_python_counts_as_in_uv() -> None:
+    # The target is 3.11.7: an upper bound (a guess about future Pythons) is ignored.
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.8,<3.11"),
+                      "3.0": Release(python=">=3.12,<4")}}
+    assert pins(universe, "a") == {"a": "2.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(python="==3.10.*")}}, "a") == {"a": "2.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(metadata_python="<3.11")}}, "a") == {"a": "2.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(python=">3.11.7")}}, "a") == {"a": "1.0"}
+
+
+def test_requires_python_compares_the_targets_release_only() -> None:
+    candidate = dict(TARGET, python_full_version="3.13.0rc1", python_version="3.13")
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.13")}}
+    assert pins(universe, "a", markers=candidate) == {"a": "2.0"}
+
+
 def test_versions_whose_requires_python_excludes_the_target_are_skipped() -> None:
     universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12"),
                       "1.5": Release(metadata_python=">=3.12")}}
@@ -141,6 +187,21 @@ def test_an_index_requires_python_spares_fetching_the_metadata() -> None:
     source = MemorySource({"a": {"1.0": [], "2.0": Release(python=">=3.12")}})
     pins(source, "a")
     assert ("metadata", "a", "2.0") not in source.calls
+
+
+def test_nothing_the_index_rules_out_is_prefetched() -> None:
+    # Neither the likely-next-version guess nor a batch asks for a version the index page
+    # already excludes (Requires-Python, yanked).
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12"), "3.0": Release(yanked=True)},
+                "b": {f"1.{i}": [f"c=={i}"] for i in range(30)},
+                "c": {**{str(i): Release(python=">=3.12") for i in range(0, 30, 2)},
+                      **{str(i): [] for i in range(1, 30, 2)}}}
+    source = MemorySource(universe)
+    assert pins(source, "a", "b", "c<3") == {"a": "1.0", "b": "1.1", "c": "1"}
+    asked = {(kind, name, version) for kind, name, version in source.calls
+             if kind in ("prefetch", "metadata")}
+    assert not {("prefetch", "a", "2.0"), ("prefetch", "a", "3.0")} & asked
+    assert not {call for call in asked if call[1] == "c" and int(call[2] or 0) % 2 == 0}
 
 
 def test_dependency_cycles_resolve() -> None:
@@ -267,16 +328,48 @@ def test_url_pins_are_written_as_direct_references() -> None:
     assert text == f"b @ {URL}\n"
 
 
-def test_metadata_for_another_project_or_version_is_an_error() -> None:
-    with pytest.raises(MetadataError, match=r"is for another project: b 1\.0"):
-        pins({"a": {"1.0": Release(metadata_name="b")}}, "a")
-    with pytest.raises(MetadataError, match=r"is for version '1\.1'"):
-        pins({"a": {"1.0": Release(metadata_version="1.1")}}, "a")
+def test_a_version_whose_metadata_names_another_project_or_version_is_skipped() -> None:
+    assert pins({"a": {"1.0": [], "2.0": Release(metadata_name="b")}}, "a") == {"a": "1.0"}
+    assert pins({"a": {"1.0": [], "2.0": Release(metadata_version="2.1")}}, "a") == {"a": "1.0"}
 
 
-def test_an_invalid_requires_dist_names_the_distribution() -> None:
-    with pytest.raises(MetadataError, match=r"a==1.0 declares invalid requirement 'b>='"):
-        pins({"a": {"1.0": ["b>="]}}, "a")
+def test_a_version_declaring_an_invalid_requirement_is_skipped() -> None:
+    assert pins({"a": {"1.0": ["b"], "2.0": ["b>="]}, "b": {"1.0": []}}, "a") == {
+        "a": "1.0", "b": "1.0"}
+
+
+def test_a_version_whose_marker_cannot_be_evaluated_is_skipped() -> None:
+    universe = {"a": {"1.0": [], "2.0": ["b; python_version ~= '3'"]}, "b": {"1.0": []}}
+    assert pins(universe, "a") == {"a": "1.0"}
+
+
+@pytest.mark.parametrize("error", [
+    MetadataError("no METADATA in a-2.0-py3-none-any.whl"),
+    BuildError("Failed to build a-2.0.tar.gz: the backend's build_wheel hook failed"),
+    InvalidSourceTree("a-2.0.tar.gz has no pyproject.toml or setup.py"),
+])
+def test_a_version_whose_metadata_cannot_be_had_is_skipped(error: PyffinError) -> None:
+    source = MemorySource({"a": {"1.0": [], "2.0": []}}, errors={("a", "2.0"): error})
+    assert pins(source, "a") == {"a": "1.0"}
+
+
+def test_a_failure_of_an_unneeded_version_is_never_seen() -> None:
+    error = BuildError("Failed to build b-1.0.tar.gz")
+    source = MemorySource({"a": {"1.0": ["b"], "2.0": ["b>=2"]}, "b": {"1.0": [], "2.0": []}},
+                          errors={("b", "1.0"): error})
+    assert pins(source, "a") == {"a": "2.0", "b": "2.0"}
+    assert ("metadata", "b", "1.0") not in source.calls
+
+
+@pytest.mark.parametrize("error", [
+    ConnectError("cannot connect", url="https://files.example.com/a-2.0.whl.metadata"),
+    OfflineError("not in the cache (--offline)", url="https://x.example/a-2.0.whl.metadata"),
+])
+def test_network_errors_of_a_needed_version_stay_fatal(error: PyffinError) -> None:
+    source = MemorySource({"a": {"1.0": [], "2.0": []}}, errors={("a", "2.0"): error})
+    with pytest.raises(type(error)) as raised:
+        pins(source, "a")
+    assert raised.value is error
 
 
 def test_errors_of_the_source_propagate_unchanged() -> None:
@@ -307,3 +400,35 @@ def test_packages_whose_data_arrived_are_decided_first() -> None:
     pins(source, "root")
     assert [name for kind, name, _ in source.calls if kind == "metadata"] == [
         "root", "slow", "fast"]
+
+
+def test_common_mistakes_in_published_requirements_are_repaired_as_uv_does() -> None:
+    universe = {"django-es": {"7.2.2": ["elasticsearch-dsl (>=7.2.0<8.0.0)", "foo!=3.0*"],
+                              "7.2.1": []},
+                "elasticsearch-dsl": {"7.4.0": [], "8.0.0": []}, "foo": {"3.0.1": [], "3.1": []}}
+    assert pins(universe, "django-es") == {"django-es": "7.2.2", "elasticsearch-dsl": "7.4.0",
+                                           "foo": "3.1"}
+
+
+def test_a_requires_python_with_a_common_mistake_is_repaired() -> None:
+    universe = {"a": {"1.0": [], "2.0": Release(python=">=3.12.*")}}
+    assert pins(universe, "a") == {"a": "1.0"}  # >=3.12, not "invalid, so anything goes"
+
+
+def test_a_package_that_keeps_causing_conflicts_is_decided_later_as_in_uv() -> None:
+    # ``redis`` (required first) is decided at 8.1.0; every stable kombu[redis] wants <6.5.
+    # uv 0.13.9: after 5 conflicts redis is deprioritized and its decision undone, so kombu is
+    # decided first and redis follows at 6.4.0; without that the walk goes through every kombu
+    # and ends on the pre-release that admits redis 8.
+    kombu = {f"5.{minor}.{patch}": Release(["vine", "redis>=4.5,<6.5; extra == 'redis'"],
+                                           extras=["redis"])
+             for minor in range(7) for patch in range(3)}
+    kombu["5.7.0a1"] = Release(["vine", "redis>=4.5,<9; extra == 'redis'"], extras=["redis"])
+    source = MemorySource({"redis": {"6.4.0": [], "8.1.0": []},
+                           "celery": {"5.6.3": ["kombu[redis]>=5.0"]},
+                           "kombu": kombu, "vine": {"5.1.0": []}})
+    assert pins(source, "redis", "celery") == {
+        "celery": "5.6.3", "kombu": "5.6.2", "redis": "6.4.0", "vine": "5.1.0"}
+    tried = {version for kind, name, version in source.calls
+             if kind == "metadata" and name == "kombu"}
+    assert len(tried) <= 6

@@ -5,6 +5,8 @@
 * ``dist_dir``: an empty per-test directory for built distributions.
 * ``make_wheel(name, version="1.0", **WheelSpec fields) -> Path`` and
   ``make_sdist(name, version="1.0", **SdistSpec fields) -> Path`` build into ``dist_dir``.
+* ``tls_certificate``: a self-signed certificate for ``127.0.0.1``/``localhost`` and its key
+  (made once per test process), for ``IndexServer(tls=...)``.
 
 ::
 
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 import pytest
 
 from tests.support.dists import SdistSpec, WheelSpec, build_sdist, build_wheel
-from tests.support.index import IndexServer
+from tests.support.index import IndexServer, self_signed_certificate
 
 
 class MakeDist(Protocol):
@@ -56,3 +58,8 @@ def make_sdist(dist_dir: Path) -> MakeDist:
         return build_sdist(SdistSpec(name, version, **fields), dist_dir)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))

@@ -31,12 +31,16 @@ headers and body: hostile pages, gzip bombs, ``Retry-After``). :meth:`~IndexServ
 lists a file with any hashes, right or wrong. Every request is recorded in
 :attr:`IndexServer.request_log` and counted by :meth:`IndexServer.count`.
 
+``auth=(user, password)`` makes every request need those basic-auth credentials (else 401 with
+``WWW-Authenticate``); ``tls=(cert, key)`` serves HTTPS (see :func:`self_signed_certificate`).
+
 ``python -m tests.support.index DIR [--port N]`` serves every distribution file under DIR.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import email.parser
 import email.utils
@@ -46,6 +50,7 @@ import io
 import json
 import re
 import socket
+import ssl
 import sys
 import tarfile
 import tempfile
@@ -63,7 +68,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from tests.support.dists import SdistSpec, WheelSpec, build_sdist, build_wheel, normalize_name
 
-__all__ = ["SIMPLE_HTML", "SIMPLE_JSON", "IndexServer", "Request", "is_distribution"]
+__all__ = ["SIMPLE_HTML", "SIMPLE_JSON", "IndexServer", "Request", "is_distribution",
+           "self_signed_certificate"]
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
@@ -75,6 +81,24 @@ _ALIASES = {
     "application/vnd.pypi.simple.latest+html": SIMPLE_HTML,
 }
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz")
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for ``127.0.0.1`` and ``localhost`` (valid for a week) and its key, made
+    with the ``openssl`` command (the test is skipped without it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        import pytest
+
+        pytest.skip("openssl is not installed")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
 
 
 def is_distribution(filename: str) -> bool:
@@ -264,7 +288,9 @@ class IndexServer:
     ``ranges``: honour Range requests (False: answer 200 with the full body).
     ``etag``/``last_modified``: send (and honour) that validator.
     ``dist_dir``: where :meth:`add_wheel`/:meth:`add_sdist` build (default: a temp dir removed
-    by :meth:`stop`). These flags are plain attributes and may be changed while running.
+    by :meth:`stop`). ``auth``: the basic-auth user and password every request must carry.
+    ``tls``: a certificate and key file to serve HTTPS with. These flags (but ``tls``) are plain
+    attributes and may be changed while running.
     """
 
     def __init__(
@@ -278,7 +304,11 @@ class IndexServer:
         last_modified: bool = True,
         port: int = 0,
         dist_dir: Path | None = None,
+        auth: tuple[str, str] | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
+        self.auth = auth
+        self.tls = tls
         self.metadata_files = metadata_files
         self.json_api = json_api
         self.ranges = ranges
@@ -342,10 +372,12 @@ class IndexServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (the server must be started)."""
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls``; the server must be
+        started)."""
         if self._httpd is None:
             raise RuntimeError("IndexServer is not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def index_url(self) -> str:
@@ -672,7 +704,26 @@ class _HTTPServer(ThreadingHTTPServer):
         self.index = index
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self.tls_context: ssl.SSLContext | None = None
+        if index.tls is not None:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(*index.tls)
         super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # The TLS handshake happens here, in the connection's own thread: a client that never
+        # completes it does not hold up the others.
+        if self.tls_context is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            wrapped = self.tls_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # a client that does not trust the certificate hangs up
+        try:
+            super().finish_request(wrapped, client_address)
+        finally:
+            wrapped.close()
 
     def close_connections(self) -> None:
         # Wake handler threads blocked on idle keep-alive connections.
@@ -682,7 +733,7 @@ class _HTTPServer(ThreadingHTTPServer):
                     conn.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | ssl.SSLError):
             super().handle_error(request, client_address)  # a real bug: show the traceback
 
 
@@ -717,6 +768,14 @@ class _Handler(BaseHTTPRequestHandler):
         index = self.server.index
         path = unquote(urlsplit(self.path).path)
         index._record(Request(self.command, path, {k.lower(): v for k, v in self.headers.items()}))
+        if index.auth is not None:
+            expected = "Basic " + base64.b64encode(":".join(index.auth).encode()).decode()
+            if self.headers.get("Authorization") != expected:
+                body = b"credentials needed\n"
+                self._send(401, {"WWW-Authenticate": 'Basic realm="index"',
+                                 "Content-Length": str(len(body)), "Cache-Control": "no-store"},
+                           body)
+                return
         delay = index._take_fault("delay", path)
         if delay:
             time.sleep(delay)

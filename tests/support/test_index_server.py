@@ -454,3 +454,29 @@ def test_the_listen_backlog_takes_a_clients_connections_at_once() -> None:
     from tests.support.index import _HTTPServer
 
     assert _HTTPServer.request_queue_size >= HttpSettings().concurrency
+
+
+def test_auth_asks_every_request_for_its_credentials(served: IndexServer) -> None:
+    import base64
+
+    served.auth = ("alice", "s3cret")
+    refused = fetch(served, "/simple/foo/")
+    assert refused.status == 401 and refused.headers["WWW-Authenticate"] == 'Basic realm="index"'
+    token = base64.b64encode(b"alice:s3cret").decode()
+    assert fetch(served, WHEEL, Authorization=f"Basic {token}").status == 200
+    assert fetch(served, WHEEL, Authorization="Basic d3Jvbmc6d3Jvbmc=").status == 401
+
+
+def test_tls_serves_https_with_the_given_certificate(
+        tmp_path_factory: pytest.TempPathFactory, tls_certificate: tuple[Path, Path]) -> None:
+    import ssl
+
+    cert, _key = tls_certificate
+    with IndexServer(tls=tls_certificate, dist_dir=tmp_path_factory.mktemp("tls")) as server:
+        server.add_wheel(FOO)
+        assert server.index_url.startswith("https://127.0.0.1:")
+        with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
+            urlopen(server.index_url + "foo/", timeout=10)
+        context = ssl.create_default_context(cafile=str(cert))
+        with urlopen(server.index_url + "foo/", timeout=10, context=context) as response:
+            assert b"foo-1.0-py3-none-any.whl" in response.read()

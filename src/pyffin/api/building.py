@@ -54,59 +54,40 @@ class InstallingBuildContext:
 
     def install_requirements(self, requirements: Sequence[str], environment: BuildEnvironment,
                              *, purpose: str) -> None:
-        from packaging.version import InvalidVersion, Version
-
+        from pyffin.api import operations
         from pyffin.build import BuildError
-        from pyffin.distribution.database import DistributionDatabase, WheelDatabase
         from pyffin.installer.installed import scan
-        from pyffin.installer.link import install_wheel
-        from pyffin.installer.uninstall import uninstall
+        from pyffin.installer.plan import make_plan
+        from pyffin.requirements import RequirementEntry, RequirementsSpec
         from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
-        from pyffin.resolver import DirectRequirement, NoSolutionError, resolve
-        from pyffin.resolver.index_source import IndexSource
+        from pyffin.resolver import NoSolutionError
 
-        direct = []
+        entries = []
         for text in requirements:
             try:
-                direct.append(DirectRequirement(parse_requirement(text), purpose))
+                entries.append(RequirementEntry(parse_requirement(text), origin=purpose))
             except InvalidRequirement as e:
                 raise BuildError(f"invalid requirement {text!r} in the {purpose}: {e}") from None
         interpreter = environment.interpreter
         # The backend's extra requirements join what is already in the environment: prefer
         # those versions, and never leave two versions of one project side by side.
-        installed = {d.normalized_name: d for d in scan(
-            [Path(p) for p in interpreter.site_packages])}
-        preferences = {}
-        for name, dist in installed.items():
-            try:
-                preferences[name] = Version(dist.version)
-            except InvalidVersion:
-                continue
-        registry = self.session.registry()
-        source = IndexSource(registry, tags=interpreter.tags, sources=self.sources)
+        installed = scan([Path(p) for p in interpreter.site_packages])
         try:
-            resolution = resolve(direct, source, interpreter.markers, preferences=preferences)
+            resolved = operations.resolve(
+                self.session, RequirementsSpec(tuple(entries)), markers=interpreter.markers,
+                tags=interpreter.tags, sources=self.sources,
+                preferences=operations.installed_preferences(installed), report=False)
         except NoSolutionError as e:
             # Said as what it is: this source cannot be built (not "the requirements fail").
             from textwrap import indent
 
             raise BuildError(f"cannot resolve the {purpose}:\n{indent(str(e), '  ')}"
                              ) from None
-        database = DistributionDatabase(WheelDatabase(self.session.cache, registry),
-                                        self.sources)
-        pending = []
-        for package in resolution:
-            present = installed.get(package.name)
-            if present is not None and preferences.get(package.name) == package.version:
-                continue
-            pending.append((present, package.name, database.submit(
-                source.files(package.name, package.version).best, package.name)))
-        python = os.fspath(environment.python)
-        for present, _name, future in pending:
-            archive = future.result()
-            if present is not None:
-                uninstall(present, environment.scheme)
-            install_wheel(archive, environment.scheme, python=python, link_mode="hardlink")
+        plan = make_plan(operations.wanted(resolved.resolution), installed)
+        if not plan.is_noop:
+            operations.prepare_and_install(
+                self.session, plan, scheme=environment.scheme,
+                python=os.fspath(environment.python), sources=self.sources)
 
 
 def source_distributions(session: Session,
@@ -140,7 +121,7 @@ def source_distributions(session: Session,
 
         return GitSource(session.cache, offline=session.offline)
 
-    sources = SourceDistributions(session.cache, session.registry(),
+    sources = SourceDistributions(session.cache, session.registry,
                                   tags=lambda: build_interpreter().tags, builder=builder,
                                   git=git, build_key=settings.key)
     sources.reporter = session.reporter
@@ -259,11 +240,11 @@ class LazySources:
         """The metadata of the project ``path`` (its ``setup.py``, ``setup.cfg`` or
         ``pyproject.toml``) belongs to, from its backend's PEP 517 metadata hook; ``spec`` is
         what was read so far (its index options serve the build requirements)."""
-        from pyffin.api.resolving import spec_index_settings
+        from pyffin.api.operations import spec_index_settings
         from pyffin.errors import NotSupportedError
         from pyffin.models.direct import parse_direct
 
-        self.session.registry(spec_index_settings(spec))
+        self.session.configure(spec_index_settings(spec))
         sources = self.get()
         if sources is None:
             raise NotSupportedError(f"reading the dependencies of {path} needs a build, and "

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.interpreter import Interpreter
-    from pyffin.resolver.dependencies import MarkerEvaluator
+    from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
 
 
 def environment(session: Session | None = None, *, python: str | None = None,
@@ -91,11 +91,12 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
     the problems found."""
     from packaging.version import InvalidVersion, Version
 
-    from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator, parse_dependency
+    from pyffin.resolver.dependencies import DependencyError, DependencyParser, MarkerEvaluator
 
     dists = installed(env)
     by_name = {d.normalized_name: d for d in dists}
     markers = MarkerEvaluator(env.markers)
+    parse_dependency = DependencyParser().parse
     problems: list[Problem] = []
     for dist in dists:
         for text in dist.metadata().requires_dist:
@@ -118,12 +119,16 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
     return len(dists), problems
 
 
-def dependencies(dist: InstalledDistribution, markers: MarkerEvaluator) -> list[str] | None:
+def dependencies(dist: InstalledDistribution, markers: MarkerEvaluator,
+                 parser: DependencyParser | None = None) -> list[str] | None:
     """The normalized names ``dist`` requires in this environment, sorted: its ``Requires-Dist``
     whose markers hold with no extra (what uv's ``pip show`` lists). ``None`` when its metadata
-    cannot be read; requirements that do not parse are left out."""
+    cannot be read; requirements that do not parse are left out. A ``parser`` kept across
+    calls parses the clauses they share once."""
     from pyffin.models.metadata import MetadataError
-    from pyffin.resolver.dependencies import DependencyError, parse_dependency
+    from pyffin.resolver.dependencies import DependencyError, DependencyParser
+
+    parse_dependency = (parser or DependencyParser()).parse
 
     try:
         requires_dist = dist.metadata().requires_dist
@@ -144,13 +149,14 @@ def required_by(env: Interpreter, name: str) -> list[str]:
     """The installed distributions that need ``name`` (normalized) in this environment: their
     requirement on it has no marker, or one that holds here without any extra. A requirement
     only under an extra does not count: which extras were asked for is not recorded."""
-    from pyffin.resolver.dependencies import MarkerEvaluator
+    from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
 
     markers = MarkerEvaluator(env.markers)
+    parser = DependencyParser()
     result = []
     for dist in installed(env):
         if dist.normalized_name == name:
             continue
-        if name in (dependencies(dist, markers) or ()):
+        if name in (dependencies(dist, markers, parser) or ()):
             result.append(dist.normalized_name)
     return sorted(set(result))

@@ -4,20 +4,24 @@ An operation finds the environment, reads the requirements, and — when the env
 already satisfies them — stops there, without network and without resolving. Otherwise it
 resolves (``sync``: each requirement alone, as pip-sync and uv do; ``install``: with
 dependencies, preferring what is installed), plans, fetches what the cache lacks (in parallel),
-and changes the environment under its lock: removals first, then links.
+and changes the environment under its lock: removals first, then links — with the
+operations of :mod:`pyffin.api.operations` (whose :class:`ResolveOptions` and
+:class:`HashRequirementError` are part of this API too) and the checks of
+:mod:`pyffin.installer.satisfies`.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
-from pyffin.errors import PyffinError, UsageError
+from pyffin.api.operations import DEFAULT_RESOLVE, HashRequirementError, ResolveOptions
+from pyffin.errors import UsageError
 from pyffin.models.names import checked_name
 from pyffin.records import record
 
@@ -28,21 +32,16 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache, FileLock
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
-    from pyffin.installer.plan import InstallPlan, Wanted
+    from pyffin.installer.plan import Wanted
     from pyffin.interpreter import Interpreter
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
-    from pyffin.requirements import GroupSelection, RequirementEntry, RequirementsSpec
+    from pyffin.requirements import GroupSelection, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
-    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
 
-#: Wheels linked at once: enough to keep the file system busy, few enough that the Python
-#: parts of each install do not just queue for the GIL.
-_INSTALL_THREADS = 4
-
-
-class HashRequirementError(PyffinError):
-    """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
+__all__ = ["DEFAULT_CHANGE", "DEFAULT_RESOLVE", "ChangeOptions", "EmptyRequirementsError",
+           "HashRequirementError", "InstallResult", "ResolveOptions", "environment_lock",
+           "install", "sync", "uninstall"]
 
 
 class EmptyRequirementsError(UsageError):
@@ -78,20 +77,6 @@ class InstallResult:
 
 
 @record
-class ResolveOptions:
-    """How versions are chosen (the resolver's flags)."""
-
-    resolution: ResolutionMode = "highest"
-    prerelease: PrereleaseMode | None = None
-    exclude_newer: str | None = None
-    #: ``NAME=DATE`` values of ``--exclude-newer-package``.
-    exclude_newer_packages: tuple[str, ...] = ()
-    only_binary: tuple[str, ...] = ()
-    no_binary: tuple[str, ...] = ()
-    no_build: bool = False
-
-
-@record
 class ChangeOptions:
     """How the environment is changed."""
 
@@ -103,7 +88,6 @@ class ChangeOptions:
     require_hashes: bool = False
 
 
-DEFAULT_RESOLVE = ResolveOptions()
 DEFAULT_CHANGE = ChangeOptions()
 
 
@@ -295,12 +279,7 @@ class _Operation:
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
-        cutoffs = None
-        if resolve_options.exclude_newer or resolve_options.exclude_newer_packages:
-            from pyffin.api.exclude_newer import parse_exclude_newer
-
-            cutoffs = parse_exclude_newer(resolve_options.exclude_newer,
-                                          resolve_options.exclude_newer_packages)
+        cutoffs = resolve_options.cutoffs()
         # As uv: the requirements are read before the environment is looked for (and
         # announced); only a project read through its build backend needs it sooner.
         found: list[Interpreter] = []
@@ -327,7 +306,7 @@ class _Operation:
             raise UsageError("no requirements given: pass package names or requirements files")
         env = environment()
         if spec.requires_python:
-            from pyffin.api.resolving import check_requires_python
+            from pyffin.api.operations import check_requires_python
             from pyffin.api.target import make_target
 
             check_requires_python(spec, make_target(env), hint="choose an environment whose "
@@ -341,11 +320,11 @@ class _Operation:
                     sync: bool, no_deps: bool, resolve_options: ResolveOptions, upgrade: bool,
                     upgrade_packages: tuple[str, ...], cutoffs: ExcludeNewer | None
                     ) -> InstallResult:
+        from pyffin.api import operations
         from pyffin.installer import debris as leftovers
         from pyffin.installer.installed import scan
 
-        hash_mode = self.change.require_hashes or spec.require_hashes or any(
-            entry.hashes for entry in spec.requirements)
+        hash_mode = operations.is_hash_mode(spec, require_hashes=self.change.require_hashes)
         debris: list[str] = []
         installed = scan([Path(p) for p in env.site_packages], debris=debris)
         if debris and not self.change.dry_run:
@@ -354,16 +333,31 @@ class _Operation:
 
         if not (upgrade or upgrade_packages or self.change.reinstall
                 or self.change.reinstall_packages) and not spec.overrides:
-            audited = (_already_synced(spec, installed, env) if sync
-                       else _already_installed(spec, installed, env))
+            from pyffin.installer import satisfies
+
+            audited = (satisfies.already_synced(spec, installed, env.markers) if sync
+                       else satisfies.already_installed(spec, installed, env.markers,
+                                                        self.session.parser))
             if audited is not None:
                 result.audited = audited
                 result.timings["audit"] = time.perf_counter() - started
                 return result
 
-        wanted, source = self._resolve(spec, env, installed, resolve_options, no_deps=no_deps,
-                                       upgrade=upgrade, upgrade_packages=upgrade_packages,
-                                       hash_mode=hash_mode, cutoffs=cutoffs)
+        self.session.configure(operations.spec_index_settings(spec))
+        builds = self.lazy_sources(env).get()
+        assert builds is not None  # an environment has an interpreter
+        resolved = operations.resolve(
+            self.session, spec, markers=env.markers, tags=env.tags, sources=builds,
+            options=resolve_options, cutoffs=cutoffs,
+            preferences=operations.installed_preferences(installed), upgrade=upgrade,
+            upgrade_packages=upgrade_packages, no_deps=no_deps, hash_mode=hash_mode)
+        entries = resolved.entries
+        self._requested_extras = {
+            entry.name: tuple(sorted(entry.extras)) for entry in entries
+            if entry.name is not None and entry.extras}
+        wanted = operations.wanted(resolved.resolution,
+                                   requested={entry.name for entry in entries if entry.name})
+        source = resolved.source
         result.resolved = len(wanted)
         result.timings["resolve"] = time.perf_counter() - started
         from pyffin.installer.plan import make_plan
@@ -379,162 +373,14 @@ class _Operation:
         result.audited = len(plan.kept)
         if self.change.dry_run or plan.is_noop:
             return result
-        hashes = _required_hashes(spec) if hash_mode else {}
-        self._apply(plan, env, source, result, hashes)
-        return result
-
-    def _resolve(self, spec: RequirementsSpec, env: Interpreter,
-                 installed: Sequence[InstalledDistribution], options: ResolveOptions, *,
-                 no_deps: bool, upgrade: bool, upgrade_packages: tuple[str, ...],
-                 hash_mode: bool, cutoffs: ExcludeNewer | None
-                 ) -> tuple[list[Wanted], IndexSource]:
-        from packaging.version import InvalidVersion, Version
-
-        from pyffin.api.building import name_entries
-        from pyffin.api.resolving import (
-            direct_requirements,
-            index_source,
-            spec_index_settings,
-            upgrade_requests,
-        )
-        from pyffin.installer.plan import Wanted
-        from pyffin.resolver import ResolverOptions, resolve
-
-        if hash_mode:
-            _check_hash_mode(spec)
-        self.session.registry(spec_index_settings(spec))
-        builds = self.lazy_sources(env).get()
-        assert builds is not None  # an environment has an interpreter
-        entries = name_entries(spec.requirements, builds)
-        self._requested_extras = {
-            entry.name: tuple(sorted(entry.extras)) for entry in entries
-            if entry.name is not None and entry.extras}
-        source = index_source(self.session, spec, env.tags, no_binary=options.no_binary,
-                              only_binary=options.only_binary, no_build=options.no_build,
-                              exclude_newer=cutoffs, no_deps=no_deps,
-                              sources=builds,
-                              editables=[e.url for e in entries if e.editable and e.url])
-        preferences: dict[str, Version] = {}
-        if not upgrade:
-            for dist in installed:
-                try:
-                    preferences[dist.normalized_name] = Version(dist.version)
-                except InvalidVersion:
-                    continue
-        upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
-        resolver_options = ResolverOptions(
-            resolution=options.resolution,
-            prerelease=options.prerelease or ("allow" if spec.pre else
-                                              "if-necessary-or-explicit"),
-            upgrade=upgrade, upgrade_packages=upgrade_names)
-        resolution = resolve(direct_requirements(entries), source, env.markers,
-                             resolver_options,
-                             constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-                             overrides=direct_requirements(spec.overrides),
-                             preferences=preferences)
-        direct = {entry.name for entry in entries}
-        if hash_mode:
-            missing = sorted(p.name for p in resolution if p.name not in direct)
-            if missing:
-                raise HashRequirementError(
-                    "in --require-hashes mode every package must be listed with its hashes; "
-                    f"these dependencies are not: {', '.join(missing)}")
-        wanted: list[Wanted] = []
-        for package in resolution:
-            best = source.files(package.name, package.version).best
-            direct_url = None
-            if best.direct is not None:
-                commit = (builds.git_commit(best.direct) if best.direct.git is not None
-                          else None)
-                direct_url = best.direct.direct_url(commit=commit,
-                                                    sha256=dict(best.direct.hashes).get("sha256"))
-            wanted.append(Wanted(package.name, str(package.version),
-                                 requested=package.name in direct, direct_url=direct_url,
-                                 source=best))
-        return wanted, source
-
-    def _apply(self, plan: InstallPlan, env: Interpreter, source: IndexSource,
-               result: InstallResult, hashes: Mapping[str, tuple[str, ...]]) -> None:
-        from pyffin.distribution.database import DistributionDatabase, WheelDatabase
-        from pyffin.futures import run_in_threads
-        from pyffin.installer import debris
-        from pyffin.installer.errors import InstallError
-        from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
-        from pyffin.installer.uninstall import uninstall as remove
-
-        database = DistributionDatabase(
-            WheelDatabase(self.session.cache, source.registry, self.reporter), source.sources)
-        started = time.perf_counter()
-        archives: dict[str, Path] = {}
-        pending = []
-        # Largest downloads first; builds start alongside them, not after.
-        for item in sorted(plan.to_install, key=lambda w: -w.source.size):
-            required = hashes.get(item.name, ())
-            cached = database.cached(item.source)
-            if cached is not None and not required:
-                archives[item.name] = cached
-            else:
-                pending.append((item, database.submit(item.source, item.name,
-                                                      required_hashes=required)))
-        for item, future in pending:
-            archives[item.name] = future.result()
-        for item in plan.to_install:  # removed since it was found (`cache clean --force`)?
-            if not archives[item.name].is_dir():
-                archives[item.name] = database.archive(item.source, item.name,
-                                                       required_hashes=hashes.get(item.name, ()))
-        result.prepared = len(pending)
-        result.timings["prepare"] = time.perf_counter() - started
-
         python = os.fspath(env.sys_executable)
-        launcher_python = python
-        if env.is_venv:
-            from pyffin.venv import is_relocatable
-
-            if is_relocatable(env.prefix):  # scripts run the interpreter beside them
-                launcher_python = os.path.relpath(python, env.scheme.scripts)
-        to_install = sorted(plan.to_install, key=lambda w: w.name)
-
-        def prepare(item: Wanted) -> PreparedWheel:
-            return prepare_wheel(archives[item.name], env.scheme, python=launcher_python,
-                                 link_mode=self.change.link_mode)
-
-        # Every wheel is checked before the environment is touched: a refused one (a script
-        # named python, say) leaves the environment as it was, old versions included.
-        prepared = dict(zip([w.name for w in to_install],
-                            run_in_threads(prepare, to_install, workers=_INSTALL_THREADS),
-                            strict=True))
-        debris.sweep(env.scheme)  # the scripts directory's and the prefix's too
-        started = time.perf_counter()
-        for dist in plan.to_remove:
-            remove(dist, env.scheme)
-        result.timings["uninstall"] = time.perf_counter() - started
-        started = time.perf_counter()
-        replaced: list[ReplacedFiles] = []
-
-        def install(item: Wanted) -> object:
-            archive = archives[item.name]
-            try:
-                return prepared[item.name].install(requested=item.requested,
-                                                   direct_url=item.direct_url, replaced=replaced)
-            except InstallError as e:
-                if archive.is_dir():
-                    raise
-                from pyffin.cache.core import CacheChangedError
-
-                raise CacheChangedError(
-                    f"the unzipped wheel of {item.name} {item.version} vanished from the "
-                    f"cache while it was being installed ({archive})",
-                    hint="was `pyffin cache clean --force` run meanwhile? Run the command "
-                         "again: it finishes the install") from e
-
-        # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
-        # side. When two wheels ship the same file, which copy stays is not defined (as with
-        # uv); the one that came second warns, once every RECORD is in place.
-        try:
-            run_in_threads(install, to_install, workers=_INSTALL_THREADS)
-        finally:
-            warn_replaced(env.scheme, replaced)
-        result.timings["install"] = time.perf_counter() - started
+        result.prepared = operations.prepare_and_install(
+            self.session, plan, scheme=env.scheme,
+            python=operations.launcher_python(python, prefix=env.prefix,
+                                              scripts=env.scheme.scripts, is_venv=env.is_venv),
+            sources=builds, link_mode=self.change.link_mode,
+            hashes=operations.required_hashes(spec) if hash_mode else None,
+            reporter=self.reporter, timings=result.timings)
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
 
@@ -542,6 +388,7 @@ class _Operation:
             compile_bytecode([Path(p) for p in dict.fromkeys(
                 (env.scheme.purelib, env.scheme.platlib))], python)
             result.timings["bytecode"] = time.perf_counter() - started
+        return result
 
 
 def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
@@ -570,135 +417,3 @@ def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:
     from pyffin.models.names import normalize_name
 
     return source.metadata(normalize_name(wanted.name), Version(wanted.version))
-
-
-# ------------------------------------------------------------------------------ fast paths
-def _already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
-                    env: Interpreter) -> int | None:
-    """For ``sync``: the number of packages when the environment is exactly the pinned
-    requirements (no network, no resolution), else ``None``."""
-    wanted: dict[str, str] = {}
-    markers = None
-    for entry in spec.requirements:
-        pin = _exact_pin(entry)
-        if pin is None or entry.hashes:
-            return None
-        if entry.marker is not None:
-            if markers is None:
-                from pyffin.resolver.dependencies import MarkerEvaluator
-
-                markers = MarkerEvaluator(env.markers)
-            if not markers.evaluate(str(entry.marker)):
-                continue
-        assert entry.name is not None
-        wanted[entry.name] = pin
-    if len(installed) != len(wanted) or not _pins_meet_constraints(wanted, spec, env):
-        return None
-    from pyffin.models.wheel import versions_equal
-
-    for dist in installed:
-        pin = wanted.get(dist.normalized_name)
-        if pin is None or dist.kind == "egg-link" or not versions_equal(dist.version, pin) \
-                or dist.direct_url() is not None:
-            return None
-    return len(installed)
-
-
-def _pins_meet_constraints(wanted: Mapping[str, str], spec: RequirementsSpec,
-                           env: Interpreter) -> bool:
-    """Whether every pin satisfies the constraints (a ``pip.conf`` may give some to every
-    command), judged without resolving; anything unclear is ``False``."""
-    environment = None
-    for entry in spec.constraints:
-        requirement = entry.requirement
-        if requirement is None or requirement.url is not None:
-            return False
-        pin = wanted.get(entry.name or "")
-        if pin is None:
-            continue  # a constraint on another package adds nothing
-        if requirement.marker is not None:
-            environment = environment or {**env.markers, "extra": ""}
-            try:
-                if not requirement.marker.evaluate(environment):
-                    continue
-            except ValueError:
-                return False
-        if not requirement.specifier.admits(pin):
-            return False
-    return True
-
-
-def _exact_pin(entry: RequirementEntry) -> str | None:
-    requirement = entry.requirement
-    if requirement is None or entry.url is not None or entry.editable:
-        return None
-    specifiers = list(requirement.specifier)
-    if len(specifiers) != 1 or specifiers[0].operator != "==" or "*" in specifiers[0].version:
-        return None
-    return specifiers[0].version
-
-
-def _already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
-                       env: Interpreter) -> int | None:
-    """For ``install``: the number of packages checked when the installed distributions
-    satisfy every requirement and, by their own metadata, every dependency; else ``None``."""
-    from packaging.version import InvalidVersion, Version
-
-    from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator, parse_dependency
-
-    by_name = {d.normalized_name: d for d in installed}
-    markers = MarkerEvaluator(env.markers)
-    constraints: dict[str, list[str]] = {}
-    for entry in spec.constraints:
-        if entry.requirement is not None and entry.name is not None:
-            constraints.setdefault(entry.name, []).append(str(entry.requirement))
-    todo: list[tuple[str, str]] = [(str(e.requirement), "") for e in spec.requirements]
-    seen: set[tuple[str, str]] = set()
-    checked: set[str] = set()
-    try:
-        while todo:
-            text, extra = todo.pop()
-            if (text, extra) in seen:
-                continue
-            seen.add((text, extra))
-            dependency = parse_dependency(text)
-            if dependency.marker is not None and not markers.evaluate(dependency.marker, extra):
-                continue
-            if dependency.url is not None:
-                return None
-            dist = by_name.get(dependency.name)
-            if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
-                return None
-            version = Version(dist.version)
-            if version not in dependency.versions:
-                return None
-            for constraint in constraints.get(dependency.name, ()):
-                if version not in parse_dependency(constraint).versions:
-                    return None
-            if dependency.name not in checked or dependency.extras:
-                checked.add(dependency.name)
-                requires = dist.metadata().requires_dist
-                for extra_name in ("", *dependency.extras):
-                    todo.extend((r, extra_name) for r in requires)
-    except (DependencyError, InvalidVersion, PyffinError):
-        return None  # anything unclear: let the resolver decide
-    return len(checked)
-
-
-# --------------------------------------------------------------------------------- hashes
-def _check_hash_mode(spec: RequirementsSpec) -> None:
-    problems = []
-    for entry in spec.requirements:
-        if _exact_pin(entry) is None:
-            problems.append(f"{entry.requirement} ({entry.location}) is not pinned with ==")
-        elif not entry.hashes:
-            problems.append(f"{entry.requirement} ({entry.location}) has no --hash")
-    if problems:
-        raise HashRequirementError(
-            "in --require-hashes mode every requirement must be pinned with == and have "
-            "hashes:\n" + "\n".join(f"  {p}" for p in problems))
-
-
-def _required_hashes(spec: RequirementsSpec) -> dict[str, tuple[str, ...]]:
-    return {entry.name: tuple(entry.hashes) for entry in spec.requirements
-            if entry.name is not None}

@@ -7,26 +7,20 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from pyffin.errors import PyffinError, UsageError
+from pyffin.errors import UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.api.building import BuildOptions
-    from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.api.target import Target
-    from pyffin.distribution.sdist import SourceDistributions
     from pyffin.requirements import RequirementEntry, RequirementsSpec
-    from pyffin.resolver import DirectRequirement, Resolution
+    from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
     from pyffin.settings import IndexSettings
-
-
-class RequiresPythonError(PyffinError):
-    """The target's Python version is not one a requirements source admits."""
 
 
 @record
@@ -155,12 +149,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
     or ``upgrade_packages`` say otherwise. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
-    from pyffin.api.building import LazySources, build_interpreter_finder, name_entries
+    from pyffin.api import operations
+    from pyffin.api.building import LazySources, build_interpreter_finder
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
     from pyffin.interpreter import find_interpreter
     from pyffin.requirements import GroupSelection, read_requirements
-    from pyffin.resolver import ResolverOptions, resolve
 
     started = time.perf_counter()
     session = session or Session()
@@ -189,138 +183,37 @@ def compile(  # the public name mirrors `pyffin pip compile`
         stdin=stdin, build_project=lazy.project_metadata)
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
-    check_requires_python(spec, target)
-    session.registry(spec_index_settings(spec))
+    operations.check_requires_python(spec, target)
+    session.configure(operations.spec_index_settings(spec))
     builds = lazy.get()
-    entries = name_entries(spec.requirements, builds)
-    source = index_source(session, spec, target.tags, no_binary=no_binary,
-                          only_binary=only_binary, no_build=no_build,
-                          exclude_newer=cutoffs, no_deps=no_deps, sources=builds,
-                          editables=[e.url for e in entries if e.editable and e.url])
-    upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
-    options = ResolverOptions(
-        resolution=resolution,
-        prerelease=prerelease or ("allow" if spec.pre else "if-necessary-or-explicit"),
-        upgrade=upgrade,
-        upgrade_packages=upgrade_names,
-    )
-    preferences = _preferences(preferences_from) if not upgrade else {}
-    result = resolve(
-        direct_requirements(entries), source, target.markers, options,
-        constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-        overrides=direct_requirements(spec.overrides), preferences=preferences)
-    result = _pin_git_commits(result, source)
-    hashes = _hashes(result, source) if generate_hashes else None
+    options = operations.ResolveOptions(
+        resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
+        no_binary=tuple(no_binary), no_build=no_build)
+    resolved = operations.resolve(
+        session, spec, markers=target.markers, tags=target.tags, sources=builds,
+        options=options, cutoffs=cutoffs,
+        preferences=None if upgrade else _preferences(preferences_from), upgrade=upgrade,
+        upgrade_packages=upgrade_packages, no_deps=no_deps)
+    result = _pin_git_commits(resolved.resolution)
+    hashes = _hashes(result, resolved.source) if generate_hashes else None
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources))
 
 
-def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], *,
-                 no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
-                 no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
-                 no_deps: bool = False, sources: SourceDistributions | None = None,
-                 editables: Iterable[str] = ()) -> IndexSource:
-    """The package source for ``spec``: its index options merged into the session's settings,
-    the binary flags of the command and of the requirements files combined."""
-    from pyffin.models.format_control import BinaryPolicy
-    from pyffin.resolver.index_source import IndexSource
-
-    binary = BinaryPolicy.of([*no_binary, *spec.no_binary], [*only_binary, *spec.only_binary],
-                             no_build=no_build)
-    cutoffs = exclude_newer
-    return IndexSource(session.registry(spec_index_settings(spec)), tags=tags, binary=binary,
-                       exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
-                       sources=sources, editables=editables,
-                       exclude_newer_packages=cutoffs.packages if cutoffs else None,
-                       summaries=not (cutoffs and cutoffs.relative),
-                       reporter=session.reporter)
-
-
-def check_requires_python(spec: RequirementsSpec, target: Target, *,
-                          hint: str = "choose another interpreter with --python, or a version "
-                                      "with --python-version") -> None:
-    """A source that declares the Python versions it runs on (a PEP 723 script's
-    ``requires-python``) must admit the target's."""
-    if not spec.requires_python:
-        return
-    from packaging.specifiers import SpecifierSet
-
-    version = target.markers.get("python_full_version") or target.markers["python_version"]
-    for source, specifier in spec.requires_python:
-        if not SpecifierSet(specifier).contains(version, prereleases=True):
-            raise RequiresPythonError(
-                f"{source} requires Python {specifier} (requires-python), but the target is "
-                f"{target.description}", hint=hint)
-
-
-def upgrade_requests(upgrade_packages: Iterable[str],
-                     ) -> tuple[frozenset[str], list[DirectRequirement]]:
-    """``--upgrade-package`` values: the names whose pins are ignored, and the bounds some of
-    them carry (``six<1.17``), which constrain the upgrade, as uv and pip-tools read them."""
-    from pyffin.models.names import checked_name
-
-    names: set[str] = set()
-    bounds: list[DirectRequirement] = []
-    for text in upgrade_packages:
-        try:
-            names.add(checked_name(text.strip()))  # the usual case: a bare name
-            continue
-        except ValueError:
-            pass
-        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
-        from pyffin.resolver import DirectRequirement
-
-        try:
-            requirement = parse_requirement(text)
-        except InvalidRequirement as e:
-            raise UsageError(f"invalid --upgrade-package {text!r}: {e}") from None
-        if requirement.url:
-            raise UsageError(f"invalid --upgrade-package {text!r}: a URL cannot be upgraded")
-        names.add(checked_name(requirement.name))
-        bounds.append(DirectRequirement(requirement, "--upgrade-package"))
-    return frozenset(names), bounds
-
-
-def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
-    from pyffin.settings import IndexSettings
-
-    return IndexSettings(
-        index_url=spec.index_url,
-        extra_index_urls=tuple(spec.extra_index_urls) or None,
-        find_links=tuple(spec.find_links) or None,
-        no_index=True if spec.no_index else None,
-    )
-
-
-def direct_requirements(entries: Sequence[RequirementEntry]) -> list[DirectRequirement]:
-    from pyffin.resolver import DirectRequirement
-
-    direct: list[DirectRequirement] = []
-    for entry in entries:
-        if entry.requirement is None:
-            where = f" ({entry.location})" if entry.location else ""
-            raise UsageError(f"a requirement without a name cannot be used here: "
-                             f"{entry.url}{where}")
-        direct.append(DirectRequirement(entry.requirement, entry.origin or "-r <command line>"))
-    return direct
-
-
-def _pin_git_commits(resolution: Resolution, source: IndexSource) -> Resolution:
+def _pin_git_commits(resolution: Resolution) -> Resolution:
     """Git requirements are written pinned to the commit their revision resolved to."""
     from pyffin.records import replace
     from pyffin.resolver import Resolution as ResolutionType
 
-    if source.sources is None or not any(
-            p.url and p.url.startswith("git+") for p in resolution):
+    if not any(p.url and p.url.startswith("git+") for p in resolution):
         return resolution
     packages = dict(resolution.packages)
     for name, package in packages.items():
-        dist = source.pinned.get(name)
-        if dist is None or dist.direct is None or dist.direct.git is None:
+        dist = package.dist
+        if dist is None or dist.commit is None or dist.direct is None or dist.direct.git is None:
             continue
-        commit = source.sources.git_commit(dist.direct)
-        packages[name] = replace(package, url=dist.direct.git.with_rev(commit).url)
+        packages[name] = replace(package, url=dist.direct.git.with_rev(dist.commit).url)
     return ResolutionType(packages)
 
 
@@ -353,11 +246,12 @@ def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]
     hashes: dict[str, list[str]] = {}
     for package in resolution:
         digests: set[str] = set()
-        chosen = source.files(package.name, package.version).best
+        chosen = package.dist
         for dist in source.release_files(package.name, package.version):
             if dist.file is not None:
                 digest = dist.file.hash("sha256")
-                if digest is None and dist.file.url == (chosen.file and chosen.file.url):
+                if digest is None and chosen is not None and \
+                        dist.file.url == (chosen.file and chosen.file.url):
                     digest = _compute_sha256(source, dist.file.url)
             elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
                     not dist.direct.is_directory:
@@ -388,5 +282,5 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
         nonlocal digest
         digest = hashlib.sha256()
 
-    source.registry.cached.http.stream(url, lambda chunk: digest.update(chunk), reset)
+    source.registry.stream(url, lambda chunk: digest.update(chunk), reset)
     return digest.hexdigest()

@@ -1,17 +1,33 @@
-"""``Session``: what one operation shares — the cache, the index settings, the registry client,
-the network switches — created once and passed down."""
+"""``Session``: what one operation shares — the cache, the index settings and the registry
+client made from them, the I/O thread pool, the memo of parsed requirements, the network
+switches — created once and passed down.
+
+The session owns what is shared: nothing below it reaches for a process-wide pool or cache.
+Its index settings are fixed once (:meth:`Session.configure`): an operation that resolves
+twice (a build's requirements while the user's are resolved) uses one registry, and a later
+request for other settings is an error rather than silently ignored.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pyffin.errors import PyffinError
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
+    from pyffin.futures import ThreadPool
     from pyffin.reporting import Reporter
-    from pyffin.settings import Configuration, IndexSettings
+    from pyffin.resolver.dependencies import DependencyParser
+    from pyffin.settings import Configuration, Found, IndexSettings
+
+
+class IndexConflictError(PyffinError):
+    """Index settings asked for after the session's registry was configured with others."""
 
 
 class Session:
@@ -19,7 +35,7 @@ class Session:
 
     ``index`` holds the index settings given explicitly (flags); the environment, configuration
     files, pip's configuration and the requirements files' own options are merged in by
-    :meth:`registry` (from ``configuration``, else a fresh read of them). ``refresh`` is
+    :meth:`configure` (from ``configuration``, else a fresh read of them). ``refresh`` is
     ``True`` for ``--refresh``; ``refresh_packages`` names packages for ``--refresh-package``.
     ``reporter`` hears how resolutions and builds progress.
     """
@@ -51,29 +67,110 @@ class Session:
         self.configuration = configuration
         #: Where resolutions and builds report their progress (see :mod:`pyffin.reporting`).
         self.reporter = reporter
-        self._registry: RegistryClient | None = None
+        #: The merged index settings the registry uses (``None``: not configured yet).
         self.index_settings: IndexSettings | None = None
+        self._origins: dict[str, Found] = {}
+        self._registry: RegistryClient | None = None
+        self._pool: ThreadPool | None = None
+        self._parser: DependencyParser | None = None
+        self._lock = threading.Lock()
+        self._pool_lock = threading.Lock()
 
-    def registry(self, requirements: IndexSettings | None = None) -> RegistryClient:
-        """The registry client (created on first call, with the requirements files' index
-        options merged at their level of precedence)."""
-        if self._registry is None:
-            from pyffin.client.cached import Refresh
-            from pyffin.client.registry import connect
-            from pyffin.settings import Configuration
+    # ------------------------------------------------------------------------ indexes
+    def configure(self, requirements: IndexSettings | None = None) -> RegistryClient:
+        """Fix the session's index settings — the flags, ``PYFFIN_*`` variables and
+        configuration files merged with ``requirements`` (the requirements files' own index
+        options, at their level of precedence) — and return the registry client made from
+        them.
 
+        Asking again for what merges to the same settings returns the same client; asking for
+        others raises :class:`IndexConflictError` naming both (the first ones are in use)."""
+        from pyffin.settings import Configuration
+
+        with self._lock:
             if self.configuration is None:
                 self.configuration = Configuration(no_config=self.no_config, cwd=self.cwd)
-            self.index_settings = self.configuration.index_settings(self.index, requirements)
-            _report_origins(self.configuration)
+            merged = self.configuration.index_settings(self.index, requirements)
+            origins = dict(self.configuration.index_origins)
+            if self._registry is not None:
+                assert self.index_settings is not None
+                if merged != self.index_settings:
+                    raise _conflict(self.index_settings, self._origins, merged, origins)
+                return self._registry
+            self.index_settings, self._origins = merged, origins
+            _report_origins(origins)
+            from pyffin.client.cached import Refresh
+            from pyffin.client.registry import connect
+
             refresh = Refresh(all=self.refresh, packages=self.refresh_packages) if (
                 self.refresh or self.refresh_packages) else None
-            self._registry = connect(self.cache, self.index_settings, offline=self.offline,
-                                     refresh=refresh)
-        return self._registry
+            self._registry = connect(self.cache, merged, offline=self.offline, refresh=refresh,
+                                     pool=self.pool)
+            return self._registry
+
+    @property
+    def registry(self) -> RegistryClient:
+        """The registry client; configured without requirements-level index options when
+        :meth:`configure` was not called first."""
+        registry = self._registry
+        return registry if registry is not None else self.configure()
+
+    # ----------------------------------------------------------------- shared resources
+    @property
+    def pool(self) -> ThreadPool:
+        """The I/O thread pool every download, metadata fetch and build of the operation
+        runs in (``PYFFIN_CONCURRENT_DOWNLOADS`` threads, started as work arrives; daemons, so
+        that an interrupted command does not wait for them)."""
+        if self._pool is None:
+            from pyffin.futures import ThreadPool
+            from pyffin.settings import concurrent_downloads
+
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPool(concurrent_downloads(), "pyffin-io")
+        return self._pool
+
+    @property
+    def parser(self) -> DependencyParser:
+        """Requirement strings and specifiers parsed so far, kept for the session's
+        resolutions and checks: the same ``Requires-Dist`` texts recur across them."""
+        if self._parser is None:
+            from pyffin.resolver.dependencies import DependencyParser
+
+            self._parser = DependencyParser()
+        return self._parser
 
 
-def _report_origins(configuration: Configuration) -> None:
+def _conflict(used: IndexSettings, used_origins: dict[str, Found], asked: IndexSettings,
+              asked_origins: dict[str, Found]) -> IndexConflictError:
+    from pyffin.settings import INDEX_FIELDS
+
+    differences = []
+    for key, field in INDEX_FIELDS.items():
+        mine, theirs = getattr(used, field), getattr(asked, field)
+        if mine != theirs:
+            differences.append(f"{_setting(key, theirs, asked_origins)} differs from "
+                               f"{_setting(key, mine, used_origins)}, already in use")
+    return IndexConflictError(
+        "the index settings changed after the indexes were first used: "
+        + "; ".join(differences),
+        hint="give index options on the command line, or in the first requirements file read")
+
+
+def _setting(key: str, value: Any, origins: dict[str, Found]) -> str:
+    """``--key value (from origin)``, or ``no --key``."""
+    if value is None or value is False or value == ():
+        return f"no --{key}"
+    from pyffin.models.urls import redact
+
+    values = value if isinstance(value, tuple) else (value,)
+    shown = "" if value is True else " " + " ".join(
+        redact(v) if isinstance(v, str) else str(v) for v in values)
+    found = origins.get(key)
+    return f"--{key}{shown}" + (f" (from {found.origin})" if found is not None else "")
+
+
+def _report_origins(origins: dict[str, Found]) -> None:
     """At ``-v``: where each index setting came from (a flag, a variable, a file)."""
     from pyffin import log
 
@@ -81,7 +178,7 @@ def _report_origins(configuration: Configuration) -> None:
         return
     from pyffin.models.urls import redact
 
-    for key, found in configuration.index_origins.items():
+    for key, found in origins.items():
         values = found.value if isinstance(found.value, tuple) else (found.value,)
         shown = " ".join(redact(v) if isinstance(v, str) else str(v) for v in values)
         log.debug(f"Using {key} {shown} from {found.origin}")

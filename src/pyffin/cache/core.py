@@ -96,6 +96,29 @@ class CacheEntry:
         """The entry's bytes and the stamp of the file they came from."""
         return fs.read_stamped(self.path)
 
+    def read_record(self, decode: Callable[[bytes], T]) -> T | None:
+        """Decode the entry; a missing entry is ``None``, and so is a truncated or undecodable
+        one (a cache miss, with one warning per process, never a crash)."""
+        stored = self.read_stamped_record(decode)
+        return None if stored is None else stored[0]
+
+    def read_stamped_record(self, decode: Callable[[bytes], T]
+                            ) -> tuple[T, fs.FileStamp] | None:
+        """:meth:`read_record`, with the stamp of the file the record was read from."""
+        stored = self.read_stamped()
+        if stored is None:
+            return None
+        data, stamp = stored
+        try:
+            return decode(data), stamp
+        except Exception as e:  # any decoder error means the record is unusable
+            log.warn_once(
+                f"Ignoring an unreadable cache entry {self.path} ({type(e).__name__}: {e}); "
+                "it will be fetched again",
+                key="unreadable-cache-entry",
+            )
+            return None
+
     def stamp(self) -> fs.FileStamp | None:
         """The stamp of the entry's current file (see :data:`~pyffin.cache.fs.FileStamp`)."""
         return fs.stamp(self.path_str)
@@ -240,27 +263,13 @@ class Cache:
 
     # ------------------------------------------------------------------------------ records
     def read_record(self, entry: CacheEntry, decode: Callable[[bytes], T]) -> T | None:
-        """Decode ``entry``; a missing entry is ``None``, and so is a truncated or undecodable
-        one (a cache miss, with one warning per process, never a crash)."""
-        stored = self.read_stamped_record(entry, decode)
-        return None if stored is None else stored[0]
+        """:meth:`CacheEntry.read_record`."""
+        return entry.read_record(decode)
 
     def read_stamped_record(self, entry: CacheEntry, decode: Callable[[bytes], T]
                             ) -> tuple[T, fs.FileStamp] | None:
-        """:meth:`read_record`, with the stamp of the file the record was read from."""
-        stored = entry.read_stamped()
-        if stored is None:
-            return None
-        data, stamp = stored
-        try:
-            return decode(data), stamp
-        except Exception as e:  # any decoder error means the record is unusable
-            log.warn_once(
-                f"Ignoring an unreadable cache entry {entry.path} ({type(e).__name__}: {e}); "
-                "it will be fetched again",
-                key="unreadable-cache-entry",
-            )
-            return None
+        """:meth:`CacheEntry.read_stamped_record`."""
+        return entry.read_stamped_record(decode)
 
     # ----------------------------------------------------------------------------- archives
     @contextmanager

@@ -29,10 +29,23 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--index-strategy",
                        choices=("first-index", "unsafe-first-match", "unsafe-best-match"),
                        help="first-index (default): use only the first index that has a "
-                            "project; unsafe-best-match: consider every index")
-    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
-                       help="pip's: accepted; plain HTTP is allowed to every host (HTTPS "
-                            "certificates are still verified)")
+                            "project; unsafe-first-match: every index, each index's versions "
+                            "before the next one's; unsafe-best-match: every index, the best "
+                            "version wherever it is")
+    group.add_argument("--keyring-provider", choices=("disabled", "subprocess"),
+                       help="subprocess: ask the `keyring` command for credentials the URL "
+                            "and ~/.netrc do not give (default: disabled)")
+    group = parser.add_argument_group("TLS options")
+    group.add_argument("--cert", metavar="PATH",
+                       help="Trust this CA bundle (file or directory) instead of the system's "
+                            "trust store")
+    group.add_argument("--allow-insecure-host", "--trusted-host", action="append", default=[],
+                       metavar="HOST[:PORT]", type=insecure_host,
+                       help="Do not verify the HTTPS certificates of this host (uv's name; "
+                            "pip's --trusted-host). Plain HTTP is allowed to every host")
+    group.add_argument("--native-tls", "--system-certs", action="store_true",
+                       help="uv's: use the system's trust store, which pyffin always does "
+                            "(unless --cert or SSL_CERT_FILE names a bundle)")
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +93,17 @@ def _names(value: str, *, binary: bool) -> list[str]:
     return names
 
 
+def insecure_host(value: str) -> str:
+    """argparse ``type`` of ``--allow-insecure-host``: ``HOST``, ``HOST:PORT`` (or a URL)."""
+    from pyffin.client.http import InsecureHost
+
+    try:
+        InsecureHost.parse(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return value
+
+
 def requirement_spec(value: str) -> str:
     """argparse ``type`` of ``-P/--upgrade-package``: a name, or a name with a version
     specifier (``'six<1.17'``, as uv and pip-tools take it)."""
@@ -120,11 +144,6 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
     from pyffin.api.session import Session
     from pyffin.settings import IndexSettings
 
-    if args.trusted_host:
-        from pyffin import log
-
-        log.debug(f"--trusted-host {' '.join(args.trusted_host)}: plain HTTP is allowed to "
-                  "every host; HTTPS certificates are still verified")
     # uv's --index comes first, then --extra-index-url, then the default index.
     extra = [*args.index, *(args.extra_index_url or ())]
     flags = IndexSettings(
@@ -133,6 +152,9 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
         find_links=tuple(args.find_links) if args.find_links else None,
         no_index=args.no_index,
         index_strategy=args.index_strategy,
+        cert=args.cert,
+        allow_insecure_host=tuple(args.allow_insecure_host) or None,
+        keyring_provider=args.keyring_provider,
     )
     return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package,

@@ -61,7 +61,7 @@ class CachedClient:
         self.offline = offline
         #: The cache policy and file stamp of what this client last read or wrote at each
         #: entry (by path): records derived from a response are tied to both.
-        self.seen: dict[str, tuple[CachePolicy, FileStamp]] = {}
+        self._seen: dict[str, tuple[CachePolicy, FileStamp]] = {}
 
     @property
     def http(self) -> HttpClient:
@@ -85,6 +85,12 @@ class CachedClient:
         """The stored payload, fresh or not; ``None`` when there is none."""
         stored = self._read(entry, record_type)
         return None if stored is None else stored[1]
+
+    def last_seen(self, entry: CacheEntry) -> tuple[CachePolicy, FileStamp] | None:
+        """The cache policy and file stamp of what this client last read or wrote at
+        ``entry`` (``None``: neither, in this process). A record derived from that response
+        is valid while the entry's file keeps the stamp and the policy allows its use."""
+        return self._seen.get(entry.path_str)
 
     def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
         """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or
@@ -151,7 +157,7 @@ class CachedClient:
         policy = CachePolicy.from_response(
             response.status, response.headers, request_time=response.request_time,
             response_time=response.response_time,
-            authenticated=self.http.credentials.authorization(url) is not None)
+            authenticated=response.authenticated)
         if policy.is_storable():
             self._write(entry, record_type, policy, new_value)
         else:
@@ -165,14 +171,14 @@ class CachedClient:
         if stored is None:
             return None
         (policy, value), stamp = stored
-        self.seen[entry.path_str] = (policy, stamp)
+        self._seen[entry.path_str] = (policy, stamp)
         return policy, value
 
     def _write(self, entry: CacheEntry, record_type: type[R], policy: CachePolicy,
                value: R) -> None:
         stamp = entry.write(_encode(_schema(record_type), record_type.RECORD_VERSION, policy,
                                     value.to_record()))
-        self.seen[entry.path_str] = (policy, stamp)
+        self._seen[entry.path_str] = (policy, stamp)
 
 
 def _schema(record_type: type[Cacheable]) -> str:

@@ -1,4 +1,4 @@
-"""The process-wide HTTP client: urllib3 connection pools used from a thread pool.
+"""The process-wide HTTP client: urllib3 connection pools used from the I/O thread pool.
 
 Why threads and not asyncio/httpx (DESIGN §6): urllib3 releases the GIL on sockets, costs
 ~0.3-0.5 ms per request here against ~2 ms for httpx's async client, and asyncio alone costs
@@ -18,9 +18,16 @@ averaging 4 KiB/s or more) is never cut off — a fixed total would have to choo
 two. Responses read into memory (pages, metadata) may decode to at most
 ``PYFFIN_MAX_PAGE_BYTES`` (default 256 MiB), gzip included.
 
-TLS verifies against the system trust store (truststore) unless ``SSL_CERT_FILE`` or a
-configured certificate bundle names a file. Proxies come from
-``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``.
+TLS verifies certificates against the system's trust store (truststore: what uv's
+``--native-tls``/``--system-certs`` asks for, and pip's default), unless ``--cert`` (pip's
+``cert``, in any of its spellings) names a CA bundle, or else ``SSL_CERT_FILE`` /
+``SSL_CERT_DIR`` do. Hosts named by ``--allow-insecure-host`` (pip's ``--trusted-host``) are not
+verified at all; each host gets its own connection pool, so a redirect from such a host to
+another is verified as usual. Proxies come from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+and ``NO_PROXY``.
+
+A request the server refuses (HTTP 401/403) is sent once more when the credentials
+(:mod:`pyffin.client.auth`) have something new to try: the keyring's answer.
 """
 
 from __future__ import annotations
@@ -29,8 +36,8 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pyffin import log
@@ -47,7 +54,6 @@ from pyffin.client.errors import (
     TlsError,
 )
 from pyffin.errors import PyffinError, UsageError
-from pyffin.futures import Future, ThreadPool
 from pyffin.interrupt import Interrupted, check, interrupted
 from pyffin.interrupt import sleep as interruptible_sleep
 from pyffin.models.urls import redact, strip_credentials
@@ -56,7 +62,6 @@ from pyffin.records import record
 if TYPE_CHECKING:
     import urllib3
 
-T = TypeVar("T")
 USER_AGENT = f"pyffin/{__version__}"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 1 << 18
@@ -71,8 +76,14 @@ class HttpSettings:
     timeout: float = 30.0
     retries: int = 3
     concurrency: int = 50
-    #: A CA bundle to trust instead of the system store (``SSL_CERT_FILE``, pip's ``cert``).
+    #: A CA bundle (file or directory) to trust instead of the system store (``--cert``).
     ca_bundle: str | None = None
+    #: ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``: trusted instead of the system store when no
+    #: ``ca_bundle`` is given.
+    ssl_cert_file: str | None = None
+    ssl_cert_dir: str | None = None
+    #: ``--allow-insecure-host``: hosts whose certificates are not verified.
+    insecure_hosts: tuple[InsecureHost, ...] = ()
     offline: bool = False
     #: Base of the exponential backoff between retries, in seconds.
     backoff: float = 1.0
@@ -84,21 +95,78 @@ class HttpSettings:
     max_page_bytes: int = 256 * 1024 * 1024
 
     @classmethod
-    def from_env(cls, *, offline: bool = False, ca_bundle: str | None = None) -> HttpSettings:
-        from pyffin.settings import env_number, max_page_bytes
+    def from_env(cls, *, offline: bool = False, ca_bundle: str | None = None,
+                 insecure_hosts: tuple[InsecureHost, ...] = ()) -> HttpSettings:
+        from pyffin.settings import concurrent_downloads, env_number, max_page_bytes
 
-        concurrency = int(env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True))
-        if concurrency < 1:
-            raise UsageError("invalid value for PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1")
         return cls(
             timeout=env_number("PYFFIN_HTTP_TIMEOUT", 30.0) or 30.0,
             retries=int(env_number("PYFFIN_HTTP_RETRIES", 3, integer=True)),
-            concurrency=concurrency,
-            ca_bundle=os.environ.get("SSL_CERT_FILE") or ca_bundle,
+            concurrency=concurrent_downloads(),
+            ca_bundle=ca_bundle or None,
+            ssl_cert_file=os.environ.get("SSL_CERT_FILE") or None,
+            ssl_cert_dir=os.environ.get("SSL_CERT_DIR") or None,
+            insecure_hosts=insecure_hosts,
             offline=offline,
             deadline=env_number("PYFFIN_HTTP_DEADLINE", 300.0) or 300.0,
             max_page_bytes=max_page_bytes(),
         )
+
+
+@record
+class InsecureHost:
+    """A host whose HTTPS certificates are not verified (uv's ``--allow-insecure-host``):
+    ``HOST``, ``HOST:PORT``, either with ``http://`` or ``https://`` in front, or ``*``."""
+
+    host: str
+    port: int | None = None
+    scheme: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> InsecureHost:
+        """``ValueError`` says what is wrong with ``text``."""
+        value = text.strip()
+        if value == "*":
+            return cls("*")
+        scheme = None
+        for prefix in ("https://", "http://"):
+            if value.lower().startswith(prefix):
+                scheme, value = prefix[:-3], value[len(prefix):]
+        value = value.split("/", 1)[0]
+        port_text: str | None
+        if value.startswith("["):  # an IPv6 literal
+            host, _, rest = value[1:].partition("]")
+            port_text = rest[1:] if rest.startswith(":") else rest or None
+        else:
+            host, sep, port_text = value.partition(":")
+            port_text = port_text if sep else None
+        if not host:
+            raise ValueError(f"no host in {text!r} (expected HOST or HOST:PORT)")
+        port = None
+        if port_text is not None:
+            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise ValueError(f"invalid port in {text!r}")
+            port = int(port_text)
+        return cls(host.lower(), port, scheme)
+
+    def matches(self, scheme: str, host: str, port: int) -> bool:
+        """Whether a connection to ``scheme://host:port`` (the port made explicit) is one."""
+        if self.host == "*":
+            return True
+        return (host.strip("[]").lower() == self.host
+                and (self.port is None or self.port == port)
+                and (self.scheme is None or self.scheme == scheme))
+
+
+def insecure_hosts(values: Sequence[str]) -> tuple[InsecureHost, ...]:
+    """``values`` parsed; :class:`UsageError` names a bad one."""
+    hosts = []
+    for value in values:
+        try:
+            hosts.append(InsecureHost.parse(value))
+        except ValueError as e:
+            raise UsageError(f"invalid --allow-insecure-host value: {e}") from None
+    return tuple(hosts)
 
 
 @record(frozen=False)
@@ -111,6 +179,8 @@ class Response:
     content: bytes
     request_time: float
     response_time: float
+    #: Whether the request carried credentials (a ``private`` answer is then not cached).
+    authenticated: bool = False
 
 
 class _Retry(Exception):
@@ -123,7 +193,8 @@ class _Retry(Exception):
 
 
 class HttpClient:
-    """Connection pools, credentials and a thread pool shared by every request of a process."""
+    """Connection pools and credentials shared by every request of a process. It runs in the
+    caller's thread: the I/O pool that runs requests side by side is the session's."""
 
     def __init__(self, settings: HttpSettings | None = None,
                  credentials: Credentials | None = None, *,
@@ -136,26 +207,11 @@ class HttpClient:
         self.sleep = sleep
         self._semaphore = threading.BoundedSemaphore(self.settings.concurrency)
         self._lock = threading.Lock()
-        self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
-        self._executor: ThreadPool | None = None
+        #: One pool manager per proxy (``None``: direct).
+        self._pools: dict[str | None, urllib3.PoolManager] = {}
+        self._contexts: dict[bool, Any] = {}
 
     # ----------------------------------------------------------------------------- public
-    @property
-    def executor(self) -> ThreadPool:
-        """The process's I/O thread pool (created on first use; daemon threads, so that an
-        interrupted command does not wait for them)."""
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    self._executor = ThreadPool(self.settings.concurrency, "pyffin-io")
-        return self._executor
-
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
-        future: Future[T] = Future()
-        self.executor.submit(future.run, fn)
-        return future
-
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url`` and read the whole body; retry transient failures. Any final status is
         returned (callers decide what a 404 means) except 401/403 and 5xx, which raise. A body
@@ -181,9 +237,6 @@ class HttpClient:
         return response
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown()
-            self._executor = None
         for pool in self._pools.values():
             pool.clear()
         self._pools.clear()
@@ -204,13 +257,28 @@ class HttpClient:
         if authorization:
             request_headers["Authorization"] = authorization
         clean_url = strip_credentials(url)
+        try:
+            return self._with_retries(clean_url, shown, request_headers, sink, reset, on_status)
+        except AuthenticationError:
+            retry = self.credentials.refused(url, authorization)
+            if retry is None:
+                raise
+        log.debug(f"Trying {shown} again with the keyring's credentials")
+        request_headers["Authorization"] = retry
+        reset()
+        return self._with_retries(clean_url, shown, request_headers, sink, reset, on_status)
 
+    def _with_retries(self, url: str, shown: str, headers: dict[str, str],
+                      sink: Callable[[bytes], None], reset: Callable[[], None],
+                      on_status: Callable[[int], None] | None) -> Response:
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             check()
             try:
                 with self._semaphore:
-                    return self._attempt(clean_url, shown, request_headers, sink, on_status)
+                    response = self._attempt(url, shown, headers, sink, on_status)
+                response.authenticated = "Authorization" in headers
+                return response
             except _Retry as retry:
                 if attempt + 1 >= attempts:
                     raise retry.error from retry.error.__cause__
@@ -261,8 +329,8 @@ class HttpClient:
                 raise AuthenticationError(
                     f"{shown} refused access (HTTP {status}): check the credentials for "
                     f"{urlsplit(url).hostname}", url=shown, status=status,
-                    hint="credentials are taken from the URL (https://user:pass@host/...) or "
-                         "~/.netrc")
+                    hint="credentials are taken from the URL (https://user:pass@host/...), "
+                         "~/.netrc, or with --keyring-provider subprocess the keyring")
             if status >= 500:
                 raw.drain_conn()
                 raise HttpStatusError(f"{shown} answered HTTP {status}", url=shown, status=status)
@@ -319,40 +387,103 @@ class HttpClient:
         bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
         if proxy and bypass(parts.hostname or "", proxies):
             proxy = None
-        # TLS is set up only for HTTPS: loading the system trust store costs ~0.5 s here, and
-        # a local or plain-HTTP index never needs it.
-        key = (proxy, parts.scheme == "https" or bool(proxy and proxy.startswith("https")))
-        pool = self._pools.get(key)
+        pool = self._pools.get(proxy)
         if pool is None:
             with self._lock:
-                pool = self._pools.get(key)
+                pool = self._pools.get(proxy)
                 if pool is None:
-                    pool = self._make_pool(*key)
-                    self._pools[key] = pool
+                    pool = self._make_pool(proxy)
+                    self._pools[proxy] = pool
         return pool
 
-    def _make_pool(self, proxy: str | None, tls: bool) -> urllib3.PoolManager:
+    def _make_pool(self, proxy: str | None) -> urllib3.PoolManager:
         import urllib3
 
         kwargs: dict[str, Any] = {"num_pools": 16, "maxsize": self.settings.concurrency}
-        if tls:
-            kwargs["ssl_context"] = self._ssl_context()
+        pool: urllib3.PoolManager
         if proxy:
-            return urllib3.ProxyManager(proxy, **kwargs)
-        return urllib3.PoolManager(**kwargs)
+            pool = _manager_class(urllib3.ProxyManager)(self, proxy, **kwargs)
+        else:
+            pool = _manager_class(urllib3.PoolManager)(self, **kwargs)
+        return pool
 
-    def _ssl_context(self) -> Any:
+    def tls_options(self, host: str, port: int) -> dict[str, Any]:
+        """The TLS settings of a connection pool to ``host:port``. The trust store is loaded
+        on the first HTTPS connection only (~0.5 s here): a local or plain-HTTP index never
+        needs it."""
+        insecure = any(h.matches("https", host, port) for h in self.settings.insecure_hosts)
+        context = self._contexts.get(insecure)
+        if context is None:
+            with self._lock:
+                context = self._contexts.get(insecure)
+                if context is None:
+                    context = self._contexts[insecure] = self._ssl_context(insecure=insecure)
+        if insecure:
+            import warnings
+
+            from urllib3.exceptions import InsecureRequestWarning
+
+            # The user asked for it: urllib3's warning on every request would only be noise.
+            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+            log.debug(f"Not verifying the certificate of {host}:{port} (--allow-insecure-host)")
+            return {"ssl_context": context, "cert_reqs": "CERT_NONE", "assert_hostname": False}
+        return {"ssl_context": context}
+
+    def _ssl_context(self, *, insecure: bool = False) -> Any:
         import ssl
 
-        bundle = self.settings.ca_bundle
+        if insecure:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        settings = self.settings
+        bundle = settings.ca_bundle
         if bundle:
+            if os.path.isdir(bundle):
+                return ssl.create_default_context(capath=bundle)
             if not os.path.isfile(bundle):
-                raise UsageError(f"the certificate bundle {bundle} does not exist "
-                                 "(from SSL_CERT_FILE or the configured cert)")
+                raise UsageError(f"the certificate bundle {bundle} does not exist (--cert, or "
+                                 "pip's cert setting)")
             return ssl.create_default_context(cafile=bundle)
+        if settings.ssl_cert_file or settings.ssl_cert_dir:
+            for variable, path, exists in (
+                    ("SSL_CERT_FILE", settings.ssl_cert_file, os.path.isfile),
+                    ("SSL_CERT_DIR", settings.ssl_cert_dir, os.path.isdir)):
+                if path and not exists(path):
+                    raise UsageError(f"{variable} names {path}, which does not exist")
+            return ssl.create_default_context(cafile=settings.ssl_cert_file,
+                                              capath=settings.ssl_cert_dir)
         import truststore
 
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+_MANAGERS: dict[type, type] = {}
+
+
+def _manager_class(base: type[urllib3.PoolManager]) -> Any:
+    """``base`` whose HTTPS pools get their TLS settings from the client, host by host
+    (``_new_pool`` is urllib3's documented place for that), so that a redirect to another host
+    is checked by that host's rules."""
+    manager = _MANAGERS.get(base)
+    if manager is None:
+
+        class Manager(base):  # type: ignore[misc, valid-type]
+            def __init__(self, client: HttpClient, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.client = client
+
+            def _new_pool(self, scheme: str, host: str, port: int,
+                          request_context: dict[str, Any] | None = None) -> Any:
+                if scheme == "https":
+                    request_context = dict(self.connection_pool_kw if request_context is None
+                                           else request_context)
+                    request_context.update(self.client.tls_options(host, port))
+                return super()._new_pool(scheme, host, port, request_context)
+
+        manager = _MANAGERS.setdefault(base, Manager)
+    return manager
 
 
 def _redirects_only() -> Any:
@@ -371,7 +502,8 @@ def _classify(error: Exception, shown: str, *, reading: bool = False) -> Excepti
         reason = error.reason
     if isinstance(reason, u.SSLError):
         tls = TlsError(f"TLS error talking to {shown}: {_first_line(reason)}", url=shown,
-                       hint="set SSL_CERT_FILE to a CA bundle if the server uses a private CA")
+                       hint="if the server uses a private CA, name its bundle with --cert (or "
+                            "SSL_CERT_FILE); --allow-insecure-host HOST skips verification")
         return _Retry(tls) if _transient_tls(reason) else tls
     if isinstance(reason, u.DecodeError):
         return NetworkError(f"cannot decode the response of {shown} (its Content-Encoding): "

@@ -2,10 +2,11 @@
 
 Indexes are asked in priority order — ``--extra-index-url`` values first, then ``--index-url``
 — and, with the default ``first-index`` strategy, the first index that knows a project is the
-only one used for it (uv's rule, against dependency confusion); ``unsafe-best-match`` merges
-every index. ``--find-links`` locations (a directory, or an HTML page of links) are always
-merged in. Results are memoized per process and fetched at most once even when several threads
-ask at the same time.
+only one used for it (uv's rule, against dependency confusion); ``unsafe-best-match`` and
+``unsafe-first-match`` use every index (the resolver then prefers the highest version, or every
+version of an earlier index to any of a later one). ``--find-links`` locations (a directory, or
+an HTML page of links) are always merged in. Results are memoized per process and fetched at
+most once even when several threads ask at the same time.
 
 Wheel metadata comes from, in order: the PEP 658 ``.metadata`` file when the index advertises
 one (its hash verified), HTTP range requests for the wheel's ``METADATA`` member, or a full
@@ -28,21 +29,24 @@ from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
-from pyffin.errors import NotSupportedError, PyffinError, UsageError
-from pyffin.futures import Future
+from pyffin.errors import PyffinError, UsageError
+from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 from pyffin.models.metadata import CoreMetadata, MetadataError
 from pyffin.models.names import checked_name, normalize_name
 from pyffin.models.urls import redact
 from pyffin.records import record
+from pyffin.settings import concurrent_downloads
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pyffin.cache.fs import FileStamp
     from pyffin.client.http import Response
+    from pyffin.client.policy import CachePolicy
 
 PYPI_SIMPLE = "https://pypi.org/simple"
-INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
+INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
 #: The file extension of pyffin records in the cache.
 RECORD_EXT = ".rec"
 
@@ -166,17 +170,14 @@ class _Memo:
 class RegistryClient:
     """Projects and wheel metadata from the configured indexes and find-links locations."""
 
-    def __init__(self, cached: CachedClient, locations: IndexLocations | None = None) -> None:
+    def __init__(self, cached: CachedClient, locations: IndexLocations | None = None, *,
+                 pool: ThreadPool | None = None) -> None:
         self.cached = cached
         self.cache = cached.cache
         self.locations = locations or IndexLocations()
-        if self.locations.strategy == "unsafe-first-match":
-            # uv's: every index's versions, those of the first index tried first. The order in
-            # which versions are tried is the resolver's; it only knows "highest first".
-            raise NotSupportedError(
-                "--index-strategy unsafe-first-match is not supported yet",
-                hint="use unsafe-best-match (every index, highest version first) or "
-                     "first-index")
+        #: The I/O thread pool prefetches run in: the session's (see
+        #: :attr:`pyffin.api.session.Session.pool`), else one of this client's own.
+        self.pool = pool if pool is not None else ThreadPool(concurrent_downloads(), "pyffin-io")
         if self.locations.strategy not in INDEX_STRATEGIES:
             raise UsageError(f"invalid index strategy {self.locations.strategy!r} "
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
@@ -194,7 +195,7 @@ class RegistryClient:
         cache can answer are read right away, in this thread: handing a warm lookup to a
         thread costs more than the lookup."""
         key = checked_name(name)
-        return self._projects.get(key, lambda: self._fetch_project(name), self._submit,
+        return self._projects.get(key, lambda: self._fetch_project(name), self.submit,
                                   fast=lambda: self._cached_project(key))
 
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
@@ -209,6 +210,23 @@ class RegistryClient:
         return index, self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
                                        f"{name}{RECORD_EXT}")
 
+    def page_validity(self, entry: CacheEntry) -> tuple[CachePolicy, FileStamp] | None:
+        """The cache policy and file stamp of the page at ``entry`` (see
+        :meth:`single_page_entry`) as this client last read or wrote it; ``None`` when it did
+        neither. Records derived from the page (a target's summary of it) are tied to both."""
+        return self.cached.last_seen(entry)
+
+    def usable_without_network(self, policy: CachePolicy, name: str) -> bool:
+        """Whether a record derived from a page of ``name`` whose response had ``policy`` may
+        be used as is: fresh and not refreshed (``--refresh``), or offline."""
+        return self.cached.usable_without_network(policy, name)
+
+    def stream(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None],
+               ) -> None:
+        """Download ``url`` (a file an index or find-links page lists) chunk by chunk into
+        ``sink``, with this client's credentials and retries; ``reset`` starts it over."""
+        self.cached.http.stream(url, sink, reset)
+
     def _cached_project(self, name: str) -> list[ProjectPage] | None:
         """``name``'s pages if one page is the whole story and the cache has it fresh, else
         ``None``."""
@@ -219,8 +237,11 @@ class RegistryClient:
         page = self.cached.cached(entry, SimplePage, package=name)
         return None if page is None else [ProjectPage(index, page)]
 
-    def _submit(self, fn: Callable[[], T]) -> Future[T]:
-        return self.cached.http.submit(fn)
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
+        future: Future[T] = Future()
+        self.pool.submit(future.run, fn)
+        return future
 
     def _fetch_project(self, name: str) -> list[ProjectPage]:
         normalized = checked_name(name)
@@ -307,7 +328,7 @@ class RegistryClient:
         """Start fetching a wheel's metadata in the I/O pool (answered at once from the cache
         when it can be)."""
         key = (page.source, file.url)
-        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self._submit,
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self.submit,
                                   fast=lambda: self._cached_metadata(page, file))
 
     def known_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
@@ -590,20 +611,35 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
 
 
 def connect(cache: Any, settings: Any = None, *, offline: bool = False,
-            refresh: Any = None) -> RegistryClient:
+            refresh: Any = None, pool: ThreadPool | None = None) -> RegistryClient:
     """A registry client for ``settings`` (:class:`pyffin.settings.IndexSettings`, already
-    merged), sharing one lazily created HTTP client."""
+    merged), sharing one lazily created HTTP client; its work runs in ``pool``."""
     from pyffin.client.cached import Refresh
     from pyffin.settings import IndexSettings
 
     settings = settings or IndexSettings()
 
+    assert isinstance(settings, IndexSettings)
+    keyring = settings.keyring_provider or "disabled"
+    if keyring not in ("disabled", "subprocess"):
+        raise UsageError(f"invalid keyring provider {keyring!r} (expected disabled or "
+                         "subprocess)")
+
+    hosts: tuple[Any, ...] = ()
+    if settings.allow_insecure_host:
+        from pyffin.client.http import insecure_hosts
+
+        hosts = insecure_hosts(settings.allow_insecure_host)
+
     def http() -> Any:
+        from pyffin.client.auth import Credentials, Keyring
         from pyffin.client.http import HttpClient, HttpSettings
 
-        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert))
+        credentials = Credentials(keyring=Keyring() if keyring == "subprocess" else None,
+                                  indexes=(*locations.indexes(), *locations.find_links))
+        return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert,
+                                                insecure_hosts=hosts), credentials)
 
-    assert isinstance(settings, IndexSettings)
     locations = IndexLocations(
         index_url=settings.index_url or PYPI_SIMPLE,
         extra_index_urls=settings.extra_index_urls or (),
@@ -617,4 +653,4 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
         refresh=refresh if isinstance(refresh, Refresh) else None,
         offline=offline,
     )
-    return RegistryClient(cached, locations)
+    return RegistryClient(cached, locations, pool=pool)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin
 
 from pyffin import log
@@ -18,6 +18,9 @@ from pyffin.errors import PyffinError
 from pyffin.models.files import Hashes, IndexFile, SimplePage
 from pyffin.models.names import normalize_name
 from pyffin.models.urls import redact, strip_credentials
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 #: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -58,7 +61,13 @@ class PageBuilder:
                        "".join(map(str, build)) if build else "")
                 bucket = 0
             elif filename.endswith((".tar.gz", ".zip")):
-                name, version = parse_sdist_filename(filename)
+                try:
+                    name, version = parse_sdist_filename(filename)
+                except InvalidSdistFilename:
+                    legacy = self._legacy_sdist(filename)
+                    if legacy is None:
+                        raise
+                    name, version = self.name, legacy
                 key = str(version)
                 row = file.to_tuple()
                 bucket = 1
@@ -72,6 +81,25 @@ class PageBuilder:
             log.debug(f"Skipping {filename} on {self.source}: not a file of {self.name}")
             return
         self.versions.setdefault(key, ([], []))[bucket].append(row)
+
+    def _legacy_sdist(self, filename: str) -> Version | None:
+        """The version of a legacy sdist name, read as uv reads it: the project's name, a
+        dash, then a version that normalizes (``pybbox-0.0.5-alpha.zip`` is 0.0.5a0); ``None``
+        when that does not hold."""
+        from packaging.version import InvalidVersion, Version
+
+        stem = filename[:-len(".tar.gz")] if filename.endswith(".tar.gz") else filename[:-4]
+        size = len(self.name)
+        if len(stem) <= size + 1 or stem[size] != "-":
+            return None
+        if normalize_name(stem[:size]) != self.name:
+            return None
+        try:
+            version = Version(stem[size + 1:])
+        except InvalidVersion:
+            return None
+        log.debug(f"Reading the legacy sdist name {filename} as version {version}")
+        return version
 
     def page(self) -> SimplePage:
         return SimplePage(self.name, self.versions)

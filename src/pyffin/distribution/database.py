@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
-    from pyffin.models.dist import Distribution
+    from pyffin.futures import ThreadPool
+    from pyffin.models.dist import BuiltWheel, Distribution
     from pyffin.models.files import IndexFile, ProjectPage
 
 
@@ -78,10 +79,13 @@ class WheelDatabase:
     """Unzipped wheels in the cache, fetched on demand."""
 
     def __init__(self, cache: Cache, registry: RegistryClient,
-                 reporter: FetchReporter | None = None) -> None:
+                 reporter: FetchReporter | None = None, *, pool: ThreadPool | None = None
+                 ) -> None:
         self.cache = cache
         self.registry = registry
         self.reporter = reporter
+        #: The I/O thread pool fetches (and, for :class:`DistributionDatabase`, builds) run in.
+        self.pool = pool if pool is not None else registry.pool
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[Path]] = {}
 
@@ -91,19 +95,23 @@ class WheelDatabase:
         stem = file.filename[: -len(".whl")]
         local = _local_path(file.url)
         if local is not None:
-            try:
-                st = os.stat(local)
-            except OSError:
-                stamp = "missing"
-            else:
-                stamp = f"{st.st_mtime_ns}-{st.st_size}"
-            # A local file may change under the same name: its path and stamp key the entry.
-            return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{local}|{stamp}"),
-                                    page.page.name, f"{stem}.archive")
+            return self._path_pointer(local, page.page.name, stem)
         parts = source_parts(page)
         named = hashes.key(file.hashes)
         name = f"{stem}-{named[1][:16]}.archive" if named else f"{stem}.archive"
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
+
+    def _path_pointer(self, path: str, name: str, stem: str) -> CacheEntry:
+        """Where the archive pointer of a wheel on disk lives: a local file may change under
+        the same name, so its path and stamp key the entry."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamp = "missing"
+        else:
+            stamp = f"{st.st_mtime_ns}-{st.st_size}"
+        return self.cache.entry(CacheBucket.WHEELS, "path", digest(f"{path}|{stamp}"), name,
+                                f"{stem}.archive")
 
     def cached(self, page: ProjectPage, file: IndexFile) -> Path | None:
         """The unzipped wheel if the cache has it."""
@@ -119,6 +127,22 @@ class WheelDatabase:
                inline: bool = False) -> Future[Path]:
         """Fetch in the I/O pool (or in this thread with ``inline``); one fetch per wheel."""
         pointer = self.pointer(page, file)
+        return self._once(pointer, lambda: self._fetch(page, file, pointer, required_hashes),
+                          inline=inline)
+
+    def built(self, wheel: BuiltWheel) -> Path:
+        """The unzipped wheel of a wheel pyffin built (blocking; once per process). Nothing
+        is downloaded; no outside hash vouches for it, so its members are checked against its
+        RECORD."""
+        path = os.fspath(wheel.path.absolute())
+        pointer = self._path_pointer(path, wheel.name, wheel.filename[: -len(".whl")])
+        return self._once(pointer, lambda: self._unzip_built(wheel, pointer),
+                          inline=True).result()
+
+    def _once(self, pointer: CacheEntry, work: Callable[[], Path], *, inline: bool
+              ) -> Future[Path]:
+        """``work``'s future, shared by every caller that asks for the archive at ``pointer``
+        while it is in flight or done (unless it vanished or was interrupted since)."""
         key = os.fspath(pointer.path)
         with self._lock:
             future = self._inflight.get(key)
@@ -128,13 +152,26 @@ class WheelDatabase:
             self._inflight[key] = future
 
         def run() -> None:
-            future.run(lambda: self._fetch(page, file, pointer, required_hashes))
+            future.run(work)
 
         if inline:
             run()
         else:
-            self.registry.cached.http.executor.submit(run)
+            self.pool.submit(run)
         return future
+
+    def _unzip_built(self, wheel: BuiltWheel, pointer: CacheEntry) -> Path:
+        archive = self.cache.archive(pointer)
+        if archive is not None:
+            return archive
+        from pyffin.distribution.unzip import unzip_wheel
+
+        with self.cache.temp_dir() as tmp:
+            unzipped = tmp / "unzipped"
+            unzipped.mkdir()
+            with _unzip_slot():
+                result = unzip_wheel(wheel.path, unzipped, filename=wheel.filename)
+            return self.cache.persist(unzipped, pointer, result.files)
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
                required_hashes: Sequence[str]) -> Path:
@@ -239,7 +276,7 @@ class WheelDatabase:
         if self.reporter:
             self.reporter.on_fetch_start(file.filename, file.size)
         try:
-            self.registry.cached.http.stream(file.url, body.write, body.restart)
+            self.registry.stream(file.url, body.write, body.restart)
         finally:
             if self.reporter:
                 self.reporter.on_fetch_done(file.filename)
@@ -415,8 +452,6 @@ def _satisfies(required_hashes: Sequence[str], file: IndexFile) -> bool:
             and f"{named[0]}:{named[1]}" in required_hashes)
 
 
-
-
 class DistributionDatabase:
     """Fetch and build: any :class:`~pyffin.models.dist.Distribution` to an unzipped
     wheel in the cache. Wheels are downloaded (:class:`WheelDatabase`), sources are built
@@ -448,7 +483,7 @@ class DistributionDatabase:
         def run() -> None:
             future.run(lambda: self._build(dist, name, required_hashes))
 
-        self.wheels.registry.cached.http.executor.submit(context.run, run)
+        self.wheels.pool.submit(context.run, run)
         return future
 
     def archive(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
@@ -477,7 +512,9 @@ class DistributionDatabase:
             raise CacheChangedError(
                 f"the wheel built from {dist.label} vanished from the cache ({wheel})",
                 hint="was `pyffin cache clean --force` run meanwhile? Run the command again")
-        return self.wheels.fetch(*built_wheel_page(name, wheel))
+        from pyffin.models.dist import BuiltWheel
+
+        return self.wheels.built(BuiltWheel(name, wheel))
 
 
 def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None:
@@ -489,13 +526,3 @@ def _check_sdist_hashes(file: IndexFile, required_hashes: Sequence[str]) -> None
         raise HashMismatchError(
             f"cannot verify {file.filename} against the required hashes: the index gives no "
             "matching hash for it", url=shown)
-
-
-def built_wheel_page(name: str, wheel: Path) -> tuple[ProjectPage, IndexFile]:
-    """A one-file page for a wheel on disk (one pyffin built), so the wheel database unzips it
-    like any other local wheel."""
-    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
-
-    file = IndexFile(wheel.name, wheel.absolute().as_uri(), (), None, None, None,
-                     wheel.stat().st_size, None)
-    return ProjectPage(str(wheel.parent), SimplePage(name, {}), flat=True), file

@@ -46,6 +46,8 @@ _FULL_HASH_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _SHORT_HASH_RE = re.compile(r"^[0-9a-fA-F]{4,63}$")
 _OFFLINE_HINT = "drop --offline to allow network access"
 
+# One lock per repository, process-wide on purpose: two sessions of one process must exclude
+# each other too (the file lock does so between processes).
 _thread_locks: dict[Path, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 

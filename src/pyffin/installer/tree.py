@@ -89,7 +89,7 @@ class _Tree:
                  options: TreeOptions, latest: Mapping[str, Version],
                  highlight: Callable[[str], str]) -> None:
         from pyffin.models.names import normalize_name
-        from pyffin.resolver.dependencies import MarkerEvaluator
+        from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
 
         self.options = options
         self.latest = latest
@@ -97,6 +97,7 @@ class _Tree:
         prune = {normalize_name(name) for name in options.prune}
         wanted = {normalize_name(name) for name in options.packages}
         evaluator = MarkerEvaluator(markers)
+        parser = DependencyParser()  # clauses recur from one distribution to the next
 
         self.nodes: list[_Node] = []
         requirements: list[list[Dependency]] = []
@@ -108,7 +109,7 @@ class _Tree:
             version, shown = _version(dist.version)
             by_name.setdefault(name, []).append(len(self.nodes))
             self.nodes.append(_Node(name, version, shown))
-            requirements.append(_requirements(dist, evaluator))
+            requirements.append(_requirements(dist, evaluator, parser))
 
         self.edges: list[_Edge] = []
         for index, requires in enumerate(requirements):
@@ -209,12 +210,13 @@ def _version(text: str) -> tuple[Version, str]:
     return version, str(version)
 
 
-def _requirements(dist: InstalledDistribution, evaluator: object) -> list[Dependency]:
+def _requirements(dist: InstalledDistribution, evaluator: object, parser: object
+                  ) -> list[Dependency]:
     """What ``dist`` requires in this environment (markers evaluated without extras)."""
     from pyffin.models.metadata import MetadataError
-    from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator, parse_dependency
+    from pyffin.resolver.dependencies import DependencyError, DependencyParser, MarkerEvaluator
 
-    assert isinstance(evaluator, MarkerEvaluator)
+    assert isinstance(evaluator, MarkerEvaluator) and isinstance(parser, DependencyParser)
     try:
         requires_dist = dist.metadata().requires_dist
     except MetadataError:
@@ -222,7 +224,7 @@ def _requirements(dist: InstalledDistribution, evaluator: object) -> list[Depend
     found = []
     for text in requires_dist:
         try:
-            dependency = parse_dependency(text)
+            dependency = parser.parse(text)
             if dependency.marker is None or evaluator.evaluate(dependency.marker):
                 found.append(dependency)
         except DependencyError:

@@ -75,7 +75,9 @@ class SimplePage:
     """
 
     RECORD_SCHEMA: ClassVar[str] = "simple-page"
-    RECORD_VERSION: ClassVar[int] = 1
+    #: 2: legacy sdist names (``pybbox-0.0.5-alpha.zip``) are read; pages parsed before are
+    #: read again.
+    RECORD_VERSION: ClassVar[int] = 2
 
     __slots__ = ("name", "versions")
 
@@ -123,3 +125,8 @@ class ProjectPage:
     page: SimplePage
     #: ``True`` for a find-links location (files are local or linked from a flat page).
     flat: bool = False
+
+    def without_files(self) -> ProjectPage:
+        """This page with no files: where a project's files are listed, and nothing more (what
+        a chosen distribution keeps of its page)."""
+        return ProjectPage(self.source, SimplePage(self.page.name, {}), self.flat)

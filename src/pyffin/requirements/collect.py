@@ -25,6 +25,7 @@ class Collector:
         self.extra_index_urls: list[str] = []
         self.find_links: list[str] = []
         self.no_index = False
+        self.trusted_hosts: list[str] = []
         self.no_binary: set[str] = set()
         self.only_binary: set[str] = set()
         self.pre = False
@@ -53,6 +54,10 @@ class Collector:
     def add_extra_index_url(self, url: str) -> None:
         if url not in self.extra_index_urls:
             self.extra_index_urls.append(url)
+
+    def add_trusted_host(self, host: str) -> None:
+        if host not in self.trusted_hosts:
+            self.trusted_hosts.append(host)
 
     def add_find_links(self, link: str) -> None:
         if link not in self.find_links:
@@ -90,6 +95,7 @@ class Collector:
             extra_index_urls=tuple(self.extra_index_urls),
             find_links=tuple(self.find_links),
             no_index=self.no_index,
+            trusted_hosts=tuple(self.trusted_hosts),
             no_binary=frozenset(self.no_binary),
             only_binary=frozenset(self.only_binary),
             pre=self.pre,

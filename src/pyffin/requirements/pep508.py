@@ -136,6 +136,41 @@ def parse_requirement(text: str) -> Requirement:
     return _parse_slow(text)
 
 
+#: uv's repairs of common mistakes in requirement and specifier strings of published metadata
+#: (``uv-pypi-types``' ``LenientRequirement``), in uv's order: a pattern, its replacement, and
+#: what it fixes.
+_FIXUPS: tuple[tuple[str, str, str], ...] = (
+    (r"(\d)([<>=~^!])", r"\1,\2", "inserting missing comma"),  # >=7.2.0<8.0.0
+    (r"!=~((?:\d\.)*\d)", r"!=\1.*", "replacing invalid tilde with wildcard"),  # !=~5.0
+    (r"(<=|>=|<|>)\s*(\d+(\.\d+)*)\.\*", r"\1\2",
+     "removing star after comparison operator other than equal and not equal"),  # >=1.9.*
+    (r"(\d\.\d)+\*", r"\1.*", "inserting missing dot"),  # !=3.0*
+    (r",\s*$", "", "removing trailing comma"),  # >=3.6,
+    (r">dev", ">0.0.0dev", "assuming 0.0.0dev"),
+    (r"(\d+(\.\d)*(a|b|rc|post|dev)\d+)\.0", r"\1", "removing trailing zero"),  # >=9.0.0a1.0
+)
+
+
+def repairs(text: str) -> Iterator[tuple[str, str]]:
+    """What uv tries when ``text`` does not parse: each fix in turn, applied on top of the
+    previous ones, as ``(repaired text, what was fixed so far)`` (only the fixes that changed
+    something). The caller stops at the first text that parses."""
+    patched = text
+    fixed: list[str] = []
+    for pattern, replacement, message in _FIXUPS:
+        candidate = re.sub(pattern, replacement, patched)
+        if candidate != patched:
+            fixed.append(message)
+            patched = candidate
+            yield patched, ", ".join(fixed)
+    # Stray quotes (``>= 2.7'``), outside a marker, where quotes belong.
+    head, semicolon, marker = patched.partition(";")
+    candidate = re.sub(r"[\'\"]", "", head) + semicolon + marker
+    if candidate != patched:
+        fixed.append("removing stray quotes")
+        yield candidate, ", ".join(fixed)
+
+
 def valid_clauses(specifiers: tuple[Specifier, ...]) -> bool:
     """Clauses whose versions parse (``packaging`` words the error for the others)."""
     if not specifiers:

@@ -23,8 +23,8 @@ when they exist there (pip's rule). Inside a constraints or overrides file, ``-r
 of the same kind (pip would read them as requirements); ``-c`` always reads constraints.
 
 pip options pyffin accepts but ignores, with a warning naming the line: ``--prefer-binary``,
-``--trusted-host``, ``--use-feature``, ``--global-option`` and ``--config-settings``/``-C``.
-Any other option is an error.
+``--use-feature``, ``--global-option`` and ``--config-settings``/``-C``. Any other option is
+an error.
 """
 
 from __future__ import annotations
@@ -61,8 +61,10 @@ _OPTIONS = {
 }
 _SHORT = {"-r": "--requirement", "-c": "--constraint", "-e": "--editable", "-i": "--index-url",
           "-f": "--find-links", "-C": "--config-settings"}
-_IGNORED = frozenset({"--prefer-binary", "--trusted-host", "--use-feature", "--global-option",
+_IGNORED = frozenset({"--prefer-binary", "--use-feature", "--global-option",
                       "--config-settings"})
+#: ``--trusted-host``'s value: ``HOST[:PORT]``, maybe as a URL (uv's ``--allow-insecure-host``).
+_TRUSTED_HOST = r"(?i:https?://)?(\[[^\]/]+\]|[^\s:/\[\]]+)(:\d{1,5})?(/\S*)?"
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 Options = list[tuple[str, str]]
@@ -150,6 +152,11 @@ class TxtReader:
                 collector.add_find_links(self._find_links(value, location.path))
             elif name == "--no-index":
                 collector.no_index = True
+            elif name == "--trusted-host":
+                if not re.fullmatch(_TRUSTED_HOST, value):
+                    raise invalid(location, f"--trusted-host needs HOST or HOST:PORT, not "
+                                  f"{value!r}", line)
+                collector.add_trusted_host(value)
             elif name in ("--no-binary", "--only-binary"):
                 collector.format_control(name, value, location, line)
             elif name == "--pre":

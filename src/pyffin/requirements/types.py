@@ -91,6 +91,8 @@ class RequirementsSpec:
     find_links: tuple[str, ...] = ()
     #: ``--no-index``: use no index at all, only :attr:`find_links`.
     no_index: bool = False
+    #: ``--trusted-host``: hosts whose HTTPS certificates are not verified.
+    trusted_hosts: tuple[str, ...] = ()
     #: Normalized names, or ``":all:"``, per pip's ``--no-binary``/``--only-binary`` rules (the
     #: answer for a package: :class:`~pyffin.models.format_control.BinaryPolicy`).
     no_binary: frozenset[str] = frozenset()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.ranges import SpecifierError, VersionSet, specifiers_range
+from pyffin.resolver.ranges import RangeMemo, SpecifierError, VersionSet, specifiers_range
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,19 +51,63 @@ class Dependency:
     versions: VersionSet
 
 
-_parsed: dict[str, Dependency] = {}
+class DependencyParser:
+    """Requirement strings parsed and specifier clauses turned into version sets, kept for as
+    long as its owner lives: a :class:`~pyffin.api.session.Session` (the same ``Requires-Dist``
+    texts and clauses recur across a resolution, its builds' resolutions and the checks before
+    them), else one resolution. Never process-wide: a long-lived process using pyffin as a
+    library would keep every text it ever saw."""
+
+    __slots__ = ("_parsed", "ranges")
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, Dependency] = {}
+        #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
+        self.ranges: RangeMemo = {}
+
+    def parse(self, text: str) -> Dependency:
+        """:func:`parse_dependency`, once per distinct text."""
+        dependency = self._parsed.get(text)
+        if dependency is None:
+            dependency = self._parsed[text] = _parse(text, self.ranges)
+        return dependency
 
 
 def parse_dependency(text: str) -> Dependency:
-    """Parse a PEP 508 requirement string (cached); raises :class:`DependencyError`."""
-    dependency = _parsed.get(text)
-    if dependency is None:
-        dependency = _parse_fast(text) or _parse_slow(text)
-        _parsed[text] = dependency
-    return dependency
+    """Parse a PEP 508 requirement string; raises :class:`DependencyError`. Texts that recur
+    are better read through a :class:`DependencyParser`.
+
+    Published metadata is read as leniently as uv reads it: a requirement that does not parse
+    gets uv's repairs of common mistakes (``elasticsearch-dsl (>=7.2.0<8.0.0)`` lacks a
+    comma), with a warning, before it is called invalid.
+    """
+    return _parse(text, None)
 
 
-def _parse_fast(text: str) -> Dependency | None:
+def _parse(text: str, memo: RangeMemo | None) -> Dependency:
+    try:
+        return _parse_fast(text, memo) or _parse_slow(text)
+    except DependencyError:
+        return _repaired(text, memo)
+
+
+def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
+    from pyffin import log
+    from pyffin.records import replace
+    from pyffin.requirements.pep508 import repairs
+
+    for patched, fixed in repairs(text):
+        try:
+            dependency = _parse_fast(patched, memo) or _parse_slow(patched)
+        except DependencyError:
+            continue
+        log.warn_once(f"Fixing invalid requirement by {fixed} (before: `{text}`; after: "
+                      f"`{patched}`)")
+        return replace(dependency, text=text)
+    return _parse_slow(text)  # raises, with the error of the text as written
+
+
+def _parse_fast(text: str, memo: RangeMemo | None) -> Dependency | None:
     from pyffin.requirements.pep508 import split_requirement
 
     parts = split_requirement(text)
@@ -72,7 +116,7 @@ def _parse_fast(text: str) -> Dependency | None:
     name, extras, specifiers, marker = parts
     clauses = tuple((s.operator, s.version) for s in specifiers)
     try:
-        versions = specifiers_range(clauses)
+        versions = specifiers_range(clauses, memo)
     except SpecifierError:
         return None  # let the full parser word the error
     return Dependency(normalize_name(name), tuple(sorted({normalize_name(e) for e in extras})),

@@ -4,16 +4,26 @@ Packages are strings: a normalized project name (``flask``) or an extra of one (
 a virtual package that depends on ``flask==v`` and the extra's own requirements). The provider
 decides which versions may be chosen and in what order; everything it rules out it can justify:
 when no version of a range will do, it hands the solver the facts why (yanked, Requires-Python,
-not found, a constraint, none in range) as incompatibilities, so the explanation can name them.
+no file for the target, unusable metadata, not found, a constraint, none in range) as
+incompatibilities, so the explanation can name them.
+
+Scale: a package may offer thousands of versions and the solver may reject hundreds of them
+(``boto3``/``botocore``). Candidates are kept sorted and a range is matched against them by
+bisection (:func:`~pyffin.resolver.ranges.spans`), never by testing each version; a decision is
+widened to the versions around it that do not exist (:meth:`Provider.widen_decision`), so the
+facts learned about consecutive versions merge into one interval instead of one hole each; and
+after a few versions of a package were tried, the next ones' metadata is requested in a batch.
 """
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Literal, TypeAlias, cast
 
-from nab_resolver.ranges import Range
+from nab_resolver.ranges import NEGATIVE_INFINITY, Range
 from nab_resolver.resolver import BaseProvider
-from nab_resolver.types import Incompatibility, IncompatibilityCause, Term
+from nab_resolver.types import Incompatibility, IncompatibilityCause, RangeProtocol, Term
 from packaging.version import InvalidVersion, Version
 
 from pyffin import log
@@ -21,26 +31,41 @@ from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.models.metadata import MetadataError
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.dependencies import DependencyError, parse_dependency, same_url
+from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
 from pyffin.resolver.errors import PackageNotFoundError
-from pyffin.resolver.ranges import FULL, VersionSet, singleton_version
+from pyffin.resolver.pubgrub import ConflictTracker
+from pyffin.resolver.ranges import FULL, VersionSet, intervals, singleton_version, spans
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from packaging.utils import NormalizedName
 
     from pyffin.models.metadata import CoreMetadata
     from pyffin.resolver.dependencies import Dependency, MarkerEvaluator
     from pyffin.resolver.options import ResolverOptions
-    from pyffin.resolver.source import Candidate, PackageSource
+    from pyffin.resolver.source import Candidate, Dropped, PackageSource
 
-#: Why a version may not be chosen: yanked, or its Requires-Python (the text) excludes the target.
-Unusable: TypeAlias = tuple[Literal["yanked"], None] | tuple[Literal["python"], str]
+#: Why a version may not be chosen: yanked; its Requires-Python (the text) excludes the target;
+#: its metadata could not be read or declares something invalid (``invalid``); its sdist could
+#: not be built (``build``). The details of the last two are kept apart (the facts that state
+#: them carry them), so that consecutive versions failing alike read as one run.
+Unusable: TypeAlias = (tuple[Literal["yanked"], None] | tuple[Literal["python"], str]
+                       | tuple[Literal["invalid"], None] | tuple[Literal["build"], None])
 #: How pre-releases take part: not at all, by version, or after every final release.
 PrereleasePolicy: TypeAlias = Literal["disallow", "allow", "prefer-stable"]
 #: The kinds of fact :class:`Unavailable` states.
-UnavailableKind: TypeAlias = Literal["not-found", "no-versions", "yanked", "python", "constraint"]
+UnavailableKind: TypeAlias = Literal[
+    "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build", "files"]
+
+# Priority categories, most urgent first. uv's ``PubGrubPriority`` in its sources (0.12)
+# ranks "conflict late" above "unspecified"; uv 0.13.9, watched with ``RUST_LOG=trace``, decides
+# a package it deprioritized after every other one (``celery[redis]`` before ``redis``), which
+# is the order kept here.
+_URL, _SINGLETON, _CONFLICT_EARLY, _UNSPECIFIED, _CONFLICT_LATE = range(5)
+
+#: The most versions one batch prefetch asks for (uv's).
+BATCH_LIMIT = 50
 
 
 def split_key(package: str) -> tuple[str, str | None]:
@@ -55,7 +80,10 @@ class Unavailable(Incompatibility[str, Version]):
     """An external fact from the provider: the versions of its one term cannot be chosen.
 
     ``detail`` is the Requires-Python text (``python``), the constraint's range
-    (``constraint``), or the source's error (``not-found``).
+    (``constraint``), the source's error (``not-found``), the versions' failures
+    (``invalid``/``build``: version -> message) or the files the source found
+    (``files``: the newest version's :class:`~pyffin.resolver.source.Dropped` and how many
+    versions the fact covers).
     """
 
     __slots__ = ("detail", "kind")
@@ -69,16 +97,23 @@ class Unavailable(Incompatibility[str, Version]):
 
 @record
 class ProjectVersions:
-    """What the index offers for one project, and the order the provider tries it in."""
+    """What the index offers for one project, sorted for bisection."""
 
     name: str
     #: Ascending by version.
     candidates: tuple[Candidate, ...]
-    #: The candidates that may be chosen, most preferred first (pre-releases per policy).
-    order: tuple[Candidate, ...]
+    #: Their versions, and whether each is a pre-release (same order).
+    versions: tuple[Version, ...]
+    prerelease: tuple[bool, ...]
+    #: Version -> position in :attr:`candidates`.
+    index: dict[Version, int]
     policy: PrereleasePolicy
-    by_version: dict[Version, Candidate]
+    #: Oldest first (``--resolution lowest``, or ``lowest-direct`` for a direct requirement).
+    lowest: bool
     not_found: PackageNotFoundError | None = None
+    #: ``--index-strategy unsafe-first-match``: each candidate's index rank (same order), when
+    #: not all come from the first index (see :attr:`Candidate.index_rank`).
+    index_ranks: tuple[int, ...] | None = None
 
 
 class Provider(BaseProvider[str, Version]):
@@ -98,8 +133,13 @@ class Provider(BaseProvider[str, Version]):
         overrides: Mapping[str, Sequence[Dependency]],
         preferences: Mapping[str, Version],
         urls: Mapping[str, str] | None = None,
+        required: Mapping[str, VersionSet] | None = None,
+        parser: DependencyParser | None = None,
     ) -> None:
         self._source = source
+        #: Parses ``Requires-Dist``; the caller's (a session's) when given, so what one
+        #: resolution parsed serves the next.
+        self._parser = parser or DependencyParser()
         self._urls = urls or {}
         self._markers = markers
         self._python = python
@@ -110,30 +150,47 @@ class Provider(BaseProvider[str, Version]):
         self._constraints = constraints
         self._overrides = overrides
         self._preferences = preferences
+        #: What the direct requirements (and constraints) allow of each name, whatever else
+        #: happens: a batch prefetch never goes past it.
+        self._required = required or {}
         self._projects: dict[str, ProjectVersions] = {}
         self._metadata: dict[tuple[str, Version], CoreMetadata] = {}
         self._unusable: dict[tuple[str, Version], Unusable | None] = {}
+        self._failures: dict[tuple[str, Version], str] = {}
         self._python_fits: dict[str, bool] = {}
         self._dependencies: dict[tuple[str, Version], dict[str, VersionSet]] = {}
         self._pending: list[Incompatibility[str, Version]] = []
         self._stated: set[tuple[str, object]] = set()
         self._discovered: dict[str, int] = {}
+        self._names: dict[str, int] = {}
         self._requested: set[str] = set()
         self._keys: dict[str, list[str]] = {}
         self._decisions: Mapping[str, Version] = {}
         self._hinted_range: dict[str, VersionSet] = {}
         self._likely: dict[str, tuple[VersionSet, Version | None]] = {}
         self._ready_this_scan: dict[str, bool] = {}
+        self._spans: dict[tuple[str, int], tuple[VersionSet, list[tuple[int, int]]]] = {}
+        #: How conflicts reorder packages (shared with the solver, which records them).
+        self.tracker = ConflictTracker()
+        self._tried: dict[str, set[Version]] = {}
+        self._last_batch: dict[str, int] = {}
+        self._prefetched: set[tuple[str, Version]] = set()
+        self._dropped: dict[str, list[Dropped]] = {}
+        #: What the provider did, for tests and ``-v``: decisions offered, metadata asked.
+        self.stats = {"choices": 0, "metadata": 0, "batch-prefetches": 0}
 
     # --- what the solver asks -------------------------------------------------------------------
 
     def choose_version(self, package: str, version_range: VersionSet) -> Version | None:
-        name, _extra = split_key(package)
+        name, extra = split_key(package)
         project = self.project(name)
         allowed = self._constrain(package, name, version_range)
         chosen = self._select(project, package, allowed)
+        self.stats["choices"] += 1
         if chosen is None:
             self._explain_unavailable(package, project, allowed)
+        elif extra is None:
+            self._batch_prefetch(project, chosen, allowed)
         return chosen
 
     def has_satisfying_version(self, package: str, version_range: VersionSet) -> bool:
@@ -146,10 +203,10 @@ class Provider(BaseProvider[str, Version]):
     def get_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
         key = (package, version)
         dependencies = self._dependencies.get(key)
-        if dependencies is None:
+        if dependencies is None:  # read when chosen, unless chosen by another provider call
             dependencies = self._dependencies[key] = self._read_dependencies(package, version)
-            for dependency in dependencies:
-                self.discover(dependency)
+        for dependency in dependencies:
+            self.discover(dependency)
         return dependencies
 
     def prioritize(
@@ -158,12 +215,23 @@ class Provider(BaseProvider[str, Version]):
         version_range: VersionSet,
         conflict_counts: Mapping[str, int],
         culprit_counts: Mapping[str, int] | None = None,
-    ) -> tuple[int, int]:
-        # Exact pins first (they cannot branch), then first come, first served: breadth-first
-        # order keeps the solver close to uv's choices, and conflicts reorder through nab.
+    ) -> tuple[int, int, int]:
+        # uv's order: direct URLs, exact pins, then projects whose decisions kept being undone,
+        # then those that kept undoing others' (see pubgrub.ConflictTracker; nab's own counts
+        # are not used), then first come, first served by project: breadth-first keeps close to
+        # uv's choices.
         self._hinted_range[package] = version_range
-        pinned = 0 if singleton_version(version_range) is not None else 1
-        return pinned, self._discovered.get(package, len(self._discovered))
+        name, _extra = split_key(package)
+        if name in self._urls:
+            category = _URL
+        elif singleton_version(version_range) is not None:
+            category = _SINGLETON
+        else:
+            conflicted = self.tracker.category(package)
+            category = (_UNSPECIFIED if conflicted is None
+                        else _CONFLICT_EARLY if conflicted == 0 else _CONFLICT_LATE)
+        order = self._names.get(name, len(self._names))
+        return category, order, self._discovered.get(package, len(self._discovered))
 
     def begin_decision_scan(self) -> Callable[[str], bool] | None:
         # A source fed by threads changes under us; answer each package once per scan.
@@ -176,8 +244,51 @@ class Provider(BaseProvider[str, Version]):
             ready = self._ready_this_scan[package] = self._check_ready(package)
         return ready
 
-    def widen_decision(self, package: str, version: Version) -> None:
-        return None
+    def widen_decision(self, package: str, version: Version) -> VersionSet | None:
+        """The interval up to the nearest candidates either side of ``version`` that might
+        still be chosen, exclusive (inclusive of the first or last candidate at either end of
+        the list, so that no widened range is unbounded and only a real "every version" reads
+        as one).
+
+        Sound because no other version there can ever be chosen: none exists, or it is known
+        unusable. It makes the facts about neighbouring versions overlap: the dependency
+        clauses of consecutive versions that require the same thing merge into one interval,
+        and so do the ranges the solver rules out, instead of gaining one hole per rejected
+        (or unusable) version.
+        """
+        name = split_key(package)[0]
+        project = self._projects.get(name)
+        if project is None or len(project.versions) < 2:
+            return None
+        position = project.index.get(version)
+        if position is None:
+            return None
+        versions = project.versions
+        below, above = position - 1, position + 1
+        while below >= 0 and self._never_chosen(project, below):
+            below -= 1
+        while above < len(versions) and self._never_chosen(project, above):
+            above += 1
+        lower = (versions[below], False) if below >= 0 else (versions[0], True)
+        upper = (versions[above], False) if above < len(versions) else (versions[-1], True)
+        return Range(((*lower, *upper),))
+
+    def _never_chosen(self, project: ProjectVersions, position: int) -> bool:
+        """Whether the candidate at ``position`` is known never to be chosen in this
+        resolution (an unusable version, or a pre-release the policy keeps out)."""
+        if project.policy == "disallow" and project.prerelease[position]:
+            return True
+        candidate = project.candidates[position]
+        known = self._unusable.get((project.name, candidate.version), False)
+        if known is not False:
+            return known is not None
+        return self._index_unusable(project.name, candidate) is not None
+
+    def narrow_for_display(self, package: str, constraint: RangeProtocol[Version]
+                           ) -> RangeProtocol[Version]:
+        if not isinstance(package, str) or not isinstance(constraint, Range):
+            return constraint  # the solver's root, or a range pyffin did not make
+        return self.narrow(split_key(package)[0], constraint)
 
     def receive_partial_solution_hint(  # type: ignore[override]
         self,
@@ -199,6 +310,7 @@ class Provider(BaseProvider[str, Version]):
             return
         self._discovered[package] = len(self._discovered)
         name, _extra = split_key(package)
+        self._names.setdefault(name, len(self._names))
         self._keys.setdefault(name, []).append(package)
         if name not in self._requested:
             self._requested.add(name)
@@ -212,20 +324,17 @@ class Provider(BaseProvider[str, Version]):
         return project
 
     def unusable(self, name: str, candidate: Candidate) -> Unusable | None:
-        """Why ``candidate`` may not be chosen (may fetch its metadata), or ``None``."""
+        """Why ``candidate`` may not be chosen (fetches its metadata), or ``None``.
+
+        A version whose metadata cannot be read or built, or declares an invalid requirement,
+        is unusable: the solver moves on, and says why only if no solution exists without it.
+        """
         key = (name, candidate.version)
         if key in self._unusable:
             return self._unusable[key]
-        reason: Unusable | None = None
-        if candidate.yanked and candidate.version not in self._allowed_yanks.get(name, ()):
-            reason = ("yanked", None)
-        else:
-            requires_python = candidate.requires_python
-            if requires_python is None:
-                # The index did not say; the metadata does (and is needed next anyway).
-                requires_python = self.metadata(name, candidate.version).requires_python
-            if requires_python and not self._fits_python(requires_python):
-                reason = ("python", requires_python)
+        reason = self._index_unusable(name, candidate)
+        if reason is None:
+            reason = self._metadata_unusable(name, candidate.version)
         self._unusable[key] = reason
         return reason
 
@@ -234,6 +343,7 @@ class Provider(BaseProvider[str, Version]):
         key = (name, version)
         metadata = self._metadata.get(key)
         if metadata is None:
+            self.stats["metadata"] += 1
             metadata = self._source.metadata(self._typed(name), version)
             if normalize_name(metadata.name) != name:
                 raise MetadataError(
@@ -254,16 +364,60 @@ class Provider(BaseProvider[str, Version]):
         project = self._projects.get(name)
         if project is None:
             return []
-        return [c.version for c in project.candidates
-                if not (project.policy == "disallow" and c.version.is_prerelease)]
+        versions = list(project.versions)
+        if project.policy == "disallow":
+            versions = [v for v, pre in zip(versions, project.prerelease, strict=True) if not pre]
+        dropped = self._dropped.get(name)
+        if dropped:  # they exist too, only without a file for the target
+            versions = sorted({*versions, *(d.version for d in dropped)})
+        return versions
 
     def hidden_prereleases(self, name: str, version_range: VersionSet) -> list[Version]:
         """Pre-releases of ``name`` in ``version_range`` that the pre-release policy kept out."""
         project = self._projects.get(name)
         if project is None or project.policy != "disallow":
             return []
-        return [c.version for c in project.candidates
-                if c.version.is_prerelease and c.version in version_range]
+        return [project.versions[i] for i in self._indices(project, version_range)
+                if project.prerelease[i]]
+
+    def narrow(self, name: str, versions: VersionSet) -> VersionSet:
+        """``versions`` as a reader wants it, holding the same known versions.
+
+        The solver widens a decision to the gaps around it and rules versions out one at a
+        time, which leaves bounds that fall, exclusive, on versions that exist
+        (``>1.0.3,<1.0.5`` for ``==1.0.4``). Each such bound moves to the nearest known version
+        inside, inclusive; an interval left without a known version goes; intervals with no
+        known version between them join. Sixty consecutive versions then read as uv writes
+        them, ``>=0.1.50,<=0.1.113``; bounds a requirement wrote (``>=1.0,<2``) stay.
+        """
+        project = self._projects.get(name)
+        if project is None or not project.versions or versions == FULL:
+            return versions
+        known = project.versions
+        parts = intervals(versions)
+        if not any(_exclusive_on(known, bound, inclusive)
+                   for part in parts for bound, inclusive in ((part[0], part[1]),
+                                                              (part[2], part[3]))):
+            return versions
+        kept: list[tuple[object, bool, object, bool, int, int]] = []
+        for part in parts:
+            found = spans(known, Range((part,)))
+            if not found:
+                continue
+            (start, end), = found
+            lower, lower_inclusive, upper, upper_inclusive = part
+            if _exclusive_on(known, lower, lower_inclusive):
+                lower, lower_inclusive = known[start], True
+            if _exclusive_on(known, upper, upper_inclusive):
+                upper, upper_inclusive = known[end - 1], True
+            if kept and kept[-1][5] == start:  # no known version between the two
+                previous = kept.pop()
+                lower, lower_inclusive, start = previous[0], previous[1], previous[4]
+            kept.append((lower, lower_inclusive, upper, upper_inclusive, start, end))
+        if not kept:
+            return versions
+        return Range(tuple((lower, lower_inclusive, upper, upper_inclusive)
+                           for lower, lower_inclusive, upper, upper_inclusive, _, _ in kept))
 
     @property
     def python(self) -> Version:
@@ -277,41 +431,74 @@ class Provider(BaseProvider[str, Version]):
 
     def _load(self, name: str) -> ProjectVersions:
         policy = self._policy(name)
+        resolution = self._options.resolution
+        lowest = resolution == "lowest" or (resolution == "lowest-direct" and name in self._direct)
         try:
             offered = self._source.candidates(self._typed(name))
         except PackageNotFoundError as e:
-            return ProjectVersions(name, (), (), policy, {}, not_found=e)
+            return ProjectVersions(name, (), (), (), {}, policy, lowest, not_found=e)
         candidates = tuple(sorted(offered, key=_version_of))
-        resolution = self._options.resolution
-        lowest = resolution == "lowest" or (resolution == "lowest-direct" and name in self._direct)
-        ordered = candidates if lowest else candidates[::-1]
-        if policy == "allow":
-            order = ordered
-        else:
-            final = [c for c in ordered if not c.version.is_prerelease]
-            if policy == "prefer-stable" and len(final) < len(ordered):
-                final += [c for c in ordered if c.version.is_prerelease]
-            order = tuple(final)
-        by_version = {candidate.version: candidate for candidate in candidates}
-        return ProjectVersions(name, candidates, order, policy, by_version)
+        versions = tuple(c.version for c in candidates)
+        ranks = tuple(c.index_rank for c in candidates)
+        return ProjectVersions(
+            name, candidates, versions, tuple(v.is_prerelease for v in versions),
+            {version: i for i, version in enumerate(versions)}, policy, lowest,
+            index_ranks=ranks if any(ranks) else None)
 
     def _policy(self, name: str) -> PrereleasePolicy:
+        # uv 0.13: pre-releases are candidates after every final release in range, unless
+        # disallowed; a direct requirement naming a pre-release (``a>=1.0b1``) still prefers a
+        # final release that satisfies it. ``explicit`` admits them only for such packages.
         mode = self._options.prerelease
         if mode == "allow":
             return "allow"
         if mode == "disallow":
             return "disallow"
-        if mode == "if-necessary":
-            return "prefer-stable"
-        if name in self._explicit_prereleases:
-            return "allow"
-        return "disallow" if mode == "explicit" else "prefer-stable"
+        if mode == "explicit" and name not in self._explicit_prereleases:
+            return "disallow"
+        return "prefer-stable"
 
     def _fits_python(self, requires_python: str) -> bool:
         fits = self._python_fits.get(requires_python)
         if fits is None:
-            fits = self._python_fits[requires_python] = _python_fits(requires_python, self._python)
+            fits = self._python_fits[requires_python] = _python_fits(
+                requires_python, self._python, self._parser)
         return fits
+
+    def _index_unusable(self, name: str, candidate: Candidate) -> Unusable | None:
+        """Why the index page alone rules ``candidate`` out (no request needed), or ``None``."""
+        if candidate.yanked and candidate.version not in self._allowed_yanks.get(name, ()):
+            return ("yanked", None)
+        requires_python = candidate.requires_python
+        if requires_python and not self._fits_python(requires_python):
+            return ("python", requires_python)
+        return None
+
+    def _metadata_unusable(self, name: str, version: Version) -> Unusable | None:
+        try:
+            metadata = self.metadata(name, version)
+            requires_python = metadata.requires_python
+            if requires_python and not self._fits_python(requires_python):
+                return ("python", requires_python)
+            for text in metadata.requires_dist:
+                self._parser.parse(text)
+        except DependencyError as e:
+            return self._failed(name, version, "invalid", f"declares {e}")
+        except MetadataError as e:
+            return self._failed(name, version, "invalid", str(e))
+        except PyffinError as e:
+            # A build that failed makes only that version unusable; anything else (the
+            # network, above all) stays fatal, as in uv.
+            if not _build_failure(e):
+                raise
+            return self._failed(name, version, "build", str(e))
+        return None
+
+    def _failed(self, name: str, version: Version, kind: Literal["invalid", "build"],
+                message: str) -> Unusable:
+        log.debug(f"Skipping {name}=={version}: {message}")
+        self._failures[(name, version)] = message
+        return ("invalid", None) if kind == "invalid" else ("build", None)
 
     def _constrain(self, package: str, name: str, version_range: VersionSet) -> VersionSet:
         constraint = self._constraints.get(name)
@@ -323,18 +510,81 @@ class Provider(BaseProvider[str, Version]):
             self._pending.append(Unavailable(package, ~constraint, "constraint", constraint))
         return version_range & constraint
 
+    def _indices(self, project: ProjectVersions, version_range: VersionSet) -> Iterator[int]:
+        """Positions of the candidates in ``version_range``, ascending."""
+        for start, end in self._spans_of(project, version_range):
+            yield from range(start, end)
+
+    def _spans_of(self, project: ProjectVersions,
+                  version_range: VersionSet) -> list[tuple[int, int]]:
+        key = (project.name, id(version_range))
+        cached = self._spans.get(key)
+        if cached is not None and cached[0] is version_range:
+            return cached[1]
+        if len(self._spans) > 4096:
+            self._spans.clear()
+        found = spans(project.versions, version_range)
+        self._spans[key] = (version_range, found)
+        return found
+
+    def _contains(self, project: ProjectVersions, version_range: VersionSet,
+                  version: Version) -> bool:
+        position = project.index.get(version)
+        if position is None:
+            return False
+        return any(start <= position < end
+                   for start, end in self._spans_of(project, version_range))
+
+    def _ordered(self, project: ProjectVersions, version_range: VersionSet) -> Iterator[int]:
+        """Positions of the candidates in ``version_range`` that may be chosen, most preferred
+        first: by the resolution mode, final releases before pre-releases unless allowed."""
+        found = self._spans_of(project, version_range)
+        if not found:
+            return
+        prerelease = project.prerelease
+        passes: tuple[bool | None, ...] = (
+            (None,) if project.policy == "allow"
+            else (False,) if project.policy == "disallow" else (False, True))
+        ranks = project.index_ranks
+        # unsafe-first-match: each index in turn, its pre-releases before the next index's
+        # versions, as uv's candidate selector goes through one index's versions at a time.
+        for rank in (None,) if ranks is None else range(max(ranks) + 1):
+            for wanted in passes:
+                for start, end in (found if project.lowest else reversed(found)):
+                    positions = (range(start, end) if project.lowest
+                                 else range(end - 1, start - 1, -1))
+                    for i in positions:
+                        if ((wanted is None or prerelease[i] is wanted)
+                                and (ranks is None or ranks[i] == rank)):
+                            yield i
+
     def _select(self, project: ProjectVersions, package: str,
                 allowed: VersionSet) -> Version | None:
         name = project.name
         for version in self._preferred(name, package):
-            if version in allowed:
-                candidate = project.by_version.get(version)
-                if candidate is not None and self.unusable(name, candidate) is None:
-                    return version
-        for candidate in project.order:
-            if candidate.version in allowed and self.unusable(name, candidate) is None:
-                return candidate.version
+            if self._contains(project, allowed, version) and self._usable_for(
+                    package, name, project.candidates[project.index[version]]):
+                return version
+        candidates = project.candidates
+        for i in self._ordered(project, allowed):
+            if self._usable_for(package, name, candidates[i]):
+                return candidates[i].version
         return None
+
+    def _usable_for(self, package: str, name: str, candidate: Candidate) -> bool:
+        """Whether ``candidate`` may be chosen for ``package``: usable, and its dependencies
+        (which the solver asks for next) can be read."""
+        if self.unusable(name, candidate) is not None:
+            return False
+        key = (package, candidate.version)
+        if key not in self._dependencies:
+            try:
+                self._dependencies[key] = self._read_dependencies(package, candidate.version)
+            except MetadataError as e:  # a marker that cannot be evaluated on the target
+                self._unusable[(name, candidate.version)] = self._failed(
+                    name, candidate.version, "invalid", str(e))
+                return False
+        return True
 
     def _preferred(self, name: str, package: str) -> list[Version]:
         """Versions to try before the policy's order: the version the base package or another
@@ -348,7 +598,7 @@ class Provider(BaseProvider[str, Version]):
         options = self._options
         preferred = self._preferences.get(name)
         if preferred is not None and not options.upgrade and name not in options.upgrade_packages \
-                and preferred in self.project(name).by_version:
+                and preferred in self.project(name).index:
             versions.append(preferred)
         return versions
 
@@ -367,10 +617,57 @@ class Provider(BaseProvider[str, Version]):
             if (package, run) not in self._stated:
                 self._stated.add((package, run))
                 kind: UnavailableKind = reason[0]
-                self._pending.append(Unavailable(package, run, kind, reason[1]))
+                detail: object = reason[1]
+                if kind in ("invalid", "build"):
+                    detail = {v: self._failures.get((project.name, v), "")
+                              for v in project.versions[project.index[low]:
+                                                        project.index[high] + 1]
+                              if (project.name, v) in self._failures}
+                self._pending.append(Unavailable(package, run, kind, detail))
         remainder = allowed - covered
+        if remainder.is_empty:
+            return
+        for lacking in self._dropped_runs(project, remainder):
+            first, last = lacking[0].version, lacking[-1].version
+            span: VersionSet = Range(((first, True, last, True),))
+            remainder = remainder - span
+            if (package, span) not in self._stated:
+                self._stated.add((package, span))
+                # The newest version's files speak for the run (as uv's hint does).
+                self._pending.append(
+                    Unavailable(package, span, "files", (lacking[-1], len(lacking))))
         if not remainder.is_empty:
             self._pending.append(Unavailable(package, remainder, "no-versions"))
+
+    def _dropped_of(self, name: str) -> list[Dropped]:
+        """The versions the source left out for want of a usable file, ascending (asked once,
+        when a failure is explained)."""
+        dropped = self._dropped.get(name)
+        if dropped is None:
+            dropped = self._dropped[name] = sorted(self._source.dropped(self._typed(name)),
+                                                   key=lambda item: item.version)
+        return dropped
+
+    def _dropped_runs(self, project: ProjectVersions,
+                      remainder: VersionSet) -> list[list[Dropped]]:
+        """The dropped versions in ``remainder`` in runs that no candidate interrupts and
+        that lack the same thing."""
+        runs: list[list[Dropped]] = []
+        dropped = self._dropped_of(project.name)
+        if not dropped:
+            return runs
+        versions = project.versions
+        for item in dropped:
+            if item.version not in remainder:
+                continue
+            if runs:
+                last = runs[-1][-1]
+                between = bisect_left(versions, item.version) - bisect_left(versions, last.version)
+                if between == 0 and (last.reason, last.expected) == (item.reason, item.expected):
+                    runs[-1].append(item)
+                    continue
+            runs.append([item])
+        return runs
 
     def _unusable_runs(self, project: ProjectVersions,
                        allowed: VersionSet) -> list[tuple[Version, Version, Unusable]]:
@@ -380,12 +677,11 @@ class Provider(BaseProvider[str, Version]):
         """
         runs: list[tuple[Version, Version, Unusable]] = []
         extends = False  # whether the previous candidate ended a run
-        for candidate in project.candidates:
-            if project.policy == "disallow" and candidate.version.is_prerelease:
+        inside = set(self._indices(project, allowed))
+        for i, candidate in enumerate(project.candidates):
+            if project.policy == "disallow" and project.prerelease[i]:
                 continue
-            reason = None
-            if candidate.version in allowed:
-                reason = self.unusable(project.name, candidate)
+            reason = self.unusable(project.name, candidate) if i in inside else None
             if reason is None:
                 extends = False
                 continue
@@ -396,6 +692,45 @@ class Provider(BaseProvider[str, Version]):
             extends = True
         return runs
 
+    def _batch_prefetch(self, project: ProjectVersions, chosen: Version,
+                        allowed: VersionSet) -> None:
+        """uv's batch prefetch: once 5, 10, 20 versions of a package were tried (then every
+        20 more), ask for the metadata of as many of the next ones (at most 50), those the
+        range allows first, then the older (newer, lowest-first) ones the user's requirement
+        allows: a package walked back through hundreds of versions (``botocore``) is then not
+        fetched one version at a time."""
+        name = project.name
+        tried = self._tried.setdefault(name, set())
+        tried.add(chosen)
+        count = len(tried)
+        last = self._last_batch.get(name, 0)
+        if not ((count >= 5 and last < 5) or (count >= 10 and last < 10)
+                or (count >= 20 and count - last >= 20)):
+            return
+        self._last_batch[name] = count
+        budget = min(count, BATCH_LIMIT)
+        typed = self._typed(name)
+        candidates = project.candidates
+        position = project.index[chosen]
+        required = self._required.get(name, FULL)
+        beyond = (range(position + 1, len(candidates)) if project.lowest
+                  else range(position - 1, -1, -1))
+        sequence = itertools.chain(
+            self._ordered(project, allowed),
+            (i for i in beyond if self._contains(project, required, candidates[i].version)
+             and not (project.policy == "disallow" and project.prerelease[i])))
+        # The window is the next ``budget`` versions, whether or not asked for already (as
+        # uv's): it moves down with the walk instead of running ahead of it.
+        for i in itertools.islice(sequence, budget):
+            candidate = candidates[i]
+            key = (name, candidate.version)
+            if (candidate.version in tried or key in self._prefetched or key in self._metadata
+                    or self._index_unusable(name, candidate) is not None):
+                continue
+            self._prefetched.add(key)
+            self._source.prefetch(typed, candidate.version)
+            self.stats["batch-prefetches"] += 1
+
     def _read_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
         name, extra = split_key(package)
         metadata = self.metadata(name, version)
@@ -403,9 +738,10 @@ class Provider(BaseProvider[str, Version]):
         if extra is not None:
             dependencies[name] = Range.singleton(version)
         evaluate = self._markers.evaluate
+        parse = self._parser.parse
         for text in metadata.requires_dist:
             try:
-                dependency = parse_dependency(text)
+                dependency = parse(text)
                 if dependency.marker is None:
                     if extra is not None:
                         continue  # the base package's own
@@ -470,22 +806,29 @@ class Provider(BaseProvider[str, Version]):
         if likely is None or likely[0] is not version_range:
             likely = (version_range, self._likely_version(name, package, version_range))
             self._likely[package] = likely
-            if likely[1] is not None:
+            if likely[1] is not None and (name, likely[1]) not in self._metadata:
                 # The version it will most likely decide: fetch its metadata meanwhile.
                 source.prefetch(typed, likely[1])
         return likely[1] is None or source.is_ready(typed, likely[1])
 
     def _likely_version(self, name: str, package: str,
                         version_range: VersionSet) -> Version | None:
-        """The version :meth:`choose_version` will probably pick, judged without metadata."""
+        """The version :meth:`choose_version` will probably pick, judged without a request:
+        versions the index page already rules out (yanked, Requires-Python) are passed over."""
         constraint = self._constraints.get(name)
         if constraint is not None:
             version_range = version_range & constraint
+        project = self.project(name)
         for version in self._preferred(name, package):
-            if version in version_range:
+            if self._contains(project, version_range, version):
                 return version
-        for candidate in self.project(name).order:
-            if candidate.version in version_range and not candidate.yanked:
+        unusable = self._unusable
+        for i in self._ordered(project, version_range):
+            candidate = project.candidates[i]
+            known = unusable.get((name, candidate.version), False)
+            if known is None:
+                return candidate.version
+            if known is False and self._index_unusable(name, candidate) is None:
                 return candidate.version
         return None
 
@@ -498,8 +841,50 @@ def _extras(metadata: CoreMetadata) -> set[str]:
     return {normalize_name(extra) for extra in metadata.provides_extra}
 
 
-def _python_fits(requires_python: str, python: Version) -> bool:
-    """Whether the target Python satisfies a Requires-Python text (an invalid one: yes, warned)."""
+def _build_failure(error: PyffinError) -> bool:
+    """Whether ``error`` says a source distribution could not be built (or read)."""
+    from pyffin.build.errors import ArchiveError, BuildError, InvalidSourceTree
+
+    return isinstance(error, (BuildError, InvalidSourceTree, ArchiveError))
+
+
+def _exclusive_on(known: Sequence[Version], bound: object, inclusive: bool) -> bool:
+    """Whether ``bound`` is an exclusive bound on one of the ``known`` versions (ascending)."""
+    if inclusive or not isinstance(bound, Version):
+        return False
+    position = bisect_left(known, bound)
+    return position < len(known) and known[position] == bound
+
+
+def _python_fits(requires_python: str, python: Version, parser: DependencyParser) -> bool:
+    """Whether the target Python satisfies a Requires-Python text, as uv judges it: only the
+    lower bound counts (``>=3.8,<3.11`` is ``>=3.8``: an upper bound is a guess about Pythons
+    not released yet), against the target's release (``3.13.0rc1`` is ``3.13.0``). A text that
+    does not parse gets uv's repairs (``>=3.6,``); one that still does not admits every Python,
+    with a warning."""
+    from pyffin.requirements.pep508 import repairs
+
+    found = _python_range(requires_python, parser)
+    if found is None:
+        for patched, fixed in repairs(requires_python):
+            found = _python_range(patched, parser)
+            if found is not None:
+                log.warn_once(f"Fixing invalid Requires-Python by {fixed} (before: "
+                              f"`{requires_python}`; after: `{patched}`)")
+                break
+        else:
+            log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
+            return True
+    parts = intervals(found)
+    if not parts or parts[0][0] is NEGATIVE_INFINITY:
+        return True
+    lower, inclusive = parts[0][0], parts[0][1]
+    target = Version(".".join(str(part) for part in python.release[:3]))
+    return bool(target > lower or (inclusive and target == lower))
+
+
+def _python_range(requires_python: str, parser: DependencyParser) -> VersionSet | None:
+    """The versions a Requires-Python text admits, or ``None`` if it is not valid."""
     from pyffin.requirements.pep508 import CLAUSE_RE
     from pyffin.resolver.ranges import SpecifierError, specifiers_range
 
@@ -508,12 +893,10 @@ def _python_fits(requires_python: str, python: Version) -> bool:
         match = CLAUSE_RE.fullmatch(part.strip())
         if match is None:
             if part.strip():
-                log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
-                return True
+                return None
             continue
         clauses.append((match.group(1), match.group(2)))
     try:
-        return python in specifiers_range(clauses)
+        return specifiers_range(clauses, parser.ranges)
     except SpecifierError:
-        log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
-        return True
+        return None

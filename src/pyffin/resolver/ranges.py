@@ -21,6 +21,7 @@ the provider's business. Boundaries follow PEP 440 (and uv):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -138,19 +139,24 @@ def _interval(lower: Any, lower_inclusive: bool, upper: Any, upper_inclusive: bo
     return Range(((lower, lower_inclusive, upper, upper_inclusive),))
 
 
-_cache: dict[tuple[str, str], VersionSet] = {}
+#: Clauses already turned into version sets: see :func:`specifier_range`.
+RangeMemo: TypeAlias = dict[tuple[str, str], VersionSet]
 
 
-def specifier_range(operator: str, version_text: str) -> VersionSet:
+def specifier_range(operator: str, version_text: str, memo: RangeMemo | None = None
+                    ) -> VersionSet:
     """The versions one specifier clause (``">=", "1.0"``) admits, pre-releases included.
 
     Raises :class:`SpecifierError` for clauses PEP 440 forbids (``~=1``, ``<=1.0.*``, ...).
-    Results are cached: the same clauses recur across a resolution.
+    With ``memo`` (owned by a session: the same clauses recur across a resolution), each
+    clause is computed once.
     """
+    if memo is None:
+        return _specifier_range(operator, version_text)
     key = (operator, version_text)
-    cached = _cache.get(key)
+    cached = memo.get(key)
     if cached is None:
-        cached = _cache[key] = _specifier_range(operator, version_text)
+        cached = memo[key] = _specifier_range(operator, version_text)
     return cached
 
 
@@ -201,11 +207,12 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
     return _interval(ReleaseCeiling(version), False, POSITIVE_INFINITY, False)
 
 
-def specifiers_range(clauses: Iterable[tuple[str, str]]) -> VersionSet:
+def specifiers_range(clauses: Iterable[tuple[str, str]], memo: RangeMemo | None = None
+                     ) -> VersionSet:
     """The intersection of several clauses (a comma-separated specifier set); none is everything."""
     result = FULL
     for operator, version in clauses:
-        result = result & specifier_range(operator, version)
+        result = result & specifier_range(operator, version, memo)
     return result
 
 
@@ -229,6 +236,29 @@ def intervals(version_set: VersionSet) -> tuple[Interval, ...]:
     """The canonical interval list of a range (through its documented pickle state)."""
     state: tuple[tuple[Interval, ...]] = version_set.__getstate__()
     return state[0]
+
+
+def spans(versions: Sequence[Version], version_set: VersionSet) -> list[tuple[int, int]]:
+    """Where ``version_set`` meets ascending ``versions``: half-open index ranges, ascending.
+
+    Two bisections per interval, where testing each version for membership would scan every
+    interval: the solver's ranges gain an interval per rejected version, and a package may
+    offer thousands of versions.
+    """
+    found: list[tuple[int, int]] = []
+    count = len(versions)
+    for lower, lower_inclusive, upper, upper_inclusive in intervals(version_set):
+        if lower is NEGATIVE_INFINITY:
+            start = 0
+        else:
+            start = (bisect_left if lower_inclusive else bisect_right)(versions, lower)
+        if upper is POSITIVE_INFINITY:
+            end = count
+        else:
+            end = (bisect_right if upper_inclusive else bisect_left)(versions, upper)
+        if start < end:
+            found.append((start, end))
+    return found
 
 
 def singleton_version(version_set: VersionSet) -> Version | None:

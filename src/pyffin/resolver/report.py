@@ -32,6 +32,12 @@ from pyffin.resolver.ranges import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from pyffin.resolver.source import Dropped
+
+
+#: How many unreadable or unbuildable versions the hints name.
+_MAX_FAILURES = 3
+
 
 @record(frozen=False, eq=False)
 class _External:
@@ -45,6 +51,8 @@ class _External:
     dependency: str | None = None
     #: Where a requirement of the user's stands among them.
     position: int = 0
+    #: Only says which versions exist ("only b<=1.5 is available").
+    availability: bool = False
 
 
 @record(frozen=False, eq=False)
@@ -75,6 +83,10 @@ class Facts(Protocol):
         """Pre-releases in ``version_range`` that the pre-release policy kept out."""
         ...
 
+    def narrow(self, name: str, versions: VersionSet) -> VersionSet:
+        """``versions`` reduced to the runs of known versions it holds (same known versions)."""
+        ...
+
 
 def explain(root: Incompatibility[Any, Any], provider: Facts) -> tuple[str, tuple[str, ...]]:
     """The explanation of a failed resolution, and hints to follow it."""
@@ -94,6 +106,8 @@ class _TreeBuilder:
         self._uses: dict[int, int] = {}
         self._prerelease_hints: dict[str, Version] = {}
         self._not_found: dict[str, PackageNotFoundError] = {}
+        self._file_hints: dict[str, str] = {}
+        self._failures: dict[str, str] = {}
 
     def convert(self, root: Incompatibility[Any, Any]) -> _External | _Derived:
         """The tree of sentences' parts for ``root``, each cause converted before its use."""
@@ -126,6 +140,12 @@ class _TreeBuilder:
             for name, version in sorted(self._prerelease_hints.items())
         ]
         hints += [f"`{name}`: {error.detail}" for name, error in sorted(self._not_found.items())]
+        hints += [hint for _, hint in sorted(self._file_hints.items())]
+        hints += [f"`{pin}`: {_first_line(message)}"
+                  for pin, message in sorted(self._failures.items())[:_MAX_FAILURES]]
+        if len(self._failures) > _MAX_FAILURES:
+            hints.append(f"... and {len(self._failures) - _MAX_FAILURES} more versions that "
+                         "could not be read or built (-v shows each)")
         return tuple(hints)
 
     def _convert(
@@ -139,8 +159,14 @@ class _TreeBuilder:
             # nothing a reader needs: show the other cause in its place, as uv does.
             if first is None or second is None:
                 return second if first is None else first
-            return _Derived(_format_terms(incompatibility.terms), self._use(first),
-                            self._use(second))
+            conclusion = _format_terms(self._narrowed(incompatibility.terms))
+            # Combining a fact with "only these versions exist" may conclude what the fact
+            # already said once versions read as the ones that exist: skip the step.
+            for node, other in ((first, second), (second, first)):
+                if (isinstance(other, _External) and other.availability
+                        and _said(node) == conclusion):
+                    return node
+            return _Derived(conclusion, self._use(first), self._use(second))
         if isinstance(incompatibility, Unavailable):
             if incompatibility.kind == "no-versions" and _only_locals(
                     _versions(incompatibility.terms[0])):
@@ -154,6 +180,8 @@ class _TreeBuilder:
                              dependency=_requirement(dependency), position=position)
         if cause is IncompatibilityCause.DEPENDENCY and len(terms) == 2:
             parent, dependency = (terms if terms[0].is_positive() else terms[::-1])
+            # The solver widens a decision to the versions around it that do not exist.
+            parent = self._narrow_term(parent)
             text = _requirement(Term(dependency.package, dependency.constraint))
             return _External(_depends_on(parent.package, _versions(parent), text),
                              parent=parent.package, parent_range=_versions(parent),
@@ -162,6 +190,20 @@ class _TreeBuilder:
         if len(terms) == 1 and terms[0].is_positive():
             return _External(self._no_versions(terms[0].package, _versions(terms[0])))
         return _External(_format_terms(terms))
+
+    def _narrow_term(self, term: Term[Any, Any]) -> Term[Any, Any]:
+        """A positive term over the versions that exist (decisions are widened to the gaps
+        around them); a negative one is a requirement as written, kept."""
+        if term.package is ROOT or not term.is_positive():
+            return term
+        versions = _versions(term)
+        narrowed = self._provider.narrow(split_key(term.package)[0], versions)
+        if narrowed is versions:
+            return term
+        return Term(term.package, narrowed, positive=True)
+
+    def _narrowed(self, terms: Sequence[Term[Any, Any]]) -> list[Term[Any, Any]]:
+        return [self._narrow_term(term) for term in terms]
 
     def _unavailable(self, fact: Unavailable) -> _External | _Derived:
         (term,) = fact.terms
@@ -175,6 +217,17 @@ class _TreeBuilder:
             count = sum(version in versions for version in self._provider.available(name))
             verb = "were" if count > 1 else "was"
             return _External(f"{_compatible(package, versions)} {verb} yanked")
+        if fact.kind == "files":
+            return _External(self._lacking_files(package, versions, fact.detail))
+        if fact.kind in ("invalid", "build"):
+            failures = cast("dict[Version, str]", fact.detail or {})
+            for version, message in failures.items():
+                self._failures.setdefault(f"{package}=={version}", message)
+            count = len(failures) or 1
+            if fact.kind == "invalid":
+                verb = "have" if count > 1 else "has"
+                return _External(f"{_compatible(package, versions)} {verb} invalid metadata")
+            return _External(f"{_compatible(package, versions)} could not be built")
         if fact.kind == "constraint":
             required = fact.detail
             assert isinstance(required, Range)
@@ -186,7 +239,43 @@ class _TreeBuilder:
                 f"Python{specifier}")
             dependency = _External(_depends_on(package, versions, f"Python{specifier}"))
             return _Derived(f"{_compatible(package, versions)} cannot be used", target, dependency)
-        return _External(self._no_versions(package, versions))
+        return _External(self._no_versions(package, versions), availability=True)
+
+    def _lacking_files(self, package: str, versions: VersionSet, detail: object) -> str:
+        """uv's words for versions the target has no file for, and its hint."""
+        newest, count = cast("tuple[Dropped, int]", detail)
+        name = split_key(package)[0]
+        subject = _compatible(package, versions)
+        has = "have" if count > 1 else "has"
+        found = ", ".join(f"`{tag}`" for tag in newest.found)
+        plural = "s" if len(newest.found) > 1 else ""
+        at = f"`{name}` (v{newest.version})"
+        expected = newest.expected
+        if newest.reason == "no-build":
+            scope = "all packages" if newest.expected.endswith(":all:") or (
+                newest.expected == "--no-build") else f"`{name}`"
+            self._file_hints.setdefault(name, (
+                f"Wheels are required for `{name}` because building from source is disabled "
+                f"for {scope} (i.e., with `{newest.expected}`)"))
+            return f"{subject} {has} no usable wheels"
+        if newest.reason == "no-binary":
+            scope = "all packages" if newest.expected.endswith(":all:") else f"`{name}`"
+            self._file_hints.setdefault(name, (
+                f"A source distribution is required for `{name}` because using pre-built "
+                f"wheels is disabled for {scope} (i.e., with `{newest.expected}`)"))
+            return f"{subject} {has} no source distribution"
+        if newest.reason == "platform-tag":
+            if found:
+                self._file_hints.setdefault(name, (
+                    f"Wheels are available for {at} on the following platform{plural}: {found}"))
+            return (f"{subject} {has} no wheels with a matching platform tag "
+                    f"(e.g., `{expected}`)")
+        kind = "Python ABI" if newest.reason == "abi-tag" else "Python implementation"
+        if found:
+            self._file_hints.setdefault(name, (
+                f"You require {_pretty(expected)}, but we only found wheels for {at} with the "
+                f"following {kind} tag{plural}: {found}"))
+        return f"{subject} {has} no wheels with a matching {kind} tag (e.g., `{expected}`)"
 
     def _no_versions(self, package: str, versions: VersionSet) -> str:
         name = split_key(package)[0]
@@ -305,6 +394,10 @@ class _Reporter:
         )
 
 
+def _said(node: _External | _Derived) -> str:
+    return node.text if isinstance(node, _External) else node.terms
+
+
 def _both(first: _External, second: _External) -> str:
     """Two facts as one clause; two dependencies of one package share the subject."""
     parent = first.parent
@@ -416,6 +509,21 @@ def _only_locals(versions: VersionSet) -> bool:
     if lower_inclusive and lower.local is None:
         return False
     return upper == after_locals(Version(lower.public))
+
+
+def _pretty(tag: str) -> str:
+    """``cp312`` -> ``CPython 3.12 (`cp312`)``, as uv names the target in a hint."""
+    names = {"cp": "CPython", "pp": "PyPy"}
+    prefix, digits = tag[:2], tag[2:]
+    if prefix in names and digits.isdigit() and len(digits) >= 2:
+        return f"{names[prefix]} {digits[0]}.{digits[1:]} (`{tag}`)"
+    return f"`{tag}`"
+
+
+def _first_line(message: str) -> str:
+    """The first line of an error message (a build's output can run to pages)."""
+    lines = message.strip().splitlines() or [""]
+    return lines[0].strip() + (" ..." if len(lines) > 1 else "")
 
 
 def _capitalize(text: str) -> str:

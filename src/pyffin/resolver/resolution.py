@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
 
+    from pyffin.models.dist import Distribution
+
 
 @record
 class ResolvedPackage:
@@ -29,6 +31,11 @@ class ResolvedPackage:
     url: str | None = None
     #: Where it is needed, as written after ``;`` (universal resolutions); ``None``: everywhere.
     marker: str | None = None
+    #: What was chosen to install it: the file (with its hashes) and where it is listed, or
+    #: the direct source (for git, with the commit it resolved to). Kept small — no index
+    #: page — so a resolution pickles cheaply. ``None`` when the source did not say (a
+    #: universal resolution, a test's in-memory source).
+    dist: Distribution | None = None
 
 
 @record

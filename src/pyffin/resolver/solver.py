@@ -33,7 +33,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from nab_resolver.errors import ResolutionError, ResolutionTerminatedError
-from nab_resolver.resolver import Resolver
 from nab_resolver.types import RootRequirement
 
 from pyffin.errors import PyffinError
@@ -47,6 +46,7 @@ from pyffin.resolver.dependencies import (
 from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import Provider, split_key
+from pyffin.resolver.pubgrub import Solver
 from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prerelease
 from pyffin.resolver.resolution import Resolution, ResolvedPackage
 
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from nab_resolver.resolver import ResolverProvider, Solution
     from packaging.version import Version
 
-    from pyffin.resolver.dependencies import DirectRequirement
+    from pyffin.resolver.dependencies import DependencyParser, DirectRequirement
     from pyffin.resolver.source import PackageSource
 
 _DEFAULT_OPTIONS = ResolverOptions()
@@ -71,6 +71,8 @@ def resolve(
     constraints: Sequence[DirectRequirement] = (),
     overrides: Sequence[DirectRequirement] = (),
     preferences: Mapping[str, Version] | None = None,
+    stats: dict[str, int] | None = None,
+    parser: DependencyParser | None = None,
 ) -> Resolution:
     """Pin a version of every package ``requirements`` need on the target ``markers`` describe.
 
@@ -78,7 +80,13 @@ def resolve(
     every Requires-Python must admit. ``constraints`` only restrict packages something else
     requires; ``overrides`` replace every requirement on their package, transitive ones included;
     ``preferences`` (normalized name -> version, e.g. from an existing output file) are tried first
-    unless ``options.upgrade``/``options.upgrade_packages`` say otherwise.
+    unless ``options.upgrade``/``options.upgrade_packages`` say otherwise. ``parser`` keeps
+    what was parsed for the next resolution (a session's); without, this one has its own.
+    Each resolved package carries the distribution the source chose for it
+    (:meth:`~pyffin.resolver.source.PackageSource.distribution`).
+
+    ``stats``, when given, receives counts of the work done (decisions, conflicts, clause
+    evaluations, metadata reads, prefetches): tests bound them, ``-v`` may show them.
 
     Raises :class:`~pyffin.resolver.errors.NoSolutionError` with an explanation when the
     requirements cannot all hold, and lets the source's errors propagate.
@@ -109,6 +117,10 @@ def resolve(
                 roots.append(RootRequirement(key, replacement.versions, len(roots)))
 
     pinning = [d for d, _ in direct] + [d for d, _ in constraint_deps]
+    required: dict[str, VersionSet] = dict(constraint_ranges)
+    for root in roots:
+        name = split_key(root.package)[0]
+        required[name] = required.get(name, FULL) & root.constraint
     provider = Provider(
         source,
         markers=evaluator,
@@ -123,13 +135,15 @@ def resolve(
         overrides=overrides_by_name,
         preferences=preferences or {},
         urls=urls,
+        required=required,
+        parser=parser,
     )
     for root in roots:
         provider.discover(root.package)
 
     # The provider works on nab's concrete Range, narrower than the protocol it is typed against.
-    resolver: Resolver[str, Version] = Resolver(
-        cast("ResolverProvider[str, Version]", provider), format_range=format_range)
+    resolver = Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range,
+                      tracker=provider.tracker)
     try:
         solution = resolver.solve(roots)
     except ResolutionTerminatedError as e:
@@ -143,8 +157,13 @@ def resolve(
         raise NoSolutionError(explanation, hints) from None
     finally:
         source.resolution_done()
+        if stats is not None:
+            solver = resolver.stats
+            stats.update(provider.stats, decisions=solver.decisions, conflicts=solver.conflicts,
+                         backjumps=solver.backjumps, restarts=solver.restarts,
+                         evaluations=resolver.evaluations)
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
-    return _resolution(solution, origins, urls)
+    return _resolution(solution, origins, urls, source)
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:
@@ -230,7 +249,7 @@ def _exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Versi
 
 
 def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, str]],
-                urls: Mapping[str, str]) -> Resolution:
+                urls: Mapping[str, str], source: PackageSource) -> Resolution:
     versions: dict[str, Version] = {}
     extras: dict[str, set[str]] = {}
     for package, version in solution.pins.items():
@@ -256,6 +275,7 @@ def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, s
             tuple(sorted(dependents.get(name, ()))),
             tuple(origins_by_name.get(name, ())),
             urls.get(name),
+            dist=source.distribution(name, versions[name]),  # type: ignore[arg-type]
         )
         for name in sorted(versions)
     })

@@ -9,7 +9,7 @@ asks :meth:`PackageSource.is_ready` to prefer deciding packages whose data has a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pyffin.records import record
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
+    from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
 
 
@@ -31,6 +32,32 @@ class Candidate:
     yanked: bool = False
     #: The index's ``data-requires-python`` (lets the solver skip a version without its metadata).
     requires_python: str | None = None
+    #: With ``--index-strategy unsafe-first-match``, the position of the first index that
+    #: offers this version (``--find-links`` count as the first): every version of an index is
+    #: tried before any of a later one. Always 0 with the other strategies.
+    index_rank: int = 0
+
+
+@record
+class Dropped:
+    """A version the index lists but the target cannot use any file of, and why: explanations
+    name the real reason instead of saying the version does not exist.
+
+    ``reason`` is what its wheels lack, as uv judges a wheel's tags (the closest wheel counts):
+    a Python implementation tag the target accepts (``python-tag``), then an ABI tag
+    (``abi-tag``), then a platform tag (``platform-tag``); or ``no-build``: source
+    distributions only, and building is off (``--only-binary``, ``--no-build``); or
+    ``no-binary``: wheels only, and wheels are off (``--no-binary``).
+    """
+
+    version: Version
+    reason: Literal["python-tag", "abi-tag", "platform-tag", "no-build", "no-binary"]
+    #: The tags of that kind the wheels have (``cp39``, ``cp310``; for platforms, those of the
+    #: wheels that fit otherwise), in natural order.
+    found: tuple[str, ...] = ()
+    #: The target's preferred tag of that kind (``cp312``, ``manylinux_2_36_x86_64``); for
+    #: ``no-build``/``no-binary``, the option that turned the files off (``--no-build``).
+    expected: str = ""
 
 
 class PackageSource(Protocol):
@@ -66,6 +93,17 @@ class PackageSource(Protocol):
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
         return True
+
+    def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
+        """The file (or direct source) the target would install for a pinned version, for the
+        resolution to carry (asked once the solver is done); ``None``: this source does not
+        say (the default)."""
+        return None
+
+    def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
+        """The versions :meth:`candidates` left out because the target can use none of their
+        files (asked only to explain a failure; the default knows of none)."""
+        return ()
 
     def resolution_done(self) -> None:
         """Hint: the solver asks nothing more (it found a solution or failed); work the

@@ -139,7 +139,7 @@ def _latest(args: argparse.Namespace, ctx: Context, env: Interpreter,
 
     current = session(args, ctx)
     current.refresh = True
-    return latest_versions(current.registry(), names, tags=env.tags,
+    return latest_versions(current.registry, names, tags=env.tags,
                            python_version=env.version_str, prereleases=args.pre,
                            cutoff=cutoff)
 
@@ -320,7 +320,7 @@ def _run_show(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     from pyffin.api.inspect import dependencies, editable_location, installed
     from pyffin.models.names import normalize_name
-    from pyffin.resolver.dependencies import MarkerEvaluator
+    from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
 
     env = _env(args, ctx)
     dists = installed(env)
@@ -335,15 +335,16 @@ def _run_show(args: argparse.Namespace, ctx: Context) -> int:
     if not shown:
         return 1
     markers = MarkerEvaluator(env.markers)
+    parser = DependencyParser()
     requires: dict[str, list[str]] = {}
     for dist in shown:
-        names = dependencies(dist, markers)
+        names = dependencies(dist, markers, parser)
         if names is not None:
             requires[dist.normalized_name] = names
     if requires:  # Required-by needs every other distribution's requirements
         for dist in dists:
             if dist.normalized_name not in requires:
-                names = dependencies(dist, markers)
+                names = dependencies(dist, markers, parser)
                 if names:
                     requires[dist.normalized_name] = names
     out = ctx.console.out

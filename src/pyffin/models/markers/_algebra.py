@@ -56,6 +56,10 @@ Edge: TypeAlias = tuple[Any, bool, Any, bool, int]
 # simplified away by requires-python). Boolean nodes: (high, low).
 Children: TypeAlias = tuple[Any, ...]
 
+# The node table and the operation caches are process-wide on purpose, unlike the resolver's
+# memos (which a session owns): a node is an index into this one table, so the table and the
+# results computed over it must live as long as any diagram does; every entry is a pure
+# function of its operands and the caches grow only with the distinct markers ever combined.
 _nodes: list[tuple[Var, Children]] = []
 _unique: dict[tuple[Var, Children], int] = {}
 _and_cache: dict[tuple[int, int], int] = {}

@@ -1,0 +1,430 @@
+"""The operations every command is made of: :func:`resolve` requirements into a resolution,
+and :func:`prepare_and_install` what a plan needs into an environment (uv:
+``crates/uv/src/commands/pip/operations.rs``).
+
+``pyffin.compile`` resolves; ``pyffin.install`` and ``pyffin.sync`` resolve, plan and install;
+the build context (:class:`~pyffin.api.building.InstallingBuildContext`) does the same for a
+build environment. They share these two functions, so the defaults are written once: the
+pre-release policy (:func:`prerelease_mode`), preferring what is installed
+(:func:`installed_preferences`), ``--upgrade`` dropping preferences, hash-checking mode
+(:func:`check_hash_mode`, :func:`required_hashes`), and how wheels are fetched, built, checked
+and linked. Whether an environment already satisfies its requirements, which spares all of
+this, is :mod:`pyffin.installer.satisfies`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyffin.errors import PyffinError, UsageError
+from pyffin.records import record
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pyffin.api.exclude_newer import ExcludeNewer
+    from pyffin.api.session import Session
+    from pyffin.api.target import Target
+    from pyffin.distribution.database import FetchReporter
+    from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.installer.installed import InstalledDistribution
+    from pyffin.installer.link import LinkMode
+    from pyffin.installer.plan import InstallPlan, Wanted
+    from pyffin.interpreter.scheme import Scheme
+    from pyffin.requirements import RequirementEntry, RequirementsSpec
+    from pyffin.resolver import DirectRequirement, Resolution
+    from pyffin.resolver.index_source import IndexSource
+    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.settings import IndexSettings
+
+#: Wheels linked at once: enough to keep the file system busy, few enough that the Python
+#: parts of each install do not just queue for the GIL.
+INSTALL_THREADS = 4
+
+
+class HashRequirementError(PyffinError):
+    """``--require-hashes`` (hash-checking mode) cannot be satisfied by the requirements."""
+
+
+class RequiresPythonError(PyffinError):
+    """The target's Python version is not one a requirements source admits."""
+
+
+@record
+class ResolveOptions:
+    """How versions are chosen (the resolver's flags)."""
+
+    resolution: ResolutionMode = "highest"
+    prerelease: PrereleaseMode | None = None
+    exclude_newer: str | None = None
+    #: ``NAME=DATE`` values of ``--exclude-newer-package``.
+    exclude_newer_packages: tuple[str, ...] = ()
+    only_binary: tuple[str, ...] = ()
+    no_binary: tuple[str, ...] = ()
+    no_build: bool = False
+
+    def cutoffs(self) -> ExcludeNewer | None:
+        """``--exclude-newer`` and ``--exclude-newer-package`` read (see
+        :mod:`pyffin.api.exclude_newer`); ``None`` when neither is given."""
+        if not (self.exclude_newer or self.exclude_newer_packages):
+            return None
+        from pyffin.api.exclude_newer import parse_exclude_newer
+
+        return parse_exclude_newer(self.exclude_newer, self.exclude_newer_packages)
+
+
+DEFAULT_RESOLVE = ResolveOptions()
+
+
+@record(frozen=False, eq=False)
+class Resolved:
+    """A resolution and what it was made from."""
+
+    resolution: Resolution
+    #: The package source it was resolved from: metadata for reports, every file of a release
+    #: for ``--generate-hashes``. Installing needs none of it: each package carries its
+    #: distribution.
+    source: IndexSource
+    #: The requirements, each named (unnamed ones after building them).
+    entries: list[RequirementEntry]
+
+
+# ------------------------------------------------------------------------------ resolving
+def resolve(
+    session: Session,
+    spec: RequirementsSpec,
+    *,
+    markers: Mapping[str, str],
+    tags: Sequence[str],
+    sources: SourceDistributions | None,
+    options: ResolveOptions = DEFAULT_RESOLVE,
+    cutoffs: ExcludeNewer | None = None,
+    preferences: Mapping[str, Version] | None = None,
+    upgrade: bool = False,
+    upgrade_packages: Iterable[str] = (),
+    no_deps: bool = False,
+    hash_mode: bool = False,
+    report: bool = True,
+) -> Resolved:
+    """Resolve ``spec`` (requirements, constraints, overrides and the options of the files it
+    was read from) for the target whose marker environment is ``markers`` and whose wheel tags
+    are ``tags``, with the session's registry (:meth:`~pyffin.api.session.Session.configure`
+    it with the spec's index options first).
+
+    ``sources`` builds what has no wheel (``None``: nothing can be built). ``cutoffs`` is
+    ``options``' exclude-newer, read once by the caller. ``preferences`` (pins to keep, such
+    as an existing output file's or what is installed) are dropped with ``upgrade``;
+    ``upgrade_packages`` drops those of some names, and bounds given with them (``six<1.17``)
+    constrain the upgrade. ``no_deps`` resolves the requirements alone. In ``hash_mode`` every
+    package must be a requirement. ``report`` tells the session's reporter how it goes.
+    """
+    from pyffin.api.building import name_entries
+    from pyffin.resolver import ResolverOptions
+    from pyffin.resolver import resolve as solve
+
+    if hash_mode:
+        check_hash_mode(spec)
+    entries = name_entries(spec.requirements, sources)
+    source = index_source(
+        session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
+        no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
+        editables=[e.url for e in entries if e.editable and e.url], report=report)
+    upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
+    resolver_options = ResolverOptions(
+        resolution=options.resolution,
+        prerelease=prerelease_mode(options.prerelease, pre=spec.pre),
+        upgrade=upgrade,
+        upgrade_packages=upgrade_names,
+    )
+    resolution = solve(
+        direct_requirements(entries), source, markers, resolver_options,
+        constraints=direct_requirements(spec.constraints) + upgrade_bounds,
+        overrides=direct_requirements(spec.overrides),
+        preferences={} if upgrade else preferences, parser=session.parser)
+    if hash_mode:
+        direct = {entry.name for entry in entries}
+        missing = sorted(p.name for p in resolution if p.name not in direct)
+        if missing:
+            raise HashRequirementError(
+                "in --require-hashes mode every package must be listed with its hashes; "
+                f"these dependencies are not: {', '.join(missing)}")
+    return Resolved(resolution, source, entries)
+
+
+def prerelease_mode(prerelease: PrereleaseMode | None, *, pre: bool = False) -> PrereleaseMode:
+    """The pre-release policy: the one given, else ``allow`` when the requirements say
+    ``--pre``, else uv's default ``if-necessary-or-explicit``."""
+    if prerelease is not None:
+        return prerelease
+    return "allow" if pre else "if-necessary-or-explicit"
+
+
+def installed_preferences(installed: Iterable[InstalledDistribution]) -> dict[str, Version]:
+    """What is installed, as preferences: an install keeps those versions unless something
+    requires others (distributions whose version does not parse are left to the resolver)."""
+    from packaging.version import InvalidVersion, Version
+
+    preferences: dict[str, Version] = {}
+    for dist in installed:
+        try:
+            preferences[dist.normalized_name] = Version(dist.version)
+        except InvalidVersion:
+            continue
+    return preferences
+
+
+def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], *,
+                 no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
+                 no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
+                 no_deps: bool = False, sources: SourceDistributions | None = None,
+                 editables: Iterable[str] = (), report: bool = True) -> IndexSource:
+    """The package source for ``spec`` on the session's registry, the binary flags of the
+    command and of the requirements files combined."""
+    from pyffin.models.format_control import BinaryPolicy
+    from pyffin.resolver.index_source import IndexSource
+
+    binary = BinaryPolicy.of([*no_binary, *spec.no_binary], [*only_binary, *spec.only_binary],
+                             no_build=no_build)
+    cutoffs = exclude_newer
+    return IndexSource(session.registry, tags=tags, binary=binary,
+                       exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
+                       sources=sources, editables=editables,
+                       exclude_newer_packages=cutoffs.packages if cutoffs else None,
+                       summaries=not (cutoffs and cutoffs.relative),
+                       reporter=session.reporter if report else None)
+
+
+def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
+    """The index options the requirements files gave (``-i``, ``--extra-index-url``,
+    ``--find-links``, ``--no-index``, ``--trusted-host``)."""
+    from pyffin.settings import IndexSettings
+
+    return IndexSettings(
+        index_url=spec.index_url,
+        extra_index_urls=tuple(spec.extra_index_urls) or None,
+        find_links=tuple(spec.find_links) or None,
+        no_index=True if spec.no_index else None,
+        allow_insecure_host=tuple(spec.trusted_hosts) or None,
+    )
+
+
+def direct_requirements(entries: Sequence[RequirementEntry]) -> list[DirectRequirement]:
+    """Named requirements as the resolver takes them, with their origin."""
+    from pyffin.resolver import DirectRequirement
+
+    direct: list[DirectRequirement] = []
+    for entry in entries:
+        if entry.requirement is None:
+            where = f" ({entry.location})" if entry.location else ""
+            raise UsageError(f"a requirement without a name cannot be used here: "
+                             f"{entry.url}{where}")
+        direct.append(DirectRequirement(entry.requirement, entry.origin or "-r <command line>"))
+    return direct
+
+
+def upgrade_requests(upgrade_packages: Iterable[str],
+                     ) -> tuple[frozenset[str], list[DirectRequirement]]:
+    """``--upgrade-package`` values: the names whose pins are ignored, and the bounds some of
+    them carry (``six<1.17``), which constrain the upgrade, as uv and pip-tools read them."""
+    from pyffin.models.names import checked_name
+
+    names: set[str] = set()
+    bounds: list[DirectRequirement] = []
+    for text in upgrade_packages:
+        try:
+            names.add(checked_name(text.strip()))  # the usual case: a bare name
+            continue
+        except ValueError:
+            pass
+        from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+        from pyffin.resolver import DirectRequirement
+
+        try:
+            requirement = parse_requirement(text)
+        except InvalidRequirement as e:
+            raise UsageError(f"invalid --upgrade-package {text!r}: {e}") from None
+        if requirement.url:
+            raise UsageError(f"invalid --upgrade-package {text!r}: a URL cannot be upgraded")
+        names.add(checked_name(requirement.name))
+        bounds.append(DirectRequirement(requirement, "--upgrade-package"))
+    return frozenset(names), bounds
+
+
+def check_requires_python(spec: RequirementsSpec, target: Target, *,
+                          hint: str = "choose another interpreter with --python, or a version "
+                                      "with --python-version") -> None:
+    """A source that declares the Python versions it runs on (a PEP 723 script's
+    ``requires-python``) must admit the target's."""
+    if not spec.requires_python:
+        return
+    from packaging.specifiers import SpecifierSet
+
+    version = target.markers.get("python_full_version") or target.markers["python_version"]
+    for source, specifier in spec.requires_python:
+        if not SpecifierSet(specifier).contains(version, prereleases=True):
+            raise RequiresPythonError(
+                f"{source} requires Python {specifier} (requires-python), but the target is "
+                f"{target.description}", hint=hint)
+
+
+# --------------------------------------------------------------------------------- hashes
+def is_hash_mode(spec: RequirementsSpec, *, require_hashes: bool = False) -> bool:
+    """Hash-checking mode: asked for (``--require-hashes``, in a file too), or implied by
+    any requirement that carries a ``--hash``, as pip does."""
+    return require_hashes or spec.require_hashes or any(
+        entry.hashes for entry in spec.requirements)
+
+
+def check_hash_mode(spec: RequirementsSpec) -> None:
+    """In hash-checking mode every requirement must be pinned with ``==`` and have hashes."""
+    from pyffin.installer.satisfies import exact_pin
+
+    problems = []
+    for entry in spec.requirements:
+        if exact_pin(entry) is None:
+            problems.append(f"{entry.requirement} ({entry.location}) is not pinned with ==")
+        elif not entry.hashes:
+            problems.append(f"{entry.requirement} ({entry.location}) has no --hash")
+    if problems:
+        raise HashRequirementError(
+            "in --require-hashes mode every requirement must be pinned with == and have "
+            "hashes:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def required_hashes(spec: RequirementsSpec) -> dict[str, tuple[str, ...]]:
+    """The ``--hash`` values of each requirement, by name."""
+    return {entry.name: tuple(entry.hashes) for entry in spec.requirements
+            if entry.name is not None}
+
+
+# ----------------------------------------------------------------------------- installing
+def wanted(resolution: Resolution, *, requested: Collection[str] = ()) -> list[Wanted]:
+    """What an environment must contain after installing ``resolution``: each package with the
+    distribution it was resolved to and its PEP 610 record; those in ``requested`` get
+    ``REQUESTED``."""
+    from pyffin.installer.plan import Wanted
+
+    found = []
+    for package in resolution:
+        dist = package.dist
+        if dist is None:
+            raise PyffinError(f"the resolution does not say which file of {package.name} "
+                              f"{package.version} to install")
+        found.append(Wanted(package.name, str(package.version),
+                            requested=package.name in requested,
+                            direct_url=dist.direct_url(), source=dist))
+    return found
+
+
+def prepare_and_install(
+    session: Session,
+    plan: InstallPlan,
+    *,
+    scheme: Scheme,
+    python: str,
+    sources: SourceDistributions | None,
+    link_mode: LinkMode = "hardlink",
+    hashes: Mapping[str, tuple[str, ...]] | None = None,
+    reporter: FetchReporter | None = None,
+    timings: dict[str, float] | None = None,
+) -> int:
+    """Carry out ``plan`` in the environment of ``scheme``: fetch or build every wheel to
+    install that the cache lacks (in the session's I/O pool, largest first), check every
+    wheel before touching the environment, remove what the plan removes, then link. The
+    caller holds the environment's lock.
+
+    ``python`` is the interpreter scripts run (their shebang). ``hashes`` are the required
+    hashes by name (hash-checking mode). ``reporter`` hears how downloads progress;
+    ``timings`` receives the seconds spent preparing, uninstalling and installing. Returns
+    how many wheels were fetched or built.
+    """
+    from pyffin.distribution.database import DistributionDatabase, WheelDatabase
+    from pyffin.futures import run_in_threads
+    from pyffin.installer import debris
+    from pyffin.installer.errors import InstallError
+    from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
+    from pyffin.installer.uninstall import uninstall as remove
+
+    hashes = hashes or {}
+    timings = timings if timings is not None else {}
+    database = DistributionDatabase(
+        WheelDatabase(session.cache, session.registry, reporter, pool=session.pool), sources)
+    started = time.perf_counter()
+    archives: dict[str, Path] = {}
+    pending = []
+    # Largest downloads first; builds start alongside them, not after.
+    for item in sorted(plan.to_install, key=lambda w: -w.source.size):
+        required = hashes.get(item.name, ())
+        cached = database.cached(item.source)
+        if cached is not None and not required:
+            archives[item.name] = cached
+        else:
+            pending.append((item, database.submit(item.source, item.name,
+                                                  required_hashes=required)))
+    for item, future in pending:
+        archives[item.name] = future.result()
+    for item in plan.to_install:  # removed since it was found (`cache clean --force`)?
+        if not archives[item.name].is_dir():
+            archives[item.name] = database.archive(item.source, item.name,
+                                                   required_hashes=hashes.get(item.name, ()))
+    timings["prepare"] = time.perf_counter() - started
+
+    to_install = sorted(plan.to_install, key=lambda w: w.name)
+
+    def prepare(item: Wanted) -> PreparedWheel:
+        return prepare_wheel(archives[item.name], scheme, python=python, link_mode=link_mode)
+
+    # Every wheel is checked before the environment is touched: a refused one (a script
+    # named python, say) leaves the environment as it was, old versions included.
+    prepared = dict(zip([w.name for w in to_install],
+                        run_in_threads(prepare, to_install, workers=INSTALL_THREADS),
+                        strict=True))
+    debris.sweep(scheme)  # the scripts directory's and the prefix's too
+    started = time.perf_counter()
+    for dist in plan.to_remove:
+        remove(dist, scheme)
+    timings["uninstall"] = time.perf_counter() - started
+    started = time.perf_counter()
+    replaced: list[ReplacedFiles] = []
+
+    def install(item: Wanted) -> object:
+        archive = archives[item.name]
+        try:
+            return prepared[item.name].install(requested=item.requested,
+                                               direct_url=item.direct_url, replaced=replaced)
+        except InstallError as e:
+            if archive.is_dir():
+                raise
+            from pyffin.cache.core import CacheChangedError
+
+            raise CacheChangedError(
+                f"the unzipped wheel of {item.name} {item.version} vanished from the "
+                f"cache while it was being installed ({archive})",
+                hint="was `pyffin cache clean --force` run meanwhile? Run the command "
+                     "again: it finishes the install") from e
+
+    # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
+    # side. When two wheels ship the same file, which copy stays is not defined (as with
+    # uv); the one that came second warns, once every RECORD is in place.
+    try:
+        run_in_threads(install, to_install, workers=INSTALL_THREADS)
+    finally:
+        warn_replaced(scheme, replaced)
+    timings["install"] = time.perf_counter() - started
+    return len(pending)
+
+
+def launcher_python(python: str, *, prefix: str | os.PathLike[str],
+                    scripts: str | os.PathLike[str], is_venv: bool) -> str:
+    """The interpreter path scripts are written to run: ``python`` itself, or — in a
+    relocatable virtual environment — its path relative to the scripts directory."""
+    if is_venv:
+        from pyffin.venv import is_relocatable
+
+        if is_relocatable(prefix):  # scripts run the interpreter beside them
+            return os.path.relpath(python, scripts)
+    return python

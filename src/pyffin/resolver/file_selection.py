@@ -1,0 +1,416 @@
+"""Which files of a version the target can use, and which is best: wheel tags,
+``--only-binary``, ``--no-binary``, ``--no-build`` and ``--exclude-newer`` applied to an index
+page's raw rows (:class:`FileSelection`); the *stand-in* wheel whose metadata speaks for a
+version the target installs from its sdist; and why a version has no usable file at all, for
+explanations.
+
+Files stay the page's raw rows (see :class:`~pyffin.models.files.SimplePage`) until one is
+looked at: a resolution sees every version of every project, but the files of very few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pyffin import log
+from pyffin.models.dist import Distribution
+from pyffin.models.format_control import ALL, BinaryPolicy
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pyffin.models.direct import DirectSource
+    from pyffin.models.files import ProjectPage
+    from pyffin.resolver.source import Dropped
+
+
+class VersionFiles:
+    """What one version offers the target: its usable files, best first.
+
+    Kept as the page's raw rows (see :class:`~pyffin.models.files.SimplePage`) and turned into
+    :class:`Distribution` objects only when asked: a resolution looks at every version of every
+    project (tens of thousands of files for some) but at the files of very few. Read from a
+    summary (see :mod:`pyffin.resolver.summaries`), a version knows only its best file until all
+    of them are needed.
+    """
+
+    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "index_rank", "others",
+                 "stand_in_row", "summary")
+
+    def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
+        #: ``(page, is_wheel, row)``, best first.
+        self._rows = rows
+        self._best: Distribution | None = None
+        self._usable: tuple[Distribution, ...] | None = None
+        #: From a cached summary: ``(yanked, requires_python, best file's row, best is a
+        #: wheel, stand-in row)``; the other rows come from ``_from`` when they are needed.
+        self.summary: Summary | None = None
+        self._from: SummarizedPage | None = None
+        self._version: Version | None = None
+        #: When the best file is an sdist: the page and rows of the version's wheels the
+        #: target cannot install, one of which may lend its metadata (see
+        #: :meth:`FileSelection.stand_in`).
+        self.others: tuple[ProjectPage, list[Any]] | None = None
+        #: The chosen stand-in wheel's row (``None``: none), once known.
+        self.stand_in_row: Any = UNKNOWN
+        #: See :attr:`~pyffin.resolver.source.Candidate.index_rank`.
+        self.index_rank = 0
+
+    @classmethod
+    def summarized(cls, summary: Summary, version: Version,
+                   page: SummarizedPage) -> VersionFiles:
+        """Files known by their summary: the page is read only when every file is needed."""
+        files = cls([])
+        files.summary = summary
+        files._version = version
+        files._from = page
+        files.others = (page.page, [])
+        files.stand_in_row = summary[4]
+        return files
+
+    @classmethod
+    def of(cls, dist: Distribution) -> VersionFiles:
+        """The files of a version that is one distribution (a direct reference)."""
+        files = cls([])
+        files._best = dist
+        files._usable = (dist,)
+        return files
+
+    @property
+    def best(self) -> Distribution:
+        if self._best is None:
+            if self.summary is not None and self._from is not None:
+                self._best = distribution_of(self._from.page, self.summary[3], self.summary[2])
+            else:
+                page, is_wheel, row = self._rows[0]
+                self._best = distribution_of(page, is_wheel, row)
+        return self._best
+
+    @property
+    def usable(self) -> tuple[Distribution, ...]:
+        if self._usable is None:
+            if self._from is not None:
+                assert self._version is not None
+                self._rows = self._from.load(self._version)._rows
+                self._from = None
+            self._usable = tuple(distribution_of(p, w, row) for p, w, row in self._rows)
+        return self._usable
+
+    @property
+    def yanked(self) -> bool:
+        """PEP 592: every usable file is yanked."""
+        if self.summary is not None:
+            return self.summary[0]
+        if not self._rows:
+            return False
+        return all(row[4] is not None for _, _, row in self._rows)
+
+    @property
+    def requires_python(self) -> str | None:
+        """The index's Requires-Python of the best file."""
+        if self.summary is not None:
+            return self.summary[1]
+        return self._rows[0][2][3] if self._rows else None
+
+    def summarize(self, stand_in: tuple[Any, ...] | None) -> Summary:
+        _page, is_wheel, row = self._rows[0]
+        return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel, stand_in)
+
+
+#: A version as a summary keeps it: ``(yanked, requires_python, best file's row (see
+#: :meth:`~pyffin.models.files.IndexFile.from_tuple`), best is a wheel, the stand-in wheel's
+#: row or None)``.
+Summary = tuple[bool, "str | None", tuple[Any, ...], bool, "tuple[Any, ...] | None"]
+
+#: :attr:`VersionFiles.stand_in_row` not looked for yet.
+UNKNOWN: Any = object()
+
+
+class SummarizedPage:
+    """What the versions read from one summary share: a stand-in for the page (distributions
+    use only its source and project name) and how to read the real one."""
+
+    __slots__ = ("load", "page")
+
+    def __init__(self, page: ProjectPage, load: Callable[[Version], VersionFiles]) -> None:
+        self.page = page
+        self.load = load
+
+
+def distribution_of(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
+    from pyffin.models.files import IndexFile
+
+    return Distribution(page, IndexFile.from_tuple(row[:8]), is_wheel)
+
+
+class FileSelection:
+    """The files one target can use: its wheel tags (most preferred first), the binary policy
+    and the upload-time cutoffs."""
+
+    def __init__(self, tags: Sequence[str], *, binary: BinaryPolicy | None = None,
+                 exclude_newer: float | None = None,
+                 exclude_newer_packages: Mapping[str, float | None] | None = None,
+                 first_match: bool = False) -> None:
+        #: Tag → priority (lower is preferred), in the target's order.
+        self.tag_rank = {tag: i for i, tag in enumerate(tags)}
+        self.binary = binary or BinaryPolicy()
+        self.exclude_newer = exclude_newer
+        #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
+        self.exclude_newer_packages = exclude_newer_packages or {}
+        #: Tag → how near it comes to the target (see :meth:`_affinity`).
+        self._affinities: dict[str, int] = {}
+        self._pythons: frozenset[str] | None = None
+        self._python_abis: frozenset[tuple[str, str]] = frozenset()
+        #: Versions left out for want of a usable file, by name (see :meth:`dropped`).
+        self._dropped: dict[str, list[Dropped]] = {}
+        #: ``--index-strategy unsafe-first-match``: each version is ranked by the first index
+        #: that offers it (:attr:`VersionFiles.index_rank`).
+        self.first_match = first_match
+
+    def cutoff(self, name: str) -> float | None:
+        """The upload-time cutoff for ``name``'s files (``None``: none)."""
+        packages = self.exclude_newer_packages
+        return packages.get(name, self.exclude_newer)
+
+    def release_files(self, name: str, version: Version, files: VersionFiles
+                      ) -> list[Distribution]:
+        """Every file of a pinned version (whose usable ``files`` these are) on the page that
+        offers it, whatever the target (other platforms and Pythons, yanked files, those
+        ``--only-binary`` / ``--no-binary`` leave out), but not those uploaded after the
+        ``--exclude-newer`` cutoff: what uv hashes for ``--generate-hashes``. A direct
+        reference is its one file."""
+        best = files.best
+        if best.page is None:
+            return [best]
+        page = files.usable[0].page  # usable files have their page
+        assert page is not None
+        rows = page.page.versions.get(str(version))
+        if rows is None:  # not the key the page grouped it under: look for it
+            from packaging.version import InvalidVersion, Version
+
+            for key, found in page.page.versions.items():
+                try:
+                    if Version(key) == version:
+                        rows = found
+                        break
+                except InvalidVersion:
+                    continue
+        if rows is None:
+            return list(files.usable)
+        cutoff = self.cutoff(name)
+        wheels, sdists = rows
+        return [distribution_of(page, is_wheel, row)
+                for is_wheel, group in ((True, wheels), (False, sdists)) for row in group
+                if cutoff is None or row[5] is None or row[5] <= cutoff]
+
+    def usable_versions(self, name: str, pages: Iterable[ProjectPage]
+                        ) -> dict[Version, VersionFiles]:
+        """The versions the target can use, from the pages' raw rows (no objects per file:
+        this loop sees every file of every version)."""
+        from packaging.version import InvalidVersion, Version
+
+        wheels_ok = self.binary.wheels_allowed(name)
+        sdists_ok = self.binary.sdists_allowed(name)
+        rank = self.tag_rank
+        no_wheel = len(rank)
+        cutoff = self.cutoff(name)
+        result: dict[Version, VersionFiles] = {}
+        seen: set[str] = set()
+        first_match = self.first_match
+        positions: dict[str, int] = {}
+        ranked_files: list[tuple[str, VersionFiles]] = []
+        index_pages = 0
+        for page in pages:
+            if first_match:
+                # A version's index: the first index page offering it; find-links count as
+                # the first index (uv merges them into every index's versions).
+                position = 0 if page.flat else index_pages
+                if not page.flat:
+                    index_pages += 1
+                for version_str in page.page.versions:
+                    known = positions.get(version_str)
+                    if known is None or position < known:
+                        positions[version_str] = position
+            for version_str, (wheel_rows, sdist_rows) in page.page.versions.items():
+                if version_str in seen:
+                    continue  # the first page that offers a version wins it (index priority)
+                ranked: list[tuple[int, bool, Any]] = []
+                if wheels_ok:
+                    for row in wheel_rows:
+                        best = no_wheel
+                        for tag in row[8]:
+                            tag_rank = rank.get(tag)
+                            if tag_rank is not None and tag_rank < best:
+                                best = tag_rank
+                        if best < no_wheel and not (cutoff is not None and row[5] is not None
+                                                    and row[5] > cutoff):
+                            ranked.append((best, True, row))
+                if sdists_ok:
+                    for row in sdist_rows:
+                        if not (cutoff is not None and row[5] is not None and row[5] > cutoff):
+                            ranked.append((no_wheel, False, row))
+                if not ranked:
+                    self._note_dropped(name, version_str, wheel_rows, sdist_rows, wheels_ok,
+                                       sdists_ok)
+                    continue
+                try:
+                    version = Version(version_str)
+                except InvalidVersion:
+                    log.debug(f"Skipping {name} {version_str}: not a valid version")
+                    continue
+                seen.add(version_str)
+                ranked.sort(key=lambda item: (item[0], item[2][4] is not None))
+                files = result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
+                if not ranked[0][1] and wheel_rows:
+                    files.others = (page, wheel_rows)
+                if first_match:
+                    ranked_files.append((version_str, files))
+        for version_str, files in ranked_files:
+            files.index_rank = positions[version_str]
+        return result
+
+    def dropped(self, name: str) -> Sequence[Dropped]:
+        """The versions of ``name`` seen so far that the target can use no file of, and why."""
+        return self._dropped.get(name, ())
+
+    def _note_dropped(self, name: str, version_str: str, wheel_rows: Sequence[Any],
+                      sdist_rows: Sequence[Any], wheels_ok: bool, sdists_ok: bool) -> None:
+        """Remember why no file of a version is usable, for explanations (files past
+        ``--exclude-newer`` do not count: such a version is as good as absent, as in uv)."""
+        from packaging.version import InvalidVersion, Version
+
+        from pyffin.resolver.source import Dropped
+
+        cutoff = self.cutoff(name)
+
+        def current(rows: Sequence[Any]) -> list[Any]:
+            return [row for row in rows
+                    if cutoff is None or row[5] is None or row[5] <= cutoff]
+
+        wheels, sdists = current(wheel_rows), current(sdist_rows)
+        try:
+            version = Version(version_str)
+        except InvalidVersion:
+            return
+        if wheels and wheels_ok:
+            dropped = self._tag_mismatch(version, [tag for row in wheels for tag in row[8]])
+        elif wheels and not sdists:
+            binary = self.binary
+            option = f"--no-binary {name}" if name in binary.no_binary else f"--no-binary {ALL}"
+            dropped = Dropped(version, "no-binary", expected=option)
+        elif sdists and not sdists_ok:
+            binary = self.binary
+            option = ("--no-build" if binary.no_build else f"--only-binary {name}"
+                      if name in binary.only_binary else f"--only-binary {ALL}")
+            dropped = Dropped(version, "no-build", expected=option)
+        else:
+            return
+        self._dropped.setdefault(name, []).append(dropped)
+
+    def _tag_mismatch(self, version: Version, tags: Sequence[str]) -> Dropped:
+        """What the closest of a version's wheel tags lacks for the target (uv's order:
+        Python implementation tag, then ABI tag, then platform tag)."""
+        from pyffin.resolver.source import Dropped
+
+        target = [tag.split("-") for tag in self.tag_rank]
+        pythons = {python for python, _, _ in target}
+        pairs = {(python, abi) for python, abi, _ in target}
+        parts = [tag.split("-") for tag in tags if tag.count("-") == 2]
+        closest = max((2 if (python, abi) in pairs else 1 if python in pythons else 0)
+                      for python, abi, _ in parts) if parts else 0
+        best = target[0] if target else ["", "", ""]
+        # Name a manylinux platform, as uv does, rather than the bare ``linux_x86_64``.
+        best_platform = next((platform for python, abi, platform in target
+                              if platform.startswith("manylinux")), best[2])
+        if closest == 0:
+            return Dropped(version, "python-tag", _natural({p for p, _, _ in parts}), best[0])
+        if closest == 1:
+            abis = {abi for _, abi, _ in parts if abi != "none"}
+            return Dropped(version, "abi-tag", _natural(abis), best[1])
+        platforms = {platform for python, abi, platform in parts if (python, abi) in pairs}
+        return Dropped(version, "platform-tag", _natural(platforms), best_platform)
+
+    # ----------------------------------------------------------------------- stand-ins
+    def stand_in(self, files: VersionFiles) -> Distribution | None:
+        """The wheel whose metadata stands for a version the target installs from its sdist:
+        one for another Python or platform (or one ``--no-binary`` keeps from installing).
+
+        uv's choice: the wheel that comes nearest to the target (right Python and ABI, wrong
+        platform; then right Python; then any), the first listed among equals; wheels
+        uploaded after ``--exclude-newer`` do not count. ``None``: the version has no such
+        wheel, or its best file is a wheel."""
+        row = self.stand_in_row(files)
+        if row is None:
+            return None
+        assert files.others is not None
+        return distribution_of(files.others[0], True, row)
+
+    def stand_in_row(self, files: VersionFiles) -> Any:
+        """The raw row of :meth:`stand_in` (memoized on ``files``)."""
+        row = files.stand_in_row
+        if row is not UNKNOWN:
+            return row
+        if files.others is None:
+            row = None
+        else:
+            cutoff = self.exclude_newer
+            best_score = -1
+            row = None
+            for candidate in files.others[1]:
+                if cutoff is not None and candidate[5] is not None and candidate[5] > cutoff:
+                    continue
+                score = max((self._affinity(tag) for tag in candidate[8]), default=0) * 2 + (
+                    candidate[4] is None)  # not yanked first, among equals
+                if score > best_score:
+                    best_score, row = score, candidate
+        files.stand_in_row = row
+        return row
+
+    def _affinity(self, tag: str) -> int:
+        """How near a wheel tag comes to the target: 4 it is one of the target's, 3 the Python
+        and ABI are the target's, 2 the Python is, 1 neither (uv's ``IncompatibleTag``
+        order)."""
+        affinity = self._affinities.get(tag)
+        if affinity is None:
+            if self._pythons is None:
+                pairs = [t.split("-")[:2] for t in self.tag_rank]
+                self._python_abis = frozenset((p, a) for p, a in pairs)
+                self._pythons = frozenset(p for p, _ in pairs)
+            python, abi = [*tag.split("-"), ""][:2]
+            if tag in self.tag_rank:
+                affinity = 4
+            elif (python, abi) in self._python_abis:
+                affinity = 3
+            else:
+                affinity = 2 if python in self._pythons else 1
+            self._affinities[tag] = affinity
+        return affinity
+
+
+def _natural(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags in natural order: ``cp39`` before ``cp310``."""
+    import re
+
+    return tuple(sorted(tags, key=lambda tag: [int(part) if part.isdigit() else part
+                                               for part in re.split(r"(\d+)", tag)]))
+
+
+def direct_distribution(name: str, direct: DirectSource) -> Distribution:
+    """A direct reference as a :class:`Distribution`; a wheel gets a one-file page so the
+    registry client and wheel database treat it like any other wheel."""
+    if not direct.is_wheel:
+        return Distribution(None, None, False, direct)
+    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
+
+    if direct.path is not None:
+        from pathlib import Path
+
+        file_url = Path(direct.path).absolute().as_uri()
+    else:
+        file_url = direct.url.partition("#")[0]
+    file = IndexFile(direct.filename, file_url, direct.hashes, None, None, None, None, None)
+    page = ProjectPage(file_url.rpartition("/")[0], SimplePage(name, {}), flat=True)
+    return Distribution(page, file, True, direct)
+
+

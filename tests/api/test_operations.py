@@ -1,0 +1,202 @@
+"""The operations compile, install/sync and the build context share: one resolve, one
+prepare-and-install, and the defaults written once."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.version import Version
+
+from pyffin.api import operations
+from pyffin.api.operations import HashRequirementError, ResolveOptions
+from pyffin.api.session import Session
+from pyffin.cache import Cache
+from pyffin.distribution.sdist import SourceDistributions
+from pyffin.errors import PyffinError
+from pyffin.installer.installed import scan
+from pyffin.installer.plan import make_plan
+from pyffin.requirements import RequirementsSpec, read_requirements
+from pyffin.resolver.index_source import IndexSource
+from pyffin.settings import IndexSettings
+from tests.distribution.fakes import FakeBuilder, no_git
+from tests.installer.envs import make_env
+from tests.resolver.memory import TARGET
+from tests.support.dists import SdistSpec, WheelSpec
+from tests.support.index import IndexServer
+
+TAGS = ("py3-none-any",)
+
+
+@pytest.fixture
+def session(tmp_path: Path, index_server: IndexServer) -> Session:
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib>=1"]))
+    index_server.add_wheel(WheelSpec("lib", "1.5"))
+    index_server.add_wheel(WheelSpec("lib", "2.0"))
+    index_server.add_wheel(WheelSpec("lib", "3.0b1"))
+    return Session(Cache(tmp_path / "cache"),
+                   index=IndexSettings(index_url=index_server.index_url), no_config=True)
+
+
+def resolve(session: Session, *requirements: str, **options: Any) -> operations.Resolved:
+    return operations.resolve(session, read_requirements(requirements=requirements),
+                              markers=TARGET, tags=TAGS, sources=None, **options)
+
+
+# ------------------------------------------------------------------------------ resolving
+def test_each_resolved_package_carries_the_distribution_to_install(session: Session) -> None:
+    resolution = resolve(session, "app").resolution
+    assert [(p.name, str(p.version)) for p in resolution] == [("app", "1.0"), ("lib", "2.0")]
+    dist = resolution["lib"].dist
+    assert dist is not None and dist.is_wheel and dist.file is not None
+    assert dist.file.filename == "lib-2.0-py3-none-any.whl"
+    assert dist.hashes and dist.hashes == dist.file.hashes
+    # Where it is listed, not the index page's other files: a resolution stays small.
+    assert dist.page is not None and dist.page.page.versions == {}
+    data = pickle.dumps(resolution)
+    assert len(data) < 3000
+    again = pickle.loads(data)["lib"]
+    assert again.version == Version("2.0") and again.dist is not None
+    assert again.dist.file == dist.file and again.dist.page is not None
+    assert (again.dist.page.source, again.dist.page.page.name) == (dist.page.source, "lib")
+
+
+def test_the_pre_release_policy_is_written_once() -> None:
+    assert operations.prerelease_mode(None) == "if-necessary-or-explicit"
+    assert operations.prerelease_mode(None, pre=True) == "allow"  # --pre in a file
+    assert operations.prerelease_mode("disallow", pre=True) == "disallow"  # the flag wins
+
+
+def test_pre_releases_come_with_pre_in_the_requirements(session: Session,
+                                                        tmp_path: Path) -> None:
+    assert resolve(session, "lib").resolution["lib"].version == Version("2.0")
+    requirements = tmp_path / "r.txt"
+    requirements.write_text("--pre\nlib\n")
+    resolved = operations.resolve(session, read_requirements([requirements]), markers=TARGET,
+                                  tags=TAGS, sources=None)
+    assert resolved.resolution["lib"].version == Version("3.0b1")
+
+
+def test_preferences_hold_unless_upgrading(session: Session) -> None:
+    kept = {"lib": Version("1.5")}
+    assert resolve(session, "app", preferences=kept).resolution["lib"].version == Version("1.5")
+    for upgrade in ({"upgrade": True}, {"upgrade_packages": ["lib"]}):
+        resolution = resolve(session, "app", preferences=kept, **upgrade).resolution
+        assert resolution["lib"].version == Version("2.0")
+
+
+def test_what_is_installed_is_preferred(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for name, version in (("lib", "1.5"), ("odd", "not a version")):
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\n"
+                                       f"Version: {version}\n")
+    assert operations.installed_preferences(scan([site])) == {"lib": Version("1.5")}
+
+
+def test_hash_checking_mode_needs_pins_with_hashes_for_every_package(session: Session,
+                                                                    tmp_path: Path) -> None:
+    with pytest.raises(HashRequirementError, match=r"app .* is not pinned with =="):
+        resolve(session, "app", hash_mode=True)
+    requirements = tmp_path / "r.txt"
+    requirements.write_text("app==1.0 --hash=sha256:" + "0" * 64 + "\n")
+    spec = read_requirements([requirements])
+    with pytest.raises(HashRequirementError, match="these dependencies are not: lib"):
+        operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=None,
+                           hash_mode=True)
+    assert operations.is_hash_mode(spec)
+    assert operations.required_hashes(spec) == {"app": ("sha256:" + "0" * 64,)}
+    assert not operations.is_hash_mode(RequirementsSpec())
+    assert operations.is_hash_mode(RequirementsSpec(), require_hashes=True)
+
+
+def test_exclude_newer_is_read_from_the_options() -> None:
+    assert ResolveOptions().cutoffs() is None
+    cutoffs = ResolveOptions(exclude_newer="2024-03-01",
+                             exclude_newer_packages=("lib=2024-01-01",)).cutoffs()
+    assert cutoffs is not None and cutoffs.default is not None and "lib" in cutoffs.packages
+
+
+# ----------------------------------------------------------------------------- installing
+def test_installing_a_resolution_asks_its_source_nothing(session: Session, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    resolution = resolve(session, "app").resolution
+    for method in ("files", "versions", "metadata", "release_files", "distribution"):
+        monkeypatch.setattr(IndexSource, method, _refuse)
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution, requested={"app"}), [])
+    timings: dict[str, float] = {}
+    fetched = operations.prepare_and_install(session, plan, scheme=env.scheme,
+                                             python=env.python, sources=None, timings=timings)
+    assert fetched == 2 and set(timings) == {"prepare", "uninstall", "install"}
+    found = {d.normalized_name: d for d in scan([env.site_packages])}
+    assert sorted((n, d.version) for n, d in found.items()) == [("app", "1.0"), ("lib", "2.0")]
+    assert (found["app"].path / "REQUESTED").is_file()
+    assert not (found["lib"].path / "REQUESTED").exists()
+
+    # Another environment: every wheel is unzipped in the cache already, nothing is fetched.
+    other = make_env(tmp_path / "other")
+    assert operations.prepare_and_install(session, plan, scheme=other.scheme,
+                                          python=other.python, sources=None) == 0
+
+
+def test_a_plan_replaces_what_it_removes(session: Session, tmp_path: Path) -> None:
+    env = make_env(tmp_path / "env")
+    for requirement in ("lib<2", "lib>=2"):
+        installed = scan([env.site_packages])
+        plan = make_plan(operations.wanted(resolve(session, requirement).resolution),
+                         installed)
+        operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                       sources=None)
+    assert [(d.normalized_name, d.version) for d in scan([env.site_packages])] == [
+        ("lib", "2.0")]
+
+
+def test_a_source_distribution_is_built_and_installed_as_the_built_wheel(
+        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
+    index_server.add_sdist(SdistSpec("bar", "1.0"))
+    builder = FakeBuilder()
+    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
+                                  builder=lambda: builder, git=no_git)
+    resolution = operations.resolve(session, read_requirements(requirements=["bar"]),
+                                    markers=TARGET, tags=TAGS, sources=sources).resolution
+    dist = resolution["bar"].dist
+    assert dist is not None and not dist.is_wheel and dist.label == "bar-1.0.tar.gz"
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution), [])
+    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                          sources=sources) == 1
+    assert builder.wheels == 1
+    assert [(d.normalized_name, d.version) for d in scan([env.site_packages])] == [
+        ("bar", "1.0")]
+
+
+def test_a_resolution_without_distributions_cannot_be_installed() -> None:
+    from pyffin.resolver import Resolution, ResolvedPackage
+
+    resolution = Resolution({"lib": ResolvedPackage("lib", Version("1.0"))})
+    with pytest.raises(PyffinError, match=r"does not say which file of lib 1\.0 to install"):
+        operations.wanted(resolution)
+
+
+def test_scripts_of_a_relocatable_environment_find_the_interpreter_beside_them(
+        tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    prefix.mkdir()
+    python = str(prefix / "bin" / "python")
+    scripts = prefix / "bin"
+    assert operations.launcher_python(python, prefix=prefix, scripts=scripts,
+                                      is_venv=True) == python
+    (prefix / "pyvenv.cfg").write_text("relocatable = true\n")
+    assert operations.launcher_python(python, prefix=prefix, scripts=scripts,
+                                      is_venv=True) == "python"
+    assert operations.launcher_python(python, prefix=prefix, scripts=scripts,
+                                      is_venv=False) == python
+
+
+def _refuse(*args: object, **kwargs: object) -> Any:
+    raise AssertionError("the package source was asked after resolving")

@@ -1,0 +1,78 @@
+"""The session owns what an operation shares: the registry (its index settings fixed once), the
+I/O pool, the memo of parsed requirements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyffin.api.session import IndexConflictError, Session
+from pyffin.cache import Cache
+from pyffin.settings import IndexSettings
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Session:
+    return Session(Cache(tmp_path / "cache"),
+                   index=IndexSettings(index_url="https://flag.example/simple"), no_config=True)
+
+
+def test_the_registry_is_configured_once_with_the_requirements_options(session: Session
+                                                                       ) -> None:
+    extra = IndexSettings(extra_index_urls=("https://files.example/simple",))
+    registry = session.configure(extra)
+    assert registry.locations.extra_index_urls == ("https://files.example/simple",)
+    assert registry.locations.index_url == "https://flag.example/simple"
+    assert session.configure(extra) is registry  # the same settings again: the same client
+    assert session.registry is registry
+
+
+def test_other_index_settings_later_are_an_error_naming_both(session: Session) -> None:
+    session.configure(IndexSettings(extra_index_urls=("https://first.example/simple",)))
+    with pytest.raises(IndexConflictError) as raised:
+        session.configure(IndexSettings(extra_index_urls=("https://later.example/simple",)))
+    message = str(raised.value)
+    assert ("--extra-index-url https://later.example/simple (from the requirements files) "
+            "differs from --extra-index-url https://first.example/simple (from the "
+            "requirements files), already in use") in message
+    assert "index-url" not in message.replace("extra-index-url", "")  # only what differs
+
+
+def test_a_flag_wins_over_the_requirements_so_it_is_no_conflict(session: Session) -> None:
+    registry = session.configure()
+    # The flag gives the index URL: a requirements file's -i is below it, so nothing changes.
+    assert session.configure(IndexSettings(index_url="https://file.example/simple")) is registry
+
+
+def test_an_unconfigured_session_uses_no_requirements_options(session: Session) -> None:
+    registry = session.registry
+    assert registry.locations.extra_index_urls == ()
+    with pytest.raises(IndexConflictError, match="--find-links /wheels"):
+        session.configure(IndexSettings(find_links=("/wheels",)))
+
+
+def test_the_registry_runs_its_work_in_the_sessions_pool(session: Session) -> None:
+    assert session.registry.pool is session.pool
+    assert session.registry.submit(lambda: 42).result() == 42
+
+
+def test_the_pool_follows_the_concurrency_setting(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.settings import ConfigError
+
+    monkeypatch.setenv("PYFFIN_CONCURRENT_DOWNLOADS", "0")
+    with pytest.raises(ConfigError, match="PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1"):
+        Session(Cache(tmp_path / "cache"), no_config=True).pool  # noqa: B018
+
+
+def test_parsed_requirements_are_kept_by_the_session_not_the_process(session: Session,
+                                                                     tmp_path: Path) -> None:
+    from pyffin.resolver.dependencies import parse_dependency
+
+    assert session.parser is session.parser
+    assert session.parser.parse("lib>=1") is session.parser.parse("lib>=1")
+    other = Session(Cache(tmp_path / "other"), no_config=True)
+    assert other.parser.parse("lib>=1") is not session.parser.parse("lib>=1")
+    # Without a parser nothing is kept anywhere.
+    assert parse_dependency("lib>=1") is not parse_dependency("lib>=1")

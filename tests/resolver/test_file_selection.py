@@ -1,0 +1,91 @@
+"""Which files of a version a target can use, read from an index page's raw rows, without
+any I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from packaging.version import Version
+
+from pyffin.models.files import ProjectPage, SimplePage
+from pyffin.models.format_control import BinaryPolicy
+from pyffin.resolver.file_selection import FileSelection
+
+TAGS = ("cp311-cp311-manylinux_2_17_x86_64", "py3-none-any")
+
+
+def wheel(name: str, version: str, tag: str = "py3-none-any", *, uploaded: float | None = None,
+          yanked: str | None = None) -> list[Any]:
+    filename = f"{name}-{version}-{tag}.whl"
+    return [filename, f"https://files.example/{filename}", [["sha256", "a" * 64]], None, yanked,
+            uploaded, 10, None, [tag], ""]
+
+
+def sdist(name: str, version: str, *, uploaded: float | None = None) -> list[Any]:
+    filename = f"{name}-{version}.tar.gz"
+    return [filename, f"https://files.example/{filename}", [], None, None, uploaded, 20, None]
+
+
+def page(versions: dict[str, tuple[list[Any], list[Any]]], source: str = "https://index/simple"
+         ) -> ProjectPage:
+    return ProjectPage(source, SimplePage("foo", versions))
+
+
+def test_the_best_file_is_the_most_preferred_wheel_else_the_sdist() -> None:
+    found = FileSelection(TAGS).usable_versions("foo", [page({
+        "1.0": ([wheel("foo", "1.0"), wheel("foo", "1.0", "cp311-cp311-manylinux_2_17_x86_64")],
+                [sdist("foo", "1.0")]),
+        "2.0": ([], [sdist("foo", "2.0")]),
+    })])
+    assert found[Version("1.0")].best.label == "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    assert len(found[Version("1.0")].usable) == 3
+    assert found[Version("2.0")].best.label == "foo-2.0.tar.gz"
+
+
+def test_the_first_page_that_offers_a_version_wins_it() -> None:
+    first = page({"1.0": ([wheel("foo", "1.0")], [])}, "https://first/simple")
+    second = page({"1.0": ([], [sdist("foo", "1.0")]), "2.0": ([wheel("foo", "2.0")], [])},
+                  "https://second/simple")
+    found = FileSelection(TAGS).usable_versions("foo", [first, second])
+    assert sorted(map(str, found)) == ["1.0", "2.0"]
+    best = found[Version("1.0")].best
+    assert best.page is not None and best.page.source == "https://first/simple"
+
+
+def test_files_after_the_cutoff_do_not_count_and_the_version_may_go_with_them() -> None:
+    rows = page({"1.0": ([wheel("foo", "1.0", uploaded=100.0)], [sdist("foo", "1.0")]),
+                 "2.0": ([wheel("foo", "2.0", uploaded=300.0)], [])})
+    selection = FileSelection(TAGS, exclude_newer=200.0,
+                              exclude_newer_packages={"bar": None})
+    found = selection.usable_versions("foo", [rows])
+    assert list(map(str, found)) == ["1.0"]
+    assert selection.cutoff("foo") == 200.0 and selection.cutoff("bar") is None
+    assert not selection.dropped("foo")  # past the cutoff: as good as absent
+    # --generate-hashes: every file of the release but those past the cutoff.
+    files = found[Version("1.0")]
+    assert [d.label for d in selection.release_files("foo", Version("1.0"), files)] == [
+        "foo-1.0-py3-none-any.whl", "foo-1.0.tar.gz"]
+
+
+def test_why_a_version_has_no_usable_file_is_kept_for_explanations() -> None:
+    rows = page({
+        "1.0": ([wheel("foo", "1.0", "cp39-cp39-manylinux_2_17_x86_64")], []),
+        "2.0": ([], [sdist("foo", "2.0")]),
+    })
+    selection = FileSelection(TAGS, binary=BinaryPolicy(no_build=True))
+    assert selection.usable_versions("foo", [rows]) == {}
+    reasons = {str(d.version): (d.reason, d.found, d.expected)
+               for d in selection.dropped("foo")}
+    assert reasons == {"1.0": ("python-tag", ("cp39",), "cp311"),
+                       "2.0": ("no-build", (), "--no-build")}
+
+
+def test_the_stand_in_is_the_wheel_nearest_to_the_target() -> None:
+    rows = page({"1.0": ([wheel("foo", "1.0", "cp310-cp310-win_amd64"),
+                          wheel("foo", "1.0", "cp311-cp311-win_amd64")],
+                         [sdist("foo", "1.0")])})
+    selection = FileSelection(TAGS)
+    files = selection.usable_versions("foo", [rows])[Version("1.0")]
+    stand_in = selection.stand_in(files)
+    assert files.best.label == "foo-1.0.tar.gz"
+    assert stand_in is not None and stand_in.label == "foo-1.0-cp311-cp311-win_amd64.whl"

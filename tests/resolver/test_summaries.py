@@ -1,0 +1,188 @@
+"""Usable-versions summaries: what a target can use of a page, read instead of the page by
+later sources, and ignored once the page file, the page's freshness or the target changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.version import Version
+
+from pyffin.cache import Cache, CacheBucket
+from pyffin.client.cached import Refresh
+from pyffin.client.registry import connect
+from pyffin.models.format_control import BinaryPolicy
+from pyffin.resolver.index_source import IndexSource
+from pyffin.resolver.summaries import SUMMARY_VERSION
+from pyffin.settings import IndexSettings
+from tests.resolver.test_index_source import TAGS, PageReads, name, source, versions
+from tests.support.dists import SdistSpec, WheelSpec
+from tests.support.index import IndexServer
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Cache]:
+    with Cache(tmp_path / "cache") as c:
+        yield c
+
+
+def summary_files(cache: Cache) -> list[Path]:
+    return sorted(cache.bucket(CacheBucket.SIMPLE).glob("*/*/foo.*.rec"))
+
+
+def test_a_later_source_answers_from_the_summary_without_the_page(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0", requires_python=">=3.12"), yanked="broken")
+    index_server.add_wheel(WheelSpec("foo", "2.0", requires_dist=["bar"]))
+    index_server.add_sdist(SdistSpec("foo", "3.0"))
+    first = source(cache, index_server)
+    expected = sorted(first.candidates(name("foo")), key=lambda c: c.version)
+    first.metadata(name("foo"), Version("2.0"))
+    # Summaries are written once the resolution is over, not while pages are being fetched.
+    assert summary_files(cache) == []
+    first.resolution_done()
+    assert len(summary_files(cache)) == 1
+
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server)
+    second.prefetch_candidates(name("foo"))
+    assert second.is_ready(name("foo"), None)
+    assert sorted(second.candidates(name("foo")), key=lambda c: c.version) == expected
+    assert second.metadata(name("foo"), Version("2.0")).requires_dist == ("bar",)
+    # The summary knows each version's best file ...
+    best = second.files("foo", Version("1.0")).best
+    original = first.files("foo", Version("1.0")).best
+    assert best.page is not None and original.page is not None
+    assert (best.page.source, best.page.page.name, best.page.flat, best.file, best.is_wheel) \
+        == (original.page.source, original.page.page.name, original.page.flat, original.file,
+            original.is_wheel)
+    assert best.file is not None and best.file.yanked == "broken"
+    assert second.files("foo", Version("3.0")).best.label == "foo-3.0.tar.gz"
+    assert reads.count == 0
+    # ... and every file of a version needs the page: it is read then, once.
+    assert len(second.files("foo", Version("2.0")).usable) == 1
+    assert len(second.files("foo", Version("3.0")).usable) == 1
+    assert reads.count == 1
+
+
+def test_each_target_has_its_own_summary(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["cp311-cp311-manylinux_2_17_x86_64"]))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    pure = IndexSource(connect(cache, IndexSettings(index_url=index_server.index_url)),
+                       tags=("py3-none-any",))
+    assert versions(pure, "foo") == ["1.0"]
+    no_binary = source(cache, index_server, binary=BinaryPolicy(no_binary=frozenset({"foo"})))
+    assert versions(no_binary, "foo") == []
+    assert len(summary_files(cache)) == 3
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_a_package_cutoff_has_its_own_summary(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"),
+                           upload_time=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    index_server.add_wheel(WheelSpec("foo", "2.0"),
+                           upload_time=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    cutoff = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    assert versions(source(cache, index_server, exclude_newer_packages={"foo": cutoff}),
+                    "foo") == ["1.0"]
+    assert len(summary_files(cache)) == 2
+    # Another package's cutoff leaves foo's summary as it was.
+    assert versions(source(cache, index_server, exclude_newer_packages={"bar": cutoff}),
+                    "foo") == ["1.0", "2.0"]
+    assert len(summary_files(cache)) == 2
+
+
+def test_without_summaries_none_is_read_or_written(cache: Cache, index_server: IndexServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    [summary] = summary_files(cache)
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server, summaries=False), "foo") == ["1.0"]
+    assert reads.count == 1  # the page, not the summary
+    summary.unlink()
+    assert versions(source(cache, index_server, summaries=False), "foo") == ["1.0"]
+    assert summary_files(cache) == []
+
+
+def test_a_summary_of_a_replaced_page_file_is_ignored(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    first = source(cache, index_server)
+    assert versions(first, "foo") == ["1.0"]
+    # Another process wrote the page again (same policy, new file): the summary no longer
+    # speaks for it.
+    single = first.registry.single_page_entry("foo")
+    assert single is not None
+    page = single[1]
+    page.write(page.path.read_bytes())
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    assert reads.count == 1
+    # ... and the source that read the page summarized it afresh.
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    assert reads.count == 1
+
+
+def test_a_summary_holds_versions_of_one_packaging_release(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import packaging
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "1.0.post1"))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
+    # The summary keeps pickled Version objects: another packaging release has its own.
+    monkeypatch.setattr(packaging, "__version__", "0.0-another")
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
+    assert reads.count == 1
+    assert len(summary_files(cache)) == 2
+
+
+def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.cache import codec
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    [summary] = summary_files(cache)
+    stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
+    stamp, policy, rows, _pickled = stored
+    summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
+                                    (stamp, policy, rows, b"garbage")))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+
+
+def test_a_stale_page_is_revalidated_despite_its_summary(cache: Cache,
+                                                         index_server: IndexServer) -> None:
+    index_server.set_max_age(0)
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_refresh_ignores_the_summary(cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0"]  # fresh: from the cache
+    refreshed = IndexSource(connect(cache, IndexSettings(index_url=index_server.index_url),
+                                    refresh=Refresh(packages=["foo"])), tags=TAGS)
+    assert versions(refreshed, "foo") == ["1.0", "2.0"]
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+
+
+def test_find_links_make_no_summary(cache: Cache, index_server: IndexServer,
+                                    tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    links = tmp_path / "links"
+    links.mkdir()
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url,
+                                            find_links=(str(links),)))
+    assert versions(IndexSource(registry, tags=TAGS), "foo") == ["1.0"]
+    assert summary_files(cache) == []
