@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextvars import ContextVar, Token
+
 DEBUG = 10
 INFO = 20
 WARNING = 30
@@ -19,6 +23,9 @@ Sink = Callable[[int, str], None]
 _sink: Sink | None = None
 _level = INFO
 _warned: set[str] = set()
+#: The sink of the operation running in this context (:func:`routed`); made on first use, so
+#: that the command line never imports :mod:`contextvars`.
+_route: ContextVar[Sink | None] | None = None
 
 
 def configure(sink: Sink | None, level: int = INFO) -> None:
@@ -36,6 +43,11 @@ def enabled(level: int) -> bool:
 def emit(level: int, message: str) -> None:
     if level < _level:
         return
+    if _route is not None:
+        routed_sink = _route.get()
+        if routed_sink is not None:
+            routed_sink(level, message)
+            return
     if _sink is not None:
         _sink(level, message)
         return
@@ -64,3 +76,29 @@ def warn_once(message: str, *, key: str | None = None) -> None:
         return
     _warned.add(key)
     warn(message)
+
+
+
+class routed:
+    """``with routed(sink):`` sends the messages of the code run inside (in this thread, and
+    in the work it hands to the I/O pool, which runs in the submitter's context) to ``sink``
+    instead of the process's sink: one Python API call's messages reach that call's
+    callback."""
+
+    __slots__ = ("_sink", "_token")
+
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
+        self._token: Token[Sink | None] | None = None
+
+    def __enter__(self) -> None:
+        global _route
+        if _route is None:
+            from contextvars import ContextVar
+
+            _route = ContextVar("pyffin_log_route", default=None)
+        self._token = _route.set(self._sink)
+
+    def __exit__(self, *exc: object) -> None:
+        assert _route is not None and self._token is not None
+        _route.reset(self._token)

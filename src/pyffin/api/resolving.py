@@ -37,6 +37,10 @@ class CompileResult:
     elapsed: float
     sources: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        pins = ", ".join(f"{package.name}=={package.version}" for package in self.resolution)
+        return f"CompileResult({self.target.description}: {pins})"
+
     def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
                             annotation_style: str = "split", emit_index_url: bool = False,
                             emit_find_links: bool = False,

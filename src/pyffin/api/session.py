@@ -10,6 +10,7 @@ request for other settings is an error rather than silently ignored.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,9 +34,14 @@ class IndexConflictError(PyffinError):
 class Session:
     """Shared resources of an operation.
 
-    ``index`` holds the index settings given explicitly (flags); the environment, configuration
-    files, pip's configuration and the requirements files' own options are merged in by
-    :meth:`configure` (from ``configuration``, else a fresh read of them). ``refresh`` is
+    ``index`` holds the index settings given explicitly (flags); the requirements files' own
+    options are merged in by :meth:`configure`, and so are the configuration levels of
+    ``configuration`` (the command line's). Without one, ``config`` says what is read: by
+    default nothing at all — no ``pip.conf``, ``PIP_*`` or ``PYFFIN_*`` variable, no
+    ``pyffin.toml`` — so that a program embedding pyffin is not changed by its user's
+    configuration; ``"auto"`` reads everything the command line reads (``no_config`` then
+    drops the files, as ``--no-config``); a path reads that pyffin configuration file alone
+    (as ``--config-file``, without the variables). ``refresh`` is
     ``True`` for ``--refresh``; ``refresh_packages`` names packages for ``--refresh-package``.
     ``reporter`` hears how resolutions and builds progress.
     """
@@ -45,6 +51,7 @@ class Session:
         cache: Cache | None = None,
         *,
         index: IndexSettings | None = None,
+        config: str | os.PathLike[str] | None = None,
         no_config: bool = False,
         offline: bool = False,
         refresh: bool = False,
@@ -58,6 +65,7 @@ class Session:
 
         self.cache = (cache or Cache.from_settings()).init()
         self.index = index or IndexSettings()
+        self.config = config
         self.no_config = no_config
         self.offline = offline
         self.refresh = refresh
@@ -85,11 +93,9 @@ class Session:
 
         Asking again for what merges to the same settings returns the same client; asking for
         others raises :class:`IndexConflictError` naming both (the first ones are in use)."""
-        from pyffin.settings import Configuration
-
         with self._lock:
             if self.configuration is None:
-                self.configuration = Configuration(no_config=self.no_config, cwd=self.cwd)
+                self.configuration = self._read_configuration()
             merged = self.configuration.index_settings(self.index, requirements)
             origins = dict(self.configuration.index_origins)
             if self._registry is not None:
@@ -107,6 +113,15 @@ class Session:
             self._registry = connect(self.cache, merged, offline=self.offline, refresh=refresh,
                                      pool=self.pool)
             return self._registry
+
+    def _read_configuration(self) -> Configuration:
+        from pyffin.settings import Configuration
+
+        if self.config is None:
+            return Configuration(no_config=True, environ={})
+        if os.fspath(self.config) == "auto":
+            return Configuration(no_config=self.no_config, cwd=self.cwd)
+        return Configuration(no_config=True, environ={}, config_file=self.config)
 
     @property
     def registry(self) -> RegistryClient:
