@@ -73,7 +73,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
     output_file: PathLike | None = None,
-    python: str | None = None,
+    python: PathLike | None = None,
     python_version: str | None = None,
     python_platform: str | None = None,
     resolution: ResolutionMode = "highest",
@@ -136,7 +136,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
             overrides=_paths(overrides, "overrides"), extras=_strings(extras, "extras"),
             all_extras=all_extras, groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
-            no_groups=_strings(no_groups, "no_groups"), session=session, python=python,
+            no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
             python_version=python_version, python_platform=python_platform,
             resolution=resolution,
             prerelease=_prerelease(prerelease, pre),
@@ -176,7 +176,7 @@ def install(
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
     no_deps: bool = False,
-    python: str | None = None,
+    python: PathLike | None = None,
     system: bool = False,
     break_system_packages: bool = False,
     reinstall: bool = False,
@@ -235,7 +235,7 @@ def install(
             overrides=_paths(overrides, "overrides"), extras=_strings(extras, "extras"),
             all_extras=all_extras, groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
-            no_groups=_strings(no_groups, "no_groups"), session=session, python=python,
+            no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
             system=system, break_system_packages=break_system_packages, upgrade=upgrade,
             upgrade_packages=_strings(upgrade_packages, "upgrade_packages"), no_deps=no_deps,
             resolve_options=_resolve_options(
@@ -255,7 +255,7 @@ def sync(
     all_groups: bool = False,
     no_groups: Sequence[str] = (),
     allow_empty_requirements: bool = False,
-    python: str | None = None,
+    python: PathLike | None = None,
     system: bool = False,
     break_system_packages: bool = False,
     reinstall: bool = False,
@@ -311,7 +311,7 @@ def sync(
             _paths(requirements, "requirements"),
             constraints=_paths(constraints, "constraints"), groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
-            no_groups=_strings(no_groups, "no_groups"), session=session, python=python,
+            no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
             system=system, break_system_packages=break_system_packages,
             resolve_options=_resolve_options(
                 resolution, prerelease, pre, exclude_newer, exclude_newer_packages,
@@ -326,7 +326,7 @@ def uninstall(
     packages: Sequence[str] = (),
     *,
     requirements: Sequence[PathLike] = (),
-    python: str | None = None,
+    python: PathLike | None = None,
     system: bool = False,
     break_system_packages: bool = False,
     dry_run: bool = False,
@@ -347,7 +347,7 @@ def uninstall(
             raise UsageError("nothing to uninstall: pass package names or requirements files")
         return operation.uninstall(
             _strings(packages, "packages"), sources=_paths(requirements, "requirements"),
-            session=session, python=python, system=system,
+            session=session, python=_python(python), system=system,
             break_system_packages=break_system_packages, dry_run=dry_run)
 
 
@@ -371,7 +371,7 @@ class VenvResult:
 def create_venv(
     path: PathLike = ".venv",
     *,
-    python: str | None = None,
+    python: PathLike | None = None,
     prompt: str | None = None,
     system_site_packages: bool = False,
     clear: bool = False,
@@ -415,7 +415,7 @@ def create_venv(
         from pyffin.venv import create
 
         # As the command: based on a system interpreter (an active venv's base, if given).
-        interpreter = find_interpreter(python, system=True, cache=session.cache)
+        interpreter = find_interpreter(_python(python), system=True, cache=session.cache)
         log.info(f"Creating virtual environment at: {path} ({interpreter.implementation_display}"
                  f" {interpreter.version_str})")
         root = create(path, interpreter, prompt=prompt,
@@ -509,7 +509,7 @@ class Inspection:
 
 def inspect(
     *,
-    python: str | None = None,
+    python: PathLike | None = None,
     system: bool = False,
     paths: Sequence[PathLike] = (),
     exclude: Sequence[str] = (),
@@ -530,7 +530,7 @@ def inspect(
         from pyffin.models.names import checked_name
         from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
 
-        env = reading.environment(session, python=python, system=system)
+        env = reading.environment(session, python=_python(python), system=system)
         if paths:
             dists = sorted(scan([Path(p) for p in paths if Path(p).is_dir()]),
                            key=lambda d: d.normalized_name)
@@ -669,6 +669,10 @@ def _paths(values: Sequence[PathLike], name: str) -> list[str]:
     if isinstance(values, (str, bytes, os.PathLike)):
         raise UsageError(f"{name} takes a list of paths, not the single path {values!r}")
     return [os.fspath(value) for value in values]
+
+
+def _python(python: PathLike | None) -> str | None:
+    return os.fspath(python) if python is not None else None
 
 
 def _prerelease(prerelease: PrereleaseMode | None, pre: bool) -> PrereleaseMode | None:
