@@ -191,6 +191,34 @@ def test_config_auto_reads_each_level(source: str, index: IndexServer, tmp_path:
                        config="auto")
 
 
+def test_config_auto_fills_in_the_keywords_not_given(index: IndexServer, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyffin.toml").write_text('resolution = "lowest"\n')
+    (tmp_path / "c.txt").write_text("other==1.0\n")
+    monkeypatch.setenv("PIP_CONSTRAINT", str(tmp_path / "c.txt"))
+
+    def compiled(**options: object) -> dict[str, str]:
+        result = pyffin.compile(packages=["lib", "other"], index_url=index.index_url,
+                                python=sys.executable, **options)  # type: ignore[arg-type]
+        return {p.name: str(p.version) for p in result.resolution}
+
+    assert compiled() == {"lib": "2.0", "other": "1.0"}
+    assert compiled(config="auto") == {"lib": "1.5", "other": "1.0"}
+    assert compiled(config="auto", resolution="highest")["lib"] == "2.0"  # a keyword wins
+    (tmp_path / "c.txt").write_text("other>1\n")  # the variable's constraints are read too
+    with pytest.raises(PyffinError):
+        compiled(config="auto")
+    assert compiled(config="auto", constraints=[]) == {"lib": "1.5", "other": "1.0"}
+    from pyffin.settings import IndexSettings
+
+    # A session that reads configuration fills in keywords too.
+    session = pyffin.Session(config="auto", index=IndexSettings(index_url=index.index_url))
+    result = pyffin.compile(packages=["lib"], session=session, python=sys.executable,
+                            constraints=[])
+    assert str(result.resolution["lib"].version) == "1.5"
+
+
 def test_config_may_name_one_file(index: IndexServer, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # not read: only the file named is

@@ -20,11 +20,12 @@ keywords into their options.
 
 from __future__ import annotations
 
+import inspect as inspect_module
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from pyffin.errors import InternalError, OSFailure, PyffinError, UsageError
 from pyffin.records import record
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from pyffin.installer.link import LinkMode
     from pyffin.reporting import Callback
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.settings import Configuration
 
 __all__ = ["Inspection", "InstalledPackage", "VenvResult", "compile", "create_venv", "inspect",
            "install", "sync", "uninstall"]
@@ -56,7 +58,79 @@ _CHOICES = {
 }
 
 
+#: Keywords that make the session: given with ``session=``, they are an error.
+_SESSION_KEYWORDS = frozenset({
+    "config", "index_url", "indexes", "extra_index_urls", "find_links", "no_index",
+    "index_strategy", "keyring_provider", "cert", "allow_insecure_hosts", "cache_dir",
+    "no_cache", "offline", "refresh", "refresh_packages"})
+#: Keywords whose flag has no configuration twin although a setting has its name.
+_NOT_CONFIGURED = frozenset({"config", "session", "on_event"})
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _configurable(function: Callable[P, R]) -> Callable[P, R]:
+    """With ``config`` (or a session that reads configuration), each keyword the caller did
+    not give takes the configuration's value when it has one, as a flag left out does on the
+    command line (index settings are merged by the session itself)."""
+    import functools
+
+    from pyffin.settings import BY_KEY
+
+    keys = {}
+    for name in inspect_module.signature(function).parameters:
+        key = _setting_key(name, BY_KEY)
+        if key is not None and not BY_KEY[key].index and name not in _NOT_CONFIGURED:
+            keys[name] = key
+
+    @functools.wraps(function)
+    def configured(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = kwargs.get("session")
+        config = kwargs.get("config")
+        configuration = _configuration(session, config)  # type: ignore[arg-type]
+        if configuration is not None:
+            for name, key in keys.items():
+                if name in kwargs or (session is not None and name in _SESSION_KEYWORDS):
+                    continue
+                try:
+                    found = configuration.get(key)
+                except PyffinError:
+                    raise
+                except OSError as e:
+                    raise _os_failure(e) from e
+                if found is not None:
+                    kwargs[name] = found.value
+        return function(*args, **kwargs)
+
+    return configured
+
+
+def _setting_key(name: str, settings: Mapping[str, object]) -> str | None:
+    """The setting of the keyword ``name``: its flag's, singular for a plural keyword."""
+    for candidate in (name, name.removesuffix("s")):
+        key = candidate.replace("_", "-")
+        if key in settings:
+            return key
+    return None
+
+
+def _configuration(session: Session | None, config: PathLike | None) -> Configuration | None:
+    """The configuration a call reads besides its keywords: ``None`` for none."""
+    if session is not None:
+        if session.configuration is None and session.config is None:
+            return None
+        if session.configuration is None:
+            session.configuration = session.read_configuration()
+        return session.configuration
+    if config is None:
+        return None
+    from pyffin.api.session import read_configuration
+
+    return read_configuration(config)
+
+
 # ---------------------------------------------------------------------------- functions
+@_configurable
 def compile(  # the public name mirrors `pyffin pip compile`
     requirements: Sequence[PathLike] = (),
     *,
@@ -160,6 +234,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         return result
 
 
+@_configurable
 def install(
     packages: Sequence[str] = (),
     *,
@@ -246,6 +321,7 @@ def install(
             build=_build(config_settings, no_build_isolation), reporter=session.reporter)
 
 
+@_configurable
 def sync(
     requirements: Sequence[PathLike] = (),
     *,
@@ -322,6 +398,7 @@ def sync(
             allow_empty=allow_empty_requirements)
 
 
+@_configurable
 def uninstall(
     packages: Sequence[str] = (),
     *,
@@ -368,6 +445,7 @@ class VenvResult:
         return f"VenvResult({self.path}, Python {self.python_version})"
 
 
+@_configurable
 def create_venv(
     path: PathLike = ".venv",
     *,
@@ -507,6 +585,7 @@ class Inspection:
                             if package.name != wanted and wanted in (package.requires or ())))
 
 
+@_configurable
 def inspect(
     *,
     python: PathLike | None = None,

@@ -95,7 +95,7 @@ class Session:
         others raises :class:`IndexConflictError` naming both (the first ones are in use)."""
         with self._lock:
             if self.configuration is None:
-                self.configuration = self._read_configuration()
+                self.configuration = self.read_configuration()
             merged = self.configuration.index_settings(self.index, requirements)
             origins = dict(self.configuration.index_origins)
             if self._registry is not None:
@@ -114,14 +114,9 @@ class Session:
                                      pool=self.pool)
             return self._registry
 
-    def _read_configuration(self) -> Configuration:
-        from pyffin.settings import Configuration
-
-        if self.config is None:
-            return Configuration(no_config=True, environ={})
-        if os.fspath(self.config) == "auto":
-            return Configuration(no_config=self.no_config, cwd=self.cwd)
-        return Configuration(no_config=True, environ={}, config_file=self.config)
+    def read_configuration(self) -> Configuration:
+        """The configuration ``config`` says to read (see the class)."""
+        return read_configuration(self.config, no_config=self.no_config, cwd=self.cwd)
 
     @property
     def registry(self) -> RegistryClient:
@@ -154,6 +149,20 @@ class Session:
 
             self._parser = DependencyParser()
         return self._parser
+
+
+def read_configuration(config: str | os.PathLike[str] | None, *, no_config: bool = False,
+                       cwd: Path | None = None) -> Configuration:
+    """The configuration levels ``config`` selects: none (``None``), all of them, as the
+    command line reads them (``"auto"``; ``no_config`` drops the files), or one pyffin
+    configuration file (a path)."""
+    from pyffin.settings import Configuration
+
+    if config is None:
+        return Configuration(no_config=True, environ={})
+    if os.fspath(config) == "auto":
+        return Configuration(no_config=no_config, cwd=cwd)
+    return Configuration(no_config=True, environ={}, config_file=config)
 
 
 def _conflict(used: IndexSettings, used_origins: dict[str, Found], asked: IndexSettings,
