@@ -72,6 +72,16 @@ class Event:
     #: ``message``: the text.
     message: str = ""
 
+    def __repr__(self) -> str:
+        shown = [repr(self.kind)]
+        if self.subject:
+            shown.append(repr(self.subject))
+        if self.amount is not None:
+            shown.append(f"amount={self.amount}")
+        if self.kind == "message":
+            shown += [f"level={self.level}", f"message={self.message!r}"]
+        return f"Event({', '.join(shown)})"
+
     def __str__(self) -> str:
         kind, subject, amount = self.kind, self.subject, self.amount
         if kind == "message":

@@ -287,8 +287,11 @@ def test_a_callback_hears_only_its_own_calls_messages(index: IndexServer, venv: 
 
 
 # ------------------------------------------------------------------------------ errors
-def test_network_failures_are_pyffin_errors(tmp_path: Path) -> None:
+def test_network_failures_are_pyffin_errors(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
+
+    monkeypatch.setenv("PYFFIN_HTTP_RETRIES", "0")
 
     with socket.socket() as unused:  # a port nothing listens on
         unused.bind(("127.0.0.1", 0))
@@ -327,3 +330,4 @@ def test_anything_else_escapes_as_an_internal_error(index: IndexServer, venv: Pa
                                             "broken") as raised:
         pyffin.install(["app"], python=str(venv), index_url=index.index_url)
     assert isinstance(raised.value.__cause__, urllib3.exceptions.ProtocolError)
+
