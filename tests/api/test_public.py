@@ -13,7 +13,7 @@ import pytest
 import pyffin
 from pyffin.errors import InternalError, OSFailure, PyffinError, UsageError
 from pyffin.reporting import Event
-from tests.support.dists import WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
 
 APP = WheelSpec("app", "1.0", requires_dist=["lib<2"],
@@ -252,6 +252,17 @@ def test_the_callback_hears_resolution_downloads_installs_and_messages(
         ("message", logging.INFO, using(venv)),
         ("message", logging.WARNING, "Skipping missing as it is not installed"),
         ("uninstall", logging.INFO, "Uninstalled lib==1.5")]
+
+
+def test_the_callback_hears_builds(index: IndexServer, venv: Path) -> None:
+    index.add_sdist(SdistSpec("built", "1.0"))
+    events: list[Event] = []
+    result = pyffin.install(["built"], python=str(venv), index_url=index.index_url,
+                            on_event=events.append)
+    assert result.installed == [("built", "1.0")]
+    order = [str(e) for e in events if e.kind in ("build-start", "build-done", "install")]
+    assert order[-1] == "Installed built==1.0"
+    assert order[:2] == ["Building built==1.0", "Built built==1.0"], order
 
 
 def test_without_a_callback_events_go_to_logging(index: IndexServer, venv: Path,
