@@ -88,6 +88,21 @@ def test_compile_pins_and_writes_its_output_file_keeping_its_pins(index: IndexSe
     assert "lib==2.0\n" in out.read_text()
 
 
+def test_compile_resolves_for_every_platform_with_universal(index_server: IndexServer
+                                                            ) -> None:
+    index_server.add_wheel(WheelSpec("app", "1.0",
+                                     requires_dist=['winlib; sys_platform == "win32"']))
+    index_server.add_wheel(WheelSpec("winlib", "1.0"))
+    here = pyffin.compile(packages=["app"], index_url=index_server.index_url,
+                          python=sys.executable)
+    assert [p.name for p in here.resolution] == ["app"]
+    everywhere = pyffin.compile(packages=["app"], index_url=index_server.index_url,
+                                python=sys.executable, universal=True)
+    assert "winlib==1.0 ; sys_platform == 'win32'\n" in everywhere.to_requirements_txt()
+    assert repr(everywhere) == \
+        "CompileResult(universal: app==1.0, winlib==1.0 ; sys_platform == 'win32')"
+
+
 def test_create_venv_makes_an_environment_and_refuses_to_replace_one(tmp_path: Path) -> None:
     made = pyffin.create_venv(tmp_path / "env", python=sys.executable, prompt="mine")
     assert made.path == tmp_path / "env" and made.python.is_file()

@@ -150,6 +150,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     python: PathLike | None = None,
     python_version: str | None = None,
     python_platform: str | None = None,
+    universal: bool = False,
+    environments: Sequence[str] = (),
+    required_environments: Sequence[str] = (),
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
     pre: bool = False,
@@ -187,7 +190,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
 ) -> CompileResult:
     """``pyffin pip compile``: resolve requirement files (``requirements.in``,
     ``pyproject.toml``, ``setup.py``/``setup.cfg``, PEP 723 scripts) and ``packages`` into
-    pinned versions for the target (``python``, ``python_version``, ``python_platform``).
+    pinned versions for the target (``python``, ``python_version``, ``python_platform``),
+    or — ``universal`` — for every platform and Python from ``python_version`` on (or the
+    ``environments`` markers), each pin with the marker where it is needed.
 
     With ``output_file``, its pins are kept (unless ``upgrade``/``upgrade_packages``) and
     the result is written there; without a ``custom_compile_command`` it has no header.
@@ -221,7 +226,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
             upgrade=upgrade, upgrade_packages=_strings(upgrade_packages, "upgrade_packages"),
             preferences_from=os.fspath(output_file) if output_file is not None else None,
             generate_hashes=generate_hashes,
-            build=_build(config_settings, no_build_isolation))
+            build=_build(config_settings, no_build_isolation), universal=universal,
+            environments=_strings(environments, "environments"),
+            required_environments=_strings(required_environments, "required_environments"))
         if output_file is not None:
             from pyffin.fs import write_user_file
 

@@ -44,8 +44,14 @@ class CompileResult:
     sources: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        pins = ", ".join(f"{package.name}=={package.version}" for package in self.resolution)
-        return f"CompileResult({self.target.description}: {pins})"
+        pins = ", ".join(f"{package.name}=={package.version}"
+                         + (f" ; {package.marker}" if package.marker else "")
+                         for package in self.resolution)
+        from pyffin.resolver import Resolution
+
+        target = self.target.description if isinstance(self.resolution, Resolution) \
+            else "universal"
+        return f"CompileResult({target}: {pins})"
 
     def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
                             annotation_style: str = "split", emit_index_url: bool = False,
