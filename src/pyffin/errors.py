@@ -57,3 +57,15 @@ class InternalError(PyffinError):
     the Python API (which raises only :class:`PyffinError`)."""
 
     exit_code = 2
+
+
+class InconsistentEnvironmentError(PyffinError):
+    """After a change asked to be strict, installed packages' dependencies are missing or of
+    the wrong version: :attr:`problems` lists them (``pip check``'s), :attr:`result` says what
+    the change did (it was made)."""
+
+    def __init__(self, message: str, *, problems: tuple[object, ...], result: object,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+        self.result = result

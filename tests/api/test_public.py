@@ -13,7 +13,7 @@ import pytest
 import pyffin
 from pyffin.errors import InternalError, OSFailure, PyffinError, UsageError
 from pyffin.reporting import Event
-from tests.support.dists import SdistSpec, WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec, write_source_tree
 from tests.support.index import IndexServer
 
 APP = WheelSpec("app", "1.0", requires_dist=["lib<2"],
@@ -112,6 +112,36 @@ def test_create_venv_makes_an_environment_and_refuses_to_replace_one(tmp_path: P
         pyffin.create_venv(tmp_path / "env", python=sys.executable)
     assert pyffin.create_venv(tmp_path / "env", python=sys.executable, clear=True).path == \
         made.path
+
+
+def test_strict_raises_once_the_environment_is_inconsistent(index: IndexServer,
+                                                             venv: Path) -> None:
+    from pyffin.errors import InconsistentEnvironmentError
+
+    assert pyffin.install(["app"], python=str(venv), index_url=index.index_url,
+                          strict=True).installed == [("app", "1.0"), ("lib", "1.5")]
+    with pytest.raises(InconsistentEnvironmentError) as raised:
+        pyffin.install(["lib==2.0"], python=str(venv), index_url=index.index_url, strict=True)
+    assert str(raised.value) == ("the environment is inconsistent (strict): 1 problem:\n"
+                                 "  The package `app` requires `lib<2`, but `2.0` is installed")
+    assert raised.value.result.installed == [("lib", "2.0")]  # type: ignore[attr-defined]
+    assert pyffin.inspect(python=str(venv))["lib"].version == "2.0"  # the change was made
+
+
+def test_inspect_filters_as_list_does(index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    project = write_source_tree(SdistSpec("mine", "0.1"), tmp_path / "project")
+    pyffin.install(["other"], editables=[str(project)], python=str(venv),
+                   index_url=index.index_url)
+    names = lambda **options: [p.name for p in pyffin.inspect(  # noqa: E731
+        python=str(venv), **options).packages]
+    assert names() == ["mine", "other"]
+    assert names(editable=True) == ["mine"]
+    assert names(exclude_editable=True) == ["other"]
+    assert names(exclude=["Other"]) == ["mine"]
+    found = pyffin.inspect(python=str(venv))
+    assert found["mine"].editable_location == str(project)
+    assert found["mine"].requirement == found.freeze().splitlines()[0]
+    assert found.freeze().splitlines()[0].startswith("-e ")
 
 
 def test_a_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:

@@ -27,7 +27,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from pyffin.errors import InternalError, OSFailure, PyffinError, UsageError
+from pyffin.errors import (
+    InconsistentEnvironmentError,
+    InternalError,
+    OSFailure,
+    PyffinError,
+    UsageError,
+)
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -266,6 +272,7 @@ def install(
     link_mode: LinkMode = "hardlink",
     compile_bytecode: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
     require_hashes: bool = False,
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
@@ -299,7 +306,9 @@ def install(
     the contents of ``requirements`` files and ``editables``, with their dependencies, into
     the environment of ``python`` (default: the active or nearest virtual environment).
     What is installed already and satisfies them is kept (``upgrade`` and ``reinstall`` say
-    otherwise); with ``dry_run`` nothing changes and the result says what would."""
+    otherwise); with ``dry_run`` nothing changes and the result says what would. ``strict``
+    checks the whole environment afterwards, as ``pip check``: problems raise
+    :class:`~pyffin.errors.InconsistentEnvironmentError` (once the change is made)."""
     from pyffin.api import install as operation
 
     _check_choices(resolution=resolution, prerelease=prerelease, link_mode=link_mode)
@@ -310,7 +319,7 @@ def install(
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
         offline=offline, refresh=refresh, refresh_packages=refresh_packages)
     with _operation(session, on_event):
-        return operation.install(
+        return _strict(strict, operation.install(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
             editables=_strings(editables, "editables"),
             constraints=_paths(constraints, "constraints"),
@@ -325,7 +334,7 @@ def install(
                 only_binary, no_binary, no_build),
             change=_change_options(reinstall, reinstall_packages, link_mode, compile_bytecode,
                                    dry_run, require_hashes),
-            build=_build(config_settings, no_build_isolation), reporter=session.reporter)
+            build=_build(config_settings, no_build_isolation), reporter=session.reporter))
 
 
 @_configurable
@@ -346,6 +355,7 @@ def sync(
     link_mode: LinkMode = "hardlink",
     compile_bytecode: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
     require_hashes: bool = False,
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
@@ -379,7 +389,8 @@ def sync(
     ``requirements`` files (pinned, usually by :func:`compile`): what is missing is
     installed, everything else removed; dependencies are not added. Files without any
     requirement raise :class:`~pyffin.api.install.EmptyRequirementsError` unless
-    ``allow_empty_requirements`` (then the environment is emptied)."""
+    ``allow_empty_requirements`` (then the environment is emptied). ``strict`` as for
+    :func:`install`."""
     from pyffin.api import install as operation
 
     _check_choices(resolution=resolution, prerelease=prerelease, link_mode=link_mode)
@@ -390,7 +401,7 @@ def sync(
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
         offline=offline, refresh=refresh, refresh_packages=refresh_packages)
     with _operation(session, on_event):
-        return operation.sync(
+        return _strict(strict, operation.sync(
             _paths(requirements, "requirements"),
             constraints=_paths(constraints, "constraints"), groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
@@ -402,7 +413,7 @@ def sync(
             change=_change_options(reinstall, reinstall_packages, link_mode, compile_bytecode,
                                    dry_run, require_hashes),
             build=_build(config_settings, no_build_isolation), reporter=session.reporter,
-            allow_empty=allow_empty_requirements)
+            allow_empty=allow_empty_requirements))
 
 
 @_configurable
@@ -599,6 +610,7 @@ def inspect(
     system: bool = False,
     paths: Sequence[PathLike] = (),
     exclude: Sequence[str] = (),
+    editable: bool = False,
     exclude_editable: bool = False,
     cache_dir: PathLike | None = None,
     no_cache: bool = False,
@@ -608,7 +620,8 @@ def inspect(
 ) -> Inspection:
     """``pyffin pip list/freeze/show/check``: read the environment of ``python`` (default:
     the active or nearest virtual environment, else the system interpreter), or only the
-    directories ``paths`` (``freeze --path``). Changes nothing."""
+    directories ``paths`` (``freeze --path``); ``exclude`` leaves packages out, ``editable``
+    keeps only editable installs, ``exclude_editable`` leaves them out. Changes nothing."""
     session = _session(session, config=config, cache_dir=cache_dir, no_cache=no_cache)
     with _operation(session, on_event):
         from pyffin.api import inspect as reading
@@ -628,7 +641,8 @@ def inspect(
         packages = []
         for dist in dists:
             location = reading.editable_location(dist)
-            if dist.normalized_name in excluded or (exclude_editable and location is not None):
+            if dist.normalized_name in excluded or (exclude_editable and location is not None) \
+                    or (editable and location is None):
                 continue
             requires = reading.dependencies(dist, markers, parser)
             packages.append(InstalledPackage(
@@ -641,6 +655,22 @@ def inspect(
 
 
 # ------------------------------------------------------------------------------ internals
+def _strict(strict: bool, result: InstallResult) -> InstallResult:
+    if strict and not result.dry_run:
+        from pyffin.api.inspect import check
+
+        problems = check(result.environment)[1]
+        if problems:
+            count = len(problems)
+            raise InconsistentEnvironmentError(
+                f"the environment is inconsistent (strict): {count} "
+                f"problem{'s' if count != 1 else ''}:\n"
+                + "\n".join(f"  {problem}" for problem in problems),
+                problems=tuple(problems), result=result,
+                hint="pyffin.inspect(...).problems lists them again")
+    return result
+
+
 def _session(session: Session | None, *, config: PathLike | None,
              index_url: str | None = None, indexes: Sequence[str] = (),
              extra_index_urls: Sequence[str] = (), find_links: Sequence[str] = (),
