@@ -20,7 +20,6 @@ keywords into their options.
 
 from __future__ import annotations
 
-import inspect as inspect_module
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -84,7 +83,8 @@ def _configurable(function: Callable[P, R]) -> Callable[P, R]:
     from pyffin.settings import BY_KEY
 
     keys = {}
-    for name in inspect_module.signature(function).parameters:
+    code = function.__code__  # its parameters' names (inspect.signature costs an import)
+    for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
         key = _setting_key(name, BY_KEY)
         if key is not None and not BY_KEY[key].index and name not in _NOT_CONFIGURED:
             keys[name] = key
