@@ -23,9 +23,9 @@ Sink = Callable[[int, str], None]
 _sink: Sink | None = None
 _level = INFO
 _warned: set[str] = set()
-#: The sink of the operation running in this context (:func:`routed`); made on first use, so
-#: that the command line never imports :mod:`contextvars`.
-_route: ContextVar[Sink | None] | None = None
+#: The sink and level of the operation running in this context (:class:`routed`); made on
+#: first use, so that the command line never imports :mod:`contextvars`.
+_route: ContextVar[tuple[Sink, int] | None] | None = None
 
 
 def configure(sink: Sink | None, level: int = INFO) -> None:
@@ -37,17 +37,22 @@ def configure(sink: Sink | None, level: int = INFO) -> None:
 
 def enabled(level: int) -> bool:
     """Whether a message at ``level`` would be shown; check it before costly formatting."""
+    if _route is not None:
+        route = _route.get()
+        if route is not None:
+            return level >= route[1]
     return level >= _level
 
 
 def emit(level: int, message: str) -> None:
+    if _route is not None:
+        route = _route.get()
+        if route is not None:  # the process's sink and level are not this call's
+            if level >= route[1]:
+                route[0](level, message)
+            return
     if level < _level:
         return
-    if _route is not None:
-        routed_sink = _route.get()
-        if routed_sink is not None:
-            routed_sink(level, message)
-            return
     if _sink is not None:
         _sink(level, message)
         return
@@ -80,16 +85,17 @@ def warn_once(message: str, *, key: str | None = None) -> None:
 
 
 class routed:
-    """``with routed(sink):`` sends the messages of the code run inside (in this thread, and
-    in the work it hands to the I/O pool, which runs in the submitter's context) to ``sink``
-    instead of the process's sink: one Python API call's messages reach that call's
-    callback."""
+    """``with routed(sink, level):`` sends the messages at ``level`` or above of the code run
+    inside (in this thread, and in the work it hands to the I/O pool, which runs in the
+    submitter's context) to ``sink``, instead of the process's sink at its level: one Python
+    API call's messages reach that call's callback, whatever the command line configured
+    in the same process."""
 
-    __slots__ = ("_sink", "_token")
+    __slots__ = ("_route", "_token")
 
-    def __init__(self, sink: Sink) -> None:
-        self._sink = sink
-        self._token: Token[Sink | None] | None = None
+    def __init__(self, sink: Sink, level: int = INFO) -> None:
+        self._route = (sink, level)
+        self._token: Token[tuple[Sink, int] | None] | None = None
 
     def __enter__(self) -> None:
         global _route
@@ -97,7 +103,7 @@ class routed:
             from contextvars import ContextVar
 
             _route = ContextVar("pyffin_log_route", default=None)
-        self._token = _route.set(self._sink)
+        self._token = _route.set(self._route)
 
     def __exit__(self, *exc: object) -> None:
         assert _route is not None and self._token is not None

@@ -324,6 +324,27 @@ def test_without_a_callback_events_go_to_logging(index: IndexServer, venv: Path,
         ("pyffin", logging.WARNING, "Skipping missing as it is not installed")]
 
 
+def test_messages_reach_the_call_whatever_the_process_configured(
+        venv: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A command line run earlier in the process (``pyffin -q``) set its own sink and level;
+    an API call's messages still go to its callback, or to logging."""
+    from pyffin import log
+
+    printed: list[str] = []
+    log.configure(lambda level, message: printed.append(message), log.WARNING)
+    try:
+        heard: list[str] = []
+        pyffin.uninstall(["missing"], python=str(venv), on_event=lambda e: heard.append(str(e)))
+        assert heard == [using(venv), "Skipping missing as it is not installed"]
+        caplog.set_level(logging.INFO, logger="pyffin")
+        pyffin.uninstall(["missing"], python=str(venv))
+        assert [r.getMessage() for r in caplog.records] == [
+            using(venv), "Skipping missing as it is not installed"]
+        assert printed == []
+    finally:
+        log.configure(None)
+
+
 def test_a_callback_hears_only_its_own_calls_messages(index: IndexServer, venv: Path) -> None:
     import threading
 

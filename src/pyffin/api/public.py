@@ -68,8 +68,6 @@ _SESSION_KEYWORDS = frozenset({
     "config", "index_url", "indexes", "extra_index_urls", "find_links", "no_index",
     "index_strategy", "keyring_provider", "cert", "allow_insecure_hosts", "cache_dir",
     "no_cache", "offline", "refresh", "refresh_packages"})
-#: Keywords whose flag has no configuration twin although a setting has its name.
-_NOT_CONFIGURED = frozenset({"config", "session", "on_event"})
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -84,28 +82,27 @@ def _configurable(function: Callable[P, R]) -> Callable[P, R]:
 
     keys = {}
     code = function.__code__  # its parameters' names (inspect.signature costs an import)
-    for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    for name in names:
         key = _setting_key(name, BY_KEY)
-        if key is not None and not BY_KEY[key].index and name not in _NOT_CONFIGURED:
+        if key is not None and not BY_KEY[key].index:
             keys[name] = key
 
     @functools.wraps(function)
     def configured(*args: P.args, **kwargs: P.kwargs) -> R:
         session = kwargs.get("session")
-        config = kwargs.get("config")
-        configuration = _configuration(session, config)  # type: ignore[arg-type]
-        if configuration is not None:
-            for name, key in keys.items():
-                if name in kwargs or (session is not None and name in _SESSION_KEYWORDS):
-                    continue
-                try:
+        given = {*names[:len(args)], *kwargs}
+        try:
+            configuration = _configuration(session, kwargs.get("config"))  # type: ignore[arg-type]
+            if configuration is not None:
+                for name, key in keys.items():
+                    if name in given or (session is not None and name in _SESSION_KEYWORDS):
+                        continue
                     found = configuration.get(key)
-                except PyffinError:
-                    raise
-                except OSError as e:
-                    raise _os_failure(e) from e
-                if found is not None:
-                    kwargs[name] = found.value
+                    if found is not None:
+                        kwargs[name] = found.value
+        except OSError as e:
+            raise _os_failure(e) from e
         return function(*args, **kwargs)
 
     return configured
@@ -521,8 +518,9 @@ def create_venv(
         seeded = None
         if seed:
             from pyffin.api import install as operation
+            from pyffin.venv.creation import SEED_PACKAGES
 
-            seeded = operation.install(requirements=["pip", "setuptools", "wheel"],
+            seeded = operation.install(requirements=list(SEED_PACKAGES),
                                        session=session, python=str(executable),
                                        reporter=session.reporter)
         return VenvResult(root, executable, interpreter.version_str, seeded)
@@ -720,26 +718,29 @@ def _session(session: Session | None, *, config: PathLike | None,
 
 @contextmanager
 def _operation(session: Session, on_event: Callback | None) -> Iterator[None]:
-    """Run one call: its progress and messages to ``on_event`` (or, without one and without
-    a reporter on the session, to :mod:`logging`); any error as a
-    :class:`~pyffin.errors.PyffinError`."""
+    """Run one call: its progress and messages to ``on_event`` (or, without one, to
+    :mod:`logging`; progress to the session's own reporter if it has one), whatever the
+    process's command line configured; any error as a :class:`~pyffin.errors.PyffinError`."""
     from pyffin import log
     from pyffin.reporting import CallbackReporter, Event, log_event
 
     previous = session.reporter
     if on_event is not None or previous is None:
         session.reporter = CallbackReporter(on_event or log_event)
+    callback = on_event or log_event
+    if on_event is not None:
+        level = log.INFO
+    else:  # what the logger would show: the debug lines too, once asked for
+        import logging
+
+        level = max(logging.getLogger("pyffin").getEffectiveLevel(), log.DEBUG)
+
+    def deliver(level: int, message: str) -> None:
+        callback(Event("message", level=level, message=message))
+
     try:
-        if on_event is None:
+        with log.routed(deliver, level):
             yield
-        else:
-            callback = on_event
-
-            def deliver(level: int, message: str) -> None:
-                callback(Event("message", level=level, message=message))
-
-            with log.routed(deliver):
-                yield
     except PyffinError:
         raise
     except OSError as e:
