@@ -181,6 +181,27 @@ def test_a_session_is_given_with_its_options_not_beside_them(index: IndexServer,
                        offline=True)
 
 
+def test_a_session_runs_one_call_at_a_time(index: IndexServer, tmp_path: Path) -> None:
+    from pyffin.cache import Cache
+    from pyffin.settings import IndexSettings
+
+    session = pyffin.Session(Cache(tmp_path / "cache"),
+                             index=IndexSettings(index_url=index.index_url))
+    refused: list[str] = []
+
+    def meanwhile(event: Event) -> None:
+        if not refused:  # another call on the same session while this one runs
+            with pytest.raises(UsageError) as raised:
+                pyffin.compile(packages=["lib"], session=session, python=sys.executable)
+            refused.append(str(raised.value))
+
+    result = pyffin.compile(packages=["app"], session=session, python=sys.executable,
+                            on_event=meanwhile)
+    assert refused == ["this Session is running another call: give each thread its own"]
+    assert [p.name for p in result.resolution] == ["app", "lib"]
+    assert pyffin.compile(packages=["lib"], session=session, python=sys.executable)  # after
+
+
 # ----------------------------------------------------------------------- configuration
 @pytest.fixture
 def hostile_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -724,6 +724,8 @@ def _operation(session: Session, on_event: Callback | None) -> Iterator[None]:
     from pyffin import log
     from pyffin.reporting import CallbackReporter, Event, log_event
 
+    if not session.call_lock.acquire(blocking=False):
+        raise UsageError("this Session is running another call: give each thread its own")
     previous = session.reporter
     if on_event is not None or previous is None:
         session.reporter = CallbackReporter(on_event or log_event)
@@ -755,6 +757,7 @@ def _operation(session: Session, on_event: Callback | None) -> Iterator[None]:
                                  "this error's __cause__") from e
     finally:
         session.reporter = previous
+        session.call_lock.release()
 
 
 def _os_failure(error: OSError) -> OSFailure:

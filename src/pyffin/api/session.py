@@ -83,6 +83,9 @@ class Session:
         self._parser: DependencyParser | None = None
         self._lock = threading.Lock()
         self._pool_lock = threading.Lock()
+        #: Held by a call of the Python API (``pyffin.install(session=...)``) while it runs:
+        #: one at a time, since it hands the session its own reporter.
+        self.call_lock = threading.Lock()
 
     # ------------------------------------------------------------------------ indexes
     def configure(self, requirements: IndexSettings | None = None) -> RegistryClient:
