@@ -429,3 +429,16 @@ def test_anything_else_escapes_as_an_internal_error(index: IndexServer, venv: Pa
         pyffin.install(["app"], python=str(venv), index_url=index.index_url)
     assert isinstance(raised.value.__cause__, urllib3.exceptions.ProtocolError)
 
+
+
+def test_a_long_result_shows_its_first_pins_and_how_many_more(index_server: IndexServer
+                                                              ) -> None:
+    names = [f"dep{i:02}" for i in range(15)]
+    index_server.add_wheel(WheelSpec("big", "1.0", requires_dist=names))
+    for name in names:
+        index_server.add_wheel(WheelSpec(name, "1.0"))
+    result = pyffin.compile(packages=["big"], index_url=index_server.index_url,
+                            python=sys.executable)
+    assert repr(result).endswith(": big==1.0, dep00==1.0, dep01==1.0, dep02==1.0, dep03==1.0, "
+                                 "dep04==1.0, dep05==1.0, dep06==1.0, dep07==1.0, dep08==1.0, "
+                                 "dep09==1.0, dep10==1.0, ... (4 more))")

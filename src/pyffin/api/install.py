@@ -76,8 +76,10 @@ class InstallResult:
         self.metadata: Callable[[Wanted], CoreMetadata] | None = None
 
     def __repr__(self) -> str:
+        from pyffin.api.resolving import listed
+
         def pins(pairs: list[tuple[str, str]]) -> str:
-            return "[" + ", ".join(f"{name}=={version}" for name, version in pairs) + "]"
+            return "[" + listed([f"{name}=={version}" for name, version in pairs]) + "]"
 
         resolved = "" if self.resolved is None else f", resolved={self.resolved}"
         dry_run = ", dry_run=True" if self.dry_run else ""
