@@ -172,3 +172,18 @@ def test_every_keyword_is_a_flag_of_the_command() -> None:
             candidates = {parameter, parameter.removesuffix("s"),
                           parameter.removesuffix("es")}
             assert candidates & dests, f"{name}({parameter}=...) is no flag of the command"
+
+
+def test_import_pyffin_stays_cheap() -> None:
+    """The API is imported when first used: ``import pyffin`` loads two modules of pyffin and
+    not even typing; a function loads its operations only once called."""
+    import subprocess
+
+    code = ("import sys, pyffin\n"
+            "first = sorted(m for m in sys.modules if m.startswith('pyffin'))\n"
+            "heavy = [m for m in ('typing', 'logging', 'pyffin.resolver') if m in sys.modules]\n"
+            "pyffin.install, pyffin.Event\n"
+            "print(first, heavy, 'pyffin.resolver' in sys.modules, 'logging' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert out == "['pyffin', 'pyffin._version'] [] False False\n"
