@@ -4,7 +4,6 @@ keywords named after the flags of its command."""
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import os
 import re
@@ -133,27 +132,19 @@ def test_an_option_shared_by_functions_means_the_same_in_each() -> None:
     assert seen["packages"][2] == "Sequence[str]"  # requirement strings, everywhere
 
 
-def command_flags(*commands: Any) -> set[str]:
-    """The ``dest`` of every option of these commands (and the global ones)."""
-    from pyffin.cli.main import add_global_options
+def command_flags(*commands: tuple[str, ...]) -> set[str]:
+    """The ``dest`` of every option of these commands (global ones included)."""
+    from pyffin.cli.parser import command_parser
 
-    dests: set[str] = set()
-    for command in commands:
-        parser = argparse.ArgumentParser()
-        add_global_options(parser)
-        command.configure(parser)
-        dests |= {action.dest for action in parser._actions}
-    return dests
+    return {action.dest for words in commands for action in command_parser(words)[1]._actions}
 
 
 def test_every_keyword_is_a_flag_of_the_command() -> None:
-    from pyffin.cli.commands import pip_compile, pip_inspect, pip_install, pip_uninstall, venv
-
     commands = {
-        "compile": (pip_compile.COMPILE,), "install": (pip_install.INSTALL,),
-        "sync": (pip_install.SYNC,), "uninstall": (pip_uninstall.UNINSTALL,),
-        "create_venv": (venv.VENV,),
-        "inspect": (pip_inspect.FREEZE, pip_inspect.LIST, pip_inspect.SHOW),
+        "compile": [("pip", "compile")], "install": [("pip", "install")],
+        "sync": [("pip", "sync")], "uninstall": [("pip", "uninstall")],
+        "create_venv": [("venv",)],
+        "inspect": [("pip", "freeze"), ("pip", "list"), ("pip", "show")],
     }
     # Not flags: what the call shares (session), hears (on_event) and reads (config is
     # --config-file and --no-config at once); the command's positional argument.
