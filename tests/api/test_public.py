@@ -168,11 +168,8 @@ def test_options_are_checked_and_named_in_the_error(index: IndexServer, venv: Pa
 
 def test_a_session_is_given_with_its_options_not_beside_them(index: IndexServer,
                                                             tmp_path: Path) -> None:
-    from pyffin.cache import Cache
-    from pyffin.settings import IndexSettings
-
-    session = pyffin.Session(Cache(tmp_path / "cache"),
-                             index=IndexSettings(index_url=index.index_url))
+    session = pyffin.Session.from_flags(index_url=index.index_url, cache_dir=tmp_path / "c")
+    assert session.cache.root == tmp_path / "c"
     assert pyffin.compile(packages=["app"], session=session,
                           python=sys.executable).resolution.pins()
     with pytest.raises(UsageError, match="index_url, offline: give these options to the "

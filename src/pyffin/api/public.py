@@ -693,6 +693,24 @@ def _session(session: Session | None, *, config: PathLike | None,
             raise UsageError(f"{', '.join(clashing)}: give these options to the Session, or "
                              "no session")
         return session
+    return make_session(
+        config=config, index_url=index_url, indexes=indexes,
+        extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
+        index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
+        allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+
+
+def make_session(*, index_url: str | None = None, indexes: Sequence[str] = (),
+                 extra_index_urls: Sequence[str] = (), find_links: Sequence[str] = (),
+                 no_index: bool = False, index_strategy: str | None = None,
+                 keyring_provider: str | None = None, cert: PathLike | None = None,
+                 allow_insecure_hosts: Sequence[str] = (), cache_dir: PathLike | None = None,
+                 no_cache: bool = False, offline: bool = False, refresh: bool = False,
+                 refresh_packages: Sequence[str] = (), config: PathLike | None = None
+                 ) -> Session:
+    """A session from the index and cache keywords of the API's functions
+    (:meth:`Session.from_flags <pyffin.api.session.Session.from_flags>`)."""
     _check_choices(index_strategy=index_strategy, keyring_provider=keyring_provider)
     from pyffin.api.session import Session
     from pyffin.cache import Cache

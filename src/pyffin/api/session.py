@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyffin.errors import PyffinError
 
 if TYPE_CHECKING:
+    from pyffin.api.public import PathLike
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
     from pyffin.futures import ThreadPool
@@ -86,6 +87,37 @@ class Session:
         #: Held by a call of the Python API (``pyffin.install(session=...)``) while it runs:
         #: one at a time, since it hands the session its own reporter.
         self.call_lock = threading.Lock()
+
+    @classmethod
+    def from_flags(
+        cls,
+        *,
+        index_url: str | None = None,
+        indexes: Sequence[str] = (),
+        extra_index_urls: Sequence[str] = (),
+        find_links: Sequence[str] = (),
+        no_index: bool = False,
+        index_strategy: str | None = None,
+        keyring_provider: str | None = None,
+        cert: PathLike | None = None,
+        allow_insecure_hosts: Sequence[str] = (),
+        cache_dir: PathLike | None = None,
+        no_cache: bool = False,
+        offline: bool = False,
+        refresh: bool = False,
+        refresh_packages: Sequence[str] = (),
+        config: PathLike | None = None,
+    ) -> Session:
+        """A session made from the index and cache keywords of the Python API's functions
+        (``docs/api.md``), as each call makes its own: to share one between calls."""
+        from pyffin.api.public import make_session
+
+        return make_session(
+            index_url=index_url, indexes=indexes, extra_index_urls=extra_index_urls,
+            find_links=find_links, no_index=no_index, index_strategy=index_strategy,
+            keyring_provider=keyring_provider, cert=cert,
+            allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
+            offline=offline, refresh=refresh, refresh_packages=refresh_packages, config=config)
 
     # ------------------------------------------------------------------------ indexes
     def configure(self, requirements: IndexSettings | None = None) -> RegistryClient:
