@@ -179,3 +179,33 @@ def test_import_pyffin_stays_cheap() -> None:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout
     assert out == "['pyffin', 'pyffin._version'] [] False False\n"
+
+
+def test_the_signatures_shown_are_the_functions() -> None:
+    """Each ``name(keyword=default, ...)`` line of the page names real keywords, with their
+    real defaults, in their real kind (before or after ``*``)."""
+    import ast
+
+    text = DOC.read_text().replace("\n", " ")
+    shown = re.findall(r"`(\w+(?:\.\w+)?)\(([^`]*?)\)(?: -> \w+)?`", text)
+    checked = set()
+    for name, params in shown:
+        owner: Any = pyffin.Session if name.startswith("Session.") else pyffin
+        function = getattr(owner, name.split(".")[-1], None)
+        if function is None or not callable(function) or not params.strip():
+            continue
+        signature = inspect.signature(function).parameters
+        keyword_only = False
+        for item in (p.strip() for p in params.split(", ")):
+            if item in ("...", ""):
+                continue
+            if item == "*":
+                keyword_only = True
+                continue
+            key, _, default = item.partition("=")
+            assert key in signature, f"{name}: no {key}"
+            assert ast.literal_eval(default) == signature[key].default, f"{name}: {key}"
+            assert (signature[key].kind is inspect.Parameter.KEYWORD_ONLY) == keyword_only, \
+                f"{name}: {key}"
+        checked.add(name)
+    assert checked >= {*FUNCTIONS, "Session.from_flags"}
