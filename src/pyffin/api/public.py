@@ -559,7 +559,8 @@ class Inspection:
     python_version: str
     #: Sorted by name.
     packages: tuple[InstalledPackage, ...]
-    #: What ``pip check`` reports: dependencies missing or of the wrong version.
+    #: What ``pip check`` reports: dependencies missing or of the wrong version (none when
+    #: only ``paths`` were read).
     problems: tuple[Problem, ...]
 
     def __repr__(self) -> str:
@@ -749,17 +750,17 @@ def _operation(session: Session, on_event: Callback | None) -> Iterator[None]:
         session.reporter = CallbackReporter(on_event or log_event)
     callback = on_event or log_event
     if on_event is not None:
-        level = log.INFO
+        threshold = log.INFO
     else:  # what the logger would show: the debug lines too, once asked for
         import logging
 
-        level = max(logging.getLogger("pyffin").getEffectiveLevel(), log.DEBUG)
+        threshold = max(logging.getLogger("pyffin").getEffectiveLevel(), log.DEBUG)
 
     def deliver(level: int, message: str) -> None:
         callback(Event("message", level=level, message=message))
 
     try:
-        with log.routed(deliver, level):
+        with log.routed(deliver, threshold):
             yield
     except PyffinError:
         raise
