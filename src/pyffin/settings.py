@@ -143,6 +143,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("python", "string", "the interpreter or environment to use"),
     Setting("system", "bool", "use the system interpreter"),
     Setting("break-system-packages", "bool", "allow changing an EXTERNALLY-MANAGED interpreter"),
+    Setting("target", "string", "install into (and read) this directory instead of an "
+            "environment", paths=True),
+    Setting("prefix", "string", "install into (and read) this directory laid out as a virtual "
+            "environment", paths=True),
     # installer
     Setting("link-mode", "choice", "how files get from the cache into the environment",
             choices=("hardlink", "copy", "clone", "symlink")),

@@ -393,6 +393,7 @@ def prepare_and_install(
     hashes: Mapping[str, tuple[str, ...]] | None = None,
     reporter: FetchReporter | None = None,
     timings: dict[str, float] | None = None,
+    target: Target | None = None,
 ) -> int:
     """Carry out ``plan`` in the environment of ``scheme``: fetch or build every wheel to
     install that the cache lacks (in the session's I/O pool, largest first), check every
@@ -434,6 +435,10 @@ def prepare_and_install(
             archives[item.name] = database.archive(item.source, item.name,
                                                    required_hashes=hashes.get(item.name, ()))
     timings["prepare"] = time.perf_counter() - started
+    if target is not None:
+        for item in plan.to_install:
+            if not item.source.is_wheel:
+                check_built_wheel(archives[item.name], item, target)
 
     to_install = sorted(plan.to_install, key=lambda w: w.name)
 
@@ -485,6 +490,29 @@ def prepare_and_install(
         warn_replaced(scheme, replaced)
     timings["install"] = time.perf_counter() - started
     return len(pending)
+
+
+class IncompatibleWheelError(PyffinError):
+    """A wheel built from source does not fit the target (another Python or platform)."""
+
+
+def check_built_wheel(archive: Path, item: Wanted, target: Target) -> None:
+    """Refuse the unzipped wheel ``archive`` built for ``item`` when none of its tags (its
+    ``WHEEL`` file's) is one of the target's, as uv does: an interpreter of the target's Python
+    on the target's platform is needed to build it, unless it builds a pure-Python wheel."""
+    tags: list[str] = []
+    for info in archive.glob("*.dist-info/WHEEL"):
+        tags += [line.partition(":")[2].strip() for line in
+                 info.read_text("utf-8", "replace").splitlines()
+                 if line.lower().startswith("tag:")]
+    accepted = set(target.tags)
+    if any(tag in accepted for tag in tags):
+        return
+    raise IncompatibleWheelError(
+        f"the wheel built from {item.name} {item.version} (tags: {', '.join(tags) or 'none'}) "
+        f"does not fit the target, {target.description}",
+        hint="building it needs an interpreter of the target's Python on its platform; "
+             "--only-binary :all: installs wheels only")
 
 
 def launcher_python(python: str, *, prefix: str | os.PathLike[str],
