@@ -144,6 +144,22 @@ def test_inspect_filters_as_list_does(index: IndexServer, venv: Path, tmp_path: 
     assert found.freeze().splitlines()[0].startswith("-e ")
 
 
+def test_a_target_directory_is_installed_into_read_and_emptied(index: IndexServer,
+                                                                tmp_path: Path) -> None:
+    target = tmp_path / "vendor"
+    result = pyffin.install(["app"], target=target, python=sys.executable,
+                            index_url=index.index_url)
+    assert result.installed == [("app", "1.0"), ("lib", "1.5")]
+    assert (target / "app" / "__init__.py").is_file()
+    assert pyffin.inspect(target=target, python=sys.executable).freeze() == \
+        "app==1.0\nlib==1.5\n"
+    assert pyffin.uninstall(["app", "lib"], target=target, python=sys.executable).removed == \
+        [("app", "1.0"), ("lib", "1.5")]
+    assert pyffin.inspect(target=target, python=sys.executable).packages == ()
+    with pytest.raises(UsageError):
+        pyffin.install(["app"], target=target, prefix=tmp_path / "p", python=sys.executable)
+
+
 def test_a_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
     result = pyffin.install(["app"], python=str(venv), index_url=index.index_url,
                             dry_run=True)

@@ -264,6 +264,10 @@ def install(
     python: PathLike | None = None,
     system: bool = False,
     break_system_packages: bool = False,
+    target: PathLike | None = None,
+    prefix: PathLike | None = None,
+    python_version: str | None = None,
+    python_platform: str | None = None,
     reinstall: bool = False,
     reinstall_packages: Sequence[str] = (),
     link_mode: LinkMode = "hardlink",
@@ -303,7 +307,9 @@ def install(
     the contents of ``requirements`` files and ``editables``, with their dependencies, into
     the environment of ``python`` (default: the active or nearest virtual environment).
     What is installed already and satisfies them is kept (``upgrade`` and ``reinstall`` say
-    otherwise); with ``dry_run`` nothing changes and the result says what would. ``strict``
+    otherwise); ``target`` / ``prefix`` install into that directory instead (``pip install
+    --target``), ``python_version`` / ``python_platform`` for another Python or platform's
+    wheels. With ``dry_run`` nothing changes and the result says what would. ``strict``
     checks the whole environment afterwards, as ``pip check``: problems raise
     :class:`~pyffin.errors.InconsistentEnvironmentError` (once the change is made)."""
     from pyffin.api import install as operation
@@ -324,7 +330,9 @@ def install(
             all_extras=all_extras, groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
             no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
-            system=system, break_system_packages=break_system_packages, upgrade=upgrade,
+            system=system, break_system_packages=break_system_packages, target=_path(target),
+            prefix=_path(prefix), python_version=python_version,
+            python_platform=python_platform, upgrade=upgrade,
             upgrade_packages=_strings(upgrade_packages, "upgrade_packages"), no_deps=no_deps,
             resolve_options=_resolve_options(
                 resolution, prerelease, pre, exclude_newer, exclude_newer_packages,
@@ -347,6 +355,10 @@ def sync(
     python: PathLike | None = None,
     system: bool = False,
     break_system_packages: bool = False,
+    target: PathLike | None = None,
+    prefix: PathLike | None = None,
+    python_version: str | None = None,
+    python_platform: str | None = None,
     reinstall: bool = False,
     reinstall_packages: Sequence[str] = (),
     link_mode: LinkMode = "hardlink",
@@ -403,8 +415,9 @@ def sync(
             constraints=_paths(constraints, "constraints"), groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
             no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
-            system=system, break_system_packages=break_system_packages,
-            resolve_options=_resolve_options(
+            system=system, break_system_packages=break_system_packages, target=_path(target),
+            prefix=_path(prefix), python_version=python_version,
+            python_platform=python_platform, resolve_options=_resolve_options(
                 resolution, prerelease, pre, exclude_newer, exclude_newer_packages,
                 only_binary, no_binary, no_build),
             change=_change_options(reinstall, reinstall_packages, link_mode, compile_bytecode,
@@ -421,6 +434,8 @@ def uninstall(
     python: PathLike | None = None,
     system: bool = False,
     break_system_packages: bool = False,
+    target: PathLike | None = None,
+    prefix: PathLike | None = None,
     dry_run: bool = False,
     cache_dir: PathLike | None = None,
     no_cache: bool = False,
@@ -440,7 +455,8 @@ def uninstall(
         return operation.uninstall(
             _strings(packages, "packages"), sources=_paths(requirements, "requirements"),
             session=session, python=_python(python), system=system,
-            break_system_packages=break_system_packages, dry_run=dry_run)
+            break_system_packages=break_system_packages, dry_run=dry_run, target=_path(target),
+            prefix=_path(prefix))
 
 
 @record
@@ -607,6 +623,8 @@ def inspect(
     *,
     python: PathLike | None = None,
     system: bool = False,
+    target: PathLike | None = None,
+    prefix: PathLike | None = None,
     paths: Sequence[PathLike] = (),
     exclude: Sequence[str] = (),
     editable: bool = False,
@@ -628,7 +646,8 @@ def inspect(
         from pyffin.models.names import checked_name
         from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
 
-        env = reading.environment(session, python=_python(python), system=system)
+        env = reading.environment(session, python=_python(python), system=system,
+                                  target=_path(target), prefix=_path(prefix))
         if paths:
             dists = sorted(scan([Path(p) for p in paths if Path(p).is_dir()]),
                            key=lambda d: d.normalized_name)
@@ -812,6 +831,10 @@ def _paths(values: Sequence[PathLike], name: str) -> list[str]:
 
 def _python(python: PathLike | None) -> str | None:
     return os.fspath(python) if python is not None else None
+
+
+def _path(path: PathLike | None) -> str | None:
+    return os.fspath(path) if path is not None else None
 
 
 def _prerelease(prerelease: PrereleaseMode | None, pre: bool) -> PrereleaseMode | None:
