@@ -344,6 +344,30 @@ def test_the_callback_hears_builds(index: IndexServer, venv: Path) -> None:
     assert order[:2] == ["Building built==1.0", "Built built==1.0"], order
 
 
+def test_build_keywords_reach_the_backends(index: IndexServer, venv: Path,
+                                           tmp_path: Path) -> None:
+    import json
+
+    index.add_sdist(SdistSpec("one", "1.0"))
+    index.add_sdist(SdistSpec("two", "1.0"))
+    pyffin.install(["one", "two"], python=str(venv), index_url=index.index_url,
+                   config_settings={"mode": "fast"},
+                   config_settings_packages={"One": {"mode": "slow", "extra": "1"}})
+    site = next((venv.parent.parent / "lib").glob("python*/site-packages"))
+
+    def received(name: str) -> object:
+        record = site / f"{name}-1.0.dist-info" / "pyffin_test_backend.json"
+        return json.loads(record.read_text())["config_settings"]
+
+    assert received("one") == {"mode": ["slow", "fast"], "extra": "1"}
+    assert received("two") == {"mode": "fast"}
+    with pytest.raises(PyffinError, match="missing.txt"):
+        pyffin.install(["one"], python=str(venv), index_url=index.index_url,
+                       build_constraints=[tmp_path / "missing.txt"])
+    with pytest.raises(UsageError, match="no_build_isolation_packages takes a list"):
+        pyffin.install(["one"], python=str(venv), no_build_isolation_packages="one")
+
+
 def test_without_a_callback_events_go_to_logging(index: IndexServer, venv: Path,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="pyffin")

@@ -172,7 +172,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     emit_find_links: bool = False,
     no_emit_packages: Sequence[str] = (),
     config_settings: ConfigSettings | None = None,
+    config_settings_packages: Mapping[str, ConfigSettings] | None = None,
     no_build_isolation: bool = False,
+    no_build_isolation_packages: Sequence[str] = (),
+    build_constraints: Sequence[PathLike] = (),
+    require_build_hashes: bool = False,
     index_url: str | None = None,
     indexes: Sequence[str] = (),
     extra_index_urls: Sequence[str] = (),
@@ -229,7 +233,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
             upgrade=upgrade, upgrade_packages=_strings(upgrade_packages, "upgrade_packages"),
             preferences_from=os.fspath(output_file) if output_file is not None else None,
             generate_hashes=generate_hashes,
-            build=_build(config_settings, no_build_isolation), universal=universal,
+            build=_build(
+                config_settings, config_settings_packages, no_build_isolation,
+                no_build_isolation_packages, build_constraints, require_build_hashes),
+            universal=universal,
             environments=_strings(environments, "environments"),
             required_environments=_strings(required_environments, "required_environments"))
         if output_file is not None:
@@ -284,7 +291,11 @@ def install(
     no_binary: Sequence[str] = (),
     no_build: bool = False,
     config_settings: ConfigSettings | None = None,
+    config_settings_packages: Mapping[str, ConfigSettings] | None = None,
     no_build_isolation: bool = False,
+    no_build_isolation_packages: Sequence[str] = (),
+    build_constraints: Sequence[PathLike] = (),
+    require_build_hashes: bool = False,
     index_url: str | None = None,
     indexes: Sequence[str] = (),
     extra_index_urls: Sequence[str] = (),
@@ -339,7 +350,10 @@ def install(
                 only_binary, no_binary, no_build),
             change=_change_options(reinstall, reinstall_packages, link_mode, compile_bytecode,
                                    dry_run, require_hashes),
-            build=_build(config_settings, no_build_isolation), reporter=session.reporter))
+            build=_build(
+                config_settings, config_settings_packages, no_build_isolation,
+                no_build_isolation_packages, build_constraints, require_build_hashes),
+            reporter=session.reporter))
 
 
 @_configurable
@@ -375,7 +389,11 @@ def sync(
     no_binary: Sequence[str] = (),
     no_build: bool = False,
     config_settings: ConfigSettings | None = None,
+    config_settings_packages: Mapping[str, ConfigSettings] | None = None,
     no_build_isolation: bool = False,
+    no_build_isolation_packages: Sequence[str] = (),
+    build_constraints: Sequence[PathLike] = (),
+    require_build_hashes: bool = False,
     index_url: str | None = None,
     indexes: Sequence[str] = (),
     extra_index_urls: Sequence[str] = (),
@@ -422,7 +440,10 @@ def sync(
                 only_binary, no_binary, no_build),
             change=_change_options(reinstall, reinstall_packages, link_mode, compile_bytecode,
                                    dry_run, require_hashes),
-            build=_build(config_settings, no_build_isolation), reporter=session.reporter,
+            build=_build(
+                config_settings, config_settings_packages, no_build_isolation,
+                no_build_isolation_packages, build_constraints, require_build_hashes),
+            reporter=session.reporter,
             allow_empty=allow_empty_requirements))
 
 
@@ -843,16 +864,41 @@ def _prerelease(prerelease: PrereleaseMode | None, pre: bool) -> PrereleaseMode 
     return "allow" if pre else prerelease
 
 
-def _build(config_settings: ConfigSettings | None, no_build_isolation: bool
+def _build(config_settings: ConfigSettings | None,
+           config_settings_packages: Mapping[str, ConfigSettings] | None,
+           no_build_isolation: bool, no_build_isolation_packages: Sequence[str],
+           build_constraints: Sequence[PathLike], require_build_hashes: bool
            ) -> BuildOptions | None:
-    if not config_settings and not no_build_isolation:
+    """The build keywords as the operations take them (``None``: the defaults)."""
+    if not (config_settings or config_settings_packages or no_build_isolation
+            or no_build_isolation_packages or build_constraints or require_build_hashes):
         return None
     from pyffin.api.building import BuildOptions
+    from pyffin.models.names import checked_name
 
-    settings: dict[str, str | list[str]] = {}
-    for key, value in (config_settings or {}).items():
-        settings[str(key)] = value if isinstance(value, str) else [str(v) for v in value]
-    return BuildOptions(isolated=not no_build_isolation, config_settings=settings or None)
+    def settings(values: ConfigSettings | None) -> dict[str, str | list[str]]:
+        return {str(key): value if isinstance(value, str) else [str(v) for v in value]
+                for key, value in (values or {}).items()}
+
+    constraints = _paths(build_constraints, "build_constraints")
+    if constraints:  # a missing or broken file is an error even if nothing builds
+        from pyffin.requirements import read_requirements
+
+        read_requirements(constraints=constraints)
+    try:
+        per_package: dict[str, Mapping[str, str | list[str]]] = {
+            checked_name(name): settings(values)
+            for name, values in (config_settings_packages or {}).items()}
+        unisolated = tuple(dict.fromkeys(checked_name(name) for name in _strings(
+            no_build_isolation_packages, "no_build_isolation_packages")))
+    except ValueError as e:
+        raise UsageError(f"invalid package name in the build keywords: {e}") from None
+    return BuildOptions(isolated=not no_build_isolation,
+                        config_settings=settings(config_settings) or None,
+                        no_isolation_packages=unisolated,
+                        config_settings_packages=per_package or None,
+                        build_constraints=tuple(constraints),
+                        require_build_hashes=require_build_hashes)
 
 
 def _resolve_options(resolution: ResolutionMode, prerelease: PrereleaseMode | None,
