@@ -361,7 +361,7 @@ def test_build_keywords_reach_the_backends(index: IndexServer, venv: Path,
 
     assert received("one") == {"mode": ["slow", "fast"], "extra": "1"}
     assert received("two") == {"mode": "fast"}
-    with pytest.raises(PyffinError, match="missing.txt"):
+    with pytest.raises(PyffinError, match=r"missing\.txt"):
         pyffin.install(["one"], python=str(venv), index_url=index.index_url,
                        build_constraints=[tmp_path / "missing.txt"])
     with pytest.raises(UsageError, match="no_build_isolation_packages takes a list"):
