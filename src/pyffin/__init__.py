@@ -2,7 +2,8 @@
 
 The command line lives in :mod:`pyffin.cli`; its operations are also a Python API,
 documented in ``docs/api.md``: :func:`compile`, :func:`install`, :func:`sync`,
-:func:`uninstall`, :func:`create_venv` and :func:`inspect` (from :mod:`pyffin.api.public`),
+:func:`uninstall`, :func:`download`, :func:`wheel`, :func:`create_venv` and :func:`inspect`
+(from :mod:`pyffin.api.public`),
 with their results, :class:`Session` and :class:`Event`. Importing :mod:`pyffin` stays cheap:
 not even :mod:`typing` is imported; the API is imported on first use.
 """
@@ -13,6 +14,7 @@ from pyffin._version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyffin.api.download import DownloadResult
     from pyffin.api.install import InstallResult
     from pyffin.api.public import (
         Inspection,
@@ -20,10 +22,12 @@ if TYPE_CHECKING:
         VenvResult,
         compile,
         create_venv,
+        download,
         inspect,
         install,
         sync,
         uninstall,
+        wheel,
     )
     from pyffin.api.resolving import CompileResult
     from pyffin.api.session import Session
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CompileResult",
+    "DownloadResult",
     "Event",
     "Inspection",
     "InstallResult",
@@ -40,10 +45,12 @@ __all__ = [
     "__version__",
     "compile",
     "create_venv",
+    "download",
     "inspect",
     "install",
     "sync",
     "uninstall",
+    "wheel",
 ]
 
 #: Where each name of the API is defined (imported when first asked for).
@@ -54,6 +61,9 @@ _LAZY = {
     "uninstall": "pyffin.api.public",
     "create_venv": "pyffin.api.public",
     "inspect": "pyffin.api.public",
+    "download": "pyffin.api.public",
+    "wheel": "pyffin.api.public",
+    "DownloadResult": "pyffin.api.download",
     "Inspection": "pyffin.api.public",
     "InstalledPackage": "pyffin.api.public",
     "VenvResult": "pyffin.api.public",

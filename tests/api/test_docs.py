@@ -19,7 +19,8 @@ from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-FUNCTIONS = ("compile", "install", "sync", "uninstall", "create_venv", "inspect")
+FUNCTIONS = ("compile", "install", "sync", "uninstall", "download", "wheel", "create_venv",
+             "inspect")
 
 
 def examples() -> list[str]:
@@ -68,6 +69,8 @@ def test_the_examples_run_in_order(pypi_lookalike: IndexServer, tmp_path: Path,
     assert ", 5 packages, 0 problems)" in out
     assert "('certifi', 'charset-normalizer', 'idna', 'urllib3')\n('requests',)\n" in out
     assert "[('requests', '2.32.3')]\n" in out
+    assert "certifi-2024.8.30-py3-none-any.whl (saved), " in out
+    assert len(list((tmp_path / "wheelhouse").iterdir())) == 5
     assert "Installed requests==2.32.3\n" in out
     assert "cannot install: " in out
     assert pyffin.inspect(python=str(venv / "bin" / "python")).freeze() == "idna==3.10\n"
@@ -76,7 +79,8 @@ def test_the_examples_run_in_order(pypi_lookalike: IndexServer, tmp_path: Path,
 # ---------------------------------------------------------------------------------- names
 def documented_names() -> set[str]:
     text = DOC.read_text()
-    names = set(re.findall(r"^#+ .*`pyffin\.(\w+)`", text, flags=re.M))
+    headings = re.findall(r"^#+ .*$", text, flags=re.M)
+    names = {name for heading in headings for name in re.findall(r"`pyffin\.(\w+)`", heading)}
     return names | set(re.findall(r"`pyffin\.(__version__)`", text))
 
 
@@ -144,6 +148,7 @@ def test_every_keyword_is_a_flag_of_the_command() -> None:
     commands = {
         "compile": [("pip", "compile")], "install": [("pip", "install")],
         "sync": [("pip", "sync")], "uninstall": [("pip", "uninstall")],
+        "download": [("pip", "download")], "wheel": [("pip", "wheel")],
         "create_venv": [("venv",)],
         "inspect": [("pip", "freeze"), ("pip", "list"), ("pip", "show")],
     }

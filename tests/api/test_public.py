@@ -103,6 +103,26 @@ def test_compile_resolves_for_every_platform_with_universal(index_server: IndexS
         "CompileResult(universal: app==1.0, winlib==1.0 ; sys_platform == 'win32')"
 
 
+def test_download_and_wheel_save_files_into_a_directory(index: IndexServer,
+                                                        tmp_path: Path) -> None:
+    index.add_sdist(SdistSpec("built", "1.0"))
+    events: list[Event] = []
+    saved = pyffin.download(["app"], dest=tmp_path / "d", index_url=index.index_url,
+                            python=sys.executable, on_event=events.append)
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [
+        "app-1.0-py3-none-any.whl", "lib-1.5-py3-none-any.whl"]
+    assert repr(saved).endswith(": app-1.0-py3-none-any.whl (saved), "
+                                "lib-1.5-py3-none-any.whl (saved))")
+    assert {"resolve-done", "download-done"} <= kinds(events)
+    built = pyffin.wheel(["built"], wheel_dir=tmp_path / "w", index_url=index.index_url,
+                         python=sys.executable)
+    assert [(f.name, f.built) for f in built.files] == [("built", True)]
+    assert (tmp_path / "w" / "built-1.0-py3-none-any.whl").is_file()
+    with pytest.raises(UsageError):  # pip's rule: another platform needs binaries only
+        pyffin.download(["app"], dest=tmp_path / "d", platforms=["win_amd64"],
+                        index_url=index.index_url, python=sys.executable)
+
+
 def test_create_venv_makes_an_environment_and_refuses_to_replace_one(tmp_path: Path) -> None:
     made = pyffin.create_venv(tmp_path / "env", python=sys.executable, prompt="mine")
     assert made.path == tmp_path / "env" and made.python.is_file()

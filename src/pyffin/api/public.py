@@ -37,6 +37,7 @@ from pyffin.records import record
 
 if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions
+    from pyffin.api.download import DownloadResult
     from pyffin.api.inspect import Problem
     from pyffin.api.install import ChangeOptions, InstallResult
     from pyffin.api.operations import ResolveOptions
@@ -47,8 +48,8 @@ if TYPE_CHECKING:
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
     from pyffin.settings import Configuration
 
-__all__ = ["Inspection", "InstalledPackage", "VenvResult", "compile", "create_venv", "inspect",
-           "install", "sync", "uninstall"]
+__all__ = ["Inspection", "InstalledPackage", "VenvResult", "compile", "create_venv", "download",
+           "inspect", "install", "sync", "uninstall", "wheel"]
 
 PathLike = str | os.PathLike[str]
 ConfigSettings = Mapping[str, str | Sequence[str]]
@@ -478,6 +479,156 @@ def uninstall(
             session=session, python=_python(python), system=system,
             break_system_packages=break_system_packages, dry_run=dry_run, target=_path(target),
             prefix=_path(prefix))
+
+
+@_configurable
+def download(
+    packages: Sequence[str] = (),
+    *,
+    requirements: Sequence[PathLike] = (),
+    dest: PathLike = ".",
+    constraints: Sequence[PathLike] = (),
+    overrides: Sequence[PathLike] = (),
+    no_deps: bool = False,
+    python: PathLike | None = None,
+    platforms: Sequence[str] = (),
+    python_version: str | None = None,
+    implementation: str | None = None,
+    abis: Sequence[str] = (),
+    require_hashes: bool = False,
+    resolution: ResolutionMode = "highest",
+    prerelease: PrereleaseMode | None = None,
+    pre: bool = False,
+    exclude_newer: str | None = None,
+    exclude_newer_packages: Sequence[str] = (),
+    only_binary: Sequence[str] = (),
+    no_binary: Sequence[str] = (),
+    no_build: bool = False,
+    config_settings: ConfigSettings | None = None,
+    config_settings_packages: Mapping[str, ConfigSettings] | None = None,
+    no_build_isolation: bool = False,
+    no_build_isolation_packages: Sequence[str] = (),
+    build_constraints: Sequence[PathLike] = (),
+    require_build_hashes: bool = False,
+    index_url: str | None = None,
+    indexes: Sequence[str] = (),
+    extra_index_urls: Sequence[str] = (),
+    find_links: Sequence[str] = (),
+    no_index: bool = False,
+    index_strategy: str | None = None,
+    keyring_provider: str | None = None,
+    cert: PathLike | None = None,
+    allow_insecure_hosts: Sequence[str] = (),
+    cache_dir: PathLike | None = None,
+    no_cache: bool = False,
+    offline: bool = False,
+    refresh: bool = False,
+    refresh_packages: Sequence[str] = (),
+    config: PathLike | None = None,
+    session: Session | None = None,
+    on_event: Callback | None = None,
+) -> DownloadResult:
+    """``pyffin pip download``: resolve ``packages`` and the ``requirements`` files and save
+    the file each package was resolved to (wheel or sdist) into ``dest``, from the cache
+    when it has it. ``platforms``, ``python_version``, ``implementation`` and ``abis`` target
+    another interpreter as pip's flags do (with ``only_binary=[":all:"]`` or ``no_deps``)."""
+    from pyffin.api import download as operation
+
+    _check_choices(resolution=resolution, prerelease=prerelease)
+    session = _session(
+        session, config=config, index_url=index_url, indexes=indexes,
+        extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
+        index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
+        allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+    with _operation(session, on_event):
+        return operation.download(
+            _paths(requirements, "requirements"), dest=os.fspath(dest),
+            requirements=_strings(packages, "packages"),
+            constraints=_paths(constraints, "constraints"),
+            overrides=_paths(overrides, "overrides"), session=session, python=_python(python),
+            platforms=_strings(platforms, "platforms"), python_version=python_version,
+            implementation=implementation, abis=_strings(abis, "abis"), no_deps=no_deps,
+            resolve_options=_resolve_options(
+                resolution, prerelease, pre, exclude_newer, exclude_newer_packages,
+                only_binary, no_binary, no_build),
+            require_hashes=require_hashes,
+            build=_build(
+                config_settings, config_settings_packages, no_build_isolation,
+                no_build_isolation_packages, build_constraints, require_build_hashes),
+            reporter=session.reporter)
+
+
+@_configurable
+def wheel(
+    packages: Sequence[str] = (),
+    *,
+    requirements: Sequence[PathLike] = (),
+    wheel_dir: PathLike = ".",
+    constraints: Sequence[PathLike] = (),
+    overrides: Sequence[PathLike] = (),
+    no_deps: bool = False,
+    python: PathLike | None = None,
+    require_hashes: bool = False,
+    resolution: ResolutionMode = "highest",
+    prerelease: PrereleaseMode | None = None,
+    pre: bool = False,
+    exclude_newer: str | None = None,
+    exclude_newer_packages: Sequence[str] = (),
+    only_binary: Sequence[str] = (),
+    no_binary: Sequence[str] = (),
+    no_build: bool = False,
+    config_settings: ConfigSettings | None = None,
+    config_settings_packages: Mapping[str, ConfigSettings] | None = None,
+    no_build_isolation: bool = False,
+    no_build_isolation_packages: Sequence[str] = (),
+    build_constraints: Sequence[PathLike] = (),
+    require_build_hashes: bool = False,
+    index_url: str | None = None,
+    indexes: Sequence[str] = (),
+    extra_index_urls: Sequence[str] = (),
+    find_links: Sequence[str] = (),
+    no_index: bool = False,
+    index_strategy: str | None = None,
+    keyring_provider: str | None = None,
+    cert: PathLike | None = None,
+    allow_insecure_hosts: Sequence[str] = (),
+    cache_dir: PathLike | None = None,
+    no_cache: bool = False,
+    offline: bool = False,
+    refresh: bool = False,
+    refresh_packages: Sequence[str] = (),
+    config: PathLike | None = None,
+    session: Session | None = None,
+    on_event: Callback | None = None,
+) -> DownloadResult:
+    """``pyffin pip wheel``: resolve as :func:`download` does and save a wheel of every
+    package into ``wheel_dir``: the one resolved to, or one built from its sdist or project
+    (a source already built with the same options is not built again)."""
+    from pyffin.api import download as operation
+
+    _check_choices(resolution=resolution, prerelease=prerelease)
+    session = _session(
+        session, config=config, index_url=index_url, indexes=indexes,
+        extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
+        index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
+        allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+    with _operation(session, on_event):
+        return operation.wheel(
+            _paths(requirements, "requirements"), wheel_dir=os.fspath(wheel_dir),
+            requirements=_strings(packages, "packages"),
+            constraints=_paths(constraints, "constraints"),
+            overrides=_paths(overrides, "overrides"), session=session, python=_python(python),
+            no_deps=no_deps,
+            resolve_options=_resolve_options(
+                resolution, prerelease, pre, exclude_newer, exclude_newer_packages,
+                only_binary, no_binary, no_build),
+            require_hashes=require_hashes,
+            build=_build(
+                config_settings, config_settings_packages, no_build_isolation,
+                no_build_isolation_packages, build_constraints, require_build_hashes),
+            reporter=session.reporter)
 
 
 @record
