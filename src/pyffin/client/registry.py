@@ -184,6 +184,8 @@ class RegistryClient:
         self._projects = _Memo()
         self._metadata = _Memo()
         self._flat = _Memo()
+        #: Cache directories by path: absent when first looked at (see :meth:`may_be_cached`).
+        self._absent: dict[str, bool] = {}
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
@@ -234,8 +236,27 @@ class RegistryClient:
         if single is None:
             return None
         index, entry = single
+        if not self.may_be_cached(entry.dir):
+            return None
         page = self.cached.cached(entry, SimplePage, package=name)
         return None if page is None else [ProjectPage(index, page)]
+
+    def may_be_cached(self, directory: Path) -> bool:
+        """Whether the cache may hold entries read from ``directory`` (an index's pages, an
+        index's wheel metadata): ``False`` when it did not exist the first time this client
+        looked (before this client wrote there), until :meth:`forget_absent`. A cold run then
+        asks its pool for every page and ``.metadata`` file without a failed ``open`` per
+        project and version in the solver's thread, each of which waited for the interpreter
+        lock that the threads parsing pages hold (what this client writes, it memoizes)."""
+        key = str(directory)
+        absent = self._absent.get(key)
+        if absent is None:
+            absent = self._absent[key] = not os.path.isdir(key)
+        return not absent
+
+    def forget_absent(self) -> None:
+        """Look at the cache again: records were written outside this client (summaries)."""
+        self._absent.clear()
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
@@ -267,6 +288,7 @@ class RegistryClient:
     def _index_page(self, index: str, name: str) -> SimplePage | None:
         url = f"{index.rstrip('/')}/{name}/"
         entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}")
+        self.may_be_cached(entry.dir)  # known before anything is written there
         try:
             return self.cached.get(
                 url, entry,
@@ -349,8 +371,10 @@ class RegistryClient:
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:
             return None
-        return self.cached.cached(self._metadata_entry(page, file), CoreMetadata,
-                                  package=page.page.name)
+        entry = self._metadata_entry(page, file)
+        if not self.may_be_cached(entry.dir.parent):
+            return None
+        return self.cached.cached(entry, CoreMetadata, package=page.page.name)
 
     def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
         local = _local_path(file.url)
@@ -358,6 +382,7 @@ class RegistryClient:
             return self._local_wheel_metadata(local, file.filename)
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
+        self.may_be_cached(entry.dir.parent)  # known before anything is written there
         if file.core_metadata is not None:
             return self.cached.get(
                 file.url + ".metadata", entry,

@@ -205,6 +205,7 @@ class IndexSource:
             self.reporter.on_resolve_done()
         if self.summaries is not None:
             self.summaries.save()
+            self.registry.forget_absent()  # the summaries just written may be read again
 
     def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
         """The usable versions from the decoded pages (memoized)."""
