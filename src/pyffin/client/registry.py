@@ -192,12 +192,28 @@ class RegistryClient:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
         return self._projects.get(checked_name(name), lambda: self._fetch_project(name)).result()
 
-    def prefetch_project(self, name: str) -> Future[list[ProjectPage]]:
+    def prefetch_project(self, name: str,
+                         then: Callable[[list[ProjectPage]], None] | None = None,
+                         ) -> Future[list[ProjectPage]]:
         """Start fetching ``name``'s pages in the I/O pool; the future is shared. Pages the
         cache can answer are read right away, in this thread: handing a warm lookup to a
-        thread costs more than the lookup."""
+        thread costs more than the lookup.
+
+        ``then`` is given the pages in the pool thread that fetched them, before the future
+        says they are there (so what it leaves is seen by whoever waits for them); it is a
+        hint (what it raises is dropped), and is not called when the pages were known."""
         key = checked_name(name)
-        return self._projects.get(key, lambda: self._fetch_project(name), self.submit,
+
+        def fetch() -> list[ProjectPage]:
+            pages = self._fetch_project(name)
+            if then is not None:
+                try:
+                    then(pages)
+                except Exception as e:  # a hint: whoever needs the pages sees what is wrong
+                    log.debug(f"Nothing prefetched for {name}: {e}")
+            return pages
+
+        return self._projects.get(key, fetch, self.submit,
                                   fast=lambda: self._cached_project(key))
 
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
