@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -245,3 +246,29 @@ def test_wheel_filenames_are_parsed_as_packaging_parses_them() -> None:
                 "".join(map(str, build)) if build else ""))
     assert {key: [(row[0], row[8], row[9]) for row in wheels]
             for key, (wheels, _) in page.versions.items()} == expected
+
+
+def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import packaging.utils
+
+    from pyffin.client.simple import FilenameParts
+
+    parsed: list[str] = []
+    real = packaging.utils.parse_wheel_filename
+
+    def counted(filename: str) -> Any:
+        parsed.append(filename)
+        return real(filename)
+
+    monkeypatch.setattr(packaging.utils, "parse_wheel_filename", counted)
+    parts = FilenameParts()  # what a registry keeps for its session
+    for project in ("foo", "bar"):
+        page = parse_page(project, URL, html(*(
+            f'<a href="{project}-{v}-{tag}.whl">x</a>' for v in ("1.0", "2.0")
+            for tag in ("py3-none-any", "cp311-cp311-manylinux_2_17_x86_64"))), "text/html",
+            parts)
+        assert len(page) == 4
+    # A name part per project, each tag set once in all: not once per file or per page.
+    assert sorted(parsed) == ["a-0-cp311-cp311-manylinux_2_17_x86_64.whl",
+                              "a-0-py3-none-any.whl", "bar-0-py3-none-any.whl",
+                              "foo-0-py3-none-any.whl"]

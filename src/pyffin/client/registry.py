@@ -28,7 +28,7 @@ from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
+from pyffin.client.simple import ACCEPT, FilenameParts, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
@@ -186,6 +186,8 @@ class RegistryClient:
         self._flat = _Memo()
         #: Cache directories by path: absent when first looked at (see :meth:`may_be_cached`).
         self._absent: dict[str, bool] = {}
+        #: Filename parts parsed on any page this client read (most recur across pages).
+        self._filename_parts = FilenameParts()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
@@ -309,7 +311,8 @@ class RegistryClient:
             return self.cached.get(
                 url, entry,
                 lambda response: parse_page(name, response.url, response.content,
-                                            response.headers.get("content-type")),
+                                            response.headers.get("content-type"),
+                                            self._filename_parts),
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 package=name)
         except HttpStatusError as e:

@@ -40,21 +40,94 @@ class IndexPageError(PyffinError):
 _UNSEEN: Any = object()
 
 
+class FilenameParts:
+    """Parsed parts of distribution filenames (project names, versions, build tags, tag
+    sets), each distinct string parsed once for as long as this lives: the registry keeps one
+    for its session, so ``py3-none-any`` or a common version string is parsed once, not on
+    every page and file. Parsing is packaging's own (:func:`parse_wheel_filename` on a
+    filename whose other parts are valid, :class:`Version`), so the rules stay its rules."""
+
+    __slots__ = ("builds", "names", "sdist_names", "tags", "versions")
+
+    def __init__(self) -> None:
+        #: Part -> its value as a page row keeps it; ``None``: not valid.
+        self.names: dict[str, str | None] = {}
+        self.versions: dict[str, str | None] = {}
+        self.builds: dict[str, str | None] = {}
+        self.tags: dict[str, tuple[str, ...] | None] = {}
+        self.sdist_names: dict[str, str] = {}
+
+    def name(self, part: str) -> str | None:
+        found = self.names.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.names[part] = _wheel_part(f"{part}-0-py3-none-any.whl", 0)
+        return found  # type: ignore[no-any-return]
+
+    def version(self, part: str) -> str | None:
+        """The normalized version string (a page's key) of ``part``."""
+        found = self.versions.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            from packaging.version import InvalidVersion, Version
+
+            try:
+                found = str(Version(part))
+            except InvalidVersion:
+                found = None
+            self.versions[part] = found
+        return found  # type: ignore[no-any-return]
+
+    def build(self, part: str) -> str | None:
+        found = self.builds.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.builds[part] = _wheel_part(f"a-0-{part}-py3-none-any.whl", 2)
+        return found  # type: ignore[no-any-return]
+
+    def tag_set(self, part: str) -> tuple[str, ...] | None:
+        found = self.tags.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.tags[part] = _wheel_part(f"a-0-{part}.whl", 3)
+        return found  # type: ignore[no-any-return]
+
+    def sdist_name(self, part: str) -> str:
+        found = self.sdist_names.get(part)
+        if found is None:
+            from packaging.utils import canonicalize_name
+
+            found = self.sdist_names[part] = canonicalize_name(part)
+        return found
+
+
+def _wheel_part(filename: str, index: int) -> Any:
+    """One part of a wheel filename whose other parts are valid, parsed by
+    parse_wheel_filename, as a page row keeps it; ``None`` when it is not valid."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        value: Any = parse_wheel_filename(filename)[index]
+    except InvalidWheelFilename:
+        return None
+    if index == 2:
+        return "".join(map(str, value)) if value else ""
+    if index == 3:
+        return tuple(sorted(str(t) for t in value))
+    return value
+
+
 class PageBuilder:
     """Collects files of one project, parsing and grouping their filenames.
 
     A page lists thousands of wheels but few distinct project names, versions, build tags and
-    tag sets: each distinct part is parsed once per page (by :func:`parse_wheel_filename`
-    itself, so what is valid and how it normalizes stay packaging's), not once per file."""
+    tag sets: each distinct part is parsed once (see :class:`FilenameParts`), not once per
+    file."""
 
-    def __init__(self, name: str, source: str) -> None:
+    def __init__(self, name: str, source: str, parts: FilenameParts | None = None) -> None:
         self.name = normalize_name(name)
         self.source = source
         self.versions: dict[str, tuple[list[Any], list[Any]]] = {}
-        #: A wheel filename's part before its tags -> ``(name, version key, build)``, and its
-        #: tags -> the tags they expand to (sorted); ``None``: not valid.
+        self.parts = parts or FilenameParts()
+        #: A wheel filename's part before its tags -> ``(name, version key, build)``;
+        #: ``None``: not valid.
         self._heads: dict[str, tuple[str, str, str] | None] = {}
-        self._tags: dict[str, tuple[str, ...] | None] = {}
 
     def add(self, file: IndexFile) -> None:
         self.add_row(file.filename, file.to_tuple())
@@ -64,26 +137,40 @@ class PageBuilder:
         if filename.endswith(".whl"):
             self._add_wheel(filename, row)
             return
-        if not filename.endswith((".tar.gz", ".zip")):
+        if filename.endswith(".tar.gz"):
+            stem = filename[:-7]
+        elif filename.endswith(".zip"):
+            stem = filename[:-4]
+        else:
             log.debug(f"Skipping {filename} on {self.source}: not a wheel or an sdist")
             return
-        from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+        # parse_sdist_filename's split; what it refuses goes the long way, for its reason.
+        name_part, dash, version_part = stem.rpartition("-")
+        key = self.parts.version(version_part) if dash and name_part else None
+        if key is not None:
+            name = self.parts.sdist_name(name_part)
+        else:
+            from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 
-        try:
             try:
-                name, version = parse_sdist_filename(filename)
-            except InvalidSdistFilename:
-                legacy = self._legacy_sdist(filename)
-                if legacy is None:
-                    raise
-                name, version = self.name, legacy
-        except InvalidSdistFilename as e:
-            log.debug(f"Skipping {filename} on {self.source}: {e}")
-            return
+                try:
+                    name, version = parse_sdist_filename(filename)
+                except InvalidSdistFilename:
+                    legacy = self._legacy_sdist(filename)
+                    if legacy is None:
+                        raise
+                    name, version = self.name, legacy
+            except InvalidSdistFilename as e:
+                log.debug(f"Skipping {filename} on {self.source}: {e}")
+                return
+            key = str(version)
         if name != self.name:
             log.debug(f"Skipping {filename} on {self.source}: not a file of {self.name}")
             return
-        self.versions.setdefault(str(version), ([], []))[1].append(row)
+        rows = self.versions.get(key)
+        if rows is None:
+            rows = self.versions[key] = ([], [])
+        rows[1].append(row)
 
     def _add_wheel(self, filename: str, row: tuple[Any, ...]) -> None:
         # parse_wheel_filename's split: name-version[-build]-python-abi-platform.whl; the
@@ -98,9 +185,7 @@ class PageBuilder:
         head = self._heads.get(stem[:cut], _UNSEEN)
         if head is _UNSEEN:
             head = self._heads[stem[:cut]] = self._head(stem[:cut].split("-"))
-        tags = self._tags.get(stem[cut + 1:], _UNSEEN)
-        if tags is _UNSEEN:
-            tags = self._tags[stem[cut + 1:]] = self._parsed(f"a-0-{stem[cut + 1:]}.whl", 3)
+        tags = self.parts.tag_set(stem[cut + 1:])
         if head is None or tags is None:
             log.debug(f"Skipping {filename} on {self.source}: not a valid wheel filename")
             return
@@ -115,31 +200,12 @@ class PageBuilder:
 
     def _head(self, parts: list[str]) -> tuple[str, str, str] | None:
         """``(name, version key, build)`` of a wheel filename's parts before its tags."""
-        name = self._parsed(f"{parts[0]}-0-py3-none-any.whl", 0)
-        version = self._parsed(f"a-{parts[1]}-py3-none-any.whl", 1)
-        build = self._parsed(f"a-0-{parts[2]}-py3-none-any.whl", 2) if len(parts) == 3 else ""
+        name = self.parts.name(parts[0])
+        version = self.parts.version(parts[1])
+        build = self.parts.build(parts[2]) if len(parts) == 3 else ""
         if name is None or version is None or build is None:
             return None
         return name, version, build
-
-    @staticmethod
-    def _parsed(filename: str, index: int) -> Any:
-        """One part of a wheel filename whose other parts are valid, parsed by
-        parse_wheel_filename itself (the rules stay packaging's), as a page row keeps it;
-        ``None`` when it is not valid."""
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-        try:
-            value: Any = parse_wheel_filename(filename)[index]
-        except InvalidWheelFilename:
-            return None
-        if index == 1:
-            return str(value)
-        if index == 2:
-            return "".join(map(str, value)) if value else ""
-        if index == 3:
-            return tuple(sorted(str(t) for t in value))
-        return value
 
     def _legacy_sdist(self, filename: str) -> Version | None:
         """The version of a legacy sdist name, read as uv reads it: the project's name, a
@@ -164,9 +230,11 @@ class PageBuilder:
         return SimplePage(self.name, self.versions)
 
 
-def parse_page(name: str, url: str, content: bytes, content_type: str | None) -> SimplePage:
-    """Parse a project page fetched from ``url`` (the final URL, after redirects)."""
-    builder = PageBuilder(name, redact(url))
+def parse_page(name: str, url: str, content: bytes, content_type: str | None,
+               parts: FilenameParts | None = None) -> SimplePage:
+    """Parse a project page fetched from ``url`` (the final URL, after redirects); ``parts``
+    parses filenames (a new one by default)."""
+    builder = PageBuilder(name, redact(url), parts)
     media = (content_type or "").split(";")[0].strip().lower()
     add = builder.add_row
     if media == _JSON_TYPE or (not media and content.lstrip()[:1] == b"{"):
