@@ -507,7 +507,7 @@ def test_a_compiled_editable_installs_as_editable(projects: IndexServer, tmp_pat
                     projects.index_url, "--no-config", "--cache-dir", "cache")
     assert synced.returncode == 0, synced
     freeze = pyffin("pip", "freeze", "--python", "env/bin/python")
-    assert freeze.stdout == f"-e {tmp_path / 'proj'}\nlib==1.0\n"
+    assert freeze.stdout == f"-e {(tmp_path / 'proj').as_uri()}\nlib==1.0\n"
 
 
 def test_a_cold_compile_makes_only_the_requests_it_needs(

@@ -16,13 +16,26 @@ if TYPE_CHECKING:
 
 
 def environment(session: Session | None = None, *, python: str | None = None,
-                system: bool = False) -> Interpreter:
+                system: bool = False, target: str | Path | None = None,
+                prefix: str | Path | None = None) -> Interpreter:
     """The environment read-only commands look at: like ``find_environment``, but a system
-    interpreter needs no ``--system`` when no virtual environment is found."""
+    interpreter needs no ``--system`` when no virtual environment is found. A ``target`` or
+    ``prefix`` directory is read instead, with any interpreter (a missing one holds
+    nothing)."""
     from pyffin.api.session import Session
     from pyffin.interpreter import InterpreterError, find_environment, find_interpreter
 
     session = session or Session()
+    if target is not None or prefix is not None:
+        from pyffin.api.install import check_install_directory, directory_option
+
+        directory = directory_option(target, prefix)
+        assert directory is not None
+        check_install_directory(directory)
+        interpreter = find_interpreter(python, system=system, cache=session.cache)
+        if directory.kind == "target":
+            return interpreter.with_target(directory.root)
+        return interpreter.with_prefix(directory.root)
     if python is not None or system:
         return find_interpreter(python, system=system, cache=session.cache)
     try:
@@ -39,14 +52,14 @@ def installed(env: Interpreter) -> list[InstalledDistribution]:
 
 
 def freeze_line(dist: InstalledDistribution) -> str:
-    """``name==version``, ``name @ url`` for a URL install, ``-e path`` for an editable. The
-    name is the normalized project name (``charset-normalizer``), as uv prints it, never the
-    escaped spelling of the ``.dist-info`` directory (``charset_normalizer``)."""
+    """``name==version``, ``name @ url`` for a URL install, ``-e url`` for an editable (its
+    ``file://`` URL, as uv prints it). The name is the normalized project name
+    (``charset-normalizer``), as uv prints it, never the escaped spelling of the
+    ``.dist-info`` directory (``charset_normalizer``)."""
     direct = dist.direct_url()
     if direct is not None and isinstance(direct.get("url"), str):
-        location = editable_location(dist, direct)
-        if location is not None:
-            return f"-e {location}"
+        if direct.get("dir_info", {}).get("editable"):
+            return f"-e {direct['url']}"
         return f"{dist.normalized_name} @ {direct['url']}"
     return f"{dist.normalized_name}=={dist.version}"
 
