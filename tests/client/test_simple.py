@@ -272,3 +272,17 @@ def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPa
     assert sorted(parsed) == ["a-0-cp311-cp311-manylinux_2_17_x86_64.whl",
                               "a-0-py3-none-any.whl", "bar-0-py3-none-any.whl",
                               "foo-0-py3-none-any.whl"]
+
+
+@pytest.mark.parametrize("href", [
+    "../../files/foo-1.0.tar.gz", "https://example.org/files/foo-1.0.tar.gz",
+    "https://u:p@example.org/files/foo-1.0.tar.gz", "../../files/foo-1.0.tar.gz#sha256=" + SHA,
+])
+@pytest.mark.parametrize("page_url", [URL, "https://user:secret@example.org/simple/foo/"])
+def test_json_links_are_absolute_without_credentials(page_url: str, href: str) -> None:
+    page = parse_page("foo", page_url, json_page([{"filename": "foo-1.0.tar.gz", "url": href,
+                                                   "hashes": {}}]),
+                      "application/vnd.pypi.simple.v1+json")
+    sdist = next(page.sdists("1.0"))
+    assert sdist.url == "https://example.org/files/foo-1.0.tar.gz"
+    assert sdist.hashes == ((("sha256", SHA),) if "#" in href else ())

@@ -338,12 +338,13 @@ class _Links:
     def url(self, href: str) -> tuple[str, Hashes]:
         without_fragment, _, fragment = href.partition("#")
         if not without_fragment.startswith(_WEB):
-            without_fragment = self._join(without_fragment)
+            without_fragment = self.join(without_fragment)
         if "@" in without_fragment.partition("//")[2].partition("/")[0]:
             without_fragment = strip_credentials(without_fragment)
         return without_fragment, _parse_hashes(fragment, fragment=True)
 
-    def _join(self, href: str) -> str:
+    def join(self, href: str) -> str:
+        """``urljoin(base, href)`` for a relative ``href`` without a fragment."""
         directory, slash, tail = href.rpartition("/")
         if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
             return urljoin(self.base, href)
@@ -480,11 +481,20 @@ def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
     policy = _LinkPolicy(url)
     links = _Links(url)
     days: dict[str, int | None] = {}
+    fragment_hashes: Hashes = ()
     for entry in data["files"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        href = entry.get("url") if isinstance(entry, dict) else None
+        if not isinstance(href, str):
             raise IndexPageError(f"the index page {redact(url)} has a file without a URL")
-        file_url, fragment_hashes = links.url(entry["url"])
-        if not policy.allows(file_url):
+        if "#" in href or "@" in href:  # a fragment or credentials: the general way
+            file_url, fragment_hashes = links.url(href)
+        elif href.startswith(_WEB):  # nearly every file on real indexes
+            file_url, fragment_hashes = href, ()
+        else:
+            file_url, fragment_hashes = links.join(href), ()
+            if "@" in file_url:  # the page's URL has credentials
+                file_url, fragment_hashes = links.url(href)
+        if not file_url.startswith(_WEB) and not policy.allows(file_url):
             continue
         raw_hashes = entry.get("hashes") or {}
         hashes: Hashes
