@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from packaging.version import Version
 
 from pyffin.models.files import ProjectPage, SimplePage
@@ -91,18 +92,21 @@ def test_the_stand_in_is_the_wheel_nearest_to_the_target() -> None:
     assert stand_in is not None and stand_in.label == "foo-1.0-cp311-cp311-win_amd64.whl"
 
 
-def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any) -> None:
+@pytest.mark.parametrize("directory", ["https://files.example/", "../../files/"])
+def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
+                                                             directory: str) -> None:
     import json
+    from urllib.parse import urljoin
 
     from pyffin.client.simple import parse_page
     from pyffin.models import files as files_module
 
-    entries = [{"filename": f"foo-{v}-{tag}.whl", "url": f"https://files.example/foo-{v}-{tag}.whl",
+    entries = [{"filename": f"foo-{v}-{tag}.whl", "url": f"{directory}foo-{v}-{tag}.whl",
                 "hashes": {"sha256": "ab" * 32}, "requires-python": ">=3.8",
                 "upload-time": "2024-01-02T03:04:05.123456Z", "yanked": v == "1.0"}
                for v in ("1.0", "2.0", "3.0")
                for tag in ("py3-none-any", "cp311-cp311-manylinux_2_17_x86_64", "cp27-cp27m-win32")]
-    entries.append({"filename": "foo-3.0.tar.gz", "url": "https://files.example/foo-3.0.tar.gz",
+    entries.append({"filename": "foo-3.0.tar.gz", "url": f"{directory}foo-3.0.tar.gz",
                     "hashes": {}})
     content = json.dumps({"meta": {"api-version": "1.1"}, "files": entries}).encode()
     made: list[str] = []
@@ -113,7 +117,7 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any) -
         return make(entry, *args)
 
     monkeypatch.setattr(files_module, "entry_row", counted)
-    simple = parse_page("foo", "https://index/simple/foo/", content,
+    simple = parse_page("foo", "https://files.example/simple/foo/", content,
                         "application/vnd.pypi.simple.v1+json")
     found = FileSelection(TAGS).usable_versions("foo", [ProjectPage("https://index", simple)])
     assert made == []  # grouped, ranked, yanked and Requires-Python read: no file made yet
@@ -123,6 +127,7 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any) -
     best = found[Version("2.0")].best
     assert best.label == "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"
     assert best.file is not None and best.file.upload_time == 1704164645.123456
+    assert best.file.url == urljoin("https://files.example/simple/foo/", entries[4]["url"])
     assert made == ["foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"]
     # Every file, made on demand, is what parsing it whole gives.
     assert len(simple.versions["3.0"][0]) == 3 and len(simple.versions["3.0"][1]) == 1

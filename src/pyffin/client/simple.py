@@ -132,11 +132,13 @@ class PageBuilder:
     def add(self, file: IndexFile) -> None:
         self.add_row(file.filename, file.to_tuple())
 
-    def add_row(self, filename: str, row: Any, listed: bool = False) -> None:
+    def add_row(self, filename: str, row: Any, listed: bool = False,
+                base: str | None = None) -> None:
         """Add a file given as its :meth:`IndexFile.to_tuple` row, or with ``listed`` as its
-        PEP 691 entry, kept as is until looked at (see :class:`SimplePage`)."""
+        PEP 691 entry, kept as is until looked at, with the URL its relative URL is joined to
+        (see :class:`SimplePage`)."""
         if filename.endswith(".whl"):
-            self._add_wheel(filename, row, listed)
+            self._add_wheel(filename, row, listed, base)
             return
         if filename.endswith(".tar.gz"):
             stem = filename[:-7]
@@ -171,9 +173,9 @@ class PageBuilder:
         rows = self.versions.get(key)
         if rows is None:
             rows = self.versions[key] = ([], [])
-        rows[1].append((row,) if listed else row)
+        rows[1].append((row, base) if listed else row)
 
-    def _add_wheel(self, filename: str, row: Any, listed: bool) -> None:
+    def _add_wheel(self, filename: str, row: Any, listed: bool, base: str | None) -> None:
         # parse_wheel_filename's split: name-version[-build]-python-abi-platform.whl; the
         # part before the tags is looked up whole (one per version, nearly always).
         stem = filename[:-4]
@@ -197,7 +199,7 @@ class PageBuilder:
         rows = self.versions.get(key)
         if rows is None:
             rows = self.versions[key] = ([], [])
-        rows[0].append((row, tags, build) if listed else (*row, tags, build))
+        rows[0].append((row, tags, build, base) if listed else (*row, tags, build))
 
     def _head(self, parts: list[str]) -> tuple[str, str, str] | None:
         """``(name, version key, build)`` of a wheel filename's parts before its tags."""
@@ -239,8 +241,11 @@ def parse_page(name: str, url: str, content: bytes, content_type: str | None,
     media = (content_type or "").split(";")[0].strip().lower()
     add = builder.add_row
     if media == _JSON_TYPE or (not media and content.lstrip()[:1] == b"{"):
-        for filename, row, listed in _json_files(url, content):
-            add(filename, row, listed)
+        for filename, row, base in _json_files(url, content):
+            if isinstance(base, bool):
+                add(filename, row)
+            else:
+                add(filename, row, True, base)
     else:
         for row in _html_rows(url, _decode(url, content, content_type)):
             add(row[0], row)
@@ -422,15 +427,17 @@ def _html_rows(url: str, text: str) -> Iterator[tuple[Any, ...]]:
 
 def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
     """:func:`parse_json`'s files as :meth:`IndexFile.to_tuple` rows."""
-    for _, row, listed in _json_files(url, content):
-        yield entry_row(row) if listed else row
+    for _, row, base in _json_files(url, content):
+        yield row if isinstance(base, bool) else entry_row(row, urljoin(base, row["url"]) if base
+                                                  else row["url"])
 
 
-def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, bool]]:
-    """The files of a PEP 691 page as ``(filename, row, listed)``: with ``listed``, ``row``
-    is the entry as the page lists it (an absolute HTTP(S) URL without fragment or
-    credentials, and a filename: nearly every file on real indexes), for :func:`entry_row`
-    once it is looked at; else its :meth:`IndexFile.to_tuple` row."""
+def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, str | bool | None]]:
+    """The files of a PEP 691 page as ``(filename, row, base)``: ``base`` ``False``: ``row``
+    is the file's :meth:`IndexFile.to_tuple` row; else it is the entry as the page lists it
+    (a filename, and an HTTP(S) URL without fragment or credentials, relative to ``base`` or
+    absolute (``None``): nearly every file on real indexes), for :func:`entry_row` once the
+    file is looked at."""
     import json
 
     try:
@@ -450,6 +457,9 @@ def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, bool]]:
     policy = _LinkPolicy(url)
     links = _Links(url)
     fragment_hashes: Hashes = ()
+    # Relative URLs of a web page without credentials are joined when a file is looked at:
+    # they stay on the page's scheme, which the link policy allows.
+    relative_base = url if url.startswith(_WEB) and "@" not in url else None
     for entry in data["files"]:
         href = entry.get("url") if isinstance(entry, dict) else None
         if not isinstance(href, str):
@@ -459,10 +469,15 @@ def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, bool]]:
         elif href.startswith(_WEB):  # nearly every file on real indexes
             filename = entry.get("filename")
             if type(filename) is str and filename:
-                yield filename, entry, True
+                yield filename, entry, None
                 continue
             file_url, fragment_hashes = href, ()
         else:
+            if relative_base is not None and ":" not in href.partition("/")[0]:
+                filename = entry.get("filename")
+                if type(filename) is str and filename:
+                    yield filename, entry, relative_base
+                    continue
             file_url, fragment_hashes = links.join(href), ()
             if "@" in file_url:  # the page's URL has credentials
                 file_url, fragment_hashes = links.url(href)

@@ -76,8 +76,9 @@ class SimplePage:
 
     A JSON page keeps most files as the index listed them, grouped by the version in their
     filename, until one is looked at: a resolution sees every version of a project but the files
-    of very few. Such a file is ``(entry, tags, build)`` for a wheel and ``(entry,)`` for an
-    sdist, ``entry`` being its PEP 691 dictionary (see :func:`entry_row`); :meth:`items` gives
+    of very few. Such a file is ``(entry, tags, build, base)`` for a wheel and ``(entry, base)``
+    for an sdist, ``entry`` being its PEP 691 dictionary and ``base`` the page's URL its
+    relative URL is joined to (``None``: absolute; see :func:`entry_row`); :meth:`items` gives
     them as stored, :meth:`rows` and :attr:`versions` as file tuples.
     """
 
@@ -157,26 +158,35 @@ class SimplePage:
 
 def wheel_row(item: Any) -> Any:
     """A wheel of a page (see :class:`SimplePage`) as its file tuple."""
-    if len(item) == 3:
-        return (*entry_row(item[0]), item[1], item[2])
+    if len(item) == 4:
+        return (*entry_row(item[0], _listed_url(item[0], item[3])), item[1], item[2])
     return item
 
 
 def sdist_row(item: Any) -> Any:
     """An sdist of a page (see :class:`SimplePage`) as its file tuple."""
-    if len(item) == 1:
-        return entry_row(item[0])
+    if len(item) == 2:
+        return entry_row(item[0], _listed_url(item[0], item[1]))
     return item
+
+
+def _listed_url(entry: dict[str, Any], base: str | None) -> str:
+    href: str = entry["url"]
+    if base is None:
+        return href
+    from urllib.parse import urljoin
+
+    return urljoin(base, href)
 
 
 def wheel_tags(item: Any) -> Any:
     """A wheel's tags, whether its file tuple is made or not."""
-    return item[1] if len(item) == 3 else item[8]
+    return item[1] if len(item) == 4 else item[8]
 
 
 def file_yanked(item: Any) -> bool:
     """Whether a file (either form) is yanked: its file tuple's yanked is not ``None``."""
-    if len(item) <= 3:
+    if len(item) < 8:
         yanked = item[0].get("yanked", False)
         return yanked is not False and yanked is not None
     return item[4] is not None
@@ -184,7 +194,7 @@ def file_yanked(item: Any) -> bool:
 
 def file_requires_python(item: Any) -> str | None:
     """A file's Requires-Python (either form), as its file tuple has it."""
-    if len(item) <= 3:
+    if len(item) < 8:
         return item[0].get("requires-python") or None
     return item[3]  # type: ignore[no-any-return]
 

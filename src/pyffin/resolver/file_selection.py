@@ -259,7 +259,7 @@ class FileSelection:
                 if wheels_ok:
                     for row in wheel_rows:
                         best = no_wheel
-                        tags = row[1] if len(row) == 3 else row[8]  # see wheel_tags
+                        tags = row[1] if len(row) == 4 else row[8]  # see wheel_tags
                         if universal:
                             if any(self._universal_tag(tag) for tag in tags):
                                 best = 0
