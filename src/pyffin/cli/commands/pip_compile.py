@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Literal
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
@@ -84,6 +85,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "aarch64-apple-darwin, windows, linux, macos)")
 
     output = parser.add_argument_group("Output options")
+    output.add_argument("--format", choices=("requirements.txt", "pylock.toml"),
+                        dest="output_format",
+                        help="The output's format (default: pylock.toml for an output file "
+                             "named *.toml, else requirements.txt)")
     output.add_argument("--generate-hashes", action="store_true",
                         help="Add --hash lines for every file of each pinned release")
     output.add_argument("--annotation-style", choices=("split", "line"), default="split",
@@ -119,6 +124,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     from pyffin.cli.progress import Progress
 
+    output_format = _output_format(args.output_format, args.output_file)
     progress = Progress(ctx.console)
     try:
         result = api.compile(
@@ -147,6 +153,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             upgrade_packages=args.upgrade_package,
             preferences_from=args.output_file,
             generate_hashes=args.generate_hashes,
+            output_format=output_format,
             build=build_options(args),
             stdin=sys.stdin,
         )
@@ -156,15 +163,29 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                               ) from None
     finally:
         progress.finish()
-    text = result.to_requirements_txt(
-        header_command=None if args.no_header else header_command(args),
-        annotate=not args.no_annotate,
-        annotation_style=args.annotation_style,
-        emit_index_url=args.emit_index_url,
-        emit_find_links=args.emit_find_links,
-        no_emit_packages=args.no_emit_package,
-    )
     to_stdout = args.output_file in (None, "-")
+    if output_format == "pylock.toml":
+        from pathlib import Path
+
+        from pyffin import log
+
+        for flag, given in (("--emit-index-url", args.emit_index_url),
+                            ("--emit-find-links", args.emit_find_links)):
+            if given:
+                log.warn(f"The `{flag}` option is not supported for `pylock.toml` output")
+        text = result.to_pylock_toml(
+            header_command=None if args.no_header else header_command(args),
+            no_emit_packages=args.no_emit_package,
+            directory=None if to_stdout else Path(args.output_file).absolute().parent)
+    else:
+        text = result.to_requirements_txt(
+            header_command=None if args.no_header else header_command(args),
+            annotate=not args.no_annotate,
+            annotation_style=args.annotation_style,
+            emit_index_url=args.emit_index_url,
+            emit_find_links=args.emit_find_links,
+            no_emit_packages=args.no_emit_package,
+        )
     if not to_stdout:
         from pyffin.fs import write_user_file
 
@@ -176,6 +197,25 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if to_stdout or not ctx.console.quiet:
         ctx.console.stdout.write(text)
     return 0
+
+
+def _output_format(given: str | None, output_file: str | None
+                   ) -> Literal["requirements.txt", "pylock.toml"]:
+    """``--format``, else what the output file's name says (as uv: ``*.toml`` is a lock
+    file); a lock file must be named ``pylock.toml`` or ``pylock.NAME.toml`` (PEP 751)."""
+    from pathlib import Path
+
+    from pyffin.errors import UsageError
+    from pyffin.models.pylock import is_pylock_filename
+
+    name = Path(output_file).name if output_file not in (None, "-") else None
+    if given is None:
+        given = "pylock.toml" if name is not None and name.lower().endswith(".toml") \
+            else "requirements.txt"
+    if given == "pylock.toml" and name is not None and not is_pylock_filename(name):
+        raise UsageError(f"the output file of a lock must be named pylock.toml or "
+                         f"pylock.NAME.toml (NAME without dots), not {name!r}")
+    return "pylock.toml" if given == "pylock.toml" else "requirements.txt"
 
 
 def header_command(args: argparse.Namespace) -> str:
