@@ -26,6 +26,8 @@ from pyffin.models.names import checked_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import Wanted
     from pyffin.interpreter import Interpreter
+    from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementsSpec
@@ -279,6 +282,11 @@ class _Operation:
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
+        lock = _lock_source(sources, requirements=requirements, editables=editables,
+                            constraints=constraints, overrides=overrides, groups=groups)
+        if lock is not None:
+            return self._run_lock(lock, started, sync=sync, extras=extras,
+                                  all_extras=all_extras, groups=groups)
         cutoffs = resolve_options.cutoffs()
         # As uv: the requirements are read before the environment is looked for (and
         # announced); only a project read through its build backend needs it sooner.
@@ -389,6 +397,100 @@ class _Operation:
                 (env.scheme.purelib, env.scheme.platlib))], python)
             result.timings["bytecode"] = time.perf_counter() - started
         return result
+
+
+    def _run_lock(self, path: str, started: float, *, sync: bool, extras: Sequence[str],
+                  all_extras: bool, groups: GroupSelection | None) -> InstallResult:
+        """Install the packages a ``pylock.toml`` has for the environment (see
+        :mod:`pyffin.api.locked`): no resolution, no index page."""
+        from pyffin.api import locked, operations
+        from pyffin.installer import debris as leftovers
+        from pyffin.installer.installed import scan
+        from pyffin.installer.plan import make_plan
+        from pyffin.requirements.pylock import read_pylock
+
+        lock = read_pylock(path)
+        wanted_extras = set(lock.extras) if all_extras else {checked_name(e) for e in extras}
+        selection = groups or None
+        if selection is not None and selection.only_groups:
+            raise UsageError("--only-group does not apply to a pylock.toml: use --group")
+        group_names: set[str] = set()
+        if selection is not None:
+            group_names = (set(lock.dependency_groups) if selection.all_groups
+                           else {checked_name(g) for g in selection.groups})
+            group_names -= {checked_name(g) for g in selection.no_groups}
+        env = self.environment()
+        with self.locked(env):
+            debris: list[str] = []
+            installed = scan([Path(p) for p in env.site_packages], debris=debris)
+            if debris and not self.change.dry_run:
+                leftovers.remove(debris)
+
+            def version_of(name: str, dist: Distribution) -> Version:
+                assert dist.direct is not None
+                builds = self.lazy_sources(env).get()
+                assert builds is not None
+                from packaging.version import Version
+
+                return Version(builds.direct_metadata(dist.direct).version)
+
+            chosen = locked.select(lock, path, markers=env.markers, tags=env.tags,
+                                   extras=wanted_extras, groups=group_names,
+                                   version_of=version_of)
+            result = InstallResult(env, dry_run=self.change.dry_run)
+            wanted = operations.wanted(chosen.resolution,
+                                       requested={p.name for p in chosen.resolution})
+            result.resolved = len(wanted)
+            plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
+                             reinstall_packages={checked_name(n) for n in
+                                                 self.change.reinstall_packages})
+            result.installed = sorted((w.name, w.version) for w in plan.to_install)
+            result.planned = plan.to_install
+            result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
+            result.audited = len(plan.kept)
+            if self.change.dry_run or plan.is_noop:
+                result.timings["audit"] = time.perf_counter() - started
+                return result
+            python = os.fspath(env.sys_executable)
+            result.prepared = operations.prepare_and_install(
+                self.session, plan, scheme=env.scheme,
+                python=operations.launcher_python(python, prefix=env.prefix,
+                                                  scripts=env.scheme.scripts,
+                                                  is_venv=env.is_venv),
+                sources=self.lazy_sources(env).get(), link_mode=self.change.link_mode,
+                hashes=chosen.hashes, reporter=self.reporter, timings=result.timings)
+        if self.change.compile_bytecode:
+            from pyffin.installer.bytecode import compile_bytecode
+
+            compile_bytecode([Path(p) for p in dict.fromkeys(
+                (env.scheme.purelib, env.scheme.platlib))], python)
+        return result
+
+
+def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],
+                 editables: Sequence[str], constraints: Sequence[str | Path],
+                 overrides: Sequence[str | Path], groups: GroupSelection | None) -> str | None:
+    """The ``pylock.toml`` among ``sources``, if one is: it must come alone (as uv: a lock is
+    installed as it is, so nothing may be added to it or constrain it); ``--group`` names its
+    dependency groups, not a ``pyproject.toml``'s."""
+    from pyffin.models.pylock import is_pylock_filename
+
+    locks = [os.fspath(s) for s in sources if is_pylock_filename(Path(s).name)]
+    if not locks:
+        return None
+    if len(locks) > 1:
+        raise UsageError(f"only one pylock.toml can be installed at once: {', '.join(locks)}")
+    if len(sources) > 1 or requirements or editables:
+        raise UsageError(f"{locks[0]} cannot be installed with other requirements: a lock file "
+                         "is installed as it is")
+    for what, given in (("constraints", constraints), ("overrides", overrides)):
+        if given:
+            raise UsageError(f"{what} cannot be used with a pylock.toml ({locks[0]})")
+    for value in (*(groups.groups if groups else ()), *(groups.only_groups if groups else ())):
+        if ":" in value:
+            raise UsageError(f"--group {value}: with a pylock.toml, groups are the lock's "
+                             "dependency groups (no path)")
+    return locks[0]
 
 
 def environment_lock(env: Interpreter, cache: Cache) -> FileLock:

@@ -11,8 +11,8 @@
     version = "4.9.0"
     index = "https://pypi.org/simple"
     dependencies = [{ name = "idna" }]
-    sdist = { url = "https://…/anyio-4.9.0.tar.gz", upload-time = 2025-03-17T00:02:54Z, size = 190949, hashes = { sha256 = "…" } }
-    wheels = [{ url = "https://…/anyio-4.9.0-py3-none-any.whl", upload-time = …, size = 100916, hashes = { sha256 = "…" } }]
+    sdist = { url = "https://…/anyio-4.9.0.tar.gz", upload-time = 2025-03-17T00:02:54Z, …
+    wheels = [{ url = "https://…/anyio-4.9.0-py3-none-any.whl", upload-time = …, size = …
 
 The TOML is written by hand, not with ``tomli-w``: uv's layout (inline tables, one wheel per
 line) keeps a package to a few lines, where ``tomli-w`` would give each wheel a table of its own.
@@ -135,7 +135,7 @@ class _Reader:
                 raise self.fail(path, "missing (the key is required)")
             return None
         value = table[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(
                 k.__name__ for k in kind)
             raise self.fail(path, f"expected {_toml_type(names)}, found "
