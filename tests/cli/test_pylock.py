@@ -413,18 +413,29 @@ def test_a_file_that_does_not_match_the_locks_hash_is_not_installed(
 
 
 def test_a_wheel_from_the_cache_is_checked_against_the_lock(
-        optional_lock: Path, index: IndexServer, tmp_path: Path) -> None:
+        index: IndexServer, work: Path, tmp_path: Path) -> None:
     """A wheel unzipped earlier is used only if the lock's hash is the one that keyed it."""
-    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    cache = tmp_path / "cache"
+    (work / "requirements.in").write_text("tool\n")
+    assert compile_(index, cache, "requirements.in", "-o", "pylock.toml").returncode == 0
+    python = new_venv(tmp_path / "venv", cache)
     assert pyffin("pip", "install", "tool==0.5", "--python", python, "--index-url",
-                  index.index_url, "--no-config", cache_dir=tmp_path / "cache").returncode == 0
+                  index.index_url, "--no-config", cache_dir=cache).returncode == 0
     assert pyffin("pip", "uninstall", "tool", "--python", python).returncode == 0
+    text = (work / "pylock.toml").read_text()
     good = sha256(index._files["tool-0.5-py3-none-any.whl"].data)
-    optional_lock.write_text(optional_lock.read_text().replace(good, "0" * 64))
+    (work / "pylock.toml").write_text(text.replace(good, "0" * 64))
     result = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
-                    cache_dir=tmp_path / "cache")
+                    cache_dir=cache)
     assert result.returncode == 1, result
     assert freeze(python) == []
+    (work / "pylock.toml").write_text(text)
+    index.request_log.clear()
+    result = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
+                    cache_dir=cache)
+    assert result.returncode == 0, result
+    assert freeze(python) == ["tool==0.5"]
+    assert index.request_log == []  # the cached wheel was trusted: its hash is the lock's
 
 
 def test_the_best_wheel_for_the_environment_else_the_sdist(index: IndexServer, work: Path,
