@@ -74,6 +74,20 @@ SCENARIOS: dict[str, Scenario] = {
         "venv",
         False,
     ),
+    "universal-warm": Scenario(
+        "resolve universal warm",
+        "compile the set's `.in` with `--universal --python-version 3.9`: one file for every "
+        "platform and Python 3.9 and later, with markers; warm as *resolve warm* "
+        "(pip-compile has no universal mode)",
+        "compile",
+        True,
+    ),
+    "universal-cold": Scenario(
+        "resolve universal cold",
+        "as *resolve universal warm*, with the tool's cache directory removed before each run",
+        "compile",
+        False,
+    ),
     "public-resolve-warm": Scenario(
         "resolve warm (pypi.org)",
         "as *resolve warm*, against https://pypi.org/simple (latest versions, not the pins)",
@@ -100,6 +114,11 @@ SET_SCENARIOS: tuple[str, ...] = (
     "noop-sync",
 )
 PUBLIC_SCENARIOS: tuple[str, ...] = ("public-resolve-warm", "public-resolve-cold")
+#: Universal resolution (issue 17), measured on :data:`UNIVERSAL_SETS` from their own index
+#: (see ``run._universal_plan``), for Python :data:`UNIVERSAL_PYTHON` and later.
+UNIVERSAL_SCENARIOS: tuple[str, ...] = ("universal-cold", "universal-warm")
+UNIVERSAL_SETS: tuple[str, ...] = ("large",)
+UNIVERSAL_PYTHON = "3.9"
 SCALING_SCENARIOS: tuple[str, ...] = ("resolve-warm", "install-warm")
 SCALING_SIZES: tuple[int, ...] = (10, 50, 150)
 

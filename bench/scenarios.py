@@ -15,7 +15,14 @@ from pathlib import Path
 from bench import DATA_DIR
 from bench.catalog import SCENARIOS
 from bench.results import FAILED, OK, UNSUPPORTED, Measurement
-from bench.sets import normalize, pin_differences, read_pins
+from bench.sets import (
+    Pin,
+    normalize,
+    pin_differences,
+    pin_set_differences,
+    read_pin_list,
+    read_pins,
+)
 from bench.tools import Toolbox, clean_env, remove
 
 #: Longest a single command may run before it counts as failed.
@@ -36,6 +43,10 @@ class Target:
     expected: Mapping[str, str] | None
     #: Returns the paths the index answered 404 since the last call.
     take_misses: Callable[[], list[str]] = field(default=lambda: [])
+    #: For the universal scenarios: the compile options (``--universal ...``), and every pin
+    #: expected (a package may be pinned at several versions).
+    universal: tuple[str, ...] = ()
+    universal_pins: tuple[Pin, ...] | None = None
 
 
 class _Failure(Exception):
@@ -178,13 +189,17 @@ class Runner:
             return lambda: self._untimed(command, work)
 
         def check_resolved() -> str | None:
+            if target.universal_pins is not None:
+                diff = pin_set_differences(target.universal_pins, read_pin_list(output))
+                return f"resolved set differs from the pins: {diff}" if diff else None
             return _compare(target.expected, output, "resolved")
 
         def check_installed() -> str | None:
             return _compare(target.expected, venv, "installed")
 
         if SCENARIOS[scenario].operation == "compile":
-            compile_cmd = tb.compile(tool, target.requirements_in, output, index, cache)
+            compile_cmd = tb.compile(tool, target.requirements_in, output, index, cache,
+                                     universal=target.universal)
             if scenario == "resolve-offline":
                 offline = tb.compile(
                     tool, target.requirements_in, output, index, cache, offline=True

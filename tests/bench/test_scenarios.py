@@ -98,3 +98,14 @@ def test_an_offline_run_uses_the_cache_an_online_warm_up_filled(tmp_path: Path,
     assert (uv.status, len(uv.times)) == (OK, 2)
     assert uv.command.startswith("$TOOLS/bin/uv pip compile") and "--offline" in uv.command
     assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # warm-up online, 2 offline
+
+
+def test_a_universal_compile_passes_its_options_and_pip_has_none(tmp_path: Path) -> None:
+    toolbox = Toolbox(tmp_path / "tools", Path(sys.executable))
+    options = ("--universal", "--python-version", "3.9")
+    command = toolbox.compile("uv", tmp_path / "large.in", tmp_path / "out.txt",
+                              "http://127.0.0.1:1/simple/", tmp_path / "cache", universal=options)
+    assert command[-8:-5] == list(options)
+    assert toolbox.supports_scenario("pip", "universal-warm") == (
+        "pip-compile has no universal mode")
+    assert toolbox.supports_scenario("uv", "universal-cold") is None

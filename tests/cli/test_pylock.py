@@ -109,10 +109,10 @@ def test_compile_writes_a_pep_751_lock(index: IndexServer, work: Path, tmp_path:
     assert app["dependencies"] == [{"name": "fast"}, {"name": "lib"}]
     assert app["sdist"] == index_file(index, "app-1.0.tar.gz")
     assert app["wheels"] == [index_file(index, "app-1.0-py3-none-any.whl")]
-    # Every wheel of the release, this platform's or not.
+    # Every wheel of the release, this platform's or not, by filename.
     assert packages["lib"]["wheels"] == [
-        index_file(index, "lib-2.0-py3-none-any.whl"),
-        index_file(index, f"lib-2.0-{LINUX_WHEEL}.whl")]
+        index_file(index, f"lib-2.0-{LINUX_WHEEL}.whl"),
+        index_file(index, "lib-2.0-py3-none-any.whl")]
     assert "sdist" not in packages["lib"]
 
 
@@ -192,7 +192,7 @@ def test_direct_sources_become_archives_and_directories(index: IndexServer, work
                     "--index-url", index.index_url, cache_dir=tmp_path / "cache")
     assert synced.returncode == 0, synced
     frozen = pyffin("pip", "freeze", "--python", python).stdout.splitlines()
-    assert frozen == ["lib==1.0", f"local @ {copied.as_uri()}", f"-e {work / 'tree'}"]
+    assert frozen == ["lib==1.0", f"local @ {copied.as_uri()}", f"-e {(work / 'tree').as_uri()}"]
 
 
 @pytest.mark.skipif(UV is None, reason="uv is not available")
@@ -220,6 +220,57 @@ def test_the_lock_is_the_one_uv_writes(index: IndexServer, work: Path, tmp_path:
         if "wheels" in trimmed:
             trimmed["wheels"] = [w for w in trimmed["wheels"] if w not in extra_wheels]
         assert trimmed == expected
+
+
+def uv_lock(index: IndexServer, tmp_path: Path, *args: str) -> dict[str, Any]:
+    theirs = subprocess.run(
+        [UV, "pip", "compile", "requirements.in", "--format", "pylock.toml", "--index-url",
+         index.index_url, "--python", sys.executable, "--cache-dir", tmp_path / "uv-cache",
+         "--no-config", *args], capture_output=True, text=True, env=uv_env(), timeout=120)
+    assert theirs.returncode == 0, theirs.stderr
+    return validator.check(theirs.stdout)
+
+
+def test_a_universal_lock_marks_where_each_package_is_needed(
+        index: IndexServer, work: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    result = compile_(index, cache, "requirements.in", "--universal", "-o", "pylock.toml")
+    assert result.returncode == 0, result
+    lock = validator.check(result.stdout)
+    assert lock["requires-python"] == ">={}.{}".format(*sys.version_info[:2])
+    assert "environments" not in lock
+    assert [(p["name"], p.get("marker")) for p in lock["packages"]] == [
+        ("app", None), ("fast", None), ("lib", None), ("tool", None),
+        ("win", "sys_platform == 'win32'")]
+    assert all("dependencies" not in p for p in lock["packages"])
+    if UV is not None:  # the same packages, markers and files as uv's
+        reference = uv_lock(index, tmp_path, "--universal")
+        assert [{k: v for k, v in p.items() if k != "index"} for p in lock["packages"]] == \
+            reference["packages"]
+    python = new_venv(tmp_path / "venv", cache)
+    synced = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
+                    cache_dir=cache)
+    assert synced.returncode == 0, synced
+    assert freeze(python) == ["app==1.0", "fast==3.0", "lib==2.0", "tool==0.5"]  # no win
+
+
+def test_a_universal_lock_records_its_environments(index: IndexServer, work: Path,
+                                                   tmp_path: Path) -> None:
+    result = compile_(index, tmp_path / "cache", "requirements.in", "--universal",
+                      "--environment", "sys_platform == 'win32'", "--format", "pylock.toml")
+    assert result.returncode == 0, result
+    lock = validator.check(result.stdout)
+    assert lock["environments"] == ["sys_platform == 'win32'"]
+    assert [p["name"] for p in lock["packages"]][-1] == "win"
+    (work / "pylock.toml").write_text(result.stdout)
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    synced = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
+                    cache_dir=tmp_path / "cache")
+    if sys.platform != "win32":
+        assert synced.returncode == 1, synced
+        assert "pylock.toml is not for this environment: none of its `environments` holds " \
+               "(sys_platform == 'win32')" in synced.stderr
+        assert freeze(python) == []
 
 
 # ------------------------------------------------------------------------------- reading

@@ -311,7 +311,12 @@ class _Operation:
                     "no requirements found", hint="use --allow-empty-requirements to clear the "
                     "environment")
         elif not spec.requirements:
-            raise UsageError("no requirements given: pass package names or requirements files")
+            if not sources:
+                raise UsageError("no requirements given: pass package names or requirements "
+                                 "files")
+            # As uv: an empty requirements file is worth a warning, not a failure.
+            for path in sources:
+                log.warn(f"Requirements file `{path}` does not contain any dependencies")
         env = environment()
         if spec.requires_python:
             from pyffin.api.operations import check_requires_python

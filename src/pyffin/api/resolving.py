@@ -14,15 +14,19 @@ from pyffin.records import record
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from pyffin.api.building import BuildOptions
+    from pyffin.api.building import BuildOptions, LazySources
+    from pyffin.api.exclude_newer import ExcludeNewer
+    from pyffin.api.operations import ResolveOptions
     from pyffin.api.session import Session
     from pyffin.api.target import Target
+    from pyffin.interpreter import Interpreter
     from pyffin.models.dist import Distribution
     from pyffin.models.pylock import LockedFile, LockedPackage, PylockFile
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
 
@@ -34,7 +38,8 @@ OutputFormat = Literal["requirements.txt", "pylock.toml"]
 class CompileResult:
     """A resolution and what is needed to write it out."""
 
-    resolution: Resolution
+    #: A :class:`~pyffin.resolver.universal.UniversalResolution` for ``universal=True``.
+    resolution: Resolution | UniversalResolution
     target: Target
     spec: RequirementsSpec
     #: ``name -> ["sha256:…", …]`` when hashes were asked for.
@@ -193,6 +198,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     output_format: OutputFormat = "requirements.txt",
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
+    universal: bool = False,
+    environments: Sequence[str] = (),
+    required_environments: Sequence[str] = (),
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
     ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
@@ -205,7 +213,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
     ``preferences_from`` names an existing output file (a requirements file or a
     ``pylock.toml``) whose pins are kept unless ``upgrade`` or ``upgrade_packages`` say
     otherwise. ``output_format="pylock.toml"`` makes the result's :attr:`~CompileResult.lock`
-    (every file of each pinned release, with its hashes). Raises
+    (every file of each pinned release, with its hashes). ``universal`` resolves for every
+    platform and every Python from ``python_version`` (else the interpreter's) on, or for
+    the ``environments`` markers (which must not overlap), and pins each version with the
+    marker where it is needed (see :mod:`pyffin.resolver.forks`); versions without a source
+    distribution must have wheels for those environments and the
+    ``required_environments``. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api import operations
@@ -216,6 +229,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.requirements import GroupSelection, read_requirements
 
     started = time.perf_counter()
+    if universal or environments or required_environments:
+        from pyffin.api import universal as universal_module
+
+        universal_module.check_no_platform(True, python_platform)
+        universal = True
     session = session or Session()
     exclude_newer_packages = tuple(exclude_newer_packages)
     cutoffs = None
@@ -242,12 +260,20 @@ def compile(  # the public name mirrors `pyffin pip compile`
         stdin=stdin, build_project=lazy.project_metadata)
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
-    operations.check_requires_python(spec, target)
-    session.configure(operations.spec_index_settings(spec))
-    builds = lazy.get()
     options = operations.ResolveOptions(
         resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
         no_binary=tuple(no_binary), no_build=no_build)
+    if universal:
+        return _compile_universal(
+            session, spec, target, interpreter, lazy, cutoffs, started,
+            python_version=python_version, environments=environments,
+            required_environments=required_environments, options=options, upgrade=upgrade,
+            upgrade_packages=upgrade_packages, no_deps=no_deps,
+            preferences_from=preferences_from, generate_hashes=generate_hashes,
+            output_format=output_format)
+    operations.check_requires_python(spec, target)
+    session.configure(operations.spec_index_settings(spec))
+    builds = lazy.get()
     resolved = operations.resolve(
         session, spec, markers=target.markers, tags=target.tags, sources=builds,
         options=options, cutoffs=cutoffs,
@@ -255,7 +281,53 @@ def compile(  # the public name mirrors `pyffin pip compile`
         upgrade_packages=upgrade_packages, no_deps=no_deps)
     result = _pin_git_commits(resolved.resolution)
     hashes = _hashes(result, resolved.source) if generate_hashes else None
-    lock = _lock(result, resolved.source, target) if output_format == "pylock.toml" else None
+    lock = None
+    if output_format == "pylock.toml":
+        version = target.markers.get("python_full_version") or target.markers["python_version"]
+        lock = _lock(result, resolved.source, requires_python=f">={version}")
+    assert session.index_settings is not None
+    return CompileResult(result, target, spec, hashes, session.index_settings,
+                         time.perf_counter() - started, tuple(spec.sources), lock)
+
+
+def _compile_universal(
+    session: Session, spec: RequirementsSpec, target: Target, interpreter: Interpreter | None,
+    lazy: LazySources, cutoffs: ExcludeNewer | None, started: float, *,
+    python_version: str | None, environments: Sequence[str],
+    required_environments: Sequence[str], options: ResolveOptions, upgrade: bool,
+    upgrade_packages: Iterable[str], no_deps: bool, preferences_from: str | Path | None,
+    generate_hashes: bool, output_format: OutputFormat,
+) -> CompileResult:
+    """:func:`compile`'s universal resolution: for every Python from ``python_version`` (else
+    the interpreter's) on, not the target's alone, so a script's requires-python is not
+    checked against the target."""
+    from pyffin.api import operations
+    from pyffin.api import universal as universal_module
+
+    requires_python = universal_module.requires_python(python_version, interpreter)
+    session.configure(operations.spec_index_settings(spec))
+    builds = lazy.get()
+    resolved = operations.resolve_universal(
+        session, spec, requires_python=requires_python, environments=environments,
+        required_environments=required_environments, tags=target.tags, sources=builds,
+        options=options, cutoffs=cutoffs,
+        preferences=() if upgrade else universal_module.pinned_preferences(preferences_from),
+        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
+        current=interpreter.markers if interpreter is not None else None)
+    source = resolved.source
+    result = universal_module.pin_git_commits(resolved.resolution, source)
+    hashes = None
+    if generate_hashes:
+        hashes = universal_module.hashes(
+            result, lambda name, version: _release_hashes(
+                source, name, version, source.files(name, version).best))
+    lock = None
+    if output_format == "pylock.toml":
+        # The environments are known when given; each package's marker says where it is
+        # needed. Which version of a name pinned twice a dependency means is not recorded,
+        # so no entry lists its dependencies (as uv's).
+        lock = _lock(result, source, requires_python=result.requires_python,
+                     environments=tuple(environments) or None, dependencies=False)
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources), lock)
@@ -313,26 +385,30 @@ def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]
     hashed lock made here installs anywhere), as uv writes them: the index's hashes of all the
     release's files but those ``--exclude-newer`` leaves out; a file the index lists without a
     hash is read (or downloaded) only if it is the one this target uses."""
-    hashes: dict[str, list[str]] = {}
-    for package in resolution:
-        digests: set[str] = set()
-        chosen = package.dist
-        for dist in source.release_files(package.name, package.version):
-            if dist.file is not None:
-                digest = dist.file.hash("sha256")
-                if digest is None and chosen is not None and \
-                        dist.file.url == (chosen.file and chosen.file.url):
-                    digest = _compute_sha256(source, dist.file.url)
-            elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
-                    not dist.direct.is_directory:
-                url = dist.direct.url.partition("#")[0]
-                digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
-            else:
-                continue  # a git checkout or a directory has no archive to hash
-            if digest is not None:
-                digests.add(f"sha256:{digest}")
-        hashes[package.name] = sorted(digests)
-    return hashes
+    return {package.name: _release_hashes(source, package.name, package.version, package.dist)
+            for package in resolution}
+
+
+def _release_hashes(source: IndexSource, name: str, version: Version,
+                    chosen: Distribution | None) -> list[str]:
+    """The ``sha256:…`` digests of every file of one release whose ``chosen`` file is the
+    one the target uses (see :func:`_hashes`)."""
+    digests: set[str] = set()
+    for dist in source.release_files(name, version):
+        if dist.file is not None:
+            digest = dist.file.hash("sha256")
+            if digest is None and chosen is not None and \
+                    dist.file.url == (chosen.file and chosen.file.url):
+                digest = _compute_sha256(source, dist.file.url)
+        elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
+                not dist.direct.is_directory:
+            url = dist.direct.url.partition("#")[0]
+            digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
+        else:
+            continue  # a git checkout or a directory has no archive to hash
+        if digest is not None:
+            digests.add(f"sha256:{digest}")
+    return sorted(digests)
 
 
 def _compute_sha256(source: IndexSource, url: str) -> str:
@@ -357,25 +433,41 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
 
 
 # ------------------------------------------------------------------------------ pylock.toml
-def _lock(resolution: Resolution, source: IndexSource, target: Target) -> PylockFile:
+def _lock(resolution: Resolution | UniversalResolution, source: IndexSource, *,
+          requires_python: str, environments: tuple[str, ...] | None = None,
+          dependencies: bool = True) -> PylockFile:
     """The PEP 751 lock of ``resolution``: each package with every file of its release (as
-    ``--generate-hashes`` hashes them) or its direct source, and the packages it depends on."""
+    ``--generate-hashes`` hashes them) or its direct source, its marker, and (with
+    ``dependencies``) the packages it depends on."""
     from pyffin.models.pylock import LockedPackage, PylockFile
 
-    dependencies: dict[str, list[str]] = {}
-    for package in resolution:
+    depends_on: dict[str, list[str]] = {}
+    for package in resolution if dependencies else ():
         for dependent in package.dependents:
-            dependencies.setdefault(dependent, []).append(package.name)
+            depends_on.setdefault(dependent, []).append(package.name)
     packages = []
     for package in resolution:
         locked = LockedPackage(
             package.name, str(package.version), marker=package.marker,
-            dependencies=tuple({"name": n} for n in sorted(dependencies.get(package.name, ()))),
+            dependencies=tuple({"name": n} for n in sorted(depends_on.get(package.name, ()))),
             key=package.name)
-        packages.append(_locked_source(locked, package.dist, source, package.name,
-                                       package.version))
-    version = target.markers.get("python_full_version") or target.markers["python_version"]
-    return PylockFile("1.0", "pyffin", tuple(packages), requires_python=f">={version}")
+        dist = package.dist
+        if dist is None:  # a universal resolution's: the file its pin was chosen by
+            dist = source.files(package.name, package.version).best
+            if dist.direct is not None and dist.direct.git is not None and package.url:
+                from pyffin.records import replace
+
+                dist = replace(dist, commit=dist.commit or _git_rev(package.url))
+        packages.append(_locked_source(locked, dist, source, package.name, package.version))
+    return PylockFile("1.0", "pyffin", tuple(packages), requires_python=requires_python,
+                      environments=environments)
+
+
+def _git_rev(url: str) -> str | None:
+    from pyffin.models.direct import parse_direct
+
+    git = parse_direct(url).git
+    return git.rev if git is not None else None
 
 
 def _locked_source(locked: LockedPackage, dist: Distribution | None, source: IndexSource,
@@ -391,7 +483,9 @@ def _locked_source(locked: LockedPackage, dist: Distribution | None, source: Ind
         files = [d for d in source.release_files(name, version)
                  if d.file is not None and (d.file.yanked is None or d is dist
                                             or d.file.url == (dist.file and dist.file.url))]
-        wheels = tuple(_locked_file(d, source) for d in files if d.is_wheel)
+        # By filename, as uv lists them.
+        wheels = tuple(_locked_file(d, source) for d in sorted(
+            (d for d in files if d.is_wheel), key=lambda d: d.file.filename if d.file else ""))
         sdists = [_locked_file(d, source) for d in files if not d.is_wheel]
         page = dist.page
         index = strip_credentials(page.source) if page is not None and not page.flat else None

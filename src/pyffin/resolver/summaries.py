@@ -58,7 +58,9 @@ class Summaries:
         if self._target_key is None:
             from packaging import __version__ as packaging_version
 
-            self._target_key = digest("\n".join([packaging_version, *selection.tag_rank]))
+            target = ([f"universal {selection.universal}"] if selection.universal
+                      else list(selection.tag_rank))
+            self._target_key = digest("\n".join([packaging_version, *target]))
         key = digest(f"{self._target_key}|{selection.binary.wheels_allowed(name)}|"
                      f"{selection.binary.sdists_allowed(name)}|{selection.cutoff(name)}")
         return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
