@@ -286,7 +286,8 @@ class _Operation:
                             constraints=constraints, overrides=overrides, groups=groups)
         if lock is not None:
             return self._run_lock(lock, started, sync=sync, extras=extras,
-                                  all_extras=all_extras, groups=groups)
+                                  all_extras=all_extras, groups=groups,
+                                  options=resolve_options)
         cutoffs = resolve_options.cutoffs()
         # As uv: the requirements are read before the environment is looked for (and
         # announced); only a project read through its build backend needs it sooner.
@@ -405,7 +406,8 @@ class _Operation:
 
 
     def _run_lock(self, path: str, started: float, *, sync: bool, extras: Sequence[str],
-                  all_extras: bool, groups: GroupSelection | None) -> InstallResult:
+                  all_extras: bool, groups: GroupSelection | None, options: ResolveOptions
+                  ) -> InstallResult:
         """Install the packages a ``pylock.toml`` has for the environment (see
         :mod:`pyffin.api.locked`): no resolution, no index page."""
         from pyffin.api import locked, operations
@@ -439,9 +441,13 @@ class _Operation:
 
                 return Version(builds.direct_metadata(dist.direct).version)
 
+            from pyffin.models.format_control import BinaryPolicy
+
+            binary = BinaryPolicy.of(options.no_binary, options.only_binary,
+                                     no_build=options.no_build)
             chosen = locked.select(lock, path, markers=env.markers, tags=env.tags,
                                    extras=wanted_extras, groups=group_names,
-                                   version_of=version_of)
+                                   version_of=version_of, binary=binary)
             result = InstallResult(env, dry_run=self.change.dry_run)
             wanted = operations.wanted(chosen.resolution,
                                        requested={p.name for p in chosen.resolution})

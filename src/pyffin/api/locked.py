@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.models.dist import Distribution
+    from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.pylock import LockedFile, LockedPackage, PylockFile
     from pyffin.resolver import Resolution
 
@@ -41,12 +42,15 @@ class LockedInstall:
 
 def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[str, str],
            tags: Sequence[str], extras: Collection[str] = (), groups: Collection[str] = (),
-           version_of: Callable[[str, Distribution], Version] | None = None) -> LockedInstall:
+           version_of: Callable[[str, Distribution], Version] | None = None,
+           binary: BinaryPolicy | None = None) -> LockedInstall:
     """The packages of ``lock`` (read from ``path``) for the environment whose marker values
     are ``markers`` and whose wheel tags (best first) are ``tags``, with ``extras`` and
     dependency ``groups`` (normalized; no groups: the lock's default ones). ``version_of``
     gives the version of a source tree the lock names no version for (by building its
-    metadata). Raises :class:`~pyffin.models.pylock.PylockError` naming the file."""
+    metadata). ``binary`` (``--no-binary``, ``--only-binary``, ``--no-build``) rules out
+    wheels or sources of some packages, as for a resolution. Raises
+    :class:`~pyffin.models.pylock.PylockError` naming the file."""
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
@@ -85,7 +89,7 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
                 python, prereleases=True):
             raise PylockError(f"{shown}: `{package.key}`: {package.name} requires Python "
                               f"{package.requires_python}, but the environment's is {python}")
-        dist, digests = _distribution(package, base, tags, shown)
+        dist, digests = _distribution(package, base, tags, shown, binary)
         if package.version is not None:
             version = Version(package.version)
         elif version_of is not None:
@@ -98,15 +102,17 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
     return LockedInstall(Resolution(dict(sorted(packages.items()))), hashes)
 
 
-def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown: str
-                  ) -> tuple[Distribution, tuple[str, ...]]:
+def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown: str,
+                  binary: BinaryPolicy | None) -> tuple[Distribution, tuple[str, ...]]:
     """The distribution of ``package`` to install here, and the hashes it must have."""
     from pyffin.models.direct import parse_direct
     from pyffin.models.dist import Distribution
     from pyffin.resolver.file_selection import direct_distribution
 
-    wheel = _best_wheel(package.wheels, tags)
-    chosen = wheel if wheel is not None else package.sdist
+    wheels_ok = binary is None or binary.wheels_allowed(package.name)
+    sources_ok = binary is None or binary.sdists_allowed(package.name)
+    wheel = _best_wheel(package.wheels, tags) if wheels_ok else None
+    chosen = wheel if wheel is not None else package.sdist if sources_ok else None
     if chosen is not None:
         from pyffin.models.files import IndexFile, ProjectPage, SimplePage
 
@@ -117,7 +123,8 @@ def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown
         page = ProjectPage(index if index else url.rpartition("/")[0],
                            SimplePage(package.name, {}), flat=not index)
         return Distribution(page, file, chosen is wheel), _required(chosen)
-    if package.archive is not None:
+    is_wheel = package.archive is not None and package.archive.filename.endswith(".whl")
+    if package.archive is not None and (wheels_ok if is_wheel else sources_ok):
         archive = package.archive
         url = _url(archive, base)
         if archive.subdirectory:
@@ -127,7 +134,7 @@ def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown
 
         direct = replace(direct, hashes=archive.hashes)
         return direct_distribution(package.name, direct), _required(archive)
-    if package.vcs is not None:
+    if package.vcs is not None and sources_ok:
         vcs = package.vcs
         if vcs.type != "git":
             from pyffin.errors import NotSupportedError
@@ -139,7 +146,7 @@ def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown
         if vcs.subdirectory:
             url += f"#subdirectory={vcs.subdirectory}"
         return Distribution(None, None, False, parse_direct(url), vcs.commit_id), ()
-    if package.directory is not None:
+    if package.directory is not None and sources_ok:
         directory = package.directory
         where = (base / directory.path).resolve()
         if directory.subdirectory:
@@ -148,9 +155,14 @@ def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown
             raise PylockError(f"{shown}: `{package.key}.directory`: {where} is not a directory")
         direct = parse_direct(where.as_uri(), editable=directory.editable)
         return Distribution(None, None, False, direct), ()
+    if not (wheels_ok and sources_ok):
+        refused = "wheels (--no-binary)" if not wheels_ok else "sources (--no-build / " \
+                                                                  "--only-binary)"
+        raise PylockError(f"{shown}: `{package.key}`: {package.name} cannot be installed: "
+                          f"its {refused} are ruled out and the lock lists nothing else")
     listed = ", ".join(w.filename for w in package.wheels)
     raise PylockError(f"{shown}: `{package.key}`: {package.name} has no wheel for this "
-                      f"environment ({listed}) and no source distribution")
+                      f"environment ({listed or 'none listed'}) and no source distribution")
 
 
 def _best_wheel(wheels: Sequence[LockedFile], tags: Sequence[str]) -> LockedFile | None:
