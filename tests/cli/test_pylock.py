@@ -514,3 +514,46 @@ def test_the_best_wheel_for_the_environment_else_the_sdist(index: IndexServer, w
     fits = LINUX_WHEEL in {str(tag) for tag in sys_tags()}
     expected = f"lib-2.0-{LINUX_WHEEL}.whl" if fits else "lib-2.0-py3-none-any.whl"
     assert f"/files/{expected}" in fetched
+
+
+def test_git_and_url_sources_round_trip(index: IndexServer, work: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git requirement is locked at its commit (``vcs``), a wheel or sdist by URL as an
+    ``archive`` with its hash; both install from the lock as they were resolved."""
+    from tests.git.repos import Repo, git_environment
+    from tests.support.dists import write_source_tree
+
+    for key, value in git_environment().items():
+        monkeypatch.setenv(key, value)
+    repo = Repo.create(tmp_path / "repo")
+    write_source_tree(SdistSpec("gitpkg", "1.0"), repo.path / "sub")
+    first = repo.commit({}, "one")
+    repo.git("tag", "v1")
+    repo.commit({"sub/gitpkg/__init__.py": "V = 2\n"}, "two")
+    lib_url = index.file_url("lib-1.0-py3-none-any.whl")
+    sdist_url = index.file_url("app-1.0.tar.gz")
+    (work / "requirements.in").write_text(
+        f"gitpkg @ {repo.url}@v1#subdirectory=sub\nlib @ {lib_url}\napp @ {sdist_url}\n")
+    cache = tmp_path / "cache"
+    result = compile_(index, cache, "requirements.in", "-o", "pylock.toml")
+    assert result.returncode == 0, result
+    packages = {p["name"]: p for p in validator.check(result.stdout)["packages"]}
+    assert packages["gitpkg"]["vcs"] == {
+        "type": "git", "url": repo.path.as_uri(), "requested-revision": "v1",
+        "commit-id": first, "subdirectory": "sub"}
+    for name, filename in (("lib", "lib-1.0-py3-none-any.whl"), ("app", "app-1.0.tar.gz")):
+        archive = packages[name]["archive"]
+        assert (archive["url"], archive["hashes"]) == (
+            index.file_url(filename), {"sha256": sha256(index._files[filename].data)})
+    python = new_venv(tmp_path / "venv", cache)
+    synced = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
+                    "--index-url", index.index_url, cache_dir=cache)
+    assert synced.returncode == 0, synced
+    frozen = pyffin("pip", "freeze", "--python", python).stdout.splitlines()
+    assert frozen == [f"app @ {sdist_url}", f"gitpkg @ {repo.path.as_uri()}",
+                      f"lib @ {lib_url}"]
+    import json
+
+    [record] = python.parent.parent.glob("lib/python3.*/site-packages/gitpkg-1.0.dist-info/"
+                                         "direct_url.json")
+    assert json.loads(record.read_text())["vcs_info"]["commit_id"] == first  # not main's
