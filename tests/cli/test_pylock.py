@@ -140,6 +140,16 @@ def test_a_lock_must_be_named_as_pep_751_says(index: IndexServer, work: Path, tm
     assert sorted(os.listdir(work)) == ["requirements.in"]
 
 
+def test_a_lock_is_not_an_input_of_compile(index: IndexServer, work: Path,
+                                            tmp_path: Path) -> None:
+    assert compile_(index, tmp_path / "cache", "requirements.in", "-o", "pylock.toml",
+                    "-q").returncode == 0
+    for args in (("pylock.toml",), ("requirements.in", "-c", "pylock.toml")):
+        result = compile_(index, tmp_path / "cache", *args)
+        assert result.returncode == 2, result
+        assert "pylock.toml: a pylock.toml is not an input of compile" in result.stderr
+
+
 def test_the_format_option_writes_a_lock_to_stdout(index: IndexServer, work: Path,
                                                    tmp_path: Path) -> None:
     result = compile_(index, tmp_path / "cache", "requirements.in", "--format", "pylock.toml",

@@ -229,6 +229,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.requirements import GroupSelection, read_requirements
 
     started = time.perf_counter()
+    from pyffin.models.pylock import is_pylock_filename
+
+    for source in (*sources, *constraints, *overrides):
+        if is_pylock_filename(Path(source).name):
+            raise UsageError(f"{source}: a pylock.toml is not an input of compile (it is "
+                             "installed as it is: pyffin pip sync pylock.toml)")
     if universal or environments or required_environments:
         from pyffin.api import universal as universal_module
 
