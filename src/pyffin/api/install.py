@@ -138,6 +138,8 @@ def sync(
     sources: Sequence[str | Path] = (),
     *,
     constraints: Sequence[str | Path] = (),
+    extras: Sequence[str] = (),
+    all_extras: bool = False,
     groups: Sequence[str] = (),
     only_groups: Sequence[str] = (),
     all_groups: bool = False,
@@ -154,13 +156,15 @@ def sync(
     allow_empty: bool = False,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
-    added; everything else is removed). Sources without any requirement raise
+    added; everything else is removed), or a ``pylock.toml``'s packages for it (``extras``
+    and ``groups`` select the lock's optional parts). Sources without any requirement raise
     :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed."""
     from pyffin.requirements import GroupSelection
 
     return _Operation(session, python, system, break_system_packages, change, reporter,
                       build).run(
-        sources=sources, constraints=constraints, sync=True, no_deps=True,
+        sources=sources, constraints=constraints, sync=True, no_deps=True, extras=extras,
+        all_extras=all_extras,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
         resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
 
