@@ -439,6 +439,17 @@ def test_what_a_lock_cannot_do(optional_lock: Path, tmp_path: Path, args: tuple[
     assert freeze(python) == []
 
 
+def test_a_newer_minor_lock_version_is_read_with_a_warning(optional_lock: Path,
+                                                          tmp_path: Path) -> None:
+    optional_lock.write_text(optional_lock.read_text().replace('"1.0"', '"1.3"', 1))
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    result = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
+                    cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert "pylock.toml is lock version 1.3; pyffin reads version 1.0" in result.stderr
+    assert freeze(python) == ["lib==2.0", "tool==0.5"]
+
+
 def test_a_malformed_lock_names_the_file_and_key_and_installs_nothing(
         optional_lock: Path, tmp_path: Path) -> None:
     text = optional_lock.read_text()

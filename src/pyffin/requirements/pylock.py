@@ -21,4 +21,11 @@ def read_pylock(path: str | os.PathLike[str]) -> PylockFile:
         data = toml.read(path, PylockError)
     except FileNotFoundError:
         raise PylockError(f"{shown}: no such file") from None
-    return from_table(data, shown)
+    lock = from_table(data, shown)
+    if lock.lock_version.strip() not in ("1", "1.0"):
+        from pyffin import log
+
+        # PEP 751: a newer minor version is read, with a warning.
+        log.warn(f"{shown} is lock version {lock.lock_version}; pyffin reads version 1.0 and "
+                 "may miss what is newer")
+    return lock
