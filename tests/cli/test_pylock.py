@@ -8,6 +8,7 @@ the benchmark tools; without it those checks are skipped).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -325,14 +326,17 @@ def test_sync_removes_what_the_lock_does_not_list_and_install_does_not(
     assert freeze(python) == ["lib==1.0"]
 
 
-def test_a_lock_uv_wrote_syncs(index: IndexServer, work: Path, tmp_path: Path) -> None:
-    """``data/pylock.uv.toml`` is ``uv pip compile --format pylock.toml --no-header`` of these
-    tests' ``requirements.in`` against this index (uv 0.13.9), its URL replaced by
-    ``{index}`` and its requires-python (the Python it ran with) by ``{requires-python}``."""
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_a_lock_another_tool_wrote_syncs(index: IndexServer, work: Path, tmp_path: Path,
+                                         tool: str) -> None:
+    """``data/pylock.uv.toml`` is ``uv pip compile --format pylock.toml --no-header`` (uv
+    0.13.9) and ``data/pylock.pip.toml`` ``pip lock`` (pip 26.3) of these tests'
+    ``requirements.in`` against this index, its URL replaced by ``{index}`` and uv's
+    requires-python (the Python it ran with) by ``{requires-python}``."""
     version = ".".join(map(str, sys.version_info[:3]))
-    text = (DATA / "pylock.uv.toml").read_text().replace("{index}", index.url).replace(
+    text = (DATA / f"pylock.{tool}.toml").read_text().replace("{index}", index.url).replace(
         "{requires-python}", f">={version}")
-    assert "created-by = \"uv\"" in text
+    assert f'created-by = "{tool}"' in text
     (work / "pylock.toml").write_text(text)
     python = new_venv(tmp_path / "venv", tmp_path / "cache")
     synced = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
@@ -340,6 +344,35 @@ def test_a_lock_uv_wrote_syncs(index: IndexServer, work: Path, tmp_path: Path) -
     assert synced.returncode == 0, synced
     assert freeze(python) == ["app==1.0", "fast==3.0", "lib==2.0", "tool==0.5"]
     assert not [r for r in index.request_log if r.path.startswith("/simple")]
+
+
+@functools.cache
+def find_pip() -> Path | None:
+    """A pip that installs from a pylock.toml (26.3 in the benchmark tools, beside uv)."""
+    pip = UV.parent / "pip" if UV is not None else None
+    if pip is None or not pip.is_file():
+        return None
+    help_text = subprocess.run([pip, "install", "--help"], capture_output=True, text=True,
+                               timeout=60).stdout
+    return pip if "pylock.toml" in help_text else None
+
+
+@pytest.mark.skipif(find_pip() is None, reason="no pip that reads pylock.toml")
+def test_pip_installs_pyffins_lock(index: IndexServer, work: Path, tmp_path: Path) -> None:
+    pip = find_pip()
+    assert pip is not None
+    pins = compile_(index, tmp_path / "cache", "requirements.in", "--no-header",
+                    "--no-annotate")
+    assert compile_(index, tmp_path / "cache", "requirements.in",
+                    "-o", "pylock.toml").returncode == 0
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    installed = subprocess.run(
+        [pip, "--python", python, "install", "-r", "pylock.toml", "--no-cache-dir",
+         "--disable-pip-version-check"],
+        capture_output=True, text=True, env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+        timeout=180)
+    assert installed.returncode == 0, installed.stderr
+    assert freeze(python) == pins.stdout.split()
 
 
 @pytest.mark.skipif(UV is None, reason="uv is not available")
