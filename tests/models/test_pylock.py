@@ -230,3 +230,16 @@ def test_the_validator_catches_what_the_pep_forbids() -> None:
         "packages[1].sdist.hashes: required, at least one hex digest",
         "packages[1].dependencies: {'name': 'zzz'} names no package",
     ]
+
+
+def test_wheel_tags_expand_compressed_tag_sets() -> None:
+    from pyffin.models.pylock import wheel_tags
+
+    assert wheel_tags("a-1.0-py2.py3-none-any.whl") == ((), frozenset({"py2-none-any",
+                                                                        "py3-none-any"}))
+    assert wheel_tags("a-1.0-12b-cp312-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl") == (
+        (12, "b"), frozenset({"cp312-abi3-manylinux_2_17_x86_64",
+                              "cp312-abi3-manylinux2014_x86_64"}))
+    for bad in ("a-1.0.tar.gz", "a-1.0-py3-any.whl", "a-1.0-x-py3-none-any.whl",
+                "a--py3-none-any.whl"):
+        assert wheel_tags(bad) is None, bad

@@ -167,14 +167,16 @@ def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown
 
 def _best_wheel(wheels: Sequence[LockedFile], tags: Sequence[str]) -> LockedFile | None:
     """The wheel whose best tag comes first in ``tags``; a higher build tag breaks a tie."""
-    from packaging.utils import parse_wheel_filename
+    from pyffin.models.pylock import wheel_tags
 
     rank = {tag: i for i, tag in enumerate(tags)}
     best: tuple[int, tuple[int, str] | tuple[()]] | None = None
     chosen = None
     for wheel in wheels:
-        _, _, build, wheel_tags = parse_wheel_filename(wheel.filename)  # checked when read
-        ranks = [rank[str(t)] for t in wheel_tags if str(t) in rank]
+        parsed = wheel_tags(wheel.filename)
+        assert parsed is not None  # checked when the lock was read
+        build, expanded = parsed
+        ranks = [rank[t] for t in expanded if t in rank]
         if not ranks:
             continue
         key = (-min(ranks), build)

@@ -200,14 +200,9 @@ class _Reader:
             name=self.get(table, "name", path, str), size=size,
             upload_time=upload_time.timestamp() if upload_time is not None else None,
             subdirectory=self.get(table, "subdirectory", path, str))
-        if wheel:
-            from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-            try:
-                parse_wheel_filename(locked.filename)
-            except InvalidWheelFilename:
-                raise self.fail(path, f"{locked.filename!r} is not a wheel's filename "
-                                      "(give it as `name`)") from None
+        if wheel and wheel_tags(locked.filename) is None:
+            raise self.fail(path, f"{locked.filename!r} is not a wheel's filename "
+                                  "(give it as `name`)")
         return locked
 
     def package(self, table: Any, path: str) -> LockedPackage:
@@ -270,6 +265,23 @@ class _Reader:
                            f"{path}.requires-python"),
             tuple(dependencies), self.get(table, "index", path, str), vcs, directory, archive,
             sdist, wheels, path)
+
+
+def wheel_tags(filename: str) -> tuple[tuple[int, str] | tuple[()], frozenset[str]] | None:
+    """The build tag (``()`` when none) and the expanded tags (``py3-none-any``) of a wheel
+    filename; ``None`` if it is not one. (``packaging.utils`` would import
+    ``packaging.tags``, which an install from a lock has no other use for.)"""
+    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
+    if len(parts) not in (5, 6) or not all(parts):
+        return None
+    build: tuple[int, str] | tuple[()] = ()
+    if len(parts) == 6:
+        match = re.fullmatch(r"(\d+)(.*)", parts[2])
+        if match is None:
+            return None
+        build = (int(match[1]), match[2])
+    pythons, abis, platforms = (part.lower().split(".") for part in parts[-3:])
+    return build, frozenset(f"{p}-{a}-{m}" for p in pythons for a in abis for m in platforms)
 
 
 def _toml_type(name: str) -> str:
