@@ -610,4 +610,5 @@ def test_git_and_url_sources_round_trip(index: IndexServer, work: Path, tmp_path
 
     [record] = python.parent.parent.glob("lib/python3.*/site-packages/gitpkg-1.0.dist-info/"
                                          "direct_url.json")
-    assert json.loads(record.read_text())["vcs_info"]["commit_id"] == first  # not main's
+    assert json.loads(record.read_text())["vcs_info"] == {  # the tag's commit, not main's
+        "vcs": "git", "commit_id": first, "requested_revision": "v1"}

@@ -455,6 +455,9 @@ class _Operation:
             result = InstallResult(env, dry_run=self.change.dry_run)
             wanted = operations.wanted(chosen.resolution,
                                        requested={p.name for p in chosen.resolution})
+            if chosen.requested_revisions:
+                wanted = [_with_revision(w, chosen.requested_revisions.get(w.name))
+                          for w in wanted]
             result.resolved = len(wanted)
             plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
                              reinstall_packages={checked_name(n) for n in
@@ -480,6 +483,18 @@ class _Operation:
             compile_bytecode([Path(p) for p in dict.fromkeys(
                 (env.scheme.purelib, env.scheme.platlib))], python)
         return result
+
+
+def _with_revision(wanted: Wanted, revision: str | None) -> Wanted:
+    """``wanted`` with the git revision the lock says was asked for in its PEP 610 record
+    (the source is fetched at the locked commit, so the record would name the commit)."""
+    record = wanted.direct_url
+    if revision is None or record is None or "vcs_info" not in record:
+        return wanted
+    from pyffin.records import replace
+
+    return replace(wanted, direct_url={
+        **record, "vcs_info": {**record["vcs_info"], "requested_revision": revision}})
 
 
 def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],

@@ -38,6 +38,9 @@ class LockedInstall:
 
     resolution: Resolution
     hashes: Mapping[str, tuple[str, ...]]
+    #: The revision each git source was asked for (a branch or tag; the lock pins its
+    #: commit), for the PEP 610 record, by name.
+    requested_revisions: Mapping[str, str]
 
 
 def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[str, str],
@@ -77,6 +80,7 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
             "dependency_groups": frozenset(groups or lock.default_groups)}
     packages: dict[str, ResolvedPackage] = {}
     hashes: dict[str, tuple[str, ...]] = {}
+    revisions: dict[str, str] = {}
     base = Path(shown).absolute().parent
     for package in lock.packages:
         if package.marker is not None and not Marker.parse(package.marker).evaluate(
@@ -99,7 +103,9 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
         packages[package.name] = ResolvedPackage(package.name, version, dist=dist)
         if digests:
             hashes[package.name] = digests
-    return LockedInstall(Resolution(dict(sorted(packages.items()))), hashes)
+        if package.vcs is not None and package.vcs.requested_revision:
+            revisions[package.name] = package.vcs.requested_revision
+    return LockedInstall(Resolution(dict(sorted(packages.items()))), hashes, revisions)
 
 
 def _distribution(package: LockedPackage, base: Path, tags: Sequence[str], shown: str,
