@@ -472,6 +472,19 @@ def test_what_a_lock_cannot_do(optional_lock: Path, tmp_path: Path, args: tuple[
     assert freeze(python) == []
 
 
+def test_syncing_an_empty_lock_needs_asking(index: IndexServer, work: Path,
+                                            tmp_path: Path) -> None:
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    assert pyffin("pip", "install", "lib", "--python", python, "--index-url", index.index_url,
+                  "--no-config", cache_dir=tmp_path / "cache").returncode == 0
+    (work / "pylock.toml").write_text('lock-version = "1.0"\ncreated-by = "x"\npackages = []\n')
+    for args, expected in (((), ["lib==2.0"]), (("--allow-empty-requirements",), [])):
+        result = pyffin("pip", "sync", "pylock.toml", *args, "--python", python,
+                        "--no-config", cache_dir=tmp_path / "cache")
+        assert result.returncode == 0, result
+        assert freeze(python) == expected
+
+
 def test_a_newer_minor_lock_version_is_read_with_a_warning(optional_lock: Path,
                                                           tmp_path: Path) -> None:
     optional_lock.write_text(optional_lock.read_text().replace('"1.0"', '"1.3"', 1))

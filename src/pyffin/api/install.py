@@ -291,7 +291,7 @@ class _Operation:
         if lock is not None:
             return self._run_lock(lock, started, sync=sync, extras=extras,
                                   all_extras=all_extras, groups=groups,
-                                  options=resolve_options)
+                                  options=resolve_options, allow_empty=allow_empty)
         cutoffs = resolve_options.cutoffs()
         # As uv: the requirements are read before the environment is looked for (and
         # announced); only a project read through its build backend needs it sooner.
@@ -410,8 +410,8 @@ class _Operation:
 
 
     def _run_lock(self, path: str, started: float, *, sync: bool, extras: Sequence[str],
-                  all_extras: bool, groups: GroupSelection | None, options: ResolveOptions
-                  ) -> InstallResult:
+                  all_extras: bool, groups: GroupSelection | None, options: ResolveOptions,
+                  allow_empty: bool) -> InstallResult:
         """Install the packages a ``pylock.toml`` has for the environment (see
         :mod:`pyffin.api.locked`): no resolution, no index page."""
         from pyffin.api import locked, operations
@@ -421,6 +421,11 @@ class _Operation:
         from pyffin.requirements.pylock import read_pylock
 
         lock = read_pylock(path)
+        if not lock.packages and sync and not allow_empty:
+            log.warn(f"Requirements file `{path}` does not contain any dependencies")
+            raise EmptyRequirementsError(
+                "no requirements found", hint="use --allow-empty-requirements to clear the "
+                "environment")
         wanted_extras = set(lock.extras) if all_extras else {checked_name(e) for e in extras}
         selection = groups or None
         if selection is not None and selection.only_groups:
