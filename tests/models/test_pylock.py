@@ -197,9 +197,9 @@ def test_an_empty_lock_still_has_its_packages_key() -> None:
 
 
 def test_strings_are_escaped() -> None:
-    lock = PylockFile("1.0", 'say "hi"\\\n', (LockedPackage(
+    lock = PylockFile("1.0", 'say "hi"\\\n\x7f\x00', (LockedPackage(
         "a", directory=LockedDirectory("dir with ü and \"quotes\"")),))
-    assert from_table(loads(dumps(lock)), "x").created_by == 'say "hi"\\\n'
+    assert from_table(loads(dumps(lock)), "x").created_by == 'say "hi"\\\n\x7f\x00'
     assert from_table(loads(dumps(lock)), "x").packages[0].directory == LockedDirectory(
         "dir with ü and \"quotes\"")
 

@@ -410,10 +410,10 @@ def _key(key: str) -> str:
 
 
 def _string(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
+    """A TOML basic string: JSON's escapes are TOML's, but TOML also refuses a raw DEL."""
     import json
 
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _datetime(timestamp: float) -> str:
