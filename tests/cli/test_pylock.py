@@ -265,6 +265,19 @@ def test_a_universal_lock_marks_where_each_package_is_needed(
     assert freeze(python) == ["app==1.0", "fast==3.0", "lib==2.0", "tool==0.5"]  # no win
 
 
+def test_a_universal_lock_keeps_its_pins(index: IndexServer, work: Path, tmp_path: Path
+                                         ) -> None:
+    (work / "requirements.in").write_text("lib\n")
+    result = compile_(index, tmp_path / "cache", "requirements.in", "--universal",
+                      "-o", "pylock.toml")
+    assert result.returncode == 0, result
+    (work / "pylock.toml").write_text(result.stdout.replace('"2.0"', '"1.0"'))
+    again = compile_(index, tmp_path / "cache", "requirements.in", "--universal",
+                     "-o", "pylock.toml")
+    assert again.returncode == 0, again
+    assert [p["version"] for p in loads(again.stdout)["packages"]] == ["1.0"]
+
+
 def test_a_universal_lock_records_its_environments(index: IndexServer, work: Path,
                                                    tmp_path: Path) -> None:
     result = compile_(index, tmp_path / "cache", "requirements.in", "--universal",
