@@ -132,6 +132,8 @@ def test_an_output_file_named_as_a_lock_gets_a_lock(index: IndexServer, work: Pa
                            "dots), not 'locks.toml'"),
     (("-o", "pylock.a.b.toml"), "not 'pylock.a.b.toml'"),
     (("--format", "pylock.toml", "-o", "requirements.txt"), "not 'requirements.txt'"),
+    (("--format", "requirements.txt", "-o", "pylock.toml"),
+     "pylock.toml names a PEP 751 lock file: requirements.txt syntax does not belong in it"),
 ])
 def test_a_lock_must_be_named_as_pep_751_says(index: IndexServer, work: Path, tmp_path: Path,
                                                args: tuple[str, ...], message: str) -> None:

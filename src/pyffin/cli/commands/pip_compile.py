@@ -245,6 +245,10 @@ def _output_format(given: str | None, output_file: str | None
     if given is None:
         given = "pylock.toml" if name is not None and name.lower().endswith(".toml") \
             else "requirements.txt"
+    if given == "requirements.txt" and name is not None and is_pylock_filename(name):
+        raise UsageError(f"{name} names a PEP 751 lock file: requirements.txt syntax does not "
+                         "belong in it", hint="drop --format requirements.txt, or name the "
+                         "output requirements.txt")
     if given == "pylock.toml" and name is not None and not is_pylock_filename(name):
         raise UsageError(f"the output file of a lock must be named pylock.toml or "
                          f"pylock.NAME.toml (NAME without dots), not {name!r}")
