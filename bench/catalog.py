@@ -7,7 +7,16 @@ from typing import NamedTuple
 #: Tools in the order they run within a round and appear in tables.
 TOOLS: tuple[str, ...] = ("pip", "uv", "pyffin")
 
-TOOL_LABELS: dict[str, str] = {"pip": "pip / pip-tools", "uv": "uv", "pyffin": "pyffin"}
+TOOL_LABELS: dict[str, str] = {
+    "pip": "pip / pip-tools",
+    "uv": "uv",
+    "pyffin": "pyffin",
+    "python": "python -I -c pass",
+}
+
+#: The floor every Python program starts from: ``python -I -c pass`` of the benchmark
+#: interpreter, measured beside the tools in the start-up scenario (not a table column).
+BASELINE = "python"
 
 
 class Scenario(NamedTuple):
@@ -74,6 +83,14 @@ SCENARIOS: dict[str, Scenario] = {
         "venv",
         False,
     ),
+    "startup": Scenario(
+        "start-up (--version)",
+        "print the tool's version (pip column: `pip --version`); alternating with the tools, "
+        "`python -I -c pass` of the benchmark interpreter is timed as the floor a Python "
+        "program starts from",
+        "version",
+        False,
+    ),
     "universal-warm": Scenario(
         "resolve universal warm",
         "compile the set's `.in` with `--universal --python-version 3.9`: one file for every "
@@ -133,6 +150,10 @@ BACKTRACKING_SDKS = 700
 
 #: The pseudo set under which venv creation is recorded.
 VENV_SET = "venv"
+#: The pseudo set under which start-up is recorded.
+STARTUP_SET = "startup"
+#: ``pyffin --version`` may take at most this many times ``python -I -c pass`` (issue 11).
+STARTUP_TARGET = 1.5
 
 
 def scaling_set(size: int) -> str:

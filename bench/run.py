@@ -26,6 +26,7 @@ from bench.catalog import (
     SCALING_SIZES,
     SCENARIOS,
     SET_SCENARIOS,
+    STARTUP_SET,
     TOOLS,
     UNIVERSAL_PYTHON,
     UNIVERSAL_SCENARIOS,
@@ -83,7 +84,8 @@ def select(args: argparse.Namespace) -> Selection:
     measured: list[str] = (
         ["small"] if args.quick else (args.sets or [*SET_NAMES, BACKTRACKING_SET])
     )
-    scenarios: list[str] = args.scenarios or [*SET_SCENARIOS, *UNIVERSAL_SCENARIOS, "venv"]
+    scenarios: list[str] = args.scenarios or [
+        *SET_SCENARIOS, *UNIVERSAL_SCENARIOS, "venv", "startup"]
     _validate(measured, scenarios)
     scaling = not (args.quick or args.no_scaling)
     needed = dict.fromkeys([*measured, *(SCALING_SOURCES if scaling else ())])
@@ -247,6 +249,10 @@ def _measure(
             # Only the venv path matters here; no requirements, no index.
             none = Path(os.devnull)
             measure(Target(VENV_SET, none, none, servers["main"].index_url, None), "venv")
+        if "startup" in selection.scenarios:
+            none = Path(os.devnull)
+            target = Target(STARTUP_SET, none, none, servers["main"].index_url, None)
+            measure(target, "startup")
         if selection.scaling:
             order = closed_order([selection.sets[s] for s in SCALING_SOURCES])
             for size in SCALING_SIZES:
@@ -315,7 +321,7 @@ def _validate(set_names: Sequence[str], scenarios: Sequence[str]) -> None:
     unknown = [s for s in set_names if s not in known]
     if unknown:
         raise BenchError(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(known)}")
-    allowed = [*SET_SCENARIOS, *UNIVERSAL_SCENARIOS, "venv"]
+    allowed = [*SET_SCENARIOS, *UNIVERSAL_SCENARIOS, "venv", "startup"]
     unknown = [s for s in scenarios if s not in allowed]
     if unknown:
         raise BenchError(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import DATA_DIR
-from bench.catalog import SCENARIOS
+from bench.catalog import BASELINE, SCENARIOS
 from bench.results import FAILED, OK, UNSUPPORTED, Measurement
 from bench.sets import (
     Pin,
@@ -88,12 +88,14 @@ class Runner:
             remove(self.cache(tool))
 
     def run(self, target: Target, scenario: str, repeat: int) -> list[Measurement]:
-        """All tools through one scenario: setup each, then ``repeat`` rounds of A, B, C."""
+        """All tools through one scenario: setup each, then ``repeat`` rounds of A, B, C. The
+        start-up scenario also times the baseline (:data:`bench.catalog.BASELINE`), last."""
         operation = SCENARIOS[scenario].operation
+        tools = (*self.tools, BASELINE) if operation == "version" else self.tools
         active: list[_Progress] = []
         results: dict[str, Measurement] = {}
         steps: dict[str, _Steps] = {}
-        for tool in self.tools:
+        for tool in tools:
             steps[tool] = self._steps(target, scenario, tool)
             impossible = self.toolbox.supports_scenario(tool, scenario)
             if impossible is not None or not self.toolbox.supports(tool, operation):
@@ -146,7 +148,7 @@ class Runner:
                 command=self.display(steps[progress.tool].command, target),
                 note="; ".join(dict.fromkeys(n for n in [*notes, *progress.notes] if n)),
             )
-        return [results[tool] for tool in self.tools]
+        return [results[tool] for tool in tools]
 
     def display(self, command: Sequence[str], target: Target) -> str:
         """The command with this machine's paths and the mirror's port as placeholders."""
@@ -197,6 +199,8 @@ class Runner:
         def check_installed() -> str | None:
             return _compare(target.expected, venv, "installed")
 
+        if SCENARIOS[scenario].operation == "version":
+            return _Steps(tb.version(tool), [untimed(tb.version(tool))], [], None)
         if SCENARIOS[scenario].operation == "compile":
             compile_cmd = tb.compile(tool, target.requirements_in, output, index, cache,
                                      universal=target.universal)

@@ -36,7 +36,7 @@ ENVIRONMENT_NOTE = (
     "working directory"
 )
 
-OPERATIONS: tuple[str, ...] = ("compile", "install", "sync", "venv")
+OPERATIONS: tuple[str, ...] = ("compile", "install", "sync", "venv", "version")
 #: pyffin's subcommand for each operation (its support is detected with ``--help``).
 PYFFIN_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "compile": ("pip", "compile"),
@@ -166,7 +166,14 @@ class Toolbox:
         return self.tools_venv / "bin" / name
 
     def supports(self, tool: str, operation: str) -> bool:
-        return tool != "pyffin" or operation in self.pyffin_help
+        return tool != "pyffin" or operation == "version" or operation in self.pyffin_help
+
+    def version(self, tool: str) -> list[str]:
+        """The start-up command: ``TOOL --version``, or for the baseline ``python -I -c pass``
+        of the benchmark interpreter."""
+        if tool == "python":
+            return [str(self.python), "-I", "-c", "pass"]
+        return [str(self.bin(tool)), "--version"]
 
     def compile(
         self,

@@ -323,6 +323,23 @@ class Configuration:
         if self.config_file is not None:  # named by the user: a bad one fails right away
             self._layer("file", self._explicit_file)
 
+    def files(self) -> list[Path]:
+        """Every file whose presence or content can change what this configuration says, there
+        or not (for answers remembered across runs): the ``--config-file``, or else the
+        ``pyffin.toml`` and ``pyproject.toml`` of the working directory and of each parent and
+        the user's ``pyffin.toml``; and pip's configuration files."""
+        files: list[Path] = []
+        if self.config_file is not None:
+            files.append(self.config_file.absolute())
+        elif not self.no_config:
+            start = self.cwd if self.cwd is not None else Path.cwd()
+            for directory in (start, *start.parents):
+                files += [directory / "pyffin.toml", directory / "pyproject.toml"]
+            files.append(user_config_path(self.environ))
+        if not self.no_config:
+            files += pip_config_files(self.environ)
+        return files
+
     def get(self, key: str) -> Found | None:
         """The value of the setting ``key`` at the highest level that sets it."""
         for layer in self._layers(BY_KEY[key]):

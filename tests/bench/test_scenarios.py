@@ -100,6 +100,17 @@ def test_an_offline_run_uses_the_cache_an_online_warm_up_filled(tmp_path: Path,
     assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # warm-up online, 2 offline
 
 
+def test_start_up_times_the_interpreter_alone_beside_the_tools(tmp_path: Path,
+                                                              calls: Path) -> None:
+    runner = make_runner(tmp_path, ("uv", "pyffin"))
+    uv, pyffin, python = runner.run(target(tmp_path), "startup", repeat=2)
+    assert [(m.tool, m.status, len(m.times)) for m in (uv, pyffin, python)] == [
+        ("uv", OK, 2), ("pyffin", FAILED, 0), ("python", OK, 2)]
+    assert uv.command == "$TOOLS/bin/uv --version"
+    assert python.command == "$PYTHON -I -c pass"
+    assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # a warm-up, then 2 runs
+
+
 def test_a_universal_compile_passes_its_options_and_pip_has_none(tmp_path: Path) -> None:
     toolbox = Toolbox(tmp_path / "tools", Path(sys.executable))
     options = ("--universal", "--python-version", "3.9")
