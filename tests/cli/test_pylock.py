@@ -657,3 +657,37 @@ def test_an_sdist_that_does_not_match_the_locks_hash_is_not_built(
     assert "app-1.0.tar.gz" in result.stderr and good in result.stderr, result
     assert freeze(python) == []
     assert not list(cache.glob("sdists-v*/**/*.whl"))  # nothing was built
+
+
+def test_a_noop_sync_of_a_lock_is_replayed_until_the_lock_changes(
+        optional_lock: Path, index: IndexServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a no-op sync of requirements (:mod:`pyffin.cli.noop`): the lock is stamped."""
+    import time
+
+    from pyffin.cli import noop
+    from pyffin.stamps import SETTLED_NS
+
+    answers: list[int | None] = []
+    real = noop.replay
+    monkeypatch.setattr(noop, "replay", lambda *a: answers.append(real(*a)) or answers[-1])
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+
+    def sync() -> Result:
+        result = pyffin("pip", "sync", "pylock.toml", "--python", python, "--no-config",
+                        cache_dir=tmp_path / "cache")
+        assert result.returncode == 0, result
+        return result
+
+    sync()
+    time.sleep(SETTLED_NS / 1e9 + 0.02)
+    assert "Audited 2 packages" in sync().stderr  # recorded
+    answers.clear()
+    assert "Audited 2 packages" in sync().stderr
+    assert answers == [0]
+    time.sleep(SETTLED_NS / 1e9 + 0.02)
+    optional_lock.write_text(optional_lock.read_text().replace(
+        "'dev' in dependency_groups", "'docs' in dependency_groups"))
+    assert " - tool==0.5" in sync().stderr
+    assert answers[-1] is None
+    assert freeze(python) == ["lib==2.0"]

@@ -476,6 +476,13 @@ class _Operation:
             result.planned = plan.to_install
             result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
             result.audited = len(plan.kept)
+            result.sources = (path,)
+            if plan.is_noop and not self.change.dry_run and all(
+                    p.dist is not None and p.dist.direct is None for p in chosen.resolution):
+                # Nothing resolved, nothing to do, and nothing read but the lock and the
+                # environment (no source tree whose version a build reports): reported, and
+                # replayable, as a no-op sync of requirements.
+                result.resolved = None
             if self.change.dry_run or plan.is_noop:
                 result.timings["audit"] = time.perf_counter() - started
                 return result
