@@ -212,6 +212,18 @@ def test_lock_markers_see_the_extras_and_groups_of_the_installation() -> None:
     assert not marker.evaluate(env)  # outside a lock both sets are empty
 
 
+def test_the_validator_allows_a_name_twice_only_under_disjoint_markers() -> None:
+    def lock(*markers: str) -> str:
+        return 'lock-version = "1.0"\ncreated-by = "x"\n' + "".join(
+            f'[[packages]]\nname = "a"\nversion = "{i}"\nmarker = "{m}"\n'
+            f'wheels = [{{ url = "https://f/a-{i}-py3-none-any.whl", hashes = {{ sha256 = '
+            f'"{SHA}" }} }}]\n' for i, m in enumerate(markers))
+
+    assert validator.problems(lock("python_version < '3.12'", "python_version >= '3.12'")) == []
+    assert validator.problems(lock("sys_platform == 'linux'", "python_version >= '3.12'")) == [
+        "packages[1]: a second a entry whose marker does not tell it apart"]
+
+
 def test_the_validator_catches_what_the_pep_forbids() -> None:
     assert validator.problems(textwrap.dedent(f"""\
         lock-version = "1.0"

@@ -79,10 +79,10 @@ def problems(text: str) -> list[str]:
             _marker(marker, f"{where}.marker", out)
         if "requires-python" in package:
             _specifier(package["requires-python"], f"{where}.requires-python", out)
-        # Unique names per marker: two entries of a name need markers (the PEP: "the same
-        # name ... with different markers"); two unmarked ones always collide.
+        # Unique names per marker: entries of one name need markers no environment satisfies
+        # together, or an installer finds two to install there (PEP 751 makes that an error).
         markers = seen.setdefault(name, [])
-        if None in markers or (markers and marker is None) or marker in markers:
+        if any(_overlap(marker, other) for other in markers):
             out.append(f"{where}: a second {name} entry whose marker does not tell it apart")
         markers.append(marker)
         sources = [k for k in ("vcs", "directory", "archive") if k in package]
@@ -142,6 +142,18 @@ def _file(table: Any, where: str, out: list[str], extra: set[str] = set()) -> No
         out.append(f"{where}.upload-time: must be an offset date-time")
     if "size" in table and (not isinstance(table["size"], int) or table["size"] < 0):
         out.append(f"{where}.size: must be a non-negative integer")
+
+
+def _overlap(a: str | None, b: str | None) -> bool:
+    """Whether some environment satisfies both markers (``None``: every environment)."""
+    if a is None or b is None:
+        return True
+    from pyffin.models.markers import Marker as Algebra
+
+    try:
+        return not Algebra.parse(a).is_disjoint(Algebra.parse(b))
+    except ValueError:
+        return a == b  # an invalid marker is reported on its own
 
 
 def _marker(text: Any, where: str, out: list[str]) -> None:
