@@ -156,13 +156,14 @@ def test_a_lock_is_not_an_input_of_compile(index: IndexServer, work: Path,
 def test_the_format_option_writes_a_lock_to_stdout(index: IndexServer, work: Path,
                                                    tmp_path: Path) -> None:
     result = compile_(index, tmp_path / "cache", "requirements.in", "--format", "pylock.toml",
-                      "--no-header", "--no-emit-package", "tool")
+                      "--no-header", "--no-emit-package", "tool,lib")
     assert result.returncode == 0, result
     assert result.stdout.startswith('lock-version = "1.0"\n')
     assert result.stdout.endswith("\n# The following packages were excluded from the "
-                                  "output:\n# tool\n")
-    lock = validator.check(result.stdout)
-    assert "tool" not in {p["name"] for p in lock["packages"]}
+                                  "output:\n# tool\n# lib\n")
+    lock = validator.check(result.stdout)  # app's dependencies no longer name lib
+    assert [(p["name"], p.get("dependencies")) for p in lock["packages"]] == [
+        ("app", [{"name": "fast"}]), ("fast", None)]
 
 
 def test_an_existing_lock_keeps_its_pins(index: IndexServer, work: Path, tmp_path: Path

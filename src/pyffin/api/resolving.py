@@ -65,15 +65,20 @@ class CompileResult:
         from pyffin.models.pylock import dumps
         from pyffin.records import replace
 
-        omitted = frozenset(checked_name(n) for n in no_emit_packages)
+        given = list(dict.fromkeys(checked_name(n) for n in no_emit_packages))
+        omitted = frozenset(given)
         base = os.path.abspath(directory if directory is not None else os.curdir)
         relative = {name for name, text in self.written().items()
                     if not os.path.isabs(text.removeprefix("-e ").strip())}
         packages = [_relative_paths(p, base) if p.name in relative else p
                     for p in self.lock.packages if p.name not in omitted]
+        if omitted:  # nor named as a dependency: each entry names one that is there
+            packages = [replace(p, dependencies=tuple(
+                d for d in p.dependencies if d.get("name") not in omitted)) for p in packages]
         header = [_HEADER, f"#    {header_command}"] if header_command is not None else []
         lines = dumps(replace(self.lock, packages=tuple(packages)), header=header)
-        excluded = sorted(omitted & {p.name for p in self.lock.packages})
+        locked = {p.name for p in self.lock.packages}
+        excluded = [name for name in given if name in locked]  # as given, as uv lists them
         if excluded:
             lines += "\n# The following packages were excluded from the output:\n" + "".join(
                 f"# {name}\n" for name in excluded)
