@@ -90,6 +90,7 @@ def test_markers_see_the_environment_extras_and_groups() -> None:
         extras=["x"], **{"dependency-groups": ["dev"], "default-groups": ["dev"]})
     assert sorted(chosen(data)) == ["c"]  # the default groups
     assert sorted(chosen(data, extras={"x"}, groups={"dev"})) == ["b", "c"]
+    assert sorted(chosen(data, groups=set())) == []  # no group at all, not the defaults
 
 
 def test_one_entry_per_name_may_apply() -> None:

@@ -458,6 +458,7 @@ def optional_lock(index: IndexServer, work: Path) -> Path:
     (("--all-extras", "--group", "docs"), ["fast==3.0", "lib==2.0"]),
     (("--all-groups", "--no-group", "dev"), ["lib==2.0"]),
     (("--all-groups",), ["lib==2.0", "tool==0.5"]),
+    (("--no-group", "dev"), ["lib==2.0"]),  # not even as a default group
 ])
 def test_extras_and_groups_select_the_parts_the_lock_records(
         optional_lock: Path, tmp_path: Path, args: tuple[str, ...], expected: list[str]

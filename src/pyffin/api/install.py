@@ -432,14 +432,15 @@ class _Operation:
                 "no requirements found", hint="use --allow-empty-requirements to clear the "
                 "environment")
         wanted_extras = set(lock.extras) if all_extras else {checked_name(e) for e in extras}
-        selection = groups or None
-        if selection is not None and selection.only_groups:
+        if groups is not None and groups.only_groups:
             raise UsageError("--only-group does not apply to a pylock.toml: use --group")
-        group_names: set[str] = set()
-        if selection is not None:
-            group_names = (set(lock.dependency_groups) if selection.all_groups
-                           else {checked_name(g) for g in selection.groups})
-            group_names -= {checked_name(g) for g in selection.no_groups}
+        # Without --group, the lock's default groups (PEP 751); --no-group takes from either.
+        group_names = set(lock.default_groups)
+        if groups:
+            group_names = (set(lock.dependency_groups) if groups.all_groups
+                           else {checked_name(g) for g in groups.groups})
+        if groups is not None:
+            group_names -= {checked_name(g) for g in groups.no_groups}
         env = self.environment()
         with self.locked(env):
             debris: list[str] = []

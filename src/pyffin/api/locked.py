@@ -44,12 +44,13 @@ class LockedInstall:
 
 
 def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[str, str],
-           tags: Sequence[str], extras: Collection[str] = (), groups: Collection[str] = (),
+           tags: Sequence[str], extras: Collection[str] = (),
+           groups: Collection[str] | None = None,
            version_of: Callable[[str, Distribution], Version] | None = None,
            binary: BinaryPolicy | None = None) -> LockedInstall:
     """The packages of ``lock`` (read from ``path``) for the environment whose marker values
     are ``markers`` and whose wheel tags (best first) are ``tags``, with ``extras`` and
-    dependency ``groups`` (normalized; no groups: the lock's default ones). ``version_of``
+    dependency ``groups`` (normalized; ``None``: the lock's default ones). ``version_of``
     gives the version of a source tree the lock names no version for (by building its
     metadata). ``binary`` (``--no-binary``, ``--only-binary``, ``--no-build``) rules out
     wheels or sources of some packages, as for a resolution. Raises
@@ -71,13 +72,13 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
         raise PylockError(f"{shown} is not for this environment: none of its `environments` "
                           "holds (" + "; ".join(lock.environments) + ")")
     for kind, asked, known in (("extra", extras, lock.extras),
-                               ("dependency group", groups, lock.dependency_groups)):
+                               ("dependency group", groups or (), lock.dependency_groups)):
         unknown = sorted(set(asked) - set(known))
         if unknown:
             raise PylockError(f"{shown} records no {kind} {', '.join(unknown)} (it has: "
                               f"{', '.join(known) or 'none'})")
     sets = {"extras": frozenset(extras),
-            "dependency_groups": frozenset(groups or lock.default_groups)}
+            "dependency_groups": frozenset(lock.default_groups if groups is None else groups)}
     packages: dict[str, ResolvedPackage] = {}
     hashes: dict[str, tuple[str, ...]] = {}
     revisions: dict[str, str] = {}
