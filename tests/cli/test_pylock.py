@@ -156,8 +156,10 @@ def test_a_lock_is_not_an_input_of_compile(index: IndexServer, work: Path,
 def test_the_format_option_writes_a_lock_to_stdout(index: IndexServer, work: Path,
                                                    tmp_path: Path) -> None:
     result = compile_(index, tmp_path / "cache", "requirements.in", "--format", "pylock.toml",
-                      "--no-header", "--no-emit-package", "tool,lib")
+                      "--no-header", "--no-emit-package", "tool,lib", "--emit-index-url")
     assert result.returncode == 0, result
+    assert "The `--emit-index-url` option is not supported for `pylock.toml` output" in \
+        result.stderr  # as uv warns
     assert result.stdout.startswith('lock-version = "1.0"\n')
     assert result.stdout.endswith("\n# The following packages were excluded from the "
                                   "output:\n# tool\n# lib\n")
