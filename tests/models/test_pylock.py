@@ -130,6 +130,10 @@ def test_a_lock_with_every_kind_of_source() -> None:
     (lock_of({"name": "a", "directory": {"editable": True}}),
      "`packages[0].directory.path`: missing"),
     (lock_of("not a table"), "`packages[0]`: expected a table"),
+    (lock_of({"name": "b", "version": "1.0", "wheels": [WHEEL]}),
+     "`packages[0].wheels[0]`: a-1.0-py3-none-any.whl is not a wheel of b 1.0"),
+    (lock_of({"name": "a", "version": "2.0", "wheels": [WHEEL]}),
+     "`packages[0].wheels[0]`: a-1.0-py3-none-any.whl is not a wheel of a 2.0"),
 ])
 def test_what_pep_751_does_not_allow_is_an_error_naming_the_file_and_key(
         data: dict[str, Any], message: str) -> None:

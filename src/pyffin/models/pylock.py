@@ -246,6 +246,14 @@ class _Reader:
         sdist = self.file(table["sdist"], f"{path}.sdist") if "sdist" in table else None
         wheels = tuple(self.file(wheel, f"{path}.wheels[{i}]", wheel=True)
                        for i, wheel in enumerate(self.get(table, "wheels", path, list) or ()))
+        for i, wheel in enumerate(wheels):
+            # A wheel of another project or release would install what the entry does not say.
+            wheel_name, _, rest = wheel.filename.partition("-")
+            wheel_version = rest.partition("-")[0]
+            if normalize_name(wheel_name) != normalize_name(name) or (
+                    version is not None and not _same_version(wheel_version, version)):
+                raise self.fail(f"{path}.wheels[{i}]", f"{wheel.filename} is not a wheel of "
+                                                       f"{name} {version}")
         kinds = [k for k, v in (("vcs", vcs), ("directory", directory), ("archive", archive))
                  if v is not None]
         if len(kinds) > 1 or (kinds and (sdist is not None or wheels)):
@@ -282,6 +290,15 @@ def wheel_tags(filename: str) -> tuple[tuple[int, str] | tuple[()], frozenset[st
         build = (int(match[1]), match[2])
     pythons, abis, platforms = (part.lower().split(".") for part in parts[-3:])
     return build, frozenset(f"{p}-{a}-{m}" for p in pythons for a in abis for m in platforms)
+
+
+def _same_version(a: str, b: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return False
 
 
 def _toml_type(name: str) -> str:
