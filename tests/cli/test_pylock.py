@@ -695,3 +695,16 @@ def test_a_noop_sync_of_a_lock_is_replayed_until_the_lock_changes(
     assert " - tool==0.5" in sync().stderr
     assert answers[-1] is None
     assert freeze(python) == ["lib==2.0"]
+
+
+def test_a_lock_installs_into_a_target_directory(index: IndexServer, work: Path,
+                                                 tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert compile_(index, cache, "requirements.in", "-o", "pylock.toml").returncode == 0
+    target = tmp_path / "target"
+    result = pyffin("pip", "sync", "pylock.toml", "--target", target, "--python",
+                    sys.executable, "--no-config", cache_dir=cache)
+    assert result.returncode == 0, result
+    assert sorted(p.name for p in target.glob("*.dist-info")) == [
+        "app-1.0.dist-info", "fast-3.0.dist-info", "lib-2.0.dist-info", "tool-0.5.dist-info"]
+    assert (target / "bin" / "tool").is_file()
