@@ -708,3 +708,16 @@ def test_a_lock_installs_into_a_target_directory(index: IndexServer, work: Path,
     assert sorted(p.name for p in target.glob("*.dist-info")) == [
         "app-1.0.dist-info", "fast-3.0.dist-info", "lib-2.0.dist-info", "tool-0.5.dist-info"]
     assert (target / "bin" / "tool").is_file()
+
+
+@pytest.mark.parametrize("command", [
+    ("pip", "install", "-r", "requirements.in", "-c", "pylock.toml"),
+    ("pip", "download", "-r", "pylock.toml", "-d", "downloads"),
+    ("pip", "uninstall", "-r", "pylock.toml"),
+])
+def test_a_lock_read_as_requirements_elsewhere_is_a_clear_error(
+        optional_lock: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    result = pyffin(*command, "--python", python, "--no-config", cache_dir=tmp_path / "cache")
+    assert result.returncode == 2, result
+    assert "pylock.toml is a PEP 751 lock file, not a" in result.stderr, result
