@@ -133,6 +133,9 @@ def test_compile_makes_a_lock_and_sync_installs_it(session: pyffin.api.Session,
     plain = pyffin.api.compile(requirements=["app"], session=session)
     with pytest.raises(UsageError, match="this result has no lock"):
         plain.to_pylock_toml()
+    with pytest.raises(UsageError, match="invalid output format 'json'"):
+        pyffin.api.compile(requirements=["app"], session=session,
+                           output_format="json")  # type: ignore[arg-type]
     result = pyffin.api.compile(requirements=["app"], session=session,
                                 output_format="pylock.toml")
     assert result.lock is not None

@@ -234,6 +234,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.requirements import GroupSelection, read_requirements
 
     started = time.perf_counter()
+    if output_format not in ("requirements.txt", "pylock.toml"):
+        raise UsageError(f"invalid output format {output_format!r} (expected "
+                         "requirements.txt or pylock.toml)")
     from pyffin.models.pylock import is_pylock_filename
 
     for source in (*sources, *constraints, *overrides):
