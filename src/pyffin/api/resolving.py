@@ -34,6 +34,30 @@ if TYPE_CHECKING:
 OutputFormat = Literal["requirements.txt", "pylock.toml"]
 
 
+def choose_output_format(given: str | None, output_file: str | os.PathLike[str] | None
+                         ) -> OutputFormat:
+    """``--format``, else what the output file's name says (as uv: ``*.toml`` is a lock
+    file). A lock must be named ``pylock.toml`` or ``pylock.NAME.toml`` (PEP 751), and a file
+    so named holds nothing but a lock."""
+    from pyffin.models.pylock import is_pylock_filename
+
+    name = Path(output_file).name if output_file not in (None, "-") else None
+    if given is None:
+        given = "pylock.toml" if name is not None and name.lower().endswith(".toml") \
+            else "requirements.txt"
+    if given not in ("requirements.txt", "pylock.toml"):
+        raise UsageError(f"invalid output format {given!r} (expected requirements.txt or "
+                         "pylock.toml)")
+    if given == "requirements.txt" and name is not None and is_pylock_filename(name):
+        raise UsageError(f"{name} names a PEP 751 lock file: requirements.txt syntax does not "
+                         "belong in it", hint="drop --format requirements.txt, or name the "
+                         "output requirements.txt")
+    if given == "pylock.toml" and name is not None and not is_pylock_filename(name):
+        raise UsageError(f"the output file of a lock must be named pylock.toml or "
+                         f"pylock.NAME.toml (NAME without dots), not {name!r}")
+    return "pylock.toml" if given == "pylock.toml" else "requirements.txt"
+
+
 @record
 class CompileResult:
     """A resolution and what is needed to write it out."""
@@ -83,6 +107,16 @@ class CompileResult:
             lines += "\n# The following packages were excluded from the output:\n" + "".join(
                 f"# {name}\n" for name in excluded)
         return lines
+
+    def __repr__(self) -> str:
+        pins = listed([f"{package.name}=={package.version}"
+                       + (f" ; {package.marker}" if package.marker else "")
+                       for package in self.resolution])
+        from pyffin.resolver import Resolution
+
+        target = self.target.description if isinstance(self.resolution, Resolution) \
+            else "universal"
+        return f"CompileResult({target}: {pins})"
 
     def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
                             annotation_style: str = "split", emit_index_url: bool = False,
@@ -151,6 +185,12 @@ def _relative_paths(package: LockedPackage, base: str) -> LockedPackage:
         return replace(package, archive=replace(package.archive,
                                                 path=rel(package.archive.path)))
     return package
+
+
+def listed(items: Sequence[str], limit: int = 12) -> str:
+    """``a, b, c`` for a repr: the first ``limit`` items and how many more."""
+    shown = ", ".join(items[:limit])
+    return f"{shown}, ... ({len(items) - limit} more)" if len(items) > limit else shown
 
 
 def written_requirement(name: str, entry: RequirementEntry) -> str | None:

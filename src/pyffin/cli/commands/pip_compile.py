@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Literal
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
@@ -149,9 +148,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    from pyffin.api.resolving import choose_output_format
     from pyffin.cli.progress import Progress
 
-    output_format = _output_format(args.output_format, args.output_file)
+    output_format = choose_output_format(args.output_format, args.output_file)
     progress = Progress(ctx.console)
     try:
         result = api.compile(
@@ -230,29 +230,6 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if to_stdout or not ctx.console.quiet:
         ctx.console.stdout.write(text)
     return 0
-
-
-def _output_format(given: str | None, output_file: str | None
-                   ) -> Literal["requirements.txt", "pylock.toml"]:
-    """``--format``, else what the output file's name says (as uv: ``*.toml`` is a lock
-    file); a lock file must be named ``pylock.toml`` or ``pylock.NAME.toml`` (PEP 751)."""
-    from pathlib import Path
-
-    from pyffin.errors import UsageError
-    from pyffin.models.pylock import is_pylock_filename
-
-    name = Path(output_file).name if output_file not in (None, "-") else None
-    if given is None:
-        given = "pylock.toml" if name is not None and name.lower().endswith(".toml") \
-            else "requirements.txt"
-    if given == "requirements.txt" and name is not None and is_pylock_filename(name):
-        raise UsageError(f"{name} names a PEP 751 lock file: requirements.txt syntax does not "
-                         "belong in it", hint="drop --format requirements.txt, or name the "
-                         "output requirements.txt")
-    if given == "pylock.toml" and name is not None and not is_pylock_filename(name):
-        raise UsageError(f"the output file of a lock must be named pylock.toml or "
-                         f"pylock.NAME.toml (NAME without dots), not {name!r}")
-    return "pylock.toml" if given == "pylock.toml" else "requirements.txt"
 
 
 def header_command(args: argparse.Namespace) -> str:
