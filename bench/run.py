@@ -40,10 +40,6 @@ from bench.mirror import PYPI_SIMPLE, IndexPlan, Mirror
 from bench.report import format_range, format_seconds, write_report
 from bench.results import Machine, Measurement, Results, dump, load, merge_checks
 from bench.scenarios import Runner, Target
-
-#: A public-index set of its own (pandas, scipy, matplotlib: compiled for this interpreter).
-PUBLIC_EXTRA_SET = "pandas-scipy-matplotlib"
-PUBLIC_EXTRA_REQUIREMENTS = ("pandas", "scipy", "matplotlib")
 from bench.sets import (
     SDIST_ONLY,
     SET_NAMES,
@@ -55,6 +51,10 @@ from bench.sets import (
     write_requirements,
 )
 from bench.tools import ENVIRONMENT_NOTE, Toolbox, clean_env, remove, venv_python
+
+#: A public-index set of its own (pandas, scipy, matplotlib: compiled for this interpreter).
+PUBLIC_EXTRA_SET = "pandas-scipy-matplotlib"
+PUBLIC_EXTRA_REQUIREMENTS = ("pandas", "scipy", "matplotlib")
 
 Log = Callable[[str], None]
 
