@@ -62,6 +62,19 @@ def test_output_is_pinned_sorted_and_annotated(tmp_path: Path, index: IndexServe
     assert "Resolved 3 packages in " in result.stderr
 
 
+def test_an_input_inside_the_working_directory_is_annotated_relative_to_it(
+        tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv: ``# via -r`` shows an absolute input path relative to the working directory when
+    it lies inside it, and as given otherwise."""
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    inside = compile_(tmp_path, index, "app\n", name="sub/req.in")
+    assert "    # via -r sub/req.in\n" in inside.stdout, inside
+    monkeypatch.chdir(tmp_path / "sub")
+    outside = compile_(tmp_path, index, "app\n", name="req.in")
+    assert f"    # via -r {tmp_path / 'req.in'}\n" in outside.stdout, outside
+
+
 def test_a_warm_compile_makes_no_request(tmp_path: Path, index: IndexServer) -> None:
     first = compile_(tmp_path, index, "app\n")
     requests = index.count()
