@@ -15,7 +15,14 @@ from urllib.parse import unquote, urljoin
 
 from pyffin import log
 from pyffin.errors import PyffinError
-from pyffin.models.files import HASH_NAME_RE, Hashes, IndexFile, SimplePage, entry_row
+from pyffin.models.files import (
+    HASH_NAME_RE,
+    Hashes,
+    IndexFile,
+    SimplePage,
+    entry_row,
+    join_url,
+)
 from pyffin.models.files import upload_time as _upload_time  # noqa: F401 (tests use it)
 from pyffin.models.names import normalize_name
 from pyffin.models.urls import redact, strip_credentials
@@ -290,15 +297,12 @@ def _parse_hashes(value: str | None, *, fragment: bool = False) -> Hashes:
 
 class _Links:
     """The absolute URLs (without credentials and fragment) of a page's links, with the hash
-    in their fragment. A page's links share a few directories: each is joined to the page's
-    URL once (``urljoin`` costs more than the rest of a file's parsing), then the filename is
-    appended, which is what ``urljoin`` would give for a plain filename."""
+    in their fragment (relative ones joined by :func:`join_url`)."""
 
-    __slots__ = ("base", "directories")
+    __slots__ = ("base",)
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.directories: dict[str, str] = {}
 
     def url(self, href: str) -> tuple[str, Hashes]:
         without_fragment, _, fragment = href.partition("#")
@@ -310,20 +314,7 @@ class _Links:
 
     def join(self, href: str) -> str:
         """``urljoin(base, href)`` for a relative ``href`` without a fragment."""
-        directory, slash, tail = href.rpartition("/")
-        if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
-            return urljoin(self.base, href)
-        prefix = self.directories.get(directory)
-        if prefix is None:
-            # The directory with a stand-in filename, which the join keeps as is.
-            joined = urljoin(self.base, f"{directory}/x" if slash else "x")
-            prefix = self.directories[directory] = joined[:-1]
-        return prefix + tail
-
-
-#: A last path segment urljoin passes through unchanged: no query, parameters, scheme
-#: separator, whitespace or control characters.
-_PLAIN_TAIL_RE = re.compile(r"[^\x00-\x20?;:#\x7f]+\Z")
+        return join_url(self.base, href)
 
 
 class _LinkPolicy:
@@ -428,7 +419,7 @@ def _html_rows(url: str, text: str) -> Iterator[tuple[Any, ...]]:
 def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
     """:func:`parse_json`'s files as :meth:`IndexFile.to_tuple` rows."""
     for _, row, base in _json_files(url, content):
-        yield row if isinstance(base, bool) else entry_row(row, urljoin(base, row["url"]) if base
+        yield row if isinstance(base, bool) else entry_row(row, join_url(base, row["url"]) if base
                                                   else row["url"])
 
 

@@ -172,11 +172,32 @@ def sdist_row(item: Any) -> Any:
 
 def _listed_url(entry: dict[str, Any], base: str | None) -> str:
     href: str = entry["url"]
-    if base is None:
-        return href
+    return href if base is None else join_url(base, href)
+
+
+#: ``(base, directory)`` -> the URL ``directory/`` joins to (see :func:`join_url`).
+_JOINED: dict[tuple[str, str], str] = {}
+#: A last path segment urljoin passes through unchanged: no query, parameters, scheme
+#: separator, whitespace or control characters.
+_PLAIN_TAIL_RE = re.compile(r"[^\x00-\x20?;:#\x7f]+\Z")
+
+
+def join_url(base: str, href: str) -> str:
+    """``urljoin(base, href)`` for a relative ``href`` without a fragment. A page's links share
+    a few directories: each is joined to the page's URL once (``urljoin`` costs more than the
+    rest of a file's parsing), then the filename is appended, which is what ``urljoin`` would
+    give for a plain filename."""
     from urllib.parse import urljoin
 
-    return urljoin(base, href)
+    directory, slash, tail = href.rpartition("/")
+    if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
+        return urljoin(base, href)
+    prefix = _JOINED.get((base, directory))
+    if prefix is None:
+        # The directory with a stand-in filename, which the join keeps as is.
+        joined = urljoin(base, f"{directory}/x" if slash else "x")
+        prefix = _JOINED[(base, directory)] = joined[:-1]
+    return prefix + tail
 
 
 def wheel_tags(item: Any) -> Any:
