@@ -25,8 +25,10 @@ from urllib.parse import unquote, urlsplit
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
+from pyffin.cache.fs import stamp as fs_stamp
+from pyffin.cache.fs import stamp_of
 from pyffin.cache.keys import source_parts
-from pyffin.client.cached import CachedClient
+from pyffin.client.cached import CachedClient, Dependency
 from pyffin.client.errors import HttpStatusError, OfflineError
 from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
@@ -184,6 +186,10 @@ class RegistryClient:
         self._projects = _Memo()
         self._metadata = _Memo()
         self._flat = _Memo()
+        #: What each project's pages were read from (see :meth:`project_dependencies`), and
+        #: each find-links location's.
+        self._project_deps: dict[str, list[Dependency] | None] = {}
+        self._flat_deps: dict[str, list[Dependency] | None] = {}
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
@@ -197,6 +203,30 @@ class RegistryClient:
         key = checked_name(name)
         return self._projects.get(key, lambda: self._fetch_project(name), self.submit,
                                   fast=lambda: self._cached_project(key))
+
+    def project_dependencies(self, name: str) -> list[Dependency] | None:
+        """What ``name``'s pages, as this process read them, came from — each index page
+        asked (found or not) and each find-links location — as dependencies a record derived
+        from those pages is valid while (see :meth:`CachedClient.holds`). ``None`` when they
+        were not read, or when some answer is not kept in a file (an HTTP 404)."""
+        return self._project_deps.get(name)
+
+    def derived_entry(self, name: str, key: str) -> CacheEntry:
+        """Where a record derived from ``name``'s pages for ``key`` is kept: beside the first
+        index's page (``simple-v0/<index>/<name>.<key>.rec``), or in ``simple-v0/flat/`` with
+        find-links alone."""
+        indexes = self.locations.indexes()
+        parts = index_parts(indexes[0]) if indexes else ("flat",)
+        return self.cache.entry(CacheBucket.SIMPLE, *parts, f"{name}.{key}{RECORD_EXT}")
+
+    def holds(self, dependencies: list[Dependency], name: str | None = None) -> bool:
+        """Whether a record derived with ``dependencies`` (for project ``name``, so that
+        ``--refresh-package`` applies) is still valid; if so, they count as read by this
+        process (:meth:`CachedClient.dependencies`)."""
+        if not self.cached.holds(dependencies, name):
+            return False
+        self.cached.note_dependencies(dependencies)
+        return True
 
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
         """The index and cache entry of ``name``'s only page, when the configuration makes one
@@ -235,7 +265,11 @@ class RegistryClient:
             return None
         index, entry = single
         page = self.cached.cached(entry, SimplePage, package=name)
-        return None if page is None else [ProjectPage(index, page)]
+        if page is None:
+            return None
+        dependency = self.cached.policy_dependency(entry)
+        self._project_deps[name] = None if dependency is None else [dependency]
+        return [ProjectPage(index, page)]
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
@@ -247,9 +281,12 @@ class RegistryClient:
         normalized = checked_name(name)
         pages: list[ProjectPage] = []
         asked: list[str] = []
+        deps: list[Dependency] | None = []
         for index in self.locations.indexes():
             asked.append(index)
-            page = self._index_page(index, normalized)
+            page, dependency = self._index_page(index, normalized)
+            if deps is not None:
+                deps = None if dependency is None else [*deps, dependency]
             if page is not None:
                 pages.append(ProjectPage(index, page))
                 if self.locations.strategy == "first-index":
@@ -257,18 +294,32 @@ class RegistryClient:
         for location in self.locations.find_links:
             asked.append(location)
             flat = self._flat_index(location)
+            flat_deps = self._flat_deps.get(location)
+            deps = None if deps is None or flat_deps is None else [*deps, *flat_deps]
             page = flat.projects.get(normalized)
             if page is not None:
                 pages.append(ProjectPage(location, page, flat=True))
+        self._project_deps[normalized] = deps
         if not pages:
             raise PackageNotFoundError(name, asked)
         return pages
 
-    def _index_page(self, index: str, name: str) -> SimplePage | None:
+    def _index_page(self, index: str, name: str) -> tuple[SimplePage | None, Dependency | None]:
+        """``name``'s page on ``index`` (``None``: not there) and what it was read from
+        (``None``: nothing a file stands for)."""
         url = f"{index.rstrip('/')}/{name}/"
         entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}")
+        local = _local_path(url)
+        dependency: Dependency | None = None
+        if local is not None:
+            # A local index is read afresh each time: its page file is what answers depend on
+            # (taken before reading it: a change meanwhile only makes them look stale).
+            if os.path.isdir(local):
+                local = os.path.join(local, "index.html")
+            dependency = (local, fs_stamp(local), None, 0.0)
+            self.cached.note_local(local, dependency[1])
         try:
-            return self.cached.get(
+            page = self.cached.get(
                 url, entry,
                 lambda response: parse_page(name, response.url, response.content,
                                             response.headers.get("content-type")),
@@ -277,12 +328,15 @@ class RegistryClient:
         except HttpStatusError as e:
             if e.status in (404, 410):
                 log.debug(f"{name} is not on {redact(index)} (HTTP {e.status})")
-                return None
+                if local is None:
+                    self.cached.note_untracked(f"{name} is not on {redact(index)}")
+                return None, dependency
             raise
         except OfflineError:
             raise OfflineError(
                 f"{name} is not in the cache for {redact(index)} and pyffin is offline",
                 url=redact(url), hint="drop --offline to allow network access") from None
+        return page, dependency if local is not None else self.cached.policy_dependency(entry)
 
     def _flat_index(self, location: str) -> _FlatIndex:
         return self._flat.get(("flat", location), lambda: self._read_flat(location)).result()
@@ -290,15 +344,27 @@ class RegistryClient:
     def _read_flat(self, location: str) -> _FlatIndex:
         path = _local_path(location)
         if path is not None:
+            # Read afresh each time: the directory or file is what answers depend on (its stamp
+            # taken first; a directory's changes when a file is added, removed or renamed).
+            stamp = fs_stamp(path)
+            self.cached.note_local(path, stamp)
+            self._flat_deps[location] = [(path, stamp, None, 0.0)]
             if not os.path.isdir(path):
                 if os.path.isfile(path) and path.endswith((".html", ".htm")):
                     return self._flat_page(f"file://{os.path.abspath(path)}")
                 raise UsageError(f"the --find-links location {location} does not exist")
             return _flat_directory(path)
-        return self._flat_page(location)
+        flat = self._flat_page(location)
+        entry = self._flat_entry(location)
+        dependency = self.cached.policy_dependency(entry)
+        self._flat_deps[location] = None if dependency is None else [dependency]
+        return flat
+
+    def _flat_entry(self, url: str) -> CacheEntry:
+        return self.cache.entry(CacheBucket.SIMPLE, "flat", f"{url_key(url)}{RECORD_EXT}")
 
     def _flat_page(self, url: str) -> _FlatIndex:
-        entry = self.cache.entry(CacheBucket.SIMPLE, "flat", f"{url_key(url)}{RECORD_EXT}")
+        entry = self._flat_entry(url)
 
         def transform(response: Response) -> _FlatIndex:
             from packaging.utils import parse_sdist_filename, parse_wheel_filename
@@ -431,6 +497,7 @@ class RegistryClient:
             st = os.stat(path)
         except OSError as e:
             raise PyffinError(f"cannot read {path}: {e.strerror}") from e
+        self.cached.note_local(path, stamp_of(st))
         stamp = (st.st_mtime_ns, st.st_size)
         from packaging.utils import parse_wheel_filename
 

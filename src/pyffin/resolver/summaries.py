@@ -1,12 +1,16 @@
-"""Usable-versions summaries: what one target can use of a project's index page, kept next to
-the page in ``simple-v0`` (``<name>.<hash(target)>.rec``), so a warm resolve reads a few bytes
-per project instead of decoding its page.
+"""Usable-versions summaries: what one target can use of a project's pages, kept beside the
+first index's page in ``simple-v0`` (``<name>.<hash(target, locations)>.rec``), so a warm
+resolve reads a few bytes per project instead of decoding its pages.
 
-A summary is tied to the page file it was derived from (its stamp) and to that page's HTTP
-cache policy: once the page file changes, or the page is no longer usable without the network
-(stale, ``--refresh``), the summary is ignored. Its key holds everything that decides which
-files the target can use: the tags, the binary policy, the upload-time cutoff, and
-``packaging``'s version (the summary embeds pickled ``Version`` objects).
+A summary is tied to what the pages were read from (see
+:meth:`~pyffin.client.registry.RegistryClient.project_dependencies`): each index page asked,
+found or not, each find-links location, with the file stamp and HTTP freshness of each. Once one
+of them changes, or a page is no longer usable without the network (stale, ``--refresh``), the
+summary is ignored. A revalidated page (304) keeps its file — its newer policy is stored beside
+it — so its summary stays valid. Where a lookup left nothing in a file (an index that answered
+404), no summary is kept. Its key holds everything that decides which files the target can
+use: the tags, the binary policy, the upload-time cutoff, the index locations and strategy,
+and ``packaging``'s version (the summary embeds pickled ``Version`` objects).
 """
 
 from __future__ import annotations
@@ -23,15 +27,18 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.cache import CacheEntry
+    from pyffin.client.cached import Dependency
     from pyffin.client.registry import RegistryClient
     from pyffin.resolver.file_selection import FileSelection
 
-#: The usable-versions summary: ``(page stamp, page cache policy, rows, versions)``, a row
-#: being ``(version, *Summary)`` in ascending version order and ``versions`` those versions as
-#: pickled ``Version`` objects with their sort keys computed: unpickling them is several times
-#: cheaper than parsing (the summary's key includes packaging's version, whose objects they are).
+#: The usable-versions summary: ``(dependencies, pages, rows, versions)``: what the pages were
+#: read from (:data:`~pyffin.client.cached.Dependency` values), each page's ``(source,
+#: flat)``, a row being ``(version, *Summary, page position, index rank)`` in ascending version
+#: order, and ``versions`` those versions as pickled ``Version`` objects with their sort keys
+#: computed: unpickling them is several times cheaper than parsing (the summary's key includes
+#: packaging's version, whose objects they are).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 4
+SUMMARY_VERSION = 5
 
 
 class Summaries:
@@ -42,48 +49,40 @@ class Summaries:
         self.registry = registry
         self.selection = selection
         self._lock = threading.Lock()
-        #: Summaries to write (see :meth:`save`): entry, page stamp, page policy record,
+        #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
         #: usable versions.
-        self._unsaved: list[tuple[CacheEntry, Any, Any, dict[Version, VersionFiles]]] = []
+        self._unsaved: list[tuple[CacheEntry, list[Dependency],
+                                  dict[Version, VersionFiles]]] = []
         self._target_key: str | None = None
 
-    def _entries(self, name: str) -> tuple[str, CacheEntry, CacheEntry] | None:
-        """The index, page entry and summary entry of ``name`` for this target, when one page
-        is the whole story."""
-        single = self.registry.single_page_entry(name)
-        if single is None:
-            return None
-        index, page_entry = single
+    def _entry(self, name: str) -> CacheEntry:
+        """The summary entry of ``name`` for this target and these index locations."""
         selection = self.selection
         if self._target_key is None:
             from packaging import __version__ as packaging_version
 
-            self._target_key = digest("\n".join([packaging_version, *selection.tag_rank]))
+            locations = self.registry.locations
+            self._target_key = digest("\n".join([
+                packaging_version, repr(locations.indexes()), locations.strategy,
+                repr(locations.find_links), *selection.tag_rank]))
         key = digest(f"{self._target_key}|{selection.binary.wheels_allowed(name)}|"
                      f"{selection.binary.sdists_allowed(name)}|{selection.cutoff(name)}")
-        return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
+        return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]
              ) -> tuple[dict[Version, VersionFiles], list[Candidate]] | None:
-        """The usable versions (and their candidates) from this target's summary of the page,
-        when it still describes the page file and the page is usable without the network.
-        ``load`` gives a version's files from the decoded page, once all of them are needed."""
-        entries = self._entries(name)
-        if entries is None:
+        """The usable versions (and their candidates) from this target's summary of the pages,
+        when what they were read from is unchanged and usable without the network. ``load``
+        gives a version's files from the decoded pages, once all of them are needed."""
+        if not self.registry.locations.indexes() and not self.registry.locations.find_links:
             return None
-        index, page_entry, summary_entry = entries
-        stored = summary_entry.read_record(
+        stored = self._entry(name).read_record(
             lambda data: codec.loads(data, SUMMARY_SCHEMA, SUMMARY_VERSION))
         if stored is None:
             return None
         stored_tuple: Any = stored
-        stamp, policy_data, rows, pickled = stored_tuple
-        if tuple(stamp) != page_entry.stamp():
-            return None
-        from pyffin.client.policy import CachePolicy
-
-        if not self.registry.usable_without_network(
-                CachePolicy.from_record(tuple(policy_data)), name):
+        dependencies, sources, rows, pickled = stored_tuple
+        if not self.registry.holds(dependencies, name):
             return None
         import pickle
 
@@ -96,26 +95,27 @@ class Summaries:
         if not isinstance(versions, list) or len(versions) != len(rows):
             return None
 
-        page = SummarizedPage(ProjectPage(index, SimplePage(name, {})), load)
+        pages = [SummarizedPage(ProjectPage(source, SimplePage(name, {}), flat), load)
+                 for source, flat in sources]
         found: dict[Version, VersionFiles] = {}
         candidates: list[Candidate] = []
         summarized = VersionFiles.summarized
-        for version, (_, yanked, requires_python, best, is_wheel, stand_in) in zip(
-                versions, rows, strict=True):
-            found[version] = summarized((yanked, requires_python, best, is_wheel, stand_in),
-                                        version, page)
-            candidates.append(Candidate(version, yanked=yanked, requires_python=requires_python))
+        for version, (_, yanked, requires_python, best, is_wheel, stand_in, position,
+                      rank) in zip(versions, rows, strict=True):
+            files = found[version] = summarized(
+                (yanked, requires_python, best, is_wheel, stand_in), version, pages[position])
+            files.index_rank = rank
+            candidates.append(Candidate(version, yanked=yanked, requires_python=requires_python,
+                                        index_rank=rank))
         return found, candidates
 
     def note(self, name: str, found: dict[Version, VersionFiles]) -> None:
-        """``found`` are the usable versions of ``name``'s page, decoded by this process: to
-        summarize (:meth:`save`) if the page is the whole story and its state is known."""
-        entries = self._entries(name)
-        seen = None if entries is None else self.registry.page_validity(entries[1])
-        if entries is not None and seen is not None:
-            policy, stamp = seen
+        """``found`` are the usable versions of ``name``'s pages, decoded by this process: to
+        summarize (:meth:`save`) if what the pages came from is known."""
+        dependencies = self.registry.project_dependencies(name)
+        if dependencies is not None:
             with self._lock:
-                self._unsaved.append((entries[2], stamp, policy.to_record(), found))
+                self._unsaved.append((self._entry(name), dependencies, found))
 
     def save(self) -> None:
         """Keep what this target can use of each page read since the last call next to the
@@ -128,17 +128,22 @@ class Summaries:
 
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
-        for entry, stamp, policy, found in unsaved:
+        for entry, dependencies, found in unsaved:
             versions = sorted(found)
             for version in versions:
                 hash(version)  # computes the sort key, which is pickled with the version
             rows = []
+            positions: dict[tuple[str, bool], int] = {}
             for version in versions:
                 files = found[version]
+                page = files.best_page
+                where = (page.source, page.flat)
+                position = positions.setdefault(where, len(positions))
                 stand_in = self.selection.stand_in_row(files)
                 rows.append((str(version), *files.summarize(
-                    None if stand_in is None else tuple(stand_in[:8]))))
+                    None if stand_in is None else tuple(stand_in[:8])), position,
+                    files.index_rank))
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (stamp, policy, rows, pickle.dumps(versions, protocol=5))))
+                (dependencies, list(positions), rows, pickle.dumps(versions, protocol=5))))
 
