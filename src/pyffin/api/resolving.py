@@ -185,18 +185,32 @@ def compile(  # the public name mirrors `pyffin pip compile`
         raise UsageError("no requirements given: pass requirements files or package names")
     operations.check_requires_python(spec, target)
     session.configure(operations.spec_index_settings(spec))
-    builds = lazy.get()
+    assert session.index_settings is not None
     options = operations.ResolveOptions(
         resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
         no_binary=tuple(no_binary), no_build=no_build)
+    preferences = {} if upgrade else _preferences(preferences_from)
+    upgrade_packages = tuple(upgrade_packages)
+    from pyffin.api.resolution_cache import ResolutionCache
+
+    kept = ResolutionCache.of(
+        session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
+        upgrade_packages=upgrade_packages,
+        output_file=preferences_from is not None and str(preferences_from) != "-",
+        inputs=(options, no_deps, generate_hashes, build, python_version, python_platform))
+    found = None if kept is None else kept.get()
+    if found is not None:
+        return CompileResult(found[0], target, spec, found[1], session.index_settings,
+                             time.perf_counter() - started, tuple(spec.sources))
+    builds = lazy.get()
     resolved = operations.resolve(
         session, spec, markers=target.markers, tags=target.tags, sources=builds,
-        options=options, cutoffs=cutoffs,
-        preferences=None if upgrade else _preferences(preferences_from), upgrade=upgrade,
-        upgrade_packages=upgrade_packages, no_deps=no_deps)
+        options=options, cutoffs=cutoffs, preferences=None if upgrade else preferences,
+        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps)
     result = _pin_git_commits(resolved.resolution)
     hashes = _hashes(result, resolved.source) if generate_hashes else None
-    assert session.index_settings is not None
+    if kept is not None:
+        kept.put(result, hashes)
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources))
 
