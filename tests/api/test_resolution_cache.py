@@ -14,7 +14,7 @@ import pytest
 from pyffin.api import operations
 from pyffin.cache import Cache, CacheBucket
 from tests.support.cli import Result, child_env, pyffin
-from tests.support.dists import WheelSpec
+from tests.support.dists import WheelSpec, build_wheel
 from tests.support.index import IndexServer
 
 
@@ -206,3 +206,26 @@ def test_a_damaged_kept_resolution_is_a_miss(tmp_path: Path, index: IndexServer,
     record.write_bytes(record.read_bytes()[:-5])
     assert compile_(tmp_path, index).stdout == first
     assert solves.count == 2
+
+
+def test_a_local_file_rewritten_in_place_misses(tmp_path: Path, index: IndexServer,
+                                                make_wheel: Any, solves: Solves) -> None:
+    import shutil
+
+    links = tmp_path / "links"
+    links.mkdir()
+    wheel = Path(shutil.copy(make_wheel("local", "1.0"), links))
+    (tmp_path / "requirements.in").write_text("local\n")
+    args = ("--find-links", links, "--no-index", "--generate-hashes")
+    first = compile_(tmp_path, index, *args).stdout
+    assert compile_(tmp_path, index, *args).stdout == first
+    assert solves.count == 1
+    # Rewritten in place (the directory's own stamp stays): its hash is another.
+    other = tmp_path / "other"
+    other.mkdir()
+    rebuilt = build_wheel(WheelSpec("local", "1.0", requires_python=">=3"), other)
+    with open(wheel, "wb") as f:
+        f.write(rebuilt.read_bytes())
+    second = compile_(tmp_path, index, *args).stdout
+    assert solves.count == 2
+    assert second != first

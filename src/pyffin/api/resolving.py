@@ -287,7 +287,12 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
     if url.startswith("file:"):
         from urllib.parse import unquote, urlsplit
 
-        with open(unquote(urlsplit(url).path), "rb") as f:
+        from pyffin.cache.fs import stamp
+
+        path = unquote(urlsplit(url).path)
+        # A kept resolution's hashes hold while the file does (see resolution_cache).
+        source.registry.cached.note_local(path, stamp(path))
+        with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
         return digest.hexdigest()
