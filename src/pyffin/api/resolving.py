@@ -70,14 +70,14 @@ class CompileResult:
     def written(self) -> dict[str, str]:
         """The pins to write as the user wrote their direct reference (see
         :func:`written_requirement`), by name."""
-        from pyffin.resolver.dependencies import same_url
-
         entries = [e for e in (*self.spec.requirements, *self.spec.constraints,
                                *self.spec.overrides) if e.url is not None and e.given]
         written: dict[str, str] = {}
         for package in self.resolution:
             if package.url is None:
                 continue
+            from pyffin.resolver.dependencies import same_url
+
             for entry in entries:
                 if entry.url is not None and same_url(entry.url, package.url):
                     text = written_requirement(package.name, entry)

@@ -30,7 +30,6 @@ from pyffin.cache.fs import stamp_of
 from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient, Dependency
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
     from pyffin.cache.fs import FileStamp
     from pyffin.client.http import Response
     from pyffin.client.policy import CachePolicy
+    from pyffin.client.simple import PageBuilder
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -318,6 +318,9 @@ class RegistryClient:
                 local = os.path.join(local, "index.html")
             dependency = (local, fs_stamp(local), None, 0.0)
             self.cached.note_local(local, dependency[1])
+        # Imported only when a page may be parsed: a kept resolution reads none.
+        from pyffin.client.simple import ACCEPT, parse_page
+
         try:
             page = self.cached.get(
                 url, entry,
@@ -368,6 +371,8 @@ class RegistryClient:
 
         def transform(response: Response) -> _FlatIndex:
             from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+            from pyffin.client.simple import PageBuilder, parse_html
 
             builders: dict[str, PageBuilder] = {}
             text = response.content.decode("utf-8", "replace")
@@ -601,6 +606,8 @@ def _flat_directory(path: str) -> _FlatIndex:
     from pathlib import Path
 
     from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    from pyffin.client.simple import PageBuilder
 
     builders: dict[str, PageBuilder] = {}
     for entry in sorted(os.scandir(path), key=lambda e: e.name):
