@@ -259,3 +259,26 @@ def test_an_index_that_answered_404_makes_no_summary(cache: Cache, index_server:
                              extra_index_urls=(index_server.url + "/other/",))
     assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0"]
     assert summary_files(cache) == []
+
+
+def test_a_summary_makes_the_files_of_a_version_only_when_asked(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.resolver.file_selection import VersionFiles
+
+    for minor in range(20):
+        index_server.add_wheel(WheelSpec("foo", f"1.{minor}"))
+    assert len(versions(source(cache, index_server), "foo")) == 20
+    made: list[str] = []
+    original = VersionFiles.summarized.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: Any, summary: Any, version: Version, page: Any) -> VersionFiles:
+        made.append(str(version))
+        return original(cls, summary, version, page)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(VersionFiles, "summarized", classmethod(counted))
+    second = source(cache, index_server)
+    assert len(second.candidates(name("foo"))) == 20
+    assert made == []
+    assert second.files("foo", Version("1.7")).best.label == "foo-1.7-py3-none-any.whl"
+    assert Version("1.70") not in second.versions("foo")
+    assert made == ["1.7"]

@@ -77,7 +77,7 @@ class IndexSource:
         #: ``--no-deps`` / ``pip sync``: versions are chosen for the requirements alone.
         self.no_deps = no_deps
         self._lock = threading.Lock()
-        self._versions: dict[str, dict[Version, VersionFiles]] = {}
+        self._versions: dict[str, Mapping[Version, VersionFiles]] = {}
         self._full: dict[str, dict[Version, VersionFiles]] = {}
         self._summary_tried: set[str] = set()
         #: Candidates made with a summary's versions, ascending.
@@ -151,7 +151,7 @@ class IndexSource:
         return self.metadata_futures.is_ready(name, version)
 
     # ------------------------------------------------------------------------ the rest
-    def versions(self, name: str) -> dict[Version, VersionFiles]:
+    def versions(self, name: str) -> Mapping[Version, VersionFiles]:
         """Every usable version of ``name`` with its files (memoized)."""
         found = self._versions.get(name)
         if found is None:

@@ -16,7 +16,8 @@ and ``packaging``'s version (the summary embeds pickled ``Version`` objects).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest
@@ -70,7 +71,7 @@ class Summaries:
         return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]
-             ) -> tuple[dict[Version, VersionFiles], list[Candidate]] | None:
+             ) -> tuple[Mapping[Version, VersionFiles], list[Candidate]] | None:
         """The usable versions (and their candidates) from this target's summary of the pages,
         when what they were read from is unchanged and usable without the network. ``load``
         gives a version's files from the decoded pages, once all of them are needed."""
@@ -97,17 +98,10 @@ class Summaries:
 
         pages = [SummarizedPage(ProjectPage(source, SimplePage(name, {}), flat), load)
                  for source, flat in sources]
-        found: dict[Version, VersionFiles] = {}
-        candidates: list[Candidate] = []
-        summarized = VersionFiles.summarized
-        for version, (_, yanked, requires_python, best, is_wheel, stand_in, position,
-                      rank) in zip(versions, rows, strict=True):
-            files = found[version] = summarized(
-                (yanked, requires_python, best, is_wheel, stand_in), version, pages[position])
-            files.index_rank = rank
-            candidates.append(Candidate(version, yanked=yanked, requires_python=requires_python,
-                                        index_rank=rank))
-        return found, candidates
+        candidates = [Candidate(version, yanked=row[1], requires_python=row[2],
+                                index_rank=row[7])
+                      for version, row in zip(versions, rows, strict=True)]
+        return SummarizedVersions(versions, rows, pages), candidates
 
     def note(self, name: str, found: dict[Version, VersionFiles]) -> None:
         """``found`` are the usable versions of ``name``'s pages, decoded by this process: to
@@ -147,3 +141,39 @@ class Summaries:
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
                 (dependencies, list(positions), rows, pickle.dumps(versions, protocol=5))))
 
+
+
+class SummarizedVersions(Mapping["Version", VersionFiles]):
+    """The usable versions of one summary, each made a :class:`VersionFiles` when first looked
+    up: a resolution looks at the files of a few of the thousands of versions summaries list,
+    so none is built (nor hashed into a dict) before it is asked for."""
+
+    __slots__ = ("_made", "_pages", "_rows", "_versions")
+
+    def __init__(self, versions: list[Version], rows: list[Any],
+                 pages: list[SummarizedPage]) -> None:
+        #: Ascending, as the summary keeps them: looked up by bisection.
+        self._versions = versions
+        self._rows = rows
+        self._pages = pages
+        self._made: dict[int, VersionFiles] = {}
+
+    def __getitem__(self, version: Version) -> VersionFiles:
+        versions = self._versions
+        i = bisect_left(versions, version)
+        if i == len(versions) or versions[i] != version:
+            raise KeyError(version)
+        made = self._made.get(i)
+        if made is None:
+            _, yanked, requires_python, best, is_wheel, stand_in, position, rank = self._rows[i]
+            made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
+                                           version, self._pages[position])
+            made.index_rank = rank
+            self._made[i] = made
+        return made
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self._versions)
+
+    def __len__(self) -> int:
+        return len(self._versions)
