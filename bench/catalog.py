@@ -7,7 +7,16 @@ from typing import NamedTuple
 #: Tools in the order they run within a round and appear in tables.
 TOOLS: tuple[str, ...] = ("pip", "uv", "pyffin")
 
-TOOL_LABELS: dict[str, str] = {"pip": "pip / pip-tools", "uv": "uv", "pyffin": "pyffin"}
+TOOL_LABELS: dict[str, str] = {
+    "pip": "pip / pip-tools",
+    "uv": "uv",
+    "pyffin": "pyffin",
+    "python": "python -I -c pass",
+}
+
+#: The floor every Python program starts from: ``python -I -c pass`` of the benchmark
+#: interpreter, measured beside the tools in the start-up scenario (not a table column).
+BASELINE = "python"
 
 
 class Scenario(NamedTuple):
@@ -82,6 +91,28 @@ SCENARIOS: dict[str, Scenario] = {
         "venv",
         False,
     ),
+    "startup": Scenario(
+        "start-up (--version)",
+        "print the tool's version (pip column: `pip --version`); alternating with the tools, "
+        "`python -I -c pass` of the benchmark interpreter is timed as the floor a Python "
+        "program starts from",
+        "version",
+        False,
+    ),
+    "universal-warm": Scenario(
+        "resolve universal warm",
+        "compile the set's `.in` with `--universal --python-version 3.9`: one file for every "
+        "platform and Python 3.9 and later, with markers; warm as *resolve warm* "
+        "(pip-compile has no universal mode)",
+        "compile",
+        True,
+    ),
+    "universal-cold": Scenario(
+        "resolve universal cold",
+        "as *resolve universal warm*, with the tool's cache directory removed before each run",
+        "compile",
+        False,
+    ),
     "public-resolve-warm": Scenario(
         "resolve warm (pypi.org)",
         "as *resolve warm*, against https://pypi.org/simple (latest versions, not the pins)",
@@ -109,6 +140,11 @@ SET_SCENARIOS: tuple[str, ...] = (
     "noop-sync",
 )
 PUBLIC_SCENARIOS: tuple[str, ...] = ("public-resolve-warm", "public-resolve-cold")
+#: Universal resolution (issue 17), measured on :data:`UNIVERSAL_SETS` from their own index
+#: (see ``run._universal_plan``), for Python :data:`UNIVERSAL_PYTHON` and later.
+UNIVERSAL_SCENARIOS: tuple[str, ...] = ("universal-cold", "universal-warm")
+UNIVERSAL_SETS: tuple[str, ...] = ("large",)
+UNIVERSAL_PYTHON = "3.9"
 SCALING_SCENARIOS: tuple[str, ...] = ("resolve-warm", "install-warm")
 SCALING_SIZES: tuple[int, ...] = (10, 50, 150)
 
@@ -123,6 +159,10 @@ BACKTRACKING_SDKS = 700
 
 #: The pseudo set under which venv creation is recorded.
 VENV_SET = "venv"
+#: The pseudo set under which start-up is recorded.
+STARTUP_SET = "startup"
+#: ``pyffin --version`` may take at most this many times ``python -I -c pass`` (issue 11).
+STARTUP_TARGET = 1.5
 
 
 def scaling_set(size: int) -> str:

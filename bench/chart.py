@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.catalog import SCENARIOS, TOOL_LABELS, TOOLS, VENV_SET, scaling_size
+from bench.catalog import SCENARIOS, STARTUP_SET, TOOL_LABELS, TOOLS, VENV_SET, scaling_size
 from bench.report import format_seconds
 from bench.results import UNSUPPORTED, Measurement, Results
 
@@ -25,7 +25,9 @@ def write_charts(results: Results, out_dir: Path, link_prefix: str) -> dict[str,
     for stale in out_dir.glob("*.png"):
         stale.unlink()
     charts: dict[str, str] = {}
-    plain = [s for s in results.sets() if s != VENV_SET and scaling_size(s) is None]
+    plain = [
+        s for s in results.sets() if s not in (VENV_SET, STARTUP_SET) and scaling_size(s) is None
+    ]
     for scenario in SCENARIOS:
         groups = [s for s in plain if scenario in results.scenarios(s)]
         if scenario == "venv" and scenario in results.scenarios(VENV_SET):

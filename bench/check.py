@@ -18,7 +18,13 @@ from packaging.tags import Tag
 
 from bench.mirror import IndexPlan, Listing, Mirror
 from bench.server import MirrorServer
-from bench.sets import BenchSet, pin_differences, read_pins
+from bench.sets import (
+    BenchSet,
+    pin_differences,
+    pin_set_differences,
+    read_pin_list,
+    read_pins,
+)
 from bench.tools import Toolbox, clean_env, remove
 
 _ROUNDS = 4
@@ -30,6 +36,8 @@ Log = Callable[[str], None]
 class CheckCase:
     index: str  # name of the IndexPlan
     bench_set: BenchSet
+    #: The options of a universal resolution (its pins: every version of each).
+    universal: tuple[str, ...] = ()
 
 
 @contextlib.contextmanager
@@ -38,7 +46,9 @@ def serving(
 ) -> Iterator[tuple[dict[str, MirrorServer], dict[str, dict[str, Listing]]]]:
     """Start one server per plan; yields (plan name -> server, plan name -> listings)."""
     listings = {plan.name: mirror.prepare(plan, supported) for plan in plans}
-    servers = {name: MirrorServer(mirror, lst) for name, lst in listings.items()}
+    any_platform = {plan.name: plan.any_platform for plan in plans}
+    servers = {name: MirrorServer(mirror, lst, siblings=any_platform[name])
+               for name, lst in listings.items()}
     try:
         for server in servers.values():
             server.start()
@@ -73,7 +83,8 @@ def check_mirror(
         (case, tool)
         for case in cases
         for tool in tools
-        if tool == "uv" or not remembered(_key(case, tool, tools[tool]))
+        if (tool == "uv" or not remembered(_key(case, tool, tools[tool])))
+        and not (case.universal and toolbox.supports_scenario(tool, "universal-warm"))
     ]
     for round_index in range(_ROUNDS):
         misses: dict[str, list[str]] = {}
@@ -81,7 +92,8 @@ def check_mirror(
         with serving(mirror, plans, supported) as (servers, listings):
             for case, tool in todo:
                 server = servers[case.index]
-                ok, finding = _resolve(toolbox, tool, case.bench_set, server.index_url, work)
+                ok, finding = _resolve(toolbox, tool, case.bench_set, server.index_url, work,
+                                       case.universal)
                 findings[(case.bench_set.name, tool)] = finding
                 missed = server.take_misses()
                 if missed:
@@ -107,11 +119,13 @@ def check_mirror(
 def _key(case: CheckCase, tool: str, version: str) -> str:
     pins = "\n".join(str(p) for p in case.bench_set.pins)
     digest = hashlib.sha256(pins.encode()).hexdigest()[:16]
-    return f"{case.index}/{case.bench_set.name}/{tool}/{version}/{digest}"
+    universal = "/" + "-".join(case.universal) if case.universal else ""
+    return f"{case.index}/{case.bench_set.name}{universal}/{tool}/{version}/{digest}"
 
 
 def _resolve(
-    toolbox: Toolbox, tool: str, bench_set: BenchSet, index_url: str, work: Path
+    toolbox: Toolbox, tool: str, bench_set: BenchSet, index_url: str, work: Path,
+    universal: tuple[str, ...] = (),
 ) -> tuple[bool, str]:
     """One cold resolve: (whether it reproduced the pins, a finding for the report)."""
     where = work / f"check-{tool}"
@@ -119,8 +133,11 @@ def _resolve(
     remove(where)
     where.mkdir(parents=True)
     output = where / "resolved.txt"
-    command = toolbox.compile(tool, bench_set.requirements_in, output, index_url, cache)
+    command = toolbox.compile(tool, bench_set.requirements_in, output, index_url, cache,
+                              universal=universal)
     label = f"{_TOOL_COMMAND[tool]} of {bench_set.requirements_in.name}"
+    if universal:
+        label += " " + " ".join(universal)
     proc = subprocess.run(
         command,
         cwd=where,
@@ -133,6 +150,11 @@ def _resolve(
     if proc.returncode != 0:
         tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
         return False, f"{label} against the mirror failed (exit {proc.returncode}): {tail}"
+    if universal:
+        diff = pin_set_differences(bench_set.pins, read_pin_list(output))
+        if diff:
+            return False, f"{label} against the mirror differs from {bench_set.pinned.name}: {diff}"
+        return True, f"{label} against the mirror reproduces the {len(bench_set.pins)} pins"
     expected = {p.name: p.version for p in bench_set.pins}
     diff = pin_differences(expected, read_pins(output), extras=True)
     if diff:

@@ -43,7 +43,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--scenarios",
         type=_names,
         default=None,
-        help=f"comma-separated scenarios (default: {','.join(SET_SCENARIOS)},venv)",
+        help=f"comma-separated scenarios (default: {','.join(SET_SCENARIOS)},venv,startup)",
     )
     parser.add_argument(
         "--repeat",

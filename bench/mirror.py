@@ -75,12 +75,16 @@ class IndexPlan:
     name: str
     pins: dict[str, frozenset[str]]
     sdist_only: frozenset[str] = frozenset()
+    #: A universal resolution's index: a pinned version that has neither a wheel for this
+    #: interpreter nor an sdist (``pywin32``) is served by one of its wheels.
+    any_platform: bool = False
 
     def with_pins(self, pins: Iterable[Pin]) -> IndexPlan:
         merged = {name: set(versions) for name, versions in self.pins.items()}
         for pin in pins:
             merged.setdefault(pin.name, set()).add(pin.version)
-        return IndexPlan(self.name, {n: frozenset(v) for n, v in merged.items()}, self.sdist_only)
+        return IndexPlan(self.name, {n: frozenset(v) for n, v in merged.items()},
+                         self.sdist_only, self.any_platform)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,7 @@ def plan_listing(
     *,
     sdist_only: bool,
     log: Log,
+    any_platform: bool = False,
 ) -> tuple[list[ListedFile], list[ListedFile]]:
     """(files to list, files to serve) for a project pinned at ``versions``."""
     pinned = sorted({Version(v) for v in versions})
@@ -143,6 +148,9 @@ def plan_listing(
             chosen = sdists[:1]
         elif wheels:
             chosen = wheels
+        elif any_platform and any(f.is_wheel for f in of_version):
+            # Another platform's wheel: its metadata serves the version (see MirrorServer).
+            chosen = [f for f in of_version if f.is_wheel][:1]
         else:
             chosen = sdists[:1]
             if chosen:
@@ -224,6 +232,7 @@ class Mirror:
                 supported,
                 sdist_only=project in plan.sdist_only,
                 log=self._log,
+                any_platform=plan.any_platform,
             )
             names = {f.filename for f in served} | {f.filename for f in listed} & extra
             listings[project] = Listing(project, tuple(listed), frozenset(names))
@@ -308,6 +317,12 @@ class Mirror:
                 name, _, version = line.partition("==")
                 pins.append(Pin(name, version))
         return pins
+
+    def latest_upload(self, pins: Iterable[Pin]) -> str | None:
+        """The newest upload time of the pinned versions' files (RFC 3339), from the pages."""
+        times = [f.upload_time for pin in pins for f in self.page(pin.name)
+                 if str(f.version) == pin.version and f.upload_time]
+        return max(times, default=None)
 
     def size(self) -> int:
         """Bytes on disk under the mirror root."""

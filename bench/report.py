@@ -7,7 +7,10 @@ from pathlib import Path
 
 from bench.catalog import (
     BACKTRACKING_SET,
+    BASELINE,
     SCENARIOS,
+    STARTUP_SET,
+    STARTUP_TARGET,
     TOOL_LABELS,
     TOOLS,
     VENV_SET,
@@ -80,6 +83,12 @@ def targets(scenario: str, results: Results, set_name: str) -> str:
     if scenario == "noop-sync":
         fast = pyffin.median < 0.1 if pyffin is not None and pyffin.ok else None
         checks.append(("< 100 ms", fast))
+    if scenario in ("noop-sync", "noop-install"):
+        checks.append(("≤ 1x uv", None if vs_uv is None else vs_uv <= 1))
+    if scenario == "startup":
+        vs_python = ratio(pyffin, results.find(set_name, scenario, BASELINE))
+        met = None if vs_python is None else vs_python <= STARTUP_TARGET
+        checks.append((f"≤ {STARTUP_TARGET:g}x `python -I -c pass`", met))
     if SCENARIOS[scenario].warm:
         vs_pip = ratio(pip, pyffin)
         checks.append(("≥ 10x pip", None if vs_pip is None else vs_pip >= 10))
@@ -131,7 +140,8 @@ def _set_title(results: Results, set_name: str) -> str:
 def render(results: Results, charts: Mapping[str, str]) -> str:
     """The whole page; ``charts`` maps a scenario (or ``scaling``) to an image path."""
     machine = results.machine
-    plain_sets = [s for s in results.sets() if s != VENV_SET and scaling_size(s) is None]
+    pseudo_sets = (VENV_SET, STARTUP_SET)
+    plain_sets = [s for s in results.sets() if s not in pseudo_sets and scaling_size(s) is None]
     scale_sets = sorted(
         (s for s in results.sets() if scaling_size(s) is not None),
         key=lambda s: scaling_size(s) or 0,
@@ -154,7 +164,7 @@ def render(results: Results, charts: Mapping[str, str]) -> str:
         "| set | scenario | pyffin / uv | pip / pyffin | targets |",
         "|---|---|---:|---:|---|",
     ]
-    for set_name in [*plain_sets, *scale_sets, VENV_SET]:
+    for set_name in [*plain_sets, *scale_sets, *pseudo_sets]:
         for scenario in results.scenarios(set_name):
             pyffin = results.find(set_name, scenario, "pyffin")
             vs_uv = ratio(pyffin, results.find(set_name, scenario, "uv"))
@@ -168,7 +178,9 @@ def render(results: Results, charts: Mapping[str, str]) -> str:
         "Targets (issue 7): warm resolves within 3x of uv, warm and cold installs within "
         "1.5x of uv, a no-op sync under 100 ms, at least 10x faster than pip / "
         "pip-compile on every warm scenario; (issue 18) the backtracking set within 3x of uv, "
-        "cold and offline. ✓ met, ✗ not met, - not measured.",
+        "cold and offline; (issue 11) no-op install and sync at most as long as uv's, "
+        f"`pyffin --version` within {STARTUP_TARGET:g}x of `python -I -c pass`. ✓ met, ✗ not "
+        "met, - not measured.",
         "",
     ]
     for set_name in plain_sets:
@@ -189,6 +201,7 @@ def render(results: Results, charts: Mapping[str, str]) -> str:
             *_notes([m for m in results.measurements if m.set == VENV_SET]),
             "",
         ]
+    out += _startup(results)
     if scale_sets:
         out += [
             "## Scaling",
@@ -218,10 +231,30 @@ def render(results: Results, charts: Mapping[str, str]) -> str:
             ]
     out += _method(results)
     out += _machine(results)
-    out += _commands(results, [*plain_sets, *scale_sets, VENV_SET])
+    out += _commands(results, [*plain_sets, *scale_sets, *pseudo_sets])
     if results.checks:
         out += ["## Checks and warnings", "", *(f"- {_one_line(c)}" for c in results.checks), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _startup(results: Results) -> list[str]:
+    """The start-up table, and the interpreter's own start beside it."""
+    scenarios = results.scenarios(STARTUP_SET)
+    if not scenarios:
+        return []
+    rows = [(STARTUP_SET, sc, SCENARIOS[sc].label) for sc in scenarios]
+    lines = ["## Start-up", "", *_table(results, rows), ""]
+    baseline = results.find(STARTUP_SET, "startup", BASELINE)
+    pyffin = results.find(STARTUP_SET, "startup", "pyffin")
+    if baseline is not None and baseline.ok:
+        vs_python = format_ratio(ratio(pyffin, baseline))
+        lines += [
+            f"The interpreter alone, `python -I -c pass`, timed in the same rounds: "
+            f"{cell(baseline)}; pyffin / python: {vs_python}.",
+            "",
+        ]
+    lines += _notes([m for m in results.measurements if m.set == STARTUP_SET])
+    return [*lines, ""] if lines[-1] else lines
 
 
 def _method(results: Results) -> list[str]:

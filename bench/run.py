@@ -26,7 +26,11 @@ from bench.catalog import (
     SCALING_SIZES,
     SCENARIOS,
     SET_SCENARIOS,
+    STARTUP_SET,
     TOOLS,
+    UNIVERSAL_PYTHON,
+    UNIVERSAL_SCENARIOS,
+    UNIVERSAL_SETS,
     VENV_SET,
     scaling_set,
     scaling_size,
@@ -43,6 +47,7 @@ from bench.sets import (
     Pin,
     closed_order,
     load_set,
+    parse_pinned,
     write_requirements,
 )
 from bench.tools import ENVIRONMENT_NOTE, Toolbox, clean_env, remove, venv_python
@@ -79,7 +84,8 @@ def select(args: argparse.Namespace) -> Selection:
     measured: list[str] = (
         ["small"] if args.quick else (args.sets or [*SET_NAMES, BACKTRACKING_SET])
     )
-    scenarios: list[str] = args.scenarios or [*SET_SCENARIOS, "venv"]
+    scenarios: list[str] = args.scenarios or [
+        *SET_SCENARIOS, *UNIVERSAL_SCENARIOS, "venv", "startup"]
     _validate(measured, scenarios)
     scaling = not (args.quick or args.no_scaling)
     needed = dict.fromkeys([*measured, *(SCALING_SOURCES if scaling else ())])
@@ -101,10 +107,12 @@ def run(args: argparse.Namespace, argv: Sequence[str], *, log: Log) -> None:
     toolbox, versions = _tools(log)
     mirror = Mirror(DATA_DIR / "mirror", log)
     supported = frozenset(sys_tags())
-    plans = _plans(mirror, selection, toolbox, supported, log)
-    findings = _check(mirror, plans, supported, selection, toolbox, versions, log)
+    universal = _universal_sets(mirror, selection, toolbox, log)
+    plans = _plans(mirror, selection, toolbox, supported, log, universal)
+    findings = _check(mirror, plans, supported, selection, toolbox, versions, log, universal)
     bench_started = time.perf_counter()
-    measurements, set_sizes = _measure(selection, toolbox, mirror, plans, supported, log)
+    measurements, set_sizes = _measure(selection, toolbox, mirror, plans, supported, log,
+                                       universal)
     bench_time = time.perf_counter() - bench_started
 
     mirror_mb = mirror.size() / 1e6
@@ -150,6 +158,7 @@ def _check(
     toolbox: Toolbox,
     versions: Mapping[str, str],
     log: Log,
+    universal: Mapping[str, BenchSet],
 ) -> list[str]:
     """Resolve each measured set against the mirror with every resolver (see bench.check)."""
     log("mirror check: resolving each set against the mirror")
@@ -163,8 +172,10 @@ def _check(
         mirror,
         plans,
         supported,
-        [CheckCase(_index_of(name), selection.sets[name]) for name in selection.measured
-         if name in selection.sets],
+        [*(CheckCase(_index_of(name), selection.sets[name]) for name in selection.measured
+           if name in selection.sets),
+         *(CheckCase("universal", bench_set, universal_options(bench_set))
+           for bench_set in universal.values())],
         toolbox,
         resolvers,
         work=DATA_DIR / "work",
@@ -184,6 +195,7 @@ def _measure(
     plans: Sequence[IndexPlan],
     supported: frozenset[Tag],
     log: Log,
+    universal: Mapping[str, BenchSet],
 ) -> tuple[list[Measurement], dict[str, int]]:
     """Every scenario of the selection; returns the measurements and each set's size."""
     runner = Runner(toolbox, TOOLS, work_dir=DATA_DIR / "work", cache_dir=DATA_DIR / "cache")
@@ -217,6 +229,15 @@ def _measure(
             for scenario in (s for s in SET_SCENARIOS if s in selection.scenarios):
                 if scenario != "resolve-offline" or name in OFFLINE_SETS:
                     measure(target, scenario)
+        for name, bench_set in universal.items():
+            server = servers["universal"]
+            target = Target(name, bench_set.requirements_in, bench_set.pinned,
+                            server.index_url, None, server.take_misses,
+                            universal=universal_options(bench_set),
+                            universal_pins=bench_set.pins)
+            for scenario in UNIVERSAL_SCENARIOS:
+                if scenario in selection.scenarios:
+                    measure(target, scenario)
         if BACKTRACKING_SET in selection.measured:
             with _backtracking(log) as target:
                 assert target.expected is not None
@@ -228,6 +249,10 @@ def _measure(
             # Only the venv path matters here; no requirements, no index.
             none = Path(os.devnull)
             measure(Target(VENV_SET, none, none, servers["main"].index_url, None), "venv")
+        if "startup" in selection.scenarios:
+            none = Path(os.devnull)
+            target = Target(STARTUP_SET, none, none, servers["main"].index_url, None)
+            measure(target, "startup")
         if selection.scaling:
             order = closed_order([selection.sets[s] for s in SCALING_SOURCES])
             for size in SCALING_SIZES:
@@ -296,7 +321,7 @@ def _validate(set_names: Sequence[str], scenarios: Sequence[str]) -> None:
     unknown = [s for s in set_names if s not in known]
     if unknown:
         raise BenchError(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(known)}")
-    allowed = [*SET_SCENARIOS, "venv"]
+    allowed = [*SET_SCENARIOS, *UNIVERSAL_SCENARIOS, "venv", "startup"]
     unknown = [s for s in scenarios if s not in allowed]
     if unknown:
         raise BenchError(
@@ -308,10 +333,64 @@ def _index_of(set_name: str) -> str:
     return "sdist" if set_name == "sdist" else "main"
 
 
+def _universal_sets(
+    mirror: Mirror, selection: Selection, toolbox: Toolbox, log: Log
+) -> dict[str, BenchSet]:
+    """The universal resolution of each measured set of :data:`UNIVERSAL_SETS` (when a
+    universal scenario is selected): uv's, against PyPI as it was when the set's pins were
+    the newest (its files' latest upload time), resolved once and kept in
+    ``bench/.data/sets``. Its pins make the universal index (see :func:`_plans`)."""
+    if not any(s in selection.scenarios for s in UNIVERSAL_SCENARIOS):
+        return {}
+    found = {}
+    for name in (n for n in selection.measured if n in UNIVERSAL_SETS):
+        bench_set = selection.sets[name]
+        path = DATA_DIR / "sets" / f"{name}-universal-{UNIVERSAL_PYTHON}.txt"
+        if not path.exists():
+            cutoff = mirror.latest_upload(bench_set.pins)
+            if cutoff is None:
+                raise BenchError(f"{name}: the mirror's pages give no upload time of its pins")
+            log(f"mirror: resolving {name} --universal against PyPI as of {cutoff} (once)")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".part")
+            command = [
+                str(toolbox.bin("uv")), "pip", "compile", str(bench_set.requirements_in),
+                "--universal", "--python-version", UNIVERSAL_PYTHON, "--exclude-newer", cutoff,
+                "--index-url", PYPI_SIMPLE, "--no-config", "--no-header", "-q",
+                "-o", str(partial),
+            ]  # fmt: skip
+            proc = subprocess.run(command, env=clean_env(), capture_output=True, text=True,
+                                  timeout=900, check=False)
+            if proc.returncode != 0:
+                raise BenchError(f"uv pip compile --universal of {name} against PyPI failed: "
+                                 f"{proc.stderr.strip()[-500:]}")
+            # The first line keeps the cutoff: the mirror's pages list later files (a patch
+            # release of an older line), so resolutions against it need it too.
+            partial.write_text(f"# --exclude-newer {cutoff}\n" + partial.read_text("utf-8"),
+                               encoding="utf-8")
+            partial.replace(path)
+        pins, dependents = parse_pinned(path.read_text(encoding="utf-8"), path)
+        found[name] = BenchSet(name, bench_set.requirements_in, path, pins, dependents,
+                               bench_set.roots)
+    return found
+
+
+def universal_options(bench_set: BenchSet) -> tuple[str, ...]:
+    """The compile options of a universal set: ``--universal``, the lowest Python and the
+    cutoff its pins were resolved with (the first line of its pinned file)."""
+    first = bench_set.pinned.read_text(encoding="utf-8").split("\n", 1)[0]
+    options = ("--universal", "--python-version", UNIVERSAL_PYTHON)
+    if first.startswith("# --exclude-newer "):
+        options += ("--exclude-newer", first.split()[-1])
+    return options
+
+
 def _plans(
-    mirror: Mirror, selection: Selection, toolbox: Toolbox, supported: frozenset[Tag], log: Log
+    mirror: Mirror, selection: Selection, toolbox: Toolbox, supported: frozenset[Tag], log: Log,
+    universal: Mapping[str, BenchSet] | None = None,
 ) -> list[IndexPlan]:
-    """The main index (wheels of every set but sdist) and, if needed, the sdist-only index."""
+    """The main index (wheels of every set but sdist), if needed the sdist-only index, and
+    the universal index (every pin of the universal resolutions, any platform's)."""
     sets = selection.sets
     main = IndexPlan("main", {})
     main = main.with_pins(p for name, s in sets.items() if name != "sdist" for p in s.pins)
@@ -323,6 +402,9 @@ def _plans(
         build = mirror.build_pins(sdists, lambda reqs: _resolve_public(toolbox, reqs))
         log(f"mirror: the sdist index also serves the build requirements {_pins(build)}")
         plans.append(sdist.with_pins(build))
+    if universal:
+        plans.append(IndexPlan("universal", {}, any_platform=True).with_pins(
+            p for bench_set in universal.values() for p in bench_set.pins))
     return plans
 
 

@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import DATA_DIR
-from bench.catalog import SCENARIOS
+from bench.catalog import BASELINE, SCENARIOS
 from bench.results import FAILED, OK, UNSUPPORTED, Measurement
-from bench.sets import normalize, parse_in, pin_differences, read_pins
+from bench.sets import (
+    Pin,
+    normalize,
+    parse_in,
+    pin_differences,
+    pin_set_differences,
+    read_pin_list,
+    read_pins,
+)
 from bench.tools import Toolbox, clean_env, remove
 
 #: Longest a single command may run before it counts as failed.
@@ -36,6 +44,10 @@ class Target:
     expected: Mapping[str, str] | None
     #: Returns the paths the index answered 404 since the last call.
     take_misses: Callable[[], list[str]] = field(default=lambda: [])
+    #: For the universal scenarios: the compile options (``--universal ...``), and every pin
+    #: expected (a package may be pinned at several versions).
+    universal: tuple[str, ...] = ()
+    universal_pins: tuple[Pin, ...] | None = None
 
 
 class _Failure(Exception):
@@ -77,12 +89,14 @@ class Runner:
             remove(self.cache(tool))
 
     def run(self, target: Target, scenario: str, repeat: int) -> list[Measurement]:
-        """All tools through one scenario: setup each, then ``repeat`` rounds of A, B, C."""
+        """All tools through one scenario: setup each, then ``repeat`` rounds of A, B, C. The
+        start-up scenario also times the baseline (:data:`bench.catalog.BASELINE`), last."""
         operation = SCENARIOS[scenario].operation
+        tools = (*self.tools, BASELINE) if operation == "version" else self.tools
         active: list[_Progress] = []
         results: dict[str, Measurement] = {}
         steps: dict[str, _Steps] = {}
-        for tool in self.tools:
+        for tool in tools:
             steps[tool] = self._steps(target, scenario, tool)
             impossible = self.toolbox.supports_scenario(tool, scenario)
             if impossible is not None or not self.toolbox.supports(tool, operation):
@@ -135,7 +149,7 @@ class Runner:
                 command=self.display(steps[progress.tool].command, target),
                 note="; ".join(dict.fromkeys(n for n in [*notes, *progress.notes] if n)),
             )
-        return [results[tool] for tool in self.tools]
+        return [results[tool] for tool in tools]
 
     def display(self, command: Sequence[str], target: Target) -> str:
         """The command with this machine's paths and the mirror's port as placeholders."""
@@ -178,13 +192,19 @@ class Runner:
             return lambda: self._untimed(command, work)
 
         def check_resolved() -> str | None:
+            if target.universal_pins is not None:
+                diff = pin_set_differences(target.universal_pins, read_pin_list(output))
+                return f"resolved set differs from the pins: {diff}" if diff else None
             return _compare(target.expected, output, "resolved")
 
         def check_installed() -> str | None:
             return _compare(target.expected, venv, "installed")
 
+        if SCENARIOS[scenario].operation == "version":
+            return _Steps(tb.version(tool), [untimed(tb.version(tool))], [], None)
         if SCENARIOS[scenario].operation == "compile":
-            compile_cmd = tb.compile(tool, target.requirements_in, output, index, cache)
+            compile_cmd = tb.compile(tool, target.requirements_in, output, index, cache,
+                                     universal=target.universal)
             if scenario == "resolve-offline":
                 offline = tb.compile(
                     tool, target.requirements_in, output, index, cache, offline=True

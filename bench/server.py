@@ -31,7 +31,12 @@ _FILES_CACHE_CONTROL = "max-age=365000000, immutable"
 
 
 class MirrorServer(IndexServer):
-    def __init__(self, mirror: Mirror, listings: Mapping[str, Listing]) -> None:
+    """``siblings``: answer for the metadata of a listed wheel the mirror lacks with that of
+    another wheel of the same version (a universal resolution reads one wheel's metadata per
+    version, of any platform; it assumes, as uv and pyffin do, that they are all the same)."""
+
+    def __init__(self, mirror: Mirror, listings: Mapping[str, Listing], *,
+                 siblings: bool = False) -> None:
         super().__init__()
         self.set_cache_control(_FILES_CACHE_CONTROL, "/files/")
         self.misses: list[str] = []
@@ -53,6 +58,14 @@ class MirrorServer(IndexServer):
                     metadata[f.filename] = path.read_bytes()
                     if f.filename not in listing.served:
                         self._listed_metadata[f.filename] = metadata[f.filename]
+            if siblings:
+                by_version: dict[str, bytes] = {}
+                for f in listing.files:
+                    if f.filename in metadata:
+                        by_version.setdefault(str(f.version), metadata[f.filename])
+                for f in listing.files:
+                    if f.is_wheel and f.filename not in metadata and str(f.version) in by_version:
+                        self._listed_metadata[f.filename] = by_version[str(f.version)]
 
         def add(item: tuple[Listing, ListedFile]) -> None:
             listing, f = item

@@ -83,7 +83,9 @@ def parse_pinned(text: str, source: Path) -> tuple[tuple[Pin, ...], dict[str, fr
         if not line:
             continue
         if not raw[0].isspace() and not line.startswith("#"):
-            match = _PIN.fullmatch(line.split(" #", 1)[0].strip().rstrip("\\").strip())
+            # A universal resolution's pins carry a marker: ``numpy==2.0.2 ; python_...``.
+            requirement = line.split(" #", 1)[0].strip().rstrip("\\").split(";", 1)[0]
+            match = _PIN.fullmatch(requirement.strip())
             if not match:
                 raise BenchError(f"{source}:{lineno}: expected `name==version`, got {line!r}")
             current = normalize(match.group(1))
@@ -174,6 +176,29 @@ def read_pins(path: Path) -> dict[str, str]:
         if match and not line[0].isspace():
             pins[normalize(match.group(1))] = match.group(2)
     return pins
+
+
+def read_pin_list(path: Path) -> list[Pin]:
+    """Every ``name==version`` line of a tool's output file, in order (a universal resolution
+    pins some packages at several versions)."""
+    pins = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line)
+        if match and not line[0].isspace():
+            pins.append(Pin(normalize(match.group(1)), match.group(2)))
+    return pins
+
+
+def pin_set_differences(expected: Iterable[Pin], actual: Iterable[Pin]) -> str:
+    """Empty when ``actual`` pins exactly the ``name==version`` of ``expected``, else a short
+    list of what differs (``missing``, ``extra``)."""
+    wanted = {str(pin) for pin in expected}
+    found = {str(pin) for pin in actual}
+    problems = [f"{pin} missing" for pin in sorted(wanted - found)]
+    problems += [f"{pin} extra" for pin in sorted(found - wanted)]
+    if len(problems) > 8:
+        problems[8:] = [f"and {len(problems) - 8} more"]
+    return ", ".join(problems)
 
 
 def pin_differences(expected: Mapping[str, str], actual: Mapping[str, str], *, extras: bool) -> str:

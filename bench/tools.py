@@ -36,7 +36,7 @@ ENVIRONMENT_NOTE = (
     "working directory"
 )
 
-OPERATIONS: tuple[str, ...] = ("compile", "install", "sync", "venv")
+OPERATIONS: tuple[str, ...] = ("compile", "install", "sync", "venv", "version")
 #: pyffin's subcommand for each operation (its support is detected with ``--help``).
 PYFFIN_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "compile": ("pip", "compile"),
@@ -166,7 +166,14 @@ class Toolbox:
         return self.tools_venv / "bin" / name
 
     def supports(self, tool: str, operation: str) -> bool:
-        return tool != "pyffin" or operation in self.pyffin_help
+        return tool != "pyffin" or operation == "version" or operation in self.pyffin_help
+
+    def version(self, tool: str) -> list[str]:
+        """The start-up command: ``TOOL --version``, or for the baseline ``python -I -c pass``
+        of the benchmark interpreter."""
+        if tool == "python":
+            return [str(self.python), "-I", "-c", "pass"]
+        return [str(self.bin(tool)), "--version"]
 
     def compile(
         self,
@@ -177,7 +184,10 @@ class Toolbox:
         cache: Path,
         *,
         offline: bool = False,
+        universal: tuple[str, ...] = (),
     ) -> list[str]:
+        """The compile command; ``universal``: the options of a universal resolution
+        (``--universal --python-version 3.9 ...``; uv and pyffin only)."""
         if tool == "pip":
             # pip-compile hands --cache-dir on to pip (HTTP cache) and keeps its own there too.
             cmd = [str(self.bin("pip-compile")), str(requirements), "-o", str(output)]
@@ -186,12 +196,19 @@ class Toolbox:
         cmd = [str(self.bin(tool)), "pip", "compile", str(requirements), "-o", str(output)]
         cmd += ["--index-url", index_url, *self._no_config(tool, "compile")]
         cmd += ["--offline"] if offline else []
+        cmd += universal
         return [*cmd, "--cache-dir", str(cache), "--python", str(self.python), "-q"]
 
     def supports_scenario(self, tool: str, scenario: str) -> str | None:
         """Why ``tool`` cannot run ``scenario`` whatever pyffin implements, or ``None``."""
         if scenario == "resolve-offline" and tool == "pip":
             return "pip-compile has no offline mode"
+        if scenario.startswith("universal-"):
+            if tool == "pip":
+                return "pip-compile has no universal mode"
+            help_text = self.pyffin_help.get("compile")
+            if tool == "pyffin" and help_text is not None and "--universal" not in help_text:
+                return "pyffin pip compile has no --universal yet"
         return None
 
     def install(

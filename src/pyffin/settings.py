@@ -57,9 +57,10 @@ class ConfigError(UsageError):
 
 #: How a setting's value is written: ``bool`` (``1/true/yes/on``, ``0/false/no/off``),
 #: ``string``, ``choice`` (one of :attr:`Setting.choices`), ``list`` (whitespace-separated in a
-#: variable, a list in TOML), ``names`` (project names, comma- or space-separated) and
-#: ``binary`` (names, ``:all:`` or ``:none:``, as pip's ``--only-binary``).
-Kind = Literal["bool", "string", "choice", "list", "names", "binary"]
+#: variable, a list in TOML), ``names`` (project names, comma- or space-separated),
+#: ``binary`` (names, ``:all:`` or ``:none:``, as pip's ``--only-binary``) and ``markers``
+#: (PEP 508 markers: ``;``-separated in a variable, a list in TOML).
+Kind = Literal["bool", "string", "choice", "list", "names", "binary", "markers"]
 
 
 @record
@@ -132,6 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("no-binary", "binary", "use only source distributions for these packages"),
     Setting("no-build", "bool", "never build source distributions"),
     Setting("no-build-isolation", "bool", "build in the target environment"),
+    Setting("universal", "bool", "resolve for every platform and Python version (compile)"),
+    Setting("environments", "markers", "with --universal, the only environments to resolve "
+            "for (the flag is repeatable, also spelled `--environment`)"),
+    Setting("required-environments", "markers", "with --universal, environments every "
+            "version without a source distribution must have a wheel for (repeatable, also "
+            "`--required-environment`)"),
     # environment
     Setting("python", "string", "the interpreter or environment to use"),
     Setting("system", "bool", "use the system interpreter"),
@@ -239,6 +246,8 @@ def from_string(setting: Setting, text: str) -> Any:
         return parse_bool(text)
     if kind == "list":
         return text.split()
+    if kind == "markers":
+        return [marker.strip() for marker in text.split(";") if marker.strip()]
     if kind in ("names", "binary"):
         return parse_names(text, binary=kind == "binary")
     text = text.strip()
@@ -264,11 +273,11 @@ def from_toml(setting: Setting, value: object) -> Any:
         if not isinstance(value, bool):
             raise ValueError("expected true or false")
         return value
-    if kind in ("list", "names", "binary"):
+    if kind in ("list", "names", "binary", "markers"):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
             raise ValueError("expected a string or a list of strings")
-        if kind == "list":
+        if kind in ("list", "markers"):
             return list(items)
         return [name for item in items for name in parse_names(item, binary=kind == "binary")]
     if not isinstance(value, str):
@@ -313,6 +322,23 @@ class Configuration:
         self.index_origins: dict[str, Found] = {}
         if self.config_file is not None:  # named by the user: a bad one fails right away
             self._layer("file", self._explicit_file)
+
+    def files(self) -> list[Path]:
+        """Every file whose presence or content can change what this configuration says, there
+        or not (for answers remembered across runs): the ``--config-file``, or else the
+        ``pyffin.toml`` and ``pyproject.toml`` of the working directory and of each parent and
+        the user's ``pyffin.toml``; and pip's configuration files."""
+        files: list[Path] = []
+        if self.config_file is not None:
+            files.append(self.config_file.absolute())
+        elif not self.no_config:
+            start = self.cwd if self.cwd is not None else Path.cwd()
+            for directory in (start, *start.parents):
+                files += [directory / "pyffin.toml", directory / "pyproject.toml"]
+            files.append(user_config_path(self.environ))
+        if not self.no_config:
+            files += pip_config_files(self.environ)
+        return files
 
     def get(self, key: str) -> Found | None:
         """The value of the setting ``key`` at the highest level that sets it."""
@@ -649,7 +675,9 @@ def markdown_table() -> str:
              "|---|---|---|---|---|"]
     for setting in SETTINGS:
         kind = {"choice": " \\| ".join(setting.choices),
-                "binary": "names, `:all:`, `:none:`"}.get(setting.kind, setting.kind)
+                "binary": "names, `:all:`, `:none:`",
+                "markers": "markers (`;` between them in the variable)"}.get(setting.kind,
+                                                                          setting.kind)
         flag = f"`{setting.option}`" if setting.flag else ""
         pip = f" (pip: `{setting.pip_env}`, `{setting.pip_name}`)" if setting.pip else ""
         lines.append(f"| {flag} | `{setting.env}` | `{setting.key}` | {kind} | "

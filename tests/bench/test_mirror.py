@@ -123,3 +123,31 @@ def test_the_index_lists_absent_files_serves_present_ones_and_records_misses(
     assert present["core-metadata"] == {"sha256": hashlib.sha256(metadata).hexdigest()}
     assert present["requires-python"] == ">=3.9"
     assert doc["versions"] == ["1.0", "2.0"]
+
+
+def test_a_universal_index_serves_a_pin_without_a_wheel_for_here_by_another_platforms() -> None:
+    windows_only = {"meta": {}, "files": [entry("demo-2.0-cp311-cp311-win_amd64.whl"),
+                                          entry("demo-2.0-cp311-cp311-win32.whl")]}
+    _listed, served = plan_listing("demo", parse_page(windows_only), ["2.0"], LINUX,
+                                   sdist_only=False, log=no_log, any_platform=True)
+    assert names(served) == ["demo-2.0-cp311-cp311-win_amd64.whl"]
+
+
+def test_a_universal_index_answers_for_a_wheels_metadata_with_a_sibling_wheels(
+    tmp_path: Path,
+) -> None:
+    mirror = Mirror(tmp_path / "mirror", no_log)
+    metadata = b"Metadata-Version: 2.1\nName: demo\nVersion: 2.0\n"
+    served = "demo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    mirror.metadata_path(served).parent.mkdir(parents=True)
+    mirror.metadata_path(served).write_bytes(metadata)
+    files = parse_page({"files": [entry("demo-2.0-cp311-cp311-win_amd64.whl"), entry(served),
+                                  entry("demo-1.0-cp311-cp311-win_amd64.whl")]})
+    listing = Listing("demo", tuple(files), frozenset())
+    with MirrorServer(mirror, {"demo": listing}, siblings=True) as server:
+        url = f"{server.url}/files/demo-2.0-cp311-cp311-win_amd64.whl.metadata"
+        with urllib.request.urlopen(url) as response:
+            assert response.read() == metadata
+        with pytest.raises(urllib.error.HTTPError, match="404"):  # no wheel of 1.0 has one
+            urllib.request.urlopen(f"{server.url}/files/demo-1.0-cp311-cp311-win_amd64.whl"
+                                   ".metadata")

@@ -128,3 +128,20 @@ def test_a_range_uses_the_unit_of_its_upper_end() -> None:
     assert format_range(0.9, 1.52) == "0.90-1.52 s"
     assert format_ratio(None) == "n/a"
     assert format_ratio(35.2) == "35x"
+
+
+def test_start_up_is_measured_against_the_interpreter_alone() -> None:
+    runs = fake_run()
+    runs = Results(runs.machine, runs.versions, runs.settings, (
+        *runs.measurements,
+        Measurement("startup", "startup", "uv", OK, (0.006,)),
+        Measurement("startup", "startup", "pyffin", OK, (0.014,)),
+        Measurement("startup", "startup", "python", OK, (0.010,), "$PYTHON -I -c pass"),
+    ), runs.checks, runs.set_sizes)
+    page = render(runs, charts={})
+    assert "| startup | start-up (--version) | 2.33x | n/a | ≤ 1.5x `python -I -c pass` ✓ |" \
+        in page
+    assert "## Start-up" in page
+    assert "`python -I -c pass`, timed in the same rounds: **10.0 ms**; pyffin / python: 1.40x" \
+        in page
+    assert "# start-up (--version) · python -I -c pass\n$PYTHON -I -c pass" in page

@@ -119,3 +119,25 @@ def test_an_incremental_run_adds_another_dependency_to_a_warm_set(tmp_path: Path
     assert calls.read_text().splitlines() == ["flask", "click", "jinja2", "click"]
     source = tmp_path / "work" / "small" / "pip" / "incremental.in"
     assert source.read_text() == f"-r {requirements}\nclick\n"
+
+
+def test_start_up_times_the_interpreter_alone_beside_the_tools(tmp_path: Path,
+                                                              calls: Path) -> None:
+    runner = make_runner(tmp_path, ("uv", "pyffin"))
+    uv, pyffin, python = runner.run(target(tmp_path), "startup", repeat=2)
+    assert [(m.tool, m.status, len(m.times)) for m in (uv, pyffin, python)] == [
+        ("uv", OK, 2), ("pyffin", FAILED, 0), ("python", OK, 2)]
+    assert uv.command == "$TOOLS/bin/uv --version"
+    assert python.command == "$PYTHON -I -c pass"
+    assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # a warm-up, then 2 runs
+
+
+def test_a_universal_compile_passes_its_options_and_pip_has_none(tmp_path: Path) -> None:
+    toolbox = Toolbox(tmp_path / "tools", Path(sys.executable))
+    options = ("--universal", "--python-version", "3.9")
+    command = toolbox.compile("uv", tmp_path / "large.in", tmp_path / "out.txt",
+                              "http://127.0.0.1:1/simple/", tmp_path / "cache", universal=options)
+    assert command[-8:-5] == list(options)
+    assert toolbox.supports_scenario("pip", "universal-warm") == (
+        "pip-compile has no universal mode")
+    assert toolbox.supports_scenario("uv", "universal-cold") is None

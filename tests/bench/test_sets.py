@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from bench import BenchError
-from bench.sets import ROOT, closed_order, load_set, parse_pinned, pin_differences
+from bench.sets import (
+    ROOT,
+    Pin,
+    closed_order,
+    load_set,
+    parse_pinned,
+    pin_differences,
+    pin_set_differences,
+    read_pin_list,
+)
 
 PINNED = """\
 # Pinned with uv pip compile
@@ -80,3 +89,25 @@ def test_pin_differences_list_wrong_missing_and_extra_packages() -> None:
         "click==8.4.0 (pinned 8.5.0), jinja2 missing"
     )
     assert pin_differences({"a": "1.0"}, {"a": "1.0.0"}, extras=True) == ""
+
+
+UNIVERSAL = """\
+# --exclude-newer 2026-09-30T15:05:44Z
+numpy==2.0.2 ; python_full_version < '3.10'
+    # via -r large.in
+numpy==2.2.6 ; python_full_version >= '3.10'
+    # via -r large.in
+pywin32==311 ; sys_platform == 'win32'
+    # via jupyter-core
+"""
+
+
+def test_a_universal_file_pins_some_packages_at_several_versions(tmp_path: Path) -> None:
+    path = tmp_path / "large-universal.txt"
+    path.write_text(UNIVERSAL)
+    pins, _dependents = parse_pinned(UNIVERSAL, path)
+    assert [str(p) for p in pins] == ["numpy==2.0.2", "numpy==2.2.6", "pywin32==311"]
+    assert read_pin_list(path) == list(pins)
+    assert pin_set_differences(pins, pins) == ""
+    assert pin_set_differences(pins, [pins[0], Pin("numpy", "2.3.0")]) == (
+        "numpy==2.2.6 missing, pywin32==311 missing, numpy==2.3.0 extra")

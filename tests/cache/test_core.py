@@ -346,3 +346,18 @@ def test_a_directory_removed_between_mkdir_and_its_check_is_made_again(
     monkeypatch.setattr(os, "mkdir", mkdir)
     fs.ensure_dir(target)
     assert target.is_dir() and raced
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the rule written out is Linux's")
+@pytest.mark.parametrize("xdg", [None, "/abs/xdg-cache"])
+def test_the_default_cache_is_platformdirs_without_importing_it(
+        xdg: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    from pyffin.cache.core import default_cache_dir
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert default_cache_dir() == Path(platformdirs.user_cache_dir("pyffin", appauthor=False))

@@ -51,6 +51,9 @@ def sample(setting: Setting) -> tuple[str, object, object]:
         return "six,idna", ["six", "idna"], ["six", "idna"]
     if setting.kind == "binary":
         return ":all:", ":all:", [":all:"]
+    if setting.kind == "markers":
+        markers = ["sys_platform == 'linux'", "python_version >= '3.12'"]
+        return "; ".join(markers), markers, markers
     return "/some/value", "/some/value", "/some/value"
 
 

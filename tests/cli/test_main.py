@@ -233,3 +233,41 @@ def test_a_compile_whose_reader_goes_away_exits_0(tmp_path: Path) -> None:
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (0, b"")
+
+
+@pytest.mark.parametrize("width", [40, 60, 78, 118, 198])
+@pytest.mark.parametrize("group", [None, "pip", "cache"])
+def test_the_help_written_without_argparse_is_argparses(
+        group: str | None, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.cli import help
+    from pyffin.cli.parser import top_parser
+
+    monkeypatch.setattr(registry, "_help_width", width)
+    if group is None:
+        parser = top_parser("pyffin", registry.top_level(),
+                            f"pyffin {__version__}: a fast Python package resolver and "
+                            "installer.")
+    else:
+        parser = top_parser(f"pyffin {group}", {
+            name: spec.summary for name, spec in registry.subcommands(group).items()},
+            registry.GROUPS[group])
+    assert help.render(group) == parser.format_help()
+
+
+def test_help_that_needs_argparses_wrapping_is_left_to_argparse(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.cli import help
+
+    monkeypatch.setattr(registry, "GLOBAL_OPTIONS", (
+        registry.GlobalOption(("--x",), "store_true", "a well-known hyphen-separated word"),))
+    assert help.render(None) is None
+    monkeypatch.setattr(registry, "GLOBAL_OPTIONS", (
+        registry.GlobalOption(("--x",), "store_true", "x" * 100),))
+    assert help.render(None) is None
+
+
+def test_group_help_asked_for_goes_to_stdout() -> None:
+    result = pyffin("pip", "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: pyffin pip [OPTIONS] <COMMAND>")
+    assert "  sync " in result.stdout and result.stderr == ""

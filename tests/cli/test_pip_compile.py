@@ -507,4 +507,4 @@ def test_a_compiled_editable_installs_as_editable(projects: IndexServer, tmp_pat
                     projects.index_url, "--no-config", "--cache-dir", "cache")
     assert synced.returncode == 0, synced
     freeze = pyffin("pip", "freeze", "--python", "env/bin/python")
-    assert freeze.stdout == f"-e {tmp_path / 'proj'}\nlib==1.0\n"
+    assert freeze.stdout == f"-e {(tmp_path / 'proj').as_uri()}\nlib==1.0\n"

@@ -488,6 +488,20 @@ def test_sync_of_no_requirements_changes_nothing_unless_allowed(index: IndexServ
     assert again.returncode == 0 and "Audited 0 packages" in again.stderr
 
 
+def test_install_from_an_empty_requirements_file_warns_and_succeeds(index: IndexServer,
+                                                                     venv: Path,
+                                                                     tmp_path: Path) -> None:
+    """As uv: an empty ``-r`` file is a warning, not an error; the environment is untouched."""
+    run("install", index, venv, "app")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    result = run("install", index, venv, "-r", empty)
+    assert result.returncode == 0, result
+    assert result.stderr.startswith(
+        f"warning: Requirements file `{empty}` does not contain any dependencies\n")
+    assert inspect("freeze", venv).stdout == "app==1.0\nlib==2.0\n"
+
+
 def test_installs_go_on_after_a_local_project_changes_version(index: IndexServer, venv: Path,
                                                               tmp_path: Path) -> None:
     """The installed version (0.1.0) is a preference the source no longer offers once the

@@ -464,7 +464,7 @@ def test_local_directories_and_editables(tmp_path: Path, venv: Path, backend_log
     [dist_info] = (venv / "lib").glob("python3.*/site-packages/local-1.0.dist-info")
     record = json.loads((dist_info / "direct_url.json").read_text())
     assert record == {"url": project.as_uri(), "dir_info": {"editable": True}}
-    assert freeze(venv) == f"-e {project}\n"
+    assert freeze(venv) == f"-e {project.as_uri()}\n"
     assert json.loads(pyffin("pip", "list", "--format", "json", "--python",
                              venv / "bin" / "python").stdout) == [
         {"name": "local", "version": "1.0", "editable_project_location": str(project)}]

@@ -19,7 +19,7 @@ from tests.support.index import IndexServer
 HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.markers",
          "packaging.metadata", "email.parser", "dataclasses", "inspect", "concurrent.futures",
          "logging", "subprocess", "zipfile", "tarfile", "pyffin.build", "pyffin.git",
-         "pyffin.client.http", "pyffin.interpreter.tags", "shutil",
+         "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib",
          # The I/O pool's queue: a warm command has a pool it never uses.
          "queue")
 
@@ -32,8 +32,37 @@ print(json.dumps([code, heavy]), file=sys.stderr)
 """
 
 
-def loaded(args: list[str | Path]) -> list[str]:
-    proc = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], input=json.dumps(HEAVY),
+#: All that ``pyffin --version`` and the help of ``pyffin`` and its groups may import: the
+#: command table, and the help written from it (``__future__`` is the annotations import).
+CLI_TABLE = {"__future__", "pyffin", "pyffin._version", "pyffin.cli", "pyffin.cli.main",
+             "pyffin.cli.registry", "pyffin.cli.help"}
+
+TABLE_PROBE = """
+import json, sys
+before = set(sys.modules)
+from pyffin.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps([code, sorted(set(sys.modules) - before)]), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["-h"], [], ["pip", "--help"],
+                                  ["cache"]])
+def test_version_and_help_import_only_the_command_table(args: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-c", TABLE_PROBE, *args], capture_output=True,
+                          text=True, env=child_env())
+    code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == (0 if args and args[-1] in ("--version", "--help", "-h") else 2)
+    assert set(imported) <= CLI_TABLE, sorted(set(imported) - CLI_TABLE)
+
+
+#: ...and a no-op install or sync has no use for the resolver either.
+NOOP_HEAVY = (*HEAVY, "pyffin.resolver", "nab_resolver", "pyffin.api.resolving", "_hashlib",
+              "platformdirs")
+
+
+def loaded(args: list[str | Path], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], input=json.dumps(heavy),
                           capture_output=True, text=True, env=child_env())
     code, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
     assert code == 0, proc.stderr
@@ -66,5 +95,30 @@ def test_a_noop_sync_imports_nothing_heavy(index: IndexServer, tmp_path: Path) -
                               env / "bin" / "python", "--index-url", index.index_url,
                               "--cache-dir", tmp_path / "cache"]
     assert pyffin(*args).returncode == 0
-    assert loaded(args) == []
-    assert loaded(["pip", "install", "app", *args[3:]]) == []
+    assert loaded(args, NOOP_HEAVY) == []
+    assert loaded(["pip", "install", "app", *args[3:]], NOOP_HEAVY) == []
+
+
+def test_a_repeated_noop_imports_only_the_command_table_and_its_record_reader(
+        index: IndexServer, tmp_path: Path) -> None:
+    import time
+
+    from pyffin.stamps import SETTLED_NS
+
+    env = tmp_path / "env"
+    assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                  tmp_path / "cache").returncode == 0
+    (tmp_path / "r.txt").write_text("app==1.0\nlib==1.0\n")
+    args = ["pip", "sync", str(tmp_path / "r.txt"), "-q", "--python", str(env / "bin" / "python"),
+            "--index-url", index.index_url, "--cache-dir", str(tmp_path / "cache")]
+    assert pyffin(*args).returncode == 0
+    time.sleep(SETTLED_NS / 1e9 + 0.02)  # the environment settles: the next run records
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", TABLE_PROBE, *args], capture_output=True,
+                              text=True, env=child_env())
+    code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == 0
+    pyffin_modules = {m for m in imported if m.startswith("pyffin")}
+    assert pyffin_modules <= CLI_TABLE | {"pyffin.cli.noop", "pyffin.stamps"}, \
+        sorted(pyffin_modules)
+    assert "argparse" not in imported and "typing" not in imported

@@ -135,3 +135,132 @@ def test_owners_names_the_distribution_recording_a_path(env: Env, install: Insta
 
     assert owners([path, "/elsewhere"], [env.site_packages]) == {path: "two 1.0"}
     assert owners([path], [env.site_packages], exclude="two-1.0.dist-info") == {}
+
+
+# ------------------------------------------------------------------------ the kept state
+def _install(site: Path, name: str, version: str, *requires: str) -> Path:
+    dist_info = site / f"{name}-{version}.dist-info"
+    dist_info.mkdir(parents=True)
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
+             *(f"Requires-Dist: {r}" for r in requires)]
+    (dist_info / "METADATA").write_text("\n".join(lines) + "\n")
+    return dist_info
+
+
+class _Reads:
+    """Counts what an :class:`InstalledState` reads from the environment."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import os
+
+        self.listings = 0
+        self.metadata = 0
+        self.direct_urls = 0
+        real_scandir, real_metadata = os.scandir, InstalledDistribution.metadata
+        real_direct = InstalledDistribution.direct_url
+
+        def scandir(path: object) -> object:
+            self.listings += 1
+            return real_scandir(path)  # type: ignore[call-overload]
+
+        def metadata(dist: InstalledDistribution) -> object:
+            self.metadata += 1
+            return real_metadata(dist)
+
+        def direct_url(dist: InstalledDistribution) -> object:
+            self.direct_urls += 1
+            return real_direct(dist)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+        monkeypatch.setattr(InstalledDistribution, "metadata", metadata)
+        monkeypatch.setattr(InstalledDistribution, "direct_url", direct_url)
+
+
+def _settle() -> None:
+    import time
+
+    from pyffin.stamps import SETTLED_NS
+
+    time.sleep(SETTLED_NS / 1e9 + 0.02)
+
+
+def _check(site: Path, cache: object) -> tuple[list[tuple[str, ...]], bool]:
+    """What a no-op check asks of the state: each package's dependencies, direct URLs."""
+    from pyffin.installer.installed import InstalledState
+
+    state = InstalledState([site], cache)  # type: ignore[arg-type]
+    requires = [state.requires_dist(d) for d in state.distributions]
+    direct = any(state.has_direct_url(d) for d in state.distributions)
+    state.save()
+    return requires, direct
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> object:
+    from pyffin.cache import Cache
+
+    return Cache(tmp_path / "cache").init()
+
+
+def test_a_settled_environment_is_read_from_one_record(tmp_path: Path, cache: object,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site-packages"
+    _install(site, "app", "1.0", "lib>=1")
+    _install(site, "lib", "1.0")
+    _settle()
+    first = _check(site, cache)
+    reads = _Reads(monkeypatch)
+    assert _check(site, cache) == first == ([("lib>=1",), ()], False)
+    assert (reads.listings, reads.metadata, reads.direct_urls) == (0, 0, 0)
+
+
+def test_what_just_changed_is_not_kept(tmp_path: Path, cache: object,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site-packages"
+    _install(site, "app", "1.0", "lib>=1")
+    _check(site, cache)
+    reads = _Reads(monkeypatch)
+    _check(site, cache)
+    assert (reads.listings, reads.metadata) == (1, 1)
+
+
+def test_every_change_behind_its_back_is_seen(tmp_path: Path, cache: object) -> None:
+    site = tmp_path / "site-packages"
+    app = _install(site, "app", "1.0", "lib>=1")
+    lib = _install(site, "lib", "1.0")
+    _settle()
+    _check(site, cache)
+    # A package installed (as pip would: a new dist-info directory).
+    _install(site, "other", "2.0")
+    assert _check(site, cache) == ([("lib>=1",), (), ()], False)
+    # Its metadata edited in place.
+    _settle()
+    _check(site, cache)
+    with open(app / "METADATA", "a") as file:
+        file.write("Requires-Dist: other\n")
+    assert _check(site, cache)[0][0] == ("lib>=1", "other")
+    # A direct_url.json written into an existing dist-info.
+    (lib / "direct_url.json").write_text('{"url": "file:///src/lib", "dir_info": {}}')
+    assert _check(site, cache)[1] is True
+    # A package removed.
+    for child in (site / "other-2.0.dist-info").iterdir():
+        child.unlink()
+    (site / "other-2.0.dist-info").rmdir()
+    from pyffin.installer.installed import InstalledState
+
+    state = InstalledState([site], cache)  # type: ignore[arg-type]
+    assert [d.name for d in state.distributions] == ["app", "lib"]
+
+
+def test_a_damaged_record_is_read_again_from_the_environment(tmp_path: Path, cache: object,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    site = tmp_path / "site-packages"
+    _install(site, "app", "1.0", "lib>=1")
+    _settle()
+    _check(site, cache)
+    [record] = (tmp_path / "cache" / "environments-v0").glob("*.rec")
+    record.write_bytes(record.read_bytes()[:-5])
+    reads = _Reads(monkeypatch)
+    assert _check(site, cache) == ([("lib>=1",)], False)
+    assert (reads.listings, reads.metadata) == (1, 1)

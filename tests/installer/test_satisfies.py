@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pyffin.installer.installed import InstalledDistribution
+from pyffin.installer.installed import InstalledDistribution, InstalledState
 from pyffin.installer.satisfies import (
     already_installed,
     already_synced,
@@ -17,7 +17,6 @@ from pyffin.installer.satisfies import (
     pins_meet_constraints,
 )
 from pyffin.requirements import RequirementsSpec, read_requirements
-from pyffin.resolver.dependencies import DependencyParser
 from tests.resolver.memory import TARGET
 
 
@@ -33,6 +32,13 @@ def installed(tmp_path: Path, name: str, version: str, *requires: str,
     return InstalledDistribution(name, version, info)
 
 
+def environment(*installed: InstalledDistribution) -> InstalledState:
+    """The state of the environment ``installed`` are in (one site-packages directory)."""
+    state = InstalledState([installed[0].path.parent])
+    assert {d.name for d in state.distributions} == {d.name for d in installed}
+    return state
+
+
 def spec(tmp_path: Path, *requirements: str, constraints: tuple[str, ...] = ()
          ) -> RequirementsSpec:
     paths = []
@@ -45,7 +51,7 @@ def spec(tmp_path: Path, *requirements: str, constraints: tuple[str, ...] = ()
 
 # ------------------------------------------------------------------------------------ sync
 def test_a_sync_is_done_when_the_environment_is_exactly_the_pins(tmp_path: Path) -> None:
-    env = [installed(tmp_path, "six", "1.16.0"), installed(tmp_path, "idna", "3.7")]
+    env = environment(installed(tmp_path, "six", "1.16.0"), installed(tmp_path, "idna", "3.7"))
     assert already_synced(spec(tmp_path, "six==1.16", "idna==3.7"), env, TARGET) == 2
 
 
@@ -58,19 +64,19 @@ def test_a_sync_is_done_when_the_environment_is_exactly_the_pins(tmp_path: Path)
 ])
 def test_anything_but_the_exact_pins_is_no_answer(tmp_path: Path,
                                                   requirements: tuple[str, ...]) -> None:
-    env = [installed(tmp_path, "six", "1.16.0"), installed(tmp_path, "idna", "3.7")]
+    env = environment(installed(tmp_path, "six", "1.16.0"), installed(tmp_path, "idna", "3.7"))
     assert already_synced(spec(tmp_path, *requirements), env, TARGET) is None
 
 
 def test_a_pin_whose_marker_excludes_the_target_is_not_wanted(tmp_path: Path) -> None:
-    env = [installed(tmp_path, "six", "1.16.0")]
+    env = environment(installed(tmp_path, "six", "1.16.0"))
     requirements = spec(tmp_path, "six==1.16", "colorama==0.4; sys_platform == 'win32'")
     assert already_synced(requirements, env, TARGET) == 1
 
 
 def test_a_url_install_never_satisfies_an_index_pin(tmp_path: Path) -> None:
-    env = [installed(tmp_path, "six", "1.16.0", direct_url={"url": "file:///six",
-                                                            "dir_info": {}})]
+    env = environment(installed(tmp_path, "six", "1.16.0",
+                                direct_url={"url": "file:///six", "dir_info": {}}))
     assert already_synced(spec(tmp_path, "six==1.16.0"), env, TARGET) is None
 
 
@@ -92,11 +98,11 @@ def test_exact_pins() -> None:
 
 # --------------------------------------------------------------------------------- install
 def test_an_install_is_done_when_every_dependency_is_met(tmp_path: Path) -> None:
-    env = [installed(tmp_path, "app", "1.0", "lib>=1", "extra-dep; extra == 'x'"),
-           installed(tmp_path, "lib", "1.5")]
-    assert already_installed(spec(tmp_path, "app"), env, TARGET, DependencyParser()) == 2
+    env = environment(installed(tmp_path, "app", "1.0", "lib>=1", "extra-dep; extra == 'x'"),
+                      installed(tmp_path, "lib", "1.5"))
+    assert already_installed(spec(tmp_path, "app"), env, TARGET) == 2
     # An extra asked for brings its own dependencies in: not installed, so no answer.
-    assert already_installed(spec(tmp_path, "app[x]"), env, TARGET, DependencyParser()) is None
+    assert already_installed(spec(tmp_path, "app[x]"), env, TARGET) is None
 
 
 @pytest.mark.parametrize("requirement,constraints", [
@@ -106,19 +112,65 @@ def test_an_install_is_done_when_every_dependency_is_met(tmp_path: Path) -> None
 ])
 def test_what_is_installed_but_not_enough_is_no_answer(tmp_path: Path, requirement: str,
                                                        constraints: tuple[str, ...]) -> None:
-    env = [installed(tmp_path, "app", "1.0", "lib>=1"), installed(tmp_path, "lib", "1.5")]
-    assert already_installed(spec(tmp_path, requirement, constraints=constraints), env, TARGET,
-                             DependencyParser()) is None
+    env = environment(installed(tmp_path, "app", "1.0", "lib>=1"),
+                      installed(tmp_path, "lib", "1.5"))
+    requirements = spec(tmp_path, requirement, constraints=constraints)
+    assert already_installed(requirements, env, TARGET) is None
 
 
 def test_a_dependency_that_does_not_parse_is_left_to_the_resolver(tmp_path: Path) -> None:
-    env = [installed(tmp_path, "app", "1.0", "lib >= !!")]
-    assert already_installed(spec(tmp_path, "app"), env, TARGET, DependencyParser()) is None
+    env = environment(installed(tmp_path, "app", "1.0", "lib >= !!"))
+    assert already_installed(spec(tmp_path, "app"), env, TARGET) is None
 
 
-def test_what_the_check_parsed_is_kept_for_the_resolution_that_follows(tmp_path: Path) -> None:
-    env = [installed(tmp_path, "app", "1.0", "lib>=1"), installed(tmp_path, "lib", "1.5")]
-    parser = DependencyParser()
-    already_installed(spec(tmp_path, "app"), env, TARGET, parser)
-    assert parser.parse("lib>=1") is parser.parse("lib>=1")
-    assert (">=", "1") in parser.ranges
+# An application with a dependency, a Windows-only one and an extra's, beside its dependency.
+def check(site: Path, *requirements: str, constraints: tuple[str, ...] = ()) -> int | None:
+    return already_installed(spec(site.parent, *requirements, constraints=constraints),
+                             InstalledState([site]), TARGET)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    installed(site, "app", "1.0", "lib>=1", 'win-only; sys_platform == "win32"',
+              'extra-dep>=2; extra == "fancy"')
+    installed(site, "lib", "1.5")
+    return site
+
+
+def test_dependencies_by_the_installed_metadata_are_checked_too(site: Path) -> None:
+    assert check(site, "app") == 2
+    assert check(site, "app>=2") is None
+    (site / "lib-1.5.dist-info" / "METADATA").unlink()  # unreadable metadata: unclear
+    assert check(site, "app") is None
+
+
+def test_a_missing_dependency_is_not_satisfied(site: Path) -> None:
+    installed(site, "other", "1.0", "absent")
+    assert check(site, "app", "other") is None
+
+
+def test_an_extra_brings_its_dependencies(site: Path) -> None:
+    assert check(site, "app[fancy]") is None
+    installed(site, "extra-dep", "2.1")
+    assert check(site, "app[Fancy]") == 3
+
+
+def test_a_dependency_whose_marker_does_not_hold_is_not_needed(site: Path) -> None:
+    assert check(site, "app", 'win-only; sys_platform == "win32"') == 2
+
+
+def test_a_constraint_the_installed_version_breaks_is_not_satisfied(site: Path) -> None:
+    assert check(site, "app", constraints=("lib<1.5",)) is None
+    assert check(site, "app", constraints=("lib<2",)) == 2
+
+
+def test_an_install_from_a_url_or_path_is_left_to_the_resolver(site: Path) -> None:
+    installed(site, "local", "1.0", direct_url={"url": "file:///src", "dir_info": {}})
+    assert check(site, "local") is None
+
+
+def test_an_invalid_requirement_in_metadata_is_left_to_the_resolver(site: Path) -> None:
+    installed(site, "broken", "1.0", "lib (>=1<2)")
+    assert check(site, "broken") is None

@@ -201,7 +201,8 @@ def test_a_project_without_any_usable_version() -> None:
 
 
 class _Facts:
-    python = Version("3.11.7")
+    python_target = "the target Python version (3.11.7)"
+    requires_python = None
 
     def available(self, name: str) -> list[Version]:
         return [Version("1.0")]

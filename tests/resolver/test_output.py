@@ -95,3 +95,15 @@ def test_excluded_packages_are_listed_at_the_end() -> None:
         "# The following packages were excluded from the output:\n"
         "# markupsafe\n"
         "# click\n")
+
+
+def test_a_pins_sources_come_in_uvs_order_constraints_overrides_requirements() -> None:
+    package = ResolvedPackage("six", Version("1.17.0"), origins=(
+        "-r requirements.in", "--override o.txt", "-c c.txt"), dependents=("dateutil",))
+    assert format_requirements(Resolution({"six": package})) == (
+        "six==1.17.0\n"
+        "    # via\n"
+        "    #   -c c.txt\n"
+        "    #   --override o.txt\n"
+        "    #   -r requirements.in\n"
+        "    #   dateutil\n")

@@ -39,14 +39,14 @@ def installed(env: Interpreter) -> list[InstalledDistribution]:
 
 
 def freeze_line(dist: InstalledDistribution) -> str:
-    """``name==version``, ``name @ url`` for a URL install, ``-e path`` for an editable. The
-    name is the normalized project name (``charset-normalizer``), as uv prints it, never the
-    escaped spelling of the ``.dist-info`` directory (``charset_normalizer``)."""
+    """``name==version``, ``name @ url`` for a URL install, ``-e url`` for an editable (its
+    ``file://`` URL, as uv prints it). The name is the normalized project name
+    (``charset-normalizer``), as uv prints it, never the escaped spelling of the
+    ``.dist-info`` directory (``charset_normalizer``)."""
     direct = dist.direct_url()
     if direct is not None and isinstance(direct.get("url"), str):
-        location = editable_location(dist, direct)
-        if location is not None:
-            return f"-e {location}"
+        if direct.get("dir_info", {}).get("editable"):
+            return f"-e {direct['url']}"
         return f"{dist.normalized_name} @ {direct['url']}"
     return f"{dist.normalized_name}=={dist.version}"
 

@@ -53,7 +53,7 @@ class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
     __slots__ = ("audited", "dry_run", "environment", "installed", "metadata", "planned",
-                 "prepared", "removed", "requested_extras", "resolved", "timings")
+                 "prepared", "removed", "requested_extras", "resolved", "sources", "timings")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -74,6 +74,8 @@ class InstallResult:
         #: The core metadata the resolver read for a planned distribution (``None``: no
         #: resolution took place).
         self.metadata: Callable[[Wanted], CoreMetadata] | None = None
+        #: The requirement files read, nested ones included (``-``: standard input).
+        self.sources: tuple[str, ...] = ()
 
 
 @record
@@ -303,7 +305,12 @@ class _Operation:
                     "no requirements found", hint="use --allow-empty-requirements to clear the "
                     "environment")
         elif not spec.requirements:
-            raise UsageError("no requirements given: pass package names or requirements files")
+            if not sources:
+                raise UsageError("no requirements given: pass package names or requirements "
+                                 "files")
+            # As uv: an empty requirements file is worth a warning, not a failure.
+            for path in sources:
+                log.warn(f"Requirements file `{path}` does not contain any dependencies")
         env = environment()
         if spec.requires_python:
             from pyffin.api.operations import check_requires_python
@@ -322,22 +329,25 @@ class _Operation:
                     ) -> InstallResult:
         from pyffin.api import operations
         from pyffin.installer import debris as leftovers
-        from pyffin.installer.installed import scan
+        from pyffin.installer.installed import InstalledState
 
         hash_mode = operations.is_hash_mode(spec, require_hashes=self.change.require_hashes)
         debris: list[str] = []
-        installed = scan([Path(p) for p in env.site_packages], debris=debris)
+        state = InstalledState([Path(p) for p in env.site_packages], self.session.cache,
+                               debris=debris)
+        installed = state.distributions
         if debris and not self.change.dry_run:
             leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
+        result.sources = spec.sources
 
         if not (upgrade or upgrade_packages or self.change.reinstall
                 or self.change.reinstall_packages) and not spec.overrides:
             from pyffin.installer import satisfies
 
-            audited = (satisfies.already_synced(spec, installed, env.markers) if sync
-                       else satisfies.already_installed(spec, installed, env.markers,
-                                                        self.session.parser))
+            audited = (satisfies.already_synced(spec, state, env.markers) if sync
+                       else satisfies.already_installed(spec, state, env.markers))
+            state.save()
             if audited is not None:
                 result.audited = audited
                 result.timings["audit"] = time.perf_counter() - started

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
 #: Wheels linked at once: enough to keep the file system busy, few enough that the Python
@@ -155,6 +156,65 @@ def resolve(
     return Resolved(resolution, source, entries)
 
 
+@record(frozen=False, eq=False)
+class ResolvedUniversal:
+    """A universal resolution and what it was made from (see :class:`Resolved`)."""
+
+    resolution: UniversalResolution
+    source: IndexSource
+    entries: list[RequirementEntry]
+
+
+def resolve_universal(
+    session: Session,
+    spec: RequirementsSpec,
+    *,
+    requires_python: str,
+    environments: Sequence[str] = (),
+    required_environments: Sequence[str] = (),
+    tags: Sequence[str],
+    sources: SourceDistributions | None,
+    options: ResolveOptions = DEFAULT_RESOLVE,
+    cutoffs: ExcludeNewer | None = None,
+    preferences: Sequence[tuple[str, str | None, Version]] = (),
+    upgrade: bool = False,
+    upgrade_packages: Iterable[str] = (),
+    no_deps: bool = False,
+    current: Mapping[str, str] | None = None,
+) -> ResolvedUniversal:
+    """:func:`resolve` for every environment ``requires_python`` (``">=3.9"``) and, if given,
+    one of the ``environments`` markers allow (see :func:`pyffin.resolver.forks.
+    resolve_universal`): the same defaults, but every wheel a Python of ``requires_python``
+    may use on any platform counts (``tags`` are not used), and ``preferences`` are an output
+    file's pins with their markers, ``(name, marker text, version)``. ``current`` (this
+    machine's marker environment) words the hint of a failure."""
+    from pyffin.api.building import name_entries
+    from pyffin.api.universal import lowest_python
+    from pyffin.resolver import ResolverOptions
+    from pyffin.resolver.forks import resolve_universal as solve_universal
+
+    entries = name_entries(spec.requirements, sources)
+    source = index_source(
+        session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
+        no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
+        editables=[e.url for e in entries if e.editable and e.url],
+        universal=lowest_python(requires_python))
+    upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
+    resolver_options = ResolverOptions(
+        resolution=options.resolution,
+        prerelease=prerelease_mode(options.prerelease, pre=spec.pre),
+        upgrade=upgrade,
+        upgrade_packages=upgrade_names,
+    )
+    resolution = solve_universal(
+        direct_requirements(entries), source, requires_python, resolver_options,
+        environments=environments, required_environments=required_environments,
+        constraints=direct_requirements(spec.constraints) + upgrade_bounds,
+        overrides=direct_requirements(spec.overrides),
+        preferences=() if upgrade else preferences, current=current, parser=session.parser)
+    return ResolvedUniversal(resolution, source, entries)
+
+
 def prerelease_mode(prerelease: PrereleaseMode | None, *, pre: bool = False) -> PrereleaseMode:
     """The pre-release policy: the one given, else ``allow`` when the requirements say
     ``--pre``, else uv's default ``if-necessary-or-explicit``."""
@@ -181,9 +241,11 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  no_binary: Iterable[str] = (), only_binary: Iterable[str] = (),
                  no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
                  no_deps: bool = False, sources: SourceDistributions | None = None,
-                 editables: Iterable[str] = (), report: bool = True) -> IndexSource:
+                 editables: Iterable[str] = (), report: bool = True,
+                 universal: tuple[int, ...] | None = None) -> IndexSource:
     """The package source for ``spec`` on the session's registry, the binary flags of the
-    command and of the requirements files combined."""
+    command and of the requirements files combined; ``universal`` (the lowest Python of a
+    universal resolution) makes it serve every platform."""
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.resolver.index_source import IndexSource
 
@@ -195,7 +257,7 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        sources=sources, editables=editables,
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
                        summaries=not (cutoffs and cutoffs.relative),
-                       reporter=session.reporter if report else None)
+                       reporter=session.reporter if report else None, universal=universal)
 
 
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:

@@ -57,10 +57,10 @@ class ResolutionCache:
         self.entry = self._entry(preferences)
 
     def _entry(self, preferences: Mapping[str, Version]) -> CacheEntry:
-        import hashlib
+        from pyffin.cache import digest
 
         text = f"{self.inputs}\n{sorted((n, str(v)) for n, v in preferences.items())!r}"
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key = digest(text, 64)  # a kept answer is trusted on its key: no 64-bit collisions
         return self.session.cache.entry(CacheBucket.RESOLUTIONS, key[:2], f"{key}.rec")
 
     @classmethod

@@ -13,13 +13,18 @@ from pyffin.records import record
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from pyffin.api.building import BuildOptions
+    from pyffin.api.building import BuildOptions, LazySources
+    from pyffin.api.exclude_newer import ExcludeNewer
+    from pyffin.api.operations import ResolveOptions
     from pyffin.api.session import Session
     from pyffin.api.target import Target
+    from pyffin.interpreter import Interpreter
+    from pyffin.models.dist import Distribution
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
 
@@ -27,7 +32,8 @@ if TYPE_CHECKING:
 class CompileResult:
     """A resolution and what is needed to write it out."""
 
-    resolution: Resolution
+    #: A :class:`~pyffin.resolver.universal.UniversalResolution` for ``universal=True``.
+    resolution: Resolution | UniversalResolution
     target: Target
     spec: RequirementsSpec
     #: ``name -> ["sha256:…", …]`` when hashes were asked for.
@@ -136,6 +142,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     generate_hashes: bool = False,
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
+    universal: bool = False,
+    environments: Sequence[str] = (),
+    required_environments: Sequence[str] = (),
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
     ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
@@ -146,7 +155,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     alone, without their dependencies. ``exclude_newer`` and ``exclude_newer_packages``
     (``NAME=DATE``) are read as :mod:`pyffin.api.exclude_newer` describes.
     ``preferences_from`` names an existing output file whose pins are kept unless ``upgrade``
-    or ``upgrade_packages`` say otherwise. Raises
+    or ``upgrade_packages`` say otherwise. ``universal`` resolves for every platform and every
+    Python from ``python_version`` (else the interpreter's) on, or for the ``environments``
+    markers (which must not overlap), and pins each version with the marker where it is
+    needed (see :mod:`pyffin.resolver.forks`); versions without a source distribution must
+    have wheels for those environments and the ``required_environments``. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api import operations
@@ -157,6 +170,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.requirements import GroupSelection, read_requirements
 
     started = time.perf_counter()
+    if universal or environments or required_environments:
+        from pyffin.api import universal as universal_module
+
+        universal_module.check_no_platform(True, python_platform)
+        universal = True
     session = session or Session()
     exclude_newer_packages = tuple(exclude_newer_packages)
     cutoffs = None
@@ -183,12 +201,19 @@ def compile(  # the public name mirrors `pyffin pip compile`
         stdin=stdin, build_project=lazy.project_metadata)
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
-    operations.check_requires_python(spec, target)
-    session.configure(operations.spec_index_settings(spec))
-    assert session.index_settings is not None
     options = operations.ResolveOptions(
         resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
         no_binary=tuple(no_binary), no_build=no_build)
+    if universal:
+        return _compile_universal(
+            session, spec, target, interpreter, lazy, cutoffs, started,
+            python_version=python_version, environments=environments,
+            required_environments=required_environments, options=options, upgrade=upgrade,
+            upgrade_packages=upgrade_packages, no_deps=no_deps,
+            preferences_from=preferences_from, generate_hashes=generate_hashes)
+    operations.check_requires_python(spec, target)
+    session.configure(operations.spec_index_settings(spec))
+    assert session.index_settings is not None
     preferences = {} if upgrade else _preferences(preferences_from)
     upgrade_packages = tuple(upgrade_packages)
     from pyffin.api.resolution_cache import ResolutionCache
@@ -211,6 +236,42 @@ def compile(  # the public name mirrors `pyffin pip compile`
     hashes = _hashes(result, resolved.source) if generate_hashes else None
     if kept is not None:
         kept.put(result, hashes)
+    return CompileResult(result, target, spec, hashes, session.index_settings,
+                         time.perf_counter() - started, tuple(spec.sources))
+
+
+def _compile_universal(
+    session: Session, spec: RequirementsSpec, target: Target, interpreter: Interpreter | None,
+    lazy: LazySources, cutoffs: ExcludeNewer | None, started: float, *,
+    python_version: str | None, environments: Sequence[str],
+    required_environments: Sequence[str], options: ResolveOptions, upgrade: bool,
+    upgrade_packages: Iterable[str], no_deps: bool, preferences_from: str | Path | None,
+    generate_hashes: bool,
+) -> CompileResult:
+    """:func:`compile`'s universal resolution: for every Python from ``python_version`` (else
+    the interpreter's) on, not the target's alone, so a script's requires-python is not
+    checked against the target."""
+    from pyffin.api import operations
+    from pyffin.api import universal as universal_module
+
+    requires_python = universal_module.requires_python(python_version, interpreter)
+    session.configure(operations.spec_index_settings(spec))
+    builds = lazy.get()
+    resolved = operations.resolve_universal(
+        session, spec, requires_python=requires_python, environments=environments,
+        required_environments=required_environments, tags=target.tags, sources=builds,
+        options=options, cutoffs=cutoffs,
+        preferences=() if upgrade else universal_module.pinned_preferences(preferences_from),
+        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
+        current=interpreter.markers if interpreter is not None else None)
+    source = resolved.source
+    result = universal_module.pin_git_commits(resolved.resolution, source)
+    hashes = None
+    if generate_hashes:
+        hashes = universal_module.hashes(
+            result, lambda name, version: _release_hashes(
+                source, name, version, source.files(name, version).best))
+    assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources))
 
@@ -257,26 +318,30 @@ def _hashes(resolution: Resolution, source: IndexSource) -> dict[str, list[str]]
     hashed lock made here installs anywhere), as uv writes them: the index's hashes of all the
     release's files but those ``--exclude-newer`` leaves out; a file the index lists without a
     hash is read (or downloaded) only if it is the one this target uses."""
-    hashes: dict[str, list[str]] = {}
-    for package in resolution:
-        digests: set[str] = set()
-        chosen = package.dist
-        for dist in source.release_files(package.name, package.version):
-            if dist.file is not None:
-                digest = dist.file.hash("sha256")
-                if digest is None and chosen is not None and \
-                        dist.file.url == (chosen.file and chosen.file.url):
-                    digest = _compute_sha256(source, dist.file.url)
-            elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
-                    not dist.direct.is_directory:
-                url = dist.direct.url.partition("#")[0]
-                digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
-            else:
-                continue  # a git checkout or a directory has no archive to hash
-            if digest is not None:
-                digests.add(f"sha256:{digest}")
-        hashes[package.name] = sorted(digests)
-    return hashes
+    return {package.name: _release_hashes(source, package.name, package.version, package.dist)
+            for package in resolution}
+
+
+def _release_hashes(source: IndexSource, name: str, version: Version,
+                    chosen: Distribution | None) -> list[str]:
+    """The ``sha256:…`` digests of every file of one release whose ``chosen`` file is the
+    one the target uses (see :func:`_hashes`)."""
+    digests: set[str] = set()
+    for dist in source.release_files(name, version):
+        if dist.file is not None:
+            digest = dist.file.hash("sha256")
+            if digest is None and chosen is not None and \
+                    dist.file.url == (chosen.file and chosen.file.url):
+                digest = _compute_sha256(source, dist.file.url)
+        elif dist.direct is not None and dist.direct.kind in ("sdist-url", "path") and \
+                not dist.direct.is_directory:
+            url = dist.direct.url.partition("#")[0]
+            digest = dict(dist.direct.hashes).get("sha256") or _compute_sha256(source, url)
+        else:
+            continue  # a git checkout or a directory has no archive to hash
+        if digest is not None:
+            digests.add(f"sha256:{digest}")
+    return sorted(digests)
 
 
 def _compute_sha256(source: IndexSource, url: str) -> str:

@@ -123,6 +123,22 @@ class CacheBucket(enum.Enum):
         any: one made from NAME's entries is no longer used once they are gone.
         """,
     )
+    ENVIRONMENTS = (
+        "environments-v0",
+        (),
+        """What pyffin remembers about environments, to answer a repeated command at once.
+
+        ``environments-v0/<hash(site-packages)>.rec``: an environment's installed
+        distributions (used while each ``site-packages`` directory's stamp holds) and, per
+        distribution, its ``Requires-Dist`` and whether it has a ``direct_url.json``, each
+        with the stamp of the file it came from
+        (:class:`pyffin.installer.installed.InstalledState`).
+        ``environments-v0/noop/<hash(command)>.rec``: a ``pip install`` or ``pip sync`` that
+        found nothing to do, keyed by its command line, working directory and environment
+        variables, with the stamp of every file its answer depends on (see
+        :mod:`pyffin.cli.noop`); any stamp changed, the command runs again.
+        """,
+    )
     BUILDS = (
         "builds-v0",
         (),

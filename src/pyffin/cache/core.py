@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,11 @@ def changed_error(root: Path, error: FileNotFoundError) -> CacheChangedError | N
 
 def default_cache_dir() -> Path:
     """The platform's user cache directory for pyffin (``~/.cache/pyffin`` on Linux)."""
+    if sys.platform.startswith("linux"):
+        # platformdirs' rule (the XDG one), without importing platformdirs: that costs a warm
+        # command more than all it does with the cache. ``pyffin.cli.noop`` follows it too.
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        return Path(base if os.path.isabs(base) else os.path.expanduser("~/.cache"), "pyffin")
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("pyffin", appauthor=False))

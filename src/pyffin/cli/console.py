@@ -57,6 +57,10 @@ class Console:
         self.status: _Status | None = None
         #: ``False`` for ``--no-progress``: no progress bars (messages stay).
         self.progress = True
+        #: When a list: every note shown is also appended to it (see :mod:`pyffin.cli.noop`).
+        self.transcript: list[str] | None = None
+        #: How many warnings were shown.
+        self.warnings = 0
 
     @property
     def log_level(self) -> int:
@@ -82,8 +86,11 @@ class Console:
         """A progress or summary line on stderr; hidden by ``-q``."""
         if not self.quiet:
             self._message(text + "\n")
+            if self.transcript is not None:
+                self.transcript.append(text)
 
     def warn(self, text: str) -> None:
+        self.warnings += 1
         if self.quiet < 2:
             self._message(f"{self.style('warning', 'warning')}: {text}\n")
 

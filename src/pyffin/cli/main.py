@@ -8,115 +8,27 @@ causes, and for an unexpected exception the traceback.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+import time
 
-from pyffin import log
 from pyffin._version import __version__
 from pyffin.cli import registry
-from pyffin.cli.console import Console
 
+# Nothing else at import time: ``pyffin --version`` and the help of ``pyffin`` and its groups
+# run on this module and the registry alone; the rest is imported by what needs it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
     from pyffin.cli.command import Command
     from pyffin.cli.config import Bound
+    from pyffin.cli.console import Console
 
-_terminal_width: int | None = None
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's formatter with the terminal width looked up once: argparse builds a
-    formatter for every ``add_argument`` call, and each one imports :mod:`shutil` and asks the
-    terminal for its size — a measurable share of a warm command's start-up."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         width if width is not None else _Formatter.terminal_width())
-
-    @staticmethod
-    def terminal_width() -> int:
-        global _terminal_width
-        if _terminal_width is None:
-            try:
-                columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(2).columns
-            except (ValueError, OSError):
-                columns = 80
-            _terminal_width = max(columns - 2, 40)
-        return _terminal_width
-
-
-class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse without prefix abbreviations (``--exclude`` is not ``--exclude-editable``),
-    whose usage errors are one line with a hint instead of the whole usage text."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(allow_abbrev=False, **kwargs)  # type: ignore[arg-type]
-
-    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
-                   namespace: None = None) -> argparse.Namespace:
-        parsed, unknown = self.parse_known_args(args, namespace)
-        if unknown:
-            self._unexpected(unknown[0])
-        return parsed
-
-    def error(self, message: str) -> NoReturn:
-        self._fail(message)
-
-    def _unexpected(self, arg: str) -> NoReturn:
-        if not arg.startswith("-") or arg == "-":
-            self._fail(f"unexpected argument {arg!r}")
-        import difflib
-
-        option = arg.partition("=")[0]
-        known = [s for action in self._actions for s in action.option_strings
-                 if s.startswith("--")]
-        # The start of an option (argparse's abbreviations, which are off), else a near miss.
-        close = [s for s in known if s.startswith(option)][:1] or \
-            difflib.get_close_matches(option, known, n=1, cutoff=0.7)
-        self._fail(f"unexpected option {option!r}",
-                   f"did you mean {close[0]!r}?" if close else None)
-
-    def _fail(self, message: str, suggestion: str | None = None) -> NoReturn:
-        see = f"see '{self.prog} --help'"
-        Console().error(message, hint=f"{suggestion} ({see})" if suggestion else see)
-        raise SystemExit(2)
-
-
-#: Global options that take a value (needed to find the command words in ``argv``).
-_VALUE_OPTIONS = frozenset({"--cache-dir", "--color", "--config-file"})
-
-
-def add_global_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Global options")
-    group.add_argument("-q", "--quiet", action="count", default=0,
-                       help="Print less output (-qq: not even warnings)")
-    group.add_argument("-v", "--verbose", action="count", default=0,
-                       help="Print more output: debug messages, causes of errors")
-    group.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                       help="When to use colours (default: auto; NO_COLOR disables)")
-    group.add_argument("--cache-dir", metavar="DIR", help="Path to the cache directory")
-    group.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true",
-                       help="Use a temporary cache, removed when the command ends")
-    group.add_argument("--no-config", "--isolated", action="store_true",
-                       help="Ignore every configuration file, pyffin's and pip's "
-                            "[env: PYFFIN_NO_CONFIG]")
-    group.add_argument("--config-file", metavar="FILE",
-                       help="Read settings from this pyffin.toml instead of looking for one "
-                            "[env: PYFFIN_CONFIG_FILE]")
-    group.add_argument("--no-progress", action="store_true",
-                       help="Hide progress bars")
-    # pip's: pyffin never checks for a newer version of itself.
-    group.add_argument("--disable-pip-version-check", action="store_true",
-                       help=argparse.SUPPRESS)
-    group.add_argument("--version", action="version", version=f"pyffin {__version__}",
-                       help="Print the version and exit")
+#: What ``--version`` prints.
+VERSION = f"pyffin {__version__}"
 
 
 def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
@@ -134,7 +46,7 @@ def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
             break
         if arg.startswith("-"):
             rest.append(arg)
-            expect_value = arg in _VALUE_OPTIONS
+            expect_value = arg in registry.VALUE_OPTIONS
             continue
         candidate = (*words, arg)
         if candidate in registry.COMMANDS:
@@ -149,76 +61,77 @@ def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(words), rest
 
 
-def _top_parser(prog: str, summaries: dict[str, str], description: str) -> argparse.ArgumentParser:
-    width = max((len(name) for name in summaries), default=0) + 2
-    listing = "\n".join(f"  {name:<{width}}{summary}" for name, summary in summaries.items())
-    parser = _Parser(
-        prog=prog,
-        usage=f"{prog} [OPTIONS] <COMMAND>",
-        description=description,
-        epilog=f"Commands:\n{listing}",
-        formatter_class=_RawFormatter,
-    )
-    add_global_options(parser)
-    from pyffin.cli.config import bind
-
-    bind(parser)  # for the [env: ...] notes in the help
-    parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
-    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``pyffin`` command line with ``argv`` (default: ``sys.argv[1:]``)."""
+    started_ns = time.time_ns()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:
+        sys.stdout.write(VERSION + "\n")
+        return 0
     words, rest = _split_command(args_list)
+    if words in _REPLAYABLE:
+        from pyffin.cli import noop
+
+        code = noop.replay(words, args_list, started_ns)
+        if code is not None:
+            return code
 
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     command, parser, bound = command_parser(words)
     args = parser.parse_args(rest)
     args.argv = rest  # the command's own arguments, e.g. for the header of compiled output
+    args.full_argv = args_list
+    args.started_ns = started_ns
     return _run(command, args, bound)
+
+
+#: Commands a repeated no-op of which is answered from a record (:mod:`pyffin.cli.noop`).
+_REPLAYABLE = (("pip", "install"), ("pip", "sync"))
 
 
 def command_parser(words: tuple[str, ...]) -> tuple[Command, argparse.ArgumentParser, Bound]:
     """The command ``words`` names (its module imported now), its argument parser, and its
     options that have configuration twins."""
-    import importlib
+    from pyffin.cli import parser
 
-    from pyffin.cli.config import bind
-
-    module_name, _, attribute = registry.COMMANDS[words].target.partition(":")
-    command: Command = getattr(importlib.import_module(module_name), attribute)
-    parser = _Parser(prog="pyffin " + " ".join(words), description=command.description,
-                     formatter_class=_Formatter)
-    command.configure(parser)
-    add_global_options(parser)
-    return command, parser, bind(parser)
+    return parser.command_parser(words)
 
 
 def _no_command(words: tuple[str, ...], rest: list[str]) -> int:
     """``pyffin``, ``pyffin --help``, ``pyffin <group>`` or an unknown command."""
-    if words:
-        group = words[0]
+    group = words[0] if words else None
+    if rest in ([], ["--help"], ["-h"]):
+        from pyffin.cli import help
+
+        text = help.render(group)
+        if text is not None:
+            # As argparse: asked for, the help goes to stdout; else it is a usage error.
+            (sys.stdout if rest else sys.stderr).write(text)
+            return 0 if rest else 2
+    from pyffin.cli.parser import top_parser
+
+    if group is not None:
         summaries = {name: spec.summary for name, spec in registry.subcommands(group).items()}
-        parser = _top_parser(f"pyffin {group}", summaries, registry.GROUPS[group])
+        parser = top_parser(f"pyffin {group}", summaries, registry.GROUPS[group])
     else:
-        parser = _top_parser(
+        parser = top_parser(
             "pyffin", registry.top_level(),
             f"pyffin {__version__}: a fast Python package resolver and installer.",
         )
     args = parser.parse_args(rest)
     if args.command is not None:
-        known = ", ".join(sorted(registry.subcommands(words[0]) if words else registry.top_level()))
+        known = ", ".join(sorted(registry.subcommands(group) if group else registry.top_level()))
         parser.error(f"unrecognized command {args.command!r} (expected one of: {known})")
     parser.print_help(sys.stderr)
     return 2
 
 
 def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
+    from pyffin import log
     from pyffin.cli.command import Context
     from pyffin.cli.config import apply
+    from pyffin.cli.console import Console
     from pyffin.errors import PyffinError
     from pyffin.settings import Configuration
 
@@ -282,6 +195,7 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
 def _wind_down() -> None:
     """After Ctrl-C: give the threads a moment to stop (their children are killed, their
     downloads stop at the next chunk) and clean up after them, then remove what they left."""
+    from pyffin import log
     from pyffin.futures import wait_for_pools
     from pyffin.interrupt import clean_up
 

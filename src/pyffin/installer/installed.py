@@ -23,7 +23,9 @@ from pyffin.models.wheel import RecordEntry, parse_record, read_headers
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from pyffin.cache import Cache
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.stamps import Stamp
 
 Kind = Literal["dist-info", "egg-info", "egg-link"]
 
@@ -58,7 +60,7 @@ class InstalledDistribution:
         """The core metadata (``METADATA`` / ``PKG-INFO``); :class:`MetadataError` if absent."""
         from pyffin.models.metadata import CoreMetadata, MetadataError
 
-        path = self._metadata_path()
+        path = self.metadata_path
         try:
             data = path.read_bytes()
         except OSError as e:
@@ -66,7 +68,10 @@ class InstalledDistribution:
                                 f"{e.strerror}") from e
         return CoreMetadata.parse(data, source=str(path))
 
-    def _metadata_path(self) -> Path:
+    @property
+    def metadata_path(self) -> Path:
+        """The file :meth:`metadata` reads (``METADATA``, ``PKG-INFO``, an ``.egg-info``
+        file)."""
         if self.kind == "dist-info":
             return self.path / "METADATA"
         if self.kind == "egg-info":
@@ -281,3 +286,124 @@ def owners(paths: Sequence[str], site_packages: Sequence[Path], *,
             if full in wanted:
                 result.setdefault(full, dist.label)
     return {p: result[os.path.normpath(p)] for p in paths if os.path.normpath(p) in result}
+
+
+class InstalledState:
+    """An environment's installed distributions, and what a no-op check reads of each, kept
+    in the cache between runs so that a repeated check reads one record instead of the
+    environment.
+
+    ``environments-v0/<hash(site-packages)>.rec`` (:attr:`CacheBucket.ENVIRONMENTS`) holds the
+    listing of the ``site-packages`` directories, used while each directory's stamp holds (a
+    package installed, removed or upgraded by anyone adds or removes an entry there), and per
+    distribution its ``Requires-Dist`` with the stamp of its metadata file, and whether it has
+    a ``direct_url.json`` with the stamp of that file; each fact is used only while its file's
+    stamp holds, and kept only once settled (:func:`pyffin.stamps.settled`). A listing with a
+    distribution whose version is not in its name (read from a file elsewhere: an
+    ``.egg-link``, an unversioned ``.egg-info``) is not kept.
+    """
+
+    RECORD_SCHEMA = "installed-state"
+    RECORD_VERSION = 1
+
+    def __init__(self, site_packages: Sequence[Path], cache: Cache | None = None, *,
+                 debris: list[str] | None = None) -> None:
+        import time
+
+        from pyffin.stamps import settled, stamp
+
+        self._since = time.time_ns()
+        directories = list(dict.fromkeys(os.path.abspath(p) for p in site_packages))
+        self._entry = None
+        record: Any = None
+        if cache is not None and not cache.temporary:
+            from pyffin.cache import CacheBucket, digest
+
+            key = digest("\0".join(os.path.realpath(d) for d in directories))
+            self._entry = cache.entry(CacheBucket.ENVIRONMENTS, f"{key}.rec")
+            record = cache.read_record(self._entry, self._decode)
+        self._stamps = tuple(stamp(d) for d in directories)
+        listing: Any = ()
+        #: metadata file -> (its stamp, ``Requires-Dist``)
+        self._requires: dict[str, tuple[Stamp, tuple[str, ...]]] = {}
+        #: ``direct_url.json`` -> (its stamp, whether it is readable)
+        self._direct: dict[str, tuple[Stamp, bool]] = {}
+        if record is not None:
+            listing, self._requires, self._direct = record
+        self._changed = False
+        if record is not None and listing[0] == self._stamps:
+            self._listing = listing
+            #: Everything installed, as :func:`scan` lists it.
+            self.distributions = [InstalledDistribution(name, version, Path(path), kind)
+                                  for name, version, path, kind in listing[1]]
+            return
+        found: list[str] = []
+        self.distributions = scan([Path(d) for d in directories], debris=found)
+        if debris is not None:
+            debris += found
+        keep = not found and all(settled(s, self._since) for s in self._stamps) and all(
+            d.kind == "dist-info" for d in self.distributions)
+        self._listing = (self._stamps, tuple((d.name, d.version, str(d.path), d.kind)
+                                             for d in self.distributions)) if keep else ((), ())
+        self._changed = keep or bool(listing)
+
+    def requires_dist(self, dist: InstalledDistribution) -> tuple[str, ...]:
+        """``dist``'s ``Requires-Dist``, as :meth:`InstalledDistribution.metadata` says."""
+        from pyffin.stamps import settled, stamp
+
+        path = str(dist.metadata_path)
+        current = stamp(path)
+        known = self._requires.get(path)
+        if known is not None and known[0] == current:
+            return known[1]
+        requires = dist.metadata().requires_dist
+        if current is not None and settled(current, self._since):
+            self._requires[path] = (current, requires)
+            self._changed = True
+        return requires
+
+    def has_direct_url(self, dist: InstalledDistribution) -> bool:
+        """Whether ``dist`` came from a URL or a path (a readable PEP 610
+        ``direct_url.json``)."""
+        if dist.kind != "dist-info":
+            return False
+        from pyffin.stamps import settled, stamp
+
+        path = os.path.join(dist.path, "direct_url.json")
+        current = stamp(path)
+        if current is None:
+            return False
+        known = self._direct.get(path)
+        if known is not None and known[0] == current:
+            return bool(known[1])
+        value = dist.direct_url() is not None
+        if settled(current, self._since):
+            self._direct[path] = (current, value)
+            self._changed = True
+        return value
+
+    def save(self) -> None:
+        """Keep what was learned for the next run (a cache that cannot be written is only a
+        missed chance)."""
+        if self._entry is None or not self._changed:
+            return
+        from pyffin.cache import codec
+
+        data = codec.dumps(self.RECORD_SCHEMA, self.RECORD_VERSION,
+                           (self._listing, self._requires, self._direct))
+        try:
+            self._entry.write(data)
+        except OSError as e:
+            log.debug(f"Cannot keep the environment's state in {self._entry}: {e}")
+        self._changed = False
+
+    @classmethod
+    def _decode(cls, data: bytes) -> Any:
+        from pyffin.cache import codec
+
+        loaded: Any = codec.loads(data, cls.RECORD_SCHEMA, cls.RECORD_VERSION)
+        listing, requires, direct = loaded
+        if not (isinstance(listing, tuple) and isinstance(requires, dict)
+                and isinstance(direct, dict)):
+            raise codec.RecordError("not an installed-state record")
+        return listing, requires, direct

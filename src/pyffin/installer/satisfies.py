@@ -4,39 +4,41 @@ without resolving (uv: ``uv-installer/src/satisfies.rs``): the fast paths that m
 
 Each check answers only when the answer is certain; anything unclear (a direct reference, an
 egg-link, a marker or version that does not parse) is ``None``, and the operation resolves.
-They stay light: no resolver, no index, no ``packaging`` beyond what a marker or version needs.
+They stay light: read with :mod:`pyffin.requirements.pep508` alone, no resolver, no index, no
+``packaging`` (importing the resolver would cost a no-op more than the check itself), and
+each installed distribution's facts come from an :class:`InstalledState`, which remembers them
+between runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pyffin.errors import PyffinError
 
 if TYPE_CHECKING:
-    from pyffin.installer.installed import InstalledDistribution
+    from pyffin.installer.installed import InstalledState
     from pyffin.requirements import RequirementEntry, RequirementsSpec
-    from pyffin.resolver.dependencies import DependencyParser
 
 
-def already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
+def already_synced(spec: RequirementsSpec, state: InstalledState,
                    markers: Mapping[str, str]) -> int | None:
     """For ``sync``: the number of packages when the environment (whose marker environment is
     ``markers``) is exactly the pinned requirements, else ``None``."""
+    installed = state.distributions
     wanted: dict[str, str] = {}
-    evaluator = None
+    environment = {**markers, "extra": ""}
     for entry in spec.requirements:
         pin = exact_pin(entry)
         if pin is None or entry.hashes:
             return None
         if entry.marker is not None:
-            if evaluator is None:
-                from pyffin.resolver.dependencies import MarkerEvaluator
-
-                evaluator = MarkerEvaluator(markers)
-            if not evaluator.evaluate(str(entry.marker)):
-                continue
+            try:
+                if not entry.marker.evaluate(environment):
+                    continue
+            except ValueError:
+                return None  # a comparison PEP 508 leaves undefined: let the resolver say
         assert entry.name is not None
         wanted[entry.name] = pin
     if len(installed) != len(wanted) or not pins_meet_constraints(wanted, spec, markers):
@@ -46,7 +48,7 @@ def already_synced(spec: RequirementsSpec, installed: Sequence[InstalledDistribu
     for dist in installed:
         pin = wanted.get(dist.normalized_name)
         if pin is None or dist.kind == "egg-link" or not versions_equal(dist.version, pin) \
-                or dist.direct_url() is not None:
+                or state.has_direct_url(dist):
             return None
     return len(installed)
 
@@ -86,51 +88,67 @@ def exact_pin(entry: RequirementEntry) -> str | None:
     return specifiers[0].version
 
 
-def already_installed(spec: RequirementsSpec, installed: Sequence[InstalledDistribution],
-                      markers: Mapping[str, str], parser: DependencyParser) -> int | None:
+def already_installed(spec: RequirementsSpec, state: InstalledState,
+                      markers: Mapping[str, str]) -> int | None:
     """For ``install``: the number of packages checked when the installed distributions
     satisfy every requirement and, by their own metadata, every dependency; else ``None``.
-    ``parser`` (the session's) keeps what it parsed for the resolution that may follow."""
-    from packaging.version import InvalidVersion, Version
+    Each requirement text is parsed, and each marker evaluated, once."""
+    from pyffin.models.names import normalize_name
+    from pyffin.requirements.pep508 import InvalidMarker, InvalidRequirement, Requirement
+    from pyffin.requirements.pep508 import parse_requirement as parse
 
-    from pyffin.resolver.dependencies import DependencyError, MarkerEvaluator
-
-    parse = parser.parse
-    by_name = {d.normalized_name: d for d in installed}
-    evaluator = MarkerEvaluator(markers)
-    constraints: dict[str, list[str]] = {}
+    by_name = {d.normalized_name: d for d in state.distributions}
+    environment = dict(markers)
+    constraints: dict[str, list[Requirement]] = {}
     for entry in spec.constraints:
         if entry.requirement is not None and entry.name is not None:
-            constraints.setdefault(entry.name, []).append(str(entry.requirement))
+            constraints.setdefault(entry.name, []).append(entry.requirement)
     todo: list[tuple[str, str]] = [(str(e.requirement), "") for e in spec.requirements]
     seen: set[tuple[str, str]] = set()
-    checked: set[str] = set()
+    parsed: dict[str, Requirement] = {}
+    holding: dict[tuple[str, str], bool] = {}
+    checked: dict[str, str] = {}  # name -> installed version, once it passed every check
     try:
         while todo:
-            text, extra = todo.pop()
-            if (text, extra) in seen:
+            item = todo.pop()
+            if item in seen:
                 continue
-            seen.add((text, extra))
-            dependency = parse(text)
-            if dependency.marker is not None and not evaluator.evaluate(dependency.marker,
-                                                                         extra):
-                continue
-            if dependency.url is not None:
+            seen.add(item)
+            text, extra = item
+            requirement = parsed.get(text)
+            if requirement is None:
+                requirement = parsed[text] = parse(text)
+            if requirement.marker is not None:
+                key = (requirement.marker.text, extra)
+                holds = holding.get(key)
+                if holds is None:
+                    environment["extra"] = extra
+                    holds = holding[key] = requirement.marker.evaluate(environment)
+                if not holds:
+                    continue
+            if requirement.url is not None:
                 return None
-            dist = by_name.get(dependency.name)
-            if dist is None or dist.kind == "egg-link" or dist.direct_url() is not None:
-                return None
-            version = Version(dist.version)
-            if version not in dependency.versions:
-                return None
-            for constraint in constraints.get(dependency.name, ()):
-                if version not in parse(constraint).versions:
+            name = normalize_name(requirement.name)
+            version = checked.get(name)
+            new = version is None
+            if new:
+                dist = by_name.get(name)
+                if dist is None or dist.kind == "egg-link" or state.has_direct_url(dist):
                     return None
-            if dependency.name not in checked or dependency.extras:
-                checked.add(dependency.name)
-                requires = dist.metadata().requires_dist
-                for extra_name in ("", *dependency.extras):
+                version = dist.version
+                for constraint in constraints.get(name, ()):
+                    if constraint.url is not None or \
+                            constraint.specifier.admits(version) is not True:
+                        return None
+            assert version is not None
+            if requirement.specifier.admits(version) is not True:
+                return None
+            extras = sorted({normalize_name(e) for e in requirement.extras})
+            if new or extras:
+                checked[name] = version
+                requires = state.requires_dist(by_name[name])
+                for extra_name in ("", *extras) if new else extras:
                     todo.extend((r, extra_name) for r in requires)
-    except (DependencyError, InvalidVersion, PyffinError):
+    except (InvalidRequirement, InvalidMarker, PyffinError, ValueError):
         return None  # anything unclear: let the resolver decide
     return len(checked)

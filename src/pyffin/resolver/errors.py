@@ -22,13 +22,17 @@ class PackageNotFoundError(PyffinError):
 class NoSolutionError(PyffinError):
     """The requirements are unsatisfiable; the message explains why, uv-style."""
 
-    def __init__(self, explanation: str, hints: tuple[str, ...] = ()) -> None:
+    def __init__(self, explanation: str, hints: tuple[str, ...] = (), *,
+                 split: str | None = None) -> None:
         message = explanation + "".join(f"\n\nhint: {hint}" for hint in hints)
         super().__init__(message)
         #: The derivation in plain sentences, one conclusion per line.
         self.explanation = explanation
         #: Suggestions after the explanation (pre-releases available, where a project was sought).
         self.hints = hints
+        #: The fork of a universal resolution that has no solution, as uv names it
+        #: (``split (markers: sys_platform == 'win32')``); ``None``: every environment.
+        self.split = split
 
 
 class ResolutionLimitError(PyffinError):

@@ -158,9 +158,14 @@ class FileSelection:
     def __init__(self, tags: Sequence[str], *, binary: BinaryPolicy | None = None,
                  exclude_newer: float | None = None,
                  exclude_newer_packages: Mapping[str, float | None] | None = None,
-                 first_match: bool = False) -> None:
+                 first_match: bool = False, universal: tuple[int, ...] | None = None) -> None:
         #: Tag → priority (lower is preferred), in the target's order.
         self.tag_rank = {tag: i for i, tag in enumerate(tags)}
+        #: ``--universal``: the lowest Python (``(3, 9)``) of requires-python. Every wheel a
+        #: Python of it or later may use counts, whatever the platform (see
+        #: :func:`universal_wheel`), and ``tags`` are not used.
+        self.universal = universal
+        self._universal_tags: dict[str, bool] = {}
         self.binary = binary or BinaryPolicy()
         self.exclude_newer = exclude_newer
         #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
@@ -220,7 +225,8 @@ class FileSelection:
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
         rank = self.tag_rank
-        no_wheel = len(rank)
+        no_wheel = len(rank) + 1
+        universal = self.universal is not None
         cutoff = self.cutoff(name)
         result: dict[Version, VersionFiles] = {}
         seen: set[str] = set()
@@ -246,10 +252,14 @@ class FileSelection:
                 if wheels_ok:
                     for row in wheel_rows:
                         best = no_wheel
-                        for tag in row[8]:
-                            tag_rank = rank.get(tag)
-                            if tag_rank is not None and tag_rank < best:
-                                best = tag_rank
+                        if universal:
+                            if any(self._universal_tag(tag) for tag in row[8]):
+                                best = 0
+                        else:
+                            for tag in row[8]:
+                                tag_rank = rank.get(tag)
+                                if tag_rank is not None and tag_rank < best:
+                                    best = tag_rank
                         if best < no_wheel and not (cutoff is not None and row[5] is not None
                                                     and row[5] > cutoff):
                             ranked.append((best, True, row))
@@ -276,6 +286,13 @@ class FileSelection:
         for version_str, files in ranked_files:
             files.index_rank = positions[version_str]
         return result
+
+    def _universal_tag(self, tag: str) -> bool:
+        fits = self._universal_tags.get(tag)
+        if fits is None:
+            assert self.universal is not None
+            fits = self._universal_tags[tag] = universal_wheel(tag, self.universal)
+        return fits
 
     def dropped(self, name: str) -> Sequence[Dropped]:
         """The versions of ``name`` seen so far that the target can use no file of, and why."""
@@ -393,6 +410,50 @@ class FileSelection:
                 affinity = 2 if python in self._pythons else 1
             self._affinities[tag] = affinity
         return affinity
+
+
+def universal_wheel(tag: str, python: tuple[int, ...]) -> bool:
+    """Whether a wheel tag (``cp39-cp39-win_amd64``) may serve some Python of ``python`` or
+    later, on any platform: uv's rule for a universal resolution. Python 2 tags never do; a
+    version-specific ABI (``cp38``) or a CPython/PyPy tag without ABI (``cp38-none-any``) must
+    not be older than ``python``; ``abi3``, ``py3``/``py38`` tags (lower bounds) and tags
+    nobody knows do."""
+    python_tag, _, rest = tag.partition("-")
+    abi = rest.partition("-")[0]
+    floor = python[:2]
+
+    def version(text: str) -> tuple[int, ...] | None:
+        import re
+
+        match = re.match(r"[a-z]+(\d+)", text)
+        if match is None:
+            return None
+        digits = match.group(1)
+        return (int(digits[0]), int(digits[1:])) if len(digits) > 1 else (int(digits),)
+
+    if abi.startswith("abi3"):
+        return True
+    if abi == "none":
+        if python_tag.startswith(("py", "cp", "pp", "graalpy", "pyston")):
+            found = version(python_tag)
+            if found is None:
+                return True
+            if found[0] == 2:
+                return False
+            if python_tag.startswith("py") and not python_tag.startswith("pyston"):
+                return True
+            return len(found) < 2 or found >= floor
+        return True
+    if abi.startswith(("cp", "pypy", "pp", "graalpy")):
+        found = version(abi.partition("_")[0])
+        if abi.startswith(("pypy", "pp")) and found is None:
+            return False  # PyPy's ABI without a version: Python 2 (``pypy_41``)
+        if found is None:
+            return True
+        if found[0] == 2:
+            return False
+        return len(found) < 2 or found >= floor
+    return True
 
 
 def _natural(tags: Iterable[str]) -> tuple[str, ...]:

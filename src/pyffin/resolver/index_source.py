@@ -53,6 +53,7 @@ class IndexSource:
         exclude_newer_packages: Mapping[str, float | None] | None = None,
         summaries: bool = True,
         reporter: Reporter | None = None,
+        universal: tuple[int, ...] | None = None,
     ) -> None:
         self.registry = registry
         #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
@@ -62,7 +63,8 @@ class IndexSource:
         self.selection = FileSelection(
             tags, binary=binary, exclude_newer=exclude_newer,
             exclude_newer_packages=exclude_newer_packages,
-            first_match=registry.locations.strategy == "unsafe-first-match")
+            first_match=registry.locations.strategy == "unsafe-first-match",
+            universal=universal)
         #: The usable-versions summaries read and written; ``None`` without (for a cutoff that
         #: moves with the clock: each run would write summaries no later run reads).
         self.summaries = Summaries(registry, self.selection) if summaries else None
@@ -222,6 +224,16 @@ class IndexSource:
 
     def files(self, name: str, version: Version) -> VersionFiles:
         return self.versions(name)[version]
+
+    def wheel_filenames(self, name: NormalizedName, version: Version) -> Sequence[str] | None:
+        """The filenames of a version's usable files when they are all wheels (see
+        :meth:`~pyffin.resolver.source.PackageSource.wheel_filenames`)."""
+        filenames = []
+        for dist in self.files(name, version).usable:
+            if not dist.is_wheel or dist.file is None or dist.direct is not None:
+                return None
+            filenames.append(dist.file.filename)
+        return filenames
 
     def release_files(self, name: str, version: Version) -> list[Distribution]:
         """Every file of a pinned release (see :meth:`FileSelection.release_files`)."""

@@ -90,6 +90,16 @@ def format_requirements(
     return "".join(f"{line}\n" for line in lines)
 
 
+def _origin_order(origin: str) -> tuple[int, str]:
+    """uv's order of a pin's sources: constraints files, overrides files, then requirements
+    (its ``SourceAnnotation``), each sorted."""
+    if origin.startswith("-c "):
+        return 0, origin
+    if origin.startswith("--override "):
+        return 1, origin
+    return 2, origin
+
+
 def _entry(package: ResolvedPackage, digests: Sequence[str],
            style: AnnotationStyle | None, written: str | None) -> list[str]:
     if written is not None:
@@ -102,11 +112,12 @@ def _entry(package: ResolvedPackage, digests: Sequence[str],
         pin += f" ; {package.marker}"
     if digests:
         pin += "".join(f" \\\n    --hash={digest}" for digest in digests)
-    sources = [*package.origins, *package.dependents]
+    origins = sorted(package.origins, key=_origin_order)
+    sources = [*origins, *package.dependents]
     if style is None or not sources:
         return pin.split("\n")
     if style == "line":
-        via = ", ".join([*package.dependents, *package.origins])
+        via = ", ".join([*package.dependents, *origins])
         separator = "\n    " if digests else "  "
         text = f"{pin:24}{separator}# via {via}"
     elif len(sources) == 1:

@@ -50,13 +50,17 @@ if TYPE_CHECKING:
 #: its metadata could not be read or declares something invalid (``invalid``); its sdist could
 #: not be built (``build``). The details of the last two are kept apart (the facts that state
 #: them carry them), so that consecutive versions failing alike read as one run.
+#: In a universal resolution, a version without a wheel for an environment it must serve
+#: (``platform``, the marker).
 Unusable: TypeAlias = (tuple[Literal["yanked"], None] | tuple[Literal["python"], str]
-                       | tuple[Literal["invalid"], None] | tuple[Literal["build"], None])
+                       | tuple[Literal["invalid"], None] | tuple[Literal["build"], None]
+                       | tuple[Literal["platform"], str])
 #: How pre-releases take part: not at all, by version, or after every final release.
 PrereleasePolicy: TypeAlias = Literal["disallow", "allow", "prefer-stable"]
 #: The kinds of fact :class:`Unavailable` states.
 UnavailableKind: TypeAlias = Literal[
-    "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build", "files"]
+    "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build", "files",
+    "platform"]
 
 # Priority categories, most urgent first. uv's ``PubGrubPriority`` in its sources (0.12)
 # ranks "conflict late" above "unspecified"; uv 0.13.9, watched with ``RUST_LOG=trace``, decides
@@ -135,6 +139,8 @@ class Provider(BaseProvider[str, Version]):
         urls: Mapping[str, str] | None = None,
         required: Mapping[str, VersionSet] | None = None,
         parser: DependencyParser | None = None,
+        projects: dict[str, ProjectVersions] | None = None,
+        metadata: dict[tuple[str, Version], CoreMetadata] | None = None,
     ) -> None:
         self._source = source
         #: Parses ``Requires-Dist``; the caller's (a session's) when given, so what one
@@ -153,8 +159,11 @@ class Provider(BaseProvider[str, Version]):
         #: What the direct requirements (and constraints) allow of each name, whatever else
         #: happens: a batch prefetch never goes past it.
         self._required = required or {}
-        self._projects: dict[str, ProjectVersions] = {}
-        self._metadata: dict[tuple[str, Version], CoreMetadata] = {}
+        # What does not depend on the target (the index's versions, checked metadata) may be
+        # shared by the resolutions of one universal resolution's forks.
+        self._projects: dict[str, ProjectVersions] = {} if projects is None else projects
+        self._metadata: dict[tuple[str, Version], CoreMetadata] = (
+            {} if metadata is None else metadata)
         self._unusable: dict[tuple[str, Version], Unusable | None] = {}
         self._failures: dict[tuple[str, Version], str] = {}
         self._python_fits: dict[str, bool] = {}
@@ -422,6 +431,16 @@ class Provider(BaseProvider[str, Version]):
     @property
     def python(self) -> Version:
         return self._python
+
+    @property
+    def python_target(self) -> str:
+        """How explanations name the Python versions resolved for."""
+        return f"the target Python version ({self._python})"
+
+    @property
+    def requires_python(self) -> str | None:
+        """A universal resolution's requires-python (none here)."""
+        return None
 
     # --- internals ------------------------------------------------------------------------------
 

@@ -71,8 +71,15 @@ class Facts(Protocol):
     """What the explanation needs to know beyond the derivation (the provider knows it)."""
 
     @property
-    def python(self) -> Version:
-        """The target's Python version."""
+    def python_target(self) -> str:
+        """The Python versions resolved for, as a clause names them: ``the target Python
+        version (3.11.7)``."""
+        ...
+
+    @property
+    def requires_python(self) -> str | None:
+        """The requires-python of a universal resolution (``>=3.9``): a version that needs a
+        newer Python earns uv's hint to narrow it. ``None`` otherwise."""
         ...
 
     def available(self, name: str) -> list[Version]:
@@ -108,6 +115,7 @@ class _TreeBuilder:
         self._not_found: dict[str, PackageNotFoundError] = {}
         self._file_hints: dict[str, str] = {}
         self._failures: dict[str, str] = {}
+        self._python_hint: str | None = None
 
     def convert(self, root: Incompatibility[Any, Any]) -> _External | _Derived:
         """The tree of sentences' parts for ``root``, each cause converted before its use."""
@@ -140,6 +148,8 @@ class _TreeBuilder:
             for name, version in sorted(self._prerelease_hints.items())
         ]
         hints += [f"`{name}`: {error.detail}" for name, error in sorted(self._not_found.items())]
+        if self._python_hint is not None:
+            hints.append(self._python_hint)
         hints += [hint for _, hint in sorted(self._file_hints.items())]
         hints += [f"`{pin}`: {_first_line(message)}"
                   for pin, message in sorted(self._failures.items())[:_MAX_FAILURES]]
@@ -232,12 +242,23 @@ class _TreeBuilder:
             required = fact.detail
             assert isinstance(required, Range)
             return _External(f"your constraints require {package}{format_range(required)}")
+        if fact.kind == "platform":
+            subject = _compatible(package, versions)
+            has = "has" if _pinned(versions) else "have"
+            return _External(f"{subject} {has} no `{fact.detail}`-compatible wheels")
         if fact.kind == "python":
             specifier = "".join(str(fact.detail).split())
             target = _External(
-                f"the target Python version ({self._provider.python}) does not satisfy "
-                f"Python{specifier}")
+                f"{self._provider.python_target} does not satisfy Python{specifier}")
             dependency = _External(_depends_on(package, versions, f"Python{specifier}"))
+            requires_python = self._provider.requires_python
+            if requires_python is not None and self._python_hint is None:
+                supports = "support" if _plural(versions) else "supports"
+                self._python_hint = (
+                    f"The `requires-python` value ({requires_python}) includes Python versions "
+                    f"that are not supported by your dependencies (e.g., "
+                    f"{_compatible(package, versions)} only {supports} {specifier}). Consider "
+                    f"using a more restrictive `requires-python` value (like {specifier}).")
             return _Derived(f"{_compatible(package, versions)} cannot be used", target, dependency)
         return _External(self._no_versions(package, versions), availability=True)
 

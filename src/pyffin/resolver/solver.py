@@ -130,7 +130,7 @@ def resolve(
         explicit_prereleases=frozenset(
             d.name for d, _ in (*direct, *constraint_deps, *override_deps)
             if mentions_prerelease(d.clauses)),
-        allowed_yanks=_exact_pins(pinning),
+        allowed_yanks=exact_pins(pinning),
         constraints=constraint_ranges,
         overrides=overrides_by_name,
         preferences=preferences or {},
@@ -233,7 +233,7 @@ def _keys(dependency: Dependency) -> list[str]:
     return [dependency.name]
 
 
-def _exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Version]]:
+def exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Version]]:
     """The versions pinned with ``==``/``===`` (which may then be yanked ones)."""
     from packaging.version import InvalidVersion, Version
 

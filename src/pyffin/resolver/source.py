@@ -105,6 +105,12 @@ class PackageSource(Protocol):
         files (asked only to explain a failure; the default knows of none)."""
         return ()
 
+    def wheel_filenames(self, name: NormalizedName, version: Version) -> Sequence[str] | None:
+        """The filenames of the files of a version a universal resolution may use, when they
+        are all wheels; ``None`` when one of them (a source distribution, a direct reference)
+        serves every platform. The default knows of no wheels-only version."""
+        return None
+
     def resolution_done(self) -> None:
         """Hint: the solver asks nothing more (it found a solution or failed); work the
         source deferred so as not to slow the resolution down may be done now."""

@@ -63,9 +63,11 @@ class Summaries:
             from packaging import __version__ as packaging_version
 
             locations = self.registry.locations
+            target = ([f"universal {selection.universal}"] if selection.universal
+                      else list(selection.tag_rank))
             self._target_key = digest("\n".join([
                 packaging_version, repr(locations.indexes()), locations.strategy,
-                repr(locations.find_links), *selection.tag_rank]))
+                repr(locations.find_links), *target]))
         key = digest(f"{self._target_key}|{selection.binary.wheels_allowed(name)}|"
                      f"{selection.binary.sdists_allowed(name)}|{selection.cutoff(name)}")
         return self.registry.derived_entry(name, key)

@@ -82,6 +82,20 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--python-platform", metavar="PLATFORM",
                         help="Resolve for another platform (x86_64-manylinux_2_28, "
                              "aarch64-apple-darwin, windows, linux, macos)")
+    target.add_argument("--universal", action="store_true",
+                        help="Resolve for every platform and every Python from "
+                             "--python-version (else this interpreter's) on: one file with "
+                             "an environment marker on each pin")
+    target.add_argument("--environment", "--environments", dest="environments",
+                        action="append", default=[], metavar="MARKER",
+                        help="With --universal, resolve only for the environments MARKER "
+                             "describes (repeatable; the markers must not overlap)")
+    target.add_argument("--required-environment", "--required-environments",
+                        dest="required_environments", action="append", default=[],
+                        metavar="MARKER",
+                        help="With --universal, require a wheel for the environments MARKER "
+                             "describes of every version without a source distribution "
+                             "(repeatable)")
 
     output = parser.add_argument_group("Output options")
     output.add_argument("--generate-hashes", action="store_true",
@@ -114,6 +128,19 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")
+    if args.universal and args.python_platform is not None:
+        # uv (clap) names first the option that came last.
+        named = [a.split("=", 1)[0] for a in getattr(args, "argv", ())]
+        named = [a for a in named if a in ("--universal", "--python-platform")]
+        if named and named[0] == "--python-platform":
+            raise UsageError("the argument '--python-platform <PYTHON_PLATFORM>' cannot be "
+                             "used with '--universal'")
+        raise UsageError("the argument '--universal' cannot be used with "
+                         "'--python-platform <PYTHON_PLATFORM>'")
+    if args.environments and not args.universal:
+        raise UsageError("--environment needs --universal")
+    if args.required_environments and not args.universal:
+        raise UsageError("--required-environment needs --universal")
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
@@ -149,11 +176,17 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             generate_hashes=args.generate_hashes,
             build=build_options(args),
             stdin=sys.stdin,
+            universal=args.universal,
+            environments=args.environments,
+            required_environments=args.required_environments,
         )
     except NoSolutionError as e:
-        explanation = "\n".join(f"  {line}" if line else "" for line in str(e).splitlines())
-        raise NoSolutionError(f"No solution found when resolving dependencies:\n{explanation}",
-                              ) from None
+        explanation = "\n".join(f"  {line}" if line else ""
+                                for line in e.explanation.splitlines())
+        where = f" for {e.split}" if e.split else ""
+        raise NoSolutionError(
+            f"No solution found when resolving dependencies{where}:\n{explanation}",
+            e.hints) from None
     finally:
         progress.finish()
     text = result.to_requirements_txt(

@@ -175,6 +175,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
     _check_report_target(args)
     resolve_options, change = _options(args)
     progress = DownloadProgress(ctx.console)
+    transcript = ctx.console.transcript = []
     try:
         result = api.install(
             args.requirement, requirements=args.packages, editables=args.editable,
@@ -188,8 +189,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             reporter=progress, stdin=sys.stdin)
     finally:
         progress.finish()
-    report(ctx, result)
-    return finish(args, ctx, result)
+    return _conclude(("pip", "install"), args, ctx, result, transcript)
 
 
 def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
@@ -204,6 +204,7 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
     _check_report_target(args)
     resolve_options, change = _options(args)
     progress = DownloadProgress(ctx.console)
+    transcript = ctx.console.transcript = []
     try:
         result = api.sync(
             args.src_file, constraints=args.constraint, groups=args.group,
@@ -220,8 +221,22 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     finally:
         progress.finish()
+    return _conclude(("pip", "sync"), args, ctx, result, transcript)
+
+
+def _conclude(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
+              result: InstallResult, transcript: list[str]) -> int:
+    """Report, finish, and remember a no-op so that the same command next time is answered
+    at once (:mod:`pyffin.cli.noop`)."""
+    shown = list(transcript)  # the messages before the summary
+    ctx.console.transcript = None
     report(ctx, result)
-    return finish(args, ctx, result)
+    code = finish(args, ctx, result)
+    if code == 0 and not result.installed and not result.removed:
+        from pyffin.cli import noop
+
+        noop.remember(words, args, ctx, result, shown, warned=ctx.console.warnings > 0)
+    return code
 
 
 def add_output_format(group: argparse._ArgumentGroup) -> None:

@@ -30,7 +30,12 @@ from pyffin.models.markers import _algebra, _display, _parse
 from pyffin.models.markers._parse import MarkerError
 from pyffin.models.names import normalize_name
 
-__all__ = ["Marker", "MarkerError"]
+__all__ = ["Marker", "MarkerError", "PythonInterval", "python_interval"]
+
+#: A range of Python versions, release-only: ``(lower, lower_inclusive, upper,
+#: upper_inclusive)``, a bound being a tuple of ints without trailing zeros (``(3, 10)``) or
+#: ``None`` for no bound.
+PythonInterval = tuple[Any, bool, Any, bool]
 
 
 class Marker:
@@ -56,6 +61,13 @@ class Marker:
         requires-python value such as ``">=3.9,<4"``) allows, release-only."""
         return cls(_algebra.create((_algebra.VERSION, _algebra.PYTHON_FULL_VERSION),
                                    _algebra.edges_for(_python_range(specifiers))))
+
+    @classmethod
+    def python_between(cls, interval: PythonInterval) -> Marker:
+        """The marker that holds for the Python versions of ``interval``
+        (``python_full_version >= '3.9' and python_full_version < '3.10'``)."""
+        return cls(_algebra.create((_algebra.VERSION, _algebra.PYTHON_FULL_VERSION),
+                                   _algebra.edges_for([interval])))
 
     # ---------------------------------------------------------------------------- algebra
     def __and__(self, other: Marker) -> Marker:
@@ -133,6 +145,25 @@ class Marker:
         """The extras for which the marker holds in some environment."""
         return Marker(_algebra.quantify(self._node, lambda var: var[0] == _algebra.EXTRA))
 
+    def python_bounds(self) -> PythonInterval | None:
+        """The smallest interval holding every Python version for which the marker can hold
+        (uv's ``requires_python`` of a marker): ``None`` when it says nothing about the
+        Python version (or is always true or never). ``python_version >= '3.9' and
+        sys_platform == 'win32'`` gives ``((3, 9), True, None, False)``."""
+        if self._node in _python_bounds:
+            return _python_bounds[self._node]
+        python = (_algebra.VERSION, _algebra.PYTHON_FULL_VERSION)
+        kept = _algebra.quantify(self._node, lambda var: var == python)
+        found: PythonInterval | None = None
+        if kept > _algebra.FALSE:
+            _var, edges = _algebra.node(kept)
+            true = [edge for edge in edges if edge[4] == _algebra.TRUE]
+            found = (true[0][0], true[0][1], true[-1][2], true[-1][3])
+            if found[0] is None and found[2] is None:
+                found = None
+        _python_bounds[self._node] = found
+        return found
+
     def extras(self) -> frozenset[str]:
         """The (normalized) extras the marker compares."""
         return frozenset(var[1] for var in _algebra.support(self._node)
@@ -165,6 +196,16 @@ class Marker:
             return False  # PEP 751 ``extras``/``dependency_groups``: none outside a lock
 
         return _algebra.evaluate(self._node, value_of)
+
+
+#: :meth:`Marker.python_bounds` by node (nodes live for the process).
+_python_bounds: dict[int, PythonInterval | None] = {}
+
+
+def python_interval(specifiers: str) -> list[PythonInterval]:
+    """The Python versions a requires-python text (``">=3.9,<4"``) allows, release-only, as
+    sorted disjoint intervals; raises :class:`MarkerError` for an invalid one."""
+    return _python_range(specifiers)
 
 
 def _release(text: str) -> tuple[int, ...] | None:
