@@ -152,9 +152,9 @@ def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) ->
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     [summary] = summary_files(cache)
     stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
-    dependencies, pages, rows, _pickled = stored
+    dependencies, pages, rows, _pickled, policies = stored
     summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
-                                    (dependencies, pages, rows, b"garbage")))
+                                    (dependencies, pages, rows, b"garbage", policies)))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
 
 
@@ -187,14 +187,16 @@ def test_a_revalidated_page_keeps_its_summary(
     page = first.registry.single_page_entry("foo")
     assert page is not None
     stamp = page[1].stamp()
-    # Stale: asked again, not modified (304), fresh for a while from now on.
+    # Stale: asked again, not modified (304), fresh for a while from now on. The summary
+    # stands: the page is not read.
     index_server.set_max_age(600)
     index_server.reset_counts()
+    reads = PageReads(monkeypatch)
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     assert index_server.count("/simple/foo/") == 1
+    assert reads.count == 0
     # The page file is the one the summary was made from: only its policy is new.
     assert page[1].stamp() == stamp
-    reads = PageReads(monkeypatch)
     index_server.reset_counts()
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     assert reads.count == 0

@@ -150,26 +150,75 @@ class CachedClient:
         policy, stamp = seen
         return entry.path_str, stamp, policy.fresh_until(), policy.response_time
 
+    def seen_policy(self, path: str) -> CachePolicy | None:
+        """The policy of the response stored at ``path`` as this client last read or wrote
+        it (``None``: neither)."""
+        seen = self._seen.get(path)
+        return None if seen is None else seen[0]
+
     def holds(self, dependencies: Iterable[Dependency], package: str | None = None) -> bool:
         """Whether every dependency still holds: each file unchanged (or still absent), each
         stored response still usable without the network — fresh (after a revalidation, per
         the newer policy stored beside it), not refreshed for ``package``, or offline."""
+        now = time.time()
+        return all(self.dependency_state(d, package, now) == "holds" for d in dependencies)
+
+    def dependency_state(self, dependency: Dependency, package: str | None = None,
+                         now: float | None = None) -> str:
+        """``holds`` (see :meth:`holds`), ``stale``: the file is unchanged but its response is
+        no longer usable without asking the server (:meth:`revalidate` may tell it holds), or
+        ``changed``."""
         from pyffin.cache.fs import stamp as stamp_of
 
-        now = time.time()
-        for path, stamp, fresh_until, response_time in dependencies:
-            if stamp_of(path) != (None if stamp is None else tuple(stamp)):
-                return False
-            if fresh_until is None or self.offline:
-                continue
-            if self.refresh.forces(package, response_time):
-                return False
-            if now < fresh_until:
-                continue
-            newer = self._revalidated_policy(path, stamp)
-            if newer is None or not self.usable_without_network(newer, package):
-                return False
-        return True
+        path, stamp, fresh_until, response_time = dependency
+        if stamp_of(path) != (None if stamp is None else tuple(stamp)):
+            return "changed"
+        if fresh_until is None or self.offline:
+            return "holds"
+        if self.refresh.forces(package, response_time):
+            return "stale"
+        if (time.time() if now is None else now) < fresh_until:
+            return "holds"
+        newer = self._revalidated_policy(path, stamp)
+        if newer is None or not self.usable_without_network(newer, package):
+            return "stale"
+        return "holds"
+
+    def revalidate(self, url: str, entry: CacheEntry, stamp: FileStamp, policy: CachePolicy,
+                   transform: Callable[[Response], R], record_type: type[R], *,
+                   headers: Mapping[str, str] | None = None,
+                   package: str | None = None) -> bool:
+        """Ask whether the response stored at ``entry`` (the file with ``stamp``, whose policy
+        is ``policy``) is still current, without decoding it: ``True`` when not modified (the
+        newer policy is stored beside it, the file stays; ``package`` is kept for symmetry
+        with :meth:`get`); ``False`` when it changed (the new
+        response is transformed and stored, as :meth:`get` does) or the server said anything
+        else (the caller asks again the usual way, and reports it)."""
+        current = self._revalidated_policy(entry.path_str, stamp) or policy
+        request = dict(headers or {})
+        request.update(current.revalidation_headers())
+        if not current.revalidation_headers():
+            return False
+        response = self.http.get(url, request)
+        if response.status == 304:
+            log.debug(f"Not modified: {redact(url)}")
+            new_policy = current.revalidated(
+                response.status, response.headers, request_time=response.request_time,
+                response_time=response.response_time)
+            if entry.stamp() != tuple(stamp):
+                return False  # replaced meanwhile: what it holds now is anyone's guess
+            self._seen[entry.path_str] = (current, stamp)
+            if new_policy.is_storable():
+                self._write_policy(entry, new_policy)
+            return True  # current now, whatever its new policy says about later
+        if response.status == 200:
+            value = transform(response)
+            new_policy = CachePolicy.from_response(
+                response.status, response.headers, request_time=response.request_time,
+                response_time=response.response_time, authenticated=response.authenticated)
+            if new_policy.is_storable():
+                self._write(entry, record_type, new_policy, value)
+        return False
 
     def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
         """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or

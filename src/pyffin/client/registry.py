@@ -228,6 +228,59 @@ class RegistryClient:
         self.cached.note_dependencies(dependencies)
         return True
 
+    def page_policies(self, dependencies: list[Dependency]) -> dict[str, Any]:
+        """The policy records of the stored responses among ``dependencies``, by path: what
+        :meth:`revalidation` needs to ask whether they changed without reading them."""
+        found = {}
+        for path, _, fresh_until, _ in dependencies:
+            policy = None if fresh_until is None else self.cached.seen_policy(path)
+            if policy is not None:
+                found[path] = policy.to_record()
+        return found
+
+    def revalidation(self, name: str, dependencies: list[Dependency],
+                     policies: dict[str, Any]) -> Callable[[], bool] | None:
+        """When the only thing wrong with ``dependencies`` (of a record derived from
+        ``name``'s pages) is that some index pages need revalidating: what asks the indexes
+        (conditional requests; no page is decoded) and says whether the record holds, to run
+        in the I/O pool. ``None`` when something changed, or cannot be revalidated so."""
+        from pyffin.client.policy import CachePolicy
+
+        pages = {}
+        for index in self.locations.indexes():
+            if _local_path(index) is None:
+                entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
+                                         f"{name}{RECORD_EXT}")
+                pages[entry.path_str] = (f"{index.rstrip('/')}/{name}/", entry)
+        stale = []
+        for dependency in dependencies:
+            state = self.cached.dependency_state(dependency, name)
+            if state == "holds":
+                continue
+            page = pages.get(dependency[0])
+            policy = policies.get(dependency[0])
+            if state != "stale" or page is None or policy is None or dependency[1] is None:
+                return None
+            stale.append((page, tuple(dependency[1]), CachePolicy.from_record(tuple(policy))))
+
+        def revalidate() -> bool:
+            from pyffin.client.simple import ACCEPT, parse_page
+
+            for (url, entry), stamp, policy in stale:
+                if not self.cached.revalidate(
+                        url, entry, stamp, policy,  # type: ignore[arg-type]
+                        lambda response: parse_page(name, response.url, response.content,
+                                                    response.headers.get("content-type")),
+                        SimplePage, headers={"Accept": ACCEPT,
+                                             "Accept-Encoding": "gzip, deflate"},
+                        package=name):
+                    return False
+            # Current now (the others held when asked): they count as read, as in holds().
+            self.cached.note_dependencies(dependencies)
+            return True
+
+        return revalidate
+
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
         """The index and cache entry of ``name``'s only page, when the configuration makes one
         page the whole story (first-index, no find-links); else ``None``."""

@@ -17,12 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pyffin.client import registry as registry_module
+from pyffin.errors import PyffinError
 from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.file_selection import FileSelection, VersionFiles, direct_distribution
 from pyffin.resolver.metadata_futures import MetadataFutures
 from pyffin.resolver.source import Candidate
-from pyffin.resolver.summaries import Summaries
+from pyffin.resolver.summaries import StaleSummary, Summaries
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.futures import Future
     from pyffin.models.dist import Distribution
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.metadata import CoreMetadata
@@ -84,6 +86,8 @@ class IndexSource:
         self._summary_tried: set[str] = set()
         #: Candidates made with a summary's versions, ascending.
         self._candidates: dict[str, list[Candidate]] = {}
+        #: Summaries of stale pages being revalidated, by name.
+        self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -135,7 +139,7 @@ class IndexSource:
         return metadata
 
     def prefetch_candidates(self, name: NormalizedName) -> None:
-        if not self._from_summary(name):
+        if not self._from_summary(name, wait=False) and name not in self._revalidating:
             self.registry.prefetch_project(name)
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
@@ -148,8 +152,9 @@ class IndexSource:
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
-            return (name in self._versions or self._from_summary(name)
-                    or self.registry.prefetch_project(name).done())
+            return (name in self._versions or self._from_summary(name, wait=False)
+                    or (name not in self._revalidating
+                        and self.registry.prefetch_project(name).done()))
         return self.metadata_futures.is_ready(name, version)
 
     # ------------------------------------------------------------------------ the rest
@@ -164,18 +169,38 @@ class IndexSource:
                 found = self._versions.setdefault(name, found)
         return found
 
-    def _from_summary(self, name: str) -> bool:
+    def _from_summary(self, name: str, *, wait: bool = True) -> bool:
         """Whether ``name``'s versions are known now from this target's summary, which is
-        asked once per project: with one, its page need not be fetched or decoded."""
+        asked once per project: with one, its page need not be fetched or decoded. A summary
+        of stale pages is revalidated in the I/O pool (conditional requests, no page read);
+        ``wait`` waits for that answer, else a revalidation under way is a "not yet"."""
         if name in self._versions:
             return True
-        if name in self._summary_tried or self.summaries is None:
+        pending = self._revalidating.get(name)
+        if pending is None:
+            if name in self._summary_tried or self.summaries is None:
+                return False
+            self._summary_tried.add(name)
+            summarized = self.summaries.read(
+                name, lambda version: self._full_versions(name)[version])
+            if summarized is None:
+                return False
+            if not isinstance(summarized, StaleSummary):
+                return self._summarized(name, *summarized)
+            pending = self._revalidating[name] = (
+                self.registry.submit(summarized.revalidate), summarized)
+        future, stale = pending
+        if not wait and not future.done():
             return False
-        self._summary_tried.add(name)
-        summarized = self.summaries.read(name, lambda version: self._full_versions(name)[version])
-        if summarized is None:
-            return False
-        found, candidates = summarized
+        del self._revalidating[name]
+        try:
+            holds = future.result()
+        except PyffinError:  # the pages are asked for the usual way, which reports it
+            holds = False
+        return holds and self._summarized(name, stale.found, stale.candidates)
+
+    def _summarized(self, name: str, found: Mapping[Version, VersionFiles],
+                    candidates: list[Candidate]) -> bool:
         with self._lock:
             if self._versions.setdefault(name, found) is found:
                 self._candidates[name] = candidates

@@ -32,14 +32,28 @@ if TYPE_CHECKING:
     from pyffin.client.registry import RegistryClient
     from pyffin.resolver.file_selection import FileSelection
 
-#: The usable-versions summary: ``(dependencies, pages, rows, versions)``: what the pages were
-#: read from (:data:`~pyffin.client.cached.Dependency` values), each page's ``(source,
-#: flat)``, a row being ``(version, *Summary, page position, index rank)`` in ascending version
-#: order, and ``versions`` those versions as pickled ``Version`` objects with their sort keys
-#: computed: unpickling them is several times cheaper than parsing (the summary's key includes
-#: packaging's version, whose objects they are).
+#: The usable-versions summary: ``(dependencies, pages, rows, versions, policies)``: what the
+#: pages were read from (:data:`~pyffin.client.cached.Dependency` values), each page's
+#: ``(source, flat)``, a row being ``(version, *Summary, page position, index rank)`` in
+#: ascending version order, ``versions`` those versions as pickled ``Version`` objects with
+#: their sort keys computed (unpickling them is several times cheaper than parsing; the
+#: summary's key includes packaging's version, whose objects they are), and the HTTP policy
+#: record of each stored page, by path (to revalidate a stale page without reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 5
+SUMMARY_VERSION = 6
+
+
+class StaleSummary:
+    """A summary whose pages are unchanged on disk but stale: ``revalidate`` (run it in the
+    I/O pool) asks the indexes and says whether ``found`` and ``candidates`` still hold."""
+
+    __slots__ = ("candidates", "found", "revalidate")
+
+    def __init__(self, revalidate: Callable[[], bool], found: Mapping[Version, VersionFiles],
+                 candidates: list[Candidate]) -> None:
+        self.revalidate = revalidate
+        self.found = found
+        self.candidates = candidates
 
 
 class Summaries:
@@ -73,10 +87,12 @@ class Summaries:
         return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]
-             ) -> tuple[Mapping[Version, VersionFiles], list[Candidate]] | None:
+             ) -> tuple[Mapping[Version, VersionFiles], list[Candidate]] | StaleSummary | None:
         """The usable versions (and their candidates) from this target's summary of the pages,
-        when what they were read from is unchanged and usable without the network. ``load``
-        gives a version's files from the decoded pages, once all of them are needed."""
+        when what they were read from is unchanged and usable without the network; a
+        :class:`StaleSummary` when it is unchanged but some index page must be revalidated.
+        ``load`` gives a version's files from the decoded pages, once all of them are
+        needed."""
         if not self.registry.locations.indexes() and not self.registry.locations.find_links:
             return None
         stored = self._entry(name).read_record(
@@ -84,9 +100,13 @@ class Summaries:
         if stored is None:
             return None
         stored_tuple: Any = stored
-        dependencies, sources, rows, pickled = stored_tuple
+        dependencies, sources, rows, pickled, policies = stored_tuple
+        revalidate = None
         if not self.registry.holds(dependencies, name):
-            return None
+            # Only stale? Then whether it holds is a few conditional requests away.
+            revalidate = self.registry.revalidation(name, dependencies, policies)
+            if revalidate is None:
+                return None
         import pickle
 
         from pyffin.models.files import ProjectPage, SimplePage
@@ -103,7 +123,10 @@ class Summaries:
         candidates = [Candidate(version, yanked=row[1], requires_python=row[2],
                                 index_rank=row[7])
                       for version, row in zip(versions, rows, strict=True)]
-        return SummarizedVersions(versions, rows, pages), candidates
+        found = SummarizedVersions(versions, rows, pages)
+        if revalidate is not None:
+            return StaleSummary(revalidate, found, candidates)
+        return found, candidates
 
     def note(self, name: str, found: dict[Version, VersionFiles]) -> None:
         """``found`` are the usable versions of ``name``'s pages, decoded by this process: to
@@ -141,7 +164,8 @@ class Summaries:
                     files.index_rank))
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), rows, pickle.dumps(versions, protocol=5))))
+                (dependencies, list(positions), rows, pickle.dumps(versions, protocol=5),
+                 self.registry.page_policies(dependencies))))
 
 
 
