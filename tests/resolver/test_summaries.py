@@ -152,9 +152,9 @@ def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) ->
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     [summary] = summary_files(cache)
     stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
-    dependencies, pages, rows, _pickled, policies = stored
+    dependencies, pages, columns, files, _pickled, policies = stored
     summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
-                                    (dependencies, pages, rows, b"garbage", policies)))
+                                    (dependencies, pages, columns, files, b"garbage", policies)))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
 
 

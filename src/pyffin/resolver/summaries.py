@@ -32,15 +32,19 @@ if TYPE_CHECKING:
     from pyffin.client.registry import RegistryClient
     from pyffin.resolver.file_selection import FileSelection
 
-#: The usable-versions summary: ``(dependencies, pages, rows, versions, policies)``: what the
-#: pages were read from (:data:`~pyffin.client.cached.Dependency` values), each page's
-#: ``(source, flat)``, a row being ``(version, *Summary, page position, index rank)`` in
-#: ascending version order, ``versions`` those versions as pickled ``Version`` objects with
-#: their sort keys computed (unpickling them is several times cheaper than parsing; the
-#: summary's key includes packaging's version, whose objects they are), and the HTTP policy
-#: record of each stored page, by path (to revalidate a stale page without reading it).
+#: The usable-versions summary: ``(dependencies, pages, columns, files, versions, policies)``:
+#: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
+#: page's ``(source, flat)``; ``columns``, what every candidate needs, one list per field in
+#: ascending version order: yanked, requires-python, page position, index rank; ``files``,
+#: each version's best file row, whether it is a wheel and its stand-in row, marshalled one
+#: by one (decoded only for the versions looked up: a resolution looks at a few of the
+#: thousands, and these rows are most of a summary's bytes); ``versions``, pickled ``Version``
+#: objects with their sort keys computed (unpickling them is several times cheaper than
+#: parsing; the summary's key includes packaging's version, whose objects they are); and the
+#: HTTP policy record of each stored page, by path (to revalidate a stale page without
+#: reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 6
+SUMMARY_VERSION = 7
 
 
 class StaleSummary:
@@ -100,7 +104,7 @@ class Summaries:
         if stored is None:
             return None
         stored_tuple: Any = stored
-        dependencies, sources, rows, pickled, policies = stored_tuple
+        dependencies, sources, columns, files, pickled, policies = stored_tuple
         revalidate = None
         if not self.registry.holds(dependencies, name):
             # Only stale? Then whether it holds is a few conditional requests away.
@@ -115,15 +119,17 @@ class Summaries:
             versions = pickle.loads(pickled)
         except Exception:  # a damaged record is a miss, like any other
             return None
-        if not isinstance(versions, list) or len(versions) != len(rows):
+        if not isinstance(versions, list) or len(versions) != len(files) or any(
+                len(column) != len(files) for column in columns):
             return None
 
         pages = [SummarizedPage(ProjectPage(source, SimplePage(name, {}), flat), load)
                  for source, flat in sources]
-        candidates = [Candidate(version, yanked=row[1], requires_python=row[2],
-                                index_rank=row[7])
-                      for version, row in zip(versions, rows, strict=True)]
-        found = SummarizedVersions(versions, rows, pages)
+        yanked, requires_python, _, ranks = columns
+        candidates = [Candidate(version, yanked=y, requires_python=r, index_rank=k)
+                      for version, y, r, k in zip(versions, yanked, requires_python, ranks,
+                                                  strict=True)]
+        found = SummarizedVersions(versions, columns, files, pages)
         if revalidate is not None:
             return StaleSummary(revalidate, found, candidates)
         return found, candidates
@@ -143,6 +149,7 @@ class Summaries:
 
         Called once the resolution is over: while pages are still being fetched and parsed in
         the I/O threads, each write would wait for the GIL at every system call."""
+        import marshal
         import pickle
 
         with self._lock:
@@ -151,22 +158,26 @@ class Summaries:
             versions = sorted(found)
             for version in versions:
                 hash(version)  # computes the sort key, which is pickled with the version
-            rows = []
+            columns: tuple[list[Any], ...] = ([], [], [], [])
+            files_column = []
             positions: dict[tuple[str, bool], int] = {}
             for version in versions:
                 files = found[version]
                 page = files.best_page
                 where = (page.source, page.flat)
-                position = positions.setdefault(where, len(positions))
                 stand_in = self.selection.stand_in_row(files)
-                rows.append((str(version), *files.summarize(
-                    None if stand_in is None else tuple(stand_in[:8])), position,
-                    files.index_rank))
+                yanked, requires_python, best, is_wheel, stand_in_row = files.summarize(
+                    None if stand_in is None else tuple(stand_in[:8]))
+                for column, value in zip(columns, (yanked, requires_python,
+                                                   positions.setdefault(where, len(positions)),
+                                                   files.index_rank), strict=True):
+                    column.append(value)
+                files_column.append(marshal.dumps((best, is_wheel, stand_in_row)))
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), rows, pickle.dumps(versions, protocol=5),
+                (dependencies, list(positions), columns, files_column,
+                 pickle.dumps(versions, protocol=5),
                  self.registry.page_policies(dependencies))))
-
 
 
 class SummarizedVersions(Mapping["Version", VersionFiles]):
@@ -174,13 +185,14 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
     up: a resolution looks at the files of a few of the thousands of versions summaries list,
     so none is built (nor hashed into a dict) before it is asked for."""
 
-    __slots__ = ("_made", "_pages", "_rows", "_versions")
+    __slots__ = ("_columns", "_files", "_made", "_pages", "_versions")
 
-    def __init__(self, versions: list[Version], rows: list[Any],
-                 pages: list[SummarizedPage]) -> None:
+    def __init__(self, versions: list[Version], columns: tuple[list[Any], ...],
+                 files: list[bytes], pages: list[SummarizedPage]) -> None:
         #: Ascending, as the summary keeps them: looked up by bisection.
         self._versions = versions
-        self._rows = rows
+        self._columns = columns
+        self._files = files
         self._pages = pages
         self._made: dict[int, VersionFiles] = {}
 
@@ -191,7 +203,10 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
             raise KeyError(version)
         made = self._made.get(i)
         if made is None:
-            _, yanked, requires_python, best, is_wheel, stand_in, position, rank = self._rows[i]
+            import marshal
+
+            yanked, requires_python, position, rank = (column[i] for column in self._columns)
+            best, is_wheel, stand_in = marshal.loads(self._files[i])
             made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
                                            version, self._pages[position])
             made.index_rank = rank
