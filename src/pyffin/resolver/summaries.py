@@ -83,8 +83,10 @@ class Summaries:
             locations = self.registry.locations
             target = ([f"universal {selection.universal}"] if selection.universal
                       else list(selection.tag_rank))
+            # The format's version too: a later format never meets an earlier one's file.
             self._target_key = digest("\n".join([
-                packaging_version, repr(locations.indexes()), locations.strategy,
+                f"v{SUMMARY_VERSION}", packaging_version, repr(locations.indexes()),
+                locations.strategy,
                 repr(locations.find_links), *target]))
         key = digest(f"{self._target_key}|{selection.binary.wheels_allowed(name)}|"
                      f"{selection.binary.sdists_allowed(name)}|{selection.cutoff(name)}")
