@@ -231,3 +231,25 @@ def test_a_local_file_rewritten_in_place_misses(tmp_path: Path, index: IndexServ
     second = compile_(tmp_path, index, *args).stdout
     assert solves.count == 2
     assert second != first
+
+
+def test_cache_commands_know_kept_resolutions(tmp_path: Path, index: IndexServer,
+                                              solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    [record] = kept(tmp_path)
+    # verify reads them like every record ...
+    data = bytearray(record.read_bytes())
+    data[-5] ^= 1
+    record.write_bytes(bytes(data))
+    verified = pyffin("cache", "verify", cache_dir=tmp_path / "cache")
+    assert verified.returncode == 1 and f"{record}: corrupt resolution" in verified.stderr
+    assert pyffin("cache", "verify", "--repair", cache_dir=tmp_path / "cache").returncode == 0
+    assert kept(tmp_path) == []
+    compile_(tmp_path, index)
+    assert solves.count == 2
+    # ... and cleaning a package leaves no kept resolution made from its entries in use.
+    assert pyffin("cache", "clean", "lib", cache_dir=tmp_path / "cache").returncode == 0
+    index.reset_counts()
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 3 and index.count("/simple/lib/") == 1
