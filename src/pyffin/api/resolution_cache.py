@@ -118,8 +118,11 @@ class ResolutionCache:
         if any(package.dist is None or package.dist.direct is not None or package.url
                for package in resolution):
             return False
-        dependencies = self.session.registry.cached.dependencies()
-        if dependencies is None:
+        cached = self.session.registry.cached
+        dependencies = cached.dependencies()
+        # Something rewritten while the resolution ran (a prefetch still under way) would
+        # make the record miss at once: keep it only if it would be used.
+        if dependencies is None or not cached.holds(dependencies):
             return False
         import pickle
 
