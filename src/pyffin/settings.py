@@ -133,6 +133,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("no-binary", "binary", "use only source distributions for these packages"),
     Setting("no-build", "bool", "never build source distributions"),
     Setting("no-build-isolation", "bool", "build in the target environment"),
+    Setting("no-build-isolation-package", "names", "build these packages in the target "
+            "environment"),
+    Setting("config-settings-package", "list", "`PACKAGE:KEY=VALUE` settings for one "
+            "package's build backend (added to `-C`'s)"),
+    Setting("build-constraints", "list", "constraints files for the build dependencies of "
+            "source distributions", pip=True, paths=True, pip_key="build-constraint"),
+    Setting("require-build-hashes", "bool", "require a hash in the build constraints for "
+            "every build dependency"),
     Setting("universal", "bool", "resolve for every platform and Python version (compile)"),
     Setting("environments", "markers", "with --universal, the only environments to resolve "
             "for (the flag is repeatable, also spelled `--environment`)"),
@@ -143,6 +151,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("python", "string", "the interpreter or environment to use"),
     Setting("system", "bool", "use the system interpreter"),
     Setting("break-system-packages", "bool", "allow changing an EXTERNALLY-MANAGED interpreter"),
+    Setting("target", "string", "install into (and read) this directory instead of an "
+            "environment", paths=True),
+    Setting("prefix", "string", "install into (and read) this directory laid out as a virtual "
+            "environment", paths=True),
     # installer
     Setting("link-mode", "choice", "how files get from the cache into the environment",
             choices=("hardlink", "copy", "clone", "symlink")),

@@ -198,8 +198,8 @@ def test_format_bytes(n: int, text: str) -> None:
     (["--colour", "never", "cache", "dir"], "unexpected option '--colour'",
      "did you mean '--color'? (see 'pyffin --help')"),
     (["pip", "frobnicate"],
-     "unrecognized command 'frobnicate' (expected one of: check, compile, freeze, install, list, "
-     "show, sync, tree, uninstall)", "see 'pyffin pip --help'"),
+     "unrecognized command 'frobnicate' (expected one of: check, compile, download, freeze, "
+     "install, list, show, sync, tree, uninstall, wheel)", "see 'pyffin pip --help'"),
 ])
 def test_a_usage_error_is_one_line_and_a_hint(argv: list[str], error: str, hint: str) -> None:
     result = pyffin(*argv)

@@ -406,3 +406,19 @@ def test_an_environment_made_anew_at_the_same_place_is_seen(
     result = run("sync", index, venv, requirements)
     assert replays == [None]
     assert " + app==1.0" in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--target", "--prefix"])
+def test_an_install_into_a_target_directory_is_never_recorded(
+        option: str, index: IndexServer, venv: Path, requirements: Path,
+        replays: list[int | None]) -> None:
+    # The interpreter found for a directory may come from PATH, and the directory has its own
+    # lock: nothing a record could stamp and take.
+    run("install", index, venv, requirements)  # the venv's own lock exists
+    directory = venv.parent / "directory"
+    for _ in range(2):
+        run("install", index, venv, requirements, option, directory)
+        settle()
+    run("install", index, venv, requirements, option, directory)
+    assert replays == [None] * 4
+    assert not list((venv.parent / "cache" / noop.BUCKET).glob("noop/*.rec"))

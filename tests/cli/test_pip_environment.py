@@ -137,6 +137,24 @@ def test_an_externally_managed_interpreter_also_needs_break_system_packages(
     assert freeze(system.root) == "lib==2.0\n"
 
 
+def test_a_target_directory_needs_no_virtual_environment_and_leaves_the_system_alone(
+        system: FakeSystem, index: IndexServer, tmp_path: Path) -> None:
+    # As uv: any interpreter does for --target / --prefix, and its PEP 668 marker does not
+    # matter, since nothing of its own environment changes.
+    system.externally_managed = "Use your distribution's packages."
+    cache = tmp_path / "cache"
+    for option in ("--target", "--prefix"):
+        directory = tmp_path / option.strip("-")
+        result = pip("install", index, cache, "lib", option, directory)
+        assert result.returncode == 0, result
+        assert result.stderr.startswith(
+            f"Using CPython {FULL_VERSION} interpreter at: {system.python}\n")
+        removed = pip("uninstall", index, cache, "lib", option, directory)
+        assert removed.returncode == 0, removed
+    assert freeze(system.root) == ""
+    assert not (system.root / ".lock").exists()
+
+
 # --------------------------------------------------------------------------- the message
 def test_every_mutating_command_names_its_environment_unless_quiet(
         index: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

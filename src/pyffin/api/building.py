@@ -25,10 +25,22 @@ if TYPE_CHECKING:
 
 @record
 class BuildOptions:
-    """``--no-build-isolation`` and ``-C/--config-setting``."""
+    """``--no-build-isolation``, ``-C/--config-setting`` and their per-package forms
+    (``--no-build-isolation-package``, ``--config-settings-package``), and what the build
+    dependencies are resolved with (``-b/--build-constraints``, ``--require-build-hashes``).
+    """
 
     isolated: bool = True
     config_settings: Mapping[str, str | list[str]] | None = None
+    #: Normalized names of the packages built without isolation.
+    no_isolation_packages: tuple[str, ...] = ()
+    #: Settings for some packages' backends, by normalized name: merged with
+    #: :attr:`config_settings` (see :meth:`for_package`).
+    config_settings_packages: Mapping[str, Mapping[str, str | list[str]]] | None = None
+    #: Constraints files for the resolution of build dependencies.
+    build_constraints: tuple[str, ...] = ()
+    #: Every build dependency must be pinned with hashes in :attr:`build_constraints`.
+    require_build_hashes: bool = False
 
     @property
     def key(self) -> str:
@@ -43,14 +55,82 @@ class BuildOptions:
         return digest(json.dumps([self.isolated, dict(self.config_settings or {})],
                                  sort_keys=True))
 
+    def for_package(self, name: str) -> BuildOptions | None:
+        """The options a build of the package ``name`` (normalized) runs with when it has
+        options of its own, else ``None``: no isolation if it is named by
+        ``no_isolation_packages``, and its ``config_settings_packages`` merged with the
+        global settings as uv merges them (its own values first; a key in both becomes the
+        list of both)."""
+        own = (self.config_settings_packages or {}).get(name)
+        if own is None and name not in self.no_isolation_packages:
+            return None
+        settings: dict[str, str | list[str]] = {}
+        for source in (own or {}, self.config_settings or {}):
+            for key, value in source.items():
+                values = value if isinstance(value, list) else [value]
+                previous = settings.get(key)
+                if previous is None:
+                    settings[key] = value if isinstance(value, str) else list(value)
+                else:
+                    listed = previous if isinstance(previous, list) else [previous]
+                    settings[key] = [*listed, *values]
+        return BuildOptions(isolated=self.isolated and name not in self.no_isolation_packages,
+                            config_settings=settings or None)
+
+
+def parse_package_config_settings(items: Sequence[str]
+                                  ) -> dict[str, dict[str, str | list[str]]]:
+    """``--config-settings-package PACKAGE:KEY=VALUE`` values, by normalized package name (a
+    repeated key becomes a list, as with ``-C``)."""
+    from pyffin.build import parse_config_settings
+    from pyffin.errors import UsageError
+    from pyffin.models.names import checked_name
+
+    by_package: dict[str, list[str]] = {}
+    for item in items:
+        package, sep, setting = item.partition(":")
+        try:
+            name = checked_name(package.strip()) if sep else None
+        except ValueError:
+            name = None
+        if name is None or "=" not in setting:
+            raise UsageError(f"invalid --config-settings-package {item!r}: expected "
+                             "PACKAGE:KEY=VALUE")
+        by_package.setdefault(name, []).append(setting)
+    return {name: parse_config_settings(settings) for name, settings in by_package.items()}
+
+
+class BuildHashError(PyffinError):
+    """``--require-build-hashes``: a build dependency has no hash in the build constraints."""
+
 
 class InstallingBuildContext:
     """Resolves build requirements for the build environment's interpreter and installs them
-    into it, building any that have no wheel through the same machinery."""
+    into it, building any that have no wheel through the same machinery.
 
-    def __init__(self, session: Session) -> None:
+    ``constraints`` (``-b/--build-constraints`` files) constrain that resolution, and the
+    hashes they give are checked against the files installed; with ``require_hashes`` every
+    build dependency must have some there."""
+
+    def __init__(self, session: Session, *, constraints: Sequence[str] = (),
+                 require_hashes: bool = False) -> None:
         self.session = session
         self.sources: SourceDistributions | None = None
+        self.constraint_files = tuple(constraints)
+        self.require_hashes = require_hashes
+        self._constraints: tuple[RequirementEntry, ...] | None = None
+        self._lock = threading.Lock()
+
+    def constraints(self) -> tuple[RequirementEntry, ...]:
+        """The build constraints, read once (the first time something is built)."""
+        with self._lock:
+            if self._constraints is None:
+                from pyffin.requirements import read_requirements
+
+                self._constraints = read_requirements(
+                    constraints=self.constraint_files).constraints if self.constraint_files \
+                    else ()
+            return self._constraints
 
     def install_requirements(self, requirements: Sequence[str], environment: BuildEnvironment,
                              *, purpose: str) -> None:
@@ -72,9 +152,11 @@ class InstallingBuildContext:
         # The backend's extra requirements join what is already in the environment: prefer
         # those versions, and never leave two versions of one project side by side.
         installed = scan([Path(p) for p in interpreter.site_packages])
+        constraints = self.constraints()
         try:
             resolved = operations.resolve(
-                self.session, RequirementsSpec(tuple(entries)), markers=interpreter.markers,
+                self.session, RequirementsSpec(tuple(entries), constraints=constraints),
+                markers=interpreter.markers,
                 tags=interpreter.tags, sources=self.sources,
                 preferences=operations.installed_preferences(installed), report=False)
         except NoSolutionError as e:
@@ -83,11 +165,22 @@ class InstallingBuildContext:
 
             raise BuildError(f"cannot resolve the {purpose}:\n{indent(str(e), '  ')}"
                              ) from None
+        hashes = {entry.name: tuple(entry.hashes) for entry in constraints
+                  if entry.name is not None and entry.hashes}
+        if self.require_hashes:
+            missing = sorted(p.name for p in resolved.resolution if p.name not in hashes)
+            if missing:
+                raise BuildHashError(
+                    f"--require-build-hashes: the {purpose} need {', '.join(missing)}, which "
+                    "the build constraints do not give hashes for",
+                    hint="pin each build dependency with its --hash in a -b/--build-constraints "
+                         "file")
         plan = make_plan(operations.wanted(resolved.resolution), installed)
         if not plan.is_noop:
             operations.prepare_and_install(
                 self.session, plan, scheme=environment.scheme,
-                python=os.fspath(environment.python), sources=self.sources)
+                python=os.fspath(environment.python), sources=self.sources,
+                hashes=hashes or None)
 
 
 def source_distributions(session: Session,
@@ -105,16 +198,20 @@ def source_distributions(session: Session,
     from pyffin.distribution.sdist import SourceDistributions
 
     settings = options or BuildOptions()
-    context = InstallingBuildContext(session)
+    context = InstallingBuildContext(session, constraints=settings.build_constraints,
+                                     require_hashes=settings.require_build_hashes)
     build_interpreter = _once(interpreter) if callable(interpreter) else (lambda: interpreter)
 
     # The builder and git are imported only when something is actually built or fetched.
-    def builder() -> SourceBuilder:
+    def make_builder(options: BuildOptions) -> SourceBuilder:
         from pyffin.build import SourceBuilder
 
         return SourceBuilder(cache=session.cache, interpreter=build_interpreter(),
-                             context=context, isolated=settings.isolated,
-                             config_settings=dict(settings.config_settings or {}) or None)
+                             context=context, isolated=options.isolated,
+                             config_settings=dict(options.config_settings or {}) or None)
+
+    def builder() -> SourceBuilder:
+        return make_builder(settings)
 
     def git() -> GitSource:
         from pyffin.git import GitSource
@@ -125,11 +222,38 @@ def source_distributions(session: Session,
                                   tags=lambda: build_interpreter().tags, builder=builder,
                                   git=git, build_key=settings.key)
     sources.reporter = session.reporter
+    if settings.no_isolation_packages or settings.config_settings_packages:
+        sources.package_builds = _PackageBuilds(settings, make_builder)
     if session.refresh or session.refresh_packages or reinstall or reinstall_packages:
         sources.rebuild = Refresh(all=session.refresh or reinstall,
                                   packages=[*session.refresh_packages, *reinstall_packages])
     context.sources = sources
     return sources
+
+
+class _PackageBuilds:
+    """The builders of packages with options of their own (see
+    :class:`~pyffin.distribution.sdist.PackageBuilds`), made on first use."""
+
+    def __init__(self, options: BuildOptions,
+                 make_builder: Callable[[BuildOptions], SourceBuilder]) -> None:
+        self.options = options
+        self.make_builder = make_builder
+        self._builders: dict[str, SourceBuilder] = {}
+        self._lock = threading.Lock()
+
+    def key(self, name: str) -> str | None:
+        own = self.options.for_package(name)
+        return None if own is None else own.key
+
+    def builder(self, name: str) -> SourceBuilder:
+        with self._lock:
+            found = self._builders.get(name)
+            if found is None:
+                own = self.options.for_package(name)
+                assert own is not None
+                found = self._builders[name] = self.make_builder(own)
+            return found
 
 
 def build_interpreter_finder(session: Session, *, python: str | None,

@@ -16,13 +16,26 @@ if TYPE_CHECKING:
 
 
 def environment(session: Session | None = None, *, python: str | None = None,
-                system: bool = False) -> Interpreter:
+                system: bool = False, target: str | Path | None = None,
+                prefix: str | Path | None = None) -> Interpreter:
     """The environment read-only commands look at: like ``find_environment``, but a system
-    interpreter needs no ``--system`` when no virtual environment is found."""
+    interpreter needs no ``--system`` when no virtual environment is found. A ``target`` or
+    ``prefix`` directory is read instead, with any interpreter (a missing one holds
+    nothing)."""
     from pyffin.api.session import Session
     from pyffin.interpreter import InterpreterError, find_environment, find_interpreter
 
     session = session or Session()
+    if target is not None or prefix is not None:
+        from pyffin.api.install import check_install_directory, directory_option
+
+        directory = directory_option(target, prefix)
+        assert directory is not None
+        check_install_directory(directory)
+        interpreter = find_interpreter(python, system=system, cache=session.cache)
+        if directory.kind == "target":
+            return interpreter.with_target(directory.root)
+        return interpreter.with_prefix(directory.root)
     if python is not None or system:
         return find_interpreter(python, system=system, cache=session.cache)
     try:

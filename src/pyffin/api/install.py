@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from pyffin import log
 from pyffin.api.operations import DEFAULT_RESOLVE, HashRequirementError, ResolveOptions
@@ -29,19 +29,21 @@ if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
+    from pyffin.api.target import Target
     from pyffin.cache import Cache, FileLock
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import Wanted
-    from pyffin.interpreter import Interpreter
+    from pyffin.interpreter import InstallDirectory, Interpreter
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
 
 __all__ = ["DEFAULT_CHANGE", "DEFAULT_RESOLVE", "ChangeOptions", "EmptyRequirementsError",
-           "HashRequirementError", "InstallResult", "ResolveOptions", "environment_lock",
-           "install", "sync", "uninstall"]
+           "HashRequirementError", "InstallResult", "ResolveOptions", "check_install_directory",
+           "directory_option", "environment_lock", "install", "install_directory", "sync",
+           "uninstall"]
 
 
 class EmptyRequirementsError(UsageError):
@@ -119,13 +121,22 @@ def install(
     build: BuildOptions | None = None,
     reporter: Reporter | None = None,
     stdin: TextIO | None = None,
+    target: str | Path | None = None,
+    prefix: str | Path | None = None,
+    python_version: str | None = None,
+    python_platform: str | None = None,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
-    dependencies. Sources are read as :func:`pyffin.compile` reads them."""
+    dependencies. Sources are read as :func:`pyffin.compile` reads them.
+
+    ``target`` / ``prefix`` install into that directory instead of an environment (see
+    :func:`install_directory`); ``python_version`` / ``python_platform`` install for another
+    Python or platform, as :func:`pyffin.compile` resolves for them."""
     from pyffin.requirements import GroupSelection
 
     return _Operation(session, python, system, break_system_packages, change, reporter,
-                      build).run(
+                      build, directory=directory_option(target, prefix),
+                      python_version=python_version, python_platform=python_platform).run(
         sources=sources, requirements=requirements, editables=editables,
         constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
@@ -151,14 +162,21 @@ def sync(
     reporter: Reporter | None = None,
     stdin: TextIO | None = None,
     allow_empty: bool = False,
+    target: str | Path | None = None,
+    prefix: str | Path | None = None,
+    python_version: str | None = None,
+    python_platform: str | None = None,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
     added; everything else is removed). Sources without any requirement raise
-    :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed."""
+    :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed.
+    ``target``, ``prefix``, ``python_version`` and ``python_platform`` as for
+    :func:`install`."""
     from pyffin.requirements import GroupSelection
 
     return _Operation(session, python, system, break_system_packages, change, reporter,
-                      build).run(
+                      build, directory=directory_option(target, prefix),
+                      python_version=python_version, python_platform=python_platform).run(
         sources=sources, constraints=constraints, sync=True, no_deps=True,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
         resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
@@ -173,9 +191,12 @@ def uninstall(
     system: bool = False,
     break_system_packages: bool = False,
     dry_run: bool = False,
+    target: str | Path | None = None,
+    prefix: str | Path | None = None,
 ) -> InstallResult:
-    """Remove packages (names, or the requirements of files) from the environment; names that
-    are not installed are skipped with a warning."""
+    """Remove packages (names, or the requirements of files) from the environment, or from a
+    ``target`` / ``prefix`` directory; names that are not installed are skipped with a
+    warning."""
     from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
     from pyffin.installer.uninstall import uninstall as remove
@@ -183,13 +204,14 @@ def uninstall(
 
     started = time.perf_counter()
     operation = _Operation(session, python, system, break_system_packages,
-                           ChangeOptions(dry_run=dry_run), None)
+                           ChangeOptions(dry_run=dry_run), None,
+                           directory=directory_option(target, prefix))
     env = operation.environment()
     spec = read_requirements([str(s) for s in sources], requirements=packages)
     names = [entry.name for entry in spec.requirements]
     if any(name is None for name in names):
         raise UsageError("uninstall needs package names, not URLs or paths")
-    with operation.locked(env):
+    with operation.locked(env, create=False):
         debris: list[str] = []
         installed = {d.normalized_name: d
                      for d in scan([Path(p) for p in env.site_packages], debris=debris)}
@@ -214,7 +236,9 @@ def uninstall(
 class _Operation:
     def __init__(self, session: Session | None, python: str | None, system: bool,
                  break_system_packages: bool, change: ChangeOptions,
-                 reporter: Reporter | None, build: BuildOptions | None = None) -> None:
+                 reporter: Reporter | None, build: BuildOptions | None = None, *,
+                 directory: InstallDirectory | None = None, python_version: str | None = None,
+                 python_platform: str | None = None) -> None:
         from pyffin.api.session import Session
 
         self.session = session or Session()
@@ -226,25 +250,84 @@ class _Operation:
         self.break_system_packages = break_system_packages
         self.change = change
         self.reporter = reporter
+        self.directory = directory
+        self.python_version = python_version
+        self.python_platform = python_platform
+        #: The target, when ``python_version`` or ``python_platform`` make it another
+        #: interpreter's or platform's than the environment's.
+        self.target: Target | None = None
+        #: The interpreter found, as it is (no target directory, its own markers and tags):
+        #: the one that builds sources.
+        self.interpreter: Interpreter | None = None
         self.sources: LazySources | None = None
         self._requested_extras: dict[str, tuple[str, ...]] = {}
 
     def lazy_sources(self, env: Interpreter) -> LazySources:
         """The operation's source distributions (made on first use)."""
         if self.sources is None:
-            from pyffin.api.building import LazySources
+            from pyffin.api.building import LazySources, build_interpreter_finder
 
-            self.sources = LazySources(self.session, env, self.build,
+            interpreter: Interpreter | Callable[[], Interpreter] = self.interpreter or env
+            if self.python_version is not None and self.python is None:
+                # Built with an interpreter of the target's version when there is one, as
+                # compile does (a wheel built by another Python would not fit the target).
+                from pyffin.api.target import parse_python_version
+
+                version = parse_python_version(self.python_version)
+                if self.interpreter is None or self.interpreter.version[:len(version)] \
+                        != version:
+                    interpreter = build_interpreter_finder(
+                        self.session, python=None, python_version=self.python_version,
+                        default=self.interpreter)
+            self.sources = LazySources(self.session, interpreter, self.build,
                                        reinstall=self.change.reinstall,
                                        reinstall_packages=self.change.reinstall_packages)
         return self.sources
 
     def environment(self) -> Interpreter:
-        from pyffin.interpreter import find_environment
+        """The environment the operation changes: the one found, or the target directory
+        with the interpreter found; with the target's markers and tags."""
+        if self.directory is not None:
+            env = self._directory_environment(self.directory)
+        else:
+            from pyffin.interpreter import find_environment
 
-        return find_environment(self.python, system=self.system,
-                                break_system_packages=self.break_system_packages,
-                                cache=self.session.cache, announce=self._announce)
+            env = find_environment(self.python, system=self.system,
+                                   break_system_packages=self.break_system_packages,
+                                   cache=self.session.cache, announce=self._announce)
+            self.interpreter = env
+        if self.python_version is not None or self.python_platform is not None:
+            from pyffin.api.target import make_target
+            from pyffin.records import replace
+
+            self.target = make_target(env, python_version=self.python_version,
+                                      python_platform=self.python_platform)
+            env = replace(env, markers=self.target.markers, tags=self.target.tags)
+        return env
+
+    def _directory_environment(self, directory: InstallDirectory) -> Interpreter:
+        """A ``--target`` / ``--prefix`` directory as the environment, as uv has it: any
+        interpreter will do (a virtual environment first, as usual; never refused as
+        EXTERNALLY-MANAGED, since its own packages are not touched); with
+        ``python_version`` and no ``python``, one of that version if this machine has one."""
+        from pyffin.interpreter import find_build_interpreter, find_interpreter
+
+        check_install_directory(directory)
+        interpreter = None
+        if self.python_version is not None and self.python is None:
+            from pyffin.api.target import parse_python_version
+
+            interpreter = find_build_interpreter(parse_python_version(self.python_version),
+                                                 cache=self.session.cache)
+        if interpreter is None:
+            interpreter = find_interpreter(self.python, system=self.system,
+                                           cache=self.session.cache)
+        self.interpreter = interpreter
+        log.info(f"Using {interpreter.implementation_display} {interpreter.version_str} "
+                 f"interpreter at: {interpreter.sys_executable}")
+        if directory.kind == "target":
+            return interpreter.with_target(directory.root)
+        return interpreter.with_prefix(directory.root)
 
     def _announce(self, env: Interpreter) -> None:
         """Say which environment is changed, as uv does: not for ``./.venv`` (the default)
@@ -261,15 +344,31 @@ class _Operation:
         log.info(f"Using Python {env.version_str} environment at: {shown}")
 
     @contextmanager
-    def locked(self, env: Interpreter) -> Iterator[None]:
+    def locked(self, env: Interpreter, *, create: bool = True) -> Iterator[None]:
         """Hold the environment's lock for the whole operation, from reading what is installed
         to the last change (as uv): a plan made without it could remove what another process
-        removed or reinstalled meanwhile. A dry run changes nothing and takes no lock."""
+        removed or reinstalled meanwhile. A dry run changes nothing and takes no lock.
+
+        A target directory that does not exist is made first (``create``; else there is
+        nothing in it to change or lock) and removed again if the operation fails before
+        anything is installed into it."""
         if self.change.dry_run:
             yield
             return
+        directory = env.directory
+        made: list[Path] = []
+        if directory is not None and not os.path.isdir(directory.root):
+            if not create:
+                yield
+                return
+            made = _make_directories(directory.root)
         with environment_lock(env, self.session.cache):
-            yield
+            try:
+                yield
+            except BaseException:
+                if made:  # while the lock is held: nobody is installing into it meanwhile
+                    _remove_if_unused(made)
+                raise
 
     def run(self, *, sources: Sequence[str | Path], constraints: Sequence[str | Path],
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,
@@ -316,8 +415,9 @@ class _Operation:
             from pyffin.api.operations import check_requires_python
             from pyffin.api.target import make_target
 
-            check_requires_python(spec, make_target(env), hint="choose an environment whose "
-                                  "Python it admits with --python")
+            check_requires_python(spec, self.target or make_target(env),
+                                  hint="choose an environment whose Python it admits with "
+                                       "--python")
         with self.locked(env):
             return self._run_locked(
                 env, spec, started, sync=sync, no_deps=no_deps, resolve_options=resolve_options,
@@ -386,9 +486,11 @@ class _Operation:
         python = os.fspath(env.sys_executable)
         result.prepared = operations.prepare_and_install(
             self.session, plan, scheme=env.scheme,
-            python=operations.launcher_python(python, prefix=env.prefix,
-                                              scripts=env.scheme.scripts, is_venv=env.is_venv),
+            python=operations.launcher_python(
+                python, prefix=env.prefix, scripts=env.scheme.scripts,
+                is_venv=env.is_venv and env.directory is None),
             sources=builds, link_mode=self.change.link_mode,
+            target=self.target,
             hashes=operations.required_hashes(spec) if hash_mode else None,
             reporter=self.reporter, timings=result.timings)
         if self.change.compile_bytecode:
@@ -408,6 +510,9 @@ def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
     cache keyed by the environment's real path."""
     from pyffin.cache import CacheBucket, FileLock, digest
 
+    if env.directory is not None:  # as uv: its own lock, not the interpreter's
+        root = env.directory.root
+        return FileLock(root / ".lock", f"the {env.directory.option} directory {root}")
     what = f"the environment at {env.prefix}"
     if env.is_venv and os.access(env.prefix, os.W_OK):
         return FileLock(Path(env.prefix) / ".lock", what)
@@ -419,6 +524,107 @@ def environment_lock(env: Interpreter, cache: Cache) -> FileLock:
             or "/tmp"
         return FileLock(Path(temp) / f"pyffin-env-{key}.lock", what)
     return FileLock(cache.entry(CacheBucket.INTERPRETER, f"{key}.lock").path, what)
+
+
+# -------------------------------------------------------------------- target directories
+def install_directory(path: str | os.PathLike[str], kind: Literal["target", "prefix"]
+                      ) -> InstallDirectory:
+    """The ``--target`` (``kind="target"``) or ``--prefix`` directory ``path``, absolute (its
+    links are kept: a link to a directory is followed, as pip and uv do)."""
+    from pyffin.interpreter import InstallDirectory
+
+    text = os.fspath(path)
+    if not text.strip():
+        raise UsageError(f"--{kind} needs a directory")
+    return InstallDirectory(kind, Path(os.path.abspath(os.path.expanduser(text))))
+
+
+def check_install_directory(directory: InstallDirectory) -> None:
+    """Refuse a ``--target`` / ``--prefix`` that is not a directory nor can become one: a
+    file, a device or a FIFO, a link to one or to nothing (that would make a directory
+    wherever the link points), or a path below a file."""
+    import stat
+
+    root = directory.root
+    what = f"{directory.option} {root}"
+    try:
+        mode = os.lstat(root).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        parent = root.parent
+        while not os.path.lexists(parent) and parent != parent.parent:
+            parent = parent.parent
+        if not os.path.isdir(parent):
+            raise UsageError(f"{what}: cannot be made, {parent} is not a directory") from None
+        return
+    except OSError as e:
+        raise UsageError(f"{what}: {e.strerror}") from None
+    if stat.S_ISLNK(mode):
+        link = os.readlink(root)
+        try:
+            mode = os.stat(root).st_mode
+        except OSError:
+            raise UsageError(f"{what}: it is a symbolic link to {link}, which does not exist",
+                             hint="make that directory first, or name another one") from None
+        if not stat.S_ISDIR(mode):
+            raise UsageError(f"{what}: it is a symbolic link to {link}, which is "
+                             f"{_kind_of(mode)}, not a directory")
+        return
+    if not stat.S_ISDIR(mode):
+        raise UsageError(f"{what}: it is {_kind_of(mode)}, not a directory")
+
+
+def _kind_of(mode: int) -> str:
+    import stat
+
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a directory"
+
+
+def directory_option(target: str | Path | None, prefix: str | Path | None
+                     ) -> InstallDirectory | None:
+    """The directory ``--target`` or ``--prefix`` names (at most one of them), if any."""
+    if target is not None and prefix is not None:
+        raise UsageError("--target and --prefix cannot be used together")
+    if target is not None:
+        return install_directory(target, "target")
+    if prefix is not None:
+        return install_directory(prefix, "prefix")
+    return None
+
+
+def _make_directories(root: Path) -> list[Path]:
+    """Make ``root`` and its missing parents; the directories made, deepest first."""
+    made: list[Path] = []
+    path = root
+    while not os.path.lexists(path) and path != path.parent:
+        made.append(path)
+        path = path.parent
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot make the directory {root}: {e.strerror}") from None
+    return made
+
+
+def _remove_if_unused(made: list[Path]) -> None:
+    """Remove the directories an operation made for its target when it failed before putting
+    anything in them but its lock file."""
+    root = made[0]
+    try:
+        if {entry.name for entry in os.scandir(root)} - {".lock"}:
+            return
+        (root / ".lock").unlink(missing_ok=True)
+        for path in made:
+            path.rmdir()
+    except OSError:  # in use by someone else meanwhile: leave it
+        pass
 
 
 def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:

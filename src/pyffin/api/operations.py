@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter.scheme import Scheme
+    from pyffin.models.dist import Distribution
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.resolution import ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
@@ -393,6 +395,7 @@ def prepare_and_install(
     hashes: Mapping[str, tuple[str, ...]] | None = None,
     reporter: FetchReporter | None = None,
     timings: dict[str, float] | None = None,
+    target: Target | None = None,
 ) -> int:
     """Carry out ``plan`` in the environment of ``scheme``: fetch or build every wheel to
     install that the cache lacks (in the session's I/O pool, largest first), check every
@@ -434,6 +437,10 @@ def prepare_and_install(
             archives[item.name] = database.archive(item.source, item.name,
                                                    required_hashes=hashes.get(item.name, ()))
     timings["prepare"] = time.perf_counter() - started
+    if target is not None:
+        for item in plan.to_install:
+            if not item.source.is_wheel:
+                check_built_wheel(archives[item.name], item, target)
 
     to_install = sorted(plan.to_install, key=lambda w: w.name)
 
@@ -480,6 +487,29 @@ def prepare_and_install(
     return len(pending)
 
 
+class IncompatibleWheelError(PyffinError):
+    """A wheel built from source does not fit the target (another Python or platform)."""
+
+
+def check_built_wheel(archive: Path, item: Wanted, target: Target) -> None:
+    """Refuse the unzipped wheel ``archive`` built for ``item`` when none of its tags (its
+    ``WHEEL`` file's) is one of the target's, as uv does: an interpreter of the target's Python
+    on the target's platform is needed to build it, unless it builds a pure-Python wheel."""
+    tags: list[str] = []
+    for info in archive.glob("*.dist-info/WHEEL"):
+        tags += [line.partition(":")[2].strip() for line in
+                 info.read_text("utf-8", "replace").splitlines()
+                 if line.lower().startswith("tag:")]
+    accepted = set(target.tags)
+    if any(tag in accepted for tag in tags):
+        return
+    raise IncompatibleWheelError(
+        f"the wheel built from {item.name} {item.version} (tags: {', '.join(tags) or 'none'}) "
+        f"does not fit the target, {target.description}",
+        hint="building it needs an interpreter of the target's Python on its platform; "
+             "--only-binary :all: installs wheels only")
+
+
 def launcher_python(python: str, *, prefix: str | os.PathLike[str],
                     scripts: str | os.PathLike[str], is_venv: bool) -> str:
     """The interpreter path scripts are written to run: ``python`` itself, or — in a
@@ -490,3 +520,162 @@ def launcher_python(python: str, *, prefix: str | os.PathLike[str],
         if is_relocatable(prefix):  # scripts run the interpreter beside them
             return os.path.relpath(python, scripts)
     return python
+
+
+# ---------------------------------------------------------------------- saving files
+@record
+class SavedFile:
+    """One distribution's file in the directory :func:`save_distributions` filled."""
+
+    name: str
+    version: str
+    #: The file in that directory; ``None``: nothing to save (a local project directory).
+    path: Path | None
+    #: ``saved`` (written), ``kept`` (the same file was there already), ``replaced`` (a
+    #: different file of that name was there) or ``none`` (no file, see :attr:`path`).
+    status: str
+    #: Built from a source distribution or project (``pyffin pip wheel``).
+    built: bool = False
+    size: int = 0
+    sha256: str = ""
+
+
+def save_distributions(
+    session: Session,
+    resolution: Resolution,
+    dest: Path,
+    *,
+    sources: SourceDistributions | None,
+    build_wheels: bool = False,
+    hashes: Mapping[str, tuple[str, ...]] | None = None,
+    reporter: FetchReporter | None = None,
+) -> list[SavedFile]:
+    """Put the file of every package of ``resolution`` into ``dest`` (made if missing): the
+    wheel or sdist it was resolved to (``pyffin pip download``) or, with ``build_wheels``, a
+    wheel — built from source when it has none (``pyffin pip wheel``).
+
+    Files come from the cache when it has them (see :mod:`pyffin.distribution.files`) and are
+    checked as an install checks them: against the index's hash and, in hash-checking mode,
+    the required ``hashes`` by name (of the sdist, for a wheel built from one). A file of the
+    same name already in ``dest`` is kept when it is the same file, and replaced (atomically)
+    otherwise. Returns what was done, by name.
+    """
+    from pyffin.client import hashes as _hashes
+    from pyffin.distribution.files import DistributionFiles
+    from pyffin.futures import run_in_threads
+
+    required_by_name = hashes or {}
+    files = DistributionFiles(session.cache, session.registry, sources, reporter)
+    dest.mkdir(parents=True, exist_ok=True)
+
+    def save(package: ResolvedPackage) -> SavedFile:
+        dist = package.dist
+        name, version = package.name, str(package.version)
+        if dist is None:
+            raise PyffinError(f"the resolution does not say which file of {name} {version} "
+                              "to save")
+        required = required_by_name.get(name, ())
+        if build_wheels and not dist.is_wheel:
+            if required:  # the source is what the hashes are of
+                archive = files.path(dist)
+                if archive is None:
+                    raise HashRequirementError(
+                        f"cannot check the hashes of {dist.label}: it is a directory")
+                _checked_digest(archive, dist.hashes, required, what=dist.label)
+            wheel = _built_wheel(sources, dist)
+            sha256 = _checked_digest(wheel, (), (), what=wheel.name)
+            return _place(wheel, dest / wheel.name, sha256, name, version, built=True)
+        if dist.direct is not None and dist.direct.kind == "git":
+            with session.cache.temp_dir() as tmp:  # a zip of the checkout, as pip saves it
+                archive = files.git_archive(dist.direct, dist.commit, name, version, tmp)
+                sha256 = _checked_digest(archive, (), required, what=archive.name)
+                return _place(archive, dest / archive.name, sha256, name, version)
+        filename = dist.label if dist.direct is None else dist.direct.filename
+        expected = _hashes.verifiable(dist.hashes)
+        target = dest / filename
+        if (expected or required) and target.is_file() and not target.is_symlink():
+            try:
+                sha256 = _checked_digest(target, expected, required, what=filename)
+            except (OSError, PyffinError):
+                pass  # not that file: fetched and replaced below
+            else:
+                return SavedFile(name, version, target, "kept", size=target.stat().st_size,
+                                 sha256=sha256)
+        source = files.path(dist)
+        if source is None:
+            return SavedFile(name, version, None, "none")
+        sha256 = _checked_digest(source, expected, required, what=filename)
+        return _place(source, target, sha256, name, version)
+
+    packages = sorted(resolution, key=lambda p: p.name)
+    return run_in_threads(save, packages, workers=SAVE_THREADS)
+
+
+#: Files fetched or copied at once by :func:`save_distributions`.
+SAVE_THREADS = 8
+
+
+def _checked_digest(path: Path, expected: Iterable[tuple[str, str]], required: Sequence[str],
+                    *, what: str) -> str:
+    """The sha256 of the file at ``path``, checked against ``expected`` (the index's hashes)
+    and ``required`` (the user's)."""
+    from pyffin.client import hashes as _hashes
+    from pyffin.models.urls import redact
+
+    expected = list(expected)
+    actual = _hashes.read_file(path, _hashes.algorithms(expected, required) | {"sha256"})
+    _hashes.check(actual, expected, required, what=what,
+                  url=redact(path.absolute().as_uri()))
+    return actual["sha256"]
+
+
+def _built_wheel(sources: SourceDistributions | None, dist: Distribution) -> Path:
+    """The wheel built (or built before, in the cache) from a source distribution."""
+    from pyffin.errors import NotSupportedError
+
+    if sources is None:
+        raise NotSupportedError(f"building {dist.label} is not supported here")
+    if dist.direct is not None:
+        if dist.direct.editable:
+            raise UsageError(f"an editable requirement cannot be built into a wheel file: "
+                             f"{dist.direct.url}")
+        return sources.direct_wheel(dist.direct)
+    assert dist.page is not None and dist.file is not None
+    return sources.registry_wheel(dist.page, dist.file)
+
+
+def _place(source: Path, target: Path, sha256: str, name: str, version: str, *,
+           built: bool = False) -> SavedFile:
+    """Copy ``source`` (whose sha256 is given) to ``target``, atomically: kept as it is when
+    ``target`` is already that file."""
+    import shutil
+
+    from pyffin.client import hashes as _hashes
+
+    status = "saved"
+    if os.path.lexists(target):
+        if target.is_dir() and not target.is_symlink():
+            raise PyffinError(f"cannot save {source.name}: {target} is a directory")
+        try:
+            same = _hashes.read_file(target, ("sha256",))["sha256"] == sha256
+        except OSError:
+            same = False
+        if same:
+            return SavedFile(name, version, target, "kept", built=built,
+                             size=target.stat().st_size, sha256=sha256)
+        status = "replaced"
+    tmp = target.with_name(f".{target.name}.tmp-{os.urandom(8).hex()}")
+    from pyffin.interrupt import temporary
+
+    try:
+        with temporary(tmp):
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return SavedFile(name, version, target, status, built=built,
+                     size=target.stat().st_size, sha256=sha256)

@@ -51,7 +51,8 @@ class CacheBucket(enum.Enum):
         (from its ``.metadata`` file, a range read or the full download) with its HTTP cache
         policy. ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].archive``: the id of the
         unzipped wheel in ``archive-v0`` and the path and size of each of its files (checked
-        before it is used again); ``<wheel filename>``: a wheel kept after a full download.
+        before it is used again); ``<wheel filename>``: a wheel kept after a full download
+        (to read its metadata, or by ``pip download`` and ``pip wheel``).
         Wheels from a ``--find-links`` page use ``url/<hash(page)>`` in place of ``<index>``;
         local wheels ``path/<hash(path)>``, with their metadata valid while the file's size and
         mtime hold.

@@ -24,7 +24,7 @@ Files whose change would not alter the answer (a package's own modules, a ``.pth
 content) are not stamped: the no-op check never reads them. Anything out of the ordinary — a
 warning, ``-v``, a requirements file on standard input, a project or script source, an editable
 install, ``--dry-run``, ``--upgrade``, ``--reinstall``, a ``--python`` looked up on ``PATH``, a
-system interpreter — is never recorded.
+system interpreter, a ``--target`` or ``--prefix`` directory — is never recorded.
 """
 
 from __future__ import annotations
@@ -251,6 +251,8 @@ def _recordable(args: argparse.Namespace, result: InstallResult) -> bool:
         return False
     if result.dry_run or result.resolved is not None or result.installed or result.removed:
         return False
+    if result.environment.directory is not None:
+        return False  # --target/--prefix: its own lock, an interpreter perhaps from PATH
     if args.verbose or args.no_cache or args.system or args.reinstall or args.reinstall_package:
         return False
     if args.output_format != "text" or args.report or args.strict or args.check:

@@ -170,17 +170,45 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-build-isolation", action="store_true",
                        help="Build in the target environment itself, with the build "
                             "requirements already installed there")
+    group.add_argument("--config-settings-package", "--config-setting-package",
+                       action="append", default=[], metavar="PACKAGE:KEY=VALUE",
+                       help="Settings for the build backend of PACKAGE only (added to -C's)")
+    group.add_argument("--no-build-isolation-package", action="extend", default=[],
+                       metavar="NAME", type=package_names,
+                       help="Build NAME in the target environment itself, as "
+                            "--no-build-isolation does for every package")
+    group.add_argument("-b", "--build-constraints", "--build-constraint", action="append",
+                       default=[], metavar="FILE",
+                       help="Constrain the build dependencies of source distributions with "
+                            "the requirements in FILE; their --hash values are checked")
+    group.add_argument("--require-build-hashes", action="store_true",
+                       help="Require a --hash in the build constraints for every build "
+                            "dependency")
 
 
 def build_options(args: argparse.Namespace) -> BuildOptions | None:
     """``None`` for the defaults, so a command that builds nothing imports nothing for it."""
-    if not args.config_setting and not args.no_build_isolation:
+    if not (args.config_setting or args.no_build_isolation or args.config_settings_package
+            or args.no_build_isolation_package or args.build_constraints
+            or args.require_build_hashes):
         return None
-    from pyffin.api.building import BuildOptions
+    from pyffin.api.building import BuildOptions, parse_package_config_settings
     from pyffin.build import parse_config_settings
+    from pyffin.models.names import checked_name
 
-    return BuildOptions(isolated=not args.no_build_isolation,
-                        config_settings=parse_config_settings(args.config_setting))
+    if args.build_constraints:  # a missing or broken file is an error even if nothing builds
+        from pyffin.requirements import read_requirements
+
+        read_requirements(constraints=args.build_constraints)
+    return BuildOptions(
+        isolated=not args.no_build_isolation,
+        config_settings=parse_config_settings(args.config_setting),
+        no_isolation_packages=tuple(dict.fromkeys(
+            checked_name(n) for n in args.no_build_isolation_package)),
+        config_settings_packages=parse_package_config_settings(args.config_settings_package)
+        or None,
+        build_constraints=tuple(args.build_constraints),
+        require_build_hashes=args.require_build_hashes)
 
 
 def add_group_options(parser: argparse.ArgumentParser) -> None:

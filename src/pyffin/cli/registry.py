@@ -26,8 +26,8 @@ class CommandSpec:
 #: Top-level groups that only hold subcommands, with their summaries.
 GROUPS: dict[str, str] = {
     "cache": "Manage pyffin's cache",
-    "pip": "pip-compatible commands: compile, sync, install, uninstall, freeze, list, tree, "
-           "show, check",
+    "pip": "pip-compatible commands: compile, sync, install, uninstall, download, wheel, "
+           "freeze, list, tree, show, check",
 }
 
 COMMANDS: dict[tuple[str, ...], CommandSpec] = {
@@ -44,6 +44,12 @@ COMMANDS: dict[tuple[str, ...], CommandSpec] = {
     ),
     ("pip", "uninstall"): CommandSpec(
         "pyffin.cli.commands.pip_uninstall:UNINSTALL", "Uninstall packages from an environment"
+    ),
+    ("pip", "download"): CommandSpec(
+        "pyffin.cli.commands.pip_download:DOWNLOAD", "Download distributions into a directory"
+    ),
+    ("pip", "wheel"): CommandSpec(
+        "pyffin.cli.commands.pip_download:WHEEL", "Build or download wheels into a directory"
     ),
     ("pip", "freeze"): CommandSpec(
         "pyffin.cli.commands.pip_inspect:FREEZE", "List installed packages as requirements"

@@ -17,12 +17,14 @@ its revision, so built wheels stay tied to the freshness of their source:
 A revision holds ``metadata.rec`` (core metadata), ``manifest.rec`` (built wheel filename →
 its metadata, written atomically), the built wheels, ``NAME`` (for ``cache clean NAME``) and,
 for downloaded sources, the archive itself. What a build makes depends on how it was built:
-with ``-C/--config-settings`` or without build isolation, the metadata, manifest and wheels
-live in ``build-<hash of those options>/`` inside the revision instead, so a build with other
-settings never reuses them. Metadata comes from the sources without building
-when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else from the backend. Builds of one
-revision hold its ``.lock``: two processes never build the same thing at once, and the second
-finds the first one's wheel. Within a process, a build in flight is shared by every caller.
+with ``-C/--config-settings`` or without build isolation (or a package's own of those:
+``--config-settings-package``, ``--no-build-isolation-package``, see :class:`PackageBuilds`),
+the metadata, manifest and wheels live in ``build-<hash of those options>/`` inside the
+revision instead, so a build with other settings never reuses them. Metadata comes from the
+sources without building when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else
+from the backend. Builds of one revision hold its ``.lock``: two processes never build the same
+thing at once, and the second finds the first one's wheel. Within a process, a build in
+flight is shared by every caller.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheShard, codec, digest, path_key, url_key
@@ -120,6 +122,23 @@ class _Source:
         self.directory = directory
         self.subdirectory = subdirectory
         self.is_sdist = is_sdist
+        #: The project's name when it is known before building (an index's sdist; a
+        #: directory's ``[project] name``): per-package build options apply by it.
+        self.name: str | None = None
+
+
+class PackageBuilds(Protocol):
+    """Build options some packages have of their own (``--no-build-isolation-package``,
+    ``--config-settings-package``)."""
+
+    def key(self, name: str) -> str | None:
+        """The build key of ``name``'s options (see :attr:`SourceDistributions.build_key`);
+        ``None`` when it has none of its own."""
+        ...
+
+    def builder(self, name: str) -> SourceBuilder:
+        """The builder of ``name`` (called only when :meth:`key` is not ``None``)."""
+        ...
 
 
 class SourceDistributions:
@@ -152,6 +171,9 @@ class SourceDistributions:
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
         self._commits: dict[str, str] = {}
+        #: Packages built with options of their own; ``None``: every package uses the
+        #: defaults above.
+        self.package_builds: PackageBuilds | None = None
 
     # ------------------------------------------------------------------------- public
     def registry_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
@@ -164,12 +186,26 @@ class SourceDistributions:
     def cached_registry_metadata(self, page: ProjectPage, file: IndexFile
                                  ) -> CoreMetadata | None:
         """The metadata of an index sdist if the cache has it (no download, no build)."""
-        shard = self.built_shard(self._registry_shard(page, file))
+        shard = self.built_shard(self._registry_shard(page, file), page.page.name)
         return self._read(shard.entry("metadata.rec"), CoreMetadata)
 
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
         return self._once(source, "wheel", lambda: self._wheel(source, page.page.name))
+
+    def registry_archive(self, page: ProjectPage, file: IndexFile) -> Path:
+        """The archive of an index's sdist: its revision's copy, downloaded (and checked
+        against the index's hash) if the cache lacks it; a local file where it is."""
+        archive = self._registry_source(page, file).archive
+        assert archive is not None
+        return archive
+
+    def direct_archive(self, direct: DirectSource) -> Path:
+        """The archive of an sdist by URL (its current revision's copy) or on disk."""
+        archive = self._unkeyed_direct_source(direct).archive
+        if archive is None:
+            raise AssertionError(f"not an archive: {direct.url}")
+        return archive
 
     def direct_metadata(self, direct: DirectSource) -> CoreMetadata:
         source = self._direct_source(direct)
@@ -206,13 +242,27 @@ class SourceDistributions:
         return self._builder
 
     # ------------------------------------------------------------------------ sources
-    def built_shard(self, revision: CacheShard) -> CacheShard:
-        """Where what is built from ``revision`` with this instance's build options lives."""
-        return revision.shard(f"build-{self.build_key}") if self.build_key else revision
+    def built_shard(self, revision: CacheShard, name: str | None = None) -> CacheShard:
+        """Where what is built from ``revision`` (of the project ``name``, if known) with this
+        instance's build options lives."""
+        key = self.build_key
+        if name is not None and self.package_builds is not None:
+            own = self.package_builds.key(checked_name(name))
+            if own is not None:
+                key = own
+        return revision.shard(f"build-{key}") if key else revision
 
     def _keyed(self, source: _Source) -> _Source:
-        source.built = self.built_shard(source.shard)
+        source.built = self.built_shard(source.shard, source.name)
         return source
+
+    def _builder_of(self, source: _Source) -> SourceBuilder:
+        """The builder of ``source``: its package's own, else the default."""
+        if source.name is not None and self.package_builds is not None:
+            name = checked_name(source.name)
+            if self.package_builds.key(name) is not None:
+                return self.package_builds.builder(name)
+        return self.builder
 
     def _registry_shard(self, page: ProjectPage, file: IndexFile) -> CacheShard:
         from pyffin.client import hashes
@@ -234,12 +284,16 @@ class SourceDistributions:
                 source = _Source(shard, file.filename, archive=archive)
         else:
             source = _Source(shard, file.filename, archive=archive)
+        source.name = page.page.name
         source = self._keyed(source)
         source.label = _release(page.page.name, file.filename)
         return source
 
     def _direct_source(self, direct: DirectSource) -> _Source:
-        return self._keyed(self._unkeyed_direct_source(direct))
+        source = self._unkeyed_direct_source(direct)
+        if source.directory is not None and self.package_builds is not None:
+            source.name = _project_name(source.directory, source.subdirectory)
+        return self._keyed(source)
 
     def _unkeyed_direct_source(self, direct: DirectSource) -> _Source:
         if direct.kind == "git":
@@ -313,8 +367,8 @@ class SourceDistributions:
                 metadata = None if editable else static_metadata(tree)
                 if metadata is None:
                     with self._reporting(source):
-                        built = self.builder.build_metadata(tree, tmp / "metadata",
-                                                            editable=editable)
+                        built = self._builder_of(source).build_metadata(
+                            tree, tmp / "metadata", editable=editable)
                     metadata = built.read()
                     if built.wheel is not None and not editable:
                         self._keep_wheel(source, built.wheel, metadata)
@@ -340,7 +394,7 @@ class SourceDistributions:
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
                 with self._reporting(source):
-                    wheel = self.builder.build_wheel(tree, tmp / "wheel")
+                    wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
                 metadata = _wheel_metadata(wheel)
                 _check_name(metadata, name, source.origin)
                 kept = self._keep_wheel(source, wheel, metadata)
@@ -371,7 +425,7 @@ class SourceDistributions:
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
                 with self._reporting(source):
-                    wheel = self.builder.build_editable(tree, tmp / "wheel")
+                    wheel = self._builder_of(source).build_editable(tree, tmp / "wheel")
                 shard.path.mkdir(parents=True, exist_ok=True)
                 for old in shard.path.glob("*.whl"):  # one rebuilt over it (--reinstall)
                     if old.name != wheel.name:
@@ -561,6 +615,19 @@ def _release(name: str, filename: str) -> str:
 
 def _wheel_name(filename: str) -> str:
     return filename.partition("-")[0]
+
+
+def _project_name(directory: Path, subdirectory: str | None) -> str | None:
+    """The ``[project] name`` of a project directory's ``pyproject.toml`` (as uv finds the
+    package a directory's per-package build options are for); ``None`` when it has none."""
+    path = (directory / subdirectory if subdirectory else directory) / "pyproject.toml"
+    try:
+        from pyffin.toml import loads
+
+        name = loads(path.read_text("utf-8")).get("project", {}).get("name")
+        return checked_name(name) if isinstance(name, str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _check_name(metadata: CoreMetadata, name: str | None, origin: str) -> None:

@@ -16,11 +16,12 @@ from pyffin.interpreter.discovery import (
     find_interpreter,
 )
 from pyffin.interpreter.errors import InterpreterError, InterpreterNotFound
-from pyffin.interpreter.model import Interpreter
+from pyffin.interpreter.model import InstallDirectory, Interpreter
 from pyffin.interpreter.query import interpreter_at
 from pyffin.interpreter.scheme import Scheme
 
 __all__ = [
+    "InstallDirectory",
     "Interpreter",
     "InterpreterError",
     "InterpreterNotFound",

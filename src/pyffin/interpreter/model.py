@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pyffin.interpreter.scheme import Scheme
 from pyffin.records import record, replace
 
 _DISPLAY_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+
+
+@record
+class InstallDirectory:
+    """A ``--target`` or ``--prefix`` directory that takes the place of an interpreter's own
+    environment (see :meth:`Interpreter.with_target`)."""
+
+    #: ``target``: packages at the top of ``root``; ``prefix``: a venv's layout under it.
+    kind: Literal["target", "prefix"]
+    root: Path
+
+    @property
+    def option(self) -> str:
+        """The flag that names it: ``--target`` or ``--prefix``."""
+        return "--" + self.kind
 
 
 @record
@@ -50,6 +65,9 @@ class Interpreter:
     pointer_size: int
     #: ``sysconfig.get_platform()``: ``linux-x86_64``, ``macosx-11.0-arm64``, ``win-amd64``.
     platform: str
+    #: The ``--target`` / ``--prefix`` directory that ``scheme`` and ``site_packages`` point
+    #: into instead of the interpreter's environment (never part of the cached record).
+    directory: InstallDirectory | None = None
 
     RECORD_SCHEMA = "interpreter"
     RECORD_VERSION = 1
@@ -82,6 +100,23 @@ class Interpreter:
             site_packages=tuple(dict.fromkeys((str(scheme.purelib), str(scheme.platlib)))),
             is_venv=True, externally_managed=None,
         )
+
+    def with_target(self, root: Path) -> Interpreter:
+        """This interpreter installing into the ``--target`` directory ``root``, as uv and pip
+        do: packages at its top (``PYTHONPATH=root`` imports them), scripts in ``root/bin``,
+        ``.data/data`` files under ``root``, headers in ``root/include/<name>``."""
+        scheme = Scheme(purelib=root, platlib=root, scripts=root / "bin", data=root,
+                        headers=root / "include")
+        return replace(self, scheme=scheme, site_packages=(str(root),), externally_managed=None,
+                       directory=InstallDirectory("target", root))
+
+    def with_prefix(self, root: Path) -> Interpreter:
+        """This interpreter installing into the ``--prefix`` directory ``root``: laid out as a
+        virtual environment made from it would be (``root/lib/pythonX.Y/site-packages``,
+        ``root/bin``), as uv does."""
+        scheme = self.venv_scheme(root)
+        return replace(self, scheme=scheme, site_packages=(str(scheme.purelib),),
+                       externally_managed=None, directory=InstallDirectory("prefix", root))
 
     def found_at(self, executable: Path) -> Interpreter:
         """The same interpreter, found at another path (a link to it)."""

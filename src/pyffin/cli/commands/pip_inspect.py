@@ -20,11 +20,20 @@ def _environment(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--system", action="store_true", help="Read the system interpreter")
 
 
+def _directory(parser: argparse.ArgumentParser, what: str) -> None:
+    from pyffin.cli.commands.pip_install import add_directory_options
+
+    add_directory_options(parser.add_argument_group("Target options"),
+                          f"{what} the --target directory DIR",
+                          f"{what} the --prefix directory DIR")
+
+
 def _env(args: argparse.Namespace, ctx: Context):  # type: ignore[no-untyped-def]
     from pyffin.api.inspect import environment
     from pyffin.api.session import Session
 
-    return environment(Session(ctx.cache()), python=args.python, system=args.system)
+    return environment(Session(ctx.cache()), python=args.python, system=args.system,
+                       target=getattr(args, "target", None), prefix=getattr(args, "prefix", None))
 
 
 # ------------------------------------------------------------------------------- freeze
@@ -41,6 +50,7 @@ def _configure_freeze(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true",
                         help="Accepted for pip: nothing is ever left out")
     _environment(parser)
+    _directory(parser, "List packages in")
 
 
 def _run_freeze(args: argparse.Namespace, ctx: Context) -> int:
@@ -157,6 +167,7 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
     _outdated_options(parser, "List only the packages an index has a newer version of, with "
                               "that version and the kind of its file")
     _environment(parser)
+    _directory(parser, "List packages in")
 
 
 def _run_list(args: argparse.Namespace, ctx: Context) -> int:
@@ -310,6 +321,7 @@ def _configure_show(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--files", action="store_true",
                         help="List the files of each package")
     _environment(parser)
+    _directory(parser, "Show a package in")
 
 
 def _run_show(args: argparse.Namespace, ctx: Context) -> int:

@@ -35,6 +35,24 @@ def _environment_options(parser: argparse.ArgumentParser) -> None:
                        help="Install into the system interpreter (no virtual environment)")
     group.add_argument("--break-system-packages", action="store_true",
                        help="Allow installing into an EXTERNALLY-MANAGED interpreter (PEP 668)")
+    add_directory_options(group, "Install packages into DIR itself (PYTHONPATH=DIR imports "
+                                 "them; scripts in DIR/bin), not into an environment",
+                          "Install packages into DIR as into a virtual environment there "
+                          "(DIR/lib/pythonX.Y/site-packages, DIR/bin)")
+    group.add_argument("--python-version", metavar="VERSION",
+                       help="Install for this Python version (3.12 or 3.12.1): wheels are "
+                            "chosen by its tags")
+    group.add_argument("--python-platform", metavar="PLATFORM",
+                       help="Install for another platform (x86_64-manylinux_2_28, "
+                            "aarch64-apple-darwin, windows, linux, macos): wheels are chosen by "
+                            "its tags; a source distribution must build a wheel that fits it")
+
+
+def add_directory_options(group: argparse._ArgumentGroup, target: str, prefix: str) -> None:
+    """``-t/--target DIR`` and ``--prefix DIR`` (one or the other)."""
+    exclusive = group.add_mutually_exclusive_group()
+    exclusive.add_argument("-t", "--target", metavar="DIR", help=target)
+    exclusive.add_argument("--prefix", metavar="DIR", help=prefix)
 
 
 def _change_options(parser: argparse.ArgumentParser) -> None:
@@ -186,7 +204,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             system=args.system, break_system_packages=args.break_system_packages,
             upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
             resolve_options=resolve_options, change=change, build=build_options(args),
-            reporter=progress, stdin=sys.stdin)
+            reporter=progress, stdin=sys.stdin, **_directory_args(args))
     finally:
         progress.finish()
     return _conclude(("pip", "install"), args, ctx, result, transcript)
@@ -213,7 +231,7 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
             python=args.python, system=args.system,
             break_system_packages=args.break_system_packages, resolve_options=resolve_options,
             change=change, build=build_options(args), reporter=progress, stdin=sys.stdin,
-            allow_empty=args.allow_empty_requirements)
+            allow_empty=args.allow_empty_requirements, **_directory_args(args))
     except api.EmptyRequirementsError:
         # As uv: nothing to do is not a failure, and emptying the environment needs asking.
         ctx.console.note("No requirements found (hint: use `--allow-empty-requirements` to "
@@ -237,6 +255,15 @@ def _conclude(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
 
         noop.remember(words, args, ctx, result, shown, warned=ctx.console.warnings > 0)
     return code
+
+
+def _directory_args(args: argparse.Namespace) -> dict[str, Any]:
+    from pyffin.errors import UsageError
+
+    if args.target is not None and args.prefix is not None:  # one from configuration
+        raise UsageError("--target and --prefix cannot be used together")
+    return {"target": args.target, "prefix": args.prefix, "python_version": args.python_version,
+            "python_platform": args.python_platform}
 
 
 def add_output_format(group: argparse._ArgumentGroup) -> None:

@@ -18,6 +18,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Uninstall from the system interpreter")
     parser.add_argument("--break-system-packages", action="store_true",
                         help="Allow changing an EXTERNALLY-MANAGED interpreter (PEP 668)")
+    from pyffin.cli.commands.pip_install import add_directory_options
+
+    add_directory_options(parser.add_argument_group("Target options"),
+                          "Uninstall from the --target directory DIR",
+                          "Uninstall from the --prefix directory DIR")
     parser.add_argument("--dry-run", action="store_true",
                         help="Show what would be removed, remove nothing")
     parser.add_argument("--output-format", choices=("text", "json"), default="text",
@@ -38,7 +43,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     result = api.uninstall(args.packages, sources=args.requirement,
                            session=Session(ctx.cache()), python=args.python, system=args.system,
                            break_system_packages=args.break_system_packages,
-                           dry_run=args.dry_run)
+                           dry_run=args.dry_run, target=args.target, prefix=args.prefix)
     if not result.removed:
         ctx.console.note("No packages to uninstall")
     else:
