@@ -253,3 +253,17 @@ def test_cache_commands_know_kept_resolutions(tmp_path: Path, index: IndexServer
     index.reset_counts()
     assert "lib==1.0" in compile_(tmp_path, index).stdout
     assert solves.count == 3 and index.count("/simple/lib/") == 1
+
+
+def test_an_edited_build_constraints_file_misses(tmp_path: Path, index: IndexServer,
+                                                 solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    build = tmp_path / "build-constraints.txt"
+    build.write_text("setuptools<80\n")
+    compile_(tmp_path, index, "--build-constraints", build)
+    compile_(tmp_path, index, "--build-constraints", build)
+    assert solves.count == 1
+    # What is built (and so what its metadata says) may change with it.
+    build.write_text("setuptools<70\n")
+    compile_(tmp_path, index, "--build-constraints", build)
+    assert solves.count == 2

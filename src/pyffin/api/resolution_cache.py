@@ -68,11 +68,12 @@ class ResolutionCache:
            inputs: Iterable[object], cutoffs: ExcludeNewer | None,
            preferences: Mapping[str, Version], upgrade: bool,
            upgrade_packages: Iterable[str], output_file: bool = False,
-           ) -> ResolutionCache | None:
+           files: Iterable[str] = ()) -> ResolutionCache | None:
         """The cache of these inputs (``inputs``: the options not otherwise named here), or
         ``None`` when a kept resolution must not be used (see the module's docstring).
         ``output_file``: the resolution is written to a file whose pins are the next run's
-        ``preferences``."""
+        ``preferences``. ``files`` are read later, if at all (build constraints): the kept
+        resolution holds while they are unchanged."""
         if session.cache.temporary or session.refresh or session.refresh_packages or upgrade \
                 or tuple(upgrade_packages) or (cutoffs is not None and cutoffs.relative):
             return None
@@ -92,6 +93,14 @@ class ResolutionCache:
         text = "\n".join(parts)
         if " at 0x" in text:  # something without a stable repr: no key can stand for it
             return None
+        if files:
+            import os
+
+            from pyffin.cache.fs import stamp
+
+            for path in files:
+                path = os.path.abspath(path)
+                registry.cached.note_local(path, stamp(path))
         return cls(session, text, preferences, output_file=output_file)
 
     def get(self) -> tuple[Resolution, dict[str, list[str]] | None] | None:

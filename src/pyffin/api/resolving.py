@@ -222,6 +222,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
         upgrade_packages=upgrade_packages,
         output_file=preferences_from is not None and str(preferences_from) != "-",
+        files=build.build_constraints if build is not None else (),
         inputs=(options, no_deps, generate_hashes, build, python_version, python_platform))
     found = None if kept is None else kept.get()
     if found is not None:
