@@ -45,6 +45,12 @@ def solves(monkeypatch: pytest.MonkeyPatch) -> Solves:
     return Solves(monkeypatch)
 
 
+@pytest.fixture
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local files count as settled as soon as they are written (no waiting in tests)."""
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+
+
 def compile_(tmp_path: Path, index: IndexServer, *args: str | Path) -> Result:
     result = pyffin("pip", "compile", tmp_path / "requirements.in", "--index-url",
                     index.index_url, "--no-config", "--cache-dir", tmp_path / "cache", *args)
@@ -187,7 +193,8 @@ def test_no_cache_and_direct_references_keep_nothing(tmp_path: Path, index: Inde
 
 
 def test_a_new_wheel_in_a_find_links_directory_misses(tmp_path: Path, index: IndexServer,
-                                                      make_wheel: Any, solves: Solves) -> None:
+                                                      make_wheel: Any, solves: Solves,
+                                                      settled_at_once: None) -> None:
     import shutil
 
     links = tmp_path / "links"
@@ -211,7 +218,8 @@ def test_a_damaged_kept_resolution_is_a_miss(tmp_path: Path, index: IndexServer,
 
 
 def test_a_local_file_rewritten_in_place_misses(tmp_path: Path, index: IndexServer,
-                                                make_wheel: Any, solves: Solves) -> None:
+                                                make_wheel: Any, solves: Solves,
+                                                settled_at_once: None) -> None:
     import shutil
 
     links = tmp_path / "links"
@@ -256,7 +264,8 @@ def test_cache_commands_know_kept_resolutions(tmp_path: Path, index: IndexServer
 
 
 def test_an_edited_build_constraints_file_misses(tmp_path: Path, index: IndexServer,
-                                                 solves: Solves) -> None:
+                                                 solves: Solves,
+                                                 settled_at_once: None) -> None:
     (tmp_path / "requirements.in").write_text("app\n")
     build = tmp_path / "build-constraints.txt"
     build.write_text("setuptools<80\n")
@@ -267,3 +276,25 @@ def test_an_edited_build_constraints_file_misses(tmp_path: Path, index: IndexSer
     build.write_text("setuptools<70\n")
     compile_(tmp_path, index, "--build-constraints", build)
     assert solves.count == 2
+
+
+def test_local_files_changed_just_before_are_not_trusted(
+        tmp_path: Path, index: IndexServer, make_wheel: Any, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    links = tmp_path / "links"
+    links.mkdir()
+    shutil.copy(make_wheel("local", "1.0"), links)
+    (tmp_path / "requirements.in").write_text("local\n")
+    # Every file changed "just now": a change within the same tick could go unseen, so no
+    # resolution made from them is kept.
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 10**18)
+    args = ("--find-links", links, "--no-index")
+    compile_(tmp_path, index, *args)
+    compile_(tmp_path, index, *args)
+    assert solves.count == 2 and kept(tmp_path) == []
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+    compile_(tmp_path, index, *args)
+    compile_(tmp_path, index, *args)
+    assert solves.count == 3 and len(kept(tmp_path)) == 1

@@ -55,6 +55,10 @@ class ResolutionCache:
         self.preferences = preferences
         self.output_file = output_file
         self.entry = self._entry(preferences)
+        import time
+
+        #: When the resolution began: local files it reads must have settled before.
+        self.started_ns = time.time_ns()
 
     def _entry(self, preferences: Mapping[str, Version]) -> CacheEntry:
         from pyffin.cache import digest
@@ -132,6 +136,14 @@ class ResolutionCache:
         # Something rewritten while the resolution ran (a prefetch still under way) would
         # make the record miss at once: keep it only if it would be used.
         if dependencies is None or not cached.holds(dependencies):
+            return False
+        from pyffin.stamps import settled, stamp
+
+        # A local file changed within a tick of its clock before the resolution read it
+        # could change again unseen (same times, same size): not trusted ("racily clean").
+        # Cache entries are replaced whole, a new inode each time: they need no such care.
+        if not all(settled(stamp(path), self.started_ns)
+                   for path, _, fresh_until, _ in dependencies if fresh_until is None):
             return False
         import pickle
 
