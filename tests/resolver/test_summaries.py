@@ -29,6 +29,12 @@ def cache(tmp_path: Path) -> Iterator[Cache]:
         yield c
 
 
+@pytest.fixture
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local files count as settled as soon as they are written (no waiting in tests)."""
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+
+
 def summary_files(cache: Cache) -> list[Path]:
     return sorted(path for path in cache.bucket(CacheBucket.SIMPLE).glob("**/foo.*.rec")
                   if not path.name.endswith(POLICY_SUFFIX))
@@ -205,7 +211,8 @@ def test_a_revalidated_page_keeps_its_summary(
 
 def test_find_links_have_summaries_too(cache: Cache, index_server: IndexServer,
                                        make_wheel: Any, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       settled_at_once: None) -> None:
     import shutil
 
     index_server.add_wheel(WheelSpec("foo", "1.0"))
@@ -234,7 +241,8 @@ def test_find_links_have_summaries_too(cache: Cache, index_server: IndexServer,
 
 def test_extra_indexes_have_summaries_while_every_answer_is_on_file(
         cache: Cache, index_server: IndexServer, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch,
+                                                                    settled_at_once: None) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     local = tmp_path / "simple"
     local.mkdir()
@@ -284,3 +292,22 @@ def test_a_summary_makes_the_files_of_a_version_only_when_asked(
     assert second.files("foo", Version("1.7")).best.label == "foo-1.7-py3-none-any.whl"
     assert Version("1.70") not in second.versions("foo")
     assert made == ["1.7"]
+
+
+def test_local_locations_changed_just_before_are_not_summarized(
+        cache: Cache, index_server: IndexServer, make_wheel: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    links = tmp_path / "links"
+    links.mkdir()
+    shutil.copy(make_wheel("foo", "1.5"), links)
+    settings = IndexSettings(index_url=index_server.index_url, find_links=(str(links),))
+    # Changed "just now": a change within the same tick could go unseen.
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 10**18)
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0", "1.5"]
+    assert summary_files(cache) == []
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0", "1.5"]
+    assert len(summary_files(cache)) == 1

@@ -73,6 +73,11 @@ class Summaries:
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
                                   dict[Version, VersionFiles]]] = []
         self._target_key: str | None = None
+        import time
+
+        #: When this target's resolution began: local files summarized must have settled
+        #: before (see :meth:`save`).
+        self._started_ns = time.time_ns()
 
     def _entry(self, name: str) -> CacheEntry:
         """The summary entry of ``name`` for this target and these index locations."""
@@ -154,9 +159,16 @@ class Summaries:
         import marshal
         import pickle
 
+        from pyffin.stamps import settled, stamp
+
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
         for entry, dependencies, found in unsaved:
+            # A local directory or page changed within a tick of its clock before it was read
+            # could change again unseen ("racily clean"): summarized once it has settled.
+            if not all(settled(stamp(path), self._started_ns)
+                       for path, _, fresh_until, _ in dependencies if fresh_until is None):
+                continue
             versions = sorted(found)
             for version in versions:
                 hash(version)  # computes the sort key, which is pickled with the version
