@@ -106,7 +106,10 @@ class Summaries:
         needed."""
         if not self.registry.locations.indexes() and not self.registry.locations.find_links:
             return None
-        stored = self._entry(name).read_record(
+        entry = self._entry(name)
+        if not self.registry.may_be_cached(entry.dir):
+            return None
+        stored = entry.read_record(
             lambda data: codec.loads(data, SUMMARY_SCHEMA, SUMMARY_VERSION))
         if stored is None:
             return None
