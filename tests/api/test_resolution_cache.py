@@ -298,3 +298,14 @@ def test_local_files_changed_just_before_are_not_trusted(
     compile_(tmp_path, index, *args)
     compile_(tmp_path, index, *args)
     assert solves.count == 3 and len(kept(tmp_path)) == 1
+
+
+def test_a_lock_is_made_by_solving(tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    lock = tmp_path / "pylock.toml"
+    compile_(tmp_path, index, "-o", lock)
+    written = lock.read_text()
+    compile_(tmp_path, index, "-o", lock)
+    # Every file of each release goes into a lock: only the package source knows them.
+    assert solves.count == 2 and kept(tmp_path) == []
+    assert lock.read_text() == written
