@@ -636,7 +636,8 @@ def test_git_and_url_sources_round_trip(index: IndexServer, work: Path, tmp_path
                     "--index-url", index.index_url, cache_dir=cache)
     assert synced.returncode == 0, synced
     frozen = pyffin("pip", "freeze", "--python", python).stdout.splitlines()
-    assert frozen == [f"app @ {sdist_url}", f"gitpkg @ {repo.path.as_uri()}",
+    assert frozen == [f"app @ {sdist_url}",
+                      f"gitpkg @ git+{repo.path.as_uri()}@{first}#subdirectory=sub",
                       f"lib @ {lib_url}"]
     import json
 
