@@ -113,6 +113,13 @@ class VersionFiles:
             return self.summary[1]
         return self._rows[0][2][3] if self._rows else None
 
+    @property
+    def best_page(self) -> ProjectPage:
+        """The page that lists the best file (a summary's stand-in for it)."""
+        if self._from is not None:
+            return self._from.page
+        return self._rows[0][0]
+
     def summarize(self, stand_in: tuple[Any, ...] | None) -> Summary:
         _page, is_wheel, row = self._rows[0]
         return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel, stand_in)
