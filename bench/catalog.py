@@ -63,6 +63,14 @@ SCENARIOS: dict[str, Scenario] = {
         "install",
         False,
     ),
+    "install-cold-resolved": Scenario(
+        "install cold, resolve cached",
+        "install the pinned `.txt` into a fresh venv; before each run the cache is removed and "
+        "then filled by an untimed compile of the same `.txt` (index pages and metadata, no "
+        "wheels): what is timed is mostly the install itself (downloading, unzipping, linking)",
+        "install",
+        False,
+    ),
     "noop-install": Scenario(
         "no-op install",
         "install the pinned `.txt` again into a venv that already has all of it",
@@ -127,6 +135,7 @@ SET_SCENARIOS: tuple[str, ...] = (
     "resolve-offline",
     "install-warm",
     "install-cold",
+    "install-cold-resolved",
     "noop-install",
     "noop-sync",
 )

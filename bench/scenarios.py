@@ -222,6 +222,10 @@ class Runner:
             return _Steps(install_cmd, setup, [fresh_venv()], check_installed)
         if scenario == "install-cold":
             return _Steps(install_cmd, [], [drop_cache, fresh_venv()], check_installed)
+        if scenario == "install-cold-resolved":
+            warm_up = tb.compile(tool, target.pinned, work / "prepared.txt", index, cache)
+            prepare = [drop_cache, untimed(warm_up), fresh_venv()]
+            return _Steps(install_cmd, [], prepare, check_installed)
         if scenario == "noop-install":
             return _Steps(install_cmd, [fresh_venv(), untimed(install_cmd)], [], check_installed)
         if scenario == "noop-sync":

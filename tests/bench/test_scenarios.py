@@ -90,6 +90,20 @@ def test_a_failing_tool_gets_no_number_and_the_others_go_on(tmp_path: Path, call
     assert calls.read_text().split() == ["pip", "0", "uv", "pip", "0"]
 
 
+def test_an_install_with_the_resolve_cached_starts_from_what_a_compile_left(
+        tmp_path: Path, calls: Path) -> None:
+    runner = make_runner(tmp_path, ("pip",))
+    # The stand-in pip logs how many entries its cache holds when it installs.
+    fake_tool(tmp_path / "tools" / "bin" / "pip",
+              'while [ $# -gt 0 ]; do [ "$1" = --cache-dir ] && cache=$2; shift; done\n'
+              'echo "install $(ls "$cache" 2>/dev/null | wc -l)" >> "$BENCH_TEST_LOG"\n'
+              'mkdir -p "$cache/wheels"')
+    [pip] = runner.run(target(tmp_path), "install-cold-resolved", repeat=2)
+    assert pip.status == OK, pip.note
+    # Each run: the cache removed, a compile (untimed) fills it, the install finds it.
+    assert calls.read_text().splitlines() == ["pip 0", "install 1", "pip 0", "install 1"]
+
+
 def test_an_offline_run_uses_the_cache_an_online_warm_up_filled(tmp_path: Path,
                                                                   calls: Path) -> None:
     runner = make_runner(tmp_path, ("pip", "uv"))

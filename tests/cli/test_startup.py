@@ -19,7 +19,8 @@ from tests.support.index import IndexServer
 HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.markers",
          "packaging.metadata", "email.parser", "dataclasses", "inspect", "concurrent.futures",
          "logging", "subprocess", "zipfile", "tarfile", "pyffin.build", "pyffin.git",
-         "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib",
+         "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib", "isal",
+         "zlib_ng",
          # The I/O pool's queue: a warm command has a pool it never uses.
          "queue")
 

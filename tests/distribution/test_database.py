@@ -4,6 +4,8 @@ when an archive of the cache is trusted again."""
 from __future__ import annotations
 
 import hashlib
+import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -283,3 +285,193 @@ def test_fetch_and_build_turns_any_distribution_into_an_unzipped_wheel(
     without_builder = DistributionDatabase(WheelDatabase(cache, client), None)
     with pytest.raises(NotSupportedError, match=r"building bar-1\.0\.tar\.gz is not supported"):
         without_builder.archive(sdist, "bar")
+
+
+# ------------------------------------------------------ which wheels are hashed against RECORD
+@pytest.fixture
+def tampered(index_server: IndexServer, tmp_path: Path) -> Path:
+    """A wheel whose module was changed after RECORD was written, served by the index."""
+    from tests.support.dists import build_wheel
+
+    wheel = build_wheel(WheelSpec("foo", "1.0", files={"foo/__init__.py": "X = 1\n"}),
+                        tmp_path / "tampered", raw_entries={"foo/__init__.py": b"X = 2\n"})
+    index_server.add_file(wheel)
+    return wheel
+
+
+def test_a_wheel_whose_hash_the_index_vouches_for_is_not_hashed_again_against_record(
+        cache: Cache, index_server: IndexServer, tampered: Path) -> None:
+    # The bytes are the ones published (as pip and uv, RECORD is not checked again).
+    client = registry(cache, index_server)
+    archive = WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert (archive / "foo" / "__init__.py").read_bytes() == b"X = 2\n"
+
+
+def test_a_wheel_without_a_hash_from_the_index_is_checked_against_its_record(
+        cache: Cache, index_server: IndexServer, tampered: Path) -> None:
+    from pyffin.models.wheel import InvalidWheelError
+
+    index_server.set_hashes(WHEEL, {})
+    client = registry(cache, index_server)
+    with pytest.raises(InvalidWheelError, match=r"the sha256 hash of 'foo/__init__.py' does "
+                                                r"not match RECORD"):
+        WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert not list(cache.bucket(CacheBucket.ARCHIVE).glob("*"))
+
+
+def test_a_hash_the_user_requires_vouches_for_a_wheel_the_index_lists_without_one(
+        cache: Cache, index_server: IndexServer, tampered: Path) -> None:
+    index_server.set_hashes(WHEEL, {})
+    client = registry(cache, index_server)
+    archive = WheelDatabase(cache, client).fetch(
+        *wheel_of(client), required_hashes=[f"sha256:{digest(tampered, 'sha256')}"])
+    assert (archive / "foo" / "__init__.py").read_bytes() == b"X = 2\n"
+
+
+@pytest.mark.parametrize("fragment", [True, False], ids=["with-fragment", "without-fragment"])
+def test_a_direct_url_is_hashed_against_record_unless_its_fragment_vouches_for_it(
+        cache: Cache, index_server: IndexServer, tampered: Path, fragment: bool) -> None:
+    from pyffin.models.direct import parse_direct
+    from pyffin.models.wheel import InvalidWheelError
+    from pyffin.resolver.file_selection import direct_distribution
+
+    url = index_server.file_url(WHEEL)
+    if fragment:
+        url += f"#sha256={digest(tampered, 'sha256')}"
+    dist = direct_distribution("foo", parse_direct(url))
+    assert dist.page is not None and dist.file is not None
+    database = WheelDatabase(cache, registry(cache, index_server))
+    if fragment:
+        database.fetch(dist.page, dist.file)
+    else:
+        with pytest.raises(InvalidWheelError, match="does not match RECORD"):
+            database.fetch(dist.page, dist.file)
+
+
+def test_a_built_wheel_is_hashed_against_its_record(cache: Cache, tampered: Path) -> None:
+    from pyffin.models.dist import BuiltWheel
+    from pyffin.models.wheel import InvalidWheelError
+
+    client = connect(cache, IndexSettings(no_index=True))
+    with pytest.raises(InvalidWheelError, match="does not match RECORD"):
+        WheelDatabase(cache, client).built(BuiltWheel("foo", tampered))
+
+
+# --------------------------------------------------------- downloads: no copy, bounded memory
+def test_a_downloaded_wheel_is_unzipped_from_memory_without_a_temporary_copy(
+        cache: Cache, index_server: IndexServer, foo: Path) -> None:
+    from tests.support.written import files_written
+
+    client = registry(cache, index_server)
+    with files_written() as written:
+        archive = WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert (archive / "foo-1.0.dist-info" / "METADATA").is_file()
+    assert not [p for p in written if p.name.endswith(".whl")]
+    assert index_server.count(f"/files/{WHEEL}") == 1
+
+
+@pytest.fixture
+def budget(monkeypatch: pytest.MonkeyPatch, foo: Path) -> Any:
+    """A memory budget of a third of the wheel's size."""
+    from pyffin.distribution import database
+
+    small = database._MemoryBudget(foo.stat().st_size // 3)
+    monkeypatch.setattr(database, "MEMORY_BUDGET", small)
+    return small
+
+
+@pytest.mark.parametrize("size_known", [True, False], ids=["size-known", "size-unknown"])
+def test_a_wheel_that_does_not_fit_the_memory_budget_goes_through_a_temporary_file(
+        cache: Cache, index_server: IndexServer, foo: Path, budget: Any,
+        size_known: bool) -> None:
+    from pyffin.records import replace
+    from tests.support.written import files_written
+
+    client = registry(cache, index_server)
+    page, file = wheel_of(client)
+    if not size_known:  # (a page that gives no size: the download spills once out of room)
+        file = replace(file, size=None)
+    index_server.truncate(f"/files/{WHEEL}", 100, times=1)  # a retry starts the file over
+    with files_written() as written:
+        archive = WheelDatabase(cache, client).fetch(page, file)
+    assert (archive / "foo-1.0.dist-info" / "METADATA").read_bytes() == \
+        zipfile.ZipFile(foo).read("foo-1.0.dist-info/METADATA")
+    assert [p.name for p in written if p.name.endswith(".whl")] == [WHEEL]
+    assert budget.free == budget.total  # all given back
+
+
+def test_a_failed_download_gives_its_memory_back(cache: Cache, index_server: IndexServer,
+                                                 foo: Path, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    from pyffin.distribution import database
+
+    budget = database._MemoryBudget(1 << 20)
+    monkeypatch.setattr(database, "MEMORY_BUDGET", budget)
+    index_server.set_hashes(WHEEL, {"sha256": "0" * 64})
+    client = registry(cache, index_server)
+    with pytest.raises(HashMismatchError):
+        WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert budget.free == budget.total
+
+
+def test_the_memory_budget_makes_a_download_wait_for_room() -> None:
+    from pyffin.distribution.database import _MemoryBudget
+
+    budget = _MemoryBudget(100)
+    assert budget.reserve(60) and not budget.try_reserve(50)
+    assert not budget.reserve(101)  # can never fit: at once, without waiting
+    got = threading.Event()
+
+    def second() -> None:
+        budget.reserve(50)
+        got.set()
+
+    thread = threading.Thread(target=second, daemon=True)
+    thread.start()
+    assert not got.wait(0.05)  # waits while the first holds the room
+    budget.release(60)
+    thread.join(10)
+    assert got.is_set() and budget.free == 50
+
+
+def test_no_more_wheels_are_unzipped_at_once_than_the_unzip_slots(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.distribution import database, unzip
+
+    for n in range(4):
+        index_server.add_wheel(WheelSpec(f"p{n}", "1.0"))
+    waiting: set[int] = set()
+    active = [0, 0]  # now, most
+    changed = threading.Condition()
+    release = threading.Event()
+
+    class Slots(threading.BoundedSemaphore):
+        def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+            with changed:
+                waiting.add(threading.get_ident())
+                changed.notify_all()
+            return super().acquire(blocking, timeout)
+
+    original = unzip.unzip_wheel
+
+    def unzip_wheel(*args: Any, **kwargs: Any) -> Any:
+        with changed:
+            active[0] += 1
+            active[1] = max(active)
+        release.wait(10)
+        with changed:
+            active[0] -= 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(database, "_slots", Slots(2))
+    monkeypatch.setattr(unzip, "unzip_wheel", unzip_wheel)
+    client = registry(cache, index_server)
+    db = WheelDatabase(cache, client)
+    futures = [db.submit(*wheel_of(client, f"p{n}")) for n in range(4)]
+    with changed:  # every fetch has downloaded its wheel and asked for a slot
+        assert changed.wait_for(lambda: len(waiting) == 4, 10)
+    assert active == [2, 2]
+    release.set()
+    for future in futures:
+        assert future.result().is_dir()
+    assert active[1] == 2

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
+import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from pyffin.distribution import unzip
 from pyffin.distribution.unzip import unzip_wheel
 from pyffin.models.wheel import InvalidWheelError, UnzipError
 from tests.support.dists import WheelSpec, build_wheel, record_hash, wheel_metadata
@@ -346,3 +350,170 @@ def test_the_files_written_are_listed_with_their_sizes(tmp_path: Path) -> None:
         unzipped.files)
     assert {path for path, _ in unzipped.files} == {
         str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
+
+
+# ------------------------------------------------------------ wheels whose hash was verified
+
+
+def test_a_verified_wheel_is_not_hashed_again_against_record(tmp_path: Path) -> None:
+    # The caller checked the wheel's own hash against the index's: RECORD adds nothing.
+    wheel = build_wheel(SPEC, tmp_path / "wheels",
+                        record_overrides={"foo_bar/__init__.py": record_hash(b"other")})
+    dest = tmp_path / "dest"
+    dest.mkdir()
+
+    unzip_wheel(wheel, dest, verify_record=False)
+
+    assert (dest / "foo_bar/__init__.py").read_bytes() == b"X = 1\n"
+
+
+@pytest.mark.parametrize(("overrides", "raw", "problem"), [
+    ({"foo_bar/sub/mod.py": None}, {}, "entry 'foo_bar/sub/mod.py' is not listed in RECORD"),
+    ({}, {"foo_bar/extra.py": b""}, "entry 'foo_bar/extra.py' is not listed in RECORD"),
+    ({"foo_bar/ghost.py": "sha256=abc,3"}, {},
+     "RECORD lists 'foo_bar/ghost.py', which is not in the archive"),
+    ({"foo_bar/__init__.py": f"{record_hash(b'X = 1')},99"}, {},
+     "'foo_bar/__init__.py' has 6 bytes but RECORD says 99"),
+], ids=["unlisted", "extra", "ghost", "size"])
+def test_a_verified_wheel_still_needs_a_record_that_lists_its_files(
+        tmp_path: Path, overrides: dict[str, str | None], raw: dict[str, bytes],
+        problem: str) -> None:
+    wheel = build_wheel(SPEC, tmp_path / "wheels", record_overrides=overrides,
+                        raw_entries=raw)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+
+    with pytest.raises(InvalidWheelError, match=re.escape(problem)):
+        unzip_wheel(wheel, dest, verify_record=False)
+
+
+# ------------------------------------------------------------------- reading the archive
+
+
+def test_a_wheel_in_memory_unzips_as_the_same_wheel_on_disk(tmp_path: Path) -> None:
+    wheel = build_wheel(SPEC, tmp_path / "wheels")
+    on_disk, in_memory = tmp_path / "disk", tmp_path / "memory"
+    on_disk.mkdir()
+    in_memory.mkdir()
+
+    a = unzip_wheel(wheel, on_disk)
+    b = unzip_wheel(wheel.read_bytes(), in_memory, filename=wheel.name)
+
+    assert (a.name, a.version, a.dist_info, a.metadata, a.files) == \
+        (b.name, b.version, b.dist_info, b.metadata, b.files)
+    assert {p: (on_disk / p).read_bytes() for p, _ in a.files} == \
+        {p: (in_memory / p).read_bytes() for p, _ in b.files}
+
+
+def test_a_wheel_given_as_bytes_needs_its_filename(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="filename"):
+        unzip_wheel(build_wheel(SPEC, tmp_path / "w").read_bytes(), tmp_path)
+
+
+@pytest.fixture(params=unzip.INFLATE_MODULES)
+def inflate_module(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each module that can inflate, in turn (those not installed are skipped)."""
+    name: str = request.param
+    module = pytest.importorskip(name)
+    monkeypatch.setattr(unzip, "_codec", module)
+    assert unzip.inflate_module() == name
+    return name
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED,
+                                         zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_every_inflate_module_and_compression_gives_the_same_files(
+        tmp_path: Path, inflate_module: str, compression: int) -> None:
+    big = os.urandom(3 * (1 << 20) + 5) + b"\0" * (5 << 20)  # several calls of each kind
+    spec = WheelSpec("big", "1.0", files={"big/blob.bin": big, "big/empty.txt": "",
+                                          "big/text.py": "x = 1\n" * 1000})
+    wheel = build_wheel(spec, tmp_path / "wheels")
+    recompress(wheel, compression)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+
+    unzip_wheel(wheel.read_bytes(), dest, filename=wheel.name)
+
+    assert (dest / "big/blob.bin").read_bytes() == big
+    assert (dest / "big/empty.txt").read_bytes() == b""
+    assert (dest / "big/text.py").read_bytes() == b"x = 1\n" * 1000
+
+
+def recompress(wheel: Path, compression: int) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        members = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(wheel, "w", compression) as zf:
+        for info, data in members:
+            info.compress_type = compression
+            zf.writestr(info, data)
+
+
+def central_entry(data: bytes | bytearray, name: str) -> int:
+    """The offset of ``name``'s header in the central directory."""
+    offset = data.index(b"PK\x01\x02")
+    while True:
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, offset + 28)
+        if data[offset + 46:offset + 46 + name_length] == name.encode():
+            return offset
+        offset += 46 + name_length + extra_length + comment_length
+
+
+def patch_central(wheel: Path, name: str, field: str, change: Callable[[int], int]) -> None:
+    """Change one field of ``name``'s central directory entry."""
+    where, fmt = {"flags": (8, "<H"), "crc": (16, "<I"), "compressed": (20, "<I"),
+                  "size": (24, "<I")}[field]
+    data = bytearray(wheel.read_bytes())
+    offset = central_entry(data, name) + where
+    (value,) = struct.unpack_from(fmt, data, offset)
+    struct.pack_into(fmt, data, offset, change(value))
+    wheel.write_bytes(bytes(data))
+
+
+MOD = "foo_bar/sub/mod.py"
+
+
+@pytest.mark.parametrize(("field", "change", "problem"), [
+    ("crc", lambda v: v ^ 1, f"cannot read '{MOD}': bad CRC-32"),
+    ("size", lambda v: v - 1, f"cannot read '{MOD}': it decompresses to more than the 5 bytes"),
+    ("size", lambda v: v + 1, f"cannot read '{MOD}': it decompresses to 6 bytes, not the 7"),
+    ("compressed", lambda v: v - 3, f"cannot read '{MOD}': its data is truncated"),
+    ("compressed", lambda v: v + 100, f"the data of entry '{MOD}' overlaps the next entry"),
+    ("flags", lambda v: v | 1, f"entry '{MOD}' is encrypted"),
+], ids=["crc", "smaller", "larger", "truncated", "overlap", "encrypted"])
+def test_refuses_a_member_that_is_not_what_the_central_directory_says(
+        tmp_path: Path, inflate_module: str, field: str, change: Callable[[int], int],
+        problem: str) -> None:
+    wheel = build_wheel(SPEC, tmp_path / "wheels")
+    patch_central(wheel, MOD, field, change)
+
+    assert problem in unzip_fails(wheel, tmp_path)
+
+
+def test_refuses_a_member_whose_local_header_names_another_file(tmp_path: Path) -> None:
+    # A reader that trusts the local headers would extract another file than one that trusts
+    # the central directory.
+    wheel = build_wheel(SPEC, tmp_path / "wheels")
+    data = wheel.read_bytes()
+    local = data.index(b"PK\x03\x04")
+    while data[local + 30:local + 30 + len(MOD)] != MOD.encode():
+        local = data.index(b"PK\x03\x04", local + 1)
+    wheel.write_bytes(data[:local + 30] + b"foo_bar/sub/evi.py" + data[local + 30 + len(MOD):])
+
+    assert f"entry '{MOD}' is named b'foo_bar/sub/evi.py' in its local header" in \
+        unzip_fails(wheel, tmp_path)
+
+
+def test_stops_between_members_when_interrupted(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin import interrupt
+
+    wheel = build_wheel(SPEC, tmp_path / "wheels")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    interrupt.interrupt()
+    try:
+        with pytest.raises(interrupt.Interrupted):
+            unzip_wheel(wheel, dest)
+    finally:
+        interrupt.reset()
+    assert not list(dest.rglob("*.py"))

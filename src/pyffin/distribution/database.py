@@ -3,21 +3,48 @@
 Each wheel is unzipped once into the cache and then linked into every environment (DESIGN §5).
 A wheel already unzipped is never downloaded again: a pointer file next to its metadata names
 its archive (``wheels-v0/<index>/<name>/<stem>[-<hash>].archive``, the hash being the index's
-sha256, else its strongest). Otherwise the wheel is streamed to a temporary file inside the cache
-while its hashes are computed, checked against the strongest hash the index (or the URL's
-fragment) gives and the user's ``--hash`` values, unzipped into a temporary directory (in the
-I/O thread that downloaded it: zlib and hashlib release the GIL) and persisted behind the
-pointer. Several downloads run at once, largest first; the same wheel is fetched once per
-process, however many callers ask for it.
+sha256, else its strongest). Several downloads run at once, largest first; the same wheel is
+fetched once per process, however many callers ask for it.
+
+The install pipeline makes no copy it does not need. A download is hashed as it streams in and
+kept in memory (:data:`MEMORY_BUDGET` bounds what all downloads hold at once: a download whose
+size the index gives waits for room, one of unknown size that finds none goes on in a temporary
+file, as does a wheel larger than the whole budget), then unzipped from memory straight into a
+temporary directory of the cache, which is persisted behind the pointer. At most one unzip per
+core runs at a time (inflating is CPU work; more threads only fight over the GIL), while the
+other threads keep downloading. A wheel on disk (a ``file:`` URL, a wheel pyffin built, a full
+download kept from a metadata fetch) is hashed and unzipped where it is.
+
+What is verified, by where the wheel comes from:
+
+==========================================  =================================================
+the wheel arrived with a hash from outside  the wheel's bytes are checked against the
+(an index's or find-links page's hash, a    strongest hash given and the ``--hash`` values;
+URL's ``#sha256=`` fragment, ``--hash`` in  its members are not hashed again against RECORD
+``--require-hashes`` mode)                  (as pip and uv): the wheel is the one published
+no hash from outside (a find-links          every member is hashed while it is unzipped and
+directory or page without hashes, a direct  checked against its RECORD line, so a wheel whose
+URL without a fragment, a local path, a     content was changed after it was built is refused
+wheel built from source)
+==========================================  =================================================
+
+Every wheel, either way: member names that could escape the directory, links, one
+``.dist-info`` matching the filename, ``WHEEL``, ``METADATA``'s name and version, RECORD listing
+exactly the archive's files with their sizes, each member's CRC-32 and declared size, local
+headers that agree with the central directory, members that do not overlap (see
+:mod:`pyffin.distribution.unzip`); and the wheel's ``METADATA`` against the metadata the
+resolver used (a PEP 658 ``.metadata`` file, or a range read), so that the environment gets
+the dependencies its wheel declares.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pyffin import log
@@ -26,6 +53,7 @@ from pyffin.cache.keys import source_parts
 from pyffin.client import hashes
 from pyffin.client.errors import HashMismatchError
 from pyffin.futures import Future
+from pyffin.interrupt import check
 from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
@@ -104,7 +132,8 @@ class WheelDatabase:
 
     def built(self, wheel: BuiltWheel) -> Path:
         """The unzipped wheel of a wheel pyffin built (blocking; once per process). Nothing
-        is downloaded or verified: it comes from the cache's own build."""
+        is downloaded; no outside hash vouches for it, so its members are checked against its
+        RECORD."""
         path = os.fspath(wheel.path.absolute())
         pointer = self._path_pointer(path, wheel.name, wheel.filename[: -len(".whl")])
         return self._once(pointer, lambda: self._unzip_built(wheel, pointer),
@@ -140,7 +169,8 @@ class WheelDatabase:
         with self.cache.temp_dir() as tmp:
             unzipped = tmp / "unzipped"
             unzipped.mkdir()
-            result = unzip_wheel(wheel.path, unzipped, filename=wheel.filename)
+            with _unzip_slot():
+                result = unzip_wheel(wheel.path, unzipped, filename=wheel.filename)
             return self.cache.persist(unzipped, pointer, result.files)
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
@@ -169,25 +199,41 @@ class WheelDatabase:
         expected = hashes.to_verify(file.hashes, what=file.filename, url=shown,
                                     strict=bool(required_hashes))
         algorithms = hashes.algorithms(expected, required_hashes)
+        # The wheel's bytes are checked against a hash given from outside (the index, the
+        # URL's fragment, --hash): RECORD adds nothing then (see the module's docstring).
+        verify_record = not expected and not required_hashes
         local = _local_path(file.url)
         kept = self._kept_download(page, file)
         with self.cache.temp_dir() as tmp:
-            if local is not None or kept is not None:
-                wheel = Path(local) if local is not None else kept
-                assert wheel is not None
-                try:
-                    actual = hashes.read_file(wheel, algorithms) if algorithms else {}
-                except OSError as e:
-                    if kept is not None:
-                        raise CacheChangedError(f"the kept download {kept} vanished") from e
-                    raise UnzipError(f"cannot read the wheel {wheel}: {e.strerror or e}") from e
-            else:
-                wheel = tmp / file.filename
-                actual = self._download(file, wheel, algorithms)
-            hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
-            unzipped = tmp / "unzipped"
-            unzipped.mkdir()
-            result = unzip_wheel(wheel, unzipped, filename=file.filename)
+            wheel: Path | bytes
+            body: _Body | None = None
+            try:
+                on_disk = Path(local) if local is not None else kept
+                if on_disk is not None:
+                    wheel = on_disk
+                    try:
+                        actual = hashes.read_file(on_disk, algorithms) if algorithms else {}
+                    except OSError as e:
+                        if kept is not None:
+                            raise CacheChangedError(
+                                f"the kept download {kept} vanished") from e
+                        raise UnzipError(
+                            f"cannot read the wheel {on_disk}: {e.strerror or e}") from e
+                else:
+                    body = _Body(file.filename, tmp / file.filename, file.size, algorithms,
+                                 self.reporter)
+                    self._download(file, body)
+                    wheel = body.content()
+                    actual = body.digests.hexdigests()
+                hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
+                unzipped = tmp / "unzipped"
+                unzipped.mkdir()
+                with _unzip_slot():
+                    result = unzip_wheel(wheel, unzipped, filename=file.filename,
+                                         verify_record=verify_record)
+            finally:
+                if body is not None:
+                    body.close()
             self._check_metadata(page, file, result.metadata)
             return self.cache.persist(unzipped, pointer, result.files)
 
@@ -226,50 +272,157 @@ class WheelDatabase:
                                  file.filename)
         return entry.path if entry.path.is_file() else None
 
-    def _download(self, file: IndexFile, dest: Path, algorithms: set[str]) -> dict[str, str]:
-        download = _Download(file.filename, dest, algorithms, self.reporter)
+    def _download(self, file: IndexFile, body: _Body) -> None:
         if self.reporter:
             self.reporter.on_fetch_start(file.filename, file.size)
         try:
-            self.registry.cached.http.stream(file.url, download.write, download.restart)
+            self.registry.stream(file.url, body.write, body.restart)
         finally:
-            download.close()
             if self.reporter:
                 self.reporter.on_fetch_done(file.filename)
-        return download.digests.hexdigests()
 
 
-class _Download:
-    """A file being downloaded: written and hashed as it streams, restartable on a retry."""
+class _MemoryBudget:
+    """Bytes of downloads held in memory at once, from the start of their download to the end
+    of their unzip."""
 
-    def __init__(self, name: str, dest: Path, algorithms: set[str],
-                 reporter: FetchReporter | None) -> None:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.free = total
+        self._changed = threading.Condition()
+
+    def reserve(self, size: int) -> bool:
+        """Take ``size`` bytes, waiting for earlier downloads to be unzipped if need be; False
+        (at once) when ``size`` is more than the whole budget."""
+        if size > self.total:
+            return False
+        with self._changed:
+            while self.free < size:
+                self._changed.wait(0.25)
+                check()  # Ctrl-C
+            self.free -= size
+        return True
+
+    def try_reserve(self, size: int) -> bool:
+        """Take ``size`` bytes if they are free now."""
+        with self._changed:
+            if self.free < size:
+                return False
+            self.free -= size
+            return True
+
+    def release(self, size: int) -> None:
+        if size:
+            with self._changed:
+                self.free += size
+                self._changed.notify_all()
+
+
+#: Downloads kept in memory at once, process-wide (a download that does not fit goes to a
+#: temporary file; one whose size the index gives waits for room instead, if it can ever fit).
+MEMORY_BUDGET = _MemoryBudget(256 << 20)
+#: Room taken at a time for a download whose size is not known in advance.
+_STEP = 4 << 20
+
+
+class _Body:
+    """A wheel being downloaded: hashed as it streams in, and kept in memory when the budget
+    has room (most wheels), else written to a temporary file; restartable on a retry."""
+
+    def __init__(self, name: str, dest: Path, size: int | None, algorithms: set[str],
+                 reporter: FetchReporter | None, budget: _MemoryBudget | None = None) -> None:
         self.name = name
         self.dest = dest
         self.algorithms = algorithms
         self.reporter = reporter
+        self.budget = budget or MEMORY_BUDGET
         self.received = 0
-        self.handle = open(dest, "wb")  # noqa: SIM115 - closed by close() and on restart
+        self.chunks: list[bytes] = []
+        self.handle: BinaryIO | None = None
         self.digests = hashes.Digests(algorithms)
+        self.reserved = 0
+        if size is not None:
+            if self.budget.reserve(size):
+                self.reserved = size
+            else:
+                self.handle = open(dest, "wb")  # noqa: SIM115 - closed by close()
 
     def write(self, chunk: bytes) -> None:
-        self.handle.write(chunk)
         self.digests.update(chunk)
         self.received += len(chunk)
+        if self.handle is None and self.received > self.reserved:
+            more = max(_STEP, self.received - self.reserved)
+            if self.budget.try_reserve(more):
+                self.reserved += more
+            else:
+                self._spill()
+        if self.handle is not None:
+            self.handle.write(chunk)
+        else:
+            self.chunks.append(chunk)
         if self.reporter:
             self.reporter.on_fetch_progress(self.name, len(chunk))
 
+    def _spill(self) -> None:
+        """Go on in the temporary file: the budget has no more room."""
+        self.handle = open(self.dest, "wb")  # noqa: SIM115 - closed by close()
+        self.handle.writelines(self.chunks)
+        self.chunks.clear()
+        self.budget.release(self.reserved)
+        self.reserved = 0
+
     def restart(self) -> None:
         """Start over (the connection broke and the request is retried)."""
-        self.handle.close()
-        self.handle = open(self.dest, "wb")  # noqa: SIM115
+        self.chunks.clear()
+        if self.handle is not None:
+            self.handle.seek(0)
+            self.handle.truncate()
         self.digests = hashes.Digests(self.algorithms)
         if self.reporter and self.received:
             self.reporter.on_fetch_progress(self.name, -self.received)
         self.received = 0
 
+    def content(self) -> bytes | Path:
+        """The whole wheel: its bytes, or the temporary file that holds them."""
+        if self.handle is not None:
+            self.handle.close()
+            return self.dest
+        content = b"".join(self.chunks)
+        self.chunks.clear()
+        return content
+
     def close(self) -> None:
-        self.handle.close()
+        """Done with it (unzipped, or failed): give its room back."""
+        if self.handle is not None:
+            self.handle.close()
+        self.chunks.clear()
+        self.budget.release(self.reserved)
+        self.reserved = 0
+
+
+_slots: threading.BoundedSemaphore | None = None
+
+
+@contextmanager
+def _unzip_slot() -> Iterator[None]:
+    """Unzip at most as many wheels at once as there are cores: inflating is CPU work, and
+    more threads only fight over the GIL, while the downloads go on in the other threads."""
+    global _slots
+    if _slots is None:
+        _slots = threading.BoundedSemaphore(_cores())
+    while not _slots.acquire(timeout=0.25):
+        check()  # Ctrl-C
+    try:
+        yield
+    finally:
+        _slots.release()
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _vanished(future: Future[Path]) -> bool:
@@ -297,8 +450,6 @@ def _satisfies(required_hashes: Sequence[str], file: IndexFile) -> bool:
     named = hashes.key(file.hashes)
     return (named is not None and _local_path(file.url) is None
             and f"{named[0]}:{named[1]}" in required_hashes)
-
-
 
 
 class DistributionDatabase:

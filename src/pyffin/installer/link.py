@@ -2,10 +2,11 @@
 
 The archive's files are linked into the scheme's directories in one tight loop: each target
 directory is created once, each file is one ``link``/``copy``/``clone``/``symlink`` call, and
-RECORD hashes come from the archive's RECORD (checked when it was unzipped) instead of reading
-every file again. What an install generates — launchers, scripts with a ``#!python`` line, the
-dist-info's RECORD, INSTALLER, REQUESTED and ``direct_url.json`` — is written, never linked, so
-no archive file is ever changed through a link.
+RECORD hashes come from the archive's RECORD instead of reading every file again (checked when
+it was unzipped, or vouched for by the wheel's own verified hash: see
+:mod:`pyffin.distribution.database`). What an install generates — launchers, scripts with a
+``#!python`` line, the dist-info's RECORD, INSTALLER, REQUESTED and ``direct_url.json`` — is
+written, never linked, so no archive file is ever changed through a link.
 
 The dist-info directory is assembled under a temporary name and renamed into place last: a
 ``.dist-info`` directory in site-packages is always complete, so an interrupted install leaves
