@@ -103,3 +103,23 @@ def test_pool_threads_are_daemons_that_keep_going_after_a_failing_call() -> None
     pool.shutdown()
     with pytest.raises(RuntimeError):
         pool.submit(print)
+
+
+def test_work_runs_in_the_context_it_was_handed_over_from() -> None:
+    """So that what a caller routed there (a Python API call's messages, pyffin.log.routed)
+    follows its work onto the pool's threads and run_in_threads' threads."""
+    from pyffin import log
+    from pyffin.futures import ThreadPool
+
+    heard: list[str] = []
+    pool = ThreadPool(2, "test")
+    with log.routed(lambda level, message: heard.append(message)):
+        done: Future[None] = Future()
+        pool.submit(done.run, lambda: log.warn("from the pool"))
+        done.result()
+        run_in_threads(lambda n: log.warn(f"from thread {n}"), [1, 2], workers=2)
+    outside: Future[None] = Future()
+    pool.submit(outside.run, lambda: log.debug("not routed"))
+    outside.result()
+    assert sorted(heard) == ["from the pool", "from thread 1", "from thread 2"]
+    pool.shutdown()

@@ -40,3 +40,32 @@ class CacheError(PyffinError):
 
 class LockError(CacheError):
     """An inter-process lock could not be taken."""
+
+
+class OSFailure(PyffinError):
+    """The operating system refused something pyffin did not expect to fail (a file that
+    could not be read or written, a permission). The :class:`OSError` is its ``__cause__``.
+
+    The command line reports such errors itself; the Python API raises this instead, so that
+    a caller catches :class:`PyffinError` alone."""
+
+    exit_code = 2
+
+
+class InternalError(PyffinError):
+    """A bug in pyffin: an unexpected exception, its ``__cause__``, escaped an operation of
+    the Python API (which raises only :class:`PyffinError`)."""
+
+    exit_code = 2
+
+
+class InconsistentEnvironmentError(PyffinError):
+    """After a change asked to be strict, installed packages' dependencies are missing or of
+    the wrong version: :attr:`problems` lists them (``pip check``'s), :attr:`result` says what
+    the change did (it was made)."""
+
+    def __init__(self, message: str, *, problems: tuple[object, ...], result: object,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+        self.result = result

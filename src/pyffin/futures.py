@@ -107,7 +107,9 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
             except BaseException:
                 return  # interrupted: the caller is told by the future
 
-    threads = [threading.Thread(target=work, daemon=True)
+    from contextvars import copy_context
+
+    threads = [threading.Thread(target=copy_context().run, args=(work,), daemon=True)
                for _ in range(min(workers, len(items)))]
     for thread in threads:
         thread.start()
@@ -118,8 +120,9 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
 
 class ThreadPool:
     """Up to ``max_workers`` daemon threads running submitted calls, started as needed (as
-    :class:`concurrent.futures.ThreadPoolExecutor` does). A call reports its outcome through
-    its own :class:`Future`; what it raises is dropped here."""
+    :class:`concurrent.futures.ThreadPoolExecutor` does), each in the :mod:`contextvars`
+    context it was submitted from. A call reports its outcome through its own
+    :class:`Future`; what it raises is dropped here."""
 
     def __init__(self, max_workers: int, name: str) -> None:
         self._max_workers = max_workers
@@ -141,7 +144,11 @@ class ThreadPool:
                 import queue
 
                 self._queue = queue.SimpleQueue()
-            self._queue.put((fn, args))
+            # In the submitter's context: what it routed there (a Python API call's messages,
+            # see pyffin.log.routed) follows its work into the pool.
+            from contextvars import copy_context
+
+            self._queue.put((copy_context().run, (fn, *args)))
             if self._idle.acquire(blocking=False):
                 return  # a waiting thread takes it
             if self._threads < self._max_workers:

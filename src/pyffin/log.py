@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextvars import ContextVar, Token
+
 DEBUG = 10
 INFO = 20
 WARNING = 30
@@ -19,6 +23,9 @@ Sink = Callable[[int, str], None]
 _sink: Sink | None = None
 _level = INFO
 _warned: set[str] = set()
+#: The sink and level of the operation running in this context (:class:`routed`); made on
+#: first use, so that the command line never imports :mod:`contextvars`.
+_route: ContextVar[tuple[Sink, int] | None] | None = None
 
 
 def configure(sink: Sink | None, level: int = INFO) -> None:
@@ -30,10 +37,20 @@ def configure(sink: Sink | None, level: int = INFO) -> None:
 
 def enabled(level: int) -> bool:
     """Whether a message at ``level`` would be shown; check it before costly formatting."""
+    if _route is not None:
+        route = _route.get()
+        if route is not None:
+            return level >= route[1]
     return level >= _level
 
 
 def emit(level: int, message: str) -> None:
+    if _route is not None:
+        route = _route.get()
+        if route is not None:  # the process's sink and level are not this call's
+            if level >= route[1]:
+                route[0](level, message)
+            return
     if level < _level:
         return
     if _sink is not None:
@@ -64,3 +81,30 @@ def warn_once(message: str, *, key: str | None = None) -> None:
         return
     _warned.add(key)
     warn(message)
+
+
+
+class routed:
+    """``with routed(sink, level):`` sends the messages at ``level`` or above of the code run
+    inside (in this thread, and in the work it hands to the I/O pool, which runs in the
+    submitter's context) to ``sink``, instead of the process's sink at its level: one Python
+    API call's messages reach that call's callback, whatever the command line configured
+    in the same process."""
+
+    __slots__ = ("_route", "_token")
+
+    def __init__(self, sink: Sink, level: int = INFO) -> None:
+        self._route = (sink, level)
+        self._token: Token[tuple[Sink, int] | None] | None = None
+
+    def __enter__(self) -> None:
+        global _route
+        if _route is None:
+            from contextvars import ContextVar
+
+            _route = ContextVar("pyffin_log_route", default=None)
+        self._token = _route.set(self._route)
+
+    def __exit__(self, *exc: object) -> None:
+        assert _route is not None and self._token is not None
+        _route.reset(self._token)

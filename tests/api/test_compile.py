@@ -50,10 +50,12 @@ def test_the_api_is_reexported_lazily() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_pyffin_compile_is_the_api_function() -> None:
+def test_pyffin_compile_is_the_documented_function_over_the_operation() -> None:
     import pyffin as top
+    import pyffin.api.public
 
-    assert top.compile is pyffin.api.compile
+    assert top.compile is pyffin.api.public.compile
+    assert pyffin.api.compile is pyffin.api.resolving.compile  # what the command line runs
 
 
 def test_compile_takes_groups_scripts_and_no_deps(session: pyffin.api.Session, tmp_path: Path,

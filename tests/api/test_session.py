@@ -76,3 +76,24 @@ def test_parsed_requirements_are_kept_by_the_session_not_the_process(session: Se
     assert other.parser.parse("lib>=1") is not session.parser.parse("lib>=1")
     # Without a parser nothing is kept anywhere.
     assert parse_dependency("lib>=1") is not parse_dependency("lib>=1")
+
+
+def test_a_session_reads_configuration_only_when_asked(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIP_INDEX_URL", "https://pip-env.example/simple")
+    (tmp_path / "pip.conf").write_text("[global]\nextra-index-url = https://conf.example/s\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(tmp_path / "pip.conf"))
+    (tmp_path / "pyffin.toml").write_text('find-links = ["https://toml.example/links"]\n')
+    monkeypatch.chdir(tmp_path)
+
+    def locations(**options: object) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        session = Session(Cache(tmp_path / "cache"), **options)  # type: ignore[arg-type]
+        found = session.configure().locations
+        return found.index_url, found.extra_index_urls, found.find_links
+
+    assert locations() == ("https://pypi.org/simple", (), ())
+    assert locations(config="auto") == ("https://pip-env.example/simple",
+                                        ("https://conf.example/s",),
+                                        ("https://toml.example/links",))
+    (tmp_path / "ci.toml").write_text('index-url = "https://ci.example/simple"\n')
+    assert locations(config=tmp_path / "ci.toml") == ("https://ci.example/simple", (), ())

@@ -62,6 +62,19 @@ def test_output_is_pinned_sorted_and_annotated(tmp_path: Path, index: IndexServe
     assert "Resolved 3 packages in " in result.stderr
 
 
+def test_an_input_inside_the_working_directory_is_annotated_relative_to_it(
+        tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv: ``# via -r`` shows an absolute input path relative to the working directory when
+    it lies inside it, and as given otherwise."""
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    inside = compile_(tmp_path, index, "app\n", name="sub/req.in")
+    assert "    # via -r sub/req.in\n" in inside.stdout, inside
+    monkeypatch.chdir(tmp_path / "sub")
+    outside = compile_(tmp_path, index, "app\n", name="req.in")
+    assert f"    # via -r {tmp_path / 'req.in'}\n" in outside.stdout, outside
+
+
 def test_a_warm_compile_makes_no_request(tmp_path: Path, index: IndexServer) -> None:
     first = compile_(tmp_path, index, "app\n")
     requests = index.count()
@@ -508,3 +521,35 @@ def test_a_compiled_editable_installs_as_editable(projects: IndexServer, tmp_pat
     assert synced.returncode == 0, synced
     freeze = pyffin("pip", "freeze", "--python", "env/bin/python")
     assert freeze.stdout == f"-e {(tmp_path / 'proj').as_uri()}\nlib==1.0\n"
+
+
+def test_a_cold_compile_makes_only_the_requests_it_needs(
+        tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The newest releases need a newer Python than the target, on the page (per file) or only
+    # in their metadata; one has no wheel for the target at all. Counted: one request per
+    # page and per metadata file the answer needs, never a distribution file, never a build.
+    log = tmp_path / "backend.log"
+    monkeypatch.setenv("PYFFIN_TEST_BACKEND_LOG", str(log))
+    s = index_server
+    s.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib", "native", "tool"]))
+    s.add_wheel(WheelSpec("app", "2.0", requires_dist=["lib"], requires_python=">=3.13"),
+                requires_python=">=3.13")
+    s.add_wheel(WheelSpec("lib", "1.0"))
+    s.add_wheel(WheelSpec("lib", "2.0", requires_python=">=3.13"), requires_python=">=3.13")
+    s.add_sdist(SdistSpec("lib", "2.0", requires_python=">=3.13"), requires_python=">=3.13")
+    s.add_wheel(WheelSpec("native", "1.0"))
+    s.add_sdist(SdistSpec("native", "1.0"))
+    s.add_wheel(WheelSpec("native", "2.0", tags=["cp313-cp313-manylinux_2_17_x86_64"]))
+    s.add_sdist(SdistSpec("native", "2.0", requires_python=">=3.13"), requires_python=">=3.13")
+    s.add_wheel(WheelSpec("tool", "1.0"))
+    s.add_wheel(WheelSpec("tool", "2.0", requires_python=">=3.13"), requires_python="")
+    result = compile_(tmp_path, s, "app\n", "--python-version", "3.12")
+    assert pins(result) == ["app==1.0", "lib==1.0", "native==1.0", "tool==1.0"], result
+    assert sorted(r.path for r in s.request_log) == [
+        "/files/app-1.0-py3-none-any.whl.metadata",
+        "/files/lib-1.0-py3-none-any.whl.metadata",
+        "/files/native-1.0-py3-none-any.whl.metadata",
+        "/files/tool-1.0-py3-none-any.whl.metadata",
+        "/files/tool-2.0-py3-none-any.whl.metadata",  # only its metadata says Python 3.13
+        "/simple/app/", "/simple/lib/", "/simple/native/", "/simple/tool/"]
+    assert not log.exists()  # no backend ran

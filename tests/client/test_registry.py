@@ -296,3 +296,34 @@ def test_a_listed_file_streams_through_the_client(cache: Cache, index_server: In
     client(cache, index_server).stream(index_server.file_url(wheel.name), chunks.append,
                                        chunks.clear)
     assert b"".join(chunks) == wheel.read_bytes()
+
+
+def test_a_cold_cache_is_not_read_for_each_lookup(cache: Cache, index_server: IndexServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # In the calling thread (the solver's), each failed read would wait for the interpreter
+    # lock that the threads parsing pages hold; the pool's own reads do not matter.
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("bar", "1.0"))
+    reads: list[str] = []
+    real_read = Cache.read_stamped_record
+
+    def counted(self: Cache, entry: Any, decode: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            reads.append(entry.name)
+        return real_read(self, entry, decode)
+
+    monkeypatch.setattr(Cache, "read_stamped_record", counted)
+    cold = client(cache, index_server)
+    for name in ("foo", "bar"):
+        page = cold.prefetch_project(name).result()[0]
+        wheel = next(page.page.wheels("1.0")).file
+        assert cold.prefetch_wheel_metadata(page, wheel).result().name == name
+    assert reads == []
+    requests = index_server.count()
+    warm = client(cache, index_server)  # a later process reads what the first one wrote
+    for name in ("foo", "bar"):
+        page = warm.prefetch_project(name).result()[0]
+        wheel = next(page.page.wheels("1.0")).file
+        assert warm.prefetch_wheel_metadata(page, wheel).result().name == name
+    assert index_server.count() == requests
+    assert len(reads) == 4

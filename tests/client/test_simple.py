@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,103 @@ def test_legacy_sdist_names_are_read_as_uv_reads_them() -> None:
         '<a href="pybbox-latest-x.tar.gz">a</a>'), "text/html")
     assert sorted(page.versions) == ["0.0.4", "0.0.5a0", "0.0.6b2"]
     assert next(page.sdists("0.0.5a0")).filename == "pybbox-0.0.5-alpha.zip"
+
+
+@pytest.mark.parametrize("href", [
+    "foo-1.0.tar.gz", "../../files/foo-1.0.tar.gz", "./foo-1.0.tar.gz", "/files/foo-1.0.tar.gz",
+    "//cdn.example.org/a/foo-1.0.tar.gz", "../x/../files/foo-1.0.tar.gz",
+    "files/foo-1.0.tar.gz?token=1", "files/foo-1.0.tar.gz;p", "files/foo%2D1.0.tar.gz",
+    "a/b/.", "a/b/..", "a/b/", "c:foo-1.0.tar.gz", " foo-1.0.tar.gz", "a\tb/foo-1.0.tar.gz",
+])
+@pytest.mark.parametrize("base", [URL, "https://example.org/simple/foo", "file:///srv/s/foo/",
+                                  "https://example.org/simple/foo/?page=2"])
+def test_relative_links_join_as_urljoin_joins_them(base: str, href: str) -> None:
+    from urllib.parse import urljoin
+
+    from pyffin.client.simple import _Links
+
+    links = _Links(base)
+    links.url("files/other-1.0.tar.gz")  # a directory joined before is reused, not misused
+    assert links.url(href)[0] == urljoin(base, href)
+
+
+@pytest.mark.parametrize("value", [
+    "2024-01-02T03:04:05.123456Z", "2024-01-02T03:04:05Z", "1970-01-01T00:00:00.000001Z",
+    "2099-12-31T23:59:59.999999Z", "1900-02-28T12:00:00Z", "2024-02-30T03:04:05Z",
+    "2024-01-02T24:04:05Z", "2024-01-02T03:04:05.12Z", "2024-01-02T03:04:05.123456+01:00",
+    "2024-01-02 03:04:05Z", "2024-01-02T03:04:0\u0665Z", "not a time", "",
+])
+def test_upload_times_are_the_timestamps_datetime_gives(value: str) -> None:
+    from datetime import datetime
+
+    from pyffin.client.simple import _upload_time
+
+    try:
+        expected: float | None = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        expected = None
+    assert _upload_time(value, {}) == expected
+
+
+def test_wheel_filenames_are_parsed_as_packaging_parses_them() -> None:
+    names = ["foo-1.0-py3-none-any.whl", "Foo-1.0.0-1-py2.py3-none-any.whl",
+             "foo-1.0-2b-py3-none-any.whl", "foo-1.0-x-py3-none-any.whl",
+             "foo-1.0-py3-none-any.whl", "foo-v1-py3-none-any.whl", "foo-1.0-py3-none.whl",
+             "foo__bar-1.0-py3-none-any.whl", "foo-1.0-3.11-none-any.whl",
+             "foo-1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+             "foo-01.0-py3-none-any.whl", "bar-1.0-py3-none-any.whl", "foo-1.0--py3-none-any.whl"]
+    page = parse_page("foo", URL, html(*(f'<a href="{n}">x</a>' for n in names)), "text/html")
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    expected: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+    for filename in names:
+        try:
+            name, version, build, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename:
+            continue
+        if name == "foo":
+            expected.setdefault(str(version), []).append((
+                filename, tuple(sorted(str(t) for t in tags)),
+                "".join(map(str, build)) if build else ""))
+    assert {key: [(row[0], row[8], row[9]) for row in wheels]
+            for key, (wheels, _) in page.versions.items()} == expected
+
+
+def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import packaging.utils
+
+    from pyffin.client.simple import FilenameParts
+
+    parsed: list[str] = []
+    real = packaging.utils.parse_wheel_filename
+
+    def counted(filename: str) -> Any:
+        parsed.append(filename)
+        return real(filename)
+
+    monkeypatch.setattr(packaging.utils, "parse_wheel_filename", counted)
+    parts = FilenameParts()  # what a registry keeps for its session
+    for project in ("foo", "bar"):
+        page = parse_page(project, URL, html(*(
+            f'<a href="{project}-{v}-{tag}.whl">x</a>' for v in ("1.0", "2.0")
+            for tag in ("py3-none-any", "cp311-cp311-manylinux_2_17_x86_64"))), "text/html",
+            parts)
+        assert len(page) == 4
+    # A name part per project, each tag set once in all: not once per file or per page.
+    assert sorted(parsed) == ["a-0-cp311-cp311-manylinux_2_17_x86_64.whl",
+                              "a-0-py3-none-any.whl", "bar-0-py3-none-any.whl",
+                              "foo-0-py3-none-any.whl"]
+
+
+@pytest.mark.parametrize("href", [
+    "../../files/foo-1.0.tar.gz", "https://example.org/files/foo-1.0.tar.gz",
+    "https://u:p@example.org/files/foo-1.0.tar.gz", "../../files/foo-1.0.tar.gz#sha256=" + SHA,
+])
+@pytest.mark.parametrize("page_url", [URL, "https://user:secret@example.org/simple/foo/"])
+def test_json_links_are_absolute_without_credentials(page_url: str, href: str) -> None:
+    page = parse_page("foo", page_url, json_page([{"filename": "foo-1.0.tar.gz", "url": href,
+                                                   "hashes": {}}]),
+                      "application/vnd.pypi.simple.v1+json")
+    sdist = next(page.sdists("1.0"))
+    assert sdist.url == "https://example.org/files/foo-1.0.tar.gz"
+    assert sdist.hashes == ((("sha256", SHA),) if "#" in href else ())

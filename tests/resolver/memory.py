@@ -20,7 +20,7 @@ from pyffin.resolver.errors import NoSolutionError, PackageNotFoundError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.resolution import Resolution
 from pyffin.resolver.solver import resolve
-from pyffin.resolver.source import Candidate, Dropped, PackageSource
+from pyffin.resolver.source import Candidate, Dropped, Likely, PackageSource
 
 #: CPython 3.11.7 on x86_64 Linux.
 TARGET = {
@@ -74,6 +74,9 @@ class MemorySource(PackageSource):
     urls: dict[str, str] = field(default_factory=dict)
     #: Versions the index lists without a file for the target (not candidates).
     no_files: dict[str, list[Dropped]] = field(default_factory=dict)
+    #: The version each prefetch of candidates guessed the solver would choose first (see
+    #: :meth:`PackageSource.prefetch_candidates`); ``None``: no guess.
+    guesses: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._releases = {
@@ -107,8 +110,14 @@ class MemorySource(PackageSource):
             provides_extra=tuple(release.extras),
         )
 
-    def prefetch_candidates(self, name: NormalizedName) -> None:
+    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None) -> None:
         self.calls.append(("prefetch_candidates", name, None))
+        found = None
+        if likely is not None:
+            found = next((str(c.version) for c in sorted(
+                self._candidates.get(name, ()), key=lambda c: c.version, reverse=True)
+                if likely(c.version, c.yanked, c.requires_python)), None)
+        self.guesses[name] = found
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
         self.calls.append(("prefetch", name, str(version)))

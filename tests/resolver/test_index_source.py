@@ -404,3 +404,31 @@ def test_a_legacy_sdist_name_is_a_candidate(cache: Cache, index_server: IndexSer
     src = source(cache, index_server)
     assert versions(src, "pybbox") == ["0.0.5a0"]
     assert src.files("pybbox", Version("0.0.5a0")).best.label == "pybbox-0.0.5-alpha.zip"
+
+
+def test_the_likely_version_s_metadata_is_asked_for_as_soon_as_its_page_arrives(
+        cache: Cache, index_server: IndexServer) -> None:
+    # The thread that parsed the page asks for it: the solver finds it fetched (or in flight)
+    # when it comes to decide, without a round trip through its own thread first.
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "1.5"))
+    index_server.add_wheel(WheelSpec("foo", "2.0"), requires_python=">=3.99")
+    src = source(cache, index_server)
+    asked: list[tuple[str, bool, str | None]] = []
+
+    def likely(version: Version, yanked: bool, requires_python: str | None) -> bool:
+        asked.append((str(version), yanked, requires_python))
+        return requires_python is None
+
+    src.prefetch_candidates(name("foo"), likely)
+    src.registry.prefetch_project("foo").result()
+    assert asked == [("2.0", False, ">=3.99"), ("1.5", False, None)]
+    assert src.is_ready(name("foo"), None)
+    # In flight once the page is there, though nothing else was asked of the source.
+    in_flight = src.metadata_futures._prefetched[(name("foo"), Version("1.5"))]
+    assert in_flight.result().version == "1.5"
+    assert index_server.count("/files/foo-1.5-py3-none-any.whl.metadata") == 1
+    assert src.metadata(name("foo"), Version("1.5")).version == "1.5"
+    assert index_server.count("/files/foo-1.5-py3-none-any.whl.metadata") == 1
+    assert [r.path for r in index_server.request_log if r.path.startswith("/files/")] == [
+        "/files/foo-1.5-py3-none-any.whl.metadata"]

@@ -390,6 +390,18 @@ def test_dependencies_are_announced_before_they_are_needed() -> None:
     assert calls.index(("prefetch", "click", "8.1.8")) < calls.index(("metadata", "click", "8.1.8"))
 
 
+def test_the_version_guessed_before_the_versions_are_known_is_the_one_chosen() -> None:
+    # The newest final, not yanked release whose Requires-Python fits, that the requirements
+    # allow: what the solver then chooses, so its metadata is worth fetching right away.
+    universe = {"root": {"1.0": ["a", "b<2"]},
+                "a": {"3.0": Release(python=">=3.99"), "2.1b1": [], "2.0": Release(yanked=True),
+                      "1.5": [], "1.0": []},
+                "b": {"2.0": [], "1.9": [], "1.0": []}}
+    source = MemorySource(universe)
+    assert pins(source, "root", "b<1.9") == {"a": "1.5", "b": "1.0", "root": "1.0"}
+    assert source.guesses == {"root": "1.0", "a": "1.5", "b": "1.0"}
+
+
 def test_packages_whose_data_arrived_are_decided_first() -> None:
     universe = {"root": {"1.0": ["slow", "fast"]}, "slow": {"1.0": []}, "fast": {"1.0": []}}
     source = MemorySource(universe, slow={"slow"})

@@ -1,11 +1,10 @@
-"""pyffin's Python API: the operations of the command line, usable without it.
+"""The operations of the command line, usable without it.
 
-::
-
-    import pyffin
-
-    result = pyffin.compile(["requirements.in"])
-    print(result.to_requirements_txt())
+The documented, stable surface is :mod:`pyffin`'s (``pyffin.compile``, ``pyffin.install``...,
+defined in :mod:`pyffin.api.public`, described in ``docs/api.md``), which takes every option
+as a keyword named after its flag and reads no configuration unless asked. The modules here
+are what it and the command line run: :func:`compile` here is
+:func:`pyffin.api.resolving.compile`, which takes a :class:`Session` and option objects.
 
 Functions are imported on first use, so ``import pyffin`` stays cheap.
 """

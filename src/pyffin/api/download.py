@@ -50,6 +50,13 @@ class DownloadResult:
     #: Seconds spent resolving, and saving (fetching, building, copying).
     timings: dict[str, float]
 
+    def __repr__(self) -> str:
+        from pyffin.api.resolving import listed
+
+        saved = listed([f"{file.path.name} ({file.status})" for file in self.files
+                        if file.path is not None])
+        return f"DownloadResult({self.target.description}: {saved})"
+
 
 def download(
     sources: Sequence[str | Path] = (),

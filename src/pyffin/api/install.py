@@ -79,6 +79,17 @@ class InstallResult:
         #: The requirement files read, nested ones included (``-``: standard input).
         self.sources: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        from pyffin.api.resolving import listed
+
+        def pins(pairs: list[tuple[str, str]]) -> str:
+            return "[" + listed([f"{name}=={version}" for name, version in pairs]) + "]"
+
+        resolved = "" if self.resolved is None else f", resolved={self.resolved}"
+        dry_run = ", dry_run=True" if self.dry_run else ""
+        return (f"InstallResult({self.environment.prefix}, installed={pins(self.installed)}, "
+                f"removed={pins(self.removed)}, audited={self.audited}{resolved}{dry_run})")
+
 
 @record
 class ChangeOptions:
@@ -226,8 +237,11 @@ def uninstall(
         result.removed = sorted((d.normalized_name, d.version) for d in doomed)
         if not dry_run:
             leftovers.remove(debris)
+            announce = operation.session.reporter
             for dist in doomed:
                 remove(dist, env.scheme)
+                if announce is not None:
+                    announce.on_uninstall(dist.normalized_name, dist.version)
     result.timings["uninstall"] = time.perf_counter() - started
     return result
 

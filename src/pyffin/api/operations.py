@@ -403,9 +403,9 @@ def prepare_and_install(
     caller holds the environment's lock.
 
     ``python`` is the interpreter scripts run (their shebang). ``hashes`` are the required
-    hashes by name (hash-checking mode). ``reporter`` hears how downloads progress;
-    ``timings`` receives the seconds spent preparing, uninstalling and installing. Returns
-    how many wheels were fetched or built.
+    hashes by name (hash-checking mode). ``reporter`` hears how downloads progress, the
+    session's reporter each removal and install; ``timings`` receives the seconds spent
+    preparing, uninstalling and installing. Returns how many wheels were fetched or built.
     """
     from pyffin.distribution.database import DistributionDatabase, WheelDatabase
     from pyffin.futures import run_in_threads
@@ -454,8 +454,11 @@ def prepare_and_install(
                         strict=True))
     debris.sweep(scheme)  # the scripts directory's and the prefix's too
     started = time.perf_counter()
+    announce = session.reporter
     for dist in plan.to_remove:
         remove(dist, scheme)
+        if announce is not None:
+            announce.on_uninstall(dist.normalized_name, dist.version)
     timings["uninstall"] = time.perf_counter() - started
     started = time.perf_counter()
     replaced: list[ReplacedFiles] = []
@@ -463,8 +466,9 @@ def prepare_and_install(
     def install(item: Wanted) -> object:
         archive = archives[item.name]
         try:
-            return prepared[item.name].install(requested=item.requested,
-                                               direct_url=item.direct_url, replaced=replaced)
+            installed = prepared[item.name].install(requested=item.requested,
+                                                    direct_url=item.direct_url,
+                                                    replaced=replaced)
         except InstallError as e:
             if archive.is_dir():
                 raise
@@ -475,6 +479,9 @@ def prepare_and_install(
                 f"cache while it was being installed ({archive})",
                 hint="was `pyffin cache clean --force` run meanwhile? Run the command "
                      "again: it finishes the install") from e
+        if announce is not None:
+            announce.on_install(item.name, item.version)
+        return installed
 
     # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side by
     # side. When two wheels ship the same file, which copy stays is not defined (as with

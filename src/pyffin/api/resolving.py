@@ -43,6 +43,16 @@ class CompileResult:
     elapsed: float
     sources: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        pins = listed([f"{package.name}=={package.version}"
+                       + (f" ; {package.marker}" if package.marker else "")
+                       for package in self.resolution])
+        from pyffin.resolver import Resolution
+
+        target = self.target.description if isinstance(self.resolution, Resolution) \
+            else "universal"
+        return f"CompileResult({target}: {pins})"
+
     def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
                             annotation_style: str = "split", emit_index_url: bool = False,
                             emit_find_links: bool = False,
@@ -91,6 +101,12 @@ class CompileResult:
                         written[package.name] = text
                     break
         return written
+
+
+def listed(items: Sequence[str], limit: int = 12) -> str:
+    """``a, b, c`` for a repr: the first ``limit`` items and how many more."""
+    shown = ", ".join(items[:limit])
+    return f"{shown}, ... ({len(items) - limit} more)" if len(items) > limit else shown
 
 
 def written_requirement(name: str, entry: RequirementEntry) -> str | None:

@@ -10,14 +10,16 @@ request for other settings is an error rather than silently ignored.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyffin.errors import PyffinError
 
 if TYPE_CHECKING:
+    from pyffin.api.public import PathLike
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
     from pyffin.futures import ThreadPool
@@ -33,9 +35,14 @@ class IndexConflictError(PyffinError):
 class Session:
     """Shared resources of an operation.
 
-    ``index`` holds the index settings given explicitly (flags); the environment, configuration
-    files, pip's configuration and the requirements files' own options are merged in by
-    :meth:`configure` (from ``configuration``, else a fresh read of them). ``refresh`` is
+    ``index`` holds the index settings given explicitly (flags); the requirements files' own
+    options are merged in by :meth:`configure`, and so are the configuration levels of
+    ``configuration`` (the command line's). Without one, ``config`` says what is read: by
+    default nothing at all — no ``pip.conf``, ``PIP_*`` or ``PYFFIN_*`` variable, no
+    ``pyffin.toml`` — so that a program embedding pyffin is not changed by its user's
+    configuration; ``"auto"`` reads everything the command line reads (``no_config`` then
+    drops the files, as ``--no-config``); a path reads that pyffin configuration file alone
+    (as ``--config-file``, without the variables). ``refresh`` is
     ``True`` for ``--refresh``; ``refresh_packages`` names packages for ``--refresh-package``.
     ``reporter`` hears how resolutions and builds progress.
     """
@@ -45,6 +52,7 @@ class Session:
         cache: Cache | None = None,
         *,
         index: IndexSettings | None = None,
+        config: str | os.PathLike[str] | None = None,
         no_config: bool = False,
         offline: bool = False,
         refresh: bool = False,
@@ -58,6 +66,7 @@ class Session:
 
         self.cache = (cache or Cache.from_settings()).init()
         self.index = index or IndexSettings()
+        self.config = config
         self.no_config = no_config
         self.offline = offline
         self.refresh = refresh
@@ -75,6 +84,40 @@ class Session:
         self._parser: DependencyParser | None = None
         self._lock = threading.Lock()
         self._pool_lock = threading.Lock()
+        #: Held by a call of the Python API (``pyffin.install(session=...)``) while it runs:
+        #: one at a time, since it hands the session its own reporter.
+        self.call_lock = threading.Lock()
+
+    @classmethod
+    def from_flags(
+        cls,
+        *,
+        index_url: str | None = None,
+        indexes: Sequence[str] = (),
+        extra_index_urls: Sequence[str] = (),
+        find_links: Sequence[str] = (),
+        no_index: bool = False,
+        index_strategy: str | None = None,
+        keyring_provider: str | None = None,
+        cert: PathLike | None = None,
+        allow_insecure_hosts: Sequence[str] = (),
+        cache_dir: PathLike | None = None,
+        no_cache: bool = False,
+        offline: bool = False,
+        refresh: bool = False,
+        refresh_packages: Sequence[str] = (),
+        config: PathLike | None = None,
+    ) -> Session:
+        """A session made from the index and cache keywords of the Python API's functions
+        (``docs/api.md``), as each call makes its own: to share one between calls."""
+        from pyffin.api.public import make_session
+
+        return make_session(
+            index_url=index_url, indexes=indexes, extra_index_urls=extra_index_urls,
+            find_links=find_links, no_index=no_index, index_strategy=index_strategy,
+            keyring_provider=keyring_provider, cert=cert,
+            allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
+            offline=offline, refresh=refresh, refresh_packages=refresh_packages, config=config)
 
     # ------------------------------------------------------------------------ indexes
     def configure(self, requirements: IndexSettings | None = None) -> RegistryClient:
@@ -85,11 +128,9 @@ class Session:
 
         Asking again for what merges to the same settings returns the same client; asking for
         others raises :class:`IndexConflictError` naming both (the first ones are in use)."""
-        from pyffin.settings import Configuration
-
         with self._lock:
             if self.configuration is None:
-                self.configuration = Configuration(no_config=self.no_config, cwd=self.cwd)
+                self.configuration = self.read_configuration()
             merged = self.configuration.index_settings(self.index, requirements)
             origins = dict(self.configuration.index_origins)
             if self._registry is not None:
@@ -107,6 +148,10 @@ class Session:
             self._registry = connect(self.cache, merged, offline=self.offline, refresh=refresh,
                                      pool=self.pool)
             return self._registry
+
+    def read_configuration(self) -> Configuration:
+        """The configuration ``config`` says to read (see the class)."""
+        return read_configuration(self.config, no_config=self.no_config, cwd=self.cwd)
 
     @property
     def registry(self) -> RegistryClient:
@@ -139,6 +184,20 @@ class Session:
 
             self._parser = DependencyParser()
         return self._parser
+
+
+def read_configuration(config: str | os.PathLike[str] | None, *, no_config: bool = False,
+                       cwd: Path | None = None) -> Configuration:
+    """The configuration levels ``config`` selects: none (``None``), all of them, as the
+    command line reads them (``"auto"``; ``no_config`` drops the files), or one pyffin
+    configuration file (a path)."""
+    from pyffin.settings import Configuration
+
+    if config is None:
+        return Configuration(no_config=True, environ={})
+    if os.fspath(config) == "auto":
+        return Configuration(no_config=no_config, cwd=cwd)
+    return Configuration(no_config=True, environ={}, config_file=config)
 
 
 def _conflict(used: IndexSettings, used_origins: dict[str, Found], asked: IndexSettings,

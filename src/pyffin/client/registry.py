@@ -28,7 +28,7 @@ from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
 from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.simple import ACCEPT, PageBuilder, parse_html, parse_page
+from pyffin.client.simple import ACCEPT, FilenameParts, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
@@ -184,18 +184,38 @@ class RegistryClient:
         self._projects = _Memo()
         self._metadata = _Memo()
         self._flat = _Memo()
+        #: Cache directories by path: absent when first looked at (see :meth:`may_be_cached`).
+        self._absent: dict[str, bool] = {}
+        #: Filename parts parsed on any page this client read (most recur across pages).
+        self._filename_parts = FilenameParts()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
         return self._projects.get(checked_name(name), lambda: self._fetch_project(name)).result()
 
-    def prefetch_project(self, name: str) -> Future[list[ProjectPage]]:
+    def prefetch_project(self, name: str,
+                         then: Callable[[list[ProjectPage]], None] | None = None,
+                         ) -> Future[list[ProjectPage]]:
         """Start fetching ``name``'s pages in the I/O pool; the future is shared. Pages the
         cache can answer are read right away, in this thread: handing a warm lookup to a
-        thread costs more than the lookup."""
+        thread costs more than the lookup.
+
+        ``then`` is given the pages in the pool thread that fetched them, before the future
+        says they are there (so what it leaves is seen by whoever waits for them); it is a
+        hint (what it raises is dropped), and is not called when the pages were known."""
         key = checked_name(name)
-        return self._projects.get(key, lambda: self._fetch_project(name), self.submit,
+
+        def fetch() -> list[ProjectPage]:
+            pages = self._fetch_project(name)
+            if then is not None:
+                try:
+                    then(pages)
+                except Exception as e:  # a hint: whoever needs the pages sees what is wrong
+                    log.debug(f"Nothing prefetched for {name}: {e}")
+            return pages
+
+        return self._projects.get(key, fetch, self.submit,
                                   fast=lambda: self._cached_project(key))
 
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
@@ -234,8 +254,27 @@ class RegistryClient:
         if single is None:
             return None
         index, entry = single
+        if not self.may_be_cached(entry.dir):
+            return None
         page = self.cached.cached(entry, SimplePage, package=name)
         return None if page is None else [ProjectPage(index, page)]
+
+    def may_be_cached(self, directory: Path) -> bool:
+        """Whether the cache may hold entries read from ``directory`` (an index's pages, an
+        index's wheel metadata): ``False`` when it did not exist the first time this client
+        looked (before this client wrote there), until :meth:`forget_absent`. A cold run then
+        asks its pool for every page and ``.metadata`` file without a failed ``open`` per
+        project and version in the solver's thread, each of which waited for the interpreter
+        lock that the threads parsing pages hold (what this client writes, it memoizes)."""
+        key = str(directory)
+        absent = self._absent.get(key)
+        if absent is None:
+            absent = self._absent[key] = not os.path.isdir(key)
+        return not absent
+
+    def forget_absent(self) -> None:
+        """Look at the cache again: records were written outside this client (summaries)."""
+        self._absent.clear()
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
@@ -267,11 +306,13 @@ class RegistryClient:
     def _index_page(self, index: str, name: str) -> SimplePage | None:
         url = f"{index.rstrip('/')}/{name}/"
         entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}")
+        self.may_be_cached(entry.dir)  # known before anything is written there
         try:
             return self.cached.get(
                 url, entry,
                 lambda response: parse_page(name, response.url, response.content,
-                                            response.headers.get("content-type")),
+                                            response.headers.get("content-type"),
+                                            self._filename_parts),
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 package=name)
         except HttpStatusError as e:
@@ -349,8 +390,10 @@ class RegistryClient:
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:
             return None
-        return self.cached.cached(self._metadata_entry(page, file), CoreMetadata,
-                                  package=page.page.name)
+        entry = self._metadata_entry(page, file)
+        if not self.may_be_cached(entry.dir.parent):
+            return None
+        return self.cached.cached(entry, CoreMetadata, package=page.page.name)
 
     def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
         local = _local_path(file.url)
@@ -358,6 +401,7 @@ class RegistryClient:
             return self._local_wheel_metadata(local, file.filename)
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
+        self.may_be_cached(entry.dir.parent)  # known before anything is written there
         if file.core_metadata is not None:
             return self.cached.get(
                 file.url + ".metadata", entry,

@@ -28,6 +28,7 @@ ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+h
 _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
+_WEB = ("https://", "http://")
 #: URL fragment keys that are not hashes.
 _NOT_HASHES = frozenset({"egg", "subdirectory"})
 
@@ -36,31 +37,122 @@ class IndexPageError(PyffinError):
     """An index page could not be parsed."""
 
 
-class PageBuilder:
-    """Collects files of one project, parsing and grouping their filenames."""
+_UNSEEN: Any = object()
 
-    def __init__(self, name: str, source: str) -> None:
+
+class FilenameParts:
+    """Parsed parts of distribution filenames (project names, versions, build tags, tag
+    sets), each distinct string parsed once for as long as this lives: the registry keeps one
+    for its session, so ``py3-none-any`` or a common version string is parsed once, not on
+    every page and file. Parsing is packaging's own (:func:`parse_wheel_filename` on a
+    filename whose other parts are valid, :class:`Version`), so the rules stay its rules."""
+
+    __slots__ = ("builds", "names", "sdist_names", "tags", "versions")
+
+    def __init__(self) -> None:
+        #: Part -> its value as a page row keeps it; ``None``: not valid.
+        self.names: dict[str, str | None] = {}
+        self.versions: dict[str, str | None] = {}
+        self.builds: dict[str, str | None] = {}
+        self.tags: dict[str, tuple[str, ...] | None] = {}
+        self.sdist_names: dict[str, str] = {}
+
+    def name(self, part: str) -> str | None:
+        found = self.names.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.names[part] = _wheel_part(f"{part}-0-py3-none-any.whl", 0)
+        return found  # type: ignore[no-any-return]
+
+    def version(self, part: str) -> str | None:
+        """The normalized version string (a page's key) of ``part``."""
+        found = self.versions.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            from packaging.version import InvalidVersion, Version
+
+            try:
+                found = str(Version(part))
+            except InvalidVersion:
+                found = None
+            self.versions[part] = found
+        return found  # type: ignore[no-any-return]
+
+    def build(self, part: str) -> str | None:
+        found = self.builds.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.builds[part] = _wheel_part(f"a-0-{part}-py3-none-any.whl", 2)
+        return found  # type: ignore[no-any-return]
+
+    def tag_set(self, part: str) -> tuple[str, ...] | None:
+        found = self.tags.get(part, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.tags[part] = _wheel_part(f"a-0-{part}.whl", 3)
+        return found  # type: ignore[no-any-return]
+
+    def sdist_name(self, part: str) -> str:
+        found = self.sdist_names.get(part)
+        if found is None:
+            from packaging.utils import canonicalize_name
+
+            found = self.sdist_names[part] = canonicalize_name(part)
+        return found
+
+
+def _wheel_part(filename: str, index: int) -> Any:
+    """One part of a wheel filename whose other parts are valid, parsed by
+    parse_wheel_filename, as a page row keeps it; ``None`` when it is not valid."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        value: Any = parse_wheel_filename(filename)[index]
+    except InvalidWheelFilename:
+        return None
+    if index == 2:
+        return "".join(map(str, value)) if value else ""
+    if index == 3:
+        return tuple(sorted(str(t) for t in value))
+    return value
+
+
+class PageBuilder:
+    """Collects files of one project, parsing and grouping their filenames.
+
+    A page lists thousands of wheels but few distinct project names, versions, build tags and
+    tag sets: each distinct part is parsed once (see :class:`FilenameParts`), not once per
+    file."""
+
+    def __init__(self, name: str, source: str, parts: FilenameParts | None = None) -> None:
         self.name = normalize_name(name)
         self.source = source
         self.versions: dict[str, tuple[list[Any], list[Any]]] = {}
+        self.parts = parts or FilenameParts()
+        #: A wheel filename's part before its tags -> ``(name, version key, build)``;
+        #: ``None``: not valid.
+        self._heads: dict[str, tuple[str, str, str] | None] = {}
 
     def add(self, file: IndexFile) -> None:
-        from packaging.utils import (
-            InvalidSdistFilename,
-            InvalidWheelFilename,
-            parse_sdist_filename,
-            parse_wheel_filename,
-        )
+        self.add_row(file.filename, file.to_tuple())
 
-        filename = file.filename
-        try:
-            if filename.endswith(".whl"):
-                name, version, build, tags = parse_wheel_filename(filename)
-                key = str(version)
-                row = (*file.to_tuple(), tuple(sorted(str(t) for t in tags)),
-                       "".join(map(str, build)) if build else "")
-                bucket = 0
-            elif filename.endswith((".tar.gz", ".zip")):
+    def add_row(self, filename: str, row: tuple[Any, ...]) -> None:
+        """Add a file given as its :meth:`IndexFile.to_tuple` row."""
+        if filename.endswith(".whl"):
+            self._add_wheel(filename, row)
+            return
+        if filename.endswith(".tar.gz"):
+            stem = filename[:-7]
+        elif filename.endswith(".zip"):
+            stem = filename[:-4]
+        else:
+            log.debug(f"Skipping {filename} on {self.source}: not a wheel or an sdist")
+            return
+        # parse_sdist_filename's split; what it refuses goes the long way, for its reason.
+        name_part, dash, version_part = stem.rpartition("-")
+        key = self.parts.version(version_part) if dash and name_part else None
+        if key is not None:
+            name = self.parts.sdist_name(name_part)
+        else:
+            from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+            try:
                 try:
                     name, version = parse_sdist_filename(filename)
                 except InvalidSdistFilename:
@@ -68,19 +160,52 @@ class PageBuilder:
                     if legacy is None:
                         raise
                     name, version = self.name, legacy
-                key = str(version)
-                row = file.to_tuple()
-                bucket = 1
-            else:
-                log.debug(f"Skipping {filename} on {self.source}: not a wheel or an sdist")
+            except InvalidSdistFilename as e:
+                log.debug(f"Skipping {filename} on {self.source}: {e}")
                 return
-        except (InvalidWheelFilename, InvalidSdistFilename) as e:
-            log.debug(f"Skipping {filename} on {self.source}: {e}")
-            return
+            key = str(version)
         if name != self.name:
             log.debug(f"Skipping {filename} on {self.source}: not a file of {self.name}")
             return
-        self.versions.setdefault(key, ([], []))[bucket].append(row)
+        rows = self.versions.get(key)
+        if rows is None:
+            rows = self.versions[key] = ([], [])
+        rows[1].append(row)
+
+    def _add_wheel(self, filename: str, row: tuple[Any, ...]) -> None:
+        # parse_wheel_filename's split: name-version[-build]-python-abi-platform.whl; the
+        # part before the tags is looked up whole (one per version, nearly always).
+        stem = filename[:-4]
+        dashes = stem.count("-")
+        if dashes not in (4, 5):
+            log.debug(f"Skipping {filename} on {self.source}: not a valid wheel filename "
+                      "(wrong number of parts)")
+            return
+        cut = stem.rfind("-", 0, stem.rfind("-", 0, stem.rfind("-")))
+        head = self._heads.get(stem[:cut], _UNSEEN)
+        if head is _UNSEEN:
+            head = self._heads[stem[:cut]] = self._head(stem[:cut].split("-"))
+        tags = self.parts.tag_set(stem[cut + 1:])
+        if head is None or tags is None:
+            log.debug(f"Skipping {filename} on {self.source}: not a valid wheel filename")
+            return
+        name, key, build = head
+        if name != self.name:
+            log.debug(f"Skipping {filename} on {self.source}: not a file of {self.name}")
+            return
+        rows = self.versions.get(key)
+        if rows is None:
+            rows = self.versions[key] = ([], [])
+        rows[0].append((*row, tags, build))
+
+    def _head(self, parts: list[str]) -> tuple[str, str, str] | None:
+        """``(name, version key, build)`` of a wheel filename's parts before its tags."""
+        name = self.parts.name(parts[0])
+        version = self.parts.version(parts[1])
+        build = self.parts.build(parts[2]) if len(parts) == 3 else ""
+        if name is None or version is None or build is None:
+            return None
+        return name, version, build
 
     def _legacy_sdist(self, filename: str) -> Version | None:
         """The version of a legacy sdist name, read as uv reads it: the project's name, a
@@ -105,16 +230,19 @@ class PageBuilder:
         return SimplePage(self.name, self.versions)
 
 
-def parse_page(name: str, url: str, content: bytes, content_type: str | None) -> SimplePage:
-    """Parse a project page fetched from ``url`` (the final URL, after redirects)."""
-    builder = PageBuilder(name, redact(url))
+def parse_page(name: str, url: str, content: bytes, content_type: str | None,
+               parts: FilenameParts | None = None) -> SimplePage:
+    """Parse a project page fetched from ``url`` (the final URL, after redirects); ``parts``
+    parses filenames (a new one by default)."""
+    builder = PageBuilder(name, redact(url), parts)
     media = (content_type or "").split(";")[0].strip().lower()
+    add = builder.add_row
     if media == _JSON_TYPE or (not media and content.lstrip()[:1] == b"{"):
-        for file in parse_json(url, content):
-            builder.add(file)
+        for row in _json_rows(url, content):
+            add(row[0], row)
     else:
-        for file in parse_html(url, _decode(url, content, content_type)):
-            builder.add(file)
+        for row in _html_rows(url, _decode(url, content, content_type)):
+            add(row[0], row)
     return builder.page()
 
 
@@ -154,9 +282,27 @@ def _parse_hashes(value: str | None, *, fragment: bool = False) -> Hashes:
     return tuple(sorted(found))
 
 
-def _upload_time(value: object) -> float | None:
+def _upload_time(value: object, days: dict[str, int | None]) -> float | None:
+    """PEP 700 ``upload-time`` as a POSIX timestamp. PyPI's form
+    (``2024-01-02T03:04:05.678901Z``) is read by hand, with each date's day number (in
+    ``days``) computed once per page: the result is the float ``datetime.timestamp()`` gives,
+    its microseconds divided as ``timedelta.total_seconds()`` divides them."""
     if not isinstance(value, str) or not value:
         return None
+    size = len(value)
+    if ((size == 20 or (size == 27 and value[19] == ".")) and value[10] == "T"
+            and value[19 if size == 20 else 26] == "Z" and value[13] == ":" == value[16]):
+        clock = value[11:13] + value[14:16] + value[17:19] + value[20:26]
+        if clock.isascii() and clock.isdigit():
+            date = value[:10]
+            day = days.get(date, -1)
+            if day == -1:
+                day = days[date] = _day_number(date)
+            hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:6])
+            if day is not None and hour < 24 and minute < 60 and second < 60:
+                micro = int(clock[6:]) if size == 27 else 0
+                return ((day * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000
+                        + micro) / 1_000_000
     from datetime import datetime
 
     try:
@@ -165,19 +311,54 @@ def _upload_time(value: object) -> float | None:
         return None
 
 
-def _file_url(base: str, href: str) -> tuple[str, Hashes]:
-    """The absolute URL (without credentials and fragment) of a link, and the hash in its
-    fragment. Most links on real indexes are absolute without userinfo: keep that path cheap,
-    it runs once per file of every page fetched."""
-    without_fragment, _, fragment = href.partition("#")
-    if not without_fragment.startswith(("https://", "http://")):
-        without_fragment = urljoin(base, without_fragment)
-    if "@" in without_fragment.partition("//")[2].partition("/")[0]:
-        without_fragment = strip_credentials(without_fragment)
-    return without_fragment, _parse_hashes(fragment, fragment=True)
+def _day_number(text: str) -> int | None:
+    """Days from 1970-01-01 to the date ``YYYY-MM-DD`` (``None``: not such a date)."""
+    if text[4] != "-" or text[7] != "-":
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).toordinal() - 719_163
+    except ValueError:
+        return None
 
 
-_WEB = ("https://", "http://")
+class _Links:
+    """The absolute URLs (without credentials and fragment) of a page's links, with the hash
+    in their fragment. A page's links share a few directories: each is joined to the page's
+    URL once (``urljoin`` costs more than the rest of a file's parsing), then the filename is
+    appended, which is what ``urljoin`` would give for a plain filename."""
+
+    __slots__ = ("base", "directories")
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.directories: dict[str, str] = {}
+
+    def url(self, href: str) -> tuple[str, Hashes]:
+        without_fragment, _, fragment = href.partition("#")
+        if not without_fragment.startswith(_WEB):
+            without_fragment = self.join(without_fragment)
+        if "@" in without_fragment.partition("//")[2].partition("/")[0]:
+            without_fragment = strip_credentials(without_fragment)
+        return without_fragment, _parse_hashes(fragment, fragment=True)
+
+    def join(self, href: str) -> str:
+        """``urljoin(base, href)`` for a relative ``href`` without a fragment."""
+        directory, slash, tail = href.rpartition("/")
+        if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
+            return urljoin(self.base, href)
+        prefix = self.directories.get(directory)
+        if prefix is None:
+            # The directory with a stand-in filename, which the join keeps as is.
+            joined = urljoin(self.base, f"{directory}/x" if slash else "x")
+            prefix = self.directories[directory] = joined[:-1]
+        return prefix + tail
+
+
+#: A last path segment urljoin passes through unchanged: no query, parameters, scheme
+#: separator, whitespace or control characters.
+_PLAIN_TAIL_RE = re.compile(r"[^\x00-\x20?;:#\x7f]+\Z")
 
 
 class _LinkPolicy:
@@ -240,6 +421,16 @@ def parse_html(url: str, text: str) -> Iterator[IndexFile]:
     machine-written lists of anchors, and this is several times faster on pages of thousands of
     files. Comments are removed first; attribute values are HTML-unescaped.
     """
+    return map(IndexFile.from_tuple, _html_rows(url, text))
+
+
+def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
+    """The files of a PEP 691 JSON page."""
+    return map(IndexFile.from_tuple, _json_rows(url, content))
+
+
+def _html_rows(url: str, text: str) -> Iterator[tuple[Any, ...]]:
+    """:func:`parse_html`'s files as :meth:`IndexFile.to_tuple` rows."""
     if "<!--" in text:
         text = _COMMENT_RE.sub("", text)
     page_base = url
@@ -251,11 +442,12 @@ def parse_html(url: str, text: str) -> Iterator[IndexFile]:
         elif attrs.get("href") and page_base is url:
             page_base = urljoin(url, attrs["href"] or "")
     policy = _LinkPolicy(url)
+    links = _Links(page_base)
     for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
-        file_url, hashes = _file_url(page_base, href)
+        file_url, hashes = links.url(href)
         if not policy.allows(file_url):
             continue
         metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
@@ -264,20 +456,12 @@ def parse_html(url: str, text: str) -> Iterator[IndexFile]:
         if advertised and (metadata_attr or "").lower() != "false":
             core_metadata = _parse_hashes(metadata_attr)
         yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
-        yield IndexFile(
-            filename=_filename(file_url),
-            url=file_url,
-            hashes=hashes,
-            requires_python=attrs.get("data-requires-python") or None,
-            yanked=yanked,
-            upload_time=None,
-            size=None,
-            core_metadata=core_metadata,
-        )
+        yield (_filename(file_url), file_url, hashes, attrs.get("data-requires-python") or None,
+               yanked, None, None, core_metadata)
 
 
-def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
-    """The files of a PEP 691 JSON page."""
+def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
+    """:func:`parse_json`'s files as :meth:`IndexFile.to_tuple` rows."""
     import json
 
     try:
@@ -295,16 +479,33 @@ def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
         raise IndexPageError(f"the index page {redact(url)} uses simple API version "
                              f"{api_version}; pyffin supports 1.x")
     policy = _LinkPolicy(url)
+    links = _Links(url)
+    days: dict[str, int | None] = {}
+    fragment_hashes: Hashes = ()
     for entry in data["files"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        href = entry.get("url") if isinstance(entry, dict) else None
+        if not isinstance(href, str):
             raise IndexPageError(f"the index page {redact(url)} has a file without a URL")
-        file_url, fragment_hashes = _file_url(url, entry["url"])
-        if not policy.allows(file_url):
+        if "#" in href or "@" in href:  # a fragment or credentials: the general way
+            file_url, fragment_hashes = links.url(href)
+        elif href.startswith(_WEB):  # nearly every file on real indexes
+            file_url, fragment_hashes = href, ()
+        else:
+            file_url, fragment_hashes = links.join(href), ()
+            if "@" in file_url:  # the page's URL has credentials
+                file_url, fragment_hashes = links.url(href)
+        if not file_url.startswith(_WEB) and not policy.allows(file_url):
             continue
         raw_hashes = entry.get("hashes") or {}
-        hashes = (tuple(sorted((str(k).lower(), str(v).lower()) for k, v in raw_hashes.items()
-                               if _HASH_NAME_RE.match(str(k).lower())))
-                  if isinstance(raw_hashes, dict) else ()) or fragment_hashes
+        hashes: Hashes
+        if (type(raw_hashes) is dict and len(raw_hashes) == 1
+                and type(sha256 := raw_hashes.get("sha256")) is str):
+            hashes = (("sha256", sha256.lower()),)  # nearly every file on real indexes
+        else:
+            hashes = (tuple(sorted((str(k).lower(), str(v).lower())
+                                   for k, v in raw_hashes.items()
+                                   if _HASH_NAME_RE.match(str(k).lower())))
+                      if isinstance(raw_hashes, dict) else ()) or fragment_hashes
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
         core_metadata: Hashes | None
         if metadata is False or metadata is None:
@@ -316,14 +517,9 @@ def parse_json(url: str, content: bytes) -> Iterator[IndexFile]:
             core_metadata = ()
         yanked = entry.get("yanked", False)
         size = entry.get("size")
-        yield IndexFile(
-            filename=str(entry.get("filename") or _filename(file_url)),
-            url=file_url,
-            hashes=hashes,
-            requires_python=entry.get("requires-python") or None,
-            yanked=None if yanked is False or yanked is None else
-            (yanked if isinstance(yanked, str) else ""),
-            upload_time=_upload_time(entry.get("upload-time")),
-            size=size if isinstance(size, int) else None,
-            core_metadata=core_metadata,
-        )
+        yield (str(entry.get("filename") or _filename(file_url)), file_url, hashes,
+               entry.get("requires-python") or None,
+               None if yanked is False or yanked is None else
+               (yanked if isinstance(yanked, str) else ""),
+               _upload_time(entry.get("upload-time"), days),
+               size if isinstance(size, int) else None, core_metadata)

@@ -18,6 +18,7 @@ from pyffin.requirements.types import (
     GroupSelection,
     Location,
     RequirementsSpec,
+    shown_path,
 )
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def _read_script(collector: Collector, path: str, kind: Kind, text: str | None) 
     location = Location(path, metadata.line)
     base = script_directory(path)
     for dependency in metadata.dependencies:
-        entry = parse_requirement(dependency, location, origin=path, working_dir=base)
+        entry = parse_requirement(dependency, location, origin=shown_path(path), working_dir=base)
         if entry.requirement is None:
             raise invalid(location, "a script's dependency must name a project (write "
                           f"'name @ {entry.url}')", dependency)
@@ -240,7 +241,7 @@ def _add_groups(collector: Collector, selected: dict[str, tuple[list[str] | None
             if name not in groups:
                 raise groups.unknown(name)
             base = os.path.dirname(os.path.abspath(path))
-            origin = f"{path}:{name}"
+            origin = f"{shown_path(path)}:{name}"
             for text in groups.requirements(name):
                 entry = parse_requirement(text, Location(path), origin=origin, working_dir=base)
                 if entry.requirement is None:

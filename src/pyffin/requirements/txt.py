@@ -38,7 +38,7 @@ from pyffin import log
 from pyffin.requirements.collect import FLAGS, Collector, Kind
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
-from pyffin.requirements.types import STDIN, Location
+from pyffin.requirements.types import STDIN, Location, shown_path
 
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 # Patterns off the common path stay strings, compiled (and cached) by ``re`` on first use.
@@ -90,7 +90,7 @@ class TxtReader:
             raise invalid(included_from, f"requirements files include each other: {chain}")
         text = self._read_stdin(included_from) if path == STDIN else _load(path, included_from)
         self.collector.add_source(path)
-        origin = f"{FLAGS[kind]} {path}"
+        origin = f"{FLAGS[kind]} {shown_path(path)}"
         self._stack.append((key, path))
         try:
             for number, line in logical_lines(text):

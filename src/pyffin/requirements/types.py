@@ -3,6 +3,7 @@ merged specification of every source a command was given."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from pyffin.models.names import normalize_name
@@ -127,3 +128,16 @@ class GroupSelection:
 
     def __bool__(self) -> bool:
         return bool(self.groups or self.only_groups or self.all_groups)
+
+
+def shown_path(path: str) -> str:
+    """``path`` as annotations show it: relative to the working directory when it lies inside
+    it (uv writes ``# via -r req.in`` for ``/cwd/req.in``), otherwise as given."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was removed
+        return path
+    prefix = cwd.rstrip(os.sep) + os.sep
+    return path[len(prefix):] if path.startswith(prefix) else path

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.models.dist import Distribution
+    from pyffin.models.files import ProjectPage
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
-    from pyffin.resolver.source import Dropped
+    from pyffin.resolver.source import Dropped, Likely
 
 
 class IndexSource:
@@ -134,9 +135,31 @@ class IndexSource:
             return replace(metadata, requires_dist=())
         return metadata
 
-    def prefetch_candidates(self, name: NormalizedName) -> None:
-        if not self._from_summary(name):
-            self.registry.prefetch_project(name)
+    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None) -> None:
+        """Start fetching ``name``'s pages; with ``likely``, the pool thread that parses them
+        goes on to the usable versions and starts fetching the metadata of the newest version
+        ``likely`` accepts: the solver finds it there (or in flight) when it decides, instead
+        of asking for it only once it notices that the page has arrived."""
+        if self._from_summary(name):
+            return
+        then = None if likely is None else (
+            lambda pages: self._prefetch_likely(name, pages, likely))
+        self.registry.prefetch_project(name, then)
+
+    def _prefetch_likely(self, name: str, pages: list[ProjectPage], likely: Likely) -> None:
+        with self._lock:
+            full = self._full.get(name)
+        if full is None:
+            full = self.selection.usable_versions(name, pages)
+            with self._lock:
+                full = self._full.setdefault(name, full)
+        for version in sorted(full, reverse=True):
+            files = full[version]
+            if likely(version, files.yanked, files.requires_python):
+                # Only a wheel's metadata (a stand-in's too): sdists are for the solver's thread.
+                if files.best.is_wheel or self.selection.stand_in(files) is not None:
+                    self.metadata_futures.prefetch(name, version, files)
+                return
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
         """Start fetching the metadata of a version the solver will probably choose (see
@@ -207,6 +230,7 @@ class IndexSource:
             self.reporter.on_resolve_done()
         if self.summaries is not None:
             self.summaries.save()
+            self.registry.forget_absent()  # the summaries just written may be read again
 
     def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
         """The usable versions from the decoded pages (memoized)."""
@@ -219,7 +243,12 @@ class IndexSource:
                 detail = (f"not found on {_redacted(asked)}" if asked
                           else "no index was asked (--no-index without --find-links)")
                 raise PackageNotFoundError(name, detail) from None
-            full = self._full[name] = self.selection.usable_versions(name, pages)
+            with self._lock:  # a prefetch may have made them meanwhile (see prefetch_candidates)
+                full = self._full.get(name)
+            if full is None:
+                full = self.selection.usable_versions(name, pages)
+                with self._lock:
+                    full = self._full.setdefault(name, full)
         return full
 
     def files(self, name: str, version: Version) -> VersionFiles:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from pyffin.models.metadata import CoreMetadata
     from pyffin.resolver.dependencies import Dependency, MarkerEvaluator
     from pyffin.resolver.options import ResolverOptions
-    from pyffin.resolver.source import Candidate, Dropped, PackageSource
+    from pyffin.resolver.source import Candidate, Dropped, Likely, PackageSource
 
 #: Why a version may not be chosen: yanked; its Requires-Python (the text) excludes the target;
 #: its metadata could not be read or declares something invalid (``invalid``); its sdist could
@@ -323,7 +323,34 @@ class Provider(BaseProvider[str, Version]):
         self._keys.setdefault(name, []).append(package)
         if name not in self._requested:
             self._requested.add(name)
-            self._source.prefetch_candidates(self._typed(name))
+            self._source.prefetch_candidates(self._typed(name), self._likely_test(name))
+
+    def _likely_test(self, name: str) -> Likely | None:
+        """What the version :meth:`choose_version` will most likely choose first for ``name``
+        must be, judged before its versions are known (see
+        :meth:`PackageSource.prefetch_candidates`): the newest final, not yanked release whose
+        Requires-Python fits that the direct requirements and constraints allow. ``None``
+        where that guess is no good: another resolution mode, pre-releases allowed, a pin to
+        keep, a direct URL."""
+        options = self._options
+        if (options.resolution != "highest" or name in self._urls
+                or self._policy(name) == "allow"
+                or (name in self._preferences and not options.upgrade
+                    and name not in options.upgrade_packages)):
+            return None
+        required = self._required.get(name, FULL)
+        constraint = self._constraints.get(name)
+        if constraint is not None:
+            required = required & constraint
+        yanks = self._allowed_yanks.get(name, ())
+        fits_python = self._fits_python
+
+        def likely(version: Version, yanked: bool, requires_python: str | None) -> bool:
+            return (not version.is_prerelease and (not yanked or version in yanks)
+                    and (not requires_python or fits_python(requires_python))
+                    and Range.singleton(version).is_subset(required))
+
+        return likely
 
     def project(self, name: str) -> ProjectVersions:
         """The versions of ``name`` (blocking on the source the first time)."""

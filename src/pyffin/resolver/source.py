@@ -9,6 +9,7 @@ asks :meth:`PackageSource.is_ready` to prefer deciding packages whose data has a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pyffin.records import record
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
     from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
+
+#: Whether a version (given with its ``yanked`` and ``requires_python`` as the index lists
+#: them) is one the solver would choose, were it the newest offered.
+Likely = Callable[["Version", bool, "str | None"], bool]
 
 
 @record
@@ -84,8 +89,11 @@ class PackageSource(Protocol):
         """
         ...
 
-    def prefetch_candidates(self, name: NormalizedName) -> None:
-        """Hint: ``candidates(name)`` will be needed; start fetching it (must not block)."""
+    def prefetch_candidates(self, name: NormalizedName,
+                            likely: Likely | None = None) -> None:
+        """Hint: ``candidates(name)`` will be needed; start fetching it (must not block).
+        ``likely`` says which version would most likely be chosen (the newest it accepts):
+        its metadata may be fetched as soon as the versions are known, in any thread."""
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
         """Hint: ``metadata(name, version)`` is likely needed; start fetching it (never blocks)."""

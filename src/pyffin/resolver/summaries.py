@@ -74,6 +74,8 @@ class Summaries:
         if entries is None:
             return None
         index, page_entry, summary_entry = entries
+        if not self.registry.may_be_cached(summary_entry.dir):
+            return None
         stored = summary_entry.read_record(
             lambda data: codec.loads(data, SUMMARY_SCHEMA, SUMMARY_VERSION))
         if stored is None:

@@ -40,6 +40,10 @@ _TargetState = Literal["absent", "empty", "replace", "update"]
 _KEPT_IF_PRESENT = frozenset({".gitignore", "CACHEDIR.TAG"})
 
 
+#: What ``--seed`` installs, as virtualenv does.
+SEED_PACKAGES = ("pip", "setuptools", "wheel")
+
+
 class VenvError(PyffinError):
     """A virtual environment cannot be created at the requested path."""
 

@@ -9,9 +9,6 @@ import re
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import add_cache_options, add_index_options, session
 
-#: What ``--seed`` installs, as virtualenv does.
-SEED_PACKAGES = ("pip", "setuptools", "wheel")
-
 _SAFE_SHELL_WORD_RE = re.compile(r"[\w@%+=:,./-]+")
 
 
@@ -71,6 +68,7 @@ def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str]) -> Non
     """Install pip, setuptools and wheel with pyffin itself (``--seed``)."""
     import pyffin.api.install as api
     from pyffin.cli.commands.pip_install import report
+    from pyffin.venv.creation import SEED_PACKAGES
 
     result = api.install(requirements=list(SEED_PACKAGES), session=session(args, ctx),
                          python=os.path.join(root, "bin", "python"))
