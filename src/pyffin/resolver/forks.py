@@ -204,6 +204,7 @@ class UniversalProvider(Provider):
         self._cache = cache or ForkCache.empty()
         #: Whether the last :meth:`_fork_requirements` found nothing to split on.
         self._plain = False
+        self._shared_with: dict[Marker, bool] = {}
 
     # --- requirements ---------------------------------------------------------------------------
 
@@ -596,14 +597,23 @@ class UniversalProvider(Provider):
         versions += [version for version in preferred if version not in versions]
         return versions
 
+    def _shares(self, marker: Marker) -> bool:
+        """Whether this fork shares environments with ``marker`` (a solved fork's: a handful
+        of markers asked about for every package)."""
+        found = self._shared_with.get(marker)
+        if found is None:
+            found = self._shared_with[marker] = not self.fork.marker.is_disjoint(marker)
+        return found
+
     def _sort_preferences(self, name: str) -> list[Version]:
         """The preferences of ``name``, in the order they are tried (they do not change while
         the fork is solved)."""
         entries: list[tuple[bool, Version, bool]] = []
+        shares = self._shares
         for marker, version in self._pinned_preferences.get(name, ()):
-            entries.append((not self.fork.marker.is_disjoint(marker), version, False))
+            entries.append((shares(marker), version, False))
         for marker, version in self._fork_preferences.get(name, ()):
-            entries.append((not self.fork.marker.is_disjoint(marker), version, True))
+            entries.append((shares(marker), version, True))
         if not entries:
             return []
         project = self.project(name)
