@@ -126,3 +126,35 @@ def test_a_version_without_a_wheel_for_the_target_is_explained_as_uv_does(
         "require tf==2.15.0, we can conclude that your requirements are unsatisfiable.\n\n"
         "hint: You require CPython 3.12 (`cp312`), but we only found wheels for `tf` (v2.15.0) "
         "with the following Python ABI tags: `cp39`, `cp310`, `cp311`")
+
+
+def test_compile_makes_a_lock_and_sync_installs_it(session: pyffin.api.Session,
+                                                   tmp_path: Path) -> None:
+    from pyffin.toml import loads
+
+    plain = pyffin.api.compile(requirements=["app"], session=session)
+    with pytest.raises(UsageError, match="this result has no lock"):
+        plain.to_pylock_toml()
+    with pytest.raises(UsageError, match="invalid output format 'json'"):
+        pyffin.api.compile(requirements=["app"], session=session,
+                           output_format="json")  # type: ignore[arg-type]
+    result = pyffin.api.compile(requirements=["app"], session=session,
+                                output_format="pylock.toml")
+    assert result.lock is not None
+    assert [(p.name, p.version) for p in result.lock.packages] == [("app", "1.0"),
+                                                                  ("lib", "1.5")]
+    text = result.to_pylock_toml(no_emit_packages=["app"])
+    assert [p["name"] for p in loads(text)["packages"]] == ["lib"]
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(result.to_pylock_toml())
+    import sys
+
+    from tests.support.cli import pyffin as cli
+
+    venv = tmp_path / "venv"
+    assert cli("venv", venv, "--python", sys.executable, cache_dir=tmp_path / "cache"
+               ).returncode == 0
+    from pyffin.api.install import sync
+
+    installed = sync([lock], python=str(venv / "bin" / "python"), session=session)
+    assert installed.installed == [("app", "1.0"), ("lib", "1.5")]

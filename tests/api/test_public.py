@@ -88,6 +88,20 @@ def test_compile_pins_and_writes_its_output_file_keeping_its_pins(index: IndexSe
     assert "lib==2.0\n" in out.read_text()
 
 
+def test_compile_writes_a_lock_that_sync_installs(index: IndexServer, venv: Path,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "pylock.toml"
+    result = pyffin.compile(packages=["app"], output_file=out, index_url=index.index_url,
+                            python=sys.executable)  # the file's name says: a lock
+    assert result.lock is not None
+    assert 'created-by = "pyffin"' in out.read_text()
+    with pytest.raises(UsageError, match=r"must be named pylock\.toml"):
+        pyffin.compile(packages=["app"], output_file=tmp_path / "out.txt",
+                       output_format="pylock.toml", index_url=index.index_url)
+    synced = pyffin.sync([out], python=str(venv))  # no index: the lock has the URLs
+    assert synced.installed == [("app", "1.0"), ("lib", "1.5")]
+
+
 def test_compile_resolves_for_every_platform_with_universal(index_server: IndexServer
                                                             ) -> None:
     index_server.add_wheel(WheelSpec("app", "1.0",

@@ -444,6 +444,7 @@ def test_git_requirements_resolve_to_a_pinned_commit_and_install(repo: Path, tmp
     record = json.loads((dist_info / "direct_url.json").read_text())
     assert record["vcs_info"] == {"vcs": "git", "commit_id": first, "requested_revision": "v1"}
     assert record["subdirectory"] == "sub"
+    assert freeze(venv) == f"gitpkg @ git+{repo.as_uri()}@{first}#subdirectory=sub\n"
     assert install(venv, f"gitpkg @ git+{repo.as_uri()}@{head}#subdirectory=sub"
                    ).returncode == 0
     assert python(venv, "import gitpkg; print(gitpkg.V)") == "2\n"

@@ -60,8 +60,23 @@ def freeze_line(dist: InstalledDistribution) -> str:
     if direct is not None and isinstance(direct.get("url"), str):
         if direct.get("dir_info", {}).get("editable"):
             return f"-e {direct['url']}"
-        return f"{dist.normalized_name} @ {direct['url']}"
+        return f"{dist.normalized_name} @ {_direct_reference(direct)}"
     return f"{dist.normalized_name}=={dist.version}"
+
+
+def _direct_reference(direct: dict[str, Any]) -> str:
+    """The URL ``direct_url.json`` records, as a requirement names it: a VCS checkout as
+    ``git+URL@COMMIT`` (the commit installed, not the revision asked for), and its
+    ``#subdirectory=``, as uv writes them."""
+    url = str(direct["url"])
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str):
+        url = f"{vcs['vcs']}+{url}"
+        if isinstance(vcs.get("commit_id"), str):
+            url += f"@{vcs['commit_id']}"
+    if isinstance(direct.get("subdirectory"), str):
+        url += f"#subdirectory={direct['subdirectory']}"
+    return url
 
 
 def editable_location(dist: InstalledDistribution,

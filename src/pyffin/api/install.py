@@ -26,6 +26,8 @@ from pyffin.models.names import checked_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import Wanted
     from pyffin.interpreter import InstallDirectory, Interpreter
+    from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementsSpec
@@ -159,6 +162,8 @@ def sync(
     sources: Sequence[str | Path] = (),
     *,
     constraints: Sequence[str | Path] = (),
+    extras: Sequence[str] = (),
+    all_extras: bool = False,
     groups: Sequence[str] = (),
     only_groups: Sequence[str] = (),
     all_groups: bool = False,
@@ -179,7 +184,8 @@ def sync(
     python_platform: str | None = None,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
-    added; everything else is removed). Sources without any requirement raise
+    added; everything else is removed), or a ``pylock.toml``'s packages for it (``extras``
+    and ``groups`` select the lock's optional parts). Sources without any requirement raise
     :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed.
     ``target``, ``prefix``, ``python_version`` and ``python_platform`` as for
     :func:`install`."""
@@ -188,7 +194,8 @@ def sync(
     return _Operation(session, python, system, break_system_packages, change, reporter,
                       build, directory=directory_option(target, prefix),
                       python_version=python_version, python_platform=python_platform).run(
-        sources=sources, constraints=constraints, sync=True, no_deps=True,
+        sources=sources, constraints=constraints, sync=True, no_deps=True, extras=extras,
+        all_extras=all_extras,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
         resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
 
@@ -394,6 +401,12 @@ class _Operation:
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
+        lock = _lock_source(sources, requirements=requirements, editables=editables,
+                            constraints=constraints, overrides=overrides, groups=groups)
+        if lock is not None:
+            return self._run_lock(lock, started, sync=sync, extras=extras,
+                                  all_extras=all_extras, groups=groups,
+                                  options=resolve_options, allow_empty=allow_empty)
         cutoffs = resolve_options.cutoffs()
         # As uv: the requirements are read before the environment is looked for (and
         # announced); only a project read through its build backend needs it sooner.
@@ -515,6 +528,134 @@ class _Operation:
                 (env.scheme.purelib, env.scheme.platlib))], python)
             result.timings["bytecode"] = time.perf_counter() - started
         return result
+
+
+    def _run_lock(self, path: str, started: float, *, sync: bool, extras: Sequence[str],
+                  all_extras: bool, groups: GroupSelection | None, options: ResolveOptions,
+                  allow_empty: bool) -> InstallResult:
+        """Install the packages a ``pylock.toml`` has for the environment (see
+        :mod:`pyffin.api.locked`): no resolution, no index page."""
+        from pyffin.api import locked, operations
+        from pyffin.installer import debris as leftovers
+        from pyffin.installer.installed import scan
+        from pyffin.installer.plan import make_plan
+        from pyffin.requirements.pylock import read_pylock
+
+        lock = read_pylock(path)
+        if not lock.packages and sync and not allow_empty:
+            log.warn(f"Requirements file `{path}` does not contain any dependencies")
+            raise EmptyRequirementsError(
+                "no requirements found", hint="use --allow-empty-requirements to clear the "
+                "environment")
+        wanted_extras = set(lock.extras) if all_extras else {checked_name(e) for e in extras}
+        if groups is not None and groups.only_groups:
+            raise UsageError("--only-group does not apply to a pylock.toml: use --group")
+        # Without --group, the lock's default groups (PEP 751); --no-group takes from either.
+        group_names = set(lock.default_groups)
+        if groups:
+            group_names = (set(lock.dependency_groups) if groups.all_groups
+                           else {checked_name(g) for g in groups.groups})
+        if groups is not None:
+            group_names -= {checked_name(g) for g in groups.no_groups}
+        env = self.environment()
+        with self.locked(env):
+            debris: list[str] = []
+            installed = scan([Path(p) for p in env.site_packages], debris=debris)
+            if debris and not self.change.dry_run:
+                leftovers.remove(debris)
+
+            def version_of(name: str, dist: Distribution) -> Version:
+                assert dist.direct is not None
+                builds = self.lazy_sources(env).get()
+                assert builds is not None
+                from packaging.version import Version
+
+                return Version(builds.direct_metadata(dist.direct).version)
+
+            from pyffin.models.format_control import BinaryPolicy
+
+            binary = BinaryPolicy.of(options.no_binary, options.only_binary,
+                                     no_build=options.no_build)
+            chosen = locked.select(lock, path, markers=env.markers, tags=env.tags,
+                                   extras=wanted_extras, groups=group_names,
+                                   version_of=version_of, binary=binary)
+            result = InstallResult(env, dry_run=self.change.dry_run)
+            wanted = operations.wanted(chosen.resolution,
+                                       requested={p.name for p in chosen.resolution})
+            if chosen.requested_revisions:
+                wanted = [_with_revision(w, chosen.requested_revisions.get(w.name))
+                          for w in wanted]
+            result.resolved = len(wanted)
+            plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
+                             reinstall_packages={checked_name(n) for n in
+                                                 self.change.reinstall_packages})
+            result.installed = sorted((w.name, w.version) for w in plan.to_install)
+            result.planned = plan.to_install
+            result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
+            result.audited = len(plan.kept)
+            result.sources = (path,)
+            if plan.is_noop and not self.change.dry_run and all(
+                    p.dist is not None and p.dist.direct is None for p in chosen.resolution):
+                # Nothing resolved, nothing to do, and nothing read but the lock and the
+                # environment (no source tree whose version a build reports): reported, and
+                # replayable, as a no-op sync of requirements.
+                result.resolved = None
+            if self.change.dry_run or plan.is_noop:
+                result.timings["audit"] = time.perf_counter() - started
+                return result
+            python = os.fspath(env.sys_executable)
+            result.prepared = operations.prepare_and_install(
+                self.session, plan, scheme=env.scheme,
+                python=operations.launcher_python(
+                    python, prefix=env.prefix, scripts=env.scheme.scripts,
+                    is_venv=env.is_venv and env.directory is None),
+                sources=self.lazy_sources(env).get(), link_mode=self.change.link_mode,
+                target=self.target, hashes=chosen.hashes, reporter=self.reporter,
+                timings=result.timings)
+        if self.change.compile_bytecode:
+            from pyffin.installer.bytecode import compile_bytecode
+
+            compile_bytecode([Path(p) for p in dict.fromkeys(
+                (env.scheme.purelib, env.scheme.platlib))], python)
+        return result
+
+
+def _with_revision(wanted: Wanted, revision: str | None) -> Wanted:
+    """``wanted`` with the git revision the lock says was asked for in its PEP 610 record
+    (the source is fetched at the locked commit, so the record would name the commit)."""
+    record = wanted.direct_url
+    if revision is None or record is None or "vcs_info" not in record:
+        return wanted
+    from pyffin.records import replace
+
+    return replace(wanted, direct_url={
+        **record, "vcs_info": {**record["vcs_info"], "requested_revision": revision}})
+
+
+def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],
+                 editables: Sequence[str], constraints: Sequence[str | Path],
+                 overrides: Sequence[str | Path], groups: GroupSelection | None) -> str | None:
+    """The ``pylock.toml`` among ``sources``, if one is: it must come alone (as uv: a lock is
+    installed as it is, so nothing may be added to it or constrain it); ``--group`` names its
+    dependency groups, not a ``pyproject.toml``'s."""
+    from pyffin.models.pylock import is_pylock_filename
+
+    locks = [os.fspath(s) for s in sources if is_pylock_filename(Path(s).name)]
+    if not locks:
+        return None
+    if len(locks) > 1:
+        raise UsageError(f"only one pylock.toml can be installed at once: {', '.join(locks)}")
+    if len(sources) > 1 or requirements or editables:
+        raise UsageError(f"{locks[0]} cannot be installed with other requirements: a lock file "
+                         "is installed as it is")
+    for what, given in (("constraints", constraints), ("overrides", overrides)):
+        if given:
+            raise UsageError(f"{what} cannot be used with a pylock.toml ({locks[0]})")
+    for value in (*(groups.groups if groups else ()), *(groups.only_groups if groups else ())):
+        if ":" in value:
+            raise UsageError(f"--group {value}: with a pylock.toml, groups are the lock's "
+                             "dependency groups (no path)")
+    return locks[0]
 
 
 def environment_lock(env: Interpreter, cache: Cache) -> FileLock:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pyffin.api.inspect import Problem
     from pyffin.api.install import ChangeOptions, InstallResult
     from pyffin.api.operations import ResolveOptions
-    from pyffin.api.resolving import CompileResult
+    from pyffin.api.resolving import CompileResult, OutputFormat
     from pyffin.api.session import Session
     from pyffin.installer.link import LinkMode
     from pyffin.reporting import Callback
@@ -151,6 +151,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
     output_file: PathLike | None = None,
+    output_format: OutputFormat | None = None,
     python: PathLike | None = None,
     python_version: str | None = None,
     python_platform: str | None = None,
@@ -204,6 +205,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
     With ``output_file``, its pins are kept (unless ``upgrade``/``upgrade_packages``) and
     the result is written there; without a ``custom_compile_command`` it has no header.
+    ``output_format`` (default: ``pylock.toml`` for an ``output_file`` named ``*.toml``,
+    else ``requirements.txt``) ``"pylock.toml"`` makes a PEP 751 lock (the result's
+    :meth:`~pyffin.api.resolving.CompileResult.to_pylock_toml`).
     Raises :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api import resolving
@@ -217,6 +221,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
         offline=offline, refresh=refresh, refresh_packages=refresh_packages)
     with _operation(session, on_event):
+        chosen = resolving.choose_output_format(output_format, output_file)
         result = resolving.compile(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
             constraints=_paths(constraints, "constraints"),
@@ -233,7 +238,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
             no_binary=_strings(no_binary, "no_binary"), no_build=no_build, no_deps=no_deps,
             upgrade=upgrade, upgrade_packages=_strings(upgrade_packages, "upgrade_packages"),
             preferences_from=os.fspath(output_file) if output_file is not None else None,
-            generate_hashes=generate_hashes,
+            generate_hashes=generate_hashes, output_format=chosen,
             build=_build(
                 config_settings, config_settings_packages, no_build_isolation,
                 no_build_isolation_packages, build_constraints, require_build_hashes),
@@ -243,11 +248,17 @@ def compile(  # the public name mirrors `pyffin pip compile`
         if output_file is not None:
             from pyffin.fs import write_user_file
 
-            text = result.to_requirements_txt(
-                header_command=custom_compile_command, annotate=not no_annotate,
-                annotation_style=annotation_style, emit_index_url=emit_index_url,
-                emit_find_links=emit_find_links,
-                no_emit_packages=_strings(no_emit_packages, "no_emit_packages"))
+            if chosen == "pylock.toml":
+                text = result.to_pylock_toml(
+                    header_command=custom_compile_command,
+                    no_emit_packages=_strings(no_emit_packages, "no_emit_packages"),
+                    directory=Path(output_file).absolute().parent)
+            else:
+                text = result.to_requirements_txt(
+                    header_command=custom_compile_command, annotate=not no_annotate,
+                    annotation_style=annotation_style, emit_index_url=emit_index_url,
+                    emit_find_links=emit_find_links,
+                    no_emit_packages=_strings(no_emit_packages, "no_emit_packages"))
             write_user_file(output_file, text.encode("utf-8"))
         return result
 
@@ -362,6 +373,8 @@ def sync(
     requirements: Sequence[PathLike] = (),
     *,
     constraints: Sequence[PathLike] = (),
+    extras: Sequence[str] = (),
+    all_extras: bool = False,
     groups: Sequence[str] = (),
     only_groups: Sequence[str] = (),
     all_groups: bool = False,
@@ -414,8 +427,9 @@ def sync(
     on_event: Callback | None = None,
 ) -> InstallResult:
     """``pyffin pip sync``: make the environment contain exactly the requirements of the
-    ``requirements`` files (pinned, usually by :func:`compile`): what is missing is
-    installed, everything else removed; dependencies are not added. Files without any
+    ``requirements`` files (pinned, usually by :func:`compile`), or of one ``pylock.toml``
+    (its ``extras`` and ``groups`` as asked): what is missing is installed, everything else
+    removed; dependencies are not added. Files without any
     requirement raise :class:`~pyffin.api.install.EmptyRequirementsError` unless
     ``allow_empty_requirements`` (then the environment is emptied). ``strict`` as for
     :func:`install`."""
@@ -431,7 +445,8 @@ def sync(
     with _operation(session, on_event):
         return _strict(strict, operation.sync(
             _paths(requirements, "requirements"),
-            constraints=_paths(constraints, "constraints"), groups=_strings(groups, "groups"),
+            constraints=_paths(constraints, "constraints"), extras=_strings(extras, "extras"),
+            all_extras=all_extras, groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
             no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
             system=system, break_system_packages=break_system_packages, target=_path(target),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from pyffin.errors import UsageError
 from pyffin.records import record
@@ -20,12 +21,41 @@ if TYPE_CHECKING:
     from pyffin.api.target import Target
     from pyffin.interpreter import Interpreter
     from pyffin.models.dist import Distribution
+    from pyffin.models.pylock import LockedFile, LockedPackage, PylockFile
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
+
+
+#: What ``compile`` writes: pinned requirements, or a PEP 751 lock file.
+OutputFormat = Literal["requirements.txt", "pylock.toml"]
+
+
+def choose_output_format(given: str | None, output_file: str | os.PathLike[str] | None
+                         ) -> OutputFormat:
+    """``--format``, else what the output file's name says (as uv: ``*.toml`` is a lock
+    file). A lock must be named ``pylock.toml`` or ``pylock.NAME.toml`` (PEP 751), and a file
+    so named holds nothing but a lock."""
+    from pyffin.models.pylock import is_pylock_filename
+
+    name = Path(output_file).name if output_file not in (None, "-") else None
+    if given is None:
+        given = "pylock.toml" if name is not None and name.lower().endswith(".toml") \
+            else "requirements.txt"
+    if given not in ("requirements.txt", "pylock.toml"):
+        raise UsageError(f"invalid output format {given!r} (expected requirements.txt or "
+                         "pylock.toml)")
+    if given == "requirements.txt" and name is not None and is_pylock_filename(name):
+        raise UsageError(f"{name} names a PEP 751 lock file: requirements.txt syntax does not "
+                         "belong in it", hint="drop --format requirements.txt, or name the "
+                         "output requirements.txt")
+    if given == "pylock.toml" and name is not None and not is_pylock_filename(name):
+        raise UsageError(f"the output file of a lock must be named pylock.toml or "
+                         f"pylock.NAME.toml (NAME without dots), not {name!r}")
+    return "pylock.toml" if given == "pylock.toml" else "requirements.txt"
 
 
 @record
@@ -42,6 +72,41 @@ class CompileResult:
     #: Seconds spent resolving (for the summary line).
     elapsed: float
     sources: tuple[str, ...] = ()
+    #: The lock (PEP 751) of the resolution, when ``compile`` was asked for one; local paths
+    #: in it are absolute until :meth:`to_pylock_toml` writes them.
+    lock: PylockFile | None = None
+
+    def to_pylock_toml(self, *, header_command: str | None = None,
+                       no_emit_packages: Iterable[str] = (),
+                       directory: str | Path | None = None) -> str:
+        """The resolution as a ``pylock.toml`` (PEP 751), as ``uv pip compile --format
+        pylock.toml`` writes it. Local paths the user gave relative are written relative to
+        ``directory`` (the output file's; default: the working directory)."""
+        if self.lock is None:
+            raise UsageError("this result has no lock: compile with output_format="
+                             "'pylock.toml'")
+        from pyffin.models.names import checked_name
+        from pyffin.models.pylock import dumps
+        from pyffin.records import replace
+
+        given = list(dict.fromkeys(checked_name(n) for n in no_emit_packages))
+        omitted = frozenset(given)
+        base = os.path.abspath(directory if directory is not None else os.curdir)
+        relative = {name for name, text in self.written().items()
+                    if not os.path.isabs(text.removeprefix("-e ").strip())}
+        packages = [_relative_paths(p, base) if p.name in relative else p
+                    for p in self.lock.packages if p.name not in omitted]
+        if omitted:  # nor named as a dependency: each entry names one that is there
+            packages = [replace(p, dependencies=tuple(
+                d for d in p.dependencies if d.get("name") not in omitted)) for p in packages]
+        header = [_HEADER, f"#    {header_command}"] if header_command is not None else []
+        lines = dumps(replace(self.lock, packages=tuple(packages)), header=header)
+        locked = {p.name for p in self.lock.packages}
+        excluded = [name for name in given if name in locked]  # as given, as uv lists them
+        if excluded:
+            lines += "\n# The following packages were excluded from the output:\n" + "".join(
+                f"# {name}\n" for name in excluded)
+        return lines
 
     def __repr__(self) -> str:
         pins = listed([f"{package.name}=={package.version}"
@@ -103,6 +168,25 @@ class CompileResult:
         return written
 
 
+_HEADER = "# This file was autogenerated by pyffin via the following command:"
+
+
+def _relative_paths(package: LockedPackage, base: str) -> LockedPackage:
+    """``package`` with its local paths relative to ``base``."""
+    from pyffin.records import replace
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, base).replace(os.sep, "/")
+
+    if package.directory is not None:
+        return replace(package, directory=replace(package.directory,
+                                                  path=rel(package.directory.path)))
+    if package.archive is not None and package.archive.path is not None:
+        return replace(package, archive=replace(package.archive,
+                                                path=rel(package.archive.path)))
+    return package
+
+
 def listed(items: Sequence[str], limit: int = 12) -> str:
     """``a, b, c`` for a repr: the first ``limit`` items and how many more."""
     shown = ", ".join(items[:limit])
@@ -156,6 +240,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     upgrade_packages: Iterable[str] = (),
     preferences_from: str | Path | None = None,
     generate_hashes: bool = False,
+    output_format: OutputFormat = "requirements.txt",
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
     universal: bool = False,
@@ -170,12 +255,15 @@ def compile(  # the public name mirrors `pyffin pip compile`
     and ``no_groups`` select PEP 735 dependency groups. ``no_deps`` pins the requirements
     alone, without their dependencies. ``exclude_newer`` and ``exclude_newer_packages``
     (``NAME=DATE``) are read as :mod:`pyffin.api.exclude_newer` describes.
-    ``preferences_from`` names an existing output file whose pins are kept unless ``upgrade``
-    or ``upgrade_packages`` say otherwise. ``universal`` resolves for every platform and every
-    Python from ``python_version`` (else the interpreter's) on, or for the ``environments``
-    markers (which must not overlap), and pins each version with the marker where it is
-    needed (see :mod:`pyffin.resolver.forks`); versions without a source distribution must
-    have wheels for those environments and the ``required_environments``. Raises
+    ``preferences_from`` names an existing output file (a requirements file or a
+    ``pylock.toml``) whose pins are kept unless ``upgrade`` or ``upgrade_packages`` say
+    otherwise. ``output_format="pylock.toml"`` makes the result's :attr:`~CompileResult.lock`
+    (every file of each pinned release, with its hashes). ``universal`` resolves for every
+    platform and every Python from ``python_version`` (else the interpreter's) on, or for
+    the ``environments`` markers (which must not overlap), and pins each version with the
+    marker where it is needed (see :mod:`pyffin.resolver.forks`); versions without a source
+    distribution must have wheels for those environments and the
+    ``required_environments``. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api import operations
@@ -186,6 +274,15 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.requirements import GroupSelection, read_requirements
 
     started = time.perf_counter()
+    if output_format not in ("requirements.txt", "pylock.toml"):
+        raise UsageError(f"invalid output format {output_format!r} (expected "
+                         "requirements.txt or pylock.toml)")
+    from pyffin.models.pylock import is_pylock_filename
+
+    for source in (*sources, *constraints, *overrides):
+        if is_pylock_filename(Path(source).name):
+            raise UsageError(f"{source}: a pylock.toml is not an input of compile (it is "
+                             "installed as it is: pyffin pip sync pylock.toml)")
     if universal or environments or required_environments:
         from pyffin.api import universal as universal_module
 
@@ -226,7 +323,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
             python_version=python_version, environments=environments,
             required_environments=required_environments, options=options, upgrade=upgrade,
             upgrade_packages=upgrade_packages, no_deps=no_deps,
-            preferences_from=preferences_from, generate_hashes=generate_hashes)
+            preferences_from=preferences_from, generate_hashes=generate_hashes,
+            output_format=output_format)
     operations.check_requires_python(spec, target)
     session.configure(operations.spec_index_settings(spec))
     builds = lazy.get()
@@ -237,9 +335,13 @@ def compile(  # the public name mirrors `pyffin pip compile`
         upgrade_packages=upgrade_packages, no_deps=no_deps)
     result = _pin_git_commits(resolved.resolution)
     hashes = _hashes(result, resolved.source) if generate_hashes else None
+    lock = None
+    if output_format == "pylock.toml":
+        version = target.markers.get("python_full_version") or target.markers["python_version"]
+        lock = _lock(result, resolved.source, requires_python=f">={version}")
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
-                         time.perf_counter() - started, tuple(spec.sources))
+                         time.perf_counter() - started, tuple(spec.sources), lock)
 
 
 def _compile_universal(
@@ -248,7 +350,7 @@ def _compile_universal(
     python_version: str | None, environments: Sequence[str],
     required_environments: Sequence[str], options: ResolveOptions, upgrade: bool,
     upgrade_packages: Iterable[str], no_deps: bool, preferences_from: str | Path | None,
-    generate_hashes: bool,
+    generate_hashes: bool, output_format: OutputFormat,
 ) -> CompileResult:
     """:func:`compile`'s universal resolution: for every Python from ``python_version`` (else
     the interpreter's) on, not the target's alone, so a script's requires-python is not
@@ -273,9 +375,16 @@ def _compile_universal(
         hashes = universal_module.hashes(
             result, lambda name, version: _release_hashes(
                 source, name, version, source.files(name, version).best))
+    lock = None
+    if output_format == "pylock.toml":
+        # The environments are known when given; each package's marker says where it is
+        # needed. Which version of a name pinned twice a dependency means is not recorded,
+        # so no entry lists its dependencies (as uv's).
+        lock = _lock(result, source, requires_python=result.requires_python,
+                     environments=tuple(environments) or None, dependencies=False)
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
-                         time.perf_counter() - started, tuple(spec.sources))
+                         time.perf_counter() - started, tuple(spec.sources), lock)
 
 
 def _pin_git_commits(resolution: Resolution) -> Resolution:
@@ -295,9 +404,19 @@ def _pin_git_commits(resolution: Resolution) -> Resolution:
 
 
 def _preferences(path: str | Path | None) -> dict[str, Version]:
-    """Pins of an existing output file: ``name==version`` lines only."""
+    """Pins of an existing output file: ``name==version`` lines only, or the versions of a
+    ``pylock.toml``'s packages."""
     if path is None or str(path) == "-" or not Path(path).is_file():
         return {}
+    from pyffin.models.pylock import is_pylock_filename
+
+    if is_pylock_filename(Path(path).name):
+        from packaging.version import Version
+
+        from pyffin.requirements.pylock import read_pylock
+
+        return {p.name: Version(p.version) for p in read_pylock(path).packages
+                if p.version is not None and p.marker is None}
     from pyffin.requirements import parse_requirements_file
 
     preferences: dict[str, Version] = {}
@@ -365,3 +484,106 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
 
     source.registry.stream(url, lambda chunk: digest.update(chunk), reset)
     return digest.hexdigest()
+
+
+# ------------------------------------------------------------------------------ pylock.toml
+def _lock(resolution: Resolution | UniversalResolution, source: IndexSource, *,
+          requires_python: str, environments: tuple[str, ...] | None = None,
+          dependencies: bool = True) -> PylockFile:
+    """The PEP 751 lock of ``resolution``: each package with every file of its release (as
+    ``--generate-hashes`` hashes them) or its direct source, its marker, and (with
+    ``dependencies``) the packages it depends on."""
+    from pyffin.models.pylock import LockedPackage, PylockFile
+
+    depends_on: dict[str, list[str]] = {}
+    for package in resolution if dependencies else ():
+        for dependent in package.dependents:
+            depends_on.setdefault(dependent, []).append(package.name)
+    packages = []
+    for package in resolution:
+        locked = LockedPackage(
+            package.name, str(package.version), marker=package.marker,
+            dependencies=tuple({"name": n} for n in sorted(depends_on.get(package.name, ()))),
+            key=package.name)
+        dist = package.dist
+        if dist is None:  # a universal resolution's: the file its pin was chosen by
+            dist = source.files(package.name, package.version).best
+            if dist.direct is not None and dist.direct.git is not None and package.url:
+                from pyffin.records import replace
+
+                dist = replace(dist, commit=dist.commit or _git_rev(package.url))
+        packages.append(_locked_source(locked, dist, source, package.name, package.version))
+    return PylockFile("1.0", "pyffin", tuple(packages), requires_python=requires_python,
+                      environments=environments)
+
+
+def _git_rev(url: str) -> str | None:
+    from pyffin.models.direct import parse_direct
+
+    git = parse_direct(url).git
+    return git.rev if git is not None else None
+
+
+def _locked_source(locked: LockedPackage, dist: Distribution | None, source: IndexSource,
+                   name: str, version: Version) -> LockedPackage:
+    from pyffin.models.pylock import LockedDirectory, LockedVcs
+    from pyffin.models.urls import strip_credentials
+    from pyffin.records import replace
+
+    if dist is None:
+        raise UsageError(f"the resolution does not say where {name} {version} comes from")
+    direct = dist.direct
+    if direct is None:
+        files = [d for d in source.release_files(name, version)
+                 if d.file is not None and (d.file.yanked is None or d is dist
+                                            or d.file.url == (dist.file and dist.file.url))]
+        # By filename, as uv lists them.
+        wheels = tuple(_locked_file(d, source) for d in sorted(
+            (d for d in files if d.is_wheel), key=lambda d: d.file.filename if d.file else ""))
+        sdists = [_locked_file(d, source) for d in files if not d.is_wheel]
+        page = dist.page
+        index = strip_credentials(page.source) if page is not None and not page.flat else None
+        return replace(locked, index=index, wheels=wheels, sdist=sdists[0] if sdists else None,
+                       requires_python=dist.file.requires_python if dist.file else None)
+    if direct.git is not None:
+        if dist.commit is None:
+            raise UsageError(f"the commit of {name} ({direct.git.shown_repository}) is unknown")
+        return replace(locked, vcs=LockedVcs(
+            "git", strip_credentials(direct.git.repository), None, dist.commit,
+            direct.git.rev, direct.subdirectory))
+    if direct.is_directory:
+        assert direct.path is not None
+        # The version of a source tree may change with its files: PEP 751 leaves it out.
+        return replace(locked, version=None, directory=LockedDirectory(
+            os.path.abspath(direct.path), direct.editable, direct.subdirectory))
+    url = direct.url.partition("#")[0]
+    digest = dict(direct.hashes).get("sha256") or _compute_sha256(source, url)
+    from pyffin.models.pylock import LockedFile
+
+    if direct.path is not None:
+        size = os.path.getsize(direct.path)
+        archive = LockedFile(None, os.path.abspath(direct.path), (("sha256", digest),),
+                             size=size, subdirectory=direct.subdirectory)
+    else:
+        archive = LockedFile(strip_credentials(url), None, (("sha256", digest),),
+                             size=dist.file.size if dist.file else None,
+                             subdirectory=direct.subdirectory)
+    return replace(locked, archive=archive)
+
+
+def _locked_file(dist: Distribution, source: IndexSource) -> LockedFile:
+    """An index's wheel or sdist as a lock lists it: PEP 751 requires a hash, so one the
+    index does not give is computed."""
+    from pyffin.models.pylock import LockedFile
+    from pyffin.models.urls import strip_credentials
+
+    file = dist.file
+    assert file is not None
+    hashes = file.hashes or (("sha256", _compute_sha256(source, file.url)),)
+    url = strip_credentials(file.url)
+    location = url.partition("#")[0].rpartition("/")[2]
+    from urllib.parse import unquote
+
+    return LockedFile(url, None, tuple(hashes),
+                      name=None if unquote(location) == file.filename else file.filename,
+                      size=file.size, upload_time=file.upload_time)

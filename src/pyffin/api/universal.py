@@ -36,12 +36,20 @@ def requires_python(python_version: str | None, interpreter: Interpreter | None)
 
 def pinned_preferences(path: str | Path | None) -> list[tuple[str, str | None, Version]]:
     """The pins of an existing output file with the marker of each (``numpy==2.0.2 ;
-    python_full_version < '3.10'``): a universal resolution prefers each where its marker
-    holds, as uv does."""
+    python_full_version < '3.10'``, or a ``pylock.toml`` package's ``marker``): a universal
+    resolution prefers each where its marker holds, as uv does."""
     if path is None or str(path) == "-" or not Path(path).is_file():
         return []
     from packaging.version import InvalidVersion
     from packaging.version import Version as ParsedVersion
+
+    from pyffin.models.pylock import is_pylock_filename
+
+    if is_pylock_filename(Path(path).name):  # a lock: its packages, each with its marker
+        from pyffin.requirements.pylock import read_pylock
+
+        return [(p.name, p.marker, ParsedVersion(p.version))
+                for p in read_pylock(path).packages if p.version is not None]
 
     from pyffin.requirements import parse_requirements_file
 

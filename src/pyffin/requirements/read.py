@@ -88,6 +88,13 @@ def read_requirements(
         for source in group:
             path = os.fspath(source)
             filename = os.path.basename(path)
+            from pyffin.models.pylock import is_pylock_filename
+
+            if is_pylock_filename(filename):
+                # Callers that install a lock take it before reading requirements.
+                raise UsageError(f"{path} is a PEP 751 lock file, not a {kind} file: it is "
+                                 "installed as it is, alone (pyffin pip sync " + filename +
+                                 " or pyffin pip install -r " + filename + ")")
             if filename == "pyproject.toml":
                 collector.add_source(path)
                 if kind == "requirement" and skipped and _among(path, skipped):

@@ -98,6 +98,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "(repeatable)")
 
     output = parser.add_argument_group("Output options")
+    output.add_argument("--format", choices=("requirements.txt", "pylock.toml"),
+                        dest="output_format",
+                        help="The output's format (default: pylock.toml for an output file "
+                             "named *.toml, else requirements.txt)")
     output.add_argument("--generate-hashes", action="store_true",
                         help="Add --hash lines for every file of each pinned release")
     output.add_argument("--annotation-style", choices=("split", "line"), default="split",
@@ -144,8 +148,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
+    from pyffin.api.resolving import choose_output_format
     from pyffin.cli.progress import Progress
 
+    output_format = choose_output_format(args.output_format, args.output_file)
     progress = Progress(ctx.console)
     try:
         result = api.compile(
@@ -174,6 +180,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             upgrade_packages=args.upgrade_package,
             preferences_from=args.output_file,
             generate_hashes=args.generate_hashes,
+            output_format=output_format,
             build=build_options(args),
             stdin=sys.stdin,
             universal=args.universal,
@@ -189,15 +196,29 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             e.hints) from None
     finally:
         progress.finish()
-    text = result.to_requirements_txt(
-        header_command=None if args.no_header else header_command(args),
-        annotate=not args.no_annotate,
-        annotation_style=args.annotation_style,
-        emit_index_url=args.emit_index_url,
-        emit_find_links=args.emit_find_links,
-        no_emit_packages=args.no_emit_package,
-    )
     to_stdout = args.output_file in (None, "-")
+    if output_format == "pylock.toml":
+        from pathlib import Path
+
+        from pyffin import log
+
+        for flag, given in (("--emit-index-url", args.emit_index_url),
+                            ("--emit-find-links", args.emit_find_links)):
+            if given:
+                log.warn(f"The `{flag}` option is not supported for `pylock.toml` output")
+        text = result.to_pylock_toml(
+            header_command=None if args.no_header else header_command(args),
+            no_emit_packages=args.no_emit_package,
+            directory=None if to_stdout else Path(args.output_file).absolute().parent)
+    else:
+        text = result.to_requirements_txt(
+            header_command=None if args.no_header else header_command(args),
+            annotate=not args.no_annotate,
+            annotation_style=args.annotation_style,
+            emit_index_url=args.emit_index_url,
+            emit_find_links=args.emit_find_links,
+            no_emit_packages=args.no_emit_package,
+        )
     if not to_stdout:
         from pyffin.fs import write_user_file
 

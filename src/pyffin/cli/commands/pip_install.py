@@ -115,7 +115,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
                         metavar="FILE",
                         help="Install the requirements in FILE: a requirements file, a "
                              "project's pyproject.toml, setup.py or setup.cfg, a PEP 723 "
-                             "script, or - for standard input")
+                             "script, a pylock.toml, or - for standard input")
     parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
                         help="Install a local project in editable mode")
     parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
@@ -147,11 +147,15 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
 
 def _configure_sync(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("src_file", nargs="*", metavar="SRC_FILE",
-                        help="requirements.txt files, PEP 723 scripts (*.py), or - for "
-                             "standard input")
+                        help="requirements.txt files, PEP 723 scripts (*.py), a pylock.toml, "
+                             "or - for standard input")
     parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
                         metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
+                        help="Include this extra of a pyproject.toml or pylock.toml")
+    parser.add_argument("--all-extras", action="store_true",
+                        help="Include every extra")
     add_group_options(parser)
     parser.add_argument("--allow-empty-requirements", action="store_true",
                         help="Allow requirements files without any requirement: the environment "
@@ -225,7 +229,8 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
     transcript = ctx.console.transcript = []
     try:
         result = api.sync(
-            args.src_file, constraints=args.constraint, groups=args.group,
+            args.src_file, constraints=args.constraint, extras=args.extra,
+            all_extras=args.all_extras, groups=args.group,
             only_groups=args.only_group, all_groups=args.all_groups, no_groups=args.no_group,
             session=session(args, ctx),
             python=args.python, system=args.system,

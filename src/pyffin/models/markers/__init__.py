@@ -170,10 +170,14 @@ class Marker:
                          if var[0] == _algebra.EXTRA)
 
     # ------------------------------------------------------------------------- evaluate
-    def evaluate(self, environment: Mapping[str, str], extras: Iterable[str] = ()) -> bool:
+    def evaluate(self, environment: Mapping[str, str], extras: Iterable[str] = (), *,
+                 lock: Mapping[str, Iterable[str]] | None = None) -> bool:
         """Whether the marker holds in ``environment`` (PEP 508 names to values, as
-        ``packaging.markers.default_environment()`` gives) with ``extras`` requested."""
+        ``packaging.markers.default_environment()`` gives) with ``extras`` requested.
+        ``lock`` gives the PEP 751 sets of a lock file's installation (``extras`` and
+        ``dependency_groups``: normalized names); outside a lock both are empty."""
         wanted = frozenset(normalize_name(extra) for extra in extras)
+        lists = {key: frozenset(values) for key, values in (lock or {}).items()}
 
         def value_of(var: tuple[Any, ...]) -> Any:
             kind = var[0]
@@ -193,7 +197,7 @@ class Marker:
                 return value in var[2] if kind == _algebra.IN else var[2] in value
             if kind == _algebra.EXTRA:
                 return var[1] in wanted
-            return False  # PEP 751 ``extras``/``dependency_groups``: none outside a lock
+            return var[2] in lists.get(var[1], ())  # PEP 751 ``extras``/``dependency_groups``
 
         return _algebra.evaluate(self._node, value_of)
 
