@@ -166,6 +166,8 @@ class FileSelection:
         #: :func:`universal_wheel`), and ``tags`` are not used.
         self.universal = universal
         self._universal_tags: dict[str, bool] = {}
+        #: The same per wheel's tag set: a project's wheels repeat a few sets across versions.
+        self._universal_sets: dict[tuple[str, ...], bool] = {}
         self.binary = binary or BinaryPolicy()
         self.exclude_newer = exclude_newer
         #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
@@ -253,7 +255,7 @@ class FileSelection:
                     for row in wheel_rows:
                         best = no_wheel
                         if universal:
-                            if any(self._universal_tag(tag) for tag in row[8]):
+                            if self._universal_set(row[8]):
                                 best = 0
                         else:
                             for tag in row[8]:
@@ -286,6 +288,13 @@ class FileSelection:
         for version_str, files in ranked_files:
             files.index_rank = positions[version_str]
         return result
+
+    def _universal_set(self, tags: Sequence[str]) -> bool:
+        key = tags if type(tags) is tuple else tuple(tags)
+        fits = self._universal_sets.get(key)
+        if fits is None:
+            fits = self._universal_sets[key] = any(self._universal_tag(tag) for tag in key)
+        return fits
 
     def _universal_tag(self, tag: str) -> bool:
         fits = self._universal_tags.get(tag)
