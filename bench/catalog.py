@@ -37,6 +37,14 @@ SCENARIOS: dict[str, Scenario] = {
         "compile",
         True,
     ),
+    "resolve-incremental": Scenario(
+        "resolve incremental",
+        "compile the set's `.in` plus one of its dependencies as a new requirement (another "
+        "each run); the tool's cache is filled by one untimed run on the `.in`; the output "
+        "file is removed before each run",
+        "compile",
+        True,
+    ),
     "resolve-cold": Scenario(
         "resolve cold",
         "compile the set's `.in`; the tool's cache directory is removed before each run",
@@ -131,6 +139,7 @@ SCENARIOS: dict[str, Scenario] = {
 #: ``resolve-offline`` only on :data:`OFFLINE_SETS`).
 SET_SCENARIOS: tuple[str, ...] = (
     "resolve-warm",
+    "resolve-incremental",
     "resolve-cold",
     "resolve-offline",
     "install-warm",

@@ -76,6 +76,8 @@ def targets(scenario: str, results: Results, set_name: str) -> str:
         set_name == BACKTRACKING_SET and scenario.startswith("resolve")
     ):
         checks.append(("≤ 3x uv", None if vs_uv is None else vs_uv <= 3))
+    if scenario == "resolve-incremental":
+        checks.append(("≤ 2x uv", None if vs_uv is None else vs_uv <= 2))
     if scenario in ("install-warm", "install-cold"):
         checks.append(("≤ 1.5x uv", None if vs_uv is None else vs_uv <= 1.5))
     if scenario == "noop-sync":

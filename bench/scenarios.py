@@ -18,6 +18,7 @@ from bench.results import FAILED, OK, UNSUPPORTED, Measurement
 from bench.sets import (
     Pin,
     normalize,
+    parse_in,
     pin_differences,
     pin_set_differences,
     read_pin_list,
@@ -211,6 +212,8 @@ class Runner:
                 return _Steps(
                     offline, [drop_output, untimed(compile_cmd)], [drop_output], check_resolved
                 )
+            if scenario == "resolve-incremental":
+                return self._incremental(target, tool, output, cache, check_resolved)
             if scenario.endswith("warm"):
                 return _Steps(
                     compile_cmd, [drop_output, untimed(compile_cmd)], [drop_output], check_resolved
@@ -242,6 +245,31 @@ class Runner:
 
             return _Steps(venv_cmd, [drop_venv, untimed(venv_cmd)], [drop_venv], None)
         raise ValueError(f"unknown scenario {scenario!r}")
+
+    def _incremental(self, target: Target, tool: str, output: Path, cache: Path,
+                     check: Callable[[], str | None]) -> _Steps:
+        """A warm cache from the set's ``.in``, then the ``.in`` with one requirement more: one
+        of its dependencies, another each run (a tool that keeps its answers must solve each
+        time). The pins stay the set's, so the check holds."""
+        tb = self.toolbox
+        work = self._work(target, tool)
+        source = work / "incremental.in"
+        given = {normalize(name) for name in parse_in(target.requirements_in.read_text())}
+        added = sorted(set(target.expected or ()) - given)
+        runs = iter(range(1 << 30))
+
+        def add_one() -> None:
+            remove(output)
+            if not added:
+                raise _Failure("the set has no dependency to add as a requirement")
+            name = added[next(runs) % len(added)]
+            source.write_text(f"-r {target.requirements_in}\n{name}\n")
+
+        warm_up = tb.compile(tool, target.requirements_in, output, target.index_url, cache)
+        return _Steps(
+            tb.compile(tool, source, output, target.index_url, cache),
+            [lambda: self._untimed(warm_up, work)], [add_one], check,
+        )
 
     # --- processes ---------------------------------------------------------------------------
 

@@ -114,6 +114,27 @@ def test_an_offline_run_uses_the_cache_an_online_warm_up_filled(tmp_path: Path,
     assert calls.read_text().splitlines() == ["uv", "uv", "uv"]  # warm-up online, 2 offline
 
 
+def test_an_incremental_run_adds_another_dependency_to_a_warm_set(tmp_path: Path,
+                                                                   calls: Path) -> None:
+    bin_dir = tmp_path / "tools" / "bin"
+    # The stand-in pip-compile logs the last line of the file it compiles, and pins the set.
+    fake_tool(bin_dir / "pip-compile", 'tail -n 1 "$1" >> "$BENCH_TEST_LOG"\n'
+              'printf "flask==3.0\\nclick==8.1\\njinja2==3.1\\n" > "$3"')
+    runner = Runner(Toolbox(tmp_path / "tools", Path(sys.executable)), ("pip",),
+                    work_dir=tmp_path / "work", cache_dir=tmp_path / "cache")
+    requirements = tmp_path / "small.in"
+    requirements.write_text("flask\n")
+    expected = {"flask": "3.0", "click": "8.1", "jinja2": "3.1"}
+    small = Target("small", requirements, requirements, "http://127.0.0.1:1/simple/", expected)
+    [pip] = runner.run(small, "resolve-incremental", repeat=3)
+    assert (pip.status, len(pip.times)) == (OK, 3)
+    # The warm-up compiles the set itself; each timed run one dependency more, another
+    # each time, so a tool that keeps answers cannot reuse the last one.
+    assert calls.read_text().splitlines() == ["flask", "click", "jinja2", "click"]
+    source = tmp_path / "work" / "small" / "pip" / "incremental.in"
+    assert source.read_text() == f"-r {requirements}\nclick\n"
+
+
 def test_start_up_times_the_interpreter_alone_beside_the_tools(tmp_path: Path,
                                                               calls: Path) -> None:
     runner = make_runner(tmp_path, ("uv", "pyffin"))

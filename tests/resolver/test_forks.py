@@ -4,13 +4,16 @@ for the same universes: ``tests/resolver/universal_scenarios.py``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from pyffin.models.markers import Marker
-from pyffin.resolver.forks import Fork
+from pyffin.resolver.dependencies import Dependency, DependencyParser
+from pyffin.resolver.forks import Fork, resolve_universal
 from tests.resolver import universal_scenarios
+from tests.resolver.memory import MemorySource, direct
 from tests.support.cli import pyffin
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -225,3 +228,35 @@ def test_the_pins_of_the_output_file_are_kept_where_their_marker_holds(
                                 served=True)
     assert upgraded == universal_scenarios.expected("python-forks").replace(
         "    # via -r requirements.in\n", "")
+
+
+class CountingParser(DependencyParser):
+    """Counts how often each ``Requires-Dist`` text is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: Counter[str] = Counter()
+
+    def parse(self, text: str) -> Dependency:
+        self.asked[text] += 1
+        return super().parse(text)
+
+
+@pytest.mark.parametrize("platforms", [2, 4])
+def test_forks_share_the_reading_of_a_version_whose_requirements_hold_alike(
+        platforms: int) -> None:
+    # a splits the resolution by platform; c's requirement holds alike in every fork, so its
+    # metadata is checked once and its requirements are read once, however many forks.
+    names = ["win32", "darwin", "emscripten", "cygwin"][:platforms - 1]
+    requires = [f"x=={i + 1} ; sys_platform == '{name}'" for i, name in enumerate(names)]
+    rest = " and ".join(f"sys_platform != '{name}'" for name in names)
+    requires.append(f"x=={platforms} ; {rest}")
+    universe = {"a": {"1.0": requires}, "c": {"1.0": ["d>=1"]}, "d": {"1.0": []},
+                "x": {str(i + 1): [] for i in range(platforms)}}
+    parser = CountingParser()
+    resolution = resolve_universal(direct("a", "c"), MemorySource(universe), ">=3.9",
+                                   parser=parser)
+    assert len(resolution.forks) == platforms
+    assert {pin.name for pin in resolution.pins} == {"a", "c", "d", "x"}
+    # Checked (its metadata can be read), read once for every fork, read for the first fork.
+    assert parser.asked["d>=1"] == 3

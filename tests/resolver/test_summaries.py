@@ -12,7 +12,7 @@ import pytest
 from packaging.version import Version
 
 from pyffin.cache import Cache, CacheBucket
-from pyffin.client.cached import Refresh
+from pyffin.client.cached import POLICY_SUFFIX, Refresh
 from pyffin.client.registry import connect
 from pyffin.models.format_control import BinaryPolicy
 from pyffin.resolver.index_source import IndexSource
@@ -29,8 +29,15 @@ def cache(tmp_path: Path) -> Iterator[Cache]:
         yield c
 
 
+@pytest.fixture
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local files count as settled as soon as they are written (no waiting in tests)."""
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+
+
 def summary_files(cache: Cache) -> list[Path]:
-    return sorted(cache.bucket(CacheBucket.SIMPLE).glob("*/*/foo.*.rec"))
+    return sorted(path for path in cache.bucket(CacheBucket.SIMPLE).glob("**/foo.*.rec")
+                  if not path.name.endswith(POLICY_SUFFIX))
 
 
 def test_a_later_source_answers_from_the_summary_without_the_page(
@@ -151,9 +158,9 @@ def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) ->
     assert versions(source(cache, index_server), "foo") == ["1.0"]
     [summary] = summary_files(cache)
     stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
-    stamp, policy, rows, _pickled = stored
+    dependencies, pages, columns, files, _pickled, policies = stored
     summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
-                                    (stamp, policy, rows, b"garbage")))
+                                    (dependencies, pages, columns, files, b"garbage", policies)))
     assert versions(source(cache, index_server), "foo") == ["1.0"]
 
 
@@ -177,12 +184,130 @@ def test_refresh_ignores_the_summary(cache: Cache, index_server: IndexServer) ->
     assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
 
 
-def test_find_links_make_no_summary(cache: Cache, index_server: IndexServer,
-                                    tmp_path: Path) -> None:
+def test_a_revalidated_page_keeps_its_summary(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.set_max_age(0)
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    first = source(cache, index_server)
+    assert versions(first, "foo") == ["1.0"]
+    page = first.registry.single_page_entry("foo")
+    assert page is not None
+    stamp = page[1].stamp()
+    # Stale: asked again, not modified (304), fresh for a while from now on. The summary
+    # stands: the page is not read.
+    index_server.set_max_age(600)
+    index_server.reset_counts()
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    assert index_server.count("/simple/foo/") == 1
+    assert reads.count == 0
+    # The page file is the one the summary was made from: only its policy is new.
+    assert page[1].stamp() == stamp
+    index_server.reset_counts()
+    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    assert reads.count == 0
+    assert index_server.count() == 0
+
+
+def test_find_links_have_summaries_too(cache: Cache, index_server: IndexServer,
+                                       make_wheel: Any, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       settled_at_once: None) -> None:
+    import shutil
+
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     links = tmp_path / "links"
     links.mkdir()
-    registry = connect(cache, IndexSettings(index_url=index_server.index_url,
-                                            find_links=(str(links),)))
-    assert versions(IndexSource(registry, tags=TAGS), "foo") == ["1.0"]
+    shutil.copy(make_wheel("foo", "1.5"), links)
+    settings = IndexSettings(index_url=index_server.index_url, find_links=(str(links),))
+
+    def linked() -> IndexSource:
+        return IndexSource(connect(cache, settings), tags=TAGS)
+
+    assert versions(linked(), "foo") == ["1.0", "1.5"]
+    assert len(summary_files(cache)) == 1
+    reads = PageReads(monkeypatch)
+    second = linked()
+    assert versions(second, "foo") == ["1.0", "1.5"]
+    assert reads.count == 0
+    # The summary knows which location lists each best file.
+    best = second.files("foo", Version("1.5")).best
+    assert best.page is not None and best.page.flat and best.page.source == str(links)
+    # A file added to the directory is seen at once.
+    shutil.copy(make_wheel("foo", "2.0"), links)
+    assert versions(linked(), "foo") == ["1.0", "1.5", "2.0"]
+    assert reads.count == 1
+
+
+def test_extra_indexes_have_summaries_while_every_answer_is_on_file(
+        cache: Cache, index_server: IndexServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+                                                                    settled_at_once: None) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    local = tmp_path / "simple"
+    local.mkdir()
+    # A local (file://) index first, without foo: its absence is on file too.
+    settings = IndexSettings(index_url=index_server.index_url,
+                             extra_index_urls=(local.as_uri(),))
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0"]
+    assert len(summary_files(cache)) == 1
+    reads = PageReads(monkeypatch)
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0"]
+    assert reads.count == 0
+    # foo appears on the first index: its summary no longer speaks for the pages.
+    (local / "foo").mkdir()
+    (local / "foo" / "index.html").write_text("<html><body></body></html>")
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == []
+    assert reads.count == 1
+
+
+def test_an_index_that_answered_404_makes_no_summary(cache: Cache, index_server: IndexServer,
+                                                   ) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    # An HTTP index that does not have foo says so each time: nothing on file stands for it.
+    settings = IndexSettings(index_url=index_server.index_url,
+                             extra_index_urls=(index_server.url + "/other/",))
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0"]
     assert summary_files(cache) == []
+
+
+def test_a_summary_makes_the_files_of_a_version_only_when_asked(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.resolver.file_selection import VersionFiles
+
+    for minor in range(20):
+        index_server.add_wheel(WheelSpec("foo", f"1.{minor}"))
+    assert len(versions(source(cache, index_server), "foo")) == 20
+    made: list[str] = []
+    original = VersionFiles.summarized.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: Any, summary: Any, version: Version, page: Any) -> VersionFiles:
+        made.append(str(version))
+        return original(cls, summary, version, page)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(VersionFiles, "summarized", classmethod(counted))
+    second = source(cache, index_server)
+    assert len(second.candidates(name("foo"))) == 20
+    assert made == []
+    assert second.files("foo", Version("1.7")).best.label == "foo-1.7-py3-none-any.whl"
+    assert Version("1.70") not in second.versions("foo")
+    assert made == ["1.7"]
+
+
+def test_local_locations_changed_just_before_are_not_summarized(
+        cache: Cache, index_server: IndexServer, make_wheel: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    links = tmp_path / "links"
+    links.mkdir()
+    shutil.copy(make_wheel("foo", "1.5"), links)
+    settings = IndexSettings(index_url=index_server.index_url, find_links=(str(links),))
+    # Changed "just now": a change within the same tick could go unseen.
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 10**18)
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0", "1.5"]
+    assert summary_files(cache) == []
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+    assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0", "1.5"]
+    assert len(summary_files(cache)) == 1

@@ -151,14 +151,14 @@ class CompileResult:
     def written(self) -> dict[str, str]:
         """The pins to write as the user wrote their direct reference (see
         :func:`written_requirement`), by name."""
-        from pyffin.resolver.dependencies import same_url
-
         entries = [e for e in (*self.spec.requirements, *self.spec.constraints,
                                *self.spec.overrides) if e.url is not None and e.given]
         written: dict[str, str] = {}
         for package in self.resolution:
             if package.url is None:
                 continue
+            from pyffin.resolver.dependencies import same_url
+
             for entry in entries:
                 if entry.url is not None and same_url(entry.url, package.url):
                     text = written_requirement(package.name, entry)
@@ -327,19 +327,36 @@ def compile(  # the public name mirrors `pyffin pip compile`
             output_format=output_format)
     operations.check_requires_python(spec, target)
     session.configure(operations.spec_index_settings(spec))
+    assert session.index_settings is not None
+    preferences = {} if upgrade else _preferences(preferences_from)
+    upgrade_packages = tuple(upgrade_packages)
+    from pyffin.api.resolution_cache import ResolutionCache
+
+    # A lock (pylock.toml) lists every file of each release, which only the package source
+    # knows: it is made by solving, not kept.
+    kept = None if output_format == "pylock.toml" else ResolutionCache.of(
+        session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
+        upgrade_packages=upgrade_packages,
+        output_file=preferences_from is not None and str(preferences_from) != "-",
+        files=build.build_constraints if build is not None else (),
+        inputs=(options, no_deps, generate_hashes, build, python_version, python_platform))
+    found = None if kept is None else kept.get()
+    if found is not None:
+        return CompileResult(found[0], target, spec, found[1], session.index_settings,
+                             time.perf_counter() - started, tuple(spec.sources))
     builds = lazy.get()
     resolved = operations.resolve(
         session, spec, markers=target.markers, tags=target.tags, sources=builds,
-        options=options, cutoffs=cutoffs,
-        preferences=None if upgrade else _preferences(preferences_from), upgrade=upgrade,
-        upgrade_packages=upgrade_packages, no_deps=no_deps)
+        options=options, cutoffs=cutoffs, preferences=None if upgrade else preferences,
+        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps)
     result = _pin_git_commits(resolved.resolution)
     hashes = _hashes(result, resolved.source) if generate_hashes else None
+    if kept is not None:
+        kept.put(result, hashes)
     lock = None
     if output_format == "pylock.toml":
         version = target.markers.get("python_full_version") or target.markers["python_version"]
         lock = _lock(result, resolved.source, requires_python=f">={version}")
-    assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
                          time.perf_counter() - started, tuple(spec.sources), lock)
 
@@ -473,7 +490,12 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
     if url.startswith("file:"):
         from urllib.parse import unquote, urlsplit
 
-        with open(unquote(urlsplit(url).path), "rb") as f:
+        from pyffin.cache.fs import stamp
+
+        path = unquote(urlsplit(url).path)
+        # A kept resolution's hashes hold while the file does (see resolution_cache).
+        source.registry.cached.note_local(path, stamp(path))
+        with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
         return digest.hexdigest()

@@ -26,15 +26,20 @@ class CacheBucket(enum.Enum):
 
     SIMPLE = (
         "simple-v0",
-        ("pypi/{name}.*", "index/*/{name}.*"),
+        ("pypi/{name}.*", "index/*/{name}.*", "flat/{name}.*"),
         """Parsed simple-API pages, one record per project and index.
 
         ``simple-v0/<index>/<name>.rec``: the project's files grouped by version, filenames
-        already parsed, next to the HTTP cache policy of the page they came from.
-        ``simple-v0/<index>/<name>.<hash(target)>.rec``: the versions one target (tags, binary
-        policy, exclude-newer) can use, each with its best file; tied to the stamp and policy
-        of the page file it was derived from, and ignored once that file changes.
-        ``simple-v0/flat/<hash(url)>.rec``: a ``--find-links`` HTML page, grouped by project.
+        already parsed, next to the HTTP cache policy of the page they came from;
+        ``<name>.policy.rec`` beside it: the newer policy a revalidation (304) gave, tied to
+        the record file's stamp, which the revalidation leaves as it was (so do wheel
+        metadata records in ``wheels-v0``).
+        ``simple-v0/<index>/<name>.<hash(target, locations)>.rec``: the versions one target
+        (tags, binary policy, exclude-newer) can use with these index locations, each with
+        its best file; tied to the stamp and freshness of every page and find-links location
+        it was derived from, and ignored once one changes (in ``simple-v0/flat/`` when there
+        is no index). ``simple-v0/flat/<hash(url)>.rec``: a ``--find-links`` HTML page,
+        grouped by project.
         """,
     )
     WHEELS = (
@@ -101,6 +106,22 @@ class CacheBucket(enum.Enum):
         interpreter, valid while the executable's modification time is unchanged.
         ``interpreter-v0/<hash(prefix)>.lock``: the lock of a system interpreter's environment
         (a virtual environment keeps its lock in its own root, ``.lock``).
+        """,
+    )
+    RESOLUTIONS = (
+        "resolutions-v0",
+        (),
+        """Resolutions kept by ``pip compile``, to write the same output again without solving.
+
+        ``resolutions-v0/<hash(inputs)[:2]>/<hash(inputs)>.rec``: one resolution (every pin
+        with its chosen file, ``# via`` sources and hashes) keyed by everything that decides
+        it — the requirements, constraints and overrides as read, every resolver option, the
+        target's markers and tags, ``--exclude-newer``, the index locations and strategy, the
+        preferences of the existing output file, pyffin's and ``packaging``'s versions — with
+        the stamp and freshness of every cache entry and local file it was made from. Used
+        only while each of them is unchanged and fresh; ``--refresh``, ``--upgrade`` and
+        ``--upgrade-package`` never use it. ``pyffin cache clean NAME`` needs not remove
+        any: one made from NAME's entries is no longer used once they are gone.
         """,
     )
     ENVIRONMENTS = (

@@ -18,10 +18,11 @@ PYPI_SIMPLE_URL = "https://pypi.org/simple"
 
 
 
-def digest(text: str) -> str:
-    """A stable 16-hex-digit key for ``text``: the same on every platform and Python version."""
+def digest(text: str, size: int = 16) -> str:
+    """A stable key of ``size`` hex digits (at most 64) for ``text``: the same on every
+    platform and Python version."""
     hexdigest: str = _sha256(text.encode("utf-8")).hexdigest()
-    return hexdigest[:16]
+    return hexdigest[:size]
 
 
 def _sha256(data: bytes) -> Any:

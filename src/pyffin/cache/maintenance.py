@@ -202,7 +202,8 @@ def _pointed_archives(paths: Iterable[Path]) -> Iterable[str]:
 
 # ------------------------------------------------------------------------------------ verify
 #: Buckets whose files include records (``*.rec``; the interpreter bucket's ``*.bin``).
-_RECORD_BUCKETS = (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.SDISTS)
+_RECORD_BUCKETS = (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.SDISTS,
+                   CacheBucket.RESOLUTIONS)
 
 
 class Problem:

@@ -26,6 +26,20 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=Cacheable)
 
+#: What a record derived from cached data (a summary, a kept resolution) depends on:
+#: ``(path, stamp, fresh_until, response_time)``. The file at ``path`` must still have
+#: ``stamp`` (``None``: there must be no file) and, for a stored HTTP response
+#: (``fresh_until`` not ``None``), the response must still be usable without the network:
+#: fresh until then (or per the newer policy a revalidation wrote beside it), not refreshed
+#: (``--refresh`` looks at ``response_time``).
+Dependency = tuple[str, "FileStamp | None", "float | None", float]
+
+#: The suffix of the file that holds a stored response's newer policy after a revalidation
+#: (see :meth:`CachedClient.fetch`), beside the record ``<stem>.rec``: ``<stem>.policy.rec``.
+POLICY_SUFFIX = ".policy.rec"
+_POLICY_SCHEMA = f"revalidated+http{CachePolicy.RECORD_VERSION}"
+_POLICY_VERSION = 1
+
 
 class Refresh:
     """``--refresh`` / ``--refresh-package``: entries last validated before the command started
@@ -62,6 +76,12 @@ class CachedClient:
         #: The cache policy and file stamp of what this client last read or wrote at each
         #: entry (by path): records derived from a response are tied to both.
         self._seen: dict[str, tuple[CachePolicy, FileStamp]] = {}
+        #: Local files and directories read (``file://`` pages, find-links directories, local
+        #: wheels) with their stamps, and why some answer could not be tied to files at all
+        #: (see :meth:`dependencies`).
+        self._local: dict[str, FileStamp | None] = {}
+        self._untracked: list[str] = []
+        self._derived: dict[str, Dependency] = {}
 
     @property
     def http(self) -> HttpClient:
@@ -91,6 +111,114 @@ class CachedClient:
         ``entry`` (``None``: neither, in this process). A record derived from that response
         is valid while the entry's file keeps the stamp and the policy allows its use."""
         return self._seen.get(entry.path_str)
+
+    def note_local(self, path: str, stamp: FileStamp | None) -> None:
+        """Something was read from the local file or directory ``path`` (``stamp`` taken
+        before reading it; ``None``: it did not exist)."""
+        self._local.setdefault(path, stamp)
+
+    def note_untracked(self, why: str) -> None:
+        """An answer came from somewhere no file stands for (an index that answered 404, which
+        is not stored): what this process read cannot be kept as :meth:`dependencies`."""
+        self._untracked.append(why)
+
+    def note_dependencies(self, dependencies: Iterable[Dependency]) -> None:
+        """Records derived from cached data were used in their place (a summary instead of
+        its pages): what they depend on counts as read (see :meth:`dependencies`)."""
+        for dependency in dependencies:
+            self._derived[dependency[0]] = dependency
+
+    def dependencies(self) -> list[Dependency] | None:
+        """Everything this client read or wrote so far, as :data:`Dependency` values: a record
+        derived from it is valid while :meth:`holds` them. ``None`` when something it used
+        cannot be checked that way (see :meth:`note_untracked`)."""
+        if self._untracked:
+            return None
+        found = dict(self._derived)
+        for path, stamp in list(self._local.items()):
+            found[path] = (path, stamp, None, 0.0)
+        for path, (policy, stamp) in list(self._seen.items()):
+            found[path] = (path, stamp, policy.fresh_until(), policy.response_time)
+        return list(found.values())
+
+    def policy_dependency(self, entry: CacheEntry) -> Dependency | None:
+        """The :data:`Dependency` on the response stored at ``entry`` as this client last
+        read or wrote it; ``None`` when it did neither."""
+        seen = self._seen.get(entry.path_str)
+        if seen is None:
+            return None
+        policy, stamp = seen
+        return entry.path_str, stamp, policy.fresh_until(), policy.response_time
+
+    def seen_policy(self, path: str) -> CachePolicy | None:
+        """The policy of the response stored at ``path`` as this client last read or wrote
+        it (``None``: neither)."""
+        seen = self._seen.get(path)
+        return None if seen is None else seen[0]
+
+    def holds(self, dependencies: Iterable[Dependency], package: str | None = None) -> bool:
+        """Whether every dependency still holds: each file unchanged (or still absent), each
+        stored response still usable without the network — fresh (after a revalidation, per
+        the newer policy stored beside it), not refreshed for ``package``, or offline."""
+        now = time.time()
+        return all(self.dependency_state(d, package, now) == "holds" for d in dependencies)
+
+    def dependency_state(self, dependency: Dependency, package: str | None = None,
+                         now: float | None = None) -> str:
+        """``holds`` (see :meth:`holds`), ``stale``: the file is unchanged but its response is
+        no longer usable without asking the server (:meth:`revalidate` may tell it holds), or
+        ``changed``."""
+        from pyffin.cache.fs import stamp as stamp_of
+
+        path, stamp, fresh_until, response_time = dependency
+        if stamp_of(path) != (None if stamp is None else tuple(stamp)):
+            return "changed"
+        if fresh_until is None or self.offline:
+            return "holds"
+        if self.refresh.forces(package, response_time):
+            return "stale"
+        if (time.time() if now is None else now) < fresh_until:
+            return "holds"
+        newer = self._revalidated_policy(path, stamp)
+        if newer is None or not self.usable_without_network(newer, package):
+            return "stale"
+        return "holds"
+
+    def revalidate(self, url: str, entry: CacheEntry, stamp: FileStamp, policy: CachePolicy,
+                   transform: Callable[[Response], R], record_type: type[R], *,
+                   headers: Mapping[str, str] | None = None,
+                   package: str | None = None) -> bool:
+        """Ask whether the response stored at ``entry`` (the file with ``stamp``, whose policy
+        is ``policy``) is still current, without decoding it: ``True`` when not modified (the
+        newer policy is stored beside it, the file stays; ``package`` is kept for symmetry
+        with :meth:`get`); ``False`` when it changed (the new
+        response is transformed and stored, as :meth:`get` does) or the server said anything
+        else (the caller asks again the usual way, and reports it)."""
+        current = self._revalidated_policy(entry.path_str, stamp) or policy
+        request = dict(headers or {})
+        request.update(current.revalidation_headers())
+        if not current.revalidation_headers():
+            return False
+        response = self.http.get(url, request)
+        if response.status == 304:
+            log.debug(f"Not modified: {redact(url)}")
+            new_policy = current.revalidated(
+                response.status, response.headers, request_time=response.request_time,
+                response_time=response.response_time)
+            if entry.stamp() != tuple(stamp):
+                return False  # replaced meanwhile: what it holds now is anyone's guess
+            self._seen[entry.path_str] = (current, stamp)
+            if new_policy.is_storable():
+                self._write_policy(entry, new_policy)
+            return True  # current now, whatever its new policy says about later
+        if response.status == 200:
+            value = transform(response)
+            new_policy = CachePolicy.from_response(
+                response.status, response.headers, request_time=response.request_time,
+                response_time=response.response_time, authenticated=response.authenticated)
+            if new_policy.is_storable():
+                self._write(entry, record_type, new_policy, value)
+        return False
 
     def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
         """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or
@@ -142,7 +270,7 @@ class CachedClient:
                     response.status, response.headers, request_time=response.request_time,
                     response_time=response.response_time)
                 if new_policy.is_storable():
-                    self._write(entry, record_type, new_policy, value)
+                    self._write_policy(entry, new_policy)
                 return value
             log.debug(f"Modified: {redact(url)}")
         else:
@@ -171,14 +299,53 @@ class CachedClient:
         if stored is None:
             return None
         (policy, value), stamp = stored
+        if not policy.is_fresh(time.time()) or self.refresh.all or self.refresh.packages:
+            # A revalidation since it was written may have stored a newer policy beside it.
+            policy = self._revalidated_policy(entry.path_str, stamp) or policy
         self._seen[entry.path_str] = (policy, stamp)
         return policy, value
+
+    def _write_policy(self, entry: CacheEntry, policy: CachePolicy) -> None:
+        """After a 304: the record's data stands, only its policy is new. The policy goes to
+        a small file beside the record, tied to the record file's stamp, so the record file
+        — and everything derived from it (summaries, kept resolutions) — stays as it was."""
+        seen = self._seen.get(entry.path_str)
+        stamp = seen[1] if seen is not None else entry.stamp()
+        if stamp is None:
+            return
+        _policy_entry(entry.path_str).write(codec.dumps(
+            _POLICY_SCHEMA, _POLICY_VERSION, (tuple(stamp), policy.to_record())))
+        self._seen[entry.path_str] = (policy, stamp)
+
+    def _revalidated_policy(self, path: str, stamp: FileStamp | None) -> CachePolicy | None:
+        """The policy a revalidation stored beside the record at ``path`` while it had
+        ``stamp``; ``None`` when there is none (or it belongs to another version)."""
+        if stamp is None:
+            return None
+
+        def decode(data: bytes) -> CachePolicy | None:
+            loaded: Any = codec.loads(data, _POLICY_SCHEMA, _POLICY_VERSION)
+            for_stamp, policy = loaded
+            if tuple(for_stamp) != tuple(stamp):
+                return None
+            return CachePolicy.from_record(tuple(policy))
+
+        return _policy_entry(path).read_record(decode)
 
     def _write(self, entry: CacheEntry, record_type: type[R], policy: CachePolicy,
                value: R) -> None:
         stamp = entry.write(_encode(_schema(record_type), record_type.RECORD_VERSION, policy,
                                     value.to_record()))
         self._seen[entry.path_str] = (policy, stamp)
+
+
+def _policy_entry(path: str) -> CacheEntry:
+    from pyffin.cache import CacheEntry as Entry
+
+    directory, _, name = path.rpartition("/")
+    from pathlib import Path
+
+    return Entry(Path(directory), name.removesuffix(".rec") + POLICY_SUFFIX)
 
 
 def _schema(record_type: type[Cacheable]) -> str:

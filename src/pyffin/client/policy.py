@@ -163,6 +163,14 @@ class CachePolicy:
             return False
         return self.freshness_lifetime > self.current_age(now)
 
+    def fresh_until(self) -> float:
+        """The time until which :meth:`is_fresh` holds (``-inf``: never fresh), so a record
+        derived from the response can keep one number instead of the whole policy."""
+        if self.no_cache:
+            return float("-inf")
+        return self.response_time + self.freshness_lifetime - self.current_age(
+            self.response_time)
+
     def revalidation_headers(self) -> dict[str, str]:
         """Headers of a conditional request that asks whether the stored response changed."""
         headers: dict[str, str] = {}

@@ -25,10 +25,11 @@ from urllib.parse import unquote, urlsplit
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
+from pyffin.cache.fs import stamp as fs_stamp
+from pyffin.cache.fs import stamp_of
 from pyffin.cache.keys import source_parts
-from pyffin.client.cached import CachedClient
+from pyffin.client.cached import CachedClient, Dependency
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.simple import ACCEPT, FilenameParts, PageBuilder, parse_html, parse_page
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from pyffin.cache.fs import FileStamp
     from pyffin.client.http import Response
     from pyffin.client.policy import CachePolicy
+    from pyffin.client.simple import FilenameParts, PageBuilder
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -184,10 +186,15 @@ class RegistryClient:
         self._projects = _Memo()
         self._metadata = _Memo()
         self._flat = _Memo()
+        #: What each project's pages were read from (see :meth:`project_dependencies`), and
+        #: each find-links location's.
+        self._project_deps: dict[str, list[Dependency] | None] = {}
+        self._flat_deps: dict[str, list[Dependency] | None] = {}
         #: Cache directories by path: absent when first looked at (see :meth:`may_be_cached`).
         self._absent: dict[str, bool] = {}
-        #: Filename parts parsed on any page this client read (most recur across pages).
-        self._filename_parts = FilenameParts()
+        #: Filename parts parsed on any page this client read (most recur across pages),
+        #: made with the first page parsed (a kept resolution parses none).
+        self._filename_parts: FilenameParts | None = None
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
@@ -217,6 +224,83 @@ class RegistryClient:
 
         return self._projects.get(key, fetch, self.submit,
                                   fast=lambda: self._cached_project(key))
+
+    def project_dependencies(self, name: str) -> list[Dependency] | None:
+        """What ``name``'s pages, as this process read them, came from — each index page
+        asked (found or not) and each find-links location — as dependencies a record derived
+        from those pages is valid while (see :meth:`CachedClient.holds`). ``None`` when they
+        were not read, or when some answer is not kept in a file (an HTTP 404)."""
+        return self._project_deps.get(name)
+
+    def derived_entry(self, name: str, key: str) -> CacheEntry:
+        """Where a record derived from ``name``'s pages for ``key`` is kept: beside the first
+        index's page (``simple-v0/<index>/<name>.<key>.rec``), or in ``simple-v0/flat/`` with
+        find-links alone."""
+        indexes = self.locations.indexes()
+        parts = index_parts(indexes[0]) if indexes else ("flat",)
+        return self.cache.entry(CacheBucket.SIMPLE, *parts, f"{name}.{key}{RECORD_EXT}")
+
+    def holds(self, dependencies: list[Dependency], name: str | None = None) -> bool:
+        """Whether a record derived with ``dependencies`` (for project ``name``, so that
+        ``--refresh-package`` applies) is still valid; if so, they count as read by this
+        process (:meth:`CachedClient.dependencies`)."""
+        if not self.cached.holds(dependencies, name):
+            return False
+        self.cached.note_dependencies(dependencies)
+        return True
+
+    def page_policies(self, dependencies: list[Dependency]) -> dict[str, Any]:
+        """The policy records of the stored responses among ``dependencies``, by path: what
+        :meth:`revalidation` needs to ask whether they changed without reading them."""
+        found = {}
+        for path, _, fresh_until, _ in dependencies:
+            policy = None if fresh_until is None else self.cached.seen_policy(path)
+            if policy is not None:
+                found[path] = policy.to_record()
+        return found
+
+    def revalidation(self, name: str, dependencies: list[Dependency],
+                     policies: dict[str, Any]) -> Callable[[], bool] | None:
+        """When the only thing wrong with ``dependencies`` (of a record derived from
+        ``name``'s pages) is that some index pages need revalidating: what asks the indexes
+        (conditional requests; no page is decoded) and says whether the record holds, to run
+        in the I/O pool. ``None`` when something changed, or cannot be revalidated so."""
+        from pyffin.client.policy import CachePolicy
+
+        pages = {}
+        for index in self.locations.indexes():
+            if _local_path(index) is None:
+                entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
+                                         f"{name}{RECORD_EXT}")
+                pages[entry.path_str] = (f"{index.rstrip('/')}/{name}/", entry)
+        stale = []
+        for dependency in dependencies:
+            state = self.cached.dependency_state(dependency, name)
+            if state == "holds":
+                continue
+            page = pages.get(dependency[0])
+            policy = policies.get(dependency[0])
+            if state != "stale" or page is None or policy is None or dependency[1] is None:
+                return None
+            stale.append((page, tuple(dependency[1]), CachePolicy.from_record(tuple(policy))))
+
+        def revalidate() -> bool:
+            from pyffin.client.simple import ACCEPT, parse_page
+
+            for (url, entry), stamp, policy in stale:
+                if not self.cached.revalidate(
+                        url, entry, stamp, policy,  # type: ignore[arg-type]
+                        lambda response: parse_page(name, response.url, response.content,
+                                                    response.headers.get("content-type")),
+                        SimplePage, headers={"Accept": ACCEPT,
+                                             "Accept-Encoding": "gzip, deflate"},
+                        package=name):
+                    return False
+            # Current now (the others held when asked): they count as read, as in holds().
+            self.cached.note_dependencies(dependencies)
+            return True
+
+        return revalidate
 
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
         """The index and cache entry of ``name``'s only page, when the configuration makes one
@@ -257,7 +341,11 @@ class RegistryClient:
         if not self.may_be_cached(entry.dir):
             return None
         page = self.cached.cached(entry, SimplePage, package=name)
-        return None if page is None else [ProjectPage(index, page)]
+        if page is None:
+            return None
+        dependency = self.cached.policy_dependency(entry)
+        self._project_deps[name] = None if dependency is None else [dependency]
+        return [ProjectPage(index, page)]
 
     def may_be_cached(self, directory: Path) -> bool:
         """Whether the cache may hold entries read from ``directory`` (an index's pages, an
@@ -276,6 +364,14 @@ class RegistryClient:
         """Look at the cache again: records were written outside this client (summaries)."""
         self._absent.clear()
 
+    def _parts(self) -> FilenameParts:
+        parts = self._filename_parts
+        if parts is None:
+            from pyffin.client.simple import FilenameParts as Parts
+
+            parts = self._filename_parts = Parts()
+        return parts
+
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
         future: Future[T] = Future()
@@ -286,9 +382,12 @@ class RegistryClient:
         normalized = checked_name(name)
         pages: list[ProjectPage] = []
         asked: list[str] = []
+        deps: list[Dependency] | None = []
         for index in self.locations.indexes():
             asked.append(index)
-            page = self._index_page(index, normalized)
+            page, dependency = self._index_page(index, normalized)
+            if deps is not None:
+                deps = None if dependency is None else [*deps, dependency]
             if page is not None:
                 pages.append(ProjectPage(index, page))
                 if self.locations.strategy == "first-index":
@@ -296,34 +395,54 @@ class RegistryClient:
         for location in self.locations.find_links:
             asked.append(location)
             flat = self._flat_index(location)
+            flat_deps = self._flat_deps.get(location)
+            deps = None if deps is None or flat_deps is None else [*deps, *flat_deps]
             page = flat.projects.get(normalized)
             if page is not None:
                 pages.append(ProjectPage(location, page, flat=True))
+        self._project_deps[normalized] = deps
         if not pages:
             raise PackageNotFoundError(name, asked)
         return pages
 
-    def _index_page(self, index: str, name: str) -> SimplePage | None:
+    def _index_page(self, index: str, name: str) -> tuple[SimplePage | None, Dependency | None]:
+        """``name``'s page on ``index`` (``None``: not there) and what it was read from
+        (``None``: nothing a file stands for)."""
         url = f"{index.rstrip('/')}/{name}/"
         entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}")
+        local = _local_path(url)
+        dependency: Dependency | None = None
+        if local is not None:
+            # A local index is read afresh each time: its page file is what answers depend on
+            # (taken before reading it: a change meanwhile only makes them look stale).
+            if os.path.isdir(local):
+                local = os.path.join(local, "index.html")
+            dependency = (local, fs_stamp(local), None, 0.0)
+            self.cached.note_local(local, dependency[1])
         self.may_be_cached(entry.dir)  # known before anything is written there
+        # Imported only when a page may be parsed: a kept resolution reads none.
+        from pyffin.client.simple import ACCEPT, parse_page
+
+        parts = self._parts()
         try:
-            return self.cached.get(
+            page = self.cached.get(
                 url, entry,
                 lambda response: parse_page(name, response.url, response.content,
-                                            response.headers.get("content-type"),
-                                            self._filename_parts),
+                                            response.headers.get("content-type"), parts),
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 package=name)
         except HttpStatusError as e:
             if e.status in (404, 410):
                 log.debug(f"{name} is not on {redact(index)} (HTTP {e.status})")
-                return None
+                if local is None:
+                    self.cached.note_untracked(f"{name} is not on {redact(index)}")
+                return None, dependency
             raise
         except OfflineError:
             raise OfflineError(
                 f"{name} is not in the cache for {redact(index)} and pyffin is offline",
                 url=redact(url), hint="drop --offline to allow network access") from None
+        return page, dependency if local is not None else self.cached.policy_dependency(entry)
 
     def _flat_index(self, location: str) -> _FlatIndex:
         return self._flat.get(("flat", location), lambda: self._read_flat(location)).result()
@@ -331,18 +450,32 @@ class RegistryClient:
     def _read_flat(self, location: str) -> _FlatIndex:
         path = _local_path(location)
         if path is not None:
+            # Read afresh each time: the directory or file is what answers depend on (its stamp
+            # taken first; a directory's changes when a file is added, removed or renamed).
+            stamp = fs_stamp(path)
+            self.cached.note_local(path, stamp)
+            self._flat_deps[location] = [(path, stamp, None, 0.0)]
             if not os.path.isdir(path):
                 if os.path.isfile(path) and path.endswith((".html", ".htm")):
                     return self._flat_page(f"file://{os.path.abspath(path)}")
                 raise UsageError(f"the --find-links location {location} does not exist")
             return _flat_directory(path)
-        return self._flat_page(location)
+        flat = self._flat_page(location)
+        entry = self._flat_entry(location)
+        dependency = self.cached.policy_dependency(entry)
+        self._flat_deps[location] = None if dependency is None else [dependency]
+        return flat
+
+    def _flat_entry(self, url: str) -> CacheEntry:
+        return self.cache.entry(CacheBucket.SIMPLE, "flat", f"{url_key(url)}{RECORD_EXT}")
 
     def _flat_page(self, url: str) -> _FlatIndex:
-        entry = self.cache.entry(CacheBucket.SIMPLE, "flat", f"{url_key(url)}{RECORD_EXT}")
+        entry = self._flat_entry(url)
 
         def transform(response: Response) -> _FlatIndex:
             from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+            from pyffin.client.simple import PageBuilder, parse_html
 
             builders: dict[str, PageBuilder] = {}
             text = response.content.decode("utf-8", "replace")
@@ -475,6 +608,7 @@ class RegistryClient:
             st = os.stat(path)
         except OSError as e:
             raise PyffinError(f"cannot read {path}: {e.strerror}") from e
+        self.cached.note_local(path, stamp_of(st))
         stamp = (st.st_mtime_ns, st.st_size)
         from packaging.utils import parse_wheel_filename
 
@@ -578,6 +712,8 @@ def _flat_directory(path: str) -> _FlatIndex:
     from pathlib import Path
 
     from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    from pyffin.client.simple import PageBuilder
 
     builders: dict[str, PageBuilder] = {}
     for entry in sorted(os.scandir(path), key=lambda e: e.name):

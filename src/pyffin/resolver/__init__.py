@@ -10,13 +10,49 @@
 
 from __future__ import annotations
 
-from pyffin.resolver.dependencies import DirectRequirement
-from pyffin.resolver.errors import NoSolutionError, PackageNotFoundError, ResolutionLimitError
-from pyffin.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions
-from pyffin.resolver.output import AnnotationStyle, format_requirements
-from pyffin.resolver.resolution import Resolution, ResolvedPackage
-from pyffin.resolver.solver import resolve
-from pyffin.resolver.source import Candidate, PackageSource
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyffin.resolver.dependencies import DirectRequirement
+    from pyffin.resolver.errors import (
+        NoSolutionError,
+        PackageNotFoundError,
+        ResolutionLimitError,
+    )
+    from pyffin.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions
+    from pyffin.resolver.output import AnnotationStyle, format_requirements
+    from pyffin.resolver.resolution import Resolution, ResolvedPackage
+    from pyffin.resolver.solver import resolve
+    from pyffin.resolver.source import Candidate, PackageSource
+
+#: Where each name is defined: importing this package imports none of them (a kept
+#: resolution is read and written out without the solver; see pyffin.api.resolution_cache).
+_WHERE = {
+    "DirectRequirement": "dependencies",
+    "NoSolutionError": "errors",
+    "PackageNotFoundError": "errors",
+    "ResolutionLimitError": "errors",
+    "PrereleaseMode": "options",
+    "ResolutionMode": "options",
+    "ResolverOptions": "options",
+    "AnnotationStyle": "output",
+    "format_requirements": "output",
+    "Resolution": "resolution",
+    "ResolvedPackage": "resolution",
+    "resolve": "solver",
+    "Candidate": "source",
+    "PackageSource": "source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AnnotationStyle",

@@ -120,6 +120,13 @@ class VersionFiles:
             return self.summary[1]
         return file_requires_python(self._rows[0][2]) if self._rows else None
 
+    @property
+    def best_page(self) -> ProjectPage:
+        """The page that lists the best file (a summary's stand-in for it)."""
+        if self._from is not None:
+            return self._from.page
+        return self._rows[0][0]
+
     def summarize(self, stand_in: tuple[Any, ...] | None) -> Summary:
         _page, is_wheel, row = self._rows[0]
         row = wheel_row(row) if is_wheel else sdist_row(row)
@@ -170,6 +177,8 @@ class FileSelection:
         #: :func:`universal_wheel`), and ``tags`` are not used.
         self.universal = universal
         self._universal_tags: dict[str, bool] = {}
+        #: The same per wheel's tag set: a project's wheels repeat a few sets across versions.
+        self._universal_sets: dict[tuple[str, ...], bool] = {}
         self.binary = binary or BinaryPolicy()
         self.exclude_newer = exclude_newer
         #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
@@ -261,7 +270,7 @@ class FileSelection:
                         best = no_wheel
                         tags = row[1] if len(row) == 4 else row[8]  # see wheel_tags
                         if universal:
-                            if any(self._universal_tag(tag) for tag in tags):
+                            if self._universal_set(tags):
                                 best = 0
                         else:
                             for tag in tags:
@@ -294,6 +303,13 @@ class FileSelection:
         for version_str, files in ranked_files:
             files.index_rank = positions[version_str]
         return result
+
+    def _universal_set(self, tags: Sequence[str]) -> bool:
+        key = tags if type(tags) is tuple else tuple(tags)
+        fits = self._universal_sets.get(key)
+        if fits is None:
+            fits = self._universal_sets[key] = any(self._universal_tag(tag) for tag in key)
+        return fits
 
     def _universal_tag(self, tag: str) -> bool:
         fits = self._universal_tags.get(tag)

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from pyffin.models.metadata import CoreMetadata
     from pyffin.resolver.dependencies import Dependency, DependencyParser, DirectRequirement
-    from pyffin.resolver.provider import ProjectVersions
+    from pyffin.resolver.provider import ProjectVersions, Unusable
     from pyffin.resolver.source import Candidate, PackageSource
 
 _DEFAULT_OPTIONS = ResolverOptions()
@@ -144,6 +144,27 @@ def _decided(marker: Marker, extra: str | None) -> Marker:
     return marker.with_extras((extra,)) & ~base
 
 
+@record(frozen=False, eq=False)
+class ForkCache:
+    """What the forks of one universal resolution work out alike, kept for all of them: each
+    fork is solved from the start, so without it every fork reads every version again."""
+
+    #: Why a version is unusable on the index page or in its metadata, and the failure
+    #: message for an explanation: ``(name, version, fork's Python lower bound, inclusive)``.
+    unusable: dict[tuple[str, Version, Any, bool], tuple[Unusable | None, str | None]]
+    #: The parsed requirements of ``(package, version)`` that can hold somewhere, and
+    #: whether one of them bounds the Python version.
+    requirements: dict[tuple[str, Version], tuple[list[Dependency], bool]]
+    #: A version's dependencies and edges in a fork, by the requirements left out there and
+    #: the fork's Python lower bound, when the fork did not split there.
+    dependencies: dict[tuple[str, Version, tuple[int, ...], Any, bool],
+                       tuple[dict[str, VersionSet], list[tuple[str, Marker]]]]
+
+    @classmethod
+    def empty(cls) -> ForkCache:
+        return cls({}, {}, {})
+
+
 class UniversalProvider(Provider):
     """The provider of one fork: a requirement applies where its marker can hold in the
     fork's environments; several requirements on one name under different markers, or a
@@ -155,6 +176,7 @@ class UniversalProvider(Provider):
                  marked_constraints: Mapping[str, Sequence[Dependency]],
                  artifact_environments: Sequence[Marker] = (),
                  pinned_preferences: Mapping[str, Sequence[tuple[Marker, Version]]] | None = None,
+                 cache: ForkCache | None = None,
                  **kwargs: Any) -> None:
         from packaging.version import Version
 
@@ -179,6 +201,10 @@ class UniversalProvider(Provider):
         self._artifact_environments = [m for m in artifact_environments
                                        if not m.is_disjoint(fork.marker)]
         self._probing = False
+        self._cache = cache or ForkCache.empty()
+        #: Whether the last :meth:`_fork_requirements` found nothing to split on.
+        self._plain = False
+        self._shared_with: dict[Marker, bool] = {}
 
     # --- requirements ---------------------------------------------------------------------------
 
@@ -207,6 +233,58 @@ class UniversalProvider(Provider):
         return roots, edges
 
     def _read_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
+        """The dependencies of ``package`` in this fork; another fork's when the same
+        requirements hold in both (the common case: only where a requirement's marker meets
+        a fork do they differ)."""
+        if self._overrides or self._marked_constraints:
+            return self._read_fork_dependencies(package, version)
+        extra = split_key(package)[1]
+        found_requirements = self._requirements(package, version)
+        if found_requirements is None:
+            return self._read_fork_dependencies(package, version)
+        parsed, python_sensitive = found_requirements
+        applicable = self._applicable
+        left_out = tuple(i for i, dependency in enumerate(parsed) if dependency.marker
+                         is not None and applicable(dependency.marker, extra) is None)
+        # Only a requirement with a Python bound can split the fork by its lowest Python.
+        lower, inclusive = self.fork.python[0:2] if python_sensitive else (None, False)
+        key = (package, version, left_out, lower, inclusive)
+        found = self._cache.dependencies.get(key)
+        if found is not None:
+            self.edges[(package, version)] = list(found[1])
+            return dict(found[0])
+        self._plain = False
+        dependencies = self._read_fork_dependencies(package, version)
+        if self._plain:
+            self._cache.dependencies[key] = (dict(dependencies),
+                                             list(self.edges[(package, version)]))
+        return dependencies
+
+    def _requirements(self, package: str, version: Version,
+                      ) -> tuple[list[Dependency], bool] | None:
+        """The requirements of ``package`` whose marker can hold somewhere, parsed, and
+        whether one of their markers bounds the Python version (``None`` when one cannot be
+        read: the fork's own reading says so)."""
+        key = (package, version)
+        found = self._cache.requirements.get(key)
+        if found is None:
+            name, extra = split_key(package)
+            kept: list[Dependency] = []
+            python_sensitive = False
+            try:
+                for text in self.metadata(name, version).requires_dist:
+                    dependency = self._parser.parse(text)
+                    marker = requirement_marker(dependency.marker, extra)
+                    if not marker.is_false():
+                        kept.append(dependency)
+                        python_sensitive = python_sensitive or marker.python_bounds() is not None
+            except DependencyError:
+                return None
+            found = self._cache.requirements[key] = (kept, python_sensitive)
+        return found
+
+    def _read_fork_dependencies(self, package: str, version: Version,
+                                ) -> dict[str, VersionSet]:
         name, extra = split_key(package)
         metadata = self.metadata(name, version)
         requirements: list[_Requirement] = []
@@ -309,6 +387,7 @@ class UniversalProvider(Provider):
                for name in names):
             # The common case, nothing to split on. uv's grouping by name orders a universal
             # resolution's requirements by name, which decides the order packages are met in.
+            self._plain = True
             return [by_name[name][0] for name in names]
         forks: list[tuple[Marker, list[_Requirement]]] = [(self.fork.marker, [])]
         split = False
@@ -392,6 +471,23 @@ class UniversalProvider(Provider):
             return super().has_satisfying_version(package, version_range)
         finally:
             self._probing = False
+
+    def unusable(self, name: str, candidate: Candidate) -> Unusable | None:
+        # What the index page and the metadata say depends on the fork's lowest Python only.
+        key = (name, candidate.version)
+        if key in self._unusable:
+            return self._unusable[key]
+        shared = (name, candidate.version, self.fork.python[0], self.fork.python[1])
+        found = self._cache.unusable.get(shared)
+        if found is not None:
+            reason, failure = found
+            if failure is not None:
+                self._failures[key] = failure
+            self._unusable[key] = reason
+            return reason
+        reason = super().unusable(name, candidate)
+        self._cache.unusable[shared] = (reason, self._failures.get(key))
+        return reason
 
     def _usable_for(self, package: str, name: str, candidate: Candidate) -> bool:
         reason = self.unusable(name, candidate)
@@ -501,14 +597,23 @@ class UniversalProvider(Provider):
         versions += [version for version in preferred if version not in versions]
         return versions
 
+    def _shares(self, marker: Marker) -> bool:
+        """Whether this fork shares environments with ``marker`` (a solved fork's: a handful
+        of markers asked about for every package)."""
+        found = self._shared_with.get(marker)
+        if found is None:
+            found = self._shared_with[marker] = not self.fork.marker.is_disjoint(marker)
+        return found
+
     def _sort_preferences(self, name: str) -> list[Version]:
         """The preferences of ``name``, in the order they are tried (they do not change while
         the fork is solved)."""
         entries: list[tuple[bool, Version, bool]] = []
+        shares = self._shares
         for marker, version in self._pinned_preferences.get(name, ()):
-            entries.append((not self.fork.marker.is_disjoint(marker), version, False))
+            entries.append((shares(marker), version, False))
         for marker, version in self._fork_preferences.get(name, ()):
-            entries.append((not self.fork.marker.is_disjoint(marker), version, True))
+            entries.append((shares(marker), version, True))
         if not entries:
             return []
         project = self.project(name)
@@ -769,6 +874,7 @@ def resolve_universal(
                    reverse=options.resolution == "lowest")
     shared_projects: dict[str, ProjectVersions] = {}
     shared_metadata: dict[tuple[str, Version], CoreMetadata] = {}
+    cache = ForkCache.empty()
     fork_preferences: dict[str, list[tuple[Marker, Version]]] = {}
     pinned: dict[str, list[tuple[Marker, Version]]] = {}
     for name, marker_text, version in preferences:
@@ -797,7 +903,7 @@ def resolve_universal(
                 constraints=constraint_ranges, overrides=overrides_by_name,
                 preferences={}, pinned_preferences=pinned, urls=urls, required=required,
                 projects=shared_projects, metadata=shared_metadata, parser=parser,
-                artifact_environments=artifacts)
+                artifact_environments=artifacts, cache=cache)
             try:
                 result = _solve(provider, direct, totals, current)
             except Forked as forked:

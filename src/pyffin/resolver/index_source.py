@@ -17,12 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pyffin.client import registry as registry_module
+from pyffin.errors import PyffinError
 from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.file_selection import FileSelection, VersionFiles, direct_distribution
 from pyffin.resolver.metadata_futures import MetadataFutures
 from pyffin.resolver.source import Candidate
-from pyffin.resolver.summaries import Summaries
+from pyffin.resolver.summaries import StaleSummary, Summaries
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.futures import Future
     from pyffin.models.dist import Distribution
     from pyffin.models.files import ProjectPage
     from pyffin.models.format_control import BinaryPolicy
@@ -80,11 +82,13 @@ class IndexSource:
         #: ``--no-deps`` / ``pip sync``: versions are chosen for the requirements alone.
         self.no_deps = no_deps
         self._lock = threading.Lock()
-        self._versions: dict[str, dict[Version, VersionFiles]] = {}
+        self._versions: dict[str, Mapping[Version, VersionFiles]] = {}
         self._full: dict[str, dict[Version, VersionFiles]] = {}
         self._summary_tried: set[str] = set()
         #: Candidates made with a summary's versions, ascending.
         self._candidates: dict[str, list[Candidate]] = {}
+        #: Summaries of stale pages being revalidated, by name.
+        self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -140,8 +144,8 @@ class IndexSource:
         goes on to the usable versions and starts fetching the metadata of the newest version
         ``likely`` accepts: the solver finds it there (or in flight) when it decides, instead
         of asking for it only once it notices that the page has arrived."""
-        if self._from_summary(name):
-            return
+        if self._from_summary(name, wait=False) or name in self._revalidating:
+            return  # known, or being revalidated (then known without the pages, most often)
         then = None if likely is None else (
             lambda pages: self._prefetch_likely(name, pages, likely))
         self.registry.prefetch_project(name, then)
@@ -171,12 +175,13 @@ class IndexSource:
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
-            return (name in self._versions or self._from_summary(name)
-                    or self.registry.prefetch_project(name).done())
+            return (name in self._versions or self._from_summary(name, wait=False)
+                    or (name not in self._revalidating
+                        and self.registry.prefetch_project(name).done()))
         return self.metadata_futures.is_ready(name, version)
 
     # ------------------------------------------------------------------------ the rest
-    def versions(self, name: str) -> dict[Version, VersionFiles]:
+    def versions(self, name: str) -> Mapping[Version, VersionFiles]:
         """Every usable version of ``name`` with its files (memoized)."""
         found = self._versions.get(name)
         if found is None:
@@ -187,18 +192,38 @@ class IndexSource:
                 found = self._versions.setdefault(name, found)
         return found
 
-    def _from_summary(self, name: str) -> bool:
+    def _from_summary(self, name: str, *, wait: bool = True) -> bool:
         """Whether ``name``'s versions are known now from this target's summary, which is
-        asked once per project: with one, its page need not be fetched or decoded."""
+        asked once per project: with one, its page need not be fetched or decoded. A summary
+        of stale pages is revalidated in the I/O pool (conditional requests, no page read);
+        ``wait`` waits for that answer, else a revalidation under way is a "not yet"."""
         if name in self._versions:
             return True
-        if name in self._summary_tried or self.summaries is None:
+        pending = self._revalidating.get(name)
+        if pending is None:
+            if name in self._summary_tried or self.summaries is None:
+                return False
+            self._summary_tried.add(name)
+            summarized = self.summaries.read(
+                name, lambda version: self._full_versions(name)[version])
+            if summarized is None:
+                return False
+            if not isinstance(summarized, StaleSummary):
+                return self._summarized(name, *summarized)
+            pending = self._revalidating[name] = (
+                self.registry.submit(summarized.revalidate), summarized)
+        future, stale = pending
+        if not wait and not future.done():
             return False
-        self._summary_tried.add(name)
-        summarized = self.summaries.read(name, lambda version: self._full_versions(name)[version])
-        if summarized is None:
-            return False
-        found, candidates = summarized
+        del self._revalidating[name]
+        try:
+            holds = future.result()
+        except PyffinError:  # the pages are asked for the usual way, which reports it
+            holds = False
+        return holds and self._summarized(name, stale.found, stale.candidates)
+
+    def _summarized(self, name: str, found: Mapping[Version, VersionFiles],
+                    candidates: list[Candidate]) -> bool:
         with self._lock:
             if self._versions.setdefault(name, found) is found:
                 self._candidates[name] = candidates

@@ -1,18 +1,23 @@
-"""Usable-versions summaries: what one target can use of a project's index page, kept next to
-the page in ``simple-v0`` (``<name>.<hash(target)>.rec``), so a warm resolve reads a few bytes
-per project instead of decoding its page.
+"""Usable-versions summaries: what one target can use of a project's pages, kept beside the
+first index's page in ``simple-v0`` (``<name>.<hash(target, locations)>.rec``), so a warm
+resolve reads a few bytes per project instead of decoding its pages.
 
-A summary is tied to the page file it was derived from (its stamp) and to that page's HTTP
-cache policy: once the page file changes, or the page is no longer usable without the network
-(stale, ``--refresh``), the summary is ignored. Its key holds everything that decides which
-files the target can use: the tags, the binary policy, the upload-time cutoff, and
-``packaging``'s version (the summary embeds pickled ``Version`` objects).
+A summary is tied to what the pages were read from (see
+:meth:`~pyffin.client.registry.RegistryClient.project_dependencies`): each index page asked,
+found or not, each find-links location, with the file stamp and HTTP freshness of each. Once one
+of them changes, or a page is no longer usable without the network (stale, ``--refresh``), the
+summary is ignored. A revalidated page (304) keeps its file — its newer policy is stored beside
+it — so its summary stays valid. Where a lookup left nothing in a file (an index that answered
+404), no summary is kept. Its key holds everything that decides which files the target can
+use: the tags, the binary policy, the upload-time cutoff, the index locations and strategy,
+and ``packaging``'s version (the summary embeds pickled ``Version`` objects).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest
@@ -23,15 +28,36 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pyffin.cache import CacheEntry
+    from pyffin.client.cached import Dependency
     from pyffin.client.registry import RegistryClient
     from pyffin.resolver.file_selection import FileSelection
 
-#: The usable-versions summary: ``(page stamp, page cache policy, rows, versions)``, a row
-#: being ``(version, *Summary)`` in ascending version order and ``versions`` those versions as
-#: pickled ``Version`` objects with their sort keys computed: unpickling them is several times
-#: cheaper than parsing (the summary's key includes packaging's version, whose objects they are).
+#: The usable-versions summary: ``(dependencies, pages, columns, files, versions, policies)``:
+#: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
+#: page's ``(source, flat)``; ``columns``, what every candidate needs, one list per field in
+#: ascending version order: yanked, requires-python, page position, index rank; ``files``,
+#: each version's best file row, whether it is a wheel and its stand-in row, marshalled one
+#: by one (decoded only for the versions looked up: a resolution looks at a few of the
+#: thousands, and these rows are most of a summary's bytes); ``versions``, pickled ``Version``
+#: objects with their sort keys computed (unpickling them is several times cheaper than
+#: parsing; the summary's key includes packaging's version, whose objects they are); and the
+#: HTTP policy record of each stored page, by path (to revalidate a stale page without
+#: reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 4
+SUMMARY_VERSION = 7
+
+
+class StaleSummary:
+    """A summary whose pages are unchanged on disk but stale: ``revalidate`` (run it in the
+    I/O pool) asks the indexes and says whether ``found`` and ``candidates`` still hold."""
+
+    __slots__ = ("candidates", "found", "revalidate")
+
+    def __init__(self, revalidate: Callable[[], bool], found: Mapping[Version, VersionFiles],
+                 candidates: list[Candidate]) -> None:
+        self.revalidate = revalidate
+        self.found = found
+        self.candidates = candidates
 
 
 class Summaries:
@@ -42,53 +68,59 @@ class Summaries:
         self.registry = registry
         self.selection = selection
         self._lock = threading.Lock()
-        #: Summaries to write (see :meth:`save`): entry, page stamp, page policy record,
+        #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
         #: usable versions.
-        self._unsaved: list[tuple[CacheEntry, Any, Any, dict[Version, VersionFiles]]] = []
+        self._unsaved: list[tuple[CacheEntry, list[Dependency],
+                                  dict[Version, VersionFiles]]] = []
         self._target_key: str | None = None
+        import time
 
-    def _entries(self, name: str) -> tuple[str, CacheEntry, CacheEntry] | None:
-        """The index, page entry and summary entry of ``name`` for this target, when one page
-        is the whole story."""
-        single = self.registry.single_page_entry(name)
-        if single is None:
-            return None
-        index, page_entry = single
+        #: When this target's resolution began: local files summarized must have settled
+        #: before (see :meth:`save`).
+        self._started_ns = time.time_ns()
+
+    def _entry(self, name: str) -> CacheEntry:
+        """The summary entry of ``name`` for this target and these index locations."""
         selection = self.selection
         if self._target_key is None:
             from packaging import __version__ as packaging_version
 
+            locations = self.registry.locations
             target = ([f"universal {selection.universal}"] if selection.universal
                       else list(selection.tag_rank))
-            self._target_key = digest("\n".join([packaging_version, *target]))
+            # The format's version too: a later format never meets an earlier one's file.
+            self._target_key = digest("\n".join([
+                f"v{SUMMARY_VERSION}", packaging_version, repr(locations.indexes()),
+                locations.strategy,
+                repr(locations.find_links), *target]))
         key = digest(f"{self._target_key}|{selection.binary.wheels_allowed(name)}|"
                      f"{selection.binary.sdists_allowed(name)}|{selection.cutoff(name)}")
-        return index, page_entry, page_entry.with_name(f"{name}.{key}.rec")
+        return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]
-             ) -> tuple[dict[Version, VersionFiles], list[Candidate]] | None:
-        """The usable versions (and their candidates) from this target's summary of the page,
-        when it still describes the page file and the page is usable without the network.
-        ``load`` gives a version's files from the decoded page, once all of them are needed."""
-        entries = self._entries(name)
-        if entries is None:
+             ) -> tuple[Mapping[Version, VersionFiles], list[Candidate]] | StaleSummary | None:
+        """The usable versions (and their candidates) from this target's summary of the pages,
+        when what they were read from is unchanged and usable without the network; a
+        :class:`StaleSummary` when it is unchanged but some index page must be revalidated.
+        ``load`` gives a version's files from the decoded pages, once all of them are
+        needed."""
+        if not self.registry.locations.indexes() and not self.registry.locations.find_links:
             return None
-        index, page_entry, summary_entry = entries
-        if not self.registry.may_be_cached(summary_entry.dir):
+        entry = self._entry(name)
+        if not self.registry.may_be_cached(entry.dir):
             return None
-        stored = summary_entry.read_record(
+        stored = entry.read_record(
             lambda data: codec.loads(data, SUMMARY_SCHEMA, SUMMARY_VERSION))
         if stored is None:
             return None
         stored_tuple: Any = stored
-        stamp, policy_data, rows, pickled = stored_tuple
-        if tuple(stamp) != page_entry.stamp():
-            return None
-        from pyffin.client.policy import CachePolicy
-
-        if not self.registry.usable_without_network(
-                CachePolicy.from_record(tuple(policy_data)), name):
-            return None
+        dependencies, sources, columns, files, pickled, policies = stored_tuple
+        revalidate = None
+        if not self.registry.holds(dependencies, name):
+            # Only stale? Then whether it holds is a few conditional requests away.
+            revalidate = self.registry.revalidation(name, dependencies, policies)
+            if revalidate is None:
+                return None
         import pickle
 
         from pyffin.models.files import ProjectPage, SimplePage
@@ -97,29 +129,28 @@ class Summaries:
             versions = pickle.loads(pickled)
         except Exception:  # a damaged record is a miss, like any other
             return None
-        if not isinstance(versions, list) or len(versions) != len(rows):
+        if not isinstance(versions, list) or len(versions) != len(files) or any(
+                len(column) != len(files) for column in columns):
             return None
 
-        page = SummarizedPage(ProjectPage(index, SimplePage(name, {})), load)
-        found: dict[Version, VersionFiles] = {}
-        candidates: list[Candidate] = []
-        summarized = VersionFiles.summarized
-        for version, (_, yanked, requires_python, best, is_wheel, stand_in) in zip(
-                versions, rows, strict=True):
-            found[version] = summarized((yanked, requires_python, best, is_wheel, stand_in),
-                                        version, page)
-            candidates.append(Candidate(version, yanked=yanked, requires_python=requires_python))
+        pages = [SummarizedPage(ProjectPage(source, SimplePage(name, {}), flat), load)
+                 for source, flat in sources]
+        yanked, requires_python, _, ranks = columns
+        candidates = [Candidate(version, yanked=y, requires_python=r, index_rank=k)
+                      for version, y, r, k in zip(versions, yanked, requires_python, ranks,
+                                                  strict=True)]
+        found = SummarizedVersions(versions, columns, files, pages)
+        if revalidate is not None:
+            return StaleSummary(revalidate, found, candidates)
         return found, candidates
 
     def note(self, name: str, found: dict[Version, VersionFiles]) -> None:
-        """``found`` are the usable versions of ``name``'s page, decoded by this process: to
-        summarize (:meth:`save`) if the page is the whole story and its state is known."""
-        entries = self._entries(name)
-        seen = None if entries is None else self.registry.page_validity(entries[1])
-        if entries is not None and seen is not None:
-            policy, stamp = seen
+        """``found`` are the usable versions of ``name``'s pages, decoded by this process: to
+        summarize (:meth:`save`) if what the pages came from is known."""
+        dependencies = self.registry.project_dependencies(name)
+        if dependencies is not None:
             with self._lock:
-                self._unsaved.append((entries[2], stamp, policy.to_record(), found))
+                self._unsaved.append((self._entry(name), dependencies, found))
 
     def save(self) -> None:
         """Keep what this target can use of each page read since the last call next to the
@@ -128,21 +159,79 @@ class Summaries:
 
         Called once the resolution is over: while pages are still being fetched and parsed in
         the I/O threads, each write would wait for the GIL at every system call."""
+        import marshal
         import pickle
+
+        from pyffin.stamps import settled, stamp
 
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
-        for entry, stamp, policy, found in unsaved:
+        for entry, dependencies, found in unsaved:
+            # A local directory or page changed within a tick of its clock before it was read
+            # could change again unseen ("racily clean"): summarized once it has settled.
+            if not all(settled(stamp(path), self._started_ns)
+                       for path, _, fresh_until, _ in dependencies if fresh_until is None):
+                continue
             versions = sorted(found)
             for version in versions:
                 hash(version)  # computes the sort key, which is pickled with the version
-            rows = []
+            columns: tuple[list[Any], ...] = ([], [], [], [])
+            files_column = []
+            positions: dict[tuple[str, bool], int] = {}
             for version in versions:
                 files = found[version]
+                page = files.best_page
+                where = (page.source, page.flat)
                 stand_in = self.selection.stand_in_row(files)
-                rows.append((str(version), *files.summarize(
-                    None if stand_in is None else tuple(stand_in[:8]))))
+                yanked, requires_python, best, is_wheel, stand_in_row = files.summarize(
+                    None if stand_in is None else tuple(stand_in[:8]))
+                for column, value in zip(columns, (yanked, requires_python,
+                                                   positions.setdefault(where, len(positions)),
+                                                   files.index_rank), strict=True):
+                    column.append(value)
+                files_column.append(marshal.dumps((best, is_wheel, stand_in_row)))
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (stamp, policy, rows, pickle.dumps(versions, protocol=5))))
+                (dependencies, list(positions), columns, files_column,
+                 pickle.dumps(versions, protocol=5),
+                 self.registry.page_policies(dependencies))))
 
+
+class SummarizedVersions(Mapping["Version", VersionFiles]):
+    """The usable versions of one summary, each made a :class:`VersionFiles` when first looked
+    up: a resolution looks at the files of a few of the thousands of versions summaries list,
+    so none is built (nor hashed into a dict) before it is asked for."""
+
+    __slots__ = ("_columns", "_files", "_made", "_pages", "_versions")
+
+    def __init__(self, versions: list[Version], columns: tuple[list[Any], ...],
+                 files: list[bytes], pages: list[SummarizedPage]) -> None:
+        #: Ascending, as the summary keeps them: looked up by bisection.
+        self._versions = versions
+        self._columns = columns
+        self._files = files
+        self._pages = pages
+        self._made: dict[int, VersionFiles] = {}
+
+    def __getitem__(self, version: Version) -> VersionFiles:
+        versions = self._versions
+        i = bisect_left(versions, version)
+        if i == len(versions) or versions[i] != version:
+            raise KeyError(version)
+        made = self._made.get(i)
+        if made is None:
+            import marshal
+
+            yanked, requires_python, position, rank = (column[i] for column in self._columns)
+            best, is_wheel, stand_in = marshal.loads(self._files[i])
+            made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
+                                           version, self._pages[position])
+            made.index_rank = rank
+            self._made[i] = made
+        return made
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self._versions)
+
+    def __len__(self) -> int:
+        return len(self._versions)

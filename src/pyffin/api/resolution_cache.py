@@ -1,0 +1,159 @@
+"""The resolution cache: ``pip compile`` run again on unchanged inputs writes the resolution it
+made last time, without solving (``resolutions-v0``, see :class:`~pyffin.cache.CacheBucket`).
+
+A kept resolution is found by a key made of everything that decides the answer: the
+requirements, constraints and overrides as read (with their origins, which the ``# via``
+annotations show), every resolver option, the target's markers and tags, the upload-time
+cutoffs, the index settings and locations, the preferences of the existing output file,
+``--no-deps``, ``--generate-hashes``, the build options, pyffin's and ``packaging``'s versions.
+What the answer was made from is not in the key but in the record: every cache entry and local
+file the resolution read, with its stamp and freshness (see
+:data:`~pyffin.client.cached.Dependency`). The kept resolution is used only while each of them
+is unchanged and usable without the network — so a changed page, a page past its max-age or a
+new local wheel is a miss, and the resolution is made (and kept) again.
+
+Never used: with ``--refresh``/``--refresh-package`` (asked to look again), ``--upgrade`` and
+``--upgrade-package`` (asked to drop pins), ``--no-cache``, a cutoff relative to now
+(``--exclude-newer "7 days"``), direct references (URLs, paths, git: their sources are not
+cache entries), and resolutions that looked something up that no file stands for (an index
+that answered 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pyffin.cache import CacheBucket, codec
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pyffin.api.exclude_newer import ExcludeNewer
+    from pyffin.api.session import Session
+    from pyffin.api.target import Target
+    from pyffin.cache import CacheEntry
+    from pyffin.requirements import RequirementsSpec
+    from pyffin.resolver import Resolution
+
+#: ``(dependencies, pickled resolution, hashes)``: what the resolution was made from (see
+#: :data:`~pyffin.client.cached.Dependency`), the :class:`~pyffin.resolver.Resolution`
+#: (pickled: records pickle as the calls that make them) and ``--generate-hashes``' digests.
+RESOLUTION_SCHEMA = "resolution"
+RESOLUTION_VERSION = 1
+
+
+class ResolutionCache:
+    """The kept resolution of one compile's inputs: :meth:`get` before solving, :meth:`put`
+    after."""
+
+    def __init__(self, session: Session, inputs: str, preferences: Mapping[str, Version],
+                 *, output_file: bool = False) -> None:
+        self.session = session
+        #: Every input but the preferences, as text.
+        self.inputs = inputs
+        self.preferences = preferences
+        self.output_file = output_file
+        self.entry = self._entry(preferences)
+        import time
+
+        #: When the resolution began: local files it reads must have settled before.
+        self.started_ns = time.time_ns()
+
+    def _entry(self, preferences: Mapping[str, Version]) -> CacheEntry:
+        from pyffin.cache import digest
+
+        text = f"{self.inputs}\n{sorted((n, str(v)) for n, v in preferences.items())!r}"
+        key = digest(text, 64)  # a kept answer is trusted on its key: no 64-bit collisions
+        return self.session.cache.entry(CacheBucket.RESOLUTIONS, key[:2], f"{key}.rec")
+
+    @classmethod
+    def of(cls, session: Session, spec: RequirementsSpec, target: Target, *,
+           inputs: Iterable[object], cutoffs: ExcludeNewer | None,
+           preferences: Mapping[str, Version], upgrade: bool,
+           upgrade_packages: Iterable[str], output_file: bool = False,
+           files: Iterable[str] = ()) -> ResolutionCache | None:
+        """The cache of these inputs (``inputs``: the options not otherwise named here), or
+        ``None`` when a kept resolution must not be used (see the module's docstring).
+        ``output_file``: the resolution is written to a file whose pins are the next run's
+        ``preferences``. ``files`` are read later, if at all (build constraints): the kept
+        resolution holds while they are unchanged."""
+        if session.cache.temporary or session.refresh or session.refresh_packages or upgrade \
+                or tuple(upgrade_packages) or (cutoffs is not None and cutoffs.relative):
+            return None
+        if any(entry.url is not None for entry in
+               (*spec.requirements, *spec.constraints, *spec.overrides)):
+            return None
+        from packaging import __version__ as packaging_version
+
+        from pyffin._version import __version__
+
+        registry = session.registry
+        parts = [
+            __version__, packaging_version, repr(spec), repr(sorted(target.markers.items())),
+            repr(tuple(target.tags)), repr(cutoffs), repr(session.index_settings),
+            repr(registry.locations), *(repr(value) for value in inputs),
+        ]
+        text = "\n".join(parts)
+        if " at 0x" in text:  # something without a stable repr: no key can stand for it
+            return None
+        if files:
+            import os
+
+            from pyffin.cache.fs import stamp
+
+            for path in files:
+                path = os.path.abspath(path)
+                registry.cached.note_local(path, stamp(path))
+        return cls(session, text, preferences, output_file=output_file)
+
+    def get(self) -> tuple[Resolution, dict[str, list[str]] | None] | None:
+        """The kept resolution and hashes, if what they were made from is unchanged and fresh;
+        else ``None``."""
+        stored: Any = self.entry.read_record(
+            lambda data: codec.loads(data, RESOLUTION_SCHEMA, RESOLUTION_VERSION))
+        if stored is None:
+            return None
+        dependencies, pickled, hashes = stored
+        if not self.session.registry.cached.holds(dependencies):
+            return None
+        import pickle
+
+        try:
+            resolution = pickle.loads(pickled)
+        except Exception:  # a damaged record is a miss, like any other
+            return None
+        return resolution, hashes
+
+    def put(self, resolution: Resolution, hashes: dict[str, list[str]] | None) -> bool:
+        """Keep ``resolution`` with what it was made from, when all of it is on file and every
+        package comes from an index; whether it was kept."""
+        if any(package.dist is None or package.dist.direct is not None or package.url
+               for package in resolution):
+            return False
+        cached = self.session.registry.cached
+        dependencies = cached.dependencies()
+        # Something rewritten while the resolution ran (a prefetch still under way) would
+        # make the record miss at once: keep it only if it would be used.
+        if dependencies is None or not cached.holds(dependencies):
+            return False
+        from pyffin.stamps import settled, stamp
+
+        # A local file changed within a tick of its clock before the resolution read it
+        # could change again unseen (same times, same size): not trusted ("racily clean").
+        # Cache entries are replaced whole, a new inode each time: they need no such care.
+        if not all(settled(stamp(path), self.started_ns)
+                   for path, _, fresh_until, _ in dependencies if fresh_until is None):
+            return False
+        import pickle
+
+        data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
+            dependencies, pickle.dumps(resolution, protocol=5), hashes))
+        self.entry.write(data)
+        pins = resolution.pins()
+        if self.output_file and pins != self.preferences:
+            # The output file will hold these pins, and the next run prefers them: every one
+            # can be chosen (together they are this solution), so that run resolves to this
+            # same resolution. Kept for it too, it needs not solve once more to learn so.
+            self._entry(pins).write(data)
+        return True

@@ -1,0 +1,311 @@
+"""The resolution cache: ``pip compile`` on unchanged inputs writes its last answer without
+solving, and never an old answer once anything it was made from has changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyffin.api import operations
+from pyffin.cache import Cache, CacheBucket
+from tests.support.cli import Result, child_env, pyffin
+from tests.support.dists import WheelSpec, build_wheel
+from tests.support.index import IndexServer
+
+
+@pytest.fixture
+def index(index_server: IndexServer) -> IndexServer:
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib>=1", "util"]))
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("util", "1.0"))
+    return index_server
+
+
+class Solves:
+    """Counts the resolutions actually made (kept ones are not)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = operations.resolve
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(operations, "resolve", counted)
+
+
+@pytest.fixture
+def solves(monkeypatch: pytest.MonkeyPatch) -> Solves:
+    return Solves(monkeypatch)
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local files count as settled as soon as they are written (no waiting in tests)."""
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+
+
+def compile_(tmp_path: Path, index: IndexServer, *args: str | Path) -> Result:
+    result = pyffin("pip", "compile", tmp_path / "requirements.in", "--index-url",
+                    index.index_url, "--no-config", "--cache-dir", tmp_path / "cache", *args)
+    assert result.returncode == 0, result
+    return result
+
+
+def kept(tmp_path: Path) -> list[Path]:
+    return sorted(Cache(tmp_path / "cache").bucket(CacheBucket.RESOLUTIONS).glob("*/*.rec"))
+
+
+def test_a_kept_resolution_writes_the_same_output_without_a_request(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    out = tmp_path / "requirements.txt"
+    args = ("-o", out, "--generate-hashes", "--annotation-style", "line")
+    first = compile_(tmp_path, index, *args)
+    written = out.read_bytes()
+    # Kept for this run's inputs, and for the next run's: the same, but for the preferences
+    # the output file now holds.
+    assert solves.count == 1 and len(kept(tmp_path)) == 2
+    index.reset_counts()
+    second = compile_(tmp_path, index, *args)
+    assert solves.count == 1
+    assert index.count() == 0
+    assert out.read_bytes() == written
+    assert second.stdout == first.stdout
+    assert "--hash=sha256:" in second.stdout and "# via app" in second.stdout
+
+
+def test_a_kept_resolution_is_used_without_importing_the_solver(
+        tmp_path: Path, index: IndexServer) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    args = ["pip", "compile", str(tmp_path / "requirements.in"), "-q", "--index-url",
+            index.index_url, "--no-config", "--cache-dir", str(tmp_path / "cache")]
+    compile_(tmp_path, index)
+    probe = ("import json, sys\nfrom pyffin.cli.main import main\ncode = main(sys.argv[1:])\n"
+             "print(json.dumps([code, sorted(m for m in sys.modules "
+             "if m.startswith('pyffin.'))]), file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                          text=True, env=child_env())
+    code, modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == 0, proc.stderr
+    # No solver, no package source, no page parser, no requirement-string parser.
+    assert not {"pyffin.resolver.solver", "pyffin.resolver.provider",
+                "pyffin.resolver.index_source", "pyffin.resolver.summaries",
+                "pyffin.resolver.dependencies", "pyffin.client.simple"} & set(modules)
+    assert "app==1.0" in proc.stdout
+
+
+def test_a_new_release_after_refresh_is_never_hidden_by_the_kept_resolution(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    # The page is fresh (max-age): without --refresh the cached page answers, as it would
+    # without a kept resolution.
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 1
+    assert "lib==2.0" in compile_(tmp_path, index, "--refresh").stdout
+    # The page file changed: the resolution kept before is not used, within max-age too.
+    assert "lib==2.0" in compile_(tmp_path, index).stdout
+    assert "lib==2.0" in compile_(tmp_path, index, "--refresh-package", "lib").stdout
+    assert solves.count == 4
+
+
+def test_a_page_changed_by_another_command_misses(tmp_path: Path, index: IndexServer,
+                                                  solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    index.add_wheel(WheelSpec("util", "2.0"))
+    # Another command refreshes util's page in the shared cache.
+    (tmp_path / "other.in").write_text("util\n")
+    other = pyffin("pip", "compile", tmp_path / "other.in", "--index-url", index.index_url,
+                   "--no-config", "--cache-dir", tmp_path / "cache", "--refresh")
+    assert "util==2.0" in other.stdout
+    assert "util==2.0" in compile_(tmp_path, index).stdout
+
+
+def test_an_expired_page_misses(tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    index.set_max_age(0)
+    (tmp_path / "requirements.in").write_text("app\n")
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    index.reset_counts()
+    # Every page is stale at once: asked again (not modified), and solved again.
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert index.count("/simple/app/") == 1
+    assert solves.count == 2
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    assert "lib==2.0" in compile_(tmp_path, index).stdout
+
+
+def test_an_edited_input_misses(tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    source = tmp_path / "requirements.in"
+    source.write_text("app\n")
+    assert "lib==2.0" in compile_(tmp_path, index).stdout
+    source.write_text("app\nlib<2\n")
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("util<1\n")
+    source.write_text("app\n")
+    assert compile_(tmp_path, index).returncode == 0  # kept from the first run
+    result = pyffin("pip", "compile", source, "--index-url", index.index_url, "--no-config",
+                    "--cache-dir", tmp_path / "cache", "-c", constraints)
+    assert result.returncode != 0  # util<1 cannot hold
+    constraints.write_text("lib<2\n")
+    assert "lib==1.0" in compile_(tmp_path, index, "-c", constraints).stdout
+    # An option that changes the answer is part of the key too.
+    assert "lib==1.0" in compile_(tmp_path, index, "--resolution", "lowest").stdout
+    assert solves.count == 5
+
+
+def test_preferences_of_the_output_file_are_inputs(tmp_path: Path, index: IndexServer,
+                                                   solves: Solves) -> None:
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    (tmp_path / "requirements.in").write_text("app\n")
+    out = tmp_path / "requirements.txt"
+    assert "lib==2.0" in compile_(tmp_path, index, "-o", out).stdout
+    out.write_text(out.read_text().replace("lib==2.0", "lib==1.0"))
+    assert "lib==1.0" in compile_(tmp_path, index, "-o", out).stdout
+    # --upgrade and --upgrade-package drop the preferences: they always solve.
+    assert "lib==2.0" in compile_(tmp_path, index, "-o", out, "-P", "lib").stdout
+    assert "lib==2.0" in compile_(tmp_path, index, "-o", out, "--upgrade").stdout
+    assert solves.count == 4
+
+
+def test_no_cache_and_direct_references_keep_nothing(tmp_path: Path, index: IndexServer,
+                                                      make_wheel: Any, solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index, "--no-cache")
+    compile_(tmp_path, index, "--no-cache")
+    assert solves.count == 2
+    wheel = make_wheel("local", "1.0")
+    (tmp_path / "requirements.in").write_text(f"local @ {wheel.as_uri()}\n")
+    compile_(tmp_path, index)
+    compile_(tmp_path, index)
+    assert solves.count == 4
+    assert kept(tmp_path) == []
+
+
+def test_a_new_wheel_in_a_find_links_directory_misses(tmp_path: Path, index: IndexServer,
+                                                      make_wheel: Any, solves: Solves,
+                                                      settled_at_once: None) -> None:
+    import shutil
+
+    links = tmp_path / "links"
+    links.mkdir()
+    (tmp_path / "requirements.in").write_text("app\n")
+    assert "lib==1.0" in compile_(tmp_path, index, "--find-links", links).stdout
+    compile_(tmp_path, index, "--find-links", links)
+    assert solves.count == 1
+    shutil.copy(make_wheel("lib", "1.5"), links)
+    assert "lib==1.5" in compile_(tmp_path, index, "--find-links", links).stdout
+
+
+def test_a_damaged_kept_resolution_is_a_miss(tmp_path: Path, index: IndexServer,
+                                             solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    first = compile_(tmp_path, index).stdout
+    [record] = kept(tmp_path)
+    record.write_bytes(record.read_bytes()[:-5])
+    assert compile_(tmp_path, index).stdout == first
+    assert solves.count == 2
+
+
+def test_a_local_file_rewritten_in_place_misses(tmp_path: Path, index: IndexServer,
+                                                make_wheel: Any, solves: Solves,
+                                                settled_at_once: None) -> None:
+    import shutil
+
+    links = tmp_path / "links"
+    links.mkdir()
+    wheel = Path(shutil.copy(make_wheel("local", "1.0"), links))
+    (tmp_path / "requirements.in").write_text("local\n")
+    args = ("--find-links", links, "--no-index", "--generate-hashes")
+    first = compile_(tmp_path, index, *args).stdout
+    assert compile_(tmp_path, index, *args).stdout == first
+    assert solves.count == 1
+    # Rewritten in place (the directory's own stamp stays): its hash is another.
+    other = tmp_path / "other"
+    other.mkdir()
+    rebuilt = build_wheel(WheelSpec("local", "1.0", requires_python=">=3"), other)
+    with open(wheel, "wb") as f:
+        f.write(rebuilt.read_bytes())
+    second = compile_(tmp_path, index, *args).stdout
+    assert solves.count == 2
+    assert second != first
+
+
+def test_cache_commands_know_kept_resolutions(tmp_path: Path, index: IndexServer,
+                                              solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    [record] = kept(tmp_path)
+    # verify reads them like every record ...
+    data = bytearray(record.read_bytes())
+    data[-5] ^= 1
+    record.write_bytes(bytes(data))
+    verified = pyffin("cache", "verify", cache_dir=tmp_path / "cache")
+    assert verified.returncode == 1 and f"{record}: corrupt resolution" in verified.stderr
+    assert pyffin("cache", "verify", "--repair", cache_dir=tmp_path / "cache").returncode == 0
+    assert kept(tmp_path) == []
+    compile_(tmp_path, index)
+    assert solves.count == 2
+    # ... and cleaning a package leaves no kept resolution made from its entries in use.
+    assert pyffin("cache", "clean", "lib", cache_dir=tmp_path / "cache").returncode == 0
+    index.reset_counts()
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 3 and index.count("/simple/lib/") == 1
+
+
+def test_an_edited_build_constraints_file_misses(tmp_path: Path, index: IndexServer,
+                                                 solves: Solves,
+                                                 settled_at_once: None) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    build = tmp_path / "build-constraints.txt"
+    build.write_text("setuptools<80\n")
+    compile_(tmp_path, index, "--build-constraints", build)
+    compile_(tmp_path, index, "--build-constraints", build)
+    assert solves.count == 1
+    # What is built (and so what its metadata says) may change with it.
+    build.write_text("setuptools<70\n")
+    compile_(tmp_path, index, "--build-constraints", build)
+    assert solves.count == 2
+
+
+def test_local_files_changed_just_before_are_not_trusted(
+        tmp_path: Path, index: IndexServer, make_wheel: Any, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    links = tmp_path / "links"
+    links.mkdir()
+    shutil.copy(make_wheel("local", "1.0"), links)
+    (tmp_path / "requirements.in").write_text("local\n")
+    # Every file changed "just now": a change within the same tick could go unseen, so no
+    # resolution made from them is kept.
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 10**18)
+    args = ("--find-links", links, "--no-index")
+    compile_(tmp_path, index, *args)
+    compile_(tmp_path, index, *args)
+    assert solves.count == 2 and kept(tmp_path) == []
+    monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
+    compile_(tmp_path, index, *args)
+    compile_(tmp_path, index, *args)
+    assert solves.count == 3 and len(kept(tmp_path)) == 1
+
+
+def test_a_lock_is_made_by_solving(tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    lock = tmp_path / "pylock.toml"
+    compile_(tmp_path, index, "-o", lock)
+    written = lock.read_text()
+    compile_(tmp_path, index, "-o", lock)
+    # Every file of each release goes into a lock: only the package source knows them.
+    assert solves.count == 2 and kept(tmp_path) == []
+    assert lock.read_text() == written
