@@ -246,6 +246,28 @@ def test_http_proxy_and_no_proxy(server: IndexServer, monkeypatch: pytest.Monkey
         proxy.shutdown()
 
 
+def test_proxy_settings_are_read_once_while_the_environment_stays_the_same(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    reads = []
+    real = urllib.request.getproxies_environment
+
+    def counted() -> dict[str, str]:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(urllib.request, "getproxies_environment", counted)
+    monkeypatch.setenv("NO_PROXY", "")
+    http = HttpClient(FAST)
+    for _ in range(3):
+        assert http.get(server.index_url + "foo/").status == 200
+    assert len(reads) == 1
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert http.get(server.index_url + "foo/").status == 200
+    assert len(reads) == 2
+
+
 # ---------------------------------------------------------------------------------- TLS
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from packaging.version import Version
 
 from pyffin.models.files import ProjectPage, SimplePage
@@ -89,3 +90,44 @@ def test_the_stand_in_is_the_wheel_nearest_to_the_target() -> None:
     stand_in = selection.stand_in(files)
     assert files.best.label == "foo-1.0.tar.gz"
     assert stand_in is not None and stand_in.label == "foo-1.0-cp311-cp311-win_amd64.whl"
+
+
+@pytest.mark.parametrize("directory", ["https://files.example/", "../../files/"])
+def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
+                                                             directory: str) -> None:
+    import json
+    from urllib.parse import urljoin
+
+    from pyffin.client.simple import parse_page
+    from pyffin.models import files as files_module
+
+    entries = [{"filename": f"foo-{v}-{tag}.whl", "url": f"{directory}foo-{v}-{tag}.whl",
+                "hashes": {"sha256": "ab" * 32}, "requires-python": ">=3.8",
+                "upload-time": "2024-01-02T03:04:05.123456Z", "yanked": v == "1.0"}
+               for v in ("1.0", "2.0", "3.0")
+               for tag in ("py3-none-any", "cp311-cp311-manylinux_2_17_x86_64", "cp27-cp27m-win32")]
+    entries.append({"filename": "foo-3.0.tar.gz", "url": f"{directory}foo-3.0.tar.gz",
+                    "hashes": {}})
+    content = json.dumps({"meta": {"api-version": "1.1"}, "files": entries}).encode()
+    made: list[str] = []
+    make = files_module.entry_row
+
+    def counted(entry: dict[str, Any], *args: Any) -> tuple[Any, ...]:
+        made.append(entry["filename"])
+        return make(entry, *args)
+
+    monkeypatch.setattr(files_module, "entry_row", counted)
+    simple = parse_page("foo", "https://files.example/simple/foo/", content,
+                        "application/vnd.pypi.simple.v1+json")
+    found = FileSelection(TAGS).usable_versions("foo", [ProjectPage("https://index", simple)])
+    assert made == []  # grouped, ranked, yanked and Requires-Python read: no file made yet
+    assert [str(v) for v in found] == ["1.0", "2.0", "3.0"]
+    assert found[Version("1.0")].yanked and not found[Version("2.0")].yanked
+    assert found[Version("2.0")].requires_python == ">=3.8"
+    best = found[Version("2.0")].best
+    assert best.label == "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    assert best.file is not None and best.file.upload_time == 1704164645.123456
+    assert best.file.url == urljoin("https://files.example/simple/foo/", entries[4]["url"])
+    assert made == ["foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"]
+    # Every file, made on demand, is what parsing it whole gives.
+    assert len(simple.versions["3.0"][0]) == 3 and len(simple.versions["3.0"][1]) == 1

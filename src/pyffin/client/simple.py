@@ -15,7 +15,15 @@ from urllib.parse import unquote, urljoin
 
 from pyffin import log
 from pyffin.errors import PyffinError
-from pyffin.models.files import Hashes, IndexFile, SimplePage
+from pyffin.models.files import (
+    HASH_NAME_RE,
+    Hashes,
+    IndexFile,
+    SimplePage,
+    entry_row,
+    join_url,
+)
+from pyffin.models.files import upload_time as _upload_time  # noqa: F401 (tests use it)
 from pyffin.models.names import normalize_name
 from pyffin.models.urls import redact, strip_credentials
 
@@ -26,7 +34,6 @@ if TYPE_CHECKING:
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
           "text/html;q=0.01")
 _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-_HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
 _WEB = ("https://", "http://")
 #: URL fragment keys that are not hashes.
@@ -132,10 +139,13 @@ class PageBuilder:
     def add(self, file: IndexFile) -> None:
         self.add_row(file.filename, file.to_tuple())
 
-    def add_row(self, filename: str, row: tuple[Any, ...]) -> None:
-        """Add a file given as its :meth:`IndexFile.to_tuple` row."""
+    def add_row(self, filename: str, row: Any, listed: bool = False,
+                base: str | None = None) -> None:
+        """Add a file given as its :meth:`IndexFile.to_tuple` row, or with ``listed`` as its
+        PEP 691 entry, kept as is until looked at, with the URL its relative URL is joined to
+        (see :class:`SimplePage`)."""
         if filename.endswith(".whl"):
-            self._add_wheel(filename, row)
+            self._add_wheel(filename, row, listed, base)
             return
         if filename.endswith(".tar.gz"):
             stem = filename[:-7]
@@ -170,9 +180,9 @@ class PageBuilder:
         rows = self.versions.get(key)
         if rows is None:
             rows = self.versions[key] = ([], [])
-        rows[1].append(row)
+        rows[1].append((row, base) if listed else row)
 
-    def _add_wheel(self, filename: str, row: tuple[Any, ...]) -> None:
+    def _add_wheel(self, filename: str, row: Any, listed: bool, base: str | None) -> None:
         # parse_wheel_filename's split: name-version[-build]-python-abi-platform.whl; the
         # part before the tags is looked up whole (one per version, nearly always).
         stem = filename[:-4]
@@ -196,7 +206,7 @@ class PageBuilder:
         rows = self.versions.get(key)
         if rows is None:
             rows = self.versions[key] = ([], [])
-        rows[0].append((*row, tags, build))
+        rows[0].append((row, tags, build, base) if listed else (*row, tags, build))
 
     def _head(self, parts: list[str]) -> tuple[str, str, str] | None:
         """``(name, version key, build)`` of a wheel filename's parts before its tags."""
@@ -238,8 +248,11 @@ def parse_page(name: str, url: str, content: bytes, content_type: str | None,
     media = (content_type or "").split(";")[0].strip().lower()
     add = builder.add_row
     if media == _JSON_TYPE or (not media and content.lstrip()[:1] == b"{"):
-        for row in _json_rows(url, content):
-            add(row[0], row)
+        for filename, row, base in _json_files(url, content):
+            if isinstance(base, bool):
+                add(filename, row)
+            else:
+                add(filename, row, True, base)
     else:
         for row in _html_rows(url, _decode(url, content, content_type)):
             add(row[0], row)
@@ -274,7 +287,7 @@ def _parse_hashes(value: str | None, *, fragment: bool = False) -> Hashes:
     for part in value.split("&") if fragment else (value,):
         algorithm, sep, digest = part.partition("=")
         algorithm, digest = algorithm.strip().lower(), digest.strip().lower()
-        if not sep or not digest or not _HASH_NAME_RE.match(algorithm):
+        if not sep or not digest or not HASH_NAME_RE.match(algorithm):
             continue
         if fragment and (algorithm in _NOT_HASHES or not _HEX_RE.match(digest)):
             continue
@@ -282,58 +295,14 @@ def _parse_hashes(value: str | None, *, fragment: bool = False) -> Hashes:
     return tuple(sorted(found))
 
 
-def _upload_time(value: object, days: dict[str, int | None]) -> float | None:
-    """PEP 700 ``upload-time`` as a POSIX timestamp. PyPI's form
-    (``2024-01-02T03:04:05.678901Z``) is read by hand, with each date's day number (in
-    ``days``) computed once per page: the result is the float ``datetime.timestamp()`` gives,
-    its microseconds divided as ``timedelta.total_seconds()`` divides them."""
-    if not isinstance(value, str) or not value:
-        return None
-    size = len(value)
-    if ((size == 20 or (size == 27 and value[19] == ".")) and value[10] == "T"
-            and value[19 if size == 20 else 26] == "Z" and value[13] == ":" == value[16]):
-        clock = value[11:13] + value[14:16] + value[17:19] + value[20:26]
-        if clock.isascii() and clock.isdigit():
-            date = value[:10]
-            day = days.get(date, -1)
-            if day == -1:
-                day = days[date] = _day_number(date)
-            hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:6])
-            if day is not None and hour < 24 and minute < 60 and second < 60:
-                micro = int(clock[6:]) if size == 27 else 0
-                return ((day * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000
-                        + micro) / 1_000_000
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _day_number(text: str) -> int | None:
-    """Days from 1970-01-01 to the date ``YYYY-MM-DD`` (``None``: not such a date)."""
-    if text[4] != "-" or text[7] != "-":
-        return None
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text).toordinal() - 719_163
-    except ValueError:
-        return None
-
-
 class _Links:
     """The absolute URLs (without credentials and fragment) of a page's links, with the hash
-    in their fragment. A page's links share a few directories: each is joined to the page's
-    URL once (``urljoin`` costs more than the rest of a file's parsing), then the filename is
-    appended, which is what ``urljoin`` would give for a plain filename."""
+    in their fragment (relative ones joined by :func:`join_url`)."""
 
-    __slots__ = ("base", "directories")
+    __slots__ = ("base",)
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.directories: dict[str, str] = {}
 
     def url(self, href: str) -> tuple[str, Hashes]:
         without_fragment, _, fragment = href.partition("#")
@@ -345,20 +314,7 @@ class _Links:
 
     def join(self, href: str) -> str:
         """``urljoin(base, href)`` for a relative ``href`` without a fragment."""
-        directory, slash, tail = href.rpartition("/")
-        if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
-            return urljoin(self.base, href)
-        prefix = self.directories.get(directory)
-        if prefix is None:
-            # The directory with a stand-in filename, which the join keeps as is.
-            joined = urljoin(self.base, f"{directory}/x" if slash else "x")
-            prefix = self.directories[directory] = joined[:-1]
-        return prefix + tail
-
-
-#: A last path segment urljoin passes through unchanged: no query, parameters, scheme
-#: separator, whitespace or control characters.
-_PLAIN_TAIL_RE = re.compile(r"[^\x00-\x20?;:#\x7f]+\Z")
+        return join_url(self.base, href)
 
 
 class _LinkPolicy:
@@ -462,6 +418,17 @@ def _html_rows(url: str, text: str) -> Iterator[tuple[Any, ...]]:
 
 def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
     """:func:`parse_json`'s files as :meth:`IndexFile.to_tuple` rows."""
+    for _, row, base in _json_files(url, content):
+        yield row if isinstance(base, bool) else entry_row(row, join_url(base, row["url"]) if base
+                                                  else row["url"])
+
+
+def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, str | bool | None]]:
+    """The files of a PEP 691 page as ``(filename, row, base)``: ``base`` ``False``: ``row``
+    is the file's :meth:`IndexFile.to_tuple` row; else it is the entry as the page lists it
+    (a filename, and an HTTP(S) URL without fragment or credentials, relative to ``base`` or
+    absolute (``None``): nearly every file on real indexes), for :func:`entry_row` once the
+    file is looked at."""
     import json
 
     try:
@@ -480,8 +447,10 @@ def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
                              f"{api_version}; pyffin supports 1.x")
     policy = _LinkPolicy(url)
     links = _Links(url)
-    days: dict[str, int | None] = {}
     fragment_hashes: Hashes = ()
+    # Relative URLs of a web page without credentials are joined when a file is looked at:
+    # they stay on the page's scheme, which the link policy allows.
+    relative_base = url if url.startswith(_WEB) and "@" not in url else None
     for entry in data["files"]:
         href = entry.get("url") if isinstance(entry, dict) else None
         if not isinstance(href, str):
@@ -489,37 +458,21 @@ def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
         if "#" in href or "@" in href:  # a fragment or credentials: the general way
             file_url, fragment_hashes = links.url(href)
         elif href.startswith(_WEB):  # nearly every file on real indexes
+            filename = entry.get("filename")
+            if type(filename) is str and filename:
+                yield filename, entry, None
+                continue
             file_url, fragment_hashes = href, ()
         else:
+            if relative_base is not None and ":" not in href.partition("/")[0]:
+                filename = entry.get("filename")
+                if type(filename) is str and filename:
+                    yield filename, entry, relative_base
+                    continue
             file_url, fragment_hashes = links.join(href), ()
             if "@" in file_url:  # the page's URL has credentials
                 file_url, fragment_hashes = links.url(href)
         if not file_url.startswith(_WEB) and not policy.allows(file_url):
             continue
-        raw_hashes = entry.get("hashes") or {}
-        hashes: Hashes
-        if (type(raw_hashes) is dict and len(raw_hashes) == 1
-                and type(sha256 := raw_hashes.get("sha256")) is str):
-            hashes = (("sha256", sha256.lower()),)  # nearly every file on real indexes
-        else:
-            hashes = (tuple(sorted((str(k).lower(), str(v).lower())
-                                   for k, v in raw_hashes.items()
-                                   if _HASH_NAME_RE.match(str(k).lower())))
-                      if isinstance(raw_hashes, dict) else ()) or fragment_hashes
-        metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
-        core_metadata: Hashes | None
-        if metadata is False or metadata is None:
-            core_metadata = None
-        elif isinstance(metadata, dict):
-            core_metadata = tuple(sorted((str(k).lower(), str(v).lower())
-                                         for k, v in metadata.items()))
-        else:
-            core_metadata = ()
-        yanked = entry.get("yanked", False)
-        size = entry.get("size")
-        yield (str(entry.get("filename") or _filename(file_url)), file_url, hashes,
-               entry.get("requires-python") or None,
-               None if yanked is False or yanked is None else
-               (yanked if isinstance(yanked, str) else ""),
-               _upload_time(entry.get("upload-time"), days),
-               size if isinstance(size, int) else None, core_metadata)
+        row = entry_row(entry, file_url, fragment_hashes)
+        yield row[0], row, False

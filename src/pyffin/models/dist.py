@@ -61,7 +61,7 @@ class Distribution:
         """This distribution with its page reduced to where the file is listed (see the class):
         cheap to keep and to pickle."""
         page = self.page
-        if page is None or not page.page.versions:
+        if page is None or not page.page:
             return self
         from pyffin.records import replace
 

@@ -11,6 +11,7 @@ only when one is looked at, so loading a page of thousands of files from the cac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -70,23 +71,58 @@ class WheelEntry:
 class SimplePage:
     """The files of one project on one index, grouped by normalized version string.
 
-    ``versions[v] = (wheels, sdists)`` where a wheel is ``(*file_tuple, tags, build)`` and an
-    sdist is a file tuple; see :class:`IndexFile` for the tuple layout.
+    :attr:`versions` ``[v] = (wheels, sdists)`` where a wheel is ``(*file_tuple, tags, build)``
+    and an sdist is a file tuple; see :class:`IndexFile` for the tuple layout.
+
+    A JSON page keeps most files as the index listed them, grouped by the version in their
+    filename, until one is looked at: a resolution sees every version of a project but the files
+    of very few. Such a file is ``(entry, tags, build, base)`` for a wheel and ``(entry, base)``
+    for an sdist, ``entry`` being its PEP 691 dictionary and ``base`` the page's URL its
+    relative URL is joined to (``None``: absolute; see :func:`entry_row`); :meth:`items` gives
+    them as stored, :meth:`rows` and :attr:`versions` as file tuples.
     """
 
     RECORD_SCHEMA: ClassVar[str] = "simple-page"
     #: 2: legacy sdist names (``pybbox-0.0.5-alpha.zip``) are read; pages parsed before are
-    #: read again.
-    RECORD_VERSION: ClassVar[int] = 2
+    #: read again. 3: files of JSON pages are kept as listed until looked at.
+    RECORD_VERSION: ClassVar[int] = 3
 
-    __slots__ = ("name", "versions")
+    __slots__ = ("_full", "_items", "name")
 
     def __init__(self, name: str, versions: dict[str, tuple[list[Any], list[Any]]]) -> None:
         self.name = name
-        self.versions = versions
+        self._items = versions
+        self._full: dict[str, tuple[list[Any], list[Any]]] | None = None
+
+    @property
+    def versions(self) -> dict[str, tuple[list[Any], list[Any]]]:
+        """Every version's files as file tuples (all of them made now, then kept)."""
+        full = self._full
+        if full is None:
+            full = self._full = {key: (list(map(wheel_row, wheels)), list(map(sdist_row, sdists)))
+                                 for key, (wheels, sdists) in self._items.items()}
+        return full
+
+    def items(self) -> Any:
+        """``(version, (wheels, sdists))`` as stored: files maybe not made yet (see the
+        class, and :func:`wheel_tags`, :func:`file_yanked`, :func:`file_requires_python`)."""
+        return self._items.items()
+
+    def __iter__(self) -> Iterator[str]:
+        """The versions (their normalized strings)."""
+        return iter(self._items)
+
+    def rows(self, version: str) -> tuple[list[Any], list[Any]] | None:
+        """One version's files as file tuples; ``None``: the page has no such version."""
+        if self._full is not None:
+            return self._full.get(version)
+        found = self._items.get(version)
+        if found is None:
+            return None
+        return list(map(wheel_row, found[0])), list(map(sdist_row, found[1]))
 
     def to_record(self) -> Any:
-        return (self.name, self.versions)
+        return (self.name, self._items)
 
     @classmethod
     def from_record(cls, data: Any) -> SimplePage:
@@ -96,11 +132,11 @@ class SimplePage:
         return cls(name, versions)
 
     def wheels(self, version: str) -> Iterator[WheelEntry]:
-        for row in self.versions.get(version, ((), ()))[0]:
+        for row in (self.rows(version) or ((), ()))[0]:
             yield WheelEntry(IndexFile.from_tuple(row[:8]), tuple(row[8]), row[9])
 
     def sdists(self, version: str) -> Iterator[IndexFile]:
-        for row in self.versions.get(version, ((), ()))[1]:
+        for row in (self.rows(version) or ((), ()))[1]:
             yield IndexFile.from_tuple(row)
 
     def files(self) -> Iterator[IndexFile]:
@@ -110,11 +146,169 @@ class SimplePage:
             for row in sdists:
                 yield IndexFile.from_tuple(row)
 
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
     def __len__(self) -> int:
-        return sum(len(w) + len(s) for w, s in self.versions.values())
+        return sum(len(w) + len(s) for w, s in self._items.values())
 
     def __repr__(self) -> str:
-        return f"SimplePage({self.name!r}, {len(self.versions)} versions, {len(self)} files)"
+        return f"SimplePage({self.name!r}, {len(self._items)} versions, {len(self)} files)"
+
+
+def wheel_row(item: Any) -> Any:
+    """A wheel of a page (see :class:`SimplePage`) as its file tuple."""
+    if len(item) == 4:
+        return (*entry_row(item[0], _listed_url(item[0], item[3])), item[1], item[2])
+    return item
+
+
+def sdist_row(item: Any) -> Any:
+    """An sdist of a page (see :class:`SimplePage`) as its file tuple."""
+    if len(item) == 2:
+        return entry_row(item[0], _listed_url(item[0], item[1]))
+    return item
+
+
+def _listed_url(entry: dict[str, Any], base: str | None) -> str:
+    href: str = entry["url"]
+    return href if base is None else join_url(base, href)
+
+
+#: ``(base, directory)`` -> the URL ``directory/`` joins to (see :func:`join_url`).
+_JOINED: dict[tuple[str, str], str] = {}
+#: A last path segment urljoin passes through unchanged: no query, parameters, scheme
+#: separator, whitespace or control characters.
+_PLAIN_TAIL_RE = re.compile(r"[^\x00-\x20?;:#\x7f]+\Z")
+
+
+def join_url(base: str, href: str) -> str:
+    """``urljoin(base, href)`` for a relative ``href`` without a fragment. A page's links share
+    a few directories: each is joined to the page's URL once (``urljoin`` costs more than the
+    rest of a file's parsing), then the filename is appended, which is what ``urljoin`` would
+    give for a plain filename."""
+    from urllib.parse import urljoin
+
+    directory, slash, tail = href.rpartition("/")
+    if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
+        return urljoin(base, href)
+    prefix = _JOINED.get((base, directory))
+    if prefix is None:
+        # The directory with a stand-in filename, which the join keeps as is.
+        joined = urljoin(base, f"{directory}/x" if slash else "x")
+        prefix = _JOINED[(base, directory)] = joined[:-1]
+    return prefix + tail
+
+
+def wheel_tags(item: Any) -> Any:
+    """A wheel's tags, whether its file tuple is made or not."""
+    return item[1] if len(item) == 4 else item[8]
+
+
+def file_yanked(item: Any) -> bool:
+    """Whether a file (either form) is yanked: its file tuple's yanked is not ``None``."""
+    if len(item) < 8:
+        yanked = item[0].get("yanked", False)
+        return yanked is not False and yanked is not None
+    return item[4] is not None
+
+
+def file_requires_python(item: Any) -> str | None:
+    """A file's Requires-Python (either form), as its file tuple has it."""
+    if len(item) < 8:
+        return item[0].get("requires-python") or None
+    return item[3]  # type: ignore[no-any-return]
+
+
+#: A hash algorithm's name as a page may give it.
+HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+
+
+def entry_row(entry: dict[str, Any], url: str | None = None,
+              fragment_hashes: Hashes = ()) -> tuple[Any, ...]:
+    """The file tuple (see :meth:`IndexFile.to_tuple`) of a PEP 691 file ``entry`` whose URL
+    is ``url`` (by default its own ``"url"``, absolute and without a fragment) and whose URL's
+    fragment gave ``fragment_hashes``."""
+    file_url: str = entry["url"] if url is None else url
+    raw_hashes = entry.get("hashes") or {}
+    hashes: Hashes
+    if (type(raw_hashes) is dict and len(raw_hashes) == 1
+            and type(sha256 := raw_hashes.get("sha256")) is str):
+        hashes = (("sha256", sha256.lower()),)  # nearly every file on real indexes
+    else:
+        hashes = (tuple(sorted((str(k).lower(), str(v).lower())
+                               for k, v in raw_hashes.items()
+                               if HASH_NAME_RE.match(str(k).lower())))
+                  if isinstance(raw_hashes, dict) else ()) or fragment_hashes
+    metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
+    core_metadata: Hashes | None
+    if metadata is False or metadata is None:
+        core_metadata = None
+    elif isinstance(metadata, dict):
+        core_metadata = tuple(sorted((str(k).lower(), str(v).lower())
+                                     for k, v in metadata.items()))
+    else:
+        core_metadata = ()
+    yanked = entry.get("yanked", False)
+    size = entry.get("size")
+    return (str(entry.get("filename") or _filename(file_url)), file_url, hashes,
+            entry.get("requires-python") or None,
+            None if yanked is False or yanked is None else
+            (yanked if isinstance(yanked, str) else ""),
+            upload_time(entry.get("upload-time")),
+            size if isinstance(size, int) else None, core_metadata)
+
+
+def _filename(url: str) -> str:
+    from urllib.parse import unquote
+
+    name = url.partition("?")[0].rpartition("/")[2]
+    return unquote(name) if "%" in name else name
+
+
+#: Day numbers of the dates upload times were read with (see :func:`upload_time`).
+_DAYS: dict[str, int | None] = {}
+
+
+def upload_time(value: object, days: dict[str, int | None] = _DAYS) -> float | None:
+    """PEP 700 ``upload-time`` as a POSIX timestamp. PyPI's form
+    (``2024-01-02T03:04:05.678901Z``) is read by hand, with each date's day number computed
+    once: the result is the float ``datetime.timestamp()`` gives, its microseconds divided as
+    ``timedelta.total_seconds()`` divides them."""
+    if not isinstance(value, str) or not value:
+        return None
+    size = len(value)
+    if ((size == 20 or (size == 27 and value[19] == ".")) and value[10] == "T"
+            and value[19 if size == 20 else 26] == "Z" and value[13] == ":" == value[16]):
+        clock = value[11:13] + value[14:16] + value[17:19] + value[20:26]
+        if clock.isascii() and clock.isdigit():
+            date = value[:10]
+            day = days.get(date, -1)
+            if day == -1:
+                day = days[date] = _day_number(date)
+            hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:6])
+            if day is not None and hour < 24 and minute < 60 and second < 60:
+                micro = int(clock[6:]) if size == 27 else 0
+                return ((day * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000
+                        + micro) / 1_000_000
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _day_number(text: str) -> int | None:
+    """Days from 1970-01-01 to the date ``YYYY-MM-DD`` (``None``: not such a date)."""
+    if text[4] != "-" or text[7] != "-":
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).toordinal() - 719_163
+    except ValueError:
+        return None
 
 
 @record

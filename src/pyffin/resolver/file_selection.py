@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from pyffin import log
 from pyffin.models.dist import Distribution
+from pyffin.models.files import (
+    file_requires_python,
+    file_yanked,
+    sdist_row,
+    wheel_row,
+    wheel_tags,
+)
 from pyffin.models.format_control import ALL, BinaryPolicy
 
 if TYPE_CHECKING:
@@ -104,14 +111,14 @@ class VersionFiles:
             return self.summary[0]
         if not self._rows:
             return False
-        return all(row[4] is not None for _, _, row in self._rows)
+        return all(file_yanked(row) for _, _, row in self._rows)
 
     @property
     def requires_python(self) -> str | None:
         """The index's Requires-Python of the best file."""
         if self.summary is not None:
             return self.summary[1]
-        return self._rows[0][2][3] if self._rows else None
+        return file_requires_python(self._rows[0][2]) if self._rows else None
 
     @property
     def best_page(self) -> ProjectPage:
@@ -122,6 +129,7 @@ class VersionFiles:
 
     def summarize(self, stand_in: tuple[Any, ...] | None) -> Summary:
         _page, is_wheel, row = self._rows[0]
+        row = wheel_row(row) if is_wheel else sdist_row(row)
         return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel, stand_in)
 
 
@@ -146,8 +154,11 @@ class SummarizedPage:
 
 
 def distribution_of(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
+    """The distribution of a file of ``page`` (either of the forms :class:`SimplePage` keeps
+    a file in)."""
     from pyffin.models.files import IndexFile
 
+    row = wheel_row(row) if is_wheel else sdist_row(row)
     return Distribution(page, IndexFile.from_tuple(row[:8]), is_wheel)
 
 
@@ -199,14 +210,14 @@ class FileSelection:
             return [best]
         page = files.usable[0].page  # usable files have their page
         assert page is not None
-        rows = page.page.versions.get(str(version))
+        rows = page.page.rows(str(version))
         if rows is None:  # not the key the page grouped it under: look for it
             from packaging.version import InvalidVersion, Version
 
-            for key, found in page.page.versions.items():
+            for key in page.page:
                 try:
                     if Version(key) == version:
-                        rows = found
+                        rows = page.page.rows(key)
                         break
                 except InvalidVersion:
                     continue
@@ -221,7 +232,9 @@ class FileSelection:
     def usable_versions(self, name: str, pages: Iterable[ProjectPage]
                         ) -> dict[Version, VersionFiles]:
         """The versions the target can use, from the pages' raw rows (no objects per file:
-        this loop sees every file of every version)."""
+        this loop sees every file of every version). Without an upload-time cutoff, files a
+        page keeps as listed stay so (see :class:`~pyffin.models.files.SimplePage`): only
+        their tags, yanked and Requires-Python are read."""
         from packaging.version import InvalidVersion, Version
 
         wheels_ok = self.binary.wheels_allowed(name)
@@ -243,22 +256,24 @@ class FileSelection:
                 position = 0 if page.flat else index_pages
                 if not page.flat:
                     index_pages += 1
-                for version_str in page.page.versions:
+                for version_str in page.page:
                     known = positions.get(version_str)
                     if known is None or position < known:
                         positions[version_str] = position
-            for version_str, (wheel_rows, sdist_rows) in page.page.versions.items():
+            for version_str, (wheel_rows, sdist_rows) in (
+                    page.page.items() if cutoff is None else page.page.versions.items()):
                 if version_str in seen:
                     continue  # the first page that offers a version wins it (index priority)
                 ranked: list[tuple[int, bool, Any]] = []
                 if wheels_ok:
                     for row in wheel_rows:
                         best = no_wheel
+                        tags = row[1] if len(row) == 4 else row[8]  # see wheel_tags
                         if universal:
-                            if self._universal_set(row[8]):
+                            if self._universal_set(tags):
                                 best = 0
                         else:
-                            for tag in row[8]:
+                            for tag in tags:
                                 tag_rank = rank.get(tag)
                                 if tag_rank is not None and tag_rank < best:
                                     best = tag_rank
@@ -279,7 +294,7 @@ class FileSelection:
                     log.debug(f"Skipping {name} {version_str}: not a valid version")
                     continue
                 seen.add(version_str)
-                ranked.sort(key=lambda item: (item[0], item[2][4] is not None))
+                ranked.sort(key=lambda item: (item[0], file_yanked(item[2])))
                 files = result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
                 if not ranked[0][1] and wheel_rows:
                     files.others = (page, wheel_rows)
@@ -327,7 +342,8 @@ class FileSelection:
         except InvalidVersion:
             return
         if wheels and wheels_ok:
-            dropped = self._tag_mismatch(version, [tag for row in wheels for tag in row[8]])
+            dropped = self._tag_mismatch(version,
+                                         [tag for row in wheels for tag in wheel_tags(row)])
         elif wheels and not sdists:
             binary = self.binary
             option = f"--no-binary {name}" if name in binary.no_binary else f"--no-binary {ALL}"
@@ -391,12 +407,17 @@ class FileSelection:
             best_score = -1
             row = None
             for candidate in files.others[1]:
-                if cutoff is not None and candidate[5] is not None and candidate[5] > cutoff:
-                    continue
-                score = max((self._affinity(tag) for tag in candidate[8]), default=0) * 2 + (
-                    candidate[4] is None)  # not yanked first, among equals
+                if cutoff is not None:
+                    candidate = wheel_row(candidate)
+                    if candidate[5] is not None and candidate[5] > cutoff:
+                        continue
+                score = max((self._affinity(tag) for tag in wheel_tags(candidate)),
+                            default=0) * 2 + (
+                    not file_yanked(candidate))  # not yanked first, among equals
                 if score > best_score:
                     best_score, row = score, candidate
+            if row is not None:
+                row = wheel_row(row)
         files.stand_in_row = row
         return row
 
