@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -24,8 +23,7 @@ import pytest
 from tests.support.cli import Result, pyffin
 from tests.support.dists import SdistSpec, WheelSpec, write_source_tree
 from tests.support.index import IndexServer
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.uv import UV
 
 PYPROJECT = """\
     [project]
@@ -79,23 +77,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def _find_uv() -> Path | None:
-    trees = [ROOT]
-    try:  # a git worktree: the main tree's benchmark tools too
-        common = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        if common:
-            trees.append((ROOT / common).resolve().parent)
-    except (OSError, subprocess.SubprocessError):
-        pass
-    candidates = [shutil.which("uv"), *(tree / "bench/.data/tools/bin/uv" for tree in trees)]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    return None
-
-
-UV = _find_uv()
 
 
 def compile_(index: IndexServer, *args: str | Path, cache: Path) -> Result:
