@@ -32,7 +32,6 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, cast
 
-from nab_resolver.errors import ResolutionError, ResolutionTerminatedError
 from nab_resolver.ranges import POSITIVE_INFINITY, Range
 from nab_resolver.types import RootRequirement
 
@@ -43,18 +42,15 @@ from pyffin.models.metadata import MetadataError
 from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, from_requirement
-from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import Provider, split_key
-from pyffin.resolver.pubgrub import Solver
-from pyffin.resolver.ranges import FULL, VersionSet, format_range, intervals, mentions_prerelease
-from pyffin.resolver.solver import exact_pins
+from pyffin.resolver.ranges import FULL, VersionSet, intervals, mentions_prerelease
+from pyffin.resolver.solver import exact_pins, make_solver, run_solver
 from pyffin.resolver.universal import UniversalPin, UniversalResolution
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from nab_resolver.resolver import ResolverProvider
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
@@ -930,20 +926,11 @@ def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
     roots, root_edges = provider.root_requirements(direct)
     for root in roots:
         provider.discover(root.package)
-    solver = Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range,
-                    tracker=provider.tracker)
+    solver = make_solver(provider)
     try:
-        solution = solver.solve(roots)
-    except ResolutionTerminatedError as e:
-        raise ResolutionLimitError(f"the resolver gave up: {e}") from None
-    except ResolutionError as e:
-        from pyffin.resolver.report import explain
-
-        if e.incompatibility is None:  # pragma: no cover - nab proves every failure it reports
-            raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
-        explanation, hints = explain(e.incompatibility, provider)
-        raise NoSolutionError(explanation, (*_elsewhere(fork, current), *hints),
-                              split=fork.describe()) from None
+        solution = run_solver(solver, provider, roots,
+                              more_hints=lambda: _elsewhere(fork, current),
+                              split=fork.describe())
     finally:
         for key, value in (*provider.stats.items(), ("decisions", solver.stats.decisions),
                            ("conflicts", solver.stats.conflicts)):

@@ -51,7 +51,7 @@ from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prer
 from pyffin.resolver.resolution import Resolution, ResolvedPackage
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from nab_resolver.resolver import ResolverProvider, Solution
     from packaging.version import Version
@@ -141,20 +141,9 @@ def resolve(
     for root in roots:
         provider.discover(root.package)
 
-    # The provider works on nab's concrete Range, narrower than the protocol it is typed against.
-    resolver = Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range,
-                      tracker=provider.tracker)
+    resolver = make_solver(provider)
     try:
-        solution = resolver.solve(roots)
-    except ResolutionTerminatedError as e:
-        raise ResolutionLimitError(f"the resolver gave up: {e}") from None
-    except ResolutionError as e:
-        from pyffin.resolver.report import explain
-
-        if e.incompatibility is None:  # pragma: no cover - nab proves every failure it reports
-            raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
-        explanation, hints = explain(e.incompatibility, provider)
-        raise NoSolutionError(explanation, hints) from None
+        solution = run_solver(resolver, provider, roots)
     finally:
         source.resolution_done()
         if stats is not None:
@@ -164,6 +153,32 @@ def resolve(
                          evaluations=resolver.evaluations)
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
     return _resolution(solution, origins, urls, source)
+
+
+def make_solver(provider: Provider) -> Solver:
+    """nab's solver over ``provider`` (which works on nab's concrete Range, narrower than the
+    protocol it is typed against)."""
+    return Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range,
+                  tracker=provider.tracker)
+
+
+def run_solver(solver: Solver, provider: Provider,
+               roots: Sequence[RootRequirement[str, Version]], *,
+               more_hints: Callable[[], Sequence[str]] = tuple,
+               split: str | None = None) -> Solution[str, Version]:
+    """Solve ``roots``; a failure becomes :class:`NoSolutionError` with the explanation of its
+    proof (``more_hints()`` first, ``split`` naming the fork) or :class:`ResolutionLimitError`."""
+    try:
+        return solver.solve(roots)
+    except ResolutionTerminatedError as e:
+        raise ResolutionLimitError(f"the resolver gave up: {e}") from None
+    except ResolutionError as e:
+        from pyffin.resolver.report import explain
+
+        if e.incompatibility is None:  # pragma: no cover - nab proves every failure it reports
+            raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
+        explanation, hints = explain(e.incompatibility, provider)
+        raise NoSolutionError(explanation, (*more_hints(), *hints), split=split) from None
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:
