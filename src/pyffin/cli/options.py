@@ -233,3 +233,27 @@ EXCLUDE_NEWER_HELP = ("Ignore files uploaded after DATE: a date (2024-03-01, tha
                       "1 week, P7D) or false")
 EXCLUDE_NEWER_PACKAGE_HELP = ("Ignore files of NAME uploaded after DATE (any --exclude-newer "
                               "value); wins over --exclude-newer for NAME")
+
+
+def add_resolution_options(parser: argparse.ArgumentParser) -> None:
+    """The resolution options pip install, sync, download and wheel share."""
+    group = parser.add_argument_group("Resolution options")
+    group.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
+                       default="highest", help="Which versions to prefer (default: highest)")
+    group.add_argument("--prerelease", choices=(
+        "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
+        help="When to consider pre-releases (default: if-necessary-or-explicit)")
+    group.add_argument("--pre", action="store_true", help="Allow pre-releases")
+    group.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
+    group.add_argument("--exclude-newer-package", action="append", default=[],
+                       metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
+    group.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
+                       type=binary_names,
+                       help="Use only wheels for NAME (comma-separated; :all: for every "
+                            "package)")
+    group.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
+                       type=binary_names,
+                       help="Use only source distributions for NAME (comma-separated; :all: "
+                            "for every package)")
+    group.add_argument("--no-build", action="store_true",
+                       help="Never build source distributions")

@@ -9,12 +9,10 @@ from typing import TYPE_CHECKING
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
-    EXCLUDE_NEWER_HELP,
-    EXCLUDE_NEWER_PACKAGE_HELP,
     add_build_options,
     add_cache_options,
     add_index_options,
-    binary_names,
+    add_resolution_options,
     build_options,
     session,
 )
@@ -49,29 +47,6 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
                              "hash-checking mode; on by itself when a requirement has --hash)")
 
 
-def _resolution(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Resolution options")
-    group.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
-                       default="highest", help="Which versions to prefer (default: highest)")
-    group.add_argument("--prerelease", choices=(
-        "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
-        help="When to consider pre-releases (default: if-necessary-or-explicit)")
-    group.add_argument("--pre", action="store_true", help="Allow pre-releases")
-    group.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
-    group.add_argument("--exclude-newer-package", action="append", default=[],
-                       metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
-    group.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
-                       type=binary_names,
-                       help="Use only wheels for NAME (comma-separated; :all: for every "
-                            "package)")
-    group.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
-                       type=binary_names,
-                       help="Use only source distributions for NAME (comma-separated; :all: "
-                            "for every package)")
-    group.add_argument("--no-build", action="store_true",
-                       help="Never build source distributions")
-
-
 def _configure_download(parser: argparse.ArgumentParser) -> None:
     _inputs(parser)
     parser.add_argument("-d", "--dest", "--destination-dir", "--destination-directory",
@@ -89,7 +64,7 @@ def _configure_download(parser: argparse.ArgumentParser) -> None:
                              "implementation-agnostic wheels)")
     target.add_argument("--abi", action="append", default=[], metavar="ABI",
                         help="Only wheels for this ABI tag (cp312, abi3, none...; repeatable)")
-    _resolution(parser)
+    add_resolution_options(parser)
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
@@ -99,7 +74,7 @@ def _configure_wheel(parser: argparse.ArgumentParser) -> None:
     _inputs(parser)
     parser.add_argument("-w", "--wheel-dir", default=".", metavar="DIR",
                         help="Save the wheels into DIR (default: the current directory)")
-    _resolution(parser)
+    add_resolution_options(parser)
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)

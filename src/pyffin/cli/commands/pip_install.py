@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
-    EXCLUDE_NEWER_HELP,
-    EXCLUDE_NEWER_PACKAGE_HELP,
     add_build_options,
     add_cache_options,
     add_group_options,
     add_index_options,
-    binary_names,
+    add_resolution_options,
     build_options,
     package_name,
     requirement_spec,
@@ -85,29 +83,6 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
                             "mode; on by itself when a requirement has --hash)")
 
 
-def _resolve_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Resolution options")
-    group.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
-                       default="highest", help="Which versions to prefer (default: highest)")
-    group.add_argument("--prerelease", choices=(
-        "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
-        help="When to consider pre-releases (default: if-necessary-or-explicit)")
-    group.add_argument("--pre", action="store_true", help="Allow pre-releases")
-    group.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
-    group.add_argument("--exclude-newer-package", action="append", default=[],
-                       metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
-    group.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
-                       type=binary_names,
-                       help="Use only wheels for NAME (comma-separated; :all: for every "
-                            "package)")
-    group.add_argument("--no-binary", action="extend", default=[], metavar="NAME",
-                       type=binary_names,
-                       help="Use only source distributions for NAME (comma-separated; :all: "
-                            "for every package)")
-    group.add_argument("--no-build", action="store_true",
-                       help="Never build source distributions")
-
-
 def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packages", nargs="*", metavar="PACKAGE",
                         help="Packages to install (PEP 508 requirements)")
@@ -139,7 +114,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     add_group_options(parser)
     _environment_options(parser)
     _change_options(parser)
-    _resolve_options(parser)
+    add_resolution_options(parser)
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
@@ -162,7 +137,7 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
                              "is emptied")
     _environment_options(parser)
     _change_options(parser)
-    _resolve_options(parser)
+    add_resolution_options(parser)
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
