@@ -327,3 +327,42 @@ def test_a_cold_cache_is_not_read_for_each_lookup(cache: Cache, index_server: In
         assert warm.prefetch_wheel_metadata(page, wheel).result().name == name
     assert index_server.count() == requests
     assert len(reads) == 4
+
+
+def test_pages_are_parsed_one_at_a_time_the_awaited_one_first_then_in_asking_order() -> None:
+    # Parsing holds the interpreter lock: pages parsed together would all arrive late.
+    import time
+
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    for project in ("first", "second", "third", "awaited"):
+        turns.asked(project)
+    parsed: list[str] = []
+    inside = 0
+    most_inside = 0
+    lock = threading.Lock()
+
+    def parse(project: str) -> None:
+        nonlocal inside, most_inside
+        with turns.turn(project):
+            with lock:
+                inside += 1
+                most_inside = max(most_inside, inside)
+            parsed.append(project)
+            with lock:
+                inside -= 1
+
+    with turns.turn("first"):  # the others queue up meanwhile
+        threads = [threading.Thread(target=parse, args=(p,))
+                   for p in ("third", "awaited", "second")]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(turns._waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        turns.urgent("awaited")
+    for thread in threads:
+        thread.join()
+    assert parsed == ["awaited", "second", "third"]
+    assert most_inside == 1

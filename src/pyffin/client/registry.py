@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -169,6 +170,57 @@ class _Memo:
             return None
 
 
+class _Turns:
+    """Pages take turns to be parsed, one at a time: the page a caller is waiting for first,
+    then the page asked for first. Parsing holds the interpreter lock, which goes round the
+    threads that want it: twenty pages parsed together all arrive near the end of the twenty
+    parses, while one at a time, the first one the solver needs arrives after its own parse,
+    and its metadata requests go out while the others are parsed."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._busy = False
+        #: Project -> when it was first asked for (its place in the queue).
+        self._order: dict[str, int] = {}
+        #: Projects a caller waits for.
+        self._urgent: set[str] = set()
+        #: ``[project]`` lists, one per parse waiting for its turn.
+        self._waiting: list[list[str]] = []
+
+    def asked(self, name: str) -> None:
+        if name not in self._order:
+            with self._condition:
+                self._order.setdefault(name, len(self._order))
+
+    def urgent(self, name: str) -> None:
+        with self._condition:
+            self._urgent.add(name)
+
+    def _rank(self, waiter: list[str]) -> tuple[bool, int]:
+        name = waiter[0]
+        return name not in self._urgent, self._order.get(name, len(self._order))
+
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        condition = self._condition
+        with condition:
+            if self._busy or self._waiting:
+                waiter = [name]
+                self._waiting.append(waiter)
+                try:
+                    while self._busy or min(self._waiting, key=self._rank) is not waiter:
+                        condition.wait()
+                finally:
+                    self._waiting.remove(waiter)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with condition:
+                self._busy = False
+                condition.notify_all()
+
+
 class RegistryClient:
     """Projects and wheel metadata from the configured indexes and find-links locations."""
 
@@ -195,11 +247,18 @@ class RegistryClient:
         #: Filename parts parsed on any page this client read (most recur across pages),
         #: made with the first page parsed (a kept resolution parses none).
         self._filename_parts: FilenameParts | None = None
+        #: Pages parsed one at a time, the most needed first.
+        self._turns = _Turns()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
-        return self._projects.get(checked_name(name), lambda: self._fetch_project(name)).result()
+        key = checked_name(name)
+        self._turns.asked(key)
+        future = self._projects.get(key, lambda: self._fetch_project(name))
+        if not future.done():
+            self._turns.urgent(key)
+        return future.result()
 
     def prefetch_project(self, name: str,
                          then: Callable[[list[ProjectPage]], None] | None = None,
@@ -212,6 +271,7 @@ class RegistryClient:
         says they are there (so what it leaves is seen by whoever waits for them); it is a
         hint (what it raises is dropped), and is not called when the pages were known."""
         key = checked_name(name)
+        self._turns.asked(key)
 
         def fetch() -> list[ProjectPage]:
             pages = self._fetch_project(name)
@@ -424,11 +484,15 @@ class RegistryClient:
         from pyffin.client.simple import ACCEPT, parse_page
 
         parts = self._parts()
+
+        def parse(response: Response) -> SimplePage:
+            with self._turns.turn(name):
+                return parse_page(name, response.url, response.content,
+                                  response.headers.get("content-type"), parts)
+
         try:
             page = self.cached.get(
-                url, entry,
-                lambda response: parse_page(name, response.url, response.content,
-                                            response.headers.get("content-type"), parts),
+                url, entry, parse,
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 package=name)
         except HttpStatusError as e:
