@@ -270,6 +270,22 @@ def test_a_page_past_its_max_age_is_a_miss(tmp_path: Path, index: IndexServer, s
     assert "lib==2.0" in out(tmp_path)
 
 
+def test_a_page_revalidated_after_its_max_age_is_replayed_again(
+        tmp_path: Path, index: IndexServer, source: Path, runs: Runs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server says it has not changed: fresh again, per the policy stored beside it."""
+    index.set_max_age(60)
+    recorded(tmp_path, index, source, runs)
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    index.reset_counts()
+    run_anew(tmp_path, index, source)  # asks the server, which answers "not modified"
+    assert index.count() > 0
+    index.reset_counts()
+    run_anew(tmp_path, index, source)
+    assert runs.replays == [None, 0] and index.count() == 0
+
+
 def test_an_output_file_the_user_edited_is_a_miss(tmp_path: Path, index: IndexServer,
                                                   source: Path, runs: Runs) -> None:
     index.add_wheel(WheelSpec("lib", "2.0"))

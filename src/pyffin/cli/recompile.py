@@ -94,7 +94,12 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
         text = "".join(line + "\n" for line in notes)  # type: ignore[attr-defined]
         sys.stderr.write(f"{text}Resolved {count} package{'s' if count != 1 else ''} in "
                          f"{records.duration(elapsed)}\n")
-    sys.stdout.write(stdout)
+    try:
+        sys.stdout.write(stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (| head): as the command, a success
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
 
 
