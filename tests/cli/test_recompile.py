@@ -286,6 +286,25 @@ def test_a_page_revalidated_after_its_max_age_is_replayed_again(
     assert runs.replays == [None, 0] and index.count() == 0
 
 
+def test_a_page_another_command_revalidated_is_fresh_again_for_the_replay(
+        tmp_path: Path, index: IndexServer, source: Path, runs: Runs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept resolution holds by the newer policy stored beside its pages; so does the
+    replay recorded from it."""
+    index.set_max_age(60)
+    recorded(tmp_path, index, source, runs)
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    other = tmp_path / "other.in"
+    other.write_text("app\nother\n")
+    # Another resolution asks the server about app's and lib's pages: not modified.
+    assert pyffin("pip", "compile", other, *common(tmp_path, index)).returncode == 0
+    index.reset_counts()
+    run_anew(tmp_path, index, source)  # the kept resolution answers: recorded again
+    run_anew(tmp_path, index, source)
+    assert runs.replays == [None, None, 0] and index.count() == 0
+
+
 def test_an_output_file_the_user_edited_is_a_miss(tmp_path: Path, index: IndexServer,
                                                   source: Path, runs: Runs) -> None:
     index.add_wheel(WheelSpec("lib", "2.0"))
