@@ -426,3 +426,35 @@ def test_a_replay_imports_neither_argparse_nor_the_resolver(
                               "pyffin.errors"}
     assert not {"argparse", "pathlib", "typing", "pickle", "re"} & set(imported), imported
     assert os.path.exists(tmp_path / "out.txt")
+
+
+def test_the_interpreter_of_the_active_environment_is_stamped(
+        tmp_path: Path, index: IndexServer, source: Path, runs: Runs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)
+    args = ["pip", "compile", source, "--index-url", index.index_url, "--cache-dir",
+            tmp_path / "cache"]
+    assert pyffin(*args).returncode == pyffin(*args).returncode == 0
+    assert runs.replays == [None, 0]
+    # A nearer environment would not be chosen over the active one, but is stamped anyway.
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /nowhere\n")
+    assert pyffin(*args).returncode == 0
+    assert runs.replays[-1] is None
+
+
+def test_an_interpreter_found_on_path_is_never_recorded(
+        tmp_path: Path, index: IndexServer, source: Path, runs: Runs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep
+                       + os.environ.get("PATH", ""))
+    args = ["pip", "compile", source, "--index-url", index.index_url, "--cache-dir",
+            tmp_path / "cache"]
+    for _ in range(2):
+        assert pyffin(*args).returncode == 0
+    assert runs.replays == [None, None] and record_files(tmp_path) == []
