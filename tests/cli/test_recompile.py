@@ -458,3 +458,23 @@ def test_an_interpreter_found_on_path_is_never_recorded(
     for _ in range(2):
         assert pyffin(*args).returncode == 0
     assert runs.replays == [None, None] and record_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["pyproject.toml", "script.py", "-"])
+def test_a_project_a_script_or_standard_input_is_never_recorded(
+        kind: str, tmp_path: Path, index: IndexServer, runs: Runs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project's dependencies may need a build (and read more than the file); standard
+    input has no stamp."""
+    import io
+
+    if kind == "pyproject.toml":
+        (tmp_path / kind).write_text('[project]\nname = "p"\nversion = "1"\n'
+                                     'dependencies = ["app"]\n')
+    elif kind == "script.py":
+        (tmp_path / kind).write_text('# /// script\n# dependencies = ["app"]\n# ///\n')
+    for _ in range(2):
+        monkeypatch.setattr("sys.stdin", io.StringIO("app\n"))
+        run(tmp_path, index, tmp_path / kind if kind != "-" else Path("-"))
+    assert runs.replays == [None, None] and record_files(tmp_path) == []
+    assert "lib==1.0" in out(tmp_path)
