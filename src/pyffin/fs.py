@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from pyffin.errors import PyffinError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib is not imported at run time: a compile's replay writes through here
+    from pathlib import Path
 
 
 class WriteError(PyffinError):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import BenchError
+from bench.catalog import SCENARIOS
 from bench.report import format_range, format_ratio, format_seconds, render, write_report
 from bench.results import FAILED, OK, UNSUPPORTED, Machine, Measurement, Results, dump, load
 
@@ -93,6 +94,31 @@ def test_a_missed_target_is_marked() -> None:
     pyffin = Measurement("small", "resolve-warm", "pyffin", OK, (0.5,))
     page = render(fake_run(pyffin), charts={})
     assert "| small | resolve warm | 20x | 2.40x | ≤ 3x uv ✗; ≥ 10x pip ✗ |" in page
+
+
+@pytest.mark.parametrize(
+    ("set_name", "scenario", "uv", "pyffin", "expected"),
+    [
+        ("medium", "resolve-warm", 0.030, 0.033, "≤ 3x uv ✓; ≤ 1x uv ✗"),
+        ("sdist", "resolve-warm", 0.030, 0.033, "≤ 3x uv ✓; ≥"),
+        ("large", "resolve-cold", 0.300, 0.420, "≤ 1.5x uv ✓"),
+        ("large", "install-cold", 4.0, 5.2, "≤ 1.25x uv ✗"),
+        ("sdist", "install-cold", 4.0, 5.2, "≤ 1.5x uv ✓"),
+        ("sdist", "install-warm", 0.10, 0.12, "≤ 1.1x uv ✗"),
+    ],
+)
+def test_issues_10_and_11_tighten_the_targets_of_the_medium_and_large_sets(
+    set_name: str, scenario: str, uv: float, pyffin: float, expected: str
+) -> None:
+    runs = fake_run()
+    runs = Results(runs.machine, runs.versions, runs.settings, (
+        *runs.measurements,
+        Measurement(set_name, scenario, "uv", OK, (uv,)),
+        Measurement(set_name, scenario, "pyffin", OK, (pyffin,)),
+    ), runs.checks, {**runs.set_sizes, set_name: 3})
+    row = next(line for line in render(runs, charts={}).splitlines()
+               if line.startswith(f"| {set_name} | {SCENARIOS[scenario].label} |"))
+    assert row.split(" | ")[-1].startswith(expected)
 
 
 def test_a_failure_shows_no_number_and_a_footnote_with_the_reason() -> None:

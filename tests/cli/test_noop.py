@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.cli import noop
+from pyffin.cli import noop, replay
 from pyffin.stamps import SETTLED_NS
 from tests.support.cli import Result, pyffin
 from tests.support.dists import WheelSpec, build_wheel
@@ -126,7 +126,7 @@ def test_a_record_is_not_written_while_the_environment_has_just_changed(
     run("sync", index, venv, requirements)  # site-packages changed a moment ago: not trusted
     run("sync", index, venv, requirements)
     assert replays == [None, None, None]
-    assert not list((venv.parent / "cache" / noop.BUCKET).glob("noop/*.rec"))
+    assert not list((venv.parent / "cache" / replay.BUCKET).glob("noop/*.rec"))
 
 
 def test_a_package_pip_installs_behind_pyffins_back_is_seen(
@@ -336,7 +336,7 @@ def test_an_environment_locked_by_another_process_is_left_to_the_command(
 def test_a_damaged_record_is_a_miss(index: IndexServer, venv: Path, requirements: Path,
                                     replays: list[int | None]) -> None:
     recorded("sync", index, venv, requirements, replays)
-    [path] = (venv.parent / "cache" / noop.BUCKET).glob("noop/*.rec")
+    [path] = (venv.parent / "cache" / replay.BUCKET).glob("noop/*.rec")
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -344,27 +344,6 @@ def test_a_damaged_record_is_a_miss(index: IndexServer, venv: Path, requirements
     path.write_bytes(b"")
     run("sync", index, venv, requirements)
     assert replays == [None, None]
-
-
-def test_the_replay_finds_the_cache_the_command_uses(monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
-    from pyffin.cache import Cache, CacheBucket
-
-    assert CacheBucket.ENVIRONMENTS.dirname == noop.BUCKET
-    monkeypatch.delenv("PYFFIN_CACHE_DIR")
-    for xdg in (None, str(tmp_path / "xdg"), "relative/xdg", ""):
-        if xdg is None:
-            monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-        else:
-            monkeypatch.setenv("XDG_CACHE_HOME", xdg)
-        assert noop._cache_root([]) == str(Cache.from_settings().root), xdg
-    monkeypatch.setenv("PYFFIN_CACHE_DIR", str(tmp_path / "env-cache"))
-    assert noop._cache_root([]) == str(tmp_path / "env-cache")
-    assert noop._cache_root(["--cache-dir", "c"]) == os.path.abspath("c")
-    assert noop._cache_root(["--cache-dir=c"]) == os.path.abspath("c")
-    assert noop._cache_root(["-n"]) is None
-    monkeypatch.setenv("PYFFIN_NO_CACHE", "1")
-    assert noop._cache_root([]) is None
 
 
 def test_what_is_stamped_is_counted_not_scanned(index: IndexServer, venv: Path,
@@ -421,4 +400,4 @@ def test_an_install_into_a_target_directory_is_never_recorded(
         settle()
     run("install", index, venv, requirements, option, directory)
     assert replays == [None] * 4
-    assert not list((venv.parent / "cache" / noop.BUCKET).glob("noop/*.rec"))
+    assert not list((venv.parent / "cache" / replay.BUCKET).glob("noop/*.rec"))

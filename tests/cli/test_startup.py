@@ -120,6 +120,7 @@ def test_a_repeated_noop_imports_only_the_command_table_and_its_record_reader(
     code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
     assert code == 0
     pyffin_modules = {m for m in imported if m.startswith("pyffin")}
-    assert pyffin_modules <= CLI_TABLE | {"pyffin.cli.noop", "pyffin.stamps"}, \
+    assert pyffin_modules <= CLI_TABLE | {"pyffin.cli.noop", "pyffin.cli.replay",
+                                          "pyffin.stamps"}, \
         sorted(pyffin_modules)
     assert "argparse" not in imported and "typing" not in imported

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.api.target import Target
     from pyffin.cache import CacheEntry
+    from pyffin.client.cached import Dependency
     from pyffin.requirements import RequirementsSpec
     from pyffin.resolver import Resolution
 
@@ -55,6 +56,8 @@ class ResolutionCache:
         self.preferences = preferences
         self.output_file = output_file
         self.entry = self._entry(preferences)
+        #: What the resolution :meth:`get` found or :meth:`put` kept depends on.
+        self.kept: list[Dependency] | None = None
         import time
 
         #: When the resolution began: local files it reads must have settled before.
@@ -123,6 +126,7 @@ class ResolutionCache:
             resolution = pickle.loads(pickled)
         except Exception:  # a damaged record is a miss, like any other
             return None
+        self.kept = [tuple(d) for d in dependencies]
         return resolution, hashes
 
     def put(self, resolution: Resolution, hashes: dict[str, list[str]] | None) -> bool:
@@ -156,4 +160,25 @@ class ResolutionCache:
             # can be chosen (together they are this solution), so that run resolves to this
             # same resolution. Kept for it too, it needs not solve once more to learn so.
             self._entry(pins).write(data)
+        self.kept = dependencies
         return True
+
+    def witnesses(self) -> list[tuple[str, tuple[int, ...] | None, float | None]] | None:
+        """What the answer :meth:`get` found or :meth:`put` kept holds on, for a replay of the
+        whole command (:mod:`pyffin.cli.recompile`) that asks no one: each file with its
+        stamp and, for a stored response, the time until which it is fresh (per the newer
+        policy a revalidation stored beside it, if the first has passed; ``None``: a local
+        file, which holds while unchanged). ``None`` when there is no such answer."""
+        if self.kept is None:
+            return None
+        import time
+
+        now = time.time()
+        cached = self.session.registry.cached
+        found: list[tuple[str, tuple[int, ...] | None, float | None]] = []
+        for dependency in self.kept:
+            path, stamp, fresh_until, _ = dependency
+            if fresh_until is not None and fresh_until <= now:
+                fresh_until = cached.fresh_until(dependency)
+            found.append((path, None if stamp is None else tuple(stamp), fresh_until))
+        return found

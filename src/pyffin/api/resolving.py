@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.operations import ResolveOptions
+    from pyffin.api.resolution_cache import ResolutionCache
     from pyffin.api.session import Session
     from pyffin.api.target import Target
     from pyffin.interpreter import Interpreter
@@ -75,6 +76,12 @@ class CompileResult:
     #: The lock (PEP 751) of the resolution, when ``compile`` was asked for one; local paths
     #: in it are absolute until :meth:`to_pylock_toml` writes them.
     lock: PylockFile | None = None
+    #: The interpreter the target was taken from (``None``: given as a version and platform).
+    interpreter: Interpreter | None = None
+    #: When the resolution came from the resolution cache or was kept in it: the cache
+    #: entries and local files it holds on (see :meth:`ResolutionCache.witnesses
+    #: <pyffin.api.resolution_cache.ResolutionCache.witnesses>`).
+    kept: tuple[tuple[str, tuple[int, ...] | None, float | None], ...] | None = None
 
     def to_pylock_toml(self, *, header_command: str | None = None,
                        no_emit_packages: Iterable[str] = (),
@@ -343,7 +350,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
     found = None if kept is None else kept.get()
     if found is not None:
         return CompileResult(found[0], target, spec, found[1], session.index_settings,
-                             time.perf_counter() - started, tuple(spec.sources))
+                             time.perf_counter() - started, tuple(spec.sources),
+                             interpreter=interpreter, kept=_witnesses(kept))
     builds = lazy.get()
     resolved = operations.resolve(
         session, spec, markers=target.markers, tags=target.tags, sources=builds,
@@ -358,7 +366,14 @@ def compile(  # the public name mirrors `pyffin pip compile`
         version = target.markers.get("python_full_version") or target.markers["python_version"]
         lock = _lock(result, resolved.source, requires_python=f">={version}")
     return CompileResult(result, target, spec, hashes, session.index_settings,
-                         time.perf_counter() - started, tuple(spec.sources), lock)
+                         time.perf_counter() - started, tuple(spec.sources), lock,
+                         interpreter=interpreter, kept=_witnesses(kept))
+
+
+def _witnesses(kept: ResolutionCache | None,
+               ) -> tuple[tuple[str, tuple[int, ...] | None, float | None], ...] | None:
+    found = None if kept is None else kept.witnesses()
+    return None if found is None else tuple(found)
 
 
 def _compile_universal(

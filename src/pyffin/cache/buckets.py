@@ -127,7 +127,8 @@ class CacheBucket(enum.Enum):
     ENVIRONMENTS = (
         "environments-v0",
         (),
-        """What pyffin remembers about environments, to answer a repeated command at once.
+        """What pyffin remembers about environments and commands, to answer a repeated
+        command at once.
 
         ``environments-v0/<hash(site-packages)>.rec``: an environment's installed
         distributions (used while each ``site-packages`` directory's stamp holds) and, per
@@ -138,6 +139,10 @@ class CacheBucket(enum.Enum):
         found nothing to do, keyed by its command line, working directory and environment
         variables, with the stamp of every file its answer depends on (see
         :mod:`pyffin.cli.noop`); any stamp changed, the command runs again.
+        ``environments-v0/compile/<hash(command)>.rec``: a ``pip compile`` whose resolution
+        came from (or was kept in) ``resolutions-v0``, keyed the same way, with the stamp of
+        every file it read, the stamp and freshness of every cache entry its resolution was
+        made from, and what it wrote and printed (see :mod:`pyffin.cli.recompile`).
         """,
     )
     BUILDS = (

@@ -75,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = noop.replay(words, args_list, started_ns)
         if code is not None:
             return code
+    elif words == ("pip", "compile"):
+        from pyffin.cli import recompile
+
+        code = recompile.replay(words, args_list, started_ns)
+        if code is not None:
+            return code
 
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
@@ -125,7 +131,8 @@ def exit_now(code: int) -> None:
         os._exit(code)
 
 
-#: Commands a repeated no-op of which is answered from a record (:mod:`pyffin.cli.noop`).
+#: Commands a repeated no-op of which is answered from a record (:mod:`pyffin.cli.noop`);
+#: a repeated ``pip compile`` is too (:mod:`pyffin.cli.recompile`).
 _REPLAYABLE = (("pip", "install"), ("pip", "sync"))
 
 

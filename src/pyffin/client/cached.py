@@ -184,6 +184,16 @@ class CachedClient:
             return "stale"
         return "holds"
 
+    def fresh_until(self, dependency: Dependency) -> float | None:
+        """Until when the stored response ``dependency`` names is fresh: its own policy's
+        time, or the newer policy's a revalidation stored beside it (``None``: not a stored
+        response)."""
+        path, stamp, fresh_until, _ = dependency
+        if fresh_until is None:
+            return None
+        newer = self._revalidated_policy(path, stamp)
+        return fresh_until if newer is None else max(fresh_until, newer.fresh_until())
+
     def revalidate(self, url: str, entry: CacheEntry, stamp: FileStamp, policy: CachePolicy,
                    transform: Callable[[Response], R], record_type: type[R], *,
                    headers: Mapping[str, str] | None = None,

@@ -149,10 +149,13 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     from pyffin.api.resolving import choose_output_format
+    from pyffin.cli import recompile
     from pyffin.cli.progress import Progress
 
     output_format = choose_output_format(args.output_format, args.output_file)
+    before = recompile.Before(args.output_file, getattr(args, "started_ns", None))
     progress = Progress(ctx.console)
+    notes = ctx.console.transcript = []
     try:
         result = api.compile(
             args.src_file,
@@ -196,6 +199,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             e.hints) from None
     finally:
         progress.finish()
+        ctx.console.transcript = None
     to_stdout = args.output_file in (None, "-")
     if output_format == "pylock.toml":
         from pathlib import Path
@@ -219,16 +223,21 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             emit_find_links=args.emit_find_links,
             no_emit_packages=args.no_emit_package,
         )
+    written = None
     if not to_stdout:
         from pyffin.fs import write_user_file
 
         # A link is followed, a device or FIFO written in place: never replaced by a file.
-        write_user_file(args.output_file, text.encode("utf-8"))
+        written = text.encode("utf-8")
+        write_user_file(args.output_file, written)
     count = len(result.resolution)
     ctx.console.note(f"Resolved {count} package{'s' if count != 1 else ''} in "
                      f"{format_duration(result.elapsed)}")
-    if to_stdout or not ctx.console.quiet:
-        ctx.console.stdout.write(text)
+    shown = text if to_stdout or not ctx.console.quiet else ""
+    ctx.console.stdout.write(shown)
+    # The same command next time is answered at once, while nothing it read changed.
+    recompile.remember(args, ctx, result, before=before, written=written, stdout=shown,
+                       notes=notes, warned=ctx.console.warnings > 0)
     return 0
 
 
