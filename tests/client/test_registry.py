@@ -366,3 +366,27 @@ def test_pages_are_parsed_one_at_a_time_the_awaited_one_first_then_in_asking_ord
         thread.join()
     assert parsed == ["awaited", "second", "third"]
     assert most_inside == 1
+
+
+def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("bar", "1.0"))
+    cold = client(cache, index_server)
+    cold.prefetch_if_cold(["foo", "Bar"])
+    # Asked later with what to do once they are there: done in a pool thread.
+    seen: list[list[str]] = []
+    done = threading.Event()
+
+    def then(pages: Any) -> None:
+        seen.append(sorted(pages[0].page.versions))
+        done.set()
+
+    cold.prefetch_project("foo", then).result()
+    assert done.wait(10) and seen == [["1.0"]]
+    assert cold.project("bar")
+    assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
+    warm = client(cache, index_server)
+    warm.prefetch_if_cold(["foo", "bar"])
+    assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
+    assert not warm._bare

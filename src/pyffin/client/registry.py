@@ -249,6 +249,9 @@ class RegistryClient:
         self._filename_parts: FilenameParts | None = None
         #: Pages parsed one at a time, the most needed first.
         self._turns = _Turns()
+        #: Projects :meth:`prefetch_if_cold` asked for, until one asks with ``then``.
+        self._bare: set[str] = set()
+        self._bare_lock = threading.Lock()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
@@ -282,8 +285,42 @@ class RegistryClient:
                     log.debug(f"Nothing prefetched for {name}: {e}")
             return pages
 
-        return self._projects.get(key, fetch, self.submit,
-                                  fast=lambda: self._cached_project(key))
+        future = self._projects.get(key, fetch, self.submit,
+                                    fast=lambda: self._cached_project(key))
+        if then is not None and key in self._bare:
+            with self._bare_lock:
+                late = key in self._bare
+                self._bare.discard(key)
+            if late:  # asked for early, before anyone knew what to do with the pages
+                def hint() -> None:
+                    try:
+                        then(future.result())
+                    except Exception as e:
+                        log.debug(f"Nothing prefetched for {name}: {e}")
+
+                self.pool.submit(hint)
+        return future
+
+    def prefetch_if_cold(self, names: Sequence[str]) -> None:
+        """Start fetching the pages of ``names`` (the requirements: what a resolution asks for
+        first) if the cache holds no page of the first index (a cold run), before the work
+        that comes before the resolution (finding the target interpreter); a later
+        :meth:`prefetch_project` of one of them with ``then`` still has it called, in a pool
+        thread. A warm run reads each page when asked: nothing here."""
+        indexes = self.locations.indexes()
+        if not indexes or _local_path(indexes[0]) is not None:
+            return
+        directory = self.cache.entry(CacheBucket.SIMPLE, *index_parts(indexes[0]),
+                                     RECORD_EXT).dir
+        if self.may_be_cached(directory):
+            return
+        for name in names:
+            key = checked_name(name)
+            with self._bare_lock:
+                if key in self._bare or self._projects.peek(key) is not None:
+                    continue
+                self._bare.add(key)
+            self.prefetch_project(key)
 
     def project_dependencies(self, name: str) -> list[Dependency] | None:
         """What ``name``'s pages, as this process read them, came from — each index page
