@@ -390,3 +390,33 @@ def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not
     warm.prefetch_if_cold(["foo", "bar"])
     assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
     assert not warm._bare
+
+
+def test_pages_waiting_their_turn_all_get_it_while_the_solver_marks_some_awaited() -> None:
+    # Marking a page awaited reorders the queue: the waiters must look again, or the new
+    # first one sleeps while nobody parses.
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    names = [f"p{i}" for i in range(40)]
+    for project in names:
+        turns.asked(project)
+    done: list[str] = []
+
+    def parse(project: str) -> None:
+        with turns.turn(project):
+            done.append(project)
+
+    threads = [threading.Thread(target=parse, args=(p,), daemon=True) for p in names]
+    for thread in threads:
+        thread.start()
+    for project in reversed(names):
+        turns.urgent(project)
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(done) == sorted(names)
+    add = threading.Thread(target=parse, args=("never-asked",), daemon=True)
+    add.start()
+    add.join(10)
+    assert done[-1] == "never-asked"

@@ -157,6 +157,11 @@ class _Memo:
         future.run(compute)  # an interruption goes on from here, and is not kept
         return future
 
+    def has(self, key: object) -> bool:
+        """Whether ``key`` was asked for (its value may not be there yet)."""
+        with self._lock:
+            return key in self._futures
+
     def peek(self, key: object) -> Any:
         """The value computed for ``key``, or ``None`` when there is none (yet, or it
         failed)."""
@@ -168,6 +173,9 @@ class _Memo:
             return future.result()
         except BaseException:
             return None
+
+
+_LAST = 1 << 62
 
 
 class _Turns:
@@ -195,10 +203,14 @@ class _Turns:
     def urgent(self, name: str) -> None:
         with self._condition:
             self._urgent.add(name)
+            # The first in the queue may change: the waiters look again (none may be busy).
+            self._condition.notify_all()
 
     def _rank(self, waiter: list[str]) -> tuple[bool, int]:
         name = waiter[0]
-        return name not in self._urgent, self._order.get(name, len(self._order))
+        # A name never asked for goes last, and stays there as others are asked for: a rank
+        # changes only with :meth:`urgent`, which wakes the waiters.
+        return name not in self._urgent, self._order.get(name, _LAST)
 
     @contextmanager
     def turn(self, name: str) -> Iterator[None]:
@@ -249,8 +261,10 @@ class RegistryClient:
         self._filename_parts: FilenameParts | None = None
         #: Pages parsed one at a time, the most needed first.
         self._turns = _Turns()
-        #: Projects :meth:`prefetch_if_cold` asked for, until one asks with ``then``.
-        self._bare: set[str] = set()
+        #: Projects :meth:`prefetch_if_cold` is fetching -> the ``then`` a later
+        #: :meth:`prefetch_project` gave (``None``: none yet); then those it fetched before any.
+        self._bare: dict[str, Callable[[list[ProjectPage]], None] | None] = {}
+        self._bare_fetched: set[str] = set()
         self._bare_lock = threading.Lock()
 
     # ------------------------------------------------------------------------ projects
@@ -275,31 +289,35 @@ class RegistryClient:
         hint (what it raises is dropped), and is not called when the pages were known."""
         key = checked_name(name)
         self._turns.asked(key)
+        if then is not None and (key in self._bare or key in self._bare_fetched):
+            with self._bare_lock:
+                late = key in self._bare_fetched
+                if key in self._bare:  # being fetched early: that fetch calls ``then``
+                    self._bare[key] = then
+                    then = None
+                self._bare_fetched.discard(key)
+            if late:  # fetched early: ``then`` runs now, in the pool (never waiting there)
+                future = self._projects.get(key, lambda: self._fetch_project(name))
+                self.pool.submit(self._hint, key, then, future)
+                return future
 
         def fetch() -> list[ProjectPage]:
             pages = self._fetch_project(name)
             if then is not None:
-                try:
-                    then(pages)
-                except Exception as e:  # a hint: whoever needs the pages sees what is wrong
-                    log.debug(f"Nothing prefetched for {name}: {e}")
+                self._hint(name, then, Future.of(pages))
             return pages
 
-        future = self._projects.get(key, fetch, self.submit,
-                                    fast=lambda: self._cached_project(key))
-        if then is not None and key in self._bare:
-            with self._bare_lock:
-                late = key in self._bare
-                self._bare.discard(key)
-            if late:  # asked for early, before anyone knew what to do with the pages
-                def hint() -> None:
-                    try:
-                        then(future.result())
-                    except Exception as e:
-                        log.debug(f"Nothing prefetched for {name}: {e}")
+        return self._projects.get(key, fetch, self.submit,
+                                  fast=lambda: self._cached_project(key))
 
-                self.pool.submit(hint)
-        return future
+    @staticmethod
+    def _hint(name: str, then: Callable[[list[ProjectPage]], None],
+              pages: Future[list[ProjectPage]]) -> None:
+        """Give a :meth:`prefetch_project` hint the pages (done: never waited for here)."""
+        try:
+            then(pages.result())
+        except Exception as e:  # a hint: whoever needs the pages sees what is wrong
+            log.debug(f"Nothing prefetched for {name}: {e}")
 
     def prefetch_if_cold(self, names: Sequence[str]) -> None:
         """Start fetching the pages of ``names`` (the requirements: what a resolution asks for
@@ -317,10 +335,23 @@ class RegistryClient:
         for name in names:
             key = checked_name(name)
             with self._bare_lock:
-                if key in self._bare or self._projects.peek(key) is not None:
+                if key in self._bare or key in self._bare_fetched or self._projects.has(key):
                     continue
-                self._bare.add(key)
-            self.prefetch_project(key)
+                self._bare[key] = None
+
+            def fetch(key: str = key) -> list[ProjectPage]:
+                try:
+                    pages = self._fetch_project(key)
+                finally:
+                    with self._bare_lock:
+                        then = self._bare.pop(key, None)
+                        if then is None:
+                            self._bare_fetched.add(key)
+                if then is not None:
+                    self._hint(key, then, Future.of(pages))
+                return pages
+
+            self._projects.get(key, fetch, self.submit)
 
     def project_dependencies(self, name: str) -> list[Dependency] | None:
         """What ``name``'s pages, as this process read them, came from — each index page
