@@ -199,6 +199,7 @@ class _Turns:
         if name not in self._order:
             with self._condition:
                 self._order.setdefault(name, len(self._order))
+                self._condition.notify_all()  # a parse of it may be waiting (see urgent)
 
     def urgent(self, name: str) -> None:
         with self._condition:
@@ -208,8 +209,8 @@ class _Turns:
 
     def _rank(self, waiter: list[str]) -> tuple[bool, int]:
         name = waiter[0]
-        # A name never asked for goes last, and stays there as others are asked for: a rank
-        # changes only with :meth:`urgent`, which wakes the waiters.
+        # A name never asked for goes last. A rank changes only with :meth:`urgent` and
+        # :meth:`asked`, which wake the waiters to look again.
         return name not in self._urgent, self._order.get(name, _LAST)
 
     @contextmanager
@@ -272,10 +273,9 @@ class RegistryClient:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
         key = checked_name(name)
         self._turns.asked(key)
-        future = self._projects.get(key, lambda: self._fetch_project(name))
-        if not future.done():
+        if self._projects.peek(key) is None:  # its parse goes first: this thread waits for it
             self._turns.urgent(key)
-        return future.result()
+        return self._projects.get(key, lambda: self._fetch_project(name)).result()
 
     def prefetch_project(self, name: str,
                          then: Callable[[list[ProjectPage]], None] | None = None,
