@@ -67,3 +67,32 @@ def test_markers_are_evaluated_against_the_target_with_the_extra() -> None:
 def test_an_invalid_marker_is_an_error() -> None:
     with pytest.raises(DependencyError, match="invalid marker"):
         MarkerEvaluator(TARGET).evaluate("python_version >>> '3'")
+
+
+@pytest.mark.parametrize("marker", ["extra == 'socks'", 'extra=="Socks"', " extra == 'SOCKS_' ",
+                                    "extra == ''", "extra == 'socks' or extra == 'tls'",
+                                    "extra == 'a' and python_version >= '3'"])
+@pytest.mark.parametrize("extra", ["", "socks", "Socks", "tls", "a"])
+def test_an_extras_marker_reads_as_the_parsed_marker_does(marker: str, extra: str) -> None:
+    from pyffin.requirements.pep508 import Marker
+
+    expected = Marker.parse(marker).evaluate(dict(TARGET, extra=extra))
+    assert MarkerEvaluator(TARGET).evaluate(marker, extra) == expected
+
+
+def test_an_extras_own_marker_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.requirements.pep508 import Marker
+
+    parsed: list[str] = []
+    original = Marker.parse.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Marker], text: str) -> Marker:
+        parsed.append(text)
+        return original(cls, text)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Marker, "parse", classmethod(counted))
+    markers = MarkerEvaluator(TARGET)
+    assert markers.evaluate("extra == 'socks'", "socks")
+    assert not markers.evaluate('extra == "socks"', "tls")
+    assert not markers.evaluate("extra == 'socks' and sys_platform == 'win32'", "socks")
+    assert parsed == ["extra == 'socks' and sys_platform == 'win32'"]

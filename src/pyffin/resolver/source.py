@@ -48,11 +48,13 @@ class VersionList(Sequence[Version]):
     a project offers hundreds or thousands of versions and a resolution looks at a few (a
     bisection parses about twenty). ``str(Version(text)) == text`` for a normalized text."""
 
-    __slots__ = ("_made", "_texts")
+    __slots__ = ("_found", "_made", "_texts")
 
     def __init__(self, texts: list[str]) -> None:
         self._texts = texts
         self._made: list[Version | None] = [None] * len(texts)
+        #: :meth:`position`'s answers: the solver asks about the same few versions often.
+        self._found: dict[Version, int | None] = {}
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -76,10 +78,15 @@ class VersionList(Sequence[Version]):
 
     def position(self, version: Version) -> int | None:
         """Where ``version`` is, or ``None`` (by bisection)."""
-        i = bisect_left(self, version)
-        if i < len(self._texts) and self[i] == version:
-            return i
-        return None
+        try:
+            return self._found[version]
+        except KeyError:
+            pass
+        i: int | None = bisect_left(self, version)
+        if i == len(self._texts) or self[i] != version:  # type: ignore[index]
+            i = None
+        self._found[version] = i
+        return i
 
 
 class Positions(Mapping[Version, int]):
