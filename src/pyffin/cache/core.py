@@ -268,11 +268,16 @@ class Cache:
         if not parts:
             raise CacheError("a cache entry needs a file name")
         *dirs, name = _checked(parts)
-        key = (bucket.dirname, *dirs)
+        return CacheEntry(self._dir((bucket.dirname, *dirs)), name)
+
+    def _dir(self, key: tuple[str, ...]) -> Path:
+        """The directory of ``key`` (a bucket's directory name, then path components), made
+        from its parent's (itself kept) with one join."""
         directory = self._dirs.get(key)
         if directory is None:
-            directory = self._dirs[key] = self.bucket(bucket).joinpath(*dirs)
-        return CacheEntry(directory, name)
+            parent = self.root if len(key) == 1 else self._dir(key[:-1])
+            directory = self._dirs[key] = parent / key[-1]
+        return directory
 
     # ------------------------------------------------------------------------------ records
     def read_record(self, entry: CacheEntry, decode: Callable[[bytes], T]) -> T | None:
