@@ -42,6 +42,7 @@ _REQUIREMENT_PATTERN = (
     rf"\s*({_NAME})\s*(?:\[\s*((?:{_NAME}\s*(?:,\s*{_NAME}\s*)*)?)\])?\s*"
     rf"(?:\(\s*({_CLAUSES})\s*\)|({_CLAUSES}))?\s*(?:;\s*(.*\S))?\s*"
 )
+_requirement_re: re.Pattern[str] | None = None
 CLAUSE_RE = re.compile(rf"({_OPERATOR})\s*([A-Za-z0-9_.*+!-]+)")
 
 
@@ -124,7 +125,10 @@ def split_unchecked(text: str) -> tuple[str, tuple[str, ...], list[tuple[str, st
                                       ] | None:
     """:func:`split_requirement` without checking the clauses' versions: ``(operator,
     version)`` pairs as written, for a caller that reads each version itself anyway."""
-    match = re.fullmatch(_REQUIREMENT_PATTERN, text)
+    global _requirement_re
+    if _requirement_re is None:  # compiled on first use, as _token_re
+        _requirement_re = re.compile(_REQUIREMENT_PATTERN)
+    match = _requirement_re.fullmatch(text)
     if match is None:
         return None
     name, extras, parenthesized, bare, marker_text = match.groups()
