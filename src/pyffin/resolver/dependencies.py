@@ -59,10 +59,14 @@ class DependencyParser:
     them), else one resolution. Never process-wide: a long-lived process using pyffin as a
     library would keep every text it ever saw."""
 
-    __slots__ = ("_parsed", "ranges")
+    __slots__ = ("_checked", "_parsed", "ranges")
 
     def __init__(self) -> None:
         self._parsed: dict[str, Dependency] = {}
+        #: Texts of the common shape known to parse, with their marker text: most of a
+        #: version's requirements belong to extras nobody asked for, and only need to be
+        #: valid (see :meth:`check`).
+        self._checked: dict[str, str | None] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
 
@@ -72,6 +76,30 @@ class DependencyParser:
         if dependency is None:
             dependency = self._parsed[text] = _parse(text, self.ranges)
         return dependency
+
+    def check(self, text: str) -> str | None:
+        """Raise :class:`DependencyError` if :meth:`parse` would; else the requirement's
+        marker text, as :meth:`parse` gives it. Cheaper than parsing for the common shape:
+        names are not normalized, no :class:`Dependency` is made."""
+        try:
+            return self._checked[text]
+        except KeyError:
+            pass
+        dependency = self._parsed.get(text)
+        if dependency is not None:
+            return dependency.marker
+        from pyffin.requirements.pep508 import split_unchecked
+
+        parts = split_unchecked(text)
+        if parts is not None:
+            try:
+                specifiers_range(parts[2], self.ranges)  # what _parse_fast reads
+            except SpecifierError:
+                parts = None
+        if parts is None:  # the full parser, or its error
+            return self.parse(text).marker
+        marker = self._checked[text] = parts[3]
+        return marker
 
 
 def parse_dependency(text: str) -> Dependency:

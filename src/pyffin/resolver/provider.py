@@ -533,8 +533,9 @@ class Provider(BaseProvider[str, Version]):
             requires_python = metadata.requires_python
             if requires_python and not self._fits_python(requires_python):
                 return ("python", requires_python)
+            check = self._parser.check
             for text in metadata.requires_dist:
-                self._parser.parse(text)
+                check(text)
         except DependencyError as e:
             return self._failed(name, version, "invalid", f"declares {e}")
         except MetadataError as e:
@@ -792,17 +793,20 @@ class Provider(BaseProvider[str, Version]):
             dependencies[name] = Range.singleton(version)
         evaluate = self._markers.evaluate
         parse = self._parser.parse
+        check = self._parser.check
         for text in metadata.requires_dist:
             try:
-                dependency = parse(text)
-                if dependency.marker is None:
+                # The marker first: most requirements are an extra's that is not asked for.
+                marker = check(text)
+                if marker is None:
                     if extra is not None:
                         continue  # the base package's own
                 elif extra is None:
-                    if not evaluate(dependency.marker):
+                    if not evaluate(marker):
                         continue
-                elif not evaluate(dependency.marker, extra) or evaluate(dependency.marker):
+                elif not evaluate(marker, extra) or evaluate(marker):
                     continue  # not this extra's, or the base package's own
+                dependency = parse(text)
             except DependencyError as e:
                 raise MetadataError(f"{name}=={version} declares {e}") from None
             self._add(dependencies, package, name, version, dependency)
