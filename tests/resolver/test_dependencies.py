@@ -96,3 +96,24 @@ def test_an_extras_own_marker_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> 
     assert not markers.evaluate('extra == "socks"', "tls")
     assert not markers.evaluate("extra == 'socks' and sys_platform == 'win32'", "socks")
     assert parsed == ["extra == 'socks' and sys_platform == 'win32'"]
+
+
+CHECKED = [*REQUIREMENTS, "foo @ https://example.com/foo-1.0.tar.gz ; os_name == 'nt'",
+           "elasticsearch-dsl (>=7.2.0<8.0.0)", "foo<=1.0.*", "foo==1.0a1.*", "foo>=",
+           "foo (>=1.0", "-foo", "foo>=1.0;", "foo===bar", "foo~=1", "foo>=1.0+local"]
+
+
+@pytest.mark.parametrize("text", CHECKED)
+def test_checking_a_requirement_answers_as_parsing_it_would(text: str) -> None:
+    from pyffin.resolver.dependencies import DependencyParser
+
+    parser = DependencyParser()
+    try:
+        marker = DependencyParser().parse(text).marker
+    except DependencyError as e:
+        with pytest.raises(DependencyError) as checked:
+            parser.check(text)
+        assert str(checked.value) == str(e)
+    else:
+        assert parser.check(text) == marker
+        assert parser.check(text) == marker  # and again, remembered
