@@ -130,3 +130,38 @@ def test_records_are_the_one_way_to_declare_a_record_type() -> None:
                 if module == "dataclasses" or "dataclasses" in names:
                     users.append(f"{path.relative_to(src)}:{node.lineno}")
     assert users == []
+
+
+def test_records_of_one_shape_share_one_compiled_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    import pyffin.records
+
+    compiled: list[str] = []
+    real = builtins.compile
+
+    def counted(source: str, *args: object, **kwargs: object) -> object:
+        compiled.append(source)
+        return real(source, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pyffin.records, "compile", counted, raising=False)
+
+    @record
+    class First:
+        alpha: int
+        beta: str = "b"
+        gamma: str | None = None
+
+    @record
+    class Second:
+        one: str
+        two: int = 2
+        three: tuple[int, ...] = ()
+
+    assert len(compiled) <= 1  # none when a record of three frozen fields came before
+    assert Second("x", three=(1,)) == Second(one="x", two=2, three=(1,))
+    assert First(1).beta == "b" and First(1, "c", "d").gamma == "d"
+    with pytest.raises(TypeError, match="'one'"):
+        Second()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="alpha"):
+        First(1, alpha=2)  # type: ignore[misc]

@@ -20,6 +20,7 @@ This is the one way to declare a record type in pyffin: ``@dataclass`` is not us
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
@@ -90,15 +91,20 @@ def _build(cls: type[Any], frozen: bool, eq: bool = True) -> type[Any]:
     namespace[_RECORD_FIELDS] = fields
     # Only __init__ is generated (instances are made in hot loops); the other methods share
     # one C-level field getter.
-    globals_: dict[str, object] = {"__set": object.__setattr__}
-    globals_.update({f"__default_{name}": value for name, value in defaults.items()})
-    params = ", ".join(f"{name}=__default_{name}" if name in defaults else name
-                       for name in fields)
-    body = [f"    __set(self, {name!r}, {name})" if frozen else f"    self.{name} = {name}"
-            for name in fields] or ["    pass"]
-    source = "\n".join([f"def __init__(self{', ' if fields else ''}{params}):", *body])
-    exec(compile(source, f"<record {cls.__qualname__}>", "exec"), globals_)
-    namespace["__init__"] = globals_["__init__"]
+    if len(fields) > len(_TEMPLATE_NAMES):
+        raise TypeError(f"{cls.__name__} has more than {len(_TEMPLATE_NAMES)} fields")
+    code = _init_code(len(fields), frozen).replace(
+        co_filename=f"<record {cls.__qualname__}>")
+    template = _TEMPLATE_NAMES[:len(fields)]
+    renamed = dict(zip(template, fields, strict=True))
+    code = code.replace(
+        co_varnames=tuple(renamed.get(name, name) for name in code.co_varnames),
+        co_names=tuple(renamed.get(name, name) for name in code.co_names),
+        co_consts=tuple(renamed.get(value, value) if isinstance(value, str) else value
+                        for value in code.co_consts))
+    namespace["__init__"] = FunctionType(code, {"__set": object.__setattr__}, "__init__",
+                                         tuple(defaults[name] for name in fields
+                                               if name in defaults) or None)
     values = _getter(fields)
     namespace.setdefault("__repr__", _make_repr(fields))
     # Pickled as the call that makes it again (the default would set frozen slots one by
@@ -117,6 +123,28 @@ def _build(cls: type[Any], frozen: bool, eq: bool = True) -> type[Any]:
     built: type[Any] = metaclass(cls.__name__, cls.__bases__, namespace)
     built.__qualname__ = cls.__qualname__
     return built
+
+
+#: Parameter names of the ``__init__`` templates (see :func:`_init_code`).
+_TEMPLATE_NAMES = tuple(f"_record_field_{i}" for i in range(256))
+_init_codes: dict[tuple[int, bool], CodeType] = {}
+
+
+def _init_code(count: int, frozen: bool) -> CodeType:
+    """The code of an ``__init__`` storing ``count`` fields, its parameters and the
+    attributes it sets named from :data:`_TEMPLATE_NAMES`: compiled once per shape and
+    renamed for each record (compiling each record's own costs a warm command ~5 ms)."""
+    code = _init_codes.get((count, frozen))
+    if code is None:
+        names = _TEMPLATE_NAMES[:count]
+        body = [f"    __set(self, {name!r}, {name})" if frozen else f"    self.{name} = {name}"
+                for name in names] or ["    pass"]
+        source = "\n".join([f"def __init__(self{', ' if names else ''}{', '.join(names)}):",
+                            *body])
+        made: dict[str, Any] = {}
+        exec(compile(source, "<record>", "exec"), made)
+        code = _init_codes[(count, frozen)] = made["__init__"].__code__
+    return code
 
 
 def _getter(fields: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:

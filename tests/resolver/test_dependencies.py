@@ -67,3 +67,53 @@ def test_markers_are_evaluated_against_the_target_with_the_extra() -> None:
 def test_an_invalid_marker_is_an_error() -> None:
     with pytest.raises(DependencyError, match="invalid marker"):
         MarkerEvaluator(TARGET).evaluate("python_version >>> '3'")
+
+
+@pytest.mark.parametrize("marker", ["extra == 'socks'", 'extra=="Socks"', " extra == 'SOCKS_' ",
+                                    "extra == ''", "extra == 'socks' or extra == 'tls'",
+                                    "extra == 'a' and python_version >= '3'"])
+@pytest.mark.parametrize("extra", ["", "socks", "Socks", "tls", "a"])
+def test_an_extras_marker_reads_as_the_parsed_marker_does(marker: str, extra: str) -> None:
+    from pyffin.requirements.pep508 import Marker
+
+    expected = Marker.parse(marker).evaluate(dict(TARGET, extra=extra))
+    assert MarkerEvaluator(TARGET).evaluate(marker, extra) == expected
+
+
+def test_an_extras_own_marker_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.requirements.pep508 import Marker
+
+    parsed: list[str] = []
+    original = Marker.parse.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Marker], text: str) -> Marker:
+        parsed.append(text)
+        return original(cls, text)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Marker, "parse", classmethod(counted))
+    markers = MarkerEvaluator(TARGET)
+    assert markers.evaluate("extra == 'socks'", "socks")
+    assert not markers.evaluate('extra == "socks"', "tls")
+    assert not markers.evaluate("extra == 'socks' and sys_platform == 'win32'", "socks")
+    assert parsed == ["extra == 'socks' and sys_platform == 'win32'"]
+
+
+CHECKED = [*REQUIREMENTS, "foo @ https://example.com/foo-1.0.tar.gz ; os_name == 'nt'",
+           "elasticsearch-dsl (>=7.2.0<8.0.0)", "foo<=1.0.*", "foo==1.0a1.*", "foo>=",
+           "foo (>=1.0", "-foo", "foo>=1.0;", "foo===bar", "foo~=1", "foo>=1.0+local"]
+
+
+@pytest.mark.parametrize("text", CHECKED)
+def test_checking_a_requirement_answers_as_parsing_it_would(text: str) -> None:
+    from pyffin.resolver.dependencies import DependencyParser
+
+    parser = DependencyParser()
+    try:
+        marker = DependencyParser().parse(text).marker
+    except DependencyError as e:
+        with pytest.raises(DependencyError) as checked:
+            parser.check(text)
+        assert str(checked.value) == str(e)
+    else:
+        assert parser.check(text) == marker
+        assert parser.check(text) == marker  # and again, remembered

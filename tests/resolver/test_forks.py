@@ -231,7 +231,7 @@ def test_the_pins_of_the_output_file_are_kept_where_their_marker_holds(
 
 
 class CountingParser(DependencyParser):
-    """Counts how often each ``Requires-Dist`` text is asked for."""
+    """Counts how often each ``Requires-Dist`` text is asked for (checked or parsed)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -240,6 +240,10 @@ class CountingParser(DependencyParser):
     def parse(self, text: str) -> Dependency:
         self.asked[text] += 1
         return super().parse(text)
+
+    def check(self, text: str) -> str | None:
+        self.asked[text] += 1
+        return super().check(text)
 
 
 @pytest.mark.parametrize("platforms", [2, 4])
@@ -258,5 +262,6 @@ def test_forks_share_the_reading_of_a_version_whose_requirements_hold_alike(
                                    parser=parser)
     assert len(resolution.forks) == platforms
     assert {pin.name for pin in resolution.pins} == {"a", "c", "d", "x"}
-    # Checked (its metadata can be read), read once for every fork, read for the first fork.
+    # The same three asks (its metadata checked, then its marker and its requirement read)
+    # however many forks there are.
     assert parser.asked["d>=1"] == 3

@@ -3,7 +3,10 @@ cycles, preferences, constraints, overrides, the dependency graph, and what it a
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from pyffin.build.errors import BuildError, InvalidSourceTree
@@ -444,3 +447,27 @@ def test_a_package_that_keeps_causing_conflicts_is_decided_later_as_in_uv() -> N
     tried = {version for kind, name, version in source.calls
              if kind == "metadata" and name == "kombu"}
     assert len(tried) <= 6
+
+
+@pytest.mark.parametrize("requirements", [("a",), ("a", "b>=2")])
+def test_the_cyclic_collector_rests_while_the_solver_runs(
+        requirements: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[bool] = []
+    source = MemorySource({"a": {"1.0": ["b<2"]}, "b": {"1.0": [], "2.0": []}})
+    original = MemorySource.metadata
+
+    def watched(self: MemorySource, name: NormalizedName, version: Version) -> Any:
+        seen.append(gc.isenabled())
+        return original(self, name, version)
+
+    monkeypatch.setattr(MemorySource, "metadata", watched)
+    assert gc.isenabled()
+    try:
+        solve(source, *requirements)
+    except NoSolutionError:
+        assert len(requirements) == 2
+    assert seen and not any(seen)
+    # ... and collects again once it is over, solved or not.
+    assert gc.isenabled()

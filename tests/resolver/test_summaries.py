@@ -143,7 +143,7 @@ def test_a_summary_holds_versions_of_one_packaging_release(
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     index_server.add_wheel(WheelSpec("foo", "1.0.post1"))
     assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
-    # The summary keeps pickled Version objects: another packaging release has its own.
+    # The summary keeps its versions in packaging's order: another release has its own.
     monkeypatch.setattr(packaging, "__version__", "0.0-another")
     reads = PageReads(monkeypatch)
     assert versions(source(cache, index_server), "foo") == ["1.0", "1.0.post1"]
@@ -151,17 +151,71 @@ def test_a_summary_holds_versions_of_one_packaging_release(
     assert len(summary_files(cache)) == 2
 
 
-def test_a_damaged_summary_is_a_miss(cache: Cache, index_server: IndexServer) -> None:
+def stored_summary(path: Path) -> list[Any]:
     from pyffin.cache import codec
 
+    return list(codec.loads(path.read_bytes(), "usable-versions", SUMMARY_VERSION))  # type: ignore[call-overload]
+
+
+def rewrite_summary(path: Path, payload: object, version: int = SUMMARY_VERSION) -> None:
+    from pyffin.cache import codec
+
+    path.write_bytes(codec.dumps("usable-versions", version, payload))
+
+
+@pytest.mark.parametrize("damage", ["versions", "column", "shape", "old-format"])
+def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+        damage: str) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
     [summary] = summary_files(cache)
-    stored: Any = codec.loads(summary.read_bytes(), "usable-versions", SUMMARY_VERSION)
-    dependencies, pages, columns, files, _pickled, policies = stored
-    summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION,
-                                    (dependencies, pages, columns, files, b"garbage", policies)))
-    assert versions(source(cache, index_server), "foo") == ["1.0"]
+    good = summary.read_bytes()
+    payload = stored_summary(summary)
+    if damage == "versions":  # a version too few for the columns
+        payload[2] = payload[2][:1]
+    elif damage == "column":
+        payload[3] = payload[3][:-1]
+    elif damage == "shape":
+        payload = payload[:4]
+    if damage == "old-format":  # the previous format's record, with pickled versions
+        import pickle
+
+        from packaging.version import Version
+
+        rewrite_summary(summary, (payload[0], payload[1], payload[3][:4], payload[4],
+                                  pickle.dumps([Version("1.0"), Version("2.0")]), payload[5]),
+                        SUMMARY_VERSION - 1)
+    else:
+        rewrite_summary(summary, tuple(payload))
+    reads = PageReads(monkeypatch)
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    assert reads.count == 1
+    # The page was read instead, and summarized again.
+    assert summary.read_bytes() == good
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    assert reads.count == 1
+
+
+def test_a_summary_keeps_versions_as_ordered_texts(
+        cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.resolver.source import SortedCandidates
+
+    for text in ("1.0", "1.0.post1", "2.0rc1", "1.10", "1.9", "2.0"):
+        index_server.add_wheel(WheelSpec("foo", text))
+    assert len(versions(source(cache, index_server), "foo")) == 6
+    [summary] = summary_files(cache)
+    payload = stored_summary(summary)
+    assert payload[2] == ["1.0", "1.0.post1", "1.9", "1.10", "2.0rc1", "2.0"]
+    assert payload[3][4] == [False, False, False, False, True, False]  # pre-release column
+    # A later source hands them on sorted, making each version only when looked at.
+    candidates = source(cache, index_server).candidates(name("foo"))
+    assert isinstance(candidates, SortedCandidates)
+    assert candidates[3].version == Version("1.10")
+    assert candidates.versions.position(Version("2.0rc1")) == 4
+    assert candidates.versions.position(Version("1.1")) is None
+    assert [str(c.version) for c in candidates] == payload[2]
 
 
 def test_a_stale_page_is_revalidated_despite_its_summary(cache: Cache,

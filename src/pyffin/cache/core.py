@@ -96,11 +96,11 @@ class CacheEntry:
 
     def read(self) -> bytes | None:
         """The entry's bytes, or ``None`` when there is no such entry."""
-        return fs.read_if_exists(self.path)
+        return fs.read_if_exists(self.path_str)
 
     def read_stamped(self) -> tuple[bytes, fs.FileStamp] | None:
         """The entry's bytes and the stamp of the file they came from."""
-        return fs.read_stamped(self.path)
+        return fs.read_stamped(self.path_str)
 
     def read_record(self, decode: Callable[[bytes], T]) -> T | None:
         """Decode the entry; a missing entry is ``None``, and so is a truncated or undecodable
@@ -195,6 +195,9 @@ class Cache:
         self._lock = FileLock(root / LOCK_FILENAME, "the cache")
         self._initialized = False
         self._temp_cleanup_registered = False
+        #: Entry directories made so far: a warm resolution asks for hundreds of entries in a
+        #: few directories, and each ``Path`` join costs more than reading a small record.
+        self._dirs: dict[tuple[str, ...], Path] = {}
 
     # ----------------------------------------------------------------------------- creation
     @classmethod
@@ -265,7 +268,16 @@ class Cache:
         if not parts:
             raise CacheError("a cache entry needs a file name")
         *dirs, name = _checked(parts)
-        return CacheEntry(self.bucket(bucket).joinpath(*dirs), name)
+        return CacheEntry(self._dir((bucket.dirname, *dirs)), name)
+
+    def _dir(self, key: tuple[str, ...]) -> Path:
+        """The directory of ``key`` (a bucket's directory name, then path components), made
+        from its parent's (itself kept) with one join."""
+        directory = self._dirs.get(key)
+        if directory is None:
+            parent = self.root if len(key) == 1 else self._dir(key[:-1])
+            directory = self._dirs[key] = parent / key[-1]
+        return directory
 
     # ------------------------------------------------------------------------------ records
     def read_record(self, entry: CacheEntry, decode: Callable[[bytes], T]) -> T | None:

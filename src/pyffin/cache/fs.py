@@ -102,7 +102,7 @@ def write_atomic(path: Path, data: bytes) -> FileStamp:
     raise AssertionError("unreachable")
 
 
-def read_if_exists(path: Path) -> bytes | None:
+def read_if_exists(path: str | Path) -> bytes | None:
     """The content of ``path``, or ``None`` when it does not exist."""
     try:
         with open(path, "rb") as f:
@@ -111,7 +111,7 @@ def read_if_exists(path: Path) -> bytes | None:
         return None
 
 
-def read_stamped(path: Path) -> tuple[bytes, FileStamp] | None:
+def read_stamped(path: str | Path) -> tuple[bytes, FileStamp] | None:
     """The content of ``path`` and the stamp of the file it was read from, or ``None`` when
     there is no such file."""
     try:

@@ -56,10 +56,16 @@ def path_key(path: str | os.PathLike[str]) -> str:
 
 def index_parts(index_url: str) -> tuple[str, ...]:
     """The path components naming an index inside a bucket: ``pypi`` or ``index/<hash>``."""
-    normalized = normalize_url(index_url)
-    if normalized == PYPI_SIMPLE_URL:
-        return ("pypi",)
-    return ("index", digest(normalized))
+    parts = _index_parts.get(index_url)
+    if parts is None:
+        normalized = normalize_url(index_url)
+        parts = ("pypi",) if normalized == PYPI_SIMPLE_URL else ("index", digest(normalized))
+        if len(_index_parts) < 64:  # a process knows a few indexes: asked once per record
+            _index_parts[index_url] = parts
+    return parts
+
+
+_index_parts: dict[str, tuple[str, ...]] = {}
 
 
 def source_parts(page: ProjectPage) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ _REQUIREMENT_PATTERN = (
     rf"\s*({_NAME})\s*(?:\[\s*((?:{_NAME}\s*(?:,\s*{_NAME}\s*)*)?)\])?\s*"
     rf"(?:\(\s*({_CLAUSES})\s*\)|({_CLAUSES}))?\s*(?:;\s*(.*\S))?\s*"
 )
+_requirement_re: re.Pattern[str] | None = None
 CLAUSE_RE = re.compile(rf"({_OPERATOR})\s*([A-Za-z0-9_.*+!-]+)")
 
 
@@ -110,16 +111,30 @@ def split_requirement(text: str) -> tuple[str, tuple[str, ...], tuple[Specifier,
                                         ] | None:
     """The parts of a requirement in one of the common shapes — name, extras (as written),
     clauses (versions valid), marker text (not parsed) — or ``None`` for any other text."""
-    match = re.fullmatch(_REQUIREMENT_PATTERN, text)
+    parts = split_unchecked(text)
+    if parts is None:
+        return None
+    name, extra_names, clauses, marker_text = parts
+    specifiers = tuple(Specifier(op, version) for op, version in clauses)
+    if not valid_clauses(specifiers):
+        return None
+    return name, extra_names, specifiers, marker_text
+
+
+def split_unchecked(text: str) -> tuple[str, tuple[str, ...], list[tuple[str, str]], str | None
+                                      ] | None:
+    """:func:`split_requirement` without checking the clauses' versions: ``(operator,
+    version)`` pairs as written, for a caller that reads each version itself anyway."""
+    global _requirement_re
+    if _requirement_re is None:  # compiled on first use, as _token_re
+        _requirement_re = re.compile(_REQUIREMENT_PATTERN)
+    match = _requirement_re.fullmatch(text)
     if match is None:
         return None
     name, extras, parenthesized, bare, marker_text = match.groups()
-    specifiers = tuple(Specifier(op, version) for op, version in
-                       CLAUSE_RE.findall(parenthesized or bare or ""))
-    if not valid_clauses(specifiers):
-        return None
-    extra_names = tuple(e.strip() for e in (extras or "").split(",") if e.strip())
-    return name, extra_names, specifiers, marker_text
+    clauses = CLAUSE_RE.findall(parenthesized or bare or "") if parenthesized or bare else []
+    extra_names = tuple(e.strip() for e in extras.split(",") if e.strip()) if extras else ()
+    return name, extra_names, clauses, marker_text
 
 
 def parse_requirement(text: str) -> Requirement:

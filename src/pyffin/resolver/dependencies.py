@@ -9,6 +9,7 @@ also words the error for invalid input.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pyffin.models.names import normalize_name
@@ -58,10 +59,14 @@ class DependencyParser:
     them), else one resolution. Never process-wide: a long-lived process using pyffin as a
     library would keep every text it ever saw."""
 
-    __slots__ = ("_parsed", "ranges")
+    __slots__ = ("_checked", "_parsed", "ranges")
 
     def __init__(self) -> None:
         self._parsed: dict[str, Dependency] = {}
+        #: Texts of the common shape known to parse, with their marker text: most of a
+        #: version's requirements belong to extras nobody asked for, and only need to be
+        #: valid (see :meth:`check`).
+        self._checked: dict[str, str | None] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
 
@@ -71,6 +76,30 @@ class DependencyParser:
         if dependency is None:
             dependency = self._parsed[text] = _parse(text, self.ranges)
         return dependency
+
+    def check(self, text: str) -> str | None:
+        """Raise :class:`DependencyError` if :meth:`parse` would; else the requirement's
+        marker text, as :meth:`parse` gives it. Cheaper than parsing for the common shape:
+        names are not normalized, no :class:`Dependency` is made."""
+        try:
+            return self._checked[text]
+        except KeyError:
+            pass
+        dependency = self._parsed.get(text)
+        if dependency is not None:
+            return dependency.marker
+        from pyffin.requirements.pep508 import split_unchecked
+
+        parts = split_unchecked(text)
+        if parts is not None:
+            try:
+                specifiers_range(parts[2], self.ranges)  # what _parse_fast reads
+            except SpecifierError:
+                parts = None
+        if parts is None:  # the full parser, or its error
+            return self.parse(text).marker
+        marker = self._checked[text] = parts[3]
+        return marker
 
 
 def parse_dependency(text: str) -> Dependency:
@@ -108,18 +137,21 @@ def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
 
 
 def _parse_fast(text: str, memo: RangeMemo | None) -> Dependency | None:
-    from pyffin.requirements.pep508 import split_requirement
+    from pyffin.requirements.pep508 import split_unchecked
 
-    parts = split_requirement(text)
+    parts = split_unchecked(text)
     if parts is None:
         return None
-    name, extras, specifiers, marker = parts
-    clauses = tuple((s.operator, s.version) for s in specifiers)
+    name, extras, found, marker = parts
+    clauses = tuple(found)
     try:
+        # Reads every clause's version: what split_requirement would check (see
+        # pep508.valid_clauses) raises here too.
         versions = specifiers_range(clauses, memo)
     except SpecifierError:
         return None  # let the full parser word the error
-    return Dependency(normalize_name(name), tuple(sorted({normalize_name(e) for e in extras})),
+    return Dependency(normalize_name(name),
+                      tuple(sorted({normalize_name(e) for e in extras})) if extras else (),
                       clauses, marker, None, text, versions)
 
 
@@ -151,12 +183,16 @@ def from_requirement(requirement: Requirement) -> Dependency:
     )
 
 
+#: The most common marker by far (an extra's own requirement), read without parsing.
+_EXTRA_ONLY = re.compile(r"""\s*extra\s*==\s*(?:"([^"]*)"|'([^']*)')\s*""")
+
+
 class MarkerEvaluator:
     """Evaluates marker texts against one target environment, with ``extra`` per call."""
 
     def __init__(self, environment: Mapping[str, str]) -> None:
         self._environment = dict(environment)
-        self._markers: dict[str, Marker] = {}
+        self._markers: dict[str, Marker | str] = {}
         self._results: dict[tuple[str, str], bool] = {}
 
     def evaluate(self, marker: str, extra: str = "") -> bool:
@@ -169,12 +205,20 @@ class MarkerEvaluator:
         if result is None:
             parsed = self._markers.get(marker)
             if parsed is None:
-                parsed = self._markers[marker] = _parse_marker(marker)
-            environment = dict(self._environment, extra=extra)
-            try:
-                result = parsed.evaluate(environment)
-            except Exception as e:  # packaging raises UndefinedComparison and friends
-                raise DependencyError(f"cannot evaluate marker {marker!r}: {e}") from None
+                only = _EXTRA_ONLY.fullmatch(marker)
+                # ``extra == "name"``: its normalized name (PEP 685: extras compare so).
+                parsed = self._markers[marker] = (
+                    _parse_marker(marker) if only is None
+                    else normalize_name(only.group(1) if only.group(1) is not None
+                                        else only.group(2)))
+            if isinstance(parsed, str):
+                result = parsed == normalize_name(extra)
+            else:
+                environment = dict(self._environment, extra=extra)
+                try:
+                    result = parsed.evaluate(environment)
+                except Exception as e:  # packaging raises UndefinedComparison and friends
+                    raise DependencyError(f"cannot evaluate marker {marker!r}: {e}") from None
             self._results[key] = result
         return result
 

@@ -22,7 +22,7 @@ from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.file_selection import FileSelection, VersionFiles, direct_distribution
 from pyffin.resolver.metadata_futures import MetadataFutures
-from pyffin.resolver.source import Candidate
+from pyffin.resolver.source import Candidate, SortedCandidates
 from pyffin.resolver.summaries import StaleSummary, Summaries
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class IndexSource:
         #: Projects whose summary is noted (see :meth:`_note_summary`).
         self._noted: set[str] = set()
         #: Candidates made with a summary's versions, ascending.
-        self._candidates: dict[str, list[Candidate]] = {}
+        self._candidates: dict[str, SortedCandidates] = {}
         #: Summaries of stale pages being revalidated, by name.
         self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
 
@@ -239,7 +239,7 @@ class IndexSource:
         return holds and self._summarized(name, stale.found, stale.candidates)
 
     def _summarized(self, name: str, found: Mapping[Version, VersionFiles],
-                    candidates: list[Candidate]) -> bool:
+                    candidates: SortedCandidates) -> bool:
         with self._lock:
             if self._versions.setdefault(name, found) is found:
                 self._candidates[name] = candidates

@@ -35,6 +35,7 @@ from pyffin.resolver.dependencies import DependencyError, DependencyParser, same
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import FULL, VersionSet, intervals, singleton_version, spans
+from pyffin.resolver.source import Positions, SortedCandidates
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -105,19 +106,19 @@ class ProjectVersions:
 
     name: str
     #: Ascending by version.
-    candidates: tuple[Candidate, ...]
+    candidates: Sequence[Candidate]
     #: Their versions, and whether each is a pre-release (same order).
-    versions: tuple[Version, ...]
-    prerelease: tuple[bool, ...]
+    versions: Sequence[Version]
+    prerelease: Sequence[bool]
     #: Version -> position in :attr:`candidates`.
-    index: dict[Version, int]
+    index: Mapping[Version, int]
     policy: PrereleasePolicy
     #: Oldest first (``--resolution lowest``, or ``lowest-direct`` for a direct requirement).
     lowest: bool
     not_found: PackageNotFoundError | None = None
     #: ``--index-strategy unsafe-first-match``: each candidate's index rank (same order), when
     #: not all come from the first index (see :attr:`Candidate.index_rank`).
-    index_ranks: tuple[int, ...] | None = None
+    index_ranks: Sequence[int] | None = None
 
 
 class Provider(BaseProvider[str, Version]):
@@ -483,6 +484,12 @@ class Provider(BaseProvider[str, Version]):
             offered = self._source.candidates(self._typed(name))
         except PackageNotFoundError as e:
             return ProjectVersions(name, (), (), (), {}, policy, lowest, not_found=e)
+        if isinstance(offered, SortedCandidates):  # ascending already, made when looked at
+            ranks: Sequence[int] = offered.index_ranks
+            return ProjectVersions(
+                name, offered, offered.versions, offered.prerelease,
+                Positions(offered.versions), policy, lowest,
+                index_ranks=ranks if any(ranks) else None)
         candidates = tuple(sorted(offered, key=_version_of))
         versions = tuple(c.version for c in candidates)
         ranks = tuple(c.index_rank for c in candidates)
@@ -526,8 +533,9 @@ class Provider(BaseProvider[str, Version]):
             requires_python = metadata.requires_python
             if requires_python and not self._fits_python(requires_python):
                 return ("python", requires_python)
+            check = self._parser.check
             for text in metadata.requires_dist:
-                self._parser.parse(text)
+                check(text)
         except DependencyError as e:
             return self._failed(name, version, "invalid", f"declares {e}")
         except MetadataError as e:
@@ -785,17 +793,20 @@ class Provider(BaseProvider[str, Version]):
             dependencies[name] = Range.singleton(version)
         evaluate = self._markers.evaluate
         parse = self._parser.parse
+        check = self._parser.check
         for text in metadata.requires_dist:
             try:
-                dependency = parse(text)
-                if dependency.marker is None:
+                # The marker first: most requirements are an extra's that is not asked for.
+                marker = check(text)
+                if marker is None:
                     if extra is not None:
                         continue  # the base package's own
                 elif extra is None:
-                    if not evaluate(dependency.marker):
+                    if not evaluate(marker):
                         continue
-                elif not evaluate(dependency.marker, extra) or evaluate(dependency.marker):
+                elif not evaluate(marker, extra) or evaluate(marker):
                     continue  # not this extra's, or the base package's own
+                dependency = parse(text)
             except DependencyError as e:
                 raise MetadataError(f"{name}=={version} declares {e}") from None
             self._add(dependencies, package, name, version, dependency)

@@ -210,10 +210,11 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
 def specifiers_range(clauses: Iterable[tuple[str, str]], memo: RangeMemo | None = None
                      ) -> VersionSet:
     """The intersection of several clauses (a comma-separated specifier set); none is everything."""
-    result = FULL
+    result: VersionSet | None = None
     for operator, version in clauses:
-        result = result & specifier_range(operator, version, memo)
-    return result
+        found = specifier_range(operator, version, memo)
+        result = found if result is None else result & found  # most have one clause
+    return FULL if result is None else result
 
 
 def mentions_prerelease(clauses: Iterable[tuple[str, str]]) -> bool:

@@ -168,6 +168,13 @@ def run_solver(solver: Solver, provider: Provider,
                split: str | None = None) -> Solution[str, Version]:
     """Solve ``roots``; a failure becomes :class:`NoSolutionError` with the explanation of its
     proof (``more_hints()`` first, ``split`` naming the fork) or :class:`ResolutionLimitError`."""
+    import gc
+
+    # The solver's objects (candidates, ranges, clauses) live until it is done: the cyclic
+    # collector would only walk them over and over (a tenth of a warm resolution's time).
+    # Cycles made meanwhile are collected once it is over.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return solver.solve(roots)
     except ResolutionTerminatedError as e:
@@ -179,6 +186,9 @@ def run_solver(solver: Solver, provider: Provider,
             raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
         explanation, hints = explain(e.incompatibility, provider)
         raise NoSolutionError(explanation, (*more_hints(), *hints), split=split) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:

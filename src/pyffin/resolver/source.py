@@ -9,16 +9,16 @@ asks :meth:`PackageSource.is_ready` to prefer deciding packages whose data has a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, Protocol
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, Protocol, overload
+
+from packaging.version import Version
 
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from packaging.utils import NormalizedName
-    from packaging.version import Version
 
     from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
@@ -41,6 +41,125 @@ class Candidate:
     #: offers this version (``--find-links`` count as the first): every version of an index is
     #: tried before any of a later one. Always 0 with the other strategies.
     index_rank: int = 0
+
+
+class VersionList(Sequence[Version]):
+    """Ascending versions kept as their normalized texts, each parsed when first looked at:
+    a project offers hundreds or thousands of versions and a resolution looks at a few (a
+    bisection parses about twenty). ``str(Version(text)) == text`` for a normalized text."""
+
+    __slots__ = ("_found", "_made", "_texts")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self._made: list[Version | None] = [None] * len(texts)
+        #: :meth:`position`'s answers: the solver asks about the same few versions often.
+        self._found: dict[Version, int | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, i: int) -> Version: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Version]: ...
+
+    def __getitem__(self, i: int | slice) -> Version | list[Version]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._texts)))]
+        made = self._made[i]
+        if made is None:
+            made = self._made[i] = Version(self._texts[i])
+        return made
+
+    def __iter__(self) -> Iterator[Version]:
+        return (self[i] for i in range(len(self._texts)))
+
+    def position(self, version: Version) -> int | None:
+        """Where ``version`` is, or ``None`` (by bisection)."""
+        try:
+            return self._found[version]
+        except KeyError:
+            pass
+        i: int | None = bisect_left(self, version)
+        if i == len(self._texts) or self[i] != version:  # type: ignore[index]
+            i = None
+        self._found[version] = i
+        return i
+
+
+class Positions(Mapping[Version, int]):
+    """Version -> position in a :class:`VersionList`, by bisection (no dict of every version
+    is built)."""
+
+    __slots__ = ("_versions",)
+
+    def __init__(self, versions: VersionList) -> None:
+        self._versions = versions
+
+    def __getitem__(self, version: Version) -> int:
+        position = self.get(version)
+        if position is None:
+            raise KeyError(version)
+        return position
+
+    def get(self, version: Version, default: int | None = None) -> int | None:  # type: ignore[override]
+        if not isinstance(version, Version):
+            return default
+        position = self._versions.position(version)
+        return default if position is None else position
+
+    def __contains__(self, version: object) -> bool:
+        return isinstance(version, Version) and self._versions.position(version) is not None
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self._versions)
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+
+class SortedCandidates(Sequence[Candidate]):
+    """Candidates a source already has in ascending order, as columns: each
+    :class:`Candidate` (and its version) is made when first looked at. A provider given one
+    uses its :attr:`versions`, :attr:`prerelease` and :attr:`index_ranks` as they are,
+    instead of sorting and indexing every candidate."""
+
+    __slots__ = ("_made", "_requires_python", "_yanked", "index_ranks", "prerelease",
+                 "versions")
+
+    def __init__(self, versions: VersionList, yanked: Sequence[bool],
+                 requires_python: Sequence[str | None], index_ranks: Sequence[int],
+                 prerelease: Sequence[bool]) -> None:
+        self.versions = versions
+        self._yanked = yanked
+        self._requires_python = requires_python
+        #: Same order as :attr:`versions`.
+        self.index_ranks = index_ranks
+        self.prerelease = prerelease
+        self._made: list[Candidate | None] = [None] * len(versions)
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    @overload
+    def __getitem__(self, i: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, i: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self.versions)))]
+        made = self._made[i]
+        if made is None:
+            made = self._made[i] = Candidate(self.versions[i], self._yanked[i],
+                                             self._requires_python[i], self.index_ranks[i])
+        return made
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return (self[i] for i in range(len(self.versions)))
 
 
 @record

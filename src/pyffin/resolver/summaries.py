@@ -10,19 +10,18 @@ summary is ignored. A revalidated page (304) keeps its file — its newer policy
 it — so its summary stays valid. Where a lookup left nothing in a file (an index that answered
 404), no summary is kept. Its key holds everything that decides which files the target can
 use: the tags, the binary policy, the upload-time cutoff, the index locations and strategy,
-and ``packaging``'s version (the summary embeds pickled ``Version`` objects).
+and ``packaging``'s version (whose order the summary's versions are kept in).
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest
 from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
-from pyffin.resolver.source import Candidate
+from pyffin.resolver.source import SortedCandidates, VersionList
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -32,19 +31,18 @@ if TYPE_CHECKING:
     from pyffin.client.registry import RegistryClient
     from pyffin.resolver.file_selection import FileSelection
 
-#: The usable-versions summary: ``(dependencies, pages, columns, files, versions, policies)``:
+#: The usable-versions summary: ``(dependencies, pages, versions, columns, files, policies)``:
 #: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
-#: page's ``(source, flat)``; ``columns``, what every candidate needs, one list per field in
-#: ascending version order: yanked, requires-python, page position, index rank; ``files``,
+#: page's ``(source, flat)``; ``versions``, the usable versions' normalized texts in
+#: ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only the
+#: versions it looks at); ``columns``, what every candidate needs, one list per field in the
+#: same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
 #: each version's best file row, whether it is a wheel and its stand-in row, marshalled one
 #: by one (decoded only for the versions looked up: a resolution looks at a few of the
-#: thousands, and these rows are most of a summary's bytes); ``versions``, pickled ``Version``
-#: objects with their sort keys computed (unpickling them is several times cheaper than
-#: parsing; the summary's key includes packaging's version, whose objects they are); and the
-#: HTTP policy record of each stored page, by path (to revalidate a stale page without
-#: reading it).
+#: thousands, and these rows are most of a summary's bytes); and the HTTP policy record of
+#: each stored page, by path (to revalidate a stale page without reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 7
+SUMMARY_VERSION = 8
 
 
 class StaleSummary:
@@ -54,7 +52,7 @@ class StaleSummary:
     __slots__ = ("candidates", "found", "revalidate")
 
     def __init__(self, revalidate: Callable[[], bool], found: Mapping[Version, VersionFiles],
-                 candidates: list[Candidate]) -> None:
+                 candidates: SortedCandidates) -> None:
         self.revalidate = revalidate
         self.found = found
         self.candidates = candidates
@@ -98,7 +96,7 @@ class Summaries:
         return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]
-             ) -> tuple[Mapping[Version, VersionFiles], list[Candidate]] | StaleSummary | None:
+             ) -> tuple[Mapping[Version, VersionFiles], SortedCandidates] | StaleSummary | None:
         """The usable versions (and their candidates) from this target's summary of the pages,
         when what they were read from is unchanged and usable without the network; a
         :class:`StaleSummary` when it is unchanged but some index page must be revalidated.
@@ -114,31 +112,27 @@ class Summaries:
         if stored is None:
             return None
         stored_tuple: Any = stored
-        dependencies, sources, columns, files, pickled, policies = stored_tuple
+        try:
+            dependencies, sources, texts, columns, files, policies = stored_tuple
+            yanked, requires_python, _, ranks, prerelease = columns
+        except (TypeError, ValueError):  # a damaged record is a miss, like any other
+            return None
+        if not isinstance(texts, list) or any(
+                not isinstance(column, list) or len(column) != len(texts)
+                for column in (*columns, files)):
+            return None
         revalidate = None
         if not self.registry.holds(dependencies, name):
             # Only stale? Then whether it holds is a few conditional requests away.
             revalidate = self.registry.revalidation(name, dependencies, policies)
             if revalidate is None:
                 return None
-        import pickle
-
         from pyffin.models.files import ProjectPage, SimplePage
-
-        try:
-            versions = pickle.loads(pickled)
-        except Exception:  # a damaged record is a miss, like any other
-            return None
-        if not isinstance(versions, list) or len(versions) != len(files) or any(
-                len(column) != len(files) for column in columns):
-            return None
 
         pages = [SummarizedPage(ProjectPage(source, SimplePage(name, {}), flat), load)
                  for source, flat in sources]
-        yanked, requires_python, _, ranks = columns
-        candidates = [Candidate(version, yanked=y, requires_python=r, index_rank=k)
-                      for version, y, r, k in zip(versions, yanked, requires_python, ranks,
-                                                  strict=True)]
+        versions = VersionList(texts)
+        candidates = SortedCandidates(versions, yanked, requires_python, ranks, prerelease)
         found = SummarizedVersions(versions, columns, files, pages)
         if revalidate is not None:
             return StaleSummary(revalidate, found, candidates)
@@ -160,7 +154,6 @@ class Summaries:
         Called once the resolution is over: while pages are still being fetched and parsed in
         the I/O threads, each write would wait for the GIL at every system call."""
         import marshal
-        import pickle
 
         from pyffin.stamps import settled, stamp
 
@@ -173,9 +166,7 @@ class Summaries:
                        for path, _, fresh_until, _ in dependencies if fresh_until is None):
                 continue
             versions = sorted(found)
-            for version in versions:
-                hash(version)  # computes the sort key, which is pickled with the version
-            columns: tuple[list[Any], ...] = ([], [], [], [])
+            columns: tuple[list[Any], ...] = ([], [], [], [], [])
             files_column = []
             positions: dict[tuple[str, bool], int] = {}
             for version in versions:
@@ -187,14 +178,14 @@ class Summaries:
                     None if stand_in is None else tuple(stand_in[:8]))
                 for column, value in zip(columns, (yanked, requires_python,
                                                    positions.setdefault(where, len(positions)),
-                                                   files.index_rank), strict=True):
+                                                   files.index_rank, version.is_prerelease),
+                                         strict=True):
                     column.append(value)
                 files_column.append(marshal.dumps((best, is_wheel, stand_in_row)))
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), columns, files_column,
-                 pickle.dumps(versions, protocol=5),
-                 self.registry.page_policies(dependencies))))
+                (dependencies, list(positions), [str(version) for version in versions],
+                 columns, files_column, self.registry.page_policies(dependencies))))
 
 
 class SummarizedVersions(Mapping["Version", VersionFiles]):
@@ -204,7 +195,7 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
 
     __slots__ = ("_columns", "_files", "_made", "_pages", "_versions")
 
-    def __init__(self, versions: list[Version], columns: tuple[list[Any], ...],
+    def __init__(self, versions: VersionList, columns: tuple[list[Any], ...],
                  files: list[bytes], pages: list[SummarizedPage]) -> None:
         #: Ascending, as the summary keeps them: looked up by bisection.
         self._versions = versions
@@ -214,15 +205,14 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
         self._made: dict[int, VersionFiles] = {}
 
     def __getitem__(self, version: Version) -> VersionFiles:
-        versions = self._versions
-        i = bisect_left(versions, version)
-        if i == len(versions) or versions[i] != version:
+        i = self._versions.position(version)
+        if i is None:
             raise KeyError(version)
         made = self._made.get(i)
         if made is None:
             import marshal
 
-            yanked, requires_python, position, rank = (column[i] for column in self._columns)
+            yanked, requires_python, position, rank, _ = (column[i] for column in self._columns)
             best, is_wheel, stand_in = marshal.loads(self._files[i])
             made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
                                            version, self._pages[position])
