@@ -1,6 +1,6 @@
 """``python -m pyffin``: the same entry point as the ``pyffin`` console script."""
 
-from pyffin.cli.main import main
+from pyffin.cli.main import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -271,3 +271,57 @@ def test_group_help_asked_for_goes_to_stdout() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("usage: pyffin pip [OPTIONS] <COMMAND>")
     assert "  sync " in result.stdout and result.stderr == ""
+
+
+#: A child that ends through ``exit_now``, with an object whose finalizer would print at
+#: teardown and an exit handler that prints.
+EXIT_PROBE = """
+import atexit, sys
+from pyffin.cli.main import exit_now
+
+class Torn:
+    def __del__(self):
+        print("torn down", flush=True)
+
+kept = Torn()
+atexit.register(lambda: print("exit handler ran"))
+sys.stdout.write("unflushed output")
+exit_now(int(sys.argv[1]))
+"""
+
+
+def test_the_process_ends_after_its_output_and_exit_handlers_without_teardown() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", EXIT_PROBE, "3"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 3
+    assert proc.stdout == "unflushed outputexit handler ran\n"  # no "torn down"
+
+
+def test_the_process_waits_for_a_non_daemon_thread_before_it_ends(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = tmp_path / "done"
+    probe = EXIT_PROBE.replace("exit_now(", (
+        "import threading, time\n"
+        f"threading.Thread(target=lambda: (time.sleep(0.2), open({str(done)!r}, 'w'))).start()\n"
+        "exit_now("))
+    proc = subprocess.run([sys.executable, "-c", probe, "0"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert done.exists()
+
+
+def test_the_command_line_collects_cycles_less_often() -> None:
+    # A cold compile keeps millions of objects alive: the default thresholds walk them often.
+    import subprocess
+    import sys
+
+    probe = ("import atexit, gc, sys; sys.argv = ['pyffin', '--version'];"
+             "atexit.register(lambda: print(gc.get_threshold()[0], file=sys.stderr));"
+             "from pyffin.cli.main import run; run()")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (0, f"pyffin {__version__}\n")
+    assert int(proc.stderr.strip()) >= 10_000

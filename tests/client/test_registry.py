@@ -327,3 +327,96 @@ def test_a_cold_cache_is_not_read_for_each_lookup(cache: Cache, index_server: In
         assert warm.prefetch_wheel_metadata(page, wheel).result().name == name
     assert index_server.count() == requests
     assert len(reads) == 4
+
+
+def test_pages_are_parsed_one_at_a_time_the_awaited_one_first_then_in_asking_order() -> None:
+    # Parsing holds the interpreter lock: pages parsed together would all arrive late.
+    import time
+
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    for project in ("first", "second", "third", "awaited"):
+        turns.asked(project)
+    parsed: list[str] = []
+    inside = 0
+    most_inside = 0
+    lock = threading.Lock()
+
+    def parse(project: str) -> None:
+        nonlocal inside, most_inside
+        with turns.turn(project):
+            with lock:
+                inside += 1
+                most_inside = max(most_inside, inside)
+            parsed.append(project)
+            with lock:
+                inside -= 1
+
+    with turns.turn("first"):  # the others queue up meanwhile
+        threads = [threading.Thread(target=parse, args=(p,))
+                   for p in ("third", "awaited", "second")]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(turns._waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        turns.urgent("awaited")
+    for thread in threads:
+        thread.join()
+    assert parsed == ["awaited", "second", "third"]
+    assert most_inside == 1
+
+
+def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("bar", "1.0"))
+    cold = client(cache, index_server)
+    cold.prefetch_if_cold(["foo", "Bar"])
+    # Asked later with what to do once they are there: done in a pool thread.
+    seen: list[list[str]] = []
+    done = threading.Event()
+
+    def then(pages: Any) -> None:
+        seen.append(sorted(pages[0].page.versions))
+        done.set()
+
+    cold.prefetch_project("foo", then).result()
+    assert done.wait(10) and seen == [["1.0"]]
+    assert cold.project("bar")
+    assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
+    warm = client(cache, index_server)
+    warm.prefetch_if_cold(["foo", "bar"])
+    assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
+    assert not warm._bare
+
+
+def test_pages_waiting_their_turn_all_get_it_while_the_solver_marks_some_awaited() -> None:
+    # Marking a page awaited reorders the queue: the waiters must look again, or the new
+    # first one sleeps while nobody parses.
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    names = [f"p{i}" for i in range(40)]
+    for project in names:
+        turns.asked(project)
+    done: list[str] = []
+
+    def parse(project: str) -> None:
+        with turns.turn(project):
+            done.append(project)
+
+    threads = [threading.Thread(target=parse, args=(p,), daemon=True) for p in names]
+    for thread in threads:
+        thread.start()
+    for project in reversed(names):
+        turns.urgent(project)
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(done) == sorted(names)
+    add = threading.Thread(target=parse, args=("never-asked",), daemon=True)
+    add.start()
+    add.join(10)
+    assert done[-1] == "never-asked"

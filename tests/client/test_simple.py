@@ -224,14 +224,23 @@ def test_upload_times_are_the_timestamps_datetime_gives(value: str) -> None:
     assert _upload_time(value, {}) == expected
 
 
-def test_wheel_filenames_are_parsed_as_packaging_parses_them() -> None:
+@pytest.mark.parametrize("form", ["html", "json", "json-absolute"])
+def test_wheel_filenames_are_parsed_as_packaging_parses_them(form: str) -> None:
+    # JSON pages group most wheels in a loop of their own (kept as listed): same rules.
     names = ["foo-1.0-py3-none-any.whl", "Foo-1.0.0-1-py2.py3-none-any.whl",
              "foo-1.0-2b-py3-none-any.whl", "foo-1.0-x-py3-none-any.whl",
              "foo-1.0-py3-none-any.whl", "foo-v1-py3-none-any.whl", "foo-1.0-py3-none.whl",
              "foo__bar-1.0-py3-none-any.whl", "foo-1.0-3.11-none-any.whl",
              "foo-1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
              "foo-01.0-py3-none-any.whl", "bar-1.0-py3-none-any.whl", "foo-1.0--py3-none-any.whl"]
-    page = parse_page("foo", URL, html(*(f'<a href="{n}">x</a>' for n in names)), "text/html")
+    if form == "html":
+        page = parse_page("foo", URL, html(*(f'<a href="{n}">x</a>' for n in names)),
+                          "text/html")
+    else:
+        prefix = "https://files.example.org/" if form == "json-absolute" else "../../f/"
+        page = parse_page("foo", URL, json_page([{"filename": n, "url": prefix + n}
+                                                 for n in names]),
+                          "application/vnd.pypi.simple.v1+json")
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     expected: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}

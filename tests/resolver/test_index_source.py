@@ -432,3 +432,18 @@ def test_the_likely_version_s_metadata_is_asked_for_as_soon_as_its_page_arrives(
     assert index_server.count("/files/foo-1.5-py3-none-any.whl.metadata") == 1
     assert [r.path for r in index_server.request_log if r.path.startswith("/files/")] == [
         "/files/foo-1.5-py3-none-any.whl.metadata"]
+
+
+def test_the_summary_of_a_prefetched_page_is_written_by_the_thread_that_parsed_it(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not at the end of the resolution, where the solution would wait for it.
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    first = source(cache, index_server)
+    first.prefetch_candidates(name("foo"), lambda version, yanked, requires_python: True)
+    first.registry.prefetch_project("foo").result()
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server)
+    assert versions(second, "foo") == ["1.0"]  # from the summary: the page is not read
+    assert reads.count == 0
+    assert first._versions_from_pages("foo")  # asked again: the summary is not noted twice
+    assert first.summaries is not None and not first.summaries._unsaved

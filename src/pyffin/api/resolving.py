@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from pyffin.errors import UsageError
+from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -302,25 +302,44 @@ def compile(  # the public name mirrors `pyffin pip compile`
         from pyffin.api.exclude_newer import parse_exclude_newer
 
         cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
-    interpreter = None
-    if python_platform is None or python_version is None:
-        interpreter = find_interpreter(python, cache=session.cache)
-    target = make_target(interpreter, python_version=python_version,
-                         python_platform=python_platform)
+    found_interpreter: list[Interpreter | None] = []
+
+    def target_interpreter() -> Interpreter | None:
+        if not found_interpreter:
+            found_interpreter.append(
+                find_interpreter(python, cache=session.cache)
+                if python_platform is None or python_version is None else None)
+        return found_interpreter[0]
+
     # What no wheel tells comes from sources, built (when their metadata is not static) by an
     # interpreter of the target's Python version, found only if something is built; for
     # another platform too, as uv: the metadata hook of a pure-Python project gives what it
     # gives there.
-    lazy = LazySources(session, build_interpreter_finder(
-        session, python=python, python_version=python_version, default=interpreter), build)
-    spec = read_requirements(
-        [str(s) for s in sources], requirements=requirements,
-        constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
-        extras=extras, all_extras=all_extras,
-        groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
-        stdin=stdin, build_project=lazy.project_metadata)
+    lazy = LazySources(session, lambda: build_interpreter_finder(
+        session, python=python, python_version=python_version, default=target_interpreter())(),
+        build)
+    try:
+        spec = read_requirements(
+            [str(s) for s in sources], requirements=requirements,
+            constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
+            extras=extras, all_extras=all_extras,
+            groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups,
+                                  tuple(no_groups)),
+            stdin=stdin, build_project=lazy.project_metadata)
+    except PyffinError:
+        target_interpreter()  # its error first, as when it was found before reading
+        raise
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
+    if not universal:
+        # A cold run's first pages are fetched while the target interpreter is looked at
+        # (a subprocess, when the cache has not seen it).
+        session.configure(operations.spec_index_settings(spec)).prefetch_if_cold(
+            [name for entry in spec.requirements if entry.url is None
+             and (name := entry.name) is not None])
+    interpreter = target_interpreter()
+    target = make_target(interpreter, python_version=python_version,
+                         python_platform=python_platform)
     options = operations.ResolveOptions(
         resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
         no_binary=tuple(no_binary), no_build=no_build)

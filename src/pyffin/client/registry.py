@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -156,6 +157,11 @@ class _Memo:
         future.run(compute)  # an interruption goes on from here, and is not kept
         return future
 
+    def has(self, key: object) -> bool:
+        """Whether ``key`` was asked for (its value may not be there yet)."""
+        with self._lock:
+            return key in self._futures
+
     def peek(self, key: object) -> Any:
         """The value computed for ``key``, or ``None`` when there is none (yet, or it
         failed)."""
@@ -167,6 +173,65 @@ class _Memo:
             return future.result()
         except BaseException:
             return None
+
+
+_LAST = 1 << 62
+
+
+class _Turns:
+    """Pages take turns to be parsed, one at a time: the page a caller is waiting for first,
+    then the page asked for first. Parsing holds the interpreter lock, which goes round the
+    threads that want it: twenty pages parsed together all arrive near the end of the twenty
+    parses, while one at a time, the first one the solver needs arrives after its own parse,
+    and its metadata requests go out while the others are parsed."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._busy = False
+        #: Project -> when it was first asked for (its place in the queue).
+        self._order: dict[str, int] = {}
+        #: Projects a caller waits for.
+        self._urgent: set[str] = set()
+        #: ``[project]`` lists, one per parse waiting for its turn.
+        self._waiting: list[list[str]] = []
+
+    def asked(self, name: str) -> None:
+        if name not in self._order:
+            with self._condition:
+                self._order.setdefault(name, len(self._order))
+                self._condition.notify_all()  # a parse of it may be waiting (see urgent)
+
+    def urgent(self, name: str) -> None:
+        with self._condition:
+            self._urgent.add(name)
+            # The first in the queue may change: the waiters look again (none may be busy).
+            self._condition.notify_all()
+
+    def _rank(self, waiter: list[str]) -> tuple[bool, int]:
+        name = waiter[0]
+        # A name never asked for goes last. A rank changes only with :meth:`urgent` and
+        # :meth:`asked`, which wake the waiters to look again.
+        return name not in self._urgent, self._order.get(name, _LAST)
+
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        condition = self._condition
+        with condition:
+            if self._busy or self._waiting:
+                waiter = [name]
+                self._waiting.append(waiter)
+                try:
+                    while self._busy or min(self._waiting, key=self._rank) is not waiter:
+                        condition.wait()
+                finally:
+                    self._waiting.remove(waiter)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with condition:
+                self._busy = False
+                condition.notify_all()
 
 
 class RegistryClient:
@@ -195,11 +260,22 @@ class RegistryClient:
         #: Filename parts parsed on any page this client read (most recur across pages),
         #: made with the first page parsed (a kept resolution parses none).
         self._filename_parts: FilenameParts | None = None
+        #: Pages parsed one at a time, the most needed first.
+        self._turns = _Turns()
+        #: Projects :meth:`prefetch_if_cold` is fetching -> the ``then`` a later
+        #: :meth:`prefetch_project` gave (``None``: none yet); then those it fetched before any.
+        self._bare: dict[str, Callable[[list[ProjectPage]], None] | None] = {}
+        self._bare_fetched: set[str] = set()
+        self._bare_lock = threading.Lock()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
         """The pages that list ``name``; raises :class:`PackageNotFoundError`."""
-        return self._projects.get(checked_name(name), lambda: self._fetch_project(name)).result()
+        key = checked_name(name)
+        self._turns.asked(key)
+        if self._projects.peek(key) is None:  # its parse goes first: this thread waits for it
+            self._turns.urgent(key)
+        return self._projects.get(key, lambda: self._fetch_project(name)).result()
 
     def prefetch_project(self, name: str,
                          then: Callable[[list[ProjectPage]], None] | None = None,
@@ -212,18 +288,70 @@ class RegistryClient:
         says they are there (so what it leaves is seen by whoever waits for them); it is a
         hint (what it raises is dropped), and is not called when the pages were known."""
         key = checked_name(name)
+        self._turns.asked(key)
+        if then is not None and (key in self._bare or key in self._bare_fetched):
+            with self._bare_lock:
+                late = key in self._bare_fetched
+                if key in self._bare:  # being fetched early: that fetch calls ``then``
+                    self._bare[key] = then
+                    then = None
+                self._bare_fetched.discard(key)
+            if late:  # fetched early: ``then`` runs now, in the pool (never waiting there)
+                future = self._projects.get(key, lambda: self._fetch_project(name))
+                self.pool.submit(self._hint, key, then, future)
+                return future
 
         def fetch() -> list[ProjectPage]:
             pages = self._fetch_project(name)
             if then is not None:
-                try:
-                    then(pages)
-                except Exception as e:  # a hint: whoever needs the pages sees what is wrong
-                    log.debug(f"Nothing prefetched for {name}: {e}")
+                self._hint(name, then, Future.of(pages))
             return pages
 
         return self._projects.get(key, fetch, self.submit,
                                   fast=lambda: self._cached_project(key))
+
+    @staticmethod
+    def _hint(name: str, then: Callable[[list[ProjectPage]], None],
+              pages: Future[list[ProjectPage]]) -> None:
+        """Give a :meth:`prefetch_project` hint the pages (done: never waited for here)."""
+        try:
+            then(pages.result())
+        except Exception as e:  # a hint: whoever needs the pages sees what is wrong
+            log.debug(f"Nothing prefetched for {name}: {e}")
+
+    def prefetch_if_cold(self, names: Sequence[str]) -> None:
+        """Start fetching the pages of ``names`` (the requirements: what a resolution asks for
+        first) if the cache holds no page of the first index (a cold run), before the work
+        that comes before the resolution (finding the target interpreter); a later
+        :meth:`prefetch_project` of one of them with ``then`` still has it called, in a pool
+        thread. A warm run reads each page when asked: nothing here."""
+        indexes = self.locations.indexes()
+        if not indexes or _local_path(indexes[0]) is not None:
+            return
+        directory = self.cache.entry(CacheBucket.SIMPLE, *index_parts(indexes[0]),
+                                     RECORD_EXT).dir
+        if self.may_be_cached(directory):
+            return
+        for name in names:
+            key = checked_name(name)
+            with self._bare_lock:
+                if key in self._bare or key in self._bare_fetched or self._projects.has(key):
+                    continue
+                self._bare[key] = None
+
+            def fetch(key: str = key) -> list[ProjectPage]:
+                try:
+                    pages = self._fetch_project(key)
+                finally:
+                    with self._bare_lock:
+                        then = self._bare.pop(key, None)
+                        if then is None:
+                            self._bare_fetched.add(key)
+                if then is not None:
+                    self._hint(key, then, Future.of(pages))
+                return pages
+
+            self._projects.get(key, fetch, self.submit)
 
     def project_dependencies(self, name: str) -> list[Dependency] | None:
         """What ``name``'s pages, as this process read them, came from — each index page
@@ -424,11 +552,15 @@ class RegistryClient:
         from pyffin.client.simple import ACCEPT, parse_page
 
         parts = self._parts()
+
+        def parse(response: Response) -> SimplePage:
+            with self._turns.turn(name):
+                return parse_page(name, response.url, response.content,
+                                  response.headers.get("content-type"), parts)
+
         try:
             page = self.cached.get(
-                url, entry,
-                lambda response: parse_page(name, response.url, response.content,
-                                            response.headers.get("content-type"), parts),
+                url, entry, parse,
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 package=name)
         except HttpStatusError as e:

@@ -248,7 +248,7 @@ def parse_page(name: str, url: str, content: bytes, content_type: str | None,
     media = (content_type or "").split(";")[0].strip().lower()
     add = builder.add_row
     if media == _JSON_TYPE or (not media and content.lstrip()[:1] == b"{"):
-        for filename, row, base in _json_files(url, content):
+        for filename, row, base in _json_files(url, content, builder):
             if isinstance(base, bool):
                 add(filename, row)
             else:
@@ -423,12 +423,14 @@ def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
                                                   else row["url"])
 
 
-def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, str | bool | None]]:
+def _json_files(url: str, content: bytes, builder: PageBuilder | None = None,
+                ) -> Iterator[tuple[str, Any, str | bool | None]]:
     """The files of a PEP 691 page as ``(filename, row, base)``: ``base`` ``False``: ``row``
     is the file's :meth:`IndexFile.to_tuple` row; else it is the entry as the page lists it
     (a filename, and an HTTP(S) URL without fragment or credentials, relative to ``base`` or
     absolute (``None``): nearly every file on real indexes), for :func:`entry_row` once the
-    file is looked at."""
+    file is looked at. With ``builder``, such wheels (most of a page) are added to it here,
+    not given: this loop sees every file, and a call per file costs more than the rest."""
     import json
 
     try:
@@ -451,7 +453,10 @@ def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, str | bool
     # Relative URLs of a web page without credentials are joined when a file is looked at:
     # they stay on the page's scheme, which the link policy allows.
     relative_base = url if url.startswith(_WEB) and "@" not in url else None
-    for entry in data["files"]:
+    files = data["files"]
+    if builder is not None:
+        files = _listed_wheels(files, builder, relative_base)
+    for entry in files:
         href = entry.get("url") if isinstance(entry, dict) else None
         if not isinstance(href, str):
             raise IndexPageError(f"the index page {redact(url)} has a file without a URL")
@@ -476,3 +481,64 @@ def _json_files(url: str, content: bytes) -> Iterator[tuple[str, Any, str | bool
             continue
         row = entry_row(entry, file_url, fragment_hashes)
         yield row[0], row, False
+
+
+def _listed_wheels(files: list[Any], builder: PageBuilder, relative_base: str | None,
+                   ) -> list[Any]:
+    """Add the wheels of a PEP 691 ``files`` list that are kept as listed (see
+    :func:`_json_files`) to ``builder``, in one loop with :meth:`PageBuilder._add_wheel`'s
+    steps inline; the entries left (sdists, other URLs, anything odd) are returned, in
+    order, for the general way."""
+    rest: list[Any] = []
+    keep = rest.append
+    name = builder.name
+    versions = builder.versions
+    parts = builder.parts
+    tag_sets = parts.tags
+    #: A wheel filename's part before its tags -> ``(version key, build)`` when it names a
+    #: version of this project (else ``None``: the general way says why it is skipped).
+    heads: dict[str, tuple[str, str] | None] = {}
+    for entry in files:
+        if type(entry) is not dict:
+            keep(entry)
+            continue
+        filename = entry.get("filename")
+        href = entry.get("url")
+        if (type(filename) is not str or type(href) is not str
+                or not filename.endswith(".whl") or "#" in href or "@" in href):
+            keep(entry)
+            continue
+        if href.startswith(_WEB):
+            base = None
+        elif relative_base is not None and ":" not in href.partition("/")[0]:
+            base = relative_base
+        else:
+            keep(entry)
+            continue
+        stem = filename[:-4]
+        dashes = stem.count("-")
+        if dashes != 4 and dashes != 5:
+            keep(entry)
+            continue
+        cut = stem.rfind("-", 0, stem.rfind("-", 0, stem.rfind("-")))
+        head_part = stem[:cut]
+        head = heads.get(head_part, _UNSEEN)
+        if head is _UNSEEN:
+            found = builder._heads.get(head_part, _UNSEEN)
+            if found is _UNSEEN:
+                found = builder._heads[head_part] = builder._head(head_part.split("-"))
+            head = heads[head_part] = (
+                None if found is None or found[0] != name else (found[1], found[2]))
+        tag_part = stem[cut + 1:]
+        tags = tag_sets.get(tag_part, _UNSEEN)
+        if tags is _UNSEEN:
+            tags = parts.tag_set(tag_part)
+        if head is None or tags is None:
+            keep(entry)
+            continue
+        key, build = head
+        rows = versions.get(key)
+        if rows is None:
+            rows = versions[key] = ([], [])
+        rows[0].append((entry, tags, build, base))
+    return rest

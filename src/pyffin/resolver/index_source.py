@@ -85,6 +85,8 @@ class IndexSource:
         self._versions: dict[str, Mapping[Version, VersionFiles]] = {}
         self._full: dict[str, dict[Version, VersionFiles]] = {}
         self._summary_tried: set[str] = set()
+        #: Projects whose summary is noted (see :meth:`_note_summary`).
+        self._noted: set[str] = set()
         #: Candidates made with a summary's versions, ascending.
         self._candidates: dict[str, SortedCandidates] = {}
         #: Summaries of stale pages being revalidated, by name.
@@ -163,7 +165,21 @@ class IndexSource:
                 # Only a wheel's metadata (a stand-in's too): sdists are for the solver's thread.
                 if files.best.is_wheel or self.selection.stand_in(files) is not None:
                     self.metadata_futures.prefetch(name, version, files)
-                return
+                break
+        if self.summaries is not None and self._note_summary(name, full):
+            # Written here, in this pool thread, while the solver's thread waits for pages
+            # and metadata: at the end, after the solution, it would be waited for.
+            self.summaries.save()
+
+    def _note_summary(self, name: str, found: dict[Version, VersionFiles]) -> bool:
+        """Note ``name``'s usable versions for its summary, once; whether this did."""
+        assert self.summaries is not None
+        with self._lock:
+            if name in self._noted:
+                return False
+            self._noted.add(name)
+        self.summaries.note(name, found)
+        return True
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
         """Start fetching the metadata of a version the solver will probably choose (see
@@ -232,7 +248,7 @@ class IndexSource:
     def _versions_from_pages(self, name: str) -> dict[Version, VersionFiles]:
         found = self._full_versions(name)
         if self.summaries is not None:
-            self.summaries.note(name, found)
+            self._note_summary(name, found)
         return found
 
     def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
