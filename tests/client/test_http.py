@@ -268,6 +268,18 @@ def test_proxy_settings_are_read_once_while_the_environment_stays_the_same(
     assert len(reads) == 2
 
 
+def test_proxies_are_found_while_another_thread_is_still_importing_urllib_request(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib
+    import urllib.request
+
+    # The moment of another thread's import: the module is in sys.modules, fully run, but
+    # not yet an attribute of its package (`urllib.request` then raised AttributeError).
+    monkeypatch.delattr(urllib, "request")
+    monkeypatch.setenv("NO_PROXY", "")
+    assert HttpClient(FAST).get(server.index_url + "foo/").status == 200
+
+
 # ---------------------------------------------------------------------------------- TLS
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:

@@ -635,12 +635,15 @@ _UNSEEN: Any = object()
 
 def _proxy_for(scheme: str, host: str) -> str | None:
     """The proxy the environment names for ``scheme`` and ``host`` (``None``: none)."""
-    import urllib.request
+    # Imported by name, not reached as ``urllib.request``: while another pool thread is
+    # importing it, the module is already usable but not yet an attribute of ``urllib``.
+    from urllib.request import getproxies_environment
+    from urllib.request import (  # type: ignore[attr-defined]  # honours NO_PROXY; untyped
+        proxy_bypass_environment as bypass,
+    )
 
-    proxies = urllib.request.getproxies_environment()
+    proxies = getproxies_environment()
     proxy = proxies.get(scheme) or proxies.get("all")
-    # ``proxy_bypass_environment`` honours NO_PROXY; typeshed does not declare it.
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
     if proxy and bypass(host, proxies):
         return None
     return proxy
