@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.installer.errors import InstallError
-from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
+from pyffin.installer.errors import DamagedArchiveError, InstallError
+from pyffin.installer.link import ReplacedFiles, install_wheel, prepare_wheel, warn_replaced
 from pyffin.interpreter.scheme import Scheme
 from pyffin.models.wheel import hash_file
 from tests.installer.conftest import Install
@@ -337,6 +337,23 @@ def test_refuses_a_symlink_inside_the_archive(env: Env, tmp_path: Path) -> None:
 
     with pytest.raises(InstallError, match="bad/link in the unzipped wheel is not a regular"):
         install_wheel(archive, env.scheme, python=env.python)
+
+
+@pytest.mark.parametrize("removed", ["app_tool/sub/data.txt", "app_tool/sub"])
+def test_an_archive_that_lost_a_file_its_record_lists_is_refused_before_anything_is_linked(
+        env: Env, tmp_path: Path, removed: str) -> None:
+    import shutil
+
+    archive = unzipped(APP, tmp_path / "a")
+    gone = archive / removed
+    shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
+    before = env.tree()
+
+    with pytest.raises(DamagedArchiveError, match=r"App_Tool 1\.0 in the cache is damaged: "
+                       r"app_tool/sub/data\.txt listed in its RECORD is missing"):
+        prepare_wheel(archive, env.scheme, python=env.python)
+
+    assert env.tree() == before
 
 
 def test_refuses_a_directory_that_is_not_an_unzipped_wheel(env: Env, tmp_path: Path) -> None:
