@@ -180,7 +180,10 @@ def test_symlinks_point_into_the_archive(env: Env, tmp_path: Path) -> None:
 
 def test_hardlink_failure_falls_back_to_copy_and_warns_once(
         env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: list[str]) -> None:
+    tried: list[str] = []
+
     def cross_device(src: str, dst: str) -> None:
+        tried.append(src)
         raise OSError(errno.EXDEV, "Invalid cross-device link", src)
 
     monkeypatch.setattr(os, "link", cross_device)
@@ -188,6 +191,8 @@ def test_hardlink_failure_falls_back_to_copy_and_warns_once(
     install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python)
     install_wheel(unzipped(WheelSpec("other", "1.0"), tmp_path / "b"), env.scheme,
                   python=env.python)
+
+    assert len(tried) == 2  # once per wheel: the rest is copied without trying again
 
     assert [m for m in messages if "hardlink" in m] == [
         "Failed to hardlink files; falling back to full copy. This may lead to degraded "

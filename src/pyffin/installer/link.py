@@ -352,8 +352,9 @@ class _Install:
                 continue
             try:
                 fast(src + local, dst + local)
-            except OSError:
-                linker.place(src + local, dst + local)
+            except OSError as e:
+                linker.refused(src + local, dst + local, e)
+                fast = linker.fast  # None once hardlinking gave way to copying
         self.linked.extend([(name, name) for name in files])
 
     def link_tree(self, src_dir: str, dst_dir: str, archive_rel: str, record_rel: str) -> None:
@@ -384,8 +385,9 @@ class _Install:
                 else:
                     try:
                         fast(entry.path, dst)
-                    except OSError:
-                        linker.place(entry.path, dst)
+                    except OSError as e:
+                        linker.refused(entry.path, dst, e)
+                        fast = linker.fast
                 linked((archive_rel + name, record_rel + name))
         for entry in subdirs:
             name = entry.name
@@ -556,6 +558,13 @@ class _Linker:
                 raise InstallError(f"cannot install {dst}: a directory is in the way") from None
             self.replace(dst, lambda tmp: self.op(src, tmp))
 
+    def refused(self, src: str, dst: str, error: OSError) -> None:
+        """Place ``src`` at ``dst`` after :attr:`fast` refused with ``error``."""
+        if error.errno in _NO_HARDLINK:
+            self.no_hardlink(src, dst, error)
+        else:
+            self.place(src, dst)
+
     def replace(self, dst: str, create: Callable[[str], None]) -> None:
         """Replace the existing file ``dst`` atomically by what ``create`` makes at a temporary
         name: at the top of its scheme directory, where a sweep finds it if we die."""
@@ -576,10 +585,16 @@ class _Linker:
         except OSError as e:
             if e.errno not in _NO_HARDLINK:
                 raise
-            if e.errno != errno.EMLINK:  # EMLINK: only this file has too many links
-                log.warn_once(_HARDLINK_FALLBACK, key="hardlink-fallback")
-                self.op = _copy
-                self.fast = None
+            self.no_hardlink(src, dst, e)
+
+    def no_hardlink(self, src: str, dst: str, error: OSError) -> None:
+        """Copy where a hardlink is refused with ``error`` (one of :data:`_NO_HARDLINK`)."""
+        if error.errno != errno.EMLINK:  # EMLINK: only this file has too many links
+            log.warn_once(_HARDLINK_FALLBACK, key="hardlink-fallback")
+            self.op = _copy
+            self.fast = None
+            self.place(src, dst)
+        else:
             _copy(src, dst)
 
     def clone(self, src: str, dst: str) -> None:
