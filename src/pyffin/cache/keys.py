@@ -6,9 +6,9 @@ import os
 from typing import TYPE_CHECKING
 
 from pyffin.models.urls import normalize_url
-from pyffin.models.wheel import sha256
 
 if TYPE_CHECKING:
+    from typing import Any
 
     from pyffin.models.files import ProjectPage
     from pyffin.models.git_url import GitUrl
@@ -23,6 +23,20 @@ def digest(text: str, size: int = 16) -> str:
     platform and Python version."""
     hexdigest: str = sha256(text.encode("utf-8")).hexdigest()
     return hexdigest[:size]
+
+
+def sha256(data: bytes) -> Any:
+    """SHA-256 from CPython's own module where there is one: :mod:`hashlib` loads OpenSSL,
+    whose start-up costs a warm command about 2 ms, more than it ever hashes here (keys, and
+    the few small files an install writes)."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]  # <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
 
 
 def url_key(url: str) -> str:

@@ -31,9 +31,9 @@ from pyffin.models.names import is_valid_name
 from pyffin.models.wheel import (
     DATA_KEYS,
     RecordEntry,
+    encode_digest,
     format_record,
     format_record_line,
-    hash_bytes,
     hash_file,
     parse_record,
     read_headers,
@@ -479,7 +479,7 @@ class _Install:
             extra.append(("direct_url.json", json.dumps(dict(direct_url)).encode("utf-8")))
         for name, data in extra:
             _write_new(os.path.join(temp, name), data, 0o644)
-            self.written.append(RecordEntry(rel + name, hash_bytes(data), len(data)))
+            self.written.append(RecordEntry(rel + name, _hash_bytes(data), len(data)))
         # A file linked to the path it has in the archive keeps the archive's RECORD line
         # as it is (most are): no line is parsed or formatted again.
         lines = []
@@ -506,7 +506,7 @@ class _Install:
             _write_new(dst, data, mode)
         except FileExistsError:
             self.linker.replace(dst, lambda tmp: _write_new(tmp, data, mode))
-        self.written.append(RecordEntry(self.record_path(dst), hash_bytes(data), len(data)))
+        self.written.append(RecordEntry(self.record_path(dst), _hash_bytes(data), len(data)))
 
     def record_dir(self, path: str) -> str:
         """The directory ``path`` as a RECORD path prefix: ``""`` or ``"rel/"``."""
@@ -738,6 +738,14 @@ def _find_dist_info(archive: str) -> str:
         raise InstallError(f"{archive} is not an unzipped wheel: expected one .dist-info "
                            f"directory, found {', '.join(sorted(found)) or 'none'}")
     return found[0]
+
+
+def _hash_bytes(data: bytes) -> str:
+    """The RECORD hash field of a file the install writes (small: no OpenSSL, see
+    :func:`pyffin.cache.keys.sha256`)."""
+    from pyffin.cache.keys import sha256
+
+    return "sha256=" + encode_digest(sha256(data).digest())
 
 
 def _read(directory: str, name: str) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from binascii import b2a_base64
 from collections.abc import Iterable
-from typing import Any
 
 from pyffin.errors import PyffinError
 from pyffin.models.names import normalize_name
@@ -157,24 +156,11 @@ def encode_digest(digest: bytes) -> str:
     return b2a_base64(digest, newline=False).rstrip(b"=").decode("ascii").translate(_URLSAFE)
 
 
-def sha256(data: bytes = b"") -> Any:
-    """A SHA-256 hasher from CPython's own module where there is one, for small data:
-    :mod:`hashlib` loads OpenSSL, whose start-up costs a warm command about 2 ms, more than
-    it ever hashes of keys or generated files."""
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]  # <= 3.11
-    except ImportError:
-        try:
-            from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # 3.12+
-        except ImportError:
-            from hashlib import sha256
-    return sha256(data)
-
-
 def hash_bytes(data: bytes) -> str:
-    """The RECORD hash field of ``data`` (a generated file: small, see :func:`sha256`):
-    ``sha256=<urlsafe base64 without padding>``."""
-    return "sha256=" + encode_digest(sha256(data).digest())
+    """The RECORD hash field of ``data``: ``sha256=<urlsafe base64 without padding>``."""
+    import hashlib  # not at import time: reading installed distributions hashes nothing
+
+    return "sha256=" + encode_digest(hashlib.sha256(data).digest())
 
 
 def hash_file(path: str) -> tuple[str, int]:
