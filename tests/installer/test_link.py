@@ -108,6 +108,19 @@ def test_record_lists_every_installed_file_with_hash_and_size(env: Env,
     assert listed == files_of(env) - before
 
 
+def test_a_file_the_archives_record_does_not_list_is_hashed_into_the_new_record(
+        env: Env, tmp_path: Path) -> None:
+    archive = unzipped(APP, tmp_path / "a")
+    (archive / "app_tool" / "extra.txt").write_text("added")
+
+    dist = install_wheel(archive, env.scheme, python=env.python)
+
+    record = record_of(dist.path)
+    digest, size = hash_file(str(archive / "app_tool" / "extra.txt"))
+    assert record["app_tool/extra.txt"] == (digest, str(size))
+    assert record["app_tool/sub/data.txt"][1] == str(len("payload"))
+
+
 def test_writes_installer_requested_and_direct_url(install: Install) -> None:
     url = {"url": "file:///src/app", "dir_info": {"editable": False}}
 

@@ -195,7 +195,9 @@ class _Install:
         #: The archive's RECORD lines by path (see :func:`_record_lines`).
         self.source_record = _record_lines(_read(info_dir, "RECORD"), f"{info_dir}/RECORD")
         self.linker = _Linker(link_mode, debris.directories(scheme))
-        #: (path in the archive, path for RECORD) of every linked file.
+        #: The root payload linked (each file at the path it has in the archive).
+        self.linked_payload: list[str] = []
+        #: (path in the archive, path for RECORD) of every other linked file.
         self.linked: list[tuple[str, str]] = []
         #: RECORD entries of written (not linked) files.
         self.written: list[RecordEntry] = []
@@ -355,7 +357,7 @@ class _Install:
             except OSError as e:
                 linker.refused(src + local, dst + local, e)
                 fast = linker.fast  # None once hardlinking gave way to copying
-        self.linked.extend([(name, name) for name in files])
+        self.linked_payload = files
 
     def link_tree(self, src_dir: str, dst_dir: str, archive_rel: str, record_rel: str) -> None:
         """Link every file below ``src_dir`` into ``dst_dir``; ``archive_rel``/``record_rel``
@@ -482,8 +484,12 @@ class _Install:
             self.written.append(RecordEntry(rel + name, _hash_bytes(data), len(data)))
         # A file linked to the path it has in the archive keeps the archive's RECORD line
         # as it is (most are): no line is parsed or formatted again.
-        lines = []
         source_record = self.source_record
+        lines = [source_record.get(name) or "" for name in self.linked_payload]
+        if "" in lines:  # an archive not made by unzip_wheel: hash what RECORD lacks
+            lines = [line or format_record_line(name, *hash_file(os.path.join(self.archive,
+                                                                              name)))
+                     for name, line in zip(self.linked_payload, lines, strict=True)]
         for archive_rel, record_rel in self.linked:
             line = source_record.get(archive_rel)
             if line is None:  # an archive not made by unzip_wheel: hash the file
