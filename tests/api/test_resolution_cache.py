@@ -3,6 +3,7 @@ solving, and never an old answer once anything it was made from has changed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -309,3 +310,117 @@ def test_a_lock_is_made_by_solving(tmp_path: Path, index: IndexServer, solves: S
     # Every file of each release goes into a lock: only the package source knows them.
     assert solves.count == 2 and kept(tmp_path) == []
     assert lock.read_text() == written
+
+
+# ------------------------------------------------------------------------ install and sync
+def new_venv(tmp_path: Path, name: str) -> Path:
+    env = tmp_path / name
+    assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                  tmp_path / "cache").returncode == 0
+    return env
+
+
+def install(tmp_path: Path, index: IndexServer, env: Path, *args: str | Path,
+            command: str = "install") -> Result:
+    result = pyffin("pip", command, *args, "--python", env / "bin" / "python", "--index-url",
+                    index.index_url, "--no-config", "--cache-dir", tmp_path / "cache")
+    assert result.returncode == 0, result
+    return result
+
+
+def installed(env: Path) -> list[str]:
+    result = pyffin("pip", "freeze", "--python", env / "bin" / "python")
+    return result.stdout.split()
+
+
+def test_an_install_into_a_new_environment_uses_the_kept_resolution(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    first = new_venv(tmp_path, "first")
+    install(tmp_path, index, first, "-r", tmp_path / "requirements.in")
+    assert solves.count == 1
+    index.reset_counts()
+    second = new_venv(tmp_path, "second")
+    install(tmp_path, index, second, "-r", tmp_path / "requirements.in")
+    assert solves.count == 1
+    assert index.count() == 0
+    assert installed(second) == installed(first) == ["app==1.0", "lib==1.0", "util==1.0"]
+    # sync's inputs differ (each requirement alone): solved, then kept too.
+    third = new_venv(tmp_path, "third")
+    install(tmp_path, index, third, tmp_path / "requirements.in", command="sync")
+    assert installed(third) == ["app==1.0"]
+    assert solves.count == 2
+
+
+def test_what_is_installed_keys_the_kept_resolution_of_an_install(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    (tmp_path / "requirements.in").write_text("app\n")
+    fresh = new_venv(tmp_path, "fresh")
+    install(tmp_path, index, fresh, "-r", tmp_path / "requirements.in")
+    assert "lib==2.0" in installed(fresh)
+    # An environment that has lib 1.0 prefers it: the kept answer (lib 2.0) is not its answer.
+    older = new_venv(tmp_path, "older")
+    install(tmp_path, index, older, "lib==1.0")
+    install(tmp_path, index, older, "-r", tmp_path / "requirements.in")
+    assert installed(older) == ["app==1.0", "lib==1.0", "util==1.0"]
+    assert solves.count == 3
+    # --reinstall solves again; a new environment is served the kept answer.
+    again = new_venv(tmp_path, "again")
+    install(tmp_path, index, again, "-r", tmp_path / "requirements.in", "--reinstall")
+    assert solves.count == 4
+    last = new_venv(tmp_path, "last")
+    install(tmp_path, index, last, "-r", tmp_path / "requirements.in")
+    assert solves.count == 4 and "lib==2.0" in installed(last)
+
+
+def test_an_install_never_installs_an_old_answer_once_an_input_or_page_changed(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    source = tmp_path / "requirements.in"
+    source.write_text("app\n")
+    install(tmp_path, index, new_venv(tmp_path, "a"), "-r", source)
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    env = new_venv(tmp_path, "b")
+    install(tmp_path, index, env, "-r", source, "--refresh")
+    assert "lib==2.0" in installed(env)
+    # The page changed: the resolution kept before it is not used, within max-age too.
+    env = new_venv(tmp_path, "c")
+    install(tmp_path, index, env, "-r", source)
+    assert "lib==2.0" in installed(env)
+    source.write_text("app\nlib<2\n")
+    env = new_venv(tmp_path, "d")
+    install(tmp_path, index, env, "-r", source)
+    assert "lib==1.0" in installed(env)
+    assert solves.count == 4
+
+
+def test_hash_checking_mode_keeps_resolutions_that_pass_its_checks_only(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    wheel = index.add_wheel(WheelSpec("hashed", "1.0", requires_dist=["lib", "util"]))
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    source = tmp_path / "requirements.txt"
+    source.write_text(f"hashed==1.0 --hash=sha256:{digest}\n")
+    for name in ("a", "b"):
+        result = pyffin("pip", "install", "-r", source, "--no-deps", "--python",
+                        new_venv(tmp_path, name) / "bin" / "python", "--index-url",
+                        index.index_url, "--no-config", "--cache-dir", tmp_path / "cache")
+        assert result.returncode == 0, result
+    assert solves.count == 1
+    for name in ("c", "d"):  # with dependencies: lib and util are not listed with hashes
+        result = pyffin("pip", "install", "-r", source, "--python",
+                        new_venv(tmp_path, name) / "bin" / "python", "--index-url",
+                        index.index_url, "--no-config", "--cache-dir", tmp_path / "cache")
+        assert result.returncode != 0
+        assert "these dependencies are not: lib, util" in result.stderr
+
+
+def test_a_report_of_a_kept_resolution_has_the_metadata_of_what_it_would_install(
+        tmp_path: Path, index: IndexServer, solves: Solves) -> None:
+    install(tmp_path, index, new_venv(tmp_path, "first"), "app")
+    result = install(tmp_path, index, new_venv(tmp_path, "second"), "app", "--dry-run",
+                     "--report", "-")
+    assert solves.count == 1
+    report = json.loads(result.stdout)
+    assert {item["metadata"]["name"]: item["metadata"].get("requires_dist", [])
+            for item in report["install"]} == {"app": ["lib>=1", "util"], "lib": [],
+                                               "util": []}

@@ -315,22 +315,53 @@ def test_a_wheel_whose_metadata_file_lies_about_its_dependencies_is_refused(
     assert tree(venv) - {".lock"} == before
 
 
-@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+@pytest.mark.parametrize("damage", ["deleted", "directory removed"])
 def test_a_damaged_archive_in_the_cache_is_unzipped_again_before_linking(
-        index: IndexServer, venv: Path, tmp_path: Path, damage: str) -> None:
+        index: IndexServer, venv: Path, tmp_path: Path, damage: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     assert run("install", index, venv, "lib==1.0").returncode == 0
     [module] = (venv.parent / "cache" / "archive-v0").glob("*/lib/__init__.py")
     if damage == "deleted":
         module.unlink()
     else:
-        module.write_bytes(b"")
+        import shutil
+
+        shutil.rmtree(module.parent)
     other = tmp_path / "other"
     assert pyffin("venv", other, "--python", sys.executable).returncode == 0
+    from pyffin.installer import link
+
+    linked: list[str] = []
+    monkeypatch.setattr(link._Install, "link_payload",
+                        lambda self, dirs, files: linked.append(self.archive))
     result = run("install", index, other, "lib==1.0", cache=venv.parent / "cache")
+    monkeypatch.undo()
     assert result.returncode == 0, result
     assert "The unzipped wheel lib-1.0-py3-none-any" in result.stderr
     assert "is damaged (lib/__init__.py" in result.stderr
+    # Only the archive unzipped again was linked from: nothing of the damaged one.
+    [archive] = linked
+    assert Path(archive, "lib", "__init__.py").is_file()
+    assert run("install", index, other, "lib==1.0", "--reinstall",
+               cache=venv.parent / "cache").returncode == 0
     assert python(other, "import lib; print(lib.VALUE)") == "1\n"
+
+
+def test_a_warm_install_checks_archives_by_listing_them_not_by_a_stat_per_file(
+        index: IndexServer, venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    assert run("install", index, venv, "app").returncode == 0
+    from pyffin.cache import core
+
+    checked: list[object] = []
+    original = core.check_files
+    monkeypatch.setattr(core, "check_files", lambda *a: checked.append(a) or original(*a))
+    other = tmp_path / "other"
+    assert pyffin("venv", other, "--python", sys.executable).returncode == 0
+    result = run("install", index, other, "app", cache=venv.parent / "cache")
+    assert result.returncode == 0, result
+    assert checked == []
+    assert python(other, "import app; app.main()") == "app 2\n"
 
 
 def test_a_hostile_wheel_is_refused_and_nothing_changes(index_server: IndexServer, venv: Path,

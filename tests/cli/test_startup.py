@@ -124,3 +124,22 @@ def test_a_repeated_noop_imports_only_the_command_table_and_its_record_reader(
                                           "pyffin.stamps"}, \
         sorted(pyffin_modules)
     assert "argparse" not in imported and "typing" not in imported
+
+
+def test_a_warm_install_into_a_new_environment_imports_nothing_heavy(
+        index: IndexServer, tmp_path: Path) -> None:
+    def install(env: Path) -> list[str | Path]:
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "cache").returncode == 0
+        return ["pip", "install", "app", "-q", "--python", env / "bin" / "python",
+                "--index-url", index.index_url, "--cache-dir", tmp_path / "cache"]
+
+    assert pyffin(*install(tmp_path / "first")).returncode == 0  # cold: fills the cache
+    # The kept resolution is installed: no solver, and the wheels are linked from the cache.
+    assert loaded(install(tmp_path / "second"), (*HEAVY, *SOLVER)) == []
+
+
+#: The resolver's modules that a kept resolution has no use for.
+SOLVER = ("nab_resolver", "pyffin.resolver.solver", "pyffin.resolver.provider",
+          "pyffin.resolver.index_source", "pyffin.resolver.summaries",
+          "pyffin.resolver.dependencies", "pyffin.client.simple", "pyffin.api.resolving")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.installer.errors import InstallError
-from pyffin.installer.link import ReplacedFiles, install_wheel, warn_replaced
+from pyffin.installer.errors import DamagedArchiveError, InstallError
+from pyffin.installer.link import ReplacedFiles, install_wheel, prepare_wheel, warn_replaced
 from pyffin.interpreter.scheme import Scheme
 from pyffin.models.wheel import hash_file
 from tests.installer.conftest import Install
@@ -108,6 +108,19 @@ def test_record_lists_every_installed_file_with_hash_and_size(env: Env,
     assert listed == files_of(env) - before
 
 
+def test_a_file_the_archives_record_does_not_list_is_hashed_into_the_new_record(
+        env: Env, tmp_path: Path) -> None:
+    archive = unzipped(APP, tmp_path / "a")
+    (archive / "app_tool" / "extra.txt").write_text("added")
+
+    dist = install_wheel(archive, env.scheme, python=env.python)
+
+    record = record_of(dist.path)
+    digest, size = hash_file(str(archive / "app_tool" / "extra.txt"))
+    assert record["app_tool/extra.txt"] == (digest, str(size))
+    assert record["app_tool/sub/data.txt"][1] == str(len("payload"))
+
+
 def test_writes_installer_requested_and_direct_url(install: Install) -> None:
     url = {"url": "file:///src/app", "dir_info": {"editable": False}}
 
@@ -180,7 +193,10 @@ def test_symlinks_point_into_the_archive(env: Env, tmp_path: Path) -> None:
 
 def test_hardlink_failure_falls_back_to_copy_and_warns_once(
         env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: list[str]) -> None:
+    tried: list[str] = []
+
     def cross_device(src: str, dst: str) -> None:
+        tried.append(src)
         raise OSError(errno.EXDEV, "Invalid cross-device link", src)
 
     monkeypatch.setattr(os, "link", cross_device)
@@ -188,6 +204,8 @@ def test_hardlink_failure_falls_back_to_copy_and_warns_once(
     install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python)
     install_wheel(unzipped(WheelSpec("other", "1.0"), tmp_path / "b"), env.scheme,
                   python=env.python)
+
+    assert len(tried) == 2  # once per wheel: the rest is copied without trying again
 
     assert [m for m in messages if "hardlink" in m] == [
         "Failed to hardlink files; falling back to full copy. This may lead to degraded "
@@ -337,6 +355,23 @@ def test_refuses_a_symlink_inside_the_archive(env: Env, tmp_path: Path) -> None:
 
     with pytest.raises(InstallError, match="bad/link in the unzipped wheel is not a regular"):
         install_wheel(archive, env.scheme, python=env.python)
+
+
+@pytest.mark.parametrize("removed", ["app_tool/sub/data.txt", "app_tool/sub"])
+def test_an_archive_that_lost_a_file_its_record_lists_is_refused_before_anything_is_linked(
+        env: Env, tmp_path: Path, removed: str) -> None:
+    import shutil
+
+    archive = unzipped(APP, tmp_path / "a")
+    gone = archive / removed
+    shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
+    before = env.tree()
+
+    with pytest.raises(DamagedArchiveError, match=r"App_Tool 1\.0 in the cache is damaged: "
+                       r"app_tool/sub/data\.txt listed in its RECORD is missing"):
+        prepare_wheel(archive, env.scheme, python=env.python)
+
+    assert env.tree() == before
 
 
 def test_refuses_a_directory_that_is_not_an_unzipped_wheel(env: Env, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
+    from pyffin.api.resolution_cache import ResolutionCache
     from pyffin.api.session import Session
     from pyffin.api.target import Target
     from pyffin.cache import Cache, FileLock
@@ -483,18 +484,34 @@ class _Operation:
         self.session.configure(operations.spec_index_settings(spec))
         builds = self.lazy_sources(env).get()
         assert builds is not None  # an environment has an interpreter
-        resolved = operations.resolve(
-            self.session, spec, markers=env.markers, tags=env.tags, sources=builds,
-            options=resolve_options, cutoffs=cutoffs,
-            preferences=operations.installed_preferences(installed), upgrade=upgrade,
-            upgrade_packages=upgrade_packages, no_deps=no_deps, hash_mode=hash_mode)
-        entries = resolved.entries
+        preferences = operations.installed_preferences(installed)
+        kept = self._resolution_cache(env, spec, preferences, hash_mode=hash_mode,
+                                      no_deps=no_deps, resolve_options=resolve_options,
+                                      upgrade=upgrade, upgrade_packages=upgrade_packages,
+                                      cutoffs=cutoffs)
+        found = None if kept is None else kept.get()
+        if found is not None:
+            from pyffin.api.building import name_entries
+
+            # Kept only after a resolution of the same inputs, hash-checking mode's included,
+            # passed every check.
+            resolution = found[0]
+            entries = name_entries(spec.requirements, builds)  # named: nothing is built
+            source: IndexSource | None = None
+        else:
+            resolved = operations.resolve(
+                self.session, spec, markers=env.markers, tags=env.tags, sources=builds,
+                options=resolve_options, cutoffs=cutoffs, preferences=preferences,
+                upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
+                hash_mode=hash_mode)
+            resolution, entries, source = resolved.resolution, resolved.entries, resolved.source
+            if kept is not None:
+                kept.put(resolution, None)
         self._requested_extras = {
             entry.name: tuple(sorted(entry.extras)) for entry in entries
             if entry.name is not None and entry.extras}
-        wanted = operations.wanted(resolved.resolution,
+        wanted = operations.wanted(resolution,
                                    requested={entry.name for entry in entries if entry.name})
-        source = resolved.source
         result.resolved = len(wanted)
         result.timings["resolve"] = time.perf_counter() - started
         from pyffin.installer.plan import make_plan
@@ -505,7 +522,17 @@ class _Operation:
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
         result.planned = plan.to_install
         result.requested_extras = self._requested_extras
-        result.metadata = lambda wanted: _planned_metadata(source, wanted)
+        sources: list[IndexSource] = [] if source is None else [source]
+
+        def metadata(wanted: Wanted) -> CoreMetadata:
+            if not sources:  # a kept resolution: the package source is made when asked
+                sources.append(operations.index_source(
+                    self.session, spec, env.tags, no_binary=resolve_options.no_binary,
+                    only_binary=resolve_options.only_binary, no_build=resolve_options.no_build,
+                    exclude_newer=cutoffs, no_deps=no_deps, sources=builds, report=False))
+            return _planned_metadata(sources[0], wanted)
+
+        result.metadata = metadata
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
         result.audited = len(plan.kept)
         if self.change.dry_run or plan.is_noop:
@@ -529,6 +556,29 @@ class _Operation:
             result.timings["bytecode"] = time.perf_counter() - started
         return result
 
+
+    def _resolution_cache(self, env: Interpreter, spec: RequirementsSpec,
+                          preferences: Mapping[str, Version], *, hash_mode: bool,
+                          no_deps: bool, resolve_options: ResolveOptions, upgrade: bool,
+                          upgrade_packages: tuple[str, ...], cutoffs: ExcludeNewer | None
+                          ) -> ResolutionCache | None:
+        """The kept resolution of this install's inputs (see
+        :mod:`pyffin.api.resolution_cache`): what is installed is read by the resolution as
+        preferences only, so the preferences key it, with the environment's markers and tags
+        (the target's). ``--reinstall`` solves again, as ``--refresh`` does."""
+        if self.change.reinstall or self.change.reinstall_packages:
+            return None
+        from pyffin.api.resolution_cache import ResolutionCache
+        from pyffin.api.target import Target
+
+        build = self.build
+        return ResolutionCache.of(
+            self.session, spec, Target(dict(env.markers), tuple(env.tags), ""),
+            cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
+            upgrade_packages=upgrade_packages,
+            files=build.build_constraints if build is not None else (),
+            inputs=("install", resolve_options, no_deps, hash_mode, build, self.python_version,
+                    self.python_platform))
 
     def _run_lock(self, path: str, started: float, *, sync: bool, extras: Sequence[str],
                   all_extras: bool, groups: GroupSelection | None, options: ResolveOptions,

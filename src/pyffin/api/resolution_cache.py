@@ -1,5 +1,7 @@
 """The resolution cache: ``pip compile`` run again on unchanged inputs writes the resolution it
-made last time, without solving (``resolutions-v0``, see :class:`~pyffin.cache.CacheBucket`).
+made last time, without solving (``resolutions-v0``, see :class:`~pyffin.cache.CacheBucket`);
+``pip install`` and ``pip sync`` install it (their preferences are what the environment has
+installed, so a new environment is served what the last new one was).
 
 A kept resolution is found by a key made of everything that decides the answer: the
 requirements, constraints and overrides as read (with their origins, which the ``# via``

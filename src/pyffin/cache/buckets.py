@@ -50,8 +50,9 @@ class CacheBucket(enum.Enum):
         ``wheels-v0/<index>/<name>/<wheel-stem>.rec``: the parsed core metadata of one wheel
         (from its ``.metadata`` file, a range read or the full download) with its HTTP cache
         policy. ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].archive``: the id of the
-        unzipped wheel in ``archive-v0`` and the path and size of each of its files (checked
-        before it is used again); ``<wheel filename>``: a wheel kept after a full download
+        unzipped wheel in ``archive-v0`` and the path and size of each of its files (each
+        stat'ed before a fetch reuses it; an install lists the archive instead, see
+        ``pyffin.installer.link``); ``<wheel filename>``: a wheel kept after a full download
         (to read its metadata, or by ``pip download`` and ``pip wheel``).
         Wheels from a ``--find-links`` page use ``url/<hash(page)>`` in place of ``<index>``;
         local wheels ``path/<hash(path)>``, with their metadata valid while the file's size and
@@ -111,7 +112,9 @@ class CacheBucket(enum.Enum):
     RESOLUTIONS = (
         "resolutions-v0",
         (),
-        """Resolutions kept by ``pip compile``, to write the same output again without solving.
+        """Resolutions kept by ``pip compile``, to write the same output again without solving,
+        and by ``pip install`` and ``pip sync``, to install it again (their preferences, in the
+        key, are the versions the environment has installed).
 
         ``resolutions-v0/<hash(inputs)[:2]>/<hash(inputs)>.rec``: one resolution (every pin
         with its chosen file, ``# via`` sources and hashes) keyed by everything that decides

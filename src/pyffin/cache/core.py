@@ -345,13 +345,15 @@ class Cache:
         pointer.write(encode_pointer(archive_id, files))
         return target
 
-    def archive(self, pointer: CacheEntry) -> Path | None:
+    def archive(self, pointer: CacheEntry, *, check: bool = True) -> Path | None:
         """The archive ``pointer`` names, or ``None`` if the pointer or the archive is gone,
-        or the archive lacks a file it had when it was made, or holds it at another size (a
-        file deleted or truncated since: the caller unzips the wheel again).
+        or (``check``) the archive lacks a file it had when it was made, or holds it at
+        another size (a file deleted or truncated since: the caller unzips the wheel again).
 
         The check is one ``stat`` per file, the cheapest that still catches a deleted or
-        truncated file: no file is read (``pyffin cache verify`` hashes them all).
+        truncated file: no file is read (``pyffin cache verify`` hashes them all). Without
+        it, the caller checks what it uses (an install lists the archive to link it, and
+        finds a deleted file then, before linking: see :mod:`pyffin.installer.link`).
         """
         data = pointer.read()
         if data is None:
@@ -363,6 +365,8 @@ class Cache:
             return None
         archive_id, files = parsed
         path = self.bucket(CacheBucket.ARCHIVE) / archive_id
+        if not check:
+            return path if os.path.isdir(path) else None
         problem = check_files(path, files)
         if problem is not None:
             if problem != MISSING_ARCHIVE:

@@ -21,13 +21,14 @@ PYPI_SIMPLE_URL = "https://pypi.org/simple"
 def digest(text: str, size: int = 16) -> str:
     """A stable key of ``size`` hex digits (at most 64) for ``text``: the same on every
     platform and Python version."""
-    hexdigest: str = _sha256(text.encode("utf-8")).hexdigest()
+    hexdigest: str = sha256(text.encode("utf-8")).hexdigest()
     return hexdigest[:size]
 
 
-def _sha256(data: bytes) -> Any:
+def sha256(data: bytes) -> Any:
     """SHA-256 from CPython's own module where there is one: :mod:`hashlib` loads OpenSSL,
-    whose start-up costs a warm command about 2 ms, more than it ever hashes here."""
+    whose start-up costs a warm command about 2 ms, more than it ever hashes here (keys, and
+    the few small files an install writes)."""
     try:
         from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]  # <= 3.11
     except ImportError:

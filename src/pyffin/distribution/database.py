@@ -114,8 +114,9 @@ class WheelDatabase:
                                 f"{stem}.archive")
 
     def cached(self, page: ProjectPage, file: IndexFile) -> Path | None:
-        """The unzipped wheel if the cache has it."""
-        return self.cache.archive(self.pointer(page, file))
+        """The unzipped wheel if the cache has it, its files unchecked: the install that
+        asks lists them (see :meth:`pyffin.cache.Cache.archive`)."""
+        return self.cache.archive(self.pointer(page, file), check=False)
 
     # ------------------------------------------------------------------------------ fetch
     def fetch(self, page: ProjectPage, file: IndexFile, *, required_hashes: Sequence[str] = (),

@@ -9,6 +9,11 @@ class InstallError(PyffinError):
     """A distribution could not be installed; the message names it and the file at fault."""
 
 
+class DamagedArchiveError(InstallError):
+    """The unzipped wheel in the cache lacks a file its RECORD lists (deleted since it was
+    unzipped): found before anything is linked, so the caller can unzip it again."""
+
+
 class UninstallError(PyffinError):
     """A distribution could not be (safely) uninstalled; the message names it and says why."""
 

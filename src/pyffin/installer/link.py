@@ -25,14 +25,15 @@ from typing import TYPE_CHECKING, Literal
 from pyffin import log
 from pyffin.errors import NotSupportedError
 from pyffin.installer import debris, scripts
-from pyffin.installer.errors import InstallError
+from pyffin.installer.errors import DamagedArchiveError, InstallError
 from pyffin.installer.installed import InstalledDistribution
 from pyffin.models.names import is_valid_name
 from pyffin.models.wheel import (
     DATA_KEYS,
     RecordEntry,
+    encode_digest,
     format_record,
-    hash_bytes,
+    format_record_line,
     hash_file,
     parse_record,
     read_headers,
@@ -191,12 +192,12 @@ class _Install:
         wheel = read_headers(_read(info_dir, "WHEEL"), ["root-is-purelib"])
         purelib = wheel.get("root-is-purelib", "").lower() == "true"
         self.root = os.fspath(scheme.purelib if purelib else scheme.platlib)
-        self.source_record = {
-            e.path: e for e in parse_record(_read(info_dir, "RECORD"),
-                                            source=f"{info_dir}/RECORD", error=InstallError)
-        }
+        #: The archive's RECORD lines by path (see :func:`_record_lines`).
+        self.source_record = _record_lines(_read(info_dir, "RECORD"), f"{info_dir}/RECORD")
         self.linker = _Linker(link_mode, debris.directories(scheme))
-        #: (path in the archive, path for RECORD) of every linked file.
+        #: The root payload linked (each file at the path it has in the archive).
+        self.linked_payload: list[str] = []
+        #: (path in the archive, path for RECORD) of every other linked file.
         self.linked: list[tuple[str, str]] = []
         #: RECORD entries of written (not linked) files.
         self.written: list[RecordEntry] = []
@@ -204,6 +205,8 @@ class _Install:
         self.entry_points: list[scripts.EntryPointScript] = []
         self.launchers: list[tuple[str, bytes]] = []
         self.data_keys: list[str] = []
+        #: The root payload's directories and files (see :meth:`read_payload`).
+        self.payload: tuple[list[str], list[str]] = ([], [])
 
     @property
     def label(self) -> str:
@@ -219,6 +222,53 @@ class _Install:
                           for entry in self.entry_points]
         self.data_keys = self.read_data_keys(os.path.join(self.archive, self.data_name))
         self.check_reserved_scripts()
+        self.payload = self.read_payload()
+
+    def read_payload(self) -> tuple[list[str], list[str]]:
+        """The directories and files (``/``-separated, relative) of the archive's root
+        payload, which :meth:`run` links into the root in one tight loop, listed now, before
+        the environment is touched: a file that is not a regular file is refused, and a file
+        RECORD lists that the archive lacks raises :class:`DamagedArchiveError`.
+
+        This is the install's check of the archive (its pointer's list is not stat'ed file by
+        file: that costs a ``stat`` per file of every wheel of every warm install): the
+        listing, which linking needs anyway, shows every file deleted from the archive, or
+        removed with its directory, since it was unzipped. A file changed in place (through
+        a hard link in an environment, say) is not seen here; ``pyffin cache verify`` hashes
+        every file."""
+        dirs: list[str] = []
+        files: list[str] = []
+        others: list[str] = []  # the dist-info's and .data's files: listed for the check only
+        skip = (self.dist_info, self.data_name)
+        pending = [("", self.archive)]
+        while pending:
+            rel, path = pending.pop()
+            with os.scandir(path) as it:
+                for entry in it:
+                    name = rel + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if rel or entry.name not in skip:
+                            dirs.append(name)
+                        pending.append((name + "/", entry.path))
+                    elif not entry.is_file(follow_symlinks=False):
+                        raise InstallError(f"cannot install {self.label}: {entry.path} in the "
+                                           "unzipped wheel is not a regular file")
+                    elif name.startswith(skip) and name.partition("/")[0] in skip:
+                        others.append(name)
+                    else:
+                        files.append(name)
+        found = set(files)
+        found.update(others)
+        missing = [path for path in self.source_record if path not in found]
+        if missing:
+            shown = ", ".join(sorted(missing)[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            raise DamagedArchiveError(
+                f"the unzipped wheel of {self.label} in the cache is damaged: {shown}{more} "
+                f"listed in its RECORD is missing ({self.archive})")
+        dirs = [d for d in dirs if d.partition("/")[0] not in skip]
+        dirs.sort()  # parents first
+        return dirs, files
 
     def check_reserved_scripts(self) -> None:
         """Refuse scripts that would replace the environment's interpreter (``bin/python``)
@@ -249,17 +299,7 @@ class _Install:
 
     def run(self, installer: str, requested: bool,
             direct_url: Mapping[str, object] | None) -> InstalledDistribution:
-        self.linker.ensure_dir(self.root)
-        with os.scandir(self.archive) as it:
-            top = sorted(it, key=lambda e: e.name)
-        for entry in top:
-            if entry.name in (self.dist_info, self.data_name):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                self.link_tree(entry.path, os.path.join(self.root, entry.name),
-                               entry.name + "/", entry.name + "/")
-            else:
-                self.link_file(entry, os.path.join(self.root, entry.name), entry.name, entry.name)
+        self.link_payload(*self.payload)
         for key in self.data_keys:
             self.install_data(self.data_name, key)
         if self.launchers:
@@ -272,8 +312,7 @@ class _Install:
     def read_entry_points(self) -> list[scripts.EntryPointScript]:
         path = os.path.join(self.archive, self.dist_info, "entry_points.txt")
         try:
-            with open(path, "rb") as f:
-                text = f.read().decode("utf-8")
+            text = _read_file(path).decode("utf-8")
         except FileNotFoundError:
             return []
         except UnicodeDecodeError as e:
@@ -294,19 +333,64 @@ class _Install:
         return [entry.name for entry in entries]
 
     # ------------------------------------------------------------------------------ payload
+    def link_payload(self, dirs: list[str], files: list[str]) -> None:
+        """Link the root payload listed by :meth:`read_payload`: the hot loop of an install
+        (one pass per file of every wheel), one ``mkdir`` per directory and one ``link`` per
+        file; the linker's general path takes what a link refuses (a file in the way,
+        another link mode, a file system that cannot hardlink)."""
+        linker = self.linker
+        root = self.root
+        linker.ensure_dir(root)
+        src, dst = self.archive + os.sep, root + os.sep
+        if os.sep != "/":
+            dirs = [d.replace("/", os.sep) for d in dirs]
+        for directory in dirs:
+            linker.ensure_dir(dst + directory)
+        fast = linker.fast
+        for name in files:
+            local = name if os.sep == "/" else name.replace("/", os.sep)
+            if fast is None:
+                linker.place(src + local, dst + local)
+                continue
+            try:
+                fast(src + local, dst + local)
+            except OSError as e:
+                linker.refused(src + local, dst + local, e)
+                fast = linker.fast  # None once hardlinking gave way to copying
+        self.linked_payload = files
+
     def link_tree(self, src_dir: str, dst_dir: str, archive_rel: str, record_rel: str) -> None:
         """Link every file below ``src_dir`` into ``dst_dir``; ``archive_rel``/``record_rel``
-        are the directory's paths (ending in ``/``) in the archive's and the new RECORD."""
-        self.linker.ensure_dir(dst_dir)
+        are the directory's paths (ending in ``/``) in the archive's and the new RECORD.
+
+        The hot loop of an install (one pass per file of every wheel): a directory entry's
+        type comes with its listing, and a file costs one ``link`` call and one append; the
+        linker's general path takes what that call refuses (a file in the way, another
+        link mode, a file system that cannot hardlink)."""
+        linker = self.linker
+        linker.ensure_dir(dst_dir)
+        fast = linker.fast
+        linked = self.linked.append
         subdirs = []
         with os.scandir(src_dir) as it:
             for entry in it:
                 if entry.is_dir(follow_symlinks=False):
                     subdirs.append(entry)
+                    continue
+                name = entry.name
+                if not entry.is_file(follow_symlinks=False):
+                    raise InstallError(f"cannot install {self.label}: {entry.path} in the "
+                                       "unzipped wheel is not a regular file")
+                dst = dst_dir + os.sep + name
+                if fast is None:
+                    linker.place(entry.path, dst)
                 else:
-                    name = entry.name
-                    self.link_file(entry, dst_dir + os.sep + name, archive_rel + name,
-                                   record_rel + name)
+                    try:
+                        fast(entry.path, dst)
+                    except OSError as e:
+                        linker.refused(entry.path, dst, e)
+                        fast = linker.fast
+                linked((archive_rel + name, record_rel + name))
         for entry in subdirs:
             name = entry.name
             self.link_tree(entry.path, dst_dir + os.sep + name, archive_rel + name + "/",
@@ -314,6 +398,7 @@ class _Install:
 
     def link_file(self, entry: os.DirEntry[str], dst: str, archive_rel: str,
                   record_rel: str) -> None:
+        """Link one file (see :meth:`link_tree` for the hot loop)."""
         if not entry.is_file(follow_symlinks=False):
             raise InstallError(f"cannot install {self.label}: {entry.path} in the unzipped "
                                "wheel is not a regular file")
@@ -396,18 +481,28 @@ class _Install:
             extra.append(("direct_url.json", json.dumps(dict(direct_url)).encode("utf-8")))
         for name, data in extra:
             _write_new(os.path.join(temp, name), data, 0o644)
-            self.written.append(RecordEntry(rel + name, hash_bytes(data), len(data)))
-        entries = []
+            self.written.append(RecordEntry(rel + name, _hash_bytes(data), len(data)))
+        # A file linked to the path it has in the archive keeps the archive's RECORD line
+        # as it is (most are): no line is parsed or formatted again.
+        source_record = self.source_record
+        lines = [source_record.get(name) or "" for name in self.linked_payload]
+        if "" in lines:  # an archive not made by unzip_wheel: hash what RECORD lacks
+            lines = [line or format_record_line(name, *hash_file(os.path.join(self.archive,
+                                                                              name)))
+                     for name, line in zip(self.linked_payload, lines, strict=True)]
         for archive_rel, record_rel in self.linked:
-            source = self.source_record.get(archive_rel)
-            if source is not None and source.hash is not None and source.size is not None:
-                entries.append(RecordEntry(record_rel, source.hash, source.size))
-            else:  # an archive not made by unzip_wheel: hash the file
+            line = source_record.get(archive_rel)
+            if line is None:  # an archive not made by unzip_wheel: hash the file
                 digest, size = hash_file(os.path.join(self.archive, archive_rel))
-                entries.append(RecordEntry(record_rel, digest, size))
-        entries.extend(self.written)
-        entries.append(RecordEntry(rel + "RECORD", None, None))
-        _write_new(os.path.join(temp, "RECORD"), format_record(entries), 0o644)
+                lines.append(format_record_line(record_rel, digest, size))
+            elif archive_rel == record_rel:
+                lines.append(line)
+            else:
+                _, kept_digest, kept_size = line.rsplit(",", 2)
+                lines.append(format_record_line(record_rel, kept_digest, int(kept_size)))
+        written = [*self.written, RecordEntry(rel + "RECORD", None, None)]
+        data = "".join(lines).encode("utf-8", "surrogateescape") + format_record(written)
+        _write_new(os.path.join(temp, "RECORD"), data, 0o644)
 
     # -------------------------------------------------------------------------------- helpers
     def write(self, dst: str, data: bytes, *, executable: bool) -> None:
@@ -417,7 +512,7 @@ class _Install:
             _write_new(dst, data, mode)
         except FileExistsError:
             self.linker.replace(dst, lambda tmp: _write_new(tmp, data, mode))
-        self.written.append(RecordEntry(self.record_path(dst), hash_bytes(data), len(data)))
+        self.written.append(RecordEntry(self.record_path(dst), _hash_bytes(data), len(data)))
 
     def record_dir(self, path: str) -> str:
         """The directory ``path`` as a RECORD path prefix: ``""`` or ``"rel/"``."""
@@ -440,6 +535,9 @@ class _Linker:
             "hardlink": self.hardlink, "copy": _copy, "clone": self.clone,
             "symlink": os.symlink,
         }[mode]
+        #: ``os.link`` while hardlinking works (the hot loop calls it directly, and hands
+        #: anything it refuses to :meth:`place`), else ``None``.
+        self.fast: Callable[[str, str], None] | None = os.link if mode == "hardlink" else None
         #: Target directories known to exist.
         self.created: set[str] = set()
         #: Targets that existed and were replaced.
@@ -466,6 +564,13 @@ class _Linker:
                 raise InstallError(f"cannot install {dst}: a directory is in the way") from None
             self.replace(dst, lambda tmp: self.op(src, tmp))
 
+    def refused(self, src: str, dst: str, error: OSError) -> None:
+        """Place ``src`` at ``dst`` after :attr:`fast` refused with ``error``."""
+        if error.errno in _NO_HARDLINK:
+            self.no_hardlink(src, dst, error)
+        else:
+            self.place(src, dst)
+
     def replace(self, dst: str, create: Callable[[str], None]) -> None:
         """Replace the existing file ``dst`` atomically by what ``create`` makes at a temporary
         name: at the top of its scheme directory, where a sweep finds it if we die."""
@@ -486,9 +591,16 @@ class _Linker:
         except OSError as e:
             if e.errno not in _NO_HARDLINK:
                 raise
-            if e.errno != errno.EMLINK:  # EMLINK: only this file has too many links
-                log.warn_once(_HARDLINK_FALLBACK, key="hardlink-fallback")
-                self.op = _copy
+            self.no_hardlink(src, dst, e)
+
+    def no_hardlink(self, src: str, dst: str, error: OSError) -> None:
+        """Copy where a hardlink is refused with ``error`` (one of :data:`_NO_HARDLINK`)."""
+        if error.errno != errno.EMLINK:  # EMLINK: only this file has too many links
+            log.warn_once(_HARDLINK_FALLBACK, key="hardlink-fallback")
+            self.op = _copy
+            self.fast = None
+            self.place(src, dst)
+        else:
             _copy(src, dst)
 
     def clone(self, src: str, dst: str) -> None:
@@ -595,6 +707,29 @@ def _remove_tree(path: str) -> None:
         remove(Path(path))
 
 
+def _record_lines(data: bytes, source: str) -> dict[str, str]:
+    """The lines (ending in a newline) of the RECORD ``data`` that give a hash and a size, by
+    path; lines that need the :mod:`csv` module (quoted paths) are parsed and written again.
+    A malformed RECORD raises :class:`InstallError` naming ``source``."""
+    found: dict[str, str] = {}
+    odd = False
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        fields = line.rsplit(",", 2)
+        if '"' in line or len(fields) != 3 or not fields[0]:
+            odd = odd or bool(line.strip())
+            continue
+        path, digest, size = fields
+        if digest and size.isdigit():
+            found[path] = line + "\n"
+        elif size and not size.isdigit():
+            odd = True
+    if odd:  # rare: read it the slow way, which says what is wrong
+        for entry in parse_record(data, source=source, error=InstallError):
+            if entry.hash and entry.size is not None:
+                found[entry.path] = format_record_line(entry.path, entry.hash, entry.size)
+    return found
+
+
 def _names(directory: str) -> list[str]:
     try:
         return os.listdir(directory)
@@ -611,10 +746,30 @@ def _find_dist_info(archive: str) -> str:
     return found[0]
 
 
+def _hash_bytes(data: bytes) -> str:
+    """The RECORD hash field of a file the install writes (small: no OpenSSL, see
+    :func:`pyffin.cache.keys.sha256`)."""
+    from pyffin.cache.keys import sha256
+
+    return "sha256=" + encode_digest(sha256(data).digest())
+
+
 def _read(directory: str, name: str) -> bytes:
     path = os.path.join(directory, name)
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return _read_file(path)
     except FileNotFoundError:
         raise InstallError(f"{path} is missing; the unzipped wheel is incomplete") from None
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of the file at ``path``, read with plain system calls: ``open()`` adds an
+    ``fstat``, an ``ioctl`` and a ``lseek`` to each of the few files of every wheel read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 18):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
