@@ -313,6 +313,41 @@ def test_a_lock_is_made_by_solving(tmp_path: Path, index: IndexServer, solves: S
 
 
 # ------------------------------------------------------------------------ install and sync
+def test_a_universal_resolution_is_kept_apart_and_never_outlives_its_inputs(
+        tmp_path: Path, index: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    universal = []
+    original = operations.resolve_universal
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        universal.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "resolve_universal", counted)
+    (tmp_path / "requirements.in").write_text("app\n")
+    out = tmp_path / "requirements.txt"
+    first = compile_(tmp_path, index, "--universal", "-o", out)
+    written = out.read_bytes()
+    out.unlink()
+    index.reset_counts()
+    second = compile_(tmp_path, index, "--universal", "-o", out)
+    assert len(universal) == 1 and index.count() == 0
+    assert out.read_bytes() == written and second.stdout == first.stdout
+    # Not the answer of a plain compile of the same inputs, nor of another Python range.
+    compile_(tmp_path, index)
+    assert solves.count == 1
+    compile_(tmp_path, index, "--universal", "--python-version", "3.12")
+    assert len(universal) == 2
+    # The output file's pins (with their markers) are preferences: solved once with them.
+    compile_(tmp_path, index, "--universal", "-o", out)
+    compile_(tmp_path, index, "--universal", "-o", out)
+    assert len(universal) == 3
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    assert "lib==2.0" in compile_(tmp_path, index, "--universal", "--refresh").stdout
+    assert "lib==2.0" in compile_(tmp_path, index, "--universal").stdout
+    assert len(universal) == 5
+
+
 def new_venv(tmp_path: Path, name: str) -> Path:
     env = tmp_path / name
     assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",

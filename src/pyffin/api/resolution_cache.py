@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pyffin.client.cached import Dependency
     from pyffin.requirements import RequirementsSpec
     from pyffin.resolver import Resolution
+    from pyffin.resolver.universal import UniversalResolution
 
 #: ``(dependencies, pickled resolution, hashes)``: what the resolution was made from (see
 #: :data:`~pyffin.client.cached.Dependency`), the :class:`~pyffin.resolver.Resolution`
@@ -112,9 +113,10 @@ class ResolutionCache:
                 registry.cached.note_local(path, stamp(path))
         return cls(session, text, preferences, output_file=output_file)
 
-    def get(self) -> tuple[Resolution, dict[str, list[str]] | None] | None:
-        """The kept resolution and hashes, if what they were made from is unchanged and fresh;
-        else ``None``."""
+    def get(self) -> tuple[Any, dict[str, list[str]] | None] | None:
+        """The kept resolution (of the type :meth:`put` was given: a
+        :class:`~pyffin.resolver.Resolution`, or a universal one for a key that says so) and
+        hashes, if what they were made from is unchanged and fresh; else ``None``."""
         stored: Any = self.entry.read_record(
             lambda data: codec.loads(data, RESOLUTION_SCHEMA, RESOLUTION_VERSION))
         if stored is None:
@@ -131,11 +133,17 @@ class ResolutionCache:
         self.kept = [tuple(d) for d in dependencies]
         return resolution, hashes
 
-    def put(self, resolution: Resolution, hashes: dict[str, list[str]] | None) -> bool:
+    def put(self, resolution: Resolution | UniversalResolution,
+            hashes: dict[str, list[str]] | None) -> bool:
         """Keep ``resolution`` with what it was made from, when all of it is on file and every
         package comes from an index; whether it was kept."""
-        if any(package.dist is None or package.dist.direct is not None or package.url
-               for package in resolution):
+        from pyffin.resolver.universal import UniversalResolution
+
+        if isinstance(resolution, UniversalResolution):
+            if any(pin.url is not None for pin in resolution.pins):
+                return False
+        elif any(package.dist is None or package.dist.direct is not None or package.url
+                 for package in resolution):
             return False
         cached = self.session.registry.cached
         dependencies = cached.dependencies()
@@ -156,13 +164,13 @@ class ResolutionCache:
         data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
             dependencies, pickle.dumps(resolution, protocol=5), hashes))
         self.entry.write(data)
-        pins = resolution.pins()
-        if self.output_file and pins != self.preferences:
+        self.kept = dependencies
+        if self.output_file and not isinstance(resolution, UniversalResolution) \
+                and (pins := resolution.pins()) != self.preferences:
             # The output file will hold these pins, and the next run prefers them: every one
             # can be chosen (together they are this solution), so that run resolves to this
             # same resolution. Kept for it too, it needs not solve once more to learn so.
             self._entry(pins).write(data)
-        self.kept = dependencies
         return True
 
     def witnesses(self) -> list[tuple[str, tuple[int, ...] | None, float | None]] | None:

@@ -345,8 +345,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
         no_binary=tuple(no_binary), no_build=no_build)
     if universal:
         return _compile_universal(
-            session, spec, target, interpreter, lazy, cutoffs, started,
-            python_version=python_version, environments=environments,
+            session, spec, target, interpreter, lazy, cutoffs, started, build,
+            python_version=python_version, python_platform=python_platform,
+            environments=environments,
             required_environments=required_environments, options=options, upgrade=upgrade,
             upgrade_packages=upgrade_packages, no_deps=no_deps,
             preferences_from=preferences_from, generate_hashes=generate_hashes,
@@ -397,8 +398,9 @@ def _witnesses(kept: ResolutionCache | None,
 
 def _compile_universal(
     session: Session, spec: RequirementsSpec, target: Target, interpreter: Interpreter | None,
-    lazy: LazySources, cutoffs: ExcludeNewer | None, started: float, *,
-    python_version: str | None, environments: Sequence[str],
+    lazy: LazySources, cutoffs: ExcludeNewer | None, started: float,
+    build: BuildOptions | None, *, python_version: str | None, python_platform: str | None,
+    environments: Sequence[str],
     required_environments: Sequence[str], options: ResolveOptions, upgrade: bool,
     upgrade_packages: Iterable[str], no_deps: bool, preferences_from: str | Path | None,
     generate_hashes: bool, output_format: OutputFormat,
@@ -408,17 +410,36 @@ def _compile_universal(
     checked against the target."""
     from pyffin.api import operations
     from pyffin.api import universal as universal_module
+    from pyffin.api.resolution_cache import ResolutionCache
 
     requires_python = universal_module.requires_python(python_version, interpreter)
     session.configure(operations.spec_index_settings(spec))
+    preferences = () if upgrade else universal_module.pinned_preferences(preferences_from)
+    current = interpreter.markers if interpreter is not None else None
+    upgrade_packages = tuple(upgrade_packages)
+    # Kept as a plain compile's is, keyed by what only a universal resolution reads: the
+    # Python range, the environments, the output file's pins with their markers (so no second
+    # record for its own pins: the next run with that file solves once more and keeps that).
+    kept = None if output_format == "pylock.toml" else ResolutionCache.of(
+        session, spec, target, cutoffs=cutoffs, preferences={}, upgrade=upgrade,
+        upgrade_packages=upgrade_packages,
+        files=build.build_constraints if build is not None else (),
+        inputs=("universal", requires_python, tuple(environments),
+                tuple(required_environments), preferences,
+                None if current is None else sorted(current.items()), options, no_deps,
+                generate_hashes, build, python_version, python_platform))
+    found = None if kept is None else kept.get()
+    if found is not None:
+        assert session.index_settings is not None
+        return CompileResult(found[0], target, spec, found[1], session.index_settings,
+                             time.perf_counter() - started, tuple(spec.sources),
+                             interpreter=interpreter, kept=_witnesses(kept))
     builds = lazy.get()
     resolved = operations.resolve_universal(
         session, spec, requires_python=requires_python, environments=environments,
         required_environments=required_environments, tags=target.tags, sources=builds,
-        options=options, cutoffs=cutoffs,
-        preferences=() if upgrade else universal_module.pinned_preferences(preferences_from),
-        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
-        current=interpreter.markers if interpreter is not None else None)
+        options=options, cutoffs=cutoffs, preferences=preferences,
+        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps, current=current)
     source = resolved.source
     result = universal_module.pin_git_commits(resolved.resolution, source)
     hashes = None
@@ -426,6 +447,8 @@ def _compile_universal(
         hashes = universal_module.hashes(
             result, lambda name, version: _release_hashes(
                 source, name, version, source.files(name, version).best))
+    if kept is not None:
+        kept.put(result, hashes)
     lock = None
     if output_format == "pylock.toml":
         # The environments are known when given; each package's marker says where it is
@@ -435,7 +458,8 @@ def _compile_universal(
                      environments=tuple(environments) or None, dependencies=False)
     assert session.index_settings is not None
     return CompileResult(result, target, spec, hashes, session.index_settings,
-                         time.perf_counter() - started, tuple(spec.sources), lock)
+                         time.perf_counter() - started, tuple(spec.sources), lock,
+                         interpreter=interpreter, kept=_witnesses(kept))
 
 
 def _pin_git_commits(resolution: Resolution) -> Resolution:

@@ -17,14 +17,15 @@ file and prints what the first run printed (the elapsed time of the summary its 
 nothing else of pyffin.
 
 The output file: the replay holds when it is absent and was absent before the recorded run,
-or holds exactly what the replay writes (its pins are the ones that answer came from), or
-exactly what it held before the recorded run (the same preferences). Anything else may be
-other preferences: the command runs. It is written as the command writes it
+or holds exactly what the replay writes (its pins are the ones that answer came from; not
+for ``--universal``, whose preferences carry markers and whose kept resolutions are keyed by
+them), or exactly what it held before the recorded run (the same preferences). Anything else
+may be other preferences: the command runs. It is written as the command writes it
 (:func:`pyffin.fs.write_user_file`: through links, atomically).
 
 Never recorded: what the resolution cache does not keep (``--refresh``, ``--upgrade``, ``-P``,
-``--no-cache``, a relative ``--exclude-newer``, direct references, a ``pylock.toml`` output,
-``--universal``), a run that printed a warning, ``-v``, requirements read from standard input,
+``--no-cache``, a relative ``--exclude-newer``, direct references, a ``pylock.toml`` output),
+a run that printed a warning, ``-v``, requirements read from standard input,
 a project or script source (``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``*.py``) or a
 dependency group, a ``--python`` looked up on ``PATH`` (or the default interpreter found
 there), an output file that is not a regular file, and files that changed a moment before the
@@ -50,10 +51,10 @@ if TYPE_CHECKING:
 _DIRECTORY = "compile"
 _MAGIC = b"PYFFIN-COMPILE 1 "
 #: The record format: changing it makes every record a miss.
-_KIND = "compile 1"
-#: ``(key, stamps, entries, output, written, before, absent, stdout, notes, count)``: see
-#: :func:`remember`.
-_SIZE = 10
+_KIND = "compile 2"
+#: ``(key, stamps, entries, output, written, before, absent, stdout, notes, count, own)``:
+#: see :func:`remember`.
+_SIZE = 11
 _REGULAR = 0o100000  # stat.S_IFREG (the stat module is not worth importing here)
 _FORMAT = 0o170000   # stat.S_IFMT
 
@@ -72,7 +73,7 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
     record = records.read(root, _DIRECTORY, key, _MAGIC, _SIZE)
     if record is None:
         return None
-    _key, stamps, entries, output, written, before, absent, stdout, notes, count = record
+    _key, stamps, entries, output, written, before, absent, stdout, notes, count, own = record
     assert isinstance(written, bytes) and isinstance(stdout, str) and isinstance(count, int)
     if not records.holds(stamps) or not _entries_hold(entries):  # type: ignore[arg-type]
         return None
@@ -80,7 +81,7 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
         assert isinstance(output, str)
         current = _output(output)
         if current is False or (current is None and not absent) or \
-                (current is not None and current != written and current != before):
+                (current is not None and current != before and not (own and current == written)):
             return None
         from pyffin.errors import PyffinError
         from pyffin.fs import write_user_file
@@ -210,7 +211,7 @@ def _remember(args: argparse.Namespace, ctx: Context, result: CompileResult, bef
     assert result.kept is not None
     records.write(root, _DIRECTORY, key, _MAGIC, (
         key, stamps, result.kept, output, written or b"", before.data, before.absent, stdout,
-        None if args.quiet else tuple(notes), len(result.resolution)))
+        None if args.quiet else tuple(notes), len(result.resolution), not args.universal))
     return True
 
 
@@ -218,7 +219,7 @@ def _recordable(args: argparse.Namespace, result: CompileResult) -> bool:
     """Whether the run was an ordinary one a replay can repeat word for word."""
     if sys.platform == "win32" or not hasattr(args, "started_ns") or result.kept is None:
         return False
-    if args.verbose or args.upgrade or args.upgrade_package or args.universal:
+    if args.verbose or args.upgrade or args.upgrade_package:
         return False
     if args.group or args.only_group or args.all_groups:
         return False  # read from a pyproject.toml
