@@ -25,7 +25,7 @@ PACKAGE = SRC / "pyffin"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("pyffin.errors",),
     ("pyffin.log",),
-    ("pyffin.records",),
+    ("pyffin.records", "pyffin._record_inits"),
     ("pyffin._version",),
     ("pyffin.toml",),
     ("pyffin.interrupt",),

@@ -165,3 +165,36 @@ def test_records_of_one_shape_share_one_compiled_init(monkeypatch: pytest.Monkey
         Second()  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="alpha"):
         First(1, alpha=2)  # type: ignore[misc]
+
+
+def test_the_usual_shapes_come_compiled_with_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Compiling a template at start-up cost a warm command ~3 ms: the shapes up to
+    # PRECOMPILED_FIELDS are read from pyffin._record_inits' bytecode; a larger one is compiled.
+    from pathlib import Path
+
+    import pyffin.records
+
+    generated = Path(pyffin.records.__file__).with_name("_record_inits.py")
+    assert generated.read_text(encoding="utf-8") == pyffin.records.render_record_inits(), \
+        "stale src/pyffin/_record_inits.py: regenerate it (see render_record_inits)"
+    compiled: list[str] = []
+    real = compile
+
+    def counted(source: str, *args: object, **kwargs: object) -> object:
+        compiled.append(source)
+        return real(source, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pyffin.records, "compile", counted, raising=False)
+    monkeypatch.setattr(pyffin.records, "_init_codes", {})
+    small = record(type("Small", (), {"__annotations__": {"a": "int", "b": "int"}, "b": 2}))
+    assert compiled == []
+    assert small(1) == small(a=1, b=2) and small(1, 3).b == 3
+    with pytest.raises(TypeError, match=r"__init__\(\) missing .* 'a'"):
+        small()
+    count = pyffin.records.PRECOMPILED_FIELDS + 1
+    fields = {f"f{i}": "int" for i in range(count)}
+    large = record(type("Large", (), {"__annotations__": fields}))
+    assert len(compiled) == 1
+    assert large(*range(count)).f24 == 24
+    with pytest.raises(AttributeError, match="frozen"):
+        large(*range(count)).f0 = 1

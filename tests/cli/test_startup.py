@@ -87,6 +87,28 @@ def test_a_warm_compile_imports_nothing_heavy(index: IndexServer, tmp_path: Path
     assert loaded(args) == []
 
 
+#: What a warm compile or install has no use for either: the lock file modules (it only checks
+#: file names against PEP 751's) and the pyenv shim reader (its interpreter is a binary).
+UNUSED = ("pyffin.models.pylock", "pyffin.requirements.pylock", "pyffin.api.locked",
+          "pyffin.interpreter.pyenv")
+
+
+def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServer,
+                                                                 tmp_path: Path) -> None:
+    import shutil
+
+    (tmp_path / "r.in").write_text("app\n")
+    args: list[str | Path] = ["pip", "compile", tmp_path / "r.in", "-q", "--index-url",
+                              index.index_url, "--cache-dir", tmp_path / "cache",
+                              "-o", tmp_path / "r.txt", "--python", sys.executable]
+    assert pyffin(*args).returncode == 0  # cold: fills the cache
+    # The resolution cache misses (as when a requirement is added): the solver runs again on
+    # the cached pages and metadata.
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
+    assert loaded(args, (*HEAVY, *UNUSED)) == []
+    assert "app==1.0" in (tmp_path / "r.txt").read_text()
+
+
 def test_a_noop_sync_imports_nothing_heavy(index: IndexServer, tmp_path: Path) -> None:
     env = tmp_path / "env"
     assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
@@ -136,7 +158,7 @@ def test_a_warm_install_into_a_new_environment_imports_nothing_heavy(
 
     assert pyffin(*install(tmp_path / "first")).returncode == 0  # cold: fills the cache
     # The kept resolution is installed: no solver, and the wheels are linked from the cache.
-    assert loaded(install(tmp_path / "second"), (*HEAVY, *SOLVER)) == []
+    assert loaded(install(tmp_path / "second"), (*HEAVY, *SOLVER, *UNUSED)) == []
 
 
 #: The resolver's modules that a kept resolution has no use for.

@@ -688,7 +688,7 @@ def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],
     """The ``pylock.toml`` among ``sources``, if one is: it must come alone (as uv: a lock is
     installed as it is, so nothing may be added to it or constrain it); ``--group`` names its
     dependency groups, not a ``pyproject.toml``'s."""
-    from pyffin.models.pylock import is_pylock_filename
+    from pyffin.models.files import is_pylock_filename
 
     locks = [os.fspath(s) for s in sources if is_pylock_filename(Path(s).name)]
     if not locks:

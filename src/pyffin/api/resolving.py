@@ -40,7 +40,7 @@ def choose_output_format(given: str | None, output_file: str | os.PathLike[str] 
     """``--format``, else what the output file's name says (as uv: ``*.toml`` is a lock
     file). A lock must be named ``pylock.toml`` or ``pylock.NAME.toml`` (PEP 751), and a file
     so named holds nothing but a lock."""
-    from pyffin.models.pylock import is_pylock_filename
+    from pyffin.models.files import is_pylock_filename
 
     name = Path(output_file).name if output_file not in (None, "-") else None
     if given is None:
@@ -284,7 +284,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     if output_format not in ("requirements.txt", "pylock.toml"):
         raise UsageError(f"invalid output format {output_format!r} (expected "
                          "requirements.txt or pylock.toml)")
-    from pyffin.models.pylock import is_pylock_filename
+    from pyffin.models.files import is_pylock_filename
 
     for source in (*sources, *constraints, *overrides):
         if is_pylock_filename(Path(source).name):
@@ -483,7 +483,7 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
     ``pylock.toml``'s packages."""
     if path is None or str(path) == "-" or not Path(path).is_file():
         return {}
-    from pyffin.models.pylock import is_pylock_filename
+    from pyffin.models.files import is_pylock_filename
 
     if is_pylock_filename(Path(path).name):
         from packaging.version import Version

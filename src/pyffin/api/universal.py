@@ -43,7 +43,7 @@ def pinned_preferences(path: str | Path | None) -> list[tuple[str, str | None, V
     from packaging.version import InvalidVersion
     from packaging.version import Version as ParsedVersion
 
-    from pyffin.models.pylock import is_pylock_filename
+    from pyffin.models.files import is_pylock_filename
 
     if is_pylock_filename(Path(path).name):  # a lock: its packages, each with its marker
         from pyffin.requirements.pylock import read_pylock

@@ -40,13 +40,14 @@ def temp_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_MARKER}{token()}")
 
 
-_TEMP_NAME_RE = re.compile(r"^\..+\.tmp-[0-9a-f]{16}$")
+#: Compiled on first use (``re``'s cache): only a name with the marker is matched.
+_TEMP_NAME = r"^\..+\.tmp-[0-9a-f]{16}$"
 
 
 def is_temp_name(name: str) -> bool:
     """Whether ``name`` is one of :func:`temp_sibling`'s names (exactly: a project file that
     merely contains ``.tmp-`` is not one)."""
-    return TEMP_MARKER in name and _TEMP_NAME_RE.match(name) is not None
+    return TEMP_MARKER in name and re.match(_TEMP_NAME, name) is not None
 
 
 #: Tries of an operation whose directory another process removed meanwhile (``pyffin cache

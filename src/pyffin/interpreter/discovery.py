@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 _WINDOWS = sys.platform == "win32"
 _BIN = "Scripts" if _WINDOWS else "bin"
 _EXE = ".exe" if _WINDOWS else ""
-_VERSION_REQUEST_RE = re.compile(
-    r"(?:(?P<impl>python|cpython|cp|pypy|pp)[@-]?)?(?P<version>\d+(?:\.\d+){0,2})?",
-    re.IGNORECASE,
-)
+#: A version request (``3.12``, ``cp312``, ``pypy3.10``); compiled on first use (``re``'s
+#: cache), as most commands name a path or nothing.
+_VERSION_REQUEST = (r"(?:(?P<impl>python|cpython|cp|pypy|pp)[@-]?)?"
+                    r"(?P<version>\d+(?:\.\d+){0,2})?")
 _IMPLEMENTATIONS = {"python": None, "cpython": "cpython", "cp": "cpython", "pypy": "pypy",
                     "pp": "pypy"}
 
@@ -66,7 +66,7 @@ class PythonRequest:
                              "an executable name or a path")
         if os.sep in text or (os.altsep and os.altsep in text) or text.startswith((".", "~")):
             return cls(path=Path(os.path.abspath(os.path.expanduser(text))))
-        match = _VERSION_REQUEST_RE.fullmatch(text)
+        match = re.fullmatch(_VERSION_REQUEST, text, re.IGNORECASE)
         if match and (match["impl"] or match["version"]):
             implementation = _IMPLEMENTATIONS[(match["impl"] or "python").lower()]
             digits = match["version"] or ""

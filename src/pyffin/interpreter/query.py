@@ -73,8 +73,6 @@ def interpreter_at(executable: str | os.PathLike[str], *, cache: Cache | None) -
 
 def _kind(path: Path) -> str:
     """``binary``, ``pyenv`` (a pyenv shim) or ``script`` (any other ``#!`` file)."""
-    from pyffin.interpreter.pyenv import is_shim_header
-
     try:
         with open(path, "rb") as f:
             head = f.read(512)
@@ -86,6 +84,8 @@ def _kind(path: Path) -> str:
         raise InterpreterError(f"cannot read the interpreter at {path}: {e.strerror}") from e
     if not head.startswith(b"#!"):
         return "binary"
+    from pyffin.interpreter.pyenv import is_shim_header  # its patterns only for a script
+
     return "pyenv" if is_shim_header(head) else "script"
 
 

@@ -175,6 +175,16 @@ def _listed_url(entry: dict[str, Any], base: str | None) -> str:
     return href if base is None else join_url(base, href)
 
 
+#: ``pylock.toml`` or ``pylock.NAME.toml`` (``NAME`` not empty, without dots).
+_PYLOCK_FILENAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
+
+
+def is_pylock_filename(filename: str) -> bool:
+    """Whether ``filename`` (the last path component) names a PEP 751 lock file. Here, not in
+    :mod:`pyffin.models.pylock`, which commands only check file names against would import."""
+    return _PYLOCK_FILENAME.match(filename) is not None
+
+
 #: ``(base, directory)`` -> the URL ``directory/`` joins to (see :func:`join_url`).
 _JOINED: dict[tuple[str, str], str] = {}
 #: A last path segment urljoin passes through unchanged: no query, parameters, scheme

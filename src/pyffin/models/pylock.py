@@ -25,17 +25,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyffin.errors import UsageError
+from pyffin.models.files import is_pylock_filename as is_pylock_filename
 from pyffin.records import record
 
-#: ``pylock.toml`` or ``pylock.NAME.toml`` (``NAME`` not empty, without dots).
-_FILENAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
-
 Hashes = tuple[tuple[str, str], ...]
-
-
-def is_pylock_filename(filename: str) -> bool:
-    """Whether ``filename`` (the last path component) names a PEP 751 lock file."""
-    return _FILENAME.match(filename) is not None
 
 
 class PylockError(UsageError):

@@ -88,7 +88,7 @@ def read_requirements(
         for source in group:
             path = os.fspath(source)
             filename = os.path.basename(path)
-            from pyffin.models.pylock import is_pylock_filename
+            from pyffin.models.files import is_pylock_filename
 
             if is_pylock_filename(filename):
                 # Callers that install a lock take it before reading requirements.
