@@ -84,6 +84,13 @@ class Selection:
         return 3 if set_name == "large" or scaling_size(set_name) is not None else 5
 
 
+    def public_sets(self) -> list[str]:
+        """The measured sets also resolved against PyPI: those read from files (the
+        backtracking set is generated for a local index), but the sdist set, whose point is
+        an index without wheels."""
+        return [name for name in self.measured if name in self.sets and name != "sdist"]
+
+
 def select(args: argparse.Namespace) -> Selection:
     measured: list[str] = (
         ["small"] if args.quick else (args.sets or [*SET_NAMES, BACKTRACKING_SET])
@@ -267,7 +274,7 @@ def _measure(
                 for scenario in SCALING_SCENARIOS:
                     measure(local(subset, "main"), scenario)
         if selection.public:
-            for name in (n for n in selection.measured if n != "sdist"):
+            for name in selection.public_sets():
                 bench_set = selection.sets[name]
                 public = Target(
                     name, bench_set.requirements_in, bench_set.pinned, PYPI_SIMPLE, None
