@@ -54,15 +54,7 @@ _SIZE = 5
 def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
     """Answer ``pyffin pip install|sync ARGV`` from its record: the exit status, or ``None``
     when there is no valid record (the caller runs the command)."""
-    if sys.platform == "win32":
-        return None  # never recorded there (no flock)
-    root = records.cache_root(argv)
-    if root is None:
-        return None
-    key = records.key(_KIND, words, argv)
-    if key is None:
-        return None
-    record = records.read(root, _DIRECTORY, key, _MAGIC, _SIZE)
+    record = records.find(_KIND, words, argv, _DIRECTORY, _MAGIC, _SIZE)
     if record is None:
         return None
     _key, lock, stamps, lines, audited = record

@@ -62,15 +62,7 @@ _FORMAT = 0o170000   # stat.S_IFMT
 def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
     """Answer ``pyffin pip compile ARGV`` from its record: the exit status, or ``None`` when
     there is no valid record (the caller runs the command)."""
-    if sys.platform == "win32":
-        return None  # never recorded there
-    root = records.cache_root(argv)
-    if root is None:
-        return None
-    key = records.key(_KIND, words, argv)
-    if key is None:
-        return None
-    record = records.read(root, _DIRECTORY, key, _MAGIC, _SIZE)
+    record = records.find(_KIND, words, argv, _DIRECTORY, _MAGIC, _SIZE)
     if record is None:
         return None
     _key, stamps, entries, output, written, before, absent, stdout, notes, count, own = record

@@ -89,6 +89,17 @@ def read(root: str, directory: str, key: bytes, magic: bytes,
     return record
 
 
+def find(kind: str, words: tuple[str, ...], argv: Sequence[str], directory: str, magic: bytes,
+         size: int) -> tuple[object, ...] | None:
+    """The record a replay of ``pyffin WORDS ARGV`` answers from (see :func:`read`), or
+    ``None``: none kept, or a platform where none is (no ``flock``)."""
+    if sys.platform == "win32":
+        return None
+    root = cache_root(argv)
+    found = None if root is None else key(kind, words, argv)
+    return None if found is None or root is None else read(root, directory, found, magic, size)
+
+
 def write(root: str, directory: str, key: bytes, magic: bytes, record: tuple[Any, ...]) -> None:
     """Keep ``record`` (marshal-able, ``key`` first) for :func:`read`."""
     import marshal
