@@ -232,6 +232,20 @@ def test_a_requirement_on_an_extra_and_on_the_package_agree_on_one_version() -> 
     assert pins(universe, "a<2", "b") == {"a": "1.0", "b": "1.0", "c": "1.0"}
 
 
+def test_an_extra_is_not_walked_down_versions_its_base_package_cannot_take() -> None:
+    """``k[redis]`` at any version ``v`` depends on ``k==v``: once ``k`` is decided and the
+    extra's range excludes that version, no version of the extra can do without undoing the
+    decision of ``k``, so the solver backtracks at once instead of reading the metadata of
+    (building, for sdists) every older version of ``k`` (apache-airflow[celery]: kombu)."""
+    k = {f"1.{i}": Release(["redis-py; extra == 'redis'"], extras=["redis"]) for i in range(30)}
+    k["2.0"] = Release(["p>=2; extra == 'redis'"], extras=["redis"])
+    source = MemorySource({"c": {"1.0": ["k>=1", "k[redis]"]}, "k": k,
+                           "p": {"1.0": [], "2.0": []}, "redis-py": {"1.0": []}})
+    assert pins(source, "c", "p<2") == {"c": "1.0", "k": "1.29", "p": "1.0", "redis-py": "1.0"}
+    read = [version for kind, name, version in source.calls if kind == "metadata" and name == "k"]
+    assert sorted(read) == ["1.29", "2.0"]
+
+
 def test_preferences_are_kept_when_allowed() -> None:
     preferences = {"click": "8.1.7", "markupsafe": "2.1.5", "blinker": "1.0"}
     resolved = pins(FLASK, "flask", preferences=preferences)

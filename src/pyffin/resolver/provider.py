@@ -176,6 +176,7 @@ class Provider(BaseProvider[str, Version]):
         self._requested: set[str] = set()
         self._keys: dict[str, list[str]] = {}
         self._decisions: Mapping[str, Version] = {}
+        self._positive: Mapping[str, VersionSet] = {}
         self._hinted_range: dict[str, VersionSet] = {}
         self._likely: dict[str, tuple[VersionSet, Version | None]] = {}
         self._ready_this_scan: dict[str, bool] = {}
@@ -195,6 +196,18 @@ class Provider(BaseProvider[str, Version]):
         name, extra = split_key(package)
         project = self.project(name)
         allowed = self._constrain(package, name, version_range)
+        if extra is not None:
+            base = self._positive.get(name)
+            if (base is not None and (base & version_range).is_empty
+                    and next(self._indices(project, allowed), None) is not None):
+                # ``foo[x]==v`` depends on ``foo==v``: none of these versions can do while
+                # ``foo`` stays where it is. Saying so backtracks at once, where choosing would
+                # read (for an sdist, build) the metadata of each version only to fail on it.
+                self._pending.append(Incompatibility(
+                    [Term(package, version_range, positive=True),
+                     Term(name, version_range, positive=False)],
+                    IncompatibilityCause.DEPENDENCY))
+                return None
         chosen = self._select(project, package, allowed)
         self.stats["choices"] += 1
         if chosen is None:
@@ -307,6 +320,7 @@ class Provider(BaseProvider[str, Version]):
     ) -> None:
         # Read-only snapshots; the decisions tell ``foo[x]`` which ``foo`` it should agree with.
         self._decisions = decisions
+        self._positive = positive_ranges
 
     def consume_pending_clauses(self) -> list[Incompatibility[str, Version]]:
         pending, self._pending = self._pending, []
