@@ -485,3 +485,24 @@ def test_the_cyclic_collector_rests_while_the_solver_runs(
     assert seen and not any(seen)
     # ... and collects again once it is over, solved or not.
     assert gc.isenabled()
+
+
+def test_a_run_of_versions_that_do_not_build_ends_the_resolution_at_the_third() -> None:
+    """Every old release of ``a`` fails to build: after two skipped, the third failure is
+    fatal (uv and pip stop at the first), naming the first failure and every version that
+    failed, instead of building its way down hundreds of old sdists."""
+    from pyffin.resolver.errors import TooManyBuildFailuresError
+
+    versions = {f"1.{i}": [] for i in range(10)}
+    errors = {("a", f"1.{i}"): BuildError(f"Failed to build a-1.{i}.tar.gz: use_2to3 is invalid")
+              for i in range(10)}
+    source = MemorySource({"a": versions}, errors=errors)
+    with pytest.raises(TooManyBuildFailuresError) as raised:
+        pins(source, "a")
+    assert str(raised.value) == "Failed to build a-1.9.tar.gz: use_2to3 is invalid"
+    assert raised.value.hint == (
+        "the source distributions of `a==1.9`, `a==1.8` and `a==1.7` failed to build; pyffin "
+        "tries another version when one does not build, and stops after 3 failed builds")
+    assert raised.value.__cause__ is errors[("a", "1.7")]
+    read = [version for kind, name, version in source.calls if kind == "metadata"]
+    assert read == ["1.9", "1.8", "1.7"]

@@ -37,3 +37,21 @@ class NoSolutionError(PyffinError):
 
 class ResolutionLimitError(PyffinError):
     """The solver gave up before proving or disproving the requirements satisfiable."""
+
+
+class TooManyBuildFailuresError(PyffinError):
+    """The source distributions of several versions failed to build: the first failure is the
+    message, the hint names every version that failed (the solver skips a version that does
+    not build, but not without end; see :data:`pyffin.resolver.provider.BUILD_FAILURES_SKIPPED`).
+    """
+
+    def __init__(self, failures: list[tuple[str, PyffinError]]) -> None:
+        versions = [f"`{version}`" for version, _ in failures]
+        listed = ", ".join(versions[:-1]) + f" and {versions[-1]}"
+        super().__init__(
+            str(failures[0][1]),
+            hint=f"the source distributions of {listed} failed to build; pyffin tries another "
+                 f"version when one does not build, and stops after {len(failures)} failed "
+                 "builds")
+        #: ``name==version`` and error of each failed build, in the order they failed.
+        self.failures = failures

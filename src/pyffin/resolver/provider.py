@@ -32,7 +32,7 @@ from pyffin.models.metadata import MetadataError
 from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
-from pyffin.resolver.errors import PackageNotFoundError
+from pyffin.resolver.errors import PackageNotFoundError, TooManyBuildFailuresError
 from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import FULL, VersionSet, intervals, singleton_version, spans
 from pyffin.resolver.source import Positions, SortedCandidates
@@ -71,6 +71,11 @@ _URL, _SINGLETON, _CONFLICT_EARLY, _UNSPECIFIED, _CONFLICT_LATE = range(5)
 
 #: The most versions one batch prefetch asks for (uv's).
 BATCH_LIMIT = 50
+#: Failed builds one resolution gets past before the next is fatal. A version whose sdist does
+#: not build is skipped for another (uv and pip stop at the first), but a run of them (every
+#: old release of a project that no longer builds) would otherwise send the solver down
+#: hundreds of old sdists, each built, to end where uv does: at the first failure.
+BUILD_FAILURES_SKIPPED = 2
 
 
 def split_key(package: str) -> tuple[str, str | None]:
@@ -167,6 +172,8 @@ class Provider(BaseProvider[str, Version]):
             {} if metadata is None else metadata)
         self._unusable: dict[tuple[str, Version], Unusable | None] = {}
         self._failures: dict[tuple[str, Version], str] = {}
+        #: The versions whose sdist failed to build, in order, with the error.
+        self._build_failures: list[tuple[str, PyffinError]] = []
         self._python_fits: dict[str, bool] = {}
         self._dependencies: dict[tuple[str, Version], dict[str, VersionSet]] = {}
         self._pending: list[Incompatibility[str, Version]] = []
@@ -559,6 +566,9 @@ class Provider(BaseProvider[str, Version]):
             # network, above all) stays fatal, as in uv.
             if not _build_failure(e):
                 raise
+            self._build_failures.append((f"{name}=={version}", e))
+            if len(self._build_failures) > BUILD_FAILURES_SKIPPED:
+                raise TooManyBuildFailuresError(self._build_failures) from e
             return self._failed(name, version, "build", str(e))
         return None
 
