@@ -149,6 +149,26 @@ def test_python_version_and_platform_targets(tmp_path: Path, index_server: Index
     assert linux.returncode == 1
 
 
+def test_a_platform_alone_keeps_the_interpreters_full_version(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    """``--python-platform`` without ``--python-version`` targets this interpreter's Python on
+    another platform, micro version included (as uv): a release needing ``>=X.Y.<micro>``
+    stays usable."""
+    import sys
+
+    micro = sys.version_info[:3]
+    if micro[2] == 0:
+        pytest.skip("needs an interpreter whose micro version is not 0")
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("lib", "2.0", requires_python=">=" + ".".join(
+        map(str, micro))))
+    for platform in ("linux", "windows"):
+        assert pins(compile_(tmp_path, index_server, "lib\n", "--python-platform",
+                             platform)) == ["lib==2.0"], platform
+    assert pins(compile_(tmp_path, index_server, "lib\n", "--python-platform", "windows",
+                         "--python-version", f"{micro[0]}.{micro[1]}")) == ["lib==1.0"]
+
+
 def test_newest_releases_for_a_newer_python_cost_no_download_and_no_build(
         tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "backend.log"

@@ -45,7 +45,9 @@ def make_target(interpreter: Interpreter | None, *, python_version: str | None =
         if python_version is not None:
             version = parse_python_version(python_version)
         elif interpreter is not None:
-            version = interpreter.version[:2]
+            # The interpreter's Python on another platform, micro version included (as uv):
+            # Requires-Python ``>=3.11.5`` holds for 3.11.7.
+            version = interpreter.version[:3]
         else:
             raise UsageError("--python-platform needs --python-version or an interpreter")
         shown = ".".join(map(str, version))
