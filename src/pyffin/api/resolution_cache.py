@@ -134,12 +134,15 @@ class ResolutionCache:
         except (TypeError, ValueError):  # a damaged record is a miss, like any other
             return None
         dependencies = [tuple(d) for d in dependencies]
-        revalidated = False
-        if not self.session.registry.cached.holds(dependencies):
-            found = self._revalidated(dependencies, policies)
+        stale = self._stale_pages(dependencies, policies)
+        if stale is None:
+            return None
+        revalidated = bool(stale)
+        if revalidated:
+            found = self._revalidated(dependencies, stale, policies)
             if found is None:
                 return None
-            dependencies, revalidated = found, True
+            dependencies = found
         import pickle
 
         try:
@@ -173,20 +176,17 @@ class ResolutionCache:
             stale.setdefault(name, []).append(dependency)
         return stale
 
-    def _revalidated(self, dependencies: list[Dependency], policies: Any,
-                     ) -> list[Dependency] | None:
-        """When the only thing wrong with ``dependencies`` is that some index pages are past
-        their max-age: ask the indexes about them all at once (conditional requests, in the
-        I/O pool). ``dependencies`` with the new freshness of those pages when every one is
-        not modified; ``None`` otherwise (a changed page is stored as it is now, for the
-        resolution that follows)."""
-        stale = self._stale_pages(dependencies, policies)
-        if not stale:
-            return None
+    def _revalidated(self, dependencies: list[Dependency], stale: dict[str, list[Dependency]],
+                     policies: dict[str, Any]) -> list[Dependency] | None:
+        """``dependencies`` are all usable but the ``stale`` index pages (see
+        :meth:`_stale_pages`), past their max-age: ask the indexes about them all at once
+        (conditional requests, in the I/O pool). ``dependencies`` with the new freshness of
+        those pages when every one is not modified; ``None`` otherwise (a changed page is
+        stored as it is now, for the resolution that follows)."""
         registry = self.session.registry
         checks = []
         for name, pages in stale.items():
-            check = registry.revalidation(name, pages, policies)
+            check = registry.revalidation(name, pages, policies, known_stale=True)
             if check is None:
                 return None
             checks.append(check)
@@ -207,8 +207,11 @@ class ResolutionCache:
         found: list[Dependency] = []
         for dependency in dependencies:
             path, stamp, _, response_time = dependency
-            if path in revalidated:  # fresh per the policy the answer stored beside it
-                dependency = (path, stamp, cached.fresh_until(dependency), response_time)
+            if path in revalidated:  # fresh per the policy the answer gave (stored beside it)
+                policy = cached.seen_policy(path)
+                fresh_until = cached.fresh_until(dependency) if policy is None \
+                    else policy.fresh_until()
+                dependency = (path, stamp, fresh_until, response_time)
             found.append(dependency)
         return found
 

@@ -399,11 +399,14 @@ class RegistryClient:
         return found
 
     def revalidation(self, name: str, dependencies: list[Dependency],
-                     policies: dict[str, Any]) -> Callable[[], bool] | None:
+                     policies: dict[str, Any], *,
+                     known_stale: bool = False) -> Callable[[], bool] | None:
         """When the only thing wrong with ``dependencies`` (of a record derived from
         ``name``'s pages) is that some index pages need revalidating: what asks the indexes
         (conditional requests; no page is decoded) and says whether the record holds, to run
-        in the I/O pool. ``None`` when something changed, or cannot be revalidated so."""
+        in the I/O pool. ``None`` when something changed, or cannot be revalidated so.
+        ``known_stale``: the caller just found every one of ``dependencies`` stale (not checked
+        again)."""
         from pyffin.client.policy import CachePolicy
 
         pages = {}
@@ -414,7 +417,7 @@ class RegistryClient:
                 pages[entry.path_str] = (f"{index.rstrip('/')}/{name}/", entry)
         stale = []
         for dependency in dependencies:
-            state = self.cached.dependency_state(dependency, name)
+            state = "stale" if known_stale else self.cached.dependency_state(dependency, name)
             if state == "holds":
                 continue
             page = pages.get(dependency[0])
@@ -440,7 +443,9 @@ class RegistryClient:
                     return False
             # Current now (the others held when asked): they count as read, as in holds().
             self.cached.note_dependencies(dependencies)
-            self._derived_policies.update(policies)
+            for path, *_ in dependencies:
+                if path in policies:
+                    self._derived_policies[path] = policies[path]
             return True
 
         return revalidate
