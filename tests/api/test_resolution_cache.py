@@ -503,6 +503,21 @@ def test_an_install_into_a_new_environment_uses_the_kept_resolution(
     assert solves.count == 2
 
 
+def test_an_install_past_max_age_uses_the_kept_resolution_once_its_pages_are_not_modified(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    install(tmp_path, index, new_venv(tmp_path, "first"), "-r", tmp_path / "requirements.in")
+    ten_minutes_later(monkeypatch)
+    index.reset_counts()
+    env = new_venv(tmp_path, "second")
+    install(tmp_path, index, env, "-r", tmp_path / "requirements.in")
+    assert solves.count == 1
+    assert conditional_page_requests(index) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+    assert installed(env) == ["app==1.0", "lib==1.0", "util==1.0"]
+
+
 def test_what_is_installed_keys_the_kept_resolution_of_an_install(
         tmp_path: Path, index: IndexServer, solves: Solves) -> None:
     index.add_wheel(WheelSpec("lib", "2.0"))
