@@ -231,6 +231,23 @@ def test_a_page_without_validators_past_max_age_is_solved_again(
     assert not any("if-none-match" in r.headers for r in pages)
 
 
+@pytest.mark.parametrize("status", [404, 503])
+def test_a_page_that_cannot_be_revalidated_past_max_age_is_solved_again(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """An answer other than 200 or 304 (a 404), or an error (a 503, retried no more): the
+    resolution asks again, and reports what is wrong if it still is."""
+    monkeypatch.setenv("PYFFIN_HTTP_RETRIES", "0")
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    ten_minutes_later(monkeypatch)
+    index.fail("/simple/lib/", status, times=1)
+    index.reset_counts()
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2 and index.count("/simple/lib/") == 2
+
+
 def test_offline_a_kept_resolution_past_max_age_is_used_as_it_is(
         tmp_path: Path, immutable_files: IndexServer, solves: Solves,
         monkeypatch: pytest.MonkeyPatch) -> None:
