@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pyffin.api import operations
-from pyffin.cache import Cache, CacheBucket
+from pyffin.cache import Cache, CacheBucket, codec
 from tests.support.cli import Result, child_env, pyffin
 from tests.support.dists import WheelSpec, build_wheel
 from tests.support.index import IndexServer
@@ -142,6 +142,139 @@ def test_an_expired_page_misses(tmp_path: Path, index: IndexServer, solves: Solv
     assert solves.count == 2
     index.add_wheel(WheelSpec("lib", "2.0"))
     assert "lib==2.0" in compile_(tmp_path, index).stdout
+
+
+# ------------------------------------------------------------- pages past their max-age
+@pytest.fixture
+def immutable_files(index: IndexServer) -> IndexServer:
+    """Files and their metadata served as PyPI serves them (immutable); pages for ten
+    minutes."""
+    index.set_cache_control("max-age=365000000, immutable", "/files/")
+    return index
+
+
+def ten_minutes_later(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Move the clock past the pages' max-age (600 s); the new time."""
+    import time
+
+    later = time.time() + 601
+    monkeypatch.setattr(time, "time", lambda: later)
+    return later
+
+
+def conditional_page_requests(index: IndexServer) -> list[str]:
+    """The paths of the requests made, each checked to be a conditional request of a page."""
+    assert all(r.path.startswith("/simple/") and "if-none-match" in r.headers
+               for r in index.request_log), index.request_log
+    return sorted(r.path for r in index.request_log)
+
+
+def test_a_kept_resolution_past_max_age_is_used_once_its_pages_are_not_modified(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    out = tmp_path / "requirements.txt"
+    first = compile_(tmp_path, index, "-o", out, "--generate-hashes")
+    written = out.read_bytes()
+    later = ten_minutes_later(monkeypatch)
+    index.reset_counts()
+    second = compile_(tmp_path, index, "-o", out, "--generate-hashes")
+    # One conditional request per page, all answered "not modified": no metadata, no file,
+    # no solve.
+    assert conditional_page_requests(index) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+    assert solves.count == 1
+    assert out.read_bytes() == written and second.stdout == first.stdout
+    # Kept with the pages' new freshness (the record of the output file's pins, which the
+    # second run used): the next runs within it ask nothing.
+    records = [codec.loads(record.read_bytes(), "resolution", 2) for record in kept(tmp_path)]
+    assert any(all(fresh_until is None or fresh_until > later
+                   for _, _, fresh_until, _ in record[0])  # type: ignore[index]
+               for record in records)
+    index.reset_counts()
+    compile_(tmp_path, index, "-o", out, "--generate-hashes")
+    assert index.count() == 0 and solves.count == 1
+    # --refresh still asks for every page, and solves.
+    compile_(tmp_path, index, "-o", out, "--generate-hashes", "--refresh")
+    assert index.count("/simple/lib/") == 1 and solves.count == 2
+
+
+def test_a_page_changed_past_max_age_gives_the_new_answer(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    ten_minutes_later(monkeypatch)
+    index.reset_counts()
+    assert "lib==2.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2
+    # The changed page was fetched once: the resolution used what the revalidation stored.
+    assert index.count("/simple/lib/") == 1
+
+
+def test_a_page_without_validators_past_max_age_is_solved_again(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = immutable_files
+    index.etag = index.last_modified = False
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    ten_minutes_later(monkeypatch)
+    index.reset_counts()
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2
+    # Nothing to ask with: each page is fetched again, once, by the resolution.
+    pages = [r for r in index.request_log if r.path.startswith("/simple/")]
+    assert sorted(r.path for r in pages) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+    assert not any("if-none-match" in r.headers for r in pages)
+
+
+@pytest.mark.parametrize("status", [404, 503])
+def test_a_page_that_cannot_be_revalidated_past_max_age_is_solved_again(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """An answer other than 200 or 304 (a 404), or an error (a 503, retried no more): the
+    resolution asks again, and reports what is wrong if it still is."""
+    monkeypatch.setenv("PYFFIN_HTTP_RETRIES", "0")
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    ten_minutes_later(monkeypatch)
+    index.fail("/simple/lib/", status, times=1)
+    index.reset_counts()
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2 and index.count("/simple/lib/") == 2
+
+
+def test_offline_a_kept_resolution_past_max_age_is_used_as_it_is(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    first = compile_(tmp_path, index).stdout
+    ten_minutes_later(monkeypatch)
+    index.reset_counts()
+    assert compile_(tmp_path, index, "--offline").stdout == first
+    assert index.count() == 0 and solves.count == 1
+
+
+def test_pages_that_are_never_fresh_are_asked_about_each_time(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves) -> None:
+    """``max-age=0``: the resolution is kept all the same, and used after a 304."""
+    index = immutable_files
+    index.set_max_age(0, "/simple/")
+    (tmp_path / "requirements.in").write_text("app\n")
+    first = compile_(tmp_path, index).stdout
+    for _ in range(2):
+        index.reset_counts()
+        assert compile_(tmp_path, index).stdout == first
+        assert len(conditional_page_requests(index)) == 3
+    assert solves.count == 1
+    index.add_wheel(WheelSpec("util", "2.0"))
+    assert "util==2.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2
 
 
 def test_an_edited_input_misses(tmp_path: Path, index: IndexServer, solves: Solves) -> None:
@@ -385,6 +518,21 @@ def test_an_install_into_a_new_environment_uses_the_kept_resolution(
     install(tmp_path, index, third, tmp_path / "requirements.in", command="sync")
     assert installed(third) == ["app==1.0"]
     assert solves.count == 2
+
+
+def test_an_install_past_max_age_uses_the_kept_resolution_once_its_pages_are_not_modified(
+        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    install(tmp_path, index, new_venv(tmp_path, "first"), "-r", tmp_path / "requirements.in")
+    ten_minutes_later(monkeypatch)
+    index.reset_counts()
+    env = new_venv(tmp_path, "second")
+    install(tmp_path, index, env, "-r", tmp_path / "requirements.in")
+    assert solves.count == 1
+    assert conditional_page_requests(index) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+    assert installed(env) == ["app==1.0", "lib==1.0", "util==1.0"]
 
 
 def test_what_is_installed_keys_the_kept_resolution_of_an_install(

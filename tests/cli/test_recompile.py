@@ -286,6 +286,33 @@ def test_a_page_revalidated_after_its_max_age_is_replayed_again(
     assert runs.replays == [None, 0] and index.count() == 0
 
 
+def test_pages_not_modified_after_their_max_age_are_replayed_again_without_solving(
+        tmp_path: Path, index: IndexServer, source: Path, runs: Runs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command asks about the pages only (the files are immutable, as on PyPI), uses its
+    kept resolution, and records the replay with the pages' new freshness."""
+    from pyffin.api import operations
+
+    index.set_cache_control("max-age=365000000, immutable", "/files/")
+    index.set_max_age(60, "/simple/")
+    recorded(tmp_path, index, source, runs)
+    written = out(tmp_path)
+    solves = []
+    original = operations.resolve
+    monkeypatch.setattr(operations, "resolve",
+                        lambda *a, **k: solves.append(1) or original(*a, **k))
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    index.reset_counts()
+    run(tmp_path, index, source)
+    assert sorted(r.path for r in index.request_log) == ["/simple/app/", "/simple/lib/"]
+    assert all("if-none-match" in r.headers for r in index.request_log)
+    assert solves == [] and out(tmp_path) == written
+    index.reset_counts()
+    run(tmp_path, index, source)
+    assert runs.replays == [None, 0] and index.count() == 0
+
+
 def test_a_page_another_command_revalidated_is_fresh_again_for_the_replay(
         tmp_path: Path, index: IndexServer, source: Path, runs: Runs,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,13 @@ cutoffs, the index settings and locations, the preferences of the existing outpu
 What the answer was made from is not in the key but in the record: every cache entry and local
 file the resolution read, with its stamp and freshness (see
 :data:`~pyffin.client.cached.Dependency`). The kept resolution is used only while each of them
-is unchanged and usable without the network — so a changed page, a page past its max-age or a
-new local wheel is a miss, and the resolution is made (and kept) again.
+is unchanged and usable without the network — so a changed page or a new local wheel is a
+miss, and the resolution is made (and kept) again. Index pages past their max-age (PyPI's is
+ten minutes) are asked about, all at once, with conditional requests (their policies are kept
+in the record: no page is read): when every one is not modified the kept resolution is used,
+and is kept with their new freshness; when one changed, has no validator or cannot be asked
+(an error), the resolution is made again (from the pages just fetched). Other stale entries
+(wheel metadata past its max-age) are a miss. ``--offline`` uses stale pages as they are.
 
 Never used: with ``--refresh``/``--refresh-package`` (asked to look again), ``--upgrade`` and
 ``--upgrade-package`` (asked to drop pins), ``--no-cache``, a cutoff relative to now
@@ -23,9 +28,12 @@ that answered 404).
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pyffin import log
 from pyffin.cache import CacheBucket, codec
 
 if TYPE_CHECKING:
@@ -40,11 +48,13 @@ if TYPE_CHECKING:
     from pyffin.resolver import Resolution
     from pyffin.resolver.universal import UniversalResolution
 
-#: ``(dependencies, pickled resolution, hashes)``: what the resolution was made from (see
-#: :data:`~pyffin.client.cached.Dependency`), the :class:`~pyffin.resolver.Resolution`
-#: (pickled: records pickle as the calls that make them) and ``--generate-hashes``' digests.
+#: ``(dependencies, pickled resolution, hashes, policies)``: what the resolution was made
+#: from (see :data:`~pyffin.client.cached.Dependency`), the
+#: :class:`~pyffin.resolver.Resolution` (pickled: records pickle as the calls that make them),
+#: ``--generate-hashes``' digests and the HTTP policy record of each stored page, by path (to
+#: revalidate a stale page without reading it).
 RESOLUTION_SCHEMA = "resolution"
-RESOLUTION_VERSION = 1
+RESOLUTION_VERSION = 2
 
 
 class ResolutionCache:
@@ -61,8 +71,6 @@ class ResolutionCache:
         self.entry = self._entry(preferences)
         #: What the resolution :meth:`get` found or :meth:`put` kept depends on.
         self.kept: list[Dependency] | None = None
-        import time
-
         #: When the resolution began: local files it reads must have settled before.
         self.started_ns = time.time_ns()
 
@@ -121,17 +129,91 @@ class ResolutionCache:
             lambda data: codec.loads(data, RESOLUTION_SCHEMA, RESOLUTION_VERSION))
         if stored is None:
             return None
-        dependencies, pickled, hashes = stored
-        if not self.session.registry.cached.holds(dependencies):
+        try:
+            dependencies, pickled, hashes, policies = stored
+        except (TypeError, ValueError):  # a damaged record is a miss, like any other
             return None
+        dependencies = [tuple(d) for d in dependencies]
+        stale = self._stale_pages(dependencies, policies)
+        if stale is None:
+            return None
+        revalidated = bool(stale)
+        if revalidated:
+            found = self._revalidated(dependencies, stale, policies)
+            if found is None:
+                return None
+            dependencies = found
         import pickle
 
         try:
             resolution = pickle.loads(pickled)
         except Exception:  # a damaged record is a miss, like any other
             return None
-        self.kept = [tuple(d) for d in dependencies]
+        if revalidated:  # kept with the pages' new freshness: the next runs ask nothing
+            self.entry.write(codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
+                dependencies, pickled, hashes, policies)))
+        self.kept = dependencies
         return resolution, hashes
+
+    def _stale_pages(self, dependencies: list[Dependency], policies: Any,
+                     ) -> dict[str, list[Dependency]] | None:
+        """The dependencies no longer usable without the network, by project, when each is
+        an index page whose policy is known (so a conditional request can tell whether it
+        changed); ``None`` when something changed, or is stale and not such a page."""
+        if not isinstance(policies, dict):
+            return None
+        cached = self.session.registry.cached
+        now = time.time()
+        stale: dict[str, list[Dependency]] = {}
+        for dependency in dependencies:
+            state = cached.dependency_state(dependency, None, now)
+            if state == "holds":
+                continue
+            if state != "stale" or dependency[0] not in policies:
+                return None
+            # A page is ``<name>.rec`` (RegistryClient.revalidation checks that it is one).
+            name = os.path.basename(dependency[0]).removesuffix(".rec")
+            stale.setdefault(name, []).append(dependency)
+        return stale
+
+    def _revalidated(self, dependencies: list[Dependency], stale: dict[str, list[Dependency]],
+                     policies: dict[str, Any]) -> list[Dependency] | None:
+        """``dependencies`` are all usable but the ``stale`` index pages (see
+        :meth:`_stale_pages`), past their max-age: ask the indexes about them all at once
+        (conditional requests, in the I/O pool). ``dependencies`` with the new freshness of
+        those pages when every one is not modified; ``None`` otherwise (a changed page is
+        stored as it is now, for the resolution that follows)."""
+        registry = self.session.registry
+        checks = []
+        for name, pages in stale.items():
+            check = registry.revalidation(name, pages, policies, known_stale=True)
+            if check is None:
+                return None
+            checks.append(check)
+        futures = [registry.submit(check) for check in checks]
+        current = True
+        # Every answer is awaited: a page that changed is then fetched once, not again by
+        # the resolution while its revalidation is still under way.
+        for future in futures:
+            try:
+                current = future.result() and current
+            except Exception as e:  # the resolution asks again, and reports what is wrong
+                log.debug(f"The kept resolution could not be revalidated: {e}")
+                current = False
+        if not current:
+            return None
+        revalidated = {dependency[0] for pages in stale.values() for dependency in pages}
+        cached = registry.cached
+        found: list[Dependency] = []
+        for dependency in dependencies:
+            path, stamp, _, response_time = dependency
+            if path in revalidated:  # fresh per the policy the answer gave (stored beside it)
+                policy = cached.seen_policy(path)
+                fresh_until = cached.fresh_until(dependency) if policy is None \
+                    else policy.fresh_until()
+                dependency = (path, stamp, fresh_until, response_time)
+            found.append(dependency)
+        return found
 
     def put(self, resolution: Resolution | UniversalResolution,
             hashes: dict[str, list[str]] | None) -> bool:
@@ -145,11 +227,18 @@ class ResolutionCache:
         elif any(package.dist is None or package.dist.direct is not None or package.url
                  for package in resolution):
             return False
-        cached = self.session.registry.cached
-        dependencies = cached.dependencies()
+        registry = self.session.registry
+        dependencies = registry.cached.dependencies()
+        if dependencies is None:
+            return False
+        # Only pages are revalidated so: wheel metadata is immutable on PyPI.
+        pages = os.path.join(self.session.cache.bucket(CacheBucket.SIMPLE), "")
+        policies = {path: policy for path, policy in registry.page_policies(dependencies).items()
+                    if path.startswith(pages)}
         # Something rewritten while the resolution ran (a prefetch still under way) would
-        # make the record miss at once: keep it only if it would be used.
-        if dependencies is None or not cached.holds(dependencies):
+        # make the record miss at once: keep it only if it would be used (pages already past
+        # their max-age, max-age=0, are asked about then).
+        if self._stale_pages(dependencies, policies) is None:
             return False
         from pyffin.stamps import settled, stamp
 
@@ -162,7 +251,7 @@ class ResolutionCache:
         import pickle
 
         data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-            dependencies, pickle.dumps(resolution, protocol=5), hashes))
+            dependencies, pickle.dumps(resolution, protocol=5), hashes, policies))
         self.entry.write(data)
         self.kept = dependencies
         if self.output_file and not isinstance(resolution, UniversalResolution) \
@@ -181,8 +270,6 @@ class ResolutionCache:
         file, which holds while unchanged). ``None`` when there is no such answer."""
         if self.kept is None:
             return None
-        import time
-
         now = time.time()
         cached = self.session.registry.cached
         found: list[tuple[str, tuple[int, ...] | None, float | None]] = []

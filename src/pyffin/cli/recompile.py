@@ -16,6 +16,12 @@ command runs (and revalidates): a replay never asks the network — and then wri
 file and prints what the first run printed (the elapsed time of the summary its own), importing
 nothing else of pyffin.
 
+Past a page's max-age the command asks about the stale pages with conditional requests and,
+when none changed, writes the kept resolution and records the replay again with their new
+freshness. The replay does not ask itself: it would need the HTTP stack and the configuration
+(TLS, proxies, credentials) it does not read, to save little (measured on the large set: the
+command's start costs ~35 ms of CPU more than a replay, the 147 requests ~250 ms).
+
 The output file: the replay holds when it is absent and was absent before the recorded run,
 or holds exactly what the replay writes (its pins are the ones that answer came from; not
 for ``--universal``, whose preferences carry markers and whose kept resolutions are keyed by

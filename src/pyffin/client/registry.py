@@ -255,6 +255,9 @@ class RegistryClient:
         #: each find-links location's.
         self._project_deps: dict[str, list[Dependency] | None] = {}
         self._flat_deps: dict[str, list[Dependency] | None] = {}
+        #: The policy records of pages used through a record derived from them (a summary),
+        #: by path: this process did not read those pages (see :meth:`page_policies`).
+        self._derived_policies: dict[str, Any] = {}
         #: Cache directories by path: absent when first looked at (see :meth:`may_be_cached`).
         self._absent: dict[str, bool] = {}
         #: Filename parts parsed on any page this client read (most recur across pages),
@@ -368,13 +371,17 @@ class RegistryClient:
         parts = index_parts(indexes[0]) if indexes else ("flat",)
         return self.cache.entry(CacheBucket.SIMPLE, *parts, f"{name}.{key}{RECORD_EXT}")
 
-    def holds(self, dependencies: list[Dependency], name: str | None = None) -> bool:
+    def holds(self, dependencies: list[Dependency], name: str | None = None,
+              policies: dict[str, Any] | None = None) -> bool:
         """Whether a record derived with ``dependencies`` (for project ``name``, so that
         ``--refresh-package`` applies) is still valid; if so, they count as read by this
-        process (:meth:`CachedClient.dependencies`)."""
+        process (:meth:`CachedClient.dependencies`), with their pages' ``policies`` (see
+        :meth:`page_policies`)."""
         if not self.cached.holds(dependencies, name):
             return False
         self.cached.note_dependencies(dependencies)
+        if isinstance(policies, dict):
+            self._derived_policies.update(policies)
         return True
 
     def page_policies(self, dependencies: list[Dependency]) -> dict[str, Any]:
@@ -382,17 +389,24 @@ class RegistryClient:
         :meth:`revalidation` needs to ask whether they changed without reading them."""
         found = {}
         for path, _, fresh_until, _ in dependencies:
-            policy = None if fresh_until is None else self.cached.seen_policy(path)
+            if fresh_until is None:
+                continue
+            policy = self.cached.seen_policy(path)
             if policy is not None:
                 found[path] = policy.to_record()
+            elif path in self._derived_policies:
+                found[path] = self._derived_policies[path]
         return found
 
     def revalidation(self, name: str, dependencies: list[Dependency],
-                     policies: dict[str, Any]) -> Callable[[], bool] | None:
+                     policies: dict[str, Any], *,
+                     known_stale: bool = False) -> Callable[[], bool] | None:
         """When the only thing wrong with ``dependencies`` (of a record derived from
         ``name``'s pages) is that some index pages need revalidating: what asks the indexes
         (conditional requests; no page is decoded) and says whether the record holds, to run
-        in the I/O pool. ``None`` when something changed, or cannot be revalidated so."""
+        in the I/O pool. ``None`` when something changed, or cannot be revalidated so.
+        ``known_stale``: the caller just found every one of ``dependencies`` stale (not checked
+        again)."""
         from pyffin.client.policy import CachePolicy
 
         pages = {}
@@ -403,14 +417,17 @@ class RegistryClient:
                 pages[entry.path_str] = (f"{index.rstrip('/')}/{name}/", entry)
         stale = []
         for dependency in dependencies:
-            state = self.cached.dependency_state(dependency, name)
+            state = "stale" if known_stale else self.cached.dependency_state(dependency, name)
             if state == "holds":
                 continue
             page = pages.get(dependency[0])
             policy = policies.get(dependency[0])
             if state != "stale" or page is None or policy is None or dependency[1] is None:
                 return None
-            stale.append((page, tuple(dependency[1]), CachePolicy.from_record(tuple(policy))))
+            current = CachePolicy.from_record(tuple(policy))
+            if not current.revalidation_headers():
+                return None  # no validator to ask with: the page must be fetched again
+            stale.append((page, tuple(dependency[1]), current))
 
         def revalidate() -> bool:
             from pyffin.client.simple import ACCEPT, parse_page
@@ -426,6 +443,9 @@ class RegistryClient:
                     return False
             # Current now (the others held when asked): they count as read, as in holds().
             self.cached.note_dependencies(dependencies)
+            for path, *_ in dependencies:
+                if path in policies:
+                    self._derived_policies[path] = policies[path]
             return True
 
         return revalidate

@@ -122,7 +122,7 @@ class Summaries:
                 for column in (*columns, files)):
             return None
         revalidate = None
-        if not self.registry.holds(dependencies, name):
+        if not self.registry.holds(dependencies, name, policies):
             # Only stale? Then whether it holds is a few conditional requests away.
             revalidate = self.registry.revalidation(name, dependencies, policies)
             if revalidate is None:
