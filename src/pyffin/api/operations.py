@@ -533,7 +533,7 @@ def launcher_python(python: str, *, prefix: str | os.PathLike[str],
     """The interpreter path scripts are written to run: ``python`` itself, or — in a
     relocatable virtual environment — its path relative to the scripts directory."""
     if is_venv:
-        from pyffin.venv import is_relocatable
+        from pyffin.venv.config import is_relocatable
 
         if is_relocatable(prefix):  # scripts run the interpreter beside them
             return os.path.relpath(python, scripts)
