@@ -497,15 +497,15 @@ class _Operation:
                                       cutoffs=cutoffs)
         found = None if kept is None else kept.get()
         if found is not None:
-            from pyffin.api.building import name_entries
-
             # Kept only after a resolution of the same inputs, hash-checking mode's included,
             # passed every check.
             resolution = found[0]
-            unnamed = any(e.requirement is None and e.url is not None
-                          for e in spec.requirements)
-            # Named from their wheel filename or a cached build: nothing is built.
-            entries = name_entries(spec.requirements, builds() if unnamed else None)
+            entries = list(spec.requirements)
+            if any(e.requirement is None and e.url is not None for e in entries):
+                from pyffin.api.building import name_entries
+
+                # Named from their wheel filename or a cached build: nothing is built.
+                entries = name_entries(entries, builds())
             source: IndexSource | None = None
         else:
             resolved = operations.resolve(

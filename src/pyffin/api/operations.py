@@ -414,7 +414,6 @@ def prepare_and_install(
     from pyffin.installer import debris
     from pyffin.installer.errors import DamagedArchiveError, InstallError
     from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
-    from pyffin.installer.uninstall import uninstall as remove
 
     hashes = hashes or {}
     timings = timings if timings is not None else {}
@@ -467,6 +466,8 @@ def prepare_and_install(
     started = time.perf_counter()
     announce = session.reporter
     for dist in plan.to_remove:
+        from pyffin.installer.uninstall import uninstall as remove  # (none: not imported)
+
         remove(dist, scheme)
         if announce is not None:
             announce.on_uninstall(dist.normalized_name, dist.version)
