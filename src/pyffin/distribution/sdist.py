@@ -450,14 +450,15 @@ class SourceDistributions:
         return None if best is None else best[1]
 
     def _wheel_rank(self, filename: str) -> int | None:
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+        # Not packaging.utils: it imports packaging.tags (with sysconfig and platform), a
+        # large part of what an install of built wheels costs.
+        from pyffin.models.wheel import wheel_tags
 
-        try:
-            tags = parse_wheel_filename(filename)[3]
-        except InvalidWheelFilename:
+        parsed = wheel_tags(filename)
+        if parsed is None:
             return None
         rank = self._tag_rank
-        ranks = [rank[str(t)] for t in tags if str(t) in rank]
+        ranks = [rank[tag] for tag in parsed[1] if tag in rank]
         return min(ranks) if ranks else None
 
     def _keep_wheel(self, source: _Source, wheel: Path, metadata: CoreMetadata) -> Path:
@@ -604,12 +605,17 @@ def _dumps(metadata: CoreMetadata) -> bytes:
 
 
 def _release(name: str, filename: str) -> str:
-    """``name==version`` of an index's sdist, else its filename."""
-    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+    """``name==version`` of an index's sdist (``{name}-{version}.tar.gz`` or ``.zip``, the
+    version normalized), else its filename. (Not ``packaging.utils``, which imports
+    ``packaging.tags``.)"""
+    from packaging.version import InvalidVersion, Version
 
+    stem = next((filename[:-len(suffix)] for suffix in (".tar.gz", ".zip")
+                 if filename.endswith(suffix)), "")
+    _, sep, version = stem.rpartition("-")
     try:
-        return f"{name}=={parse_sdist_filename(filename)[1]}"
-    except InvalidSdistFilename:
+        return f"{name}=={Version(version)}" if sep else filename
+    except InvalidVersion:
         return filename
 
 
