@@ -180,9 +180,9 @@ def test_a_warm_install_of_a_built_source_distribution_imports_no_tag_machinery(
 
     assert pyffin(*install(tmp_path / "first")).returncode == 0  # cold: builds the wheel
     # The wheel built before is found by its filename's tags, read without packaging.tags
-    # (and sysconfig and platform with it).
+    # (and sysconfig and platform with it), and in this thread: no I/O pool is started.
     assert loaded(install(tmp_path / "second"),
-                  ("packaging.tags", "packaging.utils", "sysconfig", *SOLVER)) == []
+                  ("packaging.tags", "packaging.utils", "sysconfig", "queue", *SOLVER)) == []
 
 
 #: The resolver's modules that a kept resolution has no use for.

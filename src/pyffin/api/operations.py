@@ -425,7 +425,7 @@ def prepare_and_install(
     # Largest downloads first; builds start alongside them, not after.
     for item in sorted(plan.to_install, key=lambda w: -w.source.size):
         required = hashes.get(item.name, ())
-        cached = database.cached(item.source)
+        cached = database.cached(item.source, item.name)
         if cached is not None and not required:
             archives[item.name] = cached
         else:

@@ -189,6 +189,16 @@ class SourceDistributions:
         shard = self.built_shard(self._registry_shard(page, file), page.page.name)
         return self._read(shard.entry("metadata.rec"), CoreMetadata)
 
+    def cached_registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path | None:
+        """The wheel :meth:`registry_wheel` would give, if it was built before and nothing
+        asks to build it again: no download, no build, no lock (an install of wheels built
+        earlier needs no I/O pool)."""
+        try:
+            source = self._registry_source(page, file, download=False)
+        except LookupError:
+            return None
+        return self._compatible_wheel(source)
+
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
         return self._once(source, "wheel", lambda: self._wheel(source, page.page.name))
@@ -272,13 +282,17 @@ class SourceDistributions:
         parts = source_parts(page)
         return self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
 
-    def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
+    def _registry_source(self, page: ProjectPage, file: IndexFile, *, download: bool = True
+                         ) -> _Source:
+        """``download=False``: :class:`LookupError` when the archive is not in the cache."""
         shard = self._registry_shard(page, file)
         archive = shard.path / file.filename
         if not archive.is_file():
             local = _local_path(file.url)
             if local is not None:
                 source = _Source(shard, file.filename, archive=Path(local), hashes=file.hashes)
+            elif not download:
+                raise LookupError(file.filename)
             else:
                 self._download(file.url, archive, file.hashes)
                 source = _Source(shard, file.filename, archive=archive)
