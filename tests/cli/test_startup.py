@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import child_env, pyffin
-from tests.support.dists import WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
 
 #: Heavy modules a warm command has no use for.
@@ -157,8 +157,32 @@ def test_a_warm_install_into_a_new_environment_imports_nothing_heavy(
                 "--index-url", index.index_url, "--cache-dir", tmp_path / "cache"]
 
     assert pyffin(*install(tmp_path / "first")).returncode == 0  # cold: fills the cache
-    # The kept resolution is installed: no solver, and the wheels are linked from the cache.
-    assert loaded(install(tmp_path / "second"), (*HEAVY, *SOLVER, *UNUSED)) == []
+    # The kept resolution is installed: no solver, and the wheels are linked from the cache;
+    # nothing is built, removed or created, and the new environment is plainly unsatisfied.
+    assert loaded(install(tmp_path / "second"), (*HEAVY, *SOLVER, *UNUSED, *NOT_BUILDING)) == []
+
+
+#: What an install of index wheels (no source distribution, nothing to remove, no venv to
+#: create) has no use for.
+NOT_BUILDING = ("pyffin.distribution.sdist", "pyffin.api.building", "pyffin.venv.creation",
+                "pyffin.installer.uninstall", "packaging.tags", "shlex")
+
+
+def test_a_warm_install_of_a_built_source_distribution_imports_no_tag_machinery(
+        index: IndexServer, tmp_path: Path) -> None:
+    index.add_sdist(SdistSpec("from-source", "1.0"))
+
+    def install(env: Path) -> list[str | Path]:
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "cache").returncode == 0
+        return ["pip", "install", "from-source", "-q", "--python", env / "bin" / "python",
+                "--index-url", index.index_url, "--cache-dir", tmp_path / "cache"]
+
+    assert pyffin(*install(tmp_path / "first")).returncode == 0  # cold: builds the wheel
+    # The wheel built before is found by its filename's tags, read without packaging.tags
+    # (and sysconfig and platform with it), and in this thread: no I/O pool is started.
+    assert loaded(install(tmp_path / "second"),
+                  ("packaging.tags", "packaging.utils", "sysconfig", "queue", *SOLVER)) == []
 
 
 #: The resolver's modules that a kept resolution has no use for.

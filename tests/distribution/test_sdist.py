@@ -228,3 +228,16 @@ def test_a_local_directory_gets_a_new_revision_when_its_build_files_change(
     os.utime(project / "pyproject.toml", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     rebuilt = sources_for(cache, index_server, builder).direct_wheel(direct)
     assert builder.wheels == 2 and rebuilt.parent != wheel.parent
+
+
+@pytest.mark.parametrize("filename,label", [
+    ("python-dateutil-2.9.0.post0.tar.gz", "python-dateutil==2.9.0.post0"),
+    ("Foo-1.0.POST1.zip", "foo==1.0.post1"),  # the version normalized
+    ("foo-1.0.tar.bz2", "foo-1.0.tar.bz2"),  # not an sdist filename: as it is
+    ("foo.tar.gz", "foo.tar.gz"),
+    ("foo-not.a.version.tar.gz", "foo-not.a.version.tar.gz"),
+])
+def test_an_index_sdist_is_labelled_by_its_release(filename: str, label: str) -> None:
+    from pyffin.distribution.sdist import _release
+
+    assert _release("foo" if filename[0] in "Ff" else "python-dateutil", filename) == label

@@ -174,3 +174,15 @@ def test_an_install_from_a_url_or_path_is_left_to_the_resolver(site: Path) -> No
 def test_an_invalid_requirement_in_metadata_is_left_to_the_resolver(site: Path) -> None:
     installed(site, "broken", "1.0", "lib (>=1<2)")
     assert check(site, "broken") is None
+
+
+def test_a_requirement_not_installed_at_all_is_no_answer_without_parsing(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh environment: the answer is plain from the names, nothing is parsed (the first
+    # parse compiles the full requirement pattern, a cost of every warm install).
+    def parse(text: str) -> None:
+        raise AssertionError(f"parsed {text!r}")
+
+    monkeypatch.setattr("pyffin.requirements.pep508.parse_requirement", parse)
+    assert check(site, "absent==1.0") is None
+    assert check(site.parent / "empty", "app", "lib") is None

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.api.target import Target
     from pyffin.cache import Cache, FileLock
+    from pyffin.distribution.sdist import SourceDistributions
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import Wanted
@@ -482,8 +483,13 @@ class _Operation:
                 return result
 
         self.session.configure(operations.spec_index_settings(spec))
-        builds = self.lazy_sources(env).get()
-        assert builds is not None  # an environment has an interpreter
+
+        def builds() -> SourceDistributions:
+            # Made when something may be built: a kept resolution of index wheels needs none.
+            made = self.lazy_sources(env).get()
+            assert made is not None  # an environment has an interpreter
+            return made
+
         preferences = operations.installed_preferences(installed)
         kept = self._resolution_cache(env, spec, preferences, hash_mode=hash_mode,
                                       no_deps=no_deps, resolve_options=resolve_options,
@@ -491,16 +497,19 @@ class _Operation:
                                       cutoffs=cutoffs)
         found = None if kept is None else kept.get()
         if found is not None:
-            from pyffin.api.building import name_entries
-
             # Kept only after a resolution of the same inputs, hash-checking mode's included,
             # passed every check.
             resolution = found[0]
-            entries = name_entries(spec.requirements, builds)  # named: nothing is built
+            entries = list(spec.requirements)
+            if any(e.requirement is None and e.url is not None for e in entries):
+                from pyffin.api.building import name_entries
+
+                # Named from their wheel filename or a cached build: nothing is built.
+                entries = name_entries(entries, builds())
             source: IndexSource | None = None
         else:
             resolved = operations.resolve(
-                self.session, spec, markers=env.markers, tags=env.tags, sources=builds,
+                self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
                 options=resolve_options, cutoffs=cutoffs, preferences=preferences,
                 upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
                 hash_mode=hash_mode)
@@ -529,7 +538,7 @@ class _Operation:
                 sources.append(operations.index_source(
                     self.session, spec, env.tags, no_binary=resolve_options.no_binary,
                     only_binary=resolve_options.only_binary, no_build=resolve_options.no_build,
-                    exclude_newer=cutoffs, no_deps=no_deps, sources=builds, report=False))
+                    exclude_newer=cutoffs, no_deps=no_deps, sources=builds(), report=False))
             return _planned_metadata(sources[0], wanted)
 
         result.metadata = metadata
@@ -543,8 +552,8 @@ class _Operation:
             python=operations.launcher_python(
                 python, prefix=env.prefix, scripts=env.scheme.scripts,
                 is_venv=env.is_venv and env.directory is None),
-            sources=builds, link_mode=self.change.link_mode,
-            target=self.target,
+            sources=builds() if any(not w.source.is_wheel for w in plan.to_install) else None,
+            link_mode=self.change.link_mode, target=self.target,
             hashes=operations.required_hashes(spec) if hash_mode else None,
             reporter=self.reporter, timings=result.timings)
         if self.change.compile_bytecode:

@@ -414,7 +414,6 @@ def prepare_and_install(
     from pyffin.installer import debris
     from pyffin.installer.errors import DamagedArchiveError, InstallError
     from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
-    from pyffin.installer.uninstall import uninstall as remove
 
     hashes = hashes or {}
     timings = timings if timings is not None else {}
@@ -426,7 +425,7 @@ def prepare_and_install(
     # Largest downloads first; builds start alongside them, not after.
     for item in sorted(plan.to_install, key=lambda w: -w.source.size):
         required = hashes.get(item.name, ())
-        cached = database.cached(item.source)
+        cached = database.cached(item.source, item.name)
         if cached is not None and not required:
             archives[item.name] = cached
         else:
@@ -467,6 +466,8 @@ def prepare_and_install(
     started = time.perf_counter()
     announce = session.reporter
     for dist in plan.to_remove:
+        from pyffin.installer.uninstall import uninstall as remove  # (none: not imported)
+
         remove(dist, scheme)
         if announce is not None:
             announce.on_uninstall(dist.normalized_name, dist.version)
@@ -533,7 +534,7 @@ def launcher_python(python: str, *, prefix: str | os.PathLike[str],
     """The interpreter path scripts are written to run: ``python`` itself, or — in a
     relocatable virtual environment — its path relative to the scripts directory."""
     if is_venv:
-        from pyffin.venv import is_relocatable
+        from pyffin.venv.config import is_relocatable
 
         if is_relocatable(prefix):  # scripts run the interpreter beside them
             return os.path.relpath(python, scripts)

@@ -464,11 +464,21 @@ class DistributionDatabase:
         self.wheels = wheels
         self.sources = sources
 
-    def cached(self, dist: Distribution) -> Path | None:
-        """The unzipped wheel of an index wheel, if the cache has it (no building)."""
-        if dist.is_wheel and dist.page is not None and dist.file is not None:
+    def cached(self, dist: Distribution, name: str | None = None) -> Path | None:
+        """The unzipped wheel of an index wheel, if the cache has it (no building); with the
+        project's ``name``, also of an index sdist whose wheel was built before."""
+        if dist.page is None or dist.file is None:
+            return None
+        if dist.is_wheel:
             return self.wheels.cached(dist.page, dist.file)
-        return None
+        if name is None or dist.direct is not None or self.sources is None:
+            return None
+        wheel = self.sources.cached_registry_wheel(dist.page, dist.file)
+        if wheel is None:
+            return None
+        from pyffin.models.dist import BuiltWheel
+
+        return self.wheels.built(BuiltWheel(name, wheel))  # as _build: unzipped once
 
     def submit(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
                ) -> Future[Path]:

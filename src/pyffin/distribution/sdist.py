@@ -189,6 +189,16 @@ class SourceDistributions:
         shard = self.built_shard(self._registry_shard(page, file), page.page.name)
         return self._read(shard.entry("metadata.rec"), CoreMetadata)
 
+    def cached_registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path | None:
+        """The wheel :meth:`registry_wheel` would give, if it was built before and nothing
+        asks to build it again: no download, no build, no lock (an install of wheels built
+        earlier needs no I/O pool)."""
+        try:
+            source = self._registry_source(page, file, download=False)
+        except LookupError:
+            return None
+        return self._compatible_wheel(source)
+
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
         return self._once(source, "wheel", lambda: self._wheel(source, page.page.name))
@@ -272,13 +282,17 @@ class SourceDistributions:
         parts = source_parts(page)
         return self.cache.shard(CacheBucket.SDISTS, *parts, page.page.name, key)
 
-    def _registry_source(self, page: ProjectPage, file: IndexFile) -> _Source:
+    def _registry_source(self, page: ProjectPage, file: IndexFile, *, download: bool = True
+                         ) -> _Source:
+        """``download=False``: :class:`LookupError` when the archive is not in the cache."""
         shard = self._registry_shard(page, file)
         archive = shard.path / file.filename
         if not archive.is_file():
             local = _local_path(file.url)
             if local is not None:
                 source = _Source(shard, file.filename, archive=Path(local), hashes=file.hashes)
+            elif not download:
+                raise LookupError(file.filename)
             else:
                 self._download(file.url, archive, file.hashes)
                 source = _Source(shard, file.filename, archive=archive)
@@ -450,14 +464,15 @@ class SourceDistributions:
         return None if best is None else best[1]
 
     def _wheel_rank(self, filename: str) -> int | None:
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+        # Not packaging.utils: it imports packaging.tags (with sysconfig and platform), a
+        # large part of what an install of built wheels costs.
+        from pyffin.models.wheel import wheel_tags
 
-        try:
-            tags = parse_wheel_filename(filename)[3]
-        except InvalidWheelFilename:
+        parsed = wheel_tags(filename)
+        if parsed is None:
             return None
         rank = self._tag_rank
-        ranks = [rank[str(t)] for t in tags if str(t) in rank]
+        ranks = [rank[tag] for tag in parsed[1] if tag in rank]
         return min(ranks) if ranks else None
 
     def _keep_wheel(self, source: _Source, wheel: Path, metadata: CoreMetadata) -> Path:
@@ -604,12 +619,17 @@ def _dumps(metadata: CoreMetadata) -> bytes:
 
 
 def _release(name: str, filename: str) -> str:
-    """``name==version`` of an index's sdist, else its filename."""
-    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+    """``name==version`` of an index's sdist (``{name}-{version}.tar.gz`` or ``.zip``, the
+    version normalized), else its filename. (Not ``packaging.utils``, which imports
+    ``packaging.tags``.)"""
+    from packaging.version import InvalidVersion, Version
 
+    stem = next((filename[:-len(suffix)] for suffix in (".tar.gz", ".zip")
+                 if filename.endswith(suffix)), "")
+    _, sep, version = stem.rpartition("-")
     try:
-        return f"{name}=={parse_sdist_filename(filename)[1]}"
-    except InvalidSdistFilename:
+        return f"{name}=={Version(version)}" if sep else filename
+    except InvalidVersion:
         return filename
 
 

@@ -98,6 +98,9 @@ def already_installed(spec: RequirementsSpec, state: InstalledState,
     from pyffin.requirements.pep508 import parse_requirement as parse
 
     by_name = {d.normalized_name: d for d in state.distributions}
+    for entry in spec.requirements:
+        if entry.marker is None and entry.name is not None and entry.name not in by_name:
+            return None  # not installed at all (a fresh environment): nothing to parse
     environment = dict(markers)
     constraints: dict[str, list[Requirement]] = {}
     for entry in spec.constraints:

@@ -26,6 +26,7 @@ from typing import Any
 
 from pyffin.errors import UsageError
 from pyffin.models.files import is_pylock_filename as is_pylock_filename
+from pyffin.models.wheel import wheel_tags as wheel_tags
 from pyffin.records import record
 
 Hashes = tuple[tuple[str, str], ...]
@@ -266,23 +267,6 @@ class _Reader:
                            f"{path}.requires-python"),
             tuple(dependencies), self.get(table, "index", path, str), vcs, directory, archive,
             sdist, wheels, path)
-
-
-def wheel_tags(filename: str) -> tuple[tuple[int, str] | tuple[()], frozenset[str]] | None:
-    """The build tag (``()`` when none) and the expanded tags (``py3-none-any``) of a wheel
-    filename; ``None`` if it is not one. (``packaging.utils`` would import
-    ``packaging.tags``, which an install from a lock has no other use for.)"""
-    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
-    if len(parts) not in (5, 6) or not all(parts):
-        return None
-    build: tuple[int, str] | tuple[()] = ()
-    if len(parts) == 6:
-        match = re.fullmatch(r"(\d+)(.*)", parts[2])
-        if match is None:
-            return None
-        build = (int(match[1]), match[2])
-    pythons, abis, platforms = (part.lower().split(".") for part in parts[-3:])
-    return build, frozenset(f"{p}-{a}-{m}" for p in pythons for a in abis for m in platforms)
 
 
 def _same_version(a: str, b: str) -> bool:

@@ -40,6 +40,25 @@ def parse_filename(filename: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def wheel_tags(filename: str) -> tuple[tuple[int, str] | tuple[()], frozenset[str]] | None:
+    """The build tag (``()`` when none) and the expanded tags (``py3-none-any``) of a wheel
+    filename; ``None`` if it is not one. (``packaging.utils`` would import
+    ``packaging.tags``, which an install from a lock or of built wheels has no other use
+    for.)"""
+    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
+    if len(parts) not in (5, 6) or not all(parts):
+        return None
+    build: tuple[int, str] | tuple[()] = ()
+    if len(parts) == 6:
+        tag = parts[2]
+        digits = len(tag) - len(tag.lstrip("0123456789"))
+        if not digits:
+            return None
+        build = (int(tag[:digits]), tag[digits:])
+    pythons, abis, platforms = (part.lower().split(".") for part in parts[-3:])
+    return build, frozenset(f"{p}-{a}-{m}" for p in pythons for a in abis for m in platforms)
+
+
 def versions_equal(a: str, b: str) -> bool:
     """Whether two version strings are the same PEP 440 version (``1.0`` == ``1.0.0``)."""
     if a == b:

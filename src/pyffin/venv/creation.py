@@ -268,21 +268,6 @@ def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | 
         _write(scheme.scripts / name, text)
 
 
-def is_relocatable(prefix: str | os.PathLike[str]) -> bool:
-    """Whether the virtual environment at ``prefix`` was made relocatable (``relocatable =
-    true`` in its ``pyvenv.cfg``, written by ``pyffin venv --relocatable`` or uv's)."""
-    try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return False
-    for line in lines:
-        key, sep, value = line.partition("=")
-        if sep and key.strip().lower() == "relocatable":
-            return value.strip().lower() == "true"
-    return False
-
-
 def _wants_lib64(interpreter: Interpreter, root: Path) -> bool:
     # As CPython's venv: 64-bit POSIX except macOS gets lib64 -> lib, for tools that look there.
     markers = interpreter.markers

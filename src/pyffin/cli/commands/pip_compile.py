@@ -272,7 +272,13 @@ def header_command(args: argparse.Namespace) -> str:
         "pyffin pip compile"
 
 
+#: What :func:`shlex.quote` leaves as it is (``\\w`` in ASCII and ``@%+=:,./-``).
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
 def _quote(arg: str) -> str:
+    if arg and all(c in _SAFE for c in arg):
+        return arg  # as shlex.quote would: not worth importing it for every compile
     import shlex
 
     return shlex.quote(arg)
