@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 #: The usable-versions summary: ``(dependencies, pages, versions, columns, files, policies)``:
 #: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
-#: page's ``(source, flat)``; ``versions``, the usable versions' normalized texts in
-#: ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only the
+#: page's ``(source, flat)``; ``versions``, the usable versions' texts (as the pages write
+#: them) in ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only the
 #: versions it looks at); ``columns``, what every candidate needs, one list per field in the
 #: same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
 #: each version's best file row, whether it is a wheel and its stand-in row, marshalled one
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 #: thousands, and these rows are most of a summary's bytes); and the HTTP policy record of
 #: each stored page, by path (to revalidate a stale page without reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 8
+SUMMARY_VERSION = 9
 
 
 class StaleSummary:
@@ -67,9 +67,9 @@ class Summaries:
         self.selection = selection
         self._lock = threading.Lock()
         #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
-        #: usable versions.
+        #: usable versions and their candidates.
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
-                                  dict[Version, VersionFiles]]] = []
+                                  dict[Version, VersionFiles], SortedCandidates]] = []
         self._target_key: str | None = None
         import time
 
@@ -138,13 +138,16 @@ class Summaries:
             return StaleSummary(revalidate, found, candidates)
         return found, candidates
 
-    def note(self, name: str, found: dict[Version, VersionFiles]) -> None:
-        """``found`` are the usable versions of ``name``'s pages, decoded by this process: to
-        summarize (:meth:`save`) if what the pages came from is known."""
+    def note(self, name: str, found: dict[Version, VersionFiles],
+             candidates: SortedCandidates) -> None:
+        """``found`` are the usable versions of ``name``'s pages, decoded by this process, in
+        ascending order (as :meth:`FileSelection.usable_versions` gives them), and
+        ``candidates`` theirs: to summarize (:meth:`save`) if what the pages came from is
+        known."""
         dependencies = self.registry.project_dependencies(name)
         if dependencies is not None:
             with self._lock:
-                self._unsaved.append((self._entry(name), dependencies, found))
+                self._unsaved.append((self._entry(name), dependencies, found, candidates))
 
     def save(self) -> None:
         """Keep what this target can use of each page read since the last call next to the
@@ -159,32 +162,35 @@ class Summaries:
 
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
-        for entry, dependencies, found in unsaved:
+        stand_in_row = self.selection.stand_in_row
+        dumps = marshal.dumps
+        for entry, dependencies, found, candidates in unsaved:
             # A local directory or page changed within a tick of its clock before it was read
             # could change again unseen ("racily clean"): summarized once it has settled.
             if not all(settled(stamp(path), self._started_ns)
                        for path, _, fresh_until, _ in dependencies if fresh_until is None):
                 continue
-            versions = sorted(found)
-            columns: tuple[list[Any], ...] = ([], [], [], [], [])
-            files_column = []
+            # The candidates' columns are the summary's: only the rows are made here, in the
+            # form the page keeps them (a file tuple is made for the versions looked up).
             positions: dict[tuple[str, bool], int] = {}
-            for version in versions:
-                files = found[version]
-                page = files.best_page
-                where = (page.source, page.flat)
-                stand_in = self.selection.stand_in_row(files)
-                yanked, requires_python, best, is_wheel, stand_in_row = files.summarize(
-                    None if stand_in is None else tuple(stand_in[:8]))
-                for column, value in zip(columns, (yanked, requires_python,
-                                                   positions.setdefault(where, len(positions)),
-                                                   files.index_rank, version.is_prerelease),
-                                         strict=True):
-                    column.append(value)
-                files_column.append(marshal.dumps((best, is_wheel, stand_in_row)))
+            where: list[int] = []
+            files_column = []
+            for files in found.values():
+                page, is_wheel, row = files.best_row
+                at = (page.source, page.flat)
+                position = positions.get(at)
+                if position is None:
+                    position = positions[at] = len(positions)
+                where.append(position)
+                files_column.append(dumps((row, is_wheel, None if files.others is None
+                                           else stand_in_row(files))))
+            columns = (candidates.yanked, candidates.requires_python, where,
+                       candidates.index_ranks, candidates.prerelease)
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), [str(version) for version in versions],
+                (dependencies, list(positions),
+                 [str(version) if files.text is None else files.text
+                  for version, files in found.items()],
                  columns, files_column, self.registry.page_policies(dependencies))))
 
 
