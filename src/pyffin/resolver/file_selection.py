@@ -171,6 +171,11 @@ class VersionFiles:
         return self._rows[0][0]
 
     @property
+    def best_made(self) -> Distribution | None:
+        """:attr:`best` if it was asked for already, else ``None``."""
+        return self._best
+
+    @property
     def best_row(self) -> tuple[ProjectPage, bool, Any]:
         """The best file as the page keeps it: ``(page, is_wheel, row)`` (files read from
         pages only)."""

@@ -94,6 +94,8 @@ class IndexSource:
         self._noted: set[str] = set()
         #: Candidates, ascending: a summary's, or those of the usable versions of the pages.
         self._candidates: dict[str, SortedCandidates] = {}
+        #: The pages being fetched (see :meth:`prefetch_candidates`), by name.
+        self._pages: dict[str, Future[list[ProjectPage]]] = {}
         #: Summaries of stale pages being revalidated, by name.
         self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
 
@@ -163,7 +165,7 @@ class IndexSource:
             return  # known, or being revalidated (then known without the pages, most often)
         then = None if likely is None else (
             lambda pages: self._prefetch_likely(name, pages, likely))
-        self.registry.prefetch_project(name, then)
+        self._pages[name] = self.registry.prefetch_project(name, then)
 
     def _prefetch_likely(self, name: str, pages: list[ProjectPage], likely: Likely) -> None:
         with self._lock:
@@ -204,9 +206,15 @@ class IndexSource:
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
-            return (name in self._versions or self._from_summary(name, wait=False)
-                    or (name not in self._revalidating
-                        and self.registry.prefetch_project(name).done()))
+            if name in self._versions or self._from_summary(name, wait=False):
+                return True
+            if name in self._revalidating:
+                return False
+            # The solver asks again at every decision until the pages are there.
+            pages = self._pages.get(name)
+            if pages is None or pages.interrupted():
+                pages = self._pages[name] = self.registry.prefetch_project(name)
+            return pages.done()
         return self.metadata_futures.is_ready(name, version)
 
     # ------------------------------------------------------------------------ the rest

@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 #: them) in ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only the
 #: versions it looks at); ``columns``, what every candidate needs, one list per field in the
 #: same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
-#: each version's best file row, whether it is a wheel and its stand-in row, marshalled one
-#: by one (decoded only for the versions looked up: a resolution looks at a few of the
-#: thousands, and these rows are most of a summary's bytes); and the HTTP policy record of
+#: each version's best file row, whether it is a wheel and its stand-in row (rows as
+#: :func:`_packed` keeps them), marshalled one by one (decoded only for the versions looked
+#: up: a resolution looks at a few of the thousands, and these rows are most of a summary's
+#: bytes); and the HTTP policy record of
 #: each stored page, by path (to revalidate a stale page without reading it).
 SUMMARY_SCHEMA = "usable-versions"
 SUMMARY_VERSION = 9
@@ -182,8 +183,14 @@ class Summaries:
                 if position is None:
                     position = positions[at] = len(positions)
                 where.append(position)
-                files_column.append(dumps((row, is_wheel, None if files.others is None
-                                           else stand_in_row(files))))
+                # A file this resolution looked at (a later one will again, most often)
+                # is kept as its file tuple, read as is; the others as listed.
+                made = files.best_made
+                if made is not None and made.file is not None:
+                    row = made.file.to_tuple()
+                stand_in = None if files.others is None else stand_in_row(files)
+                files_column.append(dumps((_packed(row), is_wheel,
+                                           None if stand_in is None else _packed(stand_in))))
             columns = (candidates.yanked, candidates.requires_python, where,
                        candidates.index_ranks, candidates.prerelease)
             entry.write(codec.dumps(
@@ -220,6 +227,9 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
 
             yanked, requires_python, position, rank, _ = (column[i] for column in self._columns)
             best, is_wheel, stand_in = marshal.loads(self._files[i])
+            best = _unpacked(best, is_wheel)
+            if stand_in is not None:
+                stand_in = _unpacked(stand_in, True)
             made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
                                            version, self._pages[position])
             made.index_rank = rank
@@ -231,3 +241,30 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
 
     def __len__(self) -> int:
         return len(self._versions)
+
+
+#: The fields of a PEP 691 file entry that :func:`~pyffin.models.files.entry_row` reads: a
+#: summary keeps a file the page keeps as listed as these values (``...``: not given) and the
+#: base URL, a fraction of the entry's size.
+_ENTRY_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "upload-time", "size",
+               "core-metadata", "dist-info-metadata")
+_NOT_GIVEN = (...,) * len(_ENTRY_KEYS)
+
+
+def _packed(row: Any) -> Any:
+    """A file of a page (either form, see :class:`~pyffin.models.files.SimplePage`) as a
+    summary keeps it: a listed one as its entry's values and base, a file tuple as is."""
+    if len(row) < 8:  # (entry, base) or (entry, tags, build, base)
+        return tuple(map(row[0].get, _ENTRY_KEYS, _NOT_GIVEN)), row[-1]
+    return row[:8]
+
+
+def _unpacked(row: Any, is_wheel: bool) -> Any:
+    """A file as :func:`_packed` kept it, in a form the page keeps files in (a wheel's tags
+    left out: a summary's rows are read for their file only)."""
+    if len(row) != 2:
+        return row
+    values, base = row
+    entry = {key: value for key, value in zip(_ENTRY_KEYS, values, strict=True)
+             if value is not ...}
+    return (entry, (), "", base) if is_wheel else (entry, base)
