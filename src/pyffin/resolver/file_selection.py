@@ -376,6 +376,9 @@ class FileSelection:
         """The rank of a wheel's best tag (:attr:`tag_rank`; past every tag: not usable),
         memoized per tag set: a project's wheels repeat a few sets across versions."""
         key = tags if type(tags) is tuple else tuple(tags)
+        known = self._set_ranks.get(key)
+        if known is not None:  # a list's set (a list is no key)
+            return known
         no_wheel = len(self.tag_rank) + 1
         if self.universal is not None:
             best = 0 if self._universal_set(key) else no_wheel
@@ -509,7 +512,9 @@ class FileSelection:
     def _set_affinity(self, tags: Sequence[str]) -> int:
         """The best :meth:`_affinity` of a wheel's tags, memoized per tag set."""
         key = tags if type(tags) is tuple else tuple(tags)
-        affinity = self._set_affinities[key] = max(map(self._affinity, key), default=0)
+        affinity = self._set_affinities.get(key)
+        if affinity is None:
+            affinity = self._set_affinities[key] = max(map(self._affinity, key), default=0)
         return affinity
 
     def _affinity(self, tag: str) -> int:

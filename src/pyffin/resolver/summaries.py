@@ -34,14 +34,14 @@ if TYPE_CHECKING:
 #: The usable-versions summary: ``(dependencies, pages, versions, columns, files, policies)``:
 #: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
 #: page's ``(source, flat)``; ``versions``, the usable versions' texts (as the pages write
-#: them) in ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only the
-#: versions it looks at); ``columns``, what every candidate needs, one list per field in the
-#: same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
+#: them) in ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only
+#: the versions it looks at); ``columns``, what every candidate needs, one list per field in
+#: the same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
 #: each version's best file row, whether it is a wheel and its stand-in row (rows as
 #: :func:`_packed` keeps them), marshalled one by one (decoded only for the versions looked
 #: up: a resolution looks at a few of the thousands, and these rows are most of a summary's
-#: bytes); and the HTTP policy record of
-#: each stored page, by path (to revalidate a stale page without reading it).
+#: bytes); and the HTTP policy record of each stored page, by path (to revalidate a stale page
+#: without reading it).
 SUMMARY_SCHEMA = "usable-versions"
 SUMMARY_VERSION = 9
 
