@@ -182,3 +182,22 @@ def test_each_distinct_tag_set_is_ranked_once() -> None:
         f"1.{i}": ([wheel("foo", f"1.{i}", tag) for tag in tags], []) for i in range(50)})])
     assert len(found) == 50
     assert sorted(looked_up) == sorted(tags)  # once per set, not once per file
+
+
+def test_the_target_s_tags_are_read_once_to_explain_many_dropped_versions() -> None:
+    walks: list[int] = []
+
+    class Ranks(dict[str, int]):
+        def __iter__(self) -> Any:
+            walks.append(1)
+            return super().__iter__()
+
+    selection = FileSelection(TAGS)
+    selection.tag_rank = Ranks(selection.tag_rank)
+    rows = page({f"1.{i}": ([wheel("foo", f"1.{i}", "cp39-cp39-win32")], [])
+                 for i in range(20)})
+    assert selection.usable_versions("foo", [rows]) == {}
+    assert {(d.reason, d.found, d.expected) for d in selection.dropped("foo")} == {
+        ("python-tag", ("cp39",), "cp311")}
+    assert len(selection.dropped("foo")) == 20
+    assert len(walks) == 1

@@ -252,6 +252,10 @@ class FileSelection:
         self._affinities: dict[str, int] = {}
         self._pythons: frozenset[str] | None = None
         self._python_abis: frozenset[tuple[str, str]] = frozenset()
+        #: What :meth:`_tag_mismatch` compares a version's tags with: the target's Python
+        #: tags, (Python, ABI) pairs, best tag's parts and manylinux platform.
+        self._target_parts: tuple[frozenset[str], frozenset[tuple[str, str]], list[str],
+                                  str] | None = None
         #: Versions left out for want of a usable file, by name (see :meth:`dropped`).
         self._dropped: dict[str, list[Dropped]] = {}
         #: ``--index-strategy unsafe-first-match``: each version is ranked by the first index
@@ -447,16 +451,19 @@ class FileSelection:
         Python implementation tag, then ABI tag, then platform tag)."""
         from pyffin.resolver.source import Dropped
 
-        target = [tag.split("-") for tag in self.tag_rank]
-        pythons = {python for python, _, _ in target}
-        pairs = {(python, abi) for python, abi, _ in target}
+        if self._target_parts is None:  # the same for every version: made once
+            target = [tag.split("-") for tag in self.tag_rank]
+            best = target[0] if target else ["", "", ""]
+            # Name a manylinux platform, as uv does, rather than the bare ``linux_x86_64``.
+            self._target_parts = (
+                frozenset(python for python, _, _ in target),
+                frozenset((python, abi) for python, abi, _ in target), best,
+                next((platform for python, abi, platform in target
+                      if platform.startswith("manylinux")), best[2]))
+        pythons, pairs, best, best_platform = self._target_parts
         parts = [tag.split("-") for tag in tags if tag.count("-") == 2]
         closest = max((2 if (python, abi) in pairs else 1 if python in pythons else 0)
                       for python, abi, _ in parts) if parts else 0
-        best = target[0] if target else ["", "", ""]
-        # Name a manylinux platform, as uv does, rather than the bare ``linux_x86_64``.
-        best_platform = next((platform for python, abi, platform in target
-                              if platform.startswith("manylinux")), best[2])
         if closest == 0:
             return Dropped(version, "python-tag", _natural({p for p, _, _ in parts}), best[0])
         if closest == 1:
