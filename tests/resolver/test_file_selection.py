@@ -131,3 +131,73 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
     assert made == ["foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"]
     # Every file, made on demand, is what parsing it whole gives.
     assert len(simple.versions["3.0"][0]) == 3 and len(simple.versions["3.0"][1]) == 1
+
+
+def test_usable_versions_come_out_ascending_whatever_the_page_order() -> None:
+    # Pages list files by filename: 1.10 before 1.2, pre-releases anywhere.
+    found = FileSelection(TAGS).usable_versions("foo", [page({
+        v: ([wheel("foo", v)], []) for v in ("1.10", "1.2", "2.0rc1", "1.9", "0.1")})])
+    assert [str(v) for v in found] == ["0.1", "1.2", "1.9", "1.10", "2.0rc1"]
+
+
+def test_the_best_file_is_the_nearest_tag_then_not_yanked_then_the_first_listed() -> None:
+    near = "cp311-cp311-manylinux_2_17_x86_64"
+
+    def tagged(version: str, tag: str, build: str, *, yanked: str | None = None) -> list[Any]:
+        row = wheel("foo", version, tag, yanked=yanked)
+        row[0] = row[0].replace(".whl", f"-{build}.whl")  # told apart by name only
+        return row
+
+    found = FileSelection(TAGS).usable_versions("foo", [page({
+        # The nearest tag's first file is not yanked: it is best, the rest are ordered later.
+        "1.0": ([tagged("1.0", "py3-none-any", "a", yanked=""), tagged("1.0", near, "b"),
+                 tagged("1.0", near, "c", yanked="")], [sdist("foo", "1.0")]),
+        # The nearest tag's first file is yanked: the next one of that tag wins.
+        "2.0": ([tagged("2.0", near, "a", yanked="bad"), tagged("2.0", "py3-none-any", "b"),
+                 tagged("2.0", near, "c")], []),
+        "3.0": ([tagged("3.0", near, "a", yanked=""), tagged("3.0", near, "b", yanked="")],
+                []),
+    })])
+    first, second, third = (found[Version(v)] for v in ("1.0", "2.0", "3.0"))
+    assert first.best.label.endswith("-b.whl") and not first.yanked
+    assert [d.label.rpartition("-")[2] for d in first.usable] == [
+        "b.whl", "c.whl", "a.whl", "1.0.tar.gz"]
+    assert second.best.label.endswith("-c.whl") and not second.yanked
+    assert [d.label.rpartition("-")[2] for d in second.usable] == ["c.whl", "a.whl", "b.whl"]
+    assert third.best.label.endswith("-a.whl") and third.yanked  # every file is yanked
+
+
+def test_each_distinct_tag_set_is_ranked_once() -> None:
+    looked_up: list[str] = []
+
+    class Ranks(dict[str, int]):
+        def get(self, tag: str, default: Any = None) -> Any:
+            looked_up.append(tag)
+            return super().get(tag, default)
+
+    selection = FileSelection(TAGS)
+    selection.tag_rank = Ranks(selection.tag_rank)
+    tags = ("py3-none-any", "cp311-cp311-manylinux_2_17_x86_64", "cp27-cp27m-win32")
+    found = selection.usable_versions("foo", [page({
+        f"1.{i}": ([wheel("foo", f"1.{i}", tag) for tag in tags], []) for i in range(50)})])
+    assert len(found) == 50
+    assert sorted(looked_up) == sorted(tags)  # once per set, not once per file
+
+
+def test_the_target_s_tags_are_read_once_to_explain_many_dropped_versions() -> None:
+    walks: list[int] = []
+
+    class Ranks(dict[str, int]):
+        def __iter__(self) -> Any:
+            walks.append(1)
+            return super().__iter__()
+
+    selection = FileSelection(TAGS)
+    selection.tag_rank = Ranks(selection.tag_rank)
+    rows = page({f"1.{i}": ([wheel("foo", f"1.{i}", "cp39-cp39-win32")], [])
+                 for i in range(20)})
+    assert selection.usable_versions("foo", [rows]) == {}
+    assert {(d.reason, d.found, d.expected) for d in selection.dropped("foo")} == {
+        ("python-tag", ("cp39",), "cp311")}
+    assert len(selection.dropped("foo")) == 20
+    assert len(walks) == 1

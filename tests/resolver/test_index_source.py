@@ -447,3 +447,38 @@ def test_the_summary_of_a_prefetched_page_is_written_by_the_thread_that_parsed_i
     assert reads.count == 0
     assert first._versions_from_pages("foo")  # asked again: the summary is not noted twice
     assert first.summaries is not None and not first.summaries._unsaved
+
+
+def test_the_candidates_of_pages_are_sorted_columns_made_once(cache: Cache,
+                                                              index_server: IndexServer) -> None:
+    from pyffin.resolver.source import SortedCandidates
+
+    for version in ("1.10", "1.2", "2.0b1", "1.9"):
+        index_server.add_wheel(WheelSpec("foo", version))
+    src = source(cache, index_server)
+    candidates = src.candidates(name("foo"))
+    # Ascending already: the provider neither sorts them nor makes every Candidate.
+    assert isinstance(candidates, SortedCandidates)
+    assert [str(c.version) for c in candidates] == ["1.2", "1.9", "1.10", "2.0b1"]
+    assert list(candidates.prerelease) == [False, False, False, True]
+    assert src.candidates(name("foo")) is candidates
+
+
+def test_the_solver_s_readiness_checks_ask_the_registry_for_the_pages_once(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    src = source(cache, index_server)
+    asked: list[str] = []
+    original = RegistryClient.prefetch_project
+
+    def counted(client: RegistryClient, project: str, *args: Any) -> Any:
+        asked.append(project)
+        return original(client, project, *args)
+
+    monkeypatch.setattr(RegistryClient, "prefetch_project", counted)
+    src.prefetch_candidates(name("foo"))
+    while not src.is_ready(name("foo"), None):  # the solver asks at every decision
+        pass
+    for _ in range(5):
+        assert src.is_ready(name("foo"), None)
+    assert asked == ["foo"]

@@ -365,3 +365,49 @@ def test_local_locations_changed_just_before_are_not_summarized(
     monkeypatch.setattr("pyffin.stamps.SETTLED_NS", 0)
     assert versions(IndexSource(connect(cache, settings), tags=TAGS), "foo") == ["1.0", "1.5"]
     assert len(summary_files(cache)) == 1
+
+
+def test_a_summary_gives_each_version_the_files_its_page_gives(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.models import files as files_module
+
+    uploaded = datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+    index_server.add_wheel(WheelSpec("foo", "1.0", requires_python=">=3.8"), yanked="broken",
+                           upload_time=uploaded)
+    index_server.add_wheel(WheelSpec("foo", "2.0", tags=["cp310-cp310-macosx_11_0_arm64"]),
+                           upload_time=uploaded)
+    index_server.add_sdist(SdistSpec("foo", "2.0"), upload_time=uploaded)
+    index_server.add_wheel(WheelSpec("foo", "3.0"), upload_time=uploaded)
+    first = source(cache, index_server)
+    first.candidates(name("foo"))
+    assert first.files("foo", Version("3.0")).best.is_wheel  # looked at now; the others not
+    first.resolution_done()
+    assert len(summary_files(cache)) == 1
+    paged = {v: first.files("foo", Version(v)) for v in ("1.0", "2.0", "3.0")}
+    expected = {v: (files.best, first.selection.stand_in(files), files.yanked,
+                    files.requires_python) for v, files in paged.items()}
+    stand_in = expected["2.0"][1]
+    assert stand_in is not None and stand_in.label == "foo-2.0-cp310-cp310-macosx_11_0_arm64.whl"
+
+    made: list[str] = []
+    make = files_module.entry_row
+
+    def counted(entry: dict[str, Any], *args: Any) -> tuple[Any, ...]:
+        made.append(entry["filename"])
+        return make(entry, *args)
+
+    monkeypatch.setattr(files_module, "entry_row", counted)
+    second = source(cache, index_server)
+    for version, (original, original_stand_in, yanked, requires_python) in expected.items():
+        summarized = second.files("foo", Version(version))
+        best = summarized.best
+        assert best.page is not None and original.page is not None
+        assert (best.page.source, best.file, best.is_wheel) == (
+            original.page.source, original.file, original.is_wheel)
+        assert (summarized.yanked, summarized.requires_python) == (yanked, requires_python)
+        stand_in = second.selection.stand_in(summarized)
+        assert (stand_in and stand_in.file) == (original_stand_in and original_stand_in.file)
+    assert expected["1.0"][0].file is not None and expected["1.0"][0].file.yanked == "broken"
+    # The file looked at was kept made; the others are made from their entries when asked.
+    assert "foo-3.0-py3-none-any.whl" not in made
+    assert "foo-1.0-py3-none-any.whl" in made

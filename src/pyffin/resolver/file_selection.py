@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import ProjectPage
-    from pyffin.resolver.source import Dropped
+    from pyffin.resolver.source import Dropped, SortedCandidates
 
 
 class VersionFiles:
@@ -42,12 +42,16 @@ class VersionFiles:
     of them are needed.
     """
 
-    __slots__ = ("_best", "_from", "_rows", "_usable", "_version", "index_rank", "others",
-                 "stand_in_row", "summary")
+    __slots__ = ("_best", "_from", "_ranked", "_requires_python", "_rows", "_usable",
+                 "_version", "_yanked", "index_rank", "others", "stand_in_row", "summary",
+                 "text")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
-        #: ``(page, is_wheel, row)``, best first.
+        #: ``(page, is_wheel, row)``, best first (only the best while :attr:`_ranked` is set).
         self._rows = rows
+        #: The page and every file's ``(tag rank, is_wheel, row)`` in page order, until they
+        #: are put in order (see :meth:`of_ranked`).
+        self._ranked: tuple[ProjectPage, list[tuple[int, bool, Any]]] | None = None
         self._best: Distribution | None = None
         self._usable: tuple[Distribution, ...] | None = None
         #: From a cached summary: ``(yanked, requires_python, best file's row, best is a
@@ -63,6 +67,12 @@ class VersionFiles:
         self.stand_in_row: Any = UNKNOWN
         #: See :attr:`~pyffin.resolver.source.Candidate.index_rank`.
         self.index_rank = 0
+        #: The version as the page writes it (``None``: not from a page), which parses to it.
+        self.text: str | None = None
+        #: :attr:`yanked` and :attr:`requires_python` when known (``UNKNOWN``: read from the
+        #: rows when asked).
+        self._yanked: Any = UNKNOWN
+        self._requires_python: Any = UNKNOWN
 
     @classmethod
     def summarized(cls, summary: Summary, version: Version,
@@ -75,6 +85,33 @@ class VersionFiles:
         files.others = (page.page, [])
         files.stand_in_row = summary[4]
         return files
+
+    @classmethod
+    def of_ranked(cls, page: ProjectPage, ranked: list[tuple[int, bool, Any]]) -> VersionFiles:
+        """The files of ``page``, each ``(tag rank, is_wheel, row)``: best is the lowest rank,
+        then not yanked, then the first listed. Only the best one is picked out now: the
+        others are put in order when every file is asked for (for very few versions)."""
+        best = min(ranked, key=_rank)  # the first listed among the lowest
+        if len(ranked) > 1 and file_yanked(best[2]):  # not yanked ones come first: sort now
+            files = cls([])
+            files._ranked = (page, ranked)
+            files._order()
+            files._yanked = all(file_yanked(row) for _, _, row in files._rows)
+        else:
+            files = cls([(page, best[1], best[2])])
+            files._yanked = False if len(ranked) > 1 else file_yanked(best[2])
+            if len(ranked) > 1:
+                files._ranked = (page, ranked)
+        return files
+
+    def _order(self) -> None:
+        """Every file in order, best first (see :meth:`of_ranked`)."""
+        if self._ranked is not None:
+            page, ranked = self._ranked
+            keyed = sorted([(rank, file_yanked(row), is_wheel, row)
+                            for rank, is_wheel, row in ranked], key=_rank_and_yanked)
+            self._rows = [(page, is_wheel, row) for _, _, is_wheel, row in keyed]
+            self._ranked = None
 
     @classmethod
     def of(cls, dist: Distribution) -> VersionFiles:
@@ -99,8 +136,11 @@ class VersionFiles:
         if self._usable is None:
             if self._from is not None:
                 assert self._version is not None
-                self._rows = self._from.load(self._version)._rows
+                loaded = self._from.load(self._version)
+                loaded._order()
+                self._rows = loaded._rows
                 self._from = None
+            self._order()
             self._usable = tuple(distribution_of(p, w, row) for p, w, row in self._rows)
         return self._usable
 
@@ -109,16 +149,19 @@ class VersionFiles:
         """PEP 592: every usable file is yanked."""
         if self.summary is not None:
             return self.summary[0]
-        if not self._rows:
-            return False
-        return all(file_yanked(row) for _, _, row in self._rows)
+        if self._yanked is UNKNOWN:
+            self._order()
+            self._yanked = bool(self._rows) and all(file_yanked(row) for _, _, row in self._rows)
+        return self._yanked  # type: ignore[no-any-return]
 
     @property
     def requires_python(self) -> str | None:
         """The index's Requires-Python of the best file."""
         if self.summary is not None:
             return self.summary[1]
-        return file_requires_python(self._rows[0][2]) if self._rows else None
+        if self._requires_python is UNKNOWN:
+            self._requires_python = file_requires_python(self._rows[0][2]) if self._rows else None
+        return self._requires_python  # type: ignore[no-any-return]
 
     @property
     def best_page(self) -> ProjectPage:
@@ -127,19 +170,37 @@ class VersionFiles:
             return self._from.page
         return self._rows[0][0]
 
-    def summarize(self, stand_in: tuple[Any, ...] | None) -> Summary:
-        _page, is_wheel, row = self._rows[0]
-        row = wheel_row(row) if is_wheel else sdist_row(row)
-        return (self.yanked, self.requires_python, tuple(row[:8]), is_wheel, stand_in)
+    @property
+    def best_made(self) -> Distribution | None:
+        """:attr:`best` if it was asked for already, else ``None``."""
+        return self._best
+
+    @property
+    def best_row(self) -> tuple[ProjectPage, bool, Any]:
+        """The best file as the page keeps it: ``(page, is_wheel, row)`` (files read from
+        pages only)."""
+        return self._rows[0]
 
 
-#: A version as a summary keeps it: ``(yanked, requires_python, best file's row (see
-#: :meth:`~pyffin.models.files.IndexFile.from_tuple`), best is a wheel, the stand-in wheel's
-#: row or None)``.
+#: A version as a summary keeps it: ``(yanked, requires_python, best file's row, best is a
+#: wheel, the stand-in wheel's row or None)``, rows in either form a page keeps a file in (see
+#: :class:`~pyffin.models.files.SimplePage`, :func:`distribution_of`).
 Summary = tuple[bool, "str | None", tuple[Any, ...], bool, "tuple[Any, ...] | None"]
 
 #: :attr:`VersionFiles.stand_in_row` not looked for yet.
 UNKNOWN: Any = object()
+
+
+def sorted_candidates(found: Mapping[Version, VersionFiles]) -> SortedCandidates:
+    """The candidates of usable versions in ascending order (as
+    :meth:`FileSelection.usable_versions` gives them), as columns."""
+    from pyffin.resolver.source import SortedCandidates, VersionList
+
+    files = list(found.values())
+    versions = list(found)
+    return SortedCandidates(VersionList.of(versions), [f.yanked for f in files],
+                            [f.requires_python for f in files], [f.index_rank for f in files],
+                            [v.is_prerelease for v in versions])
 
 
 class SummarizedPage:
@@ -183,10 +244,18 @@ class FileSelection:
         self.exclude_newer = exclude_newer
         #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
         self.exclude_newer_packages = exclude_newer_packages or {}
+        #: Wheel tag set → the rank of its best tag (see :meth:`_set_rank`).
+        self._set_ranks: dict[tuple[str, ...], int] = {}
+        #: The same per wheel's tag set (see :meth:`_set_affinity`).
+        self._set_affinities: dict[tuple[str, ...], int] = {}
         #: Tag → how near it comes to the target (see :meth:`_affinity`).
         self._affinities: dict[str, int] = {}
         self._pythons: frozenset[str] | None = None
         self._python_abis: frozenset[tuple[str, str]] = frozenset()
+        #: What :meth:`_tag_mismatch` compares a version's tags with: the target's Python
+        #: tags, (Python, ABI) pairs, best tag's parts and manylinux platform.
+        self._target_parts: tuple[frozenset[str], frozenset[tuple[str, str]], list[str],
+                                  str] | None = None
         #: Versions left out for want of a usable file, by name (see :meth:`dropped`).
         self._dropped: dict[str, list[Dropped]] = {}
         #: ``--index-strategy unsafe-first-match``: each version is ranked by the first index
@@ -231,19 +300,22 @@ class FileSelection:
 
     def usable_versions(self, name: str, pages: Iterable[ProjectPage]
                         ) -> dict[Version, VersionFiles]:
-        """The versions the target can use, from the pages' raw rows (no objects per file:
-        this loop sees every file of every version). Without an upload-time cutoff, files a
-        page keeps as listed stay so (see :class:`~pyffin.models.files.SimplePage`): only
-        their tags, yanked and Requires-Python are read."""
+        """The versions the target can use, from the pages' raw rows, in ascending order (no
+        objects per file: this loop sees every file of every version). Without an upload-time
+        cutoff, files a page keeps as listed stay so (see
+        :class:`~pyffin.models.files.SimplePage`): only their tags, yanked and Requires-Python
+        are read, and each distinct tag set is ranked once. Each version's
+        :attr:`VersionFiles.yanked` and :attr:`VersionFiles.requires_python` are known on
+        return: the candidates and the summary read them for every version."""
         from packaging.version import InvalidVersion, Version
 
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
-        rank = self.tag_rank
-        no_wheel = len(rank) + 1
-        universal = self.universal is not None
+        no_wheel = len(self.tag_rank) + 1
+        set_ranks = self._set_ranks
+        set_rank = self._set_rank
         cutoff = self.cutoff(name)
-        result: dict[Version, VersionFiles] = {}
+        result: list[tuple[Version, VersionFiles]] = []
         seen: set[str] = set()
         first_match = self.first_match
         positions: dict[str, int] = {}
@@ -267,16 +339,11 @@ class FileSelection:
                 ranked: list[tuple[int, bool, Any]] = []
                 if wheels_ok:
                     for row in wheel_rows:
-                        best = no_wheel
                         tags = row[1] if len(row) == 4 else row[8]  # see wheel_tags
-                        if universal:
-                            if self._universal_set(tags):
-                                best = 0
-                        else:
-                            for tag in tags:
-                                tag_rank = rank.get(tag)
-                                if tag_rank is not None and tag_rank < best:
-                                    best = tag_rank
+                        try:
+                            best = set_ranks[tags]
+                        except (KeyError, TypeError):  # a set not seen yet (or a list)
+                            best = set_rank(tags)
                         if best < no_wheel and not (cutoff is not None and row[5] is not None
                                                     and row[5] > cutoff):
                             ranked.append((best, True, row))
@@ -294,15 +361,37 @@ class FileSelection:
                     log.debug(f"Skipping {name} {version_str}: not a valid version")
                     continue
                 seen.add(version_str)
-                ranked.sort(key=lambda item: (item[0], file_yanked(item[2])))
-                files = result[version] = VersionFiles([(page, w, row) for _, w, row in ranked])
-                if not ranked[0][1] and wheel_rows:
+                files = VersionFiles.of_ranked(page, ranked)
+                files.text = version_str
+                _, is_wheel, row = files._rows[0]
+                files._requires_python = file_requires_python(row)
+                result.append((version, files))
+                if not is_wheel and wheel_rows:
                     files.others = (page, wheel_rows)
                 if first_match:
                     ranked_files.append((version_str, files))
         for version_str, files in ranked_files:
             files.index_rank = positions[version_str]
-        return result
+        # Equal versions (``1.0``, ``1.0.0``): the last one listed counts, as a dict keeps it.
+        result.sort(key=_version_key)
+        return dict(result)
+
+    def _set_rank(self, tags: Sequence[str]) -> int:
+        """The rank of a wheel's best tag (:attr:`tag_rank`; past every tag: not usable),
+        memoized per tag set: a project's wheels repeat a few sets across versions."""
+        key = tags if type(tags) is tuple else tuple(tags)
+        known = self._set_ranks.get(key)
+        if known is not None:  # a list's set (a list is no key)
+            return known
+        no_wheel = len(self.tag_rank) + 1
+        if self.universal is not None:
+            best = 0 if self._universal_set(key) else no_wheel
+        else:
+            rank = self.tag_rank
+            best = min((found for found in map(rank.get, key) if found is not None),
+                       default=no_wheel)
+        self._set_ranks[key] = best
+        return best
 
     def _universal_set(self, tags: Sequence[str]) -> bool:
         key = tags if type(tags) is tuple else tuple(tags)
@@ -362,16 +451,19 @@ class FileSelection:
         Python implementation tag, then ABI tag, then platform tag)."""
         from pyffin.resolver.source import Dropped
 
-        target = [tag.split("-") for tag in self.tag_rank]
-        pythons = {python for python, _, _ in target}
-        pairs = {(python, abi) for python, abi, _ in target}
+        if self._target_parts is None:  # the same for every version: made once
+            target = [tag.split("-") for tag in self.tag_rank]
+            best = target[0] if target else ["", "", ""]
+            # Name a manylinux platform, as uv does, rather than the bare ``linux_x86_64``.
+            self._target_parts = (
+                frozenset(python for python, _, _ in target),
+                frozenset((python, abi) for python, abi, _ in target), best,
+                next((platform for python, abi, platform in target
+                      if platform.startswith("manylinux")), best[2]))
+        pythons, pairs, best, best_platform = self._target_parts
         parts = [tag.split("-") for tag in tags if tag.count("-") == 2]
         closest = max((2 if (python, abi) in pairs else 1 if python in pythons else 0)
                       for python, abi, _ in parts) if parts else 0
-        best = target[0] if target else ["", "", ""]
-        # Name a manylinux platform, as uv does, rather than the bare ``linux_x86_64``.
-        best_platform = next((platform for python, abi, platform in target
-                              if platform.startswith("manylinux")), best[2])
         if closest == 0:
             return Dropped(version, "python-tag", _natural({p for p, _, _ in parts}), best[0])
         if closest == 1:
@@ -396,30 +488,41 @@ class FileSelection:
         return distribution_of(files.others[0], True, row)
 
     def stand_in_row(self, files: VersionFiles) -> Any:
-        """The raw row of :meth:`stand_in` (memoized on ``files``)."""
+        """The row of :meth:`stand_in`, in the form its page keeps it (memoized on
+        ``files``)."""
         row = files.stand_in_row
         if row is not UNKNOWN:
             return row
-        if files.others is None:
-            row = None
-        else:
+        row = None
+        if files.others is not None:
             cutoff = self.exclude_newer
             best_score = -1
-            row = None
+            affinities = self._set_affinities
             for candidate in files.others[1]:
+                tags = candidate[1] if len(candidate) == 4 else candidate[8]  # see wheel_tags
+                try:
+                    affinity = affinities[tags]
+                except (KeyError, TypeError):  # a set not seen yet (or a list)
+                    affinity = self._set_affinity(tags)
+                if affinity * 2 + 1 <= best_score:
+                    continue  # cannot beat the one found, yanked or not
                 if cutoff is not None:
-                    candidate = wheel_row(candidate)
-                    if candidate[5] is not None and candidate[5] > cutoff:
+                    upload = wheel_row(candidate)[5]
+                    if upload is not None and upload > cutoff:
                         continue
-                score = max((self._affinity(tag) for tag in wheel_tags(candidate)),
-                            default=0) * 2 + (
-                    not file_yanked(candidate))  # not yanked first, among equals
-                if score > best_score:
+                score = affinity * 2 + (not file_yanked(candidate))  # not yanked first
+                if score > best_score:  # the first listed among equals
                     best_score, row = score, candidate
-            if row is not None:
-                row = wheel_row(row)
         files.stand_in_row = row
         return row
+
+    def _set_affinity(self, tags: Sequence[str]) -> int:
+        """The best :meth:`_affinity` of a wheel's tags, memoized per tag set."""
+        key = tags if type(tags) is tuple else tuple(tags)
+        affinity = self._set_affinities.get(key)
+        if affinity is None:
+            affinity = self._set_affinities[key] = max(map(self._affinity, key), default=0)
+        return affinity
 
     def _affinity(self, tag: str) -> int:
         """How near a wheel tag comes to the target: 4 it is one of the target's, 3 the Python
@@ -440,6 +543,18 @@ class FileSelection:
                 affinity = 2 if python in self._pythons else 1
             self._affinities[tag] = affinity
         return affinity
+
+
+def _version_key(item: tuple[Version, VersionFiles]) -> Version:
+    return item[0]
+
+
+def _rank(item: tuple[int, bool, Any]) -> int:
+    return item[0]
+
+
+def _rank_and_yanked(item: tuple[int, bool, bool, Any]) -> tuple[int, bool]:
+    return item[0], item[1]
 
 
 def universal_wheel(tag: str, python: tuple[int, ...]) -> bool:

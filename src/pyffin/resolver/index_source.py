@@ -20,7 +20,12 @@ from pyffin.client import registry as registry_module
 from pyffin.errors import PyffinError
 from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
-from pyffin.resolver.file_selection import FileSelection, VersionFiles, direct_distribution
+from pyffin.resolver.file_selection import (
+    FileSelection,
+    VersionFiles,
+    direct_distribution,
+    sorted_candidates,
+)
 from pyffin.resolver.metadata_futures import MetadataFutures
 from pyffin.resolver.source import Candidate, SortedCandidates
 from pyffin.resolver.summaries import StaleSummary, Summaries
@@ -87,8 +92,10 @@ class IndexSource:
         self._summary_tried: set[str] = set()
         #: Projects whose summary is noted (see :meth:`_note_summary`).
         self._noted: set[str] = set()
-        #: Candidates made with a summary's versions, ascending.
+        #: Candidates, ascending: a summary's, or those of the usable versions of the pages.
         self._candidates: dict[str, SortedCandidates] = {}
+        #: The pages being fetched (see :meth:`prefetch_candidates`), by name.
+        self._pages: dict[str, Future[list[ProjectPage]]] = {}
         #: Summaries of stale pages being revalidated, by name.
         self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
 
@@ -100,11 +107,19 @@ class IndexSource:
             made = self._candidates.get(name)
             if made is not None:
                 return made
-        return [
-            Candidate(version, yanked=files.yanked, requires_python=files.requires_python,
-                      index_rank=files.index_rank)
-            for version, files in self.versions(name).items()
-        ]
+        return self._sorted_candidates(name, self.versions(name))
+
+    def _sorted_candidates(self, name: str, found: Mapping[Version, VersionFiles]
+                           ) -> SortedCandidates:
+        """The candidates of ``found`` (ascending, as usable versions are), made once: the
+        solver and the summary read the same columns."""
+        with self._lock:
+            made = self._candidates.get(name)
+        if made is None:
+            made = sorted_candidates(found)
+            with self._lock:
+                made = self._candidates.setdefault(name, made)
+        return made
 
     def pin_url(self, name: NormalizedName, url: str) -> None:
         """Make the distribution at ``url`` the only candidate of ``name``: its metadata is
@@ -150,7 +165,7 @@ class IndexSource:
             return  # known, or being revalidated (then known without the pages, most often)
         then = None if likely is None else (
             lambda pages: self._prefetch_likely(name, pages, likely))
-        self.registry.prefetch_project(name, then)
+        self._pages[name] = self.registry.prefetch_project(name, then)
 
     def _prefetch_likely(self, name: str, pages: list[ProjectPage], likely: Likely) -> None:
         with self._lock:
@@ -159,7 +174,7 @@ class IndexSource:
             full = self.selection.usable_versions(name, pages)
             with self._lock:
                 full = self._full.setdefault(name, full)
-        for version in sorted(full, reverse=True):
+        for version in reversed(full):  # newest first
             files = full[version]
             if likely(version, files.yanked, files.requires_python):
                 # Only a wheel's metadata (a stand-in's too): sdists are for the solver's thread.
@@ -178,7 +193,7 @@ class IndexSource:
             if name in self._noted:
                 return False
             self._noted.add(name)
-        self.summaries.note(name, found)
+        self.summaries.note(name, found, self._sorted_candidates(name, found))
         return True
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
@@ -191,9 +206,15 @@ class IndexSource:
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
-            return (name in self._versions or self._from_summary(name, wait=False)
-                    or (name not in self._revalidating
-                        and self.registry.prefetch_project(name).done()))
+            if name in self._versions or self._from_summary(name, wait=False):
+                return True
+            if name in self._revalidating:
+                return False
+            # The solver asks again at every decision until the pages are there.
+            pages = self._pages.get(name)
+            if pages is None or pages.interrupted():
+                pages = self._pages[name] = self.registry.prefetch_project(name)
+            return pages.done()
         return self.metadata_futures.is_ready(name, version)
 
     # ------------------------------------------------------------------------ the rest

@@ -44,9 +44,9 @@ class Candidate:
 
 
 class VersionList(Sequence[Version]):
-    """Ascending versions kept as their normalized texts, each parsed when first looked at:
+    """Ascending versions kept as their texts, each parsed when first looked at:
     a project offers hundreds or thousands of versions and a resolution looks at a few (a
-    bisection parses about twenty). ``str(Version(text)) == text`` for a normalized text."""
+    bisection parses about twenty)."""
 
     __slots__ = ("_found", "_made", "_texts")
 
@@ -56,8 +56,15 @@ class VersionList(Sequence[Version]):
         #: :meth:`position`'s answers: the solver asks about the same few versions often.
         self._found: dict[Version, int | None] = {}
 
+    @classmethod
+    def of(cls, versions: list[Version]) -> VersionList:
+        """Ascending versions already parsed."""
+        made = cls([])
+        made._made = versions  # type: ignore[assignment]
+        return made
+
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self._made)
 
     @overload
     def __getitem__(self, i: int) -> Version: ...
@@ -67,14 +74,14 @@ class VersionList(Sequence[Version]):
 
     def __getitem__(self, i: int | slice) -> Version | list[Version]:
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self._texts)))]
+            return [self[j] for j in range(*i.indices(len(self._made)))]
         made = self._made[i]
         if made is None:
             made = self._made[i] = Version(self._texts[i])
         return made
 
     def __iter__(self) -> Iterator[Version]:
-        return (self[i] for i in range(len(self._texts)))
+        return (self[i] for i in range(len(self._made)))
 
     def position(self, version: Version) -> int | None:
         """Where ``version`` is, or ``None`` (by bisection)."""
@@ -83,7 +90,7 @@ class VersionList(Sequence[Version]):
         except KeyError:
             pass
         i: int | None = bisect_left(self, version)
-        if i == len(self._texts) or self[i] != version:  # type: ignore[index]
+        if i == len(self._made) or self[i] != version:  # type: ignore[index]
             i = None
         self._found[version] = i
         return i
@@ -126,16 +133,15 @@ class SortedCandidates(Sequence[Candidate]):
     uses its :attr:`versions`, :attr:`prerelease` and :attr:`index_ranks` as they are,
     instead of sorting and indexing every candidate."""
 
-    __slots__ = ("_made", "_requires_python", "_yanked", "index_ranks", "prerelease",
-                 "versions")
+    __slots__ = ("_made", "index_ranks", "prerelease", "requires_python", "versions", "yanked")
 
     def __init__(self, versions: VersionList, yanked: Sequence[bool],
                  requires_python: Sequence[str | None], index_ranks: Sequence[int],
                  prerelease: Sequence[bool]) -> None:
         self.versions = versions
-        self._yanked = yanked
-        self._requires_python = requires_python
-        #: Same order as :attr:`versions`.
+        #: These four in the same order as :attr:`versions`.
+        self.yanked = yanked
+        self.requires_python = requires_python
         self.index_ranks = index_ranks
         self.prerelease = prerelease
         self._made: list[Candidate | None] = [None] * len(versions)
@@ -154,8 +160,8 @@ class SortedCandidates(Sequence[Candidate]):
             return [self[j] for j in range(*i.indices(len(self.versions)))]
         made = self._made[i]
         if made is None:
-            made = self._made[i] = Candidate(self.versions[i], self._yanked[i],
-                                             self._requires_python[i], self.index_ranks[i])
+            made = self._made[i] = Candidate(self.versions[i], self.yanked[i],
+                                             self.requires_python[i], self.index_ranks[i])
         return made
 
     def __iter__(self) -> Iterator[Candidate]:

@@ -33,16 +33,17 @@ if TYPE_CHECKING:
 
 #: The usable-versions summary: ``(dependencies, pages, versions, columns, files, policies)``:
 #: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
-#: page's ``(source, flat)``; ``versions``, the usable versions' normalized texts in
-#: ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only the
-#: versions it looks at); ``columns``, what every candidate needs, one list per field in the
-#: same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
-#: each version's best file row, whether it is a wheel and its stand-in row, marshalled one
-#: by one (decoded only for the versions looked up: a resolution looks at a few of the
-#: thousands, and these rows are most of a summary's bytes); and the HTTP policy record of
-#: each stored page, by path (to revalidate a stale page without reading it).
+#: page's ``(source, flat)``; ``versions``, the usable versions' texts (as the pages write
+#: them) in ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only
+#: the versions it looks at); ``columns``, what every candidate needs, one list per field in
+#: the same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
+#: each version's best file row, whether it is a wheel and its stand-in row (rows as
+#: :func:`_packed` keeps them), marshalled one by one (decoded only for the versions looked
+#: up: a resolution looks at a few of the thousands, and these rows are most of a summary's
+#: bytes); and the HTTP policy record of each stored page, by path (to revalidate a stale page
+#: without reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 8
+SUMMARY_VERSION = 9
 
 
 class StaleSummary:
@@ -67,9 +68,9 @@ class Summaries:
         self.selection = selection
         self._lock = threading.Lock()
         #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
-        #: usable versions.
+        #: usable versions and their candidates.
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
-                                  dict[Version, VersionFiles]]] = []
+                                  dict[Version, VersionFiles], SortedCandidates]] = []
         self._target_key: str | None = None
         import time
 
@@ -138,13 +139,16 @@ class Summaries:
             return StaleSummary(revalidate, found, candidates)
         return found, candidates
 
-    def note(self, name: str, found: dict[Version, VersionFiles]) -> None:
-        """``found`` are the usable versions of ``name``'s pages, decoded by this process: to
-        summarize (:meth:`save`) if what the pages came from is known."""
+    def note(self, name: str, found: dict[Version, VersionFiles],
+             candidates: SortedCandidates) -> None:
+        """``found`` are the usable versions of ``name``'s pages, decoded by this process, in
+        ascending order (as :meth:`FileSelection.usable_versions` gives them), and
+        ``candidates`` theirs: to summarize (:meth:`save`) if what the pages came from is
+        known."""
         dependencies = self.registry.project_dependencies(name)
         if dependencies is not None:
             with self._lock:
-                self._unsaved.append((self._entry(name), dependencies, found))
+                self._unsaved.append((self._entry(name), dependencies, found, candidates))
 
     def save(self) -> None:
         """Keep what this target can use of each page read since the last call next to the
@@ -159,32 +163,41 @@ class Summaries:
 
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
-        for entry, dependencies, found in unsaved:
+        stand_in_row = self.selection.stand_in_row
+        dumps = marshal.dumps
+        for entry, dependencies, found, candidates in unsaved:
             # A local directory or page changed within a tick of its clock before it was read
             # could change again unseen ("racily clean"): summarized once it has settled.
             if not all(settled(stamp(path), self._started_ns)
                        for path, _, fresh_until, _ in dependencies if fresh_until is None):
                 continue
-            versions = sorted(found)
-            columns: tuple[list[Any], ...] = ([], [], [], [], [])
-            files_column = []
+            # The candidates' columns are the summary's: only the rows are made here, in the
+            # form the page keeps them (a file tuple is made for the versions looked up).
             positions: dict[tuple[str, bool], int] = {}
-            for version in versions:
-                files = found[version]
-                page = files.best_page
-                where = (page.source, page.flat)
-                stand_in = self.selection.stand_in_row(files)
-                yanked, requires_python, best, is_wheel, stand_in_row = files.summarize(
-                    None if stand_in is None else tuple(stand_in[:8]))
-                for column, value in zip(columns, (yanked, requires_python,
-                                                   positions.setdefault(where, len(positions)),
-                                                   files.index_rank, version.is_prerelease),
-                                         strict=True):
-                    column.append(value)
-                files_column.append(marshal.dumps((best, is_wheel, stand_in_row)))
+            where: list[int] = []
+            files_column = []
+            for files in found.values():
+                page, is_wheel, row = files.best_row
+                at = (page.source, page.flat)
+                position = positions.get(at)
+                if position is None:
+                    position = positions[at] = len(positions)
+                where.append(position)
+                # A file this resolution looked at (a later one will again, most often)
+                # is kept as its file tuple, read as is; the others as listed.
+                made = files.best_made
+                if made is not None and made.file is not None:
+                    row = made.file.to_tuple()
+                stand_in = None if files.others is None else stand_in_row(files)
+                files_column.append(dumps((_packed(row), is_wheel,
+                                           None if stand_in is None else _packed(stand_in))))
+            columns = (candidates.yanked, candidates.requires_python, where,
+                       candidates.index_ranks, candidates.prerelease)
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), [str(version) for version in versions],
+                (dependencies, list(positions),
+                 [str(version) if files.text is None else files.text
+                  for version, files in found.items()],
                  columns, files_column, self.registry.page_policies(dependencies))))
 
 
@@ -214,6 +227,9 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
 
             yanked, requires_python, position, rank, _ = (column[i] for column in self._columns)
             best, is_wheel, stand_in = marshal.loads(self._files[i])
+            best = _unpacked(best, is_wheel)
+            if stand_in is not None:
+                stand_in = _unpacked(stand_in, True)
             made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
                                            version, self._pages[position])
             made.index_rank = rank
@@ -225,3 +241,30 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
 
     def __len__(self) -> int:
         return len(self._versions)
+
+
+#: The fields of a PEP 691 file entry that :func:`~pyffin.models.files.entry_row` reads: a
+#: summary keeps a file the page keeps as listed as these values (``...``: not given) and the
+#: base URL, a fraction of the entry's size.
+_ENTRY_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "upload-time", "size",
+               "core-metadata", "dist-info-metadata")
+_NOT_GIVEN = (...,) * len(_ENTRY_KEYS)
+
+
+def _packed(row: Any) -> Any:
+    """A file of a page (either form, see :class:`~pyffin.models.files.SimplePage`) as a
+    summary keeps it: a listed one as its entry's values and base, a file tuple as is."""
+    if len(row) < 8:  # (entry, base) or (entry, tags, build, base)
+        return tuple(map(row[0].get, _ENTRY_KEYS, _NOT_GIVEN)), row[-1]
+    return row[:8]
+
+
+def _unpacked(row: Any, is_wheel: bool) -> Any:
+    """A file as :func:`_packed` kept it, in a form the page keeps files in (a wheel's tags
+    left out: a summary's rows are read for their file only)."""
+    if len(row) != 2:
+        return row
+    values, base = row
+    entry = {key: value for key, value in zip(_ENTRY_KEYS, values, strict=True)
+             if value is not ...}
+    return (entry, (), "", base) if is_wheel else (entry, base)
