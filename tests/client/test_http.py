@@ -343,6 +343,85 @@ def test_ssl_cert_dir_is_trusted(https_index: IndexServer, tls_certificate: tupl
     assert HttpClient(HttpSettings.from_env()).get(https_index.index_url + "foo/").status == 200
 
 
+def _handshake_together(certificate: tuple[Path, Path], connections: int,
+                        ) -> tuple[socket.socket, list[threading.Thread]]:
+    """An HTTPS server on 127.0.0.1 that answers ``connections`` connections, each once all of
+    them have begun their TLS handshake (sent their ClientHello); a connection still waiting
+    for the others after 10 s is closed without an answer."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    together = threading.Barrier(connections, timeout=10)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(1, socket.MSG_PEEK)  # the ClientHello is here
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                return
+            with context.wrap_socket(conn, server_side=True) as tls:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += tls.recv(4096)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n"
+                            b"\r\nok")
+
+    def accept() -> None:
+        for _ in range(connections):
+            conn, _ = listener.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threads = [threading.Thread(target=accept, daemon=True)]
+    threads[0].start()
+    return listener, threads
+
+
+def test_new_connections_shake_hands_side_by_side(tls_certificate: tuple[Path, Path],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system trust store is no lock around each TLS handshake: a cold resolve opens
+    dozens of connections at once, and each handshake is a network round trip or two."""
+    cert, _key = tls_certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # what OpenSSL's default locations read
+    http = HttpClient(HttpSettings(timeout=20, retries=0))  # no CA bundle: the system store
+    listener, _ = _handshake_together(tls_certificate, 2)
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
+    results: list[object] = []
+
+    def get() -> None:
+        try:
+            results.append(http.get(url).content)
+        except Exception as e:
+            results.append(e)
+
+    threads = [threading.Thread(target=get) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    listener.close()
+    assert results == [b"ok", b"ok"]
+
+
+def test_the_system_store_is_found_where_openssl_does_not_look(
+        https_index: IndexServer, tls_certificate: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relocatable Python's OpenSSL may look for CA files where the system has none: the
+    usual places of a Linux system's bundle are tried, as truststore tries them."""
+    from pyffin.client import http as module
+
+    cert, _key = tls_certificate
+    nowhere = str(tmp_path / "nowhere")
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: ssl.DefaultVerifyPaths(
+        None, None, "SSL_CERT_FILE", nowhere, "SSL_CERT_DIR", nowhere))
+    url = https_index.index_url + "foo/"
+    monkeypatch.setattr(module, "_CA_FILES", (nowhere, str(cert)))
+    assert HttpClient(HttpSettings(retries=0)).get(url).status == 200
+    monkeypatch.setattr(module, "_CA_FILES", (nowhere,))
+    with pytest.raises(TlsError, match="certificate verify failed"):
+        HttpClient(HttpSettings(retries=0)).get(url)
+
+
 def test_a_missing_bundle_is_a_usage_error_naming_it(https_index: IndexServer,
                                                      tmp_path: Path) -> None:
     http = HttpClient(HttpSettings(ca_bundle=str(tmp_path / "nope.pem"), retries=0))

@@ -18,8 +18,9 @@ averaging 4 KiB/s or more) is never cut off — a fixed total would have to choo
 two. Responses read into memory (pages, metadata) may decode to at most
 ``PYFFIN_MAX_PAGE_BYTES`` (default 256 MiB), gzip included.
 
-TLS verifies certificates against the system's trust store (truststore: what uv's
-``--native-tls``/``--system-certs`` asks for, and pip's default), unless ``--cert`` (pip's
+TLS verifies certificates against the system's trust store (what uv's
+``--native-tls``/``--system-certs`` asks for, and pip's default: truststore on macOS and
+Windows, the CA files OpenSSL reads elsewhere, loaded once), unless ``--cert`` (pip's
 ``cert``, in any of its spellings) names a CA bundle, or else ``SSL_CERT_FILE`` /
 ``SSL_CERT_DIR`` do. Hosts named by ``--allow-insecure-host`` (pip's ``--trusted-host``) are not
 verified at all; each host gets its own connection pool, so a redirect from such a host to
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -463,9 +465,52 @@ class HttpClient:
                     raise UsageError(f"{variable} names {path}, which does not exist")
             return ssl.create_default_context(cafile=settings.ssl_cert_file,
                                               capath=settings.ssl_cert_dir)
-        import truststore
+        if sys.platform in ("darwin", "win32"):  # the OS verifies: only truststore asks it
+            import truststore
 
-        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return _system_store_context()
+
+
+#: Where a Linux or BSD system keeps its CA bundle, for a Python whose OpenSSL looks elsewhere
+#: (a relocatable build such as python-build-standalone): the files truststore tries.
+_CA_FILES = (
+    "/etc/ssl/cert.pem",  # Alpine, Arch, Fedora 34-43, OpenWRT, RHEL 9-10, BSD
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # Fedora 44+, RHEL 11+
+    "/etc/pki/tls/cert.pem",  # Fedora <= 34, RHEL/CentOS <= 9
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu
+    "/etc/ssl/ca-bundle.pem",  # SUSE
+)
+
+
+def _system_store_context() -> Any:
+    """The system trust store as truststore reads it on Linux and the BSDs (OpenSSL's default
+    locations, else the first of :data:`_CA_FILES`), loaded once. truststore itself loads the
+    CA files again for every connection (~25 ms of CPU) and holds a lock around each TLS
+    handshake, so a cold resolve's dozens of new connections shook hands one after another."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and hostnames
+    defaults = ssl.get_default_verify_paths()
+    if defaults.cafile or (defaults.capath and _holds_hashed_certs(defaults.capath)):
+        context.set_default_verify_paths()
+        return context
+    for cafile in _CA_FILES:
+        if os.path.isfile(cafile):
+            context.load_verify_locations(cafile=cafile)
+            break
+    return context
+
+
+def _holds_hashed_certs(directory: str) -> bool:
+    """Whether ``directory`` holds certificates under OpenSSL's ``<hash>.<n>`` names."""
+    import re
+
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    return any(re.fullmatch(r"[0-9a-fA-F]{8}\.[0-9]", name) for name in names)
 
 
 _MANAGERS: dict[type, type] = {}
