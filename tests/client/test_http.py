@@ -280,6 +280,104 @@ def test_proxies_are_found_while_another_thread_is_still_importing_urllib_reques
     assert HttpClient(FAST).get(server.index_url + "foo/").status == 200
 
 
+# ------------------------------------------------------------------- connections and DNS
+def _counting_lookups(monkeypatch: pytest.MonkeyPatch,
+                      answers: dict[str, list[str]] | None = None) -> list[str]:
+    """The host names ``socket.getaddrinfo`` is asked for from now on; ``answers`` gives the
+    addresses of made-up hosts."""
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> object:
+        asked.append(host)
+        if answers and host in answers:
+            if not answers[host]:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+                    for ip in answers[host]]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_a_host_is_looked_up_once_for_all_the_connections_to_it(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold resolve opens a score of connections to the index at once; as many DNS lookups
+    at once lose answers on some networks, each loss a 5 s stall."""
+    asked = _counting_lookups(monkeypatch, {"index.test": ["127.0.0.1"]})
+    server.delay("/simple/foo/", 0.2, times=8)  # the requests overlap: eight connections
+    url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
+    http = HttpClient(FAST, Credentials(use_netrc=False))
+    together = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def get() -> None:
+        together.wait()
+        statuses.append(http.get(url).status)
+
+    threads = [threading.Thread(target=get) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert asked.count("index.test") == 1
+
+
+def test_each_address_of_a_host_is_tried_in_turn(server: IndexServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _counting_lookups(monkeypatch, {"index.test": ["127.0.0.2", "127.0.0.1"]})  # .2 refuses
+    url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
+    assert HttpClient(FAST, Credentials(use_netrc=False)).get(url).status == 200
+
+
+def test_a_failed_lookup_is_not_kept_and_names_the_host(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers: dict[str, list[str]] = {"index.test": []}
+    asked = _counting_lookups(monkeypatch, answers)
+    url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
+    http = HttpClient(HttpSettings(retries=0), Credentials(use_netrc=False))
+    with pytest.raises(ConnectError, match=r"failed to connect to http://index\.test:"):
+        http.get(url)
+    answers["index.test"] = ["127.0.0.1"]
+    assert http.get(url).status == 200
+    assert http.get(url).status == 200
+    assert asked.count("index.test") == 3  # failed twice (the resolver's, urllib3's), then one
+
+
+def test_a_looked_up_address_is_kept_for_a_while() -> None:
+    from pyffin.client.http import Resolver
+
+    now = [0.0]
+    resolver = Resolver(ttl=300, clock=lambda: now[0])
+    assert resolver.addresses("localhost", 80)
+    now[0] = 299
+    resolver.addresses("localhost", 80)
+    assert resolver.lookups == 1
+    now[0] = 301
+    resolver.addresses("localhost", 80)
+    assert resolver.lookups == 2
+
+
+def test_connections_are_kept_for_the_next_requests(server: IndexServer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib3.util.connection
+
+    opened: list[object] = []
+    real = urllib3.util.connection.create_connection
+
+    def create_connection(*args: object, **kwargs: object) -> object:
+        opened.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    http = HttpClient(FAST, Credentials(use_netrc=False))
+    for _ in range(20):
+        assert http.get(server.index_url + "foo/").status == 200
+    assert len(opened) == 1
+
+
 # ---------------------------------------------------------------------------------- TLS
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:

@@ -215,6 +215,8 @@ class HttpClient:
         #: from (see :meth:`_pool_for`).
         self._proxies: dict[tuple[str | int | None, ...], Any] = {}
         self._contexts: dict[bool, Any] = {}
+        #: Host addresses, looked up once for every connection to the host.
+        self.resolver = Resolver()
 
     # ----------------------------------------------------------------------------- public
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -534,10 +536,114 @@ def _manager_class(base: type[urllib3.PoolManager]) -> Any:
                     request_context = dict(self.connection_pool_kw if request_context is None
                                            else request_context)
                     request_context.update(self.client.tls_options(host, port))
-                return super()._new_pool(scheme, host, port, request_context)
+                pool = super()._new_pool(scheme, host, port, request_context)
+                pool.ConnectionCls = _resolving(pool.ConnectionCls, self.client.resolver)
+                return pool
 
         manager = _MANAGERS.setdefault(base, Manager)
     return manager
+
+
+class Resolver:
+    """Each host's addresses, looked up once for all the connections a client opens to it
+    (for ``ttl`` seconds). A cold resolve opens a score of connections to the index at once:
+    as many lookups at once lose answers on some networks (a UDP reply dropped, as
+    Kubernetes' and Docker's DNS paths are known to), and each lost one stalls its request
+    for the resolver's 5 s timeout. Lookups of one host wait for the one in flight."""
+
+    def __init__(self, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        #: (host, port) -> (when looked up, addresses), or the lookup in flight.
+        self._known: dict[tuple[str, int], tuple[float, tuple[str, ...]] | threading.Event] = {}
+        #: How many lookups were made (what the tests count).
+        self.lookups = 0
+
+    def addresses(self, host: str, port: int) -> tuple[str, ...] | None:
+        """``host``'s addresses in the order to try them (as ``socket.getaddrinfo`` gives
+        them), or ``None`` when the lookup failed: the caller's own lookup then says why."""
+        key = (host, port)
+        while True:
+            with self._lock:
+                known = self._known.get(key)
+                if isinstance(known, tuple) and self.clock() - known[0] < self.ttl:
+                    return known[1]
+                if not isinstance(known, threading.Event):
+                    flight = self._known[key] = threading.Event()
+                    break
+            known.wait()
+            with self._lock:
+                if self._known.get(key) is None:  # that lookup failed: no waiting on a retry
+                    return None
+        try:
+            found = self._look_up(host, port)
+        finally:
+            with self._lock:
+                if self._known.get(key) is flight:
+                    if found:  # (``found`` is unbound if the lookup raised: not kept)
+                        self._known[key] = (self.clock(), found)
+                    else:
+                        del self._known[key]
+            flight.set()
+        return found or None
+
+    def _look_up(self, host: str, port: int) -> tuple[str, ...]:
+        import socket
+
+        from urllib3.util.connection import allowed_gai_family
+
+        self.lookups += 1
+        try:
+            found = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return ()
+        addresses: list[str] = []
+        for family, _, _, _, address in found:
+            ip = str(address[0])
+            scope = address[3] if family == socket.AF_INET6 else 0  # type: ignore[misc]
+            if scope:  # a link-local address names its interface
+                ip = f"{ip}%{scope}"
+            if ip not in addresses:
+                addresses.append(ip)
+        return tuple(addresses)
+
+
+def _resolving(base: Any, resolver: Resolver) -> Any:
+    """``base`` (a urllib3 connection class) connecting to the addresses ``resolver`` knows
+    for its host, each in turn, as urllib3 does with the addresses it looks up itself; the
+    host name is still what TLS verifies and what the request names. (A class per pool: a
+    handful in a process.)"""
+    import ipaddress
+
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    class Connection(base):  # type: ignore[misc]
+        _dns_host: str  # urllib3's: the host name connected to (``host`` without a final dot)
+
+        def _new_conn(self) -> Any:
+            host = self._dns_host
+            try:
+                ipaddress.ip_address(host.strip("[]"))
+                return super()._new_conn()  # nothing to look up
+            except ValueError:
+                pass
+            addresses = resolver.addresses(host, self.port)
+            if not addresses:
+                return super()._new_conn()
+            try:
+                for index, address in enumerate(addresses):
+                    self._dns_host = address
+                    try:
+                        return super()._new_conn()
+                    except (NewConnectionError, ConnectTimeoutError):
+                        if index + 1 == len(addresses):
+                            raise
+            finally:
+                self._dns_host = host
+            raise AssertionError("unreachable")
+
+    return Connection
 
 
 def _redirects_only() -> Any:
