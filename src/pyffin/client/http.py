@@ -571,17 +571,19 @@ class Resolver:
                     return known[1]
                 if not isinstance(known, threading.Event):
                     flight = self._known[key] = threading.Event()
+                    self.lookups += 1
                     break
             known.wait()
             with self._lock:
                 if self._known.get(key) is None:  # that lookup failed: no waiting on a retry
                     return None
+        found: tuple[str, ...] = ()
         try:
             found = self._look_up(host, port)
         finally:
             with self._lock:
                 if self._known.get(key) is flight:
-                    if found:  # (``found`` is unbound if the lookup raised: not kept)
+                    if found:
                         self._known[key] = (self.clock(), found)
                     else:
                         del self._known[key]
@@ -593,7 +595,6 @@ class Resolver:
 
         from urllib3.util.connection import allowed_gai_family
 
-        self.lookups += 1
         try:
             found = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
         except (OSError, UnicodeError):
@@ -614,8 +615,6 @@ def _resolving(base: Any, resolver: Resolver) -> Any:
     for its host, each in turn, as urllib3 does with the addresses it looks up itself; the
     host name is still what TLS verifies and what the request names. (A class per pool: a
     handful in a process.)"""
-    import ipaddress
-
     from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
     class Connection(base):  # type: ignore[misc]
@@ -623,13 +622,8 @@ def _resolving(base: Any, resolver: Resolver) -> Any:
 
         def _new_conn(self) -> Any:
             host = self._dns_host
-            try:
-                ipaddress.ip_address(host.strip("[]"))
-                return super()._new_conn()  # nothing to look up
-            except ValueError:
-                pass
-            addresses = resolver.addresses(host, self.port)
-            if not addresses:
+            addresses = None if _is_ip(host) else resolver.addresses(host, self.port)
+            if not addresses:  # nothing to look up, or the lookup failed: urllib3 says why
                 return super()._new_conn()
             try:
                 for index, address in enumerate(addresses):
@@ -644,6 +638,16 @@ def _resolving(base: Any, resolver: Resolver) -> Any:
             raise AssertionError("unreachable")
 
     return Connection
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _redirects_only() -> Any:
