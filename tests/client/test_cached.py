@@ -214,3 +214,32 @@ def test_the_http_client_is_not_created_for_a_warm_hit(server: IndexServer,
 
     get(CachedClient(cache, factory), server)
     assert made == []
+
+
+def test_threads_asking_at_once_share_one_http_client(cache: Cache) -> None:
+    """A cold run's first requests come from a score of threads at once: one HTTP client (one
+    trust store, one set of connections) serves them all."""
+    import threading
+
+    made: list[HttpClient] = []
+    inside, again, release = threading.Event(), threading.Event(), threading.Event()
+
+    def factory() -> HttpClient:
+        made.append(HttpClient(HttpSettings()))
+        if inside.is_set():
+            again.set()
+        inside.set()
+        release.wait(10)
+        return made[-1]
+
+    client = CachedClient(cache, factory)
+    got: list[HttpClient] = []
+    threads = [threading.Thread(target=lambda: got.append(client.http)) for _ in range(2)]
+    threads[0].start()
+    assert inside.wait(10)  # the first thread is making the client
+    threads[1].start()
+    again.wait(0.2)  # a second client would be made by now (the bound only when none is)
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1 and got == [made[0], made[0]]

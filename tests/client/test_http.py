@@ -280,6 +280,104 @@ def test_proxies_are_found_while_another_thread_is_still_importing_urllib_reques
     assert HttpClient(FAST).get(server.index_url + "foo/").status == 200
 
 
+# ------------------------------------------------------------------- connections and DNS
+def _counting_lookups(monkeypatch: pytest.MonkeyPatch,
+                      answers: dict[str, list[str]] | None = None) -> list[str]:
+    """The host names ``socket.getaddrinfo`` is asked for from now on; ``answers`` gives the
+    addresses of made-up hosts."""
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> object:
+        asked.append(host)
+        if answers and host in answers:
+            if not answers[host]:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+                    for ip in answers[host]]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_a_host_is_looked_up_once_for_all_the_connections_to_it(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold resolve opens a score of connections to the index at once; as many DNS lookups
+    at once lose answers on some networks, each loss a 5 s stall."""
+    asked = _counting_lookups(monkeypatch, {"index.test": ["127.0.0.1"]})
+    server.delay("/simple/foo/", 0.2, times=8)  # the requests overlap: eight connections
+    url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
+    http = HttpClient(FAST, Credentials(use_netrc=False))
+    together = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def get() -> None:
+        together.wait()
+        statuses.append(http.get(url).status)
+
+    threads = [threading.Thread(target=get) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert asked.count("index.test") == 1
+
+
+def test_each_address_of_a_host_is_tried_in_turn(server: IndexServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _counting_lookups(monkeypatch, {"index.test": ["127.0.0.2", "127.0.0.1"]})  # .2 refuses
+    url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
+    assert HttpClient(FAST, Credentials(use_netrc=False)).get(url).status == 200
+
+
+def test_a_failed_lookup_is_not_kept_and_names_the_host(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers: dict[str, list[str]] = {"index.test": []}
+    asked = _counting_lookups(monkeypatch, answers)
+    url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
+    http = HttpClient(HttpSettings(retries=0), Credentials(use_netrc=False))
+    with pytest.raises(ConnectError, match=r"failed to connect to http://index\.test:"):
+        http.get(url)
+    answers["index.test"] = ["127.0.0.1"]
+    assert http.get(url).status == 200
+    assert http.get(url).status == 200
+    assert asked.count("index.test") == 3  # failed twice (the resolver's, urllib3's), then one
+
+
+def test_a_looked_up_address_is_kept_for_a_while() -> None:
+    from pyffin.client.http import Resolver
+
+    now = [0.0]
+    resolver = Resolver(ttl=300, clock=lambda: now[0])
+    assert resolver.addresses("localhost", 80)
+    now[0] = 299
+    resolver.addresses("localhost", 80)
+    assert resolver.lookups == 1
+    now[0] = 301
+    resolver.addresses("localhost", 80)
+    assert resolver.lookups == 2
+
+
+def test_connections_are_kept_for_the_next_requests(server: IndexServer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib3.util.connection
+
+    opened: list[object] = []
+    real = urllib3.util.connection.create_connection
+
+    def create_connection(*args: object, **kwargs: object) -> object:
+        opened.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    http = HttpClient(FAST, Credentials(use_netrc=False))
+    for _ in range(20):
+        assert http.get(server.index_url + "foo/").status == 200
+    assert len(opened) == 1
+
+
 # ---------------------------------------------------------------------------------- TLS
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
@@ -341,6 +439,85 @@ def test_ssl_cert_dir_is_trusted(https_index: IndexServer, tls_certificate: tupl
     (tmp_path / "certs" / f"{subject_hash}.0").write_bytes(cert.read_bytes())
     monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "certs"))
     assert HttpClient(HttpSettings.from_env()).get(https_index.index_url + "foo/").status == 200
+
+
+def _handshake_together(certificate: tuple[Path, Path], connections: int,
+                        ) -> tuple[socket.socket, list[threading.Thread]]:
+    """An HTTPS server on 127.0.0.1 that answers ``connections`` connections, each once all of
+    them have begun their TLS handshake (sent their ClientHello); a connection still waiting
+    for the others after 10 s is closed without an answer."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    together = threading.Barrier(connections, timeout=10)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(1, socket.MSG_PEEK)  # the ClientHello is here
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                return
+            with context.wrap_socket(conn, server_side=True) as tls:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += tls.recv(4096)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n"
+                            b"\r\nok")
+
+    def accept() -> None:
+        for _ in range(connections):
+            conn, _ = listener.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threads = [threading.Thread(target=accept, daemon=True)]
+    threads[0].start()
+    return listener, threads
+
+
+def test_new_connections_shake_hands_side_by_side(tls_certificate: tuple[Path, Path],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system trust store is no lock around each TLS handshake: a cold resolve opens
+    dozens of connections at once, and each handshake is a network round trip or two."""
+    cert, _key = tls_certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # what OpenSSL's default locations read
+    http = HttpClient(HttpSettings(timeout=20, retries=0))  # no CA bundle: the system store
+    listener, _ = _handshake_together(tls_certificate, 2)
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
+    results: list[object] = []
+
+    def get() -> None:
+        try:
+            results.append(http.get(url).content)
+        except Exception as e:
+            results.append(e)
+
+    threads = [threading.Thread(target=get) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    listener.close()
+    assert results == [b"ok", b"ok"]
+
+
+def test_the_system_store_is_found_where_openssl_does_not_look(
+        https_index: IndexServer, tls_certificate: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relocatable Python's OpenSSL may look for CA files where the system has none: the
+    usual places of a Linux system's bundle are tried, as truststore tries them."""
+    from pyffin.client import http as module
+
+    cert, _key = tls_certificate
+    nowhere = str(tmp_path / "nowhere")
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: ssl.DefaultVerifyPaths(
+        None, None, "SSL_CERT_FILE", nowhere, "SSL_CERT_DIR", nowhere))
+    url = https_index.index_url + "foo/"
+    monkeypatch.setattr(module, "_CA_FILES", (nowhere, str(cert)))
+    assert HttpClient(HttpSettings(retries=0)).get(url).status == 200
+    monkeypatch.setattr(module, "_CA_FILES", (nowhere,))
+    with pytest.raises(TlsError, match="certificate verify failed"):
+        HttpClient(HttpSettings(retries=0)).get(url)
 
 
 def test_a_missing_bundle_is_a_usage_error_naming_it(https_index: IndexServer,

@@ -420,3 +420,41 @@ def test_pages_waiting_their_turn_all_get_it_while_the_solver_marks_some_awaited
     add.start()
     add.join(10)
     assert done[-1] == "never-asked"
+
+
+def test_a_cold_runs_requests_share_one_http_client_and_one_lookup_of_the_index(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first requests of a cold run go out from a dozen threads at once: they share one
+    HTTP client (one trust store, one pool of connections) and one DNS lookup of the index."""
+    import socket
+
+    from pyffin.client import http
+
+    names = [f"p{n}" for n in range(12)]
+    for name in names:
+        index_server.add_wheel(WheelSpec(name, "1.0"))
+        index_server.delay(f"/simple/{name}/", 0.1, times=1)  # the requests overlap
+    asked: list[str] = []
+    real_lookup = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        return real_lookup("127.0.0.1" if host == "index.test" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    clients: list[object] = []
+
+    class Counted(http.HttpClient):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            clients.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(http, "HttpClient", Counted)
+    index = index_server.index_url.replace("127.0.0.1", "index.test")
+    registry = connect(cache, IndexSettings(index_url=index))
+    registry.prefetch_if_cold(names)
+    for name in names:
+        page = registry.project(name)[0]
+        assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == name
+    assert len(clients) == 1
+    assert asked.count("index.test") == 1

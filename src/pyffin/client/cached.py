@@ -7,6 +7,7 @@ so a warm run decodes one small record instead of re-parsing HTML, JSON or zip f
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -71,6 +72,7 @@ class CachedClient:
                  refresh: Refresh | None = None, offline: bool = False) -> None:
         self.cache = cache
         self._http = http
+        self._http_lock = threading.Lock()
         self.refresh = refresh or Refresh()
         self.offline = offline
         #: The cache policy and file stamp of what this client last read or wrote at each
@@ -85,10 +87,17 @@ class CachedClient:
 
     @property
     def http(self) -> HttpClient:
-        """The HTTP client, created on first network use (importing urllib3 is expensive)."""
-        if callable(self._http):
-            self._http = self._http()
-        return self._http
+        """The HTTP client, created on first network use (importing urllib3 is expensive);
+        once: a cold run's first requests ask for it from a score of threads at once, and
+        clients of their own would each load the trust store and open their own connections."""
+        http = self._http
+        if callable(http):
+            with self._http_lock:
+                if callable(self._http):
+                    self._http = self._http()
+                http = self._http
+        assert not callable(http)
+        return http
 
     def cached(self, entry: CacheEntry, record_type: type[R], *,
                package: str | None = None) -> R | None:

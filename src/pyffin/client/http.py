@@ -18,8 +18,9 @@ averaging 4 KiB/s or more) is never cut off — a fixed total would have to choo
 two. Responses read into memory (pages, metadata) may decode to at most
 ``PYFFIN_MAX_PAGE_BYTES`` (default 256 MiB), gzip included.
 
-TLS verifies certificates against the system's trust store (truststore: what uv's
-``--native-tls``/``--system-certs`` asks for, and pip's default), unless ``--cert`` (pip's
+TLS verifies certificates against the system's trust store (what uv's
+``--native-tls``/``--system-certs`` asks for, and pip's default: truststore on macOS and
+Windows, the CA files OpenSSL reads elsewhere, loaded once), unless ``--cert`` (pip's
 ``cert``, in any of its spellings) names a CA bundle, or else ``SSL_CERT_FILE`` /
 ``SSL_CERT_DIR`` do. Hosts named by ``--allow-insecure-host`` (pip's ``--trusted-host``) are not
 verified at all; each host gets its own connection pool, so a redirect from such a host to
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -213,6 +215,8 @@ class HttpClient:
         #: from (see :meth:`_pool_for`).
         self._proxies: dict[tuple[str | int | None, ...], Any] = {}
         self._contexts: dict[bool, Any] = {}
+        #: Host addresses, looked up once for every connection to the host.
+        self.resolver = Resolver()
 
     # ----------------------------------------------------------------------------- public
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -463,9 +467,52 @@ class HttpClient:
                     raise UsageError(f"{variable} names {path}, which does not exist")
             return ssl.create_default_context(cafile=settings.ssl_cert_file,
                                               capath=settings.ssl_cert_dir)
-        import truststore
+        if sys.platform in ("darwin", "win32"):  # the OS verifies: only truststore asks it
+            import truststore
 
-        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return _system_store_context()
+
+
+#: Where a Linux or BSD system keeps its CA bundle, for a Python whose OpenSSL looks elsewhere
+#: (a relocatable build such as python-build-standalone): the files truststore tries.
+_CA_FILES = (
+    "/etc/ssl/cert.pem",  # Alpine, Arch, Fedora 34-43, OpenWRT, RHEL 9-10, BSD
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # Fedora 44+, RHEL 11+
+    "/etc/pki/tls/cert.pem",  # Fedora <= 34, RHEL/CentOS <= 9
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu
+    "/etc/ssl/ca-bundle.pem",  # SUSE
+)
+
+
+def _system_store_context() -> Any:
+    """The system trust store as truststore reads it on Linux and the BSDs (OpenSSL's default
+    locations, else the first of :data:`_CA_FILES`), loaded once. truststore itself loads the
+    CA files again for every connection (~25 ms of CPU) and holds a lock around each TLS
+    handshake, so a cold resolve's dozens of new connections shook hands one after another."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and hostnames
+    defaults = ssl.get_default_verify_paths()
+    if defaults.cafile or (defaults.capath and _holds_hashed_certs(defaults.capath)):
+        context.set_default_verify_paths()
+        return context
+    for cafile in _CA_FILES:
+        if os.path.isfile(cafile):
+            context.load_verify_locations(cafile=cafile)
+            break
+    return context
+
+
+def _holds_hashed_certs(directory: str) -> bool:
+    """Whether ``directory`` holds certificates under OpenSSL's ``<hash>.<n>`` names."""
+    import re
+
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    return any(re.fullmatch(r"[0-9a-fA-F]{8}\.[0-9]", name) for name in names)
 
 
 _MANAGERS: dict[type, type] = {}
@@ -489,10 +536,118 @@ def _manager_class(base: type[urllib3.PoolManager]) -> Any:
                     request_context = dict(self.connection_pool_kw if request_context is None
                                            else request_context)
                     request_context.update(self.client.tls_options(host, port))
-                return super()._new_pool(scheme, host, port, request_context)
+                pool = super()._new_pool(scheme, host, port, request_context)
+                pool.ConnectionCls = _resolving(pool.ConnectionCls, self.client.resolver)
+                return pool
 
         manager = _MANAGERS.setdefault(base, Manager)
     return manager
+
+
+class Resolver:
+    """Each host's addresses, looked up once for all the connections a client opens to it
+    (for ``ttl`` seconds). A cold resolve opens a score of connections to the index at once:
+    as many lookups at once lose answers on some networks (a UDP reply dropped, as
+    Kubernetes' and Docker's DNS paths are known to), and each lost one stalls its request
+    for the resolver's 5 s timeout. Lookups of one host wait for the one in flight."""
+
+    def __init__(self, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        #: (host, port) -> (when looked up, addresses), or the lookup in flight.
+        self._known: dict[tuple[str, int], tuple[float, tuple[str, ...]] | threading.Event] = {}
+        #: How many lookups were made (what the tests count).
+        self.lookups = 0
+
+    def addresses(self, host: str, port: int) -> tuple[str, ...] | None:
+        """``host``'s addresses in the order to try them (as ``socket.getaddrinfo`` gives
+        them), or ``None`` when the lookup failed: the caller's own lookup then says why."""
+        key = (host, port)
+        while True:
+            with self._lock:
+                known = self._known.get(key)
+                if isinstance(known, tuple) and self.clock() - known[0] < self.ttl:
+                    return known[1]
+                if not isinstance(known, threading.Event):
+                    flight = self._known[key] = threading.Event()
+                    self.lookups += 1
+                    break
+            known.wait()
+            with self._lock:
+                if self._known.get(key) is None:  # that lookup failed: no waiting on a retry
+                    return None
+        found: tuple[str, ...] = ()
+        try:
+            found = self._look_up(host, port)
+        finally:
+            with self._lock:
+                if self._known.get(key) is flight:
+                    if found:
+                        self._known[key] = (self.clock(), found)
+                    else:
+                        del self._known[key]
+            flight.set()
+        return found or None
+
+    def _look_up(self, host: str, port: int) -> tuple[str, ...]:
+        import socket
+
+        from urllib3.util.connection import allowed_gai_family
+
+        try:
+            found = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return ()
+        addresses: list[str] = []
+        for family, _, _, _, address in found:
+            ip = str(address[0])
+            scope = address[3] if family == socket.AF_INET6 else 0  # type: ignore[misc]
+            if scope:  # a link-local address names its interface
+                ip = f"{ip}%{scope}"
+            if ip not in addresses:
+                addresses.append(ip)
+        return tuple(addresses)
+
+
+def _resolving(base: Any, resolver: Resolver) -> Any:
+    """``base`` (a urllib3 connection class) connecting to the addresses ``resolver`` knows
+    for its host, each in turn, as urllib3 does with the addresses it looks up itself; the
+    host name is still what TLS verifies and what the request names. (A class per pool: a
+    handful in a process.)"""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    class Connection(base):  # type: ignore[misc]
+        _dns_host: str  # urllib3's: the host name connected to (``host`` without a final dot)
+
+        def _new_conn(self) -> Any:
+            host = self._dns_host
+            addresses = None if _is_ip(host) else resolver.addresses(host, self.port)
+            if not addresses:  # nothing to look up, or the lookup failed: urllib3 says why
+                return super()._new_conn()
+            try:
+                for index, address in enumerate(addresses):
+                    self._dns_host = address
+                    try:
+                        return super()._new_conn()
+                    except (NewConnectionError, ConnectTimeoutError):
+                        if index + 1 == len(addresses):
+                            raise
+            finally:
+                self._dns_host = host
+            raise AssertionError("unreachable")
+
+    return Connection
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _redirects_only() -> Any:
