@@ -212,10 +212,15 @@ def test_relative_links_join_as_urljoin_joins_them(base: str, href: str) -> None
     "2024-01-02T24:04:05Z", "2024-01-02T03:04:05.12Z", "2024-01-02T03:04:05.123456+01:00",
     "2024-01-02 03:04:05Z", "2024-01-02T03:04:0\u0665Z", "not a time", "",
 ])
-def test_upload_times_are_the_timestamps_datetime_gives(value: str) -> None:
+@pytest.mark.parametrize("by_hand", [True, False])  # as read before Python 3.11, or after
+def test_upload_times_are_the_timestamps_datetime_gives(value: str, by_hand: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime
 
     from pyffin.client.simple import _upload_time
+    from pyffin.models import files
+
+    monkeypatch.setattr(files, "_ISO_READS_ALL", not by_hand and files._ISO_READS_ALL)
 
     try:
         expected: float | None = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
