@@ -104,6 +104,18 @@ def test_write_then_read(cache: Cache) -> None:
     assert os.listdir(entry.dir) == ["flask.bin"]  # no temporary file left behind
 
 
+def test_a_record_written_in_parts_is_the_record_written_whole(cache: Cache) -> None:
+    from pyffin.cache import codec
+
+    payload = ("flask", {"3.1.0": ([("a" * 1000, None)], [])})
+    header, body = codec.dump_parts("simple", 1, payload)
+    entry = cache.entry(CacheBucket.SIMPLE, "pypi", "flask.rec")
+    entry.write((header, body))
+    assert entry.read() == codec.dumps("simple", 1, payload) == header + body
+    assert cache.read_record(entry, lambda data: codec.loads(data, "simple", 1)) == payload
+    assert os.listdir(entry.dir) == ["flask.rec"]
+
+
 def test_stamps_tell_the_versions_of_an_entry_apart(cache: Cache) -> None:
     entry = cache.entry(CacheBucket.SIMPLE, "pypi", "flask.bin")
     assert entry.stamp() is None and entry.read_stamped() is None

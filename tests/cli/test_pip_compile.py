@@ -573,3 +573,26 @@ def test_a_cold_compile_makes_only_the_requests_it_needs(
         "/files/tool-2.0-py3-none-any.whl.metadata",  # only its metadata says Python 3.13
         "/simple/app/", "/simple/lib/", "/simple/native/", "/simple/tool/"]
     assert not log.exists()  # no backend ran
+
+
+def test_a_cold_compile_writes_one_record_per_page_metadata_and_summary(
+        tmp_path: Path, index: IndexServer) -> None:
+    result = compile_(tmp_path, index, "app\n")
+    assert pins(result) == ["app==2.0", "lib==2.0", "util==1.0"], result
+    cache = tmp_path / "cache"
+    written = sorted(re.sub(r"[0-9a-f]{16,}|(?<=resolutions-v0/)[0-9a-f]{2}", "H",
+                            str(p.relative_to(cache)))
+                     for p in cache.rglob("*") if p.is_file())
+    assert written == [
+        ".gitignore", ".lock", "CACHEDIR.TAG",
+        "interpreter-v0/H.bin",  # the target interpreter's markers and tags
+        "resolutions-v0/H/H.rec",  # the kept resolution
+        # Per project: its page, and what the target can use of it (the summary).
+        "simple-v0/index/H/app.H.rec", "simple-v0/index/H/app.rec",
+        "simple-v0/index/H/lib.H.rec", "simple-v0/index/H/lib.rec",
+        "simple-v0/index/H/util.H.rec", "simple-v0/index/H/util.rec",
+        # The metadata of each chosen distribution, nothing else (no temporary file left).
+        "wheels-v0/index/H/app/app-2.0-py3-none-any.rec",
+        "wheels-v0/index/H/lib/lib-2.0-py3-none-any.rec",
+        "wheels-v0/index/H/util/util-1.0-py3-none-any.rec",
+    ]

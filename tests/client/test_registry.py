@@ -458,3 +458,22 @@ def test_a_cold_runs_requests_share_one_http_client_and_one_lookup_of_the_index(
         assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == name
     assert len(clients) == 1
     assert asked.count("index.test") == 1
+
+
+def test_a_page_stored_in_the_previous_record_version_is_fetched_again(
+        cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.models.files import SimplePage
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    [page] = client(cache, index_server).project("foo")
+    [stored] = cache.bucket(CacheBucket.SIMPLE).rglob("foo.rec")
+    data = stored.read_bytes()
+    header = b" %d " % SimplePage.RECORD_VERSION
+    assert header in data.partition(b"\n")[0]
+    # Version 3 kept the files of a JSON page as the page's dictionaries: its records are
+    # misses, not read as version 4's tuples.
+    stored.write_bytes(data.replace(header, b" %d " % (SimplePage.RECORD_VERSION - 1), 1))
+    [again] = client(cache, index_server).project("foo")
+    assert index_server.count("/simple/foo/") == 2
+    assert again.page.versions == page.page.versions
+    assert [f.filename for f in again.page.files()] == ["foo-1.0-py3-none-any.whl"]

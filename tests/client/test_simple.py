@@ -212,10 +212,15 @@ def test_relative_links_join_as_urljoin_joins_them(base: str, href: str) -> None
     "2024-01-02T24:04:05Z", "2024-01-02T03:04:05.12Z", "2024-01-02T03:04:05.123456+01:00",
     "2024-01-02 03:04:05Z", "2024-01-02T03:04:0\u0665Z", "not a time", "",
 ])
-def test_upload_times_are_the_timestamps_datetime_gives(value: str) -> None:
+@pytest.mark.parametrize("by_hand", [True, False])  # as read before Python 3.11, or after
+def test_upload_times_are_the_timestamps_datetime_gives(value: str, by_hand: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime
 
     from pyffin.client.simple import _upload_time
+    from pyffin.models import files
+
+    monkeypatch.setattr(files, "_ISO_READS_ALL", not by_hand and files._ISO_READS_ALL)
 
     try:
         expected: float | None = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
@@ -295,3 +300,26 @@ def test_json_links_are_absolute_without_credentials(page_url: str, href: str) -
     sdist = next(page.sdists("1.0"))
     assert sdist.url == "https://example.org/files/foo-1.0.tar.gz"
     assert sdist.hashes == ((("sha256", SHA),) if "#" in href else ())
+
+
+def test_json_files_are_the_same_read_back_from_their_record() -> None:
+    import marshal
+
+    from pyffin.models.files import SimplePage
+
+    page = parse_page("foo", URL, json_page([
+        {"filename": "foo-1.0-py3-none-any.whl", "url": "../../files/foo-1.0-py3-none-any.whl",
+         "hashes": {"sha256": SHA}, "requires-python": ">=3.9", "yanked": False,
+         "core-metadata": False, "dist-info-metadata": {"sha256": SHA}, "size": 1,
+         "upload-time": "2024-01-02T03:04:05Z"},
+        {"filename": "foo-1.0-py2-none-any.whl", "url": "../../files/foo-1.0-py2-none-any.whl",
+         "hashes": "not a table"},
+        {"filename": "foo-1.0.tar.gz", "url": "https://files.example.org/foo-1.0.tar.gz",
+         "hashes": {"sha256": SHA}, "dist-info-metadata": {"sha256": SHA}},
+    ]), "application/vnd.pypi.simple.v1+json")
+    stored = SimplePage.from_record(marshal.loads(marshal.dumps(page.to_record())))
+    assert list(stored.files()) == list(page.files())
+    [py2, py3] = sorted((w.file for w in stored.wheels("1.0")), key=lambda f: f.filename)
+    assert py3.core_metadata is None  # core-metadata says no, whatever the older key says
+    assert py2.hashes == () and py2.requires_python is None and py2.yanked is None
+    assert next(stored.sdists("1.0")).core_metadata == (("sha256", SHA),)

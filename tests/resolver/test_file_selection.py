@@ -110,13 +110,13 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
                     "hashes": {}})
     content = json.dumps({"meta": {"api-version": "1.1"}, "files": entries}).encode()
     made: list[str] = []
-    make = files_module.entry_row
+    make = files_module.listed_row
 
-    def counted(entry: dict[str, Any], *args: Any) -> tuple[Any, ...]:
-        made.append(entry["filename"])
-        return make(entry, *args)
+    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
+        made.append(listed[0])
+        return make(listed, *args)
 
-    monkeypatch.setattr(files_module, "entry_row", counted)
+    monkeypatch.setattr(files_module, "listed_row", counted)
     simple = parse_page("foo", "https://files.example/simple/foo/", content,
                         "application/vnd.pypi.simple.v1+json")
     found = FileSelection(TAGS).usable_versions("foo", [ProjectPage("https://index", simple)])

@@ -390,13 +390,13 @@ def test_a_summary_gives_each_version_the_files_its_page_gives(
     assert stand_in is not None and stand_in.label == "foo-2.0-cp310-cp310-macosx_11_0_arm64.whl"
 
     made: list[str] = []
-    make = files_module.entry_row
+    make = files_module.listed_row
 
-    def counted(entry: dict[str, Any], *args: Any) -> tuple[Any, ...]:
-        made.append(entry["filename"])
-        return make(entry, *args)
+    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
+        made.append(listed[0])
+        return make(listed, *args)
 
-    monkeypatch.setattr(files_module, "entry_row", counted)
+    monkeypatch.setattr(files_module, "listed_row", counted)
     second = source(cache, index_server)
     for version, (original, original_stand_in, yanked, requires_python) in expected.items():
         summarized = second.files("foo", Version(version))
@@ -408,6 +408,6 @@ def test_a_summary_gives_each_version_the_files_its_page_gives(
         stand_in = second.selection.stand_in(summarized)
         assert (stand_in and stand_in.file) == (original_stand_in and original_stand_in.file)
     assert expected["1.0"][0].file is not None and expected["1.0"][0].file.yanked == "broken"
-    # The file looked at was kept made; the others are made from their entries when asked.
+    # The file looked at was kept made; the others are made from their listed values when asked.
     assert "foo-3.0-py3-none-any.whl" not in made
     assert "foo-1.0-py3-none-any.whl" in made

@@ -51,10 +51,16 @@ class RecordError(ValueError):
 
 def dumps(schema: str, version: int, payload: Any) -> bytes:
     """Encode ``payload`` (tuples, lists, dicts, str, bytes, int, float, bool, None)."""
+    return b"".join(dump_parts(schema, version, payload))
+
+
+def dump_parts(schema: str, version: int, payload: Any) -> tuple[bytes, bytes]:
+    """:func:`dumps` as its header and its body, which a writer writes one after the other:
+    a large record (a project page's is megabytes) is not copied to join them."""
     body = marshal.dumps(payload)
     header = b"%s %s %d %d %08x\n" % (_MAGIC, schema.encode("ascii"), version, marshal.version,
                                       crc32(body))
-    return header + body
+    return header, body
 
 
 def loads(data: bytes, schema: str, version: int) -> object:

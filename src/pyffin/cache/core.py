@@ -129,8 +129,9 @@ class CacheEntry:
         """The stamp of the entry's current file (see :data:`~pyffin.cache.fs.FileStamp`)."""
         return fs.stamp(self.path_str)
 
-    def write(self, data: bytes) -> fs.FileStamp:
-        """Replace the entry's content atomically; returns the stamp of the file written."""
+    def write(self, data: bytes | tuple[bytes, ...]) -> fs.FileStamp:
+        """Replace the entry's content (``data``, or its parts one after the other)
+        atomically; returns the stamp of the file written."""
         return fs.write_atomic(self.path, data)
 
     def remove(self) -> None:

@@ -68,10 +68,11 @@ def ensure_dir(path: Path) -> None:
                 raise
 
 
-def write_atomic(path: Path, data: bytes) -> FileStamp:
-    """Write ``data`` to ``path`` atomically, creating parent directories as needed; the stamp
-    is that of the file written (a rename keeps it), even if another writer replaced it
-    since. A directory removed under the write (the cache being cleaned) is made again."""
+def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> FileStamp:
+    """Write ``data`` (or its parts, one after the other) to ``path`` atomically, creating
+    parent directories as needed; the stamp is that of the file written (a rename keeps it),
+    even if another writer replaced it since. A directory removed under the write (the cache
+    being cleaned) is made again."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for attempt in range(_TRIES):
         last = attempt + 1 == _TRIES
@@ -85,7 +86,8 @@ def write_atomic(path: Path, data: bytes) -> FileStamp:
             continue
         try:
             with open(fd, "wb", closefd=True) as f:
-                f.write(data)
+                for part in data if isinstance(data, tuple) else (data,):
+                    f.write(part)
                 f.flush()
                 written = stamp_of(os.fstat(fd))
             os.replace(tmp, path)

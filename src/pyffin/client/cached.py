@@ -371,8 +371,9 @@ def _schema(record_type: type[Cacheable]) -> str:
     return f"{record_type.RECORD_SCHEMA}+http{CachePolicy.RECORD_VERSION}"
 
 
-def _encode(schema: str, version: int, policy: CachePolicy, payload: Any) -> bytes:
-    return codec.dumps(schema, version, (policy.to_record(), payload))
+def _encode(schema: str, version: int, policy: CachePolicy, payload: Any
+            ) -> tuple[bytes, bytes]:
+    return codec.dump_parts(schema, version, (policy.to_record(), payload))
 
 
 def _decode(data: bytes, schema: str, record_type: type[R]) -> tuple[CachePolicy, R]:

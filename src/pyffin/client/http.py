@@ -217,6 +217,8 @@ class HttpClient:
         self._contexts: dict[bool, Any] = {}
         #: Host addresses, looked up once for every connection to the host.
         self.resolver = Resolver()
+        #: urllib3's timeouts of every request (made on the first; urllib3 copies it).
+        self._timeout: urllib3.Timeout | None = None
 
     # ----------------------------------------------------------------------------- public
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -310,22 +312,30 @@ class HttpClient:
         import urllib3
 
         pool = self._pool_for(url)
+        timeout = self._timeout
+        if timeout is None:
+            timeout = self._timeout = urllib3.Timeout(connect=self.settings.timeout,
+                                                      read=self.settings.timeout)
         request_time = time.time()
         started = self.clock()
         try:
             raw = pool.urlopen(
                 "GET", url, headers=headers, preload_content=False, decode_content=True,
-                redirect=True, retries=_redirects_only(),
-                timeout=urllib3.Timeout(connect=self.settings.timeout,
-                                        read=self.settings.timeout),
+                redirect=True, retries=_redirects_only(), timeout=timeout,
             )
         except Exception as e:
             raise _classify(e, shown) from e
         try:
             status = raw.status
             response_headers = {k.lower(): v for k, v in raw.headers.items()}
-            # urllib3 reports the final location as a path when it stayed on the same host.
-            final_url = urljoin(url, raw.geturl() or url)
+            # urllib3 reports the final location as a path when it stayed on the same host:
+            # the request's own path (nearly always) is the URL asked for.
+            location = raw.geturl() or url
+            if location == url or (location.startswith("/") and url.endswith(location)
+                                   and url.count("/", 0, len(url) - len(location)) == 2):
+                final_url = url
+            else:
+                final_url = urljoin(url, location)
             if status in _RETRY_STATUSES:
                 raw.drain_conn()
                 raise _Retry(HttpStatusError(
@@ -650,11 +660,19 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _redirects_only() -> Any:
-    import urllib3
+_REDIRECTS_ONLY: list[Any] = []
 
-    return urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=10,
-                         raise_on_redirect=True, raise_on_status=False)
+
+def _redirects_only() -> Any:
+    """urllib3's retry policy of a request: follow redirects, retry nothing (pyffin retries
+    itself). Made once: urllib3 never changes one, it makes a new one for each redirect."""
+    if not _REDIRECTS_ONLY:
+        import urllib3
+
+        _REDIRECTS_ONLY.append(urllib3.Retry(
+            total=None, connect=0, read=0, status=0, other=0, redirect=10,
+            raise_on_redirect=True, raise_on_status=False))
+    return _REDIRECTS_ONLY[0]
 
 
 def _classify(error: Exception, shown: str, *, reading: bool = False) -> Exception:

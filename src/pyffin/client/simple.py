@@ -22,6 +22,8 @@ from pyffin.models.files import (
     SimplePage,
     entry_row,
     join_url,
+    listed_file,
+    listed_row,
 )
 from pyffin.models.files import upload_time as _upload_time  # noqa: F401 (tests use it)
 from pyffin.models.names import normalize_name
@@ -419,8 +421,8 @@ def _html_rows(url: str, text: str) -> Iterator[tuple[Any, ...]]:
 def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
     """:func:`parse_json`'s files as :meth:`IndexFile.to_tuple` rows."""
     for _, row, base in _json_files(url, content):
-        yield row if isinstance(base, bool) else entry_row(row, join_url(base, row["url"]) if base
-                                                  else row["url"])
+        yield row if isinstance(base, bool) else listed_row(row, join_url(base, row[1]) if base
+                                                   else row[1])
 
 
 def _json_files(url: str, content: bytes, builder: PageBuilder | None = None,
@@ -428,9 +430,10 @@ def _json_files(url: str, content: bytes, builder: PageBuilder | None = None,
     """The files of a PEP 691 page as ``(filename, row, base)``: ``base`` ``False``: ``row``
     is the file's :meth:`IndexFile.to_tuple` row; else it is the entry as the page lists it
     (a filename, and an HTTP(S) URL without fragment or credentials, relative to ``base`` or
-    absolute (``None``): nearly every file on real indexes), for :func:`entry_row` once the
-    file is looked at. With ``builder``, such wheels (most of a page) are added to it here,
-    not given: this loop sees every file, and a call per file costs more than the rest."""
+    absolute (``None``): nearly every file on real indexes), kept as :func:`listed_file`
+    keeps it, for :func:`listed_row` once the file is looked at. With ``builder``, such
+    wheels (most of a page) are added to it here, not given: this loop sees every file, and a
+    call per file costs more than the rest."""
     import json
 
     try:
@@ -465,14 +468,14 @@ def _json_files(url: str, content: bytes, builder: PageBuilder | None = None,
         elif href.startswith(_WEB):  # nearly every file on real indexes
             filename = entry.get("filename")
             if type(filename) is str and filename:
-                yield filename, entry, None
+                yield filename, listed_file(entry), None
                 continue
             file_url, fragment_hashes = href, ()
         else:
             if relative_base is not None and ":" not in href.partition("/")[0]:
                 filename = entry.get("filename")
                 if type(filename) is str and filename:
-                    yield filename, entry, relative_base
+                    yield filename, listed_file(entry), relative_base
                     continue
             file_url, fragment_hashes = links.join(href), ()
             if "@" in file_url:  # the page's URL has credentials
@@ -540,5 +543,5 @@ def _listed_wheels(files: list[Any], builder: PageBuilder, relative_base: str | 
         rows = versions.get(key)
         if rows is None:
             rows = versions[key] = ([], [])
-        rows[0].append((entry, tags, build, base))
+        rows[0].append((listed_file(entry), tags, build, base))
     return rest

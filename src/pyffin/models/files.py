@@ -11,7 +11,9 @@ only when one is looked at, so loading a page of thousands of files from the cac
 
 from __future__ import annotations
 
+import operator
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -76,16 +78,18 @@ class SimplePage:
 
     A JSON page keeps most files as the index listed them, grouped by the version in their
     filename, until one is looked at: a resolution sees every version of a project but the files
-    of very few. Such a file is ``(entry, tags, build, base)`` for a wheel and ``(entry, base)``
-    for an sdist, ``entry`` being its PEP 691 dictionary and ``base`` the page's URL its
-    relative URL is joined to (``None``: absolute; see :func:`entry_row`); :meth:`items` gives
-    them as stored, :meth:`rows` and :attr:`versions` as file tuples.
+    of very few. Such a file is ``(listed, tags, build, base)`` for a wheel and ``(listed,
+    base)`` for an sdist, ``listed`` being its PEP 691 entry's values as :func:`listed_file`
+    keeps them and ``base`` the page's URL its relative URL is joined to (``None``: absolute;
+    see :func:`listed_row`); :meth:`items` gives them as stored, :meth:`rows` and
+    :attr:`versions` as file tuples.
     """
 
     RECORD_SCHEMA: ClassVar[str] = "simple-page"
     #: 2: legacy sdist names (``pybbox-0.0.5-alpha.zip``) are read; pages parsed before are
-    #: read again. 3: files of JSON pages are kept as listed until looked at.
-    RECORD_VERSION: ClassVar[int] = 3
+    #: read again. 3: files of JSON pages are kept as listed until looked at. 4: as tuples of
+    #: their values (:func:`listed_file`), not the page's dictionaries.
+    RECORD_VERSION: ClassVar[int] = 4
 
     __slots__ = ("_full", "_items", "name")
 
@@ -159,19 +163,19 @@ class SimplePage:
 def wheel_row(item: Any) -> Any:
     """A wheel of a page (see :class:`SimplePage`) as its file tuple."""
     if len(item) == 4:
-        return (*entry_row(item[0], _listed_url(item[0], item[3])), item[1], item[2])
+        return (*listed_row(item[0], _listed_url(item[0], item[3])), item[1], item[2])
     return item
 
 
 def sdist_row(item: Any) -> Any:
     """An sdist of a page (see :class:`SimplePage`) as its file tuple."""
     if len(item) == 2:
-        return entry_row(item[0], _listed_url(item[0], item[1]))
+        return listed_row(item[0], _listed_url(item[0], item[1]))
     return item
 
 
-def _listed_url(entry: dict[str, Any], base: str | None) -> str:
-    href: str = entry["url"]
+def _listed_url(listed: tuple[Any, ...], base: str | None) -> str:
+    href: str = listed[1]
     return href if base is None else join_url(base, href)
 
 
@@ -218,7 +222,7 @@ def wheel_tags(item: Any) -> Any:
 def file_yanked(item: Any) -> bool:
     """Whether a file (either form) is yanked: its file tuple's yanked is not ``None``."""
     if len(item) < 8:
-        yanked = item[0].get("yanked", False)
+        yanked = item[0][4]
         return yanked is not False and yanked is not None
     return item[4] is not None
 
@@ -226,7 +230,7 @@ def file_yanked(item: Any) -> bool:
 def file_requires_python(item: Any) -> str | None:
     """A file's Requires-Python (either form), as its file tuple has it."""
     if len(item) < 8:
-        return item[0].get("requires-python") or None
+        return item[0][3] or None
     return item[3]  # type: ignore[no-any-return]
 
 
@@ -234,14 +238,42 @@ def file_requires_python(item: Any) -> str | None:
 HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 
 
+#: A PEP 691 file entry's values as :func:`listed_file` keeps them, when it has them all.
+_LISTED_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "upload-time", "size",
+                "core-metadata")
+_listed_values = operator.itemgetter(*_LISTED_KEYS)
+
+
+def listed_file(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """What a page keeps of a PEP 691 file ``entry`` until the file is looked at (see
+    :class:`SimplePage`): its values, as listed, in a tuple (less memory than the dictionary,
+    and quicker to store and read back): ``(filename, url, hashes, requires-python, yanked,
+    upload-time, size, core-metadata)``, the last one ``dist-info-metadata``'s value when there
+    is no ``core-metadata`` (``None`` for any other value missing). :func:`listed_row` makes
+    the file tuple."""
+    try:
+        return _listed_values(entry)  # type: ignore[no-any-return]
+    except KeyError:  # some key missing (an older page or index): one by one
+        get = entry.get
+        return (*map(get, _LISTED_KEYS[:-1]),
+                get("core-metadata", get("dist-info-metadata", False)))
+
+
 def entry_row(entry: dict[str, Any], url: str | None = None,
               fragment_hashes: Hashes = ()) -> tuple[Any, ...]:
     """The file tuple (see :meth:`IndexFile.to_tuple`) of a PEP 691 file ``entry`` whose URL
     is ``url`` (by default its own ``"url"``, absolute and without a fragment) and whose URL's
     fragment gave ``fragment_hashes``."""
-    file_url: str = entry["url"] if url is None else url
-    raw_hashes = entry.get("hashes") or {}
+    return listed_row(listed_file(entry), url, fragment_hashes)
+
+
+def listed_row(listed: tuple[Any, ...], url: str | None = None,
+               fragment_hashes: Hashes = ()) -> tuple[Any, ...]:
+    """:func:`entry_row` of a file kept as :func:`listed_file` keeps it."""
+    filename, href, raw_hashes, requires_python, yanked, uploaded, size, metadata = listed
+    file_url: str = href if url is None else url
     hashes: Hashes
+    raw_hashes = raw_hashes or {}
     if (type(raw_hashes) is dict and len(raw_hashes) == 1
             and type(sha256 := raw_hashes.get("sha256")) is str):
         hashes = (("sha256", sha256.lower()),)  # nearly every file on real indexes
@@ -250,7 +282,6 @@ def entry_row(entry: dict[str, Any], url: str | None = None,
                                for k, v in raw_hashes.items()
                                if HASH_NAME_RE.match(str(k).lower())))
                   if isinstance(raw_hashes, dict) else ()) or fragment_hashes
-    metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
     core_metadata: Hashes | None
     if metadata is False or metadata is None:
         core_metadata = None
@@ -259,13 +290,11 @@ def entry_row(entry: dict[str, Any], url: str | None = None,
                                      for k, v in metadata.items()))
     else:
         core_metadata = ()
-    yanked = entry.get("yanked", False)
-    size = entry.get("size")
-    return (str(entry.get("filename") or _filename(file_url)), file_url, hashes,
-            entry.get("requires-python") or None,
+    return (str(filename or _filename(file_url)), file_url, hashes,
+            requires_python or None,
             None if yanked is False or yanked is None else
             (yanked if isinstance(yanked, str) else ""),
-            upload_time(entry.get("upload-time")),
+            upload_time(uploaded),
             size if isinstance(size, int) else None, core_metadata)
 
 
@@ -278,15 +307,31 @@ def _filename(url: str) -> str:
 
 #: Day numbers of the dates upload times were read with (see :func:`upload_time`).
 _DAYS: dict[str, int | None] = {}
+#: Whether ``datetime.fromisoformat`` reads every form :func:`upload_time` is given (from
+#: Python 3.11: before, it refuses ``Z`` and fractions of other than 3 or 6 digits); the
+#: function itself once imported.
+_ISO_READS_ALL = sys.version_info >= (3, 11)
+_FROM_ISO: list[Any] = []
 
 
 def upload_time(value: object, days: dict[str, int | None] = _DAYS) -> float | None:
-    """PEP 700 ``upload-time`` as a POSIX timestamp. PyPI's form
-    (``2024-01-02T03:04:05.678901Z``) is read by hand, with each date's day number computed
-    once: the result is the float ``datetime.timestamp()`` gives, its microseconds divided as
+    """PEP 700 ``upload-time`` as a POSIX timestamp. From Python 3.11 ``fromisoformat``
+    reads PyPI's form (``2024-01-02T03:04:05.678901Z``), in C; before, it is read by hand,
+    with each date's day number computed once: the result is the float
+    ``datetime.timestamp()`` gives, its microseconds divided as
     ``timedelta.total_seconds()`` divides them."""
     if not isinstance(value, str) or not value:
         return None
+    if _ISO_READS_ALL:
+        if not _FROM_ISO:
+            from datetime import datetime
+
+            _FROM_ISO.append(datetime.fromisoformat)
+        try:
+            stamp: float = _FROM_ISO[0](value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+        return stamp
     size = len(value)
     if ((size == 20 or (size == 27 and value[19] == ".")) and value[10] == "T"
             and value[19 if size == 20 else 26] == "Z" and value[13] == ":" == value[16]):

@@ -16,6 +16,8 @@ def _netloc_without_userinfo(netloc: str) -> str:
 
 def strip_credentials(url: str) -> str:
     """``url`` without its ``user:password@`` part."""
+    if "@" not in url:
+        return url  # nearly every URL: no need to split it
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url
@@ -24,6 +26,8 @@ def strip_credentials(url: str) -> str:
 
 def redact(url: str) -> str:
     """``url`` fit to show: the password (or a lone token) replaced by ``****``."""
+    if "@" not in url:
+        return url  # nearly every URL: no need to split it
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url

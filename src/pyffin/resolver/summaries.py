@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 #: bytes); and the HTTP policy record of each stored page, by path (to revalidate a stale page
 #: without reading it).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 9
+SUMMARY_VERSION = 10
 
 
 class StaleSummary:
@@ -243,19 +243,12 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
         return len(self._versions)
 
 
-#: The fields of a PEP 691 file entry that :func:`~pyffin.models.files.entry_row` reads: a
-#: summary keeps a file the page keeps as listed as these values (``...``: not given) and the
-#: base URL, a fraction of the entry's size.
-_ENTRY_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "upload-time", "size",
-               "core-metadata", "dist-info-metadata")
-_NOT_GIVEN = (...,) * len(_ENTRY_KEYS)
-
-
 def _packed(row: Any) -> Any:
     """A file of a page (either form, see :class:`~pyffin.models.files.SimplePage`) as a
-    summary keeps it: a listed one as its entry's values and base, a file tuple as is."""
-    if len(row) < 8:  # (entry, base) or (entry, tags, build, base)
-        return tuple(map(row[0].get, _ENTRY_KEYS, _NOT_GIVEN)), row[-1]
+    summary keeps it: a listed one as its listed values
+    (:func:`~pyffin.models.files.listed_file`) and base, a file tuple as is."""
+    if len(row) < 8:  # (listed, base) or (listed, tags, build, base)
+        return row[0], row[-1]
     return row[:8]
 
 
@@ -264,7 +257,5 @@ def _unpacked(row: Any, is_wheel: bool) -> Any:
     left out: a summary's rows are read for their file only)."""
     if len(row) != 2:
         return row
-    values, base = row
-    entry = {key: value for key, value in zip(_ENTRY_KEYS, values, strict=True)
-             if value is not ...}
-    return (entry, (), "", base) if is_wheel else (entry, base)
+    listed, base = row
+    return (listed, (), "", base) if is_wheel else (listed, base)
