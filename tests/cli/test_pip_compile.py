@@ -591,8 +591,9 @@ def test_a_cold_compile_writes_one_record_per_page_metadata_and_summary(
         "simple-v0/index/H/app.H.rec", "simple-v0/index/H/app.rec",
         "simple-v0/index/H/lib.H.rec", "simple-v0/index/H/lib.rec",
         "simple-v0/index/H/util.H.rec", "simple-v0/index/H/util.rec",
-        # The metadata of each chosen distribution, nothing else (no temporary file left).
-        "wheels-v0/index/H/app/app-2.0-py3-none-any.rec",
-        "wheels-v0/index/H/lib/lib-2.0-py3-none-any.rec",
-        "wheels-v0/index/H/util/util-1.0-py3-none-any.rec",
+        # The metadata of each chosen distribution, keyed by the wheel's hash, nothing else
+        # (no temporary file left).
+        "wheels-v0/index/H/app/app-2.0-py3-none-any-H.rec",
+        "wheels-v0/index/H/lib/lib-2.0-py3-none-any-H.rec",
+        "wheels-v0/index/H/util/util-1.0-py3-none-any-H.rec",
     ]

@@ -239,6 +239,52 @@ def test_a_warm_second_run_makes_no_request(cache: Cache, index_server: IndexSer
     assert index_server.count() == 2  # the page and one range request, both on the first run
 
 
+@pytest.mark.parametrize("metadata_files", [True, False])
+def test_the_metadata_of_a_listed_hash_is_read_again_at_any_age(
+        cache: Cache, index_server: IndexServer, metadata_files: bool) -> None:
+    """An index that sends no cache headers (every stored response is stale at once): the
+    page is asked again each run, but the metadata of a wheel the page lists with its sha256
+    is that wheel's for good (its record is keyed by the hash), so it is not fetched again."""
+    index_server.metadata_files = metadata_files
+    index_server.set_cache_control(None)
+    index_server.etag = index_server.last_modified = False
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
+    for _ in range(3):
+        registry = client(cache, index_server)
+        [page] = registry.project("foo")
+        assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file
+                                       ).requires_dist == ("bar",)
+    assert index_server.count("/simple/foo/") == 3
+    metadata = [r for r in index_server.request_log if r.path.startswith(f"/files/{wheel.name}")]
+    assert len(metadata) == 1
+
+
+def test_the_metadata_of_a_file_listed_without_a_hash_follows_its_cache_headers(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.set_cache_control(None)
+    index_server.etag = index_server.last_modified = False
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.set_hashes(wheel.name, {}, metadata={})
+    for _ in range(2):
+        registry = client(cache, index_server)
+        [page] = registry.project("foo")
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert index_server.count(f"/files/{wheel.name}.metadata") == 2
+
+
+def test_refresh_fetches_the_metadata_of_a_listed_hash_again(
+        cache: Cache, index_server: IndexServer) -> None:
+    from pyffin.client.cached import Refresh
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    for refresh in (False, True):
+        registry = connect(cache, IndexSettings(index_url=index_server.index_url),
+                           refresh=Refresh(all=True) if refresh else None)
+        [page] = registry.project("foo")
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert index_server.count("/files/foo-1.0-py3-none-any.whl.metadata") == 2
+
+
 def test_offline_miss_names_the_project_and_the_index(cache: Cache,
                                                       index_server: IndexServer) -> None:
     with pytest.raises(OfflineError, match=r"foo is not in the cache for http://127\.0\.0\.1"):

@@ -84,6 +84,9 @@ class CachedClient:
         self._local: dict[str, FileStamp | None] = {}
         self._untracked: list[str] = []
         self._derived: dict[str, Dependency] = {}
+        #: Content-addressed records read at any age (see :meth:`immutable`): path -> stamp
+        #: and response time. They hold while their file is unchanged.
+        self._immutable: dict[str, tuple[FileStamp, float]] = {}
 
     @property
     def http(self) -> HttpClient:
@@ -109,6 +112,25 @@ class CachedClient:
             return None
         policy, value = stored
         return value if self.usable_without_network(policy, package) else None
+
+    def immutable(self, entry: CacheEntry, record_type: type[R], *,
+                  package: str | None = None) -> R | None:
+        """The stored payload of a content-addressed ``entry`` (its key holds the hash of what
+        it was derived from: the metadata of a wheel the index lists with its sha256), at any
+        age: it cannot change while the hash does not, whatever the response's cache headers
+        said (an index that sends none makes every record stale at once). A record derived
+        from it holds while the file keeps its stamp (fresh for ever, see
+        :meth:`dependencies`); ``--refresh`` still fetches it again."""
+        schema = _schema(record_type)
+        stored = self.cache.read_stamped_record(
+            entry, lambda data: _decode(data, schema, record_type))
+        if stored is None:
+            return None
+        (policy, value), stamp = stored
+        if self.refresh.forces(package, policy.response_time):
+            return None
+        self._immutable[entry.path_str] = (stamp, policy.response_time)
+        return value
 
     def stored(self, entry: CacheEntry, record_type: type[R]) -> R | None:
         """The stored payload, fresh or not; ``None`` when there is none."""
@@ -148,6 +170,9 @@ class CachedClient:
             found[path] = (path, stamp, None, 0.0)
         for path, (policy, stamp) in list(self._seen.items()):
             found[path] = (path, stamp, policy.fresh_until(), policy.response_time)
+        for path, (stamp, response_time) in list(self._immutable.items()):
+            if found.get(path, (None, stamp))[1] == stamp:  # not rewritten since
+                found[path] = (path, stamp, float("inf"), response_time)
         return list(found.values())
 
     def policy_dependency(self, entry: CacheEntry) -> Dependency | None:

@@ -668,9 +668,16 @@ class RegistryClient:
         return self.cached.stored(self._metadata_entry(page, file), CoreMetadata)
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
+        """Where a wheel's metadata is kept: under the wheel's hash when the page gives one
+        (the record is then content-addressed: see :meth:`CachedClient.immutable`)."""
+        from pyffin.client import hashes
+
         parts = source_parts(page)
-        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name,
-                                f"{file.filename[: -len('.whl')]}{RECORD_EXT}")
+        stem = file.filename[: -len(".whl")]
+        named = hashes.key(file.hashes)
+        name = f"{stem}-{named[1][:16]}{RECORD_EXT}" if named else f"{stem}{RECORD_EXT}"
+        # (``_content_addressed`` says the same of ``file``.)
+        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
 
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:
@@ -678,6 +685,8 @@ class RegistryClient:
         entry = self._metadata_entry(page, file)
         if not self.may_be_cached(entry.dir.parent):
             return None
+        if _content_addressed(file):
+            return self.cached.immutable(entry, CoreMetadata, package=page.page.name)
         return self.cached.cached(entry, CoreMetadata, package=page.page.name)
 
     def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
@@ -687,6 +696,11 @@ class RegistryClient:
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
         self.may_be_cached(entry.dir.parent)  # known before anything is written there
+        if _content_addressed(file):
+            # The metadata of the wheel with this hash, whatever the age of its response.
+            found = self.cached.immutable(entry, CoreMetadata, package=page.page.name)
+            if found is not None:
+                return found
         if file.core_metadata is not None:
             return self.cached.get(
                 file.url + ".metadata", entry,
@@ -914,6 +928,14 @@ def _verify_hashes(data: bytes, hashes: Sequence[tuple[str, str]], url: str) -> 
         digests = h.Digests(h.algorithms(expected))
         digests.update(data)
         h.check(digests.hexdigests(), expected, (), what=what, url=shown)
+
+
+def _content_addressed(file: IndexFile) -> bool:
+    """Whether the metadata record of ``file`` is keyed by the file's hash (see
+    ``RegistryClient._metadata_entry``)."""
+    from pyffin.client import hashes
+
+    return hashes.key(file.hashes) is not None
 
 
 def _filename_of(url: str) -> str:
