@@ -47,9 +47,11 @@ class CacheBucket(enum.Enum):
         ("pypi/{name}", "index/*/{name}", "url/*/{name}", "path/*/{name}"),
         """Wheel metadata and pointers to unzipped wheels.
 
-        ``wheels-v0/<index>/<name>/<wheel-stem>.rec``: the parsed core metadata of one wheel
-        (from its ``.metadata`` file, a range read or the full download) with its HTTP cache
-        policy. ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].archive``: the id of the
+        ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].rec``: the parsed core metadata of
+        one wheel (from its ``.metadata`` file, a range read or the full download) with its
+        HTTP cache policy; keyed by the wheel's hash when the page lists one, and then read
+        at any age (``--refresh`` aside).
+        ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].archive``: the id of the
         unzipped wheel in ``archive-v0`` and the path and size of each of its files (each
         stat'ed before a fetch reuses it; an install lists the archive instead, see
         ``pyffin.installer.link``); ``<wheel filename>``: a wheel kept after a full download
