@@ -121,9 +121,7 @@ class CachedClient:
         said (an index that sends none makes every record stale at once). A record derived
         from it holds while the file keeps its stamp (fresh for ever, see
         :meth:`dependencies`); ``--refresh`` still fetches it again."""
-        schema = _schema(record_type)
-        stored = self.cache.read_stamped_record(
-            entry, lambda data: _decode(data, schema, record_type))
+        stored = self._read_stamped(entry, record_type)
         if stored is None:
             return None
         (policy, value), stamp = stored
@@ -336,10 +334,15 @@ class CachedClient:
             entry.remove()
         return new_value
 
-    def _read(self, entry: CacheEntry, record_type: type[R]) -> tuple[CachePolicy, R] | None:
+    def _read_stamped(self, entry: CacheEntry, record_type: type[R],
+                      ) -> tuple[tuple[CachePolicy, R], FileStamp] | None:
+        """The stored policy and payload at ``entry`` with the file's stamp, as written."""
         schema = _schema(record_type)
-        stored = self.cache.read_stamped_record(
+        return self.cache.read_stamped_record(
             entry, lambda data: _decode(data, schema, record_type))
+
+    def _read(self, entry: CacheEntry, record_type: type[R]) -> tuple[CachePolicy, R] | None:
+        stored = self._read_stamped(entry, record_type)
         if stored is None:
             return None
         (policy, value), stamp = stored

@@ -670,13 +670,10 @@ class RegistryClient:
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
         """Where a wheel's metadata is kept: under the wheel's hash when the page gives one
         (the record is then content-addressed: see :meth:`CachedClient.immutable`)."""
-        from pyffin.client import hashes
-
         parts = source_parts(page)
         stem = file.filename[: -len(".whl")]
-        named = hashes.key(file.hashes)
-        name = f"{stem}-{named[1][:16]}{RECORD_EXT}" if named else f"{stem}{RECORD_EXT}"
-        # (``_content_addressed`` says the same of ``file``.)
+        digest = _content_hash(file)
+        name = f"{stem}-{digest[:16]}{RECORD_EXT}" if digest else f"{stem}{RECORD_EXT}"
         return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
 
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
@@ -685,7 +682,7 @@ class RegistryClient:
         entry = self._metadata_entry(page, file)
         if not self.may_be_cached(entry.dir.parent):
             return None
-        if _content_addressed(file):
+        if _content_hash(file) is not None:
             return self.cached.immutable(entry, CoreMetadata, package=page.page.name)
         return self.cached.cached(entry, CoreMetadata, package=page.page.name)
 
@@ -696,7 +693,7 @@ class RegistryClient:
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
         self.may_be_cached(entry.dir.parent)  # known before anything is written there
-        if _content_addressed(file):
+        if _content_hash(file) is not None:
             # The metadata of the wheel with this hash, whatever the age of its response.
             found = self.cached.immutable(entry, CoreMetadata, package=page.page.name)
             if found is not None:
@@ -930,12 +927,13 @@ def _verify_hashes(data: bytes, hashes: Sequence[tuple[str, str]], url: str) -> 
         h.check(digests.hexdigests(), expected, (), what=what, url=shown)
 
 
-def _content_addressed(file: IndexFile) -> bool:
-    """Whether the metadata record of ``file`` is keyed by the file's hash (see
-    ``RegistryClient._metadata_entry``)."""
+def _content_hash(file: IndexFile) -> str | None:
+    """The hash that keys the metadata record of ``file`` (see
+    ``RegistryClient._metadata_entry``); ``None``: the page lists none pyffin can use."""
     from pyffin.client import hashes
 
-    return hashes.key(file.hashes) is not None
+    named = hashes.key(file.hashes)
+    return None if named is None else named[1]
 
 
 def _filename_of(url: str) -> str:
