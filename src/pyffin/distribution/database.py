@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -117,6 +117,11 @@ class WheelDatabase:
         """The unzipped wheel if the cache has it, its files unchecked: the install that
         asks lists them (see :meth:`pyffin.cache.Cache.archive`)."""
         return self.cache.archive(self.pointer(page, file), check=False)
+
+    def started(self, page: ProjectPage, file: IndexFile) -> bool:
+        """Whether this process started fetching ``file`` (it may be done)."""
+        with self._lock:
+            return os.fspath(self.pointer(page, file).path) in self._inflight
 
     # ------------------------------------------------------------------------------ fetch
     def fetch(self, page: ProjectPage, file: IndexFile, *, required_hashes: Sequence[str] = (),
@@ -281,6 +286,34 @@ class WheelDatabase:
         finally:
             if self.reporter:
                 self.reporter.on_fetch_done(file.filename)
+
+
+class EarlyFetch:
+    """Fetch the wheels of versions a resolution decides on while it goes on (an install of
+    pinned requirements: its downloads and unzips overlap the rest of the resolution instead
+    of waiting for it). Only ``names``, the projects the requirements pin to one version, are
+    fetched: a version so pinned cannot be given up for another by backtracking, so nothing
+    fetched is wasted unless the resolution fails. A version ``installed`` gives (the install
+    keeps it) is not fetched. An install then finds each wheel in flight or done in
+    :attr:`wheels` (fetched once per process, see :meth:`WheelDatabase.submit`).
+
+    Index wheels only: sources are built once the resolution is done, as before."""
+
+    def __init__(self, wheels: WheelDatabase, names: Collection[str],
+                 installed: Mapping[str, object]) -> None:
+        self.wheels = wheels
+        self.names = frozenset(names)
+        self.installed = installed
+        #: How many fetches were started early.
+        self.started = 0
+
+    def __call__(self, name: str, version: object, dist: Distribution) -> None:
+        if (name not in self.names or not dist.is_wheel or dist.direct is not None
+                or dist.page is None or dist.file is None
+                or self.installed.get(name) == version):
+            return
+        self.started += 1
+        self.wheels.submit(dist.page, dist.file)
 
 
 class _MemoryBudget:
@@ -479,6 +512,12 @@ class DistributionDatabase:
         from pyffin.models.dist import BuiltWheel
 
         return self.wheels.built(BuiltWheel(name, wheel))  # as _build: unzipped once
+
+    def started(self, dist: Distribution) -> bool:
+        """Whether this process started fetching the index wheel ``dist`` (see
+        :class:`EarlyFetch`): its fetch is then waited for, not taken from the cache."""
+        return (dist.is_wheel and dist.page is not None and dist.file is not None
+                and self.wheels.started(dist.page, dist.file))
 
     def submit(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
                ) -> Future[Path]:

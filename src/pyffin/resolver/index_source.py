@@ -13,7 +13,7 @@ references, reports progress and tells the solver what is ready.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pyffin.client import registry as registry_module
@@ -98,6 +98,9 @@ class IndexSource:
         self._pages: dict[str, Future[list[ProjectPage]]] = {}
         #: Summaries of stale pages being revalidated, by name.
         self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
+        #: Told each version the solver decides on, with its best file (an install starts
+        #: downloading that wheel then, while the resolution goes on).
+        self.on_decided: Callable[[str, Version, Distribution], None] | None = None
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -149,6 +152,8 @@ class IndexSource:
         if self.reporter is not None and name not in self._reported:
             self._reported.add(name)
             self.reporter.on_resolve_progress(len(self._reported))
+        if self.on_decided is not None and name not in self.pinned:
+            self.on_decided(name, version, self.files(name, version).best)
         metadata = self.metadata_futures.get(name, version, lambda: self.files(name, version))
         if self.no_deps:
             from pyffin.records import replace
