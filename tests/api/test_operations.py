@@ -219,6 +219,30 @@ def test_no_wheel_is_fetched_early_without_pins_or_for_what_is_installed(
     assert index_server.count("/files/lib-2.0-py3-none-any.whl") == 0
 
 
+def test_a_pinned_sdist_is_built_once_for_its_metadata_and_its_install(
+        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
+    index_server.add_sdist(SdistSpec("bar", "1.0", dynamic=["Requires-Dist"],
+                                      static_pyproject=False))
+    builder = FakeBuilder()
+    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
+                                  builder=lambda: builder, git=no_git)
+    spec = read_requirements(requirements=["bar==1.0"])
+    early = operations.early_fetch(session, spec, {})
+    assert early is not None
+    sources.wheel_for_metadata = early.names  # as an install sets it
+    resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=sources,
+                                    on_decided=early).resolution
+    assert (builder.metadata, builder.wheels) == (0, 1)
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution), [])
+    # Built during the resolution, by this install: counted as prepared, not built again.
+    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                          sources=sources, wheels=early.wheels) == 1
+    assert (builder.metadata, builder.wheels) == (0, 1)
+    assert [(d.normalized_name, d.version) for d in scan([env.site_packages])] == [
+        ("bar", "1.0")]
+
+
 def test_a_resolution_without_distributions_cannot_be_installed() -> None:
     from pyffin.resolver import Resolution, ResolvedPackage
 

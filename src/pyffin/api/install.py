@@ -513,6 +513,8 @@ class _Operation:
                 reinstall = self.change.reinstall or self.change.reinstall_packages
                 early = operations.early_fetch(self.session, spec,
                                                {} if reinstall else preferences, self.reporter)
+                if early is not None:  # their wheels are built to read their metadata
+                    builds().wheel_for_metadata = early.names
             resolved = operations.resolve(
                 self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
                 options=resolve_options, cutoffs=cutoffs, preferences=preferences,

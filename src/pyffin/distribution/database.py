@@ -515,9 +515,14 @@ class DistributionDatabase:
 
     def started(self, dist: Distribution) -> bool:
         """Whether this process started fetching the index wheel ``dist`` (see
-        :class:`EarlyFetch`): its fetch is then waited for, not taken from the cache."""
-        return (dist.is_wheel and dist.page is not None and dist.file is not None
-                and self.wheels.started(dist.page, dist.file))
+        :class:`EarlyFetch`), or built the wheel of the index sdist ``dist`` during the
+        resolution: it counts as prepared by this install, not found in the cache."""
+        if dist.page is None or dist.file is None or dist.direct is not None:
+            return False
+        if dist.is_wheel:
+            return self.wheels.started(dist.page, dist.file)
+        return self.sources is not None and self.sources.built_registry_wheel(dist.page,
+                                                                               dist.file)
 
     def submit(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
                ) -> Future[Path]:
