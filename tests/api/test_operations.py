@@ -196,6 +196,8 @@ def test_the_wheels_of_pinned_requirements_are_fetched_while_the_resolution_goes
                                           sources=None, wheels=early.wheels) == 3
     for wheel in ("app-1.0", "lib-1.5", "other-1.0"):  # each downloaded once
         assert index_server.count(f"/files/{wheel}-py3-none-any.whl") == 1
+    # Only the pinned version: not the newest that app's requirement lib>=1 accepts.
+    assert index_server.count("/files/lib-2.0-py3-none-any.whl") == 0
     assert sorted((d.normalized_name, d.version) for d in scan([env.site_packages])) == [
         ("app", "1.0"), ("lib", "1.5"), ("other", "1.0")]
 

@@ -378,19 +378,27 @@ def early_fetch(session: Session, spec: RequirementsSpec, installed: Mapping[str
     ``installed`` (what the install keeps: pass nothing to reinstall); pass it to
     :func:`resolve` and its :attr:`~EarlyFetch.wheels` to :func:`prepare_and_install`. Not
     in hash-checking mode, where every download is checked against the required hashes."""
+    from packaging.version import InvalidVersion, Version
+
     from pyffin.distribution.database import EarlyFetch, WheelDatabase
     from pyffin.installer.satisfies import exact_pin
 
     overridden = {entry.name for entry in spec.overrides}
-    names = {entry.name for entry in (*spec.requirements, *spec.constraints)
-             if entry.name is not None and entry.name not in overridden
-             and exact_pin(entry) is not None}
-    names.update(entry.name for entry in spec.overrides
-                 if entry.name is not None and exact_pin(entry) is not None)
-    if not names:
+    entries = [entry for entry in (*spec.requirements, *spec.constraints)
+               if entry.name not in overridden]
+    pins: dict[str, set[Version]] = {}
+    for entry in (*entries, *spec.overrides):
+        pin = exact_pin(entry)
+        if entry.name is None or pin is None:
+            continue
+        try:
+            pins.setdefault(entry.name, set()).add(Version(pin))
+        except InvalidVersion:  # the resolver says what is wrong with it
+            continue
+    if not pins:
         return None
     return EarlyFetch(WheelDatabase(session.cache, session.registry, reporter,
-                                    pool=session.pool), names, installed)
+                                    pool=session.pool), pins, installed)
 
 
 def wanted(resolution: Resolution, *, requested: Collection[str] = ()) -> list[Wanted]:

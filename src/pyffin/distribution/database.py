@@ -289,30 +289,45 @@ class WheelDatabase:
 
 
 class EarlyFetch:
-    """Fetch the wheels of versions a resolution decides on while it goes on (an install of
-    pinned requirements: its downloads and unzips overlap the rest of the resolution instead
-    of waiting for it). Only ``names``, the projects the requirements pin to one version, are
-    fetched: a version so pinned cannot be given up for another by backtracking, so nothing
-    fetched is wasted unless the resolution fails. A version ``installed`` gives (the install
-    keeps it) is not fetched. An install then finds each wheel in flight or done in
-    :attr:`wheels` (fetched once per process, see :meth:`WheelDatabase.submit`).
+    """Fetch the wheels of pinned versions while a resolution goes on (an install of pinned
+    requirements: its downloads and unzips overlap the rest of the resolution instead of
+    waiting for it). Told of a version the solver decides on, or that it will most likely
+    choose once the project's page arrived, it fetches only a version of ``pins`` (each
+    project the requirements pin with ``==``, and the versions they pin it to): a version so
+    pinned cannot be given up for another, so nothing fetched is wasted unless the resolution
+    fails. A version ``installed`` gives (the install keeps it) is not fetched. An install
+    then finds each wheel in flight or done in :attr:`wheels` (fetched once per process, see
+    :meth:`WheelDatabase.submit`).
 
     Index wheels only: sources are built once the resolution is done, as before."""
 
-    def __init__(self, wheels: WheelDatabase, names: Collection[str],
+    def __init__(self, wheels: WheelDatabase, pins: Mapping[str, Collection[object]],
                  installed: Mapping[str, object]) -> None:
         self.wheels = wheels
-        self.names = frozenset(names)
+        self.pins = pins
         self.installed = installed
-        #: How many fetches were started early.
-        self.started = 0
+        self._lock = threading.Lock()
+        self._started: set[str] = set()
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The projects pinned."""
+        return frozenset(self.pins)
+
+    @property
+    def started(self) -> int:
+        """How many wheels were fetched early."""
+        return len(self._started)
 
     def __call__(self, name: str, version: object, dist: Distribution) -> None:
-        if (name not in self.names or not dist.is_wheel or dist.direct is not None
-                or dist.page is None or dist.file is None
+        if (version not in self.pins.get(name, ()) or not dist.is_wheel
+                or dist.direct is not None or dist.page is None or dist.file is None
                 or self.installed.get(name) == version):
             return
-        self.started += 1
+        with self._lock:
+            if name in self._started:
+                return
+            self._started.add(name)
         self.wheels.submit(dist.page, dist.file)
 
 

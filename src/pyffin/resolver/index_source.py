@@ -98,8 +98,9 @@ class IndexSource:
         self._pages: dict[str, Future[list[ProjectPage]]] = {}
         #: Summaries of stale pages being revalidated, by name.
         self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
-        #: Told each version the solver decides on, with its best file (an install starts
-        #: downloading that wheel then, while the resolution goes on).
+        #: Told each version the solver decides on, and the version it most likely will of
+        #: each project whose page arrives, with its best file (an install starts
+        #: downloading the wheel of a pinned version then, while the resolution goes on).
         self.on_decided: Callable[[str, Version, Distribution], None] | None = None
 
     # ---------------------------------------------------------------- PackageSource protocol
@@ -185,6 +186,8 @@ class IndexSource:
                 # Only a wheel's metadata (a stand-in's too): sdists are for the solver's thread.
                 if files.best.is_wheel or self.selection.stand_in(files) is not None:
                     self.metadata_futures.prefetch(name, version, files)
+                if self.on_decided is not None:
+                    self.on_decided(name, version, files.best)
                 break
         if self.summaries is not None and self._note_summary(name, full):
             # Written here, in this pool thread, while the solver's thread waits for pages
