@@ -113,3 +113,24 @@ def test_record_round_trip() -> None:
     p = policy({"Cache-Control": "max-age=60, immutable", "ETag": '"x"',
                 "Last-Modified": date(NOW)})
     assert CachePolicy.from_record(p.to_record()) == p
+
+
+def test_a_response_without_validators_can_be_revalidated_by_its_digest() -> None:
+    from pyffin.client.policy import body_digest, has_validators
+
+    assert not has_validators({}) and has_validators({"etag": '"x"'})
+    assert not policy({}).can_revalidate()
+    assert policy({"ETag": '"x"'}).can_revalidate()
+    digested = CachePolicy.from_response(200, {}, request_time=NOW, response_time=NOW,
+                                         digest=body_digest(b"page"))
+    assert digested.can_revalidate() and digested.revalidation_headers() == {}
+    assert digested.digest == body_digest(b"page") != body_digest(b"page 2")
+    assert CachePolicy.from_record(digested.to_record()) == digested
+
+
+def test_the_same_bytes_again_refresh_the_policy_and_keep_the_digest() -> None:
+    old = CachePolicy.from_response(200, {}, request_time=NOW, response_time=NOW,
+                                    digest="d")
+    new = old.revalidated(200, {"cache-control": "max-age=60"}, request_time=NOW + 1000,
+                          response_time=NOW + 1000)
+    assert new.digest == "d" and new.is_fresh(NOW + 1030)
