@@ -139,9 +139,16 @@ def test_the_same_bytes_without_validators_keep_the_stored_data(bare: IndexServe
     assert bare.count(PAGE) == 3  # asked in full each time: nothing says it is fresh
     assert Body.transforms == transforms  # not transformed again
     assert entry(cache).stamp() == record  # nor stored again: what derives from it holds
-    # Only the newer policy is written, beside the record.
+    # Nor anything else: the newer policy says no more than the stored one (stale at once).
     policy_file = entry(cache).path.with_name("foo" + POLICY_SUFFIX)
-    assert policy_file.exists()
+    assert not policy_file.exists()
+    # The same bytes with a max-age make the stored page fresh: only the policy is written,
+    # beside the record, and the next run asks nothing.
+    bare.set_cache_control("max-age=600")
+    get(make_client(cache), bare)
+    assert policy_file.exists() and entry(cache).stamp() == record
+    get(make_client(cache), bare)
+    assert bare.count(PAGE) == 4 and Body.transforms == transforms
 
 
 def test_changed_bytes_without_validators_replace_the_data(bare: IndexServer,

@@ -134,3 +134,16 @@ def test_the_same_bytes_again_refresh_the_policy_and_keep_the_digest() -> None:
     new = old.revalidated(200, {"cache-control": "max-age=60"}, request_time=NOW + 1000,
                           response_time=NOW + 1000)
     assert new.digest == "d" and new.is_fresh(NOW + 1030)
+
+
+def test_a_newer_policy_that_adds_nothing_needs_not_be_written() -> None:
+    stored = CachePolicy.from_response(200, {}, request_time=NOW, response_time=NOW,
+                                       digest="d")
+    again = stored.revalidated(200, {}, request_time=NOW + 60, response_time=NOW + 60)
+    assert again.adds_nothing_to(stored)
+    fresh = stored.revalidated(200, {"cache-control": "max-age=60"}, request_time=NOW + 60,
+                               response_time=NOW + 60)
+    assert not fresh.adds_nothing_to(stored)
+    tagged = policy({"ETag": '"x"'}, at=NOW + 60)
+    assert not tagged.adds_nothing_to(stored)
+    assert not again.adds_nothing_to(policy({"Cache-Control": "max-age=600"}))  # was fresh

@@ -392,15 +392,18 @@ class CachedClient:
         return policy, value
 
     def _write_policy(self, entry: CacheEntry, policy: CachePolicy) -> None:
-        """After a 304: the record's data stands, only its policy is new. The policy goes to
-        a small file beside the record, tied to the record file's stamp, so the record file
-        — and everything derived from it (summaries, kept resolutions) — stays as it was."""
+        """After a 304 (or the same bytes again): the record's data stands, only its policy
+        is new. The policy goes to a small file beside the record, tied to the record file's
+        stamp, so the record file — and everything derived from it (summaries, kept
+        resolutions) — stays as it was; not even that when it adds nothing to the stored one
+        (an index that sends no cache headers: stale at once, as before)."""
         seen = self._seen.get(entry.path_str)
         stamp = seen[1] if seen is not None else entry.stamp()
         if stamp is None:
             return
-        _policy_entry(entry.path_str).write(codec.dumps(
-            _POLICY_SCHEMA, _POLICY_VERSION, (tuple(stamp), policy.to_record())))
+        if seen is None or not policy.adds_nothing_to(seen[0]):
+            _policy_entry(entry.path_str).write(codec.dumps(
+                _POLICY_SCHEMA, _POLICY_VERSION, (tuple(stamp), policy.to_record())))
         self._seen[entry.path_str] = (policy, stamp)
         self._current[entry.path_str] = stamp
 

@@ -206,6 +206,16 @@ class CachePolicy:
         a conditional request (validators), or by the body's digest (the same bytes again)."""
         return bool(self.etag or self.last_modified or self.digest)
 
+    def adds_nothing_to(self, stored: CachePolicy) -> bool:
+        """Whether this policy, which a revalidation of the response stored with ``stored``
+        gave, tells a later command nothing ``stored`` does not: neither is fresh now nor
+        this one ever, and the validators and digest are the same (the response is asked for
+        again all the same, in the same way) — so it needs not be written."""
+        now = self.response_time
+        return (not self.is_fresh(now) and not stored.is_fresh(now)
+                and self.etag == stored.etag and self.last_modified == stored.last_modified
+                and self.digest == stored.digest)
+
     def revalidated(self, status: int, headers: Mapping[str, str], *, request_time: float,
                     response_time: float) -> CachePolicy:
         """The policy after a 304, or a 200 whose body has the stored :attr:`digest`: the new
