@@ -103,7 +103,9 @@ class CachePolicy:
     #: ``ETag``, no ``Last-Modified``): a later 200 with the same digest is not modified.
     digest: str | None = None
 
-    RECORD_VERSION = 2
+    #: Records written before :attr:`digest` was kept (one value fewer) read with none: a
+    #: page stored then is parsed once more, not every cached response fetched again.
+    RECORD_VERSION = 1
 
     @classmethod
     def from_response(
