@@ -126,8 +126,9 @@ class CacheBucket(enum.Enum):
         preferences of the existing output file, pyffin's and ``packaging``'s versions — with
         the stamp and freshness of every cache entry and local file it was made from, and the
         HTTP policy of each index page. Used only while each of them is unchanged and fresh,
-        or once every page past its max-age is answered "not modified" (then kept with their
-        new freshness); ``--refresh``, ``--upgrade`` and ``--upgrade-package`` never use it.
+        or once every page past its max-age is answered "not modified" (or, without
+        validators, with the same bytes again; then kept with their new freshness);
+        ``--refresh``, ``--upgrade`` and ``--upgrade-package`` never use it.
         ``pyffin cache clean NAME`` needs not remove any: one made from NAME's entries is no
         longer used once they are gone.
         """,
