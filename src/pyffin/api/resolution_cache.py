@@ -14,9 +14,11 @@ file the resolution read, with its stamp and freshness (see
 is unchanged and usable without the network — so a changed page or a new local wheel is a
 miss, and the resolution is made (and kept) again. Index pages past their max-age (PyPI's is
 ten minutes) are asked about, all at once, with conditional requests (their policies are kept
-in the record: no page is read): when every one is not modified the kept resolution is used,
-and is kept with their new freshness; when one changed, has no validator or cannot be asked
-(an error), the resolution is made again (from the pages just fetched). Other stale entries
+in the record: no page is read) — or, for a page that came without validators, plain ones
+whose bodies are compared with the digest of the stored page's: when every one is not
+modified (or the same bytes) the kept resolution is used, and is kept with their new
+freshness; when one changed or cannot be asked (an error), the resolution is made again (from
+the pages just fetched). Other stale entries
 (wheel metadata past its max-age) are a miss. ``--offline`` uses stale pages as they are.
 
 Never used: with ``--refresh``/``--refresh-package`` (asked to look again), ``--upgrade`` and
