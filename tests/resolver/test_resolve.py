@@ -487,6 +487,50 @@ def test_the_cyclic_collector_rests_while_the_solver_runs(
     assert gc.isenabled()
 
 
+class _Tracked:
+    """An object the cyclic collector tracks (an instance with a ``__dict__``)."""
+
+
+def test_what_the_solver_allocated_is_not_walked_by_the_next_young_collection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The objects made while the collector rested (a cold resolution's pages and metadata,
+    nearly all alive) go to the oldest generation at once: the next young collection would
+    otherwise walk every one of them, on the resolution's critical path."""
+    import gc
+
+    made: list[_Tracked] = []
+    source = MemorySource({"a": {"1.0": []}})
+    original = MemorySource.metadata
+
+    def allocating(self: MemorySource, name: NormalizedName, version: Version) -> Any:
+        made.append(_Tracked())
+        return original(self, name, version)
+
+    monkeypatch.setattr(MemorySource, "metadata", allocating)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1 << 30)  # no collection of its own moves it meanwhile
+    try:
+        assert pins(source, "a") == {"a": "1.0"}
+        assert made
+        assert any(o is made[0] for o in gc.get_objects(generation=2))
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def test_objects_the_process_froze_stay_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that froze its objects (``gc.freeze`` before forking workers) finds them
+    frozen after a resolution: handing the solver's objects on is not done then."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert pins(FLASK, "flask")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_a_run_of_versions_that_do_not_build_ends_the_resolution_at_the_third() -> None:
     """Every old release of ``a`` fails to build: after two skipped, the third failure is
     fatal (uv and pip stop at the first), naming the first failure and every version that
