@@ -91,12 +91,16 @@ class SimplePage:
     #: their values (:func:`listed_file`), not the page's dictionaries.
     RECORD_VERSION: ClassVar[int] = 4
 
-    __slots__ = ("_full", "_items", "name")
+    __slots__ = ("_full", "_items", "name", "parsed")
 
-    def __init__(self, name: str, versions: dict[str, tuple[list[Any], list[Any]]]) -> None:
+    def __init__(self, name: str, versions: dict[str, tuple[list[Any], list[Any]]],
+                 parsed: dict[str, Any] | None = None) -> None:
         self.name = name
         self._items = versions
         self._full: dict[str, tuple[list[Any], list[Any]]] | None = None
+        #: Normalized version string -> its ``Version``, as the parser made them (maybe for
+        #: other pages too; not stored): ranking the versions does not parse them again.
+        self.parsed: dict[str, Any] = parsed if parsed is not None else {}
 
     @property
     def versions(self) -> dict[str, tuple[list[Any], list[Any]]]:
@@ -241,7 +245,8 @@ HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 #: A PEP 691 file entry's values as :func:`listed_file` keeps them, when it has them all.
 _LISTED_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "upload-time", "size",
                 "core-metadata")
-_listed_values = operator.itemgetter(*_LISTED_KEYS)
+#: :func:`listed_file` of an entry that has every key (a ``KeyError`` if not).
+listed_values = operator.itemgetter(*_LISTED_KEYS)
 
 
 def listed_file(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -252,7 +257,7 @@ def listed_file(entry: dict[str, Any]) -> tuple[Any, ...]:
     is no ``core-metadata`` (``None`` for any other value missing). :func:`listed_row` makes
     the file tuple."""
     try:
-        return _listed_values(entry)  # type: ignore[no-any-return]
+        return listed_values(entry)  # type: ignore[no-any-return]
     except KeyError:  # some key missing (an older page or index): one by one
         get = entry.get
         return (*map(get, _LISTED_KEYS[:-1]),
