@@ -348,16 +348,23 @@ ODD_NAMES = [
 ]
 
 
+@pytest.mark.parametrize("metadata", [True, False])
 @pytest.mark.parametrize("prefix", ["https://files.example.org/f/", "../../f/", "f/"])
 def test_a_page_of_plain_entries_is_grouped_as_file_by_file(
-        prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Entries with every key and plain URLs (nearly every page) are grouped in one pass over
+        prefix: str, metadata: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Entries with every key (or every key but the metadata ones, which an index serving no
+    # metadata may leave out) and plain URLs (nearly every page) are grouped in one pass over
     # the page: the same page as the way file by file, for every kind of filename.
     from pyffin.client import simple
 
-    content = json_page([full_entry(name, prefix + name, yanked=i % 3 == 0,
-                                    **{"requires-python": ">=3.8" if i % 2 else None})
-                         for i, name in enumerate(ODD_NAMES)])
+    entries = [full_entry(name, prefix + name, yanked=i % 3 == 0,
+                          **{"requires-python": ">=3.8" if i % 2 else None,
+                             "core-metadata": {"sha256": SHA} if i % 4 == 1 else False})
+               for i, name in enumerate(ODD_NAMES)]
+    if not metadata:
+        for entry in entries:
+            del entry["core-metadata"], entry["dist-info-metadata"]
+    content = json_page(entries)
     passes: list[bool] = []
     whole_page = simple._add_listed_page
 
@@ -386,6 +393,12 @@ def test_a_page_of_plain_entries_is_grouped_as_file_by_file(
     (URL, [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz\n")]),
     (URL, [full_entry("", "f/foo-1.0.tar.gz")]),
     (URL, [{"filename": "foo-1.0.tar.gz", "url": "f/foo-1.0.tar.gz"}]),
+    (URL, [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz"),
+           {key: value for key, value in full_entry("foo-2.0.tar.gz", "f/foo-2.0.tar.gz").items()
+            if key != "core-metadata"}]),
+    (URL, [{key: value for key, value in full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz").items()
+            if key != "core-metadata"}]),
+    (URL, ["foo-1.0.tar.gz"]),
     ("https://user:secret@example.org/simple/foo/",
      [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz")]),
     ("file:///srv/simple/foo/", [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz")]),
@@ -393,7 +406,8 @@ def test_a_page_of_plain_entries_is_grouped_as_file_by_file(
 def test_a_page_with_any_odd_entry_goes_file_by_file(page_url: str,
                                                      entries: list[Any]) -> None:
     # Mixed absolute and relative URLs, a fragment, credentials (in a link or the page's
-    # URL), a scheme-like or multi-line URL, no filename, missing keys, a local page.
+    # URL), a scheme-like or multi-line URL, no filename, missing keys (some metadata keys
+    # but not all), an entry not a table, a local page.
     from pyffin.client.simple import PageBuilder, _add_listed_page
 
     builder = PageBuilder("foo", page_url)

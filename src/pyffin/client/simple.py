@@ -24,8 +24,8 @@ from pyffin.models.files import (
     entry_row,
     join_url,
     listed_file,
+    listed_files,
     listed_row,
-    listed_values,
 )
 from pyffin.models.files import upload_time as _upload_time  # noqa: F401 (tests use it)
 from pyffin.models.names import normalize_name
@@ -563,22 +563,24 @@ _hrefs = itemgetter(1)
 def _add_listed_page(files: list[Any], builder: PageBuilder, relative_base: str | None,
                      ) -> bool:
     """Add every file of a PEP 691 ``files`` list to ``builder`` kept as listed, when the
-    whole page allows it (nearly every page of real indexes): every entry a table with all
-    the keys :func:`listed_file` reads, a filename, and an HTTP(S) URL without fragment or
+    whole page allows it (nearly every page of real indexes): every entry a table with the
+    keys :func:`listed_files` asks for, a filename, and an HTTP(S) URL without fragment or
     credentials, all absolute or all relative to the page's web URL. Those checks are made
     once on the page's columns, in C; the loop per file is only
     :meth:`PageBuilder._add_wheel`'s split of the filename, each distinct part parsed once,
     and anything odd goes to :meth:`PageBuilder.add_row` in its turn (page order is kept).
     ``False``: nothing was added, :func:`_listed_wheels` goes file by file."""
+    listed = listed_files(files)
+    if listed is None:
+        return False
     try:
-        listed = list(map(listed_values, files))
         filenames = list(map(_filenames, listed))
         if not all(filenames):
             return False
         "".join(filenames)  # a TypeError if one is not a string
         hrefs = list(map(_hrefs, listed))
         joined = "\n".join(hrefs)
-    except (KeyError, TypeError):
+    except TypeError:
         return False
     if "#" in joined or "@" in joined or joined.count("\n") != len(hrefs) - 1:
         return False  # a fragment, credentials, or a newline (which the counts below miss)

@@ -15,6 +15,7 @@ import operator
 import re
 import sys
 from collections.abc import Iterator
+from itertools import repeat
 from typing import Any, ClassVar
 
 from pyffin.records import record
@@ -245,8 +246,10 @@ HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 #: A PEP 691 file entry's values as :func:`listed_file` keeps them, when it has them all.
 _LISTED_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "upload-time", "size",
                 "core-metadata")
-#: :func:`listed_file` of an entry that has every key (a ``KeyError`` if not).
-listed_values = operator.itemgetter(*_LISTED_KEYS)
+_listed_values = operator.itemgetter(*_LISTED_KEYS)
+_listed_but_metadata = operator.itemgetter(*_LISTED_KEYS[:-1])
+_NO_METADATA = (False,)
+_METADATA_KEYS = ("core-metadata", "dist-info-metadata")
 
 
 def listed_file(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -257,11 +260,30 @@ def listed_file(entry: dict[str, Any]) -> tuple[Any, ...]:
     is no ``core-metadata`` (``None`` for any other value missing). :func:`listed_row` makes
     the file tuple."""
     try:
-        return listed_values(entry)  # type: ignore[no-any-return]
+        return _listed_values(entry)  # type: ignore[no-any-return]
     except KeyError:  # some key missing (an older page or index): one by one
         get = entry.get
         return (*map(get, _LISTED_KEYS[:-1]),
                 get("core-metadata", get("dist-info-metadata", False)))
+
+
+def listed_files(entries: list[Any]) -> list[tuple[Any, ...]] | None:
+    """:func:`listed_file` of every entry of a page, made in C (no call per entry) when all
+    have every key, or all every key but the metadata ones (an index that serves no metadata
+    file may leave them out, as this sandbox's pypi.org does); ``None`` for any other page
+    (an entry not a table, keys missing from some)."""
+    try:
+        return list(map(_listed_values, entries))
+    except KeyError:
+        pass
+    except TypeError:
+        return None
+    try:
+        if any(any(map(dict.__contains__, entries, repeat(key))) for key in _METADATA_KEYS):
+            return None
+        return list(map(operator.add, map(_listed_but_metadata, entries), repeat(_NO_METADATA)))
+    except (KeyError, TypeError):
+        return None
 
 
 def entry_row(entry: dict[str, Any], url: str | None = None,
