@@ -22,7 +22,9 @@ HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.ma
          "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib", "isal",
          "zlib_ng",
          # The I/O pool's queue: a warm command has a pool it never uses.
-         "queue")
+         "queue",
+         # Its enums: the handlers are set with the C module alone.
+         "signal")
 
 PROBE = """
 import json, sys
