@@ -24,7 +24,9 @@ HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.ma
          # The I/O pool's queue: a warm command has a pool it never uses.
          "queue",
          # Its enums: the handlers are set with the C module alone.
-         "signal")
+         "signal",
+         # A command's module is imported with __import__.
+         "importlib")
 
 PROBE = """
 import json, sys
