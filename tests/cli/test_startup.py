@@ -22,7 +22,11 @@ HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.ma
          "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib", "isal",
          "zlib_ng",
          # The I/O pool's queue: a warm command has a pool it never uses.
-         "queue")
+         "queue",
+         # Its enums: the handlers are set with the C module alone.
+         "signal",
+         # A command's module is imported with __import__.
+         "importlib")
 
 PROBE = """
 import json, sys
@@ -105,8 +109,14 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # The resolution cache misses (as when a requirement is added): the solver runs again on
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
+
+
+#: What a resolution from wheels alone has no use for: the source-distribution machinery (set
+#: up when an sdist is met), the universal resolver, and :mod:`pickle` itself (the resolution
+#: is kept with the C pickler alone).
+NOT_SOLVING_SOURCES = ("pyffin.distribution.sdist", "pyffin.resolver.universal", "pickle")
 
 
 def test_a_noop_sync_imports_nothing_heavy(index: IndexServer, tmp_path: Path) -> None:

@@ -145,10 +145,8 @@ class ResolutionCache:
             if found is None:
                 return None
             dependencies = found
-        import pickle
-
         try:
-            resolution = pickle.loads(pickled)
+            resolution = _pickler().loads(pickled)
         except Exception:  # a damaged record is a miss, like any other
             return None
         if revalidated:  # kept with the pages' new freshness: the next runs ask nothing
@@ -221,9 +219,10 @@ class ResolutionCache:
             hashes: dict[str, list[str]] | None) -> bool:
         """Keep ``resolution`` with what it was made from, when all of it is on file and every
         package comes from an index; whether it was kept."""
-        from pyffin.resolver.universal import UniversalResolution
+        # Told apart without importing the universal resolver (a plain compile's never does).
+        from pyffin.resolver.resolution import Resolution
 
-        if isinstance(resolution, UniversalResolution):
+        if not isinstance(resolution, Resolution):
             if any(pin.url is not None for pin in resolution.pins):
                 return False
         elif any(package.dist is None or package.dist.direct is not None or package.url
@@ -250,13 +249,11 @@ class ResolutionCache:
         if not all(settled(stamp(path), self.started_ns)
                    for path, _, fresh_until, _ in dependencies if fresh_until is None):
             return False
-        import pickle
-
         data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-            dependencies, pickle.dumps(resolution, protocol=5), hashes, policies))
+            dependencies, _pickler().dumps(resolution, protocol=5), hashes, policies))
         self.entry.write(data)
         self.kept = dependencies
-        if self.output_file and not isinstance(resolution, UniversalResolution) \
+        if self.output_file and isinstance(resolution, Resolution) \
                 and (pins := resolution.pins()) != self.preferences:
             # The output file will hold these pins, and the next run prefers them: every one
             # can be chosen (together they are this solution), so that run resolves to this
@@ -281,3 +278,16 @@ class ResolutionCache:
                 fresh_until = cached.fresh_until(dependency)
             found.append((path, None if stamp is None else tuple(stamp), fresh_until))
         return found
+
+
+def _pickler() -> Any:
+    """CPython's pickle accelerator alone: :mod:`pickle` itself (its pure-Python pickler, with
+    :mod:`struct` and a Jython probe) costs a compile about a millisecond to import, and only
+    its ``dumps`` and ``loads`` are used."""
+    try:
+        import _pickle
+    except ImportError:  # another Python
+        import pickle
+
+        return pickle
+    return _pickle
