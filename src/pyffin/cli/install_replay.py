@@ -271,34 +271,62 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
              packages: tuple[tuple[str, str, str, bool], ...]) -> bool:
     """Install the unzipped wheels, checked first; whether it all went in (``False``:
     nothing, or only part of it, did: the usual path takes over)."""
-    from pathlib import Path
-
     from pyffin.errors import PyffinError
-    from pyffin.futures import run_in_threads
-    from pyffin.installer.link import PreparedWheel, ReplacedFiles, prepare_wheel, warn_replaced
-    from pyffin.interpreter.scheme import Scheme
+    from pyffin.installer.link import ReplacedFiles, prepare_wheel, warn_replaced
 
-    paths = Scheme(*(Path(p) for p in scheme))
+    paths = _Scheme(*scheme)
     ordered = sorted(packages)
     try:
-        prepared = [prepare_wheel(Path(archive), paths, python=launcher,
-                                  link_mode=link_mode)  # type: ignore[arg-type]
-                    for _, _, archive, _ in ordered]
+        prepared = [(prepare_wheel(archive, paths, python=launcher,  # type: ignore[arg-type]
+                                   link_mode=link_mode), requested)  # type: ignore[arg-type]
+                    for _, _, archive, requested in ordered]
     except (PyffinError, OSError):
         return False
     replaced: list[ReplacedFiles] = []
-    requested = {name: flag for name, _, _, flag in ordered}
-    by_label = dict(zip(prepared, (name for name, _, _, _ in ordered), strict=True))
+    failed: list[BaseException] = []
+    pending = iter(prepared)
 
-    def install(wheel: PreparedWheel) -> object:
-        return wheel.install(requested=requested[by_label[wheel]], replaced=replaced)
+    def work() -> None:
+        # Linking is mostly mkdir and link calls, which release the GIL: wheels go in side
+        # by side, as in pyffin.api.operations.prepare_and_install.
+        for wheel, requested in pending:
+            if failed:
+                return
+            try:
+                wheel.link(requested=requested, replaced=replaced)
+            except BaseException as e:  # told to the caller below
+                failed.append(e)
+                return
 
-    try:
-        run_in_threads(install, prepared, workers=_INSTALL_THREADS)
-    except (PyffinError, OSError):
+    import threading
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(_INSTALL_THREADS - 1)]
+    for thread in threads:
+        thread.start()
+    work()
+    for thread in threads:
+        thread.join()
+    if failed:
+        if not isinstance(failed[0], (PyffinError, OSError)):
+            raise failed[0]
         return False
-    warn_replaced(paths, replaced)
+    warn_replaced(paths, replaced)  # type: ignore[arg-type]
     return True
+
+
+class _Scheme:
+    """The directories of :class:`pyffin.interpreter.scheme.Scheme` (whose package costs
+    more to import than linking a small set of wheels), as the linker reads them."""
+
+    __slots__ = ("data", "headers", "platlib", "purelib", "scripts")
+
+    def __init__(self, purelib: str, platlib: str, scripts: str, data: str,
+                 headers: str) -> None:
+        self.purelib = purelib
+        self.platlib = platlib
+        self.scripts = scripts
+        self.data = data
+        self.headers = headers
 
 
 #: As :data:`pyffin.api.operations.INSTALL_THREADS` (a test keeps them equal).
