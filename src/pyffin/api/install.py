@@ -607,7 +607,12 @@ class _Operation:
             reporter=self.reporter, timings=result.timings, archives=archives)
         if listings is not None and kept is not None and kept.kept is not None \
                 and not plan.to_remove:
-            result.fresh = FreshInstall(kept.entry.path, list(kept.kept), archives, listings,
+            # Each stored response with the freshness a revalidation beside it gave it.
+            cached = self.session.registry.cached
+            dependencies = [(path, stamp, cached.fresh_until(dependency), response_time)
+                            for dependency in kept.kept
+                            for path, stamp, _, response_time in [dependency]]
+            result.fresh = FreshInstall(kept.entry.path, dependencies, archives, listings,
                                         launcher, self.change.link_mode)
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
