@@ -20,7 +20,7 @@ import pytest
 from pyffin.cli import install_replay, noop, replay
 from pyffin.stamps import SETTLED_NS
 from tests.support.cli import Result, pyffin
-from tests.support.dists import WheelSpec
+from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
 
 
@@ -263,3 +263,18 @@ def _record(tmp_path: Path) -> tuple[object, ...]:
     record = marshal.loads(data[data.index(b"\n") + 1:])
     assert isinstance(record, tuple)
     return record
+
+
+def test_a_package_built_from_its_sdist_is_installed_again_from_the_built_wheel(
+        index_server: IndexServer, tmp_path: Path, replays: list[int | None]) -> None:
+    index_server.add_sdist(SdistSpec("built", "1.0"))
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("built==1.0\n")
+    settle()
+    recorded(index_server, tmp_path, requirements, replays)
+    installed = contents(tmp_path / "env")
+    fresh_venv(tmp_path)
+    install(index_server, tmp_path, requirements)
+    assert replays == [0]
+    assert contents(tmp_path / "env") == installed
+    assert (site_packages(tmp_path / "env") / "built-1.0.dist-info").is_dir()
