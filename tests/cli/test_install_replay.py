@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,7 +256,7 @@ def test_a_noop_record_of_the_same_command_does_not_stand_in_the_way(
     assert replays[-1] == 0
 
 
-def _record(tmp_path: Path) -> tuple[object, ...]:
+def _record(tmp_path: Path) -> tuple[Any, ...]:
     import marshal
 
     [kept] = records_kept(tmp_path)
@@ -278,3 +279,47 @@ def test_a_package_built_from_its_sdist_is_installed_again_from_the_built_wheel(
     assert replays == [0]
     assert contents(tmp_path / "env") == installed
     assert (site_packages(tmp_path / "env") / "built-1.0.dist-info").is_dir()
+
+
+def test_a_failure_while_linking_hands_over_to_the_usual_install_which_finishes_it(
+        index: IndexServer, tmp_path: Path, requirements: Path, replays: list[int | None],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.installer.link import PreparedWheel
+
+    recorded(index, tmp_path, requirements, replays)
+    installed = contents(tmp_path / "env")
+    real = PreparedWheel.link
+    calls: list[str] = []
+
+    def failing(self: PreparedWheel, **kwargs: object) -> str:
+        calls.append(self.label)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PreparedWheel, "link", failing)
+    fresh_venv(tmp_path)
+    result = install(index, tmp_path, requirements)
+    assert replays == [None]
+    assert len(calls) > 2  # the usual install linked again
+    assert contents(tmp_path / "env") == installed
+    assert "Installed 1 package" in result.stderr  # the one the replay did not
+
+
+def test_an_interrupted_replay_says_so(
+        index: IndexServer, tmp_path: Path, requirements: Path, replays: list[int | None],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.installer.link import PreparedWheel
+
+    recorded(index, tmp_path, requirements, replays)
+
+    def interrupted(self: PreparedWheel, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PreparedWheel, "link", interrupted)
+    fresh_venv(tmp_path)
+    result = pyffin("pip", "install", "-r", requirements, "--python",
+                    tmp_path / "env" / "bin" / "python", "--index-url", index.index_url,
+                    "--cache-dir", tmp_path / "cache")
+    assert (result.returncode, replays) == (130, [130])
+    assert "interrupted" in result.stderr

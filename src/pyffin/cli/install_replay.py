@@ -80,8 +80,12 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
             if _listings(listings) != listings:  # type: ignore[arg-type]
                 return None
             resolved_ns = records.now_ns()
-            if not _install(scheme, launcher, link_mode, packages):  # type: ignore[arg-type]
-                return None
+            try:
+                if not _install(scheme, launcher, link_mode, packages):  # type: ignore[arg-type]
+                    return None
+            except KeyboardInterrupt:  # as the command says it (what is left, the next
+                sys.stderr.write("error: interrupted\n")  # install sweeps away)
+                return 130
         finally:
             os.close(env_lock)
     finally:
@@ -303,9 +307,14 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
     threads = [threading.Thread(target=work, daemon=True) for _ in range(_INSTALL_THREADS - 1)]
     for thread in threads:
         thread.start()
-    work()
-    for thread in threads:
-        thread.join()
+    try:
+        work()
+    except KeyboardInterrupt:
+        failed.append(KeyboardInterrupt())  # the other threads stop after their wheel
+        raise
+    finally:
+        for thread in threads:
+            thread.join()
     if failed:
         if not isinstance(failed[0], (PyffinError, OSError)):
             raise failed[0]
