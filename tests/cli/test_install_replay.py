@@ -323,3 +323,9 @@ def test_an_interrupted_replay_says_so(
                     "--cache-dir", tmp_path / "cache")
     assert (result.returncode, replays) == (130, [130])
     assert "interrupted" in result.stderr
+
+
+def test_the_replay_links_on_as_many_threads_as_the_usual_install() -> None:
+    from pyffin.api import operations
+
+    assert install_replay._INSTALL_THREADS == operations.INSTALL_THREADS
