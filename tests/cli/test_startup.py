@@ -199,3 +199,35 @@ def test_a_warm_install_of_a_built_source_distribution_imports_no_tag_machinery(
 SOLVER = ("nab_resolver", "pyffin.resolver.solver", "pyffin.resolver.provider",
           "pyffin.resolver.index_source", "pyffin.resolver.summaries",
           "pyffin.resolver.dependencies", "pyffin.client.simple", "pyffin.api.resolving")
+
+
+def test_an_install_replayed_into_a_fresh_environment_imports_only_the_linker(
+        index: IndexServer, tmp_path: Path) -> None:
+    import shutil
+    import time
+
+    from pyffin.stamps import SETTLED_NS
+
+    env = tmp_path / "env"
+    (tmp_path / "r.txt").write_text("app==1.0\nlib==1.0\n")
+    time.sleep(SETTLED_NS / 1e9 + 0.02)  # the requirements settle: a run may record
+    args = ["pip", "install", "-r", str(tmp_path / "r.txt"), "-q", "--python",
+            str(env / "bin" / "python"), "--index-url", index.index_url, "--cache-dir",
+            str(tmp_path / "cache")]
+    for _ in range(3):  # fills the cache, installs the kept resolution (recorded), replays
+        shutil.rmtree(env, ignore_errors=True)
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "cache").returncode == 0
+        proc = subprocess.run([sys.executable, "-c", TABLE_PROBE, *args], capture_output=True,
+                              text=True, env=child_env())
+    code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == 0
+    assert list(env.glob("lib/python3.*/site-packages/lib-1.0.dist-info"))
+    pyffin_modules = {m for m in imported if m.startswith("pyffin")}
+    assert pyffin_modules <= CLI_TABLE | {
+        "pyffin.cli.noop", "pyffin.cli.replay", "pyffin.stamps", "pyffin.cli.install_replay",
+        "pyffin.errors", "pyffin.log", "pyffin.records", "pyffin._record_inits", "pyffin.models",
+        "pyffin.models.names", "pyffin.models.wheel", "pyffin.installer",
+        "pyffin.installer.debris", "pyffin.installer.errors", "pyffin.installer.scripts",
+        "pyffin.installer.link"}, sorted(pyffin_modules)
+    assert not {"argparse", "pathlib", *HEAVY} & set(imported)
