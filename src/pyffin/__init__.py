@@ -78,9 +78,8 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'pyffin' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+    # As pyffin.resolver does: importing importlib costs a command more than this lookup.
+    return getattr(__import__(module, fromlist=[name]), name)
 
 
 def __dir__() -> list[str]:

@@ -139,10 +139,12 @@ def _init_code(count: int, frozen: bool) -> CodeType:
     code = _init_codes.get((count, frozen))
     if code is None:
         # Imported by name: a static import of it would put this module in an import cycle
-        # for mypy, whose dataclass_transform support then reads mutable records as frozen.
-        from importlib import import_module
+        # for mypy, whose dataclass_transform support then reads mutable records as frozen
+        # (and by __import__: importing importlib costs a warm command more than this).
+        import sys
 
-        _record_inits = import_module("pyffin._record_inits")
+        __import__("pyffin._record_inits")
+        _record_inits = sys.modules["pyffin._record_inits"]
         kind = "frozen" if frozen else "mutable"
         made = getattr(_record_inits, f"{kind}_{count}", None)
         if made is None:

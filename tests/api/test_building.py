@@ -37,3 +37,28 @@ def test_later_requirements_join_what_is_installed(index_server: IndexServer,
         # A version that must change replaces the installed one, never sits beside it.
         context.install_requirements(["helper>=2"], environment, purpose="backend requirements")
         assert installed() == [("helper", "2.0")]
+
+
+def test_deferred_sources_are_set_up_at_first_use_once_and_shared_with_get(
+        tmp_path: Path) -> None:
+    from pyffin.api.building import LazySources
+
+    session = Session(Cache(tmp_path / "cache"), no_config=True)
+    asked: list[str] = []
+
+    def interpreter() -> object:
+        asked.append("interpreter")
+        raise AssertionError("not needed to set up the sources")
+
+    lazy = LazySources(session, interpreter, None)  # type: ignore[arg-type]
+    deferred = lazy.deferred()
+    assert deferred is not None
+    assert lazy._sources is None  # nothing made yet
+    assert deferred.cache is session.cache  # the first use makes them
+    made = lazy.get()
+    assert made is not None and lazy._sources is made
+    assert deferred.registry is made.registry
+    assert lazy.deferred() is made  # once made, handed out as they are
+    assert asked == []
+    # Without an interpreter to build with there is nothing to defer.
+    assert LazySources(session, None, None).deferred() is None

@@ -214,21 +214,77 @@ def test_a_page_changed_past_max_age_gives_the_new_answer(
     assert index.count("/simple/lib/") == 1
 
 
-def test_a_page_without_validators_past_max_age_is_solved_again(
-        tmp_path: Path, immutable_files: IndexServer, solves: Solves,
+@pytest.fixture
+def bare_pages(immutable_files: IndexServer) -> IndexServer:
+    """Pages sent with no cache headers and no validators (no ETag, no Last-Modified), as
+    some indexes do: stale at once, and only to be asked for again in full."""
+    immutable_files.set_cache_control(None)
+    immutable_files.etag = immutable_files.last_modified = False
+    return immutable_files
+
+
+def plain_page_requests(index: IndexServer) -> list[str]:
+    """The paths of the requests made, each checked to be a plain request of a page."""
+    assert all(r.path.startswith("/simple/") and "if-none-match" not in r.headers
+               and "if-modified-since" not in r.headers for r in index.request_log)
+    return sorted(r.path for r in index.request_log)
+
+
+def test_a_kept_resolution_without_validators_is_used_when_every_page_is_the_same(
+        tmp_path: Path, bare_pages: IndexServer, solves: Solves,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    index = immutable_files
-    index.etag = index.last_modified = False
+    """Each page is asked for again, all at once; the same bytes again (compared by their
+    digest) are as good as "not modified": the kept resolution is used, no page is parsed."""
+    from tests.client.test_registry import Parses
+
+    index = bare_pages
+    (tmp_path / "requirements.in").write_text("app\n")
+    out = tmp_path / "requirements.txt"
+    first = compile_(tmp_path, index, "-o", out)
+    written = out.read_bytes()
+    parses = Parses(monkeypatch)
+    for _ in range(2):
+        index.reset_counts()
+        second = compile_(tmp_path, index, "-o", out)
+        assert plain_page_requests(index) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+        assert solves.count == 1 and parses.count == 0
+        assert out.read_bytes() == written and second.stdout == first.stdout
+
+
+def test_a_kept_resolution_without_validators_is_not_used_when_a_page_changed(
+        tmp_path: Path, bare_pages: IndexServer, solves: Solves) -> None:
+    index = bare_pages
+    (tmp_path / "requirements.in").write_text("app\n")
+    assert "lib==1.0" in compile_(tmp_path, index).stdout
+    index.add_wheel(WheelSpec("lib", "2.0"))
+    index.reset_counts()
+    assert "lib==2.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2
+    # The changed page was fetched once: the resolution used what the revalidation stored.
+    assert index.count("/simple/lib/") == 1
+
+
+def test_a_warm_compile_without_validators_parses_and_rewrites_no_page(
+        tmp_path: Path, bare_pages: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new input (no kept resolution for it): the pages' summaries hold once the pages
+    come back with the same bytes, and no page record is written again."""
+    from tests.client.test_registry import Parses
+
+    index = bare_pages
     (tmp_path / "requirements.in").write_text("app\n")
     compile_(tmp_path, index)
-    ten_minutes_later(monkeypatch)
+    pages = sorted(Cache(tmp_path / "cache").bucket(CacheBucket.SIMPLE).glob("*/*/[a-z]*.rec"))
+    records = {path: path.stat().st_ino for path in pages
+               if path.name.count(".") == 1}  # the pages, not their summaries or policies
+    assert len(records) == 3
+    parses = Parses(monkeypatch)
+    (tmp_path / "requirements.in").write_text("app\nutil\n")
     index.reset_counts()
-    assert "lib==1.0" in compile_(tmp_path, index).stdout
-    assert solves.count == 2
-    # Nothing to ask with: each page is fetched again, once, by the resolution.
-    pages = [r for r in index.request_log if r.path.startswith("/simple/")]
-    assert sorted(r.path for r in pages) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
-    assert not any("if-none-match" in r.headers for r in pages)
+    assert "util==1.0" in compile_(tmp_path, index).stdout
+    assert solves.count == 2 and parses.count == 0
+    assert plain_page_requests(index) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+    assert {path: path.stat().st_ino for path in records} == records
 
 
 @pytest.mark.parametrize("status", [404, 503])

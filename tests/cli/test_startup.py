@@ -22,7 +22,11 @@ HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.ma
          "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib", "isal",
          "zlib_ng",
          # The I/O pool's queue: a warm command has a pool it never uses.
-         "queue")
+         "queue",
+         # Its enums: the handlers are set with the C module alone.
+         "signal",
+         # A command's module is imported with __import__.
+         "importlib")
 
 PROBE = """
 import json, sys
@@ -105,8 +109,14 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # The resolution cache misses (as when a requirement is added): the solver runs again on
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
+
+
+#: What a resolution from wheels alone has no use for: the source-distribution machinery (set
+#: up when an sdist is met), the universal resolver, and :mod:`pickle` itself (the resolution
+#: is kept with the C pickler alone).
+NOT_SOLVING_SOURCES = ("pyffin.distribution.sdist", "pyffin.resolver.universal", "pickle")
 
 
 def test_a_noop_sync_imports_nothing_heavy(index: IndexServer, tmp_path: Path) -> None:
@@ -189,3 +199,35 @@ def test_a_warm_install_of_a_built_source_distribution_imports_no_tag_machinery(
 SOLVER = ("nab_resolver", "pyffin.resolver.solver", "pyffin.resolver.provider",
           "pyffin.resolver.index_source", "pyffin.resolver.summaries",
           "pyffin.resolver.dependencies", "pyffin.client.simple", "pyffin.api.resolving")
+
+
+def test_an_install_replayed_into_a_fresh_environment_imports_only_the_linker(
+        index: IndexServer, tmp_path: Path) -> None:
+    import shutil
+    import time
+
+    from pyffin.stamps import SETTLED_NS
+
+    env = tmp_path / "env"
+    (tmp_path / "r.txt").write_text("app==1.0\nlib==1.0\n")
+    time.sleep(SETTLED_NS / 1e9 + 0.02)  # the requirements settle: a run may record
+    args = ["pip", "install", "-r", str(tmp_path / "r.txt"), "-q", "--python",
+            str(env / "bin" / "python"), "--index-url", index.index_url, "--cache-dir",
+            str(tmp_path / "cache")]
+    for _ in range(3):  # fills the cache, installs the kept resolution (recorded), replays
+        shutil.rmtree(env, ignore_errors=True)
+        assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
+                      tmp_path / "cache").returncode == 0
+        proc = subprocess.run([sys.executable, "-c", TABLE_PROBE, *args], capture_output=True,
+                              text=True, env=child_env())
+    code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == 0
+    assert list(env.glob("lib/python3.*/site-packages/lib-1.0.dist-info"))
+    pyffin_modules = {m for m in imported if m.startswith("pyffin")}
+    assert pyffin_modules <= CLI_TABLE | {
+        "pyffin.cli.noop", "pyffin.cli.replay", "pyffin.stamps", "pyffin.cli.install_replay",
+        "pyffin.errors", "pyffin.log", "pyffin.records", "pyffin._record_inits", "pyffin.models",
+        "pyffin.models.names", "pyffin.models.wheel", "pyffin.installer",
+        "pyffin.installer.debris", "pyffin.installer.errors", "pyffin.installer.scripts",
+        "pyffin.installer.link"}, sorted(pyffin_modules)
+    assert not {"argparse", "pathlib", *HEAVY} & set(imported)

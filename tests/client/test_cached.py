@@ -118,6 +118,80 @@ def test_a_changed_etag_replaces_the_data(server: IndexServer, cache: Cache) -> 
     assert get(make_client(cache), server).text == second.text  # stored
 
 
+@pytest.fixture
+def bare(server: IndexServer) -> IndexServer:
+    """An index that sends no cache headers and no validators (no ETag, no Last-Modified):
+    every stored answer is stale at once, and can only be asked for again in full."""
+    server.set_cache_control(None)
+    server.etag = server.last_modified = False
+    return server
+
+
+def test_the_same_bytes_without_validators_keep_the_stored_data(bare: IndexServer,
+                                                                cache: Cache) -> None:
+    from pyffin.client.cached import POLICY_SUFFIX
+
+    first = get(make_client(cache), bare)
+    transforms = Body.transforms
+    record = entry(cache).stamp()
+    for _ in range(2):
+        assert get(make_client(cache), bare).text == first.text
+    assert bare.count(PAGE) == 3  # asked in full each time: nothing says it is fresh
+    assert Body.transforms == transforms  # not transformed again
+    assert entry(cache).stamp() == record  # nor stored again: what derives from it holds
+    # Nor anything else: the newer policy says no more than the stored one (stale at once).
+    policy_file = entry(cache).path.with_name("foo" + POLICY_SUFFIX)
+    assert not policy_file.exists()
+    # The same bytes with a max-age make the stored page fresh: only the policy is written,
+    # beside the record, and the next run asks nothing.
+    bare.set_cache_control("max-age=600")
+    get(make_client(cache), bare)
+    assert policy_file.exists() and entry(cache).stamp() == record
+    get(make_client(cache), bare)
+    assert bare.count(PAGE) == 4 and Body.transforms == transforms
+
+
+def test_changed_bytes_without_validators_replace_the_data(bare: IndexServer,
+                                                           cache: Cache) -> None:
+    first = get(make_client(cache), bare)
+    record = entry(cache).stamp()
+    bare.add_wheel(WheelSpec("foo", "2.0"))
+    transforms = Body.transforms
+    second = get(make_client(cache), bare)
+    assert "foo-2.0" in second.text and "foo-2.0" not in first.text
+    assert Body.transforms == transforms + 1 and entry(cache).stamp() != record
+    # The new bytes are the ones compared next time.
+    assert get(make_client(cache), bare).text == second.text
+    assert Body.transforms == transforms + 1
+
+
+def test_a_revalidation_without_validators_compares_the_bytes(bare: IndexServer,
+                                                              cache: Cache) -> None:
+    client = make_client(cache)
+    get(client, bare)
+    seen = client.last_seen(entry(cache))
+    assert seen is not None
+    policy, stamp = seen
+    assert policy.digest is not None and not policy.revalidation_headers()
+    transforms = Body.transforms
+    assert make_client(cache).revalidate(bare.url + PAGE, entry(cache), stamp, policy,
+                                         transform, Body)
+    assert Body.transforms == transforms and entry(cache).stamp() == stamp
+    assert "if-none-match" not in bare.request_log[-1].headers
+    bare.add_wheel(WheelSpec("foo", "2.0"))
+    assert not make_client(cache).revalidate(bare.url + PAGE, entry(cache), stamp, policy,
+                                             transform, Body)
+    assert Body.transforms == transforms + 1  # the new page is stored, as get() does
+    assert "foo-2.0" in make_client(cache).stored(entry(cache), Body).text  # type: ignore[union-attr]
+
+
+def test_a_response_with_validators_keeps_no_digest(server: IndexServer, cache: Cache) -> None:
+    client = make_client(cache)
+    get(client, server)
+    seen = client.last_seen(entry(cache))
+    assert seen is not None and seen[0].digest is None and seen[0].etag
+
+
 def test_refresh_revalidates_fresh_entries_once_per_command(server: IndexServer,
                                                             cache: Cache) -> None:
     get(make_client(cache), server)

@@ -113,3 +113,42 @@ def test_record_round_trip() -> None:
     p = policy({"Cache-Control": "max-age=60, immutable", "ETag": '"x"',
                 "Last-Modified": date(NOW)})
     assert CachePolicy.from_record(p.to_record()) == p
+
+
+def test_a_response_without_validators_can_be_revalidated_by_its_digest() -> None:
+    from pyffin.client.policy import body_digest, has_validators
+
+    assert not has_validators({}) and has_validators({"etag": '"x"'})
+    assert not policy({}).can_revalidate()
+    assert policy({"ETag": '"x"'}).can_revalidate()
+    digested = CachePolicy.from_response(200, {}, request_time=NOW, response_time=NOW,
+                                         digest=body_digest(b"page"))
+    assert digested.can_revalidate() and digested.revalidation_headers() == {}
+    assert digested.digest == body_digest(b"page") != body_digest(b"page 2")
+    assert CachePolicy.from_record(digested.to_record()) == digested
+
+
+def test_the_same_bytes_again_refresh_the_policy_and_keep_the_digest() -> None:
+    old = CachePolicy.from_response(200, {}, request_time=NOW, response_time=NOW,
+                                    digest="d")
+    new = old.revalidated(200, {"cache-control": "max-age=60"}, request_time=NOW + 1000,
+                          response_time=NOW + 1000)
+    assert new.digest == "d" and new.is_fresh(NOW + 1030)
+
+
+def test_a_newer_policy_that_adds_nothing_needs_not_be_written() -> None:
+    stored = CachePolicy.from_response(200, {}, request_time=NOW, response_time=NOW,
+                                       digest="d")
+    again = stored.revalidated(200, {}, request_time=NOW + 60, response_time=NOW + 60)
+    assert again.adds_nothing_to(stored)
+    fresh = stored.revalidated(200, {"cache-control": "max-age=60"}, request_time=NOW + 60,
+                               response_time=NOW + 60)
+    assert not fresh.adds_nothing_to(stored)
+    tagged = policy({"ETag": '"x"'}, at=NOW + 60)
+    assert not tagged.adds_nothing_to(stored)
+    assert not again.adds_nothing_to(policy({"Cache-Control": "max-age=600"}))  # was fresh
+
+
+def test_a_record_from_before_the_digest_reads_with_none() -> None:
+    p = policy({"ETag": '"x"'})
+    assert CachePolicy.from_record(p.to_record()[:-1]) == p

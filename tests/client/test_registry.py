@@ -259,6 +259,45 @@ def test_the_metadata_of_a_listed_hash_is_read_again_at_any_age(
     assert len(metadata) == 1
 
 
+class Parses:
+    """Counts the index pages parsed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from pyffin.client import simple
+
+        self.count = 0
+        original = simple.parse_page
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(simple, "parse_page", counted)
+
+
+def test_a_page_sent_again_without_validators_is_not_parsed_again(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index that sends no cache headers and no validators: each run asks for the page
+    again, in full; the same bytes are neither parsed again nor stored again (what derives
+    from the record, as summaries and kept resolutions, holds); changed bytes are."""
+    index_server.set_cache_control(None)
+    index_server.etag = index_server.last_modified = False
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    parses = Parses(monkeypatch)
+    page = cache.entry(CacheBucket.SIMPLE, *index_parts(index_server.index_url), "foo.rec")
+    client(cache, index_server).project("foo")
+    stamp = page.stamp()
+    for _ in range(2):
+        [found] = client(cache, index_server).project("foo")
+        assert sorted(found.page) == ["1.0"]
+    assert index_server.count("/simple/foo/") == 3 and parses.count == 1
+    assert page.stamp() == stamp
+    index_server.add_wheel(WheelSpec("foo", "2.0"))
+    [found] = client(cache, index_server).project("foo")
+    assert sorted(found.page) == ["1.0", "2.0"]
+    assert parses.count == 2 and page.stamp() != stamp
+
+
 def test_the_metadata_of_a_file_listed_without_a_hash_follows_its_cache_headers(
         cache: Cache, index_server: IndexServer) -> None:
     index_server.set_cache_control(None)

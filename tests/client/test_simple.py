@@ -323,3 +323,94 @@ def test_json_files_are_the_same_read_back_from_their_record() -> None:
     assert py3.core_metadata is None  # core-metadata says no, whatever the older key says
     assert py2.hashes == () and py2.requires_python is None and py2.yanked is None
     assert next(stored.sdists("1.0")).core_metadata == (("sha256", SHA),)
+
+
+def full_entry(filename: str, url: str, **values: object) -> dict[str, object]:
+    """A PEP 691 file entry with every key an index like PyPI gives."""
+    entry: dict[str, object] = {
+        "filename": filename, "url": url, "hashes": {"sha256": SHA}, "requires-python": None,
+        "yanked": False, "upload-time": "2024-01-02T03:04:05Z", "size": 1,
+        "core-metadata": False, "dist-info-metadata": False}
+    entry.update(values)
+    return entry
+
+
+#: Filenames of every kind a page may list, odd ones between the usual ones (order matters:
+#: files of a version stay in page order).
+ODD_NAMES = [
+    "foo-1.0-py3-none-any.whl", "foo-1.0.tar.gz", "Foo-1.0.0-1-py2.py3-none-any.whl",
+    "foo-1.0-2b-py3-none-any.whl", "foo-1.0-x-py3-none-any.whl", "foo-1.0-py3-none.whl",
+    "foo-v1-py3-none-any.whl", "foo__bar-1.0-py3-none-any.whl", "bar-1.0-py3-none-any.whl",
+    "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "foo-1.0.zip", "foo-1.0-alpha.zip",
+    "bar-1.0.tar.gz", "foo-latest.tar.gz", "foo-1.0.exe", "foo-01.0-py3-none-any.whl",
+    "foo-1.0-py3-none-any.whl.metadata", "FOO-1.0.tar.gz", "foo-1.0-1-py3-none-any.whl",
+    "foo-1.0--py3-none-any.whl", "foo-2.0-py3-none-any.whl",
+]
+
+
+@pytest.mark.parametrize("metadata", [True, False])
+@pytest.mark.parametrize("prefix", ["https://files.example.org/f/", "../../f/", "f/"])
+def test_a_page_of_plain_entries_is_grouped_as_file_by_file(
+        prefix: str, metadata: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Entries with every key (or every key but the metadata ones, which an index serving no
+    # metadata may leave out) and plain URLs (nearly every page) are grouped in one pass over
+    # the page: the same page as the way file by file, for every kind of filename.
+    from pyffin.client import simple
+
+    entries = [full_entry(name, prefix + name, yanked=i % 3 == 0,
+                          **{"requires-python": ">=3.8" if i % 2 else None,
+                             "core-metadata": {"sha256": SHA} if i % 4 == 1 else False})
+               for i, name in enumerate(ODD_NAMES)]
+    if not metadata:
+        for entry in entries:
+            del entry["core-metadata"], entry["dist-info-metadata"]
+    content = json_page(entries)
+    passes: list[bool] = []
+    whole_page = simple._add_listed_page
+
+    def counted(*args: Any) -> bool:
+        passes.append(whole_page(*args))
+        return passes[-1]
+
+    monkeypatch.setattr(simple, "_add_listed_page", counted)
+    grouped = parse_page("foo", URL, content, "application/vnd.pypi.simple.v1+json")
+    monkeypatch.setattr(simple, "_add_listed_page", lambda *args: False)
+    one_by_one = parse_page("foo", URL, content, "application/vnd.pypi.simple.v1+json")
+    assert passes == [True]
+    assert grouped.to_record() == one_by_one.to_record()  # each version's files in order
+    assert {key: grouped.rows(key) for key in grouped} == {
+        key: one_by_one.rows(key) for key in one_by_one}
+    # Versions in the order the page first lists them, as on an HTML page.
+    assert list(grouped) == ["1.0", "1.0.0", "1", "1.0a0", "2.0"]
+
+
+@pytest.mark.parametrize("page_url,entries", [
+    (URL, [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz"),
+           full_entry("foo-2.0.tar.gz", "https://files.example.org/foo-2.0.tar.gz")]),
+    (URL, [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz#sha256=" + SHA)]),
+    (URL, [full_entry("foo-1.0.tar.gz", "https://u:p@example.org/foo-1.0.tar.gz")]),
+    (URL, [full_entry("foo-1.0.tar.gz", "c:foo-1.0.tar.gz")]),
+    (URL, [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz\n")]),
+    (URL, [full_entry("", "f/foo-1.0.tar.gz")]),
+    (URL, [{"filename": "foo-1.0.tar.gz", "url": "f/foo-1.0.tar.gz"}]),
+    (URL, [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz"),
+           {key: value for key, value in full_entry("foo-2.0.tar.gz", "f/foo-2.0.tar.gz").items()
+            if key != "core-metadata"}]),
+    (URL, [{key: value for key, value in full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz").items()
+            if key != "core-metadata"}]),
+    (URL, ["foo-1.0.tar.gz"]),
+    ("https://user:secret@example.org/simple/foo/",
+     [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz")]),
+    ("file:///srv/simple/foo/", [full_entry("foo-1.0.tar.gz", "f/foo-1.0.tar.gz")]),
+])
+def test_a_page_with_any_odd_entry_goes_file_by_file(page_url: str,
+                                                     entries: list[Any]) -> None:
+    # Mixed absolute and relative URLs, a fragment, credentials (in a link or the page's
+    # URL), a scheme-like or multi-line URL, no filename, missing keys (some metadata keys
+    # but not all), an entry not a table, a local page.
+    from pyffin.client.simple import PageBuilder, _add_listed_page
+
+    builder = PageBuilder("foo", page_url)
+    relative_base = page_url if page_url.startswith("https://") and "@" not in page_url else None
+    assert not _add_listed_page(entries, builder, relative_base)
+    assert builder.versions == {}

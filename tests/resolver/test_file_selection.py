@@ -201,3 +201,28 @@ def test_the_target_s_tags_are_read_once_to_explain_many_dropped_versions() -> N
         ("python-tag", ("cp39",), "cp311")}
     assert len(selection.dropped("foo")) == 20
     assert len(walks) == 1
+
+
+def test_versions_a_page_parsed_are_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import packaging.version
+
+    from pyffin.client.simple import parse_page
+
+    files = [{"filename": f"foo-{v}-py3-none-any.whl", "url": f"f/foo-{v}-py3-none-any.whl"}
+             for v in ("1.0", "1.0.1", "2.0rc1")]
+    parsed = parse_page("foo", "https://index/simple/foo/", json.dumps(
+        {"meta": {"api-version": "1.1"}, "files": files}).encode(),
+        "application/vnd.pypi.simple.v1+json")
+    made: list[str] = []
+
+    class Counted(packaging.version.Version):
+        def __init__(self, version: str) -> None:
+            made.append(version)
+            super().__init__(version)
+
+    monkeypatch.setattr(packaging.version, "Version", Counted)
+    found = FileSelection(TAGS).usable_versions("foo", [ProjectPage("https://index/", parsed)])
+    assert list(map(str, found)) == ["1.0", "1.0.1", "2.0rc1"]
+    assert made == []

@@ -431,6 +431,58 @@ def test_packages_whose_data_arrived_are_decided_first() -> None:
         "root", "slow", "fast"]
 
 
+def test_a_package_still_waiting_is_not_prioritized_again_at_every_decision(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While its data is in flight a package keeps its place in the queue; only whether it is
+    ready is asked again (a cold resolution has a dozen such packages at each of its
+    decisions)."""
+    from pyffin.resolver.provider import Provider
+
+    fast = [f"fast{i}" for i in range(20)]
+    universe = {"root": {"1.0": ["slow", *fast]}, "slow": {"1.0": []},
+                **{name: {"1.0": []} for name in fast}}
+    asked: list[str] = []
+    original = Provider.prioritize
+
+    def counted(self: Provider, package: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(package)
+        return original(self, package, *args, **kwargs)
+
+    monkeypatch.setattr(Provider, "prioritize", counted)
+    source = MemorySource(universe, slow={"slow"})
+    assert pins(source, "root") == {"root": "1.0", "slow": "1.0",
+                                    **{name: "1.0" for name in fast}}
+    decided = [name for kind, name, _ in source.calls if kind == "metadata"]
+    assert decided == ["root", *fast, "slow"]
+    assert asked.count("slow") <= 2
+
+
+class _Arriving(MemorySource):
+    """``slow``'s data arrives after its readiness was asked ``after`` times."""
+
+    after = 5
+
+    def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
+        if name == "slow" and self.after > 0:
+            self.after -= 1
+            return False
+        return True
+
+
+def test_a_waiting_package_is_decided_in_its_turn_once_its_data_arrived() -> None:
+    fast = [f"fast{i}" for i in range(20)]
+    universe = {"root": {"1.0": ["slow", *fast]}, "slow": {"1.0": []},
+                **{name: {"1.0": []} for name in fast}}
+    source = _Arriving(universe)
+    pins(source, "root")
+    decided = [name for kind, name, _ in source.calls if kind == "metadata"]
+    # Its readiness is asked at each decision (no more than twice): once there, it goes
+    # before every package discovered after it.
+    position = decided.index("slow")
+    assert 1 < position <= 6
+    assert decided == ["root", *fast[:position - 1], "slow", *fast[position - 1:]]
+
+
 def test_common_mistakes_in_published_requirements_are_repaired_as_uv_does() -> None:
     universe = {"django-es": {"7.2.2": ["elasticsearch-dsl (>=7.2.0<8.0.0)", "foo!=3.0*"],
                               "7.2.1": []},
@@ -485,6 +537,50 @@ def test_the_cyclic_collector_rests_while_the_solver_runs(
     assert seen and not any(seen)
     # ... and collects again once it is over, solved or not.
     assert gc.isenabled()
+
+
+class _Tracked:
+    """An object the cyclic collector tracks (an instance with a ``__dict__``)."""
+
+
+def test_what_the_solver_allocated_is_not_walked_by_the_next_young_collection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The objects made while the collector rested (a cold resolution's pages and metadata,
+    nearly all alive) go to the oldest generation at once: the next young collection would
+    otherwise walk every one of them, on the resolution's critical path."""
+    import gc
+
+    made: list[_Tracked] = []
+    source = MemorySource({"a": {"1.0": []}})
+    original = MemorySource.metadata
+
+    def allocating(self: MemorySource, name: NormalizedName, version: Version) -> Any:
+        made.append(_Tracked())
+        return original(self, name, version)
+
+    monkeypatch.setattr(MemorySource, "metadata", allocating)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1 << 30)  # no collection of its own moves it meanwhile
+    try:
+        assert pins(source, "a") == {"a": "1.0"}
+        assert made
+        assert any(o is made[0] for o in gc.get_objects(generation=2))
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def test_objects_the_process_froze_stay_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that froze its objects (``gc.freeze`` before forking workers) finds them
+    frozen after a resolution: handing the solver's objects on is not done then."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert pins(FLASK, "flask")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_a_run_of_versions_that_do_not_build_ends_the_resolution_at_the_third() -> None:

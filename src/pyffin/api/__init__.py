@@ -32,6 +32,5 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'pyffin.api' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+    # As pyffin.resolver does: importing importlib costs a command more than this lookup.
+    return getattr(__import__(module, fromlist=[name]), name)

@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from pyffin.errors import PyffinError
 from pyffin.records import record
@@ -331,6 +331,18 @@ def name_entries(entries: Sequence[RequirementEntry],
     return named
 
 
+class _DeferredSources:
+    """A :class:`LazySources`' source distributions, made at the first attribute looked up."""
+
+    __slots__ = ("_lazy",)
+
+    def __init__(self, lazy: LazySources) -> None:
+        self._lazy = lazy
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._lazy.get(), name)
+
+
 class ProjectMetadataError(PyffinError):
     """A project given as a requirements source (``setup.py``, ``setup.cfg``, a dynamic
     ``pyproject.toml``) could not report its metadata."""
@@ -351,14 +363,24 @@ class LazySources:
         self.reinstall = reinstall
         self.reinstall_packages = reinstall_packages
         self._sources: SourceDistributions | None = None
+        self._lock = threading.Lock()
 
     def get(self) -> SourceDistributions | None:
         """``None`` when there is no interpreter to build with."""
         if self._sources is None and self.interpreter is not None:
-            self._sources = source_distributions(
-                self.session, self.interpreter, self.options, reinstall=self.reinstall,
-                reinstall_packages=self.reinstall_packages)
+            with self._lock:  # one for all threads: builds in flight are shared through it
+                if self._sources is None:
+                    self._sources = source_distributions(
+                        self.session, self.interpreter, self.options, reinstall=self.reinstall,
+                        reinstall_packages=self.reinstall_packages)
         return self._sources
+
+    def deferred(self) -> SourceDistributions | None:
+        """What :meth:`get` gives, made only when first used: a resolution from wheels alone
+        never imports the source-distribution machinery nor sets it up."""
+        if self._sources is not None or self.interpreter is None:
+            return self._sources
+        return cast("SourceDistributions", _DeferredSources(self))
 
     def project_metadata(self, path: str, spec: RequirementsSpec) -> CoreMetadata:
         """The metadata of the project ``path`` (its ``setup.py``, ``setup.cfg`` or

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pyffin import log
 from pyffin.api.operations import DEFAULT_RESOLVE, HashRequirementError, ResolveOptions
@@ -59,8 +59,9 @@ class EmptyRequirementsError(UsageError):
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
-    __slots__ = ("audited", "dry_run", "environment", "installed", "metadata", "planned",
-                 "prepared", "removed", "requested_extras", "resolved", "sources", "timings")
+    __slots__ = ("audited", "dry_run", "environment", "fresh", "installed", "metadata",
+                 "planned", "prepared", "removed", "requested_extras", "resolved", "sources",
+                 "timings")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -83,6 +84,9 @@ class InstallResult:
         self.metadata: Callable[[Wanted], CoreMetadata] | None = None
         #: The requirement files read, nested ones included (``-``: standard input).
         self.sources: tuple[str, ...] = ()
+        #: How the same install into an equally fresh environment can be done again without
+        #: resolving (see :class:`FreshInstall`), when it can.
+        self.fresh: FreshInstall | None = None
 
     def __repr__(self) -> str:
         from pyffin.api.resolving import listed
@@ -94,6 +98,46 @@ class InstallResult:
         dry_run = ", dry_run=True" if self.dry_run else ""
         return (f"InstallResult({self.environment.prefix}, installed={pins(self.installed)}, "
                 f"removed={pins(self.removed)}, audited={self.audited}{resolved}{dry_run})")
+
+
+class FreshInstall:
+    """An install of a kept resolution into an environment without any distribution: what
+    repeating it into another environment like it (same interpreter, same directory
+    listings) takes, none of it worked out again (:mod:`pyffin.cli.install_replay`)."""
+
+    __slots__ = ("archives", "dependencies", "launcher", "link_mode", "listings",
+                 "resolution_record")
+
+    def __init__(self, resolution_record: Path, dependencies: list[tuple[Any, ...]],
+                 archives: dict[str, Path], listings: dict[str, list[str]], launcher: str,
+                 link_mode: LinkMode) -> None:
+        #: The record of the kept resolution, and what that resolution was made from
+        #: (:data:`pyffin.client.cached.Dependency`).
+        self.resolution_record = resolution_record
+        self.dependencies = dependencies
+        #: The unzipped wheel installed, by name.
+        self.archives = archives
+        #: The names in each scheme and site-packages directory before the install (sorted;
+        #: taken under the environment's lock).
+        self.listings = listings
+        #: The interpreter the scripts' shebangs name.
+        self.launcher = launcher
+        self.link_mode = link_mode
+
+
+def _listings(env: Interpreter) -> dict[str, list[str]]:
+    """The sorted names in the environment's site-packages and scheme directories (``[]``:
+    the directory is absent)."""
+    from pyffin.installer import debris
+
+    found: dict[str, list[str]] = {}
+    for directory in (*debris.directories(env.scheme),
+                      *(os.path.abspath(p) for p in env.site_packages)):
+        try:
+            found[directory] = sorted(os.listdir(directory))
+        except (FileNotFoundError, NotADirectoryError):
+            found[directory] = []
+    return found
 
 
 @record
@@ -469,6 +513,10 @@ class _Operation:
             leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
         result.sources = spec.sources
+        # An empty environment: its install may be repeated into the next one like it.
+        listings = _listings(env) if not installed and not hash_mode and not self.change.dry_run \
+            and not self.change.compile_bytecode and self.target is None \
+            and env.directory is None else None
 
         if not (upgrade or upgrade_packages or self.change.reinstall
                 or self.change.reinstall_packages) and not spec.overrides:
@@ -554,16 +602,26 @@ class _Operation:
         if self.change.dry_run or plan.is_noop:
             return result
         python = os.fspath(env.sys_executable)
+        launcher = operations.launcher_python(python, prefix=env.prefix,
+                                              scripts=env.scheme.scripts,
+                                              is_venv=env.is_venv and env.directory is None)
+        archives: dict[str, Path] = {}
         result.prepared = operations.prepare_and_install(
-            self.session, plan, scheme=env.scheme,
-            python=operations.launcher_python(
-                python, prefix=env.prefix, scripts=env.scheme.scripts,
-                is_venv=env.is_venv and env.directory is None),
+            self.session, plan, scheme=env.scheme, python=launcher,
             sources=builds() if any(not w.source.is_wheel for w in plan.to_install) else None,
             link_mode=self.change.link_mode, target=self.target,
             hashes=operations.required_hashes(spec) if hash_mode else None,
-            reporter=self.reporter, timings=result.timings,
+            reporter=self.reporter, timings=result.timings, archives=archives,
             wheels=None if early is None else early.wheels)
+        if listings is not None and kept is not None and kept.kept is not None \
+                and not plan.to_remove:
+            # Each stored response with the freshness a revalidation beside it gave it.
+            cached = self.session.registry.cached
+            dependencies = [(path, stamp, cached.fresh_until(dependency), response_time)
+                            for dependency in kept.kept
+                            for path, stamp, _, response_time in [dependency]]
+            result.fresh = FreshInstall(kept.entry.path, dependencies, archives, listings,
+                                        launcher, self.change.link_mode)
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
 

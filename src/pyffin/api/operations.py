@@ -431,6 +431,7 @@ def prepare_and_install(
     reporter: FetchReporter | None = None,
     timings: dict[str, float] | None = None,
     target: Target | None = None,
+    archives: dict[str, Path] | None = None,
     wheels: WheelDatabase | None = None,
 ) -> int:
     """Carry out ``plan`` in the environment of ``scheme``: fetch or build every wheel to
@@ -441,8 +442,9 @@ def prepare_and_install(
     ``python`` is the interpreter scripts run (their shebang). ``hashes`` are the required
     hashes by name (hash-checking mode). ``reporter`` hears how downloads progress, the
     session's reporter each removal and install; ``timings`` receives the seconds spent
-    preparing, uninstalling and installing. ``wheels`` holds the fetches started during the
-    resolution (see :func:`early_fetch`). Returns how many wheels were fetched or built.
+    preparing, uninstalling and installing; ``archives`` (when given) the unzipped wheel
+    installed for each name. ``wheels`` holds the fetches started during the resolution
+    (see :func:`early_fetch`). Returns how many wheels were fetched or built.
     """
     from pyffin.distribution.database import DistributionDatabase, WheelDatabase
     from pyffin.futures import run_in_threads
@@ -452,11 +454,11 @@ def prepare_and_install(
 
     hashes = hashes or {}
     timings = timings if timings is not None else {}
+    archives = archives if archives is not None else {}
     if wheels is None:
         wheels = WheelDatabase(session.cache, session.registry, reporter, pool=session.pool)
     database = DistributionDatabase(wheels, sources)
     started = time.perf_counter()
-    archives: dict[str, Path] = {}
     pending = []
     # Largest downloads first; builds start alongside them, not after.
     for item in sorted(plan.to_install, key=lambda w: -w.source.size):

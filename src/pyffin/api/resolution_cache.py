@@ -14,9 +14,11 @@ file the resolution read, with its stamp and freshness (see
 is unchanged and usable without the network — so a changed page or a new local wheel is a
 miss, and the resolution is made (and kept) again. Index pages past their max-age (PyPI's is
 ten minutes) are asked about, all at once, with conditional requests (their policies are kept
-in the record: no page is read): when every one is not modified the kept resolution is used,
-and is kept with their new freshness; when one changed, has no validator or cannot be asked
-(an error), the resolution is made again (from the pages just fetched). Other stale entries
+in the record: no page is read) — or, for a page that came without validators, plain ones
+whose bodies are compared with the digest of the stored page's: when every one is not
+modified (or the same bytes) the kept resolution is used, and is kept with their new
+freshness; when one changed or cannot be asked (an error), the resolution is made again (from
+the pages just fetched). Other stale entries
 (wheel metadata past its max-age) are a miss. ``--offline`` uses stale pages as they are.
 
 Never used: with ``--refresh``/``--refresh-package`` (asked to look again), ``--upgrade`` and
@@ -143,10 +145,8 @@ class ResolutionCache:
             if found is None:
                 return None
             dependencies = found
-        import pickle
-
         try:
-            resolution = pickle.loads(pickled)
+            resolution = _pickler().loads(pickled)
         except Exception:  # a damaged record is a miss, like any other
             return None
         if revalidated:  # kept with the pages' new freshness: the next runs ask nothing
@@ -219,9 +219,10 @@ class ResolutionCache:
             hashes: dict[str, list[str]] | None) -> bool:
         """Keep ``resolution`` with what it was made from, when all of it is on file and every
         package comes from an index; whether it was kept."""
-        from pyffin.resolver.universal import UniversalResolution
+        # Told apart without importing the universal resolver (a plain compile's never does).
+        from pyffin.resolver.resolution import Resolution
 
-        if isinstance(resolution, UniversalResolution):
+        if not isinstance(resolution, Resolution):
             if any(pin.url is not None for pin in resolution.pins):
                 return False
         elif any(package.dist is None or package.dist.direct is not None or package.url
@@ -248,13 +249,11 @@ class ResolutionCache:
         if not all(settled(stamp(path), self.started_ns)
                    for path, _, fresh_until, _ in dependencies if fresh_until is None):
             return False
-        import pickle
-
         data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-            dependencies, pickle.dumps(resolution, protocol=5), hashes, policies))
+            dependencies, _pickler().dumps(resolution, protocol=5), hashes, policies))
         self.entry.write(data)
         self.kept = dependencies
-        if self.output_file and not isinstance(resolution, UniversalResolution) \
+        if self.output_file and isinstance(resolution, Resolution) \
                 and (pins := resolution.pins()) != self.preferences:
             # The output file will hold these pins, and the next run prefers them: every one
             # can be chosen (together they are this solution), so that run resolves to this
@@ -279,3 +278,16 @@ class ResolutionCache:
                 fresh_until = cached.fresh_until(dependency)
             found.append((path, None if stamp is None else tuple(stamp), fresh_until))
         return found
+
+
+def _pickler() -> Any:
+    """CPython's pickle accelerator alone: :mod:`pickle` itself (its pure-Python pickler, with
+    :mod:`struct` and a Jython probe) costs a compile about a millisecond to import, and only
+    its ``dumps`` and ``loads`` are used."""
+    try:
+        import _pickle
+    except ImportError:  # another Python
+        import pickle
+
+        return pickle
+    return _pickle

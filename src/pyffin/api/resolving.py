@@ -372,7 +372,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         return CompileResult(found[0], target, spec, found[1], session.index_settings,
                              time.perf_counter() - started, tuple(spec.sources),
                              interpreter=interpreter, kept=_witnesses(kept))
-    builds = lazy.get()
+    builds = lazy.deferred()
     resolved = operations.resolve(
         session, spec, markers=target.markers, tags=target.tags, sources=builds,
         options=options, cutoffs=cutoffs, preferences=None if upgrade else preferences,
@@ -434,7 +434,7 @@ def _compile_universal(
         return CompileResult(found[0], target, spec, found[1], session.index_settings,
                              time.perf_counter() - started, tuple(spec.sources),
                              interpreter=interpreter, kept=_witnesses(kept))
-    builds = lazy.get()
+    builds = lazy.deferred()
     resolved = operations.resolve_universal(
         session, spec, requires_python=requires_python, environments=environments,
         required_environments=required_environments, tags=target.tags, sources=builds,

@@ -30,10 +30,11 @@ class CacheBucket(enum.Enum):
         """Parsed simple-API pages, one record per project and index.
 
         ``simple-v0/<index>/<name>.rec``: the project's files grouped by version, filenames
-        already parsed, next to the HTTP cache policy of the page they came from;
-        ``<name>.policy.rec`` beside it: the newer policy a revalidation (304) gave, tied to
-        the record file's stamp, which the revalidation leaves as it was (so do wheel
-        metadata records in ``wheels-v0``).
+        already parsed, next to the HTTP cache policy of the page they came from (with the
+        digest of its bytes when it came without validators: the same bytes again are as
+        good as a 304); ``<name>.policy.rec`` beside it: the newer policy a revalidation
+        (a 304, or the same bytes again) gave, tied to the record file's stamp, which the
+        revalidation leaves as it was (so do wheel metadata records in ``wheels-v0``).
         ``simple-v0/<index>/<name>.<hash(target, locations)>.rec``: the versions one target
         (tags, binary policy, exclude-newer) can use with these index locations, each with
         its best file; tied to the stamp and freshness of every page and find-links location
@@ -125,8 +126,9 @@ class CacheBucket(enum.Enum):
         preferences of the existing output file, pyffin's and ``packaging``'s versions — with
         the stamp and freshness of every cache entry and local file it was made from, and the
         HTTP policy of each index page. Used only while each of them is unchanged and fresh,
-        or once every page past its max-age is answered "not modified" (then kept with their
-        new freshness); ``--refresh``, ``--upgrade`` and ``--upgrade-package`` never use it.
+        or once every page past its max-age is answered "not modified" (or, without
+        validators, with the same bytes again; then kept with their new freshness);
+        ``--refresh``, ``--upgrade`` and ``--upgrade-package`` never use it.
         ``pyffin cache clean NAME`` needs not remove any: one made from NAME's entries is no
         longer used once they are gone.
         """,

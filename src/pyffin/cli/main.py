@@ -308,7 +308,10 @@ def _stop_everything_on_signals() -> Callable[[], None]:
     (128 + the signal) in the main thread, so that ``finally`` blocks (lock release, removal
     of a ``--no-cache`` directory) run. Returns what puts the previous handlers back (pyffin
     may run inside another program)."""
-    import signal
+    try:  # the C module alone: :mod:`signal` makes its enums at import (~0.5 ms a command)
+        import _signal as signal  # type: ignore[import-not-found]
+    except ImportError:  # another Python
+        import signal
 
     from pyffin.interrupt import interrupt, reset
 

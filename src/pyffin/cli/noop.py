@@ -52,21 +52,16 @@ _SIZE = 5
 
 
 def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
-    """Answer ``pyffin pip install|sync ARGV`` from its record: the exit status, or ``None``
-    when there is no valid record (the caller runs the command)."""
+    """Answer ``pyffin pip install|sync ARGV`` from its record, or else do it again into a
+    fresh environment from its record (:mod:`pyffin.cli.install_replay`): the exit status, or
+    ``None`` when there is no valid record (the caller runs the command)."""
     record = records.find(_KIND, words, argv, _DIRECTORY, _MAGIC, _SIZE)
-    if record is None:
-        return None
-    _key, lock, stamps, lines, audited = record
-    assert isinstance(lock, str) and isinstance(audited, int)
-    fd = _try_lock(lock)
-    if fd is None:
-        return None  # someone is changing the environment: run the command, which waits
-    try:
-        if not records.holds(stamps):  # type: ignore[arg-type]
-            return None
-    finally:
-        os.close(fd)  # releases the lock
+    if record is None or not _holds(record):
+        from pyffin.cli import install_replay
+
+        return install_replay.replay(words, argv, started_ns)
+    lines, audited = record[3], record[4]
+    assert isinstance(audited, int)
     if lines is not None:  # not -q
         elapsed = (records.now_ns() - started_ns) / 1e9
         noun = "package" if audited == 1 else "packages"
@@ -108,6 +103,20 @@ def _remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
 
 
 # ------------------------------------------------------------------------------ helpers
+def _holds(record: tuple[object, ...]) -> bool:
+    """Whether every file of the no-op ``record`` still has its stamp, checked under the
+    environment's lock (``False`` when someone holds it: the command waits)."""
+    _key, lock, stamps, _lines, _audited = record
+    assert isinstance(lock, str)
+    fd = _try_lock(lock)
+    if fd is None:
+        return False
+    try:
+        return records.holds(stamps)  # type: ignore[arg-type]
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _try_lock(path: str) -> int | None:
     """The environment's lock (the file uv and pyffin lock), taken without waiting; the open
     descriptor, or ``None`` when it is held or cannot be opened."""

@@ -87,6 +87,12 @@ class CachedClient:
         #: Content-addressed records read at any age (see :meth:`immutable`): path -> stamp
         #: and response time. They hold while their file is unchanged.
         self._immutable: dict[str, tuple[FileStamp, float]] = {}
+        #: The stored responses this client wrote or had confirmed by the server (a 304, the
+        #: same bytes again), by path, with the stamp of the file it left: current for the
+        #: rest of the command, whatever their policy says (one asks a page once per command
+        #: even when the index makes it stale at once: a kept resolution's revalidation, then
+        #: the resolution that reads the pages it found changed).
+        self._current: dict[str, FileStamp] = {}
 
     @property
     def http(self) -> HttpClient:
@@ -231,18 +237,19 @@ class CachedClient:
                    headers: Mapping[str, str] | None = None,
                    package: str | None = None) -> bool:
         """Ask whether the response stored at ``entry`` (the file with ``stamp``, whose policy
-        is ``policy``) is still current, without decoding it: ``True`` when not modified (the
+        is ``policy``) is still current, without decoding it: ``True`` when not modified — a
+        304, or a 200 with the very bytes stored (see :attr:`CachePolicy.digest`) — (the
         newer policy is stored beside it, the file stays; ``package`` is kept for symmetry
-        with :meth:`get`); ``False`` when it changed (the new
-        response is transformed and stored, as :meth:`get` does) or the server said anything
-        else (the caller asks again the usual way, and reports it)."""
+        with :meth:`get`); ``False`` when it changed (the new response is transformed and
+        stored, as :meth:`get` does) or the server said anything else (the caller asks again
+        the usual way, and reports it)."""
         current = self._revalidated_policy(entry.path_str, stamp) or policy
+        if not current.can_revalidate():
+            return False
         request = dict(headers or {})
         request.update(current.revalidation_headers())
-        if not current.revalidation_headers():
-            return False
         response = self.http.get(url, request)
-        if response.status == 304:
+        if response.status == 304 or self._same_bytes(current, response):
             log.debug(f"Not modified: {redact(url)}")
             new_policy = current.revalidated(
                 response.status, response.headers, request_time=response.request_time,
@@ -255,12 +262,20 @@ class CachedClient:
             return True  # current now, whatever its new policy says about later
         if response.status == 200:
             value = transform(response)
-            new_policy = CachePolicy.from_response(
-                response.status, response.headers, request_time=response.request_time,
-                response_time=response.response_time, authenticated=response.authenticated)
+            new_policy = _policy_of(response, digest=True)
             if new_policy.is_storable():
                 self._write(entry, record_type, new_policy, value)
         return False
+
+    @staticmethod
+    def _same_bytes(policy: CachePolicy, response: Response) -> bool:
+        """Whether ``response`` is a 200 with the body of the stored response whose policy is
+        ``policy`` (known when that one came without validators)."""
+        if response.status != 200 or policy.digest is None:
+            return False
+        from pyffin.client.policy import body_digest
+
+        return body_digest(response.content) == policy.digest
 
     def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
         """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or
@@ -272,15 +287,19 @@ class CachedClient:
             record_type: type[R], *, headers: Mapping[str, str] | None = None,
             package: str | None = None) -> R:
         """The payload for ``url``: from ``entry`` while fresh, else fetched (conditionally
-        when a stored payload exists) and transformed by ``transform``.
+        when a stored payload exists) and transformed by ``transform`` — unless the server
+        says it is not modified, by a 304 or by a 200 with the very bytes stored (a response
+        without validators keeps its body's digest): the stored payload is then kept as it
+        is, with only its newer policy stored beside it.
 
         ``package`` (a normalized name) makes ``--refresh-package`` apply to this entry.
         Statuses other than 200 and 304 raise :class:`HttpStatusError` (a 404 included) and
         store nothing.
         """
 
-        def fetch(conditional: Mapping[str, str]) -> tuple[Response, R | None]:
+        def fetch(stored: CachePolicy | None) -> tuple[Response, R | None]:
             request_headers = dict(headers or {})
+            conditional = {} if stored is None else stored.revalidation_headers()
             request_headers.update(conditional)
             response = self.http.get(url, request_headers)
             if response.status == 304 and conditional:
@@ -289,9 +308,11 @@ class CachedClient:
                 shown = redact(url)
                 raise HttpStatusError(f"{shown} answered HTTP {response.status}", url=shown,
                                       status=response.status)
+            if stored is not None and self._same_bytes(stored, response):
+                return response, None
             return response, transform(response)
 
-        return self.fetch(url, entry, record_type, fetch, package=package)
+        return self._fetch(url, entry, record_type, fetch, package=package, digest=True)
 
     def fetch(self, url: str, entry: CacheEntry, record_type: type[R],
               fetch: Callable[[Mapping[str, str]], tuple[Response, R | None]], *,
@@ -300,12 +321,24 @@ class CachedClient:
         headers to send (empty when nothing is stored) and returns the response that carries
         the cache policy with the value, or ``(304 response, None)`` when not modified. Used
         when one value takes several requests (range reads of a remote zip)."""
+        return self._fetch(
+            url, entry, record_type,
+            lambda stored: fetch({} if stored is None else stored.revalidation_headers()),
+            package=package, digest=False)
+
+    def _fetch(self, url: str, entry: CacheEntry, record_type: type[R],
+               fetch: Callable[[CachePolicy | None], tuple[Response, R | None]], *,
+               package: str | None, digest: bool) -> R:
+        """:meth:`get` and :meth:`fetch`: ``fetch`` receives the stored response's policy
+        (``None``: nothing stored) and returns the response with the value, or ``None`` for
+        it when not modified (a 304, or a 200 with the stored bytes). ``digest``: keep the
+        digest of a body that comes without validators (it is the whole response)."""
         stored = self._read(entry, record_type)
         if stored is not None:
             policy, value = stored
-            if self.usable_without_network(policy, package):
+            if self.usable_without_network(policy, package) or self._is_current(entry):
                 return value
-            response, new_value = fetch(policy.revalidation_headers())
+            response, new_value = fetch(policy)
             if new_value is None:
                 log.debug(f"Not modified: {redact(url)}")
                 new_policy = policy.revalidated(
@@ -320,19 +353,25 @@ class CachedClient:
                 shown = redact(url)
                 raise OfflineError(f"{shown} is not in the cache and pyffin is offline",
                                    url=shown, hint="drop --offline to allow network access")
-            response, new_value = fetch({})
+            response, new_value = fetch(None)
             assert new_value is not None, "fetch returned no value for an unconditional request"
         if url.startswith("file:"):
             return new_value  # local files are read afresh every time: nothing to revalidate
-        policy = CachePolicy.from_response(
-            response.status, response.headers, request_time=response.request_time,
-            response_time=response.response_time,
-            authenticated=response.authenticated)
+        policy = _policy_of(response, digest=digest)
         if policy.is_storable():
             self._write(entry, record_type, policy, new_value)
         else:
             entry.remove()
         return new_value
+
+    def _is_current(self, entry: CacheEntry) -> bool:
+        """Whether the stored response at ``entry``, as last read, is one this client wrote or
+        had confirmed in this command (see :attr:`_current`)."""
+        current = self._current.get(entry.path_str)
+        if current is None:
+            return False
+        seen = self._seen.get(entry.path_str)
+        return seen is not None and seen[1] == current
 
     def _read_stamped(self, entry: CacheEntry, record_type: type[R],
                       ) -> tuple[tuple[CachePolicy, R], FileStamp] | None:
@@ -353,16 +392,20 @@ class CachedClient:
         return policy, value
 
     def _write_policy(self, entry: CacheEntry, policy: CachePolicy) -> None:
-        """After a 304: the record's data stands, only its policy is new. The policy goes to
-        a small file beside the record, tied to the record file's stamp, so the record file
-        — and everything derived from it (summaries, kept resolutions) — stays as it was."""
+        """After a 304 (or the same bytes again): the record's data stands, only its policy
+        is new. The policy goes to a small file beside the record, tied to the record file's
+        stamp, so the record file — and everything derived from it (summaries, kept
+        resolutions) — stays as it was; not even that when it adds nothing to the stored one
+        (an index that sends no cache headers: stale at once, as before)."""
         seen = self._seen.get(entry.path_str)
         stamp = seen[1] if seen is not None else entry.stamp()
         if stamp is None:
             return
-        _policy_entry(entry.path_str).write(codec.dumps(
-            _POLICY_SCHEMA, _POLICY_VERSION, (tuple(stamp), policy.to_record())))
+        if seen is None or not policy.adds_nothing_to(seen[0]):
+            _policy_entry(entry.path_str).write(codec.dumps(
+                _POLICY_SCHEMA, _POLICY_VERSION, (tuple(stamp), policy.to_record())))
         self._seen[entry.path_str] = (policy, stamp)
+        self._current[entry.path_str] = stamp
 
     def _revalidated_policy(self, path: str, stamp: FileStamp | None) -> CachePolicy | None:
         """The policy a revalidation stored beside the record at ``path`` while it had
@@ -384,6 +427,19 @@ class CachedClient:
         stamp = entry.write(_encode(_schema(record_type), record_type.RECORD_VERSION, policy,
                                     value.to_record()))
         self._seen[entry.path_str] = (policy, stamp)
+        self._current[entry.path_str] = stamp
+
+
+def _policy_of(response: Response, *, digest: bool) -> CachePolicy:
+    """The policy of a 200 ``response``; ``digest``: with its body's digest when it came
+    without validators (a later 200 with the same bytes is then known to be not modified)."""
+    from pyffin.client.policy import body_digest, has_validators
+
+    return CachePolicy.from_response(
+        response.status, response.headers, request_time=response.request_time,
+        response_time=response.response_time, authenticated=response.authenticated,
+        digest=body_digest(response.content)
+        if digest and not has_validators(response.headers) else None)
 
 
 def _policy_entry(path: str) -> CacheEntry:

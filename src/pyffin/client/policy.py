@@ -47,6 +47,21 @@ def parse_http_date(value: str | None) -> float | None:
         return None
 
 
+def has_validators(headers: Mapping[str, str]) -> bool:
+    """Whether a response (lower-case header names) can be revalidated by a conditional
+    request."""
+    return "etag" in headers or "last-modified" in headers
+
+
+def body_digest(content: bytes) -> str:
+    """What identifies a body that came without validators: a later 200 with the same digest
+    is the same response, with nothing to transform again (SHA-256: a changed page never
+    passes for the old one by accident)."""
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
+
+
 def _seconds(value: str | None) -> float | None:
     if value is None:
         return None
@@ -84,7 +99,12 @@ class CachePolicy:
     private: bool
     #: The request carried credentials (``Authorization``).
     authenticated: bool
+    #: The :func:`body_digest` of the body, kept when the response has no validator (no
+    #: ``ETag``, no ``Last-Modified``): a later 200 with the same digest is not modified.
+    digest: str | None = None
 
+    #: Records written before :attr:`digest` was kept (one value fewer) read with none: a
+    #: page stored then is parsed once more, not every cached response fetched again.
     RECORD_VERSION = 1
 
     @classmethod
@@ -96,8 +116,10 @@ class CachePolicy:
         request_time: float,
         response_time: float,
         authenticated: bool = False,
+        digest: str | None = None,
     ) -> CachePolicy:
-        """Read the policy of a response; ``headers`` has lower-case names."""
+        """Read the policy of a response; ``headers`` has lower-case names. ``digest``: its
+        body's (see :attr:`digest`)."""
         cc = parse_cache_control(headers.get("cache-control"))
         pragma_no_cache = "cache-control" not in headers and "no-cache" in headers.get(
             "pragma", "").lower()
@@ -122,6 +144,7 @@ class CachePolicy:
             immutable="immutable" in cc,
             private="private" in cc,
             authenticated=authenticated,
+            digest=digest,
         )
 
     # --------------------------------------------------------------------------- decisions
@@ -180,13 +203,30 @@ class CachePolicy:
             headers["If-Modified-Since"] = self.last_modified
         return headers
 
+    def can_revalidate(self) -> bool:
+        """Whether asking the server can tell that the stored response is still current: by
+        a conditional request (validators), or by the body's digest (the same bytes again)."""
+        return bool(self.etag or self.last_modified or self.digest)
+
+    def adds_nothing_to(self, stored: CachePolicy) -> bool:
+        """Whether this policy, which a revalidation of the response stored with ``stored``
+        gave, tells a later command nothing ``stored`` does not: neither is fresh now nor
+        this one ever, and the validators and digest are the same (the response is asked for
+        again all the same, in the same way) — so it needs not be written."""
+        now = self.response_time
+        return (not self.is_fresh(now) and not stored.is_fresh(now)
+                and self.etag == stored.etag and self.last_modified == stored.last_modified
+                and self.digest == stored.digest)
+
     def revalidated(self, status: int, headers: Mapping[str, str], *, request_time: float,
                     response_time: float) -> CachePolicy:
-        """The policy after a 304: the new response's headers update the stored ones
-        (RFC 9111 §4.3.4); validators the 304 omits are kept."""
+        """The policy after a 304, or a 200 whose body has the stored :attr:`digest`: the new
+        response's headers update the stored ones (RFC 9111 §4.3.4); validators the new
+        response omits, and the digest, are kept."""
         fresh = CachePolicy.from_response(self.status, headers, request_time=request_time,
                                           response_time=response_time,
-                                          authenticated=self.authenticated)
+                                          authenticated=self.authenticated,
+                                          digest=self.digest)
         keep_validators = {
             "etag": fresh.etag or self.etag,
             "last_modified": fresh.last_modified or self.last_modified,
@@ -202,7 +242,8 @@ class CachePolicy:
         return (self.status, self.request_time, self.response_time, self.date, self.age,
                 self.max_age, self.expires, self.expires_invalid, self.last_modified,
                 self.last_modified_time, self.etag, self.no_cache, self.no_store,
-                self.must_revalidate, self.immutable, self.private, self.authenticated)
+                self.must_revalidate, self.immutable, self.private, self.authenticated,
+                self.digest)
 
     @classmethod
     def from_record(cls, data: tuple[object, ...]) -> CachePolicy:

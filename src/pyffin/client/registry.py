@@ -403,7 +403,9 @@ class RegistryClient:
                      known_stale: bool = False) -> Callable[[], bool] | None:
         """When the only thing wrong with ``dependencies`` (of a record derived from
         ``name``'s pages) is that some index pages need revalidating: what asks the indexes
-        (conditional requests; no page is decoded) and says whether the record holds, to run
+        (conditional requests, or plain ones for a page that came without validators, whose
+        bytes are then compared by digest; no page is decoded unless it changed) and says
+        whether the record holds, to run
         in the I/O pool. ``None`` when something changed, or cannot be revalidated so.
         ``known_stale``: the caller just found every one of ``dependencies`` stale (not checked
         again)."""
@@ -425,8 +427,8 @@ class RegistryClient:
             if state != "stale" or page is None or policy is None or dependency[1] is None:
                 return None
             current = CachePolicy.from_record(tuple(policy))
-            if not current.revalidation_headers():
-                return None  # no validator to ask with: the page must be fetched again
+            if not current.can_revalidate():
+                return None  # neither validators nor a digest: the page must be read again
             stale.append((page, tuple(dependency[1]), current))
 
         def revalidate() -> bool:

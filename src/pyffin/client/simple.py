@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin
 
@@ -23,6 +24,7 @@ from pyffin.models.files import (
     entry_row,
     join_url,
     listed_file,
+    listed_files,
     listed_row,
 )
 from pyffin.models.files import upload_time as _upload_time  # noqa: F401 (tests use it)
@@ -56,7 +58,7 @@ class FilenameParts:
     every page and file. Parsing is packaging's own (:func:`parse_wheel_filename` on a
     filename whose other parts are valid, :class:`Version`), so the rules stay its rules."""
 
-    __slots__ = ("builds", "names", "sdist_names", "tags", "versions")
+    __slots__ = ("builds", "names", "parsed", "sdist_names", "tags", "versions")
 
     def __init__(self) -> None:
         #: Part -> its value as a page row keeps it; ``None``: not valid.
@@ -65,6 +67,8 @@ class FilenameParts:
         self.builds: dict[str, str | None] = {}
         self.tags: dict[str, tuple[str, ...] | None] = {}
         self.sdist_names: dict[str, str] = {}
+        #: A version's normalized string -> its ``Version`` (see :attr:`SimplePage.parsed`).
+        self.parsed: dict[str, Version] = {}
 
     def name(self, part: str) -> str | None:
         found = self.names.get(part, _UNSEEN)
@@ -79,9 +83,12 @@ class FilenameParts:
             from packaging.version import InvalidVersion, Version
 
             try:
-                found = str(Version(part))
+                version = Version(part)
             except InvalidVersion:
                 found = None
+            else:
+                found = str(version)
+                self.parsed.setdefault(found, version)
             self.versions[part] = found
         return found  # type: ignore[no-any-return]
 
@@ -239,7 +246,7 @@ class PageBuilder:
         return version
 
     def page(self) -> SimplePage:
-        return SimplePage(self.name, self.versions)
+        return SimplePage(self.name, self.versions, self.parts.parsed)
 
 
 def parse_page(name: str, url: str, content: bytes, content_type: str | None,
@@ -458,6 +465,8 @@ def _json_files(url: str, content: bytes, builder: PageBuilder | None = None,
     relative_base = url if url.startswith(_WEB) and "@" not in url else None
     files = data["files"]
     if builder is not None:
+        if _add_listed_page(files, builder, relative_base):
+            return
         files = _listed_wheels(files, builder, relative_base)
     for entry in files:
         href = entry.get("url") if isinstance(entry, dict) else None
@@ -545,3 +554,104 @@ def _listed_wheels(files: list[Any], builder: PageBuilder, relative_base: str | 
             rows = versions[key] = ([], [])
         rows[0].append((listed_file(entry), tags, build, base))
     return rest
+
+
+_filenames = itemgetter(0)
+_hrefs = itemgetter(1)
+
+
+def _add_listed_page(files: list[Any], builder: PageBuilder, relative_base: str | None,
+                     ) -> bool:
+    """Add every file of a PEP 691 ``files`` list to ``builder`` kept as listed, when the
+    whole page allows it (nearly every page of real indexes): every entry a table with the
+    keys :func:`listed_files` asks for, a filename, and an HTTP(S) URL without fragment or
+    credentials, all absolute or all relative to the page's web URL. Those checks are made
+    once on the page's columns, in C; the loop per file is only
+    :meth:`PageBuilder._add_wheel`'s split of the filename, each distinct part parsed once,
+    and anything odd goes to :meth:`PageBuilder.add_row` in its turn (page order is kept).
+    ``False``: nothing was added, :func:`_listed_wheels` goes file by file."""
+    listed = listed_files(files)
+    if listed is None:
+        return False
+    try:
+        filenames = list(map(_filenames, listed))
+        if not all(filenames):
+            return False
+        "".join(filenames)  # a TypeError if one is not a string
+        hrefs = list(map(_hrefs, listed))
+        joined = "\n".join(hrefs)
+    except TypeError:
+        return False
+    if "#" in joined or "@" in joined or joined.count("\n") != len(hrefs) - 1:
+        return False  # a fragment, credentials, or a newline (which the counts below miss)
+    web = (joined.startswith(_WEB) + joined.count("\nhttps://") + joined.count("\nhttp://"))
+    if web == len(hrefs):
+        base = None
+    elif web or relative_base is None or (
+            ":" in joined and any(":" in href.partition("/")[0] for href in hrefs)):
+        return False  # mixed, or relative to a page that is not a web page, or scheme-like
+    else:
+        base = relative_base
+    name = builder.name
+    versions = builder.versions
+    parts = builder.parts
+    tag_sets = parts.tags
+    part_versions = parts.versions
+    sdist_names = parts.sdist_names
+    add_row = builder.add_row
+    #: A wheel filename's part before its tags -> ``(its version's wheels, build)`` when it
+    #: names a version of this project (else ``None``: :meth:`PageBuilder.add_row` says why
+    #: it is skipped).
+    heads: dict[str, tuple[list[Any], str] | None] = {}
+    for row, filename in zip(listed, filenames, strict=True):
+        if filename.endswith(".whl"):
+            end = len(filename) - 4
+            dashes = filename.count("-", 0, end)
+            if dashes == 4 or dashes == 5:
+                cut = filename.rfind("-", 0, filename.rfind("-", 0, filename.rfind("-", 0, end)))
+                head_part = filename[:cut]
+                head = heads.get(head_part, _UNSEEN)
+                if head is _UNSEEN:
+                    head = heads[head_part] = _listed_head(head_part, builder)
+                tag_part = filename[cut + 1:end]
+                tags = tag_sets.get(tag_part, _UNSEEN)
+                if tags is _UNSEEN:
+                    tags = parts.tag_set(tag_part)
+                if head is not None and tags is not None:
+                    head[0].append((row, tags, head[1], base))
+                    continue
+        elif filename.endswith((".tar.gz", ".zip")):
+            name_part, dash, version_part = filename[
+                :-7 if filename[-1] == "z" else -4].rpartition("-")
+            key = part_versions.get(version_part) if dash and name_part else None
+            if key is not None and sdist_names.get(name_part) == name:
+                rows = versions.get(key)
+                if rows is None:
+                    rows = versions[key] = ([], [])
+                rows[1].append((row, base))
+                continue
+        add_row(filename, row, True, base)
+    return True
+
+
+def _listed_head(head_part: str, builder: PageBuilder) -> tuple[list[Any], str] | None:
+    """For :func:`_add_listed_page`: the wheels of the version a wheel filename's part
+    before its tags names, and its build tag; ``None`` when it is not valid or not of this
+    project (:meth:`PageBuilder.add_row` then says why the file is skipped)."""
+    parts = builder.parts
+    pieces = head_part.split("-")
+    name = parts.names.get(pieces[0], _UNSEEN)
+    if name is _UNSEEN:
+        name = parts.name(pieces[0])
+    if name != builder.name:
+        return None
+    key = parts.versions.get(pieces[1], _UNSEEN)
+    if key is _UNSEEN:
+        key = parts.version(pieces[1])
+    build = parts.build(pieces[2]) if len(pieces) == 3 else ""
+    if key is None or build is None:
+        return None
+    rows = builder.versions.get(key)
+    if rows is None:
+        rows = builder.versions[key] = ([], [])
+    return rows[0], build

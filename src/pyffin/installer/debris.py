@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin import log
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pyffin.interpreter.scheme import Scheme
 
 _DEBRIS_PATTERN = r"^\..+\.dist-info\.tmp-[0-9a-f]{12}$|\.pyffin-(?:tmp|old)-[0-9a-f]{12}$"
@@ -68,6 +68,8 @@ def sweep(scheme: Scheme) -> list[str]:
 
 def remove(paths: Iterable[str]) -> list[str]:
     """Remove ``paths`` (debris found earlier; the caller holds the environment's lock)."""
+    from pathlib import Path
+
     from pyffin.fs import remove as remove_tree
 
     removed: list[str] = []

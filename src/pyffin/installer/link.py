@@ -18,15 +18,12 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pyffin import log
 from pyffin.errors import NotSupportedError
 from pyffin.installer import debris, scripts
 from pyffin.installer.errors import DamagedArchiveError, InstallError
-from pyffin.installer.installed import InstalledDistribution
 from pyffin.models.names import is_valid_name
 from pyffin.models.wheel import (
     DATA_KEYS,
@@ -41,6 +38,10 @@ from pyffin.models.wheel import (
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+
+    from pyffin.installer.installed import InstalledDistribution
     from pyffin.interpreter.scheme import Scheme
 
 LinkMode = Literal["hardlink", "copy", "clone", "symlink"]
@@ -94,7 +95,7 @@ def install_wheel(
         installer=installer, requested=requested, direct_url=direct_url, replaced=replaced)
 
 
-def prepare_wheel(archive: Path, scheme: Scheme, *, python: str,
+def prepare_wheel(archive: str | os.PathLike[str], scheme: Scheme, *, python: str,
                   link_mode: LinkMode = "hardlink") -> PreparedWheel:
     """Read the unzipped wheel ``archive`` and check everything about it that can be refused
     (its metadata, entry points, ``.data`` directories, scripts that would replace the
@@ -131,9 +132,23 @@ class PreparedWheel:
                 direct_url: Mapping[str, object] | None = None,
                 replaced: list[ReplacedFiles] | None = None) -> InstalledDistribution:
         """Link the wheel into the environment; see :func:`install_wheel`."""
+        from pathlib import Path
+
+        from pyffin.installer.installed import InstalledDistribution
+
+        install = self._install
+        final = self.link(installer=installer, requested=requested, direct_url=direct_url,
+                          replaced=replaced)
+        return InstalledDistribution(install.name, install.version, Path(final), "dist-info")
+
+    def link(self, *, installer: str = "pyffin", requested: bool = False,
+             direct_url: Mapping[str, object] | None = None,
+             replaced: list[ReplacedFiles] | None = None) -> str:
+        """:meth:`install`, returning the path of the dist-info directory (nothing of
+        :mod:`pathlib` or :mod:`pyffin.installer.installed`: for the install replay)."""
         install = self._install
         try:
-            dist = install.run(installer, requested, direct_url)
+            final = install.run(installer, requested, direct_url)
         except OSError as e:
             raise InstallError(f"cannot install {install.label}: {e}") from e
         if install.linker.replaced:
@@ -143,7 +158,7 @@ class PreparedWheel:
                 warn_replaced(install.scheme, [found])
             else:
                 replaced.append(found)
-        return dist
+        return final
 
 
 @record
@@ -160,6 +175,8 @@ class ReplacedFiles:
 
 def warn_replaced(scheme: Scheme, replaced: list[ReplacedFiles]) -> None:
     """Say which files of which other distributions each install replaced."""
+    if not replaced:
+        return
     from pyffin.installer.installed import owners
 
     for install in replaced:
@@ -179,7 +196,8 @@ def warn_replaced(scheme: Scheme, replaced: list[ReplacedFiles]) -> None:
 class _Install:
     """The state of one install: where things go, what was written, what RECORD will say."""
 
-    def __init__(self, archive: Path, scheme: Scheme, python: str, link_mode: LinkMode) -> None:
+    def __init__(self, archive: str | os.PathLike[str], scheme: Scheme, python: str,
+                 link_mode: LinkMode) -> None:
         self.archive = os.path.abspath(archive)
         self.scheme = scheme
         self.python = python
@@ -298,7 +316,7 @@ class _Install:
                 "refusing to install it")
 
     def run(self, installer: str, requested: bool,
-            direct_url: Mapping[str, object] | None) -> InstalledDistribution:
+            direct_url: Mapping[str, object] | None) -> str:
         self.link_payload(*self.payload)
         for key in self.data_keys:
             self.install_data(self.data_name, key)
@@ -413,7 +431,8 @@ class _Install:
             self.install_scripts(src, os.fspath(self.scheme.scripts), archive_rel)
             return
         target = os.fspath(
-            self.scheme.headers / self.name if key == "headers" else getattr(self.scheme, key))
+            os.path.join(self.scheme.headers, self.name) if key == "headers"
+            else getattr(self.scheme, key))
         self.link_tree(src, target, archive_rel, self.record_dir(target))
 
     def install_scripts(self, src_dir: str, dst_dir: str, archive_rel: str) -> None:
@@ -442,8 +461,9 @@ class _Install:
 
     # ---------------------------------------------------------------------------- dist-info
     def install_dist_info(self, installer: str, requested: bool,
-                          direct_url: Mapping[str, object] | None) -> InstalledDistribution:
-        """Assemble the dist-info under a temporary name, write RECORD, rename it into place."""
+                          direct_url: Mapping[str, object] | None) -> str:
+        """Assemble the dist-info under a temporary name, write RECORD, rename it into place;
+        its path."""
         final = os.path.join(self.root, self.dist_info)
         temp = os.path.join(self.root, f".{self.dist_info}.tmp-{debris.token()}")
         src_dir = os.path.join(self.archive, self.dist_info)
@@ -454,7 +474,7 @@ class _Install:
         except BaseException:
             _remove_tree(temp)
             raise
-        return InstalledDistribution(self.name, self.version, Path(final), "dist-info")
+        return final
 
     def link_dist_info(self, src_dir: str, dst_dir: str, rel: str) -> None:
         self.linker.ensure_dir(dst_dir)
@@ -702,6 +722,8 @@ def _rename_into_place(temp: str, final: str, label: str) -> None:
 
 def _remove_tree(path: str) -> None:
     if os.path.lexists(path):
+        from pathlib import Path
+
         from pyffin.fs import remove
 
         remove(Path(path))
@@ -749,8 +771,13 @@ def _find_dist_info(archive: str) -> str:
 def _hash_bytes(data: bytes) -> str:
     """The RECORD hash field of a file the install writes (small: no OpenSSL, see
     :func:`pyffin.cache.keys.sha256`)."""
-    from pyffin.cache.keys import sha256
-
+    try:  # as pyffin.cache.keys.sha256, whose package costs an install replay more
+        from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]  # <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # 3.12+
+        except ImportError:
+            from hashlib import sha256
     return "sha256=" + encode_digest(sha256(data).digest())
 
 

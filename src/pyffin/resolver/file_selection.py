@@ -322,6 +322,7 @@ class FileSelection:
         ranked_files: list[tuple[str, VersionFiles]] = []
         index_pages = 0
         for page in pages:
+            parsed = page.page.parsed
             if first_match:
                 # A version's index: the first index page offering it; find-links count as
                 # the first index (uv merges them into every index's versions).
@@ -355,11 +356,13 @@ class FileSelection:
                     self._note_dropped(name, version_str, wheel_rows, sdist_rows, wheels_ok,
                                        sdists_ok)
                     continue
-                try:
-                    version = Version(version_str)
-                except InvalidVersion:
-                    log.debug(f"Skipping {name} {version_str}: not a valid version")
-                    continue
+                version = parsed.get(version_str)
+                if version is None:
+                    try:
+                        version = Version(version_str)
+                    except InvalidVersion:
+                        log.debug(f"Skipping {name} {version_str}: not a valid version")
+                        continue
                 seen.add(version_str)
                 files = VersionFiles.of_ranked(page, ranked)
                 files.text = version_str

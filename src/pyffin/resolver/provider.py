@@ -266,7 +266,12 @@ class Provider(BaseProvider[str, Version]):
     def begin_decision_scan(self) -> Callable[[str], bool] | None:
         # A source fed by threads changes under us; answer each package once per scan.
         self._ready_this_scan.clear()
-        return None
+        # The probe: a package still waiting for its page or metadata keeps the key nab has
+        # until it is ready, instead of being prioritized again at every decision (a dozen
+        # waiting packages, a hundred and fifty decisions). Nothing else moves its key while
+        # nab leaves it alone: its range moving makes it "changed", a reordering by conflicts
+        # moves the priority epoch, and its place in the discovery order is fixed.
+        return self.is_ready
 
     def is_ready(self, package: str) -> bool:
         ready = self._ready_this_scan.get(package)

@@ -172,7 +172,7 @@ def run_solver(solver: Solver, provider: Provider,
 
     # The solver's objects (candidates, ranges, clauses) live until it is done: the cyclic
     # collector would only walk them over and over (a tenth of a warm resolution's time).
-    # Cycles made meanwhile are collected once it is over.
+    # Cycles made meanwhile are collected by a later full collection (see _collect_later).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -188,7 +188,22 @@ def run_solver(solver: Solver, provider: Provider,
         raise NoSolutionError(explanation, (*more_hints(), *hints), split=split) from None
     finally:
         if collecting:
+            _collect_later()
             gc.enable()
+
+
+def _collect_later() -> None:
+    """Hand what was allocated while the collector was off (in every thread: a cold
+    resolution's pages, rows and metadata, hundreds of thousands of objects, nearly all alive)
+    to the oldest generation without walking it: the first young collection after
+    ``gc.enable()`` would otherwise walk all of it at once (a tenth of a cold compile's CPU, on
+    its critical path). Garbage among it goes at the next full collection. Not done when the
+    process froze objects of its own (``gc.freeze``): unfreezing them is not ours to do."""
+    import gc
+
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:

@@ -225,7 +225,8 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
 def _conclude(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
               result: InstallResult, transcript: list[str]) -> int:
     """Report, finish, and remember a no-op so that the same command next time is answered
-    at once (:mod:`pyffin.cli.noop`)."""
+    at once (:mod:`pyffin.cli.noop`), or an install into a fresh environment so that the same
+    command into the next one is done at once (:mod:`pyffin.cli.install_replay`)."""
     shown = list(transcript)  # the messages before the summary
     ctx.console.transcript = None
     report(ctx, result)
@@ -234,6 +235,11 @@ def _conclude(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
         from pyffin.cli import noop
 
         noop.remember(words, args, ctx, result, shown, warned=ctx.console.warnings > 0)
+    elif code == 0 and result.fresh is not None:
+        from pyffin.cli import install_replay
+
+        install_replay.remember(words, args, ctx, result, shown,
+                                warned=ctx.console.warnings > 0)
     return code
 
 
