@@ -175,6 +175,76 @@ def test_a_source_distribution_is_built_and_installed_as_the_built_wheel(
         ("bar", "1.0")]
 
 
+def test_the_wheels_of_pinned_requirements_are_fetched_while_the_resolution_goes_on(
+        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
+    (tmp_path / "constraints.txt").write_text("lib==1.5\n")
+    spec = read_requirements(requirements=["app==1.0", "other"],
+                             constraints=[tmp_path / "constraints.txt"])
+    index_server.add_wheel(WheelSpec("other", "1.0"))
+    early = operations.early_fetch(session, spec, {})
+    assert early is not None and early.names == {"app", "lib"}
+    resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=None,
+                                    on_decided=early).resolution
+    # Started when the solver decided them, before the resolution was done; not what no
+    # requirement pins to one version (its version could still change by backtracking).
+    started = {name for name in ("app", "lib", "other")
+               if early.wheels.started(resolution[name].dist.page, resolution[name].dist.file)}
+    assert started == {"app", "lib"} and early.started == 2
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution), [])
+    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                          sources=None, wheels=early.wheels) == 3
+    for wheel in ("app-1.0", "lib-1.5", "other-1.0"):  # each downloaded once
+        assert index_server.count(f"/files/{wheel}-py3-none-any.whl") == 1
+    # Only the pinned version: not the newest that app's requirement lib>=1 accepts.
+    assert index_server.count("/files/lib-2.0-py3-none-any.whl") == 0
+    assert sorted((d.normalized_name, d.version) for d in scan([env.site_packages])) == [
+        ("app", "1.0"), ("lib", "1.5"), ("other", "1.0")]
+
+
+def test_no_wheel_is_fetched_early_without_pins_or_for_what_is_installed(
+        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
+    assert operations.early_fetch(session, read_requirements(requirements=["app"]), {}) is None
+    # An override decides the version: a requirement's pin of the same name does not.
+    (tmp_path / "overrides.txt").write_text("lib>=1\n")
+    spec = read_requirements(requirements=["app==1.0", "lib==2.0"],
+                             overrides=[tmp_path / "overrides.txt"])
+    early = operations.early_fetch(session, spec, {})
+    assert early is not None and early.names == {"app"}
+    # A version installed already is kept by the install: it is not fetched.
+    spec = read_requirements(requirements=["app==1.0", "lib==2.0"])
+    early = operations.early_fetch(session, spec, {"lib": Version("2.0")})
+    assert early is not None
+    operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=None,
+                       on_decided=early)
+    assert early.started == 1  # app's: lib's is never asked for
+    assert index_server.count("/files/lib-2.0-py3-none-any.whl") == 0
+
+
+def test_a_pinned_sdist_is_built_once_for_its_metadata_and_its_install(
+        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
+    index_server.add_sdist(SdistSpec("bar", "1.0", dynamic=["Requires-Dist"],
+                                      static_pyproject=False))
+    builder = FakeBuilder()
+    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
+                                  builder=lambda: builder, git=no_git)
+    spec = read_requirements(requirements=["bar==1.0"])
+    early = operations.early_fetch(session, spec, {})
+    assert early is not None
+    sources.wheel_for_metadata = early.names  # as an install sets it
+    resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=sources,
+                                    on_decided=early).resolution
+    assert (builder.metadata, builder.wheels) == (0, 1)
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution), [])
+    # Built during the resolution, by this install: counted as prepared, not built again.
+    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                          sources=sources, wheels=early.wheels) == 1
+    assert (builder.metadata, builder.wheels) == (0, 1)
+    assert [(d.normalized_name, d.version) for d in scan([env.site_packages])] == [
+        ("bar", "1.0")]
+
+
 def test_a_resolution_without_distributions_cannot_be_installed() -> None:
     from pyffin.resolver import Resolution, ResolvedPackage
 

@@ -195,10 +195,22 @@ def test_a_target_directory_is_installed_into_read_and_emptied(index: IndexServe
 
 
 def test_a_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
-    result = pyffin.install(["app"], python=str(venv), index_url=index.index_url,
-                            dry_run=True)
+    result = pyffin.install(["app==1.0", "lib==1.5"], python=str(venv),
+                            index_url=index.index_url, dry_run=True)
     assert result.installed == [("app", "1.0"), ("lib", "1.5")] and result.dry_run
     assert pyffin.inspect(python=str(venv)).packages == ()
+    # Pinned requirements: nothing is fetched while resolving for a dry run either.
+    assert not [r.path for r in index.request_log if r.path.endswith(".whl")]
+
+
+def test_each_wheel_of_a_pinned_install_is_downloaded_once(index: IndexServer,
+                                                            venv: Path) -> None:
+    # Fetched during the resolution, and found in flight or done by the install.
+    result = pyffin.install(["app==1.0", "lib==1.5"], python=str(venv),
+                            index_url=index.index_url)
+    assert result.installed == [("app", "1.0"), ("lib", "1.5")] and result.prepared == 2
+    assert sorted(r.path for r in index.request_log if r.path.endswith(".whl")) == [
+        "/files/app-1.0-py3-none-any.whl", "/files/lib-1.5-py3-none-any.whl"]
 
 
 # --------------------------------------------------------------------------- options

@@ -60,5 +60,9 @@ def test_a_cold_install_downloads_each_file_once_and_writes_each_unzipped_file_o
                      for info in zipfile.ZipFile(wheel).infolist() if not info.is_dir())
     assert unzipped == members
     assert not [p for p in in_cache if p.parts[0] == ".tmp" and p.parts[2] != "unzipped"]
-    pointers = [p for p in in_cache if ".archive.tmp-" in p.name]
+    # (Counted by name: an attempt that found the project's directory not made yet, when a
+    # wheel fetched during the resolution comes before its metadata, opens a second
+    # temporary file; a second pointer would need a second unzip, refused above.)
+    pointers = {p.name.partition(".archive.tmp-")[0] for p in in_cache
+                if ".archive.tmp-" in p.name}
     assert len(pointers) == len(wheels)

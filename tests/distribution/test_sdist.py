@@ -179,6 +179,24 @@ def test_static_metadata_needs_no_build_and_dynamic_metadata_is_built_once(
     assert builder.metadata == 1
 
 
+def test_the_metadata_of_a_project_to_install_comes_from_its_wheel_built_once(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                      static_pyproject=False))
+    builder = FakeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    sources.wheel_for_metadata = {"baz"}
+    page, file = sdist_of(sources, "baz")
+    assert not sources.built_registry_wheel(page, file)
+    metadata = sources.registry_metadata(page, file)
+    # One build of the wheel, no prepare_metadata hook: the install then finds the wheel.
+    assert (builder.metadata, builder.wheels) == (0, 1) and metadata.name == "baz"
+    assert sources.built_registry_wheel(page, file)
+    wheel = sources.registry_wheel(page, file)
+    assert builder.wheels == 1 and wheel.name == "baz-1.0-py3-none-any.whl"
+    assert sources.cached_registry_metadata(page, file) == metadata
+
+
 # ------------------------------------------------------------------------------ freshness
 def test_a_fresh_url_sdist_is_not_even_asked_for_again(cache: Cache,
                                                       index_server: IndexServer) -> None:

@@ -544,6 +544,7 @@ class _Operation:
                                       upgrade=upgrade, upgrade_packages=upgrade_packages,
                                       cutoffs=cutoffs)
         found = None if kept is None else kept.get()
+        early = None
         if found is not None:
             # Kept only after a resolution of the same inputs, hash-checking mode's included,
             # passed every check.
@@ -556,11 +557,17 @@ class _Operation:
                 entries = name_entries(entries, builds())
             source: IndexSource | None = None
         else:
+            if not (hash_mode or self.change.dry_run):
+                reinstall = self.change.reinstall or self.change.reinstall_packages
+                early = operations.early_fetch(self.session, spec,
+                                               {} if reinstall else preferences, self.reporter)
+                if early is not None:  # their wheels are built to read their metadata
+                    builds().wheel_for_metadata = early.names
             resolved = operations.resolve(
                 self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
                 options=resolve_options, cutoffs=cutoffs, preferences=preferences,
                 upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
-                hash_mode=hash_mode)
+                hash_mode=hash_mode, on_decided=early)
             resolution, entries, source = resolved.resolution, resolved.entries, resolved.source
             if kept is not None:
                 kept.put(resolution, None)
@@ -604,7 +611,8 @@ class _Operation:
             sources=builds() if any(not w.source.is_wheel for w in plan.to_install) else None,
             link_mode=self.change.link_mode, target=self.target,
             hashes=operations.required_hashes(spec) if hash_mode else None,
-            reporter=self.reporter, timings=result.timings, archives=archives)
+            reporter=self.reporter, timings=result.timings, archives=archives,
+            wheels=None if early is None else early.wheels)
         if listings is not None and kept is not None and kept.kept is not None \
                 and not plan.to_remove:
             # Each stored response with the freshness a revalidation beside it gave it.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.api.target import Target
-    from pyffin.distribution.database import FetchReporter
+    from pyffin.distribution.database import EarlyFetch, FetchReporter, WheelDatabase
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.installer.link import LinkMode
@@ -114,6 +114,7 @@ def resolve(
     no_deps: bool = False,
     hash_mode: bool = False,
     report: bool = True,
+    on_decided: Callable[[str, Version, Distribution], None] | None = None,
 ) -> Resolved:
     """Resolve ``spec`` (requirements, constraints, overrides and the options of the files it
     was read from) for the target whose marker environment is ``markers`` and whose wheel tags
@@ -126,6 +127,7 @@ def resolve(
     ``upgrade_packages`` drops those of some names, and bounds given with them (``six<1.17``)
     constrain the upgrade. ``no_deps`` resolves the requirements alone. In ``hash_mode`` every
     package must be a requirement. ``report`` tells the session's reporter how it goes.
+    ``on_decided`` hears each version the solver decides on (see :func:`early_fetch`).
     """
     from pyffin.api.building import name_entries
     from pyffin.resolver import ResolverOptions
@@ -138,6 +140,7 @@ def resolve(
         session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
         no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
         editables=[e.url for e in entries if e.editable and e.url], report=report)
+    source.on_decided = on_decided
     upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
     resolver_options = ResolverOptions(
         resolution=options.resolution,
@@ -368,6 +371,36 @@ def required_hashes(spec: RequirementsSpec) -> dict[str, tuple[str, ...]]:
 
 
 # ----------------------------------------------------------------------------- installing
+def early_fetch(session: Session, spec: RequirementsSpec, installed: Mapping[str, Version],
+                reporter: FetchReporter | None = None) -> EarlyFetch | None:
+    """What starts fetching, during an install's resolution, the wheels of the projects its
+    requirements and constraints pin with ``==`` (``None``: none are), but not the versions
+    ``installed`` (what the install keeps: pass nothing to reinstall); pass it to
+    :func:`resolve` and its :attr:`~EarlyFetch.wheels` to :func:`prepare_and_install`. Not
+    in hash-checking mode, where every download is checked against the required hashes."""
+    from packaging.version import InvalidVersion, Version
+
+    from pyffin.distribution.database import EarlyFetch, WheelDatabase
+    from pyffin.installer.satisfies import exact_pin
+
+    overridden = {entry.name for entry in spec.overrides}
+    entries = [entry for entry in (*spec.requirements, *spec.constraints)
+               if entry.name not in overridden]
+    pins: dict[str, set[Version]] = {}
+    for entry in (*entries, *spec.overrides):
+        pin = exact_pin(entry)
+        if entry.name is None or pin is None:
+            continue
+        try:
+            pins.setdefault(entry.name, set()).add(Version(pin))
+        except InvalidVersion:  # the resolver says what is wrong with it
+            continue
+    if not pins:
+        return None
+    return EarlyFetch(WheelDatabase(session.cache, session.registry, reporter,
+                                    pool=session.pool), pins, installed)
+
+
 def wanted(resolution: Resolution, *, requested: Collection[str] = ()) -> list[Wanted]:
     """What an environment must contain after installing ``resolution``: each package with the
     distribution it was resolved to and its PEP 610 record; those in ``requested`` get
@@ -399,6 +432,7 @@ def prepare_and_install(
     timings: dict[str, float] | None = None,
     target: Target | None = None,
     archives: dict[str, Path] | None = None,
+    wheels: WheelDatabase | None = None,
 ) -> int:
     """Carry out ``plan`` in the environment of ``scheme``: fetch or build every wheel to
     install that the cache lacks (in the session's I/O pool, largest first), check every
@@ -409,7 +443,8 @@ def prepare_and_install(
     hashes by name (hash-checking mode). ``reporter`` hears how downloads progress, the
     session's reporter each removal and install; ``timings`` receives the seconds spent
     preparing, uninstalling and installing; ``archives`` (when given) the unzipped wheel
-    installed for each name. Returns how many wheels were fetched or built.
+    installed for each name. ``wheels`` holds the fetches started during the resolution
+    (see :func:`early_fetch`). Returns how many wheels were fetched or built.
     """
     from pyffin.distribution.database import DistributionDatabase, WheelDatabase
     from pyffin.futures import run_in_threads
@@ -420,14 +455,17 @@ def prepare_and_install(
     hashes = hashes or {}
     timings = timings if timings is not None else {}
     archives = archives if archives is not None else {}
-    database = DistributionDatabase(
-        WheelDatabase(session.cache, session.registry, reporter, pool=session.pool), sources)
+    if wheels is None:
+        wheels = WheelDatabase(session.cache, session.registry, reporter, pool=session.pool)
+    database = DistributionDatabase(wheels, sources)
     started = time.perf_counter()
     pending = []
     # Largest downloads first; builds start alongside them, not after.
     for item in sorted(plan.to_install, key=lambda w: -w.source.size):
         required = hashes.get(item.name, ())
-        cached = database.cached(item.source, item.name)
+        # A wheel fetched during the resolution counts as fetched by this install.
+        cached = (None if database.started(item.source)
+                  else database.cached(item.source, item.name))
         if cached is not None and not required:
             archives[item.name] = cached
         else:

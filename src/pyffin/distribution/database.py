@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -117,6 +117,11 @@ class WheelDatabase:
         """The unzipped wheel if the cache has it, its files unchecked: the install that
         asks lists them (see :meth:`pyffin.cache.Cache.archive`)."""
         return self.cache.archive(self.pointer(page, file), check=False)
+
+    def started(self, page: ProjectPage, file: IndexFile) -> bool:
+        """Whether this process started fetching ``file`` (it may be done)."""
+        with self._lock:
+            return os.fspath(self.pointer(page, file).path) in self._inflight
 
     # ------------------------------------------------------------------------------ fetch
     def fetch(self, page: ProjectPage, file: IndexFile, *, required_hashes: Sequence[str] = (),
@@ -281,6 +286,49 @@ class WheelDatabase:
         finally:
             if self.reporter:
                 self.reporter.on_fetch_done(file.filename)
+
+
+class EarlyFetch:
+    """Fetch the wheels of pinned versions while a resolution goes on (an install of pinned
+    requirements: its downloads and unzips overlap the rest of the resolution instead of
+    waiting for it). Told of a version the solver decides on, or that it will most likely
+    choose once the project's page arrived, it fetches only a version of ``pins`` (each
+    project the requirements pin with ``==``, and the versions they pin it to): a version so
+    pinned cannot be given up for another, so nothing fetched is wasted unless the resolution
+    fails. A version ``installed`` gives (the install keeps it) is not fetched. An install
+    then finds each wheel in flight or done in :attr:`wheels` (fetched once per process, see
+    :meth:`WheelDatabase.submit`).
+
+    Index wheels only: sources are built once the resolution is done, as before."""
+
+    def __init__(self, wheels: WheelDatabase, pins: Mapping[str, Collection[object]],
+                 installed: Mapping[str, object]) -> None:
+        self.wheels = wheels
+        self.pins = pins
+        self.installed = installed
+        self._lock = threading.Lock()
+        self._started: set[str] = set()
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The projects pinned."""
+        return frozenset(self.pins)
+
+    @property
+    def started(self) -> int:
+        """How many wheels were fetched early."""
+        return len(self._started)
+
+    def __call__(self, name: str, version: object, dist: Distribution) -> None:
+        if (version not in self.pins.get(name, ()) or not dist.is_wheel
+                or dist.direct is not None or dist.page is None or dist.file is None
+                or self.installed.get(name) == version):
+            return
+        with self._lock:
+            if name in self._started:
+                return
+            self._started.add(name)
+        self.wheels.submit(dist.page, dist.file)
 
 
 class _MemoryBudget:
@@ -479,6 +527,17 @@ class DistributionDatabase:
         from pyffin.models.dist import BuiltWheel
 
         return self.wheels.built(BuiltWheel(name, wheel))  # as _build: unzipped once
+
+    def started(self, dist: Distribution) -> bool:
+        """Whether this process started fetching the index wheel ``dist`` (see
+        :class:`EarlyFetch`), or built the wheel of the index sdist ``dist`` during the
+        resolution: it counts as prepared by this install, not found in the cache."""
+        if dist.page is None or dist.file is None or dist.direct is not None:
+            return False
+        if dist.is_wheel:
+            return self.wheels.started(dist.page, dist.file)
+        return self.sources is not None and self.sources.built_registry_wheel(dist.page,
+                                                                               dist.file)
 
     def submit(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()
                ) -> Future[Path]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -174,6 +174,10 @@ class SourceDistributions:
         #: Packages built with options of their own; ``None``: every package uses the
         #: defaults above.
         self.package_builds: PackageBuilds | None = None
+        #: Projects whose wheel the caller installs whatever the resolution (an install's
+        #: ``==`` pins): their metadata comes from building that wheel, one run of the
+        #: backend, instead of ``prepare_metadata_for_build_wheel`` and a build later.
+        self.wheel_for_metadata: Collection[str] = ()
 
     # ------------------------------------------------------------------------- public
     def registry_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
@@ -198,6 +202,15 @@ class SourceDistributions:
         except LookupError:
             return None
         return self._compatible_wheel(source)
+
+    def built_registry_wheel(self, page: ProjectPage, file: IndexFile) -> bool:
+        """Whether this instance built the wheel of an index sdist (to read its metadata,
+        see :attr:`wheel_for_metadata`)."""
+        try:
+            source = self._registry_source(page, file, download=False)
+        except LookupError:
+            return False
+        return (os.fspath(source.built.path), "wheel") in self._rebuilt
 
     def registry_wheel(self, page: ProjectPage, file: IndexFile) -> Path:
         source = self._registry_source(page, file)
@@ -379,7 +392,13 @@ class SourceDistributions:
                 from pyffin.build import static_metadata
 
                 metadata = None if editable else static_metadata(tree)
-                if metadata is None:
+                if metadata is None and not editable and name in self.wheel_for_metadata:
+                    with self._reporting(source):
+                        wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
+                    metadata = _wheel_metadata(wheel)
+                    _check_name(metadata, name, source.origin)
+                    self._keep_wheel(source, wheel, metadata)
+                elif metadata is None:
                     with self._reporting(source):
                         built = self._builder_of(source).build_metadata(
                             tree, tmp / "metadata", editable=editable)

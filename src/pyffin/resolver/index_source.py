@@ -13,7 +13,7 @@ references, reports progress and tells the solver what is ready.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pyffin.client import registry as registry_module
@@ -98,6 +98,10 @@ class IndexSource:
         self._pages: dict[str, Future[list[ProjectPage]]] = {}
         #: Summaries of stale pages being revalidated, by name.
         self._revalidating: dict[str, tuple[Future[bool], StaleSummary]] = {}
+        #: Told each version the solver decides on, and the version it most likely will of
+        #: each project whose page arrives, with its best file (an install starts
+        #: downloading the wheel of a pinned version then, while the resolution goes on).
+        self.on_decided: Callable[[str, Version, Distribution], None] | None = None
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -149,6 +153,8 @@ class IndexSource:
         if self.reporter is not None and name not in self._reported:
             self._reported.add(name)
             self.reporter.on_resolve_progress(len(self._reported))
+        if self.on_decided is not None and name not in self.pinned:
+            self.on_decided(name, version, self.files(name, version).best)
         metadata = self.metadata_futures.get(name, version, lambda: self.files(name, version))
         if self.no_deps:
             from pyffin.records import replace
@@ -180,6 +186,8 @@ class IndexSource:
                 # Only a wheel's metadata (a stand-in's too): sdists are for the solver's thread.
                 if files.best.is_wheel or self.selection.stand_in(files) is not None:
                     self.metadata_futures.prefetch(name, version, files)
+                if self.on_decided is not None:
+                    self.on_decided(name, version, files.best)
                 break
         if self.summaries is not None and self._note_summary(name, full):
             # Written here, in this pool thread, while the solver's thread waits for pages
