@@ -84,8 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
-    command, parser, bound = command_parser(words)
-    args = parser.parse_args(rest)
+    from pyffin.cli import parsed
+
+    found = parsed.load(words, rest)
+    if found is not None:
+        command, args, bound = found
+    else:
+        command, parser, bound = command_parser(words)
+        args = parser.parse_args(rest)
+        parsed.remember(words, rest, args, bound)
     args.argv = rest  # the command's own arguments, e.g. for the header of compiled output
     args.full_argv = args_list
     args.started_ns = started_ns
