@@ -17,7 +17,6 @@ exit inside argparse, before anything is kept).
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
 
 from pyffin.cli import registry
 from pyffin.cli import replay as records
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from pyffin.cli.command import Command
     from pyffin.cli.config import Bound
 
-#: The commands whose parse is kept: the ones run again and again with the same line.
-COMMANDS = (("pip", "compile"),)
-
 _DIRECTORY = "parsed"
 _MAGIC = b"PYFFIN-ARGS 1 "
 #: The record format: changing it makes every record a miss.
@@ -43,27 +39,31 @@ _KIND = "parsed 1"
 _SIZE = 4
 
 
-class Namespace(SimpleNamespace):
-    """What ``argparse.Namespace`` offers a command (attributes, ``vars``, ``in``), without
-    importing argparse."""
+class Namespace:
+    """What ``argparse.Namespace`` offers a command (attributes, ``vars``, ``in``, ``==``),
+    without importing argparse (nor :mod:`types`)."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
 
     def __contains__(self, key: str) -> bool:
         return key in self.__dict__
 
+    def __eq__(self, other: object) -> bool:
+        return vars(self) == vars(other) if hasattr(other, "__dict__") else NotImplemented
 
-def command(words: tuple[str, ...]) -> Command:
-    """The command ``words`` names, its module imported now."""
-    module_name, _, attribute = registry.COMMANDS[words].target.partition(":")
-    __import__(module_name)  # not importlib.import_module: importing importlib costs more
-    found: Command = getattr(sys.modules[module_name], attribute)
-    return found
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+        return f"Namespace({values})"
 
 
 def load(words: tuple[str, ...], argv: Sequence[str]
          ) -> tuple[Command, argparse.Namespace, Bound] | None:
     """The command, the parsed ``argv`` and its bound options, as the parser would give them,
     or ``None`` when no record holds."""
-    if words not in COMMANDS or sys.platform == "win32":
+    if sys.platform == "win32":
         return None
     root = records.cache_root(argv)
     key = None if root is None else records.key(_KIND, words, argv)
@@ -75,7 +75,7 @@ def load(words: tuple[str, ...], argv: Sequence[str]
     _key, stamps, values, bound = record
     if not records.holds(stamps):  # type: ignore[arg-type]
         return None
-    found = command(words)
+    found = registry.command(words)
     from pyffin.cli.config import by_option
 
     settings = by_option()
@@ -92,7 +92,7 @@ def load(words: tuple[str, ...], argv: Sequence[str]
 def remember(words: tuple[str, ...], argv: Sequence[str], args: argparse.Namespace,
              bound: Bound) -> None:
     """Keep the parse of ``argv`` for :func:`load`, when it is plain data."""
-    if words not in COMMANDS or sys.platform == "win32":
+    if sys.platform == "win32":
         return
     values = list(vars(args).items())
     kept = [(dest, setting.option, default) for dest, (setting, default) in bound.items()]

@@ -115,9 +115,8 @@ def command_parser(words: tuple[str, ...]) -> tuple[Command, argparse.ArgumentPa
     """The command ``words`` names (its module imported now), its argument parser, and its
     options that have configuration twins."""
     from pyffin.cli.config import bind
-    from pyffin.cli.parsed import command as command_of
 
-    command = command_of(words)
+    command = registry.command(words)
     parser = _Parser(prog="pyffin " + " ".join(words), description=command.description,
                      formatter_class=_Formatter)
     command.configure(parser)
