@@ -73,7 +73,7 @@ def package_name(value: str) -> str:
     names = _names(value, binary=False)
     if len(names) != 1:
         raise _type_error(f"{value!r} is not a package name (give the option "
-                                         "once for each package)")
+                          "once for each package)")
     return names[0]
 
 
@@ -96,7 +96,7 @@ def _names(value: str, *, binary: bool) -> list[str]:
         names = parse_names(value, binary=binary)
     except ValueError as e:
         raise _type_error(str(e) if "," not in value else
-                                         f"invalid value {value!r}: {e}") from None
+                          f"invalid value {value!r}: {e}") from None
     if not names:
         raise _type_error("expected package names")
     return names
@@ -123,10 +123,10 @@ def requirement_spec(value: str) -> str:
     except InvalidRequirement as e:
         reason = str(e).splitlines()[0]  # the rest draws a caret under the text
         raise _type_error(f"{value!r} is not a package name or requirement: "
-                                         f"{reason}") from None
+                          f"{reason}") from None
     if requirement.url:
         raise _type_error(f"{value!r}: a URL cannot be upgraded, only a "
-                                         "package name with an optional version specifier")
+                          "package name with an optional version specifier")
     return value
 
 
@@ -139,7 +139,7 @@ def index_url(value: str) -> str:
 
         if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
             raise _type_error(f"invalid index name {name!r} in {value!r} "
-                                             "(letters, digits, '-', '_' and '.' only)")
+                              "(letters, digits, '-', '_' and '.' only)")
         value = url
     if not value:
         raise _type_error("expected an index URL or directory")
