@@ -1,13 +1,14 @@
 """A ``pip compile`` command line parsed before, read back without argparse.
 
 Importing argparse (with gettext and locale) and building the command's parser of a hundred
-options costs a compile that solves ~5 ms of CPU, a fifteenth of a small one, for an answer
-that depends only on the command line and the code of the parser. So after a successful parse,
-:func:`remember` keeps the parsed values and the options bound to configuration twins
-(:func:`pyffin.cli.config.bind`), in a record keyed like a replay's (:func:`pyffin.cli.replay.key`:
-pyffin's version, the interpreter, the command line, the working directory, the environment),
-with the stamp of every pyffin module loaded at that point (the parser's definitions, the
-``type=`` functions): :func:`load` answers from it while they are unchanged.
+options is ~6% of the instructions of a compile that solves a small set from the cache (~3% for
+a large one), for an answer that depends only on the command line and the parser's code. So
+after a successful parse, :func:`remember` keeps the parsed values and the options bound to
+configuration twins (:func:`pyffin.cli.config.bind`), in a record keyed like a replay's
+(:func:`pyffin.cli.replay.key`: pyffin's version, the interpreter, the command line, the working
+directory, the environment), with the stamp of every pyffin module loaded at that point (the
+parser's definitions, the ``type=`` functions): :func:`load` answers from it while they are
+unchanged.
 
 Kept only when every value is a plain ``None``, bool, int, float, str, or a list or tuple of
 them; never for ``--no-cache``; never for a parse that printed (``--help``) or failed (those
