@@ -585,6 +585,7 @@ def test_a_cold_compile_writes_one_record_per_page_metadata_and_summary(
                      for p in cache.rglob("*") if p.is_file())
     assert written == [
         ".gitignore", ".lock", "CACHEDIR.TAG",
+        "environments-v0/parsed/H.rec",  # the parsed command line (pyffin.cli.parsed)
         "interpreter-v0/H.bin",  # the target interpreter's markers and tags
         "resolutions-v0/H/H.rec",  # the kept resolution
         # Per project: its page, and what the target can use of it (the summary).

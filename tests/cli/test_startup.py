@@ -110,7 +110,14 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
     assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES)) == []
+    # The same command line again: its parse is read back (pyffin.cli.parsed), no argparse.
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_PARSING)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
+
+
+#: What a command line parsed before has no use for: argparse and what it imports.
+NOT_PARSING = ("argparse", "gettext", "locale", "pyffin.cli.parser")
 
 
 #: What a resolution from wheels alone has no use for: the source-distribution machinery (set

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyffin.cli.console import Console
 
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+
     from pyffin.cache import Cache
     from pyffin.errors import CacheError
     from pyffin.settings import Configuration
@@ -55,8 +56,9 @@ class Context:
             self._cache.close()
 
 
-Configure = Callable[[argparse.ArgumentParser], None]
-Run = Callable[[argparse.Namespace, Context], int]
+if TYPE_CHECKING:  # argparse is not imported for a command line parsed before (cli.parsed)
+    Configure = Callable[[argparse.ArgumentParser], None]
+    Run = Callable[[argparse.Namespace, Context], int]
 
 
 class Command:

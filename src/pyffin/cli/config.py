@@ -10,16 +10,22 @@ requirements files' own options, which sit between the environment and the files
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
 from pyffin.settings import SETTINGS, Setting
 
 if TYPE_CHECKING:
+    import argparse
+
     from pyffin.settings import Configuration
 
 _BY_OPTION = {setting.option: setting for setting in SETTINGS if setting.flag}
+
+def by_option() -> dict[str, Setting]:
+    """The settings with a flag, by their option (``--index-url``)."""
+    return _BY_OPTION
+
 
 #: ``dest -> (setting, the default the command declared)``.
 Bound = dict[str, tuple[Setting, Any]]
@@ -28,6 +34,8 @@ Bound = dict[str, tuple[Setting, Any]]
 def bind(parser: argparse.ArgumentParser) -> Bound:
     """Note the environment twin of every table option of ``parser`` in its help, and make the
     option's default ``None`` ("not given") so :func:`apply` can fill it in."""
+    import argparse
+
     bound: Bound = {}
     for action in parser._actions:
         setting = next((_BY_OPTION[s] for s in action.option_strings if s in _BY_OPTION), None)

@@ -84,8 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
-    command, parser, bound = command_parser(words)
-    args = parser.parse_args(rest)
+    found = None
+    if words in _PARSED:
+        from pyffin.cli import parsed
+
+        found = parsed.load(words, rest)
+    if found is not None:
+        command, args, bound = found
+    else:
+        command, parser, bound = command_parser(words)
+        args = parser.parse_args(rest)
+        if words in _PARSED:
+            parsed.remember(words, rest, args, bound)
     args.argv = rest  # the command's own arguments, e.g. for the header of compiled output
     args.full_argv = args_list
     args.started_ns = started_ns
@@ -130,6 +140,9 @@ def exit_now(code: int) -> None:
     finally:
         os._exit(code)
 
+
+#: Commands whose parsed command line is kept (:mod:`pyffin.cli.parsed`).
+_PARSED = (("pip", "compile"),)
 
 #: Commands a repeated no-op of which is answered from a record (:mod:`pyffin.cli.noop`);
 #: a repeated ``pip compile`` is too (:mod:`pyffin.cli.recompile`).

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from pyffin.api.building import BuildOptions
     from pyffin.api.session import Session
     from pyffin.cli.command import Context
@@ -59,12 +60,20 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
 
 
 # ------------------------------------------------------------------ values of package options
+def _type_error(message: str) -> Exception:
+    """argparse's error for a bad value (argparse is imported only when a command line is
+    parsed: see :mod:`pyffin.cli.parsed`)."""
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
 def package_name(value: str) -> str:
     """argparse ``type`` of an option naming one package."""
     names = _names(value, binary=False)
     if len(names) != 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a package name (give the option "
-                                         "once for each package)")
+        raise _type_error(f"{value!r} is not a package name (give the option "
+                          "once for each package)")
     return names[0]
 
 
@@ -86,10 +95,10 @@ def _names(value: str, *, binary: bool) -> list[str]:
     try:
         names = parse_names(value, binary=binary)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e) if "," not in value else
-                                         f"invalid value {value!r}: {e}") from None
+        raise _type_error(str(e) if "," not in value else
+                          f"invalid value {value!r}: {e}") from None
     if not names:
-        raise argparse.ArgumentTypeError("expected package names")
+        raise _type_error("expected package names")
     return names
 
 
@@ -100,7 +109,7 @@ def insecure_host(value: str) -> str:
     try:
         InsecureHost.parse(value)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+        raise _type_error(str(e)) from None
     return value
 
 
@@ -113,11 +122,11 @@ def requirement_spec(value: str) -> str:
         requirement = parse_requirement(value)
     except InvalidRequirement as e:
         reason = str(e).splitlines()[0]  # the rest draws a caret under the text
-        raise argparse.ArgumentTypeError(f"{value!r} is not a package name or requirement: "
-                                         f"{reason}") from None
+        raise _type_error(f"{value!r} is not a package name or requirement: "
+                          f"{reason}") from None
     if requirement.url:
-        raise argparse.ArgumentTypeError(f"{value!r}: a URL cannot be upgraded, only a "
-                                         "package name with an optional version specifier")
+        raise _type_error(f"{value!r}: a URL cannot be upgraded, only a "
+                          "package name with an optional version specifier")
     return value
 
 
@@ -129,11 +138,11 @@ def index_url(value: str) -> str:
         import re
 
         if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
-            raise argparse.ArgumentTypeError(f"invalid index name {name!r} in {value!r} "
-                                             "(letters, digits, '-', '_' and '.' only)")
+            raise _type_error(f"invalid index name {name!r} in {value!r} "
+                              "(letters, digits, '-', '_' and '.' only)")
         value = url
     if not value:
-        raise argparse.ArgumentTypeError("expected an index URL or directory")
+        raise _type_error("expected an index URL or directory")
     return value
 
 

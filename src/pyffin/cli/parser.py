@@ -114,13 +114,9 @@ def top_parser(prog: str, summaries: dict[str, str], description: str) -> argpar
 def command_parser(words: tuple[str, ...]) -> tuple[Command, argparse.ArgumentParser, Bound]:
     """The command ``words`` names (its module imported now), its argument parser, and its
     options that have configuration twins."""
-    import sys
-
     from pyffin.cli.config import bind
 
-    module_name, _, attribute = registry.COMMANDS[words].target.partition(":")
-    __import__(module_name)  # not importlib.import_module: importing importlib costs more
-    command: Command = getattr(sys.modules[module_name], attribute)
+    command = registry.command(words)
     parser = _Parser(prog="pyffin " + " ".join(words), description=command.description,
                      formatter_class=_Formatter)
     command.configure(parser)

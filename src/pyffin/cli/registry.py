@@ -9,6 +9,11 @@ Only this table is read at start-up; a command's module is imported when that co
 from __future__ import annotations
 
 import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyffin.cli.command import Command
 
 
 class CommandSpec:
@@ -158,3 +163,11 @@ def help_width() -> int:
             columns = 80
         _help_width = max(columns - 2, 40)
     return _help_width
+
+
+def command(words: tuple[str, ...]) -> Command:
+    """The command ``words`` names, its module imported now."""
+    module_name, _, attribute = COMMANDS[words].target.partition(":")
+    __import__(module_name)  # not importlib.import_module: importing importlib costs more
+    found: Command = getattr(sys.modules[module_name], attribute)
+    return found

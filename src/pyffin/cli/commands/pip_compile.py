@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
@@ -19,6 +19,9 @@ from pyffin.cli.options import (
     requirement_spec,
     session,
 )
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
