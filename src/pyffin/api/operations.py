@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 #: Wheels prepared and linked at once. Linking is system calls, which release the GIL: two
 #: threads keep two cores in the kernel, and hand the GIL over a few hundred times for a
 #: 29k-file install; four made 84k futex calls for the same install (measured on 2 cores),
-#: and were slower.
+#: and were slower; so were three (measured again on the large set's install replay).
 INSTALL_THREADS = 2
 
 

@@ -280,6 +280,9 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
 
     paths = _Scheme(*scheme)
     ordered = sorted(packages)
+    # Checked on this thread alone, all before the first link: checking while another thread
+    # links measured slower (the check's Python keeps the GIL that the linking thread needs
+    # between its system calls), and checking on two threads no faster.
     try:
         prepared = [(prepare_wheel(archive, paths, python=launcher,  # type: ignore[arg-type]
                                    link_mode=link_mode), requested)  # type: ignore[arg-type]
