@@ -21,15 +21,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import CodeType, FunctionType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+# Not typing at run time: it costs a fresh command ~2 ms to import, and a warm install
+# replayed into a fresh environment (pyffin.cli.install_replay) needs nothing else of it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar, overload
+
     from typing_extensions import dataclass_transform
-else:  # typing has it from 3.11; at run time it only marks the function
+
+    T = TypeVar("T")
+else:  # at run time both only mark the function
+    def overload(function: Any) -> Any:
+        return function
+
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
         return lambda decorator: decorator
 
-T = TypeVar("T")
 _RECORD_FIELDS = "__record_fields__"
 
 
@@ -40,10 +48,10 @@ def record(cls: type[T], /) -> type[T]: ...
 
 @overload
 @dataclass_transform(frozen_default=True)
-def record(*, frozen: bool = True, eq: bool = True) -> Callable[[type[T]], type[T]]: ...
+def record(*, frozen: bool = True, eq: bool = True) -> Callable[[type[T]], type[T]]: ...  # noqa: F811
 
 
-def record(cls: Any = None, /, *, frozen: bool = True, eq: bool = True) -> Any:
+def record(cls: Any = None, /, *, frozen: bool = True, eq: bool = True) -> Any:  # noqa: F811
     """Make ``cls`` a record (see the module docstring); usable with or without arguments."""
     if cls is None:
         return lambda c: _build(c, frozen, eq)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
 
 from pyffin import log
+
+TYPE_CHECKING = False  # not typing: see pyffin.records
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -18,7 +18,6 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import TYPE_CHECKING, Literal
 
 from pyffin import log
 from pyffin.errors import NotSupportedError
@@ -37,14 +36,16 @@ from pyffin.models.wheel import (
 )
 from pyffin.records import record
 
+TYPE_CHECKING = False  # not typing: see pyffin.records
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from pathlib import Path
+    from typing import Literal
 
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.interpreter.scheme import Scheme
 
-LinkMode = Literal["hardlink", "copy", "clone", "symlink"]
+    LinkMode = Literal["hardlink", "copy", "clone", "symlink"]
 LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "copy", "clone", "symlink")
 
 #: Files of the archive's dist-info that the install writes itself (or drops: signatures of

@@ -9,18 +9,18 @@ up in a cache path, or a user typed it where only a name fits — goes through
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing: see pyffin.records
 if TYPE_CHECKING:
     # To type checkers, packaging's own NewType: the names packaging.utils parses out of
     # filenames and the names made here are one type. At run time that would cost importing
     # packaging.utils (and packaging.tags); a NewType of the same name behaves the same.
     from packaging.utils import NormalizedName as NormalizedName
 else:
-    from typing import NewType
-
     #: A PEP 503 normalized name; made by :func:`normalize_name` and :func:`checked_name`.
-    NormalizedName = NewType("NormalizedName", str)
+    #: (What ``typing.NewType`` makes, without importing typing: the value itself.)
+    def NormalizedName(name: str) -> str:
+        return name
 
 # ASCII letters written out, not re.IGNORECASE: six times cheaper to compile (every command
 # imports this), and no non-ASCII letter that folds to one (the Kelvin sign, a long s) passes.
