@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from pyffin.interpreter.scheme import Scheme
 
     LinkMode = Literal["hardlink", "copy", "clone", "symlink"]
+else:  # importable at run time too, where it is only a name
+    LinkMode = str
 LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "copy", "clone", "symlink")
 
 #: Files of the archive's dist-info that the install writes itself (or drops: signatures of
