@@ -92,6 +92,10 @@ class IndexSource:
         self._summary_tried: set[str] = set()
         #: Projects whose summary is noted (see :meth:`_note_summary`).
         self._noted: set[str] = set()
+        #: Summaries being noted in pool threads (see :meth:`_note_summary`), and the
+        #: condition that says when none is: the last save waits for them.
+        self._noting = 0
+        self._notes = threading.Condition()
         #: Candidates, ascending: a summary's, or those of the usable versions of the pages.
         self._candidates: dict[str, SortedCandidates] = {}
         #: The pages being fetched (see :meth:`prefetch_candidates`), by name.
@@ -197,11 +201,17 @@ class IndexSource:
     def _note_summary(self, name: str, found: dict[Version, VersionFiles]) -> bool:
         """Note ``name``'s usable versions for its summary, once; whether this did."""
         assert self.summaries is not None
-        with self._lock:
+        with self._notes:
             if name in self._noted:
                 return False
             self._noted.add(name)
-        self.summaries.note(name, found, self._sorted_candidates(name, found))
+            self._noting += 1
+        try:
+            self.summaries.note(name, found, self._sorted_candidates(name, found))
+        finally:
+            with self._notes:
+                self._noting -= 1
+                self._notes.notify_all()
         return True
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
@@ -299,6 +309,11 @@ class IndexSource:
         if self.reporter is not None:
             self.reporter.on_resolve_done()
         if self.summaries is not None:
+            # A pool thread may be noting a project the solver read the versions of (it
+            # found it noted already): that summary is part of this save, not left to the
+            # pool thread's own save, which the end of the command may not wait for.
+            with self._notes:
+                self._notes.wait_for(lambda: self._noting == 0)
             self.summaries.save()
             self.registry.forget_absent()  # the summaries just written may be read again
 
