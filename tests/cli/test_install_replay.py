@@ -162,6 +162,29 @@ def test_a_file_in_the_fresh_environment_is_reason_to_install_as_usual(
     assert replays == [None]
 
 
+@pytest.mark.parametrize("held", ["env/.lock", "cache/.lock"])
+def test_a_lock_held_by_another_process_makes_the_replay_step_aside(
+        held: str, index: IndexServer, tmp_path: Path, requirements: Path,
+        replays: list[int | None]) -> None:
+    """The environment's lock (another pyffin or uv changing it) or the cache's (a ``cache
+    clean``): the replay neither waits nor links, the usual install (which waits) takes over."""
+    import fcntl
+
+    recorded(index, tmp_path, requirements, replays)
+    env = fresh_venv(tmp_path)
+    argv = ["pip", "install", "-r", str(requirements), "--python", str(env / "bin" / "python"),
+            "--index-url", index.index_url, "--cache-dir", str(tmp_path / "cache")]
+    fd = os.open(tmp_path / held, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a separate open file: conflicts in this process too
+        assert install_replay.replay(("pip", "install"), argv, time.time_ns()) is None
+    finally:
+        os.close(fd)
+    assert not list(site_packages(env).glob("app*"))
+    install(index, tmp_path, requirements)  # the lock released: the record still holds
+    assert replays == [None, 0]
+
+
 def test_edited_requirements_are_resolved_again(
         index: IndexServer, tmp_path: Path, requirements: Path,
         replays: list[int | None]) -> None:

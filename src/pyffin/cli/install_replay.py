@@ -68,12 +68,15 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
     if not records.holds(stamps) or not _same_interpreter(  # type: ignore[arg-type]
             interpreter) or not _dependencies_hold(dependencies):  # type: ignore[arg-type]
         return None
-    assert isinstance(cache_root, str) and isinstance(scheme, tuple)
+    assert isinstance(cache_root, str) and isinstance(scheme, tuple) \
+        and isinstance(interpreter, tuple)
     cache_lock = _try_lock(os.path.join(cache_root, ".lock"), shared=True, create=False)
     if cache_lock is None:
         return None  # the cache is being cleaned (or is gone): the usual path waits
     try:
-        env_lock = _try_lock(os.path.join(scheme[3], ".lock"), shared=False, create=True)
+        # The environment's own lock, where the usual install takes it (beside pyvenv.cfg).
+        env_lock = _try_lock(os.path.join(os.path.dirname(interpreter[2]), ".lock"),
+                             shared=False, create=True)
         if env_lock is None:
             return None
         try:
@@ -255,7 +258,8 @@ def _listings(recorded: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def _try_lock(path: str, *, shared: bool, create: bool) -> int | None:
     """The lock file at ``path`` (made if ``create``), taken without waiting; its descriptor,
-    or ``None`` when it is held or cannot be opened."""
+    or ``None`` when it is held or cannot be opened. The same ``flock`` as
+    :class:`pyffin.cache.lock.FileLock`'s, without importing the cache package."""
     import fcntl
 
     flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
