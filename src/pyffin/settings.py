@@ -42,8 +42,8 @@ from pyffin.records import record
 GLOBAL_PIP_CONF = Path("/etc/pip.conf")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
-#: PEP 508 project names.
-_LIST_SEPARATORS = re.compile(r"[,\s]+")
+#: Between project names (compiled by ``re`` when first used: most commands never are).
+_LIST_SEPARATORS = r"[,\s]+"
 
 
 #: Keys of ``[tool.pyffin]`` that describe the project, not settings of a command
@@ -240,7 +240,7 @@ def parse_bool(value: str) -> bool:
 def parse_names(value: str, *, binary: bool = False) -> list[str]:
     """Project names separated by commas or spaces (pip's ``--only-binary six,idna``);
     ``binary`` also admits ``:all:`` and ``:none:``. ``ValueError`` names a bad one."""
-    names = [name for name in _LIST_SEPARATORS.split(value) if name]
+    names = [name for name in re.split(_LIST_SEPARATORS, value) if name]
     for name in names:
         if binary and name in (":all:", ":none:"):
             continue

@@ -116,6 +116,48 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
 
 
+#: Compiles every pattern ``re`` compiles (the compiler module: ``re._compiler`` since 3.11),
+#: then runs pyffin; prints the patterns compiled (their ``repr``).
+PATTERNS_PROBE = """
+import json, re, sys
+compiler = getattr(re, "_compiler", None) or __import__("sre_compile")
+compiled = []
+original = compiler.compile
+def compile(pattern, flags=0):
+    compiled.append(repr(pattern))
+    return original(pattern, flags)
+compiler.compile = compile
+from pyffin.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps([code, compiled]), file=sys.stderr)
+"""
+
+
+def test_a_warm_compile_reads_names_and_comments_without_compiling_their_patterns(
+        index: IndexServer, tmp_path: Path) -> None:
+    import shutil
+
+    from pyffin.requirements import requirement, txt
+
+    (tmp_path / "base.in").write_text("# -*- the base set -*-\napp\n")
+    (tmp_path / "r.in").write_text("-r base.in\n  # one more\nlib\n")
+    args = ["pip", "compile", str(tmp_path / "r.in"), "-q", "--index-url", index.index_url,
+            "--cache-dir", str(tmp_path / "cache"), "-o", str(tmp_path / "r.txt")]
+    assert pyffin(*args).returncode == 0  # cold: fills the cache
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")  # the solver runs again
+    (tmp_path / "r.txt").unlink()  # (an output file there would be read for its pins)
+    proc = subprocess.run([sys.executable, "-c", PATTERNS_PROBE, *args], capture_output=True,
+                          text=True, env=child_env())
+    code, compiled = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert code == 0
+    # Names, whole-line comments and a relative include are read with string methods: each
+    # of these patterns costs more to compile than reading the file.
+    unused = {repr(pattern) for pattern in (txt._COMMENT, txt._CODING, txt._REMOTE_FILE,
+                                            requirement._SIMPLE)}
+    assert not unused & set(compiled), sorted(unused & set(compiled))
+    assert "lib==1.0" in (tmp_path / "r.txt").read_text()
+
+
 #: What a command line parsed before has no use for: argparse and what it imports.
 NOT_PARSING = ("argparse", "gettext", "locale", "pyffin.cli.parser")
 

@@ -407,10 +407,12 @@ def test_a_file_may_be_included_twice_without_a_cycle(write: Write) -> None:
     assert spec.sources == ("requirements.txt", "base.txt")
 
 
-def test_requirements_files_from_urls_are_not_supported_yet(parse: Parse) -> None:
+@pytest.mark.parametrize("url", ["https://host/requirements.txt", "HTTP://host/r.txt",
+                                 "File:///srv/r.txt", "ftp://host/r.txt"])
+def test_requirements_files_from_urls_are_not_supported_yet(parse: Parse, url: str) -> None:
     with pytest.raises(NotSupportedError, match=r"^requirements.txt:1: reading requirements "
                                                 r"files from URLs is not supported yet"):
-        parse("-r https://host/requirements.txt\n")
+        parse(f"-r {url}\n")
 
 
 @pytest.mark.parametrize("name", ["pyproject.toml", "sub/setup.py", "setup.cfg"])

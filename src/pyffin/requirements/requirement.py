@@ -23,7 +23,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from pyffin.models.names import normalize_name
+from pyffin.models.names import is_valid_name, normalize_name
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.types import Location, RequirementEntry
 
@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _CLAUSE = r"[<>!=~]=?\s*[A-Za-z0-9.*+!_-]+"
 # ``name`` or ``name<op>version,...`` without extras, URL or marker: most lines of a locked
-# file. Built without packaging's full grammar, which costs ~40 us a line.
-_SIMPLE_RE = re.compile(rf"({_NAME})\s*({_CLAUSE}(?:\s*,\s*{_CLAUSE})*)?")
+# file. Built without packaging's full grammar, which costs ~40 us a line. Compiled on first
+# use: a bare name (most lines of a ``.in`` file) is told without it.
+_SIMPLE = rf"({_NAME})\s*({_CLAUSE}(?:\s*,\s*{_CLAUSE})*)?"
+_simple_re: re.Pattern[str] | None = None
 # Patterns off that path stay strings: ``re`` compiles (and caches) them on first use, so that
 # importing this module does not pay for them.
 _SCHEME = r"([A-Za-z][A-Za-z0-9+.-]*):"
@@ -68,9 +70,9 @@ def parse_requirement(
     if not text:
         raise invalid(location, "empty requirement")
     if not editable:
-        simple = _SIMPLE_RE.fullmatch(text)
-        if simple is not None and not text.lower().endswith(ARCHIVE_SUFFIXES):
-            requirement = _simple_requirement(simple.group(1), simple.group(2))
+        parts = _simple_parts(text)
+        if parts is not None and not text.lower().endswith(ARCHIVE_SUFFIXES):
+            requirement = _simple_requirement(*parts)
             if requirement is not None:
                 return RequirementEntry(requirement, None, False, hashes, location, origin)
     parser = _Parser(text, location, editable, working_dir)
@@ -97,6 +99,18 @@ def path_to_url(path: str) -> str:
     from urllib.parse import quote
 
     return "file://" + quote(path)
+
+
+def _simple_parts(text: str) -> tuple[str, str | None] | None:
+    """The name and the clauses (``None``: none) of a requirement in the simple shape, else
+    ``None``."""
+    if is_valid_name(text):  # a name alone: the pattern would match it all as the name
+        return text, None
+    global _simple_re
+    if _simple_re is None:
+        _simple_re = re.compile(_SIMPLE)
+    simple = _simple_re.fullmatch(text)
+    return None if simple is None else (simple.group(1), simple.group(2))
 
 
 def _simple_requirement(name: str, specifier: str | None) -> Requirement | None:

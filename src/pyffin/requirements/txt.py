@@ -40,8 +40,9 @@ from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.types import STDIN, Location, shown_path
 
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
-# Patterns off the common path stay strings, compiled (and cached) by ``re`` on first use.
+# Patterns stay strings, compiled (and cached) by ``re`` on first use: the usual file (names
+# and whole-line comments) needs none of them, and compiling one costs more than reading it.
+_COMMENT = r"(^|\s+)#.*$"
 _ENV_VAR = r"\$\{([A-Z0-9_]+)\}"
 _CODING = rb"coding[:=]\s*([-\w.]+)"
 _HEX = r"[0-9a-f]+"
@@ -170,7 +171,7 @@ class TxtReader:
                 _warn_ignored(name, location)
 
     def _include(self, value: str, kind: Kind, location: Location) -> None:
-        if re.match(_REMOTE_FILE, value):
+        if _remote(value):
             raise not_supported(location, f"reading requirements files from URLs is not "
                                 f"supported yet: {value}")
         if os.path.basename(value) in ("pyproject.toml", "setup.py", "setup.cfg"):
@@ -183,7 +184,7 @@ class TxtReader:
     def _find_links(self, value: str, path: str) -> str:
         """A ``--find-links`` URL as written; a local path made absolute (pip's rule: relative
         to the requirements file if it exists there, else to the working directory)."""
-        if re.match(_REMOTE_FILE, value):
+        if _remote(value):
             return value
         working_dir = self.working_dir or os.getcwd()
         if path != STDIN:
@@ -221,11 +222,18 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def _clean(line: str) -> str:
     if "#" in line:
-        line = _COMMENT_RE.sub("", line)
+        # A whole-line comment is all comment (``\s`` is what ``str.isspace`` says).
+        line = "" if line.lstrip().startswith("#") else re.sub(_COMMENT, "", line)
     line = line.strip()
     if "${" in line:
         line = re.sub(_ENV_VAR, _expand, line)
     return line
+
+
+def _remote(value: str) -> bool:
+    """Whether ``value`` is an ``http(s):``, ``file:`` or ``ftp:`` URL (any case); its colon
+    is the 4th to 6th character, looked for before the pattern is compiled."""
+    return ":" in value[3:6] and re.match(_REMOTE_FILE, value) is not None
 
 
 def _expand(match: re.Match[str]) -> str:
@@ -254,7 +262,8 @@ def decode(data: bytes, path: str) -> str:
             break
     else:
         for line in data.split(b"\n", 2)[:2]:
-            declared = re.search(_CODING, line) if line.startswith(b"#") else None
+            declared = (re.search(_CODING, line) if line.startswith(b"#") and b"coding" in line
+                        else None)
             if declared is not None:
                 encoding = declared.group(1).decode("ascii")
                 break
