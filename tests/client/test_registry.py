@@ -229,6 +229,36 @@ def test_metadata_must_match_the_filename(cache: Cache, index_server: IndexServe
         registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
 
 
+def test_a_cold_run_reads_no_record_of_a_directory_that_was_not_there(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In no thread: a failed open per page and two per metadata file (the content-addressed
+    # look, then the usual one) are system calls that hand the interpreter lock around.
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("bar", "1.0"))
+    index_server.metadata_files = False  # and metadata read by range requests
+    index_server.add_wheel(WheelSpec("baz", "1.0"))
+    reads: list[str] = []
+    real_read = Cache.read_stamped_record
+
+    def counted(self: Cache, entry: Any, decode: Any) -> Any:
+        reads.append(entry.name)
+        return real_read(self, entry, decode)
+
+    monkeypatch.setattr(Cache, "read_stamped_record", counted)
+    cold = client(cache, index_server)
+    for name in ("foo", "bar", "baz"):
+        page = cold.project(name)[0]
+        wheel = next(page.page.wheels("1.0")).file
+        assert cold.wheel_metadata(page, wheel).name == name
+    assert reads == []
+    requests = index_server.count()
+    warm = client(cache, index_server)
+    for name in ("foo", "bar", "baz"):
+        page = warm.project(name)[0]
+        assert warm.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == name
+    assert index_server.count() == requests  # what the cold run wrote is found
+
+
 def test_a_warm_second_run_makes_no_request(cache: Cache, index_server: IndexServer) -> None:
     index_server.metadata_files = False
     index_server.add_wheel(WheelSpec("foo", "1.0"))

@@ -9,6 +9,7 @@ record would cost more than a warm command should spend.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -37,7 +38,26 @@ def stamp(path: str | Path) -> FileStamp | None:
 
 def temp_sibling(path: Path) -> Path:
     """A fresh temporary name next to ``path`` (same directory, so same file system)."""
-    return path.with_name(f".{path.name}{TEMP_MARKER}{token()}")
+    return path.with_name(f".{path.name}{TEMP_MARKER}{_temp_token()}")
+
+
+#: Temporary names are this process's random prefix and a counter: no ``getrandom`` call per
+#: record written (``O_EXCL`` makes a clash, should another process draw the same prefix, an
+#: error that the write retries under a new name, never an overwrite).
+_counter = itertools.count()
+_prefix = [token()[:8]]
+
+
+def _temp_token() -> str:
+    return f"{_prefix[0]}{next(_counter) & 0xFFFFFFFF:08x}"
+
+
+def _new_prefix() -> None:
+    _prefix[0] = token()[:8]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_prefix)
 
 
 #: Compiled on first use (``re``'s cache): only a name with the marker is matched.
@@ -72,8 +92,14 @@ def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> FileStamp:
     """Write ``data`` (or its parts, one after the other) to ``path`` atomically, creating
     parent directories as needed; the stamp is that of the file written (a rename keeps it),
     even if another writer replaced it since. A directory removed under the write (the cache
-    being cleaned) is made again."""
+    being cleaned) is made again.
+
+    Plain descriptor calls, not a file object: a cold resolve writes hundreds of records, and
+    ``open()``'s buffered writer adds an ``fstat``, an ``isatty`` ``ioctl`` and an ``lseek``
+    to each (every system call lets another thread take the GIL); the parts go out in one
+    ``writev``."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    parts = data if isinstance(data, tuple) else (data,)
     for attempt in range(_TRIES):
         last = attempt + 1 == _TRIES
         tmp = temp_sibling(path)
@@ -84,12 +110,17 @@ def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> FileStamp:
                 raise
             ensure_dir(path.parent)
             continue
+        except FileExistsError:
+            if last:
+                raise
+            _new_prefix()  # another process drew the same prefix
+            continue
         try:
-            with open(fd, "wb", closefd=True) as f:
-                for part in data if isinstance(data, tuple) else (data,):
-                    f.write(part)
-                f.flush()
+            try:
+                _write_all(fd, parts)
                 written = stamp_of(os.fstat(fd))
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
             return written
         except FileNotFoundError:
@@ -105,20 +136,43 @@ def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> FileStamp:
     raise AssertionError("unreachable")
 
 
+def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
+    """Write every byte of ``parts`` to ``fd``: one ``writev`` where the platform has it,
+    more calls only for what a short write left."""
+    if hasattr(os, "writev"):
+        total = sum(len(part) for part in parts)
+        done = os.writev(fd, parts) if total else 0
+        if done == total:
+            return
+        rest = memoryview(b"".join(parts))[done:]
+    else:
+        rest = memoryview(b"".join(parts))
+    while rest:
+        rest = rest[os.write(fd, rest):]
+
+
 def read_if_exists(path: str | Path) -> bytes | None:
     """The content of ``path``, or ``None`` when it does not exist."""
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    found = read_stamped(path)
+    return None if found is None else found[0]
 
 
 def read_stamped(path: str | Path) -> tuple[bytes, FileStamp] | None:
     """The content of ``path`` and the stamp of the file it was read from, or ``None`` when
-    there is no such file."""
+    there is no such file. Plain descriptor calls (see :func:`write_atomic`): a record is
+    replaced whole, never changed in place, so its size says how much there is to read."""
     try:
-        with open(path, "rb") as f:
-            return f.read(), stamp_of(os.fstat(f.fileno()))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except (FileNotFoundError, NotADirectoryError):
         return None
+    try:
+        st = os.fstat(fd)
+        data = os.read(fd, st.st_size + 1)
+        if len(data) != st.st_size:  # not a record of ours (growing, or not a regular file)
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data, stamp_of(st)
+    finally:
+        os.close(fd)

@@ -285,7 +285,7 @@ class CachedClient:
 
     def get(self, url: str, entry: CacheEntry, transform: Callable[[Response], R],
             record_type: type[R], *, headers: Mapping[str, str] | None = None,
-            package: str | None = None) -> R:
+            package: str | None = None, absent: bool = False) -> R:
         """The payload for ``url``: from ``entry`` while fresh, else fetched (conditionally
         when a stored payload exists) and transformed by ``transform`` — unless the server
         says it is not modified, by a 304 or by a 200 with the very bytes stored (a response
@@ -293,8 +293,10 @@ class CachedClient:
         is, with only its newer policy stored beside it.
 
         ``package`` (a normalized name) makes ``--refresh-package`` apply to this entry.
-        Statuses other than 200 and 304 raise :class:`HttpStatusError` (a 404 included) and
-        store nothing.
+        ``absent``: the caller knows nothing is stored there (its directory was not there when
+        it looked): no read is tried (a cold run's every page and metadata file). Statuses
+        other than 200 and 304 raise :class:`HttpStatusError` (a 404 included) and store
+        nothing.
         """
 
         def fetch(stored: CachePolicy | None) -> tuple[Response, R | None]:
@@ -312,11 +314,12 @@ class CachedClient:
                 return response, None
             return response, transform(response)
 
-        return self._fetch(url, entry, record_type, fetch, package=package, digest=True)
+        return self._fetch(url, entry, record_type, fetch, package=package, digest=True,
+                           absent=absent)
 
     def fetch(self, url: str, entry: CacheEntry, record_type: type[R],
               fetch: Callable[[Mapping[str, str]], tuple[Response, R | None]], *,
-              package: str | None = None) -> R:
+              package: str | None = None, absent: bool = False) -> R:
         """Like :meth:`get`, with the requests made by ``fetch``: it receives the conditional
         headers to send (empty when nothing is stored) and returns the response that carries
         the cache policy with the value, or ``(304 response, None)`` when not modified. Used
@@ -324,16 +327,16 @@ class CachedClient:
         return self._fetch(
             url, entry, record_type,
             lambda stored: fetch({} if stored is None else stored.revalidation_headers()),
-            package=package, digest=False)
+            package=package, digest=False, absent=absent)
 
     def _fetch(self, url: str, entry: CacheEntry, record_type: type[R],
                fetch: Callable[[CachePolicy | None], tuple[Response, R | None]], *,
-               package: str | None, digest: bool) -> R:
+               package: str | None, digest: bool, absent: bool = False) -> R:
         """:meth:`get` and :meth:`fetch`: ``fetch`` receives the stored response's policy
         (``None``: nothing stored) and returns the response with the value, or ``None`` for
         it when not modified (a 304, or a 200 with the stored bytes). ``digest``: keep the
         digest of a body that comes without validators (it is the whole response)."""
-        stored = self._read(entry, record_type)
+        stored = None if absent else self._read(entry, record_type)
         if stored is not None:
             policy, value = stored
             if self.usable_without_network(policy, package) or self._is_current(entry):

@@ -569,7 +569,8 @@ class RegistryClient:
                 local = os.path.join(local, "index.html")
             dependency = (local, fs_stamp(local), None, 0.0)
             self.cached.note_local(local, dependency[1])
-        self.may_be_cached(entry.dir)  # known before anything is written there
+        # Known before anything is written there; a cold run tries no read of its records.
+        absent = not self.may_be_cached(entry.dir)
         # Imported only when a page may be parsed: a kept resolution reads none.
         from pyffin.client.simple import ACCEPT, parse_page
 
@@ -584,7 +585,7 @@ class RegistryClient:
             page = self.cached.get(
                 url, entry, parse,
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
-                package=name)
+                package=name, absent=absent)
         except HttpStatusError as e:
             if e.status in (404, 410):
                 log.debug(f"{name} is not on {redact(index)} (HTTP {e.status})")
@@ -694,8 +695,9 @@ class RegistryClient:
             return self._local_wheel_metadata(local, file.filename)
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
-        self.may_be_cached(entry.dir.parent)  # known before anything is written there
-        if _content_hash(file) is not None:
+        # Known before anything is written there; a cold run tries no read of its records.
+        absent = not self.may_be_cached(entry.dir.parent)
+        if _content_hash(file) is not None and not absent:
             # The metadata of the wheel with this hash, whatever the age of its response.
             found = self.cached.immutable(entry, CoreMetadata, package=page.page.name)
             if found is not None:
@@ -705,11 +707,11 @@ class RegistryClient:
                 file.url + ".metadata", entry,
                 lambda response: _checked_metadata(
                     response.content, file, file.url + ".metadata", file.core_metadata or ()),
-                CoreMetadata, package=page.page.name)
+                CoreMetadata, package=page.page.name, absent=absent)
         return self.cached.fetch(
             file.url, entry, CoreMetadata,
             lambda conditional: self._metadata_by_range(file, conditional, parts, page),
-            package=page.page.name)
+            package=page.page.name, absent=absent)
 
     def _metadata_by_range(self, file: IndexFile, conditional: Mapping[str, str],
                            parts: tuple[str, ...], page: ProjectPage,
