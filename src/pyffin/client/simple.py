@@ -101,7 +101,18 @@ class FilenameParts:
     def tag_set(self, part: str) -> tuple[str, ...] | None:
         found = self.tags.get(part, _UNSEEN)
         if found is _UNSEEN:
-            found = self.tags[part] = _wheel_part(f"a-0-{part}.whl", 3)
+            if part.count("-") == 2:
+                # What parse_wheel_filename does with the tags of a filename whose other
+                # parts are valid, without parsing a name and version first.
+                from packaging.tags import InvalidTag, parse_tag
+
+                try:
+                    found = tuple(sorted(str(t) for t in parse_tag(part)))
+                except InvalidTag:
+                    found = None
+            else:
+                found = _wheel_part(f"a-0-{part}.whl", 3)
+            self.tags[part] = found
         return found  # type: ignore[no-any-return]
 
     def sdist_name(self, part: str) -> str:
