@@ -350,7 +350,8 @@ ODD_NAMES = [
     "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "foo-1.0.zip", "foo-1.0-alpha.zip",
     "bar-1.0.tar.gz", "foo-latest.tar.gz", "foo-1.0.exe", "foo-01.0-py3-none-any.whl",
     "foo-1.0-py3-none-any.whl.metadata", "FOO-1.0.tar.gz", "foo-1.0-1-py3-none-any.whl",
-    "foo-1.0--py3-none-any.whl", "foo-2.0-py3-none-any.whl",
+    "foo-1.0--py3-none-any.whl", "foo-2.0-py3-none-any.whl", "foo-1.0.whl", "foo.whl",
+    "foo-1.0-1-x-py3-none-any.whl", "foo-1.0-py3-none-any-.whl", "-1.0-py3-none-any.whl",
 ]
 
 
