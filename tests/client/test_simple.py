@@ -263,18 +263,25 @@ def test_wheel_filenames_are_parsed_as_packaging_parses_them(form: str) -> None:
 
 
 def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import packaging.tags
     import packaging.utils
 
     from pyffin.client.simple import FilenameParts
 
     parsed: list[str] = []
     real = packaging.utils.parse_wheel_filename
+    real_tags = packaging.tags.parse_tag
 
     def counted(filename: str) -> Any:
         parsed.append(filename)
         return real(filename)
 
+    def counted_tags(tags: str) -> Any:
+        parsed.append(tags)
+        return real_tags(tags)
+
     monkeypatch.setattr(packaging.utils, "parse_wheel_filename", counted)
+    monkeypatch.setattr(packaging.tags, "parse_tag", counted_tags)
     parts = FilenameParts()  # what a registry keeps for its session
     for project in ("foo", "bar"):
         page = parse_page(project, URL, html(*(
@@ -283,9 +290,8 @@ def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPa
             parts)
         assert len(page) == 4
     # A name part per project, each tag set once in all: not once per file or per page.
-    assert sorted(parsed) == ["a-0-cp311-cp311-manylinux_2_17_x86_64.whl",
-                              "a-0-py3-none-any.whl", "bar-0-py3-none-any.whl",
-                              "foo-0-py3-none-any.whl"]
+    assert sorted(parsed) == ["bar-0-py3-none-any.whl", "cp311-cp311-manylinux_2_17_x86_64",
+                              "foo-0-py3-none-any.whl", "py3-none-any"]
 
 
 @pytest.mark.parametrize("href", [
@@ -344,7 +350,8 @@ ODD_NAMES = [
     "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "foo-1.0.zip", "foo-1.0-alpha.zip",
     "bar-1.0.tar.gz", "foo-latest.tar.gz", "foo-1.0.exe", "foo-01.0-py3-none-any.whl",
     "foo-1.0-py3-none-any.whl.metadata", "FOO-1.0.tar.gz", "foo-1.0-1-py3-none-any.whl",
-    "foo-1.0--py3-none-any.whl", "foo-2.0-py3-none-any.whl",
+    "foo-1.0--py3-none-any.whl", "foo-2.0-py3-none-any.whl", "foo-1.0.whl", "foo.whl",
+    "foo-1.0-1-x-py3-none-any.whl", "foo-1.0-py3-none-any-.whl", "-1.0-py3-none-any.whl",
 ]
 
 
@@ -414,3 +421,23 @@ def test_a_page_with_any_odd_entry_goes_file_by_file(page_url: str,
     relative_base = page_url if page_url.startswith("https://") and "@" not in page_url else None
     assert not _add_listed_page(entries, builder, relative_base)
     assert builder.versions == {}
+
+
+@pytest.mark.parametrize("tags", [
+    "py3-none-any", "py2.py3-none-any", "CP311-CP311-Manylinux_2_17_x86_64",
+    "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64", "cp39.cp310-abi3.none-win32",
+    "py3-none-", "py3..py2-none-any", "3py-none-any", "py-3-none-any", "py3-none",
+])
+def test_a_wheel_s_tags_are_read_as_parse_wheel_filename_reads_them(tags: str) -> None:
+    # Each distinct tag part is parsed once, by packaging's own rules: valid ones as the set
+    # of their tags (lower case, sorted), invalid ones as None.
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    from pyffin.client.simple import FilenameParts
+
+    try:
+        expected: tuple[str, ...] | None = tuple(sorted(
+            str(tag) for tag in parse_wheel_filename(f"foo-1.0-{tags}.whl")[3]))
+    except InvalidWheelFilename:
+        expected = None
+    assert FilenameParts().tag_set(tags) == expected

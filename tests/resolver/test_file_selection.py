@@ -140,13 +140,24 @@ def test_usable_versions_come_out_ascending_whatever_the_page_order() -> None:
     assert [str(v) for v in found] == ["0.1", "1.2", "1.9", "1.10", "2.0rc1"]
 
 
-def test_the_best_file_is_the_nearest_tag_then_not_yanked_then_the_first_listed() -> None:
+def listed(row: list[Any]) -> tuple[Any, ...]:
+    """A wheel's file row in the form a JSON page keeps it until it is looked at."""
+    values = (row[0], row[1], dict(row[2]), row[3], False if row[4] is None else row[4],
+              None, row[6], False)
+    return values, tuple(row[8]), row[9], None
+
+
+@pytest.mark.parametrize("as_listed", [False, True])
+def test_the_best_file_is_the_nearest_tag_then_not_yanked_then_the_first_listed(
+        as_listed: bool) -> None:
+    # Either form a page keeps wheels in (file tuples; as listed, their tag sets ranked in
+    # one pass).
     near = "cp311-cp311-manylinux_2_17_x86_64"
 
-    def tagged(version: str, tag: str, build: str, *, yanked: str | None = None) -> list[Any]:
+    def tagged(version: str, tag: str, build: str, *, yanked: str | None = None) -> Any:
         row = wheel("foo", version, tag, yanked=yanked)
         row[0] = row[0].replace(".whl", f"-{build}.whl")  # told apart by name only
-        return row
+        return listed(row) if as_listed else row
 
     found = FileSelection(TAGS).usable_versions("foo", [page({
         # The nearest tag's first file is not yanked: it is best, the rest are ordered later.
@@ -157,7 +168,12 @@ def test_the_best_file_is_the_nearest_tag_then_not_yanked_then_the_first_listed(
                  tagged("2.0", near, "c")], []),
         "3.0": ([tagged("3.0", near, "a", yanked=""), tagged("3.0", near, "b", yanked="")],
                 []),
+        # No wheel the target can use: the sdist.
+        "4.0": ([tagged("4.0", "cp27-cp27m-win32", "a")], [sdist("foo", "4.0")]),
+        "5.0": ([tagged("5.0", "cp27-cp27m-win32", "a")], []),
     })])
+    assert [str(v) for v in found] == ["1.0", "2.0", "3.0", "4.0"]
+    assert found[Version("4.0")].best.label == "foo-4.0.tar.gz"
     first, second, third = (found[Version(v)] for v in ("1.0", "2.0", "3.0"))
     assert first.best.label.endswith("-b.whl") and not first.yanked
     assert [d.label.rpartition("-")[2] for d in first.usable] == [

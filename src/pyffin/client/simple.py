@@ -101,7 +101,18 @@ class FilenameParts:
     def tag_set(self, part: str) -> tuple[str, ...] | None:
         found = self.tags.get(part, _UNSEEN)
         if found is _UNSEEN:
-            found = self.tags[part] = _wheel_part(f"a-0-{part}.whl", 3)
+            if part.count("-") == 2:
+                # What parse_wheel_filename does with the tags of a filename whose other
+                # parts are valid, without parsing a name and version first.
+                from packaging.tags import InvalidTag, parse_tag
+
+                try:
+                    found = tuple(sorted(str(t) for t in parse_tag(part)))
+                except InvalidTag:
+                    found = None
+            else:
+                found = _wheel_part(f"a-0-{part}.whl", 3)
+            self.tags[part] = found
         return found  # type: ignore[no-any-return]
 
     def sdist_name(self, part: str) -> str:
@@ -604,20 +615,21 @@ def _add_listed_page(files: list[Any], builder: PageBuilder, relative_base: str 
     #: it is skipped).
     heads: dict[str, tuple[list[Any], str] | None] = {}
     for row, filename in zip(listed, filenames, strict=True):
-        if filename.endswith(".whl"):
-            end = len(filename) - 4
-            dashes = filename.count("-", 0, end)
-            if dashes == 4 or dashes == 5:
-                cut = filename.rfind("-", 0, filename.rfind("-", 0, filename.rfind("-", 0, end)))
-                head_part = filename[:cut]
-                head = heads.get(head_part, _UNSEEN)
-                if head is _UNSEEN:
-                    head = heads[head_part] = _listed_head(head_part, builder)
-                tag_part = filename[cut + 1:end]
+        if filename[-4:] == ".whl":
+            # One rsplit, not a count and three rfinds: str methods with start and end
+            # arguments parse them the slow way, and this runs for every wheel.
+            head_part = filename.rsplit("-", 3)[0]
+            head = heads.get(head_part, _UNSEEN)
+            if head is _UNSEEN:
+                # Its name has 4 or 5 dashes before ".whl" when this part has 1 or 2.
+                head = heads[head_part] = (_listed_head(head_part, builder)
+                                           if 0 < head_part.count("-") < 3 else None)
+            if head is not None:
+                tag_part = filename[len(head_part) + 1:-4]
                 tags = tag_sets.get(tag_part, _UNSEEN)
                 if tags is _UNSEEN:
                     tags = parts.tag_set(tag_part)
-                if head is not None and tags is not None:
+                if tags is not None:
                     head[0].append((row, tags, head[1], base))
                     continue
         elif filename.endswith((".tar.gz", ".zip")):

@@ -11,6 +11,7 @@ looked at: a resolution sees every version of every project, but the files of ve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
@@ -49,9 +50,9 @@ class VersionFiles:
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first (only the best while :attr:`_ranked` is set).
         self._rows = rows
-        #: The page and every file's ``(tag rank, is_wheel, row)`` in page order, until they
-        #: are put in order (see :meth:`of_ranked`).
-        self._ranked: tuple[ProjectPage, list[tuple[int, bool, Any]]] | None = None
+        #: The page, its wheels and their tag ranks, its usable sdists and the rank of no
+        #: usable wheel, until every file is put in order (see :meth:`of_ranks`).
+        self._ranked: tuple[ProjectPage, list[Any], list[int], list[Any], int] | None = None
         self._best: Distribution | None = None
         self._usable: tuple[Distribution, ...] | None = None
         #: From a cached summary: ``(yanked, requires_python, best file's row, best is a
@@ -87,29 +88,40 @@ class VersionFiles:
         return files
 
     @classmethod
-    def of_ranked(cls, page: ProjectPage, ranked: list[tuple[int, bool, Any]]) -> VersionFiles:
-        """The files of ``page``, each ``(tag rank, is_wheel, row)``: best is the lowest rank,
-        then not yanked, then the first listed. Only the best one is picked out now: the
-        others are put in order when every file is asked for (for very few versions)."""
-        best = min(ranked, key=_rank)  # the first listed among the lowest
-        if len(ranked) > 1 and file_yanked(best[2]):  # not yanked ones come first: sort now
+    def of_ranks(cls, page: ProjectPage, wheel_rows: list[Any], ranks: list[int],
+                 sdist_rows: list[Any], no_wheel: int) -> VersionFiles:
+        """The files of ``page``: ``wheel_rows`` ranked by ``ranks`` (the tag rank of each;
+        ``no_wheel``: not usable), then ``sdist_rows`` (all usable; one at least is usable).
+        Best is the lowest rank, then not yanked, then the first listed. Only the best one is
+        picked out now: the others are put in order when every file is asked for (for very
+        few versions)."""
+        wheels = len(ranks) - ranks.count(no_wheel)
+        if wheels:
+            is_wheel, best = True, wheel_rows[ranks.index(min(ranks))]  # first of the lowest
+        else:
+            is_wheel, best = False, sdist_rows[0]
+        if wheels + len(sdist_rows) == 1:
+            files = cls([(page, is_wheel, best)])
+            files._yanked = file_yanked(best)
+        elif file_yanked(best):  # not yanked ones come first: sort now
             files = cls([])
-            files._ranked = (page, ranked)
+            files._ranked = (page, wheel_rows, ranks, sdist_rows, no_wheel)
             files._order()
             files._yanked = all(file_yanked(row) for _, _, row in files._rows)
         else:
-            files = cls([(page, best[1], best[2])])
-            files._yanked = False if len(ranked) > 1 else file_yanked(best[2])
-            if len(ranked) > 1:
-                files._ranked = (page, ranked)
+            files = cls([(page, is_wheel, best)])
+            files._yanked = False
+            files._ranked = (page, wheel_rows, ranks, sdist_rows, no_wheel)
         return files
 
     def _order(self) -> None:
-        """Every file in order, best first (see :meth:`of_ranked`)."""
+        """Every file in order, best first (see :meth:`of_ranks`)."""
         if self._ranked is not None:
-            page, ranked = self._ranked
-            keyed = sorted([(rank, file_yanked(row), is_wheel, row)
-                            for rank, is_wheel, row in ranked], key=_rank_and_yanked)
+            page, wheel_rows, ranks, sdist_rows, no_wheel = self._ranked
+            keyed = [(rank, file_yanked(row), True, row)
+                     for rank, row in zip(ranks, wheel_rows, strict=True) if rank < no_wheel]
+            keyed.extend((no_wheel, file_yanked(row), False, row) for row in sdist_rows)
+            keyed.sort(key=_rank_and_yanked)
             self._rows = [(page, is_wheel, row) for _, _, is_wheel, row in keyed]
             self._ranked = None
 
@@ -312,7 +324,7 @@ class FileSelection:
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
         no_wheel = len(self.tag_rank) + 1
-        set_ranks = self._set_ranks
+        set_ranks_get = self._set_ranks.get
         set_rank = self._set_rank
         cutoff = self.cutoff(name)
         result: list[tuple[Version, VersionFiles]] = []
@@ -337,22 +349,21 @@ class FileSelection:
                     page.page.items() if cutoff is None else page.page.versions.items()):
                 if version_str in seen:
                     continue  # the first page that offers a version wins it (index priority)
-                ranked: list[tuple[int, bool, Any]] = []
-                if wheels_ok:
-                    for row in wheel_rows:
-                        tags = row[1] if len(row) == 4 else row[8]  # see wheel_tags
-                        try:
-                            best = set_ranks[tags]
-                        except (KeyError, TypeError):  # a set not seen yet (or a list)
-                            best = set_rank(tags)
-                        if best < no_wheel and not (cutoff is not None and row[5] is not None
-                                                    and row[5] > cutoff):
-                            ranked.append((best, True, row))
-                if sdists_ok:
-                    for row in sdist_rows:
-                        if not (cutoff is not None and row[5] is not None and row[5] > cutoff):
-                            ranked.append((no_wheel, False, row))
-                if not ranked:
+                ranks: list[int] = []
+                if wheels_ok and wheel_rows:
+                    try:  # a page's own rows (see wheel_tags) of tag sets seen before: in C
+                        found: list[Any] = list(map(set_ranks_get, map(_second, wheel_rows)))
+                    except TypeError:  # a list of tags: no key
+                        found = [None]
+                    ranks = (found if None not in found
+                             else [set_rank(wheel_tags(row)) for row in wheel_rows])
+                    if cutoff is not None:
+                        ranks = [no_wheel if row[5] is not None and row[5] > cutoff else rank
+                                 for rank, row in zip(ranks, wheel_rows, strict=True)]
+                sdists = sdist_rows if sdists_ok else []
+                if cutoff is not None and sdists:
+                    sdists = [row for row in sdists if row[5] is None or row[5] <= cutoff]
+                if not sdists and ranks.count(no_wheel) == len(ranks):
                     self._note_dropped(name, version_str, wheel_rows, sdist_rows, wheels_ok,
                                        sdists_ok)
                     continue
@@ -364,7 +375,8 @@ class FileSelection:
                         log.debug(f"Skipping {name} {version_str}: not a valid version")
                         continue
                 seen.add(version_str)
-                files = VersionFiles.of_ranked(page, ranked)
+                files = VersionFiles.of_ranks(page, wheel_rows if ranks else [], ranks, sdists,
+                                              no_wheel)
                 files.text = version_str
                 _, is_wheel, row = files._rows[0]
                 files._requires_python = file_requires_python(row)
@@ -548,12 +560,12 @@ class FileSelection:
         return affinity
 
 
-def _version_key(item: tuple[Version, VersionFiles]) -> Version:
-    return item[0]
+def _version_key(item: tuple[Version, VersionFiles]) -> Any:
+    # Version's own comparison key: sorting compares tuples in C, not Versions in Python.
+    return item[0]._key
 
 
-def _rank(item: tuple[int, bool, Any]) -> int:
-    return item[0]
+_second = itemgetter(1)
 
 
 def _rank_and_yanked(item: tuple[int, bool, bool, Any]) -> tuple[int, bool]:

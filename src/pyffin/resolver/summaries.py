@@ -176,21 +176,26 @@ class Summaries:
             positions: dict[tuple[str, bool], int] = {}
             where: list[int] = []
             files_column = []
+            last_page: Any = None
+            position = 0
             for files in found.values():
                 page, is_wheel, row = files.best_row
-                at = (page.source, page.flat)
-                position = positions.get(at)
-                if position is None:
-                    position = positions[at] = len(positions)
+                if page is not last_page:  # versions of one page come one after another
+                    at = (page.source, page.flat)
+                    position = positions.setdefault(at, len(positions))
+                    last_page = page
                 where.append(position)
                 # A file this resolution looked at (a later one will again, most often)
                 # is kept as its file tuple, read as is; the others as listed.
                 made = files.best_made
                 if made is not None and made.file is not None:
                     row = made.file.to_tuple()
-                stand_in = None if files.others is None else stand_in_row(files)
-                files_column.append(dumps((_packed(row), is_wheel,
-                                           None if stand_in is None else _packed(stand_in))))
+                # _packed inline: this loop sees every usable version.
+                packed = (row[0], row[-1]) if len(row) < 8 else row[:8]
+                if files.others is None or (stand_in := stand_in_row(files)) is None:
+                    files_column.append(dumps((packed, is_wheel, None)))
+                else:
+                    files_column.append(dumps((packed, is_wheel, _packed(stand_in))))
             columns = (candidates.yanked, candidates.requires_python, where,
                        candidates.index_ranks, candidates.prerelease)
             entry.write(codec.dumps(
