@@ -117,3 +117,28 @@ def test_checking_a_requirement_answers_as_parsing_it_would(text: str) -> None:
     else:
         assert parser.check(text) == marker
         assert parser.check(text) == marker  # and again, remembered
+
+
+@pytest.mark.parametrize("text", CHECKED)
+def test_a_checked_requirement_is_parsed_without_splitting_its_text_again(
+        monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    from pyffin.requirements import pep508
+    from pyffin.resolver.dependencies import DependencyParser
+
+    split: list[str] = []
+    original = pep508.split_unchecked
+
+    def counted(requirement: str) -> object:
+        split.append(requirement)
+        return original(requirement)
+
+    monkeypatch.setattr(pep508, "split_unchecked", counted)
+    parser = DependencyParser()
+    try:
+        parser.check(text)
+    except DependencyError:
+        return  # nothing to parse
+    split.clear()
+    parsed = parser.parse(text)
+    assert split == []
+    assert parsed == DependencyParser().parse(text)

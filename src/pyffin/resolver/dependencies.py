@@ -10,7 +10,7 @@ also words the error for invalid input.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from pyffin.models.names import normalize_name
 from pyffin.records import record
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from pyffin.requirements.pep508 import Marker, Requirement
+
+
+#: What :func:`pyffin.requirements.pep508.split_unchecked` splits a text into.
+_Parts: TypeAlias = tuple[str, tuple[str, ...], list[tuple[str, str]], str | None]
 
 
 class DependencyError(ValueError):
@@ -59,7 +63,7 @@ class DependencyParser:
     them), else one resolution. Never process-wide: a long-lived process using pyffin as a
     library would keep every text it ever saw."""
 
-    __slots__ = ("_checked", "_parsed", "ranges")
+    __slots__ = ("_checked", "_parsed", "_split", "ranges")
 
     def __init__(self) -> None:
         self._parsed: dict[str, Dependency] = {}
@@ -67,6 +71,9 @@ class DependencyParser:
         #: version's requirements belong to extras nobody asked for, and only need to be
         #: valid (see :meth:`check`).
         self._checked: dict[str, str | None] = {}
+        #: The parts :meth:`check` split such texts into, until :meth:`parse` uses them: the
+        #: requirements a resolution keeps are split once, not again to be parsed.
+        self._split: dict[str, _Parts] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
 
@@ -74,7 +81,10 @@ class DependencyParser:
         """:func:`parse_dependency`, once per distinct text."""
         dependency = self._parsed.get(text)
         if dependency is None:
-            dependency = self._parsed[text] = _parse(text, self.ranges)
+            parts = self._split.pop(text, None)
+            dependency = self._parsed[text] = (
+                _parse(text, self.ranges) if parts is None
+                else _from_parts(text, parts, specifiers_range(parts[2], self.ranges)))
         return dependency
 
     def check(self, text: str) -> str | None:
@@ -98,6 +108,7 @@ class DependencyParser:
                 parts = None
         if parts is None:  # the full parser, or its error
             return self.parse(text).marker
+        self._split[text] = parts
         marker = self._checked[text] = parts[3]
         return marker
 
@@ -142,17 +153,21 @@ def _parse_fast(text: str, memo: RangeMemo | None) -> Dependency | None:
     parts = split_unchecked(text)
     if parts is None:
         return None
-    name, extras, found, marker = parts
-    clauses = tuple(found)
     try:
         # Reads every clause's version: what split_requirement would check (see
         # pep508.valid_clauses) raises here too.
-        versions = specifiers_range(clauses, memo)
+        versions = specifiers_range(parts[2], memo)
     except SpecifierError:
         return None  # let the full parser word the error
+    return _from_parts(text, parts, versions)
+
+
+def _from_parts(text: str, parts: _Parts, versions: VersionSet) -> Dependency:
+    """The dependency of a text of the common shape, from its parts and its clauses' range."""
+    name, extras, found, marker = parts
     return Dependency(normalize_name(name),
                       tuple(sorted({normalize_name(e) for e in extras})) if extras else (),
-                      clauses, marker, None, text, versions)
+                      tuple(found), marker, None, text, versions)
 
 
 def _parse_slow(text: str) -> Dependency:
