@@ -10,20 +10,23 @@ also words the error for invalid input.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.ranges import RangeMemo, SpecifierError, VersionSet, specifiers_range
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from pyffin.requirements.pep508 import Marker, Requirement
 
 
-#: What :func:`pyffin.requirements.pep508.split_unchecked` splits a text into.
-_Parts: TypeAlias = tuple[str, tuple[str, ...], list[tuple[str, str]], str | None]
+#: What :func:`pyffin.models.requirement_text.split_unchecked` splits a text into (or a
+#: metadata record keeps of it).
+_Parts: TypeAlias = tuple[str, tuple[str, ...], "Sequence[tuple[str, str]]", str | None]
+#: :meth:`DependencyParser.check` without parts given: split the text.
+_SPLIT: Any = object()
 
 
 class DependencyError(ValueError):
@@ -87,10 +90,12 @@ class DependencyParser:
                 else _from_parts(text, parts, specifiers_range(parts[2], self.ranges)))
         return dependency
 
-    def check(self, text: str) -> str | None:
+    def check(self, text: str, parts: _Parts | None = _SPLIT) -> str | None:
         """Raise :class:`DependencyError` if :meth:`parse` would; else the requirement's
         marker text, as :meth:`parse` gives it. Cheaper than parsing for the common shape:
-        names are not normalized, no :class:`Dependency` is made."""
+        names are not normalized, no :class:`Dependency` is made. ``parts``: the text's,
+        as :func:`~pyffin.models.requirement_text.split_unchecked` found them before (a
+        metadata record keeps them: see :class:`~pyffin.models.metadata.RequiresDist`)."""
         try:
             return self._checked[text]
         except KeyError:
@@ -98,9 +103,10 @@ class DependencyParser:
         dependency = self._parsed.get(text)
         if dependency is not None:
             return dependency.marker
-        from pyffin.requirements.pep508 import split_unchecked
+        if parts is _SPLIT:
+            from pyffin.models.requirement_text import split_unchecked
 
-        parts = split_unchecked(text)
+            parts = split_unchecked(text)
         if parts is not None:
             try:
                 specifiers_range(parts[2], self.ranges)  # what _parse_fast reads
@@ -148,7 +154,7 @@ def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
 
 
 def _parse_fast(text: str, memo: RangeMemo | None) -> Dependency | None:
-    from pyffin.requirements.pep508 import split_unchecked
+    from pyffin.models.requirement_text import split_unchecked
 
     parts = split_unchecked(text)
     if parts is None:

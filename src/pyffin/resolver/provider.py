@@ -28,7 +28,7 @@ from packaging.version import InvalidVersion, Version
 
 from pyffin import log
 from pyffin.errors import NotSupportedError, PyffinError
-from pyffin.models.metadata import MetadataError
+from pyffin.models.metadata import MetadataError, RequiresDist
 from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
@@ -563,8 +563,10 @@ class Provider(BaseProvider[str, Version]):
             if requires_python and not self._fits_python(requires_python):
                 return ("python", requires_python)
             check = self._parser.check
-            self._marker_texts[(name, version)] = tuple(
-                check(text) for text in metadata.requires_dist)
+            texts = metadata.requires_dist
+            self._marker_texts[(name, version)] = (
+                tuple(map(check, texts, texts.parts)) if isinstance(texts, RequiresDist)
+                else tuple(map(check, texts)))
         except DependencyError as e:
             return self._failed(name, version, "invalid", f"declares {e}")
         except MetadataError as e:
