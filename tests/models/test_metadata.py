@@ -41,3 +41,44 @@ def test_unusual_input_goes_to_packaging() -> None:
 def test_missing_fields_name_the_source() -> None:
     with pytest.raises(MetadataError, match=r"the core metadata of x\.whl has no Version"):
         CoreMetadata.parse(b"Metadata-Version: 2.1\nName: x\n", source="x.whl")
+
+
+SPLIT_TEXTS = ("idna", "urllib3 (>=1.21.1,<3)", "PySocks!=1.5.7,>=1.5.6; extra == 'socks'",
+               "foo @ https://example.com/foo-1.0.tar.gz")
+
+
+def test_a_record_keeps_the_parts_of_each_requirement() -> None:
+    from pyffin.models.metadata import RequiresDist
+    from pyffin.models.requirement_text import split_unchecked
+
+    text = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n" + "".join(
+        f"Requires-Dist: {requirement}\n" for requirement in SPLIT_TEXTS)
+    parsed = CoreMetadata.parse(text, source="demo")
+    back = CoreMetadata.from_record(parsed.to_record())
+    assert back == parsed and back.requires_dist == SPLIT_TEXTS
+    assert type(parsed.requires_dist) is tuple  # an installed METADATA's: no parts
+    assert isinstance(back.requires_dist, RequiresDist)
+    expected = []
+    for requirement in SPLIT_TEXTS:
+        parts = split_unchecked(requirement)
+        expected.append(None if parts is None
+                        else (parts[0], parts[1], tuple(parts[2]), parts[3]))
+    assert back.requires_dist.parts == tuple(expected)
+    assert expected[-1] is None  # a direct reference is not of the common shape
+
+
+def test_a_record_without_parts_reads_as_before() -> None:
+    made = CoreMetadata("demo", "1.0", requires_dist=SPLIT_TEXTS)
+    back = CoreMetadata.from_record(made.to_record()[:7])  # a version 1 record's fields
+    assert back == made and type(back.requires_dist) is tuple
+    with pytest.raises(ValueError):
+        CoreMetadata.from_record((*made.to_record(), None))
+
+
+def test_requirements_with_their_parts_pickle_with_them() -> None:
+    import pickle
+
+    made = CoreMetadata.from_record(CoreMetadata("demo", "1.0", SPLIT_TEXTS).to_record())
+    back = pickle.loads(pickle.dumps(made))
+    assert back == made
+    assert back.requires_dist.parts == made.requires_dist.parts  # type: ignore[attr-defined]

@@ -117,3 +117,63 @@ def test_checking_a_requirement_answers_as_parsing_it_would(text: str) -> None:
     else:
         assert parser.check(text) == marker
         assert parser.check(text) == marker  # and again, remembered
+
+
+@pytest.mark.parametrize("text", CHECKED)
+def test_a_checked_requirement_is_parsed_without_splitting_its_text_again(
+        monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    from pyffin.models import requirement_text
+    from pyffin.resolver.dependencies import DependencyParser
+
+    split: list[str] = []
+    original = requirement_text.split_unchecked
+
+    def counted(requirement: str) -> object:
+        split.append(requirement)
+        return original(requirement)
+
+    monkeypatch.setattr(requirement_text, "split_unchecked", counted)
+    parser = DependencyParser()
+    try:
+        parser.check(text)
+    except DependencyError:
+        return  # nothing to parse
+    split.clear()
+    parsed = parser.parse(text)
+    assert split == []
+    assert parsed == DependencyParser().parse(text)
+
+
+def test_a_resolution_from_metadata_records_splits_no_requirement_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from pyffin.models import requirement_text
+    from pyffin.models.metadata import CoreMetadata
+    from tests.resolver.memory import MemorySource, pins
+
+    universe = {"a": {"1.0": ["b>=1,<3", "c; extra == 'x'", "d (>=2); python_version < '3'"]},
+                "b": {"1.0": [], "2.0": ["c[y]~=1.0"]}, "c": {"1.0": []}}
+    expected = pins(universe, "a")
+    plain = MemorySource(universe)
+    records = {(name, Version(version)): plain.metadata(NormalizedName(name), Version(version))
+               .to_record() for name, versions in universe.items() for version in versions}
+
+    class Recorded(MemorySource):
+        """Metadata as a warm run reads it: from the cache records an earlier run wrote."""
+
+        def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
+            return CoreMetadata.from_record(records[(name, version)])
+
+    split: list[str] = []
+    original = requirement_text.split_unchecked
+
+    def counted(text: str) -> object:
+        split.append(text)
+        return original(text)
+
+    source = Recorded(universe)
+    monkeypatch.setattr(requirement_text, "split_unchecked", counted)
+    assert pins(source, "a") == expected == {"a": "1.0", "b": "2.0", "c": "1.0"}
+    assert split == []

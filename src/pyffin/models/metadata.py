@@ -36,18 +36,29 @@ class CoreMetadata:
     metadata_version: str = "2.1"
 
     RECORD_SCHEMA: ClassVar[str] = "core-metadata"
-    RECORD_VERSION: ClassVar[int] = 1
+    #: 2: with the parts of each ``Requires-Dist`` (see :class:`RequiresDist`).
+    RECORD_VERSION: ClassVar[int] = 2
 
     def to_record(self) -> tuple[object, ...]:
-        return (self.name, self.version, self.requires_dist, self.requires_python,
-                self.provides_extra, self.dynamic, self.metadata_version)
+        # A plain tuple: marshal stores no subclass.
+        return (self.name, self.version, tuple(self.requires_dist), self.requires_python,
+                self.provides_extra, self.dynamic, self.metadata_version,
+                RequiresDist.parts_of(self.requires_dist))
 
     @classmethod
     def from_record(cls, data: Any) -> CoreMetadata:
-        """Rebuild from :meth:`to_record`; raises on a record of another shape."""
-        name, version, requires_dist, requires_python, provides_extra, dynamic, mv = data
-        return cls(str(name), str(version), tuple(requires_dist), requires_python,
+        """Rebuild from :meth:`to_record` (or the record of version 1, without the parts, as
+        a source distribution's manifest may still hold); raises on a record of another
+        shape."""
+        name, version, requires_dist, requires_python, provides_extra, dynamic, mv, *rest = data
+        if len(rest) > 1:
+            raise ValueError(f"a core metadata record of {len(data)} fields")
+        texts = tuple(requires_dist)
+        if rest and rest[0] is not None and len(rest[0]) == len(texts):
+            texts = RequiresDist(texts, tuple(rest[0]))
+        return cls(str(name), str(version), texts, requires_python,
                    tuple(provides_extra), tuple(dynamic), str(mv))
+
 
     @classmethod
     def parse(cls, data: bytes | str, *, source: str) -> CoreMetadata:
@@ -83,6 +94,46 @@ class CoreMetadata:
             dynamic=tuple(d.lower() for d in raw.get("dynamic", ())),
             metadata_version=raw.get("metadata_version", "1.0"),
         )
+
+
+#: :data:`pyffin.models.requirement_text.Parts`, as a record stores them (clauses a tuple).
+StoredParts = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], "str | None"]
+
+
+class RequiresDist(tuple[str, ...]):
+    """``Requires-Dist`` texts (a plain tuple to every reader) that also carry each text's
+    parts as :func:`~pyffin.models.requirement_text.split_unchecked` finds them (``None``
+    for a text of another shape): kept in the metadata record, so that a warm resolution
+    checks and parses its candidates' requirements without splitting any text again.
+
+    Only :meth:`CoreMetadata.from_record` makes one (the record is written where metadata
+    is fetched, and read where it is resolved); a caller storing the texts in a record of its
+    own stores ``tuple(texts)``: marshal takes no subclass."""
+
+    parts: tuple[StoredParts | None, ...]
+
+    def __new__(cls, texts: tuple[str, ...],
+                parts: tuple[StoredParts | None, ...]) -> RequiresDist:
+        made = super().__new__(cls, texts)
+        made.parts = parts
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (RequiresDist, (tuple(self), self.parts))
+
+    @staticmethod
+    def parts_of(texts: tuple[str, ...]) -> tuple[StoredParts | None, ...]:
+        """The parts of each text (those already known, else split now)."""
+        if isinstance(texts, RequiresDist):
+            return texts.parts
+        from pyffin.models.requirement_text import split_unchecked
+
+        found: list[StoredParts | None] = []
+        for text in texts:
+            parts = split_unchecked(text)
+            found.append(None if parts is None
+                         else (parts[0], parts[1], tuple(parts[2]), parts[3]))
+        return tuple(found)
 
 
 #: Header name → the key ``packaging.metadata.parse_email`` uses, for the fields read here.

@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.models.names import normalize_name
+from pyffin.models.requirement_text import CLAUSE_RE as CLAUSE_RE
+from pyffin.models.requirement_text import split_unchecked as split_unchecked
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -33,17 +35,6 @@ class InvalidMarker(ValueError):
     """Not a valid PEP 508 marker."""
 
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_OPERATOR = r"===|~=|==|!=|<=|>=|<|>"
-_CLAUSE = rf"(?:{_OPERATOR})\s*[A-Za-z0-9_.*+!-]+"
-_CLAUSES = rf"{_CLAUSE}(?:\s*,\s*{_CLAUSE})*"
-# name [extras] (clauses) or clauses ; marker -- everything but ``name @ url``.
-_REQUIREMENT_PATTERN = (
-    rf"\s*({_NAME})\s*(?:\[\s*((?:{_NAME}\s*(?:,\s*{_NAME}\s*)*)?)\])?\s*"
-    rf"(?:\(\s*({_CLAUSES})\s*\)|({_CLAUSES}))?\s*(?:;\s*(.*\S))?\s*"
-)
-_requirement_re: re.Pattern[str] | None = None
-CLAUSE_RE = re.compile(rf"({_OPERATOR})\s*([A-Za-z0-9_.*+!-]+)")
 
 
 @record
@@ -119,22 +110,6 @@ def split_requirement(text: str) -> tuple[str, tuple[str, ...], tuple[Specifier,
     if not valid_clauses(specifiers):
         return None
     return name, extra_names, specifiers, marker_text
-
-
-def split_unchecked(text: str) -> tuple[str, tuple[str, ...], list[tuple[str, str]], str | None
-                                      ] | None:
-    """:func:`split_requirement` without checking the clauses' versions: ``(operator,
-    version)`` pairs as written, for a caller that reads each version itself anyway."""
-    global _requirement_re
-    if _requirement_re is None:  # compiled on first use, as _token_re
-        _requirement_re = re.compile(_REQUIREMENT_PATTERN)
-    match = _requirement_re.fullmatch(text)
-    if match is None:
-        return None
-    name, extras, parenthesized, bare, marker_text = match.groups()
-    clauses = CLAUSE_RE.findall(parenthesized or bare or "") if parenthesized or bare else []
-    extra_names = tuple(e.strip() for e in extras.split(",") if e.strip()) if extras else ()
-    return name, extra_names, clauses, marker_text
 
 
 def parse_requirement(text: str) -> Requirement:

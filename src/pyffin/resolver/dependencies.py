@@ -10,16 +10,23 @@ also words the error for invalid input.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.ranges import RangeMemo, SpecifierError, VersionSet, specifiers_range
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from pyffin.requirements.pep508 import Marker, Requirement
+
+
+#: What :func:`pyffin.models.requirement_text.split_unchecked` splits a text into (or a
+#: metadata record keeps of it).
+_Parts: TypeAlias = tuple[str, tuple[str, ...], "Sequence[tuple[str, str]]", str | None]
+#: :meth:`DependencyParser.check` without parts given: split the text.
+_SPLIT: Any = object()
 
 
 class DependencyError(ValueError):
@@ -59,7 +66,7 @@ class DependencyParser:
     them), else one resolution. Never process-wide: a long-lived process using pyffin as a
     library would keep every text it ever saw."""
 
-    __slots__ = ("_checked", "_parsed", "ranges")
+    __slots__ = ("_checked", "_parsed", "_split", "ranges")
 
     def __init__(self) -> None:
         self._parsed: dict[str, Dependency] = {}
@@ -67,6 +74,9 @@ class DependencyParser:
         #: version's requirements belong to extras nobody asked for, and only need to be
         #: valid (see :meth:`check`).
         self._checked: dict[str, str | None] = {}
+        #: The parts :meth:`check` split such texts into, until :meth:`parse` uses them: the
+        #: requirements a resolution keeps are split once, not again to be parsed.
+        self._split: dict[str, _Parts] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
 
@@ -74,13 +84,18 @@ class DependencyParser:
         """:func:`parse_dependency`, once per distinct text."""
         dependency = self._parsed.get(text)
         if dependency is None:
-            dependency = self._parsed[text] = _parse(text, self.ranges)
+            parts = self._split.pop(text, None)
+            dependency = self._parsed[text] = (
+                _parse(text, self.ranges) if parts is None
+                else _from_parts(text, parts, specifiers_range(parts[2], self.ranges)))
         return dependency
 
-    def check(self, text: str) -> str | None:
+    def check(self, text: str, parts: _Parts | None = _SPLIT) -> str | None:
         """Raise :class:`DependencyError` if :meth:`parse` would; else the requirement's
         marker text, as :meth:`parse` gives it. Cheaper than parsing for the common shape:
-        names are not normalized, no :class:`Dependency` is made."""
+        names are not normalized, no :class:`Dependency` is made. ``parts``: the text's,
+        as :func:`~pyffin.models.requirement_text.split_unchecked` found them before (a
+        metadata record keeps them: see :class:`~pyffin.models.metadata.RequiresDist`)."""
         try:
             return self._checked[text]
         except KeyError:
@@ -88,9 +103,10 @@ class DependencyParser:
         dependency = self._parsed.get(text)
         if dependency is not None:
             return dependency.marker
-        from pyffin.requirements.pep508 import split_unchecked
+        if parts is _SPLIT:
+            from pyffin.models.requirement_text import split_unchecked
 
-        parts = split_unchecked(text)
+            parts = split_unchecked(text)
         if parts is not None:
             try:
                 specifiers_range(parts[2], self.ranges)  # what _parse_fast reads
@@ -98,6 +114,7 @@ class DependencyParser:
                 parts = None
         if parts is None:  # the full parser, or its error
             return self.parse(text).marker
+        self._split[text] = parts
         marker = self._checked[text] = parts[3]
         return marker
 
@@ -137,22 +154,26 @@ def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
 
 
 def _parse_fast(text: str, memo: RangeMemo | None) -> Dependency | None:
-    from pyffin.requirements.pep508 import split_unchecked
+    from pyffin.models.requirement_text import split_unchecked
 
     parts = split_unchecked(text)
     if parts is None:
         return None
-    name, extras, found, marker = parts
-    clauses = tuple(found)
     try:
         # Reads every clause's version: what split_requirement would check (see
         # pep508.valid_clauses) raises here too.
-        versions = specifiers_range(clauses, memo)
+        versions = specifiers_range(parts[2], memo)
     except SpecifierError:
         return None  # let the full parser word the error
+    return _from_parts(text, parts, versions)
+
+
+def _from_parts(text: str, parts: _Parts, versions: VersionSet) -> Dependency:
+    """The dependency of a text of the common shape, from its parts and its clauses' range."""
+    name, extras, found, marker = parts
     return Dependency(normalize_name(name),
                       tuple(sorted({normalize_name(e) for e in extras})) if extras else (),
-                      clauses, marker, None, text, versions)
+                      tuple(found), marker, None, text, versions)
 
 
 def _parse_slow(text: str) -> Dependency:

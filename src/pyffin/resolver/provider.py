@@ -28,7 +28,7 @@ from packaging.version import InvalidVersion, Version
 
 from pyffin import log
 from pyffin.errors import NotSupportedError, PyffinError
-from pyffin.models.metadata import MetadataError
+from pyffin.models.metadata import MetadataError, RequiresDist
 from pyffin.models.names import normalize_name
 from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
@@ -176,6 +176,9 @@ class Provider(BaseProvider[str, Version]):
         self._build_failures: list[tuple[str, PyffinError]] = []
         self._python_fits: dict[str, bool] = {}
         self._dependencies: dict[tuple[str, Version], dict[str, VersionSet]] = {}
+        #: The marker text of each ``Requires-Dist`` of a version, as checking its metadata
+        #: found them: reading its dependencies then need not look each text up again.
+        self._marker_texts: dict[tuple[str, Version], tuple[str | None, ...]] = {}
         self._pending: list[Incompatibility[str, Version]] = []
         self._stated: set[tuple[str, object]] = set()
         self._discovered: dict[str, int] = {}
@@ -560,8 +563,10 @@ class Provider(BaseProvider[str, Version]):
             if requires_python and not self._fits_python(requires_python):
                 return ("python", requires_python)
             check = self._parser.check
-            for text in metadata.requires_dist:
-                check(text)
+            texts = metadata.requires_dist
+            self._marker_texts[(name, version)] = (
+                tuple(map(check, texts, texts.parts)) if isinstance(texts, RequiresDist)
+                else tuple(map(check, texts)))
         except DependencyError as e:
             return self._failed(name, version, "invalid", f"declares {e}")
         except MetadataError as e:
@@ -822,11 +827,16 @@ class Provider(BaseProvider[str, Version]):
             dependencies[name] = Range.singleton(version)
         evaluate = self._markers.evaluate
         parse = self._parser.parse
-        check = self._parser.check
-        for text in metadata.requires_dist:
+        texts = metadata.requires_dist
+        markers = self._marker_texts.get((name, version))
+        if markers is None or len(markers) != len(texts):
+            try:
+                markers = tuple(map(self._parser.check, texts))
+            except DependencyError as e:
+                raise MetadataError(f"{name}=={version} declares {e}") from None
+        for text, marker in zip(texts, markers, strict=True):
             try:
                 # The marker first: most requirements are an extra's that is not asked for.
-                marker = check(text)
                 if marker is None:
                     if extra is not None:
                         continue  # the base package's own
