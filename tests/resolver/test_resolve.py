@@ -246,6 +246,28 @@ def test_an_extra_is_not_walked_down_versions_its_base_package_cannot_take() -> 
     assert sorted(read) == ["1.29", "2.0"]
 
 
+def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on
+    the way to 2.14.2 for apache-airflow[google]) is not named in a warning."""
+    from pyffin import log
+
+    monkeypatch.setattr(log, "_warned", set())
+    universe = {"lib": {"1.0": Release(["c; extra == 'fast'"], extras=["fast"]),
+                        "2.0": Release(["b>=2"])},
+                "b": {"1.0": Release(["e<2"]), "2.0": Release(["e>=2"])}, "c": {"1.0": []},
+                "e": {"1.0": [], "2.0": []}, "f": {"1.0": ["e<2"]}}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        source = MemorySource(universe)
+        assert pins(source, "lib[fast]", "f") == {"c": "1.0", "e": "1.0", "f": "1.0",
+                                                   "lib": "1.0"}
+        assert ("metadata", "lib", "2.0") in source.calls  # tried, then left behind
+        assert heard == []
+        assert pins(universe, "lib[fast]>1") == {"b": "2.0", "e": "2.0", "lib": "2.0"}
+    assert heard == ["lib==2.0 does not provide the extra 'fast'"]
+
+
 def test_preferences_are_kept_when_allowed() -> None:
     preferences = {"click": "8.1.7", "markupsafe": "2.1.5", "blinker": "1.0"}
     resolved = pins(FLASK, "flask", preferences=preferences)
