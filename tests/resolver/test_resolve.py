@@ -537,6 +537,32 @@ def test_a_package_that_keeps_causing_conflicts_is_decided_later_as_in_uv() -> N
     assert len(tried) <= 6
 
 
+def test_a_version_whose_requirement_is_already_ruled_out_is_not_decided() -> None:
+    """As pubgrub-rs (uv's "dependency conflict"): alembic 1.5 needs sqlalchemy>=2 where fab
+    already holds sqlalchemy<2, so it is ruled out where it stands instead of being decided,
+    which would make a conflict whose backjump undoes every decision since app's (real
+    apache-airflow==2.7.*: 139 backjumps and 2,696 decisions, for uv's 304 selections)."""
+    from pyffin.resolver.solver import resolve
+    from tests.resolver.memory import TARGET, direct
+
+    leaves = {f"x{i}": {"1.0": []} for i in range(10)}
+    universe = {"app": {"2.7.0": ["fab==4.0", "alembic>=1.0", *leaves],
+                        "2.7.1": ["fab==4.0", "alembic>=1.0", *leaves]},
+                "fab": {"4.0": ["sqlalchemy<2", "wtforms"]}, "wtforms": {"3.0": []},
+                "alembic": {"1.0": ["sqlalchemy"],
+                            **{f"1.{i}": ["sqlalchemy>=2"] for i in range(1, 6)}},
+                "sqlalchemy": {f"{major}.{minor}": [] for major in (1, 2) for minor in range(5)},
+                **leaves}
+    stats: dict[str, int] = {}
+    resolution = resolve(direct("app==2.7.*"), MemorySource(universe), TARGET,
+                         ResolverOptions(), stats=stats)
+    assert {name: str(version) for name, version in resolution.pins().items()} == {
+        "alembic": "1.0", "app": "2.7.1", "fab": "4.0", "sqlalchemy": "1.4", "wtforms": "3.0",
+        **{name: "1.0" for name in leaves}}
+    assert stats["conflicts"] == 0 and stats["backjumps"] == 0
+    assert stats["decisions"] == len(universe) + 1  # and the root
+
+
 @pytest.mark.parametrize("requirements", [("a",), ("a", "b>=2")])
 def test_the_cyclic_collector_rests_while_the_solver_runs(
         requirements: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
