@@ -44,9 +44,9 @@ def test_two_pins_of_one_package() -> None:
 def test_a_transitive_conflict() -> None:
     universe = {"a": {"1.0": ["b>=1.0"]}, "b": {"1.0": ["c>=2.0"]}, "c": {"1.0": [], "2.0": []}}
     assert failure(universe, "a", "c<2.0") == (
-        "Because only b==1.0 is available and a==1.0 depends on b>=1.0, we can conclude that "
-        "a==1.0 depends on b==1.0.\n"
-        "And because only a==1.0 is available and b==1.0 depends on c>=2.0, we can conclude that "
+        "Because only a==1.0 is available and a==1.0 depends on b>=1.0, we can conclude that "
+        "all versions of a depend on b>=1.0.\n"
+        "And because only b==1.0 is available and b==1.0 depends on c>=2.0, we can conclude that "
         "all versions of a depend on c>=2.0.\n"
         "And because you require a and c<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
@@ -151,9 +151,9 @@ def test_a_chain_of_conclusions() -> None:
     universe = {"foo": {"1.0.0": ["bar>=2.0.0,<3"]}, "bar": {"2.0.0": ["baz>=3.0.0,<4"]},
                 "baz": {"1.0.0": [], "3.0.0": []}}
     assert failure(universe, "foo>=1.0.0,<2", "baz>=1.0.0,<2") == (
-        "Because only bar==2.0.0 is available and foo==1.0.0 depends on bar>=2.0.0,<3, we can "
-        "conclude that foo==1.0.0 depends on bar==2.0.0.\n"
-        "And because only foo==1.0.0 is available and bar==2.0.0 depends on baz>=3.0.0,<4, we can "
+        "Because only foo==1.0.0 is available and foo==1.0.0 depends on bar>=2.0.0,<3, we can "
+        "conclude that foo>=1.0.0,<2 depends on bar>=2.0.0,<3.\n"
+        "And because only bar==2.0.0 is available and bar==2.0.0 depends on baz>=3.0.0,<4, we can "
         "conclude that foo>=1.0.0,<2 depends on baz>=3.0.0,<4.\n"
         "And because you require foo>=1.0.0,<2 and baz>=1.0.0,<2, we can conclude that your "
         "requirements are unsatisfiable.")

@@ -265,3 +265,26 @@ def test_forks_share_the_reading_of_a_version_whose_requirements_hold_alike(
     # The same three asks (its metadata checked, then its marker and its requirement read)
     # however many forks there are.
     assert parser.asked["d>=1"] == 3
+
+
+def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a resolution for one environment (see test_resolve): lib 2.0, tried and left
+    behind, is not named."""
+    from pyffin import log
+    from tests.resolver.memory import Release
+
+    monkeypatch.setattr(log, "_warned", set())
+    universe = {"lib": {"1.0": Release(["c; extra == 'fast'"], extras=["fast"]),
+                        "2.0": Release(["b>=2"])},
+                "b": {"1.0": Release(["e<2"]), "2.0": Release(["e>=2"])}, "c": {"1.0": []},
+                "e": {"1.0": [], "2.0": []}, "f": {"1.0": ["e<2"]}}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        resolution = resolve_universal(direct("lib[fast]", "f"), MemorySource(universe),
+                                       ">=3.9")
+        assert {(pin.name, str(pin.version)) for pin in resolution.pins} == {
+            ("c", "1.0"), ("e", "1.0"), ("f", "1.0"), ("lib", "1.0")}
+        assert heard == []
+        resolve_universal(direct("lib[fast]>1"), MemorySource(universe), ">=3.9")
+    assert heard == ["lib==2.0 does not provide the extra 'fast'"]

@@ -246,6 +246,28 @@ def test_an_extra_is_not_walked_down_versions_its_base_package_cannot_take() -> 
     assert sorted(read) == ["1.29", "2.0"]
 
 
+def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on
+    the way to 2.14.2 for apache-airflow[google]) is not named in a warning."""
+    from pyffin import log
+
+    monkeypatch.setattr(log, "_warned", set())
+    universe = {"lib": {"1.0": Release(["c; extra == 'fast'"], extras=["fast"]),
+                        "2.0": Release(["b>=2"])},
+                "b": {"1.0": Release(["e<2"]), "2.0": Release(["e>=2"])}, "c": {"1.0": []},
+                "e": {"1.0": [], "2.0": []}, "f": {"1.0": ["e<2"]}}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        source = MemorySource(universe)
+        assert pins(source, "lib[fast]", "f") == {"c": "1.0", "e": "1.0", "f": "1.0",
+                                                   "lib": "1.0"}
+        assert ("metadata", "lib", "2.0") in source.calls  # tried, then left behind
+        assert heard == []
+        assert pins(universe, "lib[fast]>1") == {"b": "2.0", "e": "2.0", "lib": "2.0"}
+    assert heard == ["lib==2.0 does not provide the extra 'fast'"]
+
+
 def test_preferences_are_kept_when_allowed() -> None:
     preferences = {"click": "8.1.7", "markupsafe": "2.1.5", "blinker": "1.0"}
     resolved = pins(FLASK, "flask", preferences=preferences)
@@ -513,6 +535,32 @@ def test_a_package_that_keeps_causing_conflicts_is_decided_later_as_in_uv() -> N
     tried = {version for kind, name, version in source.calls
              if kind == "metadata" and name == "kombu"}
     assert len(tried) <= 6
+
+
+def test_a_version_whose_requirement_is_already_ruled_out_is_not_decided() -> None:
+    """As pubgrub-rs (uv's "dependency conflict"): alembic 1.5 needs sqlalchemy>=2 where fab
+    already holds sqlalchemy<2, so it is ruled out where it stands instead of being decided,
+    which would make a conflict whose backjump undoes every decision since app's (real
+    apache-airflow==2.7.*: 139 backjumps and 2,696 decisions, for uv's 304 selections)."""
+    from pyffin.resolver.solver import resolve
+    from tests.resolver.memory import TARGET, direct
+
+    leaves = {f"x{i}": {"1.0": []} for i in range(10)}
+    universe = {"app": {"2.7.0": ["fab==4.0", "alembic>=1.0", *leaves],
+                        "2.7.1": ["fab==4.0", "alembic>=1.0", *leaves]},
+                "fab": {"4.0": ["sqlalchemy<2", "wtforms"]}, "wtforms": {"3.0": []},
+                "alembic": {"1.0": ["sqlalchemy"],
+                            **{f"1.{i}": ["sqlalchemy>=2"] for i in range(1, 6)}},
+                "sqlalchemy": {f"{major}.{minor}": [] for major in (1, 2) for minor in range(5)},
+                **leaves}
+    stats: dict[str, int] = {}
+    resolution = resolve(direct("app==2.7.*"), MemorySource(universe), TARGET,
+                         ResolverOptions(), stats=stats)
+    assert {name: str(version) for name, version in resolution.pins().items()} == {
+        "alembic": "1.0", "app": "2.7.1", "fab": "4.0", "sqlalchemy": "1.4", "wtforms": "3.0",
+        **{name: "1.0" for name in leaves}}
+    assert stats["conflicts"] == 0 and stats["backjumps"] == 0
+    assert stats["decisions"] == len(universe) + 1  # and the root
 
 
 @pytest.mark.parametrize("requirements", [("a",), ("a", "b>=2")])

@@ -306,7 +306,7 @@ class UniversalProvider(Provider):
                                      else previous & requirement.versions)
         if extra is not None and len(dependencies) == 1 and extra not in {
                 normalize_name(e) for e in metadata.provides_extra}:
-            log.warn_once(f"{name}=={version} does not provide the extra '{extra}'")
+            self.missing_extras.add((package, version))
         return dependencies
 
     def _applicable(self, text: str | None, extra: str | None) -> Marker | None:
@@ -931,6 +931,7 @@ def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
         solution = run_solver(solver, provider, roots,
                               more_hints=lambda: _elsewhere(fork, current),
                               split=fork.describe())
+        provider.warn_missing_extras(solution.pins)
     finally:
         for key, value in (*provider.stats.items(), ("decisions", solver.stats.decisions),
                            ("conflicts", solver.stats.conflicts)):

@@ -197,6 +197,8 @@ class Provider(BaseProvider[str, Version]):
         self._last_batch: dict[str, int] = {}
         self._prefetched: set[tuple[str, Version]] = set()
         self._dropped: dict[str, list[Dropped]] = {}
+        #: ``(name[extra], version)`` read without the extra: warned about only if pinned.
+        self.missing_extras: set[tuple[str, Version]] = set()
         #: What the provider did, for tests and ``-v``: decisions offered, metadata asked.
         self.stats = {"choices": 0, "metadata": 0, "batch-prefetches": 0}
 
@@ -850,8 +852,16 @@ class Provider(BaseProvider[str, Version]):
                 raise MetadataError(f"{name}=={version} declares {e}") from None
             self._add(dependencies, package, name, version, dependency)
         if extra is not None and len(dependencies) == 1 and extra not in _extras(metadata):
-            log.warn_once(f"{name}=={version} does not provide the extra '{extra}'")
+            self.missing_extras.add((package, version))
         return dependencies
+
+    def warn_missing_extras(self, pins: Mapping[str, Version]) -> None:
+        """Warn about the extras the pinned versions do not provide (as uv, only those: a
+        version tried and left behind is not named)."""
+        for package, version in sorted(self.missing_extras):
+            if pins.get(package) == version:
+                name, extra = split_key(package)
+                log.warn_once(f"{name}=={version} does not provide the extra '{extra}'")
 
     def _add(self, dependencies: dict[str, VersionSet], package: str, name: str,
              version: Version, dependency: Dependency) -> None:

@@ -144,6 +144,7 @@ def resolve(
     resolver = make_solver(provider)
     try:
         solution = run_solver(resolver, provider, roots)
+        provider.warn_missing_extras(solution.pins)
     finally:
         source.resolution_done()
         if stats is not None:
