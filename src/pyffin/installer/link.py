@@ -261,23 +261,38 @@ class _Install:
         files: list[str] = []
         others: list[str] = []  # the dist-info's and .data's files: listed for the check only
         skip = (self.dist_info, self.data_name)
-        pending = [("", self.archive)]
+        # (relative path ending in "/", its path, where its files go, where its directories
+        # go: None below the dist-info and .data, which are not root payload). The root is
+        # listed on its own, so the loop over every other entry has no name to compare.
+        pending: list[tuple[str, str, list[str], list[str] | None]] = []
+        with os.scandir(self.archive) as it:
+            for entry in it:
+                name = entry.name
+                aside = name in skip
+                if entry.is_dir(follow_symlinks=False):
+                    if not aside:
+                        dirs.append(name)
+                    pending.append((name + "/", entry.path, others if aside else files,
+                                    None if aside else dirs))
+                elif not entry.is_file(follow_symlinks=False):
+                    raise InstallError(f"cannot install {self.label}: {entry.path} in the "
+                                       "unzipped wheel is not a regular file")
+                else:
+                    (others if aside else files).append(name)
         while pending:
-            rel, path = pending.pop()
+            rel, path, listed, listed_dirs = pending.pop()
             with os.scandir(path) as it:
                 for entry in it:
                     name = rel + entry.name
                     if entry.is_dir(follow_symlinks=False):
-                        if rel or entry.name not in skip:
-                            dirs.append(name)
-                        pending.append((name + "/", entry.path))
-                    elif not entry.is_file(follow_symlinks=False):
-                        raise InstallError(f"cannot install {self.label}: {entry.path} in the "
-                                           "unzipped wheel is not a regular file")
-                    elif name.startswith(skip) and name.partition("/")[0] in skip:
-                        others.append(name)
+                        if listed_dirs is not None:
+                            listed_dirs.append(name)
+                        pending.append((name + "/", entry.path, listed, listed_dirs))
+                    elif entry.is_file(follow_symlinks=False):
+                        listed.append(name)
                     else:
-                        files.append(name)
+                        raise InstallError(f"cannot install {self.label}: {entry.path} in "
+                                           "the unzipped wheel is not a regular file")
         found = set(files)
         found.update(others)
         missing = [path for path in self.source_record if path not in found]
@@ -287,7 +302,6 @@ class _Install:
             raise DamagedArchiveError(
                 f"the unzipped wheel of {self.label} in the cache is damaged: {shown}{more} "
                 f"listed in its RECORD is missing ({self.archive})")
-        dirs = [d for d in dirs if d.partition("/")[0] not in skip]
         dirs.sort()  # parents first
         return dirs, files
 
