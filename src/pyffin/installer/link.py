@@ -525,20 +525,21 @@ class _Install:
         lines = [source_record.get(name) or "" for name in self.linked_payload]
         if "" in lines:  # an archive not made by unzip_wheel: hash what RECORD lacks
             lines = [line or format_record_line(name, *hash_file(os.path.join(self.archive,
-                                                                              name)))
+                                                                              name)))[:-1]
                      for name, line in zip(self.linked_payload, lines, strict=True)]
         for archive_rel, record_rel in self.linked:
             line = source_record.get(archive_rel)
             if line is None:  # an archive not made by unzip_wheel: hash the file
                 digest, size = hash_file(os.path.join(self.archive, archive_rel))
-                lines.append(format_record_line(record_rel, digest, size))
+                lines.append(format_record_line(record_rel, digest, size)[:-1])
             elif archive_rel == record_rel:
                 lines.append(line)
             else:
                 _, kept_digest, kept_size = line.rsplit(",", 2)
-                lines.append(format_record_line(record_rel, kept_digest, int(kept_size)))
+                lines.append(format_record_line(record_rel, kept_digest, int(kept_size))[:-1])
         written = [*self.written, RecordEntry(rel + "RECORD", None, None)]
-        data = "".join(lines).encode("utf-8", "surrogateescape") + format_record(written)
+        text = "\n".join(lines) + "\n" if lines else ""
+        data = text.encode("utf-8", "surrogateescape") + format_record(written)
         _write_new(os.path.join(temp, "RECORD"), data, 0o644)
 
     # -------------------------------------------------------------------------------- helpers
@@ -747,25 +748,27 @@ def _remove_tree(path: str) -> None:
 
 
 def _record_lines(data: bytes, source: str) -> dict[str, str]:
-    """The lines (ending in a newline) of the RECORD ``data`` that give a hash and a size, by
-    path; lines that need the :mod:`csv` module (quoted paths) are parsed and written again.
-    A malformed RECORD raises :class:`InstallError` naming ``source``."""
+    """The lines (without their line break) of the RECORD ``data`` that give a hash and a
+    size, by path; lines that need the :mod:`csv` module (quoted paths) are parsed and written
+    again. A malformed RECORD raises :class:`InstallError` naming ``source``."""
     found: dict[str, str] = {}
     odd = False
-    for line in data.decode("utf-8", "surrogateescape").splitlines():
+    text = data.decode("utf-8", "surrogateescape")
+    quoted = '"' in text  # nearly never: no line is searched for a quote
+    for line in text.splitlines():
         fields = line.rsplit(",", 2)
-        if '"' in line or len(fields) != 3 or not fields[0]:
+        if len(fields) != 3 or not fields[0] or (quoted and '"' in line):
             odd = odd or bool(line.strip())
             continue
         path, digest, size = fields
         if digest and size.isdigit():
-            found[path] = line + "\n"
+            found[path] = line
         elif size and not size.isdigit():
             odd = True
     if odd:  # rare: read it the slow way, which says what is wrong
         for entry in parse_record(data, source=source, error=InstallError):
             if entry.hash and entry.size is not None:
-                found[entry.path] = format_record_line(entry.path, entry.hash, entry.size)
+                found[entry.path] = format_record_line(entry.path, entry.hash, entry.size)[:-1]
     return found
 
 
