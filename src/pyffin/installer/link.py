@@ -61,6 +61,8 @@ _NO_HARDLINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSU
 _NO_CLONE = frozenset({errno.EXDEV, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL,
                        errno.ENOTTY, errno.EPERM, errno.ENOSYS})
 _FICLONE = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
+#: What making a directory costs in :attr:`PreparedWheel.weight`, in links of a file.
+_DIR_WEIGHT = 8
 _OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 _HARDLINK_FALLBACK = (
@@ -130,6 +132,14 @@ class PreparedWheel:
     def label(self) -> str:
         """``name version``."""
         return self._install.label
+
+    @property
+    def weight(self) -> int:
+        """About how much linking the wheel costs, in links of a file: a directory made costs
+        several (a new inode: measured 4 to 20 links' time on ext4), the dist-info a few
+        (a directory, two files written, a rename). For sharing a batch out evenly."""
+        dirs, files = self._install.payload
+        return _DIR_WEIGHT * len(dirs) + len(files) + 4 * _DIR_WEIGHT
 
     def install(self, *, installer: str = "pyffin", requested: bool = False,
                 direct_url: Mapping[str, object] | None = None,
