@@ -406,3 +406,21 @@ def test_a_heavy_batch_is_linked_in_a_second_process_with_the_same_files(
     # The replay forked once, for the second process (the usual install forks none).
     expected = "fork\n" if sys.platform == "linux" else None
     assert (forks.read_text() if forks.exists() else None) == expected
+
+
+def test_without_a_second_process_the_wheels_are_linked_on_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.installer.link import prepare_wheel
+    from tests.installer.envs import make_env, unzipped
+
+    env = make_env(tmp_path / "env")
+    wheels = [(prepare_wheel(unzipped(WheelSpec(name, "1.0"), tmp_path / name), env.scheme,
+                             python=env.python), False) for name in ("one", "two")]
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert install_replay._link_in_two_processes(wheels, [0], [1]) == []
+    assert (env.site_packages / "one-1.0.dist-info").is_dir()
+    assert (env.site_packages / "two-1.0.dist-info").is_dir()

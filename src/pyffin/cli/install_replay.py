@@ -389,7 +389,12 @@ def _link_in_two_processes(prepared: Sequence[tuple[PreparedWheel, bool]],
     from pyffin.installer.link import ReplacedFiles
 
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (a limit, memory): the threads do it all
+        os.close(read_end)
+        os.close(write_end)
+        return _link_in_threads(prepared)
     if pid == 0:
         os.close(read_end)
         _child([prepared[i] for i in theirs], write_end)  # never returns
