@@ -352,3 +352,75 @@ def test_the_replay_links_on_as_many_threads_as_the_usual_install() -> None:
     from pyffin.api import operations
 
     assert install_replay._INSTALL_THREADS == operations.INSTALL_THREADS
+
+
+def test_a_light_batch_is_linked_here_and_a_heavy_one_shared_out_evenly() -> None:
+    assert install_replay._shares([700]) is None
+    assert install_replay._shares([300, 400]) is None  # below _FORK_WEIGHT: not worth a fork
+    weights = [9000, 4000, 3000, 2500, 1500, 800, 200]
+    shares = install_replay._shares(weights)
+    assert shares is not None
+    mine, theirs = shares
+    assert sorted(mine + theirs) == list(range(len(weights)))
+    assert mine == sorted(mine) and theirs == sorted(theirs)  # each links in package order
+    loads = sorted(sum(weights[i] for i in share) for share in shares)
+    assert loads[1] - loads[0] <= 200
+
+
+def test_a_heavy_batch_is_linked_in_a_second_process_with_the_same_files(
+        index_server: IndexServer, tmp_path: Path) -> None:
+    from tests.support.cli import run
+
+    # Two wheels heavy enough (many directories) for two processes.
+    for name in ("deep_a", "deep_b"):
+        files = {f"{name}/d{i}/m{j}.py": f"x = {i}\n" for i in range(130) for j in range(2)}
+        index_server.add_wheel(WheelSpec(name, "1.0", files=files))
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("deep-a==1.0\ndeep-b==1.0\n")
+    # Every os.fork of the pyffin processes, told to a file (by an audit hook).
+    hooks, forks = tmp_path / "hooks", tmp_path / "forks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        "def hook(event, args):\n"
+        "    if event == 'os.fork':\n"
+        f"        with open({str(forks)!r}, 'a') as f: f.write('fork\\n')\n"
+        "sys.addaudithook(hook)\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(hooks), *sys.path])}
+    settle()
+
+    def install_fresh() -> tuple[Result, dict[str, bytes]]:
+        fresh_venv(tmp_path)
+        result = run(["pip", "install", "-r", requirements, "--python",
+                      tmp_path / "env" / "bin" / "python", "--index-url", index_server.index_url,
+                      "--cache-dir", tmp_path / "cache", "-q"], env=env)
+        assert result.returncode == 0, result
+        return result, contents(tmp_path / "env")
+
+    install_fresh()  # fills the cache
+    _, usual = install_fresh()  # installs the kept resolution, and records
+    assert records_kept(tmp_path)
+    forks.unlink(missing_ok=True)
+    _, replayed = install_fresh()
+    assert replayed == usual
+    # The replay forked once, for the second process (the usual install forks none).
+    expected = "fork\n" if sys.platform == "linux" else None
+    assert (forks.read_text() if forks.exists() else None) == expected
+
+
+def test_without_a_second_process_the_wheels_are_linked_on_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.installer.link import prepare_wheel
+    from tests.installer.envs import make_env, unzipped
+
+    env = make_env(tmp_path / "env")
+    wheels = [(prepare_wheel(unzipped(WheelSpec(name, "1.0"), tmp_path / name), env.scheme,
+                             python=env.python), False) for name in ("one", "two")]
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert install_replay._link_in_two_processes(wheels, [0], [1]) == []
+    assert (env.site_packages / "one-1.0.dist-info").is_dir()
+    assert (env.site_packages / "two-1.0.dist-info").is_dir()

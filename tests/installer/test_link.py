@@ -377,3 +377,21 @@ def test_an_archive_that_lost_a_file_its_record_lists_is_refused_before_anything
 def test_refuses_a_directory_that_is_not_an_unzipped_wheel(env: Env, tmp_path: Path) -> None:
     with pytest.raises(InstallError, match=r"is not an unzipped wheel: expected one \.dist-info"):
         install_wheel(tmp_path, env.scheme, python=env.python)
+
+
+def test_a_record_path_that_needs_quotes_is_written_as_csv_writes_it(
+        env: Env, install: Install) -> None:
+    import csv
+
+    spec = WheelSpec("odd", "1.0", files={"odd/__init__.py": "", 'odd/a,b "c".txt': "x",
+                                          "odd/z.txt": "z"})
+
+    dist = install(spec)
+
+    text = (dist.path / "RECORD").read_text()
+    rows = {row[0]: row[1:] for row in csv.reader(text.splitlines())}
+    for path in ("odd/__init__.py", 'odd/a,b "c".txt', "odd/z.txt"):
+        digest, size = rows[path]
+        assert hash_file(str(env.site_packages / path)) == (digest, int(size)), path
+    assert '"odd/a,b ""c"".txt",' in text
+    assert text.endswith("odd-1.0.dist-info/RECORD,,\n")

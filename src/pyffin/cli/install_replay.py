@@ -41,9 +41,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterable, Sequence
+    from typing import NoReturn
 
     from pyffin.api.install import FreshInstall, InstallResult
     from pyffin.cli.command import Context
+    from pyffin.installer.link import PreparedWheel, ReplacedFiles
 
 _DIRECTORY = "install"
 _MAGIC = b"PYFFIN-FRESH-INSTALL 1 "
@@ -280,7 +282,7 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
     """Install the unzipped wheels, checked first; whether it all went in (``False``:
     nothing, or only part of it, did: the usual path takes over)."""
     from pyffin.errors import PyffinError
-    from pyffin.installer.link import ReplacedFiles, prepare_wheel, warn_replaced
+    from pyffin.installer.link import prepare_wheel, warn_replaced
 
     paths = _Scheme(*scheme)
     ordered = sorted(packages)
@@ -293,6 +295,23 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
                     for _, _, archive, requested in ordered]
     except (PyffinError, OSError):
         return False
+    shares = _shares([wheel.weight for wheel, _ in prepared]) if _may_fork() else None
+    if shares is None:
+        replaced = _link_in_threads(prepared)
+    else:
+        replaced = _link_in_two_processes(prepared, *shares)
+    if replaced is None:
+        return False
+    warn_replaced(paths, replaced)  # type: ignore[arg-type]
+    return True
+
+
+def _link_in_threads(prepared: Sequence[tuple[PreparedWheel, bool]]
+                     ) -> list[ReplacedFiles] | None:
+    """Link the wheels on :data:`_INSTALL_THREADS` threads; the files each replaced, or
+    ``None`` when one failed (the others stop after their wheel)."""
+    from pyffin.errors import PyffinError
+
     replaced: list[ReplacedFiles] = []
     failed: list[BaseException] = []
     pending = iter(prepared)
@@ -325,9 +344,128 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
     if failed:
         if not isinstance(failed[0], (PyffinError, OSError)):
             raise failed[0]
+        return None
+    return replaced
+
+
+# A batch worth linking in two processes: two threads share one GIL, and every mkdir or link
+# call of one hands it to the other and back (measured: 5 to 15% more CPU than one thread, and
+# far from twice as fast); a forked process links its share on its own. Forking costs a few
+# milliseconds, more than sharing out a small batch gains.
+def _may_fork() -> bool:
+    """Whether this process can fork safely: on Linux, with no other thread running (a
+    thread holding a lock at the fork would leave it held in the child for ever)."""
+    if sys.platform != "linux" or not hasattr(os, "fork"):
         return False
-    warn_replaced(paths, replaced)  # type: ignore[arg-type]
-    return True
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+def _shares(weights: Sequence[int]) -> tuple[list[int], list[int]] | None:
+    """The indexes of the wheels this process links and of those a forked one does, in
+    order, the heaviest first given to the lighter share; ``None`` for a batch too light to
+    be worth a second process (below :data:`_FORK_WEIGHT`) or of a single wheel."""
+    if len(weights) < 2 or sum(weights) < _FORK_WEIGHT:
+        return None
+    shares: tuple[list[int], list[int]] = ([], [])
+    loads = [0, 0]
+    for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
+        lighter = 0 if loads[0] <= loads[1] else 1
+        shares[lighter].append(i)
+        loads[lighter] += weights[i]
+    return sorted(shares[0]), sorted(shares[1])
+
+
+def _link_in_two_processes(prepared: Sequence[tuple[PreparedWheel, bool]],
+                           mine: Sequence[int], theirs: Sequence[int]
+                           ) -> list[ReplacedFiles] | None:
+    """Link the wheels ``mine`` here and ``theirs`` in a forked process (which holds the
+    locks this one holds, as their descriptors are shared), and wait for it; the files
+    each replaced, or ``None`` when a wheel failed (the usual path takes over)."""
+    import marshal
+
+    from pyffin import log
+    from pyffin.errors import PyffinError
+    from pyffin.installer.link import ReplacedFiles
+
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (a limit, memory): the threads do it all
+        os.close(read_end)
+        os.close(write_end)
+        return _link_in_threads(prepared)
+    if pid == 0:
+        os.close(read_end)
+        _child([prepared[i] for i in theirs], write_end)  # never returns
+    os.close(write_end)
+    replaced: list[ReplacedFiles] = []
+    ok = False
+    try:
+        for i in mine:
+            wheel, requested = prepared[i]
+            wheel.link(requested=requested, replaced=replaced)
+        ok = True
+    except (PyffinError, OSError):
+        pass
+    finally:  # interrupted or not, the child is waited for: the locks are held till it ends
+        chunks = []
+        while chunk := os.read(read_end, 1 << 16):
+            chunks.append(chunk)
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    try:
+        outcome, theirs_replaced, messages = marshal.loads(b"".join(chunks))
+    except (EOFError, ValueError, TypeError):  # it died before telling (killed)
+        return None
+    for level, message in messages:
+        log.emit(level, message)
+    if outcome == _UNEXPECTED:
+        raise RuntimeError(f"linking in a second process failed:\n{theirs_replaced}")
+    if not ok or status != 0 or outcome != _DONE:
+        return None
+    replaced += [ReplacedFiles(label, dist_info, tuple(paths))
+                 for label, dist_info, paths in theirs_replaced]
+    return replaced
+
+
+_DONE, _FAILED, _INTERRUPTED, _UNEXPECTED = range(4)
+
+
+def _child(prepared: Sequence[tuple[PreparedWheel, bool]], report: int) -> NoReturn:
+    """The forked process: link ``prepared``, write what came of it to the pipe ``report``
+    (the outcome, the files replaced, the messages to show: this process prints nothing),
+    and end without running anything of the parent's (exit handlers, buffered output)."""
+    code = 1
+    try:
+        import marshal
+
+        from pyffin import log
+        from pyffin.errors import PyffinError
+
+        messages: list[tuple[int, str]] = []
+        log.configure(lambda level, message: messages.append((level, message)), log.DEBUG)
+        replaced: list[ReplacedFiles] = []
+        found: list[tuple[str, str, list[str]]] | str = []
+        try:
+            for wheel, requested in prepared:
+                wheel.link(requested=requested, replaced=replaced)
+            outcome = _DONE
+            found = [(r.label, r.dist_info, list(r.paths)) for r in replaced]
+        except (PyffinError, OSError):
+            outcome = _FAILED
+        except KeyboardInterrupt:
+            outcome = _INTERRUPTED
+        except BaseException:
+            import traceback
+
+            outcome, found = _UNEXPECTED, traceback.format_exc()
+        view = memoryview(marshal.dumps((outcome, found, messages)))
+        while view:
+            view = view[os.write(report, view):]
+        code = 0
+    finally:
+        os._exit(code)
 
 
 class _Scheme:
@@ -347,3 +485,6 @@ class _Scheme:
 
 #: As :data:`pyffin.api.operations.INSTALL_THREADS` (a test keeps them equal).
 _INSTALL_THREADS = 2
+#: The least :attr:`pyffin.installer.link.PreparedWheel.weight` of a batch linked in two
+#: processes (a set of ten wheels weighs about 700, fifty 14,000).
+_FORK_WEIGHT = 2000
