@@ -441,42 +441,20 @@ def test_the_version_guessed_before_the_versions_are_known_is_the_one_chosen() -
     assert source.guesses == {"root": "1.0", "a": "1.5", "b": "1.0"}
 
 
-def test_packages_whose_data_arrived_are_decided_first() -> None:
+def test_what_arrived_first_never_changes_the_order_of_decisions_nor_the_answer() -> None:
+    """The same input gives the same pins whatever data the network brought first (uv's
+    answers never depend on timing; a lock checked in CI must not flip between runs)."""
     universe = {"root": {"1.0": ["slow", "fast"]}, "slow": {"1.0": []}, "fast": {"1.0": []}}
-    source = MemorySource(universe, slow={"slow"})
-    pins(source, "root")
-    decided = [name for kind, name, _ in source.calls if kind == "metadata"]
-    assert decided == ["root", "fast", "slow"]
-    source = MemorySource(universe)
-    pins(source, "root")
-    assert [name for kind, name, _ in source.calls if kind == "metadata"] == [
-        "root", "slow", "fast"]
-
-
-def test_a_package_still_waiting_is_not_prioritized_again_at_every_decision(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """While its data is in flight a package keeps its place in the queue; only whether it is
-    ready is asked again (a cold resolution has a dozen such packages at each of its
-    decisions)."""
-    from pyffin.resolver.provider import Provider
-
-    fast = [f"fast{i}" for i in range(20)]
-    universe = {"root": {"1.0": ["slow", *fast]}, "slow": {"1.0": []},
-                **{name: {"1.0": []} for name in fast}}
-    asked: list[str] = []
-    original = Provider.prioritize
-
-    def counted(self: Provider, package: str, *args: Any, **kwargs: Any) -> Any:
-        asked.append(package)
-        return original(self, package, *args, **kwargs)
-
-    monkeypatch.setattr(Provider, "prioritize", counted)
-    source = MemorySource(universe, slow={"slow"})
-    assert pins(source, "root") == {"root": "1.0", "slow": "1.0",
-                                    **{name: "1.0" for name in fast}}
-    decided = [name for kind, name, _ in source.calls if kind == "metadata"]
-    assert decided == ["root", *fast, "slow"]
-    assert asked.count("slow") <= 2
+    for slow in (set(), {"slow"}, {"fast"}):
+        source = MemorySource(universe, slow=slow)
+        pins(source, "root")
+        assert [name for kind, name, _ in source.calls if kind == "metadata"] == [
+            "root", "slow", "fast"]
+    # Either order of deciding a and b gives a valid answer: only one may ever be chosen.
+    crossed = {"a": {"1.0": [], "2.0": ["b<2"]}, "b": {"1.0": [], "2.0": ["a<2"]}}
+    answers = {tuple(sorted(pins(MemorySource(crossed, slow=slow), "a", "b").items()))
+               for slow in (set(), {"a"}, {"b"}, {"a", "b"})}
+    assert answers == {(("a", "2.0"), ("b", "1.0"))}
 
 
 class _Arriving(MemorySource):
@@ -491,18 +469,21 @@ class _Arriving(MemorySource):
         return True
 
 
-def test_a_waiting_package_is_decided_in_its_turn_once_its_data_arrived() -> None:
+def test_the_likely_version_of_a_package_whose_page_came_late_is_fetched_before_its_turn(
+        ) -> None:
+    """A package whose page is still in flight is looked at again at each decision: once the
+    page is in, its likely version's metadata is fetched while other packages are decided,
+    not when its own turn comes."""
     fast = [f"fast{i}" for i in range(20)]
-    universe = {"root": {"1.0": ["slow", *fast]}, "slow": {"1.0": []},
+    universe = {"root": {"1.0": [*fast, "slow"]}, "slow": {"1.0": []},
                 **{name: {"1.0": []} for name in fast}}
     source = _Arriving(universe)
-    pins(source, "root")
-    decided = [name for kind, name, _ in source.calls if kind == "metadata"]
-    # Its readiness is asked at each decision (no more than twice): once there, it goes
-    # before every package discovered after it.
-    position = decided.index("slow")
-    assert 1 < position <= 6
-    assert decided == ["root", *fast[:position - 1], "slow", *fast[position - 1:]]
+    assert pins(source, "root")["slow"] == "1.0"
+    calls = [(kind, name) for kind, name, _ in source.calls if kind in ("prefetch", "metadata")]
+    decided = [name for kind, name in calls if kind == "metadata"]
+    assert decided == ["root", *fast, "slow"]  # its turn: discovered last
+    prefetched = calls.index(("prefetch", "slow"))
+    assert prefetched < calls.index(("metadata", "fast5"))
 
 
 def test_common_mistakes_in_published_requirements_are_repaired_as_uv_does() -> None:

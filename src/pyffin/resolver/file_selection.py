@@ -388,7 +388,10 @@ class FileSelection:
         for version_str, files in ranked_files:
             files.index_rank = positions[version_str]
         # Equal versions (``1.0``, ``1.0.0``): the last one listed counts, as a dict keeps it.
-        result.sort(key=_version_key)
+        try:
+            result.sort(key=_version_key)
+        except AttributeError:  # a packaging whose Version has no such key (private API)
+            result.sort(key=itemgetter(0))
         return dict(result)
 
     def _set_rank(self, tags: Sequence[str]) -> int:

@@ -189,7 +189,8 @@ class Provider(BaseProvider[str, Version]):
         self._positive: Mapping[str, VersionSet] = {}
         self._hinted_range: dict[str, VersionSet] = {}
         self._likely: dict[str, tuple[VersionSet, Version | None]] = {}
-        self._ready_this_scan: dict[str, bool] = {}
+        #: Packages whose page had not arrived when their likely version was asked for.
+        self._waiting: set[str] = set()
         self._spans: dict[tuple[str, int], tuple[VersionSet, list[tuple[int, int]]]] = {}
         #: How conflicts reorder packages (shared with the solver, which records them).
         self.tracker = ConflictTracker()
@@ -269,20 +270,25 @@ class Provider(BaseProvider[str, Version]):
         return category, order, self._discovered.get(package, len(self._discovered))
 
     def begin_decision_scan(self) -> Callable[[str], bool] | None:
-        # A source fed by threads changes under us; answer each package once per scan.
-        self._ready_this_scan.clear()
-        # The probe: a package still waiting for its page or metadata keeps the key nab has
-        # until it is ready, instead of being prioritized again at every decision (a dozen
-        # waiting packages, a hundred and fifty decisions). Nothing else moves its key while
-        # nab leaves it alone: its range moving makes it "changed", a reordering by conflicts
-        # moves the priority epoch, and its place in the discovery order is fixed.
-        return self.is_ready
+        # A package still waiting for its page is looked at again at each decision, so that
+        # the metadata of its likely version is fetched as soon as the page is in.
+        waiting = self._waiting
+        if waiting:
+            decided = self._decisions
+            for package in list(waiting):
+                if package in decided or self._check_ready(package):
+                    waiting.discard(package)
+        # Every package reads as ready (see is_ready): no key waits on a probe.
+        return None
 
     def is_ready(self, package: str) -> bool:
-        ready = self._ready_this_scan.get(package)
-        if ready is None:
-            ready = self._ready_this_scan[package] = self._check_ready(package)
-        return ready
+        """Always true: what has arrived never orders the decisions, or the answer would
+        depend on network timing (the same input resolved to different pins from one cold run
+        to the next), as uv's never does. Asking starts the fetch of the package's likely
+        version; a decision that needs data still in flight waits for it."""
+        if package not in self._waiting and not self._check_ready(package):
+            self._waiting.add(package)
+        return True
 
     def widen_decision(self, package: str, version: Version) -> VersionSet | None:
         """The interval up to the nearest candidates either side of ``version`` that might
