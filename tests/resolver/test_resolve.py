@@ -612,6 +612,34 @@ def test_objects_the_process_froze_stay_frozen(monkeypatch: pytest.MonkeyPatch) 
         gc.unfreeze()
 
 
+def test_a_version_left_out_because_it_did_not_build_is_named_in_a_warning(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv stops at a build that fails; pyffin tries another version, and says which it left
+    out, so that a changed answer does not go unnoticed (django-celery stepping back because
+    anyjson 0.3.3 no longer builds)."""
+    from pyffin import log
+
+    monkeypatch.setattr(log, "_warned", set())
+    universe = {"app": {"1.0": [], "2.0": ["old"]}, "old": {"0.3": []},
+                "a": {"1.8": [], "1.9": []}}
+    errors = {("old", "0.3"): BuildError("Failed to build old-0.3.tar.gz: use_2to3 is invalid"),
+              ("a", "1.9"): BuildError("Failed to build a-1.9.tar.gz\nmore")}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        assert pins(MemorySource(universe, errors=errors), "app", "a") == {
+            "a": "1.8", "app": "1.0"}
+    assert sorted(heard) == [
+        "a==1.9 was left out: its source distribution failed to build (Failed to build "
+        "a-1.9.tar.gz); a==1.8 was chosen instead",
+        "old==0.3 was left out: its source distribution failed to build (Failed to build "
+        "old-0.3.tar.gz: use_2to3 is invalid); the resolution does without it"]
+    heard.clear()
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        assert pins(MemorySource({"a": {"1.8": [], "1.9": [], "2.0": []}}, errors={
+            ("a", "1.9"): BuildError("no")}), "a", preferences={"a": "1.9"})["a"] == "2.0"
+    assert heard == []
+
+
 def test_a_run_of_versions_that_do_not_build_ends_the_resolution_at_the_third() -> None:
     """Every old release of ``a`` fails to build: after two skipped, the third failure is
     fatal (uv and pip stop at the first), naming the first failure and every version that

@@ -932,6 +932,7 @@ def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
                               more_hints=lambda: _elsewhere(fork, current),
                               split=fork.describe())
         provider.warn_missing_extras(solution.pins)
+        provider.warn_skipped_builds(solution.pins)
     finally:
         for key, value in (*provider.stats.items(), ("decisions", solver.stats.decisions),
                            ("conflicts", solver.stats.conflicts)):

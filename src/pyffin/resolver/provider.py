@@ -869,6 +869,23 @@ class Provider(BaseProvider[str, Version]):
                 name, extra = split_key(package)
                 log.warn_once(f"{name}=={version} does not provide the extra '{extra}'")
 
+    def warn_skipped_builds(self, pins: Mapping[str, Version]) -> None:
+        """Name the versions left out because their source distribution failed to build,
+        unless a newer one was chosen: the answer may differ from the one a working build
+        would have given (uv stops at the first such failure; pyffin goes on, so it says so).
+        """
+        pinned = {split_key(package)[0]: version for package, version in pins.items()}
+        for label, error in self._build_failures:
+            name, _, version = label.partition("==")
+            chosen = pinned.get(name)
+            if chosen is not None and chosen > Version(version):
+                continue
+            lines = str(error).strip().splitlines()
+            instead = ("the resolution does without it" if chosen is None
+                       else f"{name}=={chosen} was chosen instead")
+            log.warn_once(f"{label} was left out: its source distribution failed to build "
+                          f"({lines[0] if lines else type(error).__name__}); {instead}")
+
     def _add(self, dependencies: dict[str, VersionSet], package: str, name: str,
              version: Version, dependency: Dependency) -> None:
         replacements = self._overrides.get(dependency.name)

@@ -145,6 +145,7 @@ def resolve(
     try:
         solution = run_solver(resolver, provider, roots)
         provider.warn_missing_extras(solution.pins)
+        provider.warn_skipped_builds(solution.pins)
     finally:
         source.resolution_done()
         if stats is not None:
