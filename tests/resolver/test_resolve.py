@@ -246,6 +246,25 @@ def test_an_extra_is_not_walked_down_versions_its_base_package_cannot_take() -> 
     assert sorted(read) == ["1.29", "2.0"]
 
 
+@pytest.mark.parametrize("mode", ["lowest", "lowest-direct", "highest"])
+def test_a_direct_requirement_without_a_lower_bound_is_warned_about_when_resolving_lowest(
+        monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """As uv: ``--resolution lowest`` picks the oldest release of ``a`` (rarely what is
+    meant); a requirement with a lower bound (``>=``, ``==``, ``~=``, ``>``) is not named."""
+    from pyffin import log
+
+    monkeypatch.setattr(log, "_warned", set())
+    universe = {name: {"1.0": [], "2.0": []} for name in "abcde"}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        pins(universe, "a", "b>=2", "c!=1.5,<3", "d~=2.0", "e==1.*",
+             options=ResolverOptions(resolution=mode))  # type: ignore[arg-type]
+    assert heard == ([] if mode == "highest" else [
+        f"The direct dependency `{name}` is unpinned. Consider setting a lower bound when "
+        "using `--resolution lowest` or `--resolution lowest-direct` to avoid using outdated "
+        "versions." for name in "ac"])
+
+
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on

@@ -45,7 +45,7 @@ from pyffin.resolver.dependencies import DependencyError, from_requirement
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import Provider, split_key
 from pyffin.resolver.ranges import FULL, VersionSet, intervals, mentions_prerelease
-from pyffin.resolver.solver import exact_pins, make_solver, run_solver
+from pyffin.resolver.solver import exact_pins, make_solver, run_solver, warn_unbounded
 from pyffin.resolver.universal import UniversalPin, UniversalResolution
 
 if TYPE_CHECKING:
@@ -839,6 +839,7 @@ def resolve_universal(
     except (MarkerError, ValueError):
         raise UsageError(f"invalid requires-python {requires_python!r}") from None
     direct, origins, urls = _direct(requirements, "requirement")
+    warn_unbounded(direct, options)
     constraint_deps, constraint_origins, _ = _direct(constraints, "constraint", urls)
     override_deps, override_origins, _ = _direct(overrides, "override", urls)
     for name, url in urls.items():

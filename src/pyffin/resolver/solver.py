@@ -95,6 +95,7 @@ def resolve(
     python = _target_python(markers)
     urls: dict[str, str] = {}
     direct = _active(requirements, evaluator, urls)
+    warn_unbounded([d for d, _ in direct], options)
     constraint_deps = _active(constraints, evaluator, urls)
     override_deps = _active(overrides, evaluator, urls, keep_inactive=True)
     for name, url in urls.items():
@@ -273,6 +274,26 @@ def _keys(dependency: Dependency) -> list[str]:
     if dependency.extras:
         return [f"{dependency.name}[{extra}]" for extra in dependency.extras]
     return [dependency.name]
+
+
+#: Operators that give a requirement a lower bound (``!=``, ``<`` and ``<=`` do not).
+_LOWER_BOUNDED = frozenset({">=", ">", "==", "~=", "==="})
+
+
+def warn_unbounded(direct: Sequence[Dependency], options: ResolverOptions) -> None:
+    """uv's warning: with ``--resolution lowest`` or ``lowest-direct``, a direct requirement
+    without a lower bound resolves to the project's oldest release, which is rarely meant."""
+    if options.resolution == "highest":
+        return
+    from pyffin import log
+
+    for dependency in direct:
+        if dependency.url is None and not any(
+                operator in _LOWER_BOUNDED for operator, _ in dependency.clauses):
+            log.warn_once(
+                f"The direct dependency `{dependency.name}` is unpinned. Consider setting a "
+                "lower bound when using `--resolution lowest` or `--resolution lowest-direct` "
+                "to avoid using outdated versions.")
 
 
 def exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Version]]:
