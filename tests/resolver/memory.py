@@ -178,3 +178,11 @@ def failure(universe: Universe, *requirements: str, **kwargs: Any) -> str:
     except NoSolutionError as e:
         return str(e)
     raise AssertionError(f"expected no solution, got {found}")
+
+
+#: ``lib[fast]`` with ``f``: lib 2.0 (without the extra ``fast``) is tried and left behind
+#: for 1.0; ``lib[fast]>1`` pins it.
+EXTRA_LEFT_BEHIND: Universe = {
+    "lib": {"1.0": Release(["c; extra == 'fast'"], extras=["fast"]), "2.0": Release(["b>=2"])},
+    "b": {"1.0": Release(["e<2"]), "2.0": Release(["e>=2"])}, "c": {"1.0": []},
+    "e": {"1.0": [], "2.0": []}, "f": {"1.0": ["e<2"]}}

@@ -13,7 +13,7 @@ from pyffin.models.markers import Marker
 from pyffin.resolver.dependencies import Dependency, DependencyParser
 from pyffin.resolver.forks import Fork, resolve_universal
 from tests.resolver import universal_scenarios
-from tests.resolver.memory import MemorySource, direct
+from tests.resolver.memory import EXTRA_LEFT_BEHIND, MemorySource, direct
 from tests.support.cli import pyffin
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -272,13 +272,9 @@ def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
     """As in a resolution for one environment (see test_resolve): lib 2.0, tried and left
     behind, is not named."""
     from pyffin import log
-    from tests.resolver.memory import Release
 
     monkeypatch.setattr(log, "_warned", set())
-    universe = {"lib": {"1.0": Release(["c; extra == 'fast'"], extras=["fast"]),
-                        "2.0": Release(["b>=2"])},
-                "b": {"1.0": Release(["e<2"]), "2.0": Release(["e>=2"])}, "c": {"1.0": []},
-                "e": {"1.0": [], "2.0": []}, "f": {"1.0": ["e<2"]}}
+    universe = EXTRA_LEFT_BEHIND
     heard: list[str] = []
     with log.routed(lambda level, message: heard.append(message), log.WARNING):
         resolution = resolve_universal(direct("lib[fast]", "f"), MemorySource(universe),

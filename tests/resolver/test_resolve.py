@@ -16,7 +16,7 @@ from pyffin.models.metadata import MetadataError
 from pyffin.resolver.errors import NoSolutionError
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.output import format_requirements
-from tests.resolver.memory import TARGET, MemorySource, Release, pins, solve
+from tests.resolver.memory import EXTRA_LEFT_BEHIND, TARGET, MemorySource, Release, pins, solve
 
 FLASK = {
     "flask": {"3.0.0": ["werkzeug>=3.0", "jinja2>=3.1", "click>=8.1", "blinker>=1.6"],
@@ -272,10 +272,7 @@ def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
     from pyffin import log
 
     monkeypatch.setattr(log, "_warned", set())
-    universe = {"lib": {"1.0": Release(["c; extra == 'fast'"], extras=["fast"]),
-                        "2.0": Release(["b>=2"])},
-                "b": {"1.0": Release(["e<2"]), "2.0": Release(["e>=2"])}, "c": {"1.0": []},
-                "e": {"1.0": [], "2.0": []}, "f": {"1.0": ["e<2"]}}
+    universe = EXTRA_LEFT_BEHIND
     heard: list[str] = []
     with log.routed(lambda level, message: heard.append(message), log.WARNING):
         source = MemorySource(universe)
