@@ -463,6 +463,9 @@ def test_a_callback_hears_only_its_own_calls_messages(index: IndexServer, venv: 
         thread.start()
     for thread in threads:
         thread.join()
+    # The second call may wait for the first one's lock on the environment, and say so.
+    for messages in heard.values():
+        messages[:] = [m for m in messages if not m.startswith("Waiting for another pyffin")]
     assert heard == {"a": [using(venv), "Skipping missing-a as it is not installed"],
                      "b": [using(venv), "Skipping missing-b as it is not installed"]}
 
