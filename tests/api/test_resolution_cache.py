@@ -14,6 +14,7 @@ import pytest
 
 from pyffin.api import operations
 from pyffin.cache import Cache, CacheBucket, codec
+from tests.support.calls import Calls
 from tests.support.cli import Result, child_env, pyffin
 from tests.support.dists import WheelSpec, build_wheel
 from tests.support.index import IndexServer
@@ -27,23 +28,13 @@ def index(index_server: IndexServer) -> IndexServer:
     return index_server
 
 
-class Solves:
-    """Counts the resolutions actually made (kept ones are not)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        original = operations.resolve
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(operations, "resolve", counted)
+#: Counts the resolutions actually made (kept ones are not).
+Solves = Calls
 
 
 @pytest.fixture
 def solves(monkeypatch: pytest.MonkeyPatch) -> Solves:
-    return Solves(monkeypatch)
+    return Calls(monkeypatch, operations, "resolve")
 
 
 @pytest.fixture
@@ -235,14 +226,14 @@ def test_a_kept_resolution_without_validators_is_used_when_every_page_is_the_sam
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Each page is asked for again, all at once; the same bytes again (compared by their
     digest) are as good as "not modified": the kept resolution is used, no page is parsed."""
-    from tests.client.test_registry import Parses
+    from pyffin.client import simple
 
     index = bare_pages
     (tmp_path / "requirements.in").write_text("app\n")
     out = tmp_path / "requirements.txt"
     first = compile_(tmp_path, index, "-o", out)
     written = out.read_bytes()
-    parses = Parses(monkeypatch)
+    parses = Calls(monkeypatch, simple, "parse_page")
     for _ in range(2):
         index.reset_counts()
         second = compile_(tmp_path, index, "-o", out)
@@ -269,7 +260,7 @@ def test_a_warm_compile_without_validators_parses_and_rewrites_no_page(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A new input (no kept resolution for it): the pages' summaries hold once the pages
     come back with the same bytes, and no page record is written again."""
-    from tests.client.test_registry import Parses
+    from pyffin.client import simple
 
     index = bare_pages
     (tmp_path / "requirements.in").write_text("app\n")
@@ -278,7 +269,7 @@ def test_a_warm_compile_without_validators_parses_and_rewrites_no_page(
     records = {path: path.stat().st_ino for path in pages
                if path.name.count(".") == 1}  # the pages, not their summaries or policies
     assert len(records) == 3
-    parses = Parses(monkeypatch)
+    parses = Calls(monkeypatch, simple, "parse_page")
     (tmp_path / "requirements.in").write_text("app\nutil\n")
     index.reset_counts()
     assert "util==1.0" in compile_(tmp_path, index).stdout

@@ -103,6 +103,22 @@ def test_resolution_strategies(tmp_path: Path, index: IndexServer) -> None:
         "app==1.0", "lib==2.0", "util==1.0"]
 
 
+def test_a_requirement_without_a_lower_bound_is_warned_about_when_resolving_lowest(
+        tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin import log
+
+    warning = ("warning: The direct dependency `app` is unpinned. Consider setting a lower "
+               "bound when using `--resolution lowest` or `--resolution lowest-direct` to "
+               "avoid using outdated versions.")
+    for mode in ("lowest", "lowest-direct"):
+        monkeypatch.setattr(log, "_warned", set())  # warned once per process: this one's
+        result = compile_(tmp_path, index, "app\nlib>=1.0\n", "--resolution", mode)
+        assert result.returncode == 0, result
+        assert warning in result.stderr.splitlines()
+        assert "`lib`" not in result.stderr
+    assert "unpinned" not in compile_(tmp_path, index, "app\n").stderr
+
+
 def test_prereleases(tmp_path: Path, index: IndexServer) -> None:
     assert pins(compile_(tmp_path, index, "lib\n")) == ["lib==2.0"]
     assert pins(compile_(tmp_path, index, "lib>=3.0rc1\n")) == ["lib==3.0rc1"]

@@ -217,6 +217,23 @@ def sdist_requests(index: IndexServer) -> list[str]:
     return [r.path for r in index.request_log if r.path.endswith((".tar.gz", ".zip"))]
 
 
+def test_a_version_left_out_because_its_sdist_did_not_build_is_named_in_a_warning(
+        index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv stops at such a build; pyffin resolves without that version, and says so."""
+    from pyffin import log
+
+    monkeypatch.setattr(log, "_warned", set())  # warned once per process: this one's
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_sdist(unbuildable("lib", "2.0", []))
+    result = compile_(tmp_path, "lib\n", index=index_server)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines() == ["lib==1.0"]
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warning.startswith(
+        "warning: lib==2.0 was left out: its source distribution failed to build (")
+    assert warning.endswith("); lib==1.0 was chosen instead")
+
+
 def test_a_version_installed_from_its_sdist_resolves_from_another_wheel_without_building(
         index_server: IndexServer, tmp_path: Path, venv: Path, backend_log: Path) -> None:
     # native 1.0 offers this machine only its sdist, but wheels for other Pythons and

@@ -16,6 +16,7 @@ from pyffin.client.errors import AuthenticationError, HashMismatchError, Offline
 from pyffin.client.registry import PackageNotFoundError, RegistryClient, connect
 from pyffin.models.metadata import MetadataError
 from pyffin.settings import IndexSettings
+from tests.support.calls import Calls
 from tests.support.dists import WheelSpec, build_wheel
 from tests.support.index import IndexServer
 
@@ -289,22 +290,6 @@ def test_the_metadata_of_a_listed_hash_is_read_again_at_any_age(
     assert len(metadata) == 1
 
 
-class Parses:
-    """Counts the index pages parsed."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from pyffin.client import simple
-
-        self.count = 0
-        original = simple.parse_page
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(simple, "parse_page", counted)
-
-
 def test_a_page_sent_again_without_validators_is_not_parsed_again(
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """An index that sends no cache headers and no validators: each run asks for the page
@@ -313,7 +298,9 @@ def test_a_page_sent_again_without_validators_is_not_parsed_again(
     index_server.set_cache_control(None)
     index_server.etag = index_server.last_modified = False
     index_server.add_wheel(WheelSpec("foo", "1.0"))
-    parses = Parses(monkeypatch)
+    from pyffin.client import simple
+
+    parses = Calls(monkeypatch, simple, "parse_page")
     page = cache.entry(CacheBucket.SIMPLE, *index_parts(index_server.index_url), "foo.rec")
     client(cache, index_server).project("foo")
     stamp = page.stamp()

@@ -59,7 +59,6 @@ class CoreMetadata:
         return cls(str(name), str(version), texts, requires_python,
                    tuple(provides_extra), tuple(dynamic), str(mv))
 
-
     @classmethod
     def parse(cls, data: bytes | str, *, source: str) -> CoreMetadata:
         """Parse ``METADATA``/``PKG-INFO`` text; ``source`` names the file in errors.

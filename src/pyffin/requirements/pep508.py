@@ -35,8 +35,6 @@ class InvalidMarker(ValueError):
     """Not a valid PEP 508 marker."""
 
 
-
-
 @record
 class Specifier:
     """One version clause: ``operator`` and ``version`` as written."""

@@ -1,0 +1,22 @@
+"""Counting the calls a test cares about (a page parsed, a resolution made)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+class Calls:
+    """Counts the calls of ``owner.name``, which is replaced for the test by a wrapper that
+    counts and calls the original."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+        self.count = 0
+        original = getattr(owner, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
