@@ -643,7 +643,10 @@ def _add_listed_page(listed: list[tuple[Any, ...]] | None, builder: PageBuilder,
         return False
     if "#" in joined or "@" in joined or joined.count("\n") != len(hrefs) - 1:
         return False  # a fragment, credentials, or a newline (which the counts below miss)
-    web = (joined.startswith(_WEB) + joined.count("\nhttps://") + joined.count("\nhttp://"))
+    # Without a colon every URL is relative (a mirror's pages): the counts below, of strings
+    # longer than a character, cost more than the rest of these checks.
+    web = (0 if ":" not in joined else
+           joined.startswith(_WEB) + joined.count("\nhttps://") + joined.count("\nhttp://"))
     if web == len(hrefs):
         base = None
     elif web or relative_base is None or (
