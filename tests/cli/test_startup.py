@@ -21,6 +21,8 @@ HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.ma
          "logging", "subprocess", "zipfile", "tarfile", "pyffin.build", "pyffin.git",
          "pyffin.client.http", "pyffin.interpreter.tags", "shutil", "_hashlib", "isal",
          "zlib_ng",
+         # The typed page decoder: for pages fetched, never for cached ones.
+         "msgspec", "pyffin.client.typed_page",
          # The I/O pool's queue: a warm command has a pool it never uses.
          "queue",
          # Its enums: the handlers are set with the C module alone.

@@ -416,10 +416,11 @@ def test_a_page_with_any_odd_entry_goes_file_by_file(page_url: str,
     # URL), a scheme-like or multi-line URL, no filename, missing keys (some metadata keys
     # but not all), an entry not a table, a local page.
     from pyffin.client.simple import PageBuilder, _add_listed_page
+    from pyffin.models.files import listed_files
 
     builder = PageBuilder("foo", page_url)
     relative_base = page_url if page_url.startswith("https://") and "@" not in page_url else None
-    assert not _add_listed_page(entries, builder, relative_base)
+    assert not _add_listed_page(listed_files(entries), builder, relative_base)
     assert builder.versions == {}
 
 

@@ -5,8 +5,10 @@ What can be stored is a :class:`Cacheable`: a type that turns itself into plain 
 
 Why ``marshal`` and not msgspec or JSON (measured on this project's machines, a parsed page of
 3,150 files): decoding takes 4.4 ms with marshal, 3.7 ms with msgspec's typed msgpack decoder and
-5.8 ms with ``json``, but importing msgspec costs 36-46 ms per process and ``json`` 10 ms, while
-``marshal`` is built in. A warm command is dominated by start-up, so the import decides. Typed
+5.8 ms with ``json``, but importing msgspec costs ~14 ms per process (0.23, re-measured
+2026-12-03; an earlier figure of 36-46 ms did not hold) and ``json`` ~1.5 ms, while ``marshal``
+is built in. A warm command is dominated by start-up, so the import decides (a cold one decodes
+fetched pages with msgspec past a budget: :mod:`pyffin.client.typed_page`). Typed
 record classes convert to and from plain tuples themselves (``to_record``/``from_record``).
 
 The header names the record's schema and its version, the marshal format version and a CRC-32
