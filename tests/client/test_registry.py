@@ -470,6 +470,44 @@ def test_pages_are_parsed_one_at_a_time_the_awaited_one_first_then_in_asking_ord
     assert most_inside == 1
 
 
+def test_a_parse_that_ends_wakes_only_the_next_one() -> None:
+    # Waking every waiter at every turn cost a cold resolve a thousand thread switches.
+    import time
+
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    names = ["a", "b", "c", "d"]
+    for project in names:
+        turns.asked(project)
+    order: list[str] = []
+    release = threading.Event()
+
+    def parse(project: str) -> None:
+        with turns.turn(project):
+            order.append(project)
+            release.wait(10)
+
+    with turns.turn("first"):
+        threads = [threading.Thread(target=parse, args=(p,), daemon=True) for p in names]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(turns._waiting) < 4 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    deadline = time.monotonic() + 10
+    while not order and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert order == ["a"]
+    # The others were not woken: each still waits on the lock only its turn releases.
+    assert sorted((name, lock.locked()) for name, lock in turns._waiting) == [
+        ("b", True), ("c", True), ("d", True)]
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == names
+
+
 def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not(
         cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
