@@ -508,6 +508,43 @@ def test_a_parse_that_ends_wakes_only_the_next_one() -> None:
     assert order == names
 
 
+def test_a_parse_interrupted_while_it_waits_for_its_turn_leaves_the_queue() -> None:
+    import signal
+    import time
+
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    busy = threading.Event()
+    finish = threading.Event()
+
+    def first() -> None:
+        with turns.turn("first"):
+            busy.set()
+            finish.wait(10)
+
+    holder = threading.Thread(target=first, daemon=True)
+    holder.start()
+    assert busy.wait(10)
+    main = threading.get_ident()
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 10
+        while not turns._waiting and time.monotonic() < deadline:
+            time.sleep(0.001)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt), turns.turn("second"):
+        pass
+    assert turns._waiting == []
+    finish.set()
+    holder.join(10)
+    with turns.turn("third"):  # the turns go on: nothing waits for the one that left
+        pass
+    assert turns._owner is None
+
+
 def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not(
         cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))

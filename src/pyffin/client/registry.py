@@ -191,13 +191,14 @@ class _Turns:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._busy = False
+        #: The parse whose turn it is (``None``: nobody's).
+        self._owner: _Waiter | None = None
         #: Project -> when it was first asked for (its place in the queue).
         self._order: dict[str, int] = {}
         #: Projects a caller waits for.
         self._urgent: set[str] = set()
-        #: ``(project, lock held until its turn comes)``, one per parse waiting for its turn.
-        self._waiting: list[tuple[str, threading.Lock]] = []
+        #: The parses waiting for their turn.
+        self._waiting: list[_Waiter] = []
 
     def asked(self, name: str) -> None:
         if name not in self._order:
@@ -208,45 +209,51 @@ class _Turns:
         with self._lock:
             self._urgent.add(name)
 
-    def _rank(self, waiter: tuple[str, threading.Lock]) -> tuple[bool, int]:
+    def _rank(self, waiter: _Waiter) -> tuple[bool, int]:
         name = waiter[0]
         # A name never asked for goes last.
         return name not in self._urgent, self._order.get(name, _LAST)
 
     @contextmanager
     def turn(self, name: str) -> Iterator[None]:
-        with self._lock:
-            if self._busy:
-                waiter = (name, threading.Lock())
-                waiter[1].acquire()
-                self._waiting.append(waiter)
-            else:
-                waiter = None
-                self._busy = True
-        if waiter is not None:
-            try:
-                waiter[1].acquire()  # released by the turn that hands this one its turn
-            except BaseException:  # interrupted while waiting
-                with self._lock:
-                    if waiter in self._waiting:
-                        self._waiting.remove(waiter)
-                        raise
-                self._next()  # the turn was handed over meanwhile: pass it on
-                raise
+        waiter: _Waiter = (name, threading.Lock())
+        waiter[1].acquire()  # released when this parse's turn comes
+        try:
+            with self._lock:
+                if self._owner is None:
+                    self._owner = waiter
+                    waiter[1].release()
+                else:
+                    self._waiting.append(waiter)
+            waiter[1].acquire()
+        except BaseException:  # interrupted: out of the queue, or the turn passed on
+            self._leave(waiter)
+            raise
         try:
             yield
         finally:
-            self._next()
+            self._leave(waiter)
 
-    def _next(self) -> None:
-        """End the current turn: hand it to the first waiter, if any."""
+    def _leave(self, waiter: _Waiter) -> None:
+        """``waiter`` is done: out of the queue if it waits there, and if the turn is its,
+        handed to the first of the others."""
         with self._lock:
+            for index, other in enumerate(self._waiting):
+                if other is waiter:
+                    del self._waiting[index]
+                    return
+            if self._owner is not waiter:
+                return
+            self._owner = None
             if self._waiting:
-                waiter = min(self._waiting, key=self._rank)
-                self._waiting.remove(waiter)
-                waiter[1].release()  # still busy: the turn is that waiter's now
-            else:
-                self._busy = False
+                after = min(self._waiting, key=self._rank)
+                self._waiting.remove(after)
+                self._owner = after
+                after[1].release()
+
+
+#: A parse waiting for its turn: its project and the lock released when the turn is its.
+_Waiter = tuple[str, threading.Lock]
 
 
 class RegistryClient:
