@@ -470,6 +470,81 @@ def test_pages_are_parsed_one_at_a_time_the_awaited_one_first_then_in_asking_ord
     assert most_inside == 1
 
 
+def test_a_parse_that_ends_wakes_only_the_next_one() -> None:
+    # Waking every waiter at every turn cost a cold resolve a thousand thread switches.
+    import time
+
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    names = ["a", "b", "c", "d"]
+    for project in names:
+        turns.asked(project)
+    order: list[str] = []
+    release = threading.Event()
+
+    def parse(project: str) -> None:
+        with turns.turn(project):
+            order.append(project)
+            release.wait(10)
+
+    with turns.turn("first"):
+        threads = [threading.Thread(target=parse, args=(p,), daemon=True) for p in names]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(turns._waiting) < 4 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    deadline = time.monotonic() + 10
+    while not order and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert order == ["a"]
+    # The others were not woken: each still waits on the lock only its turn releases.
+    assert sorted((name, lock.locked()) for name, lock in turns._waiting) == [
+        ("b", True), ("c", True), ("d", True)]
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == names
+
+
+def test_a_parse_interrupted_while_it_waits_for_its_turn_leaves_the_queue() -> None:
+    import signal
+    import time
+
+    from pyffin.client.registry import _Turns
+
+    turns = _Turns()
+    busy = threading.Event()
+    finish = threading.Event()
+
+    def first() -> None:
+        with turns.turn("first"):
+            busy.set()
+            finish.wait(10)
+
+    holder = threading.Thread(target=first, daemon=True)
+    holder.start()
+    assert busy.wait(10)
+    main = threading.get_ident()
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 10
+        while not turns._waiting and time.monotonic() < deadline:
+            time.sleep(0.001)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt), turns.turn("second"):
+        pass
+    assert turns._waiting == []
+    finish.set()
+    holder.join(10)
+    with turns.turn("third"):  # the turns go on: nothing waits for the one that left
+        pass
+    assert turns._owner is None
+
+
 def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not(
         cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))

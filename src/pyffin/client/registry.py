@@ -183,55 +183,77 @@ class _Turns:
     then the page asked for first. Parsing holds the interpreter lock, which goes round the
     threads that want it: twenty pages parsed together all arrive near the end of the twenty
     parses, while one at a time, the first one the solver needs arrives after its own parse,
-    and its metadata requests go out while the others are parsed."""
+    and its metadata requests go out while the others are parsed.
+
+    The turn is handed over: the parse that ends picks the next and wakes that one alone (a
+    condition's ``notify_all`` woke every waiter at every turn, and each wanted the
+    interpreter lock just to go back to sleep: a thousand wake-ups in a cold resolve)."""
 
     def __init__(self) -> None:
-        self._condition = threading.Condition(threading.Lock())
-        self._busy = False
+        self._lock = threading.Lock()
+        #: The parse whose turn it is (``None``: nobody's).
+        self._owner: _Waiter | None = None
         #: Project -> when it was first asked for (its place in the queue).
         self._order: dict[str, int] = {}
         #: Projects a caller waits for.
         self._urgent: set[str] = set()
-        #: ``[project]`` lists, one per parse waiting for its turn.
-        self._waiting: list[list[str]] = []
+        #: The parses waiting for their turn.
+        self._waiting: list[_Waiter] = []
 
     def asked(self, name: str) -> None:
         if name not in self._order:
-            with self._condition:
+            with self._lock:  # read when the next turn is given: no one to wake
                 self._order.setdefault(name, len(self._order))
-                self._condition.notify_all()  # a parse of it may be waiting (see urgent)
 
     def urgent(self, name: str) -> None:
-        with self._condition:
+        with self._lock:
             self._urgent.add(name)
-            # The first in the queue may change: the waiters look again (none may be busy).
-            self._condition.notify_all()
 
-    def _rank(self, waiter: list[str]) -> tuple[bool, int]:
+    def _rank(self, waiter: _Waiter) -> tuple[bool, int]:
         name = waiter[0]
-        # A name never asked for goes last. A rank changes only with :meth:`urgent` and
-        # :meth:`asked`, which wake the waiters to look again.
+        # A name never asked for goes last.
         return name not in self._urgent, self._order.get(name, _LAST)
 
     @contextmanager
     def turn(self, name: str) -> Iterator[None]:
-        condition = self._condition
-        with condition:
-            if self._busy or self._waiting:
-                waiter = [name]
-                self._waiting.append(waiter)
-                try:
-                    while self._busy or min(self._waiting, key=self._rank) is not waiter:
-                        condition.wait()
-                finally:
-                    self._waiting.remove(waiter)
-            self._busy = True
+        waiter: _Waiter = (name, threading.Lock())
+        waiter[1].acquire()  # released when this parse's turn comes
+        try:
+            with self._lock:
+                if self._owner is None:
+                    self._owner = waiter
+                    waiter[1].release()
+                else:
+                    self._waiting.append(waiter)
+            waiter[1].acquire()
+        except BaseException:  # interrupted: out of the queue, or the turn passed on
+            self._leave(waiter)
+            raise
         try:
             yield
         finally:
-            with condition:
-                self._busy = False
-                condition.notify_all()
+            self._leave(waiter)
+
+    def _leave(self, waiter: _Waiter) -> None:
+        """``waiter`` is done: out of the queue if it waits there, and if the turn is its,
+        handed to the first of the others."""
+        with self._lock:
+            for index, other in enumerate(self._waiting):
+                if other is waiter:
+                    del self._waiting[index]
+                    return
+            if self._owner is not waiter:
+                return
+            self._owner = None
+            if self._waiting:
+                after = min(self._waiting, key=self._rank)
+                self._waiting.remove(after)
+                self._owner = after
+                after[1].release()
+
+
+#: A parse waiting for its turn: its project and the lock released when the turn is its.
+_Waiter = tuple[str, threading.Lock]
 
 
 class RegistryClient:
