@@ -119,6 +119,19 @@ def test_checking_a_requirement_answers_as_parsing_it_would(text: str) -> None:
         assert parser.check(text) == marker  # and again, remembered
 
 
+def test_checking_a_requirement_makes_no_version_set() -> None:
+    # Most checked texts are never parsed (an extra nobody asked for): only their clauses'
+    # validity is read.
+    from pyffin.resolver.dependencies import DependencyParser
+
+    parser = DependencyParser()
+    assert parser.check("foo>=1.0,!=1.5,<2 ; extra == 'x'") == "extra == 'x'"
+    assert parser.check("bar~=1.4.5") is None
+    assert parser.ranges == {}
+    assert parser.parse("bar~=1.4.5").versions == DependencyParser().parse("bar~=1.4.5").versions
+    assert list(parser.ranges) == [("~=", "1.4.5")]
+
+
 @pytest.mark.parametrize("text", CHECKED)
 def test_a_checked_requirement_is_parsed_without_splitting_its_text_again(
         monkeypatch: pytest.MonkeyPatch, text: str) -> None:

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.ranges import RangeMemo, SpecifierError, VersionSet, specifiers_range
+from pyffin.resolver.ranges import (
+    RangeMemo,
+    SpecifierError,
+    VersionSet,
+    clause_version,
+    specifiers_range,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -66,7 +72,7 @@ class DependencyParser:
     them), else one resolution. Never process-wide: a long-lived process using pyffin as a
     library would keep every text it ever saw."""
 
-    __slots__ = ("_checked", "_parsed", "_split", "ranges")
+    __slots__ = ("_checked", "_parsed", "_split", "_valid", "ranges")
 
     def __init__(self) -> None:
         self._parsed: dict[str, Dependency] = {}
@@ -79,6 +85,9 @@ class DependencyParser:
         self._split: dict[str, _Parts] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
+        #: Clauses :meth:`check` found valid: most texts it checks are never parsed (an
+        #: extra nobody asked for), so it makes no version set of them.
+        self._valid: set[tuple[str, str]] = set()
 
     def parse(self, text: str) -> Dependency:
         """:func:`parse_dependency`, once per distinct text."""
@@ -108,10 +117,15 @@ class DependencyParser:
 
             parts = split_unchecked(text)
         if parts is not None:
-            try:
-                specifiers_range(parts[2], self.ranges)  # what _parse_fast reads
-            except SpecifierError:
-                parts = None
+            valid = self._valid
+            for clause in parts[2]:  # what _parse_fast reads
+                if clause not in valid:
+                    try:
+                        clause_version(*clause)
+                    except SpecifierError:
+                        parts = None
+                        break
+                    valid.add(clause)
         if parts is None:  # the full parser, or its error
             return self.parse(text).marker
         self._split[text] = parts

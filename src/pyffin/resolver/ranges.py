@@ -160,7 +160,10 @@ def specifier_range(operator: str, version_text: str, memo: RangeMemo | None = N
     return cached
 
 
-def _specifier_range(operator: str, text: str) -> VersionSet:
+def clause_version(operator: str, text: str) -> Version:
+    """The version of one specifier clause (without its ``.*``), once checked to be a clause
+    :func:`specifier_range` accepts; raises :class:`SpecifierError` as it would. What a
+    caller that only needs to know the clause is valid asks: no version set is made."""
     if operator not in _OPERATORS:
         raise SpecifierError(f"unknown operator {operator!r}")
     wildcard = text.endswith(".*")
@@ -176,7 +179,14 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
         wildcard and (version.local is not None or version.pre or version.post or version.dev)
     ):
         raise SpecifierError(f"{operator}{text}: not a valid specifier")
+    if operator == "~=" and len(version.release) < 2:
+        raise SpecifierError(f"~={text}: ~= needs at least two release segments")
+    return version
 
+
+def _specifier_range(operator: str, text: str) -> VersionSet:
+    version = clause_version(operator, text)
+    wildcard = text.endswith(".*")
     if operator == "===":
         return Range.singleton(version)
     if operator in ("==", "!="):
@@ -189,8 +199,6 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
             matched = _interval(version, True, after_locals(version), False)
         return matched if operator == "==" else ~matched
     if operator == "~=":
-        if len(version.release) < 2:
-            raise SpecifierError(f"~={text}: ~= needs at least two release segments")
         _, high = _prefix_bounds(version.epoch, version.release[:-1])
         return _interval(version, True, high, False)
     if operator == ">=":
