@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
@@ -256,15 +257,12 @@ def spans(versions: Sequence[Version], version_set: VersionSet) -> list[tuple[in
     """
     found: list[tuple[int, int]] = []
     count = len(versions)
+    # A VersionList bisects its texts, parsing few of them.
+    left = getattr(versions, "bisect_left", None) or partial(bisect_left, versions)
+    right = getattr(versions, "bisect_right", None) or partial(bisect_right, versions)
     for lower, lower_inclusive, upper, upper_inclusive in intervals(version_set):
-        if lower is NEGATIVE_INFINITY:
-            start = 0
-        else:
-            start = (bisect_left if lower_inclusive else bisect_right)(versions, lower)
-        if upper is POSITIVE_INFINITY:
-            end = count
-        else:
-            end = (bisect_right if upper_inclusive else bisect_left)(versions, upper)
+        start = 0 if lower is NEGATIVE_INFINITY else (left if lower_inclusive else right)(lower)
+        end = count if upper is POSITIVE_INFINITY else (right if upper_inclusive else left)(upper)
         if start < end:
             found.append((start, end))
     return found
