@@ -186,7 +186,11 @@ def clause_version(operator: str, text: str) -> Version:
 
 
 def _specifier_range(operator: str, text: str) -> VersionSet:
-    version = clause_version(operator, text)
+    return clause_range(operator, text, clause_version(operator, text))
+
+
+def clause_range(operator: str, text: str, version: Version) -> VersionSet:
+    """:func:`specifier_range` of a clause whose version :func:`clause_version` gave."""
     wildcard = text.endswith(".*")
     if operator == "===":
         return Range.singleton(version)
