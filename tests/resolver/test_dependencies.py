@@ -119,6 +119,39 @@ def test_checking_a_requirement_answers_as_parsing_it_would(text: str) -> None:
         assert parser.check(text) == marker  # and again, remembered
 
 
+def test_checking_a_requirement_makes_no_version_set() -> None:
+    # Most checked texts are never parsed (an extra nobody asked for): only their clauses'
+    # validity is read.
+    from pyffin.resolver.dependencies import DependencyParser
+
+    parser = DependencyParser()
+    assert parser.check("foo>=1.0,!=1.5,<2 ; extra == 'x'") == "extra == 'x'"
+    assert parser.check("bar~=1.4.5") is None
+    assert parser.ranges == {}
+    assert parser.parse("bar~=1.4.5").versions == DependencyParser().parse("bar~=1.4.5").versions
+    assert list(parser.ranges) == [("~=", "1.4.5")]
+
+
+def test_a_checked_requirement_is_parsed_without_reading_its_versions_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.resolver import ranges
+    from pyffin.resolver.dependencies import DependencyParser
+
+    text = "foo>=1.0,!=1.5,<2 ; python_version < '4'"
+    parser = DependencyParser()
+    parser.check(text)
+    read: list[tuple[str, str]] = []
+    original = ranges.clause_version
+
+    def counted(operator: str, version: str) -> object:
+        read.append((operator, version))
+        return original(operator, version)
+
+    monkeypatch.setattr(ranges, "clause_version", counted)
+    assert parser.parse(text) == DependencyParser().parse(text)
+    assert read == [(">=", "1.0"), ("!=", "1.5"), ("<", "2")]  # the fresh parser's, alone
+
+
 @pytest.mark.parametrize("text", CHECKED)
 def test_a_checked_requirement_is_parsed_without_splitting_its_text_again(
         monkeypatch: pytest.MonkeyPatch, text: str) -> None:

@@ -14,10 +14,19 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pyffin.models.names import normalize_name
 from pyffin.records import record
-from pyffin.resolver.ranges import RangeMemo, SpecifierError, VersionSet, specifiers_range
+from pyffin.resolver.ranges import (
+    RangeMemo,
+    SpecifierError,
+    VersionSet,
+    clause_range,
+    clause_version,
+    specifiers_range,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from packaging.version import Version
 
     from pyffin.requirements.pep508 import Marker, Requirement
 
@@ -66,7 +75,7 @@ class DependencyParser:
     them), else one resolution. Never process-wide: a long-lived process using pyffin as a
     library would keep every text it ever saw."""
 
-    __slots__ = ("_checked", "_parsed", "_split", "ranges")
+    __slots__ = ("_checked", "_parsed", "_split", "_valid", "ranges")
 
     def __init__(self) -> None:
         self._parsed: dict[str, Dependency] = {}
@@ -79,12 +88,21 @@ class DependencyParser:
         self._split: dict[str, _Parts] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
+        #: Clauses :meth:`check` found valid, with their versions: most texts it checks are
+        #: never parsed (an extra nobody asked for), so it makes no version set of them.
+        self._valid: dict[tuple[str, str], Version] = {}
 
     def parse(self, text: str) -> Dependency:
         """:func:`parse_dependency`, once per distinct text."""
         dependency = self._parsed.get(text)
         if dependency is None:
             parts = self._split.pop(text, None)
+            if parts is not None:  # checked: its clauses' versions are known
+                ranges = self.ranges
+                for clause in parts[2]:
+                    if clause not in ranges:
+                        operator, version = clause
+                        ranges[clause] = clause_range(operator, version, self._valid[clause])
             dependency = self._parsed[text] = (
                 _parse(text, self.ranges) if parts is None
                 else _from_parts(text, parts, specifiers_range(parts[2], self.ranges)))
@@ -108,10 +126,14 @@ class DependencyParser:
 
             parts = split_unchecked(text)
         if parts is not None:
-            try:
-                specifiers_range(parts[2], self.ranges)  # what _parse_fast reads
-            except SpecifierError:
-                parts = None
+            valid = self._valid
+            for clause in parts[2]:  # what _parse_fast reads
+                if clause not in valid:
+                    try:
+                        valid[clause] = clause_version(*clause)
+                    except SpecifierError:
+                        parts = None
+                        break
         if parts is None:  # the full parser, or its error
             return self.parse(text).marker
         self._split[text] = parts

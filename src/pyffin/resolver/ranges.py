@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
@@ -160,7 +161,10 @@ def specifier_range(operator: str, version_text: str, memo: RangeMemo | None = N
     return cached
 
 
-def _specifier_range(operator: str, text: str) -> VersionSet:
+def clause_version(operator: str, text: str) -> Version:
+    """The version of one specifier clause (without its ``.*``), once checked to be a clause
+    :func:`specifier_range` accepts; raises :class:`SpecifierError` as it would. What a
+    caller that only needs to know the clause is valid asks: no version set is made."""
     if operator not in _OPERATORS:
         raise SpecifierError(f"unknown operator {operator!r}")
     wildcard = text.endswith(".*")
@@ -176,7 +180,18 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
         wildcard and (version.local is not None or version.pre or version.post or version.dev)
     ):
         raise SpecifierError(f"{operator}{text}: not a valid specifier")
+    if operator == "~=" and len(version.release) < 2:
+        raise SpecifierError(f"~={text}: ~= needs at least two release segments")
+    return version
 
+
+def _specifier_range(operator: str, text: str) -> VersionSet:
+    return clause_range(operator, text, clause_version(operator, text))
+
+
+def clause_range(operator: str, text: str, version: Version) -> VersionSet:
+    """:func:`specifier_range` of a clause whose version :func:`clause_version` gave."""
+    wildcard = text.endswith(".*")
     if operator == "===":
         return Range.singleton(version)
     if operator in ("==", "!="):
@@ -189,8 +204,6 @@ def _specifier_range(operator: str, text: str) -> VersionSet:
             matched = _interval(version, True, after_locals(version), False)
         return matched if operator == "==" else ~matched
     if operator == "~=":
-        if len(version.release) < 2:
-            raise SpecifierError(f"~={text}: ~= needs at least two release segments")
         _, high = _prefix_bounds(version.epoch, version.release[:-1])
         return _interval(version, True, high, False)
     if operator == ">=":
@@ -248,15 +261,12 @@ def spans(versions: Sequence[Version], version_set: VersionSet) -> list[tuple[in
     """
     found: list[tuple[int, int]] = []
     count = len(versions)
+    # A VersionList bisects its texts, parsing few of them.
+    left = getattr(versions, "bisect_left", None) or partial(bisect_left, versions)
+    right = getattr(versions, "bisect_right", None) or partial(bisect_right, versions)
     for lower, lower_inclusive, upper, upper_inclusive in intervals(version_set):
-        if lower is NEGATIVE_INFINITY:
-            start = 0
-        else:
-            start = (bisect_left if lower_inclusive else bisect_right)(versions, lower)
-        if upper is POSITIVE_INFINITY:
-            end = count
-        else:
-            end = (bisect_right if upper_inclusive else bisect_left)(versions, upper)
+        start = 0 if lower is NEGATIVE_INFINITY else (left if lower_inclusive else right)(lower)
+        end = count if upper is POSITIVE_INFINITY else (right if upper_inclusive else left)(upper)
         if start < end:
             found.append((start, end))
     return found

@@ -9,7 +9,6 @@ asks :meth:`PackageSource.is_ready` to prefer deciding packages whose data has a
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, overload
 
@@ -89,11 +88,59 @@ class VersionList(Sequence[Version]):
             return self._found[version]
         except KeyError:
             pass
-        i: int | None = bisect_left(self, version)
+        i: int | None = self.bisect_left(version)
         if i == len(self._made) or self[i] != version:  # type: ignore[index]
             i = None
         self._found[version] = i
         return i
+
+    def bisect_left(self, bound: object) -> int:
+        """:func:`bisect.bisect_left` of ``bound`` (a version, or any bound a range has)."""
+        return self._bisect(bound, False)
+
+    def bisect_right(self, bound: object) -> int:
+        """:func:`bisect.bisect_right` of ``bound``."""
+        return self._bisect(bound, True)
+
+    def _bisect(self, bound: object, right: bool) -> int:
+        # A text of a plain release (``1.26.4``: most are) is compared with a version of
+        # another release by its release numbers alone, as ``packaging`` orders them (epoch,
+        # then release, trailing zeros aside: both padded with zeros): only texts of the same
+        # release, or of another shape, are parsed. (Every text is a valid version: one whose
+        # parts all read as numbers is a plain release.)
+        made = self._made
+        texts = self._texts
+        release = None
+        if isinstance(bound, Version) and not bound.epoch and len(bound.release) <= _LONGEST:
+            release = bound.release + _ZEROS[len(bound.release):]
+        low, high = 0, len(made)
+        while low < high:
+            middle = (low + high) // 2
+            version = made[middle]
+            if version is None:
+                if release is not None:
+                    parts = texts[middle].split(".")
+                    try:
+                        numbers = tuple(map(int, parts)) + _ZEROS[len(parts):]
+                    except ValueError:
+                        numbers = release  # not a plain release: parsed below
+                    if numbers != release and len(parts) <= _LONGEST:
+                        if numbers < release:
+                            low = middle + 1
+                        else:
+                            high = middle
+                        continue
+                version = made[middle] = Version(texts[middle])
+            if (not bound < version) if right else version < bound:  # type: ignore[operator]
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+
+#: :meth:`VersionList._bisect` compares releases of up to this many numbers, padded.
+_LONGEST = 8
+_ZEROS = (0,) * _LONGEST
 
 
 class Positions(Mapping[Version, int]):

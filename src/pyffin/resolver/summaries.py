@@ -72,6 +72,7 @@ class Summaries:
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
                                   dict[Version, VersionFiles], SortedCandidates]] = []
         self._target_key: str | None = None
+        self._keys: dict[tuple[bool, bool, float | None], str] = {}
         import time
 
         #: When this target's resolution began: local files summarized must have settled
@@ -92,8 +93,13 @@ class Summaries:
                 f"v{SUMMARY_VERSION}", packaging_version, repr(locations.indexes()),
                 locations.strategy,
                 repr(locations.find_links), *target]))
-        key = digest(f"{self._target_key}|{selection.binary.wheels_allowed(name)}|"
-                     f"{selection.binary.sdists_allowed(name)}|{selection.cutoff(name)}")
+        # Most projects share their binary policy and cutoff: one digest for each distinct one.
+        policy = (selection.binary.wheels_allowed(name), selection.binary.sdists_allowed(name),
+                  selection.cutoff(name))
+        key = self._keys.get(policy)
+        if key is None:
+            wheels, sdists, cutoff = policy
+            key = self._keys[policy] = digest(f"{self._target_key}|{wheels}|{sdists}|{cutoff}")
         return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]

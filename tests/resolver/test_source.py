@@ -1,0 +1,44 @@
+"""The sorted columns a source hands the provider (:mod:`pyffin.resolver.source`)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+import pytest
+from packaging.version import Version
+
+from pyffin.resolver.ranges import ReleaseCeiling
+from pyffin.resolver.source import VersionList
+
+TEXTS = ["0", "0.0.1", "0.9", "1.0a1", "1.0.dev3", "1", "1.0.0.post1", "1.0.1", "1.2",
+         "1.10", "v1.11", "2.0rc1", "2", "2.0.0+local", "2.0.1", "1!0.1", "1!3.0"]
+BOUNDS = ["0", "0.0", "0.5", "1.0", "1.0.0", "1.0a1", "1.0.dev0", "1.0.post0.dev0", "1.1",
+          "1.10.0", "1.11", "2.0.dev0", "2", "2.0+local", "3", "1!0", "1!3", "0.0.0.0.0.0.0.0.0.1"]
+
+
+def _sorted() -> list[str]:
+    return sorted(TEXTS, key=Version)
+
+
+@pytest.mark.parametrize("bound", BOUNDS)
+def test_a_version_list_bisects_as_the_parsed_versions_would(bound: str) -> None:
+    texts = _sorted()
+    parsed = [Version(text) for text in texts]
+    versions = VersionList(texts)
+    assert versions.bisect_left(Version(bound)) == bisect_left(parsed, Version(bound))
+    assert versions.bisect_right(Version(bound)) == bisect_right(parsed, Version(bound))
+    ceiling = ReleaseCeiling(Version(bound))
+    assert versions.bisect_left(ceiling) == bisect_left(parsed, ceiling)  # type: ignore[arg-type]
+    assert versions.bisect_right(ceiling) == bisect_right(parsed, ceiling)  # type: ignore[arg-type]
+    if Version(bound) in parsed:
+        assert versions.position(Version(bound)) == parsed.index(Version(bound))
+    else:
+        assert versions.position(Version(bound)) is None
+
+
+def test_a_bisection_parses_only_versions_of_the_bounds_release() -> None:
+    texts = [f"{major}.{minor}.0" for major in range(1, 30) for minor in range(12)]
+    versions = VersionList(texts)
+    assert versions.bisect_left(Version("17.3")) == texts.index("17.3.0")
+    parsed = [text for text, made in zip(texts, versions._made, strict=True) if made is not None]
+    assert parsed == ["17.3.0"]
