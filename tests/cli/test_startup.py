@@ -109,10 +109,11 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # The resolution cache misses (as when a requirement is added): the solver runs again on
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING)) == []
     # The same command line again: its parse is read back (pyffin.cli.parsed), no argparse.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_PARSING)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
+                         *NOT_PARSING)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
 
 
@@ -156,6 +157,11 @@ def test_a_warm_compile_reads_names_and_comments_without_compiling_their_pattern
                                             requirement._SIMPLE)}
     assert not unused & set(compiled), sorted(unused & set(compiled))
     assert "lib==1.0" in (tmp_path / "r.txt").read_text()
+
+
+#: What a quiet (``-q``) command has no use for: the status line and the events it is drawn
+#: from (uv's progress bars).
+NOT_SHOWING = ("pyffin.cli.progress", "pyffin.reporting")
 
 
 #: What a command line parsed before has no use for: argparse and what it imports.
