@@ -111,10 +111,11 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # The resolution cache misses (as when a requirement is added): the solver runs again on
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING)) == []
     # The same command line again: its parse is read back (pyffin.cli.parsed), no argparse.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_PARSING)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
+                         *NOT_PARSING)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
 
 
@@ -158,6 +159,12 @@ def test_a_warm_compile_reads_names_and_comments_without_compiling_their_pattern
                                             requirement._SIMPLE)}
     assert not unused & set(compiled), sorted(unused & set(compiled))
     assert "lib==1.0" in (tmp_path / "r.txt").read_text()
+
+
+#: What a quiet (``-q``) command has no use for: the status line and the events it is drawn
+#: from (uv's progress bars); and what reads URLs apart (pathlib imports it for ``as_uri``
+#: alone, and it imports ipaddress), for an index URL is read without it.
+NOT_SHOWING = ("pyffin.cli.progress", "pyffin.reporting", "urllib.parse", "ipaddress")
 
 
 #: What a command line parsed before has no use for: argparse and what it imports.
@@ -283,3 +290,20 @@ def test_an_install_replayed_into_a_fresh_environment_imports_only_the_linker(
         "pyffin.installer.link"}, sorted(pyffin_modules)
     # typing (with contextlib) is for type checkers only on this path: ~2 ms at run time.
     assert not {"argparse", "pathlib", "typing", *HEAVY} & set(imported)
+
+
+def test_pathlib_imported_without_urllib_parse_still_makes_file_urls() -> None:
+    probe = """
+import sys
+from pyffin.cli.main import _import_pathlib
+_import_pathlib()
+assert "urllib.parse" not in sys.modules and "ipaddress" not in sys.modules
+import pathlib
+assert pathlib.Path("/a b/%").as_uri() == "file:///a%20b/%25"
+import urllib.parse
+assert urllib.parse.urlsplit("https://h/x").netloc == "h" and "ipaddress" in sys.modules
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=child_env())
+    assert proc.stdout.strip() == "ok", proc.stderr

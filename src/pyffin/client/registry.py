@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
-from urllib.parse import unquote, urlsplit
 
 from pyffin import log
 from pyffin.cache import CacheBucket, CacheEntry, index_parts, path_key, url_key
@@ -891,6 +890,8 @@ class _RangeOrWhole:
 def _local_path(location: str) -> str | None:
     """The local path of a ``file://`` URL or a plain path; ``None`` for remote URLs."""
     if location.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
         return unquote(urlsplit(location).path)
     if "://" in location:
         return None
@@ -963,6 +964,8 @@ def _content_hash(file: IndexFile) -> str | None:
 
 
 def _filename_of(url: str) -> str:
+    from urllib.parse import unquote
+
     return unquote(url.partition("#")[0].partition("?")[0].rpartition("/")[2]) or url
 
 

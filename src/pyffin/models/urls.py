@@ -5,9 +5,15 @@ passwords redacted (:func:`redact`), and the canonical form used to key caches
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+# urllib.parse is imported where it is used: a warm command keys its index with
+# :func:`normalize_url` alone, which reads a plain URL without it (importing it, and the
+# ipaddress module it imports, costs ~1 ms).
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: What a URL :func:`normalize_url` reads with string methods may hold: no userinfo, IPv6
+#: brackets, query, fragment, escapes, spaces or controls (``urlsplit`` has rules for each).
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                   "-._~/:+!$&'()*,;=")
 
 
 def _netloc_without_userinfo(netloc: str) -> str:
@@ -18,6 +24,8 @@ def strip_credentials(url: str) -> str:
     """``url`` without its ``user:password@`` part."""
     if "@" not in url:
         return url  # nearly every URL: no need to split it
+    from urllib.parse import urlsplit, urlunsplit
+
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url
@@ -28,6 +36,8 @@ def redact(url: str) -> str:
     """``url`` fit to show: the password (or a lone token) replaced by ``****``."""
     if "@" not in url:
         return url  # nearly every URL: no need to split it
+    from urllib.parse import urlsplit, urlunsplit
+
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url
@@ -40,7 +50,36 @@ def redact(url: str) -> str:
 def normalize_url(url: str) -> str:
     """The canonical form of ``url`` for keying: lower-case scheme and host, no credentials,
     no default port, no fragment, no trailing slash."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    plain = _normalize_plain(url)
+    return plain if plain is not None else _normalize_split(url)
+
+
+def _normalize_plain(url: str) -> str | None:
+    """:func:`normalize_url` of ``scheme://host[:port][/path]`` made of :data:`_PLAIN`
+    characters, read with string methods (the same answer as :func:`_normalize_split`); ``None``
+    for any other URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not url.isascii() or not scheme.isalnum() or not scheme[0].isalpha() \
+            or not _PLAIN.issuperset(rest):
+        return None
+    netloc, slash, path = rest.partition("/")
+    host, colon, port_text = netloc.partition(":")
+    if not host or (colon and not (port_text.isdigit() and int(port_text) <= 65535)):
+        return None
+    scheme = scheme.lower()
+    host = host.lower()
+    port = int(port_text) if colon else None
+    if port is not None and _DEFAULT_PORTS.get(scheme) != port:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{(slash + path).rstrip('/')}"
+
+
+def _normalize_split(url: str) -> str:
+    """:func:`normalize_url` of any URL, through ``urlsplit``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if ":" in host:  # IPv6 literal

@@ -153,11 +153,14 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)
     from pyffin.api.resolving import choose_output_format
     from pyffin.cli import recompile
-    from pyffin.cli.progress import Progress
 
     output_format = choose_output_format(args.output_format, args.output_file)
     before = recompile.Before(args.output_file, getattr(args, "started_ns", None))
-    progress = Progress(ctx.console)
+    progress = None
+    if not ctx.console.quiet:  # -q shows no status line and no download notes
+        from pyffin.cli.progress import Progress
+
+        progress = Progress(ctx.console)
     notes = ctx.console.transcript = []
     try:
         result = api.compile(
@@ -201,7 +204,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             f"No solution found when resolving dependencies{where}:\n{explanation}",
             e.hints) from None
     finally:
-        progress.finish()
+        if progress is not None:
+            progress.finish()
         ctx.console.transcript = None
     to_stdout = args.output_file in (None, "-")
     if output_format == "pylock.toml":
