@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.distribution.unzip import UnzippedWheel
     from pyffin.futures import ThreadPool
     from pyffin.models.dist import BuiltWheel, Distribution
     from pyffin.models.files import IndexFile, ProjectPage
@@ -170,13 +171,10 @@ class WheelDatabase:
         archive = self.cache.archive(pointer)
         if archive is not None:
             return archive
-        from pyffin.distribution.unzip import unzip_wheel
-
         with self.cache.temp_dir() as tmp:
             unzipped = tmp / "unzipped"
             unzipped.mkdir()
-            with _unzip_slot():
-                result = unzip_wheel(wheel.path, unzipped, filename=wheel.filename)
+            result = _unzip(wheel.path, unzipped, filename=wheel.filename, verify_record=True)
             return self.cache.persist(unzipped, pointer, result.files)
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
@@ -198,7 +196,6 @@ class WheelDatabase:
         if archive is not None and _satisfies(required_hashes, file):
             return archive
         from pyffin.cache.core import CacheChangedError
-        from pyffin.distribution.unzip import unzip_wheel
         from pyffin.models.wheel import UnzipError
 
         shown = redact(file.url)
@@ -229,14 +226,13 @@ class WheelDatabase:
                     body = _Body(file.filename, tmp / file.filename, file.size, algorithms,
                                  self.reporter)
                     self._download(file, body)
-                    wheel = body.content()
+                    wheel = body.dest
                     actual = body.digests.hexdigests()
                 hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
                 unzipped = tmp / "unzipped"
                 unzipped.mkdir()
-                with _unzip_slot():
-                    result = unzip_wheel(wheel, unzipped, filename=file.filename,
-                                         verify_record=verify_record)
+                result = _unzip(body if body is not None else wheel, unzipped,
+                                filename=file.filename, verify_record=verify_record)
             finally:
                 if body is not None:
                     body.close()
@@ -440,6 +436,18 @@ class _Body:
         self.chunks.clear()
         return content
 
+    @property
+    def size(self) -> int:
+        return self.received
+
+    def parts(self) -> list[bytes] | Path:
+        """The whole wheel: its bytes in the chunks they came in, or the temporary file that
+        holds them (joined by no one: a helper process is given them as they are)."""
+        if self.handle is not None:
+            self.handle.close()
+            return self.dest
+        return self.chunks
+
     def close(self) -> None:
         """Done with it (unzipped, or failed): give its room back."""
         if self.handle is not None:
@@ -447,6 +455,44 @@ class _Body:
         self.chunks.clear()
         self.budget.release(self.reserved)
         self.reserved = 0
+
+
+def _unzip(wheel: _Body | Path, dest: Path, *, filename: str, verify_record: bool
+           ) -> UnzippedWheel:
+    """Unzip a wheel downloaded into ``wheel`` (or on disk) into the empty directory
+    ``dest``: in a helper process (see :mod:`pyffin.distribution.unzip_worker`) once a wheel
+    big enough to pay for starting one came (every wheel after it too, waiting for a helper
+    to be free), else in this thread, in a slot."""
+    from pyffin.distribution import unzip_worker
+    from pyffin.distribution.unzip import unzip_wheel
+
+    if isinstance(wheel, Path):
+        try:
+            size = os.stat(wheel).st_size
+        except OSError:
+            size = 0
+    else:
+        size = wheel.size
+    if unzip_worker.available() and (size >= unzip_worker.MIN_SIZE
+                                     or unzip_worker.started()):
+        worker = unzip_worker.acquire()
+        if worker is not None:
+            try:
+                try:
+                    return worker.unzip(wheel if isinstance(wheel, Path) else wheel.parts(),
+                                        dest, filename=filename, verify_record=verify_record)
+                except unzip_worker.WorkerGone as e:
+                    log.debug(f"The unzip helper process failed ({e}); unzipping {filename} "
+                              "here")
+                    import shutil
+
+                    shutil.rmtree(dest)
+                    dest.mkdir()
+            finally:
+                unzip_worker.release(worker)
+    with _unzip_slot():
+        return unzip_wheel(wheel if isinstance(wheel, Path) else wheel.content(), dest,
+                           filename=filename, verify_record=verify_record)
 
 
 _slots: threading.BoundedSemaphore | None = None
