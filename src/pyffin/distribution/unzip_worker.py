@@ -53,6 +53,7 @@ _LEN = 4  # bytes of a frame's length prefix
 def available() -> bool:
     """Whether wheels may be unzipped in a helper process here."""
     return (sys.platform == "linux" and hasattr(os, "memfd_create")
+            and bool(sys.executable) and not getattr(sys, "frozen", False)  # can start one
             and os.environ.get("PYFFIN_UNZIP_PROCESS", "1") != "0")
 
 
