@@ -95,6 +95,17 @@ def test_refuses_a_path_that_escapes_with_the_same_error(tmp_path: Path, worker:
     assert not worker.broken  # a bad wheel is the wheel's fault: the helper goes on
 
 
+@pytest.mark.parametrize("data", [b"", b"not a zip"], ids=["empty", "garbage"])
+def test_refuses_what_is_not_a_wheel_with_the_same_error(tmp_path: Path, worker: UnzipWorker,
+                                                         data: bytes) -> None:
+    with pytest.raises(InvalidWheelError) as here:
+        unzip_wheel(data, fresh(tmp_path, "here"), filename="foo-1.0-py3-none-any.whl")
+    with pytest.raises(InvalidWheelError) as there:
+        worker.unzip(data, fresh(tmp_path, "there"), filename="foo-1.0-py3-none-any.whl",
+                     verify_record=False)
+    assert str(there.value) == str(here.value)
+
+
 def test_checks_record_hashes_when_asked(tmp_path: Path, worker: UnzipWorker) -> None:
     wheel = build_wheel(SPEC, tmp_path / "wheels",
                         record_overrides={"foo_bar/sub/mod.py": record_hash(b"other")})

@@ -10,9 +10,12 @@ The install pipeline makes no copy it does not need. A download is hashed as it 
 kept in memory (:data:`MEMORY_BUDGET` bounds what all downloads hold at once: a download whose
 size the index gives waits for room, one of unknown size that finds none goes on in a temporary
 file, as does a wheel larger than the whole budget), then unzipped from memory straight into a
-temporary directory of the cache, which is persisted behind the pointer. At most one unzip per
-core runs at a time (inflating is CPU work; more threads only fight over the GIL), while the
-other threads keep downloading. A wheel on disk (a ``file:`` URL, a wheel pyffin built, a full
+temporary directory of the cache, which is persisted behind the pointer. Once a wheel of a
+megabyte or more came, wheels are unzipped by helper processes (:mod:`pyffin.distribution.
+unzip_worker`: the same code, off this process's GIL), which are given the downloaded bytes
+as they are; before that, and where helpers cannot run, at most one unzip per core runs at a
+time in this process (inflating is CPU work; more threads only fight over the GIL), while
+the other threads keep downloading. A wheel on disk (a ``file:`` URL, a wheel pyffin built, a full
 download kept from a metadata fetch) is hashed and unzipped where it is.
 
 What is verified, by where the wheel comes from:
@@ -208,7 +211,7 @@ class WheelDatabase:
         local = _local_path(file.url)
         kept = self._kept_download(page, file)
         with self.cache.temp_dir() as tmp:
-            wheel: Path | bytes
+            wheel: Path | _Body
             body: _Body | None = None
             try:
                 on_disk = Path(local) if local is not None else kept
@@ -226,13 +229,13 @@ class WheelDatabase:
                     body = _Body(file.filename, tmp / file.filename, file.size, algorithms,
                                  self.reporter)
                     self._download(file, body)
-                    wheel = body.dest
+                    wheel = body  # in memory, or spilled to the temporary file
                     actual = body.digests.hexdigests()
                 hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
                 unzipped = tmp / "unzipped"
                 unzipped.mkdir()
-                result = _unzip(body if body is not None else wheel, unzipped,
-                                filename=file.filename, verify_record=verify_record)
+                result = _unzip(wheel, unzipped, filename=file.filename,
+                                verify_record=verify_record)
             finally:
                 if body is not None:
                     body.close()

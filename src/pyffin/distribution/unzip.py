@@ -396,12 +396,16 @@ def unzip_mapped(fd: int, dest: Path, *, filename: str, verify_record: bool = Tr
     import mmap
 
     try:
+        if os.fstat(fd).st_size == 0:  # cannot be mapped: refused as in memory
+            return unzip_wheel(b"", dest, filename=filename, verify_record=verify_record)
         mapped = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
-    except (OSError, ValueError) as e:  # ValueError: an empty file
+    except OSError as e:
         raise UnzipError(f"cannot read the wheel {filename}: {e}") from e
     try:
-        return _unzip(cast("BinaryIO", mapped), memoryview(mapped), dest, filename,
-                      verify_record)
+        # zipfile reads the directory through a file (an mmap's seek errors are not a
+        # file's); the members' bytes are read from the mapping.
+        with open(os.dup(fd), "rb") as source:
+            return _unzip(source, memoryview(mapped), dest, filename, verify_record)
     except OSError as e:
         raise UnzipError(f"cannot unzip {filename} into {dest}: {e}") from e
     finally:
