@@ -91,6 +91,20 @@ def run(argv: Sequence[str], *, input: Any = None, own_group: bool = True, **kwa
     return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
 
 
+def adopt(child: subprocess.Popen[Any]) -> None:
+    """Kill ``child`` (a long-lived helper process) on an interruption, as :func:`run`'s."""
+    with _lock:
+        _children.add(child)
+    if _event.is_set():
+        _kill(child)
+
+
+def disown(child: subprocess.Popen[Any]) -> None:
+    """Forget a child given to :func:`adopt` (it was waited for)."""
+    with _lock:
+        _children.discard(child)
+
+
 def _kill(child: subprocess.Popen[Any]) -> None:
     import signal
 

@@ -475,3 +475,102 @@ def test_no_more_wheels_are_unzipped_at_once_than_the_unzip_slots(
     for future in futures:
         assert future.result().is_dir()
     assert active[1] == 2
+
+
+# ----------------------------------------------------------------- the unzip helper process
+@pytest.fixture
+def helper(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Every wheel big enough for the helper process; its helpers (ended afterwards)."""
+    from pyffin.distribution import unzip_worker
+
+    if not unzip_worker.available():
+        pytest.skip("the unzip helper process is Linux only")
+    workers: list[Any] = []
+    monkeypatch.setattr(unzip_worker, "MIN_SIZE", 0)
+    monkeypatch.setattr(unzip_worker, "_workers", workers)
+    yield workers
+    unzip_worker.close_all()
+
+
+def test_a_wheel_big_enough_is_unzipped_by_the_helper_with_the_same_checks(
+        cache: Cache, index_server: IndexServer, tampered: Path, helper: list[Any]) -> None:
+    from pyffin.models.wheel import InvalidWheelError
+
+    client = registry(cache, index_server)
+    archive = WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert (archive / "foo" / "__init__.py").read_bytes() == b"X = 2\n"
+    assert [w.unzipped for w in helper] == [1]
+
+    index_server.set_hashes(WHEEL, {})  # no hash from outside: RECORD is checked, and fails
+    with Cache(cache.root.parent / "other") as other:
+        client = registry(other, index_server)
+        with pytest.raises(InvalidWheelError, match=r"the sha256 hash of 'foo/__init__\.py' "
+                                                    r"does not match RECORD"):
+            WheelDatabase(other, client).fetch(*wheel_of(client))
+        assert not list(other.bucket(CacheBucket.ARCHIVE).glob("*"))
+    assert [w.unzipped for w in helper] == [1] and not helper[0].broken
+
+
+def test_a_small_wheel_is_unzipped_in_this_process(
+        cache: Cache, index_server: IndexServer, foo: Path, helper: list[Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.distribution import unzip_worker
+
+    monkeypatch.setattr(unzip_worker, "MIN_SIZE", foo.stat().st_size + 1)
+    client = registry(cache, index_server)
+    assert WheelDatabase(cache, client).fetch(*wheel_of(client)).is_dir()
+    assert helper == []  # none started
+
+
+def test_a_wheel_is_unzipped_here_when_the_helper_died(
+        cache: Cache, index_server: IndexServer, helper: list[Any]) -> None:
+    for name in ("p1", "p2", "p3"):
+        index_server.add_wheel(WheelSpec(name, "1.0"))
+    client = registry(cache, index_server)
+    database = WheelDatabase(cache, client)
+    database.fetch(*wheel_of(client, "p1"))
+    [worker] = helper
+    worker._process.kill()
+
+    archive = database.fetch(*wheel_of(client, "p2"))
+
+    assert (archive / "p2-1.0.dist-info" / "METADATA").is_file()
+    assert worker.broken and worker.unzipped == 1
+    assert cache.archive(database.pointer(*wheel_of(client, "p2"))) == archive
+    assert database.fetch(*wheel_of(client, "p3")).is_dir()
+    assert helper == [worker]  # no other helper was started
+
+
+def test_once_helpers_run_every_wheel_goes_to_them(
+        cache: Cache, index_server: IndexServer, helper: list[Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.distribution import unzip_worker
+
+    big = index_server.add_wheel(WheelSpec("big", "1.0", files={"big/x.bin": "x" * 5000}))
+    index_server.add_wheel(WheelSpec("small", "1.0"))
+    monkeypatch.setattr(unzip_worker, "MIN_SIZE", big.stat().st_size)
+    client = registry(cache, index_server)
+    database = WheelDatabase(cache, client)
+
+    database.fetch(*wheel_of(client, "big"))
+    database.fetch(*wheel_of(client, "small"))
+
+    assert sum(w.unzipped for w in helper) == 2
+
+
+def test_a_caller_waits_for_a_busy_helper(helper: list[Any],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.distribution import unzip_worker
+
+    monkeypatch.setattr(unzip_worker, "WORKERS", 1)
+    first = unzip_worker.acquire()
+    assert first is not None
+    got: list[Any] = []
+    thread = threading.Thread(target=lambda: got.append(unzip_worker.acquire()))
+    thread.start()
+    thread.join(0.05)
+    assert thread.is_alive() and not got  # waits: no second helper
+    unzip_worker.release(first)
+    thread.join(10)
+    assert got == [first] and helper == [first]
+    unzip_worker.release(first)

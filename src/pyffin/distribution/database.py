@@ -10,9 +10,12 @@ The install pipeline makes no copy it does not need. A download is hashed as it 
 kept in memory (:data:`MEMORY_BUDGET` bounds what all downloads hold at once: a download whose
 size the index gives waits for room, one of unknown size that finds none goes on in a temporary
 file, as does a wheel larger than the whole budget), then unzipped from memory straight into a
-temporary directory of the cache, which is persisted behind the pointer. At most one unzip per
-core runs at a time (inflating is CPU work; more threads only fight over the GIL), while the
-other threads keep downloading. A wheel on disk (a ``file:`` URL, a wheel pyffin built, a full
+temporary directory of the cache, which is persisted behind the pointer. Once a wheel of a
+megabyte or more came, wheels are unzipped by helper processes (:mod:`pyffin.distribution.
+unzip_worker`: the same code, off this process's GIL), which are given the downloaded bytes
+as they are; before that, and where helpers cannot run, at most one unzip per core runs at a
+time in this process (inflating is CPU work; more threads only fight over the GIL), while
+the other threads keep downloading. A wheel on disk (a ``file:`` URL, a wheel pyffin built, a full
 download kept from a metadata fetch) is hashed and unzipped where it is.
 
 What is verified, by where the wheel comes from:
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
+    from pyffin.distribution.unzip import UnzippedWheel
     from pyffin.futures import ThreadPool
     from pyffin.models.dist import BuiltWheel, Distribution
     from pyffin.models.files import IndexFile, ProjectPage
@@ -170,13 +174,10 @@ class WheelDatabase:
         archive = self.cache.archive(pointer)
         if archive is not None:
             return archive
-        from pyffin.distribution.unzip import unzip_wheel
-
         with self.cache.temp_dir() as tmp:
             unzipped = tmp / "unzipped"
             unzipped.mkdir()
-            with _unzip_slot():
-                result = unzip_wheel(wheel.path, unzipped, filename=wheel.filename)
+            result = _unzip(wheel.path, unzipped, filename=wheel.filename, verify_record=True)
             return self.cache.persist(unzipped, pointer, result.files)
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
@@ -198,7 +199,6 @@ class WheelDatabase:
         if archive is not None and _satisfies(required_hashes, file):
             return archive
         from pyffin.cache.core import CacheChangedError
-        from pyffin.distribution.unzip import unzip_wheel
         from pyffin.models.wheel import UnzipError
 
         shown = redact(file.url)
@@ -211,7 +211,7 @@ class WheelDatabase:
         local = _local_path(file.url)
         kept = self._kept_download(page, file)
         with self.cache.temp_dir() as tmp:
-            wheel: Path | bytes
+            wheel: Path | _Body
             body: _Body | None = None
             try:
                 on_disk = Path(local) if local is not None else kept
@@ -229,14 +229,13 @@ class WheelDatabase:
                     body = _Body(file.filename, tmp / file.filename, file.size, algorithms,
                                  self.reporter)
                     self._download(file, body)
-                    wheel = body.content()
+                    wheel = body  # in memory, or spilled to the temporary file
                     actual = body.digests.hexdigests()
                 hashes.check(actual, expected, required_hashes, what=file.filename, url=shown)
                 unzipped = tmp / "unzipped"
                 unzipped.mkdir()
-                with _unzip_slot():
-                    result = unzip_wheel(wheel, unzipped, filename=file.filename,
-                                         verify_record=verify_record)
+                result = _unzip(wheel, unzipped, filename=file.filename,
+                                verify_record=verify_record)
             finally:
                 if body is not None:
                     body.close()
@@ -440,6 +439,18 @@ class _Body:
         self.chunks.clear()
         return content
 
+    @property
+    def size(self) -> int:
+        return self.received
+
+    def parts(self) -> list[bytes] | Path:
+        """The whole wheel: its bytes in the chunks they came in, or the temporary file that
+        holds them (joined by no one: a helper process is given them as they are)."""
+        if self.handle is not None:
+            self.handle.close()
+            return self.dest
+        return self.chunks
+
     def close(self) -> None:
         """Done with it (unzipped, or failed): give its room back."""
         if self.handle is not None:
@@ -447,6 +458,44 @@ class _Body:
         self.chunks.clear()
         self.budget.release(self.reserved)
         self.reserved = 0
+
+
+def _unzip(wheel: _Body | Path, dest: Path, *, filename: str, verify_record: bool
+           ) -> UnzippedWheel:
+    """Unzip a wheel downloaded into ``wheel`` (or on disk) into the empty directory
+    ``dest``: in a helper process (see :mod:`pyffin.distribution.unzip_worker`) once a wheel
+    big enough to pay for starting one came (every wheel after it too, waiting for a helper
+    to be free), else in this thread, in a slot."""
+    from pyffin.distribution import unzip_worker
+    from pyffin.distribution.unzip import unzip_wheel
+
+    if isinstance(wheel, Path):
+        try:
+            size = os.stat(wheel).st_size
+        except OSError:
+            size = 0
+    else:
+        size = wheel.size
+    if unzip_worker.available() and (size >= unzip_worker.MIN_SIZE
+                                     or unzip_worker.started()):
+        worker = unzip_worker.acquire()
+        if worker is not None:
+            try:
+                try:
+                    return worker.unzip(wheel if isinstance(wheel, Path) else wheel.parts(),
+                                        dest, filename=filename, verify_record=verify_record)
+                except unzip_worker.WorkerGone as e:
+                    log.debug(f"The unzip helper process failed ({e}); unzipping {filename} "
+                              "here")
+                    import shutil
+
+                    shutil.rmtree(dest)
+                    dest.mkdir()
+            finally:
+                unzip_worker.release(worker)
+    with _unzip_slot():
+        return unzip_wheel(wheel if isinstance(wheel, Path) else wheel.content(), dest,
+                           filename=filename, verify_record=verify_record)
 
 
 _slots: threading.BoundedSemaphore | None = None

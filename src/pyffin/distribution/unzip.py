@@ -42,7 +42,7 @@ from pyffin.records import record
 if TYPE_CHECKING:
     import zipfile
 
-__all__ = ["UnzippedWheel", "check_unzipped", "inflate_module", "unzip_wheel"]
+__all__ = ["UnzippedWheel", "check_unzipped", "inflate_module", "unzip_mapped", "unzip_wheel"]
 
 
 @record
@@ -386,6 +386,33 @@ def unzip_wheel(wheel: Path | bytes, dest: Path, *, filename: str | None = None,
         raise UnzipError(f"cannot unzip {filename} into {dest}: {e}") from e
     finally:
         source.close()
+
+
+def unzip_mapped(fd: int, dest: Path, *, filename: str, verify_record: bool = True
+                 ) -> UnzippedWheel:
+    """:func:`unzip_wheel` of the wheel in the open file ``fd`` (a memory file a helper
+    process was given: see :mod:`pyffin.distribution.unzip_worker`), mapped rather than
+    read: its bytes are not copied."""
+    import mmap
+
+    try:
+        if os.fstat(fd).st_size == 0:  # cannot be mapped: refused as in memory
+            return unzip_wheel(b"", dest, filename=filename, verify_record=verify_record)
+        mapped = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+    except OSError as e:
+        raise UnzipError(f"cannot read the wheel {filename}: {e}") from e
+    try:
+        # zipfile reads the directory through a file (an mmap's seek errors are not a
+        # file's); the members' bytes are read from the mapping.
+        with open(os.dup(fd), "rb") as source:
+            return _unzip(source, memoryview(mapped), dest, filename, verify_record)
+    except OSError as e:
+        raise UnzipError(f"cannot unzip {filename} into {dest}: {e}") from e
+    finally:
+        try:
+            mapped.close()
+        except BufferError:  # a view of it is still held (by a traceback): left to the GC
+            pass
 
 
 def _unzip(source: BinaryIO, body: memoryview | None, dest: Path, filename: str,
