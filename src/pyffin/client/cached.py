@@ -7,8 +7,8 @@ so a warm run decodes one small record instead of re-parsing HTML, JSON or zip f
 
 from __future__ import annotations
 
-import threading
 import time
+from _thread import allocate_lock
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,7 +72,7 @@ class CachedClient:
                  refresh: Refresh | None = None, offline: bool = False) -> None:
         self.cache = cache
         self._http = http
-        self._http_lock = threading.Lock()
+        self._http_lock = allocate_lock()
         self.refresh = refresh or Refresh()
         self.offline = offline
         #: The cache policy and file stamp of what this client last read or wrote at each
