@@ -190,6 +190,27 @@ def test_a_kept_resolution_past_max_age_is_used_once_its_pages_are_not_modified(
     assert index.count("/simple/lib/") == 1 and solves.count == 2
 
 
+def test_the_newer_policy_of_a_revalidated_page_is_read_once_to_keep_a_resolution(
+        tmp_path: Path, immutable_files: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.client.cached import CachedClient
+
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    ten_minutes_later(monkeypatch)
+    compile_(tmp_path, index, "--upgrade-package", "lib")  # revalidates every page (304s)
+    # One requirement more: the resolution misses, and its pages' summaries hold through
+    # the newer policies stored beside the pages by the revalidation.
+    (tmp_path / "requirements.in").write_text("app\nutil\n")
+    reads = Calls(monkeypatch, CachedClient, "_revalidated_policy")
+    index.reset_counts()
+    assert "util==1.0" in compile_(tmp_path, index).stdout
+    assert index.count() == 0 and kept(tmp_path)
+    # Each page's: once when its summary is used, once when the resolution is kept (and not
+    # again for what the repeated command's record holds on).
+    assert reads.count == 2 * 3
+
+
 def test_a_page_changed_past_max_age_gives_the_new_answer(
         tmp_path: Path, immutable_files: IndexServer, solves: Solves,
         monkeypatch: pytest.MonkeyPatch) -> None:
