@@ -190,9 +190,9 @@ def test_a_kept_resolution_past_max_age_is_used_once_its_pages_are_not_modified(
     assert index.count("/simple/lib/") == 1 and solves.count == 2
 
 
-def test_the_newer_policy_of_a_revalidated_page_is_read_once_to_keep_a_resolution(
+def test_the_newer_policy_of_a_revalidated_page_is_read_once_by_a_compile(
         tmp_path: Path, immutable_files: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pyffin.client.cached import CachedClient
+    from pyffin.client import cached
 
     index = immutable_files
     (tmp_path / "requirements.in").write_text("app\n")
@@ -202,13 +202,13 @@ def test_the_newer_policy_of_a_revalidated_page_is_read_once_to_keep_a_resolutio
     # One requirement more: the resolution misses, and its pages' summaries hold through
     # the newer policies stored beside the pages by the revalidation.
     (tmp_path / "requirements.in").write_text("app\nutil\n")
-    reads = Calls(monkeypatch, CachedClient, "_revalidated_policy")
+    reads = Calls(monkeypatch, cached, "_policy_entry")
     index.reset_counts()
     assert "util==1.0" in compile_(tmp_path, index).stdout
     assert index.count() == 0 and kept(tmp_path)
-    # Each page's: once when its summary is used, once when the resolution is kept (and not
-    # again for what the repeated command's record holds on).
-    assert reads.count == 2 * 3
+    # Each page's once (for its summary), not again when the resolution is kept nor for what
+    # the repeated command's record holds on.
+    assert reads.count == 3
 
 
 def test_a_page_changed_past_max_age_gives_the_new_answer(
