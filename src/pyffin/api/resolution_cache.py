@@ -68,6 +68,7 @@ class ResolutionCache:
         self.session = session
         #: Every input but the preferences, as text.
         self.inputs = inputs
+        self._inputs_key: str | None = None
         self.preferences = preferences
         self.output_file = output_file
         self.entry = self._entry(preferences)
@@ -79,7 +80,11 @@ class ResolutionCache:
     def _entry(self, preferences: Mapping[str, Version]) -> CacheEntry:
         from pyffin.cache import digest
 
-        text = f"{self.inputs}\n{sorted((n, str(v)) for n, v in preferences.items())!r}"
+        # The inputs (tens of kilobytes: the target's tags) are hashed once, for the key of
+        # any preferences (the output file's pins, then the new ones :meth:`put` keeps).
+        if self._inputs_key is None:
+            self._inputs_key = digest(self.inputs, 64)
+        text = f"{self._inputs_key}\n{sorted((n, str(v)) for n, v in preferences.items())!r}"
         key = digest(text, 64)  # a kept answer is trusted on its key: no 64-bit collisions
         return self.session.cache.entry(CacheBucket.RESOLUTIONS, key[:2], f"{key}.rec")
 
