@@ -19,6 +19,42 @@ def test_a_future_hands_its_value_or_error_to_every_waiter() -> None:
         failed.result()
 
 
+def test_threads_waiting_on_one_future_all_get_its_value() -> None:
+    future: Future[str] = Future()
+    got: list[str] = []
+    waiters = [threading.Thread(target=lambda: got.append(future.result())) for _ in range(4)]
+    for waiter in waiters:
+        waiter.start()
+    future.set_result("v")
+    for waiter in waiters:
+        waiter.join(timeout=10)
+    assert got == ["v"] * 4
+    assert future.done() and future.result() == "v"  # and for the next one, at once
+
+
+def test_a_future_set_again_keeps_the_last_outcome() -> None:
+    future: Future[int] = Future()
+    future.set_result(1)
+    future.set_exception(ValueError("later"))
+    assert future.done() and future.failed()
+    with pytest.raises(ValueError, match="later"):
+        future.result()
+
+
+def test_a_warm_command_makes_futures_without_threading() -> None:
+    import subprocess
+    import sys
+
+    from tests.support.cli import child_env
+
+    probe = ("import sys; from pyffin.futures import Future, ThreadPool, wait_for_pools; "
+             "f = Future.of(1); f.result(); ThreadPool(4, 'io'); "
+             "assert wait_for_pools(0); print('threading' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=child_env(), check=True)
+    assert proc.stdout.strip() == "False"
+
+
 def test_run_in_threads_keeps_the_order_of_the_items() -> None:
     threads: set[int] = set()
     barrier = threading.Barrier(3)

@@ -72,6 +72,29 @@ def test_nothing_starts_once_interrupted() -> None:
         interrupt.check()
 
 
+def test_a_sleep_in_another_thread_is_cut_short_and_a_reset_lets_it_sleep_again() -> None:
+    outcomes: list[str] = []
+
+    def sleeper() -> None:
+        try:
+            interrupt.sleep(60)
+            outcomes.append("slept")
+        except interrupt.Interrupted:
+            outcomes.append("interrupted")
+
+    threads = [threading.Thread(target=sleeper) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    interrupt.interrupt()
+    interrupt.interrupt()  # twice: as a second Ctrl-C
+    for thread in threads:
+        thread.join(timeout=10)
+    assert outcomes == ["interrupted"] * 3
+    interrupt.reset()
+    interrupt.sleep(0.01)  # sleeps, not interrupted
+    interrupt.sleep(-1)  # nothing to wait for
+
+
 def test_a_child_runs_normally(tmp_path: Path) -> None:
     done = interrupt.run([sys.executable, "-c", "print('hi')"], stdout=subprocess.PIPE,
                          text=True)

@@ -9,15 +9,21 @@ for them. Work that does go to the I/O pool (the session's,
 :attr:`pyffin.api.session.Session.pool`, which
 :meth:`pyffin.client.registry.RegistryClient.submit` uses) reports back through a
 :class:`Future`.
+
+Built on :mod:`_thread`'s locks: :mod:`threading` is imported only where a thread is started
+(importing it costs a warm command ~4M instructions, and each ``threading.Event`` makes a
+``Condition`` that raises and catches three AttributeErrors: a warm resolution makes
+hundreds of futures, all ready at once).
 """
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
+    import threading
     from queue import SimpleQueue
 
 T = TypeVar("T")
@@ -27,10 +33,13 @@ Item = TypeVar("Item")
 class Future(Generic[T]):
     """A value or an exception, set once, waited for by any number of threads."""
 
-    __slots__ = ("_error", "_event", "_value")
+    __slots__ = ("_done", "_error", "_unset", "_value")
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        # Held until the outcome is set: a waiter blocks on it, then lets it go for the next.
+        self._unset = allocate_lock()
+        self._unset.acquire()
+        self._done = False
         self._value: T | None = None
         self._error: BaseException | None = None
 
@@ -43,11 +52,20 @@ class Future(Generic[T]):
 
     def set_result(self, value: T) -> None:
         self._value = value
-        self._event.set()
+        self._set()
 
     def set_exception(self, error: BaseException) -> None:
         self._error = error
-        self._event.set()
+        self._set()
+
+    def _set(self) -> None:
+        # Done is said before the lock goes: a waiter holding it for a moment (result()) never
+        # makes done() false again. Set twice, the lock is released once.
+        self._done = True
+        try:
+            self._unset.release()
+        except RuntimeError:  # set already
+            pass
 
     def run(self, fn: Callable[[], T]) -> None:
         """Set the result of ``fn()``, or the exception it raised. An interruption
@@ -66,11 +84,11 @@ class Future(Generic[T]):
             self.set_result(value)
 
     def done(self) -> bool:
-        return self._event.is_set()
+        return self._done
 
     def failed(self) -> bool:
         """Whether the work is over and raised."""
-        return self._event.is_set() and self._error is not None
+        return self._done and self._error is not None
 
     def interrupted(self) -> bool:
         """Whether the work was interrupted (then it is to be done again, if ever asked)."""
@@ -78,7 +96,9 @@ class Future(Generic[T]):
 
     def result(self) -> T:
         """The value, waiting for it; the exception if that is what was set."""
-        self._event.wait()
+        if not self._done:
+            with self._unset:  # released when set; passed on to the next waiter
+                pass
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
@@ -90,11 +110,12 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
     of the first such item in ``items`` order is raised once all are done."""
     if workers <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
+    import threading
     from functools import partial
 
     results: list[Future[T]] = [Future() for _ in items]
     next_index = iter(range(len(items)))
-    lock = threading.Lock()
+    lock = allocate_lock()
 
     def work() -> None:
         while True:
@@ -131,8 +152,9 @@ class ThreadPool:
         # queue (with heapq) costs about a millisecond.
         self._queue: SimpleQueue[tuple[Callable[..., object], tuple[object, ...]] | None] | None
         self._queue = None
-        self._idle = threading.Semaphore(0)
-        self._lock = threading.Lock()
+        # Made with the first thread, as threading is imported then.
+        self._idle: threading.Semaphore | None = None
+        self._lock = allocate_lock()
         self._threads = 0
         self._closed = False
 
@@ -149,9 +171,14 @@ class ThreadPool:
             from contextvars import copy_context
 
             self._queue.put((copy_context().run, (fn, *args)))
-            if self._idle.acquire(blocking=False):
+            if self._idle is not None and self._idle.acquire(blocking=False):
                 return  # a waiting thread takes it
             if self._threads < self._max_workers:
+                import threading
+
+                if self._idle is None:
+                    self._idle = threading.Semaphore(0)
+                    _start_counting()
                 self._threads += 1
                 thread = threading.Thread(target=self._work, daemon=True,
                                           name=f"{self._name}_{self._threads}")
@@ -174,32 +201,48 @@ class ThreadPool:
                 self._queue.put(None)
 
     def _work(self) -> None:
-        assert self._queue is not None  # a thread starts after the first call is queued
+        # A thread starts after the first call is queued and the counting started.
+        busy = _busy
+        assert self._queue is not None and self._idle is not None and busy is not None
         while True:
             item = self._queue.get()
             if item is None:
                 return
             fn, args = item
-            with _busy:
+            with busy:
                 _running[0] += 1
             try:
                 fn(*args)
             except BaseException:  # the call reports through its own future
                 pass
             finally:
-                with _busy:
+                with busy:
                     _running[0] -= 1
-                    _busy.notify_all()
+                    busy.notify_all()
             del item, fn, args
             self._idle.release()
 
 
-#: Calls running in any :class:`ThreadPool`, and the condition that says when it changes.
+#: Calls running in any :class:`ThreadPool`, and the condition that says when it changes
+#: (made when a pool starts its first thread: until then, no call runs).
 _running = [0]
-_busy = threading.Condition()
+_busy: threading.Condition | None = None
+_busy_made = allocate_lock()
+
+
+def _start_counting() -> None:
+    global _busy
+    import threading
+
+    with _busy_made:
+        if _busy is None:
+            _busy = threading.Condition()
 
 
 def wait_for_pools(timeout: float) -> bool:
     """Wait up to ``timeout`` seconds until no pool thread runs a call; whether none does."""
-    with _busy:
-        return _busy.wait_for(lambda: _running[0] == 0, timeout)
+    busy = _busy
+    if busy is None:
+        return True  # no pool ever started a thread
+    with busy:
+        return busy.wait_for(lambda: _running[0] == 0, timeout)

@@ -16,7 +16,7 @@ process ends.
 from __future__ import annotations
 
 import os
-import threading
+from _thread import TIMEOUT_MAX, allocate_lock
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     import subprocess
     from pathlib import Path
 
-_event = threading.Event()
-_lock = threading.Lock()
+# _thread's locks, not threading's Event: a command that starts no thread has no use for
+# threading (~4M instructions to import).
+#: Whether the command was interrupted.
+_interrupted = [False]
+#: Held while not interrupted: :func:`sleep` waits on it.
+_awake = allocate_lock()
+_awake.acquire()
+_lock = allocate_lock()
 _children: set[subprocess.Popen[Any]] = set()
 _temporary: dict[str, int] = {}
 
@@ -36,24 +42,36 @@ class Interrupted(KeyboardInterrupt):
 
 
 def interrupted() -> bool:
-    return _event.is_set()
+    return _interrupted[0]
 
 
 def check() -> None:
     """Raise :class:`Interrupted` if the command was interrupted."""
-    if _event.is_set():
+    if _interrupted[0]:
         raise Interrupted()
 
 
 def sleep(seconds: float) -> None:
     """``time.sleep``, cut short (with :class:`Interrupted`) by an interruption."""
-    if _event.wait(seconds):
+    # Free only once interrupted (or for a moment while reset() takes it back): pass it on to
+    # the next sleeper, or else keep it, as it is kept while not interrupted.
+    if (not _interrupted[0] and _awake.acquire(timeout=min(max(seconds, 0), TIMEOUT_MAX))
+            and _interrupted[0]):
+        try:
+            _awake.release()
+        except RuntimeError:  # released for it already (interrupt() again)
+            pass
+    if _interrupted[0]:
         raise Interrupted()
 
 
 def interrupt() -> None:
     """Stop everything: set the flag and kill every child process group."""
-    _event.set()
+    _interrupted[0] = True
+    try:  # wakes every sleeper
+        _awake.release()
+    except RuntimeError:  # interrupted already
+        pass
     with _lock:
         children = list(_children)
     for child in children:
@@ -62,7 +80,8 @@ def interrupt() -> None:
 
 def reset() -> None:
     """Forget an interruption (for a process that goes on: tests, library users)."""
-    _event.clear()
+    _interrupted[0] = False
+    _awake.acquire(blocking=False)
 
 
 def run(argv: Sequence[str], *, input: Any = None, own_group: bool = True, **kwargs: Any
@@ -78,7 +97,7 @@ def run(argv: Sequence[str], *, input: Any = None, own_group: bool = True, **kwa
         with _lock:
             _children.add(child)
         try:
-            if _event.is_set():  # interrupted while it started: it was not in the set
+            if _interrupted[0]:  # interrupted while it started: it was not in the set
                 _kill(child)
             stdout, stderr = child.communicate(input)
         except BaseException:
@@ -95,7 +114,7 @@ def adopt(child: subprocess.Popen[Any]) -> None:
     """Kill ``child`` (a long-lived helper process) on an interruption, as :func:`run`'s."""
     with _lock:
         _children.add(child)
-    if _event.is_set():
+    if _interrupted[0]:
         _kill(child)
 
 

@@ -190,6 +190,47 @@ def test_a_kept_resolution_past_max_age_is_used_once_its_pages_are_not_modified(
     assert index.count("/simple/lib/") == 1 and solves.count == 2
 
 
+def test_the_newer_policy_of_a_revalidated_page_is_read_once_by_a_compile(
+        tmp_path: Path, immutable_files: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.client import cached
+
+    index = immutable_files
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    ten_minutes_later(monkeypatch)
+    compile_(tmp_path, index, "--upgrade-package", "lib")  # revalidates every page (304s)
+    # One requirement more: the resolution misses, and its pages' summaries hold through
+    # the newer policies stored beside the pages by the revalidation.
+    (tmp_path / "requirements.in").write_text("app\nutil\n")
+    reads = Calls(monkeypatch, cached, "_policy_entry")
+    index.reset_counts()
+    assert "util==1.0" in compile_(tmp_path, index).stdout
+    assert index.count() == 0 and kept(tmp_path)
+    # Each page's once (for its summary), not again when the resolution is kept nor for what
+    # the repeated command's record holds on.
+    assert reads.count == 3
+
+
+def test_the_inputs_are_hashed_once_for_every_record_a_compile_keeps(
+        tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyffin.cache
+
+    hashed: list[str] = []
+    digest = pyffin.cache.digest
+
+    def spy(text: str, size: int = 16) -> str:
+        hashed.append(text)
+        return digest(text, size)
+
+    monkeypatch.setattr(pyffin.cache, "digest", spy)
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index, "-o", tmp_path / "requirements.txt")
+    # Kept for the output file's pins too (the next run's preferences): two keys, one hash
+    # of the inputs (tens of kilobytes, with the target's tags).
+    assert len(kept(tmp_path)) == 2
+    assert sum("RequirementsSpec(" in text for text in hashed) == 1
+
+
 def test_a_page_changed_past_max_age_gives_the_new_answer(
         tmp_path: Path, immutable_files: IndexServer, solves: Solves,
         monkeypatch: pytest.MonkeyPatch) -> None:

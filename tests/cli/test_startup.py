@@ -90,7 +90,7 @@ def test_a_warm_compile_imports_nothing_heavy(index: IndexServer, tmp_path: Path
     args: list[str | Path] = ["pip", "compile", tmp_path / "r.in", "-q", "--index-url",
                               index.index_url, "--cache-dir", tmp_path / "cache"]
     assert pyffin(*args).returncode == 0  # cold: fills the cache
-    assert loaded(args) == []
+    assert loaded(args, (*HEAVY, *NOT_THREADING)) == []
 
 
 #: What a warm compile or install has no use for either: the lock file modules (it only checks
@@ -111,11 +111,12 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # The resolution cache misses (as when a requirement is added): the solver runs again on
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
-    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING)) == []
+    assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
+                         *NOT_THREADING)) == []
     # The same command line again: its parse is read back (pyffin.cli.parsed), no argparse.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
     assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
-                         *NOT_PARSING)) == []
+                         *NOT_PARSING, *NOT_THREADING)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
 
 
@@ -175,6 +176,11 @@ NOT_PARSING = ("argparse", "gettext", "locale", "pyffin.cli.parser")
 #: up when an sdist is met), the universal resolver, and :mod:`pickle` itself (the resolution
 #: is kept with the C pickler alone).
 NOT_SOLVING_SOURCES = ("pyffin.distribution.sdist", "pyffin.resolver.universal", "pickle")
+
+
+#: What a command that starts no thread (nothing to fetch) has no use for: its futures and
+#: locks are :mod:`_thread`'s.
+NOT_THREADING = ("threading",)
 
 
 def test_a_noop_sync_imports_nothing_heavy(index: IndexServer, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ installs build requirements with pyffin's own resolver and installer, and the fa
 from __future__ import annotations
 
 import os
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -119,7 +119,7 @@ class InstallingBuildContext:
         self.constraint_files = tuple(constraints)
         self.require_hashes = require_hashes
         self._constraints: tuple[RequirementEntry, ...] | None = None
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def constraints(self) -> tuple[RequirementEntry, ...]:
         """The build constraints, read once (the first time something is built)."""
@@ -240,7 +240,7 @@ class _PackageBuilds:
         self.options = options
         self.make_builder = make_builder
         self._builders: dict[str, SourceBuilder] = {}
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def key(self, name: str) -> str | None:
         own = self.options.for_package(name)
@@ -293,7 +293,7 @@ def build_interpreter_finder(session: Session, *, python: str | None,
 
 def _once(find: Callable[[], Interpreter]) -> Callable[[], Interpreter]:
     """``find``, called at most once (by whichever thread first needs it)."""
-    lock = threading.Lock()
+    lock = allocate_lock()
     found: list[Interpreter] = []
 
     def get() -> Interpreter:
@@ -363,7 +363,7 @@ class LazySources:
         self.reinstall = reinstall
         self.reinstall_packages = reinstall_packages
         self._sources: SourceDistributions | None = None
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def get(self) -> SourceDistributions | None:
         """``None`` when there is no interpreter to build with."""

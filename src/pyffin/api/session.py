@@ -11,7 +11,7 @@ request for other settings is an error rather than silently ignored.
 from __future__ import annotations
 
 import os
-import threading
+from _thread import allocate_lock
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,11 +82,11 @@ class Session:
         self._registry: RegistryClient | None = None
         self._pool: ThreadPool | None = None
         self._parser: DependencyParser | None = None
-        self._lock = threading.Lock()
-        self._pool_lock = threading.Lock()
+        self._lock = allocate_lock()
+        self._pool_lock = allocate_lock()
         #: Held by a call of the Python API (``pyffin.install(session=...)``) while it runs:
         #: one at a time, since it hands the session its own reporter.
-        self.call_lock = threading.Lock()
+        self.call_lock = allocate_lock()
 
     @classmethod
     def from_flags(

@@ -121,12 +121,14 @@ def exit_now(code: int) -> None:
     one by one (and a last full collection) takes longer than a warm command's whole work, and
     a cold compile's tenth. The usual exit when that could lose something: a non-daemon thread
     still running (it is waited for), or output that cannot be flushed (it is reported)."""
-    import threading
-
-    main_thread = threading.main_thread()
-    if any(t is not main_thread and not t.daemon and t.is_alive()
-           for t in threading.enumerate()):
-        sys.exit(code)
+    # A thread is started through threading: if it was never imported, none runs (and importing
+    # it here would cost a command that started none ~4M instructions).
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        main_thread = threading.main_thread()
+        if any(t is not main_thread and not t.daemon and t.is_alive()
+               for t in threading.enumerate()):
+            sys.exit(code)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

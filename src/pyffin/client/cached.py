@@ -7,8 +7,8 @@ so a warm run decodes one small record instead of re-parsing HTML, JSON or zip f
 
 from __future__ import annotations
 
-import threading
 import time
+from _thread import allocate_lock
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,7 +72,7 @@ class CachedClient:
                  refresh: Refresh | None = None, offline: bool = False) -> None:
         self.cache = cache
         self._http = http
-        self._http_lock = threading.Lock()
+        self._http_lock = allocate_lock()
         self.refresh = refresh or Refresh()
         self.offline = offline
         #: The cache policy and file stamp of what this client last read or wrote at each
@@ -93,6 +93,11 @@ class CachedClient:
         #: even when the index makes it stale at once: a kept resolution's revalidation, then
         #: the resolution that reads the pages it found changed).
         self._current: dict[str, FileStamp] = {}
+        #: The policies revalidations stored beside records (see :meth:`_revalidated_policy`)
+        #: as read or written here, by path, with the stamp of the record they are for: each
+        #: is read once (a page's summary, then the kept resolution, check it). One another
+        #: command stores meanwhile is not seen: the older one only says less fresh.
+        self._newer: dict[str, tuple[tuple[int, ...], CachePolicy | None]] = {}
 
     @property
     def http(self) -> HttpClient:
@@ -407,6 +412,7 @@ class CachedClient:
         if seen is None or not policy.adds_nothing_to(seen[0]):
             _policy_entry(entry.path_str).write(codec.dumps(
                 _POLICY_SCHEMA, _POLICY_VERSION, (tuple(stamp), policy.to_record())))
+            self._newer[entry.path_str] = (tuple(stamp), policy)
         self._seen[entry.path_str] = (policy, stamp)
         self._current[entry.path_str] = stamp
 
@@ -415,15 +421,21 @@ class CachedClient:
         ``stamp``; ``None`` when there is none (or it belongs to another version)."""
         if stamp is None:
             return None
+        key = tuple(stamp)
+        known = self._newer.get(path)
+        if known is not None and known[0] == key:
+            return known[1]
 
         def decode(data: bytes) -> CachePolicy | None:
             loaded: Any = codec.loads(data, _POLICY_SCHEMA, _POLICY_VERSION)
             for_stamp, policy = loaded
-            if tuple(for_stamp) != tuple(stamp):
+            if tuple(for_stamp) != key:
                 return None
             return CachePolicy.from_record(tuple(policy))
 
-        return _policy_entry(path).read_record(decode)
+        found = _policy_entry(path).read_record(decode)
+        self._newer[path] = (key, found)
+        return found
 
     def _write(self, entry: CacheEntry, record_type: type[R], policy: CachePolicy,
                value: R) -> None:

@@ -18,7 +18,7 @@ headers.
 from __future__ import annotations
 
 import os
-import threading
+from _thread import LockType, allocate_lock
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
@@ -126,7 +126,7 @@ class _Memo:
     """Per-process results keyed by anything, computed once even under concurrent callers."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._futures: dict[object, Future[Any]] = {}
 
     def get(self, key: object, compute: Callable[[], T],
@@ -189,7 +189,7 @@ class _Turns:
     interpreter lock just to go back to sleep: a thousand wake-ups in a cold resolve)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         #: The parse whose turn it is (``None``: nobody's).
         self._owner: _Waiter | None = None
         #: Project -> when it was first asked for (its place in the queue).
@@ -215,7 +215,7 @@ class _Turns:
 
     @contextmanager
     def turn(self, name: str) -> Iterator[None]:
-        waiter: _Waiter = (name, threading.Lock())
+        waiter: _Waiter = (name, allocate_lock())
         waiter[1].acquire()  # released when this parse's turn comes
         try:
             with self._lock:
@@ -252,7 +252,7 @@ class _Turns:
 
 
 #: A parse waiting for its turn: its project and the lock released when the turn is its.
-_Waiter = tuple[str, threading.Lock]
+_Waiter = tuple[str, LockType]
 
 
 class RegistryClient:
@@ -290,7 +290,7 @@ class RegistryClient:
         #: :meth:`prefetch_project` gave (``None``: none yet); then those it fetched before any.
         self._bare: dict[str, Callable[[list[ProjectPage]], None] | None] = {}
         self._bare_fetched: set[str] = set()
-        self._bare_lock = threading.Lock()
+        self._bare_lock = allocate_lock()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:

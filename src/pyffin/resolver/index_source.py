@@ -12,7 +12,7 @@ references, reports progress and tells the solver what is ready.
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -86,16 +86,19 @@ class IndexSource:
         self.pinned: dict[str, Distribution] = {}
         #: ``--no-deps`` / ``pip sync``: versions are chosen for the requirements alone.
         self.no_deps = no_deps
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._versions: dict[str, Mapping[Version, VersionFiles]] = {}
         self._full: dict[str, dict[Version, VersionFiles]] = {}
         self._summary_tried: set[str] = set()
         #: Projects whose summary is noted (see :meth:`_note_summary`).
         self._noted: set[str] = set()
-        #: Summaries being noted in pool threads (see :meth:`_note_summary`), and the
-        #: condition that says when none is: the last save waits for them.
+        #: Summaries being noted in pool threads (see :meth:`_note_summary`), under its lock,
+        #: and a lock held while any is: the last save waits for them. (_thread's locks:
+        #: a warm resolution starts no thread, and importing threading costs it ~4M
+        #: instructions.)
         self._noting = 0
-        self._notes = threading.Condition()
+        self._notes = allocate_lock()
+        self._none_noting = allocate_lock()
         #: Candidates, ascending: a summary's, or those of the usable versions of the pages.
         self._candidates: dict[str, SortedCandidates] = {}
         #: The pages being fetched (see :meth:`prefetch_candidates`), by name.
@@ -206,12 +209,15 @@ class IndexSource:
                 return False
             self._noted.add(name)
             self._noting += 1
+            if self._noting == 1:
+                self._none_noting.acquire()
         try:
             self.summaries.note(name, found, self._sorted_candidates(name, found))
         finally:
             with self._notes:
                 self._noting -= 1
-                self._notes.notify_all()
+                if self._noting == 0:
+                    self._none_noting.release()
         return True
 
     def prefetch(self, name: NormalizedName, version: Version) -> None:
@@ -312,8 +318,8 @@ class IndexSource:
             # A pool thread may be noting a project the solver read the versions of (it
             # found it noted already): that summary is part of this save, not left to the
             # pool thread's own save, which the end of the command may not wait for.
-            with self._notes:
-                self._notes.wait_for(lambda: self._noting == 0)
+            with self._none_noting:
+                pass
             self.summaries.save()
             self.registry.forget_absent()  # the summaries just written may be read again
 

@@ -13,7 +13,7 @@ fails is kept in its future, raised only if the solver asks for that version.
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ class MetadataFutures:
         #: Builds metadata of sdists and direct sources; ``None``: not supported.
         self.sources = sources
         self.selection = selection
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         #: Metadata asked for (or known), by version: a failure is kept like a result.
         self._futures: dict[Key, Future[CoreMetadata]] = {}
         #: Wheel metadata fetches started by :meth:`prefetch`.

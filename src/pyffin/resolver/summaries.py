@@ -15,7 +15,7 @@ and ``packaging``'s version (whose order the summary's versions are kept in).
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,7 @@ class Summaries:
     def __init__(self, registry: RegistryClient, selection: FileSelection) -> None:
         self.registry = registry
         self.selection = selection
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
         #: usable versions and their candidates.
         self._unsaved: list[tuple[CacheEntry, list[Dependency],

@@ -24,7 +24,7 @@ Known-impossible combinations (``os_name == 'nt' and sys_platform == 'linux'``..
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeAlias
 
@@ -67,7 +67,7 @@ _and_cache: dict[tuple[int, int], int] = {}
 # with the others (uv#20368: sharing made results depend on the order of operations).
 _plain_cache: dict[tuple[int, int], int] = {}
 _disjoint_cache: dict[tuple[int, int], bool] = {}
-_lock = threading.Lock()
+_lock = allocate_lock()
 _exclusions: list[int] = []
 
 
