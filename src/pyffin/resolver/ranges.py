@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
 from packaging.version import InvalidVersion, Version
 
+from pyffin.models.versions import parse_version
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -113,7 +115,7 @@ def _make(
         text += f".post{post}"
     if dev is not None:
         text += f".dev{dev}"
-    return Version(text)
+    return parse_version(text)
 
 
 def after_locals(version: Version) -> Version:
@@ -171,7 +173,7 @@ def clause_version(operator: str, text: str) -> Version:
     if wildcard and operator not in ("==", "!="):
         raise SpecifierError(f"{operator}{text}: only == and != accept a .* suffix")
     try:
-        version = Version(text[:-2] if wildcard else text)
+        version = parse_version(text[:-2] if wildcard else text)
     except InvalidVersion:
         if operator == "===":
             raise SpecifierError(f"==={text}: arbitrary (non-PEP 440) versions") from None
@@ -239,7 +241,7 @@ def mentions_prerelease(clauses: Iterable[tuple[str, str]]) -> bool:
         if operator in ("!=",) or text.endswith(".*"):
             continue
         try:
-            if Version(text).is_prerelease:
+            if parse_version(text).is_prerelease:
                 return True
         except InvalidVersion:
             continue
