@@ -187,6 +187,24 @@ def clause_version(operator: str, text: str) -> Version:
     return version
 
 
+def check_clause(operator: str, text: str) -> Version | None:
+    """:func:`clause_version`'s verdict on a clause, without parsing the version of a plain
+    release (``>=1.26.4``, ``==1.4.*``: most clauses), for which it answers ``None``:
+    most clauses checked are never made a version set (see
+    :meth:`~pyffin.resolver.dependencies.DependencyParser.check`)."""
+    wildcard = text.endswith(".*")
+    plain = text[:-2] if wildcard else text
+    # Digits and single dots, a digit at either end, as packaging reads a plain release
+    # (``isdigit`` of an ASCII text is 0-9 alone); a few hundred characters at most (a longer
+    # run of digits is left to packaging, which has a limit of its own).
+    if (plain.isascii() and plain[:1].isdigit() and plain[-1:].isdigit() and ".." not in plain
+            and len(plain) < 256 and plain.replace(".", "").isdigit()
+            and operator in _OPERATORS and (operator != "~=" or "." in plain)
+            and (not wildcard or operator in ("==", "!="))):
+        return None
+    return clause_version(operator, text)
+
+
 def _specifier_range(operator: str, text: str) -> VersionSet:
     return clause_range(operator, text, clause_version(operator, text))
 
