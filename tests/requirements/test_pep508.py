@@ -171,3 +171,27 @@ def test_repairs_accumulate_in_uvs_order() -> None:
         ("foo>=1.9,<2", "removing star after comparison operator other than equal and not "
                         "equal, removing trailing comma"),
     ]
+
+
+def test_markers_parse_each_version_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The target's versions (``3.11``, ``3.11.7``) are compared in most markers of a
+    # resolution: each text is parsed once per process.
+    from packaging.version import Version
+
+    from pyffin.models import versions
+
+    monkeypatch.setattr(versions, "_parsed", {})
+    made: list[str] = []
+    original = Version.__init__
+
+    def counted(self: Version, version: str) -> None:
+        made.append(version)
+        original(self, version)
+
+    monkeypatch.setattr(Version, "__init__", counted)
+    environment = dict(default_environment(), python_version="3.11",
+                       python_full_version="3.11.7", extra="")
+    for text in ('python_version < "3.12"', 'python_version >= "3.8"',
+                 'python_version < "3.12" and python_full_version != "3.11.7"'):
+        Marker.parse(text).evaluate(environment)
+    assert sorted(made) == ["3.11", "3.11.7", "3.12", "3.8"]

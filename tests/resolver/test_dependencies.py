@@ -210,3 +210,26 @@ def test_a_resolution_from_metadata_records_splits_no_requirement_again(
     monkeypatch.setattr(requirement_text, "split_unchecked", counted)
     assert pins(source, "a") == expected == {"a": "1.0", "b": "2.0", "c": "1.0"}
     assert split == []
+
+
+def test_a_clause_version_is_parsed_once_whatever_its_operator(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from packaging.version import Version
+
+    from pyffin.models import versions
+    from pyffin.resolver.dependencies import DependencyParser
+
+    monkeypatch.setattr(versions, "_parsed", {})
+    made: list[str] = []
+    original = Version.__init__
+
+    def counted(self: Version, version: str) -> None:
+        made.append(version)
+        original(self, version)
+
+    monkeypatch.setattr(Version, "__init__", counted)
+    parser = DependencyParser()
+    for text in ("a>=1.0rc1", "b<1.0rc1", "c!=1.0rc1; extra == 'x'", "d>=1.0rc1,<2"):
+        parser.check(text)
+        parser.parse(text)
+    assert made.count("1.0rc1") == 1

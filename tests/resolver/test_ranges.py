@@ -134,3 +134,54 @@ def test_clauses_are_memoized_only_in_the_callers_memo() -> None:
     assert ("<", "2") in memo
     # Without one, nothing is kept from call to call (no process-wide state).
     assert specifier_range(">=", "3.0") is not specifier_range(">=", "3.0")
+
+
+#: Clause versions of every shape, valid or not, plain releases above all (the ones
+#: :func:`check_clause` judges without packaging).
+CLAUSE_TEXTS = ["1", "1.0", "1.0.0", "01.002", "2026.7.22", "1.0.0.0.0.0.0.0.0.1", "1.*", "1.4.*",
+                "1.0.*.*", "1.0a1", "1.0a1.*", "1.0.post1", "1.0.dev0", "1.0+local", "1.0+local.*",
+                "1!1.0", "1!1.*", "v1.0", " 1.0", "1.0 ", "", ".", "1.", ".1", "1..0", "1.*.0",
+                "*", ".*", "1.0.*a", "\u0661.\u0660", "1.\u00b2", "1_0", "-1", "1." + "0" * 300,
+                "1" * 5000, "a", "1.0-", "1.0.0-1", "0"]
+
+
+@pytest.mark.parametrize("operator", ["===", "~=", "==", "!=", "<=", ">=", "<", ">", "=", "=>"])
+def test_checking_a_clause_judges_it_as_reading_its_version_does(operator: str) -> None:
+    from pyffin.resolver.ranges import check_clause, clause_version
+
+    for text in CLAUSE_TEXTS:
+        try:
+            expected: Version | BaseException = clause_version(operator, text)
+        except (SpecifierError, ValueError) as e:  # ValueError: packaging's limit on digits
+            expected = e
+        try:
+            found: Version | BaseException | None = check_clause(operator, text)
+        except (SpecifierError, ValueError) as e:
+            found = e
+        if isinstance(expected, BaseException):
+            assert type(found) is type(expected), (operator, text)
+            assert str(found) == str(expected)
+        else:
+            assert found is None or found == expected, (operator, text)
+
+
+def test_a_plain_release_clause_is_checked_without_reading_its_version(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.resolver import ranges
+    from pyffin.resolver.dependencies import DependencyParser
+
+    read: list[tuple[str, str]] = []
+    original = ranges.clause_version
+
+    def counted(operator: str, text: str) -> Version:
+        read.append((operator, text))
+        return original(operator, text)
+
+    monkeypatch.setattr(ranges, "clause_version", counted)
+    monkeypatch.setattr("pyffin.resolver.dependencies.clause_version", counted)
+    parser = DependencyParser()
+    parser.check("foo>=1.26.4,!=1.27.*,<2 ; extra == 'x'")
+    parser.check("bar~=1.4,>=1.4.2rc1")
+    assert read == [(">=", "1.4.2rc1")]
+    assert parser.parse("bar~=1.4,>=1.4.2rc1").versions == specifiers_range(
+        [("~=", "1.4"), (">=", "1.4.2rc1")])

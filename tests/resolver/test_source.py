@@ -42,3 +42,16 @@ def test_a_bisection_parses_only_versions_of_the_bounds_release() -> None:
     assert versions.bisect_left(Version("17.3")) == texts.index("17.3.0")
     parsed = [text for text, made in zip(texts, versions._made, strict=True) if made is not None]
     assert parsed == ["17.3.0"]
+
+
+def test_version_lists_of_the_same_texts_share_their_versions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same texts recur across projects' pages (and clauses, and metadata): each is
+    # parsed once per process.
+    from pyffin.models import versions
+
+    monkeypatch.setattr(versions, "_parsed", {})
+    texts = _sorted()
+    first, second = VersionList(texts), VersionList(list(texts))
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    assert second.bisect_left(Version("1.2")) == texts.index("1.2")

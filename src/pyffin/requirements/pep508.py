@@ -460,14 +460,17 @@ def _version_compare(left: str, op: str, right: str) -> bool | None:
     allowed, as in markers); ``None`` when either side is not a version."""
     from packaging.version import InvalidVersion, Version
 
+    from pyffin.models.versions import parse_version
+
     if op == "===":
         return left.lower() == right.lower()
     wildcard = right.endswith(".*")
     if wildcard and op not in ("==", "!="):
         return None
     try:
-        spec = Version(right[:-2] if wildcard else right)
-        candidate = Version(left)
+        # The same few texts recur (``3.11``, the target's own versions): parsed once.
+        spec = parse_version(right[:-2] if wildcard else right)
+        candidate = parse_version(left)
     except InvalidVersion:
         return None
     if op in ("==", "!="):

@@ -18,6 +18,7 @@ from pyffin.resolver.ranges import (
     RangeMemo,
     SpecifierError,
     VersionSet,
+    check_clause,
     clause_range,
     clause_version,
     specifiers_range,
@@ -88,9 +89,10 @@ class DependencyParser:
         self._split: dict[str, _Parts] = {}
         #: Clauses already turned into version sets (see :func:`~.ranges.specifier_range`).
         self.ranges: RangeMemo = {}
-        #: Clauses :meth:`check` found valid, with their versions: most texts it checks are
-        #: never parsed (an extra nobody asked for), so it makes no version set of them.
-        self._valid: dict[tuple[str, str], Version] = {}
+        #: Clauses :meth:`check` found valid, with their versions (``None``: a plain
+        #: release, not parsed yet): most texts it checks are never parsed (an extra nobody
+        #: asked for), so it makes no version set of them, nor a version of most clauses.
+        self._valid: dict[tuple[str, str], Version | None] = {}
 
     def parse(self, text: str) -> Dependency:
         """:func:`parse_dependency`, once per distinct text."""
@@ -101,8 +103,11 @@ class DependencyParser:
                 ranges = self.ranges
                 for clause in parts[2]:
                     if clause not in ranges:
-                        operator, version = clause
-                        ranges[clause] = clause_range(operator, version, self._valid[clause])
+                        operator, text_of = clause
+                        version = self._valid[clause]
+                        ranges[clause] = clause_range(
+                            operator, text_of,
+                            clause_version(operator, text_of) if version is None else version)
             dependency = self._parsed[text] = (
                 _parse(text, self.ranges) if parts is None
                 else _from_parts(text, parts, specifiers_range(parts[2], self.ranges)))
@@ -114,10 +119,9 @@ class DependencyParser:
         names are not normalized, no :class:`Dependency` is made. ``parts``: the text's,
         as :func:`~pyffin.models.requirement_text.split_unchecked` found them before (a
         metadata record keeps them: see :class:`~pyffin.models.metadata.RequiresDist`)."""
-        try:
-            return self._checked[text]
-        except KeyError:
-            pass
+        checked = self._checked
+        if text in checked:  # a miss raises nothing (most texts are checked once)
+            return checked[text]
         dependency = self._parsed.get(text)
         if dependency is not None:
             return dependency.marker
@@ -130,14 +134,14 @@ class DependencyParser:
             for clause in parts[2]:  # what _parse_fast reads
                 if clause not in valid:
                     try:
-                        valid[clause] = clause_version(*clause)
+                        valid[clause] = check_clause(*clause)
                     except SpecifierError:
                         parts = None
                         break
         if parts is None:  # the full parser, or its error
             return self.parse(text).marker
         self._split[text] = parts
-        marker = self._checked[text] = parts[3]
+        marker = checked[text] = parts[3]
         return marker
 
 

@@ -30,6 +30,7 @@ from pyffin import log
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.models.metadata import MetadataError, RequiresDist
 from pyffin.models.names import normalize_name
+from pyffin.models.versions import parse_version
 from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
 from pyffin.resolver.errors import PackageNotFoundError, TooManyBuildFailuresError
@@ -424,7 +425,7 @@ class Provider(BaseProvider[str, Version]):
                     f"the metadata of {name}=={version} is for another project: "
                     f"{metadata.name} {metadata.version}")
             try:
-                same = Version(metadata.version) == version
+                same = parse_version(metadata.version) == version
             except InvalidVersion:
                 same = False
             if not same:
@@ -1008,7 +1009,7 @@ def _python_fits(requires_python: str, python: Version, parser: DependencyParser
     if not parts or parts[0][0] is NEGATIVE_INFINITY:
         return True
     lower, inclusive = parts[0][0], parts[0][1]
-    target = Version(".".join(str(part) for part in python.release[:3]))
+    target = parse_version(".".join(str(part) for part in python.release[:3]))
     return bool(target > lower or (inclusive and target == lower))
 
 

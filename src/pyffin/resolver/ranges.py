@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
 from packaging.version import InvalidVersion, Version
 
+from pyffin.models.versions import parse_version
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -113,7 +115,7 @@ def _make(
         text += f".post{post}"
     if dev is not None:
         text += f".dev{dev}"
-    return Version(text)
+    return parse_version(text)
 
 
 def after_locals(version: Version) -> Version:
@@ -171,7 +173,7 @@ def clause_version(operator: str, text: str) -> Version:
     if wildcard and operator not in ("==", "!="):
         raise SpecifierError(f"{operator}{text}: only == and != accept a .* suffix")
     try:
-        version = Version(text[:-2] if wildcard else text)
+        version = parse_version(text[:-2] if wildcard else text)
     except InvalidVersion:
         if operator == "===":
             raise SpecifierError(f"==={text}: arbitrary (non-PEP 440) versions") from None
@@ -183,6 +185,24 @@ def clause_version(operator: str, text: str) -> Version:
     if operator == "~=" and len(version.release) < 2:
         raise SpecifierError(f"~={text}: ~= needs at least two release segments")
     return version
+
+
+def check_clause(operator: str, text: str) -> Version | None:
+    """:func:`clause_version`'s verdict on a clause, without parsing the version of a plain
+    release (``>=1.26.4``, ``==1.4.*``: most clauses), for which it answers ``None``:
+    most clauses checked are never made a version set (see
+    :meth:`~pyffin.resolver.dependencies.DependencyParser.check`)."""
+    wildcard = text.endswith(".*")
+    plain = text[:-2] if wildcard else text
+    # Digits and single dots, a digit at either end, as packaging reads a plain release
+    # (``isdigit`` of an ASCII text is 0-9 alone); a few hundred characters at most (a longer
+    # run of digits is left to packaging, which has a limit of its own).
+    if (plain.isascii() and plain[:1].isdigit() and plain[-1:].isdigit() and ".." not in plain
+            and len(plain) < 256 and plain.replace(".", "").isdigit()
+            and operator in _OPERATORS and (operator != "~=" or "." in plain)
+            and (not wildcard or operator in ("==", "!="))):
+        return None
+    return clause_version(operator, text)
 
 
 def _specifier_range(operator: str, text: str) -> VersionSet:
@@ -239,7 +259,7 @@ def mentions_prerelease(clauses: Iterable[tuple[str, str]]) -> bool:
         if operator in ("!=",) or text.endswith(".*"):
             continue
         try:
-            if Version(text).is_prerelease:
+            if parse_version(text).is_prerelease:
                 return True
         except InvalidVersion:
             continue

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, overload
 
 from packaging.version import Version
 
+from pyffin.models.versions import parse_version
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class VersionList(Sequence[Version]):
             return [self[j] for j in range(*i.indices(len(self._made)))]
         made = self._made[i]
         if made is None:
-            made = self._made[i] = Version(self._texts[i])
+            made = self._made[i] = parse_version(self._texts[i])
         return made
 
     def __iter__(self) -> Iterator[Version]:
@@ -130,7 +131,7 @@ class VersionList(Sequence[Version]):
                         else:
                             high = middle
                         continue
-                version = made[middle] = Version(texts[middle])
+                version = made[middle] = parse_version(texts[middle])
             if (not bound < version) if right else version < bound:  # type: ignore[operator]
                 low = middle + 1
             else:
