@@ -49,6 +49,12 @@ class IndexPageError(PyffinError):
 
 
 _UNSEEN: Any = object()
+#: A version written as ``str(Version(...))`` writes it (PEP 440's normalized form; no local
+#: part): ``1.0``, ``2!1.0rc1.post2.dev3``, but not ``1.01``, ``0!1.0``, ``1.0-1``, ``1.0A1``.
+_NUMBER = "(?:0|[1-9][0-9]*)"
+_NORMALIZED_RE = re.compile(
+    rf"(?:[1-9][0-9]*!)?{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?"
+    rf"(?:\.dev{_NUMBER})?")
 
 
 class FilenameParts:
@@ -87,7 +93,9 @@ class FilenameParts:
             except InvalidVersion:
                 found = None
             else:
-                found = str(version)
+                # Most versions are written normalized already: str() of a Version costs
+                # more than parsing it.
+                found = part if _NORMALIZED_RE.fullmatch(part) else str(version)
                 self.parsed.setdefault(found, version)
             self.versions[part] = found
         return found  # type: ignore[no-any-return]
