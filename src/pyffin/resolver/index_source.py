@@ -22,6 +22,7 @@ from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.file_selection import (
     FileSelection,
+    PageVersions,
     VersionFiles,
     direct_distribution,
     sorted_candidates,
@@ -88,7 +89,7 @@ class IndexSource:
         self.no_deps = no_deps
         self._lock = threading.Lock()
         self._versions: dict[str, Mapping[Version, VersionFiles]] = {}
-        self._full: dict[str, dict[Version, VersionFiles]] = {}
+        self._full: dict[str, PageVersions] = {}
         self._summary_tried: set[str] = set()
         #: Projects whose summary is noted (see :meth:`_note_summary`).
         self._noted: set[str] = set()
@@ -198,7 +199,7 @@ class IndexSource:
             # and metadata: at the end, after the solution, it would be waited for.
             self.summaries.save()
 
-    def _note_summary(self, name: str, found: dict[Version, VersionFiles]) -> bool:
+    def _note_summary(self, name: str, found: Mapping[Version, VersionFiles]) -> bool:
         """Note ``name``'s usable versions for its summary, once; whether this did."""
         assert self.summaries is not None
         with self._notes:
@@ -284,7 +285,7 @@ class IndexSource:
                 self._candidates[name] = candidates
         return True
 
-    def _versions_from_pages(self, name: str) -> dict[Version, VersionFiles]:
+    def _versions_from_pages(self, name: str) -> Mapping[Version, VersionFiles]:
         found = self._full_versions(name)
         if self.summaries is not None:
             self._note_summary(name, found)
@@ -317,7 +318,7 @@ class IndexSource:
             self.summaries.save()
             self.registry.forget_absent()  # the summaries just written may be read again
 
-    def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
+    def _full_versions(self, name: str) -> PageVersions:
         """The usable versions from the decoded pages (memoized)."""
         full = self._full.get(name)
         if full is None:
