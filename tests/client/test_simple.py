@@ -232,7 +232,10 @@ def test_upload_times_are_the_timestamps_datetime_gives(value: str, by_hand: boo
 @pytest.mark.parametrize("form", ["html", "json", "json-absolute"])
 def test_wheel_filenames_are_parsed_as_packaging_parses_them(form: str) -> None:
     # JSON pages group most wheels in a loop of their own (kept as listed): same rules.
-    names = ["foo-1.0-py3-none-any.whl", "Foo-1.0.0-1-py2.py3-none-any.whl",
+    # Some follow a wheel whose part before the tags starts theirs.
+    names = ["foo-1.0-py3-none-any.whl", "foo-1.0-1-py3-none-any.whl", "foo-1.0-py3-none.whl",
+             "foo-1.0-cp311-cp311-win_amd64.whl", "foo-1.0-py3-none-any-x.whl",
+             "foo-1.0-py3-none-any.whl", "Foo-1.0.0-1-py2.py3-none-any.whl",
              "foo-1.0-2b-py3-none-any.whl", "foo-1.0-x-py3-none-any.whl",
              "foo-1.0-py3-none-any.whl", "foo-v1-py3-none-any.whl", "foo-1.0-py3-none.whl",
              "foo__bar-1.0-py3-none-any.whl", "foo-1.0-3.11-none-any.whl",

@@ -673,10 +673,24 @@ def _add_listed_page(listed: list[tuple[Any, ...]] | None, builder: PageBuilder,
     #: names a version of this project (else ``None``: :meth:`PageBuilder.add_row` says why
     #: it is skipped).
     heads: dict[str, tuple[list[Any], str] | None] = {}
+    #: The last wheel's part before its tags with the dash after it, and its head: the
+    #: wheels of a version come one after another, nearly always.
+    prefix = "\n"
+    last: Any = None
     for row, filename in zip(listed, filenames, strict=True):
         if filename[-4:] == ".whl":
+            if filename.startswith(prefix):
+                # The part before the tags is the last wheel's if the rest has 2 dashes.
+                tag_part = filename[len(prefix):-4]
+                if tag_part.count("-") == 2:
+                    tags = tag_sets.get(tag_part, _UNSEEN)
+                    if tags is _UNSEEN:
+                        tags = parts.tag_set(tag_part)
+                    if tags is not None:
+                        last[0].append((row, tags, last[1], base))
+                        continue
             # One rsplit, not a count and three rfinds: str methods with start and end
-            # arguments parse them the slow way, and this runs for every wheel.
+            # arguments parse them the slow way.
             head_part = filename.rsplit("-", 3)[0]
             head = heads.get(head_part, _UNSEEN)
             if head is _UNSEEN:
@@ -684,7 +698,8 @@ def _add_listed_page(listed: list[tuple[Any, ...]] | None, builder: PageBuilder,
                 head = heads[head_part] = (_listed_head(head_part, builder)
                                            if 0 < head_part.count("-") < 3 else None)
             if head is not None:
-                tag_part = filename[len(head_part) + 1:-4]
+                prefix, last = head_part + "-", head
+                tag_part = filename[len(prefix):-4]
                 tags = tag_sets.get(tag_part, _UNSEEN)
                 if tags is _UNSEEN:
                     tags = parts.tag_set(tag_part)
