@@ -22,7 +22,6 @@ from pyffin.models.names import checked_name
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.file_selection import (
     FileSelection,
-    PageVersions,
     VersionFiles,
     direct_distribution,
     sorted_candidates,
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
+    from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import Dropped, Likely
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest
-from pyffin.resolver.file_selection import PageVersions, SummarizedPage, VersionFiles
+from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
 from pyffin.resolver.source import SortedCandidates, VersionList
 
 if TYPE_CHECKING:
@@ -169,6 +169,11 @@ class Summaries:
 
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
+        if not unsaved:
+            return
+        # Pages were read, so this is imported already.
+        from pyffin.resolver.page_versions import PageVersions
+
         stand_in_row = self.selection.stand_in_row
         stand_in_of = self.selection.stand_in_of
         dumps = marshal.dumps
