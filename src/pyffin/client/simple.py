@@ -51,6 +51,10 @@ class IndexPageError(PyffinError):
 _UNSEEN: Any = object()
 #: A version written as ``str(Version(...))`` writes it (PEP 440's normalized form; no local
 #: part): ``1.0``, ``2!1.0rc1.post2.dev3``, but not ``1.01``, ``0!1.0``, ``1.0-1``, ``1.0A1``.
+#: A wheel's tags (``cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64``) in lower case,
+#: each part of a compressed set not empty, each interpreter an identifier.
+_PLAIN_TAGS_RE = re.compile(
+    r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*-[a-z0-9_]+(?:\.[a-z0-9_]+)*-[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 _NUMBER = "(?:0|[1-9][0-9]*)"
 _NORMALIZED_RE = re.compile(
     rf"(?:[1-9][0-9]*!)?{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?"
@@ -109,7 +113,15 @@ class FilenameParts:
     def tag_set(self, part: str) -> tuple[str, ...] | None:
         found = self.tags.get(part, _UNSEEN)
         if found is _UNSEEN:
-            if part.count("-") == 2:
+            if _PLAIN_TAGS_RE.fullmatch(part):
+                # Lower case, nothing empty, interpreters that are identifiers: what every
+                # packaging makes of them, without making a Tag of each.
+                pythons, abis, platforms = part.split("-")
+                found = tuple(sorted({f"{python}-{abi}-{platform}"
+                                      for python in pythons.split(".")
+                                      for abi in abis.split(".")
+                                      for platform in platforms.split(".")}))
+            elif part.count("-") == 2:
                 # What parse_wheel_filename does with the tags of a filename whose other
                 # parts are valid, without parsing a name and version first.
                 from packaging.tags import InvalidTag, parse_tag
