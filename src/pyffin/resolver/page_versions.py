@@ -75,14 +75,17 @@ class PageVersions(Mapping["Version", VersionFiles]):
         made = self._made.get(i)
         if made is None:
             page, wheel_rows, ranks, sdists, _, _ = self._usable[i]
-            made = self._made[i] = VersionFiles.of_ranks(
-                page, wheel_rows if ranks else [], ranks, sdists, self._no_wheel)
+            made = VersionFiles.of_ranks(page, wheel_rows if ranks else [], ranks, sdists,
+                                         self._no_wheel)
             made.text = self.texts[i]
             _, is_wheel, row = made._rows[0]
             made._requires_python = file_requires_python(row)
             if not is_wheel and wheel_rows:
                 made.others = (page, wheel_rows)
             made.index_rank = self.index_ranks[i]
+            # The solver's thread and a pool thread (a prefetch) may look a version up at
+            # once: both get the one made first.
+            made = self._made.setdefault(i, made)
         return made
 
     def best_rows(self) -> Iterator[tuple[ProjectPage, bool, Any, VersionFiles | None,
