@@ -212,7 +212,7 @@ def sorted_candidates(found: Mapping[Version, VersionFiles]) -> SortedCandidates
 
     if isinstance(found, PageVersions):  # the columns are there: no version's files made
         return SortedCandidates(found.versions, found.yanked, found.requires_python,
-                                found.index_ranks, [v.is_prerelease for v in found.versions])
+                                found.index_ranks, [v.is_prerelease for v in found.version_list])
     files = list(found.values())
     versions = list(found)
     return SortedCandidates(VersionList.of(versions), [f.yanked for f in files],

@@ -31,7 +31,7 @@ class PageVersions(Mapping["Version", VersionFiles]):
     thousands of versions on a large cold resolution)."""
 
     __slots__ = ("_made", "_no_wheel", "_usable", "index_ranks", "requires_python", "texts",
-                 "versions", "yanked")
+                 "version_list", "versions", "yanked")
 
     def __init__(self, versions: list[Version], texts: list[str], usable: list[Usable],
                  no_wheel: int, index_ranks: list[int] | None) -> None:
@@ -53,6 +53,8 @@ class PageVersions(Mapping["Version", VersionFiles]):
             if index_ranks is not None:
                 index_ranks = list(map(index_ranks.__getitem__, files_order))
         self.versions = VersionList.of(versions)
+        #: The same as a list (iterated in C, not through the sequence's ``__getitem__``).
+        self.version_list = versions
         #: The texts of the versions as their pages write them (a summary keeps them).
         self.texts = texts
         self._usable = usable
@@ -115,10 +117,10 @@ class PageVersions(Mapping["Version", VersionFiles]):
             return False
 
     def __iter__(self) -> Iterator[Version]:
-        return iter(self.versions)
+        return iter(self.version_list)
 
     def __reversed__(self) -> Iterator[Version]:
-        return reversed(self.versions)
+        return reversed(self.version_list)
 
     def __len__(self) -> int:
         return len(self.versions)
