@@ -232,7 +232,10 @@ def test_upload_times_are_the_timestamps_datetime_gives(value: str, by_hand: boo
 @pytest.mark.parametrize("form", ["html", "json", "json-absolute"])
 def test_wheel_filenames_are_parsed_as_packaging_parses_them(form: str) -> None:
     # JSON pages group most wheels in a loop of their own (kept as listed): same rules.
-    names = ["foo-1.0-py3-none-any.whl", "Foo-1.0.0-1-py2.py3-none-any.whl",
+    # Some follow a wheel whose part before the tags starts theirs.
+    names = ["foo-1.0-py3-none-any.whl", "foo-1.0-1-py3-none-any.whl", "foo-1.0-py3-none.whl",
+             "foo-1.0-cp311-cp311-win_amd64.whl", "foo-1.0-py3-none-any-x.whl",
+             "foo-1.0-py3-none-any.whl", "Foo-1.0.0-1-py2.py3-none-any.whl",
              "foo-1.0-2b-py3-none-any.whl", "foo-1.0-x-py3-none-any.whl",
              "foo-1.0-py3-none-any.whl", "foo-v1-py3-none-any.whl", "foo-1.0-py3-none.whl",
              "foo__bar-1.0-py3-none-any.whl", "foo-1.0-3.11-none-any.whl",
@@ -286,12 +289,13 @@ def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPa
     for project in ("foo", "bar"):
         page = parse_page(project, URL, html(*(
             f'<a href="{project}-{v}-{tag}.whl">x</a>' for v in ("1.0", "2.0")
-            for tag in ("py3-none-any", "cp311-cp311-manylinux_2_17_x86_64"))), "text/html",
+            for tag in ("py3-none-any", "CP311-CP311-Manylinux_2_17_x86_64"))), "text/html",
             parts)
         assert len(page) == 4
-    # A name part per project, each tag set once in all: not once per file or per page.
-    assert sorted(parsed) == ["bar-0-py3-none-any.whl", "cp311-cp311-manylinux_2_17_x86_64",
-                              "foo-0-py3-none-any.whl", "py3-none-any"]
+    # A name part per project, each tag set once in all: not once per file or per page (tags
+    # in plain lower case are read without packaging).
+    assert sorted(parsed) == ["CP311-CP311-Manylinux_2_17_x86_64", "bar-0-py3-none-any.whl",
+                              "foo-0-py3-none-any.whl"]
 
 
 @pytest.mark.parametrize("href", [
@@ -428,6 +432,8 @@ def test_a_page_with_any_odd_entry_goes_file_by_file(page_url: str,
     "py3-none-any", "py2.py3-none-any", "CP311-CP311-Manylinux_2_17_x86_64",
     "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64", "cp39.cp310-abi3.none-win32",
     "py3-none-", "py3..py2-none-any", "3py-none-any", "py-3-none-any", "py3-none",
+    "py3.py3-none-any", "py2.py3-none.abi3-any.win32", "_py3-none-any", "py3-none-any.",
+    "py3-.none-any", "pp310.cp310-pypy310_pp73.cp310-macosx_11_0_arm64.win_amd64",
 ])
 def test_a_wheel_s_tags_are_read_as_parse_wheel_filename_reads_them(tags: str) -> None:
     # Each distinct tag part is parsed once, by packaging's own rules: valid ones as the set
@@ -442,3 +448,26 @@ def test_a_wheel_s_tags_are_read_as_parse_wheel_filename_reads_them(tags: str) -
     except InvalidWheelFilename:
         expected = None
     assert FilenameParts().tag_set(tags) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "1.0", "0", "2!1.0rc1.post2.dev3", "1.0a0", "1.0b12", "10.20.30.post0", "1.0.dev0",
+    "1.01", "01.0", "0!1.0", "1.0-1", "1.0A1", "1.0.a1", "1.0alpha1", "1.0c1", "1.0pre1",
+    "1.0post1", "1.0.post", "1.0-dev", "1.0+local.7", "1.0+Local.007", "v1.0", " 1.0",
+    "1.0_post1", "1.0a", "1.0rc", "1.0.0.0.0", "1!0", "\u0661.\u0660", "1.0\n", "not a version",
+])
+def test_a_version_key_is_the_normalized_version(text: str) -> None:
+    # Versions are keyed by their normalized string (what str(Version) gives): a text already
+    # in that form is its own key, others are written again; invalid ones have none.
+    from packaging.version import InvalidVersion, Version
+
+    from pyffin.client.simple import FilenameParts
+
+    try:
+        expected: str | None = str(Version(text))
+    except InvalidVersion:
+        expected = None
+    parts = FilenameParts()
+    assert parts.version(text) == expected
+    if expected is not None:
+        assert parts.parsed[expected] == Version(text)

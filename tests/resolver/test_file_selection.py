@@ -242,3 +242,56 @@ def test_versions_a_page_parsed_are_not_parsed_again(monkeypatch: pytest.MonkeyP
     found = FileSelection(TAGS).usable_versions("foo", [ProjectPage("https://index/", parsed)])
     assert list(map(str, found)) == ["1.0", "1.0.1", "2.0rc1"]
     assert made == []
+
+
+def test_a_version_s_files_are_made_only_when_it_is_looked_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large resolution reads tens of thousands of versions' candidates and summaries but
+    # looks at the files of a few: what those read comes from the rows, and a version's
+    # VersionFiles is made on its first lookup, once.
+    from pyffin.resolver.file_selection import VersionFiles, sorted_candidates
+
+    made: list[Any] = []
+    real = VersionFiles.__init__
+
+    def counted(self: VersionFiles, rows: Any) -> None:
+        made.append(rows)
+        real(self, rows)
+
+    monkeypatch.setattr(VersionFiles, "__init__", counted)
+    found = FileSelection(TAGS).usable_versions("foo", [page({
+        f"1.{i}": ([wheel("foo", f"1.{i}")], [sdist("foo", f"1.{i}")]) for i in range(50)})])
+    candidates = sorted_candidates(found)
+    assert [str(c.version) for c in candidates][:3] == ["1.0", "1.1", "1.2"]
+    assert Version("1.7") in found and Version("1.70") not in found
+    assert made == []
+    files = found[Version("1.7")]
+    assert found[Version("1.7")] is files and files.best.label == "foo-1.7-py3-none-any.whl"
+    assert len(made) == 1
+
+
+def test_of_equal_versions_the_first_is_the_key_and_the_last_listed_gives_the_files() -> None:
+    found = FileSelection(TAGS).usable_versions("foo", [page({
+        "1.0.0": ([wheel("foo", "1.0.0")], []),
+        "2.0": ([wheel("foo", "2.0")], []),
+        "1.0": ([], [sdist("foo", "1.0")]),
+    })])
+    assert [str(v) for v in found] == ["1.0.0", "2.0"]
+    assert found[Version("1.0")].best.label == "foo-1.0.tar.gz"
+    assert found[Version("1.0")].text == "1.0"
+
+
+def test_a_version_whose_best_file_is_yanked_is_yanked_only_if_every_file_is() -> None:
+    # Of the files of the best rank one not yanked is best, and its Requires-Python counts.
+    from pyffin.resolver.file_selection import sorted_candidates
+
+    yanked, kept = wheel("foo", "1.0", yanked="bad"), wheel("foo", "1.0")
+    yanked[3], kept[3] = ">=3.12", ">=3.8"
+    found = FileSelection(TAGS).usable_versions("foo", [page({
+        "1.0": ([yanked, kept], []),
+        "2.0": ([wheel("foo", "2.0", yanked="")], []),
+    })])
+    candidates = sorted_candidates(found)
+    assert [(c.yanked, c.requires_python) for c in candidates] == [(False, ">=3.8"),
+                                                                  (True, None)]
+    assert found[Version("1.0")].best.file.requires_python == ">=3.8"  # type: ignore[union-attr]

@@ -49,6 +49,16 @@ class IndexPageError(PyffinError):
 
 
 _UNSEEN: Any = object()
+#: A version written as ``str(Version(...))`` writes it (PEP 440's normalized form; no local
+#: part): ``1.0``, ``2!1.0rc1.post2.dev3``, but not ``1.01``, ``0!1.0``, ``1.0-1``, ``1.0A1``.
+#: A wheel's tags (``cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64``) in lower case,
+#: each part of a compressed set not empty, each interpreter an identifier.
+_PLAIN_TAGS_RE = re.compile(
+    r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*-[a-z0-9_]+(?:\.[a-z0-9_]+)*-[a-z0-9_]+(?:\.[a-z0-9_]+)*")
+_NUMBER = "(?:0|[1-9][0-9]*)"
+_NORMALIZED_RE = re.compile(
+    rf"(?:[1-9][0-9]*!)?{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?"
+    rf"(?:\.dev{_NUMBER})?")
 
 
 class FilenameParts:
@@ -87,7 +97,9 @@ class FilenameParts:
             except InvalidVersion:
                 found = None
             else:
-                found = str(version)
+                # Most versions are written normalized already: str() of a Version costs
+                # more than parsing it.
+                found = part if _NORMALIZED_RE.fullmatch(part) else str(version)
                 self.parsed.setdefault(found, version)
             self.versions[part] = found
         return found  # type: ignore[no-any-return]
@@ -101,7 +113,15 @@ class FilenameParts:
     def tag_set(self, part: str) -> tuple[str, ...] | None:
         found = self.tags.get(part, _UNSEEN)
         if found is _UNSEEN:
-            if part.count("-") == 2:
+            if _PLAIN_TAGS_RE.fullmatch(part):
+                # Lower case, nothing empty, interpreters that are identifiers: what every
+                # packaging makes of them, without making a Tag of each.
+                pythons, abis, platforms = part.split("-")
+                found = tuple(sorted({f"{python}-{abi}-{platform}"
+                                      for python in pythons.split(".")
+                                      for abi in abis.split(".")
+                                      for platform in platforms.split(".")}))
+            elif part.count("-") == 2:
                 # What parse_wheel_filename does with the tags of a filename whose other
                 # parts are valid, without parsing a name and version first.
                 from packaging.tags import InvalidTag, parse_tag
@@ -665,10 +685,24 @@ def _add_listed_page(listed: list[tuple[Any, ...]] | None, builder: PageBuilder,
     #: names a version of this project (else ``None``: :meth:`PageBuilder.add_row` says why
     #: it is skipped).
     heads: dict[str, tuple[list[Any], str] | None] = {}
+    #: The last wheel's part before its tags with the dash after it, and its head: the
+    #: wheels of a version come one after another, nearly always.
+    prefix = "\n"
+    last: Any = None
     for row, filename in zip(listed, filenames, strict=True):
         if filename[-4:] == ".whl":
+            if filename.startswith(prefix):
+                # The part before the tags is the last wheel's if the rest has 2 dashes.
+                tag_part = filename[len(prefix):-4]
+                if tag_part.count("-") == 2:
+                    tags = tag_sets.get(tag_part, _UNSEEN)
+                    if tags is _UNSEEN:
+                        tags = parts.tag_set(tag_part)
+                    if tags is not None:
+                        last[0].append((row, tags, last[1], base))
+                        continue
             # One rsplit, not a count and three rfinds: str methods with start and end
-            # arguments parse them the slow way, and this runs for every wheel.
+            # arguments parse them the slow way.
             head_part = filename.rsplit("-", 3)[0]
             head = heads.get(head_part, _UNSEEN)
             if head is _UNSEEN:
@@ -676,7 +710,8 @@ def _add_listed_page(listed: list[tuple[Any, ...]] | None, builder: PageBuilder,
                 head = heads[head_part] = (_listed_head(head_part, builder)
                                            if 0 < head_part.count("-") < 3 else None)
             if head is not None:
-                tag_part = filename[len(head_part) + 1:-4]
+                prefix, last = head_part + "-", head
+                tag_part = filename[len(prefix):-4]
                 tags = tag_sets.get(tag_part, _UNSEEN)
                 if tags is _UNSEEN:
                     tags = parts.tag_set(tag_part)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import ProjectPage
+    from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import Dropped, SortedCandidates
 
 
@@ -206,8 +207,12 @@ UNKNOWN: Any = object()
 def sorted_candidates(found: Mapping[Version, VersionFiles]) -> SortedCandidates:
     """The candidates of usable versions in ascending order (as
     :meth:`FileSelection.usable_versions` gives them), as columns."""
+    from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import SortedCandidates, VersionList
 
+    if isinstance(found, PageVersions):  # the columns are there: no version's files made
+        return SortedCandidates(found.versions, found.yanked, found.requires_python,
+                                found.index_ranks, [v.is_prerelease for v in found.version_list])
     files = list(found.values())
     versions = list(found)
     return SortedCandidates(VersionList.of(versions), [f.yanked for f in files],
@@ -310,15 +315,15 @@ class FileSelection:
                 for is_wheel, group in ((True, wheels), (False, sdists)) for row in group
                 if cutoff is None or row[5] is None or row[5] <= cutoff]
 
-    def usable_versions(self, name: str, pages: Iterable[ProjectPage]
-                        ) -> dict[Version, VersionFiles]:
+    def usable_versions(self, name: str, pages: Iterable[ProjectPage]) -> PageVersions:
         """The versions the target can use, from the pages' raw rows, in ascending order (no
         objects per file: this loop sees every file of every version). Without an upload-time
         cutoff, files a page keeps as listed stay so (see
         :class:`~pyffin.models.files.SimplePage`): only their tags, yanked and Requires-Python
-        are read, and each distinct tag set is ranked once. Each version's
-        :attr:`VersionFiles.yanked` and :attr:`VersionFiles.requires_python` are known on
-        return: the candidates and the summary read them for every version."""
+        are read, and each distinct tag set is ranked once. What the candidates and the
+        summary read of every version (yanked, Requires-Python, the best file) is known on
+        return, as columns; a version's :class:`VersionFiles` is made when it is looked up
+        (see :class:`PageVersions`)."""
         from packaging.version import InvalidVersion, Version
 
         wheels_ok = self.binary.wheels_allowed(name)
@@ -327,11 +332,13 @@ class FileSelection:
         set_ranks_get = self._set_ranks.get
         set_rank = self._set_rank
         cutoff = self.cutoff(name)
-        result: list[tuple[Version, VersionFiles]] = []
+        versions: list[Version] = []
+        texts: list[str] = []
+        #: Each version's :data:`~pyffin.resolver.page_versions.Usable`.
+        usable: list[Any] = []
         seen: set[str] = set()
         first_match = self.first_match
         positions: dict[str, int] = {}
-        ranked_files: list[tuple[str, VersionFiles]] = []
         index_pages = 0
         for page in pages:
             parsed = page.page.parsed
@@ -363,7 +370,8 @@ class FileSelection:
                 sdists = sdist_rows if sdists_ok else []
                 if cutoff is not None and sdists:
                     sdists = [row for row in sdists if row[5] is None or row[5] <= cutoff]
-                if not sdists and ranks.count(no_wheel) == len(ranks):
+                best_rank = min(ranks) if ranks else no_wheel
+                if not sdists and best_rank == no_wheel:
                     self._note_dropped(name, version_str, wheel_rows, sdist_rows, wheels_ok,
                                        sdists_ok)
                     continue
@@ -375,24 +383,19 @@ class FileSelection:
                         log.debug(f"Skipping {name} {version_str}: not a valid version")
                         continue
                 seen.add(version_str)
-                files = VersionFiles.of_ranks(page, wheel_rows if ranks else [], ranks, sdists,
-                                              no_wheel)
-                files.text = version_str
-                _, is_wheel, row = files._rows[0]
-                files._requires_python = file_requires_python(row)
-                result.append((version, files))
-                if not is_wheel and wheel_rows:
-                    files.others = (page, wheel_rows)
-                if first_match:
-                    ranked_files.append((version_str, files))
-        for version_str, files in ranked_files:
-            files.index_rank = positions[version_str]
-        # Equal versions (``1.0``, ``1.0.0``): the last one listed counts, as a dict keeps it.
-        try:
-            result.sort(key=_version_key)
-        except AttributeError:  # a packaging whose Version has no such key (private API)
-            result.sort(key=itemgetter(0))
-        return dict(result)
+                versions.append(version)
+                texts.append(version_str)
+                # The best file, as VersionFiles.of_ranks picks it (the first of the lowest
+                # rank), is all the candidates and the summary read of most versions.
+                if best_rank != no_wheel:
+                    usable.append((page, wheel_rows, ranks, sdists, True,
+                                   wheel_rows[ranks.index(best_rank)]))
+                else:
+                    usable.append((page, wheel_rows, ranks, sdists, False, sdists[0]))
+        from pyffin.resolver.page_versions import PageVersions
+
+        return PageVersions(versions, texts, usable, no_wheel,
+                            [positions[text] for text in texts] if first_match else None)
 
     def _set_rank(self, tags: Sequence[str]) -> int:
         """The rank of a wheel's best tag (:attr:`tag_rank`; past every tag: not usable),
@@ -509,29 +512,32 @@ class FileSelection:
         """The row of :meth:`stand_in`, in the form its page keeps it (memoized on
         ``files``)."""
         row = files.stand_in_row
-        if row is not UNKNOWN:
-            return row
+        if row is UNKNOWN:
+            row = files.stand_in_row = (None if files.others is None
+                                        else self.stand_in_of(files.others[1]))
+        return row
+
+    def stand_in_of(self, wheel_rows: Iterable[Any]) -> Any:
+        """:meth:`stand_in_row` of a version whose wheels (none usable) are ``wheel_rows``."""
         row = None
-        if files.others is not None:
-            cutoff = self.exclude_newer
-            best_score = -1
-            affinities = self._set_affinities
-            for candidate in files.others[1]:
-                tags = candidate[1] if len(candidate) == 4 else candidate[8]  # see wheel_tags
-                try:
-                    affinity = affinities[tags]
-                except (KeyError, TypeError):  # a set not seen yet (or a list)
-                    affinity = self._set_affinity(tags)
-                if affinity * 2 + 1 <= best_score:
-                    continue  # cannot beat the one found, yanked or not
-                if cutoff is not None:
-                    upload = wheel_row(candidate)[5]
-                    if upload is not None and upload > cutoff:
-                        continue
-                score = affinity * 2 + (not file_yanked(candidate))  # not yanked first
-                if score > best_score:  # the first listed among equals
-                    best_score, row = score, candidate
-        files.stand_in_row = row
+        cutoff = self.exclude_newer
+        best_score = -1
+        affinities = self._set_affinities
+        for candidate in wheel_rows:
+            tags = candidate[1] if len(candidate) == 4 else candidate[8]  # see wheel_tags
+            try:
+                affinity = affinities[tags]
+            except (KeyError, TypeError):  # a set not seen yet (or a list)
+                affinity = self._set_affinity(tags)
+            if affinity * 2 + 1 <= best_score:
+                continue  # cannot beat the one found, yanked or not
+            if cutoff is not None:
+                upload = wheel_row(candidate)[5]
+                if upload is not None and upload > cutoff:
+                    continue
+            score = affinity * 2 + (not file_yanked(candidate))  # not yanked first
+            if score > best_score:  # the first listed among equals
+                best_score, row = score, candidate
         return row
 
     def _set_affinity(self, tags: Sequence[str]) -> int:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.metadata import CoreMetadata
     from pyffin.reporting import Reporter
+    from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import Dropped, Likely
 
 
@@ -88,7 +89,7 @@ class IndexSource:
         self.no_deps = no_deps
         self._lock = allocate_lock()
         self._versions: dict[str, Mapping[Version, VersionFiles]] = {}
-        self._full: dict[str, dict[Version, VersionFiles]] = {}
+        self._full: dict[str, PageVersions] = {}
         self._summary_tried: set[str] = set()
         #: Projects whose summary is noted (see :meth:`_note_summary`).
         self._noted: set[str] = set()
@@ -201,7 +202,7 @@ class IndexSource:
             # and metadata: at the end, after the solution, it would be waited for.
             self.summaries.save()
 
-    def _note_summary(self, name: str, found: dict[Version, VersionFiles]) -> bool:
+    def _note_summary(self, name: str, found: Mapping[Version, VersionFiles]) -> bool:
         """Note ``name``'s usable versions for its summary, once; whether this did."""
         assert self.summaries is not None
         with self._notes:
@@ -290,7 +291,7 @@ class IndexSource:
                 self._candidates[name] = candidates
         return True
 
-    def _versions_from_pages(self, name: str) -> dict[Version, VersionFiles]:
+    def _versions_from_pages(self, name: str) -> Mapping[Version, VersionFiles]:
         found = self._full_versions(name)
         if self.summaries is not None:
             self._note_summary(name, found)
@@ -323,7 +324,7 @@ class IndexSource:
             self.summaries.save()
             self.registry.forget_absent()  # the summaries just written may be read again
 
-    def _full_versions(self, name: str) -> dict[Version, VersionFiles]:
+    def _full_versions(self, name: str) -> PageVersions:
         """The usable versions from the decoded pages (memoized)."""
         full = self._full.get(name)
         if full is None:

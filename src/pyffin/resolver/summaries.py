@@ -16,7 +16,7 @@ and ``packaging``'s version (whose order the summary's versions are kept in).
 from __future__ import annotations
 
 from _thread import allocate_lock
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest
@@ -70,7 +70,7 @@ class Summaries:
         #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
         #: usable versions and their candidates.
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
-                                  dict[Version, VersionFiles], SortedCandidates]] = []
+                                  Mapping[Version, VersionFiles], SortedCandidates]] = []
         self._target_key: str | None = None
         self._keys: dict[tuple[bool, bool, float | None], str] = {}
         import time
@@ -145,7 +145,7 @@ class Summaries:
             return StaleSummary(revalidate, found, candidates)
         return found, candidates
 
-    def note(self, name: str, found: dict[Version, VersionFiles],
+    def note(self, name: str, found: Mapping[Version, VersionFiles],
              candidates: SortedCandidates) -> None:
         """``found`` are the usable versions of ``name``'s pages, decoded by this process, in
         ascending order (as :meth:`FileSelection.usable_versions` gives them), and
@@ -169,7 +169,13 @@ class Summaries:
 
         with self._lock:
             unsaved, self._unsaved = self._unsaved, []
+        if not unsaved:
+            return
+        # Pages were read, so this is imported already.
+        from pyffin.resolver.page_versions import PageVersions
+
         stand_in_row = self.selection.stand_in_row
+        stand_in_of = self.selection.stand_in_of
         dumps = marshal.dumps
         for entry, dependencies, found, candidates in unsaved:
             # A local directory or page changed within a tick of its clock before it was read
@@ -184,32 +190,41 @@ class Summaries:
             files_column = []
             last_page: Any = None
             position = 0
-            for files in found.values():
-                page, is_wheel, row = files.best_row
+            if isinstance(found, PageVersions):  # no version's files made for this
+                rows: Iterable[tuple[Any, bool, Any, VersionFiles | None, Any]] = (
+                    found.best_rows())
+                texts = found.texts
+            else:
+                rows = ((*files.best_row, files, None) for files in found.values())
+                texts = [str(version) if files.text is None else files.text
+                         for version, files in found.items()]
+            for page, is_wheel, row, files, wheels in rows:
                 if page is not last_page:  # versions of one page come one after another
                     at = (page.source, page.flat)
                     position = positions.setdefault(at, len(positions))
                     last_page = page
                 where.append(position)
-                # A file this resolution looked at (a later one will again, most often)
-                # is kept as its file tuple, read as is; the others as listed.
-                made = files.best_made
-                if made is not None and made.file is not None:
-                    row = made.file.to_tuple()
+                stand_in = None
+                if files is not None:
+                    # A file this resolution looked at (a later one will again, most often)
+                    # is kept as its file tuple, read as is; the others as listed.
+                    made = files.best_made
+                    if made is not None and made.file is not None:
+                        row = made.file.to_tuple()
+                    if files.others is not None:
+                        stand_in = stand_in_row(files)
+                elif wheels is not None:
+                    stand_in = stand_in_of(wheels)
                 # _packed inline: this loop sees every usable version.
                 packed = (row[0], row[-1]) if len(row) < 8 else row[:8]
-                if files.others is None or (stand_in := stand_in_row(files)) is None:
-                    files_column.append(dumps((packed, is_wheel, None)))
-                else:
-                    files_column.append(dumps((packed, is_wheel, _packed(stand_in))))
+                files_column.append(dumps((packed, is_wheel, None if stand_in is None
+                                           else _packed(stand_in))))
             columns = (candidates.yanked, candidates.requires_python, where,
                        candidates.index_ranks, candidates.prerelease)
             entry.write(codec.dumps(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions),
-                 [str(version) if files.text is None else files.text
-                  for version, files in found.items()],
-                 columns, files_column, self.registry.page_policies(dependencies))))
+                (dependencies, list(positions), texts, columns, files_column,
+                 self.registry.page_policies(dependencies))))
 
 
 class SummarizedVersions(Mapping["Version", VersionFiles]):
