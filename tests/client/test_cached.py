@@ -3,6 +3,7 @@ Every claim is checked by counting the requests the local index server received.
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -317,3 +318,38 @@ def test_threads_asking_at_once_share_one_http_client(cache: Cache) -> None:
     for thread in threads:
         thread.join()
     assert len(made) == 1 and got == [made[0], made[0]]
+
+
+class Blob:
+    """A record as large as the body it comes from."""
+
+    RECORD_SCHEMA: ClassVar[str] = "test-blob"
+    RECORD_VERSION: ClassVar[int] = 1
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def to_record(self) -> Any:
+        return self.data
+
+    @classmethod
+    def from_record(cls, data: Any) -> Blob:
+        return cls(bytes(data))
+
+
+def test_a_body_is_not_held_while_its_record_is_written(server: IndexServer,
+                                                        cache: Cache) -> None:
+    size = 8 << 20
+    server.respond(PAGE, bytes(range(256)) * (size // 256))
+    client = make_client(cache)
+    assert client.http  # made (and urllib3 imported) before measuring
+    tracemalloc.start()
+    try:
+        blob = client.get(server.url + PAGE, entry(cache), lambda r: Blob(r.content[::-1]),
+                          Blob)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(blob.data) == size
+    # The record and its encoding, or the body and the record: never all three at once.
+    assert peak < 2.5 * size

@@ -62,6 +62,36 @@ def test_redirects_are_followed_and_the_final_url_reported(client: HttpClient,
     assert response.status == 200 and response.url == server.index_url + "foo/"
 
 
+def test_credentials_are_not_sent_on_to_another_host_after_a_redirect(
+        client: HttpClient, server: IndexServer,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    with IndexServer(dist_dir=tmp_path_factory.mktemp("other")) as other:
+        other.add_wheel(WheelSpec("foo", "2.0"))
+        server.respond("/simple/foo/", b"", {"Location": other.index_url + "foo/"}, status=302)
+        authenticated = server.index_url.replace("://", "://user:secret@") + "foo/"
+        response = client.get(authenticated)
+        assert response.status == 200 and b"foo-2.0" in response.content
+        assert response.url == other.index_url + "foo/"
+        assert "authorization" in server.request_log[-1].headers
+        assert "authorization" not in other.request_log[-1].headers
+
+
+def test_a_redirect_on_the_same_host_keeps_the_credentials(client: HttpClient,
+                                                           server: IndexServer) -> None:
+    authenticated = server.index_url.replace("://", "://user:secret@") + "FOO"
+    assert client.get(authenticated).status == 200
+    assert [r.path for r in server.request_log] == ["/simple/FOO", "/simple/foo/"]
+    assert all("authorization" in r.headers for r in server.request_log)
+
+
+def test_endless_redirects_are_a_clear_error_after_ten(client: HttpClient,
+                                                       server: IndexServer) -> None:
+    server.respond("/simple/foo/", b"", {"Location": "/simple/foo/"}, status=302)
+    with pytest.raises(ConnectError, match=r"too many redirects fetching .*/simple/foo/"):
+        client.get(server.index_url + "foo/")
+    assert server.count("/simple/foo/") == 11  # the request and ten redirects, not retried
+
+
 def test_404_is_returned_for_the_caller_to_judge(client: HttpClient, server: IndexServer) -> None:
     assert client.get(server.index_url + "missing/").status == 404
 

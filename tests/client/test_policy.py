@@ -6,7 +6,7 @@ from email.utils import formatdate
 
 import pytest
 
-from pyffin.client.policy import CachePolicy, parse_cache_control
+from pyffin.client.policy import CachePolicy, parse_cache_control, parse_http_date
 
 NOW = 1_800_000_000.0
 
@@ -26,6 +26,24 @@ def test_parse_cache_control() -> None:
     assert parse_cache_control('Max-Age=60, no-cache, private="x", max-age=5') == {
         "max-age": "60", "no-cache": None, "private": "x"}
     assert parse_cache_control(None) == {}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Sun, 06 Nov 1994 08:49:37 GMT", 784111777.0),  # IMF-fixdate, what servers send
+    ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+    ("Mon, 1 Jan 2026 00:00:00 GMT", 1767225600.0),
+    ("Sunday, 06-Nov-94 08:49:37 GMT", 784111777.0),  # RFC 850, obsolete
+    ("Sun Nov  6 08:49:37 1994", 784111777.0),  # asctime, obsolete
+    ("Mon, 01 Jan 2026 00:00:00 +0000", 1767225600.0),
+    ("Mon, 31 Feb 2026 00:00:00 GMT", None),  # no such day
+    ("Mon, 01 Jan 2026 24:00:00 GMT", None),
+    ("Mon, 01 Foo 2026 00:00:00 GMT", None),
+    ("Mon, 01 Jan 2026 0a:00:00 GMT", None),
+    ("garbage", None),
+    ("", None),
+])
+def test_http_dates(value: str, expected: float | None) -> None:
+    assert parse_http_date(value) == expected
 
 
 def test_max_age_makes_a_response_fresh_until_it_expires() -> None:

@@ -320,7 +320,7 @@ class CachedClient:
             return response, transform(response)
 
         return self._fetch(url, entry, record_type, fetch, package=package, digest=True,
-                           absent=absent)
+                           absent=absent, release=True)
 
     def fetch(self, url: str, entry: CacheEntry, record_type: type[R],
               fetch: Callable[[Mapping[str, str]], tuple[Response, R | None]], *,
@@ -336,11 +336,13 @@ class CachedClient:
 
     def _fetch(self, url: str, entry: CacheEntry, record_type: type[R],
                fetch: Callable[[CachePolicy | None], tuple[Response, R | None]], *,
-               package: str | None, digest: bool, absent: bool = False) -> R:
+               package: str | None, digest: bool, absent: bool = False,
+               release: bool = False) -> R:
         """:meth:`get` and :meth:`fetch`: ``fetch`` receives the stored response's policy
         (``None``: nothing stored) and returns the response with the value, or ``None`` for
         it when not modified (a 304, or a 200 with the stored bytes). ``digest``: keep the
-        digest of a body that comes without validators (it is the whole response)."""
+        digest of a body that comes without validators (it is the whole response).
+        ``release``: the response is this client's own, its body dropped once transformed."""
         stored = None if absent else self._read(entry, record_type)
         if stored is not None:
             policy, value = stored
@@ -366,6 +368,10 @@ class CachedClient:
         if url.startswith("file:"):
             return new_value  # local files are read afresh every time: nothing to revalidate
         policy = _policy_of(response, digest=digest)
+        if release:
+            # Transformed: the body (a project page is megabytes) is not held while its
+            # record is encoded and written, and its memory serves the encoding.
+            response.content = b""
         if policy.is_storable():
             self._write(entry, record_type, policy, new_value)
         else:
