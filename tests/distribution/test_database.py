@@ -4,6 +4,7 @@ when an archive of the cache is trusted again."""
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -414,6 +415,48 @@ def test_a_failed_download_gives_its_memory_back(cache: Cache, index_server: Ind
     assert budget.free == budget.total
 
 
+needs_memory_files = pytest.mark.skipif(not hasattr(os, "memfd_create"),
+                                        reason="memory files are Linux only")
+
+
+@needs_memory_files
+def test_a_download_goes_into_a_memory_file_as_it_comes(tmp_path: Path) -> None:
+    from pyffin.distribution.database import _Body, _MemoryBudget
+
+    budget = _MemoryBudget(1 << 20)
+    body = _Body("foo.whl", tmp_path / "foo.whl", 10, {"sha256"}, None, budget)
+    body.write(b"01234")
+    body.restart()  # a retry starts it over
+    body.write(b"abcde")
+    body.write(b"fghij")
+    fd = body.parts()
+    assert isinstance(fd, int) and body.chunks == []  # no chunk kept
+    assert os.pread(fd, 100, 0) == b"abcdefghij" and os.fstat(fd).st_size == 10
+    assert body.digests.hexdigests() == {"sha256": hashlib.sha256(b"abcdefghij").hexdigest()}
+    body.close()
+    assert budget.free == budget.total
+    with pytest.raises(OSError):
+        os.fstat(fd)  # closed
+    assert not (tmp_path / "foo.whl").exists()
+
+
+@needs_memory_files
+def test_a_memory_file_out_of_room_goes_on_in_the_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.distribution import database
+
+    monkeypatch.setattr(database, "_STEP", 100)
+    budget = database._MemoryBudget(150)
+    body = database._Body("foo.whl", tmp_path / "foo.whl", None, set(), None, budget)
+    body.write(b"x" * 10)  # takes a step of room
+    body.write(b"y" * 200)  # no room for another: what the memory file held is copied
+    body.write(b"z")
+    assert body.parts() == tmp_path / "foo.whl" and body.memory is None
+    assert (tmp_path / "foo.whl").read_bytes() == b"x" * 10 + b"y" * 200 + b"z"
+    body.close()
+    assert budget.free == budget.total
+
+
 def test_the_memory_budget_makes_a_download_wait_for_room() -> None:
     from pyffin.distribution.database import _MemoryBudget
 
@@ -452,19 +495,22 @@ def test_no_more_wheels_are_unzipped_at_once_than_the_unzip_slots(
                 changed.notify_all()
             return super().acquire(blocking, timeout)
 
-    original = unzip.unzip_wheel
+    def counted(original: Any) -> Any:
+        def unzip_wheel(*args: Any, **kwargs: Any) -> Any:
+            with changed:
+                active[0] += 1
+                active[1] = max(active)
+            release.wait(10)
+            with changed:
+                active[0] -= 1
+            return original(*args, **kwargs)
 
-    def unzip_wheel(*args: Any, **kwargs: Any) -> Any:
-        with changed:
-            active[0] += 1
-            active[1] = max(active)
-        release.wait(10)
-        with changed:
-            active[0] -= 1
-        return original(*args, **kwargs)
+        return unzip_wheel
 
     monkeypatch.setattr(database, "_slots", Slots(2))
-    monkeypatch.setattr(unzip, "unzip_wheel", unzip_wheel)
+    # (a download in a memory file is mapped, one in chunks joined)
+    monkeypatch.setattr(unzip, "unzip_wheel", counted(unzip.unzip_wheel))
+    monkeypatch.setattr(unzip, "unzip_mapped", counted(unzip.unzip_mapped))
     client = registry(cache, index_server)
     db = WheelDatabase(cache, client)
     futures = [db.submit(*wheel_of(client, f"p{n}")) for n in range(4)]
@@ -508,6 +554,22 @@ def test_a_wheel_big_enough_is_unzipped_by_the_helper_with_the_same_checks(
                                                     r"does not match RECORD"):
             WheelDatabase(other, client).fetch(*wheel_of(client))
         assert not list(other.bucket(CacheBucket.ARCHIVE).glob("*"))
+    assert [w.unzipped for w in helper] == [1] and not helper[0].broken
+
+
+def test_a_download_is_given_to_the_helper_in_its_memory_file_uncopied(
+        cache: Cache, index_server: IndexServer, foo: Path, helper: list[Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.distribution import unzip_worker
+
+    def copied(*args: Any) -> int:
+        raise AssertionError("the download was copied into another memory file")
+
+    monkeypatch.setattr(unzip_worker, "_memfd", copied)
+    client = registry(cache, index_server)
+    archive = WheelDatabase(cache, client).fetch(*wheel_of(client))
+    assert (archive / "foo-1.0.dist-info" / "METADATA").read_bytes() == \
+        zipfile.ZipFile(foo).read("foo-1.0.dist-info/METADATA")
     assert [w.unzipped for w in helper] == [1] and not helper[0].broken
 
 

@@ -175,3 +175,32 @@ def test_is_off_when_the_environment_says_so(monkeypatch: pytest.MonkeyPatch) ->
     assert not unzip_worker.available()
     monkeypatch.setenv("PYFFIN_UNZIP_PROCESS", "1")
     assert unzip_worker.available() == (sys.platform == "linux")
+
+
+def test_a_helper_runs_no_site_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text("import os\nos._exit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(hooks))  # what the helper's own start-up would read
+    worker = UnzipWorker()
+    try:
+        wheel = build_wheel(SPEC, tmp_path / "wheels")
+        unzipped = worker.unzip(wheel.read_bytes(), fresh(tmp_path, "d"), filename=wheel.name,
+                                verify_record=True)
+    finally:
+        worker.close()
+    assert unzipped.name == "Foo_Bar" and not worker.broken
+
+
+def test_a_helper_is_started_without_site_and_with_this_processs_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Flags:
+        dont_write_bytecode = True
+
+    monkeypatch.setattr(sys, "flags", Flags)
+    monkeypatch.setattr(sys, "pycache_prefix", "/somewhere")
+    command = unzip_worker._helper_command()
+    assert command[:6] == [sys.executable, "-I", "-S", "-B", "-X", "pycache_prefix=/somewhere"]
+    assert command[6] == "-c"
+    root = str(Path(unzip_worker.__file__).parents[2])
+    assert f"sys.path[:] = {[root, *(p for p in sys.path if p != root)]!r}" in command[7]

@@ -7,16 +7,18 @@ sha256, else its strongest). Several downloads run at once, largest first; the s
 fetched once per process, however many callers ask for it.
 
 The install pipeline makes no copy it does not need. A download is hashed as it streams in and
-kept in memory (:data:`MEMORY_BUDGET` bounds what all downloads hold at once: a download whose
-size the index gives waits for room, one of unknown size that finds none goes on in a temporary
-file, as does a wheel larger than the whole budget), then unzipped from memory straight into a
-temporary directory of the cache, which is persisted behind the pointer. Once a wheel of a
-megabyte or more came, wheels are unzipped by helper processes (:mod:`pyffin.distribution.
-unzip_worker`: the same code, off this process's GIL), which are given the downloaded bytes
-as they are; before that, and where helpers cannot run, at most one unzip per core runs at a
-time in this process (inflating is CPU work; more threads only fight over the GIL), while
-the other threads keep downloading. A wheel on disk (a ``file:`` URL, a wheel pyffin built, a full
-download kept from a metadata fetch) is hashed and unzipped where it is.
+kept in memory — written into an anonymous memory file as it comes where there are such files
+(Linux), else kept as its chunks (:data:`MEMORY_BUDGET` bounds what all downloads hold at once:
+a download whose size the index gives waits for room, one of unknown size that finds none goes
+on in a temporary file, as does a wheel larger than the whole budget) — then unzipped from
+memory straight into a temporary directory of the cache, which is persisted behind the
+pointer. Once a wheel of a megabyte or more came, wheels are unzipped by helper
+processes (:mod:`pyffin.distribution.unzip_worker`: the same code, off this process's GIL),
+which are given the downloaded bytes as they are; before that, and where helpers cannot run,
+at most one unzip per core runs at a time in this process (inflating is CPU work; more
+threads only fight over the GIL), while the other threads keep downloading. A wheel on disk
+(a ``file:`` URL, a wheel pyffin built, a full download kept from a metadata fetch) is hashed
+and unzipped where it is.
 
 What is verified, by where the wheel comes from:
 
@@ -389,11 +391,16 @@ class _Body:
         self.handle: BinaryIO | None = None
         self.digests = hashes.Digests(algorithms)
         self.reserved = 0
+        #: The memory file the bytes go into as they come (see :func:`_memory_file`), if
+        #: any: else they are kept as the chunks they came in.
+        self.memory: int | None = None
         if size is not None:
             if self.budget.reserve(size):
                 self.reserved = size
             else:
                 self.handle = open(dest, "wb")  # noqa: SIM115 - closed by close()
+        if self.handle is None:
+            self.memory = _memory_file(name)
 
     def write(self, chunk: bytes) -> None:
         self.digests.update(chunk)
@@ -406,6 +413,8 @@ class _Body:
                 self._spill()
         if self.handle is not None:
             self.handle.write(chunk)
+        elif self.memory is not None:
+            _write_all(self.memory, chunk)
         else:
             self.chunks.append(chunk)
         if self.reporter:
@@ -414,6 +423,10 @@ class _Body:
     def _spill(self) -> None:
         """Go on in the temporary file: the budget has no more room."""
         self.handle = open(self.dest, "wb")  # noqa: SIM115 - closed by close()
+        if self.memory is not None:
+            _copy_memory(self.memory, self.handle)
+            os.close(self.memory)
+            self.memory = None
         self.handle.writelines(self.chunks)
         self.chunks.clear()
         self.budget.release(self.reserved)
@@ -425,36 +438,36 @@ class _Body:
         if self.handle is not None:
             self.handle.seek(0)
             self.handle.truncate()
+        if self.memory is not None:
+            os.ftruncate(self.memory, 0)
+            os.lseek(self.memory, 0, os.SEEK_SET)
         self.digests = hashes.Digests(self.algorithms)
         if self.reporter and self.received:
             self.reporter.on_fetch_progress(self.name, -self.received)
         self.received = 0
 
-    def content(self) -> bytes | Path:
-        """The whole wheel: its bytes, or the temporary file that holds them."""
-        if self.handle is not None:
-            self.handle.close()
-            return self.dest
-        content = b"".join(self.chunks)
-        self.chunks.clear()
-        return content
-
     @property
     def size(self) -> int:
         return self.received
 
-    def parts(self) -> list[bytes] | Path:
-        """The whole wheel: its bytes in the chunks they came in, or the temporary file that
-        holds them (joined by no one: a helper process is given them as they are)."""
+    def parts(self) -> list[bytes] | Path | int:
+        """The whole wheel: the memory file that holds it (a descriptor), its bytes in the
+        chunks they came in, or the temporary file that holds them (joined by no one: a
+        helper process is given them as they are)."""
         if self.handle is not None:
             self.handle.close()
             return self.dest
+        if self.memory is not None:
+            return self.memory
         return self.chunks
 
     def close(self) -> None:
         """Done with it (unzipped, or failed): give its room back."""
         if self.handle is not None:
             self.handle.close()
+        if self.memory is not None:
+            os.close(self.memory)
+            self.memory = None
         self.chunks.clear()
         self.budget.release(self.reserved)
         self.reserved = 0
@@ -467,23 +480,25 @@ def _unzip(wheel: _Body | Path, dest: Path, *, filename: str, verify_record: boo
     big enough to pay for starting one came (every wheel after it too, waiting for a helper
     to be free), else in this thread, in a slot."""
     from pyffin.distribution import unzip_worker
-    from pyffin.distribution.unzip import unzip_wheel
+    from pyffin.distribution.unzip import unzip_mapped, unzip_wheel
 
     if isinstance(wheel, Path):
         try:
             size = os.stat(wheel).st_size
         except OSError:
             size = 0
+        parts: list[bytes] | Path | int = wheel
     else:
         size = wheel.size
+        parts = wheel.parts()
     if unzip_worker.available() and (size >= unzip_worker.MIN_SIZE
                                      or unzip_worker.started()):
         worker = unzip_worker.acquire()
         if worker is not None:
             try:
                 try:
-                    return worker.unzip(wheel if isinstance(wheel, Path) else wheel.parts(),
-                                        dest, filename=filename, verify_record=verify_record)
+                    return worker.unzip(parts, dest, filename=filename,
+                                        verify_record=verify_record)
                 except unzip_worker.WorkerGone as e:
                     log.debug(f"The unzip helper process failed ({e}); unzipping {filename} "
                               "here")
@@ -494,8 +509,38 @@ def _unzip(wheel: _Body | Path, dest: Path, *, filename: str, verify_record: boo
             finally:
                 unzip_worker.release(worker)
     with _unzip_slot():
-        return unzip_wheel(wheel if isinstance(wheel, Path) else wheel.content(), dest,
+        if isinstance(parts, int):  # a memory file: mapped, not copied
+            return unzip_mapped(parts, dest, filename=filename, verify_record=verify_record)
+        return unzip_wheel(parts if isinstance(parts, Path) else b"".join(parts), dest,
                            filename=filename, verify_record=verify_record)
+
+
+def _memory_file(name: str) -> int | None:
+    """An anonymous memory file for a download (Linux): written as the bytes come, so they
+    are neither kept as chunks nor copied again for the unzip, which maps it or hands it to
+    a helper process as it is. ``None`` where there is none (the chunks are kept)."""
+    create = getattr(os, "memfd_create", None)
+    if create is None:
+        return None
+    try:
+        fd: int = create(f"pyffin-{name}", os.MFD_CLOEXEC)
+    except OSError:  # out of descriptors, say: the chunks do
+        return None
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy_memory(fd: int, out: BinaryIO) -> None:
+    """Copy what the memory file ``fd`` holds into ``out``."""
+    offset = 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        out.write(chunk)
+        offset += len(chunk)
 
 
 _slots: threading.BoundedSemaphore | None = None

@@ -9,10 +9,13 @@ temporary directory of the cache that the caller then persists), so unzipping ru
 the rest of the install instead of between its steps.
 
 Helpers are started on the first wheel worth it (:data:`MIN_SIZE`): an install of small
-wheels does not pay their start-up. From then on every wheel goes to one of them (at most
-:data:`WORKERS`, each unzipping one wheel at a time; a caller waits for one to be free). A
-wheel in memory reaches a helper as an anonymous memory file (``memfd``) whose descriptor is
-passed over a socket, a wheel on disk by its path; the answer (the fields of
+wheels does not pay their start-up. A helper starts light: ``python -I -S`` given this
+process's ``sys.path``, importing only what the unzip needs
+(:mod:`pyffin.distribution.unzip_helper`). From then on every wheel goes to one of them (at
+most :data:`WORKERS`, each unzipping one wheel at a time; a caller waits for one to be
+free). A wheel in memory reaches a helper as an anonymous memory file (``memfd``:
+the one the download was written into, else one made for it) whose descriptor is passed over
+a socket, a wheel on disk by its path; the answer (the fields of
 :class:`~pyffin.distribution.unzip.UnzippedWheel`, or the error, with its message) comes back
 over the same socket. If a helper cannot be started, or dies, the wheel is unzipped in the
 caller's thread (from a fresh directory) and no helper is used again. On an interruption
@@ -28,9 +31,10 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pyffin.distribution.unzip import UnzippedWheel
+from pyffin.distribution.unzip_helper import LEN
 
 if TYPE_CHECKING:
     import socket
@@ -38,16 +42,15 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = ["MIN_SIZE", "WORKERS", "UnzipWorker", "WorkerGone", "acquire", "available",
-           "close_all", "main", "release", "started"]
+           "close_all", "release", "started"]
 
 #: Wheels smaller than this are unzipped in the caller's thread (the helper's start-up, some
-#: 40 ms of CPU on the other core, pays for a few megabytes of members, not for a few small
+#: 20 ms of CPU on the other core, pays for a few megabytes of members, not for a few small
 #: wheels).
 MIN_SIZE = 1 << 20
 #: Helpers at most. Two, measured on two cores: each unzips one wheel at a time while the
 #: install's own process goes on with the resolution, the downloads and the links.
 WORKERS = 2
-_LEN = 4  # bytes of a frame's length prefix
 
 
 def available() -> bool:
@@ -89,11 +92,12 @@ class UnzipWorker:
         self._lock.release()
 
     # ----------------------------------------------------------------------------- use
-    def unzip(self, wheel: Path | bytes | Sequence[bytes], dest: Path, *, filename: str,
-              verify_record: bool) -> UnzippedWheel:
-        """Unzip ``wheel`` (a file, its bytes, or its bytes in chunks) into ``dest`` in the
-        helper, holding it (:meth:`try_acquire`). Raises what
-        :func:`~pyffin.distribution.unzip.unzip_wheel` raises, or :class:`WorkerGone`."""
+    def unzip(self, wheel: Path | bytes | Sequence[bytes] | int, dest: Path, *,
+              filename: str, verify_record: bool) -> UnzippedWheel:
+        """Unzip ``wheel`` (a file, its bytes, its bytes in chunks, or an open memory file
+        that holds them, left open) into ``dest`` in the helper, holding it
+        (:meth:`try_acquire`). Raises what :func:`~pyffin.distribution.unzip.unzip_wheel`
+        raises, or :class:`WorkerGone`."""
         import marshal
         import socket
 
@@ -104,11 +108,13 @@ class UnzipWorker:
             if isinstance(wheel, Path):
                 request = (os.fspath(wheel), os.fspath(dest), filename, verify_record)
             else:
-                fds.append(_memfd(filename, [wheel] if isinstance(wheel, bytes) else wheel))
+                if not isinstance(wheel, int):
+                    fds.append(_memfd(filename, [wheel] if isinstance(wheel, bytes) else wheel))
                 request = (None, os.fspath(dest), filename, verify_record)
             try:
                 payload = marshal.dumps(request)
-                socket.send_fds(sock, [len(payload).to_bytes(_LEN, "little") + payload], fds)
+                socket.send_fds(sock, [len(payload).to_bytes(LEN, "little") + payload],
+                                [wheel] if isinstance(wheel, int) else fds)
             finally:
                 for fd in fds:
                     os.close(fd)
@@ -142,7 +148,7 @@ class UnzipWorker:
         from pyffin.interrupt import check
 
         buffer = bytearray()
-        want = _LEN
+        want = LEN
         header = True
         while True:
             while len(buffer) < want:
@@ -159,8 +165,8 @@ class UnzipWorker:
             if not header:
                 return bytes(buffer)
             header = False
-            want = int.from_bytes(buffer[:_LEN], "little")
-            del buffer[:_LEN]
+            want = int.from_bytes(buffer[:LEN], "little")
+            del buffer[:LEN]
 
     # ------------------------------------------------------------------------ lifetime
     def _start(self) -> socket.socket:
@@ -173,12 +179,8 @@ class UnzipWorker:
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            # The pyffin being run, wherever it is imported from (a venv, PYTHONPATH).
-            root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-            code = (f"import sys; sys.path.insert(0, {root!r}); "
-                    "from pyffin.distribution.unzip_worker import main; main()")
             process = subprocess.Popen(
-                [sys.executable, "-c", code, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+                [*_helper_command(), str(theirs.fileno())], pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL, start_new_session=True)
         except BaseException:
             ours.close()
@@ -207,6 +209,22 @@ class UnzipWorker:
                 process.kill()
             process.wait()
             interrupt.disown(process)
+
+
+def _helper_command() -> list[str]:
+    """How a helper is started: without ``site`` (``-I -S``), given this process's
+    ``sys.path``, the pyffin being run first (wherever it is imported from: a venv,
+    ``PYTHONPATH``), and this process's choice about writing bytecode."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    paths = [root, *(p for p in sys.path if p != root)]
+    code = (f"import sys; sys.path[:] = {paths!r}; "
+            "from pyffin.distribution.unzip_helper import main; main()")
+    options = ["-I", "-S"]
+    if sys.flags.dont_write_bytecode:
+        options.append("-B")
+    if sys.pycache_prefix is not None:
+        options += ["-X", f"pycache_prefix={sys.pycache_prefix}"]
+    return [sys.executable, *options, "-c", code]
 
 
 def _memfd(name: str, chunks: Sequence[bytes]) -> int:
@@ -244,19 +262,24 @@ def acquire() -> UnzipWorker | None:
                 if worker.try_acquire():
                     return worker
             if len(_workers) < WORKERS:
-                if not _workers:
-                    import atexit
-
-                    # Waited for before the process ends (pyffin's exit runs these handlers
-                    # too): nothing is left running, and their CPU time counts as the
-                    # command's.
-                    atexit.register(close_all)
-                worker = UnzipWorker()
+                worker = _add_worker()
                 worker.try_acquire()
-                _workers.append(worker)
                 return worker
             _workers_changed.wait(0.25)
             check()  # Ctrl-C
+
+
+def _add_worker() -> UnzipWorker:
+    """A new helper (not started), counted among the helpers. Holds ``_workers_changed``."""
+    if not _workers:
+        import atexit
+
+        # Waited for before the process ends (pyffin's exit runs these handlers too):
+        # nothing is left running, and their CPU time counts as the command's.
+        atexit.register(close_all)
+    worker = UnzipWorker()
+    _workers.append(worker)
+    return worker
 
 
 def release(worker: UnzipWorker) -> None:
@@ -277,72 +300,3 @@ def close_all() -> None:
         workers = list(_workers)
     for worker in workers:
         worker.close()
-
-
-# ---------------------------------------------------------------------------- the helper
-
-
-def main() -> None:
-    """The helper's loop: one request, one answer, until the socket closes."""
-    import marshal
-    import signal
-    import socket
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides, and kills it
-    sock = socket.socket(fileno=int(sys.argv[1]))
-    pending = b""
-    while True:
-        try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 1)
-        except OSError:
-            data = b""
-        if not data:
-            os._exit(0)  # the caller is done (or gone): no teardown to pay for
-        pending += data
-        while len(pending) < _LEN or len(pending) < _LEN + int.from_bytes(pending[:_LEN],
-                                                                            "little"):
-            more = sock.recv(1 << 16)
-            if not more:
-                os._exit(0)
-            pending += more
-        size = int.from_bytes(pending[:_LEN], "little")
-        request, pending = pending[_LEN:_LEN + size], pending[_LEN + size:]
-        answer = _serve(marshal.loads(request), fds[0] if fds else None)
-        payload = marshal.dumps(answer)
-        try:
-            sock.sendall(len(payload).to_bytes(_LEN, "little") + payload)
-        except OSError:
-            os._exit(0)  # the caller is gone
-
-
-def _serve(request: tuple[Any, ...], fd: int | None) -> tuple[Any, ...]:
-    from pyffin.models.wheel import InvalidWheelError, UnzipError
-
-    path, dest, filename, verify_record = request
-    try:
-        result = _unzip(path, fd, Path(dest), filename, verify_record)
-    except InvalidWheelError as e:
-        return ("invalid", e.message)
-    except UnzipError as e:
-        return ("unzip", e.message)
-    except Exception as e:  # a bug: the caller unzips it itself and says nothing
-        return ("failed", f"{type(e).__name__}: {e}")
-    finally:
-        if fd is not None:
-            os.close(fd)
-    return ("ok", result.name, result.version, result.dist_info, result.metadata,
-            list(result.files))
-
-
-def _unzip(path: str | None, fd: int | None, dest: Path, filename: str,
-           verify_record: bool) -> UnzippedWheel:
-    from pyffin.distribution.unzip import unzip_mapped, unzip_wheel
-
-    if path is not None:
-        return unzip_wheel(Path(path), dest, filename=filename, verify_record=verify_record)
-    assert fd is not None
-    return unzip_mapped(fd, dest, filename=filename, verify_record=verify_record)
-
-
-if __name__ == "__main__":
-    main()
