@@ -7,6 +7,7 @@ from packaging.version import InvalidVersion, Version
 
 from pyffin.models import versions
 from pyffin.models.versions import parse_version
+from tests.support.calls import versions_made
 
 #: Plain releases and every odd shape PEP 440 (and packaging's normalization) allows.
 TEXTS = ["0", "1", "1.0", "1.0.0", "01.002", "1.26.4", "2026.7.22", "1!2.0", "0!1.0",
@@ -34,14 +35,7 @@ def test_a_parsed_text_is_the_version_packaging_makes(text: str) -> None:
 @pytest.mark.parametrize("text", TEXTS)
 def test_a_text_is_parsed_once(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     first = parse_version(text)
-    made: list[str] = []
-    original = Version.__init__
-
-    def counted(self: Version, version: str) -> None:
-        made.append(version)
-        original(self, version)
-
-    monkeypatch.setattr(Version, "__init__", counted)
+    made = versions_made(monkeypatch)
     assert parse_version(text) is first
     assert made == []
 

@@ -15,6 +15,7 @@ from pyffin.requirements.pep508 import (
     parse_requirement,
     repairs,
 )
+from tests.support.calls import versions_made
 
 REQUIREMENTS = [
     "flask", "Flask_SQLAlchemy>=2.5", "requests[socks, security]>=2.25,<3",
@@ -176,19 +177,11 @@ def test_repairs_accumulate_in_uvs_order() -> None:
 def test_markers_parse_each_version_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # The target's versions (``3.11``, ``3.11.7``) are compared in most markers of a
     # resolution: each text is parsed once per process.
-    from packaging.version import Version
 
     from pyffin.models import versions
 
     monkeypatch.setattr(versions, "_parsed", {})
-    made: list[str] = []
-    original = Version.__init__
-
-    def counted(self: Version, version: str) -> None:
-        made.append(version)
-        original(self, version)
-
-    monkeypatch.setattr(Version, "__init__", counted)
+    made = versions_made(monkeypatch)
     environment = dict(default_environment(), python_version="3.11",
                        python_full_version="3.11.7", extra="")
     for text in ('python_version < "3.12"', 'python_version >= "3.8"',

@@ -12,6 +12,7 @@ from pyffin.resolver.dependencies import (
     parse_dependency,
 )
 from tests.resolver.memory import TARGET
+from tests.support.calls import versions_made
 
 REQUIREMENTS = [
     "idna",
@@ -214,20 +215,12 @@ def test_a_resolution_from_metadata_records_splits_no_requirement_again(
 
 def test_a_clause_version_is_parsed_once_whatever_its_operator(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from packaging.version import Version
 
     from pyffin.models import versions
     from pyffin.resolver.dependencies import DependencyParser
 
     monkeypatch.setattr(versions, "_parsed", {})
-    made: list[str] = []
-    original = Version.__init__
-
-    def counted(self: Version, version: str) -> None:
-        made.append(version)
-        original(self, version)
-
-    monkeypatch.setattr(Version, "__init__", counted)
+    made = versions_made(monkeypatch)
     parser = DependencyParser()
     for text in ("a>=1.0rc1", "b<1.0rc1", "c!=1.0rc1; extra == 'x'", "d>=1.0rc1,<2"):
         parser.check(text)

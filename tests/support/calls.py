@@ -20,3 +20,18 @@ class Calls:
             return original(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, counted)
+
+
+def versions_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the ``packaging`` ``Version`` objects made from now on in the test."""
+    from packaging.version import Version
+
+    made: list[str] = []
+    original = Version.__init__
+
+    def counted(self: Version, version: str) -> None:
+        made.append(version)
+        original(self, version)
+
+    monkeypatch.setattr(Version, "__init__", counted)
+    return made
