@@ -20,10 +20,10 @@ import msgspec
 from msgspec.structs import astuple
 
 
-class _File(msgspec.Struct, gc=False):
-    """A file entry: the keys :func:`pyffin.models.files.listed_file` keeps, in its order,
-    each with the value ``dict.get`` gives when it is missing; ``core-metadata`` missing is
-    :data:`msgspec.UNSET` (``dist-info-metadata`` would count: see :class:`_OlderFile`)."""
+class _Entry(msgspec.Struct, gc=False):
+    """What every file entry has: the keys :func:`pyffin.models.files.listed_file` keeps, in
+    its order, each with the value ``dict.get`` gives when it is missing; the metadata key,
+    kept last, is the subclasses' (a subclass's fields come after its base's)."""
 
     filename: str
     url: str
@@ -32,21 +32,20 @@ class _File(msgspec.Struct, gc=False):
     yanked: bool | str | None = None
     upload_time: str | None = msgspec.field(default=None, name="upload-time")
     size: int | None = None
+
+
+class _File(_Entry, gc=False):
+    """A file entry of a page that names ``core-metadata``; missing, it is
+    :data:`msgspec.UNSET` (``dist-info-metadata`` would count: see :class:`_OlderFile`)."""
+
     core_metadata: bool | dict[str, str] | msgspec.UnsetType | None = msgspec.field(
         default=msgspec.UNSET, name="core-metadata")
 
 
-class _OlderFile(msgspec.Struct, gc=False):
+class _OlderFile(_Entry, gc=False):
     """A file entry of a page without ``core-metadata`` (PEP 714's name): its metadata is
     ``dist-info-metadata``, ``False`` when missing too."""
 
-    filename: str
-    url: str
-    hashes: dict[str, str] | None = None
-    requires_python: str | None = msgspec.field(default=None, name="requires-python")
-    yanked: bool | str | None = None
-    upload_time: str | None = msgspec.field(default=None, name="upload-time")
-    size: int | None = None
     dist_info_metadata: bool | dict[str, str] | None = msgspec.field(
         default=False, name="dist-info-metadata")
 
