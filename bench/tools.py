@@ -98,6 +98,13 @@ def ensure_tools(root: Path, repo: Path, *, update: bool, log: Callable[[str], N
         _setup_run([str(python), "-m", "pip", "install", "-q", "-U", *PEERS])
         stamp = {"peers": " ".join(PEERS)}
         _write_stamp(stamp_path, stamp)
+    wheels = root / "pip-wheel"
+    if not any(wheels.glob("pip-*.whl")):
+        # Downloaded once: the pip that pip-sync's target venvs get (see Toolbox.venv).
+        version = subprocess.run([str(python), "-c", "import pip; print(pip.__version__)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        _setup_run([str(python), "-m", "pip", "download", "-q", "--no-deps", "--only-binary",
+                    ":all:", "-d", str(wheels), f"pip=={version}"])  # fmt: skip
     digest = source_digest(repo)
     if stamp.get("pyffin") != digest:
         log(f"installing pyffin from {repo} (non-editable, byte-compiled)")
@@ -164,6 +171,11 @@ class Toolbox:
 
     def bin(self, name: str) -> Path:
         return self.tools_venv / "bin" / name
+
+    @property
+    def pip_wheels(self) -> Path:
+        """Where ensure_tools keeps a wheel of the tools venv's pip."""
+        return self.tools_venv / "pip-wheel"
 
     def supports(self, tool: str, operation: str) -> bool:
         return tool != "pyffin" or operation == "version" or operation in self.pyffin_help
@@ -240,8 +252,15 @@ class Toolbox:
 
     def venv(self, tool: str, path: Path, cache: Path, *, with_pip: bool = False) -> list[str]:
         if tool == "pip":
-            return [str(self.python), "-m", "venv", *(() if with_pip else ("--without-pip",)),
-                    str(path)]  # fmt: skip
+            make = [str(self.python), "-m", "venv", "--without-pip", str(path)]
+            if not with_pip:
+                return make
+            # The interpreter's bundled pip can be older than pip-sync accepts: the venv gets
+            # the tools venv's own pip, from the wheel ensure_tools keeps of it.
+            add_pip = [str(self.bin("python")), "-m", "pip", "--python", str(venv_python(path)),
+                       "install", "-q", "--no-index", "--find-links", str(self.pip_wheels),
+                       "--disable-pip-version-check", "pip"]  # fmt: skip
+            return ["sh", "-c", f"{shlex.join(make)} && {shlex.join(add_pip)}"]
         cmd = [str(self.bin(tool)), "venv", str(path), "--python", str(self.python)]
         return [*cmd, *self._no_config(tool, "venv"), "--cache-dir", str(cache), "-q"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -155,3 +156,17 @@ def test_a_universal_compile_passes_its_options_and_pip_has_none(tmp_path: Path)
     assert toolbox.supports_scenario("pip", "universal-warm") == (
         "pip-compile has no universal mode")
     assert toolbox.supports_scenario("uv", "universal-cold") is None
+
+
+def test_a_pip_venv_with_pip_gets_the_tools_pip_not_the_bundled_one(tmp_path: Path) -> None:
+    # pip-sync refuses a target whose pip is older than its own requirement, and the
+    # interpreter's bundled pip can be: the venv gets the tools venv's pip from its kept wheel.
+    toolbox = Toolbox(tmp_path / "tools", Path(sys.executable))
+    bare = toolbox.venv("pip", tmp_path / "venv", tmp_path / "cache")
+    assert bare[-2:] == ["--without-pip", str(tmp_path / "venv")]
+    shell, flag, script = toolbox.venv("pip", tmp_path / "venv", tmp_path / "cache",
+                                       with_pip=True)
+    assert (shell, flag) == ("sh", "-c")
+    assert script.startswith(shlex.join(bare) + " && ")
+    assert f"--find-links {toolbox.pip_wheels} " in script
+    assert "--no-index" in script
