@@ -143,3 +143,17 @@ def test_a_lazy_pattern_compiles_once_and_keeps_what_was_asked_for() -> None:
     assert "fullmatch" in vars(lazy)  # later look-ups are plain attribute reads
     with pytest.raises(AttributeError):
         lazy.no_such_attribute  # noqa: B018
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("2.0.dev0", (0, (2, 0), None, None, 0)), ("1!1.4rc2.post3.dev0", (1, (1, 4), ("rc", 2), 3, 0)),
+    ("1.0.post0.dev0", (0, (1, 0), None, 0, 0)), ("3.1a1", (0, (3, 1), ("a", 1), None, None))])
+def test_a_version_made_of_its_parts_is_the_one_its_text_parses_to(
+        monkeypatch: pytest.MonkeyPatch, text: str,
+        parts: tuple[int, tuple[int, ...], tuple[str, int] | None, int | None, int | None],
+        ) -> None:
+    made = versions_made(monkeypatch)
+    version = versions.version_of(text, *parts)
+    assert made == []  # not read from its text
+    assert version == Version(text) and str(version) == str(Version(text))
+    assert versions.version_of(text, *parts) is version is parse_version(text)

@@ -94,7 +94,8 @@ _import_packaging_version()
 
 from packaging.version import InvalidVersion, Version  # noqa: E402
 
-__all__ = ["LIMIT", "InvalidVersion", "LazyPattern", "Version", "kept", "parse_version"]
+__all__ = ["LIMIT", "InvalidVersion", "LazyPattern", "Version", "kept", "parse_version",
+           "version_of"]
 
 #: The most texts kept; past it the memo starts afresh (a large resolution parses ~1,300).
 LIMIT = 16384
@@ -108,6 +109,20 @@ def parse_version(text: str) -> Version:
     version = _parsed.get(text)
     if version is None:
         version = Version(text)
+        if len(_parsed) >= LIMIT:
+            _parsed.clear()
+        _parsed[text] = version
+    return version
+
+
+def version_of(text: str, epoch: int, release: tuple[int, ...], pre: tuple[str, int] | None,
+               post: int | None, dev: int | None) -> Version:
+    """:func:`parse_version` of ``text``, the version these parts write (normalized), made
+    from them: not read by ``packaging``'s pattern, which a warm resolution then often never
+    compiles (bounds such as ``2.0.dev0`` are made so; ~5M instructions)."""
+    version = _parsed.get(text)
+    if version is None:
+        version = Version.from_parts(epoch=epoch, release=release, pre=pre, post=post, dev=dev)
         if len(_parsed) >= LIMIT:
             _parsed.clear()
         _parsed[text] = version
