@@ -13,7 +13,7 @@ import pytest
 
 from pyffin import log
 from pyffin.cache import ARCHIVE_POINTER_SUFFIX, Cache, CacheBucket, write_atomic
-from pyffin.cache.core import CACHE_DIR_ENV
+from pyffin.cache.core import CACHE_DIR_ENV, is_archive_id
 from pyffin.errors import CacheError
 
 
@@ -210,6 +210,14 @@ def test_replacing_an_archive_keeps_the_old_one_for_running_installs(cache: Cach
             archives.append(cache.persist(tmp, pointer))
     assert cache.archive(pointer) == archives[1]
     assert archives[0].is_dir() and archives[0] != archives[1]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("0123456789abcdef0123", True), ("f" * 64, True), ("0123456789abcdef012", False),
+    ("f" * 65, False), ("0123456789ABCDEF0123", False), ("0123456789abcdef012g", False),
+    ("0123456789abcdef0123\n", False), ("", False), ("../" + "a" * 20, False)])
+def test_an_archive_id_is_20_to_64_lowercase_hex_digits(name: str, expected: bool) -> None:
+    assert is_archive_id(name) is expected
 
 
 def test_pointer_to_a_missing_or_garbled_archive_is_a_miss(cache: Cache) -> None:

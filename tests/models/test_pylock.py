@@ -39,7 +39,9 @@ def lock_of(*packages: dict[str, Any], **top: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(("filename", "expected"), [
     ("pylock.toml", True), ("pylock.dev.toml", True), ("pylock..toml", False),
     ("pylock.a.b.toml", False), ("Pylock.toml", False), ("requirements.txt", False),
-    ("pylock.toml.bak", False), ("my-pylock.toml", False)])
+    ("pylock.toml.bak", False), ("my-pylock.toml", False), ("pylock.x.toml", True),
+    ("pylock.toml.toml", True), ("pylock.", False), ("pylock.ml", False), ("pylock", False),
+    ("pylocktoml", False), ("pylock.a.toml ", False)])
 def test_lock_file_names(filename: str, expected: bool) -> None:
     assert is_pylock_filename(filename) is expected
 

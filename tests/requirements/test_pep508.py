@@ -75,7 +75,8 @@ MARKERS = [
     'python_full_version < "3.11.0"', 'python_full_version < "3.13"',
     'python_full_version > "3.8.18"', 'python_full_version <= "3.13.0"',
     'python_full_version ~= "3.11.0"', 'python_full_version == "3.13"',
-    'python_full_version > "3.13.0.post1"',
+    'python_full_version > "3.13.0.post1"', 'platform_python_implementation == "CPython"',
+    'implementation_name < "pypy"', 'python_version >= " v3.9"', 'python_version >= "V3.12"',
 ]
 
 ENVIRONMENTS = [
@@ -188,3 +189,18 @@ def test_markers_parse_each_version_text_once(monkeypatch: pytest.MonkeyPatch) -
                  'python_version < "3.12" and python_full_version != "3.11.7"'):
         Marker.parse(text).evaluate(environment)
     assert sorted(made) == ["3.11", "3.11.7", "3.12", "3.8"]
+
+
+def test_markers_comparing_names_parse_no_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A name (``CPython``, ``linux``) cannot be a PEP 440 version, which begins with a digit:
+    # packaging's pattern is not run on it (nor compiled, when nothing else needs it).
+    from pyffin.models import versions
+
+    monkeypatch.setattr(versions, "_parsed", {})
+    made = versions_made(monkeypatch)
+    environment = dict(default_environment(), platform_python_implementation="CPython",
+                       sys_platform="linux", extra="")
+    for text, expected in (('platform_python_implementation == "CPython"', True),
+                           ('sys_platform != "linux"', False)):
+        assert Marker.parse(text).evaluate(environment) is expected
+    assert made == []

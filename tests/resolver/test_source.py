@@ -11,7 +11,8 @@ from pyffin.resolver.ranges import ReleaseCeiling
 from pyffin.resolver.source import VersionList
 
 TEXTS = ["0", "0.0.1", "0.9", "1.0a1", "1.0.dev3", "1", "1.0.0.post1", "1.0.1", "1.2",
-         "1.10", "v1.11", "2.0rc1", "2", "2.0.0+local", "2.0.1", "1!0.1", "1!3.0"]
+         "1.3b2", "1.5.0.dev1", "1.5-1", "1.6.RC1", "1.10", "v1.11", "2.0rc1", "2",
+         "2.0.0+local", "2.0.1", "1!0.1", "1!3.0"]
 BOUNDS = ["0", "0.0", "0.5", "1.0", "1.0.0", "1.0a1", "1.0.dev0", "1.0.post0.dev0", "1.1",
           "1.10.0", "1.11", "2.0.dev0", "2", "2.0+local", "3", "1!0", "1!3", "0.0.0.0.0.0.0.0.0.1"]
 
@@ -42,6 +43,18 @@ def test_a_bisection_parses_only_versions_of_the_bounds_release() -> None:
     assert versions.bisect_left(Version("17.3")) == texts.index("17.3.0")
     parsed = [text for text, made in zip(texts, versions._made, strict=True) if made is not None]
     assert parsed == ["17.3.0"]
+
+
+def test_a_bisection_reads_the_release_of_a_pre_post_or_dev_release_text_without_parsing_it(
+        ) -> None:
+    texts = [f"{major}.{minor}.0{suffix}" for major in range(1, 30) for minor in range(12)
+             for suffix in ("a1", "rc2", "", "+local", ".post1")]
+    assert texts == sorted(texts, key=Version)
+    versions = VersionList(texts)
+    assert versions.bisect_left(Version("17.3")) == texts.index("17.3.0")
+    assert versions.bisect_right(Version("17.3")) == texts.index("17.3.0+local")
+    parsed = [text for text, made in zip(texts, versions._made, strict=True) if made is not None]
+    assert parsed and all(text.startswith("17.3.0") for text in parsed)
 
 
 def test_version_lists_of_the_same_texts_share_their_versions(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import repeat
 from typing import Any, ClassVar
 
@@ -184,21 +184,25 @@ def _listed_url(listed: tuple[Any, ...], base: str | None) -> str:
     return href if base is None else join_url(base, href)
 
 
-#: ``pylock.toml`` or ``pylock.NAME.toml`` (``NAME`` not empty, without dots).
-_PYLOCK_FILENAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
-
-
 def is_pylock_filename(filename: str) -> bool:
-    """Whether ``filename`` (the last path component) names a PEP 751 lock file. Here, not in
-    :mod:`pyffin.models.pylock`, which commands only check file names against would import."""
-    return _PYLOCK_FILENAME.match(filename) is not None
+    """Whether ``filename`` (the last path component) names a PEP 751 lock file:
+    ``pylock.toml`` or ``pylock.NAME.toml`` (``NAME`` not empty, without dots). Here, not in
+    :mod:`pyffin.models.pylock`, which commands only check file names against would import;
+    with string methods, as every compile asks (a pattern would be compiled for it)."""
+    if filename == "pylock.toml":
+        return True
+    name = filename[7:-5]
+    return filename.startswith("pylock.") and filename.endswith(".toml") and bool(name) \
+        and "." not in name
 
 
 #: ``(base, directory)`` -> the URL ``directory/`` joins to (see :func:`join_url`).
 _JOINED: dict[tuple[str, str], str] = {}
 #: A last path segment urljoin passes through unchanged: no query, parameters, scheme
-#: separator, whitespace or control characters.
-_PLAIN_TAIL_RE = re.compile(r"[^\x00-\x20?;:#\x7f]+\Z")
+#: separator, whitespace or control characters. Compiled when a page is first parsed (a warm
+#: command parses none).
+_PLAIN_TAIL = r"[^\x00-\x20?;:#\x7f]+\Z"
+_plain_tail: Callable[[str], object] | None = None
 
 
 def join_url(base: str, href: str) -> str:
@@ -208,8 +212,12 @@ def join_url(base: str, href: str) -> str:
     give for a plain filename."""
     from urllib.parse import urljoin
 
+    global _plain_tail
+    plain = _plain_tail
+    if plain is None:
+        plain = _plain_tail = re.compile(_PLAIN_TAIL).match
     directory, slash, tail = href.rpartition("/")
-    if not tail or tail in (".", "..") or not _PLAIN_TAIL_RE.match(tail):
+    if not tail or tail in (".", "..") or not plain(tail):
         return urljoin(base, href)
     prefix = _JOINED.get((base, directory))
     if prefix is None:
@@ -239,8 +247,25 @@ def file_requires_python(item: Any) -> str | None:
     return item[3]  # type: ignore[no-any-return]
 
 
-#: A hash algorithm's name as a page may give it.
-HASH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+#: A hash algorithm's name as a page may give it (``HASH_NAME_RE``: this, compiled when first
+#: asked for; a warm command parses no page).
+_HASH_NAME = r"^[a-z][a-z0-9_-]{1,31}$"
+
+
+_hash_name: re.Pattern[str] | None = None
+
+
+def hash_name_pattern() -> re.Pattern[str]:
+    global _hash_name
+    if _hash_name is None:
+        _hash_name = re.compile(_HASH_NAME)
+    return _hash_name
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HASH_NAME_RE":
+        return hash_name_pattern()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: A PEP 691 file entry's values as :func:`listed_file` keeps them, when it has them all.
@@ -307,7 +332,7 @@ def listed_row(listed: tuple[Any, ...], url: str | None = None,
     else:
         hashes = (tuple(sorted((str(k).lower(), str(v).lower())
                                for k, v in raw_hashes.items()
-                               if HASH_NAME_RE.match(str(k).lower())))
+                               if hash_name_pattern().match(str(k).lower())))
                   if isinstance(raw_hashes, dict) else ()) or fragment_hashes
     core_metadata: Hashes | None
     if metadata is False or metadata is None:

@@ -455,6 +455,14 @@ def _format_value(value: tuple[str, str], extra: bool) -> str:
     return f'"{normalize_name(value[1]) if extra else value[1]}"'
 
 
+def _may_be_version(text: str) -> bool:
+    """Whether ``text`` may be a PEP 440 version, which begins with a digit (or ``v`` and one,
+    after blanks): ``CPython``, ``linux`` are told apart without packaging's pattern (which a
+    warm resolution then may never compile: ~5M instructions)."""
+    head = text.lstrip()[:2]
+    return head[:1].isdigit() or (head[:1] in ("v", "V") and head[1:2].isdigit())
+
+
 def _version_compare(left: str, op: str, right: str) -> bool | None:
     """PEP 440 comparison of ``left`` against the specifier ``op right`` (pre-releases
     allowed, as in markers); ``None`` when either side is not a version."""
@@ -465,7 +473,8 @@ def _version_compare(left: str, op: str, right: str) -> bool | None:
     if op == "===":
         return left.lower() == right.lower()
     wildcard = right.endswith(".*")
-    if wildcard and op not in ("==", "!="):
+    if (wildcard and op not in ("==", "!=")) or not _may_be_version(right) \
+            or not _may_be_version(left):
         return None
     try:
         # The same few texts recur (``3.11``, the target's own versions): parsed once.

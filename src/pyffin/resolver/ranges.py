@@ -27,9 +27,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
-from packaging.version import InvalidVersion, Version
 
-from pyffin.models.versions import parse_version
+# packaging.version through pyffin.models.versions, which imports it for less.
+from pyffin.models.versions import InvalidVersion, Version, parse_version, version_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -115,7 +115,7 @@ def _make(
         text += f".post{post}"
     if dev is not None:
         text += f".dev{dev}"
-    return parse_version(text)
+    return version_of(text, epoch, tuple(release), pre, post, dev)
 
 
 def after_locals(version: Version) -> Version:

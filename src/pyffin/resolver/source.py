@@ -104,11 +104,12 @@ class VersionList(Sequence[Version]):
         return self._bisect(bound, True)
 
     def _bisect(self, bound: object, right: bool) -> int:
-        # A text of a plain release (``1.26.4``: most are) is compared with a version of
-        # another release by its release numbers alone, as ``packaging`` orders them (epoch,
-        # then release, trailing zeros aside: both padded with zeros): only texts of the same
-        # release, or of another shape, are parsed. (Every text is a valid version: one whose
-        # parts all read as numbers is a plain release.)
+        # A text (``1.26.4``, ``2.0.0rc1``) is compared with a version of another release by
+        # its release numbers alone, as ``packaging`` orders them (epoch, then release,
+        # trailing zeros aside: both padded with zeros): only texts of the same release, or
+        # that do not say their release plainly (an epoch, a leading ``v``), are parsed.
+        # (Every text is a valid version: one whose parts all read as numbers is a plain
+        # release.)
         made = self._made
         texts = self._texts
         release = None
@@ -123,8 +124,13 @@ class VersionList(Sequence[Version]):
                     parts = texts[middle].split(".")
                     try:
                         numbers = tuple(map(int, parts)) + _ZEROS[len(parts):]
-                    except ValueError:
-                        numbers = release  # not a plain release: parsed below
+                    except ValueError:  # not a plain release: its release, if it says it
+                        said = _release_parts(texts[middle])
+                        if said is None:
+                            numbers = release  # parsed below
+                        else:
+                            parts = said
+                            numbers = tuple(map(int, parts)) + _ZEROS[len(parts):]
                     if numbers != release and len(parts) <= _LONGEST:
                         if numbers < release:
                             low = middle + 1
@@ -142,6 +148,18 @@ class VersionList(Sequence[Version]):
 #: :meth:`VersionList._bisect` compares releases of up to this many numbers, padded.
 _LONGEST = 8
 _ZEROS = (0,) * _LONGEST
+
+
+def _release_parts(text: str) -> list[str] | None:
+    """The release numbers' texts of a valid version text of another shape than a plain
+    release, when it begins with them (``2.0.0rc1``, ``1.0.post1``, ``1.0-1``, ``1.0+local``:
+    what follows is a pre-, post- or dev-release or a local part, which order only versions of
+    the same release); ``None`` for an epoch (``1!2.0``) or another start (``v1.0``)."""
+    rest = text.lstrip("0123456789.")
+    if rest.startswith("!") or not text[:1].isdigit():
+        return None
+    parts = text[:len(text) - len(rest)].rstrip(".").split(".")
+    return parts if all(parts) else None
 
 
 class Positions(Mapping[Version, int]):
