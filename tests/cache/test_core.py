@@ -314,6 +314,32 @@ def test_a_record_with_any_one_byte_changed_is_refused() -> None:
             codec.loads(bytes(damaged), "simple", 1)
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["isal", "without isal"])
+def test_a_large_record_has_the_same_checksum_however_it_is_computed(
+        monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    """A record of 256 KiB or more (a project page) is checksummed by ISA-L when installed:
+    the same CRC-32, so a record written either way is read either way, and damage is still
+    refused."""
+    import binascii
+    import sys
+
+    from pyffin.cache import codec
+
+    monkeypatch.setattr(codec, "_FAST_CRC", [])
+    if not fast:
+        monkeypatch.setitem(sys.modules, "isal.isal_zlib", None)  # an ImportError
+    payload = ("foo", [f"foo-{i}.0-py3-none-any.whl" for i in range(100_000)])
+    header, body = codec.dump_parts("simple", 1, payload)
+    assert len(body) >= codec._FAST_CRC_BYTES
+    assert header.endswith(b" %08x\n" % binascii.crc32(body))
+    assert codec.loads(header + body, "simple", 1) == payload
+    damaged = bytearray(body)
+    damaged[len(body) // 2] ^= 0x04
+    with pytest.raises(codec.RecordError):
+        codec.loads(header + bytes(damaged), "simple", 1)
+    assert len(codec._FAST_CRC) == 1  # looked for once
+
+
 def test_an_atomic_write_whose_directory_is_removed_meanwhile_makes_it_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil

@@ -158,6 +158,21 @@ def test_msgspec_is_imported_only_once_json_has_decoded_its_budget(
     assert first.to_record() == second.to_record()
 
 
+def test_a_page_past_what_is_left_of_the_json_budget_is_decoded_by_msgspec(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    small = page([entry(WHEEL)])
+    large = page([entry(f"foo-{i}.0-py3-none-any.whl", **FULL) for i in range(20)])
+    typed = simple._TypedDecoding()
+    typed.budget = len(small) + len(large) - 1  # the small one, not both
+    monkeypatch.setattr(simple, "_TYPED", typed)
+    parse_page("foo", URL, small, JSON)
+    assert typed.decode is None  # the json way
+    decoded = parse_page("foo", URL, large, JSON)
+    assert typed.decode is typed_page.decode  # not the json way past its budget
+    assert typed.budget == 0
+    assert decoded.to_record() == the_json_way(large)
+
+
 def test_without_msgspec_pages_go_the_json_way(monkeypatch: pytest.MonkeyPatch) -> None:
     typed = simple._TypedDecoding()
     typed.budget = 0

@@ -541,7 +541,9 @@ class _TypedDecoding:
     costs about 14 ms. So the first :attr:`budget` bytes a process decodes go the ``json``
     way, and msgspec is imported for the rest only past them: a command that fetches a few
     small pages (a small cold set, an incremental compile) does not pay for the import; a
-    large cold resolution (tens of MB) gains tens of ms."""
+    large cold resolution (tens of MB) gains tens of ms. A page that would take the ``json``
+    way past its budget is msgspec's already: ``json`` never decodes more than the budget (a
+    page of megabytes would cost it more than the import)."""
 
     __slots__ = ("budget", "decode")
 
@@ -563,9 +565,10 @@ def _typed_files(content: bytes) -> tuple[str, list[tuple[Any, ...]]] | None:
     typed = _TYPED
     decode = typed.decode
     if decode is None:
-        if typed.budget > 0:  # threads may race here: the budget is a rough one
+        if len(content) <= typed.budget:  # threads may race here: the budget is a rough one
             typed.budget -= len(content)
             return None
+        typed.budget = 0
         try:
             from pyffin.client.typed_page import decode
         except ImportError:
