@@ -144,6 +144,40 @@ def test_installing_a_resolution_asks_its_source_nothing(session: Session, tmp_p
                                           python=other.python, sources=None) == 0
 
 
+def test_wheels_the_install_unzips_are_linked_without_listing_their_directories_again(
+        session: Session, index_server: IndexServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    resolution = resolve(session, "app").resolution
+    plan = make_plan(operations.wanted(resolution), [])
+    archives: dict[str, Path] = {}
+    scanned: list[object] = []
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        scanned.append(path if isinstance(path, int) else os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    env = make_env(tmp_path / "env")
+    operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                   sources=None, archives=archives)
+    payload = {os.fspath(archive / name) for name, archive in archives.items()}
+    assert payload and not payload & set(scanned)  # each archive's package directory
+    assert sorted((d.normalized_name, d.version) for d in scan([env.site_packages])) == [
+        ("app", "1.0"), ("lib", "2.0")]
+
+    # From the cache (unzipped by another process, say): listed as before.
+    scanned.clear()
+    other = make_env(tmp_path / "other")
+    again = Session(session.cache, index=IndexSettings(index_url=index_server.index_url),
+                    no_config=True)
+    operations.prepare_and_install(again, plan, scheme=other.scheme, python=other.python,
+                                   sources=None)
+    assert payload <= set(scanned)
+
+
 def test_a_plan_replaces_what_it_removes(session: Session, tmp_path: Path) -> None:
     env = make_env(tmp_path / "env")
     for requirement in ("lib<2", "lib>=2"):

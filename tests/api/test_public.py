@@ -46,6 +46,30 @@ def kinds(events: list[Event]) -> set[str]:
 
 
 # ------------------------------------------------------------------------- operations
+def test_a_cold_install_fetches_the_requirements_pages_while_it_looks_for_the_environment(
+        index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from pyffin import interpreter
+
+    found = interpreter.find_environment
+    seen: list[int] = []
+
+    def find_environment(*args: object, **kwargs: object) -> object:
+        # The page is asked for in the background: wait for it (at most a few seconds).
+        deadline = time.monotonic() + 10
+        while not index.count("/simple/app/") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(index.count("/simple/app/"))
+        return found(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(interpreter, "find_environment", find_environment)
+    result = pyffin.install(["app"], python=str(venv), index_url=index.index_url)
+
+    assert seen == [1] and index.count("/simple/app/") == 1  # asked for once, early
+    assert result.installed == [("app", "1.0"), ("lib", "1.5")]
+
+
 def test_install_inspect_sync_and_uninstall_an_environment(index: IndexServer, venv: Path,
                                                            tmp_path: Path) -> None:
     python = str(venv)

@@ -395,3 +395,41 @@ def test_a_record_path_that_needs_quotes_is_written_as_csv_writes_it(
         assert hash_file(str(env.site_packages / path)) == (digest, int(size)), path
     assert '"odd/a,b ""c"".txt",' in text
     assert text.endswith("odd-1.0.dist-info/RECORD,,\n")
+
+
+def test_a_wheel_just_unzipped_is_linked_from_the_unzips_listing_without_listing_its_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from pyffin.distribution.unzip import unzip_wheel
+    from tests.support.dists import build_wheel
+
+    wheel = build_wheel(APP, Path(tempfile.mkdtemp(dir=tmp_path)))
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    listing = unzip_wheel(wheel, archive).files
+    listed = make_env(tmp_path / "listed")
+    scanned = make_env(tmp_path / "scanned")
+    prepare_wheel(archive, scanned.scheme, python=scanned.python).install()
+    seen: list[str] = []
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> os._ScandirIterator[str]:
+        seen.append(os.path.relpath(path, archive))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+    dist = prepare_wheel(archive, listed.scheme, python=listed.python,
+                         listing=listing).install()
+
+    # The root (for the dist-info), the dist-info (its files are linked) and the .data's
+    # keys are still listed; no directory of the payload is.
+    assert "app_tool" not in seen and "app_tool/sub" not in seen
+    assert listed.tree() == scanned.tree()
+    assert (listed.site_packages / "app_tool" / "sub" / "data.txt").read_text() == "payload"
+    made, before = record_of(dist.path), record_of(scanned.site_packages / dist.path.name)
+    assert made.keys() == before.keys()
+    # The same lines, but for the scripts, which name each environment's interpreter.
+    assert {p: made[p] for p in made if not p.startswith("../")} == {
+        p: before[p] for p in before if not p.startswith("../")}

@@ -486,9 +486,10 @@ def prepare_and_install(
     to_install = sorted(plan.to_install, key=lambda w: w.name)
 
     def prepare(item: Wanted) -> PreparedWheel:
+        archive = archives[item.name]
         try:
-            return prepare_wheel(archives[item.name], scheme, python=python,
-                                 link_mode=link_mode)
+            return prepare_wheel(archive, scheme, python=python, link_mode=link_mode,
+                                 listing=database.listing(archive))
         except DamagedArchiveError:
             # A file of the unzipped wheel was deleted from the cache: fetched and unzipped
             # again (the fetch checks every file of the archive, and says what it found).

@@ -94,6 +94,8 @@ class WheelDatabase:
         self.pool = pool if pool is not None else registry.pool
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[Path]] = {}
+        #: The files (``/``-separated paths, sizes) of each archive this process unzipped.
+        self._unzipped: dict[str, tuple[tuple[str, int], ...]] = {}
 
     # ----------------------------------------------------------------------------- lookup
     def pointer(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
@@ -123,6 +125,16 @@ class WheelDatabase:
         """The unzipped wheel if the cache has it, its files unchecked: the install that
         asks lists them (see :meth:`pyffin.cache.Cache.archive`)."""
         return self.cache.archive(self.pointer(page, file), check=False)
+
+    def listing(self, archive: Path) -> tuple[tuple[str, int], ...] | None:
+        """Every file of ``archive`` (path, size) if this process unzipped it, as written:
+        an install links them without listing its directories again."""
+        return self._unzipped.get(os.fspath(archive))
+
+    def _persist(self, unzipped: UnzippedWheel, pointer: CacheEntry) -> Path:
+        archive = self.cache.persist(unzipped.path, pointer, unzipped.files)
+        self._unzipped[os.fspath(archive)] = unzipped.files
+        return archive
 
     def started(self, page: ProjectPage, file: IndexFile) -> bool:
         """Whether this process started fetching ``file`` (it may be done)."""
@@ -179,8 +191,8 @@ class WheelDatabase:
         with self.cache.temp_dir() as tmp:
             unzipped = tmp / "unzipped"
             unzipped.mkdir()
-            result = _unzip(wheel.path, unzipped, filename=wheel.filename, verify_record=True)
-            return self.cache.persist(unzipped, pointer, result.files)
+            return self._persist(_unzip(wheel.path, unzipped, filename=wheel.filename,
+                                        verify_record=True), pointer)
 
     def _fetch(self, page: ProjectPage, file: IndexFile, pointer: CacheEntry,
                required_hashes: Sequence[str]) -> Path:
@@ -242,7 +254,7 @@ class WheelDatabase:
                 if body is not None:
                     body.close()
             self._check_metadata(page, file, result.metadata)
-            return self.cache.persist(unzipped, pointer, result.files)
+            return self._persist(result, pointer)
 
     def _check_metadata(self, page: ProjectPage, file: IndexFile, data: bytes) -> None:
         """The wheel's own METADATA must say what the metadata the resolver used said (a PEP
@@ -621,6 +633,10 @@ class DistributionDatabase:
         from pyffin.models.dist import BuiltWheel
 
         return self.wheels.built(BuiltWheel(name, wheel))  # as _build: unzipped once
+
+    def listing(self, archive: Path) -> tuple[tuple[str, int], ...] | None:
+        """See :meth:`WheelDatabase.listing`."""
+        return self.wheels.listing(archive)
 
     def started(self, dist: Distribution) -> bool:
         """Whether this process started fetching the index wheel ``dist`` (see

@@ -38,7 +38,7 @@ from pyffin.records import record
 
 TYPE_CHECKING = False  # not typing: see pyffin.records
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
     from typing import Literal
 
@@ -101,19 +101,24 @@ def install_wheel(
 
 
 def prepare_wheel(archive: str | os.PathLike[str], scheme: Scheme, *, python: str,
-                  link_mode: LinkMode = "hardlink") -> PreparedWheel:
+                  link_mode: LinkMode = "hardlink",
+                  listing: Sequence[tuple[str, int]] | None = None) -> PreparedWheel:
     """Read the unzipped wheel ``archive`` and check everything about it that can be refused
     (its metadata, entry points, ``.data`` directories, scripts that would replace the
     environment's interpreter or activation scripts), writing nothing: a batch of wheels is
     prepared in full before the environment is touched, so a refused wheel leaves it as it
-    was. Raises :class:`InstallError` naming the distribution and the entry at fault."""
+    was. Raises :class:`InstallError` naming the distribution and the entry at fault.
+
+    ``listing`` is every file of an archive this process just unzipped, as the unzip wrote
+    them (``/``-separated paths and sizes): its files are then not listed again from the
+    archive's directories."""
     if link_mode not in LINK_MODES:
         raise InstallError(f"unknown link mode {link_mode!r} (expected one of "
                            f"{', '.join(LINK_MODES)})")
     install = None
     try:
         install = _Install(archive, scheme, python, link_mode)
-        install.check()
+        install.check(listing)
     except OSError as e:
         what = install.label if install is not None else os.fspath(archive)
         raise InstallError(f"cannot install {what}: {e}") from e
@@ -243,8 +248,9 @@ class _Install:
     def label(self) -> str:
         return f"{self.name} {self.version}"
 
-    def check(self) -> None:
-        """Everything that can be refused, checked before the first file is written."""
+    def check(self, listing: Sequence[tuple[str, int]] | None = None) -> None:
+        """Everything that can be refused, checked before the first file is written (with
+        the archive's ``listing``, when it was just unzipped: see :func:`prepare_wheel`)."""
         self.entry_points = self.read_entry_points()
         if self.entry_points and os.name == "nt":
             raise NotSupportedError(f"cannot install {self.label}: entry point launchers for "
@@ -253,7 +259,7 @@ class _Install:
                           for entry in self.entry_points]
         self.data_keys = self.read_data_keys(os.path.join(self.archive, self.data_name))
         self.check_reserved_scripts()
-        self.payload = self.read_payload()
+        self.payload = self.read_payload() if listing is None else self.listed_payload(listing)
 
     def read_payload(self) -> tuple[list[str], list[str]]:
         """The directories and files (``/``-separated, relative) of the archive's root
@@ -314,6 +320,24 @@ class _Install:
                 f"listed in its RECORD is missing ({self.archive})")
         dirs.sort()  # parents first
         return dirs, files
+
+    def listed_payload(self, listing: Sequence[tuple[str, int]]) -> tuple[list[str], list[str]]:
+        """:meth:`read_payload` of an archive this process has just unzipped, from what the
+        unzip wrote (no directory is listed: a large install's archives have a thousand,
+        and the unzip made none a file does not need). RECORD lists what the unzip checked
+        it wrote."""
+        skip = (self.dist_info, self.data_name)
+        dirs: set[str] = set()
+        files: list[str] = []
+        for path, _size in listing:
+            if path.partition("/")[0] in skip:
+                continue
+            files.append(path)
+            parent = path.rpartition("/")[0]
+            while parent and parent not in dirs:
+                dirs.add(parent)
+                parent = parent.rpartition("/")[0]
+        return sorted(dirs), files
 
     def check_reserved_scripts(self) -> None:
         """Refuse scripts that would replace the environment's interpreter (``bin/python``)
