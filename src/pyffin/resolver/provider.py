@@ -731,8 +731,7 @@ class Provider(BaseProvider[str, Version]):
             if (package, span) not in self._stated:
                 self._stated.add((package, span))
                 # The newest version's files speak for the run (as uv's hint does).
-                self._pending.append(
-                    Unavailable(package, span, "files", (lacking[-1], len(lacking))))
+                self._pending.append(Unavailable(package, span, "files", lacking[-1]))
         if not remainder.is_empty:
             self._pending.append(Unavailable(package, remainder, "no-versions"))
 

@@ -264,10 +264,12 @@ class _TreeBuilder:
 
     def _lacking_files(self, package: str, versions: VersionSet, detail: object) -> str:
         """uv's words for versions the target has no file for, and its hint."""
-        newest, count = cast("tuple[Dropped, int]", detail)
+        newest = cast("Dropped", detail)
         name = split_key(package)[0]
         subject = _compatible(package, versions)
-        has = "have" if count > 1 else "has"
+        # The verb agrees with the subject as written: the run may be narrower than the versions
+        # found lacking so far (how many were looked at depends on the prefetch's timing).
+        has = "has" if _pinned(versions) else "have"
         found = ", ".join(f"`{tag}`" for tag in newest.found)
         plural = "s" if len(newest.found) > 1 else ""
         at = f"`{name}` (v{newest.version})"
