@@ -66,7 +66,8 @@ import builtins, json, re, sys
 compiled, patterns = [], []
 real_compile = builtins.compile
 def counting_compile(*args, **kwargs):
-    compiled.append(repr(args[0])[:60])
+    if isinstance(args[0], str):  # not a module's source (bytes) compiled for want of a .pyc
+        compiled.append(repr(args[0])[:60])
     return real_compile(*args, **kwargs)
 builtins.compile = counting_compile
 compiler = re._compiler
