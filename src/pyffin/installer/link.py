@@ -816,9 +816,12 @@ def _names(directory: str) -> list[str]:
 def _find_dist_info(archive: str) -> str:
     with os.scandir(archive) as it:
         found = [e.name for e in it if e.name.endswith(".dist-info") and e.is_dir()]
+    if not found:  # an unzip checks for one: this one lost it (a clean racing an install)
+        raise DamagedArchiveError(f"{archive} is not an unzipped wheel: expected one "
+                                  ".dist-info directory, found none")
     if len(found) != 1:
         raise InstallError(f"{archive} is not an unzipped wheel: expected one .dist-info "
-                           f"directory, found {', '.join(sorted(found)) or 'none'}")
+                           f"directory, found {', '.join(sorted(found))}")
     return found[0]
 
 
