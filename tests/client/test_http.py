@@ -7,6 +7,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -765,3 +766,40 @@ def test_a_certificate_that_does_not_verify_is_not_retried() -> None:
     assert isinstance(_classify(bad_cert, "https://x/"), TlsError)
     cut = urllib3.exceptions.SSLError(ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))
     assert isinstance(_classify(cut, "https://x/"), _Retry)
+
+
+#: In a fresh interpreter, notes whether importlib.resources is imported when importlib.abc
+#: (which imports its submodule importlib.resources.abc) starts importing, then imports
+#: urllib3 the way the client does.
+_LOCK_ORDER_PROBE = """
+import json, sys
+seen = []
+class Probe:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "importlib.abc":
+            seen.append("importlib.resources" in sys.modules)
+        return None
+before = "importlib.abc" in sys.modules
+sys.meta_path.insert(0, Probe)
+from pyffin.client.http import _urllib3
+_urllib3()
+print(json.dumps([before, seen, "urllib3" in sys.modules]))
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11),
+                    reason="importlib.resources is a package since 3.11")
+def test_urllib3_is_imported_after_importlib_resources_so_no_thread_takes_their_locks_in_reverse(
+        ) -> None:
+    # A thread importing importlib.resources.abc before its package holds the submodule's
+    # lock while it imports the package; a build thread importing the package meanwhile
+    # wants the submodule's: Python then raises _DeadlockError in one of them.
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", _LOCK_ORDER_PROBE], capture_output=True,
+                          text=True, check=True)
+    before, seen, imported = json.loads(proc.stdout)
+    assert before is False  # else the probe proves nothing
+    assert imported is True
+    assert seen == [True]

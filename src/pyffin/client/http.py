@@ -315,8 +315,7 @@ class HttpClient:
     def _attempt(self, url: str, shown: str, headers: dict[str, str],
                  sink: Callable[[bytes], None],
                  on_status: Callable[[int], None] | None = None) -> Response:
-        import urllib3
-
+        urllib3 = _urllib3()
         proxy, manager = self._pool_for(url)
         timeout = self._timeout
         if timeout is None:
@@ -544,6 +543,24 @@ class HttpClient:
 
 #: Where a Linux or BSD system keeps its CA bundle, for a Python whose OpenSSL looks elsewhere
 #: (a relocatable build such as python-build-standalone): the files truststore tries.
+def _urllib3() -> Any:
+    """urllib3, imported the first time with :mod:`importlib.resources` imported before it.
+
+    urllib3 imports ``importlib.metadata``, whose ``importlib.abc`` imports the submodule
+    ``importlib.resources.abc``: the importing thread takes the submodule's import lock, then
+    imports the package under it. A build thread importing the package at the same time
+    (``pyproject_hooks`` does) holds the package's lock and wants the submodule's: each waits
+    for the other, and Python raises ``_DeadlockError`` in one of them (seen once, an sdist
+    install crashed). With the package imported first, every thread takes the two locks in
+    the same order. (urllib3's imports import the package anyway: this costs nothing.)"""
+    urllib3 = sys.modules.get("urllib3")
+    if urllib3 is None:
+        if sys.version_info >= (3, 11):  # a package since 3.11
+            import importlib.resources  # noqa: F401
+        import urllib3
+    return urllib3
+
+
 _CA_FILES = (
     "/etc/ssl/cert.pem",  # Alpine, Arch, Fedora 34-43, OpenWRT, RHEL 9-10, BSD
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # Fedora 44+, RHEL 11+
