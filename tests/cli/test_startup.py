@@ -154,10 +154,14 @@ print(json.dumps([code, compiled]), file=sys.stderr)
 """
 
 
-def test_a_warm_compile_compiles_no_source(index: IndexServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("requirement", ["app", "app>=1.0"])
+def test_a_warm_compile_compiles_no_source(index: IndexServer, tmp_path: Path,
+                                           requirement: str) -> None:
     import shutil
 
-    (tmp_path / "r.in").write_text("app\n")
+    # A version clause is checked as the file is read: packaging.version must still come
+    # through pyffin.models.versions, which imports it without compiling its annotations.
+    (tmp_path / "r.in").write_text(f"{requirement}\n")
     # --no-config: no pyproject.toml of the working directory read (tomllib would compile
     # its own NamedTuple's annotations).
     args = ["pip", "compile", str(tmp_path / "r.in"), "-q", "--index-url", index.index_url,

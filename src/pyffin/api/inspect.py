@@ -117,8 +117,7 @@ class Problem:
 def check(env: Interpreter) -> tuple[int, list[Problem]]:
     """Check every installed distribution's dependencies; return how many were checked and
     the problems found."""
-    from packaging.version import InvalidVersion, Version
-
+    from pyffin.models.versions import InvalidVersion, Version
     from pyffin.resolver.dependencies import DependencyError, DependencyParser, MarkerEvaluator
 
     dists = installed(env)

@@ -26,8 +26,6 @@ from pyffin.models.names import checked_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.resolution_cache import ResolutionCache
@@ -41,6 +39,7 @@ if TYPE_CHECKING:
     from pyffin.interpreter import InstallDirectory, Interpreter
     from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.models.versions import Version
     from pyffin.reporting import Reporter
     from pyffin.requirements import GroupSelection, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
@@ -702,7 +701,7 @@ class _Operation:
                 assert dist.direct is not None
                 builds = self.lazy_sources(env).get()
                 assert builds is not None
-                from packaging.version import Version
+                from pyffin.models.versions import Version
 
                 return Version(builds.direct_metadata(dist.direct).version)
 
@@ -917,8 +916,7 @@ def _remove_if_unused(made: list[Path]) -> None:
 
 
 def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:
-    from packaging.version import Version
-
     from pyffin.models.names import normalize_name
+    from pyffin.models.versions import Version
 
     return source.metadata(normalize_name(wanted.name), Version(wanted.version))

@@ -23,11 +23,10 @@ from pyffin.models.pylock import PylockError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.models.dist import Distribution
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.pylock import LockedFile, LockedPackage, PylockFile
+    from pyffin.models.versions import Version
     from pyffin.resolver import Resolution
 
 
@@ -56,9 +55,9 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
     wheels or sources of some packages, as for a resolution. Raises
     :class:`~pyffin.models.pylock.PylockError` naming the file."""
     from packaging.specifiers import SpecifierSet
-    from packaging.version import Version
 
     from pyffin.models.markers import Marker
+    from pyffin.models.versions import Version
     from pyffin.resolver import Resolution, ResolvedPackage
 
     shown = os.fspath(path)

@@ -24,8 +24,6 @@ from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.api.target import Target
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
     from pyffin.installer.plan import InstallPlan, Wanted
     from pyffin.interpreter.scheme import Scheme
     from pyffin.models.dist import Distribution
+    from pyffin.models.versions import Version
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
@@ -233,7 +232,7 @@ def prerelease_mode(prerelease: PrereleaseMode | None, *, pre: bool = False) -> 
 def installed_preferences(installed: Iterable[InstalledDistribution]) -> dict[str, Version]:
     """What is installed, as preferences: an install keeps those versions unless something
     requires others (distributions whose version does not parse are left to the resolver)."""
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     preferences: dict[str, Version] = {}
     for dist in installed:
@@ -378,10 +377,9 @@ def early_fetch(session: Session, spec: RequirementsSpec, installed: Mapping[str
     ``installed`` (what the install keeps: pass nothing to reinstall); pass it to
     :func:`resolve` and its :attr:`~EarlyFetch.wheels` to :func:`prepare_and_install`. Not
     in hash-checking mode, where every download is checked against the required hashes."""
-    from packaging.version import InvalidVersion, Version
-
     from pyffin.distribution.database import EarlyFetch, WheelDatabase
     from pyffin.installer.satisfies import exact_pin
+    from pyffin.models.versions import InvalidVersion, Version
 
     overridden = {entry.name for entry in spec.overrides}
     entries = [entry for entry in (*spec.requirements, *spec.constraints)

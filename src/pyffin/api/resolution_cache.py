@@ -39,13 +39,12 @@ from pyffin import log
 from pyffin.cache import CacheBucket, codec
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.api.target import Target
     from pyffin.cache import CacheEntry
     from pyffin.client.cached import Dependency
+    from pyffin.models.versions import Version
     from pyffin.requirements import RequirementsSpec
     from pyffin.resolver import Resolution
     from pyffin.resolver.universal import UniversalResolution

@@ -12,8 +12,6 @@ from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.operations import ResolveOptions
@@ -23,6 +21,7 @@ if TYPE_CHECKING:
     from pyffin.interpreter import Interpreter
     from pyffin.models.dist import Distribution
     from pyffin.models.pylock import LockedFile, LockedPackage, PylockFile
+    from pyffin.models.versions import Version
     from pyffin.requirements import RequirementEntry, RequirementsSpec
     from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
@@ -486,8 +485,7 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
     from pyffin.models.files import is_pylock_filename
 
     if is_pylock_filename(Path(path).name):
-        from packaging.version import Version
-
+        from pyffin.models.versions import Version
         from pyffin.requirements.pylock import read_pylock
 
         return {p.name: Version(p.version) for p in read_pylock(path).packages
@@ -500,7 +498,7 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
             continue
         specifiers = list(entry.requirement.specifier)
         if len(specifiers) == 1 and specifiers[0].operator in ("==", "==="):
-            from packaging.version import InvalidVersion, Version
+            from pyffin.models.versions import InvalidVersion, Version
 
             try:
                 preferences[entry.name] = Version(specifiers[0].version)

@@ -12,9 +12,8 @@ from pyffin.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from packaging.version import Version
-
     from pyffin.interpreter import Interpreter
+    from pyffin.models.versions import Version
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.universal import UniversalResolution
 
@@ -40,10 +39,9 @@ def pinned_preferences(path: str | Path | None) -> list[tuple[str, str | None, V
     resolution prefers each where its marker holds, as uv does."""
     if path is None or str(path) == "-" or not Path(path).is_file():
         return []
-    from packaging.version import InvalidVersion
-    from packaging.version import Version as ParsedVersion
-
     from pyffin.models.files import is_pylock_filename
+    from pyffin.models.versions import InvalidVersion
+    from pyffin.models.versions import Version as ParsedVersion
 
     if is_pylock_filename(Path(path).name):  # a lock: its packages, each with its marker
         from pyffin.requirements.pylock import read_pylock

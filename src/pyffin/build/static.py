@@ -133,7 +133,7 @@ def _with_extra_marker(requirement: Requirement, extra: str) -> str:
 
 def _normalized_version(path: Path, version: str) -> str:
     # A backend writes the normalized form into METADATA; match what a build would give.
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         return str(Version(version))

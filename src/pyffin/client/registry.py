@@ -974,7 +974,8 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
                       ) -> CoreMetadata:
     """Parse metadata, verify its hash, and check that it describes the wheel it came with."""
     from packaging.utils import parse_wheel_filename
-    from packaging.version import InvalidVersion, Version
+
+    from pyffin.models.versions import InvalidVersion, Version
 
     _verify_hashes(data, hashes, url)
     wheel = filename or (file.filename if file else url)

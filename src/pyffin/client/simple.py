@@ -32,7 +32,7 @@ from pyffin.models.names import normalize_name
 from pyffin.models.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
-    from packaging.version import Version
+    from pyffin.models.versions import Version
 
 #: The ``Accept`` header of simple-API requests: JSON preferred, HTML as a fallback.
 ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -90,7 +90,7 @@ class FilenameParts:
         """The normalized version string (a page's key) of ``part``."""
         found = self.versions.get(part, _UNSEEN)
         if found is _UNSEEN:
-            from packaging.version import InvalidVersion, Version
+            from pyffin.models.versions import InvalidVersion, Version
 
             try:
                 version = Version(part)
@@ -261,7 +261,7 @@ class PageBuilder:
         """The version of a legacy sdist name, read as uv reads it: the project's name, a
         dash, then a version that normalizes (``pybbox-0.0.5-alpha.zip`` is 0.0.5a0); ``None``
         when that does not hold."""
-        from packaging.version import InvalidVersion, Version
+        from pyffin.models.versions import InvalidVersion, Version
 
         stem = filename[:-len(".tar.gz")] if filename.endswith(".tar.gz") else filename[:-4]
         size = len(self.name)

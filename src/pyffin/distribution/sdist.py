@@ -641,7 +641,7 @@ def _release(name: str, filename: str) -> str:
     """``name==version`` of an index's sdist (``{name}-{version}.tar.gz`` or ``.zip``, the
     version normalized), else its filename. (Not ``packaging.utils``, which imports
     ``packaging.tags``.)"""
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     stem = next((filename[:-len(suffix)] for suffix in (".tar.gz", ".zip")
                  if filename.endswith(suffix)), "")

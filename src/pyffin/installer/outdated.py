@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.client.registry import RegistryClient
     from pyffin.models.files import ProjectPage
+    from pyffin.models.versions import Version
 
 
 @record
@@ -37,10 +36,9 @@ def latest_versions(registry: RegistryClient, names: Iterable[str], *,
                     cutoff: Callable[[str], float | None] | None = None) -> dict[str, Latest]:
     """``name -> Latest`` for each of ``names`` (normalized) that an index or find-links
     location offers a usable file of. Pages are fetched side by side."""
-    from packaging.version import InvalidVersion, Version
-
     from pyffin.client.errors import OfflineError
     from pyffin.client.registry import PackageNotFoundError
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         python = Version(python_version)
@@ -63,7 +61,7 @@ def latest_versions(registry: RegistryClient, names: Iterable[str], *,
 
 def _newest(pages: Sequence[ProjectPage], tags: dict[str, int], python: Version,
             prereleases: bool, cutoff: float | None) -> Latest | None:
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     best: Latest | None = None
     for page in pages:
@@ -103,7 +101,8 @@ def admits_from_below(requires_python: str, python: Version) -> bool:
     ``RequiresPython::is_contained_by``: upper bounds and exclusions are not looked at, so
     ``<3.12`` admits 3.13). A specifier that does not parse admits nothing."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
+
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         specifiers = SpecifierSet(requires_python)

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.installer.installed import InstalledDistribution
+    from pyffin.models.versions import Version
     from pyffin.resolver.dependencies import Dependency
 
 
@@ -201,7 +200,7 @@ class _Tree:
 # ------------------------------------------------------------------------------ helpers
 def _version(text: str) -> tuple[Version, str]:
     """The installed version, and how uv shows it (normalized when it parses)."""
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         version = Version(text)
@@ -280,7 +279,7 @@ def simplify_specifiers(clauses: Sequence[tuple[str, str]]) -> str:
 
 def _clause(operator: str, text: str) -> tuple[str, Version, str]:
     """``(sort operator, version, shown text)`` of one clause."""
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     star = text.endswith(".*")
     base = text[:-2] if star else text

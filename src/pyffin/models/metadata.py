@@ -208,7 +208,7 @@ def field_value(metadata: CoreMetadata, field: str) -> str:
 
 
 def _same_version(a: str, b: str) -> bool:
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         return Version(a) == Version(b)

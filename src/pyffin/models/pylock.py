@@ -209,7 +209,7 @@ class _Reader:
             raise self.fail(f"{path}.name", f"invalid project name {name!r}")
         version = self.get(table, "version", path, str)
         if version is not None:
-            from packaging.version import InvalidVersion, Version
+            from pyffin.models.versions import InvalidVersion, Version
 
             try:
                 Version(version)
@@ -270,7 +270,7 @@ class _Reader:
 
 
 def _same_version(a: str, b: str) -> bool:
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         return Version(a) == Version(b)

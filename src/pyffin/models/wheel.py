@@ -63,7 +63,7 @@ def versions_equal(a: str, b: str) -> bool:
     """Whether two version strings are the same PEP 440 version (``1.0`` == ``1.0.0``)."""
     if a == b:
         return True
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     def parse(text: str) -> Version | None:
         # Filenames and directory names escape "-" as "_" (PEP 427).

@@ -24,7 +24,7 @@ from pyffin.models.requirement_text import split_unchecked as split_unchecked
 from pyffin.records import record
 
 if TYPE_CHECKING:
-    from packaging.version import Version
+    from pyffin.models.versions import Version
 
 
 class InvalidRequirement(ValueError):
@@ -163,7 +163,7 @@ def valid_clauses(specifiers: tuple[Specifier, ...]) -> bool:
     """Clauses whose versions parse (``packaging`` words the error for the others)."""
     if not specifiers:
         return True
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     for clause in specifiers:
         version = clause.version
@@ -466,9 +466,7 @@ def _may_be_version(text: str) -> bool:
 def _version_compare(left: str, op: str, right: str) -> bool | None:
     """PEP 440 comparison of ``left`` against the specifier ``op right`` (pre-releases
     allowed, as in markers); ``None`` when either side is not a version."""
-    from packaging.version import InvalidVersion, Version
-
-    from pyffin.models.versions import parse_version
+    from pyffin.models.versions import InvalidVersion, Version, parse_version
 
     if op == "===":
         return left.lower() == right.lower()
@@ -514,7 +512,7 @@ def _version_compare(left: str, op: str, right: str) -> bool | None:
 
 
 def _same_base(a: Version, b: Version) -> bool:
-    from packaging.version import Version as VersionType
+    from pyffin.models.versions import Version as VersionType
 
     return VersionType(a.base_version) == VersionType(b.base_version)
 
@@ -522,7 +520,7 @@ def _same_base(a: Version, b: Version) -> bool:
 def _public(version: Version) -> Version:
     if version.local is None:
         return version
-    from packaging.version import Version as VersionType
+    from pyffin.models.versions import Version as VersionType
 
     return VersionType(version.public)
 

@@ -27,8 +27,7 @@ from pyffin.resolver.ranges import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from packaging.version import Version
-
+    from pyffin.models.versions import Version
     from pyffin.requirements.pep508 import Marker, Requirement
 
 

@@ -26,10 +26,9 @@ from pyffin.models.files import (
 from pyffin.models.format_control import ALL, BinaryPolicy
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import ProjectPage
+    from pyffin.models.versions import Version
     from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import Dropped, SortedCandidates
 
@@ -298,7 +297,7 @@ class FileSelection:
         assert page is not None
         rows = page.page.rows(str(version))
         if rows is None:  # not the key the page grouped it under: look for it
-            from packaging.version import InvalidVersion, Version
+            from pyffin.models.versions import InvalidVersion, Version
 
             for key in page.page:
                 try:
@@ -324,7 +323,7 @@ class FileSelection:
         summary read of every version (yanked, Requires-Python, the best file) is known on
         return, as columns; a version's :class:`VersionFiles` is made when it is looked up
         (see :class:`PageVersions`)."""
-        from packaging.version import InvalidVersion, Version
+        from pyffin.models.versions import InvalidVersion, Version
 
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
@@ -436,8 +435,7 @@ class FileSelection:
                       sdist_rows: Sequence[Any], wheels_ok: bool, sdists_ok: bool) -> None:
         """Remember why no file of a version is usable, for explanations (files past
         ``--exclude-newer`` do not count: such a version is as good as absent, as in uv)."""
-        from packaging.version import InvalidVersion, Version
-
+        from pyffin.models.versions import InvalidVersion, Version
         from pyffin.resolver.source import Dropped
 
         cutoff = self.cutoff(name)

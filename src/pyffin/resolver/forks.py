@@ -52,9 +52,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from packaging.utils import NormalizedName
-    from packaging.version import Version
 
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.models.versions import Version
     from pyffin.resolver.dependencies import Dependency, DependencyParser, DirectRequirement
     from pyffin.resolver.provider import ProjectVersions, Unusable
     from pyffin.resolver.source import Candidate, PackageSource
@@ -174,8 +174,7 @@ class UniversalProvider(Provider):
                  pinned_preferences: Mapping[str, Sequence[tuple[Marker, Version]]] | None = None,
                  cache: ForkCache | None = None,
                  **kwargs: Any) -> None:
-        from packaging.version import Version
-
+        from pyffin.models.versions import Version
         from pyffin.resolver.dependencies import MarkerEvaluator
 
         lower = fork.python[0]

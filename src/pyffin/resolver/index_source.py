@@ -32,7 +32,6 @@ from pyffin.resolver.summaries import StaleSummary, Summaries
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
-    from packaging.version import Version
 
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from pyffin.models.files import ProjectPage
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.models.versions import Version
     from pyffin.reporting import Reporter
     from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import Dropped, Likely
@@ -136,10 +136,9 @@ class IndexSource:
     def pin_url(self, name: NormalizedName, url: str) -> None:
         """Make the distribution at ``url`` the only candidate of ``name``: its metadata is
         read (or built) now, to learn its version."""
-        from packaging.version import InvalidVersion, Version
-
         from pyffin.models.direct import parse_direct
         from pyffin.models.metadata import MetadataError
+        from pyffin.models.versions import InvalidVersion, Version
 
         direct = parse_direct(url, editable=url in self.editables)
         dist = direct_distribution(name, direct)

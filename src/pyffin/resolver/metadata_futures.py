@@ -22,12 +22,11 @@ from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.futures import Future
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.client.registry import RegistryClient
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.models.versions import Version
     from pyffin.resolver.file_selection import FileSelection, VersionFiles
 
 Key = tuple[str, "Version"]

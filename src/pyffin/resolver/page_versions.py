@@ -13,9 +13,8 @@ from pyffin.models.files import file_requires_python, file_yanked
 from pyffin.resolver.file_selection import VersionFiles
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.models.files import ProjectPage
+    from pyffin.models.versions import Version
 
 
 #: What :meth:`FileSelection.usable_versions` keeps of a usable version until its files are

@@ -24,13 +24,12 @@ from typing import TYPE_CHECKING, Literal, TypeAlias, cast
 from nab_resolver.ranges import NEGATIVE_INFINITY, Range
 from nab_resolver.resolver import BaseProvider
 from nab_resolver.types import Incompatibility, IncompatibilityCause, RangeProtocol, Term
-from packaging.version import InvalidVersion, Version
 
 from pyffin import log
 from pyffin.errors import NotSupportedError, PyffinError
 from pyffin.models.metadata import MetadataError, RequiresDist
 from pyffin.models.names import normalize_name
-from pyffin.models.versions import parse_version
+from pyffin.models.versions import InvalidVersion, Version, parse_version
 from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
 from pyffin.resolver.errors import PackageNotFoundError, TooManyBuildFailuresError

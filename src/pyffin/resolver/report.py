@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
 from nab_resolver.root import ROOT
 from nab_resolver.types import Incompatibility, IncompatibilityCause, Term
-from packaging.version import Version
 
+from pyffin.models.versions import Version
 from pyffin.records import record
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.provider import Unavailable, split_key

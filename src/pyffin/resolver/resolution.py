@@ -9,9 +9,8 @@ from pyffin.records import record
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from packaging.version import Version
-
     from pyffin.models.dist import Distribution
+    from pyffin.models.versions import Version
 
 
 @record

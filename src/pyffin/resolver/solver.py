@@ -54,8 +54,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from nab_resolver.resolver import ResolverProvider, Solution
-    from packaging.version import Version
 
+    from pyffin.models.versions import Version
     from pyffin.resolver.dependencies import DependencyParser, DirectRequirement
     from pyffin.resolver.source import PackageSource
 
@@ -210,7 +210,7 @@ def _collect_later() -> None:
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     text = markers.get("python_full_version", "")
     try:
@@ -298,7 +298,7 @@ def warn_unbounded(direct: Sequence[Dependency], options: ResolverOptions) -> No
 
 def exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Version]]:
     """The versions pinned with ``==``/``===`` (which may then be yanked ones)."""
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     pins: dict[str, set[Version]] = {}
     for dependency in dependencies:

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, overload
 
-from packaging.version import Version
-
-from pyffin.models.versions import parse_version
+from pyffin.models.versions import Version, parse_version
 from pyffin.records import record
 
 if TYPE_CHECKING:

@@ -24,11 +24,10 @@ from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
 from pyffin.resolver.source import SortedCandidates, VersionList
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from pyffin.cache import CacheEntry
     from pyffin.client.cached import Dependency
     from pyffin.client.registry import RegistryClient
+    from pyffin.models.versions import Version
     from pyffin.resolver.file_selection import FileSelection
 
 #: The usable-versions summary: ``(dependencies, pages, versions, columns, files, policies)``:

@@ -19,9 +19,8 @@ from pyffin.resolver.resolution import ResolvedPackage
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from packaging.version import Version
-
     from pyffin.models.markers import Marker
+    from pyffin.models.versions import Version
 
 
 @record

@@ -229,7 +229,7 @@ def _run_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def _shown_version(text: str) -> str:
     """A version as uv shows it: normalized when it parses (``1.0-1`` is ``1.0.post1``)."""
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         return str(Version(text))
@@ -238,7 +238,7 @@ def _shown_version(text: str) -> str:
 
 
 def _older(installed: str, latest: Latest) -> bool:
-    from packaging.version import InvalidVersion, Version
+    from pyffin.models.versions import InvalidVersion, Version
 
     try:
         return latest.version > Version(installed)

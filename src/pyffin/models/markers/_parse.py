@@ -284,7 +284,7 @@ def _specifier(operator: str, value: str, allow_wildcard: bool = True) -> _Spec 
         release = tuple(int(part) for part in text.split("."))
         local = False
     else:
-        from packaging.version import InvalidVersion, Version
+        from pyffin.models.versions import InvalidVersion, Version
 
         try:
             parsed = Version(text)
