@@ -483,14 +483,10 @@ class _Operation:
             for path in sources:
                 log.warn(f"Requirements file `{path}` does not contain any dependencies")
         if spec.requirements and not found:
-            # As compile: a cold run's first pages are fetched while the environment's
-            # interpreter is looked at (a subprocess, when the cache has not seen it), and
-            # the wheels of pinned requirements then start sooner.
-            from pyffin.api.operations import spec_index_settings
+            # As compile (the wheels of pinned requirements then start sooner too).
+            from pyffin.api.operations import prefetch_requirement_pages
 
-            self.session.configure(spec_index_settings(spec)).prefetch_if_cold(
-                [name for entry in spec.requirements if entry.url is None
-                 and (name := entry.name) is not None])
+            prefetch_requirement_pages(self.session, spec)
         env = environment()
         if spec.requires_python:
             from pyffin.api.operations import check_requires_python

@@ -266,6 +266,15 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        reporter=session.reporter if report else None, universal=universal)
 
 
+def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None:
+    """Start fetching the pages of ``spec``'s named requirements when the cache lacks them, so
+    a cold run's first pages arrive while the target interpreter is looked at (a subprocess,
+    when the cache has not seen it)."""
+    session.configure(spec_index_settings(spec)).prefetch_if_cold(
+        [name for entry in spec.requirements if entry.url is None
+         and (name := entry.name) is not None])
+
+
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:
     """The index options the requirements files gave (``-i``, ``--extra-index-url``,
     ``--find-links``, ``--no-index``, ``--trusted-host``)."""

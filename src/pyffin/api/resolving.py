@@ -331,11 +331,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
     if not universal:
-        # A cold run's first pages are fetched while the target interpreter is looked at
-        # (a subprocess, when the cache has not seen it).
-        session.configure(operations.spec_index_settings(spec)).prefetch_if_cold(
-            [name for entry in spec.requirements if entry.url is None
-             and (name := entry.name) is not None])
+        operations.prefetch_requirement_pages(session, spec)
     interpreter = target_interpreter()
     target = make_target(interpreter, python_version=python_version,
                          python_platform=python_platform)

@@ -17,11 +17,11 @@ from urllib.parse import unquote, urljoin
 from pyffin import log
 from pyffin.errors import PyffinError
 from pyffin.models.files import (
-    HASH_NAME_RE,
     Hashes,
     IndexFile,
     SimplePage,
     entry_row,
+    hash_name_pattern,
     join_url,
     listed_file,
     listed_files,
@@ -327,7 +327,7 @@ def _parse_hashes(value: str | None, *, fragment: bool = False) -> Hashes:
     for part in value.split("&") if fragment else (value,):
         algorithm, sep, digest = part.partition("=")
         algorithm, digest = algorithm.strip().lower(), digest.strip().lower()
-        if not sep or not digest or not HASH_NAME_RE.match(algorithm):
+        if not sep or not digest or not hash_name_pattern().match(algorithm):
             continue
         if fragment and (algorithm in _NOT_HASHES or not _HEX_RE.match(digest)):
             continue

@@ -247,25 +247,17 @@ def file_requires_python(item: Any) -> str | None:
     return item[3]  # type: ignore[no-any-return]
 
 
-#: A hash algorithm's name as a page may give it (``HASH_NAME_RE``: this, compiled when first
-#: asked for; a warm command parses no page).
+#: A hash algorithm's name as a page may give it (see :func:`hash_name_pattern`).
 _HASH_NAME = r"^[a-z][a-z0-9_-]{1,31}$"
-
-
 _hash_name: re.Pattern[str] | None = None
 
 
 def hash_name_pattern() -> re.Pattern[str]:
+    """:data:`_HASH_NAME`, compiled when first asked for (a warm command parses no page)."""
     global _hash_name
     if _hash_name is None:
         _hash_name = re.compile(_HASH_NAME)
     return _hash_name
-
-
-def __getattr__(name: str) -> Any:
-    if name == "HASH_NAME_RE":
-        return hash_name_pattern()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: A PEP 691 file entry's values as :func:`listed_file` keeps them, when it has them all.

@@ -107,12 +107,7 @@ def parse_version(text: str) -> Version:
     """``Version(text)``, the same object for the same text (while it is kept); raises
     :class:`packaging.version.InvalidVersion` as ``Version`` does (nothing is kept then)."""
     version = _parsed.get(text)
-    if version is None:
-        version = Version(text)
-        if len(_parsed) >= LIMIT:
-            _parsed.clear()
-        _parsed[text] = version
-    return version
+    return _keep(text, Version(text)) if version is None else version
 
 
 def version_of(text: str, epoch: int, release: tuple[int, ...], pre: tuple[str, int] | None,
@@ -122,10 +117,15 @@ def version_of(text: str, epoch: int, release: tuple[int, ...], pre: tuple[str, 
     compiles (bounds such as ``2.0.dev0`` are made so; ~5M instructions)."""
     version = _parsed.get(text)
     if version is None:
-        version = Version.from_parts(epoch=epoch, release=release, pre=pre, post=post, dev=dev)
-        if len(_parsed) >= LIMIT:
-            _parsed.clear()
-        _parsed[text] = version
+        version = _keep(text, Version.from_parts(epoch=epoch, release=release, pre=pre,
+                                                 post=post, dev=dev))
+    return version
+
+
+def _keep(text: str, version: Version) -> Version:
+    if len(_parsed) >= LIMIT:
+        _parsed.clear()
+    _parsed[text] = version
     return version
 
 
