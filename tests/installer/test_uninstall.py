@@ -69,6 +69,19 @@ def test_bytecode_of_other_modules_stays(env: Env, install: Install) -> None:
     assert str(cache / "mod.cpython-311.opt-1.pyc") in result.removed_files
 
 
+def test_a_packages_code_bundle_goes_with_it(env: Env, install: Install) -> None:
+    """pyffin's own code bundle (pyffin.cli.code_bundle) sits beside its ``__init__``'s
+    bytecode: uninstalling pyffin leaves no ``__pycache__`` behind."""
+    install(WheelSpec("a", "1.0", files={"a/__init__.py": ""}))
+    cache = env.site_packages / "a" / "__pycache__"
+    cache.mkdir()
+    (cache / "__init__.cpython-311.bundle-0123456789abcdef.pyc").write_bytes(b"")
+
+    uninstall(only(env, "a"), env.scheme)
+
+    assert not (env.site_packages / "a").exists()
+
+
 def write_dist_info(site: Path, name: str, record: str) -> InstalledDistribution:
     info = site / f"{name}-1.0.dist-info"
     info.mkdir()

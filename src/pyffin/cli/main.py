@@ -61,8 +61,10 @@ def _split_command(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(words), rest
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``pyffin`` command line with ``argv`` (default: ``sys.argv[1:]``)."""
+def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int:
+    """Run the ``pyffin`` command line with ``argv`` (default: ``sys.argv[1:]``);
+    ``code_bundle``: import the command's modules through :mod:`pyffin.cli.code_bundle`
+    (the process's entry point alone: it installs an import hook for the process's life)."""
     started_ns = time.time_ns()
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list == ["--version"]:
@@ -82,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
 
+    if code_bundle:
+        from pyffin.cli import code_bundle as bundle
+
+        bundle.activate(sys.modules["pyffin"].__file__ or "")
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     _import_pathlib()
@@ -112,7 +118,11 @@ def run() -> None:
     # with the default thresholds the cyclic collector walks all of them again and again
     # (about a fifth of a cold compile's CPU). Collections still happen, only far less often.
     gc.set_threshold(50_000, 20, 20)
-    exit_now(main())
+    code = main(code_bundle=True)
+    from pyffin.cli import code_bundle
+
+    code_bundle.save()
+    exit_now(code)
 
 
 def exit_now(code: int) -> None:

@@ -1,0 +1,445 @@
+"""The code bundle: the compiled code of the modules a command imports, read in one piece.
+
+A command that solves from a warm cache spends most of its time importing ~140 modules (its
+own, packaging's, the resolver's, the standard library's). Per module, the import system looks
+through ``sys.path`` entry by entry (a ``stat`` of each directory), then stats the source and
+opens, reads and closes its ``.pyc``: ~9% of such a run. The code bundle keeps the compiled
+code of every module pyffin's commands imported before in one file, next to pyffin's own
+bytecode (``pyffin/__pycache__/__init__.<tag>.bundle-<key>.pyc``, so uninstallers that remove
+a package's ``.pyc`` files remove it too). A command reads it once; a finder first in
+``sys.meta_path`` then answers for the modules it holds, with a regular
+:class:`~importlib.machinery.SourceFileLoader` whose ``get_code`` takes the code from it. The
+module is the one a normal import would give (same file, ``__file__``, ``__spec__``,
+``__path__``, loader): the bundle is only a faster way to the same bytecode.
+
+It answers only where a normal import would find the same file:
+
+* the file is keyed by the interpreter, ``sys.path`` after its first entry (the script's or
+  the working directory), the import hooks and the optimization level;
+* each module's source must have the size and modification time its code was compiled from
+  (what a ``.pyc`` records), else it is imported as usual;
+* every directory a module was looked up in, and every ``sys.path`` entry before it, must be
+  unchanged since; a directory that changed is listed, and a module that something in it could
+  now shadow (an entry with the module's name, other than its own file) is imported as usual;
+* a submodule only when its package's ``__path__`` is the one recorded.
+
+After the command, when it imported a module the bundle lacked or found one stale, the file is
+written again (atomically), with what was still valid and what was imported: never when Python
+writes no bytecode (``-B``, ``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing here
+ever fails a command: a bundle that cannot be read, or written, is no bundle.
+
+Only the ``pyffin`` command uses it (:func:`pyffin.cli.main.run`), not the Python API.
+"""
+
+from __future__ import annotations
+
+import _frozen_importlib as _bootstrap
+import _frozen_importlib_external as _bootstrap_external
+import marshal
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from importlib.machinery import ModuleSpec
+    from types import CodeType, ModuleType
+
+#: The file format: the first line of the file.
+FORMAT = b"pyffin code bundle 1\n"
+
+_ModuleSpec = _bootstrap.ModuleSpec
+_PACKAGE_INIT = os.sep + "__init__.py"
+
+#: What the first read takes: the header of a bundle of a few hundred modules.
+_FIRST_READ = 1 << 16
+
+#: Set while a command runs with a bundle (:func:`activate`); read by :func:`save`.
+_active: _Finder | None = None
+
+# A record of one module: (origin, lookup directory index, source mtime_ns, source size,
+# offset, length). Offsets count from the end of the header.
+_Entry = tuple[str, int, int, int, int, int]
+
+
+def bundle_path(anchor: str, key: str) -> str | None:
+    """Where the bundle of ``key`` lives: beside the bytecode of ``anchor`` (a package's
+    ``__init__.py``), as Python would place it (``sys.pycache_prefix``, ``-O``)."""
+    try:
+        pyc = _bootstrap_external.cache_from_source(anchor)
+    except (NotImplementedError, ValueError):  # no cache tag: this Python writes no bytecode
+        return None
+    return f"{pyc[:-4]}.bundle-{key}.pyc"
+
+
+def configuration_key() -> str:
+    """What decides which file a normal import finds, besides the files themselves: the
+    interpreter and its bytecode format, ``sys.path`` after its first entry, the import
+    hooks, the optimization level."""
+    from binascii import crc32
+
+    parts = [
+        sys.executable, sys.version, repr(_bootstrap_external.MAGIC_NUMBER),
+        str(sys.flags.optimize), "", *sys.path[1:], "",
+        *(_describe(hook) for hook in sys.meta_path), "",
+        *(_describe(hook) for hook in sys.path_hooks),
+    ]
+    data = "\0".join(parts).encode("utf-8", "surrogateescape")
+    return f"{crc32(data):08x}{crc32(data[::-1]):08x}"
+
+
+def _describe(hook: object) -> str:
+    kind = hook if isinstance(hook, type) else type(hook)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def activate(anchor: str) -> None:
+    """Read the bundle beside ``anchor`` (when there is one) and answer imports from it until
+    the process ends; :func:`save` writes it again when this run found it lacking."""
+    global _active
+    if (_active is not None or not anchor
+            or any(p and not os.path.isabs(p) for p in sys.path[1:])):
+        return
+    key = configuration_key()
+    path = bundle_path(anchor, key)
+    if path is None:
+        return
+    finder = _Finder(path, anchor)
+    finder.read()
+    sys.meta_path.insert(0, finder)
+    _active = finder
+
+
+def deactivate() -> None:
+    """Stop answering imports (tests; a process that goes on)."""
+    global _active
+    if _active is not None:
+        try:
+            sys.meta_path.remove(_active)
+        except ValueError:
+            pass
+        _active = None
+
+
+class BundledLoader(_bootstrap_external.SourceFileLoader):
+    """A source file's loader whose compiled code comes from the bundle when it holds it."""
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        finder = _active
+        code = finder.code(fullname, self.path) if finder is not None else None
+        if code is None:
+            return super().get_code(fullname)
+        return code
+
+
+class _Finder:
+    """The meta path finder of one bundle file."""
+
+    def __init__(self, path: str, anchor: str) -> None:
+        self.path = path
+        self.anchor = anchor
+        self.fd = -1  # the open bundle file, kept for the process's life
+        self.base = 0
+        self.dirs: list[tuple[str, int]] = []
+        self.path_count = 0
+        self.entries: dict[str, _Entry] = {}
+        # Whether the file should be written again: absent, damaged, stale or lacking.
+        self.dirty = True
+        # Modules a changed directory could shadow: imported as usual, and no reason to write
+        # the file again by themselves.
+        self.shadowed: set[str] = set()
+
+    # ------------------------------------------------------------------------- reading
+    def read(self) -> None:
+        """Read the header; each module's code is read when it is imported (the file holds
+        what every command imported, a command needs part of it)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            head = os.read(fd, _FIRST_READ)
+            if not head.startswith(FORMAT):
+                raise ValueError("not a code bundle")
+            start = len(FORMAT) + 4
+            size = int.from_bytes(head[len(FORMAT):start], "little")
+            if len(head) < start + size:
+                head += _pread(fd, start + size - len(head), len(head))
+            key, dirs, path_count, entries = marshal.loads(head[start:start + size])
+            if key != self.path or not isinstance(entries, dict):
+                raise ValueError("another bundle's header")
+        except (OSError, ValueError, EOFError, TypeError):
+            os.close(fd)
+            return
+        self.fd = fd
+        self.base = start + size
+        self.dirs = dirs
+        self.path_count = path_count
+        self.entries = entries
+        self.dirty = False
+        self._drop_shadowed()
+
+    def _drop_shadowed(self) -> None:
+        """Forget the modules that a directory changed since could now shadow. The first
+        ``sys.path`` entry (the script's directory, or the working directory for ``-m``)
+        changes all the time: it is listed when it differs, and never makes the bundle
+        written again, which would only record a state the next run does not see either."""
+        changed: dict[int, dict[str, str] | None] = {}
+        for index, (directory, mtime) in enumerate(self.dirs):
+            if index == 0 and self.path_count:
+                current = _absolute(sys.path[0]) if sys.path else ""
+                if current != directory or _mtime(current) != mtime:
+                    changed[0] = _stems(current)
+            elif index < self.path_count and (
+                    index >= len(sys.path) or _absolute(sys.path[index]) != directory):
+                changed[index] = None  # not the path the key said: nothing found there holds
+            elif _mtime(directory) != mtime:
+                changed[index] = _stems(directory)
+                self.dirty = True  # record its new state
+        if not changed:
+            return
+        for name, entry in list(self.entries.items()):
+            if _shadowed(name, entry, changed, self.path_count):
+                del self.entries[name]
+                self.shadowed.add(name)
+
+    # ------------------------------------------------------------------------- finding
+    def find_spec(self, name: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
+        entry = self.entries.get(name)
+        if entry is None:
+            return None
+        origin, where, mtime, size, _offset, _length = entry
+        if where >= self.path_count and (
+                path is None or len(path) != 1 or path[0] != self.dirs[where][0]):
+            return None
+        try:
+            st = os.stat(origin)
+        except OSError:
+            st = None
+        if st is None or st.st_mtime_ns != mtime or st.st_size != size:
+            del self.entries[name]
+            self.dirty = True
+            return None
+        # What spec_from_file_location gives for a source file, without its generality.
+        spec = _ModuleSpec(name, BundledLoader(name, origin), origin=origin)
+        spec.has_location = True
+        if origin.endswith(_PACKAGE_INIT):
+            spec.submodule_search_locations = [origin[:-len(_PACKAGE_INIT)]]
+        return spec
+
+    def code(self, name: str, origin: str) -> CodeType | None:
+        entry = self.entries.get(name)
+        if entry is None or entry[0] != origin:
+            return None
+        offset, length = self.base + entry[4], entry[5]
+        try:
+            code = marshal.loads(_pread(self.fd, length, offset))
+        except (OSError, ValueError, EOFError, TypeError):
+            del self.entries[name]
+            self.dirty = True
+            return None
+        return code  # type: ignore[no-any-return]
+
+    def invalidate_caches(self) -> None:
+        pass
+
+    # ------------------------------------------------------------------------- writing
+    def save(self) -> None:
+        """Write the bundle again when this run found it absent, stale or lacking a module
+        it imported."""
+        if not self.dirty and not _bundleable(
+                sys.modules.keys() - self.entries.keys() - self.shadowed):
+            return
+        modules = _bundleable(list(sys.modules))
+        # sys.path's entries by position (what _drop_shadowed compares), then the packages'.
+        dirs = [(directory, _mtime(directory)) for directory in map(_absolute, sys.path)]
+        path_count = len(dirs)
+        first: dict[str, int] = {}
+        for index, (directory, _mtime_ns) in enumerate(dirs):
+            first.setdefault(directory, index)
+        packages: dict[str, int] = {}
+
+        def directory_index(name: str, lookup: str) -> int:
+            if "." not in name:
+                return first[lookup]  # where a normal import finds it first
+            index = packages.get(lookup)
+            if index is None:
+                index = packages[lookup] = len(dirs)
+                dirs.append((lookup, _mtime(lookup)))
+            return index
+
+        wanted = dict(modules)
+        later = {directory for directory, _mtime_ns in dirs[1:]}
+        for name, kept in self.entries.items():  # what other commands imported, still valid
+            if name in wanted or kept[1] >= len(self.dirs):
+                continue
+            lookup = self.dirs[kept[1]][0]
+            if "." not in name and lookup not in later:
+                continue  # looked up where this run's sys.path does not look
+            wanted[name] = (kept[0], lookup)
+        blobs: list[bytes] = []
+        entries: dict[str, _Entry] = {}
+        offset = 0
+        for name, (origin, lookup) in sorted(wanted.items()):
+            blob = self._blob(name, origin)
+            if blob is None:
+                continue
+            code_bytes, mtime, size = blob
+            entries[name] = (origin, directory_index(name, lookup), mtime, size, offset,
+                             len(code_bytes))
+            blobs.append(code_bytes)
+            offset += len(code_bytes)
+        header = marshal.dumps((self.path, dirs, path_count, entries))
+        _write_atomically(self.path, [FORMAT, len(header).to_bytes(4, "little"), header,
+                                      *blobs])
+
+    def _blob(self, name: str, origin: str) -> tuple[bytes, int, int] | None:
+        try:
+            before = os.stat(origin)
+        except OSError:
+            return None
+        entry = self.entries.get(name)
+        if (entry is not None and entry[0] == origin and entry[2] == before.st_mtime_ns
+                and entry[3] == before.st_size):
+            try:
+                return _pread(self.fd, entry[5], self.base + entry[4]), entry[2], entry[3]
+            except (OSError, ValueError):
+                pass  # compiled again below
+        try:
+            code = _bootstrap_external.SourceFileLoader(name, origin).get_code(name)
+            after = os.stat(origin)
+        except (OSError, ImportError, SyntaxError, ValueError):
+            return None
+        if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
+            return None  # changed while read: next time
+        return marshal.dumps(code), before.st_mtime_ns, before.st_size
+
+
+def save() -> None:
+    """Write the active bundle again if this run found it lacking (see the module's text);
+    never raises."""
+    finder = _active
+    if finder is None or sys.dont_write_bytecode:
+        return
+    try:
+        finder.save()
+    except Exception:  # a bundle not written is only a slower next start
+        pass
+
+
+# ----------------------------------------------------------------------------- helpers
+def _bundleable(names: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Those of the imported modules ``names`` that a normal import found as source files
+    through ``sys.path`` after its first entry (which changes from run to run), or through
+    their package's single ``__path__``; each with its origin and the directory it was looked
+    up in."""
+    path_entries = {_absolute(entry) for entry in sys.path[1:]}
+    found: dict[str, tuple[str, str]] = {}
+    source_loaders = (_bootstrap_external.SourceFileLoader, BundledLoader)
+    for name in names:
+        module = sys.modules.get(name)
+        spec = getattr(module, "__spec__", None)
+        if spec is None or type(spec.loader) not in source_loaders or not spec.has_location:
+            continue
+        origin = spec.origin
+        if not isinstance(origin, str) or not origin.endswith(".py"):
+            continue
+        own = os.path.dirname(origin)
+        lookup = os.path.dirname(own) if spec.submodule_search_locations is not None else own
+        parent, dot, _leaf = name.rpartition(".")
+        if dot:
+            parent_path = getattr(sys.modules.get(parent), "__path__", None)
+            if parent_path is None or list(parent_path) != [lookup]:
+                continue
+        elif lookup not in path_entries:
+            continue
+        found[name] = (origin, lookup)
+    return found
+
+
+def _absolute(entry: str) -> str:
+    return os.path.abspath(entry) if entry else os.getcwd()
+
+
+def _mtime(directory: str) -> int:
+    try:
+        return os.stat(directory).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _own_entry(origin: str) -> str:
+    """The directory entry a module is found by: ``name.py``, or a package's directory."""
+    head, tail = os.path.split(origin)
+    return os.path.basename(head) if tail == "__init__.py" else tail
+
+
+def _stems(directory: str) -> dict[str, str] | None:
+    """The names a directory's entries could be imported as, each with its entry (``"\0"``
+    when several share a name, which then never equals a module's own entry); ``None`` when
+    it cannot be listed."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return None
+    suffixes = _importable_suffixes()
+    stems: dict[str, str] = {}
+    for entry in names:
+        stem, dot, rest = entry.partition(".")
+        if dot and "." + rest not in suffixes:
+            continue  # not importable: a data file, ``*.dist-info``, ``*.pth``
+        stems[stem] = entry if stem not in stems else "\0"
+    return stems
+
+
+def _importable_suffixes() -> frozenset[str]:
+    return frozenset((*_bootstrap_external.EXTENSION_SUFFIXES,
+                      *_bootstrap_external.SOURCE_SUFFIXES,
+                      *_bootstrap_external.BYTECODE_SUFFIXES))
+
+
+def _shadowed(name: str, entry: _Entry, changed: dict[int, dict[str, str] | None],
+              path_count: int) -> bool:
+    """Whether a changed directory could now give ``name`` another file (or lost its own): a
+    top-level module is looked up in each ``sys.path`` entry up to its own, a submodule in its
+    package's."""
+    origin, where = entry[0], entry[1]
+    leaf = name.rpartition(".")[2]
+    own = _own_entry(origin)
+    for index in range(where + 1) if where < path_count else (where,):
+        if index not in changed:
+            continue
+        stems = changed[index]
+        if stems is None:
+            return True
+        found = stems.get(leaf)
+        if found != own if index == where else found is not None:
+            return True
+    return False
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise ValueError("the code bundle is shorter than its header says")
+    return data
+
+
+def _write_atomically(path: str, parts: list[bytes]) -> None:
+    directory = os.path.dirname(path)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "wb") as file:
+            for part in parts:
+                file.write(part)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass

@@ -1,0 +1,259 @@
+"""The code bundle (pyffin.cli.code_bundle): imports answered from one file give the modules a
+normal import gives, and never a module a normal import would not find."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pyffin.cli import code_bundle
+
+# A process that imports ``demo`` (a package), ``demo.sub`` and ``solo`` (a module) with the
+# bundle anchored at ``demo/__init__.py``, prints what it got, then saves the bundle.
+DRIVER = """
+import json, sys
+sys.path[1:1] = [{early!r}, {lib!r}]
+from pyffin.cli import code_bundle
+code_bundle.activate({anchor!r})
+import demo.sub, solo
+try:
+    import here
+except ImportError:
+    here = None
+names = ("demo", "demo.sub", "solo")
+print(json.dumps({{
+    "loaders": [type(sys.modules[n].__loader__).__name__ for n in names],
+    "values": [demo.VALUE, demo.sub.VALUE, solo.VALUE],
+    "files": [sys.modules[n].__file__ for n in names],
+    "cached": [sys.modules[n].__cached__ for n in names],
+    "path": demo.__path__,
+    "origins": [sys.modules[n].__spec__.origin for n in names],
+    "here": here and [here.__file__, type(here.__loader__).__name__],
+}}))
+code_bundle.save()
+"""
+
+
+class Tree:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lib = root / "lib"
+        self.early = root / "early"
+        self.bin = root / "bin"
+        for directory in (self.lib / "demo", self.early, self.bin):
+            directory.mkdir(parents=True)
+        self.write("lib/demo/__init__.py", "VALUE = 'demo'\n")
+        self.write("lib/demo/sub.py", "VALUE = 'sub'\n")
+        self.write("lib/solo.py", "VALUE = 'solo'\n")
+        self.anchor = self.lib / "demo" / "__init__.py"
+        self.driver = self.bin / "driver.py"
+        self.driver.write_text(DRIVER.format(early=str(self.early), lib=str(self.lib),
+                                             anchor=str(self.anchor)))
+
+    def write(self, relative: str, text: str) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        path.write_text(text)
+        if existed:  # a later time than the bundle recorded, whatever the clock's grain
+            later = path.stat().st_mtime + 10
+            os.utime(path, (later, later))
+
+    def copy_driver(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        driver = directory / "driver.py"
+        driver.write_text(self.driver.read_text())
+        return driver
+
+    def run(self, *flags: str, env: dict[str, str] | None = None,
+            driver: Path | None = None) -> dict[str, list[str]]:
+        environ = {k: v for k, v in os.environ.items()
+                   if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+        environ.update(env or {})
+        done = subprocess.run([sys.executable, *flags, str(driver or self.driver)], env=environ,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        result: dict[str, list[str]] = json.loads(done.stdout)
+        return result
+
+    def bundles(self) -> list[Path]:
+        return sorted((self.lib / "demo" / "__pycache__").glob("__init__.*.bundle-*.pyc"))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Tree:
+    return Tree(tmp_path)
+
+
+NORMAL = ["SourceFileLoader"] * 3
+BUNDLED = ["BundledLoader"] * 3
+
+
+def test_a_second_run_imports_from_the_bundle_the_same_modules(tree: Tree) -> None:
+    first = tree.run()
+    assert first["loaders"] == NORMAL
+    assert len(tree.bundles()) == 1
+    written = tree.bundles()[0].stat().st_mtime_ns
+
+    second = tree.run()
+
+    assert second["loaders"] == BUNDLED
+    for field in ("values", "files", "cached", "path", "origins"):
+        assert second[field] == first[field], field
+    assert tree.bundles()[0].stat().st_mtime_ns == written  # nothing lacking: not rewritten
+
+
+def test_a_changed_source_is_imported_as_usual_then_bundled_again(tree: Tree) -> None:
+    tree.run()
+    tree.write("lib/solo.py", "VALUE = 'edited'\n")
+
+    changed = tree.run()
+    again = tree.run()
+
+    assert changed["values"][2] == again["values"][2] == "edited"
+    assert changed["loaders"] == ["BundledLoader", "BundledLoader", "SourceFileLoader"]
+    assert again["loaders"] == BUNDLED
+
+
+def test_a_module_put_earlier_on_the_path_shadows_the_bundled_one(tree: Tree) -> None:
+    tree.run()
+    tree.write("early/solo.py", "VALUE = 'early'\n")
+
+    shadowed = tree.run()
+
+    assert shadowed["values"][2] == "early"
+    assert shadowed["files"][2] == str(tree.early / "solo.py")
+    assert tree.run()["values"][2] == "early"
+
+
+def test_a_package_beside_a_bundled_module_takes_its_place(tree: Tree) -> None:
+    tree.run()
+    tree.write("lib/demo/sub/__init__.py", "VALUE = 'package'\n")
+
+    assert tree.run()["values"][1] == "package"
+
+
+def test_a_module_beside_the_script_is_never_served_to_another_script(tree: Tree) -> None:
+    """The first ``sys.path`` entry is the script's directory (or, for ``-m``, the working
+    directory): what was found there holds for no other."""
+    tree.write("bin/here.py", "VALUE = 'here'\n")
+    other = tree.copy_driver(tree.root / "elsewhere")
+
+    tree.run()
+    beside = tree.run()
+    away = tree.run(driver=other)
+
+    assert away["here"] is None
+    assert away["loaders"] == BUNDLED
+    assert beside["here"] == [str(tree.bin / "here.py"), "SourceFileLoader"]
+
+
+def test_a_changing_first_entry_neither_loses_nor_rewrites_the_bundle(tree: Tree) -> None:
+    tree.run()
+    written = tree.bundles()[0].stat().st_mtime_ns
+    for n in range(3):
+        tree.write(f"bin/output-{n}.txt", "what a command wrote in its working directory\n")
+        assert tree.run()["loaders"] == BUNDLED
+    assert tree.bundles()[0].stat().st_mtime_ns == written
+
+
+def test_an_unrelated_new_file_keeps_the_bundle(tree: Tree) -> None:
+    tree.run()
+    tree.write("early/notes.txt", "not a module\n")
+    tree.write("lib/other.py", "VALUE = 'other'\n")
+
+    assert tree.run()["loaders"] == BUNDLED
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"pyffin code bundle 1\n\xff\xff"])
+def test_a_damaged_bundle_is_no_bundle_and_is_written_again(tree: Tree, damage: bytes) -> None:
+    tree.run()
+    bundle = tree.bundles()[0]
+    bundle.write_bytes(damage if damage else bundle.read_bytes()[:100])
+
+    damaged = tree.run()
+
+    assert damaged["values"] == ["demo", "sub", "solo"]
+    assert damaged["loaders"] == NORMAL
+    assert tree.run()["loaders"] == BUNDLED
+
+
+def test_no_bundle_is_written_when_python_writes_no_bytecode(tree: Tree) -> None:
+    tree.run("-B")
+    assert tree.bundles() == []
+
+    tree.run()
+    assert tree.run("-B")["loaders"] == BUNDLED  # but one is read
+
+
+def test_an_unwritable_place_is_no_bundle_and_no_error(tree: Tree) -> None:
+    blocked = tree.root / "blocked"
+    blocked.write_text("a file where the bytecode directories would go\n")
+
+    result = tree.run(env={"PYTHONPYCACHEPREFIX": str(blocked)})
+
+    assert result["values"] == ["demo", "sub", "solo"]
+    assert tree.run(env={"PYTHONPYCACHEPREFIX": str(blocked)})["loaders"] == NORMAL
+
+
+def test_the_bundle_follows_the_bytecode_prefix(tree: Tree) -> None:
+    prefix = tree.root / "prefix"
+
+    tree.run(env={"PYTHONPYCACHEPREFIX": str(prefix)})
+
+    assert tree.bundles() == []
+    assert len(list(prefix.rglob("__init__.*.bundle-*.pyc"))) == 1
+    assert tree.run(env={"PYTHONPYCACHEPREFIX": str(prefix)})["loaders"] == BUNDLED
+
+
+def test_the_bundle_is_named_for_uninstallers_to_remove_it() -> None:
+    """pip removes the ``*.pyc`` files in a package it removes, pyffin the
+    ``<module>.<tag>[.opt-N].pyc`` of each module it removes: the bundle is both."""
+    path = code_bundle.bundle_path(os.path.join("x", "pkg", "__init__.py"), "0123abcd")
+
+    assert path is not None
+    directory, name = os.path.split(path)
+    assert os.path.basename(directory) == "__pycache__"
+    module, _, rest = name.partition(".")
+    assert module == "__init__" and name.endswith(".pyc") and rest.count(".") == 2
+
+
+def test_the_pyffin_command_imports_its_modules_from_the_bundle(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pyc")
+    command = [sys.executable, "-v", "-m", "pyffin", "cache", "dir", "--cache-dir",
+               str(tmp_path / "cache")]
+
+    def loaded_normally() -> list[str]:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == str(tmp_path / "cache")
+        return [line for line in done.stderr.splitlines()
+                if line.startswith("# code object from") and "pyffin" in line]
+
+    first = loaded_normally()
+    second = loaded_normally()
+
+    assert any("cli/commands" in line for line in first)
+    assert not any("cli/commands" in line for line in second)
+    assert len(list((tmp_path / "pyc").rglob("__init__.*.bundle-*.pyc"))) == 1
+
+
+def test_bundled_code_runs_like_the_source(tree: Tree) -> None:
+    tree.write("lib/demo/sub.py", textwrap.dedent("""\
+        import dataclasses
+        @dataclasses.dataclass
+        class Point:
+            x: int
+        VALUE = repr(Point(3)) + __name__
+    """))
+    first = tree.run()
+    second = tree.run()
+
+    assert second["loaders"] == BUNDLED
+    assert second["values"][1] == first["values"][1] == "Point(x=3)demo.sub"
