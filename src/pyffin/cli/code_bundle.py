@@ -198,8 +198,12 @@ class _Finder:
                 self.dirty = True  # record its new state
         if not changed:
             return
+        path_count, first = self.path_count, min(changed)
         for name, entry in list(self.entries.items()):
-            if _shadowed(name, entry, changed, self.path_count):
+            where = entry[1]
+            if where < first if where < path_count else where not in changed:
+                continue  # looked up in no directory that changed
+            if _shadowed(name, entry, changed, path_count):
                 del self.entries[name]
                 self.shadowed.add(name)
 
@@ -404,9 +408,8 @@ def _shadowed(name: str, entry: _Entry, changed: dict[int, dict[str, str] | None
     """Whether a changed directory could now give ``name`` another file (or lost its own): a
     top-level module is looked up in each ``sys.path`` entry up to its own, a submodule in its
     package's."""
-    origin, where = entry[0], entry[1]
+    where = entry[1]
     leaf = name.rpartition(".")[2]
-    own = _own_entry(origin)
     for index in range(where + 1) if where < path_count else (where,):
         if index not in changed:
             continue
@@ -414,7 +417,7 @@ def _shadowed(name: str, entry: _Entry, changed: dict[int, dict[str, str] | None
         if stems is None:
             return True
         found = stems.get(leaf)
-        if found != own if index == where else found is not None:
+        if found != _own_entry(entry[0]) if index == where else found is not None:
             return True
     return False
 

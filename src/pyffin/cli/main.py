@@ -70,6 +70,10 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
     if args_list == ["--version"]:
         sys.stdout.write(VERSION + "\n")
         return 0
+    if code_bundle:
+        from pyffin.cli import code_bundle as bundle
+
+        bundle.activate(sys.modules["pyffin"].__file__ or "")
     words, rest = _split_command(args_list)
     if words in _REPLAYABLE:
         from pyffin.cli import noop
@@ -84,10 +88,6 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
         if code is not None:
             return code
 
-    if code_bundle:
-        from pyffin.cli import code_bundle as bundle
-
-        bundle.activate(sys.modules["pyffin"].__file__ or "")
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     _import_pathlib()
@@ -119,9 +119,9 @@ def run() -> None:
     # (about a fifth of a cold compile's CPU). Collections still happen, only far less often.
     gc.set_threshold(50_000, 20, 20)
     code = main(code_bundle=True)
-    from pyffin.cli import code_bundle
-
-    code_bundle.save()
+    bundle = sys.modules.get("pyffin.cli.code_bundle")
+    if bundle is not None:
+        bundle.save()
     exit_now(code)
 
 
