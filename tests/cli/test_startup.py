@@ -33,7 +33,7 @@ HEAVY = ("urllib3", "ssl", "truststore", "packaging.requirements", "packaging.ma
 PROBE = """
 import json, sys
 from pyffin.cli.main import main
-code = main(sys.argv[1:])
+code = main(sys.argv[1:], code_bundle=True)  # as the command runs it
 heavy = sorted(m for m in json.loads(sys.stdin.readline()) if m in sys.modules)
 print(json.dumps([code, heavy]), file=sys.stderr)
 """
@@ -44,11 +44,14 @@ print(json.dumps([code, heavy]), file=sys.stderr)
 CLI_TABLE = {"__future__", "pyffin", "pyffin._version", "pyffin.cli", "pyffin.cli.main",
              "pyffin.cli.registry", "pyffin.cli.help"}
 
+#: ...and what a command's start adds: the code bundle its modules are imported through.
+COMMAND_START = CLI_TABLE | {"pyffin.cli.code_bundle"}
+
 TABLE_PROBE = """
 import json, sys
 before = set(sys.modules)
 from pyffin.cli.main import main
-code = main(sys.argv[1:])
+code = main(sys.argv[1:], code_bundle=True)  # as the command runs it
 print(json.dumps([code, sorted(set(sys.modules) - before)]), file=sys.stderr)
 """
 
@@ -132,7 +135,7 @@ def compile(pattern, flags=0):
     return original(pattern, flags)
 compiler.compile = compile
 from pyffin.cli.main import main
-code = main(sys.argv[1:])
+code = main(sys.argv[1:], code_bundle=True)  # as the command runs it
 print(json.dumps([code, compiled]), file=sys.stderr)
 """
 
@@ -149,7 +152,7 @@ def compile(source, filename, *args, **kwargs):
     return original(source, filename, *args, **kwargs)
 builtins.compile = compile
 from pyffin.cli.main import main
-code = main(sys.argv[1:])
+code = main(sys.argv[1:], code_bundle=True)  # as the command runs it
 print(json.dumps([code, compiled]), file=sys.stderr)
 """
 
@@ -259,8 +262,8 @@ def test_a_repeated_noop_imports_only_the_command_table_and_its_record_reader(
     code, imported = json.loads(proc.stderr.strip().splitlines()[-1])
     assert code == 0
     pyffin_modules = {m for m in imported if m.startswith("pyffin")}
-    assert pyffin_modules <= CLI_TABLE | {"pyffin.cli.noop", "pyffin.cli.replay",
-                                          "pyffin.stamps"}, \
+    assert pyffin_modules <= COMMAND_START | {"pyffin.cli.noop", "pyffin.cli.replay",
+                                              "pyffin.stamps"}, \
         sorted(pyffin_modules)
     assert "argparse" not in imported and "typing" not in imported
 
@@ -331,7 +334,7 @@ def test_an_install_replayed_into_a_fresh_environment_imports_only_the_linker(
     assert code == 0
     assert list(env.glob("lib/python3.*/site-packages/lib-1.0.dist-info"))
     pyffin_modules = {m for m in imported if m.startswith("pyffin")}
-    assert pyffin_modules <= CLI_TABLE | {
+    assert pyffin_modules <= COMMAND_START | {
         "pyffin.cli.noop", "pyffin.cli.replay", "pyffin.stamps", "pyffin.cli.install_replay",
         "pyffin.errors", "pyffin.log", "pyffin.records", "pyffin._record_inits", "pyffin.models",
         "pyffin.models.names", "pyffin.models.wheel", "pyffin.installer",

@@ -70,11 +70,11 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
     if args_list == ["--version"]:
         sys.stdout.write(VERSION + "\n")
         return 0
-    if code_bundle:
+    words, rest = _split_command(args_list)
+    if code_bundle and words in registry.COMMANDS:  # not for help: the table alone answers
         from pyffin.cli import code_bundle as bundle
 
         bundle.activate(sys.modules["pyffin"].__file__ or "")
-    words, rest = _split_command(args_list)
     if words in _REPLAYABLE:
         from pyffin.cli import noop
 
