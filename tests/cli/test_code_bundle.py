@@ -257,3 +257,40 @@ def test_bundled_code_runs_like_the_source(tree: Tree) -> None:
 
     assert second["loaders"] == BUNDLED
     assert second["values"][1] == first["values"][1] == "Point(x=3)demo.sub"
+
+
+PATTERN_DRIVER = """
+import json, re, sys
+from pyffin.cli import code_bundle
+code_bundle.activate({anchor!r})
+parser = getattr(re, "_parser", None) or __import__("sre_parse")
+parsed = []
+original = parser.parse
+def parse(p, *args, **kwargs):
+    parsed.append(p)
+    return original(p, *args, **kwargs)
+parser.parse = parse
+pattern = re.compile(r"(?P<word>[a-z]+)-(\\d+)", re.IGNORECASE)
+found = pattern.match("Abc-12")
+print(json.dumps({{
+    "parsed": [p for p in parsed if "word" in p],
+    "groups": [found.group("word"), found.group(2)],
+    "groupindex": dict(pattern.groupindex),
+    "flags": pattern.flags,
+}}))
+code_bundle.save()
+"""
+
+
+def test_a_compiled_pattern_is_kept_and_gives_the_same_matches(tree: Tree) -> None:
+    driver = tree.bin / "patterns.py"
+    driver.write_text(PATTERN_DRIVER.format(anchor=str(tree.anchor)))
+
+    first = tree.run(driver=driver)
+    second = tree.run(driver=driver)
+
+    assert first["parsed"]  # compiled by re's parser...
+    assert second["parsed"] == []  # ...then kept
+    for field in ("groups", "groupindex", "flags"):
+        assert second[field] == first[field], field
+    assert second["groups"] == ["Abc", "12"] and second["groupindex"] == {"word": 1}
