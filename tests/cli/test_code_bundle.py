@@ -294,3 +294,19 @@ def test_a_compiled_pattern_is_kept_and_gives_the_same_matches(tree: Tree) -> No
     for field in ("groups", "groupindex", "flags"):
         assert second[field] == first[field], field
     assert second["groups"] == ["Abc", "12"] and second["groupindex"] == {"word": 1}
+
+
+def test_a_module_known_under_another_name_is_kept_under_its_own_only(tree: Tree) -> None:
+    tree.write("lib/solo.py",
+               "import sys\nVALUE = 'solo'\nsys.modules['alias'] = sys.modules[__name__]\n")
+    driver = tree.bin / "aliasing.py"
+    driver.write_text(DRIVER.format(early=str(tree.early), lib=str(tree.lib),
+                                    anchor=str(tree.anchor)).replace(
+        "import demo.sub, solo", "import demo.sub, solo\ndel sys.modules['alias']\n"
+        "try:\n    import alias\nexcept ImportError:\n    pass\n"
+        "else:\n    raise SystemExit('alias found')"))
+
+    tree.run()  # solo, and its alias, in sys.modules when the bundle is written
+    result = tree.run(driver=driver)
+
+    assert result["loaders"] == BUNDLED

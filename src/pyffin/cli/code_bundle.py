@@ -455,7 +455,8 @@ def _bundleable(names: Iterable[str]) -> dict[str, tuple[str, str]]:
     for name in names:
         module = sys.modules.get(name)
         spec = getattr(module, "__spec__", None)
-        if spec is None or type(spec.loader) not in source_loaders or not spec.has_location:
+        if (spec is None or type(spec.loader) not in source_loaders or not spec.has_location
+                or spec.name != name):  # not an alias: what an import of the name finds
             continue
         origin = spec.origin
         if not isinstance(origin, str) or not origin.endswith(".py"):
