@@ -55,6 +55,9 @@ _PACKAGE_INIT = os.sep + "__init__.py"
 #: What the first read takes: the header of a bundle of a few hundred modules.
 _FIRST_READ = 1 << 16
 
+#: The module of ``re`` that compiles patterns (Python 3.11 on, 3.10).
+_PATTERN_COMPILERS = ("re._compiler", "sre_compile")
+
 #: At most this many compiled patterns are kept (a program may compile patterns it makes).
 _MAX_PATTERNS = 2000
 
@@ -112,8 +115,11 @@ def activate(anchor: str) -> None:
     finder.read()
     sys.meta_path.insert(0, finder)
     _active = finder
-    _keep_compiled_patterns(finder, writable=not sys.dont_write_bytecode and os.access(
-        os.path.dirname(path) if os.path.isdir(os.path.dirname(path)) else anchor, os.W_OK))
+    finder.record_patterns = not sys.dont_write_bytecode and os.access(
+        os.path.dirname(path) if os.path.isdir(os.path.dirname(path)) else anchor, os.W_OK)
+    compiler = sys.modules.get("re._compiler") or sys.modules.get("sre_compile")
+    if compiler is not None:  # else when it is imported (BundledLoader.exec_module)
+        _keep_compiled_patterns(finder, compiler)
 
 
 def deactivate() -> None:
@@ -129,6 +135,11 @@ def deactivate() -> None:
 
 class BundledLoader(_bootstrap_external.SourceFileLoader):
     """A source file's loader whose compiled code comes from the bundle when it holds it."""
+
+    def exec_module(self, module: ModuleType) -> None:
+        super().exec_module(module)
+        if module.__name__ in _PATTERN_COMPILERS and _active is not None:
+            _keep_compiled_patterns(_active, module)
 
     def get_code(self, fullname: str) -> CodeType | None:
         finder = _active
@@ -157,6 +168,7 @@ class _Finder:
         # Compiled patterns: where each kept one is, and those compiled by this run.
         self.patterns: dict[tuple[str | bytes, int], tuple[int, int]] = {}
         self.new_patterns: dict[tuple[str | bytes, int], bytes] = {}
+        self.record_patterns = False
 
     # ------------------------------------------------------------------------- reading
     def read(self) -> None:
@@ -377,7 +389,7 @@ def save() -> None:
 
 
 # --------------------------------------------------------------------- compiled patterns
-def _keep_compiled_patterns(finder: _Finder, *, writable: bool) -> None:
+def _keep_compiled_patterns(finder: _Finder, compiler: Any) -> None:
     """Answer :mod:`re`'s compilations of patterns from the bundle too.
 
     Compiling a regular expression runs ``re``'s parser and code generator, in Python: a
@@ -388,12 +400,11 @@ def _keep_compiled_patterns(finder: _Finder, *, writable: bool) -> None:
     hands them to it again. A pattern compiled here the first time is compiled by ``re`` as
     well and kept only when the two results are equal (``Pattern`` compares its code);
     ``_sre.compile`` checks the code it is given. Only where the bundle can be written, or
-    already keeps patterns; not for ``re.DEBUG``, which prints while compiling."""
-    if not writable and not finder.patterns:
+    already keeps patterns; not for ``re.DEBUG``, which prints while compiling. Hooked when
+    ``re``'s compiler module is imported (a command that uses no pattern imports no ``re``
+    for it)."""
+    if not finder.record_patterns and not finder.patterns:
         return
-    import re
-
-    compiler: Any = getattr(re, "_compiler", None) or getattr(re, "sre_compile", None)
     parser: Any = getattr(compiler, "_parser", None) or getattr(compiler, "sre_parse", None)
     sre: Any = getattr(compiler, "_sre", None)
     code_of: Any = getattr(compiler, "_code", None)
@@ -401,8 +412,8 @@ def _keep_compiled_patterns(finder: _Finder, *, writable: bool) -> None:
     if None in (compiler, parser, sre, code_of, original) or getattr(
             original, "__module__", None) == __name__:
         return
-    debug = re.DEBUG
-    state = {"recording": writable}
+    debug: int = getattr(compiler, "SRE_FLAG_DEBUG", 128)
+    state = {"recording": finder.record_patterns}
 
     def compile(p: Any, flags: int = 0) -> Any:
         if type(p) in (str, bytes) and not flags & debug:

@@ -71,11 +71,9 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
         sys.stdout.write(VERSION + "\n")
         return 0
     words, rest = _split_command(args_list)
-    if code_bundle and words in registry.COMMANDS:  # not for help: the table alone answers
-        from pyffin.cli import code_bundle as bundle
-
-        bundle.activate(sys.modules["pyffin"].__file__ or "")
     if words in _REPLAYABLE:
+        if code_bundle:  # an install replayed into a new environment imports the linker
+            _activate_code_bundle()
         from pyffin.cli import noop
 
         code = noop.replay(words, args_list, started_ns)
@@ -88,6 +86,8 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
         if code is not None:
             return code
 
+    if code_bundle and words in registry.COMMANDS:  # not for help: the table alone answers
+        _activate_code_bundle()
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     _import_pathlib()
@@ -123,6 +123,15 @@ def run() -> None:
     if bundle is not None:
         bundle.save()
     exit_now(code)
+
+
+def _activate_code_bundle() -> None:
+    """Import the command's modules through :mod:`pyffin.cli.code_bundle` from here on: after
+    a compile's replay, which imports a few modules, each fewer than the bundle costs to read
+    (~2M instructions), and before the other replays, which import more."""
+    from pyffin.cli import code_bundle
+
+    code_bundle.activate(sys.modules["pyffin"].__file__ or "")
 
 
 def exit_now(code: int) -> None:
