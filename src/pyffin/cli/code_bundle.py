@@ -122,6 +122,12 @@ def activate(anchor: str) -> None:
         _keep_compiled_patterns(finder, compiler)
 
 
+def activate_for_command() -> None:
+    """:func:`activate` with pyffin's own bundle (the ``pyffin`` command's)."""
+    pyffin = sys.modules.get("pyffin")
+    activate(getattr(pyffin, "__file__", None) or "")
+
+
 def deactivate() -> None:
     """Stop answering imports (tests; a process that goes on)."""
     global _active

@@ -72,11 +72,9 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
         return 0
     words, rest = _split_command(args_list)
     if words in _REPLAYABLE:
-        if code_bundle:  # an install replayed into a new environment imports the linker
-            _activate_code_bundle()
         from pyffin.cli import noop
 
-        code = noop.replay(words, args_list, started_ns)
+        code = noop.replay(words, args_list, started_ns, code_bundle=code_bundle)
         if code is not None:
             return code
     elif words == ("pip", "compile"):
@@ -87,7 +85,11 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
             return code
 
     if code_bundle and words in registry.COMMANDS:  # not for help: the table alone answers
-        _activate_code_bundle()
+        # After the replays: a replay imports a few modules, each fewer than the bundle costs
+        # to read (~3M instructions); an install replayed into a new environment reads it.
+        from pyffin.cli import code_bundle as bundle
+
+        bundle.activate_for_command()
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     _import_pathlib()
@@ -123,15 +125,6 @@ def run() -> None:
     if bundle is not None:
         bundle.save()
     exit_now(code)
-
-
-def _activate_code_bundle() -> None:
-    """Import the command's modules through :mod:`pyffin.cli.code_bundle` from here on: after
-    a compile's replay, which imports a few modules, each fewer than the bundle costs to read
-    (~2M instructions), and before the other replays, which import more."""
-    from pyffin.cli import code_bundle
-
-    code_bundle.activate(sys.modules["pyffin"].__file__ or "")
 
 
 def exit_now(code: int) -> None:

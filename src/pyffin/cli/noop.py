@@ -51,12 +51,19 @@ _KIND = "noop 1"
 _SIZE = 5
 
 
-def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
+def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int, *,
+           code_bundle: bool = False) -> int | None:
     """Answer ``pyffin pip install|sync ARGV`` from its record, or else do it again into a
     fresh environment from its record (:mod:`pyffin.cli.install_replay`): the exit status, or
-    ``None`` when there is no valid record (the caller runs the command)."""
+    ``None`` when there is no valid record (the caller runs the command). ``code_bundle``:
+    import what the latter needs through :mod:`pyffin.cli.code_bundle` (which costs more to
+    read than the former imports)."""
     record = records.find(_KIND, words, argv, _DIRECTORY, _MAGIC, _SIZE)
     if record is None or not _holds(record):
+        if code_bundle:
+            from pyffin.cli import code_bundle as bundle
+
+            bundle.activate_for_command()
         from pyffin.cli import install_replay
 
         return install_replay.replay(words, argv, started_ns)
