@@ -47,8 +47,8 @@ def replays(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     answers: list[int | None] = []
     real = noop.replay
 
-    def spy(*args: object) -> int | None:
-        answer = real(*args)  # type: ignore[arg-type]
+    def spy(*args: object, **kwargs: bool) -> int | None:
+        answer = real(*args, **kwargs)  # type: ignore[arg-type]
         answers.append(answer)
         return answer
 
