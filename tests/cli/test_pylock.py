@@ -675,7 +675,8 @@ def test_a_noop_sync_of_a_lock_is_replayed_until_the_lock_changes(
 
     answers: list[int | None] = []
     real = noop.replay
-    monkeypatch.setattr(noop, "replay", lambda *a, **k: answers.append(real(*a, **k)) or answers[-1])
+    monkeypatch.setattr(noop, "replay",
+                        lambda *a, **k: answers.append(real(*a, **k)) or answers[-1])
     python = new_venv(tmp_path / "venv", tmp_path / "cache")
 
     def sync() -> Result:
