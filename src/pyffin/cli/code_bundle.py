@@ -104,7 +104,7 @@ def activate(anchor: str) -> None:
     """Read the bundle beside ``anchor`` (when there is one) and answer imports from it until
     the process ends; :func:`save` writes it again when this run found it lacking."""
     global _active
-    if (_active is not None or not anchor
+    if (_active is not None or not anchor or not hasattr(os, "pread")  # (not on Windows)
             or any(p and not os.path.isabs(p) for p in sys.path[1:])):
         return
     key = configuration_key()
