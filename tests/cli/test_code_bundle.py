@@ -318,3 +318,11 @@ def test_a_module_known_under_another_name_is_kept_under_its_own_only(tree: Tree
     result = tree.run(driver=driver)
 
     assert result["loaders"] == BUNDLED
+
+
+def test_pyffin_no_code_bundle_turns_it_off(tree: Tree) -> None:
+    tree.run()
+
+    off = tree.run(env={"PYFFIN_NO_CODE_BUNDLE": "1"})
+
+    assert off["loaders"] == NORMAL

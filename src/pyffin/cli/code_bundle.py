@@ -28,7 +28,8 @@ written again (atomically), with what was still valid and what was imported: nev
 writes no bytecode (``-B``, ``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing here
 ever fails a command: a bundle that cannot be read, or written, is no bundle.
 
-Only the ``pyffin`` command uses it (:func:`pyffin.cli.main.run`), not the Python API.
+Only the ``pyffin`` command uses it (:func:`pyffin.cli.main.run`), not the Python API, and
+not when ``PYFFIN_NO_CODE_BUNDLE`` is set (to anything but the empty text).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def activate(anchor: str) -> None:
     the process ends; :func:`save` writes it again when this run found it lacking."""
     global _active
     if (_active is not None or not anchor or not hasattr(os, "pread")  # (not on Windows)
+            or os.environ.get("PYFFIN_NO_CODE_BUNDLE")
             or any(p and not os.path.isabs(p) for p in sys.path[1:])):
         return
     key = configuration_key()
