@@ -213,8 +213,9 @@ def test_the_bundle_follows_the_bytecode_prefix(tree: Tree) -> None:
 
 
 def test_the_bundle_is_named_for_uninstallers_to_remove_it() -> None:
-    """pip removes the ``*.pyc`` files in a package it removes, pyffin the
-    ``<module>.<tag>[.opt-N].pyc`` of each module it removes: the bundle is both."""
+    """pyffin removes the ``<module>.<tag>[.opt-N].pyc`` of each module it removes, and uv
+    the ``__pycache__`` of a package it removes: the bundle is such a file of ``__init__``
+    (pip removes what RECORD lists: see below)."""
     path = code_bundle.bundle_path(os.path.join("x", "pkg", "__init__.py"), "0123abcd")
 
     assert path is not None
@@ -326,3 +327,22 @@ def test_pyffin_no_code_bundle_turns_it_off(tree: Tree) -> None:
     off = tree.run(env={"PYFFIN_NO_CODE_BUNDLE": "1"})
 
     assert off["loaders"] == NORMAL
+
+
+def test_the_bundle_is_listed_in_the_packages_record(tree: Tree) -> None:
+    """So that pip, which removes what RECORD lists, removes it with the package."""
+    ours = tree.lib / "demo-1.0.dist-info" / "RECORD"
+    other = tree.lib / "other-1.0.dist-info" / "RECORD"
+    for record, listed in ((ours, "demo/__init__.py"), (other, "other/__init__.py")):
+        record.parent.mkdir()
+        record.write_text(f"{listed},sha256=AAAA,14\n{record.parent.name}/RECORD,,")
+    before = other.read_bytes()
+
+    tree.run()
+    tree.write("lib/solo.py", "VALUE = 'edited'\n")
+    tree.run()  # written again: listed once
+
+    bundle = tree.bundles()[0].relative_to(tree.lib).as_posix()
+    assert ours.read_text().splitlines() == [
+        "demo/__init__.py,sha256=AAAA,14", "demo-1.0.dist-info/RECORD,,", f"{bundle},,"]
+    assert other.read_bytes() == before

@@ -1,14 +1,15 @@
-"""The code bundle: the compiled code of the modules a command imports, read in one piece.
+"""The code bundle: the compiled code of the modules a command imports, kept in one file.
 
 A command that solves from a warm cache spends most of its time importing ~140 modules (its
 own, packaging's, the resolver's, the standard library's). Per module, the import system looks
 through ``sys.path`` entry by entry (a ``stat`` of each directory), then stats the source and
 opens, reads and closes its ``.pyc``: ~9% of such a run. The code bundle keeps the compiled
 code of every module pyffin's commands imported before in one file, next to pyffin's own
-bytecode (``pyffin/__pycache__/__init__.<tag>.bundle-<key>.pyc``, so uninstallers that remove
-a package's ``.pyc`` files remove it too). A command reads it once; a finder first in
-``sys.meta_path`` then answers for the modules it holds, with a regular
-:class:`~importlib.machinery.SourceFileLoader` whose ``get_code`` takes the code from it. The
+bytecode (``pyffin/__pycache__/__init__.<tag>.bundle-<key>.pyc``: pyffin and uv remove it
+with the package; for pip, which removes what the package's RECORD lists, a new bundle is
+listed there). A command reads its header once; a finder first in ``sys.meta_path`` then
+answers for the modules it holds, with a regular
+:class:`~importlib.machinery.SourceFileLoader` whose ``get_code`` reads the code from it. The
 module is the one a normal import would give (same file, ``__file__``, ``__spec__``,
 ``__path__``, loader): the bundle is only a faster way to the same bytecode.
 
@@ -21,12 +22,17 @@ It answers only where a normal import would find the same file:
 * every directory a module was looked up in, and every ``sys.path`` entry before it, must be
   unchanged since; a directory that changed is listed, and a module that something in it could
   now shadow (an entry with the module's name, other than its own file) is imported as usual;
-* a submodule only when its package's ``__path__`` is the one recorded.
+* a submodule only when its package's ``__path__`` is the one recorded;
+* a module only under its own name (not an alias another module put in ``sys.modules``), and
+  not one found in the first ``sys.path`` entry.
 
-After the command, when it imported a module the bundle lacked or found one stale, the file is
-written again (atomically), with what was still valid and what was imported: never when Python
-writes no bytecode (``-B``, ``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing here
-ever fails a command: a bundle that cannot be read, or written, is no bundle.
+The same file keeps compiled regular expressions (:func:`_keep_compiled_patterns`).
+
+After the command, when it imported a module (or compiled a pattern) the bundle lacked or found
+one stale, the file is written again (atomically), with what was still valid and what was
+imported and compiled: never when Python writes no bytecode (``-B``,
+``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing here ever fails a command: a bundle
+that cannot be read, or written, is no bundle.
 
 Only the ``pyffin`` command uses it (:func:`pyffin.cli.main.run`), not the Python API, and
 not when ``PYFFIN_NO_CODE_BUNDLE`` is set (to anything but the empty text).
@@ -359,8 +365,9 @@ class _Finder:
                 patterns[key] = (offset, len(recorded))
                 offset += len(recorded)
         header = marshal.dumps((self.path, dirs, path_count, entries, patterns))
-        _write_atomically(self.path, [FORMAT, len(header).to_bytes(4, "little"), header,
-                                      *blobs])
+        if _write_atomically(self.path, [FORMAT, len(header).to_bytes(4, "little"), header,
+                                         *blobs]) and self.fd < 0:
+            _list_in_record(self.path, self.anchor)  # a new file: uninstalled with the package
 
     def _blob(self, name: str, origin: str) -> tuple[bytes, int, int] | None:
         try:
@@ -560,12 +567,13 @@ def _pread(fd: int, length: int, offset: int) -> bytes:
     return data
 
 
-def _write_atomically(path: str, parts: list[bytes]) -> None:
+def _write_atomically(path: str, parts: list[bytes]) -> bool:
+    """Whether ``path`` now holds ``parts``."""
     directory = os.path.dirname(path)
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError:
-        return
+        return False
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         with open(temporary, "wb") as file:
@@ -577,3 +585,38 @@ def _write_atomically(path: str, parts: list[bytes]) -> None:
             os.unlink(temporary)
         except OSError:
             pass
+        return False
+    return True
+
+
+def _list_in_record(path: str, anchor: str) -> None:
+    """List the bundle in the RECORD of the installed package ``anchor`` belongs to (a path
+    with no hash, as for bytecode), so that an uninstaller that removes what RECORD lists
+    (pip) removes it too. Only for a package installed from a wheel into the directory the
+    bundle is under; RECORD is written again atomically, with the line added."""
+    package_dir = os.path.dirname(anchor)
+    site, package = os.path.split(package_dir)
+    line = os.path.relpath(path, site).replace(os.sep, "/")
+    if line.startswith("../"):
+        return  # elsewhere (sys.pycache_prefix)
+    try:
+        names = os.listdir(site)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(f"{package}-") and name.endswith(".dist-info")):
+            continue
+        record = os.path.join(site, name, "RECORD")
+        try:
+            with open(record, "rb") as file:
+                text = file.read()
+        except OSError:
+            continue
+        lines = text.splitlines()
+        if not any(entry.startswith(f"{package}/__init__.py,".encode()) for entry in lines):
+            continue  # another distribution's (or an editable one's, which lists no module)
+        if any(entry.startswith(f"{line},".encode()) for entry in lines):
+            return
+        ending = b"" if not text or text.endswith(b"\n") else b"\n"
+        _write_atomically(record, [text, ending, f"{line},,\n".encode()])
+        return
