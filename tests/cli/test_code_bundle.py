@@ -346,3 +346,17 @@ def test_the_bundle_is_listed_in_the_packages_record(tree: Tree) -> None:
     assert ours.read_text().splitlines() == [
         "demo/__init__.py,sha256=AAAA,14", "demo-1.0.dist-info/RECORD,,", f"{bundle},,"]
     assert other.read_bytes() == before
+
+
+def test_a_program_that_changes_sys_path_keeps_the_bundle_it_started_with(tree: Tree) -> None:
+    driver = tree.bin / "moving.py"
+    driver.write_text(DRIVER.format(early=str(tree.early), lib=str(tree.lib),
+                                    anchor=str(tree.anchor)).replace(
+        "code_bundle.save()", f"sys.path.insert(1, {str(tree.root / 'later')!r})\n"
+                              "code_bundle.save()"))
+
+    driver_run = tree.run(driver=driver)
+    again = tree.run(driver=driver)
+
+    assert driver_run["loaders"] == NORMAL
+    assert again["loaders"] == BUNDLED

@@ -183,6 +183,8 @@ class _Finder:
         self.patterns: dict[tuple[str | bytes, int], tuple[int, int]] = {}
         self.new_patterns: dict[tuple[str | bytes, int], bytes] = {}
         self.record_patterns = False
+        # sys.path as the key says it (a program may change it as it runs).
+        self.sys_path = list(sys.path)
 
     # ------------------------------------------------------------------------- reading
     def read(self) -> None:
@@ -310,11 +312,11 @@ class _Finder:
         """Write the bundle again when this run found it absent, stale or lacking a module
         it imported."""
         if not self.dirty and not self.new_patterns and not _bundleable(
-                sys.modules.keys() - self.entries.keys() - self.shadowed):
+                sys.modules.keys() - self.entries.keys() - self.shadowed, self.sys_path):
             return
-        modules = _bundleable(list(sys.modules))
+        modules = _bundleable(list(sys.modules), self.sys_path)
         # sys.path's entries by position (what _drop_shadowed compares), then the packages'.
-        dirs = [(directory, _mtime(directory)) for directory in map(_absolute, sys.path)]
+        dirs = [(directory, _mtime(directory)) for directory in map(_absolute, self.sys_path)]
         path_count = len(dirs)
         first: dict[str, int] = {}
         for index, (directory, _mtime_ns) in enumerate(dirs):
@@ -470,12 +472,12 @@ def _keep_compiled_patterns(finder: _Finder, compiler: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _bundleable(names: Iterable[str]) -> dict[str, tuple[str, str]]:
+def _bundleable(names: Iterable[str], sys_path: list[str]) -> dict[str, tuple[str, str]]:
     """Those of the imported modules ``names`` that a normal import found as source files
     through ``sys.path`` after its first entry (which changes from run to run), or through
     their package's single ``__path__``; each with its origin and the directory it was looked
     up in."""
-    path_entries = {_absolute(entry) for entry in sys.path[1:]}
+    path_entries = {_absolute(entry) for entry in sys_path[1:]}
     found: dict[str, tuple[str, str]] = {}
     source_loaders = (_bootstrap_external.SourceFileLoader, BundledLoader)
     for name in names:
