@@ -360,3 +360,33 @@ def test_a_program_that_changes_sys_path_keeps_the_bundle_it_started_with(tree: 
 
     assert driver_run["loaders"] == NORMAL
     assert again["loaders"] == BUNDLED
+
+
+@pytest.mark.parametrize("shape", ["entry", "blob", "header"])
+def test_a_bundle_of_another_shape_is_no_bundle(tree: Tree, shape: str) -> None:
+    """A file that reads but does not hold what this code writes (another version's, or
+    damaged in a way marshal still reads) imports as usual, and is written again."""
+    import marshal
+
+    tree.run()
+    bundle = tree.bundles()[0]
+    data = bundle.read_bytes()
+    start = len(code_bundle.FORMAT) + 4
+    size = int.from_bytes(data[len(code_bundle.FORMAT):start], "little")
+    path, dirs, path_count, entries, patterns = marshal.loads(data[start:start + size])
+    blobs = b""
+    if shape == "entry":
+        entries = {name: ("only",) for name in entries}
+    elif shape == "blob":
+        blobs = marshal.dumps(42)
+        entries = {name: (*entry[:4], 0, len(blobs)) for name, entry in entries.items()}
+    else:
+        dirs = 7
+    header = marshal.dumps((path, dirs, path_count, entries, patterns))
+    bundle.write_bytes(code_bundle.FORMAT + len(header).to_bytes(4, "little") + header + blobs)
+
+    damaged = tree.run()
+
+    assert damaged["values"] == ["demo", "sub", "solo"]
+    assert damaged["loaders"] == (BUNDLED if shape == "blob" else NORMAL)
+    assert tree.run()["loaders"] == BUNDLED

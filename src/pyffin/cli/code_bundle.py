@@ -120,7 +120,12 @@ def activate(anchor: str) -> None:
     if path is None:
         return
     finder = _Finder(path, anchor)
-    finder.read()
+    try:
+        finder.read()
+    except Exception:  # a header of another shape than this code writes: written again
+        if finder.fd >= 0:
+            os.close(finder.fd)
+        finder = _Finder(path, anchor)
     sys.meta_path.insert(0, finder)
     _active = finder
     finder.record_patterns = not sys.dont_write_bytecode and os.access(
@@ -252,16 +257,16 @@ class _Finder:
         entry = self.entries.get(name)
         if entry is None:
             return None
-        origin, where, mtime, size, _offset, _length = entry
-        if where >= self.path_count and (
-                path is None or len(path) != 1 or path[0] != self.dirs[where][0]):
-            return None
         try:
+            origin, where, mtime, size, _offset, _length = entry
+            if where >= self.path_count and (
+                    path is None or len(path) != 1 or path[0] != self.dirs[where][0]):
+                return None
             st = os.stat(origin)
-        except OSError:
+        except Exception:  # gone, or an entry of another shape: imported as usual
             st = None
         if st is None or st.st_mtime_ns != mtime or st.st_size != size:
-            del self.entries[name]
+            self.entries.pop(name, None)
             self.dirty = True
             return None
         # What spec_from_file_location gives for a source file, without its generality.
@@ -275,14 +280,15 @@ class _Finder:
         entry = self.entries.get(name)
         if entry is None or entry[0] != origin:
             return None
-        offset, length = self.base + entry[4], entry[5]
         try:
-            code = marshal.loads(_pread(self.fd, length, offset))
-        except (OSError, ValueError, EOFError, TypeError):
-            del self.entries[name]
+            code = marshal.loads(_pread(self.fd, entry[5], self.base + entry[4]))
+        except Exception:  # unreadable, or an entry of another shape
+            code = None
+        if type(code) is not type(_describe.__code__):
+            self.entries.pop(name, None)
             self.dirty = True
             return None
-        return code  # type: ignore[no-any-return]
+        return code
 
     def invalidate_caches(self) -> None:
         pass
