@@ -390,3 +390,22 @@ def test_a_bundle_of_another_shape_is_no_bundle(tree: Tree, shape: str) -> None:
     assert damaged["values"] == ["demo", "sub", "solo"]
     assert damaged["loaders"] == (BUNDLED if shape == "blob" else NORMAL)
     assert tree.run()["loaders"] == BUNDLED
+
+
+def test_a_bundle_that_cannot_be_written_costs_no_work(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only installation would otherwise read and marshal every module, run after
+    run, for a write that fails."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the bytecode directory would go\n")
+    finder = code_bundle._Finder(str(blocked / "__pycache__" / "__init__.x.bundle-0.pyc"),
+                                 str(tmp_path / "pkg" / "__init__.py"))
+    assert finder.dirty
+
+    def no_work(*args: object) -> None:
+        raise AssertionError("compiled a module for a bundle that cannot be written")
+
+    monkeypatch.setattr(code_bundle._Finder, "_blob", no_work)
+    finder.save()
+
+    assert not blocked.is_dir()

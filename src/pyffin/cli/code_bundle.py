@@ -128,8 +128,7 @@ def activate(anchor: str) -> None:
         finder = _Finder(path, anchor)
     sys.meta_path.insert(0, finder)
     _active = finder
-    finder.record_patterns = not sys.dont_write_bytecode and os.access(
-        os.path.dirname(path) if os.path.isdir(os.path.dirname(path)) else anchor, os.W_OK)
+    finder.record_patterns = not sys.dont_write_bytecode and finder.writable()
     compiler = sys.modules.get("re._compiler") or sys.modules.get("sre_compile")
     if compiler is not None:  # else when it is imported (BundledLoader.exec_module)
         _keep_compiled_patterns(finder, compiler)
@@ -320,6 +319,8 @@ class _Finder:
         if not self.dirty and not self.new_patterns and not _bundleable(
                 sys.modules.keys() - self.entries.keys() - self.shadowed, self.sys_path):
             return
+        if not self.writable():
+            return  # (a read-only installation: no work done for nothing, run after run)
         modules = _bundleable(list(sys.modules), self.sys_path)
         # sys.path's entries by position (what _drop_shadowed compares), then the packages'.
         dirs = [(directory, _mtime(directory)) for directory in map(_absolute, self.sys_path)]
@@ -376,6 +377,12 @@ class _Finder:
         if _write_atomically(self.path, [FORMAT, len(header).to_bytes(4, "little"), header,
                                          *blobs]) and self.fd < 0:
             _list_in_record(self.path, self.anchor)  # a new file: uninstalled with the package
+
+    def writable(self) -> bool:
+        """Whether the bundle's directory (or, before it exists, its parent) can be written."""
+        directory = os.path.dirname(self.path)
+        probe = directory if os.path.isdir(directory) else os.path.dirname(directory)
+        return os.path.isdir(probe) and os.access(probe, os.W_OK)
 
     def _blob(self, name: str, origin: str) -> tuple[bytes, int, int] | None:
         try:
