@@ -374,8 +374,16 @@ class _Finder:
                 patterns[key] = (offset, len(recorded))
                 offset += len(recorded)
         header = marshal.dumps((self.path, dirs, path_count, entries, patterns))
-        if _write_atomically(self.path, [FORMAT, len(header).to_bytes(4, "little"), header,
-                                         *blobs]) and self.fd < 0:
+        from pathlib import Path
+
+        from pyffin.cache.fs import write_atomic
+
+        try:  # the blobs as one part: writev takes a bounded number
+            write_atomic(Path(self.path), (FORMAT, len(header).to_bytes(4, "little"), header,
+                                           b"".join(blobs)))
+        except OSError:
+            return
+        if self.fd < 0:
             _list_in_record(self.path, self.anchor)  # a new file: uninstalled with the package
 
     def writable(self) -> bool:
@@ -443,7 +451,7 @@ def _keep_compiled_patterns(finder: _Finder, compiler: Any) -> None:
             original, "__module__", None) == __name__:
         return
     debug: int = getattr(compiler, "SRE_FLAG_DEBUG", 128)
-    state = {"recording": finder.record_patterns}
+    recording = finder.record_patterns
 
     def compile(p: Any, flags: int = 0) -> Any:
         if type(p) in (str, bytes) and not flags & debug:
@@ -454,13 +462,14 @@ def _keep_compiled_patterns(finder: _Finder, compiler: Any) -> None:
                     return sre.compile(p, *kept)
                 except Exception:  # not ours to judge: re compiles it below
                     pass
-            elif state["recording"]:
+            elif recording:
                 made = _compile_recorded(p, flags)
                 if made is not None:
                     return made
         return original(p, flags)
 
     def _compile_recorded(p: str | bytes, flags: int) -> Any:
+        nonlocal recording
         try:
             parsed = parser.parse(p, flags)
             groups = parsed.state.groupdict
@@ -475,7 +484,7 @@ def _keep_compiled_patterns(finder: _Finder, compiler: Any) -> None:
         except Exception:  # what re says of the pattern, it says itself (below)
             return None
         if made != original(p, flags):  # another re than the one this mirrors
-            state["recording"] = False
+            recording = False
             return None
         finder.keep_compiled((p, int(flags)), arguments)
         return made
@@ -580,28 +589,6 @@ def _pread(fd: int, length: int, offset: int) -> bytes:
     if len(data) != length:
         raise ValueError("the code bundle is shorter than its header says")
     return data
-
-
-def _write_atomically(path: str, parts: list[bytes]) -> bool:
-    """Whether ``path`` now holds ``parts``."""
-    directory = os.path.dirname(path)
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return False
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(temporary, "wb") as file:
-            for part in parts:
-                file.write(part)
-        os.replace(temporary, path)
-    except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        return False
-    return True
 
 
 def _list_in_record(path: str, anchor: str) -> None:
