@@ -13,6 +13,7 @@ from pyffin.cache.keys import (
     path_key,
     repository_key,
     source_parts,
+    tags_digest,
     url_key,
 )
 from pyffin.models.files import ProjectPage, SimplePage
@@ -24,6 +25,16 @@ def test_digest_is_stable_across_runs_and_platforms() -> None:
     # A changed digest would silently orphan every user's cache: pin it.
     assert digest("https://example.org/simple") == "ef2d4162b1cf5369"
     assert len(digest("")) == 16
+
+
+def test_a_targets_tags_are_one_digest_whatever_the_last_target_asked() -> None:
+    tags = ("cp311-cp311-manylinux_2_17_x86_64", "py3-none-any")
+    assert tags_digest(tags) == digest("cp311-cp311-manylinux_2_17_x86_64\npy3-none-any")
+    other = ("cp312-cp312-manylinux_2_17_x86_64", "py3-none-any")
+    assert tags_digest(other) != tags_digest(tags)
+    # An equal tuple (not the same object) after another target: the same digest.
+    assert tags_digest(tuple(list(tags))) == tags_digest(tags)
+    assert tags_digest(()) == digest("")
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin import log
-from pyffin.cache import CacheBucket, codec
+from pyffin.cache import CacheBucket, codec, tags_digest
 
 if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
@@ -111,7 +111,7 @@ class ResolutionCache:
         registry = session.registry
         parts = [
             __version__, packaging_version, repr(spec), repr(sorted(target.markers.items())),
-            repr(tuple(target.tags)), repr(cutoffs), repr(session.index_settings),
+            f"tags {tags_digest(tuple(target.tags))}", repr(cutoffs), repr(session.index_settings),
             repr(registry.locations), *(repr(value) for value in inputs),
         ]
         text = "\n".join(parts)

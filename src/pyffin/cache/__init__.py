@@ -15,7 +15,7 @@ from pyffin.cache import codec
 from pyffin.cache.buckets import CacheBucket
 from pyffin.cache.core import ARCHIVE_POINTER_SUFFIX, Cache, CacheEntry, CacheShard
 from pyffin.cache.fs import write_atomic
-from pyffin.cache.keys import digest, index_parts, path_key, url_key
+from pyffin.cache.keys import digest, index_parts, path_key, tags_digest, url_key
 from pyffin.cache.lock import FileLock
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "digest",
     "index_parts",
     "path_key",
+    "tags_digest",
     "url_key",
     "write_atomic",
 ]

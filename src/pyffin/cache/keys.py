@@ -25,6 +25,21 @@ def digest(text: str, size: int = 16) -> str:
     return hexdigest[:size]
 
 
+def tags_digest(tags: tuple[str, ...]) -> str:
+    """:func:`digest` of a target's wheel tags, one per line. A target has about a thousand
+    (tens of kilobytes): the resolution cache's key and the usable-versions summaries' both
+    need them, hashed once per process (the last target's is remembered)."""
+    for known, found in _last_tags:
+        if known is tags or known == tags:
+            return found
+    found = digest("\n".join(tags))
+    _last_tags[:] = [(tags, found)]
+    return found
+
+
+_last_tags: list[tuple[tuple[str, ...], str]] = []
+
+
 def sha256(data: bytes) -> Any:
     """SHA-256 from CPython's own module where there is one: :mod:`hashlib` loads OpenSSL,
     whose start-up costs a warm command about 2 ms, more than it ever hashes here (keys, and

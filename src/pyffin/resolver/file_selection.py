@@ -247,6 +247,8 @@ class FileSelection:
                  exclude_newer: float | None = None,
                  exclude_newer_packages: Mapping[str, float | None] | None = None,
                  first_match: bool = False, universal: tuple[int, ...] | None = None) -> None:
+        #: The target's tags, most preferred first.
+        self.tags = tuple(tags)
         #: Tag → priority (lower is preferred), in the target's order.
         self.tag_rank = {tag: i for i, tag in enumerate(tags)}
         #: ``--universal``: the lowest Python (``(3, 9)``) of requires-python. Every wheel a

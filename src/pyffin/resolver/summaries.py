@@ -19,7 +19,7 @@ from _thread import allocate_lock
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pyffin.cache import codec, digest
+from pyffin.cache import codec, digest, tags_digest
 from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
 from pyffin.resolver.source import SortedCandidates, VersionList
 
@@ -85,13 +85,13 @@ class Summaries:
             from packaging import __version__ as packaging_version
 
             locations = self.registry.locations
-            target = ([f"universal {selection.universal}"] if selection.universal
-                      else list(selection.tag_rank))
+            target = (f"universal {selection.universal}" if selection.universal
+                      else f"tags {tags_digest(selection.tags)}")
             # The format's version too: a later format never meets an earlier one's file.
             self._target_key = digest("\n".join([
                 f"v{SUMMARY_VERSION}", packaging_version, repr(locations.indexes()),
                 locations.strategy,
-                repr(locations.find_links), *target]))
+                repr(locations.find_links), target]))
         # Most projects share their binary policy and cutoff: one digest for each distinct one.
         policy = (selection.binary.wheels_allowed(name), selection.binary.sdists_allowed(name),
                   selection.cutoff(name))
