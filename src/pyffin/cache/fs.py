@@ -24,6 +24,11 @@ TEMP_MARKER = ".tmp-"
 FileStamp = tuple[int, int, int]
 
 
+#: Windows: no newline translation (looked up once: a missing module attribute is a
+#: formatted AttributeError, and every record read and written asked).
+_O_BINARY: int = getattr(os, "O_BINARY", 0)
+
+
 def stamp_of(st: os.stat_result) -> FileStamp:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
@@ -98,7 +103,7 @@ def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> FileStamp:
     ``open()``'s buffered writer adds an ``fstat``, an ``isatty`` ``ioctl`` and an ``lseek``
     to each (every system call lets another thread take the GIL); the parts go out in one
     ``writev``."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY
     parts = data if isinstance(data, tuple) else (data,)
     for attempt in range(_TRIES):
         last = attempt + 1 == _TRIES
@@ -162,7 +167,7 @@ def read_stamped(path: str | Path) -> tuple[bytes, FileStamp] | None:
     there is no such file. Plain descriptor calls (see :func:`write_atomic`): a record is
     replaced whole, never changed in place, so its size says how much there is to read."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | _O_BINARY)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
