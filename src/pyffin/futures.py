@@ -168,9 +168,9 @@ class ThreadPool:
                 self._queue = queue.SimpleQueue()
             # In the submitter's context: what it routed there (a Python API call's messages,
             # see pyffin.log.routed) follows its work into the pool.
-            from contextvars import copy_context
+            import contextvars  # (no ``from``: see pyffin.client.simple.FilenameParts.version)
 
-            self._queue.put((copy_context().run, (fn, *args)))
+            self._queue.put((contextvars.copy_context().run, (fn, *args)))
             if self._idle is not None and self._idle.acquire(blocking=False):
                 return  # a waiting thread takes it
             if self._threads < self._max_workers:

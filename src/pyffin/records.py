@@ -20,6 +20,7 @@ This is the one way to declare a record type in pyffin: ``@dataclass`` is not us
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from types import CodeType, FunctionType
 
 # Not typing at run time: it costs a fresh command ~2 ms to import, and a warm install
@@ -189,8 +190,6 @@ def render_record_inits() -> str:
 
 
 def _getter(fields: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
-    from operator import attrgetter
-
     if not fields:
         return lambda self: ()
     if len(fields) == 1:

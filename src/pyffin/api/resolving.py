@@ -486,6 +486,7 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
 
         return {p.name: Version(p.version) for p in read_pylock(path).packages
                 if p.version is not None and p.marker is None}
+    from pyffin.models.versions import InvalidVersion, Version
     from pyffin.requirements import parse_requirements_file
 
     preferences: dict[str, Version] = {}
@@ -494,8 +495,6 @@ def _preferences(path: str | Path | None) -> dict[str, Version]:
             continue
         specifiers = list(entry.requirement.specifier)
         if len(specifiers) == 1 and specifiers[0].operator in ("==", "==="):
-            from pyffin.models.versions import InvalidVersion, Version
-
             try:
                 preferences[entry.name] = Version(specifiers[0].version)
             except InvalidVersion:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pyffin import log
 from pyffin.cache import codec
 from pyffin.cache.codec import Cacheable
+from pyffin.cache.fs import stamp as _stamp_of
 from pyffin.client.errors import HttpStatusError, OfflineError
-from pyffin.client.policy import CachePolicy
+from pyffin.client.policy import CachePolicy, body_digest, has_validators
 from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
@@ -211,10 +212,8 @@ class CachedClient:
         """``holds`` (see :meth:`holds`), ``stale``: the file is unchanged but its response is
         no longer usable without asking the server (:meth:`revalidate` may tell it holds), or
         ``changed``."""
-        from pyffin.cache.fs import stamp as stamp_of
-
         path, stamp, fresh_until, response_time = dependency
-        if stamp_of(path) != (None if stamp is None else tuple(stamp)):
+        if _stamp_of(path) != (None if stamp is None else tuple(stamp)):
             return "changed"
         if fresh_until is None or self.offline:
             return "holds"
@@ -454,8 +453,6 @@ class CachedClient:
 def _policy_of(response: Response, *, digest: bool) -> CachePolicy:
     """The policy of a 200 ``response``; ``digest``: with its body's digest when it came
     without validators (a later 200 with the same bytes is then known to be not modified)."""
-    from pyffin.client.policy import body_digest, has_validators
-
     return CachePolicy.from_response(
         response.status, response.headers, request_time=response.request_time,
         response_time=response.response_time, authenticated=response.authenticated,
@@ -464,12 +461,13 @@ def _policy_of(response: Response, *, digest: bool) -> CachePolicy:
 
 
 def _policy_entry(path: str) -> CacheEntry:
-    from pyffin.cache import CacheEntry as Entry
+    import pathlib  # (see simple.FilenameParts.version)
+
+    import pyffin.cache.core as cache_core
 
     directory, _, name = path.rpartition("/")
-    from pathlib import Path
-
-    return Entry(Path(directory), name.removesuffix(".rec") + POLICY_SUFFIX)
+    return cache_core.CacheEntry(pathlib.Path(directory),
+                                 name.removesuffix(".rec") + POLICY_SUFFIX)
 
 
 def _schema(record_type: type[Cacheable]) -> str:

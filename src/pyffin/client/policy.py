@@ -39,10 +39,10 @@ def parse_http_date(value: str | None) -> float | None:
     invalid ``Expires`` means "already expired", which callers handle)."""
     if not value:
         return None
-    from email.utils import parsedate_to_datetime
+    import email.utils  # (no ``from``: see pyffin.client.simple.FilenameParts.version)
 
     try:
-        return parsedate_to_datetime(value).timestamp()
+        return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 

@@ -90,11 +90,13 @@ class FilenameParts:
         """The normalized version string (a page's key) of ``part``."""
         found = self.versions.get(part, _UNSEEN)
         if found is _UNSEEN:
-            from pyffin.models.versions import InvalidVersion, Version
+            # Imported by its full name: on Python 3.11, ``from <module> import ...`` in a
+            # function costs an AttributeError (the module has no ``__path__``) every call.
+            import pyffin.models.versions as versions_module
 
             try:
-                version = Version(part)
-            except InvalidVersion:
+                version = versions_module.Version(part)
+            except versions_module.InvalidVersion:
                 found = None
             else:
                 # Most versions are written normalized already: str() of a Version costs
@@ -138,20 +140,20 @@ class FilenameParts:
     def sdist_name(self, part: str) -> str:
         found = self.sdist_names.get(part)
         if found is None:
-            from packaging.utils import canonicalize_name
+            import packaging.utils as packaging_utils
 
-            found = self.sdist_names[part] = canonicalize_name(part)
+            found = self.sdist_names[part] = packaging_utils.canonicalize_name(part)
         return found
 
 
 def _wheel_part(filename: str, index: int) -> Any:
     """One part of a wheel filename whose other parts are valid, parsed by
     parse_wheel_filename, as a page row keeps it; ``None`` when it is not valid."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    import packaging.utils as packaging_utils  # (see FilenameParts.version)
 
     try:
-        value: Any = parse_wheel_filename(filename)[index]
-    except InvalidWheelFilename:
+        value: Any = packaging_utils.parse_wheel_filename(filename)[index]
+    except packaging_utils.InvalidWheelFilename:
         return None
     if index == 2:
         return "".join(map(str, value)) if value else ""

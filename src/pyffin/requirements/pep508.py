@@ -163,8 +163,11 @@ def valid_clauses(specifiers: tuple[Specifier, ...]) -> bool:
     """Clauses whose versions parse (``packaging`` words the error for the others)."""
     if not specifiers:
         return True
-    from pyffin.models.versions import InvalidVersion, Version
+    # Imported by its full name: on Python 3.11, ``from <module> import ...`` in a function
+    # costs an AttributeError (the module has no ``__path__``) every call.
+    import pyffin.models.versions as versions_module
 
+    Version, InvalidVersion = versions_module.Version, versions_module.InvalidVersion
     for clause in specifiers:
         version = clause.version
         if version.endswith(".*"):
@@ -466,7 +469,10 @@ def _may_be_version(text: str) -> bool:
 def _version_compare(left: str, op: str, right: str) -> bool | None:
     """PEP 440 comparison of ``left`` against the specifier ``op right`` (pre-releases
     allowed, as in markers); ``None`` when either side is not a version."""
-    from pyffin.models.versions import InvalidVersion, Version, parse_version
+    import pyffin.models.versions as versions_module  # (see valid_clauses)
+
+    Version, InvalidVersion = versions_module.Version, versions_module.InvalidVersion
+    parse_version = versions_module.parse_version
 
     if op == "===":
         return left.lower() == right.lower()

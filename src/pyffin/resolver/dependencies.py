@@ -125,9 +125,11 @@ class DependencyParser:
         if dependency is not None:
             return dependency.marker
         if parts is _SPLIT:
-            from pyffin.models.requirement_text import split_unchecked
+            # Imported by its full name: on Python 3.11, ``from <module> import ...`` in a
+            # function costs an AttributeError (the module has no ``__path__``) every call.
+            import pyffin.models.requirement_text as requirement_text
 
-            parts = split_unchecked(text)
+            parts = requirement_text.split_unchecked(text)
         if parts is not None:
             valid = self._valid
             for clause in parts[2]:  # what _parse_fast reads
@@ -270,11 +272,11 @@ class MarkerEvaluator:
 
 
 def _parse_marker(text: str) -> Marker:
-    from pyffin.requirements.pep508 import InvalidMarker, Marker
+    import pyffin.requirements.pep508 as pep508  # (see DependencyParser.check)
 
     try:
-        return Marker.parse(text)
-    except InvalidMarker as e:
+        return pep508.Marker.parse(text)
+    except pep508.InvalidMarker as e:
         raise DependencyError(f"invalid marker {text!r}: {e}") from None
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pyffin import log
 from pyffin.models.dist import Distribution
 from pyffin.models.files import (
+    IndexFile,
     file_requires_python,
     file_yanked,
     sdist_row,
@@ -233,8 +234,6 @@ class SummarizedPage:
 def distribution_of(page: ProjectPage, is_wheel: bool, row: Any) -> Distribution:
     """The distribution of a file of ``page`` (either of the forms :class:`SimplePage` keeps
     a file in)."""
-    from pyffin.models.files import IndexFile
-
     row = wheel_row(row) if is_wheel else sdist_row(row)
     return Distribution(page, IndexFile.from_tuple(row[:8]), is_wheel)
 

@@ -34,11 +34,18 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from nab_resolver import conflict, decide, incompat_index
 from nab_resolver.errors import ResolutionLimitError
 from nab_resolver.propagate import term_relation
 from nab_resolver.resolver import Resolver
 from nab_resolver.root import ROOT
-from nab_resolver.types import IncompatibilityState, SetRelation, Term
+from nab_resolver.types import (
+    Incompatibility,
+    IncompatibilityCause,
+    IncompatibilityState,
+    SetRelation,
+    Term,
+)
 
 # The class itself, not its name, for Resolver[...]: typing compiles a name given as text, and
 # the process's first compile() sets up the compiler (~9M instructions, 4% of a warm compile).
@@ -204,9 +211,6 @@ class Solver(Resolver[str, Version]):
         conflict whose learned clause names only what the root implies, and the backjump
         would undo every decision (apache-airflow==2.7.*: 121 backjumps to level 1, 2,696
         decisions where uv makes 304)."""
-        from nab_resolver import conflict, decide, incompat_index
-        from nab_resolver.types import Incompatibility, IncompatibilityCause
-
         version = decide.choose_version(self, next_package)
         had_pending = decide.absorb_pending_clauses(self)
         force_targets = list(self.provider.consume_force_backtrack_targets())

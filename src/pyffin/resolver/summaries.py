@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest, tags_digest
+from pyffin.models.files import ProjectPage, SimplePage
 from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
 from pyffin.resolver.source import SortedCandidates, VersionList
 
@@ -133,8 +134,6 @@ class Summaries:
             revalidate = self.registry.revalidation(name, dependencies, policies)
             if revalidate is None:
                 return None
-        from pyffin.models.files import ProjectPage, SimplePage
-
         pages = [SummarizedPage(ProjectPage(source, SimplePage(name, {}), flat), load)
                  for source, flat in sources]
         versions = VersionList(texts)
