@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pyffin.api import operations
+from pyffin.api.resolution_cache import RESOLUTION_SCHEMA, RESOLUTION_VERSION
 from pyffin.cache import Cache, CacheBucket, codec
 from tests.support.calls import Calls
 from tests.support.cli import Result, child_env, pyffin
@@ -91,6 +92,51 @@ def test_a_kept_resolution_is_used_without_importing_the_solver(
                 "pyffin.resolver.index_source", "pyffin.resolver.summaries",
                 "pyffin.resolver.dependencies", "pyffin.client.simple"} & set(modules)
     assert "app==1.0" in proc.stdout
+
+
+def kept_kinds(tmp_path: Path) -> list[str]:
+    """The kind of each kept resolution (how it is stored: see resolution_cache._kept)."""
+    return [codec.loads(path.read_bytes(), RESOLUTION_SCHEMA, RESOLUTION_VERSION)[1][0]
+            for path in kept(tmp_path)]
+
+
+def test_a_plain_resolution_is_kept_as_data_and_read_back_as_it_was(
+        tmp_path: Path, index: IndexServer) -> None:
+    from pyffin import api
+    from pyffin.api.resolution_cache import _kept, _unkept
+    from pyffin.api.session import Session
+    from pyffin.settings import IndexSettings
+
+    (tmp_path / "requirements.in").write_text("svc[x]\n")
+    index.add_wheel(WheelSpec("svc", "1.0", requires_dist=["app", "util; extra == 'x'"],
+                              extras=["x"]))
+    session = Session(Cache(tmp_path / "cache"),
+                      index=IndexSettings(index_url=index.index_url), no_config=True)
+    resolution = api.compile([tmp_path / "requirements.in"], session=session).resolution
+    kind, data = _kept(resolution)
+    assert kind == "index"
+    again = _unkept(codec.loads(codec.dumps("t", 1, (kind, data)), "t", 1))
+    assert list(again.packages) == list(resolution.packages) == ["app", "lib", "svc", "util"]
+    assert again.packages["svc"].extras == ("x",)
+    for name, package in resolution.packages.items():
+        copy = again.packages[name]
+        for field in ("name", "version", "extras", "dependents", "origins", "url", "marker"):
+            assert getattr(copy, field) == getattr(package, field), (name, field)
+        assert copy.dist is not None and package.dist is not None and copy.dist.page
+        assert package.dist.page is not None
+        assert copy.dist.file == package.dist.file
+        assert copy.dist.is_wheel == package.dist.is_wheel
+        assert (copy.dist.page.source, copy.dist.page.page.name, copy.dist.page.flat) == (
+            package.dist.page.source, package.dist.page.page.name, package.dist.page.flat)
+    # A compile keeps it so: no pickle to write or read.
+    compile_(tmp_path, index)
+    assert kept_kinds(tmp_path) and set(kept_kinds(tmp_path)) == {"index"}
+
+
+def test_a_universal_resolution_is_kept_pickled(tmp_path: Path, index: IndexServer) -> None:
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index, "--universal")
+    assert kept_kinds(tmp_path) == ["pickle"]
 
 
 def test_a_new_release_after_refresh_is_never_hidden_by_the_kept_resolution(
@@ -178,7 +224,8 @@ def test_a_kept_resolution_past_max_age_is_used_once_its_pages_are_not_modified(
     assert out.read_bytes() == written and second.stdout == first.stdout
     # Kept with the pages' new freshness (the record of the output file's pins, which the
     # second run used): the next runs within it ask nothing.
-    records = [codec.loads(record.read_bytes(), "resolution", 2) for record in kept(tmp_path)]
+    records = [codec.loads(record.read_bytes(), RESOLUTION_SCHEMA, RESOLUTION_VERSION)
+               for record in kept(tmp_path)]
     assert any(all(fresh_until is None or fresh_until > later
                    for _, _, fresh_until, _ in record[0])  # type: ignore[index]
                for record in records)

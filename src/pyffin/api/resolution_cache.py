@@ -49,13 +49,12 @@ if TYPE_CHECKING:
     from pyffin.resolver import Resolution
     from pyffin.resolver.universal import UniversalResolution
 
-#: ``(dependencies, pickled resolution, hashes, policies)``: what the resolution was made
-#: from (see :data:`~pyffin.client.cached.Dependency`), the
-#: :class:`~pyffin.resolver.Resolution` (pickled: records pickle as the calls that make them),
+#: ``(dependencies, resolution, hashes, policies)``: what the resolution was made from (see
+#: :data:`~pyffin.client.cached.Dependency`), the resolution (see :func:`_kept`),
 #: ``--generate-hashes``' digests and the HTTP policy record of each stored page, by path (to
 #: revalidate a stale page without reading it).
 RESOLUTION_SCHEMA = "resolution"
-RESOLUTION_VERSION = 2
+RESOLUTION_VERSION = 3
 
 
 class ResolutionCache:
@@ -136,7 +135,7 @@ class ResolutionCache:
         if stored is None:
             return None
         try:
-            dependencies, pickled, hashes, policies = stored
+            dependencies, kept, hashes, policies = stored
         except (TypeError, ValueError):  # a damaged record is a miss, like any other
             return None
         dependencies = self._with_newer_freshness([tuple(d) for d in dependencies])
@@ -150,12 +149,12 @@ class ResolutionCache:
                 return None
             dependencies = found
         try:
-            resolution = _pickler().loads(pickled)
+            resolution = _unkept(kept)
         except Exception:  # a damaged record is a miss, like any other
             return None
         if revalidated:  # kept with the pages' new freshness: the next runs ask nothing
             self.entry.write(codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-                dependencies, pickled, hashes, policies)))
+                dependencies, kept, hashes, policies)))
         self.kept = dependencies
         return resolution, hashes
 
@@ -272,7 +271,7 @@ class ResolutionCache:
                    for path, _, fresh_until, _ in dependencies if fresh_until is None):
             return False
         data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-            dependencies, _pickler().dumps(resolution, protocol=5), hashes, policies))
+            dependencies, _kept(resolution), hashes, policies))
         self.entry.write(data)
         self.kept = dependencies
         if self.output_file and isinstance(resolution, Resolution) \
@@ -300,6 +299,54 @@ class ResolutionCache:
                 fresh_until = cached.fresh_until(dependency)
             found.append((path, None if stamp is None else tuple(stamp), fresh_until))
         return found
+
+
+def _kept(resolution: Resolution | UniversalResolution) -> tuple[str, Any]:
+    """How a resolution is kept: a plain one (every package from an index: see :meth:`put`)
+    as plain data, in the record's own encoding (``("index", packages)``), read back without
+    importing :mod:`pickle`'s accelerator (a shared library, ~2M instructions and a
+    millisecond of a compile that solved in twenty); a universal one pickled
+    (``("pickle", bytes)``: records pickle as the calls that make them)."""
+    from pyffin.resolver.resolution import Resolution
+
+    if isinstance(resolution, Resolution):
+        packages = []
+        for package in resolution:
+            dist = package.dist
+            page = None if dist is None else dist.page
+            if dist is None or page is None or dist.file is None or dist.direct is not None \
+                    or dist.commit is not None or package.url is not None:
+                break  # not an index's file: kept as any other resolution is
+            packages.append((
+                package.name, str(package.version), package.extras, package.dependents,
+                package.origins, package.marker,
+                (page.source, page.page.name, page.flat, dist.file.to_tuple(), dist.is_wheel)))
+        else:
+            return ("index", packages)
+    return ("pickle", _pickler().dumps(resolution, protocol=5))
+
+
+def _unkept(kept: Any) -> Resolution | UniversalResolution:
+    """The resolution :func:`_kept` kept."""
+    kind, data = kept
+    if kind == "pickle":
+        return _pickler().loads(data)  # type: ignore[no-any-return]
+    if kind != "index":
+        raise ValueError(f"unknown kind of kept resolution {kind!r}")
+    from pyffin.models.dist import Distribution
+    from pyffin.models.files import IndexFile, ProjectPage, SimplePage
+    from pyffin.models.versions import parse_version
+    from pyffin.resolver.resolution import Resolution, ResolvedPackage
+
+    packages = {}
+    for name, version, extras, dependents, origins, marker, dist in data:
+        source, page_name, flat, file, is_wheel = dist
+        packages[name] = ResolvedPackage(
+            name, parse_version(version), tuple(extras), tuple(dependents), tuple(origins),
+            None, marker,
+            Distribution(ProjectPage(source, SimplePage(page_name, {}), flat),
+                         IndexFile.from_tuple(file), is_wheel))
+    return Resolution(packages)
 
 
 def _pickler() -> Any:
