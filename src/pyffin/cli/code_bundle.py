@@ -164,7 +164,8 @@ class BundledLoader(_bootstrap_external.SourceFileLoader):
         # setting it, and a missing module attribute is a formatted AttributeError.
         module = _ModuleType(spec.name)
         module.__file__ = spec.origin
-        module.__cached__ = spec.cached  # type: ignore[attr-defined]
+        if spec.cached is not None:
+            module.__cached__ = spec.cached  # type: ignore[attr-defined]
         return module
 
     def exec_module(self, module: ModuleType) -> None:
