@@ -170,14 +170,12 @@ class BundledLoader(_bootstrap_external.SourceFileLoader):
 
     def exec_module(self, module: ModuleType) -> None:
         name = module.__name__
-        finder = _active
-        code = finder.code(name, self.path) if finder is not None else None
-        if code is None:
-            super().exec_module(module)
-        else:
-            exec(code, module.__dict__)
-        if name in _PATTERN_COMPILERS and finder is not None:
-            _keep_compiled_patterns(finder, module)
+        code = self.get_code(name)
+        if code is None:  # (as the import system's own exec_module says it)
+            raise ImportError(f"cannot load module {name!r} when get_code() returns None")
+        exec(code, module.__dict__)
+        if name in _PATTERN_COMPILERS and _active is not None:
+            _keep_compiled_patterns(_active, module)
 
     def get_code(self, fullname: str) -> CodeType | None:
         finder = _active
