@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pyffin.interrupt",),
     ("pyffin.reporting",),
     ("pyffin.futures",),
+    ("pyffin.collector",),
     ("pyffin.stamps",),
     ("pyffin.fs",),
     ("pyffin.models",),

@@ -158,3 +158,30 @@ def test_compile_makes_a_lock_and_sync_installs_it(session: pyffin.api.Session,
 
     installed = sync([lock], python=str(venv / "bin" / "python"), session=session)
     assert installed.installed == [("app", "1.0"), ("lib", "1.5")]
+
+
+def test_the_collector_rests_from_the_first_page_to_the_solution(
+        session: pyffin.api.Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages fetched early (before the solver starts, while the target is looked at) are
+    parsed with the collector at rest, as everything the solver makes: it would only walk
+    them over and over. It collects again once the compile is over."""
+    import gc
+
+    import pyffin.client.simple as simple
+
+    seen: list[bool] = []
+    parse_page = simple.parse_page
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return parse_page(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(simple, "parse_page", watched)
+    assert gc.isenabled()
+    result = pyffin.api.compile(requirements=["app"], session=session)
+    assert result.resolution.pins() == {"app": Version("1.0"), "lib": Version("1.5")}
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    with pytest.raises(NoSolutionError):
+        pyffin.api.compile(requirements=["app", "lib>=2"], session=session)
+    assert gc.isenabled()

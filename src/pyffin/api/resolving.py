@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
+import pyffin.collector as collector
 from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
@@ -330,59 +331,62 @@ def compile(  # the public name mirrors `pyffin pip compile`
         raise
     if not spec.requirements:
         raise UsageError("no requirements given: pass requirements files or package names")
-    if not universal:
-        operations.prefetch_requirement_pages(session, spec)
-    interpreter = target_interpreter()
-    target = make_target(interpreter, python_version=python_version,
-                         python_platform=python_platform)
-    options = operations.ResolveOptions(
-        resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
-        no_binary=tuple(no_binary), no_build=no_build)
-    if universal:
-        return _compile_universal(
-            session, spec, target, interpreter, lazy, cutoffs, started, build,
-            python_version=python_version, python_platform=python_platform,
-            environments=environments,
-            required_environments=required_environments, options=options, upgrade=upgrade,
-            upgrade_packages=upgrade_packages, no_deps=no_deps,
-            preferences_from=preferences_from, generate_hashes=generate_hashes,
-            output_format=output_format)
-    operations.check_requires_python(spec, target)
-    session.configure(operations.spec_index_settings(spec))
-    assert session.index_settings is not None
-    preferences = {} if upgrade else _preferences(preferences_from)
-    upgrade_packages = tuple(upgrade_packages)
-    from pyffin.api.resolution_cache import ResolutionCache
+    # From the first page asked for to the solution: the pages the pool parses meanwhile, and
+    # everything the solver makes, live until it is done (see pyffin.collector).
+    with collector.paused():
+        if not universal:
+            operations.prefetch_requirement_pages(session, spec)
+        interpreter = target_interpreter()
+        target = make_target(interpreter, python_version=python_version,
+                             python_platform=python_platform)
+        options = operations.ResolveOptions(
+            resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
+            no_binary=tuple(no_binary), no_build=no_build)
+        if universal:
+            return _compile_universal(
+                session, spec, target, interpreter, lazy, cutoffs, started, build,
+                python_version=python_version, python_platform=python_platform,
+                environments=environments,
+                required_environments=required_environments, options=options, upgrade=upgrade,
+                upgrade_packages=upgrade_packages, no_deps=no_deps,
+                preferences_from=preferences_from, generate_hashes=generate_hashes,
+                output_format=output_format)
+        operations.check_requires_python(spec, target)
+        session.configure(operations.spec_index_settings(spec))
+        assert session.index_settings is not None
+        preferences = {} if upgrade else _preferences(preferences_from)
+        upgrade_packages = tuple(upgrade_packages)
+        from pyffin.api.resolution_cache import ResolutionCache
 
-    # A lock (pylock.toml) lists every file of each release, which only the package source
-    # knows: it is made by solving, not kept.
-    kept = None if output_format == "pylock.toml" else ResolutionCache.of(
-        session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
-        upgrade_packages=upgrade_packages,
-        output_file=preferences_from is not None and str(preferences_from) != "-",
-        files=build.build_constraints if build is not None else (),
-        inputs=(options, no_deps, generate_hashes, build, python_version, python_platform))
-    found = None if kept is None else kept.get()
-    if found is not None:
-        return CompileResult(found[0], target, spec, found[1], session.index_settings,
-                             time.perf_counter() - started, tuple(spec.sources),
+        # A lock (pylock.toml) lists every file of each release, which only the package source
+        # knows: it is made by solving, not kept.
+        kept = None if output_format == "pylock.toml" else ResolutionCache.of(
+            session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
+            upgrade_packages=upgrade_packages,
+            output_file=preferences_from is not None and str(preferences_from) != "-",
+            files=build.build_constraints if build is not None else (),
+            inputs=(options, no_deps, generate_hashes, build, python_version, python_platform))
+        found = None if kept is None else kept.get()
+        if found is not None:
+            return CompileResult(found[0], target, spec, found[1], session.index_settings,
+                                 time.perf_counter() - started, tuple(spec.sources),
+                                 interpreter=interpreter, kept=_witnesses(kept))
+        builds = lazy.deferred()
+        resolved = operations.resolve(
+            session, spec, markers=target.markers, tags=target.tags, sources=builds,
+            options=options, cutoffs=cutoffs, preferences=None if upgrade else preferences,
+            upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps)
+        result = _pin_git_commits(resolved.resolution)
+        hashes = _hashes(result, resolved.source) if generate_hashes else None
+        if kept is not None:
+            kept.put(result, hashes)
+        lock = None
+        if output_format == "pylock.toml":
+            version = target.markers.get("python_full_version") or target.markers["python_version"]
+            lock = _lock(result, resolved.source, requires_python=f">={version}")
+        return CompileResult(result, target, spec, hashes, session.index_settings,
+                             time.perf_counter() - started, tuple(spec.sources), lock,
                              interpreter=interpreter, kept=_witnesses(kept))
-    builds = lazy.deferred()
-    resolved = operations.resolve(
-        session, spec, markers=target.markers, tags=target.tags, sources=builds,
-        options=options, cutoffs=cutoffs, preferences=None if upgrade else preferences,
-        upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps)
-    result = _pin_git_commits(resolved.resolution)
-    hashes = _hashes(result, resolved.source) if generate_hashes else None
-    if kept is not None:
-        kept.put(result, hashes)
-    lock = None
-    if output_format == "pylock.toml":
-        version = target.markers.get("python_full_version") or target.markers["python_version"]
-        lock = _lock(result, resolved.source, requires_python=f">={version}")
-    return CompileResult(result, target, spec, hashes, session.index_settings,
-                         time.perf_counter() - started, tuple(spec.sources), lock,
-                         interpreter=interpreter, kept=_witnesses(kept))
 
 
 def _witnesses(kept: ResolutionCache | None,

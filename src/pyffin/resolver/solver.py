@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, cast
 from nab_resolver.errors import ResolutionError, ResolutionTerminatedError
 from nab_resolver.types import RootRequirement
 
+import pyffin.collector as collector
 from pyffin.errors import PyffinError
 from pyffin.resolver.dependencies import (
     Dependency,
@@ -171,42 +172,21 @@ def run_solver(solver: Solver, provider: Provider,
                split: str | None = None) -> Solution[str, Version]:
     """Solve ``roots``; a failure becomes :class:`NoSolutionError` with the explanation of its
     proof (``more_hints()`` first, ``split`` naming the fork) or :class:`ResolutionLimitError`."""
-    import gc
-
     # The solver's objects (candidates, ranges, clauses) live until it is done: the cyclic
     # collector would only walk them over and over (a tenth of a warm resolution's time).
-    # Cycles made meanwhile are collected by a later full collection (see _collect_later).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return solver.solve(roots)
-    except ResolutionTerminatedError as e:
-        raise ResolutionLimitError(f"the resolver gave up: {e}") from None
-    except ResolutionError as e:
-        from pyffin.resolver.report import explain
+    with collector.paused():
+        try:
+            return solver.solve(roots)
+        except ResolutionTerminatedError as e:
+            raise ResolutionLimitError(f"the resolver gave up: {e}") from None
+        except ResolutionError as e:
+            from pyffin.resolver.report import explain
 
-        if e.incompatibility is None:  # pragma: no cover - nab proves every failure it reports
-            raise ResolutionLimitError(f"the resolver failed without a proof: {e}") from None
-        explanation, hints = explain(e.incompatibility, provider)
-        raise NoSolutionError(explanation, (*more_hints(), *hints), split=split) from None
-    finally:
-        if collecting:
-            _collect_later()
-            gc.enable()
-
-
-def _collect_later() -> None:
-    """Hand what was allocated while the collector was off (in every thread: a cold
-    resolution's pages, rows and metadata, hundreds of thousands of objects, nearly all alive)
-    to the oldest generation without walking it: the first young collection after
-    ``gc.enable()`` would otherwise walk all of it at once (a tenth of a cold compile's CPU, on
-    its critical path). Garbage among it goes at the next full collection. Not done when the
-    process froze objects of its own (``gc.freeze``): unfreezing them is not ours to do."""
-    import gc
-
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
+            if e.incompatibility is None:  # pragma: no cover - nab proves every failure
+                raise ResolutionLimitError(
+                    f"the resolver failed without a proof: {e}") from None
+            explanation, hints = explain(e.incompatibility, provider)
+            raise NoSolutionError(explanation, (*more_hints(), *hints), split=split) from None
 
 
 def _target_python(markers: Mapping[str, str]) -> Version:
