@@ -70,6 +70,29 @@ def test_a_cold_install_fetches_the_requirements_pages_while_it_looks_for_the_en
     assert result.installed == [("app", "1.0"), ("lib", "1.5")]
 
 
+def test_a_cold_install_parses_pages_with_the_collector_at_rest(
+        index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a compile: the pages asked for early, while the environment is looked for, are
+    parsed with the cyclic collector at rest (see ``pyffin.collector``); it collects again
+    once the install is over."""
+    import gc
+
+    import pyffin.client.simple as simple
+
+    seen: list[bool] = []
+    parse_page = simple.parse_page
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return parse_page(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(simple, "parse_page", watched)
+    result = pyffin.install(["app"], python=str(venv), index_url=index.index_url)
+    assert result.installed == [("app", "1.0"), ("lib", "1.5")]
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+
 def test_install_inspect_sync_and_uninstall_an_environment(index: IndexServer, venv: Path,
                                                            tmp_path: Path) -> None:
     python = str(venv)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+import pyffin.collector as collector
 from pyffin import log
 from pyffin.api.operations import DEFAULT_RESOLVE, HashRequirementError, ResolveOptions
 from pyffin.errors import UsageError
@@ -482,23 +483,28 @@ class _Operation:
             # As uv: an empty requirements file is worth a warning, not a failure.
             for path in sources:
                 log.warn(f"Requirements file `{path}` does not contain any dependencies")
-        if spec.requirements and not found:
-            # As compile (the wheels of pinned requirements then start sooner too).
-            from pyffin.api.operations import prefetch_requirement_pages
+        # From the first page asked for to the end: what the pool parses and the solver makes
+        # lives until the resolution is done (see pyffin.collector). The installation after it
+        # made no collection of its own in a cold install (medium set) anyway.
+        with collector.paused():
+            if spec.requirements and not found:
+                # As compile (the wheels of pinned requirements then start sooner too).
+                from pyffin.api.operations import prefetch_requirement_pages
 
-            prefetch_requirement_pages(self.session, spec)
-        env = environment()
-        if spec.requires_python:
-            from pyffin.api.operations import check_requires_python
-            from pyffin.api.target import make_target
+                prefetch_requirement_pages(self.session, spec)
+            env = environment()
+            if spec.requires_python:
+                from pyffin.api.operations import check_requires_python
+                from pyffin.api.target import make_target
 
-            check_requires_python(spec, self.target or make_target(env),
-                                  hint="choose an environment whose Python it admits with "
-                                       "--python")
-        with self.locked(env):
-            return self._run_locked(
-                env, spec, started, sync=sync, no_deps=no_deps, resolve_options=resolve_options,
-                upgrade=upgrade, upgrade_packages=upgrade_packages, cutoffs=cutoffs)
+                check_requires_python(spec, self.target or make_target(env),
+                                      hint="choose an environment whose Python it admits with "
+                                           "--python")
+            with self.locked(env):
+                return self._run_locked(
+                    env, spec, started, sync=sync, no_deps=no_deps,
+                    resolve_options=resolve_options, upgrade=upgrade,
+                    upgrade_packages=upgrade_packages, cutoffs=cutoffs)
 
     def _run_locked(self, env: Interpreter, spec: RequirementsSpec, started: float, *,
                     sync: bool, no_deps: bool, resolve_options: ResolveOptions, upgrade: bool,
