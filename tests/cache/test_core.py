@@ -326,6 +326,7 @@ def test_a_large_record_has_the_same_checksum_however_it_is_computed(
     from pyffin.cache import codec
 
     monkeypatch.setattr(codec, "_FAST_CRC", [])
+    monkeypatch.setattr(codec, "_FAST_CRC_AFTER", 0)  # past what binascii does first
     if not fast:
         monkeypatch.setitem(sys.modules, "isal.isal_zlib", None)  # an ImportError
     payload = ("foo", [f"foo-{i}.0-py3-none-any.whl" for i in range(100_000)])
@@ -338,6 +339,29 @@ def test_a_large_record_has_the_same_checksum_however_it_is_computed(
     with pytest.raises(codec.RecordError):
         codec.loads(header + bytes(damaged), "simple", 1)
     assert len(codec._FAST_CRC) == 1  # looked for once
+
+
+def test_isal_is_imported_for_checksums_only_once_it_pays() -> None:
+    """Importing ISA-L costs what binascii loses to it on a few MB: a process that checksums a
+    few large records (a warm run's summaries) does without it; one that goes on (a cold
+    resolution's pages) takes it once past that many bytes."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import binascii, sys
+        from pyffin.cache import codec
+        body = bytes(range(256)) * (codec._FAST_CRC_BYTES // 256)
+        checked = 0
+        while checked + len(body) <= codec._FAST_CRC_AFTER:
+            assert codec._crc32(body) == binascii.crc32(body)
+            checked += len(body)
+        assert checked and "isal.isal_zlib" not in sys.modules
+        assert codec._crc32(body) == binascii.crc32(body)
+        assert "isal.isal_zlib" in sys.modules
+    """
+    pytest.importorskip("isal.isal_zlib")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_an_atomic_write_whose_directory_is_removed_meanwhile_makes_it_again(

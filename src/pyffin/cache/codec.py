@@ -15,11 +15,12 @@ The header names the record's schema and its version, the marshal format version
 of the payload; any mismatch, truncation, garbage or flipped byte is a :class:`RecordError`,
 which readers treat as a cache miss. (A flipped byte inside a string still unmarshals: without
 the checksum it would surface much later as, say, an invalid wheel filename. CRC-32 costs about
-0.25 ms per MB here, a tenth of decoding; a record of 256 KiB or more (a project page; the
-summaries a warm run reads are smaller, nearly always) is checksummed by ISA-L (``isal``, a
-dependency where it has wheels) when installed: the same CRC-32, about five times faster (a
-cold resolution writes tens of MB of page records), its import (~3M instructions) paid only
-then.)
+0.25 ms per MB here, a tenth of decoding; a record of 256 KiB or more (a project page) is
+checksummed by ISA-L (``isal``, a dependency where it has wheels) when installed: the same
+CRC-32 in a tenth of the time or less (a cold resolution writes tens of MB of page records).
+Its import costs ~0.9 ms, what ``binascii`` loses to it on ~3 MB: it is imported once a process
+has checksummed that much of large records the slow way (or had it imported for something
+else), not for the few large summaries a warm run reads.)
 Records are trusted exactly as much as the ``.pyc`` files Python itself loads with ``marshal``:
 they live in the user's own cache directory.
 """
@@ -27,6 +28,7 @@ they live in the user's own cache directory.
 from __future__ import annotations
 
 import marshal
+import sys
 from binascii import crc32
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -60,16 +62,25 @@ def dumps(schema: str, version: int, payload: Any) -> bytes:
     return b"".join(dump_parts(schema, version, payload))
 
 
-#: From this size on, a record's CRC-32 is ISA-L's (see the module's docstring).
+#: From this size on, a record's CRC-32 may be ISA-L's (see the module's docstring).
 _FAST_CRC_BYTES = 1 << 18
+#: Bytes of such records checksummed by ``binascii`` before ISA-L is imported for them.
+_FAST_CRC_AFTER = 3 << 20
 #: ISA-L's ``crc32`` once imported (``binascii``'s when it is not installed).
 _FAST_CRC: list[Any] = []
+#: Bytes of large records checksummed so far without it (threads may race: a rough count).
+_slow_bytes = [0]
 
 
 def _crc32(body: bytes | memoryview) -> int:
-    if len(body) < _FAST_CRC_BYTES:
+    size = len(body)
+    if size < _FAST_CRC_BYTES:
         return crc32(body)
     if not _FAST_CRC:
+        if ("isal.isal_zlib" not in sys.modules
+                and _slow_bytes[0] + size <= _FAST_CRC_AFTER):
+            _slow_bytes[0] += size
+            return crc32(body)
         try:
             from isal.isal_zlib import crc32 as fast
         except ImportError:
