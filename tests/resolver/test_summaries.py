@@ -12,7 +12,7 @@ import pytest
 from packaging.version import Version
 
 from pyffin.cache import Cache, CacheBucket
-from pyffin.client.cached import POLICY_SUFFIX, Refresh
+from pyffin.client.cached import REVALIDATED_NAME, Refresh
 from pyffin.client.registry import connect
 from pyffin.models.format_control import BinaryPolicy
 from pyffin.resolver.index_source import IndexSource
@@ -37,7 +37,7 @@ def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def summary_files(cache: Cache) -> list[Path]:
     return sorted(path for path in cache.bucket(CacheBucket.SIMPLE).glob("**/foo.*.rec")
-                  if not path.name.endswith(POLICY_SUFFIX))
+                  if path.name != REVALIDATED_NAME)
 
 
 def test_a_later_source_answers_from_the_summary_without_the_page(

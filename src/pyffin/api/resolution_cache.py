@@ -160,7 +160,7 @@ class ResolutionCache:
 
     def _with_newer_freshness(self, dependencies: list[Dependency]) -> list[Dependency]:
         """``dependencies``, each stored response past the freshness it was read with given the
-        newer one a revalidation stored beside it since, if any: read once here, rather than
+        newer one a revalidation gave it since, if any: read once here, rather than
         by each check that follows (:meth:`_stale_pages`, :meth:`witnesses`; ~10 µs each, for
         every page of a large set once it is older than its max-age)."""
         cached = self.session.registry.cached
@@ -220,14 +220,15 @@ class ResolutionCache:
             except Exception as e:  # the resolution asks again, and reports what is wrong
                 log.debug(f"The kept resolution could not be revalidated: {e}")
                 current = False
+        cached = registry.cached
+        cached.flush_revalidations()  # the newer policies, for the next command too
         if not current:
             return None
         revalidated = {dependency[0] for pages in stale.values() for dependency in pages}
-        cached = registry.cached
         found: list[Dependency] = []
         for dependency in dependencies:
             path, stamp, _, response_time = dependency
-            if path in revalidated:  # fresh per the policy the answer gave (stored beside it)
+            if path in revalidated:  # fresh per the policy the answer gave (kept apart)
                 policy = cached.seen_policy(path)
                 fresh_until = cached.fresh_until(dependency) if policy is None \
                     else policy.fresh_until()
@@ -286,7 +287,7 @@ class ResolutionCache:
         """What the answer :meth:`get` found or :meth:`put` kept holds on, for a replay of the
         whole command (:mod:`pyffin.cli.recompile`) that asks no one: each file with its
         stamp and, for a stored response, the time until which it is fresh (per the newer
-        policy a revalidation stored beside it, if the first has passed; ``None``: a local
+        policy a revalidation gave it, if the first has passed; ``None``: a local
         file, which holds while unchanged). ``None`` when there is no such answer."""
         if self.kept is None:
             return None

@@ -32,9 +32,10 @@ class CacheBucket(enum.Enum):
         ``simple-v0/<index>/<name>.rec``: the project's files grouped by version, filenames
         already parsed, next to the HTTP cache policy of the page they came from (with the
         digest of its bytes when it came without validators: the same bytes again are as
-        good as a 304); ``<name>.policy.rec`` beside it: the newer policy a revalidation
-        (a 304, or the same bytes again) gave, tied to the record file's stamp, which the
-        revalidation leaves as it was (so do wheel metadata records in ``wheels-v0``).
+        good as a 304); ``_revalidated.rec`` in the same directory: the newer policies
+        revalidations (a 304, or the same bytes again) gave its records, each tied to its
+        record file's stamp, which the revalidation leaves as it was (so for the wheel
+        metadata records in ``wheels-v0``).
         ``simple-v0/<index>/<name>.<hash(target, locations)>.rec``: the versions one target
         (tags, binary policy, exclude-newer) can use with these index locations, each with
         its best file; tied to the stamp and freshness of every page and find-links location

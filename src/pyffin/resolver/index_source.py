@@ -322,6 +322,8 @@ class IndexSource:
                 pass
             self.summaries.save()
             self.registry.forget_absent()  # the summaries just written may be read again
+        # What the pages' revalidations gave (304s), for the next command too.
+        self.registry.cached.flush_revalidations()
 
     def _full_versions(self, name: str) -> PageVersions:
         """The usable versions from the decoded pages (memoized)."""

@@ -6,11 +6,12 @@ A summary is tied to what the pages were read from (see
 :meth:`~pyffin.client.registry.RegistryClient.project_dependencies`): each index page asked,
 found or not, each find-links location, with the file stamp and HTTP freshness of each. Once one
 of them changes, or a page is no longer usable without the network (stale, ``--refresh``), the
-summary is ignored. A revalidated page (304) keeps its file — its newer policy is stored beside
-it — so its summary stays valid. Where a lookup left nothing in a file (an index that answered
-404), no summary is kept. Its key holds everything that decides which files the target can
-use: the tags, the binary policy, the upload-time cutoff, the index locations and strategy,
-and ``packaging``'s version (whose order the summary's versions are kept in).
+summary is ignored. A revalidated page (304) keeps its file — its newer policy is kept apart
+(``_revalidated.rec``) — so its summary stays valid. Where a lookup left nothing in a file (an
+index that answered 404), no summary is kept. Its key holds everything that decides which
+files the target can use: the tags, the binary policy, the upload-time cutoff, the index
+locations and strategy, and ``packaging``'s version (whose order the summary's versions are
+kept in).
 """
 
 from __future__ import annotations
