@@ -299,6 +299,41 @@ def test_proxy_settings_are_read_once_while_the_environment_stays_the_same(
     assert len(reads) == 2
 
 
+def test_proxy_settings_are_read_once_by_requests_that_start_together(
+        server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold resolution (or a kept one's revalidation) starts dozens of requests at once
+    from the pool's threads: the environment is scanned for proxies once, not by each."""
+    import threading
+    import time
+    import urllib.request
+
+    reads = []
+    real = urllib.request.getproxies_environment
+    started = threading.Barrier(8)
+
+    def counted() -> dict[str, str]:
+        reads.append(1)
+        time.sleep(0.05)  # a scan of a large environment, long enough for the others to come
+        return real()
+
+    monkeypatch.setattr(urllib.request, "getproxies_environment", counted)
+    monkeypatch.setenv("NO_PROXY", "")
+    http = HttpClient(FAST)
+    statuses: list[int] = []
+
+    def request() -> None:
+        started.wait()
+        statuses.append(http.get(server.index_url + "foo/").status)
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert len(reads) == 1
+
+
 def test_proxies_are_found_while_another_thread_is_still_importing_urllib_request(
         server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import urllib

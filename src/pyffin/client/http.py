@@ -465,7 +465,12 @@ class HttpClient:
                     environ.get("REQUEST_METHOD"))
         known = self._proxies.get(snapshot, _UNSEEN)
         if known is _UNSEEN:
-            known = self._proxies[snapshot] = _proxy_for(scheme, host)
+            # Once, not by each of the pool's threads whose first requests start together
+            # (a cold resolution's, a kept resolution's revalidation: dozens at once).
+            with self._lock:
+                known = self._proxies.get(snapshot, _UNSEEN)
+                if known is _UNSEEN:
+                    known = self._proxies[snapshot] = _proxy_for(scheme, host)
         proxy: str | None = known
         pool = self._pools.get(proxy)
         if pool is None:
