@@ -289,12 +289,14 @@ def test_proxy_settings_are_read_once_while_the_environment_stays_the_same(
         return real()
 
     monkeypatch.setattr(urllib.request, "getproxies_environment", counted)
-    monkeypatch.setenv("NO_PROXY", "")
+    # A proxy the index bypasses: the settings are read (and found not to apply).
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     http = HttpClient(FAST)
     for _ in range(3):
         assert http.get(server.index_url + "foo/").status == 200
     assert len(reads) == 1
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,pypi.invalid")
     assert http.get(server.index_url + "foo/").status == 200
     assert len(reads) == 2
 
@@ -317,7 +319,8 @@ def test_proxy_settings_are_read_once_by_requests_that_start_together(
         return real()
 
     monkeypatch.setattr(urllib.request, "getproxies_environment", counted)
-    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # bypassed: read, not used
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     http = HttpClient(FAST)
     statuses: list[int] = []
 
@@ -334,6 +337,27 @@ def test_proxy_settings_are_read_once_by_requests_that_start_together(
     assert len(reads) == 1
 
 
+def test_without_proxy_variables_urllib_request_is_not_imported(server: IndexServer) -> None:
+    """Only ``<scheme>_proxy`` or ``all_proxy`` (in any case) can name a proxy: without them
+    (``no_proxy`` alone names none) the module that reads them is not imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"""if True:
+        import sys
+        from pyffin.client.http import HttpClient, HttpSettings
+        assert HttpClient(HttpSettings(retries=0)).get({server.index_url + "foo/"!r}).status == 200
+        assert "urllib.request" not in sys.modules, "imported"
+    """
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["NO_PROXY"] = "example.com"
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    env["Http_Proxy"] = "http://127.0.0.1:9"  # any case: then it is read, and used
+    failed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+    assert failed.returncode != 0
+
+
 def test_proxies_are_found_while_another_thread_is_still_importing_urllib_request(
         server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import urllib
@@ -342,7 +366,8 @@ def test_proxies_are_found_while_another_thread_is_still_importing_urllib_reques
     # The moment of another thread's import: the module is in sys.modules, fully run, but
     # not yet an attribute of its package (`urllib.request` then raised AttributeError).
     monkeypatch.delattr(urllib, "request")
-    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # read (bypassed): imported
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert HttpClient(FAST).get(server.index_url + "foo/").status == 200
 
 

@@ -924,6 +924,12 @@ _UNSEEN: Any = object()
 
 def _proxy_for(scheme: str, host: str) -> str | None:
     """The proxy the environment names for ``scheme`` and ``host`` (``None``: none)."""
+    # Only a variable named ``<scheme>_proxy`` or ``all_proxy`` (in any case) with a value
+    # names one: without such a variable (nearly always) the answer is known without
+    # importing urllib.request, which reads them (a few ms, in every command that fetches).
+    names = (f"{scheme}_proxy", "all_proxy")
+    if not any(value and name.lower() in names for name, value in os.environ.items()):
+        return None
     # Imported by name, not reached as ``urllib.request``: while another pool thread is
     # importing it, the module is already usable but not yet an attribute of ``urllib``.
     from urllib.request import getproxies_environment
