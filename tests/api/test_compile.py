@@ -167,16 +167,9 @@ def test_the_collector_rests_from_the_first_page_to_the_solution(
     them over and over. It collects again once the compile is over."""
     import gc
 
-    import pyffin.client.simple as simple
+    from tests.support.collector import collector_while_parsing_pages
 
-    seen: list[bool] = []
-    parse_page = simple.parse_page
-
-    def watched(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return parse_page(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(simple, "parse_page", watched)
+    seen = collector_while_parsing_pages(monkeypatch)
     assert gc.isenabled()
     result = pyffin.api.compile(requirements=["app"], session=session)
     assert result.resolution.pins() == {"app": Version("1.0"), "lib": Version("1.5")}

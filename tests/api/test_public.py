@@ -77,16 +77,9 @@ def test_a_cold_install_parses_pages_with_the_collector_at_rest(
     once the install is over."""
     import gc
 
-    import pyffin.client.simple as simple
+    from tests.support.collector import collector_while_parsing_pages
 
-    seen: list[bool] = []
-    parse_page = simple.parse_page
-
-    def watched(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return parse_page(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(simple, "parse_page", watched)
+    seen = collector_while_parsing_pages(monkeypatch)
     result = pyffin.install(["app"], python=str(venv), index_url=index.index_url)
     assert result.installed == [("app", "1.0"), ("lib", "1.5")]
     assert seen and not any(seen)

@@ -109,6 +109,17 @@ def test_a_304_rewrites_the_policy(server: IndexServer, cache: Cache) -> None:
     assert server.count(PAGE) == 2
 
 
+def revalidated(server: IndexServer, cache: Cache) -> CachedClient:
+    """Store the page stale at once, then revalidate it (a 304 with a max-age of ten
+    minutes, so its newer policy is kept): the client that did, its policies not written."""
+    server.set_max_age(0)
+    get(make_client(cache), server)
+    server.set_max_age(600)
+    client = make_client(cache)
+    get(client, server)
+    return client
+
+
 def new_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget what this process knows of newer policies, as another process would."""
     from pyffin.client import cached
@@ -162,11 +173,7 @@ def test_the_newer_policies_of_a_directory_are_one_record_written_once(
 
 def test_a_newer_policy_holds_only_for_the_record_file_it_was_given_to(
         server: IndexServer, cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
-    server.set_max_age(0)
-    get(make_client(cache), server)
-    server.set_max_age(600)
-    client = make_client(cache)
-    get(client, server)  # a 304: fresh for ten minutes, by the newer policy
+    client = revalidated(server, cache)  # fresh for ten minutes, by the newer policy
     client.flush_revalidations()
     # The record written again (another process stored the page anew): not fresh any more.
     data = entry(cache).path.read_bytes()
@@ -209,12 +216,8 @@ def test_newer_policies_are_not_written_where_the_cache_was_removed(
         server: IndexServer, cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    server.set_max_age(0)
-    get(make_client(cache), server)
-    server.set_max_age(600)
     new_process(monkeypatch)
-    client = make_client(cache)
-    get(client, server)
+    client = revalidated(server, cache)
     shutil.rmtree(cache.root)
     client.flush_revalidations()  # nothing made again, nothing raised
     assert not cache.root.exists()
@@ -224,11 +227,7 @@ def test_an_unreadable_record_of_newer_policies_is_a_revalidation_more(
         server: IndexServer, cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyffin.client.cached import REVALIDATED_NAME
 
-    server.set_max_age(0)
-    get(make_client(cache), server)
-    server.set_max_age(600)
-    client = make_client(cache)
-    get(client, server)
+    client = revalidated(server, cache)
     client.flush_revalidations()
     policies = entry(cache).path.with_name(REVALIDATED_NAME)
     policies.write_bytes(b"garbage")
