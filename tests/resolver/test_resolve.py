@@ -265,6 +265,24 @@ def test_a_direct_requirement_without_a_lower_bound_is_warned_about_when_resolvi
         "versions." for name in "ac"])
 
 
+def test_the_debug_log_traces_each_decision_as_uv_does() -> None:
+    """``-v`` shows the solver's decisions ("Selecting: a==1.0", uv's words) and each version
+    ruled out before it is decided because a requirement of it already conflicts."""
+    from pyffin import log
+
+    universe = {"a": {"1.0": ["b<2"]}, "b": {"1.0": [], "2.0": []}, "c": {"1.0": ["b>=2"],
+                                                                             "2.0": ["b>=3"]}}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        assert pins(universe, "b", "c") == {"b": "2.0", "c": "1.0"}
+    assert "Selecting: b==2.0" in heard and "Selecting: c==1.0" in heard
+    assert "Recording dependency conflict of c==2.0 from incompatibility of (c, b)" in heard
+    quiet: list[str] = []
+    with log.routed(lambda level, message: quiet.append(message), log.INFO):
+        pins(universe, "b", "c")
+    assert not any(message.startswith("Selecting") for message in quiet)
+
+
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on

@@ -47,6 +47,8 @@ from nab_resolver.types import (
     Term,
 )
 
+from pyffin import log
+
 # The class itself, not its name, for Resolver[...]: typing compiles a name given as text, and
 # the process's first compile() sets up the compiler (~9M instructions, 4% of a warm compile).
 from pyffin.models.versions import Version
@@ -109,10 +111,13 @@ class ConflictTracker:
             real = True
             count = self.culprit[package] = self.culprit.get(package, 0) + 1
             if count == CONFLICT_THRESHOLD:
+                log.debug(f"Package {package} has too many conflicts (culprit), "
+                          "deprioritizing")
                 self._deprioritize.append(package)
         if real:
             count = self.affected[affected] = self.affected.get(affected, 0) + 1
             if count == CONFLICT_THRESHOLD:
+                log.debug(f"Package {affected} has too many conflicts (affected), prioritizing")
                 self._prioritize.append(affected)
 
     def reprioritize(self) -> tuple[bool, list[str]]:
@@ -240,10 +245,15 @@ class Solver(Resolver[str, Version]):
                      Term(dependency, required, positive=False)],
                     cause=IncompatibilityCause.DEPENDENCY))
                 self.tracker.record(next_package, [next_package, dependency])
+                if log.enabled(log.DEBUG):
+                    log.debug(f"Recording dependency conflict of {next_package}=={version} "
+                              f"from incompatibility of ({next_package}, {dependency})")
                 return next_package
         exact_range = solution.decide(next_package, version)
         self.stats.decisions += 1
         self.observer.on_decision(next_package, version, solution.decision_level)
+        if log.enabled(log.DEBUG):  # uv's -v trace of decisions, line for line
+            log.debug(f"Selecting: {next_package}=={version}")
         if dependencies:
             self._record_dependency_clauses(next_package, version, exact_range, dependencies)
         return next_package
@@ -264,6 +274,7 @@ class Solver(Resolver[str, Version]):
                 continue
             target = decision.decision_level - 1
             if target < self.solution.decision_level:
+                log.debug(f"Backtracking to decision level {target}, before {package}")
                 self.solution.backtrack(target)
                 self._wake_above(target)
                 self._seen_level = target
