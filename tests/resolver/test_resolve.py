@@ -283,6 +283,29 @@ def test_the_debug_log_traces_each_decision_as_uv_does() -> None:
     assert not any(message.startswith("Selecting") for message in quiet)
 
 
+def test_a_version_is_refused_when_what_was_derived_against_a_requirement_rules_it_out(
+        ) -> None:
+    """As pubgrub-rs and uv: before a version is decided, each of its requirements is held
+    against everything the partial solution knows of that package — a derived exclusion too,
+    not only a range required of it. After ``a`` 3.0 fails (``x[e]>=2`` against ``x<2``), ``x[e]``
+    is known to be below 2, so ``a`` 2.0 (``x[e]>=2`` again) is refused at once instead of
+    being decided and undone (``sqlalchemy<1.4 apache-airflow`` then picks uv's flask 1.1.2,
+    click 8.5.1 and jinja2 3.0.3)."""
+    from pyffin import log
+
+    universe = {
+        "x": {"1.0": Release(["c; extra == 'e'"], extras=["e"]),
+              "2.0": Release(["c; extra == 'e'"], extras=["e"])},
+        "a": {"1.0": ["x[e]>=1"], "2.0": ["x[e]>=2", "d==2"], "3.0": ["x[e]>=2", "d==1"]},
+        "c": {"1.0": []}, "d": {"1.0": [], "2.0": []},
+    }
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        assert pins(universe, "x<2", "a") == {"x": "1.0", "a": "1.0", "c": "1.0"}
+    assert "Recording dependency conflict of a==2.0 from incompatibility of (a, x[e])" in heard
+    assert "Selecting: a==2.0" not in heard
+
+
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on

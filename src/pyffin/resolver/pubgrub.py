@@ -210,12 +210,15 @@ class Solver(Resolver[str, Version]):
 
     def _decide_next(self, next_package: Any) -> Any:
         """nab's decision step, except that a version one of whose requirements the partial
-        solution already rules out is not decided (pubgrub-rs's ``add_version``, which uv
-        logs as "Recording dependency conflict"): its clause alone is added, and unit
-        propagation rules the version out at the current level. Deciding it would make a
-        conflict whose learned clause names only what the root implies, and the backjump
-        would undo every decision (apache-airflow==2.7.*: 121 backjumps to level 1, 2,696
-        decisions where uv makes 304)."""
+        solution already rules out — by a range required of that package or by one derived
+        against it, as pubgrub-rs reads the package's whole term — is not decided
+        (pubgrub-rs's ``add_version``, which uv logs as "Recording dependency conflict"): its
+        clause alone is added, and unit propagation rules the version out at the current
+        level. Deciding it would make a conflict whose learned clause names only what the root
+        implies, and the backjump would undo every decision (apache-airflow==2.7.*: 121
+        backjumps to level 1, 2,696 decisions where uv makes 304); reading only the required
+        range, ``sqlalchemy<1.4 apache-airflow`` decided versions uv refuses and ended on
+        other pins than uv's."""
         version = decide.choose_version(self, next_package)
         had_pending = decide.absorb_pending_clauses(self)
         force_targets = list(self.provider.consume_force_backtrack_targets())
@@ -232,7 +235,7 @@ class Solver(Resolver[str, Version]):
         for dependency, supplied in dependencies.items():
             if dependency == next_package:
                 continue
-            current = solution.positive_range(dependency)
+            current = solution.get(dependency)
             if current is None:
                 continue
             required = self.as_term_range(supplied)
