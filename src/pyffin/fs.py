@@ -26,8 +26,10 @@ class WriteError(PyffinError):
     """A file the user named cannot be written."""
 
 
-# Flags some platforms lack, looked up once.
-_O_BINARY: int = getattr(os, "O_BINARY", 0)
+# Flags some platforms lack, looked up once (a missing module attribute is a formatted
+# AttributeError, and every cache record read and written asks). O_BINARY, Windows' "no newline
+# translation", is the cache's too.
+O_BINARY: int = getattr(os, "O_BINARY", 0)
 _O_CLOEXEC: int = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
 
@@ -78,7 +80,7 @@ def write_user_file(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def _write_in_place(target: str, data: bytes, *, truncate: bool) -> None:
-    flags = os.O_WRONLY | _O_CLOEXEC | _O_BINARY
+    flags = os.O_WRONLY | _O_CLOEXEC | O_BINARY
     if truncate:
         flags |= os.O_TRUNC
     fd = os.open(target, flags)
@@ -97,7 +99,7 @@ def _can_keep_owner(st: os.stat_result) -> bool:
 def _replace(target: str, data: bytes, st: os.stat_result | None) -> None:
     directory, name = os.path.split(target)
     tmp = os.path.join(directory, f".{name}.tmp-{token()}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC | _O_NOFOLLOW | _O_BINARY
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC | _O_NOFOLLOW | O_BINARY
     fd = os.open(tmp, flags, 0o666)
     try:
         try:

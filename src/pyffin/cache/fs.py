@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from pyffin.fs import token
+from pyffin.fs import O_BINARY, token
 
 #: Marker in the names of temporary files and directories; prune removes what carries it.
 TEMP_MARKER = ".tmp-"
@@ -22,11 +22,6 @@ TEMP_MARKER = ".tmp-"
 #: What tells one version of a cache file from another: ``(mtime_ns, size, inode)``. Files are
 #: replaced whole, never changed in place, so a new version is a new inode.
 FileStamp = tuple[int, int, int]
-
-
-#: Windows: no newline translation (looked up once: a missing module attribute is a
-#: formatted AttributeError, and every record read and written asked).
-_O_BINARY: int = getattr(os, "O_BINARY", 0)
 
 
 def stamp_of(st: os.stat_result) -> FileStamp:
@@ -103,7 +98,7 @@ def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> FileStamp:
     ``open()``'s buffered writer adds an ``fstat``, an ``isatty`` ``ioctl`` and an ``lseek``
     to each (every system call lets another thread take the GIL); the parts go out in one
     ``writev``."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY
     parts = data if isinstance(data, tuple) else (data,)
     for attempt in range(_TRIES):
         last = attempt + 1 == _TRIES
@@ -167,7 +162,7 @@ def read_stamped(path: str | Path) -> tuple[bytes, FileStamp] | None:
     there is no such file. Plain descriptor calls (see :func:`write_atomic`): a record is
     replaced whole, never changed in place, so its size says how much there is to read."""
     try:
-        fd = os.open(path, os.O_RDONLY | _O_BINARY)
+        fd = os.open(path, os.O_RDONLY | O_BINARY)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:

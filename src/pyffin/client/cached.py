@@ -11,10 +11,11 @@ import os
 import time
 from _thread import allocate_lock
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyffin import log
-from pyffin.cache import codec
+from pyffin.cache import CacheEntry, codec
 from pyffin.cache.codec import Cacheable
 from pyffin.cache.fs import stamp as _stamp_of
 from pyffin.client.errors import HttpStatusError, OfflineError
@@ -22,9 +23,7 @@ from pyffin.client.policy import CachePolicy, body_digest, has_validators
 from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from pyffin.cache import Cache, CacheEntry
+    from pyffin.cache import Cache
     from pyffin.cache.fs import FileStamp
     from pyffin.client.http import HttpClient, Response
 
@@ -116,9 +115,7 @@ class _Revalidations:
                 merged = {name: newer for name, newer in _read_revalidated(directory).items()
                           if name not in given and _fresh(newer, now)}
                 merged.update(given)
-                from pyffin.cache.core import CacheEntry
-
-                CacheEntry(_path(directory), REVALIDATED_NAME).write(codec.dumps(
+                CacheEntry(Path(directory), REVALIDATED_NAME).write(codec.dumps(
                     _POLICY_SCHEMA, _POLICY_VERSION, merged))
             except Exception as e:  # never fatal: the next run asks the server again
                 log.debug(f"Could not keep the revalidated policies in {directory}: {e}")
@@ -138,7 +135,6 @@ def _fresh(newer: _Newer, now: float) -> bool:
 def _read_revalidated(directory: str) -> dict[str, _Newer]:
     """The newer policies the record of ``directory`` holds (none when it has none, or an
     unreadable one)."""
-    from pyffin.cache.core import CacheEntry
 
     def decode(data: bytes) -> dict[str, _Newer]:
         loaded: Any = codec.loads(data, _POLICY_SCHEMA, _POLICY_VERSION)
@@ -146,13 +142,7 @@ def _read_revalidated(directory: str) -> dict[str, _Newer]:
             raise codec.RecordError("not a table of policies")
         return {name: (tuple(stamp), policy) for name, (stamp, policy) in loaded.items()}
 
-    return CacheEntry(_path(directory), REVALIDATED_NAME).read_record(decode) or {}
-
-
-def _path(directory: str) -> Path:
-    import pathlib  # (see simple.FilenameParts.version)
-
-    return pathlib.Path(directory)
+    return CacheEntry(Path(directory), REVALIDATED_NAME).read_record(decode) or {}
 
 
 _REVALIDATIONS = _Revalidations()
