@@ -104,6 +104,24 @@ class Future(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+def in_thread(fn: Callable[[], T], name: str) -> Future[T]:
+    """Start ``fn()`` in a daemon thread of its own (in a copy of this thread's
+    :mod:`contextvars` context); its future has the outcome."""
+    import threading
+    from contextvars import copy_context
+
+    future: Future[T] = Future()
+
+    def work() -> None:
+        try:
+            future.run(fn)
+        except BaseException:  # interrupted: the waiter is told by the future
+            pass
+
+    threading.Thread(target=copy_context().run, args=(work,), name=name, daemon=True).start()
+    return future
+
+
 def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: int) -> list[T]:
     """``[fn(item) for item in items]`` on up to ``workers`` threads (for work that waits on
     system calls, which release the GIL). Every item is attempted; if any raised, the error

@@ -14,6 +14,7 @@ from pyffin.interpreter import (
     PythonRequest,
     find_environment,
     find_interpreter,
+    start_find_interpreter,
 )
 from tests.interpreter.conftest import FakeProbe
 
@@ -255,3 +256,38 @@ def test_no_environment_and_no_python_at_all(place: Path, cache: Cache) -> None:
     with pytest.raises(InterpreterNotFound, match=r"^No virtual environment found; run `pyffin "
                        r"venv` to create one$"):
         find_environment(cache=cache)
+
+
+def test_on_a_cold_cache_the_lookup_starts_at_once_in_a_thread_of_its_own(
+    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
+    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
+) -> None:
+    import threading
+
+    system = make_python(tmp_path / "bin")
+    _path(monkeypatch, tmp_path / "bin")
+    probed_in: list[str] = []
+
+    def recording(executable: Path) -> dict[str, object]:
+        probed_in.append(threading.current_thread().name)
+        return fake_probe(executable)
+
+    from pyffin.interpreter import query
+
+    monkeypatch.setattr(query, "run_probe", recording)
+    found = start_find_interpreter(None, cache=cache)
+    # Started before it is asked for: the probe runs (or ran) in its own thread.
+    assert found().executable == system
+    assert probed_in == ["pyffin-interpreter"]
+    # Now the cache keeps an interpreter: the next lookup is made when asked, in the caller.
+    later = start_find_interpreter(None, cache=cache)
+    assert probed_in == ["pyffin-interpreter"]
+    assert later().executable == system
+    assert probed_in == ["pyffin-interpreter"]
+
+
+def test_a_lookup_started_early_raises_its_error_when_asked(place: Path, cache: Cache) -> None:
+    found = start_find_interpreter("/nowhere/python", cache=cache)
+    for _ in range(2):  # each time it is asked
+        with pytest.raises(InterpreterNotFound, match="/nowhere/python"):
+            found()

@@ -277,7 +277,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.api.building import LazySources, build_interpreter_finder
     from pyffin.api.session import Session
     from pyffin.api.target import make_target
-    from pyffin.interpreter import find_interpreter
+    from pyffin.interpreter import start_find_interpreter
     from pyffin.requirements import GroupSelection, read_requirements
 
     started = time.perf_counter()
@@ -303,12 +303,14 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
         cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
     found_interpreter: list[Interpreter | None] = []
+    # On a cold cache the interpreter's probe runs while the requirements are read and their
+    # pages asked for.
+    find = (start_find_interpreter(python, cache=session.cache)
+            if python_platform is None or python_version is None else None)
 
     def target_interpreter() -> Interpreter | None:
         if not found_interpreter:
-            found_interpreter.append(
-                find_interpreter(python, cache=session.cache)
-                if python_platform is None or python_version is None else None)
+            found_interpreter.append(None if find is None else find())
         return found_interpreter[0]
 
     # What no wheel tells comes from sources, built (when their metadata is not static) by an
@@ -330,6 +332,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
         target_interpreter()  # its error first, as when it was found before reading
         raise
     if not spec.requirements:
+        try:  # a lookup started is not left half done (its error is not this one)
+            target_interpreter()
+        except PyffinError:
+            pass
         raise UsageError("no requirements given: pass requirements files or package names")
     # From the first page asked for to the solution: the pages the pool parses meanwhile, and
     # everything the solver makes, live until it is done (see pyffin.collector).

@@ -117,6 +117,27 @@ def find_interpreter(request: str | None = None, *, system: bool = False,
     return _search(parsed, system=system, cache=cache)
 
 
+def start_find_interpreter(request: str | None = None, *, cache: Cache | None,
+                           ) -> Callable[[], Interpreter]:
+    """:func:`find_interpreter`, started now in a thread of its own when its answer is likely
+    to need a query (a subprocess of tens of milliseconds): when there is no cache, or the
+    cache has never kept an interpreter's facts (a cold cache). The command then goes on with
+    what it does meanwhile (reading requirements, asking for their pages) while the
+    interpreter runs the probe. Else, the lookup is done when the returned function is
+    called: from the cache, it costs less than a thread. The function returns the
+    interpreter, or raises what :func:`find_interpreter` raised."""
+    from pyffin.cache import CacheBucket
+
+    def find() -> Interpreter:
+        return find_interpreter(request, cache=cache)
+
+    if cache is not None and os.path.isdir(cache.bucket(CacheBucket.INTERPRETER)):
+        return find
+    from pyffin.futures import in_thread
+
+    return in_thread(find, "pyffin-interpreter").result
+
+
 def find_environment(python: str | None = None, *, system: bool = False,
                      break_system_packages: bool = False, cache: Cache | None,
                      announce: Callable[[Interpreter], None] | None = None) -> Interpreter:
