@@ -306,6 +306,19 @@ def test_a_version_is_refused_when_what_was_derived_against_a_requirement_rules_
     assert "Selecting: a==2.0" not in heard
 
 
+def test_what_the_base_package_requires_comes_before_what_an_extra_adds() -> None:
+    """As uv, which reaches ``a[x]`` through a proxy package: ``a`` itself is decided at that
+    version first, so its own requirements are met (and ordered) before the extra's. Here
+    either order solves, but gives other pins: ``b`` first takes 2.0, then ``c`` must stay
+    below 2."""
+    universe = {
+        "a": {"1.0": Release(["b", "c; extra == 'x'"], extras=["x"])},
+        "b": {"1.0": [], "2.0": ["c<2"]},
+        "c": {"1.0": [], "2.0": ["b<2"]},
+    }
+    assert pins(universe, "a[x]") == {"a": "1.0", "b": "2.0", "c": "1.0"}
+
+
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on

@@ -241,6 +241,16 @@ class Provider(BaseProvider[str, Version]):
         dependencies = self._dependencies.get(key)
         if dependencies is None:  # read when chosen, unless chosen by another provider call
             dependencies = self._dependencies[key] = self._read_dependencies(package, version)
+        name, extra = split_key(package)
+        if extra is not None and name not in self._decisions:
+            # uv reaches an extra through a proxy package: the base package, pinned to this
+            # version, is decided first and what it depends on is met before what the extra
+            # adds. Met here in that order, the projects keep uv's priorities.
+            self.discover(name)
+            try:
+                self.get_dependencies(name, version)
+            except PyffinError:
+                pass  # said when the base package is decided
         for dependency in dependencies:
             self.discover(dependency)
         return dependencies
