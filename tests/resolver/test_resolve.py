@@ -319,6 +319,28 @@ def test_what_the_base_package_requires_comes_before_what_an_extra_adds() -> Non
     assert pins(universe, "a[x]") == {"a": "1.0", "b": "2.0", "c": "1.0"}
 
 
+def test_a_culprit_undone_is_decided_after_the_package_it_kept_refusing() -> None:
+    """As uv: deprioritizing a package ("too many conflicts (culprit)") replaces its
+    priority even while a requirement pins it to one version, so once its decision is
+    undone the package whose versions it refused goes first, and it comes last."""
+    from pyffin import log
+
+    universe = {
+        "p": {"1.0": ["x==1.0"]},
+        "x": {"1.0": [], "2.0": []},
+        "y": {f"{n}.0": (["x>=2"] if n > 1 else []) for n in range(1, 8)},
+        "z": {"1.0": []},
+    }
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        assert pins(universe, "p", "y", "z") == {"p": "1.0", "x": "1.0", "y": "1.0",
+                                                 "z": "1.0"}
+    backtrack = next(i for i, message in enumerate(heard)
+                     if message.startswith("Backtracking to decision level"))
+    after = [message for message in heard[backtrack:] if message.startswith("Selecting")]
+    assert after == ["Selecting: y==1.0", "Selecting: z==1.0", "Selecting: x==1.0"]
+
+
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on

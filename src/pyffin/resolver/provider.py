@@ -268,14 +268,18 @@ class Provider(BaseProvider[str, Version]):
         # uv's choices.
         self._hinted_range[package] = version_range
         name, _extra = split_key(package)
+        # A conflict's mark outranks a range of one version, as in uv, where marking a project
+        # replaces its priority until a requirement pins it again (ConflictTracker.pinned): a
+        # culprit undone stays undecided while the versions it refused are decided.
+        conflicted = self.tracker.category(package)
         if name in self._urls:
             category = _URL
+        elif conflicted is not None:
+            category = _CONFLICT_EARLY if conflicted == 0 else _CONFLICT_LATE
         elif singleton_version(version_range) is not None:
             category = _SINGLETON
         else:
-            conflicted = self.tracker.category(package)
-            category = (_UNSPECIFIED if conflicted is None
-                        else _CONFLICT_EARLY if conflicted == 0 else _CONFLICT_LATE)
+            category = _UNSPECIFIED
         order = self._names.get(name, len(self._names))
         return category, order, self._discovered.get(package, len(self._discovered))
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from nab_resolver import conflict, decide, incompat_index
 from nab_resolver.errors import ResolutionLimitError
@@ -52,12 +52,15 @@ from pyffin import log
 # The class itself, not its name, for Resolver[...]: typing compiles a name given as text, and
 # the process's first compile() sets up the compiler (~9M instructions, 4% of a warm compile).
 from pyffin.models.versions import Version
+from pyffin.resolver.ranges import singleton_version
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from nab_resolver.resolver import Solution
     from nab_resolver.types import Incompatibility, RangeProtocol, RootRequirement
+
+    from pyffin.resolver.ranges import VersionSet
 
 _SATISFIED = SetRelation.SATISFIED
 _CONTRADICTED = SetRelation.CONTRADICTED
@@ -141,6 +144,19 @@ class ConflictTracker:
         """``0`` for a project decided earlier, ``1`` later, ``None`` for neither."""
         name = project_of(package)
         return 0 if name in self.early else 1 if name in self.late else None
+
+    def pinned(self, packages: Iterable[str]) -> bool:
+        """A version just chosen requires each of ``packages`` at one version: as in uv, where
+        such a requirement makes its project's priority "singleton" again, the projects leave
+        the earlier and later sets. Whether one did."""
+        moved = False
+        for package in packages:
+            name = project_of(package)
+            if name in self.early or name in self.late:
+                self.early.discard(name)
+                self.late.discard(name)
+                moved = True
+        return moved
 
 
 class Solver(Resolver[str, Version]):
@@ -232,6 +248,10 @@ class Solver(Resolver[str, Version]):
             return next_package
         solution = self.solution
         dependencies = self.provider.get_dependencies(next_package, version)
+        if (self.tracker.early or self.tracker.late) and self.tracker.pinned(
+                [dependency for dependency, supplied in dependencies.items()
+                 if singleton_version(cast("VersionSet", supplied)) is not None]):
+            self.priority_epoch += 1
         for dependency, supplied in dependencies.items():
             if dependency == next_package:
                 continue
