@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from packaging.markers import Marker as PackagingMarker
 from packaging.markers import UndefinedComparison, default_environment
@@ -204,3 +206,23 @@ def test_markers_comparing_names_parse_no_version(monkeypatch: pytest.MonkeyPatc
                            ('sys_platform != "linux"', False)):
         assert Marker.parse(text).evaluate(environment) is expected
     assert made == []
+
+
+def test_extras_are_a_set_that_keeps_the_order_written() -> None:
+    """The resolver meets extras in the order written (as uv); as a set they compare as
+    before, and their repr — part of the resolution cache's key — is the same in every
+    process, whatever the string hashes (a set's repr is not)."""
+    import subprocess
+    import sys
+
+    requirement = parse_requirement("a[Z,y,x,y]>=1")
+    assert requirement.extras.written == ("Z", "y", "x")  # type: ignore[attr-defined]
+    assert requirement.extras == frozenset({"x", "y", "Z"})
+    assert parse_requirement("a[y,x] @ https://example.com/a-1.0.tar.gz").extras.written == (
+        "y", "x")  # type: ignore[attr-defined]
+    script = ("from pyffin.requirements.pep508 import parse_requirement as p; "
+              "print(repr(p('a[one,two,three,four]')))")
+    reprs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True).stdout
+             for seed in range(1, 5)}
+    assert len(reprs) == 1

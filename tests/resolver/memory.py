@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from pyffin.models.metadata import CoreMetadata
+from pyffin.requirements.pep508 import parse_requirement
 from pyffin.resolver.dependencies import DirectRequirement
 from pyffin.resolver.errors import NoSolutionError, PackageNotFoundError
 from pyffin.resolver.options import ResolverOptions
@@ -139,7 +139,8 @@ class MemorySource(PackageSource):
 
 
 def direct(*texts: str, origin: str = "-r requirements.in") -> list[DirectRequirement]:
-    return [DirectRequirement(Requirement(text), origin) for text in texts]
+    # Parsed as requirements files are (pyffin's parser keeps the extras' order).
+    return [DirectRequirement(parse_requirement(text), origin) for text in texts]
 
 
 def solve(

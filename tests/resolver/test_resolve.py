@@ -319,6 +319,21 @@ def test_what_the_base_package_requires_comes_before_what_an_extra_adds() -> Non
     assert pins(universe, "a[x]") == {"a": "1.0", "b": "2.0", "c": "1.0"}
 
 
+@pytest.mark.parametrize("requirement", ["a[y,x]", "p"])
+def test_extras_are_met_in_the_order_written(requirement: str) -> None:
+    """As uv: ``a[y,x]`` meets ``a[y]`` first (not the extras' sorted order), here whether
+    the requirement is a direct one or ``p``'s. Its ``c`` is then decided before the ``b`` of
+    ``a[x]``, and takes 2.0."""
+    universe = {
+        "a": {"1.0": Release(["b; extra == 'x'", "c; extra == 'y'"], extras=["x", "y"])},
+        "b": {"1.0": [], "2.0": ["c<2"]},
+        "c": {"1.0": [], "2.0": ["b<2"]},
+        "p": {"1.0": ["a[y,x]"]},
+    }
+    found = pins(universe, requirement)
+    assert (found["b"], found["c"]) == ("1.0", "2.0")
+
+
 def test_a_culprit_undone_is_decided_after_the_package_it_kept_refusing() -> None:
     """As uv: deprioritizing a package ("too many conflicts (culprit)") replaces its
     priority even while a requirement pins it to one version, so once its decision is

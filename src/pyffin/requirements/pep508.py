@@ -15,7 +15,7 @@ The types mirror the parts of ``packaging``'s that pyffin uses: :class:`Requirem
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyffin.models.names import normalize_name
@@ -71,6 +71,29 @@ class SpecifierSet:
         return True
 
 
+class Extras(frozenset[str]):
+    """A requirement's extras: a set (compared and hashed as a :class:`frozenset`) that also
+    keeps them in the order written (:attr:`written`, each once), which decides the order the
+    resolver meets them in, as in uv (``a[y,x]``: ``a[y]`` first)."""
+
+    __slots__ = ("written",)
+    written: tuple[str, ...]
+
+    def __new__(cls, written: Iterable[str] = ()) -> Extras:
+        ordered = tuple(dict.fromkeys(written))
+        extras = super().__new__(cls, ordered)
+        extras.written = ordered
+        return extras
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Extras, (self.written,))
+
+    def __repr__(self) -> str:
+        # A set's repr follows string hashes, which differ from process to process: this one
+        # is the same in each (it is part of the resolution cache's key).
+        return f"Extras({self.written!r})"
+
+
 @record(frozen=False)
 class Requirement:
     """A parsed PEP 508 requirement."""
@@ -120,7 +143,7 @@ def parse_requirement(text: str) -> Requirement:
         except InvalidMarker:
             pass  # packaging words the error
         else:
-            return Requirement(name, frozenset(extras), SpecifierSet(specifiers), marker)
+            return Requirement(name, Extras(extras), SpecifierSet(specifiers), marker)
     return _parse_slow(text)
 
 
@@ -195,9 +218,12 @@ def _parse_slow(text: str) -> Requirement:
         parsed = PackagingRequirement(text)
     except PackagingInvalid as e:
         raise InvalidRequirement(str(e)) from None
+    # packaging keeps extras as a set: their order as written, from the brackets.
+    written = text.partition("[")[2].partition("]")[0].split(",") if parsed.extras else []
     return Requirement(
         parsed.name,
-        frozenset(parsed.extras),
+        Extras([*(e.strip() for e in written if e.strip() in parsed.extras),
+                *sorted(parsed.extras)]),
         SpecifierSet(tuple(Specifier(s.operator, s.version) for s in parsed.specifier)),
         Marker(str(parsed.marker), None) if parsed.marker is not None else None,
         parsed.url,

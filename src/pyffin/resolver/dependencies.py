@@ -199,7 +199,7 @@ def _from_parts(text: str, parts: _Parts, versions: VersionSet) -> Dependency:
     """The dependency of a text of the common shape, from its parts and its clauses' range."""
     name, extras, found, marker = parts
     return Dependency(normalize_name(name),
-                      tuple(sorted({normalize_name(e) for e in extras})) if extras else (),
+                      tuple(dict.fromkeys(map(normalize_name, extras))) if extras else (),
                       tuple(found), marker, None, text, versions)
 
 
@@ -222,7 +222,9 @@ def from_requirement(requirement: Requirement) -> Dependency:
         raise DependencyError(f"unsupported specifier in {str(requirement)!r}: {e}") from None
     return Dependency(
         normalize_name(requirement.name),
-        tuple(sorted({normalize_name(extra) for extra in requirement.extras})),
+        # In the order written when the parser kept it (pep508.Extras), as uv meets them.
+        tuple(dict.fromkeys(map(normalize_name, getattr(requirement.extras, "written", None)
+                                or sorted(requirement.extras)))),
         clauses,
         str(requirement.marker) if requirement.marker is not None else None,
         requirement.url,

@@ -925,7 +925,7 @@ class Provider(BaseProvider[str, Version]):
                 raise PyffinError(
                     f"{dependency.name} is required from two different places: {known} (a "
                     f"direct requirement) and {dependency.url} (by {name}=={version})")
-        keys = [f"{dependency.name}[{extra}]" for extra in sorted(set(extras))]
+        keys = [f"{dependency.name}[{extra}]" for extra in dict.fromkeys(extras)]  # as written
         if not keys:
             if dependency.name == name:
                 return  # a package depending on itself: nothing to add
