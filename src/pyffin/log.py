@@ -23,6 +23,8 @@ Sink = Callable[[int, str], None]
 _sink: Sink | None = None
 _level = INFO
 _warned: set[str] = set()
+#: The warnings given with :func:`warn_result`, in order (see :func:`results_since`).
+_results: list[str] = []
 #: The sink and level of the operation running in this context (:class:`routed`); made on
 #: first use, so that the command line never imports :mod:`contextvars`.
 _route: ContextVar[tuple[Sink, int] | None] | None = None
@@ -82,6 +84,23 @@ def warn_once(message: str, *, key: str | None = None) -> None:
     _warned.add(key)
     warn(message)
 
+
+def warn_result(message: str) -> None:
+    """:func:`warn_once` about something a result is made of (a resolution's "the package
+    does not provide the extra"): a result kept and used again instead of being made again
+    (:mod:`pyffin.api.resolution_cache`) gives it again (see :func:`results_since`)."""
+    _results.append(message)
+    warn_once(message)
+
+
+def results_mark() -> int:
+    """Where the warnings of :func:`warn_result` stand now, for :func:`results_since`."""
+    return len(_results)
+
+
+def results_since(mark: int) -> tuple[str, ...]:
+    """The warnings :func:`warn_result` gave since ``mark`` (in any thread), each once."""
+    return tuple(dict.fromkeys(_results[mark:]))
 
 
 class routed:

@@ -74,6 +74,24 @@ def test_a_kept_resolution_writes_the_same_output_without_a_request(
     assert "--hash=sha256:" in second.stdout and "# via app" in second.stdout
 
 
+def test_a_kept_resolution_gives_the_warnings_solving_gave(
+        tmp_path: Path, index: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the resolution found out about what it read ("does not provide the extra") is
+    part of its answer: used again, it says it again, as solving would (uv, which always
+    solves, always does)."""
+    from pyffin import log
+
+    (tmp_path / "requirements.in").write_text("app[fast]\n")
+    first = compile_(tmp_path, index)
+    warning = "warning: app==1.0 does not provide the extra 'fast'"
+    assert warning in first.stderr
+    monkeypatch.setattr(log, "_warned", set())  # as a new process starts
+    second = compile_(tmp_path, index)
+    assert solves.count == 1
+    assert second.stderr.count(warning) == 1
+
+
 def test_a_kept_resolution_is_used_without_importing_the_solver(
         tmp_path: Path, index: IndexServer) -> None:
     (tmp_path / "requirements.in").write_text("app\n")

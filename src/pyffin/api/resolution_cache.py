@@ -49,12 +49,13 @@ if TYPE_CHECKING:
     from pyffin.resolver import Resolution
     from pyffin.resolver.universal import UniversalResolution
 
-#: ``(dependencies, resolution, hashes, policies)``: what the resolution was made from (see
-#: :data:`~pyffin.client.cached.Dependency`), the resolution (see :func:`_kept`),
-#: ``--generate-hashes``' digests and the HTTP policy record of each stored page, by path (to
-#: revalidate a stale page without reading it).
+#: ``(dependencies, resolution, hashes, policies, warnings)``: what the resolution was made
+#: from (see :data:`~pyffin.client.cached.Dependency`), the resolution (see :func:`_kept`),
+#: ``--generate-hashes``' digests, the HTTP policy record of each stored page, by path (to
+#: revalidate a stale page without reading it), and the warnings the resolution gave about what
+#: it read (:func:`pyffin.log.warn_result`: a missing extra...), given again when it is used.
 RESOLUTION_SCHEMA = "resolution"
-RESOLUTION_VERSION = 3
+RESOLUTION_VERSION = 4
 
 
 class ResolutionCache:
@@ -74,6 +75,8 @@ class ResolutionCache:
         self.kept: list[Dependency] | None = None
         #: When the resolution began: local files it reads must have settled before.
         self.started_ns = time.time_ns()
+        #: The resolution's warnings are those given from here on (see :meth:`put`).
+        self._warnings_from = log.results_mark()
 
     def _entry(self, preferences: Mapping[str, Version]) -> CacheEntry:
         from pyffin.cache import digest
@@ -135,8 +138,10 @@ class ResolutionCache:
         if stored is None:
             return None
         try:
-            dependencies, kept, hashes, policies = stored
+            dependencies, kept, hashes, policies, warnings = stored
         except (TypeError, ValueError):  # a damaged record is a miss, like any other
+            return None
+        if type(warnings) is not tuple or not all(type(m) is str for m in warnings):
             return None
         dependencies = self._with_newer_freshness([tuple(d) for d in dependencies])
         stale = self._stale_pages(dependencies, policies)
@@ -154,8 +159,10 @@ class ResolutionCache:
             return None
         if revalidated:  # kept with the pages' new freshness: the next runs ask nothing
             self.entry.write(codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-                dependencies, kept, hashes, policies)))
+                dependencies, kept, hashes, policies, warnings)))
         self.kept = dependencies
+        for message in warnings:  # what solving said, said again
+            log.warn_once(message)
         return resolution, hashes
 
     def _with_newer_freshness(self, dependencies: list[Dependency]) -> list[Dependency]:
@@ -272,7 +279,8 @@ class ResolutionCache:
                    for path, _, fresh_until, _ in dependencies if fresh_until is None):
             return False
         data = codec.dumps(RESOLUTION_SCHEMA, RESOLUTION_VERSION, (
-            dependencies, _kept(resolution), hashes, policies))
+            dependencies, _kept(resolution), hashes, policies,
+            log.results_since(self._warnings_from)))
         self.entry.write(data)
         self.kept = dependencies
         if self.output_file and isinstance(resolution, Resolution) \

@@ -174,7 +174,7 @@ def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
             dependency = _parse_fast(patched, memo) or _parse_slow(patched)
         except DependencyError:
             continue
-        log.warn_once(f"Fixing invalid requirement by {fixed} (before: `{text}`; after: "
+        log.warn_result(f"Fixing invalid requirement by {fixed} (before: `{text}`; after: "
                       f"`{patched}`)")
         return replace(dependency, text=text)
     return _parse_slow(text)  # raises, with the error of the text as written

@@ -778,11 +778,11 @@ def _lower_bound(requires_python: str) -> tuple[Any, bool] | None:
                 found = python_interval(patched)
             except MarkerError:
                 continue
-            log.warn_once(f"Fixing invalid Requires-Python by {fixed} (before: "
+            log.warn_result(f"Fixing invalid Requires-Python by {fixed} (before: "
                           f"`{requires_python}`; after: `{patched}`)")
             break
         else:
-            log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
+            log.warn_result(f"ignoring the invalid Requires-Python {requires_python!r}")
             return None
     if not found:
         return None

@@ -880,7 +880,7 @@ class Provider(BaseProvider[str, Version]):
         for package, version in sorted(self.missing_extras):
             if pins.get(package) == version:
                 name, extra = split_key(package)
-                log.warn_once(f"{name}=={version} does not provide the extra '{extra}'")
+                log.warn_result(f"{name}=={version} does not provide the extra '{extra}'")
 
     def warn_skipped_builds(self, pins: Mapping[str, Version]) -> None:
         """Name the versions left out because their source distribution failed to build,
@@ -896,7 +896,7 @@ class Provider(BaseProvider[str, Version]):
             lines = str(error).strip().splitlines()
             instead = ("the resolution does without it" if chosen is None
                        else f"{name}=={chosen} was chosen instead")
-            log.warn_once(f"{label} was left out: its source distribution failed to build "
+            log.warn_result(f"{label} was left out: its source distribution failed to build "
                           f"({lines[0] if lines else type(error).__name__}); {instead}")
 
     def _add(self, dependencies: dict[str, VersionSet], package: str, name: str,
@@ -1011,11 +1011,11 @@ def _python_fits(requires_python: str, python: Version, parser: DependencyParser
         for patched, fixed in repairs(requires_python):
             found = _python_range(patched, parser)
             if found is not None:
-                log.warn_once(f"Fixing invalid Requires-Python by {fixed} (before: "
+                log.warn_result(f"Fixing invalid Requires-Python by {fixed} (before: "
                               f"`{requires_python}`; after: `{patched}`)")
                 break
         else:
-            log.warn_once(f"ignoring the invalid Requires-Python {requires_python!r}")
+            log.warn_result(f"ignoring the invalid Requires-Python {requires_python!r}")
             return True
     parts = intervals(found)
     if not parts or parts[0][0] is NEGATIVE_INFINITY:

@@ -270,7 +270,7 @@ def warn_unbounded(direct: Sequence[Dependency], options: ResolverOptions) -> No
     for dependency in direct:
         if dependency.url is None and not any(
                 operator in _LOWER_BOUNDED for operator, _ in dependency.clauses):
-            log.warn_once(
+            log.warn_result(
                 f"The direct dependency `{dependency.name}` is unpinned. Consider setting a "
                 "lower bound when using `--resolution lowest` or `--resolution lowest-direct` "
                 "to avoid using outdated versions.")
