@@ -112,6 +112,25 @@ def test_a_kept_resolution_is_used_without_importing_the_solver(
     assert "app==1.0" in proc.stdout
 
 
+def test_a_requirement_with_extras_finds_its_kept_resolution_in_any_process(
+        tmp_path: Path, index: IndexServer) -> None:
+    """The key does not depend on string hashing, which differs from process to process: a
+    set's repr did, and a requirement with two extras or more missed at random."""
+    index.add_wheel(WheelSpec("svc", "1.0", requires_dist=["app", "util; extra == 'x'"],
+                              extras=["x", "y", "z", "w"]))
+    (tmp_path / "requirements.in").write_text("svc[z,x,w,y]\n")
+    args = ["-m", "pyffin", "pip", "compile", str(tmp_path / "requirements.in"), "-q",
+            "--index-url", index.index_url, "--no-config", "--cache-dir",
+            str(tmp_path / "cache")]
+    for seed in range(1, 5):
+        proc = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                              env=child_env({"PYTHONHASHSEED": str(seed)}))
+        assert proc.returncode == 0, proc.stderr
+        assert "svc==1.0" in proc.stdout
+        # The first run keeps its resolution; the others find it.
+        assert len(kept(tmp_path)) == 1
+
+
 def kept_kinds(tmp_path: Path) -> list[str]:
     """The kind of each kept resolution (how it is stored: see resolution_cache._kept)."""
     return [codec.loads(path.read_bytes(), RESOLUTION_SCHEMA, RESOLUTION_VERSION)[1][0]
