@@ -129,7 +129,10 @@ class CacheBucket(enum.Enum):
         HTTP policy of each index page. Used only while each of them is unchanged and fresh,
         or once every page past its max-age is answered "not modified" (or, without
         validators, with the same bytes again; then kept with their new freshness);
-        ``--refresh``, ``--upgrade`` and ``--upgrade-package`` never use it.
+        ``--refresh``, ``--upgrade`` and ``--upgrade-package`` never use it. The record also
+        keeps the warnings the resolution gave about what it read (``log.warn_result``: a
+        missing extra...), given again when it answers. The key holds reprs only, each the same
+        in every process (a set's is not: requirement extras are ``pep508.Extras``).
         ``pyffin cache clean NAME`` needs not remove any: one made from NAME's entries is no
         longer used once they are gone.
         """,
