@@ -175,7 +175,7 @@ def _repaired(text: str, memo: RangeMemo | None) -> Dependency:
         except DependencyError:
             continue
         log.warn_result(f"Fixing invalid requirement by {fixed} (before: `{text}`; after: "
-                      f"`{patched}`)")
+                        f"`{patched}`)")
         return replace(dependency, text=text)
     return _parse_slow(text)  # raises, with the error of the text as written
 

@@ -779,7 +779,7 @@ def _lower_bound(requires_python: str) -> tuple[Any, bool] | None:
             except MarkerError:
                 continue
             log.warn_result(f"Fixing invalid Requires-Python by {fixed} (before: "
-                          f"`{requires_python}`; after: `{patched}`)")
+                            f"`{requires_python}`; after: `{patched}`)")
             break
         else:
             log.warn_result(f"ignoring the invalid Requires-Python {requires_python!r}")

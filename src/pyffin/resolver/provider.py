@@ -897,7 +897,7 @@ class Provider(BaseProvider[str, Version]):
             instead = ("the resolution does without it" if chosen is None
                        else f"{name}=={chosen} was chosen instead")
             log.warn_result(f"{label} was left out: its source distribution failed to build "
-                          f"({lines[0] if lines else type(error).__name__}); {instead}")
+                            f"({lines[0] if lines else type(error).__name__}); {instead}")
 
     def _add(self, dependencies: dict[str, VersionSet], package: str, name: str,
              version: Version, dependency: Dependency) -> None:
@@ -1012,7 +1012,7 @@ def _python_fits(requires_python: str, python: Version, parser: DependencyParser
             found = _python_range(patched, parser)
             if found is not None:
                 log.warn_result(f"Fixing invalid Requires-Python by {fixed} (before: "
-                              f"`{requires_python}`; after: `{patched}`)")
+                                f"`{requires_python}`; after: `{patched}`)")
                 break
         else:
             log.warn_result(f"ignoring the invalid Requires-Python {requires_python!r}")
