@@ -301,17 +301,32 @@ def test_proxy_settings_are_read_once_while_the_environment_stays_the_same(
     assert len(reads) == 2
 
 
+def _statuses_of_gets_at_once(http: HttpClient, url: str, count: int = 8) -> list[int]:
+    """The statuses of ``count`` GETs of ``url``, each from its own thread, all let go at once."""
+    together = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def get() -> None:
+        together.wait()
+        statuses.append(http.get(url).status)
+
+    threads = [threading.Thread(target=get) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 def test_proxy_settings_are_read_once_by_requests_that_start_together(
         server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cold resolution (or a kept one's revalidation) starts dozens of requests at once
     from the pool's threads: the environment is scanned for proxies once, not by each."""
-    import threading
     import time
     import urllib.request
 
     reads = []
     real = urllib.request.getproxies_environment
-    started = threading.Barrier(8)
 
     def counted() -> dict[str, str]:
         reads.append(1)
@@ -322,18 +337,7 @@ def test_proxy_settings_are_read_once_by_requests_that_start_together(
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # bypassed: read, not used
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     http = HttpClient(FAST)
-    statuses: list[int] = []
-
-    def request() -> None:
-        started.wait()
-        statuses.append(http.get(server.index_url + "foo/").status)
-
-    threads = [threading.Thread(target=request) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [200] * 8
+    assert _statuses_of_gets_at_once(http, server.index_url + "foo/") == [200] * 8
     assert len(reads) == 1
 
 
@@ -400,19 +404,7 @@ def test_a_host_is_looked_up_once_for_all_the_connections_to_it(
     server.delay("/simple/foo/", 0.2, times=8)  # the requests overlap: eight connections
     url = server.index_url.replace("127.0.0.1", "index.test") + "foo/"
     http = HttpClient(FAST, Credentials(use_netrc=False))
-    together = threading.Barrier(8)
-    statuses: list[int] = []
-
-    def get() -> None:
-        together.wait()
-        statuses.append(http.get(url).status)
-
-    threads = [threading.Thread(target=get) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [200] * 8
+    assert _statuses_of_gets_at_once(http, url) == [200] * 8
     assert asked.count("index.test") == 1
 
 
