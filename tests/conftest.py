@@ -27,6 +27,10 @@ def _isolated_configuration(tmp_path_factory: pytest.TempPathFactory,
     # Scratch files (and --no-cache environment locks) go to TMPDIR: keep them with the test.
     (home / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(home / "tmp"))
+    # A working directory of its own: what the checkout holds (the README's quick start
+    # leaves a `.venv` there, which interpreter discovery finds) is not the test's.
+    (home / "work").mkdir()
+    monkeypatch.chdir(home / "work")
     for proxy in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
                   "ALL_PROXY"):
         monkeypatch.delenv(proxy, raising=False)

@@ -429,7 +429,9 @@ def test_corrupt_serves_different_bytes_of_the_same_length(served: IndexServer) 
 def test_serves_a_directory_from_the_command_line(make_wheel: MakeDist, dist_dir: Path) -> None:
     make_wheel("cli-served", "1.0")
     command = [sys.executable, "-m", "tests.support.index", str(dist_dir)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+    # Run from the checkout, as a developer does (the tests' own working directory is not).
+    checkout = Path(__file__).resolve().parents[2]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=checkout) as proc:
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()  # "Serving 1 files at http://...simple/ (...)"
