@@ -13,6 +13,7 @@ import pytest
 
 from pyffin import log
 from pyffin.cache import ARCHIVE_POINTER_SUFFIX, Cache, CacheBucket, write_atomic
+from pyffin.cache import fs as cache_fs
 from pyffin.cache.core import CACHE_DIR_ENV, is_archive_id
 from pyffin.errors import CacheError
 
@@ -312,6 +313,50 @@ def test_a_record_with_any_one_byte_changed_is_refused() -> None:
         damaged[position] ^= 0x04
         with pytest.raises(codec.RecordError):
             codec.loads(bytes(damaged), "simple", 1)
+
+
+def test_a_record_with_a_tail_is_decoded_from_its_head_alone(cache: Cache) -> None:
+    from pyffin.cache import codec
+
+    payload = ("foo", [1, 2, 3])
+    parts = codec.dump_parts_with_tail("usable-versions", 3, payload, b"rows of the tail")
+    data = b"".join(parts)
+    head = codec.head_length(data)
+    assert head == len(parts[0]) + len(parts[1])
+    assert codec.loads_head(data[:head], "usable-versions", 3) == (payload, head)
+    assert codec.check(data) is None
+    # A reader reads the head alone (the whole file when its first read ends before the
+    # header does), then pieces of the tail.
+    entry = cache.entry(CacheBucket.SIMPLE, "pypi", "foo.rec")
+    entry.write(parts)
+    for first, read in [(len(parts[0]), data[:head]), (8, data)]:
+        stored = cache_fs.read_head_stamped(entry.path_str, codec.head_length, first=first)
+        assert stored is not None and stored[0] == read
+    (decoded, start), stamp = entry.read_head_record(
+        codec.head_length, lambda d: codec.loads_head(d, "usable-versions", 3))
+    assert decoded == payload and stamp == entry.stamp()
+    assert entry.read_piece(start + 8, 4, stamp) == b"the "
+    assert entry.read_piece(start + 8, 100, stamp) is None  # past its end
+    entry.write(parts)  # the same bytes again: another file
+    assert entry.read_piece(start + 8, 4, stamp) is None
+    # A truncated head, a changed byte of the head or other schemas and versions are refused.
+    for bad_schema, bad_version, blob in [
+        ("usable-versions", 3, data[:head - 1]),
+        ("usable-versions", 4, data),
+        ("simple", 3, data),
+    ]:
+        with pytest.raises(codec.RecordError):
+            codec.loads_head(blob, bad_schema, bad_version)
+    for position in range(head):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x04
+        with pytest.raises(codec.RecordError):
+            codec.loads_head(bytes(damaged), "usable-versions", 3)
+        if position >= len(parts[0]):  # in the header, it may name another valid record
+            assert codec.check(bytes(damaged)) is not None
+    # The tail is the reader's to check (a summary keeps a CRC-32 of each of its rows).
+    assert codec.check(data[:-1] + b"!") is None
+    assert codec.head_length(codec.dumps("usable-versions", 3, payload)) is None
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["isal", "without isal"])

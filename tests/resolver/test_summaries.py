@@ -152,18 +152,31 @@ def test_a_summary_holds_versions_of_one_packaging_release(
 
 
 def stored_summary(path: Path) -> list[Any]:
+    """The payload of a summary file (its tail of rows left out)."""
     from pyffin.cache import codec
 
-    return list(codec.loads(path.read_bytes(), "usable-versions", SUMMARY_VERSION))  # type: ignore[call-overload]
+    payload, _ = codec.loads_head(path.read_bytes(), "usable-versions", SUMMARY_VERSION)
+    return list(payload)  # type: ignore[call-overload]
 
 
-def rewrite_summary(path: Path, payload: object, version: int = SUMMARY_VERSION) -> None:
+def summary_tail(path: Path) -> bytes:
     from pyffin.cache import codec
 
-    path.write_bytes(codec.dumps("usable-versions", version, payload))
+    data = path.read_bytes()
+    _, end = codec.loads_head(data, "usable-versions", SUMMARY_VERSION)
+    return data[end:]
 
 
-@pytest.mark.parametrize("damage", ["versions", "column", "shape", "old-format"])
+def rewrite_summary(path: Path, payload: object, tail: bytes | None = None) -> None:
+    """Write ``payload`` as the summary at ``path``, with its tail as it was (or ``tail``)."""
+    from pyffin.cache import codec
+
+    tail = summary_tail(path) if tail is None else tail
+    path.write_bytes(b"".join(codec.dump_parts_with_tail("usable-versions", SUMMARY_VERSION,
+                                                         payload, tail)))
+
+
+@pytest.mark.parametrize("damage", ["versions", "column", "shape", "rows", "old-format"])
 def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
         damage: str) -> None:
@@ -179,14 +192,15 @@ def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
         payload[3] = payload[3][:-1]
     elif damage == "shape":
         payload = payload[:4]
-    if damage == "old-format":  # the previous format's record, with pickled versions
-        import pickle
+    elif damage == "rows":  # the rows' ends of one version too few
+        hot, ends, crcs = payload[4]
+        payload[4] = (hot, ends[:-4], crcs)
+    if damage == "old-format":  # the previous format's record: every row in the payload
+        from pyffin.cache import codec
 
-        from packaging.version import Version
-
-        rewrite_summary(summary, (payload[0], payload[1], payload[3][:4], payload[4],
-                                  pickle.dumps([Version("1.0"), Version("2.0")]), payload[5]),
-                        SUMMARY_VERSION - 1)
+        rows = [b"row"] * len(payload[2])
+        summary.write_bytes(codec.dumps("usable-versions", SUMMARY_VERSION - 1, (
+            payload[0], payload[1], payload[2], payload[3], rows, payload[5])))
     else:
         rewrite_summary(summary, tuple(payload))
     reads = PageReads(monkeypatch)
@@ -195,6 +209,63 @@ def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
     # The page was read instead, and summarized again.
     assert summary.read_bytes() == good
     assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    assert reads.count == 1
+
+
+def test_only_the_rows_of_versions_the_resolution_looked_at_are_in_the_payload(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for text in ("1.0", "2.0", "3.0"):
+        index_server.add_wheel(WheelSpec("foo", text))
+    first = source(cache, index_server)
+    assert len(first.candidates(name("foo"))) == 3
+    assert first.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
+    first.resolution_done()
+    [summary] = summary_files(cache)
+    hot, ends, _ = stored_summary(summary)[4]
+    # 2.0's row is read with the payload; 1.0's and 3.0's are in the tail, read when asked.
+    assert list(hot) == [1]
+    tail = summary_tail(summary)
+    assert int.from_bytes(ends[-4:], "little") == len(tail) > 0
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server)
+    assert [second.files("foo", Version(v)).best.label for v in ("1.0", "2.0", "3.0")] == [
+        f"foo-{v}-py3-none-any.whl" for v in ("1.0", "2.0", "3.0")]
+    assert reads.count == 0
+
+
+def test_a_damaged_row_is_read_from_the_page(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for text in ("1.0", "2.0"):
+        index_server.add_wheel(WheelSpec("foo", text))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    [summary] = summary_files(cache)
+    data = bytearray(summary.read_bytes())
+    data[-3] ^= 0x20  # in 2.0's row, the last one of the tail
+    summary.write_bytes(bytes(data))
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server)
+    assert second.files("foo", Version("1.0")).best.label == "foo-1.0-py3-none-any.whl"
+    assert reads.count == 0
+    assert second.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
+    assert reads.count == 1
+
+
+def test_a_summary_replaced_after_it_was_read_is_not_read_for_its_rows(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for text in ("1.0", "2.0"):
+        index_server.add_wheel(WheelSpec("foo", text))
+    assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
+    [summary] = summary_files(cache)
+    second = source(cache, index_server)
+    assert versions(second, "foo") == ["1.0", "2.0"]
+    # Another process summarizes the page again meanwhile: what this source read of the old
+    # file says where the rows were in it, not in the new one.
+    payload = stored_summary(summary)
+    hot, ends, crcs = payload[4]
+    payload[4] = (hot, b"\0\0\0\0" * (len(ends) // 4), crcs)
+    rewrite_summary(summary, payload, tail=b"")
+    reads = PageReads(monkeypatch)
+    assert second.files("foo", Version("1.0")).best.label == "foo-1.0-py3-none-any.whl"
     assert reads.count == 1
 
 

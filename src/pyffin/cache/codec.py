@@ -21,6 +21,10 @@ CRC-32 in a tenth of the time or less (a cold resolution writes tens of MB of pa
 Its import costs ~0.9 ms, what ``binascii`` loses to it on ~3 MB: it is imported once a process
 has checksummed that much of large records the slow way (or had it imported for something
 else), not for the few large summaries a warm run reads.)
+A record may carry a tail after its payload (:func:`dump_parts_with_tail`): bytes read a piece
+at a time by a reader that needs few of them (a summary's rows of files); its header then also
+gives the payload's length, and its checksum covers the payload alone, which says how to check
+each piece.
 Records are trusted exactly as much as the ``.pyc`` files Python itself loads with ``marshal``:
 they live in the user's own cache directory.
 """
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
 _MAGIC = b"PYFN"
 #: Length of the checksum field: eight hex digits and the newline that ends the header.
 _CRC_LENGTH = 9
+#: A header is shorter than this (schema names are short).
+_HEADER_MAX = 256
 
 
 class Cacheable(Protocol):
@@ -98,6 +104,57 @@ def dump_parts(schema: str, version: int, payload: Any) -> tuple[bytes, bytes]:
     return header, body
 
 
+def dump_parts_with_tail(schema: str, version: int, payload: Any, tail: bytes
+                         ) -> tuple[bytes, bytes, bytes]:
+    """:func:`dump_parts` of a record whose payload is followed by ``tail``: bytes its reader
+    reads a piece at a time, when it needs one (see :func:`loads_head`). The header's checksum
+    covers the payload alone, and gives its length; how to check the pieces of the tail is the
+    payload's to say (a summary keeps a CRC-32 of each)."""
+    body = marshal.dumps(payload)
+    header = b"%s %s %d %d %08x %d\n" % (_MAGIC, schema.encode("ascii"), version,
+                                         marshal.version, _crc32(body), len(body))
+    return header, body, tail
+
+
+def head_length(first: bytes) -> int | None:
+    """How many bytes, from the start, hold the header and payload of a record with a tail,
+    given its first bytes (its whole header at least); ``None`` when they are not such a
+    record's."""
+    header, newline, _ = first[:_HEADER_MAX].partition(b"\n")
+    fields = header.split(b" ")
+    if not newline or len(fields) != 6 or not fields[5].isdigit():
+        return None
+    return len(header) + 1 + int(fields[5])
+
+
+def loads_head(data: bytes, schema: str, version: int) -> tuple[object, int]:
+    """Decode the payload of a record written by :func:`dump_parts_with_tail` from its first
+    bytes (:func:`head_length` of them at least): the payload, and where its tail starts."""
+    expected = b"%s %s %d %d " % (_MAGIC, schema.encode("ascii"), version, marshal.version)
+    if not data.startswith(expected):
+        raise RecordError(f"not a {schema} v{version} record")
+    end = head_length(data)
+    if end is None:
+        raise RecordError(f"corrupt {schema} record: no length")
+    if end > len(data):
+        raise RecordError(f"corrupt {schema} record: truncated")
+    header_end = data.index(b"\n") + 1
+    field = data[len(expected):header_end - 1].partition(b" ")[0]
+    try:
+        if len(field) != _CRC_LENGTH - 1:
+            raise ValueError(field)
+        checksum = int(field, 16)
+    except ValueError:
+        raise RecordError(f"corrupt {schema} record: no checksum") from None
+    body = memoryview(data)[header_end:end]
+    if _crc32(body) != checksum:
+        raise RecordError(f"corrupt {schema} record: its checksum does not match")
+    try:
+        return marshal.loads(body), end
+    except (EOFError, ValueError, TypeError) as e:
+        raise RecordError(f"corrupt {schema} record: {e}") from None
+
+
 def loads(data: bytes, schema: str, version: int) -> object:
     """Decode a record written by :func:`dumps` with the same ``schema`` and ``version``."""
     expected = b"%s %s %d %d " % (_MAGIC, schema.encode("ascii"), version, marshal.version)
@@ -120,9 +177,9 @@ def loads(data: bytes, schema: str, version: int) -> object:
 def check(data: bytes) -> str | None:
     """What is wrong with a record of any schema (``pyffin cache verify``): ``None`` when its
     header is well formed, its checksum matches and its payload unmarshals."""
-    header, newline, _ = data[:256].partition(b"\n")
+    header, newline, _ = data[:_HEADER_MAX].partition(b"\n")
     fields = header.split(b" ")
-    if not newline or len(fields) != 5 or fields[0] != _MAGIC:
+    if not newline or len(fields) not in (5, 6) or fields[0] != _MAGIC:
         return "not a pyffin record"
     schema = fields[1].decode("ascii", "replace")
     try:
@@ -132,7 +189,10 @@ def check(data: bytes) -> str | None:
     if fields[3] != b"%d" % marshal.version:
         return f"written by a Python whose marshal format is {fields[3].decode('ascii', 'replace')}"
     try:
-        loads(data, schema, version)
+        if len(fields) == 6:  # a tail's pieces are checked by the reader of each
+            loads_head(data, schema, version)
+        else:
+            loads(data, schema, version)
     except RecordError as e:
         return str(e)
     return None

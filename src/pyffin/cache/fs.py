@@ -16,6 +16,10 @@ from pathlib import Path
 
 from pyffin.fs import O_BINARY, token
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 #: Marker in the names of temporary files and directories; prune removes what carries it.
 TEMP_MARKER = ".tmp-"
 
@@ -149,6 +153,50 @@ def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
         rest = memoryview(b"".join(parts))
     while rest:
         rest = rest[os.write(fd, rest):]
+
+
+def read_head_stamped(path: str, head_length: Callable[[bytes], int | None],
+                      first: int = 1 << 13) -> tuple[bytes, FileStamp] | None:
+    """The first bytes of ``path`` — as many as ``head_length`` says its head takes, given
+    the first ``first`` bytes (``None``: it cannot tell, so all of them) — and the stamp of the
+    file they came from; ``None`` when there is no such file. For a record whose tail is read
+    a piece at a time (:func:`read_piece`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | O_BINARY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        st = os.fstat(fd)
+        data = os.read(fd, min(first, st.st_size))
+        wanted = head_length(data)
+        if wanted is None:
+            wanted = st.st_size
+        if wanted > len(data):
+            chunks = [data]
+            have = len(data)
+            while have < wanted and (chunk := os.read(fd, wanted - have)):
+                chunks.append(chunk)
+                have += len(chunk)
+            data = b"".join(chunks)
+        return data, stamp_of(st)
+    finally:
+        os.close(fd)
+
+
+def read_piece(path: str, offset: int, length: int, expected: FileStamp) -> bytes | None:
+    """``length`` bytes of ``path`` from ``offset``, if the file there still has the stamp
+    ``expected``; ``None`` when it has another (replaced since), is gone, or is shorter."""
+    try:
+        fd = os.open(path, os.O_RDONLY | O_BINARY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        if stamp_of(os.fstat(fd)) != expected:
+            return None
+        data = os.pread(fd, length, offset)
+    finally:
+        os.close(fd)
+    return data if len(data) == length else None
 
 
 def read_if_exists(path: str | Path) -> bytes | None:

@@ -17,6 +17,7 @@ kept in).
 from __future__ import annotations
 
 from _thread import allocate_lock
+from binascii import crc32
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,24 +28,33 @@ from pyffin.resolver.source import SortedCandidates, VersionList
 
 if TYPE_CHECKING:
     from pyffin.cache import CacheEntry
+    from pyffin.cache.fs import FileStamp
     from pyffin.client.cached import Dependency
     from pyffin.client.registry import RegistryClient
     from pyffin.models.versions import Version
     from pyffin.resolver.file_selection import FileSelection
 
-#: The usable-versions summary: ``(dependencies, pages, versions, columns, files, policies)``:
+#: The usable-versions summary: ``(dependencies, pages, versions, columns, rows, policies)``:
 #: what the pages were read from (:data:`~pyffin.client.cached.Dependency` values), each
 #: page's ``(source, flat)``; ``versions``, the usable versions' texts (as the pages write
 #: them) in ascending order (as ``packaging`` sorts them: a reader bisects them, parsing only
 #: the versions it looks at); ``columns``, what every candidate needs, one list per field in
-#: the same order: yanked, requires-python, page position, index rank, pre-release; ``files``,
-#: each version's best file row, whether it is a wheel and its stand-in row (rows as
-#: :func:`_packed` keeps them), marshalled one by one (decoded only for the versions looked
-#: up: a resolution looks at a few of the thousands, and these rows are most of a summary's
-#: bytes); and the HTTP policy record of each stored page, by path (to revalidate a stale page
-#: without reading it).
+#: the same order: yanked, requires-python, page position, index rank, pre-release; ``rows``,
+#: where each version's file row is (see below); and the HTTP policy record of each stored
+#: page, by path (to revalidate a stale page without reading it).
+#:
+#: A version's row — its best file, whether that is a wheel, and its stand-in wheel (as
+#: :func:`_packed` keeps them), marshalled — is most of a summary's bytes, and a resolution
+#: looks at a few of the thousands a summary lists: the rows are the record's tail
+#: (:func:`~pyffin.cache.codec.dump_parts_with_tail`), which a reader leaves unread and reads
+#: a row at a time when it looks a version up. ``rows`` is ``(hot, ends, crcs)``: ``hot``, by
+#: version position, the rows of the versions the resolution that wrote the summary looked
+#: at (the next ones most often look at them again: no read); ``ends``, where each version's
+#: row ends in the tail, and ``crcs`` the CRC-32 of each, 4 bytes (little-endian) per version
+#: (a hot version's row is empty in the tail). A row that cannot be read as written — its file
+#: replaced since, or damaged — is read from the pages instead.
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 10
+SUMMARY_VERSION = 11
 
 
 class StaleSummary:
@@ -115,19 +125,22 @@ class Summaries:
         entry = self._entry(name)
         if not self.registry.may_be_cached(entry.dir):
             return None
-        stored = entry.read_record(
-            lambda data: codec.loads(data, SUMMARY_SCHEMA, SUMMARY_VERSION))
+        stored = entry.read_head_record(
+            codec.head_length, lambda data: codec.loads_head(data, SUMMARY_SCHEMA, SUMMARY_VERSION))
         if stored is None:
             return None
-        stored_tuple: Any = stored
+        (stored_payload, tail_start), stamp = stored
+        payload: Any = stored_payload
         try:
-            dependencies, sources, texts, columns, files, policies = stored_tuple
+            dependencies, sources, texts, columns, (hot, ends, crcs), policies = payload
             yanked, requires_python, _, ranks, prerelease = columns
         except (TypeError, ValueError):  # a damaged record is a miss, like any other
             return None
         if not isinstance(texts, list) or any(
-                not isinstance(column, list) or len(column) != len(texts)
-                for column in (*columns, files)):
+                not isinstance(column, list) or len(column) != len(texts) for column in columns
+        ) or not isinstance(hot, dict) or any(
+                not isinstance(column, bytes) or len(column) != 4 * len(texts)
+                for column in (ends, crcs)):
             return None
         revalidate = None
         if not self.registry.holds(dependencies, name, policies):
@@ -139,7 +152,8 @@ class Summaries:
                  for source, flat in sources]
         versions = VersionList(texts)
         candidates = SortedCandidates(versions, yanked, requires_python, ranks, prerelease)
-        found = SummarizedVersions(versions, columns, files, pages)
+        rows = _Rows(entry, stamp, tail_start, hot, ends, crcs)
+        found = SummarizedVersions(versions, columns, rows, pages)
         if revalidate is not None:
             return StaleSummary(revalidate, found, candidates)
         return found, candidates
@@ -186,7 +200,11 @@ class Summaries:
             # form the page keeps them (a file tuple is made for the versions looked up).
             positions: dict[tuple[str, bool], int] = {}
             where: list[int] = []
-            files_column = []
+            hot: dict[int, bytes] = {}
+            tail: list[bytes] = []
+            ends = bytearray()
+            crcs = bytearray()
+            end = 0
             last_page: Any = None
             position = 0
             if isinstance(found, PageVersions):  # no version's files made for this
@@ -197,7 +215,7 @@ class Summaries:
                 rows = ((*files.best_row, files, None) for files in found.values())
                 texts = [str(version) if files.text is None else files.text
                          for version, files in found.items()]
-            for page, is_wheel, row, files, wheels in rows:
+            for i, (page, is_wheel, row, files, wheels) in enumerate(rows):
                 if page is not last_page:  # versions of one page come one after another
                     at = (page.source, page.flat)
                     position = positions.setdefault(at, len(positions))
@@ -216,14 +234,54 @@ class Summaries:
                     stand_in = stand_in_of(wheels)
                 # _packed inline: this loop sees every usable version.
                 packed = (row[0], row[-1]) if len(row) < 8 else row[:8]
-                files_column.append(dumps((packed, is_wheel, None if stand_in is None
-                                           else _packed(stand_in))))
+                data = dumps((packed, is_wheel, None if stand_in is None else _packed(stand_in)))
+                if files is not None:
+                    hot[i] = data
+                    crcs += b"\0\0\0\0"
+                else:
+                    tail.append(data)
+                    end += len(data)
+                    crcs += crc32(data).to_bytes(4, "little")
+                ends += end.to_bytes(4, "little")
             columns = (candidates.yanked, candidates.requires_python, where,
                        candidates.index_ranks, candidates.prerelease)
-            entry.write(codec.dumps(
+            entry.write(codec.dump_parts_with_tail(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), texts, columns, files_column,
-                 self.registry.page_policies(dependencies))))
+                (dependencies, list(positions), texts, columns, (hot, bytes(ends), bytes(crcs)),
+                 self.registry.page_policies(dependencies)),
+                b"".join(tail)))
+
+
+class _Rows:
+    """The rows of one summary's versions: its hot ones, and where the others are in the
+    record's tail (see :data:`SUMMARY_SCHEMA`), read one at a time from the file the record
+    was read from."""
+
+    __slots__ = ("_crcs", "_ends", "_entry", "_hot", "_stamp", "_start")
+
+    def __init__(self, entry: CacheEntry, stamp: FileStamp, start: int, hot: dict[int, bytes],
+                 ends: bytes, crcs: bytes) -> None:
+        self._entry = entry
+        self._stamp = stamp
+        self._start = start
+        self._hot = hot
+        self._ends = ends
+        self._crcs = crcs
+
+    def get(self, i: int) -> bytes | None:
+        """Version ``i``'s row; ``None`` when it cannot be read as written."""
+        row = self._hot.get(i)
+        if row is not None:
+            return row
+        ends = self._ends
+        start = int.from_bytes(ends[4 * i - 4:4 * i], "little") if i else 0
+        end = int.from_bytes(ends[4 * i:4 * i + 4], "little")
+        if end <= start:
+            return None
+        row = self._entry.read_piece(self._start + start, end - start, self._stamp)
+        if row is None or crc32(row) != int.from_bytes(self._crcs[4 * i:4 * i + 4], "little"):
+            return None
+        return row
 
 
 class SummarizedVersions(Mapping["Version", VersionFiles]):
@@ -231,14 +289,14 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
     up: a resolution looks at the files of a few of the thousands of versions summaries list,
     so none is built (nor hashed into a dict) before it is asked for."""
 
-    __slots__ = ("_columns", "_files", "_made", "_pages", "_versions")
+    __slots__ = ("_columns", "_made", "_pages", "_rows", "_versions")
 
-    def __init__(self, versions: VersionList, columns: tuple[list[Any], ...],
-                 files: list[bytes], pages: list[SummarizedPage]) -> None:
+    def __init__(self, versions: VersionList, columns: tuple[list[Any], ...], rows: _Rows,
+                 pages: list[SummarizedPage]) -> None:
         #: Ascending, as the summary keeps them: looked up by bisection.
         self._versions = versions
         self._columns = columns
-        self._files = files
+        self._rows = rows
         self._pages = pages
         self._made: dict[int, VersionFiles] = {}
 
@@ -248,16 +306,27 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
             raise KeyError(version)
         made = self._made.get(i)
         if made is None:
-            import marshal
-
             yanked, requires_python, position, rank, _ = (column[i] for column in self._columns)
-            best, is_wheel, stand_in = marshal.loads(self._files[i])
-            best = _unpacked(best, is_wheel)
-            if stand_in is not None:
-                stand_in = _unpacked(stand_in, True)
-            made = VersionFiles.summarized((yanked, requires_python, best, is_wheel, stand_in),
-                                           version, self._pages[position])
-            made.index_rank = rank
+            row = self._rows.get(i)
+            unpacked: Any = None
+            if row is not None:
+                import marshal
+
+                try:
+                    unpacked = marshal.loads(row)
+                except (EOFError, ValueError, TypeError):
+                    unpacked = None
+            if unpacked is None:  # the file was replaced since, or is damaged: the pages
+                made = self._pages[position].load(version)
+            else:
+                best, is_wheel, stand_in = unpacked
+                best = _unpacked(best, is_wheel)
+                if stand_in is not None:
+                    stand_in = _unpacked(stand_in, True)
+                made = VersionFiles.summarized(
+                    (yanked, requires_python, best, is_wheel, stand_in), version,
+                    self._pages[position])
+                made.index_rank = rank
             self._made[i] = made
         return made
 
