@@ -669,17 +669,32 @@ class RegistryClient:
         return self.cached.get(url, entry, transform, _FlatIndex)
 
     # ------------------------------------------------------------------------ metadata
-    def wheel_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
-        """The core metadata of a wheel listed on ``page``."""
+    def wheel_metadata(self, page: ProjectPage, file: IndexFile,
+                       known: CoreMetadata | None = None) -> CoreMetadata:
+        """The core metadata of a wheel listed on ``page``; ``known``: what a summary kept of
+        it (see :meth:`summarizable_metadata`), used unless this process has it already."""
         key = (page.source, file.url)
-        return self._metadata.get(key, lambda: self._fetch_metadata(page, file)).result()
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file),
+                                  fast=None if known is None else lambda: known).result()
 
-    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile) -> Future[CoreMetadata]:
+    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile,
+                                known: CoreMetadata | None = None) -> Future[CoreMetadata]:
         """Start fetching a wheel's metadata in the I/O pool (answered at once from the cache
-        when it can be)."""
+        when it can be, or from ``known``, as :meth:`wheel_metadata`)."""
         key = (page.source, file.url)
         return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self.submit,
-                                  fast=lambda: self._cached_metadata(page, file))
+                                  fast=(lambda: self._cached_metadata(page, file))
+                                  if known is None else lambda: known)
+
+    def summarizable_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
+        """The metadata this process has of a wheel of an index that gives its hash, which a
+        summary of the page may keep with the wheel's row: like the wheel's metadata record,
+        keyed by that hash (see :meth:`CachedClient.immutable`), it stands for as long as
+        the page lists those bytes; ``None`` for any other file."""
+        if file.url.startswith("file:") or "://" not in file.url or _content_hash(file) is None:
+            return None
+        found = self._metadata.peek((page.source, file.url))
+        return found if isinstance(found, CoreMetadata) else None
 
     def known_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         """The metadata this process already used for a wheel (or, failing that, the cache's
