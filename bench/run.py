@@ -50,7 +50,7 @@ from bench.sets import (
     parse_pinned,
     write_requirements,
 )
-from bench.tools import ENVIRONMENT_NOTE, Toolbox, clean_env, remove, venv_python
+from bench.tools import ENVIRONMENT_NOTE, Toolbox, base_python, clean_env, remove, venv_python
 
 #: A public-index set of its own (pandas, scipy, matplotlib: compiled for this interpreter).
 PUBLIC_EXTRA_SET = "pandas-scipy-matplotlib"
@@ -480,6 +480,20 @@ def _summary(set_name: str, scenario: str, results: Sequence[Measurement]) -> st
     return f"{set_name:<9} {SCENARIOS[scenario].label:<24} " + " | ".join(parts)
 
 
+def _python_build() -> str:
+    """Where the interpreter is and whether its libpython is a shared library (mapped into
+    the process): pyffin and pip run on it, and a build like pyenv's default (libpython
+    shared, no profile-guided optimization) runs them markedly slower than, say, a Linux
+    distribution's statically linked, optimized one."""
+    shared = False
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            shared = any("/libpython" in line for line in maps)
+    except OSError:
+        return ""
+    return f" ({base_python()}{', libpython shared' if shared else ''})"
+
+
 def _machine() -> Machine:
     model = platform.processor() or platform.machine()
     try:
@@ -489,7 +503,7 @@ def _machine() -> Machine:
                 break
     except OSError:
         pass
-    python = f"{platform.python_implementation()} {platform.python_version()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}{_python_build()}"
     return Machine(
         cpu_count=os.cpu_count() or 0,
         cpu_model=model,
