@@ -315,6 +315,20 @@ def test_a_record_with_any_one_byte_changed_is_refused() -> None:
             codec.loads(bytes(damaged), "simple", 1)
 
 
+@pytest.mark.parametrize("pread", [True, False], ids=["pread", "seek and read"])
+def test_a_piece_is_read_only_from_the_file_it_was_asked_of(
+        cache: Cache, monkeypatch: pytest.MonkeyPatch, pread: bool) -> None:
+    if not pread:  # as on Windows, which has no os.pread
+        monkeypatch.setattr(cache_fs, "_pread", None)
+    entry = cache.entry(CacheBucket.SIMPLE, "pypi", "foo.rec")
+    stamp = entry.write(b"0123456789")
+    assert entry.read_piece(2, 3, stamp) == b"234"
+    assert entry.read_piece(8, 3, stamp) is None  # past the end
+    assert entry.read_piece(0, 1, (0, 0, 0)) is None  # another file
+    entry.remove()
+    assert entry.read_piece(2, 3, stamp) is None
+
+
 def test_a_record_with_a_tail_is_decoded_from_its_head_alone(cache: Cache) -> None:
     from pyffin.cache import codec
 

@@ -20,6 +20,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+#: ``os.pread`` where there is one (not on Windows).
+_pread = getattr(os, "pread", None)
+
 #: Marker in the names of temporary files and directories; prune removes what carries it.
 TEMP_MARKER = ".tmp-"
 
@@ -193,7 +196,11 @@ def read_piece(path: str, offset: int, length: int, expected: FileStamp) -> byte
     try:
         if stamp_of(os.fstat(fd)) != expected:
             return None
-        data = os.pread(fd, length, offset)
+        if _pread is not None:
+            data = _pread(fd, length, offset)
+        else:  # Windows: the descriptor is this call's own
+            os.lseek(fd, offset, os.SEEK_SET)
+            data = os.read(fd, length)
     finally:
         os.close(fd)
     return data if len(data) == length else None
