@@ -38,10 +38,12 @@ class CacheBucket(enum.Enum):
         metadata records in ``wheels-v0``).
         ``simple-v0/<index>/<name>.<hash(target, locations)>.rec``: the versions one target
         (tags, binary policy, exclude-newer) can use with these index locations, each with
-        its best file; tied to the stamp and freshness of every page and find-links location
-        it was derived from, and ignored once one changes (in ``simple-v0/flat/`` when there
-        is no index). ``simple-v0/flat/<hash(url)>.rec``: a ``--find-links`` HTML page,
-        grouped by project.
+        its best file (the files of versions no resolution looked at yet in the record's
+        tail, read one at a time) and, for versions one looked at, the metadata of their
+        wheels when their hash keys it; tied to the stamp and freshness of every page and
+        find-links location it was derived from, and ignored once one changes (in
+        ``simple-v0/flat/`` when there is no index). ``simple-v0/flat/<hash(url)>.rec``: a
+        ``--find-links`` HTML page, grouped by project.
         """,
     )
     WHEELS = (
