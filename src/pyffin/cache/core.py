@@ -112,42 +112,34 @@ class CacheEntry:
     def read_stamped_record(self, decode: Callable[[bytes], T]
                             ) -> tuple[T, fs.FileStamp] | None:
         """:meth:`read_record`, with the stamp of the file the record was read from."""
-        stored = self.read_stamped()
-        if stored is None:
-            return None
-        data, stamp = stored
-        try:
-            return decode(data), stamp
-        except Exception as e:  # any decoder error means the record is unusable
-            self._unreadable(e)
-            return None
+        return self._decoded(self.read_stamped(), decode)
 
     def read_head_record(self, head_length: Callable[[bytes], int | None],
                          decode: Callable[[bytes], T]) -> tuple[T, fs.FileStamp] | None:
         """:meth:`read_stamped_record` of a record whose tail is read a piece at a time
         (:meth:`read_piece`): ``decode`` gets its first bytes, as many as ``head_length``
         says its header and payload take."""
-        stored = fs.read_head_stamped(self.path_str, head_length)
+        return self._decoded(fs.read_head_stamped(self.path_str, head_length), decode)
+
+    def _decoded(self, stored: tuple[bytes, fs.FileStamp] | None,
+                 decode: Callable[[bytes], T]) -> tuple[T, fs.FileStamp] | None:
         if stored is None:
             return None
         data, stamp = stored
         try:
             return decode(data), stamp
         except Exception as e:  # any decoder error means the record is unusable
-            self._unreadable(e)
+            log.warn_once(
+                f"Ignoring an unreadable cache entry {self.path} ({type(e).__name__}: {e}); "
+                "it will be fetched again",
+                key="unreadable-cache-entry",
+            )
             return None
 
     def read_piece(self, offset: int, length: int, stamp: fs.FileStamp) -> bytes | None:
         """``length`` bytes of the entry's file from ``offset`` if it is still the one with
         ``stamp``; ``None`` otherwise (see :func:`~pyffin.cache.fs.read_piece`)."""
         return fs.read_piece(self.path_str, offset, length, stamp)
-
-    def _unreadable(self, error: Exception) -> None:
-        log.warn_once(
-            f"Ignoring an unreadable cache entry {self.path} ({type(error).__name__}: "
-            f"{error}); it will be fetched again",
-            key="unreadable-cache-entry",
-        )
 
     def stamp(self) -> fs.FileStamp | None:
         """The stamp of the entry's current file (see :data:`~pyffin.cache.fs.FileStamp`)."""
