@@ -613,4 +613,6 @@ def test_a_cold_compile_writes_one_record_per_page_metadata_and_summary(
         "wheels-v0/index/H/app/app-2.0-py3-none-any-H.rec",
         "wheels-v0/index/H/lib/lib-2.0-py3-none-any-H.rec",
         "wheels-v0/index/H/util/util-1.0-py3-none-any-H.rec",
+        # ... and all three again in one record, which the next resolution reads instead.
+        "wheels-v0/metadata-pack.rec",
     ]

@@ -25,8 +25,7 @@ class Registry:
         self.asked: list[str] = []
         self.prefetched: list[str] = []
 
-    def wheel_metadata(self, page: ProjectPage, file: IndexFile,
-                       known: CoreMetadata | None = None) -> CoreMetadata:
+    def wheel_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
         self.asked.append(file.filename)
         answer = self.answers[file.filename]
         if isinstance(answer, Exception):
@@ -34,8 +33,8 @@ class Registry:
         assert isinstance(answer, CoreMetadata)
         return answer
 
-    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile,
-                                known: CoreMetadata | None = None) -> Future[CoreMetadata]:
+    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile
+                                ) -> Future[CoreMetadata]:
         self.prefetched.append(file.filename)
         return Future.of(self.answers[file.filename])
 

@@ -3,7 +3,6 @@ later sources, and ignored once the page file, the page's freshness or the targe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +15,6 @@ from pyffin.cache import Cache, CacheBucket
 from pyffin.client.cached import REVALIDATED_NAME, Refresh
 from pyffin.client.registry import connect
 from pyffin.models.format_control import BinaryPolicy
-from pyffin.models.metadata import CoreMetadata
 from pyffin.resolver.index_source import IndexSource
 from pyffin.resolver.summaries import SUMMARY_VERSION
 from pyffin.settings import IndexSettings
@@ -195,8 +193,8 @@ def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
     elif damage == "shape":
         payload = payload[:4]
     elif damage == "rows":  # the rows' ends of one version too few
-        hot, ends, crcs, metadata = payload[4]
-        payload[4] = (hot, ends[:-4], crcs, metadata)
+        hot, ends, crcs = payload[4]
+        payload[4] = (hot, ends[:-4], crcs)
     if damage == "old-format":  # the previous format's record: every row in the payload
         from pyffin.cache import codec
 
@@ -223,7 +221,7 @@ def test_only_the_rows_of_versions_the_resolution_looked_at_are_in_the_payload(
     assert first.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
     first.resolution_done()
     [summary] = summary_files(cache)
-    hot, ends, _, _ = stored_summary(summary)[4]
+    hot, ends, _ = stored_summary(summary)[4]
     # 2.0's row is read with the payload; 1.0's and 3.0's are in the tail, read when asked.
     assert list(hot) == [1]
     tail = summary_tail(summary)
@@ -233,53 +231,6 @@ def test_only_the_rows_of_versions_the_resolution_looked_at_are_in_the_payload(
     assert [second.files("foo", Version(v)).best.label for v in ("1.0", "2.0", "3.0")] == [
         f"foo-{v}-py3-none-any.whl" for v in ("1.0", "2.0", "3.0")]
     assert reads.count == 0
-
-
-class MetadataReads:
-    """Counts the files of the wheels bucket (metadata records) read."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from pyffin.cache import fs
-
-        self.count = 0
-        original = fs.read_stamped
-
-        def counted(path: Any) -> Any:
-            if f"{os.sep}{CacheBucket.WHEELS.value}{os.sep}" in str(path):
-                self.count += 1
-            return original(path)
-
-        monkeypatch.setattr(fs, "read_stamped", counted)
-
-
-@pytest.mark.parametrize("hashed", [True, False], ids=["hashed", "no hash"])
-def test_the_metadata_of_a_version_looked_at_is_kept_in_the_summary_when_its_hash_keys_it(
-        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
-        hashed: bool) -> None:
-    index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar<2"]))
-    index_server.add_wheel(WheelSpec("foo", "2.0", requires_dist=["bar>=2"]))
-    if not hashed:
-        for filename in ("foo-1.0-py3-none-any.whl", "foo-2.0-py3-none-any.whl"):
-            index_server.set_hashes(filename, {})
-    first = source(cache, index_server)
-    assert first.metadata(name("foo"), Version("2.0")).requires_dist == ("bar>=2",)
-    first.resolution_done()
-    [summary] = summary_files(cache)
-    version, kept = stored_summary(summary)[4][3]
-    assert version == CoreMetadata.RECORD_VERSION
-    assert list(kept) == ([1] if hashed else [])
-    # A later source knows 2.0's metadata with its row: no other file is read for it (the
-    # wheel's metadata record, keyed by its hash, could say nothing else). 1.0's is looked
-    # for as usual.
-    reads = MetadataReads(monkeypatch)
-    second = source(cache, index_server)
-    second.prefetch(name("foo"), Version("2.0"))
-    assert second.metadata(name("foo"), Version("2.0")).requires_dist == ("bar>=2",)
-    assert reads.count == (0 if hashed else 1)
-    before = reads.count
-    assert second.metadata(name("foo"), Version("1.0")).requires_dist == ("bar<2",)
-    assert reads.count > before
-    assert index_server.count("/simple/foo/") == 1
 
 
 def test_a_damaged_row_is_read_from_the_page(
@@ -310,8 +261,8 @@ def test_a_summary_replaced_after_it_was_read_is_not_read_for_its_rows(
     # Another process summarizes the page again meanwhile: what this source read of the old
     # file says where the rows were in it, not in the new one.
     payload = stored_summary(summary)
-    hot, ends, crcs, metadata = payload[4]
-    payload[4] = (hot, b"\0\0\0\0" * (len(ends) // 4), crcs, metadata)
+    hot, ends, crcs = payload[4]
+    payload[4] = (hot, b"\0\0\0\0" * (len(ends) // 4), crcs)
     rewrite_summary(summary, payload, tail=b"")
     reads = PageReads(monkeypatch)
     assert second.files("foo", Version("1.0")).best.label == "foo-1.0-py3-none-any.whl"

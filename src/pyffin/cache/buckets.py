@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import enum
 
+#: The metadata pack's name in ``wheels-v0`` (see :class:`CacheBucket`'s ``WHEELS``): it holds
+#: every project's metadata, so ``cache clean NAME`` removes it with any project.
+METADATA_PACK = "metadata-pack.rec"
+
 
 class CacheBucket(enum.Enum):
     """A top-level directory of the cache; see each member's docstring for its layout."""
@@ -39,8 +43,7 @@ class CacheBucket(enum.Enum):
         ``simple-v0/<index>/<name>.<hash(target, locations)>.rec``: the versions one target
         (tags, binary policy, exclude-newer) can use with these index locations, each with
         its best file (the files of versions no resolution looked at yet in the record's
-        tail, read one at a time) and, for versions one looked at, the metadata of their
-        wheels when their hash keys it; tied to the stamp and freshness of every page and
+        tail, read one at a time); tied to the stamp and freshness of every page and
         find-links location it was derived from, and ignored once one changes (in
         ``simple-v0/flat/`` when there is no index). ``simple-v0/flat/<hash(url)>.rec``: a
         ``--find-links`` HTML page, grouped by project.
@@ -60,6 +63,9 @@ class CacheBucket(enum.Enum):
         stat'ed before a fetch reuses it; an install lists the archive instead, see
         ``pyffin.installer.link``); ``<wheel filename>``: a wheel kept after a full download
         (to read its metadata, or by ``pip download`` and ``pip wheel``).
+        ``wheels-v0/metadata-pack.rec``: the metadata of the wheels (their hash listed) the
+        latest resolutions used, at most 512, in one record a resolution reads instead of
+        each wheel's (see ``pyffin.client.metadata_pack``); ``cache clean NAME`` removes it.
         Wheels from a ``--find-links`` page use ``url/<hash(page)>`` in place of ``<index>``;
         local wheels ``path/<hash(path)>``, with their metadata valid while the file's size and
         mtime hold.

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pyffin.cache import codec, fs
-from pyffin.cache.buckets import CacheBucket
+from pyffin.cache.buckets import METADATA_PACK, CacheBucket
 from pyffin.cache.core import (
     ARCHIVE_POINTER_SUFFIX,
     LOCK_FILENAME,
@@ -76,6 +76,9 @@ def clean_package(cache: Cache, name: str) -> Usage:
         for pattern in bucket.package_globs:
             doomed.extend(base.glob(pattern.format(name=normalized)))
     doomed.extend(_named_revisions(cache, normalized))
+    pack = cache.bucket(CacheBucket.WHEELS) / METADATA_PACK
+    if doomed and pack.exists():  # it may hold the project's metadata
+        doomed.append(pack)
     archive_ids = set(_pointed_archives(doomed))
     usage = Usage()
     for path in doomed:

@@ -252,6 +252,15 @@ class CachedClient:
         stored = self._read(entry, record_type)
         return None if stored is None else stored[1]
 
+    def response_time(self, entry: CacheEntry) -> float | None:
+        """When the response stored at ``entry``, as this client last read or wrote it, was
+        received (``None``: it did neither)."""
+        found = self._immutable.get(entry.path_str)
+        if found is not None:
+            return found[1]
+        seen = self._seen.get(entry.path_str)
+        return None if seen is None else seen[0].response_time
+
     def last_seen(self, entry: CacheEntry) -> tuple[CachePolicy, FileStamp] | None:
         """The cache policy and file stamp of what this client last read or wrote at
         ``entry`` (``None``: neither, in this process). A record derived from that response

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from pyffin.cache.fs import FileStamp
     from pyffin.client.http import Response
+    from pyffin.client.metadata_pack import MetadataPack
     from pyffin.client.policy import CachePolicy
     from pyffin.client.simple import FilenameParts, PageBuilder
 
@@ -271,6 +272,8 @@ class RegistryClient:
                              f"(expected one of: {', '.join(INDEX_STRATEGIES)})")
         self._projects = _Memo()
         self._metadata = _Memo()
+        #: The metadata pack (see :mod:`pyffin.client.metadata_pack`), made when first asked.
+        self._pack: MetadataPack | None = None
         self._flat = _Memo()
         #: What each project's pages were read from (see :meth:`project_dependencies`), and
         #: each find-links location's.
@@ -669,32 +672,17 @@ class RegistryClient:
         return self.cached.get(url, entry, transform, _FlatIndex)
 
     # ------------------------------------------------------------------------ metadata
-    def wheel_metadata(self, page: ProjectPage, file: IndexFile,
-                       known: CoreMetadata | None = None) -> CoreMetadata:
-        """The core metadata of a wheel listed on ``page``; ``known``: what a summary kept of
-        it (see :meth:`summarizable_metadata`), used unless this process has it already."""
+    def wheel_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
+        """The core metadata of a wheel listed on ``page``."""
         key = (page.source, file.url)
-        return self._metadata.get(key, lambda: self._fetch_metadata(page, file),
-                                  fast=None if known is None else lambda: known).result()
+        return self._metadata.get(key, lambda: self._fetch_metadata(page, file)).result()
 
-    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile,
-                                known: CoreMetadata | None = None) -> Future[CoreMetadata]:
+    def prefetch_wheel_metadata(self, page: ProjectPage, file: IndexFile) -> Future[CoreMetadata]:
         """Start fetching a wheel's metadata in the I/O pool (answered at once from the cache
-        when it can be, or from ``known``, as :meth:`wheel_metadata`)."""
+        when it can be)."""
         key = (page.source, file.url)
         return self._metadata.get(key, lambda: self._fetch_metadata(page, file), self.submit,
-                                  fast=(lambda: self._cached_metadata(page, file))
-                                  if known is None else lambda: known)
-
-    def summarizable_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
-        """The metadata this process has of a wheel of an index that gives its hash, which a
-        summary of the page may keep with the wheel's row: like the wheel's metadata record,
-        keyed by that hash (see :meth:`CachedClient.immutable`), it stands for as long as
-        the page lists those bytes; ``None`` for any other file."""
-        if file.url.startswith("file:") or "://" not in file.url or _content_hash(file) is None:
-            return None
-        found = self._metadata.peek((page.source, file.url))
-        return found if isinstance(found, CoreMetadata) else None
+                                  fast=lambda: self._cached_metadata(page, file))
 
     def known_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         """The metadata this process already used for a wheel (or, failing that, the cache's
@@ -718,36 +706,87 @@ class RegistryClient:
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:
             return None
+        digest = _content_hash(file)
+        if digest is not None:
+            packed = self._packed_metadata(page, file, digest)
+            if packed is not None:
+                return packed
         entry = self._metadata_entry(page, file)
         if not self.may_be_cached(entry.dir.parent):
             return None
-        if _content_hash(file) is not None:
-            return self.cached.immutable(entry, CoreMetadata, package=page.page.name)
-        return self.cached.cached(entry, CoreMetadata, package=page.page.name)
+        if digest is None:
+            return self.cached.cached(entry, CoreMetadata, package=page.page.name)
+        found = self.cached.immutable(entry, CoreMetadata, package=page.page.name)
+        if found is not None:
+            self._pack_metadata(file, digest, entry, found)
+        return found
 
     def _fetch_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
         local = _local_path(file.url)
         if local is not None:
             return self._local_wheel_metadata(local, file.filename)
+        digest = _content_hash(file)
+        if digest is not None:
+            packed = self._packed_metadata(page, file, digest)
+            if packed is not None:
+                return packed
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
         # Known before anything is written there; a cold run tries no read of its records.
         absent = not self.may_be_cached(entry.dir.parent)
-        if _content_hash(file) is not None and not absent:
+        if digest is not None and not absent:
             # The metadata of the wheel with this hash, whatever the age of its response.
             found = self.cached.immutable(entry, CoreMetadata, package=page.page.name)
             if found is not None:
+                self._pack_metadata(file, digest, entry, found)
                 return found
         if file.core_metadata is not None:
-            return self.cached.get(
+            fetched = self.cached.get(
                 file.url + ".metadata", entry,
                 lambda response: _checked_metadata(
                     response.content, file, file.url + ".metadata", file.core_metadata or ()),
                 CoreMetadata, package=page.page.name, absent=absent)
-        return self.cached.fetch(
-            file.url, entry, CoreMetadata,
-            lambda conditional: self._metadata_by_range(file, conditional, parts, page),
-            package=page.page.name, absent=absent)
+        else:
+            fetched = self.cached.fetch(
+                file.url, entry, CoreMetadata,
+                lambda conditional: self._metadata_by_range(file, conditional, parts, page),
+                package=page.page.name, absent=absent)
+        if digest is not None:
+            self._pack_metadata(file, digest, entry, fetched)
+        return fetched
+
+    # The metadata pack (see pyffin.client.metadata_pack): wheels whose hash the page lists.
+    def _packed_metadata(self, page: ProjectPage, file: IndexFile,
+                         digest: str) -> CoreMetadata | None:
+        found = self._metadata_pack().get(file.url, digest)
+        if found is None:
+            return None
+        response_time, metadata = found
+        if self.cached.refresh.forces(page.page.name, response_time):
+            return None  # as the wheel's own record would be
+        return metadata
+
+    def _pack_metadata(self, file: IndexFile, digest: str, entry: CacheEntry,
+                       metadata: CoreMetadata) -> None:
+        response_time = self.cached.response_time(entry)
+        if response_time is not None:
+            self._metadata_pack().add(file.url, digest, response_time, metadata)
+
+    def _metadata_pack(self) -> MetadataPack:
+        pack = self._pack
+        if pack is None:
+            from pyffin.cache.buckets import METADATA_PACK
+            from pyffin.client.metadata_pack import MetadataPack
+
+            pack = self._pack = MetadataPack(self.cache.entry(CacheBucket.WHEELS,
+                                                              METADATA_PACK))
+        return pack
+
+    def save_metadata_pack(self) -> None:
+        """Keep the metadata this process used in the pack, if it used any the pack lacked
+        (once the resolution is over: see :class:`~pyffin.client.metadata_pack.MetadataPack`)."""
+        if self._pack is not None:
+            self._pack.save()
 
     def _metadata_by_range(self, file: IndexFile, conditional: Mapping[str, str],
                            parts: tuple[str, ...], page: ProjectPage,

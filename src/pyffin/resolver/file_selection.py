@@ -29,7 +29,6 @@ from pyffin.models.format_control import ALL, BinaryPolicy
 if TYPE_CHECKING:
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import ProjectPage
-    from pyffin.models.metadata import CoreMetadata
     from pyffin.models.versions import Version
     from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.source import Dropped, SortedCandidates
@@ -46,8 +45,8 @@ class VersionFiles:
     """
 
     __slots__ = ("_best", "_from", "_ranked", "_requires_python", "_rows", "_usable",
-                 "_version", "_yanked", "index_rank", "metadata", "others", "stand_in_row",
-                 "summary", "text")
+                 "_version", "_yanked", "index_rank", "others", "stand_in_row", "summary",
+                 "text")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first (only the best while :attr:`_ranked` is set).
@@ -72,9 +71,6 @@ class VersionFiles:
         self.index_rank = 0
         #: The version as the page writes it (``None``: not from a page), which parses to it.
         self.text: str | None = None
-        #: The best file's metadata, when a summary kept it (see
-        #: :meth:`~pyffin.client.registry.RegistryClient.summarizable_metadata`).
-        self.metadata: CoreMetadata | None = None
         #: :attr:`yanked` and :attr:`requires_python` when known (``UNKNOWN``: read from the
         #: rows when asked).
         self._yanked: Any = UNKNOWN

@@ -324,6 +324,7 @@ class IndexSource:
             self.registry.forget_absent()  # the summaries just written may be read again
         # What the pages' revalidations gave (304s), for the next command too.
         self.registry.cached.flush_revalidations()
+        self.registry.save_metadata_pack()
 
     def _full_versions(self, name: str) -> PageVersions:
         """The usable versions from the decoded pages (memoized)."""

@@ -85,8 +85,7 @@ class MetadataFutures:
         wheel = best if best.is_wheel else self.selection.stand_in(files)
         if wheel is not None:
             assert wheel.page is not None and wheel.file is not None
-            future = self.registry.prefetch_wheel_metadata(
-                wheel.page, wheel.file, files.metadata if wheel is best else None)
+            future = self.registry.prefetch_wheel_metadata(wheel.page, wheel.file)
             with self._lock:
                 self._prefetched.setdefault(key, future)
             return
@@ -125,8 +124,7 @@ class MetadataFutures:
         best = files.best
         if best.is_wheel:
             assert best.page is not None and best.file is not None
-            return self.registry.wheel_metadata(  # joins a prefetch
-                best.page, best.file, files.metadata)
+            return self.registry.wheel_metadata(best.page, best.file)  # joins a prefetch
         stand_in = self.selection.stand_in(files)
         if stand_in is not None:
             assert stand_in.page is not None and stand_in.file is not None

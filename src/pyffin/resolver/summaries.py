@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest, tags_digest
 from pyffin.models.files import ProjectPage, SimplePage
-from pyffin.models.metadata import CoreMetadata
 from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
 from pyffin.resolver.source import SortedCandidates, VersionList
 
@@ -48,18 +47,14 @@ if TYPE_CHECKING:
 #: :func:`_packed` keeps them), marshalled — is most of a summary's bytes, and a resolution
 #: looks at a few of the thousands a summary lists: the rows are the record's tail
 #: (:func:`~pyffin.cache.codec.dump_parts_with_tail`), which a reader leaves unread and reads
-#: a row at a time when it looks a version up. ``rows`` is ``(hot, ends, crcs, metadata)``:
-#: ``hot``, by version position, the rows of the versions the resolution that wrote the
-#: summary looked at (the next ones most often look at them again: no read); ``ends``, where
-#: each version's row ends in the tail, and ``crcs`` the CRC-32 of each, 4 bytes
-#: (little-endian) per version (a hot version's row is empty in the tail); ``metadata``,
-#: ``(CoreMetadata's record version, {position: record})``: the metadata of hot versions'
-#: best wheels, where it is the metadata of the bytes the page lists (their hash keys it, see
-#: :meth:`~pyffin.client.registry.RegistryClient.summarizable_metadata`), so that a later
-#: resolution deciding such a version again reads no other file for it. A row that cannot be
-#: read as written — its file replaced since, or damaged — is read from the pages instead.
+#: a row at a time when it looks a version up. ``rows`` is ``(hot, ends, crcs)``: ``hot``, by
+#: version position, the rows of the versions the resolution that wrote the summary looked
+#: at (the next ones most often look at them again: no read); ``ends``, where each version's
+#: row ends in the tail, and ``crcs`` the CRC-32 of each, 4 bytes (little-endian) per version
+#: (a hot version's row is empty in the tail). A row that cannot be read as written — its file
+#: replaced since, or damaged — is read from the pages instead.
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 12
+SUMMARY_VERSION = 11
 
 
 class StaleSummary:
@@ -137,13 +132,10 @@ class Summaries:
         (stored_payload, tail_start), stamp = stored
         payload: Any = stored_payload
         try:
-            dependencies, sources, texts, columns, (hot, ends, crcs, kept), policies = payload
+            dependencies, sources, texts, columns, (hot, ends, crcs), policies = payload
             yanked, requires_python, _, ranks, prerelease = columns
-            metadata_version, metadata = kept
         except (TypeError, ValueError):  # a damaged record is a miss, like any other
             return None
-        if metadata_version != CoreMetadata.RECORD_VERSION or not isinstance(metadata, dict):
-            metadata = {}
         if not isinstance(texts, list) or any(
                 not isinstance(column, list) or len(column) != len(texts) for column in columns
         ) or not isinstance(hot, dict) or any(
@@ -161,7 +153,7 @@ class Summaries:
         versions = VersionList(texts)
         candidates = SortedCandidates(versions, yanked, requires_python, ranks, prerelease)
         rows = _Rows(entry, stamp, tail_start, hot, ends, crcs)
-        found = SummarizedVersions(versions, columns, rows, pages, metadata)
+        found = SummarizedVersions(versions, columns, rows, pages)
         if revalidate is not None:
             return StaleSummary(revalidate, found, candidates)
         return found, candidates
@@ -196,7 +188,6 @@ class Summaries:
         from pyffin.resolver.page_versions import PageVersions
 
         stand_in_row = self.selection.stand_in_row
-        summarizable = self.registry.summarizable_metadata
         stand_in_of = self.selection.stand_in_of
         dumps = marshal.dumps
         for entry, dependencies, found, candidates in unsaved:
@@ -210,7 +201,6 @@ class Summaries:
             positions: dict[tuple[str, bool], int] = {}
             where: list[int] = []
             hot: dict[int, bytes] = {}
-            metadata: dict[int, Any] = {}
             tail: list[bytes] = []
             ends = bytearray()
             crcs = bytearray()
@@ -238,10 +228,6 @@ class Summaries:
                     made = files.best_made
                     if made is not None and made.file is not None:
                         row = made.file.to_tuple()
-                        if made.is_wheel and made.page is not None:
-                            known = summarizable(made.page, made.file)
-                            if known is not None:
-                                metadata[i] = known.to_record()
                     if files.others is not None:
                         stand_in = stand_in_row(files)
                 elif wheels is not None:
@@ -261,8 +247,7 @@ class Summaries:
                        candidates.index_ranks, candidates.prerelease)
             entry.write(codec.dump_parts_with_tail(
                 SUMMARY_SCHEMA, SUMMARY_VERSION,
-                (dependencies, list(positions), texts, columns,
-                 (hot, bytes(ends), bytes(crcs), (CoreMetadata.RECORD_VERSION, metadata)),
+                (dependencies, list(positions), texts, columns, (hot, bytes(ends), bytes(crcs)),
                  self.registry.page_policies(dependencies)),
                 b"".join(tail)))
 
@@ -304,17 +289,15 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
     up: a resolution looks at the files of a few of the thousands of versions summaries list,
     so none is built (nor hashed into a dict) before it is asked for."""
 
-    __slots__ = ("_columns", "_made", "_metadata", "_pages", "_rows", "_versions")
+    __slots__ = ("_columns", "_made", "_pages", "_rows", "_versions")
 
     def __init__(self, versions: VersionList, columns: tuple[list[Any], ...], rows: _Rows,
-                 pages: list[SummarizedPage], metadata: dict[int, Any]) -> None:
+                 pages: list[SummarizedPage]) -> None:
         #: Ascending, as the summary keeps them: looked up by bisection.
         self._versions = versions
         self._columns = columns
         self._rows = rows
         self._pages = pages
-        #: The metadata records kept of some versions' best wheels, by position.
-        self._metadata = metadata
         self._made: dict[int, VersionFiles] = {}
 
     def __getitem__(self, version: Version) -> VersionFiles:
@@ -344,12 +327,6 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
                     (yanked, requires_python, best, is_wheel, stand_in), version,
                     self._pages[position])
                 made.index_rank = rank
-                kept = self._metadata.get(i)
-                if kept is not None and is_wheel:
-                    try:
-                        made.metadata = CoreMetadata.from_record(kept)
-                    except (TypeError, ValueError):  # another shape: read as usual
-                        made.metadata = None
             self._made[i] = made
         return made
 
