@@ -434,12 +434,16 @@ def test_the_likely_version_s_metadata_is_asked_for_as_soon_as_its_page_arrives(
         "/files/foo-1.5-py3-none-any.whl.metadata"]
 
 
+@pytest.mark.parametrize("guess", [True, False], ids=["likely version", "no guess"])
 def test_the_summary_of_a_prefetched_page_is_written_by_the_thread_that_parsed_it(
-        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Not at the end of the resolution, where the solution would wait for it.
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+        guess: bool) -> None:
+    # Not at the end of the resolution, where the solution would wait for it; also when the
+    # solver makes no guess of the version it will choose (an output file's pins to keep).
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     first = source(cache, index_server)
-    first.prefetch_candidates(name("foo"), lambda version, yanked, requires_python: True)
+    first.prefetch_candidates(
+        name("foo"), (lambda version, yanked, requires_python: True) if guess else None)
     first.registry.prefetch_project("foo").result()
     reads = PageReads(monkeypatch)
     second = source(cache, index_server)

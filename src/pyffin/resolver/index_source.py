@@ -170,23 +170,33 @@ class IndexSource:
         return metadata
 
     def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None) -> None:
-        """Start fetching ``name``'s pages; with ``likely``, the pool thread that parses them
-        goes on to the usable versions and starts fetching the metadata of the newest version
-        ``likely`` accepts: the solver finds it there (or in flight) when it decides, instead
-        of asking for it only once it notices that the page has arrived."""
+        """Start fetching ``name``'s pages; the pool thread that parses them goes on to the
+        usable versions and their summary and, with ``likely``, starts fetching the metadata
+        of the newest version ``likely`` accepts: the solver finds it there (or in flight)
+        when it decides, instead of asking for it only once it notices that the page has
+        arrived."""
         if self._from_summary(name, wait=False) or name in self._revalidating:
             return  # known, or being revalidated (then known without the pages, most often)
-        then = None if likely is None else (
-            lambda pages: self._prefetch_likely(name, pages, likely))
+        then = None if likely is None and self.summaries is None else (
+            lambda pages: self._pages_arrived(name, pages, likely))
         self._pages[name] = self.registry.prefetch_project(name, then)
 
-    def _prefetch_likely(self, name: str, pages: list[ProjectPage], likely: Likely) -> None:
+    def _pages_arrived(self, name: str, pages: list[ProjectPage], likely: Likely | None) -> None:
         with self._lock:
             full = self._full.get(name)
         if full is None:
             full = self.selection.usable_versions(name, pages)
             with self._lock:
                 full = self._full.setdefault(name, full)
+        if likely is not None:
+            self._prefetch_likely(name, full, likely)
+        if self.summaries is not None and self._note_summary(name, full):
+            # Written here, in this pool thread, while the solver's thread waits for pages
+            # and metadata (with or without a likely version: an output file's pins leave
+            # none): at the end, after the solution, it would be waited for.
+            self.summaries.save()
+
+    def _prefetch_likely(self, name: str, full: PageVersions, likely: Likely) -> None:
         for version in reversed(full):  # newest first
             files = full[version]
             if likely(version, files.yanked, files.requires_python):
@@ -195,11 +205,7 @@ class IndexSource:
                     self.metadata_futures.prefetch(name, version, files)
                 if self.on_decided is not None:
                     self.on_decided(name, version, files.best)
-                break
-        if self.summaries is not None and self._note_summary(name, full):
-            # Written here, in this pool thread, while the solver's thread waits for pages
-            # and metadata: at the end, after the solution, it would be waited for.
-            self.summaries.save()
+                return
 
     def _note_summary(self, name: str, found: Mapping[Version, VersionFiles]) -> bool:
         """Note ``name``'s usable versions for its summary, once; whether this did."""
