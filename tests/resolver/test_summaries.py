@@ -269,6 +269,40 @@ def test_a_summary_replaced_after_it_was_read_is_not_read_for_its_rows(
     assert reads.count == 1
 
 
+def test_a_save_waits_for_one_under_way(cache: Cache, index_server: IndexServer,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The end of a resolution saves what is left, and must not return while a pool thread
+    still writes a summary it took: the command may end right after, and lose it."""
+    import threading
+
+    from pyffin.cache.core import CacheEntry
+
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    src = source(cache, index_server)
+    src.candidates(name("foo"))  # noted, not saved
+    assert src.summaries is not None
+    writing, go_on = threading.Event(), threading.Event()
+    original = CacheEntry.write
+
+    def slow_write(entry: CacheEntry, data: Any) -> Any:
+        writing.set()
+        go_on.wait(10)
+        return original(entry, data)
+
+    monkeypatch.setattr(CacheEntry, "write", slow_write)
+    pool_thread = threading.Thread(target=src.summaries.save)
+    pool_thread.start()
+    assert writing.wait(10)
+    last = threading.Thread(target=src.summaries.save)
+    last.start()
+    last.join(0.2)
+    assert last.is_alive()  # waits for the save under way
+    go_on.set()
+    last.join(10)
+    pool_thread.join(10)
+    assert len(summary_files(cache)) == 1
+
+
 def test_a_summary_keeps_versions_as_ordered_texts(
         cache: Cache, index_server: IndexServer) -> None:
     from pyffin.resolver.source import SortedCandidates

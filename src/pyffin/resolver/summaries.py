@@ -78,6 +78,8 @@ class Summaries:
         self.registry = registry
         self.selection = selection
         self._lock = allocate_lock()
+        #: Held by :meth:`save` while it writes.
+        self._saving = allocate_lock()
         #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
         #: usable versions and their candidates.
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
@@ -170,12 +172,17 @@ class Summaries:
                 self._unsaved.append((self._entry(name), dependencies, found, candidates))
 
     def save(self) -> None:
-        """Keep what this target can use of each page read since the last call next to the
+        """Keep what this target can use of each page noted since the last call next to the
         page, tied to the page file it came from and its policy: a warm resolve then reads a
         few bytes per project instead of decoding its page.
 
-        Called once the resolution is over: while pages are still being fetched and parsed in
-        the I/O threads, each write would wait for the GIL at every system call."""
+        Called by the pool thread that noted a page, and once the resolution is over for the
+        rest: one call at a time, so that the last one also waits for a pool thread's that is
+        under way (the command may end right after: its summary would be lost)."""
+        with self._saving:
+            self._save()
+
+    def _save(self) -> None:
         import marshal
 
         from pyffin.stamps import settled, stamp
