@@ -778,8 +778,11 @@ class RegistryClient:
             from pyffin.cache.buckets import METADATA_PACK
             from pyffin.client.metadata_pack import MetadataPack
 
-            pack = self._pack = MetadataPack(self.cache.entry(CacheBucket.WHEELS,
-                                                              METADATA_PACK))
+            with self._bare_lock:  # one pack, whichever thread asks first
+                pack = self._pack
+                if pack is None:
+                    pack = self._pack = MetadataPack(self.cache.entry(CacheBucket.WHEELS,
+                                                                      METADATA_PACK))
         return pack
 
     def save_metadata_pack(self) -> None:
