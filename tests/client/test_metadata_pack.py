@@ -147,6 +147,20 @@ def test_the_pack_keeps_what_was_used_last_first(cache: Cache) -> None:
     assert kept.get("https://x/foo-1.whl", "0" * 64) is None  # another hash: another wheel
 
 
+def test_a_process_that_only_adds_keeps_what_the_pack_held(cache: Cache) -> None:
+    entry = cache.entry(CacheBucket.WHEELS, METADATA_PACK)
+    metadata = CoreMetadata("foo", "1.0", (), None, (), (), "2.1")
+    first = MetadataPack(entry)
+    first.add("https://x/foo.whl", "f" * 64, 1.0, metadata)
+    first.save()
+    second = MetadataPack(entry)  # never asked: read when written
+    second.add("https://x/bar.whl", "b" * 64, 2.0, metadata)
+    second.save()
+    kept = MetadataPack(entry)
+    assert kept.get("https://x/foo.whl", "f" * 64) == (1.0, metadata)
+    assert kept.get("https://x/bar.whl", "b" * 64) == (2.0, metadata)
+
+
 def test_cleaning_a_project_removes_the_pack(cache: Cache, index_server: IndexServer) -> None:
     from pyffin.cache.maintenance import clean_package
 

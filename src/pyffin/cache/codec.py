@@ -131,21 +131,20 @@ def loads_head(data: bytes, schema: str, version: int) -> tuple[object, int]:
     """Decode the payload of a record written by :func:`dump_parts_with_tail` from its first
     bytes (:func:`head_length` of them at least): the payload, and where its tail starts."""
     expected = b"%s %s %d %d " % (_MAGIC, schema.encode("ascii"), version, marshal.version)
-    if not data.startswith(expected):
+    header, newline, _ = data[:_HEADER_MAX].partition(b"\n")
+    if not header.startswith(expected):
         raise RecordError(f"not a {schema} v{version} record")
-    end = head_length(data)
-    if end is None:
-        raise RecordError(f"corrupt {schema} record: no length")
-    if end > len(data):
-        raise RecordError(f"corrupt {schema} record: truncated")
-    header_end = data.index(b"\n") + 1
-    field = data[len(expected):header_end - 1].partition(b" ")[0]
+    field, _, length = header[len(expected):].partition(b" ")
     try:
-        if len(field) != _CRC_LENGTH - 1:
-            raise ValueError(field)
+        if not newline or len(field) != _CRC_LENGTH - 1 or not length.isdigit():
+            raise ValueError(header)
         checksum = int(field, 16)
     except ValueError:
-        raise RecordError(f"corrupt {schema} record: no checksum") from None
+        raise RecordError(f"corrupt {schema} record: no checksum or length") from None
+    header_end = len(header) + 1
+    end = header_end + int(length)
+    if end > len(data):
+        raise RecordError(f"corrupt {schema} record: truncated")
     body = memoryview(data)[header_end:end]
     if _crc32(body) != checksum:
         raise RecordError(f"corrupt {schema} record: its checksum does not match")

@@ -158,15 +158,22 @@ def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
         rest = rest[os.write(fd, rest):]
 
 
+def _open_existing(path: str | Path) -> int | None:
+    """A descriptor of ``path`` open for reading; ``None`` when there is no such file."""
+    try:
+        return os.open(path, os.O_RDONLY | O_BINARY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def read_head_stamped(path: str, head_length: Callable[[bytes], int | None],
                       first: int = 1 << 13) -> tuple[bytes, FileStamp] | None:
     """The first bytes of ``path`` — as many as ``head_length`` says its head takes, given
     the first ``first`` bytes (``None``: it cannot tell, so all of them) — and the stamp of the
     file they came from; ``None`` when there is no such file. For a record whose tail is read
     a piece at a time (:func:`read_piece`)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | O_BINARY)
-    except (FileNotFoundError, NotADirectoryError):
+    fd = _open_existing(path)
+    if fd is None:
         return None
     try:
         st = os.fstat(fd)
@@ -189,9 +196,8 @@ def read_head_stamped(path: str, head_length: Callable[[bytes], int | None],
 def read_piece(path: str, offset: int, length: int, expected: FileStamp) -> bytes | None:
     """``length`` bytes of ``path`` from ``offset``, if the file there still has the stamp
     ``expected``; ``None`` when it has another (replaced since), is gone, or is shorter."""
-    try:
-        fd = os.open(path, os.O_RDONLY | O_BINARY)
-    except (FileNotFoundError, NotADirectoryError):
+    fd = _open_existing(path)
+    if fd is None:
         return None
     try:
         if stamp_of(os.fstat(fd)) != expected:
@@ -216,9 +222,8 @@ def read_stamped(path: str | Path) -> tuple[bytes, FileStamp] | None:
     """The content of ``path`` and the stamp of the file it was read from, or ``None`` when
     there is no such file. Plain descriptor calls (see :func:`write_atomic`): a record is
     replaced whole, never changed in place, so its size says how much there is to read."""
-    try:
-        fd = os.open(path, os.O_RDONLY | O_BINARY)
-    except (FileNotFoundError, NotADirectoryError):
+    fd = _open_existing(path)
+    if fd is None:
         return None
     try:
         st = os.fstat(fd)

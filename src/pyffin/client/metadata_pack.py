@@ -83,7 +83,8 @@ class MetadataPack:
                 return
             self._new = False
             entries = dict(self._used)
-        for key, value in (self._read or {}).items():
+        read = self._read if self._read is not None else self._load()
+        for key, value in read.items():
             if len(entries) >= MAX_ENTRIES:
                 break
             entries.setdefault(key, value)
