@@ -18,6 +18,7 @@ from pyffin.requirements.pep508 import parse_requirement
 from pyffin.resolver.dependencies import DirectRequirement
 from pyffin.resolver.errors import NoSolutionError, PackageNotFoundError
 from pyffin.resolver.options import ResolverOptions
+from pyffin.resolver.ranges import VersionSet
 from pyffin.resolver.resolution import Resolution
 from pyffin.resolver.solver import resolve
 from pyffin.resolver.source import Candidate, Dropped, Likely, PackageSource
@@ -77,6 +78,10 @@ class MemorySource(PackageSource):
     #: The version each prefetch of candidates guessed the solver would choose first (see
     #: :meth:`PackageSource.prefetch_candidates`); ``None``: no guess.
     guesses: dict[str, str | None] = field(default_factory=dict)
+    #: What each prefetch of candidates said every solution has of the name (``None``: not
+    #: said), and the versions prefetched as ``certain`` (see :meth:`PackageSource.prefetch`).
+    required: dict[str, VersionSet | None] = field(default_factory=dict)
+    certain: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._releases = {
@@ -110,8 +115,10 @@ class MemorySource(PackageSource):
             provides_extra=tuple(release.extras),
         )
 
-    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None) -> None:
+    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None,
+                            required: VersionSet | None = None) -> None:
         self.calls.append(("prefetch_candidates", name, None))
+        self.required[name] = required
         found = None
         if likely is not None:
             found = next((str(c.version) for c in sorted(
@@ -119,8 +126,11 @@ class MemorySource(PackageSource):
                 if likely(c.version, c.yanked, c.requires_python)), None)
         self.guesses[name] = found
 
-    def prefetch(self, name: NormalizedName, version: Version) -> None:
+    def prefetch(self, name: NormalizedName, version: Version, *,
+                 certain: bool = False) -> None:
         self.calls.append(("prefetch", name, str(version)))
+        if certain:
+            self.certain.append((name, str(version)))
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         return name not in self.slow

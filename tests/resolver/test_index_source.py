@@ -434,6 +434,46 @@ def test_the_likely_version_s_metadata_is_asked_for_as_soon_as_its_page_arrives(
         "/files/foo-1.5-py3-none-any.whl.metadata"]
 
 
+def test_an_sdist_every_solution_has_is_built_as_soon_as_its_page_arrives(
+        cache: Cache, index_server: IndexServer) -> None:
+    # ``foo==1.0`` leaves one version, an sdist: the thread that parsed the page starts
+    # reading its metadata (a build), in the pool, while the solver goes on; ``bar>=1.0``
+    # leaves two, and its sdist waits for the solver, as a guess never builds one.
+    import threading
+
+    from pyffin.resolver.ranges import specifier_range
+
+    index_server.add_sdist(SdistSpec("foo", "1.0"))
+    index_server.add_wheel(WheelSpec("foo", "0.9"))
+    index_server.add_sdist(SdistSpec("bar", "1.0"))
+    index_server.add_sdist(SdistSpec("bar", "1.1"))
+    built: list[tuple[str, str]] = []
+
+    class Sources:
+        def cached_registry_metadata(self, page: Any, file: Any) -> None:
+            return None
+
+        def registry_metadata(self, page: Any, file: Any) -> CoreMetadata:
+            built.append((file.filename, threading.current_thread().name))
+            name_, version = file.filename[:-len(".tar.gz")].rsplit("-", 1)
+            return CoreMetadata.parse(
+                f"Metadata-Version: 2.1\nName: {name_}\nVersion: {version}\n".encode(),
+                source="test")
+
+    src = source(cache, index_server, sources=Sources())
+    src.prefetch_candidates(name("foo"), lambda *_: True, specifier_range("==", "1.0"))
+    src.prefetch_candidates(name("bar"), lambda *_: True, specifier_range(">=", "1.0"))
+    src.registry.prefetch_project("foo").result()
+    src.registry.prefetch_project("bar").result()
+    src.metadata_futures.settle()
+    assert [filename for filename, _ in built] == ["foo-1.0.tar.gz"]
+    assert built[0][1] != threading.current_thread().name
+    assert src.metadata(name("foo"), Version("1.0")).version == "1.0"
+    assert src.metadata(name("bar"), Version("1.1")).version == "1.1"
+    assert [filename for filename, _ in built] == ["foo-1.0.tar.gz", "bar-1.1.tar.gz"]
+    assert built[1][1] == threading.current_thread().name
+
+
 @pytest.mark.parametrize("guess", [True, False], ids=["likely version", "no guess"])
 def test_the_summary_of_a_prefetched_page_is_written_by_the_thread_that_parsed_it(
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,

@@ -207,6 +207,21 @@ def test_nothing_the_index_rules_out_is_prefetched() -> None:
     assert not {call for call in asked if call[1] == "c" and int(call[2] or 0) % 2 == 0}
 
 
+def test_the_one_version_a_direct_requirement_leaves_is_prefetched_as_certain() -> None:
+    # Every solution has it (``a==1.0``): its metadata may be fetched however it must be (its
+    # sdist built in the pool). Not a version the solver might pass over: one of a range
+    # that holds more (``b>=1``, ``d==1.0`` with ``1.0+local``), nor one only a dependency or
+    # a constraint names.
+    universe = {"a": {"1.0": ["c"], "2.0": []}, "b": {"1.0": [], "1.5": []},
+                "c": {"1.0": [], "2.0": []}, "d": {"1.0": [], "1.0+local": []},
+                "e": {"1.0": [], "2.0": []}}
+    source = MemorySource(universe)
+    assert pins(source, "a==1.0", "b>=1", "d==1.0", "e", constraints=["c==1.0"]) == {
+        "a": "1.0", "b": "1.5", "c": "1.0", "d": "1.0+local", "e": "2.0"}
+    assert source.certain == [("a", "1.0")]
+    assert source.required["a"] is not None and source.required["c"] is None
+
+
 def test_dependency_cycles_resolve() -> None:
     universe = {"a": {"1.0": ["b"]}, "b": {"1.0": ["a"]}}
     resolution = solve(universe, "a")

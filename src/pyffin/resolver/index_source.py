@@ -27,6 +27,7 @@ from pyffin.resolver.file_selection import (
     sorted_candidates,
 )
 from pyffin.resolver.metadata_futures import MetadataFutures
+from pyffin.resolver.ranges import sole_version
 from pyffin.resolver.source import Candidate, SortedCandidates
 from pyffin.resolver.summaries import StaleSummary, Summaries
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from pyffin.models.versions import Version
     from pyffin.reporting import Reporter
     from pyffin.resolver.page_versions import PageVersions
+    from pyffin.resolver.ranges import VersionSet
     from pyffin.resolver.source import Dropped, Likely
 
 
@@ -169,19 +171,22 @@ class IndexSource:
             return replace(metadata, requires_dist=())
         return metadata
 
-    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None) -> None:
+    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None,
+                            required: VersionSet | None = None) -> None:
         """Start fetching ``name``'s pages; the pool thread that parses them goes on to the
         usable versions and their summary and, with ``likely``, starts fetching the metadata
         of the newest version ``likely`` accepts: the solver finds it there (or in flight)
         when it decides, instead of asking for it only once it notices that the page has
-        arrived."""
+        arrived. That of an sdist only when it is the one version ``required`` leaves (see
+        :meth:`PackageSource.prefetch_candidates`)."""
         if self._from_summary(name, wait=False) or name in self._revalidating:
             return  # known, or being revalidated (then known without the pages, most often)
         then = None if likely is None and self.summaries is None else (
-            lambda pages: self._pages_arrived(name, pages, likely))
+            lambda pages: self._pages_arrived(name, pages, likely, required))
         self._pages[name] = self.registry.prefetch_project(name, then)
 
-    def _pages_arrived(self, name: str, pages: list[ProjectPage], likely: Likely | None) -> None:
+    def _pages_arrived(self, name: str, pages: list[ProjectPage], likely: Likely | None,
+                       required: VersionSet | None = None) -> None:
         with self._lock:
             full = self._full.get(name)
         if full is None:
@@ -189,20 +194,24 @@ class IndexSource:
             with self._lock:
                 full = self._full.setdefault(name, full)
         if likely is not None:
-            self._prefetch_likely(name, full, likely)
+            self._prefetch_likely(name, full, likely, required)
         if self.summaries is not None and self._note_summary(name, full):
             # Written here, in this pool thread, while the solver's thread waits for pages
             # and metadata (with or without a likely version: an output file's pins leave
             # none): at the end, after the solution, it would be waited for.
             self.summaries.save()
 
-    def _prefetch_likely(self, name: str, full: PageVersions, likely: Likely) -> None:
+    def _prefetch_likely(self, name: str, full: PageVersions, likely: Likely,
+                         required: VersionSet | None) -> None:
         for version in reversed(full):  # newest first
             files = full[version]
             if likely(version, files.yanked, files.requires_python):
-                # Only a wheel's metadata (a stand-in's too): sdists are for the solver's thread.
-                if files.best.is_wheel or self.selection.stand_in(files) is not None:
-                    self.metadata_futures.prefetch(name, version, files)
+                # Only a wheel's metadata (a stand-in's too): an sdist is for the solver's
+                # thread, unless every solution has this version.
+                certain = required is not None and sole_version(full.versions,
+                                                                required) == version
+                if certain or files.best.is_wheel or self.selection.stand_in(files) is not None:
+                    self.metadata_futures.prefetch(name, version, files, certain=certain)
                 if self.on_decided is not None:
                     self.on_decided(name, version, files.best)
                 return
@@ -226,13 +235,14 @@ class IndexSource:
                     self._none_noting.release()
         return True
 
-    def prefetch(self, name: NormalizedName, version: Version) -> None:
+    def prefetch(self, name: NormalizedName, version: Version, *,
+                 certain: bool = False) -> None:
         """Start fetching the metadata of a version the solver will probably choose (see
         :meth:`MetadataFutures.prefetch`), once its project's versions are known."""
         versions = self._versions.get(name)
         files = None if versions is None else versions.get(version)
         if files is not None:
-            self.metadata_futures.prefetch(name, version, files)
+            self.metadata_futures.prefetch(name, version, files, certain=certain)
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
@@ -318,6 +328,7 @@ class IndexSource:
         return dist
 
     def resolution_done(self) -> None:
+        self.metadata_futures.settle()
         if self.reporter is not None:
             self.reporter.on_resolve_done()
         if self.summaries is not None:

@@ -7,8 +7,12 @@ a wheel for another Python or platform (a *stand-in*: by the spec's intent every
 version has the same metadata, as uv assumes); then the sdist's static metadata, its backend's
 ``prepare_metadata_for_build_wheel`` hook, and only then a build (see
 :class:`~pyffin.distribution.sdist.SourceDistributions`). A prefetch (a version the solver has
-not chosen yet) fetches only wheel metadata: it never downloads or builds an sdist, and what
-fails is kept in its future, raised only if the solver asks for that version.
+not chosen yet) fetches only wheel metadata: it never downloads or builds an sdist on
+speculation, and what fails is kept in its future, raised only if the solver asks for that
+version. The one exception is a version every solution has — the only one a direct requirement
+leaves (``foo==1.2`` in a requirements file): its sdist is downloaded and built in the I/O pool
+as soon as its page is known, so that the sdists a file pins build side by side instead of one
+after another as the solver comes to each.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class MetadataFutures:
         #: Versions :meth:`prefetch` left alone (only their sdist could tell: no download or
         #: build on speculation); there is nothing to wait for.
         self._declined: set[Key] = set()
+        #: The sdists :meth:`prefetch` reads because every solution has their version.
+        self._building: list[Future[CoreMetadata]] = []
 
     def get(self, name: str, version: Version, files: Callable[[], VersionFiles]
             ) -> CoreMetadata:
@@ -73,13 +79,18 @@ class MetadataFutures:
         with self._lock:
             self._futures[(name, version)] = Future.of(metadata)
 
-    def prefetch(self, name: str, version: Version, files: VersionFiles) -> None:
+    def prefetch(self, name: str, version: Version, files: VersionFiles, *,
+                 certain: bool = False) -> None:
         """Start fetching the metadata of a version the solver will probably choose, if a
         wheel's metadata tells it (that of the best wheel, else of a stand-in): in the I/O
         pool, its failure kept for :meth:`get`. An sdist-only version is answered from the
-        cache or left for :meth:`get`: speculation never downloads or builds one."""
+        cache or left for :meth:`get`: speculation never downloads or builds one — unless
+        the version is ``certain`` (every solution has it): its sdist is then read (downloaded,
+        built if it must be) in the I/O pool, what :meth:`get` would do, its failure kept the
+        same way."""
         key = (name, version)
-        if key in self._futures or key in self._prefetched or key in self._declined:
+        if key in self._futures or key in self._prefetched or (
+                key in self._declined and not certain):
             return
         best = files.best
         wheel = best if best.is_wheel else self.selection.stand_in(files)
@@ -93,11 +104,40 @@ class MetadataFutures:
         if self.sources is not None and best.direct is None:
             assert best.page is not None and best.file is not None
             cached = self.sources.cached_registry_metadata(best.page, best.file)
-        with self._lock:
-            if cached is not None:
+        if cached is not None:
+            with self._lock:
                 self._futures.setdefault(key, Future.of(cached))
-            else:
+            return
+        if not certain or self.sources is None or best.direct is not None:
+            with self._lock:
                 self._declined.add(key)
+            return
+        building: Future[CoreMetadata] = Future()
+        with self._lock:
+            if self._futures.setdefault(key, building) is not building:
+                return  # the solver asked meanwhile
+            self._declined.discard(key)
+            self._building.append(building)
+        # Where get() finds it (and waits): built in the pool, not in the solver's thread.
+        self.registry.pool.submit(building.run, lambda: self._sdist(best))
+
+    def settle(self) -> None:
+        """Wait for the sdists :meth:`prefetch` reads because every solution has them (when
+        the resolution is over): one that failed first on another project does not end the
+        command while a build it started still runs (unless it was interrupted: its builds
+        are being stopped)."""
+        from pyffin.interrupt import interrupted
+
+        with self._lock:
+            building, self._building = self._building, []
+        for future in building:
+            if interrupted():
+                return
+            if not future.done():
+                try:
+                    future.result()
+                except Exception:  # kept for the solver, which no longer asks
+                    pass
 
     def is_ready(self, name: str, version: Version) -> bool:
         """Whether :meth:`get` would not wait."""

@@ -34,7 +34,14 @@ from pyffin.records import record
 from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
 from pyffin.resolver.errors import PackageNotFoundError, TooManyBuildFailuresError
 from pyffin.resolver.pubgrub import ConflictTracker
-from pyffin.resolver.ranges import FULL, VersionSet, intervals, singleton_version, spans
+from pyffin.resolver.ranges import (
+    FULL,
+    VersionSet,
+    intervals,
+    singleton_version,
+    sole_version,
+    spans,
+)
 from pyffin.resolver.source import Positions, SortedCandidates
 
 if TYPE_CHECKING:
@@ -375,7 +382,16 @@ class Provider(BaseProvider[str, Version]):
         self._keys.setdefault(name, []).append(package)
         if name not in self._requested:
             self._requested.add(name)
-            self._source.prefetch_candidates(self._typed(name), self._likely_test(name))
+            self._source.prefetch_candidates(self._typed(name), self._likely_test(name),
+                                             self._every_solution(name))
+
+    def _every_solution(self, name: str) -> VersionSet | None:
+        """Where the version of ``name`` that every solution has lies — a direct
+        requirement's range (and the constraints') — or ``None`` when ``name`` may be left
+        out (a constraint alone, an inactive requirement) or comes from a direct URL."""
+        if name not in self._direct or name in self._urls:
+            return None
+        return self._required.get(name)
 
     def _likely_test(self, name: str) -> Likely | None:
         """What the version :meth:`choose_version` will most likely choose first for ``name``
@@ -949,8 +965,11 @@ class Provider(BaseProvider[str, Version]):
             likely = (version_range, self._likely_version(name, package, version_range))
             self._likely[package] = likely
             if likely[1] is not None and (name, likely[1]) not in self._metadata:
-                # The version it will most likely decide: fetch its metadata meanwhile.
-                source.prefetch(typed, likely[1])
+                # The version it will most likely decide: fetch its metadata meanwhile (even
+                # from its sdist when every solution has it).
+                required = self._every_solution(name)
+                source.prefetch(typed, likely[1], certain=required is not None and sole_version(
+                    self.project(name).versions, required) == likely[1])
         return likely[1] is None or source.is_ready(typed, likely[1])
 
     def _likely_version(self, name: str, package: str,

@@ -292,6 +292,15 @@ def spans(versions: Sequence[Version], version_set: VersionSet) -> list[tuple[in
     return found
 
 
+def sole_version(versions: Sequence[Version], version_set: VersionSet) -> Version | None:
+    """The one version of ascending ``versions`` in ``version_set``; ``None`` when there are
+    none or several."""
+    found = spans(versions, version_set)
+    if len(found) != 1 or found[0][1] - found[0][0] != 1:
+        return None
+    return versions[found[0][0]]
+
+
 def singleton_version(version_set: VersionSet) -> Version | None:
     """The one version a range pins (``==1.0`` with or without local versions), else ``None``."""
     parts = intervals(version_set)

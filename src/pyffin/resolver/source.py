@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
+    from pyffin.resolver.ranges import VersionSet
 
 #: Whether a version (given with its ``yanked`` and ``requires_python`` as the index lists
 #: them) is one the solver would choose, were it the newest offered.
@@ -278,14 +279,20 @@ class PackageSource(Protocol):
         """
         ...
 
-    def prefetch_candidates(self, name: NormalizedName,
-                            likely: Likely | None = None) -> None:
+    def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None,
+                            required: VersionSet | None = None) -> None:
         """Hint: ``candidates(name)`` will be needed; start fetching it (must not block).
         ``likely`` says which version would most likely be chosen (the newest it accepts):
-        its metadata may be fetched as soon as the versions are known, in any thread."""
+        its metadata may be fetched as soon as the versions are known, in any thread.
+        ``required``: every solution has a version of ``name`` in it (a direct requirement's
+        range): when the versions hold only one there, that one is ``certain`` (see
+        :meth:`prefetch`)."""
 
-    def prefetch(self, name: NormalizedName, version: Version) -> None:
-        """Hint: ``metadata(name, version)`` is likely needed; start fetching it (never blocks)."""
+    def prefetch(self, name: NormalizedName, version: Version, *,
+                 certain: bool = False) -> None:
+        """Hint: ``metadata(name, version)`` is likely needed; start fetching it (never blocks).
+        ``certain``: every solution has this version, so its metadata is fetched however it
+        must be (an sdist downloaded and built), not only when a wheel's metadata tells it."""
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
