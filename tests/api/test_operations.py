@@ -279,6 +279,32 @@ def test_a_pinned_sdist_is_built_once_for_its_metadata_and_its_install(
         ("bar", "1.0")]
 
 
+def test_the_wheel_of_a_pinned_sdist_is_built_while_the_resolution_goes_on(
+        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
+    # Its metadata is static (nothing built to read it): its wheel, which the install needs
+    # whatever else the resolution decides, is built in the I/O pool once the solver knows
+    # the version, not after the resolution; the install finds it built.
+    index_server.add_sdist(SdistSpec("bar", "1.0"))
+    builder = FakeBuilder()
+    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
+                                  builder=lambda: builder, git=no_git)
+    spec = read_requirements(requirements=["bar==1.0"])
+    early = operations.early_fetch(session, spec, {})
+    assert early is not None
+    sources.wheel_for_metadata = early.names  # as an install sets them
+    early.sources = sources
+    resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=sources,
+                                    on_decided=early).resolution
+    assert early.started == 1 and builder.metadata == 0
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution), [])
+    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                          sources=sources, wheels=early.wheels) == 1
+    assert (builder.metadata, builder.wheels) == (0, 1)
+    assert [(d.normalized_name, d.version) for d in scan([env.site_packages])] == [
+        ("bar", "1.0")]
+
+
 def test_a_resolution_without_distributions_cannot_be_installed() -> None:
     from pyffin.resolver import Resolution, ResolvedPackage
 

@@ -573,6 +573,7 @@ class _Operation:
                                                {} if reinstall else preferences, self.reporter)
                 if early is not None:  # their wheels are built to read their metadata
                     builds().wheel_for_metadata = early.names
+                    early.sources = builds()  # and during the resolution
             resolved = operations.resolve(
                 self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
                 options=resolve_options, cutoffs=cutoffs, preferences=preferences,

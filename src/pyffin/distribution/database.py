@@ -312,13 +312,18 @@ class EarlyFetch:
     then finds each wheel in flight or done in :attr:`wheels` (fetched once per process, see
     :meth:`WheelDatabase.submit`).
 
-    Index wheels only: sources are built once the resolution is done, as before."""
+    With :attr:`sources`, an index sdist so pinned has its wheel built in the I/O pool too (the
+    install finds it built, see :meth:`DistributionDatabase.started`): after its metadata, which
+    may have built it already (the source's build lock orders the two), not after the
+    resolution."""
 
     def __init__(self, wheels: WheelDatabase, pins: Mapping[str, Collection[object]],
                  installed: Mapping[str, object]) -> None:
         self.wheels = wheels
         self.pins = pins
         self.installed = installed
+        #: Builds the wheels of pinned index sdists; ``None``: they wait for the install.
+        self.sources: SourceDistributions | None = None
         self._lock = threading.Lock()
         self._started: set[str] = set()
 
@@ -333,7 +338,8 @@ class EarlyFetch:
         return len(self._started)
 
     def __call__(self, name: str, version: object, dist: Distribution) -> None:
-        if (version not in self.pins.get(name, ()) or not dist.is_wheel
+        sources = self.sources
+        if (version not in self.pins.get(name, ()) or (not dist.is_wheel and sources is None)
                 or dist.direct is not None or dist.page is None or dist.file is None
                 or self.installed.get(name) == version):
             return
@@ -341,7 +347,21 @@ class EarlyFetch:
             if name in self._started:
                 return
             self._started.add(name)
-        self.wheels.submit(dist.page, dist.file)
+        if dist.is_wheel:
+            self.wheels.submit(dist.page, dist.file)
+            return
+        assert sources is not None
+        page, file = dist.page, dist.file
+
+        def build() -> None:
+            try:
+                sources.registry_wheel(page, file)
+            except Exception:  # the install builds it again, and reports what fails
+                pass
+
+        import contextvars
+
+        self.wheels.pool.submit(contextvars.copy_context().run, build)
 
 
 class _MemoryBudget:
