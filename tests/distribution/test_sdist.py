@@ -90,6 +90,34 @@ def bar(index_server: IndexServer) -> Path:
     return index_server.add_sdist(SdistSpec("bar", "1.0"))
 
 
+def test_an_archive_asked_for_by_two_threads_at_once_is_downloaded_once(
+        cache: Cache, index_server: IndexServer, bar: Path) -> None:
+    # An install's early build of a pinned sdist's wheel and the resolution's read of its
+    # metadata start together: the second waits for the first one's download.
+    import threading
+
+    builder = FakeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    page, file = sdist_of(sources)
+    index_server.delay(f"/files/{file.filename}", 0.3)
+    errors: list[BaseException] = []
+
+    def ask(call: Any) -> None:
+        try:
+            call(page, file)
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=ask, args=(call,))
+               for call in (sources.registry_metadata, sources.registry_wheel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert index_server.count(f"/files/{file.filename}") == 1
+
+
 def test_a_built_wheel_is_kept_in_its_revisions_manifest_and_never_built_again(
         cache: Cache, index_server: IndexServer, bar: Path) -> None:
     builder = FakeBuilder()

@@ -307,7 +307,7 @@ class SourceDistributions:
             elif not download:
                 raise LookupError(file.filename)
             else:
-                self._download(file.url, archive, file.hashes)
+                self._download_once(file.url, archive, file.hashes)
                 source = _Source(shard, file.filename, archive=archive)
         else:
             source = _Source(shard, file.filename, archive=archive)
@@ -554,6 +554,28 @@ class SourceDistributions:
             _check_local_archive(source.archive, source.hashes)
         return prepare_source(source.archive, into, subdirectory=source.subdirectory,
                               origin=source.origin)
+
+    def _download_once(self, url: str, target: Path, given: Iterable[tuple[str, str]]) -> None:
+        """:meth:`_download`, one thread at a time per ``target``: a thread that asks for an
+        archive another is downloading waits for it (an sdist's metadata and its wheel may be
+        asked for at once, in two threads) instead of downloading it a second time."""
+        key = (os.fspath(target), "download")
+        with self._lock:
+            future = self._inflight.get(key)
+            owner = future is None
+            if owner:
+                future = self._inflight[key] = Future()
+        assert future is not None
+        if not owner:
+            future.result()
+            return
+        try:
+            future.run(lambda: self._download(url, target, given))
+        finally:
+            with self._lock:
+                if self._inflight.get(key) is future:
+                    del self._inflight[key]  # done: the file is there (or a later caller tries)
+        future.result()
 
     def _download(self, url: str, target: Path, given: Iterable[tuple[str, str]], *,
                   headers: Any = None) -> Response:
