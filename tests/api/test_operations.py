@@ -190,12 +190,17 @@ def test_a_plan_replaces_what_it_removes(session: Session, tmp_path: Path) -> No
         ("lib", "2.0")]
 
 
+def fake_builds(session: Session) -> tuple[FakeBuilder, SourceDistributions]:
+    """Source distributions built by a :class:`FakeBuilder` (returned to count its builds)."""
+    builder = FakeBuilder()
+    return builder, SourceDistributions(session.cache, session.registry, tags=TAGS,
+                                        builder=lambda: builder, git=no_git)
+
+
 def test_a_source_distribution_is_built_and_installed_as_the_built_wheel(
         session: Session, index_server: IndexServer, tmp_path: Path) -> None:
     index_server.add_sdist(SdistSpec("bar", "1.0"))
-    builder = FakeBuilder()
-    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
-                                  builder=lambda: builder, git=no_git)
+    builder, sources = fake_builds(session)
     resolution = operations.resolve(session, read_requirements(requirements=["bar"]),
                                     markers=TARGET, tags=TAGS, sources=sources).resolution
     dist = resolution["bar"].dist
@@ -255,39 +260,17 @@ def test_no_wheel_is_fetched_early_without_pins_or_for_what_is_installed(
     assert index_server.count("/files/lib-2.0-py3-none-any.whl") == 0
 
 
-def test_a_pinned_sdist_is_built_once_for_its_metadata_and_its_install(
-        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
-    index_server.add_sdist(SdistSpec("bar", "1.0", dynamic=["Requires-Dist"],
-                                      static_pyproject=False))
-    builder = FakeBuilder()
-    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
-                                  builder=lambda: builder, git=no_git)
-    spec = read_requirements(requirements=["bar==1.0"])
-    early = operations.early_fetch(session, spec, {})
-    assert early is not None
-    sources.wheel_for_metadata = early.names  # as an install sets it
-    resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=sources,
-                                    on_decided=early).resolution
-    assert (builder.metadata, builder.wheels) == (0, 1)
-    env = make_env(tmp_path / "env")
-    plan = make_plan(operations.wanted(resolution), [])
-    # Built during the resolution, by this install: counted as prepared, not built again.
-    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
-                                          sources=sources, wheels=early.wheels) == 1
-    assert (builder.metadata, builder.wheels) == (0, 1)
-    assert [(d.normalized_name, d.version) for d in scan([env.site_packages])] == [
-        ("bar", "1.0")]
-
-
-def test_the_wheel_of_a_pinned_sdist_is_built_while_the_resolution_goes_on(
-        session: Session, index_server: IndexServer, tmp_path: Path) -> None:
-    # Its metadata is static (nothing built to read it): its wheel, which the install needs
-    # whatever else the resolution decides, is built in the I/O pool once the solver knows
-    # the version, not after the resolution; the install finds it built.
-    index_server.add_sdist(SdistSpec("bar", "1.0"))
-    builder = FakeBuilder()
-    sources = SourceDistributions(session.cache, session.registry, tags=TAGS,
-                                  builder=lambda: builder, git=no_git)
+@pytest.mark.parametrize("static", [False, True],
+                         ids=["built to read its metadata", "static metadata"])
+def test_a_pinned_sdist_is_built_once_during_the_resolution_for_its_install(
+        session: Session, index_server: IndexServer, tmp_path: Path, static: bool) -> None:
+    # Its wheel, which the install needs whatever else the resolution decides, is built
+    # during the resolution: to read its metadata (one run of the backend, not its
+    # prepare_metadata hook and a build later), or, its metadata being static, in the I/O pool
+    # once the solver knows the version. The install finds it built: counted as prepared.
+    index_server.add_sdist(SdistSpec("bar", "1.0") if static else SdistSpec(
+        "bar", "1.0", dynamic=["Requires-Dist"], static_pyproject=False))
+    builder, sources = fake_builds(session)
     spec = read_requirements(requirements=["bar==1.0"])
     early = operations.early_fetch(session, spec, {})
     assert early is not None
@@ -296,6 +279,8 @@ def test_the_wheel_of_a_pinned_sdist_is_built_while_the_resolution_goes_on(
     resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=sources,
                                     on_decided=early).resolution
     assert early.started == 1 and builder.metadata == 0
+    if not static:
+        assert builder.wheels == 1
     env = make_env(tmp_path / "env")
     plan = make_plan(operations.wanted(resolution), [])
     assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
