@@ -636,3 +636,32 @@ def test_a_caller_waits_for_a_busy_helper(helper: list[Any],
     thread.join(10)
     assert got == [first] and helper == [first]
     unzip_worker.release(first)
+
+
+def test_an_early_build_is_waited_for_when_asked_to_settle() -> None:
+    # An install whose resolution failed ends only once the wheels it started building
+    # (its pinned sdists', see EarlyFetch) are built: no build outlives the command.
+    import time
+    from types import SimpleNamespace
+
+    from pyffin.distribution.database import EarlyFetch
+    from pyffin.futures import ThreadPool
+
+    finished: list[str] = []
+
+    class Sources:
+        def registry_wheel(self, page: Any, file: Any) -> None:
+            time.sleep(0.2)
+            finished.append(file.filename)
+
+    wheels = SimpleNamespace(pool=ThreadPool(2, "test-pool"))
+    early = EarlyFetch(wheels, {"bar": {"1.0"}}, {})  # type: ignore[arg-type]
+    early.sources = Sources()  # type: ignore[assignment]
+    sdist = SimpleNamespace(is_wheel=False, direct=None, page=object(),
+                            file=SimpleNamespace(filename="bar-1.0.tar.gz"))
+    early("bar", "1.0", sdist)  # type: ignore[arg-type]
+    early("bar", "1.0", sdist)  # type: ignore[arg-type]  # once
+    early("other", "1.0", sdist)  # type: ignore[arg-type]  # not pinned
+    assert early.started == 1
+    early.settle()
+    assert finished == ["bar-1.0.tar.gz"]

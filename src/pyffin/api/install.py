@@ -574,11 +574,16 @@ class _Operation:
                 if early is not None:  # their wheels are built to read their metadata
                     builds().wheel_for_metadata = early.names
                     early.sources = builds()  # and during the resolution
-            resolved = operations.resolve(
-                self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
-                options=resolve_options, cutoffs=cutoffs, preferences=preferences,
-                upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
-                hash_mode=hash_mode, on_decided=early)
+            try:
+                resolved = operations.resolve(
+                    self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
+                    options=resolve_options, cutoffs=cutoffs, preferences=preferences,
+                    upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
+                    hash_mode=hash_mode, on_decided=early)
+            except BaseException:
+                if early is not None:
+                    early.settle()  # the builds it started end before the command does
+                raise
             resolution, entries, source = resolved.resolution, resolved.entries, resolved.source
             if kept is not None:
                 kept.put(resolution, None)

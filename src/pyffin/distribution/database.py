@@ -326,6 +326,7 @@ class EarlyFetch:
         self.sources: SourceDistributions | None = None
         self._lock = threading.Lock()
         self._started: set[str] = set()
+        self._builds: list[Future[None]] = []
 
     @property
     def names(self) -> frozenset[str]:
@@ -352,16 +353,34 @@ class EarlyFetch:
             return
         assert sources is not None
         page, file = dist.page, dist.file
+        done: Future[None] = Future()
 
         def build() -> None:
             try:
                 sources.registry_wheel(page, file)
             except Exception:  # the install builds it again, and reports what fails
                 pass
+            finally:
+                done.set_result(None)
 
         import contextvars
 
+        with self._lock:
+            self._builds.append(done)
         self.wheels.pool.submit(contextvars.copy_context().run, build)
+
+    def settle(self) -> None:
+        """Wait for the builds started (a resolution that failed: the command must not end
+        while one of them still runs), unless the command was interrupted (they are being
+        stopped)."""
+        from pyffin.interrupt import interrupted
+
+        with self._lock:
+            builds, self._builds = self._builds, []
+        for done in builds:
+            if interrupted():
+                return
+            done.result()
 
 
 class _MemoryBudget:
