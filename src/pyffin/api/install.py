@@ -580,7 +580,7 @@ class _Operation:
                     options=resolve_options, cutoffs=cutoffs, preferences=preferences,
                     upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
                     hash_mode=hash_mode, on_decided=early)
-            except BaseException:
+            except Exception:  # (an interruption stops the builds instead)
                 if early is not None:
                     early.settle()  # the builds it started end before the command does
                 raise
