@@ -159,3 +159,30 @@ def test_work_runs_in_the_context_it_was_handed_over_from() -> None:
     outside.result()
     assert sorted(heard) == ["from the pool", "from thread 1", "from thread 2"]
     pool.shutdown()
+
+
+def test_settling_waits_for_work_under_way_without_raising_its_failure() -> None:
+    from pyffin.futures import settle
+
+    slow: Future[int] = Future()
+    failed: Future[int] = Future()
+    failed.set_exception(ValueError("kept for whoever asks"))
+    timer = threading.Timer(0.1, slow.set_result, (1,))
+    timer.start()
+    settle([failed, slow])
+    assert slow.done()
+    with pytest.raises(ValueError, match="kept"):
+        failed.result()
+
+
+def test_settling_does_not_wait_once_the_command_is_interrupted() -> None:
+    from pyffin import interrupt
+    from pyffin.futures import settle
+
+    never: Future[int] = Future()
+    interrupt.interrupt()
+    try:
+        settle([never])  # returns: the work is being stopped
+    finally:
+        interrupt.reset()
+    assert not never.done()

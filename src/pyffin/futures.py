@@ -257,6 +257,21 @@ def _start_counting() -> None:
             _busy = threading.Condition()
 
 
+def settle(futures: Sequence[Future[T]]) -> None:
+    """Wait for ``futures`` (their outcomes not raised: they are kept for whoever asks), unless
+    the command was interrupted: its work is being stopped, and this would hold it up."""
+    from pyffin.interrupt import interrupted
+
+    for future in futures:
+        if interrupted():
+            return
+        if not future.done():
+            try:
+                future.result()
+            except Exception:
+                pass
+
+
 def wait_for_pools(timeout: float) -> bool:
     """Wait up to ``timeout`` seconds until no pool thread runs a call; whether none does."""
     busy = _busy

@@ -57,7 +57,7 @@ from pyffin.cache import CacheBucket, CacheEntry, digest, index_parts
 from pyffin.cache.keys import source_parts
 from pyffin.client import hashes
 from pyffin.client.errors import HashMismatchError
-from pyffin.futures import Future
+from pyffin.futures import Future, settle
 from pyffin.interrupt import check
 from pyffin.models.urls import redact
 
@@ -373,14 +373,9 @@ class EarlyFetch:
         """Wait for the builds started (a resolution that failed: the command must not end
         while one of them still runs), unless the command was interrupted (they are being
         stopped)."""
-        from pyffin.interrupt import interrupted
-
         with self._lock:
             builds, self._builds = self._builds, []
-        for done in builds:
-            if interrupted():
-                return
-            done.result()
+        settle(builds)
 
 
 class _MemoryBudget:

@@ -559,23 +559,8 @@ class SourceDistributions:
         """:meth:`_download`, one thread at a time per ``target``: a thread that asks for an
         archive another is downloading waits for it (an sdist's metadata and its wheel may be
         asked for at once, in two threads) instead of downloading it a second time."""
-        key = (os.fspath(target), "download")
-        with self._lock:
-            future = self._inflight.get(key)
-            owner = future is None
-            if owner:
-                future = self._inflight[key] = Future()
-        assert future is not None
-        if not owner:
-            future.result()
-            return
-        try:
-            future.run(lambda: self._download(url, target, given))
-        finally:
-            with self._lock:
-                if self._inflight.get(key) is future:
-                    del self._inflight[key]  # done: the file is there (or a later caller tries)
-        future.result()
+        self._single((os.fspath(target), "download"),
+                     lambda: self._download(url, target, given), keep=False)
 
     def _download(self, url: str, target: Path, given: Iterable[tuple[str, str]], *,
                   headers: Any = None) -> Response:
@@ -629,7 +614,13 @@ class SourceDistributions:
 
     def _once(self, source: _Source, kind: str, compute: Callable[[], T]) -> T:
         """Run ``compute`` once per process for this revision and kind; other threads wait."""
-        key = (os.fspath(source.built.path), kind)
+        return self._single((os.fspath(source.built.path), kind), compute, origin=source.origin)
+
+    def _single(self, key: tuple[str, str], compute: Callable[[], T], *, keep: bool = True,
+                origin: str | None = None) -> T:
+        """Run ``compute`` in one thread at a time for ``key``; the others wait for its
+        outcome. ``keep``: a success answers every later call too (else only the waiters);
+        ``origin``: the source being built, checked for a build cycle before waiting."""
         with self._lock:
             future = self._inflight.get(key)
             if future is not None and future.interrupted():
@@ -639,18 +630,18 @@ class SourceDistributions:
                 future = self._inflight[key] = Future()
         assert future is not None
         if not owner:
-            if not future.done():
+            if origin is not None and not future.done():
                 from pyffin.build import check_cycle
 
-                check_cycle(source.origin)
+                check_cycle(origin)
             return future.result()  # type: ignore[no-any-return]
         try:
             future.run(compute)  # waiters get an interruption as Interrupted; it goes on here
         finally:
-            if future.failed():
+            if future.failed() or not keep:
                 with self._lock:
                     if self._inflight.get(key) is future:
-                        del self._inflight[key]  # a later caller may try again
+                        del self._inflight[key]  # a later caller tries again
         return future.result()  # type: ignore[no-any-return]
 
 

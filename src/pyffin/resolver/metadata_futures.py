@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pyffin import log
 from pyffin.errors import NotSupportedError, PyffinError
-from pyffin.futures import Future
+from pyffin.futures import Future, settle
 
 if TYPE_CHECKING:
     from pyffin.client.registry import RegistryClient
@@ -126,18 +126,9 @@ class MetadataFutures:
         the resolution is over): one that failed first on another project does not end the
         command while a build it started still runs (unless it was interrupted: its builds
         are being stopped)."""
-        from pyffin.interrupt import interrupted
-
         with self._lock:
             building, self._building = self._building, []
-        for future in building:
-            if interrupted():
-                return
-            if not future.done():
-                try:
-                    future.result()
-                except Exception:  # kept for the solver, which no longer asks
-                    pass
+        settle(building)
 
     def is_ready(self, name: str, version: Version) -> bool:
         """Whether :meth:`get` would not wait."""
