@@ -650,6 +650,9 @@ def test_an_early_build_is_waited_for_when_asked_to_settle() -> None:
     finished: list[str] = []
 
     class Sources:
+        def registry_metadata(self, page: Any, file: Any) -> None:
+            finished.append("metadata")
+
         def registry_wheel(self, page: Any, file: Any) -> None:
             time.sleep(0.2)
             finished.append(file.filename)
@@ -664,4 +667,4 @@ def test_an_early_build_is_waited_for_when_asked_to_settle() -> None:
     early("other", "1.0", sdist)  # type: ignore[arg-type]  # not pinned
     assert early.started == 1
     early.settle()
-    assert finished == ["bar-1.0.tar.gz"]
+    assert finished == ["metadata", "bar-1.0.tar.gz"]  # its metadata (maybe in flight) first

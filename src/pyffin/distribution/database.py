@@ -314,8 +314,7 @@ class EarlyFetch:
 
     With :attr:`sources`, an index sdist so pinned has its wheel built in the I/O pool too (the
     install finds it built, see :meth:`DistributionDatabase.started`): after its metadata, which
-    may have built it already (the source's build lock orders the two), not after the
-    resolution."""
+    may have built it already, not after the resolution."""
 
     def __init__(self, wheels: WheelDatabase, pins: Mapping[str, Collection[object]],
                  installed: Mapping[str, object]) -> None:
@@ -357,6 +356,10 @@ class EarlyFetch:
 
         def build() -> None:
             try:
+                # Its metadata first: the resolution may be reading it in another thread (a
+                # build of this wheel, see wheel_for_metadata), which this joins instead of
+                # waiting on the source's build lock as if another process held it.
+                sources.registry_metadata(page, file)
                 sources.registry_wheel(page, file)
             except Exception:  # the install builds it again, and reports what fails
                 pass
