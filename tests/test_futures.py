@@ -186,3 +186,146 @@ def test_settling_does_not_wait_once_the_command_is_interrupted() -> None:
     finally:
         interrupt.reset()
     assert not never.done()
+
+
+class _Clock:
+    """Stands for ``time.monotonic`` and ``time.process_time``: ``busy`` says how much CPU
+    the process uses per second that passes."""
+
+    def __init__(self, busy: float) -> None:
+        self.now = 100.0
+        self.cpu = 0.0
+        self.busy = busy
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self.cpu += seconds * self.busy
+
+
+def _pool_with_clock(monkeypatch: pytest.MonkeyPatch, clock: _Clock, *, max_workers: int,
+                     eager: int) -> object:
+    import pyffin.futures as futures
+
+    monkeypatch.setattr(futures, "monotonic", lambda: clock.now)
+    monkeypatch.setattr(futures, "process_time", lambda: clock.cpu)
+    return futures.ThreadPool(max_workers, "test-pool", eager=eager)
+
+
+@pytest.mark.parametrize(("busy", "threads"), [(1.0, 2), (0.1, 8)])
+def test_a_pool_grows_past_its_eager_threads_only_while_the_cpu_is_idle(
+        monkeypatch: pytest.MonkeyPatch, busy: float, threads: int) -> None:
+    """Calls that wait on the network leave the CPU idle: more threads shorten the wait. A
+    busy process (its Python code holding the interpreter lock) gains nothing from more."""
+    from pyffin.futures import ThreadPool
+
+    clock = _Clock(busy)
+    pool = _pool_with_clock(monkeypatch, clock, max_workers=8, eager=2)
+    assert isinstance(pool, ThreadPool)
+    release = threading.Event()
+    calls: list[Future[None]] = [Future() for _ in range(12)]
+    for call in calls[:2]:
+        pool.submit(call.run, lambda: release.wait(10))
+    assert pool._threads == 2  # the eager ones, at once
+    for call in calls[2:]:
+        clock.advance(0.05)
+        pool.submit(call.run, lambda: release.wait(10))
+    # Ten calls queued one after the other while two threads wait: an idle CPU starts one for
+    # each, as many as the pool may have (8), a busy one none.
+    assert pool._threads == threads
+    release.set()
+    for call in calls:
+        call.result()
+    pool.shutdown()
+
+
+def test_a_pool_checks_its_cpu_use_at_most_every_growth_interval(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.futures import GROWTH_INTERVAL, ThreadPool
+
+    clock = _Clock(0.0)
+    pool = _pool_with_clock(monkeypatch, clock, max_workers=8, eager=1)
+    assert isinstance(pool, ThreadPool)
+    release = threading.Event()
+    calls: list[Future[None]] = [Future() for _ in range(4)]
+    for call in calls:  # no time has passed since the first thread: nothing to measure yet
+        pool.submit(call.run, lambda: release.wait(10))
+    assert pool._threads == 1
+    clock.advance(2 * GROWTH_INTERVAL)
+    more: Future[None] = Future()
+    pool.submit(more.run, lambda: release.wait(10))
+    assert pool._threads == 5  # one for each call still queued
+    release.set()
+    for call in [*calls, more]:
+        call.result()
+    pool.shutdown()
+
+
+def test_a_thread_that_ends_a_call_while_others_wait_grows_the_idle_pool(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of calls arrives at once (a resolution's first pages): the eager threads take
+    it, and when the first answer comes back slowly, more threads start for the rest."""
+    import time
+
+    from pyffin.futures import ThreadPool
+
+    clock = _Clock(0.0)
+    pool = _pool_with_clock(monkeypatch, clock, max_workers=4, eager=1)
+    assert isinstance(pool, ThreadPool)
+    first, rest = threading.Event(), threading.Event()
+    calls: list[Future[None]] = [Future() for _ in range(4)]
+    pool.submit(calls[0].run, lambda: first.wait(10))
+    for call in calls[1:]:
+        pool.submit(call.run, lambda: rest.wait(10))
+    assert pool._threads == 1
+    clock.advance(0.2)  # the answer took 200 ms, the CPU idle
+    first.set()
+    calls[0].result()
+    deadline = time.monotonic() + 10
+    while pool._threads < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pool._threads == 4
+    rest.set()
+    for call in calls:
+        call.result()
+    pool.shutdown()
+
+
+@pytest.mark.parametrize("queued", ["before", "after"])
+def test_a_pool_thread_waiting_for_other_work_is_not_counted_among_the_eager_ones(
+        monkeypatch: pytest.MonkeyPatch, queued: str) -> None:
+    """Pool work that waits for other pool work (a hint waiting for the pages it was given)
+    must not wait forever because that work is queued behind it, or comes later, CPU busy or
+    not."""
+    import time
+
+    from pyffin.futures import ThreadPool
+
+    clock = _Clock(1.0)  # busy: the pool does not grow for an idle CPU
+    pool = _pool_with_clock(monkeypatch, clock, max_workers=4, eager=1)
+    assert isinstance(pool, ThreadPool)
+    pages: Future[str] = Future()
+    hint: Future[str] = Future()
+    go = threading.Event()
+
+    def use_pages() -> str:
+        go.wait(10)
+        return f"seen {pages.result()}"
+
+    pool.submit(hint.run, use_pages)
+    clock.advance(1)
+    if queued == "before":
+        pool.submit(pages.run, lambda: "pages")
+        go.set()
+    else:
+        go.set()
+        deadline = time.monotonic() + 10
+        while pool._waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pool.submit(pages.run, lambda: "pages")
+    outcome: list[str] = []
+    waiter = threading.Thread(target=lambda: outcome.append(hint.result()), daemon=True)
+    waiter.start()
+    waiter.join(10)
+    assert outcome == ["seen pages"]
+    assert pool._threads == 2
+    pool.shutdown()

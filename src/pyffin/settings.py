@@ -509,8 +509,10 @@ def max_page_bytes(environ: Mapping[str, str] | None = None) -> int:
 
 
 def concurrent_downloads(environ: Mapping[str, str] | None = None) -> int:
-    """``PYFFIN_CONCURRENT_DOWNLOADS`` (default 50): requests in flight at once, and the
-    threads of the I/O pool that makes them."""
+    """``PYFFIN_CONCURRENT_DOWNLOADS`` (default 50): the most requests in flight at once, and
+    threads of the I/O pool that makes them (which starts more than
+    :data:`~pyffin.futures.EAGER_THREADS` only while the CPU waits, see
+    :class:`~pyffin.futures.ThreadPool`)."""
     value = int(env_number("PYFFIN_CONCURRENT_DOWNLOADS", 50, integer=True, environ=environ))
     if value < 1:
         raise ConfigError("invalid value for PYFFIN_CONCURRENT_DOWNLOADS: must be at least 1")

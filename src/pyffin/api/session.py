@@ -164,7 +164,8 @@ class Session:
     @property
     def pool(self) -> ThreadPool:
         """The I/O thread pool every download, metadata fetch and build of the operation
-        runs in (``PYFFIN_CONCURRENT_DOWNLOADS`` threads, started as work arrives; daemons, so
+        runs in (up to ``PYFFIN_CONCURRENT_DOWNLOADS`` threads, started as work arrives —
+        beyond the first few, only while the CPU is idle, see :class:`ThreadPool`; daemons, so
         that an interrupted command does not wait for them)."""
         if self._pool is None:
             from pyffin.futures import ThreadPool
