@@ -49,6 +49,17 @@ def versions(src: IndexSource, project: str) -> list[str]:
     return found
 
 
+def pages_in_cache(cache: Cache, server: IndexServer, project: str = "foo") -> None:
+    """Leave ``project``'s page in the cache without a summary: the next source reads the page
+    from there (not from the network), and summarizes every version of it."""
+    from pyffin.cache import CacheBucket
+
+    versions(source(cache, server), project)
+    for path in cache.bucket(CacheBucket.SIMPLE).glob(f"**/{project}.*.rec"):
+        if not path.name.startswith("_"):
+            path.unlink()
+
+
 def test_only_versions_with_a_usable_file_are_candidates(cache: Cache,
                                                          index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
@@ -350,6 +361,7 @@ def test_the_summary_keeps_the_stand_in(cache: Cache, index_server: IndexServer,
                                      requires_dist=["bar"]))
     index_server.add_sdist(SdistSpec("foo", "1.0"))
     index_server.add_sdist(SdistSpec("foo", "2.0"))
+    pages_in_cache(cache, index_server)
     first = source(cache, index_server)
     assert first.metadata(name("foo"), Version("1.0")).requires_dist == ("bar",)
     first.resolution_done()

@@ -18,7 +18,14 @@ from pyffin.models.format_control import BinaryPolicy
 from pyffin.resolver.index_source import IndexSource
 from pyffin.resolver.summaries import SUMMARY_VERSION
 from pyffin.settings import IndexSettings
-from tests.resolver.test_index_source import TAGS, PageReads, name, source, versions
+from tests.resolver.test_index_source import (
+    TAGS,
+    PageReads,
+    name,
+    pages_in_cache,
+    source,
+    versions,
+)
 from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
 
@@ -45,6 +52,7 @@ def test_a_later_source_answers_from_the_summary_without_the_page(
     index_server.add_wheel(WheelSpec("foo", "1.0", requires_python=">=3.12"), yanked="broken")
     index_server.add_wheel(WheelSpec("foo", "2.0", requires_dist=["bar"]))
     index_server.add_sdist(SdistSpec("foo", "3.0"))
+    pages_in_cache(cache, index_server)  # so that the summary has every version's row
     first = source(cache, index_server)
     expected = sorted(first.candidates(name("foo")), key=lambda c: c.version)
     first.metadata(name("foo"), Version("2.0"))
@@ -182,6 +190,7 @@ def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
         damage: str) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0"))
     index_server.add_wheel(WheelSpec("foo", "2.0"))
+    pages_in_cache(cache, index_server)
     assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
     [summary] = summary_files(cache)
     good = summary.read_bytes()
@@ -216,6 +225,7 @@ def test_only_the_rows_of_versions_the_resolution_looked_at_are_in_the_payload(
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     for text in ("1.0", "2.0", "3.0"):
         index_server.add_wheel(WheelSpec("foo", text))
+    pages_in_cache(cache, index_server)
     first = source(cache, index_server)
     assert len(first.candidates(name("foo"))) == 3
     assert first.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
@@ -237,6 +247,7 @@ def test_a_damaged_row_is_read_from_the_page(
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     for text in ("1.0", "2.0"):
         index_server.add_wheel(WheelSpec("foo", text))
+    pages_in_cache(cache, index_server)
     assert versions(source(cache, index_server), "foo") == ["1.0", "2.0"]
     [summary] = summary_files(cache)
     data = bytearray(summary.read_bytes())
@@ -383,6 +394,7 @@ def test_find_links_have_summaries_too(cache: Cache, index_server: IndexServer,
     def linked() -> IndexSource:
         return IndexSource(connect(cache, settings), tags=TAGS)
 
+    pages_in_cache(cache, index_server)  # the index page: from the cache next
     assert versions(linked(), "foo") == ["1.0", "1.5"]
     assert len(summary_files(cache)) == 1
     reads = PageReads(monkeypatch)
@@ -436,6 +448,7 @@ def test_a_summary_makes_the_files_of_a_version_only_when_asked(
 
     for minor in range(20):
         index_server.add_wheel(WheelSpec("foo", f"1.{minor}"))
+    pages_in_cache(cache, index_server)
     assert len(versions(source(cache, index_server), "foo")) == 20
     made: list[str] = []
     original = VersionFiles.summarized.__func__  # type: ignore[attr-defined]
@@ -516,3 +529,34 @@ def test_a_summary_gives_each_version_the_files_its_page_gives(
     # The file looked at was kept made; the others are made from their listed values when asked.
     assert "foo-3.0-py3-none-any.whl" not in made
     assert "foo-1.0-py3-none-any.whl" in made
+
+
+def test_a_summary_of_a_page_from_the_network_has_the_rows_of_the_versions_looked_at(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold resolution encodes no row nobody asked for; the first later one that needs
+    another version's row reads the page once and summarizes every version."""
+    for text in ("1.0", "2.0", "3.0"):
+        index_server.add_wheel(WheelSpec("foo", text))
+    first = source(cache, index_server)
+    assert len(first.candidates(name("foo"))) == 3
+    assert first.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
+    first.resolution_done()
+    [summary] = summary_files(cache)
+    hot, ends, _ = stored_summary(summary)[4]
+    assert list(hot) == [1] and summary_tail(summary) == b""
+    assert ends == b"\0\0\0\0" * 3
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server)
+    assert len(second.candidates(name("foo"))) == 3
+    assert second.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
+    assert reads.count == 0
+    assert [second.files("foo", Version(v)).best.label for v in ("1.0", "3.0")] == [
+        "foo-1.0-py3-none-any.whl", "foo-3.0-py3-none-any.whl"]
+    assert reads.count == 1
+    second.resolution_done()
+    [summary] = summary_files(cache)
+    assert len(summary_tail(summary)) > 0
+    third = source(cache, index_server)
+    assert [third.files("foo", Version(v)).best.label for v in ("1.0", "2.0", "3.0")] == [
+        f"foo-{v}-py3-none-any.whl" for v in ("1.0", "2.0", "3.0")]
+    assert reads.count == 1

@@ -294,6 +294,9 @@ class RegistryClient:
         self._bare: dict[str, Callable[[list[ProjectPage]], None] | None] = {}
         self._bare_fetched: set[str] = set()
         self._bare_lock = allocate_lock()
+        #: Projects an index page of which this process received over the network (see
+        #: :meth:`received`).
+        self._received: set[str] = set()
 
     # ------------------------------------------------------------------------ projects
     def project(self, name: str) -> list[ProjectPage]:
@@ -386,6 +389,11 @@ class RegistryClient:
         from those pages is valid while (see :meth:`CachedClient.holds`). ``None`` when they
         were not read, or when some answer is not kept in a file (an HTTP 404)."""
         return self._project_deps.get(name)
+
+    def received(self, name: str) -> bool:
+        """Whether this process received an index page of ``name`` over the network (not
+        from the cache, not a local file): a cold run's, most often."""
+        return name in self._received
 
     def derived_entry(self, name: str, key: str) -> CacheEntry:
         """Where a record derived from ``name``'s pages for ``key`` is kept: beside the first
@@ -601,6 +609,8 @@ class RegistryClient:
         parts = self._parts()
 
         def parse(response: Response) -> SimplePage:
+            if local is None:
+                self._received.add(name)
             with self._turns.turn(name):
                 return parse_page(name, response.url, response.content,
                                   response.headers.get("content-type"), parts)

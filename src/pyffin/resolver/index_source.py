@@ -195,7 +195,8 @@ class IndexSource:
                 full = self._full.setdefault(name, full)
         if likely is not None:
             self._prefetch_likely(name, full, likely, required)
-        if self.summaries is not None and self._note_summary(name, full):
+        if self.summaries is not None and self._note_summary(
+                name, full, complete=not self.registry.received(name)):
             # Written here, in this pool thread, while the solver's thread waits for pages
             # and metadata (with or without a likely version: an output file's pins leave
             # none): at the end, after the solution, it would be waited for.
@@ -216,8 +217,10 @@ class IndexSource:
                     self.on_decided(name, version, files.best)
                 return
 
-    def _note_summary(self, name: str, found: Mapping[Version, VersionFiles]) -> bool:
-        """Note ``name``'s usable versions for its summary, once; whether this did."""
+    def _note_summary(self, name: str, found: Mapping[Version, VersionFiles], *,
+                      complete: bool) -> bool:
+        """Note ``name``'s usable versions for its summary, once; whether this did.
+        ``complete``: with every version's row (see :meth:`Summaries.note`)."""
         assert self.summaries is not None
         with self._notes:
             if name in self._noted:
@@ -227,7 +230,8 @@ class IndexSource:
             if self._noting == 1:
                 self._none_noting.acquire()
         try:
-            self.summaries.note(name, found, self._sorted_candidates(name, found))
+            self.summaries.note(name, found, self._sorted_candidates(name, found),
+                                complete=complete)
         finally:
             with self._notes:
                 self._noting -= 1
@@ -282,7 +286,7 @@ class IndexSource:
                 return False
             self._summary_tried.add(name)
             summarized = self.summaries.read(
-                name, lambda version: self._full_versions(name)[version])
+                name, lambda version: self._row_from_pages(name, version))
             if summarized is None:
                 return False
             if not isinstance(summarized, StaleSummary):
@@ -309,8 +313,16 @@ class IndexSource:
     def _versions_from_pages(self, name: str) -> Mapping[Version, VersionFiles]:
         found = self._full_versions(name)
         if self.summaries is not None:
-            self._note_summary(name, found)
+            self._note_summary(name, found, complete=not self.registry.received(name))
         return found
+
+    def _row_from_pages(self, name: str, version: Version) -> VersionFiles:
+        """A version's files from the decoded pages, for a summary that lacks its row (or
+        cannot read it): the summary is written again, with every version's row."""
+        found = self._full_versions(name)
+        if self.summaries is not None:
+            self._note_summary(name, found, complete=True)
+        return found[version]
 
     def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
         """The best file of a pinned version (the wheel the target prefers most, else the

@@ -53,6 +53,12 @@ if TYPE_CHECKING:
 #: row ends in the tail, and ``crcs`` the CRC-32 of each, 4 bytes (little-endian) per version
 #: (a hot version's row is empty in the tail). A row that cannot be read as written — its file
 #: replaced since, or damaged — is read from the pages instead.
+#:
+#: A summary of pages that came over the network has no row for the versions not looked at
+#: (empty in the tail too): encoding the ten thousand rows of a large set took a cold
+#: resolution ~6% of its time, for a tail a warm one seldom reads. The first process that
+#: needs one of those rows reads the pages, then writes the summary again with every row
+#: (:meth:`Summaries.note`'s ``complete``).
 SUMMARY_SCHEMA = "usable-versions"
 SUMMARY_VERSION = 11
 
@@ -81,9 +87,9 @@ class Summaries:
         #: Held by :meth:`save` while it writes.
         self._saving = allocate_lock()
         #: Summaries to write (see :meth:`save`): entry, what the pages were read from,
-        #: usable versions and their candidates.
+        #: usable versions and their candidates, whether with every version's row.
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
-                                  Mapping[Version, VersionFiles], SortedCandidates]] = []
+                                  Mapping[Version, VersionFiles], SortedCandidates, bool]] = []
         self._target_key: str | None = None
         self._keys: dict[tuple[bool, bool, float | None], str] = {}
         import time
@@ -161,15 +167,16 @@ class Summaries:
         return found, candidates
 
     def note(self, name: str, found: Mapping[Version, VersionFiles],
-             candidates: SortedCandidates) -> None:
+             candidates: SortedCandidates, *, complete: bool) -> None:
         """``found`` are the usable versions of ``name``'s pages, decoded by this process, in
         ascending order (as :meth:`FileSelection.usable_versions` gives them), and
         ``candidates`` theirs: to summarize (:meth:`save`) if what the pages came from is
-        known."""
+        known. ``complete``: with the row of every version, not only of those looked at."""
         dependencies = self.registry.project_dependencies(name)
         if dependencies is not None:
             with self._lock:
-                self._unsaved.append((self._entry(name), dependencies, found, candidates))
+                self._unsaved.append((self._entry(name), dependencies, found, candidates,
+                                      complete))
 
     def save(self) -> None:
         """Keep what this target can use of each page noted since the last call next to the
@@ -197,7 +204,7 @@ class Summaries:
         stand_in_row = self.selection.stand_in_row
         stand_in_of = self.selection.stand_in_of
         dumps = marshal.dumps
-        for entry, dependencies, found, candidates in unsaved:
+        for entry, dependencies, found, candidates, complete in unsaved:
             # A local directory or page changed within a tick of its clock before it was read
             # could change again unseen ("racily clean"): summarized once it has settled.
             if not all(settled(stamp(path), self._started_ns)
@@ -228,6 +235,10 @@ class Summaries:
                     position = positions.setdefault(at, len(positions))
                     last_page = page
                 where.append(position)
+                if files is None and not complete:  # no row: read from the pages if asked
+                    ends += end.to_bytes(4, "little")
+                    crcs += b"\0\0\0\0"
+                    continue
                 stand_in = None
                 if files is not None:
                     # A file this resolution looked at (a later one will again, most often)
