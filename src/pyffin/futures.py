@@ -185,9 +185,12 @@ class ThreadPool:
     process leaves the CPU idle (:meth:`_grow`). The pool's calls are requests: a thread that
     waits on a distant server costs nothing and more of them shorten the wait, but once the
     answers come quickly the calls compete for the GIL, and fifty runnable threads cost more
-    than they bring (a cold resolution of the large set against a local index, its cache on
-    tmpfs: 0.82 s instead of 0.86 s, 11% less kernel time, from scheduling and contended
-    directory locks). A thread that waits for a future is not counted among the eager ones
+    than they bring. A cold resolution of the large set, against fifty threads started at
+    once: 0.92 of the time against a local index (cache on tmpfs; 11% less kernel time, from
+    scheduling and contended directory locks), 0.91 against pypi.org; 1.04 against the local
+    index with 30 ms added to each request (the CPU was busy enough that the pool grew
+    little; with :data:`BUSY_CPU` at 0.9 it was 0.99 there, but 0.97 and 0.95 on the
+    others). A thread that waits for a future is not counted among the eager ones
     (:meth:`waiting`): the work it waits for may still be queued."""
 
     def __init__(self, max_workers: int, name: str, *, eager: int | None = None) -> None:
