@@ -329,3 +329,33 @@ def test_a_pool_thread_waiting_for_other_work_is_not_counted_among_the_eager_one
     assert outcome == ["seen pages"]
     assert pool._threads == 2
     pool.shutdown()
+
+
+def test_a_shut_down_pool_starts_no_thread_for_a_waiting_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once shut down, the queue holds one end for each thread: a new thread would take one
+    and leave a thread without."""
+    import time
+
+    from pyffin.futures import ThreadPool
+
+    clock = _Clock(0.0)
+    pool = _pool_with_clock(monkeypatch, clock, max_workers=4, eager=1)
+    assert isinstance(pool, ThreadPool)
+    go = threading.Event()
+    later: Future[str] = Future()
+    call: Future[str] = Future()
+
+    def wait_for_later() -> str:
+        go.wait(10)
+        return later.result()
+
+    pool.submit(call.run, wait_for_later)
+    pool.shutdown()
+    go.set()
+    deadline = time.monotonic() + 10
+    while pool._waiting == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pool._waiting == 1 and pool._threads == 1
+    later.set_result("done")
+    assert call.result() == "done"

@@ -251,8 +251,8 @@ class ThreadPool:
         for may be queued, or come later, and must find a thread, the CPU idle or not."""
         with self._lock:
             self._waiting += change
-            if change > 0 and self._queue is not None and not self._queue.empty() \
-                    and self._threads - self._waiting < self._eager \
+            if change > 0 and not self._closed and self._queue is not None \
+                    and not self._queue.empty() and self._threads - self._waiting < self._eager \
                     and self._threads < self._max_workers:
                 self._start_thread()
 
@@ -261,8 +261,8 @@ class ThreadPool:
         :data:`BUSY_CPU` of a CPU since the last check (its threads wait on the network or a
         build): as many more as would have kept it that busy, at most one per queued call.
         Checked at most every :data:`GROWTH_INTERVAL` seconds, under ``self._lock``."""
-        if self._threads >= self._max_workers or self._queue is None:
-            return
+        if self._threads >= self._max_workers or self._queue is None or self._closed:
+            return  # (once shut down, the queue holds the threads' ends)
         now = monotonic()
         since, cpu_since = self._since
         if now - since < GROWTH_INTERVAL:
