@@ -182,6 +182,40 @@ def test_missing_or_corrupt_records_are_misses_with_one_warning(
     assert len(warnings) == 1 and "unreadable cache entry" in warnings[0]
 
 
+def test_a_record_of_another_format_version_is_a_miss_without_a_warning(
+        cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two releases of pyffin may share a cache (a project's and a user's, or before and
+    after an upgrade): each one's records are the other's misses, not damage to warn of."""
+    import marshal
+
+    from pyffin.cache import codec
+
+    messages: list[tuple[int, str]] = []
+    monkeypatch.setattr(log, "_warned", set())
+    log.configure(lambda level, msg: messages.append((level, msg)), log.DEBUG)
+    try:
+        older = cache.entry(CacheBucket.SIMPLE, "pypi", "older.rec")
+        older.write(codec.dumps("simple", 1, ["foo"]))
+        other_python = cache.entry(CacheBucket.SIMPLE, "pypi", "other-python.rec")
+        other_python.write(codec.dumps("simple", 2, ["foo"]).replace(
+            b" %d " % marshal.version, b" %d " % (marshal.version - 1), 1))
+        headed = cache.entry(CacheBucket.SIMPLE, "pypi", "headed.rec")
+        headed.write(b"".join(codec.dump_parts_with_tail("simple", 1, ["foo"], b"tail")))
+        for entry in (older, other_python):
+            assert entry.read_record(lambda data: codec.loads(data, "simple", 2)) is None
+        assert headed.read_head_record(
+            codec.head_length, lambda data: codec.loads_head(data, "simple", 2)) is None
+        assert [level for level, _ in messages] == [log.DEBUG] * 3
+        assert "a simple v1 record (marshal" in messages[0][1]
+        # Another schema, or a damaged header, is still damage.
+        damaged = cache.entry(CacheBucket.SIMPLE, "pypi", "damaged.rec")
+        damaged.write(codec.dumps("wheel", 2, ["foo"]))
+        assert damaged.read_record(lambda data: codec.loads(data, "simple", 2)) is None
+        assert messages[-1][0] == log.WARNING and "unreadable cache entry" in messages[-1][1]
+    finally:
+        log.configure(None)
+
+
 def test_an_entry_reads_its_own_record(cache: Cache) -> None:
     entry = cache.entry(CacheBucket.SIMPLE, "pypi", "good.bin")
     assert entry.read_record(_decode) is None

@@ -63,6 +63,22 @@ class RecordError(ValueError):
     """The bytes are not a record of the expected schema and version, or are damaged."""
 
 
+class OtherVersionError(RecordError):
+    """A sound header of the expected schema, from another version of its format (or of
+    Python's marshal): written by another release of pyffin sharing the cache, not damaged."""
+
+
+def _mismatch(header: bytes, schema: str, version: int) -> RecordError:
+    """The error for a record whose header does not start as ``schema`` v``version``'s."""
+    fields = header[:_HEADER_MAX].split(b" ", 4)
+    if len(fields) == 5 and fields[0] == _MAGIC and fields[1] == schema.encode("ascii") \
+            and fields[2].isdigit() and fields[3].isdigit():
+        return OtherVersionError(
+            f"a {schema} v{int(fields[2])} record (marshal {int(fields[3])}), not "
+            f"v{version} (marshal {marshal.version})")
+    return RecordError(f"not a {schema} v{version} record")
+
+
 def dumps(schema: str, version: int, payload: Any) -> bytes:
     """Encode ``payload`` (tuples, lists, dicts, str, bytes, int, float, bool, None)."""
     return b"".join(dump_parts(schema, version, payload))
@@ -133,7 +149,7 @@ def loads_head(data: bytes, schema: str, version: int) -> tuple[object, int]:
     expected = b"%s %s %d %d " % (_MAGIC, schema.encode("ascii"), version, marshal.version)
     header, newline, _ = data[:_HEADER_MAX].partition(b"\n")
     if not header.startswith(expected):
-        raise RecordError(f"not a {schema} v{version} record")
+        raise _mismatch(header, schema, version)
     field, _, length = header[len(expected):].partition(b" ")
     try:
         if not newline or len(field) != _CRC_LENGTH - 1 or not length.isdigit():
@@ -158,7 +174,7 @@ def loads(data: bytes, schema: str, version: int) -> object:
     """Decode a record written by :func:`dumps` with the same ``schema`` and ``version``."""
     expected = b"%s %s %d %d " % (_MAGIC, schema.encode("ascii"), version, marshal.version)
     if not data.startswith(expected):
-        raise RecordError(f"not a {schema} v{version} record")
+        raise _mismatch(data[:_HEADER_MAX].partition(b"\n")[0], schema, version)
     start = len(expected) + _CRC_LENGTH
     body = memoryview(data)[start:]
     try:

@@ -128,6 +128,9 @@ class CacheEntry:
         data, stamp = stored
         try:
             return decode(data), stamp
+        except codec.OtherVersionError as e:  # another release's: a plain miss
+            log.debug(f"Ignoring {self.path}: {e}")
+            return None
         except Exception as e:  # any decoder error means the record is unusable
             log.warn_once(
                 f"Ignoring an unreadable cache entry {self.path} ({type(e).__name__}: {e}); "
