@@ -109,6 +109,40 @@ def test_errors_print_one_line_and_exit_1(fake_command: list[Command]) -> None:
     assert "Caused by: connection refused" in verbose.stderr
 
 
+def test_verbose_errors_leave_out_causes_that_say_the_message_again(
+        fake_command: list[Command]) -> None:
+    """A resolution's error is re-raised with its hint: its text, the message then the hint,
+    was printed twice under -v."""
+    try:
+        try:
+            try:
+                raise LookupError("no versions of flask")
+            except LookupError as e:
+                raise PyffinError("flask was not found", hint="check the index") from e
+        except PyffinError as e:
+            raise PyffinError("flask was not found", hint="check the index") from e
+    except PyffinError as error:
+        fake_command.append(_failing(error))
+    verbose = pyffin("test-fail", "-v")
+    assert verbose.stderr.count("flask was not found") == 1
+    assert "Caused by: no versions of flask" in verbose.stderr
+
+
+def test_verbose_errors_end_the_chain_where_raise_from_none_does(
+        fake_command: list[Command]) -> None:
+    """pip compile re-raises a resolution's error reworded, ``from None``: the original, which
+    says the same, is not a cause."""
+    try:
+        try:
+            raise LookupError("flask was not found (the resolver's words)")
+        except LookupError:
+            raise PyffinError("No solution found: flask was not found") from None
+    except PyffinError as error:
+        fake_command.append(_failing(error))
+    verbose = pyffin("test-fail", "-v")
+    assert "Caused by" not in verbose.stderr
+
+
 def test_usage_errors_raised_by_commands_exit_2(fake_command: list[Command]) -> None:
     fake_command.append(_failing(UsageError("bad flag value")))
     result = pyffin("test-fail")

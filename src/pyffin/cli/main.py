@@ -347,14 +347,27 @@ def _crashed(console: Console, e: Exception, verbose: int) -> int:
 
 
 def _causes(error: BaseException) -> list[str]:
+    """The texts of the errors ``error`` came from (``-v``), as a traceback would chain them
+    (``raise ... from None`` ends the chain), leaving out those that say again what was said
+    (an error re-raised with its hint: its text is the message, then the hint)."""
     causes: list[str] = []
     seen: set[int] = {id(error)}
-    current = error.__cause__ or error.__context__
+    said = [str(getattr(error, "message", "") or error)]
+    current = _cause(error)
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        causes.append(str(current) or type(current).__name__)
-        current = current.__cause__ or current.__context__
+        text = str(current) or type(current).__name__
+        if not any(text.startswith(earlier) for earlier in said if earlier):
+            causes.append(text)
+        said.append(text)
+        current = _cause(current)
     return causes
+
+
+def _cause(error: BaseException) -> BaseException | None:
+    if error.__cause__ is not None or error.__suppress_context__:
+        return error.__cause__
+    return error.__context__
 
 
 def _stop_everything_on_signals() -> Callable[[], None]:
