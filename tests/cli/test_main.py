@@ -113,16 +113,11 @@ def test_verbose_errors_leave_out_causes_that_say_the_message_again(
         fake_command: list[Command]) -> None:
     """A resolution's error is re-raised with its hint: its text, the message then the hint,
     was printed twice under -v."""
-    try:
-        try:
-            try:
-                raise LookupError("no versions of flask")
-            except LookupError as e:
-                raise PyffinError("flask was not found", hint="check the index") from e
-        except PyffinError as e:
-            raise PyffinError("flask was not found", hint="check the index") from e
-    except PyffinError as error:
-        fake_command.append(_failing(error))
+    first = PyffinError("flask was not found", hint="check the index")
+    first.__cause__ = LookupError("no versions of flask")  # raise ... from
+    again = PyffinError("flask was not found", hint="check the index")
+    again.__cause__ = first
+    fake_command.append(_failing(again))
     verbose = pyffin("test-fail", "-v")
     assert verbose.stderr.count("flask was not found") == 1
     assert "Caused by: no versions of flask" in verbose.stderr
@@ -132,13 +127,11 @@ def test_verbose_errors_end_the_chain_where_raise_from_none_does(
         fake_command: list[Command]) -> None:
     """pip compile re-raises a resolution's error reworded, ``from None``: the original, which
     says the same, is not a cause."""
-    try:
-        try:
-            raise LookupError("flask was not found (the resolver's words)")
-        except LookupError:
-            raise PyffinError("No solution found: flask was not found") from None
-    except PyffinError as error:
-        fake_command.append(_failing(error))
+    reworded = PyffinError("No solution found: flask was not found")
+    # What ``raise ... from None`` in an ``except`` block leaves.
+    reworded.__context__ = LookupError("flask was not found (the resolver's words)")
+    reworded.__suppress_context__ = True
+    fake_command.append(_failing(reworded))
     verbose = pyffin("test-fail", "-v")
     assert "Caused by" not in verbose.stderr
 

@@ -221,20 +221,28 @@ def test_a_damaged_or_old_summary_is_a_miss_and_is_written_again(
     assert reads.count == 1
 
 
-def test_only_the_rows_of_versions_the_resolution_looked_at_are_in_the_payload(
-        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def summary_after_looking_at_2_0(cache: Cache, index_server: IndexServer, *, cached: bool,
+                                 ) -> tuple[dict[int, bytes], bytes, bytes]:
+    """Serve foo 1.0, 2.0 and 3.0, resolve looking at 2.0's files (the page read from the
+    cache, or from the network): the summary's hot rows, where each row ends, and its tail."""
     for text in ("1.0", "2.0", "3.0"):
         index_server.add_wheel(WheelSpec("foo", text))
-    pages_in_cache(cache, index_server)
+    if cached:
+        pages_in_cache(cache, index_server)
     first = source(cache, index_server)
     assert len(first.candidates(name("foo"))) == 3
     assert first.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
     first.resolution_done()
     [summary] = summary_files(cache)
     hot, ends, _ = stored_summary(summary)[4]
+    return hot, ends, summary_tail(summary)
+
+
+def test_only_the_rows_of_versions_the_resolution_looked_at_are_in_the_payload(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    hot, ends, tail = summary_after_looking_at_2_0(cache, index_server, cached=True)
     # 2.0's row is read with the payload; 1.0's and 3.0's are in the tail, read when asked.
     assert list(hot) == [1]
-    tail = summary_tail(summary)
     assert int.from_bytes(ends[-4:], "little") == len(tail) > 0
     reads = PageReads(monkeypatch)
     second = source(cache, index_server)
@@ -535,15 +543,8 @@ def test_a_summary_of_a_page_from_the_network_has_the_rows_of_the_versions_looke
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cold resolution encodes no row nobody asked for; the first later one that needs
     another version's row reads the page once and summarizes every version."""
-    for text in ("1.0", "2.0", "3.0"):
-        index_server.add_wheel(WheelSpec("foo", text))
-    first = source(cache, index_server)
-    assert len(first.candidates(name("foo"))) == 3
-    assert first.files("foo", Version("2.0")).best.label == "foo-2.0-py3-none-any.whl"
-    first.resolution_done()
-    [summary] = summary_files(cache)
-    hot, ends, _ = stored_summary(summary)[4]
-    assert list(hot) == [1] and summary_tail(summary) == b""
+    hot, ends, tail = summary_after_looking_at_2_0(cache, index_server, cached=False)
+    assert list(hot) == [1] and tail == b""
     assert ends == b"\0\0\0\0" * 3
     reads = PageReads(monkeypatch)
     second = source(cache, index_server)
