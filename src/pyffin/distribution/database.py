@@ -366,11 +366,9 @@ class EarlyFetch:
             finally:
                 done.set_result(None)
 
-        import contextvars
-
         with self._lock:
             self._builds.append(done)
-        self.wheels.pool.submit(contextvars.copy_context().run, build)
+        self.wheels.pool.submit(build)  # in this context (the pool carries it over)
 
     def settle(self) -> None:
         """Wait for the builds started (a resolution that failed: the command must not end
@@ -692,15 +690,10 @@ class DistributionDatabase:
         if dist.is_wheel:
             assert dist.page is not None and dist.file is not None
             return self.wheels.submit(dist.page, dist.file, required_hashes=required_hashes)
-        import contextvars
-
         future: Future[Path] = Future()
-        context = contextvars.copy_context()  # carries the chain of builds (cycle detection)
-
-        def run() -> None:
-            future.run(lambda: self._build(dist, name, required_hashes))
-
-        self.wheels.pool.submit(context.run, run)
+        # The pool runs it in this context, which carries the chain of builds (cycle
+        # detection).
+        self.wheels.pool.submit(future.run, lambda: self._build(dist, name, required_hashes))
         return future
 
     def archive(self, dist: Distribution, name: str, *, required_hashes: Sequence[str] = ()

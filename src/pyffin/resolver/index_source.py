@@ -195,8 +195,7 @@ class IndexSource:
                 full = self._full.setdefault(name, full)
         if likely is not None:
             self._prefetch_likely(name, full, likely, required)
-        if self.summaries is not None and self._note_summary(
-                name, full, complete=not self.registry.received(name)):
+        if self.summaries is not None and self._note_summary(name, full):
             # Written here, in this pool thread, while the solver's thread waits for pages
             # and metadata (with or without a likely version: an output file's pins leave
             # none): at the end, after the solution, it would be waited for.
@@ -218,9 +217,10 @@ class IndexSource:
                 return
 
     def _note_summary(self, name: str, found: Mapping[Version, VersionFiles], *,
-                      complete: bool) -> bool:
-        """Note ``name``'s usable versions for its summary, once; whether this did.
-        ``complete``: with every version's row (see :meth:`Summaries.note`)."""
+                      every_row: bool = False) -> bool:
+        """Note ``name``'s usable versions for its summary, once; whether this did. With
+        every version's row when ``every_row`` or when the pages came from the cache (see
+        :meth:`Summaries.note`)."""
         assert self.summaries is not None
         with self._notes:
             if name in self._noted:
@@ -231,7 +231,7 @@ class IndexSource:
                 self._none_noting.acquire()
         try:
             self.summaries.note(name, found, self._sorted_candidates(name, found),
-                                complete=complete)
+                                complete=every_row or not self.registry.received(name))
         finally:
             with self._notes:
                 self._noting -= 1
@@ -313,7 +313,7 @@ class IndexSource:
     def _versions_from_pages(self, name: str) -> Mapping[Version, VersionFiles]:
         found = self._full_versions(name)
         if self.summaries is not None:
-            self._note_summary(name, found, complete=not self.registry.received(name))
+            self._note_summary(name, found)
         return found
 
     def _row_from_pages(self, name: str, version: Version) -> VersionFiles:
@@ -321,7 +321,7 @@ class IndexSource:
         cannot read it): the summary is written again, with every version's row."""
         found = self._full_versions(name)
         if self.summaries is not None:
-            self._note_summary(name, found, complete=True)
+            self._note_summary(name, found, every_row=True)
         return found[version]
 
     def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
