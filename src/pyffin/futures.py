@@ -30,9 +30,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Item = TypeVar("Item")
 
-#: Threads a :class:`ThreadPool` starts as soon as calls wait for them (measured on the cold
-#: resolutions of the bench sets against a local index: 4 to 6 did best on 2 CPUs).
-EAGER_THREADS = 6
+#: Threads a :class:`ThreadPool` starts as soon as calls wait for them. Two, measured on the
+#: cold resolutions of the bench sets on 2 CPUs against six (paired runs, wall time): a local
+#: index 0.94-0.96, pypi.org 0.90-0.91 (fewer threads hand the interpreter lock round less
+#: often: the large set's HTTP calls took a seventh less CPU, the whole run 6-12% less); a
+#: local index 30 ms away 1.02-1.03, where the pool grows as the CPU waits. One did worse
+#: than two on a local index (1.03).
+EAGER_THREADS = 2
 #: A process using this share of one CPU is busy (its Python code holds the GIL, which one
 #: thread at a time can): more threads would only compete for it.
 BUSY_CPU = 0.75
