@@ -12,7 +12,7 @@ from pyffin.resolver.source import VersionList
 
 TEXTS = ["0", "0.0.1", "0.9", "1.0a1", "1.0.dev3", "1", "1.0.0.post1", "1.0.1", "1.2",
          "1.3b2", "1.5.0.dev1", "1.5-1", "1.6.RC1", "1.10", "v1.11", "2.0rc1", "2",
-         "2.0.0+local", "2.0.1", "1!0.1", "1!3.0"]
+         "2.0.0+local", "2.0.1", "1!0.1", "1!3.0", "0.0.0.0.0.0.0.0.0.2", "1.2.3.4.5.6.7.8.9"]
 BOUNDS = ["0", "0.0", "0.5", "1.0", "1.0.0", "1.0a1", "1.0.dev0", "1.0.post0.dev0", "1.1",
           "1.10.0", "1.11", "2.0.dev0", "2", "2.0+local", "3", "1!0", "1!3", "0.0.0.0.0.0.0.0.0.1"]
 
@@ -55,6 +55,32 @@ def test_a_bisection_reads_the_release_of_a_pre_post_or_dev_release_text_without
     assert versions.bisect_right(Version("17.3")) == texts.index("17.3.0+local")
     parsed = [text for text, made in zip(texts, versions._made, strict=True) if made is not None]
     assert parsed and all(text.startswith("17.3.0") for text in parsed)
+
+
+def test_repeated_bisections_read_each_texts_release_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A resolution bisects the same lists again and again (each clause's bounds, each
+    # decision): the release numbers of a middle text are worked out once, not each time.
+    from pyffin.resolver import source
+
+    texts = [f"{major}.{minor}.{patch}" for major in range(1, 20) for minor in range(10)
+             for patch in range(3)]
+    read: list[str] = []
+    real = source._release_numbers
+
+    def counted(text: str) -> object:
+        read.append(text)
+        return real(text)
+
+    monkeypatch.setattr(source, "_release_numbers", counted)
+    versions = VersionList(texts)
+    bounds = [Version(f"{major}.{minor}") for major in range(1, 20) for minor in (0, 5, 9)]
+    first = [versions.bisect_left(bound) for bound in bounds]
+    assert len(read) == len(set(read))  # each text read once
+    count = len(read)
+    assert [versions.bisect_left(bound) for bound in bounds] == first
+    assert len(read) == count  # nothing read again
+    assert first == [bisect_left([Version(t) for t in texts], bound) for bound in bounds]
 
 
 def test_version_lists_of_the_same_texts_share_their_versions(

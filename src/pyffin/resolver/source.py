@@ -47,11 +47,14 @@ class VersionList(Sequence[Version]):
     a project offers hundreds or thousands of versions and a resolution looks at a few (a
     bisection parses about twenty)."""
 
-    __slots__ = ("_found", "_made", "_texts")
+    __slots__ = ("_found", "_made", "_numbers", "_texts")
 
     def __init__(self, texts: list[str]) -> None:
         self._texts = texts
         self._made: list[Version | None] = [None] * len(texts)
+        #: Each text's :func:`_release_numbers` once a bisection needed them (``None``: not
+        #: yet, or no bisection by release numbers so far).
+        self._numbers: list[tuple[int, ...] | Literal[False] | None] | None = None
         #: :meth:`position`'s answers: the solver asks about the same few versions often.
         self._found: dict[Version, int | None] = {}
 
@@ -107,36 +110,29 @@ class VersionList(Sequence[Version]):
         # its release numbers alone, as ``packaging`` orders them (epoch, then release,
         # trailing zeros aside: both padded with zeros): only texts of the same release, or
         # that do not say their release plainly (an epoch, a leading ``v``), are parsed.
-        # (Every text is a valid version: one whose parts all read as numbers is a plain
-        # release.)
         made = self._made
-        texts = self._texts
         release = None
+        numbers = self._numbers
         if isinstance(bound, Version) and not bound.epoch and len(bound.release) <= _LONGEST:
             release = bound.release + _ZEROS[len(bound.release):]
+            if numbers is None:
+                numbers = self._numbers = [None] * len(made)
         low, high = 0, len(made)
         while low < high:
             middle = (low + high) // 2
             version = made[middle]
             if version is None:
-                if release is not None:
-                    parts = texts[middle].split(".")
-                    try:
-                        numbers = tuple(map(int, parts)) + _ZEROS[len(parts):]
-                    except ValueError:  # not a plain release: its release, if it says it
-                        said = _release_parts(texts[middle])
-                        if said is None:
-                            numbers = release  # parsed below
-                        else:
-                            parts = said
-                            numbers = tuple(map(int, parts)) + _ZEROS[len(parts):]
-                    if numbers != release and len(parts) <= _LONGEST:
-                        if numbers < release:
+                if release is not None and numbers is not None:
+                    found = numbers[middle]
+                    if found is None:
+                        found = numbers[middle] = _release_numbers(self._texts[middle])
+                    if found is not False and found != release:
+                        if found < release:
                             low = middle + 1
                         else:
                             high = middle
                         continue
-                version = made[middle] = parse_version(texts[middle])
+                version = made[middle] = parse_version(self._texts[middle])
             if (not bound < version) if right else version < bound:  # type: ignore[operator]
                 low = middle + 1
             else:
@@ -147,6 +143,25 @@ class VersionList(Sequence[Version]):
 #: :meth:`VersionList._bisect` compares releases of up to this many numbers, padded.
 _LONGEST = 8
 _ZEROS = (0,) * _LONGEST
+
+
+def _release_numbers(text: str) -> tuple[int, ...] | Literal[False]:
+    """The release numbers of a valid version text, padded with zeros to :data:`_LONGEST`;
+    ``False`` when they do not decide its place among other releases' (an epoch, another start,
+    more numbers than that). Worked out once per text of a list (:attr:`VersionList._numbers`):
+    the bisections of a resolution pass over the same middle texts again and again. (Every text
+    is a valid version: one whose parts all read as numbers is a plain release.)"""
+    parts: list[str] | None = text.split(".")
+    try:
+        numbers = tuple(map(int, parts))  # type: ignore[arg-type]
+    except ValueError:  # not a plain release: its release, if it says it
+        parts = _release_parts(text)
+        if parts is None:
+            return False
+        numbers = tuple(map(int, parts))
+    if len(numbers) > _LONGEST:
+        return False
+    return numbers + _ZEROS[len(numbers):]
 
 
 def _release_parts(text: str) -> list[str] | None:
