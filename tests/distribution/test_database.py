@@ -508,6 +508,12 @@ def test_no_more_wheels_are_unzipped_at_once_than_the_unzip_slots(
         return unzip_wheel
 
     monkeypatch.setattr(database, "_slots", Slots(2))
+    # Four fetches at once, each held in its unzip here: the pool starts them all (it would
+    # start the rest only once the CPU idles at a later submit or call end, and these calls
+    # end when the test lets them).
+    from pyffin import futures
+
+    monkeypatch.setattr(futures, "EAGER_THREADS", 4)
     # (a download in a memory file is mapped, one in chunks joined)
     monkeypatch.setattr(unzip, "unzip_wheel", counted(unzip.unzip_wheel))
     monkeypatch.setattr(unzip, "unzip_mapped", counted(unzip.unzip_mapped))
