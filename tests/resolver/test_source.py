@@ -57,29 +57,23 @@ def test_a_bisection_reads_the_release_of_a_pre_post_or_dev_release_text_without
     assert parsed and all(text.startswith("17.3.0") for text in parsed)
 
 
-def test_repeated_bisections_read_each_texts_release_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_repeated_bisections_read_each_texts_release_once() -> None:
     # A resolution bisects the same lists again and again (each clause's bounds, each
     # decision): the release numbers of a middle text are worked out once, not each time.
+    from unittest import mock
+
     from pyffin.resolver import source
 
     texts = [f"{major}.{minor}.{patch}" for major in range(1, 20) for minor in range(10)
              for patch in range(3)]
-    read: list[str] = []
-    real = source._release_numbers
-
-    def counted(text: str) -> object:
-        read.append(text)
-        return real(text)
-
-    monkeypatch.setattr(source, "_release_numbers", counted)
     versions = VersionList(texts)
     bounds = [Version(f"{major}.{minor}") for major in range(1, 20) for minor in (0, 5, 9)]
-    first = [versions.bisect_left(bound) for bound in bounds]
-    assert len(read) == len(set(read))  # each text read once
-    count = len(read)
-    assert [versions.bisect_left(bound) for bound in bounds] == first
-    assert len(read) == count  # nothing read again
+    with mock.patch.object(source, "_release_numbers", wraps=source._release_numbers) as read:
+        first = [versions.bisect_left(bound) for bound in bounds]
+        texts_read = [call.args[0] for call in read.call_args_list]
+        assert len(texts_read) == len(set(texts_read))  # each text read once
+        assert [versions.bisect_left(bound) for bound in bounds] == first
+        assert read.call_count == len(texts_read)  # nothing read again
     assert first == [bisect_left([Version(t) for t in texts], bound) for bound in bounds]
 
 
