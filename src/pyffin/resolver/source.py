@@ -151,9 +151,8 @@ def _release_numbers(text: str) -> tuple[int, ...] | Literal[False]:
     more numbers than that). Worked out once per text of a list (:attr:`VersionList._numbers`):
     the bisections of a resolution pass over the same middle texts again and again. (Every text
     is a valid version: one whose parts all read as numbers is a plain release.)"""
-    parts: list[str] | None = text.split(".")
     try:
-        numbers = tuple(map(int, parts))  # type: ignore[arg-type]
+        numbers = tuple(map(int, text.split(".")))
     except ValueError:  # not a plain release: its release, if it says it
         parts = _release_parts(text)
         if parts is None:
