@@ -195,7 +195,9 @@ class ThreadPool:
     index with 30 ms added to each request (the CPU was busy enough that the pool grew
     little; with :data:`BUSY_CPU` at 0.9 it was 0.99 there, but 0.97 and 0.95 on the
     others). A thread that waits for a future is not counted among the eager ones
-    (:meth:`waiting`): the work it waits for may still be queued."""
+    (:meth:`waiting`): the work it waits for may still be queued. Growth is looked at only
+    when a call is submitted or ends: calls queued behind long ones (a slow server, a build)
+    start when one of those ends, or at the next submit."""
 
     def __init__(self, max_workers: int, name: str, *, eager: int | None = None) -> None:
         self._max_workers = max_workers
