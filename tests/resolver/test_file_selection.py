@@ -133,6 +133,60 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
     assert len(simple.versions["3.0"][0]) == 3 and len(simple.versions["3.0"][1]) == 1
 
 
+def test_a_cutoff_reads_upload_times_of_a_json_page_without_making_its_files(
+        monkeypatch: Any) -> None:
+    import json
+
+    from pyffin.client.simple import parse_page
+    from pyffin.models import files as files_module
+    from pyffin.models.files import upload_time
+
+    def entry(filename: str, uploaded: str | None) -> dict[str, Any]:
+        found: dict[str, Any] = {"filename": filename, "url": f"https://files.example/{filename}",
+                                 "hashes": {"sha256": "ab" * 32}}
+        if uploaded is not None:
+            found["upload-time"] = uploaded
+        return found
+
+    before, after = "2024-01-01T00:00:00Z", "2024-03-01T00:00:00.5Z"
+    entries = [
+        entry("foo-1.0-py3-none-any.whl", before), entry("foo-1.0.tar.gz", after),
+        # 2.0: the usable wheel is too new, the sdist has no upload time (kept).
+        entry("foo-2.0-py3-none-any.whl", after), entry("foo-2.0.tar.gz", None),
+        # 3.0: every file too new, the win32 wheel (never usable here) among them.
+        entry("foo-3.0-py3-none-any.whl", after), entry("foo-3.0-cp311-cp311-win32.whl", after),
+        # 4.0: no usable file before the cutoff: a wheel for another platform only.
+        entry("foo-4.0-cp311-cp311-win32.whl", before),
+    ]
+    content = json.dumps({"meta": {"api-version": "1.1"}, "files": entries}).encode()
+    made: list[str] = []
+    make = files_module.listed_row
+
+    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
+        made.append(listed[0])
+        return make(listed, *args)
+
+    monkeypatch.setattr(files_module, "listed_row", counted)
+    simple = parse_page("foo", "https://files.example/simple/foo/", content,
+                        "application/vnd.pypi.simple.v1+json")
+    cutoff = upload_time("2024-02-01T00:00:00Z")
+    assert cutoff is not None
+    selection = FileSelection(TAGS, exclude_newer=cutoff)
+    found = selection.usable_versions("foo", [ProjectPage("https://index", simple)])
+    assert made == []  # the cutoff read each file's upload time as listed
+    assert [str(v) for v in found] == ["1.0", "2.0"]
+    assert [f.label for f in found[Version("1.0")].usable] == ["foo-1.0-py3-none-any.whl"]
+    assert [f.label for f in found[Version("2.0")].usable] == ["foo-2.0.tar.gz"]
+    # 3.0 is as good as absent; why 4.0 has no usable file is kept for explanations.
+    assert [(str(d.version), d.reason) for d in selection.dropped("foo")] == [
+        ("4.0", "platform-tag")]
+    # What the page's file tuples give, made whole, is the same.
+    whole = FileSelection(TAGS, exclude_newer=cutoff).usable_versions(
+        "foo", [ProjectPage("https://index", SimplePage("foo", simple.versions))])
+    assert {str(v): [f.label for f in files.usable] for v, files in whole.items()} == {
+        str(v): [f.label for f in files.usable] for v, files in found.items()}
+
+
 def test_usable_versions_come_out_ascending_whatever_the_page_order() -> None:
     # Pages list files by filename: 1.10 before 1.2, pre-releases anywhere.
     found = FileSelection(TAGS).usable_versions("foo", [page({

@@ -247,6 +247,14 @@ def file_requires_python(item: Any) -> str | None:
     return item[3]  # type: ignore[no-any-return]
 
 
+def file_upload_time(item: Any) -> float | None:
+    """A file's upload time (either form), as its file tuple has it: read from the listed
+    text when the tuple is not made (an ``--exclude-newer`` cutoff compares every file's)."""
+    if len(item) < 8:
+        return upload_time(item[0][5])
+    return item[5]  # type: ignore[no-any-return]
+
+
 #: A hash algorithm's name as a page may give it (see :func:`hash_name_pattern`).
 _HASH_NAME = r"^[a-z][a-z0-9_-]{1,31}$"
 _hash_name: re.Pattern[str] | None = None
