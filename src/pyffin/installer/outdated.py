@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pyffin.models.files import file_requires_python, file_upload_time, file_yanked, wheel_tags
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -61,11 +62,13 @@ def latest_versions(registry: RegistryClient, names: Iterable[str], *,
 
 def _newest(pages: Sequence[ProjectPage], tags: dict[str, int], python: Version,
             prereleases: bool, cutoff: float | None) -> Latest | None:
+    """The newest usable version of ``pages``, their files read as the pages keep them (a
+    JSON page's as listed: making each file's tuple cost more than the rest of this)."""
     from pyffin.models.versions import InvalidVersion, Version
 
     best: Latest | None = None
     for page in pages:
-        for version_text, (wheel_rows, sdist_rows) in page.page.versions.items():
+        for version_text, (wheel_rows, sdist_rows) in page.page.items():
             try:
                 version = Version(version_text)
             except InvalidVersion:
@@ -75,7 +78,7 @@ def _newest(pages: Sequence[ProjectPage], tags: dict[str, int], python: Version,
             if best is not None and (version < best.version or (
                     version == best.version and best.filetype == "wheel")):
                 continue
-            if any(_usable(row, python, cutoff) and any(t in tags for t in row[8])
+            if any(any(t in tags for t in wheel_tags(row)) and _usable(row, python, cutoff)
                    for row in wheel_rows):
                 best = Latest(version, "wheel")
             elif (best is None or version > best.version) and any(
@@ -85,14 +88,16 @@ def _newest(pages: Sequence[ProjectPage], tags: dict[str, int], python: Version,
 
 
 def _usable(row: Any, python: Version, cutoff: float | None) -> bool:
-    """Whether a file (a page's raw row) may be the newest: uploaded before the cutoff (a
-    file without an upload time counts), not yanked, and fit for the Python by its
+    """Whether a file (a page's row, in either form) may be the newest: uploaded before the
+    cutoff (a file without an upload time counts), not yanked, and fit for the Python by its
     ``Requires-Python`` lower bound."""
-    upload_time, yanked, requires_python = row[5], row[4], row[3]
-    if cutoff is not None and upload_time is not None and upload_time >= cutoff:
+    if cutoff is not None:
+        uploaded = file_upload_time(row)
+        if uploaded is not None and uploaded >= cutoff:
+            return False
+    if file_yanked(row):
         return False
-    if yanked is not None:
-        return False
+    requires_python = file_requires_python(row)
     return requires_python is None or admits_from_below(requires_python, python)
 
 
