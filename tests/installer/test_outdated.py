@@ -11,8 +11,8 @@ import pytest
 from pyffin.client.simple import parse_page
 from pyffin.futures import Future
 from pyffin.installer.outdated import latest_versions
-from pyffin.models import files as files_module
 from pyffin.models.files import ProjectPage, SimplePage, upload_time
+from tests.support.calls import files_made
 
 TAGS = ("cp311-cp311-manylinux_2_17_x86_64", "py3-none-any")
 
@@ -60,14 +60,7 @@ PAGE = (
 def test_the_newest_usable_file_wins_without_making_the_pages_files(
         monkeypatch: Any, cutoff: str | None, prereleases: bool,
         expected: tuple[str, str]) -> None:
-    made: list[str] = []
-    make = files_module.listed_row
-
-    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
-        made.append(listed[0])
-        return make(listed, *args)
-
-    monkeypatch.setattr(files_module, "listed_row", counted)
+    made = files_made(monkeypatch)
     at = upload_time(cutoff)
     found = latest_versions(Registry(json_page(*PAGE)), ["foo"], tags=TAGS,  # type: ignore[arg-type]
                             python_version="3.11.4", prereleases=prereleases,

@@ -11,6 +11,7 @@ from packaging.version import Version
 from pyffin.models.files import ProjectPage, SimplePage
 from pyffin.models.format_control import BinaryPolicy
 from pyffin.resolver.file_selection import FileSelection
+from tests.support.calls import files_made
 
 TAGS = ("cp311-cp311-manylinux_2_17_x86_64", "py3-none-any")
 
@@ -99,7 +100,6 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
     from urllib.parse import urljoin
 
     from pyffin.client.simple import parse_page
-    from pyffin.models import files as files_module
 
     entries = [{"filename": f"foo-{v}-{tag}.whl", "url": f"{directory}foo-{v}-{tag}.whl",
                 "hashes": {"sha256": "ab" * 32}, "requires-python": ">=3.8",
@@ -109,14 +109,7 @@ def test_a_json_page_makes_only_the_files_that_are_looked_at(monkeypatch: Any,
     entries.append({"filename": "foo-3.0.tar.gz", "url": f"{directory}foo-3.0.tar.gz",
                     "hashes": {}})
     content = json.dumps({"meta": {"api-version": "1.1"}, "files": entries}).encode()
-    made: list[str] = []
-    make = files_module.listed_row
-
-    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
-        made.append(listed[0])
-        return make(listed, *args)
-
-    monkeypatch.setattr(files_module, "listed_row", counted)
+    made = files_made(monkeypatch)
     simple = parse_page("foo", "https://files.example/simple/foo/", content,
                         "application/vnd.pypi.simple.v1+json")
     found = FileSelection(TAGS).usable_versions("foo", [ProjectPage("https://index", simple)])
@@ -138,7 +131,6 @@ def test_a_cutoff_reads_upload_times_of_a_json_page_without_making_its_files(
     import json
 
     from pyffin.client.simple import parse_page
-    from pyffin.models import files as files_module
     from pyffin.models.files import upload_time
 
     def entry(filename: str, uploaded: str | None) -> dict[str, Any]:
@@ -159,14 +151,7 @@ def test_a_cutoff_reads_upload_times_of_a_json_page_without_making_its_files(
         entry("foo-4.0-cp311-cp311-win32.whl", before),
     ]
     content = json.dumps({"meta": {"api-version": "1.1"}, "files": entries}).encode()
-    made: list[str] = []
-    make = files_module.listed_row
-
-    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
-        made.append(listed[0])
-        return make(listed, *args)
-
-    monkeypatch.setattr(files_module, "listed_row", counted)
+    made = files_made(monkeypatch)
     simple = parse_page("foo", "https://files.example/simple/foo/", content,
                         "application/vnd.pypi.simple.v1+json")
     cutoff = upload_time("2024-02-01T00:00:00Z")

@@ -26,6 +26,7 @@ from tests.resolver.test_index_source import (
     source,
     versions,
 )
+from tests.support.calls import files_made
 from tests.support.dists import SdistSpec, WheelSpec
 from tests.support.index import IndexServer
 
@@ -495,8 +496,6 @@ def test_local_locations_changed_just_before_are_not_summarized(
 
 def test_a_summary_gives_each_version_the_files_its_page_gives(
         cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pyffin.models import files as files_module
-
     uploaded = datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
     index_server.add_wheel(WheelSpec("foo", "1.0", requires_python=">=3.8"), yanked="broken",
                            upload_time=uploaded)
@@ -515,14 +514,7 @@ def test_a_summary_gives_each_version_the_files_its_page_gives(
     stand_in = expected["2.0"][1]
     assert stand_in is not None and stand_in.label == "foo-2.0-cp310-cp310-macosx_11_0_arm64.whl"
 
-    made: list[str] = []
-    make = files_module.listed_row
-
-    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
-        made.append(listed[0])
-        return make(listed, *args)
-
-    monkeypatch.setattr(files_module, "listed_row", counted)
+    made = files_made(monkeypatch)
     second = source(cache, index_server)
     for version, (original, original_stand_in, yanked, requires_python) in expected.items():
         summarized = second.files("foo", Version(version))

@@ -35,3 +35,19 @@ def versions_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Version, "__init__", counted)
     return made
+
+
+def files_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The filenames of the page files whose tuple is made from their listed values
+    (:func:`pyffin.models.files.listed_row`) from now on in the test."""
+    from pyffin.models import files as files_module
+
+    made: list[str] = []
+    original = files_module.listed_row
+
+    def counted(listed: tuple[Any, ...], *args: Any) -> tuple[Any, ...]:
+        made.append(listed[0])
+        return original(listed, *args)
+
+    monkeypatch.setattr(files_module, "listed_row", counted)
+    return made
