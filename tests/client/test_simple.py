@@ -471,3 +471,39 @@ def test_a_version_key_is_the_normalized_version(text: str) -> None:
     assert parts.version(text) == expected
     if expected is not None:
         assert parts.parsed[expected] == Version(text)
+
+
+@pytest.mark.parametrize("text", [
+    'href="foo-1.0.tar.gz"',
+    f'href="../../files/foo-1.0-py3-none-any.whl#sha256={SHA}"'
+    f' data-requires-python="&gt;=3.8,&lt;4" data-dist-info-metadata="sha256={SHA}"'
+    f' data-core-metadata="sha256={SHA}"',
+    'href="foo-1.0.tar.gz" data-yanked=""',
+    'href="foo-1.0.tar.gz#sha512=ab&amp;egg=foo" /',
+    'href="a" href="b"',  # the first counts
+    'HREF="foo-1.0.tar.gz" Data-Yanked="x"',
+    "href='foo-1.0.tar.gz' data-yanked='it &amp; that'",
+    'href=foo-1.0.tar.gz data-yanked',
+    'href = "foo-1.0.tar.gz"',
+    'href="foo.tar.gz"data-yanked="glued"',
+    'href="a" stray text data-x="y"',
+])
+def test_anchor_attributes_read_the_usual_shape_as_any_shape(text: str) -> None:
+    from pyffin.client.simple import _any_attributes, _attributes
+
+    assert _attributes(text) == _any_attributes(text)
+
+
+def test_the_usual_attribute_shape_is_read_without_the_general_loop(monkeypatch: Any) -> None:
+    from pyffin.client import simple
+
+    def general(text: str) -> dict[str, str | None]:
+        raise AssertionError(f"read the general way: {text}")
+
+    monkeypatch.setattr(simple, "_any_attributes", general)
+    page = parse_page("foo", URL, html(
+        f'<a href="foo-1.0-py3-none-any.whl#sha256={SHA}" data-requires-python="&gt;=3.8"'
+        f' data-core-metadata="sha256={SHA}">foo-1.0-py3-none-any.whl</a><br/>',
+    ), "text/html")
+    wheel = next(page.wheels("1.0"))
+    assert wheel.file.requires_python == ">=3.8" and wheel.file.core_metadata == (("sha256", SHA),)

@@ -393,7 +393,32 @@ _ATTR_RE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
+#: The attributes of nearly every anchor of real indexes: lower-case names, each with a
+#: double-quoted value (``href="..." data-requires-python="&gt;=3.9"``), read in two C calls.
+_USUAL_ATTRS_RE = re.compile(r'\s*(?:[a-z][-a-z0-9_.:]*="[^"]*"\s*)*/?\s*')
+_USUAL_ATTR_RE = re.compile(r'([a-z][-a-z0-9_.:]*)="([^"]*)"')
+
+
 def _attributes(text: str) -> dict[str, str | None]:
+    """An anchor's attributes by lower-case name (the first of a name counts), values
+    HTML-unescaped, ``None`` for one without a value."""
+    if _USUAL_ATTRS_RE.fullmatch(text):
+        pairs = _USUAL_ATTR_RE.findall(text)
+        usual: dict[str, str | None] = dict(pairs)
+        if len(usual) == len(pairs):  # (else a name given twice: the first counts, below)
+            if "&" in text:
+                import html
+
+                for name, value in pairs:
+                    if "&" in value:
+                        usual[name] = html.unescape(value)
+            return usual
+    return _any_attributes(text)
+
+
+def _any_attributes(text: str) -> dict[str, str | None]:
+    """:func:`_attributes` of any shape HTML allows (single quotes, no quotes, no value,
+    upper case, a name twice, spaces around ``=``)."""
     attrs: dict[str, str | None] = {}
     for match in _ATTR_RE.finditer(text):
         name = match.group(1).lower()
