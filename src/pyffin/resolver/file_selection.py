@@ -314,7 +314,7 @@ class FileSelection:
         wheels, sdists = rows
         return [distribution_of(page, is_wheel, row)
                 for is_wheel, group in ((True, wheels), (False, sdists)) for row in group
-                if cutoff is None or row[5] is None or row[5] <= cutoff]
+                if cutoff is None or not _newer(row, cutoff)]
 
     def usable_versions(self, name: str, pages: Iterable[ProjectPage]) -> PageVersions:
         """The versions the target can use, from the pages' raw rows, in ascending order (no
