@@ -31,7 +31,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pyffin import log
 from pyffin.errors import UsageError
@@ -55,12 +55,15 @@ class ConfigError(UsageError):
     """A configuration file or variable is invalid."""
 
 
-#: How a setting's value is written: ``bool`` (``1/true/yes/on``, ``0/false/no/off``),
-#: ``string``, ``choice`` (one of :attr:`Setting.choices`), ``list`` (whitespace-separated in a
-#: variable, a list in TOML), ``names`` (project names, comma- or space-separated),
-#: ``binary`` (names, ``:all:`` or ``:none:``, as pip's ``--only-binary``) and ``markers``
-#: (PEP 508 markers: ``;``-separated in a variable, a list in TOML).
-Kind = Literal["bool", "string", "choice", "list", "names", "binary", "markers"]
+if TYPE_CHECKING:
+    from typing import Literal
+
+    #: How a setting's value is written: ``bool`` (``1/true/yes/on``, ``0/false/no/off``),
+    #: ``string``, ``choice`` (one of :attr:`Setting.choices`), ``list`` (whitespace-separated in a
+    #: variable, a list in TOML), ``names`` (project names, comma- or space-separated),
+    #: ``binary`` (names, ``:all:`` or ``:none:``, as pip's ``--only-binary``) and ``markers``
+    #: (PEP 508 markers: ``;``-separated in a variable, a list in TOML).
+    Kind = Literal["bool", "string", "choice", "list", "names", "binary", "markers"]
 
 
 @record

@@ -6,13 +6,15 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import pyffin.collector as collector
 from pyffin.errors import PyffinError, UsageError
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.operations import ResolveOptions
@@ -30,9 +32,8 @@ if TYPE_CHECKING:
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
-
-#: What ``compile`` writes: pinned requirements, or a PEP 751 lock file.
-OutputFormat = Literal["requirements.txt", "pylock.toml"]
+    #: What ``compile`` writes: pinned requirements, or a PEP 751 lock file.
+    OutputFormat = Literal["requirements.txt", "pylock.toml"]
 
 
 def choose_output_format(given: str | None, output_file: str | os.PathLike[str] | None

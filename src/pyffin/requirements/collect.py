@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from pyffin.models.names import normalize_name
 from pyffin.requirements.errors import invalid
 from pyffin.requirements.types import Location, RequirementEntry, RequirementsSpec
 
-#: What a source's entries are: requirements, constraints (``-c``) or overrides (``--override``).
-Kind = Literal["requirement", "constraint", "override"]
+if TYPE_CHECKING:
+    from typing import Literal
+
+    #: What a source's entries are: requirements, constraints (``-c``) or overrides
+    #: (``--override``).
+    Kind = Literal["requirement", "constraint", "override"]
 
 #: The command-line flag that reads a source of each kind, for :attr:`RequirementEntry.origin`.
 FLAGS: dict[Kind, str] = {"requirement": "-r", "constraint": "-c", "override": "--override"}

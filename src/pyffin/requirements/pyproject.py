@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pyffin.errors import NotSupportedError
 from pyffin.models.names import normalize_name
-from pyffin.requirements.collect import Collector, Kind
+from pyffin.requirements.collect import Collector
 from pyffin.requirements.errors import RequirementsError, not_supported
 from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.types import Location, RequirementEntry
 
 if TYPE_CHECKING:
+    from pyffin.requirements.collect import Kind
     from pyffin.requirements.pep508 import Marker
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from pyffin.errors import UsageError
 from pyffin.models.names import normalize_name
-from pyffin.requirements.collect import Collector, Kind
+from pyffin.requirements.collect import Collector
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.txt import TxtReader, _load
@@ -22,6 +22,7 @@ from pyffin.requirements.types import (
 )
 
 if TYPE_CHECKING:
+    from pyffin.requirements.collect import Kind
     from pyffin.requirements.pyproject import ProjectMetadata
 
 PathLike = str | os.PathLike[str]

@@ -32,13 +32,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
-from pyffin.requirements.collect import FLAGS, Collector, Kind
+from pyffin.requirements.collect import FLAGS, Collector
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.types import STDIN, Location, shown_path
+
+if TYPE_CHECKING:
+    from pyffin.requirements.collect import Kind
 
 # Patterns stay strings, compiled (and cached) by ``re`` on first use: the usual file (names
 # and whole-line comments) needs none of them, and compiling one costs more than reading it.

@@ -32,10 +32,7 @@ _WHERE = {
     "NoSolutionError": "errors",
     "PackageNotFoundError": "errors",
     "ResolutionLimitError": "errors",
-    "PrereleaseMode": "options",
-    "ResolutionMode": "options",
     "ResolverOptions": "options",
-    "AnnotationStyle": "output",
     "format_requirements": "output",
     "Resolution": "resolution",
     "ResolvedPackage": "resolution",
@@ -45,11 +42,29 @@ _WHERE = {
 }
 
 
+#: The ``Literal`` aliases, for callers' annotations: their modules define them for type
+#: checkers only (``typing.Literal`` costs every command's start), and they are made here from
+#: the tuples of their values when asked for.
+_LITERALS = {
+    "PrereleaseMode": ("options", "PRERELEASE_MODES"),
+    "ResolutionMode": ("options", "RESOLUTION_MODES"),
+    "AnnotationStyle": ("output", "ANNOTATION_STYLES"),
+}
+
+
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+    literal = _LITERALS.get(name)
+    if literal is not None:
+        from typing import Literal
+
+        values = getattr(__import__(f"{__name__}.{literal[0]}", fromlist=[literal[1]]),
+                         literal[1])
+        value: Any = Literal[values]
+    else:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
     globals()[name] = value
     return value
 

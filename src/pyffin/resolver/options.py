@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING
 
 from pyffin.records import record
 
-#: ``highest``: newest first; ``lowest``: oldest first; ``lowest-direct``: oldest first for the
-#: packages the user requires directly, newest for the rest (uv's ``--resolution``).
-ResolutionMode: TypeAlias = Literal["highest", "lowest", "lowest-direct"]
+# The aliases for type checkers only: typing.Literal costs every command's start. At run time
+# pyffin.resolver makes them from the tuples below when asked for (its __getattr__).
+if TYPE_CHECKING:
+    from typing import Literal, TypeAlias
 
-#: uv's ``--prerelease``:
-#:
-#: * ``disallow``: never a pre-release;
-#: * ``allow``: pre-releases compete with final releases by version;
-#: * ``if-necessary``: final releases first, a pre-release only when no final release in the
-#:   allowed range will do (the pre-releases stay in the candidate set, which keeps what the
-#:   solver learns true);
-#: * ``explicit``: pre-releases allowed for the packages whose direct requirement, constraint or
-#:   override names one (``foo>=2.0b1``), none for any other;
-#: * ``if-necessary-or-explicit`` (default): ``explicit`` for those packages, ``if-necessary`` for
-#:   the rest.
-PrereleaseMode: TypeAlias = Literal[
-    "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"
-]
+    #: ``highest``: newest first; ``lowest``: oldest first; ``lowest-direct``: oldest first
+    #: for the packages the user requires directly, newest for the rest (uv's
+    #: ``--resolution``).
+    ResolutionMode: TypeAlias = Literal["highest", "lowest", "lowest-direct"]
+
+    #: uv's ``--prerelease``:
+    #:
+    #: * ``disallow``: never a pre-release;
+    #: * ``allow``: pre-releases compete with final releases by version;
+    #: * ``if-necessary``: final releases first, a pre-release only when no final release in
+    #:   the allowed range will do (the pre-releases stay in the candidate set, which keeps
+    #:   what the solver learns true);
+    #: * ``explicit``: pre-releases allowed for the packages whose direct requirement,
+    #:   constraint or override names one (``foo>=2.0b1``), none for any other;
+    #: * ``if-necessary-or-explicit`` (default): ``explicit`` for those packages,
+    #:   ``if-necessary`` for the rest.
+    PrereleaseMode: TypeAlias = Literal[
+        "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"
+    ]
 
 RESOLUTION_MODES: tuple[ResolutionMode, ...] = ("highest", "lowest", "lowest-direct")
 PRERELEASE_MODES: tuple[PrereleaseMode, ...] = (

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from typing import TYPE_CHECKING, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, cast
 
 from nab_resolver.ranges import NEGATIVE_INFINITY, Range
 from nab_resolver.resolver import BaseProvider
@@ -54,21 +54,25 @@ if TYPE_CHECKING:
     from pyffin.resolver.options import ResolverOptions
     from pyffin.resolver.source import Candidate, Dropped, Likely, PackageSource
 
-#: Why a version may not be chosen: yanked; its Requires-Python (the text) excludes the target;
-#: its metadata could not be read or declares something invalid (``invalid``); its sdist could
-#: not be built (``build``). The details of the last two are kept apart (the facts that state
-#: them carry them), so that consecutive versions failing alike read as one run.
-#: In a universal resolution, a version without a wheel for an environment it must serve
-#: (``platform``, the marker).
-Unusable: TypeAlias = (tuple[Literal["yanked"], None] | tuple[Literal["python"], str]
-                       | tuple[Literal["invalid"], None] | tuple[Literal["build"], None]
-                       | tuple[Literal["platform"], str])
-#: How pre-releases take part: not at all, by version, or after every final release.
-PrereleasePolicy: TypeAlias = Literal["disallow", "allow", "prefer-stable"]
-#: The kinds of fact :class:`Unavailable` states.
-UnavailableKind: TypeAlias = Literal[
-    "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build", "files",
-    "platform"]
+# Type aliases only: their runtime forms cost every command's start and serve nothing.
+if TYPE_CHECKING:
+    from typing import Literal, TypeAlias
+
+    #: Why a version may not be chosen: yanked; its Requires-Python (the text) excludes the
+    #: target; its metadata could not be read or declares something invalid (``invalid``);
+    #: its sdist could not be built (``build``). The details of the last two are kept apart
+    #: (the facts that state them carry them), so that consecutive versions failing alike
+    #: read as one run. In a universal resolution, a version without a wheel for an
+    #: environment it must serve (``platform``, the marker).
+    Unusable: TypeAlias = (tuple[Literal["yanked"], None] | tuple[Literal["python"], str]
+                           | tuple[Literal["invalid"], None] | tuple[Literal["build"], None]
+                           | tuple[Literal["platform"], str])
+    #: How pre-releases take part: not at all, by version, or after every final release.
+    PrereleasePolicy: TypeAlias = Literal["disallow", "allow", "prefer-stable"]
+    #: The kinds of fact :class:`Unavailable` states.
+    UnavailableKind: TypeAlias = Literal[
+        "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build",
+        "files", "platform"]
 
 # Priority categories, most urgent first. uv's ``PubGrubPriority`` in its sources (0.12)
 # ranks "conflict late" above "unspecified"; uv 0.13.9, watched with ``RUST_LOG=trace``, decides
