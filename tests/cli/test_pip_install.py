@@ -168,6 +168,42 @@ def test_sync_does_not_add_dependencies(index: IndexServer, venv: Path, tmp_path
                             "The package `app` requires `lib>=1`, but it's not installed\n")
 
 
+def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
+        index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    # As uv: pip (and before 3.12 setuptools and wheel) stay unless something pins them, except
+    # in an environment pyffin or uv made without --seed, where nobody put them on purpose.
+    for name in ("pip", "setuptools", "wheel"):
+        index.add_wheel(WheelSpec(name, "1.0"))
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("other==1.0\n")
+    stdlib_venv = tmp_path / "stdlib-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", stdlib_venv], check=True)
+    seeded = tmp_path / "seeded"
+    made = pyffin("venv", seeded, "--seed", "--python", sys.executable, "--index-url",
+                  index.index_url, "--cache-dir", tmp_path / "cache")
+    assert made.returncode == 0, made
+    assert "seed = true" in (seeded / "pyvenv.cfg").read_text()
+    seeds = {"pip==1.0", "setuptools==1.0"} | (
+        {"wheel==1.0"} if sys.version_info < (3, 12) else set())
+    for env in (stdlib_venv, venv):
+        assert run("install", index, env, "pip==1.0", "setuptools==1.0",
+                   "wheel==1.0", "lib").returncode == 0
+    for env, kept in ((stdlib_venv, seeds), (seeded, seeds), (venv, set())):
+        result = run("sync", index, env, requirements)
+        assert result.returncode == 0, result
+        assert set(inspect("freeze", env).stdout.split()) == {"other==1.0", *kept}, env
+    # Preserved seeds do not stop a synced environment from being a no-op, without network.
+    index.reset_counts()
+    again = run("sync", index, stdlib_venv, requirements)
+    assert summary(again).startswith("Audited 1 package in "), again
+    assert index.count() == 0
+    # What the requirements pin is synced like anything else.
+    pinned = tmp_path / "pinned.txt"
+    pinned.write_text("other==1.0\npip==1.0\n")
+    assert run("sync", index, venv, pinned).returncode == 0
+    assert set(inspect("freeze", venv).stdout.split()) == {"other==1.0", "pip==1.0"}
+
+
 def test_uninstall_leaves_the_tree_as_it_was(index: IndexServer, venv: Path) -> None:
     before = tree(venv)
     assert run("install", index, venv, "app", "--compile-bytecode").returncode == 0

@@ -105,3 +105,22 @@ def test_a_distribution_satisfies_only_from_the_same_source(
     dist = installed(tmp_path, "six", "1.16.0", direct_url=installed_from)
     plan = make_plan([Wanted("six", "1.16.0", direct_url=wanted_from)], [dist])
     assert plan.is_noop is kept
+
+
+def test_sync_keeps_preserved_seed_packages_unless_something_wants_them(tmp_path: Path) -> None:
+    six = installed(tmp_path, "six", "1.16.0")
+    pip = installed(tmp_path, "pip", "24.0")
+    extra = installed(tmp_path, "extra", "1.0")
+    plan = make_plan([Wanted("six", "1.16.0")], [six, pip, extra], sync=True,
+                     preserved={"pip"})
+    assert plan.to_remove == (extra,) and plan.kept == (six,)
+    wanted_pip = make_plan([Wanted("pip", "25.0")], [pip], sync=True, preserved={"pip"})
+    assert wanted_pip.to_remove == (pip,) and [w.version for w in wanted_pip.to_install] == [
+        "25.0"]
+
+
+def test_the_seed_packages_are_the_installers_and_before_312_setuptools_and_wheel() -> None:
+    from pyffin.installer.plan import seed_packages
+
+    assert seed_packages((3, 11, 9)) == {"pip", "pyffin", "uv", "setuptools", "wheel"}
+    assert seed_packages((3, 12, 0)) == {"pip", "pyffin", "uv"}

@@ -230,8 +230,9 @@ def sync(
     python_platform: str | None = None,
 ) -> InstallResult:
     """Make the environment contain exactly the given requirements (no dependencies are
-    added; everything else is removed), or a ``pylock.toml``'s packages for it (``extras``
-    and ``groups`` select the lock's optional parts). Sources without any requirement raise
+    added; everything else is removed, but seed packages: :func:`_preserved`), or a
+    ``pylock.toml``'s packages for it (``extras`` and ``groups`` select the lock's optional
+    parts). Sources without any requirement raise
     :class:`EmptyRequirementsError` unless ``allow_empty``: then everything is removed.
     ``target``, ``prefix``, ``python_version`` and ``python_platform`` as for
     :func:`install`."""
@@ -532,8 +533,8 @@ class _Operation:
                 or self.change.reinstall_packages) and not spec.overrides:
             from pyffin.installer import satisfies
 
-            audited = (satisfies.already_synced(spec, state, env.markers) if sync
-                       else satisfies.already_installed(spec, state, env.markers))
+            audited = (satisfies.already_synced(spec, state, env.markers, _preserved(env))
+                       if sync else satisfies.already_installed(spec, state, env.markers))
             state.save()
             if audited is not None:
                 result.audited = audited
@@ -598,7 +599,8 @@ class _Operation:
 
         plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
                          reinstall_packages={checked_name(n) for n in
-                                             self.change.reinstall_packages})
+                                             self.change.reinstall_packages},
+                         preserved=_preserved(env, installed, wanted) if sync else ())
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
         result.planned = plan.to_install
         result.requested_extras = self._requested_extras
@@ -729,7 +731,8 @@ class _Operation:
             result.resolved = len(wanted)
             plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
                              reinstall_packages={checked_name(n) for n in
-                                                 self.change.reinstall_packages})
+                                                 self.change.reinstall_packages},
+                             preserved=_preserved(env, installed, wanted) if sync else ())
             result.installed = sorted((w.name, w.version) for w in plan.to_install)
             result.planned = plan.to_install
             result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
@@ -921,6 +924,24 @@ def _remove_if_unused(made: list[Path]) -> None:
             path.rmdir()
     except OSError:  # in use by someone else meanwhile: leave it
         pass
+
+
+def _preserved(env: Interpreter, installed: Iterable[InstalledDistribution] = (),
+               wanted: Iterable[Wanted] = ()) -> frozenset[str]:
+    """The seed packages a sync into ``env`` keeps when nothing asks for them (none in an
+    environment pyffin or uv made without them: :func:`pyffin.venv.config.keeps_seed_packages`);
+    each of the ``installed`` ones that nothing ``wanted`` names is said at debug level."""
+    from pyffin.installer.plan import seed_packages
+    from pyffin.venv.config import keeps_seed_packages
+
+    if not keeps_seed_packages(env.prefix):
+        return frozenset()
+    names = seed_packages(env.version)
+    asked = {w.name for w in wanted}
+    for dist in installed:
+        if dist.normalized_name in names and dist.normalized_name not in asked:
+            log.debug(f"Preserving seed package: {dist.normalized_name}=={dist.version}")
+    return names
 
 
 def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:

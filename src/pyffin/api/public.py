@@ -429,7 +429,8 @@ def sync(
     """``pyffin pip sync``: make the environment contain exactly the requirements of the
     ``requirements`` files (pinned, usually by :func:`compile`), or of one ``pylock.toml``
     (its ``extras`` and ``groups`` as asked): what is missing is installed, everything else
-    removed; dependencies are not added. Files without any
+    removed (but the seed packages pip, setuptools and wheel, unless pyffin or uv made the
+    environment without them, as uv does); dependencies are not added. Files without any
     requirement raise :class:`~pyffin.api.install.EmptyRequirementsError` unless
     ``allow_empty_requirements`` (then the environment is emptied). ``strict`` as for
     :func:`install`."""
@@ -716,7 +717,7 @@ def create_venv(
                  f" {interpreter.version_str})")
         root = create(path, interpreter, prompt=prompt,
                       system_site_packages=system_site_packages, clear=clear,
-                      allow_existing=allow_existing, relocatable=relocatable)
+                      allow_existing=allow_existing, relocatable=relocatable, seed=seed)
         executable = root / "bin" / "python"
         seeded = None
         if seed:

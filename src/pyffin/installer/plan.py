@@ -3,7 +3,8 @@
 For each wanted distribution: already installed and satisfying (kept), or to install — then
 either unzipped in the cache already (only linked) or to fetch, which the caller decides with
 the wheel database. Installed distributions of another version, or that must be reinstalled,
-are removed first; with ``sync``, so is everything that was not asked for (extraneous).
+are removed first; with ``sync``, so is everything that was not asked for (extraneous), but the
+``preserved`` seed packages (:func:`seed_packages`).
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def make_plan(
     sync: bool = False,
     reinstall: bool = False,
     reinstall_packages: Collection[str] = (),
+    preserved: Collection[str] = (),
 ) -> InstallPlan:
-    """Compare ``wanted`` with ``installed`` (see the module docstring)."""
+    """Compare ``wanted`` with ``installed`` (see the module docstring): with ``sync``, the
+    installed distributions of the normalized names in ``preserved`` that nothing wants are
+    kept."""
     by_name: dict[str, list[InstalledDistribution]] = {}
     for dist in installed:
         by_name.setdefault(dist.normalized_name, []).append(dist)
@@ -72,7 +76,8 @@ def make_plan(
         else:
             to_install.append(item)
             replaced.extend(present)
-    extraneous = [d for dists in by_name.values() for d in dists] if sync else []
+    extraneous = [d for name, dists in by_name.items() if name not in preserved
+                  for d in dists] if sync else []
     return InstallPlan(tuple(kept), tuple(to_install), tuple(replaced + extraneous),
                        tuple(extraneous))
 
@@ -96,3 +101,14 @@ def _satisfies(dist: InstalledDistribution, item: Wanted) -> bool:
         installed_commit = installed_url.get("vcs_info", {}).get("commit_id")
         return bool(installed_commit == item.direct_url["vcs_info"].get("commit_id"))
     return True
+
+
+def seed_packages(python: tuple[int, ...]) -> frozenset[str]:
+    """What a sync keeps when nothing asks for it, where the environment keeps its seed
+    packages (:func:`pyffin.venv.config.keeps_seed_packages`), as uv does: the installers
+    (pip, uv, and pyffin itself, which must not remove itself while it runs), and before
+    Python 3.12, whose ``venv`` no longer installs them, setuptools and wheel."""
+    names = {"pip", "pyffin", "uv"}
+    if python < (3, 12):
+        names |= {"setuptools", "wheel"}
+    return frozenset(names)

@@ -12,7 +12,7 @@ between runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from pyffin.errors import PyffinError
@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 
 
 def already_synced(spec: RequirementsSpec, state: InstalledState,
-                   markers: Mapping[str, str]) -> int | None:
+                   markers: Mapping[str, str], preserved: Collection[str] = ()) -> int | None:
     """For ``sync``: the number of packages when the environment (whose marker environment is
-    ``markers``) is exactly the pinned requirements, else ``None``."""
+    ``markers``) is exactly the pinned requirements (and, unless pinned, any of the
+    ``preserved`` seed packages: see :func:`pyffin.installer.plan.make_plan`), else
+    ``None``."""
     installed = state.distributions
     wanted: dict[str, str] = {}
     environment = {**markers, "extra": ""}
@@ -41,6 +43,9 @@ def already_synced(spec: RequirementsSpec, state: InstalledState,
                 return None  # a comparison PEP 508 leaves undefined: let the resolver say
         assert entry.name is not None
         wanted[entry.name] = pin
+    if preserved:
+        installed = [d for d in installed
+                     if d.normalized_name in wanted or d.normalized_name not in preserved]
     if len(installed) != len(wanted) or not pins_meet_constraints(wanted, spec, markers):
         return None
     from pyffin.models.wheel import versions_equal

@@ -58,7 +58,7 @@ _CACHEDIR_TAG = (
 
 def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: str | None = None,
            system_site_packages: bool = False, clear: bool = False,
-           allow_existing: bool = False, relocatable: bool = False) -> Path:
+           allow_existing: bool = False, relocatable: bool = False, seed: bool = False) -> Path:
     """Create a virtual environment at ``path`` for ``interpreter`` (its base interpreter when
     it is itself a venv) and return its absolute path.
 
@@ -71,6 +71,9 @@ def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: st
     ``relocatable = true``, and pyffin then writes the scripts of packages installed into it
     to run the interpreter next to them (see :func:`is_relocatable`), so the environment keeps
     working once moved.
+
+    ``seed``: ``pyvenv.cfg`` says ``seed = true`` (the caller installs :data:`SEED_PACKAGES`,
+    which a sync then keeps: :func:`pyffin.venv.config.keeps_seed_packages`).
     """
     if sys.platform == "win32":
         raise NotSupportedError("creating virtual environments on Windows is not supported yet")
@@ -100,7 +103,7 @@ def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: st
             staging.mkdir()
             held.append(_lock_dir(staging))
             _build(staging, target, interpreter, prompt=prompt,
-                   system_site_packages=system_site_packages, relocatable=relocatable)
+                   system_site_packages=system_site_packages, relocatable=relocatable, seed=seed)
             _move_into_place(staging, target, state=state, held=held)
         finally:
             if lock is not None:
@@ -223,7 +226,7 @@ def _remove_debris(target: Path) -> None:
 
 
 def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | None,
-           system_site_packages: bool, relocatable: bool) -> None:
+           system_site_packages: bool, relocatable: bool, seed: bool = False) -> None:
     """Write the environment meant for ``target`` into the (new, empty) directory ``root``."""
     scheme = interpreter.venv_scheme(root)
     for directory in dict.fromkeys((scheme.scripts, scheme.purelib, scheme.platlib)):
@@ -250,6 +253,8 @@ def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | 
         config.append(f"prompt = {prompt}")
     if relocatable:
         config.append("relocatable = true")
+    if seed:  # the caller installs SEED_PACKAGES: a sync keeps them (as uv reads its own)
+        config.append("seed = true")
     config.append(f"pyffin = {__version__}")
     _write(root / "pyvenv.cfg", "\n".join(config) + "\n")
     _write(root / ".gitignore", _GITIGNORE)

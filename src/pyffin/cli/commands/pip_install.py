@@ -386,4 +386,6 @@ INSTALL = Command(_configure_install, _run_install,
                   "environment, with their dependencies.")
 SYNC = Command(_configure_sync, _run_sync,
                "Make an environment contain exactly the packages of requirements files: "
-               "install what is missing, remove everything else. Dependencies are not added.")
+               "install what is missing, remove everything else (but, as uv, the seed packages "
+               "pip, setuptools and wheel of an environment pyffin or uv did not make without "
+               "them). Dependencies are not added.")

@@ -57,7 +57,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     console.note(f"Creating virtual environment at: {args.path}")
     root = create(args.path, interpreter, prompt=prompt,
                   system_site_packages=args.system_site_packages, clear=args.clear,
-                  allow_existing=args.allow_existing, relocatable=args.relocatable)
+                  allow_existing=args.allow_existing, relocatable=args.relocatable,
+                  seed=args.seed)
     if args.seed:
         _seed(args, ctx, root)
     console.note(f"Activate with: {_activation_command(args.path)}")
