@@ -129,8 +129,18 @@ def test_prereleases(tmp_path: Path, index: IndexServer) -> None:
 
 
 def test_yanked_versions_only_when_pinned(tmp_path: Path, index: IndexServer) -> None:
-    assert pins(compile_(tmp_path, index, "util\n")) == ["util==1.0"]
-    assert pins(compile_(tmp_path, index, "util==1.1\n")) == ["util==1.1"]
+    unpinned = compile_(tmp_path, index, "util\n")
+    assert pins(unpinned) == ["util==1.0"] and "is yanked" not in unpinned.stderr
+    # PEP 592: chosen only when pinned, and then said, with the reason (as uv words it), on
+    # every run: a kept resolution too, and none is replayed without saying it.
+    for _ in range(3):
+        pinned = compile_(tmp_path, index, "util==1.1\n")
+        assert pins(pinned) == ["util==1.1"]
+        assert pinned.stderr.endswith(
+            'warning: `util==1.1` is yanked (reason: "broken")\n'), pinned
+    index.add_wheel(WheelSpec("util", "1.2"), yanked=True)
+    no_reason = compile_(tmp_path, index, "util==1.2\n", "--refresh")
+    assert no_reason.stderr.endswith("warning: `util==1.2` is yanked\n"), no_reason
 
 
 def test_exclude_newer(tmp_path: Path, index_server: IndexServer) -> None:

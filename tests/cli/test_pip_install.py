@@ -204,6 +204,19 @@ def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
     assert set(inspect("freeze", venv).stdout.split()) == {"other==1.0", "pip==1.0"}
 
 
+def test_installing_a_yanked_version_is_warned_about_after_the_changes(
+        index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    index.add_wheel(WheelSpec("other", "0.9"), yanked="do not use")
+    for command in ("install", "install"):  # the second run resolves again: warned again
+        result = run(command, index, venv, "other==0.9", "--reinstall")
+        assert result.returncode == 0, result
+        assert result.stderr.endswith(
+            ' + other==0.9\nwarning: `other==0.9` is yanked (reason: "do not use")\n'), result
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("other==1.0\n")
+    assert "is yanked" not in run("sync", index, venv, requirements).stderr
+
+
 def test_uninstall_leaves_the_tree_as_it_was(index: IndexServer, venv: Path) -> None:
     before = tree(venv)
     assert run("install", index, venv, "app", "--compile-bytecode").returncode == 0

@@ -61,7 +61,7 @@ class InstallResult:
 
     __slots__ = ("audited", "dry_run", "environment", "fresh", "installed", "metadata",
                  "planned", "prepared", "removed", "requested_extras", "resolved", "sources",
-                 "timings")
+                 "timings", "yanked")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -87,6 +87,9 @@ class InstallResult:
         #: How the same install into an equally fresh environment can be done again without
         #: resolving (see :class:`FreshInstall`), when it can.
         self.fresh: FreshInstall | None = None
+        #: A warning for each yanked version the resolution chose (see
+        #: :meth:`~pyffin.resolver.Resolution.yanked`).
+        self.yanked: list[str] = []
 
     def __repr__(self) -> str:
         from pyffin.api.resolving import listed
@@ -594,6 +597,7 @@ class _Operation:
         wanted = operations.wanted(resolution,
                                    requested={entry.name for entry in entries if entry.name})
         result.resolved = len(wanted)
+        result.yanked = resolution.yanked()
         result.timings["resolve"] = time.perf_counter() - started
         from pyffin.installer.plan import make_plan
 

@@ -58,3 +58,15 @@ class Resolution:
     def pins(self) -> dict[str, Version]:
         """``{name: version}`` of every package."""
         return {name: package.version for name, package in self.packages.items()}
+
+    def yanked(self) -> list[str]:
+        """A warning for each package whose chosen file is yanked (PEP 592: an installer
+        should warn, with the reason when there is one), in uv's words; a version is chosen
+        yanked only when a requirement pins it exactly."""
+        warnings = []
+        for package in self:
+            file = package.dist.file if package.dist is not None else None
+            if file is not None and file.yanked is not None:
+                reason = f' (reason: "{file.yanked}")' if file.yanked else ""
+                warnings.append(f"`{package.name}=={package.version}` is yanked{reason}")
+        return warnings

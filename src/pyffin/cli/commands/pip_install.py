@@ -379,6 +379,8 @@ def report(ctx: Context, result: InstallResult) -> None:
     for name, added, version in sorted(changes):
         sign = ctx.console.style("+", "green") if added else ctx.console.style("-", "red")
         note(f" {sign} {name}=={version}")
+    for warning in result.yanked:  # after the changes, as uv says them
+        ctx.console.warn(warning)
 
 
 INSTALL = Command(_configure_install, _run_install,
