@@ -261,6 +261,28 @@ def test_an_extra_is_not_walked_down_versions_its_base_package_cannot_take() -> 
     assert sorted(read) == ["1.29", "2.0"]
 
 
+@pytest.mark.parametrize("mode", ["lowest", "lowest-direct"])
+def test_an_extra_is_not_walked_through_versions_below_its_base_packages_range(
+        mode: str) -> None:
+    """``requests>=2.20`` (which needs ``urllib3>=1.21.1,<1.25``) and ``urllib3[socks]``
+    resolved lowest: the extra's versions below the range ``urllib3`` is held to cannot do
+    (``u[socks]==v`` depends on ``u==v``), so they are ruled out at once, never read (the
+    oldest are sdists that no longer build: three such failures stopped the resolution), and
+    the extra takes the lowest version that can: uv's ``urllib3==1.21.1``."""
+    u = {v: Release(["pysocks; extra == 'socks'"], extras=["socks"])
+         for v in ("0.3", "1.0", "1.0.1", "1.0.2", "1.21.1", "1.24.3", "2.0")}
+    broken = {("u", v): BuildError(f"Failed to build u-{v}.tar.gz")
+              for v in ("0.3", "1.0", "1.0.1", "1.0.2")}
+    source = MemorySource({"requests": {"2.19": ["u<1.24"], "2.20": ["u>=1.21.1,<1.25"]},
+                           "u": u, "pysocks": {"1.7.1": []}}, errors=broken)
+    assert pins(source, "requests>=2.20", "u[socks]",
+                options=ResolverOptions(resolution=mode)) == {  # type: ignore[arg-type]
+        "requests": "2.20", "u": "1.21.1", "pysocks": "1.7.1"}
+    read = {version for kind, name, version in source.calls if kind == "metadata"
+            and name == "u"}
+    assert read == {"1.21.1"}
+
+
 @pytest.mark.parametrize("mode", ["lowest", "lowest-direct", "highest"])
 def test_a_direct_requirement_without_a_lower_bound_is_warned_about_when_resolving_lowest(
         monkeypatch: pytest.MonkeyPatch, mode: str) -> None:

@@ -222,14 +222,17 @@ class Provider(BaseProvider[str, Version]):
         allowed = self._constrain(package, name, version_range)
         if extra is not None:
             base = self._positive.get(name)
-            if (base is not None and (base & version_range).is_empty
-                    and next(self._indices(project, allowed), None) is not None):
-                # ``foo[x]==v`` depends on ``foo==v``: none of these versions can do while
-                # ``foo`` stays where it is. Saying so backtracks at once, where choosing would
-                # read (for an sdist, build) the metadata of each version only to fail on it.
+            outside = None if base is None else version_range & ~base
+            if (outside is not None and not outside.is_empty
+                    and next(self._indices(project, allowed & outside), None) is not None):
+                # ``foo[x]==v`` depends on ``foo==v``: no version outside where ``foo`` stands
+                # can do while it stays there. Saying so narrows ``foo[x]`` to those (or, when
+                # none is left, backtracks) at once, where choosing would read (for an sdist,
+                # build) the metadata of such versions only to fail on them: with
+                # ``--resolution lowest``, every old release below ``foo``'s range.
                 self._pending.append(Incompatibility(
-                    [Term(package, version_range, positive=True),
-                     Term(name, version_range, positive=False)],
+                    [Term(package, outside, positive=True),
+                     Term(name, outside, positive=False)],
                     IncompatibilityCause.DEPENDENCY))
                 return None
         chosen = self._select(project, package, allowed)
