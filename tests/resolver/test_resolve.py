@@ -789,6 +789,15 @@ def test_a_version_left_out_because_it_did_not_build_is_named_in_a_warning(
         assert pins(MemorySource({"a": {"1.8": [], "1.9": [], "2.0": []}}, errors={
             ("a", "1.9"): BuildError("no")}), "a", preferences={"a": "1.9"})["a"] == "2.0"
     assert heard == []
+    # Resolving lowest, the versions passed over are the older ones (greenlet 0.1 and 0.2
+    # under sqlalchemy 1.4.0: 0.3 pinned, which uv never reaches).
+    with log.routed(lambda level, message: heard.append(message), log.WARNING):
+        assert pins(MemorySource({"a": {"0.1": [], "0.2": [], "0.3": []}}, errors={
+            ("a", "0.1"): BuildError("no"), ("a", "0.2"): BuildError("no")}), "a",
+            options=lowest())["a"] == "0.3"
+    assert [m for m in heard if "left out" in m] == [
+        f"a==0.{i} was left out: its source distribution failed to build (no); "
+        "a==0.3 was chosen instead" for i in (1, 2)]
 
 
 def test_a_run_of_versions_that_do_not_build_ends_the_resolution_at_the_third() -> None:

@@ -907,14 +907,18 @@ class Provider(BaseProvider[str, Version]):
 
     def warn_skipped_builds(self, pins: Mapping[str, Version]) -> None:
         """Name the versions left out because their source distribution failed to build,
-        unless a newer one was chosen: the answer may differ from the one a working build
-        would have given (uv stops at the first such failure; pyffin goes on, so it says so).
-        """
+        unless the version chosen comes before them in the resolution's order (newer, or
+        older with ``--resolution lowest``): the answer may differ from the one a working
+        build would have given (uv stops at the first such failure; pyffin goes on, so it
+        says so)."""
         pinned = {split_key(package)[0]: version for package, version in pins.items()}
         for label, error in self._build_failures:
             name, _, version = label.partition("==")
             chosen = pinned.get(name)
-            if chosen is not None and chosen > Version(version):
+            project = self._projects.get(name)
+            lowest = project is not None and project.lowest
+            if chosen is not None and (chosen < Version(version) if lowest
+                                       else chosen > Version(version)):
                 continue
             lines = str(error).strip().splitlines()
             instead = ("the resolution does without it" if chosen is None
