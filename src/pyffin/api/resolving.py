@@ -390,7 +390,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
         lock = None
         if output_format == "pylock.toml":
             version = target.markers.get("python_full_version") or target.markers["python_version"]
-            lock = _lock(result, resolved.source, requires_python=f">={version}")
+            lock = _lock(result, resolved.source, requires_python=f">={version}",
+                         tags=frozenset(target.tags))
         return CompileResult(result, target, spec, hashes, session.index_settings,
                              time.perf_counter() - started, tuple(spec.sources), lock,
                              interpreter=interpreter, kept=_witnesses(kept))
@@ -573,10 +574,12 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
 # ------------------------------------------------------------------------------ pylock.toml
 def _lock(resolution: Resolution | UniversalResolution, source: IndexSource, *,
           requires_python: str, environments: tuple[str, ...] | None = None,
-          dependencies: bool = True) -> PylockFile:
+          dependencies: bool = True, tags: frozenset[str] | None = None) -> PylockFile:
     """The PEP 751 lock of ``resolution``: each package with every file of its release (as
-    ``--generate-hashes`` hashes them) or its direct source, its marker, and (with
-    ``dependencies``) the packages it depends on."""
+    ``--generate-hashes`` hashes them; with ``tags``, a resolution for one target's, only the
+    wheels it can install, as uv writes it: the packages were chosen for that target alone)
+    or its direct source, its marker, and (with ``dependencies``) the packages it depends
+    on."""
     from pyffin.models.pylock import LockedPackage, PylockFile
 
     depends_on: dict[str, list[str]] = {}
@@ -596,7 +599,8 @@ def _lock(resolution: Resolution | UniversalResolution, source: IndexSource, *,
                 from pyffin.records import replace
 
                 dist = replace(dist, commit=dist.commit or _git_rev(package.url))
-        packages.append(_locked_source(locked, dist, source, package.name, package.version))
+        packages.append(_locked_source(locked, dist, source, package.name, package.version,
+                                       tags))
     return PylockFile("1.0", "pyffin", tuple(packages), requires_python=requires_python,
                       environments=environments)
 
@@ -609,7 +613,8 @@ def _git_rev(url: str) -> str | None:
 
 
 def _locked_source(locked: LockedPackage, dist: Distribution | None, source: IndexSource,
-                   name: str, version: Version) -> LockedPackage:
+                   name: str, version: Version, tags: frozenset[str] | None = None
+                   ) -> LockedPackage:
     from pyffin.models.pylock import LockedDirectory, LockedVcs
     from pyffin.models.urls import strip_credentials
     from pyffin.records import replace
@@ -620,7 +625,8 @@ def _locked_source(locked: LockedPackage, dist: Distribution | None, source: Ind
     if direct is None:
         files = [d for d in source.release_files(name, version)
                  if d.file is not None and (d.file.yanked is None or d is dist
-                                            or d.file.url == (dist.file and dist.file.url))]
+                                            or d.file.url == (dist.file and dist.file.url))
+                 and (tags is None or not d.is_wheel or _installable(d.file.filename, tags))]
         # By filename, as uv lists them.
         wheels = tuple(_locked_file(d, source) for d in sorted(
             (d for d in files if d.is_wheel), key=lambda d: d.file.filename if d.file else ""))
@@ -653,6 +659,17 @@ def _locked_source(locked: LockedPackage, dist: Distribution | None, source: Ind
                              size=dist.file.size if dist.file else None,
                              subdirectory=direct.subdirectory)
     return replace(locked, archive=archive)
+
+
+def _installable(filename: str, tags: frozenset[str]) -> bool:
+    """Whether the wheel ``filename`` has one of the target's ``tags``."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        wheel_tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return False
+    return any(str(tag) in tags for tag in wheel_tags)
 
 
 def _locked_file(dist: Distribution, source: IndexSource) -> LockedFile:
