@@ -822,7 +822,8 @@ def test_a_certificate_that_does_not_verify_is_not_retried() -> None:
 
 #: In a fresh interpreter, notes whether importlib.resources is imported when importlib.abc
 #: (which imports its submodule importlib.resources.abc) starts importing, then imports
-#: urllib3 the way the client does.
+#: urllib3 the way the client does, then asks urllib3's HTTP/2 support for a version (what
+#: it imports importlib.metadata for).
 _LOCK_ORDER_PROBE = """
 import json, sys
 seen = []
@@ -835,23 +836,32 @@ class Probe:
 before = "importlib.abc" in sys.modules
 sys.meta_path.insert(0, Probe)
 from pyffin.client.http import _urllib3
-_urllib3()
-print(json.dumps([before, seen, "urllib3" in sys.modules]))
+urllib3 = _urllib3()
+heavy = sorted(m for m in ("importlib.metadata", "importlib.abc", "importlib.resources",
+                           "zipfile", "csv") if m in sys.modules)
+import urllib3.http2
+asked = urllib3.http2.version("urllib3") == urllib3.__version__
+print(json.dumps([before, heavy, seen, asked,
+                  "__file__" in vars(sys.modules["importlib.metadata"])]))
 """
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11),
                     reason="importlib.resources is a package since 3.11")
-def test_urllib3_is_imported_after_importlib_resources_so_no_thread_takes_their_locks_in_reverse(
+def test_urllib3_is_imported_without_importlib_metadata_which_comes_after_importlib_resources(
         ) -> None:
-    # A thread importing importlib.resources.abc before its package holds the submodule's
-    # lock while it imports the package; a build thread importing the package meanwhile
-    # wants the submodule's: Python then raises _DeadlockError in one of them.
+    # importlib.metadata (for urllib3's HTTP/2 support alone) imports importlib.abc,
+    # importlib.resources, zipfile, csv...: ~30M instructions before any first request. When
+    # it is imported, importlib.resources comes first: a thread importing
+    # importlib.resources.abc before its package holds the submodule's lock while it imports
+    # the package; a build thread importing the package meanwhile wants the submodule's:
+    # Python then raises _DeadlockError in one of them.
     import json
 
     proc = subprocess.run([sys.executable, "-c", _LOCK_ORDER_PROBE], capture_output=True,
                           text=True, check=True)
-    before, seen, imported = json.loads(proc.stdout)
+    before, heavy, seen, asked, real = json.loads(proc.stdout)
     assert before is False  # else the probe proves nothing
-    assert imported is True
+    assert heavy == []
+    assert asked is True and real is True  # the real module answered, and is the one kept
     assert seen == [True]

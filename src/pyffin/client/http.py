@@ -546,26 +546,81 @@ class HttpClient:
         return _system_store_context()
 
 
+#: urllib3 once imported (see :func:`_urllib3`), and the lock of its first import.
+_URLLIB3: list[Any] = []
+_URLLIB3_IMPORT = threading.Lock()
+
+
+def _urllib3() -> Any:
+    """urllib3, imported the first time by one thread (the others wait for it: a module
+    being imported is in ``sys.modules`` before it is complete), without
+    :mod:`importlib.metadata`.
+
+    urllib3 imports ``importlib.metadata`` for ``version`` alone, which only its HTTP/2
+    support calls (pyffin never turns it on); importing it imports ``importlib.abc``,
+    ``importlib.resources``, ``zipfile``, ``csv`` and more: ~30M instructions, on every
+    command that makes a request, before its first request can be sent. For the length of the
+    import, ``importlib.metadata`` is a stand-in (:func:`_metadata_stand_in`); then it is
+    gone, and whoever imports it gets the real module.
+
+    The real module is imported after :mod:`importlib.resources`: its ``importlib.abc``
+    imports the submodule ``importlib.resources.abc``, and the importing thread takes the
+    submodule's import lock, then imports the package under it. A build thread importing the
+    package at the same time (``pyproject_hooks`` does) holds the package's lock and wants the
+    submodule's: each waits for the other, and Python raises ``_DeadlockError`` in one of
+    them (seen once, an sdist install crashed). With the package imported first, every thread
+    takes the two locks in the same order."""
+    if _URLLIB3:
+        return _URLLIB3[0]
+    with _URLLIB3_IMPORT:
+        if not _URLLIB3:
+            if "urllib3" in sys.modules or "importlib.metadata" in sys.modules:
+                _real_metadata()  # (imported already: this only keeps the lock order)
+                import urllib3
+            else:
+                stand_in = sys.modules["importlib.metadata"] = _metadata_stand_in()
+                try:
+                    import urllib3
+                finally:
+                    if sys.modules.get("importlib.metadata") is stand_in:
+                        del sys.modules["importlib.metadata"]
+            _URLLIB3.append(urllib3)
+    return _URLLIB3[0]
+
+
+def _real_metadata() -> Any:
+    """The real :mod:`importlib.metadata`, imported after :mod:`importlib.resources` (see
+    :func:`_urllib3`)."""
+    if sys.version_info >= (3, 11):  # a package since 3.11
+        import importlib.resources
+    import importlib.metadata
+
+    return importlib.metadata
+
+
+def _metadata_stand_in() -> Any:
+    """A module standing in for :mod:`importlib.metadata` while urllib3 is imported: what
+    it is asked for (``version``, when called; anything else, when looked up) comes from
+    the real module, imported then."""
+    stand_in = type(sys)("importlib.metadata")
+
+    def version(distribution_name: str) -> str:
+        found: str = _real_metadata().version(distribution_name)
+        return found
+
+    def __getattr__(name: str) -> Any:  # a module's (PEP 562)
+        if name.startswith("__"):  # what the import system asks a module (``__path__``)
+            raise AttributeError(f"module 'importlib.metadata' has no attribute {name!r}")
+        if sys.modules.get("importlib.metadata") is stand_in:
+            del sys.modules["importlib.metadata"]
+        return getattr(_real_metadata(), name)
+
+    stand_in.__dict__.update(version=version, __getattr__=__getattr__)
+    return stand_in
+
+
 #: Where a Linux or BSD system keeps its CA bundle, for a Python whose OpenSSL looks elsewhere
 #: (a relocatable build such as python-build-standalone): the files truststore tries.
-def _urllib3() -> Any:
-    """urllib3, imported the first time with :mod:`importlib.resources` imported before it.
-
-    urllib3 imports ``importlib.metadata``, whose ``importlib.abc`` imports the submodule
-    ``importlib.resources.abc``: the importing thread takes the submodule's import lock, then
-    imports the package under it. A build thread importing the package at the same time
-    (``pyproject_hooks`` does) holds the package's lock and wants the submodule's: each waits
-    for the other, and Python raises ``_DeadlockError`` in one of them (seen once, an sdist
-    install crashed). With the package imported first, every thread takes the two locks in
-    the same order. (urllib3's imports import the package anyway: this costs nothing.)"""
-    urllib3 = sys.modules.get("urllib3")
-    if urllib3 is None:
-        if sys.version_info >= (3, 11):  # a package since 3.11
-            import importlib.resources  # noqa: F401
-        import urllib3
-    return urllib3
-
-
 _CA_FILES = (
     "/etc/ssl/cert.pem",  # Alpine, Arch, Fedora 34-43, OpenWRT, RHEL 9-10, BSD
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # Fedora 44+, RHEL 11+
@@ -683,6 +738,7 @@ class Resolver:
     def _look_up(self, host: str, port: int) -> tuple[str, ...]:
         import socket
 
+        _urllib3()  # (imported the one way: see there)
         from urllib3.util.connection import allowed_gai_family
 
         try:
