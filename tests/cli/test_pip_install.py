@@ -217,6 +217,25 @@ def test_installing_a_yanked_version_is_warned_about_after_the_changes(
     assert "is yanked" not in run("sync", index, venv, requirements).stderr
 
 
+def test_a_distribution_that_cannot_be_removed_stops_the_command_before_any_change(
+        index: IndexServer, venv: Path) -> None:
+    # A distutils install records no file list: it cannot be uninstalled. An install that
+    # replaces it, or an uninstall that names it, changes nothing at all (uv's behaviour):
+    # not lib removed first, and the rest never done.
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    (site_packages(venv) / "other-0.5-py3.11.egg-info").write_text(
+        "Metadata-Version: 1.1\nName: other\nVersion: 0.5\n")
+    before = tree(venv)
+    installing = run("install", index, venv, "lib==2.0", "other==1.0")
+    assert installing.returncode == 1
+    assert "cannot uninstall other 0.5" in installing.stderr, installing
+    assert tree(venv) == before
+    removing = pyffin("pip", "uninstall", "lib", "other", "--python", venv / "bin" / "python")
+    assert removing.returncode == 1 and "cannot uninstall other 0.5" in removing.stderr
+    assert tree(venv) == before
+    assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
+
+
 def test_uninstall_leaves_the_tree_as_it_was(index: IndexServer, venv: Path) -> None:
     before = tree(venv)
     assert run("install", index, venv, "app", "--compile-bytecode").returncode == 0

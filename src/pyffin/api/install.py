@@ -267,6 +267,7 @@ def uninstall(
     warning."""
     from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
+    from pyffin.installer.uninstall import check_uninstall
     from pyffin.installer.uninstall import uninstall as remove
     from pyffin.requirements import read_requirements
 
@@ -293,6 +294,9 @@ def uninstall(
         result = InstallResult(env, dry_run=dry_run)
         result.removed = sorted((d.normalized_name, d.version) for d in doomed)
         if not dry_run:
+            # One that cannot be removed (a distutils install) stops the command before
+            # any is: not after removing those before it, unsaid.
+            check_uninstall(doomed, env.scheme)
             leftovers.remove(debris)
             announce = operation.session.reporter
             for dist in doomed:

@@ -510,13 +510,19 @@ def prepare_and_install(
     prepared = dict(zip([w.name for w in to_install],
                         run_in_threads(prepare, to_install, workers=INSTALL_THREADS),
                         strict=True))
+    if plan.to_remove:
+        # And every removal: one refused (a distutils install) leaves the others in place,
+        # not removed with nothing installed instead.
+        import pyffin.installer.uninstall as uninstalling
+
+        uninstalling.check_uninstall(plan.to_remove, scheme)
     debris.sweep(scheme)  # the scripts directory's and the prefix's too
     started = time.perf_counter()
     announce = session.reporter
     for dist in plan.to_remove:
-        from pyffin.installer.uninstall import uninstall as remove  # (none: not imported)
+        import pyffin.installer.uninstall as uninstalling
 
-        remove(dist, scheme)
+        uninstalling.uninstall(dist, scheme)
         if announce is not None:
             announce.on_uninstall(dist.normalized_name, dist.version)
     timings["uninstall"] = time.perf_counter() - started

@@ -21,7 +21,7 @@ Legacy installs:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,13 +53,22 @@ def uninstall(dist: InstalledDistribution, scheme: Scheme) -> UninstallResult:
     """
     remover = _Remover(dist, scheme)
     try:
-        if dist.kind == "egg-link":
-            remover.remove_egg_link()
-        else:
-            remover.remove_listed()
+        remover.plan()()
     except OSError as e:
         raise UninstallError(f"cannot uninstall {dist.label}: {e}") from e
     return remover.result()
+
+
+def check_uninstall(dists: Iterable[InstalledDistribution], scheme: Scheme) -> None:
+    """Raise the :class:`UninstallError` :func:`uninstall` would raise for the first of
+    ``dists`` it would refuse, deleting nothing: an operation that removes several checks
+    them all first, so that a refusal leaves the environment as it was (not the ones before
+    it removed, and what was to replace them never installed)."""
+    for dist in dists:
+        try:
+            _Remover(dist, scheme).plan()
+        except OSError as e:
+            raise UninstallError(f"cannot uninstall {dist.label}: {e}") from e
 
 
 class _Remover:
@@ -106,14 +115,20 @@ class _Remover:
                             f"({self.prefix})")
 
     # ------------------------------------------------------------------------ file lists
-    def remove_listed(self) -> None:
+    def plan(self) -> Callable[[], None]:
+        """Check everything the uninstall would remove (raising :class:`UninstallError`, or
+        ``OSError``, having deleted nothing), and return what removes it."""
+        if self.dist.kind == "egg-link":
+            return self.plan_egg_link()
+        return self.plan_listed()
+
+    def plan_listed(self) -> Callable[[], None]:
         dist = self.dist
         info = _abs(dist.path)
         self.check(info, str(dist.path))
         entries = dist.record()
         if entries is None:
-            self.remove_by_top_level(info)
-            return
+            return self.plan_by_top_level(info)
         base = os.path.dirname(info)
         targets = []
         for entry in entries:
@@ -122,12 +137,16 @@ class _Remover:
                 continue  # the metadata directory goes as a whole
             self.check(path, entry.path)
             targets.append(path)
-        for path in targets:
-            self.remove_file(path)
-        self.remove_tree(info)
-        self.prune()
 
-    def remove_by_top_level(self, info: str) -> None:
+        def remove() -> None:
+            for path in targets:
+                self.remove_file(path)
+            self.remove_tree(info)
+            self.prune()
+
+        return remove
+
+    def plan_by_top_level(self, info: str) -> Callable[[], None]:
         """An ``.egg-info`` without a file list: see the module docstring for the rule."""
         if not os.path.isdir(info):
             raise self.fail("it was installed by distutils, which records no file list")
@@ -153,22 +172,31 @@ class _Remover:
             targets.extend(found)
         for path, _is_dir in targets:
             self.check(path, os.path.basename(path))
-        for path, is_dir in targets:
-            if is_dir:
-                self.remove_tree(path)
-            else:
-                self.remove_file(path)
-        self.remove_tree(info)
-        self.prune()
 
-    def remove_egg_link(self) -> None:
+        def remove() -> None:
+            for path, is_dir in targets:
+                if is_dir:
+                    self.remove_tree(path)
+                else:
+                    self.remove_file(path)
+            self.remove_tree(info)
+            self.prune()
+
+        return remove
+
+    def plan_egg_link(self) -> Callable[[], None]:
         link = _abs(self.dist.path)
         self.check(link, str(self.dist.path))
         target = self.dist.egg_link_target()
         pth = os.path.join(os.path.dirname(link), "easy-install.pth")
-        if target is not None and os.path.isfile(pth):
-            _drop_pth_line(pth, os.path.normpath(os.path.join(os.path.dirname(link), target)))
-        self.remove_file(link)
+
+        def remove() -> None:
+            if target is not None and os.path.isfile(pth):
+                _drop_pth_line(pth, os.path.normpath(os.path.join(os.path.dirname(link),
+                                                                  target)))
+            self.remove_file(link)
+
+        return remove
 
     # -------------------------------------------------------------------------- removing
     def remove_file(self, path: str) -> None:
