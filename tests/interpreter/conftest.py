@@ -47,6 +47,7 @@ class FakeProbe:
         self.versions: dict[Path, tuple[int, int, int]] = {}
         self.reported: dict[Path, Path] = {}
         self.externally_managed: str | None = None
+        self.externally_managed_marker: str | None = None
 
     def __call__(self, executable: Path) -> dict[str, Any]:
         self.calls.append(executable)
@@ -56,7 +57,8 @@ class FakeProbe:
             facts.update(prefix=str(root), is_venv=True, externally_managed=None)
         else:
             facts.update(prefix=str(root), base_prefix=str(root), is_venv=False,
-                         externally_managed=self.externally_managed)
+                         externally_managed=self.externally_managed,
+                         externally_managed_marker=self.externally_managed_marker)
         version = self.versions.get(executable)
         if version is not None:
             text = ".".join(map(str, version))

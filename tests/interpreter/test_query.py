@@ -108,6 +108,26 @@ def test_a_changed_link_or_target_invalidates_the_record(
     assert len(fake_probe.calls) == 3
 
 
+def test_the_pep_668_marker_is_read_again_when_the_interpreter_comes_from_the_cache(
+    cache: Cache, fake_probe: FakeProbe, tmp_path: Path
+) -> None:
+    # PEP 668 asks installers to look for the marker at install time: one added (by a
+    # distribution's package) or removed (the widespread advice) after the interpreter was
+    # queried counts, though the executable, the record's key, is unchanged.
+    marker = tmp_path / "stdlib" / "EXTERNALLY-MANAGED"
+    marker.parent.mkdir()
+    fake_probe.externally_managed_marker = str(marker)
+    assert interpreter_at(BASE, cache=cache).externally_managed is None
+    marker.write_text("[externally-managed]\nError=Use apt.\n")
+    assert interpreter_at(BASE, cache=cache).externally_managed == "Use apt."
+    marker.write_text("[externally-managed]\n")
+    assert interpreter_at(BASE, cache=cache).externally_managed == (
+        f"The Python environment at {BASE.parent.parent} is managed externally.")
+    marker.unlink()
+    assert interpreter_at(BASE, cache=cache).externally_managed is None
+    assert fake_probe.calls == [BASE]  # queried once: the rest came from the cache
+
+
 def test_an_unreadable_record_is_a_miss(cache: Cache, fake_probe: FakeProbe) -> None:
     interpreter_at(BASE, cache=cache)
     cache.entry(CacheBucket.INTERPRETER, f"{path_key(BASE)}.bin").write(b"garbage")
@@ -164,6 +184,10 @@ def test_the_probe_runs_on_other_pythons(cache: Cache, version: str) -> None:
     assert interpreter.tags[-1] == "py30-none-any"
     assert f"cp{version.replace('.', '')}-abi3-{interpreter.tags[0].split('-')[2]}" in (
         interpreter.tags)
+    # Not a venv: where its PEP 668 marker would be, in its standard library.
+    marker = interpreter.externally_managed_marker
+    assert marker is not None and Path(marker).name == "EXTERNALLY-MANAGED"
+    assert (Path(marker).parent / "os.py").is_file()
 
 
 def test_the_probe_prints_the_sentinel_pyffin_looks_for() -> None:

@@ -68,9 +68,13 @@ class Interpreter:
     #: The ``--target`` / ``--prefix`` directory that ``scheme`` and ``site_packages`` point
     #: into instead of the interpreter's environment (never part of the cached record).
     directory: InstallDirectory | None = None
+    #: Where that marker is or would be (``None`` where PEP 668 does not apply: a venv): it is
+    #: read again whenever the interpreter comes from the cache (see
+    #: :func:`pyffin.interpreter.query.interpreter_at`), as the marker may come and go.
+    externally_managed_marker: str | None = None
 
     RECORD_SCHEMA = "interpreter"
-    RECORD_VERSION = 1
+    RECORD_VERSION = 2
 
     @property
     def python_version(self) -> str:
@@ -98,7 +102,7 @@ class Interpreter:
             self, executable=python, sys_executable=python, prefix=root, scheme=scheme,
             base_prefix=self.base_prefix, base_exec_prefix=self.base_exec_prefix,
             site_packages=tuple(dict.fromkeys((str(scheme.purelib), str(scheme.platlib)))),
-            is_venv=True, externally_managed=None,
+            is_venv=True, externally_managed=None, externally_managed_marker=None,
         )
 
     def with_target(self, root: Path) -> Interpreter:
@@ -108,7 +112,7 @@ class Interpreter:
         scheme = Scheme(purelib=root, platlib=root, scripts=root / "bin", data=root,
                         headers=root / "include")
         return replace(self, scheme=scheme, site_packages=(str(root),), externally_managed=None,
-                       directory=InstallDirectory("target", root))
+                       externally_managed_marker=None, directory=InstallDirectory("target", root))
 
     def with_prefix(self, root: Path) -> Interpreter:
         """This interpreter installing into the ``--prefix`` directory ``root``: laid out as a
@@ -116,7 +120,8 @@ class Interpreter:
         ``root/bin``), as uv does."""
         scheme = self.venv_scheme(root)
         return replace(self, scheme=scheme, site_packages=(str(scheme.purelib),),
-                       externally_managed=None, directory=InstallDirectory("prefix", root))
+                       externally_managed=None, externally_managed_marker=None,
+                       directory=InstallDirectory("prefix", root))
 
     def found_at(self, executable: Path) -> Interpreter:
         """The same interpreter, found at another path (a link to it)."""
@@ -129,6 +134,7 @@ class Interpreter:
             self.version, self.version_str, self.implementation_name, self.markers, self.tags,
             _scheme_record(self.scheme), _scheme_record(self.venv_layout), self.site_packages,
             self.is_venv, self.externally_managed, self.pointer_size, self.platform,
+            self.externally_managed_marker,
         )
 
     @classmethod
@@ -136,7 +142,8 @@ class Interpreter:
         """Rebuild from :meth:`to_record`; raises on a record of another shape."""
         (executable, sys_executable, base_executable, prefix, base_prefix, base_exec_prefix,
          version, version_str, implementation_name, markers, tags, scheme, venv_layout,
-         site_packages, is_venv, externally_managed, pointer_size, platform) = data
+         site_packages, is_venv, externally_managed, pointer_size, platform,
+         externally_managed_marker) = data
         major, minor, micro = version
         return cls(
             executable=Path(executable), sys_executable=Path(sys_executable),
@@ -148,6 +155,8 @@ class Interpreter:
             venv_layout=_scheme_from_record(venv_layout), site_packages=tuple(site_packages),
             is_venv=bool(is_venv), externally_managed=externally_managed,
             pointer_size=int(pointer_size), platform=str(platform),
+            externally_managed_marker=(None if externally_managed_marker is None
+                                       else str(externally_managed_marker)),
         )
 
 

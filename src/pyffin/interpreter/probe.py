@@ -283,6 +283,8 @@ def facts() -> dict[str, object]:
         },
         "venv_layout": _venv_layout(),
         "externally_managed": _externally_managed(is_venv),
+        "externally_managed_marker": None if is_venv else os.path.join(
+            sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"),
         "pointer_size": struct.calcsize("P") * 8,
         "platform": sysconfig.get_platform(),
         "config": config,

@@ -23,6 +23,7 @@ from pyffin import log
 from pyffin.interpreter.errors import InterpreterError, InterpreterNotFound
 from pyffin.interpreter.model import Interpreter
 from pyffin.interpreter.scheme import Scheme
+from pyffin.records import replace
 
 if TYPE_CHECKING:
     from pyffin.cache import Cache, CacheEntry
@@ -95,7 +96,7 @@ def _cached_query(path: Path, cache: Cache | None) -> Interpreter:
         entry = _entry(path, cache)
         record = cache.read_record(entry, _decoder(path))
         if record is not None and record[0] == stamp:
-            return record[1]
+            return _marker_now(record[1])
     interpreter = _venv_of_known_base(path, cache)
     if interpreter is None:
         interpreter = from_facts(path, run_probe(path))
@@ -103,6 +104,36 @@ def _cached_query(path: Path, cache: Cache | None) -> Interpreter:
         # Stamp taken before the query: a change during it makes the next lookup query again.
         _write(path, stamp, interpreter, cache)
     return interpreter
+
+
+def _marker_now(interpreter: Interpreter) -> Interpreter:
+    """``interpreter`` (from the cache) with its PEP 668 marker as it is now: the record's
+    stamp is the executable's, and a marker added (a distribution's package) or removed (the
+    widespread advice) since must not be missed, as PEP 668 asks installers to look at
+    install time."""
+    marker = interpreter.externally_managed_marker
+    if marker is None:
+        return interpreter
+    message = read_externally_managed(marker, interpreter.prefix)
+    if message == interpreter.externally_managed:
+        return interpreter
+    return replace(interpreter, externally_managed=message)
+
+
+def read_externally_managed(marker: str, prefix: os.PathLike[str] | str) -> str | None:
+    """The message of the PEP 668 marker file ``marker`` of the interpreter at ``prefix``
+    (its ``Error``, else a default), or ``None`` when there is none: what the probe reads."""
+    if not os.path.isfile(marker):
+        return None
+    default = f"The Python environment at {os.fspath(prefix)} is managed externally."
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(marker, encoding="utf-8")
+        return parser.get("externally-managed", "Error") or default
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return default
 
 
 def _venv_of_known_base(path: Path, cache: Cache | None) -> Interpreter | None:
@@ -298,6 +329,7 @@ def _from_facts(executable: Path, facts: Mapping[str, Any]) -> Interpreter:
         site_packages=site_packages,
         is_venv=bool(facts["is_venv"]),
         externally_managed=facts["externally_managed"],
+        externally_managed_marker=facts.get("externally_managed_marker"),
         pointer_size=pointer_size,
         platform=str(facts["platform"]),
     )
