@@ -61,6 +61,38 @@ def test_waiting_says_what_for(tmp_path: Path) -> None:
     assert str(path) in messages[0]
 
 
+def test_waiting_for_another_thread_of_the_command_is_not_said_as_another_process(
+        tmp_path: Path) -> None:
+    # flock locks belong to an open file: two threads of one command contend like two
+    # processes (the early fetch and the resolver building the same sdist), and nobody should
+    # go looking for a process that does not exist.
+    import threading
+
+    path = tmp_path / ".lock"
+    first, second = FileLock(path, "the build of a-1.0.tar.gz"), FileLock(path, "x")
+    first.acquire()
+    heard: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    def take() -> None:
+        second.acquire()
+        done.set()
+
+    log.configure(lambda level, message: heard.append((level, message)), log.DEBUG)
+    try:
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        while not heard and waiter.is_alive():  # (said by the thread as it starts waiting)
+            waiter.join(0.01)
+        first.release()
+        waiter.join(60)
+    finally:
+        log.configure(None)
+    assert done.is_set()
+    second.release()
+    assert heard == [(log.DEBUG, "Waiting for another thread to release x")]
+
+
 def test_cache_clean_waits_for_a_command_holding_the_shared_lock(tmp_path: Path) -> None:
     root = tmp_path / "cache"
     holder = start_worker("hold-shared", root, stdin=True)

@@ -13,6 +13,7 @@ interpreters pyffin starts.
 
 from __future__ import annotations
 
+import _thread
 import os
 import stat
 import sys
@@ -91,6 +92,22 @@ def open_lock_file(path: Path) -> int:
     return fd
 
 
+#: How many :class:`FileLock` of this process hold each lock file (flock locks belong to an
+#: open file, so two threads of one process contend like two processes): a wait for one of
+#: them is not a wait for "another pyffin process".
+_held: dict[Path, int] = {}
+_held_lock = _thread.allocate_lock()
+
+
+def _count(path: Path, change: int) -> None:
+    with _held_lock:
+        count = _held.get(path, 0) + change
+        if count > 0:
+            _held[path] = count
+        else:
+            _held.pop(path, None)
+
+
 class FileLock:
     """A lock on ``path``, taken shared or exclusive, waited for with a message.
 
@@ -117,15 +134,19 @@ class FileLock:
         fd = open_lock_file(self.path)
         try:
             if not _lock(fd, shared, blocking=False):
-                suffix = f" {wait_hint}" if wait_hint else ""
-                log.info(f"Waiting for another pyffin process to release {self.what} "
-                         f"(lock: {self.path}).{suffix}")
+                if self.path in _held:  # (a thread of this command holds it: no message)
+                    log.debug(f"Waiting for another thread to release {self.what}")
+                else:
+                    suffix = f" {wait_hint}" if wait_hint else ""
+                    log.info(f"Waiting for another pyffin process to release {self.what} "
+                             f"(lock: {self.path}).{suffix}")
                 _lock(fd, shared, blocking=True)
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
         self.shared = shared
+        _count(self.path, 1)
         return self
 
     def try_acquire(self, *, shared: bool = False) -> bool:
@@ -138,6 +159,7 @@ class FileLock:
             return False
         self._fd = fd
         self.shared = shared
+        _count(self.path, 1)
         return True
 
     def release(self) -> None:
@@ -147,6 +169,7 @@ class FileLock:
                 _unlock(fd)
             finally:
                 os.close(fd)
+                _count(self.path, -1)
 
     def __enter__(self) -> FileLock:
         if self._fd is None:
