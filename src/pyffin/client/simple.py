@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin
@@ -296,8 +297,10 @@ def parse_page(name: str, url: str, content: bytes, content_type: str | None,
             else:
                 add(filename, row, True, base)
     else:
-        for row in _html_rows(url, _decode(url, content, content_type)):
-            add(row[0], row)
+        text = _decode(url, content, content_type)
+        if not _add_html_page(url, text, builder):
+            for row in _html_rows(url, text):
+                add(row[0], row)
     return builder.page()
 
 
@@ -467,20 +470,235 @@ def _html_rows(url: str, text: str) -> Iterator[tuple[Any, ...]]:
     policy = _LinkPolicy(url)
     links = _Links(page_base)
     for attrs in anchors:
-        href = attrs.get("href")
-        if not href:
-            continue
-        file_url, hashes = links.url(href)
-        if not policy.allows(file_url):
-            continue
-        metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        advertised = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
-        core_metadata: Hashes | None = None
-        if advertised and (metadata_attr or "").lower() != "false":
-            core_metadata = _parse_hashes(metadata_attr)
-        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
-        yield (_filename(file_url), file_url, hashes, attrs.get("data-requires-python") or None,
-               yanked, None, None, core_metadata)
+        row = _html_row(attrs, links, policy)
+        if row is not None:
+            yield row
+
+
+def _html_row(attrs: dict[str, str | None], links: _Links, policy: _LinkPolicy,
+              ) -> tuple[Any, ...] | None:
+    """The :meth:`IndexFile.to_tuple` row of an anchor with attributes ``attrs``; ``None``:
+    no link, or one the page may not make."""
+    href = attrs.get("href")
+    if not href:
+        return None
+    file_url, hashes = links.url(href)
+    if not policy.allows(file_url):
+        return None
+    requires_python, yanked, core_metadata = _anchor_values(attrs)
+    return (_filename(file_url), file_url, hashes, requires_python, yanked, None, None,
+            core_metadata)
+
+
+def _anchor_values(attrs: dict[str, str | None],
+                   ) -> tuple[str | None, str | None, Hashes | None]:
+    """An anchor's Requires-Python, yanked reason and metadata hashes, as its file has them."""
+    metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+    advertised = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
+    core_metadata: Hashes | None = None
+    if advertised and (metadata_attr or "").lower() != "false":
+        core_metadata = _parse_hashes(metadata_attr)
+    yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
+    return attrs.get("data-requires-python") or None, yanked, core_metadata
+
+
+#: A tag :data:`_TAG_RE` finds, in one of two forms. An anchor whose first attribute is a
+#: double-quoted ``href``, as indexes write them: 1 its link without fragment, 2 the digest
+#: of a ``#sha256=`` fragment or 3 any other fragment, 4 its other attributes. Or any other
+#: tag: 5 its name (``a`` or ``base``, in any case), 6 its attributes. The first form
+#: starts as :data:`_TAG_RE`'s does, and ends at its first ``>`` unless its link has one:
+#: then (see :func:`_add_html_page`) the page is read by :func:`_html_rows`.
+_ANCHOR_RE = re.compile(
+    r'<(?:a href="([^"#]*)(?:#sha256=([^"]*)|(#[^"]*))?"([^>]*)|((?i:a|base))\s([^>]*))>')
+#: What stands for a value an anchor's file cannot be kept as listed with: the general way
+#: reads it.
+_GENERAL: Any = object()
+
+
+def _hex_digits(text: str) -> bool:
+    """Whether ``text`` is hexadecimal digits (of either case) only, an even number of them,
+    as ``bytes.fromhex`` reads them in C (it would skip spaces: the length says)."""
+    try:
+        return len(bytes.fromhex(text)) * 2 == len(text)
+    except ValueError:
+        return False
+
+
+def _plain_names(names: str) -> bool:
+    """Whether every last segment of links in ``names`` (joined by ``/``) is a filename
+    :func:`join_url` appends to a directory as it is, and :func:`_filename` reads as it is
+    (unquoted): not empty, not starting with a dot (not ``.`` or ``..``), in ASCII, without
+    spaces, control characters, ``?``, ``;``, ``:`` or ``#``. Checked on a page's filenames
+    at once, in C."""
+    # (Not in ASCII, a name has more bytes in UTF-8 than characters.)
+    return (len(names.encode().translate(None, _NOT_PLAIN)) == len(names)
+            and "//" not in names and "/." not in names
+            and names[:1] not in ("", "/", ".") and names[-1:] != "/")
+
+
+#: What :func:`_plain_names` finds in no filename.
+_NOT_PLAIN = bytes(range(0x21)) + b"?;:#\x7f"
+
+
+class _HtmlAnchors:
+    """What a PEP 503 page's anchors of the usual shape (see :data:`_ANCHOR_RE`) are kept as,
+    as :func:`_json_files` keeps a PEP 691 page's files: a :func:`listed_file` tuple of their
+    values (filename, link without fragment, a table of their sha256, Requires-Python,
+    yanked reason, metadata), made when :func:`listed_row` gives the file tuple
+    :func:`_html_row` gives now. Whatever it could not give the same (another hash, a query,
+    credentials, an HTML entity in a link, a scheme other than HTTP(S), a local page) is
+    :data:`_GENERAL`: :func:`_html_row` reads it."""
+
+    __slots__ = ("bases", "relative_base", "values")
+
+    def __init__(self, url: str) -> None:
+        #: Links relative to the page are joined to its URL when it is a web URL without
+        #: credentials (the join then stays on the page's scheme and host, see
+        #: :meth:`base`); on any other page they go the general way.
+        self.relative_base = url if url.startswith(_WEB) and "@" not in url else None
+        #: A link's directory (with its slash) -> its files' base (see :meth:`base`).
+        self.bases: dict[str, Any] = {}
+        #: An anchor's attributes after ``href`` -> their listed values (see :meth:`value`).
+        self.values: dict[str, Any] = {}
+
+    def base(self, directory: str) -> Any:
+        """The ``base`` (see :class:`SimplePage`) of links in ``directory`` (their part up to
+        their last slash, with it; none of them with ``?``, ``@``, ``#`` or ``&``): ``None``
+        for an HTTP(S) URL; the page's URL when joined to it they give one (the directory
+        joined here, once: :func:`join_url` keeps it); else :data:`_GENERAL`."""
+        found = self.bases.get(directory, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.bases[directory] = self._base(directory)
+        return found
+
+    def _base(self, directory: str) -> Any:
+        if directory.startswith(_WEB):
+            return None
+        base = self.relative_base
+        if base is None or ":" in directory.partition("/")[0]:
+            return _GENERAL  # a local page, or a scheme (maybe in another case)
+        # join_url of a plain filename in this directory is this prefix and the filename.
+        prefix = join_url(base, directory + "x")[:-1]
+        if (prefix.startswith(_WEB) and prefix[-1:] == "/" and "?" not in prefix
+                and "@" not in prefix):
+            return base
+        return _GENERAL
+
+    def value(self, rest: str) -> Any:
+        """``(requires-python, yanked, metadata)`` of a file kept as listed for an anchor
+        whose attributes after ``href`` are ``rest``, read by :func:`_attributes` as the
+        whole anchor's are (the ``href`` before them does not change how they are read):
+        :func:`listed_row` gives what :func:`_anchor_values` gives; :data:`_GENERAL` when a
+        metadata hash would not be given back the same."""
+        found = self.values.get(rest, _UNSEEN)
+        if found is _UNSEEN:
+            requires_python, yanked, core_metadata = _anchor_values(
+                _attributes('href="x"' + rest))
+            metadata: Any
+            if core_metadata is None:
+                metadata = False
+            elif not core_metadata:
+                metadata = True
+            else:
+                [(algorithm, digest)] = core_metadata  # (an attribute gives one)
+                metadata = ({algorithm: digest} if algorithm.lower() == algorithm
+                            and digest.lower() == digest else _GENERAL)
+            found = self.values[rest] = (
+                _GENERAL if metadata is _GENERAL else (requires_python, yanked, metadata))
+        return found
+
+    def page(self, paths: tuple[str, ...], digests: tuple[str, ...], rests: tuple[str, ...],
+             ) -> tuple[list[tuple[Any, ...]], str | None] | None:
+        """Every anchor of a page (its link, ``#sha256=`` digest and other attributes; none
+        with another fragment) kept as listed, with their one base; ``None`` when one of
+        them cannot be, or they have different bases. Checked and made a column at a time,
+        in C."""
+        joined = "\n".join(paths)
+        if "&" in joined or "@" in joined or "?" in joined:
+            return None
+        if any(digests):
+            digits = "".join(digests)
+            if not _hex_digits(digits) or min(map(len, filter(None, digests))) < 8:
+                return None
+        directories, slashes, tails = zip(*map(str.rpartition, paths, repeat("/")),
+                                          strict=True)
+        names = "/".join(tails)
+        if not _plain_names(names):
+            return None
+        bases = {self.base(directory + slash)
+                 for directory, slash in set(zip(directories, slashes, strict=True))}
+        if len(bases) != 1 or _GENERAL in bases:
+            return None
+        values = self.values
+        for rest in set(rests):
+            if self.value(rest) is _GENERAL:
+                return None
+        requires_python, yanked, metadata = zip(*map(values.__getitem__, rests), strict=True)
+        filenames = ([unquote(tail) if "%" in tail else tail for tail in tails] if "%" in names
+                     else tails)
+        hashes = [{"sha256": digest} if digest else None for digest in digests]
+        return (list(zip(filenames, paths, hashes, requires_python, yanked, repeat(None),
+                         repeat(None), metadata)),
+                bases.pop())
+
+    def file(self, path: str, digest: str, rest: str) -> tuple[tuple[Any, ...], Any] | None:
+        """:meth:`page` for one anchor: its file kept as listed and its base, or ``None``."""
+        if "&" in path or "@" in path or "?" in path:
+            return None
+        if digest and (len(digest) < 8 or not _hex_digits(digest)):
+            return None
+        directory, slash, tail = path.rpartition("/")
+        if not _plain_names(tail):
+            return None
+        base = self.base(directory + slash)
+        value = self.value(rest)
+        if base is _GENERAL or value is _GENERAL:
+            return None
+        filename = unquote(tail) if "%" in tail else tail
+        return ((filename, path, {"sha256": digest} if digest else None, value[0], value[1],
+                 None, None, value[2]),
+                base)
+
+
+def _add_html_page(url: str, text: str, builder: PageBuilder) -> bool:
+    """Add the files of a PEP 503 page to ``builder``, those of anchors of the usual shape
+    kept as listed (see :class:`_HtmlAnchors`): the whole page grouped by
+    :func:`_add_listed_page`, as a PEP 691 page, when every anchor is; else anchor by
+    anchor, in page order, each kept as listed or read by :func:`_html_row` as
+    :func:`_html_rows` reads it. ``False``: nothing was added, :func:`_html_rows` reads the
+    page (no anchor, a ``<base>``, a ``>`` in a link)."""
+    if "<!--" in text:
+        text = _COMMENT_RE.sub("", text)
+    found = _ANCHOR_RE.findall(text)
+    if not found:
+        return False
+    paths, digests, fragments, rests, names, _ = zip(*found, strict=True)
+    if ">" in "".join(paths) or ">" in "".join(digests) or ">" in "".join(fragments):
+        return False  # the tag ends there: not where the first form ends
+    others = any(names)
+    if others and any(name and name.lower() != "a" for name in names):
+        return False  # a <base>: links are joined to its URL
+    anchors = _HtmlAnchors(url)
+    if not others and not any(fragments):
+        kept = anchors.page(paths, digests, rests)
+        if kept is not None and _add_listed_page(kept[0], builder, kept[1]):
+            return True
+    policy = _LinkPolicy(url)
+    links = _Links(url)
+    add = builder.add_row
+    for match in _ANCHOR_RE.finditer(text):
+        path, digest, fragment, rest, name, attributes = match.groups("")
+        if name:
+            row = _html_row(_attributes(attributes), links, policy)
+        else:
+            file = None if fragment else anchors.file(path, digest, rest)
+            if file is not None:
+                add(file[0][0], file[0], True, file[1])
+                continue
+            row = _html_row(_attributes(match.group(0)[3:-1]), links, policy)
+        if row is not None:
+            add(row[0], row)
+    return True
 
 
 def _json_rows(url: str, content: bytes) -> Iterator[tuple[Any, ...]]:
