@@ -607,26 +607,26 @@ class _HtmlAnchors:
                 _GENERAL if metadata is _GENERAL else (requires_python, yanked, metadata))
         return found
 
-    def page(self, paths: tuple[str, ...], digests: tuple[str, ...], rests: tuple[str, ...],
+    def page(self, paths: list[str], digests: list[str | None], rests: list[str],
              ) -> tuple[list[tuple[Any, ...]], str | None] | None:
-        """Every anchor of a page (its link, ``#sha256=`` digest and other attributes; none
-        with another fragment) kept as listed, with their one base; ``None`` when one of
-        them cannot be, or they have different bases. Checked and made a column at a time,
-        in C."""
+        """Every anchor of a page (its link, ``#sha256=`` digest or ``None`` and other
+        attributes; none with another fragment) kept as listed, with their one base;
+        ``None`` when one of them cannot be, or they have different bases. Checked and made
+        a column at a time, in C (without a container per anchor but the file's own: the
+        collector's passes, which containers made and kept start, would cost more than the
+        rest)."""
         joined = "\n".join(paths)
         if "&" in joined or "@" in joined or "?" in joined:
             return None
         if any(digests):
-            digits = "".join(digests)
+            digits = "".join(filter(None, digests))
             if not _hex_digits(digits) or min(map(len, filter(None, digests))) < 8:
                 return None
-        directories, slashes, tails = zip(*map(str.rpartition, paths, repeat("/")),
-                                          strict=True)
+        tails = list(map(_third, map(str.rpartition, paths, repeat("/"))))
         names = "/".join(tails)
         if not _plain_names(names):
             return None
-        bases = {self.base(directory + slash)
-                 for directory, slash in set(zip(directories, slashes, strict=True))}
+        bases = set(map(self.base, set(map(str.removesuffix, paths, tails))))
         if len(bases) != 1 or _GENERAL in bases:
             return None
         values = self.values
@@ -669,11 +669,14 @@ def _add_html_page(url: str, text: str, builder: PageBuilder) -> bool:
     page (no anchor, a ``<base>``, a ``>`` in a link)."""
     if "<!--" in text:
         text = _COMMENT_RE.sub("", text)
-    found = _ANCHOR_RE.findall(text)
-    if not found:
+    # The text between tags, then each tag's groups (None: not in the tag), one after the
+    # other: a column is a slice (findall would make a tuple per tag).
+    found = _ANCHOR_RE.split(text)
+    if len(found) == 1:
         return False
-    paths, digests, fragments, rests, names, _ = zip(*found, strict=True)
-    if ">" in "".join(paths) or ">" in "".join(digests) or ">" in "".join(fragments):
+    paths, digests, fragments, rests, names = (found[1::7], found[2::7], found[3::7],
+                                               found[4::7], found[5::7])
+    if any(">" in "".join(filter(None, column)) for column in (paths, digests, fragments)):
         return False  # the tag ends there: not where the first form ends
     others = any(names)
     if others and any(name and name.lower() != "a" for name in names):
@@ -885,6 +888,7 @@ def _listed_wheels(files: list[Any], builder: PageBuilder, relative_base: str | 
 
 _filenames = itemgetter(0)
 _hrefs = itemgetter(1)
+_third = itemgetter(2)
 
 
 def _add_listed_page(listed: list[tuple[Any, ...]] | None, builder: PageBuilder,
