@@ -369,3 +369,102 @@ def test_entities_in_requires_python_are_unescaped(value: str) -> None:
     page = assert_same_as_general("foo", URL, html(
         pypi_anchor(f"foo-1.0.tar.gz#sha256={SHA}", python=value)))
     assert next(page.sdists("1.0")).requires_python == (html_module.unescape(value) or None)
+
+
+def digest(i: int) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(i).encode()).hexdigest()
+
+
+def pypi_metadata_anchors(count: int) -> list[str]:
+    """Anchors as PyPI writes them today: each file with its own metadata file's hash."""
+    return [pypi_anchor(f"../../files/foo-1.{i}-py3-none-any.whl#sha256={SHA}",
+                        python=["&gt;=3.9", None][i % 2], yanked=None if i % 7 else "bad",
+                        metadata=f"sha256={digest(i)}")
+            for i in range(count)]
+
+
+def test_each_file_s_own_metadata_hash_is_kept_and_its_attributes_read_once_a_shape(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Anchors that differ only by their metadata hashes are read once: one shape each for
+    # the combinations of Requires-Python and yanked reason, not once per anchor.
+    read: list[str] = []
+    original = simple._attributes
+
+    def counted(text: str) -> dict[str, str | None]:
+        read.append(text)
+        return original(text)
+
+    anchors = pypi_metadata_anchors(60)
+    page, _ = parsed("foo", URL, html(*anchors))
+    monkeypatch.setattr(simple, "_attributes", counted)
+    page = assert_same_as_general("foo", URL, html(*anchors))
+    assert kept_as_listed(page) == 60
+    assert [next(page.wheels(f"1.{i}")).file.core_metadata for i in range(60)] == [
+        (("sha256", digest(i)),) for i in range(60)]
+    assert len(read) - 60 <= 4  # (the general way, for comparison, reads all 60)
+
+
+#: Anchors among PyPI's of :func:`pypi_metadata_anchors` with metadata hashes written
+#: otherwise, or text that looks like one where it is not: each the general way's.
+METADATA_ODDITIES = [
+    '<a href="f/{0}" data-core-metadata="sha256={1}">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256={1}">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256={1}" data-core-metadata="sha256={2}">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256={2}" data-core-metadata="true">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256={1}" data-core-metadata="false">x</a>',
+    '<a href="f/{0}" data-core-metadata="sha256={1}" data-dist-info-metadata="sha256={1}">x</a>',
+    '<a href="f/{0}" data-core-metadata="sha256={1}" data-core-metadata="sha256={2}">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256={3}" data-core-metadata="sha256={3}">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256=abcd" data-core-metadata="sha256=abcd">x</a>',
+    '<a href="f/{0}" data-dist-info-metadata="sha256=xyz12345" '
+    'data-core-metadata="sha256=xyz12345">x</a>',
+    '<a href="f/{0}" data-core-metadata="sha256={1}&amp;">x</a>',
+    '<a href="f/{0}" data-core-metadata="sha256= {1}">x</a>',
+    '<a href="f/{0}" data-core-metadata="SHA256={1}">x</a>',
+    '<a href="f/{0}" data-core-metadata="sha256={1}" data-yanked="\x00">x</a>',
+    "<a href=\"f/{0}\" data-yanked='data-core-metadata=\"sha256={1}\"'>x</a>",
+    "<a href=\"f/{0}\" data-requires-python='data-core-metadata=\"sha256={1}\"' "
+    'data-core-metadata="sha256={1}">x</a>',
+    "<a href=\"f/{0}\" data-yanked='x data-dist-info-metadata=\"sha256={1}\"' "
+    'data-core-metadata="sha256={1}">x</a>',
+    '<a href="f/{0}" data-x-data-core-metadata="sha256={1}">x</a>',
+    '<a href="f/{0}" data-core-metadata="sha256={1}>x</a>',
+    '<a href="f/{0}" data-core-metadata=sha256={1}>x</a>',
+    '<a href="f/{0}" data-core-metadata=\'sha256={1}\'>x</a>',
+]
+
+
+@pytest.mark.parametrize("oddity", range(len(METADATA_ODDITIES)))
+def test_metadata_hashes_written_otherwise_are_read_as_the_general_way_reads_them(
+        oddity: int) -> None:
+    anchors = pypi_metadata_anchors(40)
+    for at in (5, 20):
+        anchors.insert(at, METADATA_ODDITIES[oddity].format(
+            f"foo-2.{at}-py3-none-any.whl", digest(100 + at), digest(200 + at),
+            digest(300 + at).upper()))
+    assert_same_as_general("foo", URL, html(*anchors))
+
+
+@pytest.mark.parametrize("oddity", range(len(METADATA_ODDITIES)))
+def test_a_page_of_metadata_hashes_written_otherwise_is_read_as_the_general_way_reads_it(
+        oddity: int) -> None:
+    # Every anchor so, each with its own digests: anchors of one shape.
+    assert_same_as_general("foo", URL, html(*(
+        METADATA_ODDITIES[oddity].format(f"foo-2.{i}-py3-none-any.whl", digest(100 + i),
+                                         digest(200 + i), digest(300 + i).upper())
+        for i in range(40))))
+
+
+def test_metadata_shapes_stand_each_digest_by_a_nul() -> None:
+    rests = [f' data-dist-info-metadata="sha256={digest(i)}" data-core-metadata="sha256='
+             f'{digest(i)}"' for i in range(3)] + [' data-core-metadata="true"']
+    shapes, digests = simple._metadata_shapes(rests)
+    assert shapes == [' data-dist-info-metadata="sha256=\x00" data-core-metadata="sha256=\x00"'
+                      ] * 3 + [' data-core-metadata="true"']
+    assert digests == [digest(0), digest(0), digest(1), digest(1), digest(2), digest(2)]
+    # A NUL of the page's own, or a digest of another shape: as they are.
+    for odd in (' data-yanked="\x00"', ' data-core-metadata="sha256=abc"',
+                ' data-core-metadata="sha256=ab cd ef 01"', ' data-core-metadata="sha256="'):
+        assert simple._metadata_shapes([*rests, odd]) == ([*rests, odd], None)

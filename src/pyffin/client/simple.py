@@ -629,11 +629,35 @@ class _HtmlAnchors:
         bases = set(map(self.base, set(map(str.removesuffix, paths, tails))))
         if len(bases) != 1 or _GENERAL in bases:
             return None
-        values = self.values
-        for rest in set(rests):
-            if self.value(rest) is _GENERAL:
+        distinct = set(rests)
+        shapes, metadata_digests = (_metadata_shapes(rests) if len(distinct) > 32
+                                    else (rests, None))
+        values: dict[str, Any] = {}
+        #: How many NULs the shapes with some have (see _metadata_shapes).
+        counts: set[int] = set()
+        for shape in distinct if metadata_digests is None else set(shapes):
+            found = values[shape] = self.value(shape)
+            if found is _GENERAL:
                 return None
-        requires_python, yanked, metadata = zip(*map(values.__getitem__, rests), strict=True)
+            if "\x00" in shape:
+                if (found[2] != {"sha256": "\x00"}
+                        or "\x00" in f"{found[0] or ''}{found[1] or ''}"):
+                    return None
+                counts.add(shape.count("\x00"))
+                values[shape] = (found[0], found[1], _MARKER)
+        requires_python, yanked, metadata = zip(*map(values.__getitem__, shapes), strict=True)
+        if metadata_digests:
+            # Each anchor's NULs stand for one digest (its dist-info's and core metadata's):
+            # as many for every anchor with some, and the same digests.
+            if len(counts) != 1:
+                return None
+            [count] = counts
+            own = metadata_digests[::count]
+            if any(metadata_digests[i::count] != own for i in range(1, count)):
+                return None
+            digest_of = iter(own).__next__
+            metadata = tuple([{"sha256": digest_of()} if value is _MARKER else value
+                              for value in metadata])
         filenames = ([unquote(tail) if "%" in tail else tail for tail in tails] if "%" in names
                      else tails)
         hashes = [{"sha256": digest} if digest else None for digest in digests]
@@ -658,6 +682,42 @@ class _HtmlAnchors:
         return ((filename, path, {"sha256": digest} if digest else None, value[0], value[1],
                  None, None, value[2]),
                 base)
+
+
+#: A PEP 658 metadata file's sha256 in an anchor's ``data-core-metadata`` or
+#: ``data-dist-info-metadata``, as PyPI writes them.
+_METADATA_DIGEST_RE = re.compile(r'(data-(?:dist-info|core)-metadata="sha256=)([^"]*)(?=")')
+#: Stands for the metadata hash an anchor's own digest gives (see :func:`_metadata_shapes`).
+_MARKER: Any = object()
+
+
+def _metadata_shapes(rests: list[str]) -> tuple[list[str], list[str] | None]:
+    """The attributes after ``href`` of a page's anchors, with the digest of each
+    ``data-core-metadata="sha256=..."`` and ``data-dist-info-metadata="sha256=..."`` made a
+    NUL, and those digests, in page order: on PyPI every file has its own, and each anchor's
+    attributes would be read, one by one; each distinct shape is read once instead (see
+    :meth:`_HtmlAnchors.page`). ``None``: no such digest, or a NUL in the attributes, or a
+    digest empty or not hexadecimal: ``rests`` as they are.
+
+    A shape is read as its anchors' attributes are, with a NUL in a value where they have
+    their digest (when an anchor's NULs all stand for one digest): a hex digit, as a NUL,
+    is none of the characters that delimit names and values, and the patterns of
+    :func:`_attributes` take a NUL wherever they take a hex digit (in a quoted or unquoted
+    value, in a name where ``[^\\s"'=<>/]`` takes any character), but in a name of the
+    usual shape, and a NUL follows ``="sha256=``, not such a name; ``html.unescape``
+    replaces none in either (an entity's name does not hold ``=``). A shape whose metadata
+    hash is its NUL then gives each anchor's own digest there; any other shape with a NUL
+    (in another value read) is read the general way (:meth:`_HtmlAnchors.page` gives
+    ``None``)."""
+    joined = ">".join(rests)  # (no attributes have a ">")
+    if '-metadata="sha256=' not in joined or "\x00" in joined:
+        return rests, None
+    pieces = _METADATA_DIGEST_RE.split(joined)  # text, 'data-...sha256=', digest, text...
+    digests = pieces[2::3]
+    if not digests or "" in digests or not _hex_digits("".join(digests)):
+        return rests, None
+    pieces[2::3] = ["\x00"] * len(digests)
+    return "".join(pieces).split(">"), digests
 
 
 def _add_html_page(url: str, text: str, builder: PageBuilder) -> bool:
