@@ -468,3 +468,13 @@ def test_metadata_shapes_stand_each_digest_by_a_nul() -> None:
     for odd in (' data-yanked="\x00"', ' data-core-metadata="sha256=abc"',
                 ' data-core-metadata="sha256=ab cd ef 01"', ' data-core-metadata="sha256="'):
         assert simple._metadata_shapes([*rests, odd]) == ([*rests, odd], None)
+
+
+@pytest.mark.parametrize("first", ["https://files.example.org/a\nhttps://files.example.org/",
+                                   "https://files.example.org/a\n\nhttps://files.example.org/"])
+def test_a_link_with_a_line_break_does_not_pass_for_two_absolute_links(first: str) -> None:
+    # Links are checked joined by line breaks: one with a line break in it must not make
+    # the relative link after it count as absolute.
+    page = assert_same_as_general("foo", URL, html(
+        pypi_anchor(f"{first}foo-1.0.tar.gz"), pypi_anchor("../../files/foo-2.0.tar.gz")))
+    assert next(page.sdists("2.0")).url == "https://example.org/files/foo-2.0.tar.gz"

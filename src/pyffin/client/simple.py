@@ -626,7 +626,11 @@ class _HtmlAnchors:
         names = "/".join(tails)
         if not _plain_names(names):
             return None
-        bases = set(map(self.base, set(map(str.removesuffix, paths, tails))))
+        if (joined.count("\n") == len(paths) - 1 and joined.startswith(_WEB)
+                and joined.count("\nhttps://") + joined.count("\nhttp://") == len(paths) - 1):
+            bases: set[Any] = {None}  # every link an HTTP(S) URL (PyPI's: a directory each)
+        else:
+            bases = set(map(self.base, set(map(str.removesuffix, paths, tails))))
         if len(bases) != 1 or _GENERAL in bases:
             return None
         distinct = set(rests)
