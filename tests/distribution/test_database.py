@@ -508,6 +508,9 @@ def test_no_more_wheels_are_unzipped_at_once_than_the_unzip_slots(
         return unzip_wheel
 
     monkeypatch.setattr(database, "_slots", Slots(2))
+    # Unzipped in this process: an earlier test's large wheel (pip's, installed by a command
+    # run in this process) may have started the unzip helpers, which then take every wheel.
+    monkeypatch.setenv("PYFFIN_UNZIP_PROCESS", "0")
     # Four fetches at once, each held in its unzip here: the pool starts them all (it would
     # start the rest only once the CPU idles at a later submit or call end, and these calls
     # end when the test lets them).
