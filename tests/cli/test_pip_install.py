@@ -270,6 +270,16 @@ def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:
     assert again.stderr.endswith(" - lib==2.0\n + lib==2.0\n")
     no_deps = run("install", index, venv, "app", "--no-deps", "--reinstall")
     assert no_deps.stderr.endswith(" + app==1.0\n")
+    # What is reinstalled is resolved anew, not kept at the installed version (as uv, and
+    # pip's --force-reinstall): lib 1.0 reinstalled becomes the newest, 2.0.
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    for flags in (("--reinstall",), ("--reinstall-package", "lib")):
+        moved = run("install", index, venv, "lib", *flags)
+        assert moved.stderr.endswith(" - lib==1.0\n + lib==2.0\n"), moved
+        assert run("install", index, venv, "lib==1.0").returncode == 0
+    other = run("install", index, venv, "lib", "--reinstall-package", "app")
+    assert "Audited 1 package" in summary(other), other
+    assert "lib==1.0" in inspect("freeze", venv).stdout.split()  # the others are kept
 
 
 @pytest.mark.parametrize("mode", ["copy", "symlink", "hardlink"])

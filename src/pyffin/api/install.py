@@ -556,7 +556,12 @@ class _Operation:
             assert made is not None  # an environment has an interpreter
             return made
 
-        preferences = operations.installed_preferences(installed)
+        # What is installed is kept, but what is to be reinstalled: that is resolved anew, as
+        # uv and pip (--force-reinstall) do (--reinstall of requests 2.31.0 gives the newest).
+        reinstalled = {checked_name(n) for n in self.change.reinstall_packages}
+        preferences = {} if self.change.reinstall else {
+            name: version for name, version in operations.installed_preferences(
+                installed).items() if name not in reinstalled}
         kept = self._resolution_cache(env, spec, preferences, hash_mode=hash_mode,
                                       no_deps=no_deps, resolve_options=resolve_options,
                                       upgrade=upgrade, upgrade_packages=upgrade_packages,
