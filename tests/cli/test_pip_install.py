@@ -168,6 +168,21 @@ def test_sync_does_not_add_dependencies(index: IndexServer, venv: Path, tmp_path
                             "The package `app` requires `lib>=1`, but it's not installed\n")
 
 
+def test_check_reports_a_broken_distribution_and_checks_the_others(
+        index: IndexServer, venv: Path) -> None:
+    assert run("install", index, venv, "app", "--no-deps").returncode == 0
+    broken = site_packages(venv) / "nometa-2.0.dist-info"
+    broken.mkdir()
+    (broken / "RECORD").write_text("")
+    check = inspect("check", venv)
+    assert check.returncode == 1
+    assert check.stdout == (
+        "Found 2 incompatibilities\n"
+        "The package `app` requires `lib>=1`, but it's not installed\n"
+        "The package `nometa` is broken or incomplete (unable to read `METADATA`). Consider "
+        f"recreating the virtualenv, or removing the package directory at: {broken}\n"), check
+
+
 def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
         index: IndexServer, venv: Path, tmp_path: Path) -> None:
     # As uv: pip (and before 3.12 setuptools and wheel) stay unless something pins them, except

@@ -99,14 +99,22 @@ def editable_location(dist: InstalledDistribution,
 
 @record
 class Problem:
-    """A dependency of an installed distribution that the environment does not satisfy."""
+    """A dependency of an installed distribution that the environment does not satisfy, or
+    (``broken``) an installed distribution whose metadata cannot be read."""
 
     package: str
     requirement: str
     #: The installed version of the dependency, ``None`` when it is missing.
     installed: str | None
+    #: Why the package's metadata cannot be read (then ``requirement`` is empty and
+    #: ``installed`` its directory).
+    broken: str | None = None
 
     def __str__(self) -> str:
+        if self.broken is not None:
+            return f"The package `{self.package}` is broken or incomplete ({self.broken}). " \
+                   "Consider recreating the virtualenv, or removing the package directory " \
+                   f"at: {self.installed}"
         if self.installed is None:
             return f"The package `{self.package}` requires `{self.requirement}`, but it's not " \
                    "installed"
@@ -116,7 +124,9 @@ class Problem:
 
 def check(env: Interpreter) -> tuple[int, list[Problem]]:
     """Check every installed distribution's dependencies; return how many were checked and
-    the problems found."""
+    the problems found (a distribution whose metadata cannot be read is one, and the others
+    are still checked)."""
+    from pyffin.models.metadata import MetadataError
     from pyffin.models.versions import InvalidVersion, Version
     from pyffin.resolver.dependencies import DependencyError, DependencyParser, MarkerEvaluator
 
@@ -126,7 +136,14 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
     parse_dependency = DependencyParser().parse
     problems: list[Problem] = []
     for dist in dists:
-        for text in dist.metadata().requires_dist:
+        try:
+            requires_dist = dist.metadata().requires_dist
+        except MetadataError as e:
+            path = dist.metadata_path
+            reason = f"unable to read `{path.name}`" if not path.is_file() else str(e)
+            problems.append(Problem(dist.normalized_name, "", str(dist.path), broken=reason))
+            continue
+        for text in requires_dist:
             try:
                 dependency = parse_dependency(text)
                 if dependency.marker is not None and not markers.evaluate(dependency.marker):
