@@ -118,6 +118,10 @@ def test_the_real_pip_of_the_environment_lists_and_checks_what_pyffin_installed(
     files = subprocess.run([*pip, "show", "-f", "lib"], capture_output=True, text=True,
                            check=True).stdout
     assert "lib/__init__.py" in files
+    # Its scripts are this Python's, whichever built the wheel (pip3.11 in ensurepip's).
+    major, minor = sys.version_info[:2]
+    assert {p.name for p in (venv / "bin").glob("pip*")} == {
+        "pip", f"pip{major}", f"pip{major}.{minor}"}
 
 
 def test_a_satisfied_install_needs_no_network_and_no_resolution(index: IndexServer,

@@ -111,3 +111,20 @@ def test_names_of_the_environments_own_scripts_are_reserved(name: str) -> None:
 ])
 def test_other_script_names_are_not_reserved(name: str) -> None:
     assert not is_reserved(name)
+
+
+def test_pips_and_easy_installs_versioned_scripts_are_made_for_the_python_that_runs_them(
+        ) -> None:
+    # pip's universal wheel names the Python that built it (pip3.12): pip and uv make pip,
+    # pipX and pipX.Y of the interpreter installing it, and drop the others.
+    from pyffin.installer.scripts import EntryPointScript, for_python
+
+    def entries(*names: str) -> list[EntryPointScript]:
+        return [EntryPointScript(name, "m", "main") for name in names]
+
+    made = for_python(entries("black", "pip", "pip3", "pip3.12", "pip3.9"), (3, 11, 2))
+    assert [e.name for e in made] == ["black", "pip", "pip3", "pip3.11"]
+    made = for_python(entries("easy_install", "easy_install-3.12", "pipx"), (3, 10))
+    assert [e.name for e in made] == ["pipx", "easy_install", "easy_install-3.10"]
+    assert for_python(entries("pip3", "pip3.12"), (3, 11)) == entries("pip3", "pip3.12")
+    assert for_python(entries("tool"), (3, 11)) == entries("tool")

@@ -180,7 +180,7 @@ class InstallingBuildContext:
             operations.prepare_and_install(
                 self.session, plan, scheme=environment.scheme,
                 python=os.fspath(environment.python), sources=self.sources,
-                hashes=hashes or None)
+                hashes=hashes or None, python_version=interpreter.version[:2])
 
 
 def source_distributions(session: Session,

@@ -643,7 +643,7 @@ class _Operation:
             link_mode=self.change.link_mode, target=self.target,
             hashes=operations.required_hashes(spec) if hash_mode else None,
             reporter=self.reporter, timings=result.timings, archives=archives,
-            wheels=None if early is None else early.wheels)
+            wheels=None if early is None else early.wheels, python_version=env.version[:2])
         if listings is not None and kept is not None and kept.kept is not None \
                 and not plan.to_remove:
             # Each stored response with the freshness a revalidation beside it gave it.
@@ -768,7 +768,7 @@ class _Operation:
                     is_venv=env.is_venv and env.directory is None),
                 sources=self.lazy_sources(env).get(), link_mode=self.change.link_mode,
                 target=self.target, hashes=chosen.hashes, reporter=self.reporter,
-                timings=result.timings)
+                timings=result.timings, python_version=env.version[:2])
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
 

@@ -440,18 +440,20 @@ def prepare_and_install(
     target: Target | None = None,
     archives: dict[str, Path] | None = None,
     wheels: WheelDatabase | None = None,
+    python_version: tuple[int, ...] | None = None,
 ) -> int:
     """Carry out ``plan`` in the environment of ``scheme``: fetch or build every wheel to
     install that the cache lacks (in the session's I/O pool, largest first), check every
     wheel before touching the environment, remove what the plan removes, then link. The
     caller holds the environment's lock.
 
-    ``python`` is the interpreter scripts run (their shebang). ``hashes`` are the required
-    hashes by name (hash-checking mode). ``reporter`` hears how downloads progress, the
-    session's reporter each removal and install; ``timings`` receives the seconds spent
-    preparing, uninstalling and installing; ``archives`` (when given) the unzipped wheel
-    installed for each name. ``wheels`` holds the fetches started during the resolution
-    (see :func:`early_fetch`). Returns how many wheels were fetched or built.
+    ``python`` is the interpreter scripts run (their shebang), of ``python_version`` (for
+    pip's versioned scripts: see :func:`pyffin.installer.link.prepare_wheel`). ``hashes``
+    are the required hashes by name (hash-checking mode). ``reporter`` hears how downloads
+    progress, the session's reporter each removal and install; ``timings`` receives the
+    seconds spent preparing, uninstalling and installing; ``archives`` (when given) the
+    unzipped wheel installed for each name. ``wheels`` holds the fetches started during the
+    resolution (see :func:`early_fetch`). Returns how many wheels were fetched or built.
     """
     from pyffin.distribution.database import DistributionDatabase, WheelDatabase
     from pyffin.futures import run_in_threads
@@ -496,14 +498,15 @@ def prepare_and_install(
         archive = archives[item.name]
         try:
             return prepare_wheel(archive, scheme, python=python, link_mode=link_mode,
-                                 listing=database.listing(archive))
+                                 listing=database.listing(archive),
+                                 python_version=python_version)
         except DamagedArchiveError:
             # A file of the unzipped wheel was deleted from the cache: fetched and unzipped
             # again (the fetch checks every file of the archive, and says what it found).
             archives[item.name] = database.archive(
                 item.source, item.name, required_hashes=hashes.get(item.name, ()))
             return prepare_wheel(archives[item.name], scheme, python=python,
-                                 link_mode=link_mode)
+                                 link_mode=link_mode, python_version=python_version)
 
     # Every wheel is checked before the environment is touched: a refused one (a script
     # named python, say) leaves the environment as it was, old versions included.

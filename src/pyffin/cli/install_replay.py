@@ -50,10 +50,10 @@ if TYPE_CHECKING:
 _DIRECTORY = "install"
 _MAGIC = b"PYFFIN-FRESH-INSTALL 1 "
 #: The record format: changing it makes every record a miss.
-_KIND = "fresh-install 1"
+_KIND = "fresh-install 2"
 #: ``(key, stamps, dependencies, interpreter, cache_root, listings, scheme, launcher,
-#: link_mode, packages, lines, resolved)``.
-_SIZE = 12
+#: link_mode, packages, lines, resolved, python_version)``.
+_SIZE = 13
 
 
 def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int | None:
@@ -64,7 +64,7 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
     if record is None:
         return None
     (_key, stamps, dependencies, interpreter, cache_root, listings, scheme, launcher, link_mode,
-     packages, lines, resolved) = record
+     packages, lines, resolved, python_version) = record
     if lines is not None and sys.stderr.isatty():
         return None  # recorded without colours: a terminal may want them
     if not records.holds(stamps) or not _same_interpreter(  # type: ignore[arg-type]
@@ -86,7 +86,8 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int) -> int 
                 return None
             resolved_ns = records.now_ns()
             try:
-                if not _install(scheme, launcher, link_mode, packages):  # type: ignore[arg-type]
+                if not _install(scheme, launcher, link_mode, packages,  # type: ignore[arg-type]
+                                python_version):  # type: ignore[arg-type]
                     return None
             except KeyboardInterrupt:  # as the command says it (what is left, the next
                 sys.stderr.write("error: interrupted\n")  # install sweeps away)
@@ -159,7 +160,7 @@ def _remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
         fresh.listings, tuple(os.path.abspath(p) for p in (
             scheme.purelib, scheme.platlib, scheme.scripts, scheme.data, scheme.headers)),
         fresh.launcher, fresh.link_mode, packages, None if args.quiet else tuple(lines),
-        result.resolved))
+        result.resolved, tuple(env.version[:2])))
     return True
 
 
@@ -278,7 +279,8 @@ def _try_lock(path: str, *, shared: bool, create: bool) -> int | None:
 
 
 def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
-             packages: tuple[tuple[str, str, str, bool], ...]) -> bool:
+             packages: tuple[tuple[str, str, str, bool], ...],
+             python_version: tuple[int, ...]) -> bool:
     """Install the unzipped wheels, checked first; whether it all went in (``False``:
     nothing, or only part of it, did: the usual path takes over)."""
     from pyffin.errors import PyffinError
@@ -291,7 +293,8 @@ def _install(scheme: tuple[str, ...], launcher: str, link_mode: str,
     # between its system calls), and checking on two threads no faster.
     try:
         prepared = [(prepare_wheel(archive, paths, python=launcher,  # type: ignore[arg-type]
-                                   link_mode=link_mode), requested)  # type: ignore[arg-type]
+                                   link_mode=link_mode,  # type: ignore[arg-type]
+                                   python_version=python_version), requested)
                     for _, _, archive, requested in ordered]
     except (PyffinError, OSError):
         return False

@@ -102,7 +102,8 @@ def install_wheel(
 
 def prepare_wheel(archive: str | os.PathLike[str], scheme: Scheme, *, python: str,
                   link_mode: LinkMode = "hardlink",
-                  listing: Sequence[tuple[str, int]] | None = None) -> PreparedWheel:
+                  listing: Sequence[tuple[str, int]] | None = None,
+                  python_version: tuple[int, ...] | None = None) -> PreparedWheel:
     """Read the unzipped wheel ``archive`` and check everything about it that can be refused
     (its metadata, entry points, ``.data`` directories, scripts that would replace the
     environment's interpreter or activation scripts), writing nothing: a batch of wheels is
@@ -111,13 +112,15 @@ def prepare_wheel(archive: str | os.PathLike[str], scheme: Scheme, *, python: st
 
     ``listing`` is every file of an archive this process just unzipped, as the unzip wrote
     them (``/``-separated paths and sizes): its files are then not listed again from the
-    archive's directories."""
+    archive's directories. ``python_version``, that of the interpreter the scripts run
+    (``(3, 12)``), makes pip's and easy_install's versioned scripts its own
+    (:func:`pyffin.installer.scripts.for_python`)."""
     if link_mode not in LINK_MODES:
         raise InstallError(f"unknown link mode {link_mode!r} (expected one of "
                            f"{', '.join(LINK_MODES)})")
     install = None
     try:
-        install = _Install(archive, scheme, python, link_mode)
+        install = _Install(archive, scheme, python, link_mode, python_version)
         install.check(listing)
     except OSError as e:
         what = install.label if install is not None else os.fspath(archive)
@@ -215,10 +218,11 @@ class _Install:
     """The state of one install: where things go, what was written, what RECORD will say."""
 
     def __init__(self, archive: str | os.PathLike[str], scheme: Scheme, python: str,
-                 link_mode: LinkMode) -> None:
+                 link_mode: LinkMode, python_version: tuple[int, ...] | None = None) -> None:
         self.archive = os.path.abspath(archive)
         self.scheme = scheme
         self.python = python
+        self.python_version = python_version
         self.dist_info = _find_dist_info(self.archive)
         info_dir = os.path.join(self.archive, self.dist_info)
         meta = read_headers(_read(info_dir, "METADATA"), ["name", "version"])
@@ -252,6 +256,8 @@ class _Install:
         """Everything that can be refused, checked before the first file is written (with
         the archive's ``listing``, when it was just unzipped: see :func:`prepare_wheel`)."""
         self.entry_points = self.read_entry_points()
+        if self.python_version is not None:
+            self.entry_points = scripts.for_python(self.entry_points, self.python_version)
         if self.entry_points and os.name == "nt":
             raise NotSupportedError(f"cannot install {self.label}: entry point launchers for "
                                     "Windows (.exe) are not supported yet")

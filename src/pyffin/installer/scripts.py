@@ -106,6 +106,36 @@ def parse_entry_points(text: str, *, source: str) -> list[EntryPointScript]:
     return scripts
 
 
+#: pip's scripts and easy_install's, versioned or not, as their wheels name them.
+_PIP_SCRIPT_RE = re.compile(r"pip(?:[0-9]+(?:\.[0-9]+)?)?")
+_EASY_INSTALL_SCRIPT_RE = re.compile(r"easy_install(?:-[0-9]+\.[0-9]+)?")
+
+
+def for_python(entries: list[EntryPointScript], version: tuple[int, ...],
+               ) -> list[EntryPointScript]:
+    """``entries`` with the versioned scripts of pip and easy_install made for the Python
+    ``version`` that runs them, as pip and uv install them: a universal wheel of pip names the
+    version of the Python that built it (``pip3.12``), which is wrong on any other, so with a
+    ``pip`` entry point the scripts are ``pip``, ``pipX`` and ``pipX.Y`` of the target; with
+    an ``easy_install`` one, ``easy_install`` and ``easy_install-X.Y``."""
+    by_name = {entry.name: entry for entry in entries}
+    pip, easy_install = by_name.get("pip"), by_name.get("easy_install")
+    if pip is None and easy_install is None:
+        return entries
+    major, minor = version[0], version[1]
+    kept = [entry for entry in entries
+            if not (pip is not None and _PIP_SCRIPT_RE.fullmatch(entry.name))
+            and not (easy_install is not None
+                     and _EASY_INSTALL_SCRIPT_RE.fullmatch(entry.name))]
+    if pip is not None:
+        kept += [EntryPointScript(name, pip.module, pip.attr)
+                 for name in ("pip", f"pip{major}", f"pip{major}.{minor}")]
+    if easy_install is not None:
+        kept += [EntryPointScript(name, easy_install.module, easy_install.attr)
+                 for name in ("easy_install", f"easy_install-{major}.{minor}")]
+    return kept
+
+
 def launcher(entry: EntryPointScript, python: str) -> bytes:
     """The launcher script for ``entry``: import the module, call the function, exit with its
     result. ``sys.argv[0]`` loses the ``-script.pyw``/``.exe`` suffixes of Windows launchers, as
