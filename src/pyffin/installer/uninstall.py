@@ -111,6 +111,12 @@ class _Remover:
             real = _real(parent)
             ok = self.real_dirs[parent] = any(_inside(real, root) for root in self.allowed)
         if not ok:
+            if any(_inside(parent, root) for root in self.allowed):
+                # Inside by its path, outside once its directory's links are followed: a
+                # package directory that is a link to the user's own files, say.
+                raise self.fail(f"it lists {listed!r}, which a symbolic link leads outside the "
+                                f"environment ({self.prefix}), to {_real(path)}; pyffin "
+                                "deletes nothing there")
             raise self.fail(f"it lists {listed!r}, which is outside the environment "
                             f"({self.prefix})")
 
