@@ -121,6 +121,17 @@ def test_compile_writes_a_pep_751_lock(index: IndexServer, work: Path, tmp_path:
     assert "sdist" not in packages["lib"]
 
 
+@pytest.mark.parametrize(("version", "written"), [("3.11", ">=3.11"), ("3.11.4", ">=3.11.4")])
+def test_a_lock_for_a_python_version_requires_it_as_given(
+        index: IndexServer, work: Path, tmp_path: Path, version: str, written: str) -> None:
+    # As uv: --python-version 3.11 writes ">=3.11" (not ">=3.11.0"); without it, the
+    # interpreter's full version (see the test above).
+    result = compile_(index, tmp_path / "cache", "requirements.in", "--python-version", version,
+                      "--format", "pylock.toml")
+    assert result.returncode == 0, result
+    assert validator.check(result.stdout)["requires-python"] == written
+
+
 @pytest.mark.parametrize("name", ["pylock.toml", "pylock.dev.toml"])
 def test_an_output_file_named_as_a_lock_gets_a_lock(index: IndexServer, work: Path,
                                                      tmp_path: Path, name: str) -> None:

@@ -389,7 +389,12 @@ def compile(  # the public name mirrors `pyffin pip compile`
             kept.put(result, hashes)
         lock = None
         if output_format == "pylock.toml":
-            version = target.markers.get("python_full_version") or target.markers["python_version"]
+            # As uv writes it: the version --python-version gives (3.11 or 3.11.4), else the
+            # interpreter's full version.
+            version = (target.markers["python_version"] if python_version is not None
+                       and python_version.count(".") < 2 else
+                       target.markers.get("python_full_version")
+                       or target.markers["python_version"])
             lock = _lock(result, resolved.source, requires_python=f">={version}",
                          tags=frozenset(target.tags))
         return CompileResult(result, target, spec, hashes, session.index_settings,
