@@ -110,6 +110,26 @@ def test_freeze_list_show_uninstall_and_sync_on_a_target(index: IndexServer,
     assert "Audited 1 package in " in again.stderr
 
 
+def test_a_sync_of_a_target_keeps_its_seed_packages_whatever_made_the_interpreter(
+        index: IndexServer, tmp_path: Path) -> None:
+    # The directory is judged by itself (it has no pyvenv.cfg: seeds kept, as uv), not by
+    # the environment of the interpreter (here one pyffin made without --seed).
+    index.add_wheel(WheelSpec("pip", "1.0"))
+    bare = tmp_path / "bare"
+    assert pyffin("venv", bare, "--python", sys.executable).returncode == 0
+    target = tmp_path / "target"
+
+    def with_bare(command: str, *args: str | Path) -> Result:
+        return pyffin("pip", command, *args, "--python", bare / "bin" / "python",
+                      "--index-url", index.index_url, "--cache-dir", tmp_path / "cache")
+
+    assert with_bare("install", "-t", target, "pip", "other").returncode == 0
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\n")
+    assert with_bare("sync", "--target", target, requirements).returncode == 0
+    assert inspect("freeze", "--target", target).stdout == "lib==1.0\npip==1.0\n"
+
+
 def test_reading_a_missing_target_lists_nothing_and_makes_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     result = inspect("freeze", "--target", missing)

@@ -947,7 +947,8 @@ def _preserved(env: Interpreter, installed: Iterable[InstalledDistribution] = ()
     from pyffin.installer.plan import seed_packages
     from pyffin.venv.config import keeps_seed_packages
 
-    if not keeps_seed_packages(env.prefix):
+    # (A --target or --prefix directory is judged by itself: no pyvenv.cfg, seeds kept.)
+    if not keeps_seed_packages(env.prefix if env.directory is None else env.directory.root):
         return frozenset()
     names = seed_packages(env.version)
     asked = {w.name for w in wanted}
