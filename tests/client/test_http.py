@@ -839,6 +839,7 @@ from pyffin.client.http import _urllib3
 urllib3 = _urllib3()
 heavy = sorted(m for m in ("importlib.metadata", "importlib.abc", "importlib.resources",
                            "zipfile", "csv") if m in sys.modules)
+heavy += ["importlib's attribute"] if "metadata" in vars(sys.modules["importlib"]) else []
 import urllib3.http2
 asked = urllib3.http2.version("urllib3") == urllib3.__version__
 print(json.dumps([before, heavy, seen, asked,

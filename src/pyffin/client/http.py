@@ -578,12 +578,19 @@ def _urllib3() -> Any:
                 _real_metadata()  # (imported already: this only keeps the lock order)
                 import urllib3
             else:
+                import importlib
+
+                # In sys.modules and as the package's attribute, as an import would put it
+                # (another thread's `import importlib.metadata` meanwhile reads the latter).
                 stand_in = sys.modules["importlib.metadata"] = _metadata_stand_in()
+                importlib.metadata = stand_in
                 try:
                     import urllib3
                 finally:
                     if sys.modules.get("importlib.metadata") is stand_in:
                         del sys.modules["importlib.metadata"]
+                    if getattr(importlib, "metadata", None) is stand_in:
+                        del importlib.metadata
             _URLLIB3.append(urllib3)
     return _URLLIB3[0]
 
@@ -613,7 +620,7 @@ def _metadata_stand_in() -> Any:
             raise AttributeError(f"module 'importlib.metadata' has no attribute {name!r}")
         if sys.modules.get("importlib.metadata") is stand_in:
             del sys.modules["importlib.metadata"]
-        return getattr(_real_metadata(), name)
+        return getattr(_real_metadata(), name)  # (the import sets the package's attribute)
 
     stand_in.__dict__.update(version=version, __getattr__=__getattr__)
     return stand_in
