@@ -374,11 +374,16 @@ def report(ctx: Context, result: InstallResult) -> None:
         if not result.installed and not result.removed:
             note(f"Audited {count(result.audited)} in "
                  f"{format_duration(t.get('resolve', 0))}")
-    changes = [(name, 0, version) for name, version in result.removed]
-    changes += [(name, 1, version) for name, version in result.installed]
-    for name, added, version in sorted(changes):
-        sign = ctx.console.style("+", "green") if added else ctx.console.style("-", "red")
-        note(f" {sign} {name}=={version}")
+    # The same version removed and installed again (--reinstall) is one line, as uv says it.
+    reinstalled = set(result.removed) & set(result.installed)
+    changes = [(name, 0, version) for name, version in result.removed
+               if (name, version) not in reinstalled]
+    changes += [(name, 1, version) for name, version in result.installed
+                if (name, version) not in reinstalled]
+    changes += [(name, 2, version) for name, version in reinstalled]
+    signs = (("-", "red"), ("+", "green"), ("~", "yellow"))
+    for name, kind, version in sorted(changes):
+        note(f" {ctx.console.style(*signs[kind])} {name}=={version}")
     for warning in result.yanked:  # after the changes, as uv says them
         ctx.console.warn(warning)
 
