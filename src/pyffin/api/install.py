@@ -267,8 +267,7 @@ def uninstall(
     warning."""
     from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
-    from pyffin.installer.uninstall import check_uninstall
-    from pyffin.installer.uninstall import uninstall as remove
+    from pyffin.installer.uninstall import plan_uninstall
     from pyffin.requirements import read_requirements
 
     started = time.perf_counter()
@@ -296,11 +295,11 @@ def uninstall(
         if not dry_run:
             # One that cannot be removed (a distutils install) stops the command before
             # any is: not after removing those before it, unsaid.
-            check_uninstall(doomed, env.scheme)
+            removals = plan_uninstall(doomed, env.scheme)
             leftovers.remove(debris)
             announce = operation.session.reporter
-            for dist in doomed:
-                remove(dist, env.scheme)
+            for dist, remove in zip(doomed, removals, strict=True):
+                remove()
                 if announce is not None:
                     announce.on_uninstall(dist.normalized_name, dist.version)
     result.timings["uninstall"] = time.perf_counter() - started
@@ -531,6 +530,7 @@ class _Operation:
             leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
         result.sources = spec.sources
+        preserved = _preserved(env) if sync else frozenset()
         # An empty environment: its install may be repeated into the next one like it.
         listings = _listings(env) if not installed and not hash_mode and not self.change.dry_run \
             and not self.change.compile_bytecode and self.target is None \
@@ -540,7 +540,7 @@ class _Operation:
                 or self.change.reinstall_packages) and not spec.overrides:
             from pyffin.installer import satisfies
 
-            audited = (satisfies.already_synced(spec, state, env.markers, _preserved(env))
+            audited = (satisfies.already_synced(spec, state, env.markers, preserved)
                        if sync else satisfies.already_installed(spec, state, env.markers))
             state.save()
             if audited is not None:
@@ -613,7 +613,7 @@ class _Operation:
         plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
                          reinstall_packages={checked_name(n) for n in
                                              self.change.reinstall_packages},
-                         preserved=_preserved(env, installed, wanted) if sync else ())
+                         preserved=_say_preserved(preserved, installed, wanted))
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
         result.planned = plan.to_install
         result.requested_extras = self._requested_extras
@@ -745,7 +745,8 @@ class _Operation:
             plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
                              reinstall_packages={checked_name(n) for n in
                                                  self.change.reinstall_packages},
-                             preserved=_preserved(env, installed, wanted) if sync else ())
+                             preserved=_say_preserved(
+                                 _preserved(env) if sync else frozenset(), installed, wanted))
             result.installed = sorted((w.name, w.version) for w in plan.to_install)
             result.planned = plan.to_install
             result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
@@ -939,23 +940,28 @@ def _remove_if_unused(made: list[Path]) -> None:
         pass
 
 
-def _preserved(env: Interpreter, installed: Iterable[InstalledDistribution] = (),
-               wanted: Iterable[Wanted] = ()) -> frozenset[str]:
+def _preserved(env: Interpreter) -> frozenset[str]:
     """The seed packages a sync into ``env`` keeps when nothing asks for them (none in an
-    environment pyffin or uv made without them: :func:`pyffin.venv.config.keeps_seed_packages`);
-    each of the ``installed`` ones that nothing ``wanted`` names is said at debug level."""
+    environment pyffin or uv made without them: :func:`pyffin.venv.config.keeps_seed_packages`)."""
     from pyffin.installer.plan import seed_packages
     from pyffin.venv.config import keeps_seed_packages
 
     # (A --target or --prefix directory is judged by itself: no pyvenv.cfg, seeds kept.)
     if not keeps_seed_packages(env.prefix if env.directory is None else env.directory.root):
         return frozenset()
-    names = seed_packages(env.version)
-    asked = {w.name for w in wanted}
-    for dist in installed:
-        if dist.normalized_name in names and dist.normalized_name not in asked:
-            log.debug(f"Preserving seed package: {dist.normalized_name}=={dist.version}")
-    return names
+    return seed_packages(env.version)
+
+
+def _say_preserved(preserved: frozenset[str], installed: Iterable[InstalledDistribution],
+                   wanted: Iterable[Wanted]) -> frozenset[str]:
+    """``preserved``, each of the ``installed`` ones nothing ``wanted`` names said at debug
+    level (uv's words)."""
+    if preserved:
+        asked = {w.name for w in wanted}
+        for dist in installed:
+            if dist.normalized_name in preserved and dist.normalized_name not in asked:
+                log.debug(f"Preserving seed package: {dist.normalized_name}=={dist.version}")
+    return preserved
 
 
 def _planned_metadata(source: IndexSource, wanted: Wanted) -> CoreMetadata:

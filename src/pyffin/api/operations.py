@@ -513,19 +513,18 @@ def prepare_and_install(
     prepared = dict(zip([w.name for w in to_install],
                         run_in_threads(prepare, to_install, workers=INSTALL_THREADS),
                         strict=True))
+    # And every removal: one refused (a distutils install) leaves the others in place, not
+    # removed with nothing installed instead.
+    removals = []
     if plan.to_remove:
-        # And every removal: one refused (a distutils install) leaves the others in place,
-        # not removed with nothing installed instead.
-        import pyffin.installer.uninstall as uninstalling
+        import pyffin.installer.uninstall as uninstalling  # (none: not imported)
 
-        uninstalling.check_uninstall(plan.to_remove, scheme)
+        removals = uninstalling.plan_uninstall(plan.to_remove, scheme)
     debris.sweep(scheme)  # the scripts directory's and the prefix's too
     started = time.perf_counter()
     announce = session.reporter
-    for dist in plan.to_remove:
-        import pyffin.installer.uninstall as uninstalling
-
-        uninstalling.uninstall(dist, scheme)
+    for dist, remove in zip(plan.to_remove, removals, strict=True):
+        remove()
         if announce is not None:
             announce.on_uninstall(dist.normalized_name, dist.version)
     timings["uninstall"] = time.perf_counter() - started

@@ -668,13 +668,10 @@ def _locked_source(locked: LockedPackage, dist: Distribution | None, source: Ind
 
 def _installable(filename: str, tags: frozenset[str]) -> bool:
     """Whether the wheel ``filename`` has one of the target's ``tags``."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    from pyffin.models.wheel import wheel_tags
 
-    try:
-        wheel_tags = parse_wheel_filename(filename)[3]
-    except InvalidWheelFilename:
-        return False
-    return any(str(tag) in tags for tag in wheel_tags)
+    parsed = wheel_tags(filename)
+    return parsed is not None and not parsed[1].isdisjoint(tags)
 
 
 def _locked_file(dist: Distribution, source: IndexSource) -> LockedFile:

@@ -51,24 +51,36 @@ def uninstall(dist: InstalledDistribution, scheme: Scheme) -> UninstallResult:
     Raises :class:`UninstallError` (having deleted nothing) when its files cannot be known
     safely or a listed path lies outside the environment.
     """
-    remover = _Remover(dist, scheme)
-    try:
-        remover.plan()()
-    except OSError as e:
-        raise UninstallError(f"cannot uninstall {dist.label}: {e}") from e
-    return remover.result()
+    [remove] = plan_uninstall([dist], scheme)
+    return remove()
 
 
-def check_uninstall(dists: Iterable[InstalledDistribution], scheme: Scheme) -> None:
-    """Raise the :class:`UninstallError` :func:`uninstall` would raise for the first of
-    ``dists`` it would refuse, deleting nothing: an operation that removes several checks
-    them all first, so that a refusal leaves the environment as it was (not the ones before
-    it removed, and what was to replace them never installed)."""
+def plan_uninstall(dists: Iterable[InstalledDistribution], scheme: Scheme,
+                   ) -> list[Callable[[], UninstallResult]]:
+    """What removes each of ``dists`` (see :func:`uninstall`), every one checked before this
+    returns: the :class:`UninstallError` of the first that would be refused is raised, having
+    deleted nothing. An operation removing several plans them all first, so that a refusal
+    leaves the environment as it was (not the ones before it removed, and what was to replace
+    them never installed)."""
+    removals = []
     for dist in dists:
+        remover = _Remover(dist, scheme)
         try:
-            _Remover(dist, scheme).plan()
+            removals.append(_removal(remover, remover.plan()))
         except OSError as e:
             raise UninstallError(f"cannot uninstall {dist.label}: {e}") from e
+    return removals
+
+
+def _removal(remover: _Remover, remove: Callable[[], None]) -> Callable[[], UninstallResult]:
+    def run() -> UninstallResult:
+        try:
+            remove()
+        except OSError as e:
+            raise UninstallError(f"cannot uninstall {remover.dist.label}: {e}") from e
+        return remover.result()
+
+    return run
 
 
 class _Remover:

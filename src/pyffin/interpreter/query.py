@@ -142,7 +142,7 @@ def _venv_of_known_base(path: Path, cache: Cache | None) -> Interpreter | None:
     and differs from it only in prefix, scheme and site-packages. ``None`` when ``path`` is
     not such a link (copies, unknown layouts are queried)."""
     root = path.parent.parent
-    config = _read_pyvenv_cfg(root / "pyvenv.cfg")
+    config = read_pyvenv_cfg(root / "pyvenv.cfg")
     if config is None or not path.is_symlink():
         return None
     real = Path(os.path.realpath(path))
@@ -157,7 +157,9 @@ def _venv_of_known_base(path: Path, cache: Cache | None) -> Interpreter | None:
     return base.in_venv(root, path)
 
 
-def _read_pyvenv_cfg(path: Path) -> dict[str, str] | None:
+def read_pyvenv_cfg(path: Path) -> dict[str, str] | None:
+    """The ``key = value`` lines of the ``pyvenv.cfg`` at ``path`` (keys in lower case), or
+    ``None`` when it cannot be read."""
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):

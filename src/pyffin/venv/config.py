@@ -4,28 +4,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-
-def _values(prefix: str | os.PathLike[str]) -> dict[str, str] | None:
-    """The ``key = value`` lines of the ``pyvenv.cfg`` at ``prefix`` (keys in lower case), or
-    ``None`` when there is none (or it cannot be read)."""
-    try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    values: dict[str, str] = {}
-    for line in lines:
-        key, sep, value = line.partition("=")
-        if sep:
-            values.setdefault(key.strip().lower(), value.strip())
-    return values
+from pyffin.interpreter.query import read_pyvenv_cfg
 
 
 def is_relocatable(prefix: str | os.PathLike[str]) -> bool:
     """Whether the virtual environment at ``prefix`` was made relocatable (``relocatable =
     true`` in its ``pyvenv.cfg``, written by ``pyffin venv --relocatable`` or uv's)."""
-    values = _values(prefix)
+    values = read_pyvenv_cfg(Path(prefix, "pyvenv.cfg"))
     return values is not None and values.get("relocatable", "").lower() == "true"
 
 
@@ -36,7 +23,7 @@ def keeps_seed_packages(prefix: str | os.PathLike[str]) -> bool:
     ``pyvenv.cfg``) without ``--seed`` (no ``seed = true``), where nobody put them on purpose.
     An environment made by ``python -m venv`` or virtualenv gets pip from its maker: a sync
     that removed it would leave the user without it."""
-    values = _values(prefix)
+    values = read_pyvenv_cfg(Path(prefix, "pyvenv.cfg"))
     if values is None or ("pyffin" not in values and "uv" not in values):
         return True
     return values.get("seed", "").lower() == "true"
