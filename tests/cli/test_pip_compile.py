@@ -143,6 +143,16 @@ def test_yanked_versions_only_when_pinned(tmp_path: Path, index: IndexServer) ->
     assert no_reason.stderr.endswith("warning: `util==1.2` is yanked\n"), no_reason
 
 
+def test_a_universal_resolution_says_which_pins_are_yanked_too(tmp_path: Path,
+                                                               index: IndexServer) -> None:
+    # As uv does with --universal: each yanked version once, on every run (a kept one too).
+    for _ in range(2):
+        result = compile_(tmp_path, index, "app==1.0\nutil==1.1\n", "--universal")
+        assert pins(result) == ["app==1.0", "lib==2.0", "util==1.1"], result
+        assert result.stderr.count("is yanked") == 1, result
+        assert result.stderr.endswith('warning: `util==1.1` is yanked (reason: "broken")\n')
+
+
 def test_exclude_newer(tmp_path: Path, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("lib", "1.0"),
                            upload_time=datetime(2024, 1, 1, tzinfo=timezone.utc))

@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 #: revalidate a stale page without reading it), and the warnings the resolution gave about what
 #: it read (:func:`pyffin.log.warn_result`: a missing extra...), given again when it is used.
 RESOLUTION_SCHEMA = "resolution"
-RESOLUTION_VERSION = 4
+#: 5: a universal resolution's pins say which are yanked (kept ones before did not).
+RESOLUTION_VERSION = 5
 
 
 class ResolutionCache:

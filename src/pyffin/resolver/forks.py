@@ -917,7 +917,7 @@ def resolve_universal(
         if stats is not None:
             stats.update(totals, forks=len(solved))
     return _merge(solved, requires_python, [*origins, *constraint_origins, *override_origins],
-                  urls)
+                  urls, source)
 
 
 def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
@@ -1013,8 +1013,10 @@ Node = tuple[str, "Version | None", "str | None"]
 
 
 def _merge(solved: Sequence[_Solved], requires_python: str,
-           origins: Iterable[tuple[str, str]], urls: Mapping[str, str]) -> UniversalResolution:
-    """One graph of every fork's pins and requirements, and where each pin is needed."""
+           origins: Iterable[tuple[str, str]], urls: Mapping[str, str],
+           source: PackageSource) -> UniversalResolution:
+    """One graph of every fork's pins and requirements, and where each pin is needed (and,
+    from ``source``, which pins are yanked)."""
     edges: dict[tuple[Node, Node], Marker] = {}
 
     def add(parent: Node, child_key: str, marker: Marker, pins: Mapping[str, Version]) -> None:
@@ -1083,10 +1085,16 @@ def _merge(solved: Sequence[_Solved], requires_python: str,
     merged = tuple(
         UniversalPin(name, version, entry["marker"], tuple(sorted(entry["extras"])),
                      tuple(sorted(entry["dependents"])), tuple(origins_by_name.get(name, ())),
-                     urls.get(name))
+                     urls.get(name), None if name in urls else _yanked(source, name, version))
         for (name, version), entry in sorted(by_pin.items()))
     forks = tuple(result.fork.marker for result in solved) if len(solved) > 1 else ()
     return UniversalResolution(requires_python, merged, forks)
+
+
+def _yanked(source: PackageSource, name: str, version: Version) -> str | None:
+    """Why the index yanked a pinned version (see :attr:`UniversalPin.yanked`)."""
+    dist = source.distribution(cast("NormalizedName", name), version)
+    return dist.file.yanked if dist is not None and dist.file is not None else None
 
 
 def _reachability(edges: Mapping[tuple[Node, Node], Marker], root: Marker) -> dict[Node, Marker]:

@@ -37,6 +37,12 @@ class ResolvedPackage:
     dist: Distribution | None = None
 
 
+def yanked_warning(name: str, version: Version, reason: str) -> str:
+    """The warning for a yanked version the resolution chose, as uv words it; ``reason`` is
+    the index's (PEP 592), empty when it gave none."""
+    return f"`{name}=={version}` is yanked" + (f' (reason: "{reason}")' if reason else "")
+
+
 @record
 class Resolution:
     """Every package of a solution, by normalized name, sorted."""
@@ -67,6 +73,5 @@ class Resolution:
         for package in self:
             file = package.dist.file if package.dist is not None else None
             if file is not None and file.yanked is not None:
-                reason = f' (reason: "{file.yanked}")' if file.yanked else ""
-                warnings.append(f"`{package.name}=={package.version}` is yanked{reason}")
+                warnings.append(yanked_warning(package.name, package.version, file.yanked))
         return warnings

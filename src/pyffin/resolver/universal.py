@@ -41,6 +41,9 @@ class UniversalPin:
     origins: tuple[str, ...] = ()
     #: The direct reference it comes from (``name @ url``), ``None`` from an index.
     url: str | None = None
+    #: Why the index yanked this version (PEP 592; empty: no reason given), ``None`` when it
+    #: is not yanked.
+    yanked: str | None = None
 
 
 @record
@@ -63,6 +66,15 @@ class UniversalResolution:
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def yanked(self) -> list[str]:
+        """A warning for each yanked version pinned (see :meth:`Resolution.yanked`), once per
+        version."""
+        from pyffin.resolver.resolution import yanked_warning
+
+        return [yanked_warning(pin.name, pin.version, pin.yanked)
+                for pin in sorted(self.pins, key=lambda pin: (pin.name, pin.version))
+                if pin.yanked is not None]
 
     def __contains__(self, name: object) -> bool:
         return any(package.name == name for package in self)

@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api as api
     from pyffin.cli.console import format_duration
     from pyffin.errors import UsageError
-    from pyffin.resolver import NoSolutionError, Resolution
+    from pyffin.resolver import NoSolutionError
 
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
@@ -240,9 +240,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     count = len(result.resolution)
     ctx.console.note(f"Resolved {count} package{'s' if count != 1 else ''} in "
                      f"{format_duration(result.elapsed)}")
-    if isinstance(result.resolution, Resolution):  # (a universal one says no files)
-        for warning in result.resolution.yanked():
-            ctx.console.warn(warning)
+    for warning in result.resolution.yanked():
+        ctx.console.warn(warning)
     shown = text if to_stdout or not ctx.console.quiet else ""
     ctx.console.stdout.write(shown)
     # The same command next time is answered at once, while nothing it read changed.
