@@ -179,6 +179,26 @@ def test_every_mutating_command_names_its_environment_unless_quiet(
         f"Using Python {FULL_VERSION} environment at: {env}")
 
 
+def test_every_reading_command_names_its_environment_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As uv 0.13.9 does for freeze, list, show, check and tree: on stderr, unless quiet or
+    # the environment is ./.venv.
+    cache = tmp_path / "cache"
+    make_venv(tmp_path / "work" / "env", cache)
+    make_venv(tmp_path / "work" / ".venv", cache)
+    monkeypatch.chdir(tmp_path / "work")
+    for command in (["freeze"], ["list"], ["show", "nothere"], ["check"], ["tree"]):
+        status = 1 if command[0] == "show" else 0  # (nothing found to show)
+        result = pyffin("pip", *command, "--python", "env", "--cache-dir", cache)
+        assert result.returncode == status, result
+        assert result.stderr.splitlines()[0] == (
+            f"Using Python {FULL_VERSION} environment at: env"), command
+        quiet = pyffin("pip", *command, "--python", "env", "-q", "--cache-dir", cache)
+        assert quiet.returncode == status and "Using Python" not in quiet.stderr, quiet
+        default = pyffin("pip", *command, "--cache-dir", cache)
+        assert default.returncode == status and "Using Python" not in default.stderr, default
+
+
 def test_a_removed_working_directory_shows_the_absolute_path(
         index: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = make_venv(tmp_path / "env", tmp_path / "cache")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +50,11 @@ def inspect(venv: Path, *args: str) -> Result:
     return pyffin("pip", *args, "--python", venv / "bin" / "python")
 
 
+def announced(venv: Path) -> str:
+    """What every command says first on stderr: the environment it reads (as uv)."""
+    return f"Using Python {platform.python_version()} environment at: {venv}\n"
+
+
 def site_packages(venv: Path) -> Path:
     [path] = (venv / "lib").glob("python3.*/site-packages")
     return path
@@ -76,7 +82,7 @@ def test_freeze_and_list_print_project_names_not_directory_spellings(venv: Path)
 def test_show_counts_only_requirements_that_hold_here_without_extras(venv: Path) -> None:
     location = site_packages(venv)
     result = inspect(venv, "show", "requests", "charset_normalizer", "pysocks")
-    assert result.returncode == 0 and result.stderr == ""
+    assert result.returncode == 0 and result.stderr == announced(venv)
     assert result.stdout == (
         "Name: charset-normalizer\nVersion: 3.0\n"
         f"Location: {location}\nRequires:\nRequired-by: requests\n"
@@ -91,11 +97,11 @@ def test_show_counts_only_requirements_that_hold_here_without_extras(venv: Path)
 def test_show_of_missing_packages(venv: Path) -> None:
     some = inspect(venv, "show", "nothere", "web_kit", "gone")
     assert some.returncode == 0
-    assert some.stderr == "warning: Package(s) not found for: gone, nothere\n"
+    assert some.stderr == announced(venv) + "warning: Package(s) not found for: gone, nothere\n"
     assert some.stdout.startswith("Name: web-kit\nVersion: 1.0\n")
     none = inspect(venv, "show", "nothere")
     assert (none.returncode, none.stdout) == (1, "")
-    assert none.stderr == "warning: Package(s) not found for: nothere\n"
+    assert none.stderr == announced(venv) + "warning: Package(s) not found for: nothere\n"
     nothing = inspect(venv, "show")
     assert (nothing.returncode, nothing.stderr) == (
         1, "warning: Please provide a package name or names.\n")
@@ -119,7 +125,8 @@ def test_show_files_and_an_editable_project(venv: Path, tmp_path: Path,
 
 @pytest.mark.parametrize("command", [["freeze"], ["list"], ["show", "requests"]])
 def test_a_reader_that_goes_away_is_not_an_error(venv: Path, command: list[str]) -> None:
-    """``pyffin pip freeze | head -1``: exit 0 and nothing on stderr, as uv."""
+    """``pyffin pip freeze | head -1``: exit 0 and nothing on stderr but the environment's
+    name, as uv."""
     read, write = os.pipe()
     os.close(read)  # the reader is gone before pyffin writes anything
     try:
@@ -128,4 +135,4 @@ def test_a_reader_that_goes_away_is_not_an_error(venv: Path, command: list[str])
             stdout=write, stderr=subprocess.PIPE, env=child_env(), timeout=60)
     finally:
         os.close(write)
-    assert (proc.returncode, proc.stderr) == (0, b"")
+    assert (proc.returncode, proc.stderr.decode()) == (0, announced(venv))

@@ -23,7 +23,12 @@ def environment(session: Session | None = None, *, python: str | None = None,
     ``prefix`` directory is read instead, with any interpreter (a missing one holds
     nothing)."""
     from pyffin.api.session import Session
-    from pyffin.interpreter import InterpreterError, find_environment, find_interpreter
+    from pyffin.interpreter import (
+        InterpreterError,
+        announce_environment,
+        find_environment,
+        find_interpreter,
+    )
 
     session = session or Session()
     if target is not None or prefix is not None:
@@ -37,11 +42,14 @@ def environment(session: Session | None = None, *, python: str | None = None,
             return interpreter.with_target(directory.root)
         return interpreter.with_prefix(directory.root)
     if python is not None or system:
-        return find_interpreter(python, system=system, cache=session.cache)
-    try:
-        return find_environment(None, cache=session.cache, break_system_packages=True)
-    except InterpreterError:  # no virtual environment: read the system interpreter's
-        return find_interpreter(None, system=True, cache=session.cache)
+        env = find_interpreter(python, system=system, cache=session.cache)
+    else:
+        try:
+            env = find_environment(None, cache=session.cache, break_system_packages=True)
+        except InterpreterError:  # no virtual environment: read the system interpreter's
+            env = find_interpreter(None, system=True, cache=session.cache)
+    announce_environment(env, session.cache.root)
+    return env
 
 
 def installed(env: Interpreter) -> list[InstalledDistribution]:

@@ -404,18 +404,9 @@ class _Operation:
         return interpreter.with_prefix(directory.root)
 
     def _announce(self, env: Interpreter) -> None:
-        """Say which environment is changed, as uv does: not for ``./.venv`` (the default)
-        or an environment inside the cache (a build's)."""
-        root = Path(os.path.abspath(env.prefix))
-        try:
-            cwd: Path | None = Path(os.getcwd())
-        except OSError:  # the working directory was removed
-            cwd = None
-        if (cwd is not None and root == cwd / ".venv") or root.is_relative_to(
-                self.session.cache.root):
-            return
-        shown = root.relative_to(cwd) if cwd is not None and root.is_relative_to(cwd) else root
-        log.info(f"Using Python {env.version_str} environment at: {shown}")
+        from pyffin.interpreter import announce_environment
+
+        announce_environment(env, self.session.cache.root)
 
     @contextmanager
     def locked(self, env: Interpreter, *, create: bool = True) -> Iterator[None]:

@@ -12,6 +12,7 @@
 
 from pyffin.interpreter.discovery import (
     PythonRequest,
+    announce_environment,
     find_build_interpreter,
     find_environment,
     find_interpreter,
@@ -29,6 +30,7 @@ __all__ = [
     "InterpreterNotFound",
     "PythonRequest",
     "Scheme",
+    "announce_environment",
     "find_build_interpreter",
     "find_environment",
     "find_interpreter",

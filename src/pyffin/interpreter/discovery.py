@@ -192,6 +192,21 @@ def find_environment(python: str | None = None, *, system: bool = False,
     return interpreter
 
 
+
+def announce_environment(env: Interpreter, cache_root: Path) -> None:
+    """Say which environment a command reads or changes, as uv does (``Using Python 3.12.1
+    environment at: venv``): not for ``./.venv`` (the default) or an environment inside the
+    cache at ``cache_root`` (a build's)."""
+    root = Path(os.path.abspath(env.prefix))
+    try:
+        cwd: Path | None = Path(os.getcwd())
+    except OSError:  # the working directory was removed
+        cwd = None
+    if (cwd is not None and root == cwd / ".venv") or root.is_relative_to(cache_root):
+        return
+    shown = root.relative_to(cwd) if cwd is not None and root.is_relative_to(cwd) else root
+    log.info(f"Using Python {env.version_str} environment at: {shown}")
+
 # ------------------------------------------------------------------------------- searching
 def _search(request: PythonRequest, *, system: bool, cache: Cache | None,
             environments_only: bool = False, virtual_only: bool = False) -> Interpreter:
