@@ -398,3 +398,28 @@ def test_syncs_that_waited_for_the_lock_plan_from_what_is_installed_then(
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     assert freeze(env) == "lib==1.0\n"
+
+
+# ------------------------------------------------------------------------ older Pythons
+def test_an_environment_of_python_3_7_is_made_and_installed_into(
+        index: IndexServer, tmp_path: Path) -> None:
+    # The oldest Python supported (as uv): its venv, an install, its bytecode, an uninstall.
+    from tests.interpreter.conftest import pyenv_python
+
+    python37 = pyenv_python("3.7")
+    if python37 is None:
+        pytest.skip("no Python 3.7 installed by pyenv here")
+    cache = tmp_path / "cache"
+    env = tmp_path / "env"
+    assert pyffin("venv", env, "--python", python37, "--cache-dir", cache).returncode == 0
+    result = pip("install", index, cache, "lib", "--python", env, "--compile-bytecode")
+    assert result.returncode == 0, result
+    assert result.stderr.startswith("Using Python 3.7."), result
+    site = env / "lib" / "python3.7" / "site-packages"
+    assert (site / "lib" / "__pycache__" / "__init__.cpython-37.pyc").is_file()
+    value = subprocess.run([env / "bin" / "python", "-c", "import lib; print(lib.VALUE)"],
+                           capture_output=True, text=True, check=True).stdout
+    assert value == "2\n"
+    assert freeze(env) == "lib==2.0\n"
+    assert pip("uninstall", index, cache, "lib", "--python", env).returncode == 0
+    assert freeze(env) == ""

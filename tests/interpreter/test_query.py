@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import sysconfig
@@ -165,16 +166,23 @@ def test_missing_and_failing_interpreters_are_clear_errors(cache: Cache, tmp_pat
     broken.chmod(0o755)
     with pytest.raises(InterpreterError, match=r"exit status 2\): Unknown option: -I") as info:
         interpreter_at(broken, cache=cache)
-    assert info.value.hint is not None and "3.8" in info.value.hint
+    assert info.value.hint is not None and "3.7" in info.value.hint
 
 
-def test_pythons_older_than_3_8_are_refused(cache: Cache, fake_probe: FakeProbe) -> None:
-    fake_probe.versions[BASE] = (3, 7, 16)
-    with pytest.raises(InterpreterError, match=r"3\.7\.16 .* not supported: .* 3\.8 or newer"):
+def test_pythons_older_than_3_7_are_refused(cache: Cache, fake_probe: FakeProbe) -> None:
+    fake_probe.versions[BASE] = (3, 6, 15)
+    with pytest.raises(InterpreterError, match=r"3\.6\.15 .* not supported: .* 3\.7 or newer"):
         interpreter_at(BASE, cache=cache)
 
 
-@pytest.mark.parametrize("version", ["3.8", "3.13"])
+def test_the_probe_is_written_for_the_oldest_python_supported() -> None:
+    # It runs inside the target interpreter: nothing newer than 3.7 may appear in it.
+    source = (Path(query.__file__).parent / "probe.py").read_text()
+    ast.parse(source, feature_version=query.MINIMUM_VERSION)
+    assert query.MINIMUM_VERSION == (3, 7)
+
+
+@pytest.mark.parametrize("version", ["3.7", "3.8", "3.13"])
 def test_the_probe_runs_on_other_pythons(cache: Cache, version: str) -> None:
     python = pyenv_python(version)
     if python is None:

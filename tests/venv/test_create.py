@@ -57,7 +57,7 @@ def test_layout(tmp_path: Path, interpreter: Interpreter) -> None:
         assert f"'{root}'" in (bin_dir / script).read_text()
 
 
-@pytest.mark.parametrize("version", ["current", "3.8", "3.12"])
+@pytest.mark.parametrize("version", ["current", "3.7", "3.8", "3.12"])
 def test_the_environment_works(tmp_path: Path, cache: Cache, interpreter: Interpreter,
                                version: str) -> None:
     if version != "current":

@@ -4,8 +4,9 @@ It prints one JSON object with the raw facts pyffin needs: paths, version, the P
 environment, install schemes and what wheel tags depend on (config variables, libc versions, ELF
 header, macOS version). pyffin computes the tags itself (:mod:`pyffin.interpreter.tags`).
 
-It is never imported by pyffin: it runs on Python 3.8 to 3.13 and PyPy, with the standard library
-only, so it avoids syntax newer than 3.8 and anything outside the stdlib.
+It is never imported by pyffin: it runs on Python 3.7 to 3.14 and PyPy, with the standard library
+only, so it avoids syntax newer than 3.7 (a test parses it as 3.7) and anything outside the
+stdlib.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ from pyffin.records import replace
 if TYPE_CHECKING:
     from pyffin.cache import Cache, CacheEntry
 
-#: Oldest Python the probe, the venv layout and the installer are written for.
-MINIMUM_VERSION = (3, 8)
+#: Oldest Python the probe, the venv layout and the installer are written for: 3.7, as uv
+#: (0.13.9 installs into a 3.7 environment; pip 24.0 is the last pip that runs there).
+MINIMUM_VERSION = (3, 7)
 _PROBE_PATH = Path(__file__).with_name("probe.py")
 #: The line the probe prints before its answer (``probe.SENTINEL``).
 PROBE_SENTINEL = "--- pyffin interpreter facts ---"
@@ -44,7 +45,7 @@ def interpreter_at(executable: str | os.PathLike[str], *, cache: Cache | None) -
 
     Raises :class:`InterpreterNotFound` when there is no executable file there or a pyenv shim
     selects no installed version, :class:`InterpreterError` when it cannot be queried or is
-    older than Python 3.8.
+    older than Python 3.7.
     """
     path = Path(os.path.abspath(os.fspath(executable)))
     kind = _kind(path)
@@ -264,7 +265,7 @@ def run_probe(executable: Path) -> dict[str, Any]:
         raise InterpreterError(
             f"Querying the interpreter at {executable} failed (exit status {proc.returncode}): "
             f"{last}",
-            hint="pyffin works with Python 3.8 and newer (CPython or PyPy)",
+            hint="pyffin works with Python 3.7 and newer (CPython or PyPy)",
         )
     answer = stdout.replace("\r\n", "\n").rsplit(marker, 1)[1]
     try:
