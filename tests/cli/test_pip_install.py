@@ -779,3 +779,31 @@ def test_installs_racing_cache_clean_force_never_crash(index_server: IndexServer
         assert proc.returncode == 0 or "error: " in err, err
         again = pyffin(*args)
         assert again.returncode == 0, again
+
+
+# ------------------------------------------------------------ what is installed, kept
+def test_an_installed_sdist_build_is_kept_under_only_binary(index_server: IndexServer,
+                                                            venv: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    # The index has no wheel of dep: --only-binary rules its files out, but the installed
+    # build of it is used as it is (its own metadata, nothing fetched or built), as uv and pip
+    # do: the newest tool, which needs dep, is chosen, not the old one that does not.
+    index_server.add_sdist(SdistSpec("dep", "1.0"))
+    index_server.add_wheel(WheelSpec("tool", "1.0"))
+    index_server.add_wheel(WheelSpec("tool", "2.0", requires_dist=["dep>=1"]))
+    assert run("install", index_server, venv, "dep").returncode == 0
+    log = venv.parent / "backend.log"
+    monkeypatch.setenv("PYFFIN_TEST_BACKEND_LOG", str(log))
+    index_server.reset_counts()
+    result = run("install", index_server, venv, "tool", "--only-binary", ":all:")
+    assert result.returncode == 0, result
+    assert summary(result).startswith("Resolved 2 packages"), result
+    assert summary(result).endswith("\n + tool==2.0\n"), result  # dep is left as it is
+    assert not log.exists()  # nothing built, no metadata hook run
+    assert index_server.count("/files/dep-1.0.tar.gz") == 0
+    # To reinstall it, its files would have to do: only the tool that needs none fits.
+    again = run("install", index_server, venv, "tool", "--only-binary", ":all:",
+                "--reinstall-package", "dep", "--dry-run")
+    assert again.returncode == 0, again
+    assert "tool==1.0" in again.stderr, again

@@ -583,7 +583,9 @@ class _Operation:
                     self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),
                     options=resolve_options, cutoffs=cutoffs, preferences=preferences,
                     upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
-                    hash_mode=hash_mode, on_decided=early)
+                    hash_mode=hash_mode, on_decided=early,
+                    installed=_kept_installs(installed, spec, resolve_options, reinstalled)
+                    if not self.change.reinstall else None)
             except Exception:  # (an interruption stops the builds instead)
                 if early is not None:
                     early.settle()  # the builds it started end before the command does
@@ -941,6 +943,21 @@ def _preserved(env: Interpreter) -> frozenset[str]:
     if not keeps_seed_packages(env.prefix if env.directory is None else env.directory.root):
         return frozenset()
     return seed_packages(env.version)
+
+
+def _kept_installs(installed: Sequence[InstalledDistribution], spec: RequirementsSpec,
+                   options: ResolveOptions, reinstalled: Iterable[str]
+                   ) -> dict[str, InstalledDistribution] | None:
+    """What is installed that the resolution may keep whatever the binary options say of its
+    files (``--only-binary :all:`` and an installed sdist build of a dependency: uv and pip keep
+    it): only when such options are given, and only what came from an index (an install from
+    a URL or an editable one does not stand for the index's files)."""
+    if not (options.only_binary or options.no_binary or options.no_build or spec.only_binary
+            or spec.no_binary):
+        return None
+    left_out = set(reinstalled)
+    return {dist.normalized_name: dist for dist in installed
+            if dist.normalized_name not in left_out and dist.direct_url() is None}
 
 
 def _say_preserved(preserved: frozenset[str], installed: Iterable[InstalledDistribution],

@@ -114,6 +114,7 @@ def resolve(
     hash_mode: bool = False,
     report: bool = True,
     on_decided: Callable[[str, Version, Distribution], None] | None = None,
+    installed: Mapping[str, InstalledDistribution] | None = None,
 ) -> Resolved:
     """Resolve ``spec`` (requirements, constraints, overrides and the options of the files it
     was read from) for the target whose marker environment is ``markers`` and whose wheel tags
@@ -127,6 +128,10 @@ def resolve(
     constrain the upgrade. ``no_deps`` resolves the requirements alone. In ``hash_mode`` every
     package must be a requirement. ``report`` tells the session's reporter how it goes.
     ``on_decided`` hears each version the solver decides on (see :func:`early_fetch`).
+    ``installed`` (an install's, by normalized name) may each be chosen at their version
+    whatever the binary options say of its files, with their own metadata: nothing is built or
+    fetched for them, as uv and pip use what is installed (see
+    :attr:`~pyffin.resolver.index_source.IndexSource.installed`).
     """
     from pyffin.api.building import name_entries
     from pyffin.resolver import ResolverOptions
@@ -138,7 +143,8 @@ def resolve(
     source = index_source(
         session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
         no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
-        editables=[e.url for e in entries if e.editable and e.url], report=report)
+        editables=[e.url for e in entries if e.editable and e.url], report=report,
+        installed=installed)
     source.on_decided = on_decided
     upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
     resolver_options = ResolverOptions(
@@ -248,7 +254,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  no_build: bool = False, exclude_newer: ExcludeNewer | None = None,
                  no_deps: bool = False, sources: SourceDistributions | None = None,
                  editables: Iterable[str] = (), report: bool = True,
-                 universal: tuple[int, ...] | None = None) -> IndexSource:
+                 universal: tuple[int, ...] | None = None,
+                 installed: Mapping[str, InstalledDistribution] | None = None) -> IndexSource:
     """The package source for ``spec`` on the session's registry, the binary flags of the
     command and of the requirements files combined; ``universal`` (the lowest Python of a
     universal resolution) makes it serve every platform."""
@@ -263,7 +270,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        sources=sources, editables=editables,
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
                        summaries=not (cutoffs and cutoffs.relative),
-                       reporter=session.reporter if report else None, universal=universal)
+                       reporter=session.reporter if report else None, universal=universal,
+                       installed=installed)
 
 
 def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None:

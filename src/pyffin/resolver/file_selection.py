@@ -246,7 +246,8 @@ class FileSelection:
     def __init__(self, tags: Sequence[str], *, binary: BinaryPolicy | None = None,
                  exclude_newer: float | None = None,
                  exclude_newer_packages: Mapping[str, float | None] | None = None,
-                 first_match: bool = False, universal: tuple[int, ...] | None = None) -> None:
+                 first_match: bool = False, universal: tuple[int, ...] | None = None,
+                 installed: Mapping[str, str] | None = None) -> None:
         #: The target's tags, most preferred first.
         self.tags = tuple(tags)
         #: Tag → priority (lower is preferred), in the target's order.
@@ -259,6 +260,9 @@ class FileSelection:
         #: The same per wheel's tag set: a project's wheels repeat a few sets across versions.
         self._universal_sets: dict[tuple[str, ...], bool] = {}
         self.binary = binary or BinaryPolicy()
+        #: An install's installed versions (normalized name -> version as pages key it): each
+        #: is usable whatever :attr:`binary` says of its files (it is not built or fetched).
+        self.installed = installed or {}
         self.exclude_newer = exclude_newer
         #: ``--exclude-newer-package``: normalized name -> its own cutoff (``None``: none).
         self.exclude_newer_packages = exclude_newer_packages or {}
@@ -331,6 +335,7 @@ class FileSelection:
 
         wheels_ok = self.binary.wheels_allowed(name)
         sdists_ok = self.binary.sdists_allowed(name)
+        kept = self.kept_version(name)
         no_wheel = len(self.tag_rank) + 1
         set_ranks_get = self._set_ranks.get
         set_rank = self._set_rank
@@ -359,6 +364,11 @@ class FileSelection:
                 if version_str in seen:
                     continue  # the first page that offers a version wins it (index priority)
                 ranks: list[int] = []
+                if kept is not None and version_str == kept:  # installed: allowed as it is
+                    wheels_ok = sdists_ok = True
+                elif kept is not None:
+                    wheels_ok = self.binary.wheels_allowed(name)
+                    sdists_ok = self.binary.sdists_allowed(name)
                 if wheels_ok and wheel_rows:
                     try:  # a page's own rows (see wheel_tags) of tag sets seen before: in C
                         found: list[Any] = list(map(set_ranks_get, map(_second, wheel_rows)))
@@ -399,6 +409,14 @@ class FileSelection:
 
         return PageVersions(versions, texts, usable, no_wheel,
                             [positions[text] for text in texts] if first_match else None)
+
+    def kept_version(self, name: str) -> str | None:
+        """The installed version of ``name`` that :attr:`installed` makes usable beyond what
+        the binary options allow (``None``: none, or they allow every file of it anyway)."""
+        kept = self.installed.get(name)
+        if kept is None or (self.binary.wheels_allowed(name) and self.binary.sdists_allowed(name)):
+            return None
+        return kept
 
     def _set_rank(self, tags: Sequence[str]) -> int:
         """The rank of a wheel's best tag (:attr:`tag_rank`; past every tag: not usable),

@@ -32,6 +32,8 @@ from pyffin.resolver.source import Candidate, SortedCandidates
 from pyffin.resolver.summaries import StaleSummary, Summaries
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from packaging.utils import NormalizedName
 
     from pyffin.client.registry import RegistryClient
@@ -46,6 +48,18 @@ if TYPE_CHECKING:
     from pyffin.resolver.page_versions import PageVersions
     from pyffin.resolver.ranges import VersionSet
     from pyffin.resolver.source import Dropped, Likely
+
+
+if TYPE_CHECKING:  # (a class made at import costs a warm resolution for nothing)
+
+    class Installed(Protocol):
+        """An installed distribution, as :attr:`IndexSource.installed` needs it (the
+        installer's :class:`~pyffin.installer.installed.InstalledDistribution` is one)."""
+
+        @property
+        def version(self) -> str: ...
+
+        def metadata(self) -> CoreMetadata: ...
 
 
 class IndexSource:
@@ -65,8 +79,23 @@ class IndexSource:
         summaries: bool = True,
         reporter: Reporter | None = None,
         universal: tuple[int, ...] | None = None,
+        installed: Mapping[str, Installed] | None = None,
     ) -> None:
         self.registry = registry
+        #: What an install finds installed (from an index: no direct reference), by name, with
+        #: its version: each may be chosen at that version even where the binary options rule
+        #: out its files (an sdist under ``--only-binary``), and then its own metadata is used
+        #: (see :meth:`_installed_metadata`), as uv and pip use what is installed.
+        self.installed: dict[str, tuple[Version, Installed]] = {}
+        if installed:
+            from pyffin.models.versions import InvalidVersion, parse_version
+
+            for name, dist in installed.items():
+                try:
+                    self.installed[name] = (parse_version(dist.version), dist)
+                except InvalidVersion:
+                    continue
+        self._installed_pinned: set[str] = set()
         #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
         self.reporter = reporter
         self._reported: set[str] = set()
@@ -75,7 +104,8 @@ class IndexSource:
             tags, binary=binary, exclude_newer=exclude_newer,
             exclude_newer_packages=exclude_newer_packages,
             first_match=registry.locations.strategy == "unsafe-first-match",
-            universal=universal)
+            universal=universal,
+            installed={name: str(version) for name, (version, _) in self.installed.items()})
         #: The usable-versions summaries read and written; ``None`` without (for a cutoff that
         #: moves with the clock: each run would write summaries no later run reads).
         self.summaries = Summaries(registry, self.selection) if summaries else None
@@ -164,12 +194,31 @@ class IndexSource:
             self.reporter.on_resolve_progress(len(self._reported))
         if self.on_decided is not None and name not in self.pinned:
             self.on_decided(name, version, self.files(name, version).best)
+        if name in self.installed:
+            self._installed_metadata(name, version, self.files(name, version))
         metadata = self.metadata_futures.get(name, version, lambda: self.files(name, version))
         if self.no_deps:
             from pyffin.records import replace
 
             return replace(metadata, requires_dist=())
         return metadata
+
+    def _installed_metadata(self, name: str, version: Version, files: VersionFiles) -> bool:
+        """Whether ``version`` of ``name`` is installed and its files are all ruled out by the
+        binary options (it is a candidate only because it is installed: see
+        :attr:`installed`); its metadata is then the installed one (pinned, so that nothing
+        fetches or builds it)."""
+        found = self.installed.get(name)
+        if found is None or found[0] != version:
+            return False
+        best = files.best
+        binary = self.selection.binary
+        if binary.wheels_allowed(name) if best.is_wheel else binary.sdists_allowed(name):
+            return False
+        if name not in self._installed_pinned:
+            self._installed_pinned.add(name)
+            self.metadata_futures.pin(name, version, found[1].metadata())
+        return True
 
     def prefetch_candidates(self, name: NormalizedName, likely: Likely | None = None,
                             required: VersionSet | None = None) -> None:
@@ -210,7 +259,9 @@ class IndexSource:
                 # thread, unless every solution has this version.
                 certain = required is not None and sole_version(full.versions,
                                                                 required) == version
-                if certain or files.best.is_wheel or self.selection.stand_in(files) is not None:
+                if name in self.installed and self._installed_metadata(name, version, files):
+                    pass  # installed: its metadata is known
+                elif certain or files.best.is_wheel or self.selection.stand_in(files) is not None:
                     self.metadata_futures.prefetch(name, version, files, certain=certain)
                 if self.on_decided is not None:
                     self.on_decided(name, version, files.best)
@@ -245,7 +296,8 @@ class IndexSource:
         :meth:`MetadataFutures.prefetch`), once its project's versions are known."""
         versions = self._versions.get(name)
         files = None if versions is None else versions.get(version)
-        if files is not None:
+        if files is not None and not (name in self.installed
+                                      and self._installed_metadata(name, version, files)):
             self.metadata_futures.prefetch(name, version, files, certain=certain)
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:

@@ -91,7 +91,7 @@ class Summaries:
         self._unsaved: list[tuple[CacheEntry, list[Dependency],
                                   Mapping[Version, VersionFiles], SortedCandidates, bool]] = []
         self._target_key: str | None = None
-        self._keys: dict[tuple[bool, bool, float | None], str] = {}
+        self._keys: dict[tuple[bool, bool, float | None, str | None], str] = {}
         import time
 
         #: When this target's resolution began: local files summarized must have settled
@@ -114,11 +114,13 @@ class Summaries:
                 repr(locations.find_links), target]))
         # Most projects share their binary policy and cutoff: one digest for each distinct one.
         policy = (selection.binary.wheels_allowed(name), selection.binary.sdists_allowed(name),
-                  selection.cutoff(name))
+                  selection.cutoff(name), selection.kept_version(name))
         key = self._keys.get(policy)
         if key is None:
-            wheels, sdists, cutoff = policy
-            key = self._keys[policy] = digest(f"{self._target_key}|{wheels}|{sdists}|{cutoff}")
+            wheels, sdists, cutoff, kept = policy
+            # (An installed version allowed beyond the binary options: only then in the key.)
+            key = self._keys[policy] = digest(f"{self._target_key}|{wheels}|{sdists}|{cutoff}"
+                                              + ("" if kept is None else f"|kept {kept}"))
         return self.registry.derived_entry(name, key)
 
     def read(self, name: str, load: Callable[[Version], VersionFiles]
