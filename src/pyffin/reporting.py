@@ -30,6 +30,12 @@ class Reporter:
     def on_build_done(self, what: str) -> None:
         """The build of ``what`` ended (built or failed)."""
 
+    def on_wheel_build(self, what: str) -> None:
+        """The build that started is of a wheel to install (not only metadata)."""
+
+    def on_wheel_built(self, what: str) -> None:
+        """A wheel of ``what`` was built (before :meth:`on_build_done`)."""
+
     def on_fetch_start(self, name: str, size: int | None) -> None:
         """A download of the file ``name`` (``size`` bytes, if known) started."""
 

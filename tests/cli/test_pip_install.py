@@ -649,8 +649,28 @@ def test_installs_go_on_after_a_local_project_changes_version(index: IndexServer
     os.utime(project / "pyproject.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     result = run("install", index, venv, project, "other")
     assert result.returncode == 0, result
-    assert " - demo==0.1.0\n + demo==0.2.0\n" in result.stderr
+    origin = f" (from {project.as_uri()})"  # a direct installation's, as uv says it
+    assert f" - demo==0.1.0{origin}\n + demo==0.2.0{origin}\n" in result.stderr
     assert run("install", index, venv, project, "app").returncode == 0
+
+
+def test_a_built_wheel_and_a_direct_installation_are_said_as_uv_says_them(
+        index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    write_source_tree(SdistSpec("demo", "0.1.0"), project)
+    result = run("install", index, venv, project)
+    assert result.returncode == 0, result
+    lines = summary(result).splitlines()
+    # Each wheel built to install is a line when it starts and one when it is built.
+    assert lines[:2] == [f"   Building {project}", f"      Built {project}"], result
+    assert lines[-1] == f" + demo==0.1.0 (from {project.as_uri()})"
+    quiet = run("install", index, venv, project, "--reinstall", "-q")
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet
+    removed = pyffin("pip", "uninstall", "demo", "--python", venv / "bin" / "python")
+    assert removed.stderr.splitlines()[-1] == f" - demo==0.1.0 (from {project.as_uri()})"
+    # From an index: no origin, nothing built.
+    result = run("install", index, venv, "lib")
+    assert "Built" not in result.stderr and result.stderr.endswith(" + lib==2.0\n"), result
 
 
 def test_a_synced_environment_meeting_its_constraints_needs_no_network(

@@ -60,14 +60,18 @@ class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
     __slots__ = ("audited", "dry_run", "environment", "fresh", "installed", "metadata",
-                 "planned", "prepared", "removed", "requested_extras", "resolved", "sources",
-                 "timings", "yanked")
+                 "origins", "planned", "prepared", "removed", "requested_extras", "resolved",
+                 "sources", "timings", "yanked")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
         #: ``(name, version)`` pairs, sorted.
         self.installed: list[tuple[str, str]] = []
         self.removed: list[tuple[str, str]] = []
+        #: Where each of :attr:`installed` and :attr:`removed` that is (or was) a direct
+        #: installation comes from, by ``(name, version)``, as uv shows it after its line (see
+        #: :func:`shown_origin`).
+        self.origins: dict[tuple[str, str], str] = {}
         #: Packages checked and found satisfying (no change needed).
         self.audited = 0
         self.resolved: int | None = None
@@ -292,6 +296,7 @@ def uninstall(
                 doomed.append(dist)
         result = InstallResult(env, dry_run=dry_run)
         result.removed = sorted((d.normalized_name, d.version) for d in doomed)
+        _note_origins(result, (), doomed)
         if not dry_run:
             # One that cannot be removed (a distutils install) stops the command before
             # any is: not after removing those before it, unsaid.
@@ -622,6 +627,7 @@ class _Operation:
 
         result.metadata = metadata
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
+        _note_origins(result, plan.to_install, plan.to_remove)
         result.audited = len(plan.kept)
         if self.change.dry_run or plan.is_noop:
             return result
@@ -743,6 +749,7 @@ class _Operation:
             result.installed = sorted((w.name, w.version) for w in plan.to_install)
             result.planned = plan.to_install
             result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
+            _note_origins(result, plan.to_install, plan.to_remove)
             result.audited = len(plan.kept)
             result.sources = (path,)
             if plan.is_noop and not self.change.dry_run and all(
@@ -943,6 +950,39 @@ def _preserved(env: Interpreter) -> frozenset[str]:
     if not keeps_seed_packages(env.prefix if env.directory is None else env.directory.root):
         return frozenset()
     return seed_packages(env.version)
+
+
+def shown_origin(direct_url: Mapping[str, Any] | None) -> str | None:
+    """Where a direct installation (its PEP 610 ``direct_url.json``) comes from, as uv shows
+    it: the URL, a VCS one as ``git+URL@commit``, without credentials; ``None`` from an index
+    (or a record without a URL)."""
+    if not isinstance(direct_url, Mapping) or not isinstance(direct_url.get("url"), str):
+        return None
+    from pyffin.models.urls import redact
+
+    url = redact(direct_url["url"])
+    vcs = direct_url.get("vcs_info")
+    if isinstance(vcs, Mapping) and isinstance(vcs.get("vcs"), str):
+        commit = vcs.get("commit_id")
+        return f"{vcs['vcs']}+{url}" + (f"@{commit}" if isinstance(commit, str) else "")
+    return url
+
+
+def _note_origins(result: InstallResult, installing: Iterable[Wanted],
+                  removing: Iterable[InstalledDistribution]) -> None:
+    """Fill :attr:`InstallResult.origins`; a version removed and installed again (one ``~``
+    line) shows where the new installation comes from."""
+    again = set()
+    for wanted in installing:
+        again.add((wanted.name, wanted.version))
+        shown = shown_origin(wanted.direct_url)
+        if shown is not None:
+            result.origins[(wanted.name, wanted.version)] = shown
+    for dist in removing:
+        key = (dist.normalized_name, dist.version)
+        shown = None if key in again else shown_origin(dist.direct_url())
+        if shown is not None:
+            result.origins[key] = shown
 
 
 def _kept_installs(installed: Sequence[InstalledDistribution], spec: RequirementsSpec,

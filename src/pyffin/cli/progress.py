@@ -78,6 +78,12 @@ class Progress(Reporter):
             if count > 0:
                 self._builds[what] = count
 
+    def on_wheel_build(self, what: str) -> None:
+        self.console.note(f"   Building {what}")  # (as uv: a line each, kept above the status)
+
+    def on_wheel_built(self, what: str) -> None:
+        self.console.note(f"      Built {what}")
+
     def on_fetch_start(self, name: str, size: int | None) -> None:
         with self._lock:
             self._total_files += 1

@@ -393,7 +393,7 @@ class SourceDistributions:
 
                 metadata = None if editable else static_metadata(tree)
                 if metadata is None and not editable and name in self.wheel_for_metadata:
-                    with self._reporting(source):
+                    with self._reporting(source, wheel=True):
                         wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
                     metadata = _wheel_metadata(wheel)
                     _check_name(metadata, name, source.origin)
@@ -426,7 +426,7 @@ class SourceDistributions:
                 return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
-                with self._reporting(source):
+                with self._reporting(source, wheel=True):
                     wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
                 metadata = _wheel_metadata(wheel)
                 _check_name(metadata, name, source.origin)
@@ -457,7 +457,7 @@ class SourceDistributions:
                 return found
             with self.cache.temp_dir() as tmp:
                 tree = self._tree(source, tmp / "source")
-                with self._reporting(source):
+                with self._reporting(source, wheel=True):
                     wheel = self._builder_of(source).build_editable(tree, tmp / "wheel")
                 shard.path.mkdir(parents=True, exist_ok=True)
                 for old in shard.path.glob("*.whl"):  # one rebuilt over it (--reinstall)
@@ -513,14 +513,19 @@ class SourceDistributions:
 
     # -------------------------------------------------------------------------- helpers
     @contextmanager
-    def _reporting(self, source: _Source) -> Iterator[None]:
+    def _reporting(self, source: _Source, *, wheel: bool = False) -> Iterator[None]:
+        """Tell the reporter of a build; ``wheel``: of a wheel to install (uv says those)."""
         reporter = self.reporter
         if reporter is None:
             yield
             return
         reporter.on_build_start(source.label)
+        if wheel:
+            reporter.on_wheel_build(source.label)
         try:
             yield
+            if wheel:
+                reporter.on_wheel_built(source.label)
         finally:
             reporter.on_build_done(source.label)
 

@@ -383,7 +383,9 @@ def report(ctx: Context, result: InstallResult) -> None:
     changes += [(name, 2, version) for name, version in reinstalled]
     signs = (("-", "red"), ("+", "green"), ("~", "yellow"))
     for name, kind, version in sorted(changes):
-        note(f" {ctx.console.style(*signs[kind])} {name}=={version}")
+        origin = result.origins.get((name, version))
+        shown = "" if origin is None else f" (from {origin})"  # a direct installation's, as uv
+        note(f" {ctx.console.style(*signs[kind])} {name}=={version}{shown}")
     for warning in result.yanked:  # after the changes, as uv says them
         ctx.console.warn(warning)
 
