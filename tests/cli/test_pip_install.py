@@ -276,8 +276,16 @@ def test_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
     before = tree(venv)
     result = run("install", index, venv, "app", "--dry-run")
     assert result.returncode == 0
-    assert "Would install 2 packages" in result.stderr
+    # As uv says it: what the cache lacks, then what would change.
+    assert summary(result).splitlines()[1:3] == ["Would download 2 packages",
+                                                 "Would install 2 packages"], result
     assert tree(venv) - {".lock"} == before
+    # Once in the cache, nothing is to download.
+    assert run("install", index, venv, "lib").returncode == 0
+    assert inspect("uninstall", venv, "lib").returncode == 0
+    again = run("install", index, venv, "app", "--dry-run")
+    assert summary(again).splitlines()[1:3] == ["Would download 1 package",
+                                                "Would install 2 packages"], again
 
 
 def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:

@@ -61,7 +61,7 @@ class InstallResult:
 
     __slots__ = ("audited", "dry_run", "environment", "fresh", "installed", "metadata",
                  "origins", "planned", "prepared", "removed", "requested_extras", "resolved",
-                 "sources", "timings", "yanked")
+                 "sources", "timings", "uncached", "yanked")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -77,6 +77,9 @@ class InstallResult:
         self.resolved: int | None = None
         #: Wheels fetched into the cache (downloaded and unzipped, or built).
         self.prepared = 0
+        #: A dry run's: how many of what it would install the cache lacks (uv's "Would
+        #: download").
+        self.uncached = 0
         self.dry_run = dry_run
         self.timings: dict[str, float] = {}
         #: What was (or would be) installed, with the file each comes from: for reports.
@@ -629,6 +632,9 @@ class _Operation:
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
         _note_origins(result, plan.to_install, plan.to_remove)
         result.audited = len(plan.kept)
+        if self.change.dry_run and plan.to_install:
+            result.uncached = operations.uncached(
+                self.session, plan, None if self.sources is None else self.sources.get())
         if self.change.dry_run or plan.is_noop:
             return result
         python = os.fspath(env.sys_executable)

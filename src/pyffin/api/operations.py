@@ -274,6 +274,17 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        installed=installed)
 
 
+def uncached(session: Session, plan: InstallPlan,
+             sources: SourceDistributions | None = None) -> int:
+    """How many of what ``plan`` installs the cache lacks (a dry run's "Would download"):
+    their wheel is not unzipped there, nor built from the sdist before (with ``sources``)."""
+    from pyffin.distribution.database import DistributionDatabase, WheelDatabase
+
+    database = DistributionDatabase(
+        WheelDatabase(session.cache, session.registry, None, pool=session.pool), sources)
+    return sum(1 for item in plan.to_install if database.cached(item.source, item.name) is None)
+
+
 def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None:
     """Start fetching the pages of ``spec``'s named requirements when the cache lacks them, so
     a cold run's first pages arrive while the target interpreter is looked at (a subprocess,

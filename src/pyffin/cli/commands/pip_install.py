@@ -357,6 +357,8 @@ def report(ctx: Context, result: InstallResult) -> None:
         if not result.installed and not result.removed:
             note(f"Audited {count(result.audited)}")
             note("Would make no changes")
+        if result.uncached:
+            note(f"Would download {count(result.uncached)}")
         if result.removed:
             note(f"Would uninstall {count(len(result.removed))}")
         if result.installed:
