@@ -130,6 +130,41 @@ class Problem:
                f"`{self.installed}` is installed"
 
 
+def shown_requirement(text: str) -> str:
+    """A ``Requires-Dist`` as uv writes it in its messages: the name and extras normalized,
+    the version clauses in the order of their versions, the marker in uv's form after
+    `` ; `` (``six>=1.17.0,<2 ; python_full_version >= '3.1'``); as written when it does not
+    parse."""
+    from pyffin.models.markers import Marker, MarkerError
+    from pyffin.models.names import normalize_name
+    from pyffin.models.versions import InvalidVersion, Version
+    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+
+    try:
+        requirement = parse_requirement(text)
+        marker = None if requirement.marker is None else Marker.parse(str(requirement.marker))
+    except (InvalidRequirement, MarkerError):
+        return text
+
+    def order(clause: Any) -> tuple[int, Any]:
+        try:
+            return 0, Version(clause.version.removesuffix(".*"))
+        except InvalidVersion:
+            return 1, clause.version
+
+    extras = getattr(requirement.extras, "written", sorted(requirement.extras))
+    shown: str = normalize_name(requirement.name)
+    if extras:
+        shown += f"[{','.join(normalize_name(extra) for extra in extras)}]"
+    if requirement.url is not None:
+        shown += f" @ {requirement.url}"
+    else:
+        shown += ",".join(str(clause) for clause in sorted(requirement.specifier, key=order))
+    if marker is not None:
+        shown += f" ; {marker}"
+    return shown
+
+
 def check(env: Interpreter) -> tuple[int, list[Problem]]:
     """Check every installed distribution's dependencies; return how many were checked and
     the problems found (a distribution whose metadata cannot be read is one, and the others
@@ -160,14 +195,15 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
                 continue
             target = by_name.get(dependency.name)
             if target is None:
-                problems.append(Problem(dist.normalized_name, text, None))
+                problems.append(Problem(dist.normalized_name, shown_requirement(text), None))
                 continue
             try:
                 ok = Version(target.version) in dependency.versions
             except InvalidVersion:
                 ok = False
             if not ok:
-                problems.append(Problem(dist.normalized_name, text, target.version))
+                problems.append(Problem(dist.normalized_name, shown_requirement(text),
+                                        target.version))
     return len(dists), problems
 
 
