@@ -393,6 +393,43 @@ def test_a_culprit_undone_is_decided_after_the_package_it_kept_refusing() -> Non
     assert after == ["Selecting: y==1.0", "Selecting: z==1.0", "Selecting: x==1.0"]
 
 
+def _python_refusals(where: str) -> dict[str, dict[str, Any]]:
+    """``p``'s 1.1 to 1.5 require a Python newer than the target (so does ``a`` 2.0), stated
+    on the index page or only in their metadata; ``q`` 2.0 and ``p`` 2.0 exclude each other."""
+    newer = {where: ">=3.99"}
+    return {
+        "a": {"1.0": [], "2.0": Release(**newer)},
+        "q": {"1.0": [], "2.0": ["p<2"]},
+        "p": {"1.0": [], **{f"1.{i}": Release(**newer) for i in range(1, 6)},
+              "2.0": ["q<2"]},
+    }
+
+
+def test_versions_refused_for_their_requires_python_are_conflicts_as_in_uv() -> None:
+    """uv 0.13.9 decides the newest version in range even when the Requires-Python of the
+    index page excludes the target, and the conflict with the Python it depends on counts:
+    ``p`` (narrowed to <2 by ``q`` 2.0, decided first) refuses 1.5 to 1.1, each a conflict
+    and a backjump to where ``p`` was first required. Python's range was new only at ``a``
+    2.0, so after five ``p`` is decided early, at 2.0, and ``q`` takes 1.0 (checked with
+    uv 0.13.9 on a local index: a 1.0, p 2.0, q 1.0)."""
+    from pyffin import log
+
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        assert pins(_python_refusals("python"), "a", "q", "p") == {
+            "a": "1.0", "p": "2.0", "q": "1.0"}
+    assert heard.count("Recording unit propagation conflict of Python from incompatibility "
+                       "of (p)") == 5
+    assert "Package p has too many conflicts (affected), prioritizing" in heard
+
+
+def test_a_requires_python_only_the_metadata_states_is_no_conflict() -> None:
+    """What only the metadata says rules the version out before it is decided, in uv as
+    here: no conflict, and ``q``, decided first, keeps 2.0."""
+    assert pins(_python_refusals("metadata_python"), "a", "q", "p") == {
+        "a": "1.0", "p": "1.0", "q": "2.0"}
+
+
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: a version tried and left behind (connexion 2.15, lacking the ``flask`` extra, on

@@ -205,6 +205,8 @@ class Provider(BaseProvider[str, Version]):
         self._spans: dict[tuple[str, int], tuple[VersionSet, list[tuple[int, int]]]] = {}
         #: How conflicts reorder packages (shared with the solver, which records them).
         self.tracker = ConflictTracker()
+        #: The Pythons the versions refused for their Requires-Python asked for, together.
+        self._refused_pythons: VersionSet = Range.empty()
         self._tried: dict[str, set[Version]] = {}
         self._last_batch: dict[str, int] = {}
         self._prefetched: set[tuple[str, Version]] = set()
@@ -235,8 +237,10 @@ class Provider(BaseProvider[str, Version]):
                      Term(name, outside, positive=False)],
                     IncompatibilityCause.DEPENDENCY))
                 return None
-        chosen = self._select(project, package, allowed)
+        chosen, refused = self._first_choice(project, package, allowed)
         self.stats["choices"] += 1
+        if refused:
+            return None
         if chosen is None:
             self._explain_unavailable(package, project, allowed)
         elif extra is None:
@@ -693,16 +697,47 @@ class Provider(BaseProvider[str, Version]):
 
     def _select(self, project: ProjectVersions, package: str,
                 allowed: VersionSet) -> Version | None:
+        return self._first_choice(project, package, allowed, refuse=False)[0]
+
+    def _first_choice(self, project: ProjectVersions, package: str, allowed: VersionSet,
+                      *, refuse: bool = True) -> tuple[Version | None, bool]:
+        """The version to choose, and whether it is refused instead: with ``refuse``, the
+        search stops as uv's candidate selector does at a version whose Requires-Python (on
+        the index page) excludes the target when no usable one comes before it. uv decides
+        that version, and the conflict it makes with the Python it depends on moves
+        priorities and backjumps (``ConflictTracker.refuse_for_python``), which decides which
+        of several valid answers it ends on."""
         name = project.name
         for version in self._preferred(name, package):
             if self._contains(project, allowed, version) and self._usable_for(
                     package, name, project.candidates[project.index[version]]):
-                return version
+                return version, False
         candidates = project.candidates
         for i in self._ordered(project, allowed):
-            if self._usable_for(package, name, candidates[i]):
-                return candidates[i].version
-        return None
+            candidate = candidates[i]
+            if self._usable_for(package, name, candidate):
+                return candidate.version, False
+            reason = self._index_unusable(name, candidate) if refuse else None
+            if reason is not None and reason[0] == "python":
+                self._refuse_for_python(package, project, i, reason[1])
+                return None, True
+        return None, False
+
+    def _refuse_for_python(self, package: str, project: ProjectVersions, position: int,
+                           requires_python: str) -> None:
+        """State that the version at ``position`` requires another Python (one fact, and
+        one conflict, per version, as in uv), and tell the tracker whether Python's range
+        was new (uv decides Python then)."""
+        version = project.versions[position]
+        run: VersionSet = Range(((version, True, version, True),))
+        if (package, run) not in self._stated:
+            self._stated.add((package, run))
+            self._pending.append(Unavailable(package, run, "python", requires_python))
+        pythons = _python_range(requires_python, self._parser)
+        known = pythons is not None and pythons.is_subset(self._refused_pythons)
+        if pythons is not None and not known:
+            self._refused_pythons = self._refused_pythons | pythons
+        self.tracker.refuse_for_python(package, python_decided=not known)
 
     def _usable_for(self, package: str, name: str, candidate: Candidate) -> bool:
         """Whether ``candidate`` may be chosen for ``package``: usable, and its dependencies

@@ -21,8 +21,10 @@ conflict unit propagation meets, the package it was propagating is *affected* an
 package of the clause (not the same project: an extra's clause naming its base is not a real
 conflict) is a *culprit*. A package affected 5 times is decided earlier from then on; a culprit
 5 times is decided later and its decision is undone at once, so the packages it kept pushing
-back get decided first. nab's own schemes to the same end (restarts, culprit backjumps after
-30 conflicts) are off: they made different choices than uv.
+back get decided first. A version refused for the Requires-Python of its index page is a
+conflict too, and a backjump, as uv decides it and lets it clash with Python
+(:meth:`ConflictTracker.refuse_for_python`). nab's own schemes to the same end (restarts,
+culprit backjumps after 30 conflicts) are off: they made different choices than uv.
 
 Everything else is nab's: the loop of :meth:`Solver.solve` is ``Resolver.solve`` with the
 propagation call swapped and the reprioritisation added.
@@ -104,6 +106,8 @@ class ConflictTracker:
         self.late: set[str] = set()
         self._prioritize: list[str] = []
         self._deprioritize: list[str] = []
+        #: A package whose chosen version the target Python refused, to backjump for.
+        self._refused: str | None = None
 
     def record(self, affected: str, packages: Sequence[str]) -> None:
         """A conflict met while propagating ``affected``, in a clause on ``packages``."""
@@ -122,6 +126,32 @@ class ConflictTracker:
             if count == CONFLICT_THRESHOLD:
                 log.debug(f"Package {affected} has too many conflicts (affected), prioritizing")
                 self._prioritize.append(affected)
+
+    def refuse_for_python(self, package: str, *, python_decided: bool) -> None:
+        """The version chosen for ``package`` requires another Python (its index page says
+        so). uv decides such a version and lets it conflict with the Python it depends on:
+        ``package`` is a culprit, and, unless that range of Pythons was new (uv then decides
+        Python first, which is affected instead), affected too. The solver then backjumps
+        (:meth:`take_refused`)."""
+        if log.enabled(log.DEBUG):
+            log.debug(f"Recording unit propagation conflict of Python from incompatibility "
+                      f"of ({package})")
+        self._refused = package
+        count = self.culprit[package] = self.culprit.get(package, 0) + 1
+        if count == CONFLICT_THRESHOLD:
+            log.debug(f"Package {package} has too many conflicts (culprit), deprioritizing")
+            self._deprioritize.append(package)
+        if python_decided:
+            return
+        count = self.affected[package] = self.affected.get(package, 0) + 1
+        if count == CONFLICT_THRESHOLD:
+            log.debug(f"Package {package} has too many conflicts (affected), prioritizing")
+            self._prioritize.append(package)
+
+    def take_refused(self) -> str | None:
+        """The package :meth:`refuse_for_python` was told of since last asked, if any."""
+        refused, self._refused = self._refused, None
+        return refused
 
     def reprioritize(self) -> tuple[bool, list[str]]:
         """Apply what the recorded conflicts ask: whether a priority moved, and the packages
@@ -244,6 +274,9 @@ class Solver(Resolver[str, Version]):
             if triggering is not None:
                 return triggering
         if version is None:
+            if self.tracker.take_refused() == next_package:
+                self._backjump_refused(next_package)
+                return next_package
             decide.record_no_versions(self, next_package, had_pending=had_pending)
             return next_package
         solution = self.solution
@@ -280,6 +313,23 @@ class Solver(Resolver[str, Version]):
         if dependencies:
             self._record_dependency_clauses(next_package, version, exact_range, dependencies)
         return next_package
+
+    def _backjump_refused(self, package: Any) -> None:
+        """A version of ``package`` refused for its Requires-Python: uv decides it, and
+        resolving the conflict with Python learns that the version is out, with only that
+        package left in the clause: it backjumps to where ``package`` was first derived
+        (pubgrub's previous satisfier of a decision excluded whole is the package's first
+        assignment). The decisions after it are made again, in the order priorities give
+        then, as in uv; the provider's fact rules the version out there."""
+        entries = self.solution.assignments_for(package)
+        target = max(entries[0].decision_level, 1) if entries else 1
+        if target >= self.solution.decision_level:
+            return
+        self.solution.backtrack(target)
+        self._wake_above(target)
+        self._seen_level = target
+        self.stats.backjumps += 1
+        self.priority_epoch += 1
 
     def _reprioritize(self) -> Any | None:
         """uv's ``reprioritize_conflicts``: new priorities are read at the next decision, and a
