@@ -74,11 +74,11 @@ if TYPE_CHECKING:
         "not-found", "no-versions", "yanked", "python", "constraint", "invalid", "build",
         "files", "platform"]
 
-# Priority categories, most urgent first. uv's ``PubGrubPriority`` in its sources (0.12)
-# ranks "conflict late" above "unspecified"; uv 0.13.9, watched with ``RUST_LOG=trace``, decides
-# a package it deprioritized after every other one (``celery[redis]`` before ``redis``), which
-# is the order kept here.
-_URL, _SINGLETON, _CONFLICT_EARLY, _UNSPECIFIED, _CONFLICT_LATE = range(5)
+# Priority categories, most urgent first, as uv's ``PubGrubPriority``: a package deprioritized
+# ("conflict late") still goes before those never in a conflict ("unspecified"), to conflict
+# before unrelated packages are decided. Checked with uv 0.13.9 on local indexes
+# (``RUST_LOG=uv_resolver=trace``: "Chose package for decision: x3. remaining choices: z3").
+_URL, _SINGLETON, _CONFLICT_EARLY, _CONFLICT_LATE, _UNSPECIFIED = range(5)
 
 #: The most versions one batch prefetch asks for (uv's).
 BATCH_LIMIT = 50
