@@ -103,24 +103,35 @@ def test_an_existing_environment_needs_clear_or_allow_existing(
     assert not (target / "kept").exists() and (target / "pyvenv.cfg").is_file()
 
 
-def test_seed_installs_pip_setuptools_and_wheel_with_pyffin(
-        tmp_path: Path, cache_dir: Path, index_server: IndexServer) -> None:
+@pytest.mark.parametrize("version", ["current", "3.11", "3.12"])
+def test_seed_installs_pip_and_before_3_12_setuptools_and_wheel_with_pyffin(
+        tmp_path: Path, cache_dir: Path, index_server: IndexServer, version: str) -> None:
+    # As uv 0.13.9: pip, setuptools and wheel for 3.11; pip alone for 3.12 and later.
     import subprocess
 
+    from tests.interpreter.conftest import pyenv_python
     from tests.support.dists import WheelSpec
     from tests.support.wheels import bundled_wheels
 
+    python = sys.executable if version == "current" else pyenv_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
     for wheel in bundled_wheels():  # the pip and setuptools wheels ensurepip carries
         index_server.add_file(wheel)
     index_server.add_wheel(WheelSpec("wheel", "0.45.0"))
     env = tmp_path / "env"
-    result = pyffin("venv", env, "--seed", "--python", sys.executable, "--index-url",
+    result = pyffin("venv", env, "--seed", "--python", python, "--index-url",
                     index_server.index_url, cache_dir=cache_dir)
     assert result.returncode == 0, result
-    assert " + pip==" in result.stderr and " + wheel==0.45.0" in result.stderr
     listed = subprocess.run([env / "bin" / "python", "-m", "pip", "list", "--format", "freeze"],
                             capture_output=True, text=True, check=True).stdout
-    assert "wheel==0.45.0" in listed and "setuptools==" in listed
+    names = {line.split("==")[0] for line in listed.split()}
+    major_minor = subprocess.run([env / "bin" / "python", "-c",
+                                  "import sys; print(sys.version_info[:2] < (3, 12))"],
+                                 capture_output=True, text=True, check=True).stdout
+    old = major_minor.strip() == "True"
+    assert names == ({"pip", "setuptools", "wheel"} if old else {"pip"}), listed
+    assert (" + wheel==0.45.0" in result.stderr) == old
 
 
 def test_an_unknown_interpreter_is_an_error(tmp_path: Path, cache_dir: Path) -> None:

@@ -722,9 +722,9 @@ def create_venv(
         seeded = None
         if seed:
             from pyffin.api import install as operation
-            from pyffin.venv.creation import SEED_PACKAGES
+            from pyffin.venv.creation import seed_packages
 
-            seeded = operation.install(requirements=list(SEED_PACKAGES),
+            seeded = operation.install(requirements=list(seed_packages(interpreter.version)),
                                        session=session, python=str(executable),
                                        reporter=session.reporter)
         return VenvResult(root, executable, interpreter.version_str, seeded)

@@ -40,8 +40,10 @@ _TargetState = Literal["absent", "empty", "replace", "update"]
 _KEPT_IF_PRESENT = frozenset({".gitignore", "CACHEDIR.TAG"})
 
 
-#: What ``--seed`` installs, as virtualenv does.
-SEED_PACKAGES = ("pip", "setuptools", "wheel")
+def seed_packages(python: tuple[int, ...]) -> tuple[str, ...]:
+    """What ``--seed`` installs into an environment of Python ``python``, as uv does: pip, and
+    before Python 3.12 (whose ``venv`` stopped installing them) setuptools and wheel too."""
+    return ("pip", "setuptools", "wheel") if python[:2] < (3, 12) else ("pip",)
 
 
 class VenvError(PyffinError):
@@ -72,7 +74,7 @@ def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: st
     to run the interpreter next to them (see :func:`is_relocatable`), so the environment keeps
     working once moved.
 
-    ``seed``: ``pyvenv.cfg`` says ``seed = true`` (the caller installs :data:`SEED_PACKAGES`,
+    ``seed``: ``pyvenv.cfg`` says ``seed = true`` (the caller installs :func:`seed_packages`,
     which a sync then keeps: :func:`pyffin.venv.config.keeps_seed_packages`).
     """
     if sys.platform == "win32":
@@ -253,7 +255,7 @@ def _build(root: Path, target: Path, interpreter: Interpreter, *, prompt: str | 
         config.append(f"prompt = {prompt}")
     if relocatable:
         config.append("relocatable = true")
-    if seed:  # the caller installs SEED_PACKAGES: a sync keeps them (as uv reads its own)
+    if seed:  # the caller installs seed_packages(): a sync keeps them (as uv reads its own)
         config.append("seed = true")
     config.append(f"pyffin = {__version__}")
     _write(root / "pyvenv.cfg", "\n".join(config) + "\n")

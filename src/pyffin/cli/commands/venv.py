@@ -60,18 +60,20 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                   allow_existing=args.allow_existing, relocatable=args.relocatable,
                   seed=args.seed)
     if args.seed:
-        _seed(args, ctx, root)
+        _seed(args, ctx, root, interpreter.version)
     console.note(f"Activate with: {_activation_command(args.path)}")
     return 0
 
 
-def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str]) -> None:
-    """Install pip, setuptools and wheel with pyffin itself (``--seed``)."""
+def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str],
+          python: tuple[int, ...]) -> None:
+    """Install the seed packages with pyffin itself (``--seed``: see
+    :func:`~pyffin.venv.creation.seed_packages`)."""
     import pyffin.api.install as api
     from pyffin.cli.commands.pip_install import report
-    from pyffin.venv.creation import SEED_PACKAGES
+    from pyffin.venv.creation import seed_packages
 
-    result = api.install(requirements=list(SEED_PACKAGES), session=session(args, ctx),
+    result = api.install(requirements=list(seed_packages(python)), session=session(args, ctx),
                          python=os.path.join(root, "bin", "python"))
     report(ctx, result)
 
