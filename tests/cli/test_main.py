@@ -106,7 +106,7 @@ def test_errors_print_one_line_and_exit_1(fake_command: list[Command]) -> None:
     assert "Traceback" not in result.stderr
 
     verbose = pyffin("test-fail", "-v")
-    assert "Caused by: connection refused" in verbose.stderr
+    assert "\n  cause: connection refused\n" in verbose.stderr  # uv 0.13.9's word
 
 
 def test_verbose_errors_leave_out_causes_that_say_the_message_again(
@@ -120,7 +120,7 @@ def test_verbose_errors_leave_out_causes_that_say_the_message_again(
     fake_command.append(_failing(again))
     verbose = pyffin("test-fail", "-v")
     assert verbose.stderr.count("flask was not found") == 1
-    assert "Caused by: no versions of flask" in verbose.stderr
+    assert "  cause: no versions of flask" in verbose.stderr
 
 
 def test_verbose_errors_end_the_chain_where_raise_from_none_does(
@@ -133,7 +133,7 @@ def test_verbose_errors_end_the_chain_where_raise_from_none_does(
     reworded.__suppress_context__ = True
     fake_command.append(_failing(reworded))
     verbose = pyffin("test-fail", "-v")
-    assert "Caused by" not in verbose.stderr
+    assert "cause:" not in verbose.stderr
 
 
 def test_usage_errors_raised_by_commands_exit_2(fake_command: list[Command]) -> None:

@@ -441,12 +441,13 @@ def test_invalid_requirement_names_file_and_line(tmp_path: Path, index: IndexSer
 def test_unsatisfiable_requirements_are_explained(tmp_path: Path, index: IndexServer) -> None:
     result = compile_(tmp_path, index, "app>=2\nlib<2\n")
     assert result.returncode == 1
+    # As uv 0.13.9 frames it: the derivation is the cause, its lines aligned.
     assert result.stderr == (
-        "error: No solution found when resolving dependencies:\n"
-        "  Because only app<=2.0 is available and app==2.0 depends on lib>=2, we can conclude "
-        "that app>=2.0 depends on lib>=2.\n"
-        "  And because you require app>=2 and lib<2, we can conclude that your requirements "
-        "are unsatisfiable.\n")
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because only app<=2.0 is available and app==2.0 depends on lib>=2, we can "
+        "conclude that app>=2.0 depends on lib>=2.\n"
+        "         And because you require app>=2 and lib<2, we can conclude that your "
+        "requirements are unsatisfiable.\n")
 
 
 def test_dependency_cycles_resolve(tmp_path: Path, index_server: IndexServer) -> None:

@@ -271,7 +271,8 @@ def test_uninstall_leaves_the_tree_as_it_was(index: IndexServer, venv: Path) -> 
 def test_uninstall_skips_what_is_not_installed(venv: Path) -> None:
     result = inspect("uninstall", venv, "nothere")
     assert result.returncode == 0
-    assert "warning: Skipping nothere as it is not installed" in result.stderr
+    assert summary(result) == ("warning: Skipping nothere as it is not installed\n"
+                               "warning: No packages to uninstall\n")  # as uv says it
 
 
 def test_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
@@ -837,3 +838,12 @@ def test_an_installed_sdist_build_is_kept_under_only_binary(index_server: IndexS
                 "--reinstall-package", "dep", "--dry-run")
     assert again.returncode == 0, again
     assert "tool==1.0" in again.stderr, again
+
+
+def test_an_unsatisfiable_install_says_so_as_uv_does(index: IndexServer, venv: Path) -> None:
+    result = run("install", index, venv, "lib==9.0")
+    assert result.returncode == 1
+    assert summary(result) == (
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because there is no version of lib==9.0 and you require lib==9.0, we can "
+        "conclude that your requirements are unsatisfiable.\n")

@@ -139,7 +139,7 @@ def test_a_conflict_names_the_fork_it_happens_in(index_server: IndexServer,
     assert result.returncode == 1
     assert result.stderr.startswith(
         "error: No solution found when resolving dependencies for split "
-        "(markers: sys_platform == 'win32'):\n")
+        "(markers: sys_platform == 'win32')\n  cause: ")
     assert "foo==1.0 depends on baz<2" in result.stderr
     assert result.stderr.endswith(  # this machine is not Windows
         "\n\nhint: The resolution failed for an environment that is not the current one, "
@@ -158,9 +158,10 @@ def test_a_python_that_no_release_supports_is_named_as_uv_names_it(
     assert result.returncode == 1
     assert result.stderr.startswith(
         "error: No solution found when resolving dependencies for split (markers: "
-        "python_full_version >= '3.9' and python_full_version < '3.12'):\n"
-        "  Because the requested Python version (>=3.9) does not satisfy Python>=3.12 and "
-        "foo==2.0 depends on Python>=3.12, we can conclude that foo==2.0 cannot be used.\n")
+        "python_full_version >= '3.9' and python_full_version < '3.12')\n"
+        "  cause: Because the requested Python version (>=3.9) does not satisfy Python>=3.12 "
+        "and foo==2.0 depends on Python>=3.12, we can conclude that foo==2.0 cannot be "
+        "used.\n")
     assert result.stderr.endswith(
         "\n\nhint: The `requires-python` value (>=3.9) includes Python versions that are not "
         "supported by your dependencies (e.g., foo==2.0 only supports >=3.12). Consider using "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
@@ -99,11 +100,18 @@ class Console:
             self._message(self.style(f"DEBUG {text}", "dim") + "\n")
 
     def error(self, text: str, *, causes: list[str] | None = None,
-              hint: str | None = None) -> None:
+              hint: str | None = None, hints: Sequence[str] = ()) -> None:
+        """``error: text``, then each cause as uv 0.13.9 writes them (``  cause: ...``, the
+        lines of a long one aligned under its first), then the ``hint``, or ``hints`` each
+        after a blank line."""
         lines = [f"{self.style('error', 'error')}: {text}\n"]
-        lines += [f"  {self.style('Caused by', 'red')}: {cause}\n" for cause in causes or ()]
+        for cause in causes or ():
+            first, *rest = cause.splitlines() or [""]
+            lines.append(f"  {self.style('cause', 'red')}: {first}\n")
+            lines += [f"         {line}\n" if line else "\n" for line in rest]
         if hint:
             lines.append(f"{self.style('hint', 'hint')}: {hint}\n")
+        lines += [f"\n{self.style('hint', 'hint')}: {more}\n" for more in hints]
         self._message("".join(lines))
 
     def _message(self, text: str) -> None:

@@ -252,7 +252,14 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
         sys.stdout.flush()  # here, so a reader that went away is noticed below
         return code
     except PyffinError as e:
-        console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
+        from pyffin.resolver.errors import NoSolutionError
+
+        if isinstance(e, NoSolutionError):  # the derivation is the cause, as uv says it
+            where = f" for {e.split}" if e.split else ""
+            console.error(f"No solution found when resolving dependencies{where}",
+                          causes=[e.explanation], hints=e.hints)
+        else:
+            console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
         return e.exit_code
     except KeyboardInterrupt:
         from pyffin.interrupt import interrupt

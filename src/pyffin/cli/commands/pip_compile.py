@@ -130,7 +130,6 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api as api
     from pyffin.cli.console import format_duration
     from pyffin.errors import UsageError
-    from pyffin.resolver import NoSolutionError
 
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
@@ -196,13 +195,6 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             environments=args.environments,
             required_environments=args.required_environments,
         )
-    except NoSolutionError as e:
-        explanation = "\n".join(f"  {line}" if line else ""
-                                for line in e.explanation.splitlines())
-        where = f" for {e.split}" if e.split else ""
-        raise NoSolutionError(
-            f"No solution found when resolving dependencies{where}:\n{explanation}",
-            e.hints) from None
     finally:
         if progress is not None:
             progress.finish()

@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                            break_system_packages=args.break_system_packages,
                            dry_run=args.dry_run, target=args.target, prefix=args.prefix)
     if not result.removed:
-        ctx.console.note("No packages to uninstall")
+        ctx.console.warn("No packages to uninstall")  # (as uv: a warning)
     else:
         report(ctx, result)
     return finish(args, ctx, result)
