@@ -234,6 +234,15 @@ def test_a_usage_error_is_one_line_and_a_hint(argv: list[str], error: str, hint:
     assert result.stderr == f"error: {error}\nhint: {hint}\n"
 
 
+def test_qq_is_silent_even_about_errors_which_the_exit_status_says(
+        fake_command: list[Command]) -> None:
+    # As uv 0.13.9: -q still shows an error, -qq shows nothing.
+    fake_command.append(_failing(PyffinError("failed to fetch flask", hint="check the index")))
+    assert pyffin("test-fail", "-q").stderr == (
+        "error: failed to fetch flask\nhint: check the index\n")
+    assert (pyffin("test-fail", "-qq").returncode, pyffin("test-fail", "-qq").stderr) == (1, "")
+
+
 def test_short_flags_still_combine_without_abbreviations(tmp_path: Path) -> None:
     result = pyffin("cache", "dir", "-qq", "--cache-dir", tmp_path)
     assert (result.returncode, result.stdout) == (0, f"{tmp_path}\n")

@@ -42,8 +42,8 @@ def use_color(choice: str, stream: TextIO) -> bool:
 
 class Console:
     """Where a command writes: ``out`` for results (stdout), ``note``/``warn``/``error`` for
-    messages (stderr). ``quiet`` > 0 hides notes, > 1 hides warnings too; ``verbose`` shows
-    debug messages and the causes of errors."""
+    messages (stderr). ``quiet`` > 0 hides notes, > 1 hides warnings and errors too (uv's
+    silent ``-qq``); ``verbose`` shows debug messages and the causes of errors."""
 
     def __init__(self, *, quiet: int = 0, verbose: int = 0, color: str = "auto",
                  stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
@@ -103,7 +103,9 @@ class Console:
               hint: str | None = None, hints: Sequence[str] = ()) -> None:
         """``error: text``, then each cause as uv 0.13.9 writes them (``  cause: ...``, the
         lines of a long one aligned under its first), then the ``hint``, or ``hints`` each
-        after a blank line."""
+        after a blank line. Nothing with ``-qq`` (silent, as uv: the exit status says it)."""
+        if self.quiet > 1:
+            return
         lines = [f"{self.style('error', 'error')}: {text}\n"]
         for cause in causes or ():
             first, *rest = cause.splitlines() or [""]
