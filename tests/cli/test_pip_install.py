@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -260,8 +261,12 @@ def test_a_distribution_that_cannot_be_removed_stops_the_command_before_any_chan
 
 def test_uninstall_leaves_the_tree_as_it_was(index: IndexServer, venv: Path) -> None:
     before = tree(venv)
-    assert run("install", index, venv, "app", "--compile-bytecode").returncode == 0
+    compiled = run("install", index, venv, "app", "--compile-bytecode")
+    assert compiled.returncode == 0
     assert list(site_packages(venv).glob("app/__pycache__/*.pyc"))
+    # As uv says it: the files compiled, after the installs.
+    assert re.search(r"\nInstalled 2 packages in [^\n]+\nBytecode compiled 2 files in ",
+                     compiled.stderr), compiled
     result = inspect("uninstall", venv, "app", "lib")
     assert result.returncode == 0, result
     assert result.stderr.endswith(" - app==1.0\n - lib==2.0\n")

@@ -48,6 +48,24 @@ def test_compiles_with_the_target_interpreter(tmp_path: Path) -> None:
     assert pyc.read_bytes()[:4].hex() == magic
 
 
+def test_a_current_pyc_is_left_as_it_is_and_a_stale_one_compiled_again(
+        tmp_path: Path) -> None:
+    # As compileall (and uv, which counts only what it compiled): an install does not compile
+    # again the files of every package installed before.
+    import os
+
+    sources = write_modules(tmp_path / "site", 3)
+    assert compile_bytecode([tmp_path / "site"], sys.executable) == 3
+    before = {s: pyc_of(s, sys.implementation.cache_tag).stat().st_mtime_ns for s in sources}
+    assert compile_bytecode([tmp_path / "site"], sys.executable) == 0
+    assert {s: pyc_of(s, sys.implementation.cache_tag).stat().st_mtime_ns
+            for s in sources} == before
+    changed = sources[0]
+    changed.write_text("X = 'changed'\n")
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 2 * 10**9))
+    assert compile_bytecode([tmp_path / "site"], sys.executable) == 1
+
+
 def test_compiles_every_file_across_workers(tmp_path: Path) -> None:
     sources = write_modules(tmp_path / "site", 10)
 

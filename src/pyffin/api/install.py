@@ -59,9 +59,9 @@ class EmptyRequirementsError(UsageError):
 class InstallResult:
     """What an install, sync or uninstall did (or, with ``dry_run``, would do)."""
 
-    __slots__ = ("audited", "dry_run", "environment", "fresh", "installed", "metadata",
-                 "origins", "planned", "prepared", "removed", "requested_extras", "resolved",
-                 "sources", "timings", "uncached", "yanked")
+    __slots__ = ("audited", "compiled", "dry_run", "environment", "fresh", "installed",
+                 "metadata", "origins", "planned", "prepared", "removed", "requested_extras",
+                 "resolved", "sources", "timings", "uncached", "yanked")
 
     def __init__(self, environment: Interpreter, *, dry_run: bool = False) -> None:
         self.environment = environment
@@ -77,6 +77,9 @@ class InstallResult:
         self.resolved: int | None = None
         #: Wheels fetched into the cache (downloaded and unzipped, or built).
         self.prepared = 0
+        #: ``--compile-bytecode``: the ``.py`` files of the environment compiled (``None``:
+        #: not asked, or nothing changed).
+        self.compiled: int | None = None
         #: A dry run's: how many of what it would install the cache lacks (uv's "Would
         #: download").
         self.uncached = 0
@@ -662,7 +665,7 @@ class _Operation:
             from pyffin.installer.bytecode import compile_bytecode
 
             started = time.perf_counter()
-            compile_bytecode([Path(p) for p in dict.fromkeys(
+            result.compiled = compile_bytecode([Path(p) for p in dict.fromkeys(
                 (env.scheme.purelib, env.scheme.platlib))], python)
             result.timings["bytecode"] = time.perf_counter() - started
         return result
@@ -779,8 +782,10 @@ class _Operation:
         if self.change.compile_bytecode:
             from pyffin.installer.bytecode import compile_bytecode
 
-            compile_bytecode([Path(p) for p in dict.fromkeys(
+            started = time.perf_counter()
+            result.compiled = compile_bytecode([Path(p) for p in dict.fromkeys(
                 (env.scheme.purelib, env.scheme.platlib))], python)
+            result.timings["bytecode"] = time.perf_counter() - started
         return result
 
 

@@ -20,16 +20,29 @@ if TYPE_CHECKING:
     import subprocess
 
 # Runs in the target interpreter (Python 3.7+ syntax). Paths arrive NUL-separated on stdin;
-# the number of files compiled is printed last.
+# the number of files compiled is printed last. A file whose ``.pyc`` is current (the header
+# the interpreter checks: its magic, timestamp mode, the source's mtime and size) is left as
+# it is, as ``compileall`` leaves it: the files of packages installed before are not
+# compiled again on every install.
 _WORKER = r"""
-import os, py_compile, sys, warnings
+import importlib.util, os, py_compile, sys, warnings
 warnings.filterwarnings("ignore")
 mode = py_compile.PycInvalidationMode.TIMESTAMP
+magic = importlib.util.MAGIC_NUMBER + b"\0\0\0\0"
 count = 0
 for raw in sys.stdin.buffer.read().split(b"\0"):
     if not raw:
         continue
     path = os.fsdecode(raw)
+    try:
+        st = os.stat(path)
+        with open(importlib.util.cache_from_source(path), "rb") as pyc:
+            head = pyc.read(16)
+        if head == magic + (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (
+                st.st_size & 0xFFFFFFFF).to_bytes(4, "little"):
+            continue
+    except (OSError, ValueError):
+        pass
     try:
         py_compile.compile(path, doraise=True, invalidation_mode=mode)
     except (py_compile.PyCompileError, SyntaxError, UnicodeError, ValueError, OSError):

@@ -373,6 +373,9 @@ def report(ctx: Context, result: InstallResult) -> None:
         if result.installed:
             note(f"Installed {count(len(result.installed))} in "
                  f"{format_duration(t.get('install', 0))}")
+        if result.compiled is not None:  # as uv: every file of the environment
+            note(f"Bytecode compiled {result.compiled} file{'s' if result.compiled != 1 else ''}"
+                 f" in {format_duration(t.get('bytecode', 0))}")
         if not result.installed and not result.removed:
             note(f"Audited {count(result.audited)} in "
                  f"{format_duration(t.get('resolve', 0))}")
