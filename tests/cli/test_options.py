@@ -60,6 +60,20 @@ def test_upgrade_package_with_a_bound_upgrades_within_it(tmp_path: Path,
     assert too_tight.returncode == 1 and "six>2" in too_tight.stderr
 
 
+def test_an_upgrade_bound_is_not_named_where_a_package_comes_from(tmp_path: Path,
+                                                                  index: IndexServer) -> None:
+    # As uv: ``# via`` names the input files and dependents, never ``--upgrade-package``.
+    out = tmp_path / "requirements.txt"
+    out.write_text("idna==2.0\nsix==1.15\n")
+    source = tmp_path / "requirements.in"
+    source.write_text("six\nidna\n")
+    result = pyffin("pip", "compile", source, "--index-url", index.index_url, "--cache-dir",
+                    tmp_path / "cache", "--no-header", "-o", out, "-P", "six<1.17")
+    assert result.returncode == 0, result
+    assert result.stdout == (f"idna==2.0\n    # via -r {source}\n"
+                             f"six==1.16\n    # via -r {source}\n")
+
+
 def test_install_upgrade_package_with_a_bound(tmp_path: Path, index: IndexServer) -> None:
     env = tmp_path / "env"
     assert pyffin("venv", env, "--python", sys.executable).returncode == 0

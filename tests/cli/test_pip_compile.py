@@ -258,6 +258,8 @@ def test_pyproject_with_extras(tmp_path: Path, index: IndexServer) -> None:
         '[project.optional-dependencies]\nlibs = ["lib<2"]\n')
     args = ["pip", "compile", tmp_path / "pyproject.toml", "-i", index.index_url, "--no-config"]
     assert pins(pyffin(*args)) == ["util==1.0"]
+    # As uv names a project's requirements: the project, then its file.
+    assert f"util==1.0\n    # via me ({tmp_path / 'pyproject.toml'})\n" in pyffin(*args).stdout
     assert pins(pyffin(*args, "--extra", "libs")) == ["lib==1.0", "util==1.0"]
     assert pins(pyffin(*args, "--all-extras")) == ["lib==1.0", "util==1.0"]
     unknown = pyffin(*args, "--extra", "nope")
@@ -337,6 +339,7 @@ def test_stdin(tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(sys, "stdin", io.StringIO("util\n"))
     result = pyffin("pip", "compile", "-", "-i", index.index_url, "--no-config")
     assert pins(result) == ["util==1.0"]
+    assert "# via" not in result.stdout  # as uv: standard input is not named
 
 
 def test_quiet_with_output_file_prints_nothing(tmp_path: Path, index: IndexServer) -> None:

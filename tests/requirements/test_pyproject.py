@@ -38,7 +38,8 @@ def requirements(spec: RequirementsSpec) -> list[str]:
 def test_dependencies(write: Write) -> None:
     spec = read(write)
     assert requirements(spec) == ["flask>=2", 'tomli; python_version < "3.11"']
-    assert [entry.origin for entry in spec.requirements] == ["pyproject.toml"] * 2
+    # Named as uv names them in ``# via``: the project, then its file.
+    assert [entry.origin for entry in spec.requirements] == ["my-project (pyproject.toml)"] * 2
     assert spec.sources == ("pyproject.toml",)
     assert str(spec.requirements[0].location) == "pyproject.toml"
 
@@ -179,7 +180,7 @@ def test_a_project_that_needs_a_build_is_read_from_its_backend(write: Write, nam
     spec = read_requirements([name, "index.txt"], build_project=build)
     assert asked == [name]
     assert requirements(spec) == ["flask>=2", 'tomli; python_version < "3.11"']
-    assert {entry.origin for entry in spec.requirements} == {name}
+    assert {entry.origin for entry in spec.requirements} == {f"my-project ({name})"}
     assert name in spec.sources
 
 

@@ -159,7 +159,9 @@ class _Expander:
                 continue
             self.seen.add((group, str(marker)))
             for text in self.groups[group]:
-                entry = parse_requirement(text, self.location, origin=self.path,
+                # Named as uv names a project's requirements: ``demo-proj (pyproject.toml)``.
+                entry = parse_requirement(text, self.location,
+                                          origin=f"{self.project} ({self.path})",
                                           working_dir=self.base)
                 if entry.requirement is None:
                     raise RequirementsError(f"{self.path}: dependency {text!r} does not name a "

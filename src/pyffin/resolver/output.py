@@ -105,6 +105,11 @@ def _origin_order(origin: str) -> tuple[int, str]:
     return 2, origin
 
 
+#: Where requirements came from that uv does not name in ``# via``: standard input, and the
+#: bounds ``--upgrade-package`` gives (``-P 'urllib3<2'``).
+_UNSAID = frozenset({"-r -", "--upgrade-package"})
+
+
 def _entry(package: ResolvedPackage, digests: Sequence[str],
            style: AnnotationStyle | None, written: str | None) -> list[str]:
     if written is not None:
@@ -117,7 +122,7 @@ def _entry(package: ResolvedPackage, digests: Sequence[str],
         pin += f" ; {package.marker}"
     if digests:
         pin += "".join(f" \\\n    --hash={digest}" for digest in digests)
-    origins = sorted(package.origins, key=_origin_order)
+    origins = sorted((o for o in package.origins if o not in _UNSAID), key=_origin_order)
     sources = [*origins, *package.dependents]
     if style is None or not sources:
         return pin.split("\n")
