@@ -248,6 +248,22 @@ def test_the_lock_is_the_one_uv_writes(index: IndexServer, work: Path, tmp_path:
         assert trimmed == expected
 
 
+@pytest.mark.skipif(os.name != "posix", reason="the marker holds on POSIX")
+def test_a_lock_for_one_target_marks_what_a_marker_brings_in(index: IndexServer, work: Path,
+                                                             tmp_path: Path) -> None:
+    # As uv: installed elsewhere (another Python, platform) the lock must not bring in what
+    # only a marker that held here asked for; a package also needed unconditionally has none.
+    (work / "requirements.in").write_text(
+        "app[speed]\ntool ; os_name == 'posix'\nlib ; python_version < '3.99'\n")
+    ours = compile_(index, tmp_path / "cache", "requirements.in", "--format", "pylock.toml")
+    assert ours.returncode == 0, ours
+    markers = {p["name"]: p.get("marker") for p in loads(ours.stdout)["packages"]}
+    assert markers == {"app": None, "fast": None, "lib": None, "tool": "os_name == 'posix'"}
+    if UV is not None:
+        theirs = uv_lock(index, tmp_path)
+        assert markers == {p["name"]: p.get("marker") for p in theirs["packages"]}
+
+
 def uv_lock(index: IndexServer, tmp_path: Path, *args: str) -> dict[str, Any]:
     theirs = subprocess.run(
         [UV, "pip", "compile", "requirements.in", "--format", "pylock.toml", "--index-url",

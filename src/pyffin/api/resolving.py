@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import pyffin.collector as collector
 from pyffin.errors import PyffinError, UsageError
@@ -14,6 +14,8 @@ from pyffin.records import record
 
 if TYPE_CHECKING:
     from typing import Literal
+
+    from packaging.utils import NormalizedName
 
     from pyffin.api.building import BuildOptions, LazySources
     from pyffin.api.exclude_newer import ExcludeNewer
@@ -396,7 +398,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
                        target.markers.get("python_full_version")
                        or target.markers["python_version"])
             lock = _lock(result, resolved.source, requires_python=f">={version}",
-                         tags=frozenset(target.tags))
+                         tags=frozenset(target.tags),
+                         markers=_reach_markers(result, resolved.entries, resolved.source,
+                                                target.markers, f">={version}"))
         return CompileResult(result, target, spec, hashes, session.index_settings,
                              time.perf_counter() - started, tuple(spec.sources), lock,
                              interpreter=interpreter, kept=_witnesses(kept))
@@ -577,9 +581,82 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
 
 
 # ------------------------------------------------------------------------------ pylock.toml
+def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
+                   source: IndexSource, environment: Mapping[str, str],
+                   requires_python: str) -> dict[str, str]:
+    """Where each package of a resolution for one target is needed, as uv writes it in a
+    lock: the markers along the requirements that lead to it from the user's (those that hold
+    on the target, ``extra`` settled by the extras the resolution uses), joined over every
+    path and simplified for ``requires_python``; a package needed everywhere is left out."""
+    from pyffin.models.markers import Marker, MarkerError
+    from pyffin.models.names import normalize_name
+    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+
+    names = {package.name for package in resolution}
+    evaluated = {**environment, "extra": ""}
+
+    def holds(marker: Any, extras: Iterable[str]) -> Marker | None:
+        """The edge's marker once the extras are known, ``None`` when it does not hold."""
+        if marker is None:
+            return Marker.TRUE
+        found: Marker | None = None
+        for extra in ("", *extras):
+            try:
+                reduced = marker.with_extra(extra)
+                if reduced is False or (reduced is not True
+                                        and not reduced.evaluate(evaluated)):
+                    continue
+                here = Marker.TRUE if reduced is True else Marker.parse(str(reduced))
+            except (ValueError, MarkerError):
+                continue
+            found = here if found is None else found | here
+        return found
+
+    edges: dict[str, list[tuple[str, Marker]]] = {"": []}
+    for entry in entries:
+        if entry.name in names:
+            marker = holds(entry.marker, ())
+            if marker is not None:
+                edges[""].append((entry.name, marker))
+    for package in resolution:
+        out = edges.setdefault(package.name, [])
+        try:
+            requires_dist = source.metadata(cast("NormalizedName", package.name),
+                                            package.version).requires_dist
+        except PyffinError:
+            continue
+        for text in requires_dist:
+            try:
+                requirement = parse_requirement(text)
+            except InvalidRequirement:
+                continue
+            child: str = normalize_name(requirement.name)
+            if child in names and child != package.name:
+                marker = holds(requirement.marker, package.extras)
+                if marker is not None:
+                    out.append((child, marker))
+    reach: dict[str, Marker] = {"": Marker.TRUE}
+    queue = [""]
+    while queue:  # to a fixed point: cycles end
+        parent = queue.pop()
+        for child, marker in edges.get(parent, ()):
+            old = reach.get(child, Marker.FALSE)
+            new = old | (reach[parent] & marker)
+            if new != old:
+                reach[child] = new
+                queue.append(child)
+    found = {}
+    for name, marker in reach.items():
+        simplified = marker.simplify_python(requires_python)
+        if name and not simplified.is_true():
+            found[name] = str(simplified)
+    return found
+
+
 def _lock(resolution: Resolution | UniversalResolution, source: IndexSource, *,
           requires_python: str, environments: tuple[str, ...] | None = None,
-          dependencies: bool = True, tags: frozenset[str] | None = None) -> PylockFile:
+          dependencies: bool = True, tags: frozenset[str] | None = None,
+          markers: Mapping[str, str] | None = None) -> PylockFile:
     """The PEP 751 lock of ``resolution``: each package with every file of its release (as
     ``--generate-hashes`` hashes them; with ``tags``, a resolution for one target's, only the
     wheels it can install, as uv writes it: the packages were chosen for that target alone)
@@ -594,7 +671,8 @@ def _lock(resolution: Resolution | UniversalResolution, source: IndexSource, *,
     packages = []
     for package in resolution:
         locked = LockedPackage(
-            package.name, str(package.version), marker=package.marker,
+            package.name, str(package.version),
+            marker=package.marker if markers is None else markers.get(package.name),
             dependencies=tuple({"name": n} for n in sorted(depends_on.get(package.name, ()))),
             key=package.name)
         dist = package.dist
