@@ -335,6 +335,26 @@ def test_output_options(tmp_path: Path, index: IndexServer) -> None:
     assert "#    make lock\n" in custom.stdout
 
 
+def test_output_options_uv_has(tmp_path: Path, index: IndexServer) -> None:
+    # Each checked against uv 0.13.9's output for requests[socks] from pypi.org.
+    kept = compile_(tmp_path, index, "app[fast]\n", "--no-strip-extras", "--no-header")
+    assert kept.stdout.startswith(f"app[fast]==2.0\n    # via -r {tmp_path / 'requirements.in'}\n")
+    assert pins(compile_(tmp_path, index, "app[fast]\n", "--strip-extras"))[0] == "app==2.0"
+    annotated = compile_(tmp_path, index, "util\n", "--emit-index-annotation", "--no-header")
+    assert annotated.stdout == (f"util==1.0\n    # via -r {tmp_path / 'requirements.in'}\n"
+                                f"    # from {index.index_url}\n")
+    bare = compile_(tmp_path, index, "util\n", "--emit-index-annotation", "--no-annotate",
+                    "--no-header")
+    assert bare.stdout == f"util==1.0\n    # from {index.index_url}\n"
+    options = compile_(tmp_path, index, "util\n", "--emit-build-options", "--no-header",
+                       "--only-binary", "util,lib", "--no-binary", "extra-dep")
+    assert options.stdout.startswith(
+        "--no-binary extra-dep\n--only-binary util\n--only-binary lib\n\nutil==1.0\n")
+    no_build = compile_(tmp_path, index, "util\n", "--emit-build-options", "--no-build",
+                        "--no-header")
+    assert no_build.stdout.startswith("--only-binary :all:\n\nutil==1.0\n")
+
+
 def test_stdin(tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("util\n"))
     result = pyffin("pip", "compile", "-", "-i", index.index_url, "--no-config")

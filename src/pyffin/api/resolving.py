@@ -131,7 +131,13 @@ class CompileResult:
     def to_requirements_txt(self, *, header_command: str | None = None, annotate: bool = True,
                             annotation_style: str = "split", emit_index_url: bool = False,
                             emit_find_links: bool = False,
-                            no_emit_packages: Iterable[str] = ()) -> str:
+                            no_emit_packages: Iterable[str] = (), strip_extras: bool = True,
+                            emit_index_annotation: bool = False,
+                            build_options: Sequence[str] = ()) -> str:
+        """The resolution as a requirements file, as ``uv pip compile`` writes it (the
+        arguments are its options: ``strip_extras=False`` is ``--no-strip-extras``;
+        ``build_options``, the lines ``--emit-build-options`` writes: see
+        :func:`build_option_lines`)."""
         from pyffin.models.names import checked_name
         from pyffin.models.urls import strip_credentials
         from pyffin.resolver import format_requirements
@@ -156,6 +162,9 @@ class CompileResult:
             find_links=list(settings.find_links or ()) if emit_find_links else (),
             no_emit_packages=frozenset(checked_name(n) for n in no_emit_packages),
             written=self.written(),
+            strip_extras=strip_extras,
+            index_annotation=emit_index_annotation,
+            build_options=build_options,
         )
 
     def written(self) -> dict[str, str]:
@@ -404,6 +413,17 @@ def compile(  # the public name mirrors `pyffin pip compile`
         return CompileResult(result, target, spec, hashes, session.index_settings,
                              time.perf_counter() - started, tuple(spec.sources), lock,
                              interpreter=interpreter, kept=_witnesses(kept))
+
+
+def build_option_lines(spec: RequirementsSpec, *, no_binary: Iterable[str] = (),
+                       only_binary: Iterable[str] = (), no_build: bool = False) -> list[str]:
+    """The ``--no-binary`` and ``--only-binary`` lines ``--emit-build-options`` writes, as uv
+    writes them: one name a line, the command's then the requirements files', ``--no-build``
+    as ``--only-binary :all:``."""
+    no_binaries = [*no_binary, *spec.no_binary]
+    only_binaries = [":all:"] if no_build else [*only_binary, *spec.only_binary]
+    return ([f"--no-binary {name}" for name in dict.fromkeys(no_binaries)]
+            + [f"--only-binary {name}" for name in dict.fromkeys(only_binaries)])
 
 
 def _witnesses(kept: ResolutionCache | None,

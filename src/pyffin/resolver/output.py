@@ -56,6 +56,9 @@ def format_requirements(
     find_links: Sequence[str] = (),
     no_emit_packages: Collection[str] = (),
     written: Mapping[str, str] | None = None,
+    strip_extras: bool = True,
+    index_annotation: bool = False,
+    build_options: Sequence[str] = (),
 ) -> str:
     """The text of the output file.
 
@@ -66,7 +69,10 @@ def format_requirements(
     ``--emit-find-links``); ``no_emit_packages`` (normalized names) are left out and listed at the
     end. ``written`` maps a normalized name to the text that stands for its pin (a direct
     reference as the user wrote it: ``-e ./pkg``, ``./dist/x.whl``); editables (``-e …``) come
-    first, sorted by that text, then the rest by name, as uv writes them.
+    first, sorted by that text, then the rest by name, as uv writes them. Without
+    ``strip_extras`` a pin names the extras it is used with (``requests[socks]==2.32.3``);
+    ``index_annotation`` adds ``# from <index>`` to each package from an index;
+    ``build_options`` are lines written after the index options.
     """
     lines: list[str] = []
     if header_command is not None:
@@ -74,6 +80,7 @@ def format_requirements(
     preamble = [f"--index-url {index_url}"] if index_url is not None else []
     preamble += [f"--extra-index-url {url}" for url in extra_index_urls]
     preamble += [f"--find-links {location}" for location in find_links]
+    preamble += build_options
     if preamble:
         lines += [*preamble, ""]
     written = written or {}
@@ -88,7 +95,8 @@ def format_requirements(
         digests = sorted(hashes.get(f"{package.name}=={package.version}",
                                     hashes.get(package.name, ()))) if hashes is not None else []
         lines += _entry(package, digests, annotation_style if annotate else None,
-                        written.get(package.name))
+                        written.get(package.name), strip_extras=strip_extras,
+                        index=_index_of(package) if index_annotation else None)
     excluded = [name for name in no_emit_packages if name in resolution]
     if excluded:
         lines += ["", _EXCLUDED, *(f"# {name}" for name in excluded)]
@@ -110,22 +118,38 @@ def _origin_order(origin: str) -> tuple[int, str]:
 _UNSAID = frozenset({"-r -", "--upgrade-package"})
 
 
+def _index_of(package: ResolvedPackage) -> str | None:
+    """The index (or find-links location) a package's file is listed on, credentials left out;
+    ``None`` for a direct reference."""
+    dist = package.dist
+    if dist is None or dist.page is None or dist.direct is not None or package.url is not None:
+        return None
+    from pyffin.models.urls import strip_credentials
+
+    return strip_credentials(dist.page.source)
+
+
 def _entry(package: ResolvedPackage, digests: Sequence[str],
-           style: AnnotationStyle | None, written: str | None) -> list[str]:
+           style: AnnotationStyle | None, written: str | None, *, strip_extras: bool = True,
+           index: str | None = None) -> list[str]:
+    name = package.name
+    if not strip_extras and package.extras:
+        name += f"[{','.join(package.extras)}]"
     if written is not None:
         pin = written
     elif package.url is not None:
-        pin = f"{package.name} @ {package.url}"
+        pin = f"{name} @ {package.url}"
     else:
-        pin = f"{package.name}=={package.version}"
+        pin = f"{name}=={package.version}"
     if package.marker is not None:
         pin += f" ; {package.marker}"
     if digests:
         pin += "".join(f" \\\n    --hash={digest}" for digest in digests)
     origins = sorted((o for o in package.origins if o not in _UNSAID), key=_origin_order)
     sources = [*origins, *package.dependents]
+    from_index = [] if index is None else [f"    # from {index}"]
     if style is None or not sources:
-        return pin.split("\n")
+        return [*pin.split("\n"), *from_index]
     if style == "line":
         via = ", ".join([*package.dependents, *origins])
         separator = "\n    " if digests else "  "
@@ -134,4 +158,4 @@ def _entry(package: ResolvedPackage, digests: Sequence[str],
         text = f"{pin:24}\n    # via {sources[0]}"
     else:
         text = f"{pin:24}\n    # via" + "".join(f"\n    #   {source}" for source in sources)
-    return [line.rstrip() for line in text.split("\n")]
+    return [line.rstrip() for line in text.split("\n")] + from_index

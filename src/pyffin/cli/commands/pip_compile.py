@@ -114,6 +114,17 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--no-header", action="store_true", help="Leave out the header")
     output.add_argument("--emit-index-url", action="store_true",
                         help="Write --index-url and --extra-index-url lines")
+    output.add_argument("--emit-build-options", action="store_true",
+                        help="Write the --no-binary and --only-binary options in the output")
+    output.add_argument("--emit-index-annotation", action="store_true",
+                        help="Annotate each package with the index it came from "
+                             "(# from https://pypi.org/simple)")
+    extras = output.add_mutually_exclusive_group()
+    extras.add_argument("--no-strip-extras", dest="strip_extras", action="store_false",
+                        default=True,
+                        help="Write the extras each package is used with (requests[socks])")
+    extras.add_argument("--strip-extras", dest="strip_extras", action="store_true",
+                        help="Leave the extras out of the pins (the default)")
     output.add_argument("--emit-find-links", action="store_true",
                         help="Write --find-links lines")
     output.add_argument("--no-emit-package", "--unsafe-package", action="extend", default=[],
@@ -214,6 +225,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             no_emit_packages=args.no_emit_package,
             directory=None if to_stdout else Path(args.output_file).absolute().parent)
     else:
+        from pyffin.api.resolving import build_option_lines
+
         text = result.to_requirements_txt(
             header_command=None if args.no_header else header_command(args),
             annotate=not args.no_annotate,
@@ -221,6 +234,11 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             emit_index_url=args.emit_index_url,
             emit_find_links=args.emit_find_links,
             no_emit_packages=args.no_emit_package,
+            strip_extras=args.strip_extras,
+            emit_index_annotation=args.emit_index_annotation,
+            build_options=build_option_lines(
+                result.spec, no_binary=args.no_binary, only_binary=args.only_binary,
+                no_build=args.no_build) if args.emit_build_options else (),
         )
     written = None
     if not to_stdout:
