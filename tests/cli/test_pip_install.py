@@ -852,3 +852,16 @@ def test_an_unsatisfiable_install_says_so_as_uv_does(index: IndexServer, venv: P
         "error: No solution found when resolving dependencies\n"
         "  cause: Because there is no version of lib==9.0 and you require lib==9.0, we can "
         "conclude that your requirements are unsatisfiable.\n")
+
+
+def test_an_exact_install_removes_what_the_requirements_do_not_need(
+        index: IndexServer, venv: Path) -> None:
+    # uv's --exact: resolved as an install (dependencies added), then what is left over
+    # removed, as a sync does (checked with uv 0.13.9).
+    assert run("install", index, venv, "lib==1.0", "other").returncode == 0
+    result = run("install", index, venv, "app", "--exact")
+    assert result.returncode == 0, result
+    assert set(inspect("freeze", venv).stdout.split()) == {"app==1.0", "lib==1.0"}
+    assert summary(result).endswith(" + app==1.0\n - other==1.0\n"), result
+    again = run("install", index, venv, "app", "--exact")
+    assert again.returncode == 0 and " - " not in again.stderr and " + " not in again.stderr

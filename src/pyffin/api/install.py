@@ -198,9 +198,12 @@ def install(
     prefix: str | Path | None = None,
     python_version: str | None = None,
     python_platform: str | None = None,
+    exact: bool = False,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
-    dependencies. Sources are read as :func:`pyffin.compile` reads them.
+    dependencies. Sources are read as :func:`pyffin.compile` reads them. ``exact`` (uv's
+    ``--exact``) also removes what they do not need, as a sync does (its seed packages
+    aside).
 
     ``target`` / ``prefix`` install into that directory instead of an environment (see
     :func:`install_directory`); ``python_version`` / ``python_platform`` install for another
@@ -213,7 +216,7 @@ def install(
         sources=sources, requirements=requirements, editables=editables,
         constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
-        sync=False, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
+        sync=exact, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
         resolve_options=resolve_options, stdin=stdin)
 
 

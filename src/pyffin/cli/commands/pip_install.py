@@ -111,6 +111,9 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
                              "bounds the upgrade ('six<1.17')")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install the given packages without their dependencies")
+    parser.add_argument("--exact", action="store_true",
+                        help="Also remove the packages the requirements do not need, as a sync "
+                             "does (uv's --exact)")
     add_group_options(parser)
     _environment_options(parser)
     _change_options(parser)
@@ -183,7 +186,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             system=args.system, break_system_packages=args.break_system_packages,
             upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
             resolve_options=resolve_options, change=change, build=build_options(args),
-            reporter=progress, stdin=sys.stdin, **_directory_args(args))
+            reporter=progress, stdin=sys.stdin, exact=args.exact, **_directory_args(args))
     finally:
         progress.finish()
     return _conclude(("pip", "install"), args, ctx, result, transcript)
