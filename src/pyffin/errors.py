@@ -11,8 +11,9 @@ from __future__ import annotations
 class PyffinError(Exception):
     """Base class of every error pyffin reports to a user."""
 
-    #: Process exit status when this error ends a command.
-    exit_code: int = 1
+    #: Process exit status when this error ends a command: 2, as uv's for an error; 1 for a
+    #: resolution or a distribution that failed (no solution, a build, a hash), as uv's.
+    exit_code: int = 2
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -63,6 +64,9 @@ class InconsistentEnvironmentError(PyffinError):
     """After a change asked to be strict, installed packages' dependencies are missing or of
     the wrong version: :attr:`problems` lists them (``pip check``'s), :attr:`result` says what
     the change did (it was made)."""
+
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
 
     def __init__(self, message: str, *, problems: tuple[object, ...], result: object,
                  hint: str | None = None) -> None:

@@ -92,7 +92,7 @@ def fake_command(monkeypatch: pytest.MonkeyPatch) -> list[Command]:
     return holder
 
 
-def test_errors_print_one_line_and_exit_1(fake_command: list[Command]) -> None:
+def test_errors_print_one_line_and_exit_2_as_uvs_do(fake_command: list[Command]) -> None:
     try:
         try:
             raise OSError("connection refused")
@@ -101,7 +101,7 @@ def test_errors_print_one_line_and_exit_1(fake_command: list[Command]) -> None:
     except PyffinError as error:
         fake_command.append(_failing(error))
     result = pyffin("test-fail")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == "error: failed to fetch flask\nhint: check the index URL\n"
     assert "Traceback" not in result.stderr
 
@@ -240,7 +240,7 @@ def test_qq_is_silent_even_about_errors_which_the_exit_status_says(
     fake_command.append(_failing(PyffinError("failed to fetch flask", hint="check the index")))
     assert pyffin("test-fail", "-q").stderr == (
         "error: failed to fetch flask\nhint: check the index\n")
-    assert (pyffin("test-fail", "-qq").returncode, pyffin("test-fail", "-qq").stderr) == (1, "")
+    assert (pyffin("test-fail", "-qq").returncode, pyffin("test-fail", "-qq").stderr) == (2, "")
 
 
 def test_short_flags_still_combine_without_abbreviations(tmp_path: Path) -> None:

@@ -263,7 +263,7 @@ def test_pyproject_with_extras(tmp_path: Path, index: IndexServer) -> None:
     assert pins(pyffin(*args, "--extra", "libs")) == ["lib==1.0", "util==1.0"]
     assert pins(pyffin(*args, "--all-extras")) == ["lib==1.0", "util==1.0"]
     unknown = pyffin(*args, "--extra", "nope")
-    assert unknown.returncode == 1 and "unknown extra 'nope'" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown extra 'nope'" in unknown.stderr
 
 
 def test_hashes_cover_every_file_of_the_release(tmp_path: Path,
@@ -408,7 +408,7 @@ def test_an_output_file_that_is_a_directory_is_a_clear_error(tmp_path: Path,
                                                               index: IndexServer) -> None:
     (tmp_path / "out").mkdir()
     result = compile_(tmp_path, index, "util\n", "-o", tmp_path / "out")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.endswith(f"error: cannot write {tmp_path / 'out'}: it is a directory\n")
 
 
@@ -456,7 +456,7 @@ def test_unknown_project_names_the_index(tmp_path: Path, index: IndexServer) -> 
 
 def test_invalid_requirement_names_file_and_line(tmp_path: Path, index: IndexServer) -> None:
     result = compile_(tmp_path, index, "util\nlib>=>2\n")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "requirements.in:2" in result.stderr and "lib>=>2" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -515,7 +515,7 @@ def test_a_page_nested_too_deeply_is_a_clear_error(tmp_path: Path, index: IndexS
     deep = b'{"meta": {"api-version": "1.1"}, "files": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
     index.respond("/simple/deep/", deep, {"Content-Type": "application/vnd.pypi.simple.v1+json"})
     result = compile_(tmp_path, index, "deep\n")
-    assert result.returncode == 1, result
+    assert result.returncode == 2, result
     assert f"the index page {index.index_url}deep/ is not a PEP 691 project page" in result.stderr
     assert "crashed" not in result.stderr
 
@@ -528,7 +528,7 @@ def test_a_page_that_inflates_past_the_limit_is_a_clear_error(
     index.respond("/simple/bomb/", gzip.compress(b" " * (8 << 20), compresslevel=1),
                   {"Content-Encoding": "gzip", "Content-Type": "text/html"})
     result = compile_(tmp_path, index, "bomb\n")
-    assert result.returncode == 1, result
+    assert result.returncode == 2, result
     assert (f"the response of {index.index_url}bomb/ is larger than 1048576 bytes"
             in result.stderr)
     assert "PYFFIN_MAX_PAGE_BYTES" in result.stderr

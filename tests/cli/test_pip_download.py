@@ -145,7 +145,7 @@ def test_a_different_file_of_the_same_name_is_replaced_with_a_warning(
 def test_a_directory_in_the_way_is_an_error(index: IndexServer, tmp_path: Path) -> None:
     (tmp_path / "out" / "lib-1.0-py3-none-any.whl").mkdir(parents=True)
     result = pip("download", tmp_path, index, "lib", "-d", tmp_path / "out")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "is a directory" in result.stderr
 
 
@@ -226,7 +226,7 @@ def test_require_hashes_needs_every_package_pinned_with_hashes(
         index: IndexServer, tmp_path: Path) -> None:
     result = pip("download", tmp_path, index, "lib==1.0", "--require-hashes", "-d",
                  tmp_path / "out")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "has no --hash" in result.stderr
 
 

@@ -101,7 +101,7 @@ def test_a_version_request_does_not_install_into_a_system_interpreter(
     cache = tmp_path / "cache"
     for command, args in (("install", ["lib"]), ("uninstall", ["lib"])):
         result = pip(command, index, cache, *args, "--python", VERSION)
-        assert result.returncode == 1, result
+        assert result.returncode == 2, result
         assert result.stderr == (
             f"error: No virtual environment found for Python {VERSION}; run `pyffin venv` to "
             "create an environment, or pass --system to install into a non-virtual "
@@ -124,7 +124,7 @@ def test_an_externally_managed_interpreter_also_needs_break_system_packages(
     cache = tmp_path / "cache"
     for command in ("install", "uninstall"):
         refused = pip(command, index, cache, "lib", "--system", "--python", system.python)
-        assert refused.returncode == 1
+        assert refused.returncode == 2
         assert refused.stderr.splitlines()[:3] == [
             f"Using Python {FULL_VERSION} environment at: {system.root}",
             f"error: The interpreter at {system.root} is externally managed, and indicates "
@@ -234,7 +234,7 @@ def test_the_environment_lock_is_dot_lock_in_the_venv_and_never_follows_a_link(
     victim = tmp_path / "victim"
     (env / ".lock").symlink_to(victim)
     result = pip("install", index, cache, "other", "--python", env)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"error: the lock file {env / '.lock'} is a symbolic link" in result.stderr
     assert not victim.exists()
     assert freeze(env) == "lib==2.0\n"

@@ -250,11 +250,11 @@ def test_a_distribution_that_cannot_be_removed_stops_the_command_before_any_chan
         "Metadata-Version: 1.1\nName: other\nVersion: 0.5\n")
     before = tree(venv)
     installing = run("install", index, venv, "lib==2.0", "other==1.0")
-    assert installing.returncode == 1
+    assert installing.returncode == 2
     assert "cannot uninstall other 0.5" in installing.stderr, installing
     assert tree(venv) == before
     removing = pyffin("pip", "uninstall", "lib", "other", "--python", venv / "bin" / "python")
-    assert removing.returncode == 1 and "cannot uninstall other 0.5" in removing.stderr
+    assert removing.returncode == 2 and "cannot uninstall other 0.5" in removing.stderr
     assert tree(venv) == before
     assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
 
@@ -382,12 +382,12 @@ def test_hash_checking_mode(index: IndexServer, venv: Path, tmp_path: Path) -> N
     unpinned = tmp_path / "unpinned.txt"
     unpinned.write_text("lib\n")
     result = run("install", index, venv, "-r", unpinned, "--require-hashes", "--reinstall")
-    assert result.returncode == 1 and "is not pinned with ==" in result.stderr
+    assert result.returncode == 2 and "is not pinned with ==" in result.stderr
     deps = tmp_path / "deps.txt"
     app_digest = sha256_of(index, "app-1.0-py3-none-any.whl")
     deps.write_text(f"app==1.0 --hash=sha256:{app_digest}\n")
     result = run("install", index, venv, "-r", deps)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "these dependencies are not: lib" in result.stderr
 
 
@@ -502,7 +502,7 @@ def test_without_a_virtual_environment_system_is_needed(index: IndexServer, tmp_
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = pyffin("pip", "install", "lib", "--index-url", index.index_url)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "No virtual environment found; run `pyffin venv` to create one, or pass --system" \
         in result.stderr
 
@@ -777,7 +777,7 @@ def test_an_archive_that_vanishes_while_it_is_linked_is_a_clear_error(
 
     _clean_once(monkeypatch, venv.parent / "cache", link.PreparedWheel, "install")
     result = run("install", index, venv, "lib==1.0")
-    assert result.returncode == 1, result
+    assert result.returncode == 2, result
     assert "the unzipped wheel of lib 1.0 vanished from the cache while it was being " \
            "installed" in result.stderr
     assert "crashed" not in result.stderr

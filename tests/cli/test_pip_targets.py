@@ -290,7 +290,7 @@ def test_a_source_distribution_builds_for_another_platform_only_if_its_wheel_fit
 
     compiled = run("install", index_server, tmp_path, "--target", target, "compiled",
                    "--python-platform", "windows")
-    assert compiled.returncode == 1, compiled
+    assert compiled.returncode == 2, compiled
     assert "error: the wheel built from compiled 1.0 (tags: cp3" in compiled.stderr
     assert "does not fit the target, Python 3." in compiled.stderr
     assert " on windows" in compiled.stderr

@@ -62,7 +62,7 @@ def test_keyring_gives_the_password_of_the_index_urls_username(
     on_path(monkeypatch, bin_dir)
     index = with_user(private.index_url)
     refused = compile_(tmp_path, "-i", index)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert "refused access (HTTP 401)" in refused.stderr and "--keyring-provider" in refused.stderr
     assert keyring_calls(bin_dir) == []  # disabled by default
 
@@ -122,7 +122,7 @@ def test_a_private_ca_is_named_with_cert(https_index: IndexServer, tmp_path: Pat
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     cert, _key = tls_certificate
     untrusted = compile_(tmp_path, "-i", https_index.index_url)
-    assert untrusted.returncode == 1
+    assert untrusted.returncode == 2
     assert "TLS error talking to https://127.0.0.1" in untrusted.stderr
     assert "--cert" in untrusted.stderr
     assert pins(compile_(tmp_path, "-i", https_index.index_url, "--cert", cert)) == [
@@ -151,7 +151,7 @@ def test_an_insecure_host_is_not_verified(https_index: IndexServer, tmp_path: Pa
                          "--refresh")) == ["app==1.0", "lib==2.0"]
     other_port = compile_(tmp_path, "-i", https_index.index_url, option, "127.0.0.1:1",
                           "--refresh")
-    assert other_port.returncode == 1 and "TLS error" in other_port.stderr
+    assert other_port.returncode == 2 and "TLS error" in other_port.stderr
 
 
 def test_insecure_hosts_from_the_environment_and_pip_conf(

@@ -207,7 +207,7 @@ def test_a_cycle_of_groups_is_an_error(index: IndexServer, project: Path, tmp_pa
     (project / "pyproject.toml").write_text(
         '[dependency-groups]\na = [{include-group = "b"}]\nb = [{include-group = "a"}]\n')
     result = compile_(index, "--group", "a", cache=tmp_path / "cache")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert ("error: pyproject.toml: [dependency-groups] include a cycle: a -> b -> a"
             in result.stderr)
 
@@ -265,7 +265,7 @@ def test_a_script_must_admit_the_target_python(index: IndexServer, script: Path,
     # uv pip ignores a script's requires-python; pyffin refuses, as `uv run` does.
     script.write_text(textwrap.dedent(SCRIPT).replace(">=3.8", ">=3.99"))
     result = compile_(index, script, cache=tmp_path / "cache")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"error: {script} requires Python >=3.99 (requires-python), but the target is " \
         in result.stderr
     assert pins(compile_(index, script, "--python-version", "3.99",
@@ -273,7 +273,7 @@ def test_a_script_must_admit_the_target_python(index: IndexServer, script: Path,
         "app==1.0", "lib==2.0", "ruff==0.5", "util==1.0"]
     installed = pyffin("pip", "install", "-r", script, "--python", venv / "bin" / "python",
                        "--index-url", index.index_url, "--cache-dir", tmp_path / "cache")
-    assert installed.returncode == 1 and "requires Python >=3.99" in installed.stderr
+    assert installed.returncode == 2 and "requires Python >=3.99" in installed.stderr
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -289,7 +289,7 @@ def test_a_malformed_script_names_the_file_and_line(index: IndexServer, tmp_path
                                                     text: str, message: str) -> None:
     (tmp_path / "tool.py").write_text(text)
     result = compile_(index, tmp_path / "tool.py", cache=tmp_path / "cache")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert message in result.stderr
 
 
@@ -408,5 +408,5 @@ def test_a_project_that_cannot_report_its_metadata(index: IndexServer, tmp_path:
 
 def test_a_missing_setup_py(index: IndexServer, tmp_path: Path) -> None:
     result = compile_(index, tmp_path / "nowhere" / "setup.py", cache=tmp_path / "cache")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "setup.py not found" in result.stderr

@@ -190,7 +190,7 @@ def test_a_required_environment_that_would_split_a_fork_is_not_supported_yet(
                     "--index-url", index_server.index_url, "--required-environment",
                     "sys_platform == 'darwin' and platform_machine == 'arm64'", source,
                     cache_dir=tmp_path / "c")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "fast==2.0 has no wheel for `platform_machine == 'arm64' and sys_platform == " \
            "'darwin'`" in result.stderr
     assert "not supported yet" in result.stderr

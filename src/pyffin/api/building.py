@@ -103,6 +103,9 @@ def parse_package_config_settings(items: Sequence[str]
 class BuildHashError(PyffinError):
     """``--require-build-hashes``: a build dependency has no hash in the build constraints."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 class InstallingBuildContext:
     """Resolves build requirements for the build environment's interpreter and installs them
@@ -346,6 +349,9 @@ class _DeferredSources:
 class ProjectMetadataError(PyffinError):
     """A project given as a requirements source (``setup.py``, ``setup.cfg``, a dynamic
     ``pyproject.toml``) could not report its metadata."""
+
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
 
 
 class LazySources:

@@ -16,6 +16,9 @@ class InvalidBuildSystem(InvalidSourceTree):
 class ArchiveError(PyffinError):
     """A source archive cannot be read or does not have the layout of an sdist."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 class UnsafeArchiveError(ArchiveError):
     """A source archive has an entry that would land outside the directory it is unpacked in
@@ -25,6 +28,9 @@ class UnsafeArchiveError(ArchiveError):
 
 class BuildError(PyffinError):
     """A build backend hook failed; the message carries the hook, the command and its output."""
+
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
 
     def __init__(self, message: str, *, output: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

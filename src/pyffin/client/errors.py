@@ -41,6 +41,9 @@ class AuthenticationError(HttpStatusError):
 class OfflineError(NetworkError):
     """``--offline`` and the cache cannot answer."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 class ResponseTooLargeError(NetworkError):
     """A response read into memory decodes to more than ``PYFFIN_MAX_PAGE_BYTES``."""
@@ -48,3 +51,6 @@ class ResponseTooLargeError(NetworkError):
 
 class HashMismatchError(NetworkError):
     """Downloaded bytes do not match the hash the index or the user gave."""
+
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1

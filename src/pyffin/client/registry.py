@@ -59,6 +59,9 @@ T = TypeVar("T")
 class PackageNotFoundError(PyffinError):
     """No index and no find-links location knows the project."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
     def __init__(self, name: str, sources: Sequence[str]) -> None:
         asked = ", ".join(redact(s) for s in sources) or "no index (--no-index)"
         super().__init__(f"{name} was not found in the package registry (asked: {asked})")

@@ -8,6 +8,9 @@ from pyffin.errors import PyffinError
 class InstallError(PyffinError):
     """A distribution could not be installed; the message names it and the file at fault."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 class DamagedArchiveError(InstallError):
     """The unzipped wheel in the cache lacks a file its RECORD lists (deleted since it was

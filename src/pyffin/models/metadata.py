@@ -17,6 +17,9 @@ from pyffin.records import record
 class MetadataError(PyffinError):
     """A distribution's core metadata is missing, malformed or does not match its name."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 @record
 class CoreMetadata:

@@ -20,6 +20,9 @@ from pyffin.records import record
 class UnzipError(PyffinError):
     """A wheel could not be unzipped (an I/O error, or an invalid wheel)."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 class InvalidWheelError(UnzipError):
     """A wheel is malformed or hostile; the message names the wheel and the entry at fault."""

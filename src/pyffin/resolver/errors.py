@@ -12,6 +12,9 @@ class PackageNotFoundError(PyffinError):
     registry"), since the project may only be wanted by a branch it later abandons.
     """
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
     def __init__(self, name: str, detail: str) -> None:
         super().__init__(f"{name} was not found in the package registry ({detail})")
         self.name = name
@@ -21,6 +24,9 @@ class PackageNotFoundError(PyffinError):
 
 class NoSolutionError(PyffinError):
     """The requirements are unsatisfiable; the message explains why, uv-style."""
+
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
 
     def __init__(self, explanation: str, hints: tuple[str, ...] = (), *,
                  split: str | None = None) -> None:
@@ -38,12 +44,18 @@ class NoSolutionError(PyffinError):
 class ResolutionLimitError(PyffinError):
     """The solver gave up before proving or disproving the requirements satisfiable."""
 
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
+
 
 class TooManyBuildFailuresError(PyffinError):
     """The source distributions of several versions failed to build: the first failure is the
     message, the hint names every version that failed (the solver skips a version that does
     not build, but not without end; see :data:`pyffin.resolver.provider.BUILD_FAILURES_SKIPPED`).
     """
+
+    #: A resolution or a distribution that failed: uv's exit status 1 (errors are 2).
+    exit_code = 1
 
     def __init__(self, failures: list[tuple[str, PyffinError]]) -> None:
         versions = [f"`{version}`" for version, _ in failures]
