@@ -69,7 +69,7 @@ def test_a_directory_that_is_not_an_environment_is_refused(
     target.mkdir()
     (target / "main.py").write_text("")
     result = pyffin("venv", target, "-p", sys.executable, *flags, cache_dir=cache_dir)
-    assert result.returncode == 1
+    assert result.returncode == 2
     action = "clear" if flags == ["--clear"] else "write into"
     assert result.stderr.splitlines()[-2:] == [
         f"error: The directory {target} exists and is not a virtual environment: pyffin does "
@@ -85,7 +85,7 @@ def test_an_existing_environment_needs_clear_or_allow_existing(
     assert pyffin("venv", target, "-p", sys.executable, cache_dir=cache_dir).returncode == 0
     (target / "kept").write_text("")
     result = pyffin("venv", target, "-p", sys.executable, cache_dir=cache_dir)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.splitlines()[-2:] == [
         f"error: A virtual environment already exists at {target}",
         "hint: pass --clear to replace it, or --allow-existing to update it in place "
@@ -137,7 +137,7 @@ def test_seed_installs_pip_and_before_3_12_setuptools_and_wheel_with_pyffin(
 def test_an_unknown_interpreter_is_an_error(tmp_path: Path, cache_dir: Path) -> None:
     result = pyffin("venv", tmp_path / "env", "-p", tmp_path / "nope" / "python",
                     cache_dir=cache_dir)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         f"error: No interpreter found at {tmp_path / 'nope' / 'python'}: no such file or "
         "directory\n")
