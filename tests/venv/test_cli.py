@@ -75,8 +75,16 @@ def test_a_directory_that_is_not_an_environment_is_refused(
         f"error: The directory {target} exists and is not a virtual environment: pyffin does "
         f"not {action} it",
         "hint: --clear and --allow-existing apply only to a virtual environment (a directory "
-        "with pyvenv.cfg); choose another path, or empty it first"]
+        "with pyvenv.cfg); choose another path, or empty it first, or pass --clear --force to "
+        "remove it anyway"]
     assert sorted(p.name for p in target.iterdir()) == ["main.py"]
+    # Only both together, as uv's: the user asks, in so many words, to remove it.
+    forced = pyffin("venv", target, "-p", sys.executable, "--force", cache_dir=cache_dir)
+    assert forced.returncode == 2 and (target / "main.py").exists()
+    forced = pyffin("venv", target, "-p", sys.executable, "--clear", "--force",
+                    cache_dir=cache_dir)
+    assert forced.returncode == 0, forced
+    assert not (target / "main.py").exists() and (target / "pyvenv.cfg").is_file()
 
 
 def test_an_existing_environment_needs_clear_or_allow_existing(

@@ -231,9 +231,12 @@ def test_root_and_home_are_never_cleared_even_with_a_pyvenv_cfg(
     with pytest.raises(VenvError, match="is not a virtual environment"):
         create(home, interpreter, clear=True)
     assert (home / "notes.txt").read_text() == "keep"
+    with pytest.raises(VenvError, match="is not a virtual environment"):
+        create(home, interpreter, clear=True, force=True)  # not even with force
+    assert (home / "notes.txt").read_text() == "keep"
     # Checked without calling create: this must never reach code that removes anything.
     with pytest.raises(VenvError, match="pyffin does not clear it"):
-        _check_target(Path("/"), clear=True, allow_existing=False)
+        _check_target(Path("/"), clear=True, allow_existing=False, force=True)
 
 
 def test_a_symlink_to_an_environment_is_followed_and_kept(tmp_path: Path,

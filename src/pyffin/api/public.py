@@ -675,6 +675,7 @@ def create_venv(
     allow_existing: bool = False,
     seed: bool = False,
     relocatable: bool = False,
+    force: bool = False,
     index_url: str | None = None,
     indexes: Sequence[str] = (),
     extra_index_urls: Sequence[str] = (),
@@ -697,8 +698,9 @@ def create_venv(
     ``python`` asks for (a version such as ``"3.12"``, an executable name or a path; default:
     the first Python on ``PATH``). An existing virtual environment there is replaced with
     ``clear``, updated in place with ``allow_existing``, refused otherwise; a directory that
-    is not one is never touched. ``seed`` installs pip, setuptools and wheel (from the
-    indexes)."""
+    is not one is never touched, unless ``clear`` and ``force`` both say to replace it (never
+    the file system's root or the user's home). ``seed`` installs pip (and before Python 3.12
+    setuptools and wheel) from the indexes."""
     from pyffin import log
 
     session = _session(
@@ -717,7 +719,8 @@ def create_venv(
                  f" {interpreter.version_str})")
         root = create(path, interpreter, prompt=prompt,
                       system_site_packages=system_site_packages, clear=clear,
-                      allow_existing=allow_existing, relocatable=relocatable, seed=seed)
+                      allow_existing=allow_existing, relocatable=relocatable, seed=seed,
+                      force=force)
         executable = root / "bin" / "python"
         seeded = None
         if seed:

@@ -8,7 +8,9 @@ environment is ever removed or written into:
 - a virtual environment (a directory with ``pyvenv.cfg``): refused, unless ``clear`` (it is
   replaced) or ``allow_existing`` (its own files — ``pyvenv.cfg``, interpreter links,
   activation scripts — are rewritten, installed packages stay);
-- anything else (a project, a home directory, ``/``, a file): refused, whatever the flags.
+- anything else (a project, a file): refused, unless ``clear`` and ``force`` both say to
+  replace it (uv's ``--clear --force``); the file system's root and the user's home are
+  refused whatever the flags.
 
 The environment is built in a temporary directory next to the target and renamed into place,
 so the target holds the old environment, nothing, or the complete new one. A process killed
@@ -60,7 +62,8 @@ _CACHEDIR_TAG = (
 
 def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: str | None = None,
            system_site_packages: bool = False, clear: bool = False,
-           allow_existing: bool = False, relocatable: bool = False, seed: bool = False) -> Path:
+           allow_existing: bool = False, relocatable: bool = False, seed: bool = False,
+           force: bool = False) -> Path:
     """Create a virtual environment at ``path`` for ``interpreter`` (its base interpreter when
     it is itself a venv) and return its absolute path.
 
@@ -84,7 +87,7 @@ def create(path: str | os.PathLike[str], interpreter: Interpreter, *, prompt: st
     if prompt is not None and ("\n" in prompt or "\r" in prompt):
         raise VenvError(f"invalid prompt {prompt!r}: it must be a single line")
     target = _resolve(Path(os.path.abspath(path)))
-    state = _check_target(target, clear=clear, allow_existing=allow_existing)
+    state = _check_target(target, clear=clear, allow_existing=allow_existing, force=force)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -133,7 +136,8 @@ def _resolve(target: Path) -> Path:
     return real
 
 
-def _check_target(target: Path, *, clear: bool, allow_existing: bool) -> _TargetState:
+def _check_target(target: Path, *, clear: bool, allow_existing: bool,
+                  force: bool = False) -> _TargetState:
     """What is at ``target`` and what may be done with it; raises when nothing may."""
     try:
         st = os.lstat(target)
@@ -146,6 +150,8 @@ def _check_target(target: Path, *, clear: bool, allow_existing: bool) -> _Target
     if not stat.S_ISDIR(st.st_mode):
         raise VenvError(f"A file exists at {target}: it is not a virtual environment, and "
                         "pyffin does not replace it", hint="choose another path")
+    if clear and force and not _is_precious(target):
+        return "replace"  # what the user asked for, in so many words
     try:
         with os.scandir(target) as entries:
             empty = next(entries, None) is None
@@ -156,11 +162,12 @@ def _check_target(target: Path, *, clear: bool, allow_existing: bool) -> _Target
         return "empty"
     if not is_venv or _is_precious(target):
         action = "clear" if clear else "write into"
+        anyway = "" if _is_precious(target) else ", or pass --clear --force to remove it anyway"
         raise VenvError(
             f"The directory {target} exists and is not a virtual environment: pyffin does not "
             f"{action} it",
             hint="--clear and --allow-existing apply only to a virtual environment (a "
-                 "directory with pyvenv.cfg); choose another path, or empty it first")
+                 f"directory with pyvenv.cfg); choose another path, or empty it first{anyway}")
     if clear:
         return "replace"
     if allow_existing:

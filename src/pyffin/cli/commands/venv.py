@@ -26,13 +26,17 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     existing = parser.add_mutually_exclusive_group()
     existing.add_argument("--clear", action="store_true",
                           help="Replace the virtual environment at PATH (a directory that is "
-                               "not one is never cleared)")
+                               "not one only with --force)")
     existing.add_argument("--allow-existing", action="store_true",
                           help="Update the virtual environment at PATH in place: rewrite its "
                                "configuration, interpreter links and activation scripts, keep "
                                "its packages")
+    parser.add_argument("--force", action="store_true",
+                        help="Let --clear remove a directory that is not a virtual environment "
+                             "(never the file system's root or your home)")
     parser.add_argument("--seed", action="store_true",
-                        help="Install pip, setuptools and wheel into the environment")
+                        help="Install pip into the environment (and setuptools and wheel before "
+                             "Python 3.12)")
     parser.add_argument("--relocatable", action="store_true",
                         help="Make the environment movable: activation scripts and the scripts "
                              "of packages installed into it find it from where they are (no "
@@ -58,6 +62,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     root = create(args.path, interpreter, prompt=prompt,
                   system_site_packages=args.system_site_packages, clear=args.clear,
                   allow_existing=args.allow_existing, relocatable=args.relocatable,
+                  force=args.force,
                   seed=args.seed)
     if args.seed:
         _seed(args, ctx, root, interpreter.version)
