@@ -865,3 +865,14 @@ def test_an_exact_install_removes_what_the_requirements_do_not_need(
     assert summary(result).endswith(" + app==1.0\n - other==1.0\n"), result
     again = run("install", index, venv, "app", "--exact")
     assert again.returncode == 0 and " - " not in again.stderr and " + " not in again.stderr
+
+
+def test_a_command_that_fails_leaves_no_temporary_directory_behind(
+        index: IndexServer, venv: Path) -> None:
+    # app's wheel is fetched early (it is pinned) and still arriving when the resolution
+    # fails: that fetch is stopped, as Ctrl-C stops it, and its directory removed.
+    index.delay("/files/app-1.0-py3-none-any.whl", 2.0)
+    result = run("install", index, venv, "app==1.0", "lib>5")
+    assert result.returncode == 1, result
+    temporary = venv.parent / "cache" / ".tmp"
+    assert not temporary.exists() or list(temporary.iterdir()) == []

@@ -239,6 +239,7 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     console = Console(quiet=args.quiet, verbose=args.verbose, color=args.color)
     log.configure(console.sink, console.log_level)
     context: Context | None = None
+    stopped_after_error = False
     restore_signals = _stop_everything_on_signals()
     try:
         configuration = Configuration(
@@ -260,6 +261,12 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
                           causes=[e.explanation], hints=e.hints)
         else:
             console.error(e.message, causes=_causes(e) if args.verbose else None, hint=e.hint)
+        # What still runs for the command (a wheel fetched early, a build) is of no use now:
+        # stopped as Ctrl-C stops it, so that its temporary directories do not outlive it.
+        from pyffin.interrupt import interrupt
+
+        interrupt()
+        stopped_after_error = True
         return e.exit_code
     except KeyboardInterrupt:
         from pyffin.interrupt import interrupt
@@ -291,10 +298,12 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     except Exception as e:  # a bug: say so in one line, the traceback only with -v
         return _crashed(console, e, args.verbose)
     finally:
-        from pyffin.interrupt import interrupted
+        from pyffin.interrupt import interrupted, reset
 
         if interrupted():
             _wind_down()
+            if stopped_after_error:
+                reset()  # no Ctrl-C: what runs this command in its process goes on
         if context is not None:
             context.close()
         restore_signals()
