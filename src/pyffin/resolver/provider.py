@@ -717,7 +717,10 @@ class Provider(BaseProvider[str, Version]):
             candidate = candidates[i]
             if self._usable_for(package, name, candidate):
                 return candidate.version, False
-            reason = self._index_unusable(name, candidate) if refuse else None
+            # (Only for one target: a universal resolution's forks find the same answers as
+            # uv's without it, and the backjumps made its cold run 1.5 s -> 2.5 s.)
+            reason = (self._index_unusable(name, candidate)
+                      if refuse and self.requires_python is None else None)
             if reason is not None and reason[0] == "python":
                 self._refuse_for_python(package, project, i, reason[1])
                 return None, True
