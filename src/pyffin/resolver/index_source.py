@@ -49,9 +49,7 @@ if TYPE_CHECKING:
     from pyffin.resolver.ranges import VersionSet
     from pyffin.resolver.source import Dropped, Likely
 
-
-if TYPE_CHECKING:  # (a class made at import costs a warm resolution for nothing)
-
+    # (For type checkers only: a class made at import costs a warm resolution for nothing.)
     class Installed(Protocol):
         """An installed distribution, as :attr:`IndexSource.installed` needs it (the
         installer's :class:`~pyffin.installer.installed.InstalledDistribution` is one)."""
