@@ -611,6 +611,7 @@ def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
     from pyffin.models.markers import Marker, MarkerError
     from pyffin.models.names import normalize_name
     from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+    from pyffin.resolver.forks import reachability
 
     names = {package.name for package in resolution}
     evaluated = {**environment, "extra": ""}
@@ -632,14 +633,17 @@ def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
             found = here if found is None else found | here
         return found
 
-    edges: dict[str, list[tuple[str, Marker]]] = {"": []}
+    edges: dict[tuple[str, str], Marker] = {}
+
+    def add(parent: str, child: str, marker: Marker | None) -> None:
+        if marker is not None:
+            known = edges.get((parent, child))
+            edges[(parent, child)] = marker if known is None else known | marker
+
     for entry in entries:
         if entry.name in names:
-            marker = holds(entry.marker, ())
-            if marker is not None:
-                edges[""].append((entry.name, marker))
+            add("", entry.name, holds(entry.marker, ()))
     for package in resolution:
-        out = edges.setdefault(package.name, [])
         try:
             requires_dist = source.metadata(cast("NormalizedName", package.name),
                                             package.version).requires_dist
@@ -652,21 +656,9 @@ def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
                 continue
             child: str = normalize_name(requirement.name)
             if child in names and child != package.name:
-                marker = holds(requirement.marker, package.extras)
-                if marker is not None:
-                    out.append((child, marker))
-    reach: dict[str, Marker] = {"": Marker.TRUE}
-    queue = [""]
-    while queue:  # to a fixed point: cycles end
-        parent = queue.pop()
-        for child, marker in edges.get(parent, ()):
-            old = reach.get(child, Marker.FALSE)
-            new = old | (reach[parent] & marker)
-            if new != old:
-                reach[child] = new
-                queue.append(child)
+                add(package.name, child, holds(requirement.marker, package.extras))
     found = {}
-    for name, marker in reach.items():
+    for name, marker in reachability(edges, "", Marker.TRUE).items():
         simplified = marker.simplify_python(requires_python)
         if name and not simplified.is_true():
             found[name] = str(simplified)

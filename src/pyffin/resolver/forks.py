@@ -30,7 +30,7 @@ marker is where it can be reached from the requirements (uv's ``marker_reachabil
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from nab_resolver.ranges import POSITIVE_INFINITY, Range
 from nab_resolver.types import RootRequirement
@@ -1057,7 +1057,7 @@ def _merge(solved: Sequence[_Solved], requires_python: str,
         root_marker = Marker.FALSE
         for result in solved:
             root_marker = root_marker | result.fork.marker
-    reachable = _reachability(edges, root_marker)
+    reachable = reachability(edges, _ROOT, root_marker)
 
     by_pin: dict[tuple[str, Version], dict[str, Any]] = {}
     for node in nodes:
@@ -1097,15 +1097,19 @@ def _yanked(source: PackageSource, name: str, version: Version) -> str | None:
     return dist.file.yanked if dist is not None and dist.file is not None else None
 
 
-def _reachability(edges: Mapping[tuple[Node, Node], Marker], root: Marker) -> dict[Node, Marker]:
-    """Where each node can be reached from the root: the disjunction over paths of the
-    conjunction of the edges' markers (uv's ``marker_reachability``; a fix-point, so cycles
-    end)."""
-    children: dict[Node, list[tuple[Node, Marker]]] = {}
+_N = TypeVar("_N")
+
+
+def reachability(edges: Mapping[tuple[_N, _N], Marker], start: _N, root: Marker
+                 ) -> dict[_N, Marker]:
+    """Where each node can be reached from ``start`` (where ``root`` holds): the disjunction
+    over paths of the conjunction of the edges' markers (uv's ``marker_reachability``; a
+    fix-point, so cycles end). Also what a lock for one target marks its packages with."""
+    children: dict[_N, list[tuple[_N, Marker]]] = {}
     for (parent, child), marker in edges.items():
         children.setdefault(parent, []).append((child, marker))
-    reachable: dict[Node, Marker] = {_ROOT: root}
-    queue: list[Node] = [_ROOT]
+    reachable: dict[_N, Marker] = {start: root}
+    queue: list[_N] = [start]
     while queue:
         parent = queue.pop()
         marker = reachable[parent]
