@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pyffin.api.target import Target
     from pyffin.cache import Cache, FileLock
     from pyffin.distribution.sdist import SourceDistributions
-    from pyffin.installer.installed import InstalledDistribution
+    from pyffin.installer.installed import InstalledDistribution, InstalledState
     from pyffin.installer.link import LinkMode
     from pyffin.installer.plan import Wanted
     from pyffin.interpreter import InstallDirectory, Interpreter
@@ -598,7 +598,7 @@ class _Operation:
                     options=resolve_options, cutoffs=cutoffs, preferences=preferences,
                     upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
                     hash_mode=hash_mode, on_decided=early,
-                    installed=_kept_installs(installed, spec, resolve_options, reinstalled)
+                    installed=_kept_installs(state, spec, resolve_options, reinstalled)
                     if not self.change.reinstall else None)
             except Exception:  # (an interruption stops the builds instead)
                 if early is not None:
@@ -999,9 +999,8 @@ def _note_origins(result: InstallResult, installing: Iterable[Wanted],
             result.origins[key] = shown
 
 
-def _kept_installs(installed: Sequence[InstalledDistribution], spec: RequirementsSpec,
-                   options: ResolveOptions, reinstalled: Iterable[str]
-                   ) -> dict[str, InstalledDistribution] | None:
+def _kept_installs(state: InstalledState, spec: RequirementsSpec, options: ResolveOptions,
+                   reinstalled: Iterable[str]) -> dict[str, InstalledDistribution] | None:
     """What is installed that the resolution may keep whatever the binary options say of its
     files (``--only-binary :all:`` and an installed sdist build of a dependency: uv and pip keep
     it): only when such options are given, and only what came from an index (an install from
@@ -1010,8 +1009,8 @@ def _kept_installs(installed: Sequence[InstalledDistribution], spec: Requirement
             or spec.no_binary):
         return None
     left_out = set(reinstalled)
-    return {dist.normalized_name: dist for dist in installed
-            if dist.normalized_name not in left_out and dist.direct_url() is None}
+    return {dist.normalized_name: dist for dist in state.distributions
+            if dist.normalized_name not in left_out and not state.has_direct_url(dist)}
 
 
 def _say_preserved(preserved: frozenset[str], installed: Iterable[InstalledDistribution],
