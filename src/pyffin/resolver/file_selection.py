@@ -333,8 +333,8 @@ class FileSelection:
         (see :class:`PageVersions`)."""
         from pyffin.models.versions import InvalidVersion, Version
 
-        wheels_ok = self.binary.wheels_allowed(name)
-        sdists_ok = self.binary.sdists_allowed(name)
+        allowed = (self.binary.wheels_allowed(name), self.binary.sdists_allowed(name))
+        wheels_ok, sdists_ok = allowed
         kept = self.kept_version(name)
         no_wheel = len(self.tag_rank) + 1
         set_ranks_get = self._set_ranks.get
@@ -364,11 +364,8 @@ class FileSelection:
                 if version_str in seen:
                     continue  # the first page that offers a version wins it (index priority)
                 ranks: list[int] = []
-                if kept is not None and version_str == kept:  # installed: allowed as it is
-                    wheels_ok = sdists_ok = True
-                elif kept is not None:
-                    wheels_ok = self.binary.wheels_allowed(name)
-                    sdists_ok = self.binary.sdists_allowed(name)
+                if kept is not None:  # the installed version is allowed as it is
+                    wheels_ok, sdists_ok = (True, True) if version_str == kept else allowed
                 if wheels_ok and wheel_rows:
                     try:  # a page's own rows (see wheel_tags) of tag sets seen before: in C
                         found: list[Any] = list(map(set_ranks_get, map(_second, wheel_rows)))
