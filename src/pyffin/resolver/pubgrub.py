@@ -116,16 +116,21 @@ class ConflictTracker:
             if package == affected or project_of(package) == project_of(affected):
                 continue  # an extra copying its base package's obligations
             real = True
-            count = self.culprit[package] = self.culprit.get(package, 0) + 1
-            if count == CONFLICT_THRESHOLD:
-                log.debug(f"Package {package} has too many conflicts (culprit), "
-                          "deprioritizing")
-                self._deprioritize.append(package)
+            self._count_culprit(package)
         if real:
-            count = self.affected[affected] = self.affected.get(affected, 0) + 1
-            if count == CONFLICT_THRESHOLD:
-                log.debug(f"Package {affected} has too many conflicts (affected), prioritizing")
-                self._prioritize.append(affected)
+            self._count_affected(affected)
+
+    def _count_culprit(self, package: str) -> None:
+        count = self.culprit[package] = self.culprit.get(package, 0) + 1
+        if count == CONFLICT_THRESHOLD:
+            log.debug(f"Package {package} has too many conflicts (culprit), deprioritizing")
+            self._deprioritize.append(package)
+
+    def _count_affected(self, package: str) -> None:
+        count = self.affected[package] = self.affected.get(package, 0) + 1
+        if count == CONFLICT_THRESHOLD:
+            log.debug(f"Package {package} has too many conflicts (affected), prioritizing")
+            self._prioritize.append(package)
 
     def refuse_for_python(self, package: str, *, python_decided: bool) -> None:
         """The version chosen for ``package`` requires another Python (its index page says
@@ -137,16 +142,9 @@ class ConflictTracker:
             log.debug(f"Recording unit propagation conflict of Python from incompatibility "
                       f"of ({package})")
         self._refused = package
-        count = self.culprit[package] = self.culprit.get(package, 0) + 1
-        if count == CONFLICT_THRESHOLD:
-            log.debug(f"Package {package} has too many conflicts (culprit), deprioritizing")
-            self._deprioritize.append(package)
-        if python_decided:
-            return
-        count = self.affected[package] = self.affected.get(package, 0) + 1
-        if count == CONFLICT_THRESHOLD:
-            log.debug(f"Package {package} has too many conflicts (affected), prioritizing")
-            self._prioritize.append(package)
+        self._count_culprit(package)
+        if not python_decided:
+            self._count_affected(package)
 
     def take_refused(self) -> str | None:
         """The package :meth:`refuse_for_python` was told of since last asked, if any."""
