@@ -500,20 +500,28 @@ def test_touching_pyproject_rebuilds_a_local_project(tmp_path: Path, backend_log
     assert hooks(backend_log, "local").count("prepare_metadata_for_build_wheel") == 2
 
 
+def requirements_file(tmp_path: Path, *lines: str | Path) -> Path:
+    path = tmp_path / "requirements.txt"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return path
+
+
 @pytest.mark.parametrize("option", [["--reinstall"], ["--reinstall-package", "local"],
                                     ["--refresh"], ["--refresh-package", "local"]])
 def test_reinstall_or_refresh_rebuilds_an_edited_local_project(
         tmp_path: Path, venv: Path, backend_log: Path, option: list[str]) -> None:
     project = write_source_tree(SdistSpec("local", "1.0", files={"local/__init__.py": "V = 1\n"}),
                                 tmp_path / "local")
-    assert install(venv, str(project)).returncode == 0
+    # From a requirements file: a source tree named on the command line is always built again.
+    listed = requirements_file(tmp_path, project)
+    assert install(venv, "-r", listed).returncode == 0
     (project / "local" / "__init__.py").write_text("V = 2\n")
     # Not one of its cache keys (pyproject.toml, setup.py, setup.cfg): the wheel built before
     # is still the project's, as uv has it.
-    assert install(venv, str(project)).returncode == 0
+    assert install(venv, "-r", listed).returncode == 0
     assert python(venv, "import local; print(local.V)") == "1\n"
     assert builds(backend_log, "local") == 1
-    again = install(venv, str(project), *option)
+    again = install(venv, "-r", listed, *option)
     assert again.returncode == 0, again
     assert python(venv, "import local; print(local.V)") == "2\n"
     assert builds(backend_log, "local") == 2
@@ -529,6 +537,57 @@ def test_reinstall_rebuilds_an_editable_project(tmp_path: Path, venv: Path,
     assert len(list((tmp_path / "cache").glob("sdists-v0/path/*/*/editable/*.whl"))) == 1
 
 
+def edit_version(project: Path, version: str) -> None:
+    """Change the version the backend reports, in none of the project's cache keys (as a
+    version read from ``__init__.py`` by the backend)."""
+    spec_file = project / "_backend" / "spec.json"
+    spec = json.loads(spec_file.read_text())
+    spec["version"] = version
+    spec_file.write_text(json.dumps(spec))
+
+
+@pytest.mark.parametrize("editable", [False, True], ids=["regular", "editable"])
+def test_a_source_tree_named_on_the_command_line_is_built_and_installed_again(
+        tmp_path: Path, venv: Path, backend_log: Path, editable: bool) -> None:
+    """As uv: ``install .`` after an edit installs the edit, whatever the cache keys say."""
+    project = write_source_tree(SdistSpec("local", "1.0", static_pyproject=False,
+                                          files={"local/__init__.py": "V = 1\n"}),
+                                tmp_path / "local")
+    given = ["-e", str(project)] if editable else [str(project)]
+    assert install(venv, *given).returncode == 0
+    unchanged = install(venv, *given)
+    assert unchanged.returncode == 0, unchanged
+    assert " ~ local==1.0 (from " in unchanged.stderr
+    assert builds(backend_log, "local") == 2
+    edit_version(project, "1.1")
+    (project / "local" / "__init__.py").write_text("V = 2\n")
+    edited = install(venv, *given)
+    assert edited.returncode == 0, edited
+    assert " - local==1.0 (from " in edited.stderr and " + local==1.1 (from " in edited.stderr
+    assert python(venv, "import local; print(local.V)") == "2\n"
+    assert builds(backend_log, "local") == 3
+    [dist_info] = (venv / "lib").glob("python3.*/site-packages/local-*.dist-info")
+    assert dist_info.name == "local-1.1.dist-info"
+
+
+@pytest.mark.parametrize("editable", [False, True], ids=["regular", "editable"])
+def test_a_source_tree_in_a_requirements_file_is_not_built_again(
+        tmp_path: Path, venv: Path, backend_log: Path, editable: bool) -> None:
+    """Only the command line's trees are: a requirements file's keeps what its cache keys
+    keep, as uv does."""
+    project = write_source_tree(SdistSpec("local", "1.0", static_pyproject=False),
+                                tmp_path / "local")
+    listed = requirements_file(tmp_path, f"-e {project}" if editable else project)
+    assert install(venv, "-r", listed).returncode == 0
+    edit_version(project, "1.1")
+    again = install(venv, "-r", listed)
+    assert again.returncode == 0, again
+    assert "local==1.1" not in again.stderr
+    assert builds(backend_log, "local") == 1
+    [dist_info] = (venv / "lib").glob("python3.*/site-packages/local-*.dist-info")
+    assert dist_info.name == "local-1.0.dist-info"
+
+
 @pytest.mark.parametrize("table", ["pyffin", "uv"])
 @pytest.mark.parametrize("key", ['"local/*.py"', '{ file = "local/**/*.py" }'])
 def test_cache_keys_name_what_rebuilds_a_local_project(
@@ -537,11 +596,12 @@ def test_cache_keys_name_what_rebuilds_a_local_project(
                                 tmp_path / "local")
     with open(project / "pyproject.toml", "a") as f:
         f.write(f"\n[tool.{table}]\ncache-keys = [{key}]\n")
-    assert install(venv, str(project)).returncode == 0
-    assert install(venv, str(project)).returncode == 0
+    listed = requirements_file(tmp_path, project)
+    assert install(venv, "-r", listed).returncode == 0
+    assert install(venv, "-r", listed).returncode == 0
     assert builds(backend_log, "local") == 1
     (project / "local" / "__init__.py").write_text("V = 2\n")
-    result = install(venv, str(project))
+    result = install(venv, "-r", listed)
     assert result.returncode == 0 and result.stderr.count("warning") == 0, result
     assert python(venv, "import local; print(local.V)") == "2\n"
     assert builds(backend_log, "local") == 2
@@ -568,6 +628,7 @@ def test_built_wheels_are_kept_per_config_settings_and_isolation(
     same options find the one built before."""
     index_server.add_sdist(SdistSpec("lib", "1.0"))
     project = write_source_tree(SdistSpec("local", "1.0"), tmp_path / "local")
+    listed = requirements_file(tmp_path, project)  # (on the command line: always built)
     runs: list[tuple[list[str], Any]] = [
         (["-C", "mode=fast"], {"mode": "fast"}),
         (["-C", "mode=slow"], {"mode": "slow"}),
@@ -579,7 +640,7 @@ def test_built_wheels_are_kept_per_config_settings_and_isolation(
         env = tmp_path / f"env{i}"
         assert pyffin("venv", env, "--python", sys.executable, "--cache-dir",
                       tmp_path / "cache").returncode == 0
-        result = install(env, "lib", str(project), *options, index=index_server)
+        result = install(env, "lib", "-r", listed, *options, index=index_server)
         assert result.returncode == 0, result
         assert installed_settings(env, "lib") == expected
         assert installed_settings(env, "local") == expected

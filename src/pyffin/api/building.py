@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from _thread import allocate_lock
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -368,17 +368,30 @@ class LazySources:
         self.options = options
         self.reinstall = reinstall
         self.reinstall_packages = reinstall_packages
+        #: See :meth:`rebuild`.
+        self.trees: frozenset[str] = frozenset()
         self._sources: SourceDistributions | None = None
         self._lock = allocate_lock()
+
+    def rebuild(self, trees: Iterable[str]) -> None:
+        """Build the local directories ``trees`` again, whatever was built from them before
+        (:attr:`~pyffin.distribution.sdist.SourceDistributions.rebuild_trees`)."""
+        from pyffin.distribution.sdist import tree_key
+
+        self.trees = frozenset(tree_key(t) for t in trees)
+        if self._sources is not None:
+            self._sources.rebuild_trees = self.trees
 
     def get(self) -> SourceDistributions | None:
         """``None`` when there is no interpreter to build with."""
         if self._sources is None and self.interpreter is not None:
             with self._lock:  # one for all threads: builds in flight are shared through it
                 if self._sources is None:
-                    self._sources = source_distributions(
+                    sources = source_distributions(
                         self.session, self.interpreter, self.options, reinstall=self.reinstall,
                         reinstall_packages=self.reinstall_packages)
+                    sources.rebuild_trees = self.trees
+                    self._sources = sources
         return self._sources
 
     def deferred(self) -> SourceDistributions | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 import pyffin.collector as collector
 from pyffin import log
 from pyffin.api.operations import DEFAULT_RESOLVE, HashRequirementError, ResolveOptions
-from pyffin.errors import UsageError
+from pyffin.errors import PyffinError, UsageError
 from pyffin.models.names import checked_name
 from pyffin.records import record
 
@@ -541,8 +541,12 @@ class _Operation:
             and not self.change.compile_bytecode and self.target is None \
             and env.directory is None else None
 
+        # The local directories named on the command line are built and installed again on
+        # every install, as uv does: `install .` after an edit installs the edit, also when
+        # only a file the cache keys do not name changed (a version in `__init__.py`).
+        trees = _explicit_trees(spec)
         if not (upgrade or upgrade_packages or self.change.reinstall
-                or self.change.reinstall_packages) and not spec.overrides:
+                or self.change.reinstall_packages or trees) and not spec.overrides:
             from pyffin.installer import satisfies
 
             audited = (satisfies.already_synced(spec, state, env.markers, preserved)
@@ -554,6 +558,10 @@ class _Operation:
                 return result
 
         self.session.configure(operations.spec_index_settings(spec))
+        if trees:
+            for tree in trees.values():
+                log.debug(f"Marking explicit source tree for reinstall: `{tree}`")
+            self.lazy_sources(env).rebuild(trees.values())
 
         def builds() -> SourceDistributions:
             # Made when something may be built: a kept resolution of index wheels needs none.
@@ -567,10 +575,10 @@ class _Operation:
         preferences = {} if self.change.reinstall else {
             name: version for name, version in operations.installed_preferences(
                 installed).items() if name not in reinstalled}
-        kept = self._resolution_cache(env, spec, preferences, hash_mode=hash_mode,
-                                      no_deps=no_deps, resolve_options=resolve_options,
-                                      upgrade=upgrade, upgrade_packages=upgrade_packages,
-                                      cutoffs=cutoffs)
+        kept = None if trees else self._resolution_cache(
+            env, spec, preferences, hash_mode=hash_mode, no_deps=no_deps,
+            resolve_options=resolve_options, upgrade=upgrade, upgrade_packages=upgrade_packages,
+            cutoffs=cutoffs)
         found = None if kept is None else kept.get()
         early = None
         if found is not None:
@@ -618,8 +626,9 @@ class _Operation:
         from pyffin.installer.plan import make_plan
 
         plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
-                         reinstall_packages={checked_name(n) for n in
-                                             self.change.reinstall_packages},
+                         reinstall_packages=reinstalled | {
+                             entry.name for entry in entries
+                             if entry.name is not None and entry.url in trees},
                          preserved=_say_preserved(preserved, installed, wanted))
         result.installed = sorted((w.name, w.version) for w in plan.to_install)
         result.planned = plan.to_install
@@ -997,6 +1006,26 @@ def _note_origins(result: InstallResult, installing: Iterable[Wanted],
         shown = None if key in again else shown_origin(dist.direct_url())
         if shown is not None:
             result.origins[key] = shown
+
+
+def _explicit_trees(spec: RequirementsSpec) -> dict[str, str]:
+    """The local directories the command line names (not a requirements file), by their
+    entry's URL: what an install builds and installs again (see :meth:`_run_locked`)."""
+    from pyffin.models.direct import parse_direct
+    from pyffin.requirements import COMMAND_LINE
+
+    trees: dict[str, str] = {}
+    for entry in spec.requirements:
+        if entry.url is None or not entry.url.startswith("file:") or entry.location is None \
+                or entry.location.path != COMMAND_LINE:
+            continue
+        try:
+            direct = parse_direct(entry.url, editable=entry.editable)
+        except PyffinError:
+            continue  # (the resolution reports it)
+        if direct.path is not None and direct.is_directory:
+            trees[entry.url] = direct.path
+    return trees
 
 
 def _kept_installs(state: InstalledState, spec: RequirementsSpec, options: ResolveOptions,

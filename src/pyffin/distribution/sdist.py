@@ -154,6 +154,9 @@ class SourceDistributions:
         #: Local projects to build again whatever was built before (``--refresh``,
         #: ``--reinstall`` and their ``-package`` forms); ``None``: none.
         self.rebuild: Refresh | None = None
+        #: Local directories (absolute, normalized paths) to build again whatever was built
+        #: before: the source trees an install names on its command line, as uv's.
+        self.rebuild_trees: frozenset[str] = frozenset()
         #: Hears when builds start and end (see :mod:`pyffin.reporting`).
         self.reporter: Reporter | None = None
         #: What this instance built (:attr:`_Source.built` path, ``metadata``,
@@ -532,12 +535,15 @@ class SourceDistributions:
     def _stale(self, source: _Source, name: str, kind: str) -> bool:
         """Whether what was built before (``kind``, see :attr:`_rebuilt`) from the local
         ``source`` (project ``name``) must be built again: ``--refresh`` / ``--reinstall``
-        asked, and this instance has not built it yet."""
-        rebuild = self.rebuild
-        if (rebuild is None or not source.local
-                or (os.fspath(source.built.path), kind) in self._rebuilt):
+        asked, or it is one of the :attr:`rebuild_trees`, and this instance has not built it
+        yet."""
+        if not source.local or (os.fspath(source.built.path), kind) in self._rebuilt:
             return False
-        return rebuild.all or checked_name(name) in rebuild.packages
+        if source.directory is not None and self.rebuild_trees \
+                and tree_key(source.directory) in self.rebuild_trees:
+            return True
+        rebuild = self.rebuild
+        return rebuild is not None and (rebuild.all or checked_name(name) in rebuild.packages)
 
     @property
     def _tag_rank(self) -> dict[str, int]:
@@ -702,6 +708,11 @@ def _wheel_metadata(wheel: Path) -> CoreMetadata:
         if len(members) != 1:
             raise MetadataError(f"the built wheel {wheel.name} has no single .dist-info/METADATA")
         return CoreMetadata.parse(zf.read(members[0]), source=wheel.name)
+
+
+def tree_key(path: str | os.PathLike[str]) -> str:
+    """How :attr:`SourceDistributions.rebuild_trees` names a local directory."""
+    return os.path.normpath(os.path.abspath(path))
 
 
 def _stamp(path: Path, subdirectory: str | None) -> str:
