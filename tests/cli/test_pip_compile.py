@@ -185,6 +185,20 @@ def test_python_version_and_platform_targets(tmp_path: Path, index_server: Index
     assert linux.returncode == 1
 
 
+def test_python_given_as_a_version_is_the_target_python_version(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    """As uv: ``-p 3.99`` resolves for Python 3.99 (no interpreter of it needed); ``-p 3`` and
+    paths still name interpreters."""
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("lib", "2.0", requires_python=">=3.99"))
+    result = compile_(tmp_path, index_server, "lib\n", "-p", "3.99")
+    assert result.returncode == 0, result
+    assert pins(result) == ["lib==2.0"]
+    assert pins(compile_(tmp_path, index_server, "lib\n", "--python", "3.98.1")) == ["lib==1.0"]
+    missing = compile_(tmp_path, index_server, "lib\n", "-p", "python3.99")
+    assert missing.returncode == 2 and "No interpreter" in missing.stderr, missing
+
+
 def test_a_platform_alone_keeps_the_interpreters_full_version(
         tmp_path: Path, index_server: IndexServer) -> None:
     """``--python-platform`` without ``--python-version`` targets this interpreter's Python on

@@ -79,7 +79,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
     target = parser.add_argument_group("Target options")
     target.add_argument("-p", "--python", metavar="PYTHON",
-                        help="The interpreter to resolve for (path, 3.12, python3.12, pypy3)")
+                        help="The interpreter to resolve for (path, python3.12, pypy3); a "
+                             "version (3.12, 3.12.1) means --python-version, as in uv")
     target.add_argument("--python-version", metavar="VERSION",
                         help="Resolve for this Python version (3.12 or 3.12.1)")
     target.add_argument("--python-platform", metavar="PLATFORM",
@@ -165,6 +166,11 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.cli import recompile
 
     output_format = choose_output_format(args.output_format, args.output_file)
+    python, python_version = args.python, args.python_version
+    if python is not None and python_version is None and _is_python_version(python):
+        # As uv (whose -p was once --python-version): `-p 3.12` resolves for Python 3.12,
+        # built with an interpreter of that version when there is one, else with a warning.
+        python, python_version = None, python
     before = recompile.Before(args.output_file, getattr(args, "started_ns", None))
     progress = None
     if not ctx.console.quiet:  # -q shows no status line and no download notes
@@ -184,8 +190,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             all_groups=args.all_groups,
             no_groups=args.no_group,
             session=session(args, ctx, reporter=progress),
-            python=args.python,
-            python_version=args.python_version,
+            python=python,
+            python_version=python_version,
             python_platform=args.python_platform,
             resolution=args.resolution,
             prerelease="allow" if args.pre else args.prerelease,
@@ -306,3 +312,9 @@ def _quote(arg: str) -> str:
 COMPILE = Command(_configure, _run,
                   "Compile requirements (requirements.in, pyproject.toml) into a pinned "
                   "requirements.txt.")
+
+
+def _is_python_version(text: str) -> bool:
+    """``3.12`` or ``3.12.1``: a version, not an interpreter (``3``, ``python3.12``, a path)."""
+    parts = text.split(".")
+    return 2 <= len(parts) <= 3 and all(part.isdigit() for part in parts)
