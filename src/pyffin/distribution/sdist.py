@@ -241,6 +241,11 @@ class SourceDistributions:
 
     def direct_wheel(self, direct: DirectSource) -> Path:
         source = self._direct_source(direct)
+        name = source.name or (source.shard.entry("NAME").read() or b"").decode() or None
+        if name is not None:  # (its metadata was read first): as uv names it
+            shown = (Path(direct.path).absolute().as_uri() if direct.path is not None
+                     else redact(direct.url))
+            source.label = f"{name} @ {shown}"
         if direct.editable:
             return self._once(source, "editable", lambda: self._editable(source))
         return self._once(source, "wheel", lambda: self._wheel(source, None))
