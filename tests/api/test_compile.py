@@ -178,3 +178,18 @@ def test_the_collector_rests_from_the_first_page_to_the_solution(
     with pytest.raises(NoSolutionError):
         pyffin.api.compile(requirements=["app", "lib>=2"], session=session)
     assert gc.isenabled()
+
+
+def test_a_pinned_git_reference_keeps_the_credentials_as_written() -> None:
+    from pyffin.api.resolving import written_requirement
+    from pyffin.requirements.types import RequirementEntry
+
+    entry = RequirementEntry(None, "git+https://tok@host/repo@main", given=(
+        "git+https://${GIT_TOKEN}@host/repo@main"))
+    pinned = "git+https://tok@host/repo@" + "c" * 40
+    assert written_requirement("repo", entry, pinned) == (
+        "repo @ git+https://${GIT_TOKEN}@host/repo@" + "c" * 40)
+    # Variables elsewhere than the credentials: the pinned URL, as without them.
+    elsewhere = RequirementEntry(None, "git+https://host/repo@v1", given=(
+        "git+https://host/repo@${REV}"))
+    assert written_requirement("repo", elsewhere, "git+https://host/repo@" + "c" * 40) is None

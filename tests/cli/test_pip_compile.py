@@ -349,6 +349,23 @@ def test_output_options(tmp_path: Path, index: IndexServer) -> None:
     assert "#    make lock\n" in custom.stdout
 
 
+def test_variables_stay_as_written_in_the_output(tmp_path: Path, index: IndexServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv writes them: a token or path from the environment is not written out."""
+    monkeypatch.setenv("INDEX_TOKEN", "s3cret")
+    host = index.url.partition("://")[2]
+    wheel = index.file_url("lib-1.0-py3-none-any.whl").partition(host)[2]
+    result = compile_(tmp_path, index, f"--extra-index-url http://me:${{INDEX_TOKEN}}@{host}"
+                      f"/simple/\nlib @ http://me:${{INDEX_TOKEN}}@{host}{wheel}\n",
+                      "--emit-index-url", "--no-header", "--no-annotate")
+    assert result.returncode == 0, result
+    assert result.stdout == (
+        f"--index-url {index.index_url}\n"
+        f"--extra-index-url http://me:${{INDEX_TOKEN}}@{host}/simple/\n\n"
+        f"lib @ http://me:${{INDEX_TOKEN}}@{host}{wheel}\n")
+    assert "s3cret" not in result.stdout + result.stderr
+
+
 def test_output_options_uv_has(tmp_path: Path, index: IndexServer) -> None:
     # Each checked against uv 0.13.9's output for requests[socks] from pypi.org.
     kept = compile_(tmp_path, index, "app[fast]\n", "--no-strip-extras", "--no-header")

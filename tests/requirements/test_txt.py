@@ -103,6 +103,39 @@ def test_environment_variables_are_expanded(parse: Parse, monkeypatch: pytest.Mo
     assert spec.index_url == "https://user:s3cret@example.org/simple"
 
 
+def test_an_expanded_reference_keeps_how_it_was_written(
+        parse: Parse, monkeypatch: pytest.MonkeyPatch, make_project: MakeProject) -> None:
+    """What a compiled file repeats (``given``) is the text before expansion, as uv writes it:
+    a token or a machine's path from the environment stays out of a shared lock file."""
+    project = make_project("projects/demo")
+    monkeypatch.setenv("TOKEN", "s3cret")
+    monkeypatch.setenv("PROJECTS", str(project.parent))
+    spec = parse(
+        "six @ https://me:${TOKEN}@host/six-1.16.0-py2.py3-none-any.whl ; python_version > '3'\n"
+        f"${{PROJECTS}}/{project.name}\n"
+        f"-e ${{PROJECTS}}/{project.name}\n"
+        "--extra-index-url https://me:${TOKEN}@host/simple\n"
+        "--find-links https://me:${TOKEN}@host/links/\n"
+        "--index-url https://host/plain\n")
+    url, path, editable = spec.requirements
+    assert url.url == "https://me:s3cret@host/six-1.16.0-py2.py3-none-any.whl"
+    assert url.given == "https://me:${TOKEN}@host/six-1.16.0-py2.py3-none-any.whl"
+    assert path.url == editable.url == project.as_uri()
+    assert path.given == editable.given == f"${{PROJECTS}}/{project.name}"
+    assert spec.extra_index_urls == ("https://me:s3cret@host/simple",)
+    assert dict(spec.written_urls) == {
+        "https://me:s3cret@host/simple": "https://me:${TOKEN}@host/simple",
+        "https://me:s3cret@host/links/": "https://me:${TOKEN}@host/links/"}
+
+
+def test_a_reference_inside_a_variable_is_written_expanded(
+        parse: Parse, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Half of it from the variable: there is no text of it as written to repeat.
+    monkeypatch.setenv("REQUIREMENT", "six @ https://host/six-1.16.0-py2.py3-none-any.whl")
+    [entry] = parse("${REQUIREMENT}\n").requirements
+    assert entry.given == "https://host/six-1.16.0-py2.py3-none-any.whl"
+
+
 @pytest.mark.parametrize("text", ["${UNSET_VAR}", "$INDEX_HOST", "${index_host}", "${EMPTY}"])
 def test_only_set_braced_uppercase_variables_are_expanded(
         parse: Parse, monkeypatch: pytest.MonkeyPatch, text: str) -> None:

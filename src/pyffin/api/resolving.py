@@ -146,11 +146,18 @@ class CompileResult:
             raise UsageError(f"invalid annotation style {annotation_style!r} "
                              "(expected split or line)")
         settings = self.index_settings
+        # A URL a requirements file wrote with ${VARS} is repeated so; any other loses its
+        # credentials (a lock file is shared; the variables are each reader's own).
+        written = dict(self.spec.written_urls)
+
+        def shown(url: str) -> str:
+            return written.get(url) or strip_credentials(url)
+
         index_url = None
         extra: list[str] = []
         if emit_index_url and not settings.no_index:
-            index_url = strip_credentials(settings.index_url or "https://pypi.org/simple")
-            extra = [strip_credentials(u) for u in settings.extra_index_urls or ()]
+            index_url = shown(settings.index_url or "https://pypi.org/simple")
+            extra = [shown(u) for u in settings.extra_index_urls or ()]
         return format_requirements(
             self.resolution,
             header_command=header_command,
@@ -159,7 +166,8 @@ class CompileResult:
             hashes=self.hashes,
             index_url=index_url,
             extra_index_urls=extra,
-            find_links=list(settings.find_links or ()) if emit_find_links else (),
+            find_links=[written.get(link, link) for link in settings.find_links or ()]
+            if emit_find_links else (),
             no_emit_packages=frozenset(checked_name(n) for n in no_emit_packages),
             written=self.written(),
             strip_extras=strip_extras,
@@ -180,7 +188,7 @@ class CompileResult:
 
             for entry in entries:
                 if entry.url is not None and same_url(entry.url, package.url):
-                    text = written_requirement(package.name, entry)
+                    text = written_requirement(package.name, entry, package.url)
                     if text is not None:
                         written[package.name] = text
                     break
@@ -212,11 +220,13 @@ def listed(items: Sequence[str], limit: int = 12) -> str:
     return f"{shown}, ... ({len(items) - limit} more)" if len(items) > limit else shown
 
 
-def written_requirement(name: str, entry: RequirementEntry) -> str | None:
+def written_requirement(name: str, entry: RequirementEntry,
+                        resolved: str | None = None) -> str | None:
     """How a compiled file writes a pin from a direct reference, as uv does: an editable as
     ``-e`` and its reference as given; a local path as given (``./pkg``, relative paths stay
     relative); a ``file:`` URL as ``name @ file:…`` as given. ``None``: the resolution's URL
-    (remote URLs, git pinned to its commit)."""
+    (remote URLs, git pinned to its commit), but a remote URL written with ``${VARS}`` keeps
+    them (the ``resolved`` URL, git's pinned commit, with the credentials as written)."""
     from pyffin.requirements.requirement import url_scheme
 
     given = entry.given
@@ -225,7 +235,16 @@ def written_requirement(name: str, entry: RequirementEntry) -> str | None:
     if entry.editable:
         return f"-e {given}"
     if not entry.url.startswith("file:"):
-        return None
+        if "${" not in given:
+            return None
+        if resolved is None or resolved == entry.url:
+            return f"{name} @ {given}"
+        from urllib.parse import urlsplit, urlunsplit
+
+        written, pinned = urlsplit(given), urlsplit(resolved)
+        if "${" not in written.netloc:
+            return None
+        return f"{name} @ {urlunsplit(pinned._replace(netloc=written.netloc))}"
     if url_scheme(given) is None:
         return given  # a path: a requirements file may name a project by its path
     return f"{name} @ {given}"

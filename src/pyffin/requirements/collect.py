@@ -36,6 +36,8 @@ class Collector:
         self.require_hashes = False
         self.sources: list[str] = []
         self.requires_python: list[tuple[str, str]] = []
+        #: See :attr:`RequirementsSpec.written_urls`.
+        self.written_urls: dict[str, str] = {}
 
     def add(self, entry: RequirementEntry, kind: Kind, text: str) -> None:
         """Add ``entry`` (parsed from ``text``); constraints and overrides must name a project."""
@@ -106,4 +108,5 @@ class Collector:
             require_hashes=self.require_hashes,
             sources=tuple(self.sources),
             requires_python=tuple(self.requires_python),
+            written_urls=tuple(self.written_urls.items()),
         )

@@ -10,7 +10,9 @@ Reading a file, as pip does:
 3. Strip comments: ``#`` at the start of a line or after whitespace (``url#sha256=...`` and
    ``url#egg=name`` keep theirs), then blank lines.
 4. Expand ``${NAME}`` (uppercase letters, digits, ``_``) from the environment; unset or empty
-   variables stay as written.
+   variables stay as written. A direct reference keeps its text as written (``given``, what a
+   compiled file repeats), as uv does: a token or a path from the environment is not written
+   into a lock file.
 5. Split the line at its first word that starts with ``-``: before it, a requirement (see
    :mod:`pyffin.requirements.requirement`) with per-requirement options (``--hash``); without
    one, an option line (``-r``, ``-c``, ``-e``, index options). Options take their value as
@@ -31,10 +33,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from pyffin import log
+from pyffin.records import replace
 from pyffin.requirements.collect import FLAGS, Collector
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
@@ -42,6 +45,7 @@ from pyffin.requirements.types import STDIN, Location, shown_path
 
 if TYPE_CHECKING:
     from pyffin.requirements.collect import Kind
+    from pyffin.requirements.types import RequirementEntry
 
 # Patterns stay strings, compiled (and cached) by ``re`` on first use: the usual file (names
 # and whole-line comments) needs none of them, and compiling one costs more than reading it.
@@ -97,8 +101,9 @@ class TxtReader:
         origin = f"{FLAGS[kind]} {shown_path(path)}"
         self._stack.append((key, path))
         try:
-            for number, line in logical_lines(text):
-                self._line(line, Location(path, number), kind, origin)
+            for number, raw in logical_lines(text):
+                line, as_written = _expand_variables(raw)
+                self._line(line, Location(path, number), kind, origin, as_written)
         finally:
             self._stack.pop()
 
@@ -112,18 +117,19 @@ class TxtReader:
             return sys.stdin.read()
         return self._stdin.read()
 
-    def _line(self, line: str, location: Location, kind: Kind, origin: str) -> None:
+    def _line(self, line: str, location: Location, kind: Kind, origin: str,
+              as_written: Unexpand | None = None) -> None:
         tokens = line.split()
         count = next((i for i, token in enumerate(tokens) if token.startswith("-")), len(tokens))
         options = _parse_options(tokens[count:], location, line)
         if count:
             text = " ".join(tokens[:count])
-            self._requirement_line(text, options, location, kind, origin, line)
+            self._requirement_line(text, options, location, kind, origin, line, as_written)
         else:
-            self._option_line(options, location, kind, origin, line)
+            self._option_line(options, location, kind, origin, line, as_written)
 
     def _requirement_line(self, text: str, options: Options, location: Location, kind: Kind,
-                          origin: str, line: str) -> None:
+                          origin: str, line: str, as_written: Unexpand | None = None) -> None:
         hashes = []
         for name, value in options:
             if name == "--hash":
@@ -134,10 +140,10 @@ class TxtReader:
                 log.warn(f"{location}: {name} has no effect on a requirement line; ignored")
         entry = parse_requirement(text, location, hashes=tuple(hashes), origin=origin,
                                   working_dir=self.working_dir)
-        self.collector.add(entry, kind, text)
+        self.collector.add(_given_as_written(entry, as_written), kind, text)
 
     def _option_line(self, options: Options, location: Location, kind: Kind, origin: str,
-                     line: str) -> None:
+                     line: str, as_written: Unexpand | None = None) -> None:
         collector = self.collector
         for name, value in options:
             if name == "--requirement":
@@ -147,13 +153,18 @@ class TxtReader:
             elif name == "--editable":
                 entry = parse_requirement(value, location, editable=True, origin=origin,
                                           working_dir=self.working_dir)
-                collector.add(entry, kind, value)
+                collector.add(_given_as_written(entry, as_written), kind, value)
             elif name == "--index-url":
                 collector.index_url = value
+                _keep_written(collector, value, as_written)
             elif name == "--extra-index-url":
                 collector.add_extra_index_url(value)
+                _keep_written(collector, value, as_written)
             elif name == "--find-links":
-                collector.add_find_links(self._find_links(value, location.path))
+                link = self._find_links(value, location.path)
+                collector.add_find_links(link)
+                if link == value:  # (a URL: a local path is made absolute)
+                    _keep_written(collector, value, as_written)
             elif name == "--no-index":
                 collector.no_index = True
             elif name == "--trusted-host":
@@ -198,8 +209,9 @@ class TxtReader:
 
 
 def logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """The non-blank lines of a requirements file with continuations joined, comments removed
-    and ``${VARS}`` expanded, each with the number of its first physical line."""
+    """The non-blank lines of a requirements file with continuations joined and comments
+    removed (``${VARS}`` not yet expanded: see :func:`_expand_variables`), each with the number
+    of its first physical line."""
     pending: list[str] = []
     first = 0
     for number, raw in enumerate(text.splitlines(), 1):
@@ -227,10 +239,69 @@ def _clean(line: str) -> str:
     if "#" in line:
         # A whole-line comment is all comment (``\s`` is what ``str.isspace`` says).
         line = "" if line.lstrip().startswith("#") else re.sub(_COMMENT, "", line)
-    line = line.strip()
-    if "${" in line:
-        line = re.sub(_ENV_VAR, _expand, line)
-    return line
+    return line.strip()
+
+
+#: Gives the text as written of a piece of an expanded line (see :func:`_expand_variables`).
+Unexpand = Callable[[str], str]
+
+
+def _expand_variables(line: str) -> tuple[str, Unexpand | None]:
+    """``line`` with its ``${VARS}`` expanded, and, when one was, how a piece of the expanded
+    line was written: the same span of ``line`` when the piece starts and ends outside every
+    expansion (``None``: nothing was expanded)."""
+    if "${" not in line:
+        return line, None
+    # (expanded start, expanded end, written start, written end) of each expansion.
+    spans: list[tuple[int, int, int, int]] = []
+    parts: list[str] = []
+    written_at = expanded_at = 0
+    for match in re.finditer(_ENV_VAR, line):
+        value = os.environ.get(match.group(1)) or match.group(0)
+        literal = line[written_at:match.start()]
+        parts += (literal, value)
+        expanded_at += len(literal)
+        spans.append((expanded_at, expanded_at + len(value), match.start(), match.end()))
+        expanded_at += len(value)
+        written_at = match.end()
+    parts.append(line[written_at:])
+    expanded = "".join(parts)
+    if expanded == line:
+        return line, None
+
+    def position(at: int) -> int | None:
+        shift = 0
+        for start, stop, _written_start, written_stop in spans:
+            if at <= start:
+                break
+            if at < stop:
+                return None  # inside an expansion
+            shift = written_stop - stop
+        return at + shift
+
+    def as_written(piece: str) -> str:
+        found = expanded.find(piece)
+        if found < 0:
+            return piece
+        start, stop = position(found), position(found + len(piece))
+        return piece if start is None or stop is None else line[start:stop]
+
+    return expanded, as_written
+
+
+def _keep_written(collector: Collector, url: str, as_written: Unexpand | None) -> None:
+    written = url if as_written is None else as_written(url)
+    if written != url:
+        collector.written_urls[url] = written
+
+
+def _given_as_written(entry: RequirementEntry, as_written: Unexpand | None
+                      ) -> RequirementEntry:
+    """``entry`` whose direct reference keeps the ``${VARS}`` it was written with."""
+    if as_written is None or not entry.given:
+        return entry
+    written = as_written(entry.given)
+    return entry if written == entry.given else replace(entry, given=written)
 
 
 def _remote(value: str) -> bool:
@@ -239,8 +310,6 @@ def _remote(value: str) -> bool:
     return ":" in value[3:6] and re.match(_REMOTE_FILE, value) is not None
 
 
-def _expand(match: re.Match[str]) -> str:
-    return os.environ.get(match.group(1)) or match.group(0)
 
 
 def _load(path: str, included_from: Location | None) -> str:

@@ -106,6 +106,9 @@ class RequirementsSpec:
     #: ``(source, specifier)``: the Python versions a source admits (a PEP 723 script's
     #: ``requires-python``), for the operation to check against its target.
     requires_python: tuple[tuple[str, str], ...] = ()
+    #: ``(URL, as written)`` for the index and find-links URLs a requirements file wrote with
+    #: ``${VARS}``: what a compiled file repeats (not the expanded credentials), as uv does.
+    written_urls: tuple[tuple[str, str], ...] = ()
 
     @property
     def editables(self) -> tuple[RequirementEntry, ...]:
