@@ -391,6 +391,26 @@ def test_hash_checking_mode(index: IndexServer, venv: Path, tmp_path: Path) -> N
     assert "these dependencies are not: lib" in result.stderr
 
 
+def test_hash_checking_mode_installs_the_file_the_hashes_allow(
+        index_server: IndexServer, venv: Path, tmp_path: Path) -> None:
+    """As pip and uv: a line may allow some of a release's files (the sdist alone, the pure
+    wheel alone); the install takes one of those, not the best file by tags."""
+    from packaging.tags import sys_tags
+
+    native = str(next(iter(sys_tags())))
+    index_server.add_wheel(WheelSpec("lib", "1.0", tags=[native]))
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_sdist(SdistSpec("lib", "1.0"))
+    for allowed in ("lib-1.0-py3-none-any.whl", "lib-1.0.tar.gz"):
+        listed = tmp_path / "hashed.txt"
+        listed.write_text(f"lib==1.0 --hash=sha256:{sha256_of(index_server, allowed)}\n")
+        index_server.reset_counts()
+        result = run("install", index_server, venv, "-r", listed, "--reinstall")
+        assert result.returncode == 0, result
+        assert index_server.count(f"/files/{allowed}") == 1
+        assert index_server.count(f"/files/lib-1.0-{native}.whl") == 0
+
+
 def test_a_corrupt_download_is_refused_and_nothing_changes(index: IndexServer,
                                                            venv: Path) -> None:
     before = tree(venv)

@@ -146,6 +146,9 @@ def resolve(
         editables=[e.url for e in entries if e.editable and e.url], report=report,
         installed=installed)
     source.on_decided = on_decided
+    if hash_mode:
+        source.allowed_hashes = {name: frozenset(digests) for name, digests
+                                 in required_hashes(spec).items() if digests}
     upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
     resolver_options = ResolverOptions(
         resolution=options.resolution,

@@ -140,6 +140,10 @@ class IndexSource:
         #: each project whose page arrives, with its best file (an install starts
         #: downloading the wheel of a pinned version then, while the resolution goes on).
         self.on_decided: Callable[[str, Version, Distribution], None] | None = None
+        #: Hash-checking mode's ``--hash`` values (``algorithm:hexdigest``) by name: the file
+        #: of a pinned version is one the index lists with such a digest, as pip and uv pick
+        #: it (a line may allow the sdist alone), before the best one by tags.
+        self.allowed_hashes: Mapping[str, frozenset[str]] = {}
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
@@ -381,7 +385,13 @@ class IndexSource:
         found = self.versions(name).get(version)
         if found is None:
             return None
-        dist = found.best.without_files()
+        best = found.best
+        allowed = self.allowed_hashes.get(name)
+        if allowed and not _allowed(best, allowed):
+            # The first allowed file in the order of preference; none: the best, whose
+            # download then fails the check, naming the hashes.
+            best = next((d for d in found.usable if _allowed(d, allowed)), best)
+        dist = best.without_files()
         direct = dist.direct
         if direct is not None and direct.git is not None and self.sources is not None:
             from pyffin.records import replace
@@ -462,3 +472,10 @@ def _redacted(text: str) -> str:
     from pyffin.models.urls import redact
 
     return ", ".join(redact(part.strip()) for part in text.split(","))
+
+
+def _allowed(dist: Distribution, allowed: frozenset[str]) -> bool:
+    """Whether the index lists ``dist`` with one of the ``allowed`` digests."""
+    file = dist.file
+    return file is not None and any(f"{algorithm}:{digest}" in allowed
+                                    for algorithm, digest in file.hashes)
