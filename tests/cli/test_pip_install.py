@@ -411,6 +411,26 @@ def test_hash_checking_mode_installs_the_file_the_hashes_allow(
         assert index_server.count(f"/files/lib-1.0-{native}.whl") == 0
 
 
+@pytest.mark.parametrize("editable", [True, False], ids=["editable", "regular"])
+def test_hash_checking_mode_takes_a_local_project_without_hashes(
+        index: IndexServer, venv: Path, tmp_path: Path, editable: bool) -> None:
+    """A source tree is no one file to hash: a hashed compile of a project lists it so
+    (``-e ./proj``), and the install takes it, as uv's; anything else still needs hashes."""
+    project = write_source_tree(SdistSpec("demo", "0.1.0", requires_dist=["lib==1.0"]),
+                                tmp_path / "demo")
+    digest = sha256_of(index, "lib-1.0-py3-none-any.whl")
+    locked = tmp_path / "locked.txt"
+    tree = f"-e {project}" if editable else str(project)
+    locked.write_text(f"{tree}\nlib==1.0 --hash=sha256:{digest}\n")
+    result = run("install", index, venv, "-r", locked)
+    assert result.returncode == 0, result
+    assert " + demo==0.1.0" in result.stderr and " + lib==1.0" in result.stderr
+    locked.write_text(f"{tree}\nlib==1.0\n")
+    refused = run("install", index, venv, "-r", locked, "--reinstall", "--require-hashes")
+    assert refused.returncode == 2, refused
+    assert "lib==1.0 (" in refused.stderr and "has no --hash" in refused.stderr
+
+
 def test_a_corrupt_download_is_refused_and_nothing_changes(index: IndexServer,
                                                            venv: Path) -> None:
     before = tree(venv)

@@ -379,19 +379,35 @@ def is_hash_mode(spec: RequirementsSpec, *, require_hashes: bool = False) -> boo
 
 
 def check_hash_mode(spec: RequirementsSpec) -> None:
-    """In hash-checking mode every requirement must be pinned with ``==`` and have hashes."""
+    """In hash-checking mode every requirement must be pinned with ``==`` and have hashes,
+    but a local source tree (``-e ./proj``, ``./proj``), which is no one file to hash: a
+    hashed ``compile`` of a project lists it so, and installs as uv installs it."""
     from pyffin.installer.satisfies import exact_pin
 
     problems = []
     for entry in spec.requirements:
+        if _source_tree(entry):
+            continue
+        shown = entry.requirement or entry.given or entry.url
         if exact_pin(entry) is None:
-            problems.append(f"{entry.requirement} ({entry.location}) is not pinned with ==")
+            problems.append(f"{shown} ({entry.location}) is not pinned with ==")
         elif not entry.hashes:
-            problems.append(f"{entry.requirement} ({entry.location}) has no --hash")
+            problems.append(f"{shown} ({entry.location}) has no --hash")
     if problems:
         raise HashRequirementError(
             "in --require-hashes mode every requirement must be pinned with == and have "
             "hashes:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _source_tree(entry: RequirementEntry) -> bool:
+    if entry.url is None or not entry.url.startswith("file:"):
+        return False
+    from pyffin.models.direct import parse_direct
+
+    try:
+        return parse_direct(entry.url, editable=entry.editable).is_directory
+    except PyffinError:
+        return False
 
 
 def required_hashes(spec: RequirementsSpec) -> dict[str, tuple[str, ...]]:
