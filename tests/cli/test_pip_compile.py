@@ -252,7 +252,7 @@ def test_binary_options(tmp_path: Path, index_server: IndexServer) -> None:
 
 
 def test_constraints_and_overrides(tmp_path: Path, index: IndexServer) -> None:
-    (tmp_path / "c.txt").write_text("lib<2\nunrelated==1.0\n")
+    (tmp_path / "c.txt").write_text("lib[fast]<2\nunrelated==1.0\n")  # (extras: ignored)
     assert pins(compile_(tmp_path, index, "app\n", "-c", tmp_path / "c.txt")) == [
         "app==1.0", "lib==1.0", "util==1.0"]
     (tmp_path / "o.txt").write_text("lib==1.0\n")

@@ -392,8 +392,7 @@ def test_requirements_included_by_a_constraints_file_are_constraints(write: Writ
 @pytest.mark.parametrize(
     ("line", "message"),
     [("./pkg", r"constraints must name a project \(write 'name @ file://"),
-     ("-e ./pkg", "editable requirements are not allowed as constraints"),
-     ("foo[bar]<2", "constraints cannot have extras")],
+     ("-e ./pkg", "editable requirements are not allowed as constraints")],
 )
 def test_constraints_must_be_plain_named_requirements(write: Write, make_project: MakeProject,
                                                       line: str, message: str) -> None:
@@ -402,6 +401,14 @@ def test_constraints_must_be_plain_named_requirements(write: Write, make_project
     write("requirements.txt", "-c constraints.txt\n")
     with pytest.raises(RequirementsError, match=rf"^constraints.txt:1: {message}"):
         parse_requirements_file("requirements.txt")
+
+
+def test_a_constraints_extras_are_ignored(write: Write) -> None:
+    """As uv (pip refuses them): the constraint bounds the project's versions."""
+    write("constraints.txt", "foo[bar]<2\n")
+    write("requirements.txt", "-c constraints.txt\nfoo\n")
+    [constraint] = parse_requirements_file("requirements.txt").constraints
+    assert constraint.name == "foo" and str(constraint.requirement.specifier) == "<2"
 
 
 def test_missing_nested_file_names_the_including_line(write: Write) -> None:

@@ -49,8 +49,8 @@ class Collector:
             if entry.requirement is None:
                 raise invalid(entry.location, f"{what} must name a project (write "
                               f"'name @ {entry.url}')", text)
-            if kind == "constraint" and entry.extras:
-                raise invalid(entry.location, "constraints cannot have extras", text)
+            # A constraint's extras are ignored, as uv ignores them (pip refuses them): it
+            # bounds the versions of a project, which its extras do not change.
         self.entries[kind].append(entry)
 
     def add_source(self, path: str) -> None:
