@@ -309,15 +309,17 @@ def test_a_version_s_files_are_made_only_when_it_is_looked_up(
     assert len(made) == 1
 
 
-def test_of_equal_versions_the_first_is_the_key_and_the_last_listed_gives_the_files() -> None:
+def test_of_equal_versions_the_first_listed_is_the_one() -> None:
+    # Its spelling and its files (not one spelling with another's files: a find-links wheel's
+    # 1.0 written as the index's 1.0.0).
     found = FileSelection(TAGS).usable_versions("foo", [page({
         "1.0.0": ([wheel("foo", "1.0.0")], []),
         "2.0": ([wheel("foo", "2.0")], []),
         "1.0": ([], [sdist("foo", "1.0")]),
     })])
     assert [str(v) for v in found] == ["1.0.0", "2.0"]
-    assert found[Version("1.0")].best.label == "foo-1.0.tar.gz"
-    assert found[Version("1.0")].text == "1.0"
+    assert found[Version("1.0")].best.label == "foo-1.0.0-py3-none-any.whl"
+    assert found[Version("1.0")].text == "1.0.0"
 
 
 def test_a_version_whose_best_file_is_yanked_is_yanked_only_if_every_file_is() -> None:

@@ -151,6 +151,25 @@ def test_candidates_know_their_index_for_unsafe_first_match(
         assert best.page is not None and best.page.source == index_server.index_url
 
 
+@pytest.mark.parametrize("spelled", ["1.0", "1.0.0"])
+def test_a_version_on_find_links_and_an_index_is_taken_from_find_links(
+        cache: Cache, index_server: IndexServer, tmp_path_factory: pytest.TempPathFactory,
+        make_wheel: Any, spelled: str) -> None:
+    """As pip and uv: the find-links file, spelled as find-links spell it (1.0 == 1.0.0: one
+    candidate, however the pages arrived)."""
+    index_server.add_wheel(WheelSpec("foo", spelled))
+    links = tmp_path_factory.mktemp("links")
+    wheel = make_wheel("foo", "1.0")
+    (links / wheel.name).write_bytes(wheel.read_bytes())
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url,
+                                            find_links=(str(links),)))
+    src = IndexSource(registry, tags=TAGS)
+    assert [str(c.version) for c in src.candidates(name("foo"))] == ["1.0"]
+    best = src.files("foo", Version("1.0")).best
+    assert best.page is not None and best.page.flat and best.file is not None
+    assert best.file.filename == wheel.name
+
+
 def test_metadata_of_a_wheel(cache: Cache, index_server: IndexServer) -> None:
     index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
     src = source(cache, index_server)

@@ -348,7 +348,10 @@ class FileSelection:
         first_match = self.first_match
         positions: dict[str, int] = {}
         index_pages = 0
-        for page in pages:
+        # Find-links first (stable: the indexes stay in their order): a version both offer is
+        # taken from find-links, as pip and uv take it, also where they spell it differently
+        # (a find-links wheel's 1.0, the index's 1.0.0: see PageVersions).
+        for page in sorted(pages, key=_not_flat):
             parsed = page.page.parsed
             if first_match:
                 # A version's index: the first index page offering it; find-links count as
@@ -581,6 +584,10 @@ class FileSelection:
                 affinity = 2 if python in self._pythons else 1
             self._affinities[tag] = affinity
         return affinity
+
+
+def _not_flat(page: ProjectPage) -> bool:
+    return not page.flat
 
 
 def _version_key(item: tuple[Version, VersionFiles]) -> Any:

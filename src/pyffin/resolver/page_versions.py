@@ -41,16 +41,15 @@ class PageVersions(Mapping["Version", VersionFiles]):
                 keys: list[Any] = [version._key for version in versions]
             except AttributeError:  # a packaging whose Version has no such key (private API)
                 keys = versions
-            order = sorted(range(len(keys)), key=keys.__getitem__)
-            files_order = order
+            order = sorted(range(len(keys)), key=keys.__getitem__)  # (stable)
             if any(map(_equal, map(keys.__getitem__, order), map(keys.__getitem__,
                                                                  order[1:]))):
-                order, files_order = _last_of_equals(order, keys)
+                order = _first_of_equals(order, keys)
             versions = list(map(versions.__getitem__, order))
-            texts = list(map(texts.__getitem__, files_order))
-            usable = list(map(usable.__getitem__, files_order))
+            texts = list(map(texts.__getitem__, order))
+            usable = list(map(usable.__getitem__, order))
             if index_ranks is not None:
-                index_ranks = list(map(index_ranks.__getitem__, files_order))
+                index_ranks = list(map(index_ranks.__getitem__, order))
         self.versions = VersionList.of(versions)
         #: The same as a list (iterated in C, not through the sequence's ``__getitem__``).
         self.version_list = versions
@@ -133,16 +132,12 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b  # type: ignore[no-any-return]
 
 
-def _last_of_equals(order: list[int], keys: list[Any]) -> tuple[list[int], list[int]]:
-    """``order`` with each run of equal versions (``1.0``, ``1.0.0``) made one, as a dict
-    keeps them: the first one's version (the first order), with the last one's files (the
-    second)."""
-    versions: list[int] = []
-    files: list[int] = []
+def _first_of_equals(order: list[int], keys: list[Any]) -> list[int]:
+    """``order`` with each run of equal versions (``1.0``, ``1.0.0``) made one: the first
+    one, as spelled and with the files of the page that offers it first (see
+    :meth:`~pyffin.resolver.file_selection.FileSelection.usable_versions`: find-links first)."""
+    kept: list[int] = []
     for i in order:
-        if versions and keys[versions[-1]] == keys[i]:
-            files[-1] = i
-            continue
-        versions.append(i)
-        files.append(i)
-    return versions, files
+        if not kept or keys[kept[-1]] != keys[i]:
+            kept.append(i)
+    return kept
