@@ -97,6 +97,17 @@ def test_what_is_installed_is_preferred(tmp_path: Path) -> None:
     assert operations.installed_preferences(scan([site])) == {"lib": Version("1.5")}
 
 
+def test_a_package_installed_twice_is_no_preference(tmp_path: Path) -> None:
+    # Which copy is meant is unknown, and both are reinstalled: the resolver chooses (as uv).
+    site = tmp_path / "site"
+    for name, version in (("lib", "1.5"), ("six", "1.16.0"), ("six", "1.17.0")):
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\n"
+                                       f"Version: {version}\n")
+    assert operations.installed_preferences(scan([site])) == {"lib": Version("1.5")}
+
+
 def test_hash_checking_mode_needs_pins_with_hashes_for_every_package(session: Session,
                                                                     tmp_path: Path) -> None:
     with pytest.raises(HashRequirementError, match=r"app .* is not pinned with =="):

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,6 +187,40 @@ def test_check_reports_a_broken_distribution_and_checks_the_others(
         "The package `app` requires `lib>=1`, but it's not installed\n"
         "The package `nometa` is broken or incomplete (unable to read `METADATA`). Consider "
         f"recreating the virtualenv, or removing the package directory at: {broken}\n"), check
+
+
+@pytest.fixture
+def twice(index: IndexServer, venv: Path, tmp_path: Path) -> Path:
+    """``venv`` with lib 1.0 installed and, as another tool's crash leaves it, the
+    ``.dist-info`` of lib 2.0 beside it (whose RECORD lists lib/__init__.py too); returns its
+    site-packages."""
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    other = tmp_path / "other"
+    assert run("install", index, venv, "lib==2.0", "--target", other).returncode == 0
+    site = site_packages(venv)
+    shutil.copytree(other / "lib-2.0.dist-info", site / "lib-2.0.dist-info")
+    return site
+
+
+def dist_infos(site: Path) -> list[str]:
+    return sorted(p.name for p in site.glob("lib-*.dist-info"))
+
+
+@pytest.mark.parametrize("command", ["sync", "install"])
+def test_a_package_installed_twice_is_removed_entirely_and_installed_again(
+        command: str, index: IndexServer, venv: Path, twice: Path, tmp_path: Path) -> None:
+    # Removing lib 1.0 alone would delete lib/__init__.py, which lib 2.0 needs (as uv).
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==2.0\n")
+    args = ("-r", requirements) if command == "install" else (requirements,)
+    result = run(command, index, venv, *args)
+    assert result.returncode == 0, result
+    assert "Uninstalled 2 packages in " in result.stderr
+    assert result.stderr.endswith(" - lib==1.0\n ~ lib==2.0\n"), result
+    assert dist_infos(twice) == ["lib-2.0.dist-info"]
+    assert python(venv, "import lib; print(lib.VALUE)") == "2\n"
+    again = run(command, index, venv, *args)
+    assert summary(again).startswith("Audited 1 package in "), again
 
 
 def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
@@ -884,6 +919,15 @@ def test_an_installed_sdist_build_is_kept_under_only_binary(index_server: IndexS
                 "--reinstall-package", "dep", "--dry-run")
     assert again.returncode == 0, again
     assert "tool==1.0" in again.stderr, again
+    # The same when dep is installed twice (another tool's crash): both copies go, so neither
+    # is kept (as uv).
+    stale = site_packages(venv) / "dep-0.9.dist-info"
+    stale.mkdir()
+    (stale / "METADATA").write_text("Metadata-Version: 2.1\nName: dep\nVersion: 0.9\n")
+    (stale / "RECORD").write_text("")
+    twice = run("install", index_server, venv, "tool", "--only-binary", ":all:", "--dry-run")
+    assert twice.returncode == 0, twice
+    assert "tool==1.0" in twice.stderr, twice
 
 
 def test_an_unsatisfiable_install_says_so_as_uv_does(index: IndexServer, venv: Path) -> None:

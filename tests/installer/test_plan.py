@@ -65,13 +65,16 @@ def test_replaced_distributions_are_removed_before_extraneous_ones(tmp_path: Pat
     assert plan.to_remove == (old, extra)
 
 
-def test_a_broken_environments_duplicates_go_and_the_satisfying_one_stays(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    good = installed(tmp_path / "a", "six", "1.16.0")
-    stale = installed(tmp_path / "b", "six", "1.15.0")
-    plan = make_plan([Wanted("six", "1.16.0")], [stale, good])
-    assert plan.kept == (good,) and plan.to_remove == (stale,) and plan.to_install == ()
+@pytest.mark.parametrize("sync", [False, True])
+def test_a_package_installed_twice_loses_every_copy_and_is_installed_again(
+        tmp_path: Path, sync: bool) -> None:
+    # Two copies share their files (six.py): removing the stale one alone would delete what the
+    # one kept needs. Every copy goes and the wanted version comes again, as uv does.
+    stale = installed(tmp_path, "six", "1.16.0")
+    good = installed(tmp_path, "six", "1.17.0")
+    plan = make_plan([Wanted("six", "1.17.0")], [stale, good], sync=sync)
+    assert plan.kept == () and plan.to_remove == (stale, good)
+    assert [(w.name, w.version) for w in plan.to_install] == [("six", "1.17.0")]
 
 
 def test_an_egg_link_never_satisfies(tmp_path: Path) -> None:

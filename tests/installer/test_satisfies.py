@@ -80,6 +80,18 @@ def test_a_url_install_never_satisfies_an_index_pin(tmp_path: Path) -> None:
     assert already_synced(spec(tmp_path, "six==1.16.0"), env, TARGET) is None
 
 
+def test_a_package_installed_twice_is_never_in_sync(tmp_path: Path) -> None:
+    # As many distributions as pins, but six twice (a wheel over a legacy install) and idna
+    # missing; and with six alone asked for, the copies must go before it comes again.
+    installed(tmp_path, "six", "1.16.0")
+    legacy = tmp_path / "six-1.16.0-py3.11.egg-info"
+    legacy.mkdir()
+    (legacy / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: six\nVersion: 1.16.0\n")
+    state = InstalledState([tmp_path])
+    assert already_synced(spec(tmp_path, "six==1.16.0", "idna==3.7"), state, TARGET) is None
+    assert already_synced(spec(tmp_path, "six==1.16.0"), state, TARGET) is None
+
+
 def test_pins_are_judged_against_the_constraints(tmp_path: Path) -> None:
     requirements = spec(tmp_path, "six==1.16", constraints=(
         "six<2", "six>5; python_version < '3'", "other<1"))
@@ -186,3 +198,32 @@ def test_a_requirement_not_installed_at_all_is_no_answer_without_parsing(
     monkeypatch.setattr("pyffin.requirements.pep508.parse_requirement", parse)
     assert check(site, "absent==1.0") is None
     assert check(site.parent / "empty", "app", "lib") is None
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["scanned", "cached"])
+def test_a_package_installed_twice_satisfies_no_requirement(site: Path, tmp_path: Path,
+                                                             cached: bool) -> None:
+    # lib 1.5 and lib 2.0 side by side (another tool's crash): uv reinstalls it, so no
+    # answer, also from the listing the cache keeps between runs.
+    installed(site, "lib", "2.0")
+    installed(site, "other", "1.0")
+    state = InstalledState([site])
+    if cached:
+        import time
+
+        from pyffin.cache import Cache
+        from pyffin.stamps import SETTLED_NS
+
+        cache = Cache(tmp_path / "cache").init()
+        time.sleep(SETTLED_NS / 1e9 + 0.02)
+        InstalledState([site], cache).save()
+        state = InstalledState([site], cache)
+        assert list((tmp_path / "cache").glob("environments-v0/*.rec"))
+    assert len(state.distributions) == 4
+
+    def answer(*requirements: str) -> int | None:
+        return already_installed(spec(tmp_path, *requirements), state, TARGET)
+
+    assert answer("lib") is None
+    assert answer("app") is None  # needed as a dependency: the same
+    assert answer("other") == 1  # a copy nothing asked for counts for nothing (as uv)

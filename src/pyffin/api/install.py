@@ -1037,7 +1037,9 @@ def _kept_installs(state: InstalledState, spec: RequirementsSpec, options: Resol
     if not (options.only_binary or options.no_binary or options.no_build or spec.only_binary
             or spec.no_binary):
         return None
-    left_out = set(reinstalled)
+    from pyffin.installer.installed import duplicated
+
+    left_out = set(reinstalled) | duplicated(state.distributions)  # those are reinstalled
     return {dist.normalized_name: dist for dist in state.distributions
             if dist.normalized_name not in left_out and not state.has_direct_url(dist)}
 

@@ -240,11 +240,17 @@ def prerelease_mode(prerelease: PrereleaseMode | None, *, pre: bool = False) -> 
 
 def installed_preferences(installed: Iterable[InstalledDistribution]) -> dict[str, Version]:
     """What is installed, as preferences: an install keeps those versions unless something
-    requires others (distributions whose version does not parse are left to the resolver)."""
+    requires others (distributions whose version does not parse are left to the resolver, and
+    so are packages installed twice, as uv leaves them: which copy is meant is unknown)."""
+    from pyffin.installer.installed import duplicated
     from pyffin.models.versions import InvalidVersion, Version
 
+    installed = list(installed)
+    twice = duplicated(installed)
     preferences: dict[str, Version] = {}
     for dist in installed:
+        if dist.normalized_name in twice:
+            continue
         try:
             preferences[dist.normalized_name] = Version(dist.version)
         except InvalidVersion:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -190,6 +190,20 @@ def scan(site_packages: Sequence[Path], *,
                     debris.append(entry.path)
     found.sort(key=lambda d: (d.normalized_name, str(d.path)))
     return found
+
+
+def duplicated(dists: Iterable[InstalledDistribution]) -> set[str]:
+    """The normalized names that more than one of ``dists`` has: an environment left so by
+    another tool or a crash, where no copy can be trusted (their files overlap, and removing
+    one removes what the other needs)."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for dist in dists:
+        name = dist.normalized_name
+        if name in seen:
+            twice.add(name)
+        seen.add(name)
+    return twice
 
 
 def _from_entry(entry: os.DirEntry[str]) -> InstalledDistribution | None:

@@ -4,7 +4,8 @@ For each wanted distribution: already installed and satisfying (kept), or to ins
 either unzipped in the cache already (only linked) or to fetch, which the caller decides with
 the wheel database. Installed distributions of another version, or that must be reinstalled,
 are removed first; with ``sync``, so is everything that was not asked for (extraneous), but the
-``preserved`` seed packages (:func:`seed_packages`).
+``preserved`` seed packages (:func:`seed_packages`). A wanted package installed more than once
+is never kept: every copy is removed and it is installed again.
 """
 
 from __future__ import annotations
@@ -67,12 +68,11 @@ def make_plan(
     replaced: list[InstalledDistribution] = []
     for item in wanted:
         present = by_name.pop(item.name, [])
-        keep = None
-        if not (reinstall or item.name in reinstall_packages):
-            keep = next((d for d in present if _satisfies(d, item)), None)
-        if keep is not None:
-            kept.append(keep)
-            replaced.extend(d for d in present if d is not keep)  # duplicates of a broken env
+        # Several copies (another tool's crash) share files: removing one deletes what the
+        # one kept needs. All go, and the wanted one is installed after them, as uv does.
+        if len(present) == 1 and not (reinstall or item.name in reinstall_packages) \
+                and _satisfies(present[0], item):
+            kept.append(present[0])
         else:
             to_install.append(item)
             replaced.extend(present)

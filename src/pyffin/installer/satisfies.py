@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pyffin.errors import PyffinError
 
 if TYPE_CHECKING:
-    from pyffin.installer.installed import InstalledState
+    from pyffin.installer.installed import InstalledDistribution, InstalledState
     from pyffin.requirements import RequirementEntry, RequirementsSpec
 
 
@@ -50,8 +50,13 @@ def already_synced(spec: RequirementsSpec, state: InstalledState,
         return None
     from pyffin.models.wheel import versions_equal
 
+    seen: set[str] = set()
     for dist in installed:
-        pin = wanted.get(dist.normalized_name)
+        name = dist.normalized_name
+        if name in seen:
+            return None  # two copies of one package: make_plan reinstalls it
+        seen.add(name)
+        pin = wanted.get(name)
         if pin is None or dist.kind == "egg-link" or not versions_equal(dist.version, pin) \
                 or state.has_direct_url(dist):
             return None
@@ -102,7 +107,11 @@ def already_installed(spec: RequirementsSpec, state: InstalledState,
     from pyffin.requirements.pep508 import InvalidMarker, InvalidRequirement, Requirement
     from pyffin.requirements.pep508 import parse_requirement as parse
 
-    by_name = {d.normalized_name: d for d in state.distributions}
+    by_name: dict[str, InstalledDistribution] = {}
+    duplicated: set[str] = set()  # several copies: never satisfying (uv reinstalls them)
+    for each in state.distributions:
+        if by_name.setdefault(each.normalized_name, each) is not each:
+            duplicated.add(each.normalized_name)
     for entry in spec.requirements:
         if entry.marker is None and entry.name is not None and entry.name not in by_name:
             return None  # not installed at all (a fresh environment): nothing to parse
@@ -141,7 +150,8 @@ def already_installed(spec: RequirementsSpec, state: InstalledState,
             new = version is None
             if new:
                 dist = by_name.get(name)
-                if dist is None or dist.kind == "egg-link" or state.has_direct_url(dist):
+                if dist is None or name in duplicated or dist.kind == "egg-link" \
+                        or state.has_direct_url(dist):
                     return None
                 version = dist.version
                 for constraint in constraints.get(name, ()):
