@@ -223,6 +223,14 @@ def test_a_package_installed_twice_is_removed_entirely_and_installed_again(
     assert summary(again).startswith("Audited 1 package in "), again
 
 
+def test_uninstall_removes_every_copy_of_a_package_installed_twice(twice: Path,
+                                                                  venv: Path) -> None:
+    result = inspect("uninstall", venv, "lib")
+    assert result.returncode == 0, result
+    assert result.stderr.endswith(" - lib==1.0\n - lib==2.0\n")  # as uv
+    assert dist_infos(twice) == [] and not (twice / "lib").exists()
+
+
 def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
         index: IndexServer, venv: Path, tmp_path: Path) -> None:
     # As uv: pip (and before 3.12 setuptools and wheel) stay unless something pins them, except

@@ -294,15 +294,16 @@ def uninstall(
         raise UsageError("uninstall needs package names, not URLs or paths")
     with operation.locked(env, create=False):
         debris: list[str] = []
-        installed = {d.normalized_name: d
-                     for d in scan([Path(p) for p in env.site_packages], debris=debris)}
+        installed: dict[str, list[InstalledDistribution]] = {}
+        for dist in scan([Path(p) for p in env.site_packages], debris=debris):
+            installed.setdefault(dist.normalized_name, []).append(dist)
         doomed: list[InstalledDistribution] = []
         for name in dict.fromkeys(n for n in names if n is not None):
-            dist = installed.get(name)
-            if dist is None:
+            copies = installed.get(name)
+            if copies is None:
                 log.warn(f"Skipping {name} as it is not installed")
             else:
-                doomed.append(dist)
+                doomed += copies  # each copy of a package installed twice, as uv removes them
         result = InstallResult(env, dry_run=dry_run)
         result.removed = sorted((d.normalized_name, d.version) for d in doomed)
         _note_origins(result, (), doomed)
