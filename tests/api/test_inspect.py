@@ -1,6 +1,9 @@
-"""``pyffin.api.inspect``: how what installed distributions require is shown."""
+"""``pyffin.api.inspect``: how what installed distributions require is shown, and what `check`
+finds."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +27,35 @@ from pyffin.api.inspect import shown_requirement
 ])
 def test_a_requirement_is_shown_as_uv_shows_it(written: str, shown: str) -> None:
     assert shown_requirement(written) == shown
+
+
+def _dist_info(site: Path, name: str, version: str, *requires: str) -> Path:
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("".join([
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        *(f"Requires-Dist: {r}\n" for r in requires)]))
+    return info
+
+
+def test_check_says_a_package_installed_twice_once_as_uv_says_it(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from pyffin.api.inspect import check
+    from tests.resolver.memory import TARGET
+
+    site = tmp_path / "site-packages"
+    _dist_info(site, "app", "1.0", "lib>=3", "absent")
+    old = _dist_info(site, "lib", "1.0", "gone")
+    new = _dist_info(site, "Lib", "2.0")
+    (new / "METADATA").unlink()  # a broken copy: still one problem, the duplicate
+    env = SimpleNamespace(site_packages=[site], markers=TARGET)
+    checked, problems = check(env)  # type: ignore[arg-type]
+    assert checked == 3
+    # Neither what lib needs nor what is needed of it is judged: which copy counts is unknown.
+    assert [str(p) for p in problems] == [
+        "The package `app` requires `absent`, but it's not installed",
+        "The package `lib` has multiple installed distributions: "
+        f"\n  - {new}\n  - {old}",
+    ]
+    assert problems[1].paths == (str(new), str(old))

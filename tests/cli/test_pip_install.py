@@ -231,6 +231,16 @@ def test_uninstall_removes_every_copy_of_a_package_installed_twice(twice: Path,
     assert dist_infos(twice) == [] and not (twice / "lib").exists()
 
 
+def test_check_reports_a_package_installed_twice_as_uv_does(twice: Path, venv: Path) -> None:
+    check = inspect("check", venv)
+    assert check.returncode == 1
+    assert check.stdout == (
+        "Found 1 incompatibility\n"
+        "The package `lib` has multiple installed distributions: \n"
+        f"  - {twice / 'lib-1.0.dist-info'}\n"
+        f"  - {twice / 'lib-2.0.dist-info'}\n"), check
+
+
 def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
         index: IndexServer, venv: Path, tmp_path: Path) -> None:
     # As uv: pip (and before 3.12 setuptools and wheel) stay unless something pins them, except

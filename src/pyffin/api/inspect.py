@@ -107,8 +107,9 @@ def editable_location(dist: InstalledDistribution,
 
 @record
 class Problem:
-    """A dependency of an installed distribution that the environment does not satisfy, or
-    (``broken``) an installed distribution whose metadata cannot be read."""
+    """A dependency of an installed distribution that the environment does not satisfy,
+    (``broken``) an installed distribution whose metadata cannot be read, or (``paths``) a
+    package installed more than once."""
 
     package: str
     requirement: str
@@ -117,8 +118,14 @@ class Problem:
     #: Why the package's metadata cannot be read (then ``requirement`` is empty and
     #: ``installed`` its directory).
     broken: str | None = None
+    #: The directories of each copy of a package installed more than once, sorted (then
+    #: ``requirement`` is empty and ``installed`` ``None``).
+    paths: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        if self.paths:  # uv's words, the space before the first line break included
+            return f"The package `{self.package}` has multiple installed distributions: " \
+                   + "".join(f"\n  - {path}" for path in self.paths)
         if self.broken is not None:
             return f"The package `{self.package}` is broken or incomplete ({self.broken}). " \
                    "Consider recreating the virtualenv, or removing the package directory " \
@@ -168,17 +175,27 @@ def shown_requirement(text: str) -> str:
 def check(env: Interpreter) -> tuple[int, list[Problem]]:
     """Check every installed distribution's dependencies; return how many were checked and
     the problems found (a distribution whose metadata cannot be read is one, and the others
-    are still checked)."""
+    are still checked). A package installed more than once is one problem, as uv says it:
+    neither its dependencies nor the requirements on it are checked (which copy counts is
+    unknown)."""
+    from pyffin.installer.installed import duplicated
     from pyffin.models.metadata import MetadataError
     from pyffin.models.versions import InvalidVersion, Version
     from pyffin.resolver.dependencies import DependencyError, DependencyParser, MarkerEvaluator
 
     dists = installed(env)
     by_name = {d.normalized_name: d for d in dists}
+    twice = duplicated(dists)
     markers = MarkerEvaluator(env.markers)
     parse_dependency = DependencyParser().parse
     problems: list[Problem] = []
     for dist in dists:
+        if dist.normalized_name in twice:
+            paths = tuple(sorted(str(d.path) for d in dists
+                                 if d.normalized_name == dist.normalized_name))
+            if str(dist.path) == paths[0]:  # said once, with every copy
+                problems.append(Problem(dist.normalized_name, "", None, paths=paths))
+            continue
         try:
             requires_dist = dist.metadata().requires_dist
         except MetadataError as e:
@@ -192,6 +209,8 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
                 if dependency.marker is not None and not markers.evaluate(dependency.marker):
                     continue
             except DependencyError:
+                continue
+            if dependency.name in twice:
                 continue
             target = by_name.get(dependency.name)
             if target is None:
