@@ -405,3 +405,49 @@ def test_an_install_into_a_target_directory_is_never_recorded(
     run("install", index, venv, requirements, option, directory)
     assert replays == [None] * 4
     assert not list((venv.parent / "cache" / replay.BUCKET).glob("noop/*.rec"))
+
+
+def _copy_in(index: IndexServer, venv: Path, spec: WheelSpec) -> None:
+    """``spec``'s ``.dist-info`` beside the one installed, as another tool's crash leaves it."""
+    import shutil
+
+    index.add_wheel(spec)
+    other = venv.parent / "other"
+    # Its own cache: the test's one keeps the index page that lacks the new version.
+    result = pyffin("pip", "install", f"{spec.name}=={spec.version}", "--target", other,
+                    "--no-deps", "--python", venv / "bin" / "python", "--index-url",
+                    index.index_url, "--cache-dir", venv.parent / "other-cache")
+    assert result.returncode == 0, result
+    [info] = other.glob("*.dist-info")
+    shutil.copytree(info, site_packages(venv) / info.name)
+
+
+@pytest.mark.parametrize("command", ["sync", "install"])
+def test_a_package_installed_twice_behind_pyffins_back_is_repaired(
+        command: str, index: IndexServer, venv: Path, requirements: Path,
+        replays: list[int | None]) -> None:
+    recorded(command, index, venv, requirements, replays)
+    _copy_in(index, venv, WheelSpec("lib", "2.0"))
+    replays.clear()
+    result = run(command, index, venv, requirements)
+    assert replays == [None]
+    assert result.stderr.endswith(" - lib==2.0\n ~ lib==1.0\n"), result
+    assert sorted(p.name for p in site_packages(venv).glob("lib-*")) == ["lib-1.0.dist-info"]
+
+
+def test_a_noop_beside_a_package_installed_twice_is_not_recorded(
+        index: IndexServer, venv: Path, requirements: Path, replays: list[int | None]) -> None:
+    # `other` needs no change (uv's answer too), but a record would vouch for an environment
+    # `pip check` refuses: the command runs each time.
+    run("install", index, venv, requirements, "other==1.0")
+    _copy_in(index, venv, WheelSpec("other", "2.0"))
+    settle()
+    replays.clear()
+    for _ in range(3):
+        assert summary_of(run("install", index, venv, requirements)) == "Audited 2 packages"
+    assert replays == [None] * 3
+    assert not list((venv.parent / "cache" / replay.BUCKET).glob("noop/*.rec"))
+
+
+def summary_of(result: Result) -> str:
+    return result.stderr.splitlines()[-1].rpartition(" in ")[0]

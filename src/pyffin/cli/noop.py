@@ -24,7 +24,8 @@ Files whose change would not alter the answer (a package's own modules, a ``.pth
 content) are not stamped: the no-op check never reads them. Anything out of the ordinary — a
 warning, ``-v``, a requirements file on standard input, a project or script source, an editable
 install, ``--dry-run``, ``--upgrade``, ``--reinstall``, a ``--python`` looked up on ``PATH``, a
-system interpreter, a ``--target`` or ``--prefix`` directory — is never recorded.
+system interpreter, a ``--target`` or ``--prefix`` directory, a package installed twice — is never
+recorded.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
     from pyffin.api.install import InstallResult
     from pyffin.cli.command import Context
+    from pyffin.installer.installed import InstalledDistribution
 
 _DIRECTORY = "noop"
 _MAGIC = b"PYFFIN-NOOP 1 "
@@ -100,7 +102,14 @@ def _remember(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
     lock = os.path.join(env.prefix, ".lock")
     if key is None or not env.is_venv or not os.path.isfile(lock):
         return False
-    paths = list(_witnesses(words, args, ctx, result))
+    from pathlib import Path
+
+    from pyffin.installer.installed import duplicated, scan
+
+    dists = scan([Path(p) for p in env.site_packages])
+    if duplicated(dists):
+        return False  # a replay would vouch for an environment `pip check` refuses
+    paths = list(_witnesses(words, args, ctx, result, dists))
     stamps = tuple((path, stamp(*path)) for path in paths)
     if not all(settled(value, args.started_ns) for _path, value in stamps):
         return False
@@ -166,7 +175,8 @@ def _recordable(args: argparse.Namespace, result: InstallResult) -> bool:
 
 
 def _witnesses(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
-               result: InstallResult) -> Iterable[tuple[str, bool]]:
+               result: InstallResult, dists: Sequence[InstalledDistribution]
+               ) -> Iterable[tuple[str, bool]]:
     """Every file whose change could change the answer, with whether to follow a link."""
     yield __file__, True  # pyffin itself (reinstalled: a new file)
     for source in result.sources:
@@ -177,21 +187,16 @@ def _witnesses(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
     env = result.environment
     yield from records.interpreter_witnesses(args.python, os.fspath(env.sys_executable),
                                              os.fspath(env.prefix))
-    yield from _environment_witnesses(result, metadata=words[-1] == "install")
+    yield from _environment_witnesses(result, dists, metadata=words[-1] == "install")
 
 
-def _environment_witnesses(result: InstallResult, *,
+def _environment_witnesses(result: InstallResult, dists: Sequence[InstalledDistribution], *,
                            metadata: bool) -> Iterable[tuple[str, bool]]:
-    """``site-packages``, each installed distribution's directory and, for ``install`` (which
-    reads their dependencies), its metadata file."""
-    from pathlib import Path
-
-    from pyffin.installer.installed import scan
-
-    directories: list[Path] = [Path(p) for p in result.environment.site_packages]
-    for directory in dict.fromkeys(os.path.abspath(p) for p in directories):
+    """``site-packages``, each installed distribution's directory (``dists``) and, for
+    ``install`` (which reads their dependencies), its metadata file."""
+    for directory in dict.fromkeys(os.path.abspath(p) for p in result.environment.site_packages):
         yield directory, True
-    for dist in scan(directories):
+    for dist in dists:
         yield str(dist.path), False
         if metadata or dist.kind != "dist-info":
             yield str(dist.metadata_path), True
