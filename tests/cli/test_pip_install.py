@@ -170,8 +170,9 @@ def test_sync_does_not_add_dependencies(index: IndexServer, venv: Path, tmp_path
     assert inspect("freeze", venv).stdout == "app==1.0\n"
     check = inspect("check", venv)
     assert check.returncode == 1
-    assert check.stdout == ("Found 1 incompatibility\n"
-                            "The package `app` requires `lib>=1`, but it's not installed\n")
+    assert check.stdout == "" and check.stderr.endswith(  # all on stderr, as uv writes it
+        "Found 1 incompatibility\n"
+        "The package `app` requires `lib>=1`, but it's not installed\n"), check
 
 
 def test_check_reports_a_broken_distribution_and_checks_the_others(
@@ -182,7 +183,7 @@ def test_check_reports_a_broken_distribution_and_checks_the_others(
     (broken / "RECORD").write_text("")
     check = inspect("check", venv)
     assert check.returncode == 1
-    assert check.stdout == (
+    assert check.stdout == "" and check.stderr.endswith(
         "Found 2 incompatibilities\n"
         "The package `app` requires `lib>=1`, but it's not installed\n"
         "The package `nometa` is broken or incomplete (unable to read `METADATA`). Consider "
@@ -234,7 +235,7 @@ def test_uninstall_removes_every_copy_of_a_package_installed_twice(twice: Path,
 def test_check_reports_a_package_installed_twice_as_uv_does(twice: Path, venv: Path) -> None:
     check = inspect("check", venv)
     assert check.returncode == 1
-    assert check.stdout == (
+    assert check.stdout == "" and check.stderr.endswith(
         "Found 1 incompatibility\n"
         "The package `lib` has multiple installed distributions: \n"
         f"  - {twice / 'lib-1.0.dist-info'}\n"
@@ -624,7 +625,9 @@ def test_freeze_list_and_show(index: IndexServer, venv: Path) -> None:
     missing = inspect("show", venv, "nothere")
     assert missing.returncode == 1 and "not found for: nothere" in missing.stderr
     check = inspect("check", venv)
-    assert check.returncode == 0 and check.stdout == "All installed packages are compatible\n"
+    assert check.returncode == 0 and check.stdout == ""
+    assert check.stderr.endswith("All installed packages are compatible\n"), check
+    assert inspect("check", venv, "-q").stderr == ""
 
 
 WORKER = """

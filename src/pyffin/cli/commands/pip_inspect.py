@@ -401,12 +401,14 @@ def _run_check(args: argparse.Namespace, ctx: Context) -> int:
     checked, problems = check(_env(args, ctx))
     ctx.console.note(f"Checked {checked} package{'s' if checked != 1 else ''} in "
                      f"{format_duration(time.perf_counter() - started)}")
+    # All on standard error, as uv writes it (and silent with -q): the exit status is the
+    # answer.
     if not problems:
-        ctx.console.out("All installed packages are compatible")
+        ctx.console.note("All installed packages are compatible")
         return 0
-    ctx.console.out(f"Found {len(problems)} incompatibilit{'ies' if len(problems) != 1 else 'y'}")
+    ctx.console.note(f"Found {len(problems)} incompatibilit{'ies' if len(problems) != 1 else 'y'}")
     for problem in problems:
-        ctx.console.out(str(problem))
+        ctx.console.note(str(problem))
     return 1
 
 
