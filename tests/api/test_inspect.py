@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pyffin.api.inspect import shown_requirement
+from pyffin.api.inspect import editable_location, freeze_line, shown_requirement
+from pyffin.installer.installed import scan
+from tests.support.dists import write_develop_install
 
 
 @pytest.mark.parametrize(("written", "shown"), [
@@ -59,3 +61,23 @@ def test_check_says_a_package_installed_twice_once_as_uv_says_it(tmp_path: Path)
         f"\n  - {new}\n  - {old}",
     ]
     assert problems[1].paths == (str(new), str(old))
+
+
+def test_a_setup_py_develop_install_is_an_editable_of_its_project(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    write_develop_install(site, tmp_path / "flat", "flat-pkg", "1.0")
+    write_develop_install(site, tmp_path / "layout", "src-pkg", "2.0", src=True)
+    (site / "gone.egg-link").write_text("")
+
+    flat, gone, src = scan([site])
+
+    # As uv 0.13.9 writes them: the path, not a file:// URL (freeze -> install round trip);
+    # a src layout is installed again from its project, not from src/.
+    assert freeze_line(flat) == f"-e {tmp_path / 'flat'}"
+    assert freeze_line(src) == f"-e {tmp_path / 'layout'}"
+    assert editable_location(flat) == str(tmp_path / "flat")
+    assert editable_location(src) == str(tmp_path / "layout" / "src")
+    # A link that points nowhere is no editable: frozen by name, as it is listed.
+    assert (freeze_line(gone), editable_location(gone)) == ("gone==0", None)
+

@@ -13,7 +13,7 @@ import pytest
 import pyffin
 from pyffin.errors import InternalError, OSFailure, PyffinError, UsageError
 from pyffin.reporting import Event
-from tests.support.dists import SdistSpec, WheelSpec, write_source_tree
+from tests.support.dists import SdistSpec, WheelSpec, write_develop_install, write_source_tree
 from tests.support.index import IndexServer
 
 APP = WheelSpec("app", "1.0", requires_dist=["lib<2"],
@@ -216,6 +216,15 @@ def test_inspect_filters_as_list_does(index: IndexServer, venv: Path, tmp_path: 
     assert found["mine"].editable_location == str(project)
     assert found["mine"].requirement == found.freeze().splitlines()[0]
     assert found.freeze().splitlines()[0].startswith("-e ")
+
+
+def test_inspect_sees_a_setup_py_develop_install_as_editable(venv: Path, tmp_path: Path) -> None:
+    [site] = (venv.parent.parent / "lib").glob("python3.*/site-packages")
+    write_develop_install(site, tmp_path / "legacy", "leg-pkg", "1.0")
+    found = pyffin.inspect(python=str(venv), editable=True)
+    assert [(p.name, p.location, p.editable_location, p.requirement) for p in found.packages] \
+        == [("leg-pkg", str(tmp_path / "legacy"), str(tmp_path / "legacy"),
+             f"-e {tmp_path / 'legacy'}")]
 
 
 def test_a_target_directory_is_installed_into_read_and_emptied(index: IndexServer,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Result, child_env, pyffin
-from tests.support.dists import SdistSpec, WheelSpec, write_source_tree
+from tests.support.dists import SdistSpec, WheelSpec, write_develop_install, write_source_tree
 from tests.support.index import IndexServer
 
 WHEELS = [
@@ -121,6 +121,39 @@ def test_show_files_and_an_editable_project(venv: Path, tmp_path: Path,
     assert "  local-1.0.dist-info/METADATA\n" in shown
     assert "Editable project location" not in inspect(venv, "show", "app").stdout
     assert inspect(venv, "show", "app").stdout.endswith("Required-by: local\n")
+
+
+def test_a_setup_py_develop_install_is_shown_as_an_editable(venv: Path, tmp_path: Path) -> None:
+    """An ``.egg-link`` install (checked against uv 0.13.9 on one made by ``setup.py
+    develop``): editable in freeze, list and show, located at its project."""
+    project = tmp_path / "legacy"
+    write_develop_install(site_packages(venv), project, "leg-pkg", "1.0")
+    # Sorted by name, as uv sorts it ("-e" lines are not put first).
+    assert inspect(venv, "freeze").stdout.splitlines()[2:4] == [f"-e {project}", "legacy==1.0"]
+    assert f"-e {project}" not in inspect(venv, "freeze", "--exclude-editable").stdout
+    assert inspect(venv, "list", "-e").stdout == _table([("leg-pkg", "1.0", str(project))])
+    assert "leg-pkg" not in inspect(venv, "list", "--exclude-editable").stdout
+    listed = json.loads(inspect(venv, "list", "--format", "json").stdout)
+    assert {"name": "leg-pkg", "version": "1.0",
+            "editable_project_location": str(project)} in listed
+    assert inspect(venv, "show", "leg-pkg").stdout == (
+        f"Name: leg-pkg\nVersion: 1.0\nLocation: {project}\n"
+        f"Editable project location: {project}\nRequires:\nRequired-by:\n")
+    # Removed as before: the link and its easy-install.pth line; the project stays.
+    removed = inspect(venv, "uninstall", "leg-pkg")
+    assert removed.returncode == 0 and removed.stderr.endswith(" - leg-pkg==1.0\n"), removed
+    assert not (site_packages(venv) / "leg-pkg.egg-link").exists()
+    assert (site_packages(venv) / "easy-install.pth").read_text() == ""
+    assert (project / "leg_pkg.egg-info" / "PKG-INFO").is_file()
+
+
+def _table(rows: list[tuple[str, str, str]]) -> str:
+    """uv's table of ``pip list -e``: columns as wide as their widest cell."""
+    heads = ("Package", "Version", "Editable project location")
+    widths = [max(len(cell) for cell in column) for column in zip(heads, *rows, strict=True)]
+    lines = [heads, tuple("-" * w for w in widths), *rows]
+    return "".join(" ".join(f"{cell:<{w}}" for cell, w in zip(line, widths, strict=True))
+                   .rstrip() + "\n" for line in lines)
 
 
 @pytest.mark.parametrize("command", [["freeze"], ["list"], ["show", "requests"]])

@@ -9,7 +9,7 @@ from pyffin.models.metadata import MetadataError
 from pyffin.models.wheel import RecordEntry
 from tests.installer.conftest import Install
 from tests.installer.envs import Env
-from tests.support.dists import WheelSpec
+from tests.support.dists import WheelSpec, write_develop_install
 
 
 def names(dists: list[InstalledDistribution]) -> list[tuple[str, str, str]]:
@@ -73,6 +73,26 @@ def test_scan_finds_develop_egg_links(tmp_path: Path) -> None:
     assert dist.egg_link_target() == project
     assert dist.metadata().version == "0.3"
     assert dist.record() is None
+
+
+def test_an_egg_link_is_located_at_the_directory_it_points_at(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    write_develop_install(site, tmp_path / "flat", "flat-pkg", "1.0")
+    write_develop_install(site, tmp_path / "layout", "src-pkg", "2.0", src=True)
+    (site / "rel-pkg.egg-link").write_text("../flat\n.")  # relative: from the link's directory
+
+    flat, rel, src = scan([site])
+
+    # Where the .egg-info is: what pip show calls Location and uv and pip the editable
+    # project location; the project to install again is the one setup.py is in.
+    assert (flat.location, flat.egg_link_target(), flat.egg_link_project()) == (
+        tmp_path / "flat", tmp_path / "flat", tmp_path / "flat")
+    assert (src.location, src.egg_link_target(), src.egg_link_project()) == (
+        tmp_path / "layout" / "src", tmp_path / "layout" / "src", tmp_path / "layout")
+    assert rel.egg_link_target() == tmp_path / "flat"
+    wheel = tmp_path / "site" / "six-1.0.dist-info"
+    assert InstalledDistribution("six", "1.0", wheel).location == site
 
 
 def test_scan_skips_missing_and_repeated_directories(tmp_path: Path) -> None:

@@ -349,3 +349,22 @@ def build_sdist(spec: SdistSpec, out_dir: Path) -> Path:
     entries = [(f"{spec.stem}/{rel}", data) for rel, data in _source_files(spec).items()]
     backend.write_sdist_archive(str(out), entries, spec.format)
     return out
+
+
+def write_develop_install(site_packages: Path, project: Path, name: str, version: str, *,
+                          src: bool = False) -> Path:
+    """What ``python setup.py develop`` leaves, written by hand (no setuptools run): the
+    project's ``{name}.egg-info`` (in ``project/src`` for a ``src`` layout), the
+    ``{name}.egg-link`` in ``site_packages`` that points at it (with the way back to the
+    project on its second line) and its ``easy-install.pth`` line. Returns the egg-link."""
+    target = project / "src" if src else project
+    egg_info = target / f"{name.replace('-', '_')}.egg-info"
+    egg_info.mkdir(parents=True)
+    (egg_info / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\n"
+                                       f"Version: {version}\n")
+    (project / "setup.py").write_text(f"from setuptools import setup\nsetup(name={name!r})\n")
+    link = site_packages / f"{name}.egg-link"
+    link.write_text(f"{target}\n{'../' if src else '.'}")
+    with open(site_packages / "easy-install.pth", "a") as f:
+        f.write(f"{target}\n")
+    return link

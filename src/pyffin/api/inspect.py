@@ -63,7 +63,12 @@ def freeze_line(dist: InstalledDistribution) -> str:
     """``name==version``, ``name @ url`` for a URL install, ``-e url`` for an editable (its
     ``file://`` URL, as uv prints it). The name is the normalized project name
     (``charset-normalizer``), as uv prints it, never the escaped spelling of the
-    ``.dist-info`` directory (``charset_normalizer``)."""
+    ``.dist-info`` directory (``charset_normalizer``). A ``setup.py develop`` install
+    (``.egg-link``) is ``-e /path/to/project``: it has no URL, and uv prints its path."""
+    if dist.kind == "egg-link":
+        project = dist.egg_link_project()
+        if project is not None:
+            return f"-e {project}"
     direct = dist.direct_url()
     if direct is not None and isinstance(direct.get("url"), str):
         if direct.get("dir_info", {}).get("editable"):
@@ -90,7 +95,11 @@ def _direct_reference(direct: dict[str, Any]) -> str:
 def editable_location(dist: InstalledDistribution,
                       direct: dict[str, Any] | None = None) -> str | None:
     """The project directory of an editable install (its ``direct_url.json`` URL for one that is
-    not a local path), else ``None``."""
+    not a local path; for an ``.egg-link``, the directory it points at, as uv and pip say), else
+    ``None``."""
+    if dist.kind == "egg-link":
+        target = dist.egg_link_target()
+        return None if target is None else str(target)
     if direct is None:
         direct = dist.direct_url()
     if direct is None or not direct.get("dir_info", {}).get("editable"):

@@ -740,7 +740,8 @@ class InstalledPackage:
     #: The normalized project name (``charset-normalizer``).
     name: str
     version: str
-    #: The directory it is installed in (a ``site-packages``).
+    #: The directory its metadata is in (a ``site-packages``; for a ``setup.py develop``
+    #: install, the project directory its ``.egg-link`` points at), as ``pip show`` says.
     location: str
     #: The line ``pip freeze`` writes for it: ``name==version``, ``name @ url``, ``-e path``.
     requirement: str
@@ -855,7 +856,7 @@ def inspect(
                 continue
             requires = reading.dependencies(dist, markers, parser)
             packages.append(InstalledPackage(
-                dist.normalized_name, dist.version, str(dist.path.parent),
+                dist.normalized_name, dist.version, str(dist.location),
                 reading.freeze_line(dist), location,
                 tuple(requires) if requires is not None else None))
         problems = () if paths else tuple(reading.check(env)[1])

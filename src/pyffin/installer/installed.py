@@ -149,15 +149,46 @@ class InstalledDistribution:
         return entries
 
     def egg_link_target(self) -> Path | None:
-        """The project directory an ``.egg-link`` points at (its first line)."""
-        if self.kind != "egg-link":
+        """The directory an ``.egg-link`` points at (its first line, taken from the link's
+        directory as pip does): the one holding the ``.egg-info`` and put on ``sys.path``.
+        uv and pip report it as the editable project location."""
+        lines = self._egg_link_lines()
+        if not lines:
             return None
+        return Path(os.path.abspath(os.path.join(self.path.parent, lines[0])))
+
+    def egg_link_project(self) -> Path | None:
+        """The project directory of an ``.egg-link`` install, the one to install it again
+        from: setuptools writes the way back from the target to it on the second line
+        (``../`` for a ``src`` layout, whose target is ``src``)."""
+        target = self.egg_link_target()
+        lines = self._egg_link_lines()
+        if target is None or len(lines) < 2:
+            return target
+        project = Path(os.path.normpath(os.path.join(target, lines[1])))
+        if any((project / name).is_file() for name in ("pyproject.toml", "setup.py")):
+            return project
+        return target
+
+    def _egg_link_lines(self) -> list[str]:
+        if self.kind != "egg-link":
+            return []
         try:
             text = self.path.read_text("utf-8", "surrogateescape")
         except OSError:
-            return None
-        first = text.partition("\n")[0].strip()
-        return Path(first) if first else None
+            return []
+        lines = [line.strip() for line in text.splitlines()]
+        return lines if lines and lines[0] else []
+
+    @property
+    def location(self) -> Path:
+        """The directory holding the metadata, which ``pip show`` reports: ``site-packages``;
+        for an ``.egg-link``, the directory it points at (where the ``.egg-info`` is)."""
+        if self.kind == "egg-link":
+            target = self.egg_link_target()
+            if target is not None:
+                return target
+        return self.path.parent
 
 
 def scan(site_packages: Sequence[Path], *,

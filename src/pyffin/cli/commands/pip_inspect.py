@@ -366,7 +366,7 @@ def _run_show(args: argparse.Namespace, ctx: Context) -> int:
         name = dist.normalized_name
         out(f"Name: {name}")
         out(f"Version: {dist.version}")
-        out(f"Location: {dist.path.parent}")
+        out(f"Location: {dist.location}")
         location = editable_location(dist)
         if location is not None and "://" not in location:
             out(f"Editable project location: {location}")
