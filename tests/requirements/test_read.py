@@ -87,3 +87,23 @@ def test_working_dir_anchors_relative_paths(write: Write, project: Path,
 def test_pathlib_paths_are_accepted(write: Write) -> None:
     path = write("requirements.txt", "flask\n")
     assert read_requirements([path]).sources == (str(path),)
+
+
+def test_requirements_only_looked_up_need_not_exist(write: Write, project: Path) -> None:
+    """An uninstall's requirements are looked for among installed distributions: paths that
+    are gone and wheel names that do not parse are no error (uv's uninstall reads them so)."""
+    write("r.txt", """\
+        -e ./gone
+        ./also-gone
+        six @ https://host/x.whl
+        https://host/bad.whl
+        """)
+    with pytest.raises(RequirementsError, match=r"no such file or directory: \./gone"):
+        read_requirements(["r.txt"])
+    spec = read_requirements(["r.txt"], requirements=["./missing"], lookup_only=True)
+    assert [(entry.name, entry.url, entry.editable) for entry in spec.requirements] == [
+        (None, (project / "missing").as_uri(), False),
+        (None, (project / "gone").as_uri(), True),
+        (None, (project / "also-gone").as_uri(), False),
+        ("six", "https://host/x.whl", False),
+        (None, "https://host/bad.whl", False)]

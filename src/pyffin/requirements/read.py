@@ -47,6 +47,7 @@ def read_requirements(
     stdin: TextIO | None = None,
     working_dir: PathLike | None = None,
     build_project: ProjectBuilder | None = None,
+    lookup_only: bool = False,
 ) -> RequirementsSpec:
     """Read every requirement source of a command.
 
@@ -59,17 +60,20 @@ def read_requirements(
     ``requirements`` and ``editables`` are command-line arguments (``"flask>=2"``,
     ``./pkg``); ``constraints`` and ``overrides`` are files of those kinds. Relative local paths
     in requirements are taken from ``working_dir`` (default: the current directory).
+    ``lookup_only`` (uninstall): the requirements and requirements files' lines are only looked
+    for among installed distributions (see :func:`parse_requirement`).
     """
     collector = Collector()
     cwd = None if working_dir is None else os.fspath(working_dir)
     command_line = Location(COMMAND_LINE)
     for text in requirements:
-        entry = parse_requirement(text, command_line, working_dir=cwd)
+        entry = parse_requirement(text, command_line, working_dir=cwd, lookup_only=lookup_only)
         collector.add(entry, "requirement", text)
     for text in editables:
-        entry = parse_requirement(text, command_line, editable=True, working_dir=cwd)
+        entry = parse_requirement(text, command_line, editable=True, working_dir=cwd,
+                                  lookup_only=lookup_only)
         collector.add(entry, "requirement", text)
-    reader = TxtReader(collector, working_dir=cwd, stdin=stdin)
+    reader = TxtReader(collector, working_dir=cwd, stdin=stdin, lookup_only=lookup_only)
     wanted: dict[str, str] = {normalize_name(extra): extra for extra in extras}
     selection = groups or GroupSelection()
     if selection.only_groups and (wanted or all_extras):

@@ -60,11 +60,15 @@ def parse_requirement(
     hashes: tuple[str, ...] = (),
     origin: str | None = None,
     working_dir: str | None = None,
+    lookup_only: bool = False,
 ) -> RequirementEntry:
     """Parse one requirement (a requirements-file line without its options, or an argument).
 
     ``working_dir`` (default: the current directory) anchors relative paths. Raises
     :class:`~pyffin.requirements.errors.RequirementsError` naming ``location`` for bad input.
+    ``lookup_only``: the requirement is only looked for among installed distributions (an
+    uninstall), so a local path need not exist nor be a project, and a wheel file name that
+    does not parse names nothing (``name @ URL`` keeps its name), as with uv.
     """
     text = text.strip()
     if not text:
@@ -75,7 +79,7 @@ def parse_requirement(
             requirement = _simple_requirement(*parts)
             if requirement is not None:
                 return RequirementEntry(requirement, None, False, hashes, location, origin)
-    parser = _Parser(text, location, editable, working_dir)
+    parser = _Parser(text, location, editable, working_dir, lookup_only)
     return parser.parse(hashes, origin)
 
 
@@ -129,11 +133,12 @@ class _Parser:
     """The slow path of :func:`parse_requirement`: URLs, paths and full PEP 508."""
 
     def __init__(self, text: str, location: Location | None, editable: bool,
-                 working_dir: str | None) -> None:
+                 working_dir: str | None, lookup_only: bool = False) -> None:
         self.text = text
         self.location = location
         self.editable = editable
         self.working_dir = working_dir
+        self.lookup_only = lookup_only
 
     def parse(self, hashes: tuple[str, ...], origin: str | None) -> RequirementEntry:
         text = self.text
@@ -257,9 +262,15 @@ class _Parser:
         return os.path.normpath(os.path.join(self.working_dir or os.getcwd(), path))
 
     def _resolve_path(self, path: str) -> str:
-        """The ``file://`` URL of local ``path``, which must be a project or an archive."""
+        """The ``file://`` URL of local ``path``, which must be a project or an archive (unless
+        it is only looked up)."""
         absolute = self._absolute(path)
-        shown = path if path == absolute else f"{path} (resolved to {absolute})"
+        if not self.lookup_only:
+            self._check_local(absolute, path if path == absolute else
+                              f"{path} (resolved to {absolute})")
+        return path_to_url(absolute)
+
+    def _check_local(self, absolute: str, shown: str) -> None:
         if os.path.isdir(absolute):
             if not any(os.path.isfile(os.path.join(absolute, marker))
                        for marker in ("pyproject.toml", "setup.py")):
@@ -275,7 +286,6 @@ class _Parser:
                 raise self._error(f"{shown} is not a wheel or source archive{hint}")
         else:
             raise self._error(f"no such file or directory: {shown}")
-        return path_to_url(absolute)
 
     def _name_from_url(self, url: str, *, egg: bool = True) -> str | None:
         """The project named by a wheel file name or (if ``egg``) an ``#egg=`` fragment."""
@@ -289,6 +299,8 @@ class _Parser:
             try:
                 return parse_wheel_filename(unquote(filename))[0]
             except InvalidWheelFilename as e:
+                if self.lookup_only:
+                    return None
                 raise self._error(str(e)) from e
         fragment_match = re.search(_EGG, fragment) if egg else None
         if fragment_match is None:

@@ -82,9 +82,11 @@ class TxtReader:
     """Reads requirements files (and their nested ``-r``/``-c`` files) into a collector."""
 
     def __init__(self, collector: Collector, *, working_dir: str | None = None,
-                 stdin: TextIO | None = None) -> None:
+                 stdin: TextIO | None = None, lookup_only: bool = False) -> None:
         self.collector = collector
         self.working_dir = working_dir
+        #: See :func:`~pyffin.requirements.requirement.parse_requirement`.
+        self.lookup_only = lookup_only
         self._stdin = stdin
         self._stdin_read = False
         #: The files being read, outermost first, as (identity, path as shown) for cycles.
@@ -139,7 +141,7 @@ class TxtReader:
             else:
                 log.warn(f"{location}: {name} has no effect on a requirement line; ignored")
         entry = parse_requirement(text, location, hashes=tuple(hashes), origin=origin,
-                                  working_dir=self.working_dir)
+                                  working_dir=self.working_dir, lookup_only=self.lookup_only)
         self.collector.add(_given_as_written(entry, as_written), kind, text)
 
     def _option_line(self, options: Options, location: Location, kind: Kind, origin: str,
@@ -152,7 +154,8 @@ class TxtReader:
                 self._include(value, "constraint", location)
             elif name == "--editable":
                 entry = parse_requirement(value, location, editable=True, origin=origin,
-                                          working_dir=self.working_dir)
+                                          working_dir=self.working_dir,
+                                          lookup_only=self.lookup_only)
                 collector.add(_given_as_written(entry, as_written), kind, value)
             elif name == "--index-url":
                 collector.index_url = value
