@@ -8,6 +8,7 @@ import pytest
 from packaging.markers import Marker
 
 from pyffin.build import InvalidBuildSystem, SourceTree, prepare_source, static_metadata
+from pyffin.build.static import static_name
 from tests.support.dists import SdistSpec, build_sdist, write_source_tree
 
 
@@ -144,3 +145,27 @@ def test_an_invalid_project_table_names_the_file(tmp_path: Path, project: str,
         static_metadata(tree)
 
     assert str(tree.root / "pyproject.toml") in str(caught.value)
+
+
+def test_a_project_name_is_read_without_a_build(tmp_path: Path) -> None:
+    def project(files: dict[str, str]) -> Path:
+        root = tmp_path / str(len(list(tmp_path.iterdir())))
+        root.mkdir()
+        for name, text in files.items():
+            (root / name).write_text(text)
+        return root
+
+    setup_py = {"setup.py": "from setuptools import setup\nsetup(name='hidden')\n"}
+    assert static_name(project({"pyproject.toml": "[project]\nname = 'From-TOML'\n",
+                                "setup.cfg": "[metadata]\nname = other\n"})) == "From-TOML"
+    # A [build-system] table alone, and a setup.cfg naming the project (setuptools reads it).
+    assert static_name(project({"pyproject.toml": "[build-system]\nrequires = []\n",
+                                "setup.cfg": "[metadata]\nname = from-cfg\nversion = %(x)s\n",
+                                **setup_py})) == "from-cfg"
+    assert static_name(project({"PKG-INFO": "Metadata-Version: 1.0\nName: unpacked\n",
+                                **setup_py})) == "unpacked"
+    # Only running setup.py could tell; a setup.cfg that does not parse names nothing.
+    assert static_name(project(setup_py)) is None
+    assert static_name(project({"setup.cfg": "name = loose\n", **setup_py})) is None
+    with pytest.raises(InvalidBuildSystem, match=r"pyproject\.toml: invalid TOML"):
+        static_name(project({"pyproject.toml": "[project\n"}))

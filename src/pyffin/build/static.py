@@ -139,3 +139,31 @@ def _normalized_version(path: Path, version: str) -> str:
         return str(Version(version))
     except InvalidVersion as e:
         raise InvalidBuildSystem(f"{path}: [project] version {version!r} is invalid") from e
+
+
+def static_name(project: Path) -> str | None:
+    """The name project directory ``project`` gives itself without a build: its
+    ``pyproject.toml`` ``[project] name``, else its ``setup.cfg`` ``[metadata] name``, else
+    an unpacked sdist's ``PKG-INFO`` ``Name``; ``None`` when only running ``setup.py`` could
+    tell. A ``pyproject.toml`` that is not TOML raises :class:`InvalidBuildSystem`."""
+    pyproject = load_pyproject(project / "pyproject.toml")
+    table = pyproject.get("project") if pyproject is not None else None
+    if isinstance(table, dict) and isinstance(table.get("name"), str) and table["name"]:
+        return str(table["name"])
+    import configparser
+
+    setup_cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        setup_cfg.read(project / "setup.cfg", encoding="utf-8")
+        name = setup_cfg.get("metadata", "name", fallback="").strip()
+    except (configparser.Error, UnicodeDecodeError):
+        name = ""  # setuptools would fail on it too: no name to be had
+    if name:
+        return name
+    try:
+        data = (project / "PKG-INFO").read_bytes()
+    except OSError:
+        return None
+    from pyffin.models.wheel import read_headers
+
+    return read_headers(data, ["name"]).get("name") or None
