@@ -334,6 +334,41 @@ def test_uninstall_skips_what_is_not_installed(venv: Path) -> None:
                                "warning: No packages to uninstall\n")  # as uv says it
 
 
+def test_uninstall_of_paths_and_requirements_files_of_them(
+        index: IndexServer, venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv 0.13.9: a path names what was installed from it (editable or not), also in a
+    requirements file's usual ``-e ./proj`` line; a path that is gone is skipped."""
+    monkeypatch.chdir(tmp_path)
+    write_source_tree(SdistSpec("my-proj", "0.1"), tmp_path / "proj")
+    assert run("install", index, venv, "-e", "./proj", "lib==1.0", "other").returncode == 0
+    removed = inspect("uninstall", venv, "./proj/", "other")
+    assert removed.returncode == 0, removed
+    assert summary(removed).endswith(
+        f" - my-proj==0.1 (from {(tmp_path / 'proj').as_uri()})\n - other==1.0\n")
+    assert run("install", index, venv, "./proj", "other").returncode == 0
+    (tmp_path / "r.txt").write_text("-e ./proj\nlib\n./nothere\n"
+                                    "other @ https://host/not-a-wheel-name.whl\n")
+    removed = inspect("uninstall", venv, "-r", "r.txt")
+    assert removed.returncode == 0, removed
+    assert summary(removed).startswith(
+        f"warning: Skipping `{(tmp_path / 'nothere').as_uri()}` as it is not installed\n"
+        "Uninstalled 3 packages in ")
+    assert inspect("freeze", venv).stdout == ""
+
+
+def test_uninstall_of_a_project_it_cannot_name_changes_nothing(
+        index: IndexServer, venv: Path, tmp_path: Path) -> None:
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    (tmp_path / "dynamic").mkdir()
+    (tmp_path / "dynamic" / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    removing = inspect("uninstall", venv, "lib", str(tmp_path / "dynamic"))
+    assert removing.returncode == 2
+    assert summary(removing).startswith(
+        f"error: cannot tell which package {tmp_path / 'dynamic'} is: nothing installed came "
+        f"from {tmp_path / 'dynamic'}, and its name is in no pyproject.toml"), removing
+    assert inspect("freeze", venv).stdout == "lib==1.0\n"
+
+
 def test_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
     before = tree(venv)
     result = run("install", index, venv, "app", "--dry-run")

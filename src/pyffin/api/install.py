@@ -277,9 +277,11 @@ def uninstall(
 ) -> InstallResult:
     """Remove packages (names, or the requirements of files) from the environment, or from a
     ``target`` / ``prefix`` directory; names that are not installed are skipped with a
-    warning."""
+    warning. A path or URL names what was installed from it, or the local project's name
+    (see :mod:`pyffin.installer.requested`)."""
     from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
+    from pyffin.installer.requested import requested
     from pyffin.installer.uninstall import plan_uninstall
     from pyffin.requirements import read_requirements
 
@@ -288,22 +290,13 @@ def uninstall(
                            ChangeOptions(dry_run=dry_run), None,
                            directory=directory_option(target, prefix))
     env = operation.environment()
-    spec = read_requirements([str(s) for s in sources], requirements=packages)
-    names = [entry.name for entry in spec.requirements]
-    if any(name is None for name in names):
-        raise UsageError("uninstall needs package names, not URLs or paths")
+    # Paths and URLs are only looked up among what is installed: they need not exist.
+    spec = read_requirements([str(s) for s in sources], requirements=packages,
+                             lookup_only=True)
     with operation.locked(env, create=False):
         debris: list[str] = []
-        installed: dict[str, list[InstalledDistribution]] = {}
-        for dist in scan([Path(p) for p in env.site_packages], debris=debris):
-            installed.setdefault(dist.normalized_name, []).append(dist)
-        doomed: list[InstalledDistribution] = []
-        for name in dict.fromkeys(n for n in names if n is not None):
-            copies = installed.get(name)
-            if copies is None:
-                log.warn(f"Skipping {name} as it is not installed")
-            else:
-                doomed += copies  # each copy of a package installed twice, as uv removes them
+        doomed = requested(spec.requirements,
+                           scan([Path(p) for p in env.site_packages], debris=debris))
         result = InstallResult(env, dry_run=dry_run)
         result.removed = sorted((d.normalized_name, d.version) for d in doomed)
         _note_origins(result, (), doomed)

@@ -8,7 +8,9 @@ from pyffin.cli.command import Command, Context
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="Packages to uninstall")
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE",
+                        help="Packages to uninstall: names, or the paths or URLs they were "
+                             "installed from (./proj)")
     parser.add_argument("-r", "--requirement", "--requirements", action="append", default=[],
                         metavar="FILE",
                         help="Uninstall the packages named in FILE")
