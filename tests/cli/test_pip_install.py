@@ -334,6 +334,14 @@ def test_uninstall_skips_what_is_not_installed(venv: Path) -> None:
                                "warning: No packages to uninstall\n")  # as uv says it
 
 
+def test_uninstall_dry_run_says_what_uv_says(index: IndexServer, venv: Path) -> None:
+    assert run("install", index, venv, "lib==1.0").returncode == 0
+    result = inspect("uninstall", venv, "--dry-run", "nothere", "lib", "./gone")
+    assert summary(result) == "Would uninstall 1 package\n - lib==1.0\n"  # no Skipping
+    nothing = inspect("uninstall", venv, "--dry-run", "nothere")
+    assert (nothing.returncode, summary(nothing)) == (0, "Would make no changes\n")
+
+
 def test_uninstall_of_paths_and_requirements_files_of_them(
         index: IndexServer, venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv 0.13.9: a path names what was installed from it (editable or not), also in a

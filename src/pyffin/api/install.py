@@ -277,8 +277,8 @@ def uninstall(
 ) -> InstallResult:
     """Remove packages (names, or the requirements of files) from the environment, or from a
     ``target`` / ``prefix`` directory; names that are not installed are skipped with a
-    warning. A path or URL names what was installed from it, or the local project's name
-    (see :mod:`pyffin.installer.requested`)."""
+    warning (none for a dry run, as uv). A path or URL names what was installed from it, or
+    the local project's name (see :mod:`pyffin.installer.requested`)."""
     from pyffin.installer import debris as leftovers
     from pyffin.installer.installed import scan
     from pyffin.installer.requested import requested
@@ -296,7 +296,8 @@ def uninstall(
     with operation.locked(env, create=False):
         debris: list[str] = []
         doomed = requested(spec.requirements,
-                           scan([Path(p) for p in env.site_packages], debris=debris))
+                           scan([Path(p) for p in env.site_packages], debris=debris),
+                           warn=not dry_run)
         result = InstallResult(env, dry_run=dry_run)
         result.removed = sorted((d.normalized_name, d.version) for d in doomed)
         _note_origins(result, (), doomed)

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from pyffin.requirements import RequirementEntry
 
 
-def requested(entries: Sequence[RequirementEntry],
-              dists: Sequence[InstalledDistribution]) -> list[InstalledDistribution]:
+def requested(entries: Sequence[RequirementEntry], dists: Sequence[InstalledDistribution], *,
+              warn: bool = True) -> list[InstalledDistribution]:
     """The distributions of ``dists`` that ``entries`` name, each once, in the order asked.
 
-    What is not installed is skipped with uv's warning. A local project that nothing installed
-    came from and whose name cannot be told without a build raises :class:`UninstallError`
-    naming it (before the caller removes anything).
+    What is not installed is skipped, with uv's warning if ``warn`` (uv's dry run has none).
+    A local project that nothing installed came from and whose name cannot be told without a
+    build raises :class:`UninstallError` naming it (before the caller removes anything).
     """
     by_name = {d.normalized_name: d for d in dists}
     origins: dict[str, list[InstalledDistribution]] | None = None
@@ -44,7 +44,9 @@ def requested(entries: Sequence[RequirementEntry],
                 name = _static_name(entry)
                 dist = None if name is None else by_name.get(name)
                 if dist is None:
-                    log.warn(f"Skipping `{entry.url.partition('#')[0]}` as it is not installed")
+                    if warn:
+                        log.warn(f"Skipping `{entry.url.partition('#')[0]}` as it is not "
+                                 "installed")
                     continue
                 matched = [dist]
             for dist in matched:
@@ -52,7 +54,7 @@ def requested(entries: Sequence[RequirementEntry],
         elif name in by_name:
             dist = by_name[name]
             found.setdefault(str(dist.path), dist)
-        else:
+        elif warn:
             log.warn(f"Skipping {name} as it is not installed")
     return list(found.values())
 

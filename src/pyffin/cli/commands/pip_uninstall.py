@@ -47,7 +47,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                            break_system_packages=args.break_system_packages,
                            dry_run=args.dry_run, target=args.target, prefix=args.prefix)
     if not result.removed:
-        ctx.console.warn("No packages to uninstall")  # (as uv: a warning)
+        if args.dry_run:
+            ctx.console.note("Would make no changes")  # as uv
+        else:
+            ctx.console.warn("No packages to uninstall")  # (as uv: a warning)
     else:
         report(ctx, result)
     return finish(args, ctx, result)
