@@ -30,7 +30,9 @@ def requested(entries: Sequence[RequirementEntry], dists: Sequence[InstalledDist
     A local project that nothing installed came from and whose name cannot be told without a
     build raises :class:`UninstallError` naming it (before the caller removes anything).
     """
-    by_name = {d.normalized_name: d for d in dists}
+    by_name: dict[str, list[InstalledDistribution]] = {}
+    for each in dists:  # every copy of a package installed twice goes, as uv removes them
+        by_name.setdefault(each.normalized_name, []).append(each)
     origins: dict[str, list[InstalledDistribution]] | None = None
     found: dict[str, InstalledDistribution] = {}
     for entry in entries:
@@ -42,18 +44,17 @@ def requested(entries: Sequence[RequirementEntry], dists: Sequence[InstalledDist
             matched = origins.get(_key(entry.url), [])
             if not matched:
                 name = _static_name(entry)
-                dist = None if name is None else by_name.get(name)
-                if dist is None:
+                matched = [] if name is None else by_name.get(name, [])
+                if not matched:
                     if warn:
                         log.warn(f"Skipping `{entry.url.partition('#')[0]}` as it is not "
                                  "installed")
                     continue
-                matched = [dist]
             for dist in matched:
                 found.setdefault(str(dist.path), dist)
         elif name in by_name:
-            dist = by_name[name]
-            found.setdefault(str(dist.path), dist)
+            for dist in by_name[name]:
+                found.setdefault(str(dist.path), dist)
         elif warn:
             log.warn(f"Skipping {name} as it is not installed")
     return list(found.values())
