@@ -83,3 +83,15 @@ def test_a_project_whose_name_needs_a_build_is_an_error(site: Path, tmp_path: Pa
         f"came from {tmp_path / 'dynamic'}, and its name is in no pyproject.toml ([project] "
         "name) or setup.cfg ([metadata] name) there: only its build could tell; uninstall it "
         "by name")
+
+
+def test_every_copy_of_a_package_installed_twice_is_named(site: Path, tmp_path: Path) -> None:
+    # By name or by its project's path: both copies go, as uv removes them.
+    dist_info(site, "Moved_Pkg", "3.0")
+    copies = sorted(d.path.name for d in requested(read_requirements(
+        requirements=["moved-pkg"], lookup_only=True).requirements, scan([site])))
+    assert copies == ["Moved_Pkg-3.0.dist-info", "moved_pkg-2.0.dist-info"]
+    by_path = sorted(d.path.name for d in requested(read_requirements(
+        requirements=["./moved"], working_dir=tmp_path, lookup_only=True).requirements,
+        scan([site])))
+    assert by_path == copies
