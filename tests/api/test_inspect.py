@@ -81,3 +81,17 @@ def test_a_setup_py_develop_install_is_an_editable_of_its_project(tmp_path: Path
     # A link that points nowhere is no editable: frozen by name, as it is listed.
     assert (freeze_line(gone), editable_location(gone)) == ("gone==0", None)
 
+
+
+def test_freeze_keeps_an_archives_hash_as_uv_does(tmp_path: Path) -> None:
+    import json
+
+    site = tmp_path / "site-packages"
+    url = "https://host/files/idna-3.4-py3-none-any.whl"
+    for name, archive in (("idna", {"hashes": {"sha256": "abc"}, "hash": "sha256=abc"}),
+                          ("legacy", {"hash": "sha256=def"}), ("plain", {})):
+        info = _dist_info(site, name, "1.0")
+        (info / "direct_url.json").write_text(json.dumps({"url": url,
+                                                          "archive_info": archive}))
+    assert sorted(freeze_line(d) for d in scan([site])) == [
+        f"idna @ {url}#sha256=abc", f"legacy @ {url}#sha256=def", f"plain @ {url}"]

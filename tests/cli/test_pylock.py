@@ -223,7 +223,9 @@ def test_direct_sources_become_archives_and_directories(index: IndexServer, work
                     "--index-url", index.index_url, cache_dir=tmp_path / "cache")
     assert synced.returncode == 0, synced
     frozen = pyffin("pip", "freeze", "--python", python).stdout.splitlines()
-    assert frozen == ["lib==1.0", f"local @ {copied.as_uri()}", f"-e {(work / 'tree').as_uri()}"]
+    # (An archive's line keeps its hash, as pip and uv freeze a direct_url.json that has it.)
+    assert frozen == ["lib==1.0", f"local @ {copied.as_uri()}#sha256={sha256(wheel.read_bytes())}",
+                      f"-e {(work / 'tree').as_uri()}"]
 
 
 @pytest.mark.skipif(UV is None, reason="uv is not available")
@@ -662,9 +664,11 @@ def test_git_and_url_sources_round_trip(index: IndexServer, work: Path, tmp_path
                     "--index-url", index.index_url, cache_dir=cache)
     assert synced.returncode == 0, synced
     frozen = pyffin("pip", "freeze", "--python", python).stdout.splitlines()
-    assert frozen == [f"app @ {sdist_url}",
+    digest = {name: sha256(index._files[name].data)
+              for name in ("app-1.0.tar.gz", "lib-1.0-py3-none-any.whl")}
+    assert frozen == [f"app @ {sdist_url}#sha256={digest['app-1.0.tar.gz']}",
                       f"gitpkg @ git+{repo.path.as_uri()}@{first}#subdirectory=sub",
-                      f"lib @ {lib_url}"]
+                      f"lib @ {lib_url}#sha256={digest['lib-1.0-py3-none-any.whl']}"]
     import json
 
     [record] = python.parent.parent.glob("lib/python3.*/site-packages/gitpkg-1.0.dist-info/"

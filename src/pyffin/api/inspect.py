@@ -79,17 +79,26 @@ def freeze_line(dist: InstalledDistribution) -> str:
 
 def _direct_reference(direct: dict[str, Any]) -> str:
     """The URL ``direct_url.json`` records, as a requirement names it: a VCS checkout as
-    ``git+URL@COMMIT`` (the commit installed, not the revision asked for), and its
-    ``#subdirectory=``, as uv writes them."""
+    ``git+URL@COMMIT`` (the commit installed, not the revision asked for), an archive's hash
+    and the ``subdirectory`` as the fragment, as uv writes them."""
     url = str(direct["url"])
     vcs = direct.get("vcs_info")
     if isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str):
         url = f"{vcs['vcs']}+{url}"
         if isinstance(vcs.get("commit_id"), str):
             url += f"@{vcs['commit_id']}"
+    fragment = []
+    archive = direct.get("archive_info")
+    if isinstance(archive, dict):  # its hash, the integrity pin of the line (as uv and pip)
+        hashes = archive.get("hashes")
+        if isinstance(hashes, dict) and hashes:
+            algorithm = "sha256" if "sha256" in hashes else sorted(hashes)[0]
+            fragment.append(f"{algorithm}={hashes[algorithm]}")
+        elif isinstance(archive.get("hash"), str) and "=" in archive["hash"]:
+            fragment.append(archive["hash"])
     if isinstance(direct.get("subdirectory"), str):
-        url += f"#subdirectory={direct['subdirectory']}"
-    return url
+        fragment.append(f"subdirectory={direct['subdirectory']}")
+    return f"{url}#{'&'.join(fragment)}" if fragment else url
 
 
 def editable_location(dist: InstalledDistribution,
