@@ -318,7 +318,8 @@ def test_hashes_cover_every_file_of_the_release(tmp_path: Path,
 
 
 def test_hashes_of_unhashed_find_links_files(tmp_path: Path, make_wheel: MakeDist,
-                                             make_sdist: MakeDist) -> None:
+                                             make_sdist: MakeDist,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A directory lists no hashes: as uv, only the file this target uses is read."""
     import hashlib
 
@@ -334,6 +335,12 @@ def test_hashes_of_unhashed_find_links_files(tmp_path: Path, make_wheel: MakeDis
                     "--cache-dir", tmp_path / "cache")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     assert result.stdout == f"lib==1.0 \\\n    --hash=sha256:{digest}\n", result
+    monkeypatch.chdir(tmp_path)
+    annotated = pyffin("pip", "compile", tmp_path / "requirements.in", "--no-index", "-f",
+                       "links", "--emit-index-annotation", "--no-header", "--no-annotate",
+                       "--no-config", "--cache-dir", tmp_path / "cache")
+    # A find-links directory given relative, as uv says it: its file:// URL.
+    assert annotated.stdout == f"lib==1.0\n    # from {links.as_uri()}\n", annotated
 
 
 def test_output_options(tmp_path: Path, index: IndexServer) -> None:

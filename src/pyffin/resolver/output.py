@@ -126,7 +126,12 @@ def _index_of(package: ResolvedPackage) -> str | None:
         return None
     from pyffin.models.urls import strip_credentials
 
-    return strip_credentials(dist.page.source)
+    source = dist.page.source
+    if "://" not in source:  # a find-links directory: its file:// URL, as uv says it
+        from pathlib import Path
+
+        return Path(source).absolute().as_uri()
+    return strip_credentials(source)
 
 
 def _entry(package: ResolvedPackage, digests: Sequence[str],
