@@ -373,6 +373,24 @@ def test_variables_stay_as_written_in_the_output(tmp_path: Path, index: IndexSer
     assert "s3cret" not in result.stdout + result.stderr
 
 
+def test_a_version_only_a_later_index_has_earns_uvs_hint(
+        tmp_path: Path, index: IndexServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+    with IndexServer(dist_dir=tmp_path_factory.mktemp("first")) as first:
+        first.add_wheel(WheelSpec("lib", "0.5"))
+        result = compile_(tmp_path, index, "lib>=2\n", "--extra-index-url", first.index_url)
+        assert result.returncode == 1, result
+        assert (f"hint: `lib` was found on {first.index_url}, but not at the requested version "
+                f"(lib>=2). A compatible version may be available on a subsequent index (e.g., "
+                f"{index.index_url}).") in result.stderr, result
+        assert "--index-strategy unsafe-best-match" in result.stderr
+        best = compile_(tmp_path, index, "lib>=2\n", "--extra-index-url", first.index_url,
+                        "--index-strategy", "unsafe-best-match")
+        assert pins(best) == ["lib==2.0"]
+        # Found on the last index (util is not on the first): none follows it, no hint.
+        last = compile_(tmp_path, index, "util>=9\n", "--extra-index-url", first.index_url)
+        assert last.returncode == 1 and "subsequent index" not in last.stderr, last
+
+
 def test_output_options_uv_has(tmp_path: Path, index: IndexServer) -> None:
     # Each checked against uv 0.13.9's output for requests[socks] from pypi.org.
     kept = compile_(tmp_path, index, "app[fast]\n", "--no-strip-extras", "--no-header")

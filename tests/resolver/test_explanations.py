@@ -213,6 +213,9 @@ class _Facts:
     def narrow(self, name: str, versions: VersionSet) -> VersionSet:
         return versions
 
+    def unchecked_index(self, name: str) -> tuple[str, str] | None:
+        return None
+
 
 def test_an_explanation_thousands_of_steps_deep_is_written() -> None:
     # p0 -> p1 -> ... -> pN, and pN has no version: each step derives "p_i cannot be used".

@@ -462,6 +462,26 @@ class IndexSource:
         return [d for d in self.selection.dropped(name) if d.version not in usable]
 
 
+    def unchecked_index(self, name: NormalizedName) -> tuple[str, str] | None:
+        locations = self.registry.locations
+        if name in self.pinned or locations.strategy != "first-index":
+            return None
+        indexes = locations.indexes()
+        if len(indexes) < 2:
+            return None
+        try:
+            pages = self.registry.project(name)
+        except registry_module.PackageNotFoundError:
+            return None
+        found = next((page.source for page in pages if not page.flat), None)
+        if found is None or found not in indexes or found == indexes[-1]:
+            return None
+        from pyffin.models.urls import strip_credentials
+
+        return (strip_credentials(found),
+                strip_credentials(indexes[indexes.index(found) + 1]))
+
+
 def _shown(url: str) -> str:
     from pyffin.models.urls import redact
 

@@ -548,6 +548,10 @@ class Provider(BaseProvider[str, Version]):
         """A universal resolution's requires-python (none here)."""
         return None
 
+    def unchecked_index(self, name: str) -> tuple[str, str] | None:
+        """See :meth:`PackageSource.unchecked_index`."""
+        return self._source.unchecked_index(name)  # type: ignore[arg-type]
+
     # --- internals ------------------------------------------------------------------------------
 
     @staticmethod

@@ -94,6 +94,10 @@ class Facts(Protocol):
         """``versions`` reduced to the runs of known versions it holds (same known versions)."""
         ...
 
+    def unchecked_index(self, name: str) -> tuple[str, str] | None:
+        """See :meth:`~pyffin.resolver.source.PackageSource.unchecked_index`."""
+        ...
+
 
 def explain(root: Incompatibility[Any, Any], provider: Facts) -> tuple[str, tuple[str, ...]]:
     """The explanation of a failed resolution, and hints to follow it."""
@@ -305,6 +309,17 @@ class _TreeBuilder:
         hidden = self._provider.hidden_prereleases(name, versions)
         if hidden:
             self._prerelease_hints.setdefault(name, max(hidden))
+        unchecked = None if versions == FULL else self._provider.unchecked_index(name)
+        if unchecked is not None:
+            found, following = unchecked
+            self._file_hints.setdefault(name, (
+                f"`{name}` was found on {found}, but not at the requested version "
+                f"({_compatible(name, versions)}). A compatible version may be available on a "
+                f"subsequent index (e.g., {following}). By default, pyffin will only consider "
+                "versions that are published on the first index that contains a given "
+                "package, to avoid dependency confusion attacks. If all indexes are equally "
+                "trusted, use `--index-strategy unsafe-best-match` to consider all versions "
+                "from all indexes, regardless of the order in which they were defined."))
         if versions == FULL:
             return f"there are no versions of {package}"
         if _pinned(versions):

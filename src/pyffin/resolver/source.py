@@ -323,6 +323,12 @@ class PackageSource(Protocol):
         files (asked only to explain a failure; the default knows of none)."""
         return ()
 
+    def unchecked_index(self, name: NormalizedName) -> tuple[str, str] | None:
+        """``(the index name's versions came from, the next index)`` when only the first
+        index that has ``name`` was read (the first-index strategy) and another follows it
+        (asked only to explain a failure; the default: ``None``)."""
+        return None
+
     def wheel_filenames(self, name: NormalizedName, version: Version) -> Sequence[str] | None:
         """The filenames of the files of a version a universal resolution may use, when they
         are all wheels; ``None`` when one of them (a source distribution, a direct reference)
