@@ -57,6 +57,32 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
                        help="Revalidate every cached entry with the server")
     group.add_argument("--refresh-package", action="append", default=[], metavar="NAME",
                        type=package_name, help="Revalidate the cached entries of this package")
+    negation(group, "--no-offline", dest="offline")
+    negation(group, "--no-refresh", dest="refresh")
+
+
+# ------------------------------------------------------------------------------- negations
+def negation(group: argparse._ArgumentGroup | argparse.ArgumentParser, *flags: str,
+             dest: str) -> None:
+    """uv's hidden opposite of an on/off option (``--no-strict`` for ``--strict``, ``--header``
+    for ``--no-header``): it sets the option's ``dest`` to ``False``. The last of the two on
+    the command line wins, and either wins over the option's variable and configuration."""
+    import argparse
+
+    action = group.add_argument(*flags, dest=dest, action="store_const", const=False,
+                                default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    action.negation = True  # type: ignore[attr-defined]
+
+
+def describe_negations(parser: argparse.ArgumentParser) -> None:
+    """List the command's negations (hidden one by one, as uv hides them) in its help."""
+    flags = ["/".join(action.option_strings) for action in parser._actions
+             if getattr(action, "negation", False)]
+    if flags:
+        parser.add_argument_group(
+            "Negations", "uv's opposites of the on/off options above: --no-X undoes --X, "
+            "--X undoes --no-X. The last given wins, also over the option's PYFFIN_* variable "
+            "and configuration: " + ", ".join(flags))
 
 
 # ------------------------------------------------------------------ values of package options
@@ -179,6 +205,7 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-build-isolation", action="store_true",
                        help="Build in the target environment itself, with the build "
                             "requirements already installed there")
+    negation(group, "--build-isolation", dest="no_build_isolation")
     group.add_argument("--config-settings-package", "--config-setting-package",
                        action="append", default=[], metavar="PACKAGE:KEY=VALUE",
                        help="Settings for the build backend of PACKAGE only (added to -C's)")
@@ -193,6 +220,7 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--require-build-hashes", action="store_true",
                        help="Require a --hash in the build constraints for every build "
                             "dependency")
+    negation(group, "--no-require-build-hashes", dest="require_build_hashes")
 
 
 def build_options(args: argparse.Namespace) -> BuildOptions | None:
@@ -266,3 +294,4 @@ def add_resolution_options(parser: argparse.ArgumentParser) -> None:
                             "for every package)")
     group.add_argument("--no-build", action="store_true",
                        help="Never build source distributions")
+    negation(group, "--build", dest="no_build")

@@ -31,6 +31,14 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position,
                          width if width is not None else registry.help_width())
 
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        # As argparse's, but an option named in a description is never split at a hyphen.
+        import textwrap
+
+        text = " ".join(text.split())
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
+
 
 class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
     pass

@@ -15,6 +15,8 @@ from pyffin.cli.options import (
     add_index_options,
     binary_names,
     build_options,
+    describe_negations,
+    negation,
     package_names,
     requirement_spec,
     session,
@@ -45,8 +47,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Include this optional dependency group of a pyproject.toml")
     parser.add_argument("--all-extras", action="store_true",
                         help="Include every optional dependency group")
+    negation(parser, "--no-all-extras", dest="all_extras")
     parser.add_argument("--no-deps", action="store_true",
                         help="Pin only the listed requirements, not their dependencies")
+    negation(parser, "--deps", dest="no_deps")
     add_group_options(parser)
 
     resolution = parser.add_argument_group("Resolution options")
@@ -62,6 +66,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                             metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
     resolution.add_argument("-U", "--upgrade", action="store_true",
                             help="Ignore the pins of the existing output file")
+    negation(resolution, "--no-upgrade", dest="upgrade")
     resolution.add_argument("-P", "--upgrade-package", action="append", default=[],
                             metavar="NAME", type=requirement_spec,
                             help="Ignore the existing pin of NAME; a version specifier bounds "
@@ -76,6 +81,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                                  ":all: for every package)")
     resolution.add_argument("--no-build", action="store_true",
                             help="Never build source distributions")
+    negation(resolution, "--build", dest="no_build")
 
     target = parser.add_argument_group("Target options")
     target.add_argument("-p", "--python", metavar="PYTHON",
@@ -90,6 +96,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Resolve for every platform and every Python from "
                              "--python-version (else this interpreter's) on: one file with "
                              "an environment marker on each pin")
+    negation(target, "--no-universal", dest="universal")
     target.add_argument("--environment", "--environments", dest="environments",
                         action="append", default=[], metavar="MARKER",
                         help="With --universal, resolve only for the environments MARKER "
@@ -108,26 +115,33 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "named *.toml, else requirements.txt)")
     output.add_argument("--generate-hashes", action="store_true",
                         help="Add --hash lines for every file of each pinned release")
+    negation(output, "--no-generate-hashes", dest="generate_hashes")
     output.add_argument("--annotation-style", choices=("split", "line"), default="split",
                         help="How to write '# via' annotations (default: split)")
     output.add_argument("--no-annotate", action="store_true",
                         help="Leave out '# via' annotations")
+    negation(output, "--annotate", dest="no_annotate")
     output.add_argument("--no-header", action="store_true", help="Leave out the header")
+    negation(output, "--header", dest="no_header")
     output.add_argument("--emit-index-url", action="store_true",
                         help="Write --index-url and --extra-index-url lines")
+    negation(output, "--no-emit-index-url", dest="emit_index_url")
     output.add_argument("--emit-build-options", action="store_true",
                         help="Write the --no-binary and --only-binary options in the output")
+    negation(output, "--no-emit-build-options", dest="emit_build_options")
     output.add_argument("--emit-index-annotation", action="store_true",
                         help="Annotate each package with the index it came from "
                              "(# from https://pypi.org/simple)")
-    extras = output.add_mutually_exclusive_group()
-    extras.add_argument("--no-strip-extras", dest="strip_extras", action="store_false",
+    negation(output, "--no-emit-index-annotation", dest="emit_index_annotation")
+    output.add_argument("--no-strip-extras", dest="strip_extras", action="store_false",
                         default=True,
                         help="Write the extras each package is used with (requests[socks])")
-    extras.add_argument("--strip-extras", dest="strip_extras", action="store_true",
-                        help="Leave the extras out of the pins (the default)")
+    output.add_argument("--strip-extras", dest="strip_extras", action="store_true",
+                        help="Leave the extras out of the pins (the default; the last of the "
+                             "two given wins)")
     output.add_argument("--emit-find-links", action="store_true",
                         help="Write --find-links lines")
+    negation(output, "--no-emit-find-links", dest="emit_find_links")
     output.add_argument("--no-emit-package", "--unsafe-package", action="extend", default=[],
                         metavar="NAME", type=package_names,
                         help="Leave NAME out of the output (comma-separated)")
@@ -136,6 +150,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
+    describe_negations(parser)
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:

@@ -14,6 +14,8 @@ from pyffin.cli.options import (
     add_index_options,
     add_resolution_options,
     build_options,
+    describe_negations,
+    negation,
     package_name,
     requirement_spec,
     session,
@@ -31,8 +33,13 @@ def _environment_options(parser: argparse.ArgumentParser) -> None:
                             "the active or nearest virtual environment")
     group.add_argument("--system", action="store_true",
                        help="Install into the system interpreter (no virtual environment)")
+    negation(group, "--no-system", dest="system")
     group.add_argument("--break-system-packages", action="store_true",
                        help="Allow installing into an EXTERNALLY-MANAGED interpreter (PEP 668)")
+    group.add_argument("--no-break-system-packages", dest="break_system_packages",
+                       action="store_const", const=False, default=argparse.SUPPRESS,
+                       help="Refuse an EXTERNALLY-MANAGED interpreter (the default: undoes "
+                            "--break-system-packages)")
     add_directory_options(group, "Install packages into DIR itself (PYTHONPATH=DIR imports "
                                  "them; scripts in DIR/bin), not into an environment",
                           "Install packages into DIR as into a virtual environment there "
@@ -57,6 +64,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Installer options")
     group.add_argument("--reinstall", "--force-reinstall", action="store_true",
                        help="Reinstall every package, even those already installed")
+    negation(group, "--no-reinstall", dest="reinstall")
     group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
                        type=package_name, help="Reinstall NAME even if it is already installed")
     group.add_argument("--link-mode", choices=("hardlink", "copy", "clone", "symlink"),
@@ -65,6 +73,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
                             "(default: hardlink; falls back to copy across file systems)")
     group.add_argument("--compile-bytecode", "--compile", action="store_true",
                        help="Compile .py files to bytecode after installing")
+    negation(group, "--no-compile-bytecode", "--no-compile", dest="compile_bytecode")
     group.add_argument("--dry-run", action="store_true",
                        help="Show what would change, change nothing")
     group.add_argument("--check", action="store_true",
@@ -74,6 +83,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
                        help="After installing, check the whole environment as pip check does "
                             "and exit with status 1 if a package's dependencies are missing "
                             "or incompatible")
+    negation(group, "--no-strict", dest="strict")
     group.add_argument("--report", metavar="FILE",
                        help="Write pip's JSON installation report of what was (or, with "
                             "--dry-run, would be) installed to FILE (- for stdout)")
@@ -81,6 +91,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--require-hashes", action="store_true",
                        help="Require a matching --hash for every package (pip's hash-checking "
                             "mode; on by itself when a requirement has --hash)")
+    negation(group, "--no-require-hashes", dest="require_hashes")
 
 
 def _configure_install(parser: argparse.ArgumentParser) -> None:
@@ -103,17 +114,21 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
                         help="Include this optional dependency group of a pyproject.toml")
     parser.add_argument("--all-extras", action="store_true",
                         help="Include every optional dependency group")
+    negation(parser, "--no-all-extras", dest="all_extras")
     parser.add_argument("-U", "--upgrade", action="store_true",
                         help="Upgrade packages to the newest allowed versions")
+    negation(parser, "--no-upgrade", dest="upgrade")
     parser.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
                         type=requirement_spec,
                         help="Upgrade NAME, keep the rest as installed; a version specifier "
                              "bounds the upgrade ('six<1.17')")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install the given packages without their dependencies")
+    negation(parser, "--deps", dest="no_deps")
     parser.add_argument("--exact", action="store_true",
                         help="Also remove the packages the requirements do not need, as a sync "
                              "does (uv's --exact)")
+    negation(parser, "--inexact", "--no-exact", dest="exact")
     add_group_options(parser)
     _environment_options(parser)
     _change_options(parser)
@@ -121,6 +136,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
+    describe_negations(parser)
 
 
 def _configure_sync(parser: argparse.ArgumentParser) -> None:
@@ -134,16 +150,22 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
                         help="Include this extra of a pyproject.toml or pylock.toml")
     parser.add_argument("--all-extras", action="store_true",
                         help="Include every extra")
+    negation(parser, "--no-all-extras", dest="all_extras")
     add_group_options(parser)
     parser.add_argument("--allow-empty-requirements", action="store_true",
                         help="Allow requirements files without any requirement: the environment "
                              "is emptied")
+    parser.add_argument("--no-allow-empty-requirements", dest="allow_empty_requirements",
+                        action="store_const", const=False, default=argparse.SUPPRESS,
+                        help="Leave the environment as it is when there are no requirements (the "
+                             "default: undoes --allow-empty-requirements)")
     _environment_options(parser)
     _change_options(parser)
     add_resolution_options(parser)
     add_build_options(parser)
     add_index_options(parser)
     add_cache_options(parser)
+    describe_negations(parser)
 
 
 def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:

@@ -7,7 +7,13 @@ import os
 import re
 
 from pyffin.cli.command import Command, Context
-from pyffin.cli.options import add_cache_options, add_index_options, session
+from pyffin.cli.options import (
+    add_cache_options,
+    add_index_options,
+    describe_negations,
+    negation,
+    session,
+)
 
 _SAFE_SHELL_WORD_RE = re.compile(r"[\w@%+=:,./-]+")
 
@@ -31,6 +37,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                           help="Update the virtual environment at PATH in place: rewrite its "
                                "configuration, interpreter links and activation scripts, keep "
                                "its packages")
+    negation(parser, "--no-clear", dest="clear")  # not in the group: --clear --no-clear
     parser.add_argument("--force", action="store_true",
                         help="Let --clear remove a directory that is not a virtual environment "
                              "(never the file system's root or your home)")
@@ -41,8 +48,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Make the environment movable: activation scripts and the scripts "
                              "of packages installed into it find it from where they are (no "
                              "activate.csh)")
+    negation(parser, "--no-relocatable", dest="relocatable")
     add_index_options(parser)
     add_cache_options(parser)
+    describe_negations(parser)
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
