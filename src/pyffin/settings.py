@@ -163,6 +163,8 @@ SETTINGS: tuple[Setting, ...] = (
             choices=("hardlink", "copy", "clone", "symlink")),
     Setting("compile-bytecode", "bool", "compile .py files after installing"),
     Setting("require-hashes", "bool", "require a --hash for every requirement"),
+    Setting("no-verify-hashes", "bool", "ignore the --hash values of requirements: only "
+            "--require-hashes enters hash-checking mode (install, sync)"),
     Setting("allow-empty-requirements", "bool", "let sync of no requirements empty the "
             "environment"),
     # compile output

@@ -163,6 +163,8 @@ class ChangeOptions:
     compile_bytecode: bool = False
     dry_run: bool = False
     require_hashes: bool = False
+    #: ``False`` (``--no-verify-hashes``): ``--hash`` values do not imply hash-checking mode.
+    verify_hashes: bool = True
 
 
 DEFAULT_CHANGE = ChangeOptions()
@@ -521,7 +523,8 @@ class _Operation:
         from pyffin.installer import debris as leftovers
         from pyffin.installer.installed import InstalledState
 
-        hash_mode = operations.is_hash_mode(spec, require_hashes=self.change.require_hashes)
+        hash_mode = operations.is_hash_mode(spec, require_hashes=self.change.require_hashes,
+                                            verify_hashes=self.change.verify_hashes)
         debris: list[str] = []
         state = InstalledState([Path(p) for p in env.site_packages], self.session.cache,
                                debris=debris)

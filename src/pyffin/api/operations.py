@@ -377,11 +377,13 @@ def check_requires_python(spec: RequirementsSpec, target: Target, *,
 
 
 # --------------------------------------------------------------------------------- hashes
-def is_hash_mode(spec: RequirementsSpec, *, require_hashes: bool = False) -> bool:
+def is_hash_mode(spec: RequirementsSpec, *, require_hashes: bool = False,
+                 verify_hashes: bool = True) -> bool:
     """Hash-checking mode: asked for (``--require-hashes``, in a file too), or implied by
-    any requirement that carries a ``--hash``, as pip does."""
-    return require_hashes or spec.require_hashes or any(
-        entry.hashes for entry in spec.requirements)
+    any requirement that carries a ``--hash``, as pip does — unless not ``verify_hashes``
+    (uv's ``--no-verify-hashes``), which ignores the ``--hash`` values."""
+    return require_hashes or spec.require_hashes or (verify_hashes and any(
+        entry.hashes for entry in spec.requirements))
 
 
 def check_hash_mode(spec: RequirementsSpec) -> None:

@@ -92,6 +92,11 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
                        help="Require a matching --hash for every package (pip's hash-checking "
                             "mode; on by itself when a requirement has --hash)")
     negation(group, "--no-require-hashes", dest="require_hashes")
+    group.add_argument("--no-verify-hashes", action="store_true",
+                       help="Ignore the --hash values of requirements: they no longer imply "
+                            "hash-checking mode, which only --require-hashes (here or in a "
+                            "requirements file) then enters (uv's)")
+    negation(group, "--verify-hashes", dest="no_verify_hashes")
 
 
 def _configure_install(parser: argparse.ArgumentParser) -> None:
@@ -186,7 +191,8 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
                       reinstall_packages=tuple(args.reinstall_package),
                       link_mode=args.link_mode, compile_bytecode=args.compile_bytecode,
                       dry_run=args.dry_run or args.check,
-                      require_hashes=args.require_hashes),
+                      require_hashes=args.require_hashes,
+                      verify_hashes=not args.no_verify_hashes),
     )
 
 
