@@ -152,6 +152,9 @@ SETTINGS: tuple[Setting, ...] = (
             "`--required-environment`)"),
     # environment
     Setting("python", "string", "the interpreter or environment to use"),
+    Setting("python-preference", "choice", "uv's: which interpreters to prefer (pyffin has "
+            "no managed ones: only-managed is an error)",
+            choices=("only-managed", "managed", "system", "only-system")),
     Setting("system", "bool", "use the system interpreter"),
     Setting("break-system-packages", "bool", "allow changing an EXTERNALLY-MANAGED interpreter"),
     Setting("target", "string", "install into (and read) this directory instead of an "

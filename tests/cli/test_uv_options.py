@@ -63,3 +63,46 @@ def test_no_verify_hashes_keeps_a_requirements_files_require_hashes(
     requirements.write_text(f"--require-hashes\nlib==1.0 --hash=sha256:{'0' * 64}\n")
     result = install("install", index, venv, "-r", requirements, "--no-verify-hashes")
     assert result.returncode == 1 and "hash mismatch for lib-1.0" in result.stderr, result
+
+
+# ------------------------------------------------------------------------ Python discovery
+@pytest.mark.parametrize("words", [("pip", "install"), ("pip", "sync"), ("pip", "compile"),
+                                   ("venv",)])
+def test_python_discovery_options_are_accepted(words: tuple[str, ...], tmp_path: Path,
+                                               index: IndexServer) -> None:
+    """pyffin's discovery is uv's with system Pythons only, and it never downloads one."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\n")
+    env = tmp_path / "env"
+    assert pyffin("venv", env, "--python", sys.executable).returncode == 0
+    source = ["-r", requirements] if words[-1] == "install" else [requirements]
+    for flags in (["--python-preference", "only-system", "--no-python-downloads"],
+                  ["--python-preference", "system", "--allow-python-downloads"],
+                  ["--python-preference", "managed"],
+                  ["--managed-python", "--no-managed-python"]):
+        if words == ("venv",):
+            result = pyffin("venv", env, "--clear", "--python", sys.executable, *flags,
+                            cache_dir=tmp_path / "cache")
+        else:
+            result = pyffin(*words, *source, "--python", env / "bin" / "python",
+                            "--index-url", index.index_url, *flags,
+                            cache_dir=tmp_path / "cache")
+        assert result.returncode == 0, (flags, result)
+
+
+@pytest.mark.parametrize("words", [("pip", "install"), ("pip", "sync"), ("pip", "compile"),
+                                   ("venv",)])
+def test_only_managed_pythons_are_not_supported(words: tuple[str, ...], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = [*words, *([] if words == ("venv",) else ["r.txt"])]
+    for flags in (["--managed-python"], ["--python-preference", "only-managed"],
+                  ["--no-managed-python", "--managed-python"]):
+        result = pyffin(*args, *flags, cache_dir=tmp_path / "cache")
+        assert result.returncode == 2, result
+        assert result.stderr.startswith("error: only managed Pythons (--managed-python, "
+                                        "--python-preference only-managed): not supported")
+    monkeypatch.setenv("PYFFIN_PYTHON_PREFERENCE", "only-managed")
+    result = pyffin(*args, cache_dir=tmp_path / "cache")
+    assert "only-managed) (from PYFFIN_PYTHON_PREFERENCE): not supported" in result.stderr
+    assert not (tmp_path / ".venv").exists()

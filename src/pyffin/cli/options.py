@@ -196,6 +196,46 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
                    configuration=ctx.configuration, reporter=reporter)
 
 
+def add_python_options(group: argparse._ArgumentGroup) -> None:
+    """uv's Python discovery options. pyffin looks at the interpreters of environments, PATH
+    and pyenv only — uv's "system" ones — and never downloads one."""
+    import argparse
+
+    group.add_argument("--python-preference",
+                       choices=("only-managed", "managed", "system", "only-system"),
+                       help="uv's: which interpreters discovery prefers. pyffin has no managed "
+                            "(uv-installed) Pythons of its own: only-system and system are what "
+                            "it does, and managed falls back to the same as uv's does without "
+                            "one; only-managed is an error")
+    group.add_argument("--managed-python", dest="python_preference", action="store_const",
+                       const="only-managed",
+                       help="uv's --python-preference only-managed: an error (not supported)")
+    group.add_argument("--no-managed-python", dest="python_preference", action="store_const",
+                       const="only-system",
+                       help="uv's --python-preference only-system: what pyffin does")
+    group.add_argument("--no-python-downloads", action="store_true",
+                       help="Never download a Python: pyffin never does (accepted for uv's)")
+    # uv's hidden opposite: downloads allowed, which pyffin has none of to allow.
+    group.add_argument("--allow-python-downloads", dest="no_python_downloads",
+                       action="store_const", const=False, default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+
+
+def check_python_preference(args: argparse.Namespace) -> None:
+    """Refuse the preference pyffin cannot follow (``only-managed``)."""
+    if getattr(args, "python_preference", None) != "only-managed":
+        return
+    from pyffin.errors import NotSupportedError
+
+    origin = getattr(args, "setting_origins", {}).get("python_preference")
+    given = f" (from {origin})" if origin else ""
+    raise NotSupportedError(
+        f"only managed Pythons (--managed-python, --python-preference only-managed){given}: "
+        "not supported, pyffin uses the interpreters of environments, PATH and pyenv, and "
+        "never installs a managed Python",
+        hint="leave the option out, or pass --python with the interpreter's path")
+
+
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Build options")
     group.add_argument("-C", "--config-setting", "--config-settings", action="append",

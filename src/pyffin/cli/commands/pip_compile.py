@@ -13,8 +13,10 @@ from pyffin.cli.options import (
     add_cache_options,
     add_group_options,
     add_index_options,
+    add_python_options,
     binary_names,
     build_options,
+    check_python_preference,
     describe_negations,
     negation,
     package_names,
@@ -107,6 +109,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="With --universal, require a wheel for the environments MARKER "
                              "describes of every version without a source distribution "
                              "(repeatable)")
+    add_python_options(target)
 
     output = parser.add_argument_group("Output options")
     output.add_argument("--format", choices=("requirements.txt", "pylock.toml"),
@@ -158,6 +161,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.cli.console import format_duration
     from pyffin.errors import UsageError
 
+    check_python_preference(args)
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")

@@ -12,8 +12,10 @@ from pyffin.cli.options import (
     add_cache_options,
     add_group_options,
     add_index_options,
+    add_python_options,
     add_resolution_options,
     build_options,
+    check_python_preference,
     describe_negations,
     negation,
     package_name,
@@ -51,6 +53,7 @@ def _environment_options(parser: argparse.ArgumentParser) -> None:
                        help="Install for another platform (x86_64-manylinux_2_28, "
                             "aarch64-apple-darwin, windows, linux, macos): wheels are chosen by "
                             "its tags; a source distribution must build a wheel that fits it")
+    add_python_options(group)
 
 
 def add_directory_options(group: argparse._ArgumentGroup, target: str, prefix: str) -> None:
@@ -177,6 +180,7 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
     from pyffin.api.install import ChangeOptions, ResolveOptions
     from pyffin.errors import UsageError
 
+    check_python_preference(args)
     if args.pre and args.prerelease not in (None, "allow") \
             and "prerelease" not in args.setting_origins:
         raise UsageError("--pre conflicts with --prerelease " + args.prerelease)

@@ -10,6 +10,8 @@ from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
     add_cache_options,
     add_index_options,
+    add_python_options,
+    check_python_preference,
     describe_negations,
     negation,
     session,
@@ -24,6 +26,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-p", "--python", metavar="PYTHON",
                         help="The interpreter to base it on: a version (3.12), an executable "
                              "name (python3.12, pypy3) or a path")
+    add_python_options(parser.add_argument_group("Python options"))
     parser.add_argument("--prompt", metavar="PROMPT",
                         help="The prompt shown while the environment is active (default: the "
                              "directory's name; '.' means the current directory's name)")
@@ -58,6 +61,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.interpreter.discovery import find_interpreter
     from pyffin.venv import create
 
+    check_python_preference(args)
     console = ctx.console
     # A new environment is based on a system interpreter: an active or nearby venv is skipped
     # (an explicit --python path to one is fine: its base interpreter is used).
