@@ -4,10 +4,12 @@ pass: each is accepted and does what it does in uv, or what pyffin's equivalent 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tests.interpreter.conftest import pyenv_python
 from tests.support.cli import Result, pyffin
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -106,3 +108,142 @@ def test_only_managed_pythons_are_not_supported(words: tuple[str, ...], tmp_path
     result = pyffin(*args, cache_dir=tmp_path / "cache")
     assert "only-managed) (from PYFFIN_PYTHON_PREFERENCE): not supported" in result.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+# --------------------------------------------------------------------------------- compile
+def compile_(tmp_path: Path, index: IndexServer, *args: str | Path) -> Result:
+    source = tmp_path / "requirements.in"
+    if not source.exists():
+        source.write_text("lib\n")
+    return pyffin("pip", "compile", source, "--index-url", index.index_url, "--cache-dir",
+                  tmp_path / "cache", "--no-header", "--no-annotate", *args)
+
+
+def test_compile_accepts_no_sources_and_link_mode(index: IndexServer, tmp_path: Path) -> None:
+    # pyffin never reads [tool.uv.sources], and compile installs nothing.
+    result = compile_(tmp_path, index, "--no-sources", "--no-sources-package", "lib",
+                      "--link-mode", "copy")
+    assert result.returncode == 0, result
+    assert result.stdout == "lib==1.0\n"
+    assert result.stderr.count("warning") == 0
+
+
+@pytest.mark.parametrize("command", ["install", "sync"])
+def test_install_and_sync_accept_no_sources(index: IndexServer, venv: Path, tmp_path: Path,
+                                            command: str) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\n")
+    source = ["-r", requirements] if command == "install" else [requirements]
+    result = install(command, index, venv, *source, "--no-sources")
+    assert result.returncode == 0 and result.stderr.endswith(" + lib==1.0\n"), result
+
+
+def test_compile_system_skips_virtual_environments(index: IndexServer, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv's: the interpreter resolved for is found on PATH, not in the nearest .venv."""
+    mine = pyenv_python(f"{sys.version_info[0]}.{sys.version_info[1]}")
+    other = next((p for v in ("3.12", "3.10", "3.13", "3.9") if v != f"{sys.version_info[0]}."
+                  f"{sys.version_info[1]}" and (p := pyenv_python(v)) is not None), None)
+    if mine is None or other is None:
+        pytest.skip("needs pyenv's Pythons")
+    monkeypatch.chdir(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("python3", "python"):
+        (bin_dir / name).symlink_to(mine)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert pyffin("venv", ".venv", "--python", other).returncode == 0
+    version = other.name.removeprefix("python")
+    (tmp_path / "requirements.in").write_text(f"lib ; python_version == '{version}'\n")
+    assert compile_(tmp_path, index).stdout == "lib==1.0\n"  # for the .venv's Python
+    system = compile_(tmp_path, index, "--system")
+    assert system.returncode == 0 and system.stdout == "", system  # for PATH's
+    assert compile_(tmp_path, index, "--system", "--no-system").stdout == "lib==1.0\n"
+
+
+@pytest.mark.parametrize(("flags", "warning"), [
+    (["--allow-unsafe"], "pip-compile's `--allow-unsafe` has no effect (pyffin can safely pin "
+                         "`pip` and other packages)"),
+    (["--no-allow-unsafe"], "pip-compile's `--no-allow-unsafe` has no effect"),
+    (["--no-reuse-hashes"], "pip-compile's `--no-reuse-hashes` has no effect (pyffin doesn't "
+                            "reuse hashes)"),
+    (["--resolver", "backtracking"], "pip-compile's `--resolver=backtracking` has no effect "
+                                     "(pyffin always backtracks)"),
+    (["--no-emit-trusted-host"], "pip-compile's `--no-emit-trusted-host` has no effect"),
+    (["--no-emit-options"], "pip-compile's `--no-emit-options` has no effect"),
+])
+def test_pip_tools_options_without_effect_are_warned_about(
+        index: IndexServer, tmp_path: Path, flags: list[str], warning: str) -> None:
+    index.add_wheel(WheelSpec("pip", "24.0"))
+    (tmp_path / "requirements.in").write_text("lib\npip\n")
+    result = compile_(tmp_path, index, *flags)
+    assert result.returncode == 0, result
+    assert result.stdout == "lib==1.0\npip==24.0\n"  # pinned, as uv pins it
+    assert f"warning: {warning}" in result.stderr
+
+
+@pytest.mark.parametrize(("words", "flags", "error"), [
+    (("pip", "compile"), ["--reuse-hashes"], "pip-compile's `--reuse-hashes` is unsupported"),
+    (("pip", "compile"), ["--resolver=legacy"],
+     "pip-compile's `--resolver=legacy` is unsupported (pyffin always backtracks)"),
+    (("pip", "compile"), ["--max-rounds", "10"], "pip-compile's `--max-rounds` is unsupported"),
+    (("pip", "compile"), ["--client-cert", "c.pem"],
+     "pip-compile's `--client-cert` is unsupported"),
+    (("pip", "compile"), ["--emit-trusted-host"],
+     "pip-compile's `--emit-trusted-host` is unsupported"),
+    (("pip", "compile"), ["--config", "x.toml"], "pip-compile's `--config` is unsupported"),
+    (("pip", "compile"), ["--emit-options"], "pip-compile's `--emit-options` is unsupported "
+                                             "(try `--emit-build-options` instead)"),
+    (("pip", "compile"), ["--pip-args", "x"], "pip-compile's `--pip-args` is unsupported"),
+    (("pip", "sync"), ["-a"], "pip-sync's `--ask` is unsupported"),
+    (("pip", "sync"), ["--python-executable", "python3"],
+     "pip-sync's `--python-executable` is unsupported"),
+    (("pip", "sync"), ["--user"], "pip-sync's `--user` is unsupported"),
+    (("pip", "install"), ["--user"], "pip's `--user` is unsupported (use a virtual "
+                                     "environment instead)"),
+])
+def test_unsupported_carry_overs_are_usage_errors(words: tuple[str, ...], flags: list[str],
+                                                  error: str, tmp_path: Path) -> None:
+    result = pyffin(*words, "r.txt", *flags, cache_dir=tmp_path / "cache")
+    assert result.returncode == 2, result
+    assert result.stderr.startswith(f"error: {error}"), result
+
+
+# ------------------------------------------------------------------------------------ venv
+def test_venv_seed_options(index_server: IndexServer, tmp_path: Path,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """--link-mode and --exclude-newer apply to the seed packages; --no-project is what
+    pyffin venv always does."""
+    def day(year: int, month: int) -> datetime:
+        return datetime(year, month, 1, tzinfo=timezone.utc)
+
+    index_server.add_wheel(WheelSpec("pip", "23.0", files={"pip/__init__.py": ""}),
+                           upload_time=day(2023, 1))
+    index_server.add_wheel(WheelSpec("pip", "24.0", files={"pip/__init__.py": ""}),
+                           upload_time=day(2024, 6))
+    if sys.version_info < (3, 12):
+        for name in ("setuptools", "wheel"):
+            index_server.add_wheel(WheelSpec(name, "1.0"), upload_time=day(2020, 1))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=9"\n')
+    env = tmp_path / "env"
+    result = pyffin("venv", env, "--python", sys.executable, "--seed", "--no-project",
+                    "--index-url", index_server.index_url, "--link-mode", "symlink",
+                    "--exclude-newer", "2024-01-01", cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert " + pip==23.0\n" in result.stderr, result
+    [site] = env.glob("lib/python3.*/site-packages")
+    assert next((site / "pip").iterdir()).is_symlink()
+    bad = pyffin("venv", tmp_path / "other", "--exclude-newer", "someday")
+    assert bad.returncode == 2 and "invalid --exclude-newer 'someday'" in bad.stderr
+    assert not (tmp_path / "other").exists()
+
+
+def test_venv_virtualenv_carry_overs_are_warned_about(tmp_path: Path) -> None:
+    result = pyffin("venv", tmp_path / "env", "--python", sys.executable, "--no-seed",
+                    "--no-pip", "--no-setuptools", "--no-wheel", cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert "warning: virtualenv's `--no-seed` has no effect (pyffin omits seed packages by " \
+           "default)\n" in result.stderr
+    assert "warning: virtualenv's `--no-wheel` has no effect (pyffin omits `wheel` by " \
+           "default)\n" in result.stderr

@@ -260,14 +260,15 @@ class _PackageBuilds:
 
 
 def build_interpreter_finder(session: Session, *, python: str | None,
-                             python_version: str | None, default: Interpreter | None
-                             ) -> Callable[[], Interpreter]:
+                             python_version: str | None, default: Interpreter | None,
+                             system: bool = False) -> Callable[[], Interpreter]:
     """How a resolution for a target finds the interpreter its sources are built with.
 
     ``--python`` names it (and ``default`` is that one). Otherwise, with ``--python-version``,
     an interpreter of that version (see :func:`~pyffin.interpreter.find_build_interpreter`):
     a backend run by another Python may compute other metadata, or refuse to run. When this
     machine has none, the default interpreter builds, with a warning (as uv does).
+    ``system`` skips virtual environments when looking for the default.
     """
 
     def find() -> Interpreter:
@@ -275,12 +276,12 @@ def build_interpreter_finder(session: Session, *, python: str | None,
         from pyffin.interpreter import find_build_interpreter, find_interpreter
 
         if python is not None or python_version is None:
-            return default or find_interpreter(python, cache=session.cache)
+            return default or find_interpreter(python, system=system, cache=session.cache)
         from pyffin.api.target import parse_python_version
 
         version = parse_python_version(python_version)
         found = (find_build_interpreter(version, cache=session.cache) or default
-                 or find_interpreter(None, cache=session.cache))
+                 or find_interpreter(None, system=system, cache=session.cache))
         if found.version[:len(version)] != version:
             log.warn_once(
                 f"The requested Python version {python_version} is not available; "

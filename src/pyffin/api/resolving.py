@@ -264,6 +264,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     no_groups: Sequence[str] = (),
     session: Session | None = None,
     python: str | None = None,
+    system: bool = False,
     python_version: str | None = None,
     python_platform: str | None = None,
     resolution: ResolutionMode = "highest",
@@ -287,7 +288,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
     ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
-    pinned versions for the target.
+    pinned versions for the target (``system``: an interpreter found outside virtual
+    environments, as uv's ``--system``).
 
     ``groups`` (``NAME`` or ``path/to/pyproject.toml:NAME``), ``only_groups``, ``all_groups``
     and ``no_groups`` select PEP 735 dependency groups. ``no_deps`` pins the requirements
@@ -336,7 +338,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     found_interpreter: list[Interpreter | None] = []
     # On a cold cache the interpreter's probe runs while the requirements are read and their
     # pages asked for.
-    find = (start_find_interpreter(python, cache=session.cache)
+    find = (start_find_interpreter(python, cache=session.cache, system=system)
             if python_platform is None or python_version is None else None)
 
     def target_interpreter() -> Interpreter | None:
@@ -349,7 +351,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
     # another platform too, as uv: the metadata hook of a pure-Python project gives what it
     # gives there.
     lazy = LazySources(session, lambda: build_interpreter_finder(
-        session, python=python, python_version=python_version, default=target_interpreter())(),
+        session, python=python, python_version=python_version, default=target_interpreter(),
+        system=system)(),
         build)
     try:
         spec = read_requirements(

@@ -236,6 +236,111 @@ def check_python_preference(args: argparse.Namespace) -> None:
         hint="leave the option out, or pass --python with the interpreter's path")
 
 
+def add_sources_options(group: argparse._ArgumentGroup) -> None:
+    """uv's ``--no-sources``: pyffin never reads ``[tool.uv.sources]``, so always does that."""
+    group.add_argument("--no-sources", action="store_true",
+                       help="Ignore [tool.uv.sources] of projects: pyffin never reads it, so "
+                            "this is always so (accepted for uv's)")
+    group.add_argument("--no-sources-package", action="append", default=[], metavar="NAME",
+                       type=package_name,
+                       help="Ignore [tool.uv.sources] for NAME: always so, as --no-sources")
+
+
+#: Options of pip-tools, pip and virtualenv that uv takes for compatibility, by command:
+#: ``(flags, metavar or None for a switch, whether it is an error, message)``, uv's words.
+COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str], ...]] = {
+    ("pip", "compile"): (
+        (("--allow-unsafe",), None, False, "pip-compile's `--allow-unsafe` has no effect "
+         "(pyffin can safely pin `pip` and other packages)"),
+        (("--no-allow-unsafe",), None, False, "pip-compile's `--no-allow-unsafe` has no "
+         "effect (pyffin can safely pin `pip` and other packages)"),
+        (("--reuse-hashes",), None, True, "pip-compile's `--reuse-hashes` is unsupported "
+         "(pyffin doesn't reuse hashes)"),
+        (("--no-reuse-hashes",), None, False, "pip-compile's `--no-reuse-hashes` has no "
+         "effect (pyffin doesn't reuse hashes)"),
+        (("--resolver",), "{backtracking,legacy}", False, ""),  # see check_compat
+        (("--max-rounds",), "N", True, "pip-compile's `--max-rounds` is unsupported (pyffin "
+         "always resolves until convergence)"),
+        (("--client-cert",), "PATH", True, "pip-compile's `--client-cert` is unsupported "
+         "(pyffin doesn't support dedicated client certificates)"),
+        (("--emit-trusted-host",), None, True, "pip-compile's `--emit-trusted-host` is "
+         "unsupported"),
+        (("--no-emit-trusted-host",), None, False, "pip-compile's `--no-emit-trusted-host` "
+         "has no effect (pyffin never emits trusted hosts)"),
+        (("--config",), "FILE", True, "pip-compile's `--config` is unsupported (pyffin reads "
+         "pyffin.toml: try `--config-file`)"),
+        (("--emit-options",), None, True, "pip-compile's `--emit-options` is unsupported (try "
+         "`--emit-build-options` instead)"),
+        (("--no-emit-options",), None, False, "pip-compile's `--no-emit-options` has no "
+         "effect (pyffin never emits options)"),
+        (("--pip-args",), "ARGS", True, "pip-compile's `--pip-args` is unsupported (try "
+         "passing arguments to pyffin directly)"),
+    ),
+    ("pip", "sync"): (
+        (("-a", "--ask"), None, True, "pip-sync's `--ask` is unsupported (pyffin never asks "
+         "for confirmation)"),
+        (("--python-executable",), "PYTHON", True, "pip-sync's `--python-executable` is "
+         "unsupported (to install into a separate Python environment, try `--python` "
+         "instead)"),
+        (("--user",), None, True, "pip-sync's `--user` is unsupported (use a virtual "
+         "environment instead)"),
+        (("--client-cert",), "PATH", True, "pip-sync's `--client-cert` is unsupported "
+         "(pyffin doesn't support dedicated client certificates)"),
+        (("--config",), "FILE", True, "pip-sync's `--config` is unsupported (pyffin reads "
+         "pyffin.toml: try `--config-file`)"),
+        (("--pip-args",), "ARGS", True, "pip-sync's `--pip-args` is unsupported (try passing "
+         "arguments to pyffin directly)"),
+    ),
+    ("pip", "install"): (
+        (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
+         "instead)"),
+    ),
+    ("venv",): tuple(
+        ((f"--no-{name}",), None, False, f"virtualenv's `--no-{name}` has no effect (pyffin "
+         f"omits {what} by default)")
+        for name, what in (("seed", "seed packages"), ("pip", "`pip`"),
+                           ("setuptools", "`setuptools`"), ("wheel", "`wheel`"))),
+}
+
+
+def add_compat_options(parser: argparse.ArgumentParser, words: tuple[str, ...]) -> None:
+    """The hidden :data:`COMPAT` options of the command ``words``."""
+    import argparse
+
+    for flags, metavar, _error, _message in COMPAT[words]:
+        if metavar is None:
+            parser.add_argument(*flags, dest=_compat_dest(flags), action="store_true",
+                                help=argparse.SUPPRESS)
+        else:
+            parser.add_argument(*flags, dest=_compat_dest(flags), metavar=metavar,
+                                help=argparse.SUPPRESS,
+                                choices=("backtracking", "legacy")
+                                if flags == ("--resolver",) else None)
+
+
+def check_compat(args: argparse.Namespace, words: tuple[str, ...]) -> None:
+    """Warn about the :data:`COMPAT` options given that have no effect; refuse the others."""
+    from pyffin import log
+    from pyffin.errors import UsageError
+
+    for flags, _metavar, error, message in COMPAT[words]:
+        value = getattr(args, _compat_dest(flags))
+        if not value:
+            continue
+        if flags == ("--resolver",):
+            error = value == "legacy"
+            message = (f"pip-compile's `--resolver={value}` "
+                       f"{'is unsupported' if error else 'has no effect'} "
+                       "(pyffin always backtracks)")
+        if error:
+            raise UsageError(message)
+        log.warn(message)
+
+
+def _compat_dest(flags: tuple[str, ...]) -> str:
+    return "compat_" + flags[-1].lstrip("-").replace("-", "_")
+
+
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Build options")
     group.add_argument("-C", "--config-setting", "--config-settings", action="append",

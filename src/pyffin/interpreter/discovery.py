@@ -118,7 +118,7 @@ def find_interpreter(request: str | None = None, *, system: bool = False,
 
 
 def start_find_interpreter(request: str | None = None, *, cache: Cache | None,
-                           ) -> Callable[[], Interpreter]:
+                           system: bool = False) -> Callable[[], Interpreter]:
     """:func:`find_interpreter`, started now in a thread of its own when its answer is likely
     to need a query (a subprocess of tens of milliseconds): when there is no cache, or the
     cache has never kept an interpreter's facts (a cold cache). The command then goes on with
@@ -129,7 +129,7 @@ def start_find_interpreter(request: str | None = None, *, cache: Cache | None,
     from pyffin.cache import CacheBucket
 
     def find() -> Interpreter:
-        return find_interpreter(request, cache=cache)
+        return find_interpreter(request, system=system, cache=cache)
 
     if cache is not None and os.path.isdir(cache.bucket(CacheBucket.INTERPRETER)):
         return find

@@ -11,11 +11,14 @@ from pyffin.cli.options import (
     EXCLUDE_NEWER_PACKAGE_HELP,
     add_build_options,
     add_cache_options,
+    add_compat_options,
     add_group_options,
     add_index_options,
     add_python_options,
+    add_sources_options,
     binary_names,
     build_options,
+    check_compat,
     check_python_preference,
     describe_negations,
     negation,
@@ -84,11 +87,16 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     resolution.add_argument("--no-build", action="store_true",
                             help="Never build source distributions")
     negation(resolution, "--build", dest="no_build")
+    add_sources_options(resolution)
 
     target = parser.add_argument_group("Target options")
     target.add_argument("-p", "--python", metavar="PYTHON",
                         help="The interpreter to resolve for (path, python3.12, pypy3); a "
                              "version (3.12, 3.12.1) means --python-version, as in uv")
+    target.add_argument("--system", action="store_true",
+                        help="Use an interpreter found outside virtual environments (on PATH), "
+                             "not the active or nearest one")
+    negation(target, "--no-system", dest="system")
     target.add_argument("--python-version", metavar="VERSION",
                         help="Resolve for this Python version (3.12 or 3.12.1)")
     target.add_argument("--python-platform", metavar="PLATFORM",
@@ -151,8 +159,14 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--custom-compile-command", metavar="COMMAND",
                         help="The command to show in the header")
     add_build_options(parser)
+    parser.add_argument_group("Installer options").add_argument(
+        "--link-mode", choices=("hardlink", "copy", "clone", "symlink"), default="hardlink",
+        help="Accepted for uv's, which installs build dependencies with it: compile installs "
+             "nothing else, and pyffin's build environments always hard-link (copy across "
+             "file systems); the output is the same")
     add_index_options(parser)
     add_cache_options(parser)
+    add_compat_options(parser, ("pip", "compile"))
     describe_negations(parser)
 
 
@@ -162,6 +176,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.errors import UsageError
 
     check_python_preference(args)
+    check_compat(args, ("pip", "compile"))
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")
@@ -210,6 +225,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             no_groups=args.no_group,
             session=session(args, ctx, reporter=progress),
             python=python,
+            system=args.system,
             python_version=python_version,
             python_platform=args.python_platform,
             resolution=args.resolution,

@@ -10,11 +10,14 @@ from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
     add_build_options,
     add_cache_options,
+    add_compat_options,
     add_group_options,
     add_index_options,
     add_python_options,
     add_resolution_options,
+    add_sources_options,
     build_options,
+    check_compat,
     check_python_preference,
     describe_negations,
     negation,
@@ -142,8 +145,10 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     _change_options(parser)
     add_resolution_options(parser)
     add_build_options(parser)
+    add_sources_options(parser.add_argument_group("Sources options"))
     add_index_options(parser)
     add_cache_options(parser)
+    add_compat_options(parser, ("pip", "install"))
     describe_negations(parser)
 
 
@@ -171,8 +176,10 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
     _change_options(parser)
     add_resolution_options(parser)
     add_build_options(parser)
+    add_sources_options(parser.add_argument_group("Sources options"))
     add_index_options(parser)
     add_cache_options(parser)
+    add_compat_options(parser, ("pip", "sync"))
     describe_negations(parser)
 
 
@@ -204,6 +211,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api.install as api
     from pyffin.cli.progress import DownloadProgress
 
+    check_compat(args, ("pip", "install"))
     _check_report_target(args)
     resolve_options, change = _options(args)
     progress = DownloadProgress(ctx.console)
@@ -228,6 +236,7 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api.install as api
     from pyffin.cli.progress import DownloadProgress
 
+    check_compat(args, ("pip", "sync"))
     if not args.src_file and not (args.group or args.only_group or args.all_groups):
         from pyffin.errors import UsageError
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from typing import TYPE_CHECKING
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.options import (
+    EXCLUDE_NEWER_HELP,
+    EXCLUDE_NEWER_PACKAGE_HELP,
     add_cache_options,
+    add_compat_options,
     add_index_options,
     add_python_options,
+    check_compat,
     check_python_preference,
     describe_negations,
     negation,
     session,
 )
+
+if TYPE_CHECKING:
+    from pyffin.api.operations import ResolveOptions
 
 _SAFE_SHELL_WORD_RE = re.compile(r"[\w@%+=:,./-]+")
 
@@ -52,8 +60,20 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                              "of packages installed into it find it from where they are (no "
                              "activate.csh)")
     negation(parser, "--no-relocatable", dest="relocatable")
+    parser.add_argument("--no-project", "--no-workspace", action="store_true",
+                        help="Do not look for a project: pyffin venv never does (no "
+                             "pyproject.toml or .python-version is read), accepted for uv's")
+    seed = parser.add_argument_group("Seed options", "How --seed installs its packages")
+    seed.add_argument("--link-mode", choices=("hardlink", "copy", "clone", "symlink"),
+                      default="hardlink",
+                      help="How files get from the cache into the environment (default: "
+                           "hardlink; falls back to copy across file systems)")
+    seed.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
+    seed.add_argument("--exclude-newer-package", action="append", default=[],
+                      metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
     add_index_options(parser)
     add_cache_options(parser)
+    add_compat_options(parser, ("venv",))
     describe_negations(parser)
 
 
@@ -62,6 +82,12 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.venv import create
 
     check_python_preference(args)
+    check_compat(args, ("venv",))
+    from pyffin.api.operations import ResolveOptions
+
+    resolve = ResolveOptions(exclude_newer=args.exclude_newer,
+                             exclude_newer_packages=tuple(args.exclude_newer_package))
+    resolve.cutoffs()  # a bad date is an error before anything is made
     console = ctx.console
     # A new environment is based on a system interpreter: an active or nearby venv is skipped
     # (an explicit --python path to one is fine: its base interpreter is used).
@@ -78,13 +104,13 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                   force=args.force,
                   seed=args.seed)
     if args.seed:
-        _seed(args, ctx, root, interpreter.version)
+        _seed(args, ctx, root, interpreter.version, resolve)
     console.note(f"Activate with: {_activation_command(args.path)}")
     return 0
 
 
 def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str],
-          python: tuple[int, ...]) -> None:
+          python: tuple[int, ...], resolve: ResolveOptions) -> None:
     """Install the seed packages with pyffin itself (``--seed``: see
     :func:`~pyffin.venv.creation.seed_packages`)."""
     import pyffin.api.install as api
@@ -92,7 +118,8 @@ def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str],
     from pyffin.venv.creation import seed_packages
 
     result = api.install(requirements=list(seed_packages(python)), session=session(args, ctx),
-                         python=os.path.join(root, "bin", "python"))
+                         python=os.path.join(root, "bin", "python"), resolve_options=resolve,
+                         change=api.ChangeOptions(link_mode=args.link_mode))
     report(ctx, result)
 
 
