@@ -391,6 +391,23 @@ def test_a_version_only_a_later_index_has_earns_uvs_hint(
         assert last.returncode == 1 and "subsequent index" not in last.stderr, last
 
 
+def test_no_strip_markers_marks_where_each_pin_is_needed(tmp_path: Path,
+                                                          index_server: IndexServer) -> None:
+    """As uv writes it (checked with requests, pytest and black on 3.10: same text)."""
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=[
+        "lib; os_name == 'posix'", "gone; os_name == 'nt'", "util"]))
+    index_server.add_wheel(WheelSpec("lib", "1.0", requires_dist=["util"]))
+    index_server.add_wheel(WheelSpec("util", "1.0"))
+    index_server.add_wheel(WheelSpec("gone", "1.0"))
+    for _ in range(2):  # (the second from the cache: still marked)
+        result = compile_(tmp_path, index_server, "app\n", "--no-strip-markers", "--no-header",
+                          "--no-annotate")
+        assert result.stdout == "app==1.0\nlib==1.0 ; os_name == 'posix'\nutil==1.0\n", result
+    last = compile_(tmp_path, index_server, "app\n", "--no-strip-markers", "--strip-markers",
+                    "--no-header", "--no-annotate")
+    assert last.stdout == "app==1.0\nlib==1.0\nutil==1.0\n", last
+
+
 def test_output_options_uv_has(tmp_path: Path, index: IndexServer) -> None:
     # Each checked against uv 0.13.9's output for requests[socks] from pypi.org.
     kept = compile_(tmp_path, index, "app[fast]\n", "--no-strip-extras", "--no-header")

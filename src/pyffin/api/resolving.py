@@ -283,6 +283,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
     universal: bool = False,
+    strip_markers: bool = True,
     environments: Sequence[str] = (),
     required_environments: Sequence[str] = (),
 ) -> CompileResult:
@@ -303,7 +304,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     the ``environments`` markers (which must not overlap), and pins each version with the
     marker where it is needed (see :mod:`pyffin.resolver.forks`); versions without a source
     distribution must have wheels for those environments and the
-    ``required_environments``. Raises
+    ``required_environments``. Without ``strip_markers`` (uv's ``--no-strip-markers``) a
+    resolution for one target marks each package with where the requirements need it, as a
+    lock does (``attrs==26.1.0 ; python_full_version < '3.13'``). Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api import operations
@@ -400,7 +403,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
         # A lock (pylock.toml) lists every file of each release, which only the package source
         # knows: it is made by solving, not kept.
-        kept = None if output_format == "pylock.toml" else ResolutionCache.of(
+        kept = None if output_format == "pylock.toml" or not strip_markers else ResolutionCache.of(
             session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
             upgrade_packages=upgrade_packages,
             output_file=preferences_from is not None and str(preferences_from) != "-",
@@ -420,14 +423,22 @@ def compile(  # the public name mirrors `pyffin pip compile`
         hashes = _hashes(result, resolved.source) if generate_hashes else None
         if kept is not None:
             kept.put(result, hashes)
+        # As uv writes it: the version --python-version gives (3.11 or 3.11.4), else the
+        # interpreter's full version.
+        version = (target.markers["python_version"] if python_version is not None
+                   and python_version.count(".") < 2 else
+                   target.markers.get("python_full_version")
+                   or target.markers["python_version"])
+        if not strip_markers:
+            from pyffin.records import replace
+            from pyffin.resolver import Resolution
+
+            reached = _reach_markers(result, resolved.entries, resolved.source, target.markers,
+                                     f">={version}")
+            result = Resolution({package.name: replace(package, marker=reached.get(package.name))
+                                 for package in result})
         lock = None
         if output_format == "pylock.toml":
-            # As uv writes it: the version --python-version gives (3.11 or 3.11.4), else the
-            # interpreter's full version.
-            version = (target.markers["python_version"] if python_version is not None
-                       and python_version.count(".") < 2 else
-                       target.markers.get("python_full_version")
-                       or target.markers["python_version"])
             lock = _lock(result, resolved.source, requires_python=f">={version}",
                          tags=frozenset(target.tags),
                          markers=_reach_markers(result, resolved.entries, resolved.source,

@@ -150,6 +150,13 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--strip-extras", dest="strip_extras", action="store_true",
                         help="Leave the extras out of the pins (the default; the last of the "
                              "two given wins)")
+    output.add_argument("--no-strip-markers", dest="strip_markers", action="store_false",
+                        default=True,
+                        help="Write with each pin the markers under which the requirements "
+                             "need it (always so with --universal)")
+    output.add_argument("--strip-markers", dest="strip_markers", action="store_true",
+                        help="Leave the markers out of the pins (the default; the last of the "
+                             "two given wins)")
     output.add_argument("--emit-find-links", action="store_true",
                         help="Write --find-links lines")
     negation(output, "--no-emit-find-links", dest="emit_find_links")
@@ -244,6 +251,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             build=build_options(args),
             stdin=sys.stdin,
             universal=args.universal,
+            strip_markers=args.strip_markers,
             environments=args.environments,
             required_environments=args.required_environments,
         )
