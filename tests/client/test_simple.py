@@ -507,3 +507,15 @@ def test_the_usual_attribute_shape_is_read_without_the_general_loop(monkeypatch:
     ), "text/html")
     wheel = next(page.wheels("1.0"))
     assert wheel.file.requires_python == ">=3.8" and wheel.file.core_metadata == (("sha256", SHA),)
+
+
+@pytest.mark.parametrize("names,plain", [
+    ("foo-1.0.tar.gz/foo-1.0-py3-none-any.whl", True),
+    ("foo 1.0.tar.gz", False), ("fé-1.0.tar.gz", False),
+    # A 2-byte character and a space: as many bytes left as characters, still not plain.
+    ("fé o-1.0.tar.gz", False),
+])
+def test_plain_names_are_ascii_without_odd_characters(names: str, plain: bool) -> None:
+    from pyffin.client.simple import _plain_names
+
+    assert _plain_names(names) is plain

@@ -530,8 +530,8 @@ def _plain_names(names: str) -> bool:
     (unquoted): not empty, not starting with a dot (not ``.`` or ``..``), in ASCII, without
     spaces, control characters, ``?``, ``;``, ``:`` or ``#``. Checked on a page's filenames
     at once, in C."""
-    # (Not in ASCII, a name has more bytes in UTF-8 than characters.)
-    return (len(names.encode().translate(None, _NOT_PLAIN)) == len(names)
+    # (isascii first: a 2-byte character and a removed one would make the lengths equal.)
+    return (names.isascii() and len(names.encode().translate(None, _NOT_PLAIN)) == len(names)
             and "//" not in names and "/." not in names
             and names[:1] not in ("", "/", ".") and names[-1:] != "/")
 
