@@ -206,13 +206,47 @@ def test_relative_links_join_as_urljoin_joins_them(base: str, href: str) -> None
     assert links.url(href)[0] == urljoin(base, href)
 
 
+def test_directories_join_as_urljoin_joins_them() -> None:
+    # join_url joins the usual shapes by hand (see _join_plain): every mix of segments that
+    # urljoin resolves in its own way (dots, empty ones, more ".." than the base has).
+    from itertools import product
+    from urllib.parse import urljoin
+
+    from pyffin.models.files import _join_plain
+
+    segments = ["", ".", "..", "a", "...", ".a", "%2F"]
+    bases = [f"{scheme}://{host}{path}" for scheme, host, path in product(
+        ("http", "https"), ("h", "u:p@127.0.0.1:8080"),
+        ("/", "//", "/simple/foo/", "/simple/foo", "/a/./b/../", "/a//b/"))]
+    joined = 0
+    for base in bases:
+        for count in range(1, 4):
+            for parts in product(segments, repeat=count):
+                directory = "/".join(parts)
+                found = _join_plain(base, directory)
+                if directory[:1] not in ("", "/"):
+                    assert found == urljoin(base, directory + "/x")[:-1], (base, directory)
+                    joined += 1
+                else:
+                    assert found is None  # an absolute path: urljoin's
+    assert joined
+    for base, directory in [("HTTP://h/s/", "a"), ("file:///s/", "a"), ("http://h/s/", "c:d"),
+                            ("http://h/s/?q", "a"), ("http://h/s/", "a b"), ("http://h/é/", "a"),
+                            ("http://[::1]/s/", "a"), ("http://h", "a"), ("http:///s/", "a")]:
+        assert _join_plain(base, directory) is None
+
+
 @pytest.mark.parametrize("value", [
     "2024-01-02T03:04:05.123456Z", "2024-01-02T03:04:05Z", "1970-01-01T00:00:00.000001Z",
     "2099-12-31T23:59:59.999999Z", "1900-02-28T12:00:00Z", "2024-02-30T03:04:05Z",
     "2024-01-02T24:04:05Z", "2024-01-02T03:04:05.12Z", "2024-01-02T03:04:05.123456+01:00",
     "2024-01-02 03:04:05Z", "2024-01-02T03:04:0\u0665Z", "not a time", "",
+    "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "2000-02-29T00:00:00Z",
+    "2100-02-29T00:00:00Z", "0000-01-01T00:00:00Z", "2024-13-01T00:00:00Z",
+    "2024-00-10T00:00:00Z", "2024-04-31T00:00:00Z", "2024-1a-01T00:00:00Z",
+    "\u0662024-01-01T00:00:00Z",
 ])
-@pytest.mark.parametrize("by_hand", [True, False])  # as read before Python 3.11, or after
+@pytest.mark.parametrize("by_hand", [True, False])  # the first ones read, or the next
 def test_upload_times_are_the_timestamps_datetime_gives(value: str, by_hand: bool,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime
@@ -220,13 +254,28 @@ def test_upload_times_are_the_timestamps_datetime_gives(value: str, by_hand: boo
     from pyffin.client.simple import _upload_time
     from pyffin.models import files
 
-    monkeypatch.setattr(files, "_ISO_READS_ALL", not by_hand and files._ISO_READS_ALL)
-
+    monkeypatch.setattr(files, "_BY_HAND_LEFT", 10**9)
+    monkeypatch.setattr(files, "_FROM_ISO", [] if by_hand or not files._ISO_READS_ALL
+                        else [datetime.fromisoformat])
     try:
         expected: float | None = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         expected = None
     assert _upload_time(value, {}) == expected
+
+
+def test_many_upload_times_are_read_by_datetime(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A warm command's few without importing datetime; a cold one's many in C, from 3.11.
+    from pyffin.models import files
+
+    monkeypatch.setattr(files, "_BY_HAND_LEFT", 3)
+    monkeypatch.setattr(files, "_FROM_ISO", [])
+    for _ in range(2):
+        files.upload_time("2024-01-02T03:04:05Z")
+    assert files._FROM_ISO == []
+    for _ in range(2):
+        assert files.upload_time("2024-01-02T03:04:05Z") == 1704164645.0
+    assert bool(files._FROM_ISO) == files._ISO_READS_ALL
 
 
 @pytest.mark.parametrize("form", ["html", "json", "json-absolute"])
