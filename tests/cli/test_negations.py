@@ -5,7 +5,6 @@ one given wins, and either wins over the option's ``PYFFIN_*`` variable."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -119,14 +118,6 @@ def test_the_help_names_the_opposites() -> None:
 def index(index_server: IndexServer) -> IndexServer:
     index_server.add_wheel(WheelSpec("lib", "1.0", files={"lib/__init__.py": "VALUE = 1\n"}))
     return index_server
-
-
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    env = tmp_path / "env"
-    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
-    assert result.returncode == 0, result
-    return env
 
 
 def test_no_compile_bytecode_after_compile_bytecode_compiles_nothing(

@@ -34,14 +34,6 @@ def index(index_server: IndexServer) -> IndexServer:
 
 
 @pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    env = tmp_path / "env"
-    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
-    assert result.returncode == 0, result
-    return env
-
-
-@pytest.fixture
 def replays(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """What each replay attempt answered: an exit status, or ``None`` (the command ran)."""
     answers: list[int | None] = []

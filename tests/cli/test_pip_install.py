@@ -41,14 +41,6 @@ def index(index_server: IndexServer) -> IndexServer:
     return index_server
 
 
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    env = tmp_path / "env"
-    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
-    assert result.returncode == 0, result
-    return env
-
-
 def run(command: str, index: IndexServer, venv: Path, *args: str | Path,
         cache: Path | None = None) -> Result:
     cache = cache or venv.parent / "cache"

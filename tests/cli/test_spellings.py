@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,14 +30,6 @@ def other_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServe
     with IndexServer(dist_dir=tmp_path_factory.mktemp("other-files")) as server:
         server.add_wheel(WheelSpec("lib", "3.0"))
         yield server
-
-
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    env = tmp_path / "env"
-    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
-    assert result.returncode == 0, result
-    return env
 
 
 def compile_(tmp_path: Path, *args: str | Path) -> Result:

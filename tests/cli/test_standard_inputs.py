@@ -116,14 +116,6 @@ def changes(stderr: str) -> list[str]:
                   if re.match(r"\s[+-] \S+==", line))
 
 
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    env = tmp_path / "env"
-    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
-    assert result.returncode == 0, result
-    return env
-
-
 def same_changes(index: IndexServer, venv: Path, command: str, *args: str | Path,
                  expected: list[str]) -> None:
     """``pip COMMAND ARGS --dry-run`` would make the changes ``expected`` (uv's too)."""

@@ -22,14 +22,6 @@ def index(index_server: IndexServer) -> IndexServer:
     return index_server
 
 
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    env = tmp_path / "env"
-    result = pyffin("venv", env, "--python", sys.executable, "--cache-dir", tmp_path / "cache")
-    assert result.returncode == 0, result
-    return env
-
-
 def install(command: str, index: IndexServer, venv: Path, *args: str | Path) -> Result:
     return pyffin("pip", command, *args, "--python", venv / "bin" / "python",
                   "--index-url", index.index_url, "--cache-dir", venv.parent / "cache")
