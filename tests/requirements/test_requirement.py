@@ -67,6 +67,22 @@ def test_invalid_specifier_on_a_simple_line_is_reported_by_the_full_parser() -> 
         parse_requirement("foo~=1", Location("reqs.txt", 1))
 
 
+@pytest.mark.parametrize("text", ["six=1.16.0", "six~1.16", "six!1.16.0", "six!!", "six!a",
+                                  "six>=1.0,=1.16.0", "six==1.16.0,!1.16.0", "six <2, =1"])
+def test_an_operator_that_does_not_exist_is_an_error(text: str) -> None:
+    # Not a requirement without the clause (which installed the newest version, exit 0).
+    with pytest.raises(RequirementsError, match=r"^reqs.txt:1: invalid requirement"):
+        parse_requirement(text, Location("reqs.txt", 1))
+
+
+@pytest.mark.parametrize("text,specifier", [
+    ("six===1.16.0", "===1.16.0"), ("six ~= 1.16", "~=1.16"), ("six (>=1.0)", ">=1.0"),
+    ("six>=1.0,<2", "<2,>=1.0"), ("six!=1!2.0", "!=1!2.0")])
+def test_every_operator_reads_on_a_simple_line(text: str, specifier: str) -> None:
+    entry = parse_requirement(text, Location("reqs.txt", 1))
+    assert entry.requirement is not None and str(entry.requirement.specifier) == specifier
+
+
 def test_command_line_errors_have_no_location_prefix() -> None:
     with pytest.raises(RequirementsError, match=r"^invalid requirement 'a b'"):
         parse_requirement("a b", Location(COMMAND_LINE))

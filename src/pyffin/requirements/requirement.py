@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Marker, Requirement
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_CLAUSE = r"[<>!=~]=?\s*[A-Za-z0-9.*+!_-]+"
+_CLAUSE = r"(?:===|~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+"  # (no lone =, ! or ~)
 # ``name`` or ``name<op>version,...`` without extras, URL or marker: most lines of a locked
 # file. Built without packaging's full grammar, which costs ~40 us a line. Compiled on first
 # use: a bare name (most lines of a ``.in`` file) is told without it.
