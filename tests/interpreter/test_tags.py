@@ -59,6 +59,20 @@ def test_cpython_abis() -> None:
     assert tags.cpython_abis((3, 12)) == ["cp312"]
     assert tags.cpython_abis((3, 12), debug=True) == ["cp312d", "cp312"]
     assert tags.cpython_abis((3, 13), free_threaded=True) == ["cp313t"]
+    # Before 3.8, as packaging and uv tag it: pymalloc's m, the one ABI.
+    assert tags.cpython_abis((3, 7)) == ["cp37m"]
+    assert tags.cpython_abis((3, 7), debug=True) == ["cp37dm"]
+    assert tags.cpython_abis((3, 7), pymalloc=False) == ["cp37"]
+
+
+def test_a_python_3_7_takes_its_cp37m_wheels() -> None:
+    from packaging.tags import cpython_tags
+
+    ours = tags.compatible_tags((3, 7), "cpython", tags.cpython_abis((3, 7)),
+                                ["manylinux_2_17_x86_64"])
+    assert "cp37-cp37m-manylinux_2_17_x86_64" in ours
+    theirs = [str(t) for t in cpython_tags((3, 7), ["cp37m"], ["manylinux_2_17_x86_64"])]
+    assert ours[:len(theirs)] == theirs
 
 
 def test_generic_abis_come_from_the_extension_suffix() -> None:

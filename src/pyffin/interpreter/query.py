@@ -304,6 +304,8 @@ def _from_facts(executable: Path, facts: Mapping[str, Any]) -> Interpreter:
             debug=bool(debug) if debug is not None else bool(
                 facts["has_gettotalrefcount"] or "_d.pyd" in facts["extension_suffixes"]),
             free_threaded=bool(config["Py_GIL_DISABLED"]),
+            # Before 3.8 (cpython-37m-...): without pymalloc, no "m" in its suffix.
+            pymalloc=f"{major}{minor}m" in str(config["EXT_SUFFIX"] or f"{major}{minor}m"),
         )
     else:
         abis = tags.generic_abis(config["EXT_SUFFIX"])

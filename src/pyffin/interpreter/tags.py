@@ -72,10 +72,13 @@ def compatible_tags(python_version: Sequence[int], implementation: str, abis: Se
 
 
 def cpython_abis(python_version: Sequence[int], *, debug: bool = False,
-                 free_threaded: bool = False) -> list[str]:
+                 free_threaded: bool = False, pymalloc: bool = True) -> list[str]:
     """CPython's ABI tags: ``cp311``; a debug build (``d``) also loads release extensions;
-    free-threaded builds (3.13+) are ``t``."""
+    free-threaded builds (3.13+) are ``t``; before 3.8 a build with pymalloc (nearly every
+    one) is ``m`` (``cp37m``), its only ABI, as ``packaging`` and uv tag it."""
     nodot = f"{python_version[0]}{python_version[1]}"
+    if tuple(python_version[:2]) < (3, 8):
+        return [f"cp{nodot}{'d' if debug else ''}{'m' if pymalloc else ''}"]
     threading = "t" if free_threaded and tuple(python_version[:2]) >= (3, 13) else ""
     if debug:
         return [f"cp{nodot}{threading}d", f"cp{nodot}{threading}"]
