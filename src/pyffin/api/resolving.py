@@ -368,12 +368,19 @@ def compile(  # the public name mirrors `pyffin pip compile`
     except PyffinError:
         target_interpreter()  # its error first, as when it was found before reading
         raise
-    if not spec.requirements:
+    if not spec.requirements and not sources:
         try:  # a lookup started is not left half done (its error is not this one)
             target_interpreter()
         except PyffinError:
             pass
         raise UsageError("no requirements given: pass requirements files or package names")
+    if not spec.requirements and not (spec.constraints or spec.overrides):
+        # Sources with nothing to resolve (a file of comments, a project without
+        # dependencies): an empty resolution, with uv's warning.
+        from pyffin import log
+
+        for source in spec.sources or sources:
+            log.warn(f"Requirements file `{source}` does not contain any dependencies")
     # From the first page asked for to the solution: the pages the pool parses meanwhile, and
     # everything the solver makes, live until it is done (see pyffin.collector).
     with collector.paused():

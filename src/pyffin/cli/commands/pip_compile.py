@@ -297,8 +297,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         written = text.encode("utf-8")
         write_user_file(args.output_file, written)
     count = len(result.resolution)
-    ctx.console.note(f"Resolved {count} package{'s' if count != 1 else ''} in "
-                     f"{format_duration(result.elapsed)}")
+    packages = f"{count} package{'s' if count != 1 else ''} " if count else ""  # (as uv)
+    ctx.console.note(f"Resolved {packages}in {format_duration(result.elapsed)}")
     for warning in result.resolution.yanked():
         ctx.console.warn(warning)
     shown = text if to_stdout or not ctx.console.quiet else ""
