@@ -34,6 +34,15 @@ def test_the_pep_example() -> None:
     assert metadata.line == 2
 
 
+def test_a_tool_table_pyffin_does_not_read_is_said(warnings: list[str]) -> None:
+    # uv applies its [tool.uv] settings (constraints, overrides, index): pyffin says it does not.
+    metadata = read_script_metadata("s.py", SCRIPT.replace(
+        "# ///\n\n", "# [tool.uv]\n# override-dependencies = ['idna<3']\n# ///\n\n", 1))
+    assert metadata is not None and metadata.dependencies == ("requests<3", "rich")
+    assert warnings == ["s.py:2: the script's [tool.uv] table is not read (not supported yet): "
+                        "its settings do not apply"]
+
+
 def test_no_block() -> None:
     assert read_script_metadata("s.py", "import os\n# a comment\n") is None
     # Blocks of other types are not script metadata.

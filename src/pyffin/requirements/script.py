@@ -71,6 +71,16 @@ def read_script_metadata(path: str, text: str) -> ScriptMetadata | None:
         part[2:] if part.startswith("# ") else part[1:]
         for part in first.group("content").splitlines(keepends=True))
     table = _parse_toml(path, content, line, _line_of(text, first.end()))
+    tool = table.get("tool")
+    if isinstance(tool, dict):
+        for name in ("uv", "pyffin"):
+            if isinstance(tool.get(name), dict) and tool[name]:
+                # uv applies its constraints, overrides and index there; pyffin does not yet:
+                # said, rather than a different resolution in silence.
+                from pyffin import log
+
+                log.warn(f"{path}:{line}: the script's [tool.{name}] table is not read (not "
+                         "supported yet): its settings do not apply")
     return ScriptMetadata(path, _dependencies(path, table, line),
                           _requires_python(path, table, line), line)
 
