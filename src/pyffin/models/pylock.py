@@ -33,9 +33,8 @@ Hashes = tuple[tuple[str, str], ...]
 
 
 class PylockError(UsageError):
-    """A lock file breaks the rules of PEP 751; the message names the file and the key."""
-
-    exit_code = 1
+    """A lock file breaks the rules of PEP 751, or cannot serve the environment; the message
+    names the file and the key. Bad input, as uv says it: exit status 2."""
 
 
 @record
