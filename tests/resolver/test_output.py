@@ -107,3 +107,10 @@ def test_a_pins_sources_come_in_uvs_order_constraints_overrides_requirements() -
         "    #   --override o.txt\n"
         "    #   -r requirements.in\n"
         "    #   dateutil\n")
+
+
+def test_kept_extras_are_written_as_uv_writes_them() -> None:
+    resolution = Resolution({"black": ResolvedPackage("black", Version("26.10.1"),
+                                                      extras=("d", "jupyter"))})
+    assert format_requirements(resolution, annotate=False, strip_extras=False) == (
+        "black[d, jupyter]==26.10.1\n")

@@ -139,7 +139,7 @@ def _entry(package: ResolvedPackage, digests: Sequence[str],
            index: str | None = None) -> list[str]:
     name = package.name
     if not strip_extras and package.extras:
-        name += f"[{','.join(package.extras)}]"
+        name += f"[{', '.join(package.extras)}]"
     if written is not None:
         pin = written
     elif package.url is not None:
