@@ -167,7 +167,7 @@ def test_group_annotations_name_the_file_and_group(index: IndexServer, project: 
                                                    tmp_path: Path) -> None:
     result = pyffin("pip", "compile", "pyproject.toml", "--group", "lint", "--index-url",
                     index.index_url, "--no-header", "--cache-dir", tmp_path / "cache")
-    assert "ruff==0.5\n    # via pyproject.toml:lint\n" in result.stdout
+    assert "ruff==0.5\n    # via proj (pyproject.toml:lint)\n" in result.stdout  # as uv
 
 
 def test_only_all_and_no_group(index: IndexServer, project: Path, tmp_path: Path) -> None:

@@ -112,7 +112,8 @@ def test_a_bare_group_reads_the_current_directory_pyproject(write: Write, projec
     (project / "libs" / "local" / "setup.py").write_text("")
     spec = read_requirements([], groups=GroupSelection(groups=("test",)))
     assert names(spec) == ["pytest>=8", "mypy", f"local @ {(project / 'libs/local').as_uri()}"]
-    assert {entry.origin for entry in spec.requirements} == {"pyproject.toml:test"}
+    # As uv names them: the project, then the file and group.
+    assert {entry.origin for entry in spec.requirements} == {"proj (pyproject.toml:test)"}
     assert spec.sources == ("pyproject.toml",)
 
 
@@ -148,7 +149,7 @@ def test_a_pyproject_given_as_the_only_source_is_the_default(write: Write) -> No
     write("sub/pyproject.toml", PYPROJECT)
     assert read("sub/pyproject.toml", groups=("docs",)) == ["flask", "sphinx"]
     spec = read_requirements(["sub/pyproject.toml"], groups=GroupSelection(groups=("docs",)))
-    assert spec.requirements[1].origin == "sub/pyproject.toml:docs"
+    assert spec.requirements[1].origin == "proj (sub/pyproject.toml:docs)"
 
 
 def test_a_bare_group_is_ambiguous_when_two_files_could_be_meant(write: Write) -> None:

@@ -241,7 +241,8 @@ def _add_groups(collector: Collector, selected: dict[str, tuple[list[str] | None
     from pyffin.requirements.groups import load_groups
     from pyffin.requirements.pyproject import load_toml
 
-    loaded = [(path, names, load_groups(path, load_toml(path)))
+    tables = {path: load_toml(path) for path in selected}
+    loaded = [(path, names, load_groups(path, tables[path]))
               for path, (names, _) in selected.items()]
     for name in excluded:
         if loaded and not any(name in groups for _, _, groups in loaded):
@@ -253,7 +254,11 @@ def _add_groups(collector: Collector, selected: dict[str, tuple[list[str] | None
             if name not in groups:
                 raise groups.unknown(name)
             base = os.path.dirname(os.path.abspath(path))
-            origin = f"{shown_path(path)}:{name}"
+            # As uv names them: ``demo-proj (pyproject.toml:lint)``, the project's name first.
+            project = tables[path].get("project")
+            named = project.get("name") if isinstance(project, dict) else None
+            origin = (f"{normalize_name(named)} ({shown_path(path)}:{name})"
+                      if isinstance(named, str) and named else f"{shown_path(path)}:{name}")
             for text in groups.requirements(name):
                 entry = parse_requirement(text, Location(path), origin=origin, working_dir=base)
                 if entry.requirement is None:
