@@ -142,6 +142,13 @@ def test_target_markers() -> None:
         "nt", "win32", "x86")
 
 
+def test_uvs_unknown_linux_is_glibc_linux() -> None:
+    assert tags.target_tags((3, 12), "riscv64-unknown-linux") == tags.target_tags(
+        (3, 12), "riscv64-unknown-linux-gnu")
+    assert "cp312-cp312-manylinux_2_28_riscv64" in tags.target_tags((3, 12),
+                                                                     "riscv64-unknown-linux")
+
+
 @pytest.mark.parametrize("spec", ["solaris", "x86_64", "mips-unknown-linux-gnu",
                                   "x86_64-manylinux_2", "x86_64-manylinux_two_28",
                                   "s390x-apple-darwin", "riscv64-pc-windows-msvc"])

@@ -244,7 +244,7 @@ def _parse_target(spec: str) -> _Target:
     if arch is None or not system:
         raise UsageError(f"unknown target platform {spec!r}: {_SPEC_HELP}")
     linux = ("posix", "linux", "Linux", arch)
-    if system == "unknown-linux-gnu":
+    if system in ("unknown-linux-gnu", "unknown-linux"):  # (uv's spelling of the second)
         return _Target(linux_platforms([arch], glibc=_DEFAULT_GLIBC), *linux)
     if system == "unknown-linux-musl":
         return _Target(linux_platforms([arch], musl=_DEFAULT_MUSL), *linux)
