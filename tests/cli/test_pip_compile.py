@@ -436,6 +436,9 @@ def test_output_options_uv_has(tmp_path: Path, index: IndexServer) -> None:
     bare = compile_(tmp_path, index, "util\n", "--emit-index-annotation", "--no-annotate",
                     "--no-header")
     assert bare.stdout == f"util==1.0\n    # from {index.index_url}\n"
+    universal = compile_(tmp_path, index, "util\n", "--emit-index-annotation", "--no-annotate",
+                         "--no-header", "--universal")
+    assert universal.stdout == f"util==1.0\n    # from {index.index_url}\n", universal
     options = compile_(tmp_path, index, "util\n", "--emit-build-options", "--no-header",
                        "--only-binary", "util,lib", "--no-binary", "extra-dep")
     assert options.stdout.startswith(

@@ -55,8 +55,9 @@ if TYPE_CHECKING:
 #: revalidate a stale page without reading it), and the warnings the resolution gave about what
 #: it read (:func:`pyffin.log.warn_result`: a missing extra...), given again when it is used.
 RESOLUTION_SCHEMA = "resolution"
-#: 5: a universal resolution's pins say which are yanked (kept ones before did not).
-RESOLUTION_VERSION = 5
+#: 5: a universal resolution's pins say which are yanked (kept ones before did not); 6: and
+#: the index each is listed on.
+RESOLUTION_VERSION = 6
 
 
 class ResolutionCache:

@@ -1085,16 +1085,22 @@ def _merge(solved: Sequence[_Solved], requires_python: str,
     merged = tuple(
         UniversalPin(name, version, entry["marker"], tuple(sorted(entry["extras"])),
                      tuple(sorted(entry["dependents"])), tuple(origins_by_name.get(name, ())),
-                     urls.get(name), None if name in urls else _yanked(source, name, version))
+                     urls.get(name), *((None, None) if name in urls
+                                       else _yanked_and_index(source, name, version)))
         for (name, version), entry in sorted(by_pin.items()))
     forks = tuple(result.fork.marker for result in solved) if len(solved) > 1 else ()
     return UniversalResolution(requires_python, merged, forks)
 
 
-def _yanked(source: PackageSource, name: str, version: Version) -> str | None:
-    """Why the index yanked a pinned version (see :attr:`UniversalPin.yanked`)."""
+def _yanked_and_index(source: PackageSource, name: str, version: Version
+                      ) -> tuple[str | None, str | None]:
+    """Why the index yanked a pinned version, and where its file is listed (see
+    :attr:`UniversalPin.yanked`, :attr:`UniversalPin.index`)."""
+    from pyffin.resolver.output import index_of
+
     dist = source.distribution(cast("NormalizedName", name), version)
-    return dist.file.yanked if dist is not None and dist.file is not None else None
+    yanked = dist.file.yanked if dist is not None and dist.file is not None else None
+    return yanked, index_of(dist)
 
 
 _N = TypeVar("_N")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
     from typing import Literal, TypeAlias
 
+    from pyffin.models.dist import Distribution
     from pyffin.resolver.resolution import Resolution, ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
 
@@ -121,8 +122,14 @@ _UNSAID = frozenset({"-r -", "--upgrade-package"})
 def _index_of(package: ResolvedPackage) -> str | None:
     """The index (or find-links location) a package's file is listed on, credentials left out;
     ``None`` for a direct reference."""
-    dist = package.dist
-    if dist is None or dist.page is None or dist.direct is not None or package.url is not None:
+    if package.index is not None:
+        return package.index
+    return None if package.url is not None else index_of(package.dist)
+
+
+def index_of(dist: Distribution | None) -> str | None:
+    """Where ``dist``'s file is listed (see :func:`_index_of`)."""
+    if dist is None or dist.page is None or dist.direct is not None:
         return None
     from pyffin.models.urls import strip_credentials
 

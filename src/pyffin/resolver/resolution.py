@@ -35,6 +35,9 @@ class ResolvedPackage:
     #: page — so a resolution pickles cheaply. ``None`` when the source did not say (a
     #: universal resolution, a test's in-memory source).
     dist: Distribution | None = None
+    #: Where a universal resolution's file is listed (see
+    #: :attr:`~pyffin.resolver.universal.UniversalPin.index`); else read from :attr:`dist`.
+    index: str | None = None
 
 
 def yanked_warning(name: str, version: Version, reason: str) -> str:

@@ -44,6 +44,9 @@ class UniversalPin:
     #: Why the index yanked this version (PEP 592; empty: no reason given), ``None`` when it
     #: is not yanked.
     yanked: str | None = None
+    #: The index (or find-links location) its file is listed on, credentials left out, for
+    #: ``--emit-index-annotation``; ``None`` for a direct reference.
+    index: str | None = None
 
 
 @record
@@ -62,7 +65,7 @@ class UniversalResolution:
                 continue
             yield ResolvedPackage(pin.name, pin.version, pin.extras, pin.dependents,
                                   pin.origins, pin.url,
-                                  None if marker.is_true() else str(marker))
+                                  None if marker.is_true() else str(marker), index=pin.index)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
