@@ -543,13 +543,22 @@ def test_a_newer_minor_lock_version_is_read_with_a_warning(optional_lock: Path,
     assert freeze(python) == ["lib==2.0", "tool==0.5"]
 
 
+def test_a_package_without_a_version_has_its_files_version(optional_lock: Path,
+                                                            tmp_path: Path) -> None:
+    """PEP 751: the version SHOULD be given (not MUST); as uv, the file's name tells it."""
+    optional_lock.write_text(optional_lock.read_text().replace('version = "3.0"\n', ""))
+    python = new_venv(tmp_path / "venv", tmp_path / "cache")
+    result = pyffin("pip", "sync", "pylock.toml", "--extra", "speed", "--python", python,
+                    "--no-config", cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert " + fast==3.0" in result.stderr, result
+
+
 def test_a_malformed_lock_names_the_file_and_key_and_installs_nothing(
         optional_lock: Path, tmp_path: Path) -> None:
     text = optional_lock.read_text()
     python = new_venv(tmp_path / "venv", tmp_path / "cache")
     for broken, message in [
-            (text.replace('version = "3.0"\n', ""), "pylock.toml: `packages[1]`: missing "
-                                                    "`version`"),
             (text.replace("hashes = { sha256", "digests = { sha256", 1),
              "pylock.toml: `packages[0].wheels[0].hashes`: missing"),
             (text + "[[packages]]\nname = \"lib\"\nversion = \"1.0\"\n"

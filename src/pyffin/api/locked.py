@@ -94,8 +94,11 @@ def select(lock: PylockFile, path: str | os.PathLike[str], *, markers: Mapping[s
             raise PylockError(f"{shown}: `{package.key}`: {package.name} requires Python "
                               f"{package.requires_python}, but the environment's is {python}")
         dist, digests = _distribution(package, base, tags, shown, binary)
+        named = None if package.version is not None else _filename_version(dist)
         if package.version is not None:
             version = Version(package.version)
+        elif named is not None:
+            version = named  # PEP 751: SHOULD be given; uv reads the file's too
         elif version_of is not None:
             version = version_of(package.name, dist)
         else:
@@ -201,3 +204,26 @@ def _url(file: LockedFile, base: Path) -> str:
 
 def _required(file: LockedFile) -> tuple[str, ...]:
     return tuple(f"{algorithm}:{digest}" for algorithm, digest in file.hashes)
+
+
+def _filename_version(dist: Distribution) -> Version | None:
+    """The version an index file's name gives (a wheel's, an sdist's), ``None`` for a direct
+    source or a name that gives none."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    from pyffin.models.versions import InvalidVersion, Version
+
+    file = dist.file
+    if file is None or dist.direct is not None:
+        return None
+    try:
+        parsed = (parse_wheel_filename(file.filename)[1] if dist.is_wheel
+                  else parse_sdist_filename(file.filename)[1])
+        return Version(str(parsed))
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None

@@ -257,8 +257,8 @@ class _Reader:
         if not kinds and sdist is None and not wheels:
             raise self.fail(path, "needs one of `wheels`, `sdist`, `archive`, `vcs` or "
                                   "`directory`")
-        if (sdist is not None or wheels) and version is None:
-            raise self.fail(path, "missing `version` (required with `sdist` or `wheels`)")
+        # (No `version` with `sdist` or `wheels`: PEP 751 says SHOULD; the installer reads it
+        # from the file's name.)
         return LockedPackage(
             normalize_name(name), version,
             self.marker(self.get(table, "marker", path, str), f"{path}.marker"),
