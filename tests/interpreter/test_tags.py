@@ -142,6 +142,17 @@ def test_target_markers() -> None:
         "nt", "win32", "x86")
 
 
+@pytest.mark.parametrize("year,emscripten", [(2024, "3.1.58"), (2025, "4.0.9")])
+def test_pyodide_targets_are_uvs(year: int, emscripten: str) -> None:
+    spec = f"wasm32-pyodide{year}"
+    assert tags.target_tags((3, 12), spec)[:2] == [f"cp312-cp312-pyemscripten_{year}_0_wasm32",
+                                                   f"cp312-cp312-pyodide_{year}_0_wasm32"]
+    markers = tags.target_markers((3, 12), spec)
+    assert (markers["sys_platform"], markers["platform_system"], markers["platform_machine"],
+            markers["platform_release"], markers["platform_version"], markers["os_name"]) == (
+        "emscripten", "Emscripten", "wasm32", emscripten, "#1", "posix")
+
+
 def test_uvs_unknown_linux_is_glibc_linux() -> None:
     assert tags.target_tags((3, 12), "riscv64-unknown-linux") == tags.target_tags(
         (3, 12), "riscv64-unknown-linux-gnu")

@@ -207,6 +207,13 @@ class _Target(NamedTuple):
     sys_platform: str
     platform_system: str
     platform_machine: str
+    platform_release: str = ""
+    platform_version: str = ""
+
+
+#: uv's Pyodide targets: the ABI year and the Emscripten compiler it builds with (its
+#: ``platform_release``; https://pyodide.org/en/stable/development/abi.html).
+_PYODIDE = {"wasm32-pyodide2024": (2024, "3.1.58"), "wasm32-pyodide2025": (2025, "4.0.9")}
 
 
 _ALIASES = {
@@ -233,12 +240,17 @@ _DEFAULT_MACOS = (13, 0)
 _SPEC_HELP = (
     "expected linux, macos, windows, or <arch>-<system> such as x86_64-manylinux_2_28, "
     "aarch64-unknown-linux-musl, x86_64-musllinux_1_2, aarch64-apple-darwin, "
-    "x86_64-macosx_12_0, x86_64-pc-windows-msvc"
+    "x86_64-macosx_12_0, x86_64-pc-windows-msvc, wasm32-pyodide2024"
 )
 
 
 def _parse_target(spec: str) -> _Target:
     text = _ALIASES.get(spec.strip().lower(), spec.strip().lower())
+    pyodide = _PYODIDE.get(text)
+    if pyodide is not None:
+        year, emscripten = pyodide
+        return _Target([f"pyemscripten_{year}_0_wasm32", f"pyodide_{year}_0_wasm32"], "posix",
+                       "emscripten", "Emscripten", "wasm32", emscripten, "#1")
     arch_text, _, system = text.partition("-")
     arch = _ARCHS.get(arch_text)
     if arch is None or not system:
@@ -312,8 +324,8 @@ def target_tags(python_version: Iterable[int], platform_spec: str) -> list[str]:
 def target_markers(python_version: Iterable[int], platform_spec: str) -> dict[str, str]:
     """The PEP 508 marker environment of CPython ``python_version`` on ``platform_spec``.
 
-    Facts a target spec does not tell (``platform_release``, ``platform_version``) are empty;
-    a version without a micro part is taken as ``X.Y.0``.
+    Facts a target spec does not tell (``platform_release``, ``platform_version``) are empty
+    (but Pyodide's, as uv gives them); a version without a micro part is taken as ``X.Y.0``.
     """
     version = _check_python_version(tuple(python_version))
     target = _parse_target(platform_spec)
@@ -324,9 +336,9 @@ def target_markers(python_version: Iterable[int], platform_spec: str) -> dict[st
         "os_name": target.os_name,
         "platform_machine": target.platform_machine,
         "platform_python_implementation": "CPython",
-        "platform_release": "",
+        "platform_release": target.platform_release,
         "platform_system": target.platform_system,
-        "platform_version": "",
+        "platform_version": target.platform_version,
         "python_full_version": full,
         "python_version": f"{version[0]}.{version[1]}",
         "sys_platform": target.sys_platform,
