@@ -391,6 +391,21 @@ def test_a_version_only_a_later_index_has_earns_uvs_hint(
         assert last.returncode == 1 and "subsequent index" not in last.stderr, last
 
 
+def test_a_universal_fork_skips_versions_without_wheels_for_its_pythons(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    """As uv (seen with tensorflow-io-gcs-filesystem for 3.8): a version whose only files are
+    wheels for newer Pythons is no candidate in the fork of the older ones."""
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("lib", "2.0", tags=["cp312-cp312-manylinux_2_17_x86_64",
+                                                         "cp313-cp313-win_amd64"]))
+    result = compile_(tmp_path, index_server, 'lib ; python_version < "3.12"\n'
+                      'lib ; python_version >= "3.12"\n', "--universal", "--python-version",
+                      "3.10", "--no-header", "--no-annotate")
+    assert result.returncode == 0, result
+    assert result.stdout == ("lib==1.0 ; python_full_version < '3.12'\n"
+                             "lib==2.0 ; python_full_version >= '3.12'\n"), result
+
+
 def test_a_source_with_nothing_to_resolve_compiles_to_nothing(tmp_path: Path,
                                                                index: IndexServer) -> None:
     """As uv: a warning, an output of its header alone, exit 0 (a file of comments, a -c

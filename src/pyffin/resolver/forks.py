@@ -183,6 +183,13 @@ class UniversalProvider(Provider):
         self.fork = fork
         self._requires_python = requires_python
         self._python_marker = Marker.python_between(fork.python)
+        # Which wheels serve this fork, as uv judges them: by the resolution's lowest Python and
+        # the fork's highest (cp39-only wheels are none in a fork below 3.9; a cp310-only wheel
+        # still is in a fork from 3.13 of a resolution from 3.10). None: no bound to judge by.
+        floor = _lower_bound(requires_python)
+        span = (*(floor or (None, False)), fork.python[2], fork.python[3])
+        self._wheel_pythons = (None if span[0] is None and span[2] is None
+                               else Marker.python_between(span))
         self._fork_preferences = fork_preferences
         self._pinned_preferences = pinned_preferences or {}
         self._marked_constraints = marked_constraints
@@ -493,6 +500,12 @@ class UniversalProvider(Provider):
                     return True  # deciding it will split the fork
                 raise Forked(forks)
         if not super()._usable_for(package, name, candidate):
+            return False
+        pythons = self._wheel_pythons
+        if pythons is not None and not self._source.serves(
+                cast("NormalizedName", name), candidate.version, pythons):
+            # As uv: only wheels, none for this fork's Pythons (cp39 ones where Python < 3.9).
+            self._unusable[(name, candidate.version)] = ("platform", str(pythons))
             return False
         if self._artifact_environments:
             missing = self._missing_platform(name, candidate.version)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pyffin.models.dist import Distribution
     from pyffin.models.files import ProjectPage
     from pyffin.models.format_control import BinaryPolicy
+    from pyffin.models.markers import Marker
     from pyffin.models.metadata import CoreMetadata
     from pyffin.models.versions import Version
     from pyffin.reporting import Reporter
@@ -446,6 +447,16 @@ class IndexSource:
                 return None
             filenames.append(dist.file.filename)
         return filenames
+
+    def serves(self, name: NormalizedName, version: Version, marker: Marker) -> bool:
+        from pyffin.resolver.forks import implied_marker
+
+        best = self.files(name, version).best  # (a summary's: the other files are not read)
+        if not best.is_wheel or best.file is None or best.direct is not None or \
+                not implied_marker([best.file.filename]).is_disjoint(marker):
+            return True
+        filenames = self.wheel_filenames(name, version)
+        return filenames is None or not implied_marker(filenames).is_disjoint(marker)
 
     def release_files(self, name: str, version: Version) -> list[Distribution]:
         """Every file of a pinned release (see :meth:`FileSelection.release_files`)."""

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from pyffin.models.dist import Distribution
+    from pyffin.models.markers import Marker
     from pyffin.models.metadata import CoreMetadata
     from pyffin.resolver.ranges import VersionSet
 
@@ -322,6 +323,11 @@ class PackageSource(Protocol):
         """The versions :meth:`candidates` left out because the target can use none of their
         files (asked only to explain a failure; the default knows of none)."""
         return ()
+
+    def serves(self, name: NormalizedName, version: Version, marker: Marker) -> bool:
+        """Whether some usable file of a version can be installed where ``marker`` holds (a
+        source distribution or a direct source: anywhere); the default: yes."""
+        return True
 
     def unchecked_index(self, name: NormalizedName) -> tuple[str, str] | None:
         """``(the index name's versions came from, the next index)`` when only the first
