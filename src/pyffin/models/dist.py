@@ -57,6 +57,21 @@ class Distribution:
         return self.direct.direct_url(commit=self.commit,
                                       sha256=dict(self.direct.hashes).get("sha256"))
 
+    @property
+    def listed_on(self) -> str | None:
+        """The index (or find-links location, as a ``file://`` URL, as uv says it) the file is
+        listed on, credentials left out; ``None`` for a direct reference."""
+        if self.page is None or self.direct is not None:
+            return None
+        source = self.page.source
+        if "://" not in source:  # a find-links directory
+            from pathlib import Path
+
+            return Path(source).absolute().as_uri()
+        from pyffin.models.urls import strip_credentials
+
+        return strip_credentials(source)
+
     def without_files(self) -> Distribution:
         """This distribution with its page reduced to where the file is listed (see the class):
         cheap to keep and to pickle."""

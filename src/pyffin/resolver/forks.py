@@ -1109,11 +1109,10 @@ def _yanked_and_index(source: PackageSource, name: str, version: Version
                       ) -> tuple[str | None, str | None]:
     """Why the index yanked a pinned version, and where its file is listed (see
     :attr:`UniversalPin.yanked`, :attr:`UniversalPin.index`)."""
-    from pyffin.resolver.output import index_of
-
     dist = source.distribution(cast("NormalizedName", name), version)
-    yanked = dist.file.yanked if dist is not None and dist.file is not None else None
-    return yanked, index_of(dist)
+    if dist is None:
+        return None, None
+    return dist.file.yanked if dist.file is not None else None, dist.listed_on
 
 
 _N = TypeVar("_N")

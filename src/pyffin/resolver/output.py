@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
     from typing import Literal, TypeAlias
 
-    from pyffin.models.dist import Distribution
     from pyffin.resolver.resolution import Resolution, ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
 
@@ -120,25 +119,12 @@ _UNSAID = frozenset({"-r -", "--upgrade-package"})
 
 
 def _index_of(package: ResolvedPackage) -> str | None:
-    """The index (or find-links location) a package's file is listed on, credentials left out;
-    ``None`` for a direct reference."""
+    """The index (or find-links location) a package's file is listed on (see
+    :attr:`~pyffin.models.dist.Distribution.listed_on`); ``None`` for a direct reference."""
     if package.index is not None:
         return package.index
-    return None if package.url is not None else index_of(package.dist)
-
-
-def index_of(dist: Distribution | None) -> str | None:
-    """Where ``dist``'s file is listed (see :func:`_index_of`)."""
-    if dist is None or dist.page is None or dist.direct is not None:
-        return None
-    from pyffin.models.urls import strip_credentials
-
-    source = dist.page.source
-    if "://" not in source:  # a find-links directory: its file:// URL, as uv says it
-        from pathlib import Path
-
-        return Path(source).absolute().as_uri()
-    return strip_credentials(source)
+    dist = package.dist
+    return None if package.url is not None or dist is None else dist.listed_on
 
 
 def _entry(package: ResolvedPackage, digests: Sequence[str],
