@@ -31,8 +31,9 @@ def cache(tmp_path: Path) -> Iterator[Cache]:
 
 @pytest.fixture(scope="session")
 def real_facts() -> dict[str, Any]:
-    """What the probe reports for the interpreter running the tests (queried once)."""
-    return query.run_probe(Path(sys.executable))
+    """What the probe reports for the interpreter running the tests (queried once, in a
+    process of its own)."""
+    return query.probe_process(Path(sys.executable))
 
 
 class FakeProbe:

@@ -203,6 +203,69 @@ def test_the_probe_prints_the_sentinel_pyffin_looks_for() -> None:
     assert f'SENTINEL = "{query.PROBE_SENTINEL}"' in source
 
 
+def _no_process(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a process was started")
+
+
+def test_the_running_interpreter_answers_the_probe_itself(
+    monkeypatch: pytest.MonkeyPatch, real_facts: dict[str, Any]
+) -> None:
+    # The facts a process running the probe gives, without starting one (a cold cache's
+    # first lookup is nearly always pyffin's own interpreter).
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "run", _no_process)
+    monkeypatch.setattr(subprocess, "Popen", _no_process)
+    path_before = list(sys.path)
+    assert query.run_probe(Path(os.path.abspath(sys.executable))) == real_facts
+    assert sys.path == path_before
+
+
+def test_its_other_names_in_its_directory_answer_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_facts: dict[str, Any]
+) -> None:
+    running = Path(os.path.abspath(sys.executable))
+    other = running.parent / "python-pyffin-test-alias"
+    try:
+        other.symlink_to(running.name)
+    except OSError:
+        pytest.skip("the interpreter's directory is not writable")
+    try:
+        import subprocess
+
+        monkeypatch.setattr(subprocess, "run", _no_process)
+        assert query.run_probe(other) == dict(real_facts, executable=str(other))
+    finally:
+        other.unlink()
+
+
+@pytest.mark.parametrize("variable", ["PYTHONHOME", "PYTHONPLATLIBDIR"])
+def test_what_isolation_would_change_is_asked_in_a_process(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # -I ignores these: the running process is not the interpreter the probe would see.
+    monkeypatch.setenv(variable, sys.prefix if variable == "PYTHONHOME" else "lib")
+    assert not query._answers_itself(Path(os.path.abspath(sys.executable)))
+
+
+def test_another_interpreter_is_asked_in_a_process(
+    tmp_path: Path, make_python: Callable[..., Path]
+) -> None:
+    # The same file elsewhere is another interpreter (a venv's python, another prefix).
+    assert not query._answers_itself(make_python(tmp_path / "bin"))
+    assert not query._answers_itself(BASE_PYTHON if BASE_PYTHON != Path(
+        os.path.abspath(sys.executable)) else tmp_path / "missing")
+
+
+def test_a_manylinux_module_on_this_process_path_is_asked_in_a_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PYTHONPATH, hidden from -I: only a process tells what the probe sees.
+    (tmp_path / "_manylinux.py").write_text("manylinux_compatible = lambda *a: False\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert not query._answers_itself(Path(os.path.abspath(sys.executable)))
+
+
 @pytest.mark.skipif(not sysconfig.get_platform().startswith("linux-"), reason="Linux only")
 def test_a_manylinux_module_in_the_environment_limits_manylinux_tags(
     cache: Cache, tmp_path: Path, make_venv: Callable[[Path], Path]

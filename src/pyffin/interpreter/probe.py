@@ -4,9 +4,10 @@ It prints one JSON object with the raw facts pyffin needs: paths, version, the P
 environment, install schemes and what wheel tags depend on (config variables, libc versions, ELF
 header, macOS version). pyffin computes the tags itself (:mod:`pyffin.interpreter.tags`).
 
-It is never imported by pyffin: it runs on Python 3.7 to 3.14 and PyPy, with the standard library
-only, so it avoids syntax newer than 3.7 (a test parses it as 3.7) and anything outside the
-stdlib.
+It runs on Python 3.7 to 3.14 and PyPy, with the standard library only, so it avoids syntax newer
+than 3.7 (a test parses it as 3.7) and anything outside the stdlib. pyffin imports it only to ask
+the interpreter it runs on (:func:`facts`, see :func:`pyffin.interpreter.query.run_probe`):
+nothing at module level changes that process.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import sys
 
 # ``-c`` puts the current directory first on sys.path before 3.11: a project's own ``json.py``
 # must not shadow the standard library modules imported below.
-if sys.path and sys.path[0] == "":
+if __name__ == "__main__" and sys.path and sys.path[0] == "":
     del sys.path[0]
 
-import json
 import os
 import platform
 import struct
@@ -300,6 +300,8 @@ def facts() -> dict[str, object]:
 
 
 def main() -> None:
+    import json
+
     print(SENTINEL)
     print(json.dumps(facts()))
 

@@ -1,9 +1,10 @@
 """Query an interpreter once, then remember it: ``interpreter_at(path, cache) -> Interpreter``.
 
-The probe (:mod:`pyffin.interpreter.probe`) runs in the interpreter with ``-I``; the answer is
-cached in ``interpreter-v0/<hash(path)>.bin`` with a stamp of the executable (the link itself and
-the file it resolves to: modification time, inode, size). A warm lookup compares the stamp and
-spawns no process.
+The probe (:mod:`pyffin.interpreter.probe`) runs in the interpreter with ``-I`` (in this process
+when it is the interpreter running pyffin, see :func:`run_probe`); the answer is cached in
+``interpreter-v0/<hash(path)>.bin`` with a stamp of the executable (the link itself and the file
+it resolves to: modification time, inode, size). A warm lookup compares the stamp and spawns no
+process.
 
 Shims are never cache keys: their modification time says nothing about the interpreter they
 run. A pyenv shim is resolved to its real executable here, without running it
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,7 +100,9 @@ def _cached_query(path: Path, cache: Cache | None) -> Interpreter:
         record = cache.read_record(entry, _decoder(path))
         if record is not None and record[0] == stamp:
             return _marker_now(record[1])
-    interpreter = _venv_of_known_base(path, cache)
+    # The interpreter running pyffin answers at once; a venv's would otherwise be derived from
+    # its base interpreter's facts, queried in a process.
+    interpreter = None if _answers_itself(path) else _venv_of_known_base(path, cache)
     if interpreter is None:
         interpreter = from_facts(path, run_probe(path))
     if cache is not None:
@@ -238,7 +242,45 @@ def _supported(interpreter: Interpreter) -> Interpreter:
 
 
 # ------------------------------------------------------------------------------ the probe
+#: Environment variables ``-I`` ignores that change what the probe reports (the prefix, the
+#: install schemes): with one set, the running process is not the interpreter ``-I`` sees.
+_FACT_VARIABLES = ("PYTHONHOME", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE")
+
+
 def run_probe(executable: Path) -> dict[str, Any]:
+    """The probe's facts of the interpreter at ``executable``: from this process when it is the
+    interpreter running pyffin (the same executable in the same directory, and nothing that
+    ``-I`` would take away changes the answer), which saves starting one (tens of milliseconds
+    on a cold cache, at the start of every command); else from a process running the probe."""
+    if _answers_itself(executable):
+        from pyffin.interpreter import probe
+
+        facts = probe.facts()
+        facts["executable"] = os.fspath(executable)  # as started there, by this name
+        return facts
+    return probe_process(executable)
+
+
+def _answers_itself(executable: Path) -> bool:
+    """Whether the running process can answer the probe for ``executable`` itself."""
+    running = sys.executable
+    if not running or os.path.dirname(os.path.abspath(running)) != os.fspath(executable.parent):
+        return False
+    try:
+        if not os.path.samefile(running, executable):
+            return False
+    except OSError:
+        return False
+    if not sys.flags.ignore_environment and any(os.environ.get(v) for v in _FACT_VARIABLES):
+        return False
+    # A ``_manylinux`` module on this process's path (PYTHONPATH, the current directory, user
+    # site-packages) may be hidden from ``-I``: its verdicts only a process can tell.
+    import importlib.machinery
+
+    return importlib.machinery.PathFinder.find_spec("_manylinux") is None
+
+
+def probe_process(executable: Path) -> dict[str, Any]:
     """Run the probe in ``executable`` and return its facts (one process, ``-I``)."""
     import json
     import subprocess
