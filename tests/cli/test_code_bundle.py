@@ -109,6 +109,77 @@ def test_a_second_run_imports_from_the_bundle_the_same_modules(tree: Tree) -> No
     assert tree.bundles()[0].stat().st_mtime_ns == written  # nothing lacking: not rewritten
 
 
+# What an import sets on a module and its package, and how it fails: the bundle's own steps
+# (code_bundle._load_bundled, one thread) against the import system's (a thread alive).
+IMPORT_DRIVER = """
+import json, sys, threading
+sys.path[1:1] = [{lib!r}]
+from pyffin.cli import code_bundle
+code_bundle.activate({anchor!r})
+usual = []
+original = code_bundle._find_and_load
+if original is not None:
+    code_bundle._find_and_load = lambda name, i: usual.append(name) or original(name, i)
+stop = threading.Event()
+if {threaded!r}:
+    threading.Thread(target=stop.wait, daemon=True).start()
+failures = []
+for attempt in range(2):
+    try:
+        import demo.broken
+    except ZeroDivisionError as e:
+        failures.append([type(e).__name__, "demo.broken" in sys.modules])
+import demo.sub, demo.a
+stop.set()
+def facts(name):
+    module = sys.modules[name]
+    spec = module.__spec__
+    return [module.__name__, module.__package__, type(module.__loader__).__name__,
+            module.__loader__ is spec.loader, spec.name, spec.parent, spec.origin,
+            spec.cached, spec.has_location, getattr(spec, "_initializing", False),
+            getattr(module, "__path__", None), module.__file__, module.__cached__]
+print(json.dumps({{
+    "facts": [facts(n) for n in ("demo", "demo.sub", "demo.a", "demo.b")],
+    "attributes": [demo.sub is sys.modules["demo.sub"], demo.a.b is sys.modules["demo.b"],
+                   demo.b.a is demo.a, demo.a.VALUE, demo.b.SEEN],
+    "failures": failures,
+    "usual": sorted(set(usual) & {{"demo", "demo.sub", "demo.a", "demo.b", "demo.broken"}}),
+    "order": [n for n in sys.modules if n.startswith("demo") and n != "demo.broken"],
+}}))
+code_bundle.save()
+"""
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["one-thread", "threads"])
+def test_bundled_imports_set_up_modules_as_the_import_system_does(
+        tree: Tree, threaded: bool) -> None:
+    # demo.a and demo.b import each other (b sees a initializing); demo.broken fails twice.
+    tree.write("lib/demo/a.py", "from demo import b\nVALUE = 'a'\n")
+    tree.write("lib/demo/b.py", "import sys\nfrom demo import a\n"
+                                "SEEN = hasattr(a, 'VALUE')\n")
+    marker = tree.root / "break"  # demo.broken fails once bundled
+    tree.write("lib/demo/broken.py",
+               f"import os\nVALUE = 1 / (not os.path.exists({str(marker)!r}))\n")
+    driver = tree.bin / "imports.py"
+    driver.write_text(IMPORT_DRIVER.format(lib=str(tree.lib), anchor=str(tree.anchor),
+                                           threaded=threaded))
+    first = tree.run(driver=driver)
+    marker.touch()
+    second = tree.run(driver=driver)
+
+    assert first["facts"][0][2] == "SourceFileLoader"
+    assert [f[2] for f in second["facts"]] == ["BundledLoader"] * 4
+    assert [f[:2] + f[3:] for f in second["facts"]] == [f[:2] + f[3:] for f in first["facts"]]
+    assert second["attributes"] == first["attributes"] == [True, True, True, "a", False]
+    # A module that fails is not left half made, and fails again the next time.
+    assert first["failures"] == []
+    assert second["failures"] == [["ZeroDivisionError", False]] * 2
+    assert second["order"] == first["order"]
+    # Another thread alive: every module goes the import system's way.
+    assert second["usual"] == (
+        ["demo", "demo.a", "demo.b", "demo.broken", "demo.sub"] if threaded else [])
+
+
 def test_a_changed_source_is_imported_as_usual_then_bundled_again(tree: Tree) -> None:
     tree.run()
     tree.write("lib/solo.py", "VALUE = 'edited'\n")
