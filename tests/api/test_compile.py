@@ -193,3 +193,20 @@ def test_a_pinned_git_reference_keeps_the_credentials_as_written() -> None:
     elsewhere = RequirementEntry(None, "git+https://host/repo@v1", given=(
         "git+https://host/repo@${REV}"))
     assert written_requirement("repo", elsewhere, "git+https://host/repo@" + "c" * 40) is None
+
+
+def test_a_version_a_page_spells_two_ways_is_one_with_every_file(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    # foo-1.0.tar.gz listed before foo-1.0.0-py3-none-any.whl: one version, the wheel its
+    # best file (the sdist, whose metadata needs a project nowhere, is neither read nor
+    # built), both hashed; as uv, cold and warm.
+    index_server.add_sdist(SdistSpec("foo", "1.0", requires_dist=["missing-project"]))
+    index_server.add_wheel(WheelSpec("foo", "1.0.0"))
+    for _ in range(2):
+        session = pyffin.api.Session(Cache(tmp_path / "cache"),
+                                     index=IndexSettings(index_url=index_server.index_url),
+                                     no_config=True)
+        result = pyffin.api.compile(requirements=["foo"], session=session, generate_hashes=True)
+        text = result.to_requirements_txt()
+        assert "foo==1.0.0 \\\n" in text
+        assert text.count("--hash=sha256:") == 2

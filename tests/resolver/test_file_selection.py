@@ -309,9 +309,8 @@ def test_a_version_s_files_are_made_only_when_it_is_looked_up(
     assert len(made) == 1
 
 
-def test_of_equal_versions_the_first_listed_is_the_one() -> None:
-    # Its spelling and its files (not one spelling with another's files: a find-links wheel's
-    # 1.0 written as the index's 1.0.0).
+def test_equal_versions_on_one_page_are_one_with_the_files_of_both() -> None:
+    # As uv merges them: spelled as the best file spells it.
     found = FileSelection(TAGS).usable_versions("foo", [page({
         "1.0.0": ([wheel("foo", "1.0.0")], []),
         "2.0": ([wheel("foo", "2.0")], []),
@@ -320,6 +319,35 @@ def test_of_equal_versions_the_first_listed_is_the_one() -> None:
     assert [str(v) for v in found] == ["1.0.0", "2.0"]
     assert found[Version("1.0")].best.label == "foo-1.0.0-py3-none-any.whl"
     assert found[Version("1.0")].text == "1.0.0"
+    assert [d.label for d in found[Version("1.0")].usable] == [
+        "foo-1.0.0-py3-none-any.whl", "foo-1.0.tar.gz"]
+
+
+@pytest.mark.parametrize("no_binary", [False, True])
+def test_an_sdist_listed_before_an_equal_version_s_wheel_is_not_the_best_file(
+        no_binary: bool) -> None:
+    # foo-1.0.tar.gz, then foo-1.0.0-py3-none-any.whl: the wheel, unless wheels are left out.
+    rows = page({"1.0": ([], [sdist("foo", "1.0")]), "1.0.0": ([wheel("foo", "1.0.0")], [])})
+    binary = BinaryPolicy(no_binary=frozenset({"foo"})) if no_binary else BinaryPolicy()
+    selection = FileSelection(TAGS, binary=binary)
+    found = selection.usable_versions("foo", [rows])
+    assert [str(v) for v in found] == (["1.0"] if no_binary else ["1.0.0"])
+    files = found[Version("1")]
+    assert files.best.label == ("foo-1.0.tar.gz" if no_binary else "foo-1.0.0-py3-none-any.whl")
+    assert files.text == ("1.0" if no_binary else "1.0.0")
+    # --generate-hashes: every file of the release, under either spelling.
+    assert [d.label for d in selection.release_files("foo", Version("1.0.0"), files)] == [
+        "foo-1.0.0-py3-none-any.whl", "foo-1.0.tar.gz"]
+
+
+def test_equal_versions_on_two_pages_are_the_first_page_s() -> None:
+    # Its spelling and its files (not one spelling with another's files: a find-links wheel's
+    # 1.0 written as the index's 1.0.0).
+    first = page({"1.0": ([], [sdist("foo", "1.0")])}, "https://first/simple")
+    second = page({"1.0.0": ([wheel("foo", "1.0.0")], [])}, "https://second/simple")
+    found = FileSelection(TAGS).usable_versions("foo", [first, second])
+    assert [str(v) for v in found] == ["1.0"]
+    assert [d.label for d in found[Version("1.0")].usable] == ["foo-1.0.tar.gz"]
 
 
 def test_a_version_whose_best_file_is_yanked_is_yanked_only_if_every_file_is() -> None:

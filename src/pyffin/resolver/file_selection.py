@@ -301,21 +301,31 @@ class FileSelection:
             return [best]
         page = files.usable[0].page  # usable files have their page
         assert page is not None
-        rows = page.page.rows(str(version))
-        if rows is None:  # not the key the page grouped it under: look for it
-            from pyffin.models.versions import InvalidVersion, Version
+        # Under every key the page grouped it under (1.0 and 1.0.0 are one version, whose
+        # files PageVersions merged). Keys are normalized: an equal one starts with the same
+        # epoch and first number.
+        from pyffin.models.versions import InvalidVersion, Version
 
-            for key in page.page:
-                try:
-                    if Version(key) == version:
-                        rows = page.page.rows(key)
-                        break
-                except InvalidVersion:
+        head = (f"{version.epoch}!" if version.epoch else "") + str(version.release[0])
+        wheels: list[Any] = []
+        sdists: list[Any] = []
+        found = False
+        for key in page.page:
+            if not key.startswith(head) or key[len(head):len(head) + 1].isdigit():
+                continue
+            try:
+                if Version(key) != version:
                     continue
-        if rows is None:
+            except InvalidVersion:
+                continue
+            rows = page.page.rows(key)
+            if rows is not None:
+                found = True
+                wheels.extend(rows[0])
+                sdists.extend(rows[1])
+        if not found:
             return list(files.usable)
         cutoff = self.cutoff(name)
-        wheels, sdists = rows
         return [distribution_of(page, is_wheel, row)
                 for is_wheel, group in ((True, wheels), (False, sdists)) for row in group
                 if cutoff is None or not _newer(row, cutoff)]

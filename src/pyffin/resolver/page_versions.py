@@ -44,7 +44,7 @@ class PageVersions(Mapping["Version", VersionFiles]):
             order = sorted(range(len(keys)), key=keys.__getitem__)  # (stable)
             if any(map(_equal, map(keys.__getitem__, order), map(keys.__getitem__,
                                                                  order[1:]))):
-                order = _first_of_equals(order, keys)
+                order = _merge_equals(order, keys, versions, texts, usable, no_wheel)
             versions = list(map(versions.__getitem__, order))
             texts = list(map(texts.__getitem__, order))
             usable = list(map(usable.__getitem__, order))
@@ -132,12 +132,59 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b  # type: ignore[no-any-return]
 
 
-def _first_of_equals(order: list[int], keys: list[Any]) -> list[int]:
-    """``order`` with each run of equal versions (``1.0``, ``1.0.0``) made one: the first
-    one, as spelled and with the files of the page that offers it first (see
-    :meth:`~pyffin.resolver.file_selection.FileSelection.usable_versions`: find-links first)."""
+def _merge_equals(order: list[int], keys: list[Any], versions: list[Version], texts: list[str],
+                  usable: list[Usable], no_wheel: int) -> list[int]:
+    """``order`` with each run of equal versions (``1.0``, ``1.0.0``) made one, the first:
+    the page that offers it first (see
+    :meth:`~pyffin.resolver.file_selection.FileSelection.usable_versions`: find-links first)
+    gives its files, and the files that page lists under the other spellings join them, as uv
+    merges them (an sdist ``foo-1.0.tar.gz`` listed before the wheel
+    ``foo-1.0.0-py3-none-any.whl`` is not built: the wheel is the best file). The version is
+    spelled as its best file spells it. ``versions``, ``texts`` and ``usable`` are changed in
+    place."""
     kept: list[int] = []
+    run: list[int] = []
     for i in order:
-        if not kept or keys[kept[-1]] != keys[i]:
-            kept.append(i)
+        if run and keys[run[0]] != keys[i]:
+            kept.append(_merged(run, versions, texts, usable, no_wheel))
+            run = []
+        run.append(i)
+    kept.append(_merged(run, versions, texts, usable, no_wheel))
     return kept
+
+
+def _merged(run: list[int], versions: list[Version], texts: list[str], usable: list[Usable],
+            no_wheel: int) -> int:
+    """The first of ``run`` (indexes of equal versions), with the files of the others on its
+    page (see :func:`_merge_equals`)."""
+    first = run[0]
+    page = usable[first][0]
+    same = [i for i in run if usable[i][0] is page]
+    if len(same) == 1:
+        return first
+    # Wheels the options leave out have no ranks: merged only when every spelling's are
+    # ranked alike (an installed version allowed beyond them is one spelling's alone).
+    ranked = [bool(usable[i][2]) for i in same if usable[i][1]]
+    if any(ranked) and not all(ranked):
+        return first
+    wheels: list[Any] = []
+    ranks: list[int] = []
+    sdists: list[Any] = []
+    owners: list[int] = []  # each wheel's spelling
+    for i in same:
+        _, wheel_rows, wheel_ranks, sdist_rows, _, _ = usable[i]
+        wheels.extend(wheel_rows)
+        ranks.extend(wheel_ranks)
+        owners.extend([i] * len(wheel_rows))
+        sdists.extend(sdist_rows)
+    best_rank = min(ranks) if ranks else no_wheel
+    if best_rank != no_wheel:
+        at = ranks.index(best_rank)
+        owner = owners[at]
+        usable[first] = (page, wheels, ranks, sdists, True, wheels[at])
+    else:
+        owner = next(i for i in same if usable[i][3])
+        usable[first] = (page, wheels, ranks, sdists, False, usable[owner][3][0])
+    versions[first] = versions[owner]
+    texts[first] = texts[owner]
+    return first
