@@ -311,17 +311,30 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
 def header_command(args: argparse.Namespace) -> str:
     """The command shown in the output's header: ``--custom-compile-command``, else this
-    command with the arguments that shape the output (no cache, verbosity or colour flags; no
-    credentials)."""
+    command with the arguments that shape the output. Left out as uv leaves them out: the
+    indexes (unless ``--emit-index-url``) and find-links (unless ``--emit-find-links``), which
+    are where this machine reads from and may hold credentials, ``--upgrade`` and
+    ``--upgrade-package``, which a later run is not meant to repeat; and this machine's own
+    settings (cache, configuration, verbosity, colour flags). A URL left shows no
+    credentials."""
     custom = args.custom_compile_command
     if custom:
         return str(custom)
     from pyffin.models.urls import redact
 
-    skip_with_value = {"--cache-dir", "--color", "--refresh-package", "--config-file"}
+    skip_with_value = {"--cache-dir", "--color", "--refresh-package", "--config-file",
+                       "--upgrade-package", "-P"}
     skip = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--no-cache-dir",
             "--refresh", "--offline", "--no-config", "--isolated", "--no-progress",
-            "--disable-pip-version-check", "-qq", "-vv"}
+            "--disable-pip-version-check", "-qq", "-vv", "--upgrade", "-U", "--native-tls"}
+    joined = ["-P"]  # short options written with their value (-Pflask)
+    if not args.emit_index_url:
+        skip_with_value |= {"--index-url", "-i", "--extra-index-url", "--index",
+                            "--default-index"}
+        joined.append("-i")
+    if not args.emit_find_links:
+        skip_with_value |= {"--find-links", "-f"}
+        joined.append("-f")
     shown: list[str] = []
     argv = list(getattr(args, "argv", []))
     i = 0
@@ -333,6 +346,9 @@ def header_command(args: argparse.Namespace) -> str:
             continue
         if name in skip_with_value:
             i += 1 if "=" in arg else 2
+            continue
+        if arg[:2] in joined and not arg.startswith("--"):
+            i += 1
             continue
         shown.append(redact(arg) if "://" in arg else arg)
         i += 1
