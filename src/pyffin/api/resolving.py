@@ -85,6 +85,10 @@ class CompileResult:
     #: entries and local files it holds on (see :meth:`ResolutionCache.witnesses
     #: <pyffin.api.resolution_cache.ResolutionCache.witnesses>`).
     kept: tuple[tuple[str, tuple[int, ...] | None, float | None], ...] | None = None
+    #: With ``marker_expression``: the environment markers the resolution read, as this
+    #: target has them (``python_full_version == '3.12.1' and sys_platform == 'linux'``):
+    #: where it is known to hold (``None``: everywhere).
+    marker_expression: str | None = None
 
     def to_pylock_toml(self, *, header_command: str | None = None,
                        no_emit_packages: Iterable[str] = (),
@@ -137,7 +141,7 @@ class CompileResult:
         """The resolution as a requirements file, as ``uv pip compile`` writes it (the
         arguments are its options: ``strip_extras=False`` is ``--no-strip-extras``;
         ``build_options``, the lines ``--emit-build-options`` writes: see
-        :func:`build_option_lines`)."""
+        :func:`build_option_lines`), with :attr:`marker_expression` when there is one."""
         from pyffin.models.names import checked_name
         from pyffin.models.urls import strip_credentials
         from pyffin.resolver import format_requirements
@@ -173,6 +177,7 @@ class CompileResult:
             strip_extras=strip_extras,
             index_annotation=emit_index_annotation,
             build_options=build_options,
+            marker_expression=self.marker_expression,
         )
 
     def written(self) -> dict[str, str]:
@@ -286,6 +291,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     strip_markers: bool = True,
     environments: Sequence[str] = (),
     required_environments: Sequence[str] = (),
+    marker_expression: bool = False,
 ) -> CompileResult:
     """Resolve ``sources`` (requirements files, ``pyproject.toml``, ``setup.py`` /
     ``setup.cfg``, PEP 723 scripts, ``-`` for ``stdin``) and ``requirements`` (strings) into
@@ -306,7 +312,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     distribution must have wheels for those environments and the
     ``required_environments``. Without ``strip_markers`` (uv's ``--no-strip-markers``) a
     resolution for one target marks each package with where the requirements need it, as a
-    lock does (``attrs==26.1.0 ; python_full_version < '3.13'``). Raises
+    lock does (``attrs==26.1.0 ; python_full_version < '3.13'``). ``marker_expression``
+    (uv's ``--emit-marker-expression``, for one target) makes the result's
+    :attr:`~CompileResult.marker_expression`. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
     from pyffin.api import operations
@@ -410,7 +418,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
         # A lock (pylock.toml) lists every file of each release, which only the package source
         # knows: it is made by solving, not kept.
-        kept = None if output_format == "pylock.toml" or not strip_markers else ResolutionCache.of(
+        kept = None if (output_format == "pylock.toml" or not strip_markers
+                        or marker_expression) else ResolutionCache.of(
             session, spec, target, cutoffs=cutoffs, preferences=preferences, upgrade=upgrade,
             upgrade_packages=upgrade_packages,
             output_file=preferences_from is not None and str(preferences_from) != "-",
@@ -444,6 +453,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
                                      f">={version}")
             result = Resolution({package.name: replace(package, marker=reached.get(package.name))
                                  for package in result})
+        expression = (_marker_expression(result, spec, resolved.source, target.markers)
+                      if marker_expression else None)
         lock = None
         if output_format == "pylock.toml":
             lock = _lock(result, resolved.source, requires_python=f">={version}",
@@ -452,7 +463,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
                                                 target.markers, f">={version}"))
         return CompileResult(result, target, spec, hashes, session.index_settings,
                              time.perf_counter() - started, tuple(spec.sources), lock,
-                             interpreter=interpreter, kept=_witnesses(kept))
+                             interpreter=interpreter, kept=_witnesses(kept),
+                             marker_expression=expression)
 
 
 def build_option_lines(spec: RequirementsSpec, *, no_binary: Iterable[str] = (),
@@ -641,6 +653,74 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
 
 
 # ------------------------------------------------------------------------------ pylock.toml
+def _marker_expression(resolution: Resolution, spec: RequirementsSpec, source: IndexSource,
+                       environment: Mapping[str, str]) -> str | None:
+    """uv's ``--emit-marker-expression``: every environment marker compared by the
+    requirements (the user's, with their constraints and overrides) and by the published
+    dependencies of every pinned release (under extras too), each equal to the target's
+    value, joined; ``None`` when none is compared."""
+    from pyffin.models.markers import Marker, MarkerError
+    from pyffin.models.names import normalize_name
+    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+
+    keys: set[str] = set()
+
+    def note(marker: Any) -> None:
+        if marker is not None:
+            try:
+                keys.update(Marker.parse(str(marker)).environment_keys())
+            except MarkerError:
+                pass
+
+    def by_name(entries: Sequence[RequirementEntry]) -> dict[str, list[RequirementEntry]]:
+        found: dict[str, list[RequirementEntry]] = {}
+        for entry in entries:
+            if entry.name is not None:
+                found.setdefault(normalize_name(entry.name), []).append(entry)
+        return found
+
+    overrides, constraints = by_name(spec.overrides), by_name(spec.constraints)
+
+    def requirement(name: str, marker: Any) -> None:
+        """A requirement on ``name``: overrides stand for it, constraints join it."""
+        for entry in overrides.get(name) or ():
+            note(entry.marker)
+        if name not in overrides:
+            note(marker)
+        for entry in constraints.get(name, ()):
+            note(entry.marker)
+
+    for entry in spec.requirements:
+        if entry.name is None:
+            note(entry.marker)
+        else:
+            requirement(normalize_name(entry.name), entry.marker)
+    for package in resolution:
+        try:
+            requires_dist = source.metadata(cast("NormalizedName", package.name),
+                                            package.version).requires_dist
+        except PyffinError:
+            continue
+        for text in requires_dist:
+            try:
+                parsed = parse_requirement(text)
+            except InvalidRequirement:
+                continue
+            requirement(normalize_name(parsed.name), parsed.marker)
+    expression = Marker.TRUE
+    for key in sorted(keys):
+        value = environment.get(key)
+        if value is None and key == "python_full_version":
+            value = environment.get("python_version")
+        value = value or ""
+        quote = '"' if "'" in value else "'"
+        try:
+            expression &= Marker.parse(f"{key} == {quote}{value}{quote}")
+        except MarkerError:  # a value no marker can compare with (both quotes in it)
+            continue
+    return str(expression) or None
+
+
 def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
                    source: IndexSource, environment: Mapping[str, str],
                    requires_python: str) -> dict[str, str]:

@@ -59,6 +59,7 @@ def format_requirements(
     strip_extras: bool = True,
     index_annotation: bool = False,
     build_options: Sequence[str] = (),
+    marker_expression: str | None = None,
 ) -> str:
     """The text of the output file.
 
@@ -72,11 +73,15 @@ def format_requirements(
     first, sorted by that text, then the rest by name, as uv writes them. Without
     ``strip_extras`` a pin names the extras it is used with (``requests[socks]==2.32.3``);
     ``index_annotation`` adds ``# from <index>`` to each package from an index;
-    ``build_options`` are lines written after the index options.
+    ``build_options`` are lines written after the index options; ``marker_expression``,
+    where the resolution is known to hold (``--emit-marker-expression``), after the header
+    (with or without it).
     """
     lines: list[str] = []
     if header_command is not None:
         lines += [_HEADER, f"#    {header_command}"]
+    if marker_expression:
+        lines += ["# Pinned dependencies known to be valid for:", f"#    {marker_expression}"]
     preamble = [f"--index-url {index_url}"] if index_url is not None else []
     preamble += [f"--extra-index-url {url}" for url in extra_index_urls]
     preamble += [f"--find-links {location}" for location in find_links]

@@ -140,6 +140,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--emit-build-options", action="store_true",
                         help="Write the --no-binary and --only-binary options in the output")
     negation(output, "--no-emit-build-options", dest="emit_build_options")
+    output.add_argument("--emit-marker-expression", action="store_true",
+                        help="Write the environment markers the resolution depends on, as "
+                             "this target has them: where the output is known to hold")
+    negation(output, "--no-emit-marker-expression", dest="emit_marker_expression")
     output.add_argument("--emit-index-annotation", action="store_true",
                         help="Annotate each package with the index it came from "
                              "(# from https://pypi.org/simple)")
@@ -254,6 +258,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             strip_markers=args.strip_markers,
             environments=args.environments,
             required_environments=args.required_environments,
+            marker_expression=args.emit_marker_expression and output_format != "pylock.toml",
         )
     finally:
         if progress is not None:
@@ -265,7 +270,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
         from pyffin import log
 
-        for flag, given in (("--emit-index-url", args.emit_index_url),
+        for flag, given in (("--emit-marker-expression", args.emit_marker_expression),
+                            ("--emit-index-url", args.emit_index_url),
                             ("--emit-find-links", args.emit_find_links)):
             if given:
                 log.warn(f"The `{flag}` option is not supported for `pylock.toml` output")

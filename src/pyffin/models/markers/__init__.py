@@ -169,6 +169,20 @@ class Marker:
         return frozenset(var[1] for var in _algebra.support(self._node)
                          if var[0] == _algebra.EXTRA)
 
+    def environment_keys(self) -> frozenset[str]:
+        """The environment markers (PEP 508 names) the marker compares, as the diagram holds
+        them (``python_version`` is ``python_full_version``); not extras, nor a lock's lists."""
+        keys: set[str] = set()
+        for var in _algebra.support(self._node):
+            kind = var[0]
+            if kind in (_algebra.STRING, _algebra.IN, _algebra.CONTAINS):
+                keys.add(_algebra.STRING_KEYS[var[1]])
+            elif kind == _algebra.VERSION:
+                keys.add(_algebra.VERSION_KEYS[var[1]])
+            elif kind == _algebra.DARWIN:
+                keys.add("platform_release")
+        return frozenset(keys)
+
     # ------------------------------------------------------------------------- evaluate
     def evaluate(self, environment: Mapping[str, str], extras: Iterable[str] = (), *,
                  lock: Mapping[str, Iterable[str]] | None = None) -> bool:
