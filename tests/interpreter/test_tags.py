@@ -153,6 +153,56 @@ def test_pyodide_targets_are_uvs(year: int, emscripten: str) -> None:
         "emscripten", "Emscripten", "wasm32", emscripten, "#1", "posix")
 
 
+@pytest.mark.parametrize(("spec", "machine", "abi"), [
+    ("aarch64-linux-android", "aarch64", "arm64_v8a"),
+    ("x86_64-linux-android", "x86_64", "x86_64"),
+])
+def test_android_targets_are_uvs(spec: str, machine: str, abi: str,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # PEP 738, as packaging lists the tags: API level 24 down to 16 unless ANDROID_API_LEVEL.
+    from packaging import tags as ptags
+
+    monkeypatch.delenv("ANDROID_API_LEVEL", raising=False)
+    assert tags.target_tags((3, 13), spec) == [str(t) for t in ptags.cpython_tags(
+        (3, 13), platforms=ptags.android_platforms(24, abi))] + [
+        str(t) for t in ptags.compatible_tags((3, 13), "cp313",
+                                              ptags.android_platforms(24, abi))]
+    monkeypatch.setenv("ANDROID_API_LEVEL", "30")
+    assert f"cp313-cp313-android_30_{abi}" == tags.target_tags((3, 13), spec)[0]
+    markers = tags.target_markers((3, 13), spec)
+    assert (markers["os_name"], markers["sys_platform"], markers["platform_system"],
+            markers["platform_machine"], markers["platform_release"]) == (
+        "posix", "android", "Android", machine, "")
+    monkeypatch.setenv("ANDROID_API_LEVEL", "twenty")
+    with pytest.raises(UsageError, match="ANDROID_API_LEVEL"):
+        tags.target_tags((3, 13), spec)
+
+
+@pytest.mark.parametrize(("spec", "machine", "multiarch"), [
+    ("arm64-apple-ios", "arm64", "arm64_iphoneos"),
+    ("arm64-apple-ios-simulator", "arm64", "arm64_iphonesimulator"),
+    ("x86_64-apple-ios-simulator", "x86_64", "x86_64_iphonesimulator"),
+])
+def test_ios_targets_are_uvs(spec: str, machine: str, multiarch: str,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # PEP 730, as packaging lists the tags: iOS 13.0 unless IPHONEOS_DEPLOYMENT_TARGET.
+    from packaging import tags as ptags
+
+    for given, release in (("", (13, 0)), ("14.2", (14, 2)), ("15", (15, 0))):
+        monkeypatch.setenv("IPHONEOS_DEPLOYMENT_TARGET", given)
+        platforms = list(ptags.ios_platforms(release, multiarch))
+        assert tags.target_tags((3, 13), spec) == [
+            str(t) for t in ptags.cpython_tags((3, 13), platforms=platforms)] + [
+            str(t) for t in ptags.compatible_tags((3, 13), "cp313", platforms)]
+    assert tags.ios_platforms((11, 4), multiarch) == []
+    markers = tags.target_markers((3, 13), spec)
+    assert (markers["os_name"], markers["sys_platform"], markers["platform_system"],
+            markers["platform_machine"]) == ("posix", "ios", "iOS", machine)
+    monkeypatch.setenv("IPHONEOS_DEPLOYMENT_TARGET", "13.x")
+    with pytest.raises(UsageError, match="IPHONEOS_DEPLOYMENT_TARGET"):
+        tags.target_tags((3, 13), spec)
+
+
 def test_uvs_unknown_linux_is_glibc_linux() -> None:
     assert tags.target_tags((3, 12), "riscv64-unknown-linux") == tags.target_tags(
         (3, 12), "riscv64-unknown-linux-gnu")
@@ -162,7 +212,8 @@ def test_uvs_unknown_linux_is_glibc_linux() -> None:
 
 @pytest.mark.parametrize("spec", ["solaris", "x86_64", "mips-unknown-linux-gnu",
                                   "x86_64-manylinux_2", "x86_64-manylinux_two_28",
-                                  "s390x-apple-darwin", "riscv64-pc-windows-msvc"])
+                                  "s390x-apple-darwin", "riscv64-pc-windows-msvc",
+                                  "i686-linux-android", "x86_64-apple-ios"])
 def test_unknown_target_platforms_are_usage_errors(spec: str) -> None:
     with pytest.raises(UsageError, match="target platform"):
         tags.target_tags((3, 12), spec)

@@ -240,8 +240,19 @@ _DEFAULT_MACOS = (13, 0)
 _SPEC_HELP = (
     "expected linux, macos, windows, or <arch>-<system> such as x86_64-manylinux_2_28, "
     "aarch64-unknown-linux-musl, x86_64-musllinux_1_2, aarch64-apple-darwin, "
-    "x86_64-macosx_12_0, x86_64-pc-windows-msvc, wasm32-pyodide2024"
+    "x86_64-macosx_12_0, x86_64-pc-windows-msvc, wasm32-pyodide2024, aarch64-linux-android, "
+    "arm64-apple-ios, arm64-apple-ios-simulator"
 )
+#: Android's ABI names (PEP 738) of the architectures uv targets there.
+_ANDROID_ABIS = {"aarch64": "arm64_v8a", "x86_64": "x86_64"}
+#: The Android API level ``<arch>-linux-android`` assumes, as uv (``ANDROID_API_LEVEL``
+#: chooses another); 16, the oldest CPython runs on, is the lowest its tags go.
+_DEFAULT_ANDROID_API = 24
+_OLDEST_ANDROID_API = 16
+#: The iOS release ``*-apple-ios*`` assumes, as uv (``IPHONEOS_DEPLOYMENT_TARGET`` chooses
+#: another); 12.0, the oldest CPython runs on, is the lowest its tags go (PEP 730).
+_DEFAULT_IOS = (13, 0)
+_OLDEST_IOS = 12
 
 
 def _parse_target(spec: str) -> _Target:
@@ -274,6 +285,25 @@ def _parse_target(spec: str) -> _Target:
                    else _version_pair(system.removeprefix("macosx_"), spec, minor_optional=True))
         machine = "arm64" if arch == "aarch64" else arch
         return _Target(macos_platforms(version, machine), "posix", "darwin", "Darwin", machine)
+    if system == "linux-android":
+        abi = _ANDROID_ABIS.get(arch)
+        if abi is None:
+            raise UsageError(f"unknown target platform {spec!r}: Android targets are "
+                             "aarch64-linux-android and x86_64-linux-android")
+        level = _android_api_level()
+        return _Target([f"android_{api}_{abi}"
+                        for api in range(level, _OLDEST_ANDROID_API - 1, -1)],
+                       "posix", "android", "Android", arch)
+    if system in ("apple-ios", "apple-ios-simulator"):
+        simulator = system.endswith("simulator")
+        if arch not in ("aarch64", "x86_64") or (arch == "x86_64" and not simulator):
+            raise UsageError(f"unknown target platform {spec!r}: iOS targets are "
+                             "arm64-apple-ios, arm64-apple-ios-simulator and "
+                             "x86_64-apple-ios-simulator")
+        machine = "arm64" if arch == "aarch64" else arch
+        return _Target(ios_platforms(_ios_release(),
+                                     f"{machine}_iphone{'simulator' if simulator else 'os'}"),
+                       "posix", "ios", "iOS", machine)
     if system == "pc-windows-msvc":
         if arch not in _WINDOWS_PLATFORMS:
             raise UsageError(f"unknown target platform {spec!r}: Windows runs on x86_64, i686 "
@@ -281,6 +311,46 @@ def _parse_target(spec: str) -> _Target:
         return _Target([_WINDOWS_PLATFORMS[arch]], "nt", "win32", "Windows",
                        _WINDOWS_MACHINES[arch])
     raise UsageError(f"unknown target platform {spec!r}: {_SPEC_HELP}")
+
+
+def ios_platforms(release: tuple[int, int], multiarch: str) -> list[str]:
+    """The platform tags of iOS ``release`` (major, minor) for ``multiarch``
+    (``arm64_iphoneos``), best first, as packaging and uv list them: that release, the earlier
+    minors of its major, then every X.0 to X.9 of each earlier major down to 12 (none before
+    12: no CPython runs there)."""
+    major, minor = release
+    if major < _OLDEST_IOS:
+        return []
+    found = [f"ios_{major}_{m}_{multiarch}" for m in range(minor, -1, -1)]
+    found += [f"ios_{earlier}_{m}_{multiarch}" for earlier in range(major - 1, _OLDEST_IOS - 1, -1)
+              for m in range(9, -1, -1)]
+    return found
+
+
+def _android_api_level() -> int:
+    """``ANDROID_API_LEVEL``, else uv's default."""
+    import os
+
+    text = os.environ.get("ANDROID_API_LEVEL", "").strip()
+    if not text:
+        return _DEFAULT_ANDROID_API
+    if not text.isdigit():
+        raise UsageError(f"invalid ANDROID_API_LEVEL {text!r}: expected a number, as 24")
+    return int(text)
+
+
+def _ios_release() -> tuple[int, int]:
+    """``IPHONEOS_DEPLOYMENT_TARGET`` (``13.0``, ``14``), else uv's default."""
+    import os
+
+    text = os.environ.get("IPHONEOS_DEPLOYMENT_TARGET", "").strip()
+    if not text:
+        return _DEFAULT_IOS
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 2 or not all(part.isdigit() for part in parts):
+        raise UsageError(f"invalid IPHONEOS_DEPLOYMENT_TARGET {text!r}: expected a release, "
+                         "as 13.0")
+    return int(parts[0]), int(parts[1]) if len(parts) == 2 else 0
 
 
 def _manylinux_version(system: str, spec: str) -> tuple[int, int]:

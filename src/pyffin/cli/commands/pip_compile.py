@@ -101,7 +101,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="Resolve for this Python version (3.12 or 3.12.1)")
     target.add_argument("--python-platform", metavar="PLATFORM",
                         help="Resolve for another platform (x86_64-manylinux_2_28, "
-                             "aarch64-apple-darwin, windows, linux, macos)")
+                             "aarch64-apple-darwin, windows, linux, macos, "
+                             "aarch64-linux-android, arm64-apple-ios, wasm32-pyodide2025)")
     target.add_argument("--universal", action="store_true",
                         help="Resolve for every platform and every Python from "
                              "--python-version (else this interpreter's) on: one file with "
