@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from pyffin.models.pylock import LockedFile, LockedPackage, PylockFile
     from pyffin.models.versions import Version
     from pyffin.requirements import RequirementEntry, RequirementsSpec
+    from pyffin.requirements.pep508 import Requirement
     from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.resolution import ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
 
@@ -653,6 +655,25 @@ def _compute_sha256(source: IndexSource, url: str) -> str:
 
 
 # ------------------------------------------------------------------------------ pylock.toml
+def _published_requirements(resolution: Resolution, source: IndexSource,
+                            ) -> Iterator[tuple[ResolvedPackage, Requirement]]:
+    """Each pinned release with each requirement its metadata publishes (those that cannot
+    be read or parsed left out: the resolution read them already)."""
+    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
+
+    for package in resolution:
+        try:
+            requires_dist = source.metadata(cast("NormalizedName", package.name),
+                                            package.version).requires_dist
+        except PyffinError:
+            continue
+        for text in requires_dist:
+            try:
+                yield package, parse_requirement(text)
+            except InvalidRequirement:
+                continue
+
+
 def _marker_expression(resolution: Resolution, spec: RequirementsSpec, source: IndexSource,
                        environment: Mapping[str, str]) -> str | None:
     """uv's ``--emit-marker-expression``: every environment marker compared by the
@@ -661,7 +682,6 @@ def _marker_expression(resolution: Resolution, spec: RequirementsSpec, source: I
     value, joined; ``None`` when none is compared."""
     from pyffin.models.markers import Marker, MarkerError
     from pyffin.models.names import normalize_name
-    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
 
     keys: set[str] = set()
 
@@ -695,18 +715,8 @@ def _marker_expression(resolution: Resolution, spec: RequirementsSpec, source: I
             note(entry.marker)
         else:
             requirement(normalize_name(entry.name), entry.marker)
-    for package in resolution:
-        try:
-            requires_dist = source.metadata(cast("NormalizedName", package.name),
-                                            package.version).requires_dist
-        except PyffinError:
-            continue
-        for text in requires_dist:
-            try:
-                parsed = parse_requirement(text)
-            except InvalidRequirement:
-                continue
-            requirement(normalize_name(parsed.name), parsed.marker)
+    for _, parsed in _published_requirements(resolution, source):
+        requirement(normalize_name(parsed.name), parsed.marker)
     expression = Marker.TRUE
     for key in sorted(keys):
         value = environment.get(key)
@@ -730,7 +740,6 @@ def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
     path and simplified for ``requires_python``; a package needed everywhere is left out."""
     from pyffin.models.markers import Marker, MarkerError
     from pyffin.models.names import normalize_name
-    from pyffin.requirements.pep508 import InvalidRequirement, parse_requirement
     from pyffin.resolver.forks import reachability
 
     names = {package.name for package in resolution}
@@ -763,20 +772,10 @@ def _reach_markers(resolution: Resolution, entries: Sequence[RequirementEntry],
     for entry in entries:
         if entry.name in names:
             add("", entry.name, holds(entry.marker, ()))
-    for package in resolution:
-        try:
-            requires_dist = source.metadata(cast("NormalizedName", package.name),
-                                            package.version).requires_dist
-        except PyffinError:
-            continue
-        for text in requires_dist:
-            try:
-                requirement = parse_requirement(text)
-            except InvalidRequirement:
-                continue
-            child: str = normalize_name(requirement.name)
-            if child in names and child != package.name:
-                add(package.name, child, holds(requirement.marker, package.extras))
+    for package, requirement in _published_requirements(resolution, source):
+        child: str = normalize_name(requirement.name)
+        if child in names and child != package.name:
+            add(package.name, child, holds(requirement.marker, package.extras))
     found = {}
     for name, marker in reachability(edges, "", Marker.TRUE).items():
         simplified = marker.simplify_python(requires_python)
