@@ -144,7 +144,8 @@ def resolve(
         session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
         no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
         editables=[e.url for e in entries if e.editable and e.url], report=report,
-        installed=installed)
+        installed=installed,
+        markers=markers if options.resolution == "highest" and not no_deps else None)
     source.on_decided = on_decided
     if hash_mode:
         source.allowed_hashes = {name: frozenset(digests) for name, digests
@@ -264,23 +265,29 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  no_deps: bool = False, sources: SourceDistributions | None = None,
                  editables: Iterable[str] = (), report: bool = True,
                  universal: tuple[int, ...] | None = None,
-                 installed: Mapping[str, InstalledDistribution] | None = None) -> IndexSource:
+                 installed: Mapping[str, InstalledDistribution] | None = None,
+                 markers: Mapping[str, str] | None = None) -> IndexSource:
     """The package source for ``spec`` on the session's registry, the binary flags of the
     command and of the requirements files combined; ``universal`` (the lowest Python of a
-    universal resolution) makes it serve every platform."""
+    universal resolution) makes it serve every platform. The session's page workers, if
+    any, become the source's; with the target's ``markers`` they walk the likely
+    dependencies."""
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.resolver.index_source import IndexSource
 
     binary = BinaryPolicy.of([*no_binary, *spec.no_binary], [*only_binary, *spec.only_binary],
                              no_build=no_build)
     cutoffs = exclude_newer
+    # The session's first package source takes its page workers (a build's resolution, for
+    # another target, does without).
+    workers, session.page_workers = session.page_workers, None
     return IndexSource(session.registry, tags=tags, binary=binary,
                        exclude_newer=cutoffs.default if cutoffs else None, no_deps=no_deps,
                        sources=sources, editables=editables,
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
                        summaries=not (cutoffs and cutoffs.relative),
                        reporter=session.reporter if report else None, universal=universal,
-                       installed=installed)
+                       installed=installed, page_workers=workers, markers=markers)
 
 
 def uncached(session: Session, plan: InstallPlan,
@@ -298,9 +305,19 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None
     """Start fetching the pages of ``spec``'s named requirements when the cache lacks them, so
     a cold run's first pages arrive while the target interpreter is looked at (a subprocess,
     when the cache has not seen it)."""
-    session.configure(spec_index_settings(spec)).prefetch_if_cold(
-        [name for entry in spec.requirements if entry.url is None
-         and (name := entry.name) is not None])
+    settings = spec_index_settings(spec)
+    registry = session.configure(settings)
+    names = [name for entry in spec.requirements if entry.url is None
+             and (name := entry.name) is not None]
+    workers = session.page_workers
+    if workers is None:
+        registry.prefetch_if_cold(names)
+        return
+    from pyffin.models.names import normalize_name
+
+    workers.configure(settings)
+    for name in names:
+        workers.ask(normalize_name(name))
 
 
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:

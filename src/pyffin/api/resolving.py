@@ -349,6 +349,17 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
         cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
     found_interpreter: list[Interpreter | None] = []
+    from pyffin.cache import CacheBucket
+
+    if session.page_workers_allowed and session.page_workers is None and (
+            not os.path.isdir(session.cache.bucket(CacheBucket.SIMPLE))
+            or os.environ.get("PYFFIN_PAGE_WORKERS_ALWAYS") == "1"):
+        # A cache without pages: forked first, before any thread starts (see
+        # pyffin.resolver.page_worker).
+        from pyffin.resolver import page_worker
+
+        session.page_workers = page_worker.start(session.cache, session.configure,
+                                                offline=session.offline)
     # On a cold cache the interpreter's probe runs while the requirements are read and their
     # pages asked for.
     find = (start_find_interpreter(python, cache=session.cache, system=system)
@@ -396,6 +407,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
     with collector.paused():
         if not universal:
             operations.prefetch_requirement_pages(session, spec)
+        elif session.page_workers is not None:
+            session.page_workers.configure(operations.spec_index_settings(spec))
         interpreter = target_interpreter()
         target = make_target(interpreter, python_version=python_version,
                              python_platform=python_platform)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyffin.futures import ThreadPool
     from pyffin.reporting import Reporter
     from pyffin.resolver.dependencies import DependencyParser
+    from pyffin.resolver.page_worker import PageWorkers
     from pyffin.settings import Configuration, Found, IndexSettings
 
 
@@ -87,6 +88,12 @@ class Session:
         #: Held by a call of the Python API (``pyffin.install(session=...)``) while it runs:
         #: one at a time, since it hands the session its own reporter.
         self.call_lock = allocate_lock()
+        #: Whether a cold resolution may fork a page worker
+        #: (:mod:`pyffin.resolver.page_worker`): the command line's sessions alone (a fork of
+        #: a program that embeds pyffin would copy what is not pyffin's).
+        self.page_workers_allowed = False
+        #: The page worker of the resolution under way, for its package source to take.
+        self.page_workers: PageWorkers | None = None
 
     @classmethod
     def from_flags(

@@ -111,6 +111,12 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
     return _run(command, args, bound)
 
 
+#: Whether the command owns its process (:func:`run`, the ``pyffin`` script): then its
+#: sessions may fork helpers (see :attr:`pyffin.api.session.Session.page_workers_allowed`); not
+#: when :func:`main` is called by a program that goes on.
+OWNS_PROCESS = False
+
+
 def run() -> None:
     """The process's entry point (the ``pyffin`` script, ``python -m pyffin``): :func:`main`,
     then :func:`exit_now`. Not for callers in a process that goes on (tests, the Python API)."""
@@ -120,6 +126,8 @@ def run() -> None:
     # with the default thresholds the cyclic collector walks all of them again and again
     # (about a fifth of a cold compile's CPU). Collections still happen, only far less often.
     gc.set_threshold(50_000, 20, 20)
+    global OWNS_PROCESS
+    OWNS_PROCESS = True
     code = main(code_bundle=True)
     bundle = sys.modules.get("pyffin.cli.code_bundle")
     if bundle is not None:

@@ -191,9 +191,13 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
         allow_insecure_host=tuple(args.allow_insecure_host) or None,
         keyring_provider=args.keyring_provider,
     )
-    return Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
+    made = Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package,
                    configuration=ctx.configuration, reporter=reporter)
+    from pyffin.cli import main
+
+    made.page_workers_allowed = main.OWNS_PROCESS
+    return made
 
 
 def add_python_options(group: argparse._ArgumentGroup) -> None:

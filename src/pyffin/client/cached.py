@@ -181,6 +181,11 @@ class CachedClient:
         self._http_lock = allocate_lock()
         self.refresh = refresh or Refresh()
         self.offline = offline
+        #: Stored responses received at this time or later are current for the rest of the
+        #: command, whatever their policy says, as those this client wrote are (see
+        #: :attr:`_current`): this command's page workers received them
+        #: (:mod:`pyffin.resolver.page_worker`). ``None``: none is.
+        self.received_since: float | None = None
         #: The cache policy and file stamp of what this client last read or wrote at each
         #: entry (by path): records derived from a response are tied to both.
         self._seen: dict[str, tuple[CachePolicy, FileStamp]] = {}
@@ -317,7 +322,8 @@ class CachedClient:
     def holds(self, dependencies: Iterable[Dependency], package: str | None = None) -> bool:
         """Whether every dependency still holds: each file unchanged (or still absent), each
         stored response still usable without the network — fresh (after a revalidation, per
-        the newer policy a revalidation gave it), not refreshed for ``package``, or offline."""
+        the newer policy a revalidation gave it), not refreshed for ``package``, received
+        since :attr:`received_since`, or offline."""
         now = time.time()
         return all(self.dependency_state(d, package, now) == "holds" for d in dependencies)
 
@@ -329,7 +335,7 @@ class CachedClient:
         path, stamp, fresh_until, response_time = dependency
         if _stamp_of(path) != (None if stamp is None else tuple(stamp)):
             return "changed"
-        if fresh_until is None or self.offline:
+        if fresh_until is None or self.offline or self._received_since(response_time):
             return "holds"
         if self.refresh.forces(package, response_time):
             return "stale"
@@ -396,10 +402,16 @@ class CachedClient:
         return body_digest(response.content) == policy.digest
 
     def usable_without_network(self, policy: CachePolicy, package: str | None) -> bool:
-        """Whether a response with ``policy`` may be used as is (fresh, not refreshed, or
-        offline) — for records derived from a cached response."""
-        return self.offline or (policy.is_fresh(time.time())
-                                and not self.refresh.forces(package, policy.response_time))
+        """Whether a response with ``policy`` may be used as is (fresh, not refreshed,
+        received since :attr:`received_since`, or offline) — for records derived from a
+        cached response."""
+        return self.offline or self._received_since(policy.response_time) or (
+            policy.is_fresh(time.time()) and not self.refresh.forces(package,
+                                                                     policy.response_time))
+
+    def _received_since(self, response_time: float) -> bool:
+        since = self.received_since
+        return since is not None and response_time >= since
 
     def get(self, url: str, entry: CacheEntry, transform: Callable[[Response], R],
             record_type: type[R], *, headers: Mapping[str, str] | None = None,

@@ -639,21 +639,31 @@ _CA_FILES = (
 
 def _system_store_context() -> Any:
     """The system trust store as truststore reads it on Linux and the BSDs (OpenSSL's default
-    locations, else the first of :data:`_CA_FILES`), loaded once. truststore itself loads the
-    CA files again for every connection (~25 ms of CPU) and holds a lock around each TLS
-    handshake, so a cold resolve's dozens of new connections shook hands one after another."""
+    locations, else the first of :data:`_CA_FILES`), loaded once per process (~20 ms of CPU;
+    a page worker loads it before the others are forked from it, see
+    :mod:`pyffin.resolver.page_worker`). truststore itself loads the CA files again for every
+    connection (~25 ms of CPU) and holds a lock around each TLS handshake, so a cold resolve's
+    dozens of new connections shook hands one after another."""
     import ssl
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and hostnames
     defaults = ssl.get_default_verify_paths()
-    if defaults.cafile or (defaults.capath and _holds_hashed_certs(defaults.capath)):
-        context.set_default_verify_paths()
-        return context
-    for cafile in _CA_FILES:
-        if os.path.isfile(cafile):
-            context.load_verify_locations(cafile=cafile)
-            break
+    where: tuple[str | None, ...] = (defaults.cafile, defaults.capath)
+    if not (defaults.cafile or (defaults.capath and _holds_hashed_certs(defaults.capath))):
+        where = (next((cafile for cafile in _CA_FILES if os.path.isfile(cafile)), None),)
+    context = _SYSTEM_CONTEXTS.get(where)
+    if context is None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates, hostnames
+        if len(where) == 2:
+            context.set_default_verify_paths()
+        elif where[0] is not None:
+            context.load_verify_locations(cafile=where[0])
+        context = _SYSTEM_CONTEXTS.setdefault(where, context)
     return context
+
+
+#: The system trust store's contexts, by where its certificates were read from (see
+#: :func:`_system_store_context`).
+_SYSTEM_CONTEXTS: dict[tuple[str | None, ...], Any] = {}
 
 
 def _holds_hashed_certs(directory: str) -> bool:

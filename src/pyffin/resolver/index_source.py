@@ -29,7 +29,7 @@ from pyffin.resolver.file_selection import (
 from pyffin.resolver.metadata_futures import MetadataFutures
 from pyffin.resolver.ranges import sole_version
 from pyffin.resolver.source import Candidate, SortedCandidates
-from pyffin.resolver.summaries import StaleSummary, Summaries
+from pyffin.resolver.summaries import StaleSummary, Summaries, SummarizedVersions
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from pyffin.models.versions import Version
     from pyffin.reporting import Reporter
     from pyffin.resolver.page_versions import PageVersions
+    from pyffin.resolver.page_worker import PageWorkers
     from pyffin.resolver.ranges import VersionSet
     from pyffin.resolver.source import Dropped, Likely
 
@@ -79,6 +80,8 @@ class IndexSource:
         reporter: Reporter | None = None,
         universal: tuple[int, ...] | None = None,
         installed: Mapping[str, Installed] | None = None,
+        page_workers: PageWorkers | None = None,
+        markers: Mapping[str, str] | None = None,
     ) -> None:
         self.registry = registry
         #: What an install finds installed (from an index: no direct reference), by name, with
@@ -98,16 +101,29 @@ class IndexSource:
         #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
         self.reporter = reporter
         self._reported: set[str] = set()
-        #: Which files of each version the target can use, and which is best.
-        self.selection = FileSelection(
-            tags, binary=binary, exclude_newer=exclude_newer,
+        selection = dict(
+            tags=tuple(tags), binary=binary, exclude_newer=exclude_newer,
             exclude_newer_packages=exclude_newer_packages,
             first_match=registry.locations.strategy == "unsafe-first-match",
             universal=universal,
             installed={name: str(version) for name, (version, _) in self.installed.items()})
+        #: Which files of each version the target can use, and which is best.
+        self.selection = FileSelection(**selection)  # type: ignore[arg-type]
         #: The usable-versions summaries read and written; ``None`` without (for a cutoff that
         #: moves with the clock: each run would write summaries no later run reads).
         self.summaries = Summaries(registry, self.selection) if summaries else None
+        #: Fetch and summarize the pages of projects not in the cache, in processes of their
+        #: own (see :mod:`pyffin.resolver.page_worker`): they work through summaries; with
+        #: the target's ``markers``, they walk the likely dependencies too.
+        self.page_workers = page_workers if summaries else None
+        #: What :meth:`prefetch_candidates` was told of each project asked of the workers.
+        self._likely: dict[str, tuple[Likely | None, VersionSet | None]] = {}
+        if self.page_workers is not None:
+            self.page_workers.on_answer = self._worker_answered
+            self.page_workers.target(selection, markers)
+            # What they receive is this command's, as if received here (even pages that say
+            # they are stale at once).
+            registry.cached.received_since = self.page_workers.started
         #: Builds metadata and wheels of sdists and direct sources; ``None``: not supported.
         self.sources = sources
         #: The metadata of each version, fetched once.
@@ -233,6 +249,11 @@ class IndexSource:
         :meth:`PackageSource.prefetch_candidates`)."""
         if self._from_summary(name, wait=False) or name in self._revalidating:
             return  # known, or being revalidated (then known without the pages, most often)
+        workers = self.page_workers
+        if workers is not None:
+            self._likely[name] = (likely, required)
+            if workers.ask(name, required):
+                return
         then = None if likely is None and self.summaries is None else (
             lambda pages: self._pages_arrived(name, pages, likely, required))
         self._pages[name] = self.registry.prefetch_project(name, then)
@@ -253,7 +274,24 @@ class IndexSource:
             # none): at the end, after the solution, it would be waited for.
             self.summaries.save()
 
-    def _prefetch_likely(self, name: str, full: PageVersions, likely: Likely,
+    def _worker_answered(self, name: str, summarized: bool) -> None:
+        """The page workers' answer for ``name`` (in a reader's thread): once summarized,
+        the summary is read, and the likely version's metadata asked for, as when the pages
+        arrive here (see :meth:`_pages_arrived`)."""
+        workers = self.page_workers
+        if not summarized or self.summaries is None or workers is None:
+            return
+        self.registry.forget_absent()  # the worker made the directory a summary is in
+        found = self.summaries.read(name, lambda version: self._row_from_pages(name, version))
+        if found is None or isinstance(found, StaleSummary):
+            return  # read the usual way
+        versions, candidates = found
+        self._summarized(name, versions, candidates)
+        likely, required = self._likely.get(name, (None, None))
+        if likely is not None and isinstance(versions, SummarizedVersions):
+            self._prefetch_likely(name, versions, likely, required)
+
+    def _prefetch_likely(self, name: str, full: PageVersions | SummarizedVersions, likely: Likely,
                          required: VersionSet | None) -> None:
         for version in reversed(full):  # newest first
             files = full[version]
@@ -309,6 +347,10 @@ class IndexSource:
                 return True
             if name in self._revalidating:
                 return False
+            workers = self.page_workers
+            asked = None if workers is None else workers.asked(name)
+            if asked is not None and not asked.done():
+                return False
             # The solver asks again at every decision until the pages are there.
             pages = self._pages.get(name)
             if pages is None or pages.interrupted():
@@ -335,6 +377,17 @@ class IndexSource:
         ``wait`` waits for that answer, else a revalidation under way is a "not yet"."""
         if name in self._versions:
             return True
+        workers = self.page_workers
+        asked = None if workers is None else workers.asked(name)
+        if asked is not None:
+            if not asked.done():
+                if not wait:
+                    return False
+                workers.urgent(name)  # type: ignore[union-attr]
+                asked.result()
+            if name in self._versions:
+                return True
+            # Not summarized by the worker: the pages are read the usual way.
         pending = self._revalidating.get(name)
         if pending is None:
             if name in self._summary_tried or self.summaries is None:
@@ -401,6 +454,8 @@ class IndexSource:
         return dist
 
     def resolution_done(self) -> None:
+        if self.page_workers is not None:
+            self.page_workers.close()  # every page the resolution needs is read
         self.metadata_futures.settle()
         if self.reporter is not None:
             self.reporter.on_resolve_done()

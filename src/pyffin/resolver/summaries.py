@@ -350,8 +350,16 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
             self._made[i] = made
         return made
 
+    @property
+    def versions(self) -> VersionList:
+        """The versions, ascending."""
+        return self._versions
+
     def __iter__(self) -> Iterator[Version]:
         return iter(self._versions)
+
+    def __reversed__(self) -> Iterator[Version]:
+        return reversed(self._versions)
 
     def __len__(self) -> int:
         return len(self._versions)

@@ -1,0 +1,675 @@
+"""Page workers: processes that fetch, decode and summarize the project pages of a cold
+resolution, and the metadata of the versions it will most likely choose, on other cores
+(Linux, the command line).
+
+A cold resolution is CPU-bound in one process: decoding tens of megabytes of pages, choosing
+each version's usable files and writing the records hold the interpreter lock for most of
+its run, while the other cores idle (threads only take turns). Page workers are forks of the
+command, taken before it starts any thread, when the cache has never held an index page
+(:func:`start`). The resolution hands them each project it discovers (:meth:`PageWorkers.ask`)
+and, once the target is known, what decides which files it can use and its marker
+environment (:meth:`PageWorkers.target`). A worker fetches the project's pages with its own
+I/O pool, writes the page records and this target's summary into the cache, then the
+metadata of the version the solver will most likely choose (the newest final release the
+asked range allows whose files and Requires-Python fit), and answers with the name. It also
+names the dependencies that metadata gives the target, which the command hands on (to the
+least busy worker) before its solver gets there: the likely dependency graph is walked by
+the workers, ahead of the solver. The resolution reads each summary and metadata record as
+a warm resolution does.
+
+Nothing a worker does is trusted beyond what the cache checks anyway: a summary is read only
+if the pages it names are there, unchanged and fresh. What a worker cannot do (a page
+missing, an error, the worker gone) it answers with a "no", and the resolution does that
+project itself, the usual way, which reports what is wrong. A worker writes nothing to the
+terminal (its standard streams are the null device), ignores Ctrl-C (the command's process
+handles it) and exits when the command closes its end of the pipe — at the end of the
+resolution, or when the process ends — once the project under way is written.
+
+``PYFFIN_PAGE_WORKERS=0`` turns them off (``=N``: N workers; two by default); with
+``PYFFIN_PAGE_WORKERS_ALWAYS=1`` they start on a cache that holds pages too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from _thread import allocate_lock
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pyffin.futures import Future
+
+if TYPE_CHECKING:
+    from pyffin.cache import Cache
+    from pyffin.client.registry import RegistryClient
+    from pyffin.resolver.ranges import VersionSet
+    from pyffin.settings import IndexSettings
+
+__all__ = ["PageWorkers", "start", "wanted"]
+
+#: Workers by default: two, beside the command's process, on two cores or more.
+WORKERS = 2
+
+#: Projects a worker works on at once: its I/O pool's threads that start without waiting
+#: (see :data:`pyffin.futures.EAGER_THREADS`).
+IN_FLIGHT = int(os.environ.get("PW_IF", "2"))
+
+#: The length prefix of a message to a worker (a pickle): 4 bytes, little-endian.
+_LENGTH = 4
+
+
+def wanted(cache: Cache, *, offline: bool) -> int:
+    """How many page workers pay here (0: none): a cold cache (no index page kept; not a
+    temporary one, removed at the end while a worker may still write), a process that may
+    fork (Linux, no thread started yet), and a core for each."""
+    try:
+        count = int(os.environ.get("PYFFIN_PAGE_WORKERS", WORKERS))
+    except ValueError:
+        count = WORKERS
+    if (count <= 0 or offline or cache.temporary or sys.platform != "linux"
+            or not hasattr(os, "fork")):
+        return 0
+    import _thread
+
+    if _thread._count() != 0:  # a thread alive: a fork would copy the locks it holds
+        return 0
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    count = min(count, cpus)
+    if cpus < 2:
+        return 0
+    if os.environ.get("PYFFIN_PAGE_WORKERS_ALWAYS") == "1":
+        return count
+    from pyffin.cache import CacheBucket
+
+    try:
+        with os.scandir(cache.bucket(CacheBucket.SIMPLE)) as entries:
+            return count if next(entries, None) is None else 0
+    except OSError:  # no such directory yet: cold
+        return count
+
+
+def start(cache: Cache, setup: Callable[[IndexSettings], RegistryClient], *,
+          offline: bool = False) -> PageWorkers | None:
+    """Page workers, when :func:`wanted`; ``setup`` makes the registry client of the index
+    settings :meth:`PageWorkers.configure` sends (in each worker). One process is forked
+    now; it imports what the pages need, then forks the others (each import once, and on
+    another core than the command's)."""
+    count = wanted(cache, offline=offline)
+    if not count:
+        return None
+    import time
+
+    started = time.time()
+    pipes: list[tuple[int, int, int, int]] = []  # (worker reads, command writes, command
+    try:                                           #  reads, worker writes) of each
+        for _ in range(count):
+            to_worker = os.pipe()
+            try:
+                from_worker = os.pipe()
+            except OSError:
+                os.close(to_worker[0])
+                os.close(to_worker[1])
+                raise
+            pipes.append((to_worker[0], to_worker[1], from_worker[0], from_worker[1]))
+        pid = os.fork()
+    except OSError:
+        for pipe in pipes:
+            for fd in pipe:
+                os.close(fd)
+        return None
+    if pid == 0:  # the first worker: never returns
+        code = 1
+        try:
+            for _, command_writes, command_reads, _ in pipes:
+                os.close(command_writes)
+                os.close(command_reads)
+            _zygote(pipes, setup)
+            code = 0
+        finally:
+            os._exit(code)
+    children = []
+    for worker_reads, command_writes, command_reads, worker_writes in pipes:
+        os.close(worker_reads)
+        os.close(worker_writes)
+        children.append(_Child(command_writes, command_reads))
+    children[0].pid = pid
+    from pyffin import log
+
+    log.debug(f"Started {count} page workers (the cache holds no index page)")
+    return PageWorkers(children, started)
+
+
+def _zygote(pipes: list[tuple[int, int, int, int]],
+            setup: Callable[[IndexSettings], RegistryClient]) -> None:
+    """The first worker: import what pages need, fork the other workers, then serve."""
+    import gc
+    import signal
+
+    # A worker's pages, rows and versions live until it exits (see pyffin.collector).
+    gc.disable()
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command's process answers Ctrl-C
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    _import_page_path()  # while the command reads its requirements
+    mine = pipes[0]
+    worker = _Worker(mine[3], setup)
+    # The index settings first: what a connection to an HTTPS index needs is made once, for
+    # every worker (the others are forked after).
+    if not _serve(mine[0], worker, until_configured=True):
+        worker.finish()
+        return
+    worker.warm_up()
+    for other in pipes[1:]:
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            code = 1
+            try:
+                for pipe in pipes:
+                    if pipe is not other:
+                        os.close(pipe[0])
+                        os.close(pipe[3])
+                _serve(other[0], _Worker(other[3], setup))
+                code = 0
+            finally:
+                os._exit(code)
+        # That worker's ends (or, with no fork, ends that nobody reads: the command's reads
+        # of it end at once, and what it asked is answered "no").
+        os.close(other[0])
+        os.close(other[3])
+    _serve(mine[0], worker)
+
+
+class _Child:
+    """The command's end of one worker process."""
+
+    __slots__ = ("incoming", "outgoing", "pid", "under_way", "writing")
+
+    def __init__(self, outgoing: int, incoming: int) -> None:
+        #: The process to reap (the first worker: the others are its children).
+        self.pid: int | None = None
+        self.outgoing = outgoing
+        self.incoming = incoming
+        #: Projects asked of it and not answered yet.
+        self.under_way = 0
+        #: Held while a message is written (one longer than a pipe writes at once would
+        #: interleave with another thread's).
+        self.writing = allocate_lock()
+
+
+class PageWorkers:
+    """The command's end of its page workers (see the module)."""
+
+    def __init__(self, children: list[_Child], started: float) -> None:
+        #: When the workers were started: what they received since is this command's.
+        self.started = started
+        self._children = children
+        self._lock = allocate_lock()
+        #: Each project asked for (by the resolution, or named by a worker's walk) ->
+        #: whether a worker summarized it (its answer).
+        self._asked: dict[str, Future[bool]] = {}
+        #: Told each answer, in a reader's thread, before its future is set.
+        self.on_answer: Callable[[str, bool], None] | None = None
+        self._reading = False
+        self._closed = False
+        #: Projects answered "yes" so far.
+        self._summarized = 0
+        #: Projects asked for and not handed to a worker yet, the next one first (the order
+        #: they were named in, but for those the resolution waits for: see :meth:`urgent`).
+        self._queue: list[tuple[str, tuple[str, Any]]] = []
+
+    @property
+    def count(self) -> int:
+        return len(self._children)
+
+    def configure(self, settings: IndexSettings) -> None:
+        """The index settings the command's registry uses: each worker's is made of them."""
+        self._send_all(("index", settings))
+
+    def target(self, selection: Mapping[str, Any], markers: Mapping[str, str] | None) -> None:
+        """What decides which files the target can use (the keywords of its
+        :class:`~pyffin.resolver.file_selection.FileSelection`) and, to walk the likely
+        dependencies, its marker environment (``None``: each project asked for alone)."""
+        self._send_all(("target", (dict(selection), None if markers is None
+                                   else dict(markers))))
+
+    def ask(self, name: str, required: VersionSet | None = None) -> bool:
+        """Have a worker summarize the pages of ``name`` (normalized) — and fetch the
+        metadata of the newest version ``required`` allows that the target can use — if not
+        asked yet; whether it is (or was) asked."""
+        return self._ask(name, ("range", required))
+
+    def asked(self, name: str) -> Future[bool] | None:
+        """The answer for ``name`` (``True``: its summary is in the cache); ``None``: not
+        asked."""
+        return self._asked.get(name)
+
+    def close(self) -> None:
+        """Let the workers go: each exits once it reads the end of its pipe. Projects still
+        asked for are answered "no"."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            reading = self._reading
+            summarized = self._summarized
+            asked = len(self._asked)
+        from pyffin import log
+
+        log.debug(f"The page workers summarized {summarized} of the {asked} projects asked "
+                  "of them")
+        for child in self._children:
+            with child.writing:  # not under a write of another thread (its number reused)
+                if child.outgoing >= 0:
+                    os.close(child.outgoing)
+                    child.outgoing = -1
+            if not reading:
+                os.close(child.incoming)
+                _reap(child.pid)
+
+    # ------------------------------------------------------------------------ internals
+    def _ask(self, name: str, accept: tuple[str, Any]) -> bool:
+        with self._lock:
+            if name in self._asked:
+                return True
+            if self._closed:
+                return False
+            self._asked[name] = Future()
+            self._queue.append((name, accept))
+            start_reading = not self._reading
+            self._reading = True
+        if start_reading:
+            from pyffin.futures import in_thread
+
+            for each in self._children:
+                in_thread(_Reader(self, each), "pyffin-page-worker")
+        self._dispatch()
+        return True
+
+    def urgent(self, name: str) -> None:
+        """The resolution waits for ``name``: it goes to the next free worker first."""
+        with self._lock:
+            for i, (queued, _) in enumerate(self._queue):
+                if queued == name:
+                    if i:
+                        self._queue.insert(0, self._queue.pop(i))
+                    return
+
+    def _dispatch(self) -> None:
+        """Hand queued projects to the workers with room for them: each works on at most
+        :data:`IN_FLIGHT` at once, so that the pages left go to whichever is free first
+        (a few pages take most of the time: pushed ahead, one worker would get them all)."""
+        while True:
+            with self._lock:
+                if not self._queue or self._closed:
+                    return
+                child = min(self._children, key=_under_way)
+                if child.under_way >= IN_FLIGHT:
+                    return
+                name, accept = self._queue.pop(0)
+                child.under_way += 1
+            self._send(child, ("page", (name, accept)))
+
+    def _send_all(self, message: tuple[str, Any]) -> None:
+        for child in self._children:
+            self._send(child, message)
+
+    def _send(self, child: _Child, message: tuple[str, Any]) -> None:
+        import pickle
+
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            with child.writing:
+                if child.outgoing < 0:  # let go
+                    return
+                _write_all(child.outgoing, len(data).to_bytes(_LENGTH, "little") + data)
+        except Exception:  # a worker gone (or that cannot be told): the others are let go
+            self.close()
+            self._gone()
+
+    def _read_answers(self, child: _Child) -> None:
+        """A reader's thread: each line of ``child`` is ``+name`` (summarized), ``-name``
+        (not), or ``?name requirement`` (a likely dependency to walk to)."""
+        pending = b""
+        try:
+            while True:
+                chunk = os.read(child.incoming, 65536)
+                if not chunk:
+                    break
+                lines = (pending + chunk).split(b"\n")
+                pending = lines.pop()
+                for line in lines:
+                    text = line[1:].decode("utf-8", "replace")
+                    if line[:1] == b"?":
+                        name, _, requirement = text.partition(" ")
+                        self._ask(name, ("text", requirement))
+                    else:
+                        with self._lock:
+                            child.under_way -= 1
+                        self._dispatch()
+                        self._answer(text, line[:1] == b"+")
+        except OSError:
+            pass
+        finally:
+            os.close(child.incoming)
+            _reap(child.pid)
+            self._gone()
+
+    def _answer(self, name: str, summarized: bool) -> None:
+        future = self._asked.get(name)
+        if future is None or future.done():
+            return
+        if self.on_answer is not None:
+            try:
+                self.on_answer(name, summarized)
+            except Exception:  # the project is read the usual way
+                summarized = False
+        if summarized:
+            with self._lock:
+                self._summarized += 1
+        future.set_result(summarized)
+
+    def _gone(self) -> None:
+        """A worker ended (the command let it go, or it died): the command is done with them
+        all, and what is still asked is answered "no" (the resolution reads those pages
+        itself)."""
+        with self._lock:
+            self._closed = True
+            self._queue.clear()
+            futures = list(self._asked.values())
+        for future in futures:
+            if not future.done():
+                future.set_result(False)
+
+
+class _Reader:
+    """A reader's thread's work: :meth:`PageWorkers._read_answers` of one worker."""
+
+    __slots__ = ("child", "workers")
+
+    def __init__(self, workers: PageWorkers, child: _Child) -> None:
+        self.workers = workers
+        self.child = child
+
+    def __call__(self) -> None:
+        self.workers._read_answers(self.child)
+
+
+def _under_way(child: _Child) -> int:
+    return child.under_way
+
+
+def _reap(pid: int | None) -> None:
+    if pid is None:
+        return
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = os.read(fd, size)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+# --------------------------------------------------------------------------- a worker
+def _serve(incoming: int, worker: _Worker, *, until_configured: bool = False) -> bool:
+    """A worker's life: read the command's messages until the end of the pipe (then
+    :meth:`_Worker.finish`), fetching and summarizing pages in its own I/O pool; with
+    ``until_configured``, only until the index settings came. Whether the pipe is still
+    open."""
+    import pickle
+
+    while True:
+        head = _read_exactly(incoming, _LENGTH)
+        body = None if head is None else _read_exactly(incoming, int.from_bytes(head, "little"))
+        if body is None:
+            if not until_configured:
+                worker.finish()
+            return False
+        kind, value = pickle.loads(body)
+        if kind == "index":
+            worker.configure(value)
+            if until_configured:
+                return True
+        elif kind == "target":
+            worker.target(*value)
+        elif kind == "page":
+            worker.ask(*value)
+
+
+class _Worker:
+    """What a worker process keeps: its registry, the target's selection and summaries, and
+    the projects under way."""
+
+    def __init__(self, outgoing: int, setup: Callable[[IndexSettings], RegistryClient]) -> None:
+        self._outgoing = outgoing
+        self._setup = setup
+        self._registry: RegistryClient | None = None
+        self._write_lock = allocate_lock()
+        #: Held until the target is known: a page that arrives first waits for it.
+        self._no_target = allocate_lock()
+        self._no_target.acquire()
+        self._summarize: Callable[[str, Any, tuple[str, Any]], bool] | None = None
+        self._under_way = 0
+        self._count_lock = allocate_lock()
+        #: Held while any project is under way: the end waits for them.
+        self._idle = allocate_lock()
+        #: Set once the command is done with the worker: projects not started are dropped.
+        self._ending = False
+
+    def configure(self, settings: IndexSettings) -> None:
+        if self._registry is not None or settings.keyring_provider == "subprocess":
+            return  # (a keyring is asked by the command alone: it may prompt)
+        try:
+            self._registry = self._setup(settings)
+        except Exception:  # every project is answered "no": the command says what is wrong
+            self._registry = None
+
+    def warm_up(self) -> None:
+        """Make what connections to the first HTTPS location need (the trust store), once
+        for every worker forked after (see :func:`pyffin.client.http._system_store_context`)."""
+        registry = self._registry
+        if registry is None:
+            return
+        from urllib.parse import urlsplit
+
+        for location in (*registry.locations.indexes(), *registry.locations.find_links):
+            parts = urlsplit(location)
+            if parts.scheme == "https" and parts.hostname:
+                try:
+                    registry.cached.http.tls_options(parts.hostname, parts.port or 443)
+                except Exception:  # the first request says what is wrong
+                    pass
+                return
+
+    def target(self, keywords: dict[str, Any], markers: dict[str, str] | None) -> None:
+        if self._summarize is not None or self._registry is None:
+            return
+        from pyffin.resolver.file_selection import FileSelection, sorted_candidates
+        from pyffin.resolver.summaries import Summaries
+
+        registry = self._registry
+        selection = FileSelection(**keywords)
+        summaries = Summaries(registry, selection)
+        walk = None if markers is None else _Walk(markers, selection, self._say)
+
+        def summarize(name: str, pages: Any, accept: tuple[str, Any]) -> bool:
+            found = selection.usable_versions(name, pages)
+            if registry.project_dependencies(name) is None:
+                return False  # an answer not kept in a file (a 404): nothing to summarize
+            wheel = None if walk is None else walk.likely_wheel(found, accept)
+            summaries.note(name, found, sorted_candidates(found), complete=False)
+            summaries.save()
+            if wheel is not None and walk is not None:
+                walk.follow(registry, wheel)
+            return True
+
+        self._summarize = summarize
+        self._no_target.release()
+
+    def ask(self, name: str, accept: tuple[str, Any]) -> None:
+        registry = self._registry
+        if registry is None:
+            self._say(b"-" + name.encode("utf-8"))
+            return
+        with self._count_lock:
+            self._under_way += 1
+            if self._under_way == 1:
+                self._idle.acquire()
+        registry.submit(lambda: self._project(name, accept))
+
+    def _project(self, name: str, accept: tuple[str, Any]) -> None:
+        summarized = False
+        try:
+            if self._ending:
+                return
+            assert self._registry is not None
+            pages = self._registry.project(name)
+            with self._no_target:  # the target is known from here on
+                pass
+            assert self._summarize is not None
+            summarized = self._summarize(name, pages, accept)
+        except BaseException:  # the command's process does it, and says what is wrong
+            summarized = False
+        finally:
+            self._say((b"+" if summarized else b"-") + name.encode("utf-8"))
+            with self._count_lock:
+                self._under_way -= 1
+                if self._under_way == 0:
+                    self._idle.release()
+
+    def _say(self, line: bytes) -> None:
+        with self._write_lock:
+            try:
+                _write_all(self._outgoing, line + b"\n")
+            except OSError:
+                pass
+
+    def finish(self) -> None:
+        """The command is done with the worker: the projects under way end (a record being
+        written is finished: an exit would leave its temporary file), those not started
+        yet are dropped, and none waits for a target that will not come."""
+        self._ending = True
+        if self._summarize is None:
+            self._summarize = lambda name, pages, accept: False
+            self._no_target.release()
+        with self._idle:
+            pass
+
+
+def _import_page_path() -> None:
+    """Import what a project's pages and summary need (most of it is not yet in the command
+    when it forks)."""
+    from pyffin.client import http, registry, simple  # noqa: F401
+    from pyffin.resolver import dependencies, page_versions, summaries  # noqa: F401
+
+    http._urllib3()
+    try:
+        from pyffin.client import typed_page  # noqa: F401
+    except ImportError:
+        pass
+
+
+class _Walk:
+    """A worker's walk along the likely dependencies: the version the solver will most
+    likely choose of each project (see :meth:`likely_wheel`), its metadata fetched, and the
+    dependencies it gives the target named to the command (see :class:`PageWorkers`)."""
+
+    def __init__(self, markers: dict[str, str], selection: Any,
+                 say: Callable[[bytes], None]) -> None:
+        from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
+        from pyffin.resolver.solver import _target_python
+
+        self._evaluate = MarkerEvaluator(markers).evaluate
+        self._python = _target_python(markers)
+        self._parser = DependencyParser()
+        self._fits: dict[str, bool] = {}
+        self._selection = selection
+        self._say = say
+        self._named: set[str] = set()
+        self._lock = allocate_lock()
+
+    def likely_wheel(self, found: Any, accept: tuple[str, Any]) -> Any:
+        """The wheel (or stand-in) whose metadata tells the likely version of ``found`` (a
+        project's usable versions) among those ``accept`` allows (``("range", VersionSet)``,
+        ``("text", requirement)``); ``None``: none, or an sdist's."""
+        from nab_resolver.ranges import Range
+
+        kind, value = accept
+        required = value
+        if kind == "text":
+            try:
+                required = self._parser.parse(value).versions
+            except Exception:
+                return None
+        versions = found.version_list
+        yanked = found.yanked
+        requires_python = found.requires_python
+        for i in range(len(versions) - 1, -1, -1):
+            version = versions[i]
+            if version.is_prerelease or yanked[i]:
+                continue
+            text = requires_python[i]
+            if text and not self._fits_python(text):
+                continue
+            if required is not None and not Range.singleton(version).is_subset(required):
+                continue
+            files = found[version]  # (its row is then kept hot in the summary)
+            best = files.best
+            return best if best.is_wheel else self._selection.stand_in(files)
+        return None
+
+    def _fits_python(self, text: str) -> bool:
+        fits = self._fits.get(text)
+        if fits is None:
+            from pyffin.resolver.provider import _python_fits
+
+            fits = self._fits[text] = _python_fits(text, self._python, self._parser)
+        return fits
+
+    def follow(self, registry: RegistryClient, wheel: Any) -> None:
+        """Fetch ``wheel``'s metadata (into the cache) and name the dependencies it gives the
+        target, each once."""
+        try:
+            metadata = registry.wheel_metadata(wheel.page, wheel.file)
+        except Exception:
+            return
+        parser = self._parser
+        for text in metadata.requires_dist:
+            try:
+                marker = parser.check(text)
+                if marker is not None and not self._evaluate(marker):
+                    continue  # another target's, or an extra's
+                dependency = parser.parse(text)
+            except Exception:
+                continue
+            if dependency.url is not None or "\n" in text:
+                continue
+            with self._lock:
+                if dependency.name in self._named:
+                    continue
+                self._named.add(dependency.name)
+            self._say(f"?{dependency.name} {text}".encode())
+

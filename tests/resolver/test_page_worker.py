@@ -1,0 +1,272 @@
+"""Page workers (``pyffin.resolver.page_worker``): a cold ``pip compile`` of the command line
+has forked processes fetch and summarize its pages, and walk the likely dependencies; the
+answer is the one the command gives alone, whatever happens to the workers."""
+
+from __future__ import annotations
+
+import _thread
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pyffin.cache import Cache, CacheBucket
+from pyffin.resolver import page_worker
+from tests.support.cli import child_env
+from tests.support.dists import WheelSpec, build_wheel
+from tests.support.index import IndexServer
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="page workers are Linux's")
+
+
+@pytest.fixture
+def cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that may fork workers: no thread of its own (pytest-xdist runs some), and
+    four cores."""
+    monkeypatch.setattr(_thread, "_count", lambda: 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+
+
+def test_wanted_on_a_cold_cache_only(tmp_path: Path, cores: None) -> None:
+    cache = Cache(tmp_path / "cache")
+    assert page_worker.wanted(cache, offline=False) == page_worker.WORKERS
+    # A simple bucket made but empty is still cold; one holding anything is not.
+    simple = cache.bucket(CacheBucket.SIMPLE)
+    simple.mkdir(parents=True)
+    assert page_worker.wanted(cache, offline=False) == page_worker.WORKERS
+    (simple / "index").mkdir()
+    assert page_worker.wanted(cache, offline=False) == 0
+
+
+def test_not_wanted_offline_temporary_single_core_or_turned_off(
+        tmp_path: Path, cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = Cache(tmp_path / "cache")
+    assert page_worker.wanted(cache, offline=True) == 0
+    assert page_worker.wanted(Cache(tmp_path / "t", temporary=True), offline=False) == 0
+    monkeypatch.setenv("PYFFIN_PAGE_WORKERS", "0")
+    assert page_worker.wanted(cache, offline=False) == 0
+    monkeypatch.setenv("PYFFIN_PAGE_WORKERS", "3")
+    assert page_worker.wanted(cache, offline=False) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert page_worker.wanted(cache, offline=False) == 0
+
+
+def test_not_wanted_once_a_thread_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                       ) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(_thread, "_count", lambda: 1)
+    assert page_worker.wanted(Cache(tmp_path / "cache"), offline=False) == 0
+
+
+# --------------------------------------------------------------------- the command line
+def _index(server: IndexServer) -> None:
+    """A chain and a fan of dependencies, with markers and extras the target leaves out, an
+    sdist-only project and several versions of each."""
+    for version in ("1.0", "2.0", "2.1"):
+        server.add_wheel(WheelSpec("app", version, requires_dist=[
+            "lib>=1.1", "util", "win-only; sys_platform == 'win32'", "fancy; extra == 'x'"]))
+    for version in ("1.0", "1.1", "1.2"):
+        server.add_wheel(WheelSpec("lib", version, requires_dist=["core<3"]))
+    for version in ("2.0", "2.5", "3.0"):
+        server.add_wheel(WheelSpec("core", version, requires_dist=["leaf"]))
+    server.add_wheel(WheelSpec("leaf", "0.1"))
+    server.add_wheel(WheelSpec("leaf", "0.2"), requires_python=">=4")  # not for the target
+    server.add_wheel(WheelSpec("util", "4.0", requires_dist=["leaf>=0.1"]))
+    server.add_wheel(WheelSpec("win-only", "1.0"))
+    server.add_wheel(WheelSpec("fancy", "1.0"))
+
+
+def _compile(server: IndexServer, cache: Path, work: Path, *extra: str,
+             env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen[str]:
+    work.mkdir(exist_ok=True)
+    (work / "requirements.in").write_text("app\n")
+    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "pyffin", "pip", "compile", "requirements.in", "--index-url",
+         server.index_url, "--cache-dir", str(cache), "--no-header", "--no-annotate", *extra],
+        cwd=work, env=child_env(env), text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, **popen)
+
+
+def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def test_a_cold_compile_is_read_by_the_workers(index_server: IndexServer, tmp_path: Path
+                                               ) -> None:
+    _index(index_server)
+    code, alone, err = _finish(_compile(index_server, tmp_path / "c0", tmp_path / "w0",
+                                        env={"PYFFIN_PAGE_WORKERS": "0"}))
+    assert code == 0, err
+    assert "page workers" not in err
+    assert alone == "app==2.1\ncore==2.5\nleaf==0.1\nlib==1.2\nutil==4.0\n"
+    index_server.reset_counts()
+    code, out, err = _finish(_compile(index_server, tmp_path / "c1", tmp_path / "w1", "-v"))
+    assert code == 0, err
+    assert out == alone
+    assert "Started 2 page workers" in err
+    assert "The page workers summarized 5 of the 5 projects asked of them" in err
+    # Each page and each chosen version's metadata is asked once, by whichever process;
+    # nothing for the markers and extras the target leaves out.
+    for name in ("app", "lib", "core", "leaf", "util"):
+        assert index_server.count(f"/simple/{name}/") == 1, name
+    for filename in ("app-2.1", "lib-1.2", "core-2.5", "leaf-0.1", "util-4.0"):
+        assert index_server.count(f"/files/{filename}-py3-none-any.whl.metadata") == 1
+    assert index_server.count("/simple/win-only/") == index_server.count("/simple/fancy/") == 0
+    assert index_server.count("/files/leaf-0.2-py3-none-any.whl.metadata") == 0
+    assert not [r for r in index_server.request_log if not r.path.endswith((".metadata", "/"))]
+    # The next run reads the summaries the workers wrote: no worker, no request.
+    index_server.reset_counts()
+    code, out, err = _finish(_compile(index_server, tmp_path / "c1", tmp_path / "w2", "-v"))
+    assert (code, out) == (0, alone), err
+    assert "page workers" not in err
+    assert index_server.count() == 0
+
+
+def test_pages_stale_at_once_are_read_once(index_server: IndexServer, tmp_path: Path) -> None:
+    """An index whose pages say they are stale as soon as they arrive (PyPI's, through some
+    proxies): what the workers received counts as this command's, not as a cache entry to
+    revalidate."""
+    _index(index_server)
+    index_server.set_cache_control("max-age=0")
+    code, out, err = _finish(_compile(index_server, tmp_path / "c", tmp_path / "w", "-v"))
+    assert code == 0, err
+    assert out == "app==2.1\ncore==2.5\nleaf==0.1\nlib==1.2\nutil==4.0\n"
+    assert "The page workers summarized 5 of the 5 projects asked of them" in err
+    for name in ("app", "lib", "core", "leaf", "util"):
+        assert index_server.count(f"/simple/{name}/") == 1, (name, err)
+
+
+def test_a_page_the_workers_cannot_read_is_reported_as_without_them(
+        index_server: IndexServer, tmp_path: Path) -> None:
+    _index(index_server)
+    index_server.respond("/simple/core/", b"{not json", {
+        "Content-Type": "application/vnd.pypi.simple.v1+json"})
+    results = []
+    for i, workers in enumerate(("0", "2")):
+        results.append(_finish(_compile(index_server, tmp_path / f"c{i}", tmp_path / f"w{i}",
+                                        env={"PYFFIN_PAGE_WORKERS": workers})))
+    (code0, out0, err0), (code1, out1, err1) = results
+    assert code0 == code1 != 0
+    assert "core" in err0 and "not valid JSON" in err0
+    assert (out1, err1) == (out0, err0)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _wait_for(condition: object, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_workers_killed_midway_leave_the_command_to_finish(index_server: IndexServer,
+                                                           tmp_path: Path) -> None:
+    _index(index_server)
+    code, alone, err = _finish(_compile(index_server, tmp_path / "c0", tmp_path / "w0",
+                                        env={"PYFFIN_PAGE_WORKERS": "0"}))
+    assert code == 0, err
+    index_server.reset_counts()
+    index_server.delay("/simple/core/", 2.0, times=1)  # a worker's request: held
+    process = _compile(index_server, tmp_path / "c1", tmp_path / "w1")
+    _wait_for(lambda: index_server.count("/simple/core/") == 1)
+    workers = _descendants(process.pid)
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    code, out, err = _finish(process)
+    assert (code, out) == (0, alone), err
+    assert index_server.count("/simple/core/") == 2  # the command asked for it again
+
+
+def test_workers_exit_with_the_command(index_server: IndexServer, tmp_path: Path) -> None:
+    _index(index_server)
+    process = _compile(index_server, tmp_path / "c", tmp_path / "w", start_new_session=True)
+    _wait_for(lambda: index_server.count("/simple/app/") == 1)
+    group = process.pid
+    assert _finish(process)[0] == 0
+
+    def group_gone() -> bool:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    _wait_for(group_gone, timeout=10)
+
+
+def test_not_in_a_program_that_calls_the_command_line(index_server: IndexServer,
+                                                      tmp_path: Path) -> None:
+    """``pyffin.cli.main.main`` in a process that goes on forks nothing (only ``run``, the
+    ``pyffin`` script's entry point, owns its process)."""
+    _index(index_server)
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "requirements.in").write_text("app\n")
+    script = (
+        "import os, sys\n"
+        "from pyffin.cli.main import main\n"
+        f"code = main(['pip', 'compile', 'requirements.in', '--index-url', "
+        f"{index_server.index_url!r}, '--cache-dir', {str(tmp_path / 'c')!r}, '-v', '-q'])\n"
+        "print(os.getpid(), code)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=work, env=child_env(),
+                            text=True, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "page workers" not in result.stderr
+
+
+@pytest.mark.parametrize("options", [
+    ("--python-version", "3.10"),
+    ("--resolution", "lowest"),
+    ("--prerelease", "allow"),
+    ("--only-binary", ":all:", "--generate-hashes"),
+    ("--exclude-newer", "2100-01-01"),
+    ("--format", "pylock.toml"),
+    ("--universal",),
+    ("FIND-LINKS",),
+], ids=lambda options: options[0].lstrip("-"))
+def test_the_same_answer_with_or_without_workers(index_server: IndexServer, tmp_path: Path,
+                                                 options: tuple[str, ...]) -> None:
+    _index(index_server)
+    index_server.add_wheel(WheelSpec("core", "3.1a1", requires_dist=["leaf"]))
+    if options == ("FIND-LINKS",):
+        links = tmp_path / "links"
+        links.mkdir()
+        build_wheel(WheelSpec("util", "5.0", requires_dist=["leaf"]), links)
+        options = ("--find-links", str(links))
+    answers = []
+    for i, workers in enumerate(("0", "2")):
+        code, out, err = _finish(_compile(index_server, tmp_path / f"c{i}", tmp_path / f"w{i}",
+                                          "-v", *options,
+                                          env={"PYFFIN_PAGE_WORKERS": workers}))
+        assert code == 0, err
+        assert ("Started 2 page workers" in err) == (workers == "2")
+        answers.append(out)
+    assert answers[0] == answers[1]
+    assert "app==" in answers[0] or 'name = "app"' in answers[0]
+    if "--find-links" in options:
+        assert "util==5.0" in answers[0]
