@@ -222,8 +222,10 @@ class PageWorkers:
         self._closed = False
         #: Projects answered "yes" so far.
         self._summarized = 0
-        #: Projects asked for and not handed to a worker yet, the next one first (the order
-        #: they were named in, but for those the resolution waits for: see :meth:`urgent`).
+        #: Projects asked for and not handed to a worker yet, the next one first: those the
+        #: resolution waits for (see :meth:`urgent`), then those a walk named, the latest
+        #: first (a dependency of the one just read goes before its siblings: a chain of
+        #: dependencies is walked down at once), then those the resolution named, in order.
         self._queue: list[tuple[str, tuple[str, Any]]] = []
 
     @property
@@ -283,7 +285,10 @@ class PageWorkers:
             if self._closed:
                 return False
             self._asked[name] = Future()
-            self._queue.append((name, accept))
+            if accept[0] == "text":  # a walk's: before those the resolution named
+                self._queue.insert(0, (name, accept))
+            else:
+                self._queue.append((name, accept))
             start_reading = not self._reading
             self._reading = True
         if start_reading:
