@@ -228,10 +228,6 @@ class PageWorkers:
         #: dependencies is walked down at once), then those the resolution named, in order.
         self._queue: list[tuple[str, tuple[str, Any]]] = []
 
-    @property
-    def count(self) -> int:
-        return len(self._children)
-
     def configure(self, settings: IndexSettings) -> None:
         """The index settings the command's registry uses: each worker's is made of them."""
         self._send_all(("index", settings))
@@ -372,7 +368,7 @@ class PageWorkers:
         future = self._asked.get(name)
         if future is None or future.done():
             return
-        if self.on_answer is not None:
+        if self.on_answer is not None and not self._closed:  # (the resolution is over)
             try:
                 self.on_answer(name, summarized)
             except Exception:  # the project is read the usual way
