@@ -245,6 +245,7 @@ def test_not_in_a_program_that_calls_the_command_line(index_server: IndexServer,
     ("--prerelease", "allow"),
     ("--only-binary", ":all:", "--generate-hashes"),
     ("--exclude-newer", "2100-01-01"),
+    ("--exclude-newer", "1 second"),  # a cutoff that moves: no summary, so no worker's use
     ("--format", "pylock.toml"),
     ("--universal",),
     ("FIND-LINKS",),
@@ -265,6 +266,8 @@ def test_the_same_answer_with_or_without_workers(index_server: IndexServer, tmp_
                                           env={"PYFFIN_PAGE_WORKERS": workers}))
         assert code == 0, err
         assert ("Started 2 page workers" in err) == (workers == "2")
+        if "1 second" in options and workers == "2":  # let go once the target is known
+            assert "The page workers summarized 0 of the 1 projects asked of them" in err
         answers.append(out)
     assert answers[0] == answers[1]
     assert "app==" in answers[0] or 'name = "app"' in answers[0]

@@ -88,11 +88,11 @@ class Session:
         #: Held by a call of the Python API (``pyffin.install(session=...)``) while it runs:
         #: one at a time, since it hands the session its own reporter.
         self.call_lock = allocate_lock()
-        #: Whether a cold resolution may fork a page worker
+        #: Whether a cold resolution may fork page workers
         #: (:mod:`pyffin.resolver.page_worker`): the command line's sessions alone (a fork of
         #: a program that embeds pyffin would copy what is not pyffin's).
         self.page_workers_allowed = False
-        #: The page worker of the resolution under way, for its package source to take.
+        #: The page workers of the resolution under way, for its package source to take.
         self.page_workers: PageWorkers | None = None
 
     @classmethod

@@ -32,7 +32,7 @@ from pyffin.resolver.source import Candidate, SortedCandidates
 from pyffin.resolver.summaries import StaleSummary, Summaries, SummarizedVersions
 
 if TYPE_CHECKING:
-    from typing import Protocol
+    from typing import Any, Protocol
 
     from packaging.utils import NormalizedName
 
@@ -101,14 +101,14 @@ class IndexSource:
         #: Hears how many packages the resolution has looked at (see :meth:`metadata`).
         self.reporter = reporter
         self._reported: set[str] = set()
-        selection = dict(
+        selection: dict[str, Any] = dict(
             tags=tuple(tags), binary=binary, exclude_newer=exclude_newer,
             exclude_newer_packages=exclude_newer_packages,
             first_match=registry.locations.strategy == "unsafe-first-match",
             universal=universal,
             installed={name: str(version) for name, (version, _) in self.installed.items()})
         #: Which files of each version the target can use, and which is best.
-        self.selection = FileSelection(**selection)  # type: ignore[arg-type]
+        self.selection = FileSelection(**selection)
         #: The usable-versions summaries read and written; ``None`` without (for a cutoff that
         #: moves with the clock: each run would write summaries no later run reads).
         self.summaries = Summaries(registry, self.selection) if summaries else None
@@ -116,6 +116,8 @@ class IndexSource:
         #: own (see :mod:`pyffin.resolver.page_worker`): they work through summaries; with
         #: the target's ``markers``, they walk the likely dependencies too.
         self.page_workers = page_workers if summaries else None
+        if page_workers is not None and not summaries:
+            page_workers.close()
         #: What :meth:`prefetch_candidates` was told of each project asked of the workers.
         self._likely: dict[str, tuple[Likely | None, VersionSet | None]] = {}
         if self.page_workers is not None:
