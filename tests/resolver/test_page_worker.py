@@ -273,3 +273,38 @@ def test_the_same_answer_with_or_without_workers(index_server: IndexServer, tmp_
     assert "app==" in answers[0] or 'name = "app"' in answers[0]
     if "--find-links" in options:
         assert "util==5.0" in answers[0]
+
+
+class _Metadata:
+    requires_dist = ["lib>=1.1", "win-only; sys_platform == 'win32'", "fancy; extra == 'x'",
+                     "old; python_version < '3'", "direct @ https://example.org/d.whl",
+                     "lib"]
+
+
+class _Registry:
+    def wheel_metadata(self, page: object, file: object) -> _Metadata:
+        return _Metadata()
+
+
+class _Wheel:
+    page = file = None
+
+
+@pytest.mark.parametrize("markers,named", [
+    ({"sys_platform": "linux", "python_version": "3.11", "python_full_version": "3.11.4",
+      "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython"},
+     ["?lib lib>=1.1"]),
+    (None, ["?lib lib>=1.1", "?win-only win-only; sys_platform == 'win32'",
+            "?old old; python_version < '3'"]),
+], ids=["target", "universal"])
+def test_a_walk_names_the_dependencies_the_target_may_need(
+        markers: dict[str, str] | None, named: list[str]) -> None:
+    """A walk names each dependency once, with the requirement that named it: those the
+    target's markers hold for, or (universal) those of any platform and Python; never an
+    extra's, nor a direct reference."""
+    from types import SimpleNamespace
+
+    said: list[bytes] = []
+    walk = page_worker._Walk(markers, SimpleNamespace(universal=(3, 9)), said.append)
+    walk.follow(_Registry(), _Wheel())  # type: ignore[arg-type]
+    assert [line.decode() for line in said] == named

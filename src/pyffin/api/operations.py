@@ -144,8 +144,8 @@ def resolve(
         session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
         no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
         editables=[e.url for e in entries if e.editable and e.url], report=report,
-        installed=installed,
-        markers=markers if options.resolution == "highest" and not no_deps else None)
+        installed=installed, markers=markers,
+        walk=options.resolution == "highest" and not no_deps)
     source.on_decided = on_decided
     if hash_mode:
         source.allowed_hashes = {name: frozenset(digests) for name, digests
@@ -214,7 +214,8 @@ def resolve_universal(
         session, spec, tags, no_binary=options.no_binary, only_binary=options.only_binary,
         no_build=options.no_build, exclude_newer=cutoffs, no_deps=no_deps, sources=sources,
         editables=[e.url for e in entries if e.editable and e.url],
-        universal=lowest_python(requires_python))
+        universal=lowest_python(requires_python),
+        walk=options.resolution == "highest" and not no_deps)
     upgrade_names, upgrade_bounds = upgrade_requests(upgrade_packages)
     resolver_options = ResolverOptions(
         resolution=options.resolution,
@@ -266,12 +267,12 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                  editables: Iterable[str] = (), report: bool = True,
                  universal: tuple[int, ...] | None = None,
                  installed: Mapping[str, InstalledDistribution] | None = None,
-                 markers: Mapping[str, str] | None = None) -> IndexSource:
+                 markers: Mapping[str, str] | None = None, walk: bool = False) -> IndexSource:
     """The package source for ``spec`` on the session's registry, the binary flags of the
     command and of the requirements files combined; ``universal`` (the lowest Python of a
     universal resolution) makes it serve every platform. The session's page workers, if
-    any, become the source's; with the target's ``markers`` they walk the likely
-    dependencies."""
+    any, become the source's; with ``walk`` they walk the likely dependencies on the target
+    whose marker environment is ``markers`` (on every platform for a universal one)."""
     from pyffin.models.format_control import BinaryPolicy
     from pyffin.resolver.index_source import IndexSource
 
@@ -287,7 +288,7 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
                        summaries=not (cutoffs and cutoffs.relative),
                        reporter=session.reporter if report else None, universal=universal,
-                       installed=installed, page_workers=workers, markers=markers)
+                       installed=installed, page_workers=workers, markers=markers, walk=walk)
 
 
 def uncached(session: Session, plan: InstallPlan,

@@ -82,6 +82,7 @@ class IndexSource:
         installed: Mapping[str, Installed] | None = None,
         page_workers: PageWorkers | None = None,
         markers: Mapping[str, str] | None = None,
+        walk: bool = False,
     ) -> None:
         self.registry = registry
         #: What an install finds installed (from an index: no direct reference), by name, with
@@ -114,7 +115,8 @@ class IndexSource:
         self.summaries = Summaries(registry, self.selection) if summaries else None
         #: Fetch and summarize the pages of projects not in the cache, in processes of their
         #: own (see :mod:`pyffin.resolver.page_worker`): they work through summaries; with
-        #: the target's ``markers``, they walk the likely dependencies too.
+        #: ``walk``, they walk the likely dependencies too, on the target whose marker
+        #: environment is ``markers`` (for a universal resolution, on every platform).
         self.page_workers = page_workers if summaries else None
         if page_workers is not None and not summaries:
             page_workers.close()
@@ -122,7 +124,7 @@ class IndexSource:
         self._likely: dict[str, tuple[Likely | None, VersionSet | None]] = {}
         if self.page_workers is not None:
             self.page_workers.on_answer = self._worker_answered
-            self.page_workers.target(selection, markers)
+            self.page_workers.target(selection, markers if walk else None, walk=walk)
             # What they receive is this command's, as if received here (even pages that say
             # they are stale at once).
             registry.cached.received_since = self.page_workers.started

@@ -232,12 +232,14 @@ class PageWorkers:
         """The index settings the command's registry uses: each worker's is made of them."""
         self._send_all(("index", settings))
 
-    def target(self, selection: Mapping[str, Any], markers: Mapping[str, str] | None) -> None:
+    def target(self, selection: Mapping[str, Any], markers: Mapping[str, str] | None, *,
+                walk: bool) -> None:
         """What decides which files the target can use (the keywords of its
-        :class:`~pyffin.resolver.file_selection.FileSelection`) and, to walk the likely
-        dependencies, its marker environment (``None``: each project asked for alone)."""
+        :class:`~pyffin.resolver.file_selection.FileSelection`) and, with ``walk``, that the
+        likely dependencies are walked, those ``markers`` (its environment) give it, or with
+        none (a universal resolution's) those any platform may need."""
         self._send_all(("target", (dict(selection), None if markers is None
-                                   else dict(markers))))
+                                   else dict(markers), walk)))
 
     def ask(self, name: str, required: VersionSet | None = None) -> bool:
         """Have a worker summarize the pages of ``name`` (normalized) — and fetch the
@@ -505,7 +507,8 @@ class _Worker:
                     pass
                 return
 
-    def target(self, keywords: dict[str, Any], markers: dict[str, str] | None) -> None:
+    def target(self, keywords: dict[str, Any], markers: dict[str, str] | None,
+               walking: bool) -> None:
         if self._summarize is not None or self._registry is None:
             return
         from pyffin.resolver.file_selection import FileSelection, sorted_candidates
@@ -514,7 +517,7 @@ class _Worker:
         registry = self._registry
         selection = FileSelection(**keywords)
         summaries = Summaries(registry, selection)
-        walk = None if markers is None else _Walk(markers, selection, self._say)
+        walk = _Walk(markers, selection, self._say) if walking else None
 
         def summarize(name: str, pages: Any, accept: tuple[str, Any]) -> bool:
             found = selection.usable_versions(name, pages)
@@ -598,13 +601,22 @@ class _Walk:
     likely choose of each project (see :meth:`likely_wheel`), its metadata fetched, and the
     dependencies it gives the target named to the command (see :class:`PageWorkers`)."""
 
-    def __init__(self, markers: dict[str, str], selection: Any,
+    def __init__(self, markers: dict[str, str] | None, selection: Any,
                  say: Callable[[bytes], None]) -> None:
         from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
-        from pyffin.resolver.solver import _target_python
 
-        self._evaluate = MarkerEvaluator(markers).evaluate
-        self._python = _target_python(markers)
+        #: ``None``: a universal resolution's walk (every platform's dependencies, the lowest
+        #: Python's Requires-Python).
+        self._evaluate: Callable[[str], bool] | None = None
+        if markers is None:
+            from pyffin.models.versions import Version
+
+            self._python = Version(".".join(map(str, selection.universal or (3,))))
+        else:
+            from pyffin.resolver.solver import _target_python
+
+            self._evaluate = MarkerEvaluator(markers).evaluate
+            self._python = _target_python(markers)
         self._parser = DependencyParser()
         self._fits: dict[str, bool] = {}
         self._selection = selection
@@ -661,7 +673,9 @@ class _Walk:
         for text in metadata.requires_dist:
             try:
                 marker = parser.check(text)
-                if marker is not None and not self._evaluate(marker):
+                if marker is not None and (
+                        "extra" in marker if self._evaluate is None
+                        else not self._evaluate(marker)):
                     continue  # another target's, or an extra's
                 dependency = parser.parse(text)
             except Exception:
