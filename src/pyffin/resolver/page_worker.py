@@ -52,7 +52,7 @@ WORKERS = 2
 
 #: Projects a worker works on at once: its I/O pool's threads that start without waiting
 #: (see :data:`pyffin.futures.EAGER_THREADS`).
-IN_FLIGHT = int(os.environ.get("PW_IF", "2"))
+IN_FLIGHT = 2
 
 #: The length prefix of a message to a worker (a pickle): 4 bytes, little-endian.
 _LENGTH = 4
