@@ -308,3 +308,27 @@ def test_a_walk_names_the_dependencies_the_target_may_need(
     walk = page_worker._Walk(markers, SimpleNamespace(universal=(3, 9)), said.append)
     walk.follow(_Registry(), _Wheel())  # type: ignore[arg-type]
     assert [line.decode() for line in said] == named
+
+
+def test_ctrl_c_ends_the_command_and_then_its_workers(index_server: IndexServer,
+                                                      tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the command stops at once (the workers ignore
+    it), and the workers follow once they read the end of their pipe and finish the page
+    under way."""
+    _index(index_server)
+    index_server.delay("/simple/core/", 2.0)
+    process = _compile(index_server, tmp_path / "c", tmp_path / "w", start_new_session=True)
+    _wait_for(lambda: index_server.count("/simple/core/") >= 1)
+    group = process.pid
+    os.killpg(group, signal.SIGINT)
+    code, _, err = _finish(process)
+    assert code == 130 and "Traceback" not in err
+
+    def group_gone() -> bool:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    _wait_for(group_gone, timeout=20)
