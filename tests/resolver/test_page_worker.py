@@ -332,3 +332,29 @@ def test_ctrl_c_ends_the_command_and_then_its_workers(index_server: IndexServer,
         return False
 
     _wait_for(group_gone, timeout=20)
+
+
+@pytest.mark.parametrize("strategy", ["first-index", "unsafe-best-match"])
+def test_the_same_answer_from_two_indexes(index_server: IndexServer, tmp_path: Path,
+                                          strategy: str) -> None:
+    """An extra index (as HTML, without metadata files: the walk reads a wheel's metadata by
+    range requests) with an older ``util`` and a ``core`` between the first index's: each
+    index strategy gives the same answer with the workers as without (the extra index comes
+    first, as in uv)."""
+    _index(index_server)
+    with IndexServer(dist_dir=tmp_path / "extra-files", json_api=False,
+                     metadata_files=False) as extra:
+        extra.add_wheel(WheelSpec("core", "2.9", requires_dist=["leaf"]))
+        extra.add_wheel(WheelSpec("util", "3.0", requires_dist=["leaf>=0.1"]))
+        answers = []
+        for i, workers in enumerate(("0", "2")):
+            code, out, err = _finish(_compile(
+                index_server, tmp_path / f"c{i}", tmp_path / f"w{i}", "-v",
+                "--extra-index-url", extra.index_url, "--index-strategy", strategy,
+                env={"PYFFIN_PAGE_WORKERS": workers}))
+            assert code == 0, err
+            assert ("Started 2 page workers" in err) == (workers == "2")
+            answers.append(out)
+    assert answers[0] == answers[1]
+    expected = "util==4.0" if strategy == "unsafe-best-match" else "util==3.0"
+    assert expected in answers[0] and "core==2.9" in answers[0]
