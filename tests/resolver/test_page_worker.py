@@ -175,6 +175,15 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _group_gone(group: int) -> bool:
+    """Whether no process of the process group ``group`` is left."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def _wait_for(condition: object, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
@@ -208,14 +217,7 @@ def test_workers_exit_with_the_command(index_server: IndexServer, tmp_path: Path
     group = process.pid
     assert _finish(process)[0] == 0
 
-    def group_gone() -> bool:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    _wait_for(group_gone, timeout=10)
+    _wait_for(lambda: _group_gone(group), timeout=10)
 
 
 def test_not_in_a_program_that_calls_the_command_line(index_server: IndexServer,
@@ -324,14 +326,7 @@ def test_ctrl_c_ends_the_command_and_then_its_workers(index_server: IndexServer,
     code, _, err = _finish(process)
     assert code == 130 and "Traceback" not in err
 
-    def group_gone() -> bool:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    _wait_for(group_gone, timeout=20)
+    _wait_for(lambda: _group_gone(group), timeout=20)
 
 
 @pytest.mark.parametrize("strategy", ["first-index", "unsafe-best-match"])

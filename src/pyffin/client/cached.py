@@ -335,7 +335,9 @@ class CachedClient:
         path, stamp, fresh_until, response_time = dependency
         if _stamp_of(path) != (None if stamp is None else tuple(stamp)):
             return "changed"
-        if fresh_until is None or self.offline or self._received_since(response_time):
+        since = self.received_since
+        if fresh_until is None or self.offline or (since is not None
+                                                   and response_time >= since):
             return "holds"
         if self.refresh.forces(package, response_time):
             return "stale"
@@ -405,13 +407,10 @@ class CachedClient:
         """Whether a response with ``policy`` may be used as is (fresh, not refreshed,
         received since :attr:`received_since`, or offline) — for records derived from a
         cached response."""
-        return self.offline or self._received_since(policy.response_time) or (
+        since = self.received_since
+        return self.offline or (since is not None and policy.response_time >= since) or (
             policy.is_fresh(time.time()) and not self.refresh.forces(package,
                                                                      policy.response_time))
-
-    def _received_since(self, response_time: float) -> bool:
-        since = self.received_since
-        return since is not None and response_time >= since
 
     def get(self, url: str, entry: CacheEntry, transform: Callable[[Response], R],
             record_type: type[R], *, headers: Mapping[str, str] | None = None,
