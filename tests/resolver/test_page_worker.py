@@ -353,3 +353,93 @@ def test_the_same_answer_from_two_indexes(index_server: IndexServer, tmp_path: P
     assert answers[0] == answers[1]
     expected = "util==4.0" if strategy == "unsafe-best-match" else "util==3.0"
     assert expected in answers[0] and "core==2.9" in answers[0]
+
+
+# ----------------------------------------------- the first worker, forked at the start
+def _compile_configured(server: IndexServer, default: Path, named: Path, work: Path,
+                        ) -> tuple[int, str, str, int]:
+    """A compile without ``--cache-dir`` whose ``pyffin.toml`` names the cache ``named``
+    (the command line alone points at ``default``, where the first worker is forked for);
+    its exit code, output, log, and process group."""
+    work.mkdir()
+    (work / "requirements.in").write_text("app\n")
+    (work / "pyffin.toml").write_text(f"cache-dir = {str(named)!r}\n")
+    env = child_env({"XDG_CACHE_HOME": str(default.parent)})
+    del env["PYFFIN_CACHE_DIR"]  # else it would win over the file
+    assert default.name == "pyffin"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyffin", "pip", "compile", "requirements.in", "--index-url",
+         server.index_url, "--no-header", "--no-annotate", "-v"],
+        cwd=work, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    code, out, err = _finish(process)
+    return code, out, err, process.pid
+
+
+def _warm(server: IndexServer, cache: Path, work: Path) -> str:
+    code, out, err = _finish(_compile(server, cache, work, env={"PYFFIN_PAGE_WORKERS": "0"}))
+    assert code == 0, err
+    assert (cache / CacheBucket.SIMPLE.dirname).is_dir()
+    return out
+
+
+def test_a_cache_a_configuration_file_names_gets_its_workers(index_server: IndexServer,
+                                                             tmp_path: Path) -> None:
+    """The cache the command line points at holds pages (no worker forked at the start);
+    the one the configuration names has none: the workers are forked for it then."""
+    _index(index_server)
+    alone = _warm(index_server, tmp_path / "xdg" / "pyffin", tmp_path / "w0")
+    code, out, err, _ = _compile_configured(index_server, tmp_path / "xdg" / "pyffin",
+                                            tmp_path / "named", tmp_path / "w1")
+    assert (code, out) == (0, alone), err
+    assert "The page workers summarized 5 of the 5 projects asked of them" in err
+    assert (tmp_path / "named" / CacheBucket.SIMPLE.dirname).is_dir()
+
+
+def test_a_worker_forked_for_another_cache_is_let_go(index_server: IndexServer,
+                                                     tmp_path: Path) -> None:
+    """The cache the command line points at is cold, the one the configuration names holds
+    pages: the worker forked at the start exits without a page, and writes no page to either
+    cache."""
+    _index(index_server)
+    alone = _warm(index_server, tmp_path / "named", tmp_path / "w0")
+    pages = sorted((tmp_path / "named" / CacheBucket.SIMPLE.dirname).rglob("*"))
+    default = tmp_path / "xdg" / "pyffin"
+    index_server.reset_counts()
+    code, out, err, group = _compile_configured(index_server, default, tmp_path / "named",
+                                                tmp_path / "w1")
+    assert (code, out) == (0, alone), err
+    assert "page workers" not in err
+    _wait_for(lambda: _group_gone(group), timeout=10)
+    assert not (default / CacheBucket.SIMPLE.dirname).exists()
+    assert index_server.count() == 0
+    assert sorted((tmp_path / "named" / CacheBucket.SIMPLE.dirname).rglob("*")) == [
+        p for p in pages if CacheBucket.SIMPLE.dirname in p.parts]
+
+
+def test_two_cold_caches_the_workers_write_the_one_in_use(index_server: IndexServer,
+                                                          tmp_path: Path) -> None:
+    """Both caches are cold: the worker forked for the command line's is let go, the
+    workers forked for the configuration's write there, and no page is written to the
+    other."""
+    _index(index_server)
+    default = tmp_path / "xdg" / "pyffin"
+    code, out, err, group = _compile_configured(index_server, default, tmp_path / "named",
+                                                tmp_path / "w")
+    assert code == 0, err
+    assert out == "app==2.1\ncore==2.5\nleaf==0.1\nlib==1.2\nutil==4.0\n"
+    assert "The page workers summarized 5 of the 5 projects asked of them" in err
+    _wait_for(lambda: _group_gone(group), timeout=10)
+    assert not (default / CacheBucket.SIMPLE.dirname).exists()
+
+
+def test_a_command_line_refused_leaves_no_worker(index_server: IndexServer,
+                                                 tmp_path: Path) -> None:
+    """The first worker is forked before the command line is parsed: when it is refused,
+    the worker exits with the command."""
+    process = _compile(index_server, tmp_path / "c", tmp_path / "w", "--resolution", "bogus",
+                       start_new_session=True)
+    code, _, err = _finish(process)
+    assert code == 2 and "--resolution" in err
+    _wait_for(lambda: _group_gone(process.pid), timeout=10)
+    assert not (tmp_path / "c" / CacheBucket.SIMPLE.dirname).exists()

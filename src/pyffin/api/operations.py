@@ -316,9 +316,18 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None
         return
     from pyffin.models.names import normalize_name
 
-    workers.configure(settings)
+    configure_page_workers(session, spec)
     for name in names:
         workers.ask(normalize_name(name))
+
+
+def configure_page_workers(session: Session, spec: RequirementsSpec) -> None:
+    """Give the session's page workers the index settings its registry uses for ``spec``
+    (merged with the flags and configuration) and its ``--refresh``."""
+    registry = session.configure(spec_index_settings(spec))
+    workers = session.page_workers
+    if workers is not None and session.index_settings is not None:
+        workers.configure(session.index_settings, registry.cached.refresh)
 
 
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:

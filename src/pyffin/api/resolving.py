@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -358,8 +359,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
         # pyffin.resolver.page_worker).
         from pyffin.resolver import page_worker
 
-        session.page_workers = page_worker.start(session.cache, session.configure,
-                                                offline=session.offline)
+        session.page_workers = page_worker.start(session.cache, offline=session.offline)
+    elif (early := sys.modules.get("pyffin.resolver.page_worker")) is not None:
+        early.release()  # one the command line forked, for a cache that holds pages
     # On a cold cache the interpreter's probe runs while the requirements are read and their
     # pages asked for.
     find = (start_find_interpreter(python, cache=session.cache, system=system)
@@ -408,7 +410,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         if not universal:
             operations.prefetch_requirement_pages(session, spec)
         elif session.page_workers is not None:
-            session.page_workers.configure(operations.spec_index_settings(spec))
+            operations.configure_page_workers(session, spec)
         interpreter = target_interpreter()
         target = make_target(interpreter, python_version=python_version,
                              python_platform=python_platform)

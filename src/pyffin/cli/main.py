@@ -93,6 +93,8 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     _import_pathlib()
+    if words == ("pip", "compile") and OWNS_PROCESS:
+        _prestart_page_workers(args_list)
     found = None
     if words in _PARSED:
         from pyffin.cli import parsed
@@ -170,6 +172,27 @@ _PARSED = (("pip", "compile"),)
 #: Commands a repeated no-op of which is answered from a record (:mod:`pyffin.cli.noop`);
 #: a repeated ``pip compile`` is too (:mod:`pyffin.cli.recompile`).
 _REPLAYABLE = (("pip", "install"), ("pip", "sync"))
+
+
+def _prestart_page_workers(argv: Sequence[str]) -> None:
+    """On a cache that holds no index page (the one the command line names, or the default),
+    fork the first page worker before anything else (see
+    :func:`pyffin.resolver.page_worker.prestart`)."""
+    if sys.platform != "linux" or "--offline" in argv:
+        return
+    from pyffin.cli.replay import cache_root
+
+    root = cache_root(argv)
+    if root is None:
+        return
+    from pyffin.cache import CacheBucket
+
+    pages = os.path.join(root, CacheBucket.SIMPLE.dirname)
+    if os.path.isdir(pages) and os.environ.get("PYFFIN_PAGE_WORKERS_ALWAYS") != "1":
+        return
+    from pyffin.resolver import page_worker
+
+    page_worker.prestart(root)
 
 
 def _import_pathlib() -> None:

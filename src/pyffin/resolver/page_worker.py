@@ -6,7 +6,9 @@ A cold resolution is CPU-bound in one process: decoding tens of megabytes of pag
 each version's usable files and writing the records hold the interpreter lock for most of
 its run, while the other cores idle (threads only take turns). Page workers are forks of the
 command, taken before it starts any thread, when the cache has never held an index page
-(:func:`start`). The resolution hands them each project it discovers (:meth:`PageWorkers.ask`)
+(:func:`start`). The first is forked as the command starts (:func:`prestart`, for the cache
+its command line points at), so that it imports what pages need while the command imports
+and reads what it needs, on another core. The resolution hands them each project it discovers (:meth:`PageWorkers.ask`)
 and, once the target is known, what decides which files it can use and its marker
 environment (:meth:`PageWorkers.target`). A worker fetches the project's pages with its own
 I/O pool, writes the page records and this target's summary into the cache, then the
@@ -40,12 +42,15 @@ from typing import TYPE_CHECKING, Any
 from pyffin.futures import Future
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pyffin.cache import Cache
+    from pyffin.client.cached import Refresh
     from pyffin.client.registry import RegistryClient
     from pyffin.resolver.ranges import VersionSet
     from pyffin.settings import IndexSettings
 
-__all__ = ["PageWorkers", "start", "wanted"]
+__all__ = ["PageWorkers", "prestart", "release", "start", "wanted"]
 
 #: Workers by default: two, beside the command's process, on two cores or more.
 WORKERS = 2
@@ -58,10 +63,10 @@ IN_FLIGHT = 2
 _LENGTH = 4
 
 
-def wanted(cache: Cache, *, offline: bool) -> int:
+def wanted(cache: Cache, *, offline: bool, forking: bool = True) -> int:
     """How many page workers pay here (0: none): a cold cache (no index page kept; not a
     temporary one, removed at the end while a worker may still write), a process that may
-    fork (Linux, no thread started yet), and a core for each."""
+    fork (Linux, no thread started yet: ``forking`` checks that), and a core for each."""
     try:
         count = int(os.environ.get("PYFFIN_PAGE_WORKERS", WORKERS))
     except ValueError:
@@ -71,7 +76,7 @@ def wanted(cache: Cache, *, offline: bool) -> int:
         return 0
     import _thread
 
-    if _thread._count() != 0:  # a thread alive: a fork would copy the locks it holds
+    if forking and _thread._count() != 0:  # a thread alive: a fork would copy its locks
         return 0
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -91,15 +96,61 @@ def wanted(cache: Cache, *, offline: bool) -> int:
         return count
 
 
-def start(cache: Cache, setup: Callable[[IndexSettings], RegistryClient], *,
-          offline: bool = False) -> PageWorkers | None:
-    """Page workers, when :func:`wanted`; ``setup`` makes the registry client of the index
-    settings :meth:`PageWorkers.configure` sends (in each worker). One process is forked
-    now; it imports what the pages need, then forks the others (each import once, and on
-    another core than the command's)."""
-    count = wanted(cache, offline=offline)
-    if not count:
-        return None
+def prestart(root: str | None) -> None:
+    """Fork the first worker now, at the start of the command, when the cache at ``root``
+    (the one the command line names, or the default: a configuration file may name another)
+    looks cold: it imports what pages need on another core while the command imports its
+    own modules and reads its configuration and requirements, instead of after. :func:`start`
+    takes it on when the cache the command uses is that one and the workers are
+    :func:`wanted` there; otherwise it is let go (:func:`release`), as it is when the command
+    ends before."""
+    global _early
+    if _early is not None or root is None:
+        return
+    from pathlib import Path
+
+    from pyffin.cache import Cache
+
+    cache = Cache(Path(root))
+    count = wanted(cache, offline=False)
+    if count:
+        _early = _fork(count, cache.root)
+
+
+def release() -> None:
+    """Let go of a first worker :func:`prestart` forked and no resolution took: it exits
+    once it reads the end of its pipe."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.close()
+
+
+def start(cache: Cache, *, offline: bool = False) -> PageWorkers | None:
+    """Page workers, when :func:`wanted`: the first one :func:`prestart` forked for this
+    cache, or one forked now. The first imports what the pages need, then forks the others
+    (each import once, and on another core than the command's)."""
+    global _early
+    early, _early = _early, None
+    count = wanted(cache, offline=offline, forking=early is None)
+    if early is not None and (early.root != cache.root or len(early._children) != count):
+        early.close()
+        early = None
+        count = wanted(cache, offline=offline)
+    workers = early or (_fork(count, cache.root) if count else None)
+    if workers is not None:
+        from pyffin import log
+
+        log.debug(f"Started {count} page workers (the cache holds no index page)")
+    return workers
+
+
+#: The first worker :func:`prestart` forked, until :func:`start` takes it (or it is let go).
+_early: PageWorkers | None = None
+
+
+def _fork(count: int, root: Path) -> PageWorkers | None:
+    """Fork the first of ``count`` workers for the cache at ``root``."""
     import time
 
     started = time.time()
@@ -126,7 +177,7 @@ def start(cache: Cache, setup: Callable[[IndexSettings], RegistryClient], *,
             for _, command_writes, command_reads, _ in pipes:
                 os.close(command_writes)
                 os.close(command_reads)
-            _zygote(pipes, setup)
+            _zygote(pipes)
             code = 0
         finally:
             os._exit(code)
@@ -136,14 +187,10 @@ def start(cache: Cache, setup: Callable[[IndexSettings], RegistryClient], *,
         os.close(worker_writes)
         children.append(_Child(command_writes, command_reads))
     children[0].pid = pid
-    from pyffin import log
-
-    log.debug(f"Started {count} page workers (the cache holds no index page)")
-    return PageWorkers(children, started)
+    return PageWorkers(children, started, root)
 
 
-def _zygote(pipes: list[tuple[int, int, int, int]],
-            setup: Callable[[IndexSettings], RegistryClient]) -> None:
+def _zygote(pipes: list[tuple[int, int, int, int]]) -> None:
     """The first worker: import what pages need, fork the other workers, then serve."""
     import gc
     import signal
@@ -158,7 +205,7 @@ def _zygote(pipes: list[tuple[int, int, int, int]],
     os.close(null)
     _import_page_path()  # while the command reads its requirements
     mine = pipes[0]
-    worker = _Worker(mine[3], setup)
+    worker = _Worker(mine[3])
     # The index settings first: what a connection to an HTTPS index needs is made once, for
     # every worker (the others are forked after).
     if not _serve(mine[0], worker, until_configured=True):
@@ -177,7 +224,7 @@ def _zygote(pipes: list[tuple[int, int, int, int]],
                     if pipe is not other:
                         os.close(pipe[0])
                         os.close(pipe[3])
-                _serve(other[0], _Worker(other[3], setup))
+                _serve(other[0], _Worker(other[3]))
                 code = 0
             finally:
                 os._exit(code)
@@ -208,9 +255,11 @@ class _Child:
 class PageWorkers:
     """The command's end of its page workers (see the module)."""
 
-    def __init__(self, children: list[_Child], started: float) -> None:
+    def __init__(self, children: list[_Child], started: float, root: Path) -> None:
         #: When the workers were started: what they received since is this command's.
         self.started = started
+        #: The root of the cache they write to.
+        self.root = root
         self._children = children
         self._lock = allocate_lock()
         #: Each project asked for (by the resolution, or named by a worker's walk) ->
@@ -228,9 +277,11 @@ class PageWorkers:
         #: dependencies is walked down at once), then those the resolution named, in order.
         self._queue: list[tuple[str, tuple[str, Any]]] = []
 
-    def configure(self, settings: IndexSettings) -> None:
-        """The index settings the command's registry uses: each worker's is made of them."""
-        self._send_all(("index", settings))
+    def configure(self, settings: IndexSettings, refresh: Refresh | None) -> None:
+        """The index settings the command's registry uses (merged: the flags, variables,
+        configuration files and requirements files) and its ``--refresh``: each worker's
+        registry is made of them."""
+        self._send_all(("index", (str(self.root), settings, refresh)))
 
     def target(self, selection: Mapping[str, Any], markers: Mapping[str, str] | None, *,
                 walk: bool) -> None:
@@ -262,10 +313,11 @@ class PageWorkers:
             reading = self._reading
             summarized = self._summarized
             asked = len(self._asked)
-        from pyffin import log
+        if asked:
+            from pyffin import log
 
-        log.debug(f"The page workers summarized {summarized} of the {asked} projects asked "
-                  "of them")
+            log.debug(f"The page workers summarized {summarized} of the {asked} projects "
+                      "asked of them")
         for child in self._children:
             with child.writing:  # not under a write of another thread (its number reused)
                 if child.outgoing >= 0:
@@ -466,9 +518,8 @@ class _Worker:
     """What a worker process keeps: its registry, the target's selection and summaries, and
     the projects under way."""
 
-    def __init__(self, outgoing: int, setup: Callable[[IndexSettings], RegistryClient]) -> None:
+    def __init__(self, outgoing: int) -> None:
         self._outgoing = outgoing
-        self._setup = setup
         self._registry: RegistryClient | None = None
         self._write_lock = allocate_lock()
         #: Held until the target is known: a page that arrives first waits for it.
@@ -482,11 +533,22 @@ class _Worker:
         #: Set once the command is done with the worker: projects not started are dropped.
         self._ending = False
 
-    def configure(self, settings: IndexSettings) -> None:
+    def configure(self, value: tuple[str, IndexSettings, Refresh | None]) -> None:
+        root, settings, refresh = value
         if self._registry is not None or settings.keyring_provider == "subprocess":
             return  # (a keyring is asked by the command alone: it may prompt)
         try:
-            self._registry = self._setup(settings)
+            from pathlib import Path
+
+            from pyffin.cache import Cache
+            from pyffin.client.registry import connect
+            from pyffin.futures import ThreadPool
+            from pyffin.settings import concurrent_downloads
+
+            # Its own hold of the cache's shared lock (a cleaning waits for the worker too).
+            cache = Cache(Path(root)).init()
+            self._registry = connect(cache, settings, refresh=refresh,
+                                     pool=ThreadPool(concurrent_downloads(), "pyffin-io"))
         except Exception:  # every project is answered "no": the command says what is wrong
             self._registry = None
 
@@ -584,10 +646,18 @@ class _Worker:
 
 
 def _import_page_path() -> None:
-    """Import what a project's pages and summary need (most of it is not yet in the command
-    when it forks)."""
+    """Import what a worker's registry, pages and summaries need (forked by
+    :func:`prestart`, the command had imported nearly none of it)."""
+    import pickle  # noqa: F401
+
+    from pyffin import cache, futures, settings  # noqa: F401
     from pyffin.client import http, registry, simple  # noqa: F401
-    from pyffin.resolver import dependencies, page_versions, summaries  # noqa: F401
+    from pyffin.resolver import (  # noqa: F401
+        dependencies,
+        file_selection,
+        page_versions,
+        summaries,
+    )
 
     http._urllib3()
     try:
