@@ -297,3 +297,69 @@ def same_url(a: str, b: str) -> bool:
         return base + ("#" + "&".join(sorted(parts)) if parts else "")
 
     return key(a) == key(b)
+
+
+def python_fits(requires_python: str, python: Version, parser: DependencyParser) -> bool:
+    """Whether the target Python satisfies a Requires-Python text, as uv judges it: only the
+    lower bound counts (``>=3.8,<3.11`` is ``>=3.8``: an upper bound is a guess about Pythons
+    not released yet), against the target's release (``3.13.0rc1`` is ``3.13.0``). A text that
+    does not parse gets uv's repairs (``>=3.6,``); one that still does not admits every Python,
+    with a warning."""
+    from nab_resolver.ranges import NEGATIVE_INFINITY
+
+    from pyffin.resolver.ranges import intervals
+
+    found = python_range(requires_python, parser)
+    if found is None:
+        from pyffin import log
+        from pyffin.requirements.pep508 import repairs
+
+        for patched, fixed in repairs(requires_python):
+            found = python_range(patched, parser)
+            if found is not None:
+                log.warn_result(f"Fixing invalid Requires-Python by {fixed} (before: "
+                                f"`{requires_python}`; after: `{patched}`)")
+                break
+        else:
+            log.warn_result(f"ignoring the invalid Requires-Python {requires_python!r}")
+            return True
+    parts = intervals(found)
+    if not parts or parts[0][0] is NEGATIVE_INFINITY:
+        return True
+    lower, inclusive = parts[0][0], parts[0][1]
+    from pyffin.models.versions import parse_version
+
+    target = parse_version(".".join(str(part) for part in python.release[:3]))
+    return bool(target > lower or (inclusive and target == lower))
+
+
+def python_range(requires_python: str, parser: DependencyParser) -> VersionSet | None:
+    """The versions a Requires-Python text admits, or ``None`` if it is not valid."""
+    from pyffin.requirements.pep508 import CLAUSE_RE
+    from pyffin.resolver.ranges import SpecifierError, specifiers_range
+
+    clauses = []
+    for part in requires_python.split(","):
+        match = CLAUSE_RE.fullmatch(part.strip())
+        if match is None:
+            if part.strip():
+                return None
+            continue
+        clauses.append((match.group(1), match.group(2)))
+    try:
+        return specifiers_range(clauses, parser.ranges)
+    except SpecifierError:
+        return None
+
+
+def target_python(markers: Mapping[str, str]) -> Version:
+    """The target's Python: its marker environment's ``python_full_version``."""
+    from pyffin.errors import PyffinError
+    from pyffin.models.versions import InvalidVersion, Version
+
+    text = markers.get("python_full_version", "")
+    try:
+        return Version(text.rstrip("+"))
+    except InvalidVersion:
+        raise PyffinError(
+            f"the target environment has no valid python_full_version: {text!r}") from None

@@ -8,16 +8,16 @@ its run, while the other cores idle (threads only take turns). Page workers are 
 command, taken before it starts any thread, when the cache has never held an index page
 (:func:`start`). The first is forked as the command starts (:func:`prestart`, for the cache
 its command line points at), so that it imports what pages need while the command imports
-and reads what it needs, on another core. The resolution hands them each project it discovers (:meth:`PageWorkers.ask`)
-and, once the target is known, what decides which files it can use and its marker
-environment (:meth:`PageWorkers.target`). A worker fetches the project's pages with its own
-I/O pool, writes the page records and this target's summary into the cache, then the
-metadata of the version the solver will most likely choose (the newest final release the
-asked range allows whose files and Requires-Python fit), and answers with the name. It also
-names the dependencies that metadata gives the target, which the command hands on (to the
-least busy worker) before its solver gets there: the likely dependency graph is walked by
-the workers, ahead of the solver. The resolution reads each summary and metadata record as
-a warm resolution does.
+and reads what it needs, on another core. The resolution hands them each project it
+discovers (:meth:`PageWorkers.ask`) and, once the target is known, what decides which files
+it can use and its marker environment (:meth:`PageWorkers.target`). A worker fetches the
+project's pages with its own I/O pool, writes the page records and this target's summary
+into the cache, then the metadata of the version the solver will most likely choose (the
+newest final release the asked range allows whose files and Requires-Python fit), and
+answers with the name. It also names the dependencies that metadata gives the target, which
+the command hands on (to the least busy worker) before its solver gets there: the likely
+dependency graph is walked by the workers, ahead of the solver. The resolution reads each
+summary and metadata record as a warm resolution does.
 
 Nothing a worker does is trusted beyond what the cache checks anyway: a summary is read only
 if the pages it names are there, unchanged and fresh. What a worker cannot do (a page
@@ -422,14 +422,19 @@ class PageWorkers:
         future = self._asked.get(name)
         if future is None or future.done():
             return
+        # Counted first: once told, the resolution may use the summary, end, and report the
+        # count before this thread goes on.
+        if summarized:
+            with self._lock:
+                self._summarized += 1
         if self.on_answer is not None and not self._closed:  # (the resolution is over)
             try:
                 self.on_answer(name, summarized)
             except Exception:  # the project is read the usual way
+                if summarized:
+                    with self._lock:
+                        self._summarized -= 1
                 summarized = False
-        if summarized:
-            with self._lock:
-                self._summarized += 1
         future.set_result(summarized)
 
     def _gone(self) -> None:
@@ -646,12 +651,18 @@ class _Worker:
 
 
 def _import_page_path() -> None:
-    """Import what a worker's registry, pages and summaries need (forked by
-    :func:`prestart`, the command had imported nearly none of it)."""
+    """Import what a worker's registry, pages, summaries and walk need, before the other
+    workers are forked (forked by :func:`prestart`, the command had imported nearly none of
+    it)."""
+    import contextvars  # noqa: F401
+    import encodings.idna  # noqa: F401  (a host name's encoding)
     import pickle  # noqa: F401
 
+    import packaging.utils  # noqa: F401  (and packaging.tags)
+
     from pyffin import cache, futures, settings  # noqa: F401
-    from pyffin.client import http, registry, simple  # noqa: F401
+    from pyffin.client import hashes, http, metadata_pack, registry, simple  # noqa: F401
+    from pyffin.requirements import pep508  # noqa: F401
     from pyffin.resolver import (  # noqa: F401
         dependencies,
         file_selection,
@@ -659,6 +670,7 @@ def _import_page_path() -> None:
         summaries,
     )
 
+    cache.keys.sha256(b"")  # (its module)
     http._urllib3()
     try:
         from pyffin.client import typed_page  # noqa: F401
@@ -683,10 +695,10 @@ class _Walk:
 
             self._python = Version(".".join(map(str, selection.universal or (3,))))
         else:
-            from pyffin.resolver.solver import _target_python
+            from pyffin.resolver.dependencies import target_python
 
             self._evaluate = MarkerEvaluator(markers).evaluate
-            self._python = _target_python(markers)
+            self._python = target_python(markers)
         self._parser = DependencyParser()
         self._fits: dict[str, bool] = {}
         self._selection = selection
@@ -727,9 +739,9 @@ class _Walk:
     def _fits_python(self, text: str) -> bool:
         fits = self._fits.get(text)
         if fits is None:
-            from pyffin.resolver.provider import _python_fits
+            from pyffin.resolver.dependencies import python_fits
 
-            fits = self._fits[text] = _python_fits(text, self._python, self._parser)
+            fits = self._fits[text] = python_fits(text, self._python, self._parser)
         return fits
 
     def follow(self, registry: RegistryClient, wheel: Any) -> None:

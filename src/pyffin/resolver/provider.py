@@ -21,7 +21,7 @@ import itertools
 from bisect import bisect_left
 from typing import TYPE_CHECKING, cast
 
-from nab_resolver.ranges import NEGATIVE_INFINITY, Range
+from nab_resolver.ranges import Range
 from nab_resolver.resolver import BaseProvider
 from nab_resolver.types import Incompatibility, IncompatibilityCause, RangeProtocol, Term
 
@@ -31,7 +31,13 @@ from pyffin.models.metadata import MetadataError, RequiresDist
 from pyffin.models.names import normalize_name
 from pyffin.models.versions import InvalidVersion, Version, parse_version
 from pyffin.records import record
-from pyffin.resolver.dependencies import DependencyError, DependencyParser, same_url
+from pyffin.resolver.dependencies import (
+    DependencyError,
+    DependencyParser,
+    python_fits,
+    python_range,
+    same_url,
+)
 from pyffin.resolver.errors import PackageNotFoundError, TooManyBuildFailuresError
 from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import (
@@ -596,7 +602,7 @@ class Provider(BaseProvider[str, Version]):
     def _fits_python(self, requires_python: str) -> bool:
         fits = self._python_fits.get(requires_python)
         if fits is None:
-            fits = self._python_fits[requires_python] = _python_fits(
+            fits = self._python_fits[requires_python] = python_fits(
                 requires_python, self._python, self._parser)
         return fits
 
@@ -740,7 +746,7 @@ class Provider(BaseProvider[str, Version]):
         if (package, run) not in self._stated:
             self._stated.add((package, run))
             self._pending.append(Unavailable(package, run, "python", requires_python))
-        pythons = _python_range(requires_python, self._parser)
+        pythons = python_range(requires_python, self._parser)
         known = pythons is not None and pythons.is_subset(self._refused_pythons)
         if pythons is not None and not known:
             self._refused_pythons = self._refused_pythons | pythons
@@ -1068,49 +1074,3 @@ def _exclusive_on(known: Sequence[Version], bound: object, inclusive: bool) -> b
         return False
     position = bisect_left(known, bound)
     return position < len(known) and known[position] == bound
-
-
-def _python_fits(requires_python: str, python: Version, parser: DependencyParser) -> bool:
-    """Whether the target Python satisfies a Requires-Python text, as uv judges it: only the
-    lower bound counts (``>=3.8,<3.11`` is ``>=3.8``: an upper bound is a guess about Pythons
-    not released yet), against the target's release (``3.13.0rc1`` is ``3.13.0``). A text that
-    does not parse gets uv's repairs (``>=3.6,``); one that still does not admits every Python,
-    with a warning."""
-    from pyffin.requirements.pep508 import repairs
-
-    found = _python_range(requires_python, parser)
-    if found is None:
-        for patched, fixed in repairs(requires_python):
-            found = _python_range(patched, parser)
-            if found is not None:
-                log.warn_result(f"Fixing invalid Requires-Python by {fixed} (before: "
-                                f"`{requires_python}`; after: `{patched}`)")
-                break
-        else:
-            log.warn_result(f"ignoring the invalid Requires-Python {requires_python!r}")
-            return True
-    parts = intervals(found)
-    if not parts or parts[0][0] is NEGATIVE_INFINITY:
-        return True
-    lower, inclusive = parts[0][0], parts[0][1]
-    target = parse_version(".".join(str(part) for part in python.release[:3]))
-    return bool(target > lower or (inclusive and target == lower))
-
-
-def _python_range(requires_python: str, parser: DependencyParser) -> VersionSet | None:
-    """The versions a Requires-Python text admits, or ``None`` if it is not valid."""
-    from pyffin.requirements.pep508 import CLAUSE_RE
-    from pyffin.resolver.ranges import SpecifierError, specifiers_range
-
-    clauses = []
-    for part in requires_python.split(","):
-        match = CLAUSE_RE.fullmatch(part.strip())
-        if match is None:
-            if part.strip():
-                return None
-            continue
-        clauses.append((match.group(1), match.group(2)))
-    try:
-        return specifiers_range(clauses, parser.ranges)
-    except SpecifierError:
-        return None

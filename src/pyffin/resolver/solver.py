@@ -43,6 +43,7 @@ from pyffin.resolver.dependencies import (
     MarkerEvaluator,
     from_requirement,
     same_url,
+    target_python,
 )
 from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
@@ -93,7 +94,7 @@ def resolve(
     requirements cannot all hold, and lets the source's errors propagate.
     """
     evaluator = MarkerEvaluator(markers)
-    python = _target_python(markers)
+    python = target_python(markers)
     urls: dict[str, str] = {}
     direct = _active(requirements, evaluator, urls)
     warn_unbounded([d for d, _ in direct], options)
@@ -187,17 +188,6 @@ def run_solver(solver: Solver, provider: Provider,
                     f"the resolver failed without a proof: {e}") from None
             explanation, hints = explain(e.incompatibility, provider)
             raise NoSolutionError(explanation, (*more_hints(), *hints), split=split) from None
-
-
-def _target_python(markers: Mapping[str, str]) -> Version:
-    from pyffin.models.versions import InvalidVersion, Version
-
-    text = markers.get("python_full_version", "")
-    try:
-        return Version(text.rstrip("+"))
-    except InvalidVersion:
-        raise PyffinError(
-            f"the target environment has no valid python_full_version: {text!r}") from None
 
 
 def _active(
