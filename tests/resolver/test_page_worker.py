@@ -443,3 +443,35 @@ def test_a_command_line_refused_leaves_no_worker(index_server: IndexServer,
     assert code == 2 and "--resolution" in err
     _wait_for(lambda: _group_gone(process.pid), timeout=10)
     assert not (tmp_path / "c" / CacheBucket.SIMPLE.dirname).exists()
+
+
+def _bundled(bundle: Path) -> set[str]:
+    """The names of the modules a code bundle keeps (see pyffin.cli.code_bundle)."""
+    import marshal
+
+    from pyffin.cli import code_bundle
+
+    data = bundle.read_bytes()
+    assert data.startswith(code_bundle.FORMAT)
+    start = len(code_bundle.FORMAT) + 4
+    size = int.from_bytes(data[len(code_bundle.FORMAT):start], "little")
+    entries = marshal.loads(data[start:start + size])[3]
+    return set(entries)
+
+
+def test_what_the_first_worker_imports_is_kept_in_the_code_bundle(index_server: IndexServer,
+                                                                  tmp_path: Path) -> None:
+    """The command never imports the HTTP client on a cold compile (its workers fetch): the
+    first worker keeps what it imported in the code bundle, for the next one's workers."""
+    _index(index_server)
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"), "PYTHONDONTWRITEBYTECODE": ""}
+    for run in range(3):  # (the command's own writes may drop them, the first times)
+        code, out, err = _finish(_compile(index_server, tmp_path / f"c{run}",
+                                          tmp_path / f"w{run}", "-v", env=env))
+        assert (code, out) == (0, "app==2.1\ncore==2.5\nleaf==0.1\nlib==1.2\nutil==4.0\n"), err
+        assert "Started 2 page workers" in err
+    bundles = list((tmp_path / "pyc").rglob("__init__.*.bundle-*.pyc"))
+    assert len(bundles) == 1
+    kept = _bundled(bundles[0])
+    # The typed page decoder: only a worker imports it for pages this small.
+    assert {"pyffin.client.typed_page", "pyffin.resolver.page_worker"} <= kept

@@ -32,9 +32,10 @@ The same file keeps compiled regular expressions (:func:`_keep_compiled_patterns
 
 After the command, when it imported a module (or compiled a pattern) the bundle lacked or found
 one stale, the file is written again (atomically), with what was still valid and what was
-imported and compiled: never when Python writes no bytecode (``-B``,
-``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing here ever fails a command: a bundle
-that cannot be read, or written, is no bundle.
+imported and compiled (the first page worker of a cold ``pip compile`` does the same once it
+has imported what pages need: see :func:`pyffin.resolver.page_worker.prestart`): never when
+Python writes no bytecode (``-B``, ``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing
+here ever fails a command: a bundle that cannot be read, or written, is no bundle.
 
 Only the ``pyffin`` command uses it (:func:`pyffin.cli.main.run`), not the Python API, and
 not when ``PYFFIN_NO_CODE_BUNDLE`` is set (to anything but the empty text).

@@ -192,7 +192,9 @@ def _prestart_page_workers(argv: Sequence[str]) -> None:
         return
     from pyffin.resolver import page_worker
 
-    page_worker.prestart(root)
+    # The worker's imports go into the code bundle too (this process never makes them).
+    bundle = sys.modules.get("pyffin.cli.code_bundle")
+    page_worker.prestart(root, None if bundle is None else bundle.save)
 
 
 def _import_pathlib() -> None:

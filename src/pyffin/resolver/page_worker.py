@@ -96,14 +96,15 @@ def wanted(cache: Cache, *, offline: bool, forking: bool = True) -> int:
         return count
 
 
-def prestart(root: str | None) -> None:
+def prestart(root: str | None, imported: Callable[[], None] | None = None) -> None:
     """Fork the first worker now, at the start of the command, when the cache at ``root``
     (the one the command line names, or the default: a configuration file may name another)
     looks cold: it imports what pages need on another core while the command imports its
     own modules and reads its configuration and requirements, instead of after. :func:`start`
     takes it on when the cache the command uses is that one and the workers are
     :func:`wanted` there; otherwise it is let go (:func:`release`), as it is when the command
-    ends before."""
+    ends before. ``imported`` is called in it once its imports are made (the command line
+    keeps their code for the next time: see :mod:`pyffin.cli.code_bundle`)."""
     global _early
     if _early is not None or root is None:
         return
@@ -114,7 +115,7 @@ def prestart(root: str | None) -> None:
     cache = Cache(Path(root))
     count = wanted(cache, offline=False)
     if count:
-        _early = _fork(count, cache.root)
+        _early = _fork(count, cache.root, imported)
 
 
 def release() -> None:
@@ -149,8 +150,10 @@ def start(cache: Cache, *, offline: bool = False) -> PageWorkers | None:
 _early: PageWorkers | None = None
 
 
-def _fork(count: int, root: Path) -> PageWorkers | None:
-    """Fork the first of ``count`` workers for the cache at ``root``."""
+def _fork(count: int, root: Path, imported: Callable[[], None] | None = None,
+          ) -> PageWorkers | None:
+    """Fork the first of ``count`` workers for the cache at ``root`` (see :func:`prestart`
+    for ``imported``)."""
     import time
 
     started = time.time()
@@ -177,7 +180,7 @@ def _fork(count: int, root: Path) -> PageWorkers | None:
             for _, command_writes, command_reads, _ in pipes:
                 os.close(command_writes)
                 os.close(command_reads)
-            _zygote(pipes)
+            _zygote(pipes, imported)
             code = 0
         finally:
             os._exit(code)
@@ -190,7 +193,8 @@ def _fork(count: int, root: Path) -> PageWorkers | None:
     return PageWorkers(children, started, root)
 
 
-def _zygote(pipes: list[tuple[int, int, int, int]]) -> None:
+def _zygote(pipes: list[tuple[int, int, int, int]],
+            imported: Callable[[], None] | None = None) -> None:
     """The first worker: import what pages need, fork the other workers, then serve."""
     import gc
     import signal
@@ -204,6 +208,11 @@ def _zygote(pipes: list[tuple[int, int, int, int]]) -> None:
         os.dup2(null, fd)
     os.close(null)
     _import_page_path()  # while the command reads its requirements
+    if imported is not None:
+        try:
+            imported()
+        except Exception:  # (only ever a slower next start)
+            pass
     mine = pipes[0]
     worker = _Worker(mine[3])
     # The index settings first: what a connection to an HTTPS index needs is made once, for
