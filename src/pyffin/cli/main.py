@@ -178,7 +178,7 @@ def _prestart_page_workers(argv: Sequence[str]) -> None:
     """On a cache that holds no index page (the one the command line names, or the default),
     fork the first page worker before anything else (see
     :func:`pyffin.resolver.page_worker.prestart`)."""
-    if sys.platform != "linux" or "--offline" in argv:
+    if sys.platform != "linux" or any(arg in ("--offline", "-h", "--help") for arg in argv):
         return
     from pyffin.cli.replay import cache_root
 
