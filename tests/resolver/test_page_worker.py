@@ -280,7 +280,8 @@ def test_the_same_answer_with_or_without_workers(index_server: IndexServer, tmp_
 class _Metadata:
     requires_dist = ["lib>=1.1", "win-only; sys_platform == 'win32'", "fancy; extra == 'x'",
                      "old; python_version < '3'", "direct @ https://example.org/d.whl",
-                     "lib"]
+                     "lib", "py38-only; python_version < '3.9' and os_name == 'nt'",
+                     "later; python_full_version >= '3.12'"]
 
 
 class _Registry:
@@ -297,13 +298,13 @@ class _Wheel:
       "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython"},
      ["?lib lib>=1.1"]),
     (None, ["?lib lib>=1.1", "?win-only win-only; sys_platform == 'win32'",
-            "?old old; python_version < '3'"]),
+            "?later later; python_full_version >= '3.12'"]),
 ], ids=["target", "universal"])
 def test_a_walk_names_the_dependencies_the_target_may_need(
         markers: dict[str, str] | None, named: list[str]) -> None:
     """A walk names each dependency once, with the requirement that named it: those the
-    target's markers hold for, or (universal) those of any platform and Python; never an
-    extra's, nor a direct reference."""
+    target's markers hold for, or (universal, from Python 3.9 on) those of any platform and
+    of a Python from 3.9 on; never an extra's, nor a direct reference."""
     from types import SimpleNamespace
 
     said: list[bytes] = []

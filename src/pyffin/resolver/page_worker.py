@@ -687,6 +687,35 @@ def _import_page_path() -> None:
         pass
 
 
+class _UniversalMarkers:
+    """Whether a marker may hold somewhere a universal resolution covers: without an extra,
+    on some platform, with a Python from its lowest on (``python_version < '3.8'`` does not
+    when it starts at 3.9: uv leaves such dependencies out too)."""
+
+    def __init__(self, lowest: str) -> None:
+        self._lowest = lowest
+        self._covered: Any = None
+        self._seen: dict[str, bool] = {}
+
+    def possible(self, marker: str) -> bool:
+        if "extra" in marker:
+            return False
+        if "python" not in marker:
+            return True
+        found = self._seen.get(marker)
+        if found is None:
+            from pyffin.models.markers import Marker, MarkerError
+
+            if self._covered is None:
+                self._covered = Marker.requires_python(f">={self._lowest}")
+            try:
+                found = not Marker.parse(marker).is_disjoint(self._covered)
+            except MarkerError:  # the resolution says what is wrong with it
+                found = True
+            self._seen[marker] = found
+        return found
+
+
 class _Walk:
     """A worker's walk along the likely dependencies: the version the solver will most
     likely choose of each project (see :meth:`likely_wheel`), its metadata fetched, and the
@@ -698,11 +727,15 @@ class _Walk:
 
         #: ``None``: a universal resolution's walk (every platform's dependencies, the lowest
         #: Python's Requires-Python).
-        self._evaluate: Callable[[str], bool] | None = None
+        #: Whether a dependency's marker may hold: on the target, or (universal) on some
+        #: platform with a Python the resolution covers, without an extra.
+        self._evaluate: Callable[[str], bool]
         if markers is None:
             from pyffin.models.versions import Version
 
-            self._python = Version(".".join(map(str, selection.universal or (3,))))
+            lowest = ".".join(map(str, selection.universal or (3,)))
+            self._python = Version(lowest)
+            self._evaluate = _UniversalMarkers(lowest).possible
         else:
             from pyffin.resolver.dependencies import target_python
 
@@ -764,9 +797,7 @@ class _Walk:
         for text in metadata.requires_dist:
             try:
                 marker = parser.check(text)
-                if marker is not None and (
-                        "extra" in marker if self._evaluate is None
-                        else not self._evaluate(marker)):
+                if marker is not None and not self._evaluate(marker):
                     continue  # another target's, or an extra's
                 dependency = parser.parse(text)
             except Exception:
