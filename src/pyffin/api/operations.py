@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pyffin.api.exclude_newer import ExcludeNewer
     from pyffin.api.session import Session
     from pyffin.api.target import Target
+    from pyffin.client.registry import RegistryClient
     from pyffin.distribution.database import EarlyFetch, FetchReporter, WheelDatabase
     from pyffin.distribution.sdist import SourceDistributions
     from pyffin.installer.installed import InstalledDistribution
@@ -306,8 +307,7 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None
     """Start fetching the pages of ``spec``'s named requirements when the cache lacks them, so
     a cold run's first pages arrive while the target interpreter is looked at (a subprocess,
     when the cache has not seen it)."""
-    settings = spec_index_settings(spec)
-    registry = session.configure(settings)
+    registry = configure_indexes(session, spec)
     names = [name for entry in spec.requirements if entry.url is None
              and (name := entry.name) is not None]
     workers = session.page_workers
@@ -316,18 +316,18 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None
         return
     from pyffin.models.names import normalize_name
 
-    configure_page_workers(session, spec)
     for name in names:
         workers.ask(normalize_name(name))
 
 
-def configure_page_workers(session: Session, spec: RequirementsSpec) -> None:
-    """Give the session's page workers the index settings its registry uses for ``spec``
-    (merged with the flags and configuration) and its ``--refresh``."""
+def configure_indexes(session: Session, spec: RequirementsSpec) -> RegistryClient:
+    """The session's registry, configured with ``spec``'s index options; the session's page
+    workers, if any, are given the same (merged) settings and ``--refresh``."""
     registry = session.configure(spec_index_settings(spec))
     workers = session.page_workers
     if workers is not None and session.index_settings is not None:
         workers.configure(session.index_settings, registry.cached.refresh)
+    return registry
 
 
 def spec_index_settings(spec: RequirementsSpec) -> IndexSettings:

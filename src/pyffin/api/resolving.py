@@ -410,7 +410,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         if not universal:
             operations.prefetch_requirement_pages(session, spec)
         elif session.page_workers is not None:
-            operations.configure_page_workers(session, spec)
+            operations.configure_indexes(session, spec)
         interpreter = target_interpreter()
         target = make_target(interpreter, python_version=python_version,
                              python_platform=python_platform)
