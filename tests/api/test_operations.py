@@ -326,3 +326,26 @@ def test_scripts_of_a_relocatable_environment_find_the_interpreter_beside_them(
 
 def _refuse(*args: object, **kwargs: object) -> Any:
     raise AssertionError("the package source was asked after resolving")
+
+
+def test_the_page_workers_are_asked_for_the_requirements_with_their_extras(
+        session: Session, tmp_path: Path) -> None:
+    """A cold compile hands its named requirements to the page workers at once, each with the
+    extras it asks for (the walk goes on to what ``uvicorn[standard]`` adds, instead of
+    waiting for the solver to get there); a requirement by URL is not theirs."""
+    asked: list[tuple[Any, ...]] = []
+
+    class Workers:
+        def configure(self, settings: Any, refresh: Any) -> None:
+            pass
+
+        def ask(self, name: str, required: Any = None, extras: tuple[str, ...] = ()) -> bool:
+            asked.append((name, required, extras))
+            return True
+
+    source = tmp_path / "requirements.in"
+    source.write_text("Uvicorn[Standard]\napp\nlib[a,b]>=1\nother @ https://example.org/other-1.0-py3-none-any.whl\n")
+    session.page_workers = Workers()  # type: ignore[assignment]
+    operations.prefetch_requirement_pages(session, read_requirements([source]))
+    assert asked == [("uvicorn", None, ("Standard",)), ("app", None, ()),
+                     ("lib", None, ("a", "b"))]

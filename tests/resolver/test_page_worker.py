@@ -293,24 +293,45 @@ class _Wheel:
     page = file = None
 
 
-@pytest.mark.parametrize("markers,named", [
-    ({"sys_platform": "linux", "python_version": "3.11", "python_full_version": "3.11.4",
-      "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython"},
-     ["?lib lib>=1.1"]),
-    (None, ["?lib lib>=1.1", "?win-only win-only; sys_platform == 'win32'",
-            "?later later; python_full_version >= '3.12'"]),
-], ids=["target", "universal"])
+_LINUX = {"sys_platform": "linux", "python_version": "3.11", "python_full_version": "3.11.4",
+          "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython"}
+
+
+@pytest.mark.parametrize("markers,extras,named", [
+    (_LINUX, (), ["?lib lib>=1.1"]),
+    (None, (), ["?lib lib>=1.1", "?win-only win-only; sys_platform == 'win32'",
+                "?later later; python_full_version >= '3.12'"]),
+    (_LINUX, ("X",), ["?lib lib>=1.1", "?fancy fancy; extra == 'x'"]),
+    (None, ("x",), ["?lib lib>=1.1", "?win-only win-only; sys_platform == 'win32'",
+                    "?fancy fancy; extra == 'x'", "?later later; python_full_version >= '3.12'"]),
+    (_LINUX, ("y",), ["?lib lib>=1.1"]),
+    (None, ("y",), ["?lib lib>=1.1", "?win-only win-only; sys_platform == 'win32'",
+                    "?later later; python_full_version >= '3.12'"]),
+], ids=["target", "universal", "target-extra", "universal-extra", "target-other-extra",
+        "universal-other-extra"])
 def test_a_walk_names_the_dependencies_the_target_may_need(
-        markers: dict[str, str] | None, named: list[str]) -> None:
+        markers: dict[str, str] | None, extras: tuple[str, ...], named: list[str]) -> None:
     """A walk names each dependency once, with the requirement that named it: those the
     target's markers hold for, or (universal, from Python 3.9 on) those of any platform and
-    of a Python from 3.9 on; never an extra's, nor a direct reference."""
+    of a Python from 3.9 on; an extra's only when that extra was asked for (``uvicorn[standard]``
+    walks on to what ``standard`` adds); never a direct reference."""
     from types import SimpleNamespace
 
     said: list[bytes] = []
     walk = page_worker._Walk(markers, SimpleNamespace(universal=(3, 9)), said.append)
-    walk.follow(_Registry(), _Wheel())  # type: ignore[arg-type]
+    wanted = walk.wanted(("range", (None, extras)))
+    assert wanted is not None
+    walk.follow(_Registry(), _Wheel(), wanted[1])  # type: ignore[arg-type]
     assert [line.decode() for line in said] == named
+
+
+def test_a_walk_reads_the_extras_of_a_requirement_it_named() -> None:
+    from types import SimpleNamespace
+
+    walk = page_worker._Walk(_LINUX, SimpleNamespace(universal=None), [].append)
+    wanted = walk.wanted(("text", "Uvicorn[Standard,dev]>=0.30; python_version >= '3.8'"))
+    assert wanted is not None and wanted[1] == ("standard", "dev")
+    assert walk.wanted(("text", "not a requirement[")) is None
 
 
 def test_ctrl_c_ends_the_command_and_then_its_workers(index_server: IndexServer,

@@ -308,16 +308,16 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None
     a cold run's first pages arrive while the target interpreter is looked at (a subprocess,
     when the cache has not seen it)."""
     registry = configure_indexes(session, spec)
-    names = [name for entry in spec.requirements if entry.url is None
+    named = [(name, entry.extras) for entry in spec.requirements if entry.url is None
              and (name := entry.name) is not None]
     workers = session.page_workers
     if workers is None:
-        registry.prefetch_if_cold(names)
+        registry.prefetch_if_cold([name for name, _ in named])
         return
     from pyffin.models.names import normalize_name
 
-    for name in names:
-        workers.ask(normalize_name(name))
+    for name, extras in named:
+        workers.ask(normalize_name(name), None, extras)
 
 
 def configure_indexes(session: Session, spec: RequirementsSpec) -> RegistryClient:

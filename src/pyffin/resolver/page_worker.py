@@ -14,8 +14,8 @@ it can use and its marker environment (:meth:`PageWorkers.target`). A worker fet
 project's pages with its own I/O pool, writes the page records and this target's summary
 into the cache, then the metadata of the version the solver will most likely choose (the
 newest final release the asked range allows whose files and Requires-Python fit), and
-answers with the name. It also names the dependencies that metadata gives the target, which
-the command hands on (to the least busy worker) before its solver gets there: the likely
+answers with the name. It also names the dependencies that metadata gives the target (with
+the extras the requirement asks for: ``uvicorn[standard]``'s too), which the command hands on (to the least busy worker) before its solver gets there: the likely
 dependency graph is walked by the workers, ahead of the solver. The resolution reads each
 summary and metadata record as a warm resolution does.
 
@@ -301,11 +301,13 @@ class PageWorkers:
         self._send_all(("target", (dict(selection), None if markers is None
                                    else dict(markers), walk)))
 
-    def ask(self, name: str, required: VersionSet | None = None) -> bool:
+    def ask(self, name: str, required: VersionSet | None = None,
+            extras: tuple[str, ...] = ()) -> bool:
         """Have a worker summarize the pages of ``name`` (normalized) — and fetch the
-        metadata of the newest version ``required`` allows that the target can use — if not
-        asked yet; whether it is (or was) asked."""
-        return self._ask(name, ("range", required))
+        metadata of the newest version ``required`` allows that the target can use, the walk
+        going on to the dependencies ``extras`` add too — if not asked yet; whether it is (or
+        was) asked."""
+        return self._ask(name, ("range", (required, extras)))
 
     def asked(self, name: str) -> Future[bool] | None:
         """The answer for ``name`` (``True``: its summary is in the cache); ``None``: not
@@ -599,11 +601,13 @@ class _Worker:
             found = selection.usable_versions(name, pages)
             if registry.project_dependencies(name) is None:
                 return False  # an answer not kept in a file (a 404): nothing to summarize
-            wheel = None if walk is None else walk.likely_wheel(found, accept)
+            wanted = None if walk is None else walk.wanted(accept)
+            wheel = None if wanted is None or walk is None else walk.likely_wheel(found,
+                                                                                 wanted[0])
             summaries.note(name, found, sorted_candidates(found), complete=False)
             summaries.save()
-            if wheel is not None and walk is not None:
-                walk.follow(registry, wheel)
+            if wheel is not None and walk is not None and wanted is not None:
+                walk.follow(registry, wheel, wanted[1])
             return True
 
         self._summarize = summarize
@@ -688,32 +692,51 @@ def _import_page_path() -> None:
 
 
 class _UniversalMarkers:
-    """Whether a marker may hold somewhere a universal resolution covers: without an extra,
-    on some platform, with a Python from its lowest on (``python_version < '3.8'`` does not
-    when it starts at 3.9: uv leaves such dependencies out too)."""
+    """Whether a marker may hold somewhere a universal resolution covers: with exactly the
+    extras asked for, on some platform, with a Python from its lowest on
+    (``python_version < '3.8'`` does not when it starts at 3.9: uv leaves such dependencies
+    out too)."""
 
     def __init__(self, lowest: str) -> None:
         self._lowest = lowest
         self._covered: Any = None
-        self._seen: dict[str, bool] = {}
+        self._seen: dict[tuple[str, tuple[str, ...]], bool] = {}
 
-    def possible(self, marker: str) -> bool:
+    def possible(self, marker: str, extras: tuple[str, ...] = ()) -> bool:
         if "extra" in marker:
-            return False
-        if "python" not in marker:
+            if not extras:
+                return False
+        elif "python" not in marker:
             return True
-        found = self._seen.get(marker)
+        else:
+            extras = ()  # (the same answer with any)
+        key = (marker, extras)
+        found = self._seen.get(key)
         if found is None:
             from pyffin.models.markers import Marker, MarkerError
 
             if self._covered is None:
                 self._covered = Marker.requires_python(f">={self._lowest}")
             try:
-                found = not Marker.parse(marker).is_disjoint(self._covered)
+                found = not Marker.parse(marker).with_extras(extras).is_disjoint(self._covered)
             except MarkerError:  # the resolution says what is wrong with it
                 found = True
-            self._seen[marker] = found
+            self._seen[key] = found
         return found
+
+
+class _TargetMarkers:
+    """Whether a marker holds on the target, without an extra or with one of those asked
+    for."""
+
+    def __init__(self, markers: dict[str, str]) -> None:
+        from pyffin.resolver.dependencies import MarkerEvaluator
+
+        self._evaluate = MarkerEvaluator(markers).evaluate
+
+    def possible(self, marker: str, extras: tuple[str, ...] = ()) -> bool:
+        evaluate = self._evaluate
+        return evaluate(marker) or any(evaluate(marker, extra) for extra in extras)
 
 
 class _Walk:
@@ -723,23 +746,23 @@ class _Walk:
 
     def __init__(self, markers: dict[str, str] | None, selection: Any,
                  say: Callable[[bytes], None]) -> None:
-        from pyffin.resolver.dependencies import DependencyParser, MarkerEvaluator
+        from pyffin.resolver.dependencies import DependencyParser
 
         #: ``None``: a universal resolution's walk (every platform's dependencies, the lowest
         #: Python's Requires-Python).
-        #: Whether a dependency's marker may hold: on the target, or (universal) on some
-        #: platform with a Python the resolution covers, without an extra.
-        self._evaluate: Callable[[str], bool]
+        #: Whether a dependency's marker may hold, with the extras asked for: on the target,
+        #: or (universal) on some platform with a Python the resolution covers.
+        self._possible: Callable[[str, tuple[str, ...]], bool]
         if markers is None:
             from pyffin.models.versions import Version
 
             lowest = ".".join(map(str, selection.universal or (3,)))
             self._python = Version(lowest)
-            self._evaluate = _UniversalMarkers(lowest).possible
+            self._possible = _UniversalMarkers(lowest).possible
         else:
             from pyffin.resolver.dependencies import target_python
 
-            self._evaluate = MarkerEvaluator(markers).evaluate
+            self._possible = _TargetMarkers(markers).possible
             self._python = target_python(markers)
         self._parser = DependencyParser()
         self._fits: dict[str, bool] = {}
@@ -748,19 +771,28 @@ class _Walk:
         self._named: set[str] = set()
         self._lock = allocate_lock()
 
-    def likely_wheel(self, found: Any, accept: tuple[str, Any]) -> Any:
+    def wanted(self, accept: tuple[str, Any]) -> tuple[Any, tuple[str, ...]] | None:
+        """The versions ``accept`` allows (``None``: any) and the extras it asks for, from
+        ``("range", (VersionSet or None, extras))`` or ``("text", requirement)``; ``None``: a
+        requirement that cannot be read (the resolution says why)."""
+        kind, value = accept
+        if kind != "text":
+            from pyffin.models.names import normalize_name
+
+            required, extras = value
+            return required, tuple(map(normalize_name, extras))
+        try:
+            dependency = self._parser.parse(value)
+        except Exception:
+            return None
+        return dependency.versions, dependency.extras
+
+    def likely_wheel(self, found: Any, required: VersionSet | None) -> Any:
         """The wheel (or stand-in) whose metadata tells the likely version of ``found`` (a
-        project's usable versions) among those ``accept`` allows (``("range", VersionSet)``,
-        ``("text", requirement)``); ``None``: none, or an sdist's."""
+        project's usable versions) among those ``required`` allows (``None``: any);
+        ``None``: none, or an sdist's."""
         from nab_resolver.ranges import Range
 
-        kind, value = accept
-        required = value
-        if kind == "text":
-            try:
-                required = self._parser.parse(value).versions
-            except Exception:
-                return None
         versions = found.version_list
         yanked = found.yanked
         requires_python = found.requires_python
@@ -786,9 +818,9 @@ class _Walk:
             fits = self._fits[text] = python_fits(text, self._python, self._parser)
         return fits
 
-    def follow(self, registry: RegistryClient, wheel: Any) -> None:
+    def follow(self, registry: RegistryClient, wheel: Any, extras: tuple[str, ...] = ()) -> None:
         """Fetch ``wheel``'s metadata (into the cache) and name the dependencies it gives the
-        target, each once."""
+        target with ``extras``, each once."""
         try:
             metadata = registry.wheel_metadata(wheel.page, wheel.file)
         except Exception:
@@ -797,7 +829,7 @@ class _Walk:
         for text in metadata.requires_dist:
             try:
                 marker = parser.check(text)
-                if marker is not None and not self._evaluate(marker):
+                if marker is not None and not self._possible(marker, extras):
                     continue  # another target's, or an extra's
                 dependency = parser.parse(text)
             except Exception:
