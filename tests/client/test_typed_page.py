@@ -173,6 +173,33 @@ def test_a_page_past_what_is_left_of_the_json_budget_is_decoded_by_msgspec(
     assert decoded.to_record() == the_json_way(large)
 
 
+def test_a_process_that_imported_msgspec_anyway_decodes_its_first_page_with_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page worker imports msgspec before its first page: the ``json`` way's budget, which
+    spares a process that may never need msgspec its import, would only cost it time."""
+    content = page([entry(WHEEL, **FULL)])
+    typed = simple._TypedDecoding()
+    monkeypatch.setattr(simple, "_TYPED", typed)
+    calls: list[int] = []
+
+    def decode(data: bytes) -> Any:
+        calls.append(len(data))
+        return typed_page.decode(data)
+
+    simple.use_typed_decoding(decode)
+    assert parse_page("foo", URL, content, JSON).to_record() == the_json_way(content)
+    assert calls == [len(content)]
+
+
+def test_a_page_worker_decodes_every_page_with_msgspec(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.resolver import page_worker
+
+    typed = simple._TypedDecoding()
+    monkeypatch.setattr(simple, "_TYPED", typed)
+    page_worker._import_page_path()
+    assert typed.decode is typed_page.decode and typed.budget == 0
+
+
 def test_without_msgspec_pages_go_the_json_way(monkeypatch: pytest.MonkeyPatch) -> None:
     typed = simple._TypedDecoding()
     typed.budget = 0

@@ -9,7 +9,7 @@ serves.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -867,6 +867,15 @@ class _TypedDecoding:
 
 
 _TYPED = _TypedDecoding()
+
+
+def use_typed_decoding(decode: Callable[[bytes], tuple[str, list[tuple[Any, ...]]] | None],
+                       ) -> None:
+    """Decode every PEP 691 page of this process with ``decode`` (msgspec's, see
+    :mod:`pyffin.client.typed_page`), from the first: for a process that imported it anyway
+    (a page worker), whatever its pages' size."""
+    _TYPED.budget = 0
+    _TYPED.decode = decode
 
 
 def _typed_files(content: bytes) -> tuple[str, list[tuple[Any, ...]]] | None:

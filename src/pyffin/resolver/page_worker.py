@@ -15,8 +15,9 @@ project's pages with its own I/O pool, writes the page records and this target's
 into the cache, then the metadata of the version the solver will most likely choose (the
 newest final release the asked range allows whose files and Requires-Python fit), and
 answers with the name. It also names the dependencies that metadata gives the target (with
-the extras the requirement asks for: ``uvicorn[standard]``'s too), which the command hands on (to the least busy worker) before its solver gets there: the likely
-dependency graph is walked by the workers, ahead of the solver. The resolution reads each
+the extras the requirement asks for: ``uvicorn[standard]``'s too), which the command hands
+on (to the least busy worker) before its solver gets there: the likely dependency graph is
+walked by the workers, ahead of the solver. The resolution reads each
 summary and metadata record as a warm resolution does.
 
 Nothing a worker does is trusted beyond what the cache checks anyway: a summary is read only
@@ -686,9 +687,14 @@ def _import_page_path() -> None:
     cache.keys.sha256(b"")  # (its module)
     http._urllib3()
     try:
-        from pyffin.client import typed_page  # noqa: F401
+        from pyffin.client import typed_page
     except ImportError:
         pass
+    else:
+        # Imported already: every page a worker decodes goes msgspec's way, from the first
+        # (the ``json`` way's budget only spares a process that may never need msgspec the
+        # cost of its import; it is 70% slower on a page of megabytes).
+        simple.use_typed_decoding(typed_page.decode)
 
 
 class _UniversalMarkers:
