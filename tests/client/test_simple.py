@@ -318,11 +318,13 @@ def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPa
     import packaging.tags
     import packaging.utils
 
+    from pyffin.client import simple
     from pyffin.client.simple import FilenameParts
 
     parsed: list[str] = []
     real = packaging.utils.parse_wheel_filename
     real_tags = packaging.tags.parse_tag
+    real_name = simple._wheel_name
 
     def counted(filename: str) -> Any:
         parsed.append(filename)
@@ -332,8 +334,13 @@ def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPa
         parsed.append(tags)
         return real_tags(tags)
 
+    def counted_name(part: str) -> Any:
+        parsed.append(part)
+        return real_name(part)
+
     monkeypatch.setattr(packaging.utils, "parse_wheel_filename", counted)
     monkeypatch.setattr(packaging.tags, "parse_tag", counted_tags)
+    monkeypatch.setattr(simple, "_wheel_name", counted_name)
     parts = FilenameParts()  # what a registry keeps for its session
     for project in ("foo", "bar"):
         page = parse_page(project, URL, html(*(
@@ -343,8 +350,67 @@ def test_each_distinct_filename_part_is_parsed_once(monkeypatch: pytest.MonkeyPa
         assert len(page) == 4
     # A name part per project, each tag set once in all: not once per file or per page (tags
     # in plain lower case are read without packaging).
-    assert sorted(parsed) == ["CP311-CP311-Manylinux_2_17_x86_64", "bar-0-py3-none-any.whl",
-                              "foo-0-py3-none-any.whl"]
+    assert sorted(parsed) == ["CP311-CP311-Manylinux_2_17_x86_64", "bar", "foo"]
+
+
+@pytest.mark.parametrize("part", [
+    "foo", "Foo.Bar", "foo_bar", "foo__bar", "_foo", "foo_", ".foo", "a", "A1", "1", "ñame",
+    "na\u0308me", "foo.bar_baz", "foo..bar", "foo bar", "foo!", "foo+bar", "", "foo\n",
+    "\u0661\u0662", "FOO___BAR", "x\u2126",
+])
+def test_a_wheel_name_part_is_read_as_parse_wheel_filename_reads_it(part: str) -> None:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    from pyffin.client.simple import FilenameParts
+
+    try:
+        expected: str | None = parse_wheel_filename(f"{part}-1.0-py3-none-any.whl")[0]
+    except InvalidWheelFilename:
+        expected = None
+    assert FilenameParts().name(part) == expected
+
+
+@pytest.mark.parametrize("part", [
+    "1", "01", "1abc", "12_x", "0", "abc", "", "_1", "1.2", "\u0661", "1\n", "007bond",
+    "1" * 5000,
+])
+def test_a_build_tag_is_read_as_parse_wheel_filename_reads_it(part: str) -> None:
+    # As a page row keeps it: the number and the rest written out again. (Digits past what
+    # Python makes an int of raise ValueError in packaging: not a build tag here.)
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    from pyffin.client.simple import FilenameParts
+
+    try:
+        build = parse_wheel_filename(f"foo-1.0-{part}-py3-none-any.whl")[2]
+        expected: str | None = "".join(map(str, build))
+    except (InvalidWheelFilename, ValueError):
+        expected = None
+    assert FilenameParts().build(part) == expected
+
+
+def test_pages_are_parsed_without_packaging_utils() -> None:
+    """A page worker's first request waits for its imports: ``packaging.utils`` (with
+    ``packaging.tags``, :mod:`subprocess`, :mod:`sysconfig`) is not one of them."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pyffin.resolver import page_worker\n"
+        "page_worker._import_page_path()\n"
+        "from pyffin.client.simple import parse_page\n"
+        "page = parse_page('foo', 'https://example.org/simple/foo/', sys.stdin.buffer.read(),"
+        " 'application/vnd.pypi.simple.v1+json')\n"
+        "assert len(page) == 3, page  # files\n"
+        "print(sorted(m for m in ('packaging.utils', 'packaging.tags', 'subprocess')"
+        " if m in sys.modules))\n")
+    entries = [{"filename": name, "url": f"https://files.example.org/{name}"}
+               for name in ("Foo-1.0-py3-none-any.whl", "foo-1.0.tar.gz",
+                            "foo-2.0-1-cp311-cp311-manylinux_2_17_x86_64.whl")]
+    done = subprocess.run([sys.executable, "-c", script], input=json_page(entries),
+                          capture_output=True, check=True)
+    assert done.stdout.decode().strip() == "[]"
 
 
 @pytest.mark.parametrize("href", [

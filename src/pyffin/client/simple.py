@@ -62,12 +62,23 @@ _NORMALIZED_RE = re.compile(
     rf"(?:\.dev{_NUMBER})?")
 
 
+#: What ``packaging.utils.parse_wheel_filename`` accepts as a wheel filename's name part
+#: (PEP 427's escaped name: word characters, dots and underscores; never two underscores in
+#: a row, which it checks apart) and its build tag (digits first, ASCII ones).
+_WHEEL_NAME_RE = re.compile(r"[\w._]+")
+_BUILD_TAG_RE = re.compile(r"([0-9]+)(.*)", re.ASCII)
+
+
 class FilenameParts:
     """Parsed parts of distribution filenames (project names, versions, build tags, tag
     sets), each distinct string parsed once for as long as this lives: the registry keeps one
     for its session, so ``py3-none-any`` or a common version string is parsed once, not on
-    every page and file. Parsing is packaging's own (:func:`parse_wheel_filename` on a
-    filename whose other parts are valid, :class:`Version`), so the rules stay its rules."""
+    every page and file. Parsing follows packaging's rules: its :class:`Version`, its tag
+    parser for tags that are not plain, and ``parse_wheel_filename``'s checks of a name and a
+    build tag, written out here (:func:`_wheel_name`, :func:`_build_tag`: importing
+    ``packaging.utils`` imports ``packaging.tags``, with :mod:`platform`, :mod:`subprocess`
+    and :mod:`sysconfig`, ~10 ms before a page worker's first request;
+    ``tests/client/test_simple.py`` holds them to packaging's answers)."""
 
     __slots__ = ("builds", "names", "parsed", "sdist_names", "tags", "versions")
 
@@ -84,7 +95,7 @@ class FilenameParts:
     def name(self, part: str) -> str | None:
         found = self.names.get(part, _UNSEEN)
         if found is _UNSEEN:
-            found = self.names[part] = _wheel_part(f"{part}-0-py3-none-any.whl", 0)
+            found = self.names[part] = _wheel_name(part)
         return found  # type: ignore[no-any-return]
 
     def version(self, part: str) -> str | None:
@@ -110,7 +121,7 @@ class FilenameParts:
     def build(self, part: str) -> str | None:
         found = self.builds.get(part, _UNSEEN)
         if found is _UNSEEN:
-            found = self.builds[part] = _wheel_part(f"a-0-{part}-py3-none-any.whl", 2)
+            found = self.builds[part] = _build_tag(part)
         return found  # type: ignore[no-any-return]
 
     def tag_set(self, part: str) -> tuple[str, ...] | None:
@@ -141,10 +152,29 @@ class FilenameParts:
     def sdist_name(self, part: str) -> str:
         found = self.sdist_names.get(part)
         if found is None:
-            import packaging.utils as packaging_utils
-
-            found = self.sdist_names[part] = packaging_utils.canonicalize_name(part)
+            # (packaging's canonicalize_name, without a check: the same PEP 503 rule)
+            found = self.sdist_names[part] = normalize_name(part)
         return found
+
+
+def _wheel_name(part: str) -> str | None:
+    """The normalized project name of a wheel filename's name part, as
+    ``parse_wheel_filename`` gives it; ``None`` when it refuses it."""
+    if "__" in part or _WHEEL_NAME_RE.fullmatch(part) is None:
+        return None
+    return normalize_name(part)
+
+
+def _build_tag(part: str) -> str | None:
+    """A wheel filename's build tag as a page row keeps it (``parse_wheel_filename``'s
+    ``(number, rest)`` written out: ``01a`` is ``1a``); ``None`` when it refuses it."""
+    match = _BUILD_TAG_RE.fullmatch(part)
+    if match is None:
+        return None
+    try:
+        return f"{int(match.group(1))}{match.group(2)}"
+    except ValueError:  # more digits than Python makes an int of: no real build tag
+        return None
 
 
 def _wheel_part(filename: str, index: int) -> Any:

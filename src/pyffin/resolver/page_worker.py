@@ -672,8 +672,8 @@ def _import_page_path() -> None:
     import encodings.idna  # noqa: F401  (a host name's encoding)
     import pickle  # noqa: F401
 
-    import packaging.utils  # noqa: F401  (and packaging.tags)
-
+    # (Not packaging.utils, with packaging.tags: pages do without them, see
+    # pyffin.client.simple.FilenameParts.)
     from pyffin import cache, futures, settings  # noqa: F401
     from pyffin.client import hashes, http, metadata_pack, registry, simple  # noqa: F401
     from pyffin.requirements import pep508  # noqa: F401
