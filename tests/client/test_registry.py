@@ -96,6 +96,21 @@ def test_names_are_normalized(cache: Cache, index_server: IndexServer) -> None:
     assert index_server.count("/simple/foo-bar-baz/") == 1
 
 
+def test_a_project_forgotten_is_read_again(cache: Cache, index_server: IndexServer) -> None:
+    """A client keeps each project's pages for its life, unless told to let them go (a page
+    worker done with a project): asked for again, they are read again (here with a request:
+    this server's pages carry no max-age, so the cache record is revalidated)."""
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    registry = client(cache, index_server)
+    first = registry.project("foo")
+    assert registry.project("Foo") is first  # kept
+    registry.forget_project("FOO")
+    again = registry.project("foo")
+    assert again is not first
+    assert [p.page.to_record() for p in again] == [p.page.to_record() for p in first]
+    assert index_server.count("/simple/foo/") == 2
+
+
 def test_find_links_directory_with_no_index(cache: Cache, dist_dir: Path) -> None:
     build_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]), dist_dir)
     (dist_dir / "notes.txt").write_text("not a distribution")

@@ -165,6 +165,11 @@ class _Memo:
         with self._lock:
             return key in self._futures
 
+    def forget(self, key: object) -> None:
+        """Drop what was kept for ``key``: it is computed again if asked for again."""
+        with self._lock:
+            self._futures.pop(key, None)
+
     def peek(self, key: object) -> Any:
         """The value computed for ``key``, or ``None`` when there is none (yet, or it
         failed)."""
@@ -544,6 +549,12 @@ class RegistryClient:
         if absent is None:
             absent = self._absent[key] = not os.path.isdir(key)
         return not absent
+
+    def forget_project(self, name: str) -> None:
+        """Let go of the pages of ``name`` this client keeps (a page worker done with a
+        project: the memory of its rows goes to the next one's, instead of new pages of
+        memory, each a page fault). Asked for again, they are read again."""
+        self._projects.forget(checked_name(name))
 
     def forget_absent(self) -> None:
         """Look at the cache again: records were written outside this client (summaries)."""
