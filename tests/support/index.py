@@ -83,9 +83,10 @@ _ALIASES = {
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz")
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+def self_signed_certificate(directory: Path, subject: str = "/CN=localhost",
+                            ) -> tuple[Path, Path]:
     """A certificate for ``127.0.0.1`` and ``localhost`` (valid for a week) and its key, made
-    with the ``openssl`` command (the test is skipped without it)."""
+    with the ``openssl`` command (the test is skipped without it); ``subject`` names it."""
     import shutil
     import subprocess
 
@@ -95,7 +96,7 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         pytest.skip("openssl is not installed")
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7",
-                    "-subj", "/CN=localhost",
+                    "-subj", subject,
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key

@@ -197,6 +197,11 @@ class _Retry(Exception):
         self.retry_after = retry_after
 
 
+class _TrustWidened(Exception):
+    """Internal: a certificate did not verify against the system's certificate directory
+    alone, and the system's bundle is loaded now: the request is made once more."""
+
+
 class HttpClient:
     """Connection pools and credentials shared by every request of a process. It runs in the
     caller's thread: the I/O pool that runs requests side by side is the session's."""
@@ -291,7 +296,12 @@ class HttpClient:
             check()
             try:
                 with self._semaphore:
-                    response = self._attempt(url, shown, headers, sink, on_status)
+                    try:
+                        response = self._attempt(url, shown, headers, sink, on_status)
+                    except _TrustWidened:
+                        reset()
+                        response = self._attempt(url, shown, headers, sink, on_status,
+                                                 widened=True)
                 response.authenticated = "Authorization" in headers
                 return response
             except _Retry as retry:
@@ -314,7 +324,8 @@ class HttpClient:
 
     def _attempt(self, url: str, shown: str, headers: dict[str, str],
                  sink: Callable[[bytes], None],
-                 on_status: Callable[[int], None] | None = None) -> Response:
+                 on_status: Callable[[int], None] | None = None, *,
+                 widened: bool = False) -> Response:
         urllib3 = _urllib3()
         proxy, manager = self._pool_for(url)
         timeout = self._timeout
@@ -335,6 +346,10 @@ class HttpClient:
         except _TooManyRedirects:
             raise ConnectError(f"too many redirects fetching {shown}", url=shown) from None
         except Exception as e:
+            context = self._contexts.get(False)
+            if (not widened and context is not None and _certificate_refused(e)
+                    and _trust_everything(context)):
+                raise _TrustWidened() from e
             raise _classify(e, shown) from e
         try:
             status = raw.status
@@ -639,31 +654,62 @@ _CA_FILES = (
 
 def _system_store_context() -> Any:
     """The system trust store as truststore reads it on Linux and the BSDs (OpenSSL's default
-    locations, else the first of :data:`_CA_FILES`), loaded once per process (~20 ms of CPU;
-    a page worker loads it before the others are forked from it, see
-    :mod:`pyffin.resolver.page_worker`). truststore itself loads the CA files again for every
-    connection (~25 ms of CPU) and holds a lock around each TLS handshake, so a cold resolve's
-    dozens of new connections shook hands one after another."""
+    locations, else the first of :data:`_CA_FILES`), made once per process. truststore itself
+    loads the CA files again for every connection (~25 ms of CPU) and holds a lock around each
+    TLS handshake, so a cold resolve's dozens of new connections shook hands one after another.
+
+    Where the default directory holds certificates under their hash names (Debian, Ubuntu:
+    the same certificates as the bundle file), only the directory is given at first: OpenSSL
+    then reads the one certificate a handshake needs, where the bundle (~140 certificates) is
+    parsed whole up front, ~35 ms of CPU, in every process that makes an HTTPS request. A
+    certificate that does not verify that way has the bundle loaded too (see
+    :func:`_trust_everything`) and its request made again: what is trusted is what OpenSSL's
+    default locations trust, file and directory, as before."""
     import ssl
 
     defaults = ssl.get_default_verify_paths()
+    hashed = bool(defaults.capath and _holds_hashed_certs(defaults.capath))
     where: tuple[str | None, ...] = (defaults.cafile, defaults.capath)
-    if not (defaults.cafile or (defaults.capath and _holds_hashed_certs(defaults.capath))):
+    if not (defaults.cafile or hashed):
         where = (next((cafile for cafile in _CA_FILES if os.path.isfile(cafile)), None),)
     context = _SYSTEM_CONTEXTS.get(where)
     if context is None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates, hostnames
-        if len(where) == 2:
+        if len(where) == 2 and hashed and defaults.cafile:
+            context.load_verify_locations(capath=defaults.capath)
+            _DEFERRED_BUNDLES[id(context)] = (context, defaults.cafile)
+        elif len(where) == 2:
             context.set_default_verify_paths()
         elif where[0] is not None:
             context.load_verify_locations(cafile=where[0])
-        context = _SYSTEM_CONTEXTS.setdefault(where, context)
+        with _TRUST_LOCK:
+            context = _SYSTEM_CONTEXTS.setdefault(where, context)
     return context
+
+
+def _trust_everything(context: Any) -> bool:
+    """Load the bundle file whose loading :func:`_system_store_context` put off into
+    ``context`` (a certificate did not verify against the directory alone); whether a request
+    that failed that way is worth making again: the bundle is loaded now, or was since."""
+    with _TRUST_LOCK:  # (held while it loads: a request made again meanwhile would fail)
+        deferred = _DEFERRED_BUNDLES.pop(id(context), None)
+        if deferred is None:
+            return id(context) in _LOADED_BUNDLES
+        log.debug("A certificate did not verify against the system's certificate directory "
+                  f"alone: loading {deferred[1]} too")
+        deferred[0].load_verify_locations(cafile=deferred[1])
+        _LOADED_BUNDLES.add(id(context))
+    return True
 
 
 #: The system trust store's contexts, by where its certificates were read from (see
 #: :func:`_system_store_context`).
 _SYSTEM_CONTEXTS: dict[tuple[str | None, ...], Any] = {}
+#: Contexts (by id) that trust the system's certificate directory, with the bundle file not
+#: loaded yet (see :func:`_trust_everything`); those that have it loaded since.
+_DEFERRED_BUNDLES: dict[int, tuple[Any, str]] = {}
+_LOADED_BUNDLES: set[int] = set()
+_TRUST_LOCK = threading.Lock()
 
 
 def _holds_hashed_certs(directory: str) -> bool:
@@ -902,6 +948,27 @@ def _classify(error: Exception, shown: str, *, reading: bool = False) -> Excepti
 #: verify, a protocol mismatch or plain HTTP on an HTTPS port is not.
 _TRANSIENT_TLS = ("eof occurred in violation of protocol", "unexpected eof", "unexpected_eof",
                   "connection reset", "timed out", "connection aborted", "broken pipe")
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    """Whether ``error`` (urllib3's, or what it wraps) is a certificate that did not verify."""
+    import ssl
+
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        pending.extend(arg for arg in getattr(current, "args", ())
+                       if isinstance(arg, BaseException))
+        for linked in (getattr(current, "reason", None), current.__cause__, current.__context__):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+    return False
 
 
 def _transient_tls(error: BaseException) -> bool:
