@@ -675,15 +675,19 @@ def _system_store_context() -> Any:
     context = _SYSTEM_CONTEXTS.get(where)
     if context is None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates, hostnames
+        deferred = None
         if len(where) == 2 and hashed and defaults.cafile:
             context.load_verify_locations(capath=defaults.capath)
-            _DEFERRED_BUNDLES[id(context)] = (context, defaults.cafile)
+            deferred = defaults.cafile
         elif len(where) == 2:
             context.set_default_verify_paths()
         elif where[0] is not None:
             context.load_verify_locations(cafile=where[0])
-        with _TRUST_LOCK:
-            context = _SYSTEM_CONTEXTS.setdefault(where, context)
+        with _TRUST_LOCK:  # (another client's thread may have made one meanwhile)
+            kept = _SYSTEM_CONTEXTS.setdefault(where, context)
+            if kept is context and deferred is not None:
+                _DEFERRED_BUNDLES[id(context)] = (context, deferred)
+        context = kept
     return context
 
 
