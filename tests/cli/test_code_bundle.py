@@ -4,6 +4,7 @@ normal import gives, and never a module a normal import would not find."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -190,6 +191,45 @@ def test_a_changed_source_is_imported_as_usual_then_bundled_again(tree: Tree) ->
     assert changed["values"][2] == again["values"][2] == "edited"
     assert changed["loaders"] == ["BundledLoader", "BundledLoader", "SourceFileLoader"]
     assert again["loaders"] == BUNDLED
+
+
+WRITERS = """\
+import importlib, os, sys, time
+sys.path[1:1] = [{early!r}, {lib!r}]
+from pyffin.cli import code_bundle
+code_bundle.activate({anchor!r})
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+while sys.argv[1] != "-" and not os.path.exists(sys.argv[1]):  # until told to save
+    time.sleep(0.01)
+code_bundle.save()
+"""
+
+
+def test_a_write_keeps_what_another_process_wrote_since_it_read(tree: Tree) -> None:
+    """Two processes of one command (a cold compile and its first page worker) each write
+    the bundle with what they imported: the later write keeps what the earlier one wrote
+    since it read the file, instead of dropping it."""
+    writers = tree.bin / "writers.py"
+    writers.write_text(WRITERS.format(early=str(tree.early), lib=str(tree.lib),
+                                      anchor=str(tree.anchor)))
+    go = tree.root / "go"
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    first = subprocess.Popen([sys.executable, str(writers), str(go), "demo"], env=environ)
+    subprocess.run([sys.executable, str(writers), "-", "solo", "demo.sub"], env=environ,
+                   check=True)
+    go.touch()
+    assert first.wait(timeout=60) == 0
+    [bundle] = tree.bundles()
+    from pyffin.cli import code_bundle
+
+    data = bundle.read_bytes()
+    start = len(code_bundle.FORMAT) + 4
+    size = int.from_bytes(data[len(code_bundle.FORMAT):start], "little")
+    kept = marshal.loads(data[start:start + size])[3]
+    assert {"demo", "demo.sub", "solo"} <= set(kept)
+    assert tree.run()["loaders"] == BUNDLED
 
 
 def test_a_module_put_earlier_on_the_path_shadows_the_bundled_one(tree: Tree) -> None:

@@ -488,7 +488,8 @@ def test_what_the_first_worker_imports_is_kept_in_the_code_bundle(index_server: 
     _index(index_server)
     env = {"PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"), "PYTHONDONTWRITEBYTECODE": ""}
     # The typed page decoder: only a worker imports it for pages this small. The command's
-    # own writes of the bundle may drop it the first times (they keep what the command read).
+    # write of the bundle keeps what the worker wrote since (two writes at the same moment
+    # may still lose one's: a later run writes it again).
     wanted = {"pyffin.client.typed_page", "pyffin.resolver.page_worker"}
     kept: set[str] = set()
     for run in range(6):

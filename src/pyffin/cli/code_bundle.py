@@ -33,7 +33,9 @@ The same file keeps compiled regular expressions (:func:`_keep_compiled_patterns
 After the command, when it imported a module (or compiled a pattern) the bundle lacked or found
 one stale, the file is written again (atomically), with what was still valid and what was
 imported and compiled (the first page worker of a cold ``pip compile`` does the same once it
-has imported what pages need: see :func:`pyffin.resolver.page_worker.prestart`): never when
+has imported what pages need: see :func:`pyffin.resolver.page_worker.prestart`), and what
+another process wrote into the file since this one read it (that worker, while the command
+runs: the last writer's modules alone would be kept otherwise): never when
 Python writes no bytecode (``-B``, ``PYTHONDONTWRITEBYTECODE``) or cannot write there. Nothing
 here ever fails a command: a bundle that cannot be read, or written, is no bundle.
 
@@ -430,6 +432,36 @@ class _Finder:
             return
         if not self.writable():
             return  # (a read-only installation: no work done for nothing, run after run)
+        written = self._written_since()
+        try:
+            self._write(written)
+        finally:
+            if written is not None:
+                os.close(written.fd)
+
+    def _written_since(self) -> _Finder | None:
+        """The bundle as another process wrote it since this one read it, when it did (a
+        cold compile's first page worker writes what it imported while the command runs):
+        what it holds is kept too, else the last writer's modules alone would be; ``None``
+        when the file is the one read, or unreadable."""
+        try:
+            now = os.stat(self.path)
+            if self.fd >= 0:
+                mine = os.fstat(self.fd)
+                if (now.st_ino, now.st_dev) == (mine.st_ino, mine.st_dev):
+                    return None
+        except OSError:
+            return None
+        other = _Finder(self.path, self.anchor)
+        try:
+            other.read()
+        except Exception:  # a header of another shape: nothing of it is kept
+            if other.fd >= 0:
+                os.close(other.fd)
+            return None
+        return other if other.fd >= 0 else None
+
+    def _write(self, written: _Finder | None) -> None:
         modules = _bundleable(list(sys.modules), self.sys_path)
         # sys.path's entries by position (what _drop_shadowed compares), then the packages'.
         dirs = [(directory, _mtime(directory)) for directory in map(_absolute, self.sys_path)]
@@ -450,18 +482,24 @@ class _Finder:
 
         wanted = dict(modules)
         later = {directory for directory, _mtime_ns in dirs[1:]}
-        for name, kept in self.entries.items():  # what other commands imported, still valid
-            if name in wanted or kept[1] >= len(self.dirs):
-                continue
-            lookup = self.dirs[kept[1]][0]
-            if "." not in name and lookup not in later:
-                continue  # looked up where this run's sys.path does not look
-            wanted[name] = (kept[0], lookup)
+        finders = (self,) if written is None else (self, written)
+        #: The file each kept module's code is read from, when not this run's.
+        kept_in: dict[str, _Finder] = {}
+        for finder in finders:  # what other commands imported, still valid
+            for name, kept in finder.entries.items():
+                if name in wanted or kept[1] >= len(finder.dirs):
+                    continue
+                lookup = finder.dirs[kept[1]][0]
+                if "." not in name and lookup not in later:
+                    continue  # looked up where this run's sys.path does not look
+                wanted[name] = (kept[0], lookup)
+                if finder is not self:
+                    kept_in[name] = finder
         blobs: list[bytes] = []
         entries: dict[str, _Entry] = {}
         offset = 0
         for name, (origin, lookup) in sorted(wanted.items()):
-            blob = self._blob(name, origin)
+            blob = kept_in.get(name, self)._blob(name, origin)
             if blob is None:
                 continue
             code_bytes, mtime, size = blob
@@ -470,13 +508,16 @@ class _Finder:
             blobs.append(code_bytes)
             offset += len(code_bytes)
         patterns: dict[tuple[str | bytes, int], tuple[int, int]] = {}
-        for key, (at, length) in self.patterns.items():
-            try:
-                blobs.append(_pread(self.fd, length, self.base + at))
-            except (OSError, ValueError):
-                continue
-            patterns[key] = (offset, length)
-            offset += length
+        for finder in finders:
+            for key, (at, length) in finder.patterns.items():
+                if key in patterns:
+                    continue
+                try:
+                    blobs.append(_pread(finder.fd, length, finder.base + at))
+                except (OSError, ValueError):
+                    continue
+                patterns[key] = (offset, length)
+                offset += length
         for key, recorded in list(self.new_patterns.items()):
             if key not in patterns:
                 blobs.append(recorded)
