@@ -38,7 +38,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -954,43 +954,38 @@ _TRANSIENT_TLS = ("eof occurred in violation of protocol", "unexpected eof", "un
                   "connection reset", "timed out", "connection aborted", "broken pipe")
 
 
-def _certificate_refused(error: BaseException) -> bool:
-    """Whether ``error`` (urllib3's, or what it wraps) is a certificate that did not verify."""
-    import ssl
-
+def _linked(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception it wraps (urllib3's ``reason``, an argument, its cause or
+    context), each once."""
     seen: set[int] = set()
-    pending: list[BaseException] = [error]
+    pending = [error]
     while pending:
         current = pending.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return True
-        pending.extend(arg for arg in getattr(current, "args", ())
-                       if isinstance(arg, BaseException))
-        for linked in (getattr(current, "reason", None), current.__cause__, current.__context__):
-            if isinstance(linked, BaseException):
-                pending.append(linked)
-    return False
+        yield current
+        pending.extend(linked for linked in (*getattr(current, "args", ()),
+                                              getattr(current, "reason", None),
+                                              current.__cause__, current.__context__)
+                       if isinstance(linked, BaseException))
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    """Whether ``error`` (urllib3's, or what it wraps) is a certificate that did not verify."""
+    import ssl
+
+    return any(isinstance(linked, ssl.SSLCertVerificationError) for linked in _linked(error))
 
 
 def _transient_tls(error: BaseException) -> bool:
     import ssl
 
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return False
-        if isinstance(current, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError,
-                                TimeoutError)):
-            return True
-        for arg in getattr(current, "args", ()):
-            if isinstance(arg, BaseException) and id(arg) not in seen and _transient_tls(arg):
-                return True
-        current = current.__cause__ or current.__context__
+    if _certificate_refused(error):
+        return False
+    transient = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError, TimeoutError)
+    if any(isinstance(linked, transient) for linked in _linked(error)):
+        return True
     text = str(error).lower()
     return "certificate" not in text and any(marker in text for marker in _TRANSIENT_TLS)
 

@@ -145,7 +145,7 @@ class FilenameParts:
                 except InvalidTag:
                     found = None
             else:
-                found = _wheel_part(f"a-0-{part}.whl", 3)
+                found = _wheel_tags(part)
             self.tags[part] = found
         return found  # type: ignore[no-any-return]
 
@@ -177,20 +177,16 @@ def _build_tag(part: str) -> str | None:
         return None
 
 
-def _wheel_part(filename: str, index: int) -> Any:
-    """One part of a wheel filename whose other parts are valid, parsed by
-    parse_wheel_filename, as a page row keeps it; ``None`` when it is not valid."""
+def _wheel_tags(part: str) -> tuple[str, ...] | None:
+    """A wheel filename's tag part that is not three dash-separated pieces, as
+    ``parse_wheel_filename`` reads it (sorted tag texts); ``None`` when it refuses it."""
     import packaging.utils as packaging_utils  # (see FilenameParts.version)
 
     try:
-        value: Any = packaging_utils.parse_wheel_filename(filename)[index]
+        tags = packaging_utils.parse_wheel_filename(f"a-0-{part}.whl")[3]
     except packaging_utils.InvalidWheelFilename:
         return None
-    if index == 2:
-        return "".join(map(str, value)) if value else ""
-    if index == 3:
-        return tuple(sorted(str(t) for t in value))
-    return value
+    return tuple(sorted(str(t) for t in tags))
 
 
 class PageBuilder:
