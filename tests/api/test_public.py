@@ -50,9 +50,9 @@ def test_a_cold_install_fetches_the_requirements_pages_while_it_looks_for_the_en
         index: IndexServer, venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from pyffin import interpreter
+    from pyffin.interpreter import discovery
 
-    found = interpreter.find_environment
+    found = discovery.find_environment
     seen: list[int] = []
 
     def find_environment(*args: object, **kwargs: object) -> object:
@@ -63,7 +63,8 @@ def test_a_cold_install_fetches_the_requirements_pages_while_it_looks_for_the_en
         seen.append(index.count("/simple/app/"))
         return found(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(interpreter, "find_environment", find_environment)
+    # (The lookup starts first, in a thread of its own on a cold cache: it waits there.)
+    monkeypatch.setattr(discovery, "find_environment", find_environment)
     result = pyffin.install(["app"], python=str(venv), index_url=index.index_url)
 
     assert seen == [1] and index.count("/simple/app/") == 1  # asked for once, early

@@ -14,6 +14,7 @@ from pyffin.interpreter import (
     PythonRequest,
     find_environment,
     find_interpreter,
+    start_find_environment,
     start_find_interpreter,
 )
 from tests.interpreter.conftest import FakeProbe
@@ -291,3 +292,51 @@ def test_a_lookup_started_early_raises_its_error_when_asked(place: Path, cache: 
     for _ in range(2):  # each time it is asked
         with pytest.raises(InterpreterNotFound, match="/nowhere/python"):
             found()
+
+
+def test_an_environment_lookup_started_early_probes_in_its_own_thread_and_announces_in_the_caller(
+    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
+    monkeypatch: pytest.MonkeyPatch, make_venv: Callable[[Path], Path],
+) -> None:
+    import threading
+
+    venv = make_venv(place / ".venv")
+    probed_in: list[str] = []
+
+    def recording(executable: Path) -> dict[str, object]:
+        probed_in.append(threading.current_thread().name)
+        return fake_probe(executable)
+
+    from pyffin.interpreter import query
+
+    monkeypatch.setattr(query, "run_probe", recording)
+    found = start_find_environment(None, cache=cache)
+    announced: list[tuple[Path, str]] = []
+    # The announcement is the caller's, made when it asks: after what it printed meanwhile.
+    environment = found(lambda interpreter: announced.append(
+        (interpreter.executable, threading.current_thread().name)))
+    assert environment.executable == venv
+    assert probed_in == ["pyffin-interpreter"]
+    assert announced == [(venv, threading.current_thread().name)]
+    # Now the cache keeps an interpreter: the next lookup is made when asked, in the caller.
+    later = start_find_environment(None, cache=cache)
+    assert later(None).executable == venv
+    assert probed_in == ["pyffin-interpreter"]
+
+
+def test_an_environment_lookup_started_early_announces_then_refuses_when_asked(
+    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
+    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
+) -> None:
+    fake_probe.externally_managed = "Use apt."
+    system = make_python(tmp_path / "usr" / "bin")
+    _path(monkeypatch, tmp_path / "usr" / "bin")
+    found = start_find_environment(system=True, cache=cache)
+    announced: list[Path] = []
+    with pytest.raises(InterpreterError, match="externally managed"):
+        found(lambda interpreter: announced.append(interpreter.executable))
+    assert announced == [system]
+    missing = start_find_environment("/nowhere/python", cache=cache)
+    with pytest.raises(InterpreterNotFound, match="/nowhere/python"):
+        missing(lambda interpreter: announced.append(interpreter.executable))
+    assert announced == [system]

@@ -346,6 +346,8 @@ class _Operation:
         self.interpreter: Interpreter | None = None
         self.sources: LazySources | None = None
         self._requested_extras: dict[str, tuple[str, ...]] = {}
+        #: The lookup :meth:`start_environment` started: called with the announcement.
+        self._finding: Callable[[Callable[[Interpreter], None] | None], Interpreter] | None = None
 
     def lazy_sources(self, env: Interpreter) -> LazySources:
         """The operation's source distributions (made on first use)."""
@@ -369,17 +371,32 @@ class _Operation:
                                        reinstall_packages=self.change.reinstall_packages)
         return self.sources
 
+    def start_environment(self) -> None:
+        """Start looking for the environment (:meth:`environment` then takes the answer): on
+        a cold cache the interpreter's probe runs while the requirements are read and their
+        pages asked for (see :func:`~pyffin.interpreter.start_find_environment`)."""
+        if self.directory is None and self._finding is None:
+            from pyffin.interpreter import start_find_environment
+
+            self._finding = start_find_environment(
+                self.python, system=self.system,
+                break_system_packages=self.break_system_packages, cache=self.session.cache)
+
     def environment(self) -> Interpreter:
         """The environment the operation changes: the one found, or the target directory
         with the interpreter found; with the target's markers and tags."""
         if self.directory is not None:
             env = self._directory_environment(self.directory)
         else:
-            from pyffin.interpreter import find_environment
+            finding, self._finding = self._finding, None
+            if finding is None:
+                from pyffin.interpreter import find_environment
 
-            env = find_environment(self.python, system=self.system,
-                                   break_system_packages=self.break_system_packages,
-                                   cache=self.session.cache, announce=self._announce)
+                env = find_environment(self.python, system=self.system,
+                                       break_system_packages=self.break_system_packages,
+                                       cache=self.session.cache, announce=self._announce)
+            else:
+                env = finding(self._announce)
             self.interpreter = env
         if self.python_version is not None or self.python_platform is not None:
             from pyffin.api.target import make_target
@@ -463,8 +480,10 @@ class _Operation:
                                   all_extras=all_extras, groups=groups,
                                   options=resolve_options, allow_empty=allow_empty)
         cutoffs = resolve_options.cutoffs()
-        # As uv: the requirements are read before the environment is looked for (and
-        # announced); only a project read through its build backend needs it sooner.
+        # As uv: the requirements are read before the environment is announced (and any
+        # error of its lookup reported); only a project read through its build backend needs
+        # it sooner. The lookup itself starts now.
+        self.start_environment()
         found: list[Interpreter] = []
 
         def environment() -> Interpreter:

@@ -1,9 +1,9 @@
 """Python interpreters: discovery, querying (cached) and their markers and wheel tags.
 
 - :func:`find_interpreter` / :func:`find_environment`: which interpreter a command uses
-  (:mod:`pyffin.interpreter.discovery`; :func:`start_find_interpreter` starts the lookup
-  early when it will likely run the probe); :func:`find_build_interpreter`: one of a given
-  Python version to build sources with;
+  (:mod:`pyffin.interpreter.discovery`; :func:`start_find_interpreter` and
+  :func:`start_find_environment` start the lookup early when it will likely run the probe);
+  :func:`find_build_interpreter`: one of a given Python version to build sources with;
 - :func:`interpreter_at`: what an interpreter is, queried once and cached while its executable is
   unchanged (:mod:`pyffin.interpreter.query`);
 - :class:`Interpreter`: the record (:mod:`pyffin.interpreter.model`);
@@ -16,6 +16,7 @@ from pyffin.interpreter.discovery import (
     find_build_interpreter,
     find_environment,
     find_interpreter,
+    start_find_environment,
     start_find_interpreter,
 )
 from pyffin.interpreter.errors import InterpreterError, InterpreterNotFound
@@ -35,5 +36,6 @@ __all__ = [
     "find_environment",
     "find_interpreter",
     "interpreter_at",
+    "start_find_environment",
     "start_find_interpreter",
 ]

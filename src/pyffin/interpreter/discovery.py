@@ -138,6 +138,41 @@ def start_find_interpreter(request: str | None = None, *, cache: Cache | None,
     return in_thread(find, "pyffin-interpreter").result
 
 
+def start_find_environment(python: str | None = None, *, system: bool = False,
+                           break_system_packages: bool = False, cache: Cache | None,
+                           ) -> Callable[[Callable[[Interpreter], None] | None], Interpreter]:
+    """:func:`find_environment`, started now in a thread of its own when its answer is likely
+    to need a query, as :func:`start_find_interpreter` does (an install into a new
+    environment, on a cold cache: the probe's tens of milliseconds overlap reading the
+    requirements and asking for their pages instead of coming after them). The returned
+    function takes ``announce`` and returns the environment, or raises what
+    :func:`find_environment` raised; the announcement is made by its caller, when it asks,
+    so it comes where it would have without the thread (after what the command printed
+    meanwhile, before the error of an externally managed environment)."""
+    from pyffin.cache import CacheBucket
+
+    def find(announce: Callable[[Interpreter], None] | None) -> Interpreter:
+        return find_environment(python, system=system,
+                                break_system_packages=break_system_packages, cache=cache,
+                                announce=announce)
+
+    if cache is not None and os.path.isdir(cache.bucket(CacheBucket.INTERPRETER)):
+        return find
+    from pyffin.futures import in_thread
+
+    announced: list[Interpreter] = []
+    future = in_thread(lambda: find(announced.append), "pyffin-interpreter")
+
+    def finish(announce: Callable[[Interpreter], None] | None) -> Interpreter:
+        try:
+            return future.result()
+        finally:
+            if announce is not None and announced:
+                announce(announced.pop())
+
+    return finish
+
+
 def find_environment(python: str | None = None, *, system: bool = False,
                      break_system_packages: bool = False, cache: Cache | None,
                      announce: Callable[[Interpreter], None] | None = None) -> Interpreter:
