@@ -349,3 +349,41 @@ def test_the_page_workers_are_asked_for_the_requirements_with_their_extras(
     operations.prefetch_requirement_pages(session, read_requirements([source]))
     assert asked == [("uvicorn", None, ("Standard",)), ("app", None, ()),
                      ("lib", None, ("a", "b"))]
+
+
+# ------------------------------------------------------------------------------ prefetching
+def test_the_pins_whose_metadata_may_come_with_their_pages(tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("held==1.0\n")
+    overrides = tmp_path / "overrides.txt"
+    overrides.write_text("over==2.0\n")
+    spec = read_requirements(
+        requirements=["Plain==1.0", "padded==1.0.0", "spelled==1.0-RC1", "ranged>=1.0",
+                      "starred==1.*", "marked==1.0; sys_platform == 'win32'", "twice==1.0",
+                      "twice==1.0", "held==1.0", "over==1.0", "arbitrary===1.0"],
+        constraints=[constraints], overrides=[overrides])
+    # Pinned once with `==`, no wildcard or marker, not also constrained or overridden: the
+    # version the resolution will take (normalized as pages key them).
+    assert operations._pins(spec) == {"plain": "1.0", "padded": "1.0.0", "spelled": "1.0rc1"}
+
+
+def test_pages_of_pinned_requirements_bring_their_metadata_unless_wheels_may_not_be_used(
+        tmp_path: Path, index_server: IndexServer) -> None:
+    import time
+
+    from tests.support.dists import wheel_filename
+
+    wheel = WheelSpec("pinned", "1.0")
+    index_server.add_wheel(wheel)
+    metadata = f"/files/{wheel_filename(wheel)}.metadata"
+    spec = read_requirements(requirements=["pinned==1.0"])
+    for n, no_binary in enumerate([("pinned",), ()]):
+        session = Session(Cache(tmp_path / f"cache{n}"),
+                          index=IndexSettings(index_url=index_server.index_url), no_config=True)
+        operations.prefetch_requirement_pages(session, spec, no_binary=no_binary)
+        assert session.registry.project("pinned")
+        expected = 0 if no_binary else 1
+        deadline = time.monotonic() + 10  # (the pool's request, when there is one)
+        while index_server.count(metadata) < expected and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert index_server.count(metadata) == expected

@@ -584,6 +584,69 @@ def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not
     assert not warm._bare
 
 
+def _requests_for(server: IndexServer, path: str, count: int) -> int:
+    """Requests ``server`` received for ``path`` once it has ``count`` of them (or 10 s on):
+    what the pool was handed is done meanwhile."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while server.count(path) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return server.count(path)
+
+
+def test_a_cold_run_fetches_a_pinned_pure_wheel_s_metadata_with_its_page(
+        cache: Cache, index_server: IndexServer) -> None:
+    from tests.support.dists import wheel_filename
+
+    # A locked file's pins. The single wheel of a pinned version, pure Python 3, is the one
+    # every Python 3 target takes: its metadata is asked for as soon as its page is there,
+    # before the target is known. Which of several wheels is taken is the target's to say.
+    pure = WheelSpec("pure", "1.0")
+    index_server.add_wheel(pure)
+    index_server.add_wheel(WheelSpec("pure", "2.0"))
+    native = WheelSpec("native", "1.0", tags=["cp311-cp311-manylinux_2_17_x86_64"])
+    index_server.add_wheel(native)
+    index_server.add_wheel(WheelSpec("twice", "1.0"))
+    index_server.add_wheel(WheelSpec("twice", "1.0", tags=["py2-none-any"]))
+    index_server.add_wheel(WheelSpec("other", "1.0"))
+    registry = client(cache, index_server)
+    registry.prefetch_if_cold(["pure", "native", "twice", "other"],
+                              {"pure": "1.0", "native": "1.0", "twice": "1.0", "other": "3.0"})
+    pages = {name: registry.project(name)[0] for name in ("pure", "native", "twice", "other")}
+    metadata = f"/files/{wheel_filename(pure)}.metadata"
+    assert _requests_for(index_server, metadata, 1) == 1
+    # Nothing else was asked for: the others' decision was made before their pages were
+    # handed over.
+    assert sum(1 for r in index_server.request_log if r.path.endswith(".metadata")) == 1
+    # The resolution then finds it there.
+    wheel = next(pages["pure"].page.wheels("1.0")).file
+    assert registry.wheel_metadata(pages["pure"], wheel).version == "1.0"
+    assert index_server.count(metadata) == 1
+
+
+def test_a_pinned_wheel_s_metadata_is_not_fetched_early_without_its_file_or_from_two_pages(
+        cache: Cache, index_server: IndexServer, tmp_path: Path) -> None:
+    # Without a metadata file only the wheel itself would tell (a range request): that waits
+    # for the resolution. A version on two indexes (the strategy reads both): which page's
+    # wheel is taken is the resolution's to say.
+    with IndexServer(dist_dir=tmp_path / "bare", metadata_files=False) as bare, \
+            IndexServer(dist_dir=tmp_path / "extra") as extra, \
+            Cache(tmp_path / "other-cache") as other:
+        bare.add_wheel(WheelSpec("plain", "1.0"))
+        registry = client(cache, bare)
+        registry.prefetch_if_cold(["plain"], {"plain": "1.0"})
+        assert registry.project("plain")
+        index_server.add_wheel(WheelSpec("both", "1.0"))
+        extra.add_wheel(WheelSpec("both", "1.0"))
+        both = client(other, index_server, extra, index_strategy="unsafe-best-match")
+        both.prefetch_if_cold(["both"], {"both": "1.0"})
+        assert len(both.project("both")) == 2
+        assert [r.path for r in bare.request_log] == ["/simple/plain/"]
+        assert not [r for server in (index_server, extra) for r in server.request_log
+                    if not r.path.startswith("/simple/")]
+
+
 def test_pages_waiting_their_turn_all_get_it_while_the_solver_marks_some_awaited() -> None:
     # Marking a page awaited reorders the queue: the waiters must look again, or the new
     # first one sleeps while nobody parses.

@@ -519,7 +519,8 @@ class _Operation:
                 # As compile (the wheels of pinned requirements then start sooner too).
                 from pyffin.api.operations import prefetch_requirement_pages
 
-                prefetch_requirement_pages(self.session, spec)
+                prefetch_requirement_pages(self.session, spec,
+                                           no_binary=resolve_options.no_binary)
             env = environment()
             if spec.requires_python:
                 from pyffin.api.operations import check_requires_python

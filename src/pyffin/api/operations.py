@@ -303,21 +303,54 @@ def uncached(session: Session, plan: InstallPlan,
     return sum(1 for item in plan.to_install if database.cached(item.source, item.name) is None)
 
 
-def prefetch_requirement_pages(session: Session, spec: RequirementsSpec) -> None:
+def prefetch_requirement_pages(session: Session, spec: RequirementsSpec, *,
+                               no_binary: Collection[str] = ()) -> None:
     """Start fetching the pages of ``spec``'s named requirements when the cache lacks them, so
     a cold run's first pages arrive while the target interpreter is looked at (a subprocess,
-    when the cache has not seen it)."""
+    when the cache has not seen it); and, for a requirement pinned with ``==`` (a locked
+    file's), the metadata of its version's wheel when the target cannot change which wheel
+    that is (see :meth:`~pyffin.client.registry.RegistryClient.prefetch_if_cold`). Not with
+    ``--no-binary`` (``no_binary``, or the requirements files'): a wheel may not be used."""
     registry = configure_indexes(session, spec)
     named = [(name, entry.extras) for entry in spec.requirements if entry.url is None
              and (name := entry.name) is not None]
     workers = session.page_workers
     if workers is None:
-        registry.prefetch_if_cold([name for name, _ in named])
+        registry.prefetch_if_cold([name for name, _ in named],
+                                  None if no_binary or spec.no_binary else _pins(spec))
         return
     from pyffin.models.names import normalize_name
 
     for name, extras in named:
         workers.ask(normalize_name(name), None, extras)
+
+
+def _pins(spec: RequirementsSpec) -> dict[str, str]:
+    """Normalized name -> the normalized version a requirement of ``spec`` pins with ``==``
+    (a name required twice, or constrained, is left out: which version is taken is the
+    resolution's to say)."""
+    from pyffin.installer.satisfies import exact_pin
+    from pyffin.models.versions import InvalidVersion, Version
+
+    pins: dict[str, str] = {}
+    seen: set[str] = {name for entry in spec.constraints if (name := entry.name) is not None}
+    for entry in spec.requirements:
+        name = entry.name
+        if name is None or name in seen:
+            pins.pop(name or "", None)
+            continue
+        seen.add(name)
+        pin = None if entry.marker is not None else exact_pin(entry)
+        if pin is None:  # (a marker: maybe another target's)
+            continue
+        try:
+            pins[name] = str(Version(pin))
+        except InvalidVersion:
+            continue
+    for entry in spec.overrides:
+        if entry.name is not None:
+            pins.pop(entry.name, None)
+    return pins
 
 
 def configure_indexes(session: Session, spec: RequirementsSpec) -> RegistryClient:

@@ -408,7 +408,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     # everything the solver makes, live until it is done (see pyffin.collector).
     with collector.paused():
         if not universal:
-            operations.prefetch_requirement_pages(session, spec)
+            operations.prefetch_requirement_pages(session, spec, no_binary=tuple(no_binary))
         elif session.page_workers is not None:
             operations.configure_indexes(session, spec)
         interpreter = target_interpreter()

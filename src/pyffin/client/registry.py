@@ -357,12 +357,18 @@ class RegistryClient:
         except Exception as e:  # a hint: whoever needs the pages sees what is wrong
             log.debug(f"Nothing prefetched for {name}: {e}")
 
-    def prefetch_if_cold(self, names: Sequence[str]) -> None:
+    def prefetch_if_cold(self, names: Sequence[str],
+                         pinned: Mapping[str, str] | None = None) -> None:
         """Start fetching the pages of ``names`` (the requirements: what a resolution asks for
         first) if the cache holds no page of the first index (a cold run), before the work
         that comes before the resolution (finding the target interpreter); a later
         :meth:`prefetch_project` of one of them with ``then`` still has it called, in a pool
-        thread. A warm run reads each page when asked: nothing here."""
+        thread. A warm run reads each page when asked: nothing here.
+
+        ``pinned``: normalized name -> the normalized version its requirement pins with
+        ``==``. Once such a page is there, the metadata of that version's wheel is fetched
+        too when the target cannot change which wheel it is (see
+        :meth:`_prefetch_pinned_metadata`): the resolution then finds it waiting."""
         indexes = self.locations.indexes()
         if not indexes or _local_path(indexes[0]) is not None:
             return
@@ -387,9 +393,29 @@ class RegistryClient:
                             self._bare_fetched.add(key)
                 if then is not None:
                     self._hint(key, then, Future.of(pages))
+                version = None if pinned is None else pinned.get(key)
+                if version is not None:
+                    self._prefetch_pinned_metadata(pages, version)
                 return pages
 
             self._projects.get(key, fetch, self.submit)
+
+    def _prefetch_pinned_metadata(self, pages: list[ProjectPage], version: str) -> None:
+        """Start fetching the metadata of ``version``'s wheel when one page lists that version
+        with a single wheel, pure Python 3 (``py3-none-any``: every Python 3 target takes it,
+        so it is the wheel the resolution reads whatever the target, which is not known yet)
+        and with its metadata file (PEP 658): nothing larger than that file is asked for, and
+        nothing is when the version has other wheels (which one the target takes is its tags'
+        to say) or is not there. A hint: what goes wrong is the resolution's to find."""
+        found = [(page, rows) for page in pages if (rows := page.page.rows(version))]
+        if len(found) != 1:
+            return
+        page, (wheels, _sdists) = found[0]
+        if len(wheels) != 1 or "py3-none-any" not in wheels[0][8]:
+            return
+        file = IndexFile.from_tuple(wheels[0][:8])
+        if file.core_metadata is not None:
+            self.prefetch_wheel_metadata(page, file)
 
     def project_dependencies(self, name: str) -> list[Dependency] | None:
         """What ``name``'s pages, as this process read them, came from — each index page
