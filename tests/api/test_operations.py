@@ -331,8 +331,9 @@ def _refuse(*args: object, **kwargs: object) -> Any:
 def test_the_page_workers_are_asked_for_the_requirements_with_their_extras(
         session: Session, tmp_path: Path) -> None:
     """A cold compile hands its named requirements to the page workers at once, each with the
-    extras it asks for (the walk goes on to what ``uvicorn[standard]`` adds, instead of
-    waiting for the solver to get there); a requirement by URL is not theirs."""
+    versions it allows and the extras it asks for (the walk goes on from the metadata of a
+    version the solver may take, to what ``uvicorn[standard]`` adds, instead of waiting for
+    the solver to get there); a requirement by URL is not theirs."""
     asked: list[tuple[Any, ...]] = []
 
     class Workers:
@@ -344,11 +345,24 @@ def test_the_page_workers_are_asked_for_the_requirements_with_their_extras(
             return True
 
     source = tmp_path / "requirements.in"
-    source.write_text("Uvicorn[Standard]\napp\nlib[a,b]>=1\nother @ https://example.org/other-1.0-py3-none-any.whl\n")
+    source.write_text("Uvicorn[Standard]\napp\nlib[a,b]>=1\nother @ https://example.org/other-1.0-py3-none-any.whl\n"
+                      "django<5\ntwice>1\ntwice<3\nheld\nover<2\n")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("django>=4.1\nheld!=2.0\n")
+    overrides = tmp_path / "overrides.txt"
+    overrides.write_text("over==3.0\n")
     session.page_workers = Workers()  # type: ignore[assignment]
-    operations.prefetch_requirement_pages(session, read_requirements([source]))
+    operations.prefetch_requirement_pages(session, read_requirements(
+        [source], constraints=[constraints], overrides=[overrides]))
+    from pyffin.resolver.ranges import specifiers_range
+
+    # Its own specifier and its constraints'; none for a name required twice (the solver
+    # joins them) or overridden.
     assert asked == [("uvicorn", None, ("Standard",)), ("app", None, ()),
-                     ("lib", None, ("a", "b"))]
+                     ("lib", specifiers_range([(">=", "1")]), ("a", "b")),
+                     ("django", specifiers_range([("<", "5"), (">=", "4.1")]), ()),
+                     ("twice", None, ()), ("twice", None, ()),
+                     ("held", specifiers_range([("!=", "2.0")]), ()), ("over", None, ())]
 
 
 # ------------------------------------------------------------------------------ prefetching

@@ -81,9 +81,10 @@ def _index(server: IndexServer) -> None:
 
 
 def _compile(server: IndexServer, cache: Path, work: Path, *extra: str,
-             env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen[str]:
+             env: dict[str, str] | None = None, requirements: str = "app\n",
+             **popen: object) -> subprocess.Popen[str]:
     work.mkdir(exist_ok=True)
-    (work / "requirements.in").write_text("app\n")
+    (work / "requirements.in").write_text(requirements)
     return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
         [sys.executable, "-m", "pyffin", "pip", "compile", "requirements.in", "--index-url",
          server.index_url, "--cache-dir", str(cache), "--no-header", "--no-annotate", *extra],
@@ -125,6 +126,20 @@ def test_a_cold_compile_is_read_by_the_workers(index_server: IndexServer, tmp_pa
     assert (code, out) == (0, alone), err
     assert "page workers" not in err
     assert index_server.count() == 0
+
+
+def test_the_walk_starts_from_a_version_the_requirement_allows(index_server: IndexServer,
+                                                                tmp_path: Path) -> None:
+    # `app<2.1`: the metadata the walk reads first is 2.0's, the version the solver takes,
+    # not the newest's.
+    _index(index_server)
+    code, out, err = _finish(_compile(index_server, tmp_path / "c", tmp_path / "w", "-v",
+                                      requirements="app<2.1\n"))
+    assert code == 0, err
+    assert out == "app==2.0\ncore==2.5\nleaf==0.1\nlib==1.2\nutil==4.0\n"
+    assert "The page workers summarized 5 of the 5 projects asked of them" in err
+    assert index_server.count("/files/app-2.0-py3-none-any.whl.metadata") == 1
+    assert index_server.count("/files/app-2.1-py3-none-any.whl.metadata") == 0
 
 
 def test_pages_stale_at_once_are_read_once(index_server: IndexServer, tmp_path: Path) -> None:

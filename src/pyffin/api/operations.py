@@ -37,9 +37,11 @@ if TYPE_CHECKING:
     from pyffin.models.dist import Distribution
     from pyffin.models.versions import Version
     from pyffin.requirements import RequirementEntry, RequirementsSpec
+    from pyffin.requirements.pep508 import Requirement
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
     from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.ranges import VersionSet
     from pyffin.resolver.resolution import ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
@@ -321,8 +323,41 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec, *,
         return
     from pyffin.models.names import normalize_name
 
+    ranges = _requirement_ranges(spec)
     for name, extras in named:
-        workers.ask(normalize_name(name), None, extras)
+        key = normalize_name(name)
+        workers.ask(key, ranges.get(key), extras)
+
+
+def _requirement_ranges(spec: RequirementsSpec) -> dict[str, VersionSet]:
+    """Normalized name -> the versions ``spec`` allows it (its requirement's specifier, and
+    its constraints'), for a name required once with a specifier and not overridden: the
+    walk's guess at its version is then one the solver may take (a ``django<5`` walks on from
+    Django 4's metadata, not 5's)."""
+    from pyffin.resolver.ranges import specifiers_range
+
+    required: dict[str, list[Requirement]] = {}
+    for entry in spec.requirements:
+        if entry.name is not None and entry.requirement is not None:
+            required.setdefault(entry.name, []).append(entry.requirement)
+    for entry in spec.overrides:
+        if entry.name is not None:
+            required.pop(entry.name, None)
+    ranges: dict[str, VersionSet] = {}
+    for name, requirements in required.items():
+        if len(requirements) != 1:
+            continue
+        clauses = [(s.operator, s.version) for s in requirements[0].specifier]
+        for entry in spec.constraints:
+            if entry.name == name and entry.requirement is not None:
+                clauses += [(s.operator, s.version) for s in entry.requirement.specifier]
+        if not clauses:
+            continue
+        try:
+            ranges[name] = specifiers_range(clauses)
+        except ValueError:  # not valid PEP 440: the solver says what is wrong with it
+            continue
+    return ranges
 
 
 def _pins(spec: RequirementsSpec) -> dict[str, str]:
