@@ -9,6 +9,7 @@ import pytest
 from pyffin.cache import Cache
 from pyffin.errors import UsageError
 from pyffin.interpreter import (
+    Interpreter,
     InterpreterError,
     InterpreterNotFound,
     PythonRequest,
@@ -211,17 +212,24 @@ def test_a_version_request_for_an_environment_finds_virtual_environments_only(
     assert find_environment("3.11", system=True, cache=cache).executable == system311
 
 
+@pytest.mark.parametrize("early", [False, True], ids=["looked-up", "started-early"])
 def test_the_environment_found_is_announced_before_it_is_refused(
     place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
-    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path], early: bool,
 ) -> None:
     fake_probe.externally_managed = "Use apt."
     system = make_python(tmp_path / "usr" / "bin")
     _path(monkeypatch, tmp_path / "usr" / "bin")
     announced: list[Path] = []
+
+    def announce(interpreter: Interpreter) -> None:
+        announced.append(interpreter.executable)
+
     with pytest.raises(InterpreterError, match="externally managed"):
-        find_environment(system=True, cache=cache,
-                         announce=lambda interpreter: announced.append(interpreter.executable))
+        if early:  # started in a thread, announced (then refused) when asked
+            start_find_environment(system=True, cache=cache)(announce)
+        else:
+            find_environment(system=True, cache=cache, announce=announce)
     assert announced == [system]
 
 
@@ -259,23 +267,29 @@ def test_no_environment_and_no_python_at_all(place: Path, cache: Cache) -> None:
         find_environment(cache=cache)
 
 
-def test_on_a_cold_cache_the_lookup_starts_at_once_in_a_thread_of_its_own(
-    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
-    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
-) -> None:
+def _threads_probing(monkeypatch: pytest.MonkeyPatch, fake_probe: FakeProbe) -> list[str]:
+    """The names of the threads that run the probe, from now on."""
     import threading
 
-    system = make_python(tmp_path / "bin")
-    _path(monkeypatch, tmp_path / "bin")
+    from pyffin.interpreter import query
+
     probed_in: list[str] = []
 
     def recording(executable: Path) -> dict[str, object]:
         probed_in.append(threading.current_thread().name)
         return fake_probe(executable)
 
-    from pyffin.interpreter import query
-
     monkeypatch.setattr(query, "run_probe", recording)
+    return probed_in
+
+
+def test_on_a_cold_cache_the_lookup_starts_at_once_in_a_thread_of_its_own(
+    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
+    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
+) -> None:
+    system = make_python(tmp_path / "bin")
+    _path(monkeypatch, tmp_path / "bin")
+    probed_in = _threads_probing(monkeypatch, fake_probe)
     found = start_find_interpreter(None, cache=cache)
     # Started before it is asked for: the probe runs (or ran) in its own thread.
     assert found().executable == system
@@ -301,15 +315,7 @@ def test_an_environment_lookup_started_early_probes_in_its_own_thread_and_announ
     import threading
 
     venv = make_venv(place / ".venv")
-    probed_in: list[str] = []
-
-    def recording(executable: Path) -> dict[str, object]:
-        probed_in.append(threading.current_thread().name)
-        return fake_probe(executable)
-
-    from pyffin.interpreter import query
-
-    monkeypatch.setattr(query, "run_probe", recording)
+    probed_in = _threads_probing(monkeypatch, fake_probe)
     found = start_find_environment(None, cache=cache)
     announced: list[tuple[Path, str]] = []
     # The announcement is the caller's, made when it asks: after what it printed meanwhile.
@@ -324,19 +330,10 @@ def test_an_environment_lookup_started_early_probes_in_its_own_thread_and_announ
     assert probed_in == ["pyffin-interpreter"]
 
 
-def test_an_environment_lookup_started_early_announces_then_refuses_when_asked(
-    place: Path, tmp_path: Path, cache: Cache, fake_probe: FakeProbe,
-    monkeypatch: pytest.MonkeyPatch, make_python: Callable[..., Path],
-) -> None:
-    fake_probe.externally_managed = "Use apt."
-    system = make_python(tmp_path / "usr" / "bin")
-    _path(monkeypatch, tmp_path / "usr" / "bin")
-    found = start_find_environment(system=True, cache=cache)
-    announced: list[Path] = []
-    with pytest.raises(InterpreterError, match="externally managed"):
-        found(lambda interpreter: announced.append(interpreter.executable))
-    assert announced == [system]
+def test_an_environment_lookup_started_early_raises_its_error_when_asked(
+        place: Path, cache: Cache) -> None:
+    announced: list[object] = []
     missing = start_find_environment("/nowhere/python", cache=cache)
     with pytest.raises(InterpreterNotFound, match="/nowhere/python"):
-        missing(lambda interpreter: announced.append(interpreter.executable))
-    assert announced == [system]
+        missing(announced.append)
+    assert announced == []
