@@ -579,7 +579,11 @@ def test_a_cold_run_fetches_the_requirements_pages_early_and_a_warm_one_does_not
     assert cold.project("bar")
     assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
     warm = client(cache, index_server)
-    warm.prefetch_if_cold(["foo", "bar"])
+
+    def pins() -> dict[str, str]:
+        raise AssertionError("a warm run's pins are not worked out")
+
+    warm.prefetch_if_cold(["foo", "bar"], pins)
     assert index_server.count("/simple/foo/") == index_server.count("/simple/bar/") == 1
     assert not warm._bare
 
@@ -611,8 +615,8 @@ def test_a_cold_run_fetches_a_pinned_pure_wheel_s_metadata_with_its_page(
     index_server.add_wheel(WheelSpec("twice", "1.0", tags=["py2-none-any"]))
     index_server.add_wheel(WheelSpec("other", "1.0"))
     registry = client(cache, index_server)
-    registry.prefetch_if_cold(["pure", "native", "twice", "other"],
-                              {"pure": "1.0", "native": "1.0", "twice": "1.0", "other": "3.0"})
+    registry.prefetch_if_cold(["pure", "native", "twice", "other"], lambda: {
+        "pure": "1.0", "native": "1.0", "twice": "1.0", "other": "3.0"})
     pages = {name: registry.project(name)[0] for name in ("pure", "native", "twice", "other")}
     metadata = f"/files/{wheel_filename(pure)}.metadata"
     assert _requests_for(index_server, metadata, 1) == 1
@@ -635,12 +639,12 @@ def test_a_pinned_wheel_s_metadata_is_not_fetched_early_without_its_file_or_from
             Cache(tmp_path / "other-cache") as other:
         bare.add_wheel(WheelSpec("plain", "1.0"))
         registry = client(cache, bare)
-        registry.prefetch_if_cold(["plain"], {"plain": "1.0"})
+        registry.prefetch_if_cold(["plain"], lambda: {"plain": "1.0"})
         assert registry.project("plain")
         index_server.add_wheel(WheelSpec("both", "1.0"))
         extra.add_wheel(WheelSpec("both", "1.0"))
         both = client(other, index_server, extra, index_strategy="unsafe-best-match")
-        both.prefetch_if_cold(["both"], {"both": "1.0"})
+        both.prefetch_if_cold(["both"], lambda: {"both": "1.0"})
         assert len(both.project("both")) == 2
         assert [r.path for r in bare.request_log] == ["/simple/plain/"]
         assert not [r for server in (index_server, extra) for r in server.request_log

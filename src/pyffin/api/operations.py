@@ -319,7 +319,7 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec, *,
     workers = session.page_workers
     if workers is None:
         registry.prefetch_if_cold([name for name, _ in named],
-                                  None if no_binary or spec.no_binary else _pins(spec))
+                                  None if no_binary or spec.no_binary else lambda: _pins(spec))
         return
     from pyffin.models.names import normalize_name
 

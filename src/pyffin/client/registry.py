@@ -358,16 +358,16 @@ class RegistryClient:
             log.debug(f"Nothing prefetched for {name}: {e}")
 
     def prefetch_if_cold(self, names: Sequence[str],
-                         pinned: Mapping[str, str] | None = None) -> None:
+                         pinned: Callable[[], Mapping[str, str]] | None = None) -> None:
         """Start fetching the pages of ``names`` (the requirements: what a resolution asks for
         first) if the cache holds no page of the first index (a cold run), before the work
         that comes before the resolution (finding the target interpreter); a later
         :meth:`prefetch_project` of one of them with ``then`` still has it called, in a pool
         thread. A warm run reads each page when asked: nothing here.
 
-        ``pinned``: normalized name -> the normalized version its requirement pins with
-        ``==``. Once such a page is there, the metadata of that version's wheel is fetched
-        too when the target cannot change which wheel it is (see
+        ``pinned`` gives (asked on a cold run only) normalized name -> the normalized version
+        its requirement pins with ``==``. Once such a page is there, the metadata of that
+        version's wheel is fetched too when the target cannot change which wheel it is (see
         :meth:`_prefetch_pinned_metadata`): the resolution then finds it waiting."""
         indexes = self.locations.indexes()
         if not indexes or _local_path(indexes[0]) is not None:
@@ -376,6 +376,7 @@ class RegistryClient:
                                      RECORD_EXT).dir
         if self.may_be_cached(directory):
             return
+        pins = None if pinned is None else pinned()
         for name in names:
             key = checked_name(name)
             with self._bare_lock:
@@ -393,7 +394,7 @@ class RegistryClient:
                             self._bare_fetched.add(key)
                 if then is not None:
                     self._hint(key, then, Future.of(pages))
-                version = None if pinned is None else pinned.get(key)
+                version = None if pins is None else pins.get(key)
                 if version is not None:
                     self._prefetch_pinned_metadata(pages, version)
                 return pages
