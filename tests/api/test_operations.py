@@ -337,7 +337,7 @@ def test_the_page_workers_are_asked_for_the_requirements_with_their_extras(
     asked: list[tuple[Any, ...]] = []
 
     class Workers:
-        def configure(self, settings: Any, refresh: Any) -> None:
+        def configure(self, settings: Any, refresh: Any, *, local: bool = False) -> None:
             pass
 
         def ask(self, name: str, required: Any = None, extras: tuple[str, ...] = ()) -> bool:

@@ -563,3 +563,43 @@ def test_a_worker_lets_go_of_a_project_s_pages_once_summarized() -> None:
     finally:
         os.close(reads)
         os.close(writes)
+
+
+@pytest.mark.parametrize(("locations", "expected"), [
+    ((), True),
+    (("/srv/wheels", "file:///srv/simple/", "FILE:///srv/other/"), True),
+    (("http://127.0.0.1:8080/simple/", "https://localhost/simple/",
+      "http://user:secret@127.255.0.1/simple/", "http://[::1]:3141/root/pypi/+simple/",
+      "http://mirror.localhost/simple/"), True),
+    (("http://127.0.0.1:8080/simple/", "https://pypi.org/simple/"), False),
+    (("https://pypi.org/simple/",), False),
+    (("http://10.0.0.5/simple/",), False),
+    (("http://127.0.0.1.example.org/simple/",), False),
+    (("http://127.1/simple/",), False),  # (shorthand: not looked into)
+    (("http://[::2]/simple/",), False),
+])
+def test_which_locations_are_on_this_machine(locations: tuple[str, ...], expected: bool) -> None:
+    assert page_worker.on_this_machine(locations) is expected
+
+
+@pytest.mark.parametrize(("local", "in_flight"), [(False, 2), (True, 1)])
+def test_a_worker_takes_one_project_at_a_time_from_an_index_on_this_machine(
+        tmp_path: Path, local: bool, in_flight: int) -> None:
+    # Little latency to hide: a second project would only share the worker's CPU with the
+    # first, which the solver may be waiting for.
+    from pyffin.settings import IndexSettings
+
+    pipes = [os.pipe() for _ in range(2)]
+    try:
+        children = [page_worker._Child(writes, reads) for reads, writes in pipes]
+        workers = page_worker.PageWorkers(children, time.time(), tmp_path)
+        workers.configure(IndexSettings(index_url="http://127.0.0.1:1/simple/"), None,
+                          local=local)
+        for name in ("a", "b", "c", "d", "e"):
+            workers.ask(name)
+        assert [child.under_way for child in children] == [in_flight, in_flight]
+        assert len(workers._queue) == 5 - 2 * in_flight
+    finally:
+        for reads, writes in pipes:
+            os.close(reads)
+            os.close(writes)

@@ -394,7 +394,11 @@ def configure_indexes(session: Session, spec: RequirementsSpec) -> RegistryClien
     registry = session.configure(spec_index_settings(spec))
     workers = session.page_workers
     if workers is not None and session.index_settings is not None:
-        workers.configure(session.index_settings, registry.cached.refresh)
+        from pyffin.resolver.page_worker import on_this_machine
+
+        locations = registry.locations
+        workers.configure(session.index_settings, registry.cached.refresh,
+                          local=on_this_machine((*locations.indexes(), *locations.find_links)))
     return registry
 
 
