@@ -361,9 +361,9 @@ def _requirement_ranges(spec: RequirementsSpec) -> dict[str, VersionSet]:
 
 
 def _pins(spec: RequirementsSpec) -> dict[str, str]:
-    """Normalized name -> the normalized version a requirement of ``spec`` pins with ``==``
-    (a name required twice, or constrained, is left out: which version is taken is the
-    resolution's to say)."""
+    """Normalized name -> the normalized version a requirement of ``spec`` pins with ``==``.
+    Left out: a name required twice, constrained or overridden (which version is taken is the
+    resolution's to say), and a requirement with a marker (maybe another target's)."""
     from pyffin.installer.satisfies import exact_pin
     from pyffin.models.versions import InvalidVersion, Version
 
@@ -376,7 +376,7 @@ def _pins(spec: RequirementsSpec) -> dict[str, str]:
             continue
         seen.add(name)
         pin = None if entry.marker is not None else exact_pin(entry)
-        if pin is None:  # (a marker: maybe another target's)
+        if pin is None:
             continue
         try:
             pins[name] = str(Version(pin))
