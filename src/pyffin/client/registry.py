@@ -409,14 +409,12 @@ class RegistryClient:
         nothing is when the version has other wheels (which one the target takes is its tags'
         to say) or is not there. A hint: what goes wrong is the resolution's to find."""
         found = [(page, rows) for page in pages if (rows := page.page.rows(version))]
-        if len(found) != 1:
+        if len(found) != 1 or len(found[0][1][0]) != 1:
             return
-        page, (wheels, _sdists) = found[0]
-        if len(wheels) != 1 or "py3-none-any" not in wheels[0][8]:
-            return
-        file = IndexFile.from_tuple(wheels[0][:8])
-        if file.core_metadata is not None:
-            self.prefetch_wheel_metadata(page, file)
+        page = found[0][0]
+        wheel = next(page.page.wheels(version))
+        if "py3-none-any" in wheel.tags and wheel.file.core_metadata is not None:
+            self.prefetch_wheel_metadata(page, wheel.file)
 
     def project_dependencies(self, name: str) -> list[Dependency] | None:
         """What ``name``'s pages, as this process read them, came from — each index page

@@ -126,12 +126,10 @@ def start_find_interpreter(request: str | None = None, *, cache: Cache | None,
     interpreter runs the probe. Else, the lookup is done when the returned function is
     called: from the cache, it costs less than a thread. The function returns the
     interpreter, or raises what :func:`find_interpreter` raised."""
-    from pyffin.cache import CacheBucket
-
     def find() -> Interpreter:
         return find_interpreter(request, system=system, cache=cache)
 
-    if cache is not None and os.path.isdir(cache.bucket(CacheBucket.INTERPRETER)):
+    if _facts_kept(cache):
         return find
     from pyffin.futures import in_thread
 
@@ -149,14 +147,12 @@ def start_find_environment(python: str | None = None, *, system: bool = False,
     :func:`find_environment` raised; the announcement is made by its caller, when it asks,
     so it comes where it would have without the thread (after what the command printed
     meanwhile, before the error of an externally managed environment)."""
-    from pyffin.cache import CacheBucket
-
     def find(announce: Callable[[Interpreter], None] | None) -> Interpreter:
         return find_environment(python, system=system,
                                 break_system_packages=break_system_packages, cache=cache,
                                 announce=announce)
 
-    if cache is not None and os.path.isdir(cache.bucket(CacheBucket.INTERPRETER)):
+    if _facts_kept(cache):
         return find
     from pyffin.futures import in_thread
 
@@ -171,6 +167,14 @@ def start_find_environment(python: str | None = None, *, system: bool = False,
                 announce(announced.pop())
 
     return finish
+
+
+def _facts_kept(cache: Cache | None) -> bool:
+    """Whether ``cache`` has ever kept an interpreter's facts: a lookup there likely needs no
+    probe, and costs less than a thread."""
+    from pyffin.cache import CacheBucket
+
+    return cache is not None and os.path.isdir(cache.bucket(CacheBucket.INTERPRETER))
 
 
 def find_environment(python: str | None = None, *, system: bool = False,
