@@ -371,6 +371,41 @@ def test_bundled_code_runs_like_the_source(tree: Tree) -> None:
     assert second["values"][1] == first["values"][1] == "Point(x=3)demo.sub"
 
 
+def test_the_anchor_packages_functions_are_kept_without_their_docstrings(tree: Tree) -> None:
+    tree.write("lib/demo/sub.py", textwrap.dedent('''\
+        """Module text."""
+        def documented():
+            """Function text."""
+            return 1
+        def loads_its_docstring():
+            """same"""
+            return "same"
+        class Kept:
+            """Class text."""
+            def method(self):
+                """Method text."""
+        VALUE = repr([__doc__, documented.__doc__, documented(), loads_its_docstring.__doc__,
+                      loads_its_docstring(), Kept.__doc__, Kept.method.__doc__])
+    '''))
+    tree.write("lib/solo.py", textwrap.dedent('''\
+        def documented():
+            """Outside the package."""
+        VALUE = repr(documented.__doc__)
+    '''))
+    first = tree.run()
+    second = tree.run()
+
+    assert second["loaders"] == BUNDLED
+    assert first["values"][1:] == [
+        repr(["Module text.", "Function text.", 1, "same", "same", "Class text.", "Method text."]),
+        repr("Outside the package."),
+    ]
+    assert second["values"][1:] == [
+        repr(["Module text.", None, 1, "same", "same", "Class text.", None]),
+        repr("Outside the package."),
+    ]
+
+
 PATTERN_DRIVER = """
 import sys
 {re_first}
