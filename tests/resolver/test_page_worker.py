@@ -589,17 +589,26 @@ def test_a_worker_takes_one_project_at_a_time_from_an_index_on_this_machine(
     # first, which the solver may be waiting for.
     from pyffin.settings import IndexSettings
 
-    pipes = [os.pipe() for _ in range(2)]
+    # Each child's two pipes, as a worker process would have them: the command writes to one
+    # and its reader threads read the other (and close that end when it ends).
+    to_workers = [os.pipe() for _ in range(2)]
+    from_workers = [os.pipe() for _ in range(2)]
+    children = [page_worker._Child(to[1], back[0])
+                for to, back in zip(to_workers, from_workers, strict=True)]
+    workers = page_worker.PageWorkers(children, time.time(), tmp_path)
+    names = ("a", "b", "c", "d", "e")
     try:
-        children = [page_worker._Child(writes, reads) for reads, writes in pipes]
-        workers = page_worker.PageWorkers(children, time.time(), tmp_path)
         workers.configure(IndexSettings(index_url="http://127.0.0.1:1/simple/"), None,
                           local=local)
-        for name in ("a", "b", "c", "d", "e"):
+        for name in names:
             workers.ask(name)
         assert [child.under_way for child in children] == [in_flight, in_flight]
         assert len(workers._queue) == 5 - 2 * in_flight
     finally:
-        for reads, writes in pipes:
-            os.close(reads)
-            os.close(writes)
+        workers.close()
+        for to, back in zip(to_workers, from_workers, strict=True):
+            os.close(to[0])
+            os.close(back[1])  # the readers see the end, and are done once all is answered
+        for name in names:
+            asked = workers.asked(name)
+            assert asked is not None and asked.result() is False
