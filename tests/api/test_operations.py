@@ -301,6 +301,53 @@ def test_a_pinned_sdist_is_built_once_during_the_resolution_for_its_install(
         ("bar", "1.0")]
 
 
+def test_a_build_that_ends_as_the_install_looks_at_the_cache_counts_as_prepared(
+        session: Session, index_server: IndexServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The wheel built during the resolution is held back until the install asks its first
+    # question of the cache and done before the second: whichever order it asks in, the
+    # wheel is this install's, not one the cache had.
+    import threading
+
+    from pyffin.distribution.database import DistributionDatabase
+
+    index_server.add_sdist(SdistSpec("bar", "1.0"))
+    builder, sources = fake_builds(session)
+    spec = read_requirements(requirements=["bar==1.0"])
+    early = operations.early_fetch(session, spec, {})
+    assert early is not None
+    early.sources = sources
+    gate = threading.Event()
+    build = sources.registry_wheel
+
+    def held(*args: Any) -> Any:
+        gate.wait(10)
+        return build(*args)
+
+    monkeypatch.setattr(sources, "registry_wheel", held)
+    resolution = operations.resolve(session, spec, markers=TARGET, tags=TAGS, sources=sources,
+                                    on_decided=early).resolution
+    assert early.started == 1 and builder.wheels == 0
+
+    def first_then_build(method: Any) -> Any:
+        def asked(self: DistributionDatabase, *args: Any) -> Any:
+            answer = method(self, *args)
+            if not gate.is_set():
+                gate.set()
+                early.settle()
+            return answer
+        return asked
+
+    for name in ("started", "cached"):
+        monkeypatch.setattr(DistributionDatabase, name,
+                            first_then_build(getattr(DistributionDatabase, name)))
+    env = make_env(tmp_path / "env")
+    plan = make_plan(operations.wanted(resolution), [])
+    assert operations.prepare_and_install(session, plan, scheme=env.scheme, python=env.python,
+                                          sources=sources, wheels=early.wheels) == 1
+    assert builder.wheels == 1
+
+
 def test_a_resolution_without_distributions_cannot_be_installed() -> None:
     from pyffin.resolver import Resolution, ResolvedPackage
 

@@ -617,10 +617,11 @@ def prepare_and_install(
     # Largest downloads first; builds start alongside them, not after.
     for item in sorted(plan.to_install, key=lambda w: -w.source.size):
         required = hashes.get(item.name, ())
-        # A wheel fetched during the resolution counts as fetched by this install.
-        cached = (None if database.started(item.source)
-                  else database.cached(item.source, item.name))
-        if cached is not None and not required:
+        # A wheel fetched (or built) during the resolution counts as fetched by this install.
+        # Asked after the cache: a build that ends between the two questions is still its own
+        # (the cache shows a built wheel only once its build is known to this process).
+        cached = database.cached(item.source, item.name)
+        if cached is not None and not required and not database.started(item.source):
             archives[item.name] = cached
         else:
             pending.append((item, database.submit(item.source, item.name,
