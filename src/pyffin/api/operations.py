@@ -371,8 +371,10 @@ def _pins(spec: RequirementsSpec) -> dict[str, str]:
     seen: set[str] = {name for entry in spec.constraints if (name := entry.name) is not None}
     for entry in spec.requirements:
         name = entry.name
-        if name is None or name in seen:
-            pins.pop(name or "", None)
+        if name is None:
+            continue
+        if name in seen:
+            pins.pop(name, None)
             continue
         seen.add(name)
         pin = None if entry.marker is not None else exact_pin(entry)
