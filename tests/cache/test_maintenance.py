@@ -19,10 +19,11 @@ def _archive(cache: Cache, pointer: CacheEntry, content: str = "x") -> Path:
 def _populate(cache: Cache, name: str) -> Path:
     cache.entry(CacheBucket.SIMPLE, "pypi", f"{name}.bin").write(b"page")
     cache.entry(CacheBucket.SIMPLE, "index", "0123456789abcdef", f"{name}.bin").write(b"page")
-    cache.entry(CacheBucket.WHEELS, "pypi", name, f"{name}-1.0-py3-none-any.bin").write(b"meta")
+    # An index's wheel entries share its directory, named after the wheel's filename.
+    stem = f"{name.replace('-', '_')}-1.0-py3-none-any"
+    cache.entry(CacheBucket.WHEELS, "pypi", f"{stem}.rec").write(b"meta")
     cache.shard(CacheBucket.SDISTS, "pypi", name, "rev").entry("manifest").write(b"m")
-    return _archive(cache, cache.entry(CacheBucket.WHEELS, "pypi", name,
-                                       f"{name}-1.0-py3-none-any.archive"))
+    return _archive(cache, cache.entry(CacheBucket.WHEELS, "pypi", f"{stem}.archive"))
 
 
 def test_clean_package_removes_its_entries_in_every_bucket_and_its_archives(cache: Cache) -> None:
@@ -45,6 +46,34 @@ def test_clean_package_does_not_touch_similar_names(cache: Cache) -> None:
     assert cache.entry(CacheBucket.SIMPLE, "pypi", "flask-login.bin").read() == b"page"
 
 
+def test_clean_package_finds_wheel_entries_by_the_project_their_filename_names(
+        cache: Cache) -> None:
+    doomed = [
+        ("pypi", "Foo.Bar-1.0-py2.py3-none-any-0123456789abcdef.rec"),  # an old wheel's spelling
+        ("index", "0123456789abcdef", "foo_bar-2.0-py3-none-any.archive"),
+        ("url", "fedcba9876543210", "foo_bar-2.0-py3-none-any.whl"),  # a find-links page's
+    ]
+    kept = [
+        ("pypi", "foo-1.0-py3-none-any.rec"),  # a name that is a prefix of the project's
+        ("pypi", "foo_bar_baz-1.0-py3-none-any.rec"),  # one the project's is a prefix of
+        ("index", "0123456789abcdef", "foo-2.0-py3-none-any.archive"),
+        ("pypi", ".foo_bar-1.0-py3-none-any.rec.tmp-0123456789abcdef"),  # prune's to remove
+    ]
+    for parts in (*doomed, *kept):
+        cache.entry(CacheBucket.WHEELS, *parts).write(b"x")
+    local = cache.entry(CacheBucket.WHEELS, "path", "0123456789abcdef", "foo-bar", "w.rec")
+    local.write(b"x")
+
+    maintenance.clean_package(cache, "foo-bar")
+
+    def there(parts: tuple[str, ...]) -> bool:
+        return cache.entry(CacheBucket.WHEELS, *parts).path.exists()
+
+    assert [parts for parts in doomed if there(parts)] == []
+    assert [parts for parts in kept if not there(parts)] == []
+    assert not local.path.exists()
+
+
 def test_clean_package_refuses_names_that_are_paths(cache: Cache) -> None:
     with pytest.raises(ValueError):
         maintenance.clean_package(cache, "../..")
@@ -59,7 +88,7 @@ def test_clean_all_keeps_the_cache_markers(cache: Cache) -> None:
 
 def test_prune_removes_only_what_nothing_uses(cache: Cache) -> None:
     kept = _populate(cache, "flask")
-    replaced_pointer = cache.entry(CacheBucket.WHEELS, "pypi", "click", "click.archive")
+    replaced_pointer = cache.entry(CacheBucket.WHEELS, "pypi", "click-1.0-py3-none-any.archive")
     old = _archive(cache, replaced_pointer, "old")
     new = _archive(cache, replaced_pointer, "new")
     (cache.root / "simple-v-1").mkdir()  # a bucket of an older format
@@ -98,7 +127,7 @@ def test_size_counts_hard_links_once(cache: Cache) -> None:
 
 
 def test_removing_read_only_trees_works(cache: Cache) -> None:
-    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "ro", "ro.archive")
+    pointer = cache.entry(CacheBucket.WHEELS, "pypi", "ro-1.0-py3-none-any.archive")
     archive = _archive(cache, pointer)
     (archive / "module.py").chmod(0o444)
     archive.chmod(0o555)

@@ -25,7 +25,8 @@ def _fill(root: Path) -> None:
         cache.entry(CacheBucket.SIMPLE, "pypi", "click.bin").write(b"c" * 50)
         with cache.temp_dir() as tmp:
             (tmp / "m.py").write_text("x")
-            cache.persist(tmp, cache.entry(CacheBucket.WHEELS, "pypi", "flask", "f.archive"))
+            cache.persist(tmp, cache.entry(CacheBucket.WHEELS, "pypi",
+                                          "flask-1.0-py3-none-any.archive"))
 
 
 def test_cache_dir_prints_the_root_from_flag_or_env(tmp_path: Path) -> None:
@@ -105,7 +106,7 @@ def test_prune_reports_what_it_removed(tmp_path: Path) -> None:
     root = tmp_path / "c"
     _fill(root)
     assert "No unused entries found" in pyffin("cache", "prune", cache_dir=root).stderr
-    (root / "wheels-v0" / "pypi" / "flask" / "f.archive").unlink()
+    (root / "wheels-v1" / "pypi" / "flask-1.0-py3-none-any.archive").unlink()
     result = pyffin("cache", "prune", cache_dir=root)
     assert "Removed 1 file " in result.stderr
 
@@ -195,7 +196,7 @@ def test_prune_ci_keeps_built_wheels_and_drops_downloaded_ones(index_server: Ind
     result = pyffin("cache", "prune", "--ci", cache_dir=cache)
     assert result.returncode == 0, result
     assert "Removed " in result.stderr
-    assert [p for p in (cache / "wheels-v0").rglob("*") if p.is_file()] == []
+    assert [p for p in (cache / "wheels-v1").rglob("*") if p.is_file()] == []
     assert os.listdir(cache / "archive-v0") == []  # nothing points to them any more
     assert built.stat().st_ino == built_inode  # the built wheel stays, as it was
 
@@ -251,7 +252,7 @@ def test_verify_finds_what_is_broken_and_repair_removes_it(
     root = tmp_path / "c"
     archive = _fill_from(index_server, root)
     [page] = (root / "simple-v0").rglob("foo.rec")
-    [pointer] = (root / "wheels-v0").rglob("*.archive")
+    [pointer] = (root / "wheels-v1").rglob("*.archive")
     if damage == "record":
         data = bytearray(page.read_bytes())
         data[-5] ^= 1

@@ -101,7 +101,7 @@ def test_a_damaged_copy_in_the_cache_is_downloaded_again(
         index: IndexServer, tmp_path: Path) -> None:
     """A damaged copy in the cache is a miss: downloaded again, never saved damaged."""
     assert pip("download", tmp_path, index, "lib", "-d", tmp_path / "one").returncode == 0
-    [cached] = (tmp_path / "cache").glob("wheels-v0/index/*/lib/lib-1.0-py3-none-any.whl")
+    [cached] = (tmp_path / "cache").glob("wheels-v1/index/*/lib-1.0-py3-none-any.whl")
     cached.write_bytes(b"damaged")
     index.reset_counts()
     result = pip("download", tmp_path, index, "lib", "-d", tmp_path / "two")

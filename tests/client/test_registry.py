@@ -189,7 +189,7 @@ def test_a_full_download_for_the_metadata_is_checked_against_the_strongest_hash(
     [page] = registry.project("foo")
     with pytest.raises(HashMismatchError, match=r"the index says sha384:0+"):
         registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
-    assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), "foo",
+    assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url),
                            wheel.name).path.exists()
 
 
@@ -202,7 +202,7 @@ def test_metadata_by_range_requests(cache: Cache, index_server: IndexServer) -> 
         "bar",)
     requests = [r for r in index_server.request_log if r.path == f"/files/{wheel.name}"]
     assert [r.headers.get("range") for r in requests] == ["bytes=-65536"]
-    assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), "foo",
+    assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url),
                            wheel.name).path.exists()
 
 
@@ -229,8 +229,8 @@ def test_a_server_that_ignores_range_gives_a_full_download_kept_for_install(
     registry = client(cache, index_server)
     [page] = registry.project("foo")
     assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == "foo"
-    kept = cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), "foo",
-                       wheel.name)
+    kept = cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url),
+                           wheel.name)
     assert kept.read() == wheel.read_bytes()
 
 

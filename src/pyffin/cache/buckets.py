@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-#: The metadata pack's name in ``wheels-v0`` (see :class:`CacheBucket`'s ``WHEELS``): it holds
+#: The metadata pack's name in ``wheels-v1`` (see :class:`CacheBucket`'s ``WHEELS``): it holds
 #: every project's metadata, so ``cache clean NAME`` removes it with any project.
 METADATA_PACK = "metadata-pack.rec"
 
@@ -20,11 +20,14 @@ class CacheBucket(enum.Enum):
 
     _value_: str
     _package_globs: tuple[str, ...]
+    _filename_dirs: tuple[str, ...]
 
-    def __new__(cls, dirname: str, package_globs: tuple[str, ...], doc: str) -> CacheBucket:
+    def __new__(cls, dirname: str, package_globs: tuple[str, ...], doc: str,
+                filename_dirs: tuple[str, ...] = ()) -> CacheBucket:
         member = object.__new__(cls)
         member._value_ = dirname
         member._package_globs = package_globs
+        member._filename_dirs = filename_dirs
         member.__doc__ = doc
         return member
 
@@ -39,7 +42,7 @@ class CacheBucket(enum.Enum):
         good as a 304); ``_revalidated.rec`` in the same directory: the newer policies
         revalidations (a 304, or the same bytes again) gave its records, each tied to its
         record file's stamp, which the revalidation leaves as it was (so for the wheel
-        metadata records in ``wheels-v0``).
+        metadata records in ``wheels-v1``).
         ``simple-v0/<index>/<name>.<hash(target, locations)>.rec``: the versions one target
         (tags, binary policy, exclude-newer) can use with these index locations, each with
         its best file (the files of versions no resolution looked at yet in the record's
@@ -50,26 +53,33 @@ class CacheBucket(enum.Enum):
         """,
     )
     WHEELS = (
-        "wheels-v0",
-        ("pypi/{name}", "index/*/{name}", "url/*/{name}", "path/*/{name}"),
+        "wheels-v1",
+        ("path/*/{name}",),
         """Wheel metadata and pointers to unzipped wheels.
 
-        ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].rec``: the parsed core metadata of
-        one wheel (from its ``.metadata`` file, a range read or the full download) with its
-        HTTP cache policy; keyed by the wheel's hash when the page lists one, and then read
-        at any age (``--refresh`` aside).
-        ``wheels-v0/<index>/<name>/<wheel-stem>[-<hash[:16]>].archive``: the id of the
-        unzipped wheel in ``archive-v0`` and the path and size of each of its files (each
-        stat'ed before a fetch reuses it; an install lists the archive instead, see
-        ``pyffin.installer.link``); ``<wheel filename>``: a wheel kept after a full download
-        (to read its metadata, or by ``pip download`` and ``pip wheel``).
-        ``wheels-v0/metadata-pack.rec``: the metadata of the wheels (their hash listed) the
+        ``wheels-v1/<index>/<wheel-stem>[-<hash[:16]>].rec``: the parsed core metadata of one
+        wheel (from its ``.metadata`` file, a range read or the full download) with its HTTP
+        cache policy; keyed by the wheel's hash when the page lists one, and then read at any
+        age (``--refresh`` aside).
+        ``wheels-v1/<index>/<wheel-stem>[-<hash[:16]>].archive``: the id of the unzipped wheel
+        in ``archive-v0`` and the path and size of each of its files (each stat'ed before a
+        fetch reuses it; an install lists the archive instead, see ``pyffin.installer.link``);
+        ``<wheel filename>``: a wheel kept after a full download (to read its metadata, or by
+        ``pip download`` and ``pip wheel``).
+        An index's entries share its directory, with no directory per project (a wheel's
+        filename names its project): a cold resolution made one per project, and on the
+        benchmark machines' disk a ``mkdir`` takes 0.2-0.6 ms, the costliest thing it wrote.
+        ``cache clean NAME`` removes the entries whose filename's first part is ``NAME``,
+        normalized.
+        ``wheels-v1/metadata-pack.rec``: the metadata of the wheels (their hash listed) the
         latest resolutions used, at most 512, in one record a resolution reads instead of
         each wheel's (see ``pyffin.client.metadata_pack``); ``cache clean NAME`` removes it.
-        Wheels from a ``--find-links`` page use ``url/<hash(page)>`` in place of ``<index>``;
-        local wheels ``path/<hash(path)>``, with their metadata valid while the file's size and
+        Wheels from a ``--find-links`` page use ``url/<hash(page)>`` in place of ``<index>``, a
+        wheel given by URL is kept as ``url/<hash(url)>/<wheel filename>``; local wheels use
+        ``path/<hash(path)>/<name>/``, with their metadata valid while the file's size and
         mtime hold.
         """,
+        ("pypi", "index/*", "url/*"),
     )
     SDISTS = (
         "sdists-v0",
@@ -185,6 +195,13 @@ class CacheBucket(enum.Enum):
         """Glob patterns (relative to the bucket, ``{name}`` = normalized project name) of the
         entries that belong to one project; ``pyffin cache clean NAME`` removes them."""
         return self._package_globs
+
+    @property
+    def filename_dirs(self) -> tuple[str, ...]:
+        """Glob patterns (relative to the bucket) of directories whose entries are named after
+        a wheel's filename (``<name>-<version>-...``): the part before the first ``-`` names
+        the project an entry belongs to."""
+        return self._filename_dirs
 
 
 def markdown_layout() -> str:

@@ -22,7 +22,7 @@ from pyffin.cache.core import (
     decode_pointer,
 )
 from pyffin.fs import Usage, measure, remove
-from pyffin.models.names import checked_name
+from pyffin.models.names import checked_name, normalize_name
 
 #: Root entries that identify the directory as a cache and must outlive ``clean``.
 _KEEP = frozenset({LOCK_FILENAME, "CACHEDIR.TAG", ".gitignore"})
@@ -75,6 +75,9 @@ def clean_package(cache: Cache, name: str) -> Usage:
         base = cache.bucket(bucket)
         for pattern in bucket.package_globs:
             doomed.extend(base.glob(pattern.format(name=normalized)))
+        for pattern in bucket.filename_dirs:
+            for directory in base.glob(pattern):
+                doomed.extend(_named_entries(directory, normalized))
     doomed.extend(_named_revisions(cache, normalized))
     pack = cache.bucket(CacheBucket.WHEELS) / METADATA_PACK
     if doomed and pack.exists():  # it may hold the project's metadata
@@ -87,6 +90,20 @@ def clean_package(cache: Cache, name: str) -> Usage:
     for archive_id in archive_ids:
         usage.add(remove(archives / archive_id))
     return usage
+
+
+def _named_entries(directory: Path, name: str) -> Iterable[Path]:
+    """The entries of ``directory`` named after a wheel of ``name`` (its filename's part
+    before the first ``-``, normalized: ``Foo.Bar-1.0-...`` and ``foo_bar-1.0-...`` are
+    ``foo-bar``'s). Temporary files are left to ``prune``."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        head, dash, _ = entry.name.partition("-")
+        if dash and head and not fs.is_temp_name(entry.name) and normalize_name(head) == name:
+            yield Path(entry.path)
 
 
 def _named_revisions(cache: Cache, name: str) -> Iterable[Path]:
@@ -105,7 +122,7 @@ def prune(cache: Cache, *, ci: bool = False) -> Usage:
 
     ``ci`` (uv's ``cache prune --ci``) also drops what is quicker to download again than to
     save and restore in a CI cache: every downloaded wheel with its metadata and unzipped
-    archive (all of ``wheels-v0``). Wheels built from source stay, with their sources and
+    archive (all of ``wheels-v1``). Wheels built from source stay, with their sources and
     metadata (``sdists-v0``): their unzipped archives are made again from them when needed.
     """
     usage = Usage()

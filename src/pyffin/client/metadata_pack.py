@@ -2,11 +2,11 @@
 
 A resolution that misses the resolution cache needs the metadata of every version it decides
 (and of the versions it guesses it will): read from the cache, that is one record per wheel
-(``wheels-v0/<index>/<name>/<stem>-<hash>.rec``), a file to find, open and decode each — a
+(``wheels-v1/<index>/<stem>-<hash>.rec``), a file to find, open and decode each — a
 tenth of a warm solve of a large set. The pack keeps those of the wheels whose hash the page
 lists (their metadata, keyed by that hash, is the metadata of those bytes whatever the age of
 the response, see :meth:`~pyffin.client.cached.CachedClient.immutable`) in one record
-(``wheels-v0/metadata-pack.rec``), read once by the next resolution.
+(``wheels-v1/metadata-pack.rec``), read once by the next resolution.
 
 It holds the entries the process that wrote it used, then those of the pack it read, up to
 :data:`MAX_ENTRIES`: the projects a user works on in turn share it. Each entry is kept

@@ -11,7 +11,7 @@ most once even when several threads ask at the same time.
 Wheel metadata comes from, in order: the PEP 658 ``.metadata`` file when the index advertises
 one (its hash verified), HTTP range requests for the wheel's ``METADATA`` member, or a full
 download (kept in the cache for the install). The parsed result is cached under
-``wheels-v0/<index>/<name>/<wheel-stem>.rec``: a warm run reads no zip and parses no e-mail
+``wheels-v1/<index>/<wheel-stem>.rec``: a warm run reads no zip and parses no e-mail
 headers.
 """
 
@@ -745,12 +745,13 @@ class RegistryClient:
 
     def _metadata_entry(self, page: ProjectPage, file: IndexFile) -> CacheEntry:
         """Where a wheel's metadata is kept: under the wheel's hash when the page gives one
-        (the record is then content-addressed: see :meth:`CachedClient.immutable`)."""
+        (the record is then content-addressed: see :meth:`CachedClient.immutable`), in the
+        index's directory (see :class:`~pyffin.cache.CacheBucket`'s ``WHEELS``)."""
         parts = source_parts(page)
         stem = file.filename[: -len(".whl")]
         digest = _content_hash(file)
         name = f"{stem}-{digest[:16]}{RECORD_EXT}" if digest else f"{stem}{RECORD_EXT}"
-        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
+        return self.cache.entry(CacheBucket.WHEELS, *parts, name)
 
     def _cached_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata | None:
         if file.url.startswith("file:") or "://" not in file.url:
@@ -761,7 +762,7 @@ class RegistryClient:
             if packed is not None:
                 return packed
         entry = self._metadata_entry(page, file)
-        if not self.may_be_cached(entry.dir.parent):
+        if not self.may_be_cached(entry.dir):
             return None
         if digest is None:
             return self.cached.cached(entry, CoreMetadata, package=page.page.name)
@@ -782,7 +783,7 @@ class RegistryClient:
         parts = source_parts(page)
         entry = self._metadata_entry(page, file)
         # Known before anything is written there; a cold run tries no read of its records.
-        absent = not self.may_be_cached(entry.dir.parent)
+        absent = not self.may_be_cached(entry.dir)
         if digest is not None and not absent:
             # The metadata of the wheel with this hash, whatever the age of its response.
             found = self.cached.immutable(entry, CoreMetadata, package=page.page.name)
@@ -882,7 +883,7 @@ class RegistryClient:
             hashes.check(body.digests.hexdigests(),
                          hashes.to_verify(file.hashes, what=file.filename, url=shown,
                                           strict=False), (), what=file.filename, url=shown)
-            kept = self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, file.filename)
+            kept = self.cache.entry(CacheBucket.WHEELS, *parts, file.filename)
             body.keep(kept)
         import zipfile
 

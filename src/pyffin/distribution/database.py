@@ -2,7 +2,7 @@
 
 Each wheel is unzipped once into the cache and then linked into every environment (DESIGN §5).
 A wheel already unzipped is never downloaded again: a pointer file next to its metadata names
-its archive (``wheels-v0/<index>/<name>/<stem>[-<hash>].archive``, the hash being the index's
+its archive (``wheels-v1/<index>/<stem>[-<hash>].archive``, the hash being the index's
 sha256, else its strongest). Several downloads run at once, largest first; the same wheel is
 fetched once per process, however many callers ask for it.
 
@@ -107,7 +107,7 @@ class WheelDatabase:
         parts = source_parts(page)
         named = hashes.key(file.hashes)
         name = f"{stem}-{named[1][:16]}.archive" if named else f"{stem}.archive"
-        return self.cache.entry(CacheBucket.WHEELS, *parts, page.page.name, name)
+        return self.cache.entry(CacheBucket.WHEELS, *parts, name)
 
     def _path_pointer(self, path: str, name: str, stem: str) -> CacheEntry:
         """Where the archive pointer of a wheel on disk lives: a local file may change under
@@ -287,8 +287,7 @@ class WheelDatabase:
         """A full download kept when a server ignored range requests for the metadata."""
         if page.flat or _local_path(file.url) is not None:
             return None
-        entry = self.cache.entry(CacheBucket.WHEELS, *index_parts(page.source), page.page.name,
-                                 file.filename)
+        entry = self.cache.entry(CacheBucket.WHEELS, *index_parts(page.source), file.filename)
         return entry.path if entry.path.is_file() else None
 
     def _download(self, file: IndexFile, body: _Body) -> None:

@@ -2,7 +2,7 @@
 contents — for ``pyffin pip download`` and ``pyffin pip wheel``.
 
 An index's wheel is downloaded once into the cache, next to its metadata
-(``wheels-v0/<index>/<name>/<wheel filename>``, where a full download made to read metadata is
+(``wheels-v1/<index>/<wheel filename>``, where a full download made to read metadata is
 kept too), checked against the index's hash before it appears there; a later command copies it
 from the cache instead of downloading it again (checking it again: a damaged copy is a miss).
 An index's sdist is the archive its revision in ``sdists-v0`` keeps (see
@@ -72,8 +72,7 @@ class DistributionFiles:
             return Path(local)
         if not dist.is_wheel:
             return self._sources().registry_archive(page, file)
-        entry = self.cache.entry(CacheBucket.WHEELS, *source_parts(page), page.page.name,
-                                 file.filename)
+        entry = self.cache.entry(CacheBucket.WHEELS, *source_parts(page), file.filename)
         if entry.path.is_file():
             expected = hashes.verifiable(file.hashes)
             try:
