@@ -1080,14 +1080,21 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
                       hashes: Sequence[tuple[str, str]], *, filename: str | None = None,
                       ) -> CoreMetadata:
     """Parse metadata, verify its hash, and check that it describes the wheel it came with."""
-    from packaging.utils import parse_wheel_filename
-
+    # Not packaging.utils's parse_wheel_filename: it imports packaging.tags (with platform,
+    # subprocess and sysconfig), ~6 ms of each page worker's first metadata, for tags this
+    # check does not read.
     from pyffin.models.versions import InvalidVersion, Version
+    from pyffin.models.wheel import InvalidWheelError, parse_filename
 
     _verify_hashes(data, hashes, url)
     wheel = filename or (file.filename if file else url)
     metadata = CoreMetadata.parse(data, source=redact(url))
-    name, version, _, _ = parse_wheel_filename(wheel)
+    try:
+        name_part, version_part = parse_filename(wheel)
+        name, version = normalize_name(name_part), Version(version_part)
+    except (InvalidWheelError, InvalidVersion):
+        raise MetadataError(f"{wheel} is not a wheel filename with a valid version, so its "
+                            "metadata cannot be checked against it") from None
     try:
         same_version = Version(metadata.version) == version
     except InvalidVersion:

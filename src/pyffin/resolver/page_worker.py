@@ -716,6 +716,7 @@ def _import_page_path() -> None:
     # pyffin.client.simple.FilenameParts.)
     from pyffin import cache, futures, settings  # noqa: F401
     from pyffin.client import hashes, http, metadata_pack, registry, simple  # noqa: F401
+    from pyffin.models import wheel  # noqa: F401  (the check of each wheel's metadata)
     from pyffin.requirements import pep508  # noqa: F401
     from pyffin.resolver import (  # noqa: F401
         dependencies,
