@@ -52,7 +52,7 @@ def compile_(tmp_path: Path, index: IndexServer, *args: str | Path) -> Result:
 
 
 def kept(tmp_path: Path) -> list[Path]:
-    return sorted(Cache(tmp_path / "cache").bucket(CacheBucket.RESOLUTIONS).glob("*/*.rec"))
+    return sorted(Cache(tmp_path / "cache").bucket(CacheBucket.RESOLUTIONS).glob("*.rec"))
 
 
 def test_a_kept_resolution_writes_the_same_output_without_a_request(

@@ -113,11 +113,11 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     assert pyffin(*args).returncode == 0  # cold: fills the cache
     # The resolution cache misses (as when a requirement is added): the solver runs again on
     # the cached pages and metadata.
-    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v1")
     assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
                          *NOT_THREADING)) == []
     # The same command line again: its parse is read back (pyffin.cli.parsed), no argparse.
-    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v1")
     assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
                          *NOT_PARSING, *NOT_THREADING)) == []
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
@@ -170,7 +170,7 @@ def test_a_warm_compile_compiles_no_source(index: IndexServer, tmp_path: Path,
     args = ["pip", "compile", str(tmp_path / "r.in"), "-q", "--index-url", index.index_url,
             "--cache-dir", str(tmp_path / "cache"), "--no-config"]
     assert pyffin(*args).returncode == 0  # cold: fills the cache
-    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")  # the solver runs again
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v1")  # the solver runs again
     proc = subprocess.run([sys.executable, "-c", SOURCE_PROBE, *args], capture_output=True,
                           text=True, env=child_env())
     code, compiled = json.loads(proc.stderr.strip().splitlines()[-1])
@@ -192,7 +192,7 @@ def test_a_warm_compile_reads_names_and_comments_without_compiling_their_pattern
     args = ["pip", "compile", str(tmp_path / "r.in"), "-q", "--index-url", index.index_url,
             "--cache-dir", str(tmp_path / "cache"), "-o", str(tmp_path / "r.txt")]
     assert pyffin(*args).returncode == 0  # cold: fills the cache
-    shutil.rmtree(tmp_path / "cache" / "resolutions-v0")  # the solver runs again
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v1")  # the solver runs again
     (tmp_path / "r.txt").unlink()  # (an output file there would be read for its pins)
     proc = subprocess.run([sys.executable, "-c", PATTERNS_PROBE, *args], capture_output=True,
                           text=True, env=child_env())

@@ -1,5 +1,5 @@
 """The resolution cache: ``pip compile`` run again on unchanged inputs writes the resolution it
-made last time, without solving (``resolutions-v0``, see :class:`~pyffin.cache.CacheBucket`);
+made last time, without solving (``resolutions-v1``, see :class:`~pyffin.cache.CacheBucket`);
 ``pip install`` and ``pip sync`` install it (their preferences are what the environment has
 installed, so a new environment is served what the last new one was).
 
@@ -89,7 +89,7 @@ class ResolutionCache:
             self._inputs_key = digest(self.inputs, 64)
         text = f"{self._inputs_key}\n{sorted((n, str(v)) for n, v in preferences.items())!r}"
         key = digest(text, 64)  # a kept answer is trusted on its key: no 64-bit collisions
-        return self.session.cache.entry(CacheBucket.RESOLUTIONS, key[:2], f"{key}.rec")
+        return self.session.cache.entry(CacheBucket.RESOLUTIONS, f"{key}.rec")
 
     @classmethod
     def of(cls, session: Session, spec: RequirementsSpec, target: Target, *,

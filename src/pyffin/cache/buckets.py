@@ -132,13 +132,13 @@ class CacheBucket(enum.Enum):
         """,
     )
     RESOLUTIONS = (
-        "resolutions-v0",
+        "resolutions-v1",
         (),
         """Resolutions kept by ``pip compile``, to write the same output again without solving,
         and by ``pip install`` and ``pip sync``, to install it again (their preferences, in the
         key, are the versions the environment has installed).
 
-        ``resolutions-v0/<hash(inputs)[:2]>/<hash(inputs)>.rec``: one resolution (every pin
+        ``resolutions-v1/<hash(inputs)>.rec``: one resolution (every pin
         with its chosen file, ``# via`` sources and hashes) keyed by everything that decides
         it — the requirements, constraints and overrides as read, every resolver option, the
         target's markers and tags, ``--exclude-newer``, the index locations and strategy, the
@@ -152,7 +152,9 @@ class CacheBucket(enum.Enum):
         missing extra...), given again when it answers. The key holds reprs only, each the same
         in every process (a set's is not: requirement extras are ``pep508.Extras``).
         ``pyffin cache clean NAME`` needs not remove any: one made from NAME's entries is no
-        longer used once they are gone.
+        longer used once they are gone. No subdirectories: a compile that solves keeps one or
+        two records, and a directory made for them cost more than writing them on the
+        benchmark machines' disk (0.2-0.6 ms a ``mkdir``).
         """,
     )
     ENVIRONMENTS = (
@@ -171,7 +173,7 @@ class CacheBucket(enum.Enum):
         variables, with the stamp of every file its answer depends on (see
         :mod:`pyffin.cli.noop`); any stamp changed, the command runs again.
         ``environments-v0/compile/<hash(command)>.rec``: a ``pip compile`` whose resolution
-        came from (or was kept in) ``resolutions-v0``, keyed the same way, with the stamp of
+        came from (or was kept in) ``resolutions-v1``, keyed the same way, with the stamp of
         every file it read, the stamp and freshness of every cache entry its resolution was
         made from, and what it wrote and printed (see :mod:`pyffin.cli.recompile`).
         """,
