@@ -231,8 +231,7 @@ def test_a_server_that_ignores_range_gives_a_full_download_kept_for_install(
     registry = client(cache, index_server)
     [page] = registry.project("foo")
     assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == "foo"
-    kept = cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url),
-                           wheel.name)
+    kept = cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), wheel.name)
     assert kept.read() == wheel.read_bytes()
 
 
