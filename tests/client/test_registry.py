@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from pyffin.cache import Cache, CacheBucket, index_parts
+from pyffin.cache.core import TEMP_DIRNAME
 from pyffin.client.errors import AuthenticationError, HashMismatchError, OfflineError
 from pyffin.client.registry import PackageNotFoundError, RegistryClient, connect
 from pyffin.models.metadata import MetadataError
@@ -195,17 +196,21 @@ def test_a_full_download_for_the_metadata_is_checked_against_the_strongest_hash(
                            wheel.name).path.exists()
 
 
-def test_metadata_by_range_requests(cache: Cache, index_server: IndexServer) -> None:
+def test_metadata_by_range_requests(cache: Cache, index_server: IndexServer,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     index_server.metadata_files = False
     wheel = index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
     registry = client(cache, index_server)
     [page] = registry.project("foo")
+    temporary = Calls(monkeypatch, Cache, "temp_dir")
     assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).requires_dist == (
         "bar",)
     requests = [r for r in index_server.request_log if r.path == f"/files/{wheel.name}"]
     assert [r.headers.get("range") for r in requests] == ["bytes=-65536"]
     assert not cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url),
                            wheel.name).path.exists()
+    # Nothing on disk for a server that honours Range: no temporary directory either.
+    assert temporary.count == 0
 
 
 def test_range_reads_of_a_large_wheel_fetch_only_parts(cache: Cache,
@@ -233,6 +238,7 @@ def test_a_server_that_ignores_range_gives_a_full_download_kept_for_install(
     assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).name == "foo"
     kept = cache.entry(CacheBucket.WHEELS, *index_parts(index_server.index_url), wheel.name)
     assert kept.read() == wheel.read_bytes()
+    assert not any((cache.root / TEMP_DIRNAME).iterdir())  # its temporary directory is gone
 
 
 def test_metadata_must_match_the_filename(cache: Cache, index_server: IndexServer,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from _thread import LockType, allocate_lock
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 
 from pyffin import log
@@ -850,10 +850,12 @@ class RegistryClient:
         limit = http.settings.max_page_bytes
         shown = redact(file.url)
         headers = {"Range": f"bytes=-{remote_zip.TAIL}", **conditional}
-        with self.cache.temp_dir() as tmp:
-            # A server that ignores Range sends the whole wheel: it goes to disk, not memory.
-            body = _RangeOrWhole(tmp / "wheel", limit, shown,
-                                 hashes.algorithms(hashes.verifiable(file.hashes)))
+        with ExitStack() as stack:
+            # A server that ignores Range sends the whole wheel: it goes to disk, not memory,
+            # in a temporary directory made then (not for every 206: a mkdir and a removal
+            # per wheel of a cold resolution from an index without metadata files).
+            body = _RangeOrWhole(lambda: stack.enter_context(self.cache.temp_dir()) / "wheel",
+                                 limit, shown, hashes.algorithms(hashes.verifiable(file.hashes)))
             try:
                 first = http.stream(file.url, body.write, body.reset, headers=headers,
                                     not_modified=True, on_status=body.start)
@@ -940,10 +942,13 @@ class _RangeOrWhole:
     streamed to ``path`` and hashed for a 200 — a server that ignores ``Range`` sends the
     whole wheel, possibly gigabytes."""
 
-    def __init__(self, path: Path, limit: int, shown: str, algorithms: set[str]) -> None:
+    def __init__(self, make_path: Callable[[], Path], limit: int, shown: str,
+                 algorithms: set[str]) -> None:
         from pyffin.client import hashes
 
-        self.path = path
+        #: Where a whole wheel goes, made when the first one starts (see :meth:`start`).
+        self.make_path = make_path
+        self.path: Path | None = None
         self.limit = limit
         self.shown = shown
         self.algorithms = algorithms
@@ -956,6 +961,8 @@ class _RangeOrWhole:
     def start(self, status: int) -> None:
         self.whole = status == 200
         if self.whole and self.handle is None:
+            if self.path is None:
+                self.path = self.make_path()
             self.handle = open(self.path, "wb")  # noqa: SIM115 - closed by close()
 
     def write(self, chunk: bytes) -> None:
@@ -990,6 +997,7 @@ class _RangeOrWhole:
 
     def keep(self, entry: CacheEntry) -> None:
         """Move the whole wheel to ``entry`` (atomically: same file system)."""
+        assert self.path is not None, "no whole wheel was received"
         entry.dir.mkdir(parents=True, exist_ok=True)
         os.replace(self.path, entry.path)
 
@@ -1033,9 +1041,12 @@ def _flat_directory(path: str) -> _FlatIndex:
 
 
 def _metadata_member_finder(filename: str) -> Callable[[list[str]], str | None]:
-    from packaging.utils import parse_wheel_filename
+    """Which of a wheel's ``.dist-info/METADATA`` members is its own: the one of its
+    project's name (a wheel may vendor another's), else the only one."""
+    # Not packaging.utils: it imports packaging.tags (see _checked_metadata).
+    import pyffin.models.wheel as wheel_module
 
-    name = parse_wheel_filename(filename)[0]
+    name = normalize_name(wheel_module.parse_filename(filename)[0])
 
     def find(names: list[str]) -> str | None:
         candidates = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
