@@ -582,11 +582,11 @@ def test_which_locations_are_on_this_machine(locations: tuple[str, ...], expecte
     assert page_worker.on_this_machine(locations) is expected
 
 
-@pytest.mark.parametrize(("local", "in_flight"), [(False, 2), (True, 1)])
+@pytest.mark.parametrize(("local", "in_flight"), [(False, 4), (True, 1)])
 def test_a_worker_takes_one_project_at_a_time_from_an_index_on_this_machine(
         tmp_path: Path, local: bool, in_flight: int) -> None:
     # Little latency to hide: a second project would only share the worker's CPU with the
-    # first, which the solver may be waiting for.
+    # first, which the solver may be waiting for. From an index elsewhere, four at a time.
     from pyffin.settings import IndexSettings
 
     # Each child's two pipes, as a worker process would have them: the command writes to one
@@ -596,14 +596,14 @@ def test_a_worker_takes_one_project_at_a_time_from_an_index_on_this_machine(
     children = [page_worker._Child(to[1], back[0])
                 for to, back in zip(to_workers, from_workers, strict=True)]
     workers = page_worker.PageWorkers(children, time.time(), tmp_path)
-    names = ("a", "b", "c", "d", "e")
+    names = tuple("abcdefghij")
     try:
         workers.configure(IndexSettings(index_url="http://127.0.0.1:1/simple/"), None,
                           local=local)
         for name in names:
             workers.ask(name)
         assert [child.under_way for child in children] == [in_flight, in_flight]
-        assert len(workers._queue) == 5 - 2 * in_flight
+        assert len(workers._queue) == len(names) - 2 * in_flight
     finally:
         workers.close()
         for to, back in zip(to_workers, from_workers, strict=True):

@@ -56,14 +56,19 @@ __all__ = ["PageWorkers", "on_this_machine", "prestart", "release", "start", "wa
 #: Workers by default: two, beside the command's process, on two cores or more.
 WORKERS = 2
 
-#: Projects a worker works on at once: its I/O pool's threads that start without waiting
-#: (see :data:`pyffin.futures.EAGER_THREADS`). Two hide the network's latency: a worker
-#: works on one project while the other's page or metadata is on its way.
-IN_FLIGHT = 2
+#: Projects a worker works on at once, against an index elsewhere: it works on one while the
+#: others' pages and metadata are on their way. Paired cold compiles against pypi.org (this
+#: machine's has no metadata files: each wheel's METADATA is two or three range requests),
+#: four against two: large set 0.74-0.82x, medium 0.88x, pandas-scipy-matplotlib 1.05x (its
+#: few large pages share a worker's CPU); against a loopback index answering 15 ms late (with
+#: metadata files): large 0.70x, medium 0.85x. Eight did better still on the large set
+#: (0.86-0.93x of four) but worse on the small one (1.10x of two): a project the solver waits
+#: for queues behind the others a worker took.
+IN_FLIGHT = 4
 #: ... and when every location is on this machine (see :func:`on_this_machine`): with next
 #: to no latency to hide, a second project only shares the worker's CPU with the first,
 #: which the solver may be waiting for (paired cold compiles from a loopback index: medium
-#: 0.94x, large 0.95-0.97x; against pypi.org two stay better: one was 1.05x).
+#: 0.94x, large 0.95-0.97x; against pypi.org one was 1.05x of two).
 IN_FLIGHT_LOCAL = 1
 
 #: The length prefix of a message to a worker (a pickle): 4 bytes, little-endian.
