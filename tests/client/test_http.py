@@ -29,6 +29,7 @@ from pyffin.client.errors import (
 )
 from pyffin.client.http import HttpClient, HttpSettings, InsecureHost
 from pyffin.errors import UsageError
+from pyffin.records import replace
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer, self_signed_certificate
 from tests.support.keyring import FakeKeyring
@@ -598,15 +599,16 @@ def _hashed_directory(directory: Path, *certificates: Path) -> Path:
 
 
 @pytest.mark.parametrize("where", ["directory", "bundle", "neither"])
-def test_the_system_bundle_is_read_only_when_the_directory_does_not_verify(
+@pytest.mark.parametrize("named_by", ["OpenSSL's defaults", "the variables"])
+def test_the_bundle_is_read_only_when_the_directory_does_not_verify(
         https_index: IndexServer, tls_certificate: tuple[Path, Path], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, where: str) -> None:
-    """With a directory of hashed certificates among OpenSSL's defaults (Debian, Ubuntu),
-    the system store is that directory at first: OpenSSL reads the one certificate a
-    handshake needs instead of parsing the whole bundle file (~35 ms of CPU in every HTTPS
-    process). A certificate only the bundle holds still verifies: the bundle is loaded then,
-    and the request made once more. What is trusted stays what OpenSSL's default locations
-    trust."""
+        monkeypatch: pytest.MonkeyPatch, where: str, named_by: str) -> None:
+    """With a directory of hashed certificates among OpenSSL's defaults (Debian, Ubuntu), or
+    named by SSL_CERT_DIR beside an SSL_CERT_FILE, the store is that directory at first:
+    OpenSSL reads the one certificate a handshake needs instead of parsing the whole bundle
+    file (~35-45 ms of CPU in every HTTPS process). A certificate only the bundle holds still
+    verifies: the bundle is loaded then, and the request made once more. What is trusted
+    stays what both locations trust."""
     from pyffin.client import http as module
 
     cert, _key = tls_certificate
@@ -615,9 +617,14 @@ def test_the_system_bundle_is_read_only_when_the_directory_does_not_verify(
                                "neither": (other, other)}[where]
     bundle = tmp_path / "bundle.pem"
     bundle.write_bytes(in_bundle.read_bytes())
+    directory = _hashed_directory(tmp_path / "certs", in_directory)
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    monkeypatch.setenv("SSL_CERT_DIR", str(_hashed_directory(tmp_path / "certs", in_directory)))
-    http = HttpClient(HttpSettings(retries=0))  # no CA bundle named: the system store
+    monkeypatch.setenv("SSL_CERT_DIR", str(directory))
+    if named_by == "the variables":  # read as pyffin's own settings (uv honours them too)
+        http = HttpClient(replace(HttpSettings.from_env(), retries=0))
+        assert http.settings.ssl_cert_file == str(bundle)
+    else:  # no CA bundle named: the system store, whose default locations OpenSSL reads
+        http = HttpClient(HttpSettings(retries=0))
     url = https_index.index_url + "foo/"
     requests = https_index.count("/simple/foo/")
     if where == "neither":
@@ -626,7 +633,9 @@ def test_the_system_bundle_is_read_only_when_the_directory_does_not_verify(
     else:
         assert http.get(url).status == 200
         assert https_index.count("/simple/foo/") == requests + 1
-    context = module._system_store_context()
+    context = (module._variables_store_context(str(bundle), str(directory))
+               if named_by == "the variables" else module._system_store_context())
+    assert http.tls_options("127.0.0.1", 443)["ssl_context"] is context
     assert (id(context) in module._DEFERRED_BUNDLES) == (where == "directory")
     assert (id(context) in module._LOADED_BUNDLES) == (where != "directory")
 

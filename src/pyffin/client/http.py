@@ -552,8 +552,7 @@ class HttpClient:
                     ("SSL_CERT_DIR", settings.ssl_cert_dir, os.path.isdir)):
                 if path and not exists(path):
                     raise UsageError(f"{variable} names {path}, which does not exist")
-            return ssl.create_default_context(cafile=settings.ssl_cert_file,
-                                              capath=settings.ssl_cert_dir)
+            return _variables_store_context(settings.ssl_cert_file, settings.ssl_cert_dir)
         if sys.platform in ("darwin", "win32"):  # the OS verifies: only truststore asks it
             import truststore
 
@@ -683,12 +682,40 @@ def _system_store_context() -> Any:
             context.set_default_verify_paths()
         elif where[0] is not None:
             context.load_verify_locations(cafile=where[0])
-        with _TRUST_LOCK:  # (another client's thread may have made one meanwhile)
-            kept = _SYSTEM_CONTEXTS.setdefault(where, context)
-            if kept is context and deferred is not None:
-                _DEFERRED_BUNDLES[id(context)] = (context, deferred)
-        context = kept
+        context = _keep_context(where, context, deferred)  # (or another thread's, made since)
     return context
+
+
+def _variables_store_context(cafile: str | None, capath: str | None) -> Any:
+    """The trust store ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` name, made once per process as
+    :func:`ssl.create_default_context` makes it. With both, and certificates under their hash
+    names in the directory (CI images and corporate machines often set both to the system's
+    own, as Debian keeps them), the file's loading is put off as :func:`_system_store_context`
+    puts it off: parsing a bundle of ~140 certificates took every HTTPS process ~45 ms of CPU
+    here, before its first request."""
+    import ssl
+
+    where = ("variables", cafile, capath)
+    context = _SYSTEM_CONTEXTS.get(where)
+    if context is None:
+        deferred = None
+        if cafile and capath and _holds_hashed_certs(capath):
+            context = ssl.create_default_context(capath=capath)
+            deferred = cafile
+        else:
+            context = ssl.create_default_context(cafile=cafile, capath=capath)
+        context = _keep_context(where, context, deferred)
+    return context
+
+
+def _keep_context(where: tuple[str | None, ...], context: Any, deferred: str | None) -> Any:
+    """``context`` kept as the one of ``where`` (or the one another thread kept meanwhile),
+    with the loading of the bundle file ``deferred`` put off (see :func:`_trust_everything`)."""
+    with _TRUST_LOCK:
+        kept = _SYSTEM_CONTEXTS.setdefault(where, context)
+        if kept is context and deferred is not None:
+            _DEFERRED_BUNDLES[id(context)] = (context, deferred)
+    return kept
 
 
 def _trust_everything(context: Any) -> bool:
@@ -699,18 +726,18 @@ def _trust_everything(context: Any) -> bool:
         deferred = _DEFERRED_BUNDLES.pop(id(context), None)
         if deferred is None:
             return id(context) in _LOADED_BUNDLES
-        log.debug("A certificate did not verify against the system's certificate directory "
-                  f"alone: loading {deferred[1]} too")
+        log.debug("A certificate did not verify against the certificate directory alone: "
+                  f"loading {deferred[1]} too")
         deferred[0].load_verify_locations(cafile=deferred[1])
         _LOADED_BUNDLES.add(id(context))
     return True
 
 
-#: The system trust store's contexts, by where its certificates were read from (see
-#: :func:`_system_store_context`).
+#: The trust stores' contexts, by where their certificates were read from (see
+#: :func:`_system_store_context`, :func:`_variables_store_context`).
 _SYSTEM_CONTEXTS: dict[tuple[str | None, ...], Any] = {}
-#: Contexts (by id) that trust the system's certificate directory, with the bundle file not
-#: loaded yet (see :func:`_trust_everything`); those that have it loaded since.
+#: Contexts (by id) that trust a certificate directory, with its bundle file not loaded yet
+#: (see :func:`_trust_everything`); those that have it loaded since.
 _DEFERRED_BUNDLES: dict[int, tuple[Any, str]] = {}
 _LOADED_BUNDLES: set[int] = set()
 _TRUST_LOCK = threading.Lock()
