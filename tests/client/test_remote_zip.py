@@ -200,3 +200,16 @@ def test_a_member_larger_than_the_limit_is_refused_before_it_is_read() -> None:
                      0, 0)
     with pytest.raises(MetadataError, match="would decompress to 5000 bytes, more than the 100"):
         read_member(first, lambda a, b: b"", lambda names: names[0], 100)
+
+
+def test_a_central_directory_with_more_than_its_entries_is_left_to_zipfile() -> None:
+    import struct
+
+    data = zip_of([("foo-1.0.dist-info/METADATA", b"Name: foo\n", zipfile.ZIP_STORED)])
+    end = data.rindex(b"PK\x05\x06")
+    extra = b"PK\x05\x05" + b"\0" * 12  # (a digital signature block, which zipfile refuses)
+    size, offset = struct.unpack_from("<2L", data, end + 12)
+    patched = (data[:end] + extra + data[end:end + 12] + struct.pack("<2L", size + len(extra),
+                                                                     offset) + data[end + 20:])
+    with pytest.raises(MetadataError, match="is not a valid zip: Truncated central directory"):
+        read_via_ranges(patched)

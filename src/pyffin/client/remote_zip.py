@@ -194,8 +194,8 @@ def _read_directly(view: RangeFile, tail_start: int, tail: bytes,
             name = raw.decode("utf-8" if fields[3] & 0x800 else "cp437")
             found[name] = fields  # the last of a name, as zipfile's getinfo() gives it
         pos = name_end + extra_length + comment_length
-    if pos != len(directory):
-        raise ValueError("the central directory's entries do not fill it")
+    if pos != len(directory):  # a signature block after the entries, say: zipfile decides
+        raise _NotHandled()
     chosen = member(list(found))
     if chosen is None:
         return None
