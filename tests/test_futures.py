@@ -238,6 +238,32 @@ def test_a_pool_grows_past_its_eager_threads_only_while_the_cpu_is_idle(
     pool.shutdown()
 
 
+@pytest.mark.parametrize(("max_workers", "threads"), [(50, 8), (5, 5)])
+def test_calls_that_wait_on_the_network_start_their_threads_at_once_cpu_busy_or_not(
+        monkeypatch: pytest.MonkeyPatch, max_workers: int, threads: int) -> None:
+    """A kept resolution's conditional requests, submitted together: the CPU busy with the
+    first TLS handshakes kept the pool at its two eager threads, and the small set's twelve
+    pages were asked two at a time. Submitted as waiting on the network, eight start at once
+    (as many as the pool may have, if fewer)."""
+    from pyffin.futures import WAITING_THREADS, ThreadPool
+
+    assert WAITING_THREADS == 8
+    clock = _Clock(1.0)  # busy: the pool would not grow
+    pool = _pool_with_clock(monkeypatch, clock, max_workers=max_workers, eager=2)
+    assert isinstance(pool, ThreadPool)
+    release = threading.Event()
+    calls: list[Future[None]] = [Future() for _ in range(12)]
+    for call in calls:
+        pool.submit(call.run, lambda: release.wait(10), waits=True)
+    assert pool._threads == threads
+    pool.submit(Future().run, lambda: None)  # another kind of call: no thread of its own
+    assert pool._threads == threads
+    release.set()
+    for call in calls:
+        call.result()
+    pool.shutdown()
+
+
 def test_a_pool_checks_its_cpu_use_at_most_every_growth_interval(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from pyffin.futures import GROWTH_INTERVAL, ThreadPool

@@ -15,6 +15,7 @@ import pytest
 from pyffin.api import operations
 from pyffin.api.resolution_cache import RESOLUTION_SCHEMA, RESOLUTION_VERSION
 from pyffin.cache import Cache, CacheBucket, codec
+from pyffin.futures import ThreadPool
 from tests.support.calls import Calls
 from tests.support.cli import Result, child_env, pyffin
 from tests.support.dists import WheelSpec, build_wheel
@@ -255,10 +256,20 @@ def test_a_kept_resolution_past_max_age_is_used_once_its_pages_are_not_modified(
     written = out.read_bytes()
     later = ten_minutes_later(monkeypatch)
     index.reset_counts()
+    submitted: list[bool] = []
+    submit = ThreadPool.submit
+
+    def recording(pool: ThreadPool, fn: Any, *args: Any, waits: bool = False) -> None:
+        submitted.append(waits)
+        submit(pool, fn, *args, waits=waits)
+
+    monkeypatch.setattr(ThreadPool, "submit", recording)
     second = compile_(tmp_path, index, "-o", out, "--generate-hashes")
     # One conditional request per page, all answered "not modified": no metadata, no file,
-    # no solve.
+    # no solve. They go out together, each with a thread of its own (a busy CPU kept them to
+    # the pool's two eager threads before).
     assert conditional_page_requests(index) == ["/simple/app/", "/simple/lib/", "/simple/util/"]
+    assert submitted == [True, True, True]
     assert solves.count == 1
     assert out.read_bytes() == written and second.stdout == first.stdout
     # Kept with the pages' new freshness (the record of the output file's pins, which the

@@ -219,7 +219,9 @@ class ResolutionCache:
             if check is None:
                 return None
             checks.append(check)
-        futures = [registry.submit(check) for check in checks]
+        # Conditional requests, tiny answers: more of them at once than the pool's eager
+        # threads (which wait for TLS handshakes, each taking CPU that keeps the pool small).
+        futures = [registry.submit(check, waits=True) for check in checks]
         current = True
         # Every answer is awaited: a page that changed is then fetched once, not again by
         # the resolution while its revalidation is still under way.

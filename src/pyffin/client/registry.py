@@ -593,10 +593,11 @@ class RegistryClient:
             parts = self._filename_parts = Parts()
         return parts
 
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future."""
+    def submit(self, fn: Callable[[], T], *, waits: bool = False) -> Future[T]:
+        """Run ``fn`` in the I/O pool; its result (or exception) arrives in the future.
+        ``waits``: ``fn`` mostly waits on the network (see :meth:`ThreadPool.submit`)."""
         future: Future[T] = Future()
-        self.pool.submit(future.run, fn)
+        self.pool.submit(future.run, fn, waits=waits)
         return future
 
     def _fetch_project(self, name: str) -> list[ProjectPage]:
