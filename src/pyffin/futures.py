@@ -40,10 +40,10 @@ EAGER_THREADS = 2
 #: Threads a :class:`ThreadPool` starts at once for calls submitted as waiting on the network
 #: (``submit(..., waits=True)``: a kept resolution's conditional requests, tiny answers from a
 #: distant server, asked all together). With the two eager threads alone, the small set's
-#: twelve pages were asked two at a time from pypi.org: the CPU busy with the first TLS
-#: handshakes, the pool did not grow. Eight: warm compiles against pypi.org (pages without
-#: cache headers, so each is asked again), paired: small 232 -> 198 ms, medium 451 -> 374 ms,
-#: large 580 -> 530 ms.
+#: twelve pages were asked two at a time from pypi.org (the pool grows only when a call is
+#: submitted or ends, and all were submitted at once). Eight: warm compiles against pypi.org
+#: (pages without cache headers, so each is asked again), paired: small 232 -> 198 ms,
+#: medium 451 -> 374 ms, large 580 -> 530 ms.
 WAITING_THREADS = 8
 #: A process using this share of one CPU is busy (its Python code holds the GIL, which one
 #: thread at a time can): more threads would only compete for it.

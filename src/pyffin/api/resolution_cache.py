@@ -219,8 +219,8 @@ class ResolutionCache:
             if check is None:
                 return None
             checks.append(check)
-        # Conditional requests, tiny answers: more of them at once than the pool's eager
-        # threads (which wait for TLS handshakes, each taking CPU that keeps the pool small).
+        # Conditional requests, tiny answers: all at once, not two at a time as the pool's
+        # eager threads alone would send them (see pyffin.futures.WAITING_THREADS).
         futures = [registry.submit(check, waits=True) for check in checks]
         current = True
         # Every answer is awaited: a page that changed is then fetched once, not again by

@@ -59,11 +59,10 @@ WORKERS = 2
 #: Projects a worker works on at once, against an index elsewhere: it works on one while the
 #: others' pages and metadata are on their way. Paired cold compiles against pypi.org (this
 #: machine's has no metadata files: each wheel's METADATA is two or three range requests),
-#: four against two: large set 0.74-0.82x, medium 0.88x, pandas-scipy-matplotlib 1.05x (its
-#: few large pages share a worker's CPU); against a loopback index answering 15 ms late (with
-#: metadata files): large 0.70x, medium 0.85x. Eight did better still on the large set
-#: (0.86-0.93x of four) but worse on the small one (1.10x of two): a project the solver waits
-#: for queues behind the others a worker took.
+#: four against two: large set 0.74-0.82x, medium 0.88x, pandas-scipy-matplotlib 1.05x;
+#: against a loopback index answering 15 ms late (with metadata files): large 0.70x, medium
+#: 0.85x. Eight did better still on the large set (0.86-0.93x of four) but not on the medium
+#: one, and worse on pandas-scipy-matplotlib (1.10x of two).
 IN_FLIGHT = 4
 #: ... and when every location is on this machine (see :func:`on_this_machine`): with next
 #: to no latency to hide, a second project only shares the worker's CPU with the first,
