@@ -174,9 +174,9 @@ def _read_directly(view: RangeFile, tail_start: int, tail: bytes,
         raise _NotHandled()
     _, disk, cd_disk, _, entries, cd_size, cd_offset, _ = _END.unpack_from(tail, at)
     end_offset = tail_start + at
-    if (disk or cd_disk or 0xFFFF in (entries,) or 0xFFFFFFFF in (cd_size, cd_offset)
+    if (disk or cd_disk or entries == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_offset)
             or cd_offset + cd_size != end_offset
-            or tail[max(0, at - 20):at - 16] == _ZIP64_LOCATOR):
+            or (at >= 20 and tail[at - 20:at - 16] == _ZIP64_LOCATOR)):
         raise _NotHandled()  # ZIP64, several disks, or data before the archive
     directory = view.slice(cd_offset, end_offset)
     found: dict[str, tuple[int, ...]] = {}
