@@ -29,9 +29,9 @@ def explanation(source: MemorySource, *requirements: str) -> str:
 def test_a_simple_conflict() -> None:
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"1.0": [], "2.0": []}}
     assert failure(universe, "a==1.0", "b<2.0") == (
-        "Because a==1.0 depends on b>=2.0 and you require b<2.0, we can conclude that a==1.0 "
-        "cannot be used.\n"
-        "And because you require a==1.0, we can conclude that your requirements are "
+        "Because a==1.0 depends on b>=2.0 and you require a==1.0, we can conclude that you "
+        "require b>=2.0.\n"
+        "And because you require b<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
 
 
@@ -44,9 +44,9 @@ def test_two_pins_of_one_package() -> None:
 def test_a_transitive_conflict() -> None:
     universe = {"a": {"1.0": ["b>=1.0"]}, "b": {"1.0": ["c>=2.0"]}, "c": {"1.0": [], "2.0": []}}
     assert failure(universe, "a", "c<2.0") == (
-        "Because only a==1.0 is available and a==1.0 depends on b>=1.0, we can conclude that "
-        "all versions of a depend on b>=1.0.\n"
-        "And because only b==1.0 is available and b==1.0 depends on c>=2.0, we can conclude that "
+        "Because only b==1.0 is available and a==1.0 depends on b>=1.0, we can conclude that "
+        "a==1.0 depends on b==1.0.\n"
+        "And because only a==1.0 is available and b==1.0 depends on c>=2.0, we can conclude that "
         "all versions of a depend on c>=2.0.\n"
         "And because you require a and c<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
@@ -137,11 +137,11 @@ def test_only_a_prerelease_would_do_but_prereleases_are_disallowed() -> None:
 def test_only_yanked_versions() -> None:
     universe = {"a": {"1.0": Release(yanked=True), "1.1": Release(yanked=True)}}
     assert failure(universe, "a") == (
-        "Because only a>=1.0,<=1.1 is available and a>=1.0,<=1.1 were yanked, we can conclude "
+        "Because a>=1.0,<=1.1 were yanked and only a>=1.0,<=1.1 is available, we can conclude "
         "that all versions of a cannot be used.\n"
         "And because you require a, we can conclude that your requirements are unsatisfiable.")
     assert failure({"a": {"0.9": [], "1.0": Release(yanked=True)}}, "a>=1.0") == (
-        "Because only a<=1.0 is available and a==1.0 was yanked, we can conclude that a>=1.0 "
+        "Because a==1.0 was yanked and only a<=1.0 is available, we can conclude that a>=1.0 "
         "cannot be used.\n"
         "And because you require a>=1.0, we can conclude that your requirements are "
         "unsatisfiable.")
@@ -151,9 +151,9 @@ def test_a_chain_of_conclusions() -> None:
     universe = {"foo": {"1.0.0": ["bar>=2.0.0,<3"]}, "bar": {"2.0.0": ["baz>=3.0.0,<4"]},
                 "baz": {"1.0.0": [], "3.0.0": []}}
     assert failure(universe, "foo>=1.0.0,<2", "baz>=1.0.0,<2") == (
-        "Because only foo==1.0.0 is available and foo==1.0.0 depends on bar>=2.0.0,<3, we can "
-        "conclude that foo>=1.0.0,<2 depends on bar>=2.0.0,<3.\n"
-        "And because only bar==2.0.0 is available and bar==2.0.0 depends on baz>=3.0.0,<4, we can "
+        "Because only bar==2.0.0 is available and foo==1.0.0 depends on bar>=2.0.0,<3, we can "
+        "conclude that foo==1.0.0 depends on bar==2.0.0.\n"
+        "And because only foo==1.0.0 is available and bar==2.0.0 depends on baz>=3.0.0,<4, we can "
         "conclude that foo>=1.0.0,<2 depends on baz>=3.0.0,<4.\n"
         "And because you require foo>=1.0.0,<2 and baz>=1.0.0,<2, we can conclude that your "
         "requirements are unsatisfiable.")
@@ -168,12 +168,12 @@ def test_a_conclusion_reused_later_is_numbered() -> None:
     assert failure(universe, "foo>=1.0.0,<2") == (
         "Because only a==1.0.0 is available and a==1.0.0 depends on b>=2.0.0,<3, we can conclude "
         "that a>=1.0.0,<2 depends on b>=2.0.0,<3.\n"
-        "And because foo==1.0.0 depends on b>=1.0.0,<2 and a>=1.0.0,<2, we can conclude that "
+        "And because foo==1.0.0 depends on a>=1.0.0,<2 and b>=1.0.0,<2, we can conclude that "
         "foo==1.0.0 cannot be used. (1)\n"
         "\n"
         "Because only x==1.0.0 is available and x==1.0.0 depends on y>=2.0.0,<3, we can conclude "
         "that x>=1.0.0,<2 depends on y>=2.0.0,<3.\n"
-        "And because foo==1.1.0 depends on y>=1.0.0,<2 and x>=1.0.0,<2, we can conclude that "
+        "And because foo==1.1.0 depends on x>=1.0.0,<2 and y>=1.0.0,<2, we can conclude that "
         "foo==1.1.0 cannot be used.\n"
         "And because we know from (1) that foo==1.0.0 cannot be used, we can conclude that "
         "foo>=1.0.0,<2 cannot be used.\n"
@@ -247,7 +247,7 @@ def test_an_explanation_thousands_of_steps_deep_is_written() -> None:
 
 def test_versions_whose_metadata_is_invalid_are_named_with_the_reason() -> None:
     assert failure({"a": {"1.0": ["b>="], "1.1": ["c>="]}}, "a") == (
-        "Because only a>=1.0,<=1.1 is available and a>=1.0,<=1.1 have invalid metadata, we can "
+        "Because a>=1.0,<=1.1 have invalid metadata and only a>=1.0,<=1.1 is available, we can "
         "conclude that all versions of a cannot be used.\n"
         "And because you require a, we can conclude that your requirements are unsatisfiable.\n\n"
         "hint: `a==1.0`: declares invalid requirement 'b>=': Expected semicolon (after name "
@@ -262,7 +262,7 @@ def test_a_version_that_could_not_be_built_is_named_only_when_it_matters() -> No
     error = BuildError("Failed to build a-2.0.tar.gz: the build_wheel hook failed\n(output)")
     source = MemorySource({"a": {"1.0": [], "2.0": []}}, errors={("a", "2.0"): error})
     assert explanation(source, "a>=1.5") == (
-        "Because only a==1.0 | ==2.0 are available and a==2.0 could not be built, we can "
+        "Because a==2.0 could not be built and only a==1.0 | ==2.0 are available, we can "
         "conclude that a>=1.5 cannot be used.\n"
         "And because you require a>=1.5, we can conclude that your requirements are "
         "unsatisfiable.\n\n"
@@ -285,14 +285,14 @@ def test_versions_without_files_for_the_target_merge_into_one_range() -> None:
                "src": [Dropped(Version("1.0"), "no-build", expected="--only-binary :all:")]}
     source = MemorySource({"tf": {}, "src": {}}, no_files=dropped)
     assert explanation(source, "tf") == (
-        "Because only tf>=2.14.0,<=2.15.0 is available and tf>=2.14.0,<=2.15.0 have no wheels "
-        "with a matching platform tag (e.g., `manylinux_2_28_x86_64`), we can conclude that all "
-        "versions of tf cannot be used.\n"
+        "Because tf>=2.14.0,<=2.15.0 have no wheels with a matching platform tag (e.g., "
+        "`manylinux_2_28_x86_64`) and only tf>=2.14.0,<=2.15.0 is available, we can conclude "
+        "that all versions of tf cannot be used.\n"
         "And because you require tf, we can conclude that your requirements are "
         "unsatisfiable.\n\n"
         "hint: Wheels are available for `tf` (v2.15.0) on the following platform: `win_amd64`")
     assert explanation(source, "src") == (
-        "Because only src==1.0 is available and src==1.0 has no usable wheels, we can conclude "
+        "Because src==1.0 has no usable wheels and only src==1.0 is available, we can conclude "
         "that all versions of src cannot be used.\n"
         "And because you require src, we can conclude that your requirements are "
         "unsatisfiable.\n\n"

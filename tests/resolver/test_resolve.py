@@ -302,18 +302,32 @@ def test_a_direct_requirement_without_a_lower_bound_is_warned_about_when_resolvi
         "versions." for name in "ac"])
 
 
+def _trace(heard: list[str]) -> list[str]:
+    """The lines of a ``-v`` trace that uv's show too: choices and the conflicts recorded."""
+    return [message for message in heard if message.startswith(("Selecting", "Recording"))]
+
+
 def test_the_debug_log_traces_each_decision_as_uv_does() -> None:
-    """``-v`` shows the solver's decisions ("Selecting: a==1.0", uv's words) and each version
-    ruled out before it is decided because a requirement of it already conflicts."""
+    """``-v`` shows each version chosen ("Selecting: a==1.0", uv's words) and each conflict
+    recorded, line for line as uv 0.13.9 on this universe (served as find-links): until
+    something went wrong, a version is decided without holding its requirements against the
+    partial solution, so ``c`` 3.0 is a conflict found by unit propagation; from then on each
+    version a requirement already rules out is refused before it is decided (``c`` 2.0)."""
     from pyffin import log
 
-    universe = {"a": {"1.0": ["b<2"]}, "b": {"1.0": [], "2.0": []}, "c": {"1.0": ["b>=2"],
-                                                                             "2.0": ["b>=3"]}}
+    universe = {"a": {"1.0": ["b<2"]}, "b": {"1.0": [], "2.0": []},
+                "c": {"1.0": ["b>=2"], "2.0": ["b>=3"], "3.0": ["b>=3"]}}
     heard: list[str] = []
     with log.routed(lambda level, message: heard.append(message), log.DEBUG):
         assert pins(universe, "b", "c") == {"b": "2.0", "c": "1.0"}
-    assert "Selecting: b==2.0" in heard and "Selecting: c==1.0" in heard
-    assert "Recording dependency conflict of c==2.0 from incompatibility of (c, b)" in heard
+    assert _trace(heard) == [
+        "Selecting: b==2.0",
+        "Selecting: c==3.0",
+        "Recording unit propagation conflict of c from incompatibility of (c, b)",
+        "Selecting: c==2.0",
+        "Recording dependency conflict of c==2.0 from incompatibility of (c, b)",
+        "Selecting: c==1.0",
+    ]
     quiet: list[str] = []
     with log.routed(lambda level, message: quiet.append(message), log.INFO):
         pins(universe, "b", "c")
@@ -339,8 +353,11 @@ def test_a_version_is_refused_when_what_was_derived_against_a_requirement_rules_
     heard: list[str] = []
     with log.routed(lambda level, message: heard.append(message), log.DEBUG):
         assert pins(universe, "x<2", "a") == {"x": "1.0", "a": "1.0", "c": "1.0"}
-    assert "Recording dependency conflict of a==2.0 from incompatibility of (a, x[e])" in heard
-    assert "Selecting: a==2.0" not in heard
+    trace = _trace(heard)
+    chosen = trace.index("Selecting: a==2.0")
+    assert trace[chosen + 1:chosen + 3] == [
+        "Recording dependency conflict of a==2.0 from incompatibility of (a, x[e])",
+        "Selecting: a==1.0"]
 
 
 def test_what_the_base_package_requires_comes_before_what_an_extra_adds() -> None:
@@ -371,12 +388,29 @@ def test_extras_are_met_in_the_order_written(requirement: str) -> None:
     assert (found["b"], found["c"]) == ("1.0", "2.0")
 
 
-def test_a_culprit_undone_is_decided_after_the_package_it_kept_refusing() -> None:
+def _chosen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The packages the solver goes on to decide, in its order (uv's trace says "Chose package
+    for decision"), each time, whatever becomes of the choice."""
+    from pyffin.resolver.pubgrub import Solver
+
+    chosen: list[str] = []
+    decide_next = Solver._decide_next
+
+    def noted(solver: Solver, package: Any) -> Any:
+        chosen.append(package)
+        return decide_next(solver, package)
+
+    monkeypatch.setattr(Solver, "_decide_next", noted)
+    return chosen
+
+
+def test_a_culprit_undone_is_decided_after_the_package_it_kept_refusing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """As uv: deprioritizing a package ("too many conflicts (culprit)") replaces its
     priority even while a requirement pins it to one version, so once its decision is
     undone the package whose versions it refused goes first; it comes next, before the
-    packages never in a conflict (uv 0.13.9 on this universe served as an index: "Chose
-    package for decision: x3. remaining choices: z3")."""
+    packages never in a conflict (uv 0.13.9 on this universe served as find-links, its
+    trace's "Chose package for decision": root p x y x y y y y y y y x z)."""
     from pyffin import log
 
     universe = {
@@ -385,14 +419,35 @@ def test_a_culprit_undone_is_decided_after_the_package_it_kept_refusing() -> Non
         "y": {f"{n}.0": (["x>=2"] if n > 1 else []) for n in range(1, 8)},
         "z": {"1.0": []},
     }
+    chosen = _chosen(monkeypatch)
     heard: list[str] = []
     with log.routed(lambda level, message: heard.append(message), log.DEBUG):
         assert pins(universe, "p", "y", "z") == {"p": "1.0", "x": "1.0", "y": "1.0",
                                                  "z": "1.0"}
-    backtrack = next(i for i, message in enumerate(heard)
-                     if message.startswith("Backtracking to decision level"))
-    after = [message for message in heard[backtrack:] if message.startswith("Selecting")]
-    assert after == ["Selecting: y==1.0", "Selecting: x==1.0", "Selecting: z==1.0"]
+    assert "Package x has too many conflicts (culprit), deprioritizing" in heard
+    assert chosen[:8] == ["p", "x", "y", "x", "y", "y", "y", "y"]  # y 7.0 to 3.0
+    assert chosen[-3:] == ["y", "x", "z"]
+
+
+def test_a_project_a_requirement_pinned_keeps_its_priority_after_a_backjump(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv, whose priorities only ever rise: ``conn[fl]`` 2.0 requires ``conn==2.0``, which
+    makes ``conn`` a "singleton" project for the rest of the resolution. ``conn`` 2.0 fails
+    (werk>=3 where fab holds werk<3) and the backjump undoes alembic too: ``conn[fl]`` and
+    ``conn`` are decided again before alembic, though alembic was named first (uv 0.13.9 on
+    this universe as find-links, "Chose package for decision": root app fab alembic conn[fl]
+    conn conn[fl] conn conn[fl] alembic werk extra1; its second ``conn[fl]`` is a proxy of its
+    own)."""
+    universe = {
+        "app": {"1.0": ["fab", "alembic", "conn[fl]"]}, "fab": {"1.0": ["werk<3"]},
+        "alembic": {"1.0": []}, "extra1": {"1.0": []}, "werk": {"2.0": [], "3.0": []},
+        "conn": {"1.0": Release(["werk", "extra1; extra == 'fl'"], extras=["fl"]),
+                 "2.0": Release(["werk>=3", "extra1; extra == 'fl'"], extras=["fl"])},
+    }
+    chosen = _chosen(monkeypatch)
+    assert pins(universe, "app")["conn"] == "1.0"
+    assert chosen == ["app", "fab", "alembic", "conn[fl]", "conn",
+                      "conn[fl]", "conn", "alembic", "werk", "extra1"]
 
 
 def _python_refusals(where: str) -> dict[str, dict[str, Any]]:
@@ -710,11 +765,17 @@ def test_a_package_that_keeps_causing_conflicts_is_decided_later_as_in_uv() -> N
         "celery": "5.6.3", "kombu": "5.7.0a1", "redis": "8.1.0", "vine": "5.1.0"}
 
 
-def test_a_version_whose_requirement_is_already_ruled_out_is_not_decided() -> None:
-    """As pubgrub-rs (uv's "dependency conflict"): alembic 1.5 needs sqlalchemy>=2 where fab
-    already holds sqlalchemy<2, so it is ruled out where it stands instead of being decided,
-    which would make a conflict whose backjump undoes every decision since app's (real
-    apache-airflow==2.7.*: 139 backjumps and 2,696 decisions, for uv's 304 selections)."""
+def test_a_version_whose_requirement_is_already_ruled_out_is_refused_once_one_was_undone(
+        ) -> None:
+    """As uv (astral's pubgrub): while nothing has gone wrong, a version is decided without
+    holding its requirements against the partial solution, so alembic 1.5 (sqlalchemy>=2,
+    where fab holds sqlalchemy<2) is decided, and undone by the conflict unit propagation
+    finds; from then on each version whose requirement is already ruled out is refused where
+    it stands (uv's "dependency conflict"): 1.4 to 1.1 cost no backjump. Decided instead,
+    each would make a conflict whose backjump undoes every decision since app's (real
+    apache-airflow==2.7.*: 139 backjumps and 2,696 decisions, for uv's 304 selections). The
+    trace is uv 0.13.9's on this universe, line for line."""
+    from pyffin import log
     from pyffin.resolver.solver import resolve
     from tests.resolver.memory import TARGET, direct
 
@@ -727,13 +788,26 @@ def test_a_version_whose_requirement_is_already_ruled_out_is_not_decided() -> No
                 "sqlalchemy": {f"{major}.{minor}": [] for major in (1, 2) for minor in range(5)},
                 **leaves}
     stats: dict[str, int] = {}
-    resolution = resolve(direct("app==2.7.*"), MemorySource(universe), TARGET,
-                         ResolverOptions(), stats=stats)
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        resolution = resolve(direct("app==2.7.*"), MemorySource(universe), TARGET,
+                             ResolverOptions(), stats=stats)
     assert {name: str(version) for name, version in resolution.pins().items()} == {
         "alembic": "1.0", "app": "2.7.1", "fab": "4.0", "sqlalchemy": "1.4", "wtforms": "3.0",
         **{name: "1.0" for name in leaves}}
-    assert stats["conflicts"] == 0 and stats["backjumps"] == 0
-    assert stats["decisions"] == len(universe) + 1  # and the root
+    assert stats["conflicts"] == 1 and stats["backjumps"] == 1
+    conflict = "from incompatibility of (alembic, sqlalchemy)"
+    assert _trace(heard) == [
+        "Selecting: app==2.7.1", "Selecting: fab==4.0", "Selecting: alembic==1.5",
+        f"Recording unit propagation conflict of alembic {conflict}",
+        *[line for minor in (4, 3, 2, 1) for line in (
+            f"Selecting: alembic==1.{minor}",
+            f"Recording dependency conflict of alembic==1.{minor} {conflict}")],
+        "Selecting: alembic==1.0",
+        # alembic was affected 5 times and sqlalchemy a culprit 5 times; sqlalchemy keeps the
+        # place its range gave it until that range moves again, after the leaves, as in uv.
+        *[f"Selecting: x{i}==1.0" for i in range(10)],
+        "Selecting: sqlalchemy==1.4", "Selecting: wtforms==3.0"]
 
 
 @pytest.mark.parametrize("requirements", [("a",), ("a", "b>=2")])

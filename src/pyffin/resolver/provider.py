@@ -44,7 +44,6 @@ from pyffin.resolver.ranges import (
     FULL,
     VersionSet,
     intervals,
-    singleton_version,
     sole_version,
     spans,
 )
@@ -300,7 +299,7 @@ class Provider(BaseProvider[str, Version]):
             category = _URL
         elif conflicted is not None:
             category = _CONFLICT_EARLY if conflicted == 0 else _CONFLICT_LATE
-        elif singleton_version(version_range) is not None:
+        elif name in self.tracker.singletons:
             category = _SINGLETON
         else:
             category = _UNSPECIFIED

@@ -1,30 +1,47 @@
-"""nab-resolver's PubGrub solver with one piece replaced: unit propagation that remembers.
+"""nab-resolver's PubGrub solver, made to walk as uv's (astral's pubgrub) does.
 
-nab 0.0.23 skips a clause during unit propagation while one of its terms is known to be
-contradicted, but forgets that on every backjump (an epoch stamp), and visits every clause of a
-package each time the package's range moves. A long walk back through a package's versions
-(``urllib3<1.25.4`` with ``boto3``: 1,400 versions of ``boto3`` and of ``botocore``, each rejected
-after a conflict and a backjump) then evaluates every clause on ``boto3`` again after every
-backjump: 1.1 million clause evaluations, 90 % of the run.
-
-Here a clause found contradicted is put to sleep: it leaves the lists unit propagation walks until
-the solver backtracks below the decision level of the trail entry that contradicts it (the newest
+Unit propagation remembers. nab 0.0.23 skips a clause during unit propagation while one of its
+terms is known to be contradicted, but forgets that on every backjump (an epoch stamp), and
+visits every clause of a package each time the package's range moves. A long walk back through a
+package's versions (``urllib3<1.25.4`` with ``boto3``: 1,400 versions of ``boto3`` and of
+``botocore``, each rejected after a conflict and a backjump) then evaluates every clause on
+``boto3`` again after every backjump: 1.1 million clause evaluations, 90 % of the run. Here a
+clause found contradicted is put to sleep: it leaves the lists unit propagation walks until the
+solver backtracks below the decision level of the trail entry that contradicts it (the newest
 entry for that package at the time). A package's range only narrows while its entries stay on
 the trail, and a contradicted term stays contradicted under narrowing, so a sleeping clause could
 only be found contradicted again. It wakes when the solver backtracks below that level or
 restarts, when nab widens it (merging dependency clauses in place), and when a range it mentions
 empties (an empty range is a subset of everything, which voids the rule, as it voids nab's
-stamps). Awake clauses are visited in nab's order (by index).
+stamps).
 
-Conflicts steer the order packages are decided in as in uv (``ConflictTracker``): in each
-conflict unit propagation meets, the package it was propagating is *affected* and every other
-package of the clause (not the same project: an extra's clause naming its base is not a real
-conflict) is a *culprit*. A package affected 5 times is decided earlier from then on; a culprit
-5 times is decided later and its decision is undone at once, so the packages it kept pushing
-back get decided first. A version refused for the Requires-Python of its index page is a
-conflict too, and a backjump, as uv decides it and lets it clash with Python
-(:meth:`ConflictTracker.refuse_for_python`). nab's own schemes to the same end (restarts,
-culprit backjumps after 30 conflicts) are off: they made different choices than uv.
+Where uv's choices depend on the order things happen in, the order is uv's (each point was
+found comparing traces of real resolutions, ``apache-airflow[celery]==2.8.*`` the first whose
+pins differed):
+
+* Propagation takes the packages to look at last in, first out, and a package's clauses newest
+  first, as pubgrub does: which clause a conflict is found in decides what is learned.
+* Until something has gone wrong (a conflict, a backjump), a version is decided without
+  holding its requirements against the partial solution (pubgrub's fast path); afterwards one
+  whose requirement is already ruled out is refused where it stands, all its requirements'
+  clauses added ("dependency conflict"). A version whose clauses were added before is decided
+  at once (uv's ``added_dependencies``): unit propagation would have ruled it out.
+* A requirement of ``foo[x]`` in a range adds that ``foo[x]`` there requires ``foo`` there too
+  (uv's proxy clause), before the requirement's own clause.
+* Priorities are uv's (``Provider.prioritize``, ``ConflictTracker``), and read again only for
+  the packages whose range moved (pubgrub keeps the others'): a project some requirement named
+  at one version is "singleton" for the rest of the resolution; conflicts mark projects to be
+  decided earlier or later. In each step of a conflict's resolution, every package of the
+  clause but that step's satisfier (and its project's other packages) is a *culprit*, and the
+  package chosen last is *affected* (uv's ``record_conflict`` of the satisfier causes). A package
+  affected 5 times is decided earlier from then on; a culprit 5 times is decided later and its
+  decision is undone at once. A version refused for the Requires-Python of its index page is a
+  conflict too, and a backjump, as uv decides it and lets it clash with Python
+  (:meth:`ConflictTracker.refuse_for_python`). nab's own schemes to the same end (restarts,
+  culprit backjumps after 30 conflicts, re-reading every priority after a conflict) are off:
+  they made different choices than uv.
+* ``-v`` traces the choices and conflicts in uv's words, a choice made again from the same
+  range (which uv keeps) silently.
 
 Everything else is nab's: the loop of :meth:`Solver.solve` is ``Resolver.solve`` with the
 propagation call swapped and the reprioritisation added.
@@ -39,7 +56,7 @@ from typing import TYPE_CHECKING, Any, cast
 from nab_resolver import conflict, decide, incompat_index
 from nab_resolver.errors import ResolutionLimitError
 from nab_resolver.propagate import term_relation
-from nab_resolver.resolver import Resolver
+from nab_resolver.resolver import Resolver, ResolverObserver
 from nab_resolver.root import ROOT
 from nab_resolver.types import (
     Incompatibility,
@@ -104,6 +121,8 @@ class ConflictTracker:
         #: Projects decided earlier (affected often) and later (culprits often).
         self.early: set[str] = set()
         self.late: set[str] = set()
+        #: Projects some requirement named at one version (uv's "singleton" priority).
+        self.singletons: set[str] = set()
         self._prioritize: list[str] = []
         self._deprioritize: list[str] = []
         #: A package whose chosen version the target Python refused, to backjump for.
@@ -119,6 +138,22 @@ class ConflictTracker:
             self._count_culprit(package)
         if real:
             self._count_affected(affected)
+
+    def record_cause(self, decided: Any, affected: Any, packages: Sequence[str]) -> bool:
+        """uv's record of one step of a conflict's resolution (its ``satisfier_causes``): in
+        the clause learned there, every package but ``affected`` (the step's satisfier, which
+        may be the root) and its project's other packages is a culprit; ``decided``, the
+        package the solver chose last, is affected. Whether there was a culprit."""
+        project = project_of(affected) if isinstance(affected, str) else None
+        real = False
+        for package in packages:
+            if package == affected or project_of(package) == project:
+                continue
+            real = True
+            self._count_culprit(package)
+        if real and decided is not ROOT:
+            self._count_affected(decided)
+        return real
 
     def _count_culprit(self, package: str) -> None:
         count = self.culprit[package] = self.culprit.get(package, 0) + 1
@@ -174,17 +209,34 @@ class ConflictTracker:
         return 0 if name in self.early else 1 if name in self.late else None
 
     def pinned(self, packages: Iterable[str]) -> bool:
-        """A version just chosen requires each of ``packages`` at one version: as in uv, where
-        such a requirement makes its project's priority "singleton" again, the projects leave
-        the earlier and later sets. Whether one did."""
+        """A requirement (of the root, or of a version chosen) names each of ``packages`` at
+        one version: as in uv, its project's priority is "singleton" from then on, for the
+        rest of the resolution (uv keeps the highest priority a project's requirements ever
+        gave it), and it leaves the earlier and later sets. Whether a priority moved."""
         moved = False
         for package in packages:
             name = project_of(package)
+            if name not in self.singletons:
+                self.singletons.add(name)
+                moved = True
             if name in self.early or name in self.late:
                 self.early.discard(name)
                 self.late.discard(name)
                 moved = True
         return moved
+
+
+class _ConflictSteps(ResolverObserver[str, Version]):
+    """Keeps each step of the conflict resolution under way: its clause and satisfier."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[Incompatibility[Any, Any], Any]] = []
+
+    def on_conflict_step(self, incompatibility: Incompatibility[Any, Any], *,
+                         satisfier_package: Any, satisfier_is_decision: bool,
+                         satisfier_level: int, previous_level: int,
+                         can_backjump: bool) -> None:
+        self.steps.append((incompatibility, satisfier_package))
 
 
 class Solver(Resolver[str, Version]):
@@ -197,7 +249,12 @@ class Solver(Resolver[str, Version]):
 
     def __init__(self, *args: Any, tracker: ConflictTracker | None = None,
                  **kwargs: Any) -> None:
+        if kwargs.get("observer") is not None:
+            raise TypeError("the solver observes its conflicts itself: it takes no observer")
         super().__init__(*args, **kwargs)
+        #: What each conflict's resolution went through (uv counts every step of it).
+        self._steps = _ConflictSteps()
+        self.observer = self._steps
         self.clause_contradicted_at = _Stamps(self._wake)
         #: Clause evaluations done by unit propagation (a measure of its work, for tests).
         self.evaluations = 0
@@ -206,6 +263,12 @@ class Solver(Resolver[str, Version]):
         self._forget()
 
     def _forget(self) -> None:
+        #: The package chosen last (uv's ``state.next``): conflicts count against it.
+        self._next: Any = ROOT
+        #: Each package's last choice, with the range it was chosen from (for the trace).
+        self._selected: dict[Any, tuple[Any, Version]] = {}
+        #: The versions whose requirements' clauses were added (uv's ``added_dependencies``).
+        self._added: set[tuple[Any, Version]] = set()
         #: Per package, the indices of its clauses that are awake, and how many of nab's
         #: index list for the package were taken in.
         self._awake: dict[Any, set[int]] = {}
@@ -231,7 +294,11 @@ class Solver(Resolver[str, Version]):
                                "create fresh ones")
         self._reset(constraints)
         self._forget()
-        self._add_root_requirements(_as_root_requirements(requirements))
+        roots = _as_root_requirements(requirements)
+        self.tracker.pinned([root.package for root in roots
+                             if singleton_version(cast("VersionSet", root.constraint)) is not None])
+        self._add_proxy_clauses([(root.package, root.constraint) for root in roots])
+        self._add_root_requirements(roots)
         restart_threshold = self._RESTART_THRESHOLD
         restarts_remaining = self._MAX_RESTARTS
         changed_package: Any = ROOT
@@ -252,17 +319,40 @@ class Solver(Resolver[str, Version]):
             changed_package = self._decide_next(next_package)
         raise ResolutionLimitError(f"Resolution exceeded {self.max_iterations} iterations")
 
+    def _handle_conflict(self, conflicting: Incompatibility[Any, Any], restart_threshold: int,
+                         restarts_remaining: int) -> tuple[Any, int, int]:
+        """nab's conflict handling, with uv's record of the conflict (each step of its
+        resolution, see :meth:`ConflictTracker.record_cause`) and propagation going on from
+        the last step's satisfier, as pubgrub's does."""
+        steps = self._steps.steps
+        steps.clear()
+        epoch = self.priority_epoch
+        changed, restart_threshold, restarts_remaining = super()._handle_conflict(
+            conflicting, restart_threshold, restarts_remaining)
+        self.priority_epoch = epoch
+        for index, (clause, satisfier) in enumerate(steps):
+            learned = steps[index + 1][0] if index + 1 < len(steps) else clause
+            packages = [term.package for term in learned.terms if term.package is not ROOT]
+            if self.tracker.record_cause(self._next, satisfier, packages) and log.enabled(
+                    log.DEBUG):
+                log.debug(f"Recording unit propagation conflict of {satisfier} from "
+                          f"incompatibility of ({', '.join(packages)})")
+        if steps:
+            changed = steps[-1][1]
+        steps.clear()
+        return changed, restart_threshold, restarts_remaining
+
     def _decide_next(self, next_package: Any) -> Any:
-        """nab's decision step, except that a version one of whose requirements the partial
-        solution already rules out — by a range required of that package or by one derived
-        against it, as pubgrub-rs reads the package's whole term — is not decided
-        (pubgrub-rs's ``add_version``, which uv logs as "Recording dependency conflict"): its
-        clause alone is added, and unit propagation rules the version out at the current
-        level. Deciding it would make a conflict whose learned clause names only what the root
+        """nab's decision step, as astral's pubgrub takes it (see the module): a version
+        whose clauses are in already is decided at once; otherwise its requirements' clauses
+        are added, and, once something has gone wrong, a version one of whose requirements the
+        partial solution already rules out — by a range required of that package or by one
+        derived against it, as pubgrub reads the package's whole term — is not decided (uv's
+        "Recording dependency conflict"): unit propagation rules it out at the current level.
+        Deciding it would make a conflict whose learned clause names only what the root
         implies, and the backjump would undo every decision (apache-airflow==2.7.*: 121
-        backjumps to level 1, 2,696 decisions where uv makes 304); reading only the required
-        range, ``sqlalchemy<1.4 apache-airflow`` decided versions uv refuses and ended on
-        other pins than uv's."""
+        backjumps to level 1, 2,696 decisions where uv makes 304)."""
+        self._next = next_package
         version = decide.choose_version(self, next_package)
         had_pending = decide.absorb_pending_clauses(self)
         force_targets = list(self.provider.consume_force_backtrack_targets())
@@ -278,12 +368,26 @@ class Solver(Resolver[str, Version]):
             decide.record_no_versions(self, next_package, had_pending=had_pending)
             return next_package
         solution = self.solution
+        if log.enabled(log.DEBUG):
+            # uv's -v trace, line for line: each version chosen, before its requirements are
+            # held against the partial solution, but not one chosen again from the same range
+            # (uv keeps that choice, and says nothing).
+            chosen = (solution.get(next_package), version)
+            if self._selected.get(next_package) != chosen:
+                self._selected[next_package] = chosen
+                log.debug(f"Selecting: {next_package}=={version}")
         dependencies = self.provider.get_dependencies(next_package, version)
-        if (self.tracker.early or self.tracker.late) and self.tracker.pinned(
-                [dependency for dependency, supplied in dependencies.items()
-                 if singleton_version(cast("VersionSet", supplied)) is not None]):
-            self.priority_epoch += 1
-        for dependency, supplied in dependencies.items():
+        if (next_package, version) in self._added:
+            # Its requirements' clauses are in already: unit propagation would have ruled the
+            # version out were one of them contradicted. uv decides it at once.
+            return self._decide(next_package, version, dependencies)
+        self._added.add((next_package, version))
+        self.tracker.pinned([dependency for dependency, supplied in dependencies.items()
+                             if singleton_version(cast("VersionSet", supplied)) is not None])
+        self._add_proxy_clauses(dependencies.items())
+        stats = self.stats
+        checking = bool(stats.conflicts or stats.backjumps or stats.targeted_backtracks)
+        for dependency, supplied in (dependencies.items() if checking else ()):
             if dependency == next_package:
                 continue
             current = solution.get(dependency)
@@ -294,23 +398,41 @@ class Solver(Resolver[str, Version]):
                 widened = self.provider.widen_decision(next_package, version)
                 parent = self.as_term_range(
                     widened if widened is not None else self.range_type.singleton(version))
-                incompat_index.add_incompatibility(self, Incompatibility(
-                    [Term(next_package, parent, positive=True),
-                     Term(dependency, required, positive=False)],
-                    cause=IncompatibilityCause.DEPENDENCY))
+                for other, other_supplied in dependencies.items():
+                    if other == next_package:
+                        continue
+                    incompat_index.add_incompatibility(self, Incompatibility(
+                        [Term(next_package, parent, positive=True),
+                         Term(other, self.as_term_range(other_supplied), positive=False)],
+                        cause=IncompatibilityCause.DEPENDENCY))
                 self.tracker.record(next_package, [next_package, dependency])
                 if log.enabled(log.DEBUG):
                     log.debug(f"Recording dependency conflict of {next_package}=={version} "
                               f"from incompatibility of ({next_package}, {dependency})")
                 return next_package
-        exact_range = solution.decide(next_package, version)
+        return self._decide(next_package, version, dependencies)
+
+    def _decide(self, package: Any, version: Version, dependencies: Mapping[Any, Any]) -> Any:
+        exact_range = self.solution.decide(package, version)
         self.stats.decisions += 1
-        self.observer.on_decision(next_package, version, solution.decision_level)
-        if log.enabled(log.DEBUG):  # uv's -v trace of decisions, line for line
-            log.debug(f"Selecting: {next_package}=={version}")
+        self.observer.on_decision(package, version, self.solution.decision_level)
         if dependencies:
-            self._record_dependency_clauses(next_package, version, exact_range, dependencies)
-        return next_package
+            self._record_dependency_clauses(package, version, exact_range, dependencies)
+        return package
+
+    def _add_proxy_clauses(self, requirements: Iterable[tuple[Any, Any]]) -> None:
+        """uv's proxy clauses: a requirement of ``foo[x]`` in a range adds that ``foo[x]``
+        there requires ``foo`` in the same range, before the requirements' own clauses
+        (pubgrub's ``add_proxy_package_incompatibility``), so that a range of the extra the
+        base package cannot take is a conflict at once."""
+        for package, supplied in requirements:
+            base = project_of(package)
+            if base == package:
+                continue
+            required = self.as_term_range(supplied)
+            incompat_index.add_incompatibility(self, Incompatibility(
+                [Term(package, required, positive=True), Term(base, required, positive=False)],
+                cause=IncompatibilityCause.DEPENDENCY))
 
     def _backjump_refused(self, package: Any) -> None:
         """A version of ``package`` refused for its Requires-Python: uv decides it, and
@@ -327,7 +449,6 @@ class Solver(Resolver[str, Version]):
         self._wake_above(target)
         self._seen_level = target
         self.stats.backjumps += 1
-        self.priority_epoch += 1
 
     def _reprioritize(self) -> Any | None:
         """uv's ``reprioritize_conflicts``: new priorities are read at the next decision, and a
@@ -336,7 +457,6 @@ class Solver(Resolver[str, Version]):
         moved, undo = self.tracker.reprioritize()
         if not moved:
             return None
-        self.priority_epoch += 1  # the priorities moved: nab re-reads every key
         backtracked = None
         for package in undo:
             decision = next((entry for entry in self.solution.assignments_for(package)
@@ -406,14 +526,14 @@ class Solver(Resolver[str, Version]):
         epoch = solution.contradiction_epoch
         try:
             while queue:
-                package = queue.popleft()
+                package = queue.pop()
                 queued.discard(package)
                 current = solution.get(package)
                 if current is not None and current.is_empty:
                     # An empty range voids the sleepers' rule: look at all of them again.
                     for index in self.package_to_incompatibilities.get(package, ()):
                         self._wake(index)
-                for index in self._clauses_of(package):
+                for index in reversed(self._clauses_of(package)):
                     if contradicted_at[index] == epoch or index in self._asleep:
                         continue
                     incompatibility = incompatibilities[index]
@@ -443,10 +563,6 @@ class Solver(Resolver[str, Version]):
                         contradicted_at[index] = epoch
                         continue
                     if state is _CONFLICT:
-                        if package is not ROOT:
-                            self.tracker.record(
-                                package, [term.package for term in incompatibility.terms
-                                          if term.package is not ROOT])
                         return incompatibility
                     if unit is not None:
                         negated = unit.negate()
