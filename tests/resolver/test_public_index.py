@@ -19,12 +19,13 @@ pytestmark = pytest.mark.network
 EXCLUDE_NEWER = "2026-10-01T00:00:00Z"
 
 
-def compile_pins(tmp_path: Path, *requirements: str) -> dict[str, str]:
+def compile_pins(tmp_path: Path, *requirements: str,
+                 exclude_newer: str = EXCLUDE_NEWER) -> dict[str, str]:
     session = pyffin.api.Session(Cache(tmp_path / "cache"),
                                  index=IndexSettings(index_url="https://pypi.org/simple"),
                                  no_config=True)
     result = pyffin.api.compile(requirements=list(requirements), session=session,
-                                python_version="3.12", exclude_newer=EXCLUDE_NEWER)
+                                python_version="3.12", exclude_newer=exclude_newer)
     return {name: str(version) for name, version in result.resolution.pins().items()}
 
 
@@ -41,6 +42,18 @@ def test_an_old_botocore_with_urllib3_2_walks_botocore_back(tmp_path: Path) -> N
     assert compile_pins(tmp_path, "botocore<1.28", "urllib3>=2") == {
         "botocore": "1.10.84", "docutils": "0.23", "jmespath": "0.10.0",
         "python-dateutil": "2.9.0.post0", "six": "1.17.0", "urllib3": "2.8.0"}
+
+
+def test_an_extra_pinned_late_in_a_long_backtrack_gets_uvs_pins(tmp_path: Path) -> None:
+    # Hundreds of choices and of conflicts. Where the walk departed from uv's (which clause a
+    # conflict is found in, what counts as a culprit, when priorities are read again), it
+    # ended on celery 5.6.3, kombu 5.6.2, packaging 26.4 and redis 6.4.0, not uv's 5.7.0,
+    # 5.7.0, 26.3 and 8.2.0 (kombu[redis] 5.7.0 caps packaging below 26.4).
+    expected = Path(__file__).parent / "data" / "public" / "airflow-celery-2.8.txt"
+    pins = dict(line.split("==") for line in expected.read_text().splitlines()
+                if not line.startswith("#"))
+    assert compile_pins(tmp_path, "apache-airflow[celery]==2.8.*",
+                        exclude_newer="2026-12-06T00:00:00Z") == pins
 
 
 UNIVERSAL = Path(__file__).parent / "data" / "universal-public"
