@@ -451,9 +451,10 @@ class Solver(Resolver[str, Version]):
         self.stats.backjumps += 1
 
     def _reprioritize(self) -> Any | None:
-        """uv's ``reprioritize_conflicts``: new priorities are read at the next decision, and a
-        package newly decided later loses its decision (``backtrack_package``: back to the
-        level before it). The package backtracked, to propagate from, or ``None``."""
+        """uv's ``reprioritize_conflicts``: a package newly decided later loses its decision
+        (``backtrack_package``: back to the level before it). New priorities are read, as
+        pubgrub reads them, for each package whose range moves from then on. The package
+        backtracked, to propagate from, or ``None``."""
         moved, undo = self.tracker.reprioritize()
         if not moved:
             return None
