@@ -291,9 +291,9 @@ class Provider(BaseProvider[str, Version]):
         # uv's choices.
         self._hinted_range[package] = version_range
         name, _extra = split_key(package)
-        # A conflict's mark outranks a range of one version, as in uv, where marking a project
-        # replaces its priority until a requirement pins it again (ConflictTracker.pinned): a
-        # culprit undone stays undecided while the versions it refused are decided.
+        # A conflict's mark outranks a pin, as in uv, where marking a project replaces its
+        # priority until a requirement pins it again (ConflictTracker.pinned): a culprit undone
+        # stays undecided while the versions it refused are decided.
         conflicted = self.tracker.category(package)
         if name in self._urls:
             category = _URL

@@ -329,6 +329,8 @@ class Solver(Resolver[str, Version]):
         epoch = self.priority_epoch
         changed, restart_threshold, restarts_remaining = super()._handle_conflict(
             conflicting, restart_threshold, restarts_remaining)
+        # nab would read every priority again after a conflict; pubgrub reads only those of
+        # the packages whose range moved (the decision queue's own "changed").
         self.priority_epoch = epoch
         for index, (clause, satisfier) in enumerate(steps):
             learned = steps[index + 1][0] if index + 1 < len(steps) else clause
