@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -112,3 +112,53 @@ def test_what_is_being_made_is_removed_if_its_owner_could_not(tmp_path: Path) ->
         interrupt.clean_up()
         assert not directory.exists() and not file.exists()
     assert finished.exists()  # its owner was done with it
+
+
+def test_work_handed_to_a_thread_before_a_reset_stays_stopped() -> None:
+    """A command that failed stops its work and lets the process go on (tests, the Python
+    API): a download still waiting for its server then must not wake and carry on."""
+    go_on = threading.Event()
+    outcomes: list[str] = []
+
+    def work() -> None:
+        go_on.wait(10)
+        outcomes.append("stopped" if interrupt.interrupted() else "went on")
+        try:
+            interrupt.check()
+        except interrupt.Interrupted:
+            outcomes.append("check raised")
+        try:
+            interrupt.sleep(0)
+        except interrupt.Interrupted:
+            outcomes.append("sleep raised")
+
+    before = threading.Thread(target=interrupt.handing_over(), args=(work,))
+    before.start()
+    interrupt.interrupt()
+    interrupt.reset()
+    after = threading.Thread(target=interrupt.handing_over(), args=(work,))
+    after.start()
+    go_on.set()
+    before.join(10)
+    after.join(10)
+    assert sorted(outcomes) == sorted(["stopped", "check raised", "sleep raised", "went on"])
+    # The thread that reset goes on, and a reset without an interruption stops nothing.
+    interrupt.check()
+    interrupt.reset()
+    assert not interrupt.interrupted()
+
+
+def test_work_handed_over_by_stopped_work_is_stopped_too() -> None:
+    handed: list[Callable[..., object]] = []
+    outcome: list[bool] = []
+    first = threading.Thread(target=interrupt.handing_over(),
+                             args=(lambda: handed.append(interrupt.handing_over()),))
+    first.start()
+    first.join(10)
+    interrupt.interrupt()
+    interrupt.reset()
+    second = threading.Thread(target=handed[0], args=(lambda: outcome.append(
+        interrupt.interrupted()),))
+    second.start()
+    second.join(10)
+    assert outcome == [True]

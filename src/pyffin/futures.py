@@ -139,7 +139,8 @@ def in_thread(fn: Callable[[], T], name: str) -> Future[T]:
     """Start ``fn()`` in a daemon thread of its own (in a copy of this thread's
     :mod:`contextvars` context); its future has the outcome."""
     import threading
-    from contextvars import copy_context
+
+    import pyffin.interrupt as interrupt
 
     future: Future[T] = Future()
 
@@ -149,7 +150,7 @@ def in_thread(fn: Callable[[], T], name: str) -> Future[T]:
         except BaseException:  # interrupted: the waiter is told by the future
             pass
 
-    threading.Thread(target=copy_context().run, args=(work,), name=name, daemon=True).start()
+    threading.Thread(target=interrupt.handing_over(), args=(work,), name=name, daemon=True).start()
     return future
 
 
@@ -177,9 +178,9 @@ def run_in_threads(fn: Callable[[Item], T], items: Sequence[Item], *, workers: i
             except BaseException:
                 return  # interrupted: the caller is told by the future
 
-    from contextvars import copy_context
+    import pyffin.interrupt as interrupt
 
-    threads = [threading.Thread(target=copy_context().run, args=(work,), daemon=True)
+    threads = [threading.Thread(target=interrupt.handing_over(), args=(work,), daemon=True)
                for _ in range(min(workers, len(items)))]
     for thread in threads:
         thread.start()
@@ -238,10 +239,11 @@ class ThreadPool:
 
                 self._queue = queue.SimpleQueue()
             # In the submitter's context: what it routed there (a Python API call's messages,
-            # see pyffin.log.routed) follows its work into the pool.
-            import contextvars  # (no ``from``: see pyffin.client.simple.FilenameParts.version)
+            # see pyffin.log.routed) follows its work into the pool, and an interruption
+            # stops it even once the process goes on (see pyffin.interrupt.handing_over).
+            import pyffin.interrupt as interrupt  # (no ``from``: see FilenameParts.version)
 
-            self._queue.put((contextvars.copy_context().run, (fn, *args)))
+            self._queue.put((interrupt.handing_over(), (fn, *args)))
             if self._idle is not None and self._idle.acquire(blocking=False):
                 return  # a waiting thread takes it
             eager = max(self._eager, min(WAITING_THREADS, self._max_workers)) if waits \

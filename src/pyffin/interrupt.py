@@ -11,6 +11,11 @@ keeps it as an outcome (see :meth:`pyffin.futures.Future.run`).
 Directories and files being made in the cache are registered with :func:`temporary` while
 they are: :func:`clean_up` removes those their owner had no time to remove before the
 process ends.
+
+A process that goes on (tests, the Python API, a command that failed and stopped its work)
+calls :func:`reset`. Work handed to another thread before that (see :func:`handing_over`)
+stays stopped: a download still waiting for its server when the command ended must not wake
+after the reset, find its directory removed, and start over for nobody.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import subprocess
+    from collections.abc import Callable
+    from contextvars import Context, ContextVar
     from pathlib import Path
 
 # _thread's locks, not threading's Event: a command that starts no thread has no use for
@@ -35,6 +42,12 @@ _awake.acquire()
 _lock = allocate_lock()
 _children: set[subprocess.Popen[Any]] = set()
 _temporary: dict[str, int] = {}
+#: How many times an interruption was forgotten (:func:`reset`).
+_resets = [0]
+#: The count of resets when the work running in this context was handed to another thread;
+#: ``None`` in a context whose work was not (the main thread's). Made with the first work
+#: handed over, so that a command that starts no thread never imports contextvars.
+_handed_at: ContextVar[int | None] | None = None
 
 
 class Interrupted(KeyboardInterrupt):
@@ -42,20 +55,49 @@ class Interrupted(KeyboardInterrupt):
 
 
 def interrupted() -> bool:
-    return _interrupted[0]
+    """Whether the work running here is to stop: the command was interrupted, or this is
+    work handed to a thread before an interruption that was since forgotten."""
+    return _interrupted[0] or (_resets[0] != 0 and _stale())
+
+
+def _stale() -> bool:
+    handed_at = _handed_at.get() if _handed_at is not None else None
+    return handed_at is not None and handed_at != _resets[0]
 
 
 def check() -> None:
-    """Raise :class:`Interrupted` if the command was interrupted."""
-    if _interrupted[0]:
+    """Raise :class:`Interrupted` if the work running here is to stop (:func:`interrupted`)."""
+    if _interrupted[0] or (_resets[0] != 0 and _stale()):
         raise Interrupted()
+
+
+def handing_over() -> Callable[..., Any]:
+    """``run`` of a copy of this thread's :mod:`contextvars` context, for work handed to
+    another thread now: an interruption stops it even once :func:`reset` lets the process go
+    on. Work handed over by such work belongs to the same command and keeps its mark."""
+    global _handed_at
+    if _handed_at is None:
+        import contextvars
+
+        with _lock:
+            if _handed_at is None:
+                _handed_at = contextvars.ContextVar("pyffin_interrupt_handed_at", default=None)
+                _copy_context.append(contextvars.copy_context)
+    context = _copy_context[0]()
+    if context.get(_handed_at) is None:
+        context.run(_handed_at.set, _resets[0])
+    return context.run
+
+
+_copy_context: list[Callable[[], Context]] = []
 
 
 def sleep(seconds: float) -> None:
     """``time.sleep``, cut short (with :class:`Interrupted`) by an interruption."""
     # Free only once interrupted (or for a moment while reset() takes it back): pass it on to
     # the next sleeper, or else keep it, as it is kept while not interrupted.
-    if (not _interrupted[0] and _awake.acquire(timeout=min(max(seconds, 0), TIMEOUT_MAX))
+    check()
+    if (_awake.acquire(timeout=min(max(seconds, 0), TIMEOUT_MAX))
             and _interrupted[0]):
         try:
             _awake.release()
@@ -79,7 +121,10 @@ def interrupt() -> None:
 
 
 def reset() -> None:
-    """Forget an interruption (for a process that goes on: tests, library users)."""
+    """Forget an interruption (for a process that goes on: tests, library users); what was
+    handed to other threads before stays stopped (see :func:`handing_over`)."""
+    if _interrupted[0]:
+        _resets[0] += 1
     _interrupted[0] = False
     _awake.acquire(blocking=False)
 

@@ -524,3 +524,42 @@ def test_the_default_cache_is_platformdirs_without_importing_it(
     else:
         monkeypatch.setenv("XDG_CACHE_HOME", xdg)
     assert default_cache_dir() == Path(platformdirs.user_cache_dir("pyffin", appauthor=False))
+
+
+def test_stopped_work_does_not_start_over_in_a_new_temp_dir(cache: Cache) -> None:
+    """A download stopped by a failed command (its directory removed by the clean-up) wakes
+    after the process went on: it raises Interrupted, not CacheChangedError (which callers
+    answer by starting over in a new directory), and leaves nothing."""
+    import threading
+
+    from pyffin import interrupt
+
+    entered, go_on = threading.Event(), threading.Event()
+    outcome: list[BaseException] = []
+
+    def download() -> None:
+        try:
+            with cache.temp_dir() as tmp:
+                entered.set()
+                go_on.wait(10)
+                (tmp / "wheel").write_bytes(b"x")
+        except BaseException as e:
+            outcome.append(e)
+        try:
+            with cache.temp_dir():
+                outcome.append(RuntimeError("a new temporary directory was made"))
+        except BaseException as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=interrupt.handing_over(), args=(download,))
+    thread.start()
+    assert entered.wait(10)
+    try:
+        interrupt.interrupt()
+        interrupt.clean_up()
+    finally:
+        interrupt.reset()
+    go_on.set()
+    thread.join(10)
+    assert [type(e) for e in outcome] == [interrupt.Interrupted, interrupt.Interrupted]
+    assert list((cache.root / ".tmp").iterdir()) == []

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -1012,8 +1013,13 @@ def test_a_command_that_fails_leaves_no_temporary_directory_behind(
         index: IndexServer, venv: Path) -> None:
     # app's wheel is fetched early (it is pinned) and still arriving when the resolution
     # fails: that fetch is stopped, as Ctrl-C stops it, and its directory removed.
+    # The process goes on (this test's): once the answer comes, that fetch finds its directory
+    # removed and must not start over in a new one.
     index.delay("/files/app-1.0-py3-none-any.whl", 2.0)
     result = run("install", index, venv, "app==1.0", "lib>5")
     assert result.returncode == 1, result
     temporary = venv.parent / "cache" / ".tmp"
+    assert not temporary.exists() or list(temporary.iterdir()) == []
+    time.sleep(2.5)  # the delayed answer has come
+    assert index.count("/files/app-1.0-py3-none-any.whl") <= 1  # (0: not started in time)
     assert not temporary.exists() or list(temporary.iterdir()) == []

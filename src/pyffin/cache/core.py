@@ -317,24 +317,29 @@ class Cache:
         An error raised after the directory vanished (``pyffin cache clean --force`` ran
         meanwhile) becomes a :class:`CacheChangedError`, which callers may answer by starting
         over."""
-        from pyffin.interrupt import temporary
+        from pyffin.interrupt import Interrupted, check, interrupted, temporary
 
         parent = self.root / TEMP_DIRNAME
         path = parent / token()
-        fs.ensure_dir(path)
-        try:
-            with temporary(path):  # removed even if its thread is still busy at Ctrl-C
+        # Registered before it is made, so that the interruption's clean-up never misses it
+        # (see pyffin.interrupt); checked once made, in case the clean-up ran in between.
+        with temporary(path):  # removed even if its thread is still busy at Ctrl-C
+            fs.ensure_dir(path)
+            try:
+                check()
                 yield path
-        except (OSError, PyffinError) as e:  # an unzip or a build error, say
-            if isinstance(e, CacheChangedError) or os.path.isdir(path):
-                raise
-            raise CacheChangedError(
-                f"the cache at {self.root} changed while pyffin was using it: {path} vanished",
-                hint="was `pyffin cache clean --force` run meanwhile? Run the command again",
-            ) from e
-        finally:
-            if path.exists():
-                remove(path)
+            except (OSError, PyffinError) as e:  # an unzip or a build error, say
+                if isinstance(e, CacheChangedError) or os.path.isdir(path):
+                    raise
+                if interrupted():  # removed by the interruption's clean-up: not to start over
+                    raise Interrupted() from e
+                raise CacheChangedError(
+                    f"the cache at {self.root} changed while pyffin was using it: {path} vanished",
+                    hint="was `pyffin cache clean --force` run meanwhile? Run the command again",
+                ) from e
+            finally:
+                if path.exists():
+                    remove(path)
 
     def persist(self, src: Path, pointer: CacheEntry,
                 files: Sequence[tuple[str, int]] | None = None) -> Path:
