@@ -113,7 +113,7 @@ def soak(index: IndexServer, tmp_path: Path, *, venvs: int, rounds: int | None,
         result = pyffin(*sync_args(env, final))
         assert result.returncode == 0, result
         again = pyffin(*sync_args(env, final))
-        assert again.returncode == 0 and f"Audited {len(SETS[0])} packages in" in again.stderr, \
+        assert again.returncode == 0 and f"Checked {len(SETS[0])} packages in" in again.stderr, \
             again
         freeze = pyffin("pip", "freeze", "--python", env)
         assert freeze.stdout.splitlines() == sorted(SETS[0]), freeze

@@ -107,7 +107,7 @@ def test_a_repeated_noop_is_answered_from_its_record_as_the_command_answers_it(
     assert replays == [None, None, 0]
     shown = [line.rpartition(" in ")[0] for line in replayed.stderr.splitlines()]
     assert shown == [line.rpartition(" in ")[0] for line in full.stderr.splitlines()]
-    assert shown[-1] == "Audited 2 packages"
+    assert shown[-1] == "Checked 2 packages"
     quiet = run(command, index, venv, requirements, "-q")  # another command line: recorded anew
     assert (quiet.stderr, quiet.stdout, replays[-1]) == ("", "", None)
 
@@ -173,7 +173,7 @@ def test_an_added_pth_file_is_seen(index: IndexServer, venv: Path, requirements:
     (site_packages(venv) / "extra.pth").write_text("/somewhere\n")
     result = run("sync", index, venv, requirements)
     assert replays == [None]
-    assert "Audited 2 packages" in result.stderr
+    assert "Checked 2 packages" in result.stderr
 
 
 def test_installed_metadata_edited_in_place_is_seen_by_install(
@@ -436,7 +436,7 @@ def test_a_noop_beside_a_package_installed_twice_is_not_recorded(
     settle()
     replays.clear()
     for _ in range(3):
-        assert summary_of(run("install", index, venv, requirements)) == "Audited 2 packages"
+        assert summary_of(run("install", index, venv, requirements)) == "Checked 2 packages"
     assert replays == [None] * 3
     assert not list((venv.parent / "cache" / replay.BUCKET).glob("noop/*.rec"))
 

@@ -125,8 +125,35 @@ def test_a_satisfied_install_needs_no_network_and_no_resolution(index: IndexServ
     index.reset_counts()
     result = run("install", index, venv, "app", "lib>=2")
     assert result.returncode == 0, result
-    assert summary(result).startswith("Audited 2 packages in ")
+    assert summary(result).startswith("Checked 2 packages in ")
     assert index.count() == 0
+
+
+def test_a_satisfied_install_counts_the_requirements_it_checked_as_uv_does(
+        index: IndexServer, venv: Path) -> None:
+    # uv 0.13.9: "Checked 1 package" for `install app`, whatever app needs ("Audited" with
+    # the whole closure's count before uv 0.10.10).
+    run("install", index, venv, "app")
+    again = run("install", index, venv, "app")
+    assert again.returncode == 0, again
+    assert re.fullmatch(r"Checked 1 package in [0-9.]+m?s\n", summary(again)), again
+    dry = run("install", index, venv, "app", "--dry-run")
+    assert re.fullmatch(r"Checked 1 package in [0-9.]+m?s\nWould make no changes\n",
+                        summary(dry)), dry
+
+
+def test_a_resolution_that_changes_nothing_says_what_it_checked_with_the_time_it_took(
+        index: IndexServer, venv: Path) -> None:
+    # uv 0.13.9: the resolution's packages, in the time the plan took (not the resolution's
+    # again), a dry run's too.
+    run("install", index, venv, "app")
+    for extra in ((), ("--dry-run",)):
+        result = run("install", index, venv, "app", "--upgrade", *extra)
+        assert result.returncode == 0, result
+        lines = summary(result).splitlines()
+        assert re.fullmatch(r"Resolved 2 packages in [0-9.]+m?s", lines[0]), result
+        assert re.fullmatch(r"Checked 2 packages in [0-9.]+m?s", lines[1]), result
+        assert lines[2:] == (["Would make no changes"] if extra else []), result
 
 
 def test_a_wheel_unzipped_in_the_cache_is_never_downloaded_again(index: IndexServer,
@@ -152,7 +179,7 @@ def test_sync_installs_exactly_the_listed_packages(index: IndexServer, venv: Pat
     assert python(venv, "import lib; print(lib.VALUE)") == "1\n"
     index.reset_counts()
     again = run("sync", index, venv, requirements)
-    assert summary(again).startswith("Audited 2 packages in ")
+    assert summary(again).startswith("Checked 2 packages in ")
     assert index.count() == 0
 
 
@@ -214,7 +241,7 @@ def test_a_package_installed_twice_is_removed_entirely_and_installed_again(
     assert dist_infos(twice) == ["lib-2.0.dist-info"]
     assert python(venv, "import lib; print(lib.VALUE)") == "2\n"
     again = run(command, index, venv, *args)
-    assert summary(again).startswith("Audited 1 package in "), again
+    assert summary(again).startswith("Checked 1 package in "), again
 
 
 def test_uninstall_removes_every_copy_of_a_package_installed_twice(twice: Path,
@@ -264,7 +291,7 @@ def test_sync_keeps_the_seed_packages_of_an_environment_it_did_not_make_bare(
     # Preserved seeds do not stop a synced environment from being a no-op, without network.
     index.reset_counts()
     again = run("sync", index, stdlib_venv, requirements)
-    assert summary(again).startswith("Audited 1 package in "), again
+    assert summary(again).startswith("Checked 1 package in "), again
     assert index.count() == 0
     # What the requirements pin is synced like anything else.
     pinned = tmp_path / "pinned.txt"
@@ -389,7 +416,7 @@ def test_dry_run_changes_nothing(index: IndexServer, venv: Path) -> None:
 def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:
     run("install", index, venv, "lib==1.0")
     kept = run("install", index, venv, "lib")
-    assert summary(kept).startswith("Audited 1 package")
+    assert summary(kept).startswith("Checked 1 package")
     upgraded = run("install", index, venv, "lib", "--upgrade")
     assert upgraded.stderr.endswith(" - lib==1.0\n + lib==2.0\n")
     again = run("install", index, venv, "lib", "--reinstall-package", "lib")
@@ -404,7 +431,7 @@ def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:
         assert moved.stderr.endswith(" - lib==1.0\n + lib==2.0\n"), moved
         assert run("install", index, venv, "lib==1.0").returncode == 0
     other = run("install", index, venv, "lib", "--reinstall-package", "app")
-    assert "Audited 1 package" in summary(other), other
+    assert "Checked 1 package" in summary(other), other
     assert "lib==1.0" in inspect("freeze", venv).stdout.split()  # the others are kept
 
 
@@ -768,7 +795,7 @@ def test_sync_of_no_requirements_changes_nothing_unless_allowed(index: IndexServ
     assert emptied.stderr.endswith(" - app==1.0\n - lib==2.0\n")
     assert inspect("freeze", venv).stdout == ""
     again = run("sync", index, venv, empty, "--allow-empty-requirements")
-    assert again.returncode == 0 and "Audited 0 packages" in again.stderr
+    assert again.returncode == 0 and "Checked 0 packages" in again.stderr
 
 
 def test_install_from_an_empty_requirements_file_warns_and_succeeds(index: IndexServer,
@@ -832,7 +859,7 @@ def test_a_synced_environment_meeting_its_constraints_needs_no_network(
     assert run("sync", index, venv, requirements).returncode == 0
     index.reset_counts()
     result = run("sync", index, venv, requirements, "-c", constraints)
-    assert summary(result).startswith("Audited 2 packages in ")
+    assert summary(result).startswith("Checked 2 packages in ")
     assert index.count() == 0
     constraints.write_text("lib<2\n")
     result = run("sync", index, venv, requirements, "-c", constraints)

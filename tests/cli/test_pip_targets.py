@@ -107,7 +107,7 @@ def test_freeze_list_show_uninstall_and_sync_on_a_target(index: IndexServer,
     assert not (target / "bin" / "app").exists()
     assert inspect("freeze", "--target", target).stdout == "lib==1.0\n"
     again = run("install", index, tmp_path, "--target", target, "lib")
-    assert "Audited 1 package in " in again.stderr
+    assert "Checked 1 package in " in again.stderr
 
 
 def test_a_sync_of_a_target_keeps_its_seed_packages_whatever_made_the_interpreter(

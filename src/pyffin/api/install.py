@@ -72,7 +72,8 @@ class InstallResult:
         #: installation comes from, by ``(name, version)``, as uv shows it after its line (see
         #: :func:`shown_origin`).
         self.origins: dict[tuple[str, str], str] = {}
-        #: Packages checked and found satisfying (no change needed).
+        #: Packages checked and found satisfying (no change needed); an install that needed
+        #: no resolution counts its requirements, as uv does.
         self.audited = 0
         self.resolved: int | None = None
         #: Wheels fetched into the cache (downloaded and unzipped, or built).
@@ -571,7 +572,10 @@ class _Operation:
                        if sync else satisfies.already_installed(spec, state, env.markers))
             state.save()
             if audited is not None:
-                result.audited = audited
+                # An install counts the requirements it checked, as uv does ("Checked 1
+                # package" for `install requests`, whatever requests needs); a sync, the
+                # packages (its requirements are the environment's packages).
+                result.audited = audited if sync else len(spec.requirements)
                 result.timings["audit"] = time.perf_counter() - started
                 return result
 
@@ -641,6 +645,7 @@ class _Operation:
         result.resolved = len(wanted)
         result.yanked = resolution.yanked()
         result.timings["resolve"] = time.perf_counter() - started
+        planning = time.perf_counter()
         from pyffin.installer.plan import make_plan
 
         plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
@@ -665,6 +670,7 @@ class _Operation:
         result.removed = sorted((d.normalized_name, d.version) for d in plan.to_remove)
         _note_origins(result, plan.to_install, plan.to_remove)
         result.audited = len(plan.kept)
+        result.timings["audit"] = time.perf_counter() - planning  # uv's: the plan's time
         if self.change.dry_run and plan.to_install:
             result.uncached = operations.uncached(
                 self.session, plan, None if self.sources is None else self.sources.get())

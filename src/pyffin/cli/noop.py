@@ -75,7 +75,7 @@ def replay(words: tuple[str, ...], argv: Sequence[str], started_ns: int, *,
         elapsed = (records.now_ns() - started_ns) / 1e9
         noun = "package" if audited == 1 else "packages"
         text = "".join(line + "\n" for line in lines)  # type: ignore[attr-defined]
-        sys.stderr.write(f"{text}Audited {audited} {noun} in {records.duration(elapsed)}\n")
+        sys.stderr.write(f"{text}Checked {audited} {noun} in {records.duration(elapsed)}\n")
     return 0
 
 

@@ -390,8 +390,10 @@ def report(ctx: Context, result: InstallResult) -> None:
     def count(n: int) -> str:
         return f"{n} package{'s' if n != 1 else ''}"
 
+    # "Checked", as uv since 0.10.10 ("Audited" before).
+    checked = f"Checked {count(result.audited)} in {format_duration(t.get('audit', 0))}"
     if result.resolved is None and not result.installed and not result.removed:
-        note(f"Audited {count(result.audited)} in {format_duration(t.get('audit', 0))}")
+        note(checked)
         if result.dry_run:
             note("Would make no changes")
         return
@@ -399,7 +401,7 @@ def report(ctx: Context, result: InstallResult) -> None:
         note(f"Resolved {count(result.resolved)} in {format_duration(t.get('resolve', 0))}")
     if result.dry_run:
         if not result.installed and not result.removed:
-            note(f"Audited {count(result.audited)}")
+            note(checked)
             note("Would make no changes")
         if result.uncached:
             note(f"Would download {count(result.uncached)}")
@@ -421,8 +423,7 @@ def report(ctx: Context, result: InstallResult) -> None:
             note(f"Bytecode compiled {result.compiled} file{'s' if result.compiled != 1 else ''}"
                  f" in {format_duration(t.get('bytecode', 0))}")
         if not result.installed and not result.removed:
-            note(f"Audited {count(result.audited)} in "
-                 f"{format_duration(t.get('resolve', 0))}")
+            note(checked)
     # The same version removed and installed again (--reinstall) is one line, as uv says it.
     reinstalled = set(result.removed) & set(result.installed)
     changes = [(name, 0, version) for name, version in result.removed
