@@ -508,6 +508,25 @@ def test_hash_checking_mode(index: IndexServer, venv: Path, tmp_path: Path) -> N
     assert "these dependencies are not: lib" in result.stderr
 
 
+def test_hash_checking_mode_takes_a_wheel_the_cache_holds_under_its_hash(
+        index: IndexServer, tmp_path: Path) -> None:
+    # The cache keeps an unzipped wheel under the index's sha256 of its file: a required hash
+    # that is that one needs no new download (uv prints no "Prepared" line either).
+    hashed = tmp_path / "hashed.txt"
+    hashed.write_text(f"lib==1.0 --hash=sha256:{sha256_of(index, 'lib-1.0-py3-none-any.whl')}\n")
+    cache = tmp_path / "cache"
+    for name in ("one", "two"):
+        env = tmp_path / name
+        pyffin("venv", env, "--python", sys.executable, "--cache-dir", cache)
+        index.reset_counts()
+        result = run("install", index, env, "-r", hashed, cache=cache)
+        assert result.returncode == 0, result
+        downloads = index.count("/files/lib-1.0-py3-none-any.whl")
+        prepared = "Prepared 1 package in " in result.stderr
+        assert (downloads, prepared) == ((1, True) if name == "one" else (0, False)), result
+        assert result.stderr.endswith(" + lib==1.0\n"), result
+
+
 def test_hash_checking_mode_installs_the_file_the_hashes_allow(
         index_server: IndexServer, venv: Path, tmp_path: Path) -> None:
     """As pip and uv: a line may allow some of a release's files (the sdist alone, the pure

@@ -622,8 +622,8 @@ def prepare_and_install(
         # A wheel fetched (or built) during the resolution counts as fetched by this install.
         # Asked after the cache: a build that ends between the two questions is still its own
         # (the cache shows a built wheel only once its build is known to this process).
-        cached = database.cached(item.source, item.name)
-        if cached is not None and not required and not database.started(item.source):
+        cached = database.cached(item.source, item.name, required_hashes=required)
+        if cached is not None and not database.started(item.source):
             archives[item.name] = cached
         else:
             pending.append((item, database.submit(item.source, item.name,

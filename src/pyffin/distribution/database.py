@@ -652,15 +652,25 @@ class DistributionDatabase:
         self.wheels = wheels
         self.sources = sources
 
-    def cached(self, dist: Distribution, name: str | None = None) -> Path | None:
+    def cached(self, dist: Distribution, name: str | None = None, *,
+               required_hashes: Sequence[str] = ()) -> Path | None:
         """The unzipped wheel of an index wheel, if the cache has it (no building); with the
-        project's ``name``, also of an index sdist whose wheel was built before."""
+        project's ``name``, also of an index sdist whose wheel was built before. With
+        ``required_hashes`` (hash-checking mode), only one that :meth:`archive` would take
+        without fetching again."""
         if dist.page is None or dist.file is None:
             return None
         if dist.is_wheel:
+            if not _satisfies(required_hashes, dist.file):
+                return None
             return self.wheels.cached(dist.page, dist.file)
         if name is None or dist.direct is not None or self.sources is None:
             return None
+        if required_hashes:
+            try:
+                _check_sdist_hashes(dist.file, required_hashes)
+            except HashMismatchError:  # said by archive(), which refuses it
+                return None
         wheel = self.sources.cached_registry_wheel(dist.page, dist.file)
         if wheel is None:
             return None
