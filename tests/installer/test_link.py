@@ -394,7 +394,17 @@ def test_a_record_path_that_needs_quotes_is_written_as_csv_writes_it(
         digest, size = rows[path]
         assert hash_file(str(env.site_packages / path)) == (digest, int(size)), path
     assert '"odd/a,b ""c"".txt",' in text
-    assert text.endswith("odd-1.0.dist-info/RECORD,,\n")
+    assert "odd-1.0.dist-info/RECORD,,\n" in text
+    assert [row[0] for row in csv.reader(text.splitlines())][-3:] == [
+        "odd/__init__.py", 'odd/a,b "c".txt', "odd/z.txt"]  # sorted by the path unquoted
+
+
+def test_record_is_sorted_by_path_as_pip_and_uv_write_it(env: Env, install: Install) -> None:
+    dist = install(APP)
+
+    paths = [line.rsplit(",", 2)[0] for line in (dist.path / "RECORD").read_text().splitlines()]
+    assert paths == sorted(paths)
+    assert "app_tool-1.0.dist-info/RECORD" in paths and "../../../bin/app-cli" in paths
 
 
 def test_a_wheel_just_unzipped_is_linked_from_the_unzips_listing_without_listing_its_tree(

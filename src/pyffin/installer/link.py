@@ -578,8 +578,9 @@ class _Install:
                 _, kept_digest, kept_size = line.rsplit(",", 2)
                 lines.append(format_record_line(record_rel, kept_digest, int(kept_size))[:-1])
         written = [*self.written, RecordEntry(rel + "RECORD", None, None)]
-        text = "\n".join(lines) + "\n" if lines else ""
-        data = text.encode("utf-8", "surrogateescape") + format_record(written)
+        lines += format_record(written).decode("utf-8", "surrogateescape").splitlines()
+        lines.sort(key=_record_line_path)  # by path, as pip and uv write it
+        data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
         _write_new(os.path.join(temp, "RECORD"), data, 0o644)
 
     # -------------------------------------------------------------------------------- helpers
@@ -829,6 +830,15 @@ def _find_dist_info(archive: str) -> str:
         raise InstallError(f"{archive} is not an unzipped wheel: expected one .dist-info "
                            f"directory, found {', '.join(sorted(found))}")
     return found[0]
+
+
+def _record_line_path(line: str) -> str:
+    """The path of a RECORD line (unquoted: a path with a comma or a quote is quoted)."""
+    if line.startswith('"'):
+        import csv
+
+        return next(csv.reader([line]))[0]
+    return line.partition(",")[0]
 
 
 def _hash_bytes(data: bytes) -> str:
