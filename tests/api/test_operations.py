@@ -330,8 +330,8 @@ def test_a_build_that_ends_as_the_install_looks_at_the_cache_counts_as_prepared(
     assert early.started == 1 and builder.wheels == 0
 
     def first_then_build(method: Any) -> Any:
-        def asked(self: DistributionDatabase, *args: Any) -> Any:
-            answer = method(self, *args)
+        def asked(self: DistributionDatabase, *args: Any, **kwargs: Any) -> Any:
+            answer = method(self, *args, **kwargs)
             if not gate.is_set():
                 gate.set()
                 early.settle()
