@@ -27,10 +27,11 @@ def explanation(source: MemorySource, *requirements: str) -> str:
 
 
 def test_a_simple_conflict() -> None:
+    # Word for word uv 0.13.9's.
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"1.0": [], "2.0": []}}
     assert failure(universe, "a==1.0", "b<2.0") == (
-        "Because a==1.0 depends on b>=2.0 and you require a==1.0, we can conclude that you "
-        "require b>=2.0.\n"
+        "Because all versions of a depend on b>=2.0 and you require a==1.0, we can conclude that "
+        "you require b>=2.0.\n"
         "And because you require b<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
 
@@ -42,12 +43,12 @@ def test_two_pins_of_one_package() -> None:
 
 
 def test_a_transitive_conflict() -> None:
+    # As uv 0.13.9 says it (which names the two facts the other way round): a project with
+    # one version reads as all its versions, a requirement of it as that version.
     universe = {"a": {"1.0": ["b>=1.0"]}, "b": {"1.0": ["c>=2.0"]}, "c": {"1.0": [], "2.0": []}}
     assert failure(universe, "a", "c<2.0") == (
-        "Because only b==1.0 is available and a==1.0 depends on b>=1.0, we can conclude that "
-        "a==1.0 depends on b==1.0.\n"
-        "And because only a==1.0 is available and b==1.0 depends on c>=2.0, we can conclude that "
-        "all versions of a depend on c>=2.0.\n"
+        "Because all versions of a depend on b==1.0 and all versions of b depend on c>=2.0, we "
+        "can conclude that all versions of a depend on c>=2.0.\n"
         "And because you require a and c<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
 
@@ -69,11 +70,12 @@ def test_a_package_no_index_has() -> None:
 
 
 def test_a_transitive_package_no_index_has() -> None:
+    # uv 0.13.9 names the two facts the other way round.
     assert failure({"a": {"1.0": ["c>=1.0"]}}, "a") == (
-        "Because only a==1.0 is available and a==1.0 depends on c>=1.0, we can conclude that all "
-        "versions of a depend on c>=1.0.\n"
-        "And because c was not found in the package registry and you require a, we can conclude "
-        "that your requirements are unsatisfiable.\n\n"
+        "Because all versions of a depend on c>=1.0 and c was not found in the package registry, "
+        "we can conclude that all versions of a cannot be used.\n"
+        "And because you require a, we can conclude that your requirements are unsatisfiable."
+        "\n\n"
         "hint: `c`: looked in the test index")
 
 
@@ -100,29 +102,47 @@ def test_requires_python_found_only_in_the_metadata() -> None:
 def test_a_conflict_through_an_extra() -> None:
     universe = {"a": {"1.0": Release(["b>=2.0; extra == 'x'"], extras=["x"])},
                 "b": {"1.0": [], "2.0": []}}
+    # Word for word uv 0.13.9's.
     assert failure(universe, "a[x]", "b<2.0") == (
-        "Because only a[x]==1.0 is available and a[x]==1.0 depends on b>=2.0, we can conclude "
-        "that all versions of a[x] depend on b>=2.0.\n"
-        "And because you require a[x] and b<2.0, we can conclude that your requirements are "
+        "Because all versions of a[x] depend on b>=2.0 and you require a[x], we can conclude "
+        "that you require b>=2.0.\n"
+        "And because you require b<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
 
 
 def test_a_constraint_against_a_requirement() -> None:
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"1.0": [], "2.0": []}}
+    # uv 0.13.9's steps (it calls the constraint "b<2.0" alone).
     assert failure(universe, "a", constraints=["b<2.0"]) == (
-        "Because only a==1.0 is available and a==1.0 depends on b>=2.0, we can conclude that all "
-        "versions of a depend on b>=2.0.\n"
-        "And because your constraints require b<2.0 and you require a, we can conclude that your "
-        "requirements are unsatisfiable.")
+        "Because all versions of a depend on b>=2.0 and your constraints require b<2.0, we can "
+        "conclude that all versions of a cannot be used.\n"
+        "And because you require a, we can conclude that your requirements are unsatisfiable.")
+
+
+def test_a_range_that_reaches_the_newest_version_has_no_upper_bound() -> None:
+    # Word for word uv 0.13.9's (pubgrub's simplification over the versions that exist):
+    # "a>=2.0", not "a>=2.0,<=2.2" with 2.2 the newest, nor its step "only a<=2.2 is available";
+    # a newer pre-release, which the default policy may choose, is one of the versions too.
+    universe: dict[str, dict[str, Any]] = {
+        "a": {"1.0": ["b<2"], "2.0": ["b>=3"], "2.1": ["b>=3"], "2.2": ["b>=3"]},
+        "b": {"1.0": [], "3.0": []}}
+    expected = (
+        "Because a>=2.0 depends on b>=3 and you require a>=2.0, we can conclude that you "
+        "require b>=3.\n"
+        "And because you require b<2, we can conclude that your requirements are unsatisfiable.")
+    assert failure(universe, "a>=2.0", "b<2") == expected
+    universe["a"]["2.3b1"] = ["b>=3"]
+    universe["b"]["4.0"] = []
+    assert failure(universe, "a>=2.0", "b<2") == expected
 
 
 def test_an_override_that_names_a_missing_version() -> None:
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"2.0": []}}
+    # uv 0.13.9 names the two facts the other way round.
     assert failure(universe, "a", overrides=["b==1.0"]) == (
-        "Because only a==1.0 is available and a==1.0 depends on b==1.0, we can conclude that all "
-        "versions of a depend on b==1.0.\n"
-        "And because there is no version of b==1.0 and you require a, we can conclude that your "
-        "requirements are unsatisfiable.")
+        "Because all versions of a depend on b==1.0 and there is no version of b==1.0, we can "
+        "conclude that all versions of a cannot be used.\n"
+        "And because you require a, we can conclude that your requirements are unsatisfiable.")
 
 
 def test_only_a_prerelease_would_do_but_prereleases_are_disallowed() -> None:
@@ -148,15 +168,15 @@ def test_only_yanked_versions() -> None:
 
 
 def test_a_chain_of_conclusions() -> None:
+    # As uv 0.13.9 (but for the order of the first two facts): no bound where no version lies
+    # beyond it (``baz>=3.0.0``, ``baz<2``), the only version of foo for foo>=1.0.0,<2.
     universe = {"foo": {"1.0.0": ["bar>=2.0.0,<3"]}, "bar": {"2.0.0": ["baz>=3.0.0,<4"]},
                 "baz": {"1.0.0": [], "3.0.0": []}}
     assert failure(universe, "foo>=1.0.0,<2", "baz>=1.0.0,<2") == (
-        "Because only bar==2.0.0 is available and foo==1.0.0 depends on bar>=2.0.0,<3, we can "
-        "conclude that foo==1.0.0 depends on bar==2.0.0.\n"
-        "And because only foo==1.0.0 is available and bar==2.0.0 depends on baz>=3.0.0,<4, we can "
-        "conclude that foo>=1.0.0,<2 depends on baz>=3.0.0,<4.\n"
-        "And because you require foo>=1.0.0,<2 and baz>=1.0.0,<2, we can conclude that your "
-        "requirements are unsatisfiable.")
+        "Because all versions of foo depend on bar==2.0.0 and all versions of bar depend on "
+        "baz>=3.0.0, we can conclude that all versions of foo depend on baz>=3.0.0.\n"
+        "And because you require foo==1.0.0 and baz<2, we can conclude that your requirements "
+        "are unsatisfiable.")
 
 
 def test_a_conclusion_reused_later_is_numbered() -> None:
@@ -166,18 +186,17 @@ def test_a_conclusion_reused_later_is_numbered() -> None:
         "x": {"1.0.0": ["y>=2.0.0,<3"]}, "y": {"1.0.0": [], "2.0.0": []},
     }
     assert failure(universe, "foo>=1.0.0,<2") == (
-        "Because only a==1.0.0 is available and a==1.0.0 depends on b>=2.0.0,<3, we can conclude "
-        "that a>=1.0.0,<2 depends on b>=2.0.0,<3.\n"
-        "And because foo==1.0.0 depends on a>=1.0.0,<2 and b>=1.0.0,<2, we can conclude that "
-        "foo==1.0.0 cannot be used. (1)\n"
+        "Because all versions of a depend on b>=2.0.0 and foo==1.0.0 depends on a==1.0.0, we can "
+        "conclude that foo==1.0.0 depends on b>=2.0.0.\n"
+        "And because foo==1.0.0 depends on b<2, we can conclude that foo==1.0.0 cannot be used. "
+        "(1)\n"
         "\n"
-        "Because only x==1.0.0 is available and x==1.0.0 depends on y>=2.0.0,<3, we can conclude "
-        "that x>=1.0.0,<2 depends on y>=2.0.0,<3.\n"
-        "And because foo==1.1.0 depends on x>=1.0.0,<2 and y>=1.0.0,<2, we can conclude that "
-        "foo==1.1.0 cannot be used.\n"
-        "And because we know from (1) that foo==1.0.0 cannot be used, we can conclude that "
-        "foo>=1.0.0,<2 cannot be used.\n"
-        "And because you require foo>=1.0.0,<2, we can conclude that your requirements are "
+        "Because all versions of x depend on y>=2.0.0 and foo==1.1.0 depends on x==1.0.0, we can "
+        "conclude that foo==1.1.0 depends on y>=2.0.0.\n"
+        "And because foo==1.1.0 depends on y<2, we can conclude that foo==1.1.0 cannot be used.\n"
+        "And because we know from (1) that foo==1.0.0 cannot be used, we can conclude that all "
+        "versions of foo cannot be used.\n"
+        "And because you require foo, we can conclude that your requirements are "
         "unsatisfiable.")
 
 
@@ -211,6 +230,9 @@ class _Facts:
         return []
 
     def narrow(self, name: str, versions: VersionSet) -> VersionSet:
+        return versions
+
+    def simplify(self, name: str, versions: VersionSet) -> VersionSet:
         return versions
 
     def unchecked_index(self, name: str) -> tuple[str, str] | None:

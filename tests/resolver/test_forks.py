@@ -140,7 +140,7 @@ def test_a_conflict_names_the_fork_it_happens_in(index_server: IndexServer,
     assert result.stderr.startswith(
         "error: No solution found when resolving dependencies for split "
         "(markers: sys_platform == 'win32')\n  cause: ")
-    assert "foo==1.0 depends on baz<2" in result.stderr
+    assert "all versions of foo depend on baz<2" in result.stderr  # (its only version, as uv)
     assert result.stderr.endswith(  # this machine is not Windows
         "\n\nhint: The resolution failed for an environment that is not the current one, "
         "consider limiting the environments with `--environment`.\n")

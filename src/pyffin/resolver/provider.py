@@ -21,7 +21,7 @@ import itertools
 from bisect import bisect_left
 from typing import TYPE_CHECKING, cast
 
-from nab_resolver.ranges import Range
+from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
 from nab_resolver.resolver import BaseProvider
 from nab_resolver.types import Incompatibility, IncompatibilityCause, RangeProtocol, Term
 
@@ -43,6 +43,7 @@ from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import (
     FULL,
     VersionSet,
+    format_range,
     intervals,
     sole_version,
     spans,
@@ -508,11 +509,27 @@ class Provider(BaseProvider[str, Version]):
         (``>1.0.3,<1.0.5`` for ``==1.0.4``). Each such bound moves to the nearest known version
         inside, inclusive; an interval left without a known version goes; intervals with no
         known version between them join. Sixty consecutive versions then read as uv writes
-        them, ``>=0.1.50,<=0.1.113``; bounds a requirement wrote (``>=1.0,<2``) stay.
+        them, ``>=0.1.50,<=0.1.113``; bounds a requirement wrote (``>=1.0,<2``) stay, but the
+        side that holds the oldest or the newest version is left open, as uv shows it
+        (:func:`_open_ended`).
         """
         project = self._projects.get(name)
         if project is None or not project.versions or versions == FULL:
             return versions
+        return _open_ended(self._runs(project, versions), project.versions, project.prerelease,
+                           with_prereleases=project.policy != "disallow", subject=True)
+
+    def simplify(self, name: str, versions: VersionSet) -> VersionSet:
+        """A requirement's ``versions`` as uv shows them (:func:`_open_ended`)."""
+        project = self._projects.get(name)
+        if project is None or not project.versions or versions == FULL:
+            return versions
+        return _open_ended(versions, project.versions, project.prerelease,
+                           with_prereleases=project.policy != "disallow", subject=False)
+
+    @staticmethod
+    def _runs(project: ProjectVersions, versions: VersionSet) -> VersionSet:
+        """``versions`` with its bounds on the known versions (see :meth:`narrow`)."""
         known = project.versions
         parts = intervals(versions)
         if not any(_exclusive_on(known, bound, inclusive)
@@ -1065,6 +1082,46 @@ def _build_failure(error: PyffinError) -> bool:
     from pyffin.build.errors import ArchiveError, BuildError, InvalidSourceTree
 
     return isinstance(error, (BuildError, InvalidSourceTree, ArchiveError))
+
+
+def _open_ended(versions: VersionSet, known: Sequence[Version], prerelease: Sequence[bool], *,
+                with_prereleases: bool, subject: bool) -> VersionSet:
+    """``versions`` as uv shows it in an explanation (pubgrub's ``Ranges::simplify`` over the
+    known versions, pre-releases among them when they may be chosen or a bound is one):
+    intervals that hold no known version go, intervals with no known version between them
+    join, and a side that holds the oldest (newest) known version has no lower (upper) bound:
+    ``djangorestframework>=3.18.0`` rather than ``>=3.18.0,<=3.18.3`` when 3.18.3 is the
+    newest. A single version stays as it is; where it is the only one, a requirement
+    (``b>=1.0``) reads as it (``b==1.0``), and a ``subject`` (``b==1.0 depends on c``) as
+    all versions, as uv words them."""
+    if len(known) == 1 and known[0] in versions:
+        return FULL if subject else Range.singleton(known[0])
+    if format_range(versions).startswith("=="):
+        return versions
+    parts = intervals(versions)
+    if not with_prereleases and any(isinstance(bound, Version) and bound.is_prerelease
+                                    for part in parts for bound in (part[0], part[2])):
+        with_prereleases = True
+    listed = known if with_prereleases else [
+        version for version, pre in zip(known, prerelease, strict=True) if not pre]
+    # [first interval, last interval, first version, end]: each run of known versions
+    runs: list[list[int]] = []
+    for position, part in enumerate(parts):
+        found = spans(listed, Range((part,)))
+        if not found:
+            continue
+        (start, end), = found
+        if runs and runs[-1][3] == start:
+            runs[-1][1], runs[-1][3] = position, end
+        else:
+            runs.append([position, position, start, end])
+    if not runs:
+        return versions
+    count = len(listed)
+    return Range(tuple(
+        (*((NEGATIVE_INFINITY, False) if start == 0 else parts[first][:2]),
+         *((POSITIVE_INFINITY, False) if end == count else parts[last][2:]))
+        for first, last, start, end in runs))
 
 
 def _exclusive_on(known: Sequence[Version], bound: object, inclusive: bool) -> bool:

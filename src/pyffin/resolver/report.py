@@ -94,6 +94,11 @@ class Facts(Protocol):
         """``versions`` reduced to the runs of known versions it holds (same known versions)."""
         ...
 
+    def simplify(self, name: str, versions: VersionSet) -> VersionSet:
+        """A requirement's ``versions`` as uv shows them (same known versions; its bounds
+        kept, but where no known version lies beyond them)."""
+        ...
+
     def unchecked_index(self, name: str) -> tuple[str, str] | None:
         """See :meth:`~pyffin.resolver.source.PackageSource.unchecked_index`."""
         ...
@@ -188,7 +193,7 @@ class _TreeBuilder:
             return self._unavailable(incompatibility)
         terms = incompatibility.terms
         if cause is IncompatibilityCause.ROOT:
-            dependency = _dependency_term(terms)
+            dependency = self._simplify_term(_dependency_term(terms))
             position = incompatibility.origin if isinstance(incompatibility.origin, int) else 0
             return _External(f"you require {_requirement(dependency)}", parent="",
                              dependency=_requirement(dependency), position=position)
@@ -196,7 +201,8 @@ class _TreeBuilder:
             parent, dependency = (terms if terms[0].is_positive() else terms[::-1])
             # The solver widens a decision to the versions around it that do not exist.
             parent = self._narrow_term(parent)
-            text = _requirement(Term(dependency.package, dependency.constraint))
+            text = _requirement(self._simplify_term(Term(dependency.package,
+                                                         dependency.constraint)))
             return _External(_depends_on(parent.package, _versions(parent), text),
                              parent=parent.package, parent_range=_versions(parent),
                              dependency=text)
@@ -207,14 +213,25 @@ class _TreeBuilder:
 
     def _narrow_term(self, term: Term[Any, Any]) -> Term[Any, Any]:
         """A positive term over the versions that exist (decisions are widened to the gaps
-        around them); a negative one is a requirement as written, kept."""
-        if term.package is ROOT or not term.is_positive():
+        around them); a negative one is a requirement as written, simplified as uv does."""
+        if term.package is ROOT:
             return term
+        if not term.is_positive():
+            return self._simplify_term(term)
         versions = _versions(term)
         narrowed = self._provider.narrow(split_key(term.package)[0], versions)
         if narrowed is versions:
             return term
         return Term(term.package, narrowed, positive=True)
+
+    def _simplify_term(self, term: Term[Any, Any]) -> Term[Any, Any]:
+        """A requirement as uv shows it: ``b>=2.0`` for ``b>=2.0,<3`` when no known version
+        of b is 3 or above."""
+        versions = _versions(term)
+        simplified = self._provider.simplify(split_key(term.package)[0], versions)
+        if simplified is versions:
+            return term
+        return Term(term.package, simplified, positive=term.is_positive())
 
     def _narrowed(self, terms: Sequence[Term[Any, Any]]) -> list[Term[Any, Any]]:
         return [self._narrow_term(term) for term in terms]
@@ -456,6 +473,8 @@ def _format_terms(terms: Sequence[Term[Any, Any]]) -> str:
         return "your requirements are unsatisfiable"
     if len(stated) == 1:
         (term,) = stated
+        if term.is_positive() and has_root:  # uv's wording for {root, a}
+            return f"your requirements and {_term(term)} are incompatible"
         if term.is_positive():
             return f"{_compatible(term.package, _versions(term))} cannot be used"
         if has_root:
