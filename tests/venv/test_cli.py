@@ -140,6 +140,11 @@ def test_seed_installs_pip_and_before_3_12_setuptools_and_wheel_with_pyffin(
     old = major_minor.strip() == "True"
     assert names == ({"pip", "setuptools", "wheel"} if old else {"pip"}), listed
     assert (" + wheel==0.45.0" in result.stderr) == old
+    # uv's lines: what was installed, not the install's own summary.
+    lines = result.stderr.splitlines()
+    assert lines[1] == f"Creating virtual environment with seed packages at: {env}", result
+    assert all(line.startswith(" + ") for line in lines[2:-1]), result
+    assert lines[-1].startswith("Activate with: "), result
 
 
 def test_an_unknown_interpreter_is_an_error(tmp_path: Path, cache_dir: Path) -> None:

@@ -424,6 +424,13 @@ def report(ctx: Context, result: InstallResult) -> None:
                  f" in {format_duration(t.get('bytecode', 0))}")
         if not result.installed and not result.removed:
             note(checked)
+    report_changes(ctx, result)
+
+
+def report_changes(ctx: Context, result: InstallResult) -> None:
+    """uv's lines for what was removed and installed (`` + name==version``), then the
+    warnings about yanked versions."""
+    note = ctx.console.note
     # The same version removed and installed again (--reinstall) is one line, as uv says it.
     reinstalled = set(result.removed) & set(result.installed)
     changes = [(name, 0, version) for name, version in result.removed

@@ -97,7 +97,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     prompt = args.prompt
     if prompt == ".":
         prompt = os.path.basename(os.getcwd())
-    console.note(f"Creating virtual environment at: {args.path}")
+    console.note(f"Creating virtual environment {'with seed packages ' if args.seed else ''}"
+                 f"at: {args.path}")
     root = create(args.path, interpreter, prompt=prompt,
                   system_site_packages=args.system_site_packages, clear=args.clear,
                   allow_existing=args.allow_existing, relocatable=args.relocatable,
@@ -114,13 +115,20 @@ def _seed(args: argparse.Namespace, ctx: Context, root: os.PathLike[str],
     """Install the seed packages with pyffin itself (``--seed``: see
     :func:`~pyffin.venv.creation.seed_packages`)."""
     import pyffin.api.install as api
-    from pyffin.cli.commands.pip_install import report
+    from pyffin import log
+    from pyffin.cli.commands.pip_install import report_changes
     from pyffin.venv.creation import seed_packages
 
-    result = api.install(requirements=list(seed_packages(python)), session=session(args, ctx),
-                         python=os.path.join(root, "bin", "python"), resolve_options=resolve,
-                         change=api.ChangeOptions(link_mode=args.link_mode))
-    report(ctx, result)
+    # As uv: the packages installed, not the install's own summary (its environment, what it
+    # resolved and prepared), unless -v asks for the details.
+    console = ctx.console
+    level = console.log_level if console.verbose else max(console.log_level, log.WARNING)
+    with log.routed(console.sink, level):
+        result = api.install(requirements=list(seed_packages(python)),
+                             session=session(args, ctx), python=os.path.join(root, "bin", "python"),
+                             resolve_options=resolve,
+                             change=api.ChangeOptions(link_mode=args.link_mode))
+    report_changes(ctx, result)
 
 
 def _activation_command(path: str) -> str:
