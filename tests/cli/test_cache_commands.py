@@ -45,6 +45,18 @@ def test_no_cache_uses_a_temporary_directory_removed_at_exit() -> None:
     assert not root.exists()
 
 
+def test_a_cache_inside_the_working_directory_is_named_relative_to_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As uv 0.13.9: "Clearing cache at: c" for ./c, however --cache-dir named it.
+    monkeypatch.chdir(tmp_path)
+    for command in ("prune", "clean"):
+        _fill(tmp_path / "c")
+        result = pyffin("cache", command, cache_dir=tmp_path / "c")
+        assert result.returncode == 0, result
+        verb = "Clearing" if command == "clean" else "Pruning"
+        assert result.stderr.startswith(f"{verb} cache at: c\n"), result
+
+
 def test_clean_everything(tmp_path: Path) -> None:
     root = tmp_path / "c"
     _fill(root)

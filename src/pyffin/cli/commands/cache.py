@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.console import format_bytes
 from pyffin.errors import UsageError
+
+
+def _shown(root: os.PathLike[str]) -> str:
+    """The cache's directory as uv names it: relative to the working directory inside it."""
+    from pyffin.requirements.types import shown_path
+
+    return shown_path(os.fspath(root))
 
 
 def _configure_dir(parser: argparse.ArgumentParser) -> None:
@@ -30,14 +38,14 @@ def _run_clean(args: argparse.Namespace, ctx: Context) -> int:
     cache = ctx.cache_location()
     console = ctx.console
     if not cache.root.is_dir():
-        console.note(f"No cache found at: {cache.root}")
+        console.note(f"No cache found at: {_shown(cache.root)}")
         return 0
     for name in args.packages:
         _check_name(name)
     lock = cache.exclusive_lock(force=args.force)
     try:
         if not args.packages:
-            console.note(f"Clearing cache at: {cache.root}")
+            console.note(f"Clearing cache at: {_shown(cache.root)}")
             usage = maintenance.clean_all(cache)
             console.note(f"Removed {_files(usage.files)} ({format_bytes(usage.bytes)})")
             foreign = maintenance.foreign_entries(cache)
@@ -73,11 +81,11 @@ def _run_prune(args: argparse.Namespace, ctx: Context) -> int:
     cache = ctx.cache_location()
     console = ctx.console
     if not cache.root.is_dir():
-        console.note(f"No cache found at: {cache.root}")
+        console.note(f"No cache found at: {_shown(cache.root)}")
         return 0
     lock = cache.exclusive_lock(force=args.force)
     try:
-        console.note(f"Pruning cache at: {cache.root}")
+        console.note(f"Pruning cache at: {_shown(cache.root)}")
         usage = maintenance.prune(cache, ci=args.ci)
     finally:
         if lock is not None:
@@ -129,7 +137,7 @@ def _run_verify(args: argparse.Namespace, ctx: Context) -> int:
     cache = ctx.cache_location()
     console = ctx.console
     if not cache.root.is_dir():
-        console.note(f"No cache found at: {cache.root}")
+        console.note(f"No cache found at: {_shown(cache.root)}")
         return 0
     # Checking shares the cache with running commands (the shared lock, released when the
     # command ends); repairing waits for them to finish.
@@ -137,7 +145,7 @@ def _run_verify(args: argparse.Namespace, ctx: Context) -> int:
     if lock is None:
         cache.init()
     try:
-        console.note(f"Verifying cache at: {cache.root}")
+        console.note(f"Verifying cache at: {_shown(cache.root)}")
         found = maintenance.verify(cache, check_unzipped)
         for problem in found.problems:
             console.warn(f"{problem.path}: {problem.reason}")
