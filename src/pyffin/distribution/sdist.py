@@ -399,7 +399,9 @@ class SourceDistributions:
                 tree = self._tree(source, tmp / "source")
                 from pyffin.build import static_metadata
 
-                metadata = None if editable else static_metadata(tree)
+                # An editable's too (as uv): PEP 621 forbids a backend to change what the
+                # [project] table states, and PEP 660 an editable's metadata to differ.
+                metadata = static_metadata(tree)
                 if metadata is None and not editable and name in self.wheel_for_metadata:
                     with self._reporting(source, wheel=True):
                         wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
