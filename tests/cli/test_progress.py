@@ -131,3 +131,25 @@ def test_a_long_line_is_cut_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -> 
     progress._draw()
     line = terminal.getvalue().split("\x1b[2K")[-1]
     assert len(line) < 30 and line.endswith("...")
+
+
+def test_without_a_terminal_a_large_download_gets_uvs_two_lines() -> None:
+    # As uv 0.13.9: the project, its size, then " Downloaded" once all of it arrived; nothing
+    # for a small file, nor "Downloaded" for one that failed.
+    stderr = io.StringIO()
+    progress = Progress(Console(stderr=stderr, color="never"))
+    files = [("numpy-2.4.6-cp311-cp311-manylinux_2_28_x86_64.whl", 16 << 20, 16 << 20),
+             ("Charset_Normalizer-3.4.0.tar.gz", 2 << 20, 2 << 20),
+             ("small-1.0-py3-none-any.whl", 4096, 4096),
+             ("pandas-3.1.1-cp311-cp311-manylinux_2_28_x86_64.whl", 12 << 20, 1 << 20)]
+    for name, size, _ in files:
+        progress.on_fetch_start(name, size)
+    for name, _, received in files:
+        progress.on_fetch_progress(name, received)
+        progress.on_fetch_done(name)
+    assert stderr.getvalue() == (
+        "Downloading numpy (16.0MiB)\n"
+        "Downloading charset-normalizer (2.0MiB)\n"
+        "Downloading pandas (12.0MiB)\n"
+        " Downloaded numpy\n"
+        " Downloaded charset-normalizer\n")

@@ -43,6 +43,9 @@ class Progress(Reporter):
         self._lock = threading.RLock()
         self._resolving: int | None = None
         self._builds: dict[str, int] = {}
+        #: Downloads announced with a line (see :meth:`on_fetch_start`), by file name: their
+        #: size and the bytes received so far.
+        self._announced: dict[str, list[int]] = {}
         self._total_files = 0
         self._done_files = 0
         self._bytes = 0
@@ -89,16 +92,26 @@ class Progress(Reporter):
             self._total_files += 1
             self._expected += size or 0
         if not self.live and size and size >= _ANNOUNCE:
-            self.console.note(f"Downloading {name} ({format_bytes(size)})")
+            # As uv: the project, not the file (``Downloading numpy (16.1MiB)``), then
+            # `` Downloaded numpy`` once it is in.
+            with self._lock:
+                self._announced[name] = [size, 0]
+            self.console.note(f"Downloading {_project(name)} ({format_bytes(size)})")
         self._wake()
 
     def on_fetch_progress(self, name: str, nbytes: int) -> None:
         with self._lock:
             self._bytes += nbytes
+            announced = self._announced.get(name)
+            if announced is not None:
+                announced[1] += nbytes
 
     def on_fetch_done(self, name: str) -> None:
         with self._lock:
             self._done_files += 1
+            announced = self._announced.pop(name, None)
+        if announced is not None and announced[1] >= announced[0]:  # all of it: not failed
+            self.console.note(f" Downloaded {_project(name)}")
 
     # ------------------------------------------------------------------------- drawing
     def finish(self) -> None:
@@ -189,3 +202,17 @@ def _columns(stream: object) -> int:
     except (AttributeError, OSError, ValueError):
         columns = 0
     return columns or int(os.environ.get("COLUMNS", "") or 0) or 80
+
+
+def _project(filename: str) -> str:
+    """The project a distribution's file is of, as uv names it in its download lines:
+    ``numpy`` for ``numpy-2.4.6-cp311-...whl`` or ``numpy-2.4.6.tar.gz``, normalized. A file
+    not so named is shown as it is."""
+    from pyffin.models.names import normalize_name
+
+    if filename.endswith(".whl"):
+        name = filename.partition("-")[0]
+    else:
+        stem = filename.removesuffix(".tar.gz").removesuffix(".zip")
+        name = stem.rpartition("-")[0] if stem != filename else ""
+    return normalize_name(name) if name else filename
