@@ -43,11 +43,11 @@ def test_two_pins_of_one_package() -> None:
 
 
 def test_a_transitive_conflict() -> None:
-    # As uv 0.13.9 says it (which names the two facts the other way round): a project with
-    # one version reads as all its versions, a requirement of it as that version.
+    # Word for word uv 0.13.9's: a project with one version reads as all its versions, a
+    # requirement of it as that version; the fact about the package ruled out comes first.
     universe = {"a": {"1.0": ["b>=1.0"]}, "b": {"1.0": ["c>=2.0"]}, "c": {"1.0": [], "2.0": []}}
     assert failure(universe, "a", "c<2.0") == (
-        "Because all versions of a depend on b==1.0 and all versions of b depend on c>=2.0, we "
+        "Because all versions of b depend on c>=2.0 and all versions of a depend on b==1.0, we "
         "can conclude that all versions of a depend on c>=2.0.\n"
         "And because you require a and c<2.0, we can conclude that your requirements are "
         "unsatisfiable.")
@@ -70,9 +70,9 @@ def test_a_package_no_index_has() -> None:
 
 
 def test_a_transitive_package_no_index_has() -> None:
-    # uv 0.13.9 names the two facts the other way round.
+    # Word for word uv 0.13.9's.
     assert failure({"a": {"1.0": ["c>=1.0"]}}, "a") == (
-        "Because all versions of a depend on c>=1.0 and c was not found in the package registry, "
+        "Because c was not found in the package registry and all versions of a depend on c>=1.0, "
         "we can conclude that all versions of a cannot be used.\n"
         "And because you require a, we can conclude that your requirements are unsatisfiable."
         "\n\n"
@@ -138,9 +138,9 @@ def test_a_range_that_reaches_the_newest_version_has_no_upper_bound() -> None:
 
 def test_an_override_that_names_a_missing_version() -> None:
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"2.0": []}}
-    # uv 0.13.9 names the two facts the other way round.
+    # Word for word uv 0.13.9's.
     assert failure(universe, "a", overrides=["b==1.0"]) == (
-        "Because all versions of a depend on b==1.0 and there is no version of b==1.0, we can "
+        "Because there is no version of b==1.0 and all versions of a depend on b==1.0, we can "
         "conclude that all versions of a cannot be used.\n"
         "And because you require a, we can conclude that your requirements are unsatisfiable.")
 
@@ -168,13 +168,13 @@ def test_only_yanked_versions() -> None:
 
 
 def test_a_chain_of_conclusions() -> None:
-    # As uv 0.13.9 (but for the order of the first two facts): no bound where no version lies
-    # beyond it (``baz>=3.0.0``, ``baz<2``), the only version of foo for foo>=1.0.0,<2.
+    # Word for word uv 0.13.9's: no bound where no version lies beyond it (``baz>=3.0.0``,
+    # ``baz<2``), the only version of foo for foo>=1.0.0,<2.
     universe = {"foo": {"1.0.0": ["bar>=2.0.0,<3"]}, "bar": {"2.0.0": ["baz>=3.0.0,<4"]},
                 "baz": {"1.0.0": [], "3.0.0": []}}
     assert failure(universe, "foo>=1.0.0,<2", "baz>=1.0.0,<2") == (
-        "Because all versions of foo depend on bar==2.0.0 and all versions of bar depend on "
-        "baz>=3.0.0, we can conclude that all versions of foo depend on baz>=3.0.0.\n"
+        "Because all versions of bar depend on baz>=3.0.0 and all versions of foo depend on "
+        "bar==2.0.0, we can conclude that all versions of foo depend on baz>=3.0.0.\n"
         "And because you require foo==1.0.0 and baz<2, we can conclude that your requirements "
         "are unsatisfiable.")
 

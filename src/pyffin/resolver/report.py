@@ -53,6 +53,10 @@ class _External:
     position: int = 0
     #: Only says which versions exist ("only b<=1.5 is available").
     availability: bool = False
+    #: The package the fact is about ("b" in "b==1.0 depends on c", "there is no version of
+    #: b==1.0"), and the one a dependency names ("c"): see :func:`_both`.
+    subject: str | None = None
+    requires: str | None = None
 
 
 @record(frozen=False, eq=False)
@@ -205,10 +209,12 @@ class _TreeBuilder:
                                                          dependency.constraint)))
             return _External(_depends_on(parent.package, _versions(parent), text),
                              parent=parent.package, parent_range=_versions(parent),
-                             dependency=text)
+                             dependency=text, subject=parent.package,
+                             requires=dependency.package)
         # Nothing else reaches here with the provider's clauses; say what the terms say.
         if len(terms) == 1 and terms[0].is_positive():
-            return _External(self._no_versions(terms[0].package, _versions(terms[0])))
+            return _External(self._no_versions(terms[0].package, _versions(terms[0])),
+                             subject=terms[0].package)
         return _External(_format_terms(terms))
 
     def _narrow_term(self, term: Term[Any, Any]) -> Term[Any, Any]:
@@ -242,14 +248,17 @@ class _TreeBuilder:
         if fact.kind == "not-found":
             assert isinstance(fact.detail, PackageNotFoundError)
             self._not_found[split_key(package)[0]] = fact.detail
-            return _External(f"{package} was not found in the package registry")
+            return _External(f"{package} was not found in the package registry",
+                             subject=package)
         if fact.kind == "yanked":
             name = split_key(package)[0]
             count = sum(version in versions for version in self._provider.available(name))
             verb = "were" if count > 1 else "was"
-            return _External(f"{_compatible(package, versions)} {verb} yanked")
+            return _External(f"{_compatible(package, versions)} {verb} yanked",
+                             subject=package)
         if fact.kind == "files":
-            return _External(self._lacking_files(package, versions, fact.detail))
+            return _External(self._lacking_files(package, versions, fact.detail),
+                             subject=package)
         if fact.kind in ("invalid", "build"):
             failures = cast("dict[Version, str]", fact.detail or {})
             for version, message in failures.items():
@@ -257,8 +266,10 @@ class _TreeBuilder:
             count = len(failures) or 1
             if fact.kind == "invalid":
                 verb = "have" if count > 1 else "has"
-                return _External(f"{_compatible(package, versions)} {verb} invalid metadata")
-            return _External(f"{_compatible(package, versions)} could not be built")
+                return _External(f"{_compatible(package, versions)} {verb} invalid metadata",
+                                 subject=package)
+            return _External(f"{_compatible(package, versions)} could not be built",
+                             subject=package)
         if fact.kind == "constraint":
             required = fact.detail
             assert isinstance(required, Range)
@@ -266,7 +277,8 @@ class _TreeBuilder:
         if fact.kind == "platform":
             subject = _compatible(package, versions)
             has = "has" if _pinned(versions) else "have"
-            return _External(f"{subject} {has} no `{fact.detail}`-compatible wheels")
+            return _External(f"{subject} {has} no `{fact.detail}`-compatible wheels",
+                             subject=package)
         if fact.kind == "python":
             specifier = "".join(str(fact.detail).split())
             target = _External(
@@ -281,7 +293,8 @@ class _TreeBuilder:
                     f"{_compatible(package, versions)} only {supports} {specifier}). Consider "
                     f"using a more restrictive `requires-python` value (like {specifier}).")
             return _Derived(f"{_compatible(package, versions)} cannot be used", target, dependency)
-        return _External(self._no_versions(package, versions), availability=True)
+        return _External(self._no_versions(package, versions), availability=True,
+                         subject=package)
 
     def _lacking_files(self, package: str, versions: VersionSet, detail: object) -> str:
         """uv's words for versions the target has no file for, and its hint."""
@@ -454,7 +467,14 @@ def _said(node: _External | _Derived) -> str:
 
 
 def _both(first: _External, second: _External) -> str:
-    """Two facts as one clause; two dependencies of one package share the subject."""
+    """Two facts as one clause; two dependencies of one package share the subject.
+
+    In pubgrub's order, which uv shows: the fact about the package the step rules out comes
+    first (the clause in conflict), then the one that brought that package in — "b depends on
+    c and a depends on b", "there is no version of b==1.0 and a depends on b==1.0"."""
+    if first.requires is not None and first.requires == second.subject \
+            and second.requires != first.subject:
+        first, second = second, first
     parent = first.parent
     if parent is None or parent != second.parent or first.parent_range != second.parent_range:
         return f"{first.text} and {second.text}"
