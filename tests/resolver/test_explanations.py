@@ -136,6 +136,34 @@ def test_a_range_that_reaches_the_newest_version_has_no_upper_bound() -> None:
     assert failure(universe, "a>=2.0", "b<2") == expected
 
 
+def test_a_dependency_shared_by_several_versions_is_said_of_the_one_required() -> None:
+    # A resolution that read a>=1.0,<=1.2 (all depending on b>=2) says it of the version the
+    # user requires, as uv 0.13.9 does (it reads that version alone): "a==1.1 depends on b>=2".
+    from nab_resolver.ranges import POSITIVE_INFINITY
+
+    one: VersionSet = Range.singleton(Version("1.0"))
+    at_least_2: VersionSet = Range(((Version("2"), True, POSITIVE_INFINITY, False),))
+    several: VersionSet = Range(((Version("1.0"), True, Version("1.2"), True),))
+    dependency: Incompatibility[Any, Any] = Incompatibility(
+        [Term("a", several), Term("b", at_least_2, positive=False)],
+        IncompatibilityCause.DEPENDENCY)
+    required_a: Incompatibility[Any, Any] = Incompatibility(
+        [Term(ROOT, one), Term("a", Range.singleton(Version("1.1")), positive=False)],
+        IncompatibilityCause.ROOT)
+    required_b: Incompatibility[Any, Any] = Incompatibility(
+        [Term(ROOT, one), Term("b", ~at_least_2, positive=False)], IncompatibilityCause.ROOT)
+    needs_b: Incompatibility[Any, Any] = Incompatibility(
+        [Term(ROOT, one), Term("b", at_least_2, positive=False)], IncompatibilityCause.DERIVED,
+        dependency, required_a)
+    final: Incompatibility[Any, Any] = Incompatibility(
+        [Term(ROOT, one)], IncompatibilityCause.DERIVED, needs_b, required_b)
+    explanation, _ = explain(final, _Facts())
+    assert explanation == (
+        "Because a==1.1 depends on b>=2 and you require a==1.1, we can conclude that you "
+        "require b>=2.\n"
+        "And because you require b<2, we can conclude that your requirements are unsatisfiable.")
+
+
 def test_an_override_that_names_a_missing_version() -> None:
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"2.0": []}}
     # Word for word uv 0.13.9's.

@@ -57,6 +57,8 @@ class _External:
     #: b==1.0"), and the one a dependency names ("c"): see :func:`_both`.
     subject: str | None = None
     requires: str | None = None
+    #: A requirement of the user's: the versions of :attr:`requires` it allows.
+    required: VersionSet | None = None
 
 
 @record(frozen=False, eq=False)
@@ -200,7 +202,8 @@ class _TreeBuilder:
             dependency = self._simplify_term(_dependency_term(terms))
             position = incompatibility.origin if isinstance(incompatibility.origin, int) else 0
             return _External(f"you require {_requirement(dependency)}", parent="",
-                             dependency=_requirement(dependency), position=position)
+                             dependency=_requirement(dependency), position=position,
+                             requires=dependency.package, required=_versions(dependency))
         if cause is IncompatibilityCause.DEPENDENCY and len(terms) == 2:
             parent, dependency = (terms if terms[0].is_positive() else terms[::-1])
             # The solver widens a decision to the versions around it that do not exist.
@@ -475,6 +478,7 @@ def _both(first: _External, second: _External) -> str:
     if first.requires is not None and first.requires == second.subject \
             and second.requires != first.subject:
         first, second = second, first
+    first, second = _as_required(first, second), _as_required(second, first)
     parent = first.parent
     if parent is None or parent != second.parent or first.parent_range != second.parent_range:
         return f"{first.text} and {second.text}"
@@ -483,6 +487,22 @@ def _both(first: _External, second: _External) -> str:
         return f"you require {first.dependency} and {second.dependency}"
     assert first.parent_range is not None
     return _depends_on(parent, first.parent_range, f"{first.dependency} and {second.dependency}")
+
+
+def _as_required(fact: _External, other: _External) -> _External:
+    """A dependency ``fact`` said of the versions ``other``, a requirement of the user's,
+    allows: "requests==2.31.0 depends on urllib3" beside "you require requests==2.31.0", not
+    the range of versions sharing that dependency that this cache happened to hold."""
+    if (other.parent != "" or other.required is None or other.requires != fact.subject
+            or fact.parent is None or fact.parent_range is None or fact.dependency is None
+            or fact.parent_range == FULL):  # (a project's only version: all its versions)
+        return fact
+    versions = fact.parent_range & other.required
+    if versions.is_empty or versions == fact.parent_range:
+        return fact
+    return _External(_depends_on(fact.parent, versions, fact.dependency), parent=fact.parent,
+                     parent_range=versions, dependency=fact.dependency, subject=fact.subject,
+                     requires=fact.requires)
 
 
 def _format_terms(terms: Sequence[Term[Any, Any]]) -> str:
