@@ -48,6 +48,8 @@ _resets = [0]
 #: ``None`` in a context whose work was not (the main thread's). Made with the first work
 #: handed over, so that a command that starts no thread never imports contextvars.
 _handed_at: ContextVar[int | None] | None = None
+#: ``contextvars.copy_context``, imported with the first work handed over.
+_copy_context: list[Callable[[], Context]] = []
 
 
 class Interrupted(KeyboardInterrupt):
@@ -80,16 +82,13 @@ def handing_over() -> Callable[..., Any]:
         import contextvars
 
         with _lock:
-            if _handed_at is None:
-                _handed_at = contextvars.ContextVar("pyffin_interrupt_handed_at", default=None)
+            if _handed_at is None:  # (copy_context first: _handed_at set says both are)
                 _copy_context.append(contextvars.copy_context)
+                _handed_at = contextvars.ContextVar("pyffin_interrupt_handed_at", default=None)
     context = _copy_context[0]()
     if context.get(_handed_at) is None:
         context.run(_handed_at.set, _resets[0])
     return context.run
-
-
-_copy_context: list[Callable[[], Context]] = []
 
 
 def sleep(seconds: float) -> None:
