@@ -334,8 +334,9 @@ def test_versions_without_files_for_the_target_merge_into_one_range() -> None:
                       for v in ("2.14.0", "2.15.0")],
                "src": [Dropped(Version("1.0"), "no-build", expected="--only-binary :all:")]}
     source = MemorySource({"tf": {}, "src": {}}, no_files=dropped)
+    # "has" for one range, as uv 0.13.9 ("pywin32<=302 has no wheels with a matching ...").
     assert explanation(source, "tf") == (
-        "Because tf>=2.14.0,<=2.15.0 have no wheels with a matching platform tag (e.g., "
+        "Because tf>=2.14.0,<=2.15.0 has no wheels with a matching platform tag (e.g., "
         "`manylinux_2_28_x86_64`) and only tf>=2.14.0,<=2.15.0 is available, we can conclude "
         "that all versions of tf cannot be used.\n"
         "And because you require tf, we can conclude that your requirements are "

@@ -304,9 +304,9 @@ class _TreeBuilder:
         newest = cast("Dropped", detail)
         name = split_key(package)[0]
         subject = _compatible(package, versions)
-        # The verb agrees with the subject as written: the run may be narrower than the versions
-        # found lacking so far (how many were looked at depends on the prefetch's timing).
-        has = "has" if _pinned(versions) else "have"
+        # The verb agrees with the subject as uv writes it: plural for several ranges or for
+        # all versions ("pywin32<=302 has no wheels ...").
+        has = "have" if _plural(versions) else "has"
         found = ", ".join(f"`{tag}`" for tag in newest.found)
         plural = "s" if len(newest.found) > 1 else ""
         at = f"`{name}` (v{newest.version})"
