@@ -351,6 +351,20 @@ def test_versions_without_files_for_the_target_merge_into_one_range() -> None:
         "packages (i.e., with `--only-binary :all:`)")
 
 
+def test_a_project_lacking_an_abi_and_a_platform_gets_both_hints() -> None:
+    # As uv 0.13.9 for pywin32 on Linux and Python 3.11 (old versions: no cp311 wheel; new
+    # ones: Windows wheels only): a hint for each reason, in the order the explanation meets
+    # them, not the first alone.
+    dropped = {"pw": [Dropped(Version("1.0"), "abi-tag", ("cp310",), "cp311"),
+                      Dropped(Version("2.0"), "platform-tag", ("win_amd64",),
+                              "manylinux_2_28_x86_64")]}
+    hints = explanation(MemorySource({"pw": {}}, no_files=dropped), "pw").split("\n\nhint: ")[1:]
+    assert hints == [
+        "You require CPython 3.11 (`cp311`), but we only found wheels for `pw` (v1.0) with the "
+        "following Python ABI tag: `cp310`",
+        "Wheels are available for `pw` (v2.0) on the following platform: `win_amd64`"]
+
+
 def test_consecutive_versions_read_as_one_range() -> None:
     # uv: "b>=0.1.50,<=0.1.113 depends on c>=2", not 64 versions joined by "|".
     universe: dict[str, Any] = {"b": {f"0.1.{i}": ["c>=2"] for i in range(50, 114)},

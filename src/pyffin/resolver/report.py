@@ -128,7 +128,8 @@ class _TreeBuilder:
         self._uses: dict[int, int] = {}
         self._prerelease_hints: dict[str, Version] = {}
         self._not_found: dict[str, PackageNotFoundError] = {}
-        self._file_hints: dict[str, str] = {}
+        #: By project and reason: one of each (uv gives both an ABI and a platform hint).
+        self._file_hints: dict[tuple[str, str], str] = {}
         self._failures: dict[str, str] = {}
         self._python_hint: str | None = None
 
@@ -165,7 +166,8 @@ class _TreeBuilder:
         hints += [f"`{name}`: {error.detail}" for name, error in sorted(self._not_found.items())]
         if self._python_hint is not None:
             hints.append(self._python_hint)
-        hints += [hint for _, hint in sorted(self._file_hints.items())]
+        # By project; a project's in the order the explanation met them (a stable sort).
+        hints += [hint for _, hint in sorted(self._file_hints.items(), key=lambda kv: kv[0][0])]
         hints += [f"`{pin}`: {_first_line(message)}"
                   for pin, message in sorted(self._failures.items())[:_MAX_FAILURES]]
         if len(self._failures) > _MAX_FAILURES:
@@ -314,25 +316,25 @@ class _TreeBuilder:
         if newest.reason == "no-build":
             scope = "all packages" if newest.expected.endswith(":all:") or (
                 newest.expected == "--no-build") else f"`{name}`"
-            self._file_hints.setdefault(name, (
+            self._file_hints.setdefault((name, newest.reason), (
                 f"Wheels are required for `{name}` because building from source is disabled "
                 f"for {scope} (i.e., with `{newest.expected}`)"))
             return f"{subject} {has} no usable wheels"
         if newest.reason == "no-binary":
             scope = "all packages" if newest.expected.endswith(":all:") else f"`{name}`"
-            self._file_hints.setdefault(name, (
+            self._file_hints.setdefault((name, newest.reason), (
                 f"A source distribution is required for `{name}` because using pre-built "
                 f"wheels is disabled for {scope} (i.e., with `{newest.expected}`)"))
             return f"{subject} {has} no source distribution"
         if newest.reason == "platform-tag":
             if found:
-                self._file_hints.setdefault(name, (
+                self._file_hints.setdefault((name, newest.reason), (
                     f"Wheels are available for {at} on the following platform{plural}: {found}"))
             return (f"{subject} {has} no wheels with a matching platform tag "
                     f"(e.g., `{expected}`)")
         kind = "Python ABI" if newest.reason == "abi-tag" else "Python implementation"
         if found:
-            self._file_hints.setdefault(name, (
+            self._file_hints.setdefault((name, newest.reason), (
                 f"You require {_pretty(expected)}, but we only found wheels for {at} with the "
                 f"following {kind} tag{plural}: {found}"))
         return f"{subject} {has} no wheels with a matching {kind} tag (e.g., `{expected}`)"
@@ -345,7 +347,7 @@ class _TreeBuilder:
         unchecked = None if versions == FULL else self._provider.unchecked_index(name)
         if unchecked is not None:
             found, following = unchecked
-            self._file_hints.setdefault(name, (
+            self._file_hints.setdefault((name, "unchecked-index"), (
                 f"`{name}` was found on {found}, but not at the requested version "
                 f"({_compatible(name, versions)}). A compatible version may be available on a "
                 f"subsequent index (e.g., {following}). By default, pyffin will only consider "
