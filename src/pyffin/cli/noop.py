@@ -47,8 +47,9 @@ if TYPE_CHECKING:
 
 _DIRECTORY = "noop"
 _MAGIC = b"PYFFIN-NOOP 1 "
-#: The record format: changing it makes every record a miss.
-_KIND = "noop 1"
+#: The record format: changing it makes every record a miss (2: ``audited`` counts an
+#: install's requirements, as uv's "Checked N packages").
+_KIND = "noop 2"
 #: ``(key, lock, stamps, lines, audited)``.
 _SIZE = 5
 
