@@ -153,3 +153,20 @@ def test_without_a_terminal_a_large_download_gets_uvs_two_lines() -> None:
         "Downloading pandas (12.0MiB)\n"
         " Downloaded numpy\n"
         " Downloaded charset-normalizer\n")
+
+
+def test_an_install_without_a_terminal_names_its_large_downloads(
+        index_server: IndexServer, tmp_path: Path) -> None:
+    from tests.support.cli import pyffin
+
+    index_server.add_wheel(WheelSpec("big-lib", "1.0",
+                                     files={"big_lib/data.bin": os.urandom((1 << 20) + 4096)}))
+    index_server.add_wheel(WheelSpec("small", "1.0"))
+    env = tmp_path / "env"
+    pyffin("venv", env, "--python", sys.executable, cache_dir=tmp_path / "cache")
+    result = pyffin("pip", "install", "big-lib", "small", "--python", env / "bin" / "python",
+                    "--index-url", index_server.index_url, cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
+    lines = result.stderr.splitlines()
+    assert "Downloading big-lib (1.0MiB)" in lines and " Downloaded big-lib" in lines, result
+    assert not any("small" in line for line in lines if "ownload" in line), result

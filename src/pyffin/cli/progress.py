@@ -209,9 +209,13 @@ def _project(filename: str) -> str:
     ``numpy`` for ``numpy-2.4.6-cp311-...whl`` or ``numpy-2.4.6.tar.gz``, normalized. A file
     not so named is shown as it is."""
     from pyffin.models.names import normalize_name
+    from pyffin.models.wheel import InvalidWheelError, parse_filename
 
     if filename.endswith(".whl"):
-        name = filename.partition("-")[0]
+        try:
+            name = parse_filename(filename)[0]
+        except InvalidWheelError:
+            name = ""
     else:
         stem = filename.removesuffix(".tar.gz").removesuffix(".zip")
         name = stem.rpartition("-")[0] if stem != filename else ""

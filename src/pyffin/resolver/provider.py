@@ -513,19 +513,19 @@ class Provider(BaseProvider[str, Version]):
         side that holds the oldest or the newest version is left open, as uv shows it
         (:func:`_open_ended`).
         """
-        project = self._projects.get(name)
-        if project is None or not project.versions or versions == FULL:
-            return versions
-        return _open_ended(self._runs(project, versions), project.versions, project.prerelease,
-                           with_prereleases=project.policy != "disallow", subject=True)
+        return self._shown(name, versions, subject=True)
 
     def simplify(self, name: str, versions: VersionSet) -> VersionSet:
         """A requirement's ``versions`` as uv shows them (:func:`_open_ended`)."""
+        return self._shown(name, versions, subject=False)
+
+    def _shown(self, name: str, versions: VersionSet, *, subject: bool) -> VersionSet:
         project = self._projects.get(name)
         if project is None or not project.versions or versions == FULL:
             return versions
-        return _open_ended(versions, project.versions, project.prerelease,
-                           with_prereleases=project.policy != "disallow", subject=False)
+        runs = self._runs(project, versions) if subject else versions
+        return _open_ended(runs, project.versions, project.prerelease,
+                           with_prereleases=project.policy != "disallow", subject=subject)
 
     @staticmethod
     def _runs(project: ProjectVersions, versions: VersionSet) -> VersionSet:
