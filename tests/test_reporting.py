@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyffin.reporting import CallbackReporter, Event
+from pyffin.reporting import CallbackReporter, Event, HeldFetches
 
 
 def test_events_show_what_they_say() -> None:
@@ -33,3 +33,44 @@ def test_a_callback_reporter_turns_every_call_into_an_event() -> None:
         "Resolving dependencies... (3 packages)", "Resolved", "Building pkg==1.0",
         "Built pkg==1.0", "Downloading a.whl", "Downloading a.whl: 10 more bytes",
         "Downloaded a.whl", "Installed a==1.0", "Uninstalled b==2.0"]
+
+
+def test_held_downloads_are_passed_on_in_order_once_released_and_at_once_after() -> None:
+    heard: list[Event] = []
+    held = HeldFetches(CallbackReporter(heard.append))
+    held.on_fetch_start("a.whl", 30)
+    held.on_fetch_progress("a.whl", 10)
+    held.on_fetch_start("b.whl", None)
+    held.on_fetch_progress("a.whl", 20)  # a download's chunks held are passed on as one
+    held.on_fetch_done("a.whl")
+    held.on_fetch_progress("b.whl", 5)
+    assert heard == []
+    held.release()
+    assert [(e.kind, e.subject, e.amount) for e in heard] == [
+        ("download-start", "a.whl", 30), ("download-progress", "a.whl", 30),
+        ("download-start", "b.whl", None), ("download-done", "a.whl", None),
+        ("download-progress", "b.whl", 5)]
+    held.on_fetch_progress("b.whl", 7)
+    held.on_fetch_done("b.whl")
+    assert [(e.kind, e.amount) for e in heard[5:]] == [("download-progress", 7),
+                                                       ("download-done", None)]
+
+
+def test_a_retry_held_starts_its_count_anew() -> None:
+    heard: list[Event] = []
+    held = HeldFetches(CallbackReporter(heard.append))
+    held.on_fetch_start("a.whl", 8)
+    held.on_fetch_progress("a.whl", 5)
+    held.on_fetch_progress("a.whl", -5)  # a retry starts over
+    held.on_fetch_progress("a.whl", 8)
+    held.on_fetch_done("a.whl")
+    held.release()
+    assert [(e.kind, e.amount) for e in heard] == [
+        ("download-start", 8), ("download-progress", 8), ("download-done", None)]
+
+
+def test_holding_for_no_reporter_holds_nothing() -> None:
+    held = HeldFetches(None)
+    held.on_fetch_start("a.whl", 1)
+    held.on_fetch_done("a.whl")
+    held.release()

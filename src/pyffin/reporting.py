@@ -10,7 +10,9 @@ The Python API hands a caller's callback :class:`Event` records instead
 
 from __future__ import annotations
 
+from _thread import allocate_lock
 from collections.abc import Callable
+from typing import Any
 
 from pyffin.records import record
 
@@ -23,6 +25,10 @@ class Reporter:
 
     def on_resolve_done(self) -> None:
         """The resolution is over (whether or not it found a solution)."""
+
+    def on_resolved(self, packages: int, seconds: float) -> None:
+        """An install's or a sync's resolution found what the environment is to hold,
+        ``packages`` packages, in ``seconds``: what it prepares and installs comes after."""
 
     def on_build_start(self, what: str) -> None:
         """A build of ``what`` (``name==version``, or the source's path or URL) started."""
@@ -144,6 +150,66 @@ class CallbackReporter(Reporter):
 
     def on_uninstall(self, name: str, version: str) -> None:
         self.callback(Event("uninstall", f"{name}=={version}"))
+
+
+class HeldFetches(Reporter):
+    """The download events of ``reporter``, kept back until :meth:`release`, then passed on
+    as they come. An install fetches the wheels its requirements pin exactly while it
+    resolves; uv fetches nothing before its resolution is over, and says so (``Resolved 2
+    packages``) before naming a download: held, those downloads are named after it too. The
+    chunks of a download held are passed on as one."""
+
+    def __init__(self, reporter: Reporter | None) -> None:
+        self.reporter = reporter
+        self._lock = allocate_lock()
+        #: What came while held, in order: ``[kind, name, value]``; ``None`` once released.
+        self._held: list[list[Any]] | None = []
+        #: A held download's chunks so far: its entry in :attr:`_held`, by file name.
+        self._chunks: dict[str, list[Any]] = {}
+
+    def on_fetch_start(self, name: str, size: int | None) -> None:
+        self._event("start", name, size)
+
+    def on_fetch_progress(self, name: str, nbytes: int) -> None:
+        self._event("progress", name, nbytes)
+
+    def on_fetch_done(self, name: str) -> None:
+        self._event("done", name, None)
+
+    def release(self) -> None:
+        """Pass on what was held (in the order it came), and all that comes from now on."""
+        with self._lock:
+            held, self._held = self._held, None
+            self._chunks.clear()
+            for kind, name, value in held or ():  # under the lock: nothing overtakes them
+                self._pass(kind, name, value)
+
+    def _event(self, kind: str, name: str, value: Any) -> None:
+        if self.reporter is None:
+            return
+        with self._lock:
+            if self._held is not None:
+                if kind == "progress" and name in self._chunks:
+                    self._chunks[name][2] += value
+                    return
+                entry = [kind, name, value]
+                self._held.append(entry)
+                if kind == "progress":
+                    self._chunks[name] = entry
+                else:  # a retry's chunks count anew after its restart
+                    self._chunks.pop(name, None)
+                return
+        self._pass(kind, name, value)
+
+    def _pass(self, kind: str, name: str, value: Any) -> None:
+        reporter = self.reporter
+        assert reporter is not None
+        if kind == "start":
+            reporter.on_fetch_start(name, value)
+        elif kind == "progress":
+            reporter.on_fetch_progress(name, value)
+        else:
+            reporter.on_fetch_done(name)
 
 
 def log_event(event: Event) -> None:

@@ -112,6 +112,22 @@ def records_kept(tmp_path: Path) -> list[Path]:
     return list((tmp_path / "cache" / replay.BUCKET).glob("install/*.rec"))
 
 
+def test_a_replay_does_not_say_it_downloaded_what_the_run_it_repeats_downloaded(
+        index: IndexServer, tmp_path: Path, requirements: Path,
+        replays: list[int | None]) -> None:
+    # The lines about a run's own work are not repeated: its replay downloads nothing.
+    index.add_wheel(WheelSpec("big", "1.0", files={"big/data.bin": os.urandom((1 << 20) + 9)}))
+    requirements.write_text("app==1.0\nbig==1.0\n")
+    settle()
+    fresh_venv(tmp_path)
+    first = install(index, tmp_path, requirements)
+    assert "Downloading big (1.0MiB)" in first.stderr.splitlines(), first
+    fresh_venv(tmp_path)
+    again = install(index, tmp_path, requirements)
+    assert replays[-1] == 0
+    assert "ownload" not in again.stderr and " + big==1.0" in again.stderr, again
+
+
 @pytest.mark.parametrize("command", ["install", "sync"])
 def test_a_repeated_install_into_a_fresh_environment_is_done_from_its_record(
         command: str, index: IndexServer, tmp_path: Path, requirements: Path,

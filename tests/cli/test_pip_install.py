@@ -855,9 +855,11 @@ def test_a_built_wheel_and_a_direct_installation_are_said_as_uv_says_them(
     result = run("install", index, venv, project)
     assert result.returncode == 0, result
     lines = summary(result).splitlines()
-    # Each wheel built to install is a line when it starts and one when it is built.
+    # Each wheel built to install is a line when it starts and one when it is built, after
+    # the resolution's line (uv 0.13.9 builds it as it prepares what it resolved).
     built = f"demo @ {project.as_uri()}"
-    assert lines[:2] == [f"   Building {built}", f"      Built {built}"], result
+    assert lines[0].startswith("Resolved 1 package in "), result
+    assert lines[1:3] == [f"   Building {built}", f"      Built {built}"], result
     assert lines[-1] == f" + demo==0.1.0 (from {project.as_uri()})"
     quiet = run("install", index, venv, project, "--reinstall", "-q")
     assert quiet.returncode == 0 and quiet.stderr == "", quiet

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pyffin.models.dist import Distribution
     from pyffin.models.metadata import CoreMetadata
     from pyffin.models.versions import Version
-    from pyffin.reporting import Reporter
+    from pyffin.reporting import HeldFetches, Reporter
     from pyffin.requirements import GroupSelection, RequirementsSpec
     from pyffin.resolver.index_source import IndexSource
 
@@ -603,6 +603,7 @@ class _Operation:
             cutoffs=cutoffs)
         found = None if kept is None else kept.get()
         early = None
+        held: HeldFetches | None = None
         if found is not None:
             # Kept only after a resolution of the same inputs, hash-checking mode's included,
             # passed every check.
@@ -617,8 +618,12 @@ class _Operation:
         else:
             if not (hash_mode or self.change.dry_run):
                 reinstall = self.change.reinstall or self.change.reinstall_packages
+                from pyffin.reporting import HeldFetches
+
+                # Named once the resolution is reported, as uv names what it downloads.
+                held = HeldFetches(self.reporter)
                 early = operations.early_fetch(self.session, spec,
-                                               {} if reinstall else preferences, self.reporter)
+                                               {} if reinstall else preferences, held)
                 if early is not None:  # their wheels are built to read their metadata
                     builds().wheel_for_metadata = early.names
                     early.sources = builds()  # and during the resolution
@@ -645,6 +650,10 @@ class _Operation:
         result.resolved = len(wanted)
         result.yanked = resolution.yanked()
         result.timings["resolve"] = time.perf_counter() - started
+        if self.reporter is not None:
+            self.reporter.on_resolved(result.resolved, result.timings["resolve"])
+        if held is not None:
+            held.release()
         planning = time.perf_counter()
         from pyffin.installer.plan import make_plan
 

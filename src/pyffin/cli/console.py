@@ -58,7 +58,8 @@ class Console:
         self.status: _Status | None = None
         #: ``False`` for ``--no-progress``: no progress bars (messages stay).
         self.progress = True
-        #: When a list: every note shown is also appended to it (see :mod:`pyffin.cli.noop`).
+        #: When a list: every note shown is also appended to it (see :mod:`pyffin.cli.noop`),
+        #: but those about this run's own work (see :meth:`note`).
         self.transcript: list[str] | None = None
         #: How many warnings were shown.
         self.warnings = 0
@@ -83,11 +84,13 @@ class Console:
         """A result line on stdout (shown even with ``-q``: it is what was asked for)."""
         self.stdout.write(text + "\n")
 
-    def note(self, text: str) -> None:
-        """A progress or summary line on stderr; hidden by ``-q``."""
+    def note(self, text: str, *, kept: bool = True) -> None:
+        """A progress or summary line on stderr; hidden by ``-q``. ``kept``: also in the
+        :attr:`transcript` (not a line about work this run alone did, a download or a build:
+        a replay that does none must not say it)."""
         if not self.quiet:
             self._message(text + "\n")
-            if self.transcript is not None:
+            if kept and self.transcript is not None:
                 self.transcript.append(text)
 
     def warn(self, text: str) -> None:

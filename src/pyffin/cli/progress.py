@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pyffin.cli.console import Console, format_bytes
+from pyffin.cli.console import Console, format_bytes, format_duration
 from pyffin.reporting import Reporter
 
 #: Files at least this large get a plain "Downloading" line when stderr is not a terminal.
@@ -42,6 +42,8 @@ class Progress(Reporter):
             and console.progress
         self._lock = threading.RLock()
         self._resolving: int | None = None
+        #: Whether the line of an install's resolution was written (:meth:`on_resolved`).
+        self.resolved_said = False
         self._builds: dict[str, int] = {}
         #: Downloads announced with a line (see :meth:`on_fetch_start`), by file name: their
         #: size and the bytes received so far.
@@ -70,6 +72,13 @@ class Progress(Reporter):
         with self._lock:
             self._resolving = None
 
+    def on_resolved(self, packages: int, seconds: float) -> None:
+        # As uv: said once the resolution is over, before what is prepared is (the summary
+        # that follows at the end leaves it out: see resolved_said).
+        self.console.note(f"Resolved {packages} package{'s' if packages != 1 else ''} in "
+                          f"{format_duration(seconds)}", kept=False)
+        self.resolved_said = True
+
     def on_build_start(self, what: str) -> None:
         with self._lock:
             self._builds[what] = self._builds.get(what, 0) + 1
@@ -82,10 +91,11 @@ class Progress(Reporter):
                 self._builds[what] = count
 
     def on_wheel_build(self, what: str) -> None:
-        self.console.note(f"   Building {what}")  # (as uv: a line each, kept above the status)
+        # As uv: a line each, above the status line.
+        self.console.note(f"   Building {what}", kept=False)
 
     def on_wheel_built(self, what: str) -> None:
-        self.console.note(f"      Built {what}")
+        self.console.note(f"      Built {what}", kept=False)
 
     def on_fetch_start(self, name: str, size: int | None) -> None:
         with self._lock:
@@ -96,7 +106,8 @@ class Progress(Reporter):
             # `` Downloaded numpy`` once it is in.
             with self._lock:
                 self._announced[name] = [size, 0]
-            self.console.note(f"Downloading {_project(name)} ({format_bytes(size)})")
+            self.console.note(f"Downloading {_project(name)} ({format_bytes(size)})",
+                              kept=False)
         self._wake()
 
     def on_fetch_progress(self, name: str, nbytes: int) -> None:
@@ -111,7 +122,7 @@ class Progress(Reporter):
             self._done_files += 1
             announced = self._announced.pop(name, None)
         if announced is not None and announced[1] >= announced[0]:  # all of it: not failed
-            self.console.note(f" Downloaded {_project(name)}")
+            self.console.note(f" Downloaded {_project(name)}", kept=False)
 
     # ------------------------------------------------------------------------- drawing
     def finish(self) -> None:

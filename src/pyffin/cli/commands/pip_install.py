@@ -229,7 +229,8 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             reporter=progress, stdin=sys.stdin, exact=args.exact, **_directory_args(args))
     finally:
         progress.finish()
-    return _conclude(("pip", "install"), args, ctx, result, transcript)
+    return _conclude(("pip", "install"), args, ctx, result, transcript,
+                     resolved_said=progress.resolved_said)
 
 
 def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
@@ -263,17 +264,20 @@ def _run_sync(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     finally:
         progress.finish()
-    return _conclude(("pip", "sync"), args, ctx, result, transcript)
+    return _conclude(("pip", "sync"), args, ctx, result, transcript,
+                     resolved_said=progress.resolved_said)
 
 
 def _conclude(words: tuple[str, ...], args: argparse.Namespace, ctx: Context,
-              result: InstallResult, transcript: list[str]) -> int:
+              result: InstallResult, transcript: list[str], *, resolved_said: bool = False
+              ) -> int:
     """Report, finish, and remember a no-op so that the same command next time is answered
     at once (:mod:`pyffin.cli.noop`), or an install into a fresh environment so that the same
-    command into the next one is done at once (:mod:`pyffin.cli.install_replay`)."""
+    command into the next one is done at once (:mod:`pyffin.cli.install_replay`).
+    ``resolved_said``: the resolution's line was written as it ended."""
     shown = list(transcript)  # the messages before the summary
     ctx.console.transcript = None
-    report(ctx, result)
+    report(ctx, result, resolved_said=resolved_said)
     code = finish(args, ctx, result)
     if code == 0 and not result.installed and not result.removed:
         from pyffin.cli import noop
@@ -380,8 +384,10 @@ def _write_report(target: str, ctx: Context, result: InstallResult) -> None:
     write_user_file(target, text.encode("utf-8"))
 
 
-def report(ctx: Context, result: InstallResult) -> None:
-    """uv's summary: what was resolved, prepared, removed, installed, and the changes."""
+def report(ctx: Context, result: InstallResult, *, resolved_said: bool = False) -> None:
+    """uv's summary: what was resolved, prepared, removed, installed, and the changes
+    (``resolved_said``: but the resolution's line, written as it ended, before the
+    downloads)."""
     from pyffin.cli.console import format_duration
 
     note = ctx.console.note
@@ -397,7 +403,7 @@ def report(ctx: Context, result: InstallResult) -> None:
         if result.dry_run:
             note("Would make no changes")
         return
-    if result.resolved is not None:
+    if result.resolved is not None and not resolved_said:
         note(f"Resolved {count(result.resolved)} in {format_duration(t.get('resolve', 0))}")
     if result.dry_run:
         if not result.installed and not result.removed:
