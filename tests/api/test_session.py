@@ -97,3 +97,20 @@ def test_a_session_reads_configuration_only_when_asked(tmp_path: Path,
                                         ("https://toml.example/links",))
     (tmp_path / "ci.toml").write_text('index-url = "https://ci.example/simple"\n')
     assert locations(config=tmp_path / "ci.toml") == ("https://ci.example/simple", (), ())
+
+
+def test_looking_again_makes_what_the_cache_holds_stale_from_then_on(session: Session) -> None:
+    before = session.registry.cached.refresh.timestamp - 1  # validated before it
+    session.look_again(packages=["lib"])
+    refresh = session.registry.cached.refresh
+    assert refresh.forces("lib", before) and not refresh.forces("util", before)
+    assert not refresh.forces("lib", refresh.timestamp)  # what this command asked is kept
+    session.look_again(everything=True)
+    assert session.registry.cached.refresh.forces("util", before)
+    assert session.refresh and session.refresh_packages == ("lib",)
+
+
+def test_looking_again_at_nothing_changes_nothing(session: Session) -> None:
+    refresh = session.registry.cached.refresh
+    session.look_again()
+    assert session.registry.cached.refresh is refresh and not session.refresh

@@ -562,6 +562,27 @@ def test_refresh(tmp_path: Path, index: IndexServer) -> None:
     assert index.count("/simple/util/") == 1
 
 
+def test_an_upgrade_asks_about_the_kept_pages_again_as_refresh_does(
+        tmp_path: Path, index: IndexServer) -> None:
+    # As uv: --upgrade implies --refresh, -P NAME --refresh-package NAME. A release made
+    # since the pages were kept (within their max-age) is found by the upgrade.
+    out = tmp_path / "requirements.txt"
+    assert pins(compile_(tmp_path, index, "app\n", "-o", out)) == [
+        "app==2.0", "lib==2.0", "util==1.0"]
+    index.add_wheel(WheelSpec("lib", "2.5"))
+    index.add_wheel(WheelSpec("util", "1.5"))
+    index.reset_counts()
+    kept = compile_(tmp_path, index, "app\n", "-o", out)
+    assert pins(kept) == ["app==2.0", "lib==2.0", "util==1.0"] and index.count() == 0
+    upgraded = compile_(tmp_path, index, "app\n", "-o", out, "-P", "lib")
+    assert pins(upgraded) == ["app==2.0", "lib==2.5", "util==1.0"], upgraded
+    assert index.count("/simple/lib/") == 1 and index.count("/simple/util/") == 0
+    index.reset_counts()
+    assert pins(compile_(tmp_path, index, "app\n", "-o", out, "--upgrade")) == [
+        "app==2.0", "lib==2.5", "util==1.5"]
+    assert index.count("/simple/util/") == 1
+
+
 def test_pip_configuration_is_honoured_unless_no_config(tmp_path: Path, index: IndexServer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     conf = tmp_path / "pip.conf"

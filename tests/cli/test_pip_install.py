@@ -435,6 +435,23 @@ def test_reinstall_upgrade_and_no_deps(index: IndexServer, venv: Path) -> None:
     assert "lib==1.0" in inspect("freeze", venv).stdout.split()  # the others are kept
 
 
+def test_an_upgrade_or_a_reinstall_asks_about_the_kept_pages_again(
+        index: IndexServer, venv: Path) -> None:
+    # As uv: --upgrade and --reinstall imply --refresh (their per-package forms
+    # --refresh-package): a release made since the page was kept (within its max-age) is
+    # what an upgrade installs.
+    assert run("install", index, venv, "lib==1.0", "other").returncode == 0
+    index.add_wheel(WheelSpec("lib", "3.0", files={"lib/__init__.py": "VALUE = 3\n"}))
+    index.reset_counts()
+    upgraded = run("install", index, venv, "lib", "other", "--upgrade-package", "lib")
+    assert upgraded.stderr.endswith(" - lib==1.0\n + lib==3.0\n"), upgraded
+    assert index.count("/simple/lib/") == 1 and index.count("/simple/other/") == 0
+    index.reset_counts()
+    again = run("install", index, venv, "lib", "other", "--reinstall")
+    assert again.returncode == 0, again
+    assert index.count("/simple/lib/") == 1 and index.count("/simple/other/") == 1
+
+
 @pytest.mark.parametrize("mode", ["copy", "symlink", "hardlink"])
 def test_link_modes(index: IndexServer, venv: Path, mode: str) -> None:
     assert run("install", index, venv, "lib", "--link-mode", mode).returncode == 0

@@ -471,9 +471,18 @@ class _Operation:
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False) -> InstallResult:
+        from pyffin.api import operations
         from pyffin.requirements import read_requirements
 
         started = time.perf_counter()
+        # An upgrade looks for the newest, a reinstall for a fresh copy: what the cache keeps
+        # of them is asked about again, as uv does (its --upgrade and --reinstall imply
+        # --refresh).
+        refreshed = (*operations.upgrade_requests(upgrade_packages)[0],
+                     *self.change.reinstall_packages)
+        if upgrade or self.change.reinstall or refreshed:
+            self.session.look_again(everything=upgrade or self.change.reinstall,
+                                    packages=refreshed)
         lock = _lock_source(sources, requirements=requirements, editables=editables,
                             constraints=constraints, overrides=overrides, groups=groups)
         if lock is not None:

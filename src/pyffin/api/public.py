@@ -203,8 +203,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     or — ``universal`` — for every platform and Python from ``python_version`` on (or the
     ``environments`` markers), each pin with the marker where it is needed.
 
-    With ``output_file``, its pins are kept (unless ``upgrade``/``upgrade_packages``) and
-    the result is written there; without a ``custom_compile_command`` it has no header.
+    With ``output_file``, its pins are kept (unless ``upgrade``/``upgrade_packages``, which
+    also make the pages the cache keeps stale, as ``refresh``/``refresh_packages``) and the
+    result is written there; without a ``custom_compile_command`` it has no header.
     ``output_format`` (default: ``pylock.toml`` for an ``output_file`` named ``*.toml``,
     else ``requirements.txt``) ``"pylock.toml"`` makes a PEP 751 lock (the result's
     :meth:`~pyffin.api.resolving.CompileResult.to_pylock_toml`).
@@ -330,10 +331,11 @@ def install(
     the contents of ``requirements`` files and ``editables``, with their dependencies, into
     the environment of ``python`` (default: the active or nearest virtual environment).
     What is installed already and satisfies them is kept (``upgrade`` and ``reinstall`` say
-    otherwise); ``target`` / ``prefix`` install into that directory instead (``pip install
-    --target``), ``python_version`` / ``python_platform`` for another Python or platform's
-    wheels. With ``dry_run`` nothing changes and the result says what would. ``strict``
-    checks the whole environment afterwards, as ``pip check``: problems raise
+    otherwise, and make what the cache keeps stale, as ``refresh``; their ``_packages`` forms
+    as ``refresh_packages``); ``target`` / ``prefix`` install into that directory instead
+    (``pip install --target``), ``python_version`` / ``python_platform`` for another Python
+    or platform's wheels. With ``dry_run`` nothing changes and the result says what would.
+    ``strict`` checks the whole environment afterwards, as ``pip check``: problems raise
     :class:`~pyffin.errors.InconsistentEnvironmentError` (once the change is made)."""
     from pyffin.api import install as operation
 

@@ -343,6 +343,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
         universal_module.check_no_platform(True, python_platform)
         universal = True
     session = session or Session()
+    upgrade_packages = tuple(upgrade_packages)
+    if upgrade or upgrade_packages:  # the newest is looked for: kept pages are asked again
+        session.look_again(everything=upgrade,
+                           packages=operations.upgrade_requests(upgrade_packages)[0])
     exclude_newer_packages = tuple(exclude_newer_packages)
     cutoffs = None
     if exclude_newer is not None or exclude_newer_packages:

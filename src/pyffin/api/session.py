@@ -156,6 +156,23 @@ class Session:
                                      pool=self.pool)
             return self._registry
 
+    def look_again(self, *, everything: bool = False, packages: Iterable[str] = ()) -> None:
+        """Count what the cache holds as stale for the rest of the session — everything, or
+        what it holds of ``packages`` — as ``--refresh`` and ``--refresh-package`` do: an
+        upgrade is a look for the newest, and a reinstall for a fresh copy, whatever the age
+        of the kept pages (uv's ``--upgrade`` and ``--reinstall`` imply ``--refresh``, their
+        ``-P``/``--reinstall-package`` ``--refresh-package``)."""
+        packages = tuple(name for name in packages if name not in self.refresh_packages)
+        if not packages and (self.refresh or not everything):
+            return
+        self.refresh = self.refresh or everything
+        self.refresh_packages += packages
+        registry = self._registry
+        if registry is not None:  # made already: from now on, it looks again too
+            from pyffin.client.cached import Refresh
+
+            registry.cached.refresh = Refresh(all=self.refresh, packages=self.refresh_packages)
+
     def read_configuration(self) -> Configuration:
         """The configuration ``config`` says to read (see the class)."""
         return read_configuration(self.config, no_config=self.no_config, cwd=self.cwd)

@@ -70,12 +70,13 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     resolution.add_argument("--exclude-newer-package", action="append", default=[],
                             metavar="NAME=DATE", help=EXCLUDE_NEWER_PACKAGE_HELP)
     resolution.add_argument("-U", "--upgrade", action="store_true",
-                            help="Ignore the pins of the existing output file")
+                            help="Ignore the pins of the existing output file, and ask about "
+                                 "every kept page again (implies --refresh, as uv)")
     negation(resolution, "--no-upgrade", dest="upgrade")
     resolution.add_argument("-P", "--upgrade-package", action="append", default=[],
                             metavar="NAME", type=requirement_spec,
                             help="Ignore the existing pin of NAME; a version specifier bounds "
-                                 "the upgrade ('six<1.17')")
+                                 "the upgrade ('six<1.17'); implies --refresh-package NAME")
     resolution.add_argument("--only-binary", action="extend", default=[], metavar="NAME",
                             type=binary_names,
                             help="Use only wheels for NAME (comma-separated; :all: for every "

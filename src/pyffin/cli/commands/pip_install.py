@@ -69,10 +69,12 @@ def add_directory_options(group: argparse._ArgumentGroup, target: str, prefix: s
 def _change_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Installer options")
     group.add_argument("--reinstall", "--force-reinstall", action="store_true",
-                       help="Reinstall every package, even those already installed")
+                       help="Reinstall every package, even those already installed (implies "
+                            "--refresh, as uv)")
     negation(group, "--no-reinstall", dest="reinstall")
     group.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
-                       type=package_name, help="Reinstall NAME even if it is already installed")
+                       type=package_name, help="Reinstall NAME even if it is already installed "
+                                               "(implies --refresh-package NAME)")
     group.add_argument("--link-mode", choices=("hardlink", "copy", "clone", "symlink"),
                        default="hardlink",
                        help="How files get from the cache into the environment "
@@ -127,12 +129,13 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
                         help="Include every optional dependency group")
     negation(parser, "--no-all-extras", dest="all_extras")
     parser.add_argument("-U", "--upgrade", action="store_true",
-                        help="Upgrade packages to the newest allowed versions")
+                        help="Upgrade packages to the newest allowed versions (implies "
+                             "--refresh, as uv)")
     negation(parser, "--no-upgrade", dest="upgrade")
     parser.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
                         type=requirement_spec,
                         help="Upgrade NAME, keep the rest as installed; a version specifier "
-                             "bounds the upgrade ('six<1.17')")
+                             "bounds the upgrade ('six<1.17'); implies --refresh-package NAME")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install the given packages without their dependencies")
     negation(parser, "--deps", dest="no_deps")
