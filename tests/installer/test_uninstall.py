@@ -41,6 +41,47 @@ def test_uninstall_restores_the_environment_exactly(env: Env, install: Install) 
     assert str(env.site_packages / "full") in result.removed_dirs
 
 
+def test_the_result_names_the_metadata_files_where_they_were(env: Env, install: Install
+                                                              ) -> None:
+    install(FULL)
+    info = only(env, "full").path
+    result = uninstall(only(env, "full"), env.scheme)
+    assert str(info / "RECORD") in result.removed_files and str(info) in result.removed_dirs
+    assert not [name for name in os.listdir(env.site_packages) if "pyffin" in name]
+
+
+class Killed(BaseException):
+    """An uninstall stopped dead, as by SIGKILL: nothing of it runs after."""
+
+
+@pytest.mark.parametrize("after", [0, 1, 3])
+def test_an_uninstall_killed_midway_leaves_no_distribution_that_misses_files(
+        env: Env, install: Install, monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    # Killed after removing some of its files, an uninstall leaves no dist-info behind (the
+    # next sync would count the distribution as installed, a console script missing; or,
+    # its RECORD gone first, could not remove it), only debris that the next install sweeps.
+    import pyffin.installer.uninstall as uninstalling
+    from pyffin.installer import debris
+
+    install(FULL)
+    removed: list[str] = []
+    real = uninstalling._Remover.remove_file
+
+    def dies(self: uninstalling._Remover, path: str) -> None:
+        if len(removed) == after:
+            raise Killed
+        removed.append(path)
+        real(self, path)
+
+    monkeypatch.setattr(uninstalling._Remover, "remove_file", dies)
+    with pytest.raises(Killed):
+        uninstall(only(env, "full"), env.scheme)
+    assert [d.name for d in scan([env.site_packages])] == []
+    left = debris.sweep(env.scheme)
+    assert [os.path.basename(p).partition(".pyffin-old-")[0] for p in left] == [
+        "full-1.0.dist-info"]
+
+
 def test_files_and_directories_of_others_are_kept(env: Env, install: Install) -> None:
     install(WheelSpec("a", "1.0", files={"ns/a/__init__.py": "", "shared_dir/a.txt": "a"}))
     install(WheelSpec("b", "1.0", files={"ns/b/__init__.py": ""}))

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pyffin.installer import debris
 from pyffin.installer.errors import UninstallError
 from pyffin.installer.installed import InstalledDistribution, scan
 from pyffin.records import record
@@ -157,9 +158,10 @@ class _Remover:
             targets.append(path)
 
         def remove() -> None:
+            retired = self.retire(info)
             for path in targets:
                 self.remove_file(path)
-            self.remove_tree(info)
+            self.remove_tree(retired, shown=info)
             self.prune()
 
         return remove
@@ -192,12 +194,13 @@ class _Remover:
             self.check(path, os.path.basename(path))
 
         def remove() -> None:
+            retired = self.retire(info)
             for path, is_dir in targets:
                 if is_dir:
                     self.remove_tree(path)
                 else:
                     self.remove_file(path)
-            self.remove_tree(info)
+            self.remove_tree(retired, shown=info)
             self.prune()
 
         return remove
@@ -217,6 +220,20 @@ class _Remover:
         return remove
 
     # -------------------------------------------------------------------------- removing
+    def retire(self, info: str) -> str:
+        """Take the metadata directory ``info`` out of the environment first, in one rename,
+        to the name of a stale one being replaced (see :mod:`pyffin.installer.debris`, whose
+        sweep removes it): killed at any later point, the uninstall leaves files that no
+        distribution claims (an install of it replaces them), never a distribution whose files
+        are partly gone (the next sync would count it as installed, its files missing) or
+        whose file list is (it could not be removed). Where it now is."""
+        retired = f"{info}.pyffin-old-{debris.token()}"
+        try:
+            os.rename(info, retired)
+        except FileNotFoundError:
+            return info  # gone already: nothing to retire
+        return retired
+
     def remove_file(self, path: str) -> None:
         try:
             os.unlink(path)
@@ -252,19 +269,23 @@ class _Remover:
                     self.files.append(pyc)
                     self.touched.add(cache)
 
-    def remove_tree(self, path: str) -> None:
+    def remove_tree(self, path: str, *, shown: str | None = None) -> None:
+        """Remove ``path`` and all below it; ``shown``: the name it had, which the result
+        gives (a retired metadata directory's: see :meth:`retire`)."""
         if not os.path.lexists(path):
             return
+        shown = shown or path
         if os.path.isdir(path) and not os.path.islink(path):
             import shutil
 
             for root, _dirs, names in os.walk(path):
+                root = shown + root[len(path):]
                 self.files.extend(os.path.join(root, n) for n in names)
             shutil.rmtree(path)
-            self.dirs.append(path)
+            self.dirs.append(shown)
         else:
             os.unlink(path)
-            self.files.append(path)
+            self.files.append(shown)
         self.touched.add(os.path.dirname(path))
 
     def prune(self) -> None:
