@@ -286,17 +286,32 @@ def test_the_next_command_removes_what_killed_installs_left(
     env = make_venv(tmp_path / "env", cache)
     assert pip("install", index, cache, "lib==1.0", "--python", env).returncode == 0
     ours, theirs = _plant_debris(env)
-    # A change takes the lock and sweeps every scheme directory; a no-op install notices the
-    # debris in the site-packages listing it reads anyway, and takes the lock to sweep too.
+    # Every command that takes the environment's lock sweeps every scheme directory, a no-op
+    # install too (site-packages as it lists what is installed, then the scripts directory
+    # and the prefix).
     args = ["other"] if change else ["lib==1.0"]
     result = pip("install", index, cache, *args, "--python", env)
     assert result.returncode == 0, result
-    if change:
-        assert not [p for p in ours if os.path.lexists(p)]
-    else:
-        assert not [p for p in ours if os.path.lexists(p) and p.parent == site_packages(env)]
+    assert not [p for p in ours if os.path.lexists(p)]
     assert all(p.exists() for p in theirs)
     assert freeze(env) == ("lib==1.0\nother==1.0\n" if change else "lib==1.0\n")
+
+
+def test_a_no_op_sweeps_what_a_killed_install_left_beside_site_packages(
+        index: IndexServer, tmp_path: Path) -> None:
+    # A killed install's temporary file for a script or a data file is at the top of its
+    # scheme directory (the scripts directory, the prefix): the next sync, which changes
+    # nothing, removes it (the soak found one left after every later command was a no-op).
+    cache = tmp_path / "cache"
+    env = make_venv(tmp_path / "env", cache)
+    (tmp_path / "r.txt").write_text("lib==1.0\n")
+    assert pip("sync", index, cache, tmp_path / "r.txt", "--python", env).returncode == 0
+    left = [env / ".pyffin-tmp-0123456789ab", env / "bin" / ".pyffin-tmp-abcdef012345"]
+    for path in left:
+        path.write_text("")
+    result = pip("sync", index, cache, tmp_path / "r.txt", "--python", env)
+    assert result.returncode == 0 and "Checked 1 package" in result.stderr, result
+    assert not [p for p in left if os.path.lexists(p)]
 
 
 def test_a_dry_run_leaves_debris_alone(index: IndexServer, tmp_path: Path) -> None:

@@ -308,7 +308,7 @@ def uninstall(
             # One that cannot be removed (a distutils install) stops the command before
             # any is: not after removing those before it, unsaid.
             removals = plan_uninstall(doomed, env.scheme)
-            leftovers.remove(debris)
+            leftovers.remove([*debris, *leftovers.beside(env.scheme, env.site_packages)])
             announce = operation.session.reporter
             for dist, remove in zip(doomed, removals, strict=True):
                 remove()
@@ -559,6 +559,7 @@ class _Operation:
         state = InstalledState([Path(p) for p in env.site_packages], self.session.cache,
                                debris=debris)
         installed = state.distributions
+        debris += leftovers.beside(env.scheme, env.site_packages)
         if debris and not self.change.dry_run:
             leftovers.remove(debris)  # killed installs' (we hold the lock): even on a no-op
         result = InstallResult(env, dry_run=self.change.dry_run)
@@ -779,6 +780,7 @@ class _Operation:
         with self.locked(env):
             debris: list[str] = []
             installed = scan([Path(p) for p in env.site_packages], debris=debris)
+            debris += leftovers.beside(env.scheme, env.site_packages)
             if debris and not self.change.dry_run:
                 leftovers.remove(debris)
 

@@ -67,6 +67,15 @@ def sweep(scheme: Scheme) -> list[str]:
     return remove(_found(directories(scheme)))
 
 
+def beside(scheme: Scheme, scanned: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """The debris in the scheme's directories but the ``scanned`` ones (site-packages, which
+    listing what is installed looks through anyway): the scripts directory and the prefix,
+    where a killed install's temporary files for scripts and data are. A command that changes
+    nothing sweeps them too (one listing of each; small directories)."""
+    seen = {os.path.abspath(p) for p in scanned}
+    return _found(d for d in directories(scheme) if d not in seen)
+
+
 def remove(paths: Iterable[str]) -> list[str]:
     """Remove ``paths`` (debris found earlier; the caller holds the environment's lock)."""
     from pathlib import Path
