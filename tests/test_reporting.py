@@ -56,7 +56,7 @@ def test_held_downloads_are_passed_on_in_order_once_released_and_at_once_after()
                                                        ("download-done", None)]
 
 
-def test_a_retry_held_starts_its_count_anew() -> None:
+def test_a_retry_held_is_passed_on_as_the_bytes_that_count() -> None:
     heard: list[Event] = []
     held = HeldFetches(CallbackReporter(heard.append))
     held.on_fetch_start("a.whl", 8)

@@ -196,7 +196,7 @@ class HeldFetches(Reporter):
                 self._held.append(entry)
                 if kind == "progress":
                     self._chunks[name] = entry
-                else:  # a retry's chunks count anew after its restart
+                else:  # chunks after a start or an end are another entry, in their place
                     self._chunks.pop(name, None)
                 return
         self._pass(kind, name, value)

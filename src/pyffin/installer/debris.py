@@ -4,7 +4,8 @@ Every temporary name the installer makes in an environment is one of these, alwa
 of a scheme directory (site-packages, the scripts directory, the prefix), never deeper:
 
 - ``.<name>.dist-info.tmp-<hex>``: a dist-info being assembled;
-- ``<name>.dist-info.pyffin-old-<hex>``: a stale dist-info being replaced;
+- ``<name>.dist-info.pyffin-old-<hex>``: a stale dist-info being replaced, or one being
+  uninstalled (retired before its files go, see :mod:`pyffin.installer.uninstall`);
 - ``.pyffin-tmp-<hex>`` (older versions: ``<file>.pyffin-tmp-<hex>``): a file about to be
   renamed over the one it replaces (also ``easy-install.pth.pyffin-tmp-<hex>``).
 
@@ -71,7 +72,7 @@ def beside(scheme: Scheme, scanned: Iterable[str | os.PathLike[str]]) -> list[st
     """The debris in the scheme's directories but the ``scanned`` ones (site-packages, which
     listing what is installed looks through anyway): the scripts directory and the prefix,
     where a killed install's temporary files for scripts and data are. A command that changes
-    nothing sweeps them too (one listing of each; small directories)."""
+    nothing sweeps them too (one listing of each)."""
     seen = {os.path.abspath(p) for p in scanned}
     return _found(d for d in directories(scheme) if d not in seen)
 

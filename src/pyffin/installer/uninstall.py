@@ -2,7 +2,9 @@
 
 Every path is checked before anything is deleted: a file list naming a path outside the
 environment (``../../../../etc/passwd``, an absolute path elsewhere, a path through a symbolic
-link that leads out) makes the whole uninstall fail. Besides the listed files, the bytecode of
+link that leads out) makes the whole uninstall fail. The metadata directory is retired first
+(:meth:`_Remover.retire`): an uninstall killed mid-way leaves files no distribution claims,
+never a distribution missing some of its files. Besides the listed files, the bytecode of
 removed ``.py`` files goes, and directories left empty are removed walking up, never past the
 environment's skeleton (site-packages, the scripts directory, their parents, the prefix).
 
