@@ -1,11 +1,13 @@
-"""Soak: concurrent ``pyffin pip sync`` processes on one shared cache into several venvs, some
-killed with SIGKILL at random moments; afterwards every environment re-syncs cleanly, every
-installed file matches its RECORD hash, and no temporary file is left in the cache or in any
-environment.
+"""Soak: concurrent ``pyffin pip sync`` processes (or syncs, installs and uninstalls mixed) on
+one shared cache into several venvs, some killed with SIGKILL at random moments; afterwards
+every environment re-syncs cleanly, every installed file matches its RECORD hash, and no
+temporary file is left in the cache or in any environment.
 
-The short version runs by default (a few rounds, a fixed seed; its assertions are invariants
-that hold whatever the timing, so it cannot flake on a slow machine). The long one runs for
-``PYFFIN_SOAK_SECONDS`` seconds::
+The short versions run by default (a few rounds, a fixed seed; their assertions are invariants
+that hold whatever the timing). Under load the long ones found an uninstall killed mid-way
+leaving a dist-info without some of its files, or without its RECORD, and a killed install's
+temporary file at the top of a venv that later no-op commands never swept. The long ones run
+for ``PYFFIN_SOAK_SECONDS`` seconds::
 
     PYFFIN_SOAK_SECONDS=600 .venv-test/bin/python -m pytest tests/test_soak.py -k long -s
 """
@@ -66,7 +68,9 @@ def index(index_server: IndexServer) -> IndexServer:
 
 
 def soak(index: IndexServer, tmp_path: Path, *, venvs: int, rounds: int | None,
-         seconds: float, seed: int) -> None:
+         seconds: float, seed: int, mixed: bool = False) -> None:
+    """``mixed``: each command is a sync, an install (of a pin, or an upgrade) or an uninstall,
+    drawn at random; else a sync."""
     rng = random.Random(seed)
     cache = tmp_path / "cache"
     envs = [tmp_path / f"env{i}" for i in range(venvs)]
@@ -83,6 +87,17 @@ def soak(index: IndexServer, tmp_path: Path, *, venvs: int, rounds: int | None,
         return ["pip", "sync", requirements_file, "--python", env, "--index-url",
                 index.index_url, "--cache-dir", cache, *extra]
 
+    def command(env: Path) -> list[str | Path]:
+        kind = rng.choice(("sync", "install", "upgrade", "uninstall")) if mixed else "sync"
+        if kind == "sync":
+            return sync_args(env, rng.choice(requirements), "-q")
+        name = rng.choice(("alpha", "beta", "gamma", "delta"))
+        where: list[str | Path] = ["--python", env, "--cache-dir", cache, "-q"]
+        if kind == "uninstall":
+            return ["pip", "uninstall", name, *where]
+        wanted = ["-U", name] if kind == "upgrade" else [f"{name}=={rng.choice(('1.0', '2.0'))}"]
+        return ["pip", "install", *wanted, "--index-url", index.index_url, *where]
+
     deadline = time.monotonic() + seconds
     done = killed = 0
     round_number = 0
@@ -92,7 +107,7 @@ def soak(index: IndexServer, tmp_path: Path, *, venvs: int, rounds: int | None,
         procs = []
         for env in envs:
             for _ in range(rng.choice((1, 1, 2))):
-                procs.append(spawn(sync_args(env, rng.choice(requirements), "-q")))
+                procs.append(spawn(command(env)))
         doomed = [p for p in procs if rng.random() < 0.5]
         started = time.monotonic()
         for proc in sorted(doomed, key=lambda _: rng.random()):
@@ -179,10 +194,23 @@ def test_short_soak_of_killed_concurrent_syncs(index: IndexServer, tmp_path: Pat
     soak(index, tmp_path, venvs=2, rounds=3, seconds=0, seed=12)
 
 
+def test_short_soak_of_killed_concurrent_installs_and_uninstalls(index: IndexServer,
+                                                                 tmp_path: Path) -> None:
+    soak(index, tmp_path, venvs=2, rounds=3, seconds=0, seed=5, mixed=True)
+
+
 @pytest.mark.skipif(not SOAK_SECONDS, reason="set PYFFIN_SOAK_SECONDS to run the long soak")
 def test_long_soak_of_killed_concurrent_syncs(index: IndexServer, tmp_path: Path) -> None:
     print(f"soak: seed {SOAK_SEED} (PYFFIN_SOAK_SEED)")
     soak(index, tmp_path, venvs=4, rounds=None, seconds=SOAK_SECONDS, seed=SOAK_SEED)
+
+
+@pytest.mark.skipif(not SOAK_SECONDS, reason="set PYFFIN_SOAK_SECONDS to run the long soak")
+def test_long_soak_of_killed_concurrent_installs_and_uninstalls(index: IndexServer,
+                                                                tmp_path: Path) -> None:
+    print(f"soak: seed {SOAK_SEED} (PYFFIN_SOAK_SEED)")
+    soak(index, tmp_path, venvs=3, rounds=None, seconds=SOAK_SECONDS, seed=SOAK_SEED,
+         mixed=True)
 
 
 def test_the_check_finds_a_leftover(tmp_path: Path) -> None:
