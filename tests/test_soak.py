@@ -135,7 +135,7 @@ def soak(index: IndexServer, tmp_path: Path, *, venvs: int, rounds: int | None,
         _check_records(env)
         _check_no_debris(env)
     _check_cache(cache)
-    print(f"soak: {round_number} rounds, {done} syncs completed, {killed} killed")
+    print(f"soak: {round_number} rounds, {done} commands completed, {killed} killed")
 
 
 def _site_packages(env: Path) -> Path:
