@@ -344,6 +344,10 @@ def test_compile_lock_sync_freeze_gives_the_compiled_pins(index: IndexServer, wo
                     cache_dir=tmp_path / "fresh-cache")
     assert synced.returncode == 0, synced
     assert freeze(python) == pins.stdout.split()
+    # The lock's selection stands for the resolution, with its own time (not "in 0ms").
+    resolved = [line for line in synced.stderr.splitlines() if line.startswith("Resolved ")]
+    assert resolved[0].startswith("Resolved 4 packages in "), synced
+    assert not resolved[0].endswith(" in 0ms"), synced
     # No resolution, no index page: each chosen file downloaded once, none other.
     assert sorted(r.path for r in index.request_log) == sorted(
         f"/files/{name}" for name in ("app-1.0-py3-none-any.whl", "fast-3.0-py3-none-any.whl",

@@ -806,6 +806,9 @@ class _Operation:
                 wanted = [_with_revision(w, chosen.requested_revisions.get(w.name))
                           for w in wanted]
             result.resolved = len(wanted)
+            # What the lock gives for this environment is its resolution: its time, said
+            # before what is prepared, as an install's (it said "in 0ms" at the end before).
+            result.timings["resolve"] = time.perf_counter() - started
             plan = make_plan(wanted, installed, sync=sync, reinstall=self.change.reinstall,
                              reinstall_packages={checked_name(n) for n in
                                                  self.change.reinstall_packages},
@@ -826,6 +829,8 @@ class _Operation:
             if self.change.dry_run or plan.is_noop:
                 result.timings["audit"] = time.perf_counter() - started
                 return result
+            if self.reporter is not None:
+                self.reporter.on_resolved(len(wanted), result.timings["resolve"])
             python = os.fspath(env.sys_executable)
             result.prepared = operations.prepare_and_install(
                 self.session, plan, scheme=env.scheme,
