@@ -75,8 +75,7 @@ class Progress(Reporter):
     def on_resolved(self, packages: int, seconds: float) -> None:
         # As uv: said once the resolution is over, before what is prepared is (the summary
         # that follows at the end leaves it out: see resolved_said).
-        self.console.note(f"Resolved {packages} package{'s' if packages != 1 else ''} in "
-                          f"{format_duration(seconds)}", kept=False)
+        self.console.note(resolved_line(packages, seconds), kept=False)
         self.resolved_said = True
 
     def on_build_start(self, what: str) -> None:
@@ -205,6 +204,12 @@ class Progress(Reporter):
 
 #: The name the install commands use.
 DownloadProgress = Progress
+
+
+def resolved_line(packages: int, seconds: float) -> str:
+    """uv's line for a resolution: ``Resolved 2 packages in 20ms``."""
+    return f"Resolved {packages} package{'s' if packages != 1 else ''} in " \
+           f"{format_duration(seconds)}"
 
 
 def _columns(stream: object) -> int:

@@ -407,7 +407,9 @@ def report(ctx: Context, result: InstallResult, *, resolved_said: bool = False) 
             note("Would make no changes")
         return
     if result.resolved is not None and not resolved_said:
-        note(f"Resolved {count(result.resolved)} in {format_duration(t.get('resolve', 0))}")
+        from pyffin.cli.progress import resolved_line
+
+        note(resolved_line(result.resolved, t.get("resolve", 0)))
     if result.dry_run:
         if not result.installed and not result.removed:
             note(checked)
