@@ -120,6 +120,51 @@ def test_compile_accepts_no_sources_and_link_mode(index: IndexServer, tmp_path: 
     assert result.stderr.count("warning") == 0
 
 
+# ------------------------------------------------------------------- --offline, --refresh
+@pytest.mark.parametrize("command", ["compile", "install", "sync"])
+def test_offline_mode_refuses_a_refresh(index: IndexServer, venv: Path, tmp_path: Path,
+                                        command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv: asking the index about the cache is what offline mode forbids, so --refresh and
+    --refresh-package are usage errors with it, wherever offline mode was asked for; nothing
+    is written. --upgrade and --reinstall, which imply a refresh, work from the cache."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\n")
+    output = tmp_path / "out.txt"
+
+    def run(*args: str | Path) -> Result:
+        if command == "compile":
+            return compile_(tmp_path, index, "-o", output, *args)
+        source = ["-r", requirements] if command == "install" else [requirements]
+        return install(command, index, venv, *source, *args)
+
+    assert run().returncode == 0  # a warm cache
+    output.unlink(missing_ok=True)
+    refused = run("--offline", "--refresh")
+    assert (refused.returncode, refused.stdout) == (2, ""), refused
+    assert refused.stderr == "error: the argument `--offline` cannot be used with `--refresh`\n"
+    assert not output.exists()
+    refused = run("--refresh-package", "lib", "--offline")
+    assert refused.returncode == 2, refused
+    assert refused.stderr == ("error: the argument `--offline` cannot be used with "
+                              "`--refresh-package`\n")
+    monkeypatch.setenv("PYFFIN_OFFLINE", "1")
+    refused = run("--refresh")
+    assert refused.stderr == ("error: the argument `PYFFIN_OFFLINE` (environment variable) "
+                              "cannot be used with `--refresh`\n"), refused
+    assert run("--no-offline", "--refresh").returncode == 0  # the flag wins over the variable
+    monkeypatch.delenv("PYFFIN_OFFLINE")
+    config = Path("pyffin.toml")
+    config.write_text("offline = true\n")
+    refused = run("--refresh")
+    assert refused.returncode == 2, refused
+    assert refused.stderr == ("error: the argument `offline` (configuration file "
+                              f"{config.resolve()}) cannot be used with `--refresh`\n"), refused
+    config.unlink()
+    upgraded = run("--offline", "--reinstall" if command == "sync" else "--upgrade")
+    assert upgraded.returncode == 0, upgraded
+    assert command != "compile" or output.read_text().endswith("lib==1.0\n")
+
+
 @pytest.mark.parametrize("command", ["install", "sync"])
 def test_install_and_sync_accept_no_sources(index: IndexServer, venv: Path, tmp_path: Path,
                                             command: str) -> None:

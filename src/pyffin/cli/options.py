@@ -179,6 +179,7 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
     from pyffin.api.session import Session
     from pyffin.settings import IndexSettings
 
+    check_offline_refresh(args)
     # uv's --index comes first, then --extra-index-url, then the default index.
     extra = [*args.index, *(args.extra_index_url or ())]
     flags = IndexSettings(
@@ -198,6 +199,25 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
 
     made.page_workers_allowed = main.OWNS_PROCESS
     return made
+
+
+def check_offline_refresh(args: argparse.Namespace) -> None:
+    """Refuse ``--refresh`` (or ``--refresh-package``) in offline mode, as uv does: asking the
+    server about what the cache holds is what offline mode forbids. ``--upgrade`` and
+    ``--reinstall``, which imply a refresh, still work from the cache."""
+    from pyffin.errors import UsageError
+
+    if not getattr(args, "offline", False):
+        return
+    refresh = "--refresh" if getattr(args, "refresh", False) else \
+        "--refresh-package" if getattr(args, "refresh_package", None) else None
+    if refresh is None:
+        return
+    origin = getattr(args, "setting_origins", {}).get("offline")
+    offline = "`--offline`" if origin is None else \
+        f"`{origin}` (environment variable)" if origin.startswith("PYFFIN_") else \
+        f"`offline` (configuration file {origin})"
+    raise UsageError(f"the argument {offline} cannot be used with `{refresh}`")
 
 
 def add_python_options(group: argparse._ArgumentGroup) -> None:
