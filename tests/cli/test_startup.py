@@ -123,6 +123,22 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     assert "app==1.0" in (tmp_path / "r.txt").read_text()
 
 
+def test_a_warm_compile_that_solves_again_with_a_built_source_distribution_starts_no_thread(
+        index: IndexServer, tmp_path: Path) -> None:
+    """Its metadata, built before, is read from the source distributions' cache: no build,
+    no thread machinery."""
+    import shutil
+
+    index.add_sdist(SdistSpec("from-source", "1.0"))
+    (tmp_path / "r.in").write_text("app\nfrom-source\n")
+    args: list[str | Path] = ["pip", "compile", tmp_path / "r.in", "-q", "--index-url",
+                              index.index_url, "--cache-dir", tmp_path / "cache",
+                              "--python", sys.executable]
+    assert pyffin(*args).returncode == 0  # cold: builds its metadata
+    shutil.rmtree(tmp_path / "cache" / "resolutions-v1")
+    assert loaded(args, (*NOT_THREADING, "pyffin.build", "subprocess")) == []
+
+
 #: Compiles every pattern ``re`` compiles (the compiler module: ``re._compiler`` since 3.11),
 #: then runs pyffin; prints the patterns compiled (their ``repr``).
 PATTERNS_PROBE = """

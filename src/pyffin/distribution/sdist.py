@@ -30,7 +30,7 @@ flight is shared by every caller.
 from __future__ import annotations
 
 import os
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,7 +171,9 @@ class SourceDistributions:
         self._builder: SourceBuilder | None = None
         self._git_factory = git
         self._git: GitSource | None = None
-        self._lock = threading.Lock()
+        # threading's Lock without importing threading: a warm resolution reads built
+        # metadata from here and starts no thread.
+        self._lock = allocate_lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
         self._commits: dict[str, str] = {}
         #: Packages built with options of their own; ``None``: every package uses the
