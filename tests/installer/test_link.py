@@ -226,6 +226,89 @@ def test_an_unrelated_link_error_is_an_install_error(
         install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python)
 
 
+def tree_of(env: Env) -> set[str]:
+    """Every file and directory under the environment."""
+    return {os.path.join(r, n) for r, dirs, names in os.walk(env.root) for n in (*dirs, *names)}
+
+
+@pytest.mark.parametrize("failing", ["app_tool/sub/data.txt", "notes.txt", "app.h",
+                                     "dist-info"])
+def test_an_install_that_fails_midway_removes_what_it_made(
+        env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    """A full disk (or a file it may not write) part way: the error names the distribution,
+    and the environment is left as it was, without a half-installed package that imports."""
+    install_wheel(unzipped(WheelSpec("other", "1.0", files={"app_tool_helpers.py": ""}),
+                           tmp_path / "o"), env.scheme, python=env.python)
+    before = tree_of(env)
+    link, rename = os.link, os.rename
+
+    def full(src: str, dst: str) -> None:
+        if dst.endswith(failing):
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        link(src, dst)
+
+    def full_rename(src: str, dst: str) -> None:
+        if failing == "dist-info" and dst.endswith(".dist-info"):
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "link", full)
+    monkeypatch.setattr(os, "rename", full_rename)
+    with pytest.raises(InstallError, match=r"cannot install App_Tool 1\.0: .*No space left"):
+        install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python)
+
+    assert tree_of(env) == before
+    monkeypatch.undo()
+    install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python)  # room again
+    assert (env.site_packages / "app_tool/sub/data.txt").read_text() == "payload"
+
+
+@pytest.mark.parametrize("failing", ["payload", "dist-info"])
+def test_a_reinstall_that_fails_midway_keeps_the_installed_distributions_files(
+        env: Env, tmp_path: Path, install: Install, monkeypatch: pytest.MonkeyPatch,
+        failing: str) -> None:
+    """What it had not replaced yet, and the installed dist-info, are the old install's: they
+    are not removed with what the failed install made."""
+    dist = install(APP)
+    listed = [os.path.normpath(dist.path.parent / p) for p in record_of(dist.path)]
+    link, rename = os.link, os.rename
+
+    def full(src: str, dst: str) -> None:
+        # After __init__.py (replaced), before the scripts.
+        if failing == "payload" and src.endswith("sub/data.txt"):
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        link(src, dst)
+
+    def full_rename(src: str, dst: str) -> None:
+        # Everything is in place but the new dist-info.
+        if failing == "dist-info" and dst.endswith(".dist-info"):
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "link", full)
+    monkeypatch.setattr(os, "rename", full_rename)
+    with pytest.raises(InstallError, match="No space left"):
+        install_wheel(unzipped(APP, tmp_path / "again"), env.scheme, python=env.python)
+
+    assert [p for p in listed if not os.path.exists(p)] == []
+    assert (dist.path / "INSTALLER").read_text() == "pyffin\n"
+
+
+def test_a_copy_that_fails_part_way_names_the_file_and_leaves_none(
+        env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyffin.installer.link as link
+
+    def no_room(fd_in: int, fd_out: int, size: int) -> None:
+        os.write(fd_out, b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")  # as write() says it: no name
+
+    monkeypatch.setattr(link, "_copy_data", no_room)
+    with pytest.raises(InstallError, match=r"No space left on device: '.*/app_tool/"):
+        install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python,
+                      link_mode="copy")
+    assert not (env.site_packages / "app_tool").exists()
+
+
 def test_replacing_another_distributions_file_warns_naming_both(
         env: Env, install: Install, messages: list[str]) -> None:
     install(WheelSpec("first", "1.0", files={"shared/x.py": "A = 1\n"}))

@@ -11,6 +11,8 @@ written, never linked, so no archive file is ever changed through a link.
 The dist-info directory is assembled under a temporary name and renamed into place last: a
 ``.dist-info`` directory in site-packages is always complete, so an interrupted install leaves
 files that the next install of the distribution replaces, never a half-recorded distribution.
+One that fails (a full disk, a file it may not write) removes the files and directories it
+made before the error is reported: no half-installed package is left to import.
 """
 
 from __future__ import annotations
@@ -374,15 +376,45 @@ class _Install:
 
     def run(self, installer: str, requested: bool,
             direct_url: Mapping[str, object] | None) -> str:
-        self.link_payload(*self.payload)
-        for key in self.data_keys:
-            self.install_data(self.data_name, key)
-        if self.launchers:
-            dst_dir = os.fspath(self.scheme.scripts)
-            self.linker.ensure_dir(dst_dir)
-            for name, content in self.launchers:
-                self.write(dst_dir + os.sep + name, content, executable=True)
-        return self.install_dist_info(installer, requested, direct_url)
+        try:
+            self.link_payload(*self.payload)
+            for key in self.data_keys:
+                self.install_data(self.data_name, key)
+            if self.launchers:
+                dst_dir = os.fspath(self.scheme.scripts)
+                self.linker.ensure_dir(dst_dir)
+                for name, content in self.launchers:
+                    self.write(dst_dir + os.sep + name, content, executable=True)
+            return self.install_dist_info(installer, requested, direct_url)
+        except Exception:
+            self.undo()
+            raise
+
+    def undo(self) -> None:
+        """After a failure (a full disk, a file it may not write), remove what this install
+        made: the files it created and the directories it made, when empty. What it replaced
+        stays (another distribution's file, overwritten: there is nothing to put back), and so
+        does what a killed install leaves (see the module's docstring). Best effort: the
+        failure is what is reported."""
+        replaced = {os.path.normpath(path) for path in self.linker.replaced}
+        made = [os.path.normpath(os.path.join(self.root, name)) for name in self.linked_payload]
+        # The dist-info's files went to its temporary directory, removed already: the paths
+        # RECORD gives them are those of an installed dist-info (of a reinstall: the old one).
+        own = self.dist_info + "/"
+        made += [os.path.normpath(os.path.join(self.root, rel)) for rel in
+                 (*(record_rel for _, record_rel in self.linked),
+                  *(entry.path for entry in self.written)) if not rel.startswith(own)]
+        for path in made:
+            if path not in replaced:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        for directory in reversed(self.linker.made):
+            try:
+                os.rmdir(directory)
+            except OSError:  # another distribution's files are in it (or it is gone)
+                pass
 
     def read_entry_points(self) -> list[scripts.EntryPointScript]:
         path = os.path.join(self.archive, self.dist_info, "entry_points.txt")
@@ -422,16 +454,23 @@ class _Install:
         for directory in dirs:
             linker.ensure_dir(dst + directory)
         fast = linker.fast
-        for name in files:
-            local = name if os.sep == "/" else name.replace("/", os.sep)
-            if fast is None:
-                linker.place(src + local, dst + local)
-                continue
-            try:
-                fast(src + local, dst + local)
-            except OSError as e:
-                linker.refused(src + local, dst + local, e)
-                fast = linker.fast  # None once hardlinking gave way to copying
+        name = None
+        try:
+            for name in files:
+                local = name if os.sep == "/" else name.replace("/", os.sep)
+                if fast is None:
+                    linker.place(src + local, dst + local)
+                    continue
+                try:
+                    fast(src + local, dst + local)
+                except OSError as e:
+                    linker.refused(src + local, dst + local, e)
+                    fast = linker.fast  # None once hardlinking gave way to copying
+        except BaseException:
+            # The files before the one that failed are in place (for undo); nothing is
+            # counted in the loop itself, the hot loop of an install.
+            self.linked_payload = files[:files.index(name)] if name is not None else []
+            raise
         self.linked_payload = files
 
     def link_tree(self, src_dir: str, dst_dir: str, archive_rel: str, record_rel: str) -> None:
@@ -619,6 +658,8 @@ class _Linker:
         self.fast: Callable[[str, str], None] | None = os.link if mode == "hardlink" else None
         #: Target directories known to exist.
         self.created: set[str] = set()
+        #: Those this install made, in the order it made them.
+        self.made: list[str] = []
         #: Targets that existed and were replaced.
         self.replaced: list[str] = []
 
@@ -627,12 +668,18 @@ class _Linker:
             return
         try:
             os.mkdir(path)
+            self.made.append(path)
         except FileExistsError:
             if not os.path.isdir(path):
                 raise InstallError(f"cannot create the directory {path}: a file is in the way"
                                    ) from None
         except FileNotFoundError:  # a scheme directory that does not exist yet
+            missing = [path]
+            while not os.path.isdir(parent := os.path.dirname(missing[-1])) \
+                    and parent != missing[-1]:
+                missing.append(parent)
             os.makedirs(path, exist_ok=True)
+            self.made += reversed(missing)
         self.created.add(path)
 
     def place(self, src: str, dst: str) -> None:
@@ -712,9 +759,11 @@ def _copy(src: str, dst: str,
         fd_out = os.open(dst, _OPEN_NEW, st.st_mode & 0o777)
         try:
             (transfer or _copy_data)(fd_in, fd_out, st.st_size)
-        except BaseException:
+        except BaseException as e:
             os.close(fd_out)
             os.unlink(dst)
+            if isinstance(e, OSError) and e.filename is None:  # a write: say where
+                raise OSError(e.errno, e.strerror, dst) from e
             raise
         os.close(fd_out)
     finally:
@@ -750,8 +799,11 @@ def _write_new(path: str, data: bytes, mode: int) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-    finally:
+    except BaseException:
         os.close(fd)
+        os.unlink(path)  # (made above: O_EXCL)
+        raise
+    os.close(fd)
 
 
 def _replace_with(dst: str, create: Callable[[str], None], tmp: str) -> None:
