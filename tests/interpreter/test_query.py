@@ -285,6 +285,55 @@ def test_a_manylinux_module_in_the_environment_limits_manylinux_tags(
     assert len(limited.tags) < len(interpreter.tags)
 
 
+@pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="the tests do not run in a venv")
+def test_a_venv_of_the_python_the_running_venv_is_made_from_needs_no_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyffin installed in a venv (pipx, ``uv tool``), a cold cache, and a new venv of the
+    same Python to install into: its facts come from this process's own, as they would from
+    the base interpreter's, instead of from a probe of the base in a process."""
+    import subprocess
+
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / "bin" / "python"
+    probed = query.from_facts(python, query.probe_process(python))
+    calls: list[Path] = []
+    real_probe = query.probe_process
+    monkeypatch.setattr(query, "probe_process", lambda p: calls.append(p) or real_probe(p))
+    with Cache(tmp_path / "cache") as cache:
+        derived = query.interpreter_at(python, cache=cache)
+        assert calls == []
+        assert query.interpreter_at(python, cache=cache) == derived  # and kept
+    assert derived == probed
+    # When this process cannot answer for itself (PYTHONHOME set, say), the base is probed.
+    monkeypatch.setattr(query, "_answers_itself", lambda path: False)
+    with Cache(tmp_path / "cache2") as cache:
+        assert query.interpreter_at(python, cache=cache) == derived
+    assert calls == [Path(os.path.realpath(python))]
+
+
+@pytest.mark.skipif(not sysconfig.get_platform().startswith("linux-"), reason="Linux only")
+def test_a_venv_with_a_manylinux_module_is_asked_in_a_process(tmp_path: Path) -> None:
+    """Its verdicts on manylinux tags (PEP 600) are heard only by a probe run there: such a
+    venv is not derived from its base's facts (nor from this process's)."""
+    import subprocess
+
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / "bin" / "python"
+    with Cache(tmp_path / "cache") as cache:
+        plain = query.interpreter_at(python, cache=cache)
+    if not any("manylinux_2_18" in tag for tag in plain.tags):
+        pytest.skip("glibc older than 2.18")
+    (env / plain.venv_layout.purelib / "_manylinux.py").write_text(
+        "def manylinux_compatible(major, minor, arch):\n    return minor <= 17\n")
+    with Cache(tmp_path / "cache2") as cache:
+        query.interpreter_at(os.path.realpath(python), cache=cache)  # the base, cached
+        limited = query.interpreter_at(python, cache=cache)
+    manylinux = [tag for tag in limited.tags if "manylinux" in tag]
+    assert manylinux[0].split("-")[2].startswith("manylinux_2_17_")
+
+
 def test_a_venv_of_a_known_base_is_derived_without_a_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess

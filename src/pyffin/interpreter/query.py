@@ -153,13 +153,50 @@ def _venv_of_known_base(path: Path, cache: Cache | None) -> Interpreter | None:
     real = Path(os.path.realpath(path))
     if real == path or not real.is_file() or _kind(real) != "binary":
         return None
-    base = _cached_query(real, cache)
+    base = _sibling_of_running(real, cache)
+    if base is None:
+        base = _cached_query(real, cache)
+        if base.is_venv:
+            return None
     version = config.get("version_info") or config.get("version")
-    if base.is_venv or (version is not None and version != base.version_str) or \
-            path.parent != base.venv_scheme(root).scripts:
+    scheme = base.venv_scheme(root)
+    if (version is not None and version != base.version_str) or \
+            path.parent != scheme.scripts or _has_manylinux_module(scheme):
         return None
     log.debug(f"{path} is a virtual environment of {real}: using its facts")
     return base.in_venv(root, path)
+
+
+def _has_manylinux_module(scheme: Scheme) -> bool:
+    """Whether the environment's site-packages holds a PEP 600 ``_manylinux`` module, whose
+    verdicts on its tags only a probe run there hears."""
+    for directory in dict.fromkeys((scheme.purelib, scheme.platlib)):
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        if any(name == "_manylinux" or name.startswith("_manylinux.") for name in names):
+            return True
+    return False
+
+
+def _sibling_of_running(real: Path, cache: Cache | None) -> Interpreter | None:
+    """The running interpreter, when it is a virtual environment of the interpreter ``real``
+    whose facts are not cached (pyffin installed in a venv of its own, as pipx and ``uv tool``
+    install it; the target a venv of the same Python): a venv of it is derived from those
+    facts, which this process answers itself, as it would be from ``real``'s (the same
+    binary: the same markers, tags, version, base and venv layout), without starting ``real``
+    to ask it."""
+    running = sys.executable
+    if not running or sys.prefix == sys.base_prefix or os.path.realpath(running) != str(real):
+        return None
+    if cache is not None and cache.read_record(_entry(real, cache), _decoder(real)) is not None:
+        return None  # (its record is read at once, and checked, by _cached_query)
+    path = Path(os.path.abspath(running))
+    if not _answers_itself(path):
+        return None
+    own = _cached_query(path, cache)
+    return own if own.is_venv and own.base_executable == real else None
 
 
 def read_pyvenv_cfg(path: Path) -> dict[str, str] | None:
