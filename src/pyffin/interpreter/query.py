@@ -93,13 +93,19 @@ def _kind(path: Path) -> str:
     return "pyenv" if is_shim_header(head) else "script"
 
 
+def _kept(path: Path, stamp: Stamp, cache: Cache | None) -> Interpreter | None:
+    """The interpreter at ``path`` as the cache keeps it, while its executable is unchanged."""
+    if cache is None:
+        return None
+    record = cache.read_record(_entry(path, cache), _decoder(path))
+    return _marker_now(record[1]) if record is not None and record[0] == stamp else None
+
+
 def _cached_query(path: Path, cache: Cache | None) -> Interpreter:
     stamp = _stamp(path)
-    if cache is not None:
-        entry = _entry(path, cache)
-        record = cache.read_record(entry, _decoder(path))
-        if record is not None and record[0] == stamp:
-            return _marker_now(record[1])
+    kept = _kept(path, stamp, cache)
+    if kept is not None:
+        return kept
     # The interpreter running pyffin answers at once; a venv's would otherwise be derived from
     # its base interpreter's facts, queried in a process.
     interpreter = None if _answers_itself(path) else _venv_of_known_base(path, cache)
@@ -190,12 +196,17 @@ def _sibling_of_running(real: Path, cache: Cache | None) -> Interpreter | None:
     running = sys.executable
     if not running or sys.prefix == sys.base_prefix or os.path.realpath(running) != str(real):
         return None
-    if cache is not None and cache.read_record(_entry(real, cache), _decoder(real)) is not None:
-        return None  # (its record is read at once, and checked, by _cached_query)
-    path = Path(os.path.abspath(running))
-    if not _answers_itself(path):
+    try:
+        if _kept(real, _stamp(real), cache) is not None:
+            return None  # the base's own facts are at hand
+        path = Path(os.path.abspath(running))
+        own = _kept(path, _stamp(path), cache)
+    except InterpreterError:
         return None
-    own = _cached_query(path, cache)
+    if own is None:
+        if not _answers_itself(path):
+            return None  # the base is asked, as it would be without this
+        own = _cached_query(path, cache)  # answered here, and kept
     return own if own.is_venv and own.base_executable == real else None
 
 
