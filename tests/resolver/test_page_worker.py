@@ -97,6 +97,36 @@ def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+@pytest.mark.parametrize("command", ["install", "sync"])
+def test_a_cold_install_is_read_by_the_workers(index_server: IndexServer, tmp_path: Path,
+                                               command: str) -> None:
+    """An install or sync on a cold cache resolves with them too: into a new environment of
+    the running Python, whose facts need no probe, they walk the target's dependencies while
+    the command reads its requirements."""
+    _index(index_server)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (tmp_path / "requirements.txt").write_text(
+        "app\n" if command == "install" else
+        "app==2.1\ncore==2.5\nleaf==0.1\nlib==1.2\nutil==4.0\n")
+    source = ["-r", "requirements.txt"] if command == "install" else ["requirements.txt"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pyffin", "pip", command, *source, "--index-url",
+         index_server.index_url, "--cache-dir", str(tmp_path / "cache"), "--python",
+         str(venv / "bin" / "python"), "-v"],
+        cwd=tmp_path, env=child_env(), text=True, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Started 2 page workers" in done.stderr
+    assert done.stderr.endswith(" + app==2.1\n + core==2.5\n + leaf==0.1\n + lib==1.2\n"
+                                " + util==4.0\n"), done.stderr
+    for name in ("app", "lib", "core", "leaf", "util"):
+        assert index_server.count(f"/simple/{name}/") == 1, name
+    for filename in ("app-2.1", "lib-1.2", "core-2.5", "leaf-0.1", "util-4.0"):
+        assert index_server.count(f"/files/{filename}-py3-none-any.whl.metadata") == 1
+        assert index_server.count(f"/files/{filename}-py3-none-any.whl") == 1
+    assert index_server.count("/simple/win-only/") == index_server.count("/simple/fancy/") == 0
+
+
 def test_a_cold_compile_is_read_by_the_workers(index_server: IndexServer, tmp_path: Path
                                                ) -> None:
     _index(index_server)

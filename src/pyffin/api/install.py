@@ -490,6 +490,7 @@ class _Operation:
                                   all_extras=all_extras, groups=groups,
                                   options=resolve_options, allow_empty=allow_empty)
         cutoffs = resolve_options.cutoffs()
+        operations.start_page_workers(self.session)  # (before any thread starts)
         # As uv: the requirements are read before the environment is announced (and any
         # error of its lookup reported); only a project read through its build backend needs
         # it sooner. The lookup itself starts now.

@@ -305,6 +305,24 @@ def uncached(session: Session, plan: InstallPlan,
     return sum(1 for item in plan.to_install if database.cached(item.source, item.name) is None)
 
 
+def start_page_workers(session: Session) -> None:
+    """Fork the session's page workers (:mod:`pyffin.resolver.page_worker`) for a resolution
+    on a cache that holds no index page yet; call it before any thread starts. On a cache
+    that holds pages, let go of the one the command line forked (none is wanted)."""
+    import sys
+
+    from pyffin.cache import CacheBucket
+
+    if session.page_workers_allowed and session.page_workers is None and (
+            not os.path.isdir(session.cache.bucket(CacheBucket.SIMPLE))
+            or os.environ.get("PYFFIN_PAGE_WORKERS_ALWAYS") == "1"):
+        from pyffin.resolver import page_worker
+
+        session.page_workers = page_worker.start(session.cache, offline=session.offline)
+    elif (early := sys.modules.get("pyffin.resolver.page_worker")) is not None:
+        early.release()
+
+
 def prefetch_requirement_pages(session: Session, spec: RequirementsSpec, *,
                                no_binary: Collection[str] = ()) -> None:
     """Start fetching the pages of ``spec``'s named requirements when the cache lacks them, so

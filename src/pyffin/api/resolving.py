@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -354,18 +353,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
 
         cutoffs = parse_exclude_newer(exclude_newer, exclude_newer_packages)
     found_interpreter: list[Interpreter | None] = []
-    from pyffin.cache import CacheBucket
-
-    if session.page_workers_allowed and session.page_workers is None and (
-            not os.path.isdir(session.cache.bucket(CacheBucket.SIMPLE))
-            or os.environ.get("PYFFIN_PAGE_WORKERS_ALWAYS") == "1"):
-        # A cache without pages: forked first, before any thread starts (see
-        # pyffin.resolver.page_worker).
-        from pyffin.resolver import page_worker
-
-        session.page_workers = page_worker.start(session.cache, offline=session.offline)
-    elif (early := sys.modules.get("pyffin.resolver.page_worker")) is not None:
-        early.release()  # one the command line forked, for a cache that holds pages
+    operations.start_page_workers(session)  # (before any thread starts)
     # On a cold cache the interpreter's probe runs while the requirements are read and their
     # pages asked for.
     find = (start_find_interpreter(python, cache=session.cache, system=system)

@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
     if words not in registry.COMMANDS:
         return _no_command(words, rest)
     _import_pathlib()
-    if words == ("pip", "compile") and OWNS_PROCESS:
+    if words in _RESOLVING and OWNS_PROCESS:
         _prestart_page_workers(args_list)
     found = None
     if words in _PARSED:
@@ -165,6 +165,10 @@ def exit_now(code: int) -> None:
     finally:
         os._exit(code)
 
+
+#: Commands that resolve, whose page workers may be forked as they start
+#: (:func:`_prestart_page_workers`).
+_RESOLVING = (("pip", "compile"), ("pip", "install"), ("pip", "sync"))
 
 #: Commands whose parsed command line is kept (:mod:`pyffin.cli.parsed`).
 _PARSED = (("pip", "compile"),)
