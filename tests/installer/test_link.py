@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,26 @@ def tree_of(env: Env) -> set[str]:
     return {os.path.join(r, n) for r, dirs, names in os.walk(env.root) for n in (*dirs, *names)}
 
 
+def disk_full(monkeypatch: pytest.MonkeyPatch, *, links: Callable[[str, str], bool],
+              renames: Callable[[str], bool]) -> None:
+    """``os.link`` and ``os.rename`` fail as on a full disk when ``links(src, dst)`` or
+    ``renames(dst)`` says so."""
+    link, rename = os.link, os.rename
+
+    def full_link(src: str, dst: str) -> None:
+        if links(src, dst):
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        link(src, dst)
+
+    def full_rename(src: str, dst: str) -> None:
+        if renames(dst):
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "link", full_link)
+    monkeypatch.setattr(os, "rename", full_rename)
+
+
 @pytest.mark.parametrize("failing", ["app_tool/sub/data.txt", "notes.txt", "app.h",
                                      "dist-info"])
 def test_an_install_that_fails_midway_removes_what_it_made(
@@ -240,20 +261,8 @@ def test_an_install_that_fails_midway_removes_what_it_made(
     install_wheel(unzipped(WheelSpec("other", "1.0", files={"app_tool_helpers.py": ""}),
                            tmp_path / "o"), env.scheme, python=env.python)
     before = tree_of(env)
-    link, rename = os.link, os.rename
-
-    def full(src: str, dst: str) -> None:
-        if dst.endswith(failing):
-            raise OSError(errno.ENOSPC, "No space left on device", dst)
-        link(src, dst)
-
-    def full_rename(src: str, dst: str) -> None:
-        if failing == "dist-info" and dst.endswith(".dist-info"):
-            raise OSError(errno.ENOSPC, "No space left on device", dst)
-        rename(src, dst)
-
-    monkeypatch.setattr(os, "link", full)
-    monkeypatch.setattr(os, "rename", full_rename)
+    disk_full(monkeypatch, links=lambda src, dst: dst.endswith(failing),
+              renames=lambda dst: failing == "dist-info" and dst.endswith(".dist-info"))
     with pytest.raises(InstallError, match=r"cannot install App_Tool 1\.0: .*No space left"):
         install_wheel(unzipped(APP, tmp_path / "a"), env.scheme, python=env.python)
 
@@ -271,22 +280,11 @@ def test_a_reinstall_that_fails_midway_keeps_the_installed_distributions_files(
     are not removed with what the failed install made."""
     dist = install(APP)
     listed = [os.path.normpath(dist.path.parent / p) for p in record_of(dist.path)]
-    link, rename = os.link, os.rename
-
-    def full(src: str, dst: str) -> None:
-        # After __init__.py (replaced), before the scripts.
-        if failing == "payload" and src.endswith("sub/data.txt"):
-            raise OSError(errno.ENOSPC, "No space left on device", dst)
-        link(src, dst)
-
-    def full_rename(src: str, dst: str) -> None:
-        # Everything is in place but the new dist-info.
-        if failing == "dist-info" and dst.endswith(".dist-info"):
-            raise OSError(errno.ENOSPC, "No space left on device", dst)
-        rename(src, dst)
-
-    monkeypatch.setattr(os, "link", full)
-    monkeypatch.setattr(os, "rename", full_rename)
+    # The payload: after __init__.py (replaced), before the scripts. The dist-info: everything
+    # is in place but the new dist-info.
+    disk_full(monkeypatch,
+              links=lambda src, dst: failing == "payload" and src.endswith("sub/data.txt"),
+              renames=lambda dst: failing == "dist-info" and dst.endswith(".dist-info"))
     with pytest.raises(InstallError, match="No space left"):
         install_wheel(unzipped(APP, tmp_path / "again"), env.scheme, python=env.python)
 
