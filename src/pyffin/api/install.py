@@ -485,7 +485,8 @@ class _Operation:
                                     packages=refreshed)
         lock = _lock_source(sources, requirements=requirements, editables=editables,
                             constraints=constraints, overrides=overrides, groups=groups)
-        if lock is not None:
+        if lock is not None:  # what it installs is chosen without a resolution
+            operations.release_page_workers()
             return self._run_lock(lock, started, sync=sync, extras=extras,
                                   all_extras=all_extras, groups=groups,
                                   options=resolve_options, allow_empty=allow_empty)

@@ -309,8 +309,6 @@ def start_page_workers(session: Session) -> None:
     """Fork the session's page workers (:mod:`pyffin.resolver.page_worker`) for a resolution
     on a cache that holds no index page yet; call it before any thread starts. On a cache
     that holds pages, let go of the one the command line forked (none is wanted)."""
-    import sys
-
     from pyffin.cache import CacheBucket
 
     if session.page_workers_allowed and session.page_workers is None and (
@@ -319,7 +317,16 @@ def start_page_workers(session: Session) -> None:
         from pyffin.resolver import page_worker
 
         session.page_workers = page_worker.start(session.cache, offline=session.offline)
-    elif (early := sys.modules.get("pyffin.resolver.page_worker")) is not None:
+    else:
+        release_page_workers()
+
+
+def release_page_workers() -> None:
+    """Let go of the page worker the command line forked as it started (see
+    :func:`pyffin.resolver.page_worker.prestart`), when no resolution will take it."""
+    import sys
+
+    if (early := sys.modules.get("pyffin.resolver.page_worker")) is not None:
         early.release()
 
 
