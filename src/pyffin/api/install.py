@@ -639,6 +639,11 @@ class _Operation:
                 if early is not None:  # their wheels are built to read their metadata
                     builds().wheel_for_metadata = early.names
                     early.sources = builds()  # and during the resolution
+            if self.session.page_workers is not None and not self.change.dry_run:
+                # A cold cache: the workers read the pages, this process downloads the wheels.
+                from pyffin.client.http import import_in_background
+
+                import_in_background()
             try:
                 resolved = operations.resolve(
                     self.session, spec, markers=env.markers, tags=env.tags, sources=builds(),

@@ -609,6 +609,18 @@ def _urllib3() -> Any:
     return _URLLIB3[0]
 
 
+def import_in_background() -> None:
+    """Import urllib3 (:func:`_urllib3`) in a thread of its own now, for a command that will
+    surely make requests but not at once: a cold install, whose page workers read the pages
+    while its first download waits for their first answers, and would then wait for the
+    import too."""
+    if _URLLIB3:
+        return
+    from pyffin.futures import in_thread
+
+    in_thread(_urllib3, "pyffin-http-import")
+
+
 def _real_metadata() -> Any:
     """The real :mod:`importlib.metadata`, imported after :mod:`importlib.resources` (see
     :func:`_urllib3`)."""
