@@ -93,6 +93,37 @@ def test_python_platform_is_a_usage_error_with_universal(first: str, message: st
     assert f"error: {message}" in result.stderr
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    (["--universal", "--strip-markers"],
+     "the argument '--universal' cannot be used with '--strip-markers'"),
+    (["--strip-markers", "--universal"],
+     "the argument '--strip-markers' cannot be used with '--universal'"),
+    (["--no-strip-markers", "--strip-markers", "--universal"],
+     "the argument '--strip-markers' cannot be used with '--universal'"),
+])
+def test_strip_markers_is_a_usage_error_with_universal(options: list[str], message: str,
+                                                       tmp_path: Path) -> None:
+    """As uv's: a universal resolution writes each pin's marker (it implies
+    ``--no-strip-markers``)."""
+    source = tmp_path / "requirements.in"
+    source.write_text("a\n")
+    result = pyffin("pip", "compile", *options, source)
+    assert result.returncode == 2
+    assert f"error: {message}" in result.stderr
+
+
+def test_strip_markers_given_up_again_is_no_error_with_universal(
+        index_server: IndexServer, tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("a", "1.0"))
+    source = tmp_path / "requirements.in"
+    source.write_text("a ; python_version >= '3.10'\n")
+    result = pyffin("pip", "compile", "--strip-markers", "--no-strip-markers", "--universal",
+                    "--no-header", "--no-annotate", "--python-version", "3.9",
+                    "--index-url", index_server.index_url, source, cache_dir=tmp_path / "c")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "a==1.0 ; python_full_version >= '3.10'\n"
+
+
 def test_overlapping_environments_are_a_usage_error(index_server: IndexServer,
                                                     tmp_path: Path) -> None:
     index_server.add_wheel(WheelSpec("a", "1.0"))

@@ -202,6 +202,14 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                              "used with '--universal'")
         raise UsageError("the argument '--universal' cannot be used with "
                          "'--python-platform <PYTHON_PLATFORM>'")
+    if args.universal and _last_given(args, "--strip-markers", "--no-strip-markers"):
+        # uv (clap) refuses the flag a universal resolution overrides, naming first the one
+        # given first; its own settings imply --no-strip-markers.
+        named = _given(args, ("--universal", "--strip-markers"))
+        if named and named[0] == "--strip-markers":
+            raise UsageError("the argument '--strip-markers' cannot be used with "
+                             "'--universal'")
+        raise UsageError("the argument '--universal' cannot be used with '--strip-markers'")
     if args.environments and not args.universal:
         raise UsageError("--environment needs --universal")
     if args.required_environments and not args.universal:
@@ -315,6 +323,17 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     recompile.remember(args, ctx, result, before=before, written=written, stdout=shown,
                        notes=notes, warned=ctx.console.warnings > 0)
     return 0
+
+
+def _given(args: argparse.Namespace, flags: tuple[str, ...]) -> list[str]:
+    """Which of ``flags`` the command line gives, in its order."""
+    return [a for a in (a.split("=", 1)[0] for a in getattr(args, "argv", ())) if a in flags]
+
+
+def _last_given(args: argparse.Namespace, flag: str, negation: str) -> bool:
+    """Whether the command line gives ``flag`` after any ``negation`` of it (the last wins)."""
+    given = _given(args, (flag, negation))
+    return bool(given) and given[-1] == flag
 
 
 def header_command(args: argparse.Namespace) -> str:
