@@ -145,6 +145,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("require-build-hashes", "bool", "require a hash in the build constraints for "
             "every build dependency"),
     Setting("universal", "bool", "resolve for every platform and Python version (compile)"),
+    Setting("fork-strategy", "choice", "with --universal, the newest version for each Python "
+            "version, or the fewest versions", choices=("fewest", "requires-python")),
     Setting("environments", "markers", "with --universal, the only environments to resolve "
             "for (the flag is repeatable, also spelled `--environment`)"),
     Setting("required-environments", "markers", "with --universal, environments every "

@@ -210,3 +210,28 @@ def test_a_version_a_page_spells_two_ways_is_one_with_every_file(
         text = result.to_requirements_txt()
         assert "foo==1.0.0 \\\n" in text
         assert text.count("--hash=sha256:") == 2
+
+
+def test_a_universal_compile_takes_the_fork_strategy(tmp_path: Path,
+                                                     index_server: IndexServer) -> None:
+    """``fork_strategy`` is uv's ``--fork-strategy``: ``fewest`` keeps the one release every
+    Python of the range can use, where ``requires-python`` pins the newest for the Pythons
+    that have it."""
+    index_server.add_wheel(WheelSpec("lib", "1.0", requires_python=">=3.9"),
+                           requires_python=">=3.9")
+    index_server.add_wheel(WheelSpec("lib", "2.0", requires_python=">=3.11"),
+                           requires_python=">=3.11")
+    session = pyffin.api.Session(Cache(tmp_path / "cache"),
+                                 index=IndexSettings(index_url=index_server.index_url),
+                                 no_config=True)
+
+    def pinned(strategy: str) -> str:
+        result = pyffin.api.compile(requirements=["lib"], session=session, universal=True,
+                                    python_version="3.9", fork_strategy=strategy)
+        return result.to_requirements_txt(annotate=False)
+
+    assert pinned("requires-python") == ("lib==1.0 ; python_full_version < '3.11'\n"
+                                         "lib==2.0 ; python_full_version >= '3.11'\n")
+    assert pinned("fewest") == "lib==1.0\n"
+    with pytest.raises(UsageError, match="invalid fork strategy 'most'"):
+        pinned("most")

@@ -158,6 +158,19 @@ def test_compile_resolves_for_every_platform_with_universal(index_server: IndexS
         "CompileResult(universal: app==1.0, winlib==1.0 ; sys_platform == 'win32')"
 
 
+def test_compile_takes_uvs_fork_strategy(index_server: IndexServer) -> None:
+    index_server.add_wheel(WheelSpec("lib", "1.0", requires_python=">=3.9"),
+                           requires_python=">=3.9")
+    index_server.add_wheel(WheelSpec("lib", "2.0", requires_python=">=3.11"),
+                           requires_python=">=3.11")
+    fewest = pyffin.compile(packages=["lib"], index_url=index_server.index_url,
+                            python_version="3.9", universal=True, fork_strategy="fewest")
+    assert fewest.to_requirements_txt(annotate=False) == "lib==1.0\n"
+    with pytest.raises(UsageError, match="invalid fork_strategy='most'"):
+        pyffin.compile(packages=["lib"], index_url=index_server.index_url, universal=True,
+                       fork_strategy="most")  # type: ignore[arg-type]
+
+
 def test_download_and_wheel_save_files_into_a_directory(index: IndexServer,
                                                         tmp_path: Path) -> None:
     index.add_sdist(SdistSpec("built", "1.0"))

@@ -124,6 +124,14 @@ def test_strip_markers_given_up_again_is_no_error_with_universal(
     assert result.stdout == "a==1.0 ; python_full_version >= '3.10'\n"
 
 
+def test_an_unknown_fork_strategy_is_a_usage_error(tmp_path: Path) -> None:
+    source = tmp_path / "requirements.in"
+    source.write_text("a\n")
+    result = pyffin("pip", "compile", "--universal", "--fork-strategy", "most", source)
+    assert result.returncode == 2
+    assert "--fork-strategy" in result.stderr and "'most'" in result.stderr
+
+
 def test_overlapping_environments_are_a_usage_error(index_server: IndexServer,
                                                     tmp_path: Path) -> None:
     index_server.add_wheel(WheelSpec("a", "1.0"))

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Requirement
     from pyffin.resolver import DirectRequirement, Resolution
     from pyffin.resolver.index_source import IndexSource
-    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.options import ForkStrategy, PrereleaseMode, ResolutionMode
     from pyffin.resolver.ranges import VersionSet
     from pyffin.resolver.resolution import ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
@@ -73,6 +73,8 @@ class ResolveOptions:
     only_binary: tuple[str, ...] = ()
     no_binary: tuple[str, ...] = ()
     no_build: bool = False
+    #: A universal resolution's (uv's ``--fork-strategy``); one target ignores it.
+    fork_strategy: ForkStrategy = "requires-python"
 
     def cutoffs(self) -> ExcludeNewer | None:
         """``--exclude-newer`` and ``--exclude-newer-package`` read (see
@@ -225,6 +227,7 @@ def resolve_universal(
         prerelease=prerelease_mode(options.prerelease, pre=spec.pre),
         upgrade=upgrade,
         upgrade_packages=upgrade_names,
+        fork_strategy=options.fork_strategy,
     )
     resolution = solve_universal(
         direct_requirements(entries), source, requires_python, resolver_options,

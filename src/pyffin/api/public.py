@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from pyffin.api.session import Session
     from pyffin.installer.link import LinkMode
     from pyffin.reporting import Callback
-    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.options import ForkStrategy, PrereleaseMode, ResolutionMode
     from pyffin.settings import Configuration
 
 __all__ = ["Inspection", "InstalledPackage", "VenvResult", "compile", "create_venv", "download",
@@ -61,6 +61,7 @@ _CHOICES = {
     "index_strategy": ("first-index", "unsafe-first-match", "unsafe-best-match"),
     "keyring_provider": ("disabled", "subprocess"),
     "annotation_style": ("split", "line"),
+    "fork_strategy": ("fewest", "requires-python"),
 }
 
 
@@ -158,6 +159,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     universal: bool = False,
     environments: Sequence[str] = (),
     required_environments: Sequence[str] = (),
+    fork_strategy: ForkStrategy = "requires-python",
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
     pre: bool = False,
@@ -201,7 +203,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
     ``pyproject.toml``, ``setup.py``/``setup.cfg``, PEP 723 scripts) and ``packages`` into
     pinned versions for the target (``python``, ``python_version``, ``python_platform``),
     or — ``universal`` — for every platform and Python from ``python_version`` on (or the
-    ``environments`` markers), each pin with the marker where it is needed.
+    ``environments`` markers), each pin with the marker where it is needed (``fork_strategy``:
+    uv's ``--fork-strategy``, ``"requires-python"`` or ``"fewest"``).
 
     With ``output_file``, its pins are kept (unless ``upgrade``/``upgrade_packages``, which
     also make the pages the cache keeps stale, as ``refresh``/``refresh_packages``) and the
@@ -214,7 +217,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     from pyffin.api import resolving
 
     _check_choices(resolution=resolution, prerelease=prerelease,
-                   annotation_style=annotation_style)
+                   annotation_style=annotation_style, fork_strategy=fork_strategy)
     session = _session(
         session, config=config, index_url=index_url, indexes=indexes,
         extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
@@ -243,7 +246,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
             build=_build(
                 config_settings, config_settings_packages, no_build_isolation,
                 no_build_isolation_packages, build_constraints, require_build_hashes),
-            universal=universal,
+            universal=universal, fork_strategy=fork_strategy,
             environments=_strings(environments, "environments"),
             required_environments=_strings(required_environments, "required_environments"))
         if output_file is not None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pyffin.requirements.pep508 import Requirement
     from pyffin.resolver import Resolution
     from pyffin.resolver.index_source import IndexSource
-    from pyffin.resolver.options import PrereleaseMode, ResolutionMode
+    from pyffin.resolver.options import ForkStrategy, PrereleaseMode, ResolutionMode
     from pyffin.resolver.resolution import ResolvedPackage
     from pyffin.resolver.universal import UniversalResolution
     from pyffin.settings import IndexSettings
@@ -290,6 +290,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     build: BuildOptions | None = None,
     stdin: TextIO | None = None,
     universal: bool = False,
+    fork_strategy: ForkStrategy = "requires-python",
     strip_markers: bool = True,
     environments: Sequence[str] = (),
     required_environments: Sequence[str] = (),
@@ -312,10 +313,11 @@ def compile(  # the public name mirrors `pyffin pip compile`
     the ``environments`` markers (which must not overlap), and pins each version with the
     marker where it is needed (see :mod:`pyffin.resolver.forks`); versions without a source
     distribution must have wheels for those environments and the
-    ``required_environments``. Without ``strip_markers`` (uv's ``--no-strip-markers``) a
-    resolution for one target marks each package with where the requirements need it, as a
-    lock does (``attrs==26.1.0 ; python_full_version < '3.13'``). ``marker_expression``
-    (uv's ``--emit-marker-expression``, for one target) makes the result's
+    ``required_environments``; ``fork_strategy`` is uv's ``--fork-strategy`` (see
+    :data:`~pyffin.resolver.options.ForkStrategy`). Without ``strip_markers`` (uv's
+    ``--no-strip-markers``) a resolution for one target marks each package with where the
+    requirements need it, as a lock does (``attrs==26.1.0 ; python_full_version < '3.13'``).
+    ``marker_expression`` (uv's ``--emit-marker-expression``, for one target) makes the result's
     :attr:`~CompileResult.marker_expression`. Raises
     :class:`~pyffin.resolver.NoSolutionError` when the requirements cannot all hold.
     """
@@ -330,6 +332,9 @@ def compile(  # the public name mirrors `pyffin pip compile`
     if output_format not in ("requirements.txt", "pylock.toml"):
         raise UsageError(f"invalid output format {output_format!r} (expected "
                          "requirements.txt or pylock.toml)")
+    if fork_strategy not in ("fewest", "requires-python"):
+        raise UsageError(f"invalid fork strategy {fork_strategy!r} (expected fewest or "
+                         "requires-python)")
     from pyffin.models.files import is_pylock_filename
 
     for source in (*sources, *constraints, *overrides):
@@ -408,7 +413,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
                              python_platform=python_platform)
         options = operations.ResolveOptions(
             resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
-            no_binary=tuple(no_binary), no_build=no_build)
+            no_binary=tuple(no_binary), no_build=no_build,
+            fork_strategy=fork_strategy if universal else "requires-python")
         if universal:
             return _compile_universal(
                 session, spec, target, interpreter, lazy, cutoffs, started, build,

@@ -220,6 +220,16 @@ def check_offline_refresh(args: argparse.Namespace) -> None:
     raise UsageError(f"the argument {offline} cannot be used with `{refresh}`")
 
 
+def add_fork_strategy(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """uv's ``--fork-strategy`` (pip compile and pip install take it; only a universal
+    resolution uses it)."""
+    group.add_argument("--fork-strategy", choices=("fewest", "requires-python"),
+                       help="With --universal, how versions are chosen across Python versions "
+                            "and platforms: requires-python (the default) chooses the newest "
+                            "version for each Python version, fewest as few versions of each "
+                            "package as may be, older ones that serve more Pythons")
+
+
 def add_python_options(group: argparse._ArgumentGroup) -> None:
     """uv's Python discovery options. pyffin looks at the interpreters of environments, PATH
     and pyenv only — uv's "system" ones — and never downloads one."""

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
         PackageNotFoundError,
         ResolutionLimitError,
     )
-    from pyffin.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions
+    from pyffin.resolver.options import (
+        ForkStrategy,
+        PrereleaseMode,
+        ResolutionMode,
+        ResolverOptions,
+    )
     from pyffin.resolver.output import AnnotationStyle, format_requirements
     from pyffin.resolver.resolution import Resolution, ResolvedPackage
     from pyffin.resolver.solver import resolve
@@ -47,6 +52,7 @@ _WHERE = {
 #: the tuples of their values when asked for.
 _LITERALS = {
     "PrereleaseMode": ("options", "PRERELEASE_MODES"),
+    "ForkStrategy": ("options", "FORK_STRATEGIES"),
     "ResolutionMode": ("options", "RESOLUTION_MODES"),
     "AnnotationStyle": ("output", "ANNOTATION_STYLES"),
 }
@@ -73,6 +79,7 @@ __all__ = [
     "AnnotationStyle",
     "Candidate",
     "DirectRequirement",
+    "ForkStrategy",
     "NoSolutionError",
     "PackageNotFoundError",
     "PackageSource",

@@ -13,7 +13,10 @@ environments, as uv 0.13 does:
   ``>=3.7``);
 * **Python forks** (uv's ``fork_version_by_python_requirement``): when the version chosen for a
   package requires a newer Python than the fork's lowest, the fork splits at that bound: the
-  newer Pythons take that version, the older go on with older ones.
+  newer Pythons take that version, the older go on with older ones. Under uv's
+  ``--fork-strategy fewest`` (:data:`~pyffin.resolver.options.ForkStrategy`) no fork is made:
+  the version is passed over for an older one that serves every Python of the fork, and forks
+  with lower Python bounds are solved first (their choices are the others' preferences).
 
 Forks are solved one after another, most recent first (a stack, as uv's), each from the start
 with :class:`UniversalProvider` reading requirements for its environments: a requirement whose
@@ -182,6 +185,9 @@ class UniversalProvider(Provider):
         super().__init__(source, markers=MarkerEvaluator({}), python=python, **kwargs)
         self.fork = fork
         self._requires_python = requires_python
+        #: uv's ``requires-python`` fork strategy: a version that leaves out the fork's lower
+        #: Pythons splits the fork (``fewest``: it is passed over).
+        self._python_forks = self._options.fork_strategy == "requires-python"
         self._python_marker = Marker.python_between(fork.python)
         # Which wheels serve this fork, as uv judges them: by the resolution's lowest Python and
         # the fork's highest (cp39-only wheels are none in a fork below 3.9; a cp310-only wheel
@@ -445,7 +451,8 @@ class UniversalProvider(Provider):
     def _ordered_forks(self, forks: list[tuple[Marker, list[_Requirement]]]) -> list[Fork]:
         """The new forks in stack order (uv: with ``requires-python`` as the fork strategy,
         the highest Python lower bound is solved first, then the fork with more upper-bounded
-        requirements; with ``--resolution lowest`` the lowest Python first)."""
+        requirements; with ``fewest``, or ``--resolution lowest``, the lowest Python
+        first)."""
 
         def python_key(marker: Marker) -> tuple[int, Any, int]:
             bounds = marker.python_bounds()
@@ -457,7 +464,7 @@ class UniversalProvider(Provider):
             return sum(1 for r in kept if intervals(r.versions)
                        and intervals(r.versions)[-1][2] is not POSITIVE_INFINITY)
 
-        if self._options.resolution == "lowest":
+        if self._options.resolution == "lowest" or not self._python_forks:
             keyed = sorted(forks, key=lambda item: upper_bounded(item[1]))
             keyed = sorted(keyed, key=lambda item: python_key(item[0]), reverse=True)
         else:
@@ -493,7 +500,9 @@ class UniversalProvider(Provider):
 
     def _usable_for(self, package: str, name: str, candidate: Candidate) -> bool:
         reason = self.unusable(name, candidate)
-        if reason is not None and reason[0] == "python":
+        # (Under --fork-strategy fewest, such a version is passed over for an older one that
+        # serves every Python of the fork, as uv's candidate selection does.)
+        if reason is not None and reason[0] == "python" and self._python_forks:
             forks = self._python_split(reason[1])
             if forks:
                 if self._probing:
@@ -880,7 +889,8 @@ def resolve_universal(
         _check_disjoint(environments, stack)
         stack.reverse()
         stack.sort(key=lambda fork: _python_order(fork.marker),
-                   reverse=options.resolution == "lowest")
+                   reverse=(options.resolution == "lowest"
+                            or options.fork_strategy == "fewest"))
     shared_projects: dict[str, ProjectVersions] = {}
     shared_metadata: dict[tuple[str, Version], CoreMetadata] = {}
     cache = ForkCache.empty()

@@ -31,10 +31,21 @@ if TYPE_CHECKING:
         "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"
     ]
 
+    #: uv's ``--fork-strategy``, for a universal resolution:
+    #:
+    #: * ``requires-python`` (default): the newest version for each Python version: where the
+    #:   version chosen requires a newer Python than a fork's lowest, the fork splits there,
+    #:   and forks with higher Python bounds are solved first;
+    #: * ``fewest``: as few versions of each package as may be: a version whose
+    #:   Requires-Python leaves out some of a fork's Pythons is passed over for an older one
+    #:   that serves them all, and forks with lower Python bounds are solved first.
+    ForkStrategy: TypeAlias = Literal["fewest", "requires-python"]
+
 RESOLUTION_MODES: tuple[ResolutionMode, ...] = ("highest", "lowest", "lowest-direct")
 PRERELEASE_MODES: tuple[PrereleaseMode, ...] = (
     "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"
 )
+FORK_STRATEGIES: tuple[ForkStrategy, ...] = ("fewest", "requires-python")
 
 
 @record
@@ -47,3 +58,5 @@ class ResolverOptions:
     upgrade: bool = False
     #: Ignore the preferences of these normalized names (``--upgrade-package``).
     upgrade_packages: frozenset[str] = frozenset()
+    #: How a universal resolution forks (see :data:`ForkStrategy`); one target ignores it.
+    fork_strategy: ForkStrategy = "requires-python"

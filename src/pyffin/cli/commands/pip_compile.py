@@ -12,6 +12,7 @@ from pyffin.cli.options import (
     add_build_options,
     add_cache_options,
     add_compat_options,
+    add_fork_strategy,
     add_group_options,
     add_index_options,
     add_python_options,
@@ -119,6 +120,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="With --universal, require a wheel for the environments MARKER "
                              "describes of every version without a source distribution "
                              "(repeatable)")
+    add_fork_strategy(target)
     add_python_options(target)
 
     output = parser.add_argument_group("Output options")
@@ -265,6 +267,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             build=build_options(args),
             stdin=sys.stdin,
             universal=args.universal,
+            fork_strategy=args.fork_strategy or "requires-python",
             strip_markers=args.strip_markers,
             environments=args.environments,
             required_environments=args.required_environments,

@@ -11,6 +11,7 @@ from pyffin.cli.options import (
     add_build_options,
     add_cache_options,
     add_compat_options,
+    add_fork_strategy,
     add_group_options,
     add_index_options,
     add_python_options,
@@ -147,6 +148,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     _environment_options(parser)
     _change_options(parser)
     add_resolution_options(parser)
+    add_fork_strategy(parser)  # (uv's pip install takes it; nothing here resolves universally)
     add_build_options(parser)
     add_sources_options(parser.add_argument_group("Sources options"))
     add_index_options(parser)
