@@ -284,3 +284,35 @@ def test_venv_virtualenv_carry_overs_are_warned_about(tmp_path: Path) -> None:
            "default)\n" in result.stderr
     assert "warning: virtualenv's `--no-wheel` has no effect (pyffin omits `wheel` by " \
            "default)\n" in result.stderr
+
+
+# ------------------------------------------------------------------------------ --directory
+@pytest.mark.parametrize("before", [False, True], ids=["after the command", "before it"])
+def test_directory_runs_the_command_there(index: IndexServer, tmp_path: Path, before: bool,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv's global ``--directory``: relative paths (the requirements, the output file, the
+    cache) are taken from it; the caller's working directory is its own again after."""
+    project = tmp_path / "services" / "api"
+    project.mkdir(parents=True)
+    (project / "requirements.in").write_text("lib\n")
+    monkeypatch.chdir(tmp_path)
+    directory = ["--directory", "services/api"]
+    args = ["requirements.in", "-o", "requirements.txt", "--index-url", index.index_url,
+            "--cache-dir", "cache", "--no-header"]
+    result = (pyffin(*directory, "pip", "compile", *args) if before
+              else pyffin("pip", "compile", *args, *directory))
+    assert result.returncode == 0, result.stderr
+    assert (project / "requirements.txt").read_text() == "lib==1.0\n    # via -r requirements.in\n"
+    assert (project / "cache").is_dir()
+    assert not (tmp_path / "requirements.txt").exists()
+    assert Path.cwd() == tmp_path
+
+
+def test_a_directory_that_is_not_there_is_a_usage_error(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = pyffin("pip", "freeze", "--directory", "missing")
+    assert result.returncode == 2
+    assert "error: cannot change to the directory missing: No such file or directory" in (
+        result.stderr)
+    assert Path.cwd() == tmp_path

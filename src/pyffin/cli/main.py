@@ -70,6 +70,42 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
     if args_list == ["--version"]:
         sys.stdout.write(VERSION + "\n")
         return 0
+    directory = _directory(args_list)
+    if directory is None:
+        return _main(args_list, started_ns, code_bundle)
+    # uv's --directory: the command runs there, before anything reads a path (the cache's, a
+    # configuration file's, a requirements file's); a caller that goes on gets its own back.
+    previous = None if OWNS_PROCESS else os.getcwd()
+    try:
+        os.chdir(directory)
+    except OSError as e:
+        from pyffin.cli.console import Console
+
+        Console().error(f"cannot change to the directory {directory}: "
+                        f"{e.strerror or e}")
+        return 2
+    try:
+        return _main(args_list, started_ns, code_bundle)
+    finally:
+        if previous is not None:
+            os.chdir(previous)
+
+
+def _directory(args_list: Sequence[str]) -> str | None:
+    """The value of ``--directory`` on the command line (the last one), ``None`` when none is
+    given before ``--`` (or it lacks its value: the parser says so)."""
+    found = None
+    for i, arg in enumerate(args_list):
+        if arg == "--":
+            break
+        if arg == "--directory":
+            found = args_list[i + 1] if i + 1 < len(args_list) else None
+        elif arg.startswith("--directory="):
+            found = arg.partition("=")[2]
+    return found
+
+
+def _main(args_list: list[str], started_ns: int, code_bundle: bool) -> int:
     words, rest = _split_command(args_list)
     if words in _REPLAYABLE:
         from pyffin.cli import noop

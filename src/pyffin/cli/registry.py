@@ -142,6 +142,9 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
                  "[env: PYFFIN_CONFIG_FILE]", metavar="FILE"),
     GlobalOption(("--no-progress",), "store_true", "Hide progress bars", default=False,
                  env="PYFFIN_NO_PROGRESS"),
+    GlobalOption(("--directory",), "value",
+                 "Change to DIR before running the command (relative paths are taken from "
+                 "there, as uv's)", metavar="DIR"),
     GlobalOption(("--version",), "version", "Print the version and exit"),
 )
 
