@@ -316,3 +316,45 @@ def test_a_directory_that_is_not_there_is_a_usage_error(tmp_path: Path,
     assert "error: cannot change to the directory missing: No such file or directory" in (
         result.stderr)
     assert Path.cwd() == tmp_path
+
+
+# ------------------------------------------------------- commands that read an environment
+READERS = [("pip", "freeze"), ("pip", "list"), ("pip", "show", "lib"), ("pip", "check"),
+           ("pip", "tree"), ("pip", "uninstall", "--dry-run", "lib")]
+
+
+@pytest.fixture
+def with_lib(index: IndexServer, venv: Path) -> Path:
+    assert install("install", index, venv, "lib").returncode == 0
+    return venv
+
+
+@pytest.mark.parametrize("words", READERS, ids=lambda words: words[1])
+def test_commands_that_read_an_environment_take_uvs_global_options(
+        words: tuple[str, ...], with_lib: Path) -> None:
+    """uv takes its Python discovery and network options on every command: a script that
+    passes them everywhere carries over. Here they make no difference."""
+    python = ["--python", str(with_lib / "bin" / "python")]
+    plain = pyffin(*words, *python)
+    assert plain.returncode == 0, plain
+    for flags in (["--python-preference", "only-system", "--no-python-downloads"],
+                  ["--no-managed-python"], ["--system-certs"], ["--native-tls"],
+                  *([] if words[1] in ("list", "tree") else [
+                      ["--offline"], ["--cert", "ca.pem"],
+                      ["--allow-insecure-host", "pypi.example.org:8443"]])):
+        result = pyffin(*words, *python, *flags)
+        assert (result.returncode, result.stdout) == (0, plain.stdout), (flags, result)
+    assert pyffin(*words, *python, "--managed-python").stderr.startswith(
+        "error: only managed Pythons")
+    if words[1] not in ("list", "tree"):
+        refused = pyffin(*words, *python, "--allow-insecure-host", "host:port")
+        assert refused.returncode == 2 and "invalid port" in refused.stderr, refused
+
+
+def test_uninstall_takes_no_break_system_packages_and_a_keyring_provider(
+        with_lib: Path) -> None:
+    result = pyffin("pip", "uninstall", "lib", "--python", with_lib / "bin" / "python",
+                    "--break-system-packages", "--no-break-system-packages",
+                    "--keyring-provider", "subprocess")
+    assert result.returncode == 0, result
+    assert " - lib==1.0" in result.stderr

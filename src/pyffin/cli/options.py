@@ -49,6 +49,25 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
                             "(unless --cert or SSL_CERT_FILE names a bundle)")
 
 
+def add_no_network_options(parser: argparse.ArgumentParser, *, keyring: bool = False) -> None:
+    """uv's network options, which every uv command takes, for a command that makes no
+    request (freeze, show, check, uninstall): accepted, to no effect, so that a script passing
+    them to every command carries over. Their values are still checked."""
+    group = parser.add_argument_group("Network options (this command makes no request; "
+                                      "accepted for uv's)")
+    group.add_argument("--offline", action="store_true", help="Never use the network")
+    negation(group, "--no-offline", dest="offline")
+    group.add_argument("--cert", metavar="PATH", help="A CA bundle (no effect here)")
+    group.add_argument("--allow-insecure-host", "--trusted-host", action="append", default=[],
+                       metavar="HOST[:PORT]", type=insecure_host,
+                       help="A host whose certificates are not verified (no effect here)")
+    group.add_argument("--native-tls", "--system-certs", action="store_true",
+                       help="Use the system's trust store (pyffin always does)")
+    if keyring:
+        group.add_argument("--keyring-provider", choices=("disabled", "subprocess"),
+                           help="Where credentials come from (no effect here)")
+
+
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Cache options")
     group.add_argument("--offline", action="store_true",

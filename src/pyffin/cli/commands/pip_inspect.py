@@ -13,11 +13,19 @@ if TYPE_CHECKING:
     from pyffin.interpreter import Interpreter
 
 
-def _environment(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-p", "--python", metavar="PYTHON",
-                        help="The environment's interpreter (default: the active or nearest "
-                             "virtual environment, else the system interpreter)")
-    parser.add_argument("--system", action="store_true", help="Read the system interpreter")
+def _environment(parser: argparse.ArgumentParser, *, requests: bool = False) -> None:
+    """The environment to read; ``requests``: the command may make requests (``--outdated``),
+    else uv's network options are accepted to no effect."""
+    from pyffin.cli.options import add_no_network_options, add_python_options
+
+    group = parser.add_argument_group("Python options")
+    group.add_argument("-p", "--python", metavar="PYTHON",
+                       help="The environment's interpreter (default: the active or nearest "
+                            "virtual environment, else the system interpreter)")
+    group.add_argument("--system", action="store_true", help="Read the system interpreter")
+    add_python_options(group)
+    if not requests:
+        add_no_network_options(parser)
 
 
 def _directory(parser: argparse.ArgumentParser, what: str) -> None:
@@ -31,6 +39,9 @@ def _directory(parser: argparse.ArgumentParser, what: str) -> None:
 def _env(args: argparse.Namespace, ctx: Context):  # type: ignore[no-untyped-def]
     from pyffin.api.inspect import environment
     from pyffin.api.session import Session
+    from pyffin.cli.options import check_python_preference
+
+    check_python_preference(args)
 
     return environment(Session(ctx.cache()), python=args.python, system=args.system,
                        target=getattr(args, "target", None), prefix=getattr(args, "prefix", None))
@@ -166,7 +177,7 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
     _strict(parser)
     _outdated_options(parser, "List only the packages an index has a newer version of, with "
                               "that version and the kind of its file")
-    _environment(parser)
+    _environment(parser, requests=True)
     _directory(parser, "List packages in")
 
 
@@ -270,7 +281,7 @@ def _configure_tree(parser: argparse.ArgumentParser) -> None:
     _strict(parser)
     _outdated_options(parser, "Show the newest version an index has of each package older "
                               "than that")
-    _environment(parser)
+    _environment(parser, requests=True)
 
 
 def _depth(value: str) -> int:

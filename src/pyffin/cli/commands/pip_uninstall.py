@@ -14,12 +14,18 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--requirement", "--requirements", action="append", default=[],
                         metavar="FILE",
                         help="Uninstall the packages named in FILE")
-    parser.add_argument("-p", "--python", metavar="PYTHON",
+    from pyffin.cli.options import add_no_network_options, add_python_options, negation
+
+    python = parser.add_argument_group("Python options")
+    python.add_argument("-p", "--python", metavar="PYTHON",
                         help="The environment's interpreter")
-    parser.add_argument("--system", action="store_true",
+    python.add_argument("--system", action="store_true",
                         help="Uninstall from the system interpreter")
-    parser.add_argument("--break-system-packages", action="store_true",
+    python.add_argument("--break-system-packages", action="store_true",
                         help="Allow changing an EXTERNALLY-MANAGED interpreter (PEP 668)")
+    negation(python, "--no-break-system-packages", dest="break_system_packages")
+    add_python_options(python)
+    add_no_network_options(parser, keyring=True)
     from pyffin.cli.commands.pip_install import add_directory_options
 
     add_directory_options(parser.add_argument_group("Target options"),
@@ -38,8 +44,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     import pyffin.api.install as api
     from pyffin.api.session import Session
     from pyffin.cli.commands.pip_install import finish, report
+    from pyffin.cli.options import check_python_preference
     from pyffin.errors import UsageError
 
+    check_python_preference(args)
     if not args.packages and not args.requirement:
         raise UsageError("nothing to uninstall: pass package names or -r FILE")
     result = api.uninstall(args.packages, sources=args.requirement,
