@@ -238,6 +238,18 @@ def test_pip_tools_options_without_effect_are_warned_about(
     (("pip", "sync"), ["--user"], "pip-sync's `--user` is unsupported"),
     (("pip", "install"), ["--user"], "pip's `--user` is unsupported (use a virtual "
                                      "environment instead)"),
+    # uv's own, not there yet: said so, not "unexpected option".
+    *((words, flags, f"uv's `{flags[0]}` is not supported yet")
+      for words, options in ((("pip", "compile"), ("--project", "--torch-backend",
+                                                   "--prerelease-package", "--excludes",
+                                                   "--upgrade-group")),
+                             (("pip", "sync"), ("--project", "--torch-backend")),
+                             (("pip", "install"), ("--project", "--torch-backend",
+                                                   "--prerelease-package", "--excludes",
+                                                   "--upgrade-group", "--no-editable",
+                                                   "--no-editable-package")))
+      for flags in (([option] if option == "--no-editable" else [option, "x"])
+                    for option in options)),
 ])
 def test_unsupported_carry_overs_are_usage_errors(words: tuple[str, ...], flags: list[str],
                                                   error: str, tmp_path: Path) -> None:

@@ -299,10 +299,36 @@ def add_sources_options(group: argparse._ArgumentGroup) -> None:
                        help="Ignore [tool.uv.sources] for NAME: always so, as --no-sources")
 
 
+#: uv's own options that pyffin does not have yet: said so, rather than "unexpected option".
+_UV_NOT_YET: dict[str, tuple[str | None, str]] = {
+    "--project": ("DIR", "uv's `--project` is not supported yet (pyffin looks for its "
+                  "configuration from the working directory: try `--directory`)"),
+    "--torch-backend": ("BACKEND", "uv's `--torch-backend` is not supported yet (name the "
+                        "PyTorch index with `--index-url` or `--extra-index-url`)"),
+    "--prerelease-package": ("NAME=MODE", "uv's `--prerelease-package` is not supported yet "
+                             "(try `--prerelease`, or a pre-release in the package's "
+                             "requirement)"),
+    "--excludes": ("FILE", "uv's `--excludes` is not supported yet"),
+    "--upgrade-group": ("GROUP", "uv's `--upgrade-group` is not supported yet (try "
+                        "`--upgrade-package`)"),
+    "--no-editable": (None, "uv's `--no-editable` is not supported yet (name the project "
+                      "without `-e`)"),
+    "--no-editable-package": ("NAME", "uv's `--no-editable-package` is not supported yet "
+                              "(name the project without `-e`)"),
+}
+
+
+def _uv_not_yet(*flags: str) -> tuple[tuple[tuple[str, ...], str | None, bool, str], ...]:
+    return tuple(((flag,), _UV_NOT_YET[flag][0], True, _UV_NOT_YET[flag][1]) for flag in flags)
+
+
 #: Options of pip-tools, pip and virtualenv that uv takes for compatibility, by command:
-#: ``(flags, metavar or None for a switch, whether it is an error, message)``, uv's words.
+#: ``(flags, metavar or None for a switch, whether it is an error, message)``, uv's words;
+#: and uv's own that pyffin does not have yet (:data:`_UV_NOT_YET`).
 COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str], ...]] = {
     ("pip", "compile"): (
+        *_uv_not_yet("--project", "--torch-backend", "--prerelease-package", "--excludes",
+                     "--upgrade-group"),
         (("--allow-unsafe",), None, False, "pip-compile's `--allow-unsafe` has no effect "
          "(pyffin can safely pin `pip` and other packages)"),
         (("--no-allow-unsafe",), None, False, "pip-compile's `--no-allow-unsafe` has no "
@@ -330,6 +356,7 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
          "passing arguments to pyffin directly)"),
     ),
     ("pip", "sync"): (
+        *_uv_not_yet("--project", "--torch-backend"),
         (("-a", "--ask"), None, True, "pip-sync's `--ask` is unsupported (pyffin never asks "
          "for confirmation)"),
         (("--python-executable",), "PYTHON", True, "pip-sync's `--python-executable` is "
@@ -347,6 +374,8 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
     ("pip", "install"): (
         (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
          "instead)"),
+        *_uv_not_yet("--project", "--torch-backend", "--prerelease-package", "--excludes",
+                     "--upgrade-group", "--no-editable", "--no-editable-package"),
     ),
     ("venv",): tuple(
         ((f"--no-{name}",), None, False, f"virtualenv's `--no-{name}` has no effect (pyffin "
