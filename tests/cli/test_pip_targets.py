@@ -61,6 +61,19 @@ def files(root: Path) -> set[str]:
 
 
 # ------------------------------------------------------------------------------- --target
+def test_an_interpreter_under_the_working_directory_is_shown_from_it(
+        index: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As uv shows paths: from the working directory when inside it."""
+    assert pyffin("venv", tmp_path / "env", "--python", sys.executable).returncode == 0
+    monkeypatch.chdir(tmp_path)
+    result = pyffin("pip", "install", "--target", "layer", "--python", "env/bin/python", "lib",
+                    "--index-url", index.index_url, "--cache-dir", tmp_path / "cache")
+    assert result.returncode == 0, result
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Using CPython ") and first.endswith(
+        " interpreter at: env/bin/python"), first
+
+
 def test_a_target_install_runs_with_pythonpath_set_to_the_directory(index: IndexServer,
                                                                     tmp_path: Path) -> None:
     target = tmp_path / "lambda" / "layer"  # made, parents too

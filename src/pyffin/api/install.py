@@ -426,8 +426,10 @@ class _Operation:
             interpreter = find_interpreter(self.python, system=self.system,
                                            cache=self.session.cache)
         self.interpreter = interpreter
+        from pyffin.interpreter.discovery import shown_path
+
         log.info(f"Using {interpreter.implementation_display} {interpreter.version_str} "
-                 f"interpreter at: {interpreter.sys_executable}")
+                 f"interpreter at: {shown_path(interpreter.sys_executable)}")
         if directory.kind == "target":
             return interpreter.with_target(directory.root)
         return interpreter.with_prefix(directory.root)

@@ -243,8 +243,18 @@ def announce_environment(env: Interpreter, cache_root: Path) -> None:
         cwd = None
     if (cwd is not None and root == cwd / ".venv") or root.is_relative_to(cache_root):
         return
-    shown = root.relative_to(cwd) if cwd is not None and root.is_relative_to(cwd) else root
-    log.info(f"Using Python {env.version_str} environment at: {shown}")
+    log.info(f"Using Python {env.version_str} environment at: {shown_path(root)}")
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as uv shows one: from the working directory when it is inside it, else
+    absolute."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        cwd = Path(os.getcwd())
+    except OSError:  # the working directory was removed
+        return str(absolute)
+    return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else str(absolute)
 
 # ------------------------------------------------------------------------------- searching
 def _search(request: PythonRequest, *, system: bool, cache: Cache | None,

@@ -92,8 +92,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     # A new environment is based on a system interpreter: an active or nearby venv is skipped
     # (an explicit --python path to one is fine: its base interpreter is used).
     interpreter = find_interpreter(args.python, system=True, cache=ctx.cache())
+    from pyffin.interpreter.discovery import shown_path
+
     console.note(f"Using {interpreter.implementation_display} {interpreter.version_str} "
-                 f"interpreter at: {interpreter.sys_executable}")
+                 f"interpreter at: {shown_path(interpreter.sys_executable)}")
     prompt = args.prompt
     if prompt == ".":
         prompt = os.path.basename(os.getcwd())
