@@ -170,6 +170,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("require-hashes", "bool", "require a --hash for every requirement"),
     Setting("no-verify-hashes", "bool", "ignore the --hash values of requirements: only "
             "--require-hashes enters hash-checking mode (install, sync)"),
+    Setting("no-editable", "bool", "install editable requirements as the projects' wheels "
+            "(install)"),
     Setting("allow-empty-requirements", "bool", "let sync of no requirements empty the "
             "environment"),
     # compile output

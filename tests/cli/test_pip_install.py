@@ -1088,3 +1088,27 @@ def test_a_command_that_fails_leaves_no_temporary_directory_behind(
     time.sleep(2.5)  # the delayed answer has come
     assert index.count("/files/app-1.0-py3-none-any.whl") <= 1  # (0: not started in time)
     assert not temporary.exists() or list(temporary.iterdir()) == []
+
+
+def test_no_editable_installs_the_editable_requirements_as_wheels(
+        index: IndexServer, venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv's ``--no-editable``: ``-e`` on the command line and in files installs the project's
+    wheel (an editable install of it is replaced, as uv replaces it)."""
+    monkeypatch.chdir(tmp_path)
+    write_source_tree(SdistSpec("my-proj", "0.1", requires_dist=["lib==1.0"]), tmp_path / "proj")
+    site = site_packages(venv)
+
+    def direct_url() -> object:
+        [info] = site.glob("my_proj-0.1.dist-info")
+        return json.loads((info / "direct_url.json").read_text())["dir_info"]
+
+    assert run("install", index, venv, "-e", "./proj").returncode == 0
+    assert direct_url() == {"editable": True}
+    result = run("install", index, venv, "-e", "./proj", "--no-editable")
+    assert result.returncode == 0, result
+    assert summary(result).endswith(f" ~ my-proj==0.1 (from {(tmp_path / 'proj').as_uri()})\n")
+    assert direct_url() == {}
+    assert not list(site.glob("*.pth")) and (site / "my_proj").is_dir()
+    (tmp_path / "r.txt").write_text("-e ./proj\n")
+    again = run("install", index, venv, "-r", "r.txt", "--no-editable")
+    assert (again.returncode, direct_url()) == (0, {}), again

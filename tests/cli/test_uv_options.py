@@ -246,10 +246,8 @@ def test_pip_tools_options_without_effect_are_warned_about(
                              (("pip", "sync"), ("--project", "--torch-backend")),
                              (("pip", "install"), ("--project", "--torch-backend",
                                                    "--prerelease-package", "--excludes",
-                                                   "--upgrade-group", "--no-editable",
-                                                   "--no-editable-package")))
-      for flags in (([option] if option == "--no-editable" else [option, "x"])
-                    for option in options)),
+                                                   "--upgrade-group", "--no-editable-package")))
+      for flags in ([option, "x"] for option in options)),
 ])
 def test_unsupported_carry_overs_are_usage_errors(words: tuple[str, ...], flags: list[str],
                                                   error: str, tmp_path: Path) -> None:

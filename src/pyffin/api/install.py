@@ -202,11 +202,13 @@ def install(
     python_version: str | None = None,
     python_platform: str | None = None,
     exact: bool = False,
+    no_editable: bool = False,
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
     dependencies. Sources are read as :func:`pyffin.compile` reads them. ``exact`` (uv's
     ``--exact``) also removes what they do not need, as a sync does (its seed packages
-    aside).
+    aside); ``no_editable`` (uv's ``--no-editable``) installs the editable requirements
+    (``-e``, in files too) as the projects' wheels instead.
 
     ``target`` / ``prefix`` install into that directory instead of an environment (see
     :func:`install_directory`); ``python_version`` / ``python_platform`` install for another
@@ -217,6 +219,7 @@ def install(
                       build, directory=directory_option(target, prefix),
                       python_version=python_version, python_platform=python_platform).run(
         sources=sources, requirements=requirements, editables=editables,
+        no_editable=no_editable,
         constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
         groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
         sync=exact, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
@@ -472,7 +475,8 @@ class _Operation:
             editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
-            upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False) -> InstallResult:
+            upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False,
+            no_editable: bool = False) -> InstallResult:
         from pyffin.api import operations
         from pyffin.requirements import read_requirements
 
@@ -511,6 +515,12 @@ class _Operation:
             extras=extras, all_extras=all_extras, groups=groups, stdin=stdin,
             build_project=lambda path, spec: self.lazy_sources(environment()).project_metadata(
                 path, spec))
+        if no_editable and spec.editables:
+            from pyffin.records import replace
+
+            spec = replace(spec, requirements=tuple(
+                replace(entry, editable=False) if entry.editable else entry
+                for entry in spec.requirements))
         if not spec.requirements and sync:
             for path in sources:
                 log.warn(f"Requirements file `{path}` does not contain any dependencies")

@@ -273,6 +273,7 @@ def install(
     *,
     requirements: Sequence[PathLike] = (),
     editables: Sequence[str] = (),
+    no_editable: bool = False,
     constraints: Sequence[PathLike] = (),
     overrides: Sequence[PathLike] = (),
     extras: Sequence[str] = (),
@@ -332,7 +333,9 @@ def install(
 ) -> InstallResult:
     """``pyffin pip install``: install ``packages`` (PEP 508 requirements, paths, URLs),
     the contents of ``requirements`` files and ``editables``, with their dependencies, into
-    the environment of ``python`` (default: the active or nearest virtual environment).
+    the environment of ``python`` (default: the active or nearest virtual environment);
+    ``no_editable`` installs the editable ones as the projects' wheels (uv's
+    ``--no-editable``).
     What is installed already and satisfies them is kept (``upgrade`` and ``reinstall`` say
     otherwise, and make what the cache keeps stale, as ``refresh``; their ``_packages`` forms
     as ``refresh_packages``); ``target`` / ``prefix`` install into that directory instead
@@ -352,7 +355,7 @@ def install(
     with _operation(session, on_event):
         return _strict(strict, operation.install(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
-            editables=_strings(editables, "editables"),
+            editables=_strings(editables, "editables"), no_editable=no_editable,
             constraints=_paths(constraints, "constraints"),
             overrides=_paths(overrides, "overrides"), extras=_strings(extras, "extras"),
             all_extras=all_extras, groups=_strings(groups, "groups"),

@@ -311,8 +311,6 @@ _UV_NOT_YET: dict[str, tuple[str | None, str]] = {
     "--excludes": ("FILE", "uv's `--excludes` is not supported yet"),
     "--upgrade-group": ("GROUP", "uv's `--upgrade-group` is not supported yet (try "
                         "`--upgrade-package`)"),
-    "--no-editable": (None, "uv's `--no-editable` is not supported yet (name the project "
-                      "without `-e`)"),
     "--no-editable-package": ("NAME", "uv's `--no-editable-package` is not supported yet "
                               "(name the project without `-e`)"),
 }
@@ -375,7 +373,7 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
         (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
          "instead)"),
         *_uv_not_yet("--project", "--torch-backend", "--prerelease-package", "--excludes",
-                     "--upgrade-group", "--no-editable", "--no-editable-package"),
+                     "--upgrade-group", "--no-editable-package"),
     ),
     ("venv",): tuple(
         ((f"--no-{name}",), None, False, f"virtualenv's `--no-{name}` has no effect (pyffin "

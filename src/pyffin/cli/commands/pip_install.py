@@ -118,6 +118,9 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
                              "script, a pylock.toml, or - for standard input")
     parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
                         help="Install a local project in editable mode")
+    parser.add_argument("--no-editable", action="store_true",
+                        help="Install the editable requirements (-e, in files too) as the "
+                             "projects' wheels instead, as uv's --no-editable")
     parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
                         metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
@@ -231,7 +234,8 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             system=args.system, break_system_packages=args.break_system_packages,
             upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
             resolve_options=resolve_options, change=change, build=build_options(args),
-            reporter=progress, stdin=sys.stdin, exact=args.exact, **_directory_args(args))
+            reporter=progress, stdin=sys.stdin, exact=args.exact, no_editable=args.no_editable,
+            **_directory_args(args))
     finally:
         progress.finish()
     return _conclude(("pip", "install"), args, ctx, result, transcript,
