@@ -337,3 +337,13 @@ def test_freeze_strict(env: Path, served: IndexServer) -> None:
     result = inspect(env, served, "freeze", "--strict")
     assert result.stdout.split() == FROZEN
     assert "warning: The package `tool` requires `lib>5`, but `2.0` is installed" in result.stderr
+
+
+def test_show_strict_warns_after_what_it_shows(env: Path, served: IndexServer) -> None:
+    """uv's ``pip show --strict``: the environment is checked, whichever packages are shown."""
+    python = ("--python", str(env / "bin" / "python"))
+    result = pyffin("pip", "show", "lib", "--strict", *python)
+    assert result.returncode == 0, result
+    assert result.stdout.startswith("Name: lib\nVersion: 2.0\n")
+    assert "warning: The package `tool` requires `lib>5`, but `2.0` is installed" in result.stderr
+    assert "requires" not in pyffin("pip", "show", "lib", *python).stderr

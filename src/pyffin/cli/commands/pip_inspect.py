@@ -331,6 +331,7 @@ def _configure_show(parser: argparse.ArgumentParser) -> None:
                         help="Packages to show")
     parser.add_argument("-f", "--files", action="store_true",
                         help="List the files of each package")
+    _strict(parser)
     _environment(parser)
     _directory(parser, "Show a package in")
 
@@ -390,6 +391,7 @@ def _run_show(args: argparse.Namespace, ctx: Context) -> int:
             out("Files:")
             for entry in dist.record() or ():
                 out(f"  {entry.path}")
+    _warn_if_inconsistent(args, ctx, env)  # after what is shown, as uv's
     return 0
 
 
