@@ -207,7 +207,7 @@ def test_check_reports_a_broken_distribution_and_checks_the_others(
         "Found 2 incompatibilities\n"
         "The package `app` requires `lib>=1`, but it's not installed\n"
         "The package `nometa` is broken or incomplete (unable to read `METADATA`). Consider "
-        f"recreating the virtualenv, or removing the package directory at: {broken}\n"), check
+        f"recreating the virtualenv, or removing the package directory at: {broken}.\n"), check
 
 
 @pytest.fixture
@@ -1112,3 +1112,23 @@ def test_no_editable_installs_the_editable_requirements_as_wheels(
     (tmp_path / "r.txt").write_text("-e ./proj\n")
     again = run("install", index, venv, "-r", "r.txt", "--no-editable")
     assert (again.returncode, direct_url()) == (0, {}), again
+
+
+def test_check_reports_a_package_for_another_platform_as_uv(index_server: IndexServer,
+                                                             venv: Path) -> None:
+    """A wheel installed for another platform (``--python-platform windows``) is one
+    problem for the environment, none for that platform (``check --python-platform``)."""
+    index_server.add_wheel(WheelSpec("native", "1.0", tags=["cp311-cp311-win_amd64",
+                                                            "cp312-cp312-win_amd64"]))
+    installed = run("install", index_server, venv, "native", "--python-platform", "windows",
+                    "--python-version", "3.11")
+    assert installed.returncode == 0, installed
+    check = inspect("check", venv)
+    assert check.returncode == 1, check
+    assert check.stderr.endswith("Found 1 incompatibility\n"
+                                 "The package `native` was built for a different platform\n")
+    for flags in (["--python-platform", "windows", "--python-version", "3.11"],
+                  ["--python-platform", "x86_64-pc-windows-msvc", "--python-version", "3.12"]):
+        elsewhere = inspect("check", venv, *flags)
+        assert elsewhere.returncode == 0, (flags, elsewhere)
+        assert elsewhere.stderr.endswith("All installed packages are compatible\n")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from pyffin.records import record
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from pyffin.api.session import Session
     from pyffin.installer.installed import InstalledDistribution
     from pyffin.interpreter import Interpreter
@@ -126,8 +128,10 @@ def editable_location(dist: InstalledDistribution,
 @record
 class Problem:
     """A dependency of an installed distribution that the environment does not satisfy,
-    (``broken``) an installed distribution whose metadata cannot be read, or (``paths``) a
-    package installed more than once."""
+    (``broken``) an installed distribution whose metadata or ``WHEEL`` file cannot be read,
+    (``paths``) a package installed more than once, (``python``) one whose Requires-Python
+    the environment's Python does not satisfy, or (``platform``) one built for another
+    platform."""
 
     package: str
     requirement: str
@@ -139,6 +143,10 @@ class Problem:
     #: The directories of each copy of a package installed more than once, sorted (then
     #: ``requirement`` is empty and ``installed`` ``None``).
     paths: tuple[str, ...] = ()
+    #: The Python checked, when the package's Requires-Python (``requirement``) leaves it out.
+    python: str | None = None
+    #: Whether none of the package's wheel tags fits the environment.
+    platform: bool = False
 
     def __str__(self) -> str:
         if self.paths:  # uv's words, the space before the first line break included
@@ -147,7 +155,12 @@ class Problem:
         if self.broken is not None:
             return f"The package `{self.package}` is broken or incomplete ({self.broken}). " \
                    "Consider recreating the virtualenv, or removing the package directory " \
-                   f"at: {self.installed}"
+                   f"at: {self.installed}."
+        if self.python is not None:
+            return f"The package `{self.package}` requires Python {self.requirement}, but " \
+                   f"`{self.python}` is installed"
+        if self.platform:
+            return f"The package `{self.package}` was built for a different platform"
         if self.installed is None:
             return f"The package `{self.package}` requires `{self.requirement}`, but it's not " \
                    "installed"
@@ -190,8 +203,11 @@ def shown_requirement(text: str) -> str:
     return shown
 
 
-def check(env: Interpreter) -> tuple[int, list[Problem]]:
-    """Check every installed distribution's dependencies; return how many were checked and
+def check(env: Interpreter, markers: Mapping[str, str] | None = None,
+          tags: Iterable[str] | None = None) -> tuple[int, list[Problem]]:
+    """Check every installed distribution, as uv's ``pip check`` does: its Requires-Python,
+    its wheel tags (its ``WHEEL`` file's) and its dependencies, for the environment's
+    ``markers`` and ``tags`` (by default its interpreter's); return how many were checked and
     the problems found (a distribution whose metadata cannot be read is one, and the others
     are still checked). A package installed more than once is one problem, as uv says it:
     neither its dependencies nor the requirements on it are checked (which copy counts is
@@ -199,13 +215,23 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
     from pyffin.installer.installed import duplicated
     from pyffin.models.metadata import MetadataError
     from pyffin.models.versions import InvalidVersion, Version
-    from pyffin.resolver.dependencies import DependencyError, DependencyParser, MarkerEvaluator
+    from pyffin.resolver.dependencies import (
+        DependencyError,
+        DependencyParser,
+        MarkerEvaluator,
+        python_range,
+    )
 
     dists = installed(env)
     by_name = {d.normalized_name: d for d in dists}
     twice = duplicated(dists)
-    markers = MarkerEvaluator(env.markers)
-    parse_dependency = DependencyParser().parse
+    environment = env.markers if markers is None else markers
+    evaluator = MarkerEvaluator(environment)
+    parser = DependencyParser()
+    parse_dependency = parser.parse
+    python = environment.get("python_full_version") or environment["python_version"]
+    python_version = Version(python)
+    supported = frozenset(env.tags if tags is None else tags)
     problems: list[Problem] = []
     for dist in dists:
         if dist.normalized_name in twice:
@@ -215,16 +241,29 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
                 problems.append(Problem(dist.normalized_name, "", None, paths=paths))
             continue
         try:
-            requires_dist = dist.metadata().requires_dist
+            metadata = dist.metadata()
         except MetadataError as e:
             path = dist.metadata_path
             reason = f"unable to read `{path.name}`" if not path.is_file() else str(e)
             problems.append(Problem(dist.normalized_name, "", str(dist.path), broken=reason))
             continue
-        for text in requires_dist:
+        requires_python = metadata.requires_python
+        if requires_python:
+            admitted = python_range(requires_python, parser)  # (one that does not parse: none)
+            if admitted is not None and python_version not in admitted:
+                problems.append(Problem(dist.normalized_name, requires_python, None,
+                                        python=python))
+        if dist.kind == "dist-info":
+            found = _wheel_tags(dist.path)
+            if found is None:
+                problems.append(Problem(dist.normalized_name, "", str(dist.path),
+                                        broken="unable to read `WHEEL` file"))
+            elif found and found.isdisjoint(supported):
+                problems.append(Problem(dist.normalized_name, "", None, platform=True))
+        for text in metadata.requires_dist:
             try:
                 dependency = parse_dependency(text)
-                if dependency.marker is not None and not markers.evaluate(dependency.marker):
+                if dependency.marker is not None and not evaluator.evaluate(dependency.marker):
                     continue
             except DependencyError:
                 continue
@@ -242,6 +281,24 @@ def check(env: Interpreter) -> tuple[int, list[Problem]]:
                 problems.append(Problem(dist.normalized_name, shown_requirement(text),
                                         target.version))
     return len(dists), problems
+
+
+def _wheel_tags(dist_info: Path) -> frozenset[str] | None:
+    """The tags a ``.dist-info``'s ``WHEEL`` file gives, compressed tag sets expanded
+    (``py2.py3-none-any``); empty when it gives none, ``None`` when it cannot be read."""
+    try:
+        text = (dist_info / "WHEEL").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found: set[str] = set()
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "tag":
+            parts = value.strip().split("-")
+            if len(parts) == 3:
+                found.update(f"{python}-{abi}-{platform}" for python in parts[0].split(".")
+                             for abi in parts[1].split(".") for platform in parts[2].split("."))
+    return frozenset(found)
 
 
 def dependencies(dist: InstalledDistribution, markers: MarkerEvaluator,

@@ -402,6 +402,14 @@ def _field(label: str, names: list[str]) -> str:
 # -------------------------------------------------------------------------------- check
 def _configure_check(parser: argparse.ArgumentParser) -> None:
     _environment(parser)
+    target = parser.add_argument_group("Target options")
+    target.add_argument("--python-version", metavar="VERSION",
+                        help="Check the packages against this Python version (3.12 or 3.12.1) "
+                             "instead of the environment's")
+    target.add_argument("--python-platform", metavar="PLATFORM",
+                        help="Check the packages against this platform (x86_64-manylinux_2_28, "
+                             "aarch64-apple-darwin, windows, linux, macos...) instead of the "
+                             "environment's")
 
 
 def _run_check(args: argparse.Namespace, ctx: Context) -> int:
@@ -411,7 +419,15 @@ def _run_check(args: argparse.Namespace, ctx: Context) -> int:
     from pyffin.cli.console import format_duration
 
     started = time.perf_counter()
-    checked, problems = check(_env(args, ctx))
+    env = _env(args, ctx)
+    markers = tags = None
+    if args.python_version is not None or args.python_platform is not None:
+        from pyffin.api.target import make_target
+
+        target = make_target(env, python_version=args.python_version,
+                             python_platform=args.python_platform)
+        markers, tags = target.markers, target.tags
+    checked, problems = check(env, markers, tags)
     ctx.console.note(f"Checked {checked} package{'s' if checked != 1 else ''} in "
                      f"{format_duration(time.perf_counter() - started)}")
     # All on standard error, as uv writes it (and silent with -q): the exit status is the
