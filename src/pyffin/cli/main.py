@@ -75,7 +75,12 @@ def main(argv: Sequence[str] | None = None, *, code_bundle: bool = False) -> int
         return _main(args_list, started_ns, code_bundle)
     # uv's --directory: the command runs there, before anything reads a path (the cache's, a
     # configuration file's, a requirements file's); a caller that goes on gets its own back.
-    previous = None if OWNS_PROCESS else os.getcwd()
+    previous = None
+    if not OWNS_PROCESS:
+        try:
+            previous = os.getcwd()
+        except OSError:  # the caller's own was removed: there is nothing to return to
+            previous = None
     try:
         os.chdir(directory)
     except OSError as e:
