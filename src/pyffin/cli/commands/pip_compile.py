@@ -30,6 +30,7 @@ from pyffin.cli.options import (
 
 if TYPE_CHECKING:
     import argparse
+    from typing import NoReturn
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -196,22 +197,12 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("no requirements given: pass requirements files "
                          "(pyffin pip compile requirements.in)")
     if args.universal and args.python_platform is not None:
-        # uv (clap) names first the option that came last.
-        named = [a.split("=", 1)[0] for a in getattr(args, "argv", ())]
-        named = [a for a in named if a in ("--universal", "--python-platform")]
-        if named and named[0] == "--python-platform":
-            raise UsageError("the argument '--python-platform <PYTHON_PLATFORM>' cannot be "
-                             "used with '--universal'")
-        raise UsageError("the argument '--universal' cannot be used with "
-                         "'--python-platform <PYTHON_PLATFORM>'")
+        _refuse_together(args, ("--universal", "--universal"),
+                         ("--python-platform", "--python-platform <PYTHON_PLATFORM>"))
     if args.universal and _last_given(args, "--strip-markers", "--no-strip-markers"):
-        # uv (clap) refuses the flag a universal resolution overrides, naming first the one
-        # given first; its own settings imply --no-strip-markers.
-        named = _given(args, ("--universal", "--strip-markers"))
-        if named and named[0] == "--strip-markers":
-            raise UsageError("the argument '--strip-markers' cannot be used with "
-                             "'--universal'")
-        raise UsageError("the argument '--universal' cannot be used with '--strip-markers'")
+        # (A universal resolution's own settings imply --no-strip-markers.)
+        _refuse_together(args, ("--universal", "--universal"),
+                         ("--strip-markers", "--strip-markers"))
     if args.environments and not args.universal:
         raise UsageError("--environment needs --universal")
     if args.required_environments and not args.universal:
@@ -331,6 +322,17 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 def _given(args: argparse.Namespace, flags: tuple[str, ...]) -> list[str]:
     """Which of ``flags`` the command line gives, in its order."""
     return [a for a in (a.split("=", 1)[0] for a in getattr(args, "argv", ())) if a in flags]
+
+
+def _refuse_together(args: argparse.Namespace, one: tuple[str, str],
+                     other: tuple[str, str]) -> NoReturn:
+    """uv's (clap's) usage error for two options that conflict, each ``(flag, as clap shows
+    it)``: the one the command line gives first is named first (``one`` when neither is)."""
+    from pyffin.errors import UsageError
+
+    given = _given(args, (one[0], other[0]))
+    first, second = (other, one) if given and given[0] == other[0] else (one, other)
+    raise UsageError(f"the argument '{first[1]}' cannot be used with '{second[1]}'")
 
 
 def _last_given(args: argparse.Namespace, flag: str, negation: str) -> bool:
