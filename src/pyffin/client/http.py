@@ -1070,9 +1070,11 @@ class _Body:
 
 def _first_line(error: BaseException) -> str:
     text = (str(error).strip() or type(error).__name__).splitlines()[0]
-    # urllib3 prefixes messages with the connection object's repr: drop it.
-    if text.startswith(("HTTPConnection(", "HTTPSConnection(")) and "): " in text:
-        text = text.split("): ", 1)[1]
+    # urllib3 prefixes messages with the connection object's repr (``HTTPConnection(host=...,
+    # port=...)``, or that of the connection class made per pool, ``Connection(...)``): drop it.
+    head, separator, rest = text.partition("): ")
+    if separator and head.partition("(")[0].endswith("Connection") and "(host=" in head:
+        text = rest
     return text
 
 
