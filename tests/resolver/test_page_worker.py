@@ -7,6 +7,7 @@ from __future__ import annotations
 import _thread
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -199,6 +200,41 @@ def test_a_page_the_workers_cannot_read_is_reported_as_without_them(
     assert code0 == code1 != 0
     assert "core" in err0 and "not valid JSON" in err0
     assert (out1, err1) == (out0, err0)
+
+
+@pytest.mark.parametrize(("status", "fault"), [(500, "answered HTTP 500"),
+                                               (None, "failed to connect")])
+def test_a_page_the_workers_could_not_fetch_is_not_fetched_again(
+        index_server: IndexServer, tmp_path: Path, status: int | None, fault: str) -> None:
+    """An index that answers an error status, or cannot be reached, after the retries: the
+    command reports the worker's error, without making them all again (against an index that
+    is down, it would take twice as long to say so)."""
+    _index(index_server)
+    url = index_server.index_url
+    if status is not None:
+        index_server.fail("/simple/core/", status)
+    else:  # a port nothing listens on
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{s.getsockname()[1]}/simple/"
+    results = []
+    for i, workers in enumerate(("0", "2")):
+        index_server.reset_counts()
+        done = _finish(_compile(index_server, tmp_path / f"c{i}", tmp_path / f"w{i}", "-v",
+                                "--index-url", url, requirements="core\n",
+                                env={"PYFFIN_PAGE_WORKERS": workers,
+                                     "PYFFIN_HTTP_RETRIES": "1"}))
+        results.append((*done, index_server.count("/simple/core/")))
+    (code0, _, err0, asked0), (code1, _, err1, asked1) = results
+    assert code0 == code1 == 2
+    assert "Started 2 page workers" in err1
+    last0, last1 = err0.splitlines()[-1], err1.splitlines()[-1]
+    assert last0 == last1 and last1.startswith("error: ") and fault in last1, err1
+    if status is not None:
+        assert asked0 == asked1 == 2  # a try and a retry, by one process or the other
+    # The command's own retry is in its log; with workers, the command made none.
+    assert err0.count("Retrying ") == 1 and "Retrying " not in err1, err1
+    assert f"A page worker could not fetch the pages of core: {last1[7:]}" in err1
 
 
 def _descendants(pid: int) -> list[int]:

@@ -165,6 +165,11 @@ class _Memo:
         with self._lock:
             return key in self._futures
 
+    def put_new(self, key: object, future: Future[Any]) -> None:
+        """Keep ``future`` for ``key``, unless something was asked for it already."""
+        with self._lock:
+            self._futures.setdefault(key, future)
+
     def forget(self, key: object) -> None:
         """Drop what was kept for ``key``: it is computed again if asked for again."""
         with self._lock:
@@ -580,6 +585,15 @@ class RegistryClient:
         project: the memory of its rows goes to the next one's, instead of new pages of
         memory, each a page fault). Asked for again, they are read again."""
         self._projects.forget(checked_name(name))
+
+    def failed_elsewhere(self, name: str, error: PyffinError) -> None:
+        """Another process fetching ``name``'s pages for this one (a page worker, with the
+        same settings and retries) failed with ``error``: asked for here, they raise it,
+        without trying again (a cold resolution against an index that is down would wait
+        through the retries twice)."""
+        failed: Future[list[ProjectPage]] = Future()
+        failed.set_exception(error)
+        self._projects.put_new(checked_name(name), failed)
 
     def forget_absent(self) -> None:
         """Look at the cache again: records were written outside this client (summaries)."""

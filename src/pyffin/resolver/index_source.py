@@ -124,6 +124,7 @@ class IndexSource:
         self._likely: dict[str, tuple[Likely | None, VersionSet | None]] = {}
         if self.page_workers is not None:
             self.page_workers.on_answer = self._worker_answered
+            self.page_workers.on_failure = registry.failed_elsewhere
             self.page_workers.target(selection, markers if walk else None, walk=walk)
             # What they receive is this command's, as if received here (even pages that say
             # they are stale at once).

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pyffin.cache import Cache
     from pyffin.client.cached import Refresh
     from pyffin.client.registry import RegistryClient
+    from pyffin.errors import PyffinError
     from pyffin.resolver.ranges import VersionSet
     from pyffin.settings import IndexSettings
 
@@ -287,6 +288,9 @@ class PageWorkers:
         self._asked: dict[str, Future[bool]] = {}
         #: Told each answer, in a reader's thread, before its future is set.
         self.on_answer: Callable[[str, bool], None] | None = None
+        #: Told, before the answer, why a worker could not fetch a project's pages when
+        #: the command would fail the same way (see :func:`_failure`).
+        self.on_failure: Callable[[str, PyffinError], None] | None = None
         self._reading = False
         self._closed = False
         #: Projects answered "yes" so far.
@@ -420,7 +424,8 @@ class PageWorkers:
 
     def _read_answers(self, child: _Child) -> None:
         """A reader's thread: each line of ``child`` is ``+name`` (summarized), ``-name``
-        (not), or ``?name requirement`` (a likely dependency to walk to)."""
+        (not), ``!name<TAB>error`` (not: its pages could not be fetched, see
+        :func:`_failure`), or ``?name requirement`` (a likely dependency to walk to)."""
         pending = b""
         try:
             while True:
@@ -438,7 +443,11 @@ class PageWorkers:
                         with self._lock:
                             child.under_way -= 1
                         self._dispatch()
-                        self._answer(text, line[:1] == b"+")
+                        error = None
+                        if line[:1] == b"!":
+                            text, _, failure = text.partition("\t")
+                            error = _failed_with(failure)
+                        self._answer(text, line[:1] == b"+", error)
         except OSError:
             pass
         finally:
@@ -446,10 +455,18 @@ class PageWorkers:
             _reap(child.pid)
             self._gone()
 
-    def _answer(self, name: str, summarized: bool) -> None:
+    def _answer(self, name: str, summarized: bool, error: PyffinError | None = None) -> None:
         future = self._asked.get(name)
         if future is None or future.done():
             return
+        if error is not None and self.on_failure is not None and not self._closed:
+            from pyffin import log
+
+            log.debug(f"A page worker could not fetch the pages of {name}: {error}")
+            try:
+                self.on_failure(name, error)
+            except Exception:  # the project is read the usual way, which says what is wrong
+                pass
         # Counted first: once told, the resolution may use the summary, end, and report the
         # count before this thread goes on.
         if summarized:
@@ -526,6 +543,46 @@ def _reap(pid: int | None) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def _failure(name: str, error: BaseException) -> bytes | None:
+    """The answer that tells the command why ``name``'s pages could not be fetched, when it
+    would fail the same way: the index (or a find-links location) could not be reached or
+    answered an error status, after the retries the command's client makes too. Against an
+    index that is down, a cold resolution would otherwise wait through them twice. Not for
+    refused credentials: the command may have more (a keyring)."""
+    from pyffin.client.errors import (
+        AuthenticationError,
+        ConnectError,
+        HttpStatusError,
+        RequestTimeout,
+    )
+
+    if not isinstance(error, (ConnectError, RequestTimeout, HttpStatusError)) or isinstance(
+            error, AuthenticationError):
+        return None
+    import json
+
+    status = error.status if isinstance(error, HttpStatusError) else None
+    described = [type(error).__name__, error.message, error.url, status, error.hint]
+    return f"!{name}\t{json.dumps(described)}".encode()
+
+
+def _failed_with(text: str) -> PyffinError | None:
+    """The error a worker's ``!`` answer describes (see :func:`_failure`); ``None`` when it
+    cannot be read."""
+    import json
+
+    from pyffin.client.errors import ConnectError, HttpStatusError, RequestTimeout
+
+    try:
+        kind, message, url, status, hint = json.loads(text)
+        if kind == "HttpStatusError":
+            return HttpStatusError(message, url=url, status=int(status), hint=hint)
+        known = {"ConnectError": ConnectError, "RequestTimeout": RequestTimeout}
+        return known[kind](message, url=url, hint=hint) if kind in known else None
+    except (ValueError, TypeError):
+        return None
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -667,6 +724,7 @@ class _Worker:
 
     def _project(self, name: str, accept: tuple[str, Any]) -> None:
         summarized = False
+        answer = b"-" + name.encode("utf-8")
         try:
             if self._ending:
                 return
@@ -680,10 +738,13 @@ class _Worker:
             # Done with its pages (the command asks for a project once): their memory goes to
             # the next pages' rows (a worker's pages all kept took it ~10k page faults more).
             self._registry.forget_project(name)
-        except BaseException:  # the command's process does it, and says what is wrong
+        except BaseException as error:  # the command's process does it, and says what is wrong
             summarized = False
+            # ... unless the request failed as it would there, retries and all: then the
+            # command is told the error instead (it would wait as long again to repeat it).
+            answer = _failure(name, error) or answer
         finally:
-            self._say((b"+" if summarized else b"-") + name.encode("utf-8"))
+            self._say(b"+" + name.encode("utf-8") if summarized else answer)
             with self._count_lock:
                 self._under_way -= 1
                 if self._under_way == 0:
