@@ -525,6 +525,17 @@ def test_hash_checking_mode(index: IndexServer, venv: Path, tmp_path: Path) -> N
     assert "these dependencies are not: lib" in result.stderr
 
 
+def test_a_distribution_the_index_cannot_send_fails_the_install(index: IndexServer,
+                                                                venv: Path) -> None:
+    """Exit status 1, as uv's for a distribution that failed (2 is for errors)."""
+    index.fail("/files/lib-2.0-py3-none-any.whl", 404)
+    result = run("install", index, venv, "lib")
+    assert result.returncode == 1, result
+    assert result.stderr.endswith(
+        f"error: failed to download {index.file_url('lib-2.0-py3-none-any.whl')}: HTTP 404\n")
+    assert not list(site_packages(venv).glob("lib*"))
+
+
 def test_hash_checking_mode_takes_a_wheel_the_cache_holds_under_its_hash(
         index: IndexServer, tmp_path: Path) -> None:
     # The cache keeps an unzipped wheel under the index's sha256 of its file: a required hash

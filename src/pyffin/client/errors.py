@@ -34,6 +34,13 @@ class HttpStatusError(NetworkError):
         self.status = status
 
 
+class DownloadStatusError(HttpStatusError):
+    """A distribution's file (or a range of it) answered an error status: a distribution that
+    failed, uv's exit status 1 (an index page that does is an error, 2)."""
+
+    exit_code = 1
+
+
 class AuthenticationError(HttpStatusError):
     """401 or 403: credentials are missing or refused."""
 

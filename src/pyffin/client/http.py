@@ -48,6 +48,7 @@ from pyffin.client.auth import Credentials
 from pyffin.client.errors import (
     AuthenticationError,
     ConnectError,
+    DownloadStatusError,
     HttpStatusError,
     NetworkError,
     OfflineError,
@@ -251,8 +252,9 @@ class HttpClient:
         if not_modified and response.status == 304:
             return response
         if response.status not in (200, 206):
-            raise HttpStatusError(f"failed to download {redact(url)}: HTTP {response.status}",
-                                  url=redact(url), status=response.status)
+            raise DownloadStatusError(
+                f"failed to download {redact(url)}: HTTP {response.status}", url=redact(url),
+                status=response.status)
         return response
 
     def close(self) -> None:
