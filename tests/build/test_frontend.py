@@ -189,6 +189,30 @@ def test_a_failing_build_shows_the_backend_output_hook_and_requirement(
     assert leftover_environments(cache) == []
 
 
+def test_a_build_that_lacks_a_c_header_says_what_to_install(tmp_path: Path,
+                                                            builder: SourceBuilder) -> None:
+    tree = _sdist_tree(tmp_path, SdistSpec("foo", "1.0", fail_build=(
+        "src/foo.c:3:10: fatal error: yaml.h: No such file or directory\n"
+        "compilation terminated.")))
+
+    with pytest.raises(BuildError) as caught:
+        builder.build_wheel(tree, tmp_path / "wheels")
+
+    assert caught.value.hint is not None
+    assert caught.value.hint.startswith("the build needs the C header `yaml.h`, which this "
+                                        "system lacks")
+
+
+def test_a_build_whose_failure_is_its_own_has_no_hint(tmp_path: Path,
+                                                      builder: SourceBuilder) -> None:
+    tree = _sdist_tree(tmp_path, SdistSpec("foo", "1.0", fail_build="error: compiler exploded"))
+
+    with pytest.raises(BuildError) as caught:
+        builder.build_wheel(tree, tmp_path / "wheels")
+
+    assert caught.value.hint is None
+
+
 def test_long_backend_output_is_cut_to_its_end_in_the_message(tmp_path: Path,
                                                               builder: SourceBuilder) -> None:
     noise = "\n".join(f"noise {i}" for i in range(200))

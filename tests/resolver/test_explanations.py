@@ -319,6 +319,25 @@ def test_a_version_that_could_not_be_built_is_named_only_when_it_matters() -> No
         "hint: `a==2.0`: Failed to build a-2.0.tar.gz: the build_wheel hook failed ...")
 
 
+def test_a_build_that_failed_is_named_with_what_its_output_says_went_wrong() -> None:
+    from pyffin.build.errors import BuildError
+
+    error = BuildError(
+        "Failed to build a-2.0.tar.gz: the get_requires_for_build_wheel hook failed\n"
+        "  backend output:\n"
+        "    Traceback (most recent call last):\n"
+        '      File "<string>", line 18, in <module>\n'
+        "    ModuleNotFoundError: No module named 'pkg_resources'")
+    source = MemorySource({"a": {"2.0": []}}, errors={("a", "2.0"): error})
+    assert explanation(source, "a").split("\n\n", 1)[1] == (
+        "hint: `a==2.0`: Failed to build a-2.0.tar.gz: the get_requires_for_build_wheel hook "
+        "failed: ModuleNotFoundError: No module named 'pkg_resources' (-v shows the whole "
+        "output)\n\n"
+        "hint: the build imports `pkg_resources`, which setuptools 82 and later no longer "
+        "include: build it with an older setuptools, with a build constraint "
+        "(`--build-constraints FILE`, the file holding `setuptools<82`)")
+
+
 def test_a_version_without_a_wheel_for_the_target_says_which_tag_is_missing() -> None:
     dropped = {"tf": [Dropped(Version("2.15.0"), "abi-tag", ("cp39", "cp310", "cp311"), "cp312")]}
     source = MemorySource({"tf": {"2.14.0": []}}, no_files=dropped)

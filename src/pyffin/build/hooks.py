@@ -222,7 +222,9 @@ class HookCaller:
         ]
         if shown:
             message.append(_indent("\n".join(shown), "    "))
-        return BuildError("\n".join(message), output=output)
+        from pyffin.build.diagnosis import suggestion
+
+        return BuildError("\n".join(message), output=output, hint=suggestion(output))
 
     def _bad_answer(self, hook: str, expected: str, value: object) -> BuildError:
         return self._failed(hook, f"returned {value!r}, expected {expected}")

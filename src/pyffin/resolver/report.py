@@ -168,11 +168,16 @@ class _TreeBuilder:
             hints.append(self._python_hint)
         # By project; a project's in the order the explanation met them (a stable sort).
         hints += [hint for _, hint in sorted(self._file_hints.items(), key=lambda kv: kv[0][0])]
-        hints += [f"`{pin}`: {_first_line(message)}"
-                  for pin, message in sorted(self._failures.items())[:_MAX_FAILURES]]
+        failures = sorted(self._failures.items())
+        hints += [f"`{pin}`: {_summary(message)}" for pin, message in failures[:_MAX_FAILURES]]
         if len(self._failures) > _MAX_FAILURES:
             hints.append(f"... and {len(self._failures) - _MAX_FAILURES} more versions that "
                          "could not be read or built (-v shows each)")
+        if failures:
+            from pyffin.build.diagnosis import suggestion
+
+            suggestions = (suggestion(message) for _, message in failures)
+            hints += dict.fromkeys(found for found in suggestions if found)
         return tuple(hints)
 
     def _convert(
@@ -619,10 +624,16 @@ def _pretty(tag: str) -> str:
     return f"`{tag}`"
 
 
-def _first_line(message: str) -> str:
-    """The first line of an error message (a build's output can run to pages)."""
+def _summary(message: str) -> str:
+    """The first line of an error message (a build's output can run to pages) and, for a
+    build's, the line of its output that says what went wrong."""
     lines = message.strip().splitlines() or [""]
-    return lines[0].strip() + (" ..." if len(lines) > 1 else "")
+    if len(lines) == 1:
+        return lines[0].strip()
+    from pyffin.build.diagnosis import cause
+
+    found = cause("\n".join(lines[1:]))
+    return lines[0].strip() + (f": {found} (-v shows the whole output)" if found else " ...")
 
 
 def _capitalize(text: str) -> str:
