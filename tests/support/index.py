@@ -940,8 +940,10 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 print(f"skipping {path}: {exc}")
     with server:
-        print(f"Serving {served} files at {server.index_url} (Ctrl-C to stop)", flush=True)
         try:
+            # Inside the try: a Ctrl-C may come as soon as the line is read, before the
+            # print returns.
+            print(f"Serving {served} files at {server.index_url} (Ctrl-C to stop)", flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
