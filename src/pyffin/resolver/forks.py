@@ -22,8 +22,12 @@ Forks are solved one after another, most recent first (a stack, as uv's), each f
 with :class:`UniversalProvider` reading requirements for its environments: a requirement whose
 marker cannot hold there is left out. (uv clones its solver state at the fork point; solving
 again from the start comes to the same decisions, which take the same inputs, without cloning
-nab-resolver's state.) A fork solved adds its pins to the preferences of the forks still to
-solve, so they choose the same versions wherever those satisfy them.
+nab-resolver's state.) The requirements the fork it split from had read before the split are
+read again as that fork read them, since uv's clone keeps them: the root's
+``imaging<10 ; python_version < '3.9'`` still holds in a fork from Python 3.11 that a later
+choice made (see :meth:`UniversalProvider._read_as`). A fork solved adds its pins to the
+preferences of the forks still to solve, so they choose the same versions wherever those
+satisfy them.
 
 The results are merged as uv's ``ResolverOutput::from_state`` merges them: one node per
 ``(name, version, extra)``, the edges of every fork with the fork's marker, and each node's
@@ -52,7 +56,8 @@ from pyffin.resolver.solver import exact_pins, make_solver, run_solver, warn_unb
 from pyffin.resolver.universal import UniversalPin, UniversalResolution
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import TypeAlias
 
     from packaging.utils import NormalizedName
 
@@ -61,6 +66,13 @@ if TYPE_CHECKING:
     from pyffin.resolver.dependencies import Dependency, DependencyParser, DirectRequirement
     from pyffin.resolver.provider import ProjectVersions, Unusable
     from pyffin.resolver.source import Candidate, PackageSource
+
+    #: What a fork read requirements of: a package's version, or the root (``None``).
+    Read: TypeAlias = "tuple[str, Version] | None"
+    #: The environments a fork reads requirements for: its marker and its Pythons.
+    Environment: TypeAlias = "tuple[Marker, PythonInterval]"
+
+_T = TypeVar("_T")
 
 _DEFAULT_OPTIONS = ResolverOptions()
 #: The graph's root (the requirements), as a node.
@@ -176,6 +188,7 @@ class UniversalProvider(Provider):
                  artifact_environments: Sequence[Marker] = (),
                  pinned_preferences: Mapping[str, Sequence[tuple[Marker, Version]]] | None = None,
                  cache: ForkCache | None = None,
+                 inherited: Mapping[Read, Environment] | None = None,
                  **kwargs: Any) -> None:
         from pyffin.models.versions import Version
         from pyffin.resolver.dependencies import MarkerEvaluator
@@ -213,6 +226,14 @@ class UniversalProvider(Provider):
         #: Whether the last :meth:`_fork_requirements` found nothing to split on.
         self._plain = False
         self._shared_with: dict[Marker, bool] = {}
+        #: The environments in which an ancestor fork read requirements before this fork
+        #: split off (see :meth:`_read_as`).
+        self._inherited = inherited or {}
+        #: The environments this fork read each requirement list in (``None``: the root's),
+        #: for the forks it may split into.
+        self.read_in: dict[Read, Environment] = {}
+        self._applies_by_environment: dict[Environment, dict[tuple[str | None, str | None],
+                                                             Marker | None]] = {}
 
     # --- requirements ---------------------------------------------------------------------------
 
@@ -220,13 +241,16 @@ class UniversalProvider(Provider):
                           ) -> tuple[list[RootRequirement[str, Version]], list[tuple[str, Marker]]]:
         """The solver's root requirements in this fork and the root's edges (raises
         :class:`Forked` when the requirements themselves split the fork)."""
-        requirements: list[_Requirement] = []
-        for position, dependency in enumerate(direct):
-            try:
-                self._expand(requirements, dependency, None, position)
-            except DependencyError as e:
-                raise PyffinError(f"{dependency.text}: {e}") from None
-        kept = self._fork_requirements(requirements)
+        def read() -> list[_Requirement]:
+            requirements: list[_Requirement] = []
+            for position, dependency in enumerate(direct):
+                try:
+                    self._expand(requirements, dependency, None, position)
+                except DependencyError as e:
+                    raise PyffinError(f"{dependency.text}: {e}") from None
+            return self._fork_requirements(requirements)
+
+        kept = self._read_as(None, read)
         roots: list[RootRequirement[str, Version]] = []
         edges: list[tuple[str, Marker]] = []
         for requirement in kept:
@@ -241,6 +265,40 @@ class UniversalProvider(Provider):
         return roots, edges
 
     def _read_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
+        return self._read_as((package, version),
+                             lambda: self._read_fork_dependencies_cached(package, version))
+
+    def _read_as(self, key: Read, read: Callable[[], _T]) -> _T:
+        """``read()`` the requirements of ``key`` (``None``: the root's) in the environments
+        of the fork that read them first: an ancestor's when they were read there before this
+        fork split off, else this fork's. uv clones its solver state at a split, so what was
+        read before holds in every fork after, even where its marker cannot
+        (``imaging<10 ; python_version < '3.9'`` in the fork from 3.11 that a requirement read
+        later made); solving each fork from the start, pyffin reads them as then. Noted in
+        :attr:`read_in` for the forks this one may split into."""
+        environment = self._inherited.get(key)
+        if environment is not None:
+            saved = self.fork, self._python_marker, self._applies
+            marker, python = environment
+            self.fork = Fork(marker, python)
+            self._python_marker = Marker.python_between(python)
+            self._applies = self._applies_by_environment.setdefault(environment, {})
+            try:
+                found = read()
+            except Forked:
+                # (Read alike, they split nothing there: should they, this fork reads them.)
+                environment = None
+            finally:
+                self.fork, self._python_marker, self._applies = saved
+            if environment is not None:
+                self.read_in[key] = environment
+                return found
+        found = read()
+        self.read_in[key] = (self.fork.marker, self.fork.python)
+        return found
+
+    def _read_fork_dependencies_cached(self, package: str, version: Version,
+                                       ) -> dict[str, VersionSet]:
         """The dependencies of ``package`` in this fork; another fork's when the same
         requirements hold in both (the common case: only where a requirement's marker meets
         a fork do they differ)."""
@@ -883,14 +941,17 @@ def resolve_universal(
 
     start = Fork(Marker.TRUE, python)
     artifacts = [_environment(text) for text in (*environments, *required_environments)]
-    stack = [start]
+    forks = [start]
     if environments:
-        stack = [start.narrowed(_environment(text)) for text in environments]
-        _check_disjoint(environments, stack)
-        stack.reverse()
-        stack.sort(key=lambda fork: _python_order(fork.marker),
+        forks = [start.narrowed(_environment(text)) for text in environments]
+        _check_disjoint(environments, forks)
+        forks.reverse()
+        forks.sort(key=lambda fork: _python_order(fork.marker),
                    reverse=(options.resolution == "lowest"
                             or options.fork_strategy == "fewest"))
+    #: The forks to solve, the last first, each with the environments its ancestors read
+    #: requirements in before it split off (see UniversalProvider._read_as).
+    stack: list[tuple[Fork, Mapping[Read, Environment]]] = [(fork, {}) for fork in forks]
     shared_projects: dict[str, ProjectVersions] = {}
     shared_metadata: dict[tuple[str, Version], CoreMetadata] = {}
     cache = ForkCache.empty()
@@ -908,7 +969,7 @@ def resolve_universal(
     totals: dict[str, int] = {}
     try:
         while stack:
-            fork = stack.pop()
+            fork, inherited = stack.pop()
             provider = UniversalProvider(
                 source, fork=fork, requires_python=requires_python,
                 fork_preferences={name: list(found) for name, found in fork_preferences.items()},
@@ -922,13 +983,14 @@ def resolve_universal(
                 constraints=constraint_ranges, overrides=overrides_by_name,
                 preferences={}, pinned_preferences=pinned, urls=urls, required=required,
                 projects=shared_projects, metadata=shared_metadata, parser=parser,
-                artifact_environments=artifacts, cache=cache)
+                artifact_environments=artifacts, cache=cache, inherited=inherited)
             try:
                 result = _solve(provider, direct, totals, current)
             except Forked as forked:
                 log.debug(f"Forking {fork.describe() or 'the resolution'} into "
                           f"{', '.join(str(f.marker) for f in forked.forks)}")
-                stack.extend(forked.forks)
+                read = {**inherited, **provider.read_in}
+                stack.extend((split, read) for split in forked.forks)
                 continue
             solved.append(result)
             if options.resolution in ("highest", "lowest"):
