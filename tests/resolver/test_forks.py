@@ -13,7 +13,7 @@ from pyffin.models.markers import Marker
 from pyffin.resolver.dependencies import Dependency, DependencyParser
 from pyffin.resolver.forks import Fork, resolve_universal
 from tests.resolver import universal_scenarios
-from tests.resolver.memory import EXTRA_LEFT_BEHIND, MemorySource, direct
+from tests.resolver.memory import EXTRA_LEFT_BEHIND, MemorySource, Release, direct
 from tests.support.cli import pyffin
 from tests.support.dists import WheelSpec
 from tests.support.index import IndexServer
@@ -305,6 +305,31 @@ def test_forks_share_the_reading_of_a_version_whose_requirements_hold_alike(
     # The same three asks (its metadata checked, then its marker and its requirement read)
     # however many forks there are.
     assert parser.asked["d>=1"] == 3
+
+
+def test_a_package_s_own_requirements_split_before_its_extra_s() -> None:
+    """uv decides ``lib`` before ``lib[fast]`` (a requirement with an extra is a proxy that
+    depends on the package, then on its extra): where both split the resolution, the
+    package's own requirements split it first, as uv 0.13.9's log shows for this universe
+    (``Solving split (markers: python_full_version >= '3.12')``, then ``>= '3.13'``)."""
+    from pyffin import log
+
+    universe = {
+        "lib": {"1.0": Release(["a<2 ; python_version < '3.12'",
+                                "a>=2 ; python_version >= '3.12'",
+                                "b<2 ; python_version < '3.13' and extra == 'fast'",
+                                "b>=2 ; python_version >= '3.13' and extra == 'fast'"],
+                               extras=["fast"])},
+        "a": {"1.0": [], "2.0": []}, "b": {"1.0": [], "2.0": []}}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        resolution = resolve_universal(direct("lib[fast]"), MemorySource(universe), ">=3.9")
+    assert [message for message in heard if message.startswith("Forking")] == [
+        "Forking the resolution into python_full_version < '3.12', "
+        "python_full_version >= '3.12'",
+        "Forking split (markers: python_full_version >= '3.12') into "
+        "python_full_version == '3.12.*', python_full_version >= '3.13'"]
+    assert len(resolution.forks) == 3
 
 
 def test_a_missing_extra_is_warned_about_only_for_the_version_pinned(

@@ -265,6 +265,12 @@ class UniversalProvider(Provider):
         return roots, edges
 
     def _read_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
+        name, extra = split_key(package)
+        if extra is not None and (name, version) not in self.read_in:
+            # uv decides a package before its extra (``name[extra]`` is a proxy that depends
+            # on the package, then on its extra): where the package's own requirements split
+            # the fork, they split it first.
+            self._read_dependencies(name, version)
         return self._read_as((package, version),
                              lambda: self._read_fork_dependencies_cached(package, version))
 
