@@ -56,8 +56,9 @@ if TYPE_CHECKING:
 #: it read (:func:`pyffin.log.warn_result`: a missing extra...), given again when it is used.
 RESOLUTION_SCHEMA = "resolution"
 #: 5: a universal resolution's pins say which are yanked (kept ones before did not); 6: and
-#: the index each is listed on; 7: its forks skip versions without wheels for their Pythons.
-RESOLUTION_VERSION = 7
+#: the index each is listed on; 7: its forks skip versions without wheels for their Pythons;
+#: 8: a fork keeps what its parent read before the split, and a package splits before its extra.
+RESOLUTION_VERSION = 8
 
 
 class ResolutionCache:
