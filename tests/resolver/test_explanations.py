@@ -331,8 +331,8 @@ def test_a_build_that_failed_is_named_with_what_its_output_says_went_wrong() -> 
     source = MemorySource({"a": {"2.0": []}}, errors={("a", "2.0"): error})
     assert explanation(source, "a").split("\n\n", 1)[1] == (
         "hint: `a==2.0`: Failed to build a-2.0.tar.gz: the get_requires_for_build_wheel hook "
-        "failed: ModuleNotFoundError: No module named 'pkg_resources' (-v shows the whole "
-        "output)\n\n"
+        "failed: ModuleNotFoundError: No module named 'pkg_resources' (-v shows the "
+        "build's output)\n\n"
         "hint: the build imports `pkg_resources`, which setuptools 82 and later no longer "
         "include: build it with an older setuptools, with a build constraint "
         "(`--build-constraints FILE`, the file holding `setuptools<82`)")

@@ -633,7 +633,7 @@ def _summary(message: str) -> str:
     from pyffin.build.diagnosis import cause
 
     found = cause("\n".join(lines[1:]))
-    return lines[0].strip() + (f": {found} (-v shows the whole output)" if found else " ...")
+    return lines[0].strip() + (f": {found} (-v shows the build's output)" if found else " ...")
 
 
 def _capitalize(text: str) -> str:
