@@ -13,9 +13,15 @@ from typing import Any
 
 import pytest
 
+from pyffin import log
 from pyffin.cache import Cache, CacheBucket, index_parts
 from pyffin.cache.core import TEMP_DIRNAME
-from pyffin.client.errors import AuthenticationError, HashMismatchError, OfflineError
+from pyffin.client.errors import (
+    AuthenticationError,
+    DownloadStatusError,
+    HashMismatchError,
+    OfflineError,
+)
 from pyffin.client.registry import PackageNotFoundError, RegistryClient, connect
 from pyffin.models.metadata import MetadataError
 from pyffin.settings import IndexSettings
@@ -211,6 +217,54 @@ def test_metadata_by_range_requests(cache: Cache, index_server: IndexServer,
                            wheel.name).path.exists()
     # Nothing on disk for a server that honours Range: no temporary directory either.
     assert temporary.count == 0
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_listed_metadata_file_the_index_does_not_serve_is_read_from_the_wheel(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+        status: int) -> None:
+    # Some mirrors list a metadata file for every wheel and answer 404 for it: the wheel,
+    # which they do serve, has its own. Said once per index, not once per wheel.
+    captured: list[str] = []
+    monkeypatch.setattr(log, "_warned", set())
+    monkeypatch.setattr(log, "_sink", lambda level, message: captured.append(message))
+    first = index_server.add_wheel(WheelSpec("foo", "1.0", requires_dist=["bar"]))
+    second = index_server.add_wheel(WheelSpec("foo", "2.0", requires_dist=["baz"]))
+    for wheel in (first, second):
+        index_server.fail(f"/files/{wheel.name}.metadata", status)
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    assert registry.wheel_metadata(page, next(page.page.wheels("1.0")).file).requires_dist == (
+        "bar",)
+    assert registry.wheel_metadata(page, next(page.page.wheels("2.0")).file).requires_dist == (
+        "baz",)
+    for wheel in (first, second):
+        assert index_server.count(f"/files/{wheel.name}.metadata") == 1
+        assert [r.headers.get("range") for r in index_server.request_log
+                if r.path == f"/files/{wheel.name}"] == ["bytes=-65536"]
+    assert captured == [
+        f"{index_server.index_url} lists metadata files it does not serve (HTTP {status} for "
+        f"{first.name}.metadata): reading the wheels' own instead"]
+    # Kept under the wheel's hash: the next process asks for neither.
+    index_server.request_log.clear()
+    again = client(cache, index_server)
+    [page] = again.project("foo")
+    assert again.wheel_metadata(page, next(page.page.wheels("1.0")).file).requires_dist == (
+        "bar",)
+    assert not [r for r in index_server.request_log if r.path.startswith("/files/")]
+
+
+def test_a_metadata_file_that_fails_otherwise_is_a_distribution_that_failed(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYFFIN_HTTP_RETRIES", "0")
+    wheel = index_server.add_wheel(WheelSpec("foo", "1.0"))
+    index_server.fail(f"/files/{wheel.name}.metadata", 500)
+    registry = client(cache, index_server)
+    [page] = registry.project("foo")
+    with pytest.raises(DownloadStatusError, match=rf"{wheel.name}\.metadata") as raised:
+        registry.wheel_metadata(page, next(page.page.wheels("1.0")).file)
+    assert raised.value.status == 500 and raised.value.exit_code == 1
+    assert index_server.count(f"/files/{wheel.name}") == 0  # no guess from the wheel
 
 
 def test_range_reads_of_a_large_wheel_fetch_only_parts(cache: Cache,

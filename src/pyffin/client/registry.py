@@ -29,7 +29,12 @@ from pyffin.cache.fs import stamp as fs_stamp
 from pyffin.cache.fs import stamp_of
 from pyffin.cache.keys import source_parts
 from pyffin.client.cached import CachedClient, Dependency
-from pyffin.client.errors import HttpStatusError, OfflineError
+from pyffin.client.errors import (
+    AuthenticationError,
+    DownloadStatusError,
+    HttpStatusError,
+    OfflineError,
+)
 from pyffin.errors import PyffinError, UsageError
 from pyffin.futures import Future, ThreadPool
 from pyffin.models.files import IndexFile, ProjectPage, SimplePage
@@ -805,13 +810,10 @@ class RegistryClient:
             if found is not None:
                 self._pack_metadata(file, digest, entry, found)
                 return found
+        fetched = None
         if file.core_metadata is not None:
-            fetched = self.cached.get(
-                file.url + ".metadata", entry,
-                lambda response: _checked_metadata(
-                    response.content, file, file.url + ".metadata", file.core_metadata or ()),
-                CoreMetadata, package=page.page.name, absent=absent)
-        else:
+            fetched = self._metadata_file(page, file, entry, absent)
+        if fetched is None:
             fetched = self.cached.fetch(
                 file.url, entry, CoreMetadata,
                 lambda conditional: self._metadata_by_range(file, conditional, parts, page),
@@ -819,6 +821,31 @@ class RegistryClient:
         if digest is not None:
             self._pack_metadata(file, digest, entry, fetched)
         return fetched
+
+    def _metadata_file(self, page: ProjectPage, file: IndexFile, entry: CacheEntry,
+                       absent: bool) -> CoreMetadata | None:
+        """The wheel's metadata from the ``.metadata`` file the page says it has (PEP 658);
+        ``None`` when the index answers that there is no such file after all (404, 410: some
+        mirrors list metadata files they do not serve), for the caller to read the wheel's
+        own. Any other error status is a distribution that failed (exit status 1, as uv's)."""
+        url = file.url + ".metadata"
+        try:
+            return self.cached.get(
+                url, entry,
+                lambda response: _checked_metadata(
+                    response.content, file, url, file.core_metadata or ()),
+                CoreMetadata, package=page.page.name, absent=absent)
+        except AuthenticationError:
+            raise
+        except HttpStatusError as e:
+            if e.status not in (404, 410):
+                raise DownloadStatusError(e.message, url=e.url, status=e.status,
+                                          hint=e.hint) from None
+            index = redact(page.source)
+            log.warn_once(f"{index} lists metadata files it does not serve (HTTP {e.status} for "
+                          f"{file.filename}.metadata): reading the wheels' own instead",
+                          key=f"metadata files missing on {index}")
+            return None
 
     # The metadata pack (see pyffin.client.metadata_pack): wheels whose hash the page lists.
     def _packed_metadata(self, page: ProjectPage, file: IndexFile,
