@@ -58,8 +58,9 @@ class CacheBucket(enum.Enum):
         """Wheel metadata and pointers to unzipped wheels.
 
         ``wheels-v1/<index>/<wheel-stem>[-<hash[:16]>].rec``: the parsed core metadata of one
-        wheel (from its ``.metadata`` file, a range read or the full download) with its HTTP
-        cache policy; keyed by the wheel's hash when the page lists one, and then read at any
+        wheel (from its ``.metadata`` file, a range read or the full download: a listed
+        ``.metadata`` file the index answers 404 or 410 for is read from the wheel) with its
+        HTTP cache policy; keyed by the wheel's hash when the page lists one, and then read at any
         age (``--refresh`` aside).
         ``wheels-v1/<index>/<wheel-stem>[-<hash[:16]>].archive``: the id of the unzipped wheel
         in ``archive-v0`` and the path and size of each of its files (each stat'ed before a
