@@ -356,6 +356,26 @@ def test_the_pyffin_command_imports_its_modules_from_the_bundle(tmp_path: Path) 
     assert len(list((tmp_path / "pyc").rglob("__init__.*.bundle-*.pyc"))) == 1
 
 
+def test_making_another_environment_leaves_the_bundle_as_it_is(tmp_path: Path) -> None:
+    """Every build makes an environment of its own: a pattern compiled from each one's name
+    would be kept as a new one, and the bundle written again (megabytes) build after build."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pyc")
+
+    def venv(name: str) -> os.stat_result:
+        subprocess.run([sys.executable, "-m", "pyffin", "venv", str(tmp_path / name),
+                        "--python", sys.executable, "--cache-dir", str(tmp_path / "cache"),
+                        "-q"], env=env, capture_output=True, text=True, check=True)
+        [bundle] = (tmp_path / "pyc").rglob("__init__.*.bundle-*.pyc")
+        return bundle.stat()
+
+    venv("first")
+    before = venv("second")
+    after = venv("third")
+
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
 def test_bundled_code_runs_like_the_source(tree: Tree) -> None:
     tree.write("lib/demo/sub.py", textwrap.dedent("""\
         import dataclasses

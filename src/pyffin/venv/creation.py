@@ -41,6 +41,11 @@ _TargetState = Literal["absent", "empty", "replace", "update"]
 #: edited them).
 _KEPT_IF_PRESENT = frozenset({".gitignore", "CACHEDIR.TAG"})
 
+#: What follows ``.<name>.`` in the name of a killed run's directory beside ``<name>``. One
+#: pattern for every environment: a pattern made of each one's name would be compiled (and
+#: kept in the code bundle, rewriting it) once per environment, a build's included.
+_DEBRIS = re.compile(r"(?:tmp|old)-[0-9a-f]{16}")
+
 
 def seed_packages(python: tuple[int, ...]) -> tuple[str, ...]:
     """What ``--seed`` installs into an environment of Python ``python``, as uv does: pip, and
@@ -206,11 +211,12 @@ def _remove_debris(target: Path) -> None:
     replaced directories that no live process holds."""
     import fcntl
 
-    pattern = re.compile(re.escape(f".{target.name}.") + r"(?:tmp|old)-[0-9a-f]{16}")
+    prefix = f".{target.name}."
     try:
         with os.scandir(target.parent) as it:
             found = [Path(e.path) for e in it
-                     if pattern.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+                     if e.name.startswith(prefix) and _DEBRIS.fullmatch(e.name, len(prefix))
+                     and e.is_dir(follow_symlinks=False)]
     except OSError:
         return
     for path in found:
