@@ -57,8 +57,9 @@ if TYPE_CHECKING:
 RESOLUTION_SCHEMA = "resolution"
 #: 5: a universal resolution's pins say which are yanked (kept ones before did not); 6: and
 #: the index each is listed on; 7: its forks skip versions without wheels for their Pythons;
-#: 8: a fork keeps what its parent read before the split, and a package splits before its extra.
-RESOLUTION_VERSION = 8
+#: 8: a fork keeps what its parent read before the split, and a package splits before its extra;
+#: 9: and, after a dependency split, the versions decided before it as first choices.
+RESOLUTION_VERSION = 9
 
 
 class ResolutionCache:

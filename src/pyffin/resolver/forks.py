@@ -21,11 +21,16 @@ environments, as uv 0.13 does:
 Forks are solved one after another, most recent first (a stack, as uv's), each from the start
 with :class:`UniversalProvider` reading requirements for its environments: a requirement whose
 marker cannot hold there is left out. (uv clones its solver state at the fork point; solving
-again from the start comes to the same decisions, which take the same inputs, without cloning
-nab-resolver's state.) The requirements the fork it split from had read before the split are
-read again as that fork read them, since uv's clone keeps them: the root's
+again from the start with the same inputs and first choices comes to the same decisions,
+without cloning nab-resolver's state.) The requirements the fork it split from had read before
+the split are read again as that fork read them, since uv's clone keeps them: the root's
 ``imaging<10 ; python_version < '3.9'`` still holds in a fork from Python 3.11 that a later
-choice made (see :meth:`UniversalProvider._read_as`). A fork solved adds its pins to the
+choice made (see :meth:`UniversalProvider._read_as`). After a dependency split, the versions
+the fork had decided are each package's first choice in both new forks, as uv's clones keep
+them decided; after a Python split, both forks decide them again (in uv's fork of the older
+Pythons, the version's Requires-Python conflicts with the Python, decided first, which undoes
+every decision after it; deciding again in the other fork too gave uv's pins in each of 59
+sets tried where keeping them there changed four). A fork solved adds its pins to the
 preferences of the forks still to solve, so they choose the same versions wherever those
 satisfy them.
 
@@ -104,11 +109,13 @@ class Fork:
 
 class Forked(Exception):
     """A fork must split: the forks to solve instead, in the order they are pushed on the
-    stack (the last is solved first)."""
+    stack (the last is solved first), and whether they keep the versions decided before the
+    split as their first choices (a dependency split's do, a Python split's do not)."""
 
-    def __init__(self, forks: list[Fork]) -> None:
+    def __init__(self, forks: list[Fork], *, keeps: bool = True) -> None:
         super().__init__(f"{len(forks)} forks")
         self.forks = forks
+        self.keeps = keeps
 
 
 @record
@@ -189,6 +196,7 @@ class UniversalProvider(Provider):
                  pinned_preferences: Mapping[str, Sequence[tuple[Marker, Version]]] | None = None,
                  cache: ForkCache | None = None,
                  inherited: Mapping[Read, Environment] | None = None,
+                 decided: Mapping[str, Version] | None = None,
                  **kwargs: Any) -> None:
         from pyffin.models.versions import Version
         from pyffin.resolver.dependencies import MarkerEvaluator
@@ -229,6 +237,11 @@ class UniversalProvider(Provider):
         #: The environments in which an ancestor fork read requirements before this fork
         #: split off (see :meth:`_read_as`).
         self._inherited = inherited or {}
+        #: The versions decided before a dependency split made this fork (uv's clone keeps
+        #: them): each package's first choice here too (see :meth:`_preferred`).
+        self._decided_before = decided or {}
+        #: The package (and version) whose requirements split this fork, if they did.
+        self._split_by: tuple[str, Version] | None = None
         #: The environments this fork read each requirement list in (``None``: the root's),
         #: for the forks it may split into.
         self.read_in: dict[Read, Environment] = {}
@@ -271,8 +284,22 @@ class UniversalProvider(Provider):
             # on the package, then on its extra): where the package's own requirements split
             # the fork, they split it first.
             self._read_dependencies(name, version)
-        return self._read_as((package, version),
-                             lambda: self._read_fork_dependencies_cached(package, version))
+        try:
+            return self._read_as((package, version),
+                                 lambda: self._read_fork_dependencies_cached(package, version))
+        except Forked:
+            # Decided, then split by its requirements: decided in both forks (uv forks after
+            # the decision).
+            self._split_by = (package, version)
+            raise
+
+    def decided(self) -> dict[str, Version]:
+        """The versions this fork had decided when it split (see :meth:`_preferred`)."""
+        found = dict(self._decisions)
+        if self._split_by is not None:
+            package, version = self._split_by
+            found[package] = version
+        return found
 
     def _read_as(self, key: Read, read: Callable[[], _T]) -> _T:
         """``read()`` the requirements of ``key`` (``None``: the root's) in the environments
@@ -571,7 +598,7 @@ class UniversalProvider(Provider):
             if forks:
                 if self._probing:
                     return True  # deciding it will split the fork
-                raise Forked(forks)
+                raise Forked(forks, keeps=False)
         if not super()._usable_for(package, name, candidate):
             return False
         pythons = self._wheel_pythons
@@ -667,11 +694,16 @@ class UniversalProvider(Provider):
         return self._requires_python
 
     def _preferred(self, name: str, package: str) -> list[Version]:
-        """The decision of the base package or another extra of it first, then the
-        preferences: the user's pins and the versions forks already solved chose, those made
-        for environments this fork shares first, then the newest (uv's ``get_preferred``)."""
+        """The decision of the base package or another extra of it first, then the version
+        decided before a dependency split made this fork (uv's forks start from a clone of
+        that state), then the preferences: the user's pins and the versions forks already
+        solved chose, those made for environments this fork shares first, then the newest (uv's
+        ``get_preferred``)."""
         versions = [self._decisions[key] for key in self._keys.get(name, ())
                     if key != package and key in self._decisions]
+        before = self._decided_before.get(package)
+        if before is not None and before not in versions:
+            versions.append(before)
         preferred = self._sorted_preferences.get(name)
         if preferred is None:
             preferred = self._sorted_preferences[name] = self._sort_preferences(name)
@@ -956,8 +988,10 @@ def resolve_universal(
                    reverse=(options.resolution == "lowest"
                             or options.fork_strategy == "fewest"))
     #: The forks to solve, the last first, each with the environments its ancestors read
-    #: requirements in before it split off (see UniversalProvider._read_as).
-    stack: list[tuple[Fork, Mapping[Read, Environment]]] = [(fork, {}) for fork in forks]
+    #: requirements in before it split off (see UniversalProvider._read_as), and the versions
+    #: they had decided then.
+    stack: list[tuple[Fork, Mapping[Read, Environment], Mapping[str, Version]]] = [
+        (fork, {}, {}) for fork in forks]
     shared_projects: dict[str, ProjectVersions] = {}
     shared_metadata: dict[tuple[str, Version], CoreMetadata] = {}
     cache = ForkCache.empty()
@@ -975,7 +1009,7 @@ def resolve_universal(
     totals: dict[str, int] = {}
     try:
         while stack:
-            fork, inherited = stack.pop()
+            fork, inherited, decided = stack.pop()
             provider = UniversalProvider(
                 source, fork=fork, requires_python=requires_python,
                 fork_preferences={name: list(found) for name, found in fork_preferences.items()},
@@ -989,14 +1023,16 @@ def resolve_universal(
                 constraints=constraint_ranges, overrides=overrides_by_name,
                 preferences={}, pinned_preferences=pinned, urls=urls, required=required,
                 projects=shared_projects, metadata=shared_metadata, parser=parser,
-                artifact_environments=artifacts, cache=cache, inherited=inherited)
+                artifact_environments=artifacts, cache=cache, inherited=inherited,
+                decided=decided)
             try:
                 result = _solve(provider, direct, totals, current)
             except Forked as forked:
                 log.debug(f"Forking {fork.describe() or 'the resolution'} into "
                           f"{', '.join(str(f.marker) for f in forked.forks)}")
                 read = {**inherited, **provider.read_in}
-                stack.extend((split, read) for split in forked.forks)
+                before = {**decided, **provider.decided()} if forked.keeps else {}
+                stack.extend((split, read, before) for split in forked.forks)
                 continue
             solved.append(result)
             if options.resolution in ("highest", "lowest"):
