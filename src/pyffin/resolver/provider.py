@@ -22,7 +22,6 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, cast
 
 from nab_resolver.ranges import NEGATIVE_INFINITY, POSITIVE_INFINITY, Range
-from nab_resolver.resolver import BaseProvider
 from nab_resolver.types import Incompatibility, IncompatibilityCause, RangeProtocol, Term
 
 from pyffin import log
@@ -31,6 +30,7 @@ from pyffin.models.metadata import MetadataError, RequiresDist
 from pyffin.models.names import normalize_name
 from pyffin.models.versions import InvalidVersion, Version, parse_version
 from pyffin.records import record
+from pyffin.resolver.conflicts import ConflictTracker
 from pyffin.resolver.dependencies import (
     DependencyError,
     DependencyParser,
@@ -39,7 +39,6 @@ from pyffin.resolver.dependencies import (
     same_url,
 )
 from pyffin.resolver.errors import PackageNotFoundError, TooManyBuildFailuresError
-from pyffin.resolver.pubgrub import ConflictTracker
 from pyffin.resolver.ranges import (
     FULL,
     VersionSet,
@@ -143,8 +142,10 @@ class ProjectVersions:
     index_ranks: Sequence[int] | None = None
 
 
-class Provider(BaseProvider[str, Version]):
-    """nab-resolver's view of a :class:`~pyffin.resolver.source.PackageSource`."""
+class Provider:
+    """nab-resolver's view of a :class:`~pyffin.resolver.source.PackageSource` (its
+    ``ResolverProvider``; not a subclass of nab's ``BaseProvider``, whose module is the
+    solver's: the provider serves without loading it)."""
 
     def __init__(
         self,
@@ -374,7 +375,7 @@ class Provider(BaseProvider[str, Version]):
             return constraint  # the solver's root, or a range pyffin did not make
         return self.narrow(split_key(package)[0], constraint)
 
-    def receive_partial_solution_hint(  # type: ignore[override]
+    def receive_partial_solution_hint(
         self,
         positive_ranges: Mapping[str, VersionSet],
         decisions: Mapping[str, Version],
@@ -386,6 +387,9 @@ class Provider(BaseProvider[str, Version]):
     def consume_pending_clauses(self) -> list[Incompatibility[str, Version]]:
         pending, self._pending = self._pending, []
         return pending
+
+    def consume_force_backtrack_targets(self) -> list[str]:
+        return []  # no forced backtracks: conflicts reorder packages (ConflictTracker)
 
     # --- what the solver layer asks -------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyffin.resolver.pubgrub import CONFLICT_THRESHOLD, ConflictTracker
+from pyffin.resolver.conflicts import CONFLICT_THRESHOLD, ConflictTracker
 
 
 def conflicts(tracker: ConflictTracker, affected: str, culprit: str, times: int) -> None:
