@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from pyffin.build.errors import BuildError
 from pyffin.models.metadata import CoreMetadata
 from pyffin.requirements.pep508 import parse_requirement
 from pyffin.resolver.dependencies import DirectRequirement
@@ -135,6 +136,10 @@ class MemorySource(PackageSource):
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         return name not in self.slow
 
+    def builds(self, name: NormalizedName, version: Version) -> bool:
+        # A version whose metadata fails to build stands for an sdist (nothing else builds).
+        return isinstance(self.errors.get((name, str(version))), BuildError)
+
     def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
         self.calls.append(("dropped", name, None))
         return self.no_files.get(name, [])
@@ -161,8 +166,10 @@ def solve(
     overrides: Sequence[str] = (),
     preferences: Mapping[str, str] | None = None,
     markers: Mapping[str, str] = TARGET,
+    stats: dict[str, int] | None = None,
 ) -> Resolution:
-    """Resolve ``requirements`` (from ``-r requirements.in``) against a test universe."""
+    """Resolve ``requirements`` (from ``-r requirements.in``) against a test universe;
+    ``stats`` receives the solver's counts."""
     source = universe if isinstance(universe, MemorySource) else MemorySource(universe)
     return resolve(
         direct(*requirements),
@@ -172,6 +179,7 @@ def solve(
         constraints=direct(*constraints, origin="-c constraints.txt"),
         overrides=direct(*overrides, origin="--override overrides.txt"),
         preferences={k: Version(v) for k, v in (preferences or {}).items()},
+        stats=stats,
     )
 
 

@@ -150,3 +150,31 @@ def test_a_certain_version_with_a_wheel_is_prefetched_as_any_other() -> None:
     futures = MetadataFutures(registry, sources, selection)  # type: ignore[arg-type]
     futures.prefetch("foo", Version("1.0"), found[Version("1.0")], certain=True)
     assert registry.prefetched == ["foo-1.0-py3-none-any.whl"] and sources.threads == []
+
+
+class CachedSources(Sources):
+    """An sdist whose built metadata the cache has."""
+
+    def cached_registry_metadata(self, page: ProjectPage, file: IndexFile  # type: ignore[override]
+                                 ) -> CoreMetadata:
+        assert isinstance(self.answer, CoreMetadata)
+        return self.answer
+
+
+def test_only_an_sdist_whose_metadata_the_cache_lacks_builds() -> None:
+    """What a resolution of first choices asks before reading a version: a wheel (or a
+    stand-in) tells without a build, so does an sdist built before; another sdist does not."""
+    selection = FileSelection(TAGS)
+    found = files_of(selection, {"1.0": ([wheel("foo", "1.0")], [sdist("foo", "1.0")]),
+                                 "2.0": ([], [sdist("foo", "2.0")])})
+    futures = MetadataFutures(Registry(), Sources(metadata("2.0")),  # type: ignore[arg-type]
+                              selection)
+    assert not futures.builds("foo", Version("1.0"), found[Version("1.0")])
+    assert futures.builds("foo", Version("2.0"), found[Version("2.0")])
+    futures.pin("foo", Version("2.0"), metadata("2.0"))
+    assert not futures.builds("foo", Version("2.0"), found[Version("2.0")])  # known now
+    sources = CachedSources(metadata("2.0"))
+    cached = MetadataFutures(Registry(), sources, selection)  # type: ignore[arg-type]
+    assert not cached.builds("foo", Version("2.0"), found[Version("2.0")])
+    assert cached.get("foo", Version("2.0"), lambda: pytest.fail("read again")).version == "2.0"
+    assert sources.threads == []  # never built

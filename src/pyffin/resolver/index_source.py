@@ -346,6 +346,13 @@ class IndexSource:
                                       and self._installed_metadata(name, version, files)):
             self.metadata_futures.prefetch(name, version, files, certain=certain)
 
+    def builds(self, name: NormalizedName, version: Version) -> bool:
+        files = self.versions(name).get(version)
+        if files is None or name in self.pinned or (
+                name in self.installed and self._installed_metadata(name, version, files)):
+            return False  # its metadata is known already (a direct reference, installed)
+        return self.metadata_futures.builds(name, version, files)
+
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
         if version is None:
             if name in self._versions or self._from_summary(name, wait=False):

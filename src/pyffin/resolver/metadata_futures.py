@@ -130,6 +130,25 @@ class MetadataFutures:
             building, self._building = self._building, []
         settle(building)
 
+    def builds(self, name: str, version: Version, files: VersionFiles) -> bool:
+        """Whether :meth:`get` would download or build the version's sdist: it has no wheel
+        (nor a stand-in) and its sdist's metadata is not in the cache."""
+        key = (name, version)
+        if key in self._futures or key in self._prefetched:
+            return False
+        best = files.best
+        if best.is_wheel or self.selection.stand_in(files) is not None:
+            return False
+        if self.sources is None or best.direct is not None:
+            return self.sources is not None
+        assert best.page is not None and best.file is not None
+        cached = self.sources.cached_registry_metadata(best.page, best.file)
+        if cached is None:
+            return True
+        with self._lock:
+            self._futures.setdefault(key, Future.of(cached))
+        return False
+
     def is_ready(self, name: str, version: Version) -> bool:
         """Whether :meth:`get` would not wait."""
         key = (name, version)

@@ -145,7 +145,8 @@ class ProjectVersions:
 class Provider:
     """nab-resolver's view of a :class:`~pyffin.resolver.source.PackageSource` (its
     ``ResolverProvider``; not a subclass of nab's ``BaseProvider``, whose module is the
-    solver's: the provider serves without loading it)."""
+    solver's: a resolution of first choices, :mod:`pyffin.resolver.first_choices`, never
+    imports it)."""
 
     def __init__(
         self,
@@ -405,6 +406,51 @@ class Provider:
             self._requested.add(name)
             self._source.prefetch_candidates(self._typed(name), self._likely_test(name),
                                              self._every_solution(name))
+
+    # --- what a resolution of first choices asks (pyffin.resolver.first_choices) ---------------
+
+    def sure_choice(self, package: str, allowed: VersionSet, base: VersionSet) -> Version | None:
+        """The version :meth:`choose_version` chooses for ``package`` in ``allowed``, when it
+        would choose the same in any range between ``allowed`` and ``base`` (the direct
+        requirements' range, which holds every range a search could ask about), whatever was
+        decided before, and reading one version's metadata, without a build, tells it; else
+        ``None``. That is: the first candidate of ``base`` in :meth:`_first_choice`'s order
+        that the index page does not rule out lies in ``allowed``, is usable, and comes
+        after nothing but yanked versions (a version the target's Python excludes stops
+        :meth:`_first_choice`: uv backtracks there)."""
+        name, _extra = split_key(package)
+        project = self.project(name)
+        whole = self._constrain(package, name, base)
+        candidate = None
+        for version in self._preferences_of(name):
+            if self._contains(project, whole, version):
+                found = project.candidates[project.index[version]]
+                if self._index_unusable(name, found) is None:
+                    candidate = found
+                    break
+        if candidate is None:
+            for i in self._ordered(project, whole):
+                found = project.candidates[i]
+                reason = self._index_unusable(name, found)
+                if reason is None:
+                    candidate = found
+                    break
+                if reason[0] == "python":
+                    return None
+        if candidate is None or not self._contains(
+                project, self._constrain(package, name, allowed), candidate.version):
+            return None
+        if self._source.builds(self._typed(name), candidate.version):
+            return None
+        self.stats["choices"] += 1
+        return candidate.version if self._usable_for(package, name, candidate) else None
+
+    def expect(self, package: str, versions: VersionSet) -> None:
+        """``package`` will be decided in ``versions``: start fetching what that needs (its
+        versions, then the metadata of the version it most likely takes)."""
+        self.discover(package)
+        self._hinted_range[package] = versions
+        self.is_ready(package)
 
     def _every_solution(self, name: str) -> VersionSet | None:
         """Where the version of ``name`` that every solution has lies — a direct
@@ -796,12 +842,18 @@ class Provider:
         asked about a version it does not have."""
         versions = [self._decisions[key] for key in self._keys.get(name, ())
                     if key != package and key in self._decisions]
+        versions.extend(self._preferences_of(name))
+        return versions
+
+    def _preferences_of(self, name: str) -> list[Version]:
+        """The user's pin of ``name`` to try first (an output file's, an installed one), when
+        the upgrade options leave it and the source has that version."""
         options = self._options
         preferred = self._preferences.get(name)
         if preferred is not None and not options.upgrade and name not in options.upgrade_packages \
                 and preferred in self.project(name).index:
-            versions.append(preferred)
-        return versions
+            return [preferred]
+        return []
 
     def _explain_unavailable(self, package: str, project: ProjectVersions,
                              allowed: VersionSet) -> None:

@@ -20,6 +20,12 @@ Decision: build on nab-resolver 0.0.23 rather than a PubGrub core of pyffin's ow
 The solver core stays behind :class:`~pyffin.resolver.provider.Provider`, which owns candidate
 selection, so replacing the core would not touch callers.
 
+A resolution first tries the answer made of each package's first choice
+(:mod:`pyffin.resolver.first_choices`): when it holds together, it is PubGrub's answer (that
+module says why), found in one pass without loading nab's solver; when it does not, the solver
+searches from the start on a fresh provider (``stats["searched"]`` says which). A requirements
+file of pins, and a set whose newest versions fit, take the first way.
+
 Direct URL requirements (``name @ url``) pin their package to the one distribution at the URL:
 the source offers it as the only candidate (:meth:`PackageSource.pin_url`). A dependency may
 name a URL only when a direct requirement names the same one (uv's rule), so a package never
@@ -37,6 +43,7 @@ from nab_resolver.types import RootRequirement
 
 import pyffin.collector as collector
 from pyffin.errors import PyffinError
+from pyffin.resolver import first_choices
 from pyffin.resolver.dependencies import (
     Dependency,
     DependencyError,
@@ -47,8 +54,7 @@ from pyffin.resolver.dependencies import (
 )
 from pyffin.resolver.errors import NoSolutionError, ResolutionLimitError
 from pyffin.resolver.options import ResolverOptions
-from pyffin.resolver.provider import Provider, split_key
-from pyffin.resolver.pubgrub import Solver
+from pyffin.resolver.provider import ProjectVersions, Provider, split_key
 from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prerelease
 from pyffin.resolver.resolution import Resolution, ResolvedPackage
 
@@ -57,8 +63,11 @@ if TYPE_CHECKING:
 
     from nab_resolver.resolver import ResolverProvider, Solution
 
+    from pyffin.models.metadata import CoreMetadata
     from pyffin.models.versions import Version
     from pyffin.resolver.dependencies import DependencyParser, DirectRequirement
+    from pyffin.resolver.first_choices import FirstChoices
+    from pyffin.resolver.pubgrub import Solver
     from pyffin.resolver.source import PackageSource
 
 _DEFAULT_OPTIONS = ResolverOptions()
@@ -124,38 +133,64 @@ def resolve(
     for root in roots:
         name = split_key(root.package)[0]
         required[name] = required.get(name, FULL) & root.constraint
-    provider = Provider(
-        source,
-        markers=evaluator,
-        python=python,
-        options=options,
-        direct=frozenset(d.name for d, _ in direct),
-        explicit_prereleases=frozenset(
-            d.name for d, _ in (*direct, *constraint_deps, *override_deps)
-            if mentions_prerelease(d.clauses)),
-        allowed_yanks=exact_pins(pinning),
-        constraints=constraint_ranges,
-        overrides=overrides_by_name,
-        preferences=preferences or {},
-        urls=urls,
-        required=required,
-        parser=parser,
-    )
-    for root in roots:
-        provider.discover(root.package)
+    # What a first pass read (versions, checked metadata) serves the search after it.
+    projects: dict[str, ProjectVersions] = {}
+    metadata: dict[tuple[str, Version], CoreMetadata] = {}
 
-    resolver = make_solver(provider)
+    def new_provider() -> Provider:
+        provider = Provider(
+            source,
+            markers=evaluator,
+            python=python,
+            options=options,
+            direct=frozenset(d.name for d, _ in direct),
+            explicit_prereleases=frozenset(
+                d.name for d, _ in (*direct, *constraint_deps, *override_deps)
+                if mentions_prerelease(d.clauses)),
+            allowed_yanks=exact_pins(pinning),
+            constraints=constraint_ranges,
+            overrides=overrides_by_name,
+            preferences=preferences or {},
+            urls=urls,
+            required=required,
+            parser=parser,
+            projects=projects,
+            metadata=metadata,
+        )
+        for root in roots:
+            provider.discover(root.package)
+        return provider
+
+    provider = new_provider()
+    work = dict.fromkeys(provider.stats, 0)
+    counts: dict[str, int] = {}
     try:
-        solution = run_solver(resolver, provider, roots)
+        with collector.paused():  # (as run_solver: nothing it allocates is garbage)
+            solution: Solution[str, Version] | FirstChoices | None = first_choices.solve(
+                provider, roots)
+        if solution is not None:
+            counts = {"decisions": len(solution.pins), "conflicts": 0, "backjumps": 0,
+                      "restarts": 0, "evaluations": 0, "searched": 0}
+        else:
+            for key, value in provider.stats.items():
+                work[key] += value
+            provider = new_provider()
+            resolver = make_solver(provider)
+            try:
+                solution = run_solver(resolver, provider, roots)
+            finally:
+                solver = resolver.stats
+                counts = {"decisions": solver.decisions, "conflicts": solver.conflicts,
+                          "backjumps": solver.backjumps, "restarts": solver.restarts,
+                          "evaluations": resolver.evaluations, "searched": 1}
         provider.warn_missing_extras(solution.pins)
         provider.warn_skipped_builds(solution.pins)
     finally:
         source.resolution_done()
         if stats is not None:
-            solver = resolver.stats
-            stats.update(provider.stats, decisions=solver.decisions, conflicts=solver.conflicts,
-                         backjumps=solver.backjumps, restarts=solver.restarts,
-                         evaluations=resolver.evaluations)
+            for key, value in provider.stats.items():
+                work[key] += value
+            stats.update(work, **counts)
     origins = [(d.name, origin) for d, origin in (*direct, *constraint_deps, *override_deps)]
     return _resolution(solution, origins, urls, source)
 
@@ -163,6 +198,8 @@ def resolve(
 def make_solver(provider: Provider) -> Solver:
     """nab's solver over ``provider`` (which works on nab's concrete Range, narrower than the
     protocol it is typed against)."""
+    from pyffin.resolver.pubgrub import Solver
+
     return Solver(cast("ResolverProvider[str, Version]", provider), format_range=format_range,
                   tracker=provider.tracker)
 
@@ -281,7 +318,7 @@ def exact_pins(dependencies: Sequence[Dependency]) -> dict[str, frozenset[Versio
     return {name: frozenset(versions) for name, versions in pins.items()}
 
 
-def _resolution(solution: Solution[str, Version], origins: Sequence[tuple[str, str]],
+def _resolution(solution: Solution[str, Version] | FirstChoices, origins: Sequence[tuple[str, str]],
                 urls: Mapping[str, str], source: PackageSource) -> Resolution:
     versions: dict[str, Version] = {}
     extras: dict[str, set[str]] = {}

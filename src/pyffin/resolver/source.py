@@ -313,6 +313,12 @@ class PackageSource(Protocol):
         """Whether ``metadata(name, version)`` (``candidates(name)`` for ``None``) won't block."""
         return True
 
+    def builds(self, name: NormalizedName, version: Version) -> bool:
+        """Whether ``metadata(name, version)`` would download or build a source distribution
+        (nothing known of its metadata yet): a resolution of first choices leaves such a
+        version to the solver's search, which reads it only when it must. The default: no."""
+        return False
+
     def distribution(self, name: NormalizedName, version: Version) -> Distribution | None:
         """The file (or direct source) the target would install for a pinned version, for the
         resolution to carry (asked once the solver is done); ``None``: this source does not
