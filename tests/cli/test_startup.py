@@ -115,7 +115,7 @@ def test_a_warm_compile_that_solves_again_imports_nothing_heavy(index: IndexServ
     # the cached pages and metadata.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v1")
     assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
-                         *NOT_THREADING)) == []
+                         *NOT_THREADING, *NOT_SEARCHING)) == []
     # The same command line again: its parse is read back (pyffin.cli.parsed), no argparse.
     shutil.rmtree(tmp_path / "cache" / "resolutions-v1")
     assert loaded(args, (*HEAVY, *UNUSED, *NOT_SOLVING_SOURCES, *NOT_SHOWING,
@@ -243,6 +243,12 @@ NOT_SOLVING_SOURCES = ("pyffin.distribution.sdist", "pyffin.resolver.universal",
 #: What a command that starts no thread (nothing to fetch) has no use for: its futures and
 #: locks are :mod:`_thread`'s.
 NOT_THREADING = ("threading",)
+
+
+#: What a resolution made of first choices has no use for: the solver's search
+#: (:mod:`pyffin.resolver.first_choices`).
+NOT_SEARCHING = ("pyffin.resolver.pubgrub", "nab_resolver.resolver",
+                 "nab_resolver.partial_solution", "nab_resolver.conflict")
 
 
 def test_a_noop_sync_imports_nothing_heavy(index: IndexServer, tmp_path: Path) -> None:
