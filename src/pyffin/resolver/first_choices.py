@@ -16,9 +16,9 @@ It answers the common cases: a requirements file of pins (``pip install -r requi
 
 Why the answer is PubGrub's. :meth:`~pyffin.resolver.provider.Provider.sure_choice` gives a
 package's version only when :meth:`~pyffin.resolver.provider.Provider.choose_version` chooses
-it in every range between the one asked about and the direct requirements' range, whatever was
-decided before: the first candidate of that range in the provider's order that the index page
-does not rule out, usable, with nothing but yanked versions before it. Say every requirement
+it in every range within the direct requirements' range that holds it, whatever was decided
+before: the first candidate of that range in the provider's order that the index page does not
+rule out, usable, with nothing but yanked versions before it. Say every requirement
 holds against the versions decided here, ``S``. Follow the solver: every range it asks a
 package's version in lies between the direct requirements' range (root facts, known from the
 start) and the range made of the requirements of the versions of ``S`` decided before (unit

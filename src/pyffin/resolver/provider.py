@@ -411,12 +411,12 @@ class Provider:
 
     def sure_choice(self, package: str, allowed: VersionSet, base: VersionSet) -> Version | None:
         """The version :meth:`choose_version` chooses for ``package`` in ``allowed``, when it
-        would choose the same in any range between ``allowed`` and ``base`` (the direct
-        requirements' range, which holds every range a search could ask about), whatever was
-        decided before, and reading one version's metadata, without a build, tells it; else
-        ``None``. That is: the first candidate of ``base`` in :meth:`_first_choice`'s order
-        that the index page does not rule out lies in ``allowed``, is usable, and comes
-        after nothing but yanked versions (a version the target's Python excludes stops
+        would choose the same in every range within ``base`` (the direct requirements' range,
+        which holds every range a search could ask about) that holds it, whatever was decided
+        before, and reading one version's metadata, without a build, tells it; else ``None``.
+        That is: the first candidate of ``base`` in :meth:`_first_choice`'s order that the
+        index page does not rule out lies in ``allowed``, is usable, and comes after nothing
+        but yanked versions (a version the target's Python excludes stops
         :meth:`_first_choice`: uv backtracks there)."""
         name, _extra = split_key(package)
         project = self.project(name)
