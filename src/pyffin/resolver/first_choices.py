@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from pyffin import log
 from pyffin.errors import PyffinError
 from pyffin.records import record
+from pyffin.resolver.conflicts import project_of
 from pyffin.resolver.ranges import FULL
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def _base(base: dict[str, VersionSet], package: str) -> VersionSet:
     """The direct requirements' range of ``package``; for ``foo[x]``, within ``foo``'s too: the
     provider chooses ``foo[x]`` only where ``foo`` may stand."""
     own = base.get(package, FULL)
-    name = package.partition("[")[0]
+    name = project_of(package)
     return own if name == package or name not in base else own & base[name]
 
 

@@ -100,13 +100,7 @@ class MetadataFutures:
             with self._lock:
                 self._prefetched.setdefault(key, future)
             return
-        cached = None
-        if self.sources is not None and best.direct is None:
-            assert best.page is not None and best.file is not None
-            cached = self.sources.cached_registry_metadata(best.page, best.file)
-        if cached is not None:
-            with self._lock:
-                self._futures.setdefault(key, Future.of(cached))
+        if self._from_cache(key, best):
             return
         if not certain or self.sources is None or best.direct is not None:
             with self._lock:
@@ -137,17 +131,22 @@ class MetadataFutures:
         if key in self._futures or key in self._prefetched:
             return False
         best = files.best
-        if best.is_wheel or self.selection.stand_in(files) is not None:
-            return False
+        if best.is_wheel or self.selection.stand_in(files) is not None or self.sources is None:
+            return False  # (without sources, get() says building is not supported)
+        return not self._from_cache(key, best)
+
+    def _from_cache(self, key: Key, best: Distribution) -> bool:
+        """Whether the cache has the metadata of ``best``, an index sdist (no download, no
+        build): it is then the version's answer."""
         if self.sources is None or best.direct is not None:
-            return self.sources is not None
+            return False
         assert best.page is not None and best.file is not None
         cached = self.sources.cached_registry_metadata(best.page, best.file)
         if cached is None:
-            return True
+            return False
         with self._lock:
             self._futures.setdefault(key, Future.of(cached))
-        return False
+        return True
 
     def is_ready(self, name: str, version: Version) -> bool:
         """Whether :meth:`get` would not wait."""
