@@ -1,12 +1,17 @@
 """Unpack source archives (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar``, ``.zip``) safely.
 
-Every entry is checked before anything is written, so a hostile archive is refused whole rather
-than half unpacked: no absolute names, no ``..`` component, no link whose target leaves the
-directory (resolved as the kernel would, through the archive's other links), nothing but regular
-files, directories and links. Tar archives are then extracted
-with ``tarfile``'s ``data`` filter where the interpreter has it (3.12, and 3.10.12 / 3.11.4
-backports) as a second line of defence; without it, the checks here stand alone and permission
-bits are reduced the way the filter would.
+Every entry is checked, and a hostile archive is refused whole rather than half unpacked: no
+absolute names, no ``..`` component, no link whose target leaves the directory (resolved as the
+kernel would, through the archive's other links), nothing but regular files, directories and
+links. A zip's entries are all checked before anything is written. A compressed tar is read
+once, from start to end (reading its list of entries first decompressed it twice: a 318 MB
+sdist took 2.6 s to unpack instead of 1.75): its files and directories are written as they come,
+its links only once every entry has passed the checks — no link exists while anything is
+written, so nothing can be written through one —, and a refusal removes what was written,
+leaving the directory as empty as it was given. Tar archives are extracted with ``tarfile``'s
+``data`` filter where the interpreter has it (3.12, and 3.10.12 / 3.11.4 backports) as a second
+line of defence; without it, the checks here stand alone and permission bits are reduced the way
+the filter would.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pyffin.errors import NotSupportedError
 if TYPE_CHECKING:
     import tarfile
     import zipfile
+    from collections.abc import Iterator
 
 #: Filename endings of the supported archives, with the ``tarfile`` mode that reads each.
 _TAR_MODES = {
@@ -172,27 +178,81 @@ def _check_not_under_links(archive: Path, names: list[str], links: set[str]) -> 
 def _untar(archive: Path, dest: Path, mode: str) -> None:
     import tarfile
 
+    filtered = hasattr(tarfile, "data_filter")
     try:
         with tarfile.open(archive, mode) as tf:  # type: ignore[call-overload]
-            members: list[tarfile.TarInfo] = tf.getmembers()
-            names = [_check_tar_member(archive, member) for member in members]
-            # A hard link's target must not be reached through a link either.
-            targets = [posixpath.normpath(m.linkname) for m in members if m.islnk()]
-            links = {name: member.linkname
-                     for name, member in zip(names, members, strict=True) if member.issym()}
-            _check_not_under_links(archive, names + targets, set(links))
-            _check_links(archive, links)
-            if hasattr(tarfile, "data_filter"):
-                try:
-                    tf.extractall(dest, members=members, filter="data")
-                except tarfile.FilterError as e:
-                    raise UnsafeArchiveError(f"{archive.name}: {e}") from e
-            else:  # pragma: no cover - only interpreters without the backported filter
-                for member in members:
-                    member.mode = _sanitized_mode(member)
-                tf.extractall(dest, members=members)
-    except (tarfile.TarError, EOFError, ValueError) as e:  # ValueError: bad gzip/xz data
+            try:
+                if filtered:
+                    try:
+                        tf.extractall(dest, members=_checked_members(archive, tf),
+                                      filter="data")
+                    except tarfile.FilterError as e:
+                        raise UnsafeArchiveError(f"{archive.name}: {e}") from e
+                else:  # pragma: no cover - only interpreters without the backported filter
+                    tf.extractall(dest, members=_checked_members(archive, tf, sanitize=True))
+            except BaseException:
+                _empty(dest)
+                raise
+    except Exception as e:  # ValueError: bad gzip/xz data; and see _decompression_errors
+        if not isinstance(e, (tarfile.TarError, EOFError, ValueError, *_decompression_errors())):
+            raise
         raise ArchiveError(f"cannot read the source archive {archive}: {e}") from e
+
+
+def _decompression_errors() -> tuple[type[Exception], ...]:
+    """What the decompressors raise for damaged data that is neither an ``OSError`` nor a
+    ``ValueError``: ``zlib.error`` (a gzip stream damaged past its header, a zip's deflated
+    member), ``LZMAError`` (when :mod:`lzma` was imported: an xz stream)."""
+    import sys
+    import zlib
+
+    lzma = sys.modules.get("lzma")
+    return (zlib.error,) if lzma is None else (zlib.error, lzma.LZMAError)
+
+
+def _checked_members(archive: Path, tf: tarfile.TarFile, *, sanitize: bool = False,
+                     ) -> Iterator[tarfile.TarInfo]:
+    """The members of ``tf`` to extract, in one pass over the archive: each is checked as its
+    header is read, its files and directories given to be written at once; the links are held
+    back until the end, when the checks that need every entry (links through links, entries
+    placed through a link) have passed. ``sanitize``: with the permission bits the ``data``
+    filter would leave (for an interpreter without it)."""
+    names: list[str] = []
+    # A hard link's target must not be reached through a link either.
+    targets: list[str] = []
+    links: dict[str, str] = {}
+    held: list[tarfile.TarInfo] = []
+    for member in tf:
+        name = _check_tar_member(archive, member)
+        names.append(name)
+        if sanitize:
+            member.mode = _sanitized_mode(member)
+        if member.issym():
+            links[name] = member.linkname
+            held.append(member)
+        elif member.islnk():
+            targets.append(posixpath.normpath(member.linkname))
+            held.append(member)
+        else:
+            yield member
+    _check_not_under_links(archive, names + targets, set(links))
+    _check_links(archive, links)
+    yield from held
+
+
+def _empty(directory: Path) -> None:
+    """Remove everything in ``directory`` (what an archive refused or unreadable halfway left),
+    never following a link out of it."""
+    import shutil
+
+    for entry in os.scandir(directory):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _check_tar_member(archive: Path, member: tarfile.TarInfo) -> str:
@@ -254,7 +314,10 @@ def _unzip(archive: Path, dest: Path) -> None:
                         out.write(chunk)
                 if (info.external_attr >> 16) & 0o111:  # keep scripts (configure...) runnable
                     os.chmod(target, 0o755)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
+    except Exception as e:
+        if not isinstance(e, (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
+                              *_decompression_errors())):
+            raise
         raise ArchiveError(f"cannot read the source archive {archive}: {e}") from e
 
 
