@@ -364,7 +364,7 @@ HOSTILE_TARS = {
 
 @pytest.mark.parametrize("case", list(HOSTILE_TARS))
 def test_hostile_tar_entries_are_refused_and_leave_nothing(tmp_path: Path,
-                                                                    case: str) -> None:
+                                                           case: str) -> None:
     members, reason = HOSTILE_TARS[case]
     archive = _tar(tmp_path / "evil-1.0.tar.gz", members)
     outside = tmp_path / "work"
