@@ -281,6 +281,35 @@ def test_links_through_links_that_stay_inside_are_kept(tmp_path: Path, fmt: str)
     assert (tree.root / "README").read_bytes() == b"hi"
 
 
+@pytest.mark.parametrize(("order", "kind"), [("link, then file", "file"),
+                                             ("file, then link", "link")])
+def test_of_two_tar_entries_of_one_name_the_later_one_stays(tmp_path: Path, order: str,
+                                                              kind: str) -> None:
+    # (Written through the link, before, the file landed in the link's target.)
+    link, file = _symlink("foo-1.0/a", "target"), _file("foo-1.0/a", b"file")
+    archive = _tar(tmp_path / "foo-1.0.tar.gz",
+                   [_file("foo-1.0/setup.py", b""), _file("foo-1.0/target", b"target"),
+                    *([link, file] if order == "link, then file" else [file, link])])
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert (tree.root / "a").is_symlink() == (kind == "link")
+    assert (tree.root / "a").read_bytes() == (b"file" if kind == "file" else b"target")
+    assert (tree.root / "target").read_bytes() == b"target"
+
+
+def test_a_hard_link_to_a_later_entry_is_made(tmp_path: Path) -> None:
+    # (It raised a KeyError from tarfile, before.)
+    archive = _tar(tmp_path / "foo-1.0.tar.gz",
+                   [_file("foo-1.0/setup.py", b""), _hardlink("foo-1.0/b", "foo-1.0/a"),
+                    _file("foo-1.0/a", b"A")])
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert (tree.root / "b").read_bytes() == b"A"
+    assert (tree.root / "b").stat().st_ino == (tree.root / "a").stat().st_ino
+
+
 # --------------------------------------------------------------------------- hostile archives
 
 def _file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes | None]:

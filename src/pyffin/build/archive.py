@@ -221,7 +221,8 @@ def _checked_members(archive: Path, tf: tarfile.TarFile, *, sanitize: bool = Fal
     # A hard link's target must not be reached through a link either.
     targets: list[str] = []
     links: dict[str, str] = {}
-    held: list[tarfile.TarInfo] = []
+    # By name: a later entry of the same name takes its place, as in the archive's order.
+    held: dict[str, tarfile.TarInfo] = {}
     for member in tf:
         name = _check_tar_member(archive, member)
         names.append(name)
@@ -229,15 +230,16 @@ def _checked_members(archive: Path, tf: tarfile.TarFile, *, sanitize: bool = Fal
             member.mode = _sanitized_mode(member)
         if member.issym():
             links[name] = member.linkname
-            held.append(member)
+            held[name] = member
         elif member.islnk():
             targets.append(posixpath.normpath(member.linkname))
-            held.append(member)
+            held[name] = member
         else:
+            held.pop(name, None)
             yield member
     _check_not_under_links(archive, names + targets, set(links))
     _check_links(archive, links)
-    yield from held
+    yield from held.values()
 
 
 def _empty(directory: Path) -> None:
