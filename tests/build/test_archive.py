@@ -21,6 +21,7 @@ from pyffin.build import (
     prepare_source,
     unpack_archive,
 )
+from pyffin.build import archive as archive_module
 from pyffin.errors import NotSupportedError
 from tests.support.dists import SdistSpec, build_sdist, write_source_tree
 
@@ -184,6 +185,50 @@ def test_a_compressed_tar_is_read_once(tmp_path: Path, monkeypatch: pytest.Monke
     assert (tree.root / "data49.bin").stat().st_size == 20_000
     assert (tree.root / "link").resolve() == tree.root / "setup.py"
     assert 0 < read[0] <= archive.stat().st_size
+
+
+@pytest.fixture
+def isal_gzip(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every gzip'd tar inflated by ISA-L, whatever its size (installed with pyffin where it
+    has wheels: x86_64, arm64); the names of the archives it opened."""
+    igzip = pytest.importorskip("isal.igzip")
+    monkeypatch.setattr(archive_module, "FAST_GZIP_FROM", 0)
+    opened: list[str] = []
+    real_open = igzip.open
+
+    def counted_open(filename: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(Path(filename).name)
+        return real_open(filename, *args, **kwargs)
+
+    monkeypatch.setattr(igzip, "open", counted_open)
+    return opened
+
+
+def test_a_large_gzipd_tar_unpacks_through_isa_l_the_same(tmp_path: Path,
+                                                          isal_gzip: list[str]) -> None:
+    archive = _tar(tmp_path / "foo-1.0.tar.gz",
+                   [_file("foo-1.0/setup.py", b""), _file("foo-1.0/data.bin", b"x" * 300_000),
+                    _symlink("foo-1.0/link", "setup.py"),
+                    _hardlink("foo-1.0/same", "foo-1.0/data.bin")])
+
+    tree = prepare_source(archive, tmp_path / "src")
+
+    assert isal_gzip == ["foo-1.0.tar.gz"]
+    assert (tree.root / "data.bin").read_bytes() == b"x" * 300_000
+    assert (tree.root / "link").is_symlink()
+    assert (tree.root / "same").stat().st_ino == (tree.root / "data.bin").stat().st_ino
+
+
+def test_a_large_gzipd_tar_damaged_halfway_is_an_error_through_isa_l_too(
+        tmp_path: Path, isal_gzip: list[str]) -> None:
+    archive = _damaged_halfway(tmp_path / "foo-1.0.tar.gz", "w:gz")
+    dest = tmp_path / "src"
+
+    with pytest.raises(ArchiveError, match=r"foo-1\.0\.tar\.gz"):
+        prepare_source(archive, dest)
+
+    assert isal_gzip == ["foo-1.0.tar.gz"]
+    assert not any(dest.iterdir())
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch, archive: Path) -> list[int]:
