@@ -277,16 +277,10 @@ def _checked_members(archive: Path, tf: tarfile.TarFile, *, sanitize: bool = Fal
 def _empty(directory: Path) -> None:
     """Remove everything in ``directory`` (what an archive refused or unreadable halfway left),
     never following a link out of it."""
-    import shutil
+    from pyffin.fs import remove
 
     for entry in os.scandir(directory):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            try:
-                os.unlink(entry.path)
-            except OSError:
-                pass
+        remove(Path(entry.path))
 
 
 def _check_tar_member(archive: Path, member: tarfile.TarInfo) -> str:
