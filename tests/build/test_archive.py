@@ -483,3 +483,123 @@ def test_hostile_zip_entries_are_refused_before_anything_is_written(tmp_path: Pa
     assert not any(dest.iterdir())
     assert sorted(p.name for p in outside.iterdir()) == ["src"]
     assert not Path("/tmp/pyffin-evil.txt").exists()
+
+
+# ------------------------------------------------------------------ unpacked as it downloads
+
+def _stream_into(archive: Path, dest: Path, *, size: int | None = None) -> None:
+    """Unpack ``archive`` the way a download feeds it: from a pipe, never seeking."""
+    import threading
+
+    read_fd, write_fd = os.pipe()
+
+    def feed() -> None:
+        with open(write_fd, "wb") as pipe, open(archive, "rb") as f:
+            try:
+                while chunk := f.read(7_919):  # pieces of no particular size
+                    pipe.write(chunk)
+            except BrokenPipeError:  # the reader stopped (a refused entry)
+                pass
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        with open(read_fd, "rb") as stream:
+            archive_module.unpack_tar_stream(stream, archive, dest, size=size)
+    finally:
+        feeder.join()
+
+
+def _tree_of(root: Path) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for path in sorted(root.rglob("*")):
+        key = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[key] = ("link", os.readlink(path))
+        elif path.is_file():
+            found[key] = ("file", path.read_bytes(), path.stat().st_mode & 0o777)
+        else:
+            found[key] = ("dir",)
+    return found
+
+
+STREAM_MEMBERS = [_file("foo-1.0/setup.py", b"print()"),
+                  _hardlink("foo-1.0/early", "foo-1.0/data.bin"),
+                  _file("foo-1.0/data.bin", bytes(random.Random(1).randbytes(200_000))),
+                  _symlink("foo-1.0/link", "data.bin"),
+                  _file("foo-1.0/pkg/mod.py", b"x = 1")]
+
+
+@pytest.mark.parametrize(("suffix", "mode"), [(".tar.gz", "w:gz"), (".tar.bz2", "w:bz2"),
+                                              (".tar.xz", "w:xz"), (".tar", "w:")])
+def test_a_tar_read_as_a_stream_unpacks_as_its_file_does(tmp_path: Path, suffix: str,
+                                                         mode: str) -> None:
+    archive = _tar(tmp_path / f"foo-1.0{suffix}", STREAM_MEMBERS, mode)
+    unpack_archive(archive, tmp_path / "from-file")
+
+    _stream_into(archive, tmp_path / "from-stream")
+
+    assert _tree_of(tmp_path / "from-stream") == _tree_of(tmp_path / "from-file")
+    early = tmp_path / "from-stream" / "foo-1.0" / "early"
+    assert early.stat().st_ino == (early.parent / "data.bin").stat().st_ino
+
+
+def test_a_large_gzipd_tar_read_as_a_stream_goes_through_isa_l(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    igzip = pytest.importorskip("isal.igzip")
+    monkeypatch.setattr(archive_module, "FAST_GZIP_FROM", 1000)
+    opened: list[Any] = []
+    real = igzip.IGzipFile
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        opened.append(kwargs.get("fileobj"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(igzip, "IGzipFile", counted)
+    archive = _tar(tmp_path / "foo-1.0.tar.gz", STREAM_MEMBERS)
+    unpack_archive(archive, tmp_path / "from-file")
+    opened.clear()
+
+    _stream_into(archive, tmp_path / "small", size=999)
+    assert opened == []  # below the size: the standard library's zlib
+    _stream_into(archive, tmp_path / "from-stream", size=archive.stat().st_size)
+
+    assert len(opened) == 1
+    assert _tree_of(tmp_path / "from-stream") == _tree_of(tmp_path / "from-file")
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_TARS))
+def test_hostile_tar_entries_read_as_a_stream_are_refused_and_leave_nothing(
+        tmp_path: Path, case: str) -> None:
+    members, reason = HOSTILE_TARS[case]
+    archive = _tar(tmp_path / "evil-1.0.tar.gz", members)
+    outside = tmp_path / "work"
+    dest = outside / "src"
+
+    with pytest.raises(UnsafeArchiveError, match=reason) as caught:
+        _stream_into(archive, dest)
+
+    assert "evil-1.0.tar.gz" in str(caught.value)
+    assert not any(dest.iterdir())
+    assert sorted(p.name for p in outside.iterdir()) == ["src"]
+    assert not Path("/tmp/pyffin-evil.txt").exists()
+
+
+def test_a_tar_stream_cut_short_is_an_error_and_leaves_nothing(tmp_path: Path) -> None:
+    whole = _tar(tmp_path / "whole.tar.gz", STREAM_MEMBERS)
+    archive = tmp_path / "foo-1.0.tar.gz"
+    archive.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    dest = tmp_path / "src"
+
+    with pytest.raises(ArchiveError, match=r"foo-1\.0\.tar\.gz"):
+        _stream_into(archive, dest)
+
+    assert not any(dest.iterdir())
+
+
+def test_a_zip_cannot_be_read_as_a_stream(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "foo-1.0.zip", {"foo-1.0/setup.py": b""})
+
+    with pytest.raises(NotSupportedError, match=r"foo-1\.0\.zip"):
+        archive_module.unpack_tar_stream(io.BytesIO(archive.read_bytes()), archive,
+                                         tmp_path / "src")

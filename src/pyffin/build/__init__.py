@@ -32,7 +32,7 @@ from pyffin.build.frontend import (
     parse_config_settings,
 )
 from pyffin.build.hooks import CONCURRENT_BUILDS_ENV, ConfigSettings, concurrent_builds
-from pyffin.build.source import SourceTree, prepare_source
+from pyffin.build.source import SourceTree, prepare_source, unpacked_source
 from pyffin.build.static import static_metadata
 from pyffin.build.system import LEGACY_BACKEND, LEGACY_REQUIRES, BuildSystem, read_build_system
 
@@ -64,4 +64,5 @@ __all__ = [
     "read_build_system",
     "static_metadata",
     "unpack_archive",
+    "unpacked_source",
 ]

@@ -8,7 +8,9 @@ once, from start to end (reading its list of entries first decompressed it twice
 sdist took 2.6 s to unpack instead of 1.75): its files and directories are written as they come,
 its links only once every entry has passed the checks — no link exists while anything is
 written, so nothing can be written through one —, and a refusal removes what was written,
-leaving the directory as empty as it was given. Tar archives are extracted with ``tarfile``'s
+leaving the directory as empty as it was given. The same pass reads a tar from a stream
+(:func:`unpack_tar_stream`: a large sdist as it downloads, see
+``pyffin.distribution.unpacking``). Tar archives are extracted with ``tarfile``'s
 ``data`` filter where the interpreter has it (3.12, and 3.10.12 / 3.11.4 backports) as a second
 line of defence; without it, the checks here stand alone and permission bits are reduced the way
 the filter would.
@@ -28,8 +30,9 @@ from pyffin.errors import NotSupportedError
 if TYPE_CHECKING:
     import tarfile
     import zipfile
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from contextlib import ExitStack
+    from typing import BinaryIO
 
 #: Filename endings of the supported archives, with the ``tarfile`` mode that reads each.
 _TAR_MODES = {
@@ -183,14 +186,58 @@ def _check_not_under_links(archive: Path, names: list[str], links: set[str]) -> 
 FAST_GZIP_FROM = 32 << 20
 
 
+def unpack_tar_stream(stream: BinaryIO, archive: Path, dest: Path, *,
+                      size: int | None = None) -> None:
+    """Unpack the tar archive whose bytes ``stream`` gives, as they come (a download feeding
+    it through a pipe), into the directory ``dest`` (created; it must not hold anything), with
+    the same checks as :func:`unpack_archive`: ``archive`` is where the archive is being
+    written, whose name says how it is compressed and which names it in errors; ``size``, when
+    known, how large it is (see :data:`FAST_GZIP_FROM`). Raises :class:`NotSupportedError`
+    for an archive that cannot be read as a stream (a zip: its directory is at its end)."""
+    mode = stream_mode(archive.name)
+    if mode is None:
+        raise NotSupportedError(f"{archive.name} cannot be unpacked as it is downloaded")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        if any(dest.iterdir()):
+            raise ArchiveError(f"cannot unpack {archive.name} into {dest}: it is not empty")
+        _extract_tar(archive, dest, lambda stack: _open_tar_stream(stream, mode, size, stack))
+    except OSError as e:
+        raise ArchiveError(f"cannot unpack {archive}: {e.strerror or e}") from e
+
+
+def unpack_standard_input() -> None:
+    """What the child process of :mod:`pyffin.distribution.unpacking` runs: unpack the tar
+    archive on standard input; its arguments (after ``-c`` and the directory it imports pyffin
+    from) are the archive's path, the destination and the archive's size (0: unknown)."""
+    import sys
+
+    _, _, archive, dest, size = sys.argv
+    with open(0, "rb", buffering=1 << 16, closefd=False) as stream:
+        unpack_tar_stream(stream, Path(archive), Path(dest), size=int(size) or None)
+
+
+def stream_mode(filename: str) -> str | None:
+    """The ``tarfile`` mode that reads an archive called ``filename`` as a stream; ``None``
+    when it is not a tar archive."""
+    lowered = filename.lower()
+    mode = next((m for suffix, m in _TAR_MODES.items() if lowered.endswith(suffix)), None)
+    return None if mode is None else mode.replace(":", "|")
+
+
 def _untar(archive: Path, dest: Path, mode: str) -> None:
+    _extract_tar(archive, dest, lambda stack: _open_tar(archive, mode, stack))
+
+
+def _extract_tar(archive: Path, dest: Path,
+                 opener: Callable[[ExitStack], tarfile.TarFile]) -> None:
     import tarfile
     from contextlib import ExitStack
 
     filtered = hasattr(tarfile, "data_filter")
     try:
         with ExitStack() as stack:
-            tf = stack.enter_context(_open_tar(archive, mode, stack))
+            tf = stack.enter_context(opener(stack))
             try:
                 if filtered:
                     try:
@@ -224,6 +271,22 @@ def _open_tar(archive: Path, mode: str, stack: ExitStack) -> tarfile.TarFile:
             raw = stack.enter_context(igzip.open(archive, "rb"))  # type: ignore[no-untyped-call]
             return tarfile.open(fileobj=raw, mode="r:")
     return tarfile.open(archive, mode)  # type: ignore[call-overload, no-any-return]
+
+
+def _open_tar_stream(stream: BinaryIO, mode: str, size: int | None,
+                     stack: ExitStack) -> tarfile.TarFile:
+    """:func:`_open_tar` for a stream (``mode`` is ``r|...``)."""
+    import tarfile
+
+    if mode == "r|gz" and size is not None and size >= FAST_GZIP_FROM:
+        try:
+            from isal import igzip
+        except ImportError:
+            pass
+        else:
+            raw = stack.enter_context(igzip.IGzipFile(fileobj=stream, mode="rb"))  # type: ignore[no-untyped-call]
+            return tarfile.open(fileobj=raw, mode="r|")
+    return tarfile.open(fileobj=stream, mode=mode)  # type: ignore[call-overload, no-any-return]
 
 
 def _decompression_errors() -> tuple[type[Exception], ...]:

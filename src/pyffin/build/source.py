@@ -37,18 +37,28 @@ def prepare_source(source: Path, into: Path, *, subdirectory: str | None = None,
     """
     source = Path(os.path.abspath(source))
     if source.is_dir():
-        root, is_sdist = source, False
-        origin = origin or str(source)
-    elif is_archive(source.name):
-        origin = origin or source.name
+        return _project(source, origin or str(source), subdirectory, is_sdist=False)
+    if is_archive(source.name):
         unpack_archive(source, into)
-        root, is_sdist = _single_top_level(source, into), True
-    elif source.exists():
+        return unpacked_source(source, into, subdirectory=subdirectory, origin=origin)
+    if source.exists():
         raise InvalidSourceTree(
             f"{source} is neither a directory nor a source archive (.tar.gz, .zip...)"
         )
-    else:
-        raise InvalidSourceTree(f"the source {source} does not exist")
+    raise InvalidSourceTree(f"the source {source} does not exist")
+
+
+def unpacked_source(archive: Path, into: Path, *, subdirectory: str | None = None,
+                    origin: str | None = None) -> SourceTree:
+    """The source tree of the sdist ``archive`` once unpacked into ``into`` (as
+    :func:`prepare_source` does, or as it downloads: see
+    :mod:`pyffin.distribution.unpacking`)."""
+    return _project(_single_top_level(archive, into), origin or archive.name, subdirectory,
+                    is_sdist=True)
+
+
+def _project(root: Path, origin: str, subdirectory: str | None, *,
+             is_sdist: bool) -> SourceTree:
     if subdirectory:
         root = _subdirectory(root, subdirectory, origin)
     if not (root / "pyproject.toml").is_file() and not (root / "setup.py").is_file():
