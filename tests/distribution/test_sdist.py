@@ -287,3 +287,141 @@ def test_an_index_sdist_is_labelled_by_its_release(filename: str, label: str) ->
     from pyffin.distribution.sdist import _release
 
     assert _release("foo" if filename[0] in "Ff" else "python-dateutil", filename) == label
+
+
+# ------------------------------------------------------------ unpacked as it is downloaded
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every index tar sdist counts as large (unpacked as it downloads); the names of the
+    archives unpacked from their files instead."""
+    from pyffin.build import archive
+    from pyffin.distribution import unpacking
+
+    monkeypatch.setattr(unpacking, "STREAM_UNPACK_FROM", 0)
+    from_files: list[str] = []
+    real_untar = archive._untar
+
+    def untar(path: Path, *args: Any) -> None:
+        from_files.append(path.name)
+        real_untar(path, *args)
+
+    monkeypatch.setattr(archive, "_untar", untar)
+    return from_files
+
+
+class TreeBuilder(FakeBuilder):
+    """Also keeps the files of each tree it builds from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trees: list[dict[str, bytes]] = []
+
+    def build_metadata(self, tree: Any, metadata_dir: Path, **kwargs: Any) -> Any:
+        self.trees.append({p.relative_to(tree.root).as_posix(): p.read_bytes()
+                           for p in sorted(tree.root.rglob("*")) if p.is_file()})
+        return super().build_metadata(tree, metadata_dir, **kwargs)
+
+
+def _dynamic_bar(index_server: IndexServer) -> Path:
+    files = {f"bar/m{i}.py": f"x = {i}\n" * 300 for i in range(20)}
+    return index_server.add_sdist(SdistSpec("bar", "1.0", files=files, dynamic=["Requires-Dist"],
+                                            static_pyproject=False))
+
+
+def _files_of(sdist: Path) -> dict[str, bytes]:
+    """The regular files of an sdist, by their names under its top-level directory."""
+    import tarfile
+
+    with tarfile.open(sdist) as tf:
+        return {member.name.partition("/")[2]: tf.extractfile(member).read()  # type: ignore[union-attr]
+                for member in tf if member.isfile()}
+
+
+def test_a_large_sdist_is_built_from_what_its_download_unpacked(
+        cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
+    sdist = _dynamic_bar(index_server)
+    builder = TreeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    page, file = sdist_of(sources)
+
+    metadata = sources.registry_metadata(page, file)
+
+    assert metadata.requires_dist == ("dep-from-the-backend",)
+    assert builder.trees == [_files_of(sdist)]
+    assert streamed == []  # the downloaded file was not read again
+    # The archive is kept: a later build in another process downloads nothing.
+    again = sources_for(cache, index_server, builder)
+    again.registry_wheel(*sdist_of(again))
+    assert index_server.count(f"/files/{file.filename}") == 1
+    assert streamed == [file.filename]
+
+
+def test_a_large_sdist_whose_download_broke_off_is_unpacked_from_its_retry(
+        cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
+    sdist = _dynamic_bar(index_server)
+    builder = TreeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    page, file = sdist_of(sources)
+    index_server.truncate(f"/files/{file.filename}", sdist.stat().st_size // 2, times=1)
+
+    sources.registry_metadata(page, file)
+
+    assert index_server.count(f"/files/{file.filename}") == 2
+    assert builder.trees == [_files_of(sdist)]
+    assert streamed == []
+
+
+def test_a_large_sdist_with_the_wrong_hash_is_neither_kept_nor_built(
+        cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
+    sdist = _dynamic_bar(index_server)
+    index_server.set_hashes(sdist.name, {"sha256": "0" * 64})
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
+    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
+                                  git=unbuildable)
+    [page] = registry.project("bar")
+    [file] = page.page.sdists("1.0")
+
+    with pytest.raises(HashMismatchError, match=rf"hash mismatch for {sdist.name}"):
+        sources.registry_metadata(page, file)
+
+    assert not list(cache.root.rglob(sdist.name))
+
+
+def test_a_hostile_large_sdist_is_refused_as_its_file_would_be(
+        cache: Cache, index_server: IndexServer, streamed: list[str], tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from pyffin.build import UnsafeArchiveError
+
+    archive = tmp_path / "evil-1.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for name, data in (("evil-1.0/setup.py", b""), ("evil-1.0/../../evil.txt", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    index_server.add_file(archive, project="evil")
+    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
+    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
+                                  git=unbuildable)
+    [page] = registry.project("evil")
+    [file] = page.page.sdists("1.0")
+
+    with pytest.raises(UnsafeArchiveError, match=r"evil-1\.0\.tar\.gz: entry .*'\.\.'"):
+        sources.registry_metadata(page, file)
+
+    assert streamed == ["evil-1.0.tar.gz"]  # refused in the child, then from the file
+    assert not list(tmp_path.rglob("evil.txt"))
+
+
+def test_a_large_zip_sdist_is_unpacked_after_its_download(
+        cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
+    index_server.add_sdist(SdistSpec("bar", "1.0", format="zip", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    builder = TreeBuilder()
+    sources = sources_for(cache, index_server, builder)
+
+    metadata = sources.registry_metadata(*sdist_of(sources))
+
+    assert metadata.requires_dist == ("dep-from-the-backend",)
+    assert len(builder.trees) == 1

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from pyffin.client.cached import Refresh
     from pyffin.client.http import Response
     from pyffin.client.registry import RegistryClient
+    from pyffin.distribution.unpacking import StreamingUnpack
     from pyffin.git import GitSource
     from pyffin.models.direct import DirectSource
     from pyffin.models.files import IndexFile, ProjectPage
@@ -125,6 +126,10 @@ class _Source:
         #: The project's name when it is known before building (an index's sdist; a
         #: directory's ``[project] name``): per-package build options apply by it.
         self.name: str | None = None
+        #: An index's archive not downloaded yet: ``(url, hashes, size)``; it is downloaded
+        #: when first needed, unpacked as it arrives when that is to build it (see
+        #: :meth:`SourceDistributions._tree`).
+        self.fetch: tuple[str, Sequence[tuple[str, str]], int | None] | None = None
 
 
 class PackageBuilds(Protocol):
@@ -224,8 +229,12 @@ class SourceDistributions:
     def registry_archive(self, page: ProjectPage, file: IndexFile) -> Path:
         """The archive of an index's sdist: its revision's copy, downloaded (and checked
         against the index's hash) if the cache lacks it; a local file where it is."""
-        archive = self._registry_source(page, file).archive
+        source = self._registry_source(page, file)
+        archive = source.archive
         assert archive is not None
+        if source.fetch is not None and not archive.is_file():
+            url, hashes, _ = source.fetch
+            self._download_once(url, archive, hashes)
         return archive
 
     def direct_archive(self, direct: DirectSource) -> Path:
@@ -317,8 +326,8 @@ class SourceDistributions:
             elif not download:
                 raise LookupError(file.filename)
             else:
-                self._download_once(file.url, archive, file.hashes)
                 source = _Source(shard, file.filename, archive=archive)
+                source.fetch = (file.url, file.hashes, file.size)
         else:
             source = _Source(shard, file.filename, archive=archive)
         source.name = page.page.name
@@ -570,10 +579,41 @@ class SourceDistributions:
             # A git checkout or local directory is not an sdist: its PKG-INFO is not trusted.
             return SourceTree(tree.root, tree.origin, is_sdist=False)
         assert source.archive is not None
+        if source.fetch is not None and not source.archive.is_file():
+            streamed = self._download_unpacking(source, source.archive, *source.fetch, into)
+            if streamed is not None:
+                return streamed
         if source.hashes:
             _check_local_archive(source.archive, source.hashes)
         return prepare_source(source.archive, into, subdirectory=source.subdirectory,
                               origin=source.origin)
+
+    def _download_unpacking(self, source: _Source, target: Path, url: str,
+                            given: Sequence[tuple[str, str]], size: int | None,
+                            into: Path) -> SourceTree | None:
+        """Download an index's tar archive to ``target`` and unpack it into ``into`` as it
+        arrives (see :mod:`pyffin.distribution.unpacking`): its tree, once the download's hash
+        check has passed; ``None`` when the archive is not a large tar (only downloaded then),
+        another thread downloaded it meanwhile, or the unpacking failed (``into`` is then
+        empty, for the file to be unpacked the usual way)."""
+        from pyffin.build.archive import stream_mode
+        from pyffin.distribution import unpacking
+
+        if size is None or size < unpacking.STREAM_UNPACK_FROM or stream_mode(target.name) is None:
+            self._download_once(url, target, given)
+            return None
+        from pyffin.build import unpacked_source
+
+        unpack = unpacking.StreamingUnpack(target, into, size=size)
+        try:
+            self._single((os.fspath(target), "download"),
+                          lambda: self._download(url, target, given, unpack=unpack), keep=False)
+        finally:
+            unpacked = unpack.finish()
+        if not unpacked:
+            return None
+        return unpacked_source(target, into, subdirectory=source.subdirectory,
+                               origin=source.origin)
 
     def _download_once(self, url: str, target: Path, given: Iterable[tuple[str, str]]) -> None:
         """:meth:`_download`, one thread at a time per ``target``: a thread that asks for an
@@ -583,9 +623,10 @@ class SourceDistributions:
                      lambda: self._download(url, target, given), keep=False)
 
     def _download(self, url: str, target: Path, given: Iterable[tuple[str, str]], *,
-                  headers: Any = None) -> Response:
+                  headers: Any = None, unpack: StreamingUnpack | None = None) -> Response:
         """Stream ``url`` into ``target`` (atomically), checking the strongest of the ``given``
-        hashes before the file becomes visible; a 304 answer to ``headers`` writes nothing."""
+        hashes before the file becomes visible; a 304 answer to ``headers`` writes nothing.
+        ``unpack`` is given every byte too, and started again with the download."""
         from pyffin.client import hashes
 
         shown = redact(url)
@@ -601,10 +642,14 @@ class SourceDistributions:
                 state["file"].close()
             state["file"] = open(tmp, "wb")  # noqa: SIM115 - closed below
             state["digests"] = hashes.Digests(algorithms)
+            if unpack is not None:
+                unpack.restart()
 
         def sink(chunk: bytes) -> None:
             state["file"].write(chunk)
             state["digests"].update(chunk)
+            if unpack is not None:
+                unpack.write(chunk)
 
         from pyffin.interrupt import temporary
 
