@@ -35,17 +35,24 @@ def unbuildable() -> Any:
     raise AssertionError("nothing may be built from an unverified sdist")
 
 
+def unbuildable_sdist(cache: Cache, index_url: str, name: str
+                      ) -> tuple[SourceDistributions, ProjectPage, IndexFile]:
+    """Sources that may build nothing, and ``name``'s 1.0 sdist on the index."""
+    registry = connect(cache, IndexSettings(index_url=index_url))
+    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
+                                  git=unbuildable)
+    [page] = registry.project(name)
+    [file] = page.page.sdists("1.0")
+    return sources, page, file
+
+
 @pytest.mark.parametrize("algorithm", ["sha512", "sha384", "sha3_512"])
 def test_an_sdist_listed_only_with_another_algorithm_is_verified_with_it(
         cache: Cache, index_server: IndexServer, algorithm: str) -> None:
     sdist = index_server.add_sdist(SdistSpec("bar", "1.0"))
     size = len(hashlib.new(algorithm, b"").hexdigest())
     index_server.set_hashes(sdist.name, {algorithm: "0" * size})
-    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
-    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
-                                  git=unbuildable)
-    [page] = registry.project("bar")
-    [file] = page.page.sdists("1.0")
+    sources, page, file = unbuildable_sdist(cache, index_server.index_url, "bar")
     with pytest.raises(HashMismatchError, match=rf"hash mismatch for {sdist.name} .*the index "
                                                 rf"says {algorithm}:0+"):
         sources.registry_metadata(page, file)
@@ -60,11 +67,7 @@ def test_a_local_sdist_listed_with_a_hash_is_verified_before_it_is_unpacked(
     page_dir.mkdir(parents=True)
     (page_dir / "index.html").write_text(
         f'<a href="{sdist.as_uri()}#sha512={"0" * 128}">{sdist.name}</a>\n')
-    registry = connect(cache, IndexSettings(index_url=(tmp_path / "simple").as_uri()))
-    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
-                                  git=unbuildable)
-    [page] = registry.project("bar")
-    [file] = page.page.sdists("1.0")
+    sources, page, file = unbuildable_sdist(cache, (tmp_path / "simple").as_uri(), "bar")
     with pytest.raises(HashMismatchError, match=rf"hash mismatch for {sdist.name} .*sha512:0+"):
         sources.registry_metadata(page, file)
 
@@ -337,49 +340,35 @@ def _files_of(sdist: Path) -> dict[str, bytes]:
                 for member in tf if member.isfile()}
 
 
+@pytest.mark.parametrize("broken", [False, True], ids=["in one go", "retried"])
 def test_a_large_sdist_is_built_from_what_its_download_unpacked(
-        cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
+        cache: Cache, index_server: IndexServer, streamed: list[str], broken: bool) -> None:
     sdist = _dynamic_bar(index_server)
     builder = TreeBuilder()
     sources = sources_for(cache, index_server, builder)
     page, file = sdist_of(sources)
+    if broken:  # the first download breaks off halfway: the unpacking starts over with it
+        index_server.truncate(f"/files/{file.filename}", sdist.stat().st_size // 2, times=1)
+    downloads = 2 if broken else 1
 
     metadata = sources.registry_metadata(page, file)
 
     assert metadata.requires_dist == ("dep-from-the-backend",)
     assert builder.trees == [_files_of(sdist)]
     assert streamed == []  # the downloaded file was not read again
+    assert index_server.count(f"/files/{file.filename}") == downloads
     # The archive is kept: a later build in another process downloads nothing.
     again = sources_for(cache, index_server, builder)
     again.registry_wheel(*sdist_of(again))
-    assert index_server.count(f"/files/{file.filename}") == 1
+    assert index_server.count(f"/files/{file.filename}") == downloads
     assert streamed == [file.filename]
-
-
-def test_a_large_sdist_whose_download_broke_off_is_unpacked_from_its_retry(
-        cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
-    sdist = _dynamic_bar(index_server)
-    builder = TreeBuilder()
-    sources = sources_for(cache, index_server, builder)
-    page, file = sdist_of(sources)
-    index_server.truncate(f"/files/{file.filename}", sdist.stat().st_size // 2, times=1)
-
-    sources.registry_metadata(page, file)
-
-    assert index_server.count(f"/files/{file.filename}") == 2
-    assert builder.trees == [_files_of(sdist)]
-    assert streamed == []
 
 
 def test_a_large_sdist_with_the_wrong_hash_is_neither_kept_nor_built(
         cache: Cache, index_server: IndexServer, streamed: list[str]) -> None:
     sdist = _dynamic_bar(index_server)
     index_server.set_hashes(sdist.name, {"sha256": "0" * 64})
-    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
-    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
-                                  git=unbuildable)
-    [page] = registry.project("bar")
-    [file] = page.page.sdists("1.0")
+    sources, page, file = unbuildable_sdist(cache, index_server.index_url, "bar")
 
     with pytest.raises(HashMismatchError, match=rf"hash mismatch for {sdist.name}"):
         sources.registry_metadata(page, file)
@@ -401,11 +390,7 @@ def test_a_hostile_large_sdist_is_refused_as_its_file_would_be(
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
     index_server.add_file(archive, project="evil")
-    registry = connect(cache, IndexSettings(index_url=index_server.index_url))
-    sources = SourceDistributions(cache, registry, tags=(), builder=unbuildable,
-                                  git=unbuildable)
-    [page] = registry.project("evil")
-    [file] = page.page.sdists("1.0")
+    sources, page, file = unbuildable_sdist(cache, index_server.index_url, "evil")
 
     with pytest.raises(UnsafeArchiveError, match=r"evil-1\.0\.tar\.gz: entry .*'\.\.'"):
         sources.registry_metadata(page, file)
