@@ -94,7 +94,8 @@ class CacheBucket(enum.Enum):
         the archive's HTTP cache policy; ``git/<hash(repo)>/<commit>/<hash(subdirectory)>/``;
         ``path/<hash(path)>/<stamp>/`` for local directories and archives, the stamp hashing
         the mtimes of ``pyproject.toml``, ``setup.py`` and ``setup.cfg`` (or the archive's).
-        A revision holds the downloaded archive, ``metadata.rec``, ``manifest.rec`` (built
+        A revision holds the downloaded archive (downloaded under ``.lock`` when first built
+        from, or asked for by ``pip download``), ``metadata.rec``, ``manifest.rec`` (built
         wheel filename → metadata, written atomically), the built wheels, ``editable/``,
         ``NAME`` (the project, for ``cache clean NAME``) and ``.lock``, held while building.
         Built with ``-C/--config-settings`` or ``--no-build-isolation``, the metadata,
