@@ -62,6 +62,22 @@ def test_a_child_and_what_it_started_are_killed(tmp_path: Path) -> None:
     assert not alive(grandchild)
 
 
+def test_without_process_groups_the_child_itself_is_killed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on Windows, which has no ``os.killpg``."""
+    monkeypatch.delattr(os, "killpg")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                             start_new_session=True)
+    try:
+        interrupt.adopt(child)
+        interrupt.interrupt()
+        assert child.wait(10) != 0
+    finally:
+        interrupt.disown(child)
+        child.kill()
+        child.wait()
+
+
 def test_nothing_starts_once_interrupted() -> None:
     interrupt.interrupt()
     with pytest.raises(interrupt.Interrupted):

@@ -171,9 +171,10 @@ def disown(child: subprocess.Popen[Any]) -> None:
 def _kill(child: subprocess.Popen[Any]) -> None:
     import signal
 
+    killpg = getattr(os, "killpg", None)  # not on Windows: the child alone
     try:
-        if os.getpgid(child.pid) == child.pid:  # the leader of its own group
-            os.killpg(child.pid, signal.SIGKILL)
+        if killpg is not None and os.getpgid(child.pid) == child.pid:  # leads its own group
+            killpg(child.pid, signal.SIGKILL)
             return
     except OSError:  # gone already
         pass
