@@ -59,7 +59,7 @@ class StreamingUnpack:
 
     def restart(self) -> None:
         """Begin (again): the download starts from its first byte."""
-        self._stop()
+        self._stop(again=True)
         self._empty()
         self._stopped = False
         import subprocess
@@ -112,8 +112,9 @@ class StreamingUnpack:
         self._empty()
         return False
 
-    def _stop(self) -> int | None:
-        """End the child (the end of its input), and its exit status."""
+    def _stop(self, *, again: bool = False) -> int | None:
+        """End the child (the end of its input), and its exit status; ``again``: to start
+        over (a child left halfway fails, as it should: nothing to say about it)."""
         child, self._child = self._child, None
         self._fd = None
         if child is None:
@@ -124,7 +125,7 @@ class StreamingUnpack:
             _, errors = child.communicate()  # closes its input first
         finally:
             interrupt.disown(child)
-        if child.returncode != 0:
+        if child.returncode != 0 and not again:
             reason = errors.decode("utf-8", "replace").strip().splitlines()
             log.debug(f"Unpacking {self.archive.name} as it downloaded failed "
                       f"({reason[-1] if reason else f'exit status {child.returncode}'}): "
