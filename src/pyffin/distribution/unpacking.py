@@ -9,11 +9,13 @@ two overlap. A process, not a thread: both halves run Python for every piece (a 
 16 KiB), and two threads of one process spent more time handing the GIL to each other than the
 overlap saved (pyspark's download and unpacking took 3.2 s together in threads).
 
-Nothing unpacked is trusted before the download's hash check has passed, and the unpacking is
-only a faster way to the same tree: when it fails (a hostile or damaged archive, anything the
-stream mode cannot do, no child process), :meth:`StreamingUnpack.finish` says so, the directory
-is emptied, and the caller unpacks the downloaded file as before, which gives the error (or the
-tree) it always gave.
+Nothing unpacked is used before the download's hash check has passed (the bytes are unpacked,
+with every check, before their hash is known: an archive whose bytes are not the ones the index
+lists is unpacked into the build's temporary directory, then thrown away with it), and the
+unpacking is only a faster way to the same tree: when it fails (a hostile or damaged archive,
+anything the stream mode cannot do, no child process), :meth:`StreamingUnpack.finish` says so,
+the directory is emptied, and the caller unpacks the downloaded file as before, which gives the
+error (or the tree) it always gave.
 """
 
 from __future__ import annotations
