@@ -118,3 +118,25 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     monkeypatch.undo()
     assert target.read_bytes() == b"old\n"
     assert _entries(tmp_path) == ["requirements.txt"]
+
+
+# ------------------------------------------------------------------------------------ empty
+def test_emptying_a_directory_removes_what_it_holds_and_never_follows_a_link_out(
+        tmp_path: Path) -> None:
+    from pyffin.fs import empty
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kept.txt").write_text("x")
+    directory = tmp_path / "dir"
+    (directory / "sub" / "locked").mkdir(parents=True)
+    (directory / "sub" / "locked" / "f").write_text("x")
+    (directory / "file").write_text("x")
+    (directory / "link").symlink_to(outside)
+    os.chmod(directory / "sub" / "locked", 0o555)  # read-only, as some archives leave it
+
+    empty(directory)
+
+    assert directory.is_dir() and list(directory.iterdir()) == []
+    assert (outside / "kept.txt").read_text() == "x"
+    empty(tmp_path / "missing")  # nothing there: nothing to do

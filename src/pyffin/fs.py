@@ -194,10 +194,26 @@ def remove(path: Path) -> Usage:
     Read-only files and directories (some wheels ship them) are made writable first.
     """
     usage = measure(path)
+    _remove(path)
+    return usage
+
+
+def empty(directory: str | os.PathLike[str]) -> None:
+    """Remove everything in ``directory`` as :func:`remove` would (never following a link out
+    of it), leaving it there, empty; nothing is measured. A missing directory is fine."""
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        _remove(entry.path)
+
+
+def _remove(path: str | os.PathLike[str]) -> None:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        return usage
+        return
     if stat.S_ISDIR(st.st_mode):
         import shutil
 
@@ -207,7 +223,6 @@ def remove(path: Path) -> Usage:
             os.unlink(path)
         except FileNotFoundError:
             pass
-    return usage
 
 
 def _make_writable_and_retry(func: object, path: str, exc_info: object) -> None:

@@ -56,21 +56,64 @@ def unpack_archive(archive: Path, dest: Path) -> None:
     :class:`ArchiveError` for an unreadable archive, :class:`NotSupportedError` for an unknown
     format.
     """
-    lowered = archive.name.lower()
-    mode = next((m for suffix, m in _TAR_MODES.items() if lowered.endswith(suffix)), None)
-    if mode is None and not lowered.endswith(".zip"):
+    mode = _tar_mode(archive.name)
+    if mode is None and not archive.name.lower().endswith(".zip"):
         raise NotSupportedError(
             f"unsupported source archive format: {archive.name} (expected .tar.gz, .tar.bz2, "
             ".tar.xz, .tar or .zip)"
         )
+    if mode is None:
+        _unpack_into(archive, dest, lambda: _unzip(archive, dest))
+    else:
+        _unpack_into(archive, dest, lambda: _untar(archive, archive, dest, mode,
+                                                   archive.stat().st_size))
+
+
+def unpack_tar_stream(stream: BinaryIO, archive: Path, dest: Path, *,
+                      size: int | None = None) -> None:
+    """Unpack the tar archive whose bytes ``stream`` gives, as they come (a download feeding
+    it through a pipe), into the directory ``dest`` (created; it must not hold anything), with
+    the same checks as :func:`unpack_archive`: ``archive`` is where the archive is being
+    written, whose name says how it is compressed and which names it in errors; ``size``, when
+    known, how large it is (see :data:`FAST_GZIP_FROM`). Raises :class:`NotSupportedError`
+    for an archive that cannot be read as a stream (a zip: its directory is at its end)."""
+    mode = stream_mode(archive.name)
+    if mode is None:
+        raise NotSupportedError(f"{archive.name} cannot be unpacked as it is downloaded")
+    _unpack_into(archive, dest, lambda: _untar(stream, archive, dest, mode, size))
+
+
+def unpack_standard_input() -> None:
+    """What the child process of :mod:`pyffin.distribution.unpacking` runs: unpack the tar
+    archive on standard input; its arguments (after ``-c`` and the directory it imports pyffin
+    from) are the archive's path, the destination and the archive's size (0: unknown)."""
+    import sys
+
+    _, _, archive, dest, size = sys.argv
+    with open(0, "rb", buffering=1 << 16, closefd=False) as stream:
+        unpack_tar_stream(stream, Path(archive), Path(dest), size=int(size) or None)
+
+
+def stream_mode(filename: str) -> str | None:
+    """The ``tarfile`` mode that reads an archive called ``filename`` as a stream; ``None``
+    when it is not a tar archive."""
+    mode = _tar_mode(filename)
+    return None if mode is None else mode.replace(":", "|")
+
+
+def _tar_mode(filename: str) -> str | None:
+    lowered = filename.lower()
+    return next((m for suffix, m in _TAR_MODES.items() if lowered.endswith(suffix)), None)
+
+
+def _unpack_into(archive: Path, dest: Path, unpack: Callable[[], None]) -> None:
+    """``unpack()`` into ``dest``, made first and refused unless empty; an ``OSError`` is an
+    :class:`ArchiveError` naming ``archive``."""
     try:
         dest.mkdir(parents=True, exist_ok=True)
         if any(dest.iterdir()):
             raise ArchiveError(f"cannot unpack {archive.name} into {dest}: it is not empty")
-        if mode is None:
-            _unzip(archive, dest)
-        else:
-            _untar(archive, dest, mode)
+        unpack()
     except OSError as e:
         raise ArchiveError(f"cannot unpack {archive}: {e.strerror or e}") from e
 
@@ -186,58 +229,17 @@ def _check_not_under_links(archive: Path, names: list[str], links: set[str]) -> 
 FAST_GZIP_FROM = 32 << 20
 
 
-def unpack_tar_stream(stream: BinaryIO, archive: Path, dest: Path, *,
-                      size: int | None = None) -> None:
-    """Unpack the tar archive whose bytes ``stream`` gives, as they come (a download feeding
-    it through a pipe), into the directory ``dest`` (created; it must not hold anything), with
-    the same checks as :func:`unpack_archive`: ``archive`` is where the archive is being
-    written, whose name says how it is compressed and which names it in errors; ``size``, when
-    known, how large it is (see :data:`FAST_GZIP_FROM`). Raises :class:`NotSupportedError`
-    for an archive that cannot be read as a stream (a zip: its directory is at its end)."""
-    mode = stream_mode(archive.name)
-    if mode is None:
-        raise NotSupportedError(f"{archive.name} cannot be unpacked as it is downloaded")
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-        if any(dest.iterdir()):
-            raise ArchiveError(f"cannot unpack {archive.name} into {dest}: it is not empty")
-        _extract_tar(archive, dest, lambda stack: _open_tar_stream(stream, mode, size, stack))
-    except OSError as e:
-        raise ArchiveError(f"cannot unpack {archive}: {e.strerror or e}") from e
-
-
-def unpack_standard_input() -> None:
-    """What the child process of :mod:`pyffin.distribution.unpacking` runs: unpack the tar
-    archive on standard input; its arguments (after ``-c`` and the directory it imports pyffin
-    from) are the archive's path, the destination and the archive's size (0: unknown)."""
-    import sys
-
-    _, _, archive, dest, size = sys.argv
-    with open(0, "rb", buffering=1 << 16, closefd=False) as stream:
-        unpack_tar_stream(stream, Path(archive), Path(dest), size=int(size) or None)
-
-
-def stream_mode(filename: str) -> str | None:
-    """The ``tarfile`` mode that reads an archive called ``filename`` as a stream; ``None``
-    when it is not a tar archive."""
-    lowered = filename.lower()
-    mode = next((m for suffix, m in _TAR_MODES.items() if lowered.endswith(suffix)), None)
-    return None if mode is None else mode.replace(":", "|")
-
-
-def _untar(archive: Path, dest: Path, mode: str) -> None:
-    _extract_tar(archive, dest, lambda stack: _open_tar(archive, mode, stack))
-
-
-def _extract_tar(archive: Path, dest: Path,
-                 opener: Callable[[ExitStack], tarfile.TarFile]) -> None:
+def _untar(source: Path | BinaryIO, archive: Path, dest: Path, mode: str,
+           size: int | None) -> None:
+    """Extract the tar ``source`` (the file ``archive``, or a stream of it: ``mode`` is then
+    ``r|...``) into ``dest``."""
     import tarfile
     from contextlib import ExitStack
 
     filtered = hasattr(tarfile, "data_filter")
     try:
         with ExitStack() as stack:
-            tf = stack.enter_context(opener(stack))
+            tf = stack.enter_context(_open_tar(source, mode, size, stack))
             try:
                 if filtered:
                     try:
@@ -247,8 +249,10 @@ def _extract_tar(archive: Path, dest: Path,
                         raise UnsafeArchiveError(f"{archive.name}: {e}") from e
                 else:  # pragma: no cover - only interpreters without the backported filter
                     tf.extractall(dest, members=_checked_members(archive, tf, sanitize=True))
-            except BaseException:
-                _empty(dest)
+            except BaseException:  # what a refused or unreadable archive left halfway
+                from pyffin.fs import empty
+
+                empty(dest)
                 raise
     except Exception as e:  # ValueError: bad gzip/xz data; and see _decompression_errors
         if not isinstance(e, (tarfile.TarError, EOFError, ValueError, *_decompression_errors())):
@@ -256,37 +260,24 @@ def _extract_tar(archive: Path, dest: Path,
         raise ArchiveError(f"cannot read the source archive {archive}: {e}") from e
 
 
-def _open_tar(archive: Path, mode: str, stack: ExitStack) -> tarfile.TarFile:
-    """``archive`` open for reading with ``mode``, a large gzip'd one through ISA-L's reader
-    when it is installed (see :data:`FAST_GZIP_FROM`); what it opens is closed with
-    ``stack``."""
+def _open_tar(source: Path | BinaryIO, mode: str, size: int | None,
+              stack: ExitStack) -> tarfile.TarFile:
+    """The tar ``source`` (a file, or a stream) open for reading with ``mode``, a large gzip'd
+    one (``size`` bytes) through ISA-L's reader when it is installed (see
+    :data:`FAST_GZIP_FROM`); what it opens is closed with ``stack``."""
     import tarfile
 
-    if mode == "r:gz" and archive.stat().st_size >= FAST_GZIP_FROM:
+    if mode[2:] == "gz" and size is not None and size >= FAST_GZIP_FROM:
         try:
             from isal import igzip
         except ImportError:
             pass
         else:
-            raw = stack.enter_context(igzip.open(archive, "rb"))  # type: ignore[no-untyped-call]
-            return tarfile.open(fileobj=raw, mode="r:")
-    return tarfile.open(archive, mode)  # type: ignore[call-overload, no-any-return]
-
-
-def _open_tar_stream(stream: BinaryIO, mode: str, size: int | None,
-                     stack: ExitStack) -> tarfile.TarFile:
-    """:func:`_open_tar` for a stream (``mode`` is ``r|...``)."""
-    import tarfile
-
-    if mode == "r|gz" and size is not None and size >= FAST_GZIP_FROM:
-        try:
-            from isal import igzip
-        except ImportError:
-            pass
-        else:
-            raw = stack.enter_context(igzip.IGzipFile(fileobj=stream, mode="rb"))  # type: ignore[no-untyped-call]
-            return tarfile.open(fileobj=raw, mode="r|")
-    return tarfile.open(fileobj=stream, mode=mode)  # type: ignore[call-overload, no-any-return]
+            raw = stack.enter_context(igzip.open(source, "rb"))  # type: ignore[no-untyped-call]
+            return tarfile.open(fileobj=raw, mode=mode[:2])  # type: ignore[call-overload, no-any-return]
+    if isinstance(source, Path):
+        return tarfile.open(source, mode)  # type: ignore[call-overload, no-any-return]
+    return tarfile.open(fileobj=source, mode=mode)  # type: ignore[call-overload, no-any-return]
 
 
 def _decompression_errors() -> tuple[type[Exception], ...]:
@@ -335,15 +326,6 @@ def _checked_members(archive: Path, tf: tarfile.TarFile, *, sanitize: bool = Fal
     _check_not_under_links(archive, names + targets, set(links))
     _check_links(archive, links)
     yield from held.values()
-
-
-def _empty(directory: Path) -> None:
-    """Remove everything in ``directory`` (what an archive refused or unreadable halfway left),
-    never following a link out of it."""
-    from pyffin.fs import remove
-
-    for entry in os.scandir(directory):
-        remove(Path(entry.path))
 
 
 def _check_tar_member(archive: Path, member: tarfile.TarInfo) -> str:

@@ -580,7 +580,7 @@ class SourceDistributions:
             return SourceTree(tree.root, tree.origin, is_sdist=False)
         assert source.archive is not None
         if source.fetch is not None and not source.archive.is_file():
-            streamed = self._download_unpacking(source, source.archive, *source.fetch, into)
+            streamed = self._download_unpacking(source, into)
             if streamed is not None:
                 return streamed
         if source.hashes:
@@ -588,17 +588,19 @@ class SourceDistributions:
         return prepare_source(source.archive, into, subdirectory=source.subdirectory,
                               origin=source.origin)
 
-    def _download_unpacking(self, source: _Source, target: Path, url: str,
-                            given: Sequence[tuple[str, str]], size: int | None,
-                            into: Path) -> SourceTree | None:
-        """Download an index's tar archive to ``target`` and unpack it into ``into`` as it
-        arrives (see :mod:`pyffin.distribution.unpacking`): its tree, once the download's hash
-        check has passed; ``None`` when the archive is not a large tar (only downloaded then),
-        another thread downloaded it meanwhile, or the unpacking failed (``into`` is then
-        empty, for the file to be unpacked the usual way)."""
+    def _download_unpacking(self, source: _Source, into: Path) -> SourceTree | None:
+        """Download an index's archive (``source.fetch``) to ``source.archive`` and, a large
+        tar, unpack it into ``into`` as it arrives (see :mod:`pyffin.distribution.unpacking`):
+        its tree, once the download's hash check has passed; ``None`` when the archive is not
+        a large tar (only downloaded then), another thread downloaded it meanwhile, or the
+        unpacking failed (``into`` is then empty, for the file to be unpacked the usual
+        way)."""
         from pyffin.build.archive import stream_mode
         from pyffin.distribution import unpacking
 
+        target, fetch = source.archive, source.fetch
+        assert target is not None and fetch is not None
+        url, given, size = fetch
         if size is None or size < unpacking.STREAM_UNPACK_FROM or stream_mode(target.name) is None:
             self._download_once(url, target, given)
             return None

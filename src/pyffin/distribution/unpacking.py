@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyffin import log
+from pyffin.fs import empty
 
 if TYPE_CHECKING:
     import subprocess
@@ -68,7 +69,7 @@ class StreamingUnpack:
     def restart(self) -> None:
         """Begin (again): the download starts from its first byte."""
         self._stop(again=True)
-        self._empty()
+        empty(self.dest)
         self._stopped = False
         import subprocess
 
@@ -127,7 +128,7 @@ class StreamingUnpack:
         status = self._stop()
         if child is not None and status == 0:
             return True
-        self._empty()
+        empty(self.dest)
         return False
 
     def _stop(self, *, again: bool = False) -> int | None:
@@ -151,10 +152,3 @@ class StreamingUnpack:
                       "unpacking the file instead")
         return child.returncode
 
-    def _empty(self) -> None:
-        if not self.dest.is_dir():
-            return
-        from pyffin.fs import remove
-
-        for entry in os.scandir(self.dest):
-            remove(Path(entry.path))
