@@ -99,6 +99,50 @@ def test_registry_sdists_resolve_install_and_build_once(
     assert index_server.count(f"/files/lib-1.0.{fmt}") == 1
 
 
+def leftovers(cache: Path) -> list[str]:
+    """What a command left in the cache's temporary directory and build environments."""
+    return sorted(os.path.relpath(p, cache) for bucket in (".tmp", "builds-v0")
+                  if (cache / bucket).is_dir() for p in (cache / bucket).iterdir())
+
+
+def test_an_unpinned_sdist_is_built_where_its_metadata_was_prepared(
+        index_server: IndexServer, venv: Path, backend_log: Path) -> None:
+    # As pip does: one tree, one build environment (its requirements asked for once).
+    index_server.add_sdist(SdistSpec("app", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    result = install(venv, "app", index=index_server)
+    assert result.returncode == 0, result
+    assert hooks(backend_log, "app") == ["get_requires_for_build_wheel",
+                                         "prepare_metadata_for_build_wheel", "build_wheel"]
+    assert len({call["cwd"] for call in calls(backend_log)}) == 1
+    assert leftovers(venv.parent / "cache") == []
+
+
+def test_what_a_resolution_prepared_and_left_is_removed_after_the_install(
+        index_server: IndexServer, venv: Path, backend_log: Path) -> None:
+    # app 2.0 needs lib, whose metadata (from its backend) needs what no index has: the
+    # resolution settles on app 1.0, and lib's tree and environment are not kept past it.
+    index_server.add_sdist(SdistSpec("app", "2.0", requires_dist=["lib"]))
+    index_server.add_sdist(SdistSpec("app", "1.0"))
+    index_server.add_sdist(SdistSpec("lib", "1.0", requires_dist=["missing"],
+                                     dynamic=["Requires-Dist"], static_pyproject=False))
+    result = install(venv, "app", index=index_server)
+    assert result.returncode == 0, result
+    assert freeze(venv) == "app==1.0\n"
+    assert hooks(backend_log, "lib") == ["get_requires_for_build_wheel",
+                                         "prepare_metadata_for_build_wheel"]
+    assert leftovers(venv.parent / "cache") == []
+
+
+def test_a_failed_build_of_a_prepared_sdist_leaves_nothing_behind(
+        index_server: IndexServer, venv: Path) -> None:
+    index_server.add_sdist(SdistSpec("broken", "1.0", fail_build="the compiler exploded",
+                                     dynamic=["Requires-Dist"], static_pyproject=False))
+    result = install(venv, "broken", index=index_server)
+    assert result.returncode == 1 and "the compiler exploded" in result.stderr
+    assert leftovers(venv.parent / "cache") == []
+
+
 def test_a_failing_build_shows_the_backend_output(index_server: IndexServer, venv: Path) -> None:
     index_server.add_sdist(SdistSpec("broken", "1.0", fail_build="the compiler exploded"))
     result = install(venv, "broken", index=index_server)

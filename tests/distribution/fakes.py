@@ -5,7 +5,8 @@ the tags it is given, and counts what it was asked to do."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,46 +16,95 @@ from tests.support.dists import WheelSpec, build_wheel
 
 
 class FakeBuilder:
-    """Counts ``wheels``, ``metadata`` and ``editables`` built; ``gate``, when set, holds every
-    wheel build until it is set (to have several callers ask while one build runs)."""
+    """Counts ``wheels``, ``metadata`` and ``editables`` built, and the build environments
+    made (``environments``; ``open_environments``: those not removed yet) as
+    :meth:`pyffin.build.SourceBuilder.setup` makes them; ``gate``, when set, holds every wheel
+    build until it is set (to have several callers ask while one build runs); ``failure``,
+    when set, is raised by every wheel build."""
 
     def __init__(self, tags: Sequence[str] = ("py3-none-any",)) -> None:
         self.tags = list(tags)
         self.wheels = 0
         self.metadata = 0
         self.editables = 0
+        self.environments = 0
+        self.open_environments = 0
+        #: The trees the wheels were built from, in order.
+        self.wheel_trees: list[Path] = []
         self.gate: threading.Event | None = None
+        #: Raised by every wheel build, when set.
+        self.failure: Exception | None = None
         self.started = threading.Event()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _project(tree: SourceTree) -> CoreMetadata:
-        return CoreMetadata.parse((tree.root / "PKG-INFO").read_bytes(), source=tree.origin)
+    @contextmanager
+    def setup(self, tree: SourceTree, kind: str = "wheel", **_: Any) -> Iterator[FakeBuild]:
+        with self._lock:
+            self.environments += 1
+            self.open_environments += 1
+        try:
+            yield FakeBuild(self, tree, kind)
+        finally:
+            with self._lock:
+                self.open_environments -= 1
+
+    def read_metadata_from(self, tree: SourceTree) -> None:
+        """Called as each metadata "build" starts (subclasses look at the tree)."""
 
     def build_wheel(self, tree: SourceTree, wheel_dir: Path, **_: Any) -> Path:
-        with self._lock:
-            self.wheels += 1
-        self.started.set()
-        if self.gate is not None:
-            self.gate.wait(timeout=30)
-        project = self._project(tree)
-        return build_wheel(WheelSpec(project.name, project.version, tags=self.tags), wheel_dir)
+        with self.setup(tree) as build:
+            return build.wheel(wheel_dir)
 
     def build_editable(self, tree: SourceTree, wheel_dir: Path, **_: Any) -> Path:
-        self.editables += 1
-        project = self._project(tree)
-        return build_wheel(WheelSpec(project.name, project.version, tags=self.tags), wheel_dir)
+        with self.setup(tree, "editable") as build:
+            return build.wheel(wheel_dir)
 
     def build_metadata(self, tree: SourceTree, metadata_dir: Path, *, editable: bool = False,
                        **_: Any) -> BuiltMetadata:
-        self.metadata += 1
-        project = self._project(tree)
+        with self.setup(tree, "editable" if editable else "wheel") as build:
+            return build.metadata(metadata_dir)
+
+
+class FakeBuild:
+    """One tree's build, its environment "made" (see :class:`FakeBuilder`)."""
+
+    def __init__(self, builder: FakeBuilder, tree: SourceTree, kind: str) -> None:
+        self.builder = builder
+        self.tree = tree
+        self.kind = kind
+
+    def _project(self) -> CoreMetadata:
+        return CoreMetadata.parse((self.tree.root / "PKG-INFO").read_bytes(),
+                                  source=self.tree.origin)
+
+    def wheel(self, wheel_dir: Path) -> Path:
+        builder = self.builder
+        if self.kind == "editable":
+            builder.editables += 1
+        else:
+            with builder._lock:
+                builder.wheels += 1
+                builder.wheel_trees.append(self.tree.root)
+            builder.started.set()
+            if builder.gate is not None:
+                builder.gate.wait(timeout=30)
+        assert self.tree.root.is_dir(), "the tree is gone before its wheel is built"
+        if builder.failure is not None:
+            raise builder.failure
+        project = self._project()
+        return build_wheel(WheelSpec(project.name, project.version, tags=builder.tags),
+                           wheel_dir)
+
+    def metadata(self, metadata_dir: Path) -> BuiltMetadata:
+        self.builder.metadata += 1
+        self.builder.read_metadata_from(self.tree)
+        project = self._project()
         dist_info = metadata_dir / f"{project.name}-{project.version}.dist-info"
         dist_info.mkdir(parents=True)
         (dist_info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: {project.name}\nVersion: {project.version}\n"
             "Requires-Dist: dep-from-the-backend\n")
-        return BuiltMetadata(dist_info, None, tree.origin)
+        return BuiltMetadata(dist_info, None, self.tree.origin)
 
 
 def no_git() -> Any:

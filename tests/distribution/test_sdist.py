@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pyffin.build import BuildError
 from pyffin.cache import Cache
 from pyffin.client.errors import HashMismatchError
 from pyffin.client.registry import RegistryClient, connect
@@ -319,10 +320,9 @@ class TreeBuilder(FakeBuilder):
         super().__init__()
         self.trees: list[dict[str, bytes]] = []
 
-    def build_metadata(self, tree: Any, metadata_dir: Path, **kwargs: Any) -> Any:
+    def read_metadata_from(self, tree: Any) -> None:
         self.trees.append({p.relative_to(tree.root).as_posix(): p.read_bytes()
                            for p in sorted(tree.root.rglob("*")) if p.is_file()})
-        return super().build_metadata(tree, metadata_dir, **kwargs)
 
 
 def _dynamic_bar(index_server: IndexServer) -> Path:
@@ -410,3 +410,151 @@ def test_a_large_zip_sdist_is_unpacked_after_its_download(
 
     assert metadata.requires_dist == ("dep-from-the-backend",)
     assert len(builder.trees) == 1
+
+
+# ----------------------------------------------------------- kept from metadata to wheel
+@pytest.fixture
+def unpacked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the archives unpacked (from their files), in order."""
+    from pyffin.build import source
+
+    names: list[str] = []
+    real = source.unpack_archive
+
+    def unpack(archive: Path, into: Path) -> None:
+        names.append(archive.name)
+        real(archive, into)
+
+    monkeypatch.setattr(source, "unpack_archive", unpack)
+    return names
+
+
+def temporary_directories(cache: Cache) -> list[Path]:
+    from pyffin.cache.core import TEMP_DIRNAME
+
+    parent = cache.root / TEMP_DIRNAME
+    return sorted(parent.iterdir()) if parent.is_dir() else []
+
+
+def installing(cache: Cache, server: IndexServer, builder: FakeBuilder) -> SourceDistributions:
+    """Sources as an install has them: what read a source's metadata is kept for its wheel."""
+    sources = sources_for(cache, server, builder)
+    sources.keep_prepared = True
+    return sources
+
+
+def test_an_install_builds_the_wheel_where_its_metadata_was_prepared(
+        cache: Cache, index_server: IndexServer, unpacked: list[str]) -> None:
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    builder = FakeBuilder()
+    sources = installing(cache, index_server, builder)
+    page, file = sdist_of(sources, "baz")
+
+    sources.registry_metadata(page, file)
+    assert (builder.metadata, builder.environments, builder.open_environments) == (1, 1, 1)
+    [kept] = temporary_directories(cache)
+
+    wheel = sources.registry_wheel(page, file)
+
+    assert wheel.name == "baz-1.0-py3-none-any.whl" and builder.wheels == 1
+    # The environment that prepared the metadata built the wheel, in the same tree: the
+    # archive was unpacked once.
+    assert builder.environments == 1 and unpacked == [file.filename]
+    assert builder.wheel_trees[0].is_relative_to(kept)
+    assert builder.open_environments == 0 and temporary_directories(cache) == []
+
+
+def test_a_tree_read_for_its_static_metadata_is_kept_for_the_wheel_build(
+        cache: Cache, index_server: IndexServer, bar: Path, unpacked: list[str]) -> None:
+    builder = FakeBuilder()
+    sources = installing(cache, index_server, builder)
+    page, file = sdist_of(sources)
+
+    sources.registry_metadata(page, file)
+    assert (builder.metadata, builder.environments) == (0, 0)
+    sources.registry_wheel(page, file)
+
+    assert (builder.wheels, builder.environments, unpacked) == (1, 1, [file.filename])
+    assert temporary_directories(cache) == []
+
+
+def test_a_compile_keeps_nothing_once_the_metadata_is_read(
+        cache: Cache, index_server: IndexServer, unpacked: list[str]) -> None:
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    builder = FakeBuilder()
+    sources = sources_for(cache, index_server, builder)
+    page, file = sdist_of(sources, "baz")
+
+    sources.registry_metadata(page, file)
+
+    assert builder.open_environments == 0 and temporary_directories(cache) == []
+    sources.registry_wheel(page, file)  # (pip wheel, say): unpacked and set up again
+    assert builder.environments == 2 and unpacked == [file.filename] * 2
+
+
+def test_preparing_another_version_lets_the_first_one_go(
+        cache: Cache, index_server: IndexServer) -> None:
+    for version in ("1.0", "2.0"):
+        index_server.add_sdist(SdistSpec("baz", version, dynamic=["Requires-Dist"],
+                                         static_pyproject=False))
+    builder = FakeBuilder()
+    sources = installing(cache, index_server, builder)
+    [page] = sources.registry.project("baz")
+
+    for version in ("2.0", "1.0"):  # as a resolution that backtracks
+        [file] = page.page.sdists(version)
+        sources.registry_metadata(page, file)
+
+    assert builder.environments == 2 and builder.open_environments == 1
+    assert len(temporary_directories(cache)) == 1
+    sources.registry_wheel(page, file)
+    assert builder.environments == 2 and temporary_directories(cache) == []
+
+
+def test_what_no_wheel_build_took_is_removed_when_released(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    builder = FakeBuilder()
+    sources = installing(cache, index_server, builder)
+    sources.registry_metadata(*sdist_of(sources, "baz"))
+
+    sources.release_prepared()
+
+    assert builder.open_environments == 0 and temporary_directories(cache) == []
+
+
+def test_a_kept_build_goes_when_another_process_built_the_wheel_meanwhile(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    builder = FakeBuilder()
+    sources = installing(cache, index_server, builder)
+    page, file = sdist_of(sources, "baz")
+    sources.registry_metadata(page, file)
+    other = sources_for(cache, index_server, builder)
+    built = other.registry_wheel(*sdist_of(other, "baz"))
+
+    assert sources.registry_wheel(page, file) == built
+
+    assert builder.wheels == 1
+    assert builder.open_environments == 0 and temporary_directories(cache) == []
+
+
+def test_a_failed_wheel_build_still_removes_what_was_kept(
+        cache: Cache, index_server: IndexServer) -> None:
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+
+    builder = FakeBuilder()
+    sources = installing(cache, index_server, builder)
+    page, file = sdist_of(sources, "baz")
+    sources.registry_metadata(page, file)
+    builder.failure = BuildError("the backend failed")
+
+    with pytest.raises(BuildError, match="the backend failed"):
+        sources.registry_wheel(page, file)
+
+    assert builder.open_environments == 0 and temporary_directories(cache) == []

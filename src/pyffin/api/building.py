@@ -363,8 +363,11 @@ class LazySources:
     def __init__(self, session: Session,
                  interpreter: Interpreter | Callable[[], Interpreter] | None,
                  options: BuildOptions | None, *, reinstall: bool = False,
-                 reinstall_packages: Sequence[str] = ()) -> None:
+                 reinstall_packages: Sequence[str] = (), keep_prepared: bool = False) -> None:
         self.session = session
+        #: See :attr:`~pyffin.distribution.sdist.SourceDistributions.keep_prepared`: the
+        #: caller then calls :meth:`release`.
+        self.keep_prepared = keep_prepared
         self.interpreter = interpreter
         self.options = options
         self.reinstall = reinstall
@@ -383,6 +386,12 @@ class LazySources:
         if self._sources is not None:
             self._sources.rebuild_trees = self.trees
 
+    def release(self) -> None:
+        """Remove what was kept for wheel builds that did not come (see
+        :meth:`~pyffin.distribution.sdist.SourceDistributions.release_prepared`)."""
+        if self._sources is not None:
+            self._sources.release_prepared()
+
     def get(self) -> SourceDistributions | None:
         """``None`` when there is no interpreter to build with."""
         if self._sources is None and self.interpreter is not None:
@@ -392,6 +401,7 @@ class LazySources:
                         self.session, self.interpreter, self.options, reinstall=self.reinstall,
                         reinstall_packages=self.reinstall_packages)
                     sources.rebuild_trees = self.trees
+                    sources.keep_prepared = self.keep_prepared
                     self._sources = sources
         return self._sources
 

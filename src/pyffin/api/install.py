@@ -215,15 +215,17 @@ def install(
     Python or platform, as :func:`pyffin.compile` resolves for them."""
     from pyffin.requirements import GroupSelection
 
-    return _Operation(session, python, system, break_system_packages, change, reporter,
-                      build, directory=directory_option(target, prefix),
-                      python_version=python_version, python_platform=python_platform).run(
-        sources=sources, requirements=requirements, editables=editables,
-        no_editable=no_editable,
-        constraints=constraints, overrides=overrides, extras=extras, all_extras=all_extras,
-        groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
-        sync=exact, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages), no_deps=no_deps,
-        resolve_options=resolve_options, stdin=stdin)
+    with _Operation(session, python, system, break_system_packages, change, reporter,
+                    build, directory=directory_option(target, prefix),
+                    python_version=python_version, python_platform=python_platform
+                    ) as operation:
+        return operation.run(
+            sources=sources, requirements=requirements, editables=editables,
+            no_editable=no_editable, constraints=constraints, overrides=overrides,
+            extras=extras, all_extras=all_extras, groups=GroupSelection(
+                tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
+            sync=exact, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages),
+            no_deps=no_deps, resolve_options=resolve_options, stdin=stdin)
 
 
 def sync(
@@ -260,13 +262,15 @@ def sync(
     :func:`install`."""
     from pyffin.requirements import GroupSelection
 
-    return _Operation(session, python, system, break_system_packages, change, reporter,
-                      build, directory=directory_option(target, prefix),
-                      python_version=python_version, python_platform=python_platform).run(
-        sources=sources, constraints=constraints, sync=True, no_deps=True, extras=extras,
-        all_extras=all_extras,
-        groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
-        resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
+    with _Operation(session, python, system, break_system_packages, change, reporter,
+                    build, directory=directory_option(target, prefix),
+                    python_version=python_version, python_platform=python_platform
+                    ) as operation:
+        return operation.run(
+            sources=sources, constraints=constraints, sync=True, no_deps=True, extras=extras,
+            all_extras=all_extras, groups=GroupSelection(
+                tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
+            resolve_options=resolve_options, stdin=stdin, allow_empty=allow_empty)
 
 
 def uninstall(
@@ -353,6 +357,15 @@ class _Operation:
         #: The lookup :meth:`start_environment` started: called with the announcement.
         self._finding: Callable[[Callable[[Interpreter], None] | None], Interpreter] | None = None
 
+    def __enter__(self) -> _Operation:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # The source trees and build environments kept for wheel builds that did not come
+        # (versions the resolution tried and left; see lazy_sources) are removed.
+        if self.sources is not None:
+            self.sources.release()
+
     def lazy_sources(self, env: Interpreter) -> LazySources:
         """The operation's source distributions (made on first use)."""
         if self.sources is None:
@@ -370,9 +383,11 @@ class _Operation:
                     interpreter = build_interpreter_finder(
                         self.session, python=None, python_version=self.python_version,
                         default=self.interpreter)
+            # What read a source's metadata is kept for its wheel's build (see __exit__).
             self.sources = LazySources(self.session, interpreter, self.build,
                                        reinstall=self.change.reinstall,
-                                       reinstall_packages=self.change.reinstall_packages)
+                                       reinstall_packages=self.change.reinstall_packages,
+                                       keep_prepared=not self.change.dry_run)
         return self.sources
 
     def start_environment(self) -> None:

@@ -24,7 +24,9 @@ revision instead, so a build with other settings never reuses them. Metadata com
 sources without building when possible (PKG-INFO ≥ 2.2 or a static ``[project]``), else
 from the backend. Builds of one revision hold its ``.lock``: two processes never build the same
 thing at once, and the second finds the first one's wheel. Within a process, a build in
-flight is shared by every caller.
+flight is shared by every caller; an install keeps the tree a source's metadata was read from,
+and the build environment that prepared it, for that source's wheel build
+(:attr:`SourceDistributions.keep_prepared`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import os
 from _thread import allocate_lock
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
@@ -45,7 +47,7 @@ from pyffin.models.names import checked_name
 from pyffin.models.urls import redact
 
 if TYPE_CHECKING:
-    from pyffin.build import SourceBuilder, SourceTree
+    from pyffin.build import SourceBuild, SourceBuilder, SourceTree
     from pyffin.cache import Cache, CacheEntry
     from pyffin.cache.codec import Cacheable
     from pyffin.client.cached import Refresh
@@ -132,6 +134,61 @@ class _Source:
         self.fetch: tuple[str, Sequence[tuple[str, str]], int | None] | None = None
 
 
+class _Prepared:
+    """What a source's metadata was read from — its tree, unpacked into ``directory``, and
+    the build that ran the backend's ``prepare_metadata_for_build_wheel`` there, if one did
+    — kept open for the wheel build that may follow (see
+    :attr:`SourceDistributions.keep_prepared`). Closing it removes them."""
+
+    def __init__(self, stack: ExitStack | None = None, directory: Path | None = None,
+                 tree: SourceTree | None = None, build: SourceBuild | None = None) -> None:
+        self.directory = directory
+        self.tree = tree
+        self.build = build
+        self._stack = stack
+
+    def __enter__(self) -> _Prepared:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+
+class _PreparedBuilds:
+    """The :class:`_Prepared` sources of a process, by revision; at most one per project:
+    an install builds one version of each, and a resolution that tries another version
+    lets the first one go (a large sdist's tree can take hundreds of megabytes)."""
+
+    def __init__(self) -> None:
+        self._lock = allocate_lock()
+        self._kept: dict[str, tuple[str, _Prepared]] = {}
+
+    def keep(self, key: str, name: str, prepared: _Prepared) -> None:
+        with self._lock:
+            replaced = [self._kept.pop(k)[1] for k, (n, _) in list(self._kept.items())
+                        if k == key or n == name]
+            self._kept[key] = (name, prepared)
+        for old in replaced:
+            old.close()
+
+    def take(self, key: str) -> _Prepared:
+        """What was kept of revision ``key`` (the caller closes it), or nothing."""
+        with self._lock:
+            found = self._kept.pop(key, None)
+        return _Prepared() if found is None else found[1]
+
+    def release(self) -> None:
+        with self._lock:
+            kept, self._kept = self._kept, {}
+        for _, prepared in kept.values():
+            prepared.close()
+
+
 class PackageBuilds(Protocol):
     """Build options some packages have of their own (``--no-build-isolation-package``,
     ``--config-settings-package``)."""
@@ -188,6 +245,13 @@ class SourceDistributions:
         #: ``==`` pins): their metadata comes from building that wheel, one run of the
         #: backend, instead of ``prepare_metadata_for_build_wheel`` and a build later.
         self.wheel_for_metadata: Collection[str] = ()
+        #: Whether a source whose metadata was read from its tree keeps that tree, and the
+        #: build environment that prepared the metadata, for the wheel build that may follow
+        #: in this process (an install's; the caller then calls :meth:`release_prepared`):
+        #: the archive is unpacked once, the build environment made and the backend's
+        #: ``get_requires_for_build_wheel`` run once, as pip does.
+        self.keep_prepared = False
+        self._prepared = _PreparedBuilds()
 
     # ------------------------------------------------------------------------- public
     def registry_metadata(self, page: ProjectPage, file: IndexFile) -> CoreMetadata:
@@ -270,6 +334,11 @@ class SourceDistributions:
             with self._lock:
                 commit = self._commits.setdefault(direct.url, commit)
         return commit
+
+    def release_prepared(self) -> None:
+        """Remove the source trees and build environments kept for wheel builds that did
+        not come (see :attr:`keep_prepared`)."""
+        self._prepared.release()
 
     @property
     def git(self) -> GitSource:
@@ -406,13 +475,15 @@ class SourceDistributions:
             cached = self._read(entry, CoreMetadata)
             if cached is not None and not self._stale(source, cached.name, kind):
                 return cached
-            with self.cache.temp_dir() as tmp:
+            with ExitStack() as stack:
+                tmp = stack.enter_context(self.cache.temp_dir())
                 tree = self._tree(source, tmp / "source")
                 from pyffin.build import static_metadata
 
                 # An editable's too (as uv): PEP 621 forbids a backend to change what the
                 # [project] table states, and PEP 660 an editable's metadata to differ.
                 metadata = static_metadata(tree)
+                build = None
                 if metadata is None and not editable and name in self.wheel_for_metadata:
                     with self._reporting(source, wheel=True):
                         wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
@@ -421,43 +492,59 @@ class SourceDistributions:
                     self._keep_wheel(source, wheel, metadata)
                 elif metadata is None:
                     with self._reporting(source):
-                        built = self._builder_of(source).build_metadata(
-                            tree, tmp / "metadata", editable=editable)
+                        build = stack.enter_context(self._builder_of(source).setup(
+                            tree, "editable" if editable else "wheel"))
+                        built = build.metadata(tmp / "metadata")
                     metadata = built.read()
                     if built.wheel is not None and not editable:
                         self._keep_wheel(source, built.wheel, metadata)
                 else:
                     log.debug(f"Read the metadata of {source.origin} without building")
-            _check_name(metadata, name, source.origin)
+                _check_name(metadata, name, source.origin)
+                if self.keep_prepared and not editable and not self._compatible_wheel(source):
+                    self._prepared.keep(os.fspath(source.built.path), checked_name(metadata.name),
+                                        _Prepared(stack.pop_all(), tmp, tree, build))
             entry.write(_dumps(metadata))
             self._rebuilt.add((os.fspath(source.built.path), kind))
             source.shard.entry("NAME").write(checked_name(metadata.name).encode())
         return metadata
 
     def _wheel(self, source: _Source, name: str | None) -> Path:
-        found = self._compatible_wheel(source)
-        if found is not None:
-            return found
-        from pyffin.build import check_cycle
-
-        check_cycle(source.origin)
-        with source.shard.lock(f"the build of {source.origin}"):
-            found = self._compatible_wheel(source)  # another process may have built it
+        # What prepared the metadata (see keep_prepared) goes once this build ends, whether
+        # it is used or the wheel is found built.
+        with self._prepared.take(os.fspath(source.built.path)) as prepared:
+            found = self._compatible_wheel(source)
             if found is not None:
                 return found
-            with self.cache.temp_dir() as tmp:
-                tree = self._tree(source, tmp / "source")
-                with self._reporting(source, wheel=True):
-                    wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
-                metadata = _wheel_metadata(wheel)
-                _check_name(metadata, name, source.origin)
-                kept = self._keep_wheel(source, wheel, metadata)
-            source.shard.entry("NAME").write(checked_name(metadata.name).encode())
-            known = self._read(source.built.entry("metadata.rec"), CoreMetadata)
-            if known is None or self._stale(source, known.name, "metadata"):
-                source.built.entry("metadata.rec").write(_dumps(metadata))
-                self._rebuilt.add((os.fspath(source.built.path), "metadata"))
-            return kept
+            from pyffin.build import check_cycle
+
+            check_cycle(source.origin)
+            with source.shard.lock(f"the build of {source.origin}"):
+                found = self._compatible_wheel(source)  # another process may have built it
+                if found is not None:
+                    return found
+                return self._build_wheel(source, name, prepared)
+
+    def _build_wheel(self, source: _Source, name: str | None, prepared: _Prepared) -> Path:
+        with ExitStack() as stack:
+            directory, tree, build = prepared.directory, prepared.tree, prepared.build
+            if directory is None or tree is None:
+                directory = stack.enter_context(self.cache.temp_dir())
+                tree = self._tree(source, directory / "source")
+            with self._reporting(source, wheel=True):
+                if build is not None:  # the one that prepared the metadata: PEP 517's way
+                    wheel = build.wheel(directory / "wheel")
+                else:
+                    wheel = self._builder_of(source).build_wheel(tree, directory / "wheel")
+            metadata = _wheel_metadata(wheel)
+            _check_name(metadata, name, source.origin)
+            kept = self._keep_wheel(source, wheel, metadata)
+        source.shard.entry("NAME").write(checked_name(metadata.name).encode())
+        known = self._read(source.built.entry("metadata.rec"), CoreMetadata)
+        if known is None or self._stale(source, known.name, "metadata"):
+            source.built.entry("metadata.rec").write(_dumps(metadata))
+            self._rebuilt.add((os.fspath(source.built.path), "metadata"))
+        return kept
 
     def _editable(self, source: _Source) -> Path:
         """An editable wheel (PEP 660) of a local directory, cached per revision."""
