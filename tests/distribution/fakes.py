@@ -34,6 +34,9 @@ class FakeBuilder:
         self.gate: threading.Event | None = None
         #: Raised by every wheel build, when set.
         self.failure: Exception | None = None
+        #: Whether the "backend" has ``prepare_metadata_for_build_wheel``: without it, the
+        #: metadata comes from a wheel built for it (as SourceBuild.metadata does).
+        self.prepare_hook = True
         self.started = threading.Event()
         self._lock = threading.Lock()
 
@@ -96,15 +99,17 @@ class FakeBuild:
                            wheel_dir)
 
     def metadata(self, metadata_dir: Path) -> BuiltMetadata:
-        self.builder.metadata += 1
-        self.builder.read_metadata_from(self.tree)
+        wheel = None if self.builder.prepare_hook else self.wheel(metadata_dir)
+        if wheel is None:
+            self.builder.metadata += 1
+            self.builder.read_metadata_from(self.tree)
         project = self._project()
         dist_info = metadata_dir / f"{project.name}-{project.version}.dist-info"
         dist_info.mkdir(parents=True)
         (dist_info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: {project.name}\nVersion: {project.version}\n"
             "Requires-Dist: dep-from-the-backend\n")
-        return BuiltMetadata(dist_info, None, self.tree.origin)
+        return BuiltMetadata(dist_info, wheel, self.tree.origin)
 
 
 def no_git() -> Any:

@@ -558,3 +558,25 @@ def test_a_failed_wheel_build_still_removes_what_was_kept(
         sources.registry_wheel(page, file)
 
     assert builder.open_environments == 0 and temporary_directories(cache) == []
+
+
+def test_a_source_whose_wheel_was_built_to_read_its_metadata_keeps_nothing(
+        cache: Cache, index_server: IndexServer, unpacked: list[str]) -> None:
+    # A backend without prepare_metadata_for_build_wheel: the wheel built to read the
+    # metadata goes into the revision, and its build is over. (One for other tags than
+    # this target's is then built again, as before.)
+    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                     static_pyproject=False))
+    builder = FakeBuilder(tags=["cp312-cp312-linux_x86_64"])
+    builder.prepare_hook = False
+    sources = installing(cache, index_server, builder)
+    page, file = sdist_of(sources, "baz")
+
+    sources.registry_metadata(page, file)
+    assert builder.wheels == 1 and builder.open_environments == 0
+    assert temporary_directories(cache) == []
+    builder.tags = ["py3-none-any"]
+    wheel = sources.registry_wheel(page, file)
+
+    assert wheel.name == "baz-1.0-py3-none-any.whl" and builder.wheels == 2
+    assert unpacked == [file.filename] * 2 and temporary_directories(cache) == []

@@ -483,7 +483,9 @@ class SourceDistributions:
                 # An editable's too (as uv): PEP 621 forbids a backend to change what the
                 # [project] table states, and PEP 660 an editable's metadata to differ.
                 metadata = static_metadata(tree)
-                build = None
+                static = metadata is not None
+                # What prepared the metadata, kept for the wheel's build (see keep_prepared).
+                build: SourceBuild | None = None
                 if metadata is None and not editable and name in self.wheel_for_metadata:
                     with self._reporting(source, wheel=True):
                         wheel = self._builder_of(source).build_wheel(tree, tmp / "wheel")
@@ -498,10 +500,13 @@ class SourceDistributions:
                     metadata = built.read()
                     if built.wheel is not None and not editable:
                         self._keep_wheel(source, built.wheel, metadata)
+                    if built.wheel is not None:  # (the build is done: nothing to keep)
+                        build = None
                 else:
                     log.debug(f"Read the metadata of {source.origin} without building")
                 _check_name(metadata, name, source.origin)
-                if self.keep_prepared and not editable and not self._compatible_wheel(source):
+                if (self.keep_prepared and not editable and (build is not None or static)
+                        and not self._compatible_wheel(source)):
                     self._prepared.keep(os.fspath(source.built.path), checked_name(metadata.name),
                                         _Prepared(stack.pop_all(), tmp, tree, build))
             entry.write(_dumps(metadata))
