@@ -406,6 +406,65 @@ def test_a_walk_names_the_dependencies_the_target_may_need(
     assert [line.decode() for line in said] == named
 
 
+class _Found:
+    """A project's usable versions as a walk reads them (see FileSelection.usable_versions):
+    ``(version, requires-python, yanked)`` in ascending order, each version's best file a
+    wheel named by its version."""
+
+    def __init__(self, versions: list[tuple[str, str, bool]]) -> None:
+        from types import SimpleNamespace
+
+        from pyffin.models.versions import Version
+
+        self.version_list = [Version(v) for v, _, _ in versions]
+        self.requires_python = [text for _, text, _ in versions]
+        self.yanked = [yanked for _, _, yanked in versions]
+        self.looked_up: list[str] = []
+        self._files = {str(v): SimpleNamespace(best=SimpleNamespace(is_wheel=True, version=str(v)))
+                       for v in self.version_list}
+
+    def __getitem__(self, version: object) -> object:
+        self.looked_up.append(str(version))
+        return self._files[str(version)]
+
+
+_BANDS = [("1.0", ">=3.9", False), ("1.5", ">=3.8", False), ("2.0", ">=3.10", False),
+          ("2.1", ">=3.10", True), ("2.2rc1", ">=3.10", False), ("3.0", ">=3.11,<4", False),
+          ("3.1", ">=3.12", False), ("4.0", ">=4", False)]
+
+
+@pytest.mark.parametrize("required,expected", [
+    (None, ["3.1", "3.0", "2.0", "1.5"]),
+    ("<3", ["2.0", "1.5"]),
+    ("<2", ["1.5"]),
+], ids=["any", "below 3", "below 2"])
+def test_a_universal_walk_reads_the_newest_version_for_each_band_of_pythons(
+        required: str | None, expected: list[str]) -> None:
+    """For Python 3.9 on, one version per band of Pythons the Requires-Python lower bounds
+    make (3.12 on, 3.11, 3.10, 3.9): the version each fork of a universal resolution takes,
+    whose metadata it reads; none that is yanked, a pre-release, or for no Python of the
+    resolution (``>=4``). Each is looked up in the summary (its row is kept hot)."""
+    from types import SimpleNamespace
+
+    from pyffin.resolver.ranges import specifier_range
+
+    walk = page_worker._Walk(None, SimpleNamespace(universal=(3, 9)), [].append)
+    found = _Found(_BANDS)
+    versions = None if required is None else specifier_range(required[0], required[1:])
+    wheels = walk.likely_wheels(found, versions)
+    assert [wheel.version for wheel in wheels] == expected
+    assert found.looked_up == expected
+
+
+def test_a_target_walk_reads_the_newest_version_for_its_python() -> None:
+    from types import SimpleNamespace
+
+    # (Python 3.11: 3.1 needs 3.12.)
+    walk = page_worker._Walk(_LINUX, SimpleNamespace(universal=None), [].append)
+    found = _Found(_BANDS)
+    assert [wheel.version for wheel in walk.likely_wheels(found, None)] == ["3.0"]
+
+
 def test_a_walk_reads_the_extras_of_a_requirement_it_named() -> None:
     from types import SimpleNamespace
 

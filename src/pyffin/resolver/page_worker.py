@@ -700,12 +700,14 @@ class _Worker:
             if registry.project_dependencies(name) is None:
                 return False  # an answer not kept in a file (a 404): nothing to summarize
             wanted = None if walk is None else walk.wanted(accept)
-            wheel = None if wanted is None or walk is None else walk.likely_wheel(found,
+            # (Looked up before the summary is noted: their rows are then kept hot in it.)
+            wheels = [] if wanted is None or walk is None else walk.likely_wheels(found,
                                                                                  wanted[0])
             summaries.note(name, found, sorted_candidates(found), complete=False)
             summaries.save()
-            if wheel is not None and walk is not None and wanted is not None:
-                walk.follow(registry, wheel, wanted[1])
+            if walk is not None and wanted is not None:
+                for wheel in wheels:
+                    walk.follow(registry, wheel, wanted[1])
             return True
 
         self._summarize = summarize
@@ -851,6 +853,13 @@ class _TargetMarkers:
         return evaluate(marker) or any(evaluate(marker, extra) for extra in extras)
 
 
+#: How many minor versions from a universal resolution's lowest Python the walk tells apart
+#: (see :meth:`_Walk.likely_wheels`): a version for the Pythons past them serves them too.
+_UNIVERSAL_MINORS = 16
+
+_UNKNOWN: Any = object()
+
+
 class _Walk:
     """A worker's walk along the likely dependencies: the version the solver will most
     likely choose of each project (see :meth:`likely_wheel`), its metadata fetched, and the
@@ -865,12 +874,17 @@ class _Walk:
         #: Whether a dependency's marker may hold, with the extras asked for: on the target,
         #: or (universal) on some platform with a Python the resolution covers.
         self._possible: Callable[[str, tuple[str, ...]], bool]
+        #: A universal resolution's lowest Python: ``(minor, major)``; ``None``: a target's.
+        self._universal_minors: tuple[int, int] | None = None
+        self._minors: dict[str, Any] = {}
         if markers is None:
             from pyffin.models.versions import Version
 
             lowest = ".".join(map(str, selection.universal or (3,)))
             self._python = Version(lowest)
             self._possible = _UniversalMarkers(lowest).possible
+            release = (*self._python.release, 0)
+            self._universal_minors = (release[1], release[0])
         else:
             from pyffin.resolver.dependencies import target_python
 
@@ -898,6 +912,63 @@ class _Walk:
         except Exception:
             return None
         return dependency.versions, dependency.extras
+
+    def likely_wheels(self, found: Any, required: VersionSet | None) -> list[Any]:
+        """The wheels (or stand-ins) whose metadata the solver most likely reads of
+        ``found``: :meth:`likely_wheel`'s; for a universal resolution, that of the newest
+        version for each band of Pythons its versions' Requires-Python lower bounds make —
+        the version a fork of those Pythons chooses (scipy for Python 3.9 on: 1.13.1 for
+        3.9, 1.15.3 for 3.10, 1.17.1 for 3.11, 1.18.1 for 3.12 on). Their rows are kept
+        hot in the summary: the command reads them without the pages."""
+        if self._universal_minors is None:
+            wheel = self.likely_wheel(found, required)
+            return [] if wheel is None else [wheel]
+        from nab_resolver.ranges import Range
+
+        versions = found.version_list
+        yanked = found.yanked
+        requires_python = found.requires_python
+        lowest = self._universal_minors[0]
+        #: The lowest Python minor version a newer version found serves.
+        served: int | None = None
+        wheels = []
+        for i in range(len(versions) - 1, -1, -1):
+            version = versions[i]
+            if version.is_prerelease or yanked[i]:
+                continue
+            text = requires_python[i]
+            minor = self._lowest_minor(text) if text else lowest
+            if minor is None or (served is not None and minor >= served):
+                continue
+            if required is not None and not Range.singleton(version).is_subset(required):
+                continue
+            files = found[version]
+            best = files.best
+            wheel = best if best.is_wheel else self._selection.stand_in(files)
+            if wheel is not None:
+                wheels.append(wheel)
+            served = minor
+            if minor <= lowest:
+                break
+        return wheels
+
+    def _lowest_minor(self, text: str) -> int | None:
+        """The lowest minor version of the universal resolution's Python major version (of
+        the lowest and the next :data:`_UNIVERSAL_MINORS`) whose Pythons ``text`` admits
+        (only its lower bound counts: see :func:`~pyffin.resolver.dependencies.python_fits`);
+        ``None``: none of them."""
+        found = self._minors.get(text, _UNKNOWN)
+        if found is _UNKNOWN:
+            from pyffin.models.versions import Version
+            from pyffin.resolver.dependencies import python_fits
+
+            assert self._universal_minors is not None
+            lowest, major = self._universal_minors
+            found = next((minor for minor in range(lowest, lowest + _UNIVERSAL_MINORS)
+                          if python_fits(text, Version(f"{major}.{minor}"), self._parser)),
+                         None)
+            self._minors[text] = found
+        return found  # type: ignore[no-any-return]
 
     def likely_wheel(self, found: Any, required: VersionSet | None) -> Any:
         """The wheel (or stand-in) whose metadata tells the likely version of ``found`` (a
