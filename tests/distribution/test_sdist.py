@@ -443,15 +443,26 @@ def installing(cache: Cache, server: IndexServer, builder: FakeBuilder) -> Sourc
     return sources
 
 
-def test_an_install_builds_the_wheel_where_its_metadata_was_prepared(
-        cache: Cache, index_server: IndexServer, unpacked: list[str]) -> None:
-    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
-                                     static_pyproject=False))
-    builder = FakeBuilder()
-    sources = installing(cache, index_server, builder)
-    page, file = sdist_of(sources, "baz")
+@pytest.fixture
+def baz(index_server: IndexServer) -> Path:
+    """An sdist whose dependencies only its backend tells (its metadata is prepared)."""
+    return index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
+                                            static_pyproject=False))
 
+
+def prepared(cache: Cache, server: IndexServer, builder: FakeBuilder
+             ) -> tuple[SourceDistributions, ProjectPage, IndexFile]:
+    """An install's sources, baz's metadata read."""
+    sources = installing(cache, server, builder)
+    page, file = sdist_of(sources, "baz")
     sources.registry_metadata(page, file)
+    return sources, page, file
+
+
+def test_an_install_builds_the_wheel_where_its_metadata_was_prepared(
+        cache: Cache, index_server: IndexServer, baz: Path, unpacked: list[str]) -> None:
+    builder = FakeBuilder()
+    sources, page, file = prepared(cache, index_server, builder)
     assert (builder.metadata, builder.environments, builder.open_environments) == (1, 1, 1)
     [kept] = temporary_directories(cache)
 
@@ -480,9 +491,7 @@ def test_a_tree_read_for_its_static_metadata_is_kept_for_the_wheel_build(
 
 
 def test_a_compile_keeps_nothing_once_the_metadata_is_read(
-        cache: Cache, index_server: IndexServer, unpacked: list[str]) -> None:
-    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
-                                     static_pyproject=False))
+        cache: Cache, index_server: IndexServer, baz: Path, unpacked: list[str]) -> None:
     builder = FakeBuilder()
     sources = sources_for(cache, index_server, builder)
     page, file = sdist_of(sources, "baz")
@@ -514,12 +523,9 @@ def test_preparing_another_version_lets_the_first_one_go(
 
 
 def test_what_no_wheel_build_took_is_removed_when_released(
-        cache: Cache, index_server: IndexServer) -> None:
-    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
-                                     static_pyproject=False))
+        cache: Cache, index_server: IndexServer, baz: Path) -> None:
     builder = FakeBuilder()
-    sources = installing(cache, index_server, builder)
-    sources.registry_metadata(*sdist_of(sources, "baz"))
+    sources, _, _ = prepared(cache, index_server, builder)
 
     sources.release_prepared()
 
@@ -527,13 +533,9 @@ def test_what_no_wheel_build_took_is_removed_when_released(
 
 
 def test_a_kept_build_goes_when_another_process_built_the_wheel_meanwhile(
-        cache: Cache, index_server: IndexServer) -> None:
-    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
-                                     static_pyproject=False))
+        cache: Cache, index_server: IndexServer, baz: Path) -> None:
     builder = FakeBuilder()
-    sources = installing(cache, index_server, builder)
-    page, file = sdist_of(sources, "baz")
-    sources.registry_metadata(page, file)
+    sources, page, file = prepared(cache, index_server, builder)
     other = sources_for(cache, index_server, builder)
     built = other.registry_wheel(*sdist_of(other, "baz"))
 
@@ -544,14 +546,10 @@ def test_a_kept_build_goes_when_another_process_built_the_wheel_meanwhile(
 
 
 def test_a_failed_wheel_build_still_removes_what_was_kept(
-        cache: Cache, index_server: IndexServer) -> None:
-    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
-                                     static_pyproject=False))
+        cache: Cache, index_server: IndexServer, baz: Path) -> None:
 
     builder = FakeBuilder()
-    sources = installing(cache, index_server, builder)
-    page, file = sdist_of(sources, "baz")
-    sources.registry_metadata(page, file)
+    sources, page, file = prepared(cache, index_server, builder)
     builder.failure = BuildError("the backend failed")
 
     with pytest.raises(BuildError, match="the backend failed"):
@@ -561,12 +559,10 @@ def test_a_failed_wheel_build_still_removes_what_was_kept(
 
 
 def test_a_source_whose_wheel_was_built_to_read_its_metadata_keeps_nothing(
-        cache: Cache, index_server: IndexServer, unpacked: list[str]) -> None:
+        cache: Cache, index_server: IndexServer, baz: Path, unpacked: list[str]) -> None:
     # A backend without prepare_metadata_for_build_wheel: the wheel built to read the
     # metadata goes into the revision, and its build is over. (One for other tags than
     # this target's is then built again, as before.)
-    index_server.add_sdist(SdistSpec("baz", "1.0", dynamic=["Requires-Dist"],
-                                     static_pyproject=False))
     builder = FakeBuilder(tags=["cp312-cp312-linux_x86_64"])
     builder.prepare_hook = False
     sources = installing(cache, index_server, builder)
