@@ -874,8 +874,8 @@ class _Walk:
         #: Whether a dependency's marker may hold, with the extras asked for: on the target,
         #: or (universal) on some platform with a Python the resolution covers.
         self._possible: Callable[[str, tuple[str, ...]], bool]
-        #: A universal resolution's lowest Python: ``(minor, major)``; ``None``: a target's.
-        self._universal_minors: tuple[int, int] | None = None
+        #: A universal resolution's lowest Python, ``(major, minor)``; ``None``: a target's.
+        self._universal_python: tuple[int, int] | None = None
         self._minors: dict[str, Any] = {}
         if markers is None:
             from pyffin.models.versions import Version
@@ -884,7 +884,7 @@ class _Walk:
             self._python = Version(lowest)
             self._possible = _UniversalMarkers(lowest).possible
             release = (*self._python.release, 0)
-            self._universal_minors = (release[1], release[0])
+            self._universal_python = (release[0], release[1])
         else:
             from pyffin.resolver.dependencies import target_python
 
@@ -920,7 +920,7 @@ class _Walk:
         the version a fork of those Pythons chooses (scipy for Python 3.9 on: 1.13.1 for
         3.9, 1.15.3 for 3.10, 1.17.1 for 3.11, 1.18.1 for 3.12 on). Their rows are kept
         hot in the summary: the command reads them without the pages."""
-        if self._universal_minors is None:
+        if self._universal_python is None:
             wheel = self.likely_wheel(found, required)
             return [] if wheel is None else [wheel]
         from nab_resolver.ranges import Range
@@ -928,8 +928,8 @@ class _Walk:
         versions = found.version_list
         yanked = found.yanked
         requires_python = found.requires_python
-        lowest = self._universal_minors[0]
-        #: The lowest Python minor version a newer version found serves.
+        lowest = self._universal_python[1]
+        # The lowest minor version of the Pythons a newer version found serves.
         served: int | None = None
         wheels = []
         for i in range(len(versions) - 1, -1, -1):
@@ -962,8 +962,8 @@ class _Walk:
             from pyffin.models.versions import Version
             from pyffin.resolver.dependencies import python_fits
 
-            assert self._universal_minors is not None
-            lowest, major = self._universal_minors
+            assert self._universal_python is not None
+            major, lowest = self._universal_python
             found = next((minor for minor in range(lowest, lowest + _UNIVERSAL_MINORS)
                           if python_fits(text, Version(f"{major}.{minor}"), self._parser)),
                          None)
