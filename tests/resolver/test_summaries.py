@@ -462,9 +462,9 @@ def test_a_summary_makes_the_files_of_a_version_only_when_asked(
     made: list[str] = []
     original = VersionFiles.summarized.__func__  # type: ignore[attr-defined]
 
-    def counted(cls: Any, summary: Any, version: Version, page: Any) -> VersionFiles:
+    def counted(cls: Any, summary: Any, version: Version, *rest: Any) -> VersionFiles:
         made.append(str(version))
-        return original(cls, summary, version, page)  # type: ignore[no-any-return]
+        return original(cls, summary, version, *rest)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(VersionFiles, "summarized", classmethod(counted))
     second = source(cache, index_server)
@@ -553,3 +553,27 @@ def test_a_summary_of_a_page_from_the_network_has_the_rows_of_the_versions_looke
     assert [third.files("foo", Version(v)).best.label for v in ("1.0", "2.0", "3.0")] == [
         f"foo-{v}-py3-none-any.whl" for v in ("1.0", "2.0", "3.0")]
     assert reads.count == 1
+
+
+@pytest.mark.parametrize("universal", [True, False], ids=["universal", "target"])
+def test_a_universal_summary_keeps_the_wheel_filenames_of_the_versions_looked_at(
+        cache: Cache, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch,
+        universal: bool) -> None:
+    """A universal resolution's forks ask which platforms a version's wheels serve (all its
+    wheel filenames): its summary keeps them for the versions looked at, and a later one
+    reads them without the page. A target's resolution never asks: its summaries do not."""
+    platforms = ("manylinux_2_17_x86_64", "win_amd64", "macosx_11_0_arm64")
+    for platform in platforms:
+        index_server.add_wheel(WheelSpec("foo", "2.0", tags=[f"py3-none-{platform}"]))
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    kwargs: dict[str, Any] = {"universal": (3, 9)} if universal else {}
+    first = source(cache, index_server, **kwargs)
+    expected = first.wheel_filenames(name("foo"), Version("2.0"))
+    assert expected is not None and len(expected) == (3 if universal else 1)
+    first.resolution_done()
+
+    reads = PageReads(monkeypatch)
+    second = source(cache, index_server, **kwargs)
+    again = second.wheel_filenames(name("foo"), Version("2.0"))
+    assert again is not None and list(again) == list(expected)
+    assert reads.count == (0 if universal else 1)

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from pyffin.resolver.source import Dropped, SortedCandidates
 
 
+#: Not known yet (:attr:`VersionFiles.stand_in_row`, :meth:`VersionFiles.wheel_filenames`).
+UNKNOWN: Any = object()
+
+
 class VersionFiles:
     """What one version offers the target: its usable files, best first.
 
@@ -46,8 +50,8 @@ class VersionFiles:
     """
 
     __slots__ = ("_best", "_from", "_ranked", "_requires_python", "_rows", "_usable",
-                 "_version", "_yanked", "index_rank", "others", "stand_in_row", "summary",
-                 "text")
+                 "_version", "_wheel_filenames", "_yanked", "index_rank", "others",
+                 "stand_in_row", "summary", "text")
 
     def __init__(self, rows: list[tuple[ProjectPage, bool, Any]]) -> None:
         #: ``(page, is_wheel, row)``, best first (only the best while :attr:`_ranked` is set).
@@ -76,18 +80,44 @@ class VersionFiles:
         #: rows when asked).
         self._yanked: Any = UNKNOWN
         self._requires_python: Any = UNKNOWN
+        #: See :meth:`wheel_filenames` (``UNKNOWN``: not known yet).
+        self._wheel_filenames: Any = UNKNOWN
 
     @classmethod
-    def summarized(cls, summary: Summary, version: Version,
-                   page: SummarizedPage) -> VersionFiles:
-        """Files known by their summary: the page is read only when every file is needed."""
+    def summarized(cls, summary: Summary, version: Version, page: SummarizedPage,
+                   wheel_filenames: Any = UNKNOWN) -> VersionFiles:
+        """Files known by their summary: the page is read only when every file is needed
+        (``wheel_filenames``, when the summary keeps them: see :meth:`wheel_filenames`)."""
         files = cls([])
         files.summary = summary
         files._version = version
         files._from = page
         files.others = (page.page, [])
         files.stand_in_row = summary[4]
+        files._wheel_filenames = wheel_filenames
         return files
+
+    def wheel_filenames(self) -> tuple[str, ...] | None:
+        """The filenames of the usable files when they are all an index's wheels (``None``:
+        they are not), which tell the platforms the version serves (a universal
+        resolution's forks ask): kept by a summary's row when the summary was written with
+        them (see :mod:`pyffin.resolver.summaries`), else read from every file."""
+        if self._wheel_filenames is UNKNOWN:
+            names = []
+            for dist in self.usable:
+                if not dist.is_wheel or dist.file is None or dist.direct is not None:
+                    self._wheel_filenames = None
+                    break
+                names.append(dist.file.filename)
+            else:
+                self._wheel_filenames = tuple(names)
+        return self._wheel_filenames  # type: ignore[no-any-return]
+
+    def known_wheel_filenames(self) -> Any:
+        """:meth:`wheel_filenames` when known without reading a page (``UNKNOWN``: not)."""
+        if self._wheel_filenames is UNKNOWN and self._from is None:
+            return self.wheel_filenames()
+        return self._wheel_filenames
 
     @classmethod
     def of_ranks(cls, page: ProjectPage, wheel_rows: list[Any], ranks: list[int],
@@ -200,10 +230,6 @@ class VersionFiles:
 #: wheel, the stand-in wheel's row or None)``, rows in either form a page keeps a file in (see
 #: :class:`~pyffin.models.files.SimplePage`, :func:`distribution_of`).
 Summary = tuple[bool, "str | None", tuple[Any, ...], bool, "tuple[Any, ...] | None"]
-
-#: :attr:`VersionFiles.stand_in_row` not looked for yet.
-UNKNOWN: Any = object()
-
 
 def sorted_candidates(found: Mapping[Version, VersionFiles]) -> SortedCandidates:
     """The candidates of usable versions in ascending order (as

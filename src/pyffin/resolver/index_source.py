@@ -508,12 +508,7 @@ class IndexSource:
     def wheel_filenames(self, name: NormalizedName, version: Version) -> Sequence[str] | None:
         """The filenames of a version's usable files when they are all wheels (see
         :meth:`~pyffin.resolver.source.PackageSource.wheel_filenames`)."""
-        filenames = []
-        for dist in self.files(name, version).usable:
-            if not dist.is_wheel or dist.file is None or dist.direct is not None:
-                return None
-            filenames.append(dist.file.filename)
-        return filenames
+        return self.files(name, version).wheel_filenames()
 
     def serves(self, name: NormalizedName, version: Version, marker: Marker) -> bool:
         from pyffin.resolver.forks import implied_marker

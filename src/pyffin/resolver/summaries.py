@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyffin.cache import codec, digest, tags_digest
 from pyffin.models.files import ProjectPage, SimplePage
-from pyffin.resolver.file_selection import SummarizedPage, VersionFiles
+from pyffin.resolver.file_selection import UNKNOWN, SummarizedPage, VersionFiles
 from pyffin.resolver.source import SortedCandidates, VersionList
 
 if TYPE_CHECKING:
@@ -43,9 +43,12 @@ if TYPE_CHECKING:
 #: where each version's file row is (see below); and the HTTP policy record of each stored
 #: page, by path (to revalidate a stale page without reading it).
 #:
-#: A version's row — its best file, whether that is a wheel, and its stand-in wheel (as
-#: :func:`_packed` keeps them), marshalled — is most of a summary's bytes, and a resolution
-#: looks at a few of the thousands a summary lists: the rows are the record's tail
+#: A version's row — its best file, whether that is a wheel, its stand-in wheel (as
+#: :func:`_packed` keeps them) and, for a universal resolution's versions looked at, the
+#: filenames of its wheels when its usable files are all wheels (``False`` when they are not,
+#: ``None`` when not kept: the forks' platform checks read them, see
+#: :meth:`VersionFiles.wheel_filenames`), marshalled — is most of a summary's bytes, and a
+#: resolution looks at a few of the thousands a summary lists: the rows are the record's tail
 #: (:func:`~pyffin.cache.codec.dump_parts_with_tail`), which a reader leaves unread and reads
 #: a row at a time when it looks a version up. ``rows`` is ``(hot, ends, crcs)``: ``hot``, by
 #: version position, the rows of the versions the resolution that wrote the summary looked
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
 #: needs one of those rows reads the pages, then writes the summary again with every row
 #: (:meth:`Summaries.note`'s ``complete``).
 SUMMARY_SCHEMA = "usable-versions"
-SUMMARY_VERSION = 11
+SUMMARY_VERSION = 12
 
 
 class StaleSummary:
@@ -205,6 +208,7 @@ class Summaries:
 
         stand_in_row = self.selection.stand_in_row
         stand_in_of = self.selection.stand_in_of
+        universal = self.selection.universal is not None
         dumps = marshal.dumps
         for entry, dependencies, found, candidates, complete in unsaved:
             # A local directory or page changed within a tick of its clock before it was read
@@ -242,7 +246,12 @@ class Summaries:
                     crcs += b"\0\0\0\0"
                     continue
                 stand_in = None
+                filenames: Any = None
                 if files is not None:
+                    if universal:
+                        known = files.known_wheel_filenames()
+                        filenames = False if known is None else (
+                            None if known is UNKNOWN else known)
                     # A file this resolution looked at (a later one will again, most often)
                     # is kept as its file tuple, read as is; the others as listed.
                     made = files.best_made
@@ -254,7 +263,8 @@ class Summaries:
                     stand_in = stand_in_of(wheels)
                 # _packed inline: this loop sees every usable version.
                 packed = (row[0], row[-1]) if len(row) < 8 else row[:8]
-                data = dumps((packed, is_wheel, None if stand_in is None else _packed(stand_in)))
+                data = dumps((packed, is_wheel, None if stand_in is None else _packed(stand_in),
+                              filenames))
                 if files is not None:
                     hot[i] = data
                     crcs += b"\0\0\0\0"
@@ -336,16 +346,18 @@ class SummarizedVersions(Mapping["Version", VersionFiles]):
                     unpacked = marshal.loads(row)
                 except (EOFError, ValueError, TypeError):
                     unpacked = None
-            if unpacked is None:  # the file was replaced since, or is damaged: the pages
+            if type(unpacked) is not tuple or len(unpacked) != 4:
+                # The file was replaced since, or is damaged: the pages.
                 made = self._pages[position].load(version)
             else:
-                best, is_wheel, stand_in = unpacked
+                best, is_wheel, stand_in, filenames = unpacked
                 best = _unpacked(best, is_wheel)
                 if stand_in is not None:
                     stand_in = _unpacked(stand_in, True)
                 made = VersionFiles.summarized(
                     (yanked, requires_python, best, is_wheel, stand_in), version,
-                    self._pages[position])
+                    self._pages[position],
+                    UNKNOWN if filenames is None else (filenames or None))
                 made.index_rank = rank
             self._made[i] = made
         return made
