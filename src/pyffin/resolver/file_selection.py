@@ -231,6 +231,7 @@ class VersionFiles:
 #: :class:`~pyffin.models.files.SimplePage`, :func:`distribution_of`).
 Summary = tuple[bool, "str | None", tuple[Any, ...], bool, "tuple[Any, ...] | None"]
 
+
 def sorted_candidates(found: Mapping[Version, VersionFiles]) -> SortedCandidates:
     """The candidates of usable versions in ascending order (as
     :meth:`FileSelection.usable_versions` gives them), as columns."""
