@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from pyffin.client.cached import Refresh
     from pyffin.client.registry import RegistryClient
     from pyffin.errors import PyffinError
+    from pyffin.models.versions import Version
     from pyffin.resolver.ranges import VersionSet
     from pyffin.settings import IndexSettings
 
@@ -862,7 +863,7 @@ _UNKNOWN: Any = object()
 
 class _Walk:
     """A worker's walk along the likely dependencies: the version the solver will most
-    likely choose of each project (see :meth:`likely_wheel`), its metadata fetched, and the
+    likely choose of each project (see :meth:`likely_wheels`), its metadata fetched, and the
     dependencies it gives the target named to the command (see :class:`PageWorkers`)."""
 
     def __init__(self, markers: dict[str, str] | None, selection: Any,
@@ -874,24 +875,26 @@ class _Walk:
         #: Whether a dependency's marker may hold, with the extras asked for: on the target,
         #: or (universal) on some platform with a Python the resolution covers.
         self._possible: Callable[[str, tuple[str, ...]], bool]
-        #: A universal resolution's lowest Python, ``(major, minor)``; ``None``: a target's.
-        self._universal_python: tuple[int, int] | None = None
-        self._minors: dict[str, Any] = {}
+        #: The Pythons of the bands :meth:`likely_wheels` tells apart, lowest first: the
+        #: target's; a universal resolution's lowest and the next :data:`_UNIVERSAL_MINORS`
+        #: minor versions of its major version.
+        self._bands: list[Version]
         if markers is None:
             from pyffin.models.versions import Version
 
             lowest = ".".join(map(str, selection.universal or (3,)))
-            self._python = Version(lowest)
             self._possible = _UniversalMarkers(lowest).possible
-            release = (*self._python.release, 0)
-            self._universal_python = (release[0], release[1])
+            major, minor = (*Version(lowest).release, 0)[:2]
+            self._bands = [Version(f"{major}.{m}")
+                           for m in range(minor, minor + _UNIVERSAL_MINORS)]
         else:
             from pyffin.resolver.dependencies import target_python
 
             self._possible = _TargetMarkers(markers).possible
-            self._python = target_python(markers)
+            self._bands = [target_python(markers)]
         self._parser = DependencyParser()
-        self._fits: dict[str, bool] = {}
+        #: Requires-Python text -> its band (see :meth:`_band`).
+        self._band_of: dict[str, int | None] = {}
         self._selection = selection
         self._say = say
         self._named: set[str] = set()
@@ -914,22 +917,20 @@ class _Walk:
         return dependency.versions, dependency.extras
 
     def likely_wheels(self, found: Any, required: VersionSet | None) -> list[Any]:
-        """The wheels (or stand-ins) whose metadata the solver most likely reads of
-        ``found``: :meth:`likely_wheel`'s; for a universal resolution, that of the newest
-        version for each band of Pythons its versions' Requires-Python lower bounds make —
-        the version a fork of those Pythons chooses (scipy for Python 3.9 on: 1.13.1 for
-        3.9, 1.15.3 for 3.10, 1.17.1 for 3.11, 1.18.1 for 3.12 on). Their rows are kept
-        hot in the summary: the command reads them without the pages."""
-        if self._universal_python is None:
-            wheel = self.likely_wheel(found, required)
-            return [] if wheel is None else [wheel]
+        """The wheels (or stand-ins) whose metadata the solver most likely reads of ``found``
+        (a project's usable versions), among the versions ``required`` allows (``None``:
+        any): the newest version's for the target's Python, none when it has no usable wheel
+        or stand-in; for a universal resolution, the newest version's for each band of
+        Pythons its versions' Requires-Python lower bounds make — the version a fork of
+        those Pythons chooses (scipy for Python 3.9 on: 1.13.1 for 3.9, 1.15.3 for 3.10,
+        1.17.1 for 3.11, 1.18.1 for 3.12 on). Their rows are kept hot in the summary: the
+        command reads them without the pages."""
         from nab_resolver.ranges import Range
 
         versions = found.version_list
         yanked = found.yanked
         requires_python = found.requires_python
-        lowest = self._universal_python[1]
-        # The lowest minor version of the Pythons a newer version found serves.
+        # The lowest band of the Pythons a newer version found serves.
         served: int | None = None
         wheels = []
         for i in range(len(versions) - 1, -1, -1):
@@ -937,8 +938,8 @@ class _Walk:
             if version.is_prerelease or yanked[i]:
                 continue
             text = requires_python[i]
-            minor = self._lowest_minor(text) if text else lowest
-            if minor is None or (served is not None and minor >= served):
+            band = self._band(text) if text else 0
+            if band is None or (served is not None and band >= served):
                 continue
             if required is not None and not Range.singleton(version).is_subset(required):
                 continue
@@ -947,59 +948,23 @@ class _Walk:
             wheel = best if best.is_wheel else self._selection.stand_in(files)
             if wheel is not None:
                 wheels.append(wheel)
-            served = minor
-            if minor <= lowest:
+            served = band
+            if band == 0:
                 break
         return wheels
 
-    def _lowest_minor(self, text: str) -> int | None:
-        """The lowest minor version of the universal resolution's Python major version (of
-        the lowest and the next :data:`_UNIVERSAL_MINORS`) whose Pythons ``text`` admits
-        (only its lower bound counts: see :func:`~pyffin.resolver.dependencies.python_fits`);
-        ``None``: none of them."""
-        found = self._minors.get(text, _UNKNOWN)
-        if found is _UNKNOWN:
-            from pyffin.models.versions import Version
+    def _band(self, text: str) -> int | None:
+        """The lowest band (see :attr:`_bands`) whose Python the Requires-Python ``text``
+        admits (only its lower bound counts: see
+        :func:`~pyffin.resolver.dependencies.python_fits`); ``None``: none."""
+        band = self._band_of.get(text, _UNKNOWN)
+        if band is _UNKNOWN:
             from pyffin.resolver.dependencies import python_fits
 
-            assert self._universal_python is not None
-            major, lowest = self._universal_python
-            found = next((minor for minor in range(lowest, lowest + _UNIVERSAL_MINORS)
-                          if python_fits(text, Version(f"{major}.{minor}"), self._parser)),
-                         None)
-            self._minors[text] = found
-        return found  # type: ignore[no-any-return]
-
-    def likely_wheel(self, found: Any, required: VersionSet | None) -> Any:
-        """The wheel (or stand-in) whose metadata tells the likely version of ``found`` (a
-        project's usable versions) among those ``required`` allows (``None``: any);
-        ``None``: none, or an sdist's."""
-        from nab_resolver.ranges import Range
-
-        versions = found.version_list
-        yanked = found.yanked
-        requires_python = found.requires_python
-        for i in range(len(versions) - 1, -1, -1):
-            version = versions[i]
-            if version.is_prerelease or yanked[i]:
-                continue
-            text = requires_python[i]
-            if text and not self._fits_python(text):
-                continue
-            if required is not None and not Range.singleton(version).is_subset(required):
-                continue
-            files = found[version]  # (its row is then kept hot in the summary)
-            best = files.best
-            return best if best.is_wheel else self._selection.stand_in(files)
-        return None
-
-    def _fits_python(self, text: str) -> bool:
-        fits = self._fits.get(text)
-        if fits is None:
-            from pyffin.resolver.dependencies import python_fits
-
-            fits = self._fits[text] = python_fits(text, self._python, self._parser)
-        return fits
+            band = self._band_of[text] = next(
+                (i for i, python in enumerate(self._bands)
+                 if python_fits(text, python, self._parser)), None)
+        return band  # type: ignore[no-any-return]
 
     def follow(self, registry: RegistryClient, wheel: Any, extras: tuple[str, ...] = ()) -> None:
         """Fetch ``wheel``'s metadata (into the cache) and name the dependencies it gives the
