@@ -505,8 +505,7 @@ class SourceDistributions:
                 else:
                     log.debug(f"Read the metadata of {source.origin} without building")
                 _check_name(metadata, name, source.origin)
-                if (self.keep_prepared and not editable and (build is not None or static)
-                        and not self._compatible_wheel(source)):
+                if self.keep_prepared and not editable and (build is not None or static):
                     self._prepared.keep(os.fspath(source.built.path), checked_name(metadata.name),
                                         _Prepared(stack.pop_all(), tmp, tree, build))
             entry.write(_dumps(metadata))
