@@ -68,6 +68,41 @@ def test_impossible_platform_combinations_are_false() -> None:
     assert not m("os_name == 'nt' and sys_platform == 'cygwin'").is_false()
 
 
+def test_the_impossible_combinations_are_each_pair_uv_excludes() -> None:
+    """Built by group, the exclusions are the same diagram as the disjunction of uv's pairs."""
+    from pyffin.models.markers import _algebra as a
+
+    def string(key: int, value: str) -> int:
+        return a.create((a.STRING, key), a.edges_for([a.singleton(value)]))
+
+    pairs = [(string(a.OS_NAME, "nt"), string(a.SYS_PLATFORM, platform))
+             for platform in ("linux", "darwin", "ios")]
+    pairs.append((string(a.OS_NAME, "posix"), string(a.SYS_PLATFORM, "win32")))
+    for system in ("FreeBSD", "NetBSD", "OpenBSD", "SunOS", "iOS", "iPadOS"):
+        for platform in ("aix", "android", "emscripten", "ios", "linux", "darwin", "win32",
+                         "cygwin", "wasi"):
+            if not (platform == "ios" and system in ("iOS", "iPadOS")):
+                pairs.append((string(a.PLATFORM_SYSTEM, system),
+                              string(a.SYS_PLATFORM, platform)))
+    tree = a.FALSE
+    for first, second in pairs:
+        tree = a._conjoin(tree ^ 1, a._conjoin(first, second, False) ^ 1, False) ^ 1
+    assert a.exclusions() == tree
+
+
+def test_a_marker_on_no_platform_variable_is_written_without_the_exclusions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyffin.models.markers import _algebra, _display
+
+    monkeypatch.setattr(_algebra, "_exclusions", [])
+    _display.to_string.cache_clear()
+    assert str(m("python_version < '3.10' and platform_machine == 'x86_64'")) == (
+        "python_full_version < '3.10' and platform_machine == 'x86_64'")
+    assert _algebra._exclusions == []
+    str(m("os_name == 'nt' and sys_platform != 'linux'"))
+    assert _algebra._exclusions != []
+
+
 def test_disjoint_and_implied() -> None:
     windows, not_linux = m("sys_platform == 'win32'"), m("sys_platform != 'linux'")
     assert windows.implies(not_linux)

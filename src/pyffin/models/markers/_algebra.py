@@ -326,6 +326,12 @@ def _maybe_negated(x: int, children: Children) -> Children:
     return _negated(_nodes[(x >> 1) - 1][0], children) if x & 1 else children
 
 
+def mentions_platform(x: int) -> bool:
+    """Whether ``x`` tests a variable the exclusions are about. They come first in the
+    diagram's order, so only its root can."""
+    return x > FALSE and (var := variable(x))[0] == STRING and var[1] <= PLATFORM_SYSTEM
+
+
 def possible(x: int) -> int:
     """``x`` without the impossible platform combinations (computed without the exclusion
     check, which would otherwise decide on its own which part to keep)."""
@@ -339,25 +345,33 @@ def impossible(x: int) -> bool:
     return disjoint(x, exclusions() ^ 1)
 
 
+#: What ``sys_platform`` cannot be on the BSDs, SunOS, iOS and iPadOS (``platform_system``).
+_EXCLUDED_PLATFORMS = ("aix", "android", "emscripten", "ios", "linux", "darwin", "win32",
+                       "cygwin", "wasi")
+
+
 def exclusions() -> int:
     """The disjunction of platform combinations known to be impossible (as uv)."""
     if _exclusions:
         return _exclusions[0]
 
-    def string(key: int, value: str) -> int:
-        return create((STRING, key), edges_for([singleton(value)]))
+    def string(key: int, *values: str) -> int:
+        return create((STRING, key), edges_for([singleton(value) for value in sorted(values)]))
 
-    pairs = [(string(OS_NAME, "nt"), string(SYS_PLATFORM, platform))
-             for platform in ("linux", "darwin", "ios")]
-    pairs.append((string(OS_NAME, "posix"), string(SYS_PLATFORM, "win32")))
-    for system in ("FreeBSD", "NetBSD", "OpenBSD", "SunOS", "iOS", "iPadOS"):
-        for platform in ("aix", "android", "emscripten", "ios", "linux", "darwin", "win32",
-                         "cygwin", "wasi"):
-            if platform == "ios" and system in ("iOS", "iPadOS"):
-                continue
-            pairs.append((string(PLATFORM_SYSTEM, system), string(SYS_PLATFORM, platform)))
+    # Grouped by value (the diagram is canonical, so it is the node the disjunction of each
+    # pair would give, in a tenth of the operations: 5.9 ms down to ~0.5, most of the cost of
+    # the first marker a process writes).
+    apple = ("iOS", "iPadOS")
+    groups = [
+        (string(OS_NAME, "nt"), string(SYS_PLATFORM, "linux", "darwin", "ios")),
+        (string(OS_NAME, "posix"), string(SYS_PLATFORM, "win32")),
+        (string(PLATFORM_SYSTEM, "FreeBSD", "NetBSD", "OpenBSD", "SunOS"),
+         string(SYS_PLATFORM, *_EXCLUDED_PLATFORMS)),
+        (string(PLATFORM_SYSTEM, *apple),
+         string(SYS_PLATFORM, *(p for p in _EXCLUDED_PLATFORMS if p != "ios"))),
+    ]
     tree = FALSE
-    for a, b in pairs:
+    for a, b in groups:
         tree = _conjoin(tree ^ 1, _conjoin(a, b, False) ^ 1, False) ^ 1
     if not _exclusions:
         _exclusions.append(tree)

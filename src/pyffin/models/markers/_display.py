@@ -261,8 +261,11 @@ def _clause_node(clause: Sequence[Term]) -> int:
 def _expand(dnf: list[Clause], x: int) -> None:
     """Drop the terms and clauses the marker does not need (step 2 of the module docstring)."""
     # Where the marker is false, impossible combinations aside: a term goes when the rest of
-    # its clause is disjoint from it.
-    outside = a.possible(x ^ 1)
+    # its clause is disjoint from it. A marker on no platform variable has no such combination
+    # to set aside (every other assignment goes with a possible platform), and building the
+    # exclusions was most of the cost of writing a first marker.
+    platform = a.mentions_platform(x)
+    outside = a.possible(x ^ 1) if platform else x ^ 1
     for clause in dnf:
         index = 0
         while index < len(clause):
@@ -285,7 +288,8 @@ def _expand(dnf: list[Clause], x: int) -> None:
         for j, clause in enumerate(dnf):
             if j != index:
                 others = a.disjunction(others, _clause_node(clause))
-        if a.impossible(a.conjunction(_clause_node(dnf[index]), others ^ 1)):
+        alone = a.conjunction(_clause_node(dnf[index]), others ^ 1)
+        if a.impossible(alone) if platform else alone == a.FALSE:
             del dnf[index]
         else:
             index += 1
