@@ -485,6 +485,23 @@ def test_an_edited_input_misses(tmp_path: Path, index: IndexServer, solves: Solv
     assert solves.count == 5
 
 
+def test_an_answer_kept_before_the_resolver_changed_its_choices_is_not_given(
+        tmp_path: Path, index: IndexServer, solves: Solves,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same inputs may resolve to other pins once the resolver chooses otherwise
+    (``RESOLVER_REVISION``), even with the same version of pyffin."""
+    import pyffin._version
+
+    (tmp_path / "requirements.in").write_text("app\n")
+    compile_(tmp_path, index)
+    compile_(tmp_path, index)
+    assert solves.count == 1
+    monkeypatch.setattr(pyffin._version, "RESOLVER_REVISION",
+                        pyffin._version.RESOLVER_REVISION + 1)
+    compile_(tmp_path, index)
+    assert solves.count == 2
+
+
 def test_preferences_of_the_output_file_are_inputs(tmp_path: Path, index: IndexServer,
                                                    solves: Solves) -> None:
     index.add_wheel(WheelSpec("lib", "2.0"))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import pytest
 from packaging.requirements import Requirement
 
+from pyffin.models.markers import Marker
 from pyffin.resolver.dependencies import (
     DependencyError,
     MarkerEvaluator,
@@ -226,3 +230,65 @@ def test_a_clause_version_is_parsed_once_whatever_its_operator(
         parser.check(text)
         parser.parse(text)
     assert made.count("1.0rc1") == 1
+
+
+@pytest.mark.parametrize(("marker", "label"), [
+    ('python_version < "3.10"', "python_full_version < '3.10'"),
+    ("python_version<='3.9'", "python_full_version < '3.10'"),
+    ("python_version > '3.9'", "python_full_version >= '3.10'"),
+    ("python_version == '3.9'", "python_full_version == '3.9.*'"),
+    ('extra == "x" and python_version < "3.10"', "python_full_version < '3.10'"),
+    ('extra == "x"', None),
+    ('extra == "x" or python_version < "3"', None),
+    ('sys_platform != "win32" and sys_platform != "cygwin"',
+     "sys_platform != 'cygwin' and sys_platform != 'win32'"),
+    ('platform_system == "Linux" and platform_machine == "x86_64"',
+     "platform_machine == 'x86_64' and sys_platform == 'linux'"),
+])
+def test_a_marker_proxy_is_named_by_its_marker_as_uv_writes_it(marker: str,
+                                                               label: str | None) -> None:
+    """What a requirement that holds under ``marker`` is a requirement of: uv's marker proxy
+    ``name{label}`` (its ``extra`` comparisons gone), or the project itself (``None``)."""
+    assert MarkerEvaluator(TARGET).label(marker) == label
+
+
+def _published() -> list[tuple[str, str]]:
+    data = Path(__file__).parents[1] / "models" / "markers" / "data" / "real-requires-dist.tsv"
+    rows = [line.split("\t") for line in data.read_text().splitlines()
+            if line and not line.startswith("#")]
+    return [(published, uv) for published, uv in rows if "extra" not in uv]
+
+
+@pytest.mark.parametrize(("published", "uv"), _published())
+def test_a_published_marker_is_labelled_as_uv_wrote_it(published: str, uv: str) -> None:
+    # uv 0.13.9's own text for the Requires-Dist markers of the benchmark sets' packages.
+    assert MarkerEvaluator(TARGET).label(published) == uv
+
+
+def _simple_markers() -> list[str]:
+    """One comparison, or two or three on one variable: the shapes labelled without the
+    marker algebra, and some just outside them."""
+    values = {"python_version": ["3.9", "3.10", "2.7", "3.0", "3"],
+              "sys_platform": ["win32", "linux", "cygwin", "emscripten"],
+              "os_name": ["nt", "posix"], "platform_machine": ["x86_64", "arm64"],
+              "implementation_name": ["PyPy", "cpython"],
+              "platform_python_implementation": ["CPython", "PyPy"],
+              "platform_system": ["Windows", "Linux"]}
+    markers = []
+    for variable, known in values.items():
+        for size in (1, 2, 3):
+            for chosen in itertools.permutations(known, size):
+                for operators in (["!="] * size, ["=="] + ["!="] * (size - 1), ["<="] * size,
+                                  [">"] + [">="] * (size - 1)):
+                    markers.append(" and ".join(
+                        f"{variable} {operator} '{value}'"
+                        for operator, value in zip(operators, chosen, strict=True)))
+    return markers
+
+
+def test_simple_markers_are_labelled_as_the_marker_algebra_writes_them() -> None:
+    evaluator = MarkerEvaluator(TARGET)
+    for marker in _simple_markers():
+        canonical = Marker.parse(marker).without_extras()
+        assert evaluator.label(marker) == (None if canonical.is_true() else str(canonical)), (
+            marker)

@@ -110,6 +110,27 @@ def test_a_conflict_through_an_extra() -> None:
         "unsatisfiable.")
 
 
+def test_a_conflict_through_a_marker_says_the_requirement_as_written() -> None:
+    """``b>=2.0`` under a marker is a requirement of uv's proxy ``b{marker}``, which stands
+    where ``b`` does: uv names the proxy in the requirement and leaves out the step from it to
+    ``b`` (word for word uv 0.13.9's, on a local index)."""
+    universe = {"a": {"1.0": ["b>=2.0; python_version < '3.12'"]},
+                "b": {"1.0": [], "2.0": []}}
+    assert failure(universe, "a==1.0", "b<2.0") == (
+        "Because all versions of a depend on b{python_full_version < '3.12'}>=2.0 and you "
+        "require a==1.0, we can conclude that you require b>=2.0.\n"
+        "And because you require b<2.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
+def test_an_extra_standing_where_its_package_does_is_no_step_of_its_own() -> None:
+    # Word for word uv 0.13.9's, on a local index ("a[x]>=1.0 depends on a>=1.0" is not said).
+    universe = {"a": {"0.5": Release(extras=["x"]), "1.0": Release(extras=["x"])}}
+    assert failure(universe, "a[x]>=1.0", "a<1.0") == (
+        "Because you require a[x]>=1.0 and a<1.0, we can conclude that your requirements are "
+        "unsatisfiable.")
+
+
 def test_a_constraint_against_a_requirement() -> None:
     universe = {"a": {"1.0": ["b>=2.0"]}, "b": {"1.0": [], "2.0": []}}
     # uv 0.13.9's steps (it calls the constraint "b<2.0" alone).

@@ -480,6 +480,74 @@ def test_versions_refused_for_their_requires_python_are_conflicts_as_in_uv() -> 
     assert "Package p has too many conflicts (affected), prioritizing" in heard
 
 
+#: ``a`` needs ``n`` only under a marker (true on the target); ``s`` 2.0 keeps ``n`` below 2;
+#: ``n`` 3.x need a newer Python (their index page says so).
+MARKED: dict[str, Any] = {
+    "a": {"1.0": ["n>=1.0; python_version < '3.12'"]},
+    "s": {"1.0": ["n>=1.0"], "2.0": ["n>=1.0,<2"]},
+    "n": {"1.0": [], "1.5": [], "2.0": [],
+          **{f"3.{i}": Release(python=">=3.12") for i in range(6)}},
+}
+
+
+@pytest.mark.parametrize("requirements", [
+    ("a", "s"),
+    ("s", "n>=1.0; python_version < '3.12'"),
+    ("a[x]", "s"),
+])
+def test_a_requirement_under_a_marker_is_decided_through_uvs_marker_proxy(
+        requirements: tuple[str, ...]) -> None:
+    """uv resolves ``n>=1.0; python_version < '3.12'`` as a requirement of a proxy package
+    ``n{python_full_version < '3.12'}``, whose every version depends on that of ``n``: its
+    versions are chosen in its own range (``>=1.0``) rather than in ``n``'s (``<2``, once
+    ``s`` 2.0 is decided), so ``n`` 3.5 to 3.0 are refused for their Python, five conflicts
+    that decide ``n`` early, at 2.0, and ``s`` at 1.0 -- where deciding ``n`` itself finds 1.5
+    at once. Checked with uv 0.13.9 on a local index, as a dependency, a direct requirement
+    and an extra's dependency: n 2.0, s 1.0 (``pandas<2 scipy<1.10 scikit-learn<1.2`` for
+    Python 3.9 on pypi.org: numpy 2.0.2, scipy 1.6.1)."""
+    from pyffin import log
+
+    universe = dict(MARKED)
+    if "a[x]" in requirements:
+        universe["a"] = {"1.0": Release(["n>=1.0; python_version < '3.12' and extra == 'x'"],
+                                        extras=["x"])}
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        found = pins(universe, *requirements)
+    assert {name: found[name] for name in ("n", "s")} == {"n": "2.0", "s": "1.0"}
+    assert "n{python_full_version < '3.12'}" not in found
+    assert ("Package n{python_full_version < '3.12'} has too many conflicts (affected), "
+            "prioritizing") in heard
+
+
+def test_a_marker_proxy_reads_no_metadata_of_versions_its_project_cannot_take() -> None:
+    """The proxy walks down from ``n`` 3.0 (its own range is every version) while ``s`` keeps
+    ``n`` below 2: each version it tries clashes with ``n``'s range as it is decided, before
+    anything is fetched for it (its versions depend only on the project's)."""
+    universe = {"a": {"1.0": ["n; python_version < '3.12'"]},
+                "s": {"1.0": ["n<2"]},
+                "n": {"1.0": [], "2.0": [], "3.0": []}}
+    source = MemorySource(universe)
+    assert pins(source, "a", "s") == {"a": "1.0", "n": "1.0", "s": "1.0"}
+    assert [call for call in source.calls if call[:2] == ("metadata", "n")] == [
+        ("metadata", "n", "1.0")]
+
+
+def test_a_marker_proxy_is_one_package_for_markers_that_say_the_same() -> None:
+    """``python_version <= '3.11'`` and ``python_version < '3.12'`` are one marker, as uv
+    writes it: both requirements are on one proxy, decided once."""
+    universe = {"a": {"1.0": ["n>=1.0; python_version <= '3.11'"]},
+                "b": {"1.0": ["n<3; python_version < '3.12'"]},
+                "n": {"1.0": [], "2.0": [], "3.0": []}}
+    from pyffin import log
+
+    heard: list[str] = []
+    with log.routed(lambda level, message: heard.append(message), log.DEBUG):
+        assert pins(universe, "a", "b") == {"a": "1.0", "b": "1.0", "n": "2.0"}
+    chosen = [line for line in heard if line.startswith("Selecting: n")]
+    assert chosen == ["Selecting: n{python_full_version < '3.12'}==2.0", "Selecting: n==2.0"]
+
+
 def test_a_package_deprioritized_goes_before_those_never_in_a_conflict() -> None:
     """Without ``a``, Python's range is new at ``p``'s first refusal: ``p`` counts as a
     culprit five times but as affected only four, so it is deprioritized ("conflict late"),

@@ -112,11 +112,12 @@ class ResolutionCache:
             return None
         from packaging import __version__ as packaging_version
 
-        from pyffin._version import __version__
+        from pyffin._version import RESOLVER_REVISION, __version__
 
         registry = session.registry
         parts = [
-            __version__, packaging_version, repr(spec), repr(sorted(target.markers.items())),
+            __version__, str(RESOLVER_REVISION), packaging_version, repr(spec),
+            repr(sorted(target.markers.items())),
             f"tags {tags_digest(tuple(target.tags))}", repr(cutoffs), repr(session.index_settings),
             repr(registry.locations), *(repr(value) for value in inputs),
         ]

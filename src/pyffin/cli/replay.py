@@ -43,14 +43,15 @@ def key(kind: str, words: tuple[str, ...], argv: Sequence[str]) -> bytes | None:
     """Everything the command was given besides files: the record's ``kind`` (its format),
     pyffin's version, the interpreter running it, the command line, the working directory
     and the environment variables. ``None`` without a working directory."""
-    from pyffin._version import __version__
+    from pyffin._version import RESOLVER_REVISION, __version__
 
     try:
         cwd = os.getcwd()
     except OSError:
         return None
     variables = sorted(f"{k}={v}" for k, v in os.environ.items() if k not in VOLATILE)
-    parts = [kind, __version__, sys.executable, *words, "", *argv, "", cwd, "", *variables]
+    parts = [kind, __version__, str(RESOLVER_REVISION), sys.executable, *words, "", *argv, "",
+             cwd, "", *variables]
     return "\0".join(parts).encode("utf-8", "surrogateescape")
 
 

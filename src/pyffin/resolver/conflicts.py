@@ -26,8 +26,8 @@ CONFLICT_THRESHOLD = 5
 
 
 def project_of(package: str) -> str:
-    """``flask[async]`` -> ``flask``."""
-    return package.partition("[")[0]
+    """``flask[async]`` -> ``flask``; a marker proxy ``numpy{...}`` -> ``numpy``."""
+    return package.partition("[")[0].partition("{")[0]
 
 
 class ConflictTracker:

@@ -235,6 +235,15 @@ def from_requirement(requirement: Requirement) -> Dependency:
 
 #: The most common marker by far (an extra's own requirement), read without parsing.
 _EXTRA_ONLY = re.compile(r"""\s*extra\s*==\s*(?:"([^"]*)"|'([^']*)')\s*""")
+#: One comparison uv writes back as it is (quotes aside), or, for ``python_version`` and a
+#: ``major.minor`` (minor not 0), as a ``python_full_version`` one: most markers a resolution
+#: meets, labelled without the marker algebra (see :meth:`MarkerEvaluator.label`). Compiled
+#: when first needed (0.6 ms, which a command that meets no marker need not pay).
+_PLAIN_COMPARISON = (
+    r"""\s*(python_version|sys_platform|os_name|implementation_name|platform_machine"""
+    r"""|platform_python_implementation)\s*(==|!=|<=|>=|<|>)\s*"""
+    r"""(?:"([A-Za-z0-9_.-]*)"|'([A-Za-z0-9_.-]*)')\s*""")
+_plain: list[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]] = []
 
 
 class MarkerEvaluator:
@@ -244,6 +253,7 @@ class MarkerEvaluator:
         self._environment = dict(environment)
         self._markers: dict[str, Marker | str] = {}
         self._results: dict[tuple[str, str], bool] = {}
+        self._labels: dict[str, str | None] = {}
 
     def evaluate(self, marker: str, extra: str = "") -> bool:
         """Whether ``marker`` holds on the target with ``extra``.
@@ -271,6 +281,65 @@ class MarkerEvaluator:
                     raise DependencyError(f"cannot evaluate marker {marker!r}: {e}") from None
             self._results[key] = result
         return result
+
+    def label(self, marker: str) -> str | None:
+        """How uv writes ``marker`` once its ``extra`` comparisons are gone: the name of the
+        marker proxy package of a requirement that holds here only under it (``numpy{
+        python_full_version < '3.10'}``). ``None`` when nothing is left (a marker on extras
+        only)."""
+        labels = self._labels
+        if marker in labels:
+            return labels[marker]
+        if _EXTRA_ONLY.fullmatch(marker):
+            labels[marker] = None
+            return None
+        label = _plain_label(marker)
+        if label is not None:
+            labels[marker] = label
+            return label
+        from pyffin.models.markers import Marker as Canonical
+
+        try:
+            canonical = Canonical.parse(marker).without_extras()
+        except ValueError as e:
+            raise DependencyError(f"invalid marker {marker!r}: {e}") from None
+        label = labels[marker] = None if canonical.is_true() else str(canonical)
+        return label
+
+
+def _plain_label(marker: str) -> str | None:
+    """uv's text of ``marker`` when it is one :data:`_PLAIN_COMPARISON`, or a conjunction of
+    ``!=`` ones on one variable (``sys_platform != 'win32' and sys_platform != 'cygwin'``,
+    values in code point order, as uv sorts them); else ``None``."""
+    if not _plain:
+        _plain.append((re.compile(_PLAIN_COMPARISON), re.compile(r"(\d+)\.([1-9]\d*)"),
+                       re.compile(r"\s+and\s+")))
+    comparison, minor, conjunction = _plain[0]
+    terms = []
+    for part in conjunction.split(marker):
+        found = comparison.fullmatch(part)
+        if found is None:
+            return None
+        value = found.group(3)
+        terms.append((found.group(1), found.group(2), found.group(4) if value is None else value))
+    variable, operator, value = terms[0]
+    if len(terms) > 1:
+        if variable == "python_version" or any(
+                term[0] != variable or term[1] != "!=" for term in terms):
+            return None
+        return " and ".join(f"{variable} != '{value}'"
+                            for value in sorted({term[2] for term in terms}))
+    if variable != "python_version":
+        return f"{variable} {operator} '{value}'" if operator in ("==", "!=") else None
+    version = minor.fullmatch(value)
+    if version is None:
+        return None
+    if operator in ("==", "!="):
+        return f"python_full_version {operator} '{value}.*'"
+    if operator in ("<=", ">"):  # up to and from the next minor version
+        value = f"{version.group(1)}.{int(version.group(2)) + 1}"
+        operator = "<" if operator == "<=" else ">="
+    return f"python_full_version {operator} '{value}'"
 
 
 def _parse_marker(text: str) -> Marker:

@@ -95,11 +95,19 @@ BUILD_FAILURES_SKIPPED = 2
 
 
 def split_key(package: str) -> tuple[str, str | None]:
-    """``"flask[async]"`` -> ``("flask", "async")``; ``"flask"`` -> ``("flask", None)``."""
+    """``"flask[async]"`` -> ``("flask", "async")``; ``"flask"`` -> ``("flask", None)``;
+    a marker proxy ``"numpy{python_version < \"3.10\"}"`` -> ``("numpy", None)``."""
+    if package[-1] == "}":
+        return package[:package.index("{")], None
     bracket = package.find("[")
     if bracket < 0:
         return package, None
     return package[:bracket], package[bracket + 1:-1]
+
+
+def is_marker_proxy(package: str) -> bool:
+    """Whether ``package`` is uv's marker proxy of a project (see :meth:`Provider._add_one`)."""
+    return package[-1] == "}"
 
 
 class Unavailable(Incompatibility[str, Version]):
@@ -251,7 +259,7 @@ class Provider:
             return None
         if chosen is None:
             self._explain_unavailable(package, project, allowed)
-        elif extra is None:
+        elif extra is None and not is_marker_proxy(package):  # (the project's is next)
             self._batch_prefetch(project, chosen, allowed)
         return chosen
 
@@ -820,7 +828,12 @@ class Provider:
 
     def _usable_for(self, package: str, name: str, candidate: Candidate) -> bool:
         """Whether ``candidate`` may be chosen for ``package``: usable, and its dependencies
-        (which the solver asks for next) can be read."""
+        (which the solver asks for next) can be read. A marker proxy's versions depend on the
+        project's alone: what the index page says is all there is to check (as uv, whose
+        project then finds what its metadata says), and nothing is fetched, let alone built,
+        for a version its project cannot take."""
+        if is_marker_proxy(package):
+            return self._index_unusable(name, candidate) is None
         if self.unusable(name, candidate) is not None:
             return False
         key = (package, candidate.version)
@@ -985,6 +998,8 @@ class Provider:
 
     def _read_dependencies(self, package: str, version: Version) -> dict[str, VersionSet]:
         name, extra = split_key(package)
+        if is_marker_proxy(package):
+            return {name: Range.singleton(version)}
         metadata = self.metadata(name, version)
         dependencies: dict[str, VersionSet] = {}
         if extra is not None:
@@ -1076,7 +1091,9 @@ class Provider:
         if not keys:
             if dependency.name == name:
                 return  # a package depending on itself: nothing to add
-            keys.append(dependency.name)
+            label = (None if dependency.marker is None or self.requires_python is not None
+                     else self._markers.label(dependency.marker))
+            keys.append(dependency.name if label is None else f"{dependency.name}{{{label}}}")
         for key in keys:
             if key == package:
                 continue

@@ -27,7 +27,11 @@ pins differed):
   clauses added ("dependency conflict"). A version whose clauses were added before is decided
   at once (uv's ``added_dependencies``): unit propagation would have ruled it out.
 * A requirement of ``foo[x]`` in a range adds that ``foo[x]`` there requires ``foo`` there too
-  (uv's proxy clause), before the requirement's own clause.
+  (uv's proxy clause), before the requirement's own clause. So does a requirement that holds
+  on the target only under its marker (``foo>=1; python_version < '3.12'``): it is one of uv's
+  marker proxy ``foo{python_full_version < '3.12'}`` (one per marker, written as uv writes
+  it), whose versions each depend on that of ``foo`` and are chosen in the proxy's own range,
+  refused for Requires-Python and counted in conflicts as a package of their own.
 * Priorities are uv's (``Provider.prioritize``, ``ConflictTracker``), and read again only for
   the packages whose range moved (pubgrub keeps the others'): a project some requirement named
   at one version is "singleton" for the rest of the resolution; conflicts mark projects to be

@@ -187,8 +187,9 @@ class _TreeBuilder:
         left, right = incompatibility.cause_left, incompatibility.cause_right
         if cause is IncompatibilityCause.DERIVED and left is not None and right is not None:
             first, second = self._nodes[id(left)], self._nodes[id(right)]
-            # A step that only rules out local versions (``==1.0`` admits ``1.0+cpu``) says
-            # nothing a reader needs: show the other cause in its place, as uv does.
+            # A step that only rules out local versions (``==1.0`` admits ``1.0+cpu``), or that
+            # a proxy package stands where its project does, says nothing a reader needs: show
+            # the other cause in its place, as uv does.
             if first is None or second is None:
                 return second if first is None else first
             conclusion = _format_terms(self._narrowed(incompatibility.terms))
@@ -213,6 +214,11 @@ class _TreeBuilder:
                              requires=dependency.package, required=_versions(dependency))
         if cause is IncompatibilityCause.DEPENDENCY and len(terms) == 2:
             parent, dependency = (terms if terms[0].is_positive() else terms[::-1])
+            if (parent.package is not ROOT and parent.package != dependency.package
+                    and split_key(parent.package)[0] == dependency.package):
+                # ``foo[x]`` or a marker proxy ``foo{...}`` standing where ``foo`` does: as
+                # uv, the explanation shows the other cause in the step's place.
+                return None
             # The solver widens a decision to the versions around it that do not exist.
             parent = self._narrow_term(parent)
             text = _requirement(self._simplify_term(Term(dependency.package,

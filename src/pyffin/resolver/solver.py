@@ -125,7 +125,7 @@ def resolve(
     roots: list[RootRequirement[str, Version]] = []
     for dependency, _origin in direct:
         for replacement in _override(dependency, overrides_by_name, evaluator):
-            for key in _keys(replacement):
+            for key in _keys(replacement, evaluator):
                 roots.append(RootRequirement(key, replacement.versions, len(roots)))
 
     pinning = [d for d, _ in direct] + [d for d, _ in constraint_deps]
@@ -276,11 +276,13 @@ def _with_extras(dependency: Dependency, extras: tuple[str, ...]) -> Dependency:
     return replace(dependency, extras=tuple(sorted({*dependency.extras, *extras})))
 
 
-def _keys(dependency: Dependency) -> list[str]:
-    """The solver packages a requirement names: its extras, else the project itself."""
+def _keys(dependency: Dependency, evaluator: MarkerEvaluator) -> list[str]:
+    """The solver packages a requirement names: its extras, else the project itself, or its
+    marker proxy when a marker holds it (see :meth:`Provider._add_one`)."""
     if dependency.extras:
         return [f"{dependency.name}[{extra}]" for extra in dependency.extras]
-    return [dependency.name]
+    label = None if dependency.marker is None else evaluator.label(dependency.marker)
+    return [dependency.name if label is None else f"{dependency.name}{{{label}}}"]
 
 
 #: Operators that give a requirement a lower bound (``!=``, ``<`` and ``<=`` do not).
