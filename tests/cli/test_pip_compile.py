@@ -222,6 +222,26 @@ def test_python_given_as_a_version_is_the_target_python_version(
     assert missing.returncode == 2 and "No interpreter" in missing.stderr, missing
 
 
+def test_a_python_too_old_is_named_as_uv_names_it(tmp_path: Path,
+                                                  index_server: IndexServer) -> None:
+    """The interpreter's Python is "the current Python version (3.11.7)"; a ``--python-version``
+    that is not the interpreter's is "the requested Python version (>=3.9)", with uv's hint."""
+    import platform
+
+    index_server.add_wheel(WheelSpec("lib", "1.0", requires_python=">=3.99"))
+    current = f"the current Python version ({platform.python_version()}) does not satisfy"
+    for args in ((), ("--python-version", platform.python_version())):
+        result = compile_(tmp_path, index_server, "lib\n", *args)
+        assert result.returncode == 1 and current in result.stderr, result
+        assert "hint" not in result.stderr
+    result = compile_(tmp_path, index_server, "lib\n", "--python-version", "3.9")
+    assert result.returncode == 1, result
+    assert "the requested Python version (>=3.9) does not satisfy Python>=3.99" in result.stderr
+    assert ("hint: The `--python-version` value (>=3.9) includes Python versions that are not "
+            "supported by your dependencies (e.g., lib==1.0 only supports >=3.99). Consider "
+            "using a higher `--python-version` value.") in result.stderr
+
+
 def test_a_platform_alone_keeps_the_interpreters_full_version(
         tmp_path: Path, index_server: IndexServer) -> None:
     """``--python-platform`` without ``--python-version`` targets this interpreter's Python on

@@ -167,6 +167,7 @@ def solve(
     preferences: Mapping[str, str] | None = None,
     markers: Mapping[str, str] = TARGET,
     stats: dict[str, int] | None = None,
+    requested_python: str | None = None,
 ) -> Resolution:
     """Resolve ``requirements`` (from ``-r requirements.in``) against a test universe;
     ``stats`` receives the solver's counts."""
@@ -180,6 +181,7 @@ def solve(
         overrides=direct(*overrides, origin="--override overrides.txt"),
         preferences={k: Version(v) for k, v in (preferences or {}).items()},
         stats=stats,
+        requested_python=requested_python,
     )
 
 

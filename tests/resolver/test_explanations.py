@@ -13,7 +13,7 @@ from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.ranges import FULL, VersionSet
 from pyffin.resolver.report import explain
 from pyffin.resolver.source import Dropped
-from tests.resolver.memory import MemorySource, Release, failure, solve
+from tests.resolver.memory import TARGET, MemorySource, Release, failure, solve
 
 
 def explanation(source: MemorySource, *requirements: str) -> str:
@@ -82,17 +82,34 @@ def test_a_transitive_package_no_index_has() -> None:
 def test_requires_python_excluding_the_target() -> None:
     universe = {"foo": {"1.0": [], "2.0": Release(python=">=3.12")}}
     assert failure(universe, "foo==2.0") == (
-        "Because the target Python version (3.11.7) does not satisfy Python>=3.12 and foo==2.0 "
+        "Because the current Python version (3.11.7) does not satisfy Python>=3.12 and foo==2.0 "
         "depends on Python>=3.12, we can conclude that foo==2.0 cannot be used.\n"
         "And because you require foo==2.0, we can conclude that your requirements are "
         "unsatisfiable.")
+
+
+def test_requires_python_excluding_a_requested_python_version() -> None:
+    """``--python-version 3.11`` on another interpreter: uv names the requested Python
+    (``>=3.11``) and hints at raising it (word for word uv 0.13.9's, on a local index)."""
+    universe = {"a": {"1.0": ["n>=1"]},
+                "n": {"1.0": Release(python=">=3.12"), "0.5": Release(metadata_python=">=3.12")}}
+    markers = dict(TARGET, python_full_version="3.11.0")
+    assert failure(universe, "a", markers=markers, requested_python=">=3.11") == (
+        "Because the requested Python version (>=3.11) does not satisfy Python>=3.12 and "
+        "n==1.0 depends on Python>=3.12, we can conclude that n==1.0 cannot be used.\n"
+        "And because only n<=1.0 is available, we can conclude that n>=1.0 cannot be used.\n"
+        "And because all versions of a depend on n>=1 and you require a, we can conclude that "
+        "your requirements are unsatisfiable.\n\n"
+        "hint: The `--python-version` value (>=3.11) includes Python versions that are not "
+        "supported by your dependencies (e.g., n==1.0 only supports >=3.12). Consider using a "
+        "higher `--python-version` value.")
 
 
 def test_requires_python_found_only_in_the_metadata() -> None:
     universe = {"foo": {"1.0": Release(metadata_python=">= 3.13"),
                         "1.1": Release(metadata_python=">= 3.13")}}
     assert failure(universe, "foo") == (
-        "Because the target Python version (3.11.7) does not satisfy Python>=3.13 and "
+        "Because the current Python version (3.11.7) does not satisfy Python>=3.13 and "
         "foo>=1.0,<=1.1 depends on Python>=3.13, we can conclude that foo>=1.0,<=1.1 cannot be "
         "used.\n"
         "And because only foo>=1.0,<=1.1 is available and you require foo, we can conclude that "
@@ -269,8 +286,9 @@ def test_a_project_without_any_usable_version() -> None:
 
 
 class _Facts:
-    python_target = "the target Python version (3.11.7)"
+    python_target = "the current Python version (3.11.7)"
     requires_python = None
+    requested_python = None
 
     def available(self, name: str) -> list[Version]:
         return [Version("1.0")]

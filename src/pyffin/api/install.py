@@ -678,7 +678,9 @@ class _Operation:
                     upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
                     hash_mode=hash_mode, on_decided=early,
                     installed=_kept_installs(state, spec, resolve_options, reinstalled)
-                    if not self.change.reinstall else None)
+                    if not self.change.reinstall else None,
+                    requested_python=None if self.target is None
+                    else self.target.requested_python)
             except Exception:  # (an interruption stops the builds instead)
                 if early is not None:
                     early.settle()  # the builds it started end before the command does

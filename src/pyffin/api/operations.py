@@ -120,6 +120,7 @@ def resolve(
     report: bool = True,
     on_decided: Callable[[str, Version, Distribution], None] | None = None,
     installed: Mapping[str, InstalledDistribution] | None = None,
+    requested_python: str | None = None,
 ) -> Resolved:
     """Resolve ``spec`` (requirements, constraints, overrides and the options of the files it
     was read from) for the target whose marker environment is ``markers`` and whose wheel tags
@@ -136,7 +137,8 @@ def resolve(
     ``installed`` (an install's, by normalized name) may each be chosen at their version
     whatever the binary options say of its files, with their own metadata: nothing is built or
     fetched for them, as uv and pip use what is installed (see
-    :attr:`~pyffin.resolver.index_source.IndexSource.installed`).
+    :attr:`~pyffin.resolver.index_source.IndexSource.installed`). ``requested_python``: the
+    target's :attr:`~pyffin.api.target.Target.requested_python`, for explanations.
     """
     from pyffin.api.building import name_entries
     from pyffin.resolver import ResolverOptions
@@ -166,7 +168,8 @@ def resolve(
         direct_requirements(entries), source, markers, resolver_options,
         constraints=direct_requirements(spec.constraints) + upgrade_bounds,
         overrides=direct_requirements(spec.overrides),
-        preferences={} if upgrade else preferences, parser=session.parser)
+        preferences={} if upgrade else preferences, parser=session.parser,
+        requested_python=requested_python)
     if hash_mode:
         direct = {entry.name for entry in entries}
         missing = sorted(p.name for p in resolution if p.name not in direct)

@@ -449,7 +449,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
         resolved = operations.resolve(
             session, spec, markers=target.markers, tags=target.tags, sources=builds,
             options=options, cutoffs=cutoffs, preferences=None if upgrade else preferences,
-            upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps)
+            upgrade=upgrade, upgrade_packages=upgrade_packages, no_deps=no_deps,
+            requested_python=target.requested_python)
         result = _pin_git_commits(resolved.resolution)
         hashes = _hashes(result, resolved.source) if generate_hashes else None
         if kept is not None:

@@ -23,6 +23,9 @@ class Target:
     tags: tuple[str, ...]
     #: For messages: ``CPython 3.11.7`` or ``Python 3.12 on x86_64-manylinux_2_28``.
     description: str
+    #: ``--python-version`` where it is not the interpreter's, as uv says it in explanations
+    #: (``>=3.11``: "the requested Python version"), else ``None`` ("the current one").
+    requested_python: str | None = None
 
 
 def parse_python_version(text: str) -> tuple[int, ...]:
@@ -53,7 +56,8 @@ def make_target(interpreter: Interpreter | None, *, python_version: str | None =
         shown = ".".join(map(str, version))
         return Target(tag_module.target_markers(version, python_platform),
                       tuple(tag_module.target_tags(version, python_platform)),
-                      f"Python {shown} on {python_platform}")
+                      f"Python {shown} on {python_platform}",
+                      _requested(interpreter, version if python_version is not None else None))
     if interpreter is None:
         raise UsageError("no interpreter to resolve for")
     if python_version is None:
@@ -72,7 +76,24 @@ def make_target(interpreter: Interpreter | None, *, python_version: str | None =
         version, interpreter.implementation_name,
         tag_module.cpython_abis(version) if interpreter.implementation_name == "cpython" else [],
         platforms)
-    return Target(markers, tuple(tags), f"Python {full}")
+    return Target(markers, tuple(tags), f"Python {full}", _requested(interpreter, version))
+
+
+def _requested(interpreter: Interpreter | None, version: tuple[int, ...] | None) -> str | None:
+    """uv's requested Python (``>=3.11``) when ``version`` (``--python-version``) is given and
+    is not the interpreter's, both compared as releases without trailing zeros."""
+    if version is None:
+        return None
+
+    def release(parts: tuple[int, ...]) -> tuple[int, ...]:
+        while len(parts) > 1 and parts[-1] == 0:
+            parts = parts[:-1]
+        return parts
+
+    wanted = release(version)
+    if interpreter is not None and release(tuple(interpreter.version[:3])) == wanted:
+        return None
+    return ">=" + ".".join(map(str, wanted))
 
 
 def _platforms(tags: tuple[str, ...]) -> list[str]:

@@ -174,8 +174,10 @@ class Provider:
         parser: DependencyParser | None = None,
         projects: dict[str, ProjectVersions] | None = None,
         metadata: dict[tuple[str, Version], CoreMetadata] | None = None,
+        requested_python: str | None = None,
     ) -> None:
         self._source = source
+        self._requested_python = requested_python
         #: Parses ``Requires-Dist``; the caller's (a session's) when given, so what one
         #: resolution parsed serves the next.
         self._parser = parser or DependencyParser()
@@ -620,8 +622,15 @@ class Provider:
 
     @property
     def python_target(self) -> str:
-        """How explanations name the Python versions resolved for."""
-        return f"the target Python version ({self._python})"
+        """How explanations name the Python versions resolved for: uv's words."""
+        if self._requested_python is not None:
+            return f"the requested Python version ({self._requested_python})"
+        return f"the current Python version ({self._python})"
+
+    @property
+    def requested_python(self) -> str | None:
+        """``--python-version`` where it is not the interpreter's (``>=3.11``), else ``None``."""
+        return self._requested_python
 
     @property
     def requires_python(self) -> str | None:

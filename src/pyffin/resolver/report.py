@@ -5,7 +5,7 @@ walked the way PubGrub's reporters do: a chain of "Because …, we can conclude 
 because …" sentences, with a numbered line ``(1)`` where a conclusion is reused later ("we know
 from (1) that …"). The wording and version-set display follow uv: ``you require b<2.0``,
 ``a==1.0 depends on b>=2.0``, ``all versions of a depend on b``, ``only b<=1.5 is available``,
-``c was not found in the package registry``, ``the target Python version (3.11.7) does not
+``c was not found in the package registry``, ``the current Python version (3.11.7) does not
 satisfy Python>=3.12``.
 """
 
@@ -86,6 +86,12 @@ class Facts(Protocol):
     def requires_python(self) -> str | None:
         """The requires-python of a universal resolution (``>=3.9``): a version that needs a
         newer Python earns uv's hint to narrow it. ``None`` otherwise."""
+        ...
+
+    @property
+    def requested_python(self) -> str | None:
+        """``--python-version`` where it is not the interpreter's (``>=3.11``): a version that
+        needs a newer Python earns uv's hint to raise it. ``None`` otherwise."""
         ...
 
     def available(self, name: str) -> list[Version]:
@@ -301,13 +307,18 @@ class _TreeBuilder:
                 f"{self._provider.python_target} does not satisfy Python{specifier}")
             dependency = _External(_depends_on(package, versions, f"Python{specifier}"))
             requires_python = self._provider.requires_python
-            if requires_python is not None and self._python_hint is None:
+            requested_python = self._provider.requested_python
+            if self._python_hint is None and (requires_python or requested_python):
                 supports = "support" if _plural(versions) else "supports"
+                example = f"{_compatible(split_key(package)[0], versions)} only {supports}"
                 self._python_hint = (
                     f"The `requires-python` value ({requires_python}) includes Python versions "
-                    f"that are not supported by your dependencies (e.g., "
-                    f"{_compatible(package, versions)} only {supports} {specifier}). Consider "
-                    f"using a more restrictive `requires-python` value (like {specifier}).")
+                    f"that are not supported by your dependencies (e.g., {example} "
+                    f"{specifier}). Consider using a more restrictive `requires-python` value "
+                    f"(like {specifier})." if requires_python is not None else
+                    f"The `--python-version` value ({requested_python}) includes Python "
+                    f"versions that are not supported by your dependencies (e.g., {example} "
+                    f"{specifier}). Consider using a higher `--python-version` value.")
             return _Derived(f"{_compatible(package, versions)} cannot be used", target, dependency)
         return _External(self._no_versions(package, versions), availability=True,
                          subject=package)

@@ -84,6 +84,7 @@ def resolve(
     preferences: Mapping[str, Version] | None = None,
     stats: dict[str, int] | None = None,
     parser: DependencyParser | None = None,
+    requested_python: str | None = None,
 ) -> Resolution:
     """Pin a version of every package ``requirements`` need on the target ``markers`` describe.
 
@@ -93,6 +94,9 @@ def resolve(
     ``preferences`` (normalized name -> version, e.g. from an existing output file) are tried first
     unless ``options.upgrade``/``options.upgrade_packages`` say otherwise. ``parser`` keeps
     what was parsed for the next resolution (a session's); without, this one has its own.
+    ``requested_python`` (``>=3.11``) is ``--python-version`` where it is not the running
+    interpreter's: explanations then say "the requested Python version" rather than "the
+    current", and hint at raising it, as uv does.
     Each resolved package carries the distribution the source chose for it
     (:meth:`~pyffin.resolver.source.PackageSource.distribution`).
 
@@ -156,6 +160,7 @@ def resolve(
             parser=parser,
             projects=projects,
             metadata=metadata,
+            requested_python=requested_python,
         )
         for root in roots:
             provider.discover(root.package)
