@@ -520,6 +520,19 @@ def test_a_requirement_under_a_marker_is_decided_through_uvs_marker_proxy(
             "prioritizing") in heard
 
 
+def test_an_extra_refuses_versions_for_python_before_its_package_narrows_it() -> None:
+    """``n[x]`` is chosen in its own range (``>=1.0``) as in uv: ``n`` 3.5 to 3.0 are refused
+    for their Python before ``n``'s range (``<2``, once ``s`` 2.0 is decided) rules out what
+    lies outside it, and the five conflicts decide ``n`` early (checked with uv 0.13.9 on a
+    local index: n 2.0, s 1.0; pyffin gave n 1.5, s 2.0)."""
+    extra = Release(extras=["x"])
+    universe = {"a": {"1.0": ["n[x]>=1.0"]},
+                "s": {"1.0": ["n>=1.0"], "2.0": ["n>=1.0,<2"]},
+                "n": {"1.0": extra, "1.5": extra, "2.0": extra,
+                      **{f"3.{i}": Release(python=">=3.12", extras=["x"]) for i in range(6)}}}
+    assert pins(universe, "a", "s") == {"a": "1.0", "n": "2.0", "s": "1.0"}
+
+
 def test_a_marker_proxy_reads_no_metadata_of_versions_its_project_cannot_take() -> None:
     """The proxy walks down from ``n`` 3.0 (its own range is every version) while ``s`` keeps
     ``n`` below 2: each version it tries clashes with ``n``'s range as it is decided, before

@@ -244,12 +244,15 @@ class Provider:
             base = self._positive.get(name)
             outside = None if base is None else version_range & ~base
             if (outside is not None and not outside.is_empty
-                    and next(self._indices(project, allowed & outside), None) is not None):
+                    and next(self._indices(project, allowed & outside), None) is not None
+                    and not self._refused_first(project, package, allowed)):
                 # ``foo[x]==v`` depends on ``foo==v``: no version outside where ``foo`` stands
                 # can do while it stays there. Saying so narrows ``foo[x]`` to those (or, when
                 # none is left, backtracks) at once, where choosing would read (for an sdist,
                 # build) the metadata of such versions only to fail on them: with
-                # ``--resolution lowest``, every old release below ``foo``'s range.
+                # ``--resolution lowest``, every old release below ``foo``'s range. (Unless
+                # the first version in the extra's own range needs another Python: uv refuses
+                # it first, a conflict that moves priorities, as for any package.)
                 self._pending.append(Incompatibility(
                     [Term(package, outside, positive=True),
                      Term(name, outside, positive=False)],
@@ -818,6 +821,25 @@ class Provider:
                 self._refuse_for_python(package, project, i, reason[1])
                 return None, True
         return None, False
+
+    def _refused_first(self, project: ProjectVersions, package: str,
+                       allowed: VersionSet) -> bool:
+        """Whether :meth:`_first_choice` would refuse a version for its Requires-Python (on
+        the index page) before it meets one the index page lets it choose."""
+        if self.requires_python is not None:
+            return False
+        name = project.name
+        for version in self._preferred(name, package):
+            if self._contains(project, allowed, version) and self._index_unusable(
+                    name, project.candidates[project.index[version]]) is None:
+                return False
+        for i in self._ordered(project, allowed):
+            reason = self._index_unusable(name, project.candidates[i])
+            if reason is None:
+                return False
+            if reason[0] == "python":
+                return True
+        return False
 
     def _refuse_for_python(self, package: str, project: ProjectVersions, position: int,
                            requires_python: str) -> None:
