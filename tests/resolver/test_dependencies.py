@@ -252,17 +252,24 @@ def test_a_marker_proxy_is_named_by_its_marker_as_uv_writes_it(marker: str,
     assert MarkerEvaluator(TARGET).label(marker) == label
 
 
-def _published() -> list[tuple[str, str]]:
+def _published(*, extras: bool) -> list[tuple[str, str]]:
+    """The Requires-Dist markers of the benchmark sets' packages and uv 0.13.9's text for
+    each, with or without ``extra`` comparisons."""
     data = Path(__file__).parents[1] / "models" / "markers" / "data" / "real-requires-dist.tsv"
     rows = [line.split("\t") for line in data.read_text().splitlines()
             if line and not line.startswith("#")]
-    return [(published, uv) for published, uv in rows if "extra" not in uv]
+    return [(published, uv) for published, uv in rows if ("extra" in uv) is extras]
 
 
-@pytest.mark.parametrize(("published", "uv"), _published())
+@pytest.mark.parametrize(("published", "uv"), _published(extras=False))
 def test_a_published_marker_is_labelled_as_uv_wrote_it(published: str, uv: str) -> None:
-    # uv 0.13.9's own text for the Requires-Dist markers of the benchmark sets' packages.
     assert MarkerEvaluator(TARGET).label(published) == uv
+
+
+def test_a_published_marker_and_uvs_text_of_it_name_one_proxy() -> None:
+    evaluator = MarkerEvaluator(TARGET)
+    for published, uv in _published(extras=True):
+        assert evaluator.label(published) == evaluator.label(uv), published
 
 
 def _simple_markers() -> list[str]:
