@@ -50,7 +50,7 @@ from pyffin.resolver.ranges import (
 from pyffin.resolver.source import Positions, SortedCandidates
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from packaging.utils import NormalizedName
 
@@ -434,22 +434,7 @@ class Provider:
         name, _extra = split_key(package)
         project = self.project(name)
         whole = self._constrain(package, name, base)
-        candidate = None
-        for version in self._preferences_of(name):
-            if self._contains(project, whole, version):
-                found = project.candidates[project.index[version]]
-                if self._index_unusable(name, found) is None:
-                    candidate = found
-                    break
-        if candidate is None:
-            for i in self._ordered(project, whole):
-                found = project.candidates[i]
-                reason = self._index_unusable(name, found)
-                if reason is None:
-                    candidate = found
-                    break
-                if reason[0] == "python":
-                    return None
+        candidate, _refused = self._first_by_index(project, self._preferences_of(name), whole)
         if candidate is None or not self._contains(
                 project, self._constrain(package, name, allowed), candidate.version):
             return None
@@ -826,20 +811,28 @@ class Provider:
                        allowed: VersionSet) -> bool:
         """Whether :meth:`_first_choice` would refuse a version for its Requires-Python (on
         the index page) before it meets one the index page lets it choose."""
-        if self.requires_python is not None:
-            return False
+        return self.requires_python is None and self._first_by_index(
+            project, self._preferred(project.name, package), allowed)[1]
+
+    def _first_by_index(self, project: ProjectVersions, preferred: Iterable[Version],
+                        allowed: VersionSet) -> tuple[Candidate | None, bool]:
+        """The first candidate of ``allowed`` in :meth:`_first_choice`'s order (``preferred``
+        versions first) that the index page lets be chosen; or ``(None, True)`` when one its
+        Requires-Python rules out comes before it (yanked ones are passed over)."""
         name = project.name
-        for version in self._preferred(name, package):
-            if self._contains(project, allowed, version) and self._index_unusable(
-                    name, project.candidates[project.index[version]]) is None:
-                return False
+        for version in preferred:
+            if self._contains(project, allowed, version):
+                found = project.candidates[project.index[version]]
+                if self._index_unusable(name, found) is None:
+                    return found, False
         for i in self._ordered(project, allowed):
-            reason = self._index_unusable(name, project.candidates[i])
+            found = project.candidates[i]
+            reason = self._index_unusable(name, found)
             if reason is None:
-                return False
+                return found, False
             if reason[0] == "python":
-                return True
-        return False
+                return None, True
+        return None, False
 
     def _refuse_for_python(self, package: str, project: ProjectVersions, position: int,
                            requires_python: str) -> None:
