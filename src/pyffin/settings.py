@@ -125,6 +125,8 @@ SETTINGS: tuple[Setting, ...] = (
     # inputs
     Setting("constraint", "list", "constraints files", pip=True, paths=True),
     Setting("override", "list", "overrides files", paths=True),
+    Setting("exclude", "list", "excludes files: projects the resolution leaves out (compile, "
+            "install)", paths=True),
     # resolution
     Setting("resolution", "choice", "which versions to prefer",
             choices=("highest", "lowest", "lowest-direct")),

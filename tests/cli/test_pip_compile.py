@@ -303,6 +303,46 @@ def test_constraints_and_overrides(tmp_path: Path, index: IndexServer) -> None:
         "app==2.0", "lib==1.0", "util==1.0"]
 
 
+def test_excludes(tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch
+                  ) -> None:
+    # uv 0.13.9's --excludes (alias --exclude): a project the file names is left out, direct
+    # requirement or not, whatever else the line says; PYFFIN_EXCLUDE as UV_EXCLUDE.
+    excludes = tmp_path / "x.txt"
+    excludes.write_text("lib>=99 ; sys_platform == 'win32'\n")
+    result = compile_(tmp_path, index, "app\nlib<2\n", "--excludes", excludes)
+    assert result.returncode == 0, result
+    assert pins(result) == ["app==2.0", "util==1.0"]
+    assert "    # via app\n" in result.stdout.split("util==1.0\n")[1]
+    assert pins(compile_(tmp_path, index, "app\n", "--exclude", excludes)) == [
+        "app==2.0", "util==1.0"]
+    # The file is read again each time: what it said before is not answered again.
+    excludes.write_text("util\n")
+    assert pins(compile_(tmp_path, index, "app\nlib<2\n", "--excludes", excludes)) == [
+        "app==1.0", "lib==1.0"]
+    monkeypatch.setenv("PYFFIN_EXCLUDE", str(excludes))
+    assert pins(compile_(tmp_path, index, "app\n")) == ["app==2.0", "lib==2.0"]
+
+
+def test_prerelease_package(tmp_path: Path, index: IndexServer) -> None:
+    # uv 0.13.9's --prerelease-package NAME=MODE: the mode of that package alone.
+    assert pins(compile_(tmp_path, index, "app\n", "--prerelease-package", "LIB=allow")) == [
+        "app==2.0", "lib==3.0rc1", "util==1.0"]
+    assert pins(compile_(tmp_path, index, "app\n", "--prerelease", "allow",
+                         "--prerelease-package", "lib=disallow")) == [
+        "app==2.0", "lib==2.0", "util==1.0"]
+    for value, message in (
+            ("lib", "Invalid `prerelease-package` value `lib`: expected format "
+                    "`PACKAGE=MODE`"),
+            ("lib=often", "Invalid `prerelease-package` mode: expected one of `disallow`, "
+                          "`allow`, `if-necessary`, `explicit`, or "
+                          "`if-necessary-or-explicit`, found `often`"),
+            ("=allow", "Invalid `prerelease-package` package name ``: Not a valid package or "
+                       "extra name: \"\".")):
+        bad = compile_(tmp_path, index, "app\n", "--prerelease-package", value)
+        assert bad.returncode == 2, bad
+        assert f"argument --prerelease-package: {message}" in bad.stderr, bad
+
+
 def test_extras_are_resolved_and_stripped(tmp_path: Path, index: IndexServer) -> None:
     result = compile_(tmp_path, index, "app[fast]\n")
     assert pins(result) == ["app==2.0", "extra-dep==1.0", "lib==2.0", "util==1.0"]

@@ -142,6 +142,29 @@ def test_a_satisfied_install_counts_the_requirements_it_checked_as_uv_does(
                         summary(dry)), dry
 
 
+def test_excluded_projects_are_neither_installed_nor_checked(index: IndexServer, venv: Path,
+                                                             tmp_path: Path) -> None:
+    # uv 0.13.9's --excludes: app's lib is left out of the resolution, of what is installed and
+    # of what a satisfied install checks ("Checked 2 packages" for `app lib`, lib excluded).
+    (tmp_path / "x.txt").write_text("lib>=99\n")  # (only the name counts)
+    result = run("install", index, venv, "app", "--excludes", tmp_path / "x.txt")
+    assert result.returncode == 0, result
+    assert re.findall(r"^ \+ (.*)$", summary(result), re.M) == ["app==1.0"]
+    assert not list(site_packages(venv).glob("lib*"))
+    index.reset_counts()
+    again = run("install", index, venv, "app", "lib", "--exclude", tmp_path / "x.txt")
+    assert re.fullmatch(r"Checked 2 packages in [0-9.]+m?s\n", summary(again)), again
+    assert index.count() == 0
+    without = run("install", index, venv, "app")
+    assert re.findall(r"^ \+ (.*)$", summary(without), re.M) == ["lib==2.0"], without
+
+
+def test_a_package_s_own_prerelease_mode(index: IndexServer, venv: Path) -> None:
+    index.add_wheel(WheelSpec("lib", "3.0b1"))
+    result = run("install", index, venv, "app", "--prerelease-package", "lib=allow")
+    assert re.findall(r"^ \+ (.*)$", summary(result), re.M) == ["app==1.0", "lib==3.0b1"]
+
+
 def test_a_resolution_that_changes_nothing_says_what_it_checked_with_the_time_it_took(
         index: IndexServer, venv: Path) -> None:
     # uv 0.13.9: the resolution's packages, in the time the plan took (not the resolution's

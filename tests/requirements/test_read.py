@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pyffin.errors import UsageError
 from pyffin.requirements import (
     Location,
     RequirementsError,
@@ -51,6 +52,38 @@ def test_sources_are_merged_in_order(write: Write) -> None:
     assert spec.index_url == "https://b/simple"
     assert spec.extra_index_urls == ("https://x/simple", "https://y/simple")
     assert spec.sources == ("a.txt", "b.txt", "c.txt", "o.txt")
+
+
+def test_excludes_name_projects_whatever_their_version_marker_or_extras(write: Write) -> None:
+    write("x.txt", "# what to leave out\nClick>=100 ; python_version < '3'\n-r more.txt\n"
+                   "requests[socks]\nsix @ https://example.com/six-1.0.tar.gz\n")
+    write("more.txt", "Jinja2\n")
+    spec = read_requirements(requirements=["flask"], excludes=["x.txt"])
+    assert spec.excluded == {"click", "jinja2", "requests", "six"}
+    assert [(entry.name, entry.origin) for entry in spec.excludes] == [
+        ("click", "--excludes x.txt"), ("jinja2", "--excludes more.txt"),
+        ("requests", "--excludes x.txt"), ("six", "--excludes x.txt")]
+    assert [entry.name for entry in spec.requirements] == ["flask"]
+    assert spec.sources == ("x.txt", "more.txt")  # (a repeated command checks them)
+
+
+@pytest.mark.parametrize("line,message", [
+    ("./pkg", r"^x\.txt:1: excludes must name a project \(write 'name @ file://"),
+    ("-e ./pkg", r"^x\.txt:1: editable requirements are not allowed as excludes"),
+], ids=["unnamed", "editable"])
+def test_excludes_must_name_a_project(write: Write, make_project: MakeProject, line: str,
+                                      message: str) -> None:
+    make_project("pkg")
+    write("x.txt", line + "\n")
+    with pytest.raises(RequirementsError, match=message):
+        read_requirements(requirements=["flask"], excludes=["x.txt"])
+
+
+def test_a_lock_file_is_no_excludes_file(write: Write) -> None:
+    write("pylock.toml", "")
+    with pytest.raises(UsageError, match=r"^pylock\.toml is a PEP 751 lock file, not an "
+                                         r"excludes file"):
+        read_requirements(requirements=["flask"], excludes=["pylock.toml"])
 
 
 def test_overrides_must_name_a_project(write: Write, make_project: MakeProject) -> None:

@@ -307,6 +307,20 @@ def test_forks_share_the_reading_of_a_version_whose_requirements_hold_alike(
     assert parser.asked["d>=1"] == 3
 
 
+def test_excluded_projects_are_left_out_of_every_fork() -> None:
+    # b would split the resolution by platform, and d is b's alone: with b excluded there is
+    # one fork, without b, d or the platform's versions of x.
+    universe = {"a": {"1.0": ["b ; sys_platform == 'win32'", "b<2 ; sys_platform != 'win32'",
+                              "c"]},
+                "b": {"1.0": ["d", "x==1"], "2.0": ["x==2"]}, "c": {"1.0": []},
+                "d": {"1.0": []}, "x": {"1": [], "2": []}}
+    resolution = resolve_universal(direct("a", "b>=1"), MemorySource(universe), ">=3.9",
+                                   excludes=["b"])
+    assert resolution.forks == ()  # no split
+    assert sorted((pin.name, str(pin.version)) for pin in resolution.pins) == [
+        ("a", "1.0"), ("c", "1.0")]
+
+
 def test_a_package_s_own_requirements_split_before_its_extra_s() -> None:
     """uv decides ``lib`` before ``lib[fast]`` (a requirement with an extra is a proxy that
     depends on the package, then on its extra): where both split the resolution, the

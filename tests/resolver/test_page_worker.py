@@ -173,6 +173,21 @@ def test_the_walk_starts_from_a_version_the_requirement_allows(index_server: Ind
     assert index_server.count("/files/app-2.1-py3-none-any.whl.metadata") == 0
 
 
+def test_the_walk_never_goes_to_an_excluded_project(index_server: IndexServer,
+                                                    tmp_path: Path) -> None:
+    # --excludes lib: neither lib nor core, which only lib needs, is fetched, though app's
+    # metadata names lib.
+    _index(index_server)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "x.txt").write_text("lib\n")
+    code, out, err = _finish(_compile(index_server, tmp_path / "c", tmp_path / "w", "-v",
+                                      "--excludes", "x.txt"))
+    assert code == 0, err
+    assert out == "app==2.1\nleaf==0.1\nutil==4.0\n"
+    assert "The page workers summarized 3 of the 3 projects asked of them" in err
+    assert index_server.count("/simple/lib/") == index_server.count("/simple/core/") == 0
+
+
 def test_pages_stale_at_once_are_read_once(index_server: IndexServer, tmp_path: Path) -> None:
     """An index whose pages say they are stale as soon as they arrive (PyPI's, through some
     proxies): what the workers received counts as this command's, not as a cache entry to

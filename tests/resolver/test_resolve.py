@@ -99,6 +99,19 @@ def test_prerelease_modes_choose_like_uv(mode: str, requirement: str, expected: 
     assert pins(PRE, requirement, options=options)[name] == expected
 
 
+def test_a_package_s_own_prerelease_mode_wins_over_the_global_one() -> None:
+    # uv's --prerelease-package NAME=MODE (the last one for a name wins).
+    own = ResolverOptions(prerelease_packages=(("a", "allow"),))
+    assert pins(PRE, "a", "b", options=own) == {"a": "2.0b2", "b": "1.0"}
+    others = ResolverOptions(prerelease="allow", prerelease_packages=(
+        ("a", "allow"), ("a", "disallow")))
+    assert pins(PRE, "a", "b>=0.9b1", options=others) == {"a": "1.0", "b": "1.0"}
+    assert pins(PRE, "a", "c", options=others) == {"a": "1.0", "c": "1.0a1"}
+    explicit = ResolverOptions(prerelease_packages=(("a", "explicit"),))
+    with pytest.raises(PyffinError, match="unsatisfiable"):
+        pins(PRE, "d", options=explicit)  # d's a>=1.5 names no pre-release
+
+
 def test_if_necessary_prefers_a_final_release_when_one_satisfies() -> None:
     assert pins(PRE, "b", options=ResolverOptions(prerelease="if-necessary"))["b"] == "1.0"
 
@@ -642,6 +655,23 @@ def test_overrides_replace_every_requirement_on_a_package() -> None:
     resolution = solve(universe, "a", overrides=["b==2.0"])
     assert resolution["b"].origins == ("--override overrides.txt",)
     assert resolution["b"].dependents == ("a",)
+
+
+def test_excluded_projects_are_left_out_with_their_own_dependencies() -> None:
+    # uv's --excludes: every requirement on an excluded name is dropped, direct or not,
+    # whatever its specifier or marker, and even when an override names it; what only it
+    # required goes with it, and requirements on it no longer conflict.
+    universe = {"a": {"1.0": ["b<1", "c"]}, "b": {"0.5": ["d"], "2.0": []}, "c": {"1.0": []},
+                "d": {"1.0": []}, "e": {"1.0": ["b>1"]}}
+    assert pins(universe, "a", excludes=["b"]) == {"a": "1.0", "c": "1.0"}
+    assert pins(universe, "a", "b>=2", "e", excludes=["b"]) == {
+        "a": "1.0", "c": "1.0", "e": "1.0"}
+    assert pins(universe, "a", "e", overrides=["b==2.0"], excludes=["b", "c"]) == {
+        "a": "1.0", "e": "1.0"}
+    assert pins(universe, "b", excludes=["b"]) == {}
+    resolution = solve(universe, "a", "d", excludes=["b"])
+    assert resolution["d"].dependents == ()  # b, which needs it too, is not there
+    assert resolution["d"].origins == ("-r requirements.in",)
 
 
 def test_the_graph_records_dependents_and_origins() -> None:

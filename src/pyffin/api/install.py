@@ -179,6 +179,7 @@ def install(
     editables: Sequence[str] = (),
     constraints: Sequence[str | Path] = (),
     overrides: Sequence[str | Path] = (),
+    excludes: Sequence[str | Path] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
     groups: Sequence[str] = (),
@@ -208,7 +209,9 @@ def install(
     dependencies. Sources are read as :func:`pyffin.compile` reads them. ``exact`` (uv's
     ``--exact``) also removes what they do not need, as a sync does (its seed packages
     aside); ``no_editable`` (uv's ``--no-editable``) installs the editable requirements
-    (``-e``, in files too) as the projects' wheels instead.
+    (``-e``, in files too) as the projects' wheels instead. ``excludes`` are files naming
+    projects left out of the resolution (uv's ``--excludes``): none of them is installed for
+    these requirements (what is installed already stays).
 
     ``target`` / ``prefix`` install into that directory instead of an environment (see
     :func:`install_directory`); ``python_version`` / ``python_platform`` install for another
@@ -222,7 +225,7 @@ def install(
         return operation.run(
             sources=sources, requirements=requirements, editables=editables,
             no_editable=no_editable, constraints=constraints, overrides=overrides,
-            extras=extras, all_extras=all_extras, groups=GroupSelection(
+            excludes=excludes, extras=extras, all_extras=all_extras, groups=GroupSelection(
                 tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
             sync=exact, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages),
             no_deps=no_deps, resolve_options=resolve_options, stdin=stdin)
@@ -488,6 +491,7 @@ class _Operation:
             sync: bool, no_deps: bool, resolve_options: ResolveOptions,
             stdin: TextIO | None, requirements: Sequence[str] = (),
             editables: Sequence[str] = (), overrides: Sequence[str | Path] = (),
+            excludes: Sequence[str | Path] = (),
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False,
@@ -505,7 +509,8 @@ class _Operation:
             self.session.look_again(everything=upgrade or self.change.reinstall,
                                     packages=refreshed)
         lock = _lock_source(sources, requirements=requirements, editables=editables,
-                            constraints=constraints, overrides=overrides, groups=groups)
+                            constraints=constraints, overrides=overrides, excludes=excludes,
+                            groups=groups)
         if lock is not None:  # what it installs is chosen without a resolution
             operations.release_page_workers()
             return self._run_lock(lock, started, sync=sync, extras=extras,
@@ -527,6 +532,7 @@ class _Operation:
         spec = read_requirements(
             [str(s) for s in sources], requirements=requirements, editables=editables,
             constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
+            excludes=[str(e) for e in excludes],
             extras=extras, all_extras=all_extras, groups=groups, stdin=stdin,
             build_project=lambda path, spec: self.lazy_sources(environment()).project_metadata(
                 path, spec))
@@ -900,7 +906,8 @@ def _with_revision(wanted: Wanted, revision: str | None) -> Wanted:
 
 def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],
                  editables: Sequence[str], constraints: Sequence[str | Path],
-                 overrides: Sequence[str | Path], groups: GroupSelection | None) -> str | None:
+                 overrides: Sequence[str | Path], excludes: Sequence[str | Path] = (),
+                 groups: GroupSelection | None = None) -> str | None:
     """The ``pylock.toml`` among ``sources``, if one is: it must come alone (as uv: a lock is
     installed as it is, so nothing may be added to it or constrain it); ``--group`` names its
     dependency groups, not a ``pyproject.toml``'s."""
@@ -914,7 +921,8 @@ def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],
     if len(sources) > 1 or requirements or editables:
         raise UsageError(f"{locks[0]} cannot be installed with other requirements: a lock file "
                          "is installed as it is")
-    for what, given in (("constraints", constraints), ("overrides", overrides)):
+    for what, given in (("constraints", constraints), ("overrides", overrides),
+                        ("excludes", excludes)):
         if given:
             raise UsageError(f"{what} cannot be used with a pylock.toml ({locks[0]})")
     for value in (*(groups.groups if groups else ()), *(groups.only_groups if groups else ())):

@@ -67,6 +67,9 @@ class ResolveOptions:
 
     resolution: ResolutionMode = "highest"
     prerelease: PrereleaseMode | None = None
+    #: ``(normalized name, mode)`` pairs of ``--prerelease-package`` (see
+    #: :func:`~pyffin.resolver.options.prerelease_package`): ``prerelease`` for the others.
+    prerelease_packages: tuple[tuple[str, PrereleaseMode], ...] = ()
     exclude_newer: str | None = None
     #: ``NAME=DATE`` values of ``--exclude-newer-package``.
     exclude_newer_packages: tuple[str, ...] = ()
@@ -161,13 +164,14 @@ def resolve(
     resolver_options = ResolverOptions(
         resolution=options.resolution,
         prerelease=prerelease_mode(options.prerelease, pre=spec.pre),
+        prerelease_packages=options.prerelease_packages,
         upgrade=upgrade,
         upgrade_packages=upgrade_names,
     )
     resolution = solve(
         direct_requirements(entries), source, markers, resolver_options,
         constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-        overrides=direct_requirements(spec.overrides),
+        overrides=direct_requirements(spec.overrides), excludes=spec.excluded,
         preferences={} if upgrade else preferences, parser=session.parser,
         requested_python=requested_python)
     if hash_mode:
@@ -228,6 +232,7 @@ def resolve_universal(
     resolver_options = ResolverOptions(
         resolution=options.resolution,
         prerelease=prerelease_mode(options.prerelease, pre=spec.pre),
+        prerelease_packages=options.prerelease_packages,
         upgrade=upgrade,
         upgrade_packages=upgrade_names,
         fork_strategy=options.fork_strategy,
@@ -236,7 +241,7 @@ def resolve_universal(
         direct_requirements(entries), source, requires_python, resolver_options,
         environments=environments, required_environments=required_environments,
         constraints=direct_requirements(spec.constraints) + upgrade_bounds,
-        overrides=direct_requirements(spec.overrides),
+        overrides=direct_requirements(spec.overrides), excludes=spec.excluded,
         preferences=() if upgrade else preferences, current=current, parser=session.parser)
     return ResolvedUniversal(resolution, source, entries)
 
@@ -297,7 +302,8 @@ def index_source(session: Session, spec: RequirementsSpec, tags: Sequence[str], 
                        exclude_newer_packages=cutoffs.packages if cutoffs else None,
                        summaries=not (cutoffs and cutoffs.relative),
                        reporter=session.reporter if report else None, universal=universal,
-                       installed=installed, page_workers=workers, markers=markers, walk=walk)
+                       installed=installed, page_workers=workers, markers=markers, walk=walk,
+                       excluded=spec.excluded)
 
 
 def uncached(session: Session, plan: InstallPlan,
@@ -345,8 +351,9 @@ def prefetch_requirement_pages(session: Session, spec: RequirementsSpec, *,
     that is (see :meth:`~pyffin.client.registry.RegistryClient.prefetch_if_cold`). Not with
     ``--no-binary`` (``no_binary``, or the requirements files'): a wheel may not be used."""
     registry = configure_indexes(session, spec)
+    excluded = spec.excluded
     named = [(name, entry.extras) for entry in spec.requirements if entry.url is None
-             and (name := entry.name) is not None]
+             and (name := entry.name) is not None and name not in excluded]
     workers = session.page_workers
     if workers is None:
         registry.prefetch_if_cold([name for name, _ in named],
@@ -394,12 +401,14 @@ def _requirement_ranges(spec: RequirementsSpec) -> dict[str, VersionSet]:
 def _pins(spec: RequirementsSpec) -> dict[str, str]:
     """Normalized name -> the normalized version a requirement of ``spec`` pins with ``==``.
     Left out: a name required twice, constrained or overridden (which version is taken is the
-    resolution's to say), and a requirement with a marker (maybe another target's)."""
+    resolution's to say), a requirement with a marker (maybe another target's), and one on
+    an excluded name."""
     from pyffin.installer.satisfies import exact_pin
     from pyffin.models.versions import InvalidVersion, Version
 
     pins: dict[str, str] = {}
     seen: set[str] = {name for entry in spec.constraints if (name := entry.name) is not None}
+    seen |= spec.excluded
     for entry in spec.requirements:
         name = entry.name
         if name is None:
@@ -571,10 +580,11 @@ def early_fetch(session: Session, spec: RequirementsSpec, installed: Mapping[str
     overridden = {entry.name for entry in spec.overrides}
     entries = [entry for entry in (*spec.requirements, *spec.constraints)
                if entry.name not in overridden]
+    excluded = spec.excluded
     pins: dict[str, set[Version]] = {}
     for entry in (*entries, *spec.overrides):
         pin = exact_pin(entry)
-        if entry.name is None or pin is None:
+        if entry.name is None or pin is None or entry.name in excluded:
             continue
         try:
             pins.setdefault(entry.name, set()).add(Version(pin))

@@ -142,6 +142,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     packages: Sequence[str] = (),
     constraints: Sequence[PathLike] = (),
     overrides: Sequence[PathLike] = (),
+    excludes: Sequence[PathLike] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
     groups: Sequence[str] = (),
@@ -162,6 +163,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     fork_strategy: ForkStrategy = "requires-python",
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
+    prerelease_packages: Sequence[str] = (),
     pre: bool = False,
     exclude_newer: str | None = None,
     exclude_newer_packages: Sequence[str] = (),
@@ -204,7 +206,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
     pinned versions for the target (``python``, ``python_version``, ``python_platform``),
     or — ``universal`` — for every platform and Python from ``python_version`` on (or the
     ``environments`` markers), each pin with the marker where it is needed (``fork_strategy``:
-    uv's ``--fork-strategy``, ``"requires-python"`` or ``"fewest"``).
+    uv's ``--fork-strategy``, ``"requires-python"`` or ``"fewest"``). ``excludes`` are
+    files naming projects the resolution leaves out (uv's ``--excludes``);
+    ``prerelease_packages`` (``"NAME=MODE"``, uv's ``--prerelease-package``) set the
+    ``prerelease`` mode of one package each.
 
     With ``output_file``, its pins are kept (unless ``upgrade``/``upgrade_packages``, which
     also make the pages the cache keeps stale, as ``refresh``/``refresh_packages``) and the
@@ -229,13 +234,15 @@ def compile(  # the public name mirrors `pyffin pip compile`
         result = resolving.compile(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
             constraints=_paths(constraints, "constraints"),
-            overrides=_paths(overrides, "overrides"), extras=_strings(extras, "extras"),
+            overrides=_paths(overrides, "overrides"), excludes=_paths(excludes, "excludes"),
+            extras=_strings(extras, "extras"),
             all_extras=all_extras, groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
             no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
             python_version=python_version, python_platform=python_platform,
             resolution=resolution,
             prerelease=_prerelease(prerelease, pre),
+            prerelease_packages=_prerelease_packages(prerelease_packages),
             exclude_newer=exclude_newer,
             exclude_newer_packages=_strings(exclude_newer_packages, "exclude_newer_packages"),
             only_binary=_strings(only_binary, "only_binary"),
@@ -276,6 +283,7 @@ def install(
     no_editable: bool = False,
     constraints: Sequence[PathLike] = (),
     overrides: Sequence[PathLike] = (),
+    excludes: Sequence[PathLike] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
     groups: Sequence[str] = (),
@@ -301,6 +309,7 @@ def install(
     require_hashes: bool = False,
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
+    prerelease_packages: Sequence[str] = (),
     pre: bool = False,
     exclude_newer: str | None = None,
     exclude_newer_packages: Sequence[str] = (),
@@ -335,7 +344,7 @@ def install(
     the contents of ``requirements`` files and ``editables``, with their dependencies, into
     the environment of ``python`` (default: the active or nearest virtual environment);
     ``no_editable`` installs the editable ones as the projects' wheels (uv's
-    ``--no-editable``).
+    ``--no-editable``). ``excludes`` and ``prerelease_packages`` are :func:`compile`'s.
     What is installed already and satisfies them is kept (``upgrade`` and ``reinstall`` say
     otherwise, and make what the cache keeps stale, as ``refresh``; their ``_packages`` forms
     as ``refresh_packages``); ``target`` / ``prefix`` install into that directory instead
@@ -357,7 +366,8 @@ def install(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
             editables=_strings(editables, "editables"), no_editable=no_editable,
             constraints=_paths(constraints, "constraints"),
-            overrides=_paths(overrides, "overrides"), extras=_strings(extras, "extras"),
+            overrides=_paths(overrides, "overrides"), excludes=_paths(excludes, "excludes"),
+            extras=_strings(extras, "extras"),
             all_extras=all_extras, groups=_strings(groups, "groups"),
             only_groups=_strings(only_groups, "only_groups"), all_groups=all_groups,
             no_groups=_strings(no_groups, "no_groups"), session=session, python=_python(python),
@@ -367,7 +377,7 @@ def install(
             upgrade_packages=_strings(upgrade_packages, "upgrade_packages"), no_deps=no_deps,
             resolve_options=_resolve_options(
                 resolution, prerelease, pre, exclude_newer, exclude_newer_packages,
-                only_binary, no_binary, no_build),
+                only_binary, no_binary, no_build, prerelease_packages),
             change=_change_options(reinstall, reinstall_packages, link_mode, compile_bytecode,
                                    dry_run, require_hashes),
             build=_build(
@@ -1037,6 +1047,16 @@ def _path(path: PathLike | None) -> str | None:
     return os.fspath(path) if path is not None else None
 
 
+def _prerelease_packages(values: Sequence[str]) -> tuple[tuple[str, PrereleaseMode], ...]:
+    """``"NAME=MODE"`` values read (see :func:`pyffin.resolver.options.prerelease_package`)."""
+    from pyffin.resolver.options import prerelease_package
+
+    try:
+        return tuple(map(prerelease_package, _strings(values, "prerelease_packages")))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def _prerelease(prerelease: PrereleaseMode | None, pre: bool) -> PrereleaseMode | None:
     if pre and prerelease not in (None, "allow"):
         raise UsageError(f"pre=True conflicts with prerelease={prerelease!r}")
@@ -1082,12 +1102,13 @@ def _build(config_settings: ConfigSettings | None,
 
 def _resolve_options(resolution: ResolutionMode, prerelease: PrereleaseMode | None,
                      pre: bool, exclude_newer: str | None, exclude_newer_packages: Sequence[str],
-                     only_binary: Sequence[str], no_binary: Sequence[str], no_build: bool
-                     ) -> ResolveOptions:
+                     only_binary: Sequence[str], no_binary: Sequence[str], no_build: bool,
+                     prerelease_packages: Sequence[str] = ()) -> ResolveOptions:
     from pyffin.api.operations import ResolveOptions
 
     return ResolveOptions(
         resolution=resolution, prerelease=_prerelease(prerelease, pre),
+        prerelease_packages=_prerelease_packages(prerelease_packages),
         exclude_newer=exclude_newer,
         exclude_newer_packages=tuple(_strings(exclude_newer_packages,
                                               "exclude_newer_packages")),

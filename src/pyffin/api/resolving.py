@@ -263,6 +263,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     requirements: Sequence[str] = (),
     constraints: Sequence[str | Path] = (),
     overrides: Sequence[str | Path] = (),
+    excludes: Sequence[str | Path] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
     groups: Sequence[str] = (),
@@ -276,6 +277,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     python_platform: str | None = None,
     resolution: ResolutionMode = "highest",
     prerelease: PrereleaseMode | None = None,
+    prerelease_packages: Iterable[tuple[str, PrereleaseMode]] = (),
     exclude_newer: str | None = None,
     exclude_newer_packages: Iterable[str] = (),
     only_binary: Iterable[str] = (),
@@ -301,6 +303,10 @@ def compile(  # the public name mirrors `pyffin pip compile`
     pinned versions for the target (``system``: an interpreter found outside virtual
     environments, as uv's ``--system``).
 
+    ``excludes`` are files naming projects to leave out of the resolution, as uv's
+    ``--excludes``: every requirement on one is dropped, direct or not (its own dependencies
+    with it). ``prerelease_packages`` are ``(normalized name, mode)`` pairs (uv's
+    ``--prerelease-package``): ``prerelease`` holds for the other packages.
     ``groups`` (``NAME`` or ``path/to/pyproject.toml:NAME``), ``only_groups``, ``all_groups``
     and ``no_groups`` select PEP 735 dependency groups. ``no_deps`` pins the requirements
     alone, without their dependencies. ``exclude_newer`` and ``exclude_newer_packages``
@@ -337,7 +343,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
                          "requires-python)")
     from pyffin.models.files import is_pylock_filename
 
-    for source in (*sources, *constraints, *overrides):
+    for source in (*sources, *constraints, *overrides, *excludes):
         if is_pylock_filename(Path(source).name):
             raise UsageError(f"{source}: a pylock.toml is not an input of compile (it is "
                              "installed as it is: pyffin pip sync pylock.toml)")
@@ -381,7 +387,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
         spec = read_requirements(
             [str(s) for s in sources], requirements=requirements,
             constraints=[str(c) for c in constraints], overrides=[str(o) for o in overrides],
-            extras=extras, all_extras=all_extras,
+            excludes=[str(e) for e in excludes], extras=extras, all_extras=all_extras,
             groups=GroupSelection(tuple(groups), tuple(only_groups), all_groups,
                                   tuple(no_groups)),
             stdin=stdin, build_project=lazy.project_metadata)
@@ -412,7 +418,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
         target = make_target(interpreter, python_version=python_version,
                              python_platform=python_platform)
         options = operations.ResolveOptions(
-            resolution=resolution, prerelease=prerelease, only_binary=tuple(only_binary),
+            resolution=resolution, prerelease=prerelease,
+            prerelease_packages=tuple(prerelease_packages), only_binary=tuple(only_binary),
             no_binary=tuple(no_binary), no_build=no_build,
             fork_strategy=fork_strategy if universal else "requires-python")
         if universal:

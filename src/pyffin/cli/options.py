@@ -158,6 +158,24 @@ def insecure_host(value: str) -> str:
     return value
 
 
+def add_prerelease_package(group: argparse._ArgumentGroup) -> None:
+    """uv's ``--prerelease-package NAME=MODE`` (compile, install)."""
+    group.add_argument("--prerelease-package", action="append", default=[],
+                       metavar="NAME=MODE", type=prerelease_package,
+                       help="When to consider pre-releases of NAME (MODE as --prerelease "
+                            "takes), whatever --prerelease says; repeatable")
+
+
+def prerelease_package(value: str) -> tuple[str, str]:
+    """argparse ``type`` of ``--prerelease-package``: ``PACKAGE=MODE``, as uv takes it."""
+    from pyffin.resolver.options import prerelease_package as parse
+
+    try:
+        return parse(value)
+    except ValueError as e:
+        raise _type_error(str(e)) from None
+
+
 def requirement_spec(value: str) -> str:
     """argparse ``type`` of ``-P/--upgrade-package``: a name, or a name with a version
     specifier (``'six<1.17'``, as uv and pip-tools take it)."""
@@ -305,15 +323,15 @@ _UV_NOT_YET: dict[str, tuple[str | None, str]] = {
                   "configuration from the working directory: try `--directory`)"),
     "--torch-backend": ("BACKEND", "uv's `--torch-backend` is not supported yet (name the "
                         "PyTorch index with `--index-url` or `--extra-index-url`)"),
-    "--prerelease-package": ("NAME=MODE", "uv's `--prerelease-package` is not supported yet "
-                             "(try `--prerelease`, or a pre-release in the package's "
-                             "requirement)"),
-    "--excludes": ("FILE", "uv's `--excludes` is not supported yet"),
-    "--upgrade-group": ("GROUP", "uv's `--upgrade-group` is not supported yet (try "
-                        "`--upgrade-package`)"),
     "--no-editable-package": ("NAME", "uv's `--no-editable-package` is not supported yet "
                               "(name the project without `-e`)"),
 }
+
+
+#: uv's own option that uv's pip commands refuse (its projects' commands take it), in uv's
+#: words.
+_UPGRADE_GROUP = (("--upgrade-group",), "GROUP", True,
+                  "`--upgrade-group` is not supported in `pyffin pip` commands")
 
 
 def _uv_not_yet(*flags: str) -> tuple[tuple[tuple[str, ...], str | None, bool, str], ...]:
@@ -325,8 +343,8 @@ def _uv_not_yet(*flags: str) -> tuple[tuple[tuple[str, ...], str | None, bool, s
 #: and uv's own that pyffin does not have yet (:data:`_UV_NOT_YET`).
 COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str], ...]] = {
     ("pip", "compile"): (
-        *_uv_not_yet("--project", "--torch-backend", "--prerelease-package", "--excludes",
-                     "--upgrade-group"),
+        *_uv_not_yet("--project", "--torch-backend"),
+        _UPGRADE_GROUP,
         (("--allow-unsafe",), None, False, "pip-compile's `--allow-unsafe` has no effect "
          "(pyffin can safely pin `pip` and other packages)"),
         (("--no-allow-unsafe",), None, False, "pip-compile's `--no-allow-unsafe` has no "
@@ -372,8 +390,8 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
     ("pip", "install"): (
         (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
          "instead)"),
-        *_uv_not_yet("--project", "--torch-backend", "--prerelease-package", "--excludes",
-                     "--upgrade-group", "--no-editable-package"),
+        *_uv_not_yet("--project", "--torch-backend", "--no-editable-package"),
+        _UPGRADE_GROUP,
     ),
     ("venv",): tuple(
         ((f"--no-{name}",), None, False, f"virtualenv's `--no-{name}` has no effect (pyffin "
@@ -497,14 +515,18 @@ EXCLUDE_NEWER_PACKAGE_HELP = ("Ignore files of NAME uploaded after DATE (any --e
                               "value); wins over --exclude-newer for NAME")
 
 
-def add_resolution_options(parser: argparse.ArgumentParser) -> None:
-    """The resolution options pip install, sync, download and wheel share."""
+def add_resolution_options(parser: argparse.ArgumentParser, *,
+                           prerelease_package: bool = False) -> None:
+    """The resolution options pip install, sync, download and wheel share;
+    ``prerelease_package``: uv's ``--prerelease-package`` too (install's, not sync's)."""
     group = parser.add_argument_group("Resolution options")
     group.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"),
                        default="highest", help="Which versions to prefer (default: highest)")
     group.add_argument("--prerelease", choices=(
         "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
         help="When to consider pre-releases (default: if-necessary-or-explicit)")
+    if prerelease_package:
+        add_prerelease_package(group)
     group.add_argument("--pre", action="store_true", help="Allow pre-releases")
     group.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
     group.add_argument("--exclude-newer-package", action="append", default=[],

@@ -112,8 +112,10 @@ def already_installed(spec: RequirementsSpec, state: InstalledState,
     for each in state.distributions:
         if by_name.setdefault(each.normalized_name, each) is not each:
             duplicated.add(each.normalized_name)
+    excluded = spec.excluded  # (never needed: left out of the resolution)
     for entry in spec.requirements:
-        if entry.marker is None and entry.name is not None and entry.name not in by_name:
+        if entry.marker is None and entry.name is not None and entry.name not in by_name \
+                and entry.name not in excluded:
             return None  # not installed at all (a fresh environment): nothing to parse
     environment = dict(markers)
     constraints: dict[str, list[Requirement]] = {}
@@ -146,6 +148,8 @@ def already_installed(spec: RequirementsSpec, state: InstalledState,
             if requirement.url is not None:
                 return None
             name = normalize_name(requirement.name)
+            if name in excluded:
+                continue
             version = checked.get(name)
             new = version is None
             if new:

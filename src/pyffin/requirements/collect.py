@@ -11,12 +11,16 @@ from pyffin.requirements.types import Location, RequirementEntry, RequirementsSp
 if TYPE_CHECKING:
     from typing import Literal
 
-    #: What a source's entries are: requirements, constraints (``-c``) or overrides
-    #: (``--override``).
-    Kind = Literal["requirement", "constraint", "override"]
+    #: What a source's entries are: requirements, constraints (``-c``), overrides
+    #: (``--override``) or excludes (``--excludes``).
+    Kind = Literal["requirement", "constraint", "override", "exclude"]
 
 #: The command-line flag that reads a source of each kind, for :attr:`RequirementEntry.origin`.
-FLAGS: dict[Kind, str] = {"requirement": "-r", "constraint": "-c", "override": "--override"}
+FLAGS: dict[Kind, str] = {"requirement": "-r", "constraint": "-c", "override": "--override",
+                          "exclude": "--excludes"}
+#: The entries of each kind but requirements, in messages.
+WHAT: dict[Kind, str] = {"requirement": "requirements", "constraint": "constraints",
+                         "override": "overrides", "exclude": "excludes"}
 
 
 class Collector:
@@ -24,7 +28,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.entries: dict[Kind, list[RequirementEntry]] = {
-            "requirement": [], "constraint": [], "override": []}
+            "requirement": [], "constraint": [], "override": [], "exclude": []}
         self.index_url: str | None = None
         self.extra_index_urls: list[str] = []
         self.find_links: list[str] = []
@@ -40,9 +44,10 @@ class Collector:
         self.written_urls: dict[str, str] = {}
 
     def add(self, entry: RequirementEntry, kind: Kind, text: str) -> None:
-        """Add ``entry`` (parsed from ``text``); constraints and overrides must name a project."""
+        """Add ``entry`` (parsed from ``text``); constraints, overrides and excludes must name
+        a project."""
         if kind != "requirement":
-            what = "constraints" if kind == "constraint" else "overrides"
+            what = WHAT[kind]
             if entry.editable:
                 raise invalid(entry.location, f"editable requirements are not allowed as {what}",
                               text)
@@ -97,6 +102,7 @@ class Collector:
             requirements=tuple(self.entries["requirement"]),
             constraints=tuple(self.entries["constraint"]),
             overrides=tuple(self.entries["override"]),
+            excludes=tuple(self.entries["exclude"]),
             index_url=self.index_url,
             extra_index_urls=tuple(self.extra_index_urls),
             find_links=tuple(self.find_links),

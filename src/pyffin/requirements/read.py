@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from pyffin.errors import UsageError
 from pyffin.models.names import normalize_name
-from pyffin.requirements.collect import Collector
+from pyffin.requirements.collect import WHAT, Collector
 from pyffin.requirements.errors import RequirementsError, invalid, not_supported
 from pyffin.requirements.requirement import parse_requirement
 from pyffin.requirements.txt import TxtReader, _load
@@ -41,6 +41,7 @@ def read_requirements(
     editables: Sequence[str] = (),
     constraints: Sequence[PathLike] = (),
     overrides: Sequence[PathLike] = (),
+    excludes: Sequence[PathLike] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
     groups: GroupSelection | None = None,
@@ -58,7 +59,8 @@ def read_requirements(
     PEP 723 scripts (``*.py``, or a file without extension that has a ``# /// script`` block).
     ``groups`` selects PEP 735 dependency groups (see :mod:`pyffin.requirements.groups`).
     ``requirements`` and ``editables`` are command-line arguments (``"flask>=2"``,
-    ``./pkg``); ``constraints`` and ``overrides`` are files of those kinds. Relative local paths
+    ``./pkg``); ``constraints``, ``overrides`` and ``excludes`` are files of those kinds (an
+    excludes file's entries only name the projects to leave out). Relative local paths
     in requirements are taken from ``working_dir`` (default: the current directory).
     ``lookup_only`` (uninstall): the requirements and requirements files' lines are only looked
     for among installed distributions (see :func:`parse_requirement`).
@@ -88,7 +90,8 @@ def read_requirements(
     projects: list[str] = []
     pending: list[tuple[str, Kind]] = []
     sources: tuple[tuple[Kind, Sequence[PathLike]], ...] = (
-        ("requirement", paths), ("constraint", constraints), ("override", overrides))
+        ("requirement", paths), ("constraint", constraints), ("override", overrides),
+        ("exclude", excludes))
     for kind, group in sources:
         for source in group:
             path = os.fspath(source)
@@ -97,7 +100,8 @@ def read_requirements(
 
             if is_pylock_filename(filename):
                 # Callers that install a lock take it before reading requirements.
-                raise UsageError(f"{path} is a PEP 751 lock file, not a {kind} file: it is "
+                what = "an excludes" if kind == "exclude" else f"a {kind}"
+                raise UsageError(f"{path} is a PEP 751 lock file, not {what} file: it is "
                                  "installed as it is, alone (pyffin pip sync " + filename +
                                  " or pyffin pip install -r " + filename + ")")
             if filename == "pyproject.toml":
@@ -169,7 +173,7 @@ def _read_script(collector: Collector, path: str, kind: Kind, text: str | None) 
     from pyffin.requirements.script import read_script_metadata, script_directory
 
     if kind != "requirement":
-        what = "constraints" if kind == "constraint" else "overrides"
+        what = WHAT[kind]
         raise RequirementsError(f"{path}: a script's dependencies cannot be used as {what}")
     metadata = read_script_metadata(path, _load(path, None) if text is None else text)
     if metadata is None:

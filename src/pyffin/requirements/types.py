@@ -85,6 +85,10 @@ class RequirementsSpec:
     constraints: tuple[RequirementEntry, ...] = ()
     #: Entries that replace every dependency on the same name (``--override``).
     overrides: tuple[RequirementEntry, ...] = ()
+    #: Entries whose projects are left out of the resolution (uv's ``--excludes``): every
+    #: requirement on their names, direct or not, is dropped, whatever its specifier, extras
+    #: or marker (see :attr:`excluded`).
+    excludes: tuple[RequirementEntry, ...] = ()
     #: The last ``--index-url`` given, or ``None`` for the default index.
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
@@ -113,6 +117,11 @@ class RequirementsSpec:
     @property
     def editables(self) -> tuple[RequirementEntry, ...]:
         return tuple(entry for entry in self.requirements if entry.editable)
+
+    @property
+    def excluded(self) -> frozenset[str]:
+        """The normalized names of :attr:`excludes`."""
+        return frozenset(entry.name for entry in self.excludes if entry.name is not None)
 
 
 @record

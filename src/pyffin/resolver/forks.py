@@ -57,11 +57,17 @@ from pyffin.resolver.dependencies import DependencyError, from_requirement
 from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import Provider, split_key
 from pyffin.resolver.ranges import FULL, VersionSet, intervals, mentions_prerelease
-from pyffin.resolver.solver import exact_pins, make_solver, run_solver, warn_unbounded
+from pyffin.resolver.solver import (
+    exact_pins,
+    make_solver,
+    run_solver,
+    warn_unbounded,
+    without_excluded,
+)
 from pyffin.resolver.universal import UniversalPin, UniversalResolution
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
     from typing import TypeAlias
 
     from packaging.utils import NormalizedName
@@ -432,6 +438,8 @@ class UniversalProvider(Provider):
         replaces the requirement, marker included (but for the requirement's extra), before its
         marker is read (``Overrides::apply``); a constraint is added to each requirement on its
         name under both markers (``constraints_for_requirement``)."""
+        if dependency.name in self._excludes:
+            return  # excluded: whatever it asks for, and before any override of it
         replacements = self._overrides.get(dependency.name)
         added: list[_Requirement] = []
         if replacements is None:
@@ -927,6 +935,7 @@ def resolve_universal(
     required_environments: Sequence[str] = (),
     constraints: Sequence[DirectRequirement] = (),
     overrides: Sequence[DirectRequirement] = (),
+    excludes: Collection[str] = (),
     preferences: Sequence[tuple[str, str | None, Version]] = (),
     stats: dict[str, int] | None = None,
     current: Mapping[str, str] | None = None,
@@ -955,7 +964,8 @@ def resolve_universal(
         [python] = python_interval(requires_python)
     except (MarkerError, ValueError):
         raise UsageError(f"invalid requires-python {requires_python!r}") from None
-    direct, origins, urls = _direct(requirements, "requirement")
+    excluded = frozenset(excludes)
+    direct, origins, urls = _direct(without_excluded(requirements, excluded), "requirement")
     warn_unbounded(direct, options)
     constraint_deps, constraint_origins, _ = _direct(constraints, "constraint", urls)
     override_deps, override_origins, _ = _direct(overrides, "override", urls)
@@ -1021,6 +1031,7 @@ def resolve_universal(
                     if mentions_prerelease(d.clauses)),
                 allowed_yanks=exact_pins([*direct, *constraint_deps]),
                 constraints=constraint_ranges, overrides=overrides_by_name,
+                excludes=excluded,
                 preferences={}, pinned_preferences=pinned, urls=urls, required=required,
                 projects=shared_projects, metadata=shared_metadata, parser=parser,
                 artifact_environments=artifacts, cache=cache, inherited=inherited,

@@ -83,6 +83,7 @@ class IndexSource:
         page_workers: PageWorkers | None = None,
         markers: Mapping[str, str] | None = None,
         walk: bool = False,
+        excluded: Iterable[str] = (),
     ) -> None:
         self.registry = registry
         #: What an install finds installed (from an index: no direct reference), by name, with
@@ -116,7 +117,8 @@ class IndexSource:
         #: Fetch and summarize the pages of projects not in the cache, in processes of their
         #: own (see :mod:`pyffin.resolver.page_worker`): they work through summaries; with
         #: ``walk``, they walk the likely dependencies too, on the target whose marker
-        #: environment is ``markers`` (for a universal resolution, on every platform).
+        #: environment is ``markers`` (for a universal resolution, on every platform), but
+        #: never to the ``excluded`` names (the resolution leaves them out).
         self.page_workers = page_workers if summaries else None
         if page_workers is not None and not summaries:
             page_workers.close()
@@ -125,7 +127,8 @@ class IndexSource:
         if self.page_workers is not None:
             self.page_workers.on_answer = self._worker_answered
             self.page_workers.on_failure = registry.failed_elsewhere
-            self.page_workers.target(selection, markers if walk else None, walk=walk)
+            self.page_workers.target(selection, markers if walk else None, walk=walk,
+                                     excluded=sorted(excluded))
             # What they receive is this command's, as if received here (even pages that say
             # they are stale at once).
             registry.cached.received_since = self.page_workers.started

@@ -48,6 +48,27 @@ PRERELEASE_MODES: tuple[PrereleaseMode, ...] = (
 FORK_STRATEGIES: tuple[ForkStrategy, ...] = ("fewest", "requires-python")
 
 
+def prerelease_package(text: str) -> tuple[str, PrereleaseMode]:
+    """uv's ``--prerelease-package`` value ``PACKAGE=MODE``: the normalized name and the mode;
+    a :class:`ValueError` in uv's words when it is not one."""
+    from pyffin.models.names import is_valid_name, normalize_name
+
+    package, equals, mode = text.partition("=")
+    if not equals:
+        raise ValueError(f"Invalid `prerelease-package` value `{text}`: expected format "
+                         "`PACKAGE=MODE`")
+    if not is_valid_name(package):
+        raise ValueError(f"Invalid `prerelease-package` package name `{package}`: Not a valid "
+                         f"package or extra name: \"{package}\". Names must start and end with a "
+                         "letter or digit and may only contain -, _, ., and alphanumeric "
+                         "characters.")
+    for known in PRERELEASE_MODES:
+        if mode == known:
+            return normalize_name(package), known
+    raise ValueError("Invalid `prerelease-package` mode: expected one of `disallow`, `allow`, "
+                     f"`if-necessary`, `explicit`, or `if-necessary-or-explicit`, found `{mode}`")
+
+
 @record
 class ResolverOptions:
     """Candidate selection policy of one resolution."""
@@ -58,5 +79,8 @@ class ResolverOptions:
     upgrade: bool = False
     #: Ignore the preferences of these normalized names (``--upgrade-package``).
     upgrade_packages: frozenset[str] = frozenset()
+    #: ``(normalized name, mode)``: :attr:`prerelease` for every package but these (uv's
+    #: ``--prerelease-package``; a later pair for a name wins).
+    prerelease_packages: tuple[tuple[str, PrereleaseMode], ...] = ()
     #: How a universal resolution forks (see :data:`ForkStrategy`); one target ignores it.
     fork_strategy: ForkStrategy = "requires-python"

@@ -314,13 +314,14 @@ class PageWorkers:
         self._send_all(("index", (str(self.root), settings, refresh)))
 
     def target(self, selection: Mapping[str, Any], markers: Mapping[str, str] | None, *,
-                walk: bool) -> None:
+                walk: bool, excluded: Iterable[str] = ()) -> None:
         """What decides which files the target can use (the keywords of its
         :class:`~pyffin.resolver.file_selection.FileSelection`) and, with ``walk``, that the
         likely dependencies are walked, those ``markers`` (its environment) give it, or with
-        none (a universal resolution's) those any platform may need."""
+        none (a universal resolution's) those any platform may need, but for the ``excluded``
+        names (uv's ``--excludes``: the resolution never asks for them)."""
         self._send_all(("target", (dict(selection), None if markers is None
-                                   else dict(markers), walk)))
+                                   else dict(markers), walk, tuple(excluded))))
 
     def ask(self, name: str, required: VersionSet | None = None,
             extras: tuple[str, ...] = ()) -> bool:
@@ -685,7 +686,7 @@ class _Worker:
                 return
 
     def target(self, keywords: dict[str, Any], markers: dict[str, str] | None,
-               walking: bool) -> None:
+               walking: bool, excluded: tuple[str, ...] = ()) -> None:
         if self._summarize is not None or self._registry is None:
             return
         from pyffin.resolver.file_selection import FileSelection, sorted_candidates
@@ -694,7 +695,7 @@ class _Worker:
         registry = self._registry
         selection = FileSelection(**keywords)
         summaries = Summaries(registry, selection)
-        walk = _Walk(markers, selection, self._say) if walking else None
+        walk = _Walk(markers, selection, self._say, excluded) if walking else None
 
         def summarize(name: str, pages: Any, accept: tuple[str, Any]) -> bool:
             found = selection.usable_versions(name, pages)
@@ -867,7 +868,7 @@ class _Walk:
     dependencies it gives the target named to the command (see :class:`PageWorkers`)."""
 
     def __init__(self, markers: dict[str, str] | None, selection: Any,
-                 say: Callable[[bytes], None]) -> None:
+                 say: Callable[[bytes], None], excluded: Iterable[str] = ()) -> None:
         from pyffin.resolver.dependencies import DependencyParser
 
         #: ``None``: a universal resolution's walk (every platform's dependencies, the lowest
@@ -897,7 +898,8 @@ class _Walk:
         self._band_of: dict[str, int | None] = {}
         self._selection = selection
         self._say = say
-        self._named: set[str] = set()
+        #: The names said so far, and those never to be (the excluded ones).
+        self._named: set[str] = set(excluded)
         self._lock = allocate_lock()
 
     def wanted(self, accept: tuple[str, Any]) -> tuple[Any, tuple[str, ...]] | None:

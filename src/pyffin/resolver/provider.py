@@ -169,6 +169,7 @@ class Provider:
         constraints: Mapping[str, VersionSet],
         overrides: Mapping[str, Sequence[Dependency]],
         preferences: Mapping[str, Version],
+        excludes: frozenset[str] = frozenset(),
         urls: Mapping[str, str] | None = None,
         required: Mapping[str, VersionSet] | None = None,
         parser: DependencyParser | None = None,
@@ -185,11 +186,14 @@ class Provider:
         self._markers = markers
         self._python = python
         self._options = options
+        self._prerelease_modes = dict(options.prerelease_packages)
         self._direct = direct
         self._explicit_prereleases = explicit_prereleases
         self._allowed_yanks = allowed_yanks
         self._constraints = constraints
         self._overrides = overrides
+        #: Normalized names left out of the resolution: a dependency on one is dropped.
+        self._excludes = excludes
         self._preferences = preferences
         #: What the direct requirements (and constraints) allow of each name, whatever else
         #: happens: a batch prefetch never goes past it.
@@ -661,7 +665,7 @@ class Provider:
         # uv 0.13: pre-releases are candidates after every final release in range, unless
         # disallowed; a direct requirement naming a pre-release (``a>=1.0b1``) still prefers a
         # final release that satisfies it. ``explicit`` admits them only for such packages.
-        mode = self._options.prerelease
+        mode = self._prerelease_modes.get(name) or self._options.prerelease
         if mode == "allow":
             return "allow"
         if mode == "disallow":
@@ -1087,6 +1091,8 @@ class Provider:
 
     def _add(self, dependencies: dict[str, VersionSet], package: str, name: str,
              version: Version, dependency: Dependency) -> None:
+        if dependency.name in self._excludes:
+            return  # excluded: whatever it asks for, and before any override of it
         replacements = self._overrides.get(dependency.name)
         if replacements is not None:
             evaluate = self._markers.evaluate

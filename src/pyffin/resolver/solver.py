@@ -59,7 +59,7 @@ from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prer
 from pyffin.resolver.resolution import Resolution, ResolvedPackage
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from nab_resolver.resolver import ResolverProvider, Solution
 
@@ -81,6 +81,7 @@ def resolve(
     *,
     constraints: Sequence[DirectRequirement] = (),
     overrides: Sequence[DirectRequirement] = (),
+    excludes: Collection[str] = (),
     preferences: Mapping[str, Version] | None = None,
     stats: dict[str, int] | None = None,
     parser: DependencyParser | None = None,
@@ -91,6 +92,8 @@ def resolve(
     ``markers`` is the target's PEP 508 environment; its ``python_full_version`` is the Python
     every Requires-Python must admit. ``constraints`` only restrict packages something else
     requires; ``overrides`` replace every requirement on their package, transitive ones included;
+    ``excludes`` (normalized names, uv's ``--excludes``) are left out: every requirement on one,
+    direct or transitive, is dropped, whatever its specifier, extras or marker;
     ``preferences`` (normalized name -> version, e.g. from an existing output file) are tried first
     unless ``options.upgrade``/``options.upgrade_packages`` say otherwise. ``parser`` keeps
     what was parsed for the next resolution (a session's); without, this one has its own.
@@ -109,7 +112,8 @@ def resolve(
     evaluator = MarkerEvaluator(markers)
     python = target_python(markers)
     urls: dict[str, str] = {}
-    direct = _active(requirements, evaluator, urls)
+    excluded = frozenset(excludes)
+    direct = _active(without_excluded(requirements, excluded), evaluator, urls)
     warn_unbounded([d for d, _ in direct], options)
     constraint_deps = _active(constraints, evaluator, urls)
     override_deps = _active(overrides, evaluator, urls, keep_inactive=True)
@@ -155,6 +159,7 @@ def resolve(
             constraints=constraint_ranges,
             overrides=overrides_by_name,
             preferences=preferences or {},
+            excludes=excluded,
             urls=urls,
             required=required,
             parser=parser,
@@ -261,6 +266,17 @@ def _active(
             dependency = replace(dependency, url=None)
         active.append((dependency, direct.origin))
     return active
+
+
+def without_excluded(requirements: Sequence[DirectRequirement], excluded: frozenset[str],
+                     ) -> Sequence[DirectRequirement]:
+    """``requirements`` but those on the ``excluded`` names."""
+    if not excluded:
+        return requirements
+    from pyffin.models.names import normalize_name
+
+    return [direct for direct in requirements
+            if normalize_name(direct.requirement.name) not in excluded]
 
 
 def _override(dependency: Dependency, overrides: Mapping[str, Sequence[Dependency]],

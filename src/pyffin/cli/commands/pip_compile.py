@@ -15,6 +15,7 @@ from pyffin.cli.options import (
     add_fork_strategy,
     add_group_options,
     add_index_options,
+    add_prerelease_package,
     add_python_options,
     add_sources_options,
     binary_names,
@@ -50,6 +51,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         metavar="FILE",
                         help="Override the versions of dependencies with the requirements in "
                              "FILE")
+    parser.add_argument("--excludes", "--exclude", action="append", default=[],
+                        metavar="FILE", dest="exclude",
+                        help="Leave the projects FILE names out of the resolution: every "
+                             "requirement on them is dropped, direct or not, whatever its "
+                             "version or marker")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
                         help="Include this optional dependency group of a pyproject.toml")
     parser.add_argument("--all-extras", action="store_true",
@@ -66,6 +72,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     resolution.add_argument("--prerelease", choices=(
         "disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
         help="When to consider pre-releases (default: if-necessary-or-explicit)")
+    add_prerelease_package(resolution)
     resolution.add_argument("--pre", action="store_true",
                             help="Allow pre-releases (pip's spelling of --prerelease allow)")
     resolution.add_argument("--exclude-newer", metavar="DATE", help=EXCLUDE_NEWER_HELP)
@@ -231,6 +238,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             args.src_file,
             constraints=args.constraint,
             overrides=args.override,
+            excludes=args.exclude,
             extras=args.extra,
             all_extras=args.all_extras,
             groups=args.group,
@@ -244,6 +252,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             python_platform=args.python_platform,
             resolution=args.resolution,
             prerelease="allow" if args.pre else args.prerelease,
+            prerelease_packages=args.prerelease_package,
             exclude_newer=args.exclude_newer,
             exclude_newer_packages=args.exclude_newer_package,
             only_binary=args.only_binary,

@@ -127,6 +127,10 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--override", "--overrides", action="append", default=[],
                         metavar="FILE",
                         help="Override dependency versions with the requirements in FILE")
+    parser.add_argument("--excludes", "--exclude", action="append", default=[],
+                        metavar="FILE", dest="exclude",
+                        help="Leave the projects FILE names out of the resolution: none of "
+                             "them is installed for these requirements")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
                         help="Include this optional dependency group of a pyproject.toml")
     parser.add_argument("--all-extras", action="store_true",
@@ -150,7 +154,7 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     add_group_options(parser)
     _environment_options(parser)
     _change_options(parser)
-    add_resolution_options(parser)
+    add_resolution_options(parser, prerelease_package=True)
     add_fork_strategy(parser)  # (uv's pip install takes it; nothing here resolves universally)
     add_build_options(parser)
     add_sources_options(parser.add_argument_group("Sources options"))
@@ -202,6 +206,7 @@ def _options(args: argparse.Namespace) -> tuple[ResolveOptions, ChangeOptions]:
     return (
         ResolveOptions(resolution=args.resolution,
                        prerelease="allow" if args.pre else args.prerelease,
+                       prerelease_packages=tuple(getattr(args, "prerelease_package", ())),
                        exclude_newer=args.exclude_newer,
                        exclude_newer_packages=tuple(args.exclude_newer_package),
                        only_binary=tuple(args.only_binary),
@@ -227,7 +232,8 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
     try:
         result = api.install(
             args.requirement, requirements=args.packages, editables=args.editable,
-            constraints=args.constraint, overrides=args.override, extras=args.extra,
+            constraints=args.constraint, overrides=args.override, excludes=args.exclude,
+            extras=args.extra,
             all_extras=args.all_extras, groups=args.group, only_groups=args.only_group,
             all_groups=args.all_groups, no_groups=args.no_group, session=session(args, ctx),
             python=args.python,
