@@ -1148,6 +1148,26 @@ def test_no_editable_installs_the_editable_requirements_as_wheels(
     assert (again.returncode, direct_url()) == (0, {}), again
 
 
+def test_no_editable_package_installs_the_wheel_of_that_project_alone(
+        index: IndexServer, venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv's ``--no-editable-package NAME``: the editable requirement on that project (named
+    by its metadata, here) installs its wheel; the other editables stay editable."""
+    monkeypatch.chdir(tmp_path)
+    write_source_tree(SdistSpec("my-proj", "0.1"), tmp_path / "proj")
+    write_source_tree(SdistSpec("other-proj", "0.2"), tmp_path / "other")
+    site = site_packages(venv)
+
+    def editable(name: str) -> object:
+        [info] = site.glob(f"{name}-*.dist-info")
+        return json.loads((info / "direct_url.json").read_text())["dir_info"].get("editable")
+
+    result = run("install", index, venv, "-e", "./proj", "-e", "./other",
+                 "--no-editable-package", "My_Proj")
+    assert result.returncode == 0, result
+    assert (editable("my_proj"), editable("other_proj")) == (None, True)
+    assert (site / "my_proj").is_dir()
+
+
 def test_check_reports_a_package_for_another_platform_as_uv(index_server: IndexServer,
                                                              venv: Path) -> None:
     """A wheel installed for another platform (``--python-platform windows``) is one

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -23,7 +23,7 @@ import pyffin.collector as collector
 from pyffin import log
 from pyffin.api.operations import DEFAULT_RESOLVE, HashRequirementError, ResolveOptions
 from pyffin.errors import PyffinError, UsageError
-from pyffin.models.names import checked_name
+from pyffin.models.names import checked_name, normalize_name
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -204,14 +204,16 @@ def install(
     python_platform: str | None = None,
     exact: bool = False,
     no_editable: bool = False,
+    no_editable_packages: Iterable[str] = (),
 ) -> InstallResult:
     """Install requirements (files, ``requirements`` strings, dependency groups) and their
     dependencies. Sources are read as :func:`pyffin.compile` reads them. ``exact`` (uv's
     ``--exact``) also removes what they do not need, as a sync does (its seed packages
     aside); ``no_editable`` (uv's ``--no-editable``) installs the editable requirements
-    (``-e``, in files too) as the projects' wheels instead. ``excludes`` are files naming
-    projects left out of the resolution (uv's ``--excludes``): none of them is installed for
-    these requirements (what is installed already stays).
+    (``-e``, in files too) as the projects' wheels instead, and ``no_editable_packages``
+    (uv's ``--no-editable-package``) those of the projects these names name. ``excludes``
+    are files naming projects left out of the resolution (uv's ``--excludes``): none of them
+    is installed for these requirements (what is installed already stays).
 
     ``target`` / ``prefix`` install into that directory instead of an environment (see
     :func:`install_directory`); ``python_version`` / ``python_platform`` install for another
@@ -224,7 +226,9 @@ def install(
                     ) as operation:
         return operation.run(
             sources=sources, requirements=requirements, editables=editables,
-            no_editable=no_editable, constraints=constraints, overrides=overrides,
+            no_editable=no_editable, no_editable_packages=frozenset(
+                normalize_name(name) for name in no_editable_packages),
+            constraints=constraints, overrides=overrides,
             excludes=excludes, extras=extras, all_extras=all_extras, groups=GroupSelection(
                 tuple(groups), tuple(only_groups), all_groups, tuple(no_groups)),
             sync=exact, upgrade=upgrade, upgrade_packages=tuple(upgrade_packages),
@@ -495,7 +499,8 @@ class _Operation:
             extras: Sequence[str] = (), all_extras: bool = False,
             groups: GroupSelection | None = None, upgrade: bool = False,
             upgrade_packages: tuple[str, ...] = (), allow_empty: bool = False,
-            no_editable: bool = False) -> InstallResult:
+            no_editable: bool = False,
+            no_editable_packages: frozenset[str] = frozenset()) -> InstallResult:
         from pyffin.api import operations
         from pyffin.requirements import read_requirements
 
@@ -536,12 +541,9 @@ class _Operation:
             extras=extras, all_extras=all_extras, groups=groups, stdin=stdin,
             build_project=lambda path, spec: self.lazy_sources(environment()).project_metadata(
                 path, spec))
-        if no_editable and spec.editables:
-            from pyffin.records import replace
-
-            spec = replace(spec, requirements=tuple(
-                replace(entry, editable=False) if entry.editable else entry
-                for entry in spec.requirements))
+        if (no_editable or no_editable_packages) and spec.editables:
+            spec = _not_editable(spec, None if no_editable else no_editable_packages,
+                                 lambda: self.lazy_sources(environment()).get())
         if not spec.requirements and sync:
             for path in sources:
                 log.warn(f"Requirements file `{path}` does not contain any dependencies")
@@ -902,6 +904,25 @@ def _with_revision(wanted: Wanted, revision: str | None) -> Wanted:
 
     return replace(wanted, direct_url={
         **record, "vcs_info": {**record["vcs_info"], "requested_revision": revision}})
+
+
+def _not_editable(spec: RequirementsSpec, names: Collection[str] | None,
+                  sources: Callable[[], SourceDistributions | None]) -> RequirementsSpec:
+    """``spec`` with its editable requirements on ``names`` (normalized; ``None``: all of
+    them) installed as the projects' wheels instead. An unnamed one (``-e ./pkg``) is named
+    first, from its metadata (``sources`` makes what reads it), which its resolution reads
+    anyway."""
+    from pyffin.api.building import name_entries
+    from pyffin.records import replace
+
+    entries = []
+    for entry in spec.requirements:
+        if entry.editable and names is not None and entry.name is None:
+            [entry] = name_entries([entry], sources())
+        if entry.editable and (names is None or entry.name in names):
+            entry = replace(entry, editable=False)
+        entries.append(entry)
+    return replace(spec, requirements=tuple(entries))
 
 
 def _lock_source(sources: Sequence[str | Path], *, requirements: Sequence[str],

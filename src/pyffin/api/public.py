@@ -281,6 +281,7 @@ def install(
     requirements: Sequence[PathLike] = (),
     editables: Sequence[str] = (),
     no_editable: bool = False,
+    no_editable_packages: Sequence[str] = (),
     constraints: Sequence[PathLike] = (),
     overrides: Sequence[PathLike] = (),
     excludes: Sequence[PathLike] = (),
@@ -344,7 +345,8 @@ def install(
     the contents of ``requirements`` files and ``editables``, with their dependencies, into
     the environment of ``python`` (default: the active or nearest virtual environment);
     ``no_editable`` installs the editable ones as the projects' wheels (uv's
-    ``--no-editable``). ``excludes`` and ``prerelease_packages`` are :func:`compile`'s.
+    ``--no-editable``), ``no_editable_packages`` those of these projects (uv's
+    ``--no-editable-package``). ``excludes`` and ``prerelease_packages`` are :func:`compile`'s.
     What is installed already and satisfies them is kept (``upgrade`` and ``reinstall`` say
     otherwise, and make what the cache keeps stale, as ``refresh``; their ``_packages`` forms
     as ``refresh_packages``); ``target`` / ``prefix`` install into that directory instead
@@ -365,6 +367,7 @@ def install(
         return _strict(strict, operation.install(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
             editables=_strings(editables, "editables"), no_editable=no_editable,
+            no_editable_packages=_names(no_editable_packages, "no_editable_packages"),
             constraints=_paths(constraints, "constraints"),
             overrides=_paths(overrides, "overrides"), excludes=_paths(excludes, "excludes"),
             extras=_strings(extras, "extras"),
@@ -1031,6 +1034,17 @@ def _strings(values: Sequence[str], name: str) -> list[str]:
     if isinstance(values, (str, bytes)):
         raise UsageError(f"{name} takes a list of strings, not the string {values!r}")
     return [str(value) for value in values]
+
+
+def _names(values: Sequence[str], name: str) -> list[str]:
+    """Project names (:func:`_strings`), each a valid one."""
+    from pyffin.models.names import is_valid_name
+
+    names = _strings(values, name)
+    for value in names:
+        if not is_valid_name(value):
+            raise UsageError(f"{name}: {value!r} is not a valid project name")
+    return names
 
 
 def _paths(values: Sequence[PathLike], name: str) -> list[str]:

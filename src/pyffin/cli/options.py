@@ -323,8 +323,6 @@ _UV_NOT_YET: dict[str, tuple[str | None, str]] = {
                   "configuration from the working directory: try `--directory`)"),
     "--torch-backend": ("BACKEND", "uv's `--torch-backend` is not supported yet (name the "
                         "PyTorch index with `--index-url` or `--extra-index-url`)"),
-    "--no-editable-package": ("NAME", "uv's `--no-editable-package` is not supported yet "
-                              "(name the project without `-e`)"),
 }
 
 
@@ -390,7 +388,7 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
     ("pip", "install"): (
         (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
          "instead)"),
-        *_uv_not_yet("--project", "--torch-backend", "--no-editable-package"),
+        *_uv_not_yet("--project", "--torch-backend"),
         _UPGRADE_GROUP,
     ),
     ("venv",): tuple(

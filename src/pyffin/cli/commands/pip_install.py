@@ -121,6 +121,10 @@ def _configure_install(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-editable", action="store_true",
                         help="Install the editable requirements (-e, in files too) as the "
                              "projects' wheels instead, as uv's --no-editable")
+    parser.add_argument("--no-editable-package", action="append", default=[], metavar="NAME",
+                        type=package_name,
+                        help="Install the editable requirement on NAME as the project's wheel "
+                             "instead (repeatable)")
     parser.add_argument("-c", "--constraint", "--constraints", action="append", default=[],
                         metavar="FILE",
                         help="Constrain versions with the requirements in FILE")
@@ -241,6 +245,7 @@ def _run_install(args: argparse.Namespace, ctx: Context) -> int:
             upgrade=args.upgrade, upgrade_packages=args.upgrade_package, no_deps=args.no_deps,
             resolve_options=resolve_options, change=change, build=build_options(args),
             reporter=progress, stdin=sys.stdin, exact=args.exact, no_editable=args.no_editable,
+            no_editable_packages=args.no_editable_package,
             **_directory_args(args))
     finally:
         progress.finish()
