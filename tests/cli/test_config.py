@@ -146,6 +146,30 @@ def test_flag_over_environment_over_project_file(tmp_path: Path, index: IndexSer
     assert compile_(tmp_path, index, "--no-config").stdout == "lib==1.0\n"  # env still applies
 
 
+def test_project_names_where_configuration_files_are_looked_for(
+        tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv's ``--project DIR`` (global): pyffin.toml and [tool.pyffin] are looked for from DIR
+    up; relative paths on the command line stay the working directory's."""
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (project / "pyffin.toml").write_text('prerelease = "allow"\n')
+    monkeypatch.chdir(elsewhere)
+    assert compile_(tmp_path, index).stdout == "lib==2.0\n"
+    assert compile_(tmp_path, index, "--project", "../project/sub").stdout == "lib==3.0rc1\n"
+    assert pyffin("--project", project, "pip", "compile", tmp_path / "requirements.in",
+                  "--index-url", index.index_url, "--cache-dir", tmp_path / "cache",
+                  "--no-header", "--no-annotate").stdout == "lib==3.0rc1\n"
+    # A change there is read: what it said before is not answered again.
+    (project / "pyffin.toml").write_text('resolution = "lowest"\n')
+    assert compile_(tmp_path, index, "--project", project).stdout == "lib==1.0\n"
+    for bad, message in ((tmp_path / "nowhere", "does not exist"),
+                         (project / "pyffin.toml", "is not a directory")):
+        result = compile_(tmp_path, index, "--project", bad)
+        assert (result.returncode, result.stdout) == (2, ""), result
+        assert message in result.stderr, result
+
+
 def test_a_bad_environment_variable_is_a_one_line_usage_error(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch,
                                                               ) -> None:

@@ -21,6 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
+    from pathlib import Path
     from typing import Any
 
     from pyffin.cli.command import Command
@@ -306,6 +307,23 @@ def _no_command(words: tuple[str, ...], rest: list[str]) -> int:
     return 2
 
 
+def _project(value: str | None) -> Path | None:
+    """uv's ``--project DIR``: where configuration files are looked for from (``None``: the
+    working directory)."""
+    if value is None:
+        return None
+    from pathlib import Path
+
+    from pyffin.errors import UsageError
+
+    path = Path(value)
+    if not path.exists():
+        raise UsageError(f"project directory {value} does not exist")
+    if not path.is_dir():
+        raise UsageError(f"project path {value} is not a directory")
+    return path.absolute()
+
+
 def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     from pyffin import log
     from pyffin.cli.command import Context
@@ -322,7 +340,8 @@ def _run(command: Command, args: argparse.Namespace, bound: Bound) -> int:
     try:
         configuration = Configuration(
             no_config=args.no_config,
-            config_file=args.config_file or os.environ.get("PYFFIN_CONFIG_FILE") or None)
+            config_file=args.config_file or os.environ.get("PYFFIN_CONFIG_FILE") or None,
+            cwd=_project(args.project))
         apply(args, bound, configuration)
         console.progress = not args.no_progress
         context = Context(console, cache_dir=args.cache_dir, no_cache=args.no_cache,

@@ -319,8 +319,6 @@ def add_sources_options(group: argparse._ArgumentGroup) -> None:
 
 #: uv's own options that pyffin does not have yet: said so, rather than "unexpected option".
 _UV_NOT_YET: dict[str, tuple[str | None, str]] = {
-    "--project": ("DIR", "uv's `--project` is not supported yet (pyffin looks for its "
-                  "configuration from the working directory: try `--directory`)"),
     "--torch-backend": ("BACKEND", "uv's `--torch-backend` is not supported yet (name the "
                         "PyTorch index with `--index-url` or `--extra-index-url`)"),
 }
@@ -341,7 +339,7 @@ def _uv_not_yet(*flags: str) -> tuple[tuple[tuple[str, ...], str | None, bool, s
 #: and uv's own that pyffin does not have yet (:data:`_UV_NOT_YET`).
 COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str], ...]] = {
     ("pip", "compile"): (
-        *_uv_not_yet("--project", "--torch-backend"),
+        *_uv_not_yet("--torch-backend"),
         _UPGRADE_GROUP,
         (("--allow-unsafe",), None, False, "pip-compile's `--allow-unsafe` has no effect "
          "(pyffin can safely pin `pip` and other packages)"),
@@ -370,7 +368,7 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
          "passing arguments to pyffin directly)"),
     ),
     ("pip", "sync"): (
-        *_uv_not_yet("--project", "--torch-backend"),
+        *_uv_not_yet("--torch-backend"),
         (("-a", "--ask"), None, True, "pip-sync's `--ask` is unsupported (pyffin never asks "
          "for confirmation)"),
         (("--python-executable",), "PYTHON", True, "pip-sync's `--python-executable` is "
@@ -388,7 +386,7 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
     ("pip", "install"): (
         (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
          "instead)"),
-        *_uv_not_yet("--project", "--torch-backend"),
+        *_uv_not_yet("--torch-backend"),
         _UPGRADE_GROUP,
     ),
     ("venv",): tuple(

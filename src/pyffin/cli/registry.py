@@ -145,6 +145,10 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
     GlobalOption(("--directory",), "value",
                  "Change to DIR before running the command (relative paths are taken from "
                  "there, as uv's)", metavar="DIR"),
+    GlobalOption(("--project",), "value",
+                 "Look for pyffin.toml and [tool.pyffin] from DIR up, instead of from the "
+                 "working directory (relative paths stay the working directory's, as uv's)",
+                 metavar="DIR"),
     GlobalOption(("--version",), "version", "Print the version and exit"),
 )
 
