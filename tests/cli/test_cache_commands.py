@@ -29,6 +29,19 @@ def _fill(root: Path) -> None:
                                           "flask-1.0-py3-none-any.archive"))
 
 
+@pytest.mark.parametrize("command", ["dir", "clean", "prune", "size", "verify"])
+def test_cache_commands_accept_uv_s_network_and_python_options(tmp_path: Path,
+                                                                command: str) -> None:
+    # uv 0.13.9 takes them on every command (`uv cache dir --offline --managed-python`):
+    # here they change nothing.
+    options = ["--offline", "--allow-insecure-host", "example.com", "--system-certs",
+               "--no-python-downloads", "--managed-python", "--python-preference", "system"]
+    plain = pyffin("cache", command, cache_dir=tmp_path / "cache")
+    given = pyffin("cache", command, *options, cache_dir=tmp_path / "cache")
+    assert plain.returncode == 0, plain
+    assert (given.returncode, given.stdout) == (0, plain.stdout), given
+
+
 def test_cache_dir_prints_the_root_from_flag_or_env(tmp_path: Path) -> None:
     assert pyffin("cache", "dir", cache_dir=tmp_path / "c").stdout == f"{tmp_path / 'c'}\n"
     result = run(["cache", "dir"], env={"PYFFIN_CACHE_DIR": str(tmp_path / "env")})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 
 from pyffin.cli.command import Command, Context
 from pyffin.cli.console import format_bytes
@@ -193,24 +194,41 @@ def _files(n: int) -> str:
     return f"{n} file" if n == 1 else f"{n} files"
 
 
-DIR = Command(_configure_dir, _run_dir, "Print the path of pyffin's cache directory.")
+def _uv_globals(configure: Callable[[argparse.ArgumentParser], None],
+                ) -> Callable[[argparse.ArgumentParser], None]:
+    """``configure``, and the network and Python discovery options, which uv takes on every
+    command: accepted, to no effect (a cache command makes no request and looks for no
+    interpreter), so that a script passing them everywhere carries over."""
+    from pyffin.cli.options import add_no_network_options, add_python_options
+
+    def configured(parser: argparse.ArgumentParser) -> None:
+        configure(parser)
+        add_no_network_options(parser)
+        add_python_options(parser.add_argument_group(
+            "Python options (this command looks for no interpreter; accepted for uv's)"))
+
+    return configured
+
+
+DIR = Command(_uv_globals(_configure_dir), _run_dir,
+              "Print the path of pyffin's cache directory.")
 CLEAN = Command(
-    _configure_clean, _run_clean,
+    _uv_globals(_configure_clean), _run_clean,
     "Remove every entry of the cache, or the entries of the given packages. Waits until no other "
     "pyffin process uses the cache, unless --force is given.",
 )
 PRUNE = Command(
-    _configure_prune, _run_prune,
+    _uv_globals(_configure_prune), _run_prune,
     "Remove what no command can use any more: unzipped wheels nothing points to, buckets of old "
     "format versions, build environments and temporary files left by interrupted runs. With "
     "--ci, also every downloaded wheel (quicker to download again than to restore in CI), "
     "keeping the wheels built from source.",
 )
-SIZE = Command(_configure_size, _run_size,
+SIZE = Command(_uv_globals(_configure_size), _run_size,
                "Print the space the cache takes on disk: in bytes, or human-readable with -H "
                "(the default on a terminal).")
 VERIFY = Command(
-    _configure_verify, _run_verify,
+    _uv_globals(_configure_verify), _run_verify,
     "Check that every record of the cache decodes and that every unzipped wheel holds exactly "
     "the files its RECORD lists, with their hashes. Exit status 1 when something is broken; "
     "--repair removes it (later commands fetch it again) and waits until no other pyffin "
