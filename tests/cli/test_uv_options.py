@@ -100,6 +100,29 @@ def test_only_managed_pythons_are_not_supported(words: tuple[str, ...], tmp_path
     result = pyffin(*args, cache_dir=tmp_path / "cache")
     assert "only-managed) (from PYFFIN_PYTHON_PREFERENCE): not supported" in result.stderr
     assert not (tmp_path / ".venv").exists()
+    # A version or a name still asks for a managed one.
+    result = pyffin(*args, "--python", "3.11", cache_dir=tmp_path / "cache")
+    assert "only-managed) (from PYFFIN_PYTHON_PREFERENCE): not supported" in result.stderr
+
+
+@pytest.mark.parametrize("words", [("pip", "install"), ("pip", "sync"), ("pip", "compile"),
+                                   ("pip", "freeze"), ("venv",)])
+def test_an_interpreter_named_by_its_path_is_used_whatever_the_preference(
+        words: tuple[str, ...], tmp_path: Path, index: IndexServer) -> None:
+    # uv 0.13.9: `--managed-python --python /path/to/python` uses that interpreter.
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\n")
+    env = tmp_path / "env"
+    assert pyffin("venv", env, "--python", sys.executable).returncode == 0
+    if words == ("venv",):
+        args: list[str | Path] = [tmp_path / "other", "--python", sys.executable]
+    else:
+        source = [] if words[-1] == "freeze" else [
+            "-r" if words[-1] == "install" else "", requirements, "--index-url",
+            index.index_url]
+        args = [*(a for a in source if a), "--python", env / "bin" / "python"]
+    result = pyffin(*words, *args, "--managed-python", cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
 
 
 # --------------------------------------------------------------------------------- compile
@@ -355,8 +378,9 @@ def test_commands_that_read_an_environment_take_uvs_global_options(
                       ["--allow-insecure-host", "pypi.example.org:8443"]])):
         result = pyffin(*words, *python, *flags)
         assert (result.returncode, result.stdout) == (0, plain.stdout), (flags, result)
-    assert pyffin(*words, *python, "--managed-python").stderr.startswith(
-        "error: only managed Pythons")
+    # uv 0.13.9 uses an interpreter named by its path whatever the preference.
+    managed = pyffin(*words, *python, "--managed-python")
+    assert (managed.returncode, managed.stdout) == (0, plain.stdout), managed
     if words[1] not in ("list", "tree"):
         refused = pyffin(*words, *python, "--allow-insecure-host", "host:port")
         assert refused.returncode == 2 and "invalid port" in refused.stderr, refused

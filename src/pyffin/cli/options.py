@@ -293,10 +293,22 @@ def add_python_options(group: argparse._ArgumentGroup) -> None:
 
 
 def check_python_preference(args: argparse.Namespace) -> None:
-    """Refuse the preference pyffin cannot follow (``only-managed``)."""
+    """Refuse the preference pyffin cannot follow (``only-managed``), unless ``--python``
+    names the interpreter by its path: uv then uses that interpreter, whatever the
+    preference (``uv pip compile --managed-python --python /usr/bin/python3``)."""
     if getattr(args, "python_preference", None) != "only-managed":
         return
-    from pyffin.errors import NotSupportedError
+    from pyffin.errors import NotSupportedError, UsageError
+
+    python = getattr(args, "python", None)
+    if isinstance(python, str):
+        from pyffin.interpreter.discovery import PythonRequest
+
+        try:
+            if PythonRequest.parse(python).path is not None:
+                return
+        except UsageError:  # (an empty request: discovery says so)
+            return
 
     origin = getattr(args, "setting_origins", {}).get("python_preference")
     given = f" (from {origin})" if origin else ""
