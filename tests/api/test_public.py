@@ -171,6 +171,27 @@ def test_compile_takes_uvs_fork_strategy(index_server: IndexServer) -> None:
                        fork_strategy="most")  # type: ignore[arg-type]
 
 
+def test_uv_s_excludes_and_per_package_options_through_the_api(index_server: IndexServer,
+                                                                 tmp_path: Path) -> None:
+    index_server.add_wheel(WheelSpec("app", "1.0", requires_dist=["lib"]))
+    index_server.add_wheel(WheelSpec("lib", "1.0"))
+    index_server.add_wheel(WheelSpec("lib", "2.0b1"))
+    excludes = tmp_path / "x.txt"
+    excludes.write_text("lib\n")
+    result = pyffin.compile(packages=["app"], index_url=index_server.index_url,
+                            excludes=[excludes])
+    assert result.to_requirements_txt(annotate=False) == "app==1.0\n"
+    result = pyffin.compile(packages=["app"], index_url=index_server.index_url,
+                            prerelease_packages=["lib=allow"])
+    assert result.to_requirements_txt(annotate=False) == "app==1.0\nlib==2.0b1\n"
+    with pytest.raises(UsageError, match="Invalid `prerelease-package` value `lib`"):
+        pyffin.compile(packages=["app"], index_url=index_server.index_url,
+                       prerelease_packages=["lib"])
+    with pytest.raises(UsageError, match="no_editable_packages: not a valid project name"):
+        pyffin.install(["app"], no_editable_packages=["not a name"],
+                       index_url=index_server.index_url)
+
+
 def test_download_and_wheel_save_files_into_a_directory(index: IndexServer,
                                                         tmp_path: Path) -> None:
     index.add_sdist(SdistSpec("built", "1.0"))

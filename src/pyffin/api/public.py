@@ -1037,14 +1037,13 @@ def _strings(values: Sequence[str], name: str) -> list[str]:
 
 
 def _names(values: Sequence[str], name: str) -> list[str]:
-    """Project names (:func:`_strings`), each a valid one."""
-    from pyffin.models.names import is_valid_name
+    """Project names (:func:`_strings`), each a valid one, normalized."""
+    from pyffin.models.names import checked_name
 
-    names = _strings(values, name)
-    for value in names:
-        if not is_valid_name(value):
-            raise UsageError(f"{name}: {value!r} is not a valid project name")
-    return names
+    try:
+        return [checked_name(value) for value in _strings(values, name)]
+    except ValueError as e:
+        raise UsageError(f"{name}: {e}") from None
 
 
 def _paths(values: Sequence[PathLike], name: str) -> list[str]:
