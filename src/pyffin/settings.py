@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from pyffin import log
 from pyffin.errors import UsageError
 from pyffin.models.names import is_valid_name
+from pyffin.models.torch import MODES as TORCH_MODES
 from pyffin.records import record
 
 #: pip's site-wide configuration file on POSIX systems (a constant so tests can move it).
@@ -122,6 +123,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keyring-provider", "choice", "ask the `keyring` command for credentials",
             choices=("disabled", "subprocess"), pip=True, index=True,
             pip_values=(("auto", "subprocess"), ("import", "subprocess"))),
+    Setting("torch-backend", "choice", "take PyTorch's projects from PyTorch's index for this "
+            "backend (`cpu`, `cu128`, `rocm6.4`, `xpu`...; `auto`: the machine's GPU)",
+            choices=TORCH_MODES, index=True),
     # inputs
     Setting("constraint", "list", "constraints files", pip=True, paths=True),
     Setting("override", "list", "overrides files", paths=True),
@@ -218,6 +222,7 @@ class IndexSettings:
     cert: str | None = None
     allow_insecure_host: tuple[str, ...] | None = None
     keyring_provider: str | None = None
+    torch_backend: str | None = None
 
     def over(self, lower: IndexSettings) -> IndexSettings:
         """These settings, with what is unset here taken from ``lower``."""
@@ -232,7 +237,7 @@ _INDEX_FIELDS = {"index-url": "index_url", "extra-index-url": "extra_index_urls"
                  "find-links": "find_links", "no-index": "no_index",
                  "index-strategy": "index_strategy", "cert": "cert",
                  "allow-insecure-host": "allow_insecure_host",
-                 "keyring-provider": "keyring_provider"}
+                 "keyring-provider": "keyring_provider", "torch-backend": "torch_backend"}
 #: The same, public: the option (without ``--``) of each :class:`IndexSettings` field.
 INDEX_FIELDS: Mapping[str, str] = _INDEX_FIELDS
 
@@ -702,7 +707,9 @@ def markdown_table() -> str:
     lines = ["| flag | environment | `pyffin.toml` key | type | what |",
              "|---|---|---|---|---|"]
     for setting in SETTINGS:
-        kind = {"choice": " \\| ".join(setting.choices),
+        choices = (setting.choices if len(setting.choices) <= 8
+                   else (*setting.choices[:3], "...", setting.choices[-1]))
+        kind = {"choice": " \\| ".join(choices),
                 "binary": "names, `:all:`, `:none:`",
                 "markers": "markers (`;` between them in the variable)"}.get(setting.kind,
                                                                           setting.kind)

@@ -384,7 +384,8 @@ def test_the_page_workers_are_asked_for_the_requirements_with_their_extras(
     asked: list[tuple[Any, ...]] = []
 
     class Workers:
-        def configure(self, settings: Any, refresh: Any, *, local: bool = False) -> None:
+        def configure(self, settings: Any, refresh: Any, *, local: bool = False,
+                      torch: Any = None) -> None:
             pass
 
         def ask(self, name: str, required: Any = None, extras: tuple[str, ...] = ()) -> bool:

@@ -192,6 +192,25 @@ def test_uv_s_excludes_and_per_package_options_through_the_api(index_server: Ind
                        index_url=index_server.index_url)
 
 
+def test_torch_backend_through_the_api(index_server: IndexServer, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    index_server.add_wheel(WheelSpec("torch", "3.0"))
+    index_server.add_wheel(WheelSpec("torch", "2.1.0+cpu"))
+    index_server.mount("/whl/cpu", "torch-2.1.0+cpu-py3-none-any.whl")
+    monkeypatch.setenv("PYFFIN_TORCH_INDEX_URL", f"{index_server.url}/whl")
+    result = pyffin.compile(packages=["torch"], index_url=index_server.index_url,
+                            torch_backend="cpu")
+    assert result.to_requirements_txt(annotate=False) == "torch==2.1.0+cpu\n"
+    session = pyffin.Session.from_flags(index_url=index_server.index_url, torch_backend="cpu")
+    result = pyffin.compile(packages=["torch"], session=session)
+    assert result.to_requirements_txt(annotate=False) == "torch==2.1.0+cpu\n"
+    with pytest.raises(UsageError, match="invalid torch_backend='gpu'"):
+        pyffin.compile(packages=["torch"], index_url=index_server.index_url,
+                       torch_backend="gpu")
+    with pytest.raises(UsageError, match="torch_backend: give these options to the Session"):
+        pyffin.install(["torch"], session=session, torch_backend="cpu")
+
+
 def test_download_and_wheel_save_files_into_a_directory(index: IndexServer,
                                                         tmp_path: Path) -> None:
     index.add_sdist(SdistSpec("built", "1.0"))

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from pyffin.cli import install_replay, noop, replay
+from pyffin.interpreter import accelerator
+from pyffin.models.torch import Accelerator
 from pyffin.stamps import SETTLED_NS
 from tests.support.cli import Result, pyffin
 from tests.support.dists import SdistSpec, WheelSpec
@@ -440,3 +442,27 @@ def test_without_a_second_process_the_wheels_are_linked_on_threads(
     assert install_replay._link_in_two_processes(wheels, [0], [1]) == []
     assert (env.site_packages / "one-1.0.dist-info").is_dir()
     assert (env.site_packages / "two-1.0.dist-info").is_dir()
+
+
+def test_an_install_the_machine_s_gpu_decides_is_not_replayed(
+        index: IndexServer, tmp_path: Path, requirements: Path, replays: list[int | None],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--torch-backend auto``: the same command line, files and variables, another GPU,
+    another answer; no file stands for the GPU, so no record is kept."""
+    index.add_wheel(WheelSpec("torch", "2.1.0+cpu"))
+    index.add_wheel(WheelSpec("torch", "2.2.0+rocm7.2"))
+    index.mount("/whl/cpu", "torch-2.1.0+cpu-py3-none-any.whl")
+    index.mount("/whl/rocm7.2", "torch-2.2.0+rocm7.2-py3-none-any.whl")
+    monkeypatch.setenv("PYFFIN_TORCH_INDEX_URL", f"{index.url}/whl")
+    found: list[Accelerator | None] = [None]
+    monkeypatch.setattr(accelerator, "detect", lambda *args, **kwargs: found[0])
+    requirements.write_text("torch\n")
+    settle()
+    first = recorded(index, tmp_path, requirements, replays, "--torch-backend", "auto")
+    assert " + torch==2.1.0+cpu" in first.stderr
+    assert records_kept(tmp_path) == []
+    found[0] = Accelerator("amd", "gfx1151")  # ROCm 7.2's builds alone, then the CPU's
+    fresh_venv(tmp_path)
+    again = install(index, tmp_path, requirements, "--torch-backend", "auto")
+    assert replays == [None]
+    assert " + torch==2.2.0+rocm7.2" in again.stderr

@@ -266,12 +266,6 @@ def test_pip_tools_options_without_effect_are_warned_about(
      "`--upgrade-group` is not supported in `pyffin pip` commands"),
     (("pip", "install"), ["--upgrade-group", "dev"],
      "`--upgrade-group` is not supported in `pyffin pip` commands"),
-    # uv's own, not there yet: said so, not "unexpected option".
-    *((words, flags, f"uv's `{flags[0]}` is not supported yet")
-      for words, options in ((("pip", "compile"), ("--torch-backend",)),
-                             (("pip", "sync"), ("--torch-backend",)),
-                             (("pip", "install"), ("--torch-backend",)))
-      for flags in ([option, "x"] for option in options)),
 ])
 def test_unsupported_carry_overs_are_usage_errors(words: tuple[str, ...], flags: list[str],
                                                   error: str, tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from pyffin.errors import UsageError
@@ -224,3 +227,23 @@ def test_invalid_target_python_versions_are_usage_errors() -> None:
         tags.target_markers((2, 7), "linux")
     with pytest.raises(UsageError):
         tags.target_tags((3,), "linux")
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("linux", "manylinux"), ("x86_64-manylinux_2_28", "manylinux"),
+    ("aarch64-unknown-linux-gnu", "manylinux"), ("x86_64-unknown-linux-musl", "musllinux"),
+    ("x86_64-musllinux_1_2", "musllinux"), ("windows", "windows"),
+    ("i686-pc-windows-msvc", "windows"), ("macos", "macos"), ("x86_64-apple-darwin", "macos"),
+    ("aarch64-linux-android", "other"), ("arm64-apple-ios", "other"),
+    ("wasm32-pyodide2024", "other"),
+])
+def test_the_operating_system_of_a_target_platform(spec: str, expected: str) -> None:
+    """What --torch-backend auto picks PyTorch's indexes for."""
+    assert tags.platform_os(spec) == expected
+
+
+def test_the_operating_system_of_this_machine() -> None:
+    expected = {"win32": "windows", "darwin": "macos"}.get(sys.platform)
+    if expected is None and sys.platform.startswith("linux"):
+        expected = "manylinux" if os.confstr("CS_GNU_LIBC_VERSION") else "musllinux"
+    assert tags.platform_os(None) == (expected or "other")

@@ -16,6 +16,9 @@ Routes (all on 127.0.0.1):
   ``Accept`` header. Links are relative (``../../files/<filename>#sha256=...``). Non-normalized
   names and missing trailing slashes get a 301 to the canonical URL; unknown projects a 404.
 * ``/files/<filename>`` and, for wheels, ``/files/<filename>.metadata`` (PEP 658/714).
+* ``<root>/<normalized-name>/``: the project pages of another index on the same server,
+  listing only the files :meth:`IndexServer.mount` gave it (``/whl/cu128/torch/``: PyTorch's
+  layout). Its links are relative too, to the same ``/files/``.
 
 Every successful response carries ``Cache-Control`` (``max-age=600`` unless configured, see
 :meth:`IndexServer.set_cache_control`), a quoted content-derived ``ETag`` and ``Last-Modified``
@@ -319,6 +322,8 @@ class IndexServer:
         self._port = port
         self._lock = threading.RLock()
         self._files: dict[str, _File] = {}
+        #: Other indexes' roots -> the filenames each lists (see :meth:`mount`).
+        self._mounts: dict[str, set[str]] = {}
         self._project_modified: dict[str, float] = {}
         # Logical clock: one second per change, starting a day in the past, so Last-Modified
         # strictly increases on every change even within the same wall-clock second.
@@ -543,6 +548,20 @@ class IndexServer:
         """Send the headers at once, then the body one byte every ``seconds_per_byte``."""
         self._set_fault("trickle", path, seconds_per_byte, times)
 
+    def mount(self, root: str, *filenames: str) -> str:
+        """List files already served (by filename) on another index of this server, at
+        ``root`` (``/whl/cu128``), besides ``/simple/``; its URL."""
+        root = "/" + root.strip("/")
+        with self._lock:
+            missing = [name for name in filenames if name not in self._files]
+            if missing:
+                raise KeyError(missing)
+            self._mounts.setdefault(root, set()).update(filenames)
+            self._root_modified = self._tick()
+            for name in filenames:
+                self._project_modified[self._files[name].project] = self._root_modified
+        return f"{self.url}{root}"
+
     def respond(self, path: str, body: bytes, headers: dict[str, str] | None = None,
                 status: int = 200) -> None:
         """Answer ``path`` with exactly this status, headers and body (until
@@ -602,17 +621,22 @@ class IndexServer:
             body = _html_document("Simple index", links)
         return _Resource(body, _content_type(fmt), modified, vary_accept=True)
 
-    def _project_page(self, project: str, fmt: str) -> _Resource | None:
+    def _project_page(self, project: str, fmt: str, mount: str | None = None
+                      ) -> _Resource | None:
         with self._lock:
-            files = [f for f in self._files.values() if f.project == project]
+            listed = None if mount is None else self._mounts[mount]
+            files = [f for f in self._files.values() if f.project == project
+                     and (listed is None or f.filename in listed)]
             modified = self._project_modified.get(project, self._root_modified)
         if not files:
             return None
         with_metadata = self.metadata_files
+        up = "../" * (2 if mount is None else mount.count("/") + 1)
         if fmt == SIMPLE_JSON:
-            body = json.dumps(_project_json(project, files, with_metadata), indent=1).encode()
+            body = json.dumps(_project_json(project, files, with_metadata, up),
+                              indent=1).encode()
         else:
-            links = "".join(_anchor(f, with_metadata) for f in files)
+            links = "".join(_anchor(f, with_metadata, up) for f in files)
             body = _html_document(f"Links for {project}", links)
         return _Resource(body, _content_type(fmt), modified, vary_accept=True)
 
@@ -648,9 +672,9 @@ def _html_document(title: str, links: str) -> bytes:
     ).encode()
 
 
-def _anchor(f: _File, with_metadata: bool) -> str:
+def _anchor(f: _File, with_metadata: bool, up: str = "../../") -> str:
     fragment = "&".join(f"{a}={d}" for a, d in f.listed_hashes().items())
-    attrs = [f'href="../../files/{quote(f.filename)}{"#" if fragment else ""}{fragment}"']
+    attrs = [f'href="{up}files/{quote(f.filename)}{"#" if fragment else ""}{fragment}"']
     if f.requires_python:
         attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
     if f.yanked is not False:
@@ -663,7 +687,8 @@ def _anchor(f: _File, with_metadata: bool) -> str:
     return f"    <a {' '.join(attrs)}>{html.escape(f.filename)}</a><br/>\n"
 
 
-def _project_json(project: str, files: list[_File], with_metadata: bool) -> dict[str, Any]:
+def _project_json(project: str, files: list[_File], with_metadata: bool,
+                  up: str = "../../") -> dict[str, Any]:
     entries = []
     for f in files:
         metadata: dict[str, str] | bool = False
@@ -672,7 +697,7 @@ def _project_json(project: str, files: list[_File], with_metadata: bool) -> dict
         entries.append(
             {
                 "filename": f.filename,
-                "url": f"../../files/{quote(f.filename)}",
+                "url": f"{up}files/{quote(f.filename)}",
                 "hashes": f.listed_hashes(),
                 "requires-python": f.requires_python,
                 "yanked": f.yanked,
@@ -811,6 +836,20 @@ class _Handler(BaseHTTPRequestHandler):
             page = index._project_page(name, fmt)
             if page is None:
                 self._send_error(404, f"no such project: {name}")
+                return
+            self._send_resource(path, page)
+            return
+        root, _, rest = path.rstrip("/").rpartition("/")
+        if root in index._mounts and rest:
+            if not path.endswith("/") or rest != normalize_name(rest):
+                self._redirect(path, f"{root}/{quote(normalize_name(rest))}/")
+                return
+            fmt = self._format()
+            if fmt is None:
+                return
+            page = index._project_page(rest, fmt, root)
+            if page is None:
+                self._send_error(404, f"no such project: {rest}")
                 return
             self._send_resource(path, page)
             return

@@ -342,6 +342,8 @@ class _Operation:
         from pyffin.api.session import Session
 
         self.session = session or Session()
+        if python_platform is not None:  # (the OS --torch-backend auto picks indexes for)
+            self.session.python_platform = python_platform
         if reporter is not None and self.session.reporter is None:
             self.session.reporter = reporter  # hears the resolution and builds too
         self.build = build
@@ -751,8 +753,11 @@ class _Operation:
             hashes=operations.required_hashes(spec) if hash_mode else None,
             reporter=self.reporter, timings=result.timings, archives=archives,
             wheels=None if early is None else early.wheels, python_version=env.version[:2])
+        torch = self.session.registry.locations.torch
         if listings is not None and kept is not None and kept.kept is not None \
-                and not plan.to_remove:
+                and not plan.to_remove and (torch is None or torch.mode != "auto"):
+            # (With ``--torch-backend auto``, the machine's GPU decides: no file stands for
+            # it, so nothing replays this install.)
             # Each stored response with the freshness a revalidation beside it gave it.
             cached = self.session.registry.cached
             dependencies = [(path, stamp, cached.fresh_until(dependency), response_time)

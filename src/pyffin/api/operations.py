@@ -439,8 +439,11 @@ def configure_indexes(session: Session, spec: RequirementsSpec) -> RegistryClien
         from pyffin.resolver.page_worker import on_this_machine
 
         locations = registry.locations
+        torch_urls = () if locations.torch is None else locations.torch.urls
         workers.configure(session.index_settings, registry.cached.refresh,
-                          local=on_this_machine((*locations.indexes(), *locations.find_links)))
+                          local=on_this_machine((*locations.indexes(), *torch_urls,
+                                                 *locations.find_links)),
+                          torch=locations.torch)
     return registry
 
 

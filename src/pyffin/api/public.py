@@ -33,6 +33,7 @@ from pyffin.errors import (
     PyffinError,
     UsageError,
 )
+from pyffin.models.torch import MODES as TORCH_MODES
 from pyffin.records import record
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ _CHOICES = {
     "keyring_provider": ("disabled", "subprocess"),
     "annotation_style": ("split", "line"),
     "fork_strategy": ("fewest", "requires-python"),
+    "torch_backend": TORCH_MODES,
 }
 
 
@@ -69,7 +71,7 @@ _CHOICES = {
 _SESSION_KEYWORDS = frozenset({
     "config", "index_url", "indexes", "extra_index_urls", "find_links", "no_index",
     "index_strategy", "keyring_provider", "cert", "allow_insecure_hosts", "cache_dir",
-    "no_cache", "offline", "refresh", "refresh_packages"})
+    "no_cache", "offline", "refresh", "refresh_packages", "torch_backend"})
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -190,6 +192,7 @@ def compile(  # the public name mirrors `pyffin pip compile`
     no_index: bool = False,
     index_strategy: str | None = None,
     keyring_provider: str | None = None,
+    torch_backend: str | None = None,
     cert: PathLike | None = None,
     allow_insecure_hosts: Sequence[str] = (),
     cache_dir: PathLike | None = None,
@@ -228,7 +231,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
         extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
         index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
-        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages,
+        torch_backend=torch_backend)
     with _operation(session, on_event):
         chosen = resolving.choose_output_format(output_format, output_file)
         result = resolving.compile(
@@ -330,6 +334,7 @@ def install(
     no_index: bool = False,
     index_strategy: str | None = None,
     keyring_provider: str | None = None,
+    torch_backend: str | None = None,
     cert: PathLike | None = None,
     allow_insecure_hosts: Sequence[str] = (),
     cache_dir: PathLike | None = None,
@@ -362,7 +367,8 @@ def install(
         extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
         index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
-        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages,
+        torch_backend=torch_backend)
     with _operation(session, on_event):
         return _strict(strict, operation.install(
             _paths(requirements, "requirements"), requirements=_strings(packages, "packages"),
@@ -436,6 +442,7 @@ def sync(
     no_index: bool = False,
     index_strategy: str | None = None,
     keyring_provider: str | None = None,
+    torch_backend: str | None = None,
     cert: PathLike | None = None,
     allow_insecure_hosts: Sequence[str] = (),
     cache_dir: PathLike | None = None,
@@ -463,7 +470,8 @@ def sync(
         extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
         index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
-        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages,
+        torch_backend=torch_backend)
     with _operation(session, on_event):
         return _strict(strict, operation.sync(
             _paths(requirements, "requirements"),
@@ -909,7 +917,8 @@ def _session(session: Session | None, *, config: PathLike | None,
              keyring_provider: str | None = None, cert: PathLike | None = None,
              allow_insecure_hosts: Sequence[str] = (), cache_dir: PathLike | None = None,
              no_cache: bool = False, offline: bool = False, refresh: bool = False,
-             refresh_packages: Sequence[str] = ()) -> Session:
+             refresh_packages: Sequence[str] = (), torch_backend: str | None = None
+             ) -> Session:
     """The session of a call: ``session`` as given (then no session option may be), else
     one made from the options."""
     given = {"config": config is not None, "index_url": index_url is not None,
@@ -919,7 +928,8 @@ def _session(session: Session | None, *, config: PathLike | None,
              "keyring_provider": keyring_provider is not None, "cert": cert is not None,
              "allow_insecure_hosts": bool(allow_insecure_hosts),
              "cache_dir": cache_dir is not None, "no_cache": no_cache, "offline": offline,
-             "refresh": refresh, "refresh_packages": bool(refresh_packages)}
+             "refresh": refresh, "refresh_packages": bool(refresh_packages),
+             "torch_backend": torch_backend is not None}
     if session is not None:
         clashing = [name for name, value in given.items() if value]
         if clashing:
@@ -931,7 +941,8 @@ def _session(session: Session | None, *, config: PathLike | None,
         extra_index_urls=extra_index_urls, find_links=find_links, no_index=no_index,
         index_strategy=index_strategy, keyring_provider=keyring_provider, cert=cert,
         allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
-        offline=offline, refresh=refresh, refresh_packages=refresh_packages)
+        offline=offline, refresh=refresh, refresh_packages=refresh_packages,
+        torch_backend=torch_backend)
 
 
 def make_session(*, index_url: str | None = None, indexes: Sequence[str] = (),
@@ -940,11 +951,12 @@ def make_session(*, index_url: str | None = None, indexes: Sequence[str] = (),
                  keyring_provider: str | None = None, cert: PathLike | None = None,
                  allow_insecure_hosts: Sequence[str] = (), cache_dir: PathLike | None = None,
                  no_cache: bool = False, offline: bool = False, refresh: bool = False,
-                 refresh_packages: Sequence[str] = (), config: PathLike | None = None
-                 ) -> Session:
+                 refresh_packages: Sequence[str] = (), config: PathLike | None = None,
+                 torch_backend: str | None = None) -> Session:
     """A session from the index and cache keywords of the API's functions
     (:meth:`Session.from_flags <pyffin.api.session.Session.from_flags>`)."""
-    _check_choices(index_strategy=index_strategy, keyring_provider=keyring_provider)
+    _check_choices(index_strategy=index_strategy, keyring_provider=keyring_provider,
+                   torch_backend=torch_backend)
     from pyffin.api.session import Session
     from pyffin.cache import Cache
     from pyffin.settings import IndexSettings
@@ -958,7 +970,7 @@ def make_session(*, index_url: str | None = None, indexes: Sequence[str] = (),
         cert=os.fspath(cert) if cert is not None else None,
         allow_insecure_host=tuple(_strings(allow_insecure_hosts, "allow_insecure_hosts"))
         or None,
-        keyring_provider=keyring_provider)
+        keyring_provider=keyring_provider, torch_backend=torch_backend)
     try:
         cache = Cache.from_settings(cache_dir, no_cache=no_cache)
     except OSError as e:

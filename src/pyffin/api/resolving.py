@@ -353,6 +353,8 @@ def compile(  # the public name mirrors `pyffin pip compile`
         universal_module.check_no_platform(True, python_platform)
         universal = True
     session = session or Session()
+    if python_platform is not None:  # (the OS --torch-backend auto picks indexes for)
+        session.python_platform = python_platform
     upgrade_packages = tuple(upgrade_packages)
     if upgrade or upgrade_packages:  # the newest is looked for: kept pages are asked again
         session.look_again(everything=upgrade,

@@ -94,6 +94,9 @@ class Session:
         self.page_workers_allowed = False
         #: The page workers of the resolution under way, for its package source to take.
         self.page_workers: PageWorkers | None = None
+        #: ``--python-platform`` of the operation, when given: the target operating system
+        #: ``--torch-backend auto`` picks PyTorch's indexes for (``None``: this machine's).
+        self.python_platform: str | None = None
 
     @classmethod
     def from_flags(
@@ -114,6 +117,7 @@ class Session:
         refresh: bool = False,
         refresh_packages: Sequence[str] = (),
         config: PathLike | None = None,
+        torch_backend: str | None = None,
     ) -> Session:
         """A session made from the index and cache keywords of the Python API's functions
         (``docs/api.md``), as each call makes its own: to share one between calls."""
@@ -124,7 +128,8 @@ class Session:
             find_links=find_links, no_index=no_index, index_strategy=index_strategy,
             keyring_provider=keyring_provider, cert=cert,
             allow_insecure_hosts=allow_insecure_hosts, cache_dir=cache_dir, no_cache=no_cache,
-            offline=offline, refresh=refresh, refresh_packages=refresh_packages, config=config)
+            offline=offline, refresh=refresh, refresh_packages=refresh_packages, config=config,
+            torch_backend=torch_backend)
 
     # ------------------------------------------------------------------------ indexes
     def configure(self, requirements: IndexSettings | None = None) -> RegistryClient:
@@ -152,8 +157,13 @@ class Session:
 
             refresh = Refresh(all=self.refresh, packages=self.refresh_packages) if (
                 self.refresh or self.refresh_packages) else None
+            torch = None
+            if merged.torch_backend:
+                from pyffin.client.registry import torch_indexes
+
+                torch = torch_indexes(merged.torch_backend, self.python_platform)
             self._registry = connect(self.cache, merged, offline=self.offline, refresh=refresh,
-                                     pool=self.pool)
+                                     pool=self.pool, torch=torch)
             return self._registry
 
     def look_again(self, *, everything: bool = False, packages: Iterable[str] = ()) -> None:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from pyffin.reporting import Reporter
 
 
-def add_index_options(parser: argparse.ArgumentParser) -> None:
+def add_index_options(parser: argparse.ArgumentParser, *, torch: bool = False) -> None:
+    """The index options; ``torch``: ``--torch-backend`` too (compile, install, sync)."""
     group = parser.add_argument_group("Index options")
     group.add_argument("-i", "--index-url", "--default-index", metavar="URL",
                        help="The package index (default: https://pypi.org/simple)")
@@ -36,6 +37,13 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--keyring-provider", choices=("disabled", "subprocess"),
                        help="subprocess: ask the `keyring` command for credentials the URL "
                             "and ~/.netrc do not give (default: disabled)")
+    if torch:
+        from pyffin.models.torch import MODES
+
+        group.add_argument("--torch-backend", choices=MODES, metavar="BACKEND",
+                           help="Take PyTorch's projects (torch, torchvision, triton...) from "
+                                "PyTorch's index for BACKEND alone: cpu, cu128, rocm6.4, xpu... "
+                                "(auto: the index for this machine's GPU, or cpu)")
     group = parser.add_argument_group("TLS options")
     group.add_argument("--cert", metavar="PATH",
                        help="Trust this CA bundle (file or directory) instead of the system's "
@@ -228,6 +236,7 @@ def session(args: argparse.Namespace, ctx: Context, *, reporter: Reporter | None
         cert=args.cert,
         allow_insecure_host=tuple(args.allow_insecure_host) or None,
         keyring_provider=args.keyring_provider,
+        torch_backend=getattr(args, "torch_backend", None),
     )
     made = Session(ctx.cache(), index=flags, no_config=ctx.no_config, offline=args.offline,
                    refresh=args.refresh, refresh_packages=args.refresh_package,
@@ -329,29 +338,16 @@ def add_sources_options(group: argparse._ArgumentGroup) -> None:
                        help="Ignore [tool.uv.sources] for NAME: always so, as --no-sources")
 
 
-#: uv's own options that pyffin does not have yet: said so, rather than "unexpected option".
-_UV_NOT_YET: dict[str, tuple[str | None, str]] = {
-    "--torch-backend": ("BACKEND", "uv's `--torch-backend` is not supported yet (name the "
-                        "PyTorch index with `--index-url` or `--extra-index-url`)"),
-}
-
-
 #: uv's own option that uv's pip commands refuse (its projects' commands take it), in uv's
 #: words.
 _UPGRADE_GROUP = (("--upgrade-group",), "GROUP", True,
                   "`--upgrade-group` is not supported in `pyffin pip` commands")
 
 
-def _uv_not_yet(*flags: str) -> tuple[tuple[tuple[str, ...], str | None, bool, str], ...]:
-    return tuple(((flag,), _UV_NOT_YET[flag][0], True, _UV_NOT_YET[flag][1]) for flag in flags)
-
-
 #: Options of pip-tools, pip and virtualenv that uv takes for compatibility, by command:
-#: ``(flags, metavar or None for a switch, whether it is an error, message)``, uv's words;
-#: and uv's own that pyffin does not have yet (:data:`_UV_NOT_YET`).
+#: ``(flags, metavar or None for a switch, whether it is an error, message)``, uv's words.
 COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str], ...]] = {
     ("pip", "compile"): (
-        *_uv_not_yet("--torch-backend"),
         _UPGRADE_GROUP,
         (("--allow-unsafe",), None, False, "pip-compile's `--allow-unsafe` has no effect "
          "(pyffin can safely pin `pip` and other packages)"),
@@ -380,7 +376,6 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
          "passing arguments to pyffin directly)"),
     ),
     ("pip", "sync"): (
-        *_uv_not_yet("--torch-backend"),
         (("-a", "--ask"), None, True, "pip-sync's `--ask` is unsupported (pyffin never asks "
          "for confirmation)"),
         (("--python-executable",), "PYTHON", True, "pip-sync's `--python-executable` is "
@@ -398,7 +393,6 @@ COMPAT: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str | None, bool, str
     ("pip", "install"): (
         (("--user",), None, True, "pip's `--user` is unsupported (use a virtual environment "
          "instead)"),
-        *_uv_not_yet("--torch-backend"),
         _UPGRADE_GROUP,
     ),
     ("venv",): tuple(

@@ -223,6 +223,8 @@ def _recordable(args: argparse.Namespace, result: CompileResult) -> bool:
         return False  # read from a pyproject.toml
     if records.found_on_path(args.python):
         return False
+    if result.index_settings.torch_backend == "auto":
+        return False  # the machine's GPU decides: no file stands for it
     return records.plain_files(result.sources)
 
 

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from pyffin.client.metadata_pack import MetadataPack
     from pyffin.client.policy import CachePolicy
     from pyffin.client.simple import FilenameParts, PageBuilder
+    from pyffin.models.torch import TorchIndexes
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -83,6 +84,8 @@ class IndexLocations:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     strategy: str = "first-index"
+    #: ``--torch-backend``: PyTorch's projects come from these indexes instead.
+    torch: TorchIndexes | None = None
 
     def indexes(self) -> tuple[str, ...]:
         """Index URLs in priority order."""
@@ -93,6 +96,18 @@ class IndexLocations:
             if url not in ordered:
                 ordered.append(url)
         return tuple(ordered)
+
+    def for_name(self, name: str) -> IndexLocations:
+        """Where project ``name`` (normalized) is looked up: these locations, but for a
+        PyTorch project with ``--torch-backend``: PyTorch's indexes for the backend instead of
+        the indexes, each index's versions before the next one's (uv's
+        ``unsafe-first-match``), find-links and ``--no-index`` as they are."""
+        torch = self.torch
+        if torch is None or not torch.applies_to(name):
+            return self
+        *extra, last = torch.urls
+        return IndexLocations(last, tuple(extra), self.find_links, self.no_index,
+                              "unsafe-first-match")
 
 
 class _FlatIndex:
@@ -442,7 +457,7 @@ class RegistryClient:
         """Where a record derived from ``name``'s pages for ``key`` is kept: beside the first
         index's page (``simple-v0/<index>/<name>.<key>.rec``), or in ``simple-v0/flat/`` with
         find-links alone."""
-        indexes = self.locations.indexes()
+        indexes = self.locations.for_name(name).indexes()
         parts = index_parts(indexes[0]) if indexes else ("flat",)
         return self.cache.entry(CacheBucket.SIMPLE, *parts, f"{name}.{key}{RECORD_EXT}")
 
@@ -487,7 +502,7 @@ class RegistryClient:
         from pyffin.client.policy import CachePolicy
 
         pages = {}
-        for index in self.locations.indexes():
+        for index in self.locations.for_name(name).indexes():
             if _local_path(index) is None:
                 entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index),
                                          f"{name}{RECORD_EXT}")
@@ -530,9 +545,10 @@ class RegistryClient:
     def single_page_entry(self, name: str) -> tuple[str, CacheEntry] | None:
         """The index and cache entry of ``name``'s only page, when the configuration makes one
         page the whole story (first-index, no find-links); else ``None``."""
-        if self.locations.find_links or self.locations.strategy != "first-index":
+        locations = self.locations.for_name(name)
+        if locations.find_links or locations.strategy != "first-index":
             return None
-        indexes = self.locations.indexes()
+        indexes = locations.indexes()
         if not indexes:
             return None
         index = indexes[0]
@@ -624,14 +640,15 @@ class RegistryClient:
         pages: list[ProjectPage] = []
         asked: list[str] = []
         deps: list[Dependency] | None = []
-        for index in self.locations.indexes():
+        locations = self.locations.for_name(normalized)
+        for index in locations.indexes():
             asked.append(index)
             page, dependency = self._index_page(index, normalized)
             if deps is not None:
                 deps = None if dependency is None else [*deps, dependency]
             if page is not None:
                 pages.append(ProjectPage(index, page))
-                if self.locations.strategy == "first-index":
+                if locations.strategy == "first-index":
                     break
         for location in self.locations.find_links:
             asked.append(location)
@@ -1159,16 +1176,44 @@ def _checked_metadata(data: bytes, file: IndexFile | None, url: str,
     return metadata
 
 
+def torch_indexes(mode: str, python_platform: str | None = None) -> TorchIndexes:
+    """The PyTorch indexes ``--torch-backend`` ``mode`` stands for when resolving for
+    ``python_platform`` (``--python-platform``; ``None``: this machine's), with the machine's
+    GPU for ``auto``, at ``PYFFIN_TORCH_INDEX_URL`` (a mirror of PyTorch's) if set."""
+    from pyffin.interpreter.tags import platform_os
+    from pyffin.models import torch
+
+    if mode not in torch.MODES:
+        raise UsageError(f"invalid PyTorch backend {mode!r} (expected one of: "
+                         f"{', '.join(torch.MODES)})")
+    accelerator = None
+    if mode == "auto":
+        from pyffin.interpreter.accelerator import detect
+
+        accelerator = detect()
+    base = os.environ.get("PYFFIN_TORCH_INDEX_URL", "").strip() or torch.DEFAULT_INDEX_URL
+    found = torch.torch_indexes(mode, platform_os(python_platform), accelerator, base_url=base)
+    log.debug(f"PyTorch backend {mode}: {', '.join(found.backends)}"
+              + (f" ({found.accelerator})" if found.accelerator is not None else ""))
+    return found
+
+
 def connect(cache: Any, settings: Any = None, *, offline: bool = False,
-            refresh: Any = None, pool: ThreadPool | None = None) -> RegistryClient:
+            refresh: Any = None, pool: ThreadPool | None = None,
+            torch: TorchIndexes | None = None) -> RegistryClient:
     """A registry client for ``settings`` (:class:`pyffin.settings.IndexSettings`, already
-    merged), sharing one lazily created HTTP client; its work runs in ``pool``."""
+    merged), sharing one lazily created HTTP client; its work runs in ``pool``. ``torch``:
+    the indexes its ``torch_backend`` stands for (see :func:`torch_indexes`; worked out
+    here, for this machine, when not given)."""
     from pyffin.client.cached import Refresh
     from pyffin.settings import IndexSettings
 
     settings = settings or IndexSettings()
 
     assert isinstance(settings, IndexSettings)
+    if torch is None and settings.torch_backend:
+        torch = torch_indexes(settings.torch_backend)
+    torch_urls = () if torch is None else torch.urls
     keyring = settings.keyring_provider or "disabled"
     if keyring not in ("disabled", "subprocess"):
         raise UsageError(f"invalid keyring provider {keyring!r} (expected disabled or "
@@ -1185,7 +1230,8 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
         from pyffin.client.http import HttpClient, HttpSettings
 
         credentials = Credentials(keyring=Keyring() if keyring == "subprocess" else None,
-                                  indexes=(*locations.indexes(), *locations.find_links))
+                                  indexes=(*locations.indexes(), *torch_urls,
+                                           *locations.find_links))
         return HttpClient(HttpSettings.from_env(offline=offline, ca_bundle=settings.cert,
                                                 insecure_hosts=hosts), credentials)
 
@@ -1195,6 +1241,7 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
         find_links=settings.find_links or (),
         no_index=bool(settings.no_index),
         strategy=settings.index_strategy or "first-index",
+        torch=torch,
     )
     cached = CachedClient(
         cache,

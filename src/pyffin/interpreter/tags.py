@@ -413,3 +413,33 @@ def target_markers(python_version: Iterable[int], platform_spec: str) -> dict[st
         "python_version": f"{version[0]}.{version[1]}",
         "sys_platform": target.sys_platform,
     }
+
+
+def platform_os(platform_spec: str | None) -> str:
+    """The operating system of ``platform_spec`` (``--python-platform``; ``None``: this
+    machine's) as PyTorch's backends tell them apart: ``manylinux`` (Linux with glibc),
+    ``musllinux``, ``windows``, ``macos`` or ``other``
+    (:data:`pyffin.models.torch.OPERATING_SYSTEMS`)."""
+    import sys
+
+    if platform_spec is not None:
+        platforms = _parse_target(platform_spec).platforms
+        if any(tag.startswith("musllinux_") for tag in platforms):
+            return "musllinux"
+        first = platforms[0]
+        if first.startswith("linux_"):
+            return "manylinux"
+        if first.startswith("win"):
+            return "windows"
+        return "macos" if first.startswith("macosx_") else "other"
+    if sys.platform.startswith("linux"):
+        import os
+
+        try:
+            glibc = os.confstr("CS_GNU_LIBC_VERSION")
+        except (AttributeError, ValueError, OSError):
+            glibc = None
+        return "manylinux" if glibc else "musllinux"
+    if sys.platform == "win32":
+        return "windows"
+    return "macos" if sys.platform == "darwin" else "other"

@@ -273,7 +273,8 @@ class FileSelection:
     def __init__(self, tags: Sequence[str], *, binary: BinaryPolicy | None = None,
                  exclude_newer: float | None = None,
                  exclude_newer_packages: Mapping[str, float | None] | None = None,
-                 first_match: bool = False, universal: tuple[int, ...] | None = None,
+                 first_match: bool = False, first_match_names: frozenset[str] = frozenset(),
+                 universal: tuple[int, ...] | None = None,
                  installed: Mapping[str, str] | None = None) -> None:
         #: The target's tags, most preferred first.
         self.tags = tuple(tags)
@@ -310,6 +311,8 @@ class FileSelection:
         #: ``--index-strategy unsafe-first-match``: each version is ranked by the first index
         #: that offers it (:attr:`VersionFiles.index_rank`).
         self.first_match = first_match
+        #: The projects ranked so whatever the strategy (``--torch-backend``'s).
+        self.first_match_names = first_match_names
 
     def cutoff(self, name: str) -> float | None:
         """The upload-time cutoff for ``name``'s files (``None``: none)."""
@@ -382,7 +385,7 @@ class FileSelection:
         #: Each version's :data:`~pyffin.resolver.page_versions.Usable`.
         usable: list[Any] = []
         seen: set[str] = set()
-        first_match = self.first_match
+        first_match = self.first_match or name in self.first_match_names
         positions: dict[str, int] = {}
         index_pages = 0
         # Find-links first (stable: the indexes stay in their order): a version both offer is

@@ -64,6 +64,7 @@ from pyffin.resolver.solver import (
     warn_unbounded,
     without_excluded,
 )
+from pyffin.resolver.system import is_system
 from pyffin.resolver.universal import UniversalPin, UniversalResolution
 
 if TYPE_CHECKING:
@@ -416,6 +417,10 @@ class UniversalProvider(Provider):
         if extra is not None and len(dependencies) == 1 and extra not in {
                 normalize_name(e) for e in metadata.provides_extra}:
             self.missing_extras.add((package, version))
+        if extra is None:  # (an extra's base package has them)
+            for system, needed in self._source.system_dependencies(
+                    self._typed(name), version).items():
+                dependencies[system] = Range.singleton(needed)
         return dependencies
 
     def _applicable(self, text: str | None, extra: str | None) -> Marker | None:
@@ -1075,7 +1080,9 @@ def _solve(provider: UniversalProvider, direct: Sequence[Dependency],
         for key, value in (*provider.stats.items(), ("decisions", solver.stats.decisions),
                            ("conflicts", solver.stats.conflicts)):
             totals[key] = totals.get(key, 0) + value
-    return _Solved(fork, dict(solution.pins), provider.edges, root_edges)
+    # A system package (what the versions chosen need of the machine) is not a project.
+    return _Solved(fork, {key: version for key, version in solution.pins.items()
+                          if not is_system(key)}, provider.edges, root_edges)
 
 
 def _elsewhere(fork: Fork, current: Mapping[str, str] | None) -> list[str]:

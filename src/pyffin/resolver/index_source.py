@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pyffin.client import registry as registry_module
 from pyffin.errors import PyffinError
 from pyffin.models.names import checked_name
+from pyffin.models.torch import PROJECTS as TORCH_PROJECTS
 from pyffin.resolver.errors import PackageNotFoundError
 from pyffin.resolver.file_selection import (
     FileSelection,
@@ -30,6 +31,7 @@ from pyffin.resolver.metadata_futures import MetadataFutures
 from pyffin.resolver.ranges import sole_version
 from pyffin.resolver.source import Candidate, SortedCandidates
 from pyffin.resolver.summaries import StaleSummary, Summaries, SummarizedVersions
+from pyffin.resolver.system import SystemPackages, is_system
 
 if TYPE_CHECKING:
     from typing import Any, Protocol
@@ -86,6 +88,9 @@ class IndexSource:
         excluded: Iterable[str] = (),
     ) -> None:
         self.registry = registry
+        #: ``system:cuda`` when ``--torch-backend auto`` mixes CUDA indexes (see
+        #: :mod:`pyffin.resolver.system`).
+        self.system = SystemPackages(registry.locations.torch)
         #: What an install finds installed (from an index: no direct reference), by name, with
         #: its version: each may be chosen at that version even where the binary options rule
         #: out its files (an sdist under ``--only-binary``), and then its own metadata is used
@@ -107,6 +112,8 @@ class IndexSource:
             tags=tuple(tags), binary=binary, exclude_newer=exclude_newer,
             exclude_newer_packages=exclude_newer_packages,
             first_match=registry.locations.strategy == "unsafe-first-match",
+            first_match_names=frozenset() if registry.locations.torch is None
+            else TORCH_PROJECTS,
             universal=universal,
             installed={name: str(version) for name, (version, _) in self.installed.items()})
         #: Which files of each version the target can use, and which is best.
@@ -172,6 +179,8 @@ class IndexSource:
 
     # ---------------------------------------------------------------- PackageSource protocol
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        if is_system(name):
+            return self.system.candidates(name)
         if self.reporter is not None and not self._reported:
             self.reporter.on_resolve_progress(0)  # the resolution starts
         if self._from_summary(name):
@@ -216,6 +225,8 @@ class IndexSource:
         self.metadata_futures.pin(name, version, metadata)
 
     def metadata(self, name: NormalizedName, version: Version) -> CoreMetadata:
+        if is_system(name):
+            return self.system.metadata(name, version)
         if self.reporter is not None and name not in self._reported:
             self._reported.add(name)
             self.reporter.on_resolve_progress(len(self._reported))
@@ -255,6 +266,8 @@ class IndexSource:
         when it decides, instead of asking for it only once it notices that the page has
         arrived. That of an sdist only when it is the one version ``required`` leaves (see
         :meth:`PackageSource.prefetch_candidates`)."""
+        if is_system(name):
+            return
         if self._from_summary(name, wait=False) or name in self._revalidating:
             return  # known, or being revalidated (then known without the pages, most often)
         workers = self.page_workers
@@ -350,6 +363,8 @@ class IndexSource:
             self.metadata_futures.prefetch(name, version, files, certain=certain)
 
     def builds(self, name: NormalizedName, version: Version) -> bool:
+        if is_system(name):
+            return False
         files = self.versions(name).get(version)
         if files is None or name in self.pinned or (
                 name in self.installed and self._installed_metadata(name, version, files)):
@@ -357,6 +372,8 @@ class IndexSource:
         return self.metadata_futures.builds(name, version, files)
 
     def is_ready(self, name: NormalizedName, version: Version | None) -> bool:
+        if is_system(name):
+            return True
         if version is None:
             if name in self._versions or self._from_summary(name, wait=False):
                 return True
@@ -451,6 +468,8 @@ class IndexSource:
         """The best file of a pinned version (the wheel the target prefers most, else the
         sdist), or its direct source — a git one with the commit it resolved to — without its
         page's other files (see :meth:`Distribution.without_files`)."""
+        if is_system(name):
+            return None
         found = self.versions(name).get(version)
         if found is None:
             return None
@@ -467,6 +486,13 @@ class IndexSource:
 
             dist = replace(dist, commit=self.sources.git_commit(direct))
         return dist
+
+    def system_dependencies(self, name: NormalizedName, version: Version
+                            ) -> Mapping[str, Version]:
+        if not self.system or is_system(name):
+            return {}
+        page = self.files(name, version).best.page
+        return self.system.dependencies(name, None if page is None else page.source)
 
     def resolution_done(self) -> None:
         if self.page_workers is not None:
@@ -511,9 +537,13 @@ class IndexSource:
     def wheel_filenames(self, name: NormalizedName, version: Version) -> Sequence[str] | None:
         """The filenames of a version's usable files when they are all wheels (see
         :meth:`~pyffin.resolver.source.PackageSource.wheel_filenames`)."""
+        if is_system(name):
+            return None
         return self.files(name, version).wheel_filenames()
 
     def serves(self, name: NormalizedName, version: Version, marker: Marker) -> bool:
+        if is_system(name):
+            return True
         from pyffin.resolver.forks import implied_marker
 
         best = self.files(name, version).best  # (a summary's: the other files are not read)
@@ -528,7 +558,7 @@ class IndexSource:
         return self.selection.release_files(name, version, self.files(name, version))
 
     def dropped(self, name: NormalizedName) -> Sequence[Dropped]:
-        if name in self.pinned:
+        if name in self.pinned or is_system(name):
             return ()
         try:
             usable = self._full_versions(name)
@@ -539,8 +569,8 @@ class IndexSource:
 
 
     def unchecked_index(self, name: NormalizedName) -> tuple[str, str] | None:
-        locations = self.registry.locations
-        if name in self.pinned or locations.strategy != "first-index":
+        locations = self.registry.locations.for_name(name)
+        if is_system(name) or name in self.pinned or locations.strategy != "first-index":
             return None
         indexes = locations.indexes()
         if len(indexes) < 2:

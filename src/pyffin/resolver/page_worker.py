@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from pyffin.client.cached import Refresh
     from pyffin.client.registry import RegistryClient
     from pyffin.errors import PyffinError
+    from pyffin.models.torch import TorchIndexes
     from pyffin.models.versions import Version
     from pyffin.resolver.ranges import VersionSet
     from pyffin.settings import IndexSettings
@@ -305,13 +306,14 @@ class PageWorkers:
         self._queue: list[tuple[str, tuple[str, Any]]] = []
 
     def configure(self, settings: IndexSettings, refresh: Refresh | None, *,
-                  local: bool = False) -> None:
+                  local: bool = False, torch: TorchIndexes | None = None) -> None:
         """The index settings the command's registry uses (merged: the flags, variables,
-        configuration files and requirements files) and its ``--refresh``: each worker's
-        registry is made of them. ``local``: every location they name is on this machine
-        (:func:`on_this_machine`), and each worker takes one project at a time."""
+        configuration files and requirements files), its ``--refresh`` and the PyTorch
+        indexes its ``--torch-backend`` stands for: each worker's registry is made of them.
+        ``local``: every location they name is on this machine (:func:`on_this_machine`), and
+        each worker takes one project at a time."""
         self._in_flight = IN_FLIGHT_LOCAL if local else IN_FLIGHT
-        self._send_all(("index", (str(self.root), settings, refresh)))
+        self._send_all(("index", (str(self.root), settings, refresh, torch)))
 
     def target(self, selection: Mapping[str, Any], markers: Mapping[str, str] | None, *,
                 walk: bool, excluded: Iterable[str] = ()) -> None:
@@ -649,8 +651,9 @@ class _Worker:
         #: Set once the command is done with the worker: projects not started are dropped.
         self._ending = False
 
-    def configure(self, value: tuple[str, IndexSettings, Refresh | None]) -> None:
-        root, settings, refresh = value
+    def configure(self, value: tuple[str, IndexSettings, Refresh | None,
+                                     TorchIndexes | None]) -> None:
+        root, settings, refresh, torch = value
         if self._registry is not None or settings.keyring_provider == "subprocess":
             return  # (a keyring is asked by the command alone: it may prompt)
         try:
@@ -664,7 +667,8 @@ class _Worker:
             # Its own hold of the cache's shared lock (a cleaning waits for the worker too).
             cache = Cache(Path(root)).init()
             self._registry = connect(cache, settings, refresh=refresh,
-                                     pool=ThreadPool(concurrent_downloads(), "pyffin-io"))
+                                     pool=ThreadPool(concurrent_downloads(), "pyffin-io"),
+                                     torch=torch)
         except Exception:  # every project is answered "no": the command says what is wrong
             self._registry = None
 

@@ -1058,6 +1058,10 @@ class Provider:
             self._add(dependencies, package, name, version, dependency)
         if extra is not None and len(dependencies) == 1 and extra not in _extras(metadata):
             self.missing_extras.add((package, version))
+        if extra is None:  # (an extra's base package has them)
+            for system, needed in self._source.system_dependencies(
+                    self._typed(name), version).items():
+                dependencies[system] = Range.singleton(needed)
         return dependencies
 
     def warn_missing_extras(self, pins: Mapping[str, Version]) -> None:

@@ -57,6 +57,7 @@ from pyffin.resolver.options import ResolverOptions
 from pyffin.resolver.provider import ProjectVersions, Provider, split_key
 from pyffin.resolver.ranges import FULL, VersionSet, format_range, mentions_prerelease
 from pyffin.resolver.resolution import Resolution, ResolvedPackage
+from pyffin.resolver.system import is_system
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
@@ -347,13 +348,15 @@ def _resolution(solution: Solution[str, Version] | FirstChoices, origins: Sequen
     extras: dict[str, set[str]] = {}
     for package, version in solution.pins.items():
         name, extra = split_key(package)
+        if is_system(name):
+            continue  # what the versions chosen need of the machine: not a project
         versions[name] = version
         if extra is not None:
             extras.setdefault(name, set()).add(extra)
     dependents: dict[str, set[str]] = {}
     for parent, child in solution.edges:
         parent_name, child_name = split_key(parent)[0], split_key(child)[0]
-        if parent_name != child_name:
+        if parent_name != child_name and not is_system(child_name):
             dependents.setdefault(child_name, set()).add(parent_name)
     origins_by_name: dict[str, list[str]] = {}
     for name, origin in origins:

@@ -347,6 +347,13 @@ class PackageSource(Protocol):
         serves every platform. The default knows of no wheels-only version."""
         return None
 
+    def system_dependencies(self, name: NormalizedName, version: Version
+                            ) -> Mapping[str, Version]:
+        """The system packages (:mod:`pyffin.resolver.system`: ``system:cuda``) a version
+        needs at a version each, beside its metadata's requirements; the source serves
+        their candidates and metadata as a project's. The default: none."""
+        return {}
+
     def resolution_done(self) -> None:
         """Hint: the solver asks nothing more (it found a solution or failed); work the
         source deferred so as not to slow the resolution down may be done now."""

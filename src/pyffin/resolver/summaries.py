@@ -114,7 +114,8 @@ class Summaries:
             self._target_key = digest("\n".join([
                 f"v{SUMMARY_VERSION}", packaging_version, repr(locations.indexes()),
                 locations.strategy,
-                repr(locations.find_links), target]))
+                repr(locations.find_links), target]
+                + ([] if locations.torch is None else [repr(locations.torch.urls)])))
         # Most projects share their binary policy and cutoff: one digest for each distinct one.
         policy = (selection.binary.wheels_allowed(name), selection.binary.sdists_allowed(name),
                   selection.cutoff(name), selection.kept_version(name))

@@ -187,7 +187,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="Accepted for uv's, which installs build dependencies with it: compile installs "
              "nothing else, and pyffin's build environments always hard-link (copy across "
              "file systems); the output is the same")
-    add_index_options(parser)
+    add_index_options(parser, torch=True)
     add_cache_options(parser)
     add_compat_options(parser, ("pip", "compile"))
     describe_negations(parser)
