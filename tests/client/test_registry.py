@@ -80,6 +80,49 @@ def test_the_unsafe_strategies_read_every_index(cache: Cache, index_server: Inde
                                          index_server.index_url: ["1.0"]}
 
 
+def test_every_index_is_asked_at_once_when_every_index_is_read(
+        cache: Cache, index_server: IndexServer, second_server: IndexServer,
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv's unsafe strategies (and --torch-backend auto, 27 CUDA indexes) ask the indexes
+    together: the pages are awaited side by side, not one after the other. Each ask waits
+    here until the three meet; asked in turn, the first would wait alone and fail."""
+    with IndexServer(dist_dir=tmp_path_factory.mktemp("third")) as third_server:
+        for server, version in ((index_server, "1.0"), (second_server, "2.0"),
+                                (third_server, "3.0")):
+            server.add_wheel(WheelSpec("foo", version))
+        registry = client(cache, index_server, second_server, third_server,
+                          index_strategy="unsafe-first-match")
+        meeting = threading.Barrier(3, timeout=10)
+        real = registry._index_page
+
+        def index_page(index: str, name: str) -> Any:
+            meeting.wait()
+            return real(index, name)
+
+        monkeypatch.setattr(registry, "_index_page", index_page)
+        assert versions(registry, "foo") == {second_server.index_url: ["2.0"],
+                                             third_server.index_url: ["3.0"],
+                                             index_server.index_url: ["1.0"]}
+        # In the indexes' order, whatever order they answered in.
+        assert [p.source for p in registry.project("foo")] == [
+            second_server.index_url, third_server.index_url, index_server.index_url]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_index_that_refuses_access_does_not_have_it_when_every_index_is_read(
+        cache: Cache, index_server: IndexServer, second_server: IndexServer,
+        status: int) -> None:
+    """As uv has it for its unsafe strategies (PyTorch's CDN answers 403 for the CUDA
+    indexes it lacks, which --torch-backend auto asks); first-index says it is refused."""
+    index_server.add_wheel(WheelSpec("foo", "1.0"))
+    second_server.fail("/simple/foo/", status)
+    registry = client(cache, index_server, second_server, index_strategy="unsafe-first-match")
+    assert versions(registry, "foo") == {index_server.index_url: ["1.0"]}
+    with Cache(cache.root.parent / "other") as other, \
+            pytest.raises(AuthenticationError, match="refused access"):
+        client(other, index_server, second_server).project("foo")
+
+
 def test_not_found_names_every_index_asked(cache: Cache, index_server: IndexServer,
                                            second_server: IndexServer, tmp_path: Path) -> None:
     registry = client(cache, index_server, second_server, find_links=(str(tmp_path),))

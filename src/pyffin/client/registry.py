@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from pyffin.models.torch import TorchIndexes
 
 PYPI_SIMPLE = "https://pypi.org/simple"
+#: The index pages of one project asked at once when every index is asked (uv's number).
+_INDEXES_AT_ONCE = 8
+#: The statuses of an index that refuses access (uv's "authentication error codes").
+_REFUSALS = frozenset({401, 403, 407, 511})
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
 #: The file extension of pyffin records in the cache.
 RECORD_EXT = ".rec"
@@ -641,9 +645,18 @@ class RegistryClient:
         asked: list[str] = []
         deps: list[Dependency] | None = []
         locations = self.locations.for_name(normalized)
-        for index in locations.indexes():
+        indexes = locations.indexes()
+        found: Iterator[tuple[SimplePage | None, Dependency | None]]
+        if locations.strategy == "first-index" or len(indexes) < 2:
+            found = (self._index_page(index, normalized) for index in indexes)
+        else:  # every index is asked: all at once, as uv does (--torch-backend auto: 27)
+            from pyffin.futures import run_in_threads
+
+            found = iter(run_in_threads(
+                lambda index: self._index_page(index, normalized, every_index=True), indexes,
+                workers=_INDEXES_AT_ONCE))
+        for index, (page, dependency) in zip(indexes, found, strict=False):  # (lazy: break)
             asked.append(index)
-            page, dependency = self._index_page(index, normalized)
             if deps is not None:
                 deps = None if dependency is None else [*deps, dependency]
             if page is not None:
@@ -663,9 +676,12 @@ class RegistryClient:
             raise PackageNotFoundError(name, asked)
         return pages
 
-    def _index_page(self, index: str, name: str) -> tuple[SimplePage | None, Dependency | None]:
+    def _index_page(self, index: str, name: str, *, every_index: bool = False
+                    ) -> tuple[SimplePage | None, Dependency | None]:
         """``name``'s page on ``index`` (``None``: not there) and what it was read from
-        (``None``: nothing a file stands for)."""
+        (``None``: nothing a file stands for). ``every_index``: every index is asked (the
+        unsafe strategies), and one that refuses access counts as not having the project, as
+        uv has it (PyTorch's CDN answers 403 for an index it does not have)."""
         url = f"{index.rstrip('/')}/{name}/"
         entry = self.cache.entry(CacheBucket.SIMPLE, *index_parts(index), f"{name}{RECORD_EXT}")
         local = _local_path(url)
@@ -697,7 +713,7 @@ class RegistryClient:
                 SimplePage, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 package=name, absent=absent)
         except HttpStatusError as e:
-            if e.status in (404, 410):
+            if e.status in (404, 410) or (every_index and e.status in _REFUSALS):
                 log.debug(f"{name} is not on {redact(index)} (HTTP {e.status})")
                 if local is None:
                     self.cached.note_untracked(f"{name} is not on {redact(index)}")
