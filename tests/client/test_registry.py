@@ -95,9 +95,9 @@ def test_every_index_is_asked_at_once_when_every_index_is_read(
         meeting = threading.Barrier(3, timeout=10)
         real = registry._index_page
 
-        def index_page(index: str, name: str) -> Any:
+        def index_page(index: str, name: str, **kwargs: Any) -> Any:
             meeting.wait()
-            return real(index, name)
+            return real(index, name, **kwargs)
 
         monkeypatch.setattr(registry, "_index_page", index_page)
         assert versions(registry, "foo") == {second_server.index_url: ["2.0"],
