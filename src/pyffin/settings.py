@@ -124,8 +124,8 @@ SETTINGS: tuple[Setting, ...] = (
             choices=("disabled", "subprocess"), pip=True, index=True,
             pip_values=(("auto", "subprocess"), ("import", "subprocess"))),
     Setting("torch-backend", "choice", "take PyTorch's projects from PyTorch's index for this "
-            "backend (`cpu`, `cu128`, `rocm6.4`, `xpu`...; `auto`: the machine's GPU)",
-            choices=TORCH_MODES, index=True),
+            "backend (`cpu`, `cu128`, `rocm6.4`, `xpu`...; `auto`: the machine's GPU; the "
+            "flag: compile, install, sync)", choices=TORCH_MODES, index=True),
     # inputs
     Setting("constraint", "list", "constraints files", pip=True, paths=True),
     Setting("override", "list", "overrides files", paths=True),

@@ -252,3 +252,13 @@ def test_the_page_workers_read_pytorch_s_indexes(torch_index: IndexServer,
     # Nobody, worker or command, asked the indexes the driver runs on Linux only.
     assert torch_index.count("/whl/cu118/torch/") >= 2
     assert torch_index.count("/whl/cu129/torch/") == 0
+
+
+def test_the_setting_applies_to_every_command_that_reads_an_index(
+        torch_index: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the other index settings: pip download (which has no such flag) follows it."""
+    monkeypatch.setenv("PYFFIN_TORCH_BACKEND", "cpu")
+    result = pyffin("pip", "download", "torch", "--no-deps", "-d", tmp_path / "saved",
+                    "--index-url", torch_index.index_url, cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result
+    assert [p.name for p in (tmp_path / "saved").iterdir()] == [filename("torch", "2.1.0+cpu")]
