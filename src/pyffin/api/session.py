@@ -157,13 +157,8 @@ class Session:
 
             refresh = Refresh(all=self.refresh, packages=self.refresh_packages) if (
                 self.refresh or self.refresh_packages) else None
-            torch = None
-            if merged.torch_backend:
-                from pyffin.client.registry import torch_indexes
-
-                torch = torch_indexes(merged.torch_backend, self.python_platform)
             self._registry = connect(self.cache, merged, offline=self.offline, refresh=refresh,
-                                     pool=self.pool, torch=torch)
+                                     pool=self.pool, python_platform=self.python_platform)
             return self._registry
 
     def look_again(self, *, everything: bool = False, packages: Iterable[str] = ()) -> None:

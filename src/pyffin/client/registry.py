@@ -1199,16 +1199,17 @@ def torch_indexes(mode: str, python_platform: str | None = None) -> TorchIndexes
     from pyffin.interpreter.tags import platform_os
     from pyffin.models import torch
 
-    if mode not in torch.MODES:
-        raise UsageError(f"invalid PyTorch backend {mode!r} (expected one of: "
-                         f"{', '.join(torch.MODES)})")
     accelerator = None
     if mode == "auto":
         from pyffin.interpreter.accelerator import detect
 
         accelerator = detect()
     base = os.environ.get("PYFFIN_TORCH_INDEX_URL", "").strip() or torch.DEFAULT_INDEX_URL
-    found = torch.torch_indexes(mode, platform_os(python_platform), accelerator, base_url=base)
+    try:
+        found = torch.torch_indexes(mode, platform_os(python_platform), accelerator,
+                                    base_url=base)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     log.debug(f"PyTorch backend {mode}: {', '.join(found.backends)}"
               + (f" ({found.accelerator})" if found.accelerator is not None else ""))
     return found
@@ -1216,11 +1217,12 @@ def torch_indexes(mode: str, python_platform: str | None = None) -> TorchIndexes
 
 def connect(cache: Any, settings: Any = None, *, offline: bool = False,
             refresh: Any = None, pool: ThreadPool | None = None,
-            torch: TorchIndexes | None = None) -> RegistryClient:
+            torch: TorchIndexes | None = None,
+            python_platform: str | None = None) -> RegistryClient:
     """A registry client for ``settings`` (:class:`pyffin.settings.IndexSettings`, already
     merged), sharing one lazily created HTTP client; its work runs in ``pool``. ``torch``:
-    the indexes its ``torch_backend`` stands for (see :func:`torch_indexes`; worked out
-    here, for this machine, when not given)."""
+    the indexes its ``torch_backend`` stands for, when already worked out (a page worker's);
+    else they are worked out here (see :func:`torch_indexes`) for ``python_platform``."""
     from pyffin.client.cached import Refresh
     from pyffin.settings import IndexSettings
 
@@ -1228,7 +1230,7 @@ def connect(cache: Any, settings: Any = None, *, offline: bool = False,
 
     assert isinstance(settings, IndexSettings)
     if torch is None and settings.torch_backend:
-        torch = torch_indexes(settings.torch_backend)
+        torch = torch_indexes(settings.torch_backend, python_platform)
     torch_urls = () if torch is None else torch.urls
     keyring = settings.keyring_provider or "disabled"
     if keyring not in ("disabled", "subprocess"):
